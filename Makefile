@@ -1,0 +1,96 @@
+# Switchboard build.  `make run` and `make test` are the two commands of the
+# README; everything they need (Debian packages, build, database, prompts) is
+# a prerequisite here, so a fresh Debian 12 machine needs nothing else.
+
+CC      ?= cc
+PKGS    := libre librem sqlite3 openssl
+CPPFLAGS_BASE := -Isrc -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
+	-D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -g
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsoxr -lm -lpthread
+
+SRC      := $(shell find src -name '*.c' ! -name main.c | sort)
+MAIN     := src/main.c
+UNIT_SRC := $(shell find test/unit -name '*.c' | sort)
+
+REL := build/rel
+DBG := build/test
+
+REL_OBJ := $(SRC:%.c=$(REL)/%.o)
+DBG_OBJ := $(SRC:%.c=$(DBG)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(DBG)/%.o)
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+VAR ?= var
+
+.PHONY: unit-part all deps build build-test run test bench clean db prompts \
+	check-clang format-check
+
+all: build
+
+deps:
+	@scripts/deps.sh debian-packages.txt
+
+build: deps
+	@$(MAKE) --no-print-directory $(REL)/switchboard
+
+build-test: deps
+	@$(MAKE) --no-print-directory $(DBG)/switchboard $(DBG)/unittest
+
+$(REL)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -O2 -MMD -MP -c $< -o $@
+
+$(DBG)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) -Itest $(CFLAGS_BASE) -O1 $(SAN) -MMD -MP -c $< -o $@
+
+$(REL)/switchboard: $(REL_OBJ) $(REL)/src/main.o
+	$(CC) -o $@ $^ $(LDLIBS)
+
+$(DBG)/switchboard: $(DBG_OBJ) $(DBG)/src/main.o
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(DBG)/unittest: $(DBG_OBJ) $(UNIT_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+# While an area is being built, its tests can be linked alone:
+#   make unit-part UNIT_AREAS="core store" && build/test/unittest-part
+UNIT_AREAS ?= core
+PART_SRC := $(foreach a,$(UNIT_AREAS),$(filter src/$(a)/%,$(SRC)))
+PART_UNIT := test/unit/main.c $(foreach a,$(UNIT_AREAS),$(wildcard test/unit/$(a)_test*.c))
+unit-part:
+	@$(MAKE) --no-print-directory $(DBG)/unittest-part
+$(DBG)/unittest-part: $(PART_SRC:%.c=$(DBG)/%.o) $(PART_UNIT:%.c=$(DBG)/%.o)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+prompts: deps
+	@scripts/prompts.sh $(VAR)/prompts
+
+db: build prompts
+	@$(REL)/switchboard --data-dir $(VAR) --init-demo
+
+run: build prompts db
+	@scripts/run.sh $(VAR)
+
+test: build build-test
+	@scripts/prompts.sh $(DBG)/prompts >/dev/null
+	@test/run.sh
+
+bench: build
+	@bench/run.sh
+
+check-clang: deps
+	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory CC=clang $(REL)/switchboard $(DBG)/unittest
+
+format-check:
+	@clang-format --dry-run --Werror $(SRC) $(MAIN)
+
+clean:
+	rm -rf build

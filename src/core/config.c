@@ -1,0 +1,199 @@
+/*
+ * config.c - command-line flags and SWITCHBOARD_* environment variables.
+ * One table lists every setting: its flag, its variable, where it lives in
+ * struct config and what it means; --help prints that table.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/core.h"
+
+enum opt_type { OPT_STR, OPT_U16, OPT_U32, OPT_BOOL, OPT_LOG };
+
+struct opt {
+	const char *flag;  /* --flag        */
+	const char *env;   /* SWITCHBOARD_x */
+	enum opt_type type;
+	size_t off;        /* in struct config */
+	size_t sz;         /* for OPT_STR      */
+	const char *help;
+};
+
+#define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+static const struct opt opts[] = {
+	{"sip", "SWITCHBOARD_SIP", OPT_STR, S(sip_listen),
+	 "SIP listen address, UDP and TCP (127.0.0.1:5060)"},
+	{"http", "SWITCHBOARD_HTTP", OPT_STR, S(http_listen),
+	 "HTTP API listen address (127.0.0.1:8080)"},
+	{"media-ip", "SWITCHBOARD_MEDIA_IP", OPT_STR, S(media_ip),
+	 "RTP address, also written into SDP (the SIP address's IP)"},
+	{"data-dir", "SWITCHBOARD_DATA_DIR", OPT_STR, S(data_dir),
+	 "data directory: database, prompts, admin.token (var)"},
+	{"db", "SWITCHBOARD_DB", OPT_STR, S(db_path),
+	 "SQLite database file (<data-dir>/switchboard.db)"},
+	{"prompts", "SWITCHBOARD_PROMPTS", OPT_STR, S(prompts_dir),
+	 "directory of WAV prompts (<data-dir>/prompts)"},
+	{"realm", "SWITCHBOARD_REALM", OPT_STR, S(realm),
+	 "SIP digest realm (switchboard)"},
+	{"node-id", "SWITCHBOARD_NODE_ID", OPT_STR, S(node_id),
+	 "this node's id in call records (node1)"},
+	{"rtp-min", "SWITCHBOARD_RTP_MIN", OPT_U16, S(rtp_min),
+	 "lowest RTP port (20000)"},
+	{"rtp-max", "SWITCHBOARD_RTP_MAX", OPT_U16, S(rtp_max),
+	 "highest RTP port (39999)"},
+	{"rtp-timeout", "SWITCHBOARD_RTP_TIMEOUT", OPT_U32, S(rtp_timeout),
+	 "hang up a call after this many seconds without RTP (30)"},
+	{"ring-timeout", "SWITCHBOARD_RING_TIMEOUT", OPT_U32, S(ring_timeout),
+	 "seconds to ring before giving up with 480 (60)"},
+	{"reg-max-expires", "SWITCHBOARD_REG_MAX_EXPIRES", OPT_U32,
+	 S(reg_max_expires), "longest registration granted [s] (3600)"},
+	{"reg-min-expires", "SWITCHBOARD_REG_MIN_EXPIRES", OPT_U32,
+	 S(reg_min_expires), "shortest registration accepted [s] (60)"},
+	{"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
+	 "debug, info, warn or error (info)"},
+	{"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
+	 "create or upgrade the database, add demo data if empty, exit"},
+};
+
+static void defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	str_copy(cfg->sip_listen, "127.0.0.1:5060", sizeof(cfg->sip_listen));
+	str_copy(cfg->http_listen, "127.0.0.1:8080", sizeof(cfg->http_listen));
+	str_copy(cfg->data_dir, "var", sizeof(cfg->data_dir));
+	str_copy(cfg->realm, "switchboard", sizeof(cfg->realm));
+	str_copy(cfg->node_id, "node1", sizeof(cfg->node_id));
+	cfg->rtp_min = 20000;
+	cfg->rtp_max = 39999;
+	cfg->rtp_timeout = 30;
+	cfg->ring_timeout = 60;
+	cfg->reg_max_expires = 3600;
+	cfg->reg_min_expires = 60;
+	cfg->log_level = LOG_INFO;
+}
+
+static int set(struct config *cfg, const struct opt *o, const char *val)
+{
+	void *p = (char *)cfg + o->off;
+	char *end;
+	unsigned long v;
+
+	switch (o->type) {
+
+	case OPT_STR:
+		if (strlen(val) >= o->sz) {
+			fprintf(stderr, "switchboard: --%s: value too long\n",
+				o->flag);
+			return EINVAL;
+		}
+		str_copy(p, val, o->sz);
+		return 0;
+
+	case OPT_BOOL:
+		*(bool *)p = !val || !strcmp(val, "1") || !strcmp(val, "true") ||
+			     !strcmp(val, "yes");
+		return 0;
+
+	case OPT_LOG:
+		if (!strcmp(val, "debug"))
+			*(enum log_level *)p = LOG_DEBUG;
+		else if (!strcmp(val, "info"))
+			*(enum log_level *)p = LOG_INFO;
+		else if (!strcmp(val, "warn"))
+			*(enum log_level *)p = LOG_WARN;
+		else if (!strcmp(val, "error"))
+			*(enum log_level *)p = LOG_ERROR;
+		else
+			goto bad;
+		return 0;
+
+	case OPT_U16:
+	case OPT_U32:
+		v = strtoul(val, &end, 10);
+		if (!*val || *end || (o->type == OPT_U16 && v > 65535) ||
+		    v > 4294967295UL)
+			goto bad;
+		if (o->type == OPT_U16)
+			*(uint16_t *)p = (uint16_t)v;
+		else
+			*(uint32_t *)p = (uint32_t)v;
+		return 0;
+	}
+ bad:
+	fprintf(stderr, "switchboard: --%s: invalid value '%s'\n", o->flag,
+		val);
+	return EINVAL;
+}
+
+void config_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: switchboard [options]\n\n"
+		   "Every option can also be set by its environment variable;\n"
+		   "flags win over the environment.\n\n");
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct opt *o = &opts[i];
+		fprintf(f, "  --%-18s %-30s %s\n", o->flag,
+			o->type == OPT_BOOL ? "" : "VALUE", o->env);
+		fprintf(f, "      %s\n", o->help);
+	}
+	fprintf(f, "  --help\n      this text\n");
+}
+
+int config_load(struct config *cfg, int argc, char *const argv[])
+{
+	struct option lo[ARRAY_SIZE(opts) + 2];
+	size_t i;
+	int err, c, idx;
+
+	defaults(cfg);
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		const char *v = getenv(opts[i].env);
+		if (v && (err = set(cfg, &opts[i], v)))
+			return err;
+		lo[i].name = opts[i].flag;
+		lo[i].has_arg = opts[i].type == OPT_BOOL ? no_argument
+							 : required_argument;
+		lo[i].flag = NULL;
+		lo[i].val = 0;
+	}
+	lo[i].name = "help";
+	lo[i].has_arg = no_argument;
+	lo[i].flag = NULL;
+	lo[i].val = 'h';
+	memset(&lo[i + 1], 0, sizeof(lo[i + 1]));
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
+		if (c == 'h') {
+			config_usage(stdout);
+			return -1;
+		}
+		if (c != 0) {
+			config_usage(stderr);
+			return EINVAL;
+		}
+		if ((err = set(cfg, &opts[idx], optarg)))
+			return err;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "switchboard: unexpected argument '%s'\n",
+			argv[optind]);
+		return EINVAL;
+	}
+	if (!cfg->db_path[0])
+		snprintf(cfg->db_path, sizeof(cfg->db_path), "%s/switchboard.db",
+			 cfg->data_dir);
+	if (!cfg->prompts_dir[0])
+		snprintf(cfg->prompts_dir, sizeof(cfg->prompts_dir),
+			 "%s/prompts", cfg->data_dir);
+	if (cfg->rtp_min < 1024 || cfg->rtp_max <= cfg->rtp_min + 4) {
+		fprintf(stderr, "switchboard: bad RTP port range %u-%u\n",
+			cfg->rtp_min, cfg->rtp_max);
+		return EINVAL;
+	}
+	return 0;
+}

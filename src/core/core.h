@@ -1,0 +1,102 @@
+/*
+ * core.h - what every area of Switchboard may use: logging, configuration,
+ * the clock (UTC storage, Europe/Berlin business time) and phone numbers
+ * (E.164).  Nothing here knows about SIP, the store or HTTP.
+ */
+#ifndef SWITCHBOARD_CORE_H
+#define SWITCHBOARD_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <re.h>
+
+/* ---- log (core/log.c) ------------------------------------------------ */
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Messages start with the area ("sip: ..."); libre's %r %J %m work. */
+void log_set_level(enum log_level lvl);
+enum log_level log_level_get(void);
+void debug(const char *fmt, ...);
+void info(const char *fmt, ...);
+void warning(const char *fmt, ...);
+
+/* ---- config (core/config.c) ------------------------------------------ */
+
+struct config {
+	char sip_listen[64];   /* ip:port, UDP and TCP                  */
+	char http_listen[64];  /* ip:port                               */
+	char media_ip[64];     /* address we bind RTP to and put in SDP */
+	char data_dir[200];    /* var/: prompts, token, default db      */
+	char db_path[256];     /* SQLite file                           */
+	char prompts_dir[256]; /* WAV prompts (announcements, MOH)      */
+	char realm[64];        /* SIP digest realm                      */
+	char node_id[64];      /* this node's id in call records        */
+	uint16_t rtp_min;      /* RTP port range, even ports            */
+	uint16_t rtp_max;
+	uint32_t rtp_timeout;  /* [s] hang up when no RTP for this long */
+	uint32_t ring_timeout; /* [s] give up ringing a target          */
+	uint32_t reg_max_expires; /* [s]                                */
+	uint32_t reg_min_expires; /* [s]                                */
+	enum log_level log_level;
+	bool init_demo;        /* create/seed the database and exit     */
+};
+
+/*
+ * Fill cfg from defaults, then environment (SWITCHBOARD_*), then argv.
+ * Returns 0, EINVAL on a bad flag (message printed), or -1 when --help
+ * was printed and the program should exit successfully.
+ */
+int config_load(struct config *cfg, int argc, char *const argv[]);
+void config_usage(FILE *f);
+
+/* ---- time (core/time.c) ---------------------------------------------- */
+
+/* Wall clock in milliseconds since the epoch, UTC.  Tests may replace it. */
+typedef uint64_t (time_clock_h)(void);
+uint64_t time_now_ms(void);
+void time_clock_set(time_clock_h *clockh);
+/* "2026-11-25T03:34:57.123Z"; buf must hold 32 bytes. */
+const char *time_iso(char *buf, size_t sz, uint64_t ms);
+/* Parse the format above (milliseconds optional). 0 or EINVAL. */
+int time_iso_parse(const char *s, uint64_t *msp);
+
+/* ---- phone numbers (core/phone.c) ------------------------------------ */
+
+/* How a tenant dials: its country code and area code (without 0). */
+struct phone_ctx {
+	char country[8]; /* "49"  */
+	char area[8];    /* "221" */
+};
+
+enum phone_kind {
+	PHONE_INVALID = 0,
+	PHONE_E164,      /* +4922112345, 004922112345, 022112345, 12345 (w/ area) */
+	PHONE_SHORT,     /* too short to be public: an extension         */
+};
+
+/*
+ * Normalise a dialled string to E.164 ("+4922112345").  Accepts "+cc...",
+ * "00cc...", "0area..." (national, ctx country), a subscriber number of
+ * six or more digits (ctx country and area) and visual separators
+ * (space - / . ( )).  Strings of 1-5 digits are PHONE_SHORT (copied as is).
+ * Returns the kind; out is "" for PHONE_INVALID.
+ */
+enum phone_kind phone_normalise(char *out, size_t sz, const char *in,
+				const struct phone_ctx *ctx);
+/* True if s is "+" followed by 8..15 digits, the first not 0. */
+bool phone_is_e164(const char *s);
+
+/* ---- small helpers (core/util.c) ------------------------------------- */
+
+/* Copy a pl into a NUL-terminated buffer, truncating. */
+void str_from_pl(char *buf, size_t sz, const struct pl *pl);
+/* strlcpy semantics: always terminates, returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t sz);
+/* Lower-case hex of n random bytes into buf (2n+1 bytes). */
+void str_random_hex(char *buf, size_t n);
+
+#endif

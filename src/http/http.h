@@ -1,0 +1,17 @@
+/*
+ * http.h - the JSON provisioning API (/api/v1/...), bearer-token protected.
+ * It owns the HTTP listener; every resource lives in its own file
+ * (http/api_<resource>.c) and is reached through one route table.
+ */
+#ifndef SWITCHBOARD_HTTP_H
+#define SWITCHBOARD_HTTP_H
+
+struct config;
+struct store;
+struct http_api;
+
+/* Listen on cfg->http_listen.  *ap is mem_deref()-able; deref stops it. */
+int http_api_alloc(struct http_api **ap, const struct config *cfg,
+		   struct store *st);
+
+#endif

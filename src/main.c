@@ -1,0 +1,130 @@
+/*
+ * main.c - start-up order, the event loop and shutdown in reverse order.
+ *
+ *   config -> libre -> store (migrate) -> admin token -> sip -> http
+ *   re_main() until SIGINT/SIGTERM
+ *   http -> sip (BYE/CANCEL all calls, wait for transactions) -> store
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "http/http.h"
+#include "sip/sip.h"
+
+static struct config cfg;
+
+static void signal_handler(int sig)
+{
+	static int count;
+
+	info("main: caught signal %d, shutting down\n", sig);
+	if (++count > 1)
+		re_cancel();
+	else
+		sipsrv_shutdown(re_cancel);
+}
+
+/* Create the admin token if none exists; write it to <data-dir>/admin.token
+ * (mode 0600).  The plain token is never logged. */
+static int admin_token_ensure(struct store *st)
+{
+	char token[65], path[300];
+	struct store_token t;
+	FILE *f;
+	int err;
+
+	if (store_token_any(st))
+		return 0;
+	str_random_hex(token, 32);
+	memset(&t, 0, sizeof(t));
+	str_copy(t.role, "admin", sizeof(t.role));
+	str_copy(t.name, "admin", sizeof(t.name));
+	err = store_token_add(st, token, &t);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/admin.token", cfg.data_dir);
+	f = fopen(path, "w");
+	if (!f) {
+		warning("main: cannot write %s: %m\n", path, errno);
+		return errno;
+	}
+	fchmod(fileno(f), 0600);
+	fprintf(f, "%s\n", token);
+	fclose(f);
+	info("main: new admin API token written to %s\n", path);
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct store *st = NULL;
+	struct http_api *api = NULL;
+	int err;
+
+	err = config_load(&cfg, argc, argv);
+	if (err < 0)
+		return 0;
+	if (err)
+		return 2;
+	log_set_level(cfg.log_level);
+	mkdir(cfg.data_dir, 0755);
+
+	err = libre_init();
+	if (err) {
+		warning("main: libre_init: %m\n", err);
+		return 1;
+	}
+
+	err = store_open(&st, cfg.db_path);
+	if (err) {
+		warning("main: cannot open database %s: %m\n", cfg.db_path,
+			err);
+		goto out;
+	}
+	err = admin_token_ensure(st);
+	if (err)
+		goto out;
+
+	if (cfg.init_demo) {
+		if (store_is_empty(st)) {
+			err = store_demo_seed(st, cfg.realm, "127.0.0.1", 5090);
+			if (err) {
+				warning("main: demo data: %m\n", err);
+				goto out;
+			}
+			info("main: demo data created in %s\n", cfg.db_path);
+		}
+		else {
+			info("main: %s has data, demo not added\n",
+			     cfg.db_path);
+		}
+		goto out;
+	}
+
+	err = sipsrv_init(&cfg, st);
+	if (err)
+		goto out;
+	err = http_api_alloc(&api, &cfg, st);
+	if (err) {
+		warning("main: HTTP on %s: %m\n", cfg.http_listen, err);
+		goto out;
+	}
+
+	info("main: switchboard running: SIP %s, HTTP %s, node %s\n",
+	     cfg.sip_listen, cfg.http_listen, cfg.node_id);
+	err = re_main(signal_handler);
+
+ out:
+	api = mem_deref(api);
+	sipsrv_close();
+	st = mem_deref(st);
+	libre_close();
+	tmr_debug();
+	return err ? 1 : 0;
+}

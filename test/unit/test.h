@@ -1,0 +1,55 @@
+/*
+ * test.h - the unit test runner's table and assertion macros.  Each test is
+ * an int (void) function returning 0 on success; TEST_ASSERT prints the
+ * failing expression with file and line and makes the test fail.
+ */
+#ifndef SWITCHBOARD_TEST_H
+#define SWITCHBOARD_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+#define TEST_ASSERT(c)                                                    \
+	do {                                                              \
+		if (!(c)) {                                               \
+			fprintf(stderr, "  %s:%d: assertion failed: %s\n", \
+				__FILE__, __LINE__, #c);                  \
+			err = err ? err : 1;                              \
+			goto out;                                         \
+		}                                                         \
+	} while (0)
+
+#define TEST_EQ_INT(a, b)                                                  \
+	do {                                                               \
+		long long _a = (long long)(a), _b = (long long)(b);        \
+		if (_a != _b) {                                            \
+			fprintf(stderr, "  %s:%d: %s == %lld, want %lld\n", \
+				__FILE__, __LINE__, #a, _a, _b);           \
+			err = err ? err : 1;                               \
+			goto out;                                          \
+		}                                                          \
+	} while (0)
+
+#define TEST_EQ_STR(a, b)                                                    \
+	do {                                                                 \
+		const char *_a = (a), *_b = (b);                             \
+		if (strcmp(_a, _b)) {                                        \
+			fprintf(stderr, "  %s:%d: %s == \"%s\", want \"%s\"\n", \
+				__FILE__, __LINE__, #a, _a, _b);             \
+			err = err ? err : 1;                                 \
+			goto out;                                            \
+		}                                                            \
+	} while (0)
+
+/* One line per test below; keep it sorted by area. */
+#define TEST_LIST(X)            \
+	X(test_phone_normalise) \
+	X(test_time_iso)        \
+	X(test_config)
+
+/* weak: a partial build (make unit-part) links only some areas */
+#define X(name) int name(void) __attribute__((weak));
+TEST_LIST(X)
+#undef X
+
+#endif
