@@ -1,0 +1,416 @@
+/*
+ * server.c - the HTTP listener of the provisioning API.  It answers
+ * GET /health without a token and sends everything under /api/v1/ through
+ * the same steps: bearer token, route table, role check, body, handler
+ * (see the diagram in http_int.h).  The route table below is the whole
+ * API surface; each handler lives in the file of its resource.
+ *
+ * This file is also the one place where errno values become HTTP status
+ * codes (api_status_of) and where roles are checked (role_allows).
+ */
+#include <errno.h>
+#include <string.h>
+#include "http/http_int.h"
+
+static const struct api_route routes[] = {
+	{"POST",   "/api/v1/tenants",           "tenant", api_tenant_create},
+	{"GET",    "/api/v1/tenants",           "tenant", api_tenant_list},
+	{"GET",    "/api/v1/tenants/:id",       "tenant", api_tenant_get},
+	{"PATCH",  "/api/v1/tenants/:id",       "tenant", api_tenant_update},
+	{"DELETE", "/api/v1/tenants/:id",       "tenant", api_tenant_delete},
+
+	{"POST",   "/api/v1/employees",     "employee", api_employee_create},
+	{"GET",    "/api/v1/employees",     "employee", api_employee_list},
+	{"GET",    "/api/v1/employees/:id", "employee", api_employee_get},
+	{"PATCH",  "/api/v1/employees/:id", "employee", api_employee_update},
+	{"DELETE", "/api/v1/employees/:id", "employee", api_employee_delete},
+
+	{"POST",   "/api/v1/devices",           "device", api_device_create},
+	{"GET",    "/api/v1/devices",           "device", api_device_list},
+	{"GET",    "/api/v1/devices/:id",       "device", api_device_get},
+	{"PATCH",  "/api/v1/devices/:id",       "device", api_device_update},
+	{"DELETE", "/api/v1/devices/:id",       "device", api_device_delete},
+
+	{"POST",   "/api/v1/number_blocks", "number_block", api_block_create},
+	{"GET",    "/api/v1/number_blocks", "number_block", api_block_list},
+	{"GET",    "/api/v1/number_blocks/:id", "number_block", api_block_get},
+	{"PATCH",  "/api/v1/number_blocks/:id", "number_block",
+	 api_block_update},
+	{"DELETE", "/api/v1/number_blocks/:id", "number_block",
+	 api_block_delete},
+
+	{"POST",   "/api/v1/numbers",           "number", api_number_create},
+	{"GET",    "/api/v1/numbers",           "number", api_number_list},
+	{"GET",    "/api/v1/numbers/:id",       "number", api_number_get},
+	{"PATCH",  "/api/v1/numbers/:id",       "number", api_number_update},
+	{"DELETE", "/api/v1/numbers/:id",       "number", api_number_delete},
+
+	{"POST",   "/api/v1/announcements", "announcement",
+	 api_announcement_create},
+	{"GET",    "/api/v1/announcements", "announcement",
+	 api_announcement_list},
+	{"GET",    "/api/v1/announcements/:id", "announcement",
+	 api_announcement_get},
+	{"PATCH",  "/api/v1/announcements/:id", "announcement",
+	 api_announcement_update},
+	{"DELETE", "/api/v1/announcements/:id", "announcement",
+	 api_announcement_delete},
+
+	{"POST",   "/api/v1/trunks",            "trunk", api_trunk_create},
+	{"GET",    "/api/v1/trunks",            "trunk", api_trunk_list},
+	{"GET",    "/api/v1/trunks/:id",        "trunk", api_trunk_get},
+	{"PATCH",  "/api/v1/trunks/:id",        "trunk", api_trunk_update},
+	{"DELETE", "/api/v1/trunks/:id",        "trunk", api_trunk_delete},
+
+	{"GET",    "/api/v1/calls",             "call", api_call_list},
+	{"GET",    "/api/v1/calls/:id",         "call", api_call_get},
+
+	{"GET",    "/api/v1/registrations", "registration",
+	 api_registration_list},
+};
+
+/* errno -> HTTP status; anything not listed is a 500. */
+static const struct {
+	int err;
+	uint16_t status;
+} err_status[] = {
+	{EBADMSG, 400}, /* malformed request                          */
+	{EPERM,   422}, /* a rule forbids it                          */
+	{EINVAL,  422}, /* a value the store refused                  */
+	{ENOENT,  422}, /* a referenced record does not exist          */
+	{EXDEV,   422}, /* records of different tenants               */
+	{ERANGE,  422}, /* number outside the tenant's blocks         */
+	{EEXIST,  409}, /* unique value taken                         */
+	{EBUSY,   409}, /* record in use                              */
+	{EACCES,  409}, /* number inactive                            */
+	{EMSGSIZE, 413},
+};
+
+static const struct {
+	uint16_t status;
+	const char *reason;
+} reasons[] = {
+	{200, "OK"},
+	{201, "Created"},
+	{204, "No Content"},
+	{400, "Bad Request"},
+	{401, "Unauthorized"},
+	{403, "Forbidden"},
+	{404, "Not Found"},
+	{405, "Method Not Allowed"},
+	{409, "Conflict"},
+	{413, "Payload Too Large"},
+	{422, "Unprocessable Entity"},
+	{500, "Internal Server Error"},
+};
+
+uint16_t api_status_of(int err)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(err_status); i++) {
+		if (err_status[i].err == err)
+			return err_status[i].status;
+	}
+	return 500;
+}
+
+const char *api_reason(uint16_t status)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(reasons); i++) {
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	}
+	return status < 500 ? "Bad Request" : "Internal Server Error";
+}
+
+/*
+ * The one place that says who may use a route.  Today there is the role
+ * "admin", which may do everything.  A tenant-scoped role goes here, and
+ * the handlers then restrict to req->token.tenant_id.
+ */
+static bool role_allows(const struct store_token *t,
+			const struct api_route *r)
+{
+	(void)r;
+	return !strcmp(t->role, "admin");
+}
+
+static void destructor(void *arg)
+{
+	struct http_api *api = arg;
+
+	api->sock = mem_deref(api->sock);
+}
+
+/* Does path (one segment per '/') fit pattern?  The ":id" segment of the
+ * pattern matches any non-empty segment, returned in *idseg. */
+static bool path_match(const char *pat, const struct pl *path,
+		       struct pl *idseg)
+{
+	const char *p = path->p, *end = path->p + path->l;
+
+	while (*pat && p < end) {
+		const char *ps, *s;
+		size_t pn, sn;
+
+		if (*pat != '/' || *p != '/')
+			return false;
+		ps = ++pat;
+		s = ++p;
+		while (*pat && *pat != '/')
+			++pat;
+		while (p < end && *p != '/')
+			++p;
+		pn = (size_t)(pat - ps);
+		sn = (size_t)(p - s);
+
+		if (pn == 3 && !memcmp(ps, ":id", 3)) {
+			if (!sn)
+				return false;
+			idseg->p = s;
+			idseg->l = sn;
+		}
+		else if (pn != sn || memcmp(ps, s, sn)) {
+			return false;
+		}
+	}
+	return !*pat && p == end;
+}
+
+/*
+ * Find the route for method and path.  NULL if none; then *allow lists the
+ * methods the path has ("" if the path is unknown).
+ */
+static const struct api_route *route_find(const struct http_msg *msg,
+					  struct pl *idseg, char *allow,
+					  size_t sz)
+{
+	size_t i;
+
+	allow[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(routes); i++) {
+		const struct api_route *r = &routes[i];
+
+		if (!path_match(r->pattern, &msg->path, idseg))
+			continue;
+		if (!pl_strcmp(&msg->met, r->method))
+			return r;
+		if (allow[0])
+			strncat(allow, ", ", sz - strlen(allow) - 1);
+		strncat(allow, r->method, sz - strlen(allow) - 1);
+	}
+	return NULL;
+}
+
+/* :id must be a positive decimal int64. */
+static bool id_parse(const struct pl *seg, int64_t *idp)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (!seg->l || seg->l > 18)
+		return false;
+	for (i = 0; i < seg->l; i++) {
+		if (seg->p[i] < '0' || seg->p[i] > '9')
+			return false;
+		v = v * 10 + (seg->p[i] - '0');
+	}
+	*idp = v;
+	return v > 0;
+}
+
+/* Authorization: Bearer <token>  ->  req->token, or a 401 reply. */
+static int auth(struct api_req *req)
+{
+	static const char hdr401[] = "WWW-Authenticate: Bearer\r\n";
+	const struct http_hdr *hdr;
+	char token[129];
+	struct pl v, scheme;
+	const char *sp;
+	int err;
+
+	hdr = http_msg_hdr(req->msg, HTTP_HDR_AUTHORIZATION);
+	if (!hdr)
+		goto unauthorized;
+
+	v = hdr->val;
+	sp = memchr(v.p, ' ', v.l);
+	if (!sp)
+		goto unauthorized;
+	scheme.p = v.p;
+	scheme.l = (size_t)(sp - v.p);
+	pl_advance(&v, scheme.l);
+	while (v.l && v.p[0] == ' ')
+		pl_advance(&v, 1);
+	if (pl_strcasecmp(&scheme, "Bearer") || !v.l ||
+	    v.l >= sizeof(token) || memchr(v.p, ' ', v.l))
+		goto unauthorized;
+	str_from_pl(token, sizeof(token), &v);
+
+	err = store_token_check(req->api->st, token, &req->token);
+	if (err == ENOENT || err == EINVAL || err == EACCES)
+		goto unauthorized;
+	if (err)
+		return api_fail(req, err, "token");
+	return 0;
+
+ unauthorized:
+	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
+}
+
+/* Read the JSON object of a POST or PATCH into req->body. */
+static int body_decode(struct api_req *req)
+{
+	struct mbuf *mb = req->msg->mb;
+	const char *p = mb ? (const char *)mbuf_buf(mb) : NULL;
+	size_t n = mb ? mbuf_get_left(mb) : 0;
+
+	if (req->msg->clen > API_BODY_MAX || n > API_BODY_MAX)
+		return api_error(req, 413, "body: larger than %u bytes",
+				 (unsigned)API_BODY_MAX);
+
+	while (n && strchr(" \t\r\n", p[0]))
+		++p, --n;
+	while (n && strchr(" \t\r\n", p[n - 1]))
+		--n;
+	if (!n)
+		return api_error(req, 400, "body: a JSON object is required");
+	if (p[0] == '[')
+		return api_error(req, 400, "body: must be a JSON object");
+	if (p[0] != '{' || p[n - 1] != '}' ||
+	    json_decode_odict(&req->body, 16, p, n, API_JSON_DEPTH))
+		return api_error(req, 400, "body: invalid JSON");
+	return 0;
+}
+
+static void api_dispatch(struct api_req *req)
+{
+	char allow[64];
+	struct pl idseg = PL_INIT;
+	int err;
+
+	err = auth(req);
+	if (err)
+		return;
+
+	req->route = route_find(req->msg, &idseg, allow, sizeof(allow));
+	if (!req->route) {
+		char hdr[96];
+
+		if (!allow[0]) {
+			(void)api_error(req, 404, "no such resource: %r",
+					&req->msg->path);
+			return;
+		}
+		re_snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+		(void)api_error_hdrs(req, 405, hdr,
+				     "method %r not allowed here; use %s",
+				     &req->msg->met, allow);
+		return;
+	}
+
+	if (idseg.p && !id_parse(&idseg, &req->id)) {
+		(void)api_error(req, 404, "%s %b not found", req->route->noun,
+				idseg.p, idseg.l > 32 ? (size_t)32 : idseg.l);
+		return;
+	}
+
+	if (!role_allows(&req->token, req->route)) {
+		(void)api_error(req, 403, "role %s may not %s %r",
+				req->token.role, req->route->method,
+				&req->msg->path);
+		return;
+	}
+
+	if (!strcmp(req->route->method, "POST") ||
+	    !strcmp(req->route->method, "PATCH")) {
+		err = body_decode(req);
+		if (err)
+			return;
+	}
+
+	err = req->route->h(req);
+	if (!req->replied) {
+		warning("http: %r %r: no reply (%m)\n", &req->msg->met,
+			&req->msg->path, err);
+		(void)api_error(req, 500, "internal error");
+	}
+}
+
+static void http_req_handler(struct http_conn *conn,
+			     const struct http_msg *msg, void *arg)
+{
+	struct api_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.api = arg;
+	req.conn = conn;
+	req.msg = msg;
+
+	if (!pl_strcmp(&msg->path, "/health")) {
+		if (pl_strcmp(&msg->met, "GET")) {
+			(void)api_error_hdrs(&req, 405, "Allow: GET\r\n",
+					     "method %r not allowed here; "
+					     "use GET", &msg->met);
+		}
+		else {
+			struct odict *o = NULL;
+
+			if (!odict_alloc(&o, 4) &&
+			    !api_add_str(o, "status", "ok"))
+				(void)api_reply_object(&req, 200, o);
+			mem_deref(o);
+		}
+	}
+	else if (!pl_strcmp(&msg->path, "/api/v1") ||
+		 (msg->path.l >= 8 && !memcmp(msg->path.p, "/api/v1/", 8))) {
+		api_dispatch(&req);
+	}
+	else {
+		(void)api_error(&req, 404, "no such resource: %r",
+				&msg->path);
+	}
+
+	if (!req.replied)
+		(void)http_ereply(conn, 500, api_reason(500));
+	mem_deref(req.body);
+}
+
+int http_api_alloc(struct http_api **ap, const struct config *cfg,
+		   struct store *st)
+{
+	struct http_api *api;
+	struct sa laddr;
+	int err;
+
+	if (!ap || !cfg || !st)
+		return EINVAL;
+
+	err = sa_decode(&laddr, cfg->http_listen, strlen(cfg->http_listen));
+	if (err) {
+		warning("http: bad listen address '%s'\n", cfg->http_listen);
+		return err;
+	}
+
+	api = mem_zalloc(sizeof(*api), destructor);
+	if (!api)
+		return ENOMEM;
+	api->cfg = cfg;
+	api->st = st;
+
+	err = http_listen(&api->sock, &laddr, http_req_handler, api);
+	if (err)
+		goto out;
+
+	info("http: API listening on http://%J/api/v1/\n", &laddr);
+
+ out:
+	if (err)
+		mem_deref(api);
+	else
+		*ap = api;
+	return err;
+}

@@ -1,0 +1,400 @@
+/*
+ * leg.c - one call leg's media: an RTP/RTCP socket pair on the media
+ * address, its SDP, and the relay to a bridged peer leg.
+ *
+ * The relay is the hot path of the whole system (one packet per 20 ms per
+ * direction per call), so it works on the received buffer in place: check
+ * the RTP version, look the payload type up in a 128-entry table, convert
+ * G.711 law by table when the legs speak different laws, rewrite the
+ * payload type byte, send the same mbuf from the peer's socket.  No
+ * allocation, no copy, no RTCP statistics (libre's rtp_listen would keep
+ * per-source state we do not need for relaying).
+ *
+ *   phone A --RTP--> [leg A sock] --relay--> [leg B sock] --RTP--> phone B
+ *            <--------------------- and back -------------------
+ */
+#include <string.h>
+#include <re.h>
+#include <rem.h>
+#include "core/core.h"
+#include "media/media.h"
+#include "media/media_int.h"
+
+enum { PT_UNKNOWN = 0, PT_ULAW, PT_ALAW, PT_TEV };
+
+static struct {
+	struct sa ip;
+	uint16_t pmin, pmax;
+	uint8_t u2a[256], a2u[256];
+	bool ready;
+} mctx;
+
+uint8_t media_ulaw2alaw(uint8_t u)
+{
+	return mctx.u2a[u];
+}
+
+uint8_t media_alaw2ulaw(uint8_t a)
+{
+	return mctx.a2u[a];
+}
+
+int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max)
+{
+	unsigned i;
+	int err;
+
+	if (!media_ip || port_max < port_min + 2)
+		return EINVAL;
+	err = sa_set_str(&mctx.ip, media_ip, 0);
+	if (err)
+		return err;
+	mctx.pmin = (uint16_t)((port_min + 1) & ~1u);
+	mctx.pmax = port_max;
+	for (i = 0; i < 256; i++) {
+		mctx.u2a[i] = g711_pcm2alaw(g711_ulaw2pcm((uint8_t)i));
+		mctx.a2u[i] = g711_pcm2ulaw(g711_alaw2pcm((uint8_t)i));
+	}
+	mctx.ready = true;
+	return media_clock_init();
+}
+
+void media_close(void)
+{
+	media_clock_close();
+	media_prompt_cache_flush();
+	mctx.ready = false;
+}
+
+static void destructor(void *arg)
+{
+	struct media_leg *leg = arg;
+
+	media_unbridge(leg);
+	if (leg->player)
+		media_player_detach(leg->player);
+	leg->rtp = mem_deref(leg->rtp);
+	leg->rtcp = mem_deref(leg->rtcp);
+	leg->sdp = mem_deref(leg->sdp);
+}
+
+/* in place G.711 law conversion of n payload bytes */
+static void convert(uint8_t *p, size_t n, const uint8_t *table)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = table[p[i]];
+}
+
+static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct media_leg *leg = arg, *peer = leg->peer;
+	size_t len = mbuf_get_left(mb), hlen;
+	uint8_t *p = mbuf_buf(mb);
+	uint8_t kind, pt;
+
+	(void)src;
+	if (len < RTP_HEADER_SIZE || (p[0] >> 6) != 2)
+		return;
+	pt = p[1] & 0x7f;
+	kind = leg->rxmap[pt];
+	if (kind == PT_UNKNOWN)
+		return;
+	leg->last_rx = tmr_jiffies();
+	leg->rx++;
+
+	if (!peer || peer->player || peer->rhold || leg->rhold ||
+	    !sa_isset(&peer->raddr, SA_ALL))
+		return;
+
+	hlen = RTP_HEADER_SIZE + 4u * (p[0] & 0x0f);
+	if (p[0] & 0x10) { /* header extension */
+		if (len < hlen + 4)
+			return;
+		hlen += 4 + 4u * (((size_t)p[hlen + 2] << 8) | p[hlen + 3]);
+	}
+	if (len < hlen)
+		return;
+
+	switch (kind) {
+
+	case PT_ULAW:
+	case PT_ALAW:
+		if (peer->tx_codec == CODEC_PCMA && kind == PT_ULAW)
+			convert(p + hlen, len - hlen, mctx.u2a);
+		else if (peer->tx_codec == CODEC_PCMU && kind == PT_ALAW)
+			convert(p + hlen, len - hlen, mctx.a2u);
+		p[1] = (uint8_t)((p[1] & 0x80) | peer->tx_pt);
+		break;
+
+	case PT_TEV:
+		if (peer->tx_tev_pt < 0)
+			return;
+		p[1] = (uint8_t)((p[1] & 0x80) | peer->tx_tev_pt);
+		break;
+	}
+
+	if (udp_send(peer->rtp, &peer->raddr, mb) == 0)
+		peer->tx++;
+}
+
+static void rtcp_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct media_leg *leg = arg, *peer = leg->peer;
+
+	(void)src;
+	if (!peer || peer->player || !sa_isset(&peer->raddr_rtcp, SA_ALL))
+		return;
+	(void)udp_send(peer->rtcp, &peer->raddr_rtcp, mb);
+}
+
+static int bind_pair(struct media_leg *leg)
+{
+	unsigned span = (unsigned)(mctx.pmax - mctx.pmin) / 2;
+	unsigned tries;
+	struct sa a;
+	int err = EADDRINUSE;
+
+	for (tries = 0; tries < 64; tries++) {
+		uint16_t port = (uint16_t)(mctx.pmin + 2 * (rand_u32() % span));
+
+		a = mctx.ip;
+		sa_set_port(&a, port);
+		err = udp_listen(&leg->rtp, &a, rtp_recv, leg);
+		if (err)
+			continue;
+		sa_set_port(&a, port + 1);
+		err = udp_listen(&leg->rtcp, &a, rtcp_recv, leg);
+		if (err) {
+			leg->rtp = mem_deref(leg->rtp);
+			continue;
+		}
+		leg->port = port;
+		return 0;
+	}
+	return err;
+}
+
+static int add_formats(struct media_leg *leg, enum media_codec prefer)
+{
+	int err;
+
+	if (prefer == CODEC_PCMA) {
+		err = sdp_format_add(NULL, leg->sdpm, false, "8", "PCMA", 8000,
+				     1, NULL, NULL, NULL, false, NULL);
+		err |= sdp_format_add(NULL, leg->sdpm, false, "0", "PCMU",
+				      8000, 1, NULL, NULL, NULL, false, NULL);
+	}
+	else {
+		err = sdp_format_add(NULL, leg->sdpm, false, "0", "PCMU", 8000,
+				     1, NULL, NULL, NULL, false, NULL);
+		err |= sdp_format_add(NULL, leg->sdpm, false, "8", "PCMA",
+				      8000, 1, NULL, NULL, NULL, false, NULL);
+	}
+	err |= sdp_format_add(NULL, leg->sdpm, false, "101", "telephone-event",
+			      8000, 1, NULL, NULL, NULL, false, "0-15");
+	return err ? ENOMEM : 0;
+}
+
+int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
+{
+	struct media_leg *leg;
+	struct sa laddr;
+	int err;
+
+	if (!legp || !mctx.ready)
+		return EINVAL;
+	leg = mem_zalloc(sizeof(*leg), destructor);
+	if (!leg)
+		return ENOMEM;
+	leg->tx_tev_pt = -1;
+	leg->last_rx = tmr_jiffies();
+	leg->ssrc = rand_u32();
+	leg->seq = (uint16_t)rand_u32();
+	leg->ts = rand_u32();
+
+	err = bind_pair(leg);
+	if (err)
+		goto out;
+	laddr = mctx.ip;
+	sa_set_port(&laddr, leg->port);
+	err = sdp_session_alloc(&leg->sdp, &laddr);
+	if (err)
+		goto out;
+	err = sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port,
+			    "RTP/AVP");
+	if (err)
+		goto out;
+	err = add_formats(leg, prefer);
+	if (err)
+		goto out;
+	/* what we accept is what we declare */
+	leg->rxmap[0] = PT_ULAW;
+	leg->rxmap[8] = PT_ALAW;
+	leg->rxmap[101] = PT_TEV;
+
+ out:
+	if (err)
+		mem_deref(leg);
+	else
+		*legp = leg;
+	return err;
+}
+
+static enum media_codec codec_of(const char *name)
+{
+	if (!name)
+		return CODEC_NONE;
+	if (!str_casecmp(name, "PCMU"))
+		return CODEC_PCMU;
+	if (!str_casecmp(name, "PCMA"))
+		return CODEC_PCMA;
+	return CODEC_NONE;
+}
+
+int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
+{
+	const struct list *lst;
+	struct le *le;
+	enum sdp_dir rdir;
+	size_t pos;
+	int err;
+
+	if (!leg || !sdp)
+		return EINVAL;
+	pos = sdp->pos;
+	err = sdp_decode(leg->sdp, sdp, offer);
+	sdp->pos = pos;
+	if (err)
+		return EPROTO;
+
+	leg->tx_codec = CODEC_NONE;
+	leg->tx_tev_pt = -1;
+	lst = sdp_media_format_lst(leg->sdpm, false);
+	for (le = lst ? lst->head : NULL; le; le = le->next) {
+		const struct sdp_format *f = le->data;
+		enum media_codec c = codec_of(f->name);
+
+		if (f->pt < 0 || f->pt > 127)
+			continue;
+		if (c != CODEC_NONE) {
+			leg->rxmap[f->pt] = c == CODEC_PCMU ? PT_ULAW : PT_ALAW;
+			if (f->sup && leg->tx_codec == CODEC_NONE) {
+				leg->tx_codec = c;
+				leg->tx_pt = (uint8_t)f->pt;
+			}
+		}
+		else if (!str_casecmp(f->name, "telephone-event")) {
+			leg->rxmap[f->pt] = PT_TEV;
+			if (f->sup && leg->tx_tev_pt < 0)
+				leg->tx_tev_pt = f->pt;
+		}
+	}
+	if (leg->tx_codec == CODEC_NONE)
+		return ENOTSUP;
+
+	leg->raddr = *sdp_media_raddr(leg->sdpm);
+	sdp_media_raddr_rtcp(leg->sdpm, &leg->raddr_rtcp);
+	rdir = sdp_media_rdir(leg->sdpm);
+	leg->rhold = !(rdir & SDP_RECVONLY) || !sa_isset(&leg->raddr, SA_ADDR);
+	/* when the far end holds, answer recvonly; else sendrecv */
+	sdp_media_set_ldir(leg->sdpm, leg->rhold ? (rdir & SDP_SENDONLY
+						    ? SDP_RECVONLY
+						    : SDP_INACTIVE)
+					       : SDP_SENDRECV);
+	return 0;
+}
+
+int media_leg_encode(struct media_leg *leg, struct mbuf **mbp, bool offer)
+{
+	if (!leg || !mbp)
+		return EINVAL;
+	if (offer)
+		sdp_media_set_ldir(leg->sdpm, SDP_SENDRECV);
+	return sdp_encode(mbp, leg->sdp, offer);
+}
+
+enum media_codec media_leg_codec(const struct media_leg *leg)
+{
+	return leg ? leg->tx_codec : CODEC_NONE;
+}
+
+bool media_leg_remote_hold(const struct media_leg *leg)
+{
+	return leg && leg->rhold;
+}
+
+uint64_t media_leg_idle_ms(const struct media_leg *leg)
+{
+	return leg ? tmr_jiffies() - leg->last_rx : 0;
+}
+
+uint16_t media_leg_port(const struct media_leg *leg)
+{
+	return leg ? leg->port : 0;
+}
+
+void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx)
+{
+	if (rx)
+		*rx = leg ? leg->rx : 0;
+	if (tx)
+		*tx = leg ? leg->tx : 0;
+}
+
+void media_bridge(struct media_leg *a, struct media_leg *b)
+{
+	if (!a || !b || a == b)
+		return;
+	media_unbridge(a);
+	media_unbridge(b);
+	a->peer = b;
+	b->peer = a;
+}
+
+void media_unbridge(struct media_leg *leg)
+{
+	if (!leg || !leg->peer)
+		return;
+	leg->peer->peer = NULL;
+	leg->peer = NULL;
+}
+
+/* Used by the player: send one 20 ms frame of 16-bit PCM. */
+int media_leg_send_pcm(struct media_leg *leg, const int16_t *pcm, size_t n,
+		       bool marker, struct mbuf *mb)
+{
+	struct rtp_header hdr;
+	size_t i;
+	int err;
+
+	if (leg->rhold || !sa_isset(&leg->raddr, SA_ALL) ||
+	    leg->tx_codec == CODEC_NONE)
+		return 0;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.ver = 2;
+	hdr.m = marker;
+	hdr.pt = leg->tx_pt;
+	hdr.seq = leg->seq++;
+	hdr.ts = leg->ts;
+	hdr.ssrc = leg->ssrc;
+	leg->ts += (uint32_t)n;
+
+	mbuf_rewind(mb);
+	err = rtp_hdr_encode(mb, &hdr);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		uint8_t b = leg->tx_codec == CODEC_PCMU ? g711_pcm2ulaw(pcm[i])
+							: g711_pcm2alaw(pcm[i]);
+		err |= mbuf_write_u8(mb, b);
+	}
+	if (err)
+		return err;
+	mb->pos = 0;
+	err = udp_send(leg->rtp, &leg->raddr, mb);
+	if (!err)
+		leg->tx++;
+	return err;
+}

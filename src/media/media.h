@@ -1,0 +1,78 @@
+/*
+ * media.h - media anchored on this node.
+ *
+ * A media leg is one call leg's audio: its RTP/RTCP socket pair, its SDP
+ * (offer/answer done with libre's sdp), the codec the far end speaks and
+ * when it last sent us anything.  Two legs can be bridged: RTP is relayed
+ * between them, PCMU <-> PCMA converted per packet when they differ,
+ * RFC 4733 telephone-events passed with their payload type rewritten.  A
+ * player sends a WAV prompt into a leg, paced by one 20 ms media clock for
+ * all players; while a player runs, the bridge does not forward into that
+ * leg.  Players, bridge and SIP see legs, never sockets, so SRTP/ICE
+ * transports can come later behind this header.
+ */
+#ifndef SWITCHBOARD_MEDIA_H
+#define SWITCHBOARD_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mbuf;
+struct sa;
+struct media_leg;
+struct media_player;
+
+enum media_codec { CODEC_NONE = 0, CODEC_PCMU, CODEC_PCMA };
+
+/* Global media settings; call once before allocating legs. */
+int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max);
+void media_close(void);
+
+/*
+ * Bind an RTP/RTCP pair (even/odd ports) on the media address and prepare
+ * the local SDP: prefer first, then the other G.711 law, telephone-event.
+ * ENOMEM; EADDRINUSE when no port pair is free.
+ */
+int media_leg_alloc(struct media_leg **legp, enum media_codec prefer);
+
+/*
+ * Take the remote SDP (offer or answer).  Returns 0, EPROTO when the body
+ * is no valid SDP, ENOTSUP when no common audio codec (caller answers 488).
+ */
+int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer);
+/* Our SDP (offer, or answer to the last decoded offer).  *mbp is owned by
+ * the caller. */
+int media_leg_encode(struct media_leg *leg, struct mbuf **mbp, bool offer);
+
+enum media_codec media_leg_codec(const struct media_leg *leg);
+/* Remote wants no audio from us (a=sendonly/inactive, or c=0.0.0.0):
+ * the far end has put the call on hold. */
+bool media_leg_remote_hold(const struct media_leg *leg);
+/* Milliseconds since the far end last sent RTP (since alloc if never). */
+uint64_t media_leg_idle_ms(const struct media_leg *leg);
+uint16_t media_leg_port(const struct media_leg *leg);
+/* Packets received / sent on this leg (for tests and statistics). */
+void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx);
+
+/* Relay between a and b (both ways) until unbridged or freed. */
+void media_bridge(struct media_leg *a, struct media_leg *b);
+void media_unbridge(struct media_leg *leg);
+
+typedef void (media_player_done_h)(void *arg);
+
+/*
+ * Play a WAV file (any rate, mono or stereo, 16-bit; converted to 8 kHz
+ * once and cached) into leg, 20 ms per packet.  loop repeats it until the
+ * player is freed; otherwise doneh is called once at the end (from the
+ * media clock; it may free the player and the leg).  Freeing the player
+ * (mem_deref) stops it.  ENOENT if the file cannot be read.
+ */
+int media_play(struct media_player **pp, struct media_leg *leg,
+	       const char *path, bool loop, media_player_done_h *doneh,
+	       void *arg);
+
+/* G.711 helpers, exposed for tests. */
+uint8_t media_ulaw2alaw(uint8_t u);
+uint8_t media_alaw2ulaw(uint8_t a);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * route.c - numbers to targets.
+ *
+ * From a trunk:   dialled E.164 -> active number -> its target.
+ * From a device:  extension of the caller's tenant -> employee (internal,
+ *                 caller ID = extension);
+ *                 one of our own numbers -> its target (internal);
+ *                 anything else public -> the tenant's trunk, caller ID
+ *                 = central number, or the personal number where the
+ *                 employee is set to show it (seeds/000, seeds/003).
+ *
+ * An employee without a personal number cannot phone out (seeds/003:
+ * "Ein Mitarbeiter ohne persönliche Rufnummer kann nicht einwandfrei
+ * telefonieren"): such calls get 403 and the API shows the fault.
+ */
+#include <string.h>
+#include "core/core.h"
+#include "route/route.h"
+
+static void reject(struct route_result *r, uint16_t scode, const char *reason)
+{
+	r->kind = ROUTE_REJECT;
+	r->scode = scode;
+	r->reason = reason;
+}
+
+static void employee_name(char *buf, size_t sz, const struct store_employee *e)
+{
+	re_snprintf(buf, sz, "%s%s%s", e->first_name,
+		    e->first_name[0] && e->last_name[0] ? " " : "",
+		    e->last_name);
+}
+
+/* dialled is one of our numbers: route to its target */
+static int to_number(struct store *st, const struct store_number *n,
+		     struct route_result *r)
+{
+	int err;
+
+	if (!n->active) {
+		reject(r, 404, "Number Not In Service");
+		return 0;
+	}
+	r->tenant_id = n->tenant_id;
+	switch (n->target_type) {
+
+	case TARGET_EMPLOYEE:
+		err = store_employee_get(st, n->target_id, &r->employee);
+		if (err == ENOENT) {
+			reject(r, 404, "No Target");
+			return 0;
+		}
+		if (err)
+			return err;
+		r->kind = ROUTE_EMPLOYEE;
+		return 0;
+
+	case TARGET_ANNOUNCEMENT:
+		err = store_announcement_get(st, n->target_id,
+					     &r->announcement);
+		if (err == ENOENT) {
+			reject(r, 404, "No Target");
+			return 0;
+		}
+		if (err)
+			return err;
+		r->kind = ROUTE_ANNOUNCEMENT;
+		return 0;
+
+	default:
+		reject(r, 404, "No Target");
+		return 0;
+	}
+}
+
+static int from_trunk(struct store *st, const struct route_caller *c,
+		      const char *dialled, struct route_result *r)
+{
+	struct phone_ctx ctx = {"49", ""};
+	struct store_number n;
+	int err;
+
+	r->direction = "inbound";
+	if (phone_normalise(r->from_number, sizeof(r->from_number),
+			    c->from_user, &ctx) == PHONE_INVALID)
+		str_copy(r->from_number, c->from_user ? c->from_user : "",
+			 sizeof(r->from_number));
+	str_copy(r->caller_id, r->from_number, sizeof(r->caller_id));
+	str_copy(r->caller_name, c->from_name ? c->from_name : "",
+		 sizeof(r->caller_name));
+
+	if (phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx) !=
+	    PHONE_E164) {
+		str_copy(r->dialled, dialled, sizeof(r->dialled));
+		reject(r, 404, "Not Found");
+		return 0;
+	}
+	err = store_number_by_e164(st, r->dialled, &n);
+	if (err == ENOENT) {
+		reject(r, 404, "Not Found");
+		return 0;
+	}
+	if (err)
+		return err;
+	return to_number(st, &n, r);
+}
+
+static int from_device(struct store *st, const struct route_caller *c,
+		       const char *dialled, struct route_result *r)
+{
+	const struct store_device *d = c->device;
+	struct store_employee self;
+	struct store_tenant t;
+	struct store_number n;
+	struct phone_ctx ctx;
+	enum phone_kind kind;
+	bool has_self = false;
+	int err;
+
+	err = store_tenant_get(st, d->tenant_id, &t);
+	if (err)
+		return err;
+	r->tenant_id = t.id;
+	str_copy(ctx.country, t.country_code[0] ? t.country_code : "49",
+		 sizeof(ctx.country));
+	str_copy(ctx.area, t.area_code, sizeof(ctx.area));
+
+	memset(&self, 0, sizeof(self));
+	if (d->employee_id) {
+		err = store_employee_get(st, d->employee_id, &self);
+		if (err && err != ENOENT)
+			return err;
+		has_self = !err;
+	}
+	/* internal presentation: the extension, else the SIP user */
+	str_copy(r->caller_id, has_self && self.extension[0] ? self.extension
+							     : d->username,
+		 sizeof(r->caller_id));
+	if (has_self)
+		employee_name(r->caller_name, sizeof(r->caller_name), &self);
+	else
+		str_copy(r->caller_name, d->name, sizeof(r->caller_name));
+	str_copy(r->from_number, r->caller_id, sizeof(r->from_number));
+	r->direction = "internal";
+
+	kind = phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx);
+	switch (kind) {
+
+	case PHONE_SHORT:
+		err = store_employee_by_extension(st, t.id, r->dialled,
+						  &r->employee);
+		if (err == ENOENT) {
+			reject(r, 404, "Not Found");
+			return 0;
+		}
+		if (err)
+			return err;
+		r->kind = ROUTE_EMPLOYEE;
+		return 0;
+
+	case PHONE_E164:
+		break;
+
+	default:
+		str_copy(r->dialled, dialled, sizeof(r->dialled));
+		reject(r, 484, "Address Incomplete");
+		return 0;
+	}
+
+	err = store_number_by_e164(st, r->dialled, &n);
+	if (!err) {
+		int64_t own = t.id;
+		err = to_number(st, &n, r);
+		if (!err && r->tenant_id != own) {
+			/* on-net call to another tenant: external identity */
+			r->tenant_id = own;
+			goto external_id;
+		}
+		r->tenant_id = own;
+		return err;
+	}
+	if (err != ENOENT)
+		return err;
+
+	/* out through the trunk */
+	r->direction = "outbound";
+	err = store_trunk_for_tenant(st, t.id, &r->trunk);
+	if (err == ENOENT) {
+		reject(r, 503, "No Trunk");
+		return 0;
+	}
+	if (err)
+		return err;
+	r->kind = ROUTE_EXTERNAL;
+
+ external_id:
+	if (has_self && !self.personal_number[0]) {
+		warning("route: employee %lld has no personal number: "
+			"external call refused\n", (long long)self.id);
+		reject(r, 403, "No Personal Number");
+		return 0;
+	}
+	if (has_self && self.show_personal_number)
+		str_copy(r->caller_id, self.personal_number,
+			 sizeof(r->caller_id));
+	else if (t.central_number[0])
+		str_copy(r->caller_id, t.central_number, sizeof(r->caller_id));
+	else if (has_self)
+		str_copy(r->caller_id, self.personal_number,
+			 sizeof(r->caller_id));
+	else {
+		reject(r, 403, "No Caller ID");
+		return 0;
+	}
+	str_copy(r->from_number, r->caller_id, sizeof(r->from_number));
+	return 0;
+}
+
+int route_resolve(struct store *st, const struct route_caller *c,
+		  const char *dialled, struct route_result *r)
+{
+	if (!st || !c || !dialled || !r || (!c->trunk && !c->device))
+		return EINVAL;
+	memset(r, 0, sizeof(*r));
+	if (c->trunk)
+		return from_trunk(st, c, dialled, r);
+	return from_device(st, c, dialled, r);
+}

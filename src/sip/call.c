@@ -1,0 +1,741 @@
+/*
+ * call.c - the B2BUA: every call is a caller leg (A, we are its UAS) and
+ * one or more callee legs (B, we are their UAC), with media anchored on
+ * this node.  route/ decides where the call goes; this file only does SIP
+ * and wires media legs together.
+ *
+ *                 INVITE
+ *   A ----------------------> [route]
+ *                               |-- reject ------------> 4xx/5xx, record
+ *                               |-- announcement ------> 200, play, BYE
+ *                               |-- employee/trunk:
+ *                               v
+ *   RINGING: 180 to A; one B leg per registered contact (parallel fork)
+ *        |  first B answers (200/ACK) -> others CANCELled,
+ *        |  media A<->B bridged, 200 to A             -> ANSWERED
+ *        |  every B failed -> best final code to A    -> gone
+ *        |  A CANCELs / ring timeout -> CANCEL all B  -> gone
+ *   ANSWERED:
+ *        |  re-INVITE sendonly/inactive from one side -> music on hold
+ *        |     to the other side; sendrecv again -> relay resumes
+ *        |  BYE from either side -> BYE to the other  -> gone
+ *        |  no RTP for rtp_timeout seconds -> BYE both -> gone
+ *
+ * Every attempt gets a call record, written before we answer anything and
+ * closed with its disposition when the call object goes away.
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "route/route.h"
+#include "media/media.h"
+#include "sip/sip_int.h"
+
+enum call_state { CALL_RINGING, CALL_ANSWERED, CALL_ANNOUNCING, CALL_DONE };
+
+struct call;
+
+struct leg {
+	struct le le;               /* in call->forks while ringing     */
+	struct call *call;          /* (weak)                           */
+	struct sipsess *sess;       /* (owned)                          */
+	struct media_leg *media;    /* (owned)                          */
+	char desc[96];              /* "device:1001", "trunk:1"         */
+	bool established;
+};
+
+struct call {
+	struct le le;               /* in srv->calls                    */
+	struct sipsrv *srv;         /* (weak)                           */
+	enum call_state state;
+	struct leg *a;              /* caller leg (owned)               */
+	struct list forks;          /* B legs still ringing (owned)     */
+	struct leg *b;              /* answered B leg (owned)           */
+	struct media_player *player; /* announcement or MOH (owned)     */
+	struct media_leg *moh_to;   /* leg hearing music on hold (weak) */
+	struct tmr tmr_ring;
+	struct tmr tmr_rtp;
+	struct store_call rec;
+	uint16_t best_scode;        /* best final answer of failed forks */
+	char best_reason[64];
+	char prompt[300];           /* announcement file                */
+};
+
+static void call_end(struct call *call, const char *disposition,
+		     uint16_t scode, const char *ended_by);
+
+static void leg_destructor(void *arg)
+{
+	struct leg *leg = arg;
+
+	list_unlink(&leg->le);
+	leg->sess = mem_deref(leg->sess); /* BYE or CANCEL if still up */
+	leg->media = mem_deref(leg->media);
+}
+
+static int leg_alloc(struct leg **legp, struct call *call,
+		     enum media_codec prefer, const char *desc)
+{
+	struct leg *leg;
+	int err;
+
+	leg = mem_zalloc(sizeof(*leg), leg_destructor);
+	if (!leg)
+		return ENOMEM;
+	leg->call = call;
+	str_copy(leg->desc, desc, sizeof(leg->desc));
+	err = media_leg_alloc(&leg->media, prefer);
+	if (err) {
+		warning("call: no media port for %s: %m\n", desc, err);
+		mem_deref(leg);
+		return err;
+	}
+	*legp = leg;
+	return 0;
+}
+
+static void call_destructor(void *arg)
+{
+	struct call *call = arg;
+
+	tmr_cancel(&call->tmr_ring);
+	tmr_cancel(&call->tmr_rtp);
+	list_unlink(&call->le);
+	call->player = mem_deref(call->player);
+	list_flush(&call->forks);
+	call->b = mem_deref(call->b);
+	call->a = mem_deref(call->a);
+}
+
+/* ---- call records --------------------------------------------------- */
+
+static void record_start(struct call *call, const struct sip_msg *msg,
+			 const struct route_result *r, const char *caller_leg)
+{
+	struct store_call *c = &call->rec;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	str_copy(c->node_id, call->srv->cfg->node_id, sizeof(c->node_id));
+	str_from_pl(c->sip_call_id, sizeof(c->sip_call_id), &msg->callid);
+	c->tenant_id = r->tenant_id;
+	str_copy(c->direction, r->direction ? r->direction : "inbound",
+		 sizeof(c->direction));
+	str_copy(c->from_number, r->from_number, sizeof(c->from_number));
+	str_copy(c->to_number, r->dialled, sizeof(c->to_number));
+	str_copy(c->caller_leg, caller_leg, sizeof(c->caller_leg));
+	c->started_at = time_now_ms();
+	err = store_call_add(call->srv->st, c);
+	if (err)
+		warning("call: cannot record call %s: %m\n", c->sip_call_id,
+			err);
+}
+
+static const char *disposition_of(uint16_t scode)
+{
+	switch (scode) {
+	case 404:
+	case 484:
+		return "not_found";
+	case 486:
+	case 600:
+		return "busy";
+	case 408:
+	case 480:
+		return "no_answer";
+	case 487:
+		return "cancelled";
+	case 403:
+	case 603:
+		return "rejected";
+	default:
+		return "failed";
+	}
+}
+
+/*
+ * Tear the call down: close the record, free the legs (BYE/CANCEL go out
+ * from their destructors).  The caller must not touch call afterwards.
+ */
+static void call_end(struct call *call, const char *disposition,
+		     uint16_t scode, const char *ended_by)
+{
+	if (call->state == CALL_DONE)
+		return;
+	call->state = CALL_DONE;
+	if (call->rec.id) {
+		int err = store_call_ended(call->srv->st, call->rec.id,
+					   time_now_ms(), disposition, scode,
+					   ended_by);
+		if (err)
+			warning("call: record %lld not closed: %m\n",
+				(long long)call->rec.id, err);
+	}
+	info("call: %s %s -> %s ended: %s (%u, by %s)\n", call->rec.sip_call_id,
+	     call->rec.from_number, call->rec.to_number, disposition, scode,
+	     ended_by);
+	mem_deref(call);
+}
+
+/* ---- media helpers -------------------------------------------------- */
+
+static void moh_update(struct call *call)
+{
+	struct media_leg *to = NULL;
+	char path[300];
+
+	if (call->state != CALL_ANSWERED || !call->b)
+		return;
+	if (media_leg_remote_hold(call->a->media))
+		to = call->b->media;
+	else if (media_leg_remote_hold(call->b->media))
+		to = call->a->media;
+
+	if (to == call->moh_to)
+		return;
+	call->player = mem_deref(call->player);
+	call->moh_to = NULL;
+	if (!to) {
+		info("call: %s resumed\n", call->rec.sip_call_id);
+		return;
+	}
+	re_snprintf(path, sizeof(path), "%s/moh.wav",
+		    call->srv->cfg->prompts_dir);
+	if (media_play(&call->player, to, path, true, NULL, NULL) == 0)
+		call->moh_to = to;
+	info("call: %s on hold, music to %s\n", call->rec.sip_call_id,
+	     to == call->b->media ? call->b->desc : call->a->desc);
+}
+
+static void rtp_check(void *arg)
+{
+	struct call *call = arg;
+	uint64_t limit = (uint64_t)call->srv->cfg->rtp_timeout * 1000;
+	struct leg *legs[2] = {call->a, call->b};
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		struct leg *leg = legs[i];
+		if (!leg || media_leg_remote_hold(leg->media))
+			continue;
+		if (media_leg_idle_ms(leg->media) > limit) {
+			warning("call: %s: no RTP from %s for %us, "
+				"hanging up\n", call->rec.sip_call_id,
+				leg->desc, call->srv->cfg->rtp_timeout);
+			call_end(call, "rtp_timeout", 200, "system");
+			return;
+		}
+	}
+	tmr_start(&call->tmr_rtp, 1000, rtp_check, call);
+}
+
+static void rtp_watch(struct call *call)
+{
+	if (call->srv->cfg->rtp_timeout)
+		tmr_start(&call->tmr_rtp, 1000, rtp_check, call);
+}
+
+/* ---- session handlers shared by both legs --------------------------- */
+
+static int leg_offer_handler(struct mbuf **descp, const struct sip_msg *msg,
+			     void *arg)
+{
+	struct leg *leg = arg;
+	int err;
+
+	if (!mbuf_get_left(msg->mb)) /* offer-less re-INVITE: we offer */
+		return media_leg_encode(leg->media, descp, true);
+	err = media_leg_decode(leg->media, msg->mb, true);
+	if (err) {
+		info("call: %s: bad re-INVITE offer from %s: %m\n",
+		     leg->call->rec.sip_call_id, leg->desc, err);
+		return err;
+	}
+	err = media_leg_encode(leg->media, descp, false);
+	if (!err)
+		moh_update(leg->call);
+	return err;
+}
+
+static int leg_answer_handler(const struct sip_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	int err;
+
+	if (!mbuf_get_left(msg->mb))
+		return 0;
+	err = media_leg_decode(leg->media, msg->mb, false);
+	if (err)
+		info("call: %s: unusable SDP answer from %s: %m\n",
+		     leg->call->rec.sip_call_id, leg->desc, err);
+	else
+		moh_update(leg->call);
+	return err;
+}
+
+static void leg_info_handler(struct sip *sip, const struct sip_msg *msg,
+			     void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+	struct leg *other = leg == call->a ? call->b : call->a;
+	const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+	char ctype[64];
+
+	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	if (!other || !other->established || !ct)
+		return;
+	str_from_pl(ctype, sizeof(ctype), &ct->val);
+	if (!str_casecmp(ctype, "application/dtmf-relay") ||
+	    !str_casecmp(ctype, "application/dtmf"))
+		(void)sipsess_info(other->sess, ctype, msg->mb, NULL, NULL);
+}
+
+/* ---- caller leg (A) ------------------------------------------------- */
+
+static void a_estab_handler(const struct sip_msg *msg, void *arg);
+static void a_close_handler(int err, const struct sip_msg *msg, void *arg);
+
+static void announcement_done(void *arg)
+{
+	struct call *call = arg;
+
+	call_end(call, "answered", 200, "system");
+}
+
+static void a_estab_handler(const struct sip_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+
+	(void)msg;
+	leg->established = true;
+	if (call->state != CALL_ANNOUNCING)
+		return;
+	if (media_play(&call->player, leg->media, call->prompt, false,
+		       announcement_done, call)) {
+		call_end(call, "failed", 500, "system");
+		return;
+	}
+	rtp_watch(call);
+}
+
+static void a_close_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+
+	(void)msg;
+	if (call->state == CALL_RINGING)
+		call_end(call, "cancelled", 487, "caller");
+	else if (err == ETIMEDOUT && !leg->established)
+		call_end(call, "failed", 408, "system"); /* no ACK */
+	else
+		call_end(call, "answered", 200, "caller");
+}
+
+/* ---- callee legs (B) ------------------------------------------------ */
+
+static void fork_failed(struct call *call)
+{
+	uint16_t scode;
+	const char *reason;
+
+	if (call->forks.head || call->state != CALL_RINGING)
+		return;
+	scode = call->best_scode ? call->best_scode : 480;
+	reason = call->best_reason[0] ? call->best_reason
+				      : "Temporarily Unavailable";
+	(void)sipsess_reject(call->a->sess, scode, reason, NULL);
+	call_end(call, disposition_of(scode), scode, "callee");
+}
+
+/* lower is better: busy says more than unavailable */
+static int scode_rank(uint16_t s)
+{
+	if (s == 486 || s == 600)
+		return 0;
+	if (s == 603)
+		return 1;
+	if (s >= 400 && s < 500 && s != 408 && s != 480)
+		return 2;
+	if (s == 480 || s == 408)
+		return 3;
+	return 4;
+}
+
+static void b_estab_handler(const struct sip_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+	struct mbuf *desc = NULL;
+	int err;
+
+	(void)msg;
+	leg->established = true;
+	if (call->state != CALL_RINGING || call->b) {
+		mem_deref(leg); /* lost the race: BYE it */
+		return;
+	}
+	call->b = leg;
+	list_unlink(&leg->le);
+	list_flush(&call->forks); /* CANCEL the others */
+	tmr_cancel(&call->tmr_ring);
+
+	media_bridge(call->a->media, leg->media);
+	err = media_leg_encode(call->a->media, &desc, false);
+	if (!err)
+		err = sipsess_answer(call->a->sess, 200, "OK", desc, NULL);
+	mem_deref(desc);
+	if (err) {
+		warning("call: %s: cannot answer caller: %m\n",
+			call->rec.sip_call_id, err);
+		call_end(call, "failed", 500, "system");
+		return;
+	}
+	call->state = CALL_ANSWERED;
+	call->a->established = true;
+	if (call->rec.id)
+		(void)store_call_answered(call->srv->st, call->rec.id,
+					  time_now_ms(), leg->desc);
+	info("call: %s answered by %s\n", call->rec.sip_call_id, leg->desc);
+	rtp_watch(call);
+	moh_update(call);
+}
+
+static void b_close_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+
+	if (leg == call->b) {
+		call_end(call, "answered", 200, "callee");
+		return;
+	}
+	/* a fork failed */
+	if (msg && msg->scode >= 300) {
+		if (!call->best_scode ||
+		    scode_rank(msg->scode) < scode_rank(call->best_scode)) {
+			call->best_scode = msg->scode;
+			str_from_pl(call->best_reason,
+				    sizeof(call->best_reason), &msg->reason);
+		}
+		debug("call: %s: %s answered %u\n", call->rec.sip_call_id,
+		      leg->desc, msg->scode);
+	}
+	else if (err) {
+		debug("call: %s: %s failed: %m\n", call->rec.sip_call_id,
+		      leg->desc, err);
+	}
+	mem_deref(leg);
+	fork_failed(call);
+}
+
+static void ring_timeout(void *arg)
+{
+	struct call *call = arg;
+
+	info("call: %s: nobody answered in %us\n", call->rec.sip_call_id,
+	     call->srv->cfg->ring_timeout);
+	list_flush(&call->forks);
+	(void)sipsess_reject(call->a->sess, 480, "Temporarily Unavailable",
+			     NULL);
+	call_end(call, "no_answer", 480, "system");
+}
+
+/*
+ * Start one B leg to uri.  route is a Route header value to reach the
+ * phone where it registered from, or NULL.  from_user/from_name are the
+ * caller ID presented.  extra: more header lines (ending in CRLF) or "".
+ */
+static int fork_start(struct call *call, const char *uri, const char *route,
+		      const char *from_user, const char *from_name,
+		      const char *desc, const char *extra)
+{
+	struct sipsrv *srv = call->srv;
+	const char *routev[1];
+	char from_uri[128];
+	struct mbuf *offer = NULL;
+	struct leg *leg;
+	int err;
+
+	err = leg_alloc(&leg, call, media_leg_codec(call->a->media), desc);
+	if (err)
+		return err;
+	err = media_leg_encode(leg->media, &offer, true);
+	if (err)
+		goto out;
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", from_user,
+		    srv->host);
+	routev[0] = route;
+	list_append(&call->forks, &leg->le, leg);
+	err = sipsess_connect(&leg->sess, srv->sock, uri,
+			      from_name && from_name[0] ? from_name : NULL,
+			      from_uri, "sb", routev, route ? 1 : 0,
+			      "application/sdp", offer, NULL, NULL, false,
+			      leg_offer_handler, leg_answer_handler, NULL,
+			      b_estab_handler, leg_info_handler, NULL,
+			      b_close_handler, leg, "%s", extra);
+	if (err)
+		warning("call: %s: cannot call %s: %m\n",
+			call->rec.sip_call_id, uri, err);
+	else
+		debug("call: %s: calling %s (%s)\n", call->rec.sip_call_id,
+		      uri, desc);
+ out:
+	mem_deref(offer);
+	if (err)
+		mem_deref(leg);
+	return err;
+}
+
+struct fork_ctx {
+	struct call *call;
+	const struct route_result *r;
+	unsigned started;
+};
+
+static int fork_registration(const struct store_registration *reg,
+			     void *arg)
+{
+	struct fork_ctx *fc = arg;
+	struct store_device dev;
+	char route[96], desc[96], user[64];
+	struct uri uri;
+	struct pl pl;
+	struct sa rcv, dst;
+	bool via_route = false;
+
+	/* reach the phone where it registered from, if that differs */
+	pl_set_str(&pl, reg->contact);
+	if (!uri_decode(&uri, &pl) && !sa_set_str(&rcv, reg->received, 0) &&
+	    (sa_set(&dst, &uri.host, uri.port ? uri.port : 5060) ||
+	     !sa_cmp(&dst, &rcv, SA_ALL))) {
+		bool udp = !str_casecmp(reg->transport, "udp");
+		re_snprintf(route, sizeof(route), "<sip:%J;lr%s>", &rcv,
+			    udp ? "" : ";transport=tcp");
+		via_route = true;
+	}
+	if (store_device_get(fc->call->srv->st, reg->device_id, &dev))
+		str_copy(dev.username, "?", sizeof(dev.username));
+	re_snprintf(desc, sizeof(desc), "device:%s", dev.username);
+	str_copy(user, fc->r->caller_id, sizeof(user));
+	if (!fork_start(fc->call, reg->contact, via_route ? route : NULL, user,
+			fc->r->caller_name, desc, ""))
+		fc->started++;
+	return 0;
+}
+
+static void ring_employee(struct call *call, const struct route_result *r)
+{
+	struct fork_ctx fc = {call, r, 0};
+	int err;
+
+	err = store_reg_list_employee(call->srv->st, r->employee.id,
+				      time_now_ms(), fork_registration, &fc);
+	if (err || !fc.started) {
+		info("call: %s: employee %lld has no reachable device\n",
+		     call->rec.sip_call_id, (long long)r->employee.id);
+		(void)sipsess_reject(call->a->sess, 480,
+				     "Temporarily Unavailable", NULL);
+		call_end(call, "unavailable", 480, "system");
+		return;
+	}
+	tmr_start(&call->tmr_ring, (uint64_t)call->srv->cfg->ring_timeout * 1000,
+		  ring_timeout, call);
+}
+
+static void dial_trunk(struct call *call, const struct route_result *r)
+{
+	char uri[160], desc[96], pai[160];
+
+	re_snprintf(uri, sizeof(uri), "sip:%s@%s:%u;transport=%s", r->dialled,
+		    r->trunk.host, r->trunk.port ? r->trunk.port : 5060,
+		    r->trunk.transport[0] ? r->trunk.transport : "udp");
+	re_snprintf(desc, sizeof(desc), "trunk:%lld", (long long)r->trunk.id);
+	re_snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s>\r\n",
+		    r->caller_id, call->srv->host);
+	if (fork_start(call, uri, NULL, r->caller_id, NULL, desc, pai)) {
+		(void)sipsess_reject(call->a->sess, 503, "Service Unavailable",
+				     NULL);
+		call_end(call, "failed", 503, "system");
+		return;
+	}
+	tmr_start(&call->tmr_ring, (uint64_t)call->srv->cfg->ring_timeout * 1000,
+		  ring_timeout, call);
+}
+
+/* ---- incoming INVITE ------------------------------------------------ */
+
+static void reject(struct sipsrv *srv, const struct sip_msg *msg,
+		   uint16_t scode, const char *reason)
+{
+	(void)sip_treply(NULL, srv->sip, msg, scode, reason);
+}
+
+static int accept_a(struct call *call, const struct sip_msg *msg,
+		    uint16_t scode, const char *reason, struct mbuf *desc)
+{
+	return sipsess_accept(&call->a->sess, call->srv->sock, msg, scode,
+			      reason, "sb", "application/sdp", desc, NULL,
+			      NULL, false, leg_offer_handler,
+			      leg_answer_handler, a_estab_handler,
+			      leg_info_handler, NULL, a_close_handler,
+			      call->a, NULL);
+}
+
+void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
+{
+	struct store_trunk trunk;
+	struct store_device dev;
+	struct route_caller rc;
+	struct route_result *r = NULL;
+	struct call *call = NULL;
+	struct mbuf *desc = NULL;
+	char ip[64], from_user[64], from_name[128], dialled[64];
+	char caller_leg[96];
+	int err;
+
+	if (srv->closing) {
+		reject(srv, msg, 503, "Shutting Down");
+		return;
+	}
+
+	/* who is calling: a trunk by its address, else a device by digest */
+	memset(&rc, 0, sizeof(rc));
+	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
+	if (!store_trunk_by_source(srv->st, ip, sa_port(&msg->src), &trunk)) {
+		rc.trunk = &trunk;
+		re_snprintf(caller_leg, sizeof(caller_leg), "trunk:%lld",
+			    (long long)trunk.id);
+	}
+	else {
+		if (!sipauth_check(srv, msg, &dev))
+			return;
+		rc.device = &dev;
+		re_snprintf(caller_leg, sizeof(caller_leg), "device:%s",
+			    dev.username);
+	}
+	str_from_pl(from_user, sizeof(from_user), &msg->from.uri.user);
+	str_from_pl(from_name, sizeof(from_name), &msg->from.dname);
+	str_from_pl(dialled, sizeof(dialled), &msg->uri.user);
+	rc.from_user = from_user;
+	rc.from_name = from_name;
+
+	if (!mbuf_get_left(msg->mb)) {
+		reject(srv, msg, 488, "Offer Required");
+		return;
+	}
+
+	call = mem_zalloc(sizeof(*call), call_destructor);
+	r = mem_zalloc(sizeof(*r), NULL);
+	if (!call || !r) {
+		reject(srv, msg, 500, "Server Internal Error");
+		goto out;
+	}
+	call->srv = srv;
+	call->state = CALL_RINGING;
+	tmr_init(&call->tmr_ring);
+	tmr_init(&call->tmr_rtp);
+	list_init(&call->forks);
+
+	err = route_resolve(srv->st, &rc, dialled, r);
+	if (err) {
+		warning("call: routing %s failed: %m\n", dialled, err);
+		reject(srv, msg, 500, "Server Internal Error");
+		goto out;
+	}
+	record_start(call, msg, r, caller_leg);
+	list_append(&srv->calls, &call->le, call);
+
+	if (r->kind == ROUTE_REJECT) {
+		info("call: %J: %s -> %s: %u %s\n", &msg->src, caller_leg,
+		     dialled, r->scode, r->reason);
+		reject(srv, msg, r->scode, r->reason);
+		call_end(call, disposition_of(r->scode), r->scode, "system");
+		call = NULL;
+		goto out;
+	}
+
+	err = leg_alloc(&call->a, call, CODEC_PCMU, caller_leg);
+	if (err) {
+		reject(srv, msg, 503, "Media Unavailable");
+		call_end(call, "failed", 503, "system");
+		call = NULL;
+		goto out;
+	}
+	err = media_leg_decode(call->a->media, msg->mb, true);
+	if (err) {
+		uint16_t sc = err == ENOTSUP ? 488 : 400;
+		reject(srv, msg, sc, err == ENOTSUP ? "Not Acceptable Here"
+						    : "Bad SDP");
+		call_end(call, "failed", sc, "system");
+		call = NULL;
+		goto out;
+	}
+
+	switch (r->kind) {
+
+	case ROUTE_ANNOUNCEMENT:
+		re_snprintf(call->prompt, sizeof(call->prompt), "%s/%s",
+			    srv->cfg->prompts_dir, r->announcement.file);
+		call->state = CALL_ANNOUNCING;
+		err = media_leg_encode(call->a->media, &desc, false);
+		if (!err)
+			err = accept_a(call, msg, 200, "OK", desc);
+		if (!err && call->rec.id)
+			(void)store_call_answered(srv->st, call->rec.id,
+						  time_now_ms(),
+						  "announcement");
+		break;
+
+	case ROUTE_EMPLOYEE:
+	case ROUTE_EXTERNAL:
+		err = accept_a(call, msg, 180, "Ringing", NULL);
+		break;
+
+	default:
+		err = EINVAL;
+		break;
+	}
+	if (err) {
+		warning("call: %s: cannot accept: %m\n", call->rec.sip_call_id,
+			err);
+		reject(srv, msg, 500, "Server Internal Error");
+		call_end(call, "failed", 500, "system");
+		call = NULL;
+		goto out;
+	}
+	info("call: %J: %s (%s) -> %s: %s\n", &msg->src, caller_leg,
+	     r->from_number, r->dialled,
+	     r->kind == ROUTE_ANNOUNCEMENT ? "announcement"
+	     : r->kind == ROUTE_EMPLOYEE   ? "employee"
+					   : "trunk");
+	if (r->kind == ROUTE_EMPLOYEE)
+		ring_employee(call, r);
+	else if (r->kind == ROUTE_EXTERNAL)
+		dial_trunk(call, r);
+	call = NULL; /* owned by srv->calls now */
+
+ out:
+	mem_deref(desc);
+	mem_deref(r);
+	if (call && call->state != CALL_DONE && !call->le.list)
+		mem_deref(call);
+}
+
+void call_close_all(struct sipsrv *srv)
+{
+	struct le *le;
+
+	while ((le = srv->calls.head)) {
+		struct call *call = le->data;
+		if (call->state == CALL_RINGING && call->a && call->a->sess)
+			(void)sipsess_reject(call->a->sess, 503,
+					     "Shutting Down", NULL);
+		call_end(call, call->state == CALL_ANSWERED ? "answered"
+							   : "failed",
+			 503, "system");
+	}
+}

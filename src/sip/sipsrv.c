@@ -1,0 +1,239 @@
+/*
+ * sipsrv.c - the SIP stack of Switchboard: UDP and TCP transports on one
+ * address, the first look at every request, and orderly shutdown.
+ *
+ * libre parses and matches transactions and dialogs.  This file decides
+ * which of our parts gets a request:
+ *
+ *   REGISTER -> registrar.c        OPTIONS -> 200 here
+ *   INVITE (new dialog) -> call.c through sipsess_listen
+ *   ACK/BYE/INFO/re-INVITE/CANCEL -> sipsess (in-dialog), the stack
+ *   anything else out of dialog -> 405 with Allow
+ *
+ * Requests that are well-formed SIP but unusable are answered here before
+ * any state is created: Max-Forwards 0 -> 483, an unsupported Require
+ * -> 420, a non-SIP Request-URI -> 416.
+ */
+#include <string.h>
+#include <sys/random.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "media/media.h"
+#include "sip/sip.h"
+#include "sip/sip_int.h"
+
+#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
+
+struct sipsrv *sipsrv_g;
+static void (*shutdown_doneh)(void);
+static struct tmr tmr_shutdown;
+
+static bool is_method(const struct sip_msg *msg, const char *m)
+{
+	return !pl_strcmp(&msg->met, m);
+}
+
+static bool reply_options(struct sipsrv *srv, const struct sip_msg *msg)
+{
+	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 200, "OK",
+			  "Allow: " ALLOW "\r\n"
+			  "Accept: application/sdp\r\n"
+			  "Content-Length: 0\r\n\r\n");
+	return true;
+}
+
+/* true if a reply was sent */
+static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h;
+
+	if (is_method(msg, "ACK"))
+		return false;
+	if (pl_strcasecmp(&msg->uri.scheme, "sip") &&
+	    pl_strcasecmp(&msg->uri.scheme, "sips")) {
+		(void)sip_treply(NULL, srv->sip, msg, 416,
+				 "Unsupported URI Scheme");
+		return true;
+	}
+	h = sip_msg_hdr(msg, SIP_HDR_MAX_FORWARDS);
+	if (h && pl_u32(&h->val) == 0 && !is_method(msg, "CANCEL")) {
+		if (is_method(msg, "OPTIONS"))
+			return reply_options(srv, msg);
+		(void)sip_treply(NULL, srv->sip, msg, 483, "Too Many Hops");
+		return true;
+	}
+	h = sip_msg_hdr(msg, SIP_HDR_REQUIRE);
+	if (h && !is_method(msg, "CANCEL")) {
+		(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 420,
+				  "Bad Extension",
+				  "Unsupported: %r\r\n"
+				  "Content-Length: 0\r\n\r\n", &h->val);
+		return true;
+	}
+	return false;
+}
+
+static bool request_handler(const struct sip_msg *msg, void *arg)
+{
+	struct sipsrv *srv = arg;
+
+	debug("sip: %J %r %r\n", &msg->src, &msg->met, &msg->ruri);
+	if (screen(srv, msg))
+		return true;
+
+	if (is_method(msg, "REGISTER")) {
+		registrar_handle(srv, msg);
+		return true;
+	}
+	if (is_method(msg, "OPTIONS"))
+		return reply_options(srv, msg);
+	if (is_method(msg, "INVITE") || is_method(msg, "ACK") ||
+	    is_method(msg, "BYE") || is_method(msg, "INFO") ||
+	    is_method(msg, "CANCEL") || is_method(msg, "REFER"))
+		return false; /* sipsess and the transaction layer */
+	if (pl_isset(&msg->to.tag))
+		return false; /* in-dialog: the stack answers 481 */
+
+	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 405,
+			  "Method Not Allowed",
+			  "Allow: " ALLOW "\r\nContent-Length: 0\r\n\r\n");
+	return true;
+}
+
+static void conn_handler(const struct sip_msg *msg, void *arg)
+{
+	call_incoming(arg, msg);
+}
+
+static void purge(void *arg)
+{
+	struct sipsrv *srv = arg;
+	unsigned n = 0;
+
+	if (!store_reg_purge(srv->st, time_now_ms(), &n) && n)
+		info("registrar: %u expired bindings removed\n", n);
+	tmr_start(&srv->tmr_purge, 60000, purge, srv);
+}
+
+static void exit_handler(void *arg)
+{
+	void (*h)(void) = shutdown_doneh;
+
+	(void)arg;
+	tmr_cancel(&tmr_shutdown);
+	shutdown_doneh = NULL;
+	if (h)
+		h();
+}
+
+static void shutdown_timeout(void *arg)
+{
+	warning("sip: transactions still pending, stopping anyway\n");
+	exit_handler(arg);
+}
+
+static void srv_destructor(void *arg)
+{
+	struct sipsrv *srv = arg;
+
+	tmr_cancel(&srv->tmr_purge);
+	call_close_all(srv);
+	srv->sock = mem_deref(srv->sock);
+	srv->lsnr = mem_deref(srv->lsnr);
+	if (srv->sip)
+		sip_close(srv->sip, true);
+	srv->sip = mem_deref(srv->sip);
+}
+
+int sipsrv_init(const struct config *cfg, struct store *st)
+{
+	struct sipsrv *srv;
+	char mip[64];
+	int err;
+
+	if (!cfg || !st || sipsrv_g)
+		return EINVAL;
+	srv = mem_zalloc(sizeof(*srv), srv_destructor);
+	if (!srv)
+		return ENOMEM;
+	srv->cfg = cfg;
+	srv->st = st;
+	list_init(&srv->calls);
+	tmr_init(&srv->tmr_purge);
+	if (getrandom(srv->secret, sizeof(srv->secret), 0) !=
+	    (ssize_t)sizeof(srv->secret))
+		rand_bytes(srv->secret, sizeof(srv->secret));
+
+	err = sa_decode(&srv->laddr, cfg->sip_listen, strlen(cfg->sip_listen));
+	if (err) {
+		warning("sip: bad listen address '%s'\n", cfg->sip_listen);
+		goto out;
+	}
+	re_snprintf(srv->host, sizeof(srv->host), "%J", &srv->laddr);
+
+	if (cfg->media_ip[0])
+		str_copy(mip, cfg->media_ip, sizeof(mip));
+	else
+		re_snprintf(mip, sizeof(mip), "%j", &srv->laddr);
+	err = media_init(mip, cfg->rtp_min, cfg->rtp_max);
+	if (err) {
+		warning("sip: media init: %m\n", err);
+		goto out;
+	}
+
+	err = sip_alloc(&srv->sip, NULL, 32, 32, 32, "Switchboard", exit_handler,
+			srv);
+	if (err)
+		goto out;
+	err = sip_transp_add(srv->sip, SIP_TRANSP_UDP, &srv->laddr);
+	if (!err)
+		err = sip_transp_add(srv->sip, SIP_TRANSP_TCP, &srv->laddr);
+	if (err) {
+		warning("sip: cannot listen on %s: %m\n", cfg->sip_listen, err);
+		goto out;
+	}
+	err = sip_listen(&srv->lsnr, srv->sip, true, request_handler, srv);
+	if (err)
+		goto out;
+	err = sipsess_listen(&srv->sock, srv->sip, 1024, conn_handler, srv);
+	if (err)
+		goto out;
+
+	/* calls a dead instance of this node left open */
+	(void)store_call_close_stale(st, cfg->node_id, time_now_ms());
+	tmr_start(&srv->tmr_purge, 1000, purge, srv);
+	info("sip: listening on %s (UDP, TCP), realm %s\n", cfg->sip_listen,
+	     cfg->realm);
+
+ out:
+	if (err)
+		mem_deref(srv);
+	else
+		sipsrv_g = srv;
+	return err;
+}
+
+void sipsrv_shutdown(void (*doneh)(void))
+{
+	struct sipsrv *srv = sipsrv_g;
+
+	if (!srv) {
+		if (doneh)
+			doneh();
+		return;
+	}
+	srv->closing = true;
+	shutdown_doneh = doneh;
+	call_close_all(srv);
+	sipsess_close_all(srv->sock);
+	tmr_start(&tmr_shutdown, 5000, shutdown_timeout, NULL);
+	sip_close(srv->sip, false);
+}
+
+void sipsrv_close(void)
+{
+	tmr_cancel(&tmr_shutdown);
+	sipsrv_g = mem_deref(sipsrv_g);
+	media_close();
+}

@@ -1,0 +1,848 @@
+#!/usr/bin/python3
+"""Real SIP peers for the Switchboard suites: baresip phones, sipp runs and
+audio checks.  Python 3 standard library only; run with /usr/bin/python3.
+
+    from peers import Baresip, Sipp, wav_rms, dominant_freq, make_tone_wav
+
+    phone = Baresip("1001", password="alpha1001", server=("127.0.0.1", port))
+    phone.start(); phone.wait_registered(10)
+    phone.dial("sip:+4922182829990@127.0.0.1:%d" % port)
+    ev = phone.wait_event("CALL_ESTABLISHED", 10)
+    ...
+    phone.stop()
+
+    r = Sipp("uac_announcement", remote=("127.0.0.1", port), local_port=5090,
+             service="+4922182829990").run()
+    r.rc, r.successful, r.failed
+
+Self-test (no Switchboard needed; proves the harness on this machine):
+    /usr/bin/python3 test/lib/peers.py selftest
+
+Everything binds to 127.0.0.1, every wait has a timeout, processes are
+stopped by pid.  See test/lib/README.md and /work/shared/RECIPES.md.
+"""
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+SIPP_DIR = os.path.join(ROOT, "test", "data", "sipp")
+BARESIP = shutil.which("baresip") or "/usr/bin/baresip"
+SIPP = shutil.which("sipp") or "/usr/bin/sipp"
+SOX = shutil.which("sox") or "/usr/bin/sox"
+MODULE_PATH = "/usr/lib/baresip/modules"
+LOCAL = "127.0.0.1"
+
+_port_lock = threading.Lock()
+_handed_out = set()
+
+
+# --------------------------------------------------------------------------
+# ports
+# --------------------------------------------------------------------------
+def _bindable(port, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)):
+    for k in kinds:
+        s = socket.socket(socket.AF_INET, k)
+        try:
+            s.bind((LOCAL, port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+def free_port(even=False):
+    """A port free for UDP and TCP on 127.0.0.1, not handed out before by
+    this process."""
+    with _port_lock:
+        for _ in range(500):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((LOCAL, 0))
+            port = s.getsockname()[1]
+            s.close()
+            if (even and port % 2) or port in _handed_out:
+                continue
+            if _bindable(port):
+                _handed_out.add(port)
+                return port
+    raise RuntimeError("no free port")
+
+
+def free_port_range(count=20, lo=20000, hi=39000):
+    """(first, last): count consecutive free UDP ports, first even.  Kept
+    below 40000 because the suites give Switchboard 40000-49999 for RTP."""
+    with _port_lock:
+        for _ in range(500):
+            first = random.randrange(lo, hi - count) & ~1
+            ports = range(first, first + count)
+            if any(p in _handed_out for p in ports):
+                continue
+            if all(_bindable(p, (socket.SOCK_DGRAM,)) for p in ports):
+                _handed_out.update(ports)
+                return first, first + count - 1
+    raise RuntimeError("no free port range")
+
+
+def _wait_tcp(port, timeout):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return socket.create_connection((LOCAL, port), 0.5)
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------
+# audio helpers (sox)
+# --------------------------------------------------------------------------
+def sox_stat(path, start=None, length=None):
+    """Dict of `sox FILE -n [trim start length] stat` values (floats), e.g.
+    "RMS amplitude", "Rough frequency", "Length (seconds)"."""
+    cmd = [SOX, path, "-n"]
+    if start is not None or length is not None:
+        cmd += ["trim", str(start or 0)] + ([str(length)] if length else [])
+    cmd.append("stat")
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    out = {}
+    for line in r.stderr.splitlines():
+        if ":" not in line:
+            continue
+        key, _, val = line.partition(":")
+        key = " ".join(key.split())
+        try:
+            out[key] = float(val.split()[0])
+        except (ValueError, IndexError):
+            pass
+    if not out:
+        raise RuntimeError(f"sox stat failed for {path}: {r.stderr.strip()}")
+    return out
+
+
+def wav_rms(path, start=None, length=None):
+    """RMS amplitude (0..1).  Digital silence reads about 0.00002; speech or
+    a tone is > 0.01."""
+    return sox_stat(path, start, length)["RMS amplitude"]
+
+
+def dominant_freq(path, start=None, length=None):
+    """sox's "Rough frequency" in Hz (zero-crossing estimate: good for a
+    pure tone, meaningless for speech).  Trim away silence with
+    start/length (seconds) for a stable value."""
+    return sox_stat(path, start, length)["Rough frequency"]
+
+
+def wav_seconds(path):
+    return sox_stat(path)["Length (seconds)"]
+
+
+def make_tone_wav(path, hz, seconds, volume=0.5):
+    """8 kHz mono S16 WAV with a sine tone (baresip aufile / prompts)."""
+    subprocess.run([SOX, "-n", "-r", "8000", "-c", "1", "-b", "16",
+                    "-e", "signed-integer", path, "synth", str(seconds),
+                    "sine", str(hz), "vol", str(volume)],
+                   check=True, capture_output=True, timeout=60)
+    return path
+
+
+# --------------------------------------------------------------------------
+# baresip
+# --------------------------------------------------------------------------
+class BaresipError(RuntimeError):
+    pass
+
+
+class Baresip:
+    """One baresip 1.0.0 phone with its own config dir, controlled through
+    ctrl_tcp (netstring-framed JSON).
+
+    user      SIP user of the account (device name, e.g. "1001").
+    password  digest password; None = no auth_pass.
+    server    (host, port) of the registrar, or None for a phone that does
+              not register (its AOR is then sip:user@127.0.0.1:<sip port>).
+    transport "udp" or "tcp" towards the server.
+    regint    registration interval [s]; 0 = do not register.
+    auto_answer  answermode=auto (callee) or manual (use accept()).
+    tone      Hz of an endless sine (ausine, 48 kHz stereo as baresip
+              needs) - the default source, 440 Hz.
+    wav       play this 8 kHz mono S16 WAV instead (aufile). NB: baresip
+              hangs up the call at the end of the file.
+    codecs    audio_codecs of the account, e.g. ("pcma",) or ("pcmu","pcma").
+    rtp_ports (first, last) or None for a free range of 20.
+    extra_account  appended to the account line (";key=value...").
+    extra_config   list of extra "key value" config lines.
+
+    Events are collected in a background thread: self.events (list of
+    dicts as baresip sends them: class, type, id, peeruri, param, ...).
+    """
+
+    def __init__(self, user="phone", password=None, server=None,
+                 transport="udp", regint=None, auto_answer=True, tone=440,
+                 wav=None, codecs=("pcmu", "pcma"), rtp_ports=None,
+                 extra_account="", extra_config=(), name=None,
+                 keep_dir=False):
+        self.user = user
+        self.password = password
+        self.server = server
+        self.transport = transport
+        if regint is None:
+            regint = 60 if server else 0
+        self.regint = regint
+        self.auto_answer = auto_answer
+        self.tone = tone
+        self.wav = os.path.abspath(wav) if wav else None
+        self.codecs = tuple(codecs)
+        self.name = name or f"bs-{user}"
+        self.keep_dir = keep_dir
+        self.dir = tempfile.mkdtemp(prefix=f"peers-{self.name}-")
+        self.rec_dir = os.path.join(self.dir, "rec")
+        os.makedirs(self.rec_dir)
+        self.sip_port = free_port()
+        self.ctrl_port = free_port()
+        self.rtp_ports = rtp_ports or free_port_range(20)
+        self.log_path = os.path.join(self.dir, "baresip.log")
+        self.proc = None
+        self.sock = None
+        self.events = []
+        self.responses = {}
+        self._consumed = set()
+        self._cond = threading.Condition()
+        self._reader = None
+        self._token = 0
+        self._closed = False
+        self._write_config(extra_account, extra_config)
+
+    # ---- config -------------------------------------------------------
+    @property
+    def aor(self):
+        if self.server:
+            host, port = self.server
+            return f"sip:{self.user}@{host}:{port}"
+        return f"sip:{self.user}@{LOCAL}:{self.sip_port}"
+
+    @property
+    def uri(self):
+        """Where to send a direct call to this phone (no server)."""
+        return f"sip:{self.user}@{LOCAL}:{self.sip_port}"
+
+    def account_line(self, extra=""):
+        if self.server:
+            host, port = self.server
+            line = f"<sip:{self.user}@{host}:{port};transport={self.transport}>"
+        else:
+            line = f"<sip:{self.user}@{LOCAL}:{self.sip_port}>"
+        if self.password is not None:
+            line += f";auth_user={self.user};auth_pass={self.password}"
+        line += f";regint={int(self.regint)}"
+        line += ";answermode=" + ("auto" if self.auto_answer else "manual")
+        if self.codecs:
+            line += ";audio_codecs=" + ",".join(self.codecs)
+        line += ";ptime=20"
+        return line + extra
+
+    def _write_config(self, extra_account, extra_config):
+        if self.wav:
+            src, srate, ch = f"aufile,{self.wav}", 8000, 1
+        else:
+            src, srate, ch = f"ausine,{int(self.tone)}", 48000, 2
+        lo, hi = self.rtp_ports
+        cfg = [
+            ("poll_method", "epoll"),
+            ("sip_listen", f"{LOCAL}:{self.sip_port}"),
+            ("net_interface", LOCAL),
+            ("call_local_timeout", "120"),
+            ("call_max_calls", "4"),
+            ("audio_player", "aubridge,nil"),
+            ("audio_source", src),
+            ("audio_alert", "aubridge,nil"),
+            ("ausrc_srate", str(srate)),
+            ("ausrc_channels", str(ch)),
+            ("auplay_srate", "8000"),
+            ("auplay_channels", "1"),
+            ("audio_level", "no"),
+            ("audio_buffer", "20-160"),
+            ("rtp_ports", f"{lo}-{hi}"),
+            ("rtcp_mux", "no"),
+            ("jitter_buffer_delay", "5-10"),
+            ("rtp_stats", "yes"),
+            ("statmode_default", "off"),
+            ("module_path", MODULE_PATH),
+            ("module", "g711.so"),
+            ("module", "aufile.so"),
+            ("module", "ausine.so"),
+            ("module", "aubridge.so"),
+            ("module", "sndfile.so"),
+            ("module_tmp", "uuid.so"),
+            ("module_tmp", "account.so"),
+            ("module_app", "menu.so"),
+            ("module_app", "ctrl_tcp.so"),
+            ("ctrl_tcp_listen", f"{LOCAL}:{self.ctrl_port}"),
+            ("snd_path", self.rec_dir),
+        ]
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            for k, v in cfg:
+                f.write(f"{k}\t\t{v}\n")
+            for line in extra_config:
+                f.write(line.rstrip("\n") + "\n")
+        with open(os.path.join(self.dir, "accounts"), "w") as f:
+            f.write(self.account_line(extra_account) + "\n")
+        open(os.path.join(self.dir, "contacts"), "w").close()
+
+    # ---- process --------------------------------------------------------
+    def start(self, timeout=10):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BARESIP, "-f", self.dir],
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self._log,
+                                     stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
+        try:
+            self.sock = _wait_tcp(self.ctrl_port, timeout)
+        except OSError:
+            self.stop()
+            raise BaresipError(f"{self.name}: ctrl_tcp did not come up: "
+                               + self.log()[-2000:])
+        self.sock.settimeout(None)
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
+        return self
+
+    def __enter__(self):
+        return self.start() if self.proc is None else self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def _read_loop(self):
+        buf = b""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                with self._cond:
+                    self._closed = True
+                    self._cond.notify_all()
+                return
+            buf += data
+            while b":" in buf:
+                head, rest = buf.split(b":", 1)
+                try:
+                    n = int(head)
+                except ValueError:   # out of sync: drop everything
+                    buf = b""
+                    break
+                if len(rest) < n + 1:
+                    break
+                payload, buf = rest[:n], rest[n + 1:]
+                try:
+                    msg = json.loads(payload.decode("utf-8", "replace"))
+                except ValueError:
+                    continue
+                msg["_t"] = time.time()
+                with self._cond:
+                    if msg.get("event"):
+                        self.events.append(msg)
+                    elif msg.get("response"):
+                        self.responses[msg.get("token")] = msg
+                    self._cond.notify_all()
+
+    # ---- commands -------------------------------------------------------
+    def command(self, cmd, params=None, timeout=5):
+        """Send a ctrl_tcp command; returns the response dict
+        ({"ok": bool, "data": str, ...}).  Raises BaresipError on timeout."""
+        if not self.sock:
+            raise BaresipError(f"{self.name}: not started")
+        with self._cond:
+            self._token += 1
+            token = f"t{self._token}"
+        msg = {"command": cmd, "token": token}
+        if params is not None:
+            msg["params"] = params
+        data = json.dumps(msg).encode()
+        self.sock.sendall(b"%d:%s," % (len(data), data))
+        deadline = time.time() + timeout
+        with self._cond:
+            while token not in self.responses:
+                left = deadline - time.time()
+                if left <= 0 or self._closed:
+                    raise BaresipError(f"{self.name}: no response to {cmd}")
+                self._cond.wait(left)
+            return self.responses.pop(token)
+
+    def dial(self, uri):
+        return self.command("dial", uri)
+
+    def accept(self):
+        return self.command("accept")
+
+    def hangup(self):
+        return self.command("hangup")
+
+    def hold(self):
+        return self.command("hold")
+
+    def resume(self):
+        return self.command("resume")
+
+    def send_dtmf(self, digits):
+        """RFC 2833 telephone-events (baresip 1.0.0 cannot send INFO)."""
+        return self.command("sndcode", digits)
+
+    def reginfo(self):
+        return self.command("reginfo").get("data", "")
+
+    def listcalls(self):
+        return self.command("listcalls").get("data", "")
+
+    # ---- events ---------------------------------------------------------
+    def mark(self):
+        """Index to pass as since= so that only later events match."""
+        with self._cond:
+            return len(self.events)
+
+    def wait_event(self, types, timeout=10, since=0, pred=None):
+        """First not yet returned event whose type is in types (str or
+        tuple) at index >= since and for which pred(event) is true; it is
+        then marked as consumed.  None on timeout."""
+        if isinstance(types, str):
+            types = (types,)
+        deadline = time.time() + timeout
+        with self._cond:
+            while True:
+                for i in range(since, len(self.events)):
+                    ev = self.events[i]
+                    if i in self._consumed or ev.get("type") not in types:
+                        continue
+                    if pred and not pred(ev):
+                        continue
+                    self._consumed.add(i)
+                    return ev
+                left = deadline - time.time()
+                if left <= 0 or self._closed:
+                    return None
+                self._cond.wait(min(left, 0.5))
+
+    def event_types(self):
+        with self._cond:
+            return [e.get("type") for e in self.events]
+
+    def wait_registered(self, timeout=10):
+        """True once the registrar answered 200 (REGISTER_OK event, or
+        reginfo shows OK)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ev = self.wait_event(("REGISTER_OK", "REGISTER_FAIL"),
+                                 min(1.0, max(0.05, deadline - time.time())))
+            if ev and ev["type"] == "REGISTER_OK":
+                return True
+            try:
+                if re.search(r"\bOK\b", self.reginfo()):
+                    return True
+            except BaresipError:
+                pass
+        return False
+
+    def recordings(self, kind="dec"):
+        """WAV files sndfile wrote: kind "dec" (what this phone received)
+        or "enc" (what it sent), oldest first."""
+        return sorted(os.path.join(self.rec_dir, f)
+                      for f in os.listdir(self.rec_dir)
+                      if f.endswith(f"-{kind}.wav"))
+
+    # ---- stop ---------------------------------------------------------------
+    def stop(self, timeout=5, cleanup=None):
+        """quit, then SIGTERM twice (a registered baresip waits ~32 s for
+        the un-REGISTER answer when the registrar is gone), then SIGKILL.
+        Removes the temp dir unless keep_dir/cleanup=False.  Returns the exit
+        code."""
+        rc = None
+        if self.proc is not None:
+            if self.proc.poll() is None and self.sock and not self._closed:
+                try:
+                    self.command("quit", timeout=1)
+                except (BaresipError, OSError):
+                    pass
+            for sig in (None, signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
+                if sig is not None and self.proc.poll() is None:
+                    try:
+                        self.proc.send_signal(sig)
+                    except ProcessLookupError:
+                        pass
+                try:
+                    rc = self.proc.wait(timeout if sig is None else 2)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            if self.proc.poll() is None:
+                self.proc.kill()
+                rc = self.proc.wait()
+            self._log.close()
+        if self.sock:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.sock = None
+        if self._reader:
+            self._reader.join(2)
+        if cleanup if cleanup is not None else not self.keep_dir:
+            self.cleanup()
+        return rc
+
+    def cleanup(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# sipp
+# --------------------------------------------------------------------------
+BUILTIN_SCENARIOS = {"uac", "uas", "regexp", "branchc", "branchs", "uac_pcap",
+                     "3pcc-A", "3pcc-B", "3pcc-C-A", "3pcc-C-B", "ooc_default"}
+
+
+def scenario_path(name):
+    """Built-in name, path to an XML file, or a name in test/data/sipp/."""
+    if name in BUILTIN_SCENARIOS:
+        return None
+    for cand in (name, os.path.join(SIPP_DIR, name),
+                 os.path.join(SIPP_DIR, name + ".xml")):
+        if os.path.isfile(cand):
+            return os.path.abspath(cand)
+    raise FileNotFoundError(f"sipp scenario {name!r} not found")
+
+
+def write_inf(path, rows, mode="SEQUENTIAL"):
+    """A sipp -inf CSV: rows of fields (e.g. [("1001", "alpha1001")])."""
+    with open(path, "w") as f:
+        f.write(mode + "\n")
+        for row in rows:
+            f.write(";".join(str(x) for x in row) + "\n")
+    return path
+
+
+class Sipp:
+    """One sipp run.
+
+    scenario     built-in ("uac", "uas") or a file (test/data/sipp/<name>.xml
+                 may be given as just <name>).
+    remote       (host, port) to send to (None for a pure uas).
+    local_port   -p (5090 = the demo trunk); None = free port.
+    transport    "udp" (u1) or "tcp" (t1); or a raw -t value.
+    calls/rate/limit  -m / -r / -l;  rate_period -rp (ms).
+    duration_ms  -d (call hold time of <pause/>).
+    service      -s (R-URI user), inf = -inf CSV path, auth = (user, pass).
+    media_port   -mp (with -mi 127.0.0.1); rtp_echo adds -rtp_echo.
+    recv_timeout_ms  -recv_timeout (a call fails if nothing arrives).
+    timeout_s    hard limit: the run is wrapped in coreutils timeout.
+    variables    {name: value} for -set (use [$name] in the scenario).
+    keys         {name: value} for -key (use [name]).
+    extra        more raw arguments.
+
+    run() blocks and returns self; start() runs in the background (stop() /
+    wait()).  After it ended: rc, stats (last CSV row as dict), successful,
+    failed, messages() (the -trace_msg log), logs() (<log> actions),
+    errors() (-trace_err), screen (stdout)."""
+
+    def __init__(self, scenario, remote=None, local_port=None,
+                 transport="udp", calls=1, rate=None, rate_period=None,
+                 limit=None, duration_ms=None, service=None, inf=None,
+                 auth=None, media_port=None, rtp_echo=False,
+                 recv_timeout_ms=10000, timeout_s=60, variables=None,
+                 keys=None, extra=(), workdir=None, buff_size=None,
+                 trace=True):
+        self.scenario = scenario
+        self.dir = workdir or tempfile.mkdtemp(prefix="peers-sipp-")
+        self._own_dir = workdir is None
+        self.local_port = local_port or free_port()
+        self.timeout_s = timeout_s
+        self.stat_path = os.path.join(self.dir, "stat.csv")
+        self.msg_path = os.path.join(self.dir, "messages.log")
+        self.log_file = os.path.join(self.dir, "logs.log")
+        self.err_path = os.path.join(self.dir, "errors.log")
+        self.out_path = os.path.join(self.dir, "stdout.log")
+        path = scenario_path(scenario)
+        args = [SIPP]
+        if remote:
+            args.append(f"{remote[0]}:{remote[1]}")
+        args += ["-sf", path] if path else ["-sn", scenario]
+        t = {"udp": "u1", "tcp": "t1"}.get(transport, transport)
+        args += ["-t", t, "-i", LOCAL, "-p", str(self.local_port),
+                 "-nostdin", "-m", str(calls)]
+        if rate is not None:
+            args += ["-r", str(rate)]
+        if rate_period is not None:
+            args += ["-rp", str(rate_period)]
+        if limit is not None:
+            args += ["-l", str(limit)]
+        if duration_ms is not None:
+            args += ["-d", str(duration_ms)]
+        if service is not None:
+            args += ["-s", str(service)]
+        if inf:
+            args += ["-inf", inf]
+        if auth:
+            args += ["-au", auth[0], "-ap", auth[1]]
+        if media_port is not None:
+            args += ["-mi", LOCAL, "-mp", str(media_port)]
+        else:
+            args += ["-mi", LOCAL]
+        if rtp_echo:
+            args.append("-rtp_echo")
+        if recv_timeout_ms:
+            args += ["-recv_timeout", str(recv_timeout_ms)]
+        if buff_size:
+            args += ["-buff_size", str(buff_size)]
+        for k, v in (variables or {}).items():
+            args += ["-set", k, str(v)]
+        for k, v in (keys or {}).items():
+            args += ["-key", k, str(v)]
+        args += ["-trace_stat", "-stf", self.stat_path, "-fd", "1",
+                 "-trace_err", "-error_file", self.err_path]
+        if trace:
+            args += ["-trace_msg", "-message_file", self.msg_path,
+                     "-trace_logs", "-log_file", self.log_file]
+        args += list(extra)
+        self.args = args
+        self.proc = None
+        self.rc = None
+        self.stats = {}
+        self.screen = ""
+
+    def _popen(self):
+        self._out = open(self.out_path, "wb")
+        self.proc = subprocess.Popen(
+            ["timeout", "-k", "5", str(int(self.timeout_s))] + self.args,
+            stdin=subprocess.DEVNULL, stdout=self._out,
+            stderr=subprocess.STDOUT, cwd=self.dir)
+
+    def run(self):
+        self._popen()
+        self.wait(self.timeout_s + 10)
+        return self
+
+    def start(self, settle=0.3):
+        """Background mode (e.g. a uas): returns at once (after settle s)."""
+        self._popen()
+        time.sleep(settle)
+        if self.proc.poll() is not None:
+            self._finish()
+            raise RuntimeError("sipp exited at once: " + self.screen[-2000:])
+        return self
+
+    def wait(self, timeout=None):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+        self._finish()
+        return self.rc
+
+    def stop(self, timeout=5):
+        """SIGUSR1-less stop: SIGTERM to the timeout wrapper (which passes it
+        on), then SIGKILL."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._finish()
+        return self.rc
+
+    def _finish(self):
+        if self.proc is None:
+            return
+        self.rc = self.proc.returncode
+        if not self._out.closed:
+            self._out.close()
+        try:
+            with open(self.out_path, "rb") as f:
+                self.screen = f.read().decode("utf-8", "replace")
+        except OSError:
+            pass
+        self.stats = parse_stat_csv(self.stat_path)
+
+    def _num(self, key):
+        try:
+            return int(float(self.stats.get(key, 0) or 0))
+        except ValueError:
+            return 0
+
+    @property
+    def successful(self):
+        return self._num("SuccessfulCall(C)")
+
+    @property
+    def failed(self):
+        return self._num("FailedCall(C)")
+
+    @property
+    def created(self):
+        return self._num("TotalCallCreated")
+
+    def _read(self, path):
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def messages(self):
+        return self._read(self.msg_path)
+
+    def logs(self):
+        return self._read(self.log_file)
+
+    def errors(self):
+        return self._read(self.err_path)
+
+    def summary(self):
+        return (f"sipp {self.scenario}: rc={self.rc} ok={self.successful} "
+                f"failed={self.failed}")
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parse_stat_csv(path):
+    """Last row of a sipp -trace_stat CSV as {column: value}."""
+    try:
+        with open(path, newline="") as f:
+            rows = [r for r in csv.reader(f, delimiter=";") if r]
+    except OSError:
+        return {}
+    if len(rows) < 2:
+        return {}
+    head, last = rows[0], rows[-1]
+    return {h: (last[i] if i < len(last) else "") for i, h in enumerate(head)}
+
+
+# --------------------------------------------------------------------------
+# self-test
+# --------------------------------------------------------------------------
+def selftest():
+    ok = True
+
+    def check(cond, what, detail=""):
+        nonlocal ok
+        print(("ok   " if cond else "FAIL ") + what +
+              ("" if cond else f" {detail}"), flush=True)
+        ok = ok and bool(cond)
+        return cond
+
+    tone = 700
+    a = Baresip("alice", name="selftest-a", tone=1200)
+    b = Baresip("bob", name="selftest-b", tone=tone, auto_answer=True)
+    try:
+        a.start()
+        b.start()
+        check(a.alive() and b.alive(), "both baresip running")
+        r = a.dial(b.uri)
+        check(r.get("ok"), "dial accepted", r)
+        ea = a.wait_event("CALL_ESTABLISHED", 10)
+        eb = b.wait_event("CALL_ESTABLISHED", 10)
+        check(ea is not None, "A: CALL_ESTABLISHED", a.event_types())
+        check(eb is not None, "B: CALL_ESTABLISHED", b.event_types())
+        time.sleep(3)
+        r = a.hold()
+        check(r.get("ok"), "hold accepted", r)
+        time.sleep(1.5)
+        r = a.resume()
+        check(r.get("ok"), "resume accepted", r)
+        time.sleep(1.5)
+        r = a.send_dtmf("1#")
+        check(r.get("ok"), "sndcode accepted", r)
+        dt = b.wait_event("CALL_DTMF_START", 5)
+        check(dt is not None and dt.get("param") == "1",
+              "B: CALL_DTMF_START 1", dt)
+        time.sleep(0.5)
+        r = a.hangup()
+        check(r.get("ok"), "hangup accepted", r)
+        check(a.wait_event("CALL_CLOSED", 10) is not None, "A: CALL_CLOSED",
+              a.event_types())
+        check(b.wait_event("CALL_CLOSED", 10) is not None, "B: CALL_CLOSED",
+              b.event_types())
+        recs = a.recordings()
+        check(len(recs) == 1, "A: one dec.wav recording", recs)
+        if recs:
+            rms = wav_rms(recs[0])
+            freq = dominant_freq(recs[0], 0.5, 2)
+            check(rms > 0.01, f"A's recording not silent (RMS {rms:.3f})")
+            check(abs(freq - tone) < tone * 0.05,
+                  f"A's recording has B's tone ({freq:.0f} Hz ~ {tone} Hz)")
+        recs = b.recordings()
+        if check(len(recs) == 1, "B: one dec.wav recording", recs):
+            freq = dominant_freq(recs[0], 0.5, 2)
+            check(abs(freq - 1200) < 60,
+                  f"B's recording has A's tone ({freq:.0f} Hz ~ 1200 Hz)")
+    finally:
+        ra = a.stop()
+        rb = b.stop()
+    check(ra == 0 and rb == 0, f"baresip exit codes 0 ({ra}, {rb})")
+    check(not os.path.exists(a.dir), "temp dir removed")
+
+    # helpers
+    tmp = tempfile.mkdtemp(prefix="peers-selftest-")
+    try:
+        w = make_tone_wav(os.path.join(tmp, "t.wav"), 1000, 1)
+        check(abs(dominant_freq(w) - 1000) < 30, "make_tone_wav/dominant_freq")
+        check(abs(wav_seconds(w) - 1.0) < 0.01, "wav_seconds")
+
+        # sipp: our scenarios against each other (uas_answer <- uac_immediate_bye)
+        uas = Sipp("uas_answer", calls=3, timeout_s=30).start()
+        uac = Sipp("uac_immediate_bye", remote=(LOCAL, uas.local_port),
+                   service="+4922112345", calls=3, rate=10,
+                   timeout_s=30).run()
+        check(uac.rc == 0 and uac.successful == 3 and uac.failed == 0,
+              "sipp uac_immediate_bye -> uas_answer: 3 calls OK",
+              uac.summary() + uac.screen[-1500:])
+        uas.wait(15)
+        check(uas.successful == 3, "sipp uas_answer: 3 calls OK",
+              uas.summary())
+        check("RURI_USER=+4922112345" in uas.logs() and
+              "FROM_USER=sipp" in uas.logs(),
+              "uas_answer logs R-URI and From user", uas.logs()[:500])
+        uac.cleanup()
+        uas.cleanup()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("selftest " + ("passed" if ok else "FAILED"), flush=True)
+    return ok
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "selftest":
+        sys.exit(0 if selftest() else 1)
+    print(__doc__)
