@@ -124,6 +124,9 @@ struct api_field {
 	size_t max;  /* FT_STR: longest value in bytes, 0 = no limit */
 };
 
+/* Decode the body of a POST or PATCH into req->body: one JSON object of at
+ * most API_BODY_MAX bytes, else a 413 or 400 reply and EBADMSG. */
+int api_body_decode(struct api_req *req);
 /*
  * Check the body of a POST (create true) or PATCH against the field table:
  * unknown, duplicate or read-only fields, types, null, length and the

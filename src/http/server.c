@@ -151,6 +151,7 @@ static bool path_match(const char *pat, const struct pl *path,
 		       struct pl *idseg)
 {
 	const char *p = path->p, *end = path->p + path->l;
+	struct pl id = PL_INIT;
 
 	while (*pat && p < end) {
 		const char *ps, *s;
@@ -170,14 +171,17 @@ static bool path_match(const char *pat, const struct pl *path,
 		if (pn == 3 && !memcmp(ps, ":id", 3)) {
 			if (!sn)
 				return false;
-			idseg->p = s;
-			idseg->l = sn;
+			id.p = s;
+			id.l = sn;
 		}
 		else if (pn != sn || memcmp(ps, s, sn)) {
 			return false;
 		}
 	}
-	return !*pat && p == end;
+	if (*pat || p != end)
+		return false;
+	*idseg = id;
+	return true;
 }
 
 /*
@@ -261,31 +265,6 @@ static int auth(struct api_req *req)
 	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
 }
 
-/* Read the JSON object of a POST or PATCH into req->body. */
-static int body_decode(struct api_req *req)
-{
-	struct mbuf *mb = req->msg->mb;
-	const char *p = mb ? (const char *)mbuf_buf(mb) : NULL;
-	size_t n = mb ? mbuf_get_left(mb) : 0;
-
-	if (req->msg->clen > API_BODY_MAX || n > API_BODY_MAX)
-		return api_error(req, 413, "body: larger than %u bytes",
-				 (unsigned)API_BODY_MAX);
-
-	while (n && strchr(" \t\r\n", p[0]))
-		++p, --n;
-	while (n && strchr(" \t\r\n", p[n - 1]))
-		--n;
-	if (!n)
-		return api_error(req, 400, "body: a JSON object is required");
-	if (p[0] == '[')
-		return api_error(req, 400, "body: must be a JSON object");
-	if (p[0] != '{' || p[n - 1] != '}' ||
-	    json_decode_odict(&req->body, 16, p, n, API_JSON_DEPTH))
-		return api_error(req, 400, "body: invalid JSON");
-	return 0;
-}
-
 static void api_dispatch(struct api_req *req)
 {
 	char allow[64];
@@ -327,7 +306,7 @@ static void api_dispatch(struct api_req *req)
 
 	if (!strcmp(req->route->method, "POST") ||
 	    !strcmp(req->route->method, "PATCH")) {
-		err = body_decode(req);
+		err = api_body_decode(req);
 		if (err)
 			return;
 	}

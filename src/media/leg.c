@@ -296,13 +296,11 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
 
 	leg->raddr = *sdp_media_raddr(leg->sdpm);
 	sdp_media_raddr_rtcp(leg->sdpm, &leg->raddr_rtcp);
+	/* libre names the direction from our side: the far end's
+	 * a=sendonly is our SDP_RECVONLY.  The answer is ldir & rdir. */
 	rdir = sdp_media_rdir(leg->sdpm);
-	leg->rhold = !(rdir & SDP_RECVONLY) || !sa_isset(&leg->raddr, SA_ADDR);
-	/* when the far end holds, answer recvonly; else sendrecv */
-	sdp_media_set_ldir(leg->sdpm, leg->rhold ? (rdir & SDP_SENDONLY
-						    ? SDP_RECVONLY
-						    : SDP_INACTIVE)
-					       : SDP_SENDRECV);
+	leg->rhold = !(rdir & SDP_SENDONLY) || !sa_isset(&leg->raddr, SA_ADDR);
+	sdp_media_set_ldir(leg->sdpm, SDP_SENDRECV);
 	return 0;
 }
 

@@ -185,6 +185,10 @@ static void moh_update(struct call *call)
 	struct media_leg *to = NULL;
 	char path[300];
 
+	debug("call: %s: hold check state %d a %d b %d\n",
+	      call->rec.sip_call_id, call->state,
+	      call->a ? media_leg_remote_hold(call->a->media) : -1,
+	      call->b ? media_leg_remote_hold(call->b->media) : -1);
 	if (call->state != CALL_ANSWERED || !call->b)
 		return;
 	if (media_leg_remote_hold(call->a->media))

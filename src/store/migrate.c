@@ -21,7 +21,6 @@
  * will grow (target types, transports) are checked in C instead, because
  * widening a CHECK means rebuilding the table.
  */
-#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
@@ -274,6 +273,17 @@ static int apply(sqlite3 *db, int *vp)
 	return 0;
 }
 
+/* A file written by a newer build: its schema is unknown to us. */
+static bool too_new(int v, int latest)
+{
+	if (v <= latest)
+		return false;
+
+	warning("store: database schema %d is newer than this build (%d); "
+		"refusing to open it\n", v, latest);
+	return true;
+}
+
 int store_migrate(sqlite3 *db, int *versionp)
 {
 	int latest = store_migrate_latest();
@@ -286,11 +296,8 @@ int store_migrate(sqlite3 *db, int *versionp)
 	if (err)
 		return err;
 
-	if (v > latest) {
-		warning("store: database schema %d is newer than this build "
-			"(%d); refusing to open it\n", v, latest);
+	if (too_new(v, latest))
 		return EIO;
-	}
 	if (v == latest) {
 		*versionp = v;
 		return 0;
@@ -307,14 +314,12 @@ int store_migrate(sqlite3 *db, int *versionp)
 
 	/* another process may have migrated while we waited for the lock */
 	err = query_int(db, "PRAGMA user_version", &v);
-	if (!err && v > latest)
+	if (!err && too_new(v, latest))
 		err = EIO;
 	if (!err)
 		err = apply(db, &v);
 
-	if (err)
-		(void)exec(db, "ROLLBACK", "rollback");
-	else
+	if (!err)
 		err = exec(db, "COMMIT", "commit");
 	if (err && !sqlite3_get_autocommit(db))
 		(void)exec(db, "ROLLBACK", "rollback");

@@ -27,7 +27,7 @@ int store_migrate_latest(void);
  */
 int store_migrate(sqlite3 *db, int *versionp);
 
-/* ---- sqlite.c: transactions ------------------------------------------ */
+/* ---- sqlite.c: transactions ------------------------------------------- */
 
 /*
  * Open a write transaction (BEGIN IMMEDIATE) or, when one is already open,

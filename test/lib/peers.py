@@ -562,6 +562,9 @@ class Sipp:
     media_port   -mp (with -mi 127.0.0.1); rtp_echo adds -rtp_echo.
     recv_timeout_ms  -recv_timeout (a call fails if nothing arrives).
     timeout_s    hard limit: the run is wrapped in coreutils timeout.
+    auth_uri     -auth_uri (digest uri without "sip:"); "auto" = service@remote
+                 for scenarios that INVITE sip:[service]@... with
+                 [authentication] (sipp's default uri is remote_ip:port).
     variables    {name: value} for -set (use [$name] in the scenario).
     keys         {name: value} for -key (use [name]).
     extra        more raw arguments.
@@ -577,7 +580,7 @@ class Sipp:
                  auth=None, media_port=None, rtp_echo=False,
                  recv_timeout_ms=10000, timeout_s=60, variables=None,
                  keys=None, extra=(), workdir=None, buff_size=None,
-                 trace=True):
+                 trace=True, auth_uri="auto"):
         self.scenario = scenario
         self.dir = workdir or tempfile.mkdtemp(prefix="peers-sipp-")
         self._own_dir = workdir is None
@@ -610,6 +613,17 @@ class Sipp:
             args += ["-inf", inf]
         if auth:
             args += ["-au", auth[0], "-ap", auth[1]]
+        if auth_uri == "auto":
+            auth_uri = None
+            # sipp's digest uri is sip:remote_ip:remote_port unless told;
+            # an INVITE's Request-URI is sip:service@remote_ip:remote_port
+            text = open(path, errors="replace").read() if path else ""
+            if (remote and service is not None and "[authentication" in text
+                    and "INVITE sip:[service]@[remote_ip]:[remote_port]"
+                    in text):
+                auth_uri = f"{service}@{remote[0]}:{remote[1]}"
+        if auth_uri:
+            args += ["-auth_uri", auth_uri]
         if media_port is not None:
             args += ["-mi", LOCAL, "-mp", str(media_port)]
         else:

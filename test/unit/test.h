@@ -45,7 +45,28 @@
 #define TEST_LIST(X)            \
 	X(test_phone_normalise) \
 	X(test_time_iso)        \
-	X(test_config)
+	X(test_config)          \
+	X(test_store_open)      \
+	X(test_store_migrate)   \
+	X(test_store_tenant)    \
+	X(test_store_employee)  \
+	X(test_store_device)    \
+	X(test_store_block)     \
+	X(test_store_number)    \
+	X(test_store_personal)  \
+	X(test_store_announcement) \
+	X(test_store_trunk)     \
+	X(test_store_reg)       \
+	X(test_store_reg_fields) \
+	X(test_store_call)      \
+	X(test_store_token)     \
+	X(test_store_demo)      \
+	X(test_store_nested)    \
+	X(test_store_oom)       \
+	X(test_media_relay)     \
+	X(test_media_player)    \
+	X(test_route_device)    \
+	X(test_route_trunk)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));

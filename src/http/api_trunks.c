@@ -1,0 +1,256 @@
+/*
+ * api_trunks.c - /api/v1/trunks: SIP carriers we exchange calls with.  A
+ * trunk is either a tenant's own (tenant_id) or shared by all tenants
+ * (tenant_id null).  Its host is an IP address, because inbound calls are
+ * recognised by source address.  The password (for carriers that challenge
+ * us) is write-only: replies show only "has_password".
+ */
+#include <errno.h>
+#include <string.h>
+#include "http/http_int.h"
+
+static const struct api_field fields[] = {
+	{"id",             FT_INT,  FF_RO, 0},
+	{"tenant_id",      FT_INT,  FF_NULL, 0},
+	{"name",           FT_STR,  FF_REQUIRED, 63},
+	{"host",           FT_STR,  FF_REQUIRED, 63},
+	{"port",           FT_INT,  0, 0},
+	{"transport",      FT_STR,  0, 7},
+	{"match_any_port", FT_BOOL, 0, 0},
+	{"username",       FT_STR,  FF_NULL, 63},
+	{"password",       FT_STR,  FF_NULL, 63},
+	{"has_password",   FT_BOOL, FF_RO, 0},
+	{"created_at",     FT_STR,  FF_RO, 0},
+};
+
+static int trunk_encode(struct odict **op, const struct store_trunk *t)
+{
+	struct odict *o;
+	int err;
+
+	err = odict_alloc(&o, 16);
+	if (err)
+		return err;
+	err |= api_add_int(o, "id", t->id);
+	err |= api_add_id(o, "tenant_id", t->tenant_id);
+	err |= api_add_str(o, "name", t->name);
+	err |= api_add_str(o, "host", t->host);
+	err |= api_add_int(o, "port", t->port);
+	err |= api_add_str(o, "transport", t->transport);
+	err |= api_add_bool(o, "match_any_port", t->match_any_port);
+	err |= api_add_str_or_null(o, "username", t->username);
+	err |= api_add_bool(o, "has_password", t->password[0] != '\0');
+	err |= api_add_time(o, "created_at", t->created_at);
+	if (err) {
+		mem_deref(o);
+		return ENOMEM;
+	}
+	*op = o;
+	return 0;
+}
+
+static int reply_trunk(struct api_req *req, uint16_t status,
+		       const struct store_trunk *t)
+{
+	struct odict *o = NULL;
+	int err;
+
+	err = trunk_encode(&o, t);
+	if (err)
+		return err;
+	if (status == 201)
+		err = api_reply_created(req, o, t->id);
+	else
+		err = api_reply_object(req, status, o);
+	mem_deref(o);
+	return err;
+}
+
+static int trunk_apply(struct api_req *req, struct store_trunk *t)
+{
+	struct store_tenant tenant;
+	const char *s;
+	struct sa sa;
+	int64_t v;
+	int err;
+
+	if (api_has(req, "tenant_id")) {
+		err = api_field_id(req, "tenant_id", &v);
+		if (err)
+			return err;
+		if (v) {
+			err = api_tenant_ref(req, "tenant_id", v, &tenant);
+			if (err)
+				return err;
+		}
+		t->tenant_id = v;
+	}
+
+	s = api_str(req, "name");
+	if (s && !s[0])
+		return api_error(req, 422, "name: must not be empty");
+	api_str_copy(req, "name", t->name, sizeof(t->name));
+
+	if (api_has(req, "port")) {
+		v = api_int(req, "port", 0);
+		if (v < 1 || v > 65535)
+			return api_error(req, 422,
+					 "port: must be from 1 to 65535");
+		t->port = (uint16_t)v;
+	}
+
+	s = api_str(req, "host");
+	if (s) {
+		if (sa_set_str(&sa, s, t->port))
+			return api_error(req, 422,
+					 "host: %s is not an IP address", s);
+		str_copy(t->host, s, sizeof(t->host));
+	}
+
+	s = api_str(req, "transport");
+	if (s) {
+		if (strcmp(s, "udp") && strcmp(s, "tcp"))
+			return api_error(req, 422,
+					 "transport: must be udp or tcp");
+		str_copy(t->transport, s, sizeof(t->transport));
+	}
+
+	t->match_any_port = api_bool(req, "match_any_port",
+				     t->match_any_port);
+	api_str_copy(req, "username", t->username, sizeof(t->username));
+	api_str_copy(req, "password", t->password, sizeof(t->password));
+	return 0;
+}
+
+int api_trunk_create(struct api_req *req)
+{
+	struct store *st = req->api->st;
+	struct store_trunk t;
+	int err;
+
+	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
+	if (err)
+		return err;
+
+	memset(&t, 0, sizeof(t));
+	t.port = 5060;
+	str_copy(t.transport, "udp", sizeof(t.transport));
+	err = trunk_apply(req, &t);
+	if (err)
+		return err;
+
+	err = store_trunk_add(st, &t);
+	if (err == EEXIST)
+		return api_fail(req, err, "host: a trunk for %s:%u exists",
+				t.host, t.port);
+	if (err)
+		return api_fail(req, err, "trunk: %m", err);
+	info("http: trunk %lld created (%s %s:%u)\n", (long long)t.id,
+	     t.transport, t.host, t.port);
+
+	(void)store_trunk_get(st, t.id, &t);
+	return reply_trunk(req, 201, &t);
+}
+
+struct trunk_list {
+	struct odict *arr;
+	int64_t tenant_id;  /* 0 = all */
+};
+
+static int list_h(const struct store_trunk *t, void *arg)
+{
+	struct trunk_list *tl = arg;
+	struct odict *o = NULL;
+	int err;
+
+	if (tl->tenant_id && t->tenant_id != tl->tenant_id)
+		return 0;
+	err = trunk_encode(&o, t);
+	if (!err)
+		err = api_list_append(tl->arr, o);
+	mem_deref(o);
+	return err;
+}
+
+/* ?tenant_id=N lists the tenant's own trunks (not the shared ones). */
+int api_trunk_list(struct api_req *req)
+{
+	static const char *const params[] = {"tenant_id", NULL};
+	struct trunk_list tl = {NULL, 0};
+	int err;
+
+	err = api_query_check(req, params);
+	if (err)
+		return err;
+	err = api_query_id(req, "tenant_id", &tl.tenant_id);
+	if (err)
+		return err;
+	err = api_list_alloc(&tl.arr);
+	if (err)
+		return err;
+	err = store_trunk_list(req->api->st, list_h, &tl);
+	if (err)
+		err = api_fail(req, err, "trunks: %m", err);
+	else
+		err = api_reply_list(req, tl.arr);
+	mem_deref(tl.arr);
+	return err;
+}
+
+int api_trunk_get(struct api_req *req)
+{
+	struct store_trunk t;
+	int err;
+
+	err = store_trunk_get(req->api->st, req->id, &t);
+	if (err == ENOENT)
+		return api_not_found(req);
+	if (err)
+		return api_fail(req, err, "trunk: %m", err);
+	return reply_trunk(req, 200, &t);
+}
+
+int api_trunk_update(struct api_req *req)
+{
+	struct store *st = req->api->st;
+	struct store_trunk t;
+	int err;
+
+	err = store_trunk_get(st, req->id, &t);
+	if (err == ENOENT)
+		return api_not_found(req);
+	if (err)
+		return api_fail(req, err, "trunk: %m", err);
+
+	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
+	if (err)
+		return err;
+	err = trunk_apply(req, &t);
+	if (err)
+		return err;
+
+	err = store_trunk_update(st, &t);
+	if (err == ENOENT)
+		return api_not_found(req);
+	if (err == EEXIST)
+		return api_fail(req, err, "host: a trunk for %s:%u exists",
+				t.host, t.port);
+	if (err)
+		return api_fail(req, err, "trunk: %m", err);
+
+	(void)store_trunk_get(st, t.id, &t);
+	return reply_trunk(req, 200, &t);
+}
+
+int api_trunk_delete(struct api_req *req)
+{
+	int err;
+
+	err = store_trunk_delete(req->api->st, req->id);
+	if (err == ENOENT)
+		return api_not_found(req);
+	if (err)
+		return api_fail(req, err, "trunk: %m", err);
+	info("http: trunk %lld deleted\n", (long long)req->id);
+	return api_reply_no_content(req);
+}

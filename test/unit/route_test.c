@@ -1,0 +1,156 @@
+/*
+ * route_test.c - routing decisions on the demo data: extensions, personal
+ * numbers, announcement, outbound through the trunk and the caller ID
+ * policy of seeds/000 and seeds/003.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "route/route.h"
+#include "test.h"
+
+static struct store *demo_store(char *path, size_t sz)
+{
+	struct store *st = NULL;
+
+	re_snprintf(path, sz, "/tmp/sb-route-%d.db", (int)getpid());
+	unlink(path);
+	if (store_open(&st, path))
+		return NULL;
+	if (store_demo_seed(st, "switchboard", "127.0.0.1", 5090)) {
+		mem_deref(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void drop_store(struct store *st, const char *path)
+{
+	char p[300];
+
+	mem_deref(st);
+	unlink(path);
+	re_snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	re_snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+int test_route_device(void)
+{
+	static const struct {
+		const char *device;
+		const char *dialled;
+		enum route_kind kind;
+		uint16_t scode;
+		const char *dialled_norm;
+		const char *caller_id;
+		const char *direction;
+	} v[] = {
+		/* internal by extension: caller ID is the extension */
+		{"1001", "1002", ROUTE_EMPLOYEE, 0, "1002", "1001", "internal"},
+		/* internal by personal number, national and E.164 form */
+		{"1001", "0221 82829902", ROUTE_EMPLOYEE, 0, "+4922182829902",
+		 "1001", "internal"},
+		{"1002", "+4922182829901", ROUTE_EMPLOYEE, 0, "+4922182829901",
+		 "1002", "internal"},
+		{"1002", "82829901", ROUTE_EMPLOYEE, 0, "+4922182829901",
+		 "1002", "internal"},
+		{"1001", "+4922182829990", ROUTE_ANNOUNCEMENT, 0,
+		 "+4922182829990", "1001", "internal"},
+		/* outbound: Max shows the central number ... */
+		{"1001", "0221 123456", ROUTE_EXTERNAL, 0, "+49221123456",
+		 "+4922182829900", "outbound"},
+		{"1011", "0033123456789", ROUTE_EXTERNAL, 0, "+33123456789",
+		 "+4922182829900", "outbound"},
+		/* ... Erika her personal number */
+		{"1002", "+33 1 23 45 67 89", ROUTE_EXTERNAL, 0,
+		 "+33123456789", "+4922182829902", "outbound"},
+		{"1001", "1999", ROUTE_REJECT, 404, "1999", "1001", "internal"},
+		{"1001", "+4922182829903", ROUTE_REJECT, 404,
+		 "+4922182829903", "1001", "internal"},
+		{"1001", "12ab", ROUTE_REJECT, 484, "12ab", "1001", "internal"},
+	};
+	char path[64];
+	struct store *st = demo_store(path, sizeof(path));
+	size_t i;
+	int err = 0;
+
+	TEST_ASSERT(st != NULL);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		struct store_device dev;
+		struct route_caller c = {NULL, &dev, v[i].device, ""};
+		struct route_result r;
+
+		TEST_EQ_INT(store_device_by_username(st, v[i].device, &dev), 0);
+		TEST_EQ_INT(route_resolve(st, &c, v[i].dialled, &r), 0);
+		if (r.kind != v[i].kind || r.scode != v[i].scode ||
+		    strcmp(r.dialled, v[i].dialled_norm) ||
+		    strcmp(r.caller_id, v[i].caller_id) ||
+		    strcmp(r.direction, v[i].direction)) {
+			fprintf(stderr, "  %s dials '%s': kind %d scode %u "
+				"dialled '%s' cid '%s' dir %s\n", v[i].device,
+				v[i].dialled, r.kind, r.scode, r.dialled,
+				r.caller_id, r.direction);
+			err = 1;
+		}
+	}
+ out:
+	if (st)
+		drop_store(st, path);
+	return err;
+}
+
+int test_route_trunk(void)
+{
+	char path[64];
+	struct store *st = demo_store(path, sizeof(path));
+	struct store_trunk t;
+	struct route_caller c;
+	struct route_result r;
+	struct store_employee e;
+	int err = 0;
+
+	TEST_ASSERT(st != NULL);
+	TEST_EQ_INT(store_trunk_by_source(st, "127.0.0.1", 5090, &t), 0);
+	TEST_EQ_INT(store_trunk_by_source(st, "127.0.0.1", 5091, &t), ENOENT);
+	TEST_EQ_INT(store_trunk_by_source(st, "127.0.0.1", 5090, &t), 0);
+	c.trunk = &t;
+	c.device = NULL;
+	c.from_user = "022112345678";
+	c.from_name = "Anrufer";
+
+	TEST_EQ_INT(route_resolve(st, &c, "+4922182829901", &r), 0);
+	TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
+	TEST_EQ_STR(r.employee.first_name, "Max");
+	TEST_EQ_STR(r.caller_id, "+4922112345678");
+	TEST_EQ_STR(r.direction, "inbound");
+
+	TEST_EQ_INT(route_resolve(st, &c, "022182829990", &r), 0);
+	TEST_EQ_INT(r.kind, ROUTE_ANNOUNCEMENT);
+	TEST_EQ_STR(r.announcement.file, "welcome.wav");
+
+	TEST_EQ_INT(route_resolve(st, &c, "+4922182829977", &r), 0);
+	TEST_EQ_INT(r.kind, ROUTE_REJECT);
+	TEST_EQ_INT(r.scode, 404);
+
+	/* an employee who lost the personal number may not phone out */
+	TEST_EQ_INT(store_employee_by_extension(st, 1, "1001", &e), 0);
+	TEST_EQ_INT(store_employee_set_personal(st, e.id, NULL), 0);
+	{
+		struct store_device dev;
+		struct route_caller dc = {NULL, &dev, "1001", ""};
+		TEST_EQ_INT(store_device_by_username(st, "1001", &dev), 0);
+		TEST_EQ_INT(route_resolve(st, &dc, "0221123456", &r), 0);
+		TEST_EQ_INT(r.kind, ROUTE_REJECT);
+		TEST_EQ_INT(r.scode, 403);
+		/* internal calls still work */
+		TEST_EQ_INT(route_resolve(st, &dc, "1002", &r), 0);
+		TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
+	}
+ out:
+	if (st)
+		drop_store(st, path);
+	return err;
+}
