@@ -242,10 +242,11 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
 	return err;
 }
 
-static enum media_codec codec_of(const char *name)
+/* by name, or by static payload type when there is no rtpmap (RFC 3551) */
+static enum media_codec codec_of(const char *name, int pt)
 {
-	if (!name)
-		return CODEC_NONE;
+	if (!name || !name[0])
+		return pt == 0 ? CODEC_PCMU : pt == 8 ? CODEC_PCMA : CODEC_NONE;
 	if (!str_casecmp(name, "PCMU"))
 		return CODEC_PCMU;
 	if (!str_casecmp(name, "PCMA"))
@@ -274,7 +275,7 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
 	lst = sdp_media_format_lst(leg->sdpm, false);
 	for (le = lst ? lst->head : NULL; le; le = le->next) {
 		const struct sdp_format *f = le->data;
-		enum media_codec c = codec_of(f->name);
+		enum media_codec c = codec_of(f->name, f->pt);
 
 		if (f->pt < 0 || f->pt > 127)
 			continue;
@@ -285,7 +286,7 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
 				leg->tx_pt = (uint8_t)f->pt;
 			}
 		}
-		else if (!str_casecmp(f->name, "telephone-event")) {
+		else if (f->name && !str_casecmp(f->name, "telephone-event")) {
 			leg->rxmap[f->pt] = PT_TEV;
 			if (f->sup && leg->tx_tev_pt < 0)
 				leg->tx_tev_pt = f->pt;

@@ -159,6 +159,120 @@ def make_tone_wav(path, hz, seconds, volume=0.5):
 
 
 # --------------------------------------------------------------------------
+# RTP capture (for peers that cannot record, e.g. sipp)
+# --------------------------------------------------------------------------
+class RtpCapture:
+    """tcpdump on lo for UDP to the given port(s) (int or (first, last)).
+
+        cap = RtpCapture((16000, 16009)).start()
+        ... call ...
+        cap.stop()
+        cap.to_wav(16000, "/tmp/x.wav")   # PCMU/PCMA payload -> 8 kHz WAV
+        cap.payload_types(16000)          # {8: 250, 101: 10}
+        cap.dtmf_events(16000)            # [(event, end, duration), ...]
+    Needs root (tcpdump)."""
+
+    def __init__(self, ports, path=None):
+        self.ports = (ports, ports) if isinstance(ports, int) else tuple(ports)
+        self._own = path is None
+        self.path = path or tempfile.mktemp(prefix="peers-rtp-", suffix=".pcap")
+        self.proc = None
+
+    def start(self, settle=0.5):
+        lo, hi = self.ports
+        self.proc = subprocess.Popen(
+            ["tcpdump", "-i", "lo", "-n", "-U", "-w", self.path,
+             f"udp and dst portrange {lo}-{hi}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(settle)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            time.sleep(0.2)
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self
+
+    def packets(self, dport=None):
+        """[(dst_port, payload_type, marker, rtp_payload bytes)]"""
+        import struct
+        out = []
+        try:
+            f = open(self.path, "rb")
+        except OSError:
+            return out
+        with f:
+            head = f.read(24)
+            if len(head) < 24:
+                return out
+            magic = struct.unpack("<I", head[:4])[0]
+            endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+            linktype = struct.unpack(endian + "I", head[20:24])[0]
+            l2 = {1: 14, 113: 16, 276: 20, 0: 4}.get(linktype, 14)
+            while True:
+                h = f.read(16)
+                if len(h) < 16:
+                    break
+                caplen = struct.unpack(endian + "IIII", h)[2]
+                pkt = f.read(caplen)[l2:]
+                if len(pkt) < 28 or pkt[0] >> 4 != 4 or pkt[9] != 17:
+                    continue
+                ihl = (pkt[0] & 15) * 4
+                dp = struct.unpack("!H", pkt[ihl + 2:ihl + 4])[0]
+                rtp = pkt[ihl + 8:]
+                if (dport is not None and dp != dport) or len(rtp) < 12 \
+                        or rtp[0] >> 6 != 2 or 192 <= rtp[1] <= 223:
+                    continue     # not RTP (or RTCP SR/RR/SDES/BYE/APP)
+                cc = rtp[0] & 15
+                out.append((dp, rtp[1] & 0x7f, rtp[1] >> 7,
+                            rtp[12 + 4 * cc:]))
+        return out
+
+    def payload_types(self, dport=None):
+        counts = {}
+        for _, pt, _, _ in self.packets(dport):
+            counts[pt] = counts.get(pt, 0) + 1
+        return counts
+
+    def dtmf_events(self, dport=None, pt=101):
+        return [(p[0], bool(p[1] & 0x80), (p[2] << 8) | p[3])
+                for _, t, _, p in self.packets(dport) if t == pt and len(p) >= 4]
+
+    def to_wav(self, dport, wav_path):
+        """Audio (PT 0 or 8, whichever is more frequent) to an 8 kHz mono
+        S16 WAV; returns the path or None without audio packets."""
+        pkts = [p for p in self.packets(dport) if p[1] in (0, 8)]
+        if not pkts:
+            return None
+        pts = [p[1] for p in pkts]
+        pt = max(set(pts), key=pts.count)
+        raw = wav_path + ".raw"
+        with open(raw, "wb") as f:
+            for p in pkts:
+                if p[1] == pt:
+                    f.write(p[3])
+        subprocess.run([SOX, "-t", "ul" if pt == 0 else "al", "-r", "8000",
+                        "-c", "1", raw, "-b", "16", "-e", "signed-integer",
+                        wav_path], check=True, capture_output=True,
+                       timeout=60)
+        os.unlink(raw)
+        return wav_path
+
+    def cleanup(self):
+        self.stop()
+        if self._own:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------
 # baresip
 # --------------------------------------------------------------------------
 class BaresipError(RuntimeError):
@@ -414,7 +528,13 @@ class Baresip:
         return self.command("sndcode", digits)
 
     def reginfo(self):
-        return self.command("reginfo").get("data", "")
+        """The reginfo text without ANSI colours."""
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.command("reginfo")
+                      .get("data", ""))
+
+    def registered(self):
+        """True if reginfo shows the account registered (\"OK\")."""
+        return re.search(r"\bOK\b", self.reginfo()) is not None
 
     def listcalls(self):
         return self.command("listcalls").get("data", "")
@@ -453,18 +573,20 @@ class Baresip:
 
     def wait_registered(self, timeout=10):
         """True once the registrar answered 200 (REGISTER_OK event, or
-        reginfo shows OK)."""
+        reginfo shows OK: baresip registers at start-up, possibly before
+        ctrl_tcp is connected, and events are not replayed).  False on
+        timeout or a REGISTER_FAIL event."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            ev = self.wait_event(("REGISTER_OK", "REGISTER_FAIL"),
-                                 min(1.0, max(0.05, deadline - time.time())))
-            if ev and ev["type"] == "REGISTER_OK":
-                return True
             try:
-                if re.search(r"\bOK\b", self.reginfo()):
+                if self.registered():
                     return True
             except BaresipError:
                 pass
+            ev = self.wait_event(("REGISTER_OK", "REGISTER_FAIL"),
+                                 min(0.2, max(0.01, deadline - time.time())))
+            if ev:
+                return ev["type"] == "REGISTER_OK"
         return False
 
     def recordings(self, kind="dec"):
@@ -569,10 +691,14 @@ class Sipp:
     keys         {name: value} for -key (use [name]).
     extra        more raw arguments.
 
+    trace        False turns off -trace_msg/-trace_logs (use for load runs).
+
     run() blocks and returns self; start() runs in the background (stop() /
-    wait()).  After it ended: rc, stats (last CSV row as dict), successful,
-    failed, messages() (the -trace_msg log), logs() (<log> actions),
-    errors() (-trace_err), screen (stdout)."""
+    wait()).  After it ended: rc (0 all calls OK, 1 some failed, 97/99 no
+    calls or stopped, 124 = killed by the timeout, 255 fatal), stats (last
+    CSV row as dict), successful, failed, created, messages() (-trace_msg),
+    logs() (<log> actions), errors() (-trace_err), screen (stdout).
+    cleanup() (or a with block) removes the work dir."""
 
     def __init__(self, scenario, remote=None, local_port=None,
                  transport="udp", calls=1, rate=None, rate_period=None,
@@ -679,18 +805,44 @@ class Sipp:
         self._finish()
         return self.rc
 
+    def _sipp_pid(self):
+        """pid of sipp itself (the child of the coreutils timeout wrapper)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
+                kids = f.read().split()
+            return int(kids[0]) if kids else None
+        except (OSError, ValueError):
+            return None
+
     def stop(self, timeout=5):
-        """SIGUSR1-less stop: SIGTERM to the timeout wrapper (which passes it
-        on), then SIGKILL."""
+        """End a background run: SIGUSR1 to sipp (soft exit: it stops
+        taking calls, lets the running ones end and writes its final
+        statistics), then SIGTERM to the timeout wrapper (passed on to
+        sipp), then SIGKILL.  Returns the exit code."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            pid = self._sipp_pid()
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGUSR1)
+                except ProcessLookupError:
+                    pass
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
         self._finish()
         return self.rc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
 
     def _finish(self):
         if self.proc is None:
@@ -779,9 +931,12 @@ def selftest():
     tone = 700
     a = Baresip("alice", name="selftest-a", tone=1200)
     b = Baresip("bob", name="selftest-b", tone=tone, auto_answer=True)
+    cap = RtpCapture(a.rtp_ports) if os.geteuid() == 0 else None
     try:
         a.start()
         b.start()
+        if cap:
+            cap.start()
         check(a.alive() and b.alive(), "both baresip running")
         r = a.dial(b.uri)
         check(r.get("ok"), "dial accepted", r)
@@ -821,7 +976,17 @@ def selftest():
             freq = dominant_freq(recs[0], 0.5, 2)
             check(abs(freq - 1200) < 60,
                   f"B's recording has A's tone ({freq:.0f} Hz ~ 1200 Hz)")
+        if cap:
+            cap.stop()
+            pts = cap.payload_types()
+            check(pts.get(0, 0) > 100, f"RtpCapture: PCMU packets to A ({pts})")
+            port = max({p[0] for p in cap.packets()} or {0})
+            w = cap.to_wav(port, os.path.join(a.dir, "cap.wav"))
+            check(w and abs(dominant_freq(w, 0.5, 2) - tone) < tone * 0.05,
+                  "RtpCapture: captured audio has B's tone")
     finally:
+        if cap:
+            cap.cleanup()
         ra = a.stop()
         rb = b.stop()
     check(ra == 0 and rb == 0, f"baresip exit codes 0 ({ra}, {rb})")
