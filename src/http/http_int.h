@@ -231,5 +231,6 @@ int api_call_list(struct api_req *req);
 int api_call_get(struct api_req *req);
 
 int api_registration_list(struct api_req *req);
+int api_stats_get(struct api_req *req);
 
 #endif

@@ -67,6 +67,8 @@ static const struct api_route routes[] = {
 
 	{"GET",    "/api/v1/registrations", "registration",
 	 api_registration_list},
+
+	{"GET",    "/api/v1/stats",             "stats", api_stats_get},
 };
 
 /* errno -> HTTP status; anything not listed is a 500. */

@@ -29,6 +29,14 @@ static struct {
 	bool ready;
 } mctx;
 
+struct media_stats media_stat;
+
+void media_stats_get(struct media_stats *s)
+{
+	if (s)
+		*s = media_stat;
+}
+
 uint8_t media_ulaw2alaw(uint8_t u)
 {
 	return mctx.u2a[u];
@@ -70,6 +78,7 @@ static void destructor(void *arg)
 {
 	struct media_leg *leg = arg;
 
+	media_stat.legs--;
 	media_unbridge(leg);
 	if (leg->player)
 		media_player_detach(leg->player);
@@ -103,6 +112,7 @@ static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		return;
 	leg->last_rx = tmr_jiffies();
 	leg->rx++;
+	media_stat.rx++;
 
 	if (!peer || peer->player || peer->rhold || leg->rhold ||
 	    !sa_isset(&peer->raddr, SA_ALL))
@@ -135,8 +145,10 @@ static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		break;
 	}
 
-	if (udp_send(peer->rtp, &peer->raddr, mb) == 0)
+	if (udp_send(peer->rtp, &peer->raddr, mb) == 0) {
 		peer->tx++;
+		media_stat.relayed++;
+	}
 }
 
 static void rtcp_recv(const struct sa *src, struct mbuf *mb, void *arg)
@@ -208,6 +220,7 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
 	leg = mem_zalloc(sizeof(*leg), destructor);
 	if (!leg)
 		return ENOMEM;
+	media_stat.legs++;
 	leg->tx_tev_pt = -1;
 	leg->last_rx = tmr_jiffies();
 	leg->ssrc = rand_u32();
@@ -393,7 +406,9 @@ int media_leg_send_pcm(struct media_leg *leg, const int16_t *pcm, size_t n,
 		return err;
 	mb->pos = 0;
 	err = udp_send(leg->rtp, &leg->raddr, mb);
-	if (!err)
+	if (!err) {
 		leg->tx++;
+		media_stat.played++;
+	}
 	return err;
 }

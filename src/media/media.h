@@ -71,6 +71,16 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,
 	       void *arg);
 
+/* Node-wide media counters since start. */
+struct media_stats {
+	uint64_t legs;        /* media legs alive now          */
+	uint64_t rx;          /* RTP packets received          */
+	uint64_t relayed;     /* RTP packets relayed to a peer */
+	uint64_t played;      /* RTP packets sent by players   */
+	uint64_t players;     /* players running now           */
+};
+void media_stats_get(struct media_stats *s);
+
 /* G.711 helpers, exposed for tests. */
 uint8_t media_ulaw2alaw(uint8_t u);
 uint8_t media_alaw2ulaw(uint8_t a);

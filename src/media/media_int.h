@@ -31,6 +31,8 @@ int media_leg_send_pcm(struct media_leg *leg, const int16_t *pcm, size_t n,
 		       bool marker, struct mbuf *mb);
 void media_player_detach(struct media_player *p);
 
+extern struct media_stats media_stat;
+
 int media_clock_init(void);
 void media_clock_close(void);
 void media_prompt_cache_flush(void);

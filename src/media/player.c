@@ -310,6 +310,7 @@ static void player_destructor(void *arg)
 {
 	struct media_player *p = arg;
 
+	media_stat.players--;
 	list_unlink(&p->le);
 	if (p->leg && p->leg->player == p)
 		p->leg->player = NULL;
@@ -336,6 +337,7 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 	p = mem_zalloc(sizeof(*p), player_destructor);
 	if (!p)
 		return ENOMEM;
+	media_stat.players++;
 	err = prompt_get(&p->prompt, path);
 	if (err) {
 		warning("media: cannot play %s: %m\n", path, err);

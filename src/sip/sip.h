@@ -14,6 +14,9 @@ int sipsrv_init(const struct config *cfg, struct store *st);
 /* Hang up every call, unregister nothing, then call doneh when pending
  * transactions have finished (or after a few seconds). */
 void sipsrv_shutdown(void (*doneh)(void));
+/* Live calls on this node (ringing, answered or announcing). */
+unsigned sipsrv_calls_active(void);
+
 /* Free everything (after re_main returned). */
 void sipsrv_close(void);
 

@@ -231,6 +231,11 @@ void sipsrv_shutdown(void (*doneh)(void))
 	sip_close(srv->sip, false);
 }
 
+unsigned sipsrv_calls_active(void)
+{
+	return sipsrv_g ? list_count(&sipsrv_g->calls) : 0;
+}
+
 void sipsrv_close(void)
 {
 	tmr_cancel(&tmr_shutdown);
