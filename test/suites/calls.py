@@ -8,6 +8,7 @@ end, call records in the API.
 """
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -287,6 +288,62 @@ def test_rejections(sb):
             "refusal logged")
 
 
+def test_cancel(sb):
+    """The carrier gives up while Max's phones ring: both stop ringing, the
+    caller gets 487, the record says cancelled."""
+    desk = phone(sb, "1001", auto_answer=False)
+    soft = phone(sb, "1011", auto_answer=False)
+    try:
+        desk.wait_registered(10)
+        soft.wait_registered(10)
+        run = Sipp("uac_cancel", remote=("127.0.0.1", sb.sip_port),
+                   local_port=5090, service=DEMO["max_personal"], calls=1,
+                   duration_ms=1500, timeout_s=30).run()
+        S.check(run.successful == 1, "CANCEL while ringing: 200 + 487",
+                f"rc={run.rc}")
+        S.check(desk.wait_event("CALL_CLOSED", 5) is not None and
+                soft.wait_event("CALL_CLOSED", 5) is not None,
+                "both ringing devices are cancelled")
+        rec = wait_record(sb, lambda c: c["disposition"] == "cancelled")
+        S.check(rec is not None and rec["ended_by"] == "caller",
+                "record: cancelled by caller", str(rec))
+    finally:
+        desk.stop()
+        soft.stop()
+
+
+def test_tcp_and_options(sb):
+    """A phone registered over TCP is called over its TCP connection's
+    contact; the other phone stays on UDP.  OPTIONS is answered."""
+    a = phone(sb, "1001", tone=440)
+    b = phone(sb, "1002", tone=1000, transport="tcp")
+    try:
+        S.check(a.wait_registered(10) and b.wait_registered(10),
+                "UDP and TCP phones register")
+        st, regs = sb.api("GET", "/api/v1/registrations")
+        S.check(st == 200 and any(r["transport"].lower() == "tcp"
+                                  for r in regs),
+                "registration records the TCP transport", str(regs))
+        a.dial(f"sip:1002@127.0.0.1:{sb.sip_port}")
+        S.check(a.wait_event("CALL_ESTABLISHED", 10) is not None,
+                "UDP phone reaches TCP phone")
+        time.sleep(2)
+        b.hangup()
+        S.check(a.wait_event("CALL_CLOSED", 10) is not None,
+                "TCP phone hangs up, UDP phone gets BYE")
+        time.sleep(0.5)
+        ra = a.recordings()
+        S.check(bool(ra) and 900 < dominant_freq(ra[0], 0.3, 1.2) < 1100,
+                "audio from the TCP phone arrives")
+    finally:
+        a.stop()
+        b.stop()
+    r = subprocess.run(["sipsak", "-s", f"sip:127.0.0.1:{sb.sip_port}",
+                        "-H", "127.0.0.1"], capture_output=True, timeout=20)
+    S.check(r.returncode == 0, "OPTIONS answered 200 (sipsak)",
+            r.stdout.decode()[-200:])
+
+
 def test_rtp_timeout(sb):
     """A caller that sends no RTP is hung up after --rtp-timeout (3 s here)
     and the record says so."""
@@ -303,7 +360,8 @@ def main():
     sb = Switchboard().start()
     try:
         for t in (test_rejections, test_personal_number_call,
-                  test_transcoding_dtmf, test_parallel_ringing,
+                  test_transcoding_dtmf, test_parallel_ringing, test_cancel,
+                  test_tcp_and_options,
                   test_outbound_trunk, test_announcement_load):
             S.run(t, sb)
             S.check(sb.alive(), f"server alive after {t.__name__}")
