@@ -27,7 +27,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 VAR ?= var
 
 .PHONY: unit-part all deps build build-test run test bench clean db prompts \
-	check-clang format-check
+	check-clang format format-check
 
 all: build
 
@@ -89,8 +89,11 @@ check-clang: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CC=clang $(REL)/switchboard $(DBG)/unittest
 
+format:
+	@clang-format -i $(shell find src test/unit -name '*.[ch]')
+
 format-check:
-	@clang-format --dry-run --Werror $(SRC) $(MAIN)
+	@clang-format --dry-run --Werror $(shell find src test/unit -name '*.[ch]')
 
 clean:
 	rm -rf build

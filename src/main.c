@@ -120,7 +120,7 @@ int main(int argc, char *argv[])
 	     cfg.sip_listen, cfg.http_listen, cfg.node_id);
 	err = re_main(signal_handler);
 
- out:
+out:
 	api = mem_deref(api);
 	sipsrv_close();
 	st = mem_deref(st);

@@ -12,49 +12,49 @@
 enum opt_type { OPT_STR, OPT_U16, OPT_U32, OPT_BOOL, OPT_LOG };
 
 struct opt {
-	const char *flag;  /* --flag        */
-	const char *env;   /* SWITCHBOARD_x */
+	const char *flag; /* --flag        */
+	const char *env;  /* SWITCHBOARD_x */
 	enum opt_type type;
-	size_t off;        /* in struct config */
-	size_t sz;         /* for OPT_STR      */
+	size_t off; /* in struct config */
+	size_t sz;  /* for OPT_STR      */
 	const char *help;
 };
 
 #define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
 static const struct opt opts[] = {
-	{"sip", "SWITCHBOARD_SIP", OPT_STR, S(sip_listen),
-	 "SIP listen address, UDP and TCP (127.0.0.1:5060)"},
-	{"http", "SWITCHBOARD_HTTP", OPT_STR, S(http_listen),
-	 "HTTP API listen address (127.0.0.1:8080)"},
-	{"media-ip", "SWITCHBOARD_MEDIA_IP", OPT_STR, S(media_ip),
-	 "RTP address, also written into SDP (the SIP address's IP)"},
-	{"data-dir", "SWITCHBOARD_DATA_DIR", OPT_STR, S(data_dir),
-	 "data directory: database, prompts, admin.token (var)"},
-	{"db", "SWITCHBOARD_DB", OPT_STR, S(db_path),
-	 "SQLite database file (<data-dir>/switchboard.db)"},
-	{"prompts", "SWITCHBOARD_PROMPTS", OPT_STR, S(prompts_dir),
-	 "directory of WAV prompts (<data-dir>/prompts)"},
-	{"realm", "SWITCHBOARD_REALM", OPT_STR, S(realm),
-	 "SIP digest realm (switchboard)"},
-	{"node-id", "SWITCHBOARD_NODE_ID", OPT_STR, S(node_id),
-	 "this node's id in call records (node1)"},
-	{"rtp-min", "SWITCHBOARD_RTP_MIN", OPT_U16, S(rtp_min),
-	 "lowest RTP port (20000)"},
-	{"rtp-max", "SWITCHBOARD_RTP_MAX", OPT_U16, S(rtp_max),
-	 "highest RTP port (39999)"},
-	{"rtp-timeout", "SWITCHBOARD_RTP_TIMEOUT", OPT_U32, S(rtp_timeout),
-	 "hang up a call after this many seconds without RTP (30)"},
-	{"ring-timeout", "SWITCHBOARD_RING_TIMEOUT", OPT_U32, S(ring_timeout),
-	 "seconds to ring before giving up with 480 (60)"},
-	{"reg-max-expires", "SWITCHBOARD_REG_MAX_EXPIRES", OPT_U32,
-	 S(reg_max_expires), "longest registration granted [s] (3600)"},
-	{"reg-min-expires", "SWITCHBOARD_REG_MIN_EXPIRES", OPT_U32,
-	 S(reg_min_expires), "shortest registration accepted [s] (60)"},
-	{"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
-	 "debug, info, warn or error (info)"},
-	{"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
-	 "create or upgrade the database, add demo data if empty, exit"},
+    {"sip", "SWITCHBOARD_SIP", OPT_STR, S(sip_listen),
+     "SIP listen address, UDP and TCP (127.0.0.1:5060)"},
+    {"http", "SWITCHBOARD_HTTP", OPT_STR, S(http_listen),
+     "HTTP API listen address (127.0.0.1:8080)"},
+    {"media-ip", "SWITCHBOARD_MEDIA_IP", OPT_STR, S(media_ip),
+     "RTP address, also written into SDP (the SIP address's IP)"},
+    {"data-dir", "SWITCHBOARD_DATA_DIR", OPT_STR, S(data_dir),
+     "data directory: database, prompts, admin.token (var)"},
+    {"db", "SWITCHBOARD_DB", OPT_STR, S(db_path),
+     "SQLite database file (<data-dir>/switchboard.db)"},
+    {"prompts", "SWITCHBOARD_PROMPTS", OPT_STR, S(prompts_dir),
+     "directory of WAV prompts (<data-dir>/prompts)"},
+    {"realm", "SWITCHBOARD_REALM", OPT_STR, S(realm),
+     "SIP digest realm (switchboard)"},
+    {"node-id", "SWITCHBOARD_NODE_ID", OPT_STR, S(node_id),
+     "this node's id in call records (node1)"},
+    {"rtp-min", "SWITCHBOARD_RTP_MIN", OPT_U16, S(rtp_min),
+     "lowest RTP port (20000)"},
+    {"rtp-max", "SWITCHBOARD_RTP_MAX", OPT_U16, S(rtp_max),
+     "highest RTP port (39999)"},
+    {"rtp-timeout", "SWITCHBOARD_RTP_TIMEOUT", OPT_U32, S(rtp_timeout),
+     "hang up a call after this many seconds without RTP (30)"},
+    {"ring-timeout", "SWITCHBOARD_RING_TIMEOUT", OPT_U32, S(ring_timeout),
+     "seconds to ring before giving up with 480 (60)"},
+    {"reg-max-expires", "SWITCHBOARD_REG_MAX_EXPIRES", OPT_U32,
+     S(reg_max_expires), "longest registration granted [s] (3600)"},
+    {"reg-min-expires", "SWITCHBOARD_REG_MIN_EXPIRES", OPT_U32,
+     S(reg_min_expires), "shortest registration accepted [s] (60)"},
+    {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
+     "debug, info, warn or error (info)"},
+    {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
+     "create or upgrade the database, add demo data if empty, exit"},
 };
 
 static void defaults(struct config *cfg)
@@ -81,7 +81,6 @@ static int set(struct config *cfg, const struct opt *o, const char *val)
 	unsigned long v;
 
 	switch (o->type) {
-
 	case OPT_STR:
 		if (strlen(val) >= o->sz) {
 			fprintf(stderr, "switchboard: --%s: value too long\n",
@@ -92,8 +91,8 @@ static int set(struct config *cfg, const struct opt *o, const char *val)
 		return 0;
 
 	case OPT_BOOL:
-		*(bool *)p = !val || !strcmp(val, "1") || !strcmp(val, "true") ||
-			     !strcmp(val, "yes");
+		*(bool *)p = !val || !strcmp(val, "1") ||
+			     !strcmp(val, "true") || !strcmp(val, "yes");
 		return 0;
 
 	case OPT_LOG:
@@ -121,7 +120,7 @@ static int set(struct config *cfg, const struct opt *o, const char *val)
 			*(uint32_t *)p = (uint32_t)v;
 		return 0;
 	}
- bad:
+bad:
 	fprintf(stderr, "switchboard: --%s: invalid value '%s'\n", o->flag,
 		val);
 	return EINVAL;
@@ -155,8 +154,8 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 		if (v && (err = set(cfg, &opts[i], v)))
 			return err;
 		lo[i].name = opts[i].flag;
-		lo[i].has_arg = opts[i].type == OPT_BOOL ? no_argument
-							 : required_argument;
+		lo[i].has_arg =
+		    opts[i].type == OPT_BOOL ? no_argument : required_argument;
 		lo[i].flag = NULL;
 		lo[i].val = 0;
 	}
@@ -185,8 +184,8 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 		return EINVAL;
 	}
 	if (!cfg->db_path[0])
-		snprintf(cfg->db_path, sizeof(cfg->db_path), "%s/switchboard.db",
-			 cfg->data_dir);
+		snprintf(cfg->db_path, sizeof(cfg->db_path),
+			 "%s/switchboard.db", cfg->data_dir);
 	if (!cfg->prompts_dir[0])
 		snprintf(cfg->prompts_dir, sizeof(cfg->prompts_dir),
 			 "%s/prompts", cfg->data_dir);

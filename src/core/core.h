@@ -37,12 +37,12 @@ struct config {
 	char node_id[64];      /* this node's id in call records        */
 	uint16_t rtp_min;      /* RTP port range, even ports            */
 	uint16_t rtp_max;
-	uint32_t rtp_timeout;  /* [s] hang up when no RTP for this long */
-	uint32_t ring_timeout; /* [s] give up ringing a target          */
+	uint32_t rtp_timeout;     /* [s] hang up when no RTP for this long */
+	uint32_t ring_timeout;    /* [s] give up ringing a target          */
 	uint32_t reg_max_expires; /* [s]                                */
 	uint32_t reg_min_expires; /* [s]                                */
 	enum log_level log_level;
-	bool init_demo;        /* create/seed the database and exit     */
+	bool init_demo; /* create/seed the database and exit     */
 };
 
 /*
@@ -56,7 +56,7 @@ void config_usage(FILE *f);
 /* ---- time (core/time.c) ---------------------------------------------- */
 
 /* Wall clock in milliseconds since the epoch, UTC.  Tests may replace it. */
-typedef uint64_t (time_clock_h)(void);
+typedef uint64_t(time_clock_h)(void);
 uint64_t time_now_ms(void);
 void time_clock_set(time_clock_h *clockh);
 /* "2026-11-25T03:34:57.123Z"; buf must hold 32 bytes. */
@@ -74,8 +74,8 @@ struct phone_ctx {
 
 enum phone_kind {
 	PHONE_INVALID = 0,
-	PHONE_E164,      /* +4922112345, 004922112345, 022112345, 12345 (w/ area) */
-	PHONE_SHORT,     /* too short to be public: an extension         */
+	PHONE_E164,  /* +4922112345, 004922112345, 022112345, 12345 (w/ area) */
+	PHONE_SHORT, /* too short to be public: an extension         */
 };
 
 /*

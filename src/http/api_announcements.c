@@ -10,11 +10,11 @@
 #include "http/http_int.h"
 
 static const struct api_field fields[] = {
-	{"id",         FT_INT, FF_RO, 0},
-	{"tenant_id",  FT_INT, FF_REQUIRED | FF_FIXED, 0},
-	{"name",       FT_STR, FF_REQUIRED, 63},
-	{"file",       FT_STR, FF_REQUIRED, 127},
-	{"created_at", FT_STR, FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
+    {"name", FT_STR, FF_REQUIRED, 63},
+    {"file", FT_STR, FF_REQUIRED, 127},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 static int announcement_encode(struct odict **op,
@@ -75,8 +75,7 @@ static bool file_ok(const char *s)
 	return s[0] != '.';
 }
 
-static int announcement_apply(struct api_req *req,
-			      struct store_announcement *a)
+static int announcement_apply(struct api_req *req, struct store_announcement *a)
 {
 	const char *s;
 
@@ -121,8 +120,7 @@ int api_announcement_create(struct api_req *req)
 	err = store_announcement_add(st, &a);
 	if (err)
 		return api_fail(req, err, "announcement: %m", err);
-	info("http: announcement %lld created (%s)\n", (long long)a.id,
-	     a.file);
+	info("http: announcement %lld created (%s)\n", (long long)a.id, a.file);
 
 	(void)store_announcement_get(st, a.id, &a);
 	return reply_announcement(req, 201, &a);

@@ -61,8 +61,8 @@ static int list_h(const struct store_call *c, void *arg)
 
 int api_call_list(struct api_req *req)
 {
-	static const char *const params[] = {"tenant_id", "since", "until",
-					     "limit", "offset", NULL};
+	static const char *const params[] = {"tenant_id", "since",  "until",
+					     "limit",     "offset", NULL};
 	struct store_call_filter f;
 	struct odict *arr = NULL;
 	int err;

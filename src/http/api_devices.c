@@ -18,13 +18,13 @@ enum {
 };
 
 static const struct api_field fields[] = {
-	{"id",          FT_INT, FF_RO, 0},
-	{"tenant_id",   FT_INT, FF_REQUIRED | FF_FIXED, 0},
-	{"employee_id", FT_INT, FF_NULL, 0},
-	{"username",    FT_STR, FF_REQUIRED, USERNAME_MAX},
-	{"password",    FT_STR, FF_REQUIRED, PASSWORD_MAX},
-	{"name",        FT_STR, FF_NULL, 63},
-	{"created_at",  FT_STR, FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
+    {"employee_id", FT_INT, FF_NULL, 0},
+    {"username", FT_STR, FF_REQUIRED, USERNAME_MAX},
+    {"password", FT_STR, FF_REQUIRED, PASSWORD_MAX},
+    {"name", FT_STR, FF_NULL, 63},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 static int device_encode(struct odict **op, const struct store_device *d)
@@ -162,12 +162,12 @@ static int device_error(struct api_req *req, int err,
 			const struct store_device *d)
 {
 	if (err == EEXIST)
-		return api_fail(req, err, "username: %s is taken",
-				d->username);
+		return api_fail(req, err, "username: %s is taken", d->username);
 	if (err == EXDEV)
 		return api_fail(req, err,
 				"employee_id: employee %lld belongs to "
-				"another tenant", (long long)d->employee_id);
+				"another tenant",
+				(long long)d->employee_id);
 	if (err == ENOENT)
 		return api_fail(req, err,
 				"employee_id: employee %lld does not exist",
@@ -202,8 +202,7 @@ int api_device_create(struct api_req *req)
 	err = store_device_add(st, &d);
 	if (err)
 		return device_error(req, err, &d);
-	info("http: device %lld created (%s)\n", (long long)d.id,
-	     d.username);
+	info("http: device %lld created (%s)\n", (long long)d.id, d.username);
 
 	(void)store_device_get(st, d.id, &d);
 	return reply_device(req, 201, &d);
@@ -223,8 +222,7 @@ static int list_h(const struct store_device *d, void *arg)
 
 int api_device_list(struct api_req *req)
 {
-	static const char *const params[] = {"tenant_id", "employee_id",
-					     NULL};
+	static const char *const params[] = {"tenant_id", "employee_id", NULL};
 	struct odict *arr = NULL;
 	int64_t tid, eid;
 	int err;
@@ -288,8 +286,7 @@ int api_device_update(struct api_req *req)
 	if (err)
 		return device_error(req, err, &d);
 	if (api_has(req, "password"))
-		info("http: device %lld: password changed\n",
-		     (long long)d.id);
+		info("http: device %lld: password changed\n", (long long)d.id);
 
 	(void)store_device_get(st, d.id, &d);
 	return reply_device(req, 200, &d);

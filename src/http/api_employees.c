@@ -15,16 +15,16 @@
 #include "http/http_int.h"
 
 static const struct api_field fields[] = {
-	{"id",                   FT_INT,  FF_RO, 0},
-	{"tenant_id",            FT_INT,  FF_REQUIRED | FF_FIXED, 0},
-	{"first_name",           FT_STR,  FF_REQUIRED, 63},
-	{"last_name",            FT_STR,  FF_REQUIRED, 63},
-	{"email",                FT_STR,  FF_NULL, 127},
-	{"extension",            FT_STR,  FF_NULL, 6},
-	{"personal_number",      FT_STR,  FF_NULL, 40},
-	{"show_personal_number", FT_BOOL, 0, 0},
-	{"faults",               FT_STR,  FF_RO, 0},
-	{"created_at",           FT_STR,  FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
+    {"first_name", FT_STR, FF_REQUIRED, 63},
+    {"last_name", FT_STR, FF_REQUIRED, 63},
+    {"email", FT_STR, FF_NULL, 127},
+    {"extension", FT_STR, FF_NULL, 6},
+    {"personal_number", FT_STR, FF_NULL, 40},
+    {"show_personal_number", FT_BOOL, 0, 0},
+    {"faults", FT_STR, FF_RO, 0},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 static int employee_encode(struct odict **op, const struct store_employee *e)
@@ -49,11 +49,10 @@ static int employee_encode(struct odict **op, const struct store_employee *e)
 	err |= api_add_str_or_null(o, "email", e->email);
 	err |= api_add_str_or_null(o, "extension", e->extension);
 	err |= api_add_str_or_null(o, "personal_number", e->personal_number);
-	err |= api_add_bool(o, "show_personal_number",
-			    e->show_personal_number);
+	err |= api_add_bool(o, "show_personal_number", e->show_personal_number);
 	err |= odict_entry_add(o, "faults", ODICT_ARRAY, faults);
 	err |= api_add_time(o, "created_at", e->created_at);
- out:
+out:
 	mem_deref(faults);
 	if (err) {
 		mem_deref(o);
@@ -105,8 +104,7 @@ static int employee_apply(struct api_req *req, struct store_employee *e)
 	s = api_str(req, "first_name");
 	if (s && !s[0])
 		return api_error(req, 422, "first_name: must not be empty");
-	api_str_copy(req, "first_name", e->first_name,
-		     sizeof(e->first_name));
+	api_str_copy(req, "first_name", e->first_name, sizeof(e->first_name));
 
 	s = api_str(req, "last_name");
 	if (s && !s[0])
@@ -115,18 +113,17 @@ static int employee_apply(struct api_req *req, struct store_employee *e)
 
 	s = api_str(req, "email");
 	if (s && s[0] && !email_ok(s))
-		return api_error(req, 422,
-				 "email: %s is not an e-mail address", s);
+		return api_error(req, 422, "email: %s is not an e-mail address",
+				 s);
 	api_str_copy(req, "email", e->email, sizeof(e->email));
 
 	s = api_str(req, "extension");
 	if (s && s[0] && !api_is_digits(s, 1, 6))
-		return api_error(req, 422,
-				 "extension: must be 1 to 6 digits");
+		return api_error(req, 422, "extension: must be 1 to 6 digits");
 	api_str_copy(req, "extension", e->extension, sizeof(e->extension));
 
-	e->show_personal_number = api_bool(req, "show_personal_number",
-					   e->show_personal_number);
+	e->show_personal_number =
+	    api_bool(req, "show_personal_number", e->show_personal_number);
 	return 0;
 }
 
@@ -160,10 +157,11 @@ static int personal_error(struct api_req *req, int err, int64_t id,
 	struct store_number n;
 
 	switch (err) {
-
 	case ENOENT:
-		return api_fail(req, err, "personal_number: %s does not exist;"
-				" create it under /api/v1/numbers first", pn);
+		return api_fail(req, err,
+				"personal_number: %s does not exist;"
+				" create it under /api/v1/numbers first",
+				pn);
 	case EXDEV:
 		return api_fail(req, err,
 				"personal_number: %s belongs to another tenant",
@@ -171,7 +169,8 @@ static int personal_error(struct api_req *req, int err, int64_t id,
 	case EACCES:
 		return api_fail(req, err,
 				"personal_number: %s is inactive; activate it "
-				"first", pn);
+				"first",
+				pn);
 	case EBUSY:
 		if (store_number_by_e164(req->api->st, pn, &n))
 			return api_fail(req, err,
@@ -185,9 +184,11 @@ static int personal_error(struct api_req *req, int err, int64_t id,
 		return api_fail(req, err,
 				"personal_number: %s is routed to another "
 				"target (%s %lld); set its target to none "
-				"first", pn,
-				(unsigned)n.target_type < ARRAY_SIZE(kinds) ?
-				kinds[n.target_type] : "target",
+				"first",
+				pn,
+				(unsigned)n.target_type < ARRAY_SIZE(kinds)
+				    ? kinds[n.target_type]
+				    : "target",
 				(long long)n.target_id);
 	default:
 		return api_fail(req, err, "personal_number: %s: %m", pn, err);
@@ -201,7 +202,8 @@ static int employee_error(struct api_req *req, int err,
 	if (err == EEXIST && e->extension[0])
 		return api_fail(req, err,
 				"extension: %s is taken by another employee "
-				"of the tenant", e->extension);
+				"of the tenant",
+				e->extension);
 	if (err == EXDEV || err == ENOENT)
 		return api_fail(req, err, "tenant_id: tenant %lld: %m",
 				(long long)e->tenant_id, err);
@@ -250,7 +252,8 @@ int api_employee_create(struct api_req *req)
 		}
 	}
 	info("http: employee %lld created (tenant %lld, personal number "
-	     "%s)\n", (long long)e.id, (long long)tid, pn[0] ? pn : "none");
+	     "%s)\n",
+	     (long long)e.id, (long long)tid, pn[0] ? pn : "none");
 
 	(void)store_employee_get(st, e.id, &e);
 	return reply_employee(req, 201, &e);
@@ -350,8 +353,8 @@ int api_employee_update(struct api_req *req)
 	if (err) {
 		/* undo the personal number so that nothing changed */
 		if (personal)
-			(void)store_employee_set_personal(
-				st, e.id, old.personal_number);
+			(void)store_employee_set_personal(st, e.id,
+							  old.personal_number);
 		if (err == ENOENT)
 			return api_not_found(req);
 		return employee_error(req, err, &e);

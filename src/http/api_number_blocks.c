@@ -10,12 +10,12 @@
 #include "http/http_int.h"
 
 static const struct api_field fields[] = {
-	{"id",         FT_INT, FF_RO, 0},
-	{"tenant_id",  FT_INT, FF_REQUIRED | FF_FIXED, 0},
-	{"first",      FT_STR, FF_REQUIRED | FF_FIXED, 40},
-	{"last",       FT_STR, FF_REQUIRED | FF_FIXED, 40},
-	{"size",       FT_INT, FF_RO, 0},
-	{"created_at", FT_STR, FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
+    {"first", FT_STR, FF_REQUIRED | FF_FIXED, 40},
+    {"last", FT_STR, FF_REQUIRED | FF_FIXED, 40},
+    {"size", FT_INT, FF_RO, 0},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 /* How many numbers from first to last (both E.164 of equal length). */
@@ -95,8 +95,8 @@ int api_block_create(struct api_req *req)
 			      b.first, sizeof(b.first));
 	if (err)
 		return err;
-	err = api_field_phone(req, "last", api_str(req, "last"), &ctx,
-			      b.last, sizeof(b.last));
+	err = api_field_phone(req, "last", api_str(req, "last"), &ctx, b.last,
+			      sizeof(b.last));
 	if (err)
 		return err;
 	if (strlen(b.first) != strlen(b.last))
@@ -199,7 +199,8 @@ int api_block_delete(struct api_req *req)
 	if (err == EBUSY)
 		return api_fail(req, err,
 				"number_block %lld still has numbers; delete "
-				"them first", (long long)req->id);
+				"them first",
+				(long long)req->id);
 	if (err)
 		return api_fail(req, err, "number_block: %m", err);
 	info("http: number block %lld deleted\n", (long long)req->id);

@@ -13,25 +13,25 @@
 #include "http/http_int.h"
 
 static const struct api_field fields[] = {
-	{"id",          FT_INT,  FF_RO, 0},
-	{"tenant_id",   FT_INT,  FF_REQUIRED | FF_FIXED, 0},
-	{"block_id",    FT_INT,  FF_RO, 0},
-	{"e164",        FT_STR,  FF_REQUIRED | FF_FIXED, 40},
-	{"active",      FT_BOOL, 0, 0},
-	{"target_type", FT_STR,  0, 16},
-	{"target_id",   FT_INT,  FF_NULL, 0},
-	{"personal",    FT_BOOL, FF_RO, 0},
-	{"description", FT_STR,  FF_NULL, 127},
-	{"created_at",  FT_STR,  FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
+    {"block_id", FT_INT, FF_RO, 0},
+    {"e164", FT_STR, FF_REQUIRED | FF_FIXED, 40},
+    {"active", FT_BOOL, 0, 0},
+    {"target_type", FT_STR, 0, 16},
+    {"target_id", FT_INT, FF_NULL, 0},
+    {"personal", FT_BOOL, FF_RO, 0},
+    {"description", FT_STR, FF_NULL, 127},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 static const struct {
 	enum store_target type;
 	const char *name;
 } targets[] = {
-	{TARGET_NONE,         "none"},
-	{TARGET_EMPLOYEE,     "employee"},
-	{TARGET_ANNOUNCEMENT, "announcement"},
+    {TARGET_NONE, "none"},
+    {TARGET_EMPLOYEE, "employee"},
+    {TARGET_ANNOUNCEMENT, "announcement"},
 };
 
 static const char *target_name(enum store_target type)
@@ -153,7 +153,6 @@ static int target_apply(struct api_req *req, struct store_number *n)
 				 target_name(n->target_type));
 
 	switch (n->target_type) {
-
 	case TARGET_EMPLOYEE:
 		err = api_employee_ref(req, "target_id", id, n->tenant_id, &e);
 		if (err)
@@ -165,7 +164,8 @@ static int target_apply(struct api_req *req, struct store_number *n)
 		if (err == ENOENT)
 			return api_error(req, 422,
 					 "target_id: announcement %lld does "
-					 "not exist", (long long)id);
+					 "not exist",
+					 (long long)id);
 		if (err)
 			return api_fail(req, err, "target_id: %m", err);
 		if (a.tenant_id != n->tenant_id)
@@ -194,18 +194,21 @@ static int number_error(struct api_req *req, int err,
 			const struct store_number *n)
 {
 	switch (err) {
-
 	case ERANGE:
-		return api_fail(req, err, "e164: not inside a number block of "
+		return api_fail(req, err,
+				"e164: not inside a number block of "
 				"the tenant");
 	case EPERM:
-		return api_fail(req, err, "target_type: a personal number can "
+		return api_fail(req, err,
+				"target_type: a personal number can "
 				"only target its employee");
 	case EEXIST:
 		return api_fail(req, err, "e164: %s exists already", n->e164);
 	case EXDEV:
-		return api_fail(req, err, "target_id: %s %lld belongs to "
-				"another tenant", target_name(n->target_type),
+		return api_fail(req, err,
+				"target_id: %s %lld belongs to "
+				"another tenant",
+				target_name(n->target_type),
 				(long long)n->target_id);
 	case ENOENT:
 		return api_fail(req, err, "target_id: %s %lld does not exist",
@@ -262,8 +265,8 @@ int api_number_create(struct api_req *req)
 	err = store_number_add(st, &n);
 	if (err)
 		return number_error(req, err, &n);
-	info("http: number %lld created (%s, tenant %lld)\n",
-	     (long long)n.id, n.e164, (long long)tid);
+	info("http: number %lld created (%s, tenant %lld)\n", (long long)n.id,
+	     n.e164, (long long)tid);
 
 	(void)store_number_get(st, n.id, &n);
 	return reply_number(req, 201, &n);

@@ -38,7 +38,7 @@ int api_stats_get(struct api_req *req)
 		goto out;
 	}
 	err = api_reply_object(req, 200, o);
- out:
+out:
 	mem_deref(rtp);
 	mem_deref(o);
 	return err;

@@ -10,12 +10,12 @@
 #include "http/http_int.h"
 
 static const struct api_field fields[] = {
-	{"id",             FT_INT,  FF_RO, 0},
-	{"name",           FT_STR,  FF_REQUIRED, 127},
-	{"country_code",   FT_STR,  0, 7},
-	{"area_code",      FT_STR,  FF_NULL, 7},
-	{"central_number", FT_STR,  FF_NULL, 40},
-	{"created_at",     FT_STR,  FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"name", FT_STR, FF_REQUIRED, 127},
+    {"country_code", FT_STR, 0, 7},
+    {"area_code", FT_STR, FF_NULL, 7},
+    {"central_number", FT_STR, FF_NULL, 40},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 static int tenant_encode(struct odict **op, const struct store_tenant *t)

@@ -10,17 +10,17 @@
 #include "http/http_int.h"
 
 static const struct api_field fields[] = {
-	{"id",             FT_INT,  FF_RO, 0},
-	{"tenant_id",      FT_INT,  FF_NULL, 0},
-	{"name",           FT_STR,  FF_REQUIRED, 63},
-	{"host",           FT_STR,  FF_REQUIRED, 63},
-	{"port",           FT_INT,  0, 0},
-	{"transport",      FT_STR,  0, 7},
-	{"match_any_port", FT_BOOL, 0, 0},
-	{"username",       FT_STR,  FF_NULL, 63},
-	{"password",       FT_STR,  FF_NULL, 63},
-	{"has_password",   FT_BOOL, FF_RO, 0},
-	{"created_at",     FT_STR,  FF_RO, 0},
+    {"id", FT_INT, FF_RO, 0},
+    {"tenant_id", FT_INT, FF_NULL, 0},
+    {"name", FT_STR, FF_REQUIRED, 63},
+    {"host", FT_STR, FF_REQUIRED, 63},
+    {"port", FT_INT, 0, 0},
+    {"transport", FT_STR, 0, 7},
+    {"match_any_port", FT_BOOL, 0, 0},
+    {"username", FT_STR, FF_NULL, 63},
+    {"password", FT_STR, FF_NULL, 63},
+    {"has_password", FT_BOOL, FF_RO, 0},
+    {"created_at", FT_STR, FF_RO, 0},
 };
 
 static int trunk_encode(struct odict **op, const struct store_trunk *t)
@@ -115,8 +115,7 @@ static int trunk_apply(struct api_req *req, struct store_trunk *t)
 		str_copy(t->transport, s, sizeof(t->transport));
 	}
 
-	t->match_any_port = api_bool(req, "match_any_port",
-				     t->match_any_port);
+	t->match_any_port = api_bool(req, "match_any_port", t->match_any_port);
 	api_str_copy(req, "username", t->username, sizeof(t->username));
 	api_str_copy(req, "password", t->password, sizeof(t->password));
 	return 0;
@@ -154,7 +153,7 @@ int api_trunk_create(struct api_req *req)
 
 struct trunk_list {
 	struct odict *arr;
-	int64_t tenant_id;  /* 0 = all */
+	int64_t tenant_id; /* 0 = all */
 };
 
 static int list_h(const struct store_trunk *t, void *arg)

@@ -41,7 +41,7 @@ struct http_api {
 struct api_req;
 
 /* Handle one request; see the contract at the top of this file. */
-typedef int (api_route_h)(struct api_req *req);
+typedef int(api_route_h)(struct api_req *req);
 
 struct api_route {
 	const char *method;  /* "GET", "POST", "PATCH", "DELETE"        */
@@ -55,9 +55,9 @@ struct api_req {
 	struct http_conn *conn;
 	const struct http_msg *msg;
 	const struct api_route *route;
-	struct store_token token;  /* the caller (role, tenant scope)     */
-	int64_t id;                /* :id from the path, 0 if none        */
-	struct odict *body;        /* (owned) JSON object of POST/PATCH   */
+	struct store_token token; /* the caller (role, tenant scope)     */
+	int64_t id;               /* :id from the path, 0 if none        */
+	struct odict *body;       /* (owned) JSON object of POST/PATCH   */
 	bool replied;
 };
 
@@ -67,16 +67,15 @@ struct api_req {
 int api_reply_object(struct api_req *req, uint16_t status,
 		     const struct odict *o);
 /* 201 with o and a Location header pointing at /<collection>/<id>. */
-int api_reply_created(struct api_req *req, const struct odict *o,
-		      int64_t id);
+int api_reply_created(struct api_req *req, const struct odict *o, int64_t id);
 /* 200 with a JSON array of the objects in arr (an ODICT_ARRAY odict). */
 int api_reply_list(struct api_req *req, const struct odict *arr);
 int api_reply_no_content(struct api_req *req);
 /* Reply {"error":"..."} with status; always returns EBADMSG so that a
  * handler can `return api_error(...)`.  extra_hdrs may be NULL, else it
  * is one or more "Name: value\r\n" lines. */
-int api_error_hdrs(struct api_req *req, uint16_t status,
-		   const char *extra_hdrs, const char *fmt, ...);
+int api_error_hdrs(struct api_req *req, uint16_t status, const char *extra_hdrs,
+		   const char *fmt, ...);
 int api_error(struct api_req *req, uint16_t status, const char *fmt, ...);
 /* Like api_error(), with the status taken from the errno (the one place
  * that maps store errors to HTTP, see server.c).  5xx hide the text. */
@@ -105,8 +104,8 @@ int api_list_alloc(struct odict **arrp);
 /* ---- JSON in (json.c) ------------------------------------------------ */
 
 enum api_ftype {
-	FT_STR = 0,  /* JSON string, valid UTF-8, no control characters */
-	FT_INT,      /* JSON integer (no fraction, no exponent)         */
+	FT_STR = 0, /* JSON string, valid UTF-8, no control characters */
+	FT_INT,     /* JSON integer (no fraction, no exponent)         */
 	FT_BOOL,
 };
 
@@ -121,7 +120,7 @@ struct api_field {
 	const char *name;
 	enum api_ftype type;
 	unsigned flags;
-	size_t max;  /* FT_STR: longest value in bytes, 0 = no limit */
+	size_t max; /* FT_STR: longest value in bytes, 0 = no limit */
 };
 
 /* Decode the body of a POST or PATCH into req->body: one JSON object of at
@@ -133,8 +132,8 @@ int api_body_decode(struct api_req *req);
  * required fields.  On a problem it replies 400 {"error":"<field>: ..."}
  * and returns EBADMSG.
  */
-int api_body_check(struct api_req *req, const struct api_field *fv,
-		   size_t fc, bool create);
+int api_body_check(struct api_req *req, const struct api_field *fv, size_t fc,
+		   bool create);
 /* The accessors below assume api_body_check() passed. */
 bool api_has(const struct api_req *req, const char *key);
 bool api_is_null(const struct api_req *req, const char *key);

@@ -60,7 +60,7 @@ static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 			 "\r\n"
 			 "%s",
 			 str_len(body), hdrs ? hdrs : "", body);
- out:
+out:
 	req->replied = true;
 	if (err)
 		warning("http: reply %u: %m\n", status, err);
@@ -74,13 +74,12 @@ int api_reply_object(struct api_req *req, uint16_t status,
 	return reply(req, status, NULL, print_object, o);
 }
 
-int api_reply_created(struct api_req *req, const struct odict *o,
-		      int64_t id)
+int api_reply_created(struct api_req *req, const struct odict *o, int64_t id)
 {
 	char hdr[160];
 
-	re_snprintf(hdr, sizeof(hdr), "Location: %r/%lld\r\n",
-		    &req->msg->path, (long long)id);
+	re_snprintf(hdr, sizeof(hdr), "Location: %r/%lld\r\n", &req->msg->path,
+		    (long long)id);
 	return reply(req, 201, hdr, print_object, o);
 }
 
@@ -116,10 +115,10 @@ static int verror(struct api_req *req, uint16_t status, const char *hdrs,
 	err = odict_entry_add(o, "error", ODICT_STRING, msg);
 	if (err)
 		goto out;
-	debug("http: %r %r: %u %s\n", &req->msg->met, &req->msg->path,
-	      status, msg);
+	debug("http: %r %r: %u %s\n", &req->msg->met, &req->msg->path, status,
+	      msg);
 	(void)reply(req, status, hdrs, print_object, o);
- out:
+out:
 	if (err && !req->replied) {
 		(void)http_ereply(req->conn, 500, api_reason(500));
 		req->replied = true;
@@ -129,8 +128,8 @@ static int verror(struct api_req *req, uint16_t status, const char *hdrs,
 	return EBADMSG;
 }
 
-int api_error_hdrs(struct api_req *req, uint16_t status,
-		   const char *extra_hdrs, const char *fmt, ...)
+int api_error_hdrs(struct api_req *req, uint16_t status, const char *extra_hdrs,
+		   const char *fmt, ...)
 {
 	va_list ap;
 	int err;
@@ -355,12 +354,19 @@ static bool bare_words_ok(const char *p, size_t n)
 			continue;
 		}
 		switch (c) {
-
 		case '"':
 			inq = true;
 			/* fall through */
-		case '{': case '}': case '[': case ']': case ':': case ',':
-		case ' ': case '\t': case '\r': case '\n':
+		case '{':
+		case '}':
+		case '[':
+		case ']':
+		case ':':
+		case ',':
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
 			++i;
 			continue;
 		default:
@@ -404,8 +410,8 @@ int api_body_decode(struct api_req *req)
 	return 0;
 }
 
-static const struct api_field *field_find(const struct api_field *fv,
-					  size_t fc, const char *name)
+static const struct api_field *field_find(const struct api_field *fv, size_t fc,
+					  const char *name)
 {
 	size_t i;
 
@@ -432,7 +438,6 @@ static int entry_check(struct api_req *req, const struct api_field *f,
 	}
 
 	switch (f->type) {
-
 	case FT_STR:
 		if (e->type != ODICT_STRING)
 			return api_error(req, 400, "%s: must be a string",
@@ -440,7 +445,8 @@ static int entry_check(struct api_req *req, const struct api_field *f,
 		if (!text_ok(e->u.str))
 			return api_error(req, 400,
 					 "%s: must be UTF-8 text without "
-					 "control characters", f->name);
+					 "control characters",
+					 f->name);
 		if (f->max && strlen(e->u.str) > f->max)
 			return api_error(req, 400,
 					 "%s: longer than %zu characters",
@@ -455,16 +461,15 @@ static int entry_check(struct api_req *req, const struct api_field *f,
 
 	case FT_BOOL:
 		if (e->type != ODICT_BOOL)
-			return api_error(req, 400,
-					 "%s: must be true or false",
+			return api_error(req, 400, "%s: must be true or false",
 					 f->name);
 		break;
 	}
 	return 0;
 }
 
-int api_body_check(struct api_req *req, const struct api_field *fv,
-		   size_t fc, bool create)
+int api_body_check(struct api_req *req, const struct api_field *fv, size_t fc,
+		   bool create)
 {
 	const struct odict *b = req->body;
 	struct le *le;
@@ -633,9 +638,8 @@ int api_query_check(struct api_req *req, const char *const *names)
 		}
 		if (!ok)
 			return api_error(req, 400,
-					 "%b: unknown query parameter",
-					 name.p, name.l > 64 ? (size_t)64 :
-					 name.l);
+					 "%b: unknown query parameter", name.p,
+					 name.l > 64 ? (size_t)64 : name.l);
 	}
 	return 0;
 }
@@ -710,9 +714,8 @@ int api_query_uint(struct api_req *req, const char *name, uint32_t max,
 	if (!api_query_get(req, name, buf, sizeof(buf)))
 		return 0;
 	if (!parse_u64(buf, max, &v))
-		return api_error(req, 400,
-				 "%s: must be an integer from 0 to %u",
-				 name, max);
+		return api_error(
+		    req, 400, "%s: must be an integer from 0 to %u", name, max);
 	*vp = (uint32_t)v;
 	return 0;
 }
@@ -727,7 +730,8 @@ int api_query_time(struct api_req *req, const char *name, uint64_t *msp)
 	if (time_iso_parse(buf, msp))
 		return api_error(req, 400,
 				 "%s: must be an ISO-8601 UTC time like "
-				 "2026-11-25T03:34:57.123Z", name);
+				 "2026-11-25T03:34:57.123Z",
+				 name);
 	return 0;
 }
 

@@ -13,62 +13,56 @@
 #include "http/http_int.h"
 
 static const struct api_route routes[] = {
-	{"POST",   "/api/v1/tenants",           "tenant", api_tenant_create},
-	{"GET",    "/api/v1/tenants",           "tenant", api_tenant_list},
-	{"GET",    "/api/v1/tenants/:id",       "tenant", api_tenant_get},
-	{"PATCH",  "/api/v1/tenants/:id",       "tenant", api_tenant_update},
-	{"DELETE", "/api/v1/tenants/:id",       "tenant", api_tenant_delete},
+    {"POST", "/api/v1/tenants", "tenant", api_tenant_create},
+    {"GET", "/api/v1/tenants", "tenant", api_tenant_list},
+    {"GET", "/api/v1/tenants/:id", "tenant", api_tenant_get},
+    {"PATCH", "/api/v1/tenants/:id", "tenant", api_tenant_update},
+    {"DELETE", "/api/v1/tenants/:id", "tenant", api_tenant_delete},
 
-	{"POST",   "/api/v1/employees",     "employee", api_employee_create},
-	{"GET",    "/api/v1/employees",     "employee", api_employee_list},
-	{"GET",    "/api/v1/employees/:id", "employee", api_employee_get},
-	{"PATCH",  "/api/v1/employees/:id", "employee", api_employee_update},
-	{"DELETE", "/api/v1/employees/:id", "employee", api_employee_delete},
+    {"POST", "/api/v1/employees", "employee", api_employee_create},
+    {"GET", "/api/v1/employees", "employee", api_employee_list},
+    {"GET", "/api/v1/employees/:id", "employee", api_employee_get},
+    {"PATCH", "/api/v1/employees/:id", "employee", api_employee_update},
+    {"DELETE", "/api/v1/employees/:id", "employee", api_employee_delete},
 
-	{"POST",   "/api/v1/devices",           "device", api_device_create},
-	{"GET",    "/api/v1/devices",           "device", api_device_list},
-	{"GET",    "/api/v1/devices/:id",       "device", api_device_get},
-	{"PATCH",  "/api/v1/devices/:id",       "device", api_device_update},
-	{"DELETE", "/api/v1/devices/:id",       "device", api_device_delete},
+    {"POST", "/api/v1/devices", "device", api_device_create},
+    {"GET", "/api/v1/devices", "device", api_device_list},
+    {"GET", "/api/v1/devices/:id", "device", api_device_get},
+    {"PATCH", "/api/v1/devices/:id", "device", api_device_update},
+    {"DELETE", "/api/v1/devices/:id", "device", api_device_delete},
 
-	{"POST",   "/api/v1/number_blocks", "number_block", api_block_create},
-	{"GET",    "/api/v1/number_blocks", "number_block", api_block_list},
-	{"GET",    "/api/v1/number_blocks/:id", "number_block", api_block_get},
-	{"PATCH",  "/api/v1/number_blocks/:id", "number_block",
-	 api_block_update},
-	{"DELETE", "/api/v1/number_blocks/:id", "number_block",
-	 api_block_delete},
+    {"POST", "/api/v1/number_blocks", "number_block", api_block_create},
+    {"GET", "/api/v1/number_blocks", "number_block", api_block_list},
+    {"GET", "/api/v1/number_blocks/:id", "number_block", api_block_get},
+    {"PATCH", "/api/v1/number_blocks/:id", "number_block", api_block_update},
+    {"DELETE", "/api/v1/number_blocks/:id", "number_block", api_block_delete},
 
-	{"POST",   "/api/v1/numbers",           "number", api_number_create},
-	{"GET",    "/api/v1/numbers",           "number", api_number_list},
-	{"GET",    "/api/v1/numbers/:id",       "number", api_number_get},
-	{"PATCH",  "/api/v1/numbers/:id",       "number", api_number_update},
-	{"DELETE", "/api/v1/numbers/:id",       "number", api_number_delete},
+    {"POST", "/api/v1/numbers", "number", api_number_create},
+    {"GET", "/api/v1/numbers", "number", api_number_list},
+    {"GET", "/api/v1/numbers/:id", "number", api_number_get},
+    {"PATCH", "/api/v1/numbers/:id", "number", api_number_update},
+    {"DELETE", "/api/v1/numbers/:id", "number", api_number_delete},
 
-	{"POST",   "/api/v1/announcements", "announcement",
-	 api_announcement_create},
-	{"GET",    "/api/v1/announcements", "announcement",
-	 api_announcement_list},
-	{"GET",    "/api/v1/announcements/:id", "announcement",
-	 api_announcement_get},
-	{"PATCH",  "/api/v1/announcements/:id", "announcement",
-	 api_announcement_update},
-	{"DELETE", "/api/v1/announcements/:id", "announcement",
-	 api_announcement_delete},
+    {"POST", "/api/v1/announcements", "announcement", api_announcement_create},
+    {"GET", "/api/v1/announcements", "announcement", api_announcement_list},
+    {"GET", "/api/v1/announcements/:id", "announcement", api_announcement_get},
+    {"PATCH", "/api/v1/announcements/:id", "announcement",
+     api_announcement_update},
+    {"DELETE", "/api/v1/announcements/:id", "announcement",
+     api_announcement_delete},
 
-	{"POST",   "/api/v1/trunks",            "trunk", api_trunk_create},
-	{"GET",    "/api/v1/trunks",            "trunk", api_trunk_list},
-	{"GET",    "/api/v1/trunks/:id",        "trunk", api_trunk_get},
-	{"PATCH",  "/api/v1/trunks/:id",        "trunk", api_trunk_update},
-	{"DELETE", "/api/v1/trunks/:id",        "trunk", api_trunk_delete},
+    {"POST", "/api/v1/trunks", "trunk", api_trunk_create},
+    {"GET", "/api/v1/trunks", "trunk", api_trunk_list},
+    {"GET", "/api/v1/trunks/:id", "trunk", api_trunk_get},
+    {"PATCH", "/api/v1/trunks/:id", "trunk", api_trunk_update},
+    {"DELETE", "/api/v1/trunks/:id", "trunk", api_trunk_delete},
 
-	{"GET",    "/api/v1/calls",             "call", api_call_list},
-	{"GET",    "/api/v1/calls/:id",         "call", api_call_get},
+    {"GET", "/api/v1/calls", "call", api_call_list},
+    {"GET", "/api/v1/calls/:id", "call", api_call_get},
 
-	{"GET",    "/api/v1/registrations", "registration",
-	 api_registration_list},
+    {"GET", "/api/v1/registrations", "registration", api_registration_list},
 
-	{"GET",    "/api/v1/stats",             "stats", api_stats_get},
+    {"GET", "/api/v1/stats", "stats", api_stats_get},
 };
 
 /* errno -> HTTP status; anything not listed is a 500. */
@@ -76,34 +70,34 @@ static const struct {
 	int err;
 	uint16_t status;
 } err_status[] = {
-	{EBADMSG, 400}, /* malformed request                          */
-	{EPERM,   422}, /* a rule forbids it                          */
-	{EINVAL,  422}, /* a value the store refused                  */
-	{ENOENT,  422}, /* a referenced record does not exist          */
-	{EXDEV,   422}, /* records of different tenants               */
-	{ERANGE,  422}, /* number outside the tenant's blocks         */
-	{EEXIST,  409}, /* unique value taken                         */
-	{EBUSY,   409}, /* record in use                              */
-	{EACCES,  409}, /* number inactive                            */
-	{EMSGSIZE, 413},
+    {EBADMSG, 400}, /* malformed request                          */
+    {EPERM, 422},   /* a rule forbids it                          */
+    {EINVAL, 422},  /* a value the store refused                  */
+    {ENOENT, 422},  /* a referenced record does not exist          */
+    {EXDEV, 422},   /* records of different tenants               */
+    {ERANGE, 422},  /* number outside the tenant's blocks         */
+    {EEXIST, 409},  /* unique value taken                         */
+    {EBUSY, 409},   /* record in use                              */
+    {EACCES, 409},  /* number inactive                            */
+    {EMSGSIZE, 413},
 };
 
 static const struct {
 	uint16_t status;
 	const char *reason;
 } reasons[] = {
-	{200, "OK"},
-	{201, "Created"},
-	{204, "No Content"},
-	{400, "Bad Request"},
-	{401, "Unauthorized"},
-	{403, "Forbidden"},
-	{404, "Not Found"},
-	{405, "Method Not Allowed"},
-	{409, "Conflict"},
-	{413, "Payload Too Large"},
-	{422, "Unprocessable Entity"},
-	{500, "Internal Server Error"},
+    {200, "OK"},
+    {201, "Created"},
+    {204, "No Content"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {409, "Conflict"},
+    {413, "Payload Too Large"},
+    {422, "Unprocessable Entity"},
+    {500, "Internal Server Error"},
 };
 
 uint16_t api_status_of(int err)
@@ -133,8 +127,7 @@ const char *api_reason(uint16_t status)
  * "admin", which may do everything.  A tenant-scoped role goes here, and
  * the handlers then restrict to req->token.tenant_id.
  */
-static bool role_allows(const struct store_token *t,
-			const struct api_route *r)
+static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
 	(void)r;
 	return !strcmp(t->role, "admin");
@@ -149,8 +142,7 @@ static void destructor(void *arg)
 
 /* Does path (one segment per '/') fit pattern?  The ":id" segment of the
  * pattern matches any non-empty segment, returned in *idseg. */
-static bool path_match(const char *pat, const struct pl *path,
-		       struct pl *idseg)
+static bool path_match(const char *pat, const struct pl *path, struct pl *idseg)
 {
 	const char *p = path->p, *end = path->p + path->l;
 	struct pl id = PL_INIT;
@@ -190,9 +182,8 @@ static bool path_match(const char *pat, const struct pl *path,
  * Find the route for method and path.  NULL if none; then *allow lists the
  * methods the path has ("" if the path is unknown).
  */
-static const struct api_route *route_find(const struct http_msg *msg,
-					  struct pl *idseg, char *allow,
-					  size_t sz)
+static const struct api_route *
+route_find(const struct http_msg *msg, struct pl *idseg, char *allow, size_t sz)
 {
 	size_t i;
 
@@ -251,8 +242,8 @@ static int auth(struct api_req *req)
 	pl_advance(&v, scheme.l);
 	while (v.l && v.p[0] == ' ')
 		pl_advance(&v, 1);
-	if (pl_strcasecmp(&scheme, "Bearer") || !v.l ||
-	    v.l >= sizeof(token) || memchr(v.p, ' ', v.l))
+	if (pl_strcasecmp(&scheme, "Bearer") || !v.l || v.l >= sizeof(token) ||
+	    memchr(v.p, ' ', v.l))
 		goto unauthorized;
 	str_from_pl(token, sizeof(token), &v);
 
@@ -263,7 +254,7 @@ static int auth(struct api_req *req)
 		return api_fail(req, err, "token");
 	return 0;
 
- unauthorized:
+unauthorized:
 	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
 }
 
@@ -321,8 +312,8 @@ static void api_dispatch(struct api_req *req)
 	}
 }
 
-static void http_req_handler(struct http_conn *conn,
-			     const struct http_msg *msg, void *arg)
+static void http_req_handler(struct http_conn *conn, const struct http_msg *msg,
+			     void *arg)
 {
 	struct api_req req;
 
@@ -335,7 +326,8 @@ static void http_req_handler(struct http_conn *conn,
 		if (pl_strcmp(&msg->met, "GET")) {
 			(void)api_error_hdrs(&req, 405, "Allow: GET\r\n",
 					     "method %r not allowed here; "
-					     "use GET", &msg->met);
+					     "use GET",
+					     &msg->met);
 		}
 		else {
 			struct odict *o = NULL;
@@ -351,8 +343,7 @@ static void http_req_handler(struct http_conn *conn,
 		api_dispatch(&req);
 	}
 	else {
-		(void)api_error(&req, 404, "no such resource: %r",
-				&msg->path);
+		(void)api_error(&req, 404, "no such resource: %r", &msg->path);
 	}
 
 	if (!req.replied)
@@ -388,7 +379,7 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 
 	info("http: API listening on http://%J/api/v1/\n", &laddr);
 
- out:
+out:
 	if (err)
 		mem_deref(api);
 	else

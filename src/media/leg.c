@@ -128,7 +128,6 @@ static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		return;
 
 	switch (kind) {
-
 	case PT_ULAW:
 	case PT_ALAW:
 		if (peer->tx_codec == CODEC_PCMA && kind == PT_ULAW)
@@ -195,14 +194,14 @@ static int add_formats(struct media_leg *leg, enum media_codec prefer)
 	if (prefer == CODEC_PCMA) {
 		err = sdp_format_add(NULL, leg->sdpm, false, "8", "PCMA", 8000,
 				     1, NULL, NULL, NULL, false, NULL);
-		err |= sdp_format_add(NULL, leg->sdpm, false, "0", "PCMU",
-				      8000, 1, NULL, NULL, NULL, false, NULL);
+		err |= sdp_format_add(NULL, leg->sdpm, false, "0", "PCMU", 8000,
+				      1, NULL, NULL, NULL, false, NULL);
 	}
 	else {
 		err = sdp_format_add(NULL, leg->sdpm, false, "0", "PCMU", 8000,
 				     1, NULL, NULL, NULL, false, NULL);
-		err |= sdp_format_add(NULL, leg->sdpm, false, "8", "PCMA",
-				      8000, 1, NULL, NULL, NULL, false, NULL);
+		err |= sdp_format_add(NULL, leg->sdpm, false, "8", "PCMA", 8000,
+				      1, NULL, NULL, NULL, false, NULL);
 	}
 	err |= sdp_format_add(NULL, leg->sdpm, false, "101", "telephone-event",
 			      8000, 1, NULL, NULL, NULL, false, "0-15");
@@ -235,8 +234,8 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
 	err = sdp_session_alloc(&leg->sdp, &laddr);
 	if (err)
 		goto out;
-	err = sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port,
-			    "RTP/AVP");
+	err =
+	    sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port, "RTP/AVP");
 	if (err)
 		goto out;
 	err = add_formats(leg, prefer);
@@ -247,7 +246,7 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
 	leg->rxmap[8] = PT_ALAW;
 	leg->rxmap[101] = PT_TEV;
 
- out:
+out:
 	if (err)
 		mem_deref(leg);
 	else

@@ -58,7 +58,7 @@ void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx);
 void media_bridge(struct media_leg *a, struct media_leg *b);
 void media_unbridge(struct media_leg *leg);
 
-typedef void (media_player_done_h)(void *arg);
+typedef void(media_player_done_h)(void *arg);
 
 /*
  * Play a WAV file (any rate, mono or stereo, 16-bit; converted to 8 kHz
@@ -73,11 +73,11 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 
 /* Node-wide media counters since start. */
 struct media_stats {
-	uint64_t legs;        /* media legs alive now          */
-	uint64_t rx;          /* RTP packets received          */
-	uint64_t relayed;     /* RTP packets relayed to a peer */
-	uint64_t played;      /* RTP packets sent by players   */
-	uint64_t players;     /* players running now           */
+	uint64_t legs;    /* media legs alive now          */
+	uint64_t rx;      /* RTP packets received          */
+	uint64_t relayed; /* RTP packets relayed to a peer */
+	uint64_t played;  /* RTP packets sent by players   */
+	uint64_t players; /* players running now           */
 };
 void media_stats_get(struct media_stats *s);
 

@@ -6,23 +6,23 @@
 #define SWITCHBOARD_MEDIA_INT_H
 
 struct media_leg {
-	struct udp_sock *rtp;          /* (owned)                         */
-	struct udp_sock *rtcp;         /* (owned)                         */
-	uint16_t port;                 /* our RTP port; RTCP is port + 1  */
-	struct sdp_session *sdp;       /* (owned)                         */
-	struct sdp_media *sdpm;        /* (weak, owned by sdp)            */
-	struct sa raddr;               /* far end's RTP address           */
+	struct udp_sock *rtp;    /* (owned)                         */
+	struct udp_sock *rtcp;   /* (owned)                         */
+	uint16_t port;           /* our RTP port; RTCP is port + 1  */
+	struct sdp_session *sdp; /* (owned)                         */
+	struct sdp_media *sdpm;  /* (weak, owned by sdp)            */
+	struct sa raddr;         /* far end's RTP address           */
 	struct sa raddr_rtcp;
-	enum media_codec tx_codec;     /* law the far end wants from us   */
-	uint8_t tx_pt;                 /* its payload type for that law   */
-	int tx_tev_pt;                 /* its telephone-event PT, -1 none */
-	uint8_t rxmap[128];            /* payload type -> PT_* kind       */
-	bool rhold;                    /* far end wants no audio          */
-	struct media_leg *peer;        /* bridged leg (weak, symmetric)   */
-	struct media_player *player;   /* playing into this leg (weak)    */
-	uint64_t last_rx;              /* [ms, jiffies] last RTP received */
-	uint64_t rx, tx;               /* packets                         */
-	uint32_t ssrc;                 /* our stream for generated audio  */
+	enum media_codec tx_codec;   /* law the far end wants from us   */
+	uint8_t tx_pt;               /* its payload type for that law   */
+	int tx_tev_pt;               /* its telephone-event PT, -1 none */
+	uint8_t rxmap[128];          /* payload type -> PT_* kind       */
+	bool rhold;                  /* far end wants no audio          */
+	struct media_leg *peer;      /* bridged leg (weak, symmetric)   */
+	struct media_player *player; /* playing into this leg (weak)    */
+	uint64_t last_rx;            /* [ms, jiffies] last RTP received */
+	uint64_t rx, tx;             /* packets                         */
+	uint32_t ssrc;               /* our stream for generated audio  */
 	uint16_t seq;
 	uint32_t ts;
 };

@@ -22,17 +22,17 @@
 enum { FRAME = 160, TICK_MS = 20 };
 
 struct prompt {
-	struct le le;        /* in cache */
-	char *path;          /* (owned) */
-	int16_t *pcm;        /* (owned) 8 kHz mono */
-	size_t n;            /* samples */
+	struct le le; /* in cache */
+	char *path;   /* (owned) */
+	int16_t *pcm; /* (owned) 8 kHz mono */
+	size_t n;     /* samples */
 };
 
 struct media_player {
-	struct le le;              /* in clock.players */
-	struct media_leg *leg;     /* (weak; the leg points back) */
-	struct prompt *prompt;     /* (ref) */
-	size_t pos;                /* next sample */
+	struct le le;          /* in clock.players */
+	struct media_leg *leg; /* (weak; the leg points back) */
+	struct prompt *prompt; /* (ref) */
+	size_t pos;            /* next sample */
 	bool loop;
 	bool first;
 	bool done;
@@ -44,9 +44,9 @@ static struct {
 	struct list players;
 	struct list prompts;
 	struct tmr tmr;
-	uint64_t start;      /* [ms] jiffies of tick 0 */
+	uint64_t start; /* [ms] jiffies of tick 0 */
 	uint64_t ticks;
-	struct mbuf *mb;     /* reused send buffer */
+	struct mbuf *mb; /* reused send buffer */
 } clk;
 
 static void prompt_destructor(void *arg)
@@ -145,7 +145,8 @@ static int prompt_load(struct prompt **pp, const char *path)
 	else {
 		soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
 		soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-		size_t olen = (size_t)((double)frames * 8000.0 / prm.srate) + 16;
+		size_t olen =
+		    (size_t)((double)frames * 8000.0 / prm.srate) + 16;
 		size_t odone = 0;
 		soxr_error_t e;
 
@@ -154,8 +155,8 @@ static int prompt_load(struct prompt **pp, const char *path)
 			err = ENOMEM;
 			goto out;
 		}
-		e = soxr_oneshot(prm.srate, 8000, 1, raw, frames, NULL,
-				 p->pcm, olen, &odone, &io, &q, NULL);
+		e = soxr_oneshot(prm.srate, 8000, 1, raw, frames, NULL, p->pcm,
+				 olen, &odone, &io, &q, NULL);
 		if (e) {
 			warning("media: resampling %s: %s\n", path, e);
 			err = EPROTO;
@@ -170,7 +171,7 @@ static int prompt_load(struct prompt **pp, const char *path)
 	info("media: prompt %s loaded (%u Hz, %u ch, %zu ms)\n", path,
 	     prm.srate, prm.channels, p->n / 8);
 
- out:
+out:
 	mem_deref(raw);
 	if (err)
 		mem_deref(p);
@@ -273,15 +274,15 @@ static void tick(void *arg)
 		n = p->prompt->n - p->pos;
 		if (n >= FRAME) {
 			(void)media_leg_send_pcm(p->leg,
-						 p->prompt->pcm + p->pos,
-						 FRAME, p->first, clk.mb);
+						 p->prompt->pcm + p->pos, FRAME,
+						 p->first, clk.mb);
 		}
 		else {
 			int16_t frame[FRAME];
 			memset(frame, 0, sizeof(frame));
 			memcpy(frame, p->prompt->pcm + p->pos, n * 2);
-			(void)media_leg_send_pcm(p->leg, frame, FRAME,
-						 p->first, clk.mb);
+			(void)media_leg_send_pcm(p->leg, frame, FRAME, p->first,
+						 clk.mb);
 		}
 		p->first = false;
 		p->pos += FRAME;

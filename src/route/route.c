@@ -43,7 +43,6 @@ static int to_number(struct store *st, const struct store_number *n,
 	}
 	r->tenant_id = n->tenant_id;
 	switch (n->target_type) {
-
 	case TARGET_EMPLOYEE:
 		err = store_employee_get(st, n->target_id, &r->employee);
 		if (err == ENOENT) {
@@ -56,8 +55,8 @@ static int to_number(struct store *st, const struct store_number *n,
 		return 0;
 
 	case TARGET_ANNOUNCEMENT:
-		err = store_announcement_get(st, n->target_id,
-					     &r->announcement);
+		err =
+		    store_announcement_get(st, n->target_id, &r->announcement);
 		if (err == ENOENT) {
 			reject(r, 404, "No Target");
 			return 0;
@@ -133,8 +132,8 @@ static int from_device(struct store *st, const struct route_caller *c,
 		has_self = !err;
 	}
 	/* internal presentation: the extension, else the SIP user */
-	str_copy(r->caller_id, has_self && self.extension[0] ? self.extension
-							     : d->username,
+	str_copy(r->caller_id,
+		 has_self && self.extension[0] ? self.extension : d->username,
 		 sizeof(r->caller_id));
 	if (has_self)
 		employee_name(r->caller_name, sizeof(r->caller_name), &self);
@@ -145,7 +144,6 @@ static int from_device(struct store *st, const struct route_caller *c,
 
 	kind = phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx);
 	switch (kind) {
-
 	case PHONE_SHORT:
 		err = store_employee_by_extension(st, t.id, r->dialled,
 						  &r->employee);
@@ -193,10 +191,11 @@ static int from_device(struct store *st, const struct route_caller *c,
 		return err;
 	r->kind = ROUTE_EXTERNAL;
 
- external_id:
+external_id:
 	if (has_self && !self.personal_number[0]) {
 		warning("route: employee %lld has no personal number: "
-			"external call refused\n", (long long)self.id);
+			"external call refused\n",
+			(long long)self.id);
 		reject(r, 403, "No Personal Number");
 		return 0;
 	}

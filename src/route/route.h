@@ -14,32 +14,32 @@
 #include "store/store.h"
 
 enum route_kind {
-	ROUTE_REJECT = 0,     /* scode/reason say why               */
-	ROUTE_EMPLOYEE,       /* ring all devices of employee        */
-	ROUTE_ANNOUNCEMENT,   /* answer, play announcement, hang up  */
-	ROUTE_EXTERNAL,       /* out through trunk to dialled E.164  */
+	ROUTE_REJECT = 0,   /* scode/reason say why               */
+	ROUTE_EMPLOYEE,     /* ring all devices of employee        */
+	ROUTE_ANNOUNCEMENT, /* answer, play announcement, hang up  */
+	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
 };
 
 struct route_caller {
-	const struct store_trunk *trunk;    /* call from a carrier, or NULL */
-	const struct store_device *device;  /* call from a device, or NULL  */
-	const char *from_user;              /* From user part as received   */
-	const char *from_name;              /* From display name, or ""     */
+	const struct store_trunk *trunk;   /* call from a carrier, or NULL */
+	const struct store_device *device; /* call from a device, or NULL  */
+	const char *from_user;             /* From user part as received   */
+	const char *from_name;             /* From display name, or ""     */
 };
 
 struct route_result {
 	enum route_kind kind;
-	uint16_t scode;               /* for ROUTE_REJECT                   */
-	const char *reason;           /* for ROUTE_REJECT (static string)   */
-	int64_t tenant_id;            /* tenant the call is billed to       */
-	const char *direction;        /* "inbound" "outbound" "internal"    */
-	char dialled[64];             /* E.164 or extension                 */
-	char caller_id[64];           /* number presented to the callee     */
-	char caller_name[128];        /* display name presented             */
-	char from_number[64];         /* caller for the call record         */
-	struct store_employee employee;        /* ROUTE_EMPLOYEE     */
+	uint16_t scode;                 /* for ROUTE_REJECT                   */
+	const char *reason;             /* for ROUTE_REJECT (static string)   */
+	int64_t tenant_id;              /* tenant the call is billed to       */
+	const char *direction;          /* "inbound" "outbound" "internal"    */
+	char dialled[64];               /* E.164 or extension                 */
+	char caller_id[64];             /* number presented to the callee     */
+	char caller_name[128];          /* display name presented             */
+	char from_number[64];           /* caller for the call record         */
+	struct store_employee employee; /* ROUTE_EMPLOYEE     */
 	struct store_announcement announcement; /* ROUTE_ANNOUNCEMENT */
-	struct store_trunk trunk;              /* ROUTE_EXTERNAL     */
+	struct store_trunk trunk;               /* ROUTE_EXTERNAL     */
 };
 
 /* Fill r.  Returns 0 (r->kind says what to do) or EINVAL/EIO. */

@@ -45,23 +45,20 @@ static int nonce_check(struct sipsrv *srv, const struct pl *nonce)
 	return 0;
 }
 
-static void challenge(struct sipsrv *srv, const struct sip_msg *msg,
-		      bool proxy, bool stale)
+static void challenge(struct sipsrv *srv, const struct sip_msg *msg, bool proxy,
+		      bool stale)
 {
 	char nonce[40];
 
-	nonce_make(srv, nonce, sizeof(nonce),
-		   (uint32_t)(time_now_ms() / 1000));
-	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false,
-			  proxy ? 407 : 401,
+	nonce_make(srv, nonce, sizeof(nonce), (uint32_t)(time_now_ms() / 1000));
+	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, proxy ? 407 : 401,
 			  proxy ? "Proxy Authentication Required"
 				: "Unauthorized",
 			  "%s: Digest realm=\"%s\", nonce=\"%s\", "
 			  "qop=\"auth\", algorithm=MD5%s\r\n"
 			  "Content-Length: 0\r\n\r\n",
 			  proxy ? "Proxy-Authenticate" : "WWW-Authenticate",
-			  srv->cfg->realm, nonce,
-			  stale ? ", stale=true" : "");
+			  srv->cfg->realm, nonce, stale ? ", stale=true" : "");
 }
 
 static int hex2bin(uint8_t *out, size_t n, const char *hex)

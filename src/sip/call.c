@@ -37,33 +37,33 @@ enum call_state { CALL_RINGING, CALL_ANSWERED, CALL_ANNOUNCING, CALL_DONE };
 struct call;
 
 struct leg {
-	struct le le;               /* in call->forks while ringing     */
-	struct call *call;          /* (weak)                           */
-	struct sipsess *sess;       /* (owned)                          */
-	struct media_leg *media;    /* (owned)                          */
-	char desc[96];              /* "device:1001", "trunk:1"         */
+	struct le le;            /* in call->forks while ringing     */
+	struct call *call;       /* (weak)                           */
+	struct sipsess *sess;    /* (owned)                          */
+	struct media_leg *media; /* (owned)                          */
+	char desc[96];           /* "device:1001", "trunk:1"         */
 	bool established;
 };
 
 struct call {
-	struct le le;               /* in srv->calls                    */
-	struct sipsrv *srv;         /* (weak)                           */
+	struct le le;       /* in srv->calls                    */
+	struct sipsrv *srv; /* (weak)                           */
 	enum call_state state;
-	struct leg *a;              /* caller leg (owned)               */
-	struct list forks;          /* B legs still ringing (owned)     */
-	struct leg *b;              /* answered B leg (owned)           */
+	struct leg *a;               /* caller leg (owned)               */
+	struct list forks;           /* B legs still ringing (owned)     */
+	struct leg *b;               /* answered B leg (owned)           */
 	struct media_player *player; /* announcement or MOH (owned)     */
-	struct media_leg *moh_to;   /* leg hearing music on hold (weak) */
+	struct media_leg *moh_to;    /* leg hearing music on hold (weak) */
 	struct tmr tmr_ring;
 	struct tmr tmr_rtp;
 	struct store_call rec;
-	uint16_t best_scode;        /* best final answer of failed forks */
+	uint16_t best_scode; /* best final answer of failed forks */
 	char best_reason[64];
-	char prompt[300];           /* announcement file                */
+	char prompt[300]; /* announcement file                */
 };
 
-static void call_end(struct call *call, const char *disposition,
-		     uint16_t scode, const char *ended_by);
+static void call_end(struct call *call, const char *disposition, uint16_t scode,
+		     const char *ended_by);
 
 static void leg_destructor(void *arg)
 {
@@ -158,16 +158,16 @@ static const char *disposition_of(uint16_t scode)
  * Tear the call down: close the record, free the legs (BYE/CANCEL go out
  * from their destructors).  The caller must not touch call afterwards.
  */
-static void call_end(struct call *call, const char *disposition,
-		     uint16_t scode, const char *ended_by)
+static void call_end(struct call *call, const char *disposition, uint16_t scode,
+		     const char *ended_by)
 {
 	if (call->state == CALL_DONE)
 		return;
 	call->state = CALL_DONE;
 	if (call->rec.id) {
-		int err = store_call_ended(call->srv->st, call->rec.id,
-					   time_now_ms(), disposition, scode,
-					   ended_by);
+		int err =
+		    store_call_ended(call->srv->st, call->rec.id, time_now_ms(),
+				     disposition, scode, ended_by);
 		if (err)
 			warning("call: record %lld not closed: %m\n",
 				(long long)call->rec.id, err);
@@ -225,8 +225,9 @@ static void rtp_check(void *arg)
 			continue;
 		if (media_leg_idle_ms(leg->media) > limit) {
 			warning("call: %s: no RTP from %s for %us, "
-				"hanging up\n", call->rec.sip_call_id,
-				leg->desc, call->srv->cfg->rtp_timeout);
+				"hanging up\n",
+				call->rec.sip_call_id, leg->desc,
+				call->srv->cfg->rtp_timeout);
 			call_end(call, "rtp_timeout", 200, "system");
 			return;
 		}
@@ -474,20 +475,19 @@ static int fork_start(struct call *call, const char *uri, const char *route,
 		    srv->host);
 	routev[0] = route;
 	list_append(&call->forks, &leg->le, leg);
-	err = sipsess_connect(&leg->sess, srv->sock, uri,
-			      from_name && from_name[0] ? from_name : NULL,
-			      from_uri, "sb", routev, route ? 1 : 0,
-			      "application/sdp", offer, NULL, NULL, false,
-			      leg_offer_handler, leg_answer_handler, NULL,
-			      b_estab_handler, leg_info_handler, NULL,
-			      b_close_handler, leg, "%s", extra);
+	err = sipsess_connect(
+	    &leg->sess, srv->sock, uri,
+	    from_name && from_name[0] ? from_name : NULL, from_uri, "sb",
+	    routev, route ? 1 : 0, "application/sdp", offer, NULL, NULL, false,
+	    leg_offer_handler, leg_answer_handler, NULL, b_estab_handler,
+	    leg_info_handler, NULL, b_close_handler, leg, "%s", extra);
 	if (err)
-		warning("call: %s: cannot call %s: %m\n",
-			call->rec.sip_call_id, uri, err);
+		warning("call: %s: cannot call %s: %m\n", call->rec.sip_call_id,
+			uri, err);
 	else
-		debug("call: %s: calling %s (%s)\n", call->rec.sip_call_id,
-		      uri, desc);
- out:
+		debug("call: %s: calling %s (%s)\n", call->rec.sip_call_id, uri,
+		      desc);
+out:
 	mem_deref(offer);
 	if (err)
 		mem_deref(leg);
@@ -500,8 +500,7 @@ struct fork_ctx {
 	unsigned started;
 };
 
-static int fork_registration(const struct store_registration *reg,
-			     void *arg)
+static int fork_registration(const struct store_registration *reg, void *arg)
 {
 	struct fork_ctx *fc = arg;
 	struct store_device dev;
@@ -546,8 +545,9 @@ static void ring_employee(struct call *call, const struct route_result *r)
 		call_end(call, "unavailable", 480, "system");
 		return;
 	}
-	tmr_start(&call->tmr_ring, (uint64_t)call->srv->cfg->ring_timeout * 1000,
-		  ring_timeout, call);
+	tmr_start(&call->tmr_ring,
+		  (uint64_t)call->srv->cfg->ring_timeout * 1000, ring_timeout,
+		  call);
 }
 
 static void dial_trunk(struct call *call, const struct route_result *r)
@@ -566,8 +566,9 @@ static void dial_trunk(struct call *call, const struct route_result *r)
 		call_end(call, "failed", 503, "system");
 		return;
 	}
-	tmr_start(&call->tmr_ring, (uint64_t)call->srv->cfg->ring_timeout * 1000,
-		  ring_timeout, call);
+	tmr_start(&call->tmr_ring,
+		  (uint64_t)call->srv->cfg->ring_timeout * 1000, ring_timeout,
+		  call);
 }
 
 /* ---- incoming INVITE ------------------------------------------------ */
@@ -582,11 +583,10 @@ static int accept_a(struct call *call, const struct sip_msg *msg,
 		    uint16_t scode, const char *reason, struct mbuf *desc)
 {
 	return sipsess_accept(&call->a->sess, call->srv->sock, msg, scode,
-			      reason, "sb", "application/sdp", desc, NULL,
-			      NULL, false, leg_offer_handler,
-			      leg_answer_handler, a_estab_handler,
-			      leg_info_handler, NULL, a_close_handler,
-			      call->a, NULL);
+			      reason, "sb", "application/sdp", desc, NULL, NULL,
+			      false, leg_offer_handler, leg_answer_handler,
+			      a_estab_handler, leg_info_handler, NULL,
+			      a_close_handler, call->a, NULL);
 }
 
 void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
@@ -672,15 +672,14 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	err = media_leg_decode(call->a->media, msg->mb, true);
 	if (err) {
 		uint16_t sc = err == ENOTSUP ? 488 : 400;
-		reject(srv, msg, sc, err == ENOTSUP ? "Not Acceptable Here"
-						    : "Bad SDP");
+		reject(srv, msg, sc,
+		       err == ENOTSUP ? "Not Acceptable Here" : "Bad SDP");
 		call_end(call, "failed", sc, "system");
 		call = NULL;
 		goto out;
 	}
 
 	switch (r->kind) {
-
 	case ROUTE_ANNOUNCEMENT:
 		re_snprintf(call->prompt, sizeof(call->prompt), "%s/%s",
 			    srv->cfg->prompts_dir, r->announcement.file);
@@ -722,7 +721,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		dial_trunk(call, r);
 	call = NULL; /* owned by srv->calls now */
 
- out:
+out:
 	mem_deref(desc);
 	mem_deref(r);
 	if (call && call->state != CALL_DONE && !call->le.list)
@@ -738,8 +737,8 @@ void call_close_all(struct sipsrv *srv)
 		if (call->state == CALL_RINGING && call->a && call->a->sess)
 			(void)sipsess_reject(call->a->sess, 503,
 					     "Shutting Down", NULL);
-		call_end(call, call->state == CALL_ANSWERED ? "answered"
-							   : "failed",
+		call_end(call,
+			 call->state == CALL_ANSWERED ? "answered" : "failed",
 			 503, "system");
 	}
 }

@@ -21,7 +21,7 @@ struct reg_ctx {
 	struct sipsrv *srv;
 	const struct sip_msg *msg;
 	const struct store_device *dev;
-	uint32_t dflt;        /* [s] Expires header or default */
+	uint32_t dflt; /* [s] Expires header or default */
 	uint64_t now;
 	int err;
 	uint16_t scode;
@@ -109,8 +109,8 @@ static int print_binding(const struct store_registration *r, void *arg)
 	struct contact_list *cl = arg;
 	uint64_t left = r->expires_at > cl->now ? r->expires_at - cl->now : 0;
 
-	return mbuf_printf(cl->mb, "Contact: <%s>;expires=%llu\r\n",
-			   r->contact, (unsigned long long)(left / 1000));
+	return mbuf_printf(cl->mb, "Contact: <%s>;expires=%llu\r\n", r->contact,
+			   (unsigned long long)(left / 1000));
 }
 
 static bool is_star(const struct sip_msg *msg)
@@ -189,12 +189,12 @@ void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg)
 	if (err)
 		goto error;
 	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 200, "OK",
-			  "%bDate: %H\r\nContent-Length: 0\r\n\r\n",
-			  cl.mb->buf, cl.mb->end, fmt_gmtime, NULL);
+			  "%bDate: %H\r\nContent-Length: 0\r\n\r\n", cl.mb->buf,
+			  cl.mb->end, fmt_gmtime, NULL);
 	mem_deref(cl.mb);
 	return;
 
- error:
+error:
 	mem_deref(cl.mb);
 	warning("registrar: %s: store failed: %m\n", dev.username, err);
 	(void)sip_treply(NULL, srv->sip, msg, 500, "Server Internal Error");

@@ -10,16 +10,16 @@
 #include "store/store.h"
 
 struct sipsrv {
-	const struct config *cfg;     /* (weak) */
-	struct store *st;             /* (weak) */
-	struct sip *sip;              /* (owned) */
-	struct sip_lsnr *lsnr;        /* (owned) */
-	struct sipsess_sock *sock;    /* (owned) */
-	struct list calls;            /* struct call, live calls */
-	struct sa laddr;              /* SIP address (UDP)       */
-	char host[64];                /* laddr as text for URIs  */
-	uint8_t secret[16];           /* nonce MAC key           */
-	struct tmr tmr_purge;         /* registration expiry     */
+	const struct config *cfg;  /* (weak) */
+	struct store *st;          /* (weak) */
+	struct sip *sip;           /* (owned) */
+	struct sip_lsnr *lsnr;     /* (owned) */
+	struct sipsess_sock *sock; /* (owned) */
+	struct list calls;         /* struct call, live calls */
+	struct sa laddr;           /* SIP address (UDP)       */
+	char host[64];             /* laddr as text for URIs  */
+	uint8_t secret[16];        /* nonce MAC key           */
+	struct tmr tmr_purge;      /* registration expiry     */
 	bool closing;
 };
 

@@ -68,7 +68,8 @@ static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 		(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 420,
 				  "Bad Extension",
 				  "Unsupported: %r\r\n"
-				  "Content-Length: 0\r\n\r\n", &h->val);
+				  "Content-Length: 0\r\n\r\n",
+				  &h->val);
 		return true;
 	}
 	return false;
@@ -182,8 +183,8 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 		goto out;
 	}
 
-	err = sip_alloc(&srv->sip, NULL, 32, 32, 32, "Switchboard", exit_handler,
-			srv);
+	err = sip_alloc(&srv->sip, NULL, 32, 32, 32, "Switchboard",
+			exit_handler, srv);
 	if (err)
 		goto out;
 	err = sip_transp_add(srv->sip, SIP_TRANSP_UDP, &srv->laddr);
@@ -206,7 +207,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	info("sip: listening on %s (UDP, TCP), realm %s\n", cfg->sip_listen,
 	     cfg->realm);
 
- out:
+out:
 	if (err)
 		mem_deref(srv);
 	else

@@ -26,8 +26,8 @@ static int demo_ha1(char ha1[33], const char *user, const char *realm,
 }
 
 static int demo_device(struct store *st, const struct store_employee *e,
-		       const char *user, const char *password,
-		       const char *name, const char *realm)
+		       const char *user, const char *password, const char *name,
+		       const char *realm)
 {
 	struct store_device d;
 	int err;
@@ -63,9 +63,8 @@ static int demo_number(struct store *st, int64_t tenant_id, const char *e164,
 }
 
 static int demo_employee(struct store *st, struct store_employee *e,
-			 int64_t tenant_id, const char *first,
-			 const char *last, const char *email, const char *ext,
-			 bool show_personal)
+			 int64_t tenant_id, const char *first, const char *last,
+			 const char *email, const char *ext, bool show_personal)
 {
 	memset(e, 0, sizeof(*e));
 	e->tenant_id = tenant_id;
@@ -102,8 +101,7 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 	str_copy(t.name, "Mustermann AG", sizeof(t.name));
 	str_copy(t.country_code, "49", sizeof(t.country_code));
 	str_copy(t.area_code, "221", sizeof(t.area_code));
-	str_copy(t.central_number, "+4922182829900",
-		 sizeof(t.central_number));
+	str_copy(t.central_number, "+4922182829900", sizeof(t.central_number));
 	err = store_tenant_add(st, &t);
 	if (err)
 		return err;
@@ -117,14 +115,13 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 		return err;
 
 	err = demo_employee(st, &max, t.id, "Max", "Mustermann",
-			    "max.mustermann@mustermann.example", "1001",
-			    false);
+			    "max.mustermann@mustermann.example", "1001", false);
 	if (err)
 		return err;
 
-	err = demo_employee(st, &erika, t.id, "Erika", "Musterfrau",
-			    "erika.musterfrau@mustermann.example", "1002",
-			    true);
+	err =
+	    demo_employee(st, &erika, t.id, "Erika", "Musterfrau",
+			  "erika.musterfrau@mustermann.example", "1002", true);
 	if (err)
 		return err;
 
@@ -137,13 +134,11 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 		return err;
 
 	/* personal numbers: added free, then given to their employee */
-	err = demo_number(st, t.id, "+4922182829901", true, TARGET_NONE, 0,
-			  "");
+	err = demo_number(st, t.id, "+4922182829901", true, TARGET_NONE, 0, "");
 	if (err)
 		return err;
 
-	err = demo_number(st, t.id, "+4922182829902", true, TARGET_NONE, 0,
-			  "");
+	err = demo_number(st, t.id, "+4922182829902", true, TARGET_NONE, 0, "");
 	if (err)
 		return err;
 
@@ -160,28 +155,26 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 	if (err)
 		return err;
 
-	err = demo_number(st, t.id, "+4922182829990", true,
-			  TARGET_ANNOUNCEMENT, a.id, "Ansage");
+	err = demo_number(st, t.id, "+4922182829990", true, TARGET_ANNOUNCEMENT,
+			  a.id, "Ansage");
 	if (err)
 		return err;
 
-	err = demo_number(st, t.id, "+4922182829903", false, TARGET_NONE, 0,
-			  "");
+	err =
+	    demo_number(st, t.id, "+4922182829903", false, TARGET_NONE, 0, "");
 	if (err)
 		return err;
 
-	err = demo_device(st, &max, "1001", "alpha1001", "Tischtelefon",
-			  realm);
+	err = demo_device(st, &max, "1001", "alpha1001", "Tischtelefon", realm);
 	if (err)
 		return err;
 
-	err = demo_device(st, &max, "1011", "charlie1011", "Softclient",
-			  realm);
+	err = demo_device(st, &max, "1011", "charlie1011", "Softclient", realm);
 	if (err)
 		return err;
 
-	err = demo_device(st, &erika, "1002", "bravo1002", "Tischtelefon",
-			  realm);
+	err =
+	    demo_device(st, &erika, "1002", "bravo1002", "Tischtelefon", realm);
 	if (err)
 		return err;
 
@@ -194,8 +187,8 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 	return store_trunk_add(st, &tr);
 }
 
-int store_demo_seed(struct store *st, const char *realm,
-		    const char *trunk_host, uint16_t trunk_port)
+int store_demo_seed(struct store *st, const char *realm, const char *trunk_host,
+		    uint16_t trunk_port)
 {
 	int err;
 
@@ -214,8 +207,8 @@ int store_demo_seed(struct store *st, const char *realm,
 
 	err = store_tx_end(st, err);
 	if (!err)
-		info("store: demo data seeded (realm %s, trunk %s:%u)\n",
-		     realm, trunk_host, trunk_port);
+		info("store: demo data seeded (realm %s, trunk %s:%u)\n", realm,
+		     trunk_host, trunk_port);
 
 	return err;
 }

@@ -25,166 +25,166 @@
 #include "store/sqlite_int.h"
 
 struct migration {
-	int version;       /* user_version after this step        */
-	const char *name;  /* for the log                         */
-	const char *sql;   /* statements, run by sqlite3_exec()   */
+	int version;      /* user_version after this step        */
+	const char *name; /* for the log                         */
+	const char *sql;  /* statements, run by sqlite3_exec()   */
 };
 
 static const char schema_v1[] =
-	"CREATE TABLE tenants ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL CHECK (name <> ''),"
-	" country_code TEXT NOT NULL DEFAULT '',"
-	" area_code TEXT NOT NULL DEFAULT '',"
-	" central_number TEXT NOT NULL DEFAULT '',"
-	" created_at INTEGER NOT NULL"
-	");"
+    "CREATE TABLE tenants ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " country_code TEXT NOT NULL DEFAULT '',"
+    " area_code TEXT NOT NULL DEFAULT '',"
+    " central_number TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
 
-	/* blocks never overlap: checked by store_block_add() */
-	"CREATE TABLE number_blocks ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
-	" first TEXT NOT NULL,"
-	" last TEXT NOT NULL,"
-	" created_at INTEGER NOT NULL,"
-	" CHECK (length(first) = length(last) AND first <= last)"
-	");"
-	"CREATE INDEX number_blocks_tenant ON number_blocks(tenant_id);"
-	"CREATE INDEX number_blocks_first ON number_blocks(first);"
+    /* blocks never overlap: checked by store_block_add() */
+    "CREATE TABLE number_blocks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " first TEXT NOT NULL,"
+    " last TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (length(first) = length(last) AND first <= last)"
+    ");"
+    "CREATE INDEX number_blocks_tenant ON number_blocks(tenant_id);"
+    "CREATE INDEX number_blocks_first ON number_blocks(first);"
 
-	/* target_id is an employee or announcement id by target_type
+    /* target_id is an employee or announcement id by target_type
 	 * (enum store_target), so it has no REFERENCES clause */
-	"CREATE TABLE numbers ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
-	" block_id INTEGER NOT NULL REFERENCES number_blocks(id),"
-	" e164 TEXT NOT NULL UNIQUE,"
-	" active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),"
-	" target_type INTEGER NOT NULL DEFAULT 0 CHECK (target_type >= 0),"
-	" target_id INTEGER NOT NULL DEFAULT 0,"
-	" description TEXT NOT NULL DEFAULT '',"
-	" created_at INTEGER NOT NULL,"
-	" CHECK ((target_type = 0) = (target_id = 0))"
-	");"
-	"CREATE INDEX numbers_tenant ON numbers(tenant_id);"
-	"CREATE INDEX numbers_block ON numbers(block_id);"
-	"CREATE INDEX numbers_target ON numbers(target_type, target_id);"
+    "CREATE TABLE numbers ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " block_id INTEGER NOT NULL REFERENCES number_blocks(id),"
+    " e164 TEXT NOT NULL UNIQUE,"
+    " active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),"
+    " target_type INTEGER NOT NULL DEFAULT 0 CHECK (target_type >= 0),"
+    " target_id INTEGER NOT NULL DEFAULT 0,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL,"
+    " CHECK ((target_type = 0) = (target_id = 0))"
+    ");"
+    "CREATE INDEX numbers_tenant ON numbers(tenant_id);"
+    "CREATE INDEX numbers_block ON numbers(block_id);"
+    "CREATE INDEX numbers_target ON numbers(target_type, target_id);"
 
-	/* personal_number_id is the only link between an employee and its
+    /* personal_number_id is the only link between an employee and its
 	 * personal number; numbers.personal is derived from it */
-	"CREATE TABLE employees ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
-	" first_name TEXT NOT NULL DEFAULT '',"
-	" last_name TEXT NOT NULL DEFAULT '',"
-	" email TEXT NOT NULL DEFAULT '',"
-	" extension TEXT NOT NULL DEFAULT '',"
-	" personal_number_id INTEGER UNIQUE REFERENCES numbers(id),"
-	" show_personal_number INTEGER NOT NULL DEFAULT 0"
-	"  CHECK (show_personal_number IN (0, 1)),"
-	" created_at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX employees_tenant ON employees(tenant_id);"
-	"CREATE UNIQUE INDEX employees_extension"
-	" ON employees(tenant_id, extension) WHERE extension <> '';"
+    "CREATE TABLE employees ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " first_name TEXT NOT NULL DEFAULT '',"
+    " last_name TEXT NOT NULL DEFAULT '',"
+    " email TEXT NOT NULL DEFAULT '',"
+    " extension TEXT NOT NULL DEFAULT '',"
+    " personal_number_id INTEGER UNIQUE REFERENCES numbers(id),"
+    " show_personal_number INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (show_personal_number IN (0, 1)),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX employees_tenant ON employees(tenant_id);"
+    "CREATE UNIQUE INDEX employees_extension"
+    " ON employees(tenant_id, extension) WHERE extension <> '';"
 
-	"CREATE TABLE devices ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
-	" employee_id INTEGER REFERENCES employees(id),"
-	" username TEXT NOT NULL UNIQUE CHECK (username <> ''),"
-	" ha1 TEXT NOT NULL CHECK (length(ha1) = 32),"
-	" name TEXT NOT NULL DEFAULT '',"
-	" created_at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX devices_tenant ON devices(tenant_id);"
-	"CREATE INDEX devices_employee ON devices(employee_id);"
+    "CREATE TABLE devices ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " employee_id INTEGER REFERENCES employees(id),"
+    " username TEXT NOT NULL UNIQUE CHECK (username <> ''),"
+    " ha1 TEXT NOT NULL CHECK (length(ha1) = 32),"
+    " name TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX devices_tenant ON devices(tenant_id);"
+    "CREATE INDEX devices_employee ON devices(employee_id);"
 
-	"CREATE TABLE announcements ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
-	" name TEXT NOT NULL CHECK (name <> ''),"
-	" file TEXT NOT NULL CHECK (file <> ''),"
-	" created_at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX announcements_tenant ON announcements(tenant_id);"
+    "CREATE TABLE announcements ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " file TEXT NOT NULL CHECK (file <> ''),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX announcements_tenant ON announcements(tenant_id);"
 
-	/* tenant_id NULL: shared by all tenants */
-	"CREATE TABLE trunks ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant_id INTEGER REFERENCES tenants(id),"
-	" name TEXT NOT NULL DEFAULT '',"
-	" host TEXT NOT NULL CHECK (host <> ''),"
-	" port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
-	" transport TEXT NOT NULL,"
-	" match_any_port INTEGER NOT NULL DEFAULT 0"
-	"  CHECK (match_any_port IN (0, 1)),"
-	" username TEXT NOT NULL DEFAULT '',"
-	" password TEXT NOT NULL DEFAULT '',"
-	" created_at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX trunks_host ON trunks(host);"
-	"CREATE INDEX trunks_tenant ON trunks(tenant_id);"
+    /* tenant_id NULL: shared by all tenants */
+    "CREATE TABLE trunks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER REFERENCES tenants(id),"
+    " name TEXT NOT NULL DEFAULT '',"
+    " host TEXT NOT NULL CHECK (host <> ''),"
+    " port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+    " transport TEXT NOT NULL,"
+    " match_any_port INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (match_any_port IN (0, 1)),"
+    " username TEXT NOT NULL DEFAULT '',"
+    " password TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX trunks_host ON trunks(host);"
+    "CREATE INDEX trunks_tenant ON trunks(tenant_id);"
 
-	/* a binding dies with its device */
-	"CREATE TABLE registrations ("
-	" id INTEGER PRIMARY KEY,"
-	" device_id INTEGER NOT NULL"
-	"  REFERENCES devices(id) ON DELETE CASCADE,"
-	" contact TEXT NOT NULL CHECK (contact <> ''),"
-	" received TEXT NOT NULL DEFAULT '',"
-	" transport TEXT NOT NULL DEFAULT '',"
-	" call_id TEXT NOT NULL DEFAULT '',"
-	" cseq INTEGER NOT NULL DEFAULT 0,"
-	" user_agent TEXT NOT NULL DEFAULT '',"
-	" instance TEXT NOT NULL DEFAULT '',"
-	" path TEXT NOT NULL DEFAULT '',"
-	" node_id TEXT NOT NULL DEFAULT '',"
-	" expires_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL,"
-	" UNIQUE (device_id, contact)"
-	");"
-	"CREATE INDEX registrations_expires ON registrations(expires_at);"
+    /* a binding dies with its device */
+    "CREATE TABLE registrations ("
+    " id INTEGER PRIMARY KEY,"
+    " device_id INTEGER NOT NULL"
+    "  REFERENCES devices(id) ON DELETE CASCADE,"
+    " contact TEXT NOT NULL CHECK (contact <> ''),"
+    " received TEXT NOT NULL DEFAULT '',"
+    " transport TEXT NOT NULL DEFAULT '',"
+    " call_id TEXT NOT NULL DEFAULT '',"
+    " cseq INTEGER NOT NULL DEFAULT 0,"
+    " user_agent TEXT NOT NULL DEFAULT '',"
+    " instance TEXT NOT NULL DEFAULT '',"
+    " path TEXT NOT NULL DEFAULT '',"
+    " node_id TEXT NOT NULL DEFAULT '',"
+    " expires_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " UNIQUE (device_id, contact)"
+    ");"
+    "CREATE INDEX registrations_expires ON registrations(expires_at);"
 
-	/* call records are history: tenant_id is a plain value that
+    /* call records are history: tenant_id is a plain value that
 	 * outlives its tenant, 0 if unknown */
-	"CREATE TABLE calls ("
-	" id INTEGER PRIMARY KEY,"
-	" node_id TEXT NOT NULL DEFAULT '',"
-	" sip_call_id TEXT NOT NULL DEFAULT '',"
-	" tenant_id INTEGER NOT NULL DEFAULT 0,"
-	" direction TEXT NOT NULL DEFAULT '',"
-	" from_number TEXT NOT NULL DEFAULT '',"
-	" to_number TEXT NOT NULL DEFAULT '',"
-	" caller_leg TEXT NOT NULL DEFAULT '',"
-	" callee_leg TEXT NOT NULL DEFAULT '',"
-	" started_at INTEGER NOT NULL,"
-	" answered_at INTEGER NOT NULL DEFAULT 0,"
-	" ended_at INTEGER NOT NULL DEFAULT 0,"
-	" disposition TEXT NOT NULL DEFAULT '',"
-	" sip_code INTEGER NOT NULL DEFAULT 0"
-	"  CHECK (sip_code BETWEEN 0 AND 699),"
-	" ended_by TEXT NOT NULL DEFAULT ''"
-	");"
-	"CREATE INDEX calls_started ON calls(started_at);"
-	"CREATE INDEX calls_tenant ON calls(tenant_id, started_at);"
-	"CREATE INDEX calls_live ON calls(node_id) WHERE ended_at = 0;"
+    "CREATE TABLE calls ("
+    " id INTEGER PRIMARY KEY,"
+    " node_id TEXT NOT NULL DEFAULT '',"
+    " sip_call_id TEXT NOT NULL DEFAULT '',"
+    " tenant_id INTEGER NOT NULL DEFAULT 0,"
+    " direction TEXT NOT NULL DEFAULT '',"
+    " from_number TEXT NOT NULL DEFAULT '',"
+    " to_number TEXT NOT NULL DEFAULT '',"
+    " caller_leg TEXT NOT NULL DEFAULT '',"
+    " callee_leg TEXT NOT NULL DEFAULT '',"
+    " started_at INTEGER NOT NULL,"
+    " answered_at INTEGER NOT NULL DEFAULT 0,"
+    " ended_at INTEGER NOT NULL DEFAULT 0,"
+    " disposition TEXT NOT NULL DEFAULT '',"
+    " sip_code INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (sip_code BETWEEN 0 AND 699),"
+    " ended_by TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX calls_started ON calls(started_at);"
+    "CREATE INDEX calls_tenant ON calls(tenant_id, started_at);"
+    "CREATE INDEX calls_live ON calls(node_id) WHERE ended_at = 0;"
 
-	/* only the SHA-256 of a token is kept; a tenant's tokens go with
+    /* only the SHA-256 of a token is kept; a tenant's tokens go with
 	 * the tenant, tenant_id NULL for admin tokens */
-	"CREATE TABLE api_tokens ("
-	" id INTEGER PRIMARY KEY,"
-	" token_sha256 TEXT NOT NULL UNIQUE"
-	"  CHECK (length(token_sha256) = 64),"
-	" role TEXT NOT NULL CHECK (role <> ''),"
-	" tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,"
-	" name TEXT NOT NULL DEFAULT '',"
-	" created_at INTEGER NOT NULL"
-	");";
+    "CREATE TABLE api_tokens ("
+    " id INTEGER PRIMARY KEY,"
+    " token_sha256 TEXT NOT NULL UNIQUE"
+    "  CHECK (length(token_sha256) = 64),"
+    " role TEXT NOT NULL CHECK (role <> ''),"
+    " tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
-	{1, "initial schema", schema_v1},
+    {1, "initial schema", schema_v1},
 };
 
 int store_migrate_latest(void)
@@ -255,8 +255,8 @@ static int apply(sqlite3 *db, int *vp)
 		if (err)
 			return err;
 
-		info("store: migrate: schema %d -> %d (%s)\n", *vp,
-		     m->version, m->name);
+		info("store: migrate: schema %d -> %d (%s)\n", *vp, m->version,
+		     m->name);
 		*vp = m->version;
 	}
 
@@ -280,7 +280,8 @@ static bool too_new(int v, int latest)
 		return false;
 
 	warning("store: database schema %d is newer than this build (%d); "
-		"refusing to open it\n", v, latest);
+		"refusing to open it\n",
+		v, latest);
 	return true;
 }
 
@@ -324,7 +325,7 @@ int store_migrate(sqlite3 *db, int *versionp)
 	if (err && !sqlite3_get_autocommit(db))
 		(void)exec(db, "ROLLBACK", "rollback");
 
- out:
+out:
 	if (exec(db, "PRAGMA foreign_keys = ON", "foreign keys on") && !err)
 		err = EIO;
 	if (!err)

@@ -33,11 +33,11 @@
 #include "store/sqlite_int.h"
 
 enum {
-	BUSY_TIMEOUT   = 2000,  /* [ms] wait for another writer's lock */
-	CALL_LIMIT     = 100,   /* store_call_list() default page       */
+	BUSY_TIMEOUT = 2000, /* [ms] wait for another writer's lock */
+	CALL_LIMIT = 100,    /* store_call_list() default page       */
 	CALL_LIMIT_MAX = 1000,
-	TRUNK_PORT     = 5060,
-	SHA256_HEX     = 65,    /* lower-case hex + NUL                 */
+	TRUNK_PORT = 5060,
+	SHA256_HEX = 65, /* lower-case hex + NUL                 */
 };
 
 /* ---- statements ------------------------------------------------------- */
@@ -135,261 +135,230 @@ enum stmt_id {
 };
 
 /* Column lists shared by get, lookup and list; *_read() follow them. */
-#define TENANT_SELECT                                                   \
-	"SELECT id, name, country_code, area_code, central_number,"     \
+#define TENANT_SELECT                                                          \
+	"SELECT id, name, country_code, area_code, central_number,"            \
 	" created_at FROM tenants"
 
-#define EMP_SELECT                                                      \
-	"SELECT e.id, e.tenant_id, e.first_name, e.last_name, e.email," \
-	" e.extension, COALESCE(n.e164, ''), e.show_personal_number,"   \
-	" e.created_at FROM employees e"                                \
+#define EMP_SELECT                                                             \
+	"SELECT e.id, e.tenant_id, e.first_name, e.last_name, e.email,"        \
+	" e.extension, COALESCE(n.e164, ''), e.show_personal_number,"          \
+	" e.created_at FROM employees e"                                       \
 	" LEFT JOIN numbers n ON n.id = e.personal_number_id"
 
-#define DEV_SELECT                                                      \
-	"SELECT id, tenant_id, COALESCE(employee_id, 0), username, ha1,"\
+#define DEV_SELECT                                                             \
+	"SELECT id, tenant_id, COALESCE(employee_id, 0), username, ha1,"       \
 	" name, created_at FROM devices"
 
-#define BLOCK_SELECT                                                    \
+#define BLOCK_SELECT                                                           \
 	"SELECT id, tenant_id, first, last, created_at FROM number_blocks"
 
-#define NUM_SELECT                                                      \
-	"SELECT n.id, n.tenant_id, n.block_id, n.e164, n.active,"       \
-	" n.target_type, n.target_id,"                                  \
-	" EXISTS (SELECT 1 FROM employees e"                            \
-	"  WHERE e.personal_number_id = n.id),"                         \
+#define NUM_SELECT                                                             \
+	"SELECT n.id, n.tenant_id, n.block_id, n.e164, n.active,"              \
+	" n.target_type, n.target_id,"                                         \
+	" EXISTS (SELECT 1 FROM employees e"                                   \
+	"  WHERE e.personal_number_id = n.id),"                                \
 	" n.description, n.created_at FROM numbers n"
 
-#define ANN_SELECT                                                      \
+#define ANN_SELECT                                                             \
 	"SELECT id, tenant_id, name, file, created_at FROM announcements"
 
-#define TRUNK_SELECT                                                    \
-	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"\
+#define TRUNK_SELECT                                                           \
+	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"      \
 	" match_any_port, username, password, created_at FROM trunks"
 
-#define REG_COLS                                                        \
-	"r.id, r.device_id, r.contact, r.received, r.transport,"        \
-	" r.call_id, r.cseq, r.user_agent, r.instance, r.path,"         \
+#define REG_COLS                                                               \
+	"r.id, r.device_id, r.contact, r.received, r.transport,"               \
+	" r.call_id, r.cseq, r.user_agent, r.instance, r.path,"                \
 	" r.node_id, r.expires_at, r.updated_at"
 
-#define CALL_SELECT                                                     \
-	"SELECT id, node_id, sip_call_id, tenant_id, direction,"        \
-	" from_number, to_number, caller_leg, callee_leg, started_at,"  \
-	" answered_at, ended_at, disposition, sip_code, ended_by"       \
+#define CALL_SELECT                                                            \
+	"SELECT id, node_id, sip_call_id, tenant_id, direction,"               \
+	" from_number, to_number, caller_leg, callee_leg, started_at,"         \
+	" answered_at, ended_at, disposition, sip_code, ended_by"              \
 	" FROM calls"
 
-#define TOKEN_SELECT                                                    \
-	"SELECT id, role, COALESCE(tenant_id, 0), name, created_at"     \
+#define TOKEN_SELECT                                                           \
+	"SELECT id, role, COALESCE(tenant_id, 0), name, created_at"            \
 	" FROM api_tokens"
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_BEGIN]       = "BEGIN IMMEDIATE",
-	[S_COMMIT]      = "COMMIT",
-	[S_ROLLBACK]    = "ROLLBACK",
-	[S_SAVEPOINT]   = "SAVEPOINT store",
-	[S_RELEASE]     = "RELEASE store",
-	[S_ROLLBACK_TO] = "ROLLBACK TO store",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT store",
+    [S_RELEASE] = "RELEASE store",
+    [S_ROLLBACK_TO] = "ROLLBACK TO store",
 
-	[S_TENANT_ANY]    = "SELECT EXISTS (SELECT 1 FROM tenants)",
-	[S_TENANT_EXISTS] = "SELECT id FROM tenants WHERE id = ?1",
-	[S_TENANT_ADD] =
-		"INSERT INTO tenants (name, country_code, area_code,"
-		" central_number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[S_TENANT_GET] = TENANT_SELECT " WHERE id = ?1",
-	[S_TENANT_UPDATE] =
-		"UPDATE tenants SET name = ?2, country_code = ?3,"
-		" area_code = ?4, central_number = ?5 WHERE id = ?1",
-	[S_TENANT_INUSE] =
-		"SELECT EXISTS (SELECT 1 FROM employees WHERE tenant_id = ?1)"
-		" OR EXISTS (SELECT 1 FROM devices WHERE tenant_id = ?1)"
-		" OR EXISTS (SELECT 1 FROM numbers WHERE tenant_id = ?1)"
-		" OR EXISTS (SELECT 1 FROM number_blocks"
-		"  WHERE tenant_id = ?1)"
-		" OR EXISTS (SELECT 1 FROM announcements"
-		"  WHERE tenant_id = ?1)"
-		" OR EXISTS (SELECT 1 FROM trunks WHERE tenant_id = ?1)",
-	[S_TENANT_DELETE] = "DELETE FROM tenants WHERE id = ?1",
-	[S_TENANT_LIST]   = TENANT_SELECT " ORDER BY id",
+    [S_TENANT_ANY] = "SELECT EXISTS (SELECT 1 FROM tenants)",
+    [S_TENANT_EXISTS] = "SELECT id FROM tenants WHERE id = ?1",
+    [S_TENANT_ADD] = "INSERT INTO tenants (name, country_code, area_code,"
+		     " central_number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_TENANT_GET] = TENANT_SELECT " WHERE id = ?1",
+    [S_TENANT_UPDATE] = "UPDATE tenants SET name = ?2, country_code = ?3,"
+			" area_code = ?4, central_number = ?5 WHERE id = ?1",
+    [S_TENANT_INUSE] =
+	"SELECT EXISTS (SELECT 1 FROM employees WHERE tenant_id = ?1)"
+	" OR EXISTS (SELECT 1 FROM devices WHERE tenant_id = ?1)"
+	" OR EXISTS (SELECT 1 FROM numbers WHERE tenant_id = ?1)"
+	" OR EXISTS (SELECT 1 FROM number_blocks"
+	"  WHERE tenant_id = ?1)"
+	" OR EXISTS (SELECT 1 FROM announcements"
+	"  WHERE tenant_id = ?1)"
+	" OR EXISTS (SELECT 1 FROM trunks WHERE tenant_id = ?1)",
+    [S_TENANT_DELETE] = "DELETE FROM tenants WHERE id = ?1",
+    [S_TENANT_LIST] = TENANT_SELECT " ORDER BY id",
 
-	[S_EMP_TENANT] = "SELECT tenant_id FROM employees WHERE id = ?1",
-	[S_EMP_ADD] =
-		"INSERT INTO employees (tenant_id, first_name, last_name,"
-		" email, extension, show_personal_number, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_EMP_GET] = EMP_SELECT " WHERE e.id = ?1",
-	[S_EMP_BY_EXT] =
-		EMP_SELECT " WHERE e.tenant_id = ?1 AND e.extension = ?2",
-	[S_EMP_UPDATE] =
-		"UPDATE employees SET first_name = ?2, last_name = ?3,"
-		" email = ?4, extension = ?5, show_personal_number = ?6"
-		" WHERE id = ?1",
-	[S_EMP_LIST] =
-		EMP_SELECT " WHERE ?1 = 0 OR e.tenant_id = ?1 ORDER BY e.id",
-	[S_EMP_PERSONAL] =
-		"SELECT COALESCE(personal_number_id, 0) FROM employees"
-		" WHERE id = ?1",
-	[S_EMP_SET_PERSONAL] =
-		"UPDATE employees SET personal_number_id = ?2 WHERE id = ?1",
-	[S_EMP_BY_PERSONAL] =
-		"SELECT id FROM employees WHERE personal_number_id = ?1",
-	[S_EMP_RELEASE_NUMBERS] =
-		"UPDATE numbers SET target_type = 0, target_id = 0"
-		" WHERE target_type = 1 AND target_id = ?1",
-	[S_EMP_DELETE_DEVICES] = "DELETE FROM devices WHERE employee_id = ?1",
-	[S_EMP_DELETE] = "DELETE FROM employees WHERE id = ?1",
+    [S_EMP_TENANT] = "SELECT tenant_id FROM employees WHERE id = ?1",
+    [S_EMP_ADD] = "INSERT INTO employees (tenant_id, first_name, last_name,"
+		  " email, extension, show_personal_number, created_at)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_EMP_GET] = EMP_SELECT " WHERE e.id = ?1",
+    [S_EMP_BY_EXT] = EMP_SELECT " WHERE e.tenant_id = ?1 AND e.extension = ?2",
+    [S_EMP_UPDATE] = "UPDATE employees SET first_name = ?2, last_name = ?3,"
+		     " email = ?4, extension = ?5, show_personal_number = ?6"
+		     " WHERE id = ?1",
+    [S_EMP_LIST] = EMP_SELECT " WHERE ?1 = 0 OR e.tenant_id = ?1 ORDER BY e.id",
+    [S_EMP_PERSONAL] = "SELECT COALESCE(personal_number_id, 0) FROM employees"
+		       " WHERE id = ?1",
+    [S_EMP_SET_PERSONAL] =
+	"UPDATE employees SET personal_number_id = ?2 WHERE id = ?1",
+    [S_EMP_BY_PERSONAL] =
+	"SELECT id FROM employees WHERE personal_number_id = ?1",
+    [S_EMP_RELEASE_NUMBERS] =
+	"UPDATE numbers SET target_type = 0, target_id = 0"
+	" WHERE target_type = 1 AND target_id = ?1",
+    [S_EMP_DELETE_DEVICES] = "DELETE FROM devices WHERE employee_id = ?1",
+    [S_EMP_DELETE] = "DELETE FROM employees WHERE id = ?1",
 
-	[S_DEV_TENANT] = "SELECT tenant_id FROM devices WHERE id = ?1",
-	[S_DEV_ADD] =
-		"INSERT INTO devices (tenant_id, employee_id, username, ha1,"
-		" name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_DEV_GET] = DEV_SELECT " WHERE id = ?1",
-	[S_DEV_BY_USERNAME] = DEV_SELECT " WHERE username = ?1",
-	[S_DEV_UPDATE] =
-		"UPDATE devices SET employee_id = ?2, username = ?3,"
-		" ha1 = ?4, name = ?5 WHERE id = ?1",
-	[S_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
-	[S_DEV_LIST] =
-		DEV_SELECT " WHERE (?1 = 0 OR tenant_id = ?1)"
-		" AND (?2 = 0 OR employee_id = ?2) ORDER BY id",
+    [S_DEV_TENANT] = "SELECT tenant_id FROM devices WHERE id = ?1",
+    [S_DEV_ADD] = "INSERT INTO devices (tenant_id, employee_id, username, ha1,"
+		  " name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_DEV_GET] = DEV_SELECT " WHERE id = ?1",
+    [S_DEV_BY_USERNAME] = DEV_SELECT " WHERE username = ?1",
+    [S_DEV_UPDATE] = "UPDATE devices SET employee_id = ?2, username = ?3,"
+		     " ha1 = ?4, name = ?5 WHERE id = ?1",
+    [S_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
+    [S_DEV_LIST] = DEV_SELECT " WHERE (?1 = 0 OR tenant_id = ?1)"
+			      " AND (?2 = 0 OR employee_id = ?2) ORDER BY id",
 
-	[S_BLOCK_ADD] =
-		"INSERT INTO number_blocks (tenant_id, first, last,"
-		" created_at) VALUES (?1, ?2, ?3, ?4)",
-	[S_BLOCK_GET] = BLOCK_SELECT " WHERE id = ?1",
-	[S_BLOCK_OVERLAP] =
-		"SELECT EXISTS (SELECT 1 FROM number_blocks"
-		" WHERE length(first) = length(?1)"
-		" AND first <= ?2 AND last >= ?1)",
-	[S_BLOCK_FIND] =
-		"SELECT id, tenant_id FROM number_blocks"
-		" WHERE length(first) = length(?1)"
-		" AND first <= ?1 AND last >= ?1"
-		" AND (?2 = 0 OR tenant_id = ?2) ORDER BY id LIMIT 1",
-	[S_BLOCK_INUSE] =
-		"SELECT EXISTS (SELECT 1 FROM numbers WHERE block_id = ?1)",
-	[S_BLOCK_DELETE] = "DELETE FROM number_blocks WHERE id = ?1",
-	[S_BLOCK_LIST] =
-		BLOCK_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id",
+    [S_BLOCK_ADD] = "INSERT INTO number_blocks (tenant_id, first, last,"
+		    " created_at) VALUES (?1, ?2, ?3, ?4)",
+    [S_BLOCK_GET] = BLOCK_SELECT " WHERE id = ?1",
+    [S_BLOCK_OVERLAP] = "SELECT EXISTS (SELECT 1 FROM number_blocks"
+			" WHERE length(first) = length(?1)"
+			" AND first <= ?2 AND last >= ?1)",
+    [S_BLOCK_FIND] = "SELECT id, tenant_id FROM number_blocks"
+		     " WHERE length(first) = length(?1)"
+		     " AND first <= ?1 AND last >= ?1"
+		     " AND (?2 = 0 OR tenant_id = ?2) ORDER BY id LIMIT 1",
+    [S_BLOCK_INUSE] =
+	"SELECT EXISTS (SELECT 1 FROM numbers WHERE block_id = ?1)",
+    [S_BLOCK_DELETE] = "DELETE FROM number_blocks WHERE id = ?1",
+    [S_BLOCK_LIST] = BLOCK_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id",
 
-	[S_NUM_ADD] =
-		"INSERT INTO numbers (tenant_id, block_id, e164, active,"
-		" target_type, target_id, description, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[S_NUM_GET] = NUM_SELECT " WHERE n.id = ?1",
-	[S_NUM_BY_E164] = NUM_SELECT " WHERE n.e164 = ?1",
-	[S_NUM_UPDATE] =
-		"UPDATE numbers SET active = ?2, target_type = ?3,"
-		" target_id = ?4, description = ?5 WHERE id = ?1",
-	[S_NUM_UNSET_PERSONAL] =
-		"UPDATE employees SET personal_number_id = NULL"
-		" WHERE personal_number_id = ?1",
-	[S_NUM_DELETE] = "DELETE FROM numbers WHERE id = ?1",
-	[S_NUM_LIST] =
-		NUM_SELECT " WHERE ?1 = 0 OR n.tenant_id = ?1 ORDER BY n.id",
+    [S_NUM_ADD] = "INSERT INTO numbers (tenant_id, block_id, e164, active,"
+		  " target_type, target_id, description, created_at)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_NUM_GET] = NUM_SELECT " WHERE n.id = ?1",
+    [S_NUM_BY_E164] = NUM_SELECT " WHERE n.e164 = ?1",
+    [S_NUM_UPDATE] = "UPDATE numbers SET active = ?2, target_type = ?3,"
+		     " target_id = ?4, description = ?5 WHERE id = ?1",
+    [S_NUM_UNSET_PERSONAL] = "UPDATE employees SET personal_number_id = NULL"
+			     " WHERE personal_number_id = ?1",
+    [S_NUM_DELETE] = "DELETE FROM numbers WHERE id = ?1",
+    [S_NUM_LIST] = NUM_SELECT " WHERE ?1 = 0 OR n.tenant_id = ?1 ORDER BY n.id",
 
-	[S_ANN_TENANT] = "SELECT tenant_id FROM announcements WHERE id = ?1",
-	[S_ANN_ADD] =
-		"INSERT INTO announcements (tenant_id, name, file,"
-		" created_at) VALUES (?1, ?2, ?3, ?4)",
-	[S_ANN_GET] = ANN_SELECT " WHERE id = ?1",
-	[S_ANN_UPDATE] =
-		"UPDATE announcements SET name = ?2, file = ?3 WHERE id = ?1",
-	[S_ANN_INUSE] =
-		"SELECT EXISTS (SELECT 1 FROM numbers"
-		" WHERE target_type = 2 AND target_id = ?1)",
-	[S_ANN_DELETE] = "DELETE FROM announcements WHERE id = ?1",
-	[S_ANN_LIST] =
-		ANN_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id",
+    [S_ANN_TENANT] = "SELECT tenant_id FROM announcements WHERE id = ?1",
+    [S_ANN_ADD] = "INSERT INTO announcements (tenant_id, name, file,"
+		  " created_at) VALUES (?1, ?2, ?3, ?4)",
+    [S_ANN_GET] = ANN_SELECT " WHERE id = ?1",
+    [S_ANN_UPDATE] =
+	"UPDATE announcements SET name = ?2, file = ?3 WHERE id = ?1",
+    [S_ANN_INUSE] = "SELECT EXISTS (SELECT 1 FROM numbers"
+		    " WHERE target_type = 2 AND target_id = ?1)",
+    [S_ANN_DELETE] = "DELETE FROM announcements WHERE id = ?1",
+    [S_ANN_LIST] = ANN_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id",
 
-	[S_TRUNK_ADD] =
-		"INSERT INTO trunks (tenant_id, name, host, port, transport,"
-		" match_any_port, username, password, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_TRUNK_GET] = TRUNK_SELECT " WHERE id = ?1",
-	[S_TRUNK_UPDATE] =
-		"UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"
-		" port = ?5, transport = ?6, match_any_port = ?7,"
-		" username = ?8, password = ?9 WHERE id = ?1",
-	[S_TRUNK_DELETE] = "DELETE FROM trunks WHERE id = ?1",
-	[S_TRUNK_LIST] = TRUNK_SELECT " ORDER BY id",
-	/* an exact port match wins over a match_any_port trunk */
-	[S_TRUNK_BY_SOURCE] =
-		TRUNK_SELECT " WHERE host = ?1"
-		" AND (port = ?2 OR match_any_port = 1)"
-		" ORDER BY port = ?2 DESC, id LIMIT 1",
-	/* own trunks first (NULL sorts as "shared" after them) */
-	[S_TRUNK_FOR_TENANT] =
-		TRUNK_SELECT " WHERE tenant_id = ?1 OR tenant_id IS NULL"
-		" ORDER BY tenant_id IS NULL, id LIMIT 1",
+    [S_TRUNK_ADD] =
+	"INSERT INTO trunks (tenant_id, name, host, port, transport,"
+	" match_any_port, username, password, created_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_TRUNK_GET] = TRUNK_SELECT " WHERE id = ?1",
+    [S_TRUNK_UPDATE] = "UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"
+		       " port = ?5, transport = ?6, match_any_port = ?7,"
+		       " username = ?8, password = ?9 WHERE id = ?1",
+    [S_TRUNK_DELETE] = "DELETE FROM trunks WHERE id = ?1",
+    [S_TRUNK_LIST] = TRUNK_SELECT " ORDER BY id",
+    /* an exact port match wins over a match_any_port trunk */
+    [S_TRUNK_BY_SOURCE] = TRUNK_SELECT " WHERE host = ?1"
+				       " AND (port = ?2 OR match_any_port = 1)"
+				       " ORDER BY port = ?2 DESC, id LIMIT 1",
+    /* own trunks first (NULL sorts as "shared" after them) */
+    [S_TRUNK_FOR_TENANT] =
+	TRUNK_SELECT " WHERE tenant_id = ?1 OR tenant_id IS NULL"
+		     " ORDER BY tenant_id IS NULL, id LIMIT 1",
 
-	[S_REG_SAVE] =
-		"INSERT INTO registrations (device_id, contact, received,"
-		" transport, call_id, cseq, user_agent, instance, path,"
-		" node_id, expires_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-		" ON CONFLICT (device_id, contact) DO UPDATE SET"
-		" received = excluded.received,"
-		" transport = excluded.transport,"
-		" call_id = excluded.call_id, cseq = excluded.cseq,"
-		" user_agent = excluded.user_agent,"
-		" instance = excluded.instance, path = excluded.path,"
-		" node_id = excluded.node_id,"
-		" expires_at = excluded.expires_at,"
-		" updated_at = excluded.updated_at"
-		" RETURNING id",
-	[S_REG_DELETE] =
-		"DELETE FROM registrations WHERE device_id = ?1"
-		" AND contact = ?2",
-	[S_REG_DELETE_DEVICE] =
-		"DELETE FROM registrations WHERE device_id = ?1",
-	[S_REG_LIST] =
-		"SELECT " REG_COLS " FROM registrations r"
-		" WHERE (?1 = 0 OR r.device_id = ?1) AND r.expires_at > ?2"
-		" ORDER BY r.id",
-	[S_REG_LIST_EMPLOYEE] =
-		"SELECT " REG_COLS " FROM registrations r"
-		" JOIN devices d ON d.id = r.device_id"
-		" WHERE d.employee_id = ?1 AND r.expires_at > ?2"
-		" ORDER BY r.id",
-	[S_REG_PURGE] = "DELETE FROM registrations WHERE expires_at <= ?1",
+    [S_REG_SAVE] = "INSERT INTO registrations (device_id, contact, received,"
+		   " transport, call_id, cseq, user_agent, instance, path,"
+		   " node_id, expires_at, updated_at)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+		   " ON CONFLICT (device_id, contact) DO UPDATE SET"
+		   " received = excluded.received,"
+		   " transport = excluded.transport,"
+		   " call_id = excluded.call_id, cseq = excluded.cseq,"
+		   " user_agent = excluded.user_agent,"
+		   " instance = excluded.instance, path = excluded.path,"
+		   " node_id = excluded.node_id,"
+		   " expires_at = excluded.expires_at,"
+		   " updated_at = excluded.updated_at"
+		   " RETURNING id",
+    [S_REG_DELETE] = "DELETE FROM registrations WHERE device_id = ?1"
+		     " AND contact = ?2",
+    [S_REG_DELETE_DEVICE] = "DELETE FROM registrations WHERE device_id = ?1",
+    [S_REG_LIST] = "SELECT " REG_COLS " FROM registrations r"
+		   " WHERE (?1 = 0 OR r.device_id = ?1) AND r.expires_at > ?2"
+		   " ORDER BY r.id",
+    [S_REG_LIST_EMPLOYEE] = "SELECT " REG_COLS " FROM registrations r"
+			    " JOIN devices d ON d.id = r.device_id"
+			    " WHERE d.employee_id = ?1 AND r.expires_at > ?2"
+			    " ORDER BY r.id",
+    [S_REG_PURGE] = "DELETE FROM registrations WHERE expires_at <= ?1",
 
-	[S_CALL_ADD] =
-		"INSERT INTO calls (node_id, sip_call_id, tenant_id,"
-		" direction, from_number, to_number, caller_leg, callee_leg,"
-		" started_at, answered_at, ended_at, disposition, sip_code,"
-		" ended_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		" ?10, ?11, ?12, ?13, ?14)",
-	[S_CALL_ANSWERED] =
-		"UPDATE calls SET answered_at = ?2,"
-		" callee_leg = COALESCE(?3, callee_leg) WHERE id = ?1",
-	[S_CALL_ENDED] =
-		"UPDATE calls SET ended_at = ?2, disposition = ?3,"
-		" sip_code = ?4, ended_by = ?5 WHERE id = ?1",
-	[S_CALL_GET] = CALL_SELECT " WHERE id = ?1",
-	/* bounds are always bound (0 and INT64_MAX when open), so the
+    [S_CALL_ADD] = "INSERT INTO calls (node_id, sip_call_id, tenant_id,"
+		   " direction, from_number, to_number, caller_leg, callee_leg,"
+		   " started_at, answered_at, ended_at, disposition, sip_code,"
+		   " ended_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		   " ?10, ?11, ?12, ?13, ?14)",
+    [S_CALL_ANSWERED] = "UPDATE calls SET answered_at = ?2,"
+			" callee_leg = COALESCE(?3, callee_leg) WHERE id = ?1",
+    [S_CALL_ENDED] = "UPDATE calls SET ended_at = ?2, disposition = ?3,"
+		     " sip_code = ?4, ended_by = ?5 WHERE id = ?1",
+    [S_CALL_GET] = CALL_SELECT " WHERE id = ?1",
+    /* bounds are always bound (0 and INT64_MAX when open), so the
 	 * started_at indexes serve both the range and the order */
-	[S_CALL_LIST] =
-		CALL_SELECT " WHERE started_at >= ?2 AND started_at < ?3"
-		" ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-	[S_CALL_LIST_TENANT] =
-		CALL_SELECT " WHERE tenant_id = ?1"
-		" AND started_at >= ?2 AND started_at < ?3"
-		" ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-	[S_CALL_CLOSE_STALE] =
-		"UPDATE calls SET ended_at = ?2, disposition = 'failed',"
-		" ended_by = 'system' WHERE node_id = ?1 AND ended_at = 0",
+    [S_CALL_LIST] =
+	CALL_SELECT " WHERE started_at >= ?2 AND started_at < ?3"
+		    " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5",
+    [S_CALL_LIST_TENANT] =
+	CALL_SELECT " WHERE tenant_id = ?1"
+		    " AND started_at >= ?2 AND started_at < ?3"
+		    " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5",
+    [S_CALL_CLOSE_STALE] =
+	"UPDATE calls SET ended_at = ?2, disposition = 'failed',"
+	" ended_by = 'system' WHERE node_id = ?1 AND ended_at = 0",
 
-	[S_TOKEN_ADD] =
-		"INSERT INTO api_tokens (token_sha256, role, tenant_id, name,"
-		" created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[S_TOKEN_CHECK] = TOKEN_SELECT " WHERE token_sha256 = ?1",
-	[S_TOKEN_ANY] = "SELECT EXISTS (SELECT 1 FROM api_tokens)",
+    [S_TOKEN_ADD] =
+	"INSERT INTO api_tokens (token_sha256, role, tenant_id, name,"
+	" created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_TOKEN_CHECK] = TOKEN_SELECT " WHERE token_sha256 = ?1",
+    [S_TOKEN_ANY] = "SELECT EXISTS (SELECT 1 FROM api_tokens)",
 };
 
 struct store {
-	sqlite3 *db;                     /* connection (owned)          */
-	sqlite3_stmt *stmtv[S_COUNT];    /* prepared stmt_sql[] (owned) */
-	unsigned txdepth;                /* open store_tx_begin() calls */
-	int version;                     /* schema version after open   */
+	sqlite3 *db;                  /* connection (owned)          */
+	sqlite3_stmt *stmtv[S_COUNT]; /* prepared stmt_sql[] (owned) */
+	unsigned txdepth;             /* open store_tx_begin() calls */
+	int version;                  /* schema version after open   */
 };
 
 /* ---- helpers: errors, binding, columns -------------------------------- */
@@ -403,7 +372,6 @@ struct store {
 static int dberr(struct store *st, int rc, const char *op, int fkerr)
 {
 	switch (rc) {
-
 	case SQLITE_CONSTRAINT_UNIQUE:
 	case SQLITE_CONSTRAINT_PRIMARYKEY:
 		return EEXIST;
@@ -554,8 +522,8 @@ static int run(struct store *st, enum stmt_id id, const char *op)
  * changed rows) or a query (*vp gets the first column of the first row,
  * ENOENT if there is none).  vp may be NULL.
  */
-static int run_id(struct store *st, enum stmt_id id, int64_t v,
-		  const char *op, int fkerr, int64_t *vp)
+static int run_id(struct store *st, enum stmt_id id, int64_t v, const char *op,
+		  int fkerr, int64_t *vp)
 {
 	sqlite3_stmt *s;
 	int rc, err = 0;
@@ -596,7 +564,7 @@ static int tenant_of(struct store *st, enum stmt_id sid, int64_t id,
 	return run_id(st, sid, id, "tenant of", EIO, tenantp);
 }
 
-typedef void (row_read_h)(sqlite3_stmt *s, void *rec);
+typedef void(row_read_h)(sqlite3_stmt *s, void *rec);
 
 /* Step a bound single-row query s into rec; ENOENT if no row. */
 static int row_get(struct store *st, sqlite3_stmt *s, const char *op,
@@ -614,7 +582,7 @@ static int row_get(struct store *st, sqlite3_stmt *s, const char *op,
 	return dberr(st, rc, op, EIO);
 }
 
-typedef int (row_walk_h)(sqlite3_stmt *s, void *arg);
+typedef int(row_walk_h)(sqlite3_stmt *s, void *arg);
 
 /* Step a bound query s to its end, calling rowh per row; a non-0 return of
  * rowh stops the walk and is returned. */
@@ -765,7 +733,8 @@ int store_open(struct store **stp, const char *path)
 
 	rc = sqlite3_open_v2(path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+				 SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		warning("store: open %s: %s\n", path,
 			st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -795,7 +764,7 @@ int store_open(struct store **stp, const char *path)
 
 	debug("store: %s open, schema %d\n", path, st->version);
 
- out:
+out:
 	if (err)
 		mem_deref(st);
 	else
@@ -810,8 +779,7 @@ int store_schema_version(struct store *st)
 }
 
 /* Answer of a parameterless "SELECT EXISTS (...)" into *yesp. */
-static int exists(struct store *st, enum stmt_id id, const char *op,
-		  bool *yesp)
+static int exists(struct store *st, enum stmt_id id, const char *op, bool *yesp)
 {
 	sqlite3_stmt *s;
 	int rc, err;
@@ -859,9 +827,9 @@ static void tenant_read(sqlite3_stmt *s, void *rec)
 
 static bool tenant_valid(const struct store_tenant *t)
 {
-	return t && str_isset(t->name) &&
-		str_isdigits(t->country_code) && str_isdigits(t->area_code) &&
-		(!t->central_number[0] || phone_is_e164(t->central_number));
+	return t && str_isset(t->name) && str_isdigits(t->country_code) &&
+	       str_isdigits(t->area_code) &&
+	       (!t->central_number[0] || phone_is_e164(t->central_number));
 }
 
 int store_tenant_add(struct store *st, struct store_tenant *t)
@@ -957,8 +925,8 @@ int store_tenant_delete(struct store *st, int64_t id)
 	if (!err && v)
 		err = EBUSY;
 	if (!err)
-		err = run_id(st, S_TENANT_DELETE, id, "tenant delete", EBUSY,
-			     &v);
+		err =
+		    run_id(st, S_TENANT_DELETE, id, "tenant delete", EBUSY, &v);
 	if (!err && !v)
 		err = ENOENT;
 
@@ -1019,7 +987,7 @@ static void employee_read(sqlite3_stmt *s, void *rec)
 static bool employee_valid(const struct store_employee *e)
 {
 	return e && (str_isset(e->first_name) || str_isset(e->last_name)) &&
-		str_isdigits(e->extension);
+	       str_isdigits(e->extension);
 }
 
 int store_employee_add(struct store *st, struct store_employee *e)
@@ -1307,12 +1275,11 @@ static int set_personal(struct store *st, int64_t id, const char *e164)
 			return err;
 	}
 
-	return number_route(st, n.id, true, TARGET_EMPLOYEE, id,
-			    n.description, sizeof(n.description), op);
+	return number_route(st, n.id, true, TARGET_EMPLOYEE, id, n.description,
+			    sizeof(n.description), op);
 }
 
-int store_employee_set_personal(struct store *st, int64_t id,
-				const char *e164)
+int store_employee_set_personal(struct store *st, int64_t id, const char *e164)
 {
 	int err;
 
@@ -1534,8 +1501,8 @@ static int device_row(sqlite3_stmt *s, void *arg)
 	return w->h(&d, w->arg);
 }
 
-int store_device_list(struct store *st, int64_t tenant_id,
-		      int64_t employee_id, store_device_h *h, void *arg)
+int store_device_list(struct store *st, int64_t tenant_id, int64_t employee_id,
+		      store_device_h *h, void *arg)
 {
 	struct device_walk w = {h, arg};
 	sqlite3_stmt *s;
@@ -1640,8 +1607,7 @@ int store_block_add(struct store *st, struct store_number_block *b)
 	return store_tx_end(st, err);
 }
 
-int store_block_get(struct store *st, int64_t id,
-		    struct store_number_block *b)
+int store_block_get(struct store *st, int64_t id, struct store_number_block *b)
 {
 	sqlite3_stmt *s;
 	int err;
@@ -1676,8 +1642,7 @@ int store_block_delete(struct store *st, int64_t id)
 	if (!err && v)
 		err = EBUSY;
 	if (!err)
-		err = run_id(st, S_BLOCK_DELETE, id, "block delete", EBUSY,
-			     &v);
+		err = run_id(st, S_BLOCK_DELETE, id, "block delete", EBUSY, &v);
 	if (!err && !v)
 		err = ENOENT;
 
@@ -1750,7 +1715,6 @@ static int target_check(struct store *st, enum store_target type,
 	int err;
 
 	switch (type) {
-
 	case TARGET_NONE:
 		return 0;
 
@@ -1919,8 +1883,8 @@ static int number_update(struct store *st, const struct store_number *n)
 
 		/* deactivating it takes it from the employee (a fault) */
 		if (!n->active) {
-			err = run_id(st, S_NUM_UNSET_PERSONAL, cur.id, op,
-				     EIO, NULL);
+			err = run_id(st, S_NUM_UNSET_PERSONAL, cur.id, op, EIO,
+				     NULL);
 			if (err)
 				return err;
 			return number_route(st, cur.id, false, TARGET_NONE, 0,
@@ -1938,9 +1902,8 @@ static int number_update(struct store *st, const struct store_number *n)
 			return err;
 	}
 
-	return number_route(st, cur.id, n->active, n->target_type,
-			    n->target_id, n->description,
-			    sizeof(n->description), op);
+	return number_route(st, cur.id, n->active, n->target_type, n->target_id,
+			    n->description, sizeof(n->description), op);
 }
 
 int store_number_update(struct store *st, const struct store_number *n)
@@ -1997,8 +1960,8 @@ static int number_row(sqlite3_stmt *s, void *arg)
 }
 
 /* tenant_id 0 = all tenants. */
-int store_number_list(struct store *st, int64_t tenant_id,
-		      store_number_h *h, void *arg)
+int store_number_list(struct store *st, int64_t tenant_id, store_number_h *h,
+		      void *arg)
 {
 	struct number_walk w = {h, arg};
 	sqlite3_stmt *s;
@@ -2146,8 +2109,8 @@ int store_announcement_delete(struct store *st, int64_t id)
 	if (!err && v)
 		err = EBUSY;
 	if (!err)
-		err = run_id(st, S_ANN_DELETE, id, "announcement delete",
-			     EBUSY, &v);
+		err = run_id(st, S_ANN_DELETE, id, "announcement delete", EBUSY,
+			     &v);
 	if (!err && !v)
 		err = ENOENT;
 
@@ -2263,7 +2226,7 @@ int store_trunk_add(struct store *st, struct store_trunk *t)
 	if (!t->transport[0])
 		str_copy(t->transport, "udp", sizeof(t->transport));
 
- out:
+out:
 	stmt_put(st, S_TRUNK_ADD, s);
 
 	return err;
@@ -2294,8 +2257,7 @@ int store_trunk_update(struct store *st, const struct store_trunk *t)
 	sqlite3_stmt *s;
 	int err;
 
-	if (!st || !t || t->id <= 0 || t->tenant_id < 0 ||
-	    !str_isset(t->host))
+	if (!st || !t || t->id <= 0 || t->tenant_id < 0 || !str_isset(t->host))
 		return EINVAL;
 
 	err = stmt_get(st, S_TRUNK_UPDATE, &s);
@@ -2466,8 +2428,7 @@ int store_reg_save(struct store *st, struct store_registration *r)
 }
 
 /* ENOENT if there was no such binding. */
-int store_reg_delete(struct store *st, int64_t device_id,
-		     const char *contact)
+int store_reg_delete(struct store *st, int64_t device_id, const char *contact)
 {
 	sqlite3_stmt *s;
 	int err;
@@ -2537,8 +2498,8 @@ int store_reg_list(struct store *st, int64_t device_id, uint64_t now,
 	return err;
 }
 
-int store_reg_list_employee(struct store *st, int64_t employee_id,
-			    uint64_t now, store_registration_h *h, void *arg)
+int store_reg_list_employee(struct store *st, int64_t employee_id, uint64_t now,
+			    store_registration_h *h, void *arg)
 {
 	struct reg_walk w = {h, arg};
 	sqlite3_stmt *s;
@@ -2609,7 +2570,7 @@ static void call_read(sqlite3_stmt *s, void *rec)
 static bool direction_valid(const char *d)
 {
 	return !strcmp(d, "inbound") || !strcmp(d, "outbound") ||
-		!strcmp(d, "internal");
+	       !strcmp(d, "internal");
 }
 
 /*
@@ -2784,8 +2745,10 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	if (f->tenant_id)
 		sqlite3_bind_int64(s, 1, f->tenant_id);
 	bind_u64(s, 2, f->since);
-	sqlite3_bind_int64(s, 3, f->until && f->until <= INT64_MAX ?
-			   (sqlite3_int64)f->until : INT64_MAX);
+	sqlite3_bind_int64(s, 3,
+			   f->until && f->until <= INT64_MAX
+			       ? (sqlite3_int64)f->until
+			       : INT64_MAX);
 	sqlite3_bind_int64(s, 4, limit);
 	sqlite3_bind_int64(s, 5, f->offset);
 
@@ -2795,8 +2758,7 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	return err;
 }
 
-int store_call_close_stale(struct store *st, const char *node_id,
-			   uint64_t at)
+int store_call_close_stale(struct store *st, const char *node_id, uint64_t at)
 {
 	sqlite3_stmt *s;
 	unsigned n;
@@ -2857,8 +2819,7 @@ static int token_hash(char hex[SHA256_HEX], const char *token)
 
 /* t->role is required; tenant_id 0 is an admin token, else the tenant
  * must exist (ENOENT).  EEXIST if the same token is stored already. */
-int store_token_add(struct store *st, const char *token,
-		    struct store_token *t)
+int store_token_add(struct store *st, const char *token, struct store_token *t)
 {
 	char hash[SHA256_HEX];
 	sqlite3_stmt *s;

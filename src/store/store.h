@@ -49,13 +49,13 @@ bool store_is_empty(struct store *st);
 struct store_tenant {
 	int64_t id;
 	char name[128];
-	char country_code[8];     /* "49"  dialling context of its users */
-	char area_code[8];        /* "221" without the leading 0         */
-	char central_number[24];  /* E.164 caller ID by default, or ""   */
+	char country_code[8];    /* "49"  dialling context of its users */
+	char area_code[8];       /* "221" without the leading 0         */
+	char central_number[24]; /* E.164 caller ID by default, or ""   */
 	uint64_t created_at;
 };
 
-typedef int (store_tenant_h)(const struct store_tenant *t, void *arg);
+typedef int(store_tenant_h)(const struct store_tenant *t, void *arg);
 
 int store_tenant_add(struct store *st, struct store_tenant *t); /* sets id */
 int store_tenant_get(struct store *st, int64_t id, struct store_tenant *t);
@@ -72,14 +72,14 @@ struct store_employee {
 	char first_name[64];
 	char last_name[64];
 	char email[128];
-	char extension[16];         /* internal short number, unique/tenant */
-	char personal_number[24];   /* E.164, "" = none: a fault            */
-	bool show_personal_number;  /* outbound caller ID: personal number
+	char extension[16];        /* internal short number, unique/tenant */
+	char personal_number[24];  /* E.164, "" = none: a fault            */
+	bool show_personal_number; /* outbound caller ID: personal number
 				       instead of the central number        */
 	uint64_t created_at;
 };
 
-typedef int (store_employee_h)(const struct store_employee *e, void *arg);
+typedef int(store_employee_h)(const struct store_employee *e, void *arg);
 
 /* personal_number is ignored here; use store_employee_set_personal(). */
 int store_employee_add(struct store *st, struct store_employee *e);
@@ -101,22 +101,21 @@ int store_employee_list(struct store *st, int64_t tenant_id,
  * is released (target none).  The number's target becomes the employee.
  * e164 NULL or "" removes the personal number (the employee has a fault).
  */
-int store_employee_set_personal(struct store *st, int64_t id,
-				const char *e164);
+int store_employee_set_personal(struct store *st, int64_t id, const char *e164);
 
 /* ---- devices (SIP credentials) ---------------------------------------- */
 
 struct store_device {
 	int64_t id;
 	int64_t tenant_id;
-	int64_t employee_id;   /* 0 = not assigned                    */
-	char username[64];     /* SIP user, unique over all tenants   */
-	char ha1[33];          /* hex MD5(username:realm:password)    */
-	char name[64];         /* "Desk phone", "Softclient"          */
+	int64_t employee_id; /* 0 = not assigned                    */
+	char username[64];   /* SIP user, unique over all tenants   */
+	char ha1[33];        /* hex MD5(username:realm:password)    */
+	char name[64];       /* "Desk phone", "Softclient"          */
 	uint64_t created_at;
 };
 
-typedef int (store_device_h)(const struct store_device *d, void *arg);
+typedef int(store_device_h)(const struct store_device *d, void *arg);
 
 int store_device_add(struct store *st, struct store_device *d);
 int store_device_get(struct store *st, int64_t id, struct store_device *d);
@@ -125,26 +124,25 @@ int store_device_by_username(struct store *st, const char *username,
 int store_device_update(struct store *st, const struct store_device *d);
 int store_device_delete(struct store *st, int64_t id);
 /* tenant_id 0 = all; employee_id 0 = any employee. */
-int store_device_list(struct store *st, int64_t tenant_id,
-		      int64_t employee_id, store_device_h *h, void *arg);
+int store_device_list(struct store *st, int64_t tenant_id, int64_t employee_id,
+		      store_device_h *h, void *arg);
 
 /* ---- number blocks and numbers ---------------------------------------- */
 
 struct store_number_block {
 	int64_t id;
 	int64_t tenant_id;
-	char first[24];   /* E.164, first number of the block */
-	char last[24];    /* E.164, last number, same length   */
+	char first[24]; /* E.164, first number of the block */
+	char last[24];  /* E.164, last number, same length   */
 	uint64_t created_at;
 };
 
-typedef int (store_number_block_h)(const struct store_number_block *b,
-				   void *arg);
+typedef int(store_number_block_h)(const struct store_number_block *b,
+				  void *arg);
 
 /* ERANGE if last < first or lengths differ; EEXIST if it overlaps. */
 int store_block_add(struct store *st, struct store_number_block *b);
-int store_block_get(struct store *st, int64_t id,
-		    struct store_number_block *b);
+int store_block_get(struct store *st, int64_t id, struct store_number_block *b);
 /* EBUSY while numbers of the block exist. */
 int store_block_delete(struct store *st, int64_t id);
 int store_block_list(struct store *st, int64_t tenant_id,
@@ -164,13 +162,13 @@ struct store_number {
 	char e164[24];
 	bool active;
 	enum store_target target_type;
-	int64_t target_id;      /* employee or announcement id        */
-	bool personal;          /* it is target employee's personal no */
+	int64_t target_id; /* employee or announcement id        */
+	bool personal;     /* it is target employee's personal no */
 	char description[128];
 	uint64_t created_at;
 };
 
-typedef int (store_number_h)(const struct store_number *n, void *arg);
+typedef int(store_number_h)(const struct store_number *n, void *arg);
 
 /* tenant_id is taken from the block that contains e164 (ERANGE if none).
  * A target must belong to the same tenant (EXDEV) and exist (ENOENT). */
@@ -185,8 +183,8 @@ int store_number_by_e164(struct store *st, const char *e164,
  */
 int store_number_update(struct store *st, const struct store_number *n);
 int store_number_delete(struct store *st, int64_t id);
-int store_number_list(struct store *st, int64_t tenant_id,
-		      store_number_h *h, void *arg);
+int store_number_list(struct store *st, int64_t tenant_id, store_number_h *h,
+		      void *arg);
 
 /* ---- announcements ---------------------------------------------------- */
 
@@ -194,12 +192,12 @@ struct store_announcement {
 	int64_t id;
 	int64_t tenant_id;
 	char name[64];
-	char file[128];    /* WAV file, relative to the prompts directory */
+	char file[128]; /* WAV file, relative to the prompts directory */
 	uint64_t created_at;
 };
 
-typedef int (store_announcement_h)(const struct store_announcement *a,
-				   void *arg);
+typedef int(store_announcement_h)(const struct store_announcement *a,
+				  void *arg);
 
 int store_announcement_add(struct store *st, struct store_announcement *a);
 int store_announcement_get(struct store *st, int64_t id,
@@ -215,19 +213,19 @@ int store_announcement_list(struct store *st, int64_t tenant_id,
 
 struct store_trunk {
 	int64_t id;
-	int64_t tenant_id;     /* 0 = shared by all tenants              */
+	int64_t tenant_id; /* 0 = shared by all tenants              */
 	char name[64];
-	char host[64];         /* IP address of the carrier              */
-	uint16_t port;         /* its SIP port (5060)                    */
-	char transport[8];     /* "udp" or "tcp"                         */
-	bool match_any_port;   /* inbound: any source port of host counts */
-	char username[64];     /* for carriers that want auth (later)    */
-	char password[64];     /* plain: we must answer their challenge;
+	char host[64];       /* IP address of the carrier              */
+	uint16_t port;       /* its SIP port (5060)                    */
+	char transport[8];   /* "udp" or "tcp"                         */
+	bool match_any_port; /* inbound: any source port of host counts */
+	char username[64];   /* for carriers that want auth (later)    */
+	char password[64];   /* plain: we must answer their challenge;
 				  never returned by the API              */
 	uint64_t created_at;
 };
 
-typedef int (store_trunk_h)(const struct store_trunk *t, void *arg);
+typedef int(store_trunk_h)(const struct store_trunk *t, void *arg);
 
 int store_trunk_add(struct store *st, struct store_trunk *t);
 int store_trunk_get(struct store *st, int64_t id, struct store_trunk *t);
@@ -247,33 +245,32 @@ int store_trunk_for_tenant(struct store *st, int64_t tenant_id,
 struct store_registration {
 	int64_t id;
 	int64_t device_id;
-	char contact[256];     /* Contact URI as the phone sent it        */
-	char received[64];     /* ip:port we saw the REGISTER come from   */
-	char transport[8];     /* "udp", "tcp"                            */
+	char contact[256]; /* Contact URI as the phone sent it        */
+	char received[64]; /* ip:port we saw the REGISTER come from   */
+	char transport[8]; /* "udp", "tcp"                            */
 	char call_id[128];
 	uint32_t cseq;
 	char user_agent[128];
-	char instance[128];    /* +sip.instance, "" if none               */
-	char path[256];        /* Path header (RFC 3327), "" if none       */
-	char node_id[64];      /* node that holds the connection          */
-	uint64_t expires_at;   /* [ms]                                     */
-	uint64_t updated_at;   /* [ms]                                     */
+	char instance[128];  /* +sip.instance, "" if none               */
+	char path[256];      /* Path header (RFC 3327), "" if none       */
+	char node_id[64];    /* node that holds the connection          */
+	uint64_t expires_at; /* [ms]                                     */
+	uint64_t updated_at; /* [ms]                                     */
 };
 
-typedef int (store_registration_h)(const struct store_registration *r,
-				   void *arg);
+typedef int(store_registration_h)(const struct store_registration *r,
+				  void *arg);
 
 /* Insert or refresh (same device_id + contact) a binding; sets id. */
 int store_reg_save(struct store *st, struct store_registration *r);
-int store_reg_delete(struct store *st, int64_t device_id,
-		     const char *contact);
+int store_reg_delete(struct store *st, int64_t device_id, const char *contact);
 int store_reg_delete_device(struct store *st, int64_t device_id);
 /* Bindings not expired at now; device_id 0 = all devices. */
 int store_reg_list(struct store *st, int64_t device_id, uint64_t now,
 		   store_registration_h *h, void *arg);
 /* Unexpired bindings of every device of an employee. */
-int store_reg_list_employee(struct store *st, int64_t employee_id,
-			    uint64_t now, store_registration_h *h, void *arg);
+int store_reg_list_employee(struct store *st, int64_t employee_id, uint64_t now,
+			    store_registration_h *h, void *arg);
 /* Remove bindings that expired before now; returns count in *np. */
 int store_reg_purge(struct store *st, uint64_t now, unsigned *np);
 
@@ -282,24 +279,24 @@ int store_reg_purge(struct store *st, uint64_t now, unsigned *np);
 struct store_call {
 	int64_t id;
 	char node_id[64];
-	char sip_call_id[128];   /* of the caller's leg                   */
-	int64_t tenant_id;       /* 0 if unknown (e.g. unknown number)    */
-	char direction[16];      /* "inbound" "outbound" "internal"       */
-	char from_number[64];    /* E.164, extension or SIP user           */
-	char to_number[64];      /* as dialled, normalised when possible  */
-	char caller_leg[96];     /* "device:1001", "trunk:2"               */
-	char callee_leg[96];     /* "device:1002", "trunk:2", "announcement:1" */
-	uint64_t started_at;     /* [ms] INVITE received                  */
-	uint64_t answered_at;    /* [ms] 0 if never answered              */
-	uint64_t ended_at;       /* [ms] 0 while live                     */
-	char disposition[24];    /* "answered" "busy" "no_answer" "cancelled"
+	char sip_call_id[128]; /* of the caller's leg                   */
+	int64_t tenant_id;     /* 0 if unknown (e.g. unknown number)    */
+	char direction[16];    /* "inbound" "outbound" "internal"       */
+	char from_number[64];  /* E.164, extension or SIP user           */
+	char to_number[64];    /* as dialled, normalised when possible  */
+	char caller_leg[96];   /* "device:1001", "trunk:2"               */
+	char callee_leg[96];   /* "device:1002", "trunk:2", "announcement:1" */
+	uint64_t started_at;   /* [ms] INVITE received                  */
+	uint64_t answered_at;  /* [ms] 0 if never answered              */
+	uint64_t ended_at;     /* [ms] 0 while live                     */
+	char disposition[24];  /* "answered" "busy" "no_answer" "cancelled"
 				    "unavailable" "not_found" "rejected"
 				    "failed" "rtp_timeout"; "" while live  */
-	uint16_t sip_code;       /* final code sent to the caller          */
-	char ended_by[16];       /* "caller" "callee" "system" ""          */
+	uint16_t sip_code;     /* final code sent to the caller          */
+	char ended_by[16];     /* "caller" "callee" "system" ""          */
 };
 
-typedef int (store_call_h)(const struct store_call *c, void *arg);
+typedef int(store_call_h)(const struct store_call *c, void *arg);
 
 /* Insert a live call (ended_at 0); sets id.  Written before we answer. */
 int store_call_add(struct store *st, struct store_call *c);
@@ -311,32 +308,30 @@ int store_call_ended(struct store *st, int64_t id, uint64_t at,
 int store_call_get(struct store *st, int64_t id, struct store_call *c);
 
 struct store_call_filter {
-	int64_t tenant_id;    /* 0 = all                         */
-	uint64_t since;       /* started_at >= since, 0 = no bound */
-	uint64_t until;       /* started_at <  until, 0 = no bound */
-	uint32_t limit;       /* 0 = 100; newest first            */
+	int64_t tenant_id; /* 0 = all                         */
+	uint64_t since;    /* started_at >= since, 0 = no bound */
+	uint64_t until;    /* started_at <  until, 0 = no bound */
+	uint32_t limit;    /* 0 = 100; newest first            */
 	uint32_t offset;
 };
 
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
 /* Calls left live by a node that died: mark them ended "failed". */
-int store_call_close_stale(struct store *st, const char *node_id,
-			   uint64_t at);
+int store_call_close_stale(struct store *st, const char *node_id, uint64_t at);
 
 /* ---- API tokens ------------------------------------------------------- */
 
 struct store_token {
 	int64_t id;
-	char role[16];          /* "admin" (more roles later)          */
-	int64_t tenant_id;      /* 0 for admin                         */
+	char role[16];     /* "admin" (more roles later)          */
+	int64_t tenant_id; /* 0 for admin                         */
 	char name[64];
 	uint64_t created_at;
 };
 
 /* Store sha256(token) only.  The plain token is the caller's to show. */
-int store_token_add(struct store *st, const char *token,
-		    struct store_token *t);
+int store_token_add(struct store *st, const char *token, struct store_token *t);
 int store_token_check(struct store *st, const char *token,
 		      struct store_token *t);
 bool store_token_any(struct store *st);
@@ -346,7 +341,7 @@ bool store_token_any(struct store *st);
 /* Mustermann AG with two employees, devices 1001/1002 (ha1 for realm),
  * personal, central and announcement numbers, a trunk to trunk_addr
  * ("127.0.0.1:5090").  EEXIST if the store is not empty. */
-int store_demo_seed(struct store *st, const char *realm,
-		    const char *trunk_host, uint16_t trunk_port);
+int store_demo_seed(struct store *st, const char *realm, const char *trunk_host,
+		    uint16_t trunk_port);
 
 #endif

@@ -13,7 +13,7 @@ struct test {
 
 static const struct test tests[] = {
 #define X(name) {#name, name},
-	TEST_LIST(X)
+    TEST_LIST(X)
 #undef X
 };
 

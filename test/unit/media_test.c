@@ -12,11 +12,11 @@
 struct peer {
 	struct udp_sock *us;
 	struct sa addr;
-	unsigned n;              /* packets received        */
-	uint8_t pt;              /* payload type of last    */
-	uint8_t payload[160];    /* payload of last         */
+	unsigned n;           /* packets received        */
+	uint8_t pt;           /* payload type of last    */
+	uint8_t payload[160]; /* payload of last         */
 	size_t plen;
-	unsigned want;           /* stop re_main at this many */
+	unsigned want; /* stop re_main at this many */
 };
 
 static void peer_recv(const struct sa *src, struct mbuf *mb, void *arg)
@@ -29,8 +29,7 @@ static void peer_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		return;
 	p->n++;
 	p->pt = mbuf_buf(mb)[1] & 0x7f;
-	p->plen = len - 12 > sizeof(p->payload) ? sizeof(p->payload)
-						 : len - 12;
+	p->plen = len - 12 > sizeof(p->payload) ? sizeof(p->payload) : len - 12;
 	memcpy(p->payload, mbuf_buf(mb) + 12, p->plen);
 	if (p->want && p->n >= p->want)
 		re_cancel();
@@ -106,8 +105,8 @@ int test_media_relay(void)
 	TEST_EQ_INT(peer_open(&pb), 0);
 	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU), 0);
 	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU), 0);
-	sa_ = sdp_for(&pa, "0 101");   /* A speaks PCMU */
-	sb_ = sdp_for(&pb, "8");       /* B speaks PCMA only */
+	sa_ = sdp_for(&pa, "0 101"); /* A speaks PCMU */
+	sb_ = sdp_for(&pb, "8");     /* B speaks PCMA only */
 	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
 	TEST_EQ_INT(media_leg_decode(b, sb_, true), 0);
 	TEST_EQ_INT(media_leg_codec(a), CODEC_PCMU);
@@ -123,9 +122,11 @@ int test_media_relay(void)
 	TEST_EQ_INT(pb.pt, 8);
 	TEST_EQ_INT(pb.plen, 160);
 	TEST_EQ_INT(pb.payload[0], media_ulaw2alaw(0xff));
-	TEST_ASSERT(abs(g711_alaw2pcm(pb.payload[0]) - g711_ulaw2pcm(0xff)) <= 8);
-	TEST_ASSERT(abs(g711_alaw2pcm(media_ulaw2alaw(0x80)) -
-		        g711_ulaw2pcm(0x80)) < 512); /* loudest: within a step */
+	TEST_ASSERT(abs(g711_alaw2pcm(pb.payload[0]) - g711_ulaw2pcm(0xff)) <=
+		    8);
+	TEST_ASSERT(
+	    abs(g711_alaw2pcm(media_ulaw2alaw(0x80)) - g711_ulaw2pcm(0x80)) <
+	    512); /* loudest: within a step */
 
 	/* telephone-event to B is dropped: B did not offer it */
 	send_rtp(&pa, a, 101, 0x01);
@@ -145,7 +146,7 @@ int test_media_relay(void)
 	tmr_start(&t, 200, timeout, NULL);
 	re_main(NULL);
 	TEST_EQ_INT(pa.n, 1);
- out:
+out:
 	tmr_cancel(&t);
 	mem_deref(a);
 	mem_deref(b);
@@ -180,17 +181,19 @@ int test_media_player(void)
 	memset(&pa, 0, sizeof(pa));
 	/* a 1 s tone at 22050 Hz: resampled to 8 kHz, 50 packets */
 	TEST_EQ_INT(system("sox -n -r 22050 -c 1 -b 16 /tmp/sb-tone.wav "
-			   "synth 1 sine 440 2>/dev/null"), 0);
+			   "synth 1 sine 440 2>/dev/null"),
+		    0);
 	TEST_EQ_INT(media_init("127.0.0.1", 41000, 41999), 0);
 	TEST_EQ_INT(peer_open(&pa), 0);
 	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMA), 0);
 	sdp = sdp_for(&pa, "8 0");
 	TEST_EQ_INT(media_leg_decode(a, sdp, true), 0);
-	TEST_EQ_INT(media_play(&pl, a, "/tmp/sb-nonexistent.wav", false, NULL,
-			       NULL), ENOENT);
+	TEST_EQ_INT(
+	    media_play(&pl, a, "/tmp/sb-nonexistent.wav", false, NULL, NULL),
+	    ENOENT);
 	t0 = tmr_jiffies();
-	TEST_EQ_INT(media_play(&pl, a, "/tmp/sb-tone.wav", false, play_done,
-			       &done), 0);
+	TEST_EQ_INT(
+	    media_play(&pl, a, "/tmp/sb-tone.wav", false, play_done, &done), 0);
 	tmr_start(&t, 5000, timeout, NULL);
 	re_main(NULL);
 	dt = tmr_jiffies() - t0;
@@ -199,7 +202,7 @@ int test_media_player(void)
 	TEST_EQ_INT(pa.pt, 8);
 	/* paced at 20 ms: 50 packets take about a second, not a burst */
 	TEST_ASSERT(dt >= 960 && dt < 1500);
- out:
+out:
 	tmr_cancel(&t);
 	mem_deref(pl);
 	mem_deref(a);

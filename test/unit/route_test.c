@@ -48,29 +48,29 @@ int test_route_device(void)
 		const char *caller_id;
 		const char *direction;
 	} v[] = {
-		/* internal by extension: caller ID is the extension */
-		{"1001", "1002", ROUTE_EMPLOYEE, 0, "1002", "1001", "internal"},
-		/* internal by personal number, national and E.164 form */
-		{"1001", "0221 82829902", ROUTE_EMPLOYEE, 0, "+4922182829902",
-		 "1001", "internal"},
-		{"1002", "+4922182829901", ROUTE_EMPLOYEE, 0, "+4922182829901",
-		 "1002", "internal"},
-		{"1002", "82829901", ROUTE_EMPLOYEE, 0, "+4922182829901",
-		 "1002", "internal"},
-		{"1001", "+4922182829990", ROUTE_ANNOUNCEMENT, 0,
-		 "+4922182829990", "1001", "internal"},
-		/* outbound: Max shows the central number ... */
-		{"1001", "0221 123456", ROUTE_EXTERNAL, 0, "+49221123456",
-		 "+4922182829900", "outbound"},
-		{"1011", "0033123456789", ROUTE_EXTERNAL, 0, "+33123456789",
-		 "+4922182829900", "outbound"},
-		/* ... Erika her personal number */
-		{"1002", "+33 1 23 45 67 89", ROUTE_EXTERNAL, 0,
-		 "+33123456789", "+4922182829902", "outbound"},
-		{"1001", "1999", ROUTE_REJECT, 404, "1999", "1001", "internal"},
-		{"1001", "+4922182829903", ROUTE_REJECT, 404,
-		 "+4922182829903", "1001", "internal"},
-		{"1001", "12ab", ROUTE_REJECT, 484, "12ab", "1001", "internal"},
+	    /* internal by extension: caller ID is the extension */
+	    {"1001", "1002", ROUTE_EMPLOYEE, 0, "1002", "1001", "internal"},
+	    /* internal by personal number, national and E.164 form */
+	    {"1001", "0221 82829902", ROUTE_EMPLOYEE, 0, "+4922182829902",
+	     "1001", "internal"},
+	    {"1002", "+4922182829901", ROUTE_EMPLOYEE, 0, "+4922182829901",
+	     "1002", "internal"},
+	    {"1002", "82829901", ROUTE_EMPLOYEE, 0, "+4922182829901", "1002",
+	     "internal"},
+	    {"1001", "+4922182829990", ROUTE_ANNOUNCEMENT, 0, "+4922182829990",
+	     "1001", "internal"},
+	    /* outbound: Max shows the central number ... */
+	    {"1001", "0221 123456", ROUTE_EXTERNAL, 0, "+49221123456",
+	     "+4922182829900", "outbound"},
+	    {"1011", "0033123456789", ROUTE_EXTERNAL, 0, "+33123456789",
+	     "+4922182829900", "outbound"},
+	    /* ... Erika her personal number */
+	    {"1002", "+33 1 23 45 67 89", ROUTE_EXTERNAL, 0, "+33123456789",
+	     "+4922182829902", "outbound"},
+	    {"1001", "1999", ROUTE_REJECT, 404, "1999", "1001", "internal"},
+	    {"1001", "+4922182829903", ROUTE_REJECT, 404, "+4922182829903",
+	     "1001", "internal"},
+	    {"1001", "12ab", ROUTE_REJECT, 484, "12ab", "1001", "internal"},
 	};
 	char path[64];
 	struct store *st = demo_store(path, sizeof(path));
@@ -89,14 +89,15 @@ int test_route_device(void)
 		    strcmp(r.dialled, v[i].dialled_norm) ||
 		    strcmp(r.caller_id, v[i].caller_id) ||
 		    strcmp(r.direction, v[i].direction)) {
-			fprintf(stderr, "  %s dials '%s': kind %d scode %u "
-				"dialled '%s' cid '%s' dir %s\n", v[i].device,
-				v[i].dialled, r.kind, r.scode, r.dialled,
-				r.caller_id, r.direction);
+			fprintf(stderr,
+				"  %s dials '%s': kind %d scode %u "
+				"dialled '%s' cid '%s' dir %s\n",
+				v[i].device, v[i].dialled, r.kind, r.scode,
+				r.dialled, r.caller_id, r.direction);
 			err = 1;
 		}
 	}
- out:
+out:
 	if (st)
 		drop_store(st, path);
 	return err;
@@ -149,7 +150,7 @@ int test_route_trunk(void)
 		TEST_EQ_INT(route_resolve(st, &dc, "1002", &r), 0);
 		TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
 	}
- out:
+out:
 	if (st)
 		drop_store(st, path);
 	return err;

@@ -16,7 +16,7 @@
 #include "store/store.h"
 #include "test.h"
 
-#define T0 1700000000000ULL  /* [ms] the fake clock of these tests */
+#define T0 1700000000000ULL /* [ms] the fake clock of these tests */
 
 /* ---- fixtures --------------------------------------------------------- */
 
@@ -63,8 +63,7 @@ static void tdb_close(struct tdb *t)
 }
 
 /* Plain sqlite3: the first column of the first row of sql as text. */
-static int raw_query(const char *path, const char *sql, char *buf,
-		     size_t sz)
+static int raw_query(const char *path, const char *sql, char *buf, size_t sz)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -120,7 +119,7 @@ static int fx_tenant(struct store *st, const char *name, const char *first,
 	str_copy(b.first, first, sizeof(b.first));
 	str_copy(b.last, last, sizeof(b.last));
 	err = store_block_add(st, &b);
- out:
+out:
 	*idp = t.id;
 	return err;
 }
@@ -215,7 +214,7 @@ static int fx_trunk(struct store *st, int64_t tenant_id, const char *host,
 struct ids {
 	int64_t v[16];
 	size_t n;
-	size_t stop_at;   /* return 7 at this call (1-based), 0 = never */
+	size_t stop_at; /* return 7 at this call (1-based), 0 = never */
 };
 
 static int ids_add(struct ids *ids, int64_t id)
@@ -308,14 +307,14 @@ int test_store_open(void)
 	TEST_ASSERT(!store_is_empty(db.st));
 
 	/* the settings that belong to the file */
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA journal_mode", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA journal_mode", buf, sizeof(buf)),
+		    0);
 	TEST_EQ_STR(buf, "wal");
 
 	/* close and reopen: same data, same version */
 	db.st = mem_deref(db.st);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
 	TEST_EQ_INT(atoi(buf), version);
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_EQ_INT(store_schema_version(db.st), version);
@@ -328,7 +327,7 @@ int test_store_open(void)
 	TEST_EQ_INT(store_open(&st2, db.path), 0);
 	TEST_EQ_INT(store_tenant_get(st2, id, &t), 0);
 	TEST_EQ_STR(t.name, "Acme");
- out:
+out:
 	mem_deref(st2);
 	tdb_close(&db);
 	return err;
@@ -337,9 +336,9 @@ int test_store_open(void)
 int test_store_migrate(void)
 {
 	static const char *const tables[] = {
-		"tenants", "employees", "devices", "number_blocks",
-		"numbers", "announcements", "trunks", "registrations",
-		"calls", "api_tokens",
+	    "tenants", "employees",     "devices", "number_blocks",
+	    "numbers", "announcements", "trunks",  "registrations",
+	    "calls",   "api_tokens",
 	};
 	struct tdb db;
 	struct store *st = NULL;
@@ -356,8 +355,8 @@ int test_store_migrate(void)
 
 	/* a database at version 0 that holds nothing */
 	TEST_EQ_INT(raw_exec(db.path, "PRAGMA user_version = 0"), 0);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
 	TEST_EQ_STR(buf, "0");
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_EQ_INT(store_schema_version(db.st), latest);
@@ -380,8 +379,9 @@ int test_store_migrate(void)
 	db.st = mem_deref(db.st);
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_EQ_INT(store_schema_version(db.st), latest);
-	TEST_EQ_INT(raw_query(db.path, "SELECT name FROM tenants", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(
+	    raw_query(db.path, "SELECT name FROM tenants", buf, sizeof(buf)),
+	    0);
 	TEST_EQ_STR(buf, "Kept");
 	db.st = mem_deref(db.st);
 
@@ -389,26 +389,30 @@ int test_store_migrate(void)
 	TEST_EQ_INT(raw_exec(db.path, "PRAGMA user_version = 1000"), 0);
 	TEST_EQ_INT(store_open(&st, db.path), EIO);
 	TEST_ASSERT(st == NULL);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
 	TEST_EQ_STR(buf, "1000");
 	tdb_unlink(db.path);
 
 	/* a failing migration changes nothing: all or nothing */
 	TEST_EQ_INT(raw_exec(db.path, "CREATE TABLE calls (x);"
-			     "INSERT INTO calls VALUES (42)"), 0);
+				      "INSERT INTO calls VALUES (42)"),
+		    0);
 	TEST_EQ_INT(store_open(&st, db.path), EIO);
 	TEST_ASSERT(st == NULL);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
 	TEST_EQ_STR(buf, "0");
-	TEST_EQ_INT(raw_query(db.path, "SELECT count(*) FROM sqlite_master"
-			      " WHERE name = 'tenants'", buf, sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path,
+			      "SELECT count(*) FROM sqlite_master"
+			      " WHERE name = 'tenants'",
+			      buf, sizeof(buf)),
+		    0);
 	TEST_EQ_STR(buf, "0");
-	TEST_EQ_INT(raw_query(db.path, "SELECT x FROM calls", buf,
-			      sizeof(buf)), 0);
+	TEST_EQ_INT(raw_query(db.path, "SELECT x FROM calls", buf, sizeof(buf)),
+		    0);
 	TEST_EQ_STR(buf, "42");
- out:
+out:
 	mem_deref(st);
 	tdb_close(&db);
 	return err;
@@ -430,13 +434,13 @@ int test_store_tenant(void)
 	static const struct {
 		const char *name, *cc, *central;
 	} bad[] = {
-		{"", "49", ""},
-		{"Acme", "4a", ""},
-		{"Acme", "49", "022182829900"},
+	    {"", "49", ""},
+	    {"Acme", "4a", ""},
+	    {"Acme", "49", "022182829900"},
 	};
 	static const enum dep deps[] = {
-		DEP_EMPLOYEE, DEP_DEVICE, DEP_BLOCK, DEP_NUMBER,
-		DEP_ANNOUNCEMENT, DEP_TRUNK,
+	    DEP_EMPLOYEE, DEP_DEVICE,       DEP_BLOCK,
+	    DEP_NUMBER,   DEP_ANNOUNCEMENT, DEP_TRUNK,
 	};
 	struct tdb db;
 	struct store_tenant t, g;
@@ -502,7 +506,7 @@ int test_store_tenant(void)
 	/* long strings are truncated to the field */
 	memset(&t, 'x', sizeof(t));
 	t.id = 0;
-	t.name[sizeof(t.name) - 1] = 'y';     /* not even terminated */
+	t.name[sizeof(t.name) - 1] = 'y'; /* not even terminated */
 	t.country_code[0] = '\0';
 	t.area_code[0] = '\0';
 	t.central_number[0] = '\0';
@@ -530,7 +534,6 @@ int test_store_tenant(void)
 
 		TEST_EQ_INT(fx_tenant(db.st, "Busy", NULL, NULL, &tid), 0);
 		switch (deps[i]) {
-
 		case DEP_EMPLOYEE:
 			TEST_EQ_INT(fx_employee(db.st, tid, "E", "", &dep_id),
 				    0);
@@ -571,8 +574,8 @@ int test_store_tenant(void)
 		}
 
 		case DEP_ANNOUNCEMENT:
-			TEST_EQ_INT(fx_announcement(db.st, tid, "a.wav",
-						    &dep_id), 0);
+			TEST_EQ_INT(
+			    fx_announcement(db.st, tid, "a.wav", &dep_id), 0);
 			TEST_EQ_INT(store_tenant_delete(db.st, tid), EBUSY);
 			TEST_EQ_INT(store_announcement_delete(db.st, dep_id),
 				    0);
@@ -580,7 +583,8 @@ int test_store_tenant(void)
 
 		case DEP_TRUNK:
 			TEST_EQ_INT(fx_trunk(db.st, tid, "192.0.2.1", 5060,
-					     false, &dep_id), 0);
+					     false, &dep_id),
+				    0);
 			TEST_EQ_INT(store_tenant_delete(db.st, tid), EBUSY);
 			TEST_EQ_INT(store_trunk_delete(db.st, dep_id), 0);
 			break;
@@ -599,7 +603,7 @@ int test_store_tenant(void)
 	TEST_EQ_INT(store_token_check(db.st, "tenant-token-1", &tok), ENOENT);
 	TEST_EQ_INT(store_tenant_delete(db.st, id2), ENOENT);
 	TEST_EQ_INT(store_tenant_delete(db.st, 0), EINVAL);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -618,8 +622,9 @@ int test_store_employee(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "One", "+4922182829900",
-			      "+4922182829999", &t1), 0);
+	TEST_EQ_INT(
+	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
+	    0);
 	TEST_EQ_INT(fx_tenant(db.st, "Two", NULL, NULL, &t2), 0);
 
 	memset(&e, 0, sizeof(e));
@@ -629,7 +634,7 @@ int test_store_employee(void)
 	str_copy(e.email, "max@example.org", sizeof(e.email));
 	str_copy(e.extension, "1001", sizeof(e.extension));
 	str_copy(e.personal_number, "+4922182829901",
-		 sizeof(e.personal_number));   /* ignored by add */
+		 sizeof(e.personal_number)); /* ignored by add */
 	e.show_personal_number = true;
 	TEST_EQ_INT(store_employee_add(db.st, &e), 0);
 	TEST_ASSERT(e.id > 0);
@@ -659,14 +664,13 @@ int test_store_employee(void)
 	TEST_EQ_INT(fx_employee(db.st, 0, "Bad", "", &e5), EINVAL);
 	memset(&e, 0, sizeof(e));
 	e.tenant_id = t1;
-	TEST_EQ_INT(store_employee_add(db.st, &e), EINVAL);   /* no name */
+	TEST_EQ_INT(store_employee_add(db.st, &e), EINVAL); /* no name */
 
 	TEST_EQ_INT(store_employee_by_extension(db.st, t1, "1001", &g), 0);
 	TEST_EQ_INT(g.id, e1);
 	TEST_EQ_INT(store_employee_by_extension(db.st, t2, "1001", &g), 0);
 	TEST_EQ_INT(g.id, e2);
-	TEST_EQ_INT(store_employee_by_extension(db.st, t1, "1999", &g),
-		    ENOENT);
+	TEST_EQ_INT(store_employee_by_extension(db.st, t1, "1999", &g), ENOENT);
 	TEST_EQ_INT(store_employee_by_extension(db.st, t1, "", &g), EINVAL);
 
 	/* update */
@@ -704,10 +708,11 @@ int test_store_employee(void)
 
 	/* delete: personal and routed numbers freed, devices and their
 	 * registrations gone */
-	TEST_EQ_INT(fx_number(db.st, "+4922182829901", true, TARGET_NONE, 0,
-			      &pn), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829900", true, TARGET_EMPLOYEE,
-			      e1, &on), 0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829901", true, TARGET_NONE, 0, &pn), 0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829900", true, TARGET_EMPLOYEE, e1, &on),
+	    0);
 	TEST_EQ_INT(store_employee_set_personal(db.st, e1, "+4922182829901"),
 		    0);
 	TEST_EQ_INT(store_employee_list(db.st, t1, employee_id_h, &ids), 0);
@@ -737,7 +742,7 @@ int test_store_employee(void)
 
 	/* its extension is free again */
 	TEST_EQ_INT(fx_employee(db.st, t1, "New", "1001", &e5), 0);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -838,7 +843,7 @@ int test_store_device(void)
 	TEST_EQ_INT(store_device_delete(db.st, d2), 0);
 	TEST_EQ_INT(store_device_get(db.st, d2, &g), ENOENT);
 	TEST_EQ_INT(store_device_delete(db.st, d2), ENOENT);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -853,20 +858,20 @@ int test_store_block(void)
 		int tenant;
 		int want;
 	} v[] = {
-		{"+4922182829900", "+4922182829999", 1, 0},
-		{"+4922182829999", "+4922182829900", 1, ERANGE},
-		{"+4922182829900", "+492218282999", 1, ERANGE},
-		{"+4922182829950", "+4922182829960", 2, EEXIST},
-		{"+4922182829800", "+4922182829900", 1, EEXIST},
-		{"+4922182829999", "+4922182830000", 2, EEXIST},
-		{"+4922182829000", "+4922182839999", 1, EEXIST},
-		{"+4922182829900", "+4922182829900", 1, EEXIST},
-		{"+4922182830000", "+4922182830099", 2, 0},
-		{"+4922182829800", "+4922182829899", 1, 0},
-		{"+492218282990", "+492218282999", 1, 0},
-		{"4922182831000", "+4922182831099", 1, EINVAL},
-		{"+4922182831000", "+4922182831099", 9, ENOENT},
-		{"+4922182831000", "+4922182831000", 2, 0},
+	    {"+4922182829900", "+4922182829999", 1, 0},
+	    {"+4922182829999", "+4922182829900", 1, ERANGE},
+	    {"+4922182829900", "+492218282999", 1, ERANGE},
+	    {"+4922182829950", "+4922182829960", 2, EEXIST},
+	    {"+4922182829800", "+4922182829900", 1, EEXIST},
+	    {"+4922182829999", "+4922182830000", 2, EEXIST},
+	    {"+4922182829000", "+4922182839999", 1, EEXIST},
+	    {"+4922182829900", "+4922182829900", 1, EEXIST},
+	    {"+4922182830000", "+4922182830099", 2, 0},
+	    {"+4922182829800", "+4922182829899", 1, 0},
+	    {"+492218282990", "+492218282999", 1, 0},
+	    {"4922182831000", "+4922182831099", 1, EINVAL},
+	    {"+4922182831000", "+4922182831099", 9, ENOENT},
+	    {"+4922182831000", "+4922182831000", 2, 0},
 	};
 	struct tdb db;
 	struct store_number_block b, g;
@@ -913,16 +918,17 @@ int test_store_block(void)
 	TEST_EQ_INT(ids.n, 5);
 
 	/* numbers must lie in a block of their tenant */
-	TEST_EQ_INT(fx_number(db.st, "+4922182831234", true, TARGET_NONE, 0,
-			      &x), ERANGE);
-	TEST_EQ_INT(fx_number(db.st, "+492218282995", true, TARGET_NONE, 0,
-			      &nid), 0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182831234", true, TARGET_NONE, 0, &x),
+	    ERANGE);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+492218282995", true, TARGET_NONE, 0, &nid), 0);
 	TEST_EQ_INT(store_number_get(db.st, nid, &n), 0);
-	TEST_EQ_INT(n.block_id, id[10]);   /* the 12-digit block */
+	TEST_EQ_INT(n.block_id, id[10]); /* the 12-digit block */
 	memset(&n, 0, sizeof(n));
 	n.tenant_id = t[1];
 	str_copy(n.e164, "+4922182830050", sizeof(n.e164));
-	TEST_EQ_INT(store_number_add(db.st, &n), ERANGE);   /* t2's block */
+	TEST_EQ_INT(store_number_add(db.st, &n), ERANGE); /* t2's block */
 	n.tenant_id = 0;
 	TEST_EQ_INT(store_number_add(db.st, &n), 0);
 	TEST_EQ_INT(n.tenant_id, t[2]);
@@ -934,7 +940,7 @@ int test_store_block(void)
 	TEST_EQ_INT(store_block_delete(db.st, id[8]), 0);
 	TEST_EQ_INT(store_block_get(db.st, id[8], &g), ENOENT);
 	TEST_EQ_INT(store_block_delete(db.st, id[8]), ENOENT);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -948,10 +954,11 @@ int test_store_number(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "One", "+4922182829900",
-			      "+4922182829999", &t1), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "Two", "+4930123400", "+4930123499",
-			      &t2), 0);
+	TEST_EQ_INT(
+	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
+	    0);
+	TEST_EQ_INT(fx_tenant(db.st, "Two", "+4930123400", "+4930123499", &t2),
+		    0);
 	TEST_EQ_INT(fx_employee(db.st, t1, "A", "1001", &e1), 0);
 	TEST_EQ_INT(fx_employee(db.st, t2, "O", "1001", &eo), 0);
 	TEST_EQ_INT(fx_announcement(db.st, t1, "a.wav", &a1), 0);
@@ -964,14 +971,14 @@ int test_store_number(void)
 			int target; /* 1 ours, 2 other tenant's, 9 missing */
 			int want;
 		} v[] = {
-			{"+49221", TARGET_NONE, 0, EINVAL},
-			{"+4922182839901", TARGET_NONE, 0, ERANGE},
-			{"+4922182829910", TARGET_EMPLOYEE, 9, ENOENT},
-			{"+4922182829910", TARGET_ANNOUNCEMENT, 9, ENOENT},
-			{"+4922182829910", TARGET_EMPLOYEE, 2, EXDEV},
-			{"+4922182829910", TARGET_ANNOUNCEMENT, 2, EXDEV},
-			{"+4922182829910", 7, 1, EINVAL},
-			{"+4922182829910", TARGET_EMPLOYEE, 0, EINVAL},
+		    {"+49221", TARGET_NONE, 0, EINVAL},
+		    {"+4922182839901", TARGET_NONE, 0, ERANGE},
+		    {"+4922182829910", TARGET_EMPLOYEE, 9, ENOENT},
+		    {"+4922182829910", TARGET_ANNOUNCEMENT, 9, ENOENT},
+		    {"+4922182829910", TARGET_EMPLOYEE, 2, EXDEV},
+		    {"+4922182829910", TARGET_ANNOUNCEMENT, 2, EXDEV},
+		    {"+4922182829910", 7, 1, EINVAL},
+		    {"+4922182829910", TARGET_EMPLOYEE, 0, EINVAL},
 		};
 		size_t i;
 
@@ -979,16 +986,17 @@ int test_store_number(void)
 			int64_t tid = 0;
 
 			if (v[i].target == 1)
-				tid = v[i].type == TARGET_ANNOUNCEMENT ? a1 :
-					e1;
+				tid =
+				    v[i].type == TARGET_ANNOUNCEMENT ? a1 : e1;
 			else if (v[i].target == 2)
-				tid = v[i].type == TARGET_ANNOUNCEMENT ? ao :
-					eo;
+				tid =
+				    v[i].type == TARGET_ANNOUNCEMENT ? ao : eo;
 			else if (v[i].target == 9)
 				tid = 999;
 			TEST_EQ_INT(fx_number(db.st, v[i].e164, true,
-					      (enum store_target)v[i].type,
-					      tid, &x), v[i].want);
+					      (enum store_target)v[i].type, tid,
+					      &x),
+				    v[i].want);
 		}
 	}
 
@@ -1003,8 +1011,9 @@ int test_store_number(void)
 	n1 = n.id;
 	TEST_EQ_INT(n.tenant_id, t1);
 	TEST_ASSERT(n.block_id > 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829900", true, TARGET_NONE, 0,
-			      &x), EEXIST);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829900", true, TARGET_NONE, 0, &x),
+	    EEXIST);
 
 	memset(&g, 0xa5, sizeof(g));
 	TEST_EQ_INT(store_number_by_e164(db.st, "+4922182829900", &g), 0);
@@ -1018,13 +1027,13 @@ int test_store_number(void)
 	TEST_ASSERT(!g.personal);
 	TEST_EQ_STR(g.description, "Zentrale");
 	TEST_EQ_INT(g.created_at, T0);
-	TEST_EQ_INT(store_number_by_e164(db.st, "+4922182829901", &g),
-		    ENOENT);
+	TEST_EQ_INT(store_number_by_e164(db.st, "+4922182829901", &g), ENOENT);
 
 	TEST_EQ_INT(fx_number(db.st, "+4922182829990", true,
-			      TARGET_ANNOUNCEMENT, a1, &n2), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4930123401", false, TARGET_NONE, 0,
-			      &n3), 0);
+			      TARGET_ANNOUNCEMENT, a1, &n2),
+		    0);
+	TEST_EQ_INT(fx_number(db.st, "+4930123401", false, TARGET_NONE, 0, &n3),
+		    0);
 	TEST_EQ_INT(store_number_get(db.st, n3, &g), 0);
 	TEST_EQ_INT(g.tenant_id, t2);
 	TEST_ASSERT(!g.active);
@@ -1068,7 +1077,7 @@ int test_store_number(void)
 	TEST_EQ_INT(store_number_delete(db.st, n2), 0);
 	TEST_EQ_INT(store_number_get(db.st, n2, &g), ENOENT);
 	TEST_EQ_INT(store_number_delete(db.st, n2), ENOENT);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1095,7 +1104,7 @@ static int check_personal(struct store *st, int64_t emp, int64_t num,
 		TEST_ASSERT(strcmp(e.personal_number, n.e164) != 0);
 		TEST_ASSERT(!n.personal);
 	}
- out:
+out:
 	return err;
 }
 
@@ -1109,28 +1118,34 @@ int test_store_personal(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "One", "+4922182829900",
-			      "+4922182829999", &t1), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "Two", "+4930123400", "+4930123499",
-			      &t2), 0);
+	TEST_EQ_INT(
+	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
+	    0);
+	TEST_EQ_INT(fx_tenant(db.st, "Two", "+4930123400", "+4930123499", &t2),
+		    0);
 	TEST_EQ_INT(fx_employee(db.st, t1, "E1", "1001", &e1), 0);
 	TEST_EQ_INT(fx_employee(db.st, t1, "E2", "1002", &e2), 0);
 	TEST_EQ_INT(fx_employee(db.st, t2, "EO", "1001", &eo), 0);
 	TEST_EQ_INT(fx_announcement(db.st, t1, "a.wav", &a1), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829901", true, TARGET_NONE, 0,
-			      &free1), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829902", true, TARGET_NONE, 0,
-			      &free2), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829903", false, TARGET_NONE, 0,
-			      &off), 0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829901", true, TARGET_NONE, 0, &free1),
+	    0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829902", true, TARGET_NONE, 0, &free2),
+	    0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829903", false, TARGET_NONE, 0, &off), 0);
 	TEST_EQ_INT(fx_number(db.st, "+4922182829990", true,
-			      TARGET_ANNOUNCEMENT, a1, &ann), 0);
+			      TARGET_ANNOUNCEMENT, a1, &ann),
+		    0);
 	TEST_EQ_INT(fx_number(db.st, "+4922182829904", true, TARGET_EMPLOYEE,
-			      e2, &to_e2), 0);
+			      e2, &to_e2),
+		    0);
 	TEST_EQ_INT(fx_number(db.st, "+4922182829905", true, TARGET_EMPLOYEE,
-			      e1, &to_e1), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4930123401", true, TARGET_NONE, 0,
-			      &other), 0);
+			      e1, &to_e1),
+		    0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4930123401", true, TARGET_NONE, 0, &other), 0);
 
 	/* the rules, in the order they are checked */
 	{
@@ -1139,14 +1154,14 @@ int test_store_personal(void)
 			const char *e164;
 			int want;
 		} v[] = {
-			{e1, "+4922182829977", ENOENT},  /* not a number */
-			{e1, "+49999", ENOENT},
-			{e1 + 100, "+4922182829901", ENOENT},
-			{e1, "+4930123401", EXDEV},      /* other tenant */
-			{e1, "+4922182829903", EACCES},  /* inactive */
-			{e1, "+4922182829990", EBUSY},   /* announcement */
-			{e1, "+4922182829904", EBUSY},   /* routed to e2 */
-			{0, "+4922182829901", EINVAL},
+		    {e1, "+4922182829977", ENOENT}, /* not a number */
+		    {e1, "+49999", ENOENT},
+		    {e1 + 100, "+4922182829901", ENOENT},
+		    {e1, "+4930123401", EXDEV},     /* other tenant */
+		    {e1, "+4922182829903", EACCES}, /* inactive */
+		    {e1, "+4922182829990", EBUSY},  /* announcement */
+		    {e1, "+4922182829904", EBUSY},  /* routed to e2 */
+		    {0, "+4922182829901", EINVAL},
 		};
 		size_t i;
 
@@ -1154,8 +1169,8 @@ int test_store_personal(void)
 			int r = store_employee_set_personal(db.st, v[i].emp,
 							    v[i].e164);
 			if (r != v[i].want)
-				fprintf(stderr, "  case %zu: %d, want %d\n",
-					i, r, v[i].want);
+				fprintf(stderr, "  case %zu: %d, want %d\n", i,
+					r, v[i].want);
 			TEST_EQ_INT(r, v[i].want);
 		}
 	}
@@ -1251,7 +1266,7 @@ int test_store_personal(void)
 	TEST_EQ_STR(e.personal_number, "");
 	(void)off;
 	(void)to_e2;
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1264,14 +1279,14 @@ int test_store_announcement(void)
 		const char *file;
 		int want;
 	} files[] = {
-		{"welcome.wav", 0},
-		{"de/welcome.wav", 0},
-		{"..welcome.wav", 0},
-		{"", EINVAL},
-		{"/etc/passwd", EINVAL},
-		{"../secret.wav", EINVAL},
-		{"de/../../secret.wav", EINVAL},
-		{"de/..", EINVAL},
+	    {"welcome.wav", 0},
+	    {"de/welcome.wav", 0},
+	    {"..welcome.wav", 0},
+	    {"", EINVAL},
+	    {"/etc/passwd", EINVAL},
+	    {"../secret.wav", EINVAL},
+	    {"de/../../secret.wav", EINVAL},
+	    {"de/..", EINVAL},
 	};
 	struct tdb db;
 	struct store_announcement a, g;
@@ -1282,8 +1297,9 @@ int test_store_announcement(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "One", "+4922182829900",
-			      "+4922182829999", &t1), 0);
+	TEST_EQ_INT(
+	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
+	    0);
 	TEST_EQ_INT(fx_tenant(db.st, "Two", NULL, NULL, &t2), 0);
 
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
@@ -1305,7 +1321,7 @@ int test_store_announcement(void)
 	a1 = a.id;
 	memset(&a, 0, sizeof(a));
 	a.tenant_id = t1;
-	TEST_EQ_INT(store_announcement_add(db.st, &a), EINVAL);  /* no name */
+	TEST_EQ_INT(store_announcement_add(db.st, &a), EINVAL); /* no name */
 	TEST_EQ_INT(fx_announcement(db.st, t2, "other.wav", &ao), 0);
 
 	memset(&g, 0xa5, sizeof(g));
@@ -1330,17 +1346,18 @@ int test_store_announcement(void)
 	TEST_EQ_INT(store_announcement_update(db.st, &g), EINVAL);
 
 	memset(&ids, 0, sizeof(ids));
-	TEST_EQ_INT(store_announcement_list(db.st, t1, announcement_id_h,
-					    &ids), 0);
+	TEST_EQ_INT(store_announcement_list(db.st, t1, announcement_id_h, &ids),
+		    0);
 	TEST_ASSERT(ids_are(&ids, 1, &a1));
 	memset(&ids, 0, sizeof(ids));
-	TEST_EQ_INT(store_announcement_list(db.st, 0, announcement_id_h,
-					    &ids), 0);
+	TEST_EQ_INT(store_announcement_list(db.st, 0, announcement_id_h, &ids),
+		    0);
 	TEST_EQ_INT(ids.n, 2);
 
 	/* in use while a number targets it */
 	TEST_EQ_INT(fx_number(db.st, "+4922182829990", true,
-			      TARGET_ANNOUNCEMENT, a1, &num), 0);
+			      TARGET_ANNOUNCEMENT, a1, &num),
+		    0);
 	TEST_EQ_INT(store_announcement_delete(db.st, a1), EBUSY);
 	TEST_EQ_INT(store_number_get(db.st, num, &n), 0);
 	n.target_type = TARGET_NONE;
@@ -1348,7 +1365,7 @@ int test_store_announcement(void)
 	TEST_EQ_INT(store_announcement_delete(db.st, a1), 0);
 	TEST_EQ_INT(store_announcement_get(db.st, a1, &g), ENOENT);
 	TEST_EQ_INT(store_announcement_delete(db.st, a1), ENOENT);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1386,7 +1403,7 @@ int test_store_trunk(void)
 	str_copy(t.username, "acct", sizeof(t.username));
 	str_copy(t.password, "pw-secret", sizeof(t.password));
 	TEST_EQ_INT(store_trunk_add(db.st, &t), 0);
-	TEST_EQ_INT(t.port, 5060);   /* 0 means the SIP port */
+	TEST_EQ_INT(t.port, 5060); /* 0 means the SIP port */
 
 	memset(&g, 0xa5, sizeof(g));
 	TEST_EQ_INT(store_trunk_get(db.st, t.id, &g), 0);
@@ -1408,14 +1425,14 @@ int test_store_trunk(void)
 			int want;
 			int64_t id;
 		} v[] = {
-			{"192.0.2.1", 5060, 0, own},
-			{"192.0.2.1", 5061, ENOENT, 0},
-			{"192.0.2.2", 5070, 0, sh1},
-			{"192.0.2.2", 5080, 0, sh2},
-			{"192.0.2.2", 5060, ENOENT, 0},
-			{"192.0.2.3", 40000, 0, any},
-			{"192.0.2.3", 5060, 0, any},
-			{"192.0.2.99", 5060, ENOENT, 0},
+		    {"192.0.2.1", 5060, 0, own},
+		    {"192.0.2.1", 5061, ENOENT, 0},
+		    {"192.0.2.2", 5070, 0, sh1},
+		    {"192.0.2.2", 5080, 0, sh2},
+		    {"192.0.2.2", 5060, ENOENT, 0},
+		    {"192.0.2.3", 40000, 0, any},
+		    {"192.0.2.3", 5060, 0, any},
+		    {"192.0.2.99", 5060, ENOENT, 0},
 		};
 		size_t i;
 
@@ -1470,7 +1487,7 @@ int test_store_trunk(void)
 	TEST_EQ_INT(g.id, own2);
 	TEST_EQ_INT(store_trunk_delete(db.st, own), ENOENT);
 	TEST_EQ_INT(store_trunk_get(db.st, own, &g), ENOENT);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1542,12 +1559,12 @@ int test_store_reg(void)
 	TEST_EQ_INT(store_reg_save(db.st, &r), 0);
 	TEST_EQ_INT(r.id, ra);
 	TEST_EQ_INT(store_reg_list(db.st, d1, T0, NULL, NULL), EINVAL);
-	TEST_EQ_INT(fx_reg(db.st, d1, "sip:1001@10.0.0.6:5060", T0 + 30000,
-			   &rb), 0);
-	TEST_EQ_INT(fx_reg(db.st, d2, "sip:1011@10.0.0.7:5060", T0 + 90000,
-			   &rc), 0);
-	TEST_EQ_INT(fx_reg(db.st, d3, "sip:1002@10.0.0.8:5060", T0 + 90000,
-			   &rd), 0);
+	TEST_EQ_INT(
+	    fx_reg(db.st, d1, "sip:1001@10.0.0.6:5060", T0 + 30000, &rb), 0);
+	TEST_EQ_INT(
+	    fx_reg(db.st, d2, "sip:1011@10.0.0.7:5060", T0 + 90000, &rc), 0);
+	TEST_EQ_INT(
+	    fx_reg(db.st, d3, "sip:1002@10.0.0.8:5060", T0 + 90000, &rd), 0);
 	TEST_ASSERT(rb != ra && rc != rb && rd != rc);
 	TEST_EQ_INT(fx_reg(db.st, d3 + 100, "sip:x@10.0.0.9", T0 + 1, &x),
 		    ENOENT);
@@ -1574,19 +1591,17 @@ int test_store_reg(void)
 
 	/* of an employee: all its devices */
 	memset(&ids, 0, sizeof(ids));
-	TEST_EQ_INT(store_reg_list_employee(db.st, e1, T0, reg_id_h, &ids),
-		    0);
+	TEST_EQ_INT(store_reg_list_employee(db.st, e1, T0, reg_id_h, &ids), 0);
 	{
 		const int64_t want[] = {ra, rb, rc};
 		TEST_ASSERT(ids_are(&ids, 3, want));
 	}
 	memset(&ids, 0, sizeof(ids));
-	TEST_EQ_INT(store_reg_list_employee(db.st, e1, T0 + 100000, reg_id_h,
-					    &ids), 0);
+	TEST_EQ_INT(
+	    store_reg_list_employee(db.st, e1, T0 + 100000, reg_id_h, &ids), 0);
 	TEST_ASSERT(ids_are(&ids, 1, &ra));
 	memset(&ids, 0, sizeof(ids));
-	TEST_EQ_INT(store_reg_list_employee(db.st, e2, T0, reg_id_h, &ids),
-		    0);
+	TEST_EQ_INT(store_reg_list_employee(db.st, e2, T0, reg_id_h, &ids), 0);
 	TEST_ASSERT(ids_are(&ids, 1, &rd));
 
 	/* nothing has expired at T0 */
@@ -1598,24 +1613,24 @@ int test_store_reg(void)
 	TEST_EQ_INT(store_reg_delete(db.st, d1, "sip:1001@10.0.0.6:5060"),
 		    ENOENT);
 	TEST_EQ_INT(store_reg_purge(db.st, T0 + 90000, &n), 0);
-	TEST_EQ_INT(n, 2);                        /* rc, rd (== now) */
+	TEST_EQ_INT(n, 2); /* rc, rd (== now) */
 	memset(&ids, 0, sizeof(ids));
 	TEST_EQ_INT(store_reg_list(db.st, 0, 0, reg_id_h, &ids), 0);
 	TEST_ASSERT(ids_are(&ids, 1, &ra));
 	TEST_EQ_INT(store_reg_purge(db.st, T0 + 90000, NULL), 0);
 
 	/* a device's bindings go with it or on request */
-	TEST_EQ_INT(fx_reg(db.st, d3, "sip:1002@10.0.0.8:5060", T0 + 90000,
-			   &rd), 0);
+	TEST_EQ_INT(
+	    fx_reg(db.st, d3, "sip:1002@10.0.0.8:5060", T0 + 90000, &rd), 0);
 	TEST_EQ_INT(store_reg_delete_device(db.st, d3), 0);
 	TEST_EQ_INT(store_reg_delete_device(db.st, d3), 0);
-	TEST_EQ_INT(fx_reg(db.st, d2, "sip:1011@10.0.0.7:5060", T0 + 90000,
-			   &rc), 0);
+	TEST_EQ_INT(
+	    fx_reg(db.st, d2, "sip:1011@10.0.0.7:5060", T0 + 90000, &rc), 0);
 	TEST_EQ_INT(store_device_delete(db.st, d2), 0);
 	memset(&ids, 0, sizeof(ids));
 	TEST_EQ_INT(store_reg_list(db.st, 0, 0, reg_id_h, &ids), 0);
 	TEST_ASSERT(ids_are(&ids, 1, &ra));
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1670,7 +1685,7 @@ int test_store_reg_fields(void)
 	TEST_EQ_STR(g.node_id, "node-a");
 	TEST_EQ_INT(g.expires_at, T0 + 120000);
 	TEST_EQ_INT(g.updated_at, T0 + 1000);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1718,7 +1733,7 @@ int test_store_call(void)
 	str_copy(c.direction, "sideways", sizeof(c.direction));
 	TEST_EQ_INT(store_call_add(db.st, &c), EINVAL);
 	str_copy(c.direction, "internal", sizeof(c.direction));
-	TEST_EQ_INT(store_call_add(db.st, &c), 0);   /* started_at: now */
+	TEST_EQ_INT(store_call_add(db.st, &c), 0); /* started_at: now */
 	TEST_EQ_INT(c.started_at, T0);
 	x = c.id;
 
@@ -1747,8 +1762,8 @@ int test_store_call(void)
 	TEST_EQ_INT(store_call_get(db.st, c1, &g), 0);
 	TEST_EQ_INT(g.answered_at, 1600);
 	TEST_EQ_STR(g.callee_leg, "device:1002");
-	TEST_EQ_INT(store_call_ended(db.st, c1, 1800, "answered", 200,
-				     "caller"), 0);
+	TEST_EQ_INT(
+	    store_call_ended(db.st, c1, 1800, "answered", 200, "caller"), 0);
 	TEST_EQ_INT(store_call_get(db.st, c1, &g), 0);
 	TEST_EQ_INT(g.ended_at, 1800);
 	TEST_EQ_STR(g.disposition, "answered");
@@ -1772,16 +1787,16 @@ int test_store_call(void)
 			size_t n;
 			int64_t want[5];
 		} v[] = {
-			{0, 0, 0, 0, 0, 5, {x, c4, c2, c3, c1}},
-			{1, 0, 0, 0, 0, 3, {c4, c3, c1}},
-			{0, 2000, 0, 0, 0, 4, {x, c4, c2, c3}},
-			{0, 0, 3000, 0, 0, 2, {c3, c1}},
-			{0, 2000, 3000, 0, 0, 1, {c3}},
-			{1, 1001, 3001, 0, 0, 2, {c4, c3}},
-			{0, 0, 0, 2, 0, 2, {x, c4}},
-			{0, 0, 0, 2, 2, 2, {c2, c3}},
-			{0, 0, 0, 0, 10, 0, {0}},
-			{3, 0, 0, 0, 0, 0, {0}},
+		    {0, 0, 0, 0, 0, 5, {x, c4, c2, c3, c1}},
+		    {1, 0, 0, 0, 0, 3, {c4, c3, c1}},
+		    {0, 2000, 0, 0, 0, 4, {x, c4, c2, c3}},
+		    {0, 0, 3000, 0, 0, 2, {c3, c1}},
+		    {0, 2000, 3000, 0, 0, 1, {c3}},
+		    {1, 1001, 3001, 0, 0, 2, {c4, c3}},
+		    {0, 0, 0, 2, 0, 2, {x, c4}},
+		    {0, 0, 0, 2, 2, 2, {c2, c3}},
+		    {0, 0, 0, 0, 10, 0, {0}},
+		    {3, 0, 0, 0, 0, 0, {0}},
 		};
 		size_t k;
 
@@ -1793,11 +1808,11 @@ int test_store_call(void)
 			f.limit = v[k].limit;
 			f.offset = v[k].offset;
 			memset(&ids, 0, sizeof(ids));
-			TEST_EQ_INT(store_call_list(db.st, &f, call_id_h,
-						    &ids), 0);
+			TEST_EQ_INT(store_call_list(db.st, &f, call_id_h, &ids),
+				    0);
 			if (!ids_are(&ids, v[k].n, v[k].want))
-				fprintf(stderr, "  filter %zu: %zu calls\n",
-					k, ids.n);
+				fprintf(stderr, "  filter %zu: %zu calls\n", k,
+					ids.n);
 			TEST_ASSERT(ids_are(&ids, v[k].n, v[k].want));
 		}
 	}
@@ -1817,7 +1832,7 @@ int test_store_call(void)
 	TEST_EQ_INT(g.ended_at, 3500);
 	TEST_EQ_STR(g.disposition, "busy");
 	TEST_EQ_STR(g.ended_by, "callee");
-	TEST_EQ_INT(store_call_get(db.st, c3, &g), 0);    /* node n2 */
+	TEST_EQ_INT(store_call_get(db.st, c3, &g), 0); /* node n2 */
 	TEST_EQ_INT(g.ended_at, 0);
 	TEST_EQ_STR(g.disposition, "");
 	TEST_EQ_INT(store_call_close_stale(db.st, "", 9000), EINVAL);
@@ -1835,7 +1850,7 @@ int test_store_call(void)
 	memset(&ids, 0, sizeof(ids));
 	TEST_EQ_INT(store_call_list(db.st, &f, call_id_h, &ids), 0);
 	TEST_EQ_INT(ids.n, 1000);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -1910,7 +1925,7 @@ int test_store_token(void)
 		TEST_EQ_INT(raw_query(db.path, sql, buf, sizeof(buf)), 0);
 	}
 	TEST_EQ_STR(buf, "ba7816bf8f01cfea414140de5dae2223"
-		    "b00361a396177a9cb410ff61f20015ad");
+			 "b00361a396177a9cb410ff61f20015ad");
 	re_snprintf(wal, sizeof(wal), "%s-wal", db.path);
 	TEST_ASSERT(!file_has(db.path, plain));
 	TEST_ASSERT(!file_has(wal, plain));
@@ -1928,7 +1943,7 @@ int test_store_token(void)
 	TEST_EQ_STR(g.role, "tenant");
 	str_copy(t.role, "", sizeof(t.role));
 	TEST_EQ_INT(store_token_add(db.st, "other", &t), EINVAL);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -2100,7 +2115,7 @@ int test_store_demo(void)
 	memset(&ids, 0, sizeof(ids));
 	TEST_EQ_INT(store_trunk_list(db.st, trunk_id_h, &ids), 0);
 	TEST_EQ_INT(ids.n, 1);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -2146,15 +2161,16 @@ int test_store_nested(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(fx_tenant(db.st, "One", "+4922182829900",
-			      "+4922182829999", &t1), 0);
+	TEST_EQ_INT(
+	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
+	    0);
 	TEST_EQ_INT(fx_employee(db.st, t1, "A", "1001", &e1), 0);
 	TEST_EQ_INT(fx_employee(db.st, t1, "B", "1002", &e2), 0);
 	TEST_EQ_INT(fx_employee(db.st, t1, "C", "1003", &e3), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829901", true, TARGET_NONE, 0,
-			      &x), 0);
-	TEST_EQ_INT(fx_number(db.st, "+4922182829902", true, TARGET_NONE, 0,
-			      &x), 0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829901", true, TARGET_NONE, 0, &x), 0);
+	TEST_EQ_INT(
+	    fx_number(db.st, "+4922182829902", true, TARGET_NONE, 0, &x), 0);
 
 	memset(&nx, 0, sizeof(nx));
 	nx.st = db.st;
@@ -2175,7 +2191,7 @@ int test_store_nested(void)
 	nx.st = db.st;
 	TEST_EQ_INT(store_employee_list(db.st, 0, nested_inner_h, &nx), 0);
 	TEST_EQ_INT(nx.inner, 3);
- out:
+out:
 	tdb_close(&db);
 	return err;
 }
@@ -2265,8 +2281,8 @@ static void oom_arm(unsigned at)
 static int oom_install(bool on)
 {
 	static const sqlite3_mem_methods m = {
-		oom_malloc, oom_free, oom_realloc, oom_size, oom_roundup,
-		oom_init, oom_shutdown, NULL,
+	    oom_malloc,  oom_free, oom_realloc,  oom_size,
+	    oom_roundup, oom_init, oom_shutdown, NULL,
 	};
 	static sqlite3_mem_methods orig;
 	int rc;
@@ -2284,7 +2300,7 @@ static int oom_install(bool on)
 		rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &orig);
 	}
 	else {
-		rc = SQLITE_OK;   /* keep ours: it is a correct allocator */
+		rc = SQLITE_OK; /* keep ours: it is a correct allocator */
 	}
 	if (rc != SQLITE_OK)
 		return EIO;
@@ -2331,7 +2347,7 @@ static int oom_seeded(struct store *st)
 	TEST_EQ_INT(numbers, 5);
 	TEST_EQ_INT(store_employee_by_extension(st, 1, "1002", &e), 0);
 	TEST_EQ_STR(e.personal_number, "+4922182829902");
- out:
+out:
 	return err;
 }
 
@@ -2355,7 +2371,7 @@ int test_store_oom(void)
 	tdb_unlink(db.path);
 
 	TEST_EQ_INT(oom_install(true), 0);
-	log_set_level(LOG_ERROR);   /* the EIO warnings are expected */
+	log_set_level(LOG_ERROR); /* the EIO warnings are expected */
 
 	/* open and migrate a new file */
 	total = oom_measure(&db, false);
@@ -2389,7 +2405,7 @@ int test_store_oom(void)
 		oom_arm(at);
 		r = store_demo_seed(st, "switchboard", "127.0.0.1", 5090);
 		oom_fail_at = 0;
-		if (!oom_fired)   /* fewer allocations this time */
+		if (!oom_fired) /* fewer allocations this time */
 			continue;
 		fired++;
 		if (r != 0 && r != ENOMEM && r != EIO)
@@ -2398,8 +2414,8 @@ int test_store_oom(void)
 
 		if (r) {
 			numbers = 0;
-			TEST_EQ_INT(store_number_list(st, 0, oom_count_h,
-						      &numbers), 0);
+			TEST_EQ_INT(
+			    store_number_list(st, 0, oom_count_h, &numbers), 0);
 			TEST_EQ_INT(numbers, 0);
 			TEST_ASSERT(store_is_empty(st));
 			continue;
@@ -2415,7 +2431,7 @@ int test_store_oom(void)
 	TEST_EQ_INT(store_demo_seed(st, "switchboard", "127.0.0.1", 5090), 0);
 	TEST_EQ_INT(oom_seeded(st), 0);
 	TEST_ASSERT(fired > 300);
- out:
+out:
 	oom_fail_at = 0;
 	log_set_level(lvl);
 	mem_deref(st);

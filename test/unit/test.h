@@ -9,63 +9,64 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TEST_ASSERT(c)                                                    \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "  %s:%d: assertion failed: %s\n", \
-				__FILE__, __LINE__, #c);                  \
-			err = err ? err : 1;                              \
-			goto out;                                         \
-		}                                                         \
+#define TEST_ASSERT(c)                                                         \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "  %s:%d: assertion failed: %s\n",     \
+				__FILE__, __LINE__, #c);                       \
+			err = err ? err : 1;                                   \
+			goto out;                                              \
+		}                                                              \
 	} while (0)
 
-#define TEST_EQ_INT(a, b)                                                  \
-	do {                                                               \
-		long long _a = (long long)(a), _b = (long long)(b);        \
-		if (_a != _b) {                                            \
-			fprintf(stderr, "  %s:%d: %s == %lld, want %lld\n", \
-				__FILE__, __LINE__, #a, _a, _b);           \
-			err = err ? err : 1;                               \
-			goto out;                                          \
-		}                                                          \
+#define TEST_EQ_INT(a, b)                                                      \
+	do {                                                                   \
+		long long _a = (long long)(a), _b = (long long)(b);            \
+		if (_a != _b) {                                                \
+			fprintf(stderr, "  %s:%d: %s == %lld, want %lld\n",    \
+				__FILE__, __LINE__, #a, _a, _b);               \
+			err = err ? err : 1;                                   \
+			goto out;                                              \
+		}                                                              \
 	} while (0)
 
-#define TEST_EQ_STR(a, b)                                                    \
-	do {                                                                 \
-		const char *_a = (a), *_b = (b);                             \
-		if (strcmp(_a, _b)) {                                        \
-			fprintf(stderr, "  %s:%d: %s == \"%s\", want \"%s\"\n", \
-				__FILE__, __LINE__, #a, _a, _b);             \
-			err = err ? err : 1;                                 \
-			goto out;                                            \
-		}                                                            \
+#define TEST_EQ_STR(a, b)                                                      \
+	do {                                                                   \
+		const char *_a = (a), *_b = (b);                               \
+		if (strcmp(_a, _b)) {                                          \
+			fprintf(stderr,                                        \
+				"  %s:%d: %s == \"%s\", want \"%s\"\n",        \
+				__FILE__, __LINE__, #a, _a, _b);               \
+			err = err ? err : 1;                                   \
+			goto out;                                              \
+		}                                                              \
 	} while (0)
 
 /* One line per test below; keep it sorted by area. */
-#define TEST_LIST(X)            \
-	X(test_phone_normalise) \
-	X(test_time_iso)        \
-	X(test_config)          \
-	X(test_store_open)      \
-	X(test_store_migrate)   \
-	X(test_store_tenant)    \
-	X(test_store_employee)  \
-	X(test_store_device)    \
-	X(test_store_block)     \
-	X(test_store_number)    \
-	X(test_store_personal)  \
-	X(test_store_announcement) \
-	X(test_store_trunk)     \
-	X(test_store_reg)       \
-	X(test_store_reg_fields) \
-	X(test_store_call)      \
-	X(test_store_token)     \
-	X(test_store_demo)      \
-	X(test_store_nested)    \
-	X(test_store_oom)       \
-	X(test_media_relay)     \
-	X(test_media_player)    \
-	X(test_route_device)    \
+#define TEST_LIST(X)                                                           \
+	X(test_phone_normalise)                                                \
+	X(test_time_iso)                                                       \
+	X(test_config)                                                         \
+	X(test_store_open)                                                     \
+	X(test_store_migrate)                                                  \
+	X(test_store_tenant)                                                   \
+	X(test_store_employee)                                                 \
+	X(test_store_device)                                                   \
+	X(test_store_block)                                                    \
+	X(test_store_number)                                                   \
+	X(test_store_personal)                                                 \
+	X(test_store_announcement)                                             \
+	X(test_store_trunk)                                                    \
+	X(test_store_reg)                                                      \
+	X(test_store_reg_fields)                                               \
+	X(test_store_call)                                                     \
+	X(test_store_token)                                                    \
+	X(test_store_demo)                                                     \
+	X(test_store_nested)                                                   \
+	X(test_store_oom)                                                      \
+	X(test_media_relay)                                                    \
+	X(test_media_player)                                                   \
+	X(test_route_device)                                                   \
 	X(test_route_trunk)
 
 /* weak: a partial build (make unit-part) links only some areas */
