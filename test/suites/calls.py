@@ -312,6 +312,30 @@ def test_cancel(sb):
         soft.stop()
 
 
+def test_busy(sb):
+    """Erika rejects the ringing call: the caller hears busy (486) and the
+    record says busy."""
+    a = phone(sb, "1001")
+    b = phone(sb, "1002", auto_answer=False)
+    try:
+        a.wait_registered(10)
+        b.wait_registered(10)
+        a.dial(f"sip:1002@127.0.0.1:{sb.sip_port}")
+        S.check(b.wait_event("CALL_INCOMING", 10) is not None,
+                "callee rings")
+        b.hangup()
+        ev = a.wait_event("CALL_CLOSED", 10)
+        S.check(ev is not None and "486" in ev.get("param", ""),
+                "caller gets 486 Busy Here", str(ev))
+        rec = wait_record(sb, lambda c: c["from_number"] == "1001"
+                          and c["disposition"] == "busy")
+        S.check(rec is not None and rec["sip_code"] == 486,
+                "record: busy, 486", str(rec))
+    finally:
+        a.stop()
+        b.stop()
+
+
 def test_tcp_and_options(sb):
     """A phone registered over TCP is called over its TCP connection's
     contact; the other phone stays on UDP.  OPTIONS is answered."""
@@ -361,6 +385,7 @@ def main():
     try:
         for t in (test_rejections, test_personal_number_call,
                   test_transcoding_dtmf, test_parallel_ringing, test_cancel,
+                  test_busy,
                   test_tcp_and_options,
                   test_outbound_trunk, test_announcement_load):
             S.run(t, sb)
