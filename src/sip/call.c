@@ -60,6 +60,7 @@ struct call {
 	uint16_t best_scode; /* best final answer of failed forks */
 	char best_reason[64];
 	char prompt[300]; /* announcement file                */
+	bool late_offer;  /* caller sent no SDP: we offer     */
 };
 
 static void call_end(struct call *call, const char *disposition, uint16_t scode,
@@ -318,6 +319,12 @@ static void a_estab_handler(const struct sip_msg *msg, void *arg)
 	leg->established = true;
 	if (call->state != CALL_ANNOUNCING)
 		return;
+	if (media_leg_codec(leg->media) == CODEC_NONE) {
+		info("call: %s: caller answered our offer with no codec\n",
+		     call->rec.sip_call_id);
+		call_end(call, "failed", 488, "system");
+		return;
+	}
 	if (media_play(&call->player, leg->media, call->prompt, false,
 		       announcement_done, call)) {
 		call_end(call, "failed", 500, "system");
@@ -389,7 +396,7 @@ static void b_estab_handler(const struct sip_msg *msg, void *arg)
 	tmr_cancel(&call->tmr_ring);
 
 	media_bridge(call->a->media, leg->media);
-	err = media_leg_encode(call->a->media, &desc, false);
+	err = media_leg_encode(call->a->media, &desc, call->late_offer);
 	if (!err)
 		err = sipsess_answer(call->a->sess, 200, "OK", desc, NULL);
 	mem_deref(desc);
@@ -627,11 +634,6 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	rc.from_user = from_user;
 	rc.from_name = from_name;
 
-	if (!mbuf_get_left(msg->mb)) {
-		reject(srv, msg, 488, "Offer Required");
-		return;
-	}
-
 	call = mem_zalloc(sizeof(*call), call_destructor);
 	r = mem_zalloc(sizeof(*r), NULL);
 	if (!call || !r) {
@@ -669,7 +671,12 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		call = NULL;
 		goto out;
 	}
-	err = media_leg_decode(call->a->media, msg->mb, true);
+	/* an INVITE without SDP (late offer): we offer in our 200 and the
+	 * caller answers in the ACK */
+	call->late_offer = !mbuf_get_left(msg->mb);
+	err = call->late_offer
+		  ? 0
+		  : media_leg_decode(call->a->media, msg->mb, true);
 	if (err) {
 		uint16_t sc = err == ENOTSUP ? 488 : 400;
 		reject(srv, msg, sc,
@@ -684,7 +691,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		re_snprintf(call->prompt, sizeof(call->prompt), "%s/%s",
 			    srv->cfg->prompts_dir, r->announcement.file);
 		call->state = CALL_ANNOUNCING;
-		err = media_leg_encode(call->a->media, &desc, false);
+		err = media_leg_encode(call->a->media, &desc, call->late_offer);
 		if (!err)
 			err = accept_a(call, msg, 200, "OK", desc);
 		if (!err && call->rec.id)

@@ -368,6 +368,21 @@ def test_tcp_and_options(sb):
             r.stdout.decode()[-200:])
 
 
+def test_late_offer(sb):
+    """A carrier INVITE without SDP: we offer in the 200, the ACK answers,
+    the announcement plays and we hang up."""
+    _, before = sb.api("GET", "/api/v1/stats")
+    run = Sipp("uac_late_offer", remote=("127.0.0.1", sb.sip_port),
+               local_port=5090, service=DEMO["announcement"], calls=1,
+               timeout_s=30, recv_timeout_ms=20000).run()
+    _, after = sb.api("GET", "/api/v1/stats")
+    played = after["rtp"]["played"] - before["rtp"]["played"]
+    S.check(run.successful == 1, "late-offer INVITE answered, prompt, BYE",
+            f"rc={run.rc}")
+    S.check(played >= 250, "the prompt was sent as RTP to the answer's "
+            "address", f"{played} packets")
+
+
 def test_rtp_timeout(sb):
     """A caller that sends no RTP is hung up after --rtp-timeout (3 s here)
     and the record says so."""
@@ -385,7 +400,7 @@ def main():
     try:
         for t in (test_rejections, test_personal_number_call,
                   test_transcoding_dtmf, test_parallel_ringing, test_cancel,
-                  test_busy,
+                  test_busy, test_late_offer,
                   test_tcp_and_options,
                   test_outbound_trunk, test_announcement_load):
             S.run(t, sb)
