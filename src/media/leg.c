@@ -336,6 +336,11 @@ bool media_leg_remote_hold(const struct media_leg *leg)
 	return leg && leg->rhold;
 }
 
+bool media_leg_has_raddr(const struct media_leg *leg)
+{
+	return leg && sa_isset(&leg->raddr, SA_ALL);
+}
+
 uint64_t media_leg_idle_ms(const struct media_leg *leg)
 {
 	return leg ? tmr_jiffies() - leg->last_rx : 0;

@@ -49,6 +49,8 @@ enum media_codec media_leg_codec(const struct media_leg *leg);
  * the far end has put the call on hold. */
 bool media_leg_remote_hold(const struct media_leg *leg);
 /* Milliseconds since the far end last sent RTP (since alloc if never). */
+/* The far end named an address and port to send audio to. */
+bool media_leg_has_raddr(const struct media_leg *leg);
 uint64_t media_leg_idle_ms(const struct media_leg *leg);
 uint16_t media_leg_port(const struct media_leg *leg);
 /* Packets received / sent on this leg (for tests and statistics). */

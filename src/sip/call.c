@@ -59,8 +59,9 @@ struct call {
 	struct store_call rec;
 	uint16_t best_scode; /* best final answer of failed forks */
 	char best_reason[64];
-	char prompt[300]; /* announcement file                */
-	bool late_offer;  /* caller sent no SDP: we offer     */
+	char prompt[300];  /* announcement file                */
+	bool late_offer;   /* caller sent no SDP: we offer     */
+	struct leg *early; /* leg whose early media A hears (weak) */
 };
 
 static void call_end(struct call *call, const char *disposition, uint16_t scode,
@@ -377,6 +378,43 @@ static int scode_rank(uint16_t s)
 	return 4;
 }
 
+/*
+ * Early media: the first callee leg whose 18x carries SDP is bridged to the
+ * caller at once, and the caller gets a 183 with our answer, so ringback
+ * tones and carrier announcements ("this number is not in service") are
+ * heard.  Not with a late offer: that would need reliable provisionals.
+ */
+static void b_progress_handler(const struct sip_msg *msg, void *arg)
+{
+	struct leg *leg = arg;
+	struct call *call = leg->call;
+	struct mbuf *desc = NULL;
+	int err;
+
+	if (msg->scode <= 100 || !mbuf_get_left(msg->mb) ||
+	    call->state != CALL_RINGING || call->early || call->late_offer)
+		return;
+	err = media_leg_decode(leg->media, msg->mb, false);
+	if (err) {
+		debug("call: %s: early SDP from %s unusable: %m\n",
+		      call->rec.sip_call_id, leg->desc, err);
+		return;
+	}
+	media_bridge(call->a->media, leg->media);
+	err = media_leg_encode(call->a->media, &desc, false);
+	if (!err)
+		err = sipsess_progress(call->a->sess, 183, "Session Progress",
+				       desc, NULL);
+	mem_deref(desc);
+	if (err) {
+		media_unbridge(leg->media);
+		return;
+	}
+	call->early = leg;
+	info("call: %s: early media from %s\n", call->rec.sip_call_id,
+	     leg->desc);
+}
+
 static void b_estab_handler(const struct sip_msg *msg, void *arg)
 {
 	struct leg *leg = arg;
@@ -440,6 +478,8 @@ static void b_close_handler(int err, const struct sip_msg *msg, void *arg)
 		debug("call: %s: %s failed: %m\n", call->rec.sip_call_id,
 		      leg->desc, err);
 	}
+	if (call->early == leg)
+		call->early = NULL;
 	mem_deref(leg);
 	fork_failed(call);
 }
@@ -486,8 +526,9 @@ static int fork_start(struct call *call, const char *uri, const char *route,
 	    &leg->sess, srv->sock, uri,
 	    from_name && from_name[0] ? from_name : NULL, from_uri, "sb",
 	    routev, route ? 1 : 0, "application/sdp", offer, NULL, NULL, false,
-	    leg_offer_handler, leg_answer_handler, NULL, b_estab_handler,
-	    leg_info_handler, NULL, b_close_handler, leg, "%s", extra);
+	    leg_offer_handler, leg_answer_handler, b_progress_handler,
+	    b_estab_handler, leg_info_handler, NULL, b_close_handler, leg, "%s",
+	    extra);
 	if (err)
 		warning("call: %s: cannot call %s: %m\n", call->rec.sip_call_id,
 			uri, err);
@@ -677,6 +718,8 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	err = call->late_offer
 		  ? 0
 		  : media_leg_decode(call->a->media, msg->mb, true);
+	if (!err && !call->late_offer && !media_leg_has_raddr(call->a->media))
+		err = EPROTO; /* no c= line or no port: nowhere to send */
 	if (err) {
 		uint16_t sc = err == ENOTSUP ? 488 : 400;
 		reject(srv, msg, sc,

@@ -34,6 +34,15 @@ extern struct sipsrv *sipsrv_g;
 bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 		   struct store_device *dev);
 
+/* check.c */
+/*
+ * RFC 3261 sanity checks of a request libre has parsed.  0 if it may be
+ * processed; otherwise EPROTO with the status (400 or 505) and reason to
+ * answer in *scode / reason.
+ */
+int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
+		     size_t sz);
+
 /* registrar.c */
 void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg);
 

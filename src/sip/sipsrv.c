@@ -43,11 +43,36 @@ static bool reply_options(struct sipsrv *srv, const struct sip_msg *msg)
 	return true;
 }
 
-/* true if a reply was sent */
+/* methods we know of but do not take out of a dialog: 405, not 501 */
+static const char *const known_methods[] = {
+    "SUBSCRIBE", "NOTIFY", "MESSAGE", "PUBLISH", "UPDATE", "PRACK",
+};
+
+static bool is_known(const struct sip_msg *msg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(known_methods); i++) {
+		if (is_method(msg, known_methods[i]))
+			return true;
+	}
+	return false;
+}
+
+/* true if a reply was sent (or the request was dropped) */
 static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 {
 	const struct sip_hdr *h;
+	char reason[64];
+	uint16_t scode;
 
+	if (sipcheck_request(msg, &scode, reason, sizeof(reason))) {
+		info("sip: %J: %r refused: %u %s\n", &msg->src, &msg->met,
+		     scode, reason);
+		if (!is_method(msg, "ACK"))
+			(void)sip_treply(NULL, srv->sip, msg, scode, reason);
+		return true;
+	}
 	if (is_method(msg, "ACK"))
 		return false;
 	if (pl_strcasecmp(&msg->uri.scheme, "sip") &&
@@ -61,6 +86,14 @@ static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 		if (is_method(msg, "OPTIONS"))
 			return reply_options(srv, msg);
 		(void)sip_treply(NULL, srv->sip, msg, 483, "Too Many Hops");
+		return true;
+	}
+	if (is_method(msg, "INVITE") && mbuf_get_left(msg->mb) &&
+	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp")) {
+		(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 415,
+				  "Unsupported Media Type",
+				  "Accept: application/sdp\r\n"
+				  "Content-Length: 0\r\n\r\n");
 		return true;
 	}
 	h = sip_msg_hdr(msg, SIP_HDR_REQUIRE);
@@ -95,6 +128,12 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		return false; /* sipsess and the transaction layer */
 	if (pl_isset(&msg->to.tag))
 		return false; /* in-dialog: the stack answers 481 */
+	if (!is_known(msg)) {
+		(void)sip_treplyf(
+		    NULL, NULL, srv->sip, msg, false, 501, "Not Implemented",
+		    "Allow: " ALLOW "\r\nContent-Length: 0\r\n\r\n");
+		return true;
+	}
 
 	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 405,
 			  "Method Not Allowed",

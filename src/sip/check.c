@@ -1,0 +1,146 @@
+/*
+ * check.c - the sanity checks RFC 3261 asks of a UAS before it acts on a
+ * request (§8.2, §18.3, §20), on top of what libre's parser already
+ * refuses.  libre parses; these checks only look at what it parsed: which
+ * headers are there, how often, and whether their scalar values are in
+ * range.  The torture messages of RFC 4475 (test/data/rfc4475) are the
+ * test cases.
+ *
+ * Every rule is one row of a table, applied in order; the first rule that
+ * fails decides the answer (400 with a reason naming the header, or 505).
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "sip/sip_int.h"
+
+/* headers that must be present, and that may appear at most once */
+static const struct {
+	enum sip_hdrid id;
+	const char *name;
+	bool required;
+} hdrs[] = {
+    {SIP_HDR_VIA, "Via", true},
+    {SIP_HDR_TO, "To", true},
+    {SIP_HDR_FROM, "From", true},
+    {SIP_HDR_CALL_ID, "Call-ID", true},
+    {SIP_HDR_CSEQ, "CSeq", true},
+    {SIP_HDR_MAX_FORWARDS, "Max-Forwards", false},
+    {SIP_HDR_CONTENT_LENGTH, "Content-Length", false},
+    {SIP_HDR_CONTENT_TYPE, "Content-Type", false},
+    {SIP_HDR_EXPIRES, "Expires", false},
+};
+
+/* all digits, at most maxdig of them, value <= max */
+static bool scalar_ok(const struct pl *pl, size_t maxdig, uint64_t max)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!pl_isset(pl) || pl->l > maxdig)
+		return false;
+	for (i = 0; i < pl->l; i++) {
+		if (pl->p[i] < '0' || pl->p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(pl->p[i] - '0');
+	}
+	return v <= max;
+}
+
+/* the numeric part of a CSeq header value ("36 INVITE" -> "36") */
+static struct pl cseq_number(const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CSEQ);
+	struct pl pl = pl_null;
+	size_t i = 0;
+
+	if (!h)
+		return pl;
+	while (i < h->val.l && h->val.p[i] != ' ' && h->val.p[i] != '\t')
+		i++;
+	pl.p = h->val.p;
+	pl.l = i;
+	return pl;
+}
+
+/* every '"' closed (a backslash escapes the next character) */
+static bool quotes_balanced(const struct pl *v)
+{
+	bool in = false;
+	size_t i;
+
+	for (i = 0; i < v->l; i++) {
+		if (in && v->p[i] == '\\')
+			i++;
+		else if (v->p[i] == '"')
+			in = !in;
+	}
+	return !in;
+}
+
+static bool addr_quotes_ok(const struct sip_msg *msg, enum sip_hdrid id)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, id);
+
+	return !h || quotes_balanced(&h->val);
+}
+
+int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
+		     size_t sz)
+{
+	size_t i, body;
+
+	*scode = 400;
+	if (pl_strcmp(&msg->ver, "SIP/2.0")) {
+		*scode = 505;
+		str_copy(reason, "Version Not Supported", sz);
+		return EPROTO;
+	}
+	for (i = 0; i < ARRAY_SIZE(hdrs); i++) {
+		uint32_t n = sip_msg_hdr_count(msg, hdrs[i].id);
+
+		if (hdrs[i].required && n == 0) {
+			re_snprintf(reason, sz, "Missing %s", hdrs[i].name);
+			return EPROTO;
+		}
+		if (n > 1) {
+			re_snprintf(reason, sz, "Duplicate %s", hdrs[i].name);
+			return EPROTO;
+		}
+	}
+	{
+		struct pl num = cseq_number(msg);
+
+		/* RFC 3261 §8.1.1.5: less than 2**31 */
+		if (!scalar_ok(&num, 10, 2147483647u)) {
+			str_copy(reason, "Bad CSeq", sz);
+			return EPROTO;
+		}
+	}
+	if (pl_cmp(&msg->cseq.met, &msg->met)) {
+		str_copy(reason, "CSeq Method Mismatch", sz);
+		return EPROTO;
+	}
+	if (pl_isset(&msg->maxfwd) && !scalar_ok(&msg->maxfwd, 3, 255)) {
+		str_copy(reason, "Bad Max-Forwards", sz);
+		return EPROTO;
+	}
+	if (pl_isset(&msg->expires) &&
+	    !scalar_ok(&msg->expires, 10, 4294967295u)) {
+		str_copy(reason, "Bad Expires", sz);
+		return EPROTO;
+	}
+	body = mbuf_get_left(msg->mb);
+	if (pl_isset(&msg->clen) && (!scalar_ok(&msg->clen, 9, 999999999) ||
+				     pl_u32(&msg->clen) > body)) {
+		/* RFC 3261 §18.3: over UDP, a shorter body is an error */
+		str_copy(reason, "Bad Content-Length", sz);
+		return EPROTO;
+	}
+	if (!addr_quotes_ok(msg, SIP_HDR_TO) ||
+	    !addr_quotes_ok(msg, SIP_HDR_FROM)) {
+		str_copy(reason, "Unterminated Quoted String", sz);
+		return EPROTO;
+	}
+	return 0;
+}
