@@ -89,7 +89,8 @@ class Suite:
 
 
 class Switchboard:
-    def __init__(self, extra_args=(), env=None, demo=True, rtp_timeout=None):
+    def __init__(self, extra_args=(), env=None, demo=True, rtp_timeout=None,
+                 own_trunk_port=True):
         self.dir = tempfile.mkdtemp(prefix="sbtest-")
         self.sip_port = free_port()
         self.http_port = free_port(socket.SOCK_STREAM)
@@ -113,6 +114,9 @@ class Switchboard:
         self.token = open(os.path.join(self.dir, "admin.token")).read().strip() \
             if os.path.exists(os.path.join(self.dir, "admin.token")) else None
         self.proc = None
+        # the demo trunk is 127.0.0.1:5090; move it to a free port so that
+        # suites and benchmarks can run side by side (see start())
+        self.own_trunk_port = demo and own_trunk_port
 
     def start(self):
         self.log = open(self.log_path, "a")
@@ -124,10 +128,19 @@ class Switchboard:
                 raise RuntimeError("switchboard exited: " + self.tail())
             try:
                 with socket.create_connection(("127.0.0.1", self.http_port), 0.2):
-                    return self
+                    break
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("switchboard did not start: " + self.tail())
+        else:
+            raise RuntimeError("switchboard did not start: " + self.tail())
+        if self.own_trunk_port:
+            port = free_port()
+            st, body = self.api("PATCH", "/api/v1/trunks/1", {"port": port})
+            if st != 200:
+                raise RuntimeError(f"cannot move the demo trunk: {st} {body}")
+            self.trunk_port = port
+        return self
+        return self
 
     def tail(self, n=40):
         try:

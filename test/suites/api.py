@@ -971,7 +971,7 @@ def test_end():
 
 def main():
     global sb
-    sb = Switchboard()
+    sb = Switchboard(own_trunk_port=False)
     try:
         sb.start()
         for t in (test_health, test_auth, test_routes, test_demo):

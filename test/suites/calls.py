@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """calls.py - the telephony core end to end, with real peers.
 
-sipp plays the carrier (from the demo trunk address 127.0.0.1:5090) and
+sipp plays the carrier (from the demo trunk's address, moved by sb.py to a
+free port: sb.trunk_port) and
 baresip plays the phones of the demo employees.  Every check listens to what
 actually arrived: recorded audio and its frequency, SIP messages at the far
 end, call records in the API.
@@ -42,9 +43,10 @@ def wait_record(sb, call_filter, timeout=10):
     return None
 
 
-def raw_invite(sb, user, src_port=5090, body=None, timeout=3.0):
+def raw_invite(sb, user, src_port=None, body=None, timeout=3.0):
     """Send one INVITE from 127.0.0.1:src_port and return the first final
     status code (or None)."""
+    src_port = src_port or sb.trunk_port
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", src_port))
@@ -89,7 +91,7 @@ def test_announcement_load(sb):
     """200 carrier calls to the announcement number: every one completes
     (answered, prompt played, hung up by us)."""
     run = Sipp("uac_announcement", remote=("127.0.0.1", sb.sip_port),
-               local_port=5090, service=DEMO["announcement"], calls=200,
+               local_port=sb.trunk_port, service=DEMO["announcement"], calls=200,
                rate=25, limit=200, timeout_s=120, trace=False,
                recv_timeout_ms=20000).run()
     S.check(run.successful == 200 and run.failed == 0,
@@ -202,7 +204,7 @@ def test_parallel_ringing(sb):
     try:
         desk.wait_registered(10)
         soft.wait_registered(10)
-        uac = Sipp("uac", remote=("127.0.0.1", sb.sip_port), local_port=5090,
+        uac = Sipp("uac", remote=("127.0.0.1", sb.sip_port), local_port=sb.trunk_port,
             service=DEMO["max_personal"], calls=1, duration_ms=3000,
             timeout_s=40, recv_timeout_ms=15000).start()
         e1 = desk.wait_event("CALL_INCOMING", 10)
@@ -240,7 +242,7 @@ def test_outbound_trunk(sb):
              ("1002", "0033123456789", "+33123456789", DEMO["erika_personal"]),
              ("1011", "+33123456789", "+33123456789", DEMO["central"])]
     for user, dial, want_ruri, want_from in cases:
-        uas = Sipp("uas_answer", local_port=5090, calls=1, timeout_s=30,
+        uas = Sipp("uas_answer", local_port=sb.trunk_port, calls=1, timeout_s=30,
                    recv_timeout_ms=0).start()
         p = phone(sb, user)
         try:
@@ -273,7 +275,7 @@ def test_rejections(sb):
         "t=0 0\r\nm=audio 40998 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"))
     S.check(code == 488, "no common codec: 488", f"got {code}")
     # a request from a non-trunk address must authenticate
-    code = raw_invite(sb, DEMO["announcement"], src_port=5091)
+    code = raw_invite(sb, DEMO["announcement"], src_port=sb.trunk_port + 1)
     S.check(code == 407, "INVITE from an unknown address: 407", f"got {code}")
     # wrong password
     bad = Baresip("1001", "wrong-password",
@@ -297,7 +299,7 @@ def test_cancel(sb):
         desk.wait_registered(10)
         soft.wait_registered(10)
         run = Sipp("uac_cancel", remote=("127.0.0.1", sb.sip_port),
-                   local_port=5090, service=DEMO["max_personal"], calls=1,
+                   local_port=sb.trunk_port, service=DEMO["max_personal"], calls=1,
                    duration_ms=1500, timeout_s=30).run()
         S.check(run.successful == 1, "CANCEL while ringing: 200 + 487",
                 f"rc={run.rc}")
@@ -373,7 +375,7 @@ def test_late_offer(sb):
     the announcement plays and we hang up."""
     _, before = sb.api("GET", "/api/v1/stats")
     run = Sipp("uac_late_offer", remote=("127.0.0.1", sb.sip_port),
-               local_port=5090, service=DEMO["announcement"], calls=1,
+               local_port=sb.trunk_port, service=DEMO["announcement"], calls=1,
                timeout_s=30, recv_timeout_ms=20000).run()
     _, after = sb.api("GET", "/api/v1/stats")
     played = after["rtp"]["played"] - before["rtp"]["played"]
@@ -387,7 +389,7 @@ def test_rtp_timeout(sb):
     """A caller that sends no RTP is hung up after --rtp-timeout (3 s here)
     and the record says so."""
     run = Sipp("uac_announcement", remote=("127.0.0.1", sb.sip_port),
-               local_port=5090, service=DEMO["announcement"], calls=1,
+               local_port=sb.trunk_port, service=DEMO["announcement"], calls=1,
                timeout_s=30, recv_timeout_ms=20000).run()
     rec = wait_record(sb, lambda c: c["disposition"] == "rtp_timeout")
     S.check(rec is not None and rec["ended_by"] == "system",
