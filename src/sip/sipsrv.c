@@ -222,7 +222,9 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 		goto out;
 	}
 
-	err = sip_alloc(&srv->sip, NULL, 32, 32, 32, "Switchboard",
+	/* hash sizes for client and server transactions and TCP
+	 * connections: thousands of live calls must not walk long chains */
+	err = sip_alloc(&srv->sip, NULL, 4096, 4096, 256, "Switchboard",
 			exit_handler, srv);
 	if (err)
 		goto out;
@@ -236,7 +238,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	err = sip_listen(&srv->lsnr, srv->sip, true, request_handler, srv);
 	if (err)
 		goto out;
-	err = sipsess_listen(&srv->sock, srv->sip, 1024, conn_handler, srv);
+	err = sipsess_listen(&srv->sock, srv->sip, 4096, conn_handler, srv);
 	if (err)
 		goto out;
 

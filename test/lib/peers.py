@@ -337,6 +337,8 @@ class Baresip:
         self._reader = None
         self._token = 0
         self._closed = False
+        self._extra_account = extra_account
+        self._extra_config = extra_config
         self._write_config(extra_account, extra_config)
 
     # ---- config -------------------------------------------------------
@@ -416,19 +418,34 @@ class Baresip:
         open(os.path.join(self.dir, "contacts"), "w").close()
 
     # ---- process --------------------------------------------------------
-    def start(self, timeout=10):
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BARESIP, "-f", self.dir],
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._log,
-                                     stderr=subprocess.STDOUT,
-                                     cwd=self.dir)
-        try:
-            self.sock = _wait_tcp(self.ctrl_port, timeout)
-        except OSError:
+    def start(self, timeout=10, attempts=3):
+        """Start baresip; if its control port does not come up (a port
+        taken by someone else in the meantime, a slow start under load),
+        try again with fresh ports."""
+        last = ""
+        for _ in range(attempts):
+            self._log = open(self.log_path, "ab")
+            self.proc = subprocess.Popen([BARESIP, "-f", self.dir],
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=self._log,
+                                         stderr=subprocess.STDOUT,
+                                         cwd=self.dir)
+            try:
+                self.sock = _wait_tcp(self.ctrl_port, timeout)
+                break
+            except OSError:
+                last = self.log()[-2000:]
+                self.proc.kill()
+                self.proc.wait()
+                self._log.close()
+                self.sip_port = free_port()
+                self.ctrl_port = free_port()
+                self.rtp_ports = free_port_range(20)
+                self._write_config(self._extra_account, self._extra_config)
+        else:
             self.stop()
             raise BaresipError(f"{self.name}: ctrl_tcp did not come up: "
-                               + self.log()[-2000:])
+                               + last)
         self.sock.settimeout(None)
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
