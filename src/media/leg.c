@@ -96,19 +96,85 @@ static void convert(uint8_t *p, size_t n, const uint8_t *table)
 		p[i] = table[p[i]];
 }
 
+/* RFC 1918, RFC 6598 (carrier-grade NAT) and loopback: addresses a phone
+ * names in SDP that we may not be able to reach */
+static bool is_private(const struct sa *sa)
+{
+	uint32_t a;
+
+	if (sa_af(sa) != AF_INET)
+		return sa_is_loopback(sa) || sa_is_linklocal(sa);
+	a = sa_in(sa);
+	return (a >> 24) == 10 || (a >> 24) == 127 ||
+	       (a >> 20) == ((172u << 4) | 1) ||
+	       (a >> 16) == ((192u << 8) | 168) ||
+	       (a >> 22) == ((100u << 2) | 1) || sa_is_linklocal(sa);
+}
+
+/*
+ * Symmetric RTP: send to where the far end's RTP comes from, not only to
+ * its SDP address (phones behind NAT name a private one).  A stranger must
+ * not take the call over by sending packets, so a source is accepted only
+ *   - if it is the SDP address itself, or
+ *   - before anything was latched, if the SDP address is private (a public
+ *     SDP address only latches from its own IP), or
+ *   - as a new NAT mapping: a new address carrying the latched SSRC.
+ * A re-INVITE (media_leg_decode) clears the latch.  The payload type was
+ * checked by the caller.
+ */
+static bool latch(struct media_leg *leg, const struct sa *src, uint32_t ssrc)
+{
+	if (leg->latched && sa_cmp(src, &leg->raddr, SA_ALL)) {
+		leg->ssrc_rx = ssrc;
+		return true;
+	}
+	if (sa_cmp(src, &leg->sdp_raddr, SA_ALL))
+		goto take;
+	if (!leg->latched) {
+		if (is_private(&leg->sdp_raddr) ||
+		    sa_cmp(src, &leg->sdp_raddr, SA_ADDR))
+			goto take;
+		return false;
+	}
+	if (ssrc == leg->ssrc_rx)
+		goto take;
+	leg->hijack++;
+	return false;
+
+take:
+	if (!leg->latched || !sa_cmp(src, &leg->raddr, SA_ALL))
+		debug("media: port %u latched to %J (ssrc %08x)\n", leg->port,
+		      src, ssrc);
+	leg->raddr = *src;
+	leg->ssrc_rx = ssrc;
+	leg->latched = true;
+	if (sa_isset(&leg->raddr_rtcp, SA_PORT)) {
+		uint16_t port = sa_port(src) + 1;
+		sa_cpy(&leg->raddr_rtcp, src);
+		sa_set_port(&leg->raddr_rtcp, port);
+	}
+	return true;
+}
+
 static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct media_leg *leg = arg, *peer = leg->peer;
 	size_t len = mbuf_get_left(mb), hlen;
 	uint8_t *p = mbuf_buf(mb);
 	uint8_t kind, pt;
+	uint32_t ssrc;
 
-	(void)src;
 	if (len < RTP_HEADER_SIZE || (p[0] >> 6) != 2)
 		return;
 	pt = p[1] & 0x7f;
 	kind = leg->rxmap[pt];
 	if (kind == PT_UNKNOWN)
+		return;
+	ssrc = ((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) |
+	       ((uint32_t)p[10] << 8) | p[11];
+	if (!(leg->latched && ssrc == leg->ssrc_rx &&
+	      sa_cmp(src, &leg->raddr, SA_ALL)) &&
+	    !latch(leg, src, ssrc))
 		return;
 	leg->last_rx = tmr_jiffies();
 	leg->rx++;
@@ -308,6 +374,8 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
 		return ENOTSUP;
 
 	leg->raddr = *sdp_media_raddr(leg->sdpm);
+	leg->sdp_raddr = leg->raddr;
+	leg->latched = false; /* a new offer/answer may move the phone */
 	sdp_media_raddr_rtcp(leg->sdpm, &leg->raddr_rtcp);
 	/* libre names the direction from our side: the far end's
 	 * a=sendonly is our SDP_RECVONLY.  The answer is ldir & rdir. */
@@ -349,6 +417,11 @@ uint64_t media_leg_idle_ms(const struct media_leg *leg)
 uint16_t media_leg_port(const struct media_leg *leg)
 {
 	return leg ? leg->port : 0;
+}
+
+uint64_t media_leg_hijacks(const struct media_leg *leg)
+{
+	return leg ? leg->hijack : 0;
 }
 
 void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx)

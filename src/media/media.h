@@ -53,6 +53,8 @@ bool media_leg_remote_hold(const struct media_leg *leg);
 bool media_leg_has_raddr(const struct media_leg *leg);
 uint64_t media_leg_idle_ms(const struct media_leg *leg);
 uint16_t media_leg_port(const struct media_leg *leg);
+/* RTP packets refused because they came from a stranger's address. */
+uint64_t media_leg_hijacks(const struct media_leg *leg);
 /* Packets received / sent on this leg (for tests and statistics). */
 void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx);
 

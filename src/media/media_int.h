@@ -11,7 +11,11 @@ struct media_leg {
 	uint16_t port;           /* our RTP port; RTCP is port + 1  */
 	struct sdp_session *sdp; /* (owned)                         */
 	struct sdp_media *sdpm;  /* (weak, owned by sdp)            */
-	struct sa raddr;         /* far end's RTP address           */
+	struct sa raddr;         /* where we send RTP (latched)     */
+	struct sa sdp_raddr;     /* RTP address in the far end's SDP */
+	bool latched;            /* raddr learnt from received RTP  */
+	uint32_t ssrc_rx;        /* SSRC of the latched stream      */
+	uint64_t hijack;         /* packets refused from strangers  */
 	struct sa raddr_rtcp;
 	enum media_codec tx_codec;   /* law the far end wants from us   */
 	uint8_t tx_pt;               /* its payload type for that law   */

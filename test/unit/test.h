@@ -66,6 +66,7 @@
 	X(test_store_oom)                                                      \
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
+	X(test_media_latch)                                                    \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)
 
