@@ -43,6 +43,11 @@ bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		     size_t sz);
 
+/* nat.c */
+/* Hook Contact fixing into the UDP socket msg arrived on (once). */
+void nat_attach(struct sipsrv *srv, const struct sip_msg *msg);
+void nat_detach(void);
+
 /* registrar.c */
 void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg);
 

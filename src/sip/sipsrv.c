@@ -113,6 +113,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	struct sipsrv *srv = arg;
 
 	debug("sip: %J %r %r\n", &msg->src, &msg->met, &msg->ruri);
+	nat_attach(srv, msg);
 	if (screen(srv, msg))
 		return true;
 
@@ -177,6 +178,7 @@ static void srv_destructor(void *arg)
 {
 	struct sipsrv *srv = arg;
 
+	nat_detach();
 	tmr_cancel(&srv->tmr_purge);
 	call_close_all(srv);
 	srv->sock = mem_deref(srv->sock);
@@ -184,6 +186,36 @@ static void srv_destructor(void *arg)
 	if (srv->sip)
 		sip_close(srv->sip, true);
 	srv->sip = mem_deref(srv->sip);
+}
+
+static void probe_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+	if (err || !msg || msg->scode != 200)
+		warning("sip: start-up self check failed: %m %u\n", err,
+			msg ? msg->scode : 0);
+}
+
+/*
+ * An OPTIONS to ourselves: proves the UDP transport works and lets nat.c
+ * hook the socket before the first phone speaks.
+ */
+static void self_probe(struct sipsrv *srv)
+{
+	char uri[96];
+	int err;
+
+	re_snprintf(uri, sizeof(uri), "sip:%J", &srv->laddr);
+	err = sip_requestf(NULL, srv->sip, true, "OPTIONS", uri, NULL, NULL,
+			   NULL, probe_resp, srv,
+			   "To: <%s>\r\n"
+			   "From: <%s>;tag=%08x\r\n"
+			   "Call-ID: probe-%08x%08x\r\n"
+			   "CSeq: 1 OPTIONS\r\n"
+			   "Content-Length: 0\r\n\r\n",
+			   uri, uri, rand_u32(), rand_u32(), rand_u32());
+	if (err)
+		warning("sip: self check not sent: %m\n", err);
 }
 
 int sipsrv_init(const struct config *cfg, struct store *st)
@@ -245,6 +277,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	/* calls a dead instance of this node left open */
 	(void)store_call_close_stale(st, cfg->node_id, time_now_ms());
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
+	self_probe(srv);
 	info("sip: listening on %s (UDP, TCP), realm %s\n", cfg->sip_listen,
 	     cfg->realm);
 
