@@ -560,11 +560,13 @@ static int fork_registration(const struct store_registration *reg, void *arg)
 
 	/* reach the phone where it registered from, if that differs */
 	pl_set_str(&pl, reg->contact);
-	if (!uri_decode(&uri, &pl) && !sa_set_str(&rcv, reg->received, 0) &&
+	if (!uri_decode(&uri, &pl) &&
+	    !sa_decode(&rcv, reg->received, strlen(reg->received)) &&
 	    (sa_set(&dst, &uri.host, uri.port ? uri.port : 5060) ||
 	     !sa_cmp(&dst, &rcv, SA_ALL))) {
 		bool udp = !str_casecmp(reg->transport, "udp");
-		re_snprintf(route, sizeof(route), "<sip:%J;lr%s>", &rcv,
+		/* libre wraps it: "Route: <%s;lr>" */
+		re_snprintf(route, sizeof(route), "sip:%J%s", &rcv,
 			    udp ? "" : ";transport=tcp");
 		via_route = true;
 	}

@@ -307,7 +307,13 @@ class Baresip:
                  transport="udp", regint=None, auto_answer=True, tone=440,
                  wav=None, codecs=("pcmu", "pcma"), rtp_ports=None,
                  extra_account="", extra_config=(), name=None,
-                 keep_dir=False):
+                 keep_dir=False, netns=None, host=None):
+        # netns: run inside this network namespace, on address host; the
+        # control connection then goes through a Unix socket (socat), since
+        # the namespace's loopback is not ours
+        self.netns = netns
+        self.host = host or LOCAL
+        self._relay = None
         self.user = user
         self.password = password
         self.server = server
@@ -347,19 +353,19 @@ class Baresip:
         if self.server:
             host, port = self.server
             return f"sip:{self.user}@{host}:{port}"
-        return f"sip:{self.user}@{LOCAL}:{self.sip_port}"
+        return f"sip:{self.user}@{self.host}:{self.sip_port}"
 
     @property
     def uri(self):
         """Where to send a direct call to this phone (no server)."""
-        return f"sip:{self.user}@{LOCAL}:{self.sip_port}"
+        return f"sip:{self.user}@{self.host}:{self.sip_port}"
 
     def account_line(self, extra=""):
         if self.server:
             host, port = self.server
             line = f"<sip:{self.user}@{host}:{port};transport={self.transport}>"
         else:
-            line = f"<sip:{self.user}@{LOCAL}:{self.sip_port}>"
+            line = f"<sip:{self.user}@{self.host}:{self.sip_port}>"
         if self.password is not None:
             line += f";auth_user={self.user};auth_pass={self.password}"
         line += f";regint={int(self.regint)}"
@@ -377,8 +383,8 @@ class Baresip:
         lo, hi = self.rtp_ports
         cfg = [
             ("poll_method", "epoll"),
-            ("sip_listen", f"{LOCAL}:{self.sip_port}"),
-            ("net_interface", LOCAL),
+            ("sip_listen", f"{self.host}:{self.sip_port}"),
+            ("net_interface", self.host),
             ("call_local_timeout", "120"),
             ("call_max_calls", "4"),
             ("audio_player", "aubridge,nil"),
@@ -405,7 +411,7 @@ class Baresip:
             ("module_tmp", "account.so"),
             ("module_app", "menu.so"),
             ("module_app", "ctrl_tcp.so"),
-            ("ctrl_tcp_listen", f"{LOCAL}:{self.ctrl_port}"),
+            ("ctrl_tcp_listen", f"127.0.0.1:{self.ctrl_port}"),
             ("snd_path", self.rec_dir),
         ]
         with open(os.path.join(self.dir, "config"), "w") as f:
@@ -423,15 +429,19 @@ class Baresip:
         taken by someone else in the meantime, a slow start under load),
         try again with fresh ports."""
         last = ""
+        pre = ["ip", "netns", "exec", self.netns] if self.netns else []
         for _ in range(attempts):
             self._log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen([BARESIP, "-f", self.dir],
+            self.proc = subprocess.Popen(pre + [BARESIP, "-f", self.dir],
                                          stdin=subprocess.DEVNULL,
                                          stdout=self._log,
                                          stderr=subprocess.STDOUT,
                                          cwd=self.dir)
             try:
-                self.sock = _wait_tcp(self.ctrl_port, timeout)
+                if self.netns:
+                    self.sock = self._wait_relay(timeout)
+                else:
+                    self.sock = _wait_tcp(self.ctrl_port, timeout)
                 break
             except OSError:
                 last = self.log()[-2000:]
@@ -614,6 +624,34 @@ class Baresip:
                       if f.endswith(f"-{kind}.wav"))
 
     # ---- stop ---------------------------------------------------------------
+    def _wait_relay(self, timeout):
+        """ctrl_tcp inside the namespace, reached through a Unix socket."""
+        path = os.path.join(self.dir, "ctrl.sock")
+        self._relay = subprocess.Popen(
+            ["ip", "netns", "exec", self.netns, "socat",
+             f"UNIX-LISTEN:{path},fork", f"TCP:127.0.0.1:{self.ctrl_port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(path):
+                try:
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.connect(path)
+                    # socat connects on accept: wait for the TCP side
+                    s.settimeout(0.3)
+                    try:
+                        if s.recv(1, socket.MSG_PEEK) == b"":
+                            s.close()
+                            time.sleep(0.1)
+                            continue
+                    except socket.timeout:
+                        pass  # connected, nothing to read yet
+                    return s
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        raise OSError("ctrl relay did not come up")
+
     def stop(self, timeout=5, cleanup=None):
         """quit, then SIGTERM twice (a registered baresip waits ~32 s for
         the un-REGISTER answer when the registrar is gone), then SIGKILL.
@@ -649,6 +687,10 @@ class Baresip:
             self.sock = None
         if self._reader:
             self._reader.join(2)
+        if self._relay is not None:
+            self._relay.kill()
+            self._relay.wait()
+            self._relay = None
         if cleanup if cleanup is not None else not self.keep_dir:
             self.cleanup()
         return rc
