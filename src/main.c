@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <re.h>
 #include "core/core.h"
@@ -18,6 +19,30 @@
 #include "sip/sip.h"
 
 static struct config cfg;
+
+/*
+ * Every call leg holds an RTP and an RTCP socket, so a thousand calls need
+ * four thousand descriptors: raise the soft limit to the hard one and tell
+ * libre's poll loop (whose default is 1024) to watch that many.
+ */
+static void fd_limit_raise(void)
+{
+	struct rlimit rl;
+	int n = 4096;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 0)
+			n = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	}
+	if (fd_setsize(n))
+		warning("main: cannot poll %d descriptors\n", n);
+	else
+		info("main: up to %d open descriptors\n", n);
+}
 
 static void signal_handler(int sig)
 {
@@ -80,6 +105,8 @@ int main(int argc, char *argv[])
 		warning("main: libre_init: %m\n", err);
 		return 1;
 	}
+
+	fd_limit_raise();
 
 	err = store_open(&st, cfg.db_path);
 	if (err) {
