@@ -51,6 +51,21 @@ static const struct opt opts[] = {
      S(reg_max_expires), "longest registration granted [s] (3600)"},
     {"reg-min-expires", "SWITCHBOARD_REG_MIN_EXPIRES", OPT_U32,
      S(reg_min_expires), "shortest registration accepted [s] (60)"},
+    {"auth-max-failures", "SWITCHBOARD_AUTH_MAX_FAILURES", OPT_U32,
+     S(auth_max_failures),
+     "failed SIP logins from one address within --auth-window that block "
+     "it; a username is locked after twice as many (5, at most 100)"},
+    {"auth-window", "SWITCHBOARD_AUTH_WINDOW", OPT_U32, S(auth_window),
+     "sliding window for counting failed SIP logins [s] (60)"},
+    {"auth-block", "SWITCHBOARD_AUTH_BLOCK", OPT_U32, S(auth_block),
+     "how long an address, username or phone stays blocked [s]; "
+     "0 disables blocking (600)"},
+    {"keepalive-interval", "SWITCHBOARD_KEEPALIVE_INTERVAL", OPT_U32,
+     S(keepalive_interval),
+     "seconds between OPTIONS pings to phones behind NAT on UDP; 0 off (25)"},
+    {"keepalive-max-missed", "SWITCHBOARD_KEEPALIVE_MAX_MISSED", OPT_U32,
+     S(keepalive_max_missed),
+     "unanswered pings after which a phone counts as unreachable (3)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -71,6 +86,11 @@ static void defaults(struct config *cfg)
 	cfg->ring_timeout = 60;
 	cfg->reg_max_expires = 3600;
 	cfg->reg_min_expires = 60;
+	cfg->auth_max_failures = 5;
+	cfg->auth_window = 60;
+	cfg->auth_block = 600;
+	cfg->keepalive_interval = 25;
+	cfg->keepalive_max_missed = 3;
 	cfg->log_level = LOG_INFO;
 }
 

@@ -37,10 +37,16 @@ struct config {
 	char node_id[64];      /* this node's id in call records        */
 	uint16_t rtp_min;      /* RTP port range, even ports            */
 	uint16_t rtp_max;
-	uint32_t rtp_timeout;     /* [s] hang up when no RTP for this long */
-	uint32_t ring_timeout;    /* [s] give up ringing a target          */
-	uint32_t reg_max_expires; /* [s]                                */
-	uint32_t reg_min_expires; /* [s]                                */
+	uint32_t rtp_timeout;       /* [s] hang up when no RTP for this long */
+	uint32_t ring_timeout;      /* [s] give up ringing a target          */
+	uint32_t reg_max_expires;   /* [s]                                */
+	uint32_t reg_min_expires;   /* [s]                                */
+	uint32_t auth_max_failures; /* failed logins that block an address */
+	uint32_t auth_window;       /* [s] window counting them            */
+	uint32_t auth_block;        /* [s] block length, 0 = never block   */
+	uint32_t
+	    keepalive_interval; /* [s] OPTIONS to NATed UDP phones, 0 off */
+	uint32_t keepalive_max_missed; /* unanswered pings: unreachable     */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };

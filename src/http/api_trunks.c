@@ -4,10 +4,20 @@
  * (tenant_id null).  Its host is an IP address, because inbound calls are
  * recognised by source address.  The password (for carriers that challenge
  * us) is write-only: replies show only "has_password".
+ *
+ * A trunk with "register": true keeps a registration at its carrier
+ * (sip/trunkreg.c); every change here makes SIP re-read the trunks, and
+ * replies show the live state as "registration" (null for IP trunks).
  */
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
+#include "sip/sip.h"
+
+enum {
+	EXPIRES_MIN = 30,    /* [s] */
+	EXPIRES_MAX = 86400, /* [s] */
+};
 
 static const struct api_field fields[] = {
     {"id", FT_INT, FF_RO, 0},
@@ -20,8 +30,46 @@ static const struct api_field fields[] = {
     {"username", FT_STR, FF_NULL, 63},
     {"password", FT_STR, FF_NULL, 63},
     {"has_password", FT_BOOL, FF_RO, 0},
+    {"register", FT_BOOL, 0, 0},
+    {"registrar", FT_STR, FF_NULL, 127},
+    {"domain", FT_STR, FF_NULL, 63},
+    {"auth_user", FT_STR, FF_NULL, 63},
+    {"from_user", FT_STR, FF_NULL, 63},
+    {"expires", FT_INT, 0, 0},
+    {"registration", FT_STR, FF_RO, 0},
     {"created_at", FT_STR, FF_RO, 0},
 };
+
+/* "registration": the live state of a registering trunk, else null. */
+static int registration_add(struct odict *o, const struct store_trunk *t)
+{
+	struct sip_trunkreg_status s;
+	struct odict *r;
+	int err;
+
+	if (!t->do_register)
+		return odict_entry_add(o, "registration", ODICT_NULL);
+	if (sipsrv_trunkreg_status(t->id, &s)) {
+		memset(&s, 0, sizeof(s)); /* SIP not running */
+		s.state = TRUNKREG_UNREGISTERED;
+	}
+	err = odict_alloc(&r, 8);
+	if (err)
+		return err;
+	err |= api_add_str(r, "state", sipsrv_trunkreg_state_name(s.state));
+	if (s.code)
+		err |= api_add_int(r, "code", s.code);
+	else
+		err |= odict_entry_add(r, "code", ODICT_NULL);
+	err |= api_add_str_or_null(r, "reason", s.reason);
+	err |= api_add_time(r, "expires_at", s.expires_at);
+	err |= api_add_time(r, "retry_at", s.retry_at);
+	err |= api_add_int(r, "failures", s.failures);
+	if (!err)
+		err = odict_entry_add(o, "registration", ODICT_OBJECT, r);
+	mem_deref(r);
+	return err ? ENOMEM : 0;
+}
 
 static int trunk_encode(struct odict **op, const struct store_trunk *t)
 {
@@ -40,6 +88,13 @@ static int trunk_encode(struct odict **op, const struct store_trunk *t)
 	err |= api_add_bool(o, "match_any_port", t->match_any_port);
 	err |= api_add_str_or_null(o, "username", t->username);
 	err |= api_add_bool(o, "has_password", t->password[0] != '\0');
+	err |= api_add_bool(o, "register", t->do_register);
+	err |= api_add_str_or_null(o, "registrar", t->registrar);
+	err |= api_add_str_or_null(o, "domain", t->domain);
+	err |= api_add_str_or_null(o, "auth_user", t->auth_user);
+	err |= api_add_str_or_null(o, "from_user", t->from_user);
+	err |= api_add_int(o, "expires", t->expires);
+	err |= registration_add(o, t);
 	err |= api_add_time(o, "created_at", t->created_at);
 	if (err) {
 		mem_deref(o);
@@ -64,6 +119,103 @@ static int reply_trunk(struct api_req *req, uint16_t status,
 		err = api_reply_object(req, status, o);
 	mem_deref(o);
 	return err;
+}
+
+/* A user part we put into URIs as it is: no separators or blanks. */
+static bool is_user(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s <= ' ' || strchr("@<>\":;,/?", *s))
+			return false;
+	}
+	return true;
+}
+
+/* A host name or IP address (the AOR's domain). */
+static bool is_domain(const char *s)
+{
+	for (; *s; s++) {
+		if (!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') ||
+		      ('0' <= *s && *s <= '9') || strchr(".-:[]", *s)))
+			return false;
+	}
+	return true;
+}
+
+/* sip:<IP>[:port][;transport=udp|tcp]: we resolve no names. */
+static bool is_registrar(const char *s)
+{
+	struct pl pl, tp;
+	struct uri uri;
+	struct sa sa;
+
+	pl_set_str(&pl, s);
+	if (uri_decode(&uri, &pl) || pl_strcasecmp(&uri.scheme, "sip") ||
+	    pl_isset(&uri.user) || sa_set(&sa, &uri.host, uri.port))
+		return false;
+	if (!msg_param_decode(&uri.params, "transport", &tp) &&
+	    pl_strcasecmp(&tp, "udp") && pl_strcasecmp(&tp, "tcp"))
+		return false;
+	return true;
+}
+
+/* The fields of a registering trunk (migration 2, sip/trunkreg.c). */
+static int registration_apply(struct api_req *req, struct store_trunk *t)
+{
+	const char *s;
+	int64_t v;
+
+	t->do_register = api_bool(req, "register", t->do_register);
+
+	s = api_str(req, "registrar");
+	if (s && s[0] && !is_registrar(s))
+		return api_error(req, 422,
+				 "registrar: must be a SIP URI with an IP "
+				 "address, like sip:192.0.2.10:5060");
+	api_str_copy(req, "registrar", t->registrar, sizeof(t->registrar));
+
+	s = api_str(req, "domain");
+	if (s && !is_domain(s))
+		return api_error(req, 422,
+				 "domain: must be a host name or IP address");
+	api_str_copy(req, "domain", t->domain, sizeof(t->domain));
+
+	s = api_str(req, "auth_user");
+	if (s && !is_user(s))
+		return api_error(req, 422,
+				 "auth_user: must not contain "
+				 "blanks or any of @<>\":;,/?");
+	api_str_copy(req, "auth_user", t->auth_user, sizeof(t->auth_user));
+
+	s = api_str(req, "from_user");
+	if (s && !is_user(s))
+		return api_error(req, 422,
+				 "from_user: must not contain "
+				 "blanks or any of @<>\":;,/?");
+	api_str_copy(req, "from_user", t->from_user, sizeof(t->from_user));
+
+	if (api_has(req, "expires")) {
+		v = api_int(req, "expires", 0);
+		if (v < EXPIRES_MIN || v > EXPIRES_MAX)
+			return api_error(req, 422,
+					 "expires: must be from %d to %d "
+					 "seconds",
+					 EXPIRES_MIN, EXPIRES_MAX);
+		t->expires = (uint32_t)v;
+	}
+
+	if (t->do_register) {
+		if (!t->username[0])
+			return api_error(req, 422,
+					 "username: required when register "
+					 "is true (the account at the "
+					 "carrier)");
+		if (!is_user(t->username))
+			return api_error(req, 422,
+					 "username: must not contain blanks "
+					 "or any of @<>\":;,/?");
+	}
+	return 0;
 }
 
 static int trunk_apply(struct api_req *req, struct store_trunk *t)
@@ -118,7 +270,7 @@ static int trunk_apply(struct api_req *req, struct store_trunk *t)
 	t->match_any_port = api_bool(req, "match_any_port", t->match_any_port);
 	api_str_copy(req, "username", t->username, sizeof(t->username));
 	api_str_copy(req, "password", t->password, sizeof(t->password));
-	return 0;
+	return registration_apply(req, t);
 }
 
 int api_trunk_create(struct api_req *req)
@@ -146,6 +298,7 @@ int api_trunk_create(struct api_req *req)
 		return api_fail(req, err, "trunk: %m", err);
 	info("http: trunk %lld created (%s %s:%u)\n", (long long)t.id,
 	     t.transport, t.host, t.port);
+	sipsrv_trunkreg_reload();
 
 	(void)store_trunk_get(st, t.id, &t);
 	return reply_trunk(req, 201, &t);
@@ -236,6 +389,7 @@ int api_trunk_update(struct api_req *req)
 				t.host, t.port);
 	if (err)
 		return api_fail(req, err, "trunk: %m", err);
+	sipsrv_trunkreg_reload();
 
 	(void)store_trunk_get(st, t.id, &t);
 	return reply_trunk(req, 200, &t);
@@ -251,5 +405,6 @@ int api_trunk_delete(struct api_req *req)
 	if (err)
 		return api_fail(req, err, "trunk: %m", err);
 	info("http: trunk %lld deleted\n", (long long)req->id);
+	sipsrv_trunkreg_reload(); /* unregisters it */
 	return api_reply_no_content(req);
 }

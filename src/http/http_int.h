@@ -45,7 +45,8 @@ typedef int(api_route_h)(struct api_req *req);
 
 struct api_route {
 	const char *method;  /* "GET", "POST", "PATCH", "DELETE"        */
-	const char *pattern; /* "/api/v1/tenants/:id"; :id is an int64  */
+	const char *pattern; /* "/api/v1/tenants/:id"; :id is an int64,
+				:key any segment (req->key)            */
 	const char *noun;    /* "tenant": for "tenant 7 not found"       */
 	api_route_h *h;
 };
@@ -57,6 +58,7 @@ struct api_req {
 	const struct api_route *route;
 	struct store_token token; /* the caller (role, tenant scope)     */
 	int64_t id;               /* :id from the path, 0 if none        */
+	struct pl key;            /* :key from the path, percent-encoded */
 	struct odict *body;       /* (owned) JSON object of POST/PATCH   */
 	bool replied;
 };
@@ -231,5 +233,8 @@ int api_call_get(struct api_req *req);
 
 int api_registration_list(struct api_req *req);
 int api_stats_get(struct api_req *req);
+
+int api_auth_block_list(struct api_req *req);
+int api_auth_block_delete(struct api_req *req);
 
 #endif

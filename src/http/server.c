@@ -62,6 +62,9 @@ static const struct api_route routes[] = {
 
     {"GET", "/api/v1/registrations", "registration", api_registration_list},
 
+    {"GET", "/api/v1/auth_blocks", "auth_block", api_auth_block_list},
+    {"DELETE", "/api/v1/auth_blocks/:key", "auth_block", api_auth_block_delete},
+
     {"GET", "/api/v1/stats", "stats", api_stats_get},
 };
 
@@ -140,8 +143,8 @@ static void destructor(void *arg)
 	api->sock = mem_deref(api->sock);
 }
 
-/* Does path (one segment per '/') fit pattern?  The ":id" segment of the
- * pattern matches any non-empty segment, returned in *idseg. */
+/* Does path (one segment per '/') fit pattern?  A ":id" or ":key" segment
+ * of the pattern matches any non-empty segment, returned in *idseg. */
 static bool path_match(const char *pat, const struct pl *path, struct pl *idseg)
 {
 	const char *p = path->p, *end = path->p + path->l;
@@ -162,7 +165,7 @@ static bool path_match(const char *pat, const struct pl *path, struct pl *idseg)
 		pn = (size_t)(pat - ps);
 		sn = (size_t)(p - s);
 
-		if (pn == 3 && !memcmp(ps, ":id", 3)) {
+		if (pn > 1 && ps[0] == ':') {
 			if (!sn)
 				return false;
 			id.p = s;
@@ -284,7 +287,9 @@ static void api_dispatch(struct api_req *req)
 		return;
 	}
 
-	if (idseg.p && !id_parse(&idseg, &req->id)) {
+	if (idseg.p && strstr(req->route->pattern, "/:key"))
+		req->key = idseg;
+	else if (idseg.p && !id_parse(&idseg, &req->id)) {
 		(void)api_error(req, 404, "%s %b not found", req->route->noun,
 				idseg.p, idseg.l > 32 ? (size_t)32 : idseg.l);
 		return;

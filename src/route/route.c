@@ -1,7 +1,9 @@
 /*
  * route.c - numbers to targets.
  *
- * From a trunk:   dialled E.164 -> active number -> its target.
+ * From a trunk:   dialled E.164 -> active number -> its target (for a
+ *                 registering trunk the To user when the Request-URI is
+ *                 our registered Contact, see route.h).
  * From a device:  extension of the caller's tenant -> employee (internal,
  *                 caller ID = extension);
  *                 one of our own numbers -> its target (internal);
@@ -72,6 +74,19 @@ static int to_number(struct store *st, const struct store_number *n,
 	}
 }
 
+/* The number a trunk call is for: see route_resolve() in route.h. */
+static const char *trunk_dialled(const struct route_caller *c,
+				 const char *ruri_user)
+{
+	const struct store_trunk *t = c->trunk;
+
+	if (!t->do_register || !c->to_user || !c->to_user[0])
+		return ruri_user;
+	if (ruri_user[0] && str_casecmp(ruri_user, t->username))
+		return ruri_user; /* the carrier put the number there */
+	return c->to_user;
+}
+
 static int from_trunk(struct store *st, const struct route_caller *c,
 		      const char *dialled, struct route_result *r)
 {
@@ -79,6 +94,7 @@ static int from_trunk(struct store *st, const struct route_caller *c,
 	struct store_number n;
 	int err;
 
+	dialled = trunk_dialled(c, dialled);
 	r->direction = "inbound";
 	if (phone_normalise(r->from_number, sizeof(r->from_number),
 			    c->from_user, &ctx) == PHONE_INVALID)

@@ -25,6 +25,7 @@ struct route_caller {
 	const struct store_device *device; /* call from a device, or NULL  */
 	const char *from_user;             /* From user part as received   */
 	const char *from_name;             /* From display name, or ""     */
+	const char *to_user;               /* To user part, or NULL        */
 };
 
 struct route_result {
@@ -42,7 +43,14 @@ struct route_result {
 	struct store_trunk trunk;               /* ROUTE_EXTERNAL     */
 };
 
-/* Fill r.  Returns 0 (r->kind says what to do) or EINVAL/EIO. */
+/*
+ * Fill r.  dialled is the Request-URI user.  A registering trunk's carrier
+ * sends its calls to the Contact we registered, so there the Request-URI
+ * user is the trunk's username and the number dialled is in To: when
+ * dialled equals the username (or is empty), c->to_user is routed instead.
+ * IP trunks and devices are always routed by the Request-URI.
+ * Returns 0 (r->kind says what to do) or EINVAL/EIO.
+ */
 int route_resolve(struct store *st, const struct route_caller *c,
 		  const char *dialled, struct route_result *r);
 

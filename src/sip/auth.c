@@ -2,14 +2,39 @@
  * auth.c - server-side SIP digest authentication (RFC 2617 / 3261 §22).
  *
  * libre 1.1.0 verifies a digest response but builds no challenge, so the
- * challenge and the nonce are ours.  A nonce is stateless:
+ * challenge and the nonce are ours.  A nonce is stateless and unique:
  *
- *     nonce = hex(issue time, 8) . hex(MD5(secret : issue time))[0..15]
+ *     nonce = hex(issue time, 8) . hex(random, 8)
+ *             . hex(MD5(secret : issue time : random))[0..15]
  *
  * so any request can be checked without a table, and an old nonce with a
  * valid MAC is answered with stale=true (the phone retries silently with
- * the same password).  Unknown user and wrong password both get the same
- * 403: the answer tells an attacker nothing about which users exist.
+ * the same password).  A nonce we cannot verify (one from before a
+ * restart: the secret is new) gets stale=true too if the password is
+ * right, else it is a failure like a wrong password.
+ *
+ *   credentials? -no-> 401/407 challenge
+ *   decodable?   -no-> failure
+ *   blocked (guard.c; trusted pair judged alone)? -yes-> 403, unchecked
+ *   our realm?   -no-> failure, challenge
+ *   nonce: expired -> stale challenge; foreign -> stale if the password
+ *          is right, else failure
+ *   user known, password right? -no-> failure
+ *   qop=auth: nc above the last accepted for this nonce? -no-> challenge
+ *   accepted
+ *
+ * A failure is logged and counted by the guard and answered 403
+ * "Forbidden" whatever the reason, so the answer tells an attacker
+ * nothing about which users exist; an unknown user even costs the same
+ * digest computation as a known one.
+ *
+ * Nonce-count replay (the end of this file): with qop=auth a request
+ * carries nc, which the client raises for each request with one nonce.
+ * We remember per nonce the highest nc accepted (in memory, forgotten
+ * when the nonce expires, at most 65536 nonces) and challenge afresh
+ * (stale=false) a request whose nc is not above it: a captured request
+ * sent again is never accepted.  Requests without qop (RFC 2069) carry
+ * no nc; only the nonce lifetime limits their replay.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +42,36 @@
 #include "core/core.h"
 #include "sip/sip_int.h"
 
-enum { NONCE_TTL = 300 /* [s] */ };
+enum {
+	NONCE_TTL = 300, /* [s] */
+	NONCE_LEN = 32,  /* hex characters */
+	NC_MAX = 65536,  /* nonces remembered for replay protection */
+	NC_HASH_SIZE = 1024,
+};
 
-static void nonce_make(struct sipsrv *srv, char *buf, size_t sz, uint32_t t)
+static void nonce_make(struct sipsrv *srv, char *buf, size_t sz, uint32_t t,
+		       uint32_t r)
 {
 	uint8_t d[16];
 
-	md5_printf(d, "%b:%08x", srv->secret, sizeof(srv->secret), t);
-	re_snprintf(buf, sz, "%08x%w", t, d, (size_t)8);
+	md5_printf(d, "%b:%08x:%08x", srv->secret, sizeof(srv->secret), t, r);
+	re_snprintf(buf, sz, "%08x%08x%w", t, r, d, (size_t)8);
 }
 
-/* 0 valid, ESTALE expired but ours, EINVAL not ours */
-static int nonce_check(struct sipsrv *srv, const struct pl *nonce)
+/* 0 valid, ESTALE expired but ours, EINVAL not ours; *tp = issue time */
+static int nonce_check(struct sipsrv *srv, const struct pl *nonce, uint32_t *tp)
 {
 	char want[40];
-	uint32_t t, now;
+	uint32_t t, r, now;
 
-	if (nonce->l != 24)
+	if (nonce->l != NONCE_LEN)
 		return EINVAL;
 	t = pl_x32(&(struct pl){nonce->p, 8});
-	nonce_make(srv, want, sizeof(want), t);
+	r = pl_x32(&(struct pl){nonce->p + 8, 8});
+	nonce_make(srv, want, sizeof(want), t, r);
 	if (pl_strcmp(nonce, want))
 		return EINVAL;
+	*tp = t;
 	now = (uint32_t)(time_now_ms() / 1000);
 	if (now - t > NONCE_TTL)
 		return ESTALE;
@@ -50,7 +83,8 @@ static void challenge(struct sipsrv *srv, const struct sip_msg *msg, bool proxy,
 {
 	char nonce[40];
 
-	nonce_make(srv, nonce, sizeof(nonce), (uint32_t)(time_now_ms() / 1000));
+	nonce_make(srv, nonce, sizeof(nonce), (uint32_t)(time_now_ms() / 1000),
+		   rand_u32());
 	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, proxy ? 407 : 401,
 			  proxy ? "Proxy Authentication Required"
 				: "Unauthorized",
@@ -77,25 +111,157 @@ static int hex2bin(uint8_t *out, size_t n, const char *hex)
 	return 0;
 }
 
-static bool forbid(struct sipsrv *srv, const struct sip_msg *msg,
-		   const char *why, const struct pl *user)
+/* What to answer; sipauth_check() turns it into the reply. */
+enum verdict {
+	AUTH_OK = 0,
+	AUTH_CHALLENGE,
+	AUTH_STALE,
+	AUTH_FORBIDDEN,
+};
+
+/* One request being authenticated. */
+struct authreq {
+	struct sipsrv *srv;
+	const struct sip_msg *msg;
+	struct httpauth_digest_resp r;
+	char user[64];            /* r.username, "" if undecodable      */
+	struct store_device *dev; /* filled when known                 */
+	bool known;               /* user is a device                   */
+	bool trust_done;          /* who.trusted is computed            */
+	bool screened;            /* the guard has been asked           */
+	struct guard_who who;
+};
+
+struct trust_ctx {
+	char src[64];   /* ip:port of the request     */
+	const char *tp; /* its transport, "UDP" ...   */
+	bool found;
+};
+
+static int trust_h(const struct store_registration *r, void *arg)
 {
-	/* the log says why; the answer does not */
-	info("auth: %J: %r %r: %s (user '%r')\n", &msg->src, &msg->met,
-	     &msg->ruri, why, user);
-	(void)sip_treply(NULL, srv->sip, msg, 403, "Forbidden");
-	return false;
+	struct trust_ctx *t = arg;
+
+	if (!strcmp(r->received, t->src) && !str_casecmp(r->transport, t->tp))
+		t->found = true;
+	return 0;
+}
+
+/* Trusted: from the exact ip:port and transport of an unexpired binding
+ * of the device it authenticates as.  A store error means untrusted. */
+static void trust(struct authreq *a)
+{
+	struct trust_ctx t;
+
+	if (a->trust_done)
+		return;
+	a->trust_done = true;
+	if (!a->known)
+		return;
+	re_snprintf(t.src, sizeof(t.src), "%J", &a->msg->src);
+	t.tp = sip_transp_name(a->msg->tp);
+	t.found = false;
+	if (store_reg_list(a->srv->st, a->dev->id, time_now_ms(), trust_h, &t))
+		return;
+	a->who.trusted = t.found;
+}
+
+/* True if a block refuses the request (the guard logged it). */
+static bool blocked(struct authreq *a)
+{
+	struct guard *g = a->srv->guard;
+
+	if (a->screened)
+		return false;
+	a->screened = true;
+	if (!guard_active(g, &a->msg->src, a->user))
+		return false;
+	trust(a);
+	return guard_refuse(g, &a->who);
+}
+
+static enum verdict fail(struct authreq *a, const char *why)
+{
+	if (blocked(a))
+		return AUTH_FORBIDDEN;
+	trust(a);
+	debug("auth: %J: %r %r: %s\n", &a->msg->src, &a->msg->met,
+	      &a->msg->ruri, why);
+	guard_failure(a->srv->guard, &a->who, why);
+	return AUTH_FORBIDDEN;
+}
+
+/* 0 right, EAUTH wrong, ENOENT unknown user, EINVAL no usable HA1 */
+static int password_check(struct authreq *a)
+{
+	static const uint8_t none[16];
+	uint8_t ha1[16];
+
+	if (!a->known) {
+		/* the same work as for a known user */
+		(void)httpauth_digest_response_auth(&a->r, &a->msg->met, none);
+		return ENOENT;
+	}
+	if (hex2bin(ha1, sizeof(ha1), a->dev->ha1))
+		return EINVAL;
+	if (httpauth_digest_response_auth(&a->r, &a->msg->met, ha1))
+		return EAUTH;
+	return 0;
+}
+
+static enum verdict verify(struct authreq *a, const struct sip_hdr *hdr)
+{
+	struct sipsrv *srv = a->srv;
+	uint32_t t = 0;
+	int err, pw;
+
+	if (httpauth_digest_response_decode(&a->r, &hdr->val))
+		return fail(a, "malformed credentials");
+	str_from_pl(a->user, sizeof(a->user), &a->r.username);
+	a->known = a->r.username.l < sizeof(a->user) &&
+		   !store_device_by_username(srv->st, a->user, a->dev);
+
+	if (blocked(a))
+		return AUTH_FORBIDDEN;
+	if (pl_strcmp(&a->r.realm, srv->cfg->realm)) {
+		(void)fail(a, "foreign realm");
+		return AUTH_CHALLENGE;
+	}
+
+	err = nonce_check(srv, &a->r.nonce, &t);
+	if (err == ESTALE)
+		return AUTH_STALE;
+	pw = password_check(a);
+	if (err)
+		return pw ? fail(a, "foreign nonce") : AUTH_STALE;
+	if (pw == ENOENT)
+		return fail(a, "unknown user");
+	if (pw == EINVAL)
+		return fail(a, "device without credentials");
+	if (pw)
+		return fail(a, "wrong password");
+
+	if (!pl_isset(&a->r.qop))
+		return AUTH_OK;
+	err = sipauth_nc_use(srv->nc, &a->r.nonce, pl_x32(&a->r.nc),
+			     ((uint64_t)t + NONCE_TTL + 1) * 1000);
+	if (err == EALREADY) {
+		info("auth: %J: nonce-count %r of user '%s' replayed, "
+		     "challenged\n",
+		     &a->msg->src, &a->r.nc, a->dev->username);
+		return AUTH_CHALLENGE;
+	}
+	if (err)
+		return AUTH_STALE; /* forgotten nonce (or ENOMEM): new one */
+	return AUTH_OK;
 }
 
 bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 		   struct store_device *dev)
 {
 	bool proxy = pl_strcmp(&msg->met, "REGISTER") != 0;
-	struct httpauth_digest_resp r;
 	const struct sip_hdr *hdr;
-	char user[64];
-	uint8_t ha1[16];
-	int err;
+	struct authreq a;
 
 	hdr = sip_msg_hdr(msg, proxy ? SIP_HDR_PROXY_AUTHORIZATION
 				     : SIP_HDR_AUTHORIZATION);
@@ -103,30 +269,177 @@ bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 		challenge(srv, msg, proxy, false);
 		return false;
 	}
-	err = httpauth_digest_response_decode(&r, &hdr->val);
-	if (err)
-		return forbid(srv, msg, "malformed credentials", &pl_null);
-	if (pl_strcmp(&r.realm, srv->cfg->realm)) {
+
+	memset(&a, 0, sizeof(a));
+	a.srv = srv;
+	a.msg = msg;
+	a.dev = dev;
+	a.who.src = &msg->src;
+	a.who.user = a.user;
+
+	switch (verify(&a, hdr)) {
+	case AUTH_OK:
+		return true;
+
+	case AUTH_CHALLENGE:
 		challenge(srv, msg, proxy, false);
 		return false;
-	}
-	err = nonce_check(srv, &r.nonce);
-	if (err == ESTALE) {
+
+	case AUTH_STALE:
 		challenge(srv, msg, proxy, true);
 		return false;
-	}
-	if (err)
-		return forbid(srv, msg, "foreign nonce", &r.username);
 
-	str_from_pl(user, sizeof(user), &r.username);
-	if (r.username.l >= sizeof(user) ||
-	    store_device_by_username(srv->st, user, dev))
-		return forbid(srv, msg, "unknown user", &r.username);
-	if (hex2bin(ha1, sizeof(ha1), dev->ha1))
-		return forbid(srv, msg, "device without credentials",
-			      &r.username);
-	err = httpauth_digest_response_auth(&r, &msg->met, ha1);
+	case AUTH_FORBIDDEN:
+		break;
+	}
+	(void)sip_treply(NULL, srv->sip, msg, 403, "Forbidden");
+	return false;
+}
+
+int sipauth_init(struct sipsrv *srv)
+{
+	const struct config *cfg;
+	struct guard_prm prm;
+	int err;
+
+	if (!srv || !srv->cfg)
+		return EINVAL;
+	cfg = srv->cfg;
+	memset(&prm, 0, sizeof(prm));
+	prm.max_failures = cfg->auth_max_failures;
+	prm.window = cfg->auth_window;
+	prm.block = cfg->auth_block;
+	err = guard_alloc(&srv->guard, &prm);
 	if (err)
-		return forbid(srv, msg, "wrong password", &r.username);
-	return true;
+		return err;
+	err = sipauth_nc_alloc(&srv->nc, 0);
+	if (err)
+		return err;
+	if (prm.max_failures && prm.block)
+		info("auth: %u failures in %u s block an address for %u s\n",
+		     prm.max_failures, prm.window, prm.block);
+	else
+		info("auth: blocking after failed logins is off\n");
+	return 0;
+}
+
+/* ---- nonce-count replay protection ----------------------------------- */
+
+struct nc_entry {
+	struct le he;     /* in sipauth_nc.ht                        */
+	struct le le;     /* in sipauth_nc.age, first use first      */
+	char nonce[40];   /* as sent                                 */
+	uint32_t nc;      /* highest nc accepted                     */
+	uint64_t expires; /* [ms] when the nonce expires             */
+};
+
+struct sipauth_nc {
+	struct hash *ht; /* struct nc_entry by nonce (owned)         */
+	struct list age; /* the same entries, oldest first           */
+	uint32_t count;
+	uint32_t max;
+	uint64_t floor; /* [ms] a nonce expiring at or before this
+			     may have been forgotten to make room     */
+};
+
+static void nc_entry_destructor(void *arg)
+{
+	struct nc_entry *e = arg;
+
+	hash_unlink(&e->he);
+	list_unlink(&e->le);
+}
+
+static void nc_destructor(void *arg)
+{
+	struct sipauth_nc *t = arg;
+
+	list_flush(&t->age);
+	t->ht = mem_deref(t->ht);
+}
+
+int sipauth_nc_alloc(struct sipauth_nc **ncp, uint32_t max)
+{
+	struct sipauth_nc *t;
+	int err;
+
+	if (!ncp)
+		return EINVAL;
+	t = mem_zalloc(sizeof(*t), nc_destructor);
+	if (!t)
+		return ENOMEM;
+	list_init(&t->age);
+	t->max = max ? max : NC_MAX;
+	err = hash_alloc(&t->ht, NC_HASH_SIZE);
+	if (err) {
+		mem_deref(t);
+		return err;
+	}
+	*ncp = t;
+	return 0;
+}
+
+static bool nc_cmp(struct le *le, void *arg)
+{
+	const struct nc_entry *e = le->data;
+
+	return !pl_strcmp(arg, e->nonce);
+}
+
+static void nc_forget(struct sipauth_nc *t, struct nc_entry *e)
+{
+	--t->count;
+	mem_deref(e);
+}
+
+int sipauth_nc_use(struct sipauth_nc *t, const struct pl *nonce, uint32_t nc,
+		   uint64_t expires)
+{
+	uint64_t now = time_now_ms();
+	struct nc_entry *e;
+	struct le *le;
+
+	if (!t || !pl_isset(nonce) || nonce->l >= sizeof(e->nonce))
+		return EINVAL;
+
+	/* expired nonces at the old end; the rest go when they get there */
+	while ((le = list_head(&t->age)) &&
+	       ((struct nc_entry *)le->data)->expires <= now)
+		nc_forget(t, le->data);
+
+	e = list_ledata(
+	    hash_lookup(t->ht, hash_joaat_pl(nonce), nc_cmp, (void *)nonce));
+	if (e) {
+		if (nc <= e->nc)
+			return EALREADY;
+		e->nc = nc;
+		return 0;
+	}
+	if (!nc)
+		return EALREADY;
+	if (expires <= t->floor)
+		return ESTALE;
+
+	if (t->count >= t->max) {
+		struct nc_entry *old = list_ledata(list_head(&t->age));
+
+		if (old->expires > t->floor)
+			t->floor = old->expires;
+		nc_forget(t, old);
+	}
+	e = mem_zalloc(sizeof(*e), nc_entry_destructor);
+	if (!e)
+		return ENOMEM;
+	pl_strcpy(nonce, e->nonce, sizeof(e->nonce));
+	e->nc = nc;
+	e->expires = expires;
+	hash_append(t->ht, hash_joaat_pl(nonce), &e->he, e);
+	list_append(&t->age, &e->le, e);
+	++t->count;
+	return 0;
+}
+
+uint32_t sipauth_nc_count(const struct sipauth_nc *t)
+{
+	return t ? t->count : 0;
 }

@@ -497,17 +497,17 @@ static void ring_timeout(void *arg)
 }
 
 /*
- * Start one B leg to uri.  route is a Route header value to reach the
- * phone where it registered from, or NULL.  from_user/from_name are the
- * caller ID presented.  extra: more header lines (ending in CRLF) or "".
+ * Start one B leg to uri, presenting from_uri/from_name.  route: see
+ * fork_start().  cred: the credentials to answer a 401/407 of the far end
+ * with (a trunk's), or NULL to take such an answer as final.
  */
-static int fork_start(struct call *call, const char *uri, const char *route,
-		      const char *from_user, const char *from_name,
-		      const char *desc, const char *extra)
+static int fork_connect(struct call *call, const char *uri, const char *route,
+			const char *from_uri, const char *from_name,
+			const char *desc, const char *extra,
+			struct trunk_cred *cred)
 {
 	struct sipsrv *srv = call->srv;
 	const char *routev[1];
-	char from_uri[128];
 	struct mbuf *offer = NULL;
 	struct leg *leg;
 	int err;
@@ -518,17 +518,15 @@ static int fork_start(struct call *call, const char *uri, const char *route,
 	err = media_leg_encode(leg->media, &offer, true);
 	if (err)
 		goto out;
-	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", from_user,
-		    srv->host);
 	routev[0] = route;
 	list_append(&call->forks, &leg->le, leg);
 	err = sipsess_connect(
 	    &leg->sess, srv->sock, uri,
 	    from_name && from_name[0] ? from_name : NULL, from_uri, "sb",
-	    routev, route ? 1 : 0, "application/sdp", offer, NULL, NULL, false,
-	    leg_offer_handler, leg_answer_handler, b_progress_handler,
-	    b_estab_handler, leg_info_handler, NULL, b_close_handler, leg, "%s",
-	    extra);
+	    routev, route ? 1 : 0, "application/sdp", offer,
+	    cred ? trunk_cred_auth : NULL, cred, true, leg_offer_handler,
+	    leg_answer_handler, b_progress_handler, b_estab_handler,
+	    leg_info_handler, NULL, b_close_handler, leg, "%s", extra);
 	if (err)
 		warning("call: %s: cannot call %s: %m\n", call->rec.sip_call_id,
 			uri, err);
@@ -540,6 +538,23 @@ out:
 	if (err)
 		mem_deref(leg);
 	return err;
+}
+
+/*
+ * Start one B leg to uri.  route is a Route header value to reach the
+ * phone where it registered from, or NULL.  from_user/from_name are the
+ * caller ID presented.  extra: more header lines (ending in CRLF) or "".
+ */
+static int fork_start(struct call *call, const char *uri, const char *route,
+		      const char *from_user, const char *from_name,
+		      const char *desc, const char *extra)
+{
+	char from_uri[128];
+
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", from_user,
+		    call->srv->host);
+	return fork_connect(call, uri, route, from_uri, from_name, desc, extra,
+			    NULL);
 }
 
 struct fork_ctx {
@@ -557,6 +572,12 @@ static int fork_registration(const struct store_registration *reg, void *arg)
 	struct pl pl;
 	struct sa rcv, dst;
 	bool via_route = false;
+
+	if (!keepalive_reachable(reg->device_id, reg->contact, reg->received)) {
+		debug("call: %s: %s skipped: unreachable\n",
+		      fc->call->rec.sip_call_id, reg->contact);
+		return 0;
+	}
 
 	/* reach the phone where it registered from, if that differs */
 	pl_set_str(&pl, reg->contact);
@@ -600,17 +621,39 @@ static void ring_employee(struct call *call, const struct route_result *r)
 		  call);
 }
 
+/*
+ * Out through the trunk.  From carries the caller ID (or the trunk's
+ * from_user, for carriers that want their account there; P-Asserted-
+ * Identity keeps the caller ID), at our address, or for a registering
+ * trunk at the account's domain, as carriers expect of a registered
+ * account.  A 401/407 of the carrier is answered with the trunk's
+ * credentials.
+ */
 static void dial_trunk(struct call *call, const struct route_result *r)
 {
-	char uri[160], desc[96], pai[160];
+	const struct store_trunk *t = &r->trunk;
+	const char *from_host = call->srv->host;
+	struct trunk_cred *cred = NULL;
+	char uri[160], desc[96], pai[160], from_uri[160];
+	int err = 0;
 
 	re_snprintf(uri, sizeof(uri), "sip:%s@%s:%u;transport=%s", r->dialled,
-		    r->trunk.host, r->trunk.port ? r->trunk.port : 5060,
-		    r->trunk.transport[0] ? r->trunk.transport : "udp");
-	re_snprintf(desc, sizeof(desc), "trunk:%lld", (long long)r->trunk.id);
+		    t->host, t->port ? t->port : 5060,
+		    t->transport[0] ? t->transport : "udp");
+	re_snprintf(desc, sizeof(desc), "trunk:%lld", (long long)t->id);
 	re_snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s>\r\n",
 		    r->caller_id, call->srv->host);
-	if (fork_start(call, uri, NULL, r->caller_id, NULL, desc, pai)) {
+	if (t->do_register)
+		from_host = t->domain[0] ? t->domain : t->host;
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%s",
+		    t->from_user[0] ? t->from_user : r->caller_id, from_host);
+	if (t->password[0])
+		err = trunk_cred_alloc(&cred, t);
+	if (!err)
+		err = fork_connect(call, uri, NULL, from_uri, NULL, desc, pai,
+				   cred);
+	mem_deref(cred);
+	if (err) {
 		(void)sipsess_reject(call->a->sess, 503, "Service Unavailable",
 				     NULL);
 		call_end(call, "failed", 503, "system");
@@ -647,7 +690,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	struct route_result *r = NULL;
 	struct call *call = NULL;
 	struct mbuf *desc = NULL;
-	char ip[64], from_user[64], from_name[128], dialled[64];
+	char ip[64], from_user[64], from_name[128], dialled[64], to_user[64];
 	char caller_leg[96];
 	int err;
 
@@ -674,8 +717,10 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	str_from_pl(from_user, sizeof(from_user), &msg->from.uri.user);
 	str_from_pl(from_name, sizeof(from_name), &msg->from.dname);
 	str_from_pl(dialled, sizeof(dialled), &msg->uri.user);
+	str_from_pl(to_user, sizeof(to_user), &msg->to.uri.user);
 	rc.from_user = from_user;
 	rc.from_name = from_name;
+	rc.to_user = to_user; /* a registering trunk's number, route.h */
 
 	call = mem_zalloc(sizeof(*call), call_destructor);
 	r = mem_zalloc(sizeof(*r), NULL);

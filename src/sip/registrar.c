@@ -93,6 +93,8 @@ static bool contact_handler(const struct sip_hdr *hdr,
 	r.updated_at = ctx->now;
 	ctx->err = store_reg_save(ctx->srv->st, &r);
 	if (!ctx->err)
+		keepalive_registered(r.device_id, r.contact);
+	if (!ctx->err)
 		debug("registrar: %s bound %s via %s/%s for %us\n",
 		      ctx->dev->username, r.contact, r.transport, r.received,
 		      clamp_expires(cfg, expires));

@@ -1,13 +1,15 @@
 /*
  * sip_int.h - private to src/sip: the server object shared by the
- * transport/dispatch (sipsrv.c), digest auth (auth.c), the registrar
- * (registrar.c) and the B2BUA (call.c).
+ * transport/dispatch (sipsrv.c), digest auth (auth.c) and its guard
+ * against password guessing (guard.c), the registrar (registrar.c) and
+ * the B2BUA (call.c).
  */
 #ifndef SWITCHBOARD_SIP_INT_H
 #define SWITCHBOARD_SIP_INT_H
 
 #include "core/core.h"
 #include "store/store.h"
+#include "sip/sip.h"
 
 struct sipsrv {
 	const struct config *cfg;  /* (weak) */
@@ -19,7 +21,10 @@ struct sipsrv {
 	struct sa laddr;           /* SIP address (UDP)       */
 	char host[64];             /* laddr as text for URIs  */
 	uint8_t secret[16];        /* nonce MAC key           */
+	struct guard *guard;       /* (owned) guessing guard  */
+	struct sipauth_nc *nc;     /* (owned) nonce-counts    */
 	struct tmr tmr_purge;      /* registration expiry     */
+	struct list trunkregs;     /* struct trunkreg (trunkreg.c) */
 	bool closing;
 };
 
@@ -33,6 +38,70 @@ extern struct sipsrv *sipsrv_g;
  */
 bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 		   struct store_device *dev);
+/* Allocate srv->guard (limits from srv->cfg) and srv->nc.  0 or ENOMEM;
+ * the destructor of srv frees them. */
+int sipauth_init(struct sipsrv *srv);
+
+/*
+ * Nonce-count replay protection (RFC 2617 3.2.2): per nonce the highest
+ * nc accepted so far, forgotten when the nonce expires; at most max
+ * nonces (0 = 65536), the oldest forgotten first.
+ */
+struct sipauth_nc;
+int sipauth_nc_alloc(struct sipauth_nc **ncp, uint32_t max);
+/*
+ * Accept nc for nonce, which is valid until expires [ms].  0: nc is
+ * greater than any nc accepted before with this nonce, and is now the
+ * highest.  EALREADY: it is not (a replay): challenge anew.  ESTALE: this
+ * nonce may have been used but was forgotten to make room: challenge
+ * with stale=true.  ENOMEM: nothing recorded.
+ */
+int sipauth_nc_use(struct sipauth_nc *t, const struct pl *nonce, uint32_t nc,
+		   uint64_t expires);
+uint32_t sipauth_nc_count(const struct sipauth_nc *t);
+
+/* guard.c - see the diagram there */
+enum guard_kind { GUARD_SOURCE = 0, GUARD_USER, GUARD_PAIR };
+
+struct guard_prm {
+	uint32_t max_failures; /* per source and pair; 2x per user; 0 = off */
+	uint32_t window;       /* [s] sliding window of the counters       */
+	uint32_t block;        /* [s] length of a block; 0 = off           */
+	uint32_t max_entries;  /* counters kept; 0 = 65536                 */
+};
+
+/* Who asks: the request's source and the username it authenticates as. */
+struct guard_who {
+	const struct sa *src;
+	const char *user; /* "" if the credentials named none       */
+	bool trusted;     /* src + transport is an unexpired binding
+			     of the device of user                  */
+};
+
+struct guard;
+/* prm is copied; max_failures above 100 is lowered to 100. */
+int guard_alloc(struct guard **gp, const struct guard_prm *prm);
+/* Is any block in force for src (as source or in a pair) or user?  If
+ * not, the caller need not find out whether the request is trusted. */
+bool guard_active(const struct guard *g, const struct sa *src,
+		  const char *user);
+/* True if w is blocked (source or user when untrusted, its pair when
+ * trusted): answer 403 without checking the password.  Logs a failure
+ * line and counts the refusal. */
+bool guard_refuse(struct guard *g, const struct guard_who *w);
+/* Log a failed authentication (why: "wrong password", ...) and count it;
+ * may start a block (logged). */
+void guard_failure(struct guard *g, const struct guard_who *w, const char *why);
+/* Call h for every block in force, least recently active first; stops at
+ * and returns the first error of h. */
+int guard_blocks(const struct guard *g, sip_auth_block_h *h, void *arg);
+/* Lift every block (any kind) with this key; 0, or ENOENT if none. */
+int guard_unblock(struct guard *g, const char *key);
+/* Forget counters without a failure in the window and ended blocks (a
+ * timer calls it every 10 s; tests call it directly). */
+void guard_expire(struct guard *g);
+/* Counters held (for tests). */
+uint32_t guard_count(const struct guard *g);
 
 /* check.c */
 /*
@@ -48,8 +117,32 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 void nat_attach(struct sipsrv *srv, const struct sip_msg *msg);
 void nat_detach(void);
 
+/* keepalive.c */
+void keepalive_start(struct sipsrv *srv);
+void keepalive_stop(void);
+/* False once a NATed UDP binding missed keepalive_max_missed pings. */
+bool keepalive_reachable(int64_t device_id, const char *contact,
+			 const char *received);
+/* A REGISTER refreshed the binding: it is reachable again. */
+void keepalive_registered(int64_t device_id, const char *contact);
+
 /* registrar.c */
 void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg);
+
+/* trunkreg.c */
+/* Start a registration for every registering trunk in the store.  0, or
+ * the store's error (nothing started then). */
+int trunkreg_init(struct sipsrv *srv);
+/* Stop them all; bindings we hold are removed at the carriers (REGISTER
+ * with Expires: 0, left to finish on its own).  May be called twice. */
+void trunkreg_close(struct sipsrv *srv);
+
+/* Digest credentials of a trunk (auth_user or username, password) for a
+ * sip_auth_h: allocate them, pass trunk_cred_auth as authh and the object
+ * as its arg with aref = true, then release your reference. */
+struct trunk_cred;
+int trunk_cred_alloc(struct trunk_cred **credp, const struct store_trunk *t);
+int trunk_cred_auth(char **user, char **pass, const char *realm, void *arg);
 
 /* call.c */
 void call_incoming(struct sipsrv *srv, const struct sip_msg *msg);

@@ -178,14 +178,18 @@ static void srv_destructor(void *arg)
 {
 	struct sipsrv *srv = arg;
 
+	keepalive_stop();
 	nat_detach();
 	tmr_cancel(&srv->tmr_purge);
 	call_close_all(srv);
+	trunkreg_close(srv);
 	srv->sock = mem_deref(srv->sock);
 	srv->lsnr = mem_deref(srv->lsnr);
 	if (srv->sip)
 		sip_close(srv->sip, true);
 	srv->sip = mem_deref(srv->sip);
+	srv->guard = mem_deref(srv->guard);
+	srv->nc = mem_deref(srv->nc);
 }
 
 static void probe_resp(int err, const struct sip_msg *msg, void *arg)
@@ -232,10 +236,14 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	srv->cfg = cfg;
 	srv->st = st;
 	list_init(&srv->calls);
+	list_init(&srv->trunkregs);
 	tmr_init(&srv->tmr_purge);
 	if (getrandom(srv->secret, sizeof(srv->secret), 0) !=
 	    (ssize_t)sizeof(srv->secret))
 		rand_bytes(srv->secret, sizeof(srv->secret));
+	err = sipauth_init(srv);
+	if (err)
+		goto out;
 
 	err = sa_decode(&srv->laddr, cfg->sip_listen, strlen(cfg->sip_listen));
 	if (err) {
@@ -278,6 +286,8 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	(void)store_call_close_stale(st, cfg->node_id, time_now_ms());
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
 	self_probe(srv);
+	keepalive_start(srv);
+	(void)trunkreg_init(srv); /* logs; a carrier can wait */
 	info("sip: listening on %s (UDP, TCP), realm %s\n", cfg->sip_listen,
 	     cfg->realm);
 
@@ -300,7 +310,9 @@ void sipsrv_shutdown(void (*doneh)(void))
 	}
 	srv->closing = true;
 	shutdown_doneh = doneh;
+	keepalive_stop();
 	call_close_all(srv);
+	trunkreg_close(srv); /* un-REGISTERs, finished by sip_close() */
 	sipsess_close_all(srv->sock);
 	tmr_start(&tmr_shutdown, 5000, shutdown_timeout, NULL);
 	sip_close(srv->sip, false);

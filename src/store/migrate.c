@@ -182,9 +182,24 @@ static const char schema_v1[] =
     " created_at INTEGER NOT NULL"
     ");";
 
+/* Trunks that register to their carrier (issue 7): the account we keep
+ * registered and the identity of our calls.  '' means the default named in
+ * store.h (registrar sip:host:port, domain = host, auth_user = username,
+ * from_user = the caller ID); expires is what we ask for. */
+static const char schema_v2[] =
+    "ALTER TABLE trunks ADD COLUMN register INTEGER NOT NULL DEFAULT 0"
+    " CHECK (register IN (0, 1));"
+    "ALTER TABLE trunks ADD COLUMN registrar TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN domain TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN auth_user TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN from_user TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN expires INTEGER NOT NULL DEFAULT 600"
+    " CHECK (expires > 0);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
+    {2, "registering trunks", schema_v2},
 };
 
 int store_migrate_latest(void)

@@ -37,7 +37,8 @@ enum {
 	CALL_LIMIT = 100,    /* store_call_list() default page       */
 	CALL_LIMIT_MAX = 1000,
 	TRUNK_PORT = 5060,
-	SHA256_HEX = 65, /* lower-case hex + NUL                 */
+	TRUNK_EXPIRES = 600, /* [s] registration asked for          */
+	SHA256_HEX = 65,     /* lower-case hex + NUL                 */
 };
 
 /* ---- statements ------------------------------------------------------- */
@@ -164,7 +165,8 @@ enum stmt_id {
 
 #define TRUNK_SELECT                                                           \
 	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"      \
-	" match_any_port, username, password, created_at FROM trunks"
+	" match_any_port, username, password, created_at, register,"           \
+	" registrar, domain, auth_user, from_user, expires FROM trunks"
 
 #define REG_COLS                                                               \
 	"r.id, r.device_id, r.contact, r.received, r.transport,"               \
@@ -281,12 +283,16 @@ static const char *const stmt_sql[S_COUNT] = {
 
     [S_TRUNK_ADD] =
 	"INSERT INTO trunks (tenant_id, name, host, port, transport,"
-	" match_any_port, username, password, created_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	" match_any_port, username, password, register, registrar, domain,"
+	" auth_user, from_user, expires, created_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	" ?15)",
     [S_TRUNK_GET] = TRUNK_SELECT " WHERE id = ?1",
     [S_TRUNK_UPDATE] = "UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"
 		       " port = ?5, transport = ?6, match_any_port = ?7,"
-		       " username = ?8, password = ?9 WHERE id = ?1",
+		       " username = ?8, password = ?9, register = ?10,"
+		       " registrar = ?11, domain = ?12, auth_user = ?13,"
+		       " from_user = ?14, expires = ?15 WHERE id = ?1",
     [S_TRUNK_DELETE] = "DELETE FROM trunks WHERE id = ?1",
     [S_TRUNK_LIST] = TRUNK_SELECT " ORDER BY id",
     /* an exact port match wins over a match_any_port trunk */
@@ -2169,18 +2175,27 @@ static void trunk_read(sqlite3_stmt *s, void *rec)
 	COL_FIELD(s, 7, t->username);
 	COL_FIELD(s, 8, t->password);
 	t->created_at = col_u64(s, 9);
+	t->do_register = sqlite3_column_int(s, 10) != 0;
+	COL_FIELD(s, 11, t->registrar);
+	COL_FIELD(s, 12, t->domain);
+	COL_FIELD(s, 13, t->auth_user);
+	COL_FIELD(s, 14, t->from_user);
+	t->expires = (uint32_t)sqlite3_column_int64(s, 15);
 }
 
 /*
- * Bind the columns ?1..?8 (tenant_id .. password) shared by add and
- * update: port 0 means 5060 and transport "" means "udp"; any transport
- * but "udp" and "tcp" is EINVAL, as is a trunk without host.
+ * Bind the columns ?1..?14 (tenant_id .. expires) shared by add and
+ * update: port 0 means 5060, transport "" means "udp" and expires 0 means
+ * 600; any transport but "udp" and "tcp" is EINVAL, as is a trunk without
+ * host or a registering trunk without username (the account to register).
  */
 static int trunk_bind(sqlite3_stmt *s, int first, const struct store_trunk *t)
 {
 	const char *transport = t->transport[0] ? t->transport : "udp";
 
 	if (strcmp(transport, "udp") && strcmp(transport, "tcp"))
+		return EINVAL;
+	if (t->do_register && !t->username[0])
 		return EINVAL;
 
 	bind_ref(s, first, t->tenant_id);
@@ -2191,6 +2206,13 @@ static int trunk_bind(sqlite3_stmt *s, int first, const struct store_trunk *t)
 	sqlite3_bind_int(s, first + 5, t->match_any_port);
 	BIND_FIELD(s, first + 6, t->username);
 	BIND_FIELD(s, first + 7, t->password);
+	sqlite3_bind_int(s, first + 8, t->do_register);
+	BIND_FIELD(s, first + 9, t->registrar);
+	BIND_FIELD(s, first + 10, t->domain);
+	BIND_FIELD(s, first + 11, t->auth_user);
+	BIND_FIELD(s, first + 12, t->from_user);
+	sqlite3_bind_int64(s, first + 13,
+			   t->expires ? t->expires : TRUNK_EXPIRES);
 
 	return 0;
 }
@@ -2214,7 +2236,7 @@ int store_trunk_add(struct store *st, struct store_trunk *t)
 	err = trunk_bind(s, 1, t);
 	if (err)
 		goto out;
-	bind_u64(s, 9, t->created_at);
+	bind_u64(s, 15, t->created_at);
 
 	err = step(st, s, "trunk add", ENOENT);
 	if (err)
@@ -2225,6 +2247,8 @@ int store_trunk_add(struct store *st, struct store_trunk *t)
 		t->port = TRUNK_PORT;
 	if (!t->transport[0])
 		str_copy(t->transport, "udp", sizeof(t->transport));
+	if (!t->expires)
+		t->expires = TRUNK_EXPIRES;
 
 out:
 	stmt_put(st, S_TRUNK_ADD, s);

@@ -219,14 +219,23 @@ struct store_trunk {
 	uint16_t port;       /* its SIP port (5060)                    */
 	char transport[8];   /* "udp" or "tcp"                         */
 	bool match_any_port; /* inbound: any source port of host counts */
-	char username[64];   /* for carriers that want auth (later)    */
+	char username[64];   /* account at the carrier: AOR user and
+				  Contact user of the registration       */
 	char password[64];   /* plain: we must answer their challenge;
 				  never returned by the API              */
+	bool do_register;    /* keep a registration at the carrier      */
+	char registrar[128]; /* its SIP URI; "" = sip:host:port         */
+	char domain[64];     /* AOR sip:username@domain; "" = host      */
+	char auth_user[64];  /* digest user; "" = username              */
+	char from_user[64];  /* From user of our calls; "" = caller ID  */
+	uint32_t expires;    /* [s] registration asked for; 0 = 600     */
 	uint64_t created_at;
 };
 
 typedef int(store_trunk_h)(const struct store_trunk *t, void *arg);
 
+/* Add and update: port 0 means 5060, transport "" udp, expires 0 600;
+ * do_register without a username is EINVAL. */
 int store_trunk_add(struct store *st, struct store_trunk *t);
 int store_trunk_get(struct store *st, int64_t id, struct store_trunk *t);
 int store_trunk_update(struct store *st, const struct store_trunk *t);

@@ -82,7 +82,7 @@ def api(sb, method, path, body=None):
     return json.loads(out) if out.strip() else None
 
 
-def start_server():
+def start_server(extra=()):
     sb = Switchboard(own_trunk_port=False)
     sb.sip_port = 5060
     args = []
@@ -97,7 +97,7 @@ def start_server():
         args.append(a)
     sb.args = args + ["--sip", f"{SRV_IP}:5060",
                       "--http", f"127.0.0.1:{sb.http_port}",
-                      "--log-level", "debug"]
+                      "--log-level", "debug"] + list(extra)
     sb.log = open(sb.log_path, "a")
     sb.proc = subprocess.Popen(["ip", "netns", "exec", NS_SRV] + sb.args,
                                env=sb.env, stdout=sb.log,
@@ -140,6 +140,74 @@ def call_check(caller, callee, dial, label, hangup_by):
             f"got {fb}")
 
 
+def router_udp_timeout(seconds):
+    for key in ("nf_conntrack_udp_timeout", "nf_conntrack_udp_timeout_stream"):
+        sh("sysctl", "-qw", f"net.netfilter.{key}={seconds}", ns=NS_RTR)
+
+
+def add_nat_tester(sb):
+    st = api(sb, "POST", "/api/v1/employees",
+             {"tenant_id": 1, "first_name": "Nat", "last_name": "Tester",
+              "extension": "1003"})
+    api(sb, "POST", "/api/v1/devices",
+        {"tenant_id": 1, "employee_id": st["id"], "username": "1003",
+         "password": "delta1003pw", "name": "NAT phone"})
+
+
+def keepalive_phase(pings):
+    """The router forgets idle UDP mappings after 5 s.  With our pings
+    (every 2 s) a NATed phone is still reachable after 12 s; without them
+    it is not - which proves the test can tell."""
+    label = "with pings" if pings else "without pings"
+    sb = start_server(["--keepalive-interval", "2" if pings else "0",
+                       "--keepalive-max-missed", "2", "--ring-timeout", "5"])
+    phones = []
+    try:
+        add_nat_tester(sb)
+        srv = (SRV_IP, 5060)
+        c = Baresip("1003", "delta1003pw", server=srv, tone=1000,
+                    netns=NS_HOME, host=HOME_IP)
+        b = Baresip("1002", "bravo1002", server=srv, tone=700,
+                    netns=NS_SRV, host=SRV_IP)
+        phones = [c, b]
+        for p in phones:
+            p.start()
+        S.check(c.wait_registered(10) and b.wait_registered(10),
+                f"{label}: phones register")
+        time.sleep(12)  # more than two router timeouts
+        b.dial(f"sip:1003@{SRV_IP}:5060")
+        est = c.wait_event("CALL_ESTABLISHED", 8)
+        if pings:
+            S.check(est is not None, "with pings the NATed phone is still "
+                    "reachable after several router timeouts")
+            b.hangup()
+            c.wait_event("CALL_CLOSED", 5)
+            # the phone vanishes without unregistering: after two missed
+            # pings it is unreachable and a caller gets 480 at once
+            c.proc.kill()
+            time.sleep(7)
+            S.check("unreachable after" in sb.logtext(),
+                    "missed pings mark the phone unreachable")
+            m = b.mark()
+            t0 = time.time()
+            b.dial(f"sip:1003@{SRV_IP}:5060")
+            ev = b.wait_event("CALL_CLOSED", 10, since=m)
+            S.check(ev is not None and "480" in ev.get("param", "") and
+                    time.time() - t0 < 2,
+                    "a call to the unreachable phone gets 480 at once",
+                    f"{ev} after {time.time() - t0:.1f}s")
+        else:
+            S.check(est is None, "without pings the router forgot the "
+                    "mapping and the phone does not ring")
+            b.hangup()
+    finally:
+        for p in phones:
+            p.stop()
+        code = sb.stop()
+        S.check(code == 0, f"{label}: server exits cleanly", f"exit {code}")
+        sb.cleanup()
+
+
 def main():
     if os.geteuid() != 0:
         S.check(False, "nat suite needs root (ip netns)")
@@ -154,12 +222,7 @@ def main():
                             "-W1", HOME_IP], capture_output=True)
         S.check(r.returncode != 0, "server has no route to the home LAN")
         sb = start_server()
-        st = api(sb, "POST", "/api/v1/employees",
-                 {"tenant_id": 1, "first_name": "Nat", "last_name": "Tester",
-                  "extension": "1003"})
-        api(sb, "POST", "/api/v1/devices",
-            {"tenant_id": 1, "employee_id": st["id"], "username": "1003",
-             "password": "delta1003pw", "name": "NAT phone"})
+        add_nat_tester(sb)
         srv = (SRV_IP, 5060)
         a = Baresip("1001", "alpha1001", server=srv, tone=440,
                     netns=NS_HOME, host=HOME_IP)
@@ -188,6 +251,10 @@ def main():
                 "the NATed Contacts were fixed")
         S.check("latched to " + RTR_WAN in log,
                 "media latched on the router's public ports")
+    except Exception as e:  # noqa: BLE001 - report, clean up, go on
+        import traceback
+        traceback.print_exc()
+        S.check(False, f"basic NAT phase raised {type(e).__name__}: {e}")
     finally:
         for p in phones:
             p.stop()
@@ -197,6 +264,13 @@ def main():
             if os.environ.get("NAT_KEEP_LOG"):
                 print(sb.logtext()[-int(os.environ["NAT_KEEP_LOG"]):])
             sb.cleanup()
+        phones = []
+        sb = None
+    try:
+        router_udp_timeout(5)
+        S.run(keepalive_phase, True)
+        S.run(keepalive_phase, False)
+    finally:
         lab_down()
     S.finish()
 

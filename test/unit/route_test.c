@@ -80,7 +80,7 @@ int test_route_device(void)
 	TEST_ASSERT(st != NULL);
 	for (i = 0; i < ARRAY_SIZE(v); i++) {
 		struct store_device dev;
-		struct route_caller c = {NULL, &dev, v[i].device, ""};
+		struct route_caller c = {NULL, &dev, v[i].device, "", NULL};
 		struct route_result r;
 
 		TEST_EQ_INT(store_device_by_username(st, v[i].device, &dev), 0);
@@ -121,6 +121,7 @@ int test_route_trunk(void)
 	c.device = NULL;
 	c.from_user = "022112345678";
 	c.from_name = "Anrufer";
+	c.to_user = NULL;
 
 	TEST_EQ_INT(route_resolve(st, &c, "+4922182829901", &r), 0);
 	TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
@@ -141,7 +142,7 @@ int test_route_trunk(void)
 	TEST_EQ_INT(store_employee_set_personal(st, e.id, NULL), 0);
 	{
 		struct store_device dev;
-		struct route_caller dc = {NULL, &dev, "1001", ""};
+		struct route_caller dc = {NULL, &dev, "1001", "", NULL};
 		TEST_EQ_INT(store_device_by_username(st, "1001", &dev), 0);
 		TEST_EQ_INT(route_resolve(st, &dc, "0221123456", &r), 0);
 		TEST_EQ_INT(r.kind, ROUTE_REJECT);
@@ -149,6 +150,60 @@ int test_route_trunk(void)
 		/* internal calls still work */
 		TEST_EQ_INT(route_resolve(st, &dc, "1002", &r), 0);
 		TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
+	}
+out:
+	if (st)
+		drop_store(st, path);
+	return err;
+}
+
+/* Which number a trunk call is for: the Request-URI user, except for a
+ * registering trunk whose carrier calls our registered Contact (Request-URI
+ * user = the trunk's username): then the To user. */
+int test_route_trunk_registered(void)
+{
+	static const struct {
+		bool do_register;
+		const char *ruri_user;
+		const char *to_user;
+		enum route_kind kind;
+		const char *dialled_norm;
+	} v[] = {
+	    /* the contact user: the number is in To */
+	    {true, "acc4711", "+4922182829990", ROUTE_ANNOUNCEMENT,
+	     "+4922182829990"},
+	    {true, "acc4711", "022182829901", ROUTE_EMPLOYEE, "+4922182829901"},
+	    {true, "", "+4922182829990", ROUTE_ANNOUNCEMENT, "+4922182829990"},
+	    /* the carrier put the number into the Request-URI */
+	    {true, "+4922182829901", "+4922182829990", ROUTE_EMPLOYEE,
+	     "+4922182829901"},
+	    /* no To user: the Request-URI as it is (not a number: 404) */
+	    {true, "acc4711", "", ROUTE_REJECT, "acc4711"},
+	    /* an IP trunk is routed by the Request-URI only */
+	    {false, "acc4711", "+4922182829990", ROUTE_REJECT, "acc4711"},
+	    {false, "+4922182829990", "+4922182829901", ROUTE_ANNOUNCEMENT,
+	     "+4922182829990"},
+	};
+	char path[64];
+	struct store *st = demo_store(path, sizeof(path));
+	struct store_trunk t;
+	struct route_result r;
+	size_t i;
+	int err = 0;
+
+	TEST_ASSERT(st != NULL);
+	TEST_EQ_INT(store_trunk_by_source(st, "127.0.0.1", 5090, &t), 0);
+	str_copy(t.username, "acc4711", sizeof(t.username));
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		struct route_caller c = {&t, NULL, "+4930123456", "",
+					 v[i].to_user};
+		t.do_register = v[i].do_register;
+		TEST_EQ_INT(route_resolve(st, &c, v[i].ruri_user, &r), 0);
+		if (r.kind != v[i].kind)
+			fprintf(stderr, "  case %zu\n", i);
+		TEST_EQ_INT(r.kind, v[i].kind);
+		TEST_EQ_STR(r.dialled, v[i].dialled_norm);
+		TEST_EQ_STR(r.direction, "inbound");
 	}
 out:
 	if (st)

@@ -418,6 +418,129 @@ out:
 	return err;
 }
 
+/* Load the SQL file path (relative to the repository, where the tests run)
+ * into a new database file. */
+static int raw_exec_file(const char *db_path, const char *sql_path)
+{
+	char *sql = NULL;
+	long n;
+	FILE *f;
+	int err;
+
+	f = fopen(sql_path, "rb");
+	if (!f) {
+		fprintf(stderr, "  cannot open %s (run from the repository)\n",
+			sql_path);
+		return ENOENT;
+	}
+	err = fseek(f, 0, SEEK_END) ? EIO : 0;
+	n = err ? -1 : ftell(f);
+	if (n < 0 || fseek(f, 0, SEEK_SET))
+		err = EIO;
+	if (!err) {
+		sql = malloc((size_t)n + 1);
+		err = sql ? 0 : ENOMEM;
+	}
+	if (!err && fread(sql, 1, (size_t)n, f) != (size_t)n)
+		err = EIO;
+	fclose(f);
+	if (!err) {
+		sql[n] = '\0';
+		err = raw_exec(db_path, sql);
+	}
+	free(sql);
+
+	return err;
+}
+
+/*
+ * An operator's version-1 database (test/data/store/v1_demo.sql, dumped
+ * from the v1 build) is upgraded in place: every row survives, the trunk
+ * columns of migration 2 appear with their defaults, and the upgraded
+ * trunks work through the store.
+ */
+int test_store_migrate_v2(void)
+{
+	struct tdb db;
+	struct store_trunk g;
+	struct store_device d;
+	struct store_number n;
+	char buf[64];
+	int err = 0;
+
+	/* tdb_open() gives a fresh path; start over with the v1 file */
+	TEST_EQ_INT(tdb_open(&db), 0);
+	db.st = mem_deref(db.st);
+	tdb_unlink(db.path);
+	TEST_EQ_INT(raw_exec_file(db.path, "test/data/store/v1_demo.sql"), 0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
+	TEST_EQ_STR(buf, "1");
+	TEST_EQ_INT(raw_query(db.path,
+			      "SELECT count(*) FROM pragma_table_info('trunks')"
+			      " WHERE name = 'register'",
+			      buf, sizeof(buf)),
+		    0);
+	TEST_EQ_STR(buf, "0");
+
+	TEST_EQ_INT(store_open(&db.st, db.path), 0);
+	TEST_ASSERT(store_schema_version(db.st) >= 2);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
+	TEST_EQ_INT(atoi(buf), store_schema_version(db.st));
+
+	/* the data of version 1 is all there */
+	TEST_ASSERT(!store_is_empty(db.st));
+	TEST_EQ_INT(store_device_by_username(db.st, "1002", &d), 0);
+	TEST_EQ_STR(d.ha1, "d09c6a70316820c0385ae1bb4c06f166");
+	TEST_EQ_INT(store_number_by_e164(db.st, "+4922182829990", &n), 0);
+	TEST_EQ_INT(n.target_type, TARGET_ANNOUNCEMENT);
+	TEST_EQ_INT(raw_query(db.path, "SELECT count(*) FROM api_tokens", buf,
+			      sizeof(buf)),
+		    0);
+	TEST_EQ_STR(buf, "1");
+
+	/* old trunks: their values kept, the new columns at defaults */
+	TEST_EQ_INT(store_trunk_get(db.st, 1, &g), 0);
+	TEST_EQ_STR(g.name, "Demo-Carrier");
+	TEST_EQ_STR(g.host, "127.0.0.1");
+	TEST_EQ_INT(g.port, 5090);
+	TEST_EQ_INT(g.tenant_id, 0);
+	TEST_ASSERT(!g.do_register);
+	TEST_EQ_STR(g.registrar, "");
+	TEST_EQ_STR(g.domain, "");
+	TEST_EQ_STR(g.auth_user, "");
+	TEST_EQ_STR(g.from_user, "");
+	TEST_EQ_INT(g.expires, 600);
+	TEST_EQ_INT(store_trunk_get(db.st, 2, &g), 0);
+	TEST_EQ_INT(g.tenant_id, 1);
+	TEST_EQ_STR(g.transport, "tcp");
+	TEST_ASSERT(g.match_any_port);
+	TEST_EQ_STR(g.username, "acc4711");
+	TEST_EQ_STR(g.password, "s3cret");
+	TEST_EQ_INT(g.created_at, 1795580690000ULL);
+	TEST_ASSERT(!g.do_register);
+	TEST_EQ_INT(g.expires, 600);
+
+	/* and they can be switched to registration */
+	g.do_register = true;
+	g.expires = 300;
+	TEST_EQ_INT(store_trunk_update(db.st, &g), 0);
+	TEST_EQ_INT(store_trunk_by_source(db.st, "192.0.2.10", 40000, &g), 0);
+	TEST_EQ_INT(g.id, 2);
+	TEST_ASSERT(g.do_register);
+	TEST_EQ_INT(g.expires, 300);
+
+	/* reopening does not migrate again */
+	db.st = mem_deref(db.st);
+	TEST_EQ_INT(store_open(&db.st, db.path), 0);
+	TEST_EQ_INT(store_trunk_get(db.st, 2, &g), 0);
+	TEST_ASSERT(g.do_register);
+out:
+	tdb_close(&db);
+	return err;
+}
+
 /* ---- tenants ---------------------------------------------------------- */
 
 enum dep {
@@ -1487,6 +1610,84 @@ int test_store_trunk(void)
 	TEST_EQ_INT(g.id, own2);
 	TEST_EQ_INT(store_trunk_delete(db.st, own), ENOENT);
 	TEST_EQ_INT(store_trunk_get(db.st, own, &g), ENOENT);
+out:
+	tdb_close(&db);
+	return err;
+}
+
+/* Trunks that register to their carrier: the fields of migration 2, their
+ * defaults and the rule that a registering trunk names its account. */
+int test_store_trunk_register(void)
+{
+	struct tdb db;
+	struct store_trunk t, g;
+	int64_t plain;
+	int err = 0;
+
+	TEST_EQ_INT(tdb_open(&db), 0);
+
+	/* an IP trunk gets the defaults and does not register */
+	TEST_EQ_INT(fx_trunk(db.st, 0, "192.0.2.2", 5070, false, &plain), 0);
+	TEST_EQ_INT(store_trunk_get(db.st, plain, &g), 0);
+	TEST_ASSERT(!g.do_register);
+	TEST_EQ_STR(g.registrar, "");
+	TEST_EQ_STR(g.domain, "");
+	TEST_EQ_STR(g.auth_user, "");
+	TEST_EQ_STR(g.from_user, "");
+	TEST_EQ_INT(g.expires, 600);
+
+	/* registering needs the account (username) */
+	memset(&t, 0, sizeof(t));
+	str_copy(t.name, "Carrier R", sizeof(t.name));
+	str_copy(t.host, "198.51.100.20", sizeof(t.host));
+	t.do_register = true;
+	TEST_EQ_INT(store_trunk_add(db.st, &t), EINVAL);
+	str_copy(t.username, "4922182829900", sizeof(t.username));
+	str_copy(t.password, "pw", sizeof(t.password));
+	TEST_EQ_INT(store_trunk_add(db.st, &t), 0);
+	TEST_EQ_INT(t.expires, 600); /* 0 means the default */
+	TEST_EQ_INT(store_trunk_get(db.st, t.id, &g), 0);
+	TEST_ASSERT(g.do_register);
+	TEST_EQ_STR(g.username, "4922182829900");
+	TEST_EQ_INT(g.expires, 600);
+
+	/* every field round-trips through update */
+	str_copy(t.registrar, "sip:reg.carrier.example:5080;transport=tcp",
+		 sizeof(t.registrar));
+	str_copy(t.domain, "carrier.example", sizeof(t.domain));
+	str_copy(t.auth_user, "auth-4711", sizeof(t.auth_user));
+	str_copy(t.from_user, "acc-4711", sizeof(t.from_user));
+	t.expires = 120;
+	TEST_EQ_INT(store_trunk_update(db.st, &t), 0);
+	memset(&g, 0xa5, sizeof(g));
+	TEST_EQ_INT(store_trunk_get(db.st, t.id, &g), 0);
+	TEST_ASSERT(g.do_register);
+	TEST_EQ_STR(g.registrar, "sip:reg.carrier.example:5080;transport=tcp");
+	TEST_EQ_STR(g.domain, "carrier.example");
+	TEST_EQ_STR(g.auth_user, "auth-4711");
+	TEST_EQ_STR(g.from_user, "acc-4711");
+	TEST_EQ_INT(g.expires, 120);
+	TEST_EQ_STR(g.password, "pw");
+
+	/* the source rule is the same for registering trunks */
+	TEST_EQ_INT(store_trunk_by_source(db.st, "198.51.100.20", 5060, &g), 0);
+	TEST_EQ_INT(g.id, t.id);
+	TEST_ASSERT(g.do_register);
+	TEST_EQ_INT(store_trunk_by_source(db.st, "198.51.100.20", 5061, &g),
+		    ENOENT);
+
+	/* update keeps the rule; expires 0 falls back to the default */
+	t.expires = 0;
+	TEST_EQ_INT(store_trunk_update(db.st, &t), 0);
+	TEST_EQ_INT(store_trunk_get(db.st, t.id, &g), 0);
+	TEST_EQ_INT(g.expires, 600);
+	t.username[0] = '\0';
+	TEST_EQ_INT(store_trunk_update(db.st, &t), EINVAL);
+	t.do_register = false;
+	TEST_EQ_INT(store_trunk_update(db.st, &t), 0);
+	TEST_EQ_INT(store_trunk_get(db.st, t.id, &g), 0);
+	TEST_ASSERT(!g.do_register);
+	TEST_EQ_STR(g.username, "");
 out:
 	tdb_close(&db);
 	return err;

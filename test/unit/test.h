@@ -49,6 +49,7 @@
 	X(test_config)                                                         \
 	X(test_store_open)                                                     \
 	X(test_store_migrate)                                                  \
+	X(test_store_migrate_v2)                                               \
 	X(test_store_tenant)                                                   \
 	X(test_store_employee)                                                 \
 	X(test_store_device)                                                   \
@@ -57,6 +58,7 @@
 	X(test_store_personal)                                                 \
 	X(test_store_announcement)                                             \
 	X(test_store_trunk)                                                    \
+	X(test_store_trunk_register)                                           \
 	X(test_store_reg)                                                      \
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
@@ -68,7 +70,15 @@
 	X(test_media_player)                                                   \
 	X(test_media_latch)                                                    \
 	X(test_route_device)                                                   \
-	X(test_route_trunk)
+	X(test_route_trunk)                                                    \
+	X(test_route_trunk_registered)                                         \
+	X(test_guard_window)                                                   \
+	X(test_guard_block)                                                    \
+	X(test_guard_user)                                                     \
+	X(test_guard_pair)                                                     \
+	X(test_guard_evict)                                                    \
+	X(test_guard_disabled)                                                 \
+	X(test_auth_nc)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));

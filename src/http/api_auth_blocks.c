@@ -1,0 +1,122 @@
+/*
+ * api_auth_blocks.c - /api/v1/auth_blocks: the source addresses, usernames
+ * and trusted pairs that the SIP password-guessing guard (sip/guard.c)
+ * blocks right now, and lifting a block by hand (DELETE with the key, an
+ * IP, a username or "ip:port/user", percent-encoded in the path).
+ */
+#include <errno.h>
+#include <string.h>
+#include "http/http_int.h"
+#include "sip/sip.h"
+
+static int block_encode(struct odict **op, const struct sip_auth_block *b)
+{
+	struct odict *o;
+	int err;
+
+	err = odict_alloc(&o, 8);
+	if (err)
+		return err;
+	err |= api_add_str(o, "kind", b->kind);
+	err |= api_add_str(o, "key", b->key);
+	err |= api_add_int(o, "failures", b->failures);
+	err |= api_add_int(o, "refused", b->refused);
+	err |= api_add_time(o, "blocked_until", b->blocked_until);
+	if (err) {
+		mem_deref(o);
+		return ENOMEM;
+	}
+	*op = o;
+	return 0;
+}
+
+static int list_h(const struct sip_auth_block *b, void *arg)
+{
+	struct odict *o = NULL;
+	int err;
+
+	err = block_encode(&o, b);
+	if (!err)
+		err = api_list_append(arg, o);
+	mem_deref(o);
+	return err;
+}
+
+int api_auth_block_list(struct api_req *req)
+{
+	static const char *const params[] = {NULL};
+	struct odict *arr = NULL;
+	int err;
+
+	err = api_query_check(req, params);
+	if (err)
+		return err;
+	err = api_list_alloc(&arr);
+	if (err)
+		return err;
+	err = sipsrv_auth_blocks(list_h, arr);
+	if (err == ENOENT) /* SIP not running: nothing is blocked */
+		err = 0;
+	if (err)
+		err = api_fail(req, err, "auth blocks: %m", err);
+	else
+		err = api_reply_list(req, arr);
+	mem_deref(arr);
+	return err;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode a path segment; false if malformed, NUL or too long. */
+static bool key_decode(char *buf, size_t sz, const struct pl *seg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < seg->l; i++) {
+		char c = seg->p[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= seg->l)
+				return false;
+			hi = hexval(seg->p[i + 1]);
+			lo = hexval(seg->p[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (!c || n + 1 >= sz)
+			return false;
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return n > 0;
+}
+
+int api_auth_block_delete(struct api_req *req)
+{
+	char key[160];
+	int err;
+
+	if (!key_decode(key, sizeof(key), &req->key))
+		return api_error(req, 404, "auth_block %b not found",
+				 req->key.p,
+				 req->key.l > 64 ? (size_t)64 : req->key.l);
+	err = sipsrv_auth_unblock(key);
+	if (err == ENOENT)
+		return api_error(req, 404, "auth_block %s not found", key);
+	if (err)
+		return api_fail(req, err, "auth block %s: %m", key, err);
+	return api_reply_no_content(req);
+}
