@@ -14,6 +14,7 @@
  * any state is created: Max-Forwards 0 -> 483, an unsupported Require
  * -> 420, a non-SIP Request-URI -> 416.
  */
+#include <malloc.h>
 #include <string.h>
 #include <sys/random.h>
 #include <re.h>
@@ -154,6 +155,10 @@ static void purge(void *arg)
 
 	if (!store_reg_purge(srv->st, time_now_ms(), &n) && n)
 		info("registrar: %u expired bindings removed\n", n);
+	/* after a load peak glibc keeps freed heap pages; give them back
+	 * once the node is idle, so memory returns to its idle level */
+	if (!srv->calls.head)
+		(void)malloc_trim(0);
 	tmr_start(&srv->tmr_purge, 60000, purge, srv);
 }
 
