@@ -1,0 +1,1421 @@
+#!/usr/bin/python3
+"""bench/bench.py - Switchboard load benchmark, run by `make bench`
+(bench/run.sh).  Python 3 standard library only; /usr/bin/python3.
+
+Four measurements against the release build (build/rel/switchboard), each
+step on a fresh daemon (sb.Switchboard: free ports, demo data, here with a
+2 s 440 Hz tone as prompts/welcome.wav):
+
+  1. announcement: sipp INVITE -> 200 -> 2 s prompt -> BYE from the server,
+     stepped call rate, highest rate with zero failed calls;
+  2. immediate BYE: answered and hung up at once, stepped call rate;
+  3. RTP relay: a device calls out through the trunk (digest), RTP both
+     ways through the relay (bench/rtpload gen -> Switchboard -> trunk
+     sipp uas whose SDP points at bench/rtpload echo -> back), stepped
+     concurrency; loss, CPU, memory per call, memory back to idle; plus
+     one step with sipp's own rtp_stream to show what sipp can send;
+  4. callgrind: instructions per relayed packet in a fixed window, against
+     bench/baseline_relay (plain epoll/UDP relay) in the same run.
+
+A test stops at the first step with failures.  If that step hit libre's
+1024-descriptor limit (log: "Max 1024 fds"), the test goes on from that
+step with the limit raised by bench/build/fdlimit_shim.so (LD_PRELOAD,
+bench only), so the figures show both the product as built and what the
+one-line fix would give.
+
+Writes bench/RESULTS.md (figures + the exact commands) and keeps the last
+run's sipp statistics and logs in bench/out/.
+
+Environment: BENCH_QUICK=1 (short steps, for trying the harness),
+BENCH_TRUNK_PORT (default: a free port patched into the demo trunk, so a
+concurrent `make test`, which uses 5090, is not disturbed),
+BENCH_ONLY="1 3" (run only those tests), BENCH_BUDGET (seconds, default
+840: later steps are skipped when the run would go over it), BENCH_BIN
+(another switchboard binary, e.g. a patched build to compare).
+"""
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+import sb  # noqa: E402
+import peers  # noqa: E402
+
+REL_BIN = os.environ.get("BENCH_BIN") or os.path.join(ROOT, "build", "rel",
+                                                    "switchboard")
+TOOLS = os.path.join(HERE, "build")
+RTPLOAD = os.path.join(TOOLS, "rtpload")
+BASELINE = os.path.join(TOOLS, "baseline_relay")
+SHIM = os.path.join(TOOLS, "fdlimit_shim.so")
+SCEN = os.path.join(HERE, "sipp")
+OUT = os.path.join(HERE, "out")
+RESULTS = os.path.join(HERE, "RESULTS.md")
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ONLY = set(os.environ.get("BENCH_ONLY", "1 2 3 4").split())
+BUDGET = float(os.environ.get("BENCH_BUDGET", "840"))
+T_START = time.time()
+BUFF = 8 * 1024 * 1024
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+ANNOUNCEMENT = sb.DEMO["announcement"]
+OUT_NUMBER = "0221123456"           # a device dialling this goes to the trunk
+DEVICE = ("1001", sb.DEMO["devices"]["1001"])
+
+# steps: (call rates) or (concurrent calls); seconds of call arrivals
+T1_RATES = [100, 200, 300, 400, 600, 800, 1000, 1300]
+T2_RATES = [250, 500, 800, 1100, 1400, 2000, 2800]
+T3_CALLS = [100, 250, 500, 750, 1000, 1500, 2000]
+T1_SECS = 5 if QUICK else 15        # announcement calls live ~2 s + Timer K 5 s
+T2_SECS = 5 if QUICK else 35        # caller BYEs keep server Timer J 32 s
+T3_RATE = 250                       # call set-up rate while ramping up
+T3_STEADY = 4 if QUICK else 8       # seconds all calls stream at once
+T4_CALLS, T4_SECS, T4_WINDOW = 20, 10, 5
+
+
+def elapsed():
+    return time.time() - T_START
+
+
+def over_budget(need):
+    return elapsed() + need > BUDGET
+
+
+# --------------------------------------------------------------------------
+# /proc helpers
+# --------------------------------------------------------------------------
+def cpu_s(pid):
+    """utime+stime of pid in seconds (None if gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def socket_inodes(pid):
+    out = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                out.add(link[8:-1])
+    except OSError:
+        pass
+    return out
+
+
+def udp_drops(pid=None, port=None):
+    """Sum of the kernel's per-socket drop counters (/proc/net/udp, last
+    column) of pid's sockets, or of the socket bound to port."""
+    inodes = socket_inodes(pid) if pid else None
+    total = 0
+    try:
+        with open("/proc/net/udp") as f:
+            next(f)
+            for line in f:
+                p = line.split()
+                if inodes is not None and p[9] not in inodes:
+                    continue
+                if port is not None and int(p[1].split(":")[1], 16) != port:
+                    continue
+                total += int(p[-1])
+    except OSError:
+        pass
+    return total
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return {}
+
+
+def snap(proc, path, timeout=2.0):
+    """SIGUSR1 a rtpload/baseline process and read the JSON it writes."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    proc.send_signal(signal.SIGUSR1)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        d = read_json(path)
+        if d:
+            return d
+        time.sleep(0.02)
+    return {}
+
+
+def stop_proc(proc, timeout=5):
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cmdline(args, env=None):
+    pre = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
+    return pre + " ".join(shlex.quote(str(a)) for a in args)
+
+
+def ms_of(v):
+    """sipp time '00:00:02:004000' (h:m:s:us) -> ms."""
+    try:
+        h, m, s, us = (int(x) for x in v.split(":"))
+        return ((h * 60 + m) * 60 + s) * 1000 + us / 1000
+    except (ValueError, AttributeError):
+        return None
+
+
+def csv_rows(path):
+    import csv
+    try:
+        with open(path, newline="") as f:
+            rows = [r for r in csv.reader(f, delimiter=";") if r]
+    except OSError:
+        return []
+    if len(rows) < 2:
+        return []
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def achieved_rate(path, count):
+    """Calls per second while sipp was creating calls (from the 1 s rows
+    of the statistics CSV; +-1 row)."""
+    rows = csv_rows(path)
+    if not rows:
+        return None
+
+    def t(v):
+        try:
+            return float(v.split("\t")[-1])
+        except (ValueError, AttributeError):
+            return None
+    start = t(rows[0].get("StartTime"))
+    for r in rows:
+        try:
+            created = int(r.get("TotalCallCreated", 0))
+        except ValueError:
+            continue
+        if created >= count:
+            end = t(r.get("CurrentTime"))
+            if start and end and end > start:
+                return created / (end - start)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Switchboard (release build) on free ports
+# --------------------------------------------------------------------------
+class Daemon:
+    """sb.Switchboard with the release binary and the bench prompts; the
+    trunk moved to TRUNK_PORT; optional LD_PRELOAD shim or valgrind."""
+
+    def __init__(self, raised=False, wrapper=(), rtp=(40000, 59999)):
+        sb.BIN = REL_BIN
+        sb.PROMPTS = PROMPTS
+        env = {"LD_PRELOAD": SHIM} if raised else {}
+        self.env_shown = env
+        self.s = sb.Switchboard(extra_args=["--log-level", "warn"], env=env)
+        # sb passes --rtp-min 40000 --rtp-max 49999; widen the range
+        a = self.s.args
+        a[a.index("--rtp-min") + 1] = str(rtp[0])
+        a[a.index("--rtp-max") + 1] = str(rtp[1])
+        # sb's command without the ASan-only environment
+        self.s.env.pop("ASAN_OPTIONS", None)
+        if wrapper:
+            self.s.args = list(wrapper) + self.s.args
+        self.raised = raised
+
+    @property
+    def command(self):
+        return cmdline(self.s.args, self.env_shown)
+
+    def start(self):
+        self.s.start()
+        if TRUNK_PORT != sb.DEMO["trunk_port"]:
+            st, body = self.s.api("PATCH", "/api/v1/trunks/1",
+                                  {"port": TRUNK_PORT})
+            if st != 200:
+                raise RuntimeError(f"cannot move the trunk: {st} {body}")
+        return self
+
+    @property
+    def pid(self):
+        return self.s.proc.pid
+
+    @property
+    def port(self):
+        return self.s.sip_port
+
+    def stats(self):
+        try:
+            st, body = self.s.api("GET", "/api/v1/stats")
+        except OSError:
+            return None
+        if st != 200 or not isinstance(body, dict):
+            return None
+        rtp = body.get("rtp", {})
+        return {"calls": body.get("calls_active", 0),
+                "legs": rtp.get("legs", 0), "players": rtp.get("players", 0),
+                "received": rtp.get("received", 0),
+                "relayed": rtp.get("relayed", 0),
+                "played": rtp.get("played", 0)}
+
+    def wait_idle(self, timeout):
+        deadline = time.time() + timeout
+        st = None
+        while time.time() < deadline:
+            st = self.stats()
+            if st and st["calls"] == 0 and st["legs"] == 0:
+                return True
+            time.sleep(0.25)
+        return False
+
+    def fd_limit_hits(self):
+        return self.s.logtext().count("Max 1024 fds")
+
+    def warnings(self):
+        lines = [l for l in self.s.logtext().splitlines()
+                 if " WARN " in l or " ERROR " in l or "fd_listen" in l]
+        return lines
+
+    def stop(self, keep_log=None):
+        rc = self.s.stop()
+        if keep_log:
+            try:
+                shutil.copy(self.s.log_path, keep_log)
+            except OSError:
+                pass
+        self.s.cleanup()
+        return rc
+
+
+def sipp(scenario, name, **kw):
+    """peers.Sipp with load settings; its work dir under bench/out/name."""
+    wd = os.path.join(OUT, name)
+    shutil.rmtree(wd, ignore_errors=True)
+    os.makedirs(wd)
+    kw.setdefault("trace", False)
+    kw.setdefault("buff_size", BUFF)
+    return peers.Sipp(scenario, workdir=wd, **kw)
+
+
+def sipp_pid(s):
+    return s._sipp_pid()
+
+
+class Sampler:
+    """Samples the daemon while a sipp run is going: CPU per second,
+    RSS, calls_active."""
+
+    def __init__(self, d):
+        self.d = d
+        self.peak_rss = 0
+        self.peak_calls = 0
+        self.peak_cpu = 0.0
+        self._last = (time.time(), cpu_s(d.pid))
+
+    def sample(self):
+        now, c = time.time(), cpu_s(self.d.pid)
+        lt, lc = self._last
+        if c is not None and lc is not None and now - lt >= 0.9:
+            self.peak_cpu = max(self.peak_cpu, 100 * (c - lc) / (now - lt))
+            self._last = (now, c)
+        r = rss_kib(self.d.pid) or 0
+        self.peak_rss = max(self.peak_rss, r)
+        st = self.d.stats()
+        if st:
+            self.peak_calls = max(self.peak_calls, st["calls"])
+
+
+# --------------------------------------------------------------------------
+# tests 1 and 2: call rate
+# --------------------------------------------------------------------------
+def rate_step(test, scenario, rate, secs, raised, extra_check=None):
+    count = rate * secs
+    tag = f"t{test}_{'raised' if raised else 'built'}_{rate}"
+    d = Daemon(raised=raised).start()
+    st0 = d.stats()
+    rss0 = rss_kib(d.pid)
+    s = sipp(scenario, tag, remote=("127.0.0.1", d.port),
+             local_port=TRUNK_PORT, service=ANNOUNCEMENT, calls=count,
+             rate=rate, limit=max(2000, rate * 6),
+             timeout_s=secs + 60, recv_timeout_ms=20000)
+    cpu0 = cpu_s(d.pid)
+    t0 = time.time()
+    s.start(settle=0)
+    samp = Sampler(d)
+    sp = None
+    sipp_cpu = 0.0
+    while s.proc.poll() is None:
+        sp = sp or sipp_pid(s)
+        if sp:
+            sipp_cpu = cpu_s(sp) or sipp_cpu
+        samp.sample()
+        time.sleep(0.5)
+    s.wait()
+    wall = time.time() - t0
+    cpu1 = cpu_s(d.pid)
+    alive = d.s.alive()
+    idle = d.wait_idle(40)
+    st1 = d.stats() or {}
+    res = {
+        "rate": rate, "count": count, "raised": raised,
+        "ok": s.successful, "failed": s.failed, "created": s.created,
+        "rc": s.rc, "retrans": s._num("Retransmissions(C)"),
+        "achieved": achieved_rate(s.stat_path, count),
+        "wall": wall,
+        "cpu": (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None,
+        "peak_cpu": samp.peak_cpu, "sipp_cpu": sipp_cpu,
+        "rss0": rss0, "peak_rss": samp.peak_rss,
+        "peak_calls": samp.peak_calls,
+        "played": (st1.get("played", 0) - (st0 or {}).get("played", 0)),
+        "fd_hits": d.fd_limit_hits(), "alive": alive, "idle_after": idle,
+        "warn": d.warnings()[:3], "stats": s.stats,
+        "sb_cmd": d.command, "sipp_cmd": cmdline(s.args),
+    }
+    if extra_check:
+        extra_check(res)
+    res["clean"] = (s.rc == 0 and s.failed == 0 and s.successful == count
+                    and alive)
+    d.stop(keep_log=os.path.join(OUT, tag, "switchboard.log"))
+    return res
+
+
+def rate_test(test, scenario, rates, secs, extra_check=None):
+    """Steps as built; from the first failing step that hit the fd limit,
+    again with the limit raised.  Returns the list of step results."""
+    results = []
+    raised = False
+    i = 0
+    while i < len(rates):
+        rate = rates[i]
+        if over_budget(secs + 25):
+            results.append({"rate": rate, "skipped": True, "raised": raised})
+            break
+        print(f"[{elapsed():5.0f}s] test {test}: {rate} cps for {secs} s"
+              f"{' (fd limit raised)' if raised else ''}", flush=True)
+        r = rate_step(test, scenario, rate, secs, raised, extra_check)
+        print(f"         ok {r['ok']} failed {r['failed']} cpu "
+              f"{pct(r['cpu'], r['wall'])} fd-limit hits {r['fd_hits']}",
+              flush=True)
+        results.append(r)
+        if not r["clean"]:
+            if not raised and r["fd_hits"]:
+                raised = True
+                continue        # same rate again with the limit raised
+            break
+        i += 1
+    return results
+
+
+def pct(cpu, wall):
+    if cpu is None or not wall:
+        return "-"
+    return f"{100 * cpu / wall:.0f} %"
+
+
+def check_prompt(res):
+    st = res["stats"]
+    res["answer_ms"] = ms_of(st.get("ResponseTimeanswer(C)"))
+    res["prompt_ms"] = ms_of(st.get("ResponseTimeprompt(C)"))
+
+
+def check_bye(res):
+    st = res["stats"]
+    res["answer_ms"] = ms_of(st.get("ResponseTimeinvite(C)"))
+    res["bye_ms"] = ms_of(st.get("ResponseTimebye(C)"))
+
+
+# --------------------------------------------------------------------------
+# test 3: concurrent calls with RTP
+# --------------------------------------------------------------------------
+def rtp_step(calls, raised, use_sipp_rtp=False):
+    tag = (f"t3_{'raised' if raised else 'built'}_{calls}"
+           f"{'_sipprtp' if use_sipp_rtp else ''}")
+    wd = os.path.join(OUT, tag)
+    ramp = calls / T3_RATE
+    stream_s = int(ramp + T3_STEADY + 2.5)
+    npk = stream_s * 50
+    hold_ms = int((stream_s + 1.5) * 1000)
+    d = Daemon(raised=raised).start()
+    time.sleep(0.3)
+    rss_idle = rss_kib(d.pid)
+    echo_port = peers.free_port()
+    gen_port = peers.free_port()
+    shutil.rmtree(wd, ignore_errors=True)
+    os.makedirs(wd)
+    echo_stat = os.path.join(wd, "echo.json")
+    gen_stat = os.path.join(wd, "gen.json")
+    calls_log = os.path.join(wd, "calls.log")
+    echo_args = [RTPLOAD, "echo", str(echo_port), echo_stat]
+    echo = subprocess.Popen(echo_args)
+    uas = sipp(os.path.join(SCEN, "uas_echo_answer.xml"), tag + "_uas",
+               local_port=TRUNK_PORT, calls=2 * calls + 100,
+               recv_timeout_ms=0, timeout_s=stream_s + ramp + 90,
+               keys={"echo_port": echo_port})
+    uas.start(settle=0.3)
+    inf = peers.write_inf(os.path.join(wd, "users.csv"), [DEVICE])
+    gen = None
+    gen_args = None
+    if use_sipp_rtp:
+        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-t", "al",
+                        os.path.join(wd, "rtp.alaw"),
+                        "synth", str(stream_s), "sine", "440", "vol", "0.5"],
+                       check=True, capture_output=True, timeout=60)
+        uac = sipp(os.path.join(SCEN, "uac_device_rtpstream.xml"),
+                   tag + "_uac", remote=("127.0.0.1", d.port),
+                   service=OUT_NUMBER, inf=inf, calls=calls, rate=T3_RATE,
+                   limit=calls + 50, duration_ms=hold_ms,
+                   timeout_s=stream_s + ramp + 60, recv_timeout_ms=20000)
+        shutil.copy(os.path.join(wd, "rtp.alaw"),
+                    os.path.join(uac.dir, "rtp.alaw"))
+    else:
+        gen_args = [RTPLOAD, "gen", "-p", str(gen_port), "-n", str(npk),
+                    "-s", gen_stat, "-l", calls_log, "-m",
+                    str(int(stream_s + ramp + 60))]
+        gen = subprocess.Popen(gen_args)
+        uac = sipp(os.path.join(SCEN, "uac_device_rtpload.xml"),
+                   tag + "_uac", remote=("127.0.0.1", d.port),
+                   service=OUT_NUMBER, inf=inf, calls=calls, rate=T3_RATE,
+                   limit=calls + 50, duration_ms=hold_ms,
+                   timeout_s=stream_s + ramp + 60, recv_timeout_ms=20000,
+                   keys={"gen_port": gen_port},
+                   extra=["-trace_logs", "-log_file", calls_log])
+    st0 = d.stats()
+    t0 = time.time()
+    uac.start(settle=0)
+    # wait until all calls are up (or the ramp is clearly over)
+    all_up = False
+    deadline = t0 + ramp + 10
+    while time.time() < deadline and uac.proc.poll() is None:
+        st = d.stats()
+        if st and st["calls"] >= calls:
+            all_up = True
+            break
+        time.sleep(0.2)
+    t_up = time.time() - t0
+    # steady window: all calls up and streaming
+    time.sleep(0.5)
+    w0 = time.time()
+    c0, sa = cpu_s(d.pid), d.stats()
+    window = max(2.0, min(5.0, stream_s - (time.time() - t0) - 1.5))
+    time.sleep(window / 2)
+    rss_load = rss_kib(d.pid)
+    legs_mid = (d.stats() or {}).get("legs")
+    time.sleep(window / 2)
+    c1, sb_ = cpu_s(d.pid), d.stats()
+    w1 = time.time()
+    drops_sip = udp_drops(port=d.port)
+    drops_sb = udp_drops(pid=d.pid) - drops_sip
+    drops_echo = udp_drops(port=echo_port)
+    drops_gen = udp_drops(port=gen_port) if gen else None
+    uac.wait()
+    total_wall = time.time() - t0
+    gen_res = {}
+    if gen:
+        gen_res = snap(gen, gen_stat)
+        stop_proc(gen)
+        gen_res = read_json(gen_stat) or gen_res
+    stop_proc(echo)
+    echo_res = read_json(echo_stat)
+    idle = d.wait_idle(30)
+    time.sleep(0.5)
+    rss_after = rss_kib(d.pid)
+    st1 = d.stats() or {}
+    uas.stop()
+    res = {
+        "calls": calls, "raised": raised, "sipp_rtp": use_sipp_rtp,
+        "ok": uac.successful, "failed": uac.failed, "rc": uac.rc,
+        "all_up": all_up, "t_up": t_up, "stream_s": stream_s, "npk": npk,
+        "hold_ms": hold_ms, "window": w1 - w0,
+        "cpu_window": (c1 - c0) if c0 is not None and c1 is not None else None,
+        "pps_in": ((sb_["received"] - sa["received"]) / (w1 - w0))
+        if sa and sb_ else None,
+        "legs_mid": legs_mid,
+        "rss_idle": rss_idle, "rss_load": rss_load, "rss_after": rss_after,
+        "idle_after": idle,
+        "received": st1.get("received", 0) - (st0 or {}).get("received", 0),
+        "relayed": st1.get("relayed", 0) - (st0 or {}).get("relayed", 0),
+        "gen": gen_res, "echo": echo_res,
+        "drops_sb": drops_sb, "drops_sip": drops_sip,
+        "drops_echo": drops_echo,
+        "drops_gen": drops_gen,
+        "fd_hits": d.fd_limit_hits(), "alive": d.s.alive(),
+        "warn": d.warnings()[:3], "total_wall": total_wall,
+        "sb_cmd": d.command, "uac_cmd": cmdline(uac.args),
+        "uas_cmd": cmdline(uas.args), "echo_cmd": cmdline(echo_args),
+        "gen_cmd": cmdline(gen_args) if gen_args else None,
+        "pid": d.pid, "daemon": d,
+    }
+    nominal = calls * npk
+    e_tx = echo_res.get("tx", 0)
+    e_rx = echo_res.get("rx", 0)
+    if gen:
+        sent = gen_res.get("sent", 0)
+        res["sent"] = sent
+        res["back"] = gen_res.get("received", 0)
+        res["loss_in"] = (sent + e_tx) - res["received"]
+        res["loss_through"] = res["received"] - res["relayed"]
+        res["loss_e2e"] = sent - res["back"]
+        res["clean"] = (uac.rc == 0 and uac.failed == 0
+                        and uac.successful == calls and sent == nominal
+                        and res["loss_in"] == 0 and res["loss_through"] == 0
+                        and res["loss_e2e"] == 0)
+    else:
+        # what reached the server from sipp = received - what came from
+        # the echo (exact when no socket of the server dropped anything)
+        res["nominal"] = nominal
+        res["from_sipp"] = res["received"] - e_tx
+        res["echo_rx"] = e_rx
+        res["clean"] = uac.rc == 0 and uac.failed == 0
+    return res
+
+
+LATER_S = 35     # SIP transactions (Timer J 32 s) are gone by then
+
+
+def step_tag(res):
+    return (f"t3_{'raised' if res['raised'] else 'built'}_{res['calls']}"
+            f"{'_sipprtp' if res['sipp_rtp'] else ''}")
+
+
+def malloc_trim_rss(pid):
+    """Diagnostic: call malloc_trim(0) in the (idle) daemon with gdb and
+    return its RSS afterwards; None without gdb."""
+    if not shutil.which("gdb") or os.environ.get("BENCH_NO_GDB"):
+        return None
+    try:
+        subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex",
+                        "call (int)malloc_trim(0)"], capture_output=True,
+                       timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    time.sleep(0.2)
+    return rss_kib(pid)
+
+
+class Idlers:
+    """Daemons of finished steps, left running idle until LATER_S after
+    their calls ended, then RSS is read once more ("back to idle?") and
+    they are stopped.  They cost no CPU while the next step runs."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, res):
+        self.items.append((time.time() + LATER_S, res))
+
+    def poll(self, wait=False):
+        keep = []
+        for due, res in self.items:
+            if wait and time.time() < due:
+                time.sleep(due - time.time())
+            if time.time() >= due:
+                d = res.pop("daemon")
+                res["rss_later"] = rss_kib(d.pid)
+                res["later_s"] = LATER_S
+                res["later_alive"] = d.s.alive()
+                res["rss_trim"] = malloc_trim_rss(d.pid)
+                d.stop(keep_log=os.path.join(OUT, step_tag(res),
+                                             "switchboard.log"))
+            else:
+                keep.append((due, res))
+        self.items = keep
+
+
+def rtp_test():
+    results = []
+    idlers = Idlers()
+    raised = False
+    i = 0
+    try:
+        while i < len(T3_CALLS):
+            calls = T3_CALLS[i]
+            need = calls / T3_RATE * 2 + T3_STEADY + 20
+            if over_budget(need + 60):
+                results.append({"calls": calls, "skipped": True,
+                                "raised": raised})
+                break
+            print(f"[{elapsed():5.0f}s] test 3: {calls} concurrent calls "
+                  f"with RTP{' (fd limit raised)' if raised else ''}",
+                  flush=True)
+            r = rtp_step(calls, raised)
+            print(f"         ok {r['ok']} failed {r['failed']} sent "
+                  f"{r.get('sent')} back {r.get('back')} loss in/through/e2e "
+                  f"{r.get('loss_in')}/{r.get('loss_through')}/"
+                  f"{r.get('loss_e2e')} cpu "
+                  f"{pct(r['cpu_window'], r['window'])} rss "
+                  f"{kib(r['rss_idle'])} -> {kib(r['rss_load'])} -> "
+                  f"{kib(r['rss_after'])} fd-limit hits {r['fd_hits']}",
+                  flush=True)
+            idlers.add(r)
+            idlers.poll()
+            results.append(r)
+            if not r["clean"]:
+                if not raised and r["fd_hits"]:
+                    raised = True
+                    continue
+                break
+            i += 1
+        # what sipp's own rtp_stream delivers
+        sipp_res = None
+        clean = [r for r in results if r.get("clean")]
+        if clean and not over_budget(90):
+            top = max(r["calls"] for r in clean)
+            n = min(top, 1000)
+            rz = next(r["raised"] for r in clean if r["calls"] == top)
+            print(f"[{elapsed():5.0f}s] test 3: {n} calls, RTP from sipp "
+                  "rtp_stream", flush=True)
+            sipp_res = rtp_step(n, rz, use_sipp_rtp=True)
+            print(f"         ok {sipp_res['ok']} failed {sipp_res['failed']}"
+                  f" from sipp {sipp_res['from_sipp']} of "
+                  f"{sipp_res['nominal']}", flush=True)
+            d = sipp_res.pop("daemon")
+            d.stop(keep_log=os.path.join(OUT, step_tag(sipp_res),
+                                         "switchboard.log"))
+        idlers.poll(wait=True)
+    finally:
+        for _, res in idlers.items:
+            d = res.pop("daemon", None)
+            if d:
+                d.stop()
+    return results, sipp_res
+
+
+# --------------------------------------------------------------------------
+# test 4: callgrind
+# --------------------------------------------------------------------------
+def callgrind_totals(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def newest_dump(prefix):
+    d = os.path.dirname(prefix)
+    base = os.path.basename(prefix)
+    files = [os.path.join(d, f) for f in os.listdir(d) if f.startswith(base)
+             and re.search(r"\.\d+$", f)]
+    return max(files, key=os.path.getmtime) if files else None
+
+
+# Static functions of Debian's libre0 1.1.0-1+b2 (stripped) that callgrind
+# shows as addresses; identified by disassembly (what they call).
+LIBRE_STATIC = {
+    "0x0000000000053600": "fd_poll (libre main loop, static)",
+    "0x0000000000046ba0": "udp_read_handler -> udp_read (libre, static)",
+    "0x000000000004e790": "mbuf destructor (libre, static)",
+}
+WRAPPERS = ("(below main)", "libc-start.c", "src/main.c:main [", "ld-linux",
+            "???:re_main")
+
+
+def annotate(path, inclusive=False, n=14):
+    """[(Ir, function)] from callgrind_annotate, biggest first, without
+    the frames every sample is under (main, re_main, libc start)."""
+    try:
+        r = subprocess.run(["callgrind_annotate", "--threshold=100",
+                            f"--inclusive={'yes' if inclusive else 'no'}",
+                            path], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    rows = []
+    section = False
+    for line in r.stdout.splitlines():
+        if "file:function" in line:
+            section = True
+            continue
+        if section and line.startswith("-- Auto-annotated"):
+            break
+        m = re.match(r"\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*)$", line)
+        if not (section and m):
+            continue
+        fn = m.group(2).strip()
+        if any(w in fn for w in WRAPPERS):
+            continue
+        for addr, name in LIBRE_STATIC.items():
+            if f"???:{addr} [" in fn and "libre.so" in fn:
+                fn = f"{name} [libre.so.0]"
+        fn = re.sub(r"^\./(?:[^ ]*/)?([^/ :]+):(\S+) \[/usr/lib/x86_64-linux-gnu/"
+                    r"(libc[^\]]*)\]", r"\2 [\3, \1]", fn)
+        fn = re.sub(r" \[/usr/lib/x86_64-linux-gnu/([^\]]+)\]", r" [\1]", fn)
+        fn = re.sub(r" \[/[^\]]*/(switchboard|baseline_relay)\]", r" [\1]", fn)
+        rows.append((int(m.group(1).replace(",", "")), fn))
+    return rows[:n]
+
+
+def cg_control(cmd, pid):
+    return subprocess.run(["callgrind_control", cmd, str(pid)],
+                          capture_output=True, text=True, timeout=30)
+
+
+def callgrind_test():
+    wd = os.path.join(OUT, "t4")
+    shutil.rmtree(wd, ignore_errors=True)
+    os.makedirs(wd)
+    npk = T4_SECS * 50
+    res = {"calls": T4_CALLS, "secs": T4_SECS, "window": T4_WINDOW}
+
+    # --- Switchboard under callgrind ---------------------------------
+    prefix = os.path.join(wd, "sb.callgrind")
+    vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={prefix}"]
+    d = Daemon(wrapper=vg)
+    d.start()
+    echo_port, gen_port = peers.free_port(), peers.free_port()
+    echo_stat = os.path.join(wd, "echo.json")
+    gen_stat = os.path.join(wd, "gen.json")
+    calls_log = os.path.join(wd, "calls.log")
+    echo_args = [RTPLOAD, "echo", str(echo_port), echo_stat]
+    echo = subprocess.Popen(echo_args)
+    uas = sipp(os.path.join(SCEN, "uas_echo_answer.xml"), "t4_uas",
+               local_port=TRUNK_PORT, calls=2 * T4_CALLS + 100,
+               recv_timeout_ms=0,
+               timeout_s=120, keys={"echo_port": echo_port})
+    uas.start(settle=0.3)
+    inf = peers.write_inf(os.path.join(wd, "users.csv"), [DEVICE])
+    gen_args = [RTPLOAD, "gen", "-p", str(gen_port), "-n", str(npk), "-s",
+                gen_stat, "-l", calls_log, "-m", "120"]
+    gen = subprocess.Popen(gen_args)
+    uac = sipp(os.path.join(SCEN, "uac_device_rtpload.xml"), "t4_uac",
+               remote=("127.0.0.1", d.port), service=OUT_NUMBER, inf=inf,
+               calls=T4_CALLS, rate=10, limit=T4_CALLS + 5,
+               duration_ms=(T4_SECS + 5) * 1000, timeout_s=120,
+               recv_timeout_ms=30000, keys={"gen_port": gen_port},
+               extra=["-trace_logs", "-log_file", calls_log])
+    uac.start(settle=0)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        st = d.stats()
+        g = snap(gen, gen_stat)
+        if st and st["calls"] >= T4_CALLS and g.get("streams", 0) >= T4_CALLS:
+            break
+        time.sleep(0.3)
+    time.sleep(1.0)
+    s0 = d.stats()
+    cg_control("-z", d.pid)
+    time.sleep(T4_WINDOW)
+    cg_control("-d", d.pid)
+    s1 = d.stats()
+    dump = newest_dump(prefix)
+    uac.wait()
+    stop_proc(gen)
+    stop_proc(echo)
+    uas.stop()
+    res["sb_cmd"] = d.command
+    res["sb_uac_cmd"] = cmdline(uac.args)
+    res["sb_gen_cmd"] = cmdline(gen_args)
+    res["sb_echo_cmd"] = cmdline(echo_args)
+    res["sb_uas_cmd"] = cmdline(uas.args)
+    res["sb_ok"] = uac.successful
+    res["sb_relayed"] = (s1["relayed"] - s0["relayed"]) if s0 and s1 else None
+    res["sb_ir"] = callgrind_totals(dump) if dump else None
+    res["sb_dump"] = dump
+    res["sb_top"] = annotate(dump) if dump else []
+    res["sb_incl"] = annotate(dump, inclusive=True, n=30) if dump else []
+    d.stop()
+
+    # --- baseline relay under callgrind ------------------------------
+    pairs = T4_CALLS
+    base = None
+    for _ in range(50):
+        cand = peers.free_port_range(pairs * 4 + 2)[0]
+        cand += cand % 4 and (4 - cand % 4)
+        if all(peers._bindable(cand + k, (socket.SOCK_DGRAM,))
+               for k in range(pairs * 4)):
+            base = cand
+            break
+    bprefix = os.path.join(wd, "base.callgrind")
+    bstat = os.path.join(wd, "base.json")
+    b_echo_port, b_gen_port = peers.free_port(), peers.free_port()
+    b_echo_stat = os.path.join(wd, "b_echo.json")
+    b_gen_stat = os.path.join(wd, "b_gen.json")
+    b_echo_args = [RTPLOAD, "echo", str(b_echo_port), b_echo_stat]
+    becho = subprocess.Popen(b_echo_args)
+    brelay_args = ["valgrind", "--tool=callgrind",
+                   f"--callgrind-out-file={bprefix}", BASELINE, str(base),
+                   str(pairs), str(b_echo_port), bstat]
+    blog = open(os.path.join(wd, "baseline.log"), "w")
+    brelay = subprocess.Popen(brelay_args, stdout=blog, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if "ready" in open(os.path.join(wd, "baseline.log")).read():
+            break
+        time.sleep(0.1)
+    ports = ",".join(str(base + 4 * i) for i in range(pairs))
+    bgen_args = [RTPLOAD, "gen", "-p", str(b_gen_port), "-n", str(npk), "-s",
+                 b_gen_stat, "-t", ports, "-m", "60"]
+    bgen = subprocess.Popen(bgen_args)
+    time.sleep(2.0)
+    b0 = snap(brelay, bstat, timeout=5)
+    cg_control("-z", brelay.pid)
+    time.sleep(T4_WINDOW)
+    cg_control("-d", brelay.pid)
+    b1 = snap(brelay, bstat, timeout=5)
+    bdump = newest_dump(bprefix)
+    try:
+        bgen.wait(T4_SECS + 10)
+    except subprocess.TimeoutExpired:
+        pass
+    stop_proc(bgen)
+    stop_proc(brelay, timeout=20)
+    stop_proc(becho)
+    blog.close()
+    res["base_cmd"] = cmdline(brelay_args)
+    res["base_gen_cmd"] = cmdline(bgen_args)
+    res["base_echo_cmd"] = cmdline(b_echo_args)
+    res["base_relayed"] = (b1.get("relayed", 0) - b0.get("relayed", 0)) \
+        if b0 and b1 else None
+    res["base_ir"] = callgrind_totals(bdump) if bdump else None
+    res["base_top"] = annotate(bdump, n=8) if bdump else []
+    return res
+
+
+# --------------------------------------------------------------------------
+# RESULTS.md
+# --------------------------------------------------------------------------
+def kib(v):
+    return "-" if v is None else f"{v / 1024:.1f} MiB"
+
+
+def fmt(v, nd=0, unit=""):
+    if v is None:
+        return "-"
+    return f"{v:,.{nd}f}{unit}"
+
+
+def machine():
+    model = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = open("/proc/loadavg").read().split()[:3]
+    sv = subprocess.run(["sipp", "-v"], capture_output=True, text=True)
+    m = re.search(r"SIPp v[\w.-]*\w", sv.stdout + sv.stderr)
+    sipp_v = m.group(0) if m else "sipp ?"
+    libre = subprocess.run(["pkg-config", "--modversion", "libre"],
+                           capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
+                            "src"], capture_output=True,
+                           text=True).stdout.strip()
+    return (f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
+            f"load average at start {' '.join(load)}; {sipp_v}, libre "
+            f"{libre}; source: git {head}"
+            f"{' + uncommitted changes in src/' if dirty else ''}")
+
+
+def alt(results, val, unit=""):
+    """Text for the 'fd limit raised' variant, empty when no step needed
+    it (no step as built hit libre's descriptor limit)."""
+    if not any(r.get("raised") for r in results):
+        return ""
+    return f"; with libre's fd limit raised (bench shim): {fmtb(val)}{unit}"
+
+
+def fmtb(v):
+    return "none" if v is None else f"{v:,}"
+
+
+def best_calm(results):
+    """Best clean rate that also needed no SIP retransmission (headroom
+    left), as built / raised."""
+    calm = [r for r in results if r.get("clean") and not r.get("retrans")]
+    built = [r["rate"] for r in calm if not r["raised"]]
+    raised = [r["rate"] for r in calm if r["raised"]]
+    return (max(built) if built else None, max(raised) if raised else None)
+
+
+def verdict(x):
+    if x.get("clean"):
+        return "clean" if not x.get("retrans") else \
+            f"clean ({x['retrans']:,} retrans.)"
+    return "**failed**"
+
+
+def best(results, key="rate"):
+    clean = [r for r in results if r.get("clean")]
+    built = [r[key] for r in clean if not r["raised"]]
+    raised = [r[key] for r in clean if r["raised"]]
+    return (max(built) if built else None, max(raised) if raised else None)
+
+
+def rate_section(title, target, results, secs, kind):
+    L = [f"## {title}", ""]
+    b, r = best(results)
+    first_fail = next((x for x in results if not x.get("clean")
+                       and not x.get("skipped")), None)
+    cb, cr = best_calm(results)
+    L.append(f"**Best clean rate as built: {fmtb(b)} cps"
+             f"{alt(results, r, ' cps')}. Target: >= {target} cps.**")
+    L.append("")
+    L.append(f"Without a single SIP retransmission (i.e. with headroom): "
+             f"{fmtb(cb)} cps as built{alt(results, cr, ' cps')}.")
+    L.append("")
+    L.append(f"Each step: a fresh daemon, sipp offers the rate for {secs} s "
+             f"(rate x {secs} calls, `-buff_size {BUFF}`, `-l` = 6 x rate), "
+             "from the trunk address. Clean = sipp exit 0, no failed call, "
+             "every call successful.")
+    L.append("")
+    if kind == "ann":
+        L.append("| build | offered cps | verdict | calls | ok | failed | "
+                 "retrans | achieved cps | answer ms (mean) | 200->BYE ms "
+                 "(mean) | prompt packets/call | CPU avg | CPU peak 1 s | "
+                 "sipp CPU | peak RSS | peak calls | fd-limit hits |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    else:
+        L.append("| build | offered cps | verdict | calls | ok | failed | "
+                 "retrans | achieved cps | 200 ms (mean) | BYE->200 ms (mean) "
+                 "| CPU avg | CPU peak 1 s | sipp CPU | peak RSS | peak calls "
+                 "| fd-limit hits |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for x in results:
+        bl = "fd limit raised" if x["raised"] else "as built"
+        if x.get("skipped"):
+            L.append(f"| {bl} | {x['rate']} | skipped (time budget) |" +
+                     " |" * (14 if kind == "ann" else 13))
+            continue
+        cells = [bl, str(x["rate"]), verdict(x), str(x["count"]),
+                 str(x["ok"]),
+                 str(x["failed"]), str(x["retrans"]),
+                 fmt(x["achieved"], 0),
+                 fmt(x.get("answer_ms"), 1)]
+        if kind == "ann":
+            ppc = x["played"] / x["ok"] if x["ok"] else None
+            cells += [fmt(x.get("prompt_ms"), 0), fmt(ppc, 1)]
+        else:
+            cells += [fmt(x.get("bye_ms"), 1)]
+        cells += [pct(x["cpu"], x["wall"]), f"{x['peak_cpu']:.0f} %",
+                  pct(x["sipp_cpu"], x["wall"]), kib(x["peak_rss"]),
+                  str(x["peak_calls"]), str(x["fd_hits"])]
+        L.append("| " + " | ".join(cells) + " |")
+    L.append("")
+    L.append("CPU = utime+stime of the switchboard process over the step "
+             "(sipp's run time), in % of one core; sipp CPU likewise for the "
+             "load generator, which shares the 2 cores.")
+    if first_fail and first_fail.get("warn"):
+        L.append("")
+        L.append(f"Log of the first failing step ({first_fail['rate']} cps, "
+                 f"{'fd limit raised' if first_fail['raised'] else 'as built'}"
+                 "), first lines:")
+        L.append("```")
+        L += [w.replace("\x1b", "").replace("[31m", "").replace("[;m", "")
+              for w in first_fail["warn"]]
+        L.append("```")
+    L.append("")
+    L.append("<details><summary>Exact commands</summary>")
+    L.append("")
+    for x in results:
+        if x.get("skipped"):
+            continue
+        L.append(f"{x['rate']} cps ({'fd limit raised' if x['raised'] else 'as built'}):")
+        L.append("```sh")
+        L.append(x["sb_cmd"] + " &")
+        L.append("# trunk moved to the sipp port: PATCH /api/v1/trunks/1 "
+                 f"{{\"port\": {TRUNK_PORT}}}" if TRUNK_PORT != 5090 else
+                 "# demo trunk 127.0.0.1:5090")
+        L.append(x["sipp_cmd"])
+        L.append("```")
+    L.append("</details>")
+    L.append("")
+    return L
+
+
+def rtp_section(results, sipp_res):
+    L = ["## 3. Concurrent calls with RTP through the relay", ""]
+    clean = [r for r in results if r.get("clean")]
+    b, r = best([x for x in results if not x.get("repeat")], key="calls")
+    L.append(f"**Most concurrent calls without loss as built: {fmtb(b)}"
+             f"{alt(results, r)}. Target: >= 500 "
+             "G.711 calls, no packet loss, <= 64 KiB per call, memory back "
+             "to idle.**")
+    L.append("")
+    L.append(f"Each step: a fresh daemon; sipp (bench/sipp/uac_device_rtpload.xml)"
+             f" sets up the calls as device 1001 with digest at {T3_RATE} "
+             f"cps to {OUT_NUMBER}, which leaves through the trunk to a sipp "
+             "uas (bench/sipp/uas_echo_answer.xml) whose SDP points at "
+             "`rtpload echo`. `rtpload gen` sends one G.711 A-law stream "
+             "(50 packets/s, 172 bytes) to each call's Switchboard port "
+             "(taken from the 200 OK); the echo sends every packet back, so "
+             "each call carries 50 packets/s each way through the relay. "
+             "All streams run at once for at least "
+             f"{T3_STEADY} s; CPU and RSS are taken in a window inside that "
+             "time. Loss at the input = (packets sent by gen + echo) - "
+             "Switchboard's `received`; through = `received` - `relayed`; "
+             "end to end = gen sent - gen got back. Socket drops = the "
+             "kernel's drop counters (/proc/net/udp) of Switchboard's RTP "
+             "sockets and of its SIP socket, at the end of the window. "
+             "RSS after: when calls_active and legs are 0 again; then "
+             f"{LATER_S} s later (SIP transactions gone); then after "
+             "`malloc_trim(0)` called in the idle daemon with gdb (a "
+             "diagnostic: if RSS drops there, the memory was free but kept "
+             "by glibc's allocator, not leaked).")
+    L.append("")
+    L.append("| build | calls | ok/failed | all up after | packets sent (gen) | "
+             "received by SB | relayed by SB | back at gen | loss in / "
+             "through / end-to-end | SB socket drops RTP / SIP | relay pkt/s in "
+             "window | CPU in window | RSS idle | RSS load | per call | "
+             "RSS after | fd-limit hits |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for x in results:
+        bl = "fd limit raised" if x["raised"] else "as built"
+        if x.get("skipped"):
+            L.append(f"| {bl} | {x['calls']} | skipped (time budget) |" +
+                     " |" * 14)
+            continue
+        per_call = ((x["rss_load"] - x["rss_idle"]) / x["calls"]
+                    if x["rss_load"] and x["rss_idle"] else None)
+        x["per_call_kib"] = per_call
+        after = kib(x["rss_after"])
+        if x.get("rss_later"):
+            after += f"; {kib(x['rss_later'])} {x['later_s']} s later"
+        if x.get("rss_trim"):
+            after += f"; {kib(x['rss_trim'])} after malloc_trim"
+        L.append("| " + " | ".join([
+            bl + (" (repeat)" if x.get("repeat") else ""), str(x["calls"]),
+            f"{x['ok']}/{x['failed']}",
+            f"{x['t_up']:.1f} s" if x["all_up"] else "never",
+            fmt(x.get("sent")), fmt(x["received"]), fmt(x["relayed"]),
+            fmt(x.get("back")),
+            f"{fmt(x.get('loss_in'))} / {fmt(x.get('loss_through'))} / "
+            f"{fmt(x.get('loss_e2e'))}",
+            f"{fmt(x['drops_sb'])} / {fmt(x.get('drops_sip'))}",
+            fmt(x["pps_in"]),
+            pct(x["cpu_window"], x["window"]),
+            kib(x["rss_idle"]), kib(x["rss_load"]),
+            fmt(per_call, 1, " KiB"), after, str(x["fd_hits"])]) + " |")
+    L.append("")
+    steps = [x for x in clean if x.get("per_call_kib") is not None
+             and not x.get("repeat")]
+    if len(steps) >= 2:
+        a, z = steps[0], steps[-1]
+        if z["calls"] > a["calls"] and z["rss_load"] and a["rss_load"]:
+            slope = (z["rss_load"] - a["rss_load"]) / (z["calls"] - a["calls"])
+            L.append(f"Marginal memory per call between {a['calls']} and "
+                     f"{z['calls']} calls (fresh daemons, RSS under load): "
+                     f"**{slope:.1f} KiB**.")
+            L.append("")
+    L.append("`relay pkt/s` = Switchboard's `received` counter per second in "
+             "the window (both directions). CPU = switchboard utime+stime in "
+             "the window, % of one core. RSS after = when calls_active and "
+             "legs are back to 0.")
+    L.append("")
+    if sipp_res:
+        x = sipp_res
+        L.append(f"**RTP from sipp itself** (`rtp_stream`, "
+                 f"bench/sipp/uac_device_rtpstream.xml, {x['calls']} calls, "
+                 f"{x['npk']} packets per call = {x['nominal']:,} nominal): "
+                 f"Switchboard received {x['from_sipp']:,} packets from sipp "
+                 f"({100 * x['from_sipp'] / x['nominal']:.2f} % of nominal) "
+                 f"with {x['drops_sb']} drops on its own sockets; the echo got "
+                 f"{x['echo_rx']:,}; relayed {x['relayed']:,} of "
+                 f"{x['received']:,} received. Calls ok/failed "
+                 f"{x['ok']}/{x['failed']}. Any shortfall with zero socket "
+                 "drops at Switchboard is packets sipp did not send; that is "
+                 "why the steps above use bench/rtpload.")
+        L.append("")
+    L.append("<details><summary>Exact commands</summary>")
+    L.append("")
+    for x in results + ([sipp_res] if sipp_res else []):
+        if x.get("skipped"):
+            continue
+        L.append(f"{x['calls']} calls ({'fd limit raised' if x['raised'] else 'as built'}"
+                 f"{', sipp rtp_stream' if x.get('sipp_rtp') else ''}):")
+        L.append("```sh")
+        L.append(x["sb_cmd"] + " &")
+        if TRUNK_PORT != 5090:
+            L.append("# trunk moved to the uas port: PATCH /api/v1/trunks/1 "
+                     f"{{\"port\": {TRUNK_PORT}}}")
+        L.append(x["echo_cmd"] + " &")
+        L.append(x["uas_cmd"] + " &")
+        if x.get("gen_cmd"):
+            L.append(x["gen_cmd"] + " &")
+        L.append(x["uac_cmd"])
+        L.append("```")
+    L.append("</details>")
+    L.append("")
+    return L
+
+
+def cg_section(c):
+    L = ["## 4. Callgrind: instructions per relayed packet", ""]
+    sb_ipp = (c["sb_ir"] / c["sb_relayed"]) if c.get("sb_ir") and \
+        c.get("sb_relayed") else None
+    b_ipp = (c["base_ir"] / c["base_relayed"]) if c.get("base_ir") and \
+        c.get("base_relayed") else None
+    ratio = sb_ipp / b_ipp if sb_ipp and b_ipp else None
+    L.append(f"**Switchboard: {fmt(sb_ipp)} instructions per relayed packet; "
+             f"baseline epoll/UDP relay: {fmt(b_ipp)}; ratio "
+             f"{fmt(ratio, 1)} x.**")
+    L.append("")
+    L.append(f"{c['calls']} calls x {c['secs']} s of RTP both ways (as in "
+             "test 3: rtpload gen -> Switchboard -> echo -> back). Under "
+             "`valgrind --tool=callgrind`, counters zeroed "
+             "(`callgrind_control -z`) once all calls stream, dumped "
+             f"(`callgrind_control -d`) {c['window']} s later; the dump's "
+             "total Ir (user space of the whole process: event loop, libre, "
+             "Switchboard, libc; no kernel) divided by the packets relayed "
+             "in that window (Switchboard: `relayed` of /api/v1/stats; "
+             "baseline: its own counter). Same for bench/baseline_relay.c "
+             "(epoll, one recvfrom + one sendto per readiness event, RTP "
+             "version check, 2 sockets per call) driven by the same "
+             "generator.")
+    L.append("")
+    L.append("| | Ir in window | packets relayed | Ir per packet |")
+    L.append("|---|---|---|---|")
+    L.append(f"| Switchboard (release build) | {fmt(c.get('sb_ir'))} | "
+             f"{fmt(c.get('sb_relayed'))} | {fmt(sb_ipp)} |")
+    L.append(f"| baseline_relay | {fmt(c.get('base_ir'))} | "
+             f"{fmt(c.get('base_relayed'))} | {fmt(b_ipp)} |")
+    L.append("")
+    if c.get("sb_top") and c.get("sb_relayed"):
+        L.append("Switchboard, top functions by own (exclusive) instructions "
+                 "in the window, per relayed packet:")
+        L.append("")
+        L.append("| Ir/packet | function |")
+        L.append("|---|---|")
+        for ir, fn in c["sb_top"]:
+            L.append(f"| {ir / c['sb_relayed']:.1f} | `{fn}` |")
+        L.append("")
+    if c.get("sb_incl") and c.get("sb_relayed"):
+        buf = sum(ir for ir, fn in c["sb_incl"]
+                  if fn.startswith("???:mbuf_alloc ") or
+                  fn.startswith("???:mbuf_resize ") or
+                  fn.startswith("mbuf destructor"))
+        if buf:
+            L.append(f"Of the {fmt(sb_ipp)} instructions per packet, "
+                     f"at least {buf / c['sb_relayed']:,.0f} go to the receive "
+                     "buffer "
+                     "libre's udp_read allocates for every datagram "
+                     "(`mbuf_alloc` of 8 KiB, `mbuf_resize` shrinking it to "
+                     "the packet, and freeing it: the inclusive costs of "
+                     "`mbuf_alloc` + `mbuf_resize` + the mbuf destructor).")
+            L.append("")
+        L.append("Switchboard, inclusive instructions (function and what it "
+                 "calls) per relayed packet:")
+        L.append("")
+        L.append("| Ir/packet (inclusive) | function |")
+        L.append("|---|---|")
+        for ir, fn in c["sb_incl"][:16]:
+            L.append(f"| {ir / c['sb_relayed']:.1f} | `{fn}` |")
+        L.append("")
+    if c.get("base_top") and c.get("base_relayed"):
+        L.append("Baseline, top functions (exclusive) per relayed packet: " +
+                 ", ".join(f"`{fn.split(' [')[0]}` {ir / c['base_relayed']:.1f}"
+                           for ir, fn in c["base_top"][:6]) + ".")
+        L.append("")
+    L.append("<details><summary>Exact commands</summary>")
+    L.append("")
+    L.append("```sh")
+    L.append("# Switchboard")
+    L.append(c["sb_cmd"] + " &")
+    if TRUNK_PORT != 5090:
+        L.append("# trunk moved to the uas port: PATCH /api/v1/trunks/1 "
+                 f"{{\"port\": {TRUNK_PORT}}}")
+    L.append(c["sb_echo_cmd"] + " &")
+    L.append(c["sb_uas_cmd"] + " &")
+    L.append(c["sb_gen_cmd"] + " &")
+    L.append(c["sb_uac_cmd"] + " &")
+    L.append("# when all calls stream: callgrind_control -z <pid>; "
+             f"sleep {c['window']}; callgrind_control -d <pid>")
+    L.append("# baseline")
+    L.append(c["base_echo_cmd"] + " &")
+    L.append(c["base_cmd"] + " &")
+    L.append(c["base_gen_cmd"] + " &")
+    L.append("# after 2 s: callgrind_control -z <pid>; "
+             f"sleep {c['window']}; callgrind_control -d <pid>")
+    L.append("```")
+    L.append("</details>")
+    L.append("")
+    return L
+
+
+def write_results(sections, header_extra=()):
+    L = ["# Switchboard benchmark results", "",
+         f"Written by `make bench` (bench/run.sh -> bench/bench.py) on "
+         f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, "
+         f"run time {elapsed():.0f} s{' (BENCH_QUICK: short steps)' if QUICK else ''}.",
+         "", f"Machine: {machine()}.", "",
+         "Everything on 127.0.0.1; the load generators (sipp, bench/rtpload) "
+         "share the CPUs with Switchboard. Release build "
+         "`build/rel/switchboard` (`make build`, -O2), `--log-level warn`, "
+         "demo data, prompts/welcome.wav = 2 s 440 Hz tone (sox). "
+         + (f"The demo trunk (127.0.0.1:5090) is moved to port {TRUNK_PORT} "
+            "through the API before each step, so a `make test` running at "
+            "the same time (it uses 5090) is not disturbed; set "
+            "BENCH_TRUNK_PORT=5090 to use the demo port."
+            if TRUNK_PORT != 5090 else "Trunk port: the demo's 5090."),
+         "", "Summary:", ""]
+    L += list(header_extra)
+    L.append("")
+    for s in sections:
+        L += s
+    tmp = RESULTS + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(L) + "\n")
+    os.replace(tmp, RESULTS)
+
+
+# --------------------------------------------------------------------------
+def make_prompts(dirpath):
+    os.makedirs(dirpath, exist_ok=True)
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", "-e",
+                    "signed-integer", os.path.join(dirpath, "welcome.wav"),
+                    "synth", "2", "sine", "440", "vol", "0.5"], check=True,
+                   capture_output=True, timeout=60)
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", "-e",
+                    "signed-integer", os.path.join(dirpath, "moh.wav"),
+                    "synth", "4", "sine", "330", "vol", "0.3"], check=True,
+                   capture_output=True, timeout=60)
+
+
+def pick_trunk_port():
+    env = os.environ.get("BENCH_TRUNK_PORT")
+    if env:
+        return int(env)
+    return peers.free_port()
+
+
+PROMPTS = None
+TRUNK_PORT = None
+
+
+def main():
+    global PROMPTS, TRUNK_PORT
+    for f in (REL_BIN, RTPLOAD, BASELINE, SHIM):
+        if not os.path.exists(f):
+            sys.exit(f"bench: {f} missing (make build; make -C bench)")
+    os.makedirs(OUT, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="sbbench-")
+    PROMPTS = os.path.join(tmp, "prompts")
+    make_prompts(PROMPTS)
+    TRUNK_PORT = pick_trunk_port()
+    print(f"bench: trunk port {TRUNK_PORT}, output {RESULTS}", flush=True)
+
+    summary, sections = [], []
+    t1 = t2 = t3 = t4 = None
+    try:
+        if "1" in ONLY:
+            t1 = rate_test(1, "uac_announcement", T1_RATES, T1_SECS,
+                           check_prompt)
+            b, r = best(t1)
+            summary.append(f"- 1. Announcement (INVITE, 2 s prompt, BYE from "
+                           f"the server): best clean **{fmtb(b)} cps as "
+                           f"built**{alt(t1, r, ' cps')}; without any "
+                           f"retransmission {fmtb(best_calm(t1)[0])} cps as "
+                           f"built{alt(t1, best_calm(t1)[1], ' cps')}; "
+                           "target >= 300 cps.")
+            sections.append(rate_section(
+                "1. Announcement calls: INVITE -> 200 -> 2 s prompt -> BYE "
+                "from the server", 300, t1, T1_SECS, "ann"))
+            write_results(sections, summary)
+        if "2" in ONLY:
+            t2 = rate_test(2, "uac_immediate_bye", T2_RATES, T2_SECS,
+                           check_bye)
+            b, r = best(t2)
+            summary.append(f"- 2. Answered and hung up at once "
+                           f"(uac_immediate_bye.xml to the announcement): "
+                           f"best clean **{fmtb(b)} cps as built**"
+                           f"{alt(t2, r, ' cps')}; without any "
+                           f"retransmission {fmtb(best_calm(t2)[0])} cps as "
+                           f"built{alt(t2, best_calm(t2)[1], ' cps')}; "
+                           "target >= 1400 "
+                           "cps (steps of "
+                           f"{T2_SECS} s: the load must outlast the 32 s SIP "
+                           "transaction timers).")
+            sections.append(rate_section(
+                "2. Calls answered and hung up at once (no media from the "
+                "caller)", 1400, t2, T2_SECS, "bye"))
+            write_results(sections, summary)
+        if "3" in ONLY:
+            t3, sres = rtp_test()
+            sec = rtp_section(t3, sres)
+            b, r = best([x for x in t3 if not x.get("repeat")], key="calls")
+            clean = [x for x in t3 if x.get("clean") and
+                     x.get("per_call_kib") is not None]
+            pc = clean[-1] if clean else None
+            mem = ""
+            if pc:
+                later = pc.get("rss_later")
+                mem = (f"; at {pc['calls']} calls {pc['per_call_kib']:.1f} "
+                       f"KiB per call, CPU {pct(pc['cpu_window'], pc['window'])}"
+                       f" of one core; RSS idle {kib(pc['rss_idle'])}, under "
+                       f"load {kib(pc['rss_load'])}, after "
+                       f"{kib(pc['rss_after'])}"
+                       + (f", {pc['later_s']} s later {kib(later)}"
+                          if later else "")
+                       + (f", after malloc_trim(0) {kib(pc['rss_trim'])}"
+                          if pc.get("rss_trim") else ""))
+            summary.append(f"- 3. RTP relay: **{fmtb(b)} concurrent calls "
+                           f"without loss as built**{alt(t3, r)}{mem}; "
+                           "target >= 500 calls, <= 64 "
+                           "KiB/call, memory back to idle.")
+            sections.append(sec)
+            write_results(sections, summary)
+        if "4" in ONLY and not over_budget(90):
+            print(f"[{elapsed():5.0f}s] test 4: callgrind", flush=True)
+            t4 = callgrind_test()
+            sections.append(cg_section(t4))
+            ipp = (t4["sb_ir"] / t4["sb_relayed"]) if t4.get("sb_ir") and \
+                t4.get("sb_relayed") else None
+            bpp = (t4["base_ir"] / t4["base_relayed"]) if t4.get("base_ir") \
+                and t4.get("base_relayed") else None
+            summary.append(f"- 4. Callgrind: **{fmt(ipp)} instructions per "
+                           f"relayed packet** vs {fmt(bpp)} for a bare "
+                           f"epoll relay (ratio "
+                           f"{fmt(ipp / bpp if ipp and bpp else None, 1)} x).")
+            write_results(sections, summary)
+        elif "4" in ONLY:
+            summary.append("- 4. Callgrind: skipped (time budget).")
+            write_results(sections, summary)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"bench: done in {elapsed():.0f} s; see {RESULTS}", flush=True)
+    for line in summary:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

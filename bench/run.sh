@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench` (after `make build`): build the benchmark
+# helpers (bench/Makefile: rtpload, baseline_relay, fdlimit_shim.so - never
+# part of the product), check the tools, run bench/bench.py, which writes
+# bench/RESULTS.md.  Whole run bounded to ~15 minutes.
+#   BENCH_QUICK=1 bench/run.sh        short steps, to try the harness (~6 min)
+#   BENCH_ONLY="1 4" bench/run.sh     only some of the four tests
+# See bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in sipp sox valgrind callgrind_control callgrind_annotate pkg-config; do
+	command -v "$tool" >/dev/null || {
+		echo "bench: $tool missing (sipp: sip-tester, sox, valgrind)" >&2
+		exit 2
+	}
+done
+[ -x build/rel/switchboard ] || { echo "bench: run 'make build' first" >&2; exit 2; }
+make --no-print-directory -C bench
+# hard bound on the whole run; bench.py keeps its own budget (840 s) and
+# skips steps that would not fit
+exec timeout -k 10 1000 /usr/bin/python3 bench/bench.py "$@"
