@@ -55,7 +55,7 @@ struct call {
 	struct media_player *player; /* announcement or MOH (owned)     */
 	struct media_leg *moh_to;    /* leg hearing music on hold (weak) */
 	struct tmr tmr_ring;
-	struct tmr tmr_rtp;
+	bool rtp_watched; /* answered: hang up when RTP stops */
 	struct store_call rec;
 	uint16_t best_scode; /* best final answer of failed forks */
 	char best_reason[64];
@@ -102,7 +102,6 @@ static void call_destructor(void *arg)
 	struct call *call = arg;
 
 	tmr_cancel(&call->tmr_ring);
-	tmr_cancel(&call->tmr_rtp);
 	list_unlink(&call->le);
 	call->player = mem_deref(call->player);
 	list_flush(&call->forks);
@@ -214,9 +213,9 @@ static void moh_update(struct call *call)
 	     to == call->b->media ? call->b->desc : call->a->desc);
 }
 
-static void rtp_check(void *arg)
+/* true if the call was hung up for lack of RTP (and is gone) */
+static bool rtp_check(struct call *call)
 {
-	struct call *call = arg;
 	uint64_t limit = (uint64_t)call->srv->cfg->rtp_timeout * 1000;
 	struct leg *legs[2] = {call->a, call->b};
 	unsigned i;
@@ -231,16 +230,40 @@ static void rtp_check(void *arg)
 				call->rec.sip_call_id, leg->desc,
 				call->srv->cfg->rtp_timeout);
 			call_end(call, "rtp_timeout", 200, "system");
-			return;
+			return true;
 		}
 	}
-	tmr_start(&call->tmr_rtp, 1000, rtp_check, call);
+	return false;
 }
 
 static void rtp_watch(struct call *call)
 {
-	if (call->srv->cfg->rtp_timeout)
-		tmr_start(&call->tmr_rtp, 1000, rtp_check, call);
+	call->rtp_watched = call->srv->cfg->rtp_timeout != 0;
+}
+
+/*
+ * One sweep a second over all calls instead of a timer per call: libre
+ * 1.1.0 keeps timers in a sorted list, and re-arming thousands of them
+ * every second would walk it thousands of times (see bench/RESULTS.md).
+ */
+static void rtp_sweep(void *arg)
+{
+	struct sipsrv *srv = arg;
+	struct le *le = srv->calls.head;
+
+	while (le) {
+		struct call *call = le->data;
+		le = le->next; /* call_end() unlinks and frees call */
+		if (call->rtp_watched)
+			(void)rtp_check(call);
+	}
+	tmr_start(&srv->tmr_rtp, 1000, rtp_sweep, srv);
+}
+
+void call_sweep_start(struct sipsrv *srv)
+{
+	if (srv->cfg->rtp_timeout)
+		tmr_start(&srv->tmr_rtp, 1000, rtp_sweep, srv);
 }
 
 /* ---- session handlers shared by both legs --------------------------- */
@@ -731,7 +754,6 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	call->srv = srv;
 	call->state = CALL_RINGING;
 	tmr_init(&call->tmr_ring);
-	tmr_init(&call->tmr_rtp);
 	list_init(&call->forks);
 
 	err = route_resolve(srv->st, &rc, dialled, r);

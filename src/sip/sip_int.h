@@ -24,6 +24,7 @@ struct sipsrv {
 	struct guard *guard;       /* (owned) guessing guard  */
 	struct sipauth_nc *nc;     /* (owned) nonce-counts    */
 	struct tmr tmr_purge;      /* registration expiry     */
+	struct tmr tmr_rtp;        /* RTP timeout sweep       */
 	struct list trunkregs;     /* struct trunkreg (trunkreg.c) */
 	bool closing;
 };
@@ -147,5 +148,7 @@ int trunk_cred_auth(char **user, char **pass, const char *realm, void *arg);
 /* call.c */
 void call_incoming(struct sipsrv *srv, const struct sip_msg *msg);
 void call_close_all(struct sipsrv *srv);
+/* Start the once-a-second RTP timeout sweep (if --rtp-timeout). */
+void call_sweep_start(struct sipsrv *srv);
 
 #endif

@@ -186,6 +186,7 @@ static void srv_destructor(void *arg)
 	keepalive_stop();
 	nat_detach();
 	tmr_cancel(&srv->tmr_purge);
+	tmr_cancel(&srv->tmr_rtp);
 	call_close_all(srv);
 	trunkreg_close(srv);
 	srv->sock = mem_deref(srv->sock);
@@ -243,6 +244,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	list_init(&srv->calls);
 	list_init(&srv->trunkregs);
 	tmr_init(&srv->tmr_purge);
+	tmr_init(&srv->tmr_rtp);
 	if (getrandom(srv->secret, sizeof(srv->secret), 0) !=
 	    (ssize_t)sizeof(srv->secret))
 		rand_bytes(srv->secret, sizeof(srv->secret));
@@ -292,6 +294,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
 	self_probe(srv);
 	keepalive_start(srv);
+	call_sweep_start(srv);
 	(void)trunkreg_init(srv); /* logs; a carrier can wait */
 	info("sip: listening on %s (UDP, TCP), realm %s\n", cfg->sip_listen,
 	     cfg->realm);
@@ -316,6 +319,7 @@ void sipsrv_shutdown(void (*doneh)(void))
 	srv->closing = true;
 	shutdown_doneh = doneh;
 	keepalive_stop();
+	tmr_cancel(&srv->tmr_rtp);
 	call_close_all(srv);
 	trunkreg_close(srv); /* un-REGISTERs, finished by sip_close() */
 	sipsess_close_all(srv->sock);
