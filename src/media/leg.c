@@ -14,6 +14,7 @@
  *            <--------------------- and back -------------------
  */
 #include <string.h>
+#include <sys/socket.h>
 #include <re.h>
 #include <rem.h>
 #include "core/core.h"
@@ -30,6 +31,9 @@ static struct {
 } mctx;
 
 struct media_stats media_stat;
+
+enum { RX_BURST = 8, RX_SIZE = 2048 };
+static struct mbuf *rxbuf; /* one receive buffer for all legs */
 
 void media_stats_get(struct media_stats *s)
 {
@@ -63,6 +67,10 @@ int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max)
 		mctx.u2a[i] = g711_pcm2alaw(g711_ulaw2pcm((uint8_t)i));
 		mctx.a2u[i] = g711_pcm2ulaw(g711_alaw2pcm((uint8_t)i));
 	}
+	if (!rxbuf)
+		rxbuf = mbuf_alloc(RX_SIZE);
+	if (!rxbuf)
+		return ENOMEM;
 	mctx.ready = true;
 	return media_clock_init();
 }
@@ -71,6 +79,7 @@ void media_close(void)
 {
 	media_clock_close();
 	media_prompt_cache_flush();
+	rxbuf = mem_deref(rxbuf);
 	mctx.ready = false;
 }
 
@@ -216,6 +225,38 @@ static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	}
 }
 
+/*
+ * Reading RTP ourselves: libre's UDP reader allocates an 8 KiB buffer per
+ * datagram and frees it again, which was most of the relay's cost
+ * (bench/RESULTS.md, test 4).  We take the socket's descriptor over with
+ * fd_listen and read into one buffer kept for the whole process, up to a
+ * few datagrams per wake-up.  The udp_sock still owns and closes the fd.
+ */
+static void rtp_fd_handler(int flags, void *arg)
+{
+	struct media_leg *leg = arg;
+	int fd = udp_sock_fd(leg->rtp, sa_af(&mctx.ip));
+	unsigned i;
+
+	(void)flags;
+	for (i = 0; i < RX_BURST; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct sa src;
+		ssize_t n;
+
+		n = recvfrom(fd, rxbuf->buf, rxbuf->size, MSG_DONTWAIT,
+			     (struct sockaddr *)&ss, &sl);
+		if (n < 0)
+			return; /* EAGAIN: drained */
+		if (sa_set_sa(&src, (struct sockaddr *)&ss))
+			continue;
+		rxbuf->pos = 0;
+		rxbuf->end = (size_t)n;
+		rtp_recv(&src, rxbuf, leg); /* relays only: leg stays */
+	}
+}
+
 static void rtcp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct media_leg *leg = arg, *peer = leg->peer;
@@ -241,6 +282,12 @@ static int bind_pair(struct media_leg *leg)
 		err = udp_listen(&leg->rtp, &a, rtp_recv, leg);
 		if (err)
 			continue;
+		err = fd_listen(udp_sock_fd(leg->rtp, sa_af(&a)), FD_READ,
+				rtp_fd_handler, leg);
+		if (err) {
+			leg->rtp = mem_deref(leg->rtp);
+			continue;
+		}
 		sa_set_port(&a, port + 1);
 		err = udp_listen(&leg->rtcp, &a, rtcp_recv, leg);
 		if (err) {
