@@ -27,6 +27,7 @@ struct sipsrv {
 	struct tmr tmr_rtp;        /* RTP timeout sweep       */
 	struct list trunkregs;     /* struct trunkreg (trunkreg.c) */
 	bool closing;
+	bool busy; /* calls since the last malloc_trim */
 };
 
 extern struct sipsrv *sipsrv_g;
