@@ -65,51 +65,12 @@ int api_auth_block_list(struct api_req *req)
 	return err;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode a path segment; false if malformed, NUL or too long. */
-static bool key_decode(char *buf, size_t sz, const struct pl *seg)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < seg->l; i++) {
-		char c = seg->p[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= seg->l)
-				return false;
-			hi = hexval(seg->p[i + 1]);
-			lo = hexval(seg->p[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (!c || n + 1 >= sz)
-			return false;
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
-	return n > 0;
-}
-
 int api_auth_block_delete(struct api_req *req)
 {
 	char key[160];
 	int err;
 
-	if (!key_decode(key, sizeof(key), &req->key))
+	if (!api_pct_decode(key, sizeof(key), &req->key) || !key[0])
 		return api_error(req, 404, "auth_block %b not found",
 				 req->key.p,
 				 req->key.l > 64 ? (size_t)64 : req->key.l);

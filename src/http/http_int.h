@@ -87,6 +87,10 @@ int api_not_found(struct api_req *req);
 uint16_t api_status_of(int err);
 const char *api_reason(uint16_t status);
 
+/* Percent-decode v into buf (query values, path keys); false if it is
+ * malformed, holds a NUL or does not fit. */
+bool api_pct_decode(char *buf, size_t sz, const struct pl *v);
+
 /* ---- JSON out (json.c) ----------------------------------------------- */
 
 /* Adders return 0 or ENOMEM; `err |= ...` them and check once. */

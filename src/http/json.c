@@ -594,8 +594,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Percent-decode v into buf; false if malformed or too long. */
-static bool query_decode(char *buf, size_t sz, const struct pl *v)
+bool api_pct_decode(char *buf, size_t sz, const struct pl *v)
 {
 	size_t i, n = 0;
 
@@ -666,7 +665,7 @@ bool api_query_get(const struct api_req *req, const char *name, char *buf,
 
 	if (!query_raw(req, name, &v))
 		return false;
-	if (!query_decode(buf, sz, &v))
+	if (!api_pct_decode(buf, sz, &v))
 		buf[0] = '\0';
 	return true;
 }
