@@ -32,6 +32,7 @@ int api_stats_get(struct api_req *req)
 	err |= api_add_int(rtp, "received", (int64_t)ms.rx);
 	err |= api_add_int(rtp, "relayed", (int64_t)ms.relayed);
 	err |= api_add_int(rtp, "played", (int64_t)ms.played);
+	err |= api_add_int(rtp, "refused", (int64_t)ms.refused);
 	err |= odict_entry_add(o, "rtp", ODICT_OBJECT, rtp);
 	if (err) {
 		err = ENOMEM;

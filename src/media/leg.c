@@ -143,11 +143,14 @@ static bool latch(struct media_leg *leg, const struct sa *src, uint32_t ssrc)
 		if (is_private(&leg->sdp_raddr) ||
 		    sa_cmp(src, &leg->sdp_raddr, SA_ADDR))
 			goto take;
+		leg->hijack++;
+		media_stat.refused++;
 		return false;
 	}
 	if (ssrc == leg->ssrc_rx)
 		goto take;
 	leg->hijack++;
+	media_stat.refused++;
 	return false;
 
 take:

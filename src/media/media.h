@@ -82,6 +82,7 @@ struct media_stats {
 	uint64_t relayed; /* RTP packets relayed to a peer */
 	uint64_t played;  /* RTP packets sent by players   */
 	uint64_t players; /* players running now           */
+	uint64_t refused; /* RTP from strangers, not latched */
 };
 void media_stats_get(struct media_stats *s);
 
