@@ -25,6 +25,14 @@ struct opt {
 static const struct opt opts[] = {
     {"sip", "SWITCHBOARD_SIP", OPT_STR, S(sip_listen),
      "SIP listen address, UDP and TCP (127.0.0.1:5060)"},
+    {"sip-tls", "SWITCHBOARD_SIP_TLS", OPT_STR, S(sip_tls_listen),
+     "SIP over TLS listen address; when unset, TLS is on at the SIP "
+     "address's IP, port 5061, if the --tls-cert file exists"},
+    {"tls-cert", "SWITCHBOARD_TLS_CERT", OPT_STR, S(tls_cert),
+     "PEM file with the TLS certificate chain and private key "
+     "(<data-dir>/tls.pem; `make run` makes a self-signed one)"},
+    {"srtp-required", "SWITCHBOARD_SRTP_REQUIRED", OPT_BOOL, S(srtp_required),
+     "phones on TLS must use SRTP: calls offering plain RTP get 488"},
     {"http", "SWITCHBOARD_HTTP", OPT_STR, S(http_listen),
      "HTTP API listen address (127.0.0.1:8080)"},
     {"media-ip", "SWITCHBOARD_MEDIA_IP", OPT_STR, S(media_ip),
@@ -206,6 +214,9 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 	if (!cfg->db_path[0])
 		snprintf(cfg->db_path, sizeof(cfg->db_path),
 			 "%s/switchboard.db", cfg->data_dir);
+	if (!cfg->tls_cert[0])
+		snprintf(cfg->tls_cert, sizeof(cfg->tls_cert), "%s/tls.pem",
+			 cfg->data_dir);
 	if (!cfg->prompts_dir[0])
 		snprintf(cfg->prompts_dir, sizeof(cfg->prompts_dir),
 			 "%s/prompts", cfg->data_dir);

@@ -27,15 +27,18 @@ void warning(const char *fmt, ...);
 /* ---- config (core/config.c) ------------------------------------------ */
 
 struct config {
-	char sip_listen[64];   /* ip:port, UDP and TCP                  */
-	char http_listen[64];  /* ip:port                               */
-	char media_ip[64];     /* address we bind RTP to and put in SDP */
-	char data_dir[200];    /* var/: prompts, token, default db      */
-	char db_path[256];     /* SQLite file                           */
-	char prompts_dir[256]; /* WAV prompts (announcements, MOH)      */
-	char realm[64];        /* SIP digest realm                      */
-	char node_id[64];      /* this node's id in call records        */
-	uint16_t rtp_min;      /* RTP port range, even ports            */
+	char sip_listen[64];     /* ip:port, UDP and TCP                  */
+	char sip_tls_listen[64]; /* ip:port for TLS; "" = derived      */
+	char tls_cert[256];      /* PEM: certificate chain + key       */
+	bool srtp_required;      /* TLS phones must offer/accept SRTP  */
+	char http_listen[64];    /* ip:port                               */
+	char media_ip[64];       /* address we bind RTP to and put in SDP */
+	char data_dir[200];      /* var/: prompts, token, default db      */
+	char db_path[256];       /* SQLite file                           */
+	char prompts_dir[256];   /* WAV prompts (announcements, MOH)      */
+	char realm[64];          /* SIP digest realm                      */
+	char node_id[64];        /* this node's id in call records        */
+	uint16_t rtp_min;        /* RTP port range, even ports            */
 	uint16_t rtp_max;
 	uint32_t rtp_timeout;       /* [s] hang up when no RTP for this long */
 	uint32_t ring_timeout;      /* [s] give up ringing a target          */

@@ -8,7 +8,9 @@
  * G.711 law by table when the legs speak different laws, rewrite the
  * payload type byte, send the same mbuf from the peer's socket.  No
  * allocation, no copy, no RTCP statistics (libre's rtp_listen would keep
- * per-source state we do not need for relaying).
+ * per-source state we do not need for relaying).  An SRTP leg (sdes.c)
+ * decrypts and authenticates in the same buffer before anything else
+ * looks at the packet, and the peer's SRTP context encrypts it there.
  *
  *   phone A --RTP--> [leg A sock] --relay--> [leg B sock] --RTP--> phone B
  *            <--------------------- and back -------------------
@@ -94,6 +96,8 @@ static void destructor(void *arg)
 	leg->rtp = mem_deref(leg->rtp);
 	leg->rtcp = mem_deref(leg->rtcp);
 	leg->sdp = mem_deref(leg->sdp);
+	leg->srtp_tx = mem_deref(leg->srtp_tx);
+	leg->srtp_rx = mem_deref(leg->srtp_rx);
 }
 
 /* in place G.711 law conversion of n payload bytes */
@@ -184,6 +188,17 @@ static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		return;
 	ssrc = ((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) |
 	       ((uint32_t)p[10] << 8) | p[11];
+	/* SRTP: only authentic packets count, for latching too */
+	if (leg->srtp_rx) {
+		if (srtp_decrypt(leg->srtp_rx, mb)) {
+			if (!sa_cmp(src, &leg->raddr, SA_ALL)) {
+				leg->hijack++;
+				media_stat.refused++;
+			}
+			return;
+		}
+		len = mbuf_get_left(mb);
+	}
 	if (!(leg->latched && ssrc == leg->ssrc_rx &&
 	      sa_cmp(src, &leg->raddr, SA_ALL)) &&
 	    !latch(leg, src, ssrc))
@@ -222,6 +237,8 @@ static void rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		break;
 	}
 
+	if (peer->srtp_tx && srtp_encrypt(peer->srtp_tx, mb))
+		return;
 	if (udp_send(peer->rtp, &peer->raddr, mb) == 0) {
 		peer->tx++;
 		media_stat.relayed++;
@@ -266,6 +283,10 @@ static void rtcp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 
 	(void)src;
 	if (!peer || peer->player || !sa_isset(&peer->raddr_rtcp, SA_ALL))
+		return;
+	if (leg->srtp_rx && srtcp_decrypt(leg->srtp_rx, mb))
+		return;
+	if (peer->srtp_tx && srtcp_encrypt(peer->srtp_tx, mb))
 		return;
 	(void)udp_send(peer->rtcp, &peer->raddr_rtcp, mb);
 }
@@ -324,7 +345,8 @@ static int add_formats(struct media_leg *leg, enum media_codec prefer)
 	return err ? ENOMEM : 0;
 }
 
-int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
+int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
+		    enum media_crypto crypto)
 {
 	struct media_leg *leg;
 	struct sa laddr;
@@ -341,6 +363,7 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
 	leg->ssrc = rand_u32();
 	leg->seq = (uint16_t)rand_u32();
 	leg->ts = rand_u32();
+	leg->crypto = crypto;
 
 	err = bind_pair(leg);
 	if (err)
@@ -350,11 +373,18 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer)
 	err = sdp_session_alloc(&leg->sdp, &laddr);
 	if (err)
 		goto out;
-	err =
-	    sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port, "RTP/AVP");
+	err = sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port,
+			    crypto == MEDIA_SRTP_REQUIRED ? sdp_proto_rtpsavp
+							  : sdp_proto_rtpavp);
 	if (err)
 		goto out;
-	err = add_formats(leg, prefer);
+	/* an offer in either profile can be answered */
+	err = sdp_media_set_alt_protos(leg->sdpm, 2, sdp_proto_rtpavp,
+				       sdp_proto_rtpsavp);
+	if (!err)
+		err = add_formats(leg, prefer);
+	if (!err)
+		err = media_sdes_init(leg);
 	if (err)
 		goto out;
 	/* what we accept is what we declare */
@@ -422,6 +452,9 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
 	}
 	if (leg->tx_codec == CODEC_NONE)
 		return ENOTSUP;
+	err = media_sdes_negotiate(leg, offer);
+	if (err)
+		return err;
 
 	leg->raddr = *sdp_media_raddr(leg->sdpm);
 	leg->sdp_raddr = leg->raddr;
@@ -447,6 +480,11 @@ int media_leg_encode(struct media_leg *leg, struct mbuf **mbp, bool offer)
 enum media_codec media_leg_codec(const struct media_leg *leg)
 {
 	return leg ? leg->tx_codec : CODEC_NONE;
+}
+
+bool media_leg_secure(const struct media_leg *leg)
+{
+	return leg && leg->srtp_tx && leg->srtp_rx;
 }
 
 bool media_leg_remote_hold(const struct media_leg *leg)
@@ -532,6 +570,11 @@ int media_leg_send_pcm(struct media_leg *leg, const int16_t *pcm, size_t n,
 	if (err)
 		return err;
 	mb->pos = 0;
+	if (leg->srtp_tx) {
+		err = srtp_encrypt(leg->srtp_tx, mb);
+		if (err)
+			return err;
+	}
 	err = udp_send(leg->rtp, &leg->raddr, mb);
 	if (!err) {
 		leg->tx++;

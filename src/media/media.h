@@ -24,20 +24,34 @@ struct media_player;
 
 enum media_codec { CODEC_NONE = 0, CODEC_PCMU, CODEC_PCMA };
 
+/*
+ * SRTP (keys in SDP, SDES RFC 4568) policy of a leg.  Every leg answers
+ * an offer that carries keys with SRTP; the policy says what we offer and
+ * whether plain RTP is acceptable:
+ *   MEDIA_PLAIN          offer RTP/AVP without keys
+ *   MEDIA_SRTP_OPTIONAL  offer RTP/AVP with a=crypto; plain if not taken
+ *   MEDIA_SRTP_REQUIRED  offer RTP/SAVP; refuse (488) anything without
+ * Keys in SDP are only secret on an encrypted signalling path (TLS).
+ */
+enum media_crypto { MEDIA_PLAIN = 0, MEDIA_SRTP_OPTIONAL, MEDIA_SRTP_REQUIRED };
+
 /* Global media settings; call once before allocating legs. */
 int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max);
 void media_close(void);
 
 /*
  * Bind an RTP/RTCP pair (even/odd ports) on the media address and prepare
- * the local SDP: prefer first, then the other G.711 law, telephone-event.
+ * the local SDP: prefer first, then the other G.711 law, telephone-event,
+ * keys as the crypto policy says.
  * ENOMEM; EADDRINUSE when no port pair is free.
  */
-int media_leg_alloc(struct media_leg **legp, enum media_codec prefer);
+int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
+		    enum media_crypto crypto);
 
 /*
  * Take the remote SDP (offer or answer).  Returns 0, EPROTO when the body
- * is no valid SDP, ENOTSUP when no common audio codec (caller answers 488).
+ * is no valid SDP, ENOTSUP when no common audio codec or no acceptable
+ * SRTP keys (caller answers 488).
  */
 int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer);
 /* Our SDP (offer, or answer to the last decoded offer).  *mbp is owned by
@@ -45,6 +59,8 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer);
 int media_leg_encode(struct media_leg *leg, struct mbuf **mbp, bool offer);
 
 enum media_codec media_leg_codec(const struct media_leg *leg);
+/* The leg's media is SRTP (keys negotiated both ways). */
+bool media_leg_secure(const struct media_leg *leg);
 /* Remote wants no audio from us (a=sendonly/inactive, or c=0.0.0.0):
  * the far end has put the call on hold. */
 bool media_leg_remote_hold(const struct media_leg *leg);

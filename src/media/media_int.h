@@ -5,6 +5,8 @@
 #ifndef SWITCHBOARD_MEDIA_INT_H
 #define SWITCHBOARD_MEDIA_INT_H
 
+enum { MEDIA_KEY_MAX = 46 }; /* AES-256 key + 112-bit salt */
+
 struct media_leg {
 	struct udp_sock *rtp;    /* (owned)                         */
 	struct udp_sock *rtcp;   /* (owned)                         */
@@ -29,7 +31,21 @@ struct media_leg {
 	uint32_t ssrc;               /* our stream for generated audio  */
 	uint16_t seq;
 	uint32_t ts;
+	enum media_crypto crypto;    /* SRTP policy of this leg            */
+	struct srtp *srtp_tx;        /* our key, NULL for plain RTP (owned) */
+	struct srtp *srtp_rx;        /* far end's key (owned)              */
+	unsigned suite;              /* negotiated suite (sdes.c table)    */
+	unsigned ltag;               /* its a=crypto tag, 0 before         */
+	uint8_t lkey[MEDIA_KEY_MAX]; /* our SRTP master key + salt      */
+	uint8_t rkey[MEDIA_KEY_MAX]; /* far end's                       */
 };
+
+/* sdes.c: our a=crypto lines for an offer (none for MEDIA_PLAIN) */
+int media_sdes_init(struct media_leg *leg);
+/* after sdp_decode: pick keys from the far end's a=crypto, set up the
+ * SRTP contexts and our answer line.  ENOTSUP when SRTP is required (by
+ * our policy or an RTP/SAVP offer) and no usable key was given. */
+int media_sdes_negotiate(struct media_leg *leg, bool offer);
 
 int media_leg_send_pcm(struct media_leg *leg, const int16_t *pcm, size_t n,
 		       bool marker, struct mbuf *mb);

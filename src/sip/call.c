@@ -78,7 +78,8 @@ static void leg_destructor(void *arg)
 }
 
 static int leg_alloc(struct leg **legp, struct call *call,
-		     enum media_codec prefer, const char *desc)
+		     enum media_codec prefer, enum media_crypto crypto,
+		     const char *desc)
 {
 	struct leg *leg;
 	int err;
@@ -88,7 +89,7 @@ static int leg_alloc(struct leg **legp, struct call *call,
 		return ENOMEM;
 	leg->call = call;
 	str_copy(leg->desc, desc, sizeof(leg->desc));
-	err = media_leg_alloc(&leg->media, prefer);
+	err = media_leg_alloc(&leg->media, prefer, crypto);
 	if (err) {
 		warning("call: no media port for %s: %m\n", desc, err);
 		mem_deref(leg);
@@ -531,12 +532,13 @@ static void ring_timeout(void *arg)
 /*
  * Start one B leg to uri, presenting from_uri/from_name.  route: see
  * fork_start().  cred: the credentials to answer a 401/407 of the far end
- * with (a trunk's), or NULL to take such an answer as final.
+ * with (a trunk's), or NULL to take such an answer as final.  crypto: the
+ * SRTP policy of the new leg (call_crypto()).
  */
 static int fork_connect(struct call *call, const char *uri, const char *route,
 			const char *from_uri, const char *from_name,
 			const char *desc, const char *extra,
-			struct trunk_cred *cred)
+			struct trunk_cred *cred, enum media_crypto crypto)
 {
 	struct sipsrv *srv = call->srv;
 	const char *routev[1];
@@ -544,7 +546,8 @@ static int fork_connect(struct call *call, const char *uri, const char *route,
 	struct leg *leg;
 	int err;
 
-	err = leg_alloc(&leg, call, media_leg_codec(call->a->media), desc);
+	err = leg_alloc(&leg, call, media_leg_codec(call->a->media), crypto,
+			desc);
 	if (err)
 		return err;
 	err = media_leg_encode(leg->media, &offer, true);
@@ -579,14 +582,15 @@ out:
  */
 static int fork_start(struct call *call, const char *uri, const char *route,
 		      const char *from_user, const char *from_name,
-		      const char *desc, const char *extra)
+		      const char *desc, const char *extra,
+		      enum media_crypto crypto)
 {
 	char from_uri[128];
 
 	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", from_user,
 		    call->srv->host);
 	return fork_connect(call, uri, route, from_uri, from_name, desc, extra,
-			    NULL);
+			    NULL, crypto);
 }
 
 struct fork_ctx {
@@ -594,6 +598,25 @@ struct fork_ctx {
 	const struct route_result *r;
 	unsigned started;
 };
+
+/* "tcp"/"tls" for a transport=... parameter, from a stored transport */
+static const char *tp_param(const char *transport)
+{
+	return !str_casecmp(transport, "tls") ? "tls" : "tcp";
+}
+
+/*
+ * SRTP policy of a leg: keys in SDP are secret only on TLS, so we offer
+ * them there (and insist, if so configured); on UDP/TCP we offer plain
+ * RTP.  Every leg still answers an offer with keys with SRTP.
+ */
+static enum media_crypto call_crypto(const struct sipsrv *srv, bool tls)
+{
+	if (!tls)
+		return MEDIA_PLAIN;
+	return srv->cfg->srtp_required ? MEDIA_SRTP_REQUIRED
+				       : MEDIA_SRTP_OPTIONAL;
+}
 
 static int fork_registration(const struct store_registration *reg, void *arg)
 {
@@ -619,8 +642,9 @@ static int fork_registration(const struct store_registration *reg, void *arg)
 	     !sa_cmp(&dst, &rcv, SA_ALL))) {
 		bool udp = !str_casecmp(reg->transport, "udp");
 		/* libre wraps it: "Route: <%s;lr>" */
-		re_snprintf(route, sizeof(route), "sip:%J%s", &rcv,
-			    udp ? "" : ";transport=tcp");
+		re_snprintf(route, sizeof(route), "sip:%J%s%s", &rcv,
+			    udp ? "" : ";transport=",
+			    udp ? "" : tp_param(reg->transport));
 		via_route = true;
 	}
 	if (store_device_get(fc->call->srv->st, reg->device_id, &dev))
@@ -628,7 +652,9 @@ static int fork_registration(const struct store_registration *reg, void *arg)
 	re_snprintf(desc, sizeof(desc), "device:%s", dev.username);
 	str_copy(user, fc->r->caller_id, sizeof(user));
 	if (!fork_start(fc->call, reg->contact, via_route ? route : NULL, user,
-			fc->r->caller_name, desc, ""))
+			fc->r->caller_name, desc, "",
+			call_crypto(fc->call->srv,
+				    !str_casecmp(reg->transport, "tls"))))
 		fc->started++;
 	return 0;
 }
@@ -682,8 +708,9 @@ static void dial_trunk(struct call *call, const struct route_result *r)
 	if (t->password[0])
 		err = trunk_cred_alloc(&cred, t);
 	if (!err)
-		err = fork_connect(call, uri, NULL, from_uri, NULL, desc, pai,
-				   cred);
+		err = fork_connect(
+		    call, uri, NULL, from_uri, NULL, desc, pai, cred,
+		    call_crypto(call->srv, !str_casecmp(t->transport, "tls")));
 	mem_deref(cred);
 	if (err) {
 		(void)sipsess_reject(call->a->sess, 503, "Service Unavailable",
@@ -783,7 +810,9 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		goto out;
 	}
 
-	err = leg_alloc(&call->a, call, CODEC_PCMU, caller_leg);
+	err =
+	    leg_alloc(&call->a, call, CODEC_PCMU,
+		      call_crypto(srv, msg->tp == SIP_TRANSP_TLS), caller_leg);
 	if (err) {
 		reject(srv, msg, 503, "Media Unavailable");
 		call_end(call, "failed", 503, "system");

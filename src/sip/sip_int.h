@@ -17,6 +17,8 @@ struct sipsrv {
 	struct sip *sip;           /* (owned) */
 	struct sip_lsnr *lsnr;     /* (owned) */
 	struct sipsess_sock *sock; /* (owned) */
+	struct tls *tls;           /* (owned) SIP over TLS, or NULL */
+	struct sa tls_laddr;       /* its listen address      */
 	struct list calls;         /* struct call, live calls */
 	struct sa laddr;           /* SIP address (UDP)       */
 	char host[64];             /* laddr as text for URIs  */

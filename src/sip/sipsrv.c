@@ -17,6 +17,7 @@
 #include <malloc.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
@@ -194,6 +195,7 @@ static void srv_destructor(void *arg)
 	if (srv->sip)
 		sip_close(srv->sip, true);
 	srv->sip = mem_deref(srv->sip);
+	srv->tls = mem_deref(srv->tls);
 	srv->guard = mem_deref(srv->guard);
 	srv->nc = mem_deref(srv->nc);
 }
@@ -226,6 +228,54 @@ static void self_probe(struct sipsrv *srv)
 			   uri, uri, rand_u32(), rand_u32(), rand_u32());
 	if (err)
 		warning("sip: self check not sent: %m\n", err);
+}
+
+/*
+ * SIP over TLS.  With --sip-tls the address is given and the certificate
+ * must load; without it TLS comes up at the SIP address's IP, port 5061,
+ * whenever the certificate file exists (`make run` creates a self-signed
+ * one), so a plain set-up needs no TLS flags at all.
+ */
+static int tls_start(struct sipsrv *srv)
+{
+	const struct config *cfg = srv->cfg;
+	bool explicit = cfg->sip_tls_listen[0] != '\0';
+	int err;
+
+	if (!explicit && access(cfg->tls_cert, R_OK)) {
+		info("sip: TLS off: no certificate at %s\n", cfg->tls_cert);
+		return 0;
+	}
+	if (explicit) {
+		err = sa_decode(&srv->tls_laddr, cfg->sip_tls_listen,
+				strlen(cfg->sip_tls_listen));
+		if (err) {
+			warning("sip: bad TLS listen address '%s'\n",
+				cfg->sip_tls_listen);
+			return err;
+		}
+	}
+	else {
+		srv->tls_laddr = srv->laddr;
+		sa_set_port(&srv->tls_laddr, SIP_PORT_TLS);
+	}
+	err = tls_alloc(&srv->tls, TLS_METHOD_SSLV23, cfg->tls_cert, NULL);
+	if (err) {
+		warning(
+		    "sip: cannot load TLS certificate and key from %s: %m\n",
+		    cfg->tls_cert, err);
+		return err;
+	}
+	err =
+	    sip_transp_add(srv->sip, SIP_TRANSP_TLS, &srv->tls_laddr, srv->tls);
+	if (err) {
+		warning("sip: cannot listen on %J (TLS): %m\n", &srv->tls_laddr,
+			err);
+		return err;
+	}
+	info("sip: listening on %J (TLS, %s)\n", &srv->tls_laddr,
+	     cfg->srtp_required ? "SRTP required" : "SRTP offered");
+	return 0;
 }
 
 int sipsrv_init(const struct config *cfg, struct store *st)
@@ -282,6 +332,9 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 		warning("sip: cannot listen on %s: %m\n", cfg->sip_listen, err);
 		goto out;
 	}
+	err = tls_start(srv);
+	if (err)
+		goto out;
 	err = sip_listen(&srv->lsnr, srv->sip, true, request_handler, srv);
 	if (err)
 		goto out;

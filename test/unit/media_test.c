@@ -103,8 +103,8 @@ int test_media_relay(void)
 	TEST_EQ_INT(media_init("127.0.0.1", 41000, 41999), 0);
 	TEST_EQ_INT(peer_open(&pa), 0);
 	TEST_EQ_INT(peer_open(&pb), 0);
-	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU), 0);
-	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU), 0);
+	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU, MEDIA_PLAIN), 0);
+	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU, MEDIA_PLAIN), 0);
 	sa_ = sdp_for(&pa, "0 101"); /* A speaks PCMU */
 	sb_ = sdp_for(&pb, "8");     /* B speaks PCMA only */
 	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
@@ -185,7 +185,7 @@ int test_media_player(void)
 		    0);
 	TEST_EQ_INT(media_init("127.0.0.1", 41000, 41999), 0);
 	TEST_EQ_INT(peer_open(&pa), 0);
-	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMA), 0);
+	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMA, MEDIA_PLAIN), 0);
 	sdp = sdp_for(&pa, "8 0");
 	TEST_EQ_INT(media_leg_decode(a, sdp, true), 0);
 	TEST_EQ_INT(
@@ -267,8 +267,8 @@ int test_media_latch(void)
 	TEST_EQ_INT(peer_open(&pb), 0);
 	TEST_EQ_INT(peer_open(&ps), 0);
 	TEST_EQ_INT(peer_open(&dead), 0);
-	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU), 0);
-	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU), 0);
+	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU, MEDIA_PLAIN), 0);
+	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU, MEDIA_PLAIN), 0);
 	sa_ = sdp_for(&dead, "0"); /* A's SDP: a port that is not A's */
 	sb_ = sdp_for(&pb, "0");
 	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
@@ -318,6 +318,223 @@ out:
 	mem_deref(pb.us);
 	mem_deref(ps.us);
 	mem_deref(dead.us);
+	media_close();
+	return err;
+}
+
+/* ---- SRTP (SDES) ----------------------------------------------------- */
+
+struct sphone {
+	struct udp_sock *us;
+	struct sa addr;
+	uint8_t key[30];   /* what this phone encrypts with       */
+	struct srtp *tx;   /* (owned)                             */
+	struct srtp *rx;   /* decrypts what the leg sends (owned) */
+	unsigned n, ok;    /* packets received / authentic         */
+	uint8_t pt, first; /* of the last authentic one            */
+	unsigned want;
+};
+
+static void sphone_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct sphone *p = arg;
+
+	(void)src;
+	p->n++;
+	if (p->rx && !srtp_decrypt(p->rx, mb) && mbuf_get_left(mb) > 12) {
+		p->ok++;
+		p->pt = mbuf_buf(mb)[1] & 0x7f;
+		p->first = mbuf_buf(mb)[12];
+	}
+	if (p->want && p->n >= p->want)
+		re_cancel();
+}
+
+static int sphone_open(struct sphone *p, uint8_t seed)
+{
+	struct sa a;
+	unsigned i;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < sizeof(p->key); i++)
+		p->key[i] = (uint8_t)(seed + i);
+	err = srtp_alloc(&p->tx, SRTP_AES_CM_128_HMAC_SHA1_80, p->key,
+			 sizeof(p->key), 0);
+	sa_set_str(&a, "127.0.0.1", 0);
+	if (!err)
+		err = udp_listen(&p->us, &a, sphone_recv, p);
+	if (!err)
+		err = udp_local_get(p->us, &p->addr);
+	return err;
+}
+
+static void sphone_close(struct sphone *p)
+{
+	p->us = mem_deref(p->us);
+	p->tx = mem_deref(p->tx);
+	p->rx = mem_deref(p->rx);
+}
+
+/* an SDP of the phone: profile, and a crypto line with its key (tag) */
+static struct mbuf *ssdp(const struct sphone *p, const char *proto,
+			 unsigned tag)
+{
+	struct mbuf *mb = mbuf_alloc(512);
+	char b64[48];
+	size_t n = sizeof(b64) - 1;
+
+	(void)base64_encode(p->key, sizeof(p->key), b64, &n);
+	b64[n] = '\0';
+	mbuf_printf(mb,
+		    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		    "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		    "m=audio %u %s 0 8\r\na=sendrecv\r\n",
+		    sa_port(&p->addr), proto);
+	if (tag)
+		mbuf_printf(mb,
+			    "a=crypto:%u AES_CM_128_HMAC_SHA1_80 "
+			    "inline:%s|2^31\r\n",
+			    tag, b64);
+	mb->pos = 0;
+	return mb;
+}
+
+/* the key of the leg's a=crypto line with this tag, into p->rx */
+static int sphone_learn(struct sphone *p, struct media_leg *leg, bool offer,
+			unsigned tag)
+{
+	struct mbuf *mb = NULL;
+	char pat[64];
+	const char *s;
+	uint8_t key[30];
+	size_t klen = sizeof(key);
+	int err;
+
+	err = media_leg_encode(leg, &mb, offer);
+	if (err)
+		return err;
+	re_snprintf(pat, sizeof(pat),
+		    "a=crypto:%u AES_CM_128_HMAC_SHA1_80 "
+		    "inline:",
+		    tag);
+	mb->pos = mb->end;
+	mbuf_write_u8(mb, 0);
+	s = strstr((const char *)mb->buf, pat);
+	if (!s || base64_decode(s + strlen(pat), 40, key, &klen) || klen != 30)
+		err = EPROTO;
+	if (!err)
+		err = srtp_alloc(&p->rx, SRTP_AES_CM_128_HMAC_SHA1_80, key,
+				 klen, 0);
+	mem_deref(mb);
+	return err;
+}
+
+static void ssend(struct sphone *from, struct media_leg *to, uint16_t seq,
+		  bool encrypt, struct srtp *with)
+{
+	struct mbuf *mb = mbuf_alloc(200);
+	struct sa dst;
+	unsigned i;
+
+	mbuf_write_u8(mb, 0x80);
+	mbuf_write_u8(mb, 0);
+	mbuf_write_u16(mb, htons(seq));
+	mbuf_write_u32(mb, htonl(160u * seq));
+	mbuf_write_u32(mb, htonl(0x5151));
+	for (i = 0; i < 160; i++)
+		mbuf_write_u8(mb, 0xff);
+	mb->pos = 0;
+	if (encrypt)
+		(void)srtp_encrypt(with ? with : from->tx, mb);
+	sa_set_str(&dst, "127.0.0.1", media_leg_port(to));
+	udp_send(from->us, &dst, mb);
+	mem_deref(mb);
+}
+
+int test_media_srtp(void)
+{
+	struct media_leg *a = NULL, *b = NULL, *c = NULL;
+	struct sphone pa, pb;
+	struct mbuf *m1 = NULL, *m2 = NULL, *m3 = NULL, *offer = NULL;
+	struct srtp *forged = NULL;
+	struct media_stats st0, st1;
+	uint8_t fkey[30] = {0};
+	int err = 0;
+
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	TEST_EQ_INT(media_init("127.0.0.1", 42000, 42999), 0);
+	TEST_EQ_INT(sphone_open(&pa, 1), 0);
+	TEST_EQ_INT(sphone_open(&pb, 101), 0);
+
+	/* A offers RTP/SAVP with its key: a plain-policy leg answers SRTP */
+	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU, MEDIA_PLAIN), 0);
+	m1 = ssdp(&pa, "RTP/SAVP", 7);
+	TEST_EQ_INT(media_leg_decode(a, m1, true), 0);
+	TEST_ASSERT(media_leg_secure(a));
+	TEST_EQ_INT(sphone_learn(&pa, a, false, 7), 0);
+
+	/* B's leg requires SRTP: RTP/SAVP with our two suites */
+	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU, MEDIA_SRTP_REQUIRED), 0);
+	TEST_EQ_INT(media_leg_encode(b, &offer, true), 0);
+	offer->pos = offer->end;
+	mbuf_write_u8(offer, 0);
+	TEST_ASSERT(strstr((char *)offer->buf, "RTP/SAVP"));
+	TEST_ASSERT(
+	    strstr((char *)offer->buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80"));
+	TEST_ASSERT(
+	    strstr((char *)offer->buf, "a=crypto:2 AES_CM_128_HMAC_SHA1_32"));
+	TEST_EQ_INT(sphone_learn(&pb, b, true, 1), 0);
+	m2 = ssdp(&pb, "RTP/SAVP", 1);
+	TEST_EQ_INT(media_leg_decode(b, m2, false), 0);
+	TEST_ASSERT(media_leg_secure(b));
+
+	/* an answer without keys is refused where SRTP is required */
+	TEST_EQ_INT(media_leg_alloc(&c, CODEC_PCMU, MEDIA_SRTP_REQUIRED), 0);
+	offer = mem_deref(offer);
+	TEST_EQ_INT(media_leg_encode(c, &offer, true), 0);
+	m3 = ssdp(&pb, "RTP/SAVP", 0);
+	TEST_EQ_INT(media_leg_decode(c, m3, false), ENOTSUP);
+
+	media_bridge(a, b);
+	/* A's SRTP reaches B decryptable with B's leg key, as PCMU */
+	pb.want = 1;
+	ssend(&pa, a, 1, true, NULL);
+	run_for(2000);
+	TEST_EQ_INT(pb.ok, 1);
+	TEST_EQ_INT(pb.pt, 0);
+	TEST_EQ_INT(pb.first, 0xff);
+	/* and back */
+	pa.want = 1;
+	ssend(&pb, b, 1, true, NULL);
+	run_for(2000);
+	TEST_EQ_INT(pa.ok, 1);
+
+	/* plain RTP, a replay and a wrong key are all refused */
+	media_stats_get(&st0);
+	TEST_EQ_INT(srtp_alloc(&forged, SRTP_AES_CM_128_HMAC_SHA1_80, fkey,
+			       sizeof(fkey), 0),
+		    0);
+	ssend(&pa, a, 2, false, NULL);
+	ssend(&pa, a, 3, true, forged);
+	ssend(&pa, a, 1, true, NULL); /* same index as before: replay */
+	run_for(300);
+	TEST_EQ_INT(pb.n, 1);
+	media_stats_get(&st1);
+	TEST_EQ_INT(st1.relayed, st0.relayed);
+	TEST_EQ_INT(st1.rx, st0.rx);
+out:
+	mem_deref(a);
+	mem_deref(b);
+	mem_deref(c);
+	mem_deref(m1);
+	mem_deref(m2);
+	mem_deref(m3);
+	mem_deref(offer);
+	mem_deref(forged);
+	sphone_close(&pa);
+	sphone_close(&pb);
 	media_close();
 	return err;
 }
