@@ -74,12 +74,14 @@ prompts: deps
 
 db: build prompts
 	@$(REL)/switchboard --data-dir $(VAR) --init-demo
+	@scripts/tlscert.sh $(VAR)/tls.pem
 
 run: build prompts db
 	@scripts/run.sh $(VAR)
 
 test: build build-test
 	@scripts/prompts.sh $(DBG)/prompts >/dev/null
+	@scripts/tlscert.sh $(DBG)/tls.pem >/dev/null
 	@test/run.sh
 
 bench: build

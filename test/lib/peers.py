@@ -172,17 +172,24 @@ class RtpCapture:
         cap.dtmf_events(16000)            # [(event, end, duration), ...]
     Needs root (tcpdump)."""
 
-    def __init__(self, ports, path=None):
-        self.ports = (ports, ports) if isinstance(ports, int) else tuple(ports)
+    def __init__(self, ports, path=None, bpf=None):
+        """bpf: a tcpdump filter of its own instead of UDP to ports (then
+        ports may be None); see segments() for what it caught."""
+        if ports is not None:
+            self.ports = (ports, ports) if isinstance(ports, int) \
+                else tuple(ports)
+        self.bpf = bpf
         self._own = path is None
         self.path = path or tempfile.mktemp(prefix="peers-rtp-", suffix=".pcap")
         self.proc = None
 
     def start(self, settle=0.5):
-        lo, hi = self.ports
+        bpf = self.bpf
+        if bpf is None:
+            lo, hi = self.ports
+            bpf = f"udp and dst portrange {lo}-{hi}"
         self.proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-U", "-w", self.path,
-             f"udp and dst portrange {lo}-{hi}"],
+            ["tcpdump", "-i", "lo", "-n", "-U", "-w", self.path, bpf],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(settle)
         return self
@@ -198,8 +205,9 @@ class RtpCapture:
                 self.proc.wait()
         return self
 
-    def packets(self, dport=None):
-        """[(dst_port, payload_type, marker, rtp_payload bytes)]"""
+    def segments(self):
+        """[(proto "udp"|"tcp", src_port, dst_port, payload bytes)] of the
+        IPv4 packets caught, in order."""
         import struct
         out = []
         try:
@@ -220,17 +228,27 @@ class RtpCapture:
                     break
                 caplen = struct.unpack(endian + "IIII", h)[2]
                 pkt = f.read(caplen)[l2:]
-                if len(pkt) < 28 or pkt[0] >> 4 != 4 or pkt[9] != 17:
+                if len(pkt) < 20 or pkt[0] >> 4 != 4 or pkt[9] not in (6, 17):
                     continue
                 ihl = (pkt[0] & 15) * 4
-                dp = struct.unpack("!H", pkt[ihl + 2:ihl + 4])[0]
-                rtp = pkt[ihl + 8:]
-                if (dport is not None and dp != dport) or len(rtp) < 12 \
-                        or rtp[0] >> 6 != 2 or 192 <= rtp[1] <= 223:
-                    continue     # not RTP (or RTCP SR/RR/SDES/BYE/APP)
-                cc = rtp[0] & 15
-                out.append((dp, rtp[1] & 0x7f, rtp[1] >> 7,
-                            rtp[12 + 4 * cc:]))
+                sp, dp = struct.unpack("!HH", pkt[ihl:ihl + 4])
+                if pkt[9] == 17:
+                    out.append(("udp", sp, dp, pkt[ihl + 8:]))
+                else:
+                    doff = (pkt[ihl + 12] >> 4) * 4
+                    out.append(("tcp", sp, dp, pkt[ihl + doff:]))
+        return out
+
+    def packets(self, dport=None):
+        """[(dst_port, payload_type, marker, rtp_payload bytes)]"""
+        out = []
+        for proto, _, dp, rtp in self.segments():
+            if proto != "udp" or (dport is not None and dp != dport) \
+                    or len(rtp) < 12 or rtp[0] >> 6 != 2 \
+                    or 192 <= rtp[1] <= 223:
+                continue     # not RTP (or RTCP SR/RR/SDES/BYE/APP)
+            cc = rtp[0] & 15
+            out.append((dp, rtp[1] & 0x7f, rtp[1] >> 7, rtp[12 + 4 * cc:]))
         return out
 
     def payload_types(self, dport=None):

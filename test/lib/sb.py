@@ -90,7 +90,9 @@ class Suite:
 
 class Switchboard:
     def __init__(self, extra_args=(), env=None, demo=True, rtp_timeout=None,
-                 own_trunk_port=True):
+                 own_trunk_port=True, tls=False):
+        """tls: also listen for SIP over TLS (self.tls_port) with a fresh
+        self-signed certificate in the data directory."""
         self.dir = tempfile.mkdtemp(prefix="sbtest-")
         self.sip_port = free_port()
         self.http_port = free_port(socket.SOCK_STREAM)
@@ -103,6 +105,13 @@ class Switchboard:
                      "--rtp-min", "40000", "--rtp-max", "49999"]
         if rtp_timeout is not None:
             self.args += ["--rtp-timeout", str(rtp_timeout)]
+        self.tls_port = None
+        if tls:
+            self.tls_port = free_port(socket.SOCK_STREAM)
+            subprocess.run([os.path.join(ROOT, "scripts", "tlscert.sh"),
+                            os.path.join(self.dir, "tls.pem")], check=True,
+                           capture_output=True, timeout=30)
+            self.args += ["--sip-tls", f"127.0.0.1:{self.tls_port}"]
         self.args += list(extra_args)
         self.env = dict(os.environ, **(env or {}))
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")

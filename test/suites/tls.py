@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""tls.py - SIP over TLS and SRTP (SDES) next to plain UDP/RTP phones.
+
+A baresip phone registers over TLS and speaks SRTP; another registers over
+UDP and speaks plain RTP.  They call each other both ways through the
+server, which terminates SRTP on one leg and relays plain RTP on the other.
+tcpdump on lo proves what the wire carries: the TLS connection holds no
+readable SIP, the SRTP leg no readable audio (its packets carry the 10-byte
+authentication tag, and decoded as G.711 they are noise, not the tone),
+while the plain leg - the control that shows the check can tell - does.
+With --srtp-required a TLS phone offering plain RTP is refused with 488.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from sb import DEMO, Suite, Switchboard  # noqa: E402
+from peers import (SOX, Baresip, RtpCapture, dominant_freq,  # noqa: E402
+                   wav_rms)
+
+S = Suite("tls")
+PW = DEMO["devices"]
+SRTP_MODULE = ["module srtp.so"]
+
+
+def tls_phone(sb, user, mediaenc="srtp", **kw):
+    """mediaenc "srtp": best effort (RTP/AVP with a=crypto), the way the
+    server offers to TLS phones by default; "srtp-mand": RTP/SAVP only, as
+    the server offers with --srtp-required."""
+    extra = f";mediaenc={mediaenc}" if mediaenc else ""
+    p = Baresip(user, PW[user], server=("127.0.0.1", sb.tls_port),
+                transport="tls", extra_account=extra,
+                extra_config=SRTP_MODULE, **kw)
+    p.start()
+    return p
+
+
+def udp_phone(sb, user, **kw):
+    p = Baresip(user, PW[user], server=("127.0.0.1", sb.sip_port), **kw)
+    p.start()
+    return p
+
+
+def ulaw_freq(payloads, path):
+    """Dominant frequency and RMS of RTP payloads read as PCMU."""
+    raw = path + ".raw"
+    with open(raw, "wb") as f:
+        for p in payloads:
+            f.write(p)
+    subprocess.run([SOX, "-t", "ul", "-r", "8000", "-c", "1", raw, "-b", "16",
+                    "-e", "signed-integer", path], check=True,
+                   capture_output=True, timeout=60)
+    os.unlink(raw)
+    return dominant_freq(path), wav_rms(path)
+
+
+def rtp_of(segs, port_range, sent):
+    """RTP audio packets the phone with these ports sent (sent=True) or
+    received from the server (sent=False)."""
+    lo, hi = port_range
+    return [p for proto, sp, dp, p in segs
+            if proto == "udp" and lo <= (sp if sent else dp) <= hi
+            and len(p) >= 12 and p[0] >> 6 == 2 and (p[1] & 0x7f) == 0]
+
+
+def wire_checks(cap, sb, a, b, tmp):
+    segs = cap.segments()
+    tls = [p for proto, sp, dp, p in segs
+           if proto == "tcp" and sb.tls_port in (sp, dp) and p]
+    S.check(len(tls) >= 4 and all(p[0] in (0x14, 0x15, 0x16, 0x17)
+                                  and p[1] == 3 for p in tls),
+            "the SIP/TLS connection carries TLS records only",
+            f"{len(tls)} segments")
+    leaks = [p[:60] for p in tls
+             if any(w in p for w in (b"SIP/2.0", b"INVITE", b"REGISTER",
+                                     b"sip:", b"Via:"))]
+    S.check(not leaks, "no plaintext SIP on the TLS connection", str(leaks[:2]))
+
+    # the server's packets to each phone: SRTP to the TLS phone (our
+    # encryption), plain to the UDP phone; and what each phone sent us
+    to_a, from_a = rtp_of(segs, a.rtp_ports, False), rtp_of(segs, a.rtp_ports, True)
+    to_b, from_b = rtp_of(segs, b.rtp_ports, False), rtp_of(segs, b.rtp_ports, True)
+    S.check(min(len(to_a), len(from_a), len(to_b), len(from_b)) > 100,
+            "RTP caught both ways on both legs",
+            f"{len(to_a)} {len(from_a)} {len(to_b)} {len(from_b)}")
+    sizes = {len(p) for p in to_a + from_a}
+    S.check(sizes == {12 + 160 + 10},
+            "every packet on the TLS phone's leg carries an SRTP auth tag "
+            "(182 bytes)", str(sizes))
+    sizes = {len(p) for p in to_b + from_b}
+    S.check(sizes == {12 + 160}, "the UDP phone's leg is plain RTP "
+            "(172 bytes)", str(sizes))
+    # payload read as G.711: plain shows the tones, SRTP is noise
+    f_b, _ = ulaw_freq([p[12:] for p in to_b], os.path.join(tmp, "b.wav"))
+    S.check(400 < f_b < 480, "control: the server's plain RTP to the UDP "
+            "phone decodes to the TLS phone's 440 Hz", f"freq {f_b}")
+    f_a, _ = ulaw_freq([p[12:172] for p in to_a], os.path.join(tmp, "a.wav"))
+    S.check(not 900 < f_a < 1100, "the server's SRTP to the TLS phone does "
+            "not decode to the UDP phone's 1000 Hz", f"freq {f_a}")
+    f_a2, _ = ulaw_freq([p[12:172] for p in from_a],
+                        os.path.join(tmp, "a2.wav"))
+    S.check(not 400 < f_a2 < 480, "nor the TLS phone's SRTP to its 440 Hz",
+            f"freq {f_a2}")
+
+
+def test_tls_srtp_to_udp(sb):
+    """1001 on TLS+SRTP calls 1002 on UDP+RTP by personal number, then 1002
+    calls 1001 by extension (the INVITE goes down 1001's TLS connection)."""
+    tmp = tempfile.mkdtemp(prefix="sbtls-")
+    a = tls_phone(sb, "1001", tone=440)
+    b = udp_phone(sb, "1002", tone=1000)
+    cap = None
+    try:
+        S.check(a.wait_registered(10), "phone registers over TLS")
+        S.check(b.wait_registered(10), "phone registers over UDP")
+        st, regs = sb.api("GET", "/api/v1/registrations")
+        tps = sorted(r["transport"] for r in regs) if st == 200 else []
+        S.check(tps == ["TLS", "UDP"], "registrations show TLS and UDP",
+                str(tps))
+        cap = RtpCapture(None, bpf=(
+            f"tcp port {sb.tls_port} or "
+            f"udp portrange {a.rtp_ports[0]}-{a.rtp_ports[1]} or "
+            f"udp portrange {b.rtp_ports[0]}-{b.rtp_ports[1]}")).start()
+        a.dial(f"sip:{DEMO['erika_personal']}@127.0.0.1:{sb.tls_port};"
+               "transport=tls")
+        S.check(a.wait_event("CALL_ESTABLISHED", 10) is not None,
+                "TLS/SRTP phone's call to the UDP phone is answered")
+        time.sleep(3)
+        a.hangup()
+        S.check(b.wait_event("CALL_CLOSED", 10) is not None,
+                "hang-up crosses from TLS to UDP")
+        time.sleep(0.5)
+        cap.stop()
+        ra, rb = a.recordings(), b.recordings()
+        if S.check(len(ra) == 1 and len(rb) == 1, "both phones recorded"):
+            fa, fb = dominant_freq(ra[0], 0.5, 2), dominant_freq(rb[0], 0.5, 2)
+            S.check(wav_rms(ra[0], 0.5, 2) > 0.05 and 900 < fa < 1100,
+                    "TLS/SRTP phone hears the UDP phone's 1000 Hz",
+                    f"freq {fa}")
+            S.check(wav_rms(rb[0], 0.5, 2) > 0.05 and 400 < fb < 480,
+                    "UDP phone hears the SRTP phone's 440 Hz", f"freq {fb}")
+        wire_checks(cap, sb, a, b, tmp)
+
+        # the other way: the server calls the TLS phone on its connection
+        m = a.mark()
+        b.dial(f"sip:1001@127.0.0.1:{sb.sip_port}")
+        S.check(a.wait_event("CALL_ESTABLISHED", 10, since=m) is not None,
+                "UDP phone's call reaches the TLS phone over its "
+                "connection, SRTP offered")
+        time.sleep(2.5)
+        b.hangup()
+        S.check(a.wait_event("CALL_CLOSED", 10, since=m) is not None,
+                "hang-up crosses from UDP to TLS")
+        time.sleep(0.5)
+        ra = a.recordings()
+        if S.check(len(ra) == 2, "second call recorded on the TLS phone"):
+            f2 = dominant_freq(sorted(ra)[-1], 0.5, 1.5)
+            S.check(900 < f2 < 1100, "TLS phone hears the caller on the "
+                    "second call", f"freq {f2}")
+    finally:
+        if cap:
+            cap.cleanup()
+        a.stop()
+        b.stop()
+        subprocess.run(["rm", "-rf", tmp])
+
+
+def test_srtp_required(sb):
+    """--srtp-required: a TLS phone offering plain RTP gets 488; one with
+    SRTP gets through."""
+    a = tls_phone(sb, "1001", mediaenc=None, tone=440)
+    c = tls_phone(sb, "1011", mediaenc="srtp-mand", tone=440)
+    b = udp_phone(sb, "1002", tone=1000)
+    try:
+        S.check(a.wait_registered(10) and c.wait_registered(10)
+                and b.wait_registered(10), "three phones registered")
+        a.dial(f"sip:1002@127.0.0.1:{sb.tls_port};transport=tls")
+        ev = a.wait_event("CALL_CLOSED", 10)
+        S.check(ev is not None and "488" in ev.get("param", ""),
+                "plain RTP from a TLS phone is refused with 488",
+                str(ev))
+        c.dial(f"sip:1002@127.0.0.1:{sb.tls_port};transport=tls")
+        S.check(c.wait_event("CALL_ESTABLISHED", 10) is not None,
+                "an SRTP offer from a TLS phone is answered")
+        time.sleep(1)
+        c.hangup()
+        S.check(b.wait_event("CALL_CLOSED", 10) is not None,
+                "and hung up")
+        # to TLS phones the server now offers RTP/SAVP: the SRTP-only phone
+        # takes it (Max's other phone, plain RTP on TLS, refuses: 488)
+        m = c.mark()
+        b.dial(f"sip:1001@127.0.0.1:{sb.sip_port}")
+        S.check(c.wait_event("CALL_ESTABLISHED", 10, since=m) is not None,
+                "a call to an SRTP-only TLS phone is answered (RTP/SAVP "
+                "offered)")
+        time.sleep(1)
+        b.hangup()
+        S.check(c.wait_event("CALL_CLOSED", 10, since=m) is not None,
+                "and hung up from the UDP side")
+    finally:
+        a.stop()
+        c.stop()
+        b.stop()
+
+
+def run_server(tests, extra=()):
+    sb = Switchboard(tls=True, extra_args=extra).start()
+    try:
+        for t in tests:
+            S.run(t, sb)
+            S.check(sb.alive(), f"server alive after {t.__name__}")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        sb.cleanup()
+
+
+def main():
+    run_server((test_tls_srtp_to_udp,))
+    run_server((test_srtp_required,), ("--srtp-required",))
+    S.finish()
+
+
+if __name__ == "__main__":
+    main()
