@@ -129,12 +129,19 @@ static bool is_private(const struct sa *sa)
  * its SDP address (phones behind NAT name a private one).  A stranger must
  * not take the call over by sending packets, so a source is accepted only
  *   - if it is the SDP address itself, or
- *   - before anything was latched, if the SDP address is private (a public
- *     SDP address only latches from its own IP), or
- *   - as a new NAT mapping: a new address carrying the latched SSRC.
- * A re-INVITE (media_leg_decode) clears the latch.  The payload type was
- * checked by the caller.
+ *   - before anything was latched, if the SDP address is private, from
+ *     the IP the phone's SIP came from (a NAT router maps a phone's SIP
+ *     and RTP to the same public IP; any IP if we do not know it), or if
+ *     the SDP address is public, from that IP, or
+ *   - as a new NAT mapping: a new address carrying the latched SSRC, once
+ *     the latched address has gone quiet.  While the phone still talks
+ *     from its address, a copy of its SSRC from elsewhere is refused: a
+ *     sniffer cannot flip the media back and forth.
+ * A re-INVITE (media_leg_decode) clears the latch.  The payload type (and
+ * for SRTP the authentication tag) was checked by the caller.
  */
+enum { RELATCH_QUIET_MS = 250 };
+
 static bool latch(struct media_leg *leg, const struct sa *src, uint32_t ssrc)
 {
 	if (leg->latched && sa_cmp(src, &leg->raddr, SA_ALL)) {
@@ -144,14 +151,18 @@ static bool latch(struct media_leg *leg, const struct sa *src, uint32_t ssrc)
 	if (sa_cmp(src, &leg->sdp_raddr, SA_ALL))
 		goto take;
 	if (!leg->latched) {
-		if (is_private(&leg->sdp_raddr) ||
-		    sa_cmp(src, &leg->sdp_raddr, SA_ADDR))
+		if (is_private(&leg->sdp_raddr) &&
+		    (!sa_isset(&leg->sig_ip, SA_ADDR) ||
+		     sa_cmp(src, &leg->sig_ip, SA_ADDR)))
+			goto take;
+		if (sa_cmp(src, &leg->sdp_raddr, SA_ADDR))
 			goto take;
 		leg->hijack++;
 		media_stat.refused++;
 		return false;
 	}
-	if (ssrc == leg->ssrc_rx)
+	if (ssrc == leg->ssrc_rx &&
+	    tmr_jiffies() - leg->last_rx >= RELATCH_QUIET_MS)
 		goto take;
 	leg->hijack++;
 	media_stat.refused++;
@@ -490,6 +501,16 @@ bool media_leg_secure(const struct media_leg *leg)
 bool media_leg_remote_hold(const struct media_leg *leg)
 {
 	return leg && leg->rhold;
+}
+
+void media_leg_set_sig_addr(struct media_leg *leg, const struct sa *sig)
+{
+	if (!leg)
+		return;
+	if (sig && sa_isset(sig, SA_ADDR))
+		leg->sig_ip = *sig;
+	else
+		sa_init(&leg->sig_ip, AF_UNSPEC);
 }
 
 bool media_leg_has_raddr(const struct media_leg *leg)

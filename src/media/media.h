@@ -64,9 +64,13 @@ bool media_leg_secure(const struct media_leg *leg);
 /* Remote wants no audio from us (a=sendonly/inactive, or c=0.0.0.0):
  * the far end has put the call on hold. */
 bool media_leg_remote_hold(const struct media_leg *leg);
-/* Milliseconds since the far end last sent RTP (since alloc if never). */
+/* Where the far end's SIP comes from: a phone behind NAT, whose SDP names
+ * a private address, must send its RTP from the same IP (symmetric RTP,
+ * leg.c).  NULL forgets it. */
+void media_leg_set_sig_addr(struct media_leg *leg, const struct sa *sig);
 /* The far end named an address and port to send audio to. */
 bool media_leg_has_raddr(const struct media_leg *leg);
+/* Milliseconds since the far end last sent RTP (since alloc if never). */
 uint64_t media_leg_idle_ms(const struct media_leg *leg);
 uint16_t media_leg_port(const struct media_leg *leg);
 /* RTP packets refused because they came from a stranger's address. */

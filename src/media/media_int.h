@@ -15,6 +15,7 @@ struct media_leg {
 	struct sdp_media *sdpm;  /* (weak, owned by sdp)            */
 	struct sa raddr;         /* where we send RTP (latched)     */
 	struct sa sdp_raddr;     /* RTP address in the far end's SDP */
+	struct sa sig_ip;        /* where its SIP comes from (IP)   */
 	bool latched;            /* raddr learnt from received RTP  */
 	uint32_t ssrc_rx;        /* SSRC of the latched stream      */
 	uint64_t hijack;         /* packets refused from strangers  */

@@ -278,6 +278,14 @@ void call_sweep_start(struct sipsrv *srv)
 
 /* ---- session handlers shared by both legs --------------------------- */
 
+/* The far end's SDP in msg; its source tells the media where a phone
+ * behind NAT will send its RTP from (symmetric RTP, media.h). */
+static int leg_decode(struct leg *leg, const struct sip_msg *msg, bool offer)
+{
+	media_leg_set_sig_addr(leg->media, &msg->src);
+	return media_leg_decode(leg->media, msg->mb, offer);
+}
+
 static int leg_offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 			     void *arg)
 {
@@ -286,7 +294,7 @@ static int leg_offer_handler(struct mbuf **descp, const struct sip_msg *msg,
 
 	if (!mbuf_get_left(msg->mb)) /* offer-less re-INVITE: we offer */
 		return media_leg_encode(leg->media, descp, true);
-	err = media_leg_decode(leg->media, msg->mb, true);
+	err = leg_decode(leg, msg, true);
 	if (err) {
 		info("call: %s: bad re-INVITE offer from %s: %m\n",
 		     leg->call->rec.sip_call_id, leg->desc, err);
@@ -305,7 +313,7 @@ static int leg_answer_handler(const struct sip_msg *msg, void *arg)
 
 	if (!mbuf_get_left(msg->mb))
 		return 0;
-	err = media_leg_decode(leg->media, msg->mb, false);
+	err = leg_decode(leg, msg, false);
 	if (err)
 		info("call: %s: unusable SDP answer from %s: %m\n",
 		     leg->call->rec.sip_call_id, leg->desc, err);
@@ -427,7 +435,7 @@ static void b_progress_handler(const struct sip_msg *msg, void *arg)
 	if (msg->scode <= 100 || !mbuf_get_left(msg->mb) ||
 	    call->state != CALL_RINGING || call->early || call->late_offer)
 		return;
-	err = media_leg_decode(leg->media, msg->mb, false);
+	err = leg_decode(leg, msg, false);
 	if (err) {
 		debug("call: %s: early SDP from %s unusable: %m\n",
 		      call->rec.sip_call_id, leg->desc, err);
@@ -824,7 +832,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	call->late_offer = !mbuf_get_left(msg->mb);
 	err = call->late_offer
 		  ? 0
-		  : media_leg_decode(call->a->media, msg->mb, true);
+		  : leg_decode(call->a, msg, true);
 	if (!err && !call->late_offer && !media_leg_has_raddr(call->a->media))
 		err = EPROTO; /* no c= line or no port: nowhere to send */
 	if (err) {

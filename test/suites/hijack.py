@@ -18,10 +18,10 @@ goes); Max's SSRC too, for a second round that copies it (an attacker who
 can sniff the call).  rtp.refused in /api/v1/stats must grow by the
 packets the attacker sent (the negative control: they did reach the port).
 
-Round 1 (own SSRC) must be refused outright.  Round 2 (Max's SSRC) is let
-in by design - it looks like Max's NAT mapping moving, see latch() in
-src/media/leg.c - so it only prints what happened as a note and checks
-that the call is Max's again as soon as the attacker stops.
+Round 1 (own SSRC) must be refused outright.  Round 2 copies Max's SSRC,
+which is how a NAT mapping that moved looks - but Max is still talking from
+his address, and the server only follows an SSRC to a new address once the
+old one has gone quiet (latch() in src/media/leg.c), so it is refused too.
 """
 import math
 import os
@@ -329,9 +329,8 @@ def test_hijack(sb):
                 [ln for ln in log.splitlines() if ATTACKER_IP in ln][:3])
 
         # --- round 2: the attacker sniffed Max's SSRC and copies it -------
-        # Not a failure by itself: a known SSRC from a new address is how
-        # the server follows a NAT rebinding (src/media/leg.c, latch()).
-        # What must hold is that the real phone gets its media back.
+        # A known SSRC from a new address is how a NAT rebinding looks,
+        # but Max keeps talking from his address: refused as well.
         n_back = len(att.received)
         n_log = sb.logtext().count(f"latched to {ATTACKER_IP}")
         t4s, t4e = att.send(target, ssrc_a, x_payload)
@@ -345,10 +344,15 @@ def test_hijack(sb):
         pkts = cap.packets()
         to_b4 = to_phone(pkts, b, t4s, t4e + 0.1)
         inj = [p for p in to_b4 if p["payload"] == x_payload]
-        print(f"     note: copied SSRC: refused +{r4 - r1}, {n_log} "
-              f"latches to the attacker, {len(inj)} of {len(to_b4)} packets "
-              f"to Erika were the attacker's, {len(back)} of Erika's packets "
-              "went to the attacker", flush=True)
+        S.check(not inj and n_log == 0,
+                "copied SSRC while Max talks: nothing relayed to Erika, no "
+                "latch", f"{len(inj)} of {len(to_b4)} packets to Erika were "
+                f"the attacker's, {n_log} latches")
+        S.check(not back, "copied SSRC: Erika's audio does not go to the "
+                "attacker", f"{len(back)} packets")
+        S.check(0.9 * ATTACK_PACKETS <= r4 - r1 <= ATTACK_PACKETS,
+                "copied SSRC: rtp.refused grew by the packets sent",
+                f"{r1} -> {r4}")
         to_b5 = to_phone(pkts, b, t5s, t5e)
         S.check(len(to_b5) >= 40 and all(p["payload"] != x_payload
                                          for p in to_b5),

@@ -35,17 +35,22 @@ static void peer_recv(const struct sa *src, struct mbuf *mb, void *arg)
 		re_cancel();
 }
 
-static int peer_open(struct peer *p)
+static int peer_open_at(struct peer *p, const char *ip)
 {
 	struct sa a;
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	sa_set_str(&a, "127.0.0.1", 0);
+	sa_set_str(&a, ip, 0);
 	err = udp_listen(&p->us, &a, peer_recv, p);
 	if (!err)
 		err = udp_local_get(p->us, &p->addr);
 	return err;
+}
+
+static int peer_open(struct peer *p)
+{
+	return peer_open_at(p, "127.0.0.1");
 }
 
 static struct mbuf *sdp_for(const struct peer *p, const char *fmts)
@@ -246,14 +251,17 @@ static void run_for(unsigned ms)
 /*
  * Symmetric RTP: phone A's SDP names an address nobody listens on (as a
  * phone behind NAT does); its RTP comes from another port.  We latch on it,
- * refuse a stranger with another SSRC, and follow A to a new port when the
- * packets carry A's SSRC (a NAT mapping that changed).
+ * refuse a stranger with another SSRC, refuse a copy of A's SSRC from
+ * elsewhere while A still talks, and follow A to a new port once its old
+ * one went quiet (a NAT mapping that changed).  Before latching, only
+ * A's signalling IP may latch.
  */
 int test_media_latch(void)
 {
 	struct media_leg *a = NULL, *b = NULL;
-	struct peer pa, pa2, pb, ps, dead;
+	struct peer pa, pa2, pb, ps, dead, far;
 	struct mbuf *sa_ = NULL, *sb_ = NULL;
+	struct sa sig;
 	int err = 0;
 
 	memset(&pa, 0, sizeof(pa));
@@ -261,12 +269,14 @@ int test_media_latch(void)
 	memset(&pb, 0, sizeof(pb));
 	memset(&ps, 0, sizeof(ps));
 	memset(&dead, 0, sizeof(dead));
+	memset(&far, 0, sizeof(far));
 	TEST_EQ_INT(media_init("127.0.0.1", 41000, 41999), 0);
 	TEST_EQ_INT(peer_open(&pa), 0);
 	TEST_EQ_INT(peer_open(&pa2), 0);
 	TEST_EQ_INT(peer_open(&pb), 0);
 	TEST_EQ_INT(peer_open(&ps), 0);
 	TEST_EQ_INT(peer_open(&dead), 0);
+	TEST_EQ_INT(peer_open_at(&far, "127.0.0.66"), 0);
 	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU, MEDIA_PLAIN), 0);
 	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMU, MEDIA_PLAIN), 0);
 	sa_ = sdp_for(&dead, "0"); /* A's SDP: a port that is not A's */
@@ -274,6 +284,14 @@ int test_media_latch(void)
 	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
 	TEST_EQ_INT(media_leg_decode(b, sb_, true), 0);
 	media_bridge(a, b);
+	sa_set_str(&sig, "127.0.0.1", 5060); /* where A's SIP came from */
+	media_leg_set_sig_addr(a, &sig);
+
+	/* first come is not first served: another IP cannot latch */
+	send_ssrc(&far, a, 0xa0a0a0a0);
+	run_for(100);
+	TEST_EQ_INT(pb.n, 0);
+	TEST_EQ_INT(media_leg_hijacks(a), 1);
 
 	/* A speaks from its real port: latched, B's audio goes there */
 	send_ssrc(&pa, a, 0xa0a0a0a0);
@@ -288,20 +306,30 @@ int test_media_latch(void)
 	send_ssrc(&ps, a, 0x12345678);
 	run_for(100);
 	TEST_EQ_INT(pb.n, 1);
-	TEST_EQ_INT(media_leg_hijacks(a), 1);
+	TEST_EQ_INT(media_leg_hijacks(a), 2);
 	send_ssrc(&pb, b, 0xb0b0b0b0);
 	run_for(100);
 	TEST_EQ_INT(pa.n, 2);
 	TEST_EQ_INT(ps.n, 0);
 
-	/* A's NAT mapping moves: same SSRC from a new port re-latches */
+	/* A's SSRC copied from elsewhere while A talks: refused */
+	send_ssrc(&pa, a, 0xa0a0a0a0);
 	send_ssrc(&pa2, a, 0xa0a0a0a0);
 	run_for(100);
 	TEST_EQ_INT(pb.n, 2);
+	TEST_EQ_INT(media_leg_hijacks(a), 3);
+
+	/* A's NAT mapping moves: its old port is quiet, the same SSRC from
+	 * a new port re-latches */
+	run_for(300);
+	send_ssrc(&pa2, a, 0xa0a0a0a0);
+	run_for(100);
+	TEST_EQ_INT(pb.n, 3);
 	send_ssrc(&pb, b, 0xb0b0b0b0);
 	run_for(100);
 	TEST_EQ_INT(pa2.n, 1);
 	TEST_EQ_INT(pa.n, 2);
+	TEST_EQ_INT(far.n, 0);
 
 	/* a re-INVITE clears the latch: the SDP address counts again */
 	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
@@ -318,6 +346,7 @@ out:
 	mem_deref(pb.us);
 	mem_deref(ps.us);
 	mem_deref(dead.us);
+	mem_deref(far.us);
 	media_close();
 	return err;
 }
