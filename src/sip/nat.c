@@ -20,8 +20,24 @@
  * The hook is a receive helper on libre's SIP UDP socket.  libre does not
  * hand that socket out, so we take it from the first request we see
  * (msg->sock is the transport socket for UDP); sipsrv sends itself an
- * OPTIONS at start-up so that happens at once.  TCP phones behind NAT keep
- * their connection: see the note in ../docs (later work: rewriting on TCP).
+ * OPTIONS at start-up so that happens at once.
+ *
+ * TCP and TLS: libre sends a request to a connection-oriented target by
+ * looking up an open connection to the target's address - the private
+ * Contact finds none, so a BYE to a phone behind NAT would try to dial
+ * into the home LAN.  With the Contact rewritten to the connection's far
+ * end, the lookup finds the phone's own connection (RFC 5626 style reuse).
+ * The rewrite is a TCP helper on each phone connection, registered at the
+ * first request on it, above libre's TLS layer so it sees plain text.  A
+ * stream has no datagram boundaries, so the helper holds back an
+ * incomplete header block until its end arrives, rewrites it like a
+ * datagram, and lets the body (Content-Length) pass as it is:
+ *
+ *   bytes -> [pending header block] --"\r\n\r\n"--> fix Contact -> libre
+ *                                    body: Content-Length bytes -> libre
+ *
+ * Should the helper ever lose the message boundaries (a header block over
+ * 64 KiB, a block it cannot parse), it stops touching that connection.
  */
 #include <string.h>
 #include <re.h>
@@ -29,12 +45,30 @@
 #include "store/store.h"
 #include "sip/sip_int.h"
 
-enum { NAT_LAYER = -100 };
+enum {
+	NAT_LAYER = -100,    /* UDP helper: before libre's SIP parser  */
+	NAT_TCP_LAYER = 10,  /* TCP helper: after TLS (layer 0)        */
+	NAT_HDR_MAX = 65536, /* longest header block we hold back      */
+};
 
 struct nat {
 	struct udp_helper *uh; /* (owned) */
 	struct store *st;      /* (weak) */
+	struct list conns;     /* struct nat_conn (owned) */
+	struct tmr tmr;        /* drops closed connections */
 	uint64_t fixed;        /* Contacts rewritten */
+};
+
+/* one phone's TCP or TLS connection */
+struct nat_conn {
+	struct le le;          /* in nat->conns                         */
+	struct nat *nat;       /* (weak)                                */
+	struct tcp_conn *tc;   /* (ref) kept to notice when it closed   */
+	struct tcp_helper *th; /* (weak) owned by tc's helper list      */
+	struct mbuf *pend;     /* received, not yet passed on (owned)   */
+	size_t body;           /* body bytes still to pass as they are  */
+	struct sa peer;        /* the connection's far end              */
+	bool off;              /* lost the message boundaries           */
 };
 
 static struct nat *nat_g;
@@ -75,16 +109,48 @@ static bool contact_span(const struct sip_msg *m, struct pl *span,
 	return true;
 }
 
+/*
+ * The message in mb [pos, end) (m: decoded from it) with its Contact host
+ * and port replaced by src, as a new buffer; NULL when it needs no fix
+ * (not a dialog-forming message, Contact already right, or a carrier).
+ */
+static struct mbuf *fixed_copy(struct nat *nat, const struct sa *src,
+			       const struct mbuf *mb, size_t pos,
+			       const struct sip_msg *m)
+{
+	struct store_trunk t;
+	struct mbuf *nb;
+	struct sa caddr;
+	struct pl span;
+	size_t off;
+	char ip[64];
+
+	if (!opens_dialog(m) || !contact_span(m, &span, &caddr) ||
+	    sa_cmp(&caddr, src, SA_ALL))
+		return NULL;
+	re_snprintf(ip, sizeof(ip), "%j", src);
+	if (!store_trunk_by_source(nat->st, ip, sa_port(src), &t))
+		return NULL; /* carriers: as they are */
+
+	off = (size_t)((const uint8_t *)span.p - mb->buf);
+	nb = mbuf_alloc(mb->end - pos + 64);
+	if (!nb)
+		return NULL;
+	if (mbuf_write_mem(nb, mb->buf + pos, off - pos) ||
+	    mbuf_printf(nb, "%J", src) ||
+	    mbuf_write_mem(nb, mb->buf + off + span.l, mb->end - off - span.l))
+		return mem_deref(nb);
+	debug("nat: %J: Contact %r rewritten\n", src, &span);
+	nat->fixed++;
+	return nb;
+}
+
 static bool recv_helper(struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct nat *nat = arg;
 	struct sip_msg *m = NULL;
-	struct store_trunk t;
-	struct mbuf *nb = NULL;
-	struct sa caddr;
-	struct pl span;
-	size_t pos = mb->pos, off;
-	char ip[64];
+	struct mbuf *nb;
+	size_t pos = mb->pos;
 
 	/* only INVITE, UPDATE and 2xx responses can carry a dialog's
 	 * Contact: leave everything else to libre without a second parse */
@@ -98,42 +164,210 @@ static bool recv_helper(struct sa *src, struct mbuf *mb, void *arg)
 		return false; /* not ours to judge: libre drops or parses */
 	}
 	mb->pos = pos;
-	if (!opens_dialog(m) || !contact_span(m, &span, &caddr) ||
-	    sa_cmp(&caddr, src, SA_ALL))
-		goto out;
-	re_snprintf(ip, sizeof(ip), "%j", src);
-	if (!store_trunk_by_source(nat->st, ip, sa_port(src), &t))
-		goto out; /* carriers: as they are */
-
-	off = (size_t)((const uint8_t *)span.p - mb->buf);
-	nb = mbuf_alloc(mb->end + 64);
-	if (!nb)
-		goto out;
-	if (mbuf_write_mem(nb, mb->buf + pos, off - pos) ||
-	    mbuf_printf(nb, "%J", src) ||
-	    mbuf_write_mem(nb, mb->buf + off + span.l, mb->end - off - span.l))
-		goto out;
-	debug("nat: %J: Contact %r rewritten\n", src, &span);
+	nb = fixed_copy(nat, src, mb, pos, m);
 	m = mem_deref(m); /* it points into mb */
-	mb->pos = pos;
+	if (!nb)
+		return false;
 	mb->end = pos;
 	if (mbuf_write_mem(mb, nb->buf, nb->end)) {
 		warning("nat: cannot rewrite a message from %J\n", src);
 		mb->end = pos; /* drop it rather than pass half of it */
 	}
 	mb->pos = pos;
-	nat->fixed++;
-
-out:
 	mem_deref(nb);
-	mem_deref(m);
 	return false; /* libre goes on with the (fixed) message */
+}
+
+/* ---- TCP and TLS ----------------------------------------------------- */
+
+/* offset of "\r\n\r\n" in mb from its pos, or -1 */
+static ssize_t hdr_end(const struct mbuf *mb)
+{
+	const uint8_t *p = mbuf_buf(mb);
+	size_t n = mbuf_get_left(mb), i;
+
+	for (i = 0; i + 3 < n; i++)
+		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' &&
+		    p[i + 3] == '\n')
+			return (ssize_t)i;
+	return -1;
+}
+
+/* one complete header block at pend's pos, hlen bytes: to out, fixed */
+static int pass_header(struct nat_conn *nc, struct mbuf *out, size_t hlen)
+{
+	struct mbuf *pend = nc->pend, *hb, *nb = NULL;
+	struct sip_msg *m = NULL;
+	int err;
+
+	hb = mbuf_alloc(hlen);
+	if (!hb)
+		return ENOMEM;
+	(void)mbuf_write_mem(hb, mbuf_buf(pend), hlen);
+	hb->pos = 0;
+	pend->pos += hlen;
+	if (sip_msg_decode(&m, hb)) {
+		nc->off = true; /* not SIP as we know it: hands off */
+		hb->pos = 0;
+		err = mbuf_write_mem(out, hb->buf, hb->end);
+		goto out;
+	}
+	nc->body = m->clen.p ? pl_u32(&m->clen) : 0;
+	nb = fixed_copy(nc->nat, &nc->peer, hb, 0, m);
+	m = mem_deref(m);
+	err = nb ? mbuf_write_mem(out, nb->buf, nb->end)
+		 : mbuf_write_mem(out, hb->buf, hb->end);
+out:
+	mem_deref(m);
+	mem_deref(nb);
+	mem_deref(hb);
+	return err;
+}
+
+static bool tcp_recv_helper(int *err, struct mbuf *mb, bool *estab, void *arg)
+{
+	struct nat_conn *nc = arg;
+	struct mbuf *out = NULL, *pend;
+	ssize_t he;
+
+	(void)estab;
+	if (nc->off)
+		return false;
+	if (!nc->pend)
+		nc->pend = mbuf_alloc(mbuf_get_left(mb));
+	out = mbuf_alloc(mbuf_get_left(mb) + 64);
+	if (!nc->pend || !out)
+		goto fail;
+	pend = nc->pend;
+	pend->pos = pend->end;
+	if (mbuf_write_mem(pend, mbuf_buf(mb), mbuf_get_left(mb)))
+		goto fail;
+	pend->pos = 0;
+
+	while (mbuf_get_left(pend) && !nc->off) {
+		size_t n = mbuf_get_left(pend);
+
+		if (nc->body) { /* a body passes as it is */
+			n = n < nc->body ? n : nc->body;
+			if (mbuf_write_mem(out, mbuf_buf(pend), n))
+				goto fail;
+			pend->pos += n;
+			nc->body -= n;
+			continue;
+		}
+		if (mbuf_buf(pend)[0] == '\r' || mbuf_buf(pend)[0] == '\n') {
+			/* keep-alive CRLFs: libre answers them */
+			if (mbuf_write_u8(out, mbuf_buf(pend)[0]))
+				goto fail;
+			pend->pos++;
+			continue;
+		}
+		he = hdr_end(pend);
+		if (he < 0) {
+			if (n > NAT_HDR_MAX)
+				nc->off = true;
+			break; /* wait for the rest of the header block */
+		}
+		if (pass_header(nc, out, (size_t)he + 4))
+			goto fail;
+	}
+	if (nc->off && mbuf_get_left(pend) &&
+	    mbuf_write_mem(out, mbuf_buf(pend), mbuf_get_left(pend)))
+		goto fail;
+	if (nc->off)
+		pend->pos = pend->end;
+	/* keep only what is still pending */
+	if (mbuf_get_left(pend)) {
+		memmove(pend->buf, mbuf_buf(pend), mbuf_get_left(pend));
+		pend->end = mbuf_get_left(pend);
+		pend->pos = 0;
+	}
+	else
+		nc->pend = mem_deref(nc->pend);
+
+	/* libre reads on from mb: give it what is complete */
+	mbuf_rewind(mb);
+	if (out->end && mbuf_write_mem(mb, out->buf, out->end))
+		goto fail;
+	mb->pos = 0;
+	mem_deref(out);
+	return mb->end == 0; /* nothing complete yet: stop here */
+
+fail:
+	mem_deref(out);
+	*err = ENOMEM;
+	return true;
+}
+
+static void conn_destructor(void *arg)
+{
+	struct nat_conn *nc = arg;
+
+	list_unlink(&nc->le);
+	nc->tc = mem_deref(nc->tc); /* the last ref frees th with it */
+	nc->pend = mem_deref(nc->pend);
+}
+
+/* closed connections: libre has let go of them, we hold the last ref */
+static void conn_sweep(void *arg)
+{
+	struct nat *nat = arg;
+	struct le *le = nat->conns.head;
+
+	while (le) {
+		struct nat_conn *nc = le->data;
+
+		le = le->next;
+		if (mem_nrefs(nc->tc) == 1)
+			mem_deref(nc);
+	}
+	tmr_start(&nat->tmr, 10000, conn_sweep, nat);
+}
+
+static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
+{
+	struct tcp_conn *tc = sip_msg_tcpconn(msg);
+	struct store_trunk t;
+	struct nat_conn *nc;
+	struct le *le;
+	char ip[64];
+
+	if (!tc)
+		return;
+	for (le = nat->conns.head; le; le = le->next) {
+		nc = le->data;
+		if (nc->tc == tc)
+			return;
+	}
+	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
+	if (!store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t))
+		return;
+	nc = mem_zalloc(sizeof(*nc), conn_destructor);
+	if (!nc)
+		return;
+	nc->nat = nat;
+	nc->peer = msg->src;
+	if (tcp_register_helper(&nc->th, tc, NAT_TCP_LAYER, NULL, NULL,
+				tcp_recv_helper, nc)) {
+		mem_deref(nc);
+		return;
+	}
+	/* th lives in tc's helper list; our ref on tc keeps both (and so
+	 * nc, th's arg) alive until conn_sweep sees libre let go of tc.  At
+	 * shutdown nat_detach() runs right before sip_close(), with no event
+	 * in between that could reach th. */
+	nc->tc = mem_ref(tc);
+	list_append(&nat->conns, &nc->le, nc);
+	debug("nat: Contact fixing on for %s from %J\n",
+	      sip_transp_name(msg->tp), &msg->src);
 }
 
 static void nat_destructor(void *arg)
 {
 	struct nat *nat = arg;
 
+	tmr_cancel(&nat->tmr);
+	list_flush(&nat->conns);
 	nat->uh = mem_deref(nat->uh);
 }
 
@@ -141,12 +375,19 @@ void nat_attach(struct sipsrv *srv, const struct sip_msg *msg)
 {
 	struct nat *nat;
 
+	if (nat_g && msg->tp != SIP_TRANSP_UDP) {
+		tcp_attach(nat_g, msg);
+		return;
+	}
 	if (nat_g || msg->tp != SIP_TRANSP_UDP || !msg->sock)
 		return;
 	nat = mem_zalloc(sizeof(*nat), nat_destructor);
 	if (!nat)
 		return;
 	nat->st = srv->st;
+	list_init(&nat->conns);
+	tmr_init(&nat->tmr);
+	tmr_start(&nat->tmr, 10000, conn_sweep, nat);
 	if (udp_register_helper(&nat->uh, msg->sock, NAT_LAYER, NULL,
 				recv_helper, nat)) {
 		warning("nat: cannot hook the SIP UDP socket\n");
@@ -154,7 +395,7 @@ void nat_attach(struct sipsrv *srv, const struct sip_msg *msg)
 		return;
 	}
 	nat_g = nat;
-	info("nat: Contact fixing on for UDP\n");
+	info("nat: Contact fixing on for UDP, TCP and TLS\n");
 }
 
 void nat_detach(void)

@@ -83,19 +83,21 @@ def api(sb, method, path, body=None):
 
 
 def start_server(extra=()):
-    sb = Switchboard(own_trunk_port=False)
+    sb = Switchboard(own_trunk_port=False, tls=True)
     sb.sip_port = 5060
+    sb.tls_port = 5061
     args = []
     skip = False
     for i, a in enumerate(sb.args):
         if skip:
             skip = False
             continue
-        if a in ("--sip", "--http"):
+        if a in ("--sip", "--http", "--sip-tls"):
             skip = True
             continue
         args.append(a)
     sb.args = args + ["--sip", f"{SRV_IP}:5060",
+                      "--sip-tls", f"{SRV_IP}:5061",
                       "--http", f"127.0.0.1:{sb.http_port}",
                       "--log-level", "debug"] + list(extra)
     sb.log = open(sb.log_path, "a")
@@ -145,13 +147,13 @@ def router_udp_timeout(seconds):
         sh("sysctl", "-qw", f"net.netfilter.{key}={seconds}", ns=NS_RTR)
 
 
-def add_nat_tester(sb):
+def add_nat_tester(sb, ext="1003", password="delta1003pw"):
     st = api(sb, "POST", "/api/v1/employees",
              {"tenant_id": 1, "first_name": "Nat", "last_name": "Tester",
-              "extension": "1003"})
+              "extension": ext})
     api(sb, "POST", "/api/v1/devices",
-        {"tenant_id": 1, "employee_id": st["id"], "username": "1003",
-         "password": "delta1003pw", "name": "NAT phone"})
+        {"tenant_id": 1, "employee_id": st["id"], "username": ext,
+         "password": password, "name": "NAT phone"})
 
 
 def keepalive_phase(pings):
@@ -246,6 +248,29 @@ def main():
                    "caller")
         call_check(a, b, f"sip:1002@{SRV_IP}:5060", "NAT -> outside",
                    "callee")
+        # TCP and TLS behind the NAT: every request to the phone, BYE
+        # included, must go down its own connection
+        add_nat_tester(sb, "1004", "echo1004pw")
+        add_nat_tester(sb, "1005", "foxtrot1005pw")
+        d = Baresip("1004", "echo1004pw", server=srv, transport="tcp",
+                    tone=1300, netns=NS_HOME, host=HOME_IP)
+        e = Baresip("1005", "foxtrot1005pw", server=(SRV_IP, 5061),
+                    transport="tls", tone=1700, netns=NS_HOME, host=HOME_IP,
+                    extra_account=";mediaenc=srtp",
+                    extra_config=["module srtp.so"])
+        phones += [d, e]
+        d.start()
+        e.start()
+        S.check(d.wait_registered(10) and e.wait_registered(10),
+                "phones behind the NAT register over TCP and TLS")
+        call_check(b, d, f"sip:1004@{SRV_IP}:5060", "outside -> NAT/TCP",
+                   "caller")
+        call_check(d, b, f"sip:1002@{SRV_IP}:5060", "NAT/TCP -> outside",
+                   "callee")
+        call_check(b, e, f"sip:1005@{SRV_IP}:5060", "outside -> NAT/TLS",
+                   "caller")
+        call_check(e, b, f"sip:1002@{SRV_IP}:5061;transport=tls",
+                   "NAT/TLS -> outside", "callee")
         log = sb.logtext()
         S.check("Contact" in log and "rewritten" in log,
                 "the NATed Contacts were fixed")
