@@ -830,9 +830,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 	/* an INVITE without SDP (late offer): we offer in our 200 and the
 	 * caller answers in the ACK */
 	call->late_offer = !mbuf_get_left(msg->mb);
-	err = call->late_offer
-		  ? 0
-		  : leg_decode(call->a, msg, true);
+	err = call->late_offer ? 0 : leg_decode(call->a, msg, true);
 	if (!err && !call->late_offer && !media_leg_has_raddr(call->a->media))
 		err = EPROTO; /* no c= line or no port: nowhere to send */
 	if (err) {
