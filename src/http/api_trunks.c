@@ -142,7 +142,7 @@ static bool is_domain(const char *s)
 	return true;
 }
 
-/* sip:<IP>[:port][;transport=udp|tcp]: we resolve no names. */
+/* sip:<IP>[:port][;transport=udp|tcp|tls]: we resolve no names. */
 static bool is_registrar(const char *s)
 {
 	struct pl pl, tp;
@@ -154,7 +154,8 @@ static bool is_registrar(const char *s)
 	    pl_isset(&uri.user) || sa_set(&sa, &uri.host, uri.port))
 		return false;
 	if (!msg_param_decode(&uri.params, "transport", &tp) &&
-	    pl_strcasecmp(&tp, "udp") && pl_strcasecmp(&tp, "tcp"))
+	    pl_strcasecmp(&tp, "udp") && pl_strcasecmp(&tp, "tcp") &&
+	    pl_strcasecmp(&tp, "tls"))
 		return false;
 	return true;
 }
@@ -261,9 +262,9 @@ static int trunk_apply(struct api_req *req, struct store_trunk *t)
 
 	s = api_str(req, "transport");
 	if (s) {
-		if (strcmp(s, "udp") && strcmp(s, "tcp"))
+		if (strcmp(s, "udp") && strcmp(s, "tcp") && strcmp(s, "tls"))
 			return api_error(req, 422,
-					 "transport: must be udp or tcp");
+					 "transport: must be udp, tcp or tls");
 		str_copy(t->transport, s, sizeof(t->transport));
 	}
 

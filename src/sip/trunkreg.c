@@ -126,9 +126,14 @@ static bool same_settings(const struct store_trunk *a,
 	       !strcmp(a->auth_user, b->auth_user);
 }
 
-static bool is_tcp(const struct store_trunk *t)
+/* ";transport=tcp|tls" for the trunk's transport, "" for UDP */
+static const char *tp_param(const struct store_trunk *t)
 {
-	return !str_casecmp(t->transport, "tcp");
+	if (!str_casecmp(t->transport, "tcp"))
+		return ";transport=tcp";
+	if (!str_casecmp(t->transport, "tls"))
+		return ";transport=tls";
+	return "";
 }
 
 /* An IPv6 address in a URI needs brackets. */
@@ -155,12 +160,12 @@ static void registrar_uri(char *buf, size_t sz, const struct store_trunk *t)
 		has_tp = !uri_decode(&uri, &pl) &&
 			 !msg_param_decode(&uri.params, "transport", &tp);
 		re_snprintf(buf, sz, "%s%s", t->registrar,
-			    !has_tp && is_tcp(t) ? ";transport=tcp" : "");
+			    has_tp ? "" : tp_param(t));
 		return;
 	}
 	re_snprintf(buf, sz, "sip:%s%s%s:%u%s", host_open(t->host), t->host,
 		    host_close(t->host), t->port ? t->port : 5060,
-		    is_tcp(t) ? ";transport=tcp" : "");
+		    tp_param(t));
 }
 
 static void aor_uri(char *buf, size_t sz, const struct store_trunk *t)

@@ -2186,14 +2186,15 @@ static void trunk_read(sqlite3_stmt *s, void *rec)
 /*
  * Bind the columns ?1..?14 (tenant_id .. expires) shared by add and
  * update: port 0 means 5060, transport "" means "udp" and expires 0 means
- * 600; any transport but "udp" and "tcp" is EINVAL, as is a trunk without
+ * 600; any transport but "udp", "tcp" and "tls" is EINVAL, as is a trunk without
  * host or a registering trunk without username (the account to register).
  */
 static int trunk_bind(sqlite3_stmt *s, int first, const struct store_trunk *t)
 {
 	const char *transport = t->transport[0] ? t->transport : "udp";
 
-	if (strcmp(transport, "udp") && strcmp(transport, "tcp"))
+	if (strcmp(transport, "udp") && strcmp(transport, "tcp") &&
+	    strcmp(transport, "tls"))
 		return EINVAL;
 	if (t->do_register && !t->username[0])
 		return EINVAL;

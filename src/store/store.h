@@ -217,7 +217,7 @@ struct store_trunk {
 	char name[64];
 	char host[64];       /* IP address of the carrier              */
 	uint16_t port;       /* its SIP port (5060)                    */
-	char transport[8];   /* "udp" or "tcp"                         */
+	char transport[8];   /* "udp", "tcp" or "tls"                  */
 	bool match_any_port; /* inbound: any source port of host counts */
 	char username[64];   /* account at the carrier: AOR user and
 				  Contact user of the registration       */
@@ -256,7 +256,7 @@ struct store_registration {
 	int64_t device_id;
 	char contact[256]; /* Contact URI as the phone sent it        */
 	char received[64]; /* ip:port we saw the REGISTER come from   */
-	char transport[8]; /* "udp", "tcp"                            */
+	char transport[8]; /* "udp", "tcp" or "tls"                     */
 	char call_id[128];
 	uint32_t cseq;
 	char user_agent[128];

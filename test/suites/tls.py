@@ -9,6 +9,14 @@ readable SIP, the SRTP leg no readable audio (its packets carry the 10-byte
 authentication tag, and decoded as G.711 they are noise, not the tone),
 while the plain leg - the control that shows the check can tell - does.
 With --srtp-required a TLS phone offering plain RTP is refused with 488.
+
+Last, a trunk that registers over TLS: a second Switchboard plays the
+carrier; our trunk registers there as a device of its Erika named by the
+number (as carriers name accounts: 4922182829902), so her calls ring us.  A call from the
+carrier's phone to its Erika comes down our registration (SRTP offered on
+the TLS leg) and rings our Erika; our phone's call to a number we do not
+have goes out through the trunk, answers the carrier's 407, and hears the
+carrier's announcement.
 """
 import os
 import subprocess
@@ -206,6 +214,94 @@ def test_srtp_required(sb):
         b.stop()
 
 
+def wait_trunk(sb, tid, timeout=10):
+    deadline = time.time() + timeout
+    reg = None
+    while time.time() < deadline:
+        st, t = sb.api("GET", f"/api/v1/trunks/{tid}")
+        reg = t.get("registration") if st == 200 and t else None
+        if reg and reg.get("state") == "registered":
+            break
+        time.sleep(0.25)
+    return reg
+
+
+def test_tls_trunk():
+    carrier = Switchboard(tls=True).start()
+    ours = Switchboard(tls=True).start()
+    phones = []
+    try:
+        account = DEMO["erika_personal"].lstrip("+")
+        st, emps = carrier.api("GET", "/api/v1/employees")
+        erika = [x for x in emps if x.get("extension") == "1002"]
+        st, dev = carrier.api("POST", "/api/v1/devices", {
+            "tenant_id": 1, "employee_id": erika[0]["id"] if erika else 0,
+            "username": account, "password": "trunk-secret-1",
+            "name": "PBX of the customer"})
+        S.check(st == 201, "carrier: account for our trunk", f"{st} {dev}")
+        st, t = ours.api("PATCH", "/api/v1/trunks/1", {
+            "host": "127.0.0.1", "port": carrier.tls_port,
+            "transport": "tls", "register": True, "username": account,
+            "password": "trunk-secret-1", "expires": 60})
+        S.check(st == 200 and t["transport"] == "tls", "trunk set to TLS "
+                "with registration", f"{st} {t}")
+        reg = wait_trunk(ours, 1)
+        S.check(reg is not None and reg.get("state") == "registered",
+                "the trunk registers at the carrier over TLS", str(reg))
+        st, regs = carrier.api("GET", "/api/v1/registrations")
+        S.check(st == 200 and any(r["transport"] == "TLS" for r in regs),
+                "the carrier holds the binding on TLS", str(regs))
+
+        # carrier's phone -> its Erika (= our trunk) -> our Erika
+        x = Baresip("1001", PW["1001"], server=("127.0.0.1", carrier.sip_port),
+                    tone=440)
+        e = udp_phone(ours, "1002", tone=1000)
+        phones = [x, e]
+        x.start()
+        S.check(x.wait_registered(10) and e.wait_registered(10),
+                "a phone at the carrier and one of ours registered")
+        x.dial(f"sip:{DEMO['erika_personal']}@127.0.0.1:{carrier.sip_port}")
+        if not S.check(e.wait_event("CALL_ESTABLISHED", 10) is not None,
+                       "a carrier call arrives through the TLS registration"):
+            print("carrier:", carrier.tail(15), "ours:", ours.tail(15))
+        time.sleep(3)
+        x.hangup()
+        S.check(e.wait_event("CALL_CLOSED", 10) is not None,
+                "and is hung up from the carrier's side")
+        time.sleep(0.5)
+        rx, re_ = x.recordings(), e.recordings()
+        if S.check(rx and re_, "both ends recorded"):
+            fx, fe = dominant_freq(rx[0], 0.5, 2), dominant_freq(re_[0], 0.5, 2)
+            S.check(900 < fx < 1100 and 400 < fe < 480,
+                    "audio both ways across both servers", f"{fx} {fe}")
+
+        # ours -> a number we do not have -> out through the TLS trunk
+        st, nums = ours.api("GET", "/api/v1/numbers")
+        ann = [n for n in nums if n["e164"] == DEMO["announcement"]]
+        if ann:
+            ours.api("DELETE", f"/api/v1/numbers/{ann[0]['id']}")
+        m = e.mark()
+        e.dial(f"sip:{DEMO['announcement']}@127.0.0.1:{ours.sip_port}")
+        S.check(e.wait_event("CALL_ESTABLISHED", 10, since=m) is not None,
+                "our call goes out through the TLS trunk (after the "
+                "carrier's 407) and is answered")
+        ev = e.wait_event("CALL_CLOSED", 15, since=m)
+        S.check(ev is not None, "the carrier's announcement ends the call")
+        time.sleep(0.5)
+        re_ = sorted(e.recordings())
+        S.check(re_ and wav_rms(re_[-1]) > 0.01,
+                "our phone heard the carrier's announcement",
+                str(re_))
+    finally:
+        for p in phones:
+            p.stop()
+        for sb, what in ((ours, "our server"), (carrier, "the carrier")):
+            code = sb.stop()
+            S.check(code == 0, f"clean exit of {what}", f"exit {code}: "
+                    f"{sb.tail(20)}")
+            sb.cleanup()
+
+
 def run_server(tests, extra=()):
     sb = Switchboard(tls=True, extra_args=extra).start()
     try:
@@ -222,6 +318,7 @@ def run_server(tests, extra=()):
 def main():
     run_server((test_tls_srtp_to_udp,))
     run_server((test_srtp_required,), ("--srtp-required",))
+    S.run(test_tls_trunk)
     S.finish()
 
 
