@@ -19,6 +19,8 @@ have goes out through the trunk, answers the carrier's 407, and hears the
 carrier's announcement.
 """
 import os
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -214,6 +216,36 @@ def test_srtp_required(sb):
         b.stop()
 
 
+def test_crlf_keepalive(sb):
+    """RFC 5626 3.5.1: a CRLFCRLF ping on a TCP or TLS connection gets a
+    CRLF pong; the connection stays usable for SIP afterwards."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    for name, port, wrap in (("TCP", sb.sip_port, False),
+                             ("TLS", sb.tls_port, True)):
+        raw = socket.create_connection(("127.0.0.1", port), 3)
+        conn = ctx.wrap_socket(raw) if wrap else raw
+        try:
+            conn.settimeout(3)
+            conn.sendall(b"\r\n\r\n")
+            pong = conn.recv(16)
+            S.check(pong == b"\r\n", f"{name}: CRLF ping answered with "
+                    "a CRLF pong", repr(pong))
+            lport = conn.getsockname()[1]
+            conn.sendall((
+                f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
+                f"Via: SIP/2.0/{name} 127.0.0.1:{lport};branch=z9hG4bKka{port}\r\n"
+                "Max-Forwards: 70\r\nFrom: <sip:ka@127.0.0.1>;tag=ka\r\n"
+                "To: <sip:127.0.0.1>\r\nCall-ID: ka-" + str(port) + "\r\n"
+                "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode())
+            resp = conn.recv(2000)
+            S.check(resp.startswith(b"SIP/2.0 200"), f"{name}: the same "
+                    "connection then carries SIP", repr(resp[:40]))
+        finally:
+            conn.close()
+
+
 def wait_trunk(sb, tid, timeout=10):
     deadline = time.time() + timeout
     reg = None
@@ -316,7 +348,7 @@ def run_server(tests, extra=()):
 
 
 def main():
-    run_server((test_tls_srtp_to_udp,))
+    run_server((test_tls_srtp_to_udp, test_crlf_keepalive))
     run_server((test_srtp_required,), ("--srtp-required",))
     S.run(test_tls_trunk)
     S.finish()
