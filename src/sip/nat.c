@@ -54,14 +54,14 @@ enum {
 struct nat {
 	struct udp_helper *uh; /* (owned) */
 	struct store *st;      /* (weak) */
-	struct list conns;     /* struct nat_conn (owned) */
+	struct hash *conns;    /* struct nat_conn by tcp_conn (owned) */
 	struct tmr tmr;        /* drops closed connections */
 	uint64_t fixed;        /* Contacts rewritten */
 };
 
 /* one phone's TCP or TLS connection */
 struct nat_conn {
-	struct le le;          /* in nat->conns                         */
+	struct le le;          /* in nat->conns, keyed by tc            */
 	struct nat *nat;       /* (weak)                                */
 	struct tcp_conn *tc;   /* (ref) kept to notice when it closed   */
 	struct tcp_helper *th; /* (weak) owned by tc's helper list      */
@@ -303,24 +303,39 @@ static void conn_destructor(void *arg)
 {
 	struct nat_conn *nc = arg;
 
-	list_unlink(&nc->le);
+	hash_unlink(&nc->le);
 	nc->tc = mem_deref(nc->tc); /* the last ref frees th with it */
 	nc->pend = mem_deref(nc->pend);
 }
 
+static uint32_t conn_key(const struct tcp_conn *tc)
+{
+	return hash_fast((const char *)&tc, sizeof(tc));
+}
+
 /* closed connections: libre has let go of them, we hold the last ref */
+static bool conn_closed(struct le *le, void *arg)
+{
+	struct nat_conn *nc = le->data;
+
+	(void)arg;
+	if (mem_nrefs(nc->tc) == 1)
+		mem_deref(nc);
+	return false;
+}
+
+static bool conn_is(struct le *le, void *arg)
+{
+	const struct nat_conn *nc = le->data;
+
+	return nc->tc == arg;
+}
+
 static void conn_sweep(void *arg)
 {
 	struct nat *nat = arg;
-	struct le *le = nat->conns.head;
 
-	while (le) {
-		struct nat_conn *nc = le->data;
-
-		le = le->next;
-		if (mem_nrefs(nc->tc) == 1)
-			mem_deref(nc);
-	}
+	(void)hash_apply(nat->conns, conn_closed, NULL);
 	tmr_start(&nat->tmr, 10000, conn_sweep, nat);
 }
 
@@ -329,16 +344,10 @@ static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 	struct tcp_conn *tc = sip_msg_tcpconn(msg);
 	struct store_trunk t;
 	struct nat_conn *nc;
-	struct le *le;
 	char ip[64];
 
-	if (!tc)
+	if (!tc || hash_lookup(nat->conns, conn_key(tc), conn_is, tc))
 		return;
-	for (le = nat->conns.head; le; le = le->next) {
-		nc = le->data;
-		if (nc->tc == tc)
-			return;
-	}
 	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
 	if (!store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t))
 		return;
@@ -357,7 +366,7 @@ static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 	 * shutdown nat_detach() runs right before sip_close(), with no event
 	 * in between that could reach th. */
 	nc->tc = mem_ref(tc);
-	list_append(&nat->conns, &nc->le, nc);
+	hash_append(nat->conns, conn_key(tc), &nc->le, nc);
 	debug("nat: Contact fixing on for %s from %J\n",
 	      sip_transp_name(msg->tp), &msg->src);
 }
@@ -367,7 +376,8 @@ static void nat_destructor(void *arg)
 	struct nat *nat = arg;
 
 	tmr_cancel(&nat->tmr);
-	list_flush(&nat->conns);
+	hash_flush(nat->conns);
+	nat->conns = mem_deref(nat->conns);
 	nat->uh = mem_deref(nat->uh);
 }
 
@@ -385,8 +395,11 @@ void nat_attach(struct sipsrv *srv, const struct sip_msg *msg)
 	if (!nat)
 		return;
 	nat->st = srv->st;
-	list_init(&nat->conns);
 	tmr_init(&nat->tmr);
+	if (hash_alloc(&nat->conns, 1024)) {
+		mem_deref(nat);
+		return;
+	}
 	tmr_start(&nat->tmr, 10000, conn_sweep, nat);
 	if (udp_register_helper(&nat->uh, msg->sock, NAT_LAYER, NULL,
 				recv_helper, nat)) {
