@@ -164,8 +164,7 @@ static void registrar_uri(char *buf, size_t sz, const struct store_trunk *t)
 		return;
 	}
 	re_snprintf(buf, sz, "sip:%s%s%s:%u%s", host_open(t->host), t->host,
-		    host_close(t->host), t->port ? t->port : 5060,
-		    tp_param(t));
+		    host_close(t->host), t->port ? t->port : 5060, tp_param(t));
 }
 
 static void aor_uri(char *buf, size_t sz, const struct store_trunk *t)
