@@ -1520,7 +1520,7 @@ int test_store_trunk(void)
 	memset(&t, 0, sizeof(t));
 	str_copy(t.name, "Carrier TCP", sizeof(t.name));
 	str_copy(t.host, "198.51.100.7", sizeof(t.host));
-	str_copy(t.transport, "tls", sizeof(t.transport));
+	str_copy(t.transport, "sctp", sizeof(t.transport));
 	TEST_EQ_INT(store_trunk_add(db.st, &t), EINVAL);
 	str_copy(t.transport, "tcp", sizeof(t.transport));
 	str_copy(t.username, "acct", sizeof(t.username));
