@@ -117,6 +117,7 @@ enum stmt_id {
 	S_REG_DELETE,
 	S_REG_DELETE_DEVICE,
 	S_REG_LIST,
+	S_REG_LIST_ALL,
 	S_REG_LIST_EMPLOYEE,
 	S_REG_PURGE,
 
@@ -321,9 +322,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_REG_DELETE] = "DELETE FROM registrations WHERE device_id = ?1"
 		     " AND contact = ?2",
     [S_REG_DELETE_DEVICE] = "DELETE FROM registrations WHERE device_id = ?1",
+    /* two statements, so that one device's bindings come from the
+     * (device_id, contact) index instead of a scan of all of them */
     [S_REG_LIST] = "SELECT " REG_COLS " FROM registrations r"
-		   " WHERE (?1 = 0 OR r.device_id = ?1) AND r.expires_at > ?2"
+		   " WHERE r.device_id = ?1 AND r.expires_at > ?2"
 		   " ORDER BY r.id",
+    [S_REG_LIST_ALL] = "SELECT " REG_COLS " FROM registrations r"
+		       " WHERE r.expires_at > ?2 ORDER BY r.id",
     [S_REG_LIST_EMPLOYEE] = "SELECT " REG_COLS " FROM registrations r"
 			    " JOIN devices d ON d.id = r.device_id"
 			    " WHERE d.employee_id = ?1 AND r.expires_at > ?2"
@@ -2505,20 +2510,21 @@ int store_reg_list(struct store *st, int64_t device_id, uint64_t now,
 		   store_registration_h *h, void *arg)
 {
 	struct reg_walk w = {h, arg};
+	int which = device_id ? S_REG_LIST : S_REG_LIST_ALL;
 	sqlite3_stmt *s;
 	int err;
 
 	if (!st || device_id < 0 || !h)
 		return EINVAL;
 
-	err = stmt_get(st, S_REG_LIST, &s);
+	err = stmt_get(st, which, &s);
 	if (err)
 		return err;
 
 	sqlite3_bind_int64(s, 1, device_id);
 	bind_u64(s, 2, now);
 	err = walk(st, s, "registration list", reg_row, &w);
-	stmt_put(st, S_REG_LIST, s);
+	stmt_put(st, which, s);
 
 	return err;
 }
