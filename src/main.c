@@ -2,10 +2,13 @@
  * main.c - start-up order, the event loop and shutdown in reverse order.
  *
  *   config -> libre -> store (migrate) -> admin token -> sip -> http
+ *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
- *   http -> sip (BYE/CANCEL all calls, wait for transactions) -> store
+ *   tick -> http -> sip (BYE/CANCEL all calls, wait for transactions)
+ *   -> store
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,71 @@
 #include "sip/sip.h"
 
 static struct config cfg;
+
+/*
+ * Memory back to its idle level after a load peak.  glibc keeps the heap
+ * that calls freed for the next calls; malloc_trim() hands its unused
+ * pages back to the kernel.  The heap empties in steps: when the calls
+ * end, when their SIP transactions time out (up to 32 s later), when
+ * nonces expire.  A heap page goes back only once its last object is
+ * freed, and that may be a small one, so the trigger is any real drop:
+ * once a second, while no call is up, if the heap in use fell by
+ * TRIM_STEP below its highest level since the last give-back, drop
+ * SQLite's page cache (its pages sit between the calls' objects) and
+ * trim.  A trim costs one madvise() per free chunk: a few milliseconds
+ * for a heap left ragged by 2000 calls (about 1800 chunks).  While calls
+ * are up nothing is given back or measured: the next calls would only
+ * fault the pages in again.
+ */
+enum {
+	TRIM_TICK = 1000,    /* [ms]                                     */
+	TRIM_STEP = 64 << 10 /* [bytes] heap freed before a give-back    */
+};
+
+static struct {
+	struct tmr tmr;
+	struct store *st; /* (weak) */
+	bool busy;        /* calls were up at the last tick           */
+	size_t high;      /* [bytes] heap in use, highest since trim  */
+} trim;
+
+static void trim_now(void)
+{
+	(void)store_release_memory(trim.st);
+	(void)malloc_trim(0);
+	trim.high = mallinfo2().uordblks;
+	debug("main: idle, heap trimmed, %zu KiB in use\n", trim.high >> 10);
+}
+
+static void trim_tick(void *arg)
+{
+	size_t used;
+
+	(void)arg;
+	tmr_start(&trim.tmr, TRIM_TICK, trim_tick, NULL);
+
+	if (sipsrv_calls_active()) {
+		trim.busy = true;
+		return;
+	}
+	if (trim.busy) { /* the last calls just ended */
+		trim.busy = false;
+		trim_now();
+		return;
+	}
+	used = mallinfo2().uordblks;
+	if (used > trim.high)
+		trim.high = used;
+	else if (trim.high - used >= TRIM_STEP)
+		trim_now();
+}
+
+static void trim_start(struct store *st)
+{
+	trim.st = st;
+	trim.high = mallinfo2().uordblks;
+	tmr_start(&trim.tmr, TRIM_TICK, trim_tick, NULL);
+}
 
 /*
  * Every call leg holds an RTP and an RTCP socket, so a thousand calls need
@@ -143,11 +211,14 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
+	trim_start(st);
+
 	info("main: switchboard running: SIP %s, HTTP %s, node %s\n",
 	     cfg.sip_listen, cfg.http_listen, cfg.node_id);
 	err = re_main(signal_handler);
 
 out:
+	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	sipsrv_close();
 	st = mem_deref(st);

@@ -24,7 +24,6 @@
  * Every attempt gets a call record, written before we answer anything and
  * closed with its disposition when the call object goes away.
  */
-#include <malloc.h>
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
@@ -253,14 +252,6 @@ static void rtp_sweep(void *arg)
 	struct sipsrv *srv = arg;
 	struct le *le = srv->calls.head;
 
-	/* after a busy period glibc keeps the freed heap; give it back once
-	 * the node falls idle, so memory returns to its idle level */
-	if (le)
-		srv->busy = true;
-	else if (srv->busy) {
-		srv->busy = false;
-		(void)malloc_trim(0);
-	}
 	while (le) {
 		struct call *call = le->data;
 		le = le->next; /* call_end() unlinks and frees call */

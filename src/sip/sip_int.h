@@ -29,7 +29,6 @@ struct sipsrv {
 	struct tmr tmr_rtp;        /* RTP timeout sweep       */
 	struct list trunkregs;     /* struct trunkreg (trunkreg.c) */
 	bool closing;
-	bool busy; /* calls since the last malloc_trim */
 };
 
 extern struct sipsrv *sipsrv_g;
@@ -63,6 +62,9 @@ int sipauth_nc_alloc(struct sipauth_nc **ncp, uint32_t max);
 int sipauth_nc_use(struct sipauth_nc *t, const struct pl *nonce, uint32_t nc,
 		   uint64_t expires);
 uint32_t sipauth_nc_count(const struct sipauth_nc *t);
+/* Forget the nonces that expired at or before now [ms] (the purge tick:
+ * an idle node gives their memory back without waiting for a request). */
+void sipauth_nc_expire(struct sipauth_nc *t, uint64_t now);
 
 /* guard.c - see the diagram there */
 enum guard_kind { GUARD_SOURCE = 0, GUARD_USER, GUARD_PAIR };

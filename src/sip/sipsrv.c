@@ -14,7 +14,6 @@
  * any state is created: Max-Forwards 0 -> 483, an unsupported Require
  * -> 420, a non-SIP Request-URI -> 416.
  */
-#include <malloc.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -156,10 +155,8 @@ static void purge(void *arg)
 
 	if (!store_reg_purge(srv->st, time_now_ms(), &n) && n)
 		info("registrar: %u expired bindings removed\n", n);
-	/* after a load peak glibc keeps freed heap pages; give them back
-	 * once the node is idle, so memory returns to its idle level */
-	if (!srv->calls.head)
-		(void)malloc_trim(0);
+	sipauth_nc_expire(srv->nc, time_now_ms());
+	/* giving memory back after a load peak: main.c */
 	tmr_start(&srv->tmr_purge, 60000, purge, srv);
 }
 

@@ -43,6 +43,11 @@ int store_open(struct store **stp, const char *path);
 int store_schema_version(struct store *st);
 /* True if no tenant exists yet. */
 bool store_is_empty(struct store *st);
+/* Hand back the memory the store keeps only for speed (SQLite's cache of
+ * database pages, refilled from the file when needed), e.g. when the node
+ * falls idle after a load peak.  Data and prepared statements stay.
+ * 0, or EINVAL if st is NULL. */
+int store_release_memory(struct store *st);
 
 /* ---- tenants ---------------------------------------------------------- */
 

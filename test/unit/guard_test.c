@@ -344,3 +344,50 @@ out:
 	time_clock_set(NULL);
 	return err;
 }
+
+/* many nonces: slabs fill, the cap evicts the oldest, expiry frees all */
+int test_auth_nc_slabs(void)
+{
+	struct sipauth_nc *t = NULL;
+	char buf[40];
+	struct pl p;
+	uint64_t exp;
+	unsigned i;
+	int err = 0;
+
+	now_ms = 1795577697000ULL;
+	time_clock_set(fake_clock);
+	exp = now_ms + 301000;
+	err = sipauth_nc_alloc(&t, 200);
+	TEST_EQ_INT(err, 0);
+	for (i = 0; i < 1000; i++) {
+		re_snprintf(buf, sizeof(buf), "%08x%024u", i, i);
+		pl_set_str(&p, buf);
+		TEST_EQ_INT(sipauth_nc_use(t, &p, 1, exp + i), 0);
+		TEST_EQ_INT(sipauth_nc_use(t, &p, 1, exp + i), EALREADY);
+	}
+	TEST_EQ_INT(sipauth_nc_count(t), 200);
+	/* the oldest were pushed out: stale */
+	re_snprintf(buf, sizeof(buf), "%08x%024u", 5, 5);
+	pl_set_str(&p, buf);
+	TEST_EQ_INT(sipauth_nc_use(t, &p, 2, exp + 5), ESTALE);
+	/* a kept one still counts */
+	re_snprintf(buf, sizeof(buf), "%08x%024u", 900, 900);
+	pl_set_str(&p, buf);
+	TEST_EQ_INT(sipauth_nc_use(t, &p, 2, exp + 900), 0);
+	sipauth_nc_expire(t, exp + 899);
+	TEST_EQ_INT(sipauth_nc_count(t), 100);
+	sipauth_nc_expire(t, exp + 2000);
+	TEST_EQ_INT(sipauth_nc_count(t), 0);
+	for (i = 0; i < 70; i++) {
+		re_snprintf(buf, sizeof(buf), "%08x%024u", i + 5000, i);
+		pl_set_str(&p, buf);
+		TEST_EQ_INT(sipauth_nc_use(t, &p, 1, exp + 5000), 0);
+	}
+	TEST_EQ_INT(sipauth_nc_count(t), 70);
+
+out:
+	mem_deref(t);
+	time_clock_set(NULL);
+	return err;
+}

@@ -79,7 +79,8 @@
 	X(test_guard_pair)                                                     \
 	X(test_guard_evict)                                                    \
 	X(test_guard_disabled)                                                 \
-	X(test_auth_nc)
+	X(test_auth_nc)                                                        \
+	X(test_auth_nc_slabs)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
