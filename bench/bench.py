@@ -2,7 +2,7 @@
 """bench/bench.py - Switchboard load benchmark, run by `make bench`
 (bench/run.sh).  Python 3 standard library only; /usr/bin/python3.
 
-Four measurements against the release build (build/rel/switchboard), each
+Five measurements against the release build (build/rel/switchboard), each
 step on a fresh daemon (sb.Switchboard: free ports, demo data, here with a
 2 s 440 Hz tone as prompts/welcome.wav):
 
@@ -15,7 +15,11 @@ step on a fresh daemon (sb.Switchboard: free ports, demo data, here with a
      concurrency; loss, CPU, memory per call, memory back to idle; plus
      one step with sipp's own rtp_stream to show what sipp can send;
   4. callgrind: instructions per relayed packet in a fixed window, against
-     bench/baseline_relay (plain epoll/UDP relay) in the same run.
+     bench/baseline_relay (plain epoll/UDP relay) in the same run;
+  5. registrations held: 10,000 devices (made through the API) register
+     over UDP with digest (bench/sipp/reg_digest.xml, users from -inf),
+     stepped registration rate, highest with zero failures; then all
+     10,000 held (VmRSS per registration) and refreshed.
 
 A test stops at the first step with failures.  If that step hit libre's
 1024-descriptor limit (log: "Max 1024 fds"), the test goes on from that
@@ -30,9 +34,16 @@ Environment: BENCH_QUICK=1 (short steps, for trying the harness),
 BENCH_TRUNK_PORT (default: a free port patched into the demo trunk, so a
 concurrent `make test`, which uses 5090, is not disturbed),
 BENCH_ONLY="1 3" (run only those tests), BENCH_BUDGET (seconds, default
-840: later steps are skipped when the run would go over it), BENCH_BIN
-(another switchboard binary, e.g. a patched build to compare).
+1020: later steps are skipped when the run would go over it), BENCH_BIN
+(another switchboard binary, e.g. a patched build to compare) and
+BENCH_BIN_SOURCE (what it was built from, for RESULTS.md).
+
+Options: --only NAME[,NAME...] runs only those tests (names or numbers:
+announcement 1, bye 2, rtp 3, callgrind 4, registrations 5; wins over
+BENCH_ONLY).  A partial run rewrites only its own sections of RESULTS.md
+and keeps the others from the earlier run, saying so in the header.
 """
+import argparse
 import json
 import os
 import platform
@@ -63,8 +74,11 @@ OUT = os.path.join(HERE, "out")
 RESULTS = os.path.join(HERE, "RESULTS.md")
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-ONLY = set(os.environ.get("BENCH_ONLY", "1 2 3 4").split())
-BUDGET = float(os.environ.get("BENCH_BUDGET", "840"))
+TESTS = {"announcement": "1", "bye": "2", "rtp": "3", "callgrind": "4",
+         "registrations": "5"}
+ALL = "1 2 3 4 5"
+ONLY = set(os.environ.get("BENCH_ONLY", ALL).split())
+BUDGET = float(os.environ.get("BENCH_BUDGET", "1020"))
 T_START = time.time()
 BUFF = 8 * 1024 * 1024
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -81,6 +95,13 @@ T2_SECS = 5 if QUICK else 35        # caller BYEs keep server Timer J 32 s
 T3_RATE = 250                       # call set-up rate while ramping up
 T3_STEADY = 4 if QUICK else 8       # seconds all calls stream at once
 T4_CALLS, T4_SECS, T4_WINDOW = 20, 10, 5
+T5_USERS = 10000                    # devices registering in test 5
+T5_PREFIX = "reg"                   # their usernames: reg00001 ...
+T5_RATES = [250, 500, 1000, 2000, 4000, 8000]   # registrations/s
+T5_SECS = 3 if QUICK else 6         # seconds of arrivals per rate step
+T5_HELD_RATE = 1000                 # at most this rate for the held run
+T5_BUDGET = 130 if QUICK else 175   # [s] test 5 as a whole
+T5_START = None
 
 
 def elapsed():
@@ -614,14 +635,20 @@ def step_tag(res):
 
 def malloc_trim_rss(pid):
     """Diagnostic: call malloc_trim(0) in the (idle) daemon with gdb and
-    return its RSS afterwards; None without gdb."""
+    return its RSS afterwards; None without gdb or if the call failed.
+    gdb gets the program as /proc/PID/exe: if build/rel/switchboard was
+    rebuilt meanwhile, the path is "(deleted)" and gdb would find no
+    symbols, call nothing and the RSS would look untrimmable."""
     if not shutil.which("gdb") or os.environ.get("BENCH_NO_GDB"):
         return None
     try:
-        subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex",
-                        "call (int)malloc_trim(0)"], capture_output=True,
-                       timeout=60)
+        r = subprocess.run(["gdb", f"/proc/{pid}/exe", "-p", str(pid),
+                            "-batch", "-nx", "-ex",
+                            "call (int)malloc_trim(0)"], capture_output=True,
+                           text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
+        return None
+    if not re.search(r"^\$1 = \d", r.stdout, re.M):
         return None
     time.sleep(0.2)
     return rss_kib(pid)
@@ -909,6 +936,376 @@ def callgrind_test():
 
 
 # --------------------------------------------------------------------------
+# test 5: registrations held (10,000 devices, UDP, digest)
+# --------------------------------------------------------------------------
+def rss_parts(pid):
+    """{'VmRSS': KiB, 'RssAnon': ..., 'RssFile': ..., 'RssShmem': ...}"""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    out[k] = int(v.split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def malloc_stats(d):
+    """Diagnostic: glibc's malloc_stats() called in the daemon with gdb
+    (it prints to the daemon's stderr, i.e. its log); returns {'system':
+    bytes the heap holds from the kernel, 'in_use': bytes allocated}
+    (all arenas and mmap), or {} without gdb."""
+    if not shutil.which("gdb") or os.environ.get("BENCH_NO_GDB"):
+        return {}
+    seen = len(d.s.logtext())
+    try:
+        # /proc/PID/exe: see malloc_trim_rss()
+        subprocess.run(["gdb", f"/proc/{d.pid}/exe", "-p", str(d.pid),
+                        "-batch", "-nx", "-ex", "call (void)malloc_stats()"],
+                       capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    time.sleep(0.2)
+    text = d.s.logtext()[seen:]
+    i = text.rfind("Total (incl. mmap):")
+    m = re.match(r"Total \(incl. mmap\):\s*system bytes\s*=\s*(\d+)\s*"
+                 r"in use bytes\s*=\s*(\d+)", text[i:]) if i >= 0 else None
+    return {"system": int(m.group(1)), "in_use": int(m.group(2))} if m \
+        else {}
+
+
+class RegTemplate:
+    """A data directory with the demo data and T5_USERS devices, made once
+    through the API (POST /api/v1/devices, timed), then copied into the
+    data directory of every daemon of test 5."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sbbench-reg-")
+        self.users = [(f"{T5_PREFIX}{i:05d}", f"pw-{T5_PREFIX}-{i:05d}")
+                      for i in range(1, T5_USERS + 1)]
+        self.csv = peers.write_inf(os.path.join(OUT, "t5_users.csv"),
+                                   self.users)
+        d = Daemon().start()
+        self.sb_cmd = d.command
+        t0 = time.time()
+        for u, pw in self.users:
+            st, body = d.s.api("POST", "/api/v1/devices",
+                               {"tenant_id": 1, "username": u,
+                                "password": pw})
+            if st != 201:
+                d.stop()
+                raise RuntimeError(f"POST /api/v1/devices {u}: {st} {body}")
+        self.api_s = time.time() - t0
+        self.token = d.s.token
+        d.s.stop()
+        for f in ("switchboard.db", "switchboard.db-wal", "admin.token"):
+            src = os.path.join(d.s.dir, f)
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(self.dir, f))
+        d.s.cleanup()
+
+    def daemon(self):
+        """A fresh Daemon (not started) on a copy of the template; its log
+        level is info, so that an auth failure would be logged."""
+        d = Daemon()
+        a = d.s.args
+        a[a.index("--log-level") + 1] = "info"
+        for f in ("switchboard.db", "switchboard.db-wal",
+                  "switchboard.db-shm"):
+            try:
+                os.unlink(os.path.join(d.s.dir, f))
+            except OSError:
+                pass
+        for f in ("switchboard.db", "switchboard.db-wal", "admin.token"):
+            src = os.path.join(self.dir, f)
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(d.s.dir, f))
+        d.s.token = self.token
+        return d
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def reg_bindings(d, cseq=None):
+    """(unexpired bindings, of which with CSeq cseq) read from the daemon's
+    database (read-only; SQLite readers do not block its writer)."""
+    import sqlite3
+    path = os.path.join(d.s.dir, "switchboard.db")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            n, m = db.execute(
+                "SELECT count(*), sum(cseq = ?) FROM registrations "
+                "WHERE expires_at > ?",
+                (cseq or -1, int(time.time() * 1000))).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None, None
+    return n, (m or 0)
+
+
+def reg_disk_bytes(d):
+    """Bytes of the registrations table and its indexes in the database
+    (dbstat), or None."""
+    import sqlite3
+    path = os.path.join(d.s.dir, "switchboard.db")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            (n,) = db.execute(
+                "SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT name "
+                "FROM sqlite_master WHERE tbl_name = 'registrations')"
+            ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return n
+
+
+def guard_state(d):
+    """(blocks listed by /api/v1/auth_blocks, 'auth: failure' log lines)."""
+    try:
+        st, body = d.s.api("GET", "/api/v1/auth_blocks")
+    except OSError:
+        st, body = None, None
+    blocks = len(body) if st == 200 and isinstance(body, list) else None
+    return blocks, d.s.logtext().count("auth: failure")
+
+
+def reg_port():
+    """A free port for sipp below the kernel's ephemeral range (32768-),
+    so that no socket another process opens meanwhile takes it: the
+    refresh round must come from the same port."""
+    return peers.free_port_range(1, lo=20000, hi=32000)[0]
+
+
+def reg_sipp(tmpl, d, tag, count, rate, port=None, base_cseq=None):
+    extra = ["-cid_str", "reg-%u@%s"]
+    if base_cseq:
+        extra += ["-base_cseq", str(base_cseq)]
+    return sipp(os.path.join(SCEN, "reg_digest.xml"), tag,
+                remote=("127.0.0.1", d.port), local_port=port,
+                inf=tmpl.csv, calls=count, rate=rate,
+                limit=max(2000, rate * 4), timeout_s=count / rate + 60,
+                recv_timeout_ms=20000, extra=extra)
+
+
+def sipp_elapsed(path):
+    """Seconds from sipp's start to its last statistics row (written when
+    it ends), from the epoch fields of the CSV's StartTime/CurrentTime."""
+    rows = csv_rows(path)
+    try:
+        start = float(rows[0]["StartTime"].split("\t")[-1])
+        end = float(rows[-1]["CurrentTime"].split("\t")[-1])
+    except (IndexError, KeyError, ValueError, AttributeError):
+        return None
+    return end - start if end > start else None
+
+
+def reg_run(d, s):
+    """Run sipp s against daemon d to its end, sampling d; the figures."""
+    cpu0 = cpu_s(d.pid)
+    drops0 = udp_drops(port=d.port)
+    t0 = time.time()
+    s.start(settle=0)
+    samp = Sampler(d)
+    sp = None
+    sipp_cpu = 0.0
+    while s.proc.poll() is None:
+        sp = sp or sipp_pid(s)
+        if sp:
+            sipp_cpu = cpu_s(sp) or sipp_cpu
+        samp.sample()
+        time.sleep(0.5)
+    s.wait()
+    wall = time.time() - t0
+    cpu1 = cpu_s(d.pid)
+    run_s = sipp_elapsed(s.stat_path) or wall
+    return {
+        "ok": s.successful, "failed": s.failed, "created": s.created,
+        "completed": s.successful / run_s if run_s else None,
+        "run_s": run_s,
+        "cpu_us": (cpu1 - cpu0) * 1e6 / s.successful
+        if s.successful and cpu0 is not None and cpu1 is not None else None,
+        "rc": s.rc, "retrans": s._num("Retransmissions(C)"),
+        "achieved": achieved_rate(s.stat_path, s.created) if s.created
+        else None,
+        "reg_ms": ms_of(s.stats.get("ResponseTime1(C)")),
+        "wall": wall,
+        "cpu": (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None
+        else None,
+        "peak_cpu": samp.peak_cpu, "sipp_cpu": sipp_cpu,
+        "peak_rss": samp.peak_rss,
+        "drops_sip": udp_drops(port=d.port) - drops0,
+        "sipp_cmd": cmdline(s.args),
+        "errors": [l for l in s.errors().splitlines() if l.strip()][:3],
+    }
+
+
+def reg_step(tmpl, rate):
+    count = rate * T5_SECS
+    tag = f"t5_{rate}"
+    d = tmpl.daemon().start()
+    try:
+        s = reg_sipp(tmpl, d, tag, count, rate, port=reg_port())
+        res = {"rate": rate, "count": count, "raised": False,
+               "sb_cmd": d.command}
+        res.update(reg_run(d, s))
+        want = min(count, T5_USERS)
+        res["bindings"], _ = reg_bindings(d)
+        res["blocks"], res["auth_failures"] = guard_state(d)
+        res["alive"] = d.s.alive()
+        res["warn"] = d.warnings()[:3]
+        # the load generator must have offered the rate (sipp shares the CPUs),
+        # and the server must have kept up: registrations completed per second
+        # over sipp's whole run at least 90 % of the rate (else they queue up,
+        # are dropped and retransmitted, and a longer step would fail)
+        res["offered_ok"] = bool(res["achieved"]) and \
+            res["achieved"] >= 0.9 * rate
+        res["kept_up"] = bool(res["completed"]) and \
+            res["completed"] >= 0.9 * rate
+        res["clean"] = (res["rc"] == 0 and res["failed"] == 0
+                        and res["kept_up"]
+                        and res["ok"] == count and res["bindings"] == want
+                        and res["blocks"] == 0 and res["auth_failures"] == 0
+                        and res["alive"])
+    finally:
+        d.stop(keep_log=os.path.join(OUT, tag, "switchboard.log"))
+    return res
+
+
+def reg_held(tmpl, rate):
+    """All T5_USERS register at rate, RSS is read before, right after and
+    LATER_S later (transactions gone); then a refresh round from the same
+    port (same Call-IDs and Contacts, higher CSeq), RSS again."""
+    n = T5_USERS
+    d = tmpl.daemon().start()
+    try:
+        port = reg_port()
+        time.sleep(0.5)
+        res = {"rate": rate, "count": n, "sb_cmd": d.command, "port": port}
+        res["rss_before"] = rss_parts(d.pid)
+        res["heap_before"] = malloc_stats(d)
+        res["disk_before"] = reg_disk_bytes(d)
+        s1 = reg_sipp(tmpl, d, "t5_held_register", n, rate, port=port)
+        res["reg"] = reg_run(d, s1)
+        res["rss_reg"] = rss_parts(d.pid)
+        res["heap_reg"] = malloc_stats(d)
+        res["bindings_reg"], _ = reg_bindings(d)
+        print(f"         register: ok {res['reg']['ok']} failed "
+              f"{res['reg']['failed']} bindings {res['bindings_reg']} rss "
+              f"{kib(res['rss_before'].get('VmRSS'))} -> "
+              f"{kib(res['rss_reg'].get('VmRSS'))}; waiting {LATER_S} s",
+              flush=True)
+        time.sleep(LATER_S)
+        res["rss_held"] = rss_parts(d.pid)
+        res["heap_held"] = malloc_stats(d)
+        # what the daemon's own trim (every 60 s when no call is up)
+        # would leave
+        res["rss_held_trim"] = malloc_trim_rss(d.pid)
+        res["bindings_held"], _ = reg_bindings(d)
+        res["disk_held"] = reg_disk_bytes(d)
+        s2 = reg_sipp(tmpl, d, "t5_held_refresh", n, rate, port=port,
+                      base_cseq=3)
+        res["ref"] = reg_run(d, s2)
+        res["rss_ref"] = rss_parts(d.pid)
+        res["heap_ref"] = malloc_stats(d)
+        res["bindings_ref"], res["refreshed"] = reg_bindings(d, cseq=4)
+        print(f"         refresh: ok {res['ref']['ok']} failed "
+              f"{res['ref']['failed']} bindings {res['bindings_ref']} "
+              f"refreshed {res['refreshed']} rss "
+              f"{kib(res['rss_ref'].get('VmRSS'))}", flush=True)
+        if not over_budget(LATER_S + 10) and \
+                time.time() - T5_START + LATER_S + 10 < T5_BUDGET:
+            time.sleep(LATER_S)
+            res["rss_ref_later"] = rss_parts(d.pid)
+            res["heap_ref_later"] = malloc_stats(d)
+        res["blocks"], res["auth_failures"] = guard_state(d)
+        res["alive"] = d.s.alive()
+        res["warn"] = d.warnings()[:3]
+        res["rss_trim"] = malloc_trim_rss(d.pid)
+        for k in ("reg", "ref"):
+            r = res[k]
+            r["clean"] = r["rc"] == 0 and r["failed"] == 0 and r["ok"] == n
+        res["clean"] = (res["reg"]["clean"] and res["ref"]["clean"]
+                        and res["bindings_held"] == n
+                        and res["bindings_ref"] == n and res["refreshed"] == n
+                        and res["blocks"] == 0 and res["auth_failures"] == 0
+                        and res["alive"])
+    finally:
+        d.stop(keep_log=os.path.join(OUT, "t5_held_register",
+                                     "switchboard.log"))
+    return res
+
+
+def reg_test():
+    """Rate steps (stop at the first failure or when sipp cannot offer the
+    rate), one step halfway between the best clean and the first failed
+    rate if time allows, then the held/refresh run."""
+    global T5_START
+    T5_START = time.time()
+    print(f"[{elapsed():5.0f}s] test 5: {T5_USERS} devices through "
+          "POST /api/v1/devices", flush=True)
+    tmpl = RegTemplate()
+    print(f"         {T5_USERS} devices in {tmpl.api_s:.1f} s "
+          f"({T5_USERS / tmpl.api_s:.0f}/s)", flush=True)
+
+    def fits(need):
+        return (not over_budget(need) and
+                time.time() - T5_START + need < T5_BUDGET)
+
+    held_need = 2 * T5_USERS / 1000 + LATER_S + 25
+    steps = []
+    refined = False
+    try:
+        rates = list(T5_RATES)
+        while rates:
+            rate = rates.pop(0)
+            if not fits(T5_SECS + 15 + held_need):
+                steps.append({"rate": rate, "skipped": True,
+                              "raised": False})
+                break
+            print(f"[{elapsed():5.0f}s] test 5: {rate} registrations/s for "
+                  f"{T5_SECS} s", flush=True)
+            r = reg_step(tmpl, rate)
+            print(f"         ok {r['ok']} failed {r['failed']} retrans "
+                  f"{r['retrans']} sent {fmt(r['achieved'])}/s completed "
+                  f"{fmt(r['completed'])}/s "
+                  f"bindings {r['bindings']} cpu {pct(r['cpu'], r['wall'])}"
+                  f" sipp {pct(r['sipp_cpu'], r['wall'])} blocks "
+                  f"{r['blocks']} auth failures {r['auth_failures']}",
+                  flush=True)
+            steps.append(r)
+            if not (r["clean"] and r["offered_ok"]):
+                # one step halfway to the last clean rate
+                good = [x["rate"] for x in steps
+                        if x.get("clean") and x.get("offered_ok")]
+                mid = (max(good) + rate) // 2 if good else None
+                mid = mid and (mid // 50) * 50
+                if mid and not refined and mid > max(good):
+                    refined = True
+                    rates = [mid]
+                    continue
+                break
+        good = [x["rate"] for x in steps
+                if x.get("clean") and x.get("offered_ok")]
+        held_rate = min(max(good), T5_HELD_RATE) if good else 100
+        print(f"[{elapsed():5.0f}s] test 5: {T5_USERS} registrations held at"
+              f" {held_rate}/s, then refreshed", flush=True)
+        held = reg_held(tmpl, held_rate)
+    finally:
+        tmpl.cleanup()
+    steps.sort(key=lambda x: x["rate"])
+    return {"steps": steps, "held": held, "api_s": tmpl.api_s,
+            "tmpl_cmd": tmpl.sb_cmd, "csv": tmpl.csv}
+
+
+# --------------------------------------------------------------------------
 # RESULTS.md
 # --------------------------------------------------------------------------
 def kib(v):
@@ -941,10 +1338,18 @@ def machine():
     dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
                             "src"], capture_output=True,
                            text=True).stdout.strip()
+    if os.environ.get("BENCH_BIN"):
+        src = (f"binary: BENCH_BIN={REL_BIN}"
+               + (f" ({os.environ['BENCH_BIN_SOURCE']})"
+                  if os.environ.get("BENCH_BIN_SOURCE") else "")
+               + f"; work tree: git {head}"
+               + (" + uncommitted changes in src/" if dirty else ""))
+    else:
+        src = (f"source: git {head}"
+               + (" + uncommitted changes in src/" if dirty else ""))
     return (f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
             f"load average at start {' '.join(load)}; {sipp_v}, libre "
-            f"{libre}; source: git {head}"
-            f"{' + uncommitted changes in src/' if dirty else ''}")
+            f"{libre}; {src}")
 
 
 def alt(results, val, unit=""):
@@ -1272,15 +1677,393 @@ def cg_section(c):
     return L
 
 
+def reg_verdict(x):
+    if x.get("clean") and not x.get("offered_ok"):
+        return (f"no failure, but sipp offered only "
+                f"{fmt(x.get('achieved'))}/s")
+    behind = (not x.get("kept_up") and x["rc"] == 0 and x["failed"] == 0
+              and x["ok"] == x["count"] and x["alive"]
+              and x["bindings"] == min(x["count"], T5_USERS)
+              and x["blocks"] == 0 and x["auth_failures"] == 0)
+    if behind:
+        return (f"**fell behind**: no failure, but only "
+                f"{fmt(x['completed'])}/s completed")
+    return verdict(x)
+
+
+def reg_best(steps, calm=False):
+    good = [x for x in steps if x.get("clean") and x.get("offered_ok")
+            and not (calm and x.get("retrans"))]
+    return max(good, key=lambda x: x["rate"]) if good else None
+
+
+def reg_mem(h):
+    """(bytes per held registration, from VmRSS LATER_S s after the
+    registration round) or None."""
+    a = h.get("rss_before", {}).get("VmRSS")
+    b = h.get("rss_held", {}).get("VmRSS")
+    if a is None or b is None:
+        return None
+    return (b - a) * 1024 / h["count"]
+
+
+def reg_summary(t5):
+    b = reg_best(t5["steps"])
+    h = t5["held"]
+    per = reg_mem(h)
+    ref = "clean" if h["ref"].get("clean") and h["refreshed"] == h["count"] \
+        else "**failed**"
+    b0 = h["rss_before"].get("VmRSS")
+    trim = (f"; {kib(h['rss_held_trim'])} = "
+            f"{fmt((h['rss_held_trim'] - b0) * 1024 / h['count'])} bytes "
+            "each after malloc_trim(0)"
+            if h.get("rss_held_trim") and b0 else "")
+    i0 = (h.get("heap_before") or {}).get("in_use")
+    i1 = (h.get("heap_held") or {}).get("in_use")
+    inuse = (f"; malloc in use +{fmt((i1 - i0) / h['count'])} bytes each"
+             if i0 and i1 else "")
+    c = reg_best(t5["steps"], calm=True)
+    return (f"- 5. Registrations held ({T5_USERS:,} devices, UDP, digest): "
+            f"best clean rate **{fmtb(b['rate'] if b else None)} "
+            f"registrations/s**; without any retransmission "
+            f"{fmtb(c['rate'] if c else None)}/s; memory per held "
+            f"registration **{fmt(per)} bytes** (VmRSS "
+            f"{kib(h['rss_before'].get('VmRSS'))} -> "
+            f"{kib(h['rss_held'].get('VmRSS'))} with {h['bindings_held']:,}"
+            f" bindings{trim}{inuse}); refresh round of all "
+            f"{h['count']:,}: {ref} "
+            f"({h['ref']['ok']:,} ok, {h['ref']['failed']} failed); guard "
+            f"blocks {h['blocks']}, auth failures {h['auth_failures']}.")
+
+
+def reg_section(t5):
+    steps, h = t5["steps"], t5["held"]
+    L = [f"## 5. Registrations held: {T5_USERS:,} devices registering and "
+         "refreshing (UDP, digest)", ""]
+    b = reg_best(steps)
+    c = reg_best(steps, calm=True)
+    per = reg_mem(h)
+    L.append("**Best clean registration rate: "
+             f"{fmtb(b['rate'] if b else None)}/s. Memory per held "
+             f"registration: {fmt(per)} bytes of VmRSS. "
+             f"Refresh of all {h['count']:,} bindings: "
+             f"{'clean' if h['clean'] else 'failed'}.**")
+    L.append("")
+    L.append(f"Without a single SIP retransmission (i.e. with headroom): "
+             f"{fmtb(c['rate'] if c else None)}/s.")
+    L.append("")
+    L.append(f"{T5_USERS:,} devices (users `{T5_PREFIX}00001` ... "
+             f"`{T5_PREFIX}{T5_USERS:05d}` of the demo tenant, one password "
+             "each) are created once through the API, `POST /api/v1/devices`"
+             f" one by one: {t5['api_s']:.1f} s "
+             f"({T5_USERS / t5['api_s']:,.0f} devices/s), so no database is "
+             "written behind the server's back. Every daemon of this test "
+             "starts on a copy of that database (and its admin token), "
+             "`--log-level info` so that an auth failure would be logged. "
+             "A registration is one sipp call of bench/sipp/reg_digest.xml: "
+             "REGISTER -> 401 (qop=auth) -> REGISTER with Authorization -> "
+             "200 whose Contact carries `;expires=` (else the call fails); "
+             f"users from `-inf` ({os.path.relpath(t5['csv'], ROOT)}, "
+             "SEQUENTIAL), Expires 3600, every device from the one sipp "
+             "address 127.0.0.1:port.")
+    L.append("")
+    L.append(f"Rate steps: a fresh daemon per step, sipp offers the rate for "
+             f"{T5_SECS} s (rate x {T5_SECS} registrations; above "
+             f"{T5_USERS // T5_SECS:,}/s the users come round again, i.e. "
+             "some refresh their binding within the step). Clean = sipp exit"
+             " 0, no failed registration, every one successful, unexpired "
+             "bindings in the store (read from the database) = the distinct "
+             "users, no block in `/api/v1/auth_blocks`, no "
+             "`auth: failure` in the log, and the server kept up: "
+             "registrations completed per second over sipp's whole run "
+             "(`completed /s`) >= 90 % of the rate (a server that falls "
+             "behind drops REGISTERs on its socket, sipp retransmits them "
+             "and they all succeed late; a longer step would fail). The "
+             "steps stop at the first step that is not clean (or where "
+             "sipp, which shares the 2 CPUs, offers less than 90 % of the "
+             "rate); one step halfway between the best clean rate and that "
+             "one follows.")
+    L.append("")
+    L.append("| offered /s | verdict | registrations | ok | failed | "
+             "retrans | sent /s | completed /s | registration ms (mean, "
+             "both round trips) | CPU avg | CPU peak 1 s | CPU us per "
+             "registration | sipp CPU | peak RSS | bindings in store | guard "
+             "blocks / auth failures | SIP socket drops |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for x in steps:
+        if x.get("skipped"):
+            L.append(f"| {x['rate']} | skipped (time budget) |" + " |" * 15)
+            continue
+        L.append("| " + " | ".join([
+            str(x["rate"]), reg_verdict(x), fmt(x["count"]), fmt(x["ok"]),
+            str(x["failed"]), fmt(x["retrans"]), fmt(x["achieved"]),
+            fmt(x["completed"]),
+            fmt(x["reg_ms"], 1), pct(x["cpu"], x["wall"]),
+            f"{x['peak_cpu']:.0f} %", fmt(x["cpu_us"]),
+            pct(x["sipp_cpu"], x["wall"]),
+            kib(x["peak_rss"]), fmtb(x["bindings"]),
+            f"{fmtb(x['blocks'])} / {x['auth_failures']}",
+            fmt(x["drops_sip"])]) + " |")
+    L.append("")
+    L.append("sent /s = sipp's rate of new registrations (statistics CSV); "
+             "completed /s = successful registrations / sipp's run time "
+             "(its first to its last statistics row). "
+             "CPU = switchboard utime+stime over the step, % of one core; "
+             "per registration: that CPU time / successful registrations "
+             "(both requests, the 401 included). "
+             "SIP socket drops = the kernel's drop counter of Switchboard's "
+             "SIP UDP socket (receive buffer full); each drop costs sipp a "
+             "retransmission 500 ms later.")
+    L.append("")
+    first_fail = next((x for x in steps if not x.get("clean")
+                       and not x.get("skipped")), None)
+    if first_fail and (first_fail.get("errors") or first_fail.get("warn")):
+        L.append(f"First failing step ({first_fail['rate']}/s), first lines "
+                 "of the sipp error log and of the switchboard log's "
+                 "warnings:")
+        L.append("```")
+        L += [e[:200] for e in first_fail.get("errors", [])]
+        L += [w.replace("\x1b", "").replace("[31m", "").replace("[;m", "")
+              for w in first_fail.get("warn", [])]
+        L.append("```")
+        L.append("")
+
+    L.append(f"**Held and refreshed** (a fresh daemon): all {h['count']:,} "
+             f"register at {h['rate']}/s; {LATER_S} s later (the SIP server "
+             "transactions, Timer J 32 s, are gone) VmRSS is read again; "
+             "then a second round from the same sipp port refreshes every "
+             "binding: same Call-ID (`-cid_str reg-%u@%s`, call n = user n) "
+             "and Contact, CSeq 3/4 (`-base_cseq 3`), challenged again as "
+             "after a real refresh interval (nonces live 300 s). Memory per "
+             "registration = (VmRSS with the bindings held - VmRSS before) "
+             f"/ {h['count']:,}.")
+    L.append("")
+    L.append("| round | ok | failed | retrans | sent /s | completed /s | "
+             "registration ms (mean) | CPU avg | CPU us per registration | "
+             "sipp CPU | SIP socket drops |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in (("register", h["reg"]), ("refresh", h["ref"])):
+        L.append("| " + " | ".join([
+            name, fmt(r["ok"]), str(r["failed"]), fmt(r["retrans"]),
+            fmt(r["achieved"]), fmt(r["completed"]), fmt(r["reg_ms"], 1),
+            pct(r["cpu"], r["wall"]), fmt(r["cpu_us"]),
+            pct(r["sipp_cpu"], r["wall"]), fmt(r["drops_sip"])]) + " |")
+    L.append("")
+
+    def mib(b):
+        return "-" if b is None else f"{b / 1048576:.1f} MiB"
+
+    def row(what, rp, heap, bind, note=""):
+        if not rp:
+            return None
+        full = "RssAnon" in rp
+        shared = (rp.get("RssFile") or 0) + (rp.get("RssShmem") or 0)
+        heap = heap or {}
+        return ("| " + " | ".join([
+            what, kib(rp.get("VmRSS")),
+            kib(rp.get("RssAnon")) if full else "",
+            kib(shared) if full else "",
+            mib(heap.get("in_use")) if heap else "",
+            mib(heap.get("system")) if heap else "",
+            fmtb(bind), note]) + " |")
+    L.append("| when | VmRSS | RssAnon | RssFile + RssShmem (binary, "
+             "libraries, SQLite -shm) | malloc: in use | malloc: held from "
+             "the kernel | unexpired bindings | |")
+    L.append("|---|---|---|---|---|---|---|---|")
+    b0 = h["rss_before"].get("VmRSS")
+    i0 = (h.get("heap_before") or {}).get("in_use")
+
+    def per_reg(rp, heap):
+        t = []
+        if rp and b0:
+            t.append(f"VmRSS +{fmt((rp['VmRSS'] - b0) * 1024 / h['count'])}")
+        if heap and heap.get("in_use") and i0:
+            t.append(f"in use +{fmt((heap['in_use'] - i0) / h['count'])}")
+        return (" bytes, ".join(t) + " bytes per registration") if t else ""
+    rows = [
+        row("before (devices only)", h["rss_before"], h.get("heap_before"),
+            0),
+        row("right after registering", h["rss_reg"], h.get("heap_reg"),
+            h["bindings_reg"]),
+        row(f"{LATER_S} s later", h["rss_held"], h.get("heap_held"),
+            h["bindings_held"],
+            "**" + per_reg(h["rss_held"], h.get("heap_held")) + "**"),
+        row("then `malloc_trim(0)`", {"VmRSS": h["rss_held_trim"]}
+            if h.get("rss_held_trim") else None, None, h["bindings_held"],
+            per_reg({"VmRSS": h["rss_held_trim"]}, None)
+            if h.get("rss_held_trim") else ""),
+        row("right after the refresh round", h["rss_ref"], h.get("heap_ref"),
+            h["bindings_ref"], f"{fmtb(h['refreshed'])} with CSeq 4"),
+        row(f"{LATER_S} s after the refresh", h.get("rss_ref_later"),
+            h.get("heap_ref_later"), h["bindings_ref"],
+            per_reg(h.get("rss_ref_later"), h.get("heap_ref_later"))),
+    ]
+    L += [r for r in rows if r]
+    if h.get("rss_trim"):
+        L.append(row("then `malloc_trim(0)`", {"VmRSS": h["rss_trim"]},
+                     None, h["bindings_ref"],
+                     per_reg({"VmRSS": h["rss_trim"]}, None)))
+    L.append("")
+    L.append("malloc figures: glibc's `malloc_stats()` (all arenas and mmap),"
+             " and `malloc_trim(0)`, each called in the daemon with gdb "
+             "after VmRSS was read (diagnostics). VmRSS well above malloc's "
+             "in-use bytes is freed memory the allocator keeps; "
+             "`malloc_trim(0)` shows what the daemon's own trim (every 60 s "
+             "while no call is up, src/sip/sipsrv.c) gives back, and what "
+             "stays behind because live blocks are spread over the pages.")
+    L.append("")
+    t = []
+    if h.get("disk_held") is not None and h.get("disk_before") is not None:
+        t.append("The bindings themselves live in SQLite: the registrations "
+                 f"table and its indexes grew from {fmt(h['disk_before'])} "
+                 f"to {fmt(h['disk_held'])} bytes (dbstat), "
+                 f"{(h['disk_held'] - h['disk_before']) / h['count']:,.0f} "
+                 "bytes per binding on disk.")
+    hb, hr, hh = (h.get("heap_before") or {}, h.get("heap_reg") or {},
+                  h.get("heap_held") or {})
+    if hb.get("in_use") and hh.get("in_use") and hr.get("in_use"):
+        t.append("In memory, malloc's in-use bytes grew by "
+                 f"{fmt((hh['in_use'] - hb['in_use']) / h['count'])} bytes "
+                 "per registration once the REGISTER transactions were gone "
+                 "(what stays per registration: the nonce-count entry of its "
+                 "nonce in auth.c, dropped at the first authenticated request "
+                 "after the nonce expired, 301 s, and SQLite's page cache, "
+                 "which is bounded). Right after "
+                 f"the round {mib(hr['in_use'])} were in use: all "
+                 f"{2 * h['count']:,} REGISTER server transactions (request,"
+                 " response) live at once for their 32 s, "
+                 f"{fmt((hr['in_use'] - hb['in_use']) / (2 * h['count']))} "
+                 "bytes each. The VmRSS figure is that burst's high-water "
+                 "mark: the allocator keeps the freed memory"
+                 + (f"; `malloc_trim(0)` gives back all but "
+                    f"{kib(h['rss_held_trim'])}, the freed pieces left "
+                    "between blocks still in use"
+                    if h.get("rss_held_trim") else "") + ".")
+    if h["reg"].get("cpu_us") and h["ref"].get("cpu_us"):
+        t.append("CPU per registration: "
+                 f"{fmt(h['reg']['cpu_us'])} us while the bindings build up "
+                 f"(0 -> {h['count']:,}), {fmt(h['ref']['cpu_us'])} us with "
+                 f"all {h['count']:,} held (refresh round).")
+    t.append(f"Guard: {fmtb(h['blocks'])} blocks, {h['auth_failures']} "
+             "auth failures logged.")
+    L.append(" ".join(t))
+    L.append("")
+    L.append("<details><summary>Exact commands</summary>")
+    L.append("")
+    L.append("```sh")
+    L.append("# devices (once): a daemon with the demo data, then for i in "
+             f"00001 .. {T5_USERS:05d}:")
+    L.append(t5["tmpl_cmd"] + " &")
+    L.append("curl -s -X POST -H \"Authorization: Bearer $(cat <data-dir>/"
+             "admin.token)\" -H 'Content-Type: application/json' -d "
+             f"'{{\"tenant_id\":1,\"username\":\"{T5_PREFIX}'$i'\","
+             f"\"password\":\"pw-{T5_PREFIX}-'$i'\"}}' "
+             "http://127.0.0.1:<http-port>/api/v1/devices")
+    L.append("# every daemon below starts on a copy of that data directory")
+    L.append("```")
+    for x in steps:
+        if x.get("skipped"):
+            continue
+        L.append(f"{x['rate']} registrations/s:")
+        L.append("```sh")
+        L.append(x["sb_cmd"] + " &")
+        L.append(x["sipp_cmd"])
+        L.append("```")
+    L.append("Held and refreshed:")
+    L.append("```sh")
+    L.append(h["sb_cmd"] + " &")
+    L.append("# read = grep -E 'VmRSS|RssAnon|RssFile|RssShmem' "
+             "/proc/<pid>/status; gdb /proc/<pid>/exe -p <pid> -batch -nx "
+             "-ex 'call (void)malloc_stats()'; sqlite3 "
+             "'file:<data-dir>/switchboard.db?mode=ro' 'SELECT count(*), "
+             "sum(cseq = 4) FROM registrations WHERE expires_at > <now ms>'")
+    L.append("# trim = gdb /proc/<pid>/exe -p <pid> -batch -nx -ex "
+             "'call (int)malloc_trim(0)'; grep VmRSS /proc/<pid>/status")
+    L.append("# read")
+    L.append(h["reg"]["sipp_cmd"])
+    L.append(f"# read; sleep {LATER_S}; read; trim")
+    L.append(h["ref"]["sipp_cmd"])
+    L.append(f"# read; sleep {LATER_S}; read; trim"
+             if h.get("rss_ref_later") else "# read; trim")
+    L.append("```")
+    L.append("</details>")
+    L.append("")
+    return L
+
+
+def split_results(path):
+    """The parts of an earlier RESULTS.md: (its "Written by" line, its
+    "Machine:" line, its "Earlier run" lines, {test: summary line},
+    {test: section lines}); empty when there is none."""
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return None, None, [], {}, {}
+    written = next((l for l in lines if l.startswith("Written by")), None)
+    mach = next((l for l in lines if l.startswith("Machine:")), None)
+    earlier = [l for l in lines if l.startswith("Earlier run")]
+    summ, secs, cur = {}, {}, None
+    for l in lines:
+        m = re.match(r"- (\d)\. ", l)
+        if m and cur is None:
+            summ[m.group(1)] = l
+            continue
+        m = re.match(r"## (\d)\. ", l)
+        if m:
+            cur = m.group(1)
+            secs[cur] = []
+        elif l.startswith("## "):
+            cur = "?"
+        if cur and cur != "?":
+            secs[cur].append(l)
+    for k in secs:
+        while secs[k] and not secs[k][-1].strip():
+            secs[k].pop()
+        secs[k].append("")
+    return written, mach, earlier, summ, secs
+
+
 def write_results(sections, header_extra=()):
+    """sections and header_extra: {test number: lines} / {test number:
+    summary line} of this run.  Tests not run this time keep their
+    section and summary line from the earlier RESULTS.md."""
+    sections, header_extra = dict(sections), dict(header_extra)
+    o_written, o_mach, o_earlier, o_summ, o_secs = split_results(RESULTS)
+    kept = sorted(k for k in set(o_secs) | set(o_summ)
+                  if k not in ONLY and k in ALL.split())
+    ran = sorted(ONLY & set(ALL.split()))
+    how = ("`make bench` (bench/run.sh -> bench/bench.py)" if not kept else
+           f"`{' '.join(['bench/bench.py'] + sys.argv[1:])}`"
+           if sys.argv[1:] else f"`BENCH_ONLY=\"{' '.join(ran)}\" "
+           "bench/bench.py`")
     L = ["# Switchboard benchmark results", "",
-         f"Written by `make bench` (bench/run.sh -> bench/bench.py) on "
+         f"Written by {how} on "
          f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, "
-         f"run time {elapsed():.0f} s{' (BENCH_QUICK: short steps)' if QUICK else ''}.",
-         "", f"Machine: {machine()}.", "",
-         "Everything on 127.0.0.1; the load generators (sipp, bench/rtpload) "
+         f"run time {elapsed():.0f} s{' (BENCH_QUICK: short steps)' if QUICK else ''}"
+         + (f"; test{'s' if len(ran) > 1 else ''} {', '.join(ran)} only"
+            if kept else "") + ".",
+         "", f"Machine: {machine()}.", ""]
+    # where each kept section comes from: the run an "Earlier run" line
+    # of the earlier file names, else that file's own run
+    prov = {}
+    for line in o_earlier:
+        m = re.match(r"Earlier run \(tests? ([\d, ]+), kept unchanged "
+                     r"below\)(.*)$", line)
+        if m:
+            for k in m.group(1).replace(",", " ").split():
+                prov[k] = m.group(2)
+    last = (": " + (o_written or "").replace("Written by ", "", 1) + " "
+            + (o_mach or ""))
+    groups = {}
+    for k in kept:
+        groups.setdefault(prov.get(k, last), []).append(k)
+    for prev, ks in sorted(groups.items(), key=lambda g: g[1]):
+        L += [f"Earlier run (test{'s' if len(ks) > 1 else ''} "
+              f"{', '.join(ks)}, kept unchanged below){prev}", ""]
+    L += ["Everything on 127.0.0.1; the load generators (sipp, bench/rtpload) "
          "share the CPUs with Switchboard. Release build "
-         "`build/rel/switchboard` (`make build`, -O2), `--log-level warn`, "
+         f"`{os.path.relpath(REL_BIN, ROOT) if REL_BIN.startswith(ROOT + os.sep) else REL_BIN}`"
+         " (`make build`, -O2), `--log-level warn`, "
          "demo data, prompts/welcome.wav = 2 s 440 Hz tone (sox). "
          + (f"The demo trunk (127.0.0.1:5090) is moved to port {TRUNK_PORT} "
             "through the API before each step, so a `make test` running at "
@@ -1288,10 +2071,13 @@ def write_results(sections, header_extra=()):
             "BENCH_TRUNK_PORT=5090 to use the demo port."
             if TRUNK_PORT != 5090 else "Trunk port: the demo's 5090."),
          "", "Summary:", ""]
-    L += list(header_extra)
+    for k in sorted(set(header_extra) | set(kept)):
+        line = header_extra.get(k) or o_summ.get(k)
+        if line:
+            L.append(line)
     L.append("")
-    for s in sections:
-        L += s
+    for k in sorted(set(sections) | set(kept)):
+        L += sections.get(k) or o_secs.get(k, [])
     tmp = RESULTS + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(L) + "\n")
@@ -1322,9 +2108,32 @@ PROMPTS = None
 TRUNK_PORT = None
 
 
+def parse_args():
+    global ONLY
+    ap = argparse.ArgumentParser(
+        description="Switchboard load benchmark; writes bench/RESULTS.md")
+    ap.add_argument("--only", metavar="NAME[,NAME...]",
+                    help="run only these tests: " + ", ".join(
+                        f"{n} ({k})" for n, k in TESTS.items()))
+    a = ap.parse_args()
+    if a.only:
+        ONLY = set()
+        for n in re.split(r"[,\s]+", a.only.strip()):
+            k = TESTS.get(n, n)
+            if k not in ALL.split():
+                ap.error(f"unknown test '{n}'")
+            ONLY.add(k)
+
+
 def main():
     global PROMPTS, TRUNK_PORT
-    for f in (REL_BIN, RTPLOAD, BASELINE, SHIM):
+    parse_args()
+    need = [REL_BIN]
+    if ONLY & {"3", "4"}:
+        need += [RTPLOAD, BASELINE]
+    if ONLY & {"1", "2", "3"}:
+        need.append(SHIM)
+    for f in need:
         if not os.path.exists(f):
             sys.exit(f"bench: {f} missing (make build; make -C bench)")
     os.makedirs(OUT, exist_ok=True)
@@ -1334,20 +2143,20 @@ def main():
     TRUNK_PORT = pick_trunk_port()
     print(f"bench: trunk port {TRUNK_PORT}, output {RESULTS}", flush=True)
 
-    summary, sections = [], []
-    t1 = t2 = t3 = t4 = None
+    summary, sections = {}, {}
+    t1 = t2 = t3 = t4 = t5 = None
     try:
         if "1" in ONLY:
             t1 = rate_test(1, "uac_announcement", T1_RATES, T1_SECS,
                            check_prompt)
             b, r = best(t1)
-            summary.append(f"- 1. Announcement (INVITE, 2 s prompt, BYE from "
+            summary["1"] = (f"- 1. Announcement (INVITE, 2 s prompt, BYE from "
                            f"the server): best clean **{fmtb(b)} cps as "
                            f"built**{alt(t1, r, ' cps')}; without any "
                            f"retransmission {fmtb(best_calm(t1)[0])} cps as "
                            f"built{alt(t1, best_calm(t1)[1], ' cps')}; "
                            "target >= 300 cps.")
-            sections.append(rate_section(
+            sections["1"] = (rate_section(
                 "1. Announcement calls: INVITE -> 200 -> 2 s prompt -> BYE "
                 "from the server", 300, t1, T1_SECS, "ann"))
             write_results(sections, summary)
@@ -1355,7 +2164,7 @@ def main():
             t2 = rate_test(2, "uac_immediate_bye", T2_RATES, T2_SECS,
                            check_bye)
             b, r = best(t2)
-            summary.append(f"- 2. Answered and hung up at once "
+            summary["2"] = (f"- 2. Answered and hung up at once "
                            f"(uac_immediate_bye.xml to the announcement): "
                            f"best clean **{fmtb(b)} cps as built**"
                            f"{alt(t2, r, ' cps')}; without any "
@@ -1365,7 +2174,7 @@ def main():
                            "cps (steps of "
                            f"{T2_SECS} s: the load must outlast the 32 s SIP "
                            "transaction timers).")
-            sections.append(rate_section(
+            sections["2"] = (rate_section(
                 "2. Calls answered and hung up at once (no media from the "
                 "caller)", 1400, t2, T2_SECS, "bye"))
             write_results(sections, summary)
@@ -1388,33 +2197,38 @@ def main():
                           if later else "")
                        + (f", after malloc_trim(0) {kib(pc['rss_trim'])}"
                           if pc.get("rss_trim") else ""))
-            summary.append(f"- 3. RTP relay: **{fmtb(b)} concurrent calls "
+            summary["3"] = (f"- 3. RTP relay: **{fmtb(b)} concurrent calls "
                            f"without loss as built**{alt(t3, r)}{mem}; "
                            "target >= 500 calls, <= 64 "
                            "KiB/call, memory back to idle.")
-            sections.append(sec)
+            sections["3"] = sec
             write_results(sections, summary)
         if "4" in ONLY and not over_budget(90):
             print(f"[{elapsed():5.0f}s] test 4: callgrind", flush=True)
             t4 = callgrind_test()
-            sections.append(cg_section(t4))
+            sections["4"] = cg_section(t4)
             ipp = (t4["sb_ir"] / t4["sb_relayed"]) if t4.get("sb_ir") and \
                 t4.get("sb_relayed") else None
             bpp = (t4["base_ir"] / t4["base_relayed"]) if t4.get("base_ir") \
                 and t4.get("base_relayed") else None
-            summary.append(f"- 4. Callgrind: **{fmt(ipp)} instructions per "
+            summary["4"] = (f"- 4. Callgrind: **{fmt(ipp)} instructions per "
                            f"relayed packet** vs {fmt(bpp)} for a bare "
                            f"epoll relay (ratio "
                            f"{fmt(ipp / bpp if ipp and bpp else None, 1)} x).")
             write_results(sections, summary)
         elif "4" in ONLY:
-            summary.append("- 4. Callgrind: skipped (time budget).")
+            summary["4"] = "- 4. Callgrind: skipped (time budget)."
+            write_results(sections, summary)
+        if "5" in ONLY:
+            t5 = reg_test()
+            sections["5"] = reg_section(t5)
+            summary["5"] = reg_summary(t5)
             write_results(sections, summary)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"bench: done in {elapsed():.0f} s; see {RESULTS}", flush=True)
-    for line in summary:
-        print(line)
+    for k in sorted(summary):
+        print(summary[k])
 
 
 if __name__ == "__main__":
