@@ -24,6 +24,7 @@ static const struct api_field fields[] = {
     {"username", FT_STR, FF_REQUIRED, USERNAME_MAX},
     {"password", FT_STR, FF_REQUIRED, PASSWORD_MAX},
     {"name", FT_STR, FF_NULL, 63},
+    {"srtp", FT_STR, 0, 11},
     {"created_at", FT_STR, FF_RO, 0},
 };
 
@@ -40,6 +41,7 @@ static int device_encode(struct odict **op, const struct store_device *d)
 	err |= api_add_id(o, "employee_id", d->employee_id);
 	err |= api_add_str(o, "username", d->username);
 	err |= api_add_str_or_null(o, "name", d->name);
+	err |= api_add_str(o, "srtp", d->srtp[0] ? d->srtp : "auto");
 	err |= api_add_time(o, "created_at", d->created_at);
 	if (err) {
 		mem_deref(o);
@@ -113,6 +115,7 @@ static int device_apply(struct api_req *req, struct store_device *d,
 {
 	const char *user = api_str(req, "username");
 	const char *pw = api_str(req, "password");
+	const char *srtp = api_str(req, "srtp");
 	struct store_employee e;
 	int64_t eid;
 	int err;
@@ -149,6 +152,14 @@ static int device_apply(struct api_req *req, struct store_device *d,
 	}
 
 	api_str_copy(req, "name", d->name, sizeof(d->name));
+
+	if (srtp) {
+		if (!store_device_srtp_valid(srtp))
+			return api_error(req, 422,
+					 "srtp: must be auto, off, optional "
+					 "or required");
+		str_copy(d->srtp, srtp, sizeof(d->srtp));
+	}
 
 	if (pw) {
 		err = ha1_set(d, req->api->cfg->realm, pw);

@@ -605,12 +605,21 @@ static const char *tp_param(const char *transport)
 }
 
 /*
- * SRTP policy of a leg: keys in SDP are secret only on TLS, so we offer
- * them there (and insist, if so configured); on UDP/TCP we offer plain
- * RTP.  Every leg still answers an offer with keys with SRTP.
+ * SRTP policy of a leg.  A device can say it outright (its srtp setting:
+ * off, optional, required).  Otherwise ("auto", trunks too) the transport
+ * decides: keys in SDP are secret only on TLS, so we offer them there
+ * (and insist with --srtp-required), and on UDP/TCP we offer plain RTP.
+ * Every leg still answers an offer that carries keys with SRTP.
  */
-static enum media_crypto call_crypto(const struct sipsrv *srv, bool tls)
+static enum media_crypto call_crypto(const struct sipsrv *srv, bool tls,
+				     const char *dev_srtp)
 {
+	if (dev_srtp && !strcmp(dev_srtp, "off"))
+		return MEDIA_PLAIN;
+	if (dev_srtp && !strcmp(dev_srtp, "optional"))
+		return MEDIA_SRTP_OPTIONAL;
+	if (dev_srtp && !strcmp(dev_srtp, "required"))
+		return MEDIA_SRTP_REQUIRED;
 	if (!tls)
 		return MEDIA_PLAIN;
 	return srv->cfg->srtp_required ? MEDIA_SRTP_REQUIRED
@@ -646,14 +655,17 @@ static int fork_registration(const struct store_registration *reg, void *arg)
 			    udp ? "" : tp_param(reg->transport));
 		via_route = true;
 	}
-	if (store_device_get(fc->call->srv->st, reg->device_id, &dev))
+	if (store_device_get(fc->call->srv->st, reg->device_id, &dev)) {
 		str_copy(dev.username, "?", sizeof(dev.username));
+		dev.srtp[0] = '\0';
+	}
 	re_snprintf(desc, sizeof(desc), "device:%s", dev.username);
 	str_copy(user, fc->r->caller_id, sizeof(user));
 	if (!fork_start(fc->call, reg->contact, via_route ? route : NULL, user,
 			fc->r->caller_name, desc, "",
 			call_crypto(fc->call->srv,
-				    !str_casecmp(reg->transport, "tls"))))
+				    !str_casecmp(reg->transport, "tls"),
+				    dev.srtp)))
 		fc->started++;
 	return 0;
 }
@@ -709,7 +721,8 @@ static void dial_trunk(struct call *call, const struct route_result *r)
 	if (!err)
 		err = fork_connect(
 		    call, uri, NULL, from_uri, NULL, desc, pai, cred,
-		    call_crypto(call->srv, !str_casecmp(t->transport, "tls")));
+		    call_crypto(call->srv, !str_casecmp(t->transport, "tls"),
+				NULL));
 	mem_deref(cred);
 	if (err) {
 		(void)sipsess_reject(call->a->sess, 503, "Service Unavailable",
@@ -809,9 +822,10 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		goto out;
 	}
 
-	err =
-	    leg_alloc(&call->a, call, CODEC_PCMU,
-		      call_crypto(srv, msg->tp == SIP_TRANSP_TLS), caller_leg);
+	err = leg_alloc(&call->a, call, CODEC_PCMU,
+			call_crypto(srv, msg->tp == SIP_TRANSP_TLS,
+				    rc.device ? dev.srtp : NULL),
+			caller_leg);
 	if (err) {
 		reject(srv, msg, 503, "Media Unavailable");
 		call_end(call, "failed", 503, "system");

@@ -149,7 +149,7 @@ enum stmt_id {
 
 #define DEV_SELECT                                                             \
 	"SELECT id, tenant_id, COALESCE(employee_id, 0), username, ha1,"       \
-	" name, created_at FROM devices"
+	" name, created_at, srtp FROM devices"
 
 #define BLOCK_SELECT                                                           \
 	"SELECT id, tenant_id, first, last, created_at FROM number_blocks"
@@ -234,12 +234,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_EMP_DELETE] = "DELETE FROM employees WHERE id = ?1",
 
     [S_DEV_TENANT] = "SELECT tenant_id FROM devices WHERE id = ?1",
-    [S_DEV_ADD] = "INSERT INTO devices (tenant_id, employee_id, username, ha1,"
-		  " name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_DEV_ADD] =
+	"INSERT INTO devices (tenant_id, employee_id, username, ha1,"
+	" name, created_at, srtp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_DEV_GET] = DEV_SELECT " WHERE id = ?1",
     [S_DEV_BY_USERNAME] = DEV_SELECT " WHERE username = ?1",
     [S_DEV_UPDATE] = "UPDATE devices SET employee_id = ?2, username = ?3,"
-		     " ha1 = ?4, name = ?5 WHERE id = ?1",
+		     " ha1 = ?4, name = ?5, srtp = ?6 WHERE id = ?1",
     [S_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
     [S_DEV_LIST] = DEV_SELECT " WHERE (?1 = 0 OR tenant_id = ?1)"
 			      " AND (?2 = 0 OR employee_id = ?2) ORDER BY id",
@@ -1337,6 +1338,26 @@ static void device_read(sqlite3_stmt *s, void *rec)
 	COL_FIELD(s, 4, d->ha1);
 	COL_FIELD(s, 5, d->name);
 	d->created_at = col_u64(s, 6);
+	COL_FIELD(s, 7, d->srtp);
+}
+
+bool store_device_srtp_valid(const char *srtp)
+{
+	static const char *const v[] = {"auto", "off", "optional", "required"};
+	size_t i;
+
+	for (i = 0; srtp && i < ARRAY_SIZE(v); i++)
+		if (!strcmp(srtp, v[i]))
+			return true;
+	return false;
+}
+
+/* "" is "auto"; anything unknown is EINVAL */
+static const char *device_srtp(const struct store_device *d)
+{
+	if (!d->srtp[0])
+		return "auto";
+	return store_device_srtp_valid(d->srtp) ? d->srtp : NULL;
 }
 
 /* 32 hex digits into out (lower case); false if it is no MD5 in hex. */
@@ -1383,7 +1404,8 @@ int store_device_add(struct store *st, struct store_device *d)
 	int err;
 
 	if (!st || !d || d->tenant_id <= 0 || d->employee_id < 0 ||
-	    !str_isset(d->username) || !ha1_norm(ha1, d->ha1))
+	    !str_isset(d->username) || !ha1_norm(ha1, d->ha1) ||
+	    !device_srtp(d))
 		return EINVAL;
 
 	err = tenant_of(st, S_TENANT_EXISTS, d->tenant_id, &v);
@@ -1407,11 +1429,13 @@ int store_device_add(struct store *st, struct store_device *d)
 	BIND_FIELD(s, 4, ha1);
 	BIND_FIELD(s, 5, d->name);
 	bind_u64(s, 6, d->created_at);
+	BIND_STR(s, 7, device_srtp(d));
 
 	err = step(st, s, "device add", ENOENT);
 	if (!err) {
 		d->id = sqlite3_last_insert_rowid(st->db);
 		str_copy(d->ha1, ha1, sizeof(d->ha1));
+		str_copy(d->srtp, device_srtp(d), sizeof(d->srtp));
 	}
 
 	stmt_put(st, S_DEV_ADD, s);
@@ -1471,7 +1495,8 @@ int store_device_update(struct store *st, const struct store_device *d)
 	int err;
 
 	if (!st || !d || d->id <= 0 || d->employee_id < 0 ||
-	    !str_isset(d->username) || !ha1_norm(ha1, d->ha1))
+	    !str_isset(d->username) || !ha1_norm(ha1, d->ha1) ||
+	    !device_srtp(d))
 		return EINVAL;
 
 	err = tenant_of(st, S_DEV_TENANT, d->id, &tenant_id);
@@ -1493,6 +1518,7 @@ int store_device_update(struct store *st, const struct store_device *d)
 	BIND_FIELD(s, 3, d->username);
 	BIND_FIELD(s, 4, ha1);
 	BIND_FIELD(s, 5, d->name);
+	BIND_STR(s, 6, device_srtp(d));
 
 	err = step(st, s, "device update", ENOENT);
 	stmt_put(st, S_DEV_UPDATE, s);

@@ -117,8 +117,15 @@ struct store_device {
 	char username[64];   /* SIP user, unique over all tenants   */
 	char ha1[33];        /* hex MD5(username:realm:password)    */
 	char name[64];       /* "Desk phone", "Softclient"          */
+	char srtp[12];       /* media encryption: "auto" (by the    */
+			     /* transport: keys offered on TLS),    */
+			     /* "off", "optional", "required";      */
+			     /* "" means "auto" (migration 3)       */
 	uint64_t created_at;
 };
+
+/* The srtp values a device may have; false for anything else. */
+bool store_device_srtp_valid(const char *srtp);
 
 typedef int(store_device_h)(const struct store_device *d, void *arg);
 

@@ -685,6 +685,17 @@ def test_devices():
     except sqlite3.Error as e:
         s.check(False, "read ha1 after PATCH", str(e))
 
+    s.check(d.get("srtp") == "auto", "device srtp defaults to auto",
+            str(d.get("srtp")))
+    st, p = sb.api("PATCH", f"/api/v1/devices/{did}", {"srtp": "required"})
+    s.check(st == 200 and p["srtp"] == "required", "PATCH srtp: required",
+            f"{st} {p}")
+    st, g = sb.api("GET", f"/api/v1/devices/{did}")
+    s.check(st == 200 and g["srtp"] == "required", "GET shows srtp",
+            f"{st} {g}")
+    for bad, code in (("sdes", 422), ("", 422), (1, 400), (None, 400)):
+        st, r = sb.api("PATCH", f"/api/v1/devices/{did}", {"srtp": bad})
+        err_check(f"srtp {bad!r}: {code}", st, r, code, "srtp:")
     st, r = sb.api("PATCH", f"/api/v1/devices/{did}",
                    {"username": "erika.soft2"})
     err_check("rename without password: 422", st, r, 422, "password:")
@@ -860,6 +871,9 @@ def test_bad_input():
     st, r = sb.api("POST", "/api/v1/tenants", {"name": "x", "nmae": "y"})
     err_check("unknown field: 400 names it", st, r, 400,
               "nmae: unknown field")
+    s.check(isinstance(r, dict) and r.get("error") == "nmae: unknown field",
+            "the unknown-field error is exactly the name and the reason",
+            repr(r))
     st, r = sb.api("POST", "/api/v1/tenants", {"name": "x", "id": 7})
     err_check("id in body: 400 read-only", st, r, 400, "id: is read-only")
     st, r = sb.api("POST", "/api/v1/tenants",

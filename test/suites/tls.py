@@ -246,6 +246,64 @@ def test_crlf_keepalive(sb):
             conn.close()
 
 
+def device_id(sb, username):
+    st, ds = sb.api("GET", "/api/v1/devices")
+    return next((d["id"] for d in ds if d["username"] == username), None)
+
+
+def test_device_srtp(sb):
+    """A device's own srtp setting wins over the transport: 1002 on UDP
+    set to "required" gets RTP/SAVP from us and its audio is SRTP; 1011 set
+    to "required" but offering plain RTP is refused with 488."""
+    for user in ("1002", "1011"):
+        st, d = sb.api("PATCH", f"/api/v1/devices/{device_id(sb, user)}",
+                       {"srtp": "required"})
+        S.check(st == 200 and d["srtp"] == "required",
+                f"device {user}: srtp required", f"{st} {d}")
+    a = udp_phone(sb, "1001", tone=440)
+    b = Baresip("1002", PW["1002"], server=("127.0.0.1", sb.sip_port),
+                tone=1000, extra_account=";mediaenc=srtp-mand",
+                extra_config=SRTP_MODULE)
+    b.start()
+    c = udp_phone(sb, "1011", tone=440)
+    cap = None
+    try:
+        S.check(a.wait_registered(10) and b.wait_registered(10)
+                and c.wait_registered(10), "three UDP phones registered")
+        cap = RtpCapture(None, bpf=f"udp portrange {b.rtp_ports[0]}-"
+                         f"{b.rtp_ports[1]}").start()
+        a.dial(f"sip:1002@127.0.0.1:{sb.sip_port}")
+        S.check(b.wait_event("CALL_ESTABLISHED", 10) is not None,
+                "an SRTP-only phone on UDP takes our RTP/SAVP offer")
+        time.sleep(2.5)
+        a.hangup()
+        S.check(b.wait_event("CALL_CLOSED", 10) is not None, "hung up")
+        time.sleep(0.5)
+        cap.stop()
+        rb, ra = b.recordings(), a.recordings()
+        if S.check(rb and ra, "both recorded"):
+            fb, fa = dominant_freq(rb[-1], 0.5, 1.5), dominant_freq(ra[-1], 0.5, 1.5)
+            S.check(400 < fb < 480 and 900 < fa < 1100,
+                    "audio both ways through the SRTP leg", f"{fb} {fa}")
+        sizes = {len(p) for p in rtp_of(cap.segments(), b.rtp_ports, False)}
+        S.check(sizes == {12 + 160 + 10}, "our packets to it carry the "
+                "SRTP tag", str(sizes))
+        m = c.mark()
+        c.dial(f"sip:1002@127.0.0.1:{sb.sip_port}")
+        ev = c.wait_event("CALL_CLOSED", 10, since=m)
+        S.check(ev is not None and "488" in ev.get("param", ""),
+                "a plain offer from a device set to required: 488", str(ev))
+    finally:
+        if cap:
+            cap.cleanup()
+        a.stop()
+        b.stop()
+        c.stop()
+        for user in ("1002", "1011"):
+            sb.api("PATCH", f"/api/v1/devices/{device_id(sb, user)}",
+                   {"srtp": "auto"})
+
+
 def wait_trunk(sb, tid, timeout=10):
     deadline = time.time() + timeout
     reg = None
@@ -348,7 +406,7 @@ def run_server(tests, extra=()):
 
 
 def main():
-    run_server((test_tls_srtp_to_udp, test_crlf_keepalive))
+    run_server((test_tls_srtp_to_udp, test_crlf_keepalive, test_device_srtp))
     run_server((test_srtp_required,), ("--srtp-required",))
     S.run(test_tls_trunk)
     S.finish()
