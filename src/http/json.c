@@ -483,9 +483,14 @@ int api_body_check(struct api_req *req, const struct api_field *fv, size_t fc,
 		const struct odict_entry *e = le->data;
 		const struct api_field *f = field_find(fv, fc, e->key);
 
-		if (!f)
-			return api_error(req, 400, "%.64s: unknown field",
-					 e->key);
+		if (!f) {
+			/* libre's printf takes "%.64s" as a width: cut the
+			 * name ourselves */
+			char name[65];
+
+			str_copy(name, e->key, sizeof(name));
+			return api_error(req, 400, "%s: unknown field", name);
+		}
 		if (odict_lookup(b, e->key) != e)
 			return api_error(req, 400, "%s: given more than once",
 					 f->name);
