@@ -543,7 +543,12 @@ class Baresip:
         if params is not None:
             msg["params"] = params
         data = json.dumps(msg).encode()
-        self.sock.sendall(b"%d:%s," % (len(data), data))
+        try:
+            self.sock.sendall(b"%d:%s," % (len(data), data))
+        except OSError as e:   # baresip went away: say so, with its log
+            raise BaresipError(f"{self.name}: control connection lost "
+                               f"({e}); alive={self.alive()}; log tail: "
+                               f"{self.log()[-600:]!r}") from e
         deadline = time.time() + timeout
         with self._cond:
             while token not in self.responses:
@@ -626,8 +631,10 @@ class Baresip:
             try:
                 if self.registered():
                     return True
-            except BaresipError:
-                pass
+            except BaresipError as e:
+                if not self.alive():
+                    print(f"     {e}", flush=True)
+                    return False
             ev = self.wait_event(("REGISTER_OK", "REGISTER_FAIL"),
                                  min(0.2, max(0.01, deadline - time.time())))
             if ev:
