@@ -55,13 +55,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 import sb  # noqa: E402
+sys.path.insert(0, HERE)
+from bench import cpu_s, rss_kib  # noqa: E402  (same /proc readings)
 
 REL_BIN = os.environ.get("BENCH_BIN") or os.path.join(ROOT, "build", "rel",
                                                     "switchboard")
 SIPLOAD = os.path.join(HERE, "build", "sipload")
 OUT = os.path.join(HERE, "out", "tls")
 RESULTS = os.path.join(HERE, "tls_results.md")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 NUMBER = sb.DEMO["announcement"]
 RATES = [50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1400]
 SECS = 10
@@ -81,27 +82,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def elapsed():
     return time.time() - T_START
-
-
-def cpu_s(pid):
-    """utime+stime of pid in seconds (None if gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def rss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def udp_drops(port):
