@@ -1908,8 +1908,9 @@ def reg_section(t5):
              " and `malloc_trim(0)`, each called in the daemon with gdb "
              "after VmRSS was read (diagnostics). VmRSS well above malloc's "
              "in-use bytes is freed memory the allocator keeps; "
-             "`malloc_trim(0)` shows what the daemon's own trim (every 60 s "
-             "while no call is up, src/sip/sipsrv.c) gives back, and what "
+             "`malloc_trim(0)` shows what the daemon's own trim (its idle "
+             "tick in src/main.c, once the heap in use dropped) gives back, "
+             "and what "
              "stays behind because live blocks are spread over the pages.")
     L.append("")
     t = []
@@ -1926,8 +1927,8 @@ def reg_section(t5):
                  f"{fmt((hh['in_use'] - hb['in_use']) / h['count'])} bytes "
                  "per registration once the REGISTER transactions were gone "
                  "(what stays per registration: the nonce-count entry of its "
-                 "nonce in auth.c, dropped at the first authenticated request "
-                 "after the nonce expired, 301 s, and SQLite's page cache, "
+                 "nonce in auth.c (in slabs of 64), dropped by the purge tick "
+                 "once the nonce expired, 301 s, and SQLite's page cache, "
                  "which is bounded). Right after "
                  f"the round {mib(hr['in_use'])} were in use: all "
                  f"{2 * h['count']:,} REGISTER server transactions (request,"
