@@ -11,6 +11,7 @@ cat <<TXT
 
 Switchboard demo (client "Mustermann AG")
   SIP      $sip (UDP and TCP), realm "switchboard"
+  SIP/TLS  port 5061 on the same IP (self-signed $var/tls.pem), SRTP offered
   HTTP API http://$http/api/v1/  (docs/api.md)
   Admin token: $token   (also in $var/admin.token)
 
@@ -19,6 +20,7 @@ Register a phone (demo passwords, demo only):
   user 1011  password charlie1011  Max Mustermann, softclient
   user 1002  password bravo1002    Erika Musterfrau, desk phone
   e.g. baresip account: <sip:1001@$sip>;auth_pass=alpha1001
+  over TLS with SRTP:   <sip:1001@${sip%:*}:5061;transport=tls>;auth_pass=alpha1001;mediaenc=srtp
 
 Numbers to call:
   1001, 1002                  extensions (internal calls)
