@@ -43,17 +43,9 @@ static int reply_announcement(struct api_req *req, uint16_t status,
 			      const struct store_announcement *a)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = announcement_encode(&o, a);
 
-	err = announcement_encode(&o, a);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, a->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, a->id);
 }
 
 /* "greeting.wav", "acme/closed.wav": no "..", no leading "/". */
@@ -129,13 +121,9 @@ int api_announcement_create(struct api_req *req)
 static int list_h(const struct store_announcement *a, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = announcement_encode(&o, a);
 
-	err = announcement_encode(&o, a);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_announcement_list(struct api_req *req)
@@ -155,12 +143,7 @@ int api_announcement_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_announcement_list(req->api->st, tid, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "announcements: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "announcements");
 }
 
 int api_announcement_get(struct api_req *req)

@@ -33,13 +33,9 @@ static int block_encode(struct odict **op, const struct sip_auth_block *b)
 static int list_h(const struct sip_auth_block *b, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = block_encode(&o, b);
 
-	err = block_encode(&o, b);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_auth_block_list(struct api_req *req)
@@ -57,12 +53,7 @@ int api_auth_block_list(struct api_req *req)
 	err = sipsrv_auth_blocks(list_h, arr);
 	if (err == ENOENT) /* SIP not running: nothing is blocked */
 		err = 0;
-	if (err)
-		err = api_fail(req, err, "auth blocks: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "auth blocks");
 }
 
 int api_auth_block_delete(struct api_req *req)

@@ -50,13 +50,9 @@ static int call_encode(struct odict **op, const struct store_call *c)
 static int list_h(const struct store_call *c, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = call_encode(&o, c);
 
-	err = call_encode(&o, c);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_call_list(struct api_req *req)
@@ -92,12 +88,7 @@ int api_call_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_call_list(req->api->st, &f, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "calls: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "calls");
 }
 
 int api_call_get(struct api_req *req)

@@ -55,17 +55,9 @@ static int reply_device(struct api_req *req, uint16_t status,
 			const struct store_device *d)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = device_encode(&o, d);
 
-	err = device_encode(&o, d);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, d->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, d->id);
 }
 
 /* Characters (code points) of a UTF-8 string. */
@@ -222,13 +214,9 @@ int api_device_create(struct api_req *req)
 static int list_h(const struct store_device *d, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = device_encode(&o, d);
 
-	err = device_encode(&o, d);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_device_list(struct api_req *req)
@@ -251,12 +239,7 @@ int api_device_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_device_list(req->api->st, tid, eid, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "devices: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "devices");
 }
 
 int api_device_get(struct api_req *req)

@@ -66,17 +66,9 @@ static int reply_employee(struct api_req *req, uint16_t status,
 			  const struct store_employee *e)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = employee_encode(&o, e);
 
-	err = employee_encode(&o, e);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, e->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, e->id);
 }
 
 /* local@domain.tld: no spaces, one '@', a dot inside the domain. */
@@ -262,13 +254,9 @@ int api_employee_create(struct api_req *req)
 static int list_h(const struct store_employee *e, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = employee_encode(&o, e);
 
-	err = employee_encode(&o, e);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_employee_list(struct api_req *req)
@@ -288,12 +276,7 @@ int api_employee_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_employee_list(req->api->st, tid, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "employees: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "employees");
 }
 
 int api_employee_get(struct api_req *req)

@@ -56,17 +56,9 @@ static int reply_block(struct api_req *req, uint16_t status,
 		       const struct store_number_block *b)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = block_encode(&o, b);
 
-	err = block_encode(&o, b);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, b->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, b->id);
 }
 
 int api_block_create(struct api_req *req)
@@ -125,13 +117,9 @@ int api_block_create(struct api_req *req)
 static int list_h(const struct store_number_block *b, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = block_encode(&o, b);
 
-	err = block_encode(&o, b);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_block_list(struct api_req *req)
@@ -151,12 +139,7 @@ int api_block_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_block_list(req->api->st, tid, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "number_blocks: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "number_blocks");
 }
 
 int api_block_get(struct api_req *req)

@@ -75,17 +75,9 @@ static int reply_number(struct api_req *req, uint16_t status,
 			const struct store_number *n)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = number_encode(&o, n);
 
-	err = number_encode(&o, n);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, n->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, n->id);
 }
 
 /* Does one of the tenant's blocks contain e164? */
@@ -275,13 +267,9 @@ int api_number_create(struct api_req *req)
 static int list_h(const struct store_number *n, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = number_encode(&o, n);
 
-	err = number_encode(&o, n);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_number_list(struct api_req *req)
@@ -301,12 +289,7 @@ int api_number_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_number_list(req->api->st, tid, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "numbers: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "numbers");
 }
 
 int api_number_get(struct api_req *req)

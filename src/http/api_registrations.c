@@ -37,13 +37,9 @@ static int registration_encode(struct odict **op,
 static int list_h(const struct store_registration *r, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = registration_encode(&o, r);
 
-	err = registration_encode(&o, r);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_registration_list(struct api_req *req)
@@ -63,10 +59,5 @@ int api_registration_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_reg_list(req->api->st, did, time_now_ms(), list_h, arr);
-	if (err)
-		err = api_fail(req, err, "registrations: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "registrations");
 }

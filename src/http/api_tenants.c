@@ -44,17 +44,9 @@ static int reply_tenant(struct api_req *req, uint16_t status,
 			const struct store_tenant *t)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = tenant_encode(&o, t);
 
-	err = tenant_encode(&o, t);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, t->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, t->id);
 }
 
 /* Validate the given fields and copy them into t. */
@@ -132,13 +124,9 @@ int api_tenant_create(struct api_req *req)
 static int list_h(const struct store_tenant *t, void *arg)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = tenant_encode(&o, t);
 
-	err = tenant_encode(&o, t);
-	if (!err)
-		err = api_list_append(arg, o);
-	mem_deref(o);
-	return err;
+	return api_list_add(arg, err, o);
 }
 
 int api_tenant_list(struct api_req *req)
@@ -153,12 +141,7 @@ int api_tenant_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_tenant_list(req->api->st, list_h, arr);
-	if (err)
-		err = api_fail(req, err, "tenants: %m", err);
-	else
-		err = api_reply_list(req, arr);
-	mem_deref(arr);
-	return err;
+	return api_list_done(req, err, arr, "tenants");
 }
 
 int api_tenant_get(struct api_req *req)

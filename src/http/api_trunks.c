@@ -108,17 +108,9 @@ static int reply_trunk(struct api_req *req, uint16_t status,
 		       const struct store_trunk *t)
 {
 	struct odict *o = NULL;
-	int err;
+	int err = trunk_encode(&o, t);
 
-	err = trunk_encode(&o, t);
-	if (err)
-		return err;
-	if (status == 201)
-		err = api_reply_created(req, o, t->id);
-	else
-		err = api_reply_object(req, status, o);
-	mem_deref(o);
-	return err;
+	return api_reply_encoded(req, status, err, o, t->id);
 }
 
 /* A user part we put into URIs as it is: no separators or blanks. */
@@ -318,11 +310,8 @@ static int list_h(const struct store_trunk *t, void *arg)
 
 	if (tl->tenant_id && t->tenant_id != tl->tenant_id)
 		return 0;
-	err = trunk_encode(&o, t);
-	if (!err)
-		err = api_list_append(tl->arr, o);
-	mem_deref(o);
-	return err;
+	err = trunk_encode(&o, t); /* before o is passed on */
+	return api_list_add(tl->arr, err, o);
 }
 
 /* ?tenant_id=N lists the tenant's own trunks (not the shared ones). */
@@ -342,12 +331,7 @@ int api_trunk_list(struct api_req *req)
 	if (err)
 		return err;
 	err = store_trunk_list(req->api->st, list_h, &tl);
-	if (err)
-		err = api_fail(req, err, "trunks: %m", err);
-	else
-		err = api_reply_list(req, tl.arr);
-	mem_deref(tl.arr);
-	return err;
+	return api_list_done(req, err, tl.arr, "trunks");
 }
 
 int api_trunk_get(struct api_req *req)

@@ -107,6 +107,21 @@ int api_add_time(struct odict *o, const char *key, uint64_t ms);
 int api_list_append(struct odict *arr, struct odict *o);
 int api_list_alloc(struct odict **arrp);
 
+/*
+ * The shared ends of the per-resource handlers.  Each takes the result of
+ * an encode or a store call and consumes the objects it is given:
+ *   api_reply_encoded: err from encoding o; 201 (with Location for id) or
+ *                      status with o; o is released.
+ *   api_list_add:      err from encoding o; o appended to arr, released.
+ *   api_list_done:     err from the store's list walk into arr; the list,
+ *                      or a failure naming what; arr is released.
+ */
+int api_reply_encoded(struct api_req *req, uint16_t status, int err,
+		      struct odict *o, int64_t id);
+int api_list_add(struct odict *arr, int err, struct odict *o);
+int api_list_done(struct api_req *req, int err, struct odict *arr,
+		  const char *what);
+
 /* ---- JSON in (json.c) ------------------------------------------------ */
 
 enum api_ftype {

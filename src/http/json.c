@@ -220,6 +220,35 @@ int api_list_alloc(struct odict **arrp)
 	return odict_alloc(arrp, 32);
 }
 
+int api_reply_encoded(struct api_req *req, uint16_t status, int err,
+		      struct odict *o, int64_t id)
+{
+	if (!err)
+		err = status == 201 ? api_reply_created(req, o, id)
+				    : api_reply_object(req, status, o);
+	mem_deref(o);
+	return err;
+}
+
+int api_list_add(struct odict *arr, int err, struct odict *o)
+{
+	if (!err)
+		err = api_list_append(arr, o);
+	mem_deref(o);
+	return err;
+}
+
+int api_list_done(struct api_req *req, int err, struct odict *arr,
+		  const char *what)
+{
+	if (err)
+		err = api_fail(req, err, "%s: %m", what, err);
+	else
+		err = api_reply_list(req, arr);
+	mem_deref(arr);
+	return err;
+}
+
 int api_list_append(struct odict *arr, struct odict *o)
 {
 	const struct odict_entry *last;
