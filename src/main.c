@@ -173,6 +173,7 @@ int main(int argc, char *argv[])
 		warning("main: libre_init: %m\n", err);
 		return 1;
 	}
+	log_take_libre();
 
 	fd_limit_raise();
 

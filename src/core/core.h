@@ -20,6 +20,10 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* Messages start with the area ("sip: ..."); libre's %r %J %m work. */
 void log_set_level(enum log_level lvl);
 enum log_level log_level_get(void);
+/* libre's own warnings (DEBUG_WARNING etc.) into this log, with time stamp
+ * and level, instead of raw to stderr with colour codes.  After
+ * log_set_level(); libre_init() resets it, so call it after that too. */
+void log_take_libre(void);
 void debug(const char *fmt, ...);
 void info(const char *fmt, ...);
 void warning(const char *fmt, ...);

@@ -5,6 +5,10 @@
  */
 #include <stdio.h>
 #include <time.h>
+#include <re.h>
+#define DEBUG_MODULE "switchboard"
+#define DEBUG_LEVEL  0 /* we only use its levels and handler */
+#include <re_dbg.h>
 #include "core/core.h"
 
 static enum log_level level = LOG_INFO;
@@ -12,6 +16,33 @@ static enum log_level level = LOG_INFO;
 void log_set_level(enum log_level lvl)
 {
 	level = lvl;
+}
+
+/* one line of libre's, "module: text\n", already formatted */
+static void libre_line(int dlevel, const char *p, size_t len, void *arg)
+{
+	enum log_level lvl = dlevel <= DBG_ERR       ? LOG_ERROR
+			     : dlevel == DBG_WARNING ? LOG_WARN
+			     : dlevel < DBG_DEBUG    ? LOG_INFO
+						     : LOG_DEBUG;
+	static const char *const tags[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
+	char ts[32];
+
+	(void)arg;
+	if (lvl < level)
+		return;
+	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+		len--;
+	time_iso(ts, sizeof(ts), time_now_ms());
+	re_fprintf(stderr, "%s %s libre: %b\n", ts, tags[lvl], p, len);
+}
+
+void log_take_libre(void)
+{
+	/* libre's notices and infos (a TLS handshake state, ...) are
+	 * chatter: only at debug level */
+	dbg_init(level == LOG_DEBUG ? DBG_DEBUG : DBG_WARNING, 0);
+	dbg_handler_set(libre_line, NULL);
 }
 
 enum log_level log_level_get(void)

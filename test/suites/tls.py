@@ -19,6 +19,7 @@ have goes out through the trunk, answers the carrier's 407, and hears the
 carrier's announcement.
 """
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -304,6 +305,31 @@ def test_device_srtp(sb):
                    {"srtp": "auto"})
 
 
+def test_tls_garbage(sb):
+    """Plain text to the TLS port: the handshake fails, the server lives,
+    and libre's warning lands in our log with a time stamp and level, not
+    raw with colour codes."""
+    raw = socket.create_connection(("127.0.0.1", sb.tls_port), 3)
+    try:
+        raw.sendall(b"OPTIONS sip:x SIP/2.0\r\n\r\n" * 4)
+        raw.settimeout(3)
+        try:
+            raw.recv(100)
+        except OSError:
+            pass
+    finally:
+        raw.close()
+    time.sleep(0.5)
+    log = sb.logtext()
+    lines = [ln for ln in log.splitlines() if "libre: tls:" in ln]
+    S.check(lines and re.match(r"\d{4}-\d\d-\d\dT\S+Z WARN  libre: tls:",
+                               lines[-1]),
+            "libre's TLS warning is in our log format", repr(lines[-1:]))
+    S.check("\x1b[" not in log, "no colour codes in the log")
+    st, _ = sb.api("GET", "/api/v1/stats")
+    S.check(st == 200, "server alive after plain text on the TLS port")
+
+
 def wait_trunk(sb, tid, timeout=10):
     deadline = time.time() + timeout
     reg = None
@@ -406,7 +432,8 @@ def run_server(tests, extra=()):
 
 
 def main():
-    run_server((test_tls_srtp_to_udp, test_crlf_keepalive, test_device_srtp))
+    run_server((test_tls_srtp_to_udp, test_crlf_keepalive, test_device_srtp,
+                test_tls_garbage))
     run_server((test_srtp_required,), ("--srtp-required",))
     S.run(test_tls_trunk)
     S.finish()
