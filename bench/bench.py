@@ -384,17 +384,9 @@ class Sampler:
 # --------------------------------------------------------------------------
 # tests 1 and 2: call rate
 # --------------------------------------------------------------------------
-def rate_step(test, scenario, rate, secs, raised, extra_check=None):
-    count = rate * secs
-    tag = f"t{test}_{'raised' if raised else 'built'}_{rate}"
-    d = Daemon(raised=raised).start()
-    st0 = d.stats()
-    rss0 = rss_kib(d.pid)
-    s = sipp(scenario, tag, remote=("127.0.0.1", d.port),
-             local_port=TRUNK_PORT, service=ANNOUNCEMENT, calls=count,
-             rate=rate, limit=max(2000, rate * 6),
-             timeout_s=secs + 60, recv_timeout_ms=20000)
-    cpu0 = cpu_s(d.pid)
+def run_sampled(d, s):
+    """Start sipp s and run it to its end, sampling daemon d every 0.5 s;
+    (wall seconds, the Sampler, sipp's own CPU seconds)."""
     t0 = time.time()
     s.start(settle=0)
     samp = Sampler(d)
@@ -407,7 +399,21 @@ def rate_step(test, scenario, rate, secs, raised, extra_check=None):
         samp.sample()
         time.sleep(0.5)
     s.wait()
-    wall = time.time() - t0
+    return time.time() - t0, samp, sipp_cpu
+
+
+def rate_step(test, scenario, rate, secs, raised, extra_check=None):
+    count = rate * secs
+    tag = f"t{test}_{'raised' if raised else 'built'}_{rate}"
+    d = Daemon(raised=raised).start()
+    st0 = d.stats()
+    rss0 = rss_kib(d.pid)
+    s = sipp(scenario, tag, remote=("127.0.0.1", d.port),
+             local_port=TRUNK_PORT, service=ANNOUNCEMENT, calls=count,
+             rate=rate, limit=max(2000, rate * 6),
+             timeout_s=secs + 60, recv_timeout_ms=20000)
+    cpu0 = cpu_s(d.pid)
+    wall, samp, sipp_cpu = run_sampled(d, s)
     cpu1 = cpu_s(d.pid)
     alive = d.s.alive()
     idle = d.wait_idle(40)
@@ -1111,19 +1117,7 @@ def reg_run(d, s):
     """Run sipp s against daemon d to its end, sampling d; the figures."""
     cpu0 = cpu_s(d.pid)
     drops0 = udp_drops(port=d.port)
-    t0 = time.time()
-    s.start(settle=0)
-    samp = Sampler(d)
-    sp = None
-    sipp_cpu = 0.0
-    while s.proc.poll() is None:
-        sp = sp or sipp_pid(s)
-        if sp:
-            sipp_cpu = cpu_s(sp) or sipp_cpu
-        samp.sample()
-        time.sleep(0.5)
-    s.wait()
-    wall = time.time() - t0
+    wall, samp, sipp_cpu = run_sampled(d, s)
     cpu1 = cpu_s(d.pid)
     run_s = sipp_elapsed(s.stat_path) or wall
     return {

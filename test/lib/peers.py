@@ -172,13 +172,17 @@ class RtpCapture:
         cap.dtmf_events(16000)            # [(event, end, duration), ...]
     Needs root (tcpdump)."""
 
-    def __init__(self, ports, path=None, bpf=None):
+    def __init__(self, ports, path=None, bpf=None, immediate=False):
         """bpf: a tcpdump filter of its own instead of UDP to ports (then
-        ports may be None); see segments() for what it caught."""
+        ports may be None); see segments() for what it caught.  immediate:
+        tcpdump --immediate-mode, for reading the file while it runs
+        (otherwise libpcap hands packets over in blocks, up to a second
+        late)."""
         if ports is not None:
             self.ports = (ports, ports) if isinstance(ports, int) \
                 else tuple(ports)
         self.bpf = bpf
+        self.immediate = immediate
         self._own = path is None
         self.path = path or tempfile.mktemp(prefix="peers-rtp-", suffix=".pcap")
         self.proc = None
@@ -189,7 +193,9 @@ class RtpCapture:
             lo, hi = self.ports
             bpf = f"udp and dst portrange {lo}-{hi}"
         self.proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-U", "-w", self.path, bpf],
+            ["tcpdump", "-i", "lo", "-n", "-U"]
+            + (["--immediate-mode"] if self.immediate else [])
+            + ["-w", self.path, bpf],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(settle)
         return self
@@ -205,39 +211,47 @@ class RtpCapture:
                 self.proc.wait()
         return self
 
-    def segments(self):
-        """[(proto "udp"|"tcp", src_port, dst_port, payload bytes)] of the
-        IPv4 packets caught, in order."""
+    def frames(self):
+        """[dict(t, proto "udp"|"tcp", src, sport, dst, dport, payload)] of
+        the IPv4 packets caught so far, in order (t in seconds)."""
         import struct
         out = []
         try:
-            f = open(self.path, "rb")
+            data = open(self.path, "rb").read()
         except OSError:
             return out
-        with f:
-            head = f.read(24)
-            if len(head) < 24:
-                return out
-            magic = struct.unpack("<I", head[:4])[0]
-            endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-            linktype = struct.unpack(endian + "I", head[20:24])[0]
-            l2 = {1: 14, 113: 16, 276: 20, 0: 4}.get(linktype, 14)
-            while True:
-                h = f.read(16)
-                if len(h) < 16:
-                    break
-                caplen = struct.unpack(endian + "IIII", h)[2]
-                pkt = f.read(caplen)[l2:]
-                if len(pkt) < 20 or pkt[0] >> 4 != 4 or pkt[9] not in (6, 17):
-                    continue
-                ihl = (pkt[0] & 15) * 4
-                sp, dp = struct.unpack("!HH", pkt[ihl:ihl + 4])
-                if pkt[9] == 17:
-                    out.append(("udp", sp, dp, pkt[ihl + 8:]))
-                else:
-                    doff = (pkt[ihl + 12] >> 4) * 4
-                    out.append(("tcp", sp, dp, pkt[ihl + doff:]))
+        if len(data) < 24:
+            return out
+        endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1",
+                                     b"\x4d\x3c\xb2\xa1") else ">"
+        nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+        linktype = struct.unpack(endian + "I", data[20:24])[0]
+        l2 = {1: 14, 113: 16, 276: 20, 0: 4}.get(linktype, 14)
+        pos = 24
+        while pos + 16 <= len(data):
+            sec, frac, caplen, _ = struct.unpack(endian + "IIII",
+                                                 data[pos:pos + 16])
+            pkt = data[pos + 16 + l2:pos + 16 + caplen]
+            pos += 16 + caplen
+            if len(pkt) < 20 or pkt[0] >> 4 != 4 or pkt[9] not in (6, 17):
+                continue
+            ihl = (pkt[0] & 15) * 4
+            sport, dport = struct.unpack("!HH", pkt[ihl:ihl + 4])
+            if pkt[9] == 17:
+                proto, payload = "udp", pkt[ihl + 8:]
+            else:
+                proto, payload = "tcp", pkt[ihl + (pkt[ihl + 12] >> 4) * 4:]
+            out.append({"t": sec + frac / (1e9 if nano else 1e6),
+                        "proto": proto,
+                        "src": socket.inet_ntoa(pkt[12:16]), "sport": sport,
+                        "dst": socket.inet_ntoa(pkt[16:20]), "dport": dport,
+                        "payload": payload})
         return out
+
+    def segments(self):
+        """[(proto "udp"|"tcp", src_port, dst_port, payload bytes)]"""
+        return [(f["proto"], f["sport"], f["dport"], f["payload"])
+                for f in self.frames()]
 
     def packets(self, dport=None):
         """[(dst_port, payload_type, marker, rtp_payload bytes)]"""

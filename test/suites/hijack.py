@@ -27,18 +27,15 @@ import math
 import os
 import random
 import select
-import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
-from peers import Baresip, dominant_freq, wav_rms  # noqa: E402
+from peers import Baresip, RtpCapture, dominant_freq, wav_rms  # noqa: E402
 
 S = Suite("hijack")
 PW = DEMO["devices"]
@@ -124,74 +121,30 @@ class Attacker:
 # --------------------------------------------------------------------------
 # capture: tcpdump on lo, parsed with source and destination
 # --------------------------------------------------------------------------
-class Capture:
+class Capture(RtpCapture):
+    """tcpdump on lo in immediate mode, read while it runs."""
     def __init__(self, bpf):
-        self.path = tempfile.mktemp(prefix="hijack-", suffix=".pcap")
-        self.proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-w",
-             self.path, bpf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            time.sleep(0.2)
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().__init__(None, bpf=bpf, immediate=True)
+        self.start()
 
     def packets(self, settle=0.2):
         """[dict(t, src, sport, dst, dport, pt, seq, ssrc, payload)] of the
         RTP packets (not RTCP) written so far; waits settle [s] first, as
-        tcpdump writes a little behind (without --immediate-mode libpcap
-        hands packets over in blocks up to a second late)."""
+        tcpdump writes a little behind."""
         if self.proc.poll() is None:
             time.sleep(settle)
         out = []
-        try:
-            data = open(self.path, "rb").read()
-        except OSError:
-            return out
-        if len(data) < 24:
-            return out
-        endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1",
-                                     b"\x4d\x3c\xb2\xa1") else ">"
-        nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-        linktype = struct.unpack(endian + "I", data[20:24])[0]
-        l2 = {1: 14, 113: 16, 276: 20, 0: 4}.get(linktype, 14)
-        pos = 24
-        while pos + 16 <= len(data):
-            sec, frac, caplen, _ = struct.unpack(endian + "IIII",
-                                                 data[pos:pos + 16])
-            pkt = data[pos + 16 + l2:pos + 16 + caplen]
-            pos += 16 + caplen
-            if len(pkt) < 28 or pkt[0] >> 4 != 4 or pkt[9] != 17:
-                continue
-            ihl = (pkt[0] & 15) * 4
-            sport, dport = struct.unpack("!HH", pkt[ihl:ihl + 4])
-            rtp = pkt[ihl + 8:]
-            if len(rtp) < 12 or rtp[0] >> 6 != 2 or 192 <= rtp[1] <= 223:
+        for f in self.frames():
+            rtp = f["payload"]
+            if f["proto"] != "udp" or len(rtp) < 12 or rtp[0] >> 6 != 2 \
+                    or 192 <= rtp[1] <= 223:
                 continue
             cc = rtp[0] & 15
-            out.append({
-                "t": sec + frac / (1e9 if nano else 1e6),
-                "src": socket.inet_ntoa(pkt[12:16]), "sport": sport,
-                "dst": socket.inet_ntoa(pkt[16:20]), "dport": dport,
-                "pt": rtp[1] & 0x7f,
-                "seq": struct.unpack("!H", rtp[2:4])[0],
-                "ssrc": struct.unpack("!I", rtp[8:12])[0],
-                "payload": rtp[12 + 4 * cc:]})
+            out.append(dict(f, pt=rtp[1] & 0x7f,
+                            seq=struct.unpack("!H", rtp[2:4])[0],
+                            ssrc=struct.unpack("!I", rtp[8:12])[0],
+                            payload=rtp[12 + 4 * cc:]))
         return out
-
-    def cleanup(self):
-        self.stop()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
 
 
 def in_range(port, rng):
