@@ -252,17 +252,33 @@ def main():
         # included, must go down its own connection
         add_nat_tester(sb, "1004", "echo1004pw")
         add_nat_tester(sb, "1005", "foxtrot1005pw")
-        d = Baresip("1004", "echo1004pw", server=srv, transport="tcp",
-                    tone=1300, netns=NS_HOME, host=HOME_IP)
-        e = Baresip("1005", "foxtrot1005pw", server=(SRV_IP, 5061),
-                    transport="tls", tone=1700, netns=NS_HOME, host=HOME_IP,
-                    extra_account=";mediaenc=srtp",
-                    extra_config=["module srtp.so"])
-        phones += [d, e]
-        d.start()
-        e.start()
-        S.check(d.wait_registered(10) and e.wait_registered(10),
-                "phones behind the NAT register over TCP and TLS")
+        make = {
+            "d": lambda: Baresip("1004", "echo1004pw", server=srv,
+                                 transport="tcp", tone=1300, netns=NS_HOME,
+                                 host=HOME_IP),
+            "e": lambda: Baresip("1005", "foxtrot1005pw",
+                                 server=(SRV_IP, 5061), transport="tls",
+                                 tone=1700, netns=NS_HOME, host=HOME_IP,
+                                 extra_account=";mediaenc=srtp",
+                                 extra_config=["module srtp.so"]),
+        }
+        tp = {k: f().start() for k, f in make.items()}
+        phones += list(tp.values())
+        for k in tp:
+            # once seen in CI: baresip gone before registering; show its
+            # log and give it one more start
+            if not tp[k].wait_registered(10) and not tp[k].alive():
+                print(f"     {tp[k].name} exited: {tp[k].log()[-1500:]!r}; "
+                      "starting another", flush=True)
+                tp[k].stop()
+                tp[k] = make[k]().start()
+                phones.append(tp[k])
+        d, e = tp["d"], tp["e"]
+        if not S.check(d.wait_registered(10) and e.wait_registered(10),
+                       "phones behind the NAT register over TCP and TLS"):
+            for p in (d, e):
+                print(f"     {p.name} alive={p.alive()} log tail: "
+                      f"{p.log()[-1500:]!r}", flush=True)
         call_check(b, d, f"sip:1004@{SRV_IP}:5060", "outside -> NAT/TCP",
                    "caller")
         call_check(d, b, f"sip:1002@{SRV_IP}:5060", "NAT/TCP -> outside",
