@@ -39,7 +39,10 @@
  * Should the helper ever lose the message boundaries (a header block over
  * 64 KiB, a block it cannot parse), it stops touching that connection.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
@@ -339,6 +342,28 @@ static void conn_sweep(void *arg)
 	tmr_start(&nat->tmr, 10000, conn_sweep, nat);
 }
 
+/*
+ * libre leaves Nagle's algorithm on for SIP connections: a response of
+ * ours then waits behind the TLS session tickets for the phone's delayed
+ * ACK, about 40 ms on every new connection.  Signalling is small and
+ * latency-bound, so send at once.
+ */
+static void tcp_nodelay(const struct tcp_conn *tc)
+{
+	int fd = tcp_conn_fd(tc);
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof(one));
+}
+
+/*
+ * The first request on a connection: Nagle off, and the connection
+ * remembered, so that the next requests on it cost one hash lookup.  A
+ * phone's connection gets the Contact-fixing helper; a carrier's stays
+ * as it is (off).
+ */
 static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 {
 	struct tcp_conn *tc = sip_msg_tcpconn(msg);
@@ -348,27 +373,27 @@ static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 
 	if (!tc || hash_lookup(nat->conns, conn_key(tc), conn_is, tc))
 		return;
-	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
-	if (!store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t))
-		return;
+	tcp_nodelay(tc);
 	nc = mem_zalloc(sizeof(*nc), conn_destructor);
 	if (!nc)
 		return;
 	nc->nat = nat;
 	nc->peer = msg->src;
-	if (tcp_register_helper(&nc->th, tc, NAT_TCP_LAYER, NULL, NULL,
-				tcp_recv_helper, nc)) {
-		mem_deref(nc);
-		return;
-	}
-	/* th lives in tc's helper list; our ref on tc keeps both (and so
-	 * nc, th's arg) alive until conn_sweep sees libre let go of tc.  At
+	/* our ref on tc keeps it, and so th in its helper list with nc as
+	 * th's arg, alive until conn_sweep sees libre let go of tc.  At
 	 * shutdown nat_detach() runs right before sip_close(), with no event
 	 * in between that could reach th. */
 	nc->tc = mem_ref(tc);
 	hash_append(nat->conns, conn_key(tc), &nc->le, nc);
-	debug("nat: Contact fixing on for %s from %J\n",
-	      sip_transp_name(msg->tp), &msg->src);
+
+	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
+	nc->off = !store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t);
+	if (!nc->off && tcp_register_helper(&nc->th, tc, NAT_TCP_LAYER, NULL,
+					    NULL, tcp_recv_helper, nc))
+		nc->off = true;
+	if (!nc->off)
+		debug("nat: Contact fixing on for %s from %J\n",
+		      sip_transp_name(msg->tp), &msg->src);
 }
 
 static void nat_destructor(void *arg)

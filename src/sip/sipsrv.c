@@ -15,10 +15,7 @@
  * -> 420, a non-SIP Request-URI -> 416.
  */
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <re.h>
 #include "core/core.h"
@@ -112,31 +109,12 @@ static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 	return false;
 }
 
-/*
- * libre leaves Nagle's algorithm on for SIP connections: a response of
- * ours then waits behind the TLS session tickets for the phone's delayed
- * ACK, about 40 ms on every new connection.  Signalling is small and
- * latency-bound, so send at once.
- */
-static void tcp_nodelay(const struct sip_msg *msg)
-{
-	const struct tcp_conn *tc = sip_msg_tcpconn(msg);
-	int fd = tc ? tcp_conn_fd(tc) : -1;
-	int one = 1;
-
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				 sizeof(one));
-}
-
 static bool request_handler(const struct sip_msg *msg, void *arg)
 {
 	struct sipsrv *srv = arg;
 
 	debug("sip: %J %r %r\n", &msg->src, &msg->met, &msg->ruri);
-	if (msg->tp != SIP_TRANSP_UDP)
-		tcp_nodelay(msg);
-	nat_attach(srv, msg);
+	nat_attach(srv, msg); /* NAT fix and Nagle off for TCP/TLS too */
 	if (screen(srv, msg))
 		return true;
 
