@@ -1,7 +1,7 @@
 /*
  * main.c - start-up order, the event loop and shutdown in reverse order.
  *
- *   config -> libre -> store (migrate) -> admin token -> sip -> http
+ *   config -> libre (+ check of our tmr_start) -> store (migrate) -> admin token -> sip -> http
  *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
  *   tick -> http -> sip (BYE/CANCEL all calls, wait for transactions)
@@ -174,6 +174,14 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	log_take_libre();
+	err = tmr_replacement_check();
+	if (err) {
+		warning("main: timer replacement of src/core/tmr.c not active "
+			"(%m); refusing to run\n",
+			err);
+		libre_close();
+		return 1;
+	}
 
 	fd_limit_raise();
 

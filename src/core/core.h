@@ -77,6 +77,14 @@ const char *time_iso(char *buf, size_t sz, uint64_t ms);
 /* Parse the format above (milliseconds optional). 0 or EINVAL. */
 int time_iso_parse(const char *s, uint64_t *msp);
 
+/* ---- timers (core/tmr.c) -------------------------------------------- */
+
+/* libre 1.1.0's tmr_start() is replaced by ours (see tmr.c).  Returns 0 if
+ * libre is 1.1.0 and its own timers reach the replacement; ENOTSUP (other
+ * libre) or ENOSYS (not interposed) otherwise, with a warning logged.
+ * Call after libre_init(). */
+int tmr_replacement_check(void);
+
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 
 /* How a tenant dials: its country code and area code (without 0). */

@@ -47,6 +47,7 @@
 	X(test_phone_normalise)                                                \
 	X(test_time_iso)                                                       \
 	X(test_config)                                                         \
+	X(test_tmr_order)                                                      \
 	X(test_store_open)                                                     \
 	X(test_store_migrate)                                                  \
 	X(test_store_migrate_v2)                                               \
