@@ -74,7 +74,8 @@ uint64_t time_now_ms(void);
 void time_clock_set(time_clock_h *clockh);
 /* "2026-11-25T03:34:57.123Z"; buf must hold 32 bytes. */
 const char *time_iso(char *buf, size_t sz, uint64_t ms);
-/* Parse the format above (milliseconds optional). 0 or EINVAL. */
+/* Parse strict ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction optional,
+ * "+hh:mm"/"-hh:mm" instead of Z), from 1970 on.  0 or EINVAL. */
 int time_iso_parse(const char *s, uint64_t *msp);
 
 /* ---- timers (core/tmr.c) -------------------------------------------- */
