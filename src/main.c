@@ -1,7 +1,8 @@
 /*
  * main.c - start-up order, the event loop and shutdown in reverse order.
  *
- *   config -> libre (+ check of our tmr_start) -> store (migrate) -> admin token -> sip -> http
+ *   config -> libre (+ check of our tmr_start, core/tmr.c) -> store
+ *   (migrate) -> admin token -> sip -> http
  *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
  *   tick -> http -> sip (BYE/CANCEL all calls, wait for transactions)

@@ -9,7 +9,9 @@
  * list_apply().  Upstream libre up to its 2026 main branch has the same
  * code, so no newer libre helps (issue 11).  Here a timer is appended when
  * it expires last (the common case), prepended when it expires first, and
- * otherwise inserted by walking from the end nearer in expiry time.
+ * otherwise inserted by walking from both ends at once until one walk
+ * finds the place: a 500 ms timer is placed from the head, a 30 s one from
+ * the tail, each past only the timers between it and its end.
  *
  * How: libre.so.0 calls tmr_start() through its PLT (tmr_cancel() too: it
  * is tmr_start(tmr, 0, NULL, NULL)), so the dynamic linker binds those
@@ -40,43 +42,44 @@ extern struct list *tmrl_get(void);
 
 static uint64_t starts; /* calls of tmr_start(), for the start-up check */
 
-static bool expires_later(struct le *le, void *arg)
+static uint64_t jfs_of(const struct le *le)
 {
-	const struct tmr *tmr = le->data;
-
-	return tmr->jfs > *(const uint64_t *)arg;
+	return ((const struct tmr *)le->data)->jfs;
 }
 
-static bool expires_same_or_sooner(struct le *le, void *arg)
-{
-	const struct tmr *tmr = le->data;
-
-	return tmr->jfs <= *(const uint64_t *)arg;
-}
-
-/* Insert tmr into the sorted list, after all timers with jfs <= tmr->jfs. */
+/*
+ * Insert tmr into the sorted list, after all timers with jfs <= tmr->jfs.
+ * Two walks go in step, one from each end, and the first to reach that
+ * place inserts: the cost is twice the distance from the nearer end in
+ * list positions, whatever the expiry times look like (libre's HTTP server
+ * keeps a 600 s idle timer per connection at the tail: choosing the end by
+ * expiry time would send every 32 s timer on a walk from the head).
+ */
 static void insert(struct list *tmrl, struct tmr *tmr)
 {
-	const struct tmr *head = list_ledata(list_head(tmrl));
-	const struct tmr *tail = list_ledata(list_tail(tmrl));
 	const uint64_t jfs = tmr->jfs;
-	struct le *le;
+	struct le *h = list_head(tmrl), *t = list_tail(tmrl);
 
-	if (!tail || tail->jfs <= jfs) {
+	if (!t || jfs_of(t) <= jfs) {
 		list_append(tmrl, &tmr->le, tmr);
+		return;
 	}
-	else if (jfs < head->jfs) {
+	if (jfs < jfs_of(h)) {
 		list_prepend(tmrl, &tmr->le, tmr);
+		return;
 	}
-	else if (jfs - head->jfs < tail->jfs - jfs) {
-		/* head->jfs <= jfs < tail->jfs: both walks find a place */
-		le = list_apply(tmrl, true, expires_later, (void *)&jfs);
-		list_insert_before(tmrl, le, &tmr->le, tmr);
-	}
-	else {
-		le = list_apply(tmrl, false, expires_same_or_sooner,
-				(void *)&jfs);
-		list_insert_after(tmrl, le, &tmr->le, tmr);
+	/* jfs_of(head) <= jfs < jfs_of(tail): both walks stop in the list */
+	for (;;) {
+		h = h->next;
+		if (jfs_of(h) > jfs) {
+			list_insert_before(tmrl, h, &tmr->le, tmr);
+			return;
+		}
+		t = t->prev;
+		if (jfs_of(t) <= jfs) {
+			list_insert_after(tmrl, t, &tmr->le, tmr);
+			return;
+		}
 	}
 }
 
