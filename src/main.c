@@ -233,6 +233,7 @@ out:
 	sipsrv_close();
 	st = mem_deref(st);
 	libre_close();
+	tmr_replacement_flush();
 	tmr_debug();
 	return err ? 1 : 0;
 }

@@ -85,6 +85,9 @@ int time_iso_parse(const char *s, uint64_t *msp);
  * libre) or ENOSYS (not interposed) otherwise, with a warning logged.
  * Call after libre_init(). */
 int tmr_replacement_check(void);
+/* Take the replacement's own marks out of the timer list (they hold no
+ * handler; tmr_poll() skips them), e.g. before tmr_debug() at exit. */
+void tmr_replacement_flush(void);
 
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 

@@ -13,8 +13,8 @@
 extern struct list *tmrl_get(void);
 
 enum {
-	NTMR = 400, /* timers in play           */
-	NOPS = 6000 /* random operations per seed */
+	NTMR = 1500, /* timers in play             */
+	NOPS = 12000 /* random operations per seed */
 };
 
 struct mtmr {
@@ -45,7 +45,9 @@ static uint64_t rnd_delay(bool small)
 {
 	if (small)
 		return rnd() % 4 ? rnd() % 8 : rnd() % 40;
-	switch (rnd() % 7) {
+	switch (rnd() % 8) {
+	case 7:
+		return 600000 + rnd() % 3; /* past the marks' horizon */
 	case 0:
 		return 0;
 	case 1:
@@ -208,6 +210,7 @@ out:
 	if (mv)
 		reset(0);
 	tmr_cancel(&guard);
+	tmr_replacement_flush();
 	free(mv);
 	mv = NULL;
 	return err;
