@@ -11,8 +11,9 @@
  * expires first, else placed by a short walk from both ends at once; in a
  * big list it starts from a mark of its own 8 ms window of expiry time
  * (see marks below) and walks only past the timers of that window.  With
- * 90,000 timers over 32 s and libre's 600 s HTTP idle timer at the tail, a
- * 500 ms timer costs 0.05 us instead of libre's 1.6 ms on this machine.
+ * 90,000 timers over 32 s and libre's 600 s HTTP idle timer at the tail,
+ * starting a 500 ms timer costs 0.05 us instead of libre's 1.6-10 ms on
+ * the shared 2-core machine (bench/tmrbench.c).
  *
  * How: libre.so.0 calls tmr_start() through its PLT (tmr_cancel() too: it
  * is tmr_start(tmr, 0, NULL, NULL)), so the dynamic linker binds those
