@@ -193,6 +193,7 @@ static void srv_destructor(void *arg)
 		sip_close(srv->sip, true);
 	srv->sip = mem_deref(srv->sip);
 	srv->tls = mem_deref(srv->tls);
+	nat_close(); /* after the SIP stack freed its connections */
 	srv->guard = mem_deref(srv->guard);
 	srv->nc = mem_deref(srv->nc);
 }
