@@ -171,6 +171,7 @@ static bool recv_helper(struct sa *src, struct mbuf *mb, void *arg)
 	struct mbuf *nb;
 	size_t pos = mb->pos;
 
+	log_peer_note(src); /* libre's own lines about it are charged to it */
 	/* only INVITE, UPDATE and 2xx responses can carry a dialog's
 	 * Contact: leave everything else to libre without a second parse */
 	if (mbuf_get_left(mb) < 16 || (memcmp(mbuf_buf(mb), "INVITE ", 7) &&
@@ -250,6 +251,7 @@ static bool tcp_recv_helper(int *err, struct mbuf *mb, bool *estab, void *arg)
 	ssize_t he;
 
 	(void)estab;
+	log_peer_note(&nc->peer);
 	if (nc->off)
 		return false;
 	if (!nc->pend)
