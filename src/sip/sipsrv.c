@@ -340,7 +340,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 		goto out;
 
 	/* calls a dead instance of this node left open */
-	(void)store_call_close_stale(st, cfg->node_id, time_now_ms());
+	(void)store_call_close_node(st, cfg->node_id, NULL);
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
 	self_probe(srv);
 	keepalive_start(srv);

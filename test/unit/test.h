@@ -50,6 +50,7 @@
 	X(test_store_open)                                                     \
 	X(test_store_migrate)                                                  \
 	X(test_store_migrate_v2)                                               \
+	X(test_store_migrate_v4)                                               \
 	X(test_store_tenant)                                                   \
 	X(test_store_employee)                                                 \
 	X(test_store_device)                                                   \
@@ -62,6 +63,7 @@
 	X(test_store_reg)                                                      \
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
+	X(test_store_call_close)                                               \
 	X(test_store_token)                                                    \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
