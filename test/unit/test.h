@@ -68,6 +68,7 @@
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
+	X(test_node_start)                                                     \
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
 	X(test_media_latch)                                                    \
