@@ -2893,6 +2893,40 @@ int test_store_oom(void)
 	TEST_EQ_INT(store_demo_seed(st, "switchboard", "127.0.0.1", 5090), 0);
 	TEST_EQ_INT(oom_seeded(st), 0);
 	TEST_ASSERT(fired > 300);
+
+	/* closing a dead node's calls: all of them at their times, or none
+	 * (a fresh node each round; the cache of pages is dropped so that
+	 * the statement has to allocate) */
+	for (at = 1, r = 0; at < 1000; at++) {
+		char node[16];
+		int64_t c1, c2;
+		unsigned closed = 0;
+
+		re_snprintf(node, sizeof(node), "oom%u", at);
+		TEST_EQ_INT(store_node_heartbeat(st, node, 1000, 5000), 0);
+		TEST_EQ_INT(fx_live(st, node, 2000, 3000, &c1), 0);
+		TEST_EQ_INT(fx_live(st, node, 6000, 7000, &c2), 0);
+		TEST_EQ_INT(store_release_memory(st), 0);
+		oom_arm(at);
+		r = store_call_close_node(st, node, &closed);
+		oom_fail_at = 0;
+		if (!oom_fired) { /* past its last allocation */
+			TEST_EQ_INT(r, 0);
+			break;
+		}
+		TEST_ASSERT(r == 0 || r == ENOMEM || r == EIO);
+		if (r) {
+			TEST_EQ_INT(closed, 0);
+			TEST_EQ_INT(check_live(st, c1), 0);
+			TEST_EQ_INT(check_live(st, c2), 0);
+			TEST_EQ_INT(store_call_close_node(st, node, &closed),
+				    0);
+		}
+		TEST_EQ_INT(closed, 2);
+		TEST_EQ_INT(check_cut(st, c1, 5000, 3000), 0);
+		TEST_EQ_INT(check_cut(st, c2, 7000, 7000), 0);
+	}
+	TEST_ASSERT(at > 1 && at < 1000); /* it allocated, and not forever */
 out:
 	oom_fail_at = 0;
 	log_set_level(lvl);
