@@ -129,15 +129,18 @@ int api_node_close_calls(struct api_req *req)
 				 "node_id: %s is this node, which is running: "
 				 "its calls are real and end by themselves",
 				 n.node_id);
-	if (node_alive(cfg, &n, now) && !api_bool(req, "force", false))
-		return api_error(
-		    req, 409,
-		    "node_id: %s is alive (heartbeat %llu s ago, dead after "
-		    "%u s without one); stop it first, or send "
-		    "{\"force\": true} if it is gone",
-		    n.node_id,
-		    (unsigned long long)(now - n.heartbeat_at) / 1000,
-		    cfg->node_stale_after);
+	if (node_alive(cfg, &n, now) && !api_bool(req, "force", false)) {
+		/* its clock may be ahead of ours */
+		uint64_t ago = now > n.heartbeat_at ? now - n.heartbeat_at : 0;
+
+		return api_error(req, 409,
+				 "node_id: %s is alive (heartbeat %llu s ago, "
+				 "dead after %u s without one); stop it "
+				 "first, or send {\"force\": true} if it is "
+				 "gone",
+				 n.node_id, (unsigned long long)(ago / 1000),
+				 cfg->node_stale_after);
+	}
 
 	err = store_call_close_node(req->api->st, n.node_id, &closed);
 	if (err)
