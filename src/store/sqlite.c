@@ -190,9 +190,12 @@ enum stmt_id {
 	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
 	" FROM nodes h WHERE h.node_id = calls.node_id), 0))"
 
-/* live calls of the node whose id is in column col */
-#define LIVE_CALLS_OF(col)                                                     \
-	"(SELECT count(*) FROM calls c WHERE c.node_id = " col                 \
+/* live calls of the node q.node_id (S_NODE_GET), n.node_id (S_NODE_LIST) */
+#define LIVE_CALLS_Q                                                           \
+	"(SELECT count(*) FROM calls c WHERE c.node_id = q.node_id"            \
+	" AND c.ended_at = 0)"
+#define LIVE_CALLS_N                                                           \
+	"(SELECT count(*) FROM calls c WHERE c.node_id = n.node_id"            \
 	" AND c.ended_at = 0)"
 
 #define TOKEN_SELECT                                                           \
@@ -384,23 +387,19 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " SET started_at = excluded.started_at,"
 			 " heartbeat_at = excluded.heartbeat_at",
     /* one row always; the last column says whether the node is known */
-    [S_NODE_GET] =
-	"SELECT ?1, COALESCE(n.started_at, 0),"
-	" COALESCE(n.heartbeat_at, 0), " LIVE_CALLS_OF(
-	    "q.node_id") ","
-			 " n.node_id IS NOT NULL OR " LIVE_CALLS_OF(
-			     "q.node_id") " > 0"
-					  " FROM (SELECT ?1 AS node_id) q"
-					  " LEFT JOIN nodes n ON n.node_id = "
-					  "q.node_id",
+    [S_NODE_GET] = "SELECT ?1, COALESCE(n.started_at, 0),"
+		   " COALESCE(n.heartbeat_at, 0), " LIVE_CALLS_Q ","
+		   " n.node_id IS NOT NULL OR " LIVE_CALLS_Q " > 0"
+		   " FROM (SELECT ?1 AS node_id) q"
+		   " LEFT JOIN nodes n ON n.node_id = q.node_id",
     [S_NODE_LIST] =
-	"SELECT n.node_id, n.started_at, n.heartbeat_at, " LIVE_CALLS_OF(
-	    "n.node_id") " FROM nodes n"
-			 " UNION ALL"
-			 " SELECT node_id, 0, 0, count(*) FROM calls"
-			 " WHERE ended_at = 0 AND node_id <> ''"
-			 " AND node_id NOT IN (SELECT node_id FROM nodes)"
-			 " GROUP BY node_id ORDER BY 1",
+	"SELECT n.node_id, n.started_at, n.heartbeat_at, " LIVE_CALLS_N
+	" FROM nodes n"
+	" UNION ALL"
+	" SELECT node_id, 0, 0, count(*) FROM calls"
+	" WHERE ended_at = 0 AND node_id <> ''"
+	" AND node_id NOT IN (SELECT node_id FROM nodes)"
+	" GROUP BY node_id ORDER BY 1",
 
     [S_TOKEN_ADD] =
 	"INSERT INTO api_tokens (token_sha256, role, tenant_id, name,"
