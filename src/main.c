@@ -1,11 +1,12 @@
 /*
  * main.c - start-up order, the event loop and shutdown in reverse order.
  *
- *   config -> libre -> store (migrate) -> admin token -> sip -> http
+ *   config -> libre -> store (migrate) -> admin token
+ *   -> node (close the calls a crash left open, heartbeat) -> sip -> http
  *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
  *   tick -> http -> sip (BYE/CANCEL all calls, wait for transactions)
- *   -> store
+ *   -> node -> store
  */
 #include <errno.h>
 #include <malloc.h>
@@ -19,6 +20,7 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "http/http.h"
+#include "node/node.h"
 #include "sip/sip.h"
 
 static struct config cfg;
@@ -158,6 +160,7 @@ int main(int argc, char *argv[])
 {
 	struct store *st = NULL;
 	struct http_api *api = NULL;
+	struct node *node = NULL;
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -203,6 +206,9 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
+	err = node_alloc(&node, &cfg, st);
+	if (err)
+		goto out;
 	err = sipsrv_init(&cfg, st);
 	if (err)
 		goto out;
@@ -222,6 +228,7 @@ out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	sipsrv_close();
+	node = mem_deref(node);
 	st = mem_deref(st);
 	libre_close();
 	tmr_debug();

@@ -74,6 +74,15 @@ static const struct opt opts[] = {
     {"keepalive-max-missed", "SWITCHBOARD_KEEPALIVE_MAX_MISSED", OPT_U32,
      S(keepalive_max_missed),
      "unanswered pings after which a phone counts as unreachable (3)"},
+    {"heartbeat-interval", "SWITCHBOARD_HEARTBEAT_INTERVAL", OPT_U32,
+     S(heartbeat_interval),
+     "seconds between this node's heartbeats in the store; a call cut by "
+     "a crash ends at the last one before it (10, from 1 to 3600)"},
+    {"node-stale-after", "SWITCHBOARD_NODE_STALE_AFTER", OPT_U32,
+     S(node_stale_after),
+     "seconds without a heartbeat after which a node counts as dead: every "
+     "other node closes its live calls, the operator may (45, at least "
+     "twice --heartbeat-interval)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -99,6 +108,8 @@ static void defaults(struct config *cfg)
 	cfg->auth_block = 600;
 	cfg->keepalive_interval = 25;
 	cfg->keepalive_max_missed = 3;
+	cfg->heartbeat_interval = 10;
+	cfg->node_stale_after = 45;
 	cfg->log_level = LOG_INFO;
 }
 
@@ -223,6 +234,19 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 	if (cfg->rtp_min < 1024 || cfg->rtp_max <= cfg->rtp_min + 4) {
 		fprintf(stderr, "switchboard: bad RTP port range %u-%u\n",
 			cfg->rtp_min, cfg->rtp_max);
+		return EINVAL;
+	}
+	if (cfg->heartbeat_interval < 1 || cfg->heartbeat_interval > 3600) {
+		fprintf(stderr,
+			"switchboard: --heartbeat-interval: must be from 1 to "
+			"3600 seconds\n");
+		return EINVAL;
+	}
+	if (cfg->node_stale_after < 2 * cfg->heartbeat_interval) {
+		fprintf(stderr,
+			"switchboard: --node-stale-after: must be at least "
+			"twice --heartbeat-interval (%u s)\n",
+			2 * cfg->heartbeat_interval);
 		return EINVAL;
 	}
 	return 0;

@@ -61,6 +61,9 @@ struct config {
 	uint32_t
 	    keepalive_interval; /* [s] OPTIONS to NATed UDP phones, 0 off */
 	uint32_t keepalive_max_missed; /* unanswered pings: unreachable     */
+	uint32_t heartbeat_interval;   /* [s] node heartbeat in the store   */
+	uint32_t node_stale_after;     /* [s] a node silent this long is dead:
+					  its live calls get closed         */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };

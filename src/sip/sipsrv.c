@@ -340,8 +340,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	if (err)
 		goto out;
 
-	/* calls a dead instance of this node left open */
-	(void)store_call_close_stale(st, cfg->node_id, time_now_ms());
+	/* calls a dead run of this node left open: node/node.c, before */
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
 	self_probe(srv);
 	keepalive_start(srv);
