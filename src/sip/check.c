@@ -14,21 +14,54 @@
 #include "core/core.h"
 #include "sip/sip_int.h"
 
-/* headers that must be present, and that may appear at most once */
+/*
+ * Headers that must be present, and the headers that may appear at most
+ * once.  RFC 3261 §7.3.1: a header field may occur in several lines only
+ * if its grammar (§25.1) is a comma-separated list.  These are the
+ * request headers of §20 whose grammar is a single value; everything
+ * else may repeat, in separate lines or comma-separated in one:
+ *
+ *   list (may repeat)   Via, Route, Record-Route, Contact, Accept,
+ *                       Accept-Encoding, Accept-Language, Alert-Info,
+ *                       Allow, Authorization, Proxy-Authorization,
+ *                       Call-Info, Content-Encoding, Content-Language,
+ *                       Error-Info, In-Reply-To, Proxy-Require, Require,
+ *                       Supported, Unsupported, Warning, extensions
+ *   single (once)       the rows below with once = true
+ *
+ * A request through proxies carries a Via per hop (§16.6 step 8), the
+ * first one being the proxy nearest to us.  libre splits the
+ * comma-separated form into one entry per value for the list headers
+ * (not for the single ones), so a count of entries is a count of values
+ * for lists and of lines for single headers ("Date: Sat, 13 Nov 2010"
+ * stays one).
+ */
 static const struct {
 	enum sip_hdrid id;
 	const char *name;
 	bool required;
+	bool once;
 } hdrs[] = {
-    {SIP_HDR_VIA, "Via", true},
-    {SIP_HDR_TO, "To", true},
-    {SIP_HDR_FROM, "From", true},
-    {SIP_HDR_CALL_ID, "Call-ID", true},
-    {SIP_HDR_CSEQ, "CSeq", true},
-    {SIP_HDR_MAX_FORWARDS, "Max-Forwards", false},
-    {SIP_HDR_CONTENT_LENGTH, "Content-Length", false},
-    {SIP_HDR_CONTENT_TYPE, "Content-Type", false},
-    {SIP_HDR_EXPIRES, "Expires", false},
+    {SIP_HDR_VIA, "Via", true, false},
+    {SIP_HDR_TO, "To", true, true},
+    {SIP_HDR_FROM, "From", true, true},
+    {SIP_HDR_CALL_ID, "Call-ID", true, true},
+    {SIP_HDR_CSEQ, "CSeq", true, true},
+    {SIP_HDR_MAX_FORWARDS, "Max-Forwards", false, true},
+    {SIP_HDR_CONTENT_LENGTH, "Content-Length", false, true},
+    {SIP_HDR_CONTENT_TYPE, "Content-Type", false, true},
+    {SIP_HDR_CONTENT_DISPOSITION, "Content-Disposition", false, true},
+    {SIP_HDR_EXPIRES, "Expires", false, true},
+    {SIP_HDR_MIN_EXPIRES, "Min-Expires", false, true},
+    {SIP_HDR_DATE, "Date", false, true},
+    {SIP_HDR_MIME_VERSION, "MIME-Version", false, true},
+    {SIP_HDR_ORGANIZATION, "Organization", false, true},
+    {SIP_HDR_PRIORITY, "Priority", false, true},
+    {SIP_HDR_REPLY_TO, "Reply-To", false, true},
+    {SIP_HDR_RETRY_AFTER, "Retry-After", false, true},
+    {SIP_HDR_SUBJECT, "Subject", false, true},
+    {SIP_HDR_TIMESTAMP, "Timestamp", false, true},
+    {SIP_HDR_USER_AGENT, "User-Agent", false, true},
 };
 
 /* all digits, at most maxdig of them, value <= max */
@@ -103,7 +136,7 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 			re_snprintf(reason, sz, "Missing %s", hdrs[i].name);
 			return EPROTO;
 		}
-		if (n > 1) {
+		if (hdrs[i].once && n > 1) {
 			re_snprintf(reason, sz, "Duplicate %s", hdrs[i].name);
 			return EPROTO;
 		}
