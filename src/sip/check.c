@@ -64,23 +64,27 @@ static const struct {
     {SIP_HDR_USER_AGENT, "User-Agent", false, true},
 };
 
-/* all digits, at most maxdig of them, value <= max */
-static bool scalar_ok(const struct pl *pl, size_t maxdig, uint64_t max)
+/* all digits, value <= max; leading zeros are fine ("0068", RFC 4475
+ * wsinv: Max-Forwards is 1*DIGIT) */
+static bool scalar_ok(const struct pl *pl, uint64_t max)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	if (!pl_isset(pl) || pl->l > maxdig)
+	if (!pl_isset(pl))
 		return false;
 	for (i = 0; i < pl->l; i++) {
 		if (pl->p[i] < '0' || pl->p[i] > '9')
 			return false;
 		v = v * 10 + (uint64_t)(pl->p[i] - '0');
+		if (v > max)
+			return false;
 	}
-	return v <= max;
+	return true;
 }
 
-/* the numeric part of a CSeq header value ("36 INVITE" -> "36") */
+/* the numeric part of a CSeq header value ("36 INVITE" -> "36"); the
+ * value may be folded ("0009\r\n  INVITE", RFC 4475 wsinv) */
 static struct pl cseq_number(const struct sip_msg *msg)
 {
 	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CSEQ);
@@ -89,7 +93,7 @@ static struct pl cseq_number(const struct sip_msg *msg)
 
 	if (!h)
 		return pl;
-	while (i < h->val.l && h->val.p[i] != ' ' && h->val.p[i] != '\t')
+	while (i < h->val.l && !strchr(" \t\r\n", h->val.p[i]))
 		i++;
 	pl.p = h->val.p;
 	pl.l = i;
@@ -145,7 +149,7 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		struct pl num = cseq_number(msg);
 
 		/* RFC 3261 §8.1.1.5: less than 2**31 */
-		if (!scalar_ok(&num, 10, 2147483647u)) {
+		if (!scalar_ok(&num, 2147483647u)) {
 			str_copy(reason, "Bad CSeq", sz);
 			return EPROTO;
 		}
@@ -154,17 +158,17 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		str_copy(reason, "CSeq Method Mismatch", sz);
 		return EPROTO;
 	}
-	if (pl_isset(&msg->maxfwd) && !scalar_ok(&msg->maxfwd, 3, 255)) {
+	if (pl_isset(&msg->maxfwd) && !scalar_ok(&msg->maxfwd, 255)) {
 		str_copy(reason, "Bad Max-Forwards", sz);
 		return EPROTO;
 	}
 	if (pl_isset(&msg->expires) &&
-	    !scalar_ok(&msg->expires, 10, 4294967295u)) {
+	    !scalar_ok(&msg->expires, 4294967295u)) {
 		str_copy(reason, "Bad Expires", sz);
 		return EPROTO;
 	}
 	body = mbuf_get_left(msg->mb);
-	if (pl_isset(&msg->clen) && (!scalar_ok(&msg->clen, 9, 999999999) ||
+	if (pl_isset(&msg->clen) && (!scalar_ok(&msg->clen, 999999999) ||
 				     pl_u32(&msg->clen) > body)) {
 		/* RFC 3261 §18.3: over UDP, a shorter body is an error */
 		str_copy(reason, "Bad Content-Length", sz);
