@@ -162,14 +162,13 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		str_copy(reason, "Bad Max-Forwards", sz);
 		return EPROTO;
 	}
-	if (pl_isset(&msg->expires) &&
-	    !scalar_ok(&msg->expires, 4294967295u)) {
+	if (pl_isset(&msg->expires) && !scalar_ok(&msg->expires, 4294967295u)) {
 		str_copy(reason, "Bad Expires", sz);
 		return EPROTO;
 	}
 	body = mbuf_get_left(msg->mb);
-	if (pl_isset(&msg->clen) && (!scalar_ok(&msg->clen, 999999999) ||
-				     pl_u32(&msg->clen) > body)) {
+	if (pl_isset(&msg->clen) &&
+	    (!scalar_ok(&msg->clen, 999999999) || pl_u32(&msg->clen) > body)) {
 		/* RFC 3261 §18.3: over UDP, a shorter body is an error */
 		str_copy(reason, "Bad Content-Length", sz);
 		return EPROTO;
