@@ -428,6 +428,37 @@ def test_distributed(sb, p1002):
             st)
 
 
+def invite_with(ua, hdr):
+    """One INVITE to 1002 from ua's socket with the extra header line hdr;
+    the final response as text (ACKed), or ""."""
+    branch = "z9hG4bK" + os.urandom(8).hex()
+    head = (f"sip:1002@127.0.0.1:{ua.sb.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {ua.ip}:{ua.port};branch={branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:1001@127.0.0.1>;tag={ua.tag}\r\n")
+    callid = os.urandom(8).hex() + "@guard"
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1"
+           "\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+    msg = ("INVITE " + head + "To: <sip:1002@127.0.0.1>\r\n"
+           f"Call-ID: {callid}\r\nCSeq: 1 INVITE\r\n"
+           f"Contact: <sip:1001@{ua.ip}:{ua.port}>\r\n{hdr}"
+           "Content-Type: application/sdp\r\n"
+           f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
+    ua.s.sendto(msg.encode(), ("127.0.0.1", ua.sb.sip_port))
+    try:
+        while True:
+            data = ua.s.recv(65535).decode(errors="replace")
+            if int(data.split(" ", 2)[1]) >= 200:
+                break
+    except (socket.timeout, ValueError, IndexError):
+        return ""
+    to = re.search(r"(?m)^To:.*$", data).group(0)
+    ack = ("ACK " + head + to + "\r\n"
+           f"Call-ID: {callid}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n")
+    ua.s.sendto(ack.encode(), ("127.0.0.1", ua.sb.sip_port))
+    return data
+
+
 def test_unknown_scheme(sb):
     """Authorization in a scheme other than Digest (Basic, Bearer) is no
     guess: a fresh Digest challenge, nothing counted, however many."""
@@ -443,8 +474,14 @@ def test_unknown_scheme(sb):
                              r'nonce="[0-9a-f]{32}"', r):
                 answers.add("no Digest challenge")
         st = status_line(ua.login("1001", PW["1001"]))
+        # an INVITE's Proxy-Authorization likewise: 407, Digest
+        inv = invite_with(ua, "Proxy-Authorization: Basic MTAwMTp4\r\n")
     finally:
         ua.close()
+    S.check(status_line(inv) == "SIP/2.0 407 Proxy Authentication Required"
+            and re.search(r'(?m)^Proxy-Authenticate: Digest realm="', inv),
+            "an INVITE with Proxy-Authorization: Basic gets a Digest 407",
+            inv[:300])
     S.check(answers == {"SIP/2.0 401 Unauthorized"},
             f"{4 * MAX_FAILURES} REGISTERs with Basic/Bearer credentials: "
             "each a 401 with a Digest challenge", str(answers))
