@@ -62,12 +62,12 @@ static const struct opt opts[] = {
     {"auth-max-failures", "SWITCHBOARD_AUTH_MAX_FAILURES", OPT_U32,
      S(auth_max_failures),
      "failed SIP logins from one address within --auth-window that block "
-     "it; a username is locked after twice as many (5, at most 100)"},
+     "it; a username is throttled after twice as many (5, at most 100)"},
     {"auth-window", "SWITCHBOARD_AUTH_WINDOW", OPT_U32, S(auth_window),
      "sliding window for counting failed SIP logins [s] (60)"},
     {"auth-block", "SWITCHBOARD_AUTH_BLOCK", OPT_U32, S(auth_block),
-     "how long an address, username or phone stays blocked [s]; "
-     "0 disables blocking (600)"},
+     "how long an address or phone stays blocked, and the longest "
+     "window of a throttled username [s]; 0 disables blocking (600)"},
     {"keepalive-interval", "SWITCHBOARD_KEEPALIVE_INTERVAL", OPT_U32,
      S(keepalive_interval),
      "seconds between OPTIONS pings to phones behind NAT on UDP; 0 off (25)"},

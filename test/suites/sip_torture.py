@@ -5,12 +5,16 @@ SIP side of Switchboard.
 Starts the sanitizer build (test/lib/sb.py), then per group:
   * every RFC 4475 message of test/data/rfc4475/manifest.tsv over UDP, sent
     unchanged from a fresh socket; the expectation comes from the manifest
-    class (valid: a final response; invalid: 400 / the RFC's status, or
-    nothing; any: anything; response: nothing),
+    class (valid: exactly the status of its expect column - 416, 415, 420,
+    406, 401 ... as the RFC and our configuration call for, never 400;
+    invalid: 400 / the RFC's status, or nothing; any: anything; response:
+    nothing; libre-drop: nothing, logged),
   * 200 seeded random datagrams (raw bytes, mutated torture messages,
     SIP-token soup),
   * a truncated INVITE, a 20 KB header line (UDP and TCP), empty datagrams
     and CRLF keep-alives,
+  * INVITEs with Accept headers: without application/sdp exactly 406,
+    with it (or application/*, */*, none) the 407 of an unknown address,
   * INVITEs with broken SDP from the demo trunk (127.0.0.1:5090) to the
     announcement number: 400 or 488,
   * TCP: garbage, absurd Content-Length, half messages that stall
@@ -462,8 +466,11 @@ class Torture:
                     "utf-8", "replace"), flush=True)
         rfc = {int(x) for x in row["rfc"].split(",") if x.isdigit()}
         if cls == "valid":
-            ok = final is not None
-            detail = f"no final response (got: {seen})"
+            # the exact answer the RFC and our configuration call for;
+            # a 400 (or any other status) to a valid message is a bug
+            want = int(row["expect"])
+            ok = final == want
+            detail = f"expected {want}, got {seen}"
             if ok and row["name"] == "dblreq":
                 methods = {m.upper() for d in got
                            for m in CSEQ_RE.findall(d)}
@@ -649,6 +656,29 @@ class Torture:
             s.close()
         return self.alive_check("truncated/oversized messages and empty "
                                 "datagrams")
+
+    # ---- Accept of an INVITE (RFC 3261 20.1, 21.4.7) ---------------------
+    def accept(self):
+        """An INVITE whose Accept leaves out application/sdp gets 406,
+        before authentication is asked for; one that takes SDP (or has no
+        Accept) goes on to the 407 challenge of an unknown address."""
+        sdp = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+               b"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+        cases = [(None, 407), ("application/sdp", 407),
+                 ("application/*", 407), ("*/*", 407),
+                 ("text/plain, application/sdp;q=0.5", 407),
+                 ("Application/SDP", 407),
+                 ("text/plain", 406), ("text/html, image/*", 406),
+                 ("application/sdp;q=0", 406),
+                 ("application/sdp;q=0.0, text/plain", 406)]
+        for acc, want in cases:
+            extra = f"Accept: {acc}\r\n" if acc is not None else ""
+            inv = self.invite(DEMO["announcement"], 40000, sdp, extra=extra)
+            # the Via's rport sends the answer back to the socket
+            self.single(f"INVITE with {'no Accept' if acc is None else 'Accept: ' + acc}"
+                        f" -> {want}", inv,
+                        lambda final, st, w=want: final == w)
+        return self.alive_check("INVITEs with Accept")
 
     # ---- broken SDP from the trunk ----------------------------------------
     def broken_sdp(self):
@@ -838,7 +868,7 @@ def main():
         tt = Torture(t, port, sb)
         t.check(options_udp(port) == 200, "server answers OPTIONS at start")
         for step in (tt.rfc4475, tt.random_datagrams, tt.malformed,
-                     tt.broken_sdp, tt.tcp):
+                     tt.accept, tt.broken_sdp, tt.tcp):
             t.run(step)
             if sb and not sb.alive():
                 t.check(False, "server process alive", sb.tail(80))

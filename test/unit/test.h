@@ -79,6 +79,7 @@
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
+	X(test_guard_throttle)                                                 \
 	X(test_guard_pair)                                                     \
 	X(test_guard_evict)                                                    \
 	X(test_guard_disabled)                                                 \
