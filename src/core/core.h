@@ -28,6 +28,8 @@ void log_take_libre(void);
  * it): libre's raw stderr lines are logged at debug level, escaped, and
  * rate-limited per source (core/libre_log.c).  NULL: unknown. */
 void log_peer_note(const struct sa *peer);
+/* SIP messages libre's parser dropped since start ("msg decode err"). */
+uint64_t log_libre_undecodable(void);
 /* One line of foreign text (network bytes), control characters escaped
  * as \xNN, at most 512 bytes of it, "area: " in front. */
 void log_text(enum log_level lvl, const char *area, const char *p, size_t len);

@@ -19,7 +19,9 @@
  * SIP receive hooks note it with log_peer_note() just before.  Each
  * source may print LINES_PER_WINDOW lines per WINDOW_MS; the rest are
  * counted and reported in one line when its next window opens.  Any
- * other stream is printed as libre would.
+ * other stream is printed as libre would.  Messages libre could not
+ * decode are counted (log_libre_undecodable(), sip.undecodable in
+ * /api/v1/stats), so a flood is visible without the log.
  */
 #include <string.h>
 #include <re.h>
@@ -48,6 +50,12 @@ static struct peer_slot unknown; /* lines with no noted source */
 static struct peer_slot all;     /* every source: two sharing a slot
 				    must not reset each other for ever */
 static struct sa cur_peer;       /* noted by the SIP receive hooks */
+static uint64_t undecodable;     /* "msg decode err" lines seen */
+
+uint64_t log_libre_undecodable(void)
+{
+	return undecodable;
+}
 
 void log_peer_note(const struct sa *peer)
 {
@@ -123,6 +131,8 @@ int re_fprintf(FILE *stream, const char *fmt, ...)
 		va_end(ap);
 		return n;
 	}
+	if (strstr(fmt, "msg decode err"))
+		undecodable++;
 	if (sa_isset(&cur_peer, SA_ADDR))
 		k = re_snprintf(line, sizeof(line), "[%j] ", &cur_peer);
 	n = re_vsnprintf(line + k, sizeof(line) - (size_t)k, fmt, ap);
