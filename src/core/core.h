@@ -24,6 +24,15 @@ enum log_level log_level_get(void);
  * and level, instead of raw to stderr with colour codes.  After
  * log_set_level(); libre_init() resets it, so call it after that too. */
 void log_take_libre(void);
+/* The source whose bytes libre parses next (the SIP receive hooks note
+ * it): libre's raw stderr lines are logged at debug level, escaped, and
+ * rate-limited per source (core/libre_log.c).  NULL: unknown. */
+void log_peer_note(const struct sa *peer);
+/* SIP messages libre's parser dropped since start ("msg decode err"). */
+uint64_t log_libre_undecodable(void);
+/* One line of foreign text (network bytes), control characters escaped
+ * as \xNN, at most 512 bytes of it, "area: " in front. */
+void log_text(enum log_level lvl, const char *area, const char *p, size_t len);
 void debug(const char *fmt, ...);
 void info(const char *fmt, ...);
 void warning(const char *fmt, ...);
@@ -54,6 +63,9 @@ struct config {
 	uint32_t
 	    keepalive_interval; /* [s] OPTIONS to NATed UDP phones, 0 off */
 	uint32_t keepalive_max_missed; /* unanswered pings: unreachable     */
+	uint32_t heartbeat_interval;   /* [s] node heartbeat in the store   */
+	uint32_t node_stale_after;     /* [s] a node silent this long is dead:
+					  its live calls get closed         */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };

@@ -138,6 +138,9 @@ int test_config(void)
 			"--rtp-timeout", "7",     "--data-dir",
 			"/tmp/x",        NULL};
 	char *bad[] = {"switchboard", "--rtp-min", "99999", NULL};
+	char *hb[] = {"switchboard", "--heartbeat-interval",
+		      "1",           "--node-stale-after",
+		      "2",           NULL};
 	int err = 0;
 
 	TEST_EQ_INT(config_load(&cfg, 7, argv), 0);
@@ -146,6 +149,19 @@ int test_config(void)
 	TEST_EQ_STR(cfg.db_path, "/tmp/x/switchboard.db");
 	TEST_EQ_STR(cfg.prompts_dir, "/tmp/x/prompts");
 	TEST_EQ_INT(config_load(&cfg, 3, bad), EINVAL);
+
+	/* heartbeat: defaults, and a stale time of two beats at least */
+	TEST_EQ_INT(config_load(&cfg, 1, argv), 0);
+	TEST_EQ_INT(cfg.heartbeat_interval, 10);
+	TEST_EQ_INT(cfg.node_stale_after, 45);
+	TEST_EQ_INT(config_load(&cfg, 5, hb), 0);
+	TEST_EQ_INT(cfg.heartbeat_interval, 1);
+	TEST_EQ_INT(cfg.node_stale_after, 2);
+	hb[4] = "1";
+	TEST_EQ_INT(config_load(&cfg, 5, hb), EINVAL);
+	hb[2] = "0";
+	hb[4] = "10";
+	TEST_EQ_INT(config_load(&cfg, 5, hb), EINVAL);
 out:
 	return err;
 }
