@@ -95,7 +95,8 @@ int time_iso_parse(const char *s, uint64_t *msp);
 /* libre 1.1.0's tmr_start() is replaced by ours (see tmr.c).  Returns 0 if
  * libre is 1.1.0 and its own timers reach the replacement; ENOTSUP (other
  * libre) or ENOSYS (not interposed) otherwise, with a warning logged.
- * Call after libre_init(). */
+ * Call after libre_init(), on the main thread, before other threads start:
+ * the insertion marks are used in that thread's timer list only. */
 int tmr_replacement_check(void);
 /* Take the replacement's own marks out of the timer list (they hold no
  * handler; tmr_poll() skips them), e.g. before tmr_debug() at exit. */

@@ -43,7 +43,9 @@
 /* libre 1.1.0 src/main/main.c: the calling thread's timer list */
 extern struct list *tmrl_get(void);
 
-static uint64_t starts; /* calls of tmr_start(), for the start-up check */
+/* calls of tmr_start() in this thread, for the start-up check; per
+ * thread, as libre's lists are (the media thread has its own) */
+static _Thread_local uint64_t starts;
 
 enum {
 	WALK_SHORT = 16,     /* steps of the two-ended walk before marks */
@@ -59,11 +61,14 @@ enum {
  * that reaches the head without calling anything (it skips th == NULL),
  * so a mark is in the list exactly while mark->le.list is set, and a
  * pointer to one never dangles.  Marks exist only in the list of the
- * thread that first needed one, only for windows a timer was started in,
- * and only once a short walk did not find the place (a big list).
+ * main thread (the SIP stack's, where the transaction timers are; set
+ * once by tmr_replacement_check() before any other thread starts, so
+ * every thread reads it without a lock, and no other thread's list ever
+ * gets one), only for windows a timer was started in, and only once a
+ * short walk did not find the place (a big list).
  */
 static struct tmr marks[MARK_SLOTS];
-static struct list *marks_list;
+static struct list *marks_list; /* the main thread's list (weak) */
 
 static uint64_t jfs_of(const struct le *le)
 {
@@ -159,8 +164,6 @@ static void insert(struct list *l, struct tmr *tmr, uint64_t now)
 		return;
 	}
 	after = place_walk(l, jfs, WALK_SHORT);
-	if (!after && !marks_list)
-		marks_list = l;
 	if (!after && l == marks_list && jfs - now < MARK_HORIZON)
 		after = place_from(&mark_get(l, jfs >> MARK_SHIFT)->le, jfs);
 	if (!after)
@@ -217,6 +220,7 @@ int tmr_replacement_check(void)
 			v ? v : "?");
 		return ENOTSUP;
 	}
+	marks_list = tmrl;
 
 	/* libre's tmr_cancel() is tmr_start(tmr, 0, NULL, NULL) */
 	tmr_init(&t);
