@@ -58,8 +58,10 @@ static void vlog(enum log_level lvl, const char *tag, const char *fmt,
 	if (lvl < level)
 		return;
 	time_iso(ts, sizeof(ts), time_now_ms());
+	flockfile(stderr); /* one line, whichever thread (the media thread) */
 	re_fprintf(stderr, "%s %s ", ts, tag);
 	re_vfprintf(stderr, fmt, ap);
+	funlockfile(stderr);
 }
 
 void debug(const char *fmt, ...)
