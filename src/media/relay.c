@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <re.h>
 #include <rem.h>
 #include "core/core.h"
@@ -223,10 +224,23 @@ take:
 
 /* ---- the relay ------------------------------------------------------- */
 
+/*
+ * recvfrom() and sendto() without glibc's wrappers: they are cancellation
+ * points, and once the process has a second thread each call switches
+ * asynchronous cancellation on and off around the system call, about 110
+ * instructions per relayed packet (bench/RESULTS.md, test 4).  The media
+ * thread is never cancelled, so it makes the system calls directly.
+ */
+static ssize_t sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr *src,
+			    socklen_t *srclen)
+{
+	return syscall(SYS_recvfrom, fd, buf, len, MSG_DONTWAIT, src, srclen);
+}
+
 static int send_to(int fd, const struct sa *dst, struct mbuf *mb)
 {
-	if (sendto(fd, mbuf_buf(mb), mbuf_get_left(mb), 0, &dst->u.sa,
-		   dst->len) < 0)
+	if (syscall(SYS_sendto, fd, mbuf_buf(mb), mbuf_get_left(mb), 0,
+		    &dst->u.sa, dst->len) < 0)
 		return errno;
 	return 0;
 }
@@ -318,8 +332,8 @@ static void read_burst(int fd, struct media_stream *ms,
 		struct sa src;
 		ssize_t n;
 
-		n = recvfrom(fd, rxbuf->buf, rxbuf->size, MSG_DONTWAIT,
-			     (struct sockaddr *)&ss, &sl);
+		n = sys_recvfrom(fd, rxbuf->buf, rxbuf->size,
+				 (struct sockaddr *)&ss, &sl);
 		if (n < 0)
 			return; /* EAGAIN: drained */
 		if (sa_set_sa(&src, (struct sockaddr *)&ss))
