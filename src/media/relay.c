@@ -20,8 +20,8 @@
  * The sockets are plain descriptors, not libre udp_socks: libre's reader
  * allocates an 8 KiB buffer per datagram (bench/RESULTS.md, test 4), and a
  * udp_sock registers and unregisters itself in the loop of whichever
- * thread calls it.  We read up to a few datagrams per wake-up into one
- * buffer of the media thread, and send with sendto().
+ * thread calls it.  We read up to a few datagrams per wake-up with one
+ * recvmmsg() into buffers of the media thread, and send with sendto().
  */
 #include <string.h>
 #include <unistd.h>
@@ -36,18 +36,45 @@
 uint8_t media_u2a[256], media_a2u[256];
 
 enum { RX_BURST = 8, RX_SIZE = 2048 };
-static struct mbuf *rxbuf; /* one receive buffer (media thread) */
+
+/* the media thread's receive buffers, one per datagram of a burst */
+static struct {
+	struct mbuf *mb[RX_BURST];
+	struct mmsghdr msg[RX_BURST];
+	struct iovec iov[RX_BURST];
+	struct sockaddr_storage src[RX_BURST];
+} rx;
+
+static void rx_prepare(unsigned i)
+{
+	rx.iov[i].iov_base = rx.mb[i]->buf;
+	rx.iov[i].iov_len = rx.mb[i]->size;
+	rx.msg[i].msg_hdr.msg_namelen = sizeof(rx.src[i]);
+}
 
 int media_relay_init(void)
 {
-	if (!rxbuf)
-		rxbuf = mbuf_alloc(RX_SIZE);
-	return rxbuf ? 0 : ENOMEM;
+	unsigned i;
+
+	for (i = 0; i < RX_BURST; i++) {
+		if (!rx.mb[i])
+			rx.mb[i] = mbuf_alloc(RX_SIZE);
+		if (!rx.mb[i])
+			return ENOMEM;
+		rx.msg[i].msg_hdr.msg_name = &rx.src[i];
+		rx.msg[i].msg_hdr.msg_iov = &rx.iov[i];
+		rx.msg[i].msg_hdr.msg_iovlen = 1;
+		rx_prepare(i);
+	}
+	return 0;
 }
 
 void media_relay_close(void)
 {
-	rxbuf = mem_deref(rxbuf);
+	unsigned i;
+
+	for (i = 0; i < RX_BURST; i++)
+		rx.mb[i] = mem_deref(rx.mb[i]);
 }
 
 /* ---- sockets (bound on the SIP thread) ------------------------------- */
@@ -225,18 +252,12 @@ take:
 /* ---- the relay ------------------------------------------------------- */
 
 /*
- * recvfrom() and sendto() without glibc's wrappers: they are cancellation
+ * recvmmsg() and sendto() without glibc's wrappers: they are cancellation
  * points, and once the process has a second thread each call switches
  * asynchronous cancellation on and off around the system call, about 110
  * instructions per relayed packet (bench/RESULTS.md, test 4).  The media
  * thread is never cancelled, so it makes the system calls directly.
  */
-static ssize_t sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr *src,
-			    socklen_t *srclen)
-{
-	return syscall(SYS_recvfrom, fd, buf, len, MSG_DONTWAIT, src, srclen);
-}
-
 static int send_to(int fd, const struct sa *dst, struct mbuf *mb)
 {
 	if (syscall(SYS_sendto, fd, mbuf_buf(mb), mbuf_get_left(mb), 0,
@@ -319,28 +340,32 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 	}
 }
 
-/* up to RX_BURST datagrams of fd into rxbuf, each to h */
+/*
+ * Up to RX_BURST datagrams of fd, each to h, with one system call:
+ * recvmmsg() returns what is queued without a second call that ends in
+ * EAGAIN (system calls are most of the relay's cost; the loop is
+ * level-triggered, so what is left is read on its next turn).
+ */
 static void read_burst(int fd, struct media_stream *ms,
 		       void (*h)(struct media_stream *, const struct sa *,
 				 struct mbuf *))
 {
+	struct sa src;
 	unsigned i;
+	long n;
 
-	for (i = 0; i < RX_BURST; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		struct sa src;
-		ssize_t n;
+	n = syscall(SYS_recvmmsg, fd, rx.msg, RX_BURST, MSG_DONTWAIT, NULL);
+	for (i = 0; n > 0 && i < (unsigned)n; i++) {
+		struct mbuf *mb = rx.mb[i];
 
-		n = sys_recvfrom(fd, rxbuf->buf, rxbuf->size,
-				 (struct sockaddr *)&ss, &sl);
-		if (n < 0)
-			return; /* EAGAIN: drained */
-		if (sa_set_sa(&src, (struct sockaddr *)&ss))
-			continue;
-		rxbuf->pos = 0;
-		rxbuf->end = (size_t)n;
-		h(ms, &src, rxbuf); /* relays only: ms stays */
+		if (!sa_set_sa(&src, (struct sockaddr *)&rx.src[i])) {
+			mb->pos = 0;
+			mb->end = rx.msg[i].msg_len;
+			h(ms, &src, mb); /* relays only: ms stays */
+		}
+		/* ready for the next call: the kernel wrote the length of
+		 * the address, and SRTP may have grown the buffer */
+		rx_prepare(i);
 	}
 }
 
