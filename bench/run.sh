@@ -8,6 +8,7 @@
 #   BENCH_ONLY="1 4" bench/run.sh     only some of the five tests
 #   bench/run.sh --only registrations one test by name (see bench.py);
 #   bench/run.sh --only tls runs only test 6 (bench/tls_bench.py)
+#   bench/run.sh --only media runs only test 7 (bench/media_bench.py)
 # See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +26,17 @@ make --no-print-directory -C bench
 # full run or with --only tls, and writes section 6 of RESULTS.md
 args=" $* "
 rc=0
-if [[ "$args" != *" --only tls "* ]]; then
+if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* ]]; then
 	timeout -k 10 2600 /usr/bin/python3 bench/bench.py "$@" || rc=$?
 fi
 if [[ "$args" != *" --only "* || "$args" == *" --only tls "* ]]; then
 	timeout -k 10 760 /usr/bin/python3 bench/tls_bench.py \
+		--results bench/RESULTS.md || rc=$?
+fi
+# test 7, new calls while 2000 calls relay RTP (bench/media_bench.py,
+# ~2.5 min) runs on a full run or with --only media, section 7
+if [[ "$args" != *" --only "* || "$args" == *" --only media "* ]]; then
+	timeout -k 10 300 /usr/bin/python3 bench/media_bench.py \
 		--results bench/RESULTS.md || rc=$?
 fi
 exit $rc

@@ -23,6 +23,8 @@
  * decode are counted (log_libre_undecodable(), sip.undecodable in
  * /api/v1/stats), so a flood is visible without the log.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <re.h>
 #define DEBUG_MODULE "switchboard"
@@ -49,8 +51,12 @@ static struct peer_slot slots[SLOTS];
 static struct peer_slot unknown; /* lines with no noted source */
 static struct peer_slot all;     /* every source: two sharing a slot
 				    must not reset each other for ever */
-static struct sa cur_peer;       /* noted by the SIP receive hooks */
-static uint64_t undecodable;     /* "msg decode err" lines seen */
+/* noted by the SIP receive hooks, per thread: the media thread's libre
+ * lines have no source noted */
+static _Thread_local struct sa cur_peer;
+/* slots, unknown, all: libre prints from the media thread too */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t undecodable; /* "msg decode err" lines seen */
 
 uint64_t log_libre_undecodable(void)
 {
@@ -124,6 +130,7 @@ int re_fprintf(FILE *stream, const char *fmt, ...)
 	char line[RAW_LINE_MAX];
 	va_list ap;
 	int n, k = 0;
+	bool print;
 
 	va_start(ap, fmt);
 	if (stream != stderr) {
@@ -139,9 +146,13 @@ int re_fprintf(FILE *stream, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return n;
-	if (log_level_get() > LOG_DEBUG || !peer_may_print(&cur_peer))
+	if (log_level_get() > LOG_DEBUG)
 		return n;
-	log_text(LOG_DEBUG, "libre", line, strlen(line));
+	pthread_mutex_lock(&lock);
+	print = peer_may_print(&cur_peer);
+	pthread_mutex_unlock(&lock);
+	if (print)
+		log_text(LOG_DEBUG, "libre", line, strlen(line));
 	return n;
 }
 

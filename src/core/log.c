@@ -67,8 +67,10 @@ static void emit(enum log_level lvl, const char *area, const char *p,
 	if (i < len)
 		n += (size_t)re_snprintf(line + n, sizeof(line) - n, "...");
 	time_iso(ts, sizeof(ts), time_now_ms());
+	flockfile(stderr); /* one line, whichever thread (the media thread) */
 	out("%s %s %s%s%b\n", ts, tags[lvl], area ? area : "", area ? ": " : "",
 	    line, n);
+	funlockfile(stderr);
 }
 
 static void vlog(enum log_level lvl, const char *fmt, va_list ap)

@@ -10,6 +10,13 @@
  * all players; while a player runs, the bridge does not forward into that
  * leg.  Players, bridge and SIP see legs, never sockets, so SRTP/ICE
  * transports can come later behind this header.
+ *
+ * Threads: every function here is called from the SIP thread (the main
+ * loop).  The sockets, the relay, the players and their clock run in the
+ * media thread (src/media/thread.c has the ownership and lock rules), so
+ * RTP load never delays SIP.  Calls return at once: what they change
+ * reaches the media thread through a queue, a moment later.  Handlers
+ * (media_player_done_h) run on the SIP thread.
  */
 #ifndef SWITCHBOARD_MEDIA_H
 #define SWITCHBOARD_MEDIA_H
@@ -35,9 +42,14 @@ enum media_codec { CODEC_NONE = 0, CODEC_PCMU, CODEC_PCMA };
  */
 enum media_crypto { MEDIA_PLAIN = 0, MEDIA_SRTP_OPTIONAL, MEDIA_SRTP_REQUIRED };
 
-/* Global media settings; call once before allocating legs. */
+/* Global media settings and the media thread; call once before
+ * allocating legs.  media_close() ends the thread: free every leg and
+ * player before. */
 int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max);
 void media_close(void);
+/* Wait until the media thread has carried out everything asked of it so
+ * far (for tests; blocks the caller). */
+void media_sync(void);
 
 /*
  * Bind an RTP/RTCP pair (even/odd ports) on the media address and prepare
@@ -70,7 +82,8 @@ bool media_leg_remote_hold(const struct media_leg *leg);
 void media_leg_set_sig_addr(struct media_leg *leg, const struct sa *sig);
 /* The far end named an address and port to send audio to. */
 bool media_leg_has_raddr(const struct media_leg *leg);
-/* Milliseconds since the far end last sent RTP (since alloc if never). */
+/* Milliseconds since the far end last sent RTP (since alloc if never);
+ * read from the media thread's counters, as are the hijacks and stats. */
 uint64_t media_leg_idle_ms(const struct media_leg *leg);
 uint16_t media_leg_port(const struct media_leg *leg);
 /* RTP packets refused because they came from a stranger's address. */
@@ -87,9 +100,10 @@ typedef void(media_player_done_h)(void *arg);
 /*
  * Play a WAV file (any rate, mono or stereo, 16-bit; converted to 8 kHz
  * once and cached) into leg, 20 ms per packet.  loop repeats it until the
- * player is freed; otherwise doneh is called once at the end (from the
- * media clock; it may free the player and the leg).  Freeing the player
- * (mem_deref) stops it.  ENOENT if the file cannot be read.
+ * player is freed; otherwise doneh is called once at the end (on the SIP
+ * thread, after the media thread sent the last packet; it may free the
+ * player and the leg), unless the player was freed before.  Freeing the
+ * player (mem_deref) stops it.  ENOENT if the file cannot be read.
  */
 int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,

@@ -1,61 +1,192 @@
 /*
- * media_int.h - private to src/media: the leg record shared by the relay
- * (leg.c) and the player (player.c), and the media clock.
+ * media_int.h - private to src/media.  A leg has two halves, one per
+ * thread (thread.c has the rules): struct media_leg is the SIP thread's
+ * (SDP, negotiation), struct media_stream the media thread's (sockets,
+ * relay, latching, SRTP contexts, players).  They talk only through the
+ * command queue (SIP -> media) and the event queue (media -> SIP); the
+ * few counters the SIP side reads are single-writer atomics.
  */
 #ifndef SWITCHBOARD_MEDIA_INT_H
 #define SWITCHBOARD_MEDIA_INT_H
 
+#include <stdatomic.h>
+
 enum { MEDIA_KEY_MAX = 46 }; /* AES-256 key + 112-bit salt */
 
+/* payload type kinds of the receive map */
+enum { PT_UNKNOWN = 0, PT_ULAW, PT_ALAW, PT_TEV };
+
+/* what offer/answer decided for a leg; copied into the media thread */
+struct media_cfg {
+	struct sa sdp_raddr;       /* RTP address in the far end's SDP */
+	struct sa raddr_rtcp;      /* its RTCP address (port unset: none) */
+	enum media_codec tx_codec; /* law the far end wants from us     */
+	uint8_t tx_pt;             /* its payload type for that law     */
+	int tx_tev_pt;             /* its telephone-event PT, -1 none   */
+	uint8_t rxmap[128];        /* payload type -> PT_* kind         */
+	bool rhold;                /* far end wants no audio            */
+};
+
+/* A counter written by one thread only and read by others. */
+typedef _Atomic uint64_t media_ctr;
+
+static inline void media_ctr_inc(media_ctr *c)
+{
+	/* single writer: a plain load and store, no locked instruction */
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+static inline void media_ctr_add(media_ctr *c, int64_t d)
+{
+	atomic_store_explicit(
+	    c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)d,
+	    memory_order_relaxed);
+}
+
+static inline uint64_t media_ctr_get(media_ctr *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+struct media_stream;
+struct media_cmd;
+struct mplayer;
+
+/* The SIP thread's half of a leg. */
 struct media_leg {
-	struct udp_sock *rtp;    /* (owned)                         */
-	struct udp_sock *rtcp;   /* (owned)                         */
-	uint16_t port;           /* our RTP port; RTCP is port + 1  */
-	struct sdp_session *sdp; /* (owned)                         */
-	struct sdp_media *sdpm;  /* (weak, owned by sdp)            */
-	struct sa raddr;         /* where we send RTP (latched)     */
-	struct sa sdp_raddr;     /* RTP address in the far end's SDP */
-	struct sa sig_ip;        /* where its SIP comes from (IP)   */
-	bool latched;            /* raddr learnt from received RTP  */
-	uint32_t ssrc_rx;        /* SSRC of the latched stream      */
-	uint64_t hijack;         /* packets refused from strangers  */
-	struct sa raddr_rtcp;
-	enum media_codec tx_codec;   /* law the far end wants from us   */
-	uint8_t tx_pt;               /* its payload type for that law   */
-	int tx_tev_pt;               /* its telephone-event PT, -1 none */
-	uint8_t rxmap[128];          /* payload type -> PT_* kind       */
-	bool rhold;                  /* far end wants no audio          */
-	struct media_leg *peer;      /* bridged leg (weak, symmetric)   */
-	struct media_player *player; /* playing into this leg (weak)    */
-	uint64_t last_rx;            /* [ms, jiffies] last RTP received */
-	uint64_t rx, tx;             /* packets                         */
-	uint32_t ssrc;               /* our stream for generated audio  */
-	uint16_t seq;
-	uint32_t ts;
-	enum media_crypto crypto;    /* SRTP policy of this leg            */
-	struct srtp *srtp_tx;        /* our key, NULL for plain RTP (owned) */
-	struct srtp *srtp_rx;        /* far end's key (owned)              */
+	struct media_stream *ms;  /* media half: the media thread's after
+				     hand-over; its atomics may be read */
+	struct media_cmd *delcmd; /* pre-allocated "delete", so freeing a
+				     leg cannot fail (owned)          */
+	uint16_t port;            /* our RTP port; RTCP is port + 1    */
+	struct sdp_session *sdp;  /* (owned)                           */
+	struct sdp_media *sdpm;   /* (weak, owned by sdp)              */
+	struct media_cfg cfg;     /* last successful negotiation       */
+	struct sa sig_ip;         /* where its SIP comes from (IP)     */
+	struct media_leg *peer;   /* bridged leg (weak, symmetric)     */
+	enum media_crypto crypto; /* SRTP policy of this leg           */
+	bool secure;              /* SRTP negotiated both ways         */
+	bool srtp_new;            /* srtp_rx/tx replace the media's    */
+	struct srtp *srtp_tx;     /* new contexts until handed over (owned) */
+	struct srtp *srtp_rx;
 	unsigned suite;              /* negotiated suite (sdes.c table)    */
 	unsigned ltag;               /* its a=crypto tag, 0 before         */
 	uint8_t lkey[MEDIA_KEY_MAX]; /* our SRTP master key + salt      */
 	uint8_t rkey[MEDIA_KEY_MAX]; /* far end's                       */
 };
 
-/* sdes.c: our a=crypto lines for an offer (none for MEDIA_PLAIN) */
+/* The media thread's half of a leg (relay.c). */
+struct media_stream {
+	int fd;      /* RTP socket (owned)               */
+	int fd_rtcp; /* RTCP socket (owned)              */
+	bool polled; /* fds are in the media thread's loop */
+	uint16_t port;
+	struct media_cfg cfg;
+	struct sa raddr; /* where we send RTP (latched)      */
+	struct sa raddr_rtcp;
+	struct sa sig_ip;
+	bool latched;              /* raddr learnt from received RTP   */
+	uint32_t ssrc_rx;          /* SSRC of the latched stream       */
+	struct srtp *srtp_tx;      /* (owned), NULL for plain RTP      */
+	struct srtp *srtp_rx;      /* (owned)                          */
+	struct media_stream *peer; /* bridged (weak, symmetric)        */
+	struct mplayer *player;    /* playing into this leg (weak)     */
+	uint32_t ssrc;             /* our stream for generated audio   */
+	uint16_t seq;
+	uint32_t ts;
+	/* written by the media thread, read by the SIP thread */
+	media_ctr last_rx; /* [ms, jiffies] last RTP received  */
+	media_ctr rx, tx;  /* packets                          */
+	media_ctr hijack;  /* packets refused from strangers   */
+};
+
+/* ---- thread.c: the queues between the threads ------------------------- */
+
+enum media_cmd_type {
+	CMD_ADD,      /* ms: start polling its sockets              */
+	CMD_CFG,      /* ms: new negotiation (cfg, srtp, relatch)   */
+	CMD_SIG,      /* ms: new signalling address (sig)           */
+	CMD_BRIDGE,   /* ms <-> ms2                                 */
+	CMD_UNBRIDGE, /* ms                                         */
+	CMD_DEL,      /* ms: stop, close, free                      */
+	CMD_PLAY,     /* pl: start on pl's stream                   */
+	CMD_STOP,     /* pl: stop; answered with EV_GONE            */
+	CMD_SYNC,     /* wake the waiting media_sync()              */
+	CMD_QUIT,     /* leave the media loop                       */
+};
+
+struct media_cmd {
+	struct le le;
+	enum media_cmd_type type;
+	struct media_stream *ms, *ms2; /* (weak)                          */
+	struct mplayer *pl;            /* (weak)                          */
+	struct media_cfg cfg;
+	struct sa sig;
+	bool srtp_new;                  /* take srtp_rx/tx (NULL = plain)  */
+	struct srtp *srtp_rx, *srtp_tx; /* (owned by the command)          */
+	void *sync;                     /* CMD_SYNC: the waiter (weak)      */
+};
+
+enum media_ev_type {
+	EV_DONE, /* pl reached its end (not looping)           */
+	EV_GONE, /* pl is out of the media thread: free it     */
+};
+
+struct media_ev {
+	struct le le;
+	enum media_ev_type type;
+	struct mplayer *pl; /* (weak) */
+};
+
+int media_cmd_alloc(struct media_cmd **cmdp, enum media_cmd_type type,
+		    struct media_stream *ms);
+/* hand cmd to the media thread (it owns cmd from now on) */
+void media_cmd_push(struct media_cmd *cmd);
+/* from the media thread only: hand ev to the SIP thread; ENOMEM */
+int media_ev_push(enum media_ev_type type, struct mplayer *pl);
+int media_thread_start(void);
+void media_thread_stop(void);
+
+/* ---- relay.c: media thread ------------------------------------------- */
+
+/* SIP thread: bind an RTP/RTCP pair and make the stream (not yet polled) */
+int media_stream_alloc(struct media_stream **msp, const struct sa *ip,
+		       uint16_t pmin, uint16_t pmax);
+void media_stream_cmd(struct media_cmd *cmd);
+int media_stream_send_pcm(struct media_stream *ms, const int16_t *pcm, size_t n,
+			  bool marker, struct mbuf *mb);
+int media_relay_init(void);   /* media thread, at start */
+void media_relay_close(void); /* media thread, at exit */
+extern uint8_t media_u2a[256], media_a2u[256];
+
+/* ---- player.c -------------------------------------------------------- */
+
+void media_player_cmd(struct media_cmd *cmd); /* media thread */
+void media_player_ev(struct media_ev *ev);    /* SIP thread   */
+void media_player_detach(struct mplayer *pl); /* media thread */
+int media_clock_init(void);                   /* media thread */
+void media_clock_close(void);                 /* media thread */
+void media_players_release(void); /* SIP thread, media thread gone */
+void media_prompt_cache_flush(void);
+
+/* ---- sdes.c: SIP thread ---------------------------------------------- */
+
+/* our a=crypto lines for an offer (none for MEDIA_PLAIN) */
 int media_sdes_init(struct media_leg *leg);
-/* after sdp_decode: pick keys from the far end's a=crypto, set up the
- * SRTP contexts and our answer line.  ENOTSUP when SRTP is required (by
- * our policy or an RTP/SAVP offer) and no usable key was given. */
+/* after sdp_decode: pick keys from the far end's a=crypto, make new SRTP
+ * contexts (srtp_new) when the keys changed, and our answer line.
+ * ENOTSUP when SRTP is required (by our policy or an RTP/SAVP offer) and
+ * no usable key was given. */
 int media_sdes_negotiate(struct media_leg *leg, bool offer);
 
-int media_leg_send_pcm(struct media_leg *leg, const int16_t *pcm, size_t n,
-		       bool marker, struct mbuf *mb);
-void media_player_detach(struct media_player *p);
+/* ---- node-wide counters ---------------------------------------------- */
 
-extern struct media_stats media_stat;
-
-int media_clock_init(void);
-void media_clock_close(void);
-void media_prompt_cache_flush(void);
+struct media_counters {
+	media_ctr legs, players;                /* SIP thread writes   */
+	media_ctr rx, relayed, played, refused; /* media thread writes */
+};
+extern struct media_counters media_count;
 
 #endif

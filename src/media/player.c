@@ -3,13 +3,27 @@
  *
  * Prompts are decoded once into 8 kHz mono 16-bit PCM (libsoxr converts
  * other rates, stereo is mixed down) and kept in a cache keyed by path, so
- * a thousand callers hearing the same announcement share one buffer.
+ * a thousand callers hearing the same announcement share one buffer.  The
+ * cache belongs to the SIP thread (a prompt is loaded when media_play()
+ * is called) and keeps every prompt until media_close(), after the media
+ * thread has ended: players in the media thread read the samples without
+ * taking references (mem_ref is not atomic).
  *
- * All players hang off one 20 ms clock.  The clock schedules each tick
- * from the time it started (start + n * 20 ms), so timer jitter does not
- * accumulate and every player sends exactly 50 packets per second.  If
- * the loop stalls for longer than 200 ms the clock skips ahead instead of
- * bursting.
+ * A player has two parts (thread.c explains the threads):
+ *   struct media_player  the caller's handle, SIP thread; freeing it
+ *                        sends CMD_STOP
+ *   struct mplayer       the player itself; the media thread runs it
+ *                        from CMD_PLAY until it answers CMD_STOP with
+ *                        EV_GONE, then the SIP thread frees it
+ *
+ *   media_play --CMD_PLAY--> [running] --end of prompt--> EV_DONE --> doneh
+ *   mem_deref(handle) --CMD_STOP--> [stopped] --EV_GONE--> freed (SIP)
+ *
+ * All players hang off one 20 ms clock in the media thread.  The clock
+ * schedules each tick from the time it started (start + n * 20 ms), so
+ * timer jitter does not accumulate and every player sends exactly 50
+ * packets per second.  If the loop stalls for longer than 200 ms the
+ * clock skips ahead instead of bursting.
  */
 #include <string.h>
 #include <soxr.h>
@@ -28,21 +42,33 @@ struct prompt {
 	size_t n;     /* samples */
 };
 
-struct media_player {
-	struct le le;          /* in clock.players */
-	struct media_leg *leg; /* (weak; the leg points back) */
-	struct prompt *prompt; /* (ref) */
-	size_t pos;            /* next sample */
+struct mplayer {
+	/* media thread, from CMD_PLAY to EV_GONE */
+	struct le le;                /* in clk.players                */
+	struct media_stream *ms;     /* (weak; the stream points back) */
+	const struct prompt *prompt; /* (weak; the cache keeps it)    */
+	size_t pos;                  /* next sample                   */
 	bool loop;
 	bool first;
-	bool done;
+	/* SIP thread */
+	struct le le_sip;            /* in players (all not yet gone) */
+	struct media_player *handle; /* (weak) NULL once freed        */
+	struct media_cmd *stop;      /* CMD_STOP, sent by the handle  */
 	media_player_done_h *doneh;
 	void *arg;
 };
 
+struct media_player {
+	struct mplayer *pl; /* (weak until EV_GONE) */
+};
+
+/* SIP thread */
+static struct list prompts;
+static struct list players; /* every mplayer until EV_GONE */
+
+/* media thread */
 static struct {
 	struct list players;
-	struct list prompts;
 	struct tmr tmr;
 	uint64_t start; /* [ms] jiffies of tick 0 */
 	uint64_t ticks;
@@ -185,7 +211,7 @@ static int prompt_get(struct prompt **pp, const char *path)
 	struct le *le;
 	int err;
 
-	for (le = clk.prompts.head; le; le = le->next) {
+	for (le = prompts.head; le; le = le->next) {
 		struct prompt *p = le->data;
 		if (!strcmp(p->path, path)) {
 			*pp = mem_ref(p);
@@ -195,14 +221,14 @@ static int prompt_get(struct prompt **pp, const char *path)
 	err = prompt_load(pp, path);
 	if (err)
 		return err;
-	list_append(&clk.prompts, &(*pp)->le, *pp);
+	list_append(&prompts, &(*pp)->le, *pp);
 	mem_ref(*pp); /* the cache's reference */
 	return 0;
 }
 
 void media_prompt_cache_flush(void)
 {
-	struct le *le = clk.prompts.head;
+	struct le *le = prompts.head;
 
 	while (le) {
 		struct prompt *p = le->data;
@@ -211,6 +237,8 @@ void media_prompt_cache_flush(void)
 		mem_deref(p);
 	}
 }
+
+/* ---- media thread: the clock ---------------------------------------- */
 
 static void tick(void *arg);
 
@@ -229,65 +257,44 @@ static void clock_schedule(void)
 	tmr_start(&clk.tmr, next > now ? next - now : 0, tick, NULL);
 }
 
-/*
- * Finished players move to a local list during the walk; their handlers
- * run after it, one at a time.  A handler may free any player (its own
- * call's music on hold, say): the destructor unlinks it from whichever
- * list it is on, so the drain loop never sees a freed player.
- */
-static void run_finished(struct list *finished)
-{
-	while (finished->head) {
-		struct media_player *p = finished->head->data;
-		media_player_done_h *h = p->doneh;
-		void *arg = p->arg;
-
-		list_unlink(&p->le);
-		if (h)
-			h(arg); /* may free p and its leg */
-	}
-}
-
 static void tick(void *arg)
 {
-	struct list finished = LIST_INIT;
 	struct le *le;
 
 	(void)arg;
 	le = clk.players.head;
 	while (le) {
-		struct media_player *p = le->data;
+		struct mplayer *p = le->data;
 		size_t n;
 
 		le = le->next;
-		if (!p->leg)
-			continue;
 		if (p->pos >= p->prompt->n) {
 			if (!p->loop) {
-				p->done = true;
+				/* the SIP side hears of it; stays ours until
+				 * CMD_STOP */
 				list_unlink(&p->le);
-				list_append(&finished, &p->le, p);
+				if (media_ev_push(EV_DONE, p))
+					warning("media: player end lost\n");
 				continue;
 			}
 			p->pos = 0;
 		}
 		n = p->prompt->n - p->pos;
 		if (n >= FRAME) {
-			(void)media_leg_send_pcm(p->leg,
-						 p->prompt->pcm + p->pos, FRAME,
-						 p->first, clk.mb);
+			(void)media_stream_send_pcm(p->ms,
+						    p->prompt->pcm + p->pos,
+						    FRAME, p->first, clk.mb);
 		}
 		else {
 			int16_t frame[FRAME];
 			memset(frame, 0, sizeof(frame));
 			memcpy(frame, p->prompt->pcm + p->pos, n * 2);
-			(void)media_leg_send_pcm(p->leg, frame, FRAME, p->first,
-						 clk.mb);
+			(void)media_stream_send_pcm(p->ms, frame, FRAME,
+						    p->first, clk.mb);
 		}
 		p->first = false;
 		p->pos += FRAME;
 	}
-	run_finished(&finished);
 	if (clk.players.head)
 		clock_schedule();
 }
@@ -303,63 +310,151 @@ int media_clock_init(void)
 
 void media_clock_close(void)
 {
+	struct le *le;
+
 	tmr_cancel(&clk.tmr);
+	while ((le = list_head(&clk.players))) /* freed by the SIP thread */
+		list_unlink(le);
 	clk.mb = mem_deref(clk.mb);
 }
 
-static void player_destructor(void *arg)
-{
-	struct media_player *p = arg;
-
-	media_stat.players--;
-	list_unlink(&p->le);
-	if (p->leg && p->leg->player == p)
-		p->leg->player = NULL;
-	mem_deref(p->prompt);
-}
-
-void media_player_detach(struct media_player *p)
+/* its stream is going: the player stops for good (as if at its end, but
+ * without EV_DONE) */
+void media_player_detach(struct mplayer *p)
 {
 	if (!p)
 		return;
 	list_unlink(&p->le);
-	p->leg = NULL;
+	if (p->ms && p->ms->player == p)
+		p->ms->player = NULL;
+	p->ms = NULL;
+}
+
+void media_player_cmd(struct media_cmd *cmd)
+{
+	struct mplayer *p = cmd->pl;
+
+	switch (cmd->type) {
+	case CMD_PLAY:
+		if (p->ms->player)
+			media_player_detach(p->ms->player);
+		p->ms->player = p;
+		if (!clk.players.head) {
+			clk.start = tmr_jiffies();
+			clk.ticks = 0;
+			tmr_start(&clk.tmr, 0, tick, NULL);
+		}
+		list_append(&clk.players, &p->le, p);
+		break;
+	case CMD_STOP:
+		media_player_detach(p);
+		if (media_ev_push(EV_GONE, p))
+			warning("media: player %p leaks: out of memory\n", p);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- SIP thread: handles --------------------------------------------- */
+
+static void mplayer_destructor(void *arg)
+{
+	struct mplayer *p = arg;
+
+	list_unlink(&p->le_sip);
+	mem_deref(p->stop);
+}
+
+void media_player_ev(struct media_ev *ev)
+{
+	struct mplayer *p = ev->pl;
+
+	switch (ev->type) {
+	case EV_DONE:
+		if (p->handle && p->doneh)
+			p->doneh(p->arg); /* may free the handle and the leg */
+		break;
+	case EV_GONE:
+		mem_deref(p);
+		break;
+	}
+}
+
+/* the media thread has ended: free what it never gave back */
+void media_players_release(void)
+{
+	struct le *le;
+
+	while ((le = list_head(&players))) {
+		struct mplayer *p = le->data;
+		if (p->handle)
+			p->handle->pl = NULL;
+		mem_deref(p);
+	}
+}
+
+static void handle_destructor(void *arg)
+{
+	struct media_player *h = arg;
+	struct mplayer *p = h->pl;
+
+	if (!p) /* never started, or the media thread is gone */
+		return;
+	media_ctr_add(&media_count.players, -1);
+	p->handle = NULL;
+	media_cmd_push(p->stop); /* answered with EV_GONE */
+	p->stop = NULL;
 }
 
 int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,
 	       void *arg)
 {
-	struct media_player *p;
+	struct media_player *h;
+	struct media_cmd *play = NULL;
+	struct mplayer *p;
+	struct prompt *pr = NULL;
 	int err;
 
-	if (!pp || !leg || !path)
+	if (!pp || !leg || !path || !leg->ms)
 		return EINVAL;
-	p = mem_zalloc(sizeof(*p), player_destructor);
-	if (!p)
-		return ENOMEM;
-	media_stat.players++;
-	err = prompt_get(&p->prompt, path);
+	err = prompt_get(&pr, path);
 	if (err) {
 		warning("media: cannot play %s: %m\n", path, err);
-		mem_deref(p);
 		return err;
 	}
-	p->leg = leg;
+	mem_deref(pr); /* the cache keeps it (see the top of this file) */
+	h = mem_zalloc(sizeof(*h), handle_destructor);
+	p = mem_zalloc(sizeof(*p), mplayer_destructor);
+	if (!h || !p) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = media_cmd_alloc(&p->stop, CMD_STOP, NULL);
+	if (!err)
+		err = media_cmd_alloc(&play, CMD_PLAY, NULL);
+	if (err)
+		goto out;
+	p->ms = leg->ms;
+	p->prompt = pr;
 	p->loop = loop;
 	p->first = true;
+	p->handle = h;
 	p->doneh = doneh;
 	p->arg = arg;
-	if (leg->player)
-		media_player_detach(leg->player);
-	leg->player = p;
-
-	if (!clk.players.head) {
-		clk.start = tmr_jiffies();
-		clk.ticks = 0;
-		tmr_start(&clk.tmr, 0, tick, NULL);
-	}
-	list_append(&clk.players, &p->le, p);
-	*pp = p;
+	p->stop->pl = p;
+	play->pl = p;
+	list_append(&players, &p->le_sip, p);
+	h->pl = p;
+	media_ctr_add(&media_count.players, 1);
+	media_cmd_push(play);
+	*pp = h;
 	return 0;
+
+out:
+	mem_deref(play);
+	mem_deref(p);
+	mem_deref(h);
+	return err;
 }

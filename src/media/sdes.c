@@ -10,8 +10,10 @@
  * the answer picks one tag.  As answerer we take the first line of the
  * offer we support and answer it with the same tag and suite and our key.
  * libre's srtp does the packets: srtp_rx decrypts with the far end's key,
- * srtp_tx encrypts with ours.  The policy of the leg decides what happens
- * without keys: MEDIA_PLAIN and MEDIA_SRTP_OPTIONAL fall back to RTP
+ * srtp_tx encrypts with ours; this file runs on the SIP thread and makes
+ * the contexts, the media thread (relay.c) owns them once handed over.
+ * The policy of the leg decides what happens without keys: MEDIA_PLAIN
+ * and MEDIA_SRTP_OPTIONAL fall back to RTP
  * (unless the offer itself says RTP/SAVP), MEDIA_SRTP_REQUIRED refuses.
  * Lines with an MKI or session parameters are skipped: no phone we know
  * needs them and libre's srtp has no MKI.
@@ -103,28 +105,35 @@ int media_sdes_init(struct media_leg *leg)
 	return err;
 }
 
-/* contexts for a negotiated line; kept when nothing changed, so that a
- * re-INVITE with the same keys does not reset replay protection */
+/* contexts for a negotiated line; none when nothing changed, so that a
+ * re-INVITE with the same keys does not reset replay protection.  New
+ * contexts wait in the leg until media_leg_decode() hands them to the
+ * media thread (srtp_new). */
 static int keys_apply(struct media_leg *leg, const struct sdes_line *l)
 {
 	size_t klen = suites[l->suite].keylen;
 	enum srtp_suite s = suites[l->suite].suite;
-	bool same = leg->srtp_rx && leg->suite == l->suite &&
+	bool same = leg->secure && leg->suite == l->suite &&
 		    !memcmp(leg->rkey, l->key, klen);
+	struct srtp *rx = NULL, *tx = NULL;
 	int err;
 
 	if (same)
 		return 0;
-	leg->srtp_rx = mem_deref(leg->srtp_rx);
-	leg->srtp_tx = mem_deref(leg->srtp_tx);
-	err = srtp_alloc(&leg->srtp_rx, s, l->key, klen, 0);
+	err = srtp_alloc(&rx, s, l->key, klen, 0);
 	if (!err)
-		err = srtp_alloc(&leg->srtp_tx, s, leg->lkey, klen, 0);
+		err = srtp_alloc(&tx, s, leg->lkey, klen, 0);
 	if (err) {
-		leg->srtp_rx = mem_deref(leg->srtp_rx);
-		leg->srtp_tx = mem_deref(leg->srtp_tx);
+		mem_deref(rx);
+		mem_deref(tx);
 		return err;
 	}
+	mem_deref(leg->srtp_rx);
+	mem_deref(leg->srtp_tx);
+	leg->srtp_rx = rx;
+	leg->srtp_tx = tx;
+	leg->srtp_new = true;
+	leg->secure = true;
 	memcpy(leg->rkey, l->key, klen);
 	leg->suite = l->suite;
 	debug("media: port %u: SRTP %s\n", leg->port, suites[l->suite].name);
@@ -162,6 +171,8 @@ static void plain(struct media_leg *leg)
 {
 	leg->srtp_rx = mem_deref(leg->srtp_rx);
 	leg->srtp_tx = mem_deref(leg->srtp_tx);
+	leg->srtp_new = leg->secure; /* the media thread drops its contexts */
+	leg->secure = false;
 	leg->ltag = 0;
 	sdp_media_del_lattr(leg->sdpm, "crypto");
 }

@@ -1,6 +1,9 @@
 /*
  * media_test.c - the relay and the player on real sockets: two legs whose
  * far ends are UDP sockets of this test, one speaking PCMU, one PCMA.
+ * The test is the SIP thread; the relay runs in the media thread, so a
+ * test calls media_sync() before it sends packets that depend on what it
+ * just configured.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -117,6 +120,7 @@ int test_media_relay(void)
 	TEST_EQ_INT(media_leg_codec(a), CODEC_PCMU);
 	TEST_EQ_INT(media_leg_codec(b), CODEC_PCMA);
 	media_bridge(a, b);
+	media_sync(); /* the media thread has it all */
 
 	/* PCMU 0xff (silence) from A arrives at B as PCMA */
 	pb.want = 1;
@@ -286,6 +290,7 @@ int test_media_latch(void)
 	media_bridge(a, b);
 	sa_set_str(&sig, "127.0.0.1", 5060); /* where A's SIP came from */
 	media_leg_set_sig_addr(a, &sig);
+	media_sync(); /* the media thread has it all */
 
 	/* first come is not first served: another IP cannot latch */
 	send_ssrc(&far, a, 0xa0a0a0a0);
@@ -333,6 +338,7 @@ int test_media_latch(void)
 
 	/* a re-INVITE clears the latch: the SDP address counts again */
 	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
+	media_sync();
 	send_ssrc(&pb, b, 0xb0b0b0b0);
 	run_for(100);
 	TEST_EQ_INT(dead.n, 1);
@@ -527,6 +533,7 @@ int test_media_srtp(void)
 	TEST_EQ_INT(media_leg_decode(c, m3, false), ENOTSUP);
 
 	media_bridge(a, b);
+	media_sync(); /* the media thread has it all */
 	/* A's SRTP reaches B decryptable with B's leg key, as PCMU */
 	pb.want = 1;
 	ssend(&pa, a, 1, true, NULL);
@@ -541,6 +548,7 @@ int test_media_srtp(void)
 	TEST_EQ_INT(pa.ok, 1);
 
 	/* plain RTP, a replay and a wrong key are all refused */
+	media_sync(); /* the relay counted what it sent before pa got it */
 	media_stats_get(&st0);
 	TEST_EQ_INT(srtp_alloc(&forged, SRTP_AES_CM_128_HMAC_SHA1_80, fkey,
 			       sizeof(fkey), 0),
@@ -564,6 +572,82 @@ out:
 	mem_deref(forged);
 	sphone_close(&pa);
 	sphone_close(&pb);
+	media_close();
+	return err;
+}
+
+/*
+ * The hand-over between the threads: legs made on this (SIP) thread are
+ * relayed by the media thread while this thread does not run its loop at
+ * all, and are freed from here while packets still stream into them (no
+ * use after free under ASan; the media thread closes their sockets).
+ */
+int test_media_thread(void)
+{
+	struct media_leg *a = NULL, *b = NULL;
+	struct mbuf *sa_ = NULL, *sb_ = NULL;
+	struct media_stats st0, st1;
+	struct peer pa, pb;
+	uint64_t rx, tx;
+	unsigned i, round;
+	int err = 0;
+
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	TEST_EQ_INT(media_init("127.0.0.1", 43000, 43999), 0);
+	TEST_EQ_INT(peer_open(&pa), 0);
+	TEST_EQ_INT(peer_open(&pb), 0);
+	sa_ = sdp_for(&pa, "0");
+	sb_ = sdp_for(&pb, "8");
+	for (round = 0; round < 20; round++) {
+		TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU, MEDIA_PLAIN), 0);
+		TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMA, MEDIA_PLAIN), 0);
+		TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
+		TEST_EQ_INT(media_leg_decode(b, sb_, true), 0);
+		media_bridge(a, b);
+		media_sync();
+		media_stats_get(&st0);
+		for (i = 0; i < 10; i++)
+			send_rtp(&pa, a, 0, 0xff);
+		/* no loop here: only the media thread can relay them */
+		for (i = 0; i < 200; i++) {
+			media_stats_get(&st1);
+			if (st1.relayed - st0.relayed >= 10)
+				break;
+			usleep(5000);
+		}
+		TEST_EQ_INT(st1.relayed - st0.relayed, 10);
+		media_leg_stats(a, &rx, NULL);
+		media_leg_stats(b, NULL, &tx);
+		TEST_EQ_INT(rx, 10);
+		TEST_EQ_INT(tx, 10);
+		/* free while packets are on their way into both legs */
+		for (i = 0; i < 20; i++) {
+			send_rtp(&pa, a, 0, 0xff);
+			send_rtp(&pb, b, 8, 0xd5);
+		}
+		if (round & 1) {
+			a = mem_deref(a);
+			b = mem_deref(b);
+		}
+		else {
+			b = mem_deref(b);
+			a = mem_deref(a);
+		}
+	}
+	media_sync();
+	media_stats_get(&st1);
+	TEST_EQ_INT(st1.legs, 0);
+	/* what was relayed on the way reached the peers' sockets */
+	run_for(100);
+	TEST_ASSERT(pb.n >= 200);
+out:
+	mem_deref(a);
+	mem_deref(b);
+	mem_deref(sa_);
+	mem_deref(sb_);
+	mem_deref(pa.us);
+	mem_deref(pb.us);
 	media_close();
 	return err;
 }

@@ -74,6 +74,7 @@
 	X(test_media_player)                                                   \
 	X(test_media_latch)                                                    \
 	X(test_media_srtp)                                                     \
+	X(test_media_thread)                                                   \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
