@@ -796,10 +796,12 @@ class Fuzzer:
         self.inflight = {}
         self.recent = []
         self.held = {}     # id -> session whose connection is held open
+        self.left_open = []
         self.stats = {"connections": 0, "messages": 0, "keepalives": 0,
                       "writes": 0,
                       "bytes": 0, "answers": 0, "errors": 0,
-                      "by_transport": {t: 0 for t in transports}}
+                      "by_transport": {t: 0 for t in transports},
+                      "answers_by_transport": {t: 0 for t in transports}}
         self.finding = None
         self.master = random.Random(seed)
 
@@ -838,6 +840,8 @@ class Fuzzer:
                 st["writes"] += len(sess["sent"])
                 st["bytes"] += sum(len(d) for d, _ in sess["sent"])
                 st["answers"] += len(sess["answers"])
+                st["answers_by_transport"][sess["transport"]] += len(
+                    sess["answers"])
                 st["errors"] += "error" in sess
             now = time.time()
             for item in [h for h in held if h[0] <= now]:
@@ -851,7 +855,8 @@ class Fuzzer:
         # after a finding, held connections stay open until the end (they
         # are part of the case; closing them could be what the server
         # trips over next)
-        self.left_open = getattr(self, "left_open", []) + held
+        with self.lock:
+            self.left_open += held
 
     def monitor(self):
         """Sanitizer report, exit, or a transport that stops answering."""
@@ -949,7 +954,7 @@ class Fuzzer:
                                          not in {x["id"]
                                                  for x in snap_inflight}]
             cands.sort(key=lambda s: s.get("t0", 0))
-            for _, s, _ in getattr(self, "left_open", []):
+            for _, s, _ in self.left_open:
                 close_conn(s, "fin")
             result["finding"] = self.finding
             result["signature"] = signature(text, rc) or self.finding["kind"]
@@ -1137,20 +1142,25 @@ def minimize(rep, conns, sig, budget):
             conns = with_pieces(new)
         say(what, conns)
 
-    # 2. pieces (writes); split first at line-block boundaries so that a
-    # write holding several messages can lose some of them
+    # 2. pieces (writes); split first at header-block ends and into 4 KiB
+    # pieces, so that a write holding several messages can lose some, and
+    # with a pause after each (separate reads on the server) if the
+    # failure stays, so that each piece can shrink on its own
     def split_msgs(pieces):
         out = []
         for data, pause in pieces:
-            parts = re.split(rb"(?<=\r\n\r\n)", data)
-            parts = [p for p in parts if p]
+            parts = []
+            for part in re.split(rb"(?<=\r\n\r\n)", data):
+                parts += [part[k:k + 4096] for k in range(0, len(part), 4096)]
             for j, p in enumerate(parts):
                 out.append([p, pause if j == len(parts) - 1 else 0.0])
         return out
     conns = [dict(c, pieces=split_msgs(c["pieces"])) for c in conns]
+    per_conn(lambda p, t: [[d, max(w, 0.02)] for d, w in p]
+             if t([[d, max(w, 0.02)] for d, w in p]) else p, "spread")
     per_conn(lambda p, t: ddmin(p, t, deadline), "pieces")
 
-    # 3. pauses: all zero, else each one
+    # 3. pauses: all zero, else each one (at the end, see below)
     def pauses(p, t):
         flat = [[d, 0.0] for d, _ in p]
         if t(flat):
@@ -1162,13 +1172,18 @@ def minimize(rep, conns, sig, budget):
                 if t(q):
                     p = q
         return p
-    per_conn(pauses, "pauses")
 
     # 4. bytes: what a piece says may not matter, only that it is there
-    # (filler): try it as "A"s of the same length
+    # (filler): try it as "A"s of the same length, all pieces at once,
+    # else one by one
     def simplify(p, t):
-        for i in range(len(p)):
-            if len(p[i][0]) >= 64 and time.time() < deadline:
+        big = [i for i in range(len(p)) if len(p[i][0]) >= 64]
+        allq = [[b"A" * len(d) if i in big else d, w]
+                for i, (d, w) in enumerate(p)]
+        if len(big) > 1 and t(allq):
+            return allq
+        for i in big:
+            if time.time() < deadline:
                 q = [list(x) for x in p]
                 q[i][0] = b"A" * len(p[i][0])
                 if t(q):
@@ -1176,29 +1191,36 @@ def minimize(rep, conns, sig, budget):
         return p
     per_conn(simplify, "filler")
 
-    def chunks_pass(p, t, parts, min_chunk, max_len=1 << 30):
-        """ddmin over byte ranges of each piece, len/parts at a time,
-        again on the result while it shrinks and chunks stay >= min."""
+    def shrink(p, t):
+        """Each piece cut to its shortest working prefix: 1 byte, else
+        15/16 of it (if that fails too, the piece stays), then a binary
+        search in between."""
         for i in range(len(p)):
-            while time.time() < deadline:
-                data = p[i][0]
-                step = max(min_chunk, len(data) // parts)
-                if len(data) < 2 * min_chunk or len(data) > max_len:
-                    break
-                chunks = [data[k:k + step]
-                          for k in range(0, len(data), step)]
+            n = len(p[i][0])
+            if n < 2 or time.time() >= deadline:
+                continue
 
-                def tb(sub, i=i):
-                    q = [list(x) for x in p]
-                    q[i][0] = b"".join(sub)
-                    return t(q)
-                chunks = ddmin(chunks, tb, deadline)
-                p = [list(x) for x in p]
-                p[i][0] = b"".join(chunks)
-                if len(p[i][0]) == len(data) or step == min_chunk:
-                    break
+            def cut(k, i=i):
+                q = [list(x) for x in p]
+                q[i][0] = p[i][0][:k]
+                return q
+            if t(cut(1)):
+                p = cut(1)
+                continue
+            lo, hi = 1, n          # lo fails, hi works
+            if n >= 16:
+                if not t(cut(n - n // 16)):
+                    continue
+                hi = n - n // 16
+            while hi - lo > max(1, hi // 64) and time.time() < deadline:
+                mid = (lo + hi) // 2
+                if t(cut(mid)):
+                    hi = mid
+                else:
+                    lo = mid
+            p = cut(hi)
         return p
-    per_conn(lambda p, t: chunks_pass(p, t, 16, 256), "byte ranges")
+    per_conn(shrink, "piece lengths")
 
     # 5. lines in each piece, long lines cut, small byte ranges
     def lines(p, t):
@@ -1207,7 +1229,7 @@ def minimize(rep, conns, sig, budget):
                 break
             ls = re.split(rb"(?<=\n)", p[i][0])
             ls = [x for x in ls if x]
-            if len(ls) < 2 or len(ls) > 400:
+            if len(ls) < 2 or len(ls) > 4000:
                 continue
 
             def tl(sub, i=i):
@@ -1237,8 +1259,32 @@ def minimize(rep, conns, sig, budget):
                     p = q
         return p
     per_conn(cut_long, "long lines")
+    def chunks_pass(p, t, parts, min_chunk, max_len):
+        """ddmin over byte ranges of each piece up to max_len bytes,
+        len/parts at a time, again on the result while it shrinks."""
+        for i in range(len(p)):
+            while time.time() < deadline:
+                data = p[i][0]
+                step = max(min_chunk, len(data) // parts)
+                if len(data) < 2 * min_chunk or len(data) > max_len or \
+                        data == data[:1] * len(data):
+                    break
+                chunks = [data[k:k + step]
+                          for k in range(0, len(data), step)]
+
+                def tb(sub, i=i):
+                    q = [list(x) for x in p]
+                    q[i][0] = b"".join(sub)
+                    return t(q)
+                chunks = ddmin(chunks, tb, deadline)
+                p = [list(x) for x in p]
+                p[i][0] = b"".join(chunks)
+                if len(p[i][0]) == len(data) or step == min_chunk:
+                    break
+        return p
     per_conn(lambda p, t: chunks_pass(p, t, 8, 1, 4096), "small ranges")
     per_conn(lambda p, t: ddmin(p, t, deadline), "pieces again")
+    per_conn(pauses, "pauses")
     return conns
 
 
@@ -1248,7 +1294,13 @@ def export_min(d, conns, sig, note):
     os.makedirs(md, exist_ok=True)
     rows = []
     for ci, c in enumerate(conns):
-        for pi, (data, pause) in enumerate(c["pieces"]):
+        writes = []     # pieces without a pause between them: one write
+        for data, pause in c["pieces"]:
+            if writes and writes[-1][1] == 0.0:
+                writes[-1] = [writes[-1][0] + data, pause]
+            else:
+                writes.append([data, pause])
+        for pi, (data, pause) in enumerate(writes):
             fn = f"c{ci + 1}-{pi + 1:02d}.bin"
             with open(os.path.join(md, fn), "wb") as f:
                 f.write(data)
@@ -1323,7 +1375,8 @@ def main():
             f"({', '.join(f'{k} {v}' for k, v in st['by_transport'].items())}"
             f"), {st['messages']} messages, {st['writes']} writes, "
             f"{st['bytes'] / 1e6:.1f} MB in {res['seconds']} s; "
-            f"{st['answers']} responses; {st['errors']} connections "
+            f"{st['answers']} responses {st['answers_by_transport']}; "
+            f"{st['errors']} connections "
             f"ended by an error")
         if "finding" not in res:
             log(f"no finding (server exit code {res.get('exit_code')}, no "
