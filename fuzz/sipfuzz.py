@@ -208,6 +208,20 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def start_server(tpl, tries=3):
+    """A started Server; a port taken between free_port() and the bind
+    (other tests run on this machine too) costs another try."""
+    for k in range(tries):
+        srv = Server(tpl)
+        try:
+            return srv.start()
+        except RuntimeError:
+            srv.cleanup()
+            if k == tries - 1:
+                raise
+            time.sleep(0.2)
+
+
 def report_of(text):
     """The sanitizer report part of a log (from its first marker)."""
     m = REPORT_RE.search(text)
@@ -906,7 +920,7 @@ class Fuzzer:
                 f"answers")
 
     def run(self, tpl):
-        self.srv = Server(tpl).start()
+        self.srv = start_server(tpl)
         log(f"server pid {self.srv.proc.pid}: SIP {HOST}:{self.srv.sip_port}"
             f" (UDP, TCP), TLS {HOST}:{self.srv.tls_port}, log "
             f"{self.srv.log_path}")
@@ -999,9 +1013,8 @@ class Replayer:
         (signature or None, index of the connection after which the
         failure showed, report text)."""
         self.tries += 1
-        srv = Server(self.tpl)
+        srv = start_server(self.tpl)
         try:
-            srv.start()
             held = []
             failed_at = None
             for i, c in enumerate(conns):
