@@ -811,6 +811,7 @@ class Fuzzer:
         self.recent = []
         self.held = {}     # id -> session whose connection is held open
         self.left_open = []
+        self.hang = None
         self.stats = {"connections": 0, "messages": 0, "keepalives": 0,
                       "writes": 0,
                       "bytes": 0, "answers": 0, "errors": 0,
@@ -833,6 +834,8 @@ class Fuzzer:
     def worker(self):
         held = []
         while not self.stop.is_set() and time.time() < self.deadline:
+            if not self.srv.alive():
+                break       # the monitor will tell
             sess = self.new_session()
             with self.lock:
                 self.inflight[sess["id"]] = sess
@@ -843,8 +846,9 @@ class Fuzzer:
                 self.inflight.pop(sess["id"], None)
                 if held and held[-1][2] is sess:
                     self.held[sess["id"]] = sess
-                self.recent.append(sess)
-                del self.recent[:-self.RECENT]
+                if sess["sent"]:    # not: refused, nothing sent
+                    self.recent.append(sess)
+                    del self.recent[:-self.RECENT]
                 st = self.stats
                 st["connections"] += 1
                 st["by_transport"][sess["transport"]] += 1
@@ -873,37 +877,53 @@ class Fuzzer:
             self.left_open += held
 
     def monitor(self):
-        """Sanitizer report, exit, or a transport that stops answering."""
+        """Sanitizer report or exit (checked every 50 ms), or a transport
+        that stops answering (prober())."""
         tail = b""
+        f = open(self.srv.log_path, "rb")
+        prober = threading.Thread(target=self.prober, daemon=True)
+        prober.start()
+        try:
+            while not self.stop.is_set():
+                time.sleep(0.05)
+                tail = tail[-200:] + f.read()
+                if REPORT_RE.search(tail.decode("utf-8", "replace")):
+                    self.found("sanitizer")
+                    return
+                if not self.srv.alive():
+                    # the report may still be on its way
+                    time.sleep(0.5)
+                    tail = tail[-200:] + f.read()
+                    self.found("sanitizer" if REPORT_RE.search(
+                        tail.decode("utf-8", "replace")) else "died")
+                    return
+                if self.hang:
+                    self.found(self.hang)
+                    return
+                if time.time() >= self.deadline:
+                    return
+        finally:
+            f.close()
+
+    def prober(self):
+        """OPTIONS on a new UDP/TCP/TLS connection in turn, one a second;
+        3 failures in a row on one transport = a hang."""
         fails = {}
-        next_probe = time.time() + 2
         order = ["udp"] + self.transports
         k = 0
-        f = open(self.srv.log_path, "rb")
-        while not self.stop.is_set():
-            time.sleep(0.05)
-            tail = tail[-200:] + f.read()
-            if REPORT_RE.search(tail.decode("utf-8", "replace")):
-                f.close()
-                self.found("sanitizer")
+        self.stop.wait(2)
+        while not self.stop.is_set() and time.time() < self.deadline:
+            t = order[k % len(order)]
+            k += 1
+            st = probe(t, self.srv.port(t) if t != "udp"
+                       else self.srv.sip_port, 5.0)
+            if self.stop.is_set() or not self.srv.alive():
                 return
-            if not self.srv.alive():
-                self.found("died")
+            fails[t] = 0 if st == 200 else fails.get(t, 0) + 1
+            if fails[t] >= 3:
+                self.hang = f"hang-{t}"
                 return
-            if time.time() >= next_probe:
-                t = order[k % len(order)]
-                k += 1
-                st = probe(t, self.srv.port(t) if t != "udp"
-                           else self.srv.sip_port, 5.0)
-                if not self.srv.alive() or self.srv.reported():
-                    continue
-                fails[t] = 0 if st == 200 else fails.get(t, 0) + 1
-                if fails[t] >= 3:
-                    self.found(f"hang-{t}")
-                    return
-                next_probe = time.time() + 1.0
-            if time.time() >= self.deadline:
-                return
+            self.stop.wait(1.0)
 
     def found(self, kind):
         self.finding = {"kind": kind, "time": time.time()}
