@@ -633,6 +633,8 @@ class Gen:
             if m.body:
                 b = bytearray(m.body)
                 for _ in range(r.randrange(1, 6)):
+                    if not b:
+                        break
                     pos = r.randrange(len(b))
                     b[pos:pos + r.randrange(0, 20)] = r.choice(
                         [b"m=audio 99999 RTP/AVP", b"c=IN IP6 ::",
@@ -816,7 +818,8 @@ class Fuzzer:
                       "writes": 0,
                       "bytes": 0, "answers": 0, "errors": 0,
                       "by_transport": {t: 0 for t in transports},
-                      "answers_by_transport": {t: 0 for t in transports}}
+                      "answers_by_transport": {t: 0 for t in transports},
+                      "error_kinds": {}}
         self.finding = None
         self.master = random.Random(seed)
 
@@ -836,7 +839,12 @@ class Fuzzer:
         while not self.stop.is_set() and time.time() < self.deadline:
             if not self.srv.alive():
                 break       # the monitor will tell
-            sess = self.new_session()
+            try:
+                sess = self.new_session()
+            except Exception as e:  # noqa: BLE001 - a generator bug
+                log(f"  generator error (session skipped): "
+                    f"{type(e).__name__}: {e}")
+                continue
             with self.lock:
                 self.inflight[sess["id"]] = sess
             run_session(sess, self.srv.port(sess["transport"]), self.stop,
@@ -861,6 +869,9 @@ class Fuzzer:
                 st["answers_by_transport"][sess["transport"]] += len(
                     sess["answers"])
                 st["errors"] += "error" in sess
+                if "error" in sess:
+                    k = re.sub(r"\(_ssl.c:\d+\)", "", sess["error"])[:50]
+                    st["error_kinds"][k] = st["error_kinds"].get(k, 0) + 1
             now = time.time()
             for item in [h for h in held if h[0] <= now]:
                 held.remove(item)
@@ -1410,7 +1421,7 @@ def main():
             f"{st['bytes'] / 1e6:.1f} MB in {res['seconds']} s; "
             f"{st['answers']} responses {st['answers_by_transport']}; "
             f"{st['errors']} connections "
-            f"ended by an error")
+            f"ended by an error: {st['error_kinds']}")
         if "finding" not in res:
             log(f"no finding (server exit code {res.get('exit_code')}, no "
                 f"sanitizer report); seed {seed}")
