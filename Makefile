@@ -26,7 +26,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 VAR ?= var
 
-.PHONY: unit-part all deps build build-test run test bench clean db prompts \
+.PHONY: libre-check unit-part all deps build build-test run test bench clean db prompts \
 	check-clang format format-check fuzz
 
 all: build
@@ -40,6 +40,19 @@ build: deps
 build-test: deps
 	@$(MAKE) --no-print-directory $(DBG)/switchboard $(DBG)/unittest
 
+# src/core/tmr.c replaces libre's tmr_start() and matches libre 1.1.0's
+# timer list exactly: refuse to link against any other libre.
+LIBRE_WANT := 1.1.0
+libre-check:
+	@v=$$(pkg-config --modversion libre 2>/dev/null); \
+	if [ "$$v" != "$(LIBRE_WANT)" ]; then \
+		echo "make: libre is '$${v:-not installed}', but src/core/tmr.c" \
+			"replaces tmr_start() of libre $(LIBRE_WANT) only;" \
+			"install Debian 12's libre-dev $(LIBRE_WANT) or port" \
+			"src/core/tmr.c (see its top comment)" >&2; \
+		exit 1; \
+	fi
+
 $(REL)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) $(CFLAGS_BASE) -O2 -MMD -MP -c $< -o $@
@@ -48,13 +61,13 @@ $(DBG)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_BASE) -Itest $(CFLAGS_BASE) -O1 $(SAN) -MMD -MP -c $< -o $@
 
-$(REL)/switchboard: $(REL_OBJ) $(REL)/src/main.o
+$(REL)/switchboard: $(REL_OBJ) $(REL)/src/main.o | libre-check
 	$(CC) -o $@ $^ $(LDLIBS)
 
-$(DBG)/switchboard: $(DBG_OBJ) $(DBG)/src/main.o
+$(DBG)/switchboard: $(DBG_OBJ) $(DBG)/src/main.o | libre-check
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(DBG)/unittest: $(DBG_OBJ) $(UNIT_OBJ)
+$(DBG)/unittest: $(DBG_OBJ) $(UNIT_OBJ) | libre-check
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
 # While an area is being built, its tests can be linked alone:
@@ -64,7 +77,7 @@ PART_SRC := $(foreach a,$(UNIT_AREAS),$(filter src/$(a)/%,$(SRC)))
 PART_UNIT := test/unit/main.c $(foreach a,$(UNIT_AREAS),$(wildcard test/unit/$(a)_test*.c))
 unit-part:
 	@$(MAKE) --no-print-directory $(DBG)/unittest-part
-$(DBG)/unittest-part: $(PART_SRC:%.c=$(DBG)/%.o) $(PART_UNIT:%.c=$(DBG)/%.o)
+$(DBG)/unittest-part: $(PART_SRC:%.c=$(DBG)/%.o) $(PART_UNIT:%.c=$(DBG)/%.o) | libre-check
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
 -include $(shell find build -name '*.d' 2>/dev/null)

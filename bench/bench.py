@@ -7,8 +7,11 @@ step on a fresh daemon (sb.Switchboard: free ports, demo data, here with a
 2 s 440 Hz tone as prompts/welcome.wav):
 
   1. announcement: sipp INVITE -> 200 -> 2 s prompt -> BYE from the server,
-     stepped call rate, highest rate with zero failed calls;
-  2. immediate BYE: answered and hung up at once, stepped call rate;
+     stepped call rate (60 s steps), highest rate with zero failed calls,
+     then a soak: 10 minutes at 80 % of that rate, zero failed calls and
+     memory (VmRSS) back to idle afterwards;
+  2. immediate BYE: answered and hung up at once, stepped call rate (60 s
+     steps), and the same soak;
   3. RTP relay: a device calls out through the trunk (digest), RTP both
      ways through the relay (bench/rtpload gen -> Switchboard -> trunk
      sipp uas whose SDP points at bench/rtpload echo -> back), stepped
@@ -30,11 +33,19 @@ one-line fix would give.
 Writes bench/RESULTS.md (figures + the exact commands) and keeps the last
 run's sipp statistics and logs in bench/out/.
 
+Every call rate is offered for at least 60 s, longer than the 32 s SIP
+transaction timers (Timer B/F/H/J): shorter steps end before the server's
+transaction and timer lists reach their steady size and overstate the
+rate the server sustains.
+
 Environment: BENCH_QUICK=1 (short steps, for trying the harness),
+BENCH_T1_RATES / BENCH_T2_RATES="1400" (other rate steps, e.g. one step for
+a smoke run), BENCH_SOAK=0 (no soaks), BENCH_SOAK_SECS (default 600),
+BENCH_RESULTS (write another file than bench/RESULTS.md),
 BENCH_TRUNK_PORT (default: a free port patched into the demo trunk, so a
 concurrent `make test`, which uses 5090, is not disturbed),
 BENCH_ONLY="1 3" (run only those tests), BENCH_BUDGET (seconds, default
-1020: later steps are skipped when the run would go over it), BENCH_BIN
+2400: later steps are skipped when the run would go over it), BENCH_BIN
 (another switchboard binary, e.g. a patched build to compare) and
 BENCH_BIN_SOURCE (what it was built from, for RESULTS.md).
 
@@ -71,14 +82,14 @@ BASELINE = os.path.join(TOOLS, "baseline_relay")
 SHIM = os.path.join(TOOLS, "fdlimit_shim.so")
 SCEN = os.path.join(HERE, "sipp")
 OUT = os.path.join(HERE, "out")
-RESULTS = os.path.join(HERE, "RESULTS.md")
+RESULTS = os.environ.get("BENCH_RESULTS") or os.path.join(HERE, "RESULTS.md")
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 TESTS = {"announcement": "1", "bye": "2", "rtp": "3", "callgrind": "4",
          "registrations": "5"}
 ALL = "1 2 3 4 5"
 ONLY = set(os.environ.get("BENCH_ONLY", ALL).split())
-BUDGET = float(os.environ.get("BENCH_BUDGET", "1020"))
+BUDGET = float(os.environ.get("BENCH_BUDGET", "2400"))
 T_START = time.time()
 BUFF = 8 * 1024 * 1024
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -86,12 +97,27 @@ ANNOUNCEMENT = sb.DEMO["announcement"]
 OUT_NUMBER = "0221123456"           # a device dialling this goes to the trunk
 DEVICE = ("1001", sb.DEMO["devices"]["1001"])
 
+
+
+def env_rates(name, default):
+    v = os.environ.get(name)
+    return [int(x) for x in re.split(r"[,\s]+", v.strip())] if v else default
+
+
 # steps: (call rates) or (concurrent calls); seconds of call arrivals
-T1_RATES = [100, 200, 300, 400, 600, 800, 1000, 1300]
-T2_RATES = [250, 500, 800, 1100, 1400, 2000, 2800]
+T1_RATES = env_rates("BENCH_T1_RATES", [400, 600, 800])     # target 600
+T2_RATES = env_rates("BENCH_T2_RATES", [1000, 1200, 1400, 1600])  # 1400
 T3_CALLS = [100, 250, 500, 750, 1000, 1500, 2000]
-T1_SECS = 5 if QUICK else 15        # announcement calls live ~2 s + Timer K 5 s
-T2_SECS = 5 if QUICK else 35        # caller BYEs keep server Timer J 32 s
+# every rate step outlasts the 32 s SIP transaction timers (Timer B/F/H/J),
+# so the server's timer and transaction lists reach their steady size
+T1_SECS = 5 if QUICK else 60
+T2_SECS = 5 if QUICK else 60
+# soak after tests 1 and 2: this share of the best clean rate, this long
+SOAK = os.environ.get("BENCH_SOAK", "1") != "0"
+SOAK_SHARE = 0.8
+SOAK_SECS = int(os.environ.get("BENCH_SOAK_SECS") or (30 if QUICK else 600))
+SOAK_LATER = (35, 65)   # [s] after the last call: RSS read again
+SOAK_RSS_SLACK = 0.25   # back to idle: within 25 % (at least 2 MiB) of idle
 T3_RATE = 250                       # call set-up rate while ramping up
 T3_STEADY = 4 if QUICK else 8       # seconds all calls stream at once
 T4_CALLS, T4_SECS, T4_WINDOW = 20, 10, 5
@@ -426,6 +452,9 @@ def rate_step(test, scenario, rate, secs, raised, extra_check=None):
         "wall": wall,
         "cpu": (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None,
         "peak_cpu": samp.peak_cpu, "sipp_cpu": sipp_cpu,
+        "cpu_ms_call": (1000 * (cpu1 - cpu0) / s.successful
+                        if cpu0 is not None and cpu1 is not None
+                        and s.successful else None),
         "rss0": rss0, "peak_rss": samp.peak_rss,
         "peak_calls": samp.peak_calls,
         "played": (st1.get("played", 0) - (st0 or {}).get("played", 0)),
@@ -484,6 +513,115 @@ def check_bye(res):
     st = res["stats"]
     res["answer_ms"] = ms_of(st.get("ResponseTimeinvite(C)"))
     res["bye_ms"] = ms_of(st.get("ResponseTimebye(C)"))
+
+
+# --------------------------------------------------------------------------
+# soak after tests 1 and 2
+# --------------------------------------------------------------------------
+def soak_rate(results):
+    """SOAK_SHARE of the best clean rate as built, in tens of cps; None
+    when no step was clean."""
+    b, _ = best(results)
+    return max(10, int(b * SOAK_SHARE / 10) * 10) if b else None
+
+
+def rss_back(idle, later):
+    """Memory back to idle: within SOAK_RSS_SLACK (at least 2 MiB)."""
+    if not idle or not later:
+        return False
+    return later <= idle + max(2048, idle * SOAK_RSS_SLACK)
+
+
+def soak(test, scenario, results, extra_check=None):
+    """SOAK_SECS at SOAK_SHARE of the best clean rate on one fresh daemon:
+    zero failed calls, then VmRSS SOAK_LATER seconds after the last call
+    compared with the idle daemon's before the first.  A minute-by-minute
+    timeline (CPU, RSS, calls up) shows whether anything grows."""
+    rate = soak_rate(results)
+    if not rate:
+        return {"skipped": "no clean step"}
+    need = SOAK_SECS + max(SOAK_LATER) + 30
+    if over_budget(need):
+        return {"skipped": "time budget", "rate": rate}
+    count = rate * SOAK_SECS
+    tag = f"t{test}_soak_{rate}"
+    print(f"[{elapsed():5.0f}s] test {test}: soak, {rate} cps for "
+          f"{SOAK_SECS} s", flush=True)
+    d = Daemon().start()
+    time.sleep(1)
+    rss_idle = rss_kib(d.pid)
+    st0 = d.stats() or {}
+    s = sipp(scenario, tag, remote=("127.0.0.1", d.port),
+             local_port=TRUNK_PORT, service=ANNOUNCEMENT, calls=count,
+             rate=rate, limit=max(2000, rate * 6),
+             timeout_s=SOAK_SECS + 120, recv_timeout_ms=20000)
+    cpu0 = cpu_s(d.pid)
+    t0 = time.time()
+    s.start(settle=0)
+    samp = Sampler(d)
+    timeline = []
+    mark = (t0, cpu0)
+    sp, sipp_cpu = None, 0.0
+    while s.proc.poll() is None:
+        sp = sp or sipp_pid(s)
+        if sp:
+            sipp_cpu = cpu_s(sp) or sipp_cpu
+        samp.sample()
+        now = time.time()
+        if now - mark[0] >= 60:
+            c = cpu_s(d.pid)
+            st = d.stats() or {}
+            timeline.append({
+                "t": now - t0, "rss": rss_kib(d.pid),
+                "cpu": (100 * (c - mark[1]) / (now - mark[0])
+                        if c is not None and mark[1] is not None else None),
+                "calls": st.get("calls")})
+            mark = (now, c)
+        time.sleep(0.5)
+    s.wait()
+    wall = time.time() - t0
+    cpu1 = cpu_s(d.pid)
+    rss_end = rss_kib(d.pid)
+    alive = d.s.alive()
+    idle = d.wait_idle(40)
+    t_idle = time.time()
+    later = {}
+    for sec in SOAK_LATER:
+        wait = t_idle + sec - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        later[sec] = rss_kib(d.pid)
+    st1 = d.stats() or {}
+    res = {
+        "rate": rate, "count": count, "secs": SOAK_SECS,
+        "ok": s.successful, "failed": s.failed, "rc": s.rc,
+        "retrans": s._num("Retransmissions(C)"),
+        "achieved": achieved_rate(s.stat_path, count), "wall": wall,
+        "cpu": (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None
+        else None,
+        "peak_cpu": samp.peak_cpu, "sipp_cpu": sipp_cpu,
+        "rss_idle": rss_idle, "peak_rss": samp.peak_rss, "rss_end": rss_end,
+        "rss_later": later, "peak_calls": samp.peak_calls,
+        "played": st1.get("played", 0) - st0.get("played", 0),
+        "alive": alive, "idle_after": idle, "timeline": timeline,
+        "warn": d.warnings()[:3], "stats": s.stats,
+        "sb_cmd": d.command, "sipp_cmd": cmdline(s.args),
+    }
+    res["cpu_ms_call"] = (1000 * res["cpu"] / s.successful
+                          if res["cpu"] is not None and s.successful
+                          else None)
+    if extra_check:
+        extra_check(res)
+    res["calls_clean"] = (s.rc == 0 and s.failed == 0 and
+                          s.successful == count and alive)
+    res["mem_back"] = rss_back(rss_idle, later.get(max(SOAK_LATER)))
+    res["clean"] = res["calls_clean"] and res["mem_back"]
+    d.stop(keep_log=os.path.join(OUT, tag, "switchboard.log"))
+    print(f"         ok {s.successful} failed {s.failed} cpu "
+          f"{pct(res['cpu'], wall)} RSS {kib(rss_idle)} -> "
+          f"{kib(samp.peak_rss)} -> {kib(later.get(max(SOAK_LATER)))}",
+          flush=True)
+    return res
 
 
 # --------------------------------------------------------------------------
@@ -1343,7 +1481,22 @@ def machine():
                + (" + uncommitted changes in src/" if dirty else ""))
     return (f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
             f"load average at start {' '.join(load)}; {sipp_v}, libre "
-            f"{libre}; {src}")
+            f"{libre}{tmr_note(REL_BIN)}; {src}")
+
+
+def tmr_note(path):
+    """Whether the binary carries src/core/tmr.c (it exports tmr_start,
+    which then replaces libre's timer insertion); "" if nm cannot say."""
+    try:
+        r = subprocess.run(["nm", "-D", "--defined-only", path],
+                           capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    if r.returncode:
+        return ""
+    if re.search(r" T tmr_start$", r.stdout, re.M):
+        return " (its tmr_start replaced by the binary's src/core/tmr.c)"
+    return " (libre's own tmr_start: the binary has no src/core/tmr.c)"
 
 
 def alt(results, val, unit=""):
@@ -1381,7 +1534,102 @@ def best(results, key="rate"):
     return (max(built) if built else None, max(raised) if raised else None)
 
 
-def rate_section(title, target, results, secs, kind):
+def soak_lines(x, kind):
+    """The soak's paragraph and table (inside the test's section)."""
+    L = [f"### Soak: {SOAK_SECS // 60 if SOAK_SECS >= 60 else SOAK_SECS} "
+         f"{'minutes' if SOAK_SECS >= 60 else 's'} at "
+         f"{int(SOAK_SHARE * 100)} % of the best clean rate", ""]
+    if x.get("skipped"):
+        L += [f"Skipped ({x['skipped']}).", ""]
+        return L
+    later = x["rss_later"]
+    lmax = max(SOAK_LATER)
+    L.append(f"**{x['rate']} cps for {x['secs']} s: "
+             f"{'clean' if x['calls_clean'] else 'FAILED'} "
+             f"({x['ok']:,} of {x['count']:,} calls ok, {x['failed']:,} "
+             f"failed, {x['retrans']:,} retransmissions); memory "
+             f"{'back to idle' if x['mem_back'] else 'NOT back to idle'} "
+             f"(VmRSS idle {kib(x['rss_idle'])}, peak {kib(x['peak_rss'])}, "
+             f"at the end {kib(x['rss_end'])}, "
+             + ", ".join(f"{k} s after the last call {kib(v)}"
+                         for k, v in sorted(later.items()))
+             + f"); server CPU {pct(x['cpu'], x['wall'])} of one core, "
+             f"{fmt(x.get('cpu_ms_call'), 2)} ms per call.**")
+    L.append("")
+    L.append(f"One fresh daemon; sipp offers the rate for {x['secs']} s "
+             "(same scenario and options as the steps above). Clean = sipp "
+             "exit 0, no failed call, every call successful, and VmRSS "
+             f"{lmax} s after the last call within "
+             f"{int(SOAK_RSS_SLACK * 100)} % (at least 2 MiB) of the idle "
+             "daemon's before the first call (the SIP transactions, Timer "
+             "J/K up to 32 s, are gone by then and the daemon has trimmed "
+             "its heap). Achieved "
+             f"{fmt(x['achieved'], 0)} cps; answer "
+             f"{fmt(x.get('answer_ms'), 1)} ms mean; sipp CPU "
+             f"{pct(x['sipp_cpu'], x['wall'])}; peak calls up "
+             f"{x['peak_calls']}"
+             + (f"; prompt packets/call "
+                f"{fmt(x['played'] / x['ok'] if x['ok'] else None, 1)}"
+                if kind == "ann" else "") + ".")
+    L.append("")
+    if x["timeline"]:
+        L.append("| minute | server CPU | VmRSS | calls up |")
+        L.append("|---|---|---|---|")
+        for i, p in enumerate(x["timeline"]):
+            L.append(f"| {i + 1} | "
+                     + (f"{p['cpu']:.0f} %" if p["cpu"] is not None else "-")
+                     + f" | {kib(p['rss'])} | "
+                     f"{p['calls'] if p['calls'] is not None else '-'} |")
+        L.append("")
+    if x.get("warn"):
+        L.append("Server warnings (first lines):")
+        L.append("```")
+        L += x["warn"]
+        L.append("```")
+        L.append("")
+    L.append("```sh")
+    L.append(x["sb_cmd"] + " &")
+    L.append("# trunk moved to the sipp port: PATCH /api/v1/trunks/1 "
+             f"{{\"port\": {TRUNK_PORT}}}" if TRUNK_PORT != 5090 else
+             "# demo trunk 127.0.0.1:5090")
+    L.append(x["sipp_cmd"])
+    L.append("# VmRSS of the daemon: /proc/PID/status, before, during, "
+             f"and {', '.join(str(k) for k in SOAK_LATER)} s after")
+    L.append("```")
+    L.append("")
+    return L
+
+
+def rate_summary(what, results, secs, target, soak_res):
+    """The summary line of test 1 or 2: best clean rate, its CPU per call,
+    headroom, the soak."""
+    b, r = best(results)
+    at = next((x for x in results if x.get("clean") and not x["raised"]
+               and x["rate"] == b), None)
+    cpu = (f" ({fmt(at.get('cpu_ms_call'), 2)} ms server CPU per call)"
+           if at else "")
+    if soak_res is None:
+        sk = "; no soak (BENCH_SOAK=0)"
+    elif soak_res.get("skipped"):
+        sk = f"; soak skipped ({soak_res['skipped']})"
+    else:
+        sk = (f"; soak {soak_res['secs']} s at {soak_res['rate']} cps: "
+              f"**{'clean' if soak_res['calls_clean'] else 'FAILED'}** "
+              f"({soak_res['failed']:,} failed, "
+              f"{fmt(soak_res.get('cpu_ms_call'), 2)} ms CPU per call), "
+              f"memory {'back to idle' if soak_res['mem_back'] else 'NOT back to idle'}"
+              f" ({kib(soak_res['rss_idle'])} idle, "
+              f"{kib(soak_res['peak_rss'])} peak, "
+              f"{kib(soak_res['rss_later'].get(max(SOAK_LATER)))} "
+              f"{max(SOAK_LATER)} s after)")
+    return (f"- {what}: best clean **{fmtb(b)} cps as built**{cpu}"
+            f"{alt(results, r, ' cps')}; without any retransmission "
+            f"{fmtb(best_calm(results)[0])} cps as built"
+            f"{alt(results, best_calm(results)[1], ' cps')}; "
+            f"steps of {secs} s{sk}; target >= {target} cps.")
+
+
+def rate_section(title, target, results, secs, kind, soak_res=None):
     L = [f"## {title}", ""]
     b, r = best(results)
     first_fail = next((x for x in results if not x.get("clean")
@@ -1401,20 +1649,21 @@ def rate_section(title, target, results, secs, kind):
     if kind == "ann":
         L.append("| build | offered cps | verdict | calls | ok | failed | "
                  "retrans | achieved cps | answer ms (mean) | 200->BYE ms "
-                 "(mean) | prompt packets/call | CPU avg | CPU peak 1 s | "
+                 "(mean) | prompt packets/call | CPU avg | CPU ms/call | "
+                 "CPU peak 1 s | "
                  "sipp CPU | peak RSS | peak calls | fd-limit hits |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     else:
         L.append("| build | offered cps | verdict | calls | ok | failed | "
                  "retrans | achieved cps | 200 ms (mean) | BYE->200 ms (mean) "
-                 "| CPU avg | CPU peak 1 s | sipp CPU | peak RSS | peak calls "
-                 "| fd-limit hits |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "| CPU avg | CPU ms/call | CPU peak 1 s | sipp CPU | peak RSS "
+                 "| peak calls | fd-limit hits |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for x in results:
         bl = "fd limit raised" if x["raised"] else "as built"
         if x.get("skipped"):
             L.append(f"| {bl} | {x['rate']} | skipped (time budget) |" +
-                     " |" * (14 if kind == "ann" else 13))
+                     " |" * (15 if kind == "ann" else 14))
             continue
         cells = [bl, str(x["rate"]), verdict(x), str(x["count"]),
                  str(x["ok"]),
@@ -1426,14 +1675,16 @@ def rate_section(title, target, results, secs, kind):
             cells += [fmt(x.get("prompt_ms"), 0), fmt(ppc, 1)]
         else:
             cells += [fmt(x.get("bye_ms"), 1)]
-        cells += [pct(x["cpu"], x["wall"]), f"{x['peak_cpu']:.0f} %",
+        cells += [pct(x["cpu"], x["wall"]), fmt(x.get("cpu_ms_call"), 2),
+                  f"{x['peak_cpu']:.0f} %",
                   pct(x["sipp_cpu"], x["wall"]), kib(x["peak_rss"]),
                   str(x["peak_calls"]), str(x["fd_hits"])]
         L.append("| " + " | ".join(cells) + " |")
     L.append("")
     L.append("CPU = utime+stime of the switchboard process over the step "
-             "(sipp's run time), in % of one core; sipp CPU likewise for the "
-             "load generator, which shares the 2 cores.")
+             "(sipp's run time), in % of one core; CPU ms/call = that CPU "
+             "time divided by the successful calls; sipp CPU likewise for "
+             "the load generator, which shares the 2 cores.")
     if first_fail and first_fail.get("warn"):
         L.append("")
         L.append(f"Log of the first failing step ({first_fail['rate']} cps, "
@@ -1444,6 +1695,8 @@ def rate_section(title, target, results, secs, kind):
               for w in first_fail["warn"]]
         L.append("```")
     L.append("")
+    if soak_res is not None:
+        L += soak_lines(soak_res, kind)
     L.append("<details><summary>Exact commands</summary>")
     L.append("")
     for x in results:
@@ -2144,34 +2397,26 @@ def main():
         if "1" in ONLY:
             t1 = rate_test(1, "uac_announcement", T1_RATES, T1_SECS,
                            check_prompt)
-            b, r = best(t1)
-            summary["1"] = (f"- 1. Announcement (INVITE, 2 s prompt, BYE from "
-                           f"the server): best clean **{fmtb(b)} cps as "
-                           f"built**{alt(t1, r, ' cps')}; without any "
-                           f"retransmission {fmtb(best_calm(t1)[0])} cps as "
-                           f"built{alt(t1, best_calm(t1)[1], ' cps')}; "
-                           "target >= 300 cps.")
+            s1 = soak(1, "uac_announcement", t1, check_prompt) \
+                if SOAK else None
+            summary["1"] = rate_summary(
+                "1. Announcement (INVITE, 2 s prompt, BYE from the server)",
+                t1, T1_SECS, 600, s1)
             sections["1"] = (rate_section(
                 "1. Announcement calls: INVITE -> 200 -> 2 s prompt -> BYE "
-                "from the server", 300, t1, T1_SECS, "ann"))
+                "from the server", 600, t1, T1_SECS, "ann", s1))
             write_results(sections, summary)
         if "2" in ONLY:
             t2 = rate_test(2, "uac_immediate_bye", T2_RATES, T2_SECS,
                            check_bye)
-            b, r = best(t2)
-            summary["2"] = (f"- 2. Answered and hung up at once "
-                           f"(uac_immediate_bye.xml to the announcement): "
-                           f"best clean **{fmtb(b)} cps as built**"
-                           f"{alt(t2, r, ' cps')}; without any "
-                           f"retransmission {fmtb(best_calm(t2)[0])} cps as "
-                           f"built{alt(t2, best_calm(t2)[1], ' cps')}; "
-                           "target >= 1400 "
-                           "cps (steps of "
-                           f"{T2_SECS} s: the load must outlast the 32 s SIP "
-                           "transaction timers).")
+            s2 = soak(2, "uac_immediate_bye", t2, check_bye) \
+                if SOAK else None
+            summary["2"] = rate_summary(
+                "2. Answered and hung up at once (uac_immediate_bye.xml to "
+                "the announcement)", t2, T2_SECS, 1400, s2)
             sections["2"] = (rate_section(
                 "2. Calls answered and hung up at once (no media from the "
-                "caller)", 1400, t2, T2_SECS, "bye"))
+                "caller)", 1400, t2, T2_SECS, "bye", s2))
             write_results(sections, summary)
         if "3" in ONLY:
             t3, sres = rtp_test()

@@ -1,11 +1,13 @@
 /*
  * main.c - start-up order, the event loop and shutdown in reverse order.
  *
- *   config -> libre -> store (migrate) -> admin token -> sip -> http
+ *   config -> libre (+ check of our tmr_start, core/tmr.c) -> store
+ *   (migrate) -> admin token
+ *   -> node (close the calls a crash left open, heartbeat) -> sip -> http
  *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
  *   tick -> http -> sip (BYE/CANCEL all calls, wait for transactions)
- *   -> store
+ *   -> node -> store
  */
 #include <errno.h>
 #include <malloc.h>
@@ -19,6 +21,7 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "http/http.h"
+#include "node/node.h"
 #include "sip/sip.h"
 
 static struct config cfg;
@@ -158,6 +161,7 @@ int main(int argc, char *argv[])
 {
 	struct store *st = NULL;
 	struct http_api *api = NULL;
+	struct node *node = NULL;
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -174,6 +178,14 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	log_take_libre();
+	err = tmr_replacement_check();
+	if (err) {
+		warning("main: timer replacement of src/core/tmr.c not active "
+			"(%m); refusing to run\n",
+			err);
+		libre_close();
+		return 1;
+	}
 
 	fd_limit_raise();
 
@@ -203,6 +215,9 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
+	err = node_alloc(&node, &cfg, st);
+	if (err)
+		goto out;
 	err = sipsrv_init(&cfg, st);
 	if (err)
 		goto out;
@@ -222,8 +237,10 @@ out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	sipsrv_close();
+	node = mem_deref(node);
 	st = mem_deref(st);
 	libre_close();
+	tmr_replacement_flush();
 	tmr_debug();
 	return err ? 1 : 0;
 }

@@ -62,18 +62,27 @@ static const struct opt opts[] = {
     {"auth-max-failures", "SWITCHBOARD_AUTH_MAX_FAILURES", OPT_U32,
      S(auth_max_failures),
      "failed SIP logins from one address within --auth-window that block "
-     "it; a username is locked after twice as many (5, at most 100)"},
+     "it; a username is throttled after twice as many (5, at most 100)"},
     {"auth-window", "SWITCHBOARD_AUTH_WINDOW", OPT_U32, S(auth_window),
      "sliding window for counting failed SIP logins [s] (60)"},
     {"auth-block", "SWITCHBOARD_AUTH_BLOCK", OPT_U32, S(auth_block),
-     "how long an address, username or phone stays blocked [s]; "
-     "0 disables blocking (600)"},
+     "how long an address or phone stays blocked, and the longest "
+     "window of a throttled username [s]; 0 disables blocking (600)"},
     {"keepalive-interval", "SWITCHBOARD_KEEPALIVE_INTERVAL", OPT_U32,
      S(keepalive_interval),
      "seconds between OPTIONS pings to phones behind NAT on UDP; 0 off (25)"},
     {"keepalive-max-missed", "SWITCHBOARD_KEEPALIVE_MAX_MISSED", OPT_U32,
      S(keepalive_max_missed),
      "unanswered pings after which a phone counts as unreachable (3)"},
+    {"heartbeat-interval", "SWITCHBOARD_HEARTBEAT_INTERVAL", OPT_U32,
+     S(heartbeat_interval),
+     "seconds between this node's heartbeats in the store; a call cut by "
+     "a crash ends at the last one before it (10, from 1 to 3600)"},
+    {"node-stale-after", "SWITCHBOARD_NODE_STALE_AFTER", OPT_U32,
+     S(node_stale_after),
+     "seconds without a heartbeat after which a node counts as dead: every "
+     "other node closes its live calls, the operator may (45, at least "
+     "twice --heartbeat-interval)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -99,6 +108,8 @@ static void defaults(struct config *cfg)
 	cfg->auth_block = 600;
 	cfg->keepalive_interval = 25;
 	cfg->keepalive_max_missed = 3;
+	cfg->heartbeat_interval = 10;
+	cfg->node_stale_after = 45;
 	cfg->log_level = LOG_INFO;
 }
 
@@ -223,6 +234,19 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 	if (cfg->rtp_min < 1024 || cfg->rtp_max <= cfg->rtp_min + 4) {
 		fprintf(stderr, "switchboard: bad RTP port range %u-%u\n",
 			cfg->rtp_min, cfg->rtp_max);
+		return EINVAL;
+	}
+	if (cfg->heartbeat_interval < 1 || cfg->heartbeat_interval > 3600) {
+		fprintf(stderr,
+			"switchboard: --heartbeat-interval: must be from 1 to "
+			"3600 seconds\n");
+		return EINVAL;
+	}
+	if (cfg->node_stale_after < 2 * cfg->heartbeat_interval) {
+		fprintf(stderr,
+			"switchboard: --node-stale-after: must be at least "
+			"twice --heartbeat-interval (%u s)\n",
+			2 * cfg->heartbeat_interval);
 		return EINVAL;
 	}
 	return 0;

@@ -24,6 +24,15 @@ enum log_level log_level_get(void);
  * and level, instead of raw to stderr with colour codes.  After
  * log_set_level(); libre_init() resets it, so call it after that too. */
 void log_take_libre(void);
+/* The source whose bytes libre parses next (the SIP receive hooks note
+ * it): libre's raw stderr lines are logged at debug level, escaped, and
+ * rate-limited per source (core/libre_log.c).  NULL: unknown. */
+void log_peer_note(const struct sa *peer);
+/* SIP messages libre's parser dropped since start ("msg decode err"). */
+uint64_t log_libre_undecodable(void);
+/* One line of foreign text (network bytes), control characters escaped
+ * as \xNN, at most 512 bytes of it, "area: " in front. */
+void log_text(enum log_level lvl, const char *area, const char *p, size_t len);
 void debug(const char *fmt, ...);
 void info(const char *fmt, ...);
 void warning(const char *fmt, ...);
@@ -54,6 +63,9 @@ struct config {
 	uint32_t
 	    keepalive_interval; /* [s] OPTIONS to NATed UDP phones, 0 off */
 	uint32_t keepalive_max_missed; /* unanswered pings: unreachable     */
+	uint32_t heartbeat_interval;   /* [s] node heartbeat in the store   */
+	uint32_t node_stale_after;     /* [s] a node silent this long is dead:
+					  its live calls get closed         */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };
@@ -74,8 +86,21 @@ uint64_t time_now_ms(void);
 void time_clock_set(time_clock_h *clockh);
 /* "2026-11-25T03:34:57.123Z"; buf must hold 32 bytes. */
 const char *time_iso(char *buf, size_t sz, uint64_t ms);
-/* Parse the format above (milliseconds optional). 0 or EINVAL. */
+/* Parse strict ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction optional,
+ * "+hh:mm"/"-hh:mm" instead of Z), from 1970 on.  0 or EINVAL. */
 int time_iso_parse(const char *s, uint64_t *msp);
+
+/* ---- timers (core/tmr.c) -------------------------------------------- */
+
+/* libre 1.1.0's tmr_start() is replaced by ours (see tmr.c).  Returns 0 if
+ * libre is 1.1.0 and its own timers reach the replacement; ENOTSUP (other
+ * libre) or ENOSYS (not interposed) otherwise, with a warning logged.
+ * Call after libre_init(), on the main thread, before other threads start:
+ * the insertion marks are used in that thread's timer list only. */
+int tmr_replacement_check(void);
+/* Take the replacement's own marks out of the timer list (they hold no
+ * handler; tmr_poll() skips them), e.g. before tmr_debug() at exit. */
+void tmr_replacement_flush(void);
 
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 

@@ -40,35 +40,106 @@ const char *time_iso(char *buf, size_t sz, uint64_t ms)
 	return buf;
 }
 
+/* n decimal digits at *sp, nothing else (no sign, no space); advances *sp */
+static bool digits(const char **sp, unsigned n, unsigned *vp)
+{
+	const char *s = *sp;
+	unsigned v = 0;
+
+	for (; n; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*sp = s;
+	*vp = v;
+	return true;
+}
+
+static bool expect(const char **sp, char c)
+{
+	if (**sp != c)
+		return false;
+	++*sp;
+	return true;
+}
+
+static unsigned days_in_month(unsigned y, unsigned m)
+{
+	static const unsigned char days[12] = {31, 28, 31, 30, 31, 30,
+					       31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil); y >= 1970 here. */
+static int64_t days_from_civil(unsigned y, unsigned m, unsigned d)
+{
+	unsigned yy = m <= 2 ? y - 1 : y;
+	unsigned era = yy / 400;
+	unsigned yoe = yy - era * 400;
+	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return (int64_t)era * 146097 + (int64_t)doe - 719468;
+}
+
+/*
+ * Strict ISO 8601 / RFC 3339 date and time:
+ *
+ *   YYYY-MM-DDTHH:MM:SS[.f...](Z | +hh:mm | -hh:mm)
+ *
+ * Every field has its fixed number of digits and nothing else (no sign,
+ * no space); month 1-12, day within its month (leap years), hour 0-23,
+ * minute 0-59, second 0-60 (a leap second counts as :00 of the next
+ * minute), a fraction of one or more digits (milliseconds kept, the rest
+ * cut off), the offset up to 23:59.  Times before 1970-01-01T00:00:00Z
+ * are refused.  Returns 0 with *msp set, or EINVAL with *msp unchanged.
+ */
 int time_iso_parse(const char *s, uint64_t *msp)
 {
-	struct tm tm;
-	unsigned msec = 0;
-	int n = 0;
-	char z = 0;
+	unsigned y, mo, d, h, mi, sec, oh = 0, om = 0, ms = 0, scale = 100;
+	int64_t t, off = 0;
 
 	if (!s || !msp)
 		return EINVAL;
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+	if (!digits(&s, 4, &y) || !expect(&s, '-') || !digits(&s, 2, &mo) ||
+	    !expect(&s, '-') || !digits(&s, 2, &d) || !expect(&s, 'T') ||
+	    !digits(&s, 2, &h) || !expect(&s, ':') || !digits(&s, 2, &mi) ||
+	    !expect(&s, ':') || !digits(&s, 2, &sec))
 		return EINVAL;
-	s += n;
-	if (*s == '.') {
-		int m = 0;
-		if (sscanf(s, ".%3u%n", &msec, &m) != 1)
+	if (expect(&s, '.')) {
+		unsigned dgt;
+
+		if (!digits(&s, 1, &dgt))
 			return EINVAL;
-		s += m;
+		do {
+			ms += dgt * scale;
+			scale /= 10;
+		} while (digits(&s, 1, &dgt));
 	}
-	z = *s;
-	if (z != 'Z' || s[1])
+	if (*s == '+' || *s == '-') {
+		int sign = *s++ == '-' ? -1 : 1;
+
+		if (!digits(&s, 2, &oh) || !expect(&s, ':') ||
+		    !digits(&s, 2, &om) || oh > 23 || om > 59)
+			return EINVAL;
+		off = sign * (int64_t)(oh * 60 + om) * 60;
+	}
+	else if (!expect(&s, 'Z')) {
 		return EINVAL;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-	    tm.tm_sec > 60)
+	}
+	if (*s)
 		return EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*msp = (uint64_t)timegm(&tm) * 1000 + msec;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
+		return EINVAL;
+
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	if (t < 0)
+		return EINVAL;
+	*msp = (uint64_t)t * 1000 + ms;
 	return 0;
 }

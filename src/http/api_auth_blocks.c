@@ -22,6 +22,9 @@ static int block_encode(struct odict **op, const struct sip_auth_block *b)
 	err |= api_add_int(o, "failures", b->failures);
 	err |= api_add_int(o, "refused", b->refused);
 	err |= api_add_time(o, "blocked_until", b->blocked_until);
+	err |= api_add_int(o, "delay", b->delay);
+	if (b->throttled_until)
+		err |= api_add_time(o, "throttled_until", b->throttled_until);
 	if (err) {
 		mem_deref(o);
 		return ENOMEM;

@@ -14,7 +14,7 @@ int api_stats_get(struct api_req *req)
 {
 	static const char *const params[] = {NULL};
 	struct media_stats ms;
-	struct odict *o = NULL, *rtp = NULL;
+	struct odict *o = NULL, *rtp = NULL, *sip = NULL;
 	int err;
 
 	err = api_query_check(req, params);
@@ -24,6 +24,8 @@ int api_stats_get(struct api_req *req)
 	err = odict_alloc(&o, 8);
 	if (!err)
 		err = odict_alloc(&rtp, 8);
+	if (!err)
+		err = odict_alloc(&sip, 4);
 	if (err)
 		goto out;
 	err |= api_add_int(o, "calls_active", (int64_t)sipsrv_calls_active());
@@ -34,12 +36,16 @@ int api_stats_get(struct api_req *req)
 	err |= api_add_int(rtp, "played", (int64_t)ms.played);
 	err |= api_add_int(rtp, "refused", (int64_t)ms.refused);
 	err |= odict_entry_add(o, "rtp", ODICT_OBJECT, rtp);
+	err |=
+	    api_add_int(sip, "undecodable", (int64_t)log_libre_undecodable());
+	err |= odict_entry_add(o, "sip", ODICT_OBJECT, sip);
 	if (err) {
 		err = ENOMEM;
 		goto out;
 	}
 	err = api_reply_object(req, 200, o);
 out:
+	mem_deref(sip);
 	mem_deref(rtp);
 	mem_deref(o);
 	return err;

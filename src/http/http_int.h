@@ -253,6 +253,10 @@ int api_call_get(struct api_req *req);
 int api_registration_list(struct api_req *req);
 int api_stats_get(struct api_req *req);
 
+int api_node_list(struct api_req *req);
+int api_node_get(struct api_req *req);
+int api_node_close_calls(struct api_req *req);
+
 int api_auth_block_list(struct api_req *req);
 int api_auth_block_delete(struct api_req *req);
 

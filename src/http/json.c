@@ -762,7 +762,7 @@ int api_query_time(struct api_req *req, const char *name, uint64_t *msp)
 		return 0;
 	if (time_iso_parse(buf, msp))
 		return api_error(req, 400,
-				 "%s: must be an ISO-8601 UTC time like "
+				 "%s: must be an ISO-8601 time like "
 				 "2026-11-25T03:34:57.123Z",
 				 name);
 	return 0;

@@ -66,6 +66,10 @@ static const struct api_route routes[] = {
     {"DELETE", "/api/v1/auth_blocks/:key", "auth_block", api_auth_block_delete},
 
     {"GET", "/api/v1/stats", "stats", api_stats_get},
+
+    {"GET", "/api/v1/nodes", "node", api_node_list},
+    {"GET", "/api/v1/nodes/:key", "node", api_node_get},
+    {"POST", "/api/v1/nodes/:key/close_calls", "node", api_node_close_calls},
 };
 
 /* errno -> HTTP status; anything not listed is a 500. */

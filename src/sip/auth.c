@@ -13,7 +13,8 @@
  * restart: the secret is new) gets stale=true too if the password is
  * right, else it is a failure like a wrong password.
  *
- *   credentials? -no-> 401/407 challenge
+ *   Digest credentials (for our realm first)? -no-> 401/407 challenge
+ *                (another scheme, e.g. Basic, is ignored: no failure)
  *   decodable?   -no-> failure
  *   blocked (guard.c; trusted pair judged alone)? -yes-> 403, unchecked
  *   our realm?   -no-> failure, challenge
@@ -256,6 +257,69 @@ static enum verdict verify(struct authreq *a, const struct sip_hdr *hdr)
 	return AUTH_OK;
 }
 
+/* The auth-scheme of a credentials header value ("Digest", "Basic"). */
+static struct pl cred_scheme(const struct pl *val)
+{
+	struct pl pl = *val;
+	size_t n = 0;
+
+	while (pl.l && (*pl.p == ' ' || *pl.p == '\t')) {
+		++pl.p;
+		--pl.l;
+	}
+	while (n < pl.l && pl.p[n] != ' ' && pl.p[n] != '\t' &&
+	       pl.p[n] != '\r' && pl.p[n] != '\n')
+		++n;
+	pl.l = n;
+	return pl;
+}
+
+struct cred_pick {
+	const char *realm;
+	const struct sip_hdr *first; /* first Digest credentials        */
+	const struct sip_hdr *ours;  /* first Digest ones for our realm */
+};
+
+static bool cred_pick_h(const struct sip_hdr *hdr, const struct sip_msg *msg,
+			void *arg)
+{
+	struct cred_pick *c = arg;
+	struct pl scheme = cred_scheme(&hdr->val);
+	struct pl realm;
+	(void)msg;
+
+	if (pl_strcasecmp(&scheme, "Digest"))
+		return false;
+	if (!c->first)
+		c->first = hdr;
+	if (!re_regex(hdr->val.p, hdr->val.l, "realm=\"[^\"]*\"", &realm) &&
+	    !pl_strcmp(&realm, c->realm)) {
+		c->ours = hdr;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The credentials to check: of the Authorization (Proxy-Authorization)
+ * headers, the first Digest one for our realm, else the first Digest one
+ * (a foreign realm is then a failure).  Credentials in any other scheme
+ * (RFC 4475 §3.3.7: "Basic", "Bearer", "NoOneKnowsThisScheme") are no
+ * attempt at our password: they are ignored, the request is challenged
+ * as if it had none, and the guard counts nothing.  NULL if none.
+ */
+static const struct sip_hdr *cred_hdr(struct sipsrv *srv,
+				      const struct sip_msg *msg, bool proxy)
+{
+	struct cred_pick c = {srv->cfg->realm, NULL, NULL};
+
+	(void)sip_msg_hdr_apply(msg, true,
+				proxy ? SIP_HDR_PROXY_AUTHORIZATION
+				      : SIP_HDR_AUTHORIZATION,
+				cred_pick_h, &c);
+	return c.ours ? c.ours : c.first;
+}
+
 bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 		   struct store_device *dev)
 {
@@ -263,9 +327,13 @@ bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 	const struct sip_hdr *hdr;
 	struct authreq a;
 
-	hdr = sip_msg_hdr(msg, proxy ? SIP_HDR_PROXY_AUTHORIZATION
-				     : SIP_HDR_AUTHORIZATION);
+	hdr = cred_hdr(srv, msg, proxy);
 	if (!hdr) {
+		if (sip_msg_hdr(msg, proxy ? SIP_HDR_PROXY_AUTHORIZATION
+					   : SIP_HDR_AUTHORIZATION))
+			debug("auth: %J: %r: credentials in an unknown "
+			      "scheme, challenged\n",
+			      &msg->src, &msg->met);
 		challenge(srv, msg, proxy, false);
 		return false;
 	}

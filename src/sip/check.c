@@ -14,40 +14,77 @@
 #include "core/core.h"
 #include "sip/sip_int.h"
 
-/* headers that must be present, and that may appear at most once */
+/*
+ * Headers that must be present, and the headers that may appear at most
+ * once.  RFC 3261 §7.3.1: a header field may occur in several lines only
+ * if its grammar (§25.1) is a comma-separated list.  These are the
+ * request headers of §20 whose grammar is a single value; everything
+ * else may repeat, in separate lines or comma-separated in one:
+ *
+ *   list (may repeat)   Via, Route, Record-Route, Contact, Accept,
+ *                       Accept-Encoding, Accept-Language, Alert-Info,
+ *                       Allow, Authorization, Proxy-Authorization,
+ *                       Call-Info, Content-Encoding, Content-Language,
+ *                       Error-Info, In-Reply-To, Proxy-Require, Require,
+ *                       Supported, Unsupported, Warning, extensions
+ *   single (once)       the rows below with once = true
+ *
+ * A request through proxies carries a Via per hop (§16.6 step 8), the
+ * first one being the proxy nearest to us.  libre splits the
+ * comma-separated form into one entry per value for the list headers
+ * (not for the single ones), so a count of entries is a count of values
+ * for lists and of lines for single headers ("Date: Sat, 13 Nov 2010"
+ * stays one).
+ */
 static const struct {
 	enum sip_hdrid id;
 	const char *name;
 	bool required;
+	bool once;
 } hdrs[] = {
-    {SIP_HDR_VIA, "Via", true},
-    {SIP_HDR_TO, "To", true},
-    {SIP_HDR_FROM, "From", true},
-    {SIP_HDR_CALL_ID, "Call-ID", true},
-    {SIP_HDR_CSEQ, "CSeq", true},
-    {SIP_HDR_MAX_FORWARDS, "Max-Forwards", false},
-    {SIP_HDR_CONTENT_LENGTH, "Content-Length", false},
-    {SIP_HDR_CONTENT_TYPE, "Content-Type", false},
-    {SIP_HDR_EXPIRES, "Expires", false},
+    {SIP_HDR_VIA, "Via", true, false},
+    {SIP_HDR_TO, "To", true, true},
+    {SIP_HDR_FROM, "From", true, true},
+    {SIP_HDR_CALL_ID, "Call-ID", true, true},
+    {SIP_HDR_CSEQ, "CSeq", true, true},
+    {SIP_HDR_MAX_FORWARDS, "Max-Forwards", false, true},
+    {SIP_HDR_CONTENT_LENGTH, "Content-Length", false, true},
+    {SIP_HDR_CONTENT_TYPE, "Content-Type", false, true},
+    {SIP_HDR_CONTENT_DISPOSITION, "Content-Disposition", false, true},
+    {SIP_HDR_EXPIRES, "Expires", false, true},
+    {SIP_HDR_MIN_EXPIRES, "Min-Expires", false, true},
+    {SIP_HDR_DATE, "Date", false, true},
+    {SIP_HDR_MIME_VERSION, "MIME-Version", false, true},
+    {SIP_HDR_ORGANIZATION, "Organization", false, true},
+    {SIP_HDR_PRIORITY, "Priority", false, true},
+    {SIP_HDR_REPLY_TO, "Reply-To", false, true},
+    {SIP_HDR_RETRY_AFTER, "Retry-After", false, true},
+    {SIP_HDR_SUBJECT, "Subject", false, true},
+    {SIP_HDR_TIMESTAMP, "Timestamp", false, true},
+    {SIP_HDR_USER_AGENT, "User-Agent", false, true},
 };
 
-/* all digits, at most maxdig of them, value <= max */
-static bool scalar_ok(const struct pl *pl, size_t maxdig, uint64_t max)
+/* all digits, value <= max; leading zeros are fine ("0068", RFC 4475
+ * wsinv: Max-Forwards is 1*DIGIT) */
+static bool scalar_ok(const struct pl *pl, uint64_t max)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	if (!pl_isset(pl) || pl->l > maxdig)
+	if (!pl_isset(pl))
 		return false;
 	for (i = 0; i < pl->l; i++) {
 		if (pl->p[i] < '0' || pl->p[i] > '9')
 			return false;
 		v = v * 10 + (uint64_t)(pl->p[i] - '0');
+		if (v > max)
+			return false;
 	}
-	return v <= max;
+	return true;
 }
 
-/* the numeric part of a CSeq header value ("36 INVITE" -> "36") */
+/* the numeric part of a CSeq header value ("36 INVITE" -> "36"); the
+ * value may be folded ("0009\r\n  INVITE", RFC 4475 wsinv) */
 static struct pl cseq_number(const struct sip_msg *msg)
 {
 	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CSEQ);
@@ -56,7 +93,7 @@ static struct pl cseq_number(const struct sip_msg *msg)
 
 	if (!h)
 		return pl;
-	while (i < h->val.l && h->val.p[i] != ' ' && h->val.p[i] != '\t')
+	while (i < h->val.l && !strchr(" \t\r\n", h->val.p[i]))
 		i++;
 	pl.p = h->val.p;
 	pl.l = i;
@@ -103,7 +140,7 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 			re_snprintf(reason, sz, "Missing %s", hdrs[i].name);
 			return EPROTO;
 		}
-		if (n > 1) {
+		if (hdrs[i].once && n > 1) {
 			re_snprintf(reason, sz, "Duplicate %s", hdrs[i].name);
 			return EPROTO;
 		}
@@ -112,7 +149,7 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		struct pl num = cseq_number(msg);
 
 		/* RFC 3261 §8.1.1.5: less than 2**31 */
-		if (!scalar_ok(&num, 10, 2147483647u)) {
+		if (!scalar_ok(&num, 2147483647u)) {
 			str_copy(reason, "Bad CSeq", sz);
 			return EPROTO;
 		}
@@ -121,18 +158,17 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		str_copy(reason, "CSeq Method Mismatch", sz);
 		return EPROTO;
 	}
-	if (pl_isset(&msg->maxfwd) && !scalar_ok(&msg->maxfwd, 3, 255)) {
+	if (pl_isset(&msg->maxfwd) && !scalar_ok(&msg->maxfwd, 255)) {
 		str_copy(reason, "Bad Max-Forwards", sz);
 		return EPROTO;
 	}
-	if (pl_isset(&msg->expires) &&
-	    !scalar_ok(&msg->expires, 10, 4294967295u)) {
+	if (pl_isset(&msg->expires) && !scalar_ok(&msg->expires, 4294967295u)) {
 		str_copy(reason, "Bad Expires", sz);
 		return EPROTO;
 	}
 	body = mbuf_get_left(msg->mb);
-	if (pl_isset(&msg->clen) && (!scalar_ok(&msg->clen, 9, 999999999) ||
-				     pl_u32(&msg->clen) > body)) {
+	if (pl_isset(&msg->clen) &&
+	    (!scalar_ok(&msg->clen, 999999999) || pl_u32(&msg->clen) > body)) {
 		/* RFC 3261 §18.3: over UDP, a shorter body is an error */
 		str_copy(reason, "Bad Content-Length", sz);
 		return EPROTO;

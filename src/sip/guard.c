@@ -2,15 +2,16 @@
  * guard.c - protection against password guessing over SIP digest auth.
  *
  * Every failed digest authentication (wrong password, unknown user, a
- * foreign or garbled Authorization) is counted against keys, each with a
- * sliding window: a counter keeps the times of its last L failures in a
- * ring, and when the ring is full and its oldest time is less than
- * --auth-window seconds old, the key is blocked for --auth-block seconds.
+ * garbled Authorization or one for a foreign realm) is counted against
+ * keys, each with a sliding window: a counter keeps the times of its last
+ * L failures in a ring, and when the ring is full and its oldest time is
+ * less than --auth-window seconds old, the key trips.  Credentials in a
+ * scheme other than Digest are no guess and count nothing (auth.c).
  *
- *   kind    key                      L          a block refuses
- *   source  "203.0.113.5"            max        untrusted requests from it
- *   user    "1001"                   2 x max    untrusted requests as 1001
- *   pair    "203.0.113.5:5062/1001"  max        that trusted pair
+ *   kind    key                      L          when it trips
+ *   source  "203.0.113.5"            max        blocked --auth-block s
+ *   user    "1001"                   2 x max    throttled (below)
+ *   pair    "203.0.113.5:5062/1001"  max        blocked --auth-block s
  *
  * A request is *trusted* when it comes from exactly the ip:port and
  * transport of an unexpired registration of the device it authenticates
@@ -18,8 +19,33 @@
  * and counted only by its pair, so the phones of a client behind the same
  * NAT address (same IP, their own NAT ports) keep working with their
  * right credentials while a guesser at that address is blocked.  An
- * untrusted failure counts for its source and its username; the user
- * limit catches guessing spread over many addresses.
+ * untrusted failure counts for its source and its username.
+ *
+ * The username is throttled, not locked.  A lock of the username would
+ * let anyone shut an extension out by sending 2 x max wrong passwords
+ * from as many addresses (each below its own source limit); the phone
+ * that then starts from a new address (a new office, a mobile client
+ * after a network change) could not log in for --auth-block seconds, and
+ * the attacker could renew the lock for ever with 10 packets.  So when
+ * the user counter trips, untrusted requests for that username are
+ * refused unchecked only for a short window, and the window doubles with
+ * every password checked and found wrong after it:
+ *
+ *   trip (2 x max failures within --auth-window)
+ *     -> window 1 s: untrusted requests as the user refused (403)
+ *   window over: the next request is checked
+ *     right password -> accepted; the window stays as it is
+ *     wrong          -> window x 2 (2, 4, 8 ... up to --auth-block s)
+ *   --auth-block s after the window without a failure -> throttle
+ *     ends, the counter starts from 0
+ *
+ * A guesser spread over many addresses thus gets one checked guess per
+ * window: 10 in the first ~17 minutes, then one per --auth-block seconds
+ * (the lock it replaces allowed 2 x max per --auth-block).  A legitimate
+ * phone arriving from a new address is refused only inside a window,
+ * and its next try after it (phones retry a failed REGISTER) is checked.
+ * Source and pair blocks are unchanged: an address that guesses is
+ * blocked outright.
  *
  * A refused request gets the same 403 as a wrong password and its
  * password is never checked, so the guesser does not learn the right one
@@ -29,9 +55,10 @@
  * of the address he guesses from.
  *
  * Memory: at most max_entries counters (65536), the least recently
- * touched evicted first, preferring one that blocks nothing; a counter
- * without a failure in the window and an ended block are swept every
- * 10 s.  An entry is about 250 bytes plus 8 per ring slot.
+ * touched evicted first, preferring one that blocks or throttles
+ * nothing; a counter without a failure in the window and an ended block
+ * or throttle are swept every 10 s.  An entry is about 250 bytes plus 8
+ * per ring slot.
  *
  * The state lives in memory on this node.  Sharing it between nodes
  * (through the store, or Kamailio's pike in front of them) is later work.
@@ -43,6 +70,9 @@
  *   auth: blocked <ip> for <s> s after <n> failures
  *   auth: blocked user '<user>' for <s> s after <n> failures
  *   auth: blocked <ip> port <port> user '<user>' for <s> s after <n> failures
+ *
+ * (for a user, <s> is the current window, <n> all failures since the
+ * throttle began).
  */
 #include <string.h>
 #include <re.h>
@@ -56,21 +86,31 @@ enum {
 	GUARD_EVICT_SCAN = 8,  /* LRU entries looked at for an unblocked one */
 	GUARD_SWEEP_MS = 10000,
 	GUARD_HASH_SIZE = 4096,
+	GUARD_USER_DELAY = 1, /* [s] first window of a user throttle */
 };
 
+/*
+ * For a source or pair, blocked_until is the end of the block.  For a user
+ * (throttled, see above) it is the end of the current window of delay
+ * seconds, and the throttle lasts until throttle_until (the end of that
+ * window + --auth-block) unless another failure moves it; failures then
+ * counts every failure since the trip.
+ */
 struct guard_entry {
-	struct le he;           /* in guard.ht                          */
-	struct le le;           /* in guard.lru, least recent first     */
-	enum guard_kind kind;   /* source, user or pair                 */
-	char key[128];          /* see the table above                  */
-	uint64_t touched;       /* [ms] last failure or refusal         */
-	uint64_t blocked_until; /* [ms] 0 if it never blocked           */
-	uint32_t failures;      /* failures that started the block      */
-	uint32_t refused;       /* requests refused by the block        */
-	uint32_t limit;         /* ring size: failures that block       */
-	uint32_t n;             /* failure times in the ring            */
-	uint32_t next;          /* ring slot for the next failure       */
-	uint64_t ts[];          /* [ms] times of the last n failures    */
+	struct le he;            /* in guard.ht                          */
+	struct le le;            /* in guard.lru, least recent first     */
+	enum guard_kind kind;    /* source, user or pair                 */
+	char key[128];           /* see the table above                  */
+	uint64_t touched;        /* [ms] last failure or refusal         */
+	uint64_t blocked_until;  /* [ms] 0 if it never blocked           */
+	uint64_t throttle_until; /* [ms] user throttled until; 0 if not  */
+	uint32_t delay;          /* [s] length of the block or window    */
+	uint32_t failures;       /* failures that started the block      */
+	uint32_t refused;        /* requests refused by the block        */
+	uint32_t limit;          /* ring size: failures that block       */
+	uint32_t n;              /* failure times in the ring            */
+	uint32_t next;           /* ring slot for the next failure       */
+	uint64_t ts[];           /* [ms] times of the last n failures    */
 };
 
 struct guard {
@@ -124,13 +164,19 @@ static bool entry_blocking(const struct guard_entry *e, uint64_t now)
 	return e->blocked_until > now;
 }
 
+/* A user throttle in force (refusing or not right now). */
+static bool entry_throttled(const struct guard_entry *e, uint64_t now)
+{
+	return e->throttle_until > now;
+}
+
 /* Nothing to remember: no block, and no failure within the window. */
 static bool entry_dead(const struct guard *g, const struct guard_entry *e,
 		       uint64_t now)
 {
 	uint64_t newest;
 
-	if (entry_blocking(e, now))
+	if (entry_blocking(e, now) || entry_throttled(e, now))
 		return false;
 	if (!e->n)
 		return true;
@@ -196,7 +242,7 @@ static void evict_one(struct guard *g, uint64_t now)
 	for (i = 0; le && i < GUARD_EVICT_SCAN; i++, le = le->next) {
 		struct guard_entry *e = le->data;
 
-		if (!entry_blocking(e, now)) {
+		if (!entry_blocking(e, now) && !entry_throttled(e, now)) {
 			victim = e;
 			break;
 		}
@@ -250,7 +296,7 @@ static void block_log(const struct guard *g, const struct guard_entry *e,
 
 	case GUARD_USER:
 		info("auth: blocked user '%H' for %u s after %u failures\n",
-		     user_print, w->user, g->prm.block, e->failures);
+		     user_print, w->user, e->delay, e->failures);
 		break;
 
 	case GUARD_PAIR:
@@ -262,13 +308,30 @@ static void block_log(const struct guard *g, const struct guard_entry *e,
 	}
 }
 
-/* A block that has run out: say so once and forget its numbers. */
+/* A block or throttle that has run out: say so once and forget its
+ * numbers. */
 static void block_ended(struct guard_entry *e)
 {
-	info("auth: block of %s '%s' ended\n", kind_names[e->kind], e->key);
+	info("auth: %s of %s '%s' ended\n",
+	     e->throttle_until ? "throttle" : "block", kind_names[e->kind],
+	     e->key);
 	e->blocked_until = 0;
+	e->throttle_until = 0;
+	e->delay = 0;
 	e->failures = 0;
 	e->refused = 0;
+}
+
+/* A failure of a throttled user after its window: the next window is
+ * twice as long, at most --auth-block. */
+static void throttle_step(struct guard *g, struct guard_entry *e,
+			  const struct guard_who *w, uint64_t now)
+{
+	e->delay = e->delay >= g->prm.block / 2 ? g->prm.block : 2 * e->delay;
+	++e->failures;
+	e->blocked_until = now + (uint64_t)e->delay * 1000;
+	e->throttle_until = e->blocked_until + (uint64_t)g->prm.block * 1000;
+	block_log(g, e, w);
 }
 
 /* One more failure for kind/key; blocks it when the ring is full of
@@ -290,6 +353,10 @@ static void count(struct guard *g, enum guard_kind kind,
 	touch(g, e, now);
 	if (entry_blocking(e, now))
 		return;
+	if (entry_throttled(e, now)) {
+		throttle_step(g, e, w, now);
+		return;
+	}
 	if (e->blocked_until)
 		block_ended(e);
 
@@ -301,11 +368,17 @@ static void count(struct guard *g, enum guard_kind kind,
 	if (e->n < e->limit || oldest + (uint64_t)g->prm.window * 1000 <= now)
 		return;
 
-	e->blocked_until = now + (uint64_t)g->prm.block * 1000;
 	e->failures = e->n;
 	e->refused = 0;
 	e->n = 0;
 	e->next = 0;
+	e->delay = g->prm.block;
+	if (kind == GUARD_USER && GUARD_USER_DELAY < g->prm.block)
+		e->delay = GUARD_USER_DELAY;
+	e->blocked_until = now + (uint64_t)e->delay * 1000;
+	if (kind == GUARD_USER)
+		e->throttle_until =
+		    e->blocked_until + (uint64_t)g->prm.block * 1000;
 	block_log(g, e, w);
 }
 
@@ -328,7 +401,7 @@ void guard_expire(struct guard *g)
 		le = le->next;
 		if (!entry_dead(g, e, now))
 			continue;
-		if (e->blocked_until)
+		if (e->blocked_until || e->throttle_until)
 			block_ended(e);
 		entry_free(g, e);
 	}
@@ -422,7 +495,7 @@ bool guard_refuse(struct guard *g, const struct guard_who *w)
 {
 	static const char *const why[] = {
 	    [GUARD_SOURCE] = "blocked",
-	    [GUARD_USER] = "user locked",
+	    [GUARD_USER] = "user throttled",
 	    [GUARD_PAIR] = "pair blocked",
 	};
 	uint64_t now = time_now_ms();
@@ -472,13 +545,15 @@ int guard_blocks(const struct guard *g, sip_auth_block_h *h, void *arg)
 		struct sip_auth_block b;
 		int err;
 
-		if (!entry_blocking(e, now))
+		if (!entry_blocking(e, now) && !entry_throttled(e, now))
 			continue;
 		b.kind = kind_names[e->kind];
 		b.key = e->key;
 		b.failures = e->failures;
 		b.refused = e->refused;
 		b.blocked_until = e->blocked_until;
+		b.delay = e->delay;
+		b.throttled_until = e->throttle_until;
 		err = h(&b, arg);
 		if (err)
 			return err;
@@ -497,9 +572,11 @@ int guard_unblock(struct guard *g, const char *key)
 	for (k = GUARD_SOURCE; k <= GUARD_PAIR; k++) {
 		struct guard_entry *e = entry_find(g, k, key);
 
-		if (!e || !entry_blocking(e, now))
+		if (!e || (!entry_blocking(e, now) && !entry_throttled(e, now)))
 			continue;
-		info("auth: block of %s '%s' lifted\n", kind_names[k], e->key);
+		info("auth: %s of %s '%s' lifted\n",
+		     e->throttle_until ? "throttle" : "block", kind_names[k],
+		     e->key);
 		entry_free(g, e);
 		err = 0;
 	}

@@ -38,6 +38,22 @@
  *
  * Should the helper ever lose the message boundaries (a header block over
  * 64 KiB, a block it cannot parse), it stops touching that connection.
+ *
+ * Lifetime: libre's SIP transport owns the connection (tcp_conn) and
+ * closes it by dropping its reference - when it sees a message it cannot
+ * parse, a Content-Length it does not believe, or a timeout - and frees
+ * its own per-connection state at the same moment.  So we must never hold
+ * a reference on the tcp_conn: one that outlives libre's keeps the socket
+ * polled with a receive handler whose argument libre has freed, and the
+ * next bytes on that connection are written into freed memory (a heap
+ * use-after-free any client could trigger with a few malformed messages).
+ * Instead we hold a second reference on our own helper: libre drops the
+ * other one when it frees the connection (its helper list is flushed),
+ * and the sweep sees ours as the last one.  The tcp_conn pointer is kept
+ * only as the hash key, never dereferenced:
+ *
+ *   libre: tcp_conn --helpers--> th <--(ref)-- nat_conn (ours, in hash)
+ *   tcp_conn freed  => th refs 2 -> 1  => sweep frees nat_conn, th
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -66,8 +82,8 @@ struct nat {
 struct nat_conn {
 	struct le le;          /* in nat->conns, keyed by tc            */
 	struct nat *nat;       /* (weak)                                */
-	struct tcp_conn *tc;   /* (ref) kept to notice when it closed   */
-	struct tcp_helper *th; /* (weak) owned by tc's helper list      */
+	const void *tc;        /* (weak) tcp_conn, key only: never used */
+	struct tcp_helper *th; /* (ref) one more held by tc's helpers   */
 	struct mbuf *pend;     /* received, not yet passed on (owned)   */
 	size_t body;           /* body bytes still to pass as they are  */
 	struct sa peer;        /* the connection's far end              */
@@ -155,6 +171,7 @@ static bool recv_helper(struct sa *src, struct mbuf *mb, void *arg)
 	struct mbuf *nb;
 	size_t pos = mb->pos;
 
+	log_peer_note(src); /* libre's own lines about it are charged to it */
 	/* only INVITE, UPDATE and 2xx responses can carry a dialog's
 	 * Contact: leave everything else to libre without a second parse */
 	if (mbuf_get_left(mb) < 16 || (memcmp(mbuf_buf(mb), "INVITE ", 7) &&
@@ -234,6 +251,7 @@ static bool tcp_recv_helper(int *err, struct mbuf *mb, bool *estab, void *arg)
 	ssize_t he;
 
 	(void)estab;
+	log_peer_note(&nc->peer);
 	if (nc->off)
 		return false;
 	if (!nc->pend)
@@ -307,7 +325,9 @@ static void conn_destructor(void *arg)
 	struct nat_conn *nc = arg;
 
 	hash_unlink(&nc->le);
-	nc->tc = mem_deref(nc->tc); /* the last ref frees th with it */
+	if (nc->th && mem_nrefs(nc->th) > 1)
+		warning("nat: a connection outlived the SIP stack\n");
+	nc->th = mem_deref(nc->th); /* our ref; libre's went with tc */
 	nc->pend = mem_deref(nc->pend);
 }
 
@@ -316,22 +336,29 @@ static uint32_t conn_key(const struct tcp_conn *tc)
 	return hash_fast((const char *)&tc, sizeof(tc));
 }
 
-/* closed connections: libre has let go of them, we hold the last ref */
+/* libre freed the connection when our ref on its helper is the last */
+static bool conn_gone(const struct nat_conn *nc)
+{
+	return mem_nrefs(nc->th) == 1;
+}
+
 static bool conn_closed(struct le *le, void *arg)
 {
 	struct nat_conn *nc = le->data;
 
 	(void)arg;
-	if (mem_nrefs(nc->tc) == 1)
+	if (conn_gone(nc))
 		mem_deref(nc);
 	return false;
 }
 
+/* a freed connection's address may come back for a new one: only a live
+ * entry counts */
 static bool conn_is(struct le *le, void *arg)
 {
 	const struct nat_conn *nc = le->data;
 
-	return nc->tc == arg;
+	return nc->tc == arg && !conn_gone(nc);
 }
 
 static void conn_sweep(void *arg)
@@ -379,18 +406,20 @@ static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 		return;
 	nc->nat = nat;
 	nc->peer = msg->src;
-	/* our ref on tc keeps it, and so th in its helper list with nc as
-	 * th's arg, alive until conn_sweep sees libre let go of tc.  At
-	 * shutdown nat_detach() runs right before sip_close(), with no event
-	 * in between that could reach th. */
-	nc->tc = mem_ref(tc);
+	nc->tc = tc;
+	/* every connection gets the helper, a carrier's too (switched off):
+	 * our ref on it tells when libre has freed the connection, and nc,
+	 * th's argument, lives until then (see the top comment) */
+	if (tcp_register_helper(&nc->th, tc, NAT_TCP_LAYER, NULL, NULL,
+				tcp_recv_helper, nc)) {
+		mem_deref(nc);
+		return;
+	}
+	mem_ref(nc->th);
 	hash_append(nat->conns, conn_key(tc), &nc->le, nc);
 
 	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
 	nc->off = !store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t);
-	if (!nc->off && tcp_register_helper(&nc->th, tc, NAT_TCP_LAYER, NULL,
-					    NULL, tcp_recv_helper, nc))
-		nc->off = true;
 	if (!nc->off)
 		debug("nat: Contact fixing on for %s from %J\n",
 		      sip_transp_name(msg->tp), &msg->src);
@@ -437,6 +466,14 @@ void nat_attach(struct sipsrv *srv, const struct sip_msg *msg)
 }
 
 void nat_detach(void)
+{
+	if (!nat_g)
+		return;
+	tmr_cancel(&nat_g->tmr);
+	nat_g->uh = mem_deref(nat_g->uh); /* before the UDP socket goes */
+}
+
+void nat_close(void)
 {
 	nat_g = mem_deref(nat_g);
 }

@@ -26,13 +26,21 @@ void sipsrv_close(void);
 
 /* ---- password-guessing guard (sip/guard.c) ------------------------- */
 
-/* A block in force: requests it covers get 403 unchecked. */
+/* A block in force: requests it covers get 403 unchecked until
+ * blocked_until.  A username is throttled instead (guard.c): refused
+ * within a window that doubles with each further failure, listed while
+ * the throttle lasts (blocked_until may then be past: requests are
+ * checked again). */
 struct sip_auth_block {
-	const char *kind;       /* "source", "user" or "pair"            */
-	const char *key;        /* IP, username or "ip:port/username"     */
-	uint32_t failures;      /* failed authentications that started it */
-	uint32_t refused;       /* requests refused by it since           */
-	uint64_t blocked_until; /* [ms] UTC                               */
+	const char *kind;         /* "source", "user" or "pair"            */
+	const char *key;          /* IP, username or "ip:port/username"     */
+	uint32_t failures;        /* failed authentications that started it
+				     (a user: all since its throttle began) */
+	uint32_t refused;         /* requests refused by it since           */
+	uint64_t blocked_until;   /* [ms] UTC, end of the (current) window  */
+	uint32_t delay;           /* [s] length of that window              */
+	uint64_t throttled_until; /* [ms] UTC, user: end of the throttle
+				     unless another failure; 0 others      */
 };
 
 /* Return non-zero to stop the walk; that value is returned. */

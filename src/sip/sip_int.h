@@ -121,7 +121,10 @@ int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 /* nat.c */
 /* Hook Contact fixing into the UDP socket msg arrived on (once). */
 void nat_attach(struct sipsrv *srv, const struct sip_msg *msg);
+/* Unhook from the UDP socket: before the SIP stack closes. */
 void nat_detach(void);
+/* Free what is left (connection entries): after the SIP stack is freed. */
+void nat_close(void);
 
 /* keepalive.c */
 void keepalive_start(struct sipsrv *srv);

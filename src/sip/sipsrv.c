@@ -11,8 +11,10 @@
  *   anything else out of dialog -> 405 with Allow
  *
  * Requests that are well-formed SIP but unusable are answered here before
- * any state is created: Max-Forwards 0 -> 483, an unsupported Require
- * -> 420, a non-SIP Request-URI -> 416.
+ * any state is created (and before authentication is asked for):
+ * Max-Forwards 0 -> 483, a non-SIP Request-URI -> 416, an INVITE body
+ * that is not SDP -> 415, an unsupported Require -> 420, an INVITE whose
+ * Accept excludes application/sdp -> 406.
  */
 #include <string.h>
 #include <sys/random.h>
@@ -60,6 +62,47 @@ static bool is_known(const struct sip_msg *msg)
 	return false;
 }
 
+/* One Accept value: does this media-range take application/sdp? */
+static bool accept_h(const struct sip_hdr *hdr, const struct sip_msg *msg,
+		     void *arg)
+{
+	struct pl type, sub, params, q;
+	bool *ok = arg;
+	(void)msg;
+
+	if (re_regex(hdr->val.p, hdr->val.l, "[^ \t/;]+[ \t]*/[ \t]*[^ \t;]+",
+		     &type, NULL, NULL, &sub))
+		return false;
+	params.p = sub.p + sub.l;
+	params.l = (size_t)(hdr->val.p + hdr->val.l - params.p);
+	if (fmt_param_get(&params, "q", &q) && pl_float(&q) <= 0.0)
+		return false; /* q=0: explicitly not acceptable */
+	if ((!pl_strcmp(&type, "*") && !pl_strcmp(&sub, "*")) ||
+	    (!pl_strcasecmp(&type, "application") &&
+	     (!pl_strcmp(&sub, "*") || !pl_strcasecmp(&sub, "sdp")))) {
+		*ok = true;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * RFC 3261 §20.1, §21.4.7: an INVITE whose Accept leaves out
+ * application/sdp cannot take our answer (SDP in the 2xx): 406.  No
+ * Accept means application/sdp (§20.1); an Accept without a value means
+ * nothing is acceptable.  libre gives one entry per comma-separated
+ * media-range.
+ */
+static bool sdp_acceptable(const struct sip_msg *msg)
+{
+	bool ok = false;
+
+	if (!sip_msg_hdr(msg, SIP_HDR_ACCEPT))
+		return true;
+	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_ACCEPT, accept_h, &ok);
+	return ok;
+}
+
 /* true if a reply was sent (or the request was dropped) */
 static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 {
@@ -104,6 +147,10 @@ static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 				  "Unsupported: %r\r\n"
 				  "Content-Length: 0\r\n\r\n",
 				  &h->val);
+		return true;
+	}
+	if (is_method(msg, "INVITE") && !sdp_acceptable(msg)) {
+		(void)sip_treply(NULL, srv->sip, msg, 406, "Not Acceptable");
 		return true;
 	}
 	return false;
@@ -193,6 +240,7 @@ static void srv_destructor(void *arg)
 		sip_close(srv->sip, true);
 	srv->sip = mem_deref(srv->sip);
 	srv->tls = mem_deref(srv->tls);
+	nat_close(); /* after the SIP stack freed its connections */
 	srv->guard = mem_deref(srv->guard);
 	srv->nc = mem_deref(srv->nc);
 }
@@ -339,8 +387,7 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	if (err)
 		goto out;
 
-	/* calls a dead instance of this node left open */
-	(void)store_call_close_stale(st, cfg->node_id, time_now_ms());
+	/* calls a dead run of this node left open: node/node.c, before */
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
 	self_probe(srv);
 	keepalive_start(srv);

@@ -203,11 +203,26 @@ static const char schema_v3[] =
     "ALTER TABLE devices ADD COLUMN srtp TEXT NOT NULL DEFAULT 'auto'"
     " CHECK (srtp IN ('auto', 'off', 'optional', 'required'));";
 
+/* Nodes and their heartbeat (issue 11, after a crash): each running node
+ * keeps one row here and rewrites heartbeat_at every --heartbeat-interval.
+ * It is the last sign of life of all the node's live calls, so a call cut
+ * by a node failure ends at max(started_at, answered_at, heartbeat_at)
+ * instead of whenever someone notices (store.h, "nodes").  started_at is
+ * when the node's current run began.  Records of nodes that predate this
+ * step have no row: their calls close at their answer or start. */
+static const char schema_v4[] =
+    "CREATE TABLE nodes ("
+    " node_id TEXT PRIMARY KEY CHECK (node_id <> ''),"
+    " started_at INTEGER NOT NULL,"
+    " heartbeat_at INTEGER NOT NULL"
+    ");";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
     {2, "registering trunks", schema_v2},
     {3, "device media encryption", schema_v3},
+    {4, "node heartbeats", schema_v4},
 };
 
 int store_migrate_latest(void)

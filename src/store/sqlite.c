@@ -127,7 +127,12 @@ enum stmt_id {
 	S_CALL_GET,
 	S_CALL_LIST,
 	S_CALL_LIST_TENANT,
+	S_CALL_CLOSE_NODE,
 	S_CALL_CLOSE_STALE,
+
+	S_NODE_HEARTBEAT,
+	S_NODE_GET,
+	S_NODE_LIST,
 
 	S_TOKEN_ADD,
 	S_TOKEN_CHECK,
@@ -179,6 +184,19 @@ enum stmt_id {
 	" from_number, to_number, caller_leg, callee_leg, started_at,"         \
 	" answered_at, ended_at, disposition, sip_code, ended_by"              \
 	" FROM calls"
+
+/* max(started_at, answered_at, heartbeat of the call's node) */
+#define CALL_ALIVE                                                             \
+	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
+	" FROM nodes h WHERE h.node_id = calls.node_id), 0))"
+
+/* live calls of the node q.node_id (S_NODE_GET), n.node_id (S_NODE_LIST) */
+#define LIVE_CALLS_Q                                                           \
+	"(SELECT count(*) FROM calls c WHERE c.node_id = q.node_id"            \
+	" AND c.ended_at = 0)"
+#define LIVE_CALLS_N                                                           \
+	"(SELECT count(*) FROM calls c WHERE c.node_id = n.node_id"            \
+	" AND c.ended_at = 0)"
 
 #define TOKEN_SELECT                                                           \
 	"SELECT id, role, COALESCE(tenant_id, 0), name, created_at"            \
@@ -355,9 +373,33 @@ static const char *const stmt_sql[S_COUNT] = {
 	CALL_SELECT " WHERE tenant_id = ?1"
 		    " AND started_at >= ?2 AND started_at < ?3"
 		    " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5",
-    [S_CALL_CLOSE_STALE] =
-	"UPDATE calls SET ended_at = ?2, disposition = 'failed',"
-	" ended_by = 'system' WHERE node_id = ?1 AND ended_at = 0",
+    /* a live call's last sign of life: store.h, "nodes" */
+    [S_CALL_CLOSE_NODE] = "UPDATE calls SET ended_at = " CALL_ALIVE ","
+			  " disposition = 'node_failure', ended_by = 'system'"
+			  " WHERE node_id = ?1 AND ended_at = 0",
+    [S_CALL_CLOSE_STALE] = "UPDATE calls SET ended_at = " CALL_ALIVE ","
+			   " disposition = 'node_failure', ended_by = 'system'"
+			   " WHERE ended_at = 0 AND node_id <> ?1"
+			   " AND " CALL_ALIVE " < ?2",
+
+    [S_NODE_HEARTBEAT] = "INSERT INTO nodes (node_id, started_at, heartbeat_at)"
+			 " VALUES (?1, ?2, ?3) ON CONFLICT (node_id) DO UPDATE"
+			 " SET started_at = excluded.started_at,"
+			 " heartbeat_at = excluded.heartbeat_at",
+    /* one row always; the last column says whether the node is known */
+    [S_NODE_GET] = "SELECT ?1, COALESCE(n.started_at, 0),"
+		   " COALESCE(n.heartbeat_at, 0), " LIVE_CALLS_Q ","
+		   " n.node_id IS NOT NULL OR " LIVE_CALLS_Q " > 0"
+		   " FROM (SELECT ?1 AS node_id) q"
+		   " LEFT JOIN nodes n ON n.node_id = q.node_id",
+    [S_NODE_LIST] =
+	"SELECT n.node_id, n.started_at, n.heartbeat_at, " LIVE_CALLS_N
+	" FROM nodes n"
+	" UNION ALL"
+	" SELECT node_id, 0, 0, count(*) FROM calls"
+	" WHERE ended_at = 0 AND node_id <> ''"
+	" AND node_id NOT IN (SELECT node_id FROM nodes)"
+	" GROUP BY node_id ORDER BY 1",
 
     [S_TOKEN_ADD] =
 	"INSERT INTO api_tokens (token_sha256, role, tenant_id, name,"
@@ -2833,28 +2875,154 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	return err;
 }
 
-int store_call_close_stale(struct store *st, const char *node_id, uint64_t at)
+/* Run a close statement sid bound by the caller; *np gets the count. */
+static int call_close(struct store *st, enum stmt_id sid, sqlite3_stmt *s,
+		      unsigned *np)
 {
-	sqlite3_stmt *s;
-	unsigned n;
 	int err;
 
+	err = step(st, s, "call close", EIO);
+	if (np)
+		*np = err ? 0 : (unsigned)sqlite3_changes(st->db);
+
+	stmt_put(st, sid, s);
+
+	return err;
+}
+
+int store_call_close_node(struct store *st, const char *node_id, unsigned *np)
+{
+	sqlite3_stmt *s;
+	int err;
+
+	if (np)
+		*np = 0;
 	if (!st || !str_isset(node_id))
+		return EINVAL;
+
+	err = stmt_get(st, S_CALL_CLOSE_NODE, &s);
+	if (err)
+		return err;
+
+	BIND_STR(s, 1, node_id);
+
+	return call_close(st, S_CALL_CLOSE_NODE, s, np);
+}
+
+int store_call_close_stale(struct store *st, const char *self, uint64_t before,
+			   unsigned *np)
+{
+	sqlite3_stmt *s;
+	int err;
+
+	if (np)
+		*np = 0;
+	if (!st || !str_isset(self) || !before)
 		return EINVAL;
 
 	err = stmt_get(st, S_CALL_CLOSE_STALE, &s);
 	if (err)
 		return err;
 
+	BIND_STR(s, 1, self);
+	bind_u64(s, 2, before);
+
+	return call_close(st, S_CALL_CLOSE_STALE, s, np);
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+int store_node_heartbeat(struct store *st, const char *node_id,
+			 uint64_t started_at, uint64_t at)
+{
+	struct store_node n;
+	sqlite3_stmt *s;
+	int err;
+
+	if (!st || !str_isset(node_id) || strlen(node_id) >= sizeof(n.node_id))
+		return EINVAL;
+
+	if (!at)
+		at = time_now_ms();
+	if (!started_at)
+		started_at = at;
+
+	err = stmt_get(st, S_NODE_HEARTBEAT, &s);
+	if (err)
+		return err;
+
 	BIND_STR(s, 1, node_id);
-	bind_u64(s, 2, at ? at : time_now_ms());
-	err = step(st, s, "call close stale", EIO);
-	n = err ? 0 : (unsigned)sqlite3_changes(st->db);
+	bind_u64(s, 2, started_at);
+	bind_u64(s, 3, at);
+	err = step(st, s, "node heartbeat", EIO);
 
-	stmt_put(st, S_CALL_CLOSE_STALE, s);
+	stmt_put(st, S_NODE_HEARTBEAT, s);
 
-	if (n)
-		info("store: closed %u live calls of node %s\n", n, node_id);
+	return err;
+}
+
+static void node_read(sqlite3_stmt *s, void *rec)
+{
+	struct store_node *n = rec;
+	sqlite3_int64 live = sqlite3_column_int64(s, 3);
+
+	COL_FIELD(s, 0, n->node_id);
+	n->started_at = col_u64(s, 1);
+	n->heartbeat_at = col_u64(s, 2);
+	n->live_calls = live > UINT32_MAX ? UINT32_MAX : (uint32_t)live;
+}
+
+int store_node_get(struct store *st, const char *node_id, struct store_node *n)
+{
+	sqlite3_stmt *s;
+	int err;
+
+	if (!st || !str_isset(node_id) || !n)
+		return EINVAL;
+
+	err = stmt_get(st, S_NODE_GET, &s);
+	if (err)
+		return err;
+
+	BIND_STR(s, 1, node_id);
+	err = row_get(st, s, "node get", node_read, n);
+	if (!err && !sqlite3_column_int(s, 4))
+		err = ENOENT;
+
+	stmt_put(st, S_NODE_GET, s);
+
+	return err;
+}
+
+struct node_walk {
+	store_node_h *h;
+	void *arg;
+};
+
+static int node_row(sqlite3_stmt *s, void *arg)
+{
+	struct node_walk *w = arg;
+	struct store_node n;
+
+	node_read(s, &n);
+	return w->h(&n, w->arg);
+}
+
+int store_node_list(struct store *st, store_node_h *h, void *arg)
+{
+	struct node_walk w = {h, arg};
+	sqlite3_stmt *s;
+	int err;
+
+	if (!st || !h)
+		return EINVAL;
+
+	err = stmt_get(st, S_NODE_LIST, &s);
+	if (err)
+		return err;
+
+	err = walk(st, s, "node list", node_row, &w);
+	stmt_put(st, S_NODE_LIST, s);
 
 	return err;
 }

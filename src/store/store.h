@@ -312,7 +312,9 @@ struct store_call {
 	uint64_t ended_at;     /* [ms] 0 while live                     */
 	char disposition[24];  /* "answered" "busy" "no_answer" "cancelled"
 				    "unavailable" "not_found" "rejected"
-				    "failed" "rtp_timeout"; "" while live  */
+				    "failed" "rtp_timeout" "node_failure"
+				    (cut when its node died, see nodes
+				    below); "" while live                  */
 	uint16_t sip_code;     /* final code sent to the caller          */
 	char ended_by[16];     /* "caller" "callee" "system" ""          */
 };
@@ -338,8 +340,60 @@ struct store_call_filter {
 
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
-/* Calls left live by a node that died: mark them ended "failed". */
-int store_call_close_stale(struct store *st, const char *node_id, uint64_t at);
+
+/* ---- nodes: heartbeats, and the calls of a node that died ------------- */
+
+/*
+ * A live call belongs to one node, the one that holds its media.  Each
+ * running node rewrites its heartbeat here every --heartbeat-interval: one
+ * row write per tick, however many calls it holds.  The heartbeat is a
+ * sign of life of every call the node had open at that moment (a call that
+ * ended before it has its end recorded, on the same thread, earlier), and
+ * a call that started after the last heartbeat was alive at its start or
+ * answer.  So the last known sign of life of a live call record is
+ *
+ *     alive = max(started_at, answered_at, heartbeat_at of its node)
+ *
+ * (heartbeat_at 0 when the node never wrote one).  When a node dies with
+ * calls up (kill -9, power cut), its live records are closed at alive:
+ * never before the answer or start, and at most one heartbeat interval
+ * before the true end (the moment the node died).  Closed records get
+ * disposition "node_failure" and ended_by "system"; sip_code is kept.
+ *
+ *   the node itself, at start:  store_call_close_node(own id), before its
+ *                               first heartbeat of the new run
+ *   any other node, each tick:  store_call_close_stale(self, now - stale)
+ *   the operator:               store_call_close_node(dead node's id)
+ *
+ * The last sign of life of RTP is not used: a call on hold may legally
+ * send no RTP for minutes, and would be cut short.
+ */
+struct store_node {
+	char node_id[64];
+	uint64_t started_at;   /* [ms] its current run began; 0 = no row */
+	uint64_t heartbeat_at; /* [ms] last heartbeat; 0 = none           */
+	uint32_t live_calls;   /* its call records with ended_at 0        */
+};
+
+typedef int(store_node_h)(const struct store_node *n, void *arg);
+
+/* Node node_id, whose current run began at started_at, is alive at `at`
+ * (0 = now).  Inserts its row or rewrites it. */
+int store_node_heartbeat(struct store *st, const char *node_id,
+			 uint64_t started_at, uint64_t at);
+/* ENOENT if node_id has neither a heartbeat row nor live calls. */
+int store_node_get(struct store *st, const char *node_id, struct store_node *n);
+/* Every node with a heartbeat row, and every node id that has live calls
+ * but no row (records of an older build), ordered by node_id. */
+int store_node_list(struct store *st, store_node_h *h, void *arg);
+
+/* Close the live calls of node node_id at their last sign of life (see
+ * above).  *np (may be NULL) gets the number of calls closed. */
+int store_call_close_node(struct store *st, const char *node_id, unsigned *np);
+/* Close, by the same rule, the live calls of every node except self whose
+ * last sign of life is before `before` [ms]. */
+int store_call_close_stale(struct store *st, const char *self, uint64_t before,
+			   unsigned *np);
 
 /* ---- API tokens ------------------------------------------------------- */
 

@@ -808,7 +808,17 @@ def test_calls():
             f"{st} {cs}")
     st, cs = sb.api("GET", "/api/v1/calls?since=2020-01-01T00%3A00%3A00Z")
     s.check(st == 200, "percent-encoded time", f"{st} {cs}")
-    for q, field in [("since=yesterday", "since:"),
+    st, cs = sb.api("GET", "/api/v1/calls?since=2020-01-01T01:00:00%2B01:00"
+                    "&until=2099-01-01T00:00:00.5-02:30")
+    s.check(st == 200, "times with an offset", f"{st} {cs}")
+    # strict ISO 8601: no signs inside fields, fixed widths, real dates
+    for q, field in [("since=2026-01-01T00:00:00.-12Z", "since:"),
+                     ("since=-999-01-01T00:00:00Z", "since:"),
+                     ("since=2026-01-+1T00:00:00Z", "since:"),
+                     ("since=2026-1-01T00:00:00Z", "since:"),
+                     ("until=2026-02-29T00:00:00Z", "until:"),
+                     ("until=2026-01-01T00:00:00", "until:"),
+                     ("since=yesterday", "since:"),
                      ("until=2026-13-01T00:00:00Z", "until:"),
                      ("limit=0", "limit:"), ("limit=abc", "limit:"),
                      ("limit=100000", "limit:"), ("offset=-1", "offset:"),

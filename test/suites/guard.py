@@ -19,8 +19,13 @@ stand for other sources):
   until the block ends or an admin lifts it through the API.
 * The API lists the block and lifts it; then a fresh login from 127.0.0.1
   (sipsak) works again.
-* Guessing spread over many addresses locks the username for untrusted
-  sources; its registered phone still works.
+* Guessing spread over many addresses throttles the username: after ten
+  wrong passwords from ten addresses the right one from an eleventh
+  registers once a 1 s window is over, while each further wrong guess
+  doubles the window (2, 4, 8 s) in which untrusted attempts are refused
+  unchecked; its registered phone works throughout.
+* Authorization in another scheme (Basic, Bearer) gets a Digest challenge
+  and counts nothing.
 * Wrong user and wrong password answer with the same status line.
 * A replayed Authorization (same nonce, same nc) is challenged, not
   accepted; the next nc with the same nonce is accepted.
@@ -152,7 +157,7 @@ def test_same_answer(sb):
     ua = RawUA(sb, "127.0.0.20")
     try:
         nouser = ua.login("9999", "whatever")
-        badpw = ua.login("1002", "not-bravo")
+        badpw = ua.login("1011", "not-charlie")  # 1002 is sprayed later
     finally:
         ua.close()
     S.check(status_line(nouser) == status_line(badpw) ==
@@ -160,7 +165,7 @@ def test_same_answer(sb):
             "unknown user and wrong password: identical status lines",
             f"{status_line(nouser)!r} / {status_line(badpw)!r}")
     S.check("user '9999' (unknown user)" in sb.logtext() and
-            "user '1002' (wrong password)" in sb.logtext(),
+            "user '1011' (wrong password)" in sb.logtext(),
             "the log (only) tells the two apart")
 
 
@@ -327,37 +332,166 @@ def test_lift(sb):
         "a wrong password from there is checked (and counted) again")
 
 
+def iso_time(t):
+    """Seconds since the epoch of an API time ("2026-...T...Z")."""
+    import datetime
+    return datetime.datetime.strptime(t.replace("Z", "+0000"),
+                                      "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def wait_window(sb, user, pad=0.15):
+    """Sleep until the user's current refusal window is over; returns the
+    throttle entry seen before."""
+    b = find_block(sb, "user", user)
+    if b:
+        time.sleep(max(0.0, iso_time(b["blocked_until"]) - time.time()
+                       + pad))
+    return b
+
+
 def test_distributed(sb, p1002):
-    """Two guesses for 1002 from each of five addresses: no address hits
-    its limit, the username does (2 x 5)."""
-    for i in range(2, 7):
+    """One wrong guess for 1002 from each of ten addresses: no address
+    hits its limit, the username does (2 x 5) - and is throttled, not
+    locked: the right password from an eleventh address registers after a
+    1 s window, while each further wrong guess doubles the window in
+    which untrusted attempts are refused unchecked."""
+    for i in range(30, 40):
         ua = RawUA(sb, f"127.0.0.{i}")
         try:
-            for n in range(2):
-                ua.login("1002", f"spray{i}{n}")
+            ua.login("1002", f"spray{i}")
         finally:
             ua.close()
     b = find_block(sb, "user", "1002")
-    S.check(b is not None and b["failures"] == 2 * MAX_FAILURES,
-            "guessing spread over 5 addresses locks the username",
-            str(blocks(sb)))
+    S.check(b is not None and b["failures"] == 2 * MAX_FAILURES and
+            b["delay"] == 1,
+            "ten guesses from ten addresses throttle the username: "
+            "a 1 s window", str(blocks(sb)))
     S.check(not any(x["kind"] == "source" for x in blocks(sb)),
             "no single address is blocked")
-    S.check("auth: blocked user '1002' for" in sb.logtext(),
-            "the user lock is logged")
-    ua = RawUA(sb, "127.0.0.7")
+    S.check("auth: blocked user '1002' for 1 s after 10 failures"
+            in sb.logtext(), "the throttle is logged")
+
+    # the owner, from a new address, after the window: registers
+    wait_window(sb, "1002")
+    ua = RawUA(sb, "127.0.0.40")
     try:
         st = status_line(ua.login("1002", PW["1002"]))
-        S.check(st == "SIP/2.0 403 Forbidden",
-                "the right password from another address is refused", st)
-        m = p1002.mark()
-        S.check(p1002.wait_event("REGISTER_OK", 25, since=m) is not None,
-                "1002's registered phone still re-registers")
-        S.check(unblock(sb, "1002") == 204, "DELETE /auth_blocks/1002: 204")
-        st = status_line(ua.login("1002", PW["1002"]))
-        S.check(st == "SIP/2.0 200 OK", "after the lift it is accepted", st)
     finally:
         ua.close()
+    S.check(st == "SIP/2.0 200 OK", "the right password from an eleventh "
+            "address registers (200)", st)
+
+    # the guesser goes on: each wrong guess after a window doubles it,
+    # guesses inside it are refused unchecked (the right one too)
+    seen = []
+    for n, ip in enumerate(("127.0.0.41", "127.0.0.42", "127.0.0.43")):
+        wait_window(sb, "1002")
+        ua = RawUA(sb, ip)
+        try:
+            wrong = status_line(ua.login("1002", f"late{n}"))
+            b = find_block(sb, "user", "1002")
+            inside_wrong = status_line(ua.login("1002", f"inside{n}"))
+            inside_right = status_line(ua.login("1002", PW["1002"]))
+        finally:
+            ua.close()
+        b2 = find_block(sb, "user", "1002")
+        seen.append(b["delay"] if b else None)
+        S.check(wrong == inside_wrong == inside_right ==
+                "SIP/2.0 403 Forbidden" and b2 is not None and
+                b2["refused"] >= 2 * (n + 1),
+                f"guess {n + 1} after the window: checked, wrong; the "
+                f"window is now {seen[-1]} s and attempts inside it (the "
+                "right password too) get 403 unchecked",
+                f"{wrong} / {inside_wrong} / {inside_right} {b2}")
+    S.check(seen == [2, 4, 8], "the window doubles with each wrong guess "
+            "(2, 4, 8 s)", str(seen))
+    log = sb.logtext()
+    S.check(len(re.findall(r"user '1002' \(user throttled\)", log)) >= 6,
+            "the refusals are logged as such")
+    checked = len(re.findall(r"from 127\.0\.0\.[34]\d port \d+ user "
+                             r"'1002' \(wrong password\)", log))
+    S.check(checked == 2 * MAX_FAILURES + 3,
+            "only the guesses after a window were checked",
+            f"{checked} checked")
+    m = p1002.mark()
+    S.check(p1002.wait_event("REGISTER_OK", 25, since=m) is not None,
+            "1002's registered phone still re-registers")
+    S.check(unblock(sb, "1002") == 204, "DELETE /auth_blocks/1002: 204")
+    S.check(find_block(sb, "user", "1002") is None,
+            "the throttle is gone from the list")
+    ua = RawUA(sb, "127.0.0.44")
+    try:
+        st = status_line(ua.login("1002", PW["1002"]))
+    finally:
+        ua.close()
+    S.check(st == "SIP/2.0 200 OK", "after the lift it is accepted at once",
+            st)
+
+
+def invite_with(ua, hdr):
+    """One INVITE to 1002 from ua's socket with the extra header line hdr;
+    the final response as text (ACKed), or ""."""
+    branch = "z9hG4bK" + os.urandom(8).hex()
+    head = (f"sip:1002@127.0.0.1:{ua.sb.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {ua.ip}:{ua.port};branch={branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:1001@127.0.0.1>;tag={ua.tag}\r\n")
+    callid = os.urandom(8).hex() + "@guard"
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1"
+           "\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+    msg = ("INVITE " + head + "To: <sip:1002@127.0.0.1>\r\n"
+           f"Call-ID: {callid}\r\nCSeq: 1 INVITE\r\n"
+           f"Contact: <sip:1001@{ua.ip}:{ua.port}>\r\n{hdr}"
+           "Content-Type: application/sdp\r\n"
+           f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
+    ua.s.sendto(msg.encode(), ("127.0.0.1", ua.sb.sip_port))
+    try:
+        while True:
+            data = ua.s.recv(65535).decode(errors="replace")
+            if int(data.split(" ", 2)[1]) >= 200:
+                break
+    except (socket.timeout, ValueError, IndexError):
+        return ""
+    to = re.search(r"(?m)^To:.*$", data).group(0)
+    ack = ("ACK " + head + to + "\r\n"
+           f"Call-ID: {callid}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n")
+    ua.s.sendto(ack.encode(), ("127.0.0.1", ua.sb.sip_port))
+    return data
+
+
+def test_unknown_scheme(sb):
+    """Authorization in a scheme other than Digest (Basic, Bearer) is no
+    guess: a fresh Digest challenge, nothing counted, however many."""
+    ua = RawUA(sb, "127.0.0.50")
+    try:
+        answers = set()
+        for n in range(4 * MAX_FAILURES):
+            hdr = ("Authorization: Basic MTAwMTp3cm9uZw==\r\n" if n % 2
+                   else "Authorization: Bearer eyJhbGciOiJub25lIn0.e30.\r\n")
+            r = ua.register("1001", hdr)
+            answers.add(status_line(r))
+            if not re.search(r'(?m)^WWW-Authenticate: Digest realm="[^"]+", '
+                             r'nonce="[0-9a-f]{32}"', r):
+                answers.add("no Digest challenge")
+        st = status_line(ua.login("1001", PW["1001"]))
+        # an INVITE's Proxy-Authorization likewise: 407, Digest
+        inv = invite_with(ua, "Proxy-Authorization: Basic MTAwMTp4\r\n")
+    finally:
+        ua.close()
+    S.check(status_line(inv) == "SIP/2.0 407 Proxy Authentication Required"
+            and re.search(r'(?m)^Proxy-Authenticate: Digest realm="', inv),
+            "an INVITE with Proxy-Authorization: Basic gets a Digest 407",
+            inv[:300])
+    S.check(answers == {"SIP/2.0 401 Unauthorized"},
+            f"{4 * MAX_FAILURES} REGISTERs with Basic/Bearer credentials: "
+            "each a 401 with a Digest challenge", str(answers))
+    S.check(find_block(sb, "source", "127.0.0.50") is None and
+            find_block(sb, "user", "1001") is None,
+            "they block neither the address nor the user", str(blocks(sb)))
+    S.check("127.0.0.50 port" not in sb.logtext(),
+            "and are no failures in the log")
+    S.check(st == "SIP/2.0 200 OK",
+            "the right Digest password from there registers", st)
 
 
 def test_fail2ban(sb):
@@ -371,7 +505,7 @@ def test_fail2ban(sb):
             f"fail2ban-regex with contrib's filter matches every failure "
             f"line ({got} of {want})", r.stdout[-800:])
     hosts = set(re.findall(r"failure from (\S+) port", log))
-    S.check(hosts >= {"127.0.0.1", "127.0.0.2", "127.0.0.20"},
+    S.check(hosts >= {"127.0.0.1", "127.0.0.30", "127.0.0.20"},
             "failures from several addresses", str(hosts))
 
 
@@ -395,6 +529,7 @@ def main():
             S.check(False, f"test_svcrack raised {type(e).__name__}: {e}")
         S.run(test_phones_keep_working, sb, p1001, p1002, t0)
         S.run(test_lift, sb)
+        S.run(test_unknown_scheme, sb)
         S.run(test_distributed, sb, p1002)
         S.run(test_fail2ban, sb)
         S.check(sb.alive(), "server alive at the end")

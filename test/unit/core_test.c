@@ -45,18 +45,88 @@ out:
 
 int test_time_iso(void)
 {
+	/* ms = 0 means refused (EINVAL) */
+	static const struct {
+		const char *in;
+		uint64_t ms;
+	} v[] = {
+	    {"2026-11-25T03:34:57.123Z", 1795577697123ULL},
+	    {"2026-11-25T03:34:57Z", 1795577697000ULL},
+	    {"2026-11-25T03:34:57.1Z", 1795577697100ULL},
+	    {"2026-11-25T03:34:57.12Z", 1795577697120ULL},
+	    {"2026-11-25T03:34:57.123999Z", 1795577697123ULL},
+	    {"2026-11-25T04:34:57.123+01:00", 1795577697123ULL},
+	    {"2026-11-24T22:04:57-05:30", 1795577697000ULL},
+	    {"2026-11-25T03:34:57+00:00", 1795577697000ULL},
+	    {"1970-01-01T00:00:00.001Z", 1ULL},
+	    {"2024-02-29T00:00:00Z", 1709164800000ULL},
+	    {"2000-02-29T12:00:00Z", 951825600000ULL},
+	    {"2026-12-31T23:59:60Z", 1798761600000ULL}, /* leap second */
+	    {"9999-12-31T23:59:59Z", 253402300799000ULL},
+	    /* refused */
+	    {"2026-01-01T00:00:00.-12Z", 0},
+	    {"-999-01-01T00:00:00Z", 0},
+	    {"+2026-01-01T00:00:00Z", 0},
+	    {"2026--1-01T00:00:00Z", 0},
+	    {"2026-01-+1T00:00:00Z", 0},
+	    {"2026-01-01T-1:00:00Z", 0},
+	    {"2026-01-01T00: 0:00Z", 0},
+	    {"2026-01-01T00:00:+0Z", 0},
+	    {" 2026-01-01T00:00:00Z", 0},
+	    {"2026-1-01T00:00:00Z", 0},
+	    {"2026-01-01T0:00:00Z", 0},
+	    {"2026-13-25T03:34:57Z", 0},
+	    {"2026-00-25T03:34:57Z", 0},
+	    {"2026-01-00T00:00:00Z", 0},
+	    {"2026-04-31T00:00:00Z", 0},
+	    {"2026-02-29T00:00:00Z", 0},
+	    {"1900-02-29T00:00:00Z", 0},
+	    {"2026-01-01T24:00:00Z", 0},
+	    {"2026-01-01T00:60:00Z", 0},
+	    {"2026-01-01T00:00:61Z", 0},
+	    {"2026-01-01T00:00:00.Z", 0},
+	    {"2026-01-01T00:00:00", 0},
+	    {"2026-01-01T00:00:00Zx", 0},
+	    {"2026-01-01T00:00:00z", 0},
+	    {"2026-01-01 00:00:00Z", 0},
+	    {"2026-01-01T00:00:00+1:00", 0},
+	    {"2026-01-01T00:00:00+01", 0},
+	    {"2026-01-01T00:00:00+24:00", 0},
+	    {"2026-01-01T00:00:00+01:60", 0},
+	    {"2026-01-01T00:00:00+-1:00", 0},
+	    {"1969-12-31T23:59:59Z", 0},
+	    {"1970-01-01T00:30:00+01:00", 0},
+	    {"yesterday", 0},
+	    {"", 0},
+	};
 	char buf[32];
-	uint64_t ms = 0;
+	uint64_t ms;
+	size_t i;
 	int err = 0;
 
 	TEST_EQ_STR(time_iso(buf, sizeof(buf), 1795577697123ULL),
 		    "2026-11-25T03:34:57.123Z");
-	TEST_EQ_INT(time_iso_parse("2026-11-25T03:34:57.123Z", &ms), 0);
-	TEST_EQ_INT(ms, 1795577697123ULL);
-	TEST_EQ_INT(time_iso_parse("2026-11-25T03:34:57Z", &ms), 0);
-	TEST_EQ_INT(ms, 1795577697000ULL);
-	TEST_EQ_INT(time_iso_parse("2026-13-25T03:34:57Z", &ms), EINVAL);
-	TEST_EQ_INT(time_iso_parse("yesterday", &ms), EINVAL);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		int r;
+
+		ms = 42;
+		r = time_iso_parse(v[i].in, &ms);
+		if (v[i].ms ? (r || ms != v[i].ms)
+			    : (r != EINVAL || ms != 42)) {
+			fprintf(stderr, "  '%s' -> %d %llu, want %llu\n",
+				v[i].in, r, (unsigned long long)ms,
+				(unsigned long long)v[i].ms);
+			err = 1;
+		}
+	}
+	/* every second of a day and the first of every day round-trip */
+	for (i = 0; i < 86400 * 3; i += 7) {
+		uint64_t t = 1795577697000ULL + i * 1000 * 401;
+
+		TEST_EQ_INT(time_iso_parse(time_iso(buf, sizeof(buf), t), &ms),
+			    0);
+		TEST_EQ_INT(ms, t);
+	}
 out:
 	return err;
 }
@@ -68,6 +138,9 @@ int test_config(void)
 			"--rtp-timeout", "7",     "--data-dir",
 			"/tmp/x",        NULL};
 	char *bad[] = {"switchboard", "--rtp-min", "99999", NULL};
+	char *hb[] = {"switchboard", "--heartbeat-interval",
+		      "1",           "--node-stale-after",
+		      "2",           NULL};
 	int err = 0;
 
 	TEST_EQ_INT(config_load(&cfg, 7, argv), 0);
@@ -76,6 +149,19 @@ int test_config(void)
 	TEST_EQ_STR(cfg.db_path, "/tmp/x/switchboard.db");
 	TEST_EQ_STR(cfg.prompts_dir, "/tmp/x/prompts");
 	TEST_EQ_INT(config_load(&cfg, 3, bad), EINVAL);
+
+	/* heartbeat: defaults, and a stale time of two beats at least */
+	TEST_EQ_INT(config_load(&cfg, 1, argv), 0);
+	TEST_EQ_INT(cfg.heartbeat_interval, 10);
+	TEST_EQ_INT(cfg.node_stale_after, 45);
+	TEST_EQ_INT(config_load(&cfg, 5, hb), 0);
+	TEST_EQ_INT(cfg.heartbeat_interval, 1);
+	TEST_EQ_INT(cfg.node_stale_after, 2);
+	hb[4] = "1";
+	TEST_EQ_INT(config_load(&cfg, 5, hb), EINVAL);
+	hb[2] = "0";
+	hb[4] = "10";
+	TEST_EQ_INT(config_load(&cfg, 5, hb), EINVAL);
 out:
 	return err;
 }

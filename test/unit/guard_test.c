@@ -1,7 +1,7 @@
 /*
  * guard_test.c - the password-guessing guard (sip/guard.c) and the
  * nonce-count replay table (sip/auth.c) with an injected clock: sliding
- * window, blocks and their end, the user limit, trusted pairs, the table
+ * window, blocks and their end, the user throttle, trusted pairs, the table
  * cap and expiry.  No sockets.
  */
 #include "core/core.h"
@@ -68,8 +68,8 @@ struct collect {
 	unsigned n;
 	char kind[8];
 	char key[64];
-	uint32_t failures, refused;
-	uint64_t until;
+	uint32_t failures, refused, delay;
+	uint64_t until, throttled;
 };
 
 static int collect_h(const struct sip_auth_block *b, void *arg)
@@ -82,6 +82,8 @@ static int collect_h(const struct sip_auth_block *b, void *arg)
 	c->failures = b->failures;
 	c->refused = b->refused;
 	c->until = b->blocked_until;
+	c->delay = b->delay;
+	c->throttled = b->throttled_until;
 	return 0;
 }
 
@@ -183,7 +185,7 @@ int test_guard_user(void)
 		TEST_ASSERT(
 		    !fail_at(&f, t0 + i * 1000, &f.src[i], "1001", false));
 	TEST_ASSERT(fail_at(&f, t0 + 9000, &f.src[9], "1001", false));
-	/* from anywhere untrusted, 1001 is locked; other users are not */
+	/* from anywhere untrusted, 1001 is throttled; other users are not */
 	TEST_ASSERT(refused(&f, &f.src[11], "1001", false));
 	TEST_ASSERT(!refused(&f, &f.src[11], "1002", false));
 	/* 1001's own registered phone still gets checked */
@@ -195,11 +197,102 @@ int test_guard_user(void)
 	TEST_EQ_STR(c.kind, "user");
 	TEST_EQ_STR(c.key, "1001");
 	TEST_EQ_INT(c.failures, 10);
+	TEST_EQ_INT(c.delay, 1); /* a window of 1 s, not a lock */
+	TEST_EQ_INT(c.until, t0 + 9000 + 1000);
+	TEST_EQ_INT(c.throttled, t0 + 9000 + 1000 + 600000);
 
 	/* refused requests are no failures: no source gets blocked */
 	for (i = 0; i < 20; i++)
 		TEST_ASSERT(refused(&f, &f.src[10], "1001", false));
 	TEST_ASSERT(!refused(&f, &f.src[10], "1002", false));
+	memset(&c, 0, sizeof(c));
+	TEST_EQ_INT(guard_blocks(f.g, collect_h, &c), 0);
+	TEST_EQ_INT(c.n, 1);
+	TEST_EQ_INT(c.refused, 22);
+
+	/* the window is over: the right password from an eleventh address
+	 * is checked (and, being right, counts nothing) */
+	now_ms = t0 + 9000 + 1000;
+	TEST_ASSERT(!refused(&f, &f.src[10], "1001", false));
+
+out:
+	teardown(&f);
+	return err;
+}
+
+/* A throttled user: one checked guess per window, the window doubling
+ * with each wrong one up to --auth-block; a quiet --auth-block ends it. */
+int test_guard_throttle(void)
+{
+	static const uint32_t want[] = {2,   4,   8,   16,  32, 64,
+					128, 256, 512, 600, 600};
+	struct fixture f = {0};
+	struct collect c;
+	struct sa guesser;
+	uint64_t t0, t;
+	unsigned i;
+	int err = setup(&f, 0, 600);
+
+	TEST_EQ_INT(err, 0);
+	t0 = now_ms;
+	for (i = 0; i < 10; i++)
+		(void)fail_at(&f, t0 + i * 100, &f.src[i], "1001", false);
+	TEST_ASSERT(refused(&f, &f.src[10], "1001", false)); /* 1 s window */
+
+	/* each guess right at the end of the window is checked, fails and
+	 * doubles the next window; guesses inside it are refused */
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		struct guard_who w;
+		char ip[32];
+
+		memset(&c, 0, sizeof(c));
+		TEST_EQ_INT(guard_blocks(f.g, collect_h, &c), 0);
+		t = c.until;
+		now_ms = t - 1;
+		TEST_ASSERT(refused(&f, &f.src[10], "1001", false));
+		now_ms = t;
+		re_snprintf(ip, sizeof(ip), "198.51.100.%u", i + 1);
+		sa_set_str(&guesser, ip, 5060);
+		TEST_ASSERT(!refused(&f, &guesser, "1001", false));
+		w = (struct guard_who){&guesser, "1001", false};
+		guard_failure(f.g, &w, "wrong password");
+		memset(&c, 0, sizeof(c));
+		TEST_EQ_INT(guard_blocks(f.g, collect_h, &c), 0);
+		TEST_EQ_INT(c.n, 1);
+		TEST_EQ_INT(c.delay, want[i]);
+		TEST_EQ_INT(c.until, t + want[i] * 1000ULL);
+		TEST_EQ_INT(c.failures, 11 + i);
+		TEST_ASSERT(refused(&f, &f.src[11], "1001", false));
+	}
+
+	/* the right password after a window: checked, nothing changes */
+	now_ms = c.until;
+	TEST_ASSERT(!refused(&f, &f.src[11], "1001", false));
+	memset(&c, 0, sizeof(c));
+	TEST_EQ_INT(guard_blocks(f.g, collect_h, &c), 0);
+	TEST_EQ_INT(c.delay, 600);
+
+	/* --auth-block without a failure ends the throttle */
+	now_ms = c.throttled - 1;
+	guard_expire(f.g);
+	memset(&c, 0, sizeof(c));
+	TEST_EQ_INT(guard_blocks(f.g, collect_h, &c), 0);
+	TEST_EQ_INT(c.n, 1);
+	now_ms = c.throttled;
+	guard_expire(f.g);
+	memset(&c, 0, sizeof(c));
+	TEST_EQ_INT(guard_blocks(f.g, collect_h, &c), 0);
+	TEST_EQ_INT(c.n, 0);
+	/* and counting starts again from zero */
+	TEST_ASSERT(!fail_at(&f, now_ms, &f.src[11], "1001", false));
+	TEST_ASSERT(!refused(&f, &f.src[10], "1001", false));
+
+	/* lifted through the API like a block */
+	for (i = 0; i < 10; i++)
+		(void)fail_at(&f, now_ms + 1, &f.src[i], "1002", false);
+	TEST_ASSERT(refused(&f, &f.src[11], "1002", false));
+	TEST_EQ_INT(guard_unblock(f.g, "1002"), 0);
+	TEST_ASSERT(!refused(&f, &f.src[11], "1002", false));
 
 out:
 	teardown(&f);

@@ -541,6 +541,86 @@ out:
 	return err;
 }
 
+static int check_cut(struct store *st, int64_t id, uint64_t ended,
+		     uint64_t answered);
+static int check_live(struct store *st, int64_t id);
+
+/*
+ * An operator's version-3 database (test/data/store/v3_live_calls.sql,
+ * dumped from the v3 build) with calls left live by node1 and node2 is
+ * upgraded to migration 4 in place: the nodes table appears empty, every
+ * call survives, and the live calls close by the rule with no heartbeat
+ * known: at their answer, or their start if never answered.
+ */
+int test_store_migrate_v4(void)
+{
+	struct tdb db;
+	struct store_call g;
+	struct store_node n;
+	unsigned closed = 0;
+	char buf[64];
+	int err = 0;
+
+	TEST_EQ_INT(tdb_open(&db), 0);
+	db.st = mem_deref(db.st);
+	tdb_unlink(db.path);
+	TEST_EQ_INT(raw_exec_file(db.path, "test/data/store/v3_live_calls.sql"),
+		    0);
+	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+		    0);
+	TEST_EQ_STR(buf, "3");
+	TEST_EQ_INT(raw_query(db.path,
+			      "SELECT count(*) FROM sqlite_master"
+			      " WHERE name = 'nodes'",
+			      buf, sizeof(buf)),
+		    0);
+	TEST_EQ_STR(buf, "0");
+
+	TEST_EQ_INT(store_open(&db.st, db.path), 0);
+	TEST_ASSERT(store_schema_version(db.st) >= 4);
+	TEST_EQ_INT(
+	    raw_query(db.path, "SELECT count(*) FROM nodes", buf, sizeof(buf)),
+	    0);
+	TEST_EQ_STR(buf, "0");
+	TEST_EQ_INT(
+	    raw_query(db.path, "SELECT count(*) FROM calls", buf, sizeof(buf)),
+	    0);
+	TEST_EQ_STR(buf, "4");
+
+	/* the nodes are known by their live calls */
+	TEST_EQ_INT(store_node_get(db.st, "node1", &n), 0);
+	TEST_EQ_INT(n.heartbeat_at, 0);
+	TEST_EQ_INT(n.live_calls, 2);
+	TEST_EQ_INT(store_node_get(db.st, "node2", &n), 0);
+	TEST_EQ_INT(n.live_calls, 1);
+
+	/* node1 starts with the new build */
+	TEST_EQ_INT(store_call_close_node(db.st, "node1", &closed), 0);
+	TEST_EQ_INT(closed, 2);
+	TEST_EQ_INT(store_call_get(db.st, 1, &g), 0); /* completed: kept */
+	TEST_EQ_INT(g.ended_at, 1795580760000ULL);
+	TEST_EQ_STR(g.disposition, "answered");
+	TEST_EQ_INT(check_cut(db.st, 2, 1795580803000ULL, 1795580803000ULL), 0);
+	TEST_EQ_INT(check_cut(db.st, 3, 1795580810000ULL, 0), 0);
+	TEST_EQ_INT(check_live(db.st, 4), 0);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "node1", 0, 0), 0);
+
+	/* node2 never comes back: stale for node1 a minute after its answer
+	 * (the fake clock of these tests is older than the file) */
+	TEST_EQ_INT(
+	    store_call_close_stale(db.st, "node1", 1795580821000ULL, &closed),
+	    0);
+	TEST_EQ_INT(closed, 0);
+	TEST_EQ_INT(
+	    store_call_close_stale(db.st, "node1", 1795580881000ULL, &closed),
+	    0);
+	TEST_EQ_INT(closed, 1);
+	TEST_EQ_INT(check_cut(db.st, 4, 1795580821000ULL, 1795580821000ULL), 0);
+out:
+	tdb_close(&db);
+	return err;
+}
+
 /* ---- tenants ---------------------------------------------------------- */
 
 enum dep {
@@ -2021,13 +2101,14 @@ int test_store_call(void)
 	TEST_EQ_INT(store_call_list(db.st, NULL, call_id_h, &ids), 0);
 	TEST_EQ_INT(ids.n, 5);
 
-	/* a dead node's live calls end as failed by system */
+	/* a dead node's live calls end as node_failure by system (the
+	 * times of the rule: test_store_call_close) */
 	TEST_EQ_INT(store_call_ended(db.st, c4, 3500, "busy", 486, "callee"),
 		    0);
-	TEST_EQ_INT(store_call_close_stale(db.st, "n1", 9000), 0);
+	TEST_EQ_INT(store_call_close_node(db.st, "n1", NULL), 0);
 	TEST_EQ_INT(store_call_get(db.st, c2, &g), 0);
-	TEST_EQ_INT(g.ended_at, 9000);
-	TEST_EQ_STR(g.disposition, "failed");
+	TEST_EQ_INT(g.ended_at, 3000); /* its start: no heartbeat, no answer */
+	TEST_EQ_STR(g.disposition, "node_failure");
 	TEST_EQ_STR(g.ended_by, "system");
 	TEST_EQ_INT(store_call_get(db.st, c4, &g), 0);
 	TEST_EQ_INT(g.ended_at, 3500);
@@ -2036,7 +2117,7 @@ int test_store_call(void)
 	TEST_EQ_INT(store_call_get(db.st, c3, &g), 0); /* node n2 */
 	TEST_EQ_INT(g.ended_at, 0);
 	TEST_EQ_STR(g.disposition, "");
-	TEST_EQ_INT(store_call_close_stale(db.st, "", 9000), EINVAL);
+	TEST_EQ_INT(store_call_close_node(db.st, "", NULL), EINVAL);
 
 	/* page sizes: 100 by default, at most 1000 */
 	for (i = 0; i < 1005; i++)
@@ -2051,6 +2132,186 @@ int test_store_call(void)
 	memset(&ids, 0, sizeof(ids));
 	TEST_EQ_INT(store_call_list(db.st, &f, call_id_h, &ids), 0);
 	TEST_EQ_INT(ids.n, 1000);
+out:
+	tdb_close(&db);
+	return err;
+}
+
+/* ---- nodes: closing the calls of a node that died --------------------- */
+
+/* A call of node started at `started`, answered at `answered` (0 = not). */
+static int fx_live(struct store *st, const char *node, uint64_t started,
+		   uint64_t answered, int64_t *idp)
+{
+	int err = fx_call(st, node, 1, started, idp);
+
+	if (!err && answered)
+		err = store_call_answered(st, *idp, answered, "device:1002");
+
+	return err;
+}
+
+/* Call id must be closed as cut by a node failure at `ended`. */
+static int check_cut(struct store *st, int64_t id, uint64_t ended,
+		     uint64_t answered)
+{
+	struct store_call g;
+	int err = 0;
+
+	TEST_EQ_INT(store_call_get(st, id, &g), 0);
+	if (g.ended_at != ended)
+		fprintf(stderr, "  call %lld\n", (long long)id);
+	TEST_EQ_INT(g.ended_at, ended);
+	TEST_EQ_INT(g.answered_at, answered);
+	TEST_EQ_STR(g.disposition, "node_failure");
+	TEST_EQ_STR(g.ended_by, "system");
+	TEST_EQ_INT(g.sip_code, 0);
+out:
+	return err;
+}
+
+static int check_live(struct store *st, int64_t id)
+{
+	struct store_call g;
+	int err = 0;
+
+	TEST_EQ_INT(store_call_get(st, id, &g), 0);
+	TEST_EQ_INT(g.ended_at, 0);
+	TEST_EQ_STR(g.disposition, "");
+out:
+	return err;
+}
+
+struct node_names {
+	size_t n;
+	char v[8][64];
+	uint32_t live[8];
+};
+
+static int node_name_h(const struct store_node *n, void *arg)
+{
+	struct node_names *nn = arg;
+
+	if (nn->n >= ARRAY_SIZE(nn->v))
+		return E2BIG;
+	str_copy(nn->v[nn->n], n->node_id, sizeof(nn->v[0]));
+	nn->live[nn->n++] = n->live_calls;
+	return 0;
+}
+
+/*
+ * The rule of store.h ("nodes"): a live call ends at max(start, answer,
+ * its node's heartbeat), with exact times and so exact durations.  Node
+ * n1 beat at 10 s; its calls answered before ring out at 10 s, those that
+ * began after it end at their answer or start.
+ */
+int test_store_call_close(void)
+{
+	struct tdb db;
+	struct store_node n;
+	struct store_call g;
+	struct node_names nn;
+	int64_t a, b, c, d, e, f, h, x;
+	unsigned closed = 99;
+	int err = 0;
+
+	TEST_EQ_INT(tdb_open(&db), 0);
+
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n1", 1000, 5000), 0);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n1", 1000, 10000), 0);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n3", 14000, 20000), 0);
+
+	TEST_EQ_INT(fx_live(db.st, "n1", 2000, 3000, &a), 0);   /* talking */
+	TEST_EQ_INT(fx_live(db.st, "n1", 2000, 0, &b), 0);      /* ringing */
+	TEST_EQ_INT(fx_live(db.st, "n1", 11000, 12000, &c), 0); /* after hb */
+	TEST_EQ_INT(fx_live(db.st, "n1", 11500, 0, &d), 0);
+	TEST_EQ_INT(fx_live(db.st, "n1", 2000, 2500, &e), 0); /* completed */
+	TEST_EQ_INT(store_call_ended(db.st, e, 4000, "answered", 200, "caller"),
+		    0);
+	TEST_EQ_INT(fx_live(db.st, "n2", 5000, 6000, &f), 0); /* no heartbeat */
+	TEST_EQ_INT(fx_live(db.st, "n3", 15000, 16000, &h), 0);
+
+	/* the nodes as the API shows them */
+	TEST_EQ_INT(store_node_get(db.st, "n1", &n), 0);
+	TEST_EQ_STR(n.node_id, "n1");
+	TEST_EQ_INT(n.started_at, 1000);
+	TEST_EQ_INT(n.heartbeat_at, 10000);
+	TEST_EQ_INT(n.live_calls, 4);
+	TEST_EQ_INT(store_node_get(db.st, "n2", &n), 0);
+	TEST_EQ_INT(n.started_at, 0);
+	TEST_EQ_INT(n.heartbeat_at, 0);
+	TEST_EQ_INT(n.live_calls, 1);
+	TEST_EQ_INT(store_node_get(db.st, "n9", &n), ENOENT);
+	TEST_EQ_INT(store_node_get(db.st, "", &n), EINVAL);
+	memset(&nn, 0, sizeof(nn));
+	TEST_EQ_INT(store_node_list(db.st, node_name_h, &nn), 0);
+	TEST_EQ_INT(nn.n, 3);
+	TEST_EQ_STR(nn.v[0], "n1");
+	TEST_EQ_STR(nn.v[1], "n2");
+	TEST_EQ_STR(nn.v[2], "n3");
+	TEST_EQ_INT(nn.live[0], 4);
+	TEST_EQ_INT(nn.live[1], 1);
+	TEST_EQ_INT(nn.live[2], 1);
+
+	/* stale: other nodes only, last sign of life strictly before */
+	TEST_EQ_INT(store_call_close_stale(db.st, "n1", 20000, &closed), 0);
+	TEST_EQ_INT(closed, 1);
+	TEST_EQ_INT(check_cut(db.st, f, 6000, 6000), 0); /* answer: 0 s */
+	TEST_EQ_INT(check_live(db.st, h), 0);            /* beat at 20 s */
+	TEST_EQ_INT(check_live(db.st, a), 0);            /* self */
+	TEST_EQ_INT(store_call_close_stale(db.st, "n1", 20001, &closed), 0);
+	TEST_EQ_INT(closed, 1);
+	TEST_EQ_INT(check_cut(db.st, h, 20000, 16000), 0);
+	TEST_EQ_INT(store_call_close_stale(db.st, "n1", 99999, &closed), 0);
+	TEST_EQ_INT(closed, 0);
+	TEST_EQ_INT(check_live(db.st, a), 0);
+
+	/* the node's own: at the heartbeat, or the answer / start after it */
+	TEST_EQ_INT(store_call_close_node(db.st, "n1", &closed), 0);
+	TEST_EQ_INT(closed, 4);
+	TEST_EQ_INT(check_cut(db.st, a, 10000, 3000), 0);
+	TEST_EQ_INT(store_call_get(db.st, a, &g), 0);
+	TEST_EQ_INT(g.ended_at - g.answered_at, 7000); /* billed: 7 s */
+	TEST_EQ_INT(check_cut(db.st, b, 10000, 0), 0);
+	TEST_EQ_INT(check_cut(db.st, c, 12000, 12000), 0);
+	TEST_EQ_INT(check_cut(db.st, d, 11500, 0), 0);
+	TEST_EQ_INT(store_call_get(db.st, e, &g), 0); /* completed: kept */
+	TEST_EQ_INT(g.ended_at, 4000);
+	TEST_EQ_STR(g.disposition, "answered");
+	TEST_EQ_STR(g.ended_by, "caller");
+	TEST_EQ_INT(g.sip_code, 200);
+	TEST_EQ_INT(store_call_close_node(db.st, "n1", &closed), 0);
+	TEST_EQ_INT(closed, 0);
+	TEST_EQ_INT(store_node_get(db.st, "n1", &n), 0);
+	TEST_EQ_INT(n.live_calls, 0);
+	TEST_EQ_INT(store_node_get(db.st, "n2", &n), ENOENT); /* gone now */
+
+	/* a new run of n1: started_at moves, its old calls stay as closed */
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n1", 30000, 30000), 0);
+	TEST_EQ_INT(store_node_get(db.st, "n1", &n), 0);
+	TEST_EQ_INT(n.started_at, 30000);
+	TEST_EQ_INT(n.heartbeat_at, 30000);
+	TEST_EQ_INT(check_cut(db.st, a, 10000, 3000), 0);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n1", 0, 0), 0); /* now */
+	TEST_EQ_INT(store_node_get(db.st, "n1", &n), 0);
+	TEST_EQ_INT(n.started_at, T0);
+	TEST_EQ_INT(n.heartbeat_at, T0);
+
+	/* arguments */
+	TEST_EQ_INT(store_node_heartbeat(db.st, "", 1, 1), EINVAL);
+	TEST_EQ_INT(store_node_heartbeat(NULL, "n1", 1, 1), EINVAL);
+	TEST_EQ_INT(store_node_heartbeat(db.st,
+					 "0123456789012345678901234567890123456"
+					 "789012345678901234567890123456789",
+					 1, 1),
+		    EINVAL);
+	TEST_EQ_INT(store_call_close_node(db.st, NULL, &closed), EINVAL);
+	TEST_EQ_INT(store_call_close_stale(db.st, "", 1, &closed), EINVAL);
+	TEST_EQ_INT(store_call_close_stale(db.st, "n1", 0, &closed), EINVAL);
+	TEST_EQ_INT(store_node_list(db.st, NULL, NULL), EINVAL);
+	TEST_EQ_INT(fx_live(db.st, "n4", 40000, 0, &x), 0);
+	TEST_EQ_INT(store_call_close_node(db.st, "n4", NULL), 0);
+	TEST_EQ_INT(check_cut(db.st, x, 40000, 0), 0);
 out:
 	tdb_close(&db);
 	return err;
@@ -2632,6 +2893,40 @@ int test_store_oom(void)
 	TEST_EQ_INT(store_demo_seed(st, "switchboard", "127.0.0.1", 5090), 0);
 	TEST_EQ_INT(oom_seeded(st), 0);
 	TEST_ASSERT(fired > 300);
+
+	/* closing a dead node's calls: all of them at their times, or none
+	 * (a fresh node each round; the cache of pages is dropped so that
+	 * the statement has to allocate) */
+	for (at = 1, r = 0; at < 1000; at++) {
+		char node[16];
+		int64_t c1, c2;
+		unsigned closed = 0;
+
+		re_snprintf(node, sizeof(node), "oom%u", at);
+		TEST_EQ_INT(store_node_heartbeat(st, node, 1000, 5000), 0);
+		TEST_EQ_INT(fx_live(st, node, 2000, 3000, &c1), 0);
+		TEST_EQ_INT(fx_live(st, node, 6000, 7000, &c2), 0);
+		TEST_EQ_INT(store_release_memory(st), 0);
+		oom_arm(at);
+		r = store_call_close_node(st, node, &closed);
+		oom_fail_at = 0;
+		if (!oom_fired) { /* past its last allocation */
+			TEST_EQ_INT(r, 0);
+			break;
+		}
+		TEST_ASSERT(r == 0 || r == ENOMEM || r == EIO);
+		if (r) {
+			TEST_EQ_INT(closed, 0);
+			TEST_EQ_INT(check_live(st, c1), 0);
+			TEST_EQ_INT(check_live(st, c2), 0);
+			TEST_EQ_INT(store_call_close_node(st, node, &closed),
+				    0);
+		}
+		TEST_EQ_INT(closed, 2);
+		TEST_EQ_INT(check_cut(st, c1, 5000, 3000), 0);
+		TEST_EQ_INT(check_cut(st, c2, 7000, 7000), 0);
+	}
+	TEST_ASSERT(at > 1 && at < 1000); /* it allocated, and not forever */
 out:
 	oom_fail_at = 0;
 	log_set_level(lvl);

@@ -47,9 +47,11 @@
 	X(test_phone_normalise)                                                \
 	X(test_time_iso)                                                       \
 	X(test_config)                                                         \
+	X(test_tmr_order)                                                      \
 	X(test_store_open)                                                     \
 	X(test_store_migrate)                                                  \
 	X(test_store_migrate_v2)                                               \
+	X(test_store_migrate_v4)                                               \
 	X(test_store_tenant)                                                   \
 	X(test_store_employee)                                                 \
 	X(test_store_device)                                                   \
@@ -62,10 +64,12 @@
 	X(test_store_reg)                                                      \
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
+	X(test_store_call_close)                                               \
 	X(test_store_token)                                                    \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
+	X(test_node_start)                                                     \
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
 	X(test_media_latch)                                                    \
@@ -76,6 +80,7 @@
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
+	X(test_guard_throttle)                                                 \
 	X(test_guard_pair)                                                     \
 	X(test_guard_evict)                                                    \
 	X(test_guard_disabled)                                                 \

@@ -1,0 +1,50 @@
+/*
+ * node.h - this node's life in the shared store.
+ *
+ * A live call belongs to the node that holds its media (ARCHITECTURE.md).
+ * When a node dies with calls up, their records stay open; this area makes
+ * sure they are closed, and closed at the right time:
+ *
+ *   start    close the calls a previous run of this node left open, then
+ *            write the first heartbeat of this run
+ *   tick     every --heartbeat-interval: write the heartbeat (one row, not
+ *            one per call), then close the calls of any other node whose
+ *            last sign of life is older than --node-stale-after
+ *   operator POST /api/v1/nodes/<id>/close_calls (http/api_nodes.c) for a
+ *            node that will not come back
+ *
+ * Every close uses the one rule of store.h ("nodes"): a call ends at its
+ * last known sign of life, max(start, answer, its node's heartbeat), with
+ * disposition "node_failure".
+ */
+#ifndef SWITCHBOARD_NODE_H
+#define SWITCHBOARD_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config;
+struct store;
+struct store_node;
+struct node;
+
+/*
+ * Close this node's calls left open by its previous run, write its first
+ * heartbeat and start the tick.  Call before SIP accepts calls.  On an
+ * error of the store nothing is started (the error is returned: a node
+ * that cannot date its calls must not take any).  mem_deref() stops it.
+ */
+int node_alloc(struct node **np, const struct config *cfg, struct store *st);
+
+/* One tick now (heartbeat and stale check) at time now [ms]; for tests. */
+void node_tick_at(struct node *node, uint64_t now);
+
+/*
+ * Is node n alive at now [ms] as far as this node can tell?  This node is
+ * (it is running this code); another is while its last heartbeat is
+ * younger than cfg->node_stale_after.
+ */
+bool node_alive(const struct config *cfg, const struct store_node *n,
+		uint64_t now);
+
+#endif
