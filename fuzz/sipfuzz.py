@@ -1003,6 +1003,9 @@ class Fuzzer:
                 close_conn(s, "fin")
             result["finding"] = self.finding
             result["signature"] = signature(text, rc) or self.finding["kind"]
+            if self.finding["kind"].startswith("hang"):
+                # the SEGV is ours (the stack shows where it was busy)
+                result["signature"] = self.finding["kind"]
             result["frames"] = top_frames(report_of(text))
             result["inflight_ids"] = [s["id"] for s in snap_inflight]
             result["dir"] = save_finding(result, cands, text)
@@ -1429,7 +1432,9 @@ def main():
         log(f"FINDING {res['signature']} after {res['finding']['after']} s "
             f"(frames: {' < '.join(res['frames'])}); saved in {res['dir']}")
         budget = float(os.environ.get("FUZZ_MINIMIZE_SECONDS", "600"))
-        if budget > 0 and res["finding"]["kind"] != "at-exit":
+        # a replay sees reports and deaths, not hangs: those stay as found
+        if budget > 0 and res["finding"]["kind"] not in ("at-exit",) and \
+                not res["finding"]["kind"].startswith("hang"):
             _, conns = load_case(res["dir"])
             rep = Replayer(tpl)
             m = minimize(rep, conns, res["signature"], budget)
