@@ -27,7 +27,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 VAR ?= var
 
 .PHONY: libre-check unit-part all deps build build-test run test bench clean db prompts \
-	check-clang format format-check
+	check-clang format format-check fuzz
 
 all: build
 
@@ -99,6 +99,12 @@ test: build build-test
 
 bench: build
 	@bench/run.sh
+
+# SIP over TCP and TLS against the sanitizer build; not part of `make test`.
+# FUZZ_SECONDS (300), FUZZ_SEED, FUZZ_TRANSPORTS (tcp,tls): see fuzz/sipfuzz.py
+fuzz: build-test
+	@scripts/prompts.sh $(DBG)/prompts >/dev/null
+	@/usr/bin/python3 fuzz/sipfuzz.py
 
 check-clang: deps
 	@$(MAKE) --no-print-directory clean

@@ -2277,8 +2277,9 @@ def write_results(sections, header_extra=()):
     section and summary line from the earlier RESULTS.md."""
     sections, header_extra = dict(sections), dict(header_extra)
     o_written, o_mach, o_earlier, o_summ, o_secs = split_results(RESULTS)
-    kept = sorted(k for k in set(o_secs) | set(o_summ)
-                  if k not in ONLY and k in ALL.split())
+    # every section this run did not write stays, also those of the other
+    # bench scripts (6: tls_bench.py, 7: media_bench.py, 8: make fuzz)
+    kept = sorted(k for k in set(o_secs) | set(o_summ) if k not in ONLY)
     ran = sorted(ONLY & set(ALL.split()))
     how = ("`make bench` (bench/run.sh -> bench/bench.py)" if not kept else
            f"`{' '.join(['bench/bench.py'] + sys.argv[1:])}`"

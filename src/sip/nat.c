@@ -65,9 +65,10 @@
 #include "sip/sip_int.h"
 
 enum {
-	NAT_LAYER = -100,    /* UDP helper: before libre's SIP parser  */
-	NAT_TCP_LAYER = 10,  /* TCP helper: after TLS (layer 0)        */
-	NAT_HDR_MAX = 65536, /* longest header block we hold back      */
+	NAT_LAYER = -100,          /* UDP helper: before libre's SIP parser  */
+	NAT_TCP_LAYER = 10,        /* TCP helper: after TLS (layer 0)        */
+	NAT_HDR_MAX = 65536,       /* longest header block we hold back      */
+	NAT_SIP_SOCKBUF = 4 << 20, /* [bytes] SIP UDP socket buffers    */
 };
 
 struct nat {
@@ -86,6 +87,8 @@ struct nat_conn {
 	struct tcp_helper *th; /* (ref) one more held by tc's helpers   */
 	struct mbuf *pend;     /* received, not yet passed on (owned)   */
 	size_t body;           /* body bytes still to pass as they are  */
+	size_t scanned;        /* of the pending header block: searched
+				  for its end already, without a find  */
 	struct sa peer;        /* the connection's far end              */
 	bool off;              /* lost the message boundaries           */
 };
@@ -200,13 +203,18 @@ static bool recv_helper(struct sa *src, struct mbuf *mb, void *arg)
 
 /* ---- TCP and TLS ----------------------------------------------------- */
 
-/* offset of "\r\n\r\n" in mb from its pos, or -1 */
-static ssize_t hdr_end(const struct mbuf *mb)
+/*
+ * Offset of "\r\n\r\n" in mb from its pos, or -1.  The first from bytes
+ * were searched before: a header block that arrives a byte at a time is
+ * searched once in all, not once per byte (64 KiB of it would cost 2^32
+ * comparisons - a stall any client could cause).
+ */
+static ssize_t hdr_end(const struct mbuf *mb, size_t from)
 {
 	const uint8_t *p = mbuf_buf(mb);
 	size_t n = mbuf_get_left(mb), i;
 
-	for (i = 0; i + 3 < n; i++)
+	for (i = from > 3 ? from - 3 : 0; i + 3 < n; i++)
 		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' &&
 		    p[i + 3] == '\n')
 			return (ssize_t)i;
@@ -261,6 +269,11 @@ static bool tcp_recv_helper(int *err, struct mbuf *mb, bool *estab, void *arg)
 		goto fail;
 	pend = nc->pend;
 	pend->pos = pend->end;
+	/* grow by doubling: libre's mbuf grows to the exact size, a copy of
+	 * all that is pending for every few bytes that arrive */
+	if (pend->size - pend->end < mbuf_get_left(mb) &&
+	    mbuf_resize(pend, 2 * (pend->end + mbuf_get_left(mb))))
+		goto fail;
 	if (mbuf_write_mem(pend, mbuf_buf(mb), mbuf_get_left(mb)))
 		goto fail;
 	pend->pos = 0;
@@ -283,12 +296,14 @@ static bool tcp_recv_helper(int *err, struct mbuf *mb, bool *estab, void *arg)
 			pend->pos++;
 			continue;
 		}
-		he = hdr_end(pend);
+		he = hdr_end(pend, nc->scanned);
 		if (he < 0) {
+			nc->scanned = n;
 			if (n > NAT_HDR_MAX)
 				nc->off = true;
 			break; /* wait for the rest of the header block */
 		}
+		nc->scanned = 0;
 		if (pass_header(nc, out, (size_t)he + 4))
 			goto fail;
 	}
@@ -297,9 +312,11 @@ static bool tcp_recv_helper(int *err, struct mbuf *mb, bool *estab, void *arg)
 		goto fail;
 	if (nc->off)
 		pend->pos = pend->end;
-	/* keep only what is still pending */
+	/* keep only what is still pending (moved only when something was
+	 * passed on: a header block that grows stays where it is) */
 	if (mbuf_get_left(pend)) {
-		memmove(pend->buf, mbuf_buf(pend), mbuf_get_left(pend));
+		if (pend->pos)
+			memmove(pend->buf, mbuf_buf(pend), mbuf_get_left(pend));
 		pend->end = mbuf_get_left(pend);
 		pend->pos = 0;
 	}
@@ -461,6 +478,11 @@ void nat_attach(struct sipsrv *srv, const struct sip_msg *msg)
 		mem_deref(nat);
 		return;
 	}
+	/* the one place libre hands out its SIP UDP socket: give it room
+	 * for a burst of requests while the loop is busy (the kernel's
+	 * default of ~208 KiB is ~300 INVITEs; net.core.rmem_max caps it) */
+	if (udp_sockbuf_set(msg->sock, NAT_SIP_SOCKBUF))
+		warning("nat: cannot enlarge the SIP UDP socket's buffers\n");
 	nat_g = nat;
 	info("nat: Contact fixing on for UDP, TCP and TLS\n");
 }
