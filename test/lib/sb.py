@@ -127,28 +127,114 @@ class Switchboard:
         # suites and benchmarks can run side by side (see start())
         self.own_trunk_port = demo and own_trunk_port
 
-    def start(self):
+    def _addr(self, opt, default_port):
+        """(host, port) of the last `opt` in the command line (extra_args
+        may override the defaults); a wildcard host is reached on
+        127.0.0.1."""
+        val = None
+        for i, a in enumerate(self.args[:-1]):
+            if a == opt:
+                val = self.args[i + 1]
+        if not val:
+            return ("127.0.0.1", default_port)
+        host, _, port = val.rpartition(":")
+        host = host.strip("[]") or "127.0.0.1"
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        return (host, int(port) if port.isdigit() else default_port)
+
+    def _health_ok(self):
+        host, port = self._addr("--http", self.http_port)
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/health",
+                                        timeout=1) as r:
+                return r.status == 200 and json.loads(r.read()) == \
+                    {"status": "ok"}
+        except (OSError, ValueError):
+            return False
+
+    def _sip_ok(self):
+        """An OPTIONS over UDP answered 200: the SIP socket is bound and
+        the stack runs (sipsrv answers OPTIONS without a challenge)."""
+        host, port = self._addr("--sip", self.sip_port)
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        try:
+            s.bind((host, 0))
+            s.settimeout(0.5)
+            lport = s.getsockname()[1]
+            tag = os.urandom(6).hex()
+            hp = f"[{host}]" if fam == socket.AF_INET6 else host
+            msg = (f"OPTIONS sip:{hp}:{port} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP {hp}:{lport};rport;"
+                   f"branch=z9hG4bK-ready{tag}\r\n"
+                   "Max-Forwards: 70\r\n"
+                   f"From: <sip:ready@{hp}>;tag={tag}\r\n"
+                   f"To: <sip:{hp}:{port}>\r\n"
+                   f"Call-ID: ready-{tag}\r\nCSeq: 1 OPTIONS\r\n"
+                   "Content-Length: 0\r\n\r\n").encode()
+            s.sendto(msg, (host, port))
+            data = s.recv(65535)
+            return data.startswith(b"SIP/2.0 200 ")
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def _tls_ok(self):
+        if not self.tls_port:
+            return True
+        host, port = self._addr("--sip-tls", self.tls_port)
+        try:
+            with socket.create_connection((host, port), 0.5):
+                return True
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout=20):
+        """Wait until /health answers {"status":"ok"}, an OPTIONS over UDP
+        gets 200 and (with tls) the TLS port accepts.  The server exiting
+        first, or the timeout, is a RuntimeError with its log."""
+        deadline = time.time() + timeout
+        pending = {"HTTP /health": self._health_ok, "SIP OPTIONS": self._sip_ok,
+                   "SIP TLS port": self._tls_ok}
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"switchboard exited with code {self.proc.returncode} "
+                    f"before it was ready; its log:\n{self.tail(60)}")
+            for what, ok in list(pending.items()):
+                if ok():
+                    del pending[what]
+            if not pending:
+                return
+            if time.time() > deadline:
+                raise RuntimeError(
+                    f"switchboard not ready after {timeout} s (no answer "
+                    f"to {', '.join(pending)}); its log:\n{self.tail(60)}")
+            time.sleep(0.05)
+
+    def start(self, timeout=20):
+        """Start the daemon and wait until HTTP and SIP answer; a start that
+        fails is a RuntimeError carrying the server's log (the process is
+        killed then)."""
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("switchboard exited: " + self.tail())
-            try:
-                with socket.create_connection(("127.0.0.1", self.http_port), 0.2):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("switchboard did not start: " + self.tail())
+        try:
+            self.wait_ready(timeout)
+        except RuntimeError:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.log.close()
+            raise
         if self.own_trunk_port:
             port = free_port()
             st, body = self.api("PATCH", "/api/v1/trunks/1", {"port": port})
             if st != 200:
                 raise RuntimeError(f"cannot move the demo trunk: {st} {body}")
             self.trunk_port = port
-        return self
         return self
 
     def tail(self, n=40):

@@ -44,10 +44,21 @@ def auth():
 def err_check(what, status, body, want_status, *words):
     """A 4xx reply with {"error": "..."} containing every word."""
     msg = body.get("error") if isinstance(body, dict) else None
+    if os.environ.get("API_COLLECT"):
+        with open(os.environ["API_COLLECT"], "a") as f:
+            f.write(json.dumps([what, status, msg]) + "\n")
     ok = status == want_status and isinstance(msg, str) and \
         all(w in msg for w in words)
     return s.check(ok, what, f"got {status} {body!r}, want {want_status} "
                    f"with {words}")
+
+
+def jl(b):
+    """A raw reply body parsed as JSON, or the bytes if it is not."""
+    try:
+        return json.loads(b)
+    except ValueError:
+        return b
 
 
 def by(lst, key, val):
@@ -71,8 +82,9 @@ def test_health():
             f"{st} {b!r}")
     s.check(h.get("content-type", "").startswith("application/json"),
             "health: Content-Type application/json", repr(h))
-    st, _, _ = raw("POST", "/health", b"{}")
-    s.check(st == 405, "POST /health is 405", str(st))
+    st, h, b = raw("POST", "/health", b"{}")
+    err_check("POST /health is 405", st, jl(b), 405, "")
+    s.check(h.get("allow") == "GET", "POST /health: Allow: GET", repr(h))
 
 
 def test_auth():
@@ -84,18 +96,22 @@ def test_auth():
     err_check("token with extra char: 401", st, b, 401, "invalid token")
     st, h, b = raw("GET", "/api/v1/tenants",
                    headers={"Authorization": f"Basic {sb.token}"})
-    s.check(st == 401 and "bearer" in h.get("www-authenticate", "").lower(),
+    s.check(st == 401 and h.get("www-authenticate") == "Bearer" and
+            jl(b) == {"error": "missing or invalid token"},
             "Basic scheme: 401 with WWW-Authenticate: Bearer", f"{st} {h}")
-    st, _, _ = raw("GET", "/api/v1/tenants",
+    st, h, b = raw("GET", "/api/v1/tenants",
                    headers={"Authorization": "Bearer"})
-    s.check(st == 401, "empty bearer: 401", str(st))
+    err_check("empty bearer: 401", st, jl(b), 401,
+              "missing or invalid token")
     st, b = sb.api("GET", "/api/v1/nothing-here", token=None)
-    s.check(st == 401, "unknown route without token: 401 (auth first)",
-            str(st))
+    err_check("unknown route without token: 401 (auth first)", st, b, 401,
+              "missing or invalid token")
     st, b = sb.api("POST", "/api/v1/tenants", {"name": "X"}, token="bad")
-    s.check(st == 401, "POST with wrong token: 401", str(st))
+    err_check("POST with wrong token: 401", st, b, 401,
+              "missing or invalid token")
     st, b = sb.api("GET", "/api/v1/tenants", token=sb.token.upper())
-    s.check(st == 401, "token is case-sensitive", str(st))
+    err_check("token is case-sensitive", st, b, 401,
+              "missing or invalid token")
     st, h, b = raw("GET", "/api/v1/tenants",
                    headers={"Authorization": f"bearer {sb.token}"})
     s.check(st == 200, "scheme name is case-insensitive", str(st))
@@ -105,7 +121,7 @@ def test_routes():
     st, b = sb.api("GET", "/api/v1/nothing-here")
     err_check("unknown route: 404", st, b, 404, "no such resource")
     st, b = sb.api("GET", "/nothing")
-    s.check(st == 404, "path outside /api/v1: 404", str(st))
+    err_check("path outside /api/v1: 404", st, b, 404, "")
     st, h, b = raw("PUT", "/api/v1/tenants", b"{}", auth())
     s.check(st == 405 and "GET" in h.get("allow", "") and
             "POST" in h.get("allow", ""),
@@ -115,17 +131,17 @@ def test_routes():
     st, b = sb.api("POST", "/api/v1/calls", {})
     err_check("POST /calls: 405", st, b, 405, "not allowed")
     st, b = sb.api("DELETE", "/api/v1/registrations")
-    s.check(st == 405, "DELETE /registrations: 405", str(st))
+    err_check("DELETE /registrations: 405", st, b, 405, "")
     st, b = sb.api("GET", "/api/v1/tenants/abc")
     err_check("non-numeric id: 404", st, b, 404, "tenant abc not found")
     st, b = sb.api("GET", "/api/v1/tenants/0")
-    s.check(st == 404, "id 0: 404", str(st))
+    err_check("id 0: 404", st, b, 404, "")
     st, b = sb.api("GET", "/api/v1/tenants/-1")
-    s.check(st == 404, "negative id: 404", str(st))
+    err_check("negative id: 404", st, b, 404, "")
     st, b = sb.api("GET", "/api/v1/tenants/99999999999999999999999")
-    s.check(st == 404, "id beyond int64: 404", str(st))
+    err_check("id beyond int64: 404", st, b, 404, "")
     st, b = sb.api("GET", "/api/v1/tenants/1/extra")
-    s.check(st == 404, "path longer than any route: 404", str(st))
+    err_check("path longer than any route: 404", st, b, 404, "")
     st, h, b = raw("GET", "/api/v1/tenants", headers=auth())
     s.check(st == 200 and h.get("content-type", "").startswith(
         "application/json"), "replies are application/json", repr(h))
@@ -263,7 +279,7 @@ def test_tenants():
     err_check("deleted tenant: 404", st, b, 404,
               f"tenant {x['id']} not found")
     st, b = sb.api("DELETE", f"/api/v1/tenants/{x['id']}")
-    s.check(st == 404, "DELETE again: 404", str(st))
+    err_check("DELETE again: 404", st, b, 404, "")
     st, b = sb.api("DELETE", f"/api/v1/tenants/{TENANT['demo']}")
     err_check("DELETE tenant with data: 409", st, b, 409, "still has")
 
@@ -490,8 +506,7 @@ def test_employees():
             err_check(f"PATCH {body}: 422", st, r, 422, field, what)
     st, r = sb.api("PATCH", f"/api/v1/employees/{eid}",
                    {"extension": "1234567"})
-    s.check(400 <= st < 500 and "extension:" in (r or {}).get("error", ""),
-            "7-digit extension refused", f"{st} {r}")
+    err_check("7-digit extension refused", st, r, 422, "extension:")
     st, r = sb.api("PATCH", f"/api/v1/employees/{eid}",
                    {"tenant_id": TENANT["demo"]})
     err_check("PATCH tenant_id: 400 cannot be changed", st, r, 400,
@@ -618,8 +633,8 @@ def test_personal_rules():
               "employee")
     st, r = sb.api("PATCH", f"/api/v1/numbers/{n903['id']}",
                    {"target_type": "none"})
-    s.check(st == 422 and "target_type" in r.get("error", ""),
-            "personal number cannot be routed to none", f"{st} {r}")
+    err_check("personal number cannot be routed to none", st, r, 422,
+              "target_type:")
 
     # deactivating it takes it away from her
     st, r = sb.api("PATCH", f"/api/v1/numbers/{n903['id']}",
@@ -723,8 +738,7 @@ def test_devices():
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "x" * 33,
                     "password": "geheim-123"})
-    s.check(400 <= st < 500 and "username:" in r.get("error", ""),
-            "33-char username refused", f"{st} {r}")
+    err_check("33-char username refused", st, r, 422, "username:")
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "1001",
                     "password": "geheim-123"})
@@ -916,7 +930,7 @@ def test_bad_input():
     err_check("active as 1: 400", st, r, 400, "active: must be true or false")
     st, r = sb.api("POST", "/api/v1/tenants",
                    '{"name": {"a": {"b": {"c": {"d": {"e": 1}}}}}}')
-    s.check(st == 400 and "error" in r, "deep nesting: 400", f"{st} {r}")
+    err_check("deep nesting: 400", st, r, 400, "")
     st, r = sb.api("PATCH", "/api/v1/tenants/424242", {"name": "x"})
     err_check("PATCH unknown id: 404", st, r, 404, "tenant 424242 not found")
     for res, noun in [("employees", "employee"), ("devices", "device"),
@@ -936,7 +950,7 @@ def test_bad_input():
     st, r = sb.api("POST", "/api/v1/tenants", big)
     err_check("body over 64 KiB: 413", st, r, 413, "body:")
     st, r = sb.api("PATCH", f"/api/v1/tenants/{TENANT['b']}", big)
-    s.check(st == 413, "PATCH over 64 KiB: 413", str(st))
+    err_check("PATCH over 64 KiB: 413", st, r, 413, "body:")
 
 
 def test_garbage():
@@ -979,6 +993,208 @@ def test_garbage():
             "Erika unchanged after the odd bodies", f"{st} {g}")
 
 
+# ---- the shape of every resource (docs/api.md) ----
+
+FIELDS = {
+    "tenants": {"id", "name", "country_code", "area_code", "central_number",
+                "created_at"},
+    "employees": {"id", "tenant_id", "first_name", "last_name", "email",
+                  "extension", "personal_number", "show_personal_number",
+                  "faults", "created_at"},
+    "devices": {"id", "tenant_id", "employee_id", "username", "name",
+                "srtp", "created_at"},
+    "number_blocks": {"id", "tenant_id", "first", "last", "size",
+                      "created_at"},
+    "numbers": {"id", "tenant_id", "e164", "block_id", "active",
+                "target_type", "target_id", "personal", "description",
+                "created_at"},
+    "announcements": {"id", "tenant_id", "name", "file", "created_at"},
+    "trunks": {"id", "tenant_id", "name", "host", "port", "transport",
+               "match_any_port", "username", "has_password", "register",
+               "registrar", "domain", "auth_user", "from_user", "expires",
+               "registration", "created_at"},
+    "nodes": {"node_id", "self", "alive", "started_at", "heartbeat_at",
+              "live_calls"},
+}
+
+
+def test_fields():
+    """Every object of every list has exactly the documented fields."""
+    for res, want in FIELDS.items():
+        st, ls = sb.api("GET", f"/api/v1/{res}")
+        bad = [sorted(set(x) ^ want) for x in ls or []
+               if set(x) != want]
+        s.check(st == 200 and ls and not bad,
+                f"{res}: every object has exactly the documented fields",
+                f"{st} {len(ls or [])} objects, differences {bad[:2]}")
+    st, st_body = sb.api("GET", "/api/v1/stats")
+    s.check(st == 200 and st_body == {
+        "calls_active": 0,
+        "rtp": {"legs": 0, "players": 0, "received": 0, "relayed": 0,
+                "played": 0, "refused": 0},
+        "sip": {"undecodable": 0}},
+        "stats of a node without calls: exactly the documented fields, "
+        "all 0", f"{st} {st_body}")
+    st, n = sb.api("GET", "/api/v1/nodes/node1")
+    s.check(st == 200 and n["node_id"] == "node1" and n["self"] is True
+            and n["alive"] is True and n["live_calls"] == 0 and
+            ISO.match(n["started_at"] or "") and
+            ISO.match(n["heartbeat_at"] or ""),
+            "GET /nodes/node1: this node, alive, no live calls", f"{st} {n}")
+    st, b = sb.api("GET", "/api/v1/nodes/node9")
+    err_check("unknown node: 404", st, b, 404, "node node9 not found")
+
+
+# ---- authentication and roles on every route ----
+
+def every_route():
+    """(method, path, body) for every route of the API (src/http/server.c),
+    with ids of existing demo objects."""
+    demo = TENANT["demo"]
+    out = []
+    for res, oid in (("tenants", demo), ("employees", TENANT["erika"]),
+                     ("devices", 1), ("number_blocks", 1), ("numbers", 1),
+                     ("announcements", 1), ("trunks", 1)):
+        out += [("POST", f"/api/v1/{res}", {}),
+                ("GET", f"/api/v1/{res}", None),
+                ("GET", f"/api/v1/{res}/{oid}", None),
+                ("PATCH", f"/api/v1/{res}/{oid}", {}),
+                ("DELETE", f"/api/v1/{res}/{oid}", None)]
+    out += [("GET", "/api/v1/calls", None), ("GET", "/api/v1/calls/1", None),
+            ("GET", "/api/v1/registrations", None),
+            ("GET", "/api/v1/auth_blocks", None),
+            ("DELETE", "/api/v1/auth_blocks/203.0.113.5", None),
+            ("GET", "/api/v1/stats", None), ("GET", "/api/v1/nodes", None),
+            ("GET", "/api/v1/nodes/node1", None),
+            ("POST", "/api/v1/nodes/node2/close_calls", {})]
+    return out
+
+
+def add_token(role, tenant_id):
+    """A token of another role, written into the store as the server keeps
+    it (sha256 of the token, api_tokens)."""
+    token = os.urandom(32).hex()
+    path = os.path.join(sb.dir, "switchboard.db")
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        con.execute("INSERT INTO api_tokens (token_sha256, role, tenant_id,"
+                    " name, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (hashlib.sha256(token.encode()).hexdigest(), role,
+                     tenant_id, f"test {role}", 0))
+        con.commit()
+    finally:
+        con.close()
+    return token
+
+
+def snapshot():
+    """Everything the admin sees, to prove a refused request changed
+    nothing."""
+    out = {}
+    for res in FIELDS:
+        if res != "nodes":
+            out[res] = sb.api("GET", f"/api/v1/{res}")[1]
+    return out
+
+
+def test_every_route_auth():
+    """Each route: 401 without a token and with a wrong one (exact body and
+    WWW-Authenticate: Bearer); 403 with the documented message for a token
+    of any other role, with or without a tenant, and nothing changed."""
+    routes = every_route()
+    bad = []
+    for m, path, body in routes:
+        for tok in (None, "0" * 64):
+            hdrs = {"Authorization": f"Bearer {tok}"} if tok else {}
+            if body is not None:
+                hdrs["Content-Type"] = "application/json"
+            st, h, b = raw(m, path, None if body is None else
+                           json.dumps(body).encode(), hdrs)
+            try:
+                jb = json.loads(b)
+            except ValueError:
+                jb = b
+            if not (st == 401 and jb == {"error": "missing or invalid token"}
+                    and h.get("www-authenticate") == "Bearer"):
+                bad.append((m, path, tok and "wrong", st, jb))
+    s.check(not bad, f"all {len(routes)} routes: 401 {{\"error\":\"missing "
+            "or invalid token\"}} with WWW-Authenticate: Bearer, without "
+            "and with a wrong token", repr(bad[:4]))
+
+    before = snapshot()
+    demo = TENANT["demo"]
+    for role, tenant in (("agent", demo), ("viewer", None)):
+        tok = add_token(role, tenant)
+        bad = []
+        leaked = []
+        for m, path, body in routes:
+            st, r = sb.api(m, path, body, token=tok)
+            if not (st == 403 and r == {
+                    "error": f"role {role} may not {m} {path}"}):
+                bad.append((m, path, st, r))
+            if "@" in json.dumps(r):
+                leaked.append((m, path, r))
+        s.check(not bad, f"role {role} (tenant {tenant}): 403 \"role "
+                f"{role} may not <method> <path>\" on all {len(routes)} "
+                "routes", repr(bad[:4]))
+        s.check(not leaked, f"role {role} sees no e-mail address",
+                repr(leaked[:2]))
+        st, r = sb.api("GET", f"/api/v1/employees?tenant_id={demo}",
+                       token=tok)
+        s.check(st == 403 and r == {"error": f"role {role} may not GET "
+                                    "/api/v1/employees"},
+                f"role {role}: the employee list with its e-mail addresses "
+                "is refused", f"{st} {r}")
+    s.check(snapshot() == before, "the refused requests changed nothing")
+
+
+def test_cross_tenant():
+    """Every reference from one tenant's object to another tenant's is
+    refused with the documented 422 (or 409 for a block overlapping
+    another tenant's), and changes nothing."""
+    b, demo = TENANT["b"], TENANT["demo"]
+    st, e = sb.api("POST", "/api/v1/employees",
+                   {"tenant_id": b, "first_name": "Cross",
+                    "last_name": "Tenant"})
+    s.check(st == 201, "an employee of tenant B", f"{st} {e}")
+    st, a = sb.api("POST", "/api/v1/announcements",
+                   {"tenant_id": b, "name": "B", "file": "b.wav"})
+    s.check(st == 201, "an announcement of tenant B", f"{st} {a}")
+    before = snapshot()
+    # device of the demo tenant -> employee of tenant B
+    st, r = sb.api("PATCH", "/api/v1/devices/1", {"employee_id": e["id"]})
+    err_check("PATCH device: employee of another tenant: 422", st, r, 422,
+              f"employee_id: employee {e['id']} belongs to another tenant")
+    # number of the demo tenant -> employee / announcement of tenant B
+    st, r = sb.api("PATCH", "/api/v1/numbers/1",
+                   {"target_type": "employee", "target_id": e["id"]})
+    err_check("PATCH number: target employee of another tenant: 422", st,
+              r, 422, f"target_id: employee {e['id']} belongs to another "
+              "tenant")
+    st, r = sb.api("PATCH", "/api/v1/numbers/1",
+                   {"target_type": "announcement", "target_id": a["id"]})
+    err_check("PATCH number: target announcement of another tenant: 422",
+              st, r, 422, f"target_id: announcement {a['id']} belongs to "
+              "another tenant")
+    # employee of tenant B -> the demo tenant's personal number
+    st, r = sb.api("PATCH", f"/api/v1/employees/{e['id']}",
+                   {"personal_number": DEMO["max_personal"]})
+    err_check("PATCH employee: personal number of another tenant: 422", st,
+              r, 422, f"personal_number: {DEMO['max_personal']} belongs to "
+              "another tenant")
+    # a block of tenant B over the demo tenant's numbers
+    st, r = sb.api("POST", "/api/v1/number_blocks",
+                   {"tenant_id": b, "first": "+4922182829950",
+                    "last": "+4922182829999"})
+    err_check("block overlapping another tenant's block: 409", st, r, 409,
+              "first: +4922182829950..+4922182829999 overlaps an existing "
+              "block")
+    s.check(snapshot() == before, "the refused cross-tenant changes "
+            "changed nothing")
+    sb.api("DELETE", f"/api/v1/employees/{e['id']}")
+    sb.api("DELETE", f"/api/v1/announcements/{a['id']}")
+
+
 # ---- the end ----
 
 def test_end():
@@ -1003,11 +1219,11 @@ def main():
         if "demo" not in TENANT:
             s.check(False, "demo data missing: stopping")
         else:
-            for t in (test_tenants, test_blocks, test_numbers,
-                      test_announcements, test_employees,
-                      test_personal_rules, test_devices, test_trunks,
-                      test_calls, test_registrations, test_bad_input,
-                      test_garbage):
+            for t in (test_fields, test_every_route_auth, test_tenants,
+                      test_blocks, test_numbers, test_announcements,
+                      test_employees, test_personal_rules, test_devices,
+                      test_trunks, test_cross_tenant, test_calls,
+                      test_registrations, test_bad_input, test_garbage):
                 s.run(t)
         s.run(test_end)
     finally:
