@@ -72,15 +72,13 @@ int api_call_list(struct api_req *req)
 	if (!err)
 		err = api_query_time(req, "until", &f.until);
 	if (!err)
-		err = api_query_uint(req, "limit", LIMIT_MAX, LIMIT_DEFAULT,
+		err = api_query_uint(req, "limit", 1, LIMIT_MAX, LIMIT_DEFAULT,
 				     &f.limit);
 	if (!err)
-		err = api_query_uint(req, "offset", OFFSET_MAX, 0, &f.offset);
+		err =
+		    api_query_uint(req, "offset", 0, OFFSET_MAX, 0, &f.offset);
 	if (err)
 		return err;
-	if (!f.limit)
-		return api_error(req, 400, "limit: must be from 1 to %u",
-				 (unsigned)LIMIT_MAX);
 	if (f.since && f.until && f.until <= f.since)
 		return api_error(req, 400, "until: must be after since");
 

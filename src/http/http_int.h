@@ -176,9 +176,10 @@ bool api_query_get(const struct api_req *req, const char *name, char *buf,
 		   size_t sz);
 /* Optional positive id (0 if absent); 400 if malformed. */
 int api_query_id(struct api_req *req, const char *name, int64_t *idp);
-/* Optional unsigned integer <= max (def if absent); 400 if malformed. */
-int api_query_uint(struct api_req *req, const char *name, uint32_t max,
-		   uint32_t def, uint32_t *vp);
+/* Optional unsigned integer from min to max (def if absent); 400
+ * "<name>: must be from <min> to <max>" if malformed or out of range. */
+int api_query_uint(struct api_req *req, const char *name, uint32_t min,
+		   uint32_t max, uint32_t def, uint32_t *vp);
 /* Optional ISO-8601 UTC time (0 if absent); 400 if malformed. */
 int api_query_time(struct api_req *req, const char *name, uint64_t *msp);
 

@@ -737,8 +737,8 @@ int api_query_id(struct api_req *req, const char *name, int64_t *idp)
 	return 0;
 }
 
-int api_query_uint(struct api_req *req, const char *name, uint32_t max,
-		   uint32_t def, uint32_t *vp)
+int api_query_uint(struct api_req *req, const char *name, uint32_t min,
+		   uint32_t max, uint32_t def, uint32_t *vp)
 {
 	char buf[32];
 	uint64_t v;
@@ -746,9 +746,9 @@ int api_query_uint(struct api_req *req, const char *name, uint32_t max,
 	*vp = def;
 	if (!api_query_get(req, name, buf, sizeof(buf)))
 		return 0;
-	if (!parse_u64(buf, max, &v))
-		return api_error(
-		    req, 400, "%s: must be an integer from 0 to %u", name, max);
+	if (!parse_u64(buf, max, &v) || v < min)
+		return api_error(req, 400, "%s: must be from %u to %u", name,
+				 min, max);
 	*vp = (uint32_t)v;
 	return 0;
 }

@@ -166,6 +166,10 @@ def stop_phones(*phones):
             pass
 
 
+CALL_FIELDS = {"id", "tenant_id", "node_id", "sip_call_id", "direction",
+               "from_number", "to_number", "caller_leg", "callee_leg",
+               "started_at", "answered_at", "ended_at", "disposition",
+               "sip_code", "ended_by"}
 LOAD = 40    # announcement calls up at the kill of node1 (6.3 s prompt)
 
 
@@ -232,6 +236,9 @@ def test_restart_after_kill(sb):
                 f"{len(live_ids)} live at the kill, no other",
                 f"{len(recs)} records, extra "
                 f"{sorted(set(recs) - set(before) - live_ids)[:5]}")
+        S.check(all(set(c) == CALL_FIELDS for c in recs.values()),
+                "every record has exactly the documented fields",
+                str([sorted(set(c) ^ CALL_FIELDS) for c in recs.values()][:1]))
         S.check(all(c["ended_at"] for c in recs.values()),
                 "no record is left open after the restart",
                 str([i for i, c in recs.items() if not c["ended_at"]][:10]))

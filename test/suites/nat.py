@@ -309,9 +309,10 @@ def call_check(sb, cap, caller, callee, dial, label, hangup_by, nat=()):
         S.check(False, f"{label}: audio flows", str(e))
     hanger = caller if hangup_by == "caller" else callee
     other = callee if hangup_by == "caller" else caller
-    mo = other.mark()
+    mo, mh = other.mark(), hanger.mark()
     hanger.hangup()
     ev = other.wait_event("CALL_CLOSED", 10, since=mo)
+    hanger.wait_event("CALL_CLOSED", 5, since=mh)  # recordings complete
     # baresip reports a BYE from its peer as "Connection reset by peer"
     S.check(ev is not None and "Connection reset by peer" in
             ev.get("param", ""),
