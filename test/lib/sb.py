@@ -221,6 +221,9 @@ class Switchboard:
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
+        # extra_args may have moved the listeners: talk to where they are
+        self.sip_port = self._addr("--sip", self.sip_port)[1]
+        self.http_port = self._addr("--http", self.http_port)[1]
         try:
             self.wait_ready(timeout)
         except RuntimeError:

@@ -78,7 +78,8 @@ def test_health():
     s.check(h.get("content-type", "").startswith("application/json"),
             "health: Content-Type application/json", repr(h))
     st, h, b = raw("POST", "/health", b"{}")
-    err_check("POST /health is 405", st, jl(b), 405, "method POST not allowed here; use GET")
+    err_check("POST /health is 405", st, jl(b), 405,
+              "method POST not allowed here; use GET")
     s.check(h.get("allow") == "GET", "POST /health: Allow: GET", repr(h))
 
 
@@ -88,7 +89,8 @@ def test_auth():
     st, b = sb.api("GET", "/api/v1/tenants", token="0" * 64)
     err_check("wrong token: 401", st, b, 401, "missing or invalid token")
     st, b = sb.api("GET", "/api/v1/tenants", token=sb.token + "x")
-    err_check("token with extra char: 401", st, b, 401, "missing or invalid token")
+    err_check("token with extra char: 401", st, b, 401,
+              "missing or invalid token")
     st, h, b = raw("GET", "/api/v1/tenants",
                    headers={"Authorization": f"Basic {sb.token}"})
     s.check(st == 401 and h.get("www-authenticate") == "Bearer" and
@@ -114,19 +116,24 @@ def test_auth():
 
 def test_routes():
     st, b = sb.api("GET", "/api/v1/nothing-here")
-    err_check("unknown route: 404", st, b, 404, "no such resource: /api/v1/nothing-here")
+    err_check("unknown route: 404", st, b, 404,
+              "no such resource: /api/v1/nothing-here")
     st, b = sb.api("GET", "/nothing")
-    err_check("path outside /api/v1: 404", st, b, 404, "no such resource: /nothing")
+    err_check("path outside /api/v1: 404", st, b, 404,
+              "no such resource: /nothing")
     st, h, b = raw("PUT", "/api/v1/tenants", b"{}", auth())
     s.check(st == 405 and "GET" in h.get("allow", "") and
             "POST" in h.get("allow", ""),
             "PUT on a collection: 405 with Allow: GET, POST", f"{st} {h}")
     st, b = sb.api("DELETE", "/api/v1/tenants")
-    err_check("DELETE on a collection: 405", st, b, 405, "method DELETE not allowed here; use POST, GET")
+    err_check("DELETE on a collection: 405", st, b, 405,
+              "method DELETE not allowed here; use POST, GET")
     st, b = sb.api("POST", "/api/v1/calls", {})
-    err_check("POST /calls: 405", st, b, 405, "method POST not allowed here; use GET")
+    err_check("POST /calls: 405", st, b, 405,
+              "method POST not allowed here; use GET")
     st, b = sb.api("DELETE", "/api/v1/registrations")
-    err_check("DELETE /registrations: 405", st, b, 405, "method DELETE not allowed here; use GET")
+    err_check("DELETE /registrations: 405", st, b, 405,
+              "method DELETE not allowed here; use GET")
     st, b = sb.api("GET", "/api/v1/tenants/abc")
     err_check("non-numeric id: 404", st, b, 404, "tenant abc not found")
     st, b = sb.api("GET", "/api/v1/tenants/0")
@@ -134,9 +141,11 @@ def test_routes():
     st, b = sb.api("GET", "/api/v1/tenants/-1")
     err_check("negative id: 404", st, b, 404, "tenant -1 not found")
     st, b = sb.api("GET", "/api/v1/tenants/99999999999999999999999")
-    err_check("id beyond int64: 404", st, b, 404, "tenant 99999999999999999999999 not found")
+    err_check("id beyond int64: 404", st, b, 404,
+              "tenant 99999999999999999999999 not found")
     st, b = sb.api("GET", "/api/v1/tenants/1/extra")
-    err_check("path longer than any route: 404", st, b, 404, "no such resource: /api/v1/tenants/1/extra")
+    err_check("path longer than any route: 404", st, b, 404,
+              "no such resource: /api/v1/tenants/1/extra")
     st, h, b = raw("GET", "/api/v1/tenants", headers=auth())
     s.check(st == 200 and h.get("content-type", "").startswith(
         "application/json"), "replies are application/json", repr(h))
@@ -247,11 +256,14 @@ def test_tenants():
             "central_number with spaces is normalised", f"{st} {p}")
     st, b = sb.api("PATCH", f"/api/v1/tenants/{tid}",
                    {"central_number": "12ab"})
-    err_check("bad central_number: 422", st, b, 422, "central_number: 12ab is not a valid E.164 phone number")
+    err_check("bad central_number: 422", st, b, 422,
+              "central_number: 12ab is not a valid E.164 phone number")
     st, b = sb.api("PATCH", f"/api/v1/tenants/{tid}", {"country_code": "x"})
-    err_check("bad country_code: 422", st, b, 422, "country_code: must be 1 to 3 digits without a leading 0, like \"49\"")
+    err_check("bad country_code: 422", st, b, 422,
+              "country_code: must be 1 to 3 digits without a leading 0, like \"49\"")
     st, b = sb.api("PATCH", f"/api/v1/tenants/{tid}", {"area_code": "030"})
-    err_check("area code with leading 0: 422", st, b, 422, "area_code: must be 1 to 6 digits without the leading 0, like \"221\"")
+    err_check("area code with leading 0: 422", st, b, 422,
+              "area_code: must be 1 to 6 digits without the leading 0, like \"221\"")
     st, b = sb.api("PATCH", f"/api/v1/tenants/{tid}", {"name": ""})
     err_check("empty name: 422", st, b, 422, "name: must not be empty")
     st, b = sb.api("POST", "/api/v1/tenants", {"area_code": "30"})
@@ -276,7 +288,8 @@ def test_tenants():
     st, b = sb.api("DELETE", f"/api/v1/tenants/{x['id']}")
     err_check("DELETE again: 404", st, b, 404, "tenant 3 not found")
     st, b = sb.api("DELETE", f"/api/v1/tenants/{TENANT['demo']}")
-    err_check("DELETE tenant with data: 409", st, b, 409, "tenant 1 still has employees, devices, number blocks, numbers, announcements or trunks; delete them first")
+    err_check("DELETE tenant with data: 409", st, b, 409,
+              "tenant 1 still has employees, devices, number blocks, numbers, announcements or trunks; delete them first")
 
 
 # ---- number blocks and numbers ----
@@ -299,19 +312,23 @@ def test_blocks():
     st, e = sb.api("POST", "/api/v1/number_blocks",
                    {"tenant_id": tid, "first": "+49301234550",
                     "last": "+49301234650"})
-    err_check("overlapping block: 409", st, e, 409, "first: +49301234550..+49301234650 overlaps an existing block")
+    err_check("overlapping block: 409", st, e, 409,
+              "first: +49301234550..+49301234650 overlaps an existing block")
     st, e = sb.api("POST", "/api/v1/number_blocks",
                    {"tenant_id": tid, "first": "+49301234800",
                     "last": "+49301234700"})
-    err_check("last below first: 422", st, e, 422, "last: must not be below first")
+    err_check("last below first: 422", st, e, 422,
+              "last: must not be below first")
     st, e = sb.api("POST", "/api/v1/number_blocks",
                    {"tenant_id": tid, "first": "+49301234800",
                     "last": "+493012348000"})
-    err_check("different lengths: 422", st, e, 422, "last: must have as many digits as first")
+    err_check("different lengths: 422", st, e, 422,
+              "last: must have as many digits as first")
     st, e = sb.api("POST", "/api/v1/number_blocks",
                    {"tenant_id": 999999, "first": "+49301234800",
                     "last": "+49301234899"})
-    err_check("block of unknown tenant: 422", st, e, 422, "tenant_id: tenant 999999 does not exist")
+    err_check("block of unknown tenant: 422", st, e, 422,
+              "tenant_id: tenant 999999 does not exist")
     st, p = sb.api("PATCH", f"/api/v1/number_blocks/{b['id']}", {})
     s.check(st == 200 and p == b, "PATCH block {} changes nothing",
             f"{st} {p}")
@@ -347,7 +364,8 @@ def test_numbers():
             "local number form uses the tenant's area code", f"{st} {n2}")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234510"})
-    err_check("duplicate number: 409", st, e, 409, "e164: +49301234510 exists already")
+    err_check("duplicate number: 409", st, e, 409,
+              "e164: +49301234510 exists already")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301299999"})
     err_check("number outside the blocks: 422", st, e, 422,
@@ -358,15 +376,18 @@ def test_numbers():
               "e164: not inside a number block of the tenant")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "hello"})
-    err_check("non-number e164: 422", st, e, 422, "e164: hello is not a valid E.164 phone number")
+    err_check("non-number e164: 422", st, e, 422,
+              "e164: hello is not a valid E.164 phone number")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "ivr", "target_id": 1})
-    err_check("unknown target_type: 422", st, e, 422, "target_type: must be none, employee or announcement")
+    err_check("unknown target_type: 422", st, e, 422,
+              "target_type: must be none, employee or announcement")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})
-    err_check("target employee without id: 422", st, e, 422, "target_id: is required for target_type employee")
+    err_check("target employee without id: 422", st, e, 422,
+              "target_id: is required for target_type employee")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee",
@@ -387,9 +408,11 @@ def test_numbers():
             p["description"] is None and p["e164"] == n["e164"],
             "PATCH active/description", f"{st} {p}")
     st, e = sb.api("PATCH", f"/api/v1/numbers/{nid}", {"e164": "+4930999"})
-    err_check("PATCH e164: 400 cannot be changed", st, e, 400, "e164: cannot be changed")
+    err_check("PATCH e164: 400 cannot be changed", st, e, 400,
+              "e164: cannot be changed")
     st, e = sb.api("PATCH", f"/api/v1/numbers/{nid}", {"personal": True})
-    err_check("PATCH personal: 400 read-only", st, e, 400, "personal: is read-only")
+    err_check("PATCH personal: 400 read-only", st, e, 400,
+              "personal: is read-only")
     st, e = sb.api("PATCH", f"/api/v1/numbers/{nid}", {"target_id": 1})
     err_check("target_id without target_type: 422", st, e, 422,
               "target_type: is required with target_id")
@@ -402,7 +425,8 @@ def test_numbers():
     s.check(st == 204 and st2 == 404, "DELETE number: 204, then 404",
             f"{st} {st2}")
     st, e = sb.api("DELETE", f"/api/v1/number_blocks/{TENANT['b_block']}")
-    err_check("DELETE block with numbers: 409", st, e, 409, "number_block 2 still has numbers; delete them first")
+    err_check("DELETE block with numbers: 409", st, e, 409,
+              "number_block 2 still has numbers; delete them first")
 
 
 # ---- announcements ----
@@ -418,10 +442,12 @@ def test_announcements():
     aid = a["id"]
     st, e = sb.api("POST", "/api/v1/announcements",
                    {"tenant_id": tid, "name": "x", "file": "../x.wav"})
-    err_check("file leaving the prompts dir: 422", st, e, 422, "file: must be a .wav file name relative to the prompts directory, like greeting.wav")
+    err_check("file leaving the prompts dir: 422", st, e, 422,
+              "file: must be a .wav file name relative to the prompts directory, like greeting.wav")
     st, e = sb.api("POST", "/api/v1/announcements",
                    {"tenant_id": tid, "name": "x", "file": "/etc/x.wav"})
-    err_check("absolute file: 422", st, e, 422, "file: must be a .wav file name relative to the prompts directory, like greeting.wav")
+    err_check("absolute file: 422", st, e, 422,
+              "file: must be a .wav file name relative to the prompts directory, like greeting.wav")
     st, p = sb.api("PATCH", f"/api/v1/announcements/{aid}",
                    {"name": "Betriebsferien"})
     s.check(st == 200 and p["name"] == "Betriebsferien" and
@@ -434,7 +460,8 @@ def test_announcements():
             n["target_id"] == aid, "number routed to the announcement",
             f"{st} {n}")
     st, e = sb.api("DELETE", f"/api/v1/announcements/{aid}")
-    err_check("DELETE announcement in use: 409", st, e, 409, "announcement 2 is the target of a number; route that number elsewhere first")
+    err_check("DELETE announcement in use: 409", st, e, 409,
+              "announcement 2 is the target of a number; route that number elsewhere first")
     st, p = sb.api("PATCH", f"/api/v1/numbers/{n['id']}",
                    {"target_type": "none"})
     s.check(st == 200 and p["target_type"] == "none" and
@@ -501,20 +528,24 @@ def test_employees():
             err_check(f"PATCH {body}: 422", st, r, 422, msg)
     st, r = sb.api("PATCH", f"/api/v1/employees/{eid}",
                    {"extension": "1234567"})
-    err_check("7-digit extension refused", st, r, 400, "extension: longer than 6 characters")
+    err_check("7-digit extension refused", st, r, 400,
+              "extension: longer than 6 characters")
     st, r = sb.api("PATCH", f"/api/v1/employees/{eid}",
                    {"tenant_id": TENANT["demo"]})
     err_check("PATCH tenant_id: 400 cannot be changed", st, r, 400,
               "tenant_id: cannot be changed")
     st, r = sb.api("PATCH", f"/api/v1/employees/{eid}", {"faults": []})
-    err_check("PATCH faults: 400 read-only", st, r, 400, "faults: is read-only")
+    err_check("PATCH faults: 400 read-only", st, r, 400,
+              "faults: is read-only")
     st, r = sb.api("POST", "/api/v1/employees",
                    {"tenant_id": tid, "first_name": "A"})
-    err_check("POST without last_name: 400", st, r, 400, "last_name: is required")
+    err_check("POST without last_name: 400", st, r, 400,
+              "last_name: is required")
     st, r = sb.api("POST", "/api/v1/employees",
                    {"tenant_id": 424242, "first_name": "A",
                     "last_name": "B"})
-    err_check("POST for unknown tenant: 422", st, r, 422, "tenant_id: tenant 424242 does not exist")
+    err_check("POST for unknown tenant: 422", st, r, 422,
+              "tenant_id: tenant 424242 does not exist")
 
     # a second employee with the same extension
     st, e2 = sb.api("POST", "/api/v1/employees",
@@ -526,7 +557,8 @@ def test_employees():
     sb.api("PATCH", f"/api/v1/employees/{eid}", {"extension": "20"})
     st, r = sb.api("PATCH", f"/api/v1/employees/{e2['id']}",
                    {"extension": "20"})
-    err_check("extension of a colleague: 409", st, r, 409, "extension: 20 is taken by another employee of the tenant")
+    err_check("extension of a colleague: 409", st, r, 409,
+              "extension: 20 is taken by another employee of the tenant")
     st, ls = sb.api("GET", f"/api/v1/employees?tenant_id={tid}")
     s.check(st == 200 and sorted(x["id"] for x in ls) ==
             sorted([eid, e2["id"]]), "employees ?tenant_id", f"{st} {ls}")
@@ -709,7 +741,8 @@ def test_devices():
         err_check(f"srtp {bad!r}: {code}", st, r, code, msg)
     st, r = sb.api("PATCH", f"/api/v1/devices/{did}",
                    {"username": "erika.soft2"})
-    err_check("rename without password: 422", st, r, 422, "password: is required to change the username")
+    err_check("rename without password: 422", st, r, 422,
+              "password: is required to change the username")
     st, r = sb.api("PATCH", f"/api/v1/devices/{did}",
                    {"username": "erika.soft2", "password": "neues-geheim-456",
                     "employee_id": None, "name": None})
@@ -726,27 +759,32 @@ def test_devices():
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "kurz1",
                     "password": "kurz"})
-    err_check("short password: 422", st, r, 422, "password: must be at least 8 characters")
+    err_check("short password: 422", st, r, 422,
+              "password: must be at least 8 characters")
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "bad user",
                     "password": "geheim-123"})
-    err_check("username with space: 422", st, r, 422, "username: must be 1 to 32 of A-Z a-z 0-9 . _ -")
+    err_check("username with space: 422", st, r, 422,
+              "username: must be 1 to 32 of A-Z a-z 0-9 . _ -")
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "x" * 33,
                     "password": "geheim-123"})
-    err_check("33-char username refused", st, r, 400, "username: longer than 32 characters")
+    err_check("33-char username refused", st, r, 400,
+              "username: longer than 32 characters")
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "1001",
                     "password": "geheim-123"})
     err_check("duplicate username: 409", st, r, 409, "username: 1001 is taken")
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": demo, "username": "nopw"})
-    err_check("POST device without password: 400", st, r, 400, "password: is required")
+    err_check("POST device without password: 400", st, r, 400,
+              "password: is required")
     st, r = sb.api("POST", "/api/v1/devices",
                    {"tenant_id": TENANT["b"], "username": "b.phone",
                     "password": "geheim-123",
                     "employee_id": TENANT["max"]})
-    err_check("employee of another tenant: 422", st, r, 422, "employee_id: employee 1 belongs to another tenant")
+    err_check("employee of another tenant: 422", st, r, 422,
+              "employee_id: employee 1 belongs to another tenant")
     st, r = sb.api("PATCH", f"/api/v1/devices/{did}", {"ha1": "0" * 32})
     err_check("ha1 is not a field: 400", st, r, 400, "ha1: unknown field")
 
@@ -854,9 +892,11 @@ def test_registrations():
     st, rs = sb.api("GET", "/api/v1/registrations?device_id=1")
     s.check(st == 200 and isinstance(rs, list), "?device_id=1", f"{st}")
     st, r = sb.api("GET", "/api/v1/registrations?device_id=one")
-    err_check("?device_id=one: 400", st, r, 400, "device_id: must be a positive integer")
+    err_check("?device_id=one: 400", st, r, 400,
+              "device_id: must be a positive integer")
     st, r = sb.api("GET", "/api/v1/employees?tenant=1")
-    err_check("unknown query parameter: 400", st, r, 400, "tenant: unknown query parameter")
+    err_check("unknown query parameter: 400", st, r, 400,
+              "tenant: unknown query parameter")
 
 
 # ---- bad input ----
@@ -905,12 +945,15 @@ def test_bad_input():
                    '{"name": "x", "name": "y"}')
     err_check("duplicate key: 400", st, r, 400, "name: given more than once")
     st, r = sb.api("POST", "/api/v1/tenants", {"name": "x" * 200})
-    err_check("too long name: 400", st, r, 400, "name: longer than 127 characters")
+    err_check("too long name: 400", st, r, 400,
+              "name: longer than 127 characters")
     st, r = sb.api("POST", "/api/v1/tenants", {"name": "a\nb"})
-    err_check("control character: 400", st, r, 400, "name: must be UTF-8 text without control characters")
+    err_check("control character: 400", st, r, 400,
+              "name: must be UTF-8 text without control characters")
     st, r = sb.api("POST", "/api/v1/tenants",
                    b'{"name": "\xff\xfe"}')
-    err_check("invalid UTF-8: 400", st, r, 400, "name: must be UTF-8 text without control characters")
+    err_check("invalid UTF-8: 400", st, r, 400,
+              "name: must be UTF-8 text without control characters")
     st, r = sb.api("POST", "/api/v1/employees",
                    {"tenant_id": "1", "first_name": "a", "last_name": "b"})
     err_check("id as string: 400", st, r, 400,
@@ -920,11 +963,13 @@ def test_bad_input():
     err_check("id as float: 400", st, r, 400, "tenant_id: must be an integer")
     st, r = sb.api("POST", "/api/v1/employees",
                    {"tenant_id": -3, "first_name": "a", "last_name": "b"})
-    err_check("negative id: 422", st, r, 422, "tenant_id: must be a positive id")
+    err_check("negative id: 422", st, r, 422,
+              "tenant_id: must be a positive id")
     st, r = sb.api("POST", "/api/v1/employees",
                    {"tenant_id": 1, "first_name": "a", "last_name": "b",
                     "show_personal_number": "yes"})
-    err_check("bool as string: 400", st, r, 400, "show_personal_number: must be true or false")
+    err_check("bool as string: 400", st, r, 400,
+              "show_personal_number: must be true or false")
     st, r = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": 1, "e164": "+4922182829960",
                     "active": 1})
@@ -949,9 +994,11 @@ def test_bad_input():
 
     big = json.dumps({"name": "x" * (70 * 1024)})
     st, r = sb.api("POST", "/api/v1/tenants", big)
-    err_check("body over 64 KiB: 413", st, r, 413, "body: larger than 65536 bytes")
+    err_check("body over 64 KiB: 413", st, r, 413,
+              "body: larger than 65536 bytes")
     st, r = sb.api("PATCH", f"/api/v1/tenants/{TENANT['b']}", big)
-    err_check("PATCH over 64 KiB: 413", st, r, 413, "body: larger than 65536 bytes")
+    err_check("PATCH over 64 KiB: 413", st, r, 413,
+              "body: larger than 65536 bytes")
 
 
 def test_garbage():
@@ -1161,18 +1208,20 @@ def test_cross_tenant():
     st, a = sb.api("POST", "/api/v1/announcements",
                    {"tenant_id": b, "name": "B", "file": "b.wav"})
     s.check(st == 201, "an announcement of tenant B", f"{st} {a}")
+    st, ns = sb.api("GET", f"/api/v1/numbers?tenant_id={demo}")
+    ann = by(ns or [], "e164", DEMO["announcement"])  # not personal
     before = snapshot()
     # device of the demo tenant -> employee of tenant B
     st, r = sb.api("PATCH", "/api/v1/devices/1", {"employee_id": e["id"]})
     err_check("PATCH device: employee of another tenant: 422", st, r, 422,
               f"employee_id: employee {e['id']} belongs to another tenant")
     # number of the demo tenant -> employee / announcement of tenant B
-    st, r = sb.api("PATCH", "/api/v1/numbers/1",
+    st, r = sb.api("PATCH", f"/api/v1/numbers/{ann['id']}",
                    {"target_type": "employee", "target_id": e["id"]})
     err_check("PATCH number: target employee of another tenant: 422", st,
               r, 422, f"target_id: employee {e['id']} belongs to another "
               "tenant")
-    st, r = sb.api("PATCH", "/api/v1/numbers/1",
+    st, r = sb.api("PATCH", f"/api/v1/numbers/{ann['id']}",
                    {"target_type": "announcement", "target_id": a["id"]})
     err_check("PATCH number: target announcement of another tenant: 422",
               st, r, 422, f"target_id: announcement {a['id']} belongs to "
