@@ -898,8 +898,8 @@ def test_stats(box):
 
     junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for i in range(3):
-        junk.sendto(b"INVITE sip:x SIP/2.0\r\nVia: broken\r\nCSeq: x\r\n"
-                    b"Content-Length: 99\r\n\r\n" + bytes([i]), box.sip)
+        # no request or status line: libre cannot decode it
+        junk.sendto(b"garbage-%d\r\n\r\n" % i, box.sip)
     junk.close()
     s1 = wait_for(lambda: (lambda s: s if s["sip"]["undecodable"] >= 3
                            else None)(box.stats()), 5, "undecodable 3")
@@ -1025,6 +1025,8 @@ def test_central_number(box):
     call = trunk.invite(DEMO["central"], make_sdp(sink.getsockname()[1]))
     i1 = max1.incoming(5, marks[max1])
     i2 = max2.incoming(5, marks[max2])
+    max1.reply(i1, 180, "Ringing")
+    max2.reply(i2, 180, "Ringing")  # a CANCEL needs a provisional answer
     S.check(i1.first.startswith("INVITE sip:1001@") and
             i2.first.startswith("INVITE sip:1011@"),
             "central number: both of Max's devices ring",

@@ -480,7 +480,7 @@ def check_log_level(u):
                 str(lv))
 
 
-def run_setup(mode, **v):
+def run_setup(mode, v):
     u = Setup(mode, **v)
     try:
         check_init(u)
@@ -505,14 +505,14 @@ def main():
     S.run(test_help)
     S.run(test_env_reaches_option)
     S.run(test_flags_win)
-    S.run(run_setup, "env", tone=1600, realm="env-realm", node="env-node",
-          media_ip="127.0.0.2", rtp=(41000, 41019), ring=2, rtp_timeout=2,
+    S.run(run_setup, "env", dict(tone=1600, realm="env-realm", node="env-node",
+          media_ip="127.0.0.2", rtp=(61000, 61019), ring=2, rtp_timeout=2,
           reg=(120, 300), keepalive=1, heartbeat=1, auth=(2, 30),
-          log="debug", srtp_required=True)
-    S.run(run_setup, "flags", tone=1200, realm="flag-realm",
-          node="flag-node", media_ip="127.0.0.3", rtp=(42000, 42019),
+          log="debug", srtp_required=True))
+    S.run(run_setup, "flags", dict(tone=1200, realm="flag-realm",
+          node="flag-node", media_ip="127.0.0.3", rtp=(61100, 61119),
           ring=3, rtp_timeout=3, reg=(90, 600), keepalive=2, heartbeat=2,
-          auth=(3, 45), log="warn", srtp_required=False)
+          auth=(3, 45), log="warn", srtp_required=False))
     S.finish()
 
 
