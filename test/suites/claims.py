@@ -31,6 +31,7 @@ import math
 import os
 import random
 import re
+import select
 import shutil
 import signal
 import socket
@@ -210,7 +211,7 @@ class Phone:
                 ctx.check_hostname = False
                 ctx.verify_mode = ssl.CERT_NONE
                 raw = ctx.wrap_socket(raw)
-            raw.settimeout(None)
+            raw.settimeout(0.2)
             self.sock = raw
         self.contact = contact or f"{LOCAL}:{self.port}"
         self.tp = transport.upper()
@@ -239,7 +240,17 @@ class Phone:
                         continue
                     msgs = [(data, src)]
                 else:
-                    data = self.sock.recv(65535)
+                    # an SSL object must not read and write at once
+                    # (OpenSSL): recv under the send lock, only when data
+                    # is there
+                    if not (select.select([self.sock], [], [], 0.2)[0] or
+                            getattr(self.sock, "pending", lambda: 0)()):
+                        continue
+                    with self.lock:
+                        try:
+                            data = self.sock.recv(65535)
+                        except (ssl.SSLWantReadError, socket.timeout):
+                            continue
                     if not data:
                         return
                     buf += data
