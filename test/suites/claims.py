@@ -1118,6 +1118,10 @@ def test_srtp_suites(box):
         import base64
         ok = (len(cr) == 1 and cr[0][0] == 1 and cr[0][1] == suite and
               len(base64.b64decode(cr[0][2])) == keylen)
+        # fails today: src/media/sdes.c line_parse() decodes the key into
+        # 46 bytes, libre's base64_decode() wants 3 * (64 / 4) = 48 for
+        # the padded 64 characters (EOVERFLOW): AES-256 offers are
+        # answered plain (reported to the lead, issue 12)
         S.check(ok and proto == "RTP/AVP",
                 f"{suite}: answer a=crypto:1 {suite} with a "
                 f"{keylen}-byte key", str(cr))
