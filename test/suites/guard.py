@@ -211,6 +211,34 @@ def test_replay(sb):
             "the replay is logged")
 
 
+def test_interval(sb):
+    """A binding shorter than --reg-min-expires (10 here): 423 Interval
+    Too Brief with Min-Expires: 10, read from the response; the control:
+    the same REGISTER with Expires 10 is taken (200), then removed."""
+    ua = RawUA(sb, "127.0.0.22")
+    try:
+        chall = ua.register("1011")
+        contact = f"Contact: <sip:1011@127.0.0.22:{ua.port}>\r\n"
+        answers = []
+        for nc, exp in ((1, 5), (2, 10), (3, 0)):
+            answers.append(ua.register("1011", ua.authorization(
+                "1011", PW["1011"], chall, nc) + contact +
+                f"Expires: {exp}\r\n"))
+    finally:
+        ua.close()
+    short, ok, gone = answers
+    S.check(status_line(short) == "SIP/2.0 423 Interval Too Brief" and
+            re.search(r"(?m)^Min-Expires: 10\r$", short) is not None,
+            "REGISTER with Expires 5: 423 Interval Too Brief, "
+            "Min-Expires: 10", short[:300])
+    S.check(status_line(ok) == "SIP/2.0 200 OK" and
+            re.search(r"(?m)^Contact: .*expires=10", ok) is not None,
+            "control: the same with Expires 10: 200, binding for 10 s",
+            ok[:400])
+    S.check(status_line(gone) == "SIP/2.0 200 OK",
+            "and Expires 0 removes it: 200", status_line(gone))
+
+
 class Guesser(threading.Thread):
     """Keeps guessing 1001's password from 127.0.0.1 until stopped; counts
     the answers."""
@@ -593,6 +621,7 @@ def main():
                 "phones 1001 and 1002 registered before the attack")
         S.run(test_same_answer, sb)
         S.run(test_replay, sb)
+        S.run(test_interval, sb)
         t0 = time.time()
         try:
             t0 = test_svcrack(sb, p1001, p1002)

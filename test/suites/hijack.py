@@ -158,6 +158,20 @@ def wait_until(fn, timeout, step=0.1):
         time.sleep(step)
 
 
+def capture_until(cap, pred, timeout=5):
+    """The captured packets once pred(packets) holds (or after timeout
+    [s]: the checks then say what is missing)."""
+    pk = wait_until(lambda: (lambda p: p if pred(p) else None)(
+        cap.packets(settle=0)), timeout)
+    return pk if pk is not None else cap.packets()
+
+
+def refused_reaches(sb, n, timeout=5):
+    """rtp.refused once it reached n (or its value after timeout [s])."""
+    return wait_until(lambda: (lambda r: r if r >= n else None)(
+        refused(sb)), timeout) or refused(sb)
+
+
 def in_range(port, rng):
     return rng[0] <= port <= rng[1]
 
@@ -226,11 +240,9 @@ def test_hijack(sb):
                 and est is not None, "call by personal number established")
 
         # wait until RTP has flowed both ways for half a second
-        def both_ways():
-            pk = cap.packets(settle=0)
-            fa, fb = flow_to_server(pk, a)[2], flow_to_server(pk, b)[2]
-            return pk if len(fa) >= 25 and len(fb) >= 25 else None
-        pkts = wait_until(both_ways, 10) or cap.packets()
+        pkts = capture_until(cap, lambda pk: len(flow_to_server(pk, a)[2])
+                             >= 25 and len(flow_to_server(pk, b)[2]) >= 25,
+                             10)
         port_a, ssrc_a, flow_a = flow_to_server(pkts, a)
         port_b, _, flow_b = flow_to_server(pkts, b)
         S.check(port_a is not None and len(flow_a) >= 25 and
@@ -251,11 +263,9 @@ def test_hijack(sb):
         t1s, t1e = att.send(target, x_ssrc, x_payload)
         # wait for the server to have read them all, and for the capture
         # to hold the relayed stream up to the attack's end
-        r1 = wait_until(lambda: (lambda r: r if r - r0 >= ATTACK_PACKETS
-                                 else None)(refused(sb)), 5) or refused(sb)
-        pkts = wait_until(lambda: (lambda pk: pk if to_phone(
-            pk, b, t1e + 0.1, 1e12) else None)(cap.packets(settle=0)), 5) \
-            or cap.packets()
+        r1 = refused_reaches(sb, r0 + ATTACK_PACKETS)
+        pkts = capture_until(cap,
+                             lambda pk: to_phone(pk, b, t1e + 0.1, 1e12))
         seen = [p for p in pkts if p["src"] == ATTACKER_IP
                 and p["dport"] == port_a]
         S.check(len(seen) == ATTACK_PACKETS,
@@ -284,9 +294,8 @@ def test_hijack(sb):
         # --- after round 1: the call goes on ----------------------------
         # watch the call go on for 1.5 s of Max's stream (75 packets)
         t3s = time.time()
-        pkts = wait_until(lambda: (lambda pk: pk if len(to_phone(
-            pk, b, t3s, 1e12)) >= 75 else None)(cap.packets(settle=0)), 6) \
-            or cap.packets()
+        pkts = capture_until(cap, lambda pk: len(to_phone(pk, b, t3s, 1e12))
+                             >= 75, 6)
         t3e = max([p["t"] for p in to_phone(pkts, b, t3s, 1e12)] or [t3s])
         to_b3 = to_phone(pkts, b, t3s, t3e)
         S.check(len(to_b3) >= 60 and all(p["ssrc"] == ssrc_a and
@@ -308,15 +317,13 @@ def test_hijack(sb):
         n_back = len(att.received)
         n_log = sb.logtext().count(f"latched to {ATTACKER_IP}")
         t4s, t4e = att.send(target, ssrc_a, x_payload)
-        r4 = wait_until(lambda: (lambda r: r if r - r1 >= ATTACK_PACKETS
-                                 else None)(refused(sb)), 5) or refused(sb)
+        r4 = refused_reaches(sb, r1 + ATTACK_PACKETS)
         back = [r for r in att.received[n_back:] if r[0] <= t4e + 0.1]
         n_log = sb.logtext().count(f"latched to {ATTACKER_IP}") - n_log
         # and then 1 s of Max's stream (50 packets)
         t5s = time.time()
-        pkts = wait_until(lambda: (lambda pk: pk if len(to_phone(
-            pk, b, t5s, 1e12)) >= 50 else None)(cap.packets(settle=0)), 5) \
-            or cap.packets()
+        pkts = capture_until(cap, lambda pk: len(to_phone(pk, b, t5s, 1e12))
+                             >= 50)
         t5e = max([p["t"] for p in to_phone(pkts, b, t5s, 1e12)] or [t5s])
         to_b4 = to_phone(pkts, b, t4s, t4e + 0.1)
         inj = [p for p in to_b4 if p["payload"] == x_payload]

@@ -850,6 +850,28 @@ class Torture:
             self.t.check(n == 601, "the 200 carries all 601 Vias",
                          f"({n} Via lines)")
 
+        # methods (RFC 3261 8.2.1): one we know but do not take out of a
+        # dialog 405, one we do not know 501, both with Allow
+        allow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
+        for method, want, reason in (
+                ("SUBSCRIBE", 405, "Method Not Allowed"),
+                ("PUBLISH", 405, "Method Not Allowed"),
+                ("FOOBAR", 501, "Not Implemented")):
+            msg = options_msg(self.port, lp).replace(
+                b"OPTIONS", method.encode())
+            self.single(f"{method} out of a dialog", msg, want, reason,
+                        allow)
+        # an extension we do not support (RFC 3261 8.2.2.3): 420 listing
+        # exactly the option tags of Require
+        inv = self.invite(DEMO["announcement"], lp, b"v=0\r\n",
+                          extra="Require: 100rel, foo\r\n")
+        self.single("INVITE with Require: 100rel, foo", inv, 420,
+                    "Bad Extension", "Unsupported: 100rel, foo")
+        # a version other than SIP/2.0 (RFC 3261 21.5.7): 505
+        self.single("OPTIONS with SIP/3.0", options_msg(self.port, lp)
+                    .replace(b" SIP/2.0\r\n", b" SIP/3.0\r\n", 1), 505,
+                    "Version Not Supported")
+
         # empty datagrams and keep-alives (RFC 5626 3.5.1: CRLF over UDP
         # is no SIP message): no answer, not counted as undecodable
         self.single("empty datagrams, CRLF keep-alives, NUL, blanks",
