@@ -103,6 +103,37 @@ static bool sdp_acceptable(const struct sip_msg *msg)
 	return ok;
 }
 
+/* One Require value: appended to the Unsupported list in arg. */
+static bool require_h(const struct sip_hdr *hdr, const struct sip_msg *msg,
+		      void *arg)
+{
+	struct mbuf *mb = arg;
+	(void)msg;
+
+	(void)mbuf_printf(mb, "%s%r", mb->end ? ", " : "", &hdr->val);
+	return false;
+}
+
+/*
+ * RFC 3261 §8.2.2.3: a 420 lists in Unsupported every option tag of
+ * Require (we support none).  libre gives one entry per comma-separated
+ * value, so they are collected from all of them.
+ */
+static void reply_420(struct sipsrv *srv, const struct sip_msg *msg)
+{
+	struct mbuf *mb = mbuf_alloc(64);
+
+	if (mb)
+		(void)sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, require_h,
+					mb);
+	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 420,
+			  "Bad Extension",
+			  "Unsupported: %b\r\n"
+			  "Content-Length: 0\r\n\r\n",
+			  mb ? mb->buf : NULL, mb ? mb->end : (size_t)0);
+	mem_deref(mb);
+}
+
 /* true if a reply was sent (or the request was dropped) */
 static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 {
@@ -142,11 +173,7 @@ static bool screen(struct sipsrv *srv, const struct sip_msg *msg)
 	}
 	h = sip_msg_hdr(msg, SIP_HDR_REQUIRE);
 	if (h && !is_method(msg, "CANCEL")) {
-		(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 420,
-				  "Bad Extension",
-				  "Unsupported: %r\r\n"
-				  "Content-Length: 0\r\n\r\n",
-				  &h->val);
+		reply_420(srv, msg);
 		return true;
 	}
 	if (is_method(msg, "INVITE") && !sdp_acceptable(msg)) {

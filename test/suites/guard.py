@@ -122,6 +122,17 @@ class RawUA:
                                                       1))
 
 
+def wait_log(sb, pattern, timeout=10):
+    """The first match of the regex pattern in the daemon's log, waiting
+    for it up to timeout [s]; None if it did not appear."""
+    deadline = time.time() + timeout
+    while True:
+        m = re.search(pattern, sb.logtext())
+        if m or time.time() > deadline:
+            return m
+        time.sleep(0.05)
+
+
 def status_line(resp):
     return resp.split("\r\n", 1)[0]
 
@@ -164,8 +175,10 @@ def test_same_answer(sb):
             "SIP/2.0 403 Forbidden",
             "unknown user and wrong password: identical status lines",
             f"{status_line(nouser)!r} / {status_line(badpw)!r}")
-    S.check("user '9999' (unknown user)" in sb.logtext() and
-            "user '1011' (wrong password)" in sb.logtext(),
+    S.check(wait_log(sb, rf"failure from 127\.0\.0\.20 port {ua.port} "
+                     r"user '9999' \(unknown user\)", 5) is not None and
+            wait_log(sb, rf"failure from 127\.0\.0\.20 port {ua.port} "
+                     r"user '1011' \(wrong password\)", 5) is not None,
             "the log (only) tells the two apart")
 
 
@@ -196,8 +209,36 @@ def test_replay(sb):
             "nc 2 with the same nonce is accepted", status_line(second))
     S.check(status_line(stale_again).startswith("SIP/2.0 401"),
             "and its replay is challenged too", status_line(stale_again))
-    S.check("nonce-count 00000001 of user '1011' replayed" in sb.logtext(),
-            "the replay is logged")
+    S.check(wait_log(sb, "nonce-count 00000001 of user '1011' replayed",
+                     5) is not None, "the replay is logged")
+
+
+def test_interval(sb):
+    """A binding shorter than --reg-min-expires (10 here): 423 Interval
+    Too Brief with Min-Expires: 10, read from the response; the control:
+    the same REGISTER with Expires 10 is taken (200), then removed."""
+    ua = RawUA(sb, "127.0.0.22")
+    try:
+        chall = ua.register("1011")
+        contact = f"Contact: <sip:1011@127.0.0.22:{ua.port}>\r\n"
+        answers = []
+        for nc, exp in ((1, 5), (2, 10), (3, 0)):
+            answers.append(ua.register("1011", ua.authorization(
+                "1011", PW["1011"], chall, nc) + contact +
+                f"Expires: {exp}\r\n"))
+    finally:
+        ua.close()
+    short, ok, gone = answers
+    S.check(status_line(short) == "SIP/2.0 423 Interval Too Brief" and
+            re.search(r"(?m)^Min-Expires: 10\r$", short) is not None,
+            "REGISTER with Expires 5: 423 Interval Too Brief, "
+            "Min-Expires: 10", short[:300])
+    S.check(status_line(ok) == "SIP/2.0 200 OK" and
+            re.search(r"(?m)^Contact: .*expires=10", ok) is not None,
+            "control: the same with Expires 10: 200, binding for 10 s",
+            ok[:400])
+    S.check(status_line(gone) == "SIP/2.0 200 OK",
+            "and Expires 0 removes it: 200", status_line(gone))
 
 
 class Guesser(threading.Thread):
@@ -257,6 +298,30 @@ def test_svcrack(sb, p1001, p1002):
     S.check(b is not None and b["failures"] == MAX_FAILURES and
             b["refused"] > 0 and b["blocked_until"],
             "GET /api/v1/auth_blocks lists 127.0.0.1", str(blocks(sb)))
+    if b:
+        # the window is measured from the block's start: BLOCK s
+        start = re.search(r"^(\S+) INFO  auth: blocked 127\.0\.0\.1 for",
+                          log, re.M)
+        length = iso_time(b["blocked_until"]) - iso_time(start.group(1)) \
+            if start else None
+        S.check(length is not None and abs(length - BLOCK) < 1.0,
+                f"the block lasts {BLOCK} s from the 5th failure",
+                f"{length} s")
+    # the right password from the blocked address, read from the response
+    ua = RawUA(sb, "127.0.0.1")
+    try:
+        chall = ua.register("1001")
+        resp = ua.register("1001", ua.authorization("1001", PW["1001"],
+                                                    chall, 1)) \
+            if chall.startswith("SIP/2.0 401") else chall
+    finally:
+        ua.close()
+    S.check(status_line(resp) == "SIP/2.0 403 Forbidden",
+            "the right password from the blocked address: 403 Forbidden",
+            status_line(resp))
+    S.check(wait_log(sb, rf"failure from 127\.0\.0\.1 port {ua.port} user "
+                     r"'1001' \(blocked\)", 5) is not None,
+            "refused because of the block (not checked as a password)")
     return t0
 
 
@@ -275,22 +340,23 @@ def test_phones_keep_working(sb, p1001, p1002, t_attack):
         S.check(est and p1002.wait_event("CALL_ESTABLISHED", 5,
                                          since=m2) is not None,
                 "phone 1001 calls 1002 during the block: answered")
-        time.sleep(1)
         p1001.hangup()
         S.check(p1002.wait_event("CALL_CLOSED", 10, since=m2) is not None,
                 "hang-up reaches 1002")
         S.check(sb.alive(), "server alive")
 
         # the limit of the rule: a new phone of the same office
+        # (test_lift starts the same phone after the lift: it registers)
         late = phone(sb, "1011")
         try:
-            S.check(not late.wait_registered(6),
-                    "a phone that starts during the block (new port, "
-                    "not registered yet) is refused")
-            S.check(re.search(rf"failure from 127\.0\.0\.1 port "
-                              rf"{late.sip_port} user '1011' \(blocked\)",
-                              sb.logtext()) is not None,
-                    "its refusal is logged as such")
+            refused = wait_log(sb, rf"failure from 127\.0\.0\.1 port "
+                               rf"{late.sip_port} user '1011' \(blocked\)",
+                               15)
+            S.check(refused is not None,
+                    "a phone that starts during the block (new port, not "
+                    "registered yet) is refused because of the block")
+            S.check(not late.registered(),
+                    "and is not registered", late.reginfo())
         finally:
             late.stop()
     finally:
@@ -330,6 +396,14 @@ def test_lift(sb):
     S.check(st == "SIP/2.0 403 Forbidden" and re.search(
         rf"port {ua.port} user '1001' \(wrong password\)", sb.logtext()),
         "a wrong password from there is checked (and counted) again")
+    # the control of "a phone that starts during the block is refused":
+    # the same phone, started the same way, registers once it is lifted
+    late = phone(sb, "1011")
+    try:
+        S.check(late.wait_registered(10), "after the lift, phone 1011 "
+                "started from 127.0.0.1 registers")
+    finally:
+        late.stop()
 
 
 def iso_time(t):
@@ -388,8 +462,18 @@ def test_distributed(sb, p1002):
         wait_window(sb, "1002")
         ua = RawUA(sb, ip)
         try:
+            t_guess = time.time()
             wrong = status_line(ua.login("1002", f"late{n}"))
+            t_answer = time.time()
             b = find_block(sb, "user", "1002")
+            if b:
+                # measured: the window starts at the wrong guess
+                length = iso_time(b["blocked_until"])
+                S.check(t_guess + b["delay"] - 0.3 <= length
+                        <= t_answer + b["delay"] + 0.3,
+                        f"guess {n + 1}: the window ends {b['delay']} s "
+                        "after the wrong guess",
+                        f"{length - t_guess:.2f} s after it")
             inside_wrong = status_line(ua.login("1002", f"inside{n}"))
             inside_right = status_line(ua.login("1002", PW["1002"]))
         finally:
@@ -492,6 +576,23 @@ def test_unknown_scheme(sb):
             "and are no failures in the log")
     S.check(st == "SIP/2.0 200 OK",
             "the right Digest password from there registers", st)
+    # the control: wrong Digest passwords from the same address do count
+    # (as 1011, whose 1 earlier failure keeps it below the user limit)
+    ua = RawUA(sb, "127.0.0.50")
+    try:
+        got = [status_line(ua.login("1011", f"wrong{n}"))
+               for n in range(MAX_FAILURES)]
+        blocked = status_line(ua.login("1011", PW["1011"]))
+    finally:
+        ua.close()
+    b = find_block(sb, "source", "127.0.0.50")
+    S.check(set(got) == {"SIP/2.0 403 Forbidden"} and
+            blocked == "SIP/2.0 403 Forbidden" and b is not None and
+            b["failures"] == MAX_FAILURES,
+            f"control: {MAX_FAILURES} wrong Digest passwords from "
+            "127.0.0.50 block it (the right one then gets 403)",
+            f"{got} / {blocked} / {b}")
+    S.check(unblock(sb, "127.0.0.50") == 204, "and the block is lifted")
 
 
 def test_fail2ban(sb):
@@ -522,6 +623,7 @@ def main():
                 "phones 1001 and 1002 registered before the attack")
         S.run(test_same_answer, sb)
         S.run(test_replay, sb)
+        S.run(test_interval, sb)
         t0 = time.time()
         try:
             t0 = test_svcrack(sb, p1001, p1002)

@@ -147,6 +147,31 @@ class Capture(RtpCapture):
         return out
 
 
+def wait_until(fn, timeout, step=0.1):
+    """fn() once it is true, polling every step [s]; its last (false)
+    value after timeout [s]."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > deadline:
+            return v
+        time.sleep(step)
+
+
+def capture_until(cap, pred, timeout=5):
+    """The captured packets once pred(packets) holds (or after timeout
+    [s]: the checks then say what is missing)."""
+    pk = wait_until(lambda: (lambda p: p if pred(p) else None)(
+        cap.packets(settle=0)), timeout)
+    return pk if pk is not None else cap.packets()
+
+
+def refused_reaches(sb, n, timeout=5):
+    """rtp.refused once it reached n (or its value after timeout [s])."""
+    return wait_until(lambda: (lambda r: r if r >= n else None)(
+        refused(sb)), timeout) or refused(sb)
+
+
 def in_range(port, rng):
     return rng[0] <= port <= rng[1]
 
@@ -213,9 +238,11 @@ def test_hijack(sb):
         est = b.wait_event("CALL_ESTABLISHED", 10)
         S.check(a.wait_event("CALL_ESTABLISHED", 10) is not None
                 and est is not None, "call by personal number established")
-        time.sleep(1.2)
 
-        pkts = cap.packets()
+        # wait until RTP has flowed both ways for half a second
+        pkts = capture_until(cap, lambda pk: len(flow_to_server(pk, a)[2])
+                             >= 25 and len(flow_to_server(pk, b)[2]) >= 25,
+                             10)
         port_a, ssrc_a, flow_a = flow_to_server(pkts, a)
         port_b, _, flow_b = flow_to_server(pkts, b)
         S.check(port_a is not None and len(flow_a) >= 25 and
@@ -234,15 +261,17 @@ def test_hijack(sb):
         while x_ssrc == ssrc_a:
             x_ssrc = random.randrange(1 << 32)
         t1s, t1e = att.send(target, x_ssrc, x_payload)
-        time.sleep(1.0)
-        r1 = refused(sb)
-        pkts = cap.packets()
+        # wait for the server to have read them all, and for the capture
+        # to hold the relayed stream up to the attack's end
+        r1 = refused_reaches(sb, r0 + ATTACK_PACKETS)
+        pkts = capture_until(cap,
+                             lambda pk: to_phone(pk, b, t1e + 0.1, 1e12))
         seen = [p for p in pkts if p["src"] == ATTACKER_IP
                 and p["dport"] == port_a]
         S.check(len(seen) == ATTACK_PACKETS,
                 "control: all attacker packets reached the leg's port",
                 f"{len(seen)} of {ATTACK_PACKETS} in the capture")
-        S.check(0.9 * ATTACK_PACKETS <= r1 - r0 <= ATTACK_PACKETS,
+        S.check(r1 - r0 == ATTACK_PACKETS,
                 "rtp.refused grew by the packets the attacker sent",
                 f"{r0} -> {r1}")
         to_b = to_phone(pkts, b, t1s, t1e + 0.1)
@@ -263,10 +292,11 @@ def test_hijack(sb):
                 f"{len(to_a)} packets")
 
         # --- after round 1: the call goes on ----------------------------
+        # watch the call go on for 1.5 s of Max's stream (75 packets)
         t3s = time.time()
-        time.sleep(1.5)
-        t3e = time.time()
-        pkts = cap.packets()
+        pkts = capture_until(cap, lambda pk: len(to_phone(pk, b, t3s, 1e12))
+                             >= 75, 6)
+        t3e = max([p["t"] for p in to_phone(pkts, b, t3s, 1e12)] or [t3s])
         to_b3 = to_phone(pkts, b, t3s, t3e)
         S.check(len(to_b3) >= 60 and all(p["ssrc"] == ssrc_a and
                                          p["payload"] != x_payload
@@ -287,14 +317,14 @@ def test_hijack(sb):
         n_back = len(att.received)
         n_log = sb.logtext().count(f"latched to {ATTACKER_IP}")
         t4s, t4e = att.send(target, ssrc_a, x_payload)
-        time.sleep(0.2)
-        r4 = refused(sb)
+        r4 = refused_reaches(sb, r1 + ATTACK_PACKETS)
         back = [r for r in att.received[n_back:] if r[0] <= t4e + 0.1]
         n_log = sb.logtext().count(f"latched to {ATTACKER_IP}") - n_log
+        # and then 1 s of Max's stream (50 packets)
         t5s = time.time()
-        time.sleep(1.0)
-        t5e = time.time()
-        pkts = cap.packets()
+        pkts = capture_until(cap, lambda pk: len(to_phone(pk, b, t5s, 1e12))
+                             >= 50)
+        t5e = max([p["t"] for p in to_phone(pkts, b, t5s, 1e12)] or [t5s])
         to_b4 = to_phone(pkts, b, t4s, t4e + 0.1)
         inj = [p for p in to_b4 if p["payload"] == x_payload]
         S.check(not inj and n_log == 0,
@@ -303,7 +333,7 @@ def test_hijack(sb):
                 f"the attacker's, {n_log} latches")
         S.check(not back, "copied SSRC: Erika's audio does not go to the "
                 "attacker", f"{len(back)} packets")
-        S.check(0.9 * ATTACK_PACKETS <= r4 - r1 <= ATTACK_PACKETS,
+        S.check(r4 - r1 == ATTACK_PACKETS,
                 "copied SSRC: rtp.refused grew by the packets sent",
                 f"{r1} -> {r4}")
         to_b5 = to_phone(pkts, b, t5s, t5e)
@@ -323,7 +353,6 @@ def test_hijack(sb):
         S.check(rec is not None and rec["disposition"] == "answered"
                 and rec["ended_by"] == "caller",
                 "call record: answered, ended by the caller", str(rec))
-        time.sleep(0.5)
         cap.stop()
 
         # --- what Erika heard during and after round 1 --------------------

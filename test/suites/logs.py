@@ -62,6 +62,35 @@ def options(sb, src_ip="127.0.0.1"):
     return int(m.group(1)) if m else None
 
 
+def undecodable(sb):
+    st, body = sb.api("GET", "/api/v1/stats")
+    if st != 200:
+        raise RuntimeError(f"GET /api/v1/stats: {st} {body}")
+    return body["sip"]["undecodable"]
+
+
+def wait_undecodable(sb, n, timeout=10):
+    """Wait until sip.undecodable reaches n (the flood has been read and
+    refused by libre's parser); returns the last value seen."""
+    deadline = time.time() + timeout
+    while True:
+        v = undecodable(sb)
+        if v >= n or time.time() > deadline:
+            return v
+        time.sleep(0.05)
+
+
+def wait_log(sb, needle, timeout=10):
+    """Wait until the log holds needle (bytes); True if it did."""
+    deadline = time.time() + timeout
+    while True:
+        if needle in log_bytes(sb):
+            return True
+        if time.time() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def log_bytes(sb):
     with open(sb.log_path, "rb") as f:
         return f.read()
@@ -72,7 +101,14 @@ def test_info_level():
     try:
         sb.start()
         before = log_bytes(sb).count(b"\n")
+        u0 = undecodable(sb)
         flood(sb, "127.0.0.1", 300)
+        # the control: the flood did reach libre's parser (each one a
+        # "msg decode err" that could have been logged)
+        u = wait_undecodable(sb, u0 + 300)
+        S.check(u - u0 == 300, "info level: all 300 bad datagrams were "
+                "refused by the parser (sip.undecodable +300)",
+                f"+{u - u0}")
         S.check(options(sb) == 200, "after 300 bad datagrams OPTIONS gets 200")
         text = log_bytes(sb)
         added = text.count(b"\n") - before
@@ -89,8 +125,13 @@ def test_debug_level():
     sb = Switchboard(extra_args=["--log-level", "debug"])
     try:
         sb.start()
+        u0 = undecodable(sb)
         flood(sb, "127.0.0.1", 300)
         flood(sb, "127.0.0.3", 300)
+        u = wait_undecodable(sb, u0 + 600)
+        S.check(u - u0 == 600, "debug level: all 600 bad datagrams were "
+                "refused by the parser (sip.undecodable +600)",
+                f"+{u - u0}")
         S.check(options(sb) == 200, "debug level: OPTIONS still gets 200")
         ack = (f"ACK sip:x\x1b[2J\x07@127.0.0.1:{sb.sip_port} SIP/2.0\r\n"
                "Via: SIP/2.0/UDP 127.0.0.4:9;branch=z9hG4bKlogack\r\n"
@@ -101,7 +142,8 @@ def test_debug_level():
         s.bind(("127.0.0.4", 0))
         s.sendto(ack, ("127.0.0.1", sb.sip_port))
         s.close()
-        time.sleep(0.5)
+        S.check(wait_log(sb, b"ACK sip:x"), "debug level: the ACK's line "
+                "appears in the log")
         text = log_bytes(sb)
         a = text.count(b"DEBUG libre: [127.0.0.1] sip: msg decode err")
         b = text.count(b"DEBUG libre: [127.0.0.3] sip: msg decode err")

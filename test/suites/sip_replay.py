@@ -56,9 +56,12 @@ def read_steps(case):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            conn, name, pause = line.split("\t")
+            cols = line.split("\t")
+            conn, name, pause = cols[:3]
+            expect = cols[3] if len(cols) > 3 else "-"
             with open(os.path.join(d, name), "rb") as g:
-                steps.append((int(conn), name, g.read(), int(pause) / 1000))
+                steps.append((int(conn), name, g.read(), int(pause) / 1000,
+                              expect))
     return steps
 
 
@@ -87,27 +90,66 @@ def drain(s, wait):
             return buf
 
 
+def read_until(s, finals, close, timeout=3.0):
+    """Read s until finals final responses came (and, with close, the
+    server closed the connection) or timeout: the wait for an expected
+    event.  Returns (bytes, closed)."""
+    buf = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not close and len(re.findall(rb"^SIP/2\.0 [2-6]\d\d ", buf,
+                                        re.M)) >= finals:
+            return buf, False
+        s.settimeout(max(0.001, deadline - time.time()))
+        try:
+            d = s.recv(65536)
+        except (socket.timeout, ssl.SSLWantReadError):
+            break
+        except (OSError, ssl.SSLError):
+            return buf, True
+        if not d:
+            return buf, True
+        buf += d
+    return buf, False
+
+
 def replay(steps, transport, port):
-    """Send the steps; a line per step with what came back."""
+    """Send the steps; returns (a note per step with what came back,
+    [(step, expected, got)] of the steps whose expect column did not
+    match).  expect: the statuses answered to the step and "closed" if
+    the server must close the connection after it ("-": not checked,
+    the step's pause is waited instead)."""
     conns = {}
-    notes = []
-    for conn, name, data, pause in steps:
+    notes, wrong = [], []
+    for conn, name, data, pause, expect in steps:
+        got, closed = b"", False
         try:
             if conn not in conns:
                 conns[conn] = connect(transport, port)
             conns[conn].sendall(data)
-            got = drain(conns[conn], max(pause, 0.01))
+            if expect == "-":
+                got = drain(conns[conn], max(pause, 0.01))
+                closed = got is None
+            else:
+                want = expect.split(",")
+                got, closed = read_until(
+                    conns[conn], len([w for w in want if w.isdigit()]),
+                    "closed" in want)
             codes = re.findall(rb"^SIP/2\.0 (\d{3})", got or b"", re.M)
+            seen = [c.decode() for c in codes] + (["closed"] if closed
+                                                  else [])
             notes.append(f"{name} ({len(data)} B): "
-                         f"{b','.join(codes).decode() or 'no answer'}"
-                         f"{', closed' if got is None else ''}")
+                         f"{','.join(seen) or 'no answer'}")
         except (OSError, ssl.SSLError) as e:
+            seen = [f"{type(e).__name__}"]
             notes.append(f"{name}: {type(e).__name__} {e}")
             conns.pop(conn, None)
+        if expect != "-" and seen != expect.split(","):
+            wrong.append((name, expect, ",".join(seen)))
     for s in conns.values():
         drain(s, 0.3)
         s.close()
-    return notes
+    return notes, wrong
 
 
 def options(transport, port):
@@ -139,14 +181,20 @@ def run_case(t, case, transport):
     try:
         sb.start()
         port = sb.tls_port if transport == "tls" else sb.sip_port
-        notes = replay(steps, transport, port)
+        notes, wrong = replay(steps, transport, port)
         print("     " + "; ".join(notes), flush=True)
-        time.sleep(0.5)
+        if any(e != "-" for *_, e in steps):
+            t.check(not wrong, f"{label}: each step answered as its "
+                    "steps.tsv says", "; ".join(
+                        f"{n}: expected {e}, got {g or 'nothing'}"
+                        for n, e, g in wrong))
+        # the OPTIONS is read after everything the replay sent (one event
+        # loop): its answer, not a sleep, says the server got through it
+        st = options("tcp", sb.sip_port)
         alive = sb.alive()
         if not t.check(alive, f"{label}: server still running",
                        "\n" + sb.tail(60)):
             return
-        st = options("tcp", sb.sip_port)
         t.check(st == 200, f"{label}: OPTIONS on a new TCP connection: {st}")
         if transport == "tls":
             st = options("tls", sb.tls_port)

@@ -4,21 +4,27 @@ SIP side of Switchboard.
 
 Starts the sanitizer build (test/lib/sb.py), then per group:
   * every RFC 4475 message of test/data/rfc4475/manifest.tsv over UDP, sent
-    unchanged from a fresh socket; the expectation comes from the manifest
-    class (valid: exactly the status of its expect column - 416, 415, 420,
-    406, 401 ... as the RFC and our configuration call for, never 400;
-    invalid: 400 / the RFC's status, or nothing; any: anything; response:
-    nothing; libre-drop: nothing, counted in sip.undecodable),
+    unchanged from a fresh socket, and answered exactly as its expect
+    column says: one final status (416, 415, 420, 406, 401, 505, a 400 ...)
+    with the reason phrase and header line of its reason/header columns,
+    or "drop" (libre's parser refused it: no answer, sip.undecodable of
+    /api/v1/stats + 1) or "ignore" (a stray response: no answer, nothing
+    counted).  A "no answer" is only believed next to its control: an
+    OPTIONS from the same socket with the same Via sent-by is answered
+    200 (the way back works), and its answer also ends the wait;
   * 200 seeded random datagrams (raw bytes, mutated torture messages,
-    SIP-token soup),
-  * a truncated INVITE, a 20 KB header line (UDP and TCP), empty datagrams
-    and CRLF keep-alives,
+    SIP-token soup): every answer a response with a named reason, every
+    raw-byte datagram counted in sip.undecodable;
+  * a truncated INVITE, a 20 KB header line (UDP and TCP), 600 Vias,
+    empty datagrams and CRLF keep-alives, each with its exact outcome,
   * INVITEs with Accept headers: without application/sdp exactly 406,
     with it (or application/*, */*, none) the 407 of an unknown address,
-  * INVITEs with broken SDP from the demo trunk (127.0.0.1:5090) to the
-    announcement number: 400 or 488,
-  * TCP: garbage, absurd Content-Length, half messages that stall
-    (connections kept open), a byte-by-byte sender,
+  * INVITEs with broken SDP from the demo trunk to the announcement
+    number: 400 Bad SDP, or 488 Not Acceptable Here for codecs only,
+  * TCP: each bad input on a connection whose first OPTIONS was answered
+    200: garbage, absurd Content-Length, a header without end (closed by
+    the server); half messages that stall (kept open), a byte-by-byte
+    sender (200),
 and after each group checks that OPTIONS is still answered 200 within 2 s.
 At the end: the process is alive, exits 0 on SIGTERM (ASan/LSan clean) and
 its log has no sanitizer report.
@@ -26,7 +32,7 @@ its log has no sanitizer report.
     /usr/bin/python3 test/suites/sip_torture.py            # own Switchboard
     /usr/bin/python3 test/suites/sip_torture.py --target 127.0.0.1:5060
         (any SIP server already running; process checks skipped)
-    -v prints every response line.
+    -v prints every response line; --only rfc4475,tcp runs those groups.
 """
 import os
 import random
@@ -45,6 +51,16 @@ WAIT = 1.5          # s to wait for a final response to one message
 SEED = 4475
 VERBOSE = "-v" in sys.argv
 
+# the answers a garbage datagram may get (check.c's 400 reasons, the
+# screen of sipsrv.c, auth and routing)
+RANDOM_ANSWER = re.compile(
+    rb"SIP/2\.0 (400 (Missing \S+|Duplicate \S+|Bad \S+|CSeq Method "
+    rb"Mismatch|Unterminated Quoted String|Bad SDP)|100 Trying|"
+    rb"200 OK|401 Unauthorized|403 Forbidden|404 Not Found|405 Method Not "
+    rb"Allowed|407 Proxy Authentication Required|415 Unsupported Media Type|"
+    rb"416 Unsupported URI Scheme|420 Bad Extension|481 [^\r]+|"
+    rb"483 Too Many Hops|488 Not Acceptable Here|501 Not Implemented|"
+    rb"505 Version Not Supported|406 Not Acceptable)\r\n")
 STATUS_RE = re.compile(rb"^SIP/2\.0 (\d{3})[ \r]")
 CSEQ_RE = re.compile(rb"^(?:CSeq)[ \t]*:[ \t]*\d+[ \t]+(\S+)", re.I | re.M)
 
@@ -166,6 +182,31 @@ def tcp_exchange(port, data, timeout=2.0, until_final=True, chunks=None):
         c.close()
     statuses = [int(x) for x in re.findall(rb"^SIP/2\.0 (\d{3}) ", buf, re.M)]
     return statuses, closed
+
+
+def tcp_read(c, timeout, finals, until_close=False):
+    """Read c until finals final responses have arrived (and, with
+    until_close, the peer closed) or timeout; returns (bytes, closed)."""
+    buf, closed = b"", False
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not until_close and finals and len(re.findall(
+                rb"^SIP/2\.0 [2-6]\d\d ", buf, re.M)) >= finals and \
+                buf.endswith(b"\r\n\r\n"):
+            break
+        c.settimeout(max(0.01, deadline - time.time()))
+        try:
+            d = c.recv(65535)
+        except socket.timeout:
+            break
+        except OSError:
+            closed = True
+            break
+        if not d:
+            closed = True
+            break
+        buf += d
+    return buf, closed
 
 
 def options_tcp(port, timeout=2.0):
@@ -327,6 +368,38 @@ def call_ids(data):
                           data, re.I | re.M))
 
 
+def head_of(data):
+    """The head of a message, unfolded, as text."""
+    head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    return re.sub(r"\r\n[ \t]+", " ", head)
+
+
+def response_has(data, reason="-", header="-"):
+    """(ok, detail): the response's reason phrase is reason and it has
+    the header line header ("Name: value", value compared exactly, or
+    "Name: prefix*"); "-" for no requirement."""
+    head = head_of(data)
+    lines = head.split("\r\n")
+    got_reason = lines[0].split(" ", 2)[2] if lines[0].count(" ") >= 2 \
+        else ""
+    if reason != "-" and got_reason != reason:
+        return False, (f"reason phrase {got_reason!r}, expected {reason!r}"
+                       f" ({lines[0]})")
+    if header != "-":
+        name, _, value = header.partition(":")
+        value = value.strip()
+        have = [ln.partition(":")[2].strip() for ln in lines[1:]
+                if ln.partition(":")[0].strip().lower() == name.lower()]
+        if value.endswith("*"):
+            match = [v for v in have if v.startswith(value[:-1])]
+        else:
+            match = [v for v in have if v == value]
+        if not match:
+            return False, (f"no header line {header!r} in the "
+                           f"{lines[0]} (has {name}: {have})")
+    return True, ""
+
+
 def read_manifest():
     rows = []
     with open(os.path.join(DATA, "manifest.tsv"), encoding="utf-8") as f:
@@ -348,7 +421,10 @@ def txn_key(data):
     matched on (RFC 3261 17.2.3), lower-cased; None if not parseable."""
     head = data.split(b"\r\n\r\n", 1)[0]
     head = re.sub(rb"\r\n[ \t]+", b" ", head)          # unfold
-    method = head.split(b" ", 1)[0].upper()
+    # libre matches a server transaction on the CSeq method (mismatch01,
+    # an OPTIONS with CSeq INVITE, is a retransmission of baddate's INVITE)
+    cm = CSEQ_RE.search(head)
+    method = (cm.group(1) if cm else head.split(b" ", 1)[0]).upper()
     m = re.search(rb"^(?:Via|v)[ \t]*:[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*"
                   rb"\w+[ \t]+([^;,\s]+)[ \t]*([^,\r\n]*)", head, re.I | re.M)
     if not m:
@@ -413,7 +489,10 @@ class Torture:
                         < self.TIMER_J + 1:
                     later.append(row)
                     continue
-                last_use[key] = time.time()
+                # only an answered request leaves a server transaction
+                # (a dropped one or a stray response leaves none)
+                if row["expect"].isdigit():
+                    last_use[key] = time.time()
                 if not self.rfc4475_one(row, data):
                     return False
             if later:
@@ -430,11 +509,40 @@ class Torture:
 
     def undecodable(self):
         """sip.undecodable of /api/v1/stats: messages libre's parser
-        dropped (0 against an external server)."""
+        dropped (None against an external server)."""
         if self.sb is None:
-            return 0
+            return None
         st, body = self.sb.api("GET", "/api/v1/stats")
-        return body["sip"]["undecodable"] if st == 200 else -1
+        if st != 200:
+            raise RuntimeError(f"GET /api/v1/stats: {st} {body}")
+        return body["sip"]["undecodable"]
+
+    def control(self, sock, via_of=None, timeout=3.0):
+        """The negative control of a "no answer" check: an OPTIONS from
+        sock whose top Via has the transport and sent-by of via_of's top
+        Via (so that its answer takes the same way back, RFC 3261 18.2.2)
+        or, without via_of, rport to sock.  Returns its final status (None
+        if none came within timeout).  The server reads one socket's
+        datagrams in order, so once this is answered, an answer to what
+        sock sent before would have arrived too: a wait on an event, not
+        a sleep."""
+        lport = sock.getsockname()[1]
+        cid = ("ctl" + rnd(16)).encode()
+        msg = options_msg(self.port, lport)
+        m = via_of and re.search(
+            rb"^(?:Via|v)[ \t]*:[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*"
+            rb"(\w+)[ \t]+([^;,\s]+)", via_of, re.I | re.M)
+        if m:
+            via = (b"Via: SIP/2.0/" + m.group(1).upper() + b" " +
+                   m.group(2) + b";branch=z9hG4bK" + cid)
+            msg = re.sub(rb"(?m)^Via: [^\r]*", lambda _: via, msg)
+        msg = re.sub(rb"(?m)^Call-ID: [^\r]*", lambda _: b"Call-ID: " + cid,
+                     msg)
+        since = time.time()
+        sock.sendto(msg, (HOST, self.port))
+        got = self.catcher.wait({cid}, since, timeout)
+        final, _, _ = summarize(got)
+        return final
 
     def rfc4475_one(self, row, data):
         cls = row["class"]
@@ -445,78 +553,60 @@ class Torture:
         # Several messages share branch and sent-by (z9hG4bKkdjuw ...):
         # within Timer J (32 s) the server rightly takes a later one for
         # a retransmission of the earlier transaction and repeats that
-        # answer.  Accept that answer too, and say so.
+        # answer.  rfc4475() holds such a message back until Timer J is
+        # over; twin says so if it did not.
         key = txn_key(data)
         twin = None
         for prev_key, prev_t, prev_name, prev_keys in self.sent:
             if key and key == prev_key and \
                     time.time() - prev_t < self.TIMER_J + 1:
                 twin = prev_name
-                keys = keys | prev_keys
         self.sent.append((key, time.time(), row["name"], call_ids(data)))
+        expect = row["expect"]
         s = udp_socket()
         self.catcher.add(s)
         since = time.time()
         drops_before = self.undecodable()
+        ctl = None
         try:
             s.sendto(data, (HOST, self.port))
-            got = self.catcher.wait(keys, since, WAIT)
+            if expect.isdigit():
+                got = self.catcher.wait(keys, since, WAIT)
+            else:
+                # nothing may come back: the control proves that an
+                # answer could have (same socket, same way back)
+                ctl = self.control(s, data)
+                with self.catcher.lock:
+                    got = [d for t, d in self.catcher.items if t >= since
+                           and call_id(d) in keys]
             if keys == {None}:
                 br = re.search(rb"branch=([^;\s]+)", data).group(1)
                 got = [d for d in got if br in d]
         finally:
             self.catcher.remove(s)
             s.close()
+        drops = (None if drops_before is None
+                 else self.undecodable() - drops_before)
         final, statuses, other = summarize(got)
         seen = ",".join(str(x) for x in statuses if x) or "none"
         if VERBOSE:
             for d in got:
-                print("     <- " + d.split(b"\r\n", 1)[0].decode(
-                    "utf-8", "replace"), flush=True)
-        rfc = {int(x) for x in row["rfc"].split(",") if x.isdigit()}
-        if cls == "valid":
-            # the exact answer the RFC and our configuration call for;
-            # a 400 (or any other status) to a valid message is a bug
-            want = int(row["expect"])
-            ok = final == want
-            detail = f"expected {want}, got {seen}"
-            if ok and row["name"] == "dblreq":
-                methods = {m.upper() for d in got
-                           for m in CSEQ_RE.findall(d)}
-                ok = methods <= {b"REGISTER"}
-                detail = (f"answered the trailing octets too (CSeq "
-                          f"methods {sorted(x.decode() for x in methods)})")
-        elif cls == "invalid":
-            ok = final in ({400} | rfc) or (final is None and not statuses)
-            detail = (f"expected 400{'/' + '/'.join(map(str, sorted(rfc - {400}))) if rfc - {400} else ''}"
-                      f" or no response, got {seen}")
-        elif cls == "any":
-            ok = final is not None or not statuses
-            detail = f"only a provisional response ({seen})"
-        elif cls == "response":
-            ok = not got
-            detail = f"a stray response was answered ({seen})"
-        elif cls == "libre-drop":
-            # valid per RFC, but libre 1.1.0's parser refuses it (see
-            # manifest.tsv): it must be dropped and logged, never half-done
-            # it must be that message that libre dropped: the server's
-            # count of undecodable messages (sip.undecodable in
-            # /api/v1/stats) went up by exactly one
-            drops = (None if self.sb is None
-                     else self.undecodable() - drops_before)
-            counted = drops is None or drops == 1
-            ok = not got and counted
-            detail = (f"expected a counted drop by libre's parser, got {seen}"
-                      f"{'' if counted else f' ({drops} drops counted)'}")
-        else:
-            ok, detail = False, f"unknown class {cls}"
-        if cls == "valid" and final is None and \
+                print("     <- " + d.split(b"\r\n\r\n", 1)[0].decode(
+                    "utf-8", "replace").replace("\r\n", "\n        "),
+                    flush=True)
+            print(f"     undecodable +{drops}", flush=True)
+        ok, detail = self.judge(row, got, final, seen, drops, ctl)
+        if ok and row["name"] == "dblreq":
+            methods = {m.upper() for d in got for m in CSEQ_RE.findall(d)}
+            ok = methods <= {b"REGISTER"}
+            detail = (f"answered the trailing octets too (CSeq "
+                      f"methods {sorted(x.decode() for x in methods)})")
+        if not ok and final is None and \
                 top_via_transport(data) in ("TCP", "TLS", "SCTP"):
             detail += (f"; top Via says {top_via_transport(data)} -"
                        f" over TCP: {self.rfc4475_tcp(data)}")
-        if twin and got and not any(call_id(d) in call_ids(data)
-                                    for d in got):
-            seen += f" (= answer to {twin}: same branch/sent-by)"
+        if twin:
+            detail += f" (shares branch/sent-by with {twin} within Timer J)"
         label = f"{name}: {seen}" if ok else name
         if not self.t.check(ok, label, detail):
             self.finding(f"{row['name']} ({row['section']} {row['title']}):"
@@ -526,6 +616,39 @@ class Torture:
                          self.sb.tail(60))
             return False
         return True
+
+    @staticmethod
+    def judge(row, got, final, seen, drops, ctl):
+        """(ok, detail) of one torture message against its manifest row:
+        expect is the one final status (with the reason phrase and the
+        header line of the row's reason/header columns), "drop" (libre's
+        parser refused it: no answer, sip.undecodable + 1) or "ignore" (a
+        stray response: parsed, no answer, nothing counted)."""
+        expect = row["expect"]
+        if expect.isdigit():
+            want = int(expect)
+            finals = [d for d in got if (status_of(d) or 0) >= 200]
+            if final != want:
+                return False, f"expected {want}, got {seen}"
+            if len(finals) != 1:
+                return False, f"{len(finals)} final responses ({seen})"
+            if drops:
+                return False, f"answered, but counted undecodable (+{drops})"
+            return response_has(finals[0], row.get("reason", "-"),
+                                row.get("header", "-"))
+        if expect not in ("drop", "ignore"):
+            return False, f"manifest: unknown expect {expect!r}"
+        if ctl != 200:
+            return False, (f"control: an OPTIONS the same way got {ctl} - "
+                           "the setup cannot show a missing answer")
+        if got:
+            return False, f"expected no answer ({expect}), got {seen}"
+        want = int(row.get("drops", 1 if expect == "drop" else 0))
+        if drops is not None and drops != want:
+            return False, (f"expected sip.undecodable +{want} "
+                           f"({'refused by libre' if want else 'parsed'}),"
+                           f" got +{drops}")
+        return True, ""
 
     def rfc4475_tcp(self, data):
         try:
@@ -553,42 +676,64 @@ class Torture:
                   b"Content-Type: application/sdp", b"v=0\r\n",
                   b"m=audio ", b"c=IN IP4 ", b"a=rtpmap:", b"4294967296",
                   b"-1", b"0", b"99999999999999999999", b"\x00", b"\xff"]
-        s = udp_socket()
         kinds = [0, 0, 0]
-        try:
-            for i in range(count):
-                kind = rng.randrange(3)
-                kinds[kind] += 1
-                if kind == 0:
-                    data = bytes(rng.randrange(256)
-                                 for _ in range(rng.randrange(1, 1400)))
-                elif kind == 1:
-                    data = bytearray(rng.choice(corpus))
-                    for _ in range(rng.randrange(1, 12)):
-                        op = rng.randrange(4)
-                        pos = rng.randrange(len(data)) if data else 0
-                        if op == 0 and data:
-                            data[pos] = rng.randrange(256)
-                        elif op == 1:
-                            data[pos:pos] = rng.choice(tokens)
-                        elif op == 2 and data:
-                            del data[pos:pos + rng.randrange(1, 40)]
-                        else:
-                            data = data[:pos]
-                    data = bytes(data)
-                else:
-                    data = b"".join(rng.choice(tokens)
-                                    for _ in range(rng.randrange(1, 80)))
-                if data:
-                    s.sendto(data[:65000], (HOST, self.port))
-                time.sleep(0.002)
-            got = collect(s, 1.5, until_final=False)
-        finally:
-            s.close()
+        sent = []
+        for i in range(count):
+            kind = rng.randrange(3)
+            kinds[kind] += 1
+            if kind == 0:
+                data = bytes(rng.randrange(256)
+                             for _ in range(rng.randrange(1, 1400)))
+            elif kind == 1:
+                data = bytearray(rng.choice(corpus))
+                for _ in range(rng.randrange(1, 12)):
+                    op = rng.randrange(4)
+                    pos = rng.randrange(len(data)) if data else 0
+                    if op == 0 and data:
+                        data[pos] = rng.randrange(256)
+                    elif op == 1:
+                        data[pos:pos] = rng.choice(tokens)
+                    elif op == 2 and data:
+                        del data[pos:pos + rng.randrange(1, 40)]
+                    else:
+                        data = data[:pos]
+                data = bytes(data)
+            else:
+                data = b"".join(rng.choice(tokens)
+                                for _ in range(rng.randrange(1, 80)))
+            if data:
+                sent.append(data[:65000])
+        since = time.time()
+        got, ctl, drops = self.exchange(sent, timeout=10, pace=0.002)
+        # answers to requests without rport go to their Via's port
+        # (the Catcher's 5060/5050)
+        with self.catcher.lock:
+            got += [d for t, d in self.catcher.items if t >= since]
         st = [status_of(d) for d in got]
         print(f"     {count} datagrams (raw {kinds[0]}, mutated {kinds[1]},"
               f" token soup {kinds[2]}), {len(got)} answers: "
-              f"{sorted(set(x for x in st if x))}", flush=True)
+              f"{sorted(set(x for x in st if x))}, sip.undecodable "
+              f"+{drops}", flush=True)
+        if VERBOSE:
+            for d in got:
+                print("     <- " + d.split(b"\r\n", 1)[0].decode(
+                    "utf-8", "replace"), flush=True)
+        self.t.check(ctl == 200, "control OPTIONS after the random "
+                     "datagrams: 200", f"(got {ctl})")
+        # what a garbage datagram may get: the server's own refusals,
+        # each naming its reason (never a bare "Bad Request"), or the
+        # answer of the method it still parsed as
+        bad = [d.split(b"\r\n", 1)[0] for d in got
+               if status_of(d) is None or not RANDOM_ANSWER.match(d)]
+        self.t.check(not bad, "every answer to a random datagram is a "
+                     "response with a named reason",
+                     str(bad[:5]))
+        # the raw-byte datagrams cannot be SIP: libre refuses each one
+        # and counts it (a parser that took them would lower the count)
+        if drops is not None:
+            self.t.check(drops >= kinds[0],
+                         f"sip.undecodable grew by at least the {kinds[0]} "
+                         f"raw-byte datagrams", f"(+{drops})")
         return self.alive_check(f"{count} random datagrams (seed {SEED})")
 
     # ---- individual malformed messages -----------------------------------
@@ -608,21 +753,70 @@ class Torture:
                f"Content-Length: {len(body) if cl is None else cl}\r\n\r\n")
         return hdr.encode() + body
 
-    def single(self, label, data, accept, wait=WAIT, sock=None):
-        """Send one datagram; accept(final, statuses) -> bool."""
-        s = sock or udp_socket()
+    def exchange(self, data, timeout=3.0, pace=0.0):
+        """Send data from a fresh socket, then a control OPTIONS (rport)
+        from the same socket; returns (what came back before the
+        control's answer, control status, sip.undecodable delta).  The
+        server reads one socket's datagrams in order, so the control's
+        answer marks the end of data's: no sleep."""
+        s = udp_socket()
         try:
-            s.sendto(data, (HOST, self.port))
-            got = collect(s, wait)
+            before = self.undecodable()
+            if data is not None:
+                for d in (data if isinstance(data, list) else [data]):
+                    s.sendto(d, (HOST, self.port))
+                    if pace:
+                        time.sleep(pace)  # a rate, not a wait
+            cid = ("ctl" + rnd(16)).encode()
+            ctl = re.sub(rb"(?m)^Call-ID: [^\r]*", b"Call-ID: " + cid,
+                         options_msg(self.port, s.getsockname()[1]))
+            s.sendto(ctl, (HOST, self.port))
+            got, ctl_st = [], None
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                s.settimeout(max(0.01, deadline - time.time()))
+                try:
+                    d = s.recv(65535)
+                except socket.timeout:
+                    break
+                except OSError:
+                    continue
+                if call_id(d) == cid:
+                    st = status_of(d)
+                    if st and st >= 200:
+                        ctl_st = st
+                        break
+                    continue
+                got.append(d)
+            after = self.undecodable()
         finally:
-            if sock is None:
-                s.close()
+            s.close()
+        return got, ctl_st, (None if before is None else after - before)
+
+    def single(self, label, data, want, reason="-", header="-", drops=None):
+        """Send one datagram and check its answer: want is the one final
+        status (reason phrase and header line as in response_has()), or
+        "drop": no answer while the control OPTIONS from the same socket
+        is answered, and sip.undecodable grew by exactly one (drops
+        overrides the count)."""
+        got, ctl, ndrop = self.exchange(data)
         final, statuses, _ = summarize(got)
         seen = ",".join(str(x) for x in statuses if x) or "none"
-        ok = accept(final, statuses)
-        if not self.t.check(ok, f"{label}: {seen}" if ok else label,
-                            f"(got {seen})"):
-            self.finding(f"{label}: got {seen}")
+        if VERBOSE:
+            for d in got:
+                print("     <- " + d.split(b"\r\n", 1)[0].decode(
+                    "utf-8", "replace"), flush=True)
+            print(f"     undecodable +{ndrop}", flush=True)
+        row = {"expect": str(want), "reason": reason, "header": header}
+        if want == "drop" and drops is not None:
+            row["drops"] = drops
+        ok, detail = self.judge(row, got, final, seen, ndrop, ctl)
+        if ok and ctl != 200:
+            ok, detail = False, f"the control OPTIONS got {ctl}"
+        label = f"{label}: {seen}" + (f", undecodable +{ndrop}"
+                                      if want == "drop" else "")
+        if not self.t.check(ok, label, detail):
+            self.finding(f"{label}: {detail}")
         return got
 
     def malformed(self):
@@ -632,41 +826,67 @@ class Torture:
                           b"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                           b"m=audio 4000 RTP/AVP 8\r\n")
         cut = inv.index(b"CSeq:")
-        bad_or_none = (lambda final, st: final in (400, None) and
-                       (final is not None or not st))
         self.single("truncated INVITE (cut inside the header)", inv[:cut + 3],
-                    bad_or_none)
+                    "drop")
         self.single("truncated INVITE (body shorter than Content-Length)",
-                    inv[:-10], bad_or_none)
+                    inv[:-10], 400, "Bad Content-Length")
         self.single("INVITE cut after the request line",
-                    inv[:inv.index(b"\r\n") + 2], bad_or_none)
+                    inv[:inv.index(b"\r\n") + 2], "drop")
 
         big = "X" * 20000
         opt = options_msg(self.port, lp).replace(
             b"Accept:", f"Subject: {big}\r\nAccept:".encode())
-        anything = (lambda final, st: final is not None or not st)
-        self.single("OPTIONS with a 20 KB header line (UDP)", opt, anything)
+        # libre reads at most 8 KiB of a datagram: a longer one is cut and
+        # refused by its parser (counted); over TCP it is whole (200)
+        self.single("OPTIONS with a 20 KB header line (UDP)", opt, "drop")
         st, closed = tcp_exchange(self.port, opt.replace(b"/UDP", b"/TCP"), 2.0)
-        ok = True  # any answer or a close is fine; survival is checked below
-        self.t.check(ok, f"OPTIONS with a 20 KB header line (TCP): "
-                     f"{st or 'none'}{' closed' if closed else ''}")
+        self.t.check(st == [200] and not closed,
+                     f"OPTIONS with a 20 KB header line (TCP): 200",
+                     f"(got {st or 'none'}{', closed' if closed else ''})")
         huge_name = options_msg(self.port, lp).replace(
             b"Accept:", ("X-" + "N" * 20000 + ": v\r\nAccept:").encode())
         self.single("OPTIONS with a 20 KB header name (UDP)", huge_name,
-                    anything)
+                    "drop")
         many = options_msg(self.port, lp).replace(
             b"Accept:", b"".join(b"Via: SIP/2.0/UDP 10.0.0.%d;branch=z9hG4bK%d\r\n"
                                  % (i % 250, i) for i in range(600)) + b"Accept:")
-        self.single("OPTIONS with 600 Via headers (UDP)", many, anything)
+        self.single("OPTIONS with 600 Via headers (UDP, 25 KB)", many,
+                    "drop")
+        st, closed = tcp_exchange(self.port, many.replace(b"/UDP", b"/TCP"),
+                                  3.0)
+        self.t.check(st == [200] and not closed,
+                     "OPTIONS with 600 Via headers (TCP): 200",
+                     f"(got {st or 'none'}{', closed' if closed else ''})")
 
-        s = udp_socket()
-        try:
-            for d in (b"", b"", b"", b"\r\n", b"\r\n\r\n", b"\x00",
-                      b"\r\n\r\n" * 100, b" " * 1000):
-                s.sendto(d, (HOST, self.port))
-            collect(s, 0.5, until_final=False)
-        finally:
-            s.close()
+        # methods (RFC 3261 8.2.1): one we know but do not take out of a
+        # dialog 405, one we do not know 501, both with Allow
+        allow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
+        for method, want, reason in (
+                ("SUBSCRIBE", 405, "Method Not Allowed"),
+                ("PUBLISH", 405, "Method Not Allowed"),
+                ("FOOBAR", 501, "Not Implemented")):
+            msg = options_msg(self.port, lp).replace(
+                b"OPTIONS", method.encode())
+            self.single(f"{method} out of a dialog", msg, want, reason,
+                        allow)
+        # an extension we do not support (RFC 3261 8.2.2.3): 420 listing
+        # exactly the option tags of Require
+        inv = self.invite(DEMO["announcement"], lp, b"v=0\r\n",
+                          extra="Require: 100rel, foo\r\n")
+        self.single("INVITE with Require: 100rel, foo", inv, 420,
+                    "Bad Extension", "Unsupported: 100rel, foo")
+        # a version other than SIP/2.0 (RFC 3261 21.5.7): 505
+        # - but libre 1.1.0's parser refuses any other version before we
+        # see it (as RFC 4475 badvers): a counted drop, a known gap
+        self.single("OPTIONS with SIP/3.0", options_msg(self.port, lp)
+                    .replace(b" SIP/2.0\r\n", b" SIP/3.0\r\n", 1), "drop")
+
+        # empty datagrams and keep-alives (RFC 5626 3.5.1: CRLF over UDP
+        # is no SIP message): no answer, and only the NUL and the 1000
+        # blanks reach the parser (2 counted)
+        self.single("empty datagrams, CRLF keep-alives, NUL, blanks",
+                    [b"", b"", b"", b"\r\n", b"\r\n\r\n", b"\x00",
+                     b"\r\n\r\n" * 100, b" " * 1000], "drop", drops=2)
         return self.alive_check("truncated/oversized messages and empty "
                                 "datagrams")
 
@@ -689,8 +909,11 @@ class Torture:
             inv = self.invite(DEMO["announcement"], 40000, sdp, extra=extra)
             # the Via's rport sends the answer back to the socket
             self.single(f"INVITE with {'no Accept' if acc is None else 'Accept: ' + acc}"
-                        f" -> {want}", inv,
-                        lambda final, st, w=want: final == w)
+                        f" -> {want}", inv, want,
+                        {406: "Not Acceptable",
+                         407: "Proxy Authentication Required"}[want],
+                        "-" if want == 406 else
+                        "Proxy-Authenticate: Digest realm=*")
         return self.alive_check("INVITEs with Accept")
 
     # ---- broken SDP from the trunk ----------------------------------------
@@ -709,39 +932,43 @@ class Torture:
         ann = DEMO["announcement"]
         lp = self.trunk_port
         cases = [
-            ("not SDP at all", b"this is not an SDP body\r\n"),
-            ("no m= line", b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+            ("not SDP at all", 400, b"this is not an SDP body\r\n"),
+            ("no m= line", 488, b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
                            b"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"),
-            ("m= port not a number",
+            ("m= port not a number", 488,
              b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
              b"t=0 0\r\nm=audio notaport RTP/AVP 8\r\n"),
-            ("m= without formats, bad c= address",
+            ("m= without formats, bad c= address", 488,
              b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 999.1\r\n"
              b"t=0 0\r\nm=audio 4000 RTP/AVP\r\n"),
-            ("only unsupported codecs",
+            ("only unsupported codecs", 488,
              b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
              b"t=0 0\r\nm=audio 4000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\n"
              b"a=rtpmap:97 speex/16000\r\n"),
-            ("binary garbage", bytes(range(256)) * 2),
-            ("no c= line anywhere",
+            ("binary garbage", 400, bytes(range(256)) * 2),
+            ("no c= line anywhere", 400,
              b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
              b"m=audio 4000 RTP/AVP 8\r\n"),
         ]
+        reasons = {400: "Bad SDP", 488: "Not Acceptable Here"}
         try:
-            for label, body in cases:
+            for label, want, body in cases:
                 inv = self.invite(ann, lp, body)
                 s.sendto(inv, (HOST, self.port))
                 got = collect(s, 3.0)
                 final, statuses, _ = summarize(got)
                 seen = ",".join(str(x) for x in statuses if x) or "none"
-                ok = final in (400, 488)
+                ok, detail = final == want, f"expected {want}, got {seen}"
+                if ok:
+                    resp = next(d for d in got if status_of(d) == final)
+                    ok, detail = response_has(resp, reasons[want])
                 if not self.t.check(
                         ok, f"trunk INVITE to {ann} with broken SDP "
                         f"({label}): {seen}" if ok else
                         f"trunk INVITE to {ann} with broken SDP ({label})",
-                        f"expected 400 or 488, got {seen}"):
+                        detail):
                     self.finding(f"broken SDP ({label}) from the trunk: "
-                                 f"expected 400/488, got {seen}")
+                                 f"{detail}")
                 if final is not None:
                     resp = next(d for d in got if status_of(d) == final)
                     self.end_invite(s, inv, resp, final)
@@ -780,53 +1007,74 @@ class Torture:
         collect(s, 1.0)
 
     # ---- TCP ------------------------------------------------------------------
+    def tcp_case(self, label, bad, want, reason="-", timeout=3.0):
+        """One TCP connection: a valid OPTIONS first, answered 200 (the
+        control: the connection works and is read), then bad.  Then waits
+        for the server's answer and/or its close; want is the list of
+        statuses answered to bad followed by "closed" when the server must
+        close the connection (it must, within timeout: an event, not a
+        sleep), or "open" when it must keep it without answering more
+        (waited for timeout [s])."""
+        c = socket.create_connection((HOST, self.port), 2)
+        buf, closed = b"", False
+        try:
+            lport = c.getsockname()[1]
+            c.sendall(options_msg(self.port, lport, "TCP"))
+            buf, closed = tcp_read(c, 2.0, 1)
+            first = [int(x) for x in re.findall(rb"^SIP/2\.0 (\d{3}) ", buf,
+                                                re.M)]
+            if first != [200] or closed:
+                self.t.check(False, f"{label}: control OPTIONS on the "
+                             "connection", f"(got {first}, closed {closed})")
+                return
+            try:
+                c.sendall(bad)
+            except OSError:      # reset, or the server stopped reading
+                pass
+            # "open": nothing more may come (the control above showed that
+            # an answer would), so this one waits the whole timeout
+            buf, closed = tcp_read(c, timeout, 0, until_close=True)
+        finally:
+            c.close()
+        heads = [h for h in re.findall(rb"^SIP/2\.0 \d{3} [^\r]*", buf, re.M)]
+        got = [int(h[8:11]) for h in heads] + ["closed" if closed else "open"]
+        ok = got == want
+        if ok and reason != "-":
+            ok = heads[0].decode() == f"SIP/2.0 {want[0]} {reason}"
+        if not self.t.check(ok, f"{label}: {got}",
+                            f"(expected {want} {reason}, got "
+                            f"{[h.decode() for h in heads]} "
+                            f"{'closed' if closed else 'open'})"):
+            self.finding(f"{label}: got {got}, expected {want}")
+
     def tcp(self):
         rng = random.Random(SEED + 1)
         try:
-            st, closed = tcp_exchange(
-                self.port, bytes(rng.randrange(256) for _ in range(8192)), 2.0,
-                until_final=False)
-            self.t.check(True, f"TCP garbage (8 KB random bytes): answers "
-                         f"{st or 'none'}, {'closed' if closed else 'left open'}")
-            st, closed = tcp_exchange(
-                self.port, b"".join(b"INVITE sip:x SIP/2.0\r\n"
-                                    for _ in range(200)), 2.0,
-                until_final=False)
-            self.t.check(True, f"TCP request lines without headers: "
-                         f"{st or 'none'}, {'closed' if closed else 'left open'}")
-            for cl in (b"2147483647", b"99999999999999999999", b"-1"):
+            # no end of a header block yet: libre waits for one (up to
+            # its limit, see the 256 KB case), answering nothing
+            self.tcp_case("TCP garbage (8 KB random bytes) after a valid "
+                          "OPTIONS", bytes(rng.randrange(256)
+                                           for _ in range(8192)),
+                          ["open"])
+            self.tcp_case("TCP request lines without headers",
+                          b"".join(b"INVITE sip:x SIP/2.0\r\n"
+                                   for _ in range(200)), ["open"])
+            # a body that does not come: waited for; -1: refused, 400
+            for cl, want in ((b"2147483647", ["open"]),
+                             (b"99999999999999999999", ["open"]),
+                             (b"-1", [400, "open"])):
                 msg = options_msg(self.port, 40000, "TCP").replace(
                     b"Content-Length: 0", b"Content-Length: " + cl) + b"abc"
-                st, closed = tcp_exchange(self.port, msg, 1.5)
-                ok = all(x == 400 for x in st)
-                if not self.t.check(ok, f"TCP OPTIONS with Content-Length "
-                                    f"{cl.decode()}: {st or 'none'}"
-                                    f"{' closed' if closed else ''}",
-                                    "(expected 400, a close or nothing)"):
-                    self.finding(f"TCP Content-Length {cl.decode()}: got {st}")
+                self.tcp_case(f"TCP OPTIONS with Content-Length "
+                              f"{cl.decode()}", msg, want,
+                              "Bad Content-Length" if 400 in want else "-")
+            # 256 KB without an end of header: the server must give up on
+            # the connection instead of buffering without limit
+            self.tcp_case("TCP: 256 KB header without end",
+                          b"OPTIONS sip:x SIP/2.0\r\nX: " + b"A" * 262144,
+                          ["closed"])
         except OSError as e:
             self.t.check(False, "TCP connect", str(e))
-        # 256 KB without an end of header: the server must give up on the
-        # connection instead of buffering without limit
-        closed = False
-        try:
-            c = socket.create_connection((HOST, self.port), 2)
-            c.settimeout(3)
-            try:
-                for _ in range(64):
-                    c.sendall(b"OPTIONS sip:x SIP/2.0\r\nX: " + b"A" * 4000)
-                time.sleep(0.5)
-                closed = c.recv(100) == b""
-            except (ConnectionError, socket.timeout) as e:
-                closed = isinstance(e, ConnectionError)
-            finally:
-                c.close()
-        except OSError as e:
-            self.t.check(False, "TCP connect", str(e))
-        if not self.t.check(closed, "TCP: 256 KB header without end: "
-                            "connection closed by the server"):
-            self.finding("TCP: 256 KB without an end of header is buffered "
-                         "(connection not closed)")
         self.alive_check("TCP garbage")
 
         # half messages that stall, kept open while we check the server
@@ -842,7 +1090,6 @@ class Torture:
                 stalled.append(c)
         except OSError as e:
             self.t.check(False, "open 20 stalled TCP connections", str(e))
-        time.sleep(0.3)
         self.alive_check(f"{len(stalled)} TCP connections with half a "
                          f"message (still open)")
         st = options_tcp(self.port)
@@ -880,8 +1127,12 @@ def main():
             port = target
         tt = Torture(t, port, sb)
         t.check(options_udp(port) == 200, "server answers OPTIONS at start")
-        for step in (tt.rfc4475, tt.random_datagrams, tt.malformed,
-                     tt.accept, tt.broken_sdp, tt.tcp):
+        steps = (tt.rfc4475, tt.random_datagrams, tt.malformed,
+                 tt.accept, tt.broken_sdp, tt.tcp)
+        if "--only" in sys.argv:
+            only = sys.argv[sys.argv.index("--only") + 1].split(",")
+            steps = [f for f in steps if f.__name__ in only]
+        for step in steps:
             t.run(step)
             if sb and not sb.alive():
                 t.check(False, "server process alive", sb.tail(80))
