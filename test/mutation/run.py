@@ -219,14 +219,17 @@ def build(tree, log, timeout):
 def run_suites(tree, suites, log, timeout):
     env = dict(os.environ, SUITES=" ".join(suites))
     rc, secs = sh(["bash", "test/run.sh"], tree, log, timeout, env)
-    failed, first = [], ""
+    failed, fails = [], []
     with open(log, errors="replace") as f:
         for line in f:
             if line.startswith("failed suites:"):
                 failed = line.split(":", 1)[1].split()
-            elif not first and (line.startswith("FAIL")
-                                or ": no summary line" in line):
-                first = line.strip()
+            elif line.startswith("FAIL") or ": no summary line" in line:
+                fails.append(line.strip()[:150])
+    # the first failures, so that a kill for another reason than the
+    # mutant (a peer that could not start on a busy machine) shows
+    first = "; ".join(fails[:3]) + (f" (+{len(fails) - 3} more)"
+                                    if len(fails) > 3 else "")
     if rc is None:
         first = f"timeout after {timeout} s" + (f"; {first}" if first else "")
     return rc, secs, failed, first
@@ -381,7 +384,7 @@ def main():
     w = max(len(m["id"]) for m in muts) if muts else 2
     print()
     print(f"{'mutant':<{w}}  {'module':<6}  {'verdict':<8}  {'s':>4}  "
-          "suites / first failure")
+          "suites / first failures")
     for m, v, s, d in results:
         print(f"{m['id']:<{w}}  {m['module']:<6}  {v:<8}  {fmt_secs(s):>4}  "
               f"[{m['suites']}] {d}")
