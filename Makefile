@@ -27,7 +27,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 VAR ?= var
 
 .PHONY: libre-check unit-part all deps build build-test run test bench clean db prompts \
-	check-clang format format-check fuzz
+	check-clang format format-check fuzz mutation
 
 all: build
 
@@ -105,6 +105,14 @@ bench: build
 fuzz: build-test
 	@scripts/prompts.sh $(DBG)/prompts >/dev/null
 	@/usr/bin/python3 fuzz/sipfuzz.py
+
+# The suites against planted bugs: each mutant of test/mutation/mutants.txt
+# is built into a copy of the tree and must make its suites fail; exits
+# non-zero when one survives.  Not part of `make test`; heavy: on a shared
+# machine `nice -n 10 make mutation`.  MUTANTS="id 'pattern*'" runs some;
+# test/mutation/run.py --list / --check / --help.
+mutation: deps
+	@/usr/bin/python3 test/mutation/run.py $(MUTANTS)
 
 check-clang: deps
 	@$(MAKE) --no-print-directory clean

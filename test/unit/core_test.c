@@ -16,6 +16,9 @@ int test_phone_normalise(void)
 	    {"0033123456789", PHONE_E164, "+33123456789"},
 	    {"82829980", PHONE_E164, "+4922182829980"},
 	    {"1001", PHONE_SHORT, "1001"},
+	    /* up to five digits are an extension, six are a local number */
+	    {"10015", PHONE_SHORT, "10015"},
+	    {"100156", PHONE_E164, "+49221100156"},
 	    {"(0221) 123/456", PHONE_E164, "+49221123456"},
 	    {"+0123456789", PHONE_INVALID, ""},
 	    {"12a45", PHONE_INVALID, ""},

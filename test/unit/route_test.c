@@ -137,6 +137,22 @@ int test_route_trunk(void)
 	TEST_EQ_INT(r.kind, ROUTE_REJECT);
 	TEST_EQ_INT(r.scode, 404);
 
+	/* a number switched off is not in service, whatever its target */
+	{
+		struct store_number n;
+		TEST_EQ_INT(store_number_by_e164(st, "+4922182829990", &n), 0);
+		n.active = false;
+		TEST_EQ_INT(store_number_update(st, &n), 0);
+		TEST_EQ_INT(route_resolve(st, &c, "+4922182829990", &r), 0);
+		TEST_EQ_INT(r.kind, ROUTE_REJECT);
+		TEST_EQ_INT(r.scode, 404);
+		TEST_EQ_STR(r.reason, "Number Not In Service");
+		n.active = true;
+		TEST_EQ_INT(store_number_update(st, &n), 0);
+		TEST_EQ_INT(route_resolve(st, &c, "+4922182829990", &r), 0);
+		TEST_EQ_INT(r.kind, ROUTE_ANNOUNCEMENT);
+	}
+
 	/* an employee who lost the personal number may not phone out */
 	TEST_EQ_INT(store_employee_by_extension(st, 1, "1001", &e), 0);
 	TEST_EQ_INT(store_employee_set_personal(st, e.id, NULL), 0);

@@ -49,6 +49,7 @@
 	X(test_config)                                                         \
 	X(test_tmr_order)                                                      \
 	X(test_store_open)                                                     \
+	X(test_store_durability)                                               \
 	X(test_store_migrate)                                                  \
 	X(test_store_migrate_v2)                                               \
 	X(test_store_migrate_v4)                                               \
@@ -70,10 +71,14 @@
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
 	X(test_node_start)                                                     \
+	X(test_media_g711)                                                     \
+	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
+	X(test_media_player_g711)                                              \
 	X(test_media_latch)                                                    \
 	X(test_media_srtp)                                                     \
+	X(test_media_sdes)                                                     \
 	X(test_media_thread)                                                   \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
