@@ -201,16 +201,20 @@ class RtpCapture:
     read incrementally, so it can be read and waited on while tcpdump
     runs.  Needs root (tcpdump)."""
 
-    def __init__(self, ports, path=None, bpf=None, immediate=True):
+    def __init__(self, ports, path=None, bpf=None, immediate=True,
+                 buffer_kib=None):
         """bpf: a tcpdump filter of its own instead of UDP to ports (then
         ports may be None); see segments() for what it caught.  immediate:
         tcpdump --immediate-mode, packets reach the file at once (without
-        it libpcap hands them over in blocks, up to a second late)."""
+        it libpcap hands them over in blocks, up to a second late; for
+        heavy traffic, where tcpdump woken per packet drops some, turn it
+        off and give buffer_kib: tcpdump -B)."""
         if ports is not None:
             self.ports = (ports, ports) if isinstance(ports, int) \
                 else tuple(ports)
         self.bpf = bpf
         self.immediate = immediate
+        self.buffer_kib = buffer_kib
         self._own = path is None
         self.path = path or tempfile.mktemp(prefix="peers-rtp-", suffix=".pcap")
         self.proc = None
@@ -231,6 +235,7 @@ class RtpCapture:
         self.proc = subprocess.Popen(
             ["tcpdump", "-i", "lo", "-n", "-U"]
             + (["--immediate-mode"] if self.immediate else [])
+            + (["-B", str(self.buffer_kib)] if self.buffer_kib else [])
             + ["-w", self.path, bpf],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         ready = threading.Event()
@@ -270,6 +275,13 @@ class RtpCapture:
                 self.proc.kill()
                 self.proc.wait()
         return self
+
+    def dropped(self):
+        """Packets tcpdump said the kernel dropped (after stop()), or 0."""
+        for line in self._err:
+            if "dropped by kernel" in line:
+                return int(line.split()[0])
+        return 0
 
     def frames(self):
         """[dict(t, proto "udp"|"tcp", src, sport, dst, dport, payload)] of
