@@ -18,7 +18,7 @@ every window above the level floor the energy of the best-fitting sinusoid
 at f (a least-squares fit of cos and sin at f: the Goertzel sums, with the
 exact normalisation for a window that holds no whole number of periods) is
 divided by the window's energy: a clean tone through G.711 gives 0.999,
-white noise 2/160, a tone garbled by the wrong G.711 law about 0.6.  A
+white noise 2/160, a tone garbled by the wrong G.711 law 0.91-0.97.  A
 window passes if that share is >= tone_share and the share at the other
 party's tone is <= other_share.  The verdict is yes if >= windows of the
 judged windows pass and they add up to >= min_seconds.
