@@ -1273,9 +1273,11 @@ def selftest():
         r = a.hold()
         check(r.get("ok"), "hold accepted", r)
         if cap:
-            # baresip keeps sending while it holds: B's audio to A goes on
-            t = time.time()
-            cap.wait_rtp(25, since=t, what="RTP to A after the hold")
+            # the hold took effect: B stops sending to A (sendonly/recvonly)
+            def quiet():
+                last = [p["t"] for p in cap.rtp(pts=(0, 8))][-1:]
+                return last and time.time() - last[0] > 0.3
+            wait_for(quiet, 10, "B's RTP to A to stop after the hold")
         r = a.resume()
         check(r.get("ok"), "resume accepted", r)
         t_res = time.time()
