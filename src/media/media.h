@@ -8,7 +8,10 @@
  * RFC 4733 telephone-events passed with their payload type rewritten.  A
  * player sends a WAV prompt into a leg, paced by one 20 ms media clock for
  * all players; while a player runs, the bridge does not forward into that
- * leg.  Players, bridge and SIP see legs, never sockets, so SRTP/ICE
+ * leg.  Whatever feeds a leg, its far end receives one RTP stream: the
+ * leg's own SSRC, sequence numbers and timestamps that continue across
+ * hold, music on hold and a new bridge, with the marker bit on the first
+ * packet after each switch (relay.c).  Players, bridge and SIP see legs, never sockets, so SRTP/ICE
  * transports can come later behind this header.
  *
  * Threads: every function here is called from the SIP thread (the main

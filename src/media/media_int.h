@@ -77,6 +77,10 @@ struct media_leg {
 	uint8_t rkey[MEDIA_KEY_MAX]; /* far end's                       */
 };
 
+/* What fed the last packet we sent; TX_NONE: the next packet starts a
+ * new talkspurt (marker bit, sequence and timestamp rebased). */
+enum media_tx_src { TX_NONE = 0, TX_RELAY, TX_PLAYER };
+
 /* The media thread's half of a leg (relay.c). */
 struct media_stream {
 	int fd;      /* RTP socket (owned)               */
@@ -93,9 +97,16 @@ struct media_stream {
 	struct srtp *srtp_rx;      /* (owned)                          */
 	struct media_stream *peer; /* bridged (weak, symmetric)        */
 	struct mplayer *player;    /* playing into this leg (weak)     */
-	uint32_t ssrc;             /* our stream for generated audio   */
-	uint16_t seq;
-	uint32_t ts;
+	/* what we send: one RTP stream, whoever feeds it (relay.c, "one
+	 * stream per outgoing leg") */
+	uint32_t ssrc;            /* ours, for the leg's whole life   */
+	uint16_t seq;             /* of the newest packet sent        */
+	uint32_t ts;              /* its timestamp                    */
+	uint64_t tx_at;           /* [ms, jiffies] when, 0 never      */
+	enum media_tx_src tx_src; /* who fed the last packet          */
+	uint32_t src_ssrc;        /* TX_RELAY: the peer's stream ...  */
+	uint16_t seq_off;         /* ... and what we add to its seq   */
+	uint32_t ts_off;          /* ... and to its timestamps        */
 	/* written by the media thread, read by the SIP thread */
 	media_ctr last_rx; /* [ms, jiffies] last RTP received  */
 	media_ctr rx, tx;  /* packets                          */
@@ -156,7 +167,7 @@ int media_stream_alloc(struct media_stream **msp, const struct sa *ip,
 		       uint16_t pmin, uint16_t pmax);
 void media_stream_cmd(struct media_cmd *cmd);
 int media_stream_send_pcm(struct media_stream *ms, const int16_t *pcm, size_t n,
-			  bool marker, struct mbuf *mb);
+			  bool marker, uint64_t now, struct mbuf *mb);
 int media_relay_init(void);   /* media thread, at start */
 void media_relay_close(void); /* media thread, at exit */
 extern uint8_t media_u2a[256], media_a2u[256];

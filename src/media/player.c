@@ -259,6 +259,7 @@ static void clock_schedule(void)
 
 static void tick(void *arg)
 {
+	uint64_t now = tmr_jiffies();
 	struct le *le;
 
 	(void)arg;
@@ -281,16 +282,16 @@ static void tick(void *arg)
 		}
 		n = p->prompt->n - p->pos;
 		if (n >= FRAME) {
-			(void)media_stream_send_pcm(p->ms,
-						    p->prompt->pcm + p->pos,
-						    FRAME, p->first, clk.mb);
+			(void)media_stream_send_pcm(
+			    p->ms, p->prompt->pcm + p->pos, FRAME, p->first,
+			    now, clk.mb);
 		}
 		else {
 			int16_t frame[FRAME];
 			memset(frame, 0, sizeof(frame));
 			memcpy(frame, p->prompt->pcm + p->pos, n * 2);
 			(void)media_stream_send_pcm(p->ms, frame, FRAME,
-						    p->first, clk.mb);
+						    p->first, now, clk.mb);
 		}
 		p->first = false;
 		p->pos += FRAME;

@@ -17,6 +17,24 @@
  *   phone A --RTP--> [stream A fd] --relay--> [stream B fd] --RTP--> phone B
  *            <--------------------- and back -------------------
  *
+ * One stream per outgoing leg.  A phone hears the far phone, music on
+ * hold, the far phone again; each leg is an RTP session of its own with
+ * us as the end system it talks to (a back-to-back UA), so everything sent into a leg carries the leg's own SSRC, and its
+ * sequence numbers and timestamps continue across switches of what feeds
+ * it.  A relayed packet's seq and timestamp are the peer's plus an
+ * offset; the offsets are set on the first packet after a switch (the
+ * player started or stopped, another peer, a new SSRC from the peer,
+ * packets we dropped while a side was on hold) so that it follows the
+ * last packet sent: seq + 1, timestamp + the time elapsed at 8 kHz (at
+ * least one 20 ms frame), marker bit set (first packet of a talkspurt,
+ * RFC 3551 4.1).  Between switches the peer's own spacing passes through
+ * unchanged, losses and reordering included.  Without it the receiver saw
+ * the SSRC change at every switch and, after a hold, a jump of hundreds
+ * of sequence numbers (the packets we dropped), counted as lost.  Like
+ * Asterisk, whose RTP writer numbers every frame it sends on a channel
+ * from that channel's own counters and marks a source change.  The cost
+ * on the relay path is a compare and ten header bytes rewritten.
+ *
  * The sockets are plain descriptors, not libre udp_socks: libre's reader
  * allocates an 8 KiB buffer per datagram (bench/RESULTS.md, test 4), and a
  * udp_sock registers and unregisters itself in the loop of whichever
@@ -150,9 +168,11 @@ int media_stream_alloc(struct media_stream **msp, const struct sa *ip,
 		return err;
 	}
 	atomic_init(&ms->last_rx, tmr_jiffies());
+	/* random starts (RFC 3550 5.1) as if a packet had been sent */
 	ms->ssrc = rand_u32();
 	ms->seq = (uint16_t)rand_u32();
 	ms->ts = rand_u32();
+	ms->tx_src = TX_NONE;
 	ms->cfg.tx_tev_pt = -1;
 	*msp = ms;
 	return 0;
@@ -249,6 +269,50 @@ take:
 	return true;
 }
 
+/* ---- one outgoing stream per leg ------------------------------------- */
+
+enum { TS_RATE_KHZ = 8, TS_FRAME = 160 }; /* G.711 and telephone-event */
+
+/*
+ * seq and timestamp of the first packet of a new talkspurt on ms: the
+ * next sequence number, and the last timestamp moved on by the time
+ * since it was sent (one frame at least, so that the new packet never
+ * overlaps the last one).
+ */
+static void tx_next(const struct media_stream *ms, uint64_t now, uint16_t *seq,
+		    uint32_t *ts)
+{
+	uint64_t gap = 0;
+
+	if (ms->tx_at && now > ms->tx_at)
+		gap = (now - ms->tx_at) * TS_RATE_KHZ;
+	*seq = (uint16_t)(ms->seq + 1);
+	*ts = ms->ts + (uint32_t)(gap > TS_FRAME ? gap : TS_FRAME);
+}
+
+/* the relay starts feeding ms with the peer's stream ssrc, whose packet
+ * (seq, ts) is the first to go */
+static void relay_rebase(struct media_stream *ms, uint32_t ssrc, uint16_t seq,
+			 uint32_t ts, uint64_t now)
+{
+	uint16_t nseq;
+	uint32_t nts;
+
+	tx_next(ms, now, &nseq, &nts);
+	ms->seq_off = (uint16_t)(nseq - seq);
+	ms->ts_off = nts - ts;
+	ms->src_ssrc = ssrc;
+	ms->tx_src = TX_RELAY;
+}
+
+/* a packet meant for ms is not sent (hold, no address, no payload type
+ * for it): what follows is a new talkspurt, not a loss */
+static void relay_skip(struct media_stream *ms)
+{
+	if (ms && ms->tx_src == TX_RELAY)
+		ms->tx_src = TX_NONE;
+}
+
 /* ---- the relay ------------------------------------------------------- */
 
 /*
@@ -273,7 +337,8 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 	size_t len = mbuf_get_left(mb), hlen;
 	uint8_t *p = mbuf_buf(mb);
 	uint8_t kind, pt;
-	uint32_t ssrc;
+	uint32_t ssrc, ts;
+	uint16_t seq;
 	uint64_t now;
 
 	if (len < RTP_HEADER_SIZE || (p[0] >> 6) != 2)
@@ -303,8 +368,10 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 	media_ctr_inc(&media_count.rx);
 
 	if (!peer || peer->player || peer->cfg.rhold || ms->cfg.rhold ||
-	    !sa_isset(&peer->raddr, SA_ALL))
+	    !sa_isset(&peer->raddr, SA_ALL)) {
+		relay_skip(peer);
 		return;
+	}
 
 	hlen = RTP_HEADER_SIZE + 4u * (p[0] & 0x0f);
 	if (p[0] & 0x10) { /* header extension */
@@ -326,11 +393,39 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 		break;
 
 	case PT_TEV:
-		if (peer->cfg.tx_tev_pt < 0)
+		if (peer->cfg.tx_tev_pt < 0) {
+			relay_skip(peer);
 			return;
+		}
 		p[1] = (uint8_t)((p[1] & 0x80) | peer->cfg.tx_tev_pt);
 		break;
 	}
+
+	/* into the peer leg's own stream (top of this file) */
+	seq = (uint16_t)(((unsigned)p[2] << 8) | p[3]);
+	ts = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) |
+	     ((uint32_t)p[6] << 8) | p[7];
+	if (peer->tx_src != TX_RELAY || ssrc != peer->src_ssrc) {
+		relay_rebase(peer, ssrc, seq, ts, now);
+		p[1] |= 0x80;
+	}
+	seq = (uint16_t)(seq + peer->seq_off);
+	ts += peer->ts_off;
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	p[4] = (uint8_t)(ts >> 24);
+	p[5] = (uint8_t)(ts >> 16);
+	p[6] = (uint8_t)(ts >> 8);
+	p[7] = (uint8_t)ts;
+	p[8] = (uint8_t)(peer->ssrc >> 24);
+	p[9] = (uint8_t)(peer->ssrc >> 16);
+	p[10] = (uint8_t)(peer->ssrc >> 8);
+	p[11] = (uint8_t)peer->ssrc;
+	if ((int16_t)(seq - peer->seq) > 0) {
+		peer->seq = seq; /* the newest, not a late one */
+		peer->ts = ts;
+	}
+	peer->tx_at = now;
 
 	if (peer->srtp_tx && srtp_encrypt(peer->srtp_tx, mb))
 		return;
@@ -400,25 +495,42 @@ static void rtcp_fd_handler(int flags, void *arg)
 	read_burst(ms->fd_rtcp, ms, rtcp_recv);
 }
 
-/* Used by the player: send one 20 ms frame of 16-bit PCM. */
+/*
+ * Used by the player: send one frame of n samples of 16-bit PCM at now
+ * (the clock's tick).  marker: the player's first frame.  The frames of
+ * one player follow each other (seq + 1, timestamp + n); the first one,
+ * or the first after frames that could not be sent, starts a talkspurt
+ * of the leg's stream (top of this file).
+ */
 int media_stream_send_pcm(struct media_stream *ms, const int16_t *pcm, size_t n,
-			  bool marker, struct mbuf *mb)
+			  bool marker, uint64_t now, struct mbuf *mb)
 {
 	struct rtp_header hdr;
 	size_t i;
 	int err;
 
 	if (ms->cfg.rhold || !sa_isset(&ms->raddr, SA_ALL) ||
-	    ms->cfg.tx_codec == CODEC_NONE)
+	    ms->cfg.tx_codec == CODEC_NONE) {
+		if (ms->tx_src == TX_PLAYER)
+			ms->tx_src = TX_NONE;
 		return 0;
+	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.ver = 2;
-	hdr.m = marker;
 	hdr.pt = ms->cfg.tx_pt;
-	hdr.seq = ms->seq++;
-	hdr.ts = ms->ts;
 	hdr.ssrc = ms->ssrc;
-	ms->ts += (uint32_t)n;
+	if (marker || ms->tx_src != TX_PLAYER) {
+		tx_next(ms, now, &hdr.seq, &hdr.ts);
+		hdr.m = true;
+		ms->tx_src = TX_PLAYER;
+	}
+	else {
+		hdr.seq = (uint16_t)(ms->seq + 1);
+		hdr.ts = ms->ts + (uint32_t)n;
+	}
+	ms->seq = hdr.seq;
+	ms->ts = hdr.ts;
+	ms->tx_at = now;
 
 	mbuf_rewind(mb);
 	err = rtp_hdr_encode(mb, &hdr);
@@ -503,6 +615,10 @@ void media_stream_cmd(struct media_cmd *cmd)
 		ms->sig_ip = cmd->sig;
 		break;
 	case CMD_BRIDGE:
+		if (ms->peer != cmd->ms2) { /* a new source for both */
+			relay_skip(ms);
+			relay_skip(cmd->ms2);
+		}
 		unbridge(ms);
 		unbridge(cmd->ms2);
 		ms->peer = cmd->ms2;
