@@ -537,9 +537,11 @@ int media_stream_send_pcm(struct media_stream *ms, const int16_t *pcm, size_t n,
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		uint8_t b = ms->cfg.tx_codec == CODEC_PCMU
-				? g711_pcm2ulaw(pcm[i])
-				: g711_pcm2alaw(pcm[i]);
+		/* librem's encoders index their tables with -32768 out of
+		 * bounds: full negative scale is sent as -32767 */
+		int16_t v = pcm[i] == INT16_MIN ? -INT16_MAX : pcm[i];
+		uint8_t b = ms->cfg.tx_codec == CODEC_PCMU ? g711_pcm2ulaw(v)
+							   : g711_pcm2alaw(v);
 		err |= mbuf_write_u8(mb, b);
 	}
 	if (err)

@@ -49,7 +49,11 @@ struct sdes_line {
 static bool line_parse(const char *val, struct sdes_line *l)
 {
 	struct pl tag, suite, key, rest, params;
-	size_t klen = sizeof(l->key);
+	/* libre's base64_decode() wants room for 3 bytes per 4 characters
+	 * even where the last group is padding: a 64-character AES-256 key
+	 * (46 bytes) needs 48 */
+	uint8_t buf[MEDIA_KEY_MAX + 3];
+	size_t klen = sizeof(buf);
 	unsigned i;
 
 	if (!val ||
@@ -68,9 +72,9 @@ static bool line_parse(const char *val, struct sdes_line *l)
 			break;
 	if (i == ARRAY_SIZE(suites))
 		return false;
-	if (base64_decode(key.p, key.l, l->key, &klen) ||
-	    klen != suites[i].keylen)
+	if (base64_decode(key.p, key.l, buf, &klen) || klen != suites[i].keylen)
 		return false;
+	memcpy(l->key, buf, klen);
 	l->tag = pl_u32(&tag);
 	l->suite = i;
 	return l->tag > 0;

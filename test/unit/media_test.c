@@ -766,7 +766,7 @@ static int sdes_one(const char *name, enum srtp_suite suite, const uint8_t *key,
 	struct kphone ph;
 	struct peer pb;
 	struct sa local;
-	uint8_t salt_off[46], akey[46];
+	uint8_t salt_off[46], akey[48] /* base64_decode wants 3 per 4 chars */;
 	size_t alen = sizeof(akey);
 	char b64[80], pat[80];
 	const char *s, *e;
@@ -862,10 +862,9 @@ out:
  * salt changed is refused), the answer keeps the offer's tag and suite
  * with a key of that suite's length, and the leg's own packets carry the
  * suite's tag length and are authentic under the key it answered.
- * The AES-256 rows (ref_srtp_key256, 46-byte keys) belong here too; an
- * offer with such a key is refused today (line_parse() in sdes.c decodes
- * its 64 base64 characters into 46 bytes, libre's base64_decode() wants
- * room for 48), reported to be fixed in src/media.
+ * The AES-256 rows caught a real bug: line_parse() decoded the 64 base64
+ * characters of a 46-byte key into 46 bytes, libre's base64_decode()
+ * wants room for 48, and every AES-256 offer was refused.
  */
 int test_media_sdes(void)
 {
@@ -879,6 +878,10 @@ int test_media_sdes(void)
 	     ref_srtp_key128, 30, 10},
 	    {"AES_CM_128_HMAC_SHA1_32", SRTP_AES_CM_128_HMAC_SHA1_32,
 	     ref_srtp_key128, 30, 4},
+	    {"AES_256_CM_HMAC_SHA1_80", SRTP_AES_256_CM_HMAC_SHA1_80,
+	     ref_srtp_key256, 46, 10},
+	    {"AES_256_CM_HMAC_SHA1_32", SRTP_AES_256_CM_HMAC_SHA1_32,
+	     ref_srtp_key256, 46, 4},
 	};
 	size_t i;
 	int err = 0;
