@@ -78,9 +78,10 @@ class RawUA:
     def close(self):
         self.s.close()
 
-    def register(self, user, auth_hdr=""):
-        """Send one REGISTER (no Contact: a query); return the final
-        response as text, or "" on timeout."""
+    def register(self, user, auth_hdr="", to_user=None):
+        """Send one REGISTER (no Contact: a query) for the address of
+        to_user (default: user); return the final response as text, or ""
+        on timeout."""
         self.cseq += 1
         branch = "z9hG4bK" + os.urandom(8).hex()
         msg = (f"REGISTER {self.uri} SIP/2.0\r\n"
@@ -88,7 +89,7 @@ class RawUA:
                "rport\r\n"
                "Max-Forwards: 70\r\n"
                f"From: <sip:{user}@127.0.0.1>;tag={self.tag}\r\n"
-               f"To: <sip:{user}@127.0.0.1>\r\n"
+               f"To: <sip:{to_user or user}@127.0.0.1>\r\n"
                f"Call-ID: {self.callid}\r\n"
                f"CSeq: {self.cseq} REGISTER\r\n"
                f"{auth_hdr}"
@@ -239,6 +240,32 @@ def test_interval(sb):
             ok[:400])
     S.check(status_line(gone) == "SIP/2.0 200 OK",
             "and Expires 0 removes it: 200", status_line(gone))
+
+
+def test_foreign_aor(sb):
+    """A device may bind only its own address: 1011's valid credentials
+    in a REGISTER for 1002 get 403 Forbidden, read from the response; the
+    control: the same credentials for 1011's own address get 200."""
+    ua = RawUA(sb, "127.0.0.23")
+    try:
+        chall = ua.register("1011", to_user="1002")
+        contact = f"Contact: <sip:1011@127.0.0.23:{ua.port}>\r\n"
+        other = ua.register("1011", ua.authorization(
+            "1011", PW["1011"], chall, 1) + contact + "Expires: 60\r\n",
+            to_user="1002")
+        own = ua.register("1011", ua.authorization(
+            "1011", PW["1011"], chall, 2) + contact + "Expires: 0\r\n")
+    finally:
+        ua.close()
+    S.check(status_line(chall).startswith("SIP/2.0 401"),
+            "REGISTER for 1002 without credentials: 401 challenge",
+            status_line(chall))
+    S.check(status_line(other) == "SIP/2.0 403 Forbidden",
+            "1011's valid credentials binding 1002's address: 403 Forbidden",
+            other[:300])
+    S.check(status_line(own) == "SIP/2.0 200 OK",
+            "control: the same credentials for 1011's own address: 200",
+            own[:300])
 
 
 class Guesser(threading.Thread):
@@ -624,6 +651,7 @@ def main():
         S.run(test_same_answer, sb)
         S.run(test_replay, sb)
         S.run(test_interval, sb)
+        S.run(test_foreign_aor, sb)
         t0 = time.time()
         try:
             t0 = test_svcrack(sb, p1001, p1002)
