@@ -89,6 +89,12 @@ class Suite:
 
 
 class Switchboard:
+    """The sanitizer build on free loopback ports, with a data directory and
+    demo database of its own.  A suite that needs the command line exactly
+    as it says (claims, config) subclasses it and calls _setup() with its
+    own arguments instead (see claims.Server); start, readiness, stop and
+    the API are the same."""
+
     def __init__(self, extra_args=(), env=None, demo=True, rtp_timeout=None,
                  own_trunk_port=True, tls=False):
         """tls: also listen for SIP over TLS (self.tls_port) with a fresh
@@ -96,36 +102,50 @@ class Switchboard:
         self.dir = tempfile.mkdtemp(prefix="sbtest-")
         self.sip_port = free_port()
         self.http_port = free_port(socket.SOCK_STREAM)
-        self.trunk_port = DEMO["trunk_port"]
-        self.log_path = os.path.join(self.dir, "switchboard.log")
         os.symlink(PROMPTS, os.path.join(self.dir, "prompts"))
-        self.args = [BIN, "--data-dir", self.dir,
-                     "--sip", f"127.0.0.1:{self.sip_port}",
-                     "--http", f"127.0.0.1:{self.http_port}",
-                     "--rtp-min", "40000", "--rtp-max", "49999"]
+        args = [BIN, "--data-dir", self.dir,
+                "--sip", f"127.0.0.1:{self.sip_port}",
+                "--http", f"127.0.0.1:{self.http_port}",
+                "--rtp-min", "40000", "--rtp-max", "49999"]
         if rtp_timeout is not None:
-            self.args += ["--rtp-timeout", str(rtp_timeout)]
+            args += ["--rtp-timeout", str(rtp_timeout)]
         self.tls_port = None
         if tls:
             self.tls_port = free_port(socket.SOCK_STREAM)
             subprocess.run([os.path.join(ROOT, "scripts", "tlscert.sh"),
                             os.path.join(self.dir, "tls.pem")], check=True,
                            capture_output=True, timeout=30)
-            self.args += ["--sip-tls", f"127.0.0.1:{self.tls_port}"]
-        self.args += list(extra_args)
-        self.env = dict(os.environ, **(env or {}))
+            args += ["--sip-tls", f"127.0.0.1:{self.tls_port}"]
+        self._setup(args + list(extra_args),
+                    dict(os.environ, **(env or {})),
+                    os.path.join(self.dir, "switchboard.log"), demo)
+        # the demo trunk is 127.0.0.1:5090; move it to a free port so that
+        # suites and benchmarks can run side by side (see start())
+        self.own_trunk_port = demo and own_trunk_port
+
+    def _setup(self, args, env, log_path, demo):
+        """The daemon's command line (args[0] the binary), environment
+        (ASAN_OPTIONS added if missing) and log file; with demo, runs it
+        with --init-demo first (a failure raises with its output).  Reads
+        the admin token of self.dir if there is one.  self.dir,
+        self.sip_port and self.http_port (and self.tls_port) are set
+        before: where the server is reached when args do not say."""
+        self.args = list(args)
+        self.env = env
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        self.log_path = log_path
+        self.trunk_port = DEMO["trunk_port"]
+        self.own_trunk_port = False
+        self.proc = None
         if demo:
             r = subprocess.run(self.args + ["--init-demo"], env=self.env,
                                capture_output=True, text=True, timeout=60)
             if r.returncode != 0:
-                raise RuntimeError("init-demo failed: " + r.stderr)
-        self.token = open(os.path.join(self.dir, "admin.token")).read().strip() \
-            if os.path.exists(os.path.join(self.dir, "admin.token")) else None
-        self.proc = None
-        # the demo trunk is 127.0.0.1:5090; move it to a free port so that
-        # suites and benchmarks can run side by side (see start())
-        self.own_trunk_port = demo and own_trunk_port
+                raise RuntimeError(f"--init-demo failed ({r.returncode}): "
+                                   f"{r.stdout}{r.stderr}")
+        tok = os.path.join(self.dir, "admin.token")
+        self.token = open(tok).read().strip() if os.path.exists(tok) \
+            else None
 
     def _addr(self, opt, default_port):
         """(host, port) of the last `opt` in the command line (extra_args
@@ -248,7 +268,8 @@ class Switchboard:
 
     def logtext(self):
         try:
-            return open(self.log_path).read()
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
         except OSError:
             return ""
 

@@ -22,8 +22,10 @@ which uses the raw SIP phone below.
 
 The phones here are a small SIP user agent over UDP, TCP or TLS written
 for this suite (Phone): it lets a check read the exact header, SDP line
-or packet length the claim is about.  Audio is judged by its content
-(Goertzel power at the expected frequency against the rest).
+or packet length the claim is about.  The servers are sb.Switchboard with
+the command line exactly as a check gives it (Server).  Audio is judged
+by its content (audio.py: the share of the energy at the expected
+frequency, G.711 from the standard).
 """
 import hashlib
 import json
@@ -42,65 +44,16 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from sb import BIN, DEMO, PROMPTS, ROOT, Suite  # noqa: E402
-from peers import free_port, make_tone_wav  # noqa: E402
+from sb import BIN, DEMO, PROMPTS, ROOT, Suite, Switchboard  # noqa: E402
+from peers import (WaitTimeout, free_port, make_tone_wav,  # noqa: E402
+                   wait_for)
+from audio import g711_decode, g711_encode, tone_share  # noqa: E402
 
 LOCAL = "127.0.0.1"
 TLSCERT = os.path.join(ROOT, "scripts", "tlscert.sh")
-
-
-def wait_for(cond, timeout, what, step=0.05):
-    """cond() until truthy; raises with `what` after timeout seconds."""
-    deadline = time.time() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(step)
-
-
-# --------------------------------------------------------------------------
-# audio: G.711 u-law decode and Goertzel
-# --------------------------------------------------------------------------
-def ulaw_decode(b):
-    u = ~b & 0xff
-    t = ((u & 0x0f) << 3) + 0x84
-    t <<= (u & 0x70) >> 4
-    return (0x84 - t) if (u & 0x80) else (t - 0x84)
-
-
-ULAW = [ulaw_decode(i) for i in range(256)]
-
-
-def goertzel(samples, f, rate=8000):
-    w = 2 * math.pi * f / rate
-    c = 2 * math.cos(w)
-    s1 = s2 = 0.0
-    for x in samples:
-        s0 = x + c * s1 - s2
-        s2, s1 = s1, s0
-    return s1 * s1 + s2 * s2 - c * s1 * s2
-
-
-def tone_share(samples, f, rate=8000):
-    """Share (0..1) of the signal's energy at f: Goertzel power at f
-    against the total energy (Parseval: a pure tone gives ~1)."""
-    if not samples:
-        return 0.0
-    total = sum(x * x for x in samples) * len(samples) / 2
-    return goertzel(samples, f, rate) / total if total else 0.0
-
-
-def rms(samples):
-    return math.sqrt(sum(x * x for x in samples) / len(samples)) / 32768 \
-        if samples else 0.0
 
 
 # --------------------------------------------------------------------------
@@ -504,112 +457,43 @@ class Call:
 
 
 # --------------------------------------------------------------------------
-# a Switchboard of our own: any flags, any environment, optionally in a
-# network namespace
+# a Switchboard of our own: any flags, any environment
 # --------------------------------------------------------------------------
-class Server:
-    """Starts build/test/switchboard with exactly the given args and env
-    (nothing added), in `netns` if given.  http: (ip, port) to wait for
-    and to use for the API (None in a namespace: then wait for the log)."""
+def clean_env():
+    """The calling environment without SWITCHBOARD_* (ASan's leak check
+    on)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SWITCHBOARD_")}
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+    return env
 
-    def __init__(self, args=(), env=None, http=None, netns=None,
-                 data_dir=None, init=True, binary=BIN):
+
+class Server(Switchboard):
+    """build/test/switchboard with exactly the given args and env (the
+    caller's SWITCHBOARD_* variables removed, nothing added).  http, sip
+    (and tls): (ip, port) where it listens, given by args or env; start()
+    waits until /health and an OPTIONS there answer.  The log is kept
+    outside data_dir (which config.py makes and removes itself)."""
+
+    def __init__(self, args=(), env=None, http=None, sip=None, tls=None,
+                 data_dir=None, init=True):
         self.dir = data_dir or tempfile.mkdtemp(prefix="sbclaims-")
-        self.args = [binary] + list(args)
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith("SWITCHBOARD_")}
-        self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-        self.env.update(env or {})
-        self.http = http
-        self.netns = netns
-        self.pre = ["ip", "netns", "exec", netns] if netns else []
-        self.log_path = os.path.join(tempfile.mkdtemp(prefix="sbclaims-log-"),
-                                     "switchboard.log")
-        self.proc = None
-        if init:
-            r = subprocess.run(self.pre + self.args + ["--init-demo"],
-                               env=self.env, capture_output=True, text=True,
-                               timeout=60)
-            if r.returncode != 0:
-                raise RuntimeError(f"--init-demo failed ({r.returncode}): "
-                                   f"{r.stdout}{r.stderr}")
-
-    def token(self, data_dir=None):
-        with open(os.path.join(data_dir or self.dir, "admin.token")) as f:
-            return f.read().strip()
-
-    def start(self, timeout=20):
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(self.pre + self.args, env=self.env,
-                                     stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("switchboard exited: " + self.logtext())
-            if self.http:  # the log level may hide the start-up line
-                try:
-                    socket.create_connection(self.http, 0.2).close()
-                    break
-                except OSError:
-                    pass
-            elif "switchboard running" in self.logtext():
-                break
-            if time.time() > deadline:
-                raise RuntimeError("switchboard did not start: " +
-                                   self.logtext()[-3000:])
-            time.sleep(0.05)
-        return self
-
-    def logtext(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def api(self, method, path, body=None, token=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"http://{self.http[0]}:{self.http[1]}{path}", data=data,
-            method=method)
-        req.add_header("Authorization", f"Bearer {token or self.token()}")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                raw = r.read()
-                return r.status, (json.loads(raw) if raw else None)
-        except urllib.error.HTTPError as e:
-            raw = e.read()
-            return e.code, (json.loads(raw) if raw else None)
-
-    def stop(self, timeout=20):
-        if not self.proc:
-            return 0
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return -9
-        self.log.close()
-        return self.proc.returncode
+        self.http_port = http[1]
+        self.sip_port = sip[1]
+        self.tls_port = tls[1] if tls else None
+        self.logdir = tempfile.mkdtemp(prefix="sbclaims-log-")
+        self._setup([BIN] + list(args), dict(clean_env(), **(env or {})),
+                    os.path.join(self.logdir, "switchboard.log"), init)
 
     def cleanup(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        shutil.rmtree(os.path.dirname(self.log_path), ignore_errors=True)
+        super().cleanup()
+        shutil.rmtree(self.logdir, ignore_errors=True)
 
 
-def wait_record(srv, pred, timeout=10, token=None):
+def wait_record(srv, pred, timeout=10):
     """The newest call record matching pred, waited for."""
     def find():
-        st, calls = srv.api("GET", "/api/v1/calls", token=token)
+        st, calls = srv.api("GET", "/api/v1/calls")
         return next((c for c in calls if pred(c)), None) if st == 200 \
             else None
     return wait_for(find, timeout, "call record")
@@ -766,8 +650,8 @@ class Box:
             self.tls = (LOCAL, free_port())
             sh(TLSCERT, os.path.join(self.dir, "tls.pem"))
             args += ["--sip-tls", f"{LOCAL}:{self.tls[1]}"]
-        self.srv = Server(args + list(extra), http=self.http,
-                          data_dir=self.dir)
+        self.srv = Server(args + list(extra), http=self.http, sip=self.sip,
+                          tls=self.tls, data_dir=self.dir)
         self.phones = []
 
     def start(self):
@@ -838,35 +722,26 @@ def send_rtp(sock, dst, n, ssrc, hz=700, seq0=1, gap=0.004):
     for k in range(n):
         pcm = [int(8000 * math.sin(2 * math.pi * hz * (k * 160 + i) / 8000))
                for i in range(160)]
-        payloads.append(bytes(ULAW_ENC(x) for x in pcm))
+        payloads.append(g711_encode(pcm, "pcmu"))
     for k, pl in enumerate(payloads):
         sock.sendto(rtp_packet(seq0 + k, 160 * k, ssrc, pl), dst)
         time.sleep(gap)
 
 
-def ulaw_encode(x):
-    BIAS, CLIP = 0x84, 32635
-    sign = 0x80 if x < 0 else 0
-    x = min(abs(x), CLIP) + BIAS
-    exp = 7
-    mask = 0x4000
-    while exp > 0 and not x & mask:
-        exp -= 1
-        mask >>= 1
-    mant = (x >> (exp + 3)) & 0x0f
-    return ~(sign | (exp << 4) | mant) & 0xff
-
-
-ULAW_ENC = ulaw_encode
+def rms(samples):
+    return math.sqrt(sum(x * x for x in samples) / len(samples)) / 32768 \
+        if samples else 0.0
 
 
 def judge_tone(payloads, hz, what, other=None):
     """The G.711 u-law payloads are the tone hz: most of the energy at hz
-    (Goertzel over each 20 ms packet, 0.6 share at least, on 80 % of the
-    packets), little at `other`, above a level floor."""
+    (audio.tone_share over each 20 ms packet, 0.6 share at least, on 80 %
+    of the packets), little at `other`, above a level floor.  (Packets,
+    not audio.is_tone: a check here may have 30 packets, is_tone wants a
+    second.)"""
     good = 0
     for p in payloads:
-        pcm = [ULAW[b] for b in p]
+        pcm = g711_decode(p, "pcmu")
         ok = rms(pcm) > 0.02 and tone_share(pcm, hz) > 0.6
         if other:
             ok = ok and tone_share(pcm, other) < 0.05
@@ -898,11 +773,16 @@ def stats_with(**kw):
     return d
 
 
+ANN_TALK = 20  # packets a caller sends into the announcement
+
+
 def test_stats(box):
     """Every field of /api/v1/stats after a known sequence on a fresh
     server: 3 undecodable datagrams; a trunk call to Erika with 50 RTP
     packets from the caller (relayed to her phone) and 7 from a stranger;
-    an announcement of exactly 1.0 s (50 packets)."""
+    an announcement of exactly 1.0 s (50 packets) into which the caller
+    sends 20 packets: received, never relayed (the leg is bridged to
+    nobody), so received and relayed differ by exactly those 20."""
     s0 = box.stats()
     S.check(s0 == STATS_ZERO, "stats of a fresh server: every documented "
             "field, all 0", json.dumps(s0))
@@ -960,22 +840,46 @@ def test_stats(box):
             "after BYE: calls_active 0, legs 0, counters kept",
             json.dumps(s4))
 
+    # the announcement: the caller talks into a leg that is bridged to
+    # nobody; its packets are received (from the address of its SDP) and
+    # relayed nowhere, so rtp.received and rtp.relayed part
+    drain(a_rtp, time.time() + 0.1)  # nothing may be left from the call
     m = trunk.mark()
     ann = trunk.invite(DEMO["announcement"], make_sdp(a_rtp.getsockname()[1]))
     fin = ann.wait_final()
     S.check(fin.status == 200, "announcement answered", fin.first)
+    ann_ip, ann_port, _ = sdp_conn(fin.body)
     s5 = box.stats()
     S.check(s5["calls_active"] == 1 and s5["rtp"]["legs"] == 1 and
             s5["rtp"]["players"] == 1,
             "during the announcement: calls_active 1, legs 1, players 1",
             json.dumps(s5))
-    trunk.wait(lambda x: x.method == "BYE", 10, "BYE after the prompt", m)
+    send_rtp(a_rtp, (ann_ip, ann_port), ANN_TALK, 0x7777, seq0=500)
+    t_sent = time.time()
+    heard = drain(a_rtp, time.time() + 10, lambda: trunk.received(
+        lambda x: x.method == "BYE", m))
+    bye = trunk.wait(lambda x: x.method == "BYE", 10, "BYE after the prompt",
+                     m)
+    heard += drain(a_rtp, time.time() + 0.3)
+    S.check(t_sent < bye.t - 0.2, f"the caller's {ANN_TALK} packets were "
+            "all sent while the prompt played",
+            f"sent {bye.t - t_sent:.2f} s before the BYE")
+    ssrcs = {struct.unpack("!I", d[8:12])[0] for d, _ in heard
+             if len(d) >= 12}
+    S.check(len(heard) == 50 and
+            {src for _, src in heard} == {(ann_ip, ann_port)} and
+            0x7777 not in ssrcs and len(ssrcs) == 1,
+            "on the wire: the caller got the 50 packets of the prompt, "
+            "from the announcement leg, none of its own back",
+            f"{len(heard)} packets, SSRCs {sorted(ssrcs)}")
     s6 = wait_for(lambda: (lambda s: s if s["calls_active"] == 0 and
                            s["rtp"]["legs"] == 0 else None)(box.stats()),
                   5, "the announcement to end in stats")
-    S.check(s6 == stats_with(undecodable=3, received=50, relayed=50,
-                             refused=7, played=50),
-            "after a 1.0 s prompt: rtp.played 50, players 0, calls 0",
+    S.check(s6 == stats_with(undecodable=3, received=50 + ANN_TALK,
+                             relayed=50, refused=7, played=50),
+            f"after a 1.0 s prompt with {ANN_TALK} packets from the caller: "
+            f"rtp.received +{ANN_TALK} ({50 + ANN_TALK}), rtp.relayed "
+            "unchanged (50), rtp.played 50, players 0, calls 0",
             json.dumps(s6))
     a_rtp.close()
     e_rtp.close()
@@ -1446,13 +1350,6 @@ def test_defaults_and_make_run():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def clean_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SWITCHBOARD_")}
-    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-    return env
-
-
 class NsServer:
     """A command in the namespace with cwd `work`, its stdout and stderr in
     files; waits for the server's start-up line."""
@@ -1468,7 +1365,7 @@ class NsServer:
         try:
             wait_for(lambda: "switchboard running" in self.stderr() or
                      self.proc.poll() is not None, 20, "the start-up line")
-        except TimeoutError:
+        except WaitTimeout:
             self.stop()
             raise
         if self.proc.poll() is not None:

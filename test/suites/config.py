@@ -143,7 +143,7 @@ def test_flags_win():
     srv = Server(["--data-dir", d, "--sip", f"{LOCAL}:{sip}", "--http",
                   f"{LOCAL}:{http}", "--realm", "flag-wins", "--node-id",
                   "flag-wins", "--prompts", claims.PROMPTS], env=env,
-                 http=(LOCAL, http), data_dir=d)
+                 http=(LOCAL, http), sip=(LOCAL, sip), data_dir=d)
     try:
         srv.start()
         p = Phone((LOCAL, sip), "1001", PW["1001"])
@@ -217,7 +217,8 @@ class Setup:
             r = run(self.args + ["--init-demo"], cwd=self.tmp)
         self.init = r
         self.srv = Server(self.args, env=self.env, http=self.http,
-                          data_dir=self.data_dir, init=False)
+                          sip=self.sip, tls=self.tls, data_dir=self.data_dir,
+                          init=False)
 
     def label(self, what):
         return f"{self.mode}: {what}"
@@ -299,7 +300,7 @@ def check_nodes(u):
         if at and at not in seen:
             seen.append(at)
         return len(seen) >= 3
-    wait_for(three, 3 * hb + 3, "three heartbeats", step=0.05)
+    wait_for(three, 3 * hb + 3, "three heartbeats", interval=0.05)
 
     def secs(iso):  # "2026-11-25T03:34:57.123Z"
         import calendar
