@@ -99,6 +99,12 @@ def free_port_range(count=20, lo=20000, hi=39000):
     raise RuntimeError("no free port range")
 
 
+def free_media_port():
+    """An even port p for sipp's -mp with p .. p + 3 free for UDP: sipp
+    binds its audio RTP socket on p and its video one on p + 2."""
+    return free_port_range(4)[0]
+
+
 def _wait_tcp(port, timeout):
     deadline = time.time() + timeout
     while True:
@@ -108,6 +114,11 @@ def _wait_tcp(port, timeout):
             if time.time() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def in_range(port, rng):
+    """rng: (first, last), both included."""
+    return rng[0] <= port <= rng[1]
 
 
 class WaitTimeout(RuntimeError):
@@ -202,9 +213,11 @@ class RtpCapture:
     runs.  Needs root (tcpdump)."""
 
     def __init__(self, ports, path=None, bpf=None, immediate=True,
-                 buffer_kib=None):
+                 buffer_kib=None, netns=None, iface="lo"):
         """bpf: a tcpdump filter of its own instead of UDP to ports (then
-        ports may be None); see segments() for what it caught.  immediate:
+        ports may be None); see segments() for what it caught.  netns: run
+        tcpdump in that network namespace (ip netns exec), on iface
+        ("any" for all of its interfaces).  immediate:
         tcpdump --immediate-mode, packets reach the file at once (without
         it libpcap hands them over in blocks, up to a second late; for
         heavy traffic, where tcpdump woken per packet drops some, turn it
@@ -215,6 +228,8 @@ class RtpCapture:
         self.bpf = bpf
         self.immediate = immediate
         self.buffer_kib = buffer_kib
+        self.netns = netns
+        self.iface = iface
         self._own = path is None
         self.path = path or tempfile.mktemp(prefix="peers-rtp-", suffix=".pcap")
         self.proc = None
@@ -233,7 +248,8 @@ class RtpCapture:
             lo, hi = self.ports
             bpf = f"udp and dst portrange {lo}-{hi}"
         self.proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-U"]
+            (["ip", "netns", "exec", self.netns] if self.netns else [])
+            + ["tcpdump", "-i", self.iface, "-n", "-U"]
             + (["--immediate-mode"] if self.immediate else [])
             + (["-B", str(self.buffer_kib)] if self.buffer_kib else [])
             + ["-w", self.path, bpf],
@@ -332,8 +348,8 @@ class RtpCapture:
         return list(out)
 
     def rtp(self, dport=None, sport=None, since=None, until=None, pts=None):
-        """[dict(t, sport, dport, pt, m, seq, ts, ssrc, payload)] of the
-        RTP packets caught so far (not RTCP).  dport/sport: a port or
+        """[dict(t, src, sport, dst, dport, pt, m, seq, ts, ssrc, payload)]
+        of the RTP packets caught so far (not RTCP).  dport/sport: a port or
         (first, last); since/until: time.time() values; pts: payload types
         to keep (None: all)."""
         def match(port, want):
@@ -357,7 +373,8 @@ class RtpCapture:
             if pts is not None and pt not in pts:
                 continue
             cc = p[0] & 15
-            out.append({"t": f["t"], "sport": f["sport"], "dport": f["dport"],
+            out.append({"t": f["t"], "src": f["src"], "sport": f["sport"],
+                        "dst": f["dst"], "dport": f["dport"],
                         "pt": pt, "m": p[1] >> 7,
                         "seq": (p[2] << 8) | p[3],
                         "ts": int.from_bytes(p[4:8], "big"),
@@ -959,7 +976,11 @@ class Sipp:
     calls/rate/limit  -m / -r / -l;  rate_period -rp (ms).
     duration_ms  -d (call hold time of <pause/>).
     service      -s (R-URI user), inf = -inf CSV path, auth = (user, pass).
-    media_port   -mp (with -mi 127.0.0.1); rtp_echo adds -rtp_echo.
+    media_port   -mp (with -mi 127.0.0.1); None = free_media_port(): sipp
+                 binds its audio socket there and its video socket 2
+                 above, 6000 and 6002 when not told, so that two sipps at
+                 once (another suite's, a neighbour's) collided and one
+                 "exited at once".  rtp_echo adds -rtp_echo.
     recv_timeout_ms  -recv_timeout (a call fails if nothing arrives).
     timeout_s    hard limit: the run is wrapped in coreutils timeout.
     auth_uri     -auth_uri (digest uri without "sip:"); "auto" = service@remote
@@ -1028,10 +1049,9 @@ class Sipp:
                 auth_uri = f"{service}@{remote[0]}:{remote[1]}"
         if auth_uri:
             args += ["-auth_uri", auth_uri]
-        if media_port is not None:
-            args += ["-mi", LOCAL, "-mp", str(media_port)]
-        else:
-            args += ["-mi", LOCAL]
+        self.media_port = free_media_port() if media_port is None \
+            else media_port
+        args += ["-mi", LOCAL, "-mp", str(self.media_port)]
         if rtp_echo:
             args.append("-rtp_echo")
         if recv_timeout_ms:

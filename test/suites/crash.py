@@ -25,7 +25,7 @@ from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
-from peers import Baresip, Sipp  # noqa: E402
+from peers import Baresip, Sipp, wait_for  # noqa: E402
 
 S = Suite("crash")
 PW = DEMO["devices"]
@@ -46,20 +46,6 @@ def msec(iso):
     """Whole milliseconds of an API time (exact comparisons), or None."""
     t = ms_of(iso)
     return None if t is None else round(t * 1000)
-
-
-def wait_for(cond, timeout, what):
-    """cond() until it returns something true; RuntimeError naming what
-    was waited for on timeout."""
-    deadline = time.time() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        if time.time() > deadline:
-            raise RuntimeError(f"timed out after {timeout} s waiting for "
-                               f"{what}")
-        time.sleep(0.1)
 
 
 def all_calls(sb):

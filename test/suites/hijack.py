@@ -35,7 +35,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
-from peers import Baresip, RtpCapture, dominant_freq, wav_rms  # noqa: E402
+from peers import (Baresip, RtpCapture, dominant_freq, in_range,  # noqa: E402
+                   wav_rms)
 
 S = Suite("hijack")
 PW = DEMO["devices"]
@@ -119,34 +120,8 @@ class Attacker:
 
 
 # --------------------------------------------------------------------------
-# capture: tcpdump on lo, parsed with source and destination
+# waits on the capture (peers.RtpCapture) and the server
 # --------------------------------------------------------------------------
-class Capture(RtpCapture):
-    """tcpdump on lo in immediate mode, read while it runs."""
-    def __init__(self, bpf):
-        super().__init__(None, bpf=bpf, immediate=True)
-        self.start()
-
-    def packets(self, settle=0.2):
-        """[dict(t, src, sport, dst, dport, pt, seq, ssrc, payload)] of the
-        RTP packets (not RTCP) written so far; waits settle [s] first, as
-        tcpdump writes a little behind."""
-        if self.proc.poll() is None:
-            time.sleep(settle)
-        out = []
-        for f in self.frames():
-            rtp = f["payload"]
-            if f["proto"] != "udp" or len(rtp) < 12 or rtp[0] >> 6 != 2 \
-                    or 192 <= rtp[1] <= 223:
-                continue
-            cc = rtp[0] & 15
-            out.append(dict(f, pt=rtp[1] & 0x7f,
-                            seq=struct.unpack("!H", rtp[2:4])[0],
-                            ssrc=struct.unpack("!I", rtp[8:12])[0],
-                            payload=rtp[12 + 4 * cc:]))
-        return out
-
-
 def wait_until(fn, timeout, step=0.1):
     """fn() once it is true, polling every step [s]; its last (false)
     value after timeout [s]."""
@@ -162,18 +137,14 @@ def capture_until(cap, pred, timeout=5):
     """The captured packets once pred(packets) holds (or after timeout
     [s]: the checks then say what is missing)."""
     pk = wait_until(lambda: (lambda p: p if pred(p) else None)(
-        cap.packets(settle=0)), timeout)
-    return pk if pk is not None else cap.packets()
+        cap.rtp()), timeout)
+    return pk if pk is not None else cap.rtp()
 
 
 def refused_reaches(sb, n, timeout=5):
     """rtp.refused once it reached n (or its value after timeout [s])."""
     return wait_until(lambda: (lambda r: r if r >= n else None)(
         refused(sb)), timeout) or refused(sb)
-
-
-def in_range(port, rng):
-    return rng[0] <= port <= rng[1]
 
 
 def flow_to_server(pkts, phone):
@@ -228,7 +199,8 @@ def test_hijack(sb):
     b = phone(sb, "1002", tone=TONE_B, codecs=("pcmu",))
     lo = min(a.rtp_ports[0], b.rtp_ports[0])
     hi = max(a.rtp_ports[1], b.rtp_ports[1])
-    cap = Capture(f"udp and (portrange {lo}-{hi} or host {ATTACKER_IP})")
+    cap = RtpCapture(None, bpf=f"udp and (portrange {lo}-{hi} or host "
+                     f"{ATTACKER_IP})").start()
     att = Attacker(ATTACKER_IP)
     x_payload = tone_frame(TONE_X)
     try:
@@ -372,7 +344,7 @@ def test_hijack(sb):
         rec = b.recordings()
         S.check(len(rec) == 1, "Erika's phone recorded the call", rec)
         if rec:
-            first = to_phone(cap.packets(), b, 0, 1e12)
+            first = to_phone(cap.rtp(), b, 0, 1e12)
             t0 = first[0]["t"] if first else est["_t"]
             for label, s, e in (("during the attack", t1s, t1e),
                                 ("after the attack", t3s, t3e)):

@@ -15,15 +15,13 @@ Nothing here is routed to the machine's real interfaces.
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import Suite, Switchboard  # noqa: E402
-from peers import Baresip, RtpCapture, dominant_freq  # noqa: E402
+from peers import Baresip, RtpCapture, dominant_freq, wait_for  # noqa: E402
 
 S = Suite("nat")
 P = os.getpid() % 100000
@@ -92,59 +90,12 @@ def api(sb, method, path, body=None):
     return api_st(sb, method, path, body)[1]
 
 
-def wait_for(cond, timeout, what):
-    """cond() until it returns something true; RuntimeError naming what
-    was waited for on timeout."""
-    deadline = time.time() + timeout
-    while True:
-        got = cond()
-        if got:
-            return got
-        if time.time() > deadline:
-            raise RuntimeError(f"timed out after {timeout} s waiting for "
-                               f"{what}")
-        time.sleep(0.1)
-
-
-class SipCap:
+class SipCap(RtpCapture):
     """tcpdump of SIP (port 5060, UDP and TCP) inside one namespace, read
     while it runs.  start() returns once tcpdump listens."""
 
     def __init__(self, ns, bpf="port 5060"):
-        self.ns = ns
-        self.bpf = bpf
-        fd, self.path = tempfile.mkstemp(prefix="nat-sip-", suffix=".pcap")
-        os.close(fd)
-        self.err = self.path + ".err"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, "tcpdump", "-i", "any", "-n",
-             "-U", "--immediate-mode", "-s", "0", "-w", self.path, self.bpf],
-            stdout=subprocess.DEVNULL, stderr=open(self.err, "w"))
-        wait_for(lambda: "listening on" in open(self.err).read() or
-                 self.proc.poll() is not None, 10, f"tcpdump in {self.ns}")
-        if self.proc.poll() is not None:
-            raise RuntimeError("tcpdump failed: " + open(self.err).read())
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.path, self.err):
-            try:
-                os.unlink(f)
-            except OSError:
-                pass
-
-    def frames(self):
-        return RtpCapture(None, path=self.path).frames()
+        super().__init__(None, bpf=bpf, netns=ns, iface="any")
 
     def messages(self, since=0):
         """[(frame dict, request method or None, request URI or status,
@@ -477,7 +428,7 @@ def keepalive_phase(pings):
     finally:
         for cap in (cap_srv, cap_home):
             if cap:
-                cap.stop()
+                cap.cleanup()
         for p in phones:
             p.stop()
         code = sb.stop()
@@ -579,7 +530,7 @@ def main():
         S.check(False, f"basic NAT phase raised {type(e).__name__}: {e}")
     finally:
         if cap:
-            cap.stop()
+            cap.cleanup()
         for p in phones:
             p.stop()
         if sb:

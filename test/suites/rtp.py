@@ -34,15 +34,12 @@ resume, a jump of one sequence number per packet Erika sent while he
 held (~100 per 2 s), which a receiver counts as lost.
 """
 import os
-import select
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
-from peers import Baresip  # noqa: E402
+from peers import Baresip, RtpCapture, in_range, wait_for  # noqa: E402
 from rtpstream import (continuity, describe, read_pcap,  # noqa: E402
                        rtp_flows, ts_delta)
 
@@ -53,72 +50,6 @@ PART = 40                              # packets to wait for per part
 TOL_MS = 30
 
 
-class Capture:
-    """tcpdump on lo into a pcap, written per packet (-U, immediate mode)
-    so that it can be read while it runs; start() returns once tcpdump
-    says it is listening."""
-
-    def __init__(self, bpf):
-        self.path = tempfile.mktemp(prefix="rtp-suite-", suffix=".pcap")
-        self.bpf = bpf
-        self.proc = None
-
-    def start(self, timeout=10):
-        self.proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode",
-             "-w", self.path, self.bpf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + timeout
-        err = b""
-        while time.time() < deadline:
-            r, _, _ = select.select([self.proc.stderr], [], [], 0.2)
-            if r:
-                line = self.proc.stderr.readline()
-                err += line
-                if b"listening on" in line:
-                    return self
-                if not line:
-                    break
-        self.stop()
-        raise RuntimeError(f"tcpdump did not start: {err.decode()!r}")
-
-    def frames(self):
-        return read_pcap(self.path)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self
-
-    def cleanup(self):
-        self.stop()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-
-
-def in_range(port, rng):
-    return rng[0] <= port <= rng[1]
-
-
-def wait_for(cond, timeout, what):
-    """cond() until it returns something true; raises with what."""
-    deadline = time.time() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise TimeoutError(f"waited {timeout} s for {what}")
-        time.sleep(0.1)
-
-
 class Call:
     """The two phones, the capture and what it saw."""
 
@@ -126,7 +57,7 @@ class Call:
         self.sb, self.a, self.b, self.cap = sb, a, b, cap
 
     def rtp(self):
-        flows = rtp_flows(self.cap.frames(),
+        flows = rtp_flows(read_pcap(self.cap.path),
                           lambda r: r.pt in (0, 8, 101))
         out = {"a_out": [], "b_out": [], "to_a": [], "to_b": []}
         for (src, sport, dst, dport), pk in flows.items():
@@ -172,7 +103,7 @@ class Call:
         def find():
             inv, ok = None, None
             cseq = None
-            for t, src, sport, dst, dport, d in self.cap.frames():
+            for t, src, sport, dst, dport, d in read_pcap(self.cap.path):
                 if t < since:
                     continue
                 if inv is None and sport == phone.sip_port and \
@@ -275,9 +206,9 @@ def test_hold_resume(sb):
         a.start()
         b.start()
         # the ports are final once the phones run (start() may move them)
-        cap = Capture(f"udp and (portrange {a.rtp_ports[0]}-"
-                      f"{a.rtp_ports[1]} or portrange {b.rtp_ports[0]}-"
-                      f"{b.rtp_ports[1]} or port {sb.sip_port})").start()
+        cap = RtpCapture(None, bpf=f"udp and (portrange {a.rtp_ports[0]}-"
+                         f"{a.rtp_ports[1]} or portrange {b.rtp_ports[0]}-"
+                         f"{b.rtp_ports[1]} or port {sb.sip_port})").start()
         if not S.check(a.wait_registered(10) and b.wait_registered(10),
                        "phones 1001 and 1002 register",
                        a.log()[-500:] + b.log()[-500:]):

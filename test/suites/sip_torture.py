@@ -84,9 +84,10 @@ def udp_socket(port=0):
     return s
 
 
-def collect(sock, timeout, until_final=True):
-    """Datagrams received on sock until a final response (if until_final)
-    or until timeout.  Returns a list of bytes."""
+def collect(sock, timeout, until_final=True, end=None):
+    """Datagrams received on sock until a final response (if until_final),
+    a datagram for which end(d) is true (the last in the list) or
+    timeout.  Returns a list of bytes."""
     got = []
     deadline = time.time() + timeout
     while True:
@@ -101,6 +102,8 @@ def collect(sock, timeout, until_final=True):
         except OSError:      # e.g. ICMP error reported on the socket
             continue
         got.append(data)
+        if end and end(data):
+            return got
         st = status_of(data)
         if until_final and st is not None and st >= 200:
             # linger a moment for a second (wrong) answer, e.g. dblreq
@@ -115,6 +118,18 @@ def summarize(datagrams):
     return (finals[0] if finals else None), statuses, other
 
 
+def show(got, drops, whole=False):
+    """With -v: the answers (their heads, or whole=False first lines) and
+    the sip.undecodable delta."""
+    if not VERBOSE:
+        return
+    for d in got:
+        text = d.split(b"\r\n\r\n" if whole else b"\r\n", 1)[0].decode(
+            "utf-8", "replace")
+        print("     <- " + text.replace("\r\n", "\n        "), flush=True)
+    print(f"     undecodable +{drops}", flush=True)
+
+
 def options_msg(port, lport, transport="UDP"):
     tag, cid, br = rnd(), rnd(16), rnd(12)
     return (f"OPTIONS sip:{HOST}:{port} SIP/2.0\r\n"
@@ -126,6 +141,25 @@ def options_msg(port, lport, transport="UDP"):
             f"CSeq: 1 OPTIONS\r\n"
             f"Accept: application/sdp\r\n"
             f"Content-Length: 0\r\n\r\n").encode()
+
+
+def control_msg(port, lport, via_of=None):
+    """(Call-ID, message) of a control OPTIONS: the negative control of a
+    "no answer" check, its Call-ID "ctl..." to tell its answer from the
+    others.  Its top Via is rport to lport, or, with via_of (a message),
+    has the transport and sent-by of via_of's top Via, so that its answer
+    takes the same way back as via_of's would (RFC 3261 18.2.2)."""
+    cid = ("ctl" + rnd(16)).encode()
+    msg = options_msg(port, lport)
+    m = via_of and re.search(
+        rb"^(?:Via|v)[ \t]*:[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*"
+        rb"(\w+)[ \t]+([^;,\s]+)", via_of, re.I | re.M)
+    if m:
+        via = (b"Via: SIP/2.0/" + m.group(1).upper() + b" " +
+               m.group(2) + b";branch=z9hG4bK" + cid)
+        msg = re.sub(rb"(?m)^Via: [^\r]*", lambda _: via, msg)
+    msg = re.sub(rb"(?m)^Call-ID: [^\r]*", lambda _: b"Call-ID: " + cid, msg)
+    return cid, msg
 
 
 def options_udp(port, timeout=2.0):
@@ -152,8 +186,6 @@ def options_udp(port, timeout=2.0):
 def tcp_exchange(port, data, timeout=2.0, until_final=True, chunks=None):
     """Send data over a new TCP connection; returns (responses, closed_by_peer)."""
     c = socket.create_connection((HOST, port), 2)
-    buf = b""
-    closed = False
     try:
         if chunks:
             for part, pause in chunks:
@@ -161,23 +193,7 @@ def tcp_exchange(port, data, timeout=2.0, until_final=True, chunks=None):
                 time.sleep(pause)
         else:
             c.sendall(data)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            c.settimeout(max(0.01, deadline - time.time()))
-            try:
-                d = c.recv(65535)
-            except socket.timeout:
-                break
-            except OSError:
-                closed = True
-                break
-            if not d:
-                closed = True
-                break
-            buf += d
-            if until_final and re.search(rb"^SIP/2\.0 [2-6]\d\d ", buf, re.M) \
-                    and b"\r\n\r\n" in buf:
-                break
+        buf, closed = tcp_read(c, timeout, 1 if until_final else 0)
     finally:
         c.close()
     statuses = [int(x) for x in re.findall(rb"^SIP/2\.0 (\d{3}) ", buf, re.M)]
@@ -210,27 +226,15 @@ def tcp_read(c, timeout, finals, until_close=False):
 
 
 def options_tcp(port, timeout=2.0):
+    """Status of an OPTIONS over a new TCP connection, or None."""
     c = socket.create_connection((HOST, port), 2)
     try:
-        lport = c.getsockname()[1]
-        c.sendall(options_msg(port, lport, "TCP"))
-        buf = b""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            c.settimeout(max(0.01, deadline - time.time()))
-            try:
-                d = c.recv(65535)
-            except socket.timeout:
-                break
-            if not d:
-                break
-            buf += d
-            m = re.search(rb"^SIP/2\.0 (\d{3}) ", buf, re.M)
-            if m:
-                return int(m.group(1))
-        return None
+        c.sendall(options_msg(port, c.getsockname()[1], "TCP"))
+        buf, _ = tcp_read(c, timeout, 1)
     finally:
         c.close()
+    m = re.search(rb"^SIP/2\.0 (\d{3}) ", buf, re.M)
+    return int(m.group(1)) if m else None
 
 
 class Catcher:
@@ -526,18 +530,7 @@ class Torture:
         datagrams in order, so once this is answered, an answer to what
         sock sent before would have arrived too: a wait on an event, not
         a sleep."""
-        lport = sock.getsockname()[1]
-        cid = ("ctl" + rnd(16)).encode()
-        msg = options_msg(self.port, lport)
-        m = via_of and re.search(
-            rb"^(?:Via|v)[ \t]*:[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*"
-            rb"(\w+)[ \t]+([^;,\s]+)", via_of, re.I | re.M)
-        if m:
-            via = (b"Via: SIP/2.0/" + m.group(1).upper() + b" " +
-                   m.group(2) + b";branch=z9hG4bK" + cid)
-            msg = re.sub(rb"(?m)^Via: [^\r]*", lambda _: via, msg)
-        msg = re.sub(rb"(?m)^Call-ID: [^\r]*", lambda _: b"Call-ID: " + cid,
-                     msg)
+        cid, msg = control_msg(self.port, sock.getsockname()[1], via_of)
         since = time.time()
         sock.sendto(msg, (HOST, self.port))
         got = self.catcher.wait({cid}, since, timeout)
@@ -589,12 +582,7 @@ class Torture:
                  else self.undecodable() - drops_before)
         final, statuses, other = summarize(got)
         seen = ",".join(str(x) for x in statuses if x) or "none"
-        if VERBOSE:
-            for d in got:
-                print("     <- " + d.split(b"\r\n\r\n", 1)[0].decode(
-                    "utf-8", "replace").replace("\r\n", "\n        "),
-                    flush=True)
-            print(f"     undecodable +{drops}", flush=True)
+        show(got, drops, whole=True)
         ok, detail = self.judge(row, got, final, seen, drops, ctl)
         if ok and row["name"] == "dblreq":
             methods = {m.upper() for d in got for m in CSEQ_RE.findall(d)}
@@ -767,27 +755,13 @@ class Torture:
                     s.sendto(d, (HOST, self.port))
                     if pace:
                         time.sleep(pace)  # a rate, not a wait
-            cid = ("ctl" + rnd(16)).encode()
-            ctl = re.sub(rb"(?m)^Call-ID: [^\r]*", b"Call-ID: " + cid,
-                         options_msg(self.port, s.getsockname()[1]))
+            cid, ctl = control_msg(self.port, s.getsockname()[1])
             s.sendto(ctl, (HOST, self.port))
-            got, ctl_st = [], None
-            deadline = time.time() + timeout
-            while time.time() < deadline:
-                s.settimeout(max(0.01, deadline - time.time()))
-                try:
-                    d = s.recv(65535)
-                except socket.timeout:
-                    break
-                except OSError:
-                    continue
-                if call_id(d) == cid:
-                    st = status_of(d)
-                    if st and st >= 200:
-                        ctl_st = st
-                        break
-                    continue
-                got.append(d)
+            got = collect(s, timeout, until_final=False, end=lambda d:
+                          call_id(d) == cid and (status_of(d) or 0) >= 200)
+            ctl_st = next((status_of(d) for d in got if call_id(d) == cid and
+                           (status_of(d) or 0) >= 200), None)
+            got = [d for d in got if call_id(d) != cid]
             after = self.undecodable()
         finally:
             s.close()
@@ -802,11 +776,7 @@ class Torture:
         got, ctl, ndrop = self.exchange(data)
         final, statuses, _ = summarize(got)
         seen = ",".join(str(x) for x in statuses if x) or "none"
-        if VERBOSE:
-            for d in got:
-                print("     <- " + d.split(b"\r\n", 1)[0].decode(
-                    "utf-8", "replace"), flush=True)
-            print(f"     undecodable +{ndrop}", flush=True)
+        show(got, ndrop)
         row = {"expect": str(want), "reason": reason, "header": header}
         if want == "drop" and drops is not None:
             row["drops"] = drops
@@ -841,7 +811,7 @@ class Torture:
         self.single("OPTIONS with a 20 KB header line (UDP)", opt, "drop")
         st, closed = tcp_exchange(self.port, opt.replace(b"/UDP", b"/TCP"), 2.0)
         self.t.check(st == [200] and not closed,
-                     f"OPTIONS with a 20 KB header line (TCP): 200",
+                     "OPTIONS with a 20 KB header line (TCP): 200",
                      f"(got {st or 'none'}{', closed' if closed else ''})")
         huge_name = options_msg(self.port, lp).replace(
             b"Accept:", ("X-" + "N" * 20000 + ": v\r\nAccept:").encode())
