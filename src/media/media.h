@@ -112,6 +112,12 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,
 	       void *arg);
 
+/* A key pressed at the far end of a leg (RFC 4733 event), reported once
+ * per key press, on the SIP thread. */
+typedef void(media_digit_h)(char digit, void *arg);
+/* Report leg's digits to h (NULL: stop). */
+void media_leg_set_digith(struct media_leg *leg, media_digit_h *h, void *arg);
+
 /* Node-wide media counters since start. */
 struct media_stats {
 	uint64_t legs;    /* media legs alive now          */

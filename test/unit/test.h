@@ -83,6 +83,10 @@
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
+	X(test_call_bridge)                                                    \
+	X(test_call_dial_fail)                                                 \
+	X(test_call_reject)                                                    \
+	X(test_call_ivr)                                                       \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
