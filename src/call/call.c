@@ -245,14 +245,23 @@ int call_answer(struct call *call, const char *by, call_answer_h *h, void *arg)
 
 	if (!call || !by)
 		return EINVAL;
-	if (call->a_answered || call->state == CALL_DONE)
-		return call->a_answered ? EALREADY : ENOTCONN;
-	err = call->ctx->be->a_answer(call->a, false);
-	if (err)
-		return err;
-	call->a_answered = true;
+	if (call->state == CALL_DONE)
+		return ENOTCONN;
 	call->answerh = h;
 	call->answer_arg = arg;
+	if (call->a_answered) { /* re-routed: answered before */
+		if (call->state != CALL_ANSWERED)
+			call_state_set(call, CALL_ANSWERED);
+		if (call->a->established)
+			call_leg_established(call->a); /* h at once */
+		return 0;
+	}
+	err = call->ctx->be->a_answer(call->a, false);
+	if (err) {
+		call->answerh = NULL;
+		return err;
+	}
+	call->a_answered = true;
 	record_answered(call, by);
 	call_state_set(call, CALL_ANSWERED);
 	return 0;
@@ -402,20 +411,27 @@ static void rtp_sweep(void *arg)
 
 /* ---- incoming calls ------------------------------------------------------ */
 
-int call_app_start(struct call *call, const struct route_target *t)
+static const struct call_app *app_find(const struct call_ctx *ctx,
+				       enum route_kind kind)
 {
-	const struct call_ctx *ctx = call->ctx;
 	size_t i;
 
 	for (i = 0; i < ctx->appc; i++) {
-		if (ctx->apps[i].kind == t->kind)
-			break;
+		if (ctx->apps[i].kind == kind)
+			return &ctx->apps[i];
 	}
-	if (i == ctx->appc)
+	return NULL;
+}
+
+int call_app_start(struct call *call, const struct route_target *t)
+{
+	const struct call_app *app = app_find(call->ctx, t->kind);
+
+	if (!app)
 		return ENOENT;
-	call->app = &ctx->apps[i];
+	call->app = app;
 	call->app_data = mem_deref(call->app_data);
-	return call->app->start(call, t);
+	return app->start(call, t);
 }
 
 /* Media for the caller and its offer: 0, or the call was ended with
@@ -530,6 +546,8 @@ int call_reroute(struct call *call, const struct route_target *t)
 		return EINVAL;
 	if (call->state == CALL_DONE)
 		return ENOTCONN;
+	if (!app_find(call->ctx, t->kind))
+		return ENOENT;
 	call_dial_stop(call);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);
@@ -544,8 +562,6 @@ int call_reroute(struct call *call, const struct route_target *t)
 	info("call: %s: re-routed to %s %lld\n", call->rec.sip_call_id,
 	     route_kind_name(t->kind), (long long)t->id);
 	err = call_app_start(call, t);
-	if (err == ENOENT)
-		return err;
 	if (err)
 		call_hangup(call, 500, "Server Internal Error", "failed",
 			    CALL_BY_SYSTEM);

@@ -116,7 +116,8 @@ int call_ring(struct call *call);
  * names no common codec is hung up (488) before h would be called. */
 typedef void(call_answer_h)(struct call *call, void *arg);
 /* 200 OK to the caller (CALL_ANSWERED); by is written to the call
- * record as who answered (e.g. "announcement"). */
+ * record as who answered (e.g. "announcement").  A call re-routed after
+ * it was answered is not answered again: h is called at once then. */
 int call_answer(struct call *call, const char *by, call_answer_h *h, void *arg);
 
 /* A prompt list ended: err 0 and digit '\0' when it played out; digit
@@ -205,8 +206,8 @@ int call_transfer(struct call *call, const char *uri);
  * Stop whatever the call does now (prompt, collect, dialling; a bridged
  * callee is hung up) and start the application of t's kind, as if the
  * call had been routed there (IVR -> queue, queue -> voicemail).  ENOENT
- * if no application handles t's kind; on another error of the new
- * application the call is hung up (500).
+ * if no application handles t's kind (nothing changed then); on an
+ * error of the new application the call is hung up (500).
  */
 int call_reroute(struct call *call, const struct route_target *t);
 

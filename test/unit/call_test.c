@@ -369,3 +369,82 @@ out:
 	env_close(&e);
 	return err;
 }
+
+/* ---- a list of members, one after another; re-route from a bridge ----- */
+
+static void seq_dialled(struct call *call, uint16_t scode, const char *reason,
+			bool timed_out, void *arg)
+{
+	(void)arg;
+	fake_log("dialled %u %s %d;", scode, reason, timed_out);
+	if (scode != 200)
+		call_hangup(call, scode, reason, NULL, CALL_BY_CALLEE);
+}
+
+static int seq_start(struct call *call, const struct route_target *t)
+{
+	struct call_dest d[] = {
+	    {CALL_DEST_CONTACT, 0, "sip:1002@10.0.0.2", NULL, 5},
+	    {CALL_DEST_EXTERNAL, 1, NULL, "+49221123456", 5},
+	};
+	struct call_dial_prm prm = {d, ARRAY_SIZE(d), true, t->caller_id, ""};
+	int err = call_ring(call);
+
+	return err ? err : call_dial(call, &prm, seq_dialled, NULL);
+}
+
+int test_call_sequential(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_EMPLOYEE, "seq", seq_start},
+	    {ROUTE_ANNOUNCEMENT, "announcement", app_announcement_start},
+	};
+	struct route_target t;
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+
+	/* the first member is busy, the second rejects: busy wins */
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;offer;180;[ringing]"
+				 "dial sip:1002@10.0.0.2;");
+	call_leg_closed(fake.legv[0], 0, 486, "Busy Here");
+	TEST_EQ_STR(fake_take(), "free sip:1002@10.0.0.2;"
+				 "dial +49221123456 via trunk 1;");
+	call_leg_closed(fake.legv[1], 0, 603, "Decline");
+	TEST_EQ_STR(fake_take(), "free trunk;dialled 486 Busy Here 0;"
+				 "reject 486 Busy Here;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "busy 486 callee ");
+
+	/* the first answers; then the call is re-routed to the
+	 * announcement: the callee is hung up, the caller hears it */
+	fake.legc = 0;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	(void)fake_take();
+	call_leg_established(fake.legv[0]);
+	TEST_EQ_STR(fake_take(), "bridge A sip:1002@10.0.0.2;200;[bridged]"
+				 "dialled 200 OK 0;");
+	call_leg_established(fake.a); /* the caller's ACK */
+	memset(&t, 0, sizeof(t));
+	t.kind = ROUTE_ANNOUNCEMENT;
+	t.id = 1;
+	TEST_EQ_INT(call_reroute(fake.a->call, &t), 0);
+	TEST_EQ_STR(fake_take(), "unbridge A;free sip:1002@10.0.0.2;"
+				 "[answered]play welcome.wav to A;");
+	t.kind = ROUTE_EXTERNAL; /* no row for it */
+	TEST_EQ_INT(call_reroute(fake.a->call, &t), ENOENT);
+	TEST_EQ_STR(fake_take(), ""); /* the announcement goes on */
+	TEST_EQ_INT(call_ctx_count(e.ctx), 1);
+
+	/* shutdown hangs up what is left */
+	call_ctx_close_all(e.ctx);
+	TEST_EQ_STR(fake_take(), "[done]stop welcome.wav;free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "failed 503 system sip:1002@10.0.0.2");
+out:
+	env_close(&e);
+	return err;
+}

@@ -87,6 +87,7 @@
 	X(test_call_dial_fail)                                                 \
 	X(test_call_reject)                                                    \
 	X(test_call_ivr)                                                       \
+	X(test_call_sequential)                                                \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
