@@ -90,7 +90,10 @@ int test_route_device(void)
 		if (r.target.kind != v[i].kind || r.scode != v[i].scode ||
 		    strcmp(r.dialled, v[i].dialled_norm) ||
 		    strcmp(r.target.caller_id, v[i].caller_id) ||
-		    strcmp(r.direction, v[i].direction)) {
+		    strcmp(r.direction, v[i].direction) ||
+		    (r.target.kind == ROUTE_EXTERNAL &&
+		     (r.target.id != 1 ||
+		      strcmp(r.target.number, v[i].dialled_norm)))) {
 			fprintf(stderr,
 				"  %s dials '%s': kind %d scode %u "
 				"dialled '%s' cid '%s' dir %s\n",
