@@ -146,18 +146,22 @@ def test_not_bridged(sb):
         a.stop()
 
 
+def stop(sb):
+    """Stop the server: alive until now, then a clean exit (no leak, no
+    sanitizer report)."""
+    S.check(sb.alive(), "the server is alive after the calls")
+    code = sb.stop()
+    S.check(code == 0, "clean exit", f"exit {code}: {sb.tail(30)}")
+    sb.cleanup()
+
+
 def main():
     sb = Switchboard().start()
     try:
-        S.run(test_bridged, sb)
-        S.run(test_pcap, sb)
-        S.run(test_not_bridged, sb)
-        S.check(sb.alive(), "the server is alive after the calls")
+        for t in (test_bridged, test_pcap, test_not_bridged):
+            S.run(t, sb)
     finally:
-        code = sb.stop()
-        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
-                f"exit {code}: {sb.tail(30)}")
-        sb.cleanup()
+        stop(sb)
     S.finish()
 
 

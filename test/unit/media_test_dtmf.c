@@ -352,18 +352,13 @@ int test_media_dtmf_leg(void)
 					  A(301, 24000, 9, 1, 320)};
 	static const struct tev key_a[] = {A(302, 25600, 12, 1, 320)};
 	struct media_leg *a = NULL, *b = NULL, *c = NULL;
-	struct phone pa, pb, pc;
-	struct digits da, dc;
+	struct phone pa = {0}, pb = {0}, pc = {0};
+	struct digits da = {0}, dc = {0};
 	struct media_stats st0, st1;
 	uint64_t rx = 0;
 	unsigned i;
 	int err = 0;
 
-	memset(&pa, 0, sizeof(pa));
-	memset(&pb, 0, sizeof(pb));
-	memset(&pc, 0, sizeof(pc));
-	memset(&da, 0, sizeof(da));
-	memset(&dc, 0, sizeof(dc));
 	TEST_EQ_INT(media_init("127.0.0.1", 47000, 47999), 0);
 	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMU, MEDIA_PLAIN), 0);
 	TEST_EQ_INT(media_leg_alloc(&b, CODEC_PCMA, MEDIA_PLAIN), 0);
