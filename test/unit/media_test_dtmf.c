@@ -7,8 +7,10 @@
  * with the presses the packets carry: repeats, the three end packets,
  * losses, reordering, wrap-around, new SSRCs, long presses.
  * test_media_dtmf_leg does it on real sockets: digits reach the leg's
- * handler on this (SIP) thread, while the relay still passes every event
- * packet to the bridged leg with that leg's payload type.
+ * handler on this (SIP) thread, bridged or not, while the relay still
+ * passes every event packet to the bridged leg with that leg's payload
+ * type; a stranger's presses and the digits of a freed leg are not
+ * reported.
  */
 #include <unistd.h>
 #include <re.h>
@@ -259,7 +261,8 @@ static void phone_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	ph->tev++;
 }
 
-/* its SDP: PCMU and PCMA, telephone-event as tev_pt */
+/* its socket and, if leg, its SDP offer to leg: PCMU and PCMA,
+ * telephone-event as tev_pt */
 static int phone_open(struct phone *ph, struct media_leg *leg, uint8_t tev_pt)
 {
 	struct mbuf *sdp = NULL;
@@ -272,11 +275,11 @@ static int phone_open(struct phone *ph, struct media_leg *leg, uint8_t tev_pt)
 	err = udp_listen(&ph->us, &a, phone_recv, ph);
 	if (!err)
 		err = udp_local_get(ph->us, &ph->addr);
-	sdp = err ? NULL : mbuf_alloc(512);
-	if (!err && !sdp)
-		err = ENOMEM;
-	if (err)
+	if (err || !leg)
 		return err;
+	sdp = mbuf_alloc(512);
+	if (!sdp)
+		return ENOMEM;
 	mbuf_printf(sdp,
 		    "v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 "
 		    "127.0.0.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0 8 %u\r\n"
@@ -351,8 +354,10 @@ int test_media_dtmf_leg(void)
 	static const struct tev nine[] = {A(300, 24000, 9, 0, 160),
 					  A(301, 24000, 9, 1, 320)};
 	static const struct tev key_a[] = {A(302, 25600, 12, 1, 320)};
+	static const struct tev stranger[] = {B(400, 30000, 3, 0, 160),
+					      B(401, 30000, 3, 1, 320)};
 	struct media_leg *a = NULL, *b = NULL, *c = NULL;
-	struct phone pa = {0}, pb = {0}, pc = {0};
+	struct phone pa = {0}, pb = {0}, pc = {0}, ps = {0};
 	struct digits da = {0}, dc = {0};
 	struct media_stats st0, st1;
 	uint64_t rx = 0;
@@ -398,6 +403,18 @@ int test_media_dtmf_leg(void)
 	run_ms(100);
 	TEST_EQ_STR(da.s, "5#");
 
+	/* a stranger (another port, another SSRC) presses a key into a:
+	 * the latch refuses it before the receiver sees it */
+	TEST_EQ_INT(phone_open(&ps, NULL, TEV), 0);
+	phone_send(&ps, a, stranger, ARRAY_SIZE(stranger));
+	for (i = 0; i < 200 && media_leg_hijacks(a) < 2; i++)
+		usleep(5000);
+	TEST_EQ_INT(media_leg_hijacks(a), 2);
+	media_sync();
+	run_ms(100);
+	TEST_EQ_STR(da.s, "5#");
+	TEST_EQ_INT(pb.tev, 10);
+
 	/* not bridged: reported all the same */
 	phone_send(&pc, c, nine, ARRAY_SIZE(nine));
 	for (i = 0; i < 200 && dc.n < 1; i++)
@@ -434,6 +451,7 @@ out:
 	mem_deref(pa.us);
 	mem_deref(pb.us);
 	mem_deref(pc.us);
+	mem_deref(ps.us);
 	media_close();
 	return err;
 }
