@@ -35,6 +35,7 @@ int api_stats_get(struct api_req *req)
 	err |= api_add_int(rtp, "relayed", (int64_t)ms.relayed);
 	err |= api_add_int(rtp, "played", (int64_t)ms.played);
 	err |= api_add_int(rtp, "refused", (int64_t)ms.refused);
+	err |= api_add_int(rtp, "dtmf", (int64_t)ms.dtmf);
 	err |= odict_entry_add(o, "rtp", ODICT_OBJECT, rtp);
 	err |=
 	    api_add_int(sip, "undecodable", (int64_t)log_libre_undecodable());
