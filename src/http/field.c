@@ -107,7 +107,7 @@ static int enum_print(struct re_printf *pf, void *arg)
 	const char *s;
 	int v, err = 0;
 
-	for (v = 0; (s = f->en->name(v)) != NULL; v++) {
+	for (v = 0; v < API_ENUM_MAX && (s = f->en->name(v)) != NULL; v++) {
 		if (v)
 			err |=
 			    re_hprintf(pf, f->en->name(v + 1) ? ", " : " or ");

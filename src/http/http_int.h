@@ -41,6 +41,7 @@
 enum {
 	API_BODY_MAX = 65536, /* [bytes] larger bodies get 413         */
 	API_JSON_DEPTH = 4,   /* deepest nesting accepted in a body    */
+	API_ENUM_MAX = 64,    /* most values an enum field may have    */
 };
 
 struct http_api {
@@ -230,7 +231,8 @@ struct api_rule {
 };
 
 /* The names of an enum: value v is called name(v), from 0 up to the first
- * NULL.  parse() gives the value of a name, or EINVAL. */
+ * NULL (at most API_ENUM_MAX values).  parse() gives the value of a name,
+ * or EINVAL. */
 struct api_enum {
 	const char *(*name)(int v);
 	int (*parse)(const char *s, int *vp);
