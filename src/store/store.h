@@ -4,8 +4,9 @@
  * Tenants, employees, devices, number blocks and numbers, announcements,
  * trunks, registrations, call records and API tokens live here.  Callers see
  * plain C records and errno codes, never SQL: the SQLite backend
- * (store/sqlite.c) is one implementation, a PostgreSQL backend will be
- * another behind this same header.
+ * (store/sqlite_*.c, one file per concept, see sqlite_int.h) is one
+ * implementation, a PostgreSQL backend will be another behind this same
+ * header.
  *
  * Conventions
  *  - Every function returns 0 or an errno value:
