@@ -25,7 +25,7 @@ static int call_encode(struct odict **op, const struct store_call *c)
 	err |= api_add_id(o, "tenant_id", c->tenant_id);
 	err |= api_add_str(o, "node_id", c->node_id);
 	err |= api_add_str(o, "sip_call_id", c->sip_call_id);
-	err |= api_add_str(o, "direction", c->direction);
+	err |= api_add_str(o, "direction", store_direction_name(c->direction));
 	err |= api_add_str(o, "from_number", c->from_number);
 	err |= api_add_str(o, "to_number", c->to_number);
 	err |= api_add_str_or_null(o, "caller_leg", c->caller_leg);
@@ -33,12 +33,14 @@ static int call_encode(struct odict **op, const struct store_call *c)
 	err |= api_add_time(o, "started_at", c->started_at);
 	err |= api_add_time(o, "answered_at", c->answered_at);
 	err |= api_add_time(o, "ended_at", c->ended_at);
-	err |= api_add_str_or_null(o, "disposition", c->disposition);
+	err |= api_add_str_or_null(o, "disposition",
+				   store_disposition_name(c->disposition));
 	if (c->sip_code)
 		err |= api_add_int(o, "sip_code", c->sip_code);
 	else
 		err |= odict_entry_add(o, "sip_code", ODICT_NULL);
-	err |= api_add_str_or_null(o, "ended_by", c->ended_by);
+	err |=
+	    api_add_str_or_null(o, "ended_by", store_party_name(c->ended_by));
 	if (err) {
 		mem_deref(o);
 		return ENOMEM;

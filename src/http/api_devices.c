@@ -41,7 +41,7 @@ static int device_encode(struct odict **op, const struct store_device *d)
 	err |= api_add_id(o, "employee_id", d->employee_id);
 	err |= api_add_str(o, "username", d->username);
 	err |= api_add_str_or_null(o, "name", d->name);
-	err |= api_add_str(o, "srtp", d->srtp[0] ? d->srtp : "auto");
+	err |= api_add_str(o, "srtp", store_srtp_name(d->srtp));
 	err |= api_add_time(o, "created_at", d->created_at);
 	if (err) {
 		mem_deref(o);
@@ -146,11 +146,10 @@ static int device_apply(struct api_req *req, struct store_device *d,
 	api_str_copy(req, "name", d->name, sizeof(d->name));
 
 	if (srtp) {
-		if (!store_device_srtp_valid(srtp))
+		if (store_srtp_parse(srtp, &d->srtp))
 			return api_error(req, 422,
 					 "srtp: must be auto, off, optional "
 					 "or required");
-		str_copy(d->srtp, srtp, sizeof(d->srtp));
 	}
 
 	if (pw) {

@@ -25,26 +25,6 @@ static const struct api_field fields[] = {
     {"created_at", FT_STR, FF_RO, 0},
 };
 
-static const struct {
-	enum store_target type;
-	const char *name;
-} targets[] = {
-    {TARGET_NONE, "none"},
-    {TARGET_EMPLOYEE, "employee"},
-    {TARGET_ANNOUNCEMENT, "announcement"},
-};
-
-static const char *target_name(enum store_target type)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(targets); i++) {
-		if (targets[i].type == type)
-			return targets[i].name;
-	}
-	return "unknown";
-}
-
 static int number_encode(struct odict **op, const struct store_number *n)
 {
 	struct odict *o;
@@ -58,7 +38,7 @@ static int number_encode(struct odict **op, const struct store_number *n)
 	err |= api_add_id(o, "block_id", n->block_id);
 	err |= api_add_str(o, "e164", n->e164);
 	err |= api_add_bool(o, "active", n->active);
-	err |= api_add_str(o, "target_type", target_name(n->target_type));
+	err |= api_add_str(o, "target_type", store_target_name(n->target_type));
 	err |= api_add_id(o, "target_id", n->target_id);
 	err |= api_add_bool(o, "personal", n->personal);
 	err |= api_add_str_or_null(o, "description", n->description);
@@ -105,22 +85,16 @@ static int target_apply(struct api_req *req, struct store_number *n)
 	struct store_employee e;
 	const char *type = api_str(req, "target_type");
 	int64_t id;
-	size_t i;
 	int err;
 
 	if (!type && !api_has(req, "target_id"))
 		return 0;
 
 	if (type) {
-		for (i = 0; i < ARRAY_SIZE(targets); i++) {
-			if (!strcmp(type, targets[i].name))
-				break;
-		}
-		if (i == ARRAY_SIZE(targets))
+		if (store_target_parse(type, &n->target_type))
 			return api_error(req, 422,
 					 "target_type: must be none, employee "
 					 "or announcement");
-		n->target_type = targets[i].type;
 	}
 
 	err = api_field_id(req, "target_id", &id);
@@ -142,7 +116,7 @@ static int target_apply(struct api_req *req, struct store_number *n)
 	if (!id)
 		return api_error(req, 422,
 				 "target_id: is required for target_type %s",
-				 target_name(n->target_type));
+				 store_target_name(n->target_type));
 
 	switch (n->target_type) {
 	case TARGET_EMPLOYEE:
@@ -200,11 +174,11 @@ static int number_error(struct api_req *req, int err,
 		return api_fail(req, err,
 				"target_id: %s %lld belongs to "
 				"another tenant",
-				target_name(n->target_type),
+				store_target_name(n->target_type),
 				(long long)n->target_id);
 	case ENOENT:
 		return api_fail(req, err, "target_id: %s %lld does not exist",
-				target_name(n->target_type),
+				store_target_name(n->target_type),
 				(long long)n->target_id);
 	case EBUSY:
 		return api_fail(req, err, "number %s is in use", n->e164);

@@ -84,7 +84,7 @@ static int trunk_encode(struct odict **op, const struct store_trunk *t)
 	err |= api_add_str(o, "name", t->name);
 	err |= api_add_str(o, "host", t->host);
 	err |= api_add_int(o, "port", t->port);
-	err |= api_add_str(o, "transport", t->transport);
+	err |= api_add_str(o, "transport", store_transport_name(t->transport));
 	err |= api_add_bool(o, "match_any_port", t->match_any_port);
 	err |= api_add_str_or_null(o, "username", t->username);
 	err |= api_add_bool(o, "has_password", t->password[0] != '\0');
@@ -254,10 +254,9 @@ static int trunk_apply(struct api_req *req, struct store_trunk *t)
 
 	s = api_str(req, "transport");
 	if (s) {
-		if (strcmp(s, "udp") && strcmp(s, "tcp") && strcmp(s, "tls"))
+		if (store_transport_parse(s, &t->transport))
 			return api_error(req, 422,
 					 "transport: must be udp, tcp or tls");
-		str_copy(t->transport, s, sizeof(t->transport));
 	}
 
 	t->match_any_port = api_bool(req, "match_any_port", t->match_any_port);
@@ -278,7 +277,7 @@ int api_trunk_create(struct api_req *req)
 
 	memset(&t, 0, sizeof(t));
 	t.port = 5060;
-	str_copy(t.transport, "udp", sizeof(t.transport));
+	t.transport = STORE_TRANSPORT_UDP;
 	err = trunk_apply(req, &t);
 	if (err)
 		return err;
@@ -290,7 +289,7 @@ int api_trunk_create(struct api_req *req)
 	if (err)
 		return api_fail(req, err, "trunk: %m", err);
 	info("http: trunk %lld created (%s %s:%u)\n", (long long)t.id,
-	     t.transport, t.host, t.port);
+	     store_transport_name(t.transport), t.host, t.port);
 	sipsrv_trunkreg_reload();
 
 	(void)store_trunk_get(st, t.id, &t);

@@ -8,7 +8,6 @@
  * latest calls; its bounds are always bound (0 and INT64_MAX when open)
  * so the started_at indexes serve both the range and the order.
  */
-#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
@@ -50,13 +49,14 @@ static const struct store_sql sql[] = {
 		 " AND started_at >= ?2 AND started_at < ?3"
 		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
     /* a live call's last sign of life: store.h, "nodes" */
+    /* ?3, ?4: the names of STORE_DISP_NODE_FAILURE, STORE_PARTY_SYSTEM */
     {S_CALL_CLOSE_NODE, "call close",
      "UPDATE calls SET ended_at = " CALL_ALIVE ","
-     " disposition = 'node_failure', ended_by = 'system'"
+     " disposition = ?3, ended_by = ?4"
      " WHERE node_id = ?1 AND ended_at = 0"},
     {S_CALL_CLOSE_STALE, "call close",
      "UPDATE calls SET ended_at = " CALL_ALIVE ","
-     " disposition = 'node_failure', ended_by = 'system'"
+     " disposition = ?3, ended_by = ?4"
      " WHERE ended_at = 0 AND node_id <> ?1 AND " CALL_ALIVE " < ?2"},
 };
 
@@ -67,7 +67,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD, store_call, node_id),
     STORE_COL(SC_TEXT, SC_ADD, store_call, sip_call_id),
     STORE_COL(SC_I64, SC_ADD, store_call, tenant_id),
-    STORE_COL(SC_TEXT, SC_ADD, store_call, direction),
+    STORE_ENUM(SC_ADD, store_call, direction, &store_names_direction),
     STORE_COL(SC_TEXT, SC_ADD, store_call, from_number),
     STORE_COL(SC_TEXT, SC_ADD, store_call, to_number),
     STORE_COL(SC_TEXT, SC_ADD, store_call, caller_leg),
@@ -75,28 +75,24 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U64, SC_ADD, store_call, started_at),
     STORE_COL(SC_U64, SC_ADD, store_call, answered_at),
     STORE_COL(SC_U64, SC_ADD, store_call, ended_at),
-    STORE_COL(SC_TEXT, SC_ADD, store_call, disposition),
+    STORE_ENUM(SC_ADD, store_call, disposition, &store_names_disposition),
     STORE_COL(SC_U16, SC_ADD, store_call, sip_code),
-    STORE_COL(SC_TEXT, SC_ADD, store_call, ended_by),
+    STORE_ENUM(SC_ADD, store_call, ended_by, &store_names_party),
 };
 
 STORE_RECORD(call_rec, store_call, store_call_h, cols);
 
-static bool direction_valid(const char *d)
-{
-	return !strcmp(d, "inbound") || !strcmp(d, "outbound") ||
-	       !strcmp(d, "internal");
-}
-
 /*
- * direction must be "inbound", "outbound" or "internal"; started_at 0 means
- * now.  The other fields are stored as given (normally a live call with
- * answered_at and ended_at 0).
+ * direction, disposition and ended_by must be values of their enums;
+ * started_at 0 means now.  The other fields are stored as given (normally
+ * a live call with answered_at and ended_at 0).
  */
 int store_call_add(struct store *st, struct store_call *c)
 {
-	if (!st || !c || c->tenant_id < 0 || !direction_valid(c->direction) ||
-	    c->sip_code > 699)
+	if (!st || !c || c->tenant_id < 0 || c->sip_code > 699 ||
+	    !store_names_has(&store_names_direction, (int)c->direction) ||
+	    !store_names_has(&store_names_disposition, (int)c->disposition) ||
+	    !store_names_has(&store_names_party, (int)c->ended_by))
 		return EINVAL;
 
 	if (!c->started_at)
@@ -121,20 +117,25 @@ int store_call_answered(struct store *st, int64_t id, uint64_t at,
 	return err ? err : n ? 0 : ENOENT;
 }
 
-/* disposition is required; at 0 means now; ended_by NULL means "". */
+/* disposition is required (not NONE); at 0 means now; ended_by NONE is
+ * stored as "". */
 int store_call_ended(struct store *st, int64_t id, uint64_t at,
-		     const char *disposition, uint16_t sip_code,
-		     const char *ended_by)
+		     enum store_disposition disposition, uint16_t sip_code,
+		     enum store_party ended_by)
 {
 	int64_t n = 0;
 	int err;
 
-	if (!st || id <= 0 || !str_isset(disposition) || sip_code > 699)
+	if (!st || id <= 0 || disposition == STORE_DISP_NONE ||
+	    !store_names_has(&store_names_disposition, (int)disposition) ||
+	    !store_names_has(&store_names_party, (int)ended_by) ||
+	    sip_code > 699)
 		return EINVAL;
 
 	err = store_run(st, S_CALL_ENDED, EIO, &n, "iusds", id,
-			at ? at : time_now_ms(), disposition, (int)sip_code,
-			ended_by);
+			at ? at : time_now_ms(),
+			store_disposition_name(disposition), (int)sip_code,
+			store_party_name(ended_by));
 
 	return err ? err : n ? 0 : ENOENT;
 }
@@ -177,14 +178,17 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 }
 
 /* Run close statement sid on node (?1) and before (?2, if the statement
- * has it); *np gets the count. */
+ * has it): its calls end as node_failure by system (?3, ?4); *np gets the
+ * count. */
 static int call_close(struct store *st, enum store_sql_id sid, const char *node,
 		      uint64_t before, unsigned *np)
 {
 	int64_t n = 0;
 	int err;
 
-	err = store_run(st, sid, EIO, &n, "su", node, before);
+	err = store_run(st, sid, EIO, &n, "suss", node, before,
+			store_disposition_name(STORE_DISP_NODE_FAILURE),
+			store_party_name(STORE_PARTY_SYSTEM));
 	if (np)
 		*np = err ? 0 : (unsigned)n;
 

@@ -8,7 +8,6 @@
  * device may be assigned to an employee of its own tenant; its
  * registrations go with it.
  */
-#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
@@ -44,21 +43,10 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_device, ha1),
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_device, name),
     STORE_COL(SC_U64, SC_ADD, store_device, created_at),
-    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_device, srtp),
+    STORE_ENUM(SC_ADD | SC_UPD, store_device, srtp, &store_names_srtp),
 };
 
 STORE_RECORD(device_rec, store_device, store_device_h, cols);
-
-bool store_device_srtp_valid(const char *srtp)
-{
-	static const char *const v[] = {"auto", "off", "optional", "required"};
-	size_t i;
-
-	for (i = 0; srtp && i < ARRAY_SIZE(v); i++)
-		if (!strcmp(srtp, v[i]))
-			return true;
-	return false;
-}
 
 /* 32 hex digits into out (lower case); false if it is no MD5 in hex. */
 static bool ha1_norm(char out[33], const char *ha1)
@@ -80,20 +68,19 @@ static bool ha1_norm(char out[33], const char *ha1)
 }
 
 /*
- * d as it is stored, in *v: ha1 in lower case, srtp "" as "auto".  False
- * if d is no valid device: no username, no MD5 in hex as ha1, an unknown
- * srtp or a negative employee id.
+ * d as it is stored, in *v: ha1 in lower case.  False if d is no valid
+ * device: no username, no MD5 in hex as ha1, an srtp outside the enum or
+ * a negative employee id.
  */
 static bool device_norm(struct store_device *v, const struct store_device *d)
 {
-	if (!d || d->employee_id < 0 || !str_isset(d->username))
+	if (!d || d->employee_id < 0 || !str_isset(d->username) ||
+	    !store_names_has(&store_names_srtp, (int)d->srtp))
 		return false;
 
 	*v = *d;
-	if (!v->srtp[0])
-		str_copy(v->srtp, "auto", sizeof(v->srtp));
 
-	return ha1_norm(v->ha1, d->ha1) && store_device_srtp_valid(v->srtp);
+	return ha1_norm(v->ha1, d->ha1);
 }
 
 /* The employee of a device must exist (ENOENT) and share its tenant. */

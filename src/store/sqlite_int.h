@@ -12,6 +12,9 @@
  *                  add, update and delete written once for every record
  *   migrate.c      brings a database file to the newest schema
  *   demo.c         seeds the demo tenant through the public functions
+ *   names.c        the names of store.h's enums (names.h), which any
+ *                  backend stores; enum columns are read and written
+ *                  through them
  *
  * A concept file holds its SQL (a struct store_sqlset of statements whose
  * ids are listed below), the column table of its record, its validation
@@ -25,6 +28,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 #include "store/store.h"
+#include "store/names.h"
 
 /* ---- statements ------------------------------------------------------- */
 
@@ -270,6 +274,7 @@ enum store_col_type {
 	SC_TEXT, /* char[size]                                 */
 	SC_BOOL, /* bool, 0 or 1                               */
 	SC_INT,  /* an enum stored as its number               */
+	SC_ENUM, /* an enum stored as its name (store_col.names) */
 	SC_U16,  /* uint16_t                                   */
 	SC_U32,  /* uint32_t (read clamped to UINT32_MAX)      */
 	SC_U64,  /* uint64_t (times)                           */
@@ -287,16 +292,25 @@ enum {
  * record's id, written by an insert.
  */
 struct store_col {
-	unsigned char type;  /* enum store_col_type        */
-	unsigned char flags; /* SC_ADD, SC_UPD              */
-	unsigned short off;  /* offsetof the field          */
-	unsigned short size; /* sizeof the field            */
+	unsigned char type;              /* enum store_col_type        */
+	unsigned char flags;             /* SC_ADD, SC_UPD              */
+	unsigned short off;              /* offsetof the field          */
+	unsigned short size;             /* sizeof the field            */
+	const struct store_names *names; /* SC_ENUM: its names */
 };
 
 #define STORE_COL(type, flags, rec, field)                                     \
 	{                                                                      \
 		(type), (flags), offsetof(struct rec, field),                  \
-		    sizeof(((struct rec *)0)->field)                           \
+		    sizeof(((struct rec *)0)->field), NULL                     \
+	}
+
+/* An enum field stored as its name from table names (names.c); a name
+ * the table does not know reads as the enum's 0. */
+#define STORE_ENUM(flags, rec, field, names)                                   \
+	{                                                                      \
+		SC_ENUM, (flags), offsetof(struct rec, field),                 \
+		    sizeof(((struct rec *)0)->field), (names)                  \
 	}
 
 /* Any handler of store.h (store_tenant_h, ...); struct store_record's

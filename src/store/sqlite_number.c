@@ -75,9 +75,6 @@ static const struct store_col block_cols[] = {
 
 STORE_RECORD(block_rec, store_number_block, store_number_block_h, block_cols);
 
-_Static_assert(sizeof(enum store_target) == sizeof(int),
-	       "SC_INT reads and writes an enum as int");
-
 static const struct store_col number_cols[] = {
     STORE_COL(SC_I64, 0, store_number, id),
     STORE_COL(SC_I64, SC_ADD, store_number, tenant_id),

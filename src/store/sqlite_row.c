@@ -7,7 +7,8 @@
  * store_col, in the order of its SELECT) and flags which columns its
  * INSERT and UPDATE bind, in that same order.  Reading a row and binding a
  * record then walk the table, so the SQL of a file and its table are the
- * only places that name a column.  What differs between records (checks,
+ * only places that name a column.  Enums are stored as their names, read
+ * and written through the tables of names.c.  What differs between records (checks,
  * defaults, rules across tables) stays in the concept file, which calls
  * these functions once its record is valid.
  */
@@ -15,6 +16,14 @@
 #include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
+
+_Static_assert(sizeof(enum store_target) == sizeof(int) &&
+		   sizeof(enum store_srtp) == sizeof(int) &&
+		   sizeof(enum store_transport) == sizeof(int) &&
+		   sizeof(enum store_direction) == sizeof(int) &&
+		   sizeof(enum store_disposition) == sizeof(int) &&
+		   sizeof(enum store_party) == sizeof(int),
+	       "SC_INT and SC_ENUM read and write an enum field as int");
 
 /* The field of rec that column c describes. */
 static void *field(const struct store_col *c, void *rec)
@@ -79,10 +88,18 @@ void store_row_read(const struct store_record *r, sqlite3_stmt *s, void *rec)
 		const struct store_col *c = &r->colv[i];
 		void *f = field(c, rec);
 
-		if (c->type == SC_TEXT)
+		if (c->type == SC_TEXT) {
 			store_col_text(s, (int)i, f, c->size);
-		else
+		}
+		else if (c->type == SC_ENUM) {
+			*(int *)f = 0; /* an unknown name */
+			(void)store_names_find(
+			    c->names,
+			    (const char *)sqlite3_column_text(s, (int)i), f);
+		}
+		else {
 			int_set(c, f, sqlite3_column_int64(s, (int)i));
+		}
 	}
 }
 
@@ -101,6 +118,9 @@ int store_row_bind(const struct store_record *r, sqlite3_stmt *s, int first,
 
 		if (c->type == SC_TEXT)
 			store_bind_text(s, i, f, c->size);
+		else if (c->type == SC_ENUM)
+			STORE_BIND_STR(
+			    s, i, store_names_get(c->names, *(const int *)f));
 		else if (c->type == SC_REF)
 			store_bind_ref(s, i, int_get(c, f));
 		else

@@ -9,7 +9,6 @@
  * A trunk may keep a registration at its carrier (issue 7); what the
  * store keeps for it are the account and its defaults, see store.h.
  */
-#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
@@ -59,7 +58,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, name),
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, host),
     STORE_COL(SC_U16, ADD_UPD, store_trunk, port),
-    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, transport),
+    STORE_ENUM(ADD_UPD, store_trunk, transport, &store_names_transport),
     STORE_COL(SC_BOOL, ADD_UPD, store_trunk, match_any_port),
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, username),
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, password),
@@ -75,27 +74,22 @@ static const struct store_col cols[] = {
 STORE_RECORD(trunk_rec, store_trunk, store_trunk_h, cols);
 
 /*
- * t as it is stored, in *v: port 0 means 5060, transport "" means "udp"
- * and expires 0 means 600.  False for any transport but "udp", "tcp" and
- * "tls", a trunk without host, a negative tenant id or a registering trunk
- * without username (the account to register).
+ * t as it is stored, in *v: port 0 means 5060 and expires 0 means 600.
+ * False for a transport outside the enum, a trunk without host, a
+ * negative tenant id or a registering trunk without username (the account
+ * to register).
  */
 static bool trunk_norm(struct store_trunk *v, const struct store_trunk *t)
 {
-	if (!t || t->tenant_id < 0 || !str_isset(t->host))
+	if (!t || t->tenant_id < 0 || !str_isset(t->host) ||
+	    !store_names_has(&store_names_transport, (int)t->transport))
 		return false;
 
 	*v = *t;
 	if (!v->port)
 		v->port = TRUNK_PORT;
-	if (!v->transport[0])
-		str_copy(v->transport, "udp", sizeof(v->transport));
 	if (!v->expires)
 		v->expires = TRUNK_EXPIRES;
-
-	if (strcmp(v->transport, "udp") && strcmp(v->transport, "tcp") &&
-	    strcmp(v->transport, "tls"))
-		return false;
 
 	return !v->do_register || v->username[0];
 }

@@ -25,9 +25,9 @@ int test_store_call(void)
 	TEST_EQ_INT(fx_call(db.st, "n1", 1, 3000, &c4), 0);
 
 	memset(&c, 0, sizeof(c));
-	str_copy(c.direction, "sideways", sizeof(c.direction));
+	c.direction = (enum store_direction)7;
 	TEST_EQ_INT(store_call_add(db.st, &c), EINVAL);
-	str_copy(c.direction, "internal", sizeof(c.direction));
+	c.direction = STORE_DIR_INTERNAL;
 	TEST_EQ_INT(store_call_add(db.st, &c), 0); /* started_at: now */
 	TEST_EQ_INT(c.started_at, T0);
 	x = c.id;
@@ -38,7 +38,7 @@ int test_store_call(void)
 	TEST_EQ_STR(g.node_id, "n1");
 	TEST_EQ_STR(g.sip_call_id, "call@192.0.2.10");
 	TEST_EQ_INT(g.tenant_id, 1);
-	TEST_EQ_STR(g.direction, "inbound");
+	TEST_EQ_INT(g.direction, STORE_DIR_INBOUND);
 	TEST_EQ_STR(g.from_number, "+4930555");
 	TEST_EQ_STR(g.to_number, "+4922182829900");
 	TEST_EQ_STR(g.caller_leg, "trunk:1");
@@ -46,9 +46,9 @@ int test_store_call(void)
 	TEST_EQ_INT(g.started_at, 1000);
 	TEST_EQ_INT(g.answered_at, 0);
 	TEST_EQ_INT(g.ended_at, 0);
-	TEST_EQ_STR(g.disposition, "");
+	TEST_EQ_INT(g.disposition, STORE_DISP_NONE);
 	TEST_EQ_INT(g.sip_code, 0);
-	TEST_EQ_STR(g.ended_by, "");
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_NONE);
 	TEST_EQ_INT(store_call_get(db.st, x + 100, &g), ENOENT);
 
 	/* answered, then ended */
@@ -57,21 +57,27 @@ int test_store_call(void)
 	TEST_EQ_INT(store_call_get(db.st, c1, &g), 0);
 	TEST_EQ_INT(g.answered_at, 1600);
 	TEST_EQ_STR(g.callee_leg, "device:1002");
-	TEST_EQ_INT(
-	    store_call_ended(db.st, c1, 1800, "answered", 200, "caller"), 0);
+	TEST_EQ_INT(store_call_ended(db.st, c1, 1800, STORE_DISP_ANSWERED, 200,
+				     STORE_PARTY_CALLER),
+		    0);
 	TEST_EQ_INT(store_call_get(db.st, c1, &g), 0);
 	TEST_EQ_INT(g.ended_at, 1800);
-	TEST_EQ_STR(g.disposition, "answered");
+	TEST_EQ_INT(g.disposition, STORE_DISP_ANSWERED);
 	TEST_EQ_INT(g.sip_code, 200);
-	TEST_EQ_STR(g.ended_by, "caller");
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_CALLER);
 	TEST_EQ_INT(store_call_answered(db.st, x + 100, 1, NULL), ENOENT);
-	TEST_EQ_INT(store_call_ended(db.st, x + 100, 1, "busy", 486, NULL),
+	TEST_EQ_INT(store_call_ended(db.st, x + 100, 1, STORE_DISP_BUSY, 486,
+				     STORE_PARTY_NONE),
 		    ENOENT);
-	TEST_EQ_INT(store_call_ended(db.st, c2, 1, "", 486, NULL), EINVAL);
-	TEST_EQ_INT(store_call_ended(db.st, x, 0, "busy", 486, NULL), 0);
+	TEST_EQ_INT(store_call_ended(db.st, c2, 1, STORE_DISP_NONE, 486,
+				     STORE_PARTY_NONE),
+		    EINVAL);
+	TEST_EQ_INT(store_call_ended(db.st, x, 0, STORE_DISP_BUSY, 486,
+				     STORE_PARTY_NONE),
+		    0);
 	TEST_EQ_INT(store_call_get(db.st, x, &g), 0);
 	TEST_EQ_INT(g.ended_at, T0);
-	TEST_EQ_STR(g.ended_by, "");
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_NONE);
 
 	/* newest first; filters */
 	{
@@ -117,20 +123,21 @@ int test_store_call(void)
 
 	/* a dead node's live calls end as node_failure by system (the
 	 * times of the rule: test_store_call_close) */
-	TEST_EQ_INT(store_call_ended(db.st, c4, 3500, "busy", 486, "callee"),
+	TEST_EQ_INT(store_call_ended(db.st, c4, 3500, STORE_DISP_BUSY, 486,
+				     STORE_PARTY_CALLEE),
 		    0);
 	TEST_EQ_INT(store_call_close_node(db.st, "n1", NULL), 0);
 	TEST_EQ_INT(store_call_get(db.st, c2, &g), 0);
 	TEST_EQ_INT(g.ended_at, 3000); /* its start: no heartbeat, no answer */
-	TEST_EQ_STR(g.disposition, "node_failure");
-	TEST_EQ_STR(g.ended_by, "system");
+	TEST_EQ_INT(g.disposition, STORE_DISP_NODE_FAILURE);
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_SYSTEM);
 	TEST_EQ_INT(store_call_get(db.st, c4, &g), 0);
 	TEST_EQ_INT(g.ended_at, 3500);
-	TEST_EQ_STR(g.disposition, "busy");
-	TEST_EQ_STR(g.ended_by, "callee");
+	TEST_EQ_INT(g.disposition, STORE_DISP_BUSY);
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_CALLEE);
 	TEST_EQ_INT(store_call_get(db.st, c3, &g), 0); /* node n2 */
 	TEST_EQ_INT(g.ended_at, 0);
-	TEST_EQ_STR(g.disposition, "");
+	TEST_EQ_INT(g.disposition, STORE_DISP_NONE);
 	TEST_EQ_INT(store_call_close_node(db.st, "", NULL), EINVAL);
 
 	/* page sizes: 100 by default, at most 1000 */
@@ -194,7 +201,8 @@ int test_store_call_close(void)
 	TEST_EQ_INT(fx_live(db.st, "n1", 11000, 12000, &c), 0); /* after hb */
 	TEST_EQ_INT(fx_live(db.st, "n1", 11500, 0, &d), 0);
 	TEST_EQ_INT(fx_live(db.st, "n1", 2000, 2500, &e), 0); /* completed */
-	TEST_EQ_INT(store_call_ended(db.st, e, 4000, "answered", 200, "caller"),
+	TEST_EQ_INT(store_call_ended(db.st, e, 4000, STORE_DISP_ANSWERED, 200,
+				     STORE_PARTY_CALLER),
 		    0);
 	TEST_EQ_INT(fx_live(db.st, "n2", 5000, 6000, &f), 0); /* no heartbeat */
 	TEST_EQ_INT(fx_live(db.st, "n3", 15000, 16000, &h), 0);
@@ -245,8 +253,8 @@ int test_store_call_close(void)
 	TEST_EQ_INT(check_cut(db.st, d, 11500, 0), 0);
 	TEST_EQ_INT(store_call_get(db.st, e, &g), 0); /* completed: kept */
 	TEST_EQ_INT(g.ended_at, 4000);
-	TEST_EQ_STR(g.disposition, "answered");
-	TEST_EQ_STR(g.ended_by, "caller");
+	TEST_EQ_INT(g.disposition, STORE_DISP_ANSWERED);
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_CALLER);
 	TEST_EQ_INT(g.sip_code, 200);
 	TEST_EQ_INT(store_call_close_node(db.st, "n1", &closed), 0);
 	TEST_EQ_INT(closed, 0);

@@ -182,7 +182,7 @@ int test_store_demo(void)
 	TEST_EQ_STR(tr.name, "Demo-Carrier");
 	TEST_EQ_STR(tr.host, "127.0.0.1");
 	TEST_EQ_INT(tr.port, 5090);
-	TEST_EQ_STR(tr.transport, "udp");
+	TEST_EQ_INT(tr.transport, STORE_TRANSPORT_UDP);
 	TEST_EQ_INT(tr.tenant_id, 0);
 	TEST_ASSERT(!tr.match_any_port);
 	TEST_EQ_INT(store_trunk_by_source(db.st, "127.0.0.1", 5090, &tr), 0);

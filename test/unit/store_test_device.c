@@ -43,9 +43,39 @@ int test_store_device(void)
 	TEST_EQ_STR(g.ha1, "0123456789abcdef0123456789abcdef");
 	TEST_EQ_STR(g.name, "Tischtelefon");
 	TEST_EQ_INT(g.created_at, T0);
+	TEST_EQ_INT(g.srtp, STORE_SRTP_AUTO);
 	TEST_EQ_INT(store_device_get(db.st, d1, &g), 0);
 	TEST_EQ_STR(g.username, "1001");
 	TEST_EQ_INT(store_device_by_username(db.st, "1002", &g), ENOENT);
+
+	/* srtp: every value round-trips as its name, others are EINVAL */
+	{
+		static const enum store_srtp v[] = {
+		    STORE_SRTP_REQUIRED, STORE_SRTP_OFF, STORE_SRTP_OPTIONAL,
+		    STORE_SRTP_AUTO};
+		char sql[96], buf[16];
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(v); i++) {
+			g.srtp = v[i];
+			TEST_EQ_INT(store_device_update(db.st, &g), 0);
+			memset(&g, 0xa5, sizeof(g));
+			TEST_EQ_INT(store_device_get(db.st, d1, &g), 0);
+			TEST_EQ_INT(g.srtp, v[i]);
+			re_snprintf(sql, sizeof(sql),
+				    "SELECT srtp FROM devices WHERE id = %lld",
+				    (long long)d1);
+			TEST_EQ_INT(raw_query(db.path, sql, buf, sizeof(buf)),
+				    0);
+			TEST_EQ_STR(buf, store_srtp_name(v[i]));
+		}
+		g.srtp = (enum store_srtp)4;
+		TEST_EQ_INT(store_device_update(db.st, &g), EINVAL);
+		d.srtp = (enum store_srtp)4;
+		d.id = 0;
+		TEST_EQ_INT(store_device_add(db.st, &d), EINVAL);
+		d.srtp = STORE_SRTP_AUTO;
+	}
 
 	/* username unique over all tenants; employee of the same tenant */
 	TEST_EQ_INT(fx_device(db.st, t2, 0, "1001", &x), EEXIST);

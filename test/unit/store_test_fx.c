@@ -359,7 +359,7 @@ int fx_call(struct store *st, const char *node, int64_t tenant_id,
 	str_copy(c.node_id, node, sizeof(c.node_id));
 	str_copy(c.sip_call_id, "call@192.0.2.10", sizeof(c.sip_call_id));
 	c.tenant_id = tenant_id;
-	str_copy(c.direction, "inbound", sizeof(c.direction));
+	c.direction = STORE_DIR_INBOUND;
 	str_copy(c.from_number, "+4930555", sizeof(c.from_number));
 	str_copy(c.to_number, "+4922182829900", sizeof(c.to_number));
 	str_copy(c.caller_leg, "trunk:1", sizeof(c.caller_leg));
@@ -394,8 +394,8 @@ int check_cut(struct store *st, int64_t id, uint64_t ended, uint64_t answered)
 		fprintf(stderr, "  call %lld\n", (long long)id);
 	TEST_EQ_INT(g.ended_at, ended);
 	TEST_EQ_INT(g.answered_at, answered);
-	TEST_EQ_STR(g.disposition, "node_failure");
-	TEST_EQ_STR(g.ended_by, "system");
+	TEST_EQ_INT(g.disposition, STORE_DISP_NODE_FAILURE);
+	TEST_EQ_INT(g.ended_by, STORE_PARTY_SYSTEM);
 	TEST_EQ_INT(g.sip_code, 0);
 out:
 	return err;
@@ -408,7 +408,7 @@ int check_live(struct store *st, int64_t id)
 
 	TEST_EQ_INT(store_call_get(st, id, &g), 0);
 	TEST_EQ_INT(g.ended_at, 0);
-	TEST_EQ_STR(g.disposition, "");
+	TEST_EQ_INT(g.disposition, STORE_DISP_NONE);
 out:
 	return err;
 }

@@ -198,7 +198,7 @@ int test_store_migrate_v2(void)
 	TEST_EQ_INT(g.expires, 600);
 	TEST_EQ_INT(store_trunk_get(db.st, 2, &g), 0);
 	TEST_EQ_INT(g.tenant_id, 1);
-	TEST_EQ_STR(g.transport, "tcp");
+	TEST_EQ_INT(g.transport, STORE_TRANSPORT_TCP);
 	TEST_ASSERT(g.match_any_port);
 	TEST_EQ_STR(g.username, "acc4711");
 	TEST_EQ_STR(g.password, "s3cret");
@@ -272,7 +272,7 @@ int test_store_migrate_v4(void)
 	TEST_EQ_INT(closed, 2);
 	TEST_EQ_INT(store_call_get(db.st, 1, &g), 0); /* completed: kept */
 	TEST_EQ_INT(g.ended_at, 1795580760000ULL);
-	TEST_EQ_STR(g.disposition, "answered");
+	TEST_EQ_INT(g.disposition, STORE_DISP_ANSWERED);
 	TEST_EQ_INT(check_cut(db.st, 2, 1795580803000ULL, 1795580803000ULL), 0);
 	TEST_EQ_INT(check_cut(db.st, 3, 1795580810000ULL, 0), 0);
 	TEST_EQ_INT(check_live(db.st, 4), 0);

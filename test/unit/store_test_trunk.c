@@ -35,9 +35,9 @@ int test_store_trunk(void)
 	memset(&t, 0, sizeof(t));
 	str_copy(t.name, "Carrier TCP", sizeof(t.name));
 	str_copy(t.host, "198.51.100.7", sizeof(t.host));
-	str_copy(t.transport, "sctp", sizeof(t.transport));
+	t.transport = (enum store_transport)7;
 	TEST_EQ_INT(store_trunk_add(db.st, &t), EINVAL);
-	str_copy(t.transport, "tcp", sizeof(t.transport));
+	t.transport = STORE_TRANSPORT_TCP;
 	str_copy(t.username, "acct", sizeof(t.username));
 	str_copy(t.password, "pw-secret", sizeof(t.password));
 	TEST_EQ_INT(store_trunk_add(db.st, &t), 0);
@@ -49,7 +49,7 @@ int test_store_trunk(void)
 	TEST_EQ_STR(g.name, "Carrier TCP");
 	TEST_EQ_STR(g.host, "198.51.100.7");
 	TEST_EQ_INT(g.port, 5060);
-	TEST_EQ_STR(g.transport, "tcp");
+	TEST_EQ_INT(g.transport, STORE_TRANSPORT_TCP);
 	TEST_ASSERT(!g.match_any_port);
 	TEST_EQ_STR(g.username, "acct");
 	TEST_EQ_STR(g.password, "pw-secret");
