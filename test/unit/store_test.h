@@ -29,6 +29,9 @@ void tdb_unlink(const char *path);
 /* Plain sqlite3: the first column of the first row of sql as text. */
 int raw_query(const char *path, const char *sql, char *buf, size_t sz);
 int raw_exec(const char *path, const char *sql);
+/* 0 if the first column of the first row of sql is want; EPROTO (what it
+ * is printed) if not. */
+int raw_is(const char *path, const char *sql, const char *want);
 /* Load the SQL file sql_path (relative to the repository, where the tests
  * run) into the database file db_path. */
 int raw_exec_file(const char *db_path, const char *sql_path);

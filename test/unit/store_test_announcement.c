@@ -32,10 +32,7 @@ int test_store_announcement(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(
-	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
-	    0);
-	TEST_EQ_INT(fx_tenant(db.st, "Two", NULL, NULL, &t2), 0);
+	TEST_EQ_INT(fx_tenants(db.st, &t1, &t2), 0);
 
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		int r = fx_announcement(db.st, t1, files[i].file, &x);

@@ -21,10 +21,7 @@ int test_store_employee(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	TEST_EQ_INT(
-	    fx_tenant(db.st, "One", "+4922182829900", "+4922182829999", &t1),
-	    0);
-	TEST_EQ_INT(fx_tenant(db.st, "Two", NULL, NULL, &t2), 0);
+	TEST_EQ_INT(fx_tenants(db.st, &t1, &t2), 0);
 
 	memset(&e, 0, sizeof(e));
 	e.tenant_id = t1;

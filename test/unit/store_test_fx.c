@@ -97,6 +97,20 @@ int raw_query(const char *path, const char *sql, char *buf, size_t sz)
 	return rc == SQLITE_OK ? 0 : EIO;
 }
 
+int raw_is(const char *path, const char *sql, const char *want)
+{
+	char buf[128];
+	int err;
+
+	err = raw_query(path, sql, buf, sizeof(buf));
+	if (!err && strcmp(buf, want)) {
+		fprintf(stderr, "  %s: \"%s\", want \"%s\"\n", sql, buf, want);
+		err = EPROTO;
+	}
+
+	return err;
+}
+
 int raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;

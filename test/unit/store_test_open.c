@@ -33,9 +33,7 @@ int test_store_open(void)
 	TEST_ASSERT(!store_is_empty(db.st));
 
 	/* the settings that belong to the file */
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA journal_mode", buf, sizeof(buf)),
-		    0);
-	TEST_EQ_STR(buf, "wal");
+	TEST_EQ_INT(raw_is(db.path, "PRAGMA journal_mode", "wal"), 0);
 
 	/* close and reopen: same data, same version */
 	db.st = mem_deref(db.st);
@@ -69,7 +67,7 @@ int test_store_migrate(void)
 	struct tdb db;
 	struct store *st = NULL;
 	int64_t id = 0;
-	char buf[64], sql[160];
+	char sql[160];
 	size_t i;
 	int latest, err = 0;
 
@@ -81,9 +79,7 @@ int test_store_migrate(void)
 
 	/* a database at version 0 that holds nothing */
 	TEST_EQ_INT(raw_exec(db.path, "PRAGMA user_version = 0"), 0);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
-		    0);
-	TEST_EQ_STR(buf, "0");
+	TEST_EQ_INT(raw_is(db.path, "PRAGMA user_version", "0"), 0);
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_EQ_INT(store_schema_version(db.st), latest);
 	for (i = 0; i < ARRAY_SIZE(tables); i++) {
@@ -91,10 +87,7 @@ int test_store_migrate(void)
 			    "SELECT count(*) FROM sqlite_master"
 			    " WHERE type = 'table' AND name = '%s'",
 			    tables[i]);
-		TEST_EQ_INT(raw_query(db.path, sql, buf, sizeof(buf)), 0);
-		if (strcmp(buf, "1"))
-			fprintf(stderr, "  table %s missing\n", tables[i]);
-		TEST_EQ_STR(buf, "1");
+		TEST_EQ_INT(raw_is(db.path, sql, "1"), 0);
 	}
 	TEST_EQ_INT(fx_tenant(db.st, "Kept", NULL, NULL, &id), 0);
 
@@ -105,19 +98,14 @@ int test_store_migrate(void)
 	db.st = mem_deref(db.st);
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_EQ_INT(store_schema_version(db.st), latest);
-	TEST_EQ_INT(
-	    raw_query(db.path, "SELECT name FROM tenants", buf, sizeof(buf)),
-	    0);
-	TEST_EQ_STR(buf, "Kept");
+	TEST_EQ_INT(raw_is(db.path, "SELECT name FROM tenants", "Kept"), 0);
 	db.st = mem_deref(db.st);
 
 	/* a file of a newer build is refused and left alone */
 	TEST_EQ_INT(raw_exec(db.path, "PRAGMA user_version = 1000"), 0);
 	TEST_EQ_INT(store_open(&st, db.path), EIO);
 	TEST_ASSERT(st == NULL);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
-		    0);
-	TEST_EQ_STR(buf, "1000");
+	TEST_EQ_INT(raw_is(db.path, "PRAGMA user_version", "1000"), 0);
 	tdb_unlink(db.path);
 
 	/* a failing migration changes nothing: all or nothing */
@@ -126,18 +114,13 @@ int test_store_migrate(void)
 		    0);
 	TEST_EQ_INT(store_open(&st, db.path), EIO);
 	TEST_ASSERT(st == NULL);
-	TEST_EQ_INT(raw_query(db.path, "PRAGMA user_version", buf, sizeof(buf)),
+	TEST_EQ_INT(raw_is(db.path, "PRAGMA user_version", "0"), 0);
+	TEST_EQ_INT(raw_is(db.path,
+			   "SELECT count(*) FROM sqlite_master"
+			   " WHERE name = 'tenants'",
+			   "0"),
 		    0);
-	TEST_EQ_STR(buf, "0");
-	TEST_EQ_INT(raw_query(db.path,
-			      "SELECT count(*) FROM sqlite_master"
-			      " WHERE name = 'tenants'",
-			      buf, sizeof(buf)),
-		    0);
-	TEST_EQ_STR(buf, "0");
-	TEST_EQ_INT(raw_query(db.path, "SELECT x FROM calls", buf, sizeof(buf)),
-		    0);
-	TEST_EQ_STR(buf, "42");
+	TEST_EQ_INT(raw_is(db.path, "SELECT x FROM calls", "42"), 0);
 out:
 	mem_deref(st);
 	tdb_close(&db);
@@ -160,12 +143,11 @@ int test_store_migrate_v2(void)
 	int err = 0;
 
 	TEST_EQ_INT(tdb_load(&db, "test/data/store/v1_demo.sql", "1"), 0);
-	TEST_EQ_INT(raw_query(db.path,
-			      "SELECT count(*) FROM pragma_table_info('trunks')"
-			      " WHERE name = 'register'",
-			      buf, sizeof(buf)),
+	TEST_EQ_INT(raw_is(db.path,
+			   "SELECT count(*) FROM pragma_table_info('trunks')"
+			   " WHERE name = 'register'",
+			   "0"),
 		    0);
-	TEST_EQ_STR(buf, "0");
 
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_ASSERT(store_schema_version(db.st) >= 2);
@@ -179,10 +161,7 @@ int test_store_migrate_v2(void)
 	TEST_EQ_STR(d.ha1, "d09c6a70316820c0385ae1bb4c06f166");
 	TEST_EQ_INT(store_number_by_e164(db.st, "+4922182829990", &n), 0);
 	TEST_EQ_INT(n.target_type, TARGET_ANNOUNCEMENT);
-	TEST_EQ_INT(raw_query(db.path, "SELECT count(*) FROM api_tokens", buf,
-			      sizeof(buf)),
-		    0);
-	TEST_EQ_STR(buf, "1");
+	TEST_EQ_INT(raw_is(db.path, "SELECT count(*) FROM api_tokens", "1"), 0);
 
 	/* old trunks: their values kept, the new columns at defaults */
 	TEST_EQ_INT(store_trunk_get(db.st, 1, &g), 0);
@@ -238,27 +217,19 @@ int test_store_migrate_v4(void)
 	struct store_call g;
 	struct store_node n;
 	unsigned closed = 0;
-	char buf[64];
 	int err = 0;
 
 	TEST_EQ_INT(tdb_load(&db, "test/data/store/v3_live_calls.sql", "3"), 0);
-	TEST_EQ_INT(raw_query(db.path,
-			      "SELECT count(*) FROM sqlite_master"
-			      " WHERE name = 'nodes'",
-			      buf, sizeof(buf)),
+	TEST_EQ_INT(raw_is(db.path,
+			   "SELECT count(*) FROM sqlite_master"
+			   " WHERE name = 'nodes'",
+			   "0"),
 		    0);
-	TEST_EQ_STR(buf, "0");
 
 	TEST_EQ_INT(store_open(&db.st, db.path), 0);
 	TEST_ASSERT(store_schema_version(db.st) >= 4);
-	TEST_EQ_INT(
-	    raw_query(db.path, "SELECT count(*) FROM nodes", buf, sizeof(buf)),
-	    0);
-	TEST_EQ_STR(buf, "0");
-	TEST_EQ_INT(
-	    raw_query(db.path, "SELECT count(*) FROM calls", buf, sizeof(buf)),
-	    0);
-	TEST_EQ_STR(buf, "4");
+	TEST_EQ_INT(raw_is(db.path, "SELECT count(*) FROM nodes", "0"), 0);
+	TEST_EQ_INT(raw_is(db.path, "SELECT count(*) FROM calls", "4"), 0);
 
 	/* the nodes are known by their live calls */
 	TEST_EQ_INT(store_node_get(db.st, "node1", &n), 0);
