@@ -12,31 +12,32 @@
  */
 #include <string.h>
 #include "core/core.h"
-#include "store/names.h"
+#include "store/store.h"
 
 const char *store_names_get(const struct store_names *t, int v)
 {
-	if (v < 0 || (size_t)v >= t->n || !t->v[v])
-		return "unknown";
+	if (!t || v < 0 || (size_t)v >= t->n)
+		return NULL;
 
 	return t->v[v];
 }
 
 bool store_names_has(const struct store_names *t, int v)
 {
-	return v >= 0 && (size_t)v < t->n && t->v[v];
+	return store_names_get(t, v) != NULL;
 }
 
 int store_names_find(const struct store_names *t, const char *s, int *vp)
 {
 	size_t i;
 
-	if (!s)
+	if (!t || !s)
 		return EINVAL;
 
 	for (i = 0; i < t->n; i++) {
 		if (t->v[i] && !strcmp(s, t->v[i])) {
-			*vp = (int)i;
+			if (vp)
+				*vp = (int)i;
 			return 0;
 		}
 	}
@@ -100,7 +101,9 @@ static const char *const target_v[] = {
                                                                                \
 	const char *store_##x##_name(type v)                                   \
 	{                                                                      \
-		return store_names_get(&store_names_##x, (int)v);              \
+		const char *s = store_names_get(&store_names_##x, (int)v);     \
+                                                                               \
+		return s ? s : "unknown";                                      \
 	}                                                                      \
                                                                                \
 	int store_##x##_parse(const char *s, type *vp)                         \

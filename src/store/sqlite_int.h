@@ -12,9 +12,9 @@
  *                  add, update and delete written once for every record
  *   migrate.c      brings a database file to the newest schema
  *   demo.c         seeds the demo tenant through the public functions
- *   names.c        the names of store.h's enums (names.h), which any
- *                  backend stores; enum columns are read and written
- *                  through them
+ *   names.c        the names of store.h's enums (struct store_names),
+ *                  which any backend stores; enum columns are read and
+ *                  written through them
  *
  * A concept file holds its SQL (a struct store_sqlset of statements whose
  * ids are listed below), the column table of its record, its validation
@@ -28,7 +28,6 @@
 #include <stddef.h>
 #include <sqlite3.h>
 #include "store/store.h"
-#include "store/names.h"
 
 /* ---- statements ------------------------------------------------------- */
 

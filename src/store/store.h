@@ -30,6 +30,8 @@
  *    store_<x>_name() gives the name of a value ("unknown" for a value
  *    outside the enum), store_<x>_parse() the value of a name: 0, or
  *    EINVAL for an unknown name or NULL (vp may be NULL to only check).
+ *    Code that handles any of them (a table of API fields) uses the
+ *    tables themselves, struct store_names below.
  *  - List functions call h once per record in id order; h returning non-0
  *    stops the walk and that value is returned.
  *  - All functions run on the re_main thread and may block briefly on disk.
@@ -38,6 +40,7 @@
 #define SWITCHBOARD_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -54,6 +57,27 @@ bool store_is_empty(struct store *st);
  * falls idle after a load peak.  Data and prepared statements stay.
  * 0, or EINVAL if st is NULL. */
 int store_release_memory(struct store *st);
+
+/* ---- names of enumerated settings ------------------------------------- */
+
+/* The names of one enum of this header, indexed by its values (NULL: no
+ * such value). */
+struct store_names {
+	const char *const *v;
+	size_t n;
+};
+
+extern const struct store_names store_names_srtp, store_names_transport,
+    store_names_direction, store_names_disposition, store_names_party,
+    store_names_target;
+
+/* The name of value v of t; NULL if v is no value of t. */
+const char *store_names_get(const struct store_names *t, int v);
+/* True if v is a value of t. */
+bool store_names_has(const struct store_names *t, int v);
+/* The value of t named s into *vp (vp may be NULL); EINVAL if t has no
+ * such name or s is NULL. */
+int store_names_find(const struct store_names *t, const char *s, int *vp);
 
 /* ---- tenants ---------------------------------------------------------- */
 

@@ -3,7 +3,7 @@
  * against the words the database stores and docs/api.md documents: every
  * value has its word and parses back to itself, an unknown word, a word
  * in another case and NULL are EINVAL, a value outside the enum is named
- * "unknown".
+ * "unknown" (and has no name in the table itself: NULL).
  */
 #include "core/core.h"
 #include "store/store.h"
@@ -34,6 +34,9 @@ static const char *const target_words[] = {"none", "employee", "announcement"};
                                                                                \
 		for (i_ = 0; i_ < ARRAY_SIZE(words); i_++) {                   \
 			TEST_EQ_STR(store_##x##_name((type)i_), words[i_]);    \
+			TEST_EQ_STR(                                           \
+			    store_names_get(&store_names_##x, (int)i_),        \
+			    words[i_]);                                        \
 			v_ = (type)99;                                         \
 			TEST_EQ_INT(store_##x##_parse(words[i_], &v_), 0);     \
 			TEST_EQ_INT(v_, i_);                                   \
@@ -42,6 +45,9 @@ static const char *const target_words[] = {"none", "employee", "announcement"};
 		TEST_EQ_STR(store_##x##_name((type)ARRAY_SIZE(words)),         \
 			    "unknown");                                        \
 		TEST_EQ_STR(store_##x##_name((type)-1), "unknown");            \
+		TEST_ASSERT(!store_names_get(&store_names_##x,                 \
+					     (int)ARRAY_SIZE(words)));         \
+		TEST_ASSERT(!store_names_has(&store_names_##x, -1));           \
 		v_ = (type)1;                                                  \
 		TEST_EQ_INT(store_##x##_parse("bogus", &v_), EINVAL);          \
 		TEST_EQ_INT(store_##x##_parse("Internal", &v_), EINVAL);       \
