@@ -20,7 +20,8 @@ static const struct api_field fields[] = {
     {API_F("tenant_id", AK_ID, FF_RO | FF_NULL), API_M(T, tenant_id)},
     {API_F("node_id", AK_STR, FF_RO), API_M(T, node_id)},
     {API_F("sip_call_id", AK_STR, FF_RO), API_M(T, sip_call_id)},
-    {API_F("direction", AK_STR, FF_RO), API_M(T, direction)},
+    {API_F("direction", AK_ENUM, FF_RO), API_M(T, direction),
+     .en = &store_names_direction},
     {API_F("from_number", AK_STR, FF_RO), API_M(T, from_number)},
     {API_F("to_number", AK_STR, FF_RO), API_M(T, to_number)},
     {API_F("caller_leg", AK_STR, FF_RO | FF_NULL), API_M(T, caller_leg)},
@@ -28,9 +29,11 @@ static const struct api_field fields[] = {
     {API_F("started_at", AK_TIME, FF_RO), API_M(T, started_at)},
     {API_F("answered_at", AK_TIME, FF_RO), API_M(T, answered_at)},
     {API_F("ended_at", AK_TIME, FF_RO), API_M(T, ended_at)},
-    {API_F("disposition", AK_STR, FF_RO | FF_NULL), API_M(T, disposition)},
+    {API_F("disposition", AK_ENUM, FF_RO | FF_NULL), API_M(T, disposition),
+     .en = &store_names_disposition},
     {API_F("sip_code", AK_INT, FF_RO | FF_NULL), API_M(T, sip_code)},
-    {API_F("ended_by", AK_STR, FF_RO | FF_NULL), API_M(T, ended_by)},
+    {API_F("ended_by", AK_ENUM, FF_RO | FF_NULL), API_M(T, ended_by),
+     .en = &store_names_party},
 };
 
 static const struct api_param params[] = {

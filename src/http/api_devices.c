@@ -55,8 +55,6 @@ static const struct api_rule username_rule = {
     username_ok, "must be 1 to 32 of A-Z a-z 0-9 . _ -"};
 static const struct api_rule password_rule = {password_ok,
 					      "must be at least 8 characters"};
-static const struct api_rule srtp_rule = {
-    store_device_srtp_valid, "must be auto, off, optional or required"};
 
 /* The username by its rule; a new one needs the password too (ha1). */
 static int username_apply(struct api_req *req, const struct api_field *f,
@@ -76,15 +74,6 @@ static int username_apply(struct api_req *req, const struct api_field *f,
 	return 0;
 }
 
-/* "" is "auto" (migration 3). */
-static int srtp_encode(struct odict *o, const struct api_field *f,
-		       const void *rec, const struct api_req *req)
-{
-	const T *d = rec;
-
-	return api_add_str(o, f->name, d->srtp[0] ? d->srtp : "auto");
-}
-
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED | FF_EARLY),
@@ -96,8 +85,8 @@ static const struct api_field fields[] = {
     {API_F("password", AK_STR, FF_REQUIRED | FF_EARLY | FF_WO),
      .max = PASSWORD_MAX, .rule = &password_rule},
     {API_F("name", AK_STR, FF_NULL), API_M(T, name), .max = 63},
-    {API_F("srtp", AK_STR, 0), API_M(T, srtp), .max = 11, .rule = &srtp_rule,
-     .encode = srtp_encode},
+    {API_F("srtp", AK_ENUM, 0), API_M(T, srtp), .max = 11,
+     .en = &store_names_srtp},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 

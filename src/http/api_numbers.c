@@ -15,34 +15,6 @@
 
 #define T struct store_number
 
-static const char *const target_names[] = {
-    [TARGET_NONE] = "none",
-    [TARGET_EMPLOYEE] = "employee",
-    [TARGET_ANNOUNCEMENT] = "announcement",
-};
-
-static const char *target_name(int v)
-{
-	if (v < 0 || (size_t)v >= ARRAY_SIZE(target_names))
-		return NULL;
-	return target_names[v];
-}
-
-static int target_parse(const char *s, int *vp)
-{
-	size_t i;
-
-	for (i = 0; s && i < ARRAY_SIZE(target_names); i++) {
-		if (!strcmp(s, target_names[i])) {
-			*vp = (int)i;
-			return 0;
-		}
-	}
-	return EINVAL;
-}
-
-static const struct api_enum target_enum = {target_name, target_parse};
-
 /* Does one of the tenant's blocks contain e164? */
 struct block_find {
 	const char *e164;
@@ -91,7 +63,7 @@ static const struct api_field fields[] = {
      .apply = e164_apply},
     {API_F("active", AK_BOOL, 0), API_M(T, active)},
     [F_TARGET_TYPE] = {API_F("target_type", AK_ENUM, FF_HOOK),
-		       API_M(T, target_type), .max = 16, .en = &target_enum},
+		       API_M(T, target_type), .max = 16, .en = &store_names_target},
     [F_TARGET_ID] = {API_F("target_id", AK_ID, FF_NULL | FF_HOOK),
 		     API_M(T, target_id), .ref = api_ref_employee},
     {API_F("personal", AK_BOOL, FF_RO), API_M(T, personal)},

@@ -62,11 +62,6 @@ static bool is_ip(const char *s)
 	return sa_set_str(&sa, s, 0) == 0;
 }
 
-static bool is_transport(const char *s)
-{
-	return !strcmp(s, "udp") || !strcmp(s, "tcp") || !strcmp(s, "tls");
-}
-
 static const struct api_rule user_rule = {
     is_user, "must not contain blanks or any of @<>\":;,/?"};
 static const struct api_rule domain_rule = {
@@ -75,8 +70,6 @@ static const struct api_rule registrar_rule = {
     is_registrar,
     "must be a SIP URI with an IP address, like sip:192.0.2.10:5060"};
 static const struct api_rule host_rule = {is_ip, "%s is not an IP address"};
-static const struct api_rule transport_rule = {is_transport,
-					       "must be udp, tcp or tls"};
 
 static int has_password_encode(struct odict *o, const struct api_field *f,
 			       const void *rec, const struct api_req *req)
@@ -125,8 +118,8 @@ static const struct api_field fields[] = {
     {API_F("host", AK_STR, FF_REQUIRED), API_M(T, host), .max = 63,
      .rule = &host_rule},
     {API_F("port", AK_INT, FF_EARLY), API_M(T, port), .min = 1, .max = 65535},
-    {API_F("transport", AK_STR, 0), API_M(T, transport), .max = 7,
-     .rule = &transport_rule},
+    {API_F("transport", AK_ENUM, 0), API_M(T, transport), .max = 7,
+     .en = &store_names_transport},
     {API_F("match_any_port", AK_BOOL, 0), API_M(T, match_any_port)},
     {API_F("username", AK_STR, FF_NULL), API_M(T, username), .max = 63},
     {API_F("password", AK_STR, FF_NULL | FF_WO), API_M(T, password), .max = 63},
@@ -167,7 +160,7 @@ static void trunk_init(void *rec)
 	T *t = rec;
 
 	t->port = 5060;
-	str_copy(t->transport, "udp", sizeof(t->transport));
+	t->transport = STORE_TRANSPORT_UDP;
 }
 
 static int trunk_fail(struct api_req *req, int err, const void *rec)
@@ -219,7 +212,8 @@ static int trunk_print(struct re_printf *pf, void *rec)
 {
 	const T *t = rec;
 
-	return re_hprintf(pf, "%s %s:%u", t->transport, t->host, t->port);
+	return re_hprintf(pf, "%s %s:%u", store_transport_name(t->transport),
+			  t->host, t->port);
 }
 
 static const struct api_param params[] = {

@@ -95,7 +95,7 @@ static void int_set(void *rec, const struct api_field *f, int64_t v)
 
 const char *api_enum_name(const struct api_field *f, int v)
 {
-	const char *s = f->en ? f->en->name(v) : NULL;
+	const char *s = store_names_get(f->en, v);
 
 	return s ? s : "";
 }
@@ -107,10 +107,11 @@ static int enum_print(struct re_printf *pf, void *arg)
 	const char *s;
 	int v, err = 0;
 
-	for (v = 0; v < API_ENUM_MAX && (s = f->en->name(v)) != NULL; v++) {
+	for (v = 0; (s = store_names_get(f->en, v)) != NULL; v++) {
 		if (v)
-			err |=
-			    re_hprintf(pf, f->en->name(v + 1) ? ", " : " or ");
+			err |= re_hprintf(pf, store_names_has(f->en, v + 1)
+						  ? ", "
+						  : " or ");
 		err |= re_hprintf(pf, "%s", s);
 	}
 	return err;
@@ -197,7 +198,7 @@ static int apply_enum(struct api_req *req, const struct api_field *f, void *rec)
 {
 	int v;
 
-	if (f->en->parse(api_str(req, f->name), &v))
+	if (store_names_find(f->en, api_str(req, f->name), &v))
 		return api_enum_error(req, f);
 	memcpy(member(rec, f), &v, sizeof(v));
 	return 0;

@@ -41,7 +41,6 @@
 enum {
 	API_BODY_MAX = 65536, /* [bytes] larger bodies get 413         */
 	API_JSON_DEPTH = 4,   /* deepest nesting accepted in a body    */
-	API_ENUM_MAX = 64,    /* most values an enum field may have    */
 };
 
 struct http_api {
@@ -205,7 +204,8 @@ enum api_kind {
 		       0 = none                                            */
 	AK_BOOL,    /* bool member                                          */
 	AK_TIME,    /* uint64 [ms] member; ISO-8601 UTC, 0 is null          */
-	AK_ENUM,    /* int-sized enum member; a JSON string from f->en      */
+	AK_ENUM,    /* int-sized enum member; a JSON string, its name in
+		       f->en (a table of store.h)                           */
 };
 
 enum {
@@ -228,14 +228,6 @@ struct api_rule {
 	bool (*ok)(const char *s);
 	const char *why; /* the 422 text after "<field>: "; a %s in it
 			    is the value                              */
-};
-
-/* The names of an enum: value v is called name(v), from 0 up to the first
- * NULL (at most API_ENUM_MAX values).  parse() gives the value of a name,
- * or EINVAL. */
-struct api_enum {
-	const char *(*name)(int v);
-	int (*parse)(const char *s, int *vp);
 };
 
 /* Validate field f of the body and write it into rec, instead of what its
@@ -262,7 +254,7 @@ struct api_field {
 			      strings: max is the longest [bytes]        */
 	const char *unit; /* AK_INT: after the range ("seconds")        */
 	const struct api_rule *rule; /* AK_STR, AK_PHONE              */
-	const struct api_enum *en;   /* AK_ENUM                        */
+	const struct store_names *en; /* AK_ENUM: its names (store.h)  */
 	api_ref_h *ref;              /* AK_ID                          */
 	api_apply_h *apply;          /* instead of the kind's apply    */
 	api_encode_h *encode;        /* instead of the kind's encoding */

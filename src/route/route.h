@@ -33,7 +33,7 @@ struct route_result {
 	uint16_t scode;                 /* for ROUTE_REJECT                   */
 	const char *reason;             /* for ROUTE_REJECT (static string)   */
 	int64_t tenant_id;              /* tenant the call is billed to       */
-	const char *direction;          /* "inbound" "outbound" "internal"    */
+	enum store_direction direction; /* of the call record                 */
 	char dialled[64];               /* E.164 or extension                 */
 	char caller_id[64];             /* number presented to the callee     */
 	char caller_name[128];          /* display name presented             */

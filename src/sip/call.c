@@ -64,8 +64,8 @@ struct call {
 	struct leg *early; /* leg whose early media A hears (weak) */
 };
 
-static void call_end(struct call *call, const char *disposition, uint16_t scode,
-		     const char *ended_by);
+static void call_end(struct call *call, enum store_disposition disposition,
+		     uint16_t scode, enum store_party ended_by);
 
 static void leg_destructor(void *arg)
 {
@@ -122,8 +122,7 @@ static void record_start(struct call *call, const struct sip_msg *msg,
 	str_copy(c->node_id, call->srv->cfg->node_id, sizeof(c->node_id));
 	str_from_pl(c->sip_call_id, sizeof(c->sip_call_id), &msg->callid);
 	c->tenant_id = r->tenant_id;
-	str_copy(c->direction, r->direction ? r->direction : "inbound",
-		 sizeof(c->direction));
+	c->direction = r->direction;
 	str_copy(c->from_number, r->from_number, sizeof(c->from_number));
 	str_copy(c->to_number, r->dialled, sizeof(c->to_number));
 	str_copy(c->caller_leg, caller_leg, sizeof(c->caller_leg));
@@ -134,25 +133,25 @@ static void record_start(struct call *call, const struct sip_msg *msg,
 			err);
 }
 
-static const char *disposition_of(uint16_t scode)
+static enum store_disposition disposition_of(uint16_t scode)
 {
 	switch (scode) {
 	case 404:
 	case 484:
-		return "not_found";
+		return STORE_DISP_NOT_FOUND;
 	case 486:
 	case 600:
-		return "busy";
+		return STORE_DISP_BUSY;
 	case 408:
 	case 480:
-		return "no_answer";
+		return STORE_DISP_NO_ANSWER;
 	case 487:
-		return "cancelled";
+		return STORE_DISP_CANCELLED;
 	case 403:
 	case 603:
-		return "rejected";
+		return STORE_DISP_REJECTED;
 	default:
-		return "failed";
+		return STORE_DISP_FAILED;
 	}
 }
 
@@ -160,8 +159,8 @@ static const char *disposition_of(uint16_t scode)
  * Tear the call down: close the record, free the legs (BYE/CANCEL go out
  * from their destructors).  The caller must not touch call afterwards.
  */
-static void call_end(struct call *call, const char *disposition, uint16_t scode,
-		     const char *ended_by)
+static void call_end(struct call *call, enum store_disposition disposition,
+		     uint16_t scode, enum store_party ended_by)
 {
 	if (call->state == CALL_DONE)
 		return;
@@ -175,8 +174,9 @@ static void call_end(struct call *call, const char *disposition, uint16_t scode,
 				(long long)call->rec.id, err);
 	}
 	info("call: %s %s -> %s ended: %s (%u, by %s)\n", call->rec.sip_call_id,
-	     call->rec.from_number, call->rec.to_number, disposition, scode,
-	     ended_by);
+	     call->rec.from_number, call->rec.to_number,
+	     store_disposition_name(disposition), scode,
+	     store_party_name(ended_by));
 	mem_deref(call);
 }
 
@@ -230,7 +230,8 @@ static bool rtp_check(struct call *call)
 				"hanging up\n",
 				call->rec.sip_call_id, leg->desc,
 				call->srv->cfg->rtp_timeout);
-			call_end(call, "rtp_timeout", 200, "system");
+			call_end(call, STORE_DISP_RTP_TIMEOUT, 200,
+				 STORE_PARTY_SYSTEM);
 			return true;
 		}
 	}
@@ -340,7 +341,7 @@ static void announcement_done(void *arg)
 {
 	struct call *call = arg;
 
-	call_end(call, "answered", 200, "system");
+	call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_SYSTEM);
 }
 
 static void a_estab_handler(const struct sip_msg *msg, void *arg)
@@ -355,12 +356,12 @@ static void a_estab_handler(const struct sip_msg *msg, void *arg)
 	if (media_leg_codec(leg->media) == CODEC_NONE) {
 		info("call: %s: caller answered our offer with no codec\n",
 		     call->rec.sip_call_id);
-		call_end(call, "failed", 488, "system");
+		call_end(call, STORE_DISP_FAILED, 488, STORE_PARTY_SYSTEM);
 		return;
 	}
 	if (media_play(&call->player, leg->media, call->prompt, false,
 		       announcement_done, call)) {
-		call_end(call, "failed", 500, "system");
+		call_end(call, STORE_DISP_FAILED, 500, STORE_PARTY_SYSTEM);
 		return;
 	}
 	rtp_watch(call);
@@ -373,11 +374,12 @@ static void a_close_handler(int err, const struct sip_msg *msg, void *arg)
 
 	(void)msg;
 	if (call->state == CALL_RINGING)
-		call_end(call, "cancelled", 487, "caller");
+		call_end(call, STORE_DISP_CANCELLED, 487, STORE_PARTY_CALLER);
 	else if (err == ETIMEDOUT && !leg->established)
-		call_end(call, "failed", 408, "system"); /* no ACK */
+		call_end(call, STORE_DISP_FAILED, 408,
+			 STORE_PARTY_SYSTEM); /* no ACK */
 	else
-		call_end(call, "answered", 200, "caller");
+		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLER);
 }
 
 /* ---- callee legs (B) ------------------------------------------------ */
@@ -393,7 +395,7 @@ static void fork_failed(struct call *call)
 	reason = call->best_reason[0] ? call->best_reason
 				      : "Temporarily Unavailable";
 	(void)sipsess_reject(call->a->sess, scode, reason, NULL);
-	call_end(call, disposition_of(scode), scode, "callee");
+	call_end(call, disposition_of(scode), scode, STORE_PARTY_CALLEE);
 }
 
 /* lower is better: busy says more than unavailable */
@@ -473,7 +475,7 @@ static void b_estab_handler(const struct sip_msg *msg, void *arg)
 	if (err) {
 		warning("call: %s: cannot answer caller: %m\n",
 			call->rec.sip_call_id, err);
-		call_end(call, "failed", 500, "system");
+		call_end(call, STORE_DISP_FAILED, 500, STORE_PARTY_SYSTEM);
 		return;
 	}
 	call->state = CALL_ANSWERED;
@@ -492,7 +494,7 @@ static void b_close_handler(int err, const struct sip_msg *msg, void *arg)
 	struct call *call = leg->call;
 
 	if (leg == call->b) {
-		call_end(call, "answered", 200, "callee");
+		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLEE);
 		return;
 	}
 	/* a fork failed */
@@ -525,7 +527,7 @@ static void ring_timeout(void *arg)
 	list_flush(&call->forks);
 	(void)sipsess_reject(call->a->sess, 480, "Temporarily Unavailable",
 			     NULL);
-	call_end(call, "no_answer", 480, "system");
+	call_end(call, STORE_DISP_NO_ANSWER, 480, STORE_PARTY_SYSTEM);
 }
 
 /*
@@ -612,13 +614,13 @@ static const char *tp_param(const char *transport)
  * Every leg still answers an offer that carries keys with SRTP.
  */
 static enum media_crypto call_crypto(const struct sipsrv *srv, bool tls,
-				     const char *dev_srtp)
+				     enum store_srtp dev_srtp)
 {
-	if (dev_srtp && !strcmp(dev_srtp, "off"))
+	if (dev_srtp == STORE_SRTP_OFF)
 		return MEDIA_PLAIN;
-	if (dev_srtp && !strcmp(dev_srtp, "optional"))
+	if (dev_srtp == STORE_SRTP_OPTIONAL)
 		return MEDIA_SRTP_OPTIONAL;
-	if (dev_srtp && !strcmp(dev_srtp, "required"))
+	if (dev_srtp == STORE_SRTP_REQUIRED)
 		return MEDIA_SRTP_REQUIRED;
 	if (!tls)
 		return MEDIA_PLAIN;
@@ -657,7 +659,7 @@ static int fork_registration(const struct store_registration *reg, void *arg)
 	}
 	if (store_device_get(fc->call->srv->st, reg->device_id, &dev)) {
 		str_copy(dev.username, "?", sizeof(dev.username));
-		dev.srtp[0] = '\0';
+		dev.srtp = STORE_SRTP_AUTO;
 	}
 	re_snprintf(desc, sizeof(desc), "device:%s", dev.username);
 	str_copy(user, fc->r->caller_id, sizeof(user));
@@ -682,7 +684,7 @@ static void ring_employee(struct call *call, const struct route_result *r)
 		     call->rec.sip_call_id, (long long)r->employee.id);
 		(void)sipsess_reject(call->a->sess, 480,
 				     "Temporarily Unavailable", NULL);
-		call_end(call, "unavailable", 480, "system");
+		call_end(call, STORE_DISP_UNAVAILABLE, 480, STORE_PARTY_SYSTEM);
 		return;
 	}
 	tmr_start(&call->tmr_ring,
@@ -708,7 +710,7 @@ static void dial_trunk(struct call *call, const struct route_result *r)
 
 	re_snprintf(uri, sizeof(uri), "sip:%s@%s:%u;transport=%s", r->dialled,
 		    t->host, t->port ? t->port : 5060,
-		    t->transport[0] ? t->transport : "udp");
+		    store_transport_name(t->transport));
 	re_snprintf(desc, sizeof(desc), "trunk:%lld", (long long)t->id);
 	re_snprintf(pai, sizeof(pai), "P-Asserted-Identity: <sip:%s@%s>\r\n",
 		    r->caller_id, call->srv->host);
@@ -721,13 +723,13 @@ static void dial_trunk(struct call *call, const struct route_result *r)
 	if (!err)
 		err = fork_connect(
 		    call, uri, NULL, from_uri, NULL, desc, pai, cred,
-		    call_crypto(call->srv, !str_casecmp(t->transport, "tls"),
-				NULL));
+		    call_crypto(call->srv, t->transport == STORE_TRANSPORT_TLS,
+				STORE_SRTP_AUTO));
 	mem_deref(cred);
 	if (err) {
 		(void)sipsess_reject(call->a->sess, 503, "Service Unavailable",
 				     NULL);
-		call_end(call, "failed", 503, "system");
+		call_end(call, STORE_DISP_FAILED, 503, STORE_PARTY_SYSTEM);
 		return;
 	}
 	tmr_start(&call->tmr_ring,
@@ -817,18 +819,19 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		info("call: %J: %s -> %s: %u %s\n", &msg->src, caller_leg,
 		     dialled, r->scode, r->reason);
 		reject(srv, msg, r->scode, r->reason);
-		call_end(call, disposition_of(r->scode), r->scode, "system");
+		call_end(call, disposition_of(r->scode), r->scode,
+			 STORE_PARTY_SYSTEM);
 		call = NULL;
 		goto out;
 	}
 
 	err = leg_alloc(&call->a, call, CODEC_PCMU,
 			call_crypto(srv, msg->tp == SIP_TRANSP_TLS,
-				    rc.device ? dev.srtp : NULL),
+				    rc.device ? dev.srtp : STORE_SRTP_AUTO),
 			caller_leg);
 	if (err) {
 		reject(srv, msg, 503, "Media Unavailable");
-		call_end(call, "failed", 503, "system");
+		call_end(call, STORE_DISP_FAILED, 503, STORE_PARTY_SYSTEM);
 		call = NULL;
 		goto out;
 	}
@@ -842,7 +845,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		uint16_t sc = err == ENOTSUP ? 488 : 400;
 		reject(srv, msg, sc,
 		       err == ENOTSUP ? "Not Acceptable Here" : "Bad SDP");
-		call_end(call, "failed", sc, "system");
+		call_end(call, STORE_DISP_FAILED, sc, STORE_PARTY_SYSTEM);
 		call = NULL;
 		goto out;
 	}
@@ -874,7 +877,7 @@ void call_incoming(struct sipsrv *srv, const struct sip_msg *msg)
 		warning("call: %s: cannot accept: %m\n", call->rec.sip_call_id,
 			err);
 		reject(srv, msg, 500, "Server Internal Error");
-		call_end(call, "failed", 500, "system");
+		call_end(call, STORE_DISP_FAILED, 500, STORE_PARTY_SYSTEM);
 		call = NULL;
 		goto out;
 	}
@@ -906,7 +909,8 @@ void call_close_all(struct sipsrv *srv)
 			(void)sipsess_reject(call->a->sess, 503,
 					     "Shutting Down", NULL);
 		call_end(call,
-			 call->state == CALL_ANSWERED ? "answered" : "failed",
-			 503, "system");
+			 call->state == CALL_ANSWERED ? STORE_DISP_ANSWERED
+						      : STORE_DISP_FAILED,
+			 503, STORE_PARTY_SYSTEM);
 	}
 }

@@ -88,12 +88,13 @@ int test_route_device(void)
 		if (r.kind != v[i].kind || r.scode != v[i].scode ||
 		    strcmp(r.dialled, v[i].dialled_norm) ||
 		    strcmp(r.caller_id, v[i].caller_id) ||
-		    strcmp(r.direction, v[i].direction)) {
+		    strcmp(store_direction_name(r.direction), v[i].direction)) {
 			fprintf(stderr,
 				"  %s dials '%s': kind %d scode %u "
 				"dialled '%s' cid '%s' dir %s\n",
 				v[i].device, v[i].dialled, r.kind, r.scode,
-				r.dialled, r.caller_id, r.direction);
+				r.dialled, r.caller_id,
+				store_direction_name(r.direction));
 			err = 1;
 		}
 	}
@@ -127,7 +128,7 @@ int test_route_trunk(void)
 	TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
 	TEST_EQ_STR(r.employee.first_name, "Max");
 	TEST_EQ_STR(r.caller_id, "+4922112345678");
-	TEST_EQ_STR(r.direction, "inbound");
+	TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
 
 	TEST_EQ_INT(route_resolve(st, &c, "022182829990", &r), 0);
 	TEST_EQ_INT(r.kind, ROUTE_ANNOUNCEMENT);
@@ -219,7 +220,7 @@ int test_route_trunk_registered(void)
 			fprintf(stderr, "  case %zu\n", i);
 		TEST_EQ_INT(r.kind, v[i].kind);
 		TEST_EQ_STR(r.dialled, v[i].dialled_norm);
-		TEST_EQ_STR(r.direction, "inbound");
+		TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
 	}
 out:
 	if (st)

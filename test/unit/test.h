@@ -49,6 +49,7 @@
 	X(test_config)                                                         \
 	X(test_tmr_order)                                                      \
 	X(test_store_open)                                                     \
+	X(test_store_names)                                                    \
 	X(test_store_durability)                                               \
 	X(test_store_migrate)                                                  \
 	X(test_store_migrate_v2)                                               \
