@@ -15,9 +15,11 @@ static void announcement_played(struct call *call, int err, char digit,
 	(void)digit;
 	(void)arg;
 	if (err)
-		call_hangup(call, 500, NULL, "failed", CALL_BY_SYSTEM);
+		call_hangup(call, 500, NULL, STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
 	else
-		call_hangup(call, 200, NULL, "answered", CALL_BY_SYSTEM);
+		call_hangup(call, 200, NULL, STORE_DISP_ANSWERED,
+			    STORE_PARTY_SYSTEM);
 }
 
 static void announcement_answered(struct call *call, void *arg)
@@ -25,7 +27,8 @@ static void announcement_answered(struct call *call, void *arg)
 	const char *path = arg;
 
 	if (call_play(call, &path, 1, false, announcement_played, NULL))
-		call_hangup(call, 500, NULL, "failed", CALL_BY_SYSTEM);
+		call_hangup(call, 500, NULL, STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
 }
 
 int app_announcement_start(struct call *call, const struct route_target *t)

@@ -18,5 +18,5 @@ int app_employee_start(struct call *call, const struct route_target *t)
 	};
 
 	return app_ring_dial(call, &dest, t, 480, "Temporarily Unavailable",
-			     "unavailable");
+			     STORE_DISP_UNAVAILABLE);
 }

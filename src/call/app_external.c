@@ -18,5 +18,5 @@ int app_external_start(struct call *call, const struct route_target *t)
 	};
 
 	return app_ring_dial(call, &dest, t, 503, "Service Unavailable",
-			     "failed");
+			     STORE_DISP_FAILED);
 }

@@ -17,7 +17,7 @@ const size_t call_apps_count = ARRAY_SIZE(call_apps);
 
 int app_ring_dial(struct call *call, const struct call_dest *dest,
 		  const struct route_target *t, uint16_t scode,
-		  const char *reason, const char *disposition)
+		  const char *reason, enum store_disposition disposition)
 {
 	struct call_dial_prm prm = {dest, 1, false, t->caller_id,
 				    t->caller_name};
@@ -30,7 +30,8 @@ int app_ring_dial(struct call *call, const struct call_dest *dest,
 	if (err) {
 		info("call: %s: %s %lld: nothing to ring: %m\n", call_id(call),
 		     route_kind_name(t->kind), (long long)t->id, err);
-		call_hangup(call, scode, reason, disposition, CALL_BY_SYSTEM);
+		call_hangup(call, scode, reason, disposition,
+			    STORE_PARTY_SYSTEM);
 	}
 	return 0;
 }
@@ -49,9 +50,9 @@ void app_dial_done(struct call *call, uint16_t scode, const char *reason,
 	if (timed_out) {
 		info("call: %s: nobody answered in %us\n", call_id(call),
 		     call_config(call)->ring_timeout);
-		call_hangup(call, 480, "Temporarily Unavailable", "no_answer",
-			    CALL_BY_SYSTEM);
+		call_hangup(call, 480, "Temporarily Unavailable",
+			    STORE_DISP_NO_ANSWER, STORE_PARTY_SYSTEM);
 		return;
 	}
-	call_hangup(call, scode, reason, NULL, CALL_BY_CALLEE);
+	call_hangup(call, scode, reason, STORE_DISP_NONE, STORE_PARTY_CALLEE);
 }

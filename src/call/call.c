@@ -43,35 +43,25 @@ static const char *const state_names[] = {
     [CALL_DONE] = "done",
 };
 
-static const char *const party_names[] = {
-    [CALL_BY_SYSTEM] = "system",
-    [CALL_BY_CALLER] = "caller",
-    [CALL_BY_CALLEE] = "callee",
-};
-
 const char *call_state_name(enum call_state state)
 {
 	return (size_t)state < ARRAY_SIZE(state_names) ? state_names[state]
 						       : "?";
 }
 
-const char *call_party_name(enum call_party party)
-{
-	return (size_t)party < ARRAY_SIZE(party_names) ? party_names[party]
-						       : "?";
-}
-
 /* The record's disposition of a failed call's final status. */
 static const struct {
 	uint16_t scode;
-	const char *disposition;
+	enum store_disposition disposition;
 } dispositions[] = {
-    {404, "not_found"}, {484, "not_found"}, {486, "busy"},
-    {600, "busy"},      {408, "no_answer"}, {480, "no_answer"},
-    {487, "cancelled"}, {403, "rejected"},  {603, "rejected"},
+    {404, STORE_DISP_NOT_FOUND}, {484, STORE_DISP_NOT_FOUND},
+    {486, STORE_DISP_BUSY},      {600, STORE_DISP_BUSY},
+    {408, STORE_DISP_NO_ANSWER}, {480, STORE_DISP_NO_ANSWER},
+    {487, STORE_DISP_CANCELLED}, {403, STORE_DISP_REJECTED},
+    {603, STORE_DISP_REJECTED},
 };
 
-const char *call_disposition(uint16_t scode)
+enum store_disposition call_disposition(uint16_t scode)
 {
 	size_t i;
 
@@ -79,7 +69,7 @@ const char *call_disposition(uint16_t scode)
 		if (dispositions[i].scode == scode)
 			return dispositions[i].disposition;
 	}
-	return "failed";
+	return STORE_DISP_FAILED;
 }
 
 /* ---- legs ------------------------------------------------------------ */
@@ -158,8 +148,7 @@ static void record_start(struct call *call, const struct call_origin *o,
 	str_copy(c->node_id, call->ctx->cfg->node_id, sizeof(c->node_id));
 	str_copy(c->sip_call_id, o->call_id, sizeof(c->sip_call_id));
 	c->tenant_id = r->tenant_id;
-	str_copy(c->direction, r->direction ? r->direction : "inbound",
-		 sizeof(c->direction));
+	c->direction = r->direction;
 	str_copy(c->from_number, r->from_number, sizeof(c->from_number));
 	str_copy(c->to_number, r->dialled, sizeof(c->to_number));
 	str_copy(c->caller_leg, o->leg, sizeof(c->caller_leg));
@@ -182,8 +171,8 @@ static void record_answered(struct call *call, const char *by)
  * application, free the legs (BYE/CANCEL go out from their destructors).
  * The caller must not touch call afterwards.
  */
-void call_end(struct call *call, const char *disposition, uint16_t scode,
-	      enum call_party by)
+void call_end(struct call *call, enum store_disposition disposition,
+	      uint16_t scode, enum store_party by)
 {
 	call_end_h *endh;
 	void *arg;
@@ -193,14 +182,14 @@ void call_end(struct call *call, const char *disposition, uint16_t scode,
 	if (call->rec.id) {
 		int err =
 		    store_call_ended(call->ctx->st, call->rec.id, time_now_ms(),
-				     disposition, scode, call_party_name(by));
+				     disposition, scode, by);
 		if (err)
 			warning("call: record %lld not closed: %m\n",
 				(long long)call->rec.id, err);
 	}
 	info("call: %s %s -> %s ended: %s (%u, by %s)\n", call->rec.sip_call_id,
-	     call->rec.from_number, call->rec.to_number, disposition, scode,
-	     call_party_name(by));
+	     call->rec.from_number, call->rec.to_number,
+	     store_disposition_name(disposition), scode, store_party_name(by));
 	endh = call->endh;
 	arg = call->end_arg;
 	call->endh = NULL;
@@ -211,13 +200,15 @@ void call_end(struct call *call, const char *disposition, uint16_t scode,
 }
 
 void call_hangup(struct call *call, uint16_t scode, const char *reason,
-		 const char *disposition, enum call_party by)
+		 enum store_disposition disposition, enum store_party by)
 {
 	if (!call || call->state == CALL_DONE)
 		return;
 	if (!call->a_answered && call->a && reason)
 		call->ctx->be->a_reject(call->a, scode, reason);
-	call_end(call, disposition ? disposition : call_disposition(scode),
+	call_end(call,
+		 disposition != STORE_DISP_NONE ? disposition
+						: call_disposition(scode),
 		 scode, by);
 }
 
@@ -325,7 +316,7 @@ void call_leg_established(struct call_leg *leg)
 	if (!call->ctx->be->codec_ok(leg)) {
 		info("call: %s: caller answered our offer with no codec\n",
 		     call->rec.sip_call_id);
-		call_end(call, "failed", 488, CALL_BY_SYSTEM);
+		call_end(call, STORE_DISP_FAILED, 488, STORE_PARTY_SYSTEM);
 		return;
 	}
 	h(call, call->answer_arg);
@@ -341,11 +332,12 @@ void call_leg_closed(struct call_leg *leg, int err, uint16_t scode,
 		return;
 	}
 	if (call->state == CALL_ROUTING || call->state == CALL_RINGING)
-		call_end(call, "cancelled", 487, CALL_BY_CALLER);
+		call_end(call, STORE_DISP_CANCELLED, 487, STORE_PARTY_CALLER);
 	else if (err == ETIMEDOUT && !leg->established)
-		call_end(call, "failed", 408, CALL_BY_SYSTEM); /* no ACK */
+		call_end(call, STORE_DISP_FAILED, 408,
+			 STORE_PARTY_SYSTEM); /* no ACK */
 	else
-		call_end(call, "answered", 200, CALL_BY_CALLER);
+		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLER);
 }
 
 void call_leg_media_changed(struct call_leg *leg)
@@ -383,7 +375,8 @@ static bool rtp_check(struct call *call)
 				"hanging up\n",
 				call->rec.sip_call_id, leg->desc,
 				call->ctx->cfg->rtp_timeout);
-			call_end(call, "rtp_timeout", 200, CALL_BY_SYSTEM);
+			call_end(call, STORE_DISP_RTP_TIMEOUT, 200,
+				 STORE_PARTY_SYSTEM);
 			return true;
 		}
 	}
@@ -443,16 +436,17 @@ static int call_prepare(struct call *call)
 
 	err = be->a_media(call->a);
 	if (err) {
-		call_hangup(call, 503, "Media Unavailable", "failed",
-			    CALL_BY_SYSTEM);
+		call_hangup(call, 503, "Media Unavailable", STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
 		return err;
 	}
 	err = be->a_offer(call->a);
 	if (err == ENOTSUP)
-		call_hangup(call, 488, "Not Acceptable Here", "failed",
-			    CALL_BY_SYSTEM);
+		call_hangup(call, 488, "Not Acceptable Here", STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
 	else if (err)
-		call_hangup(call, 400, "Bad SDP", "failed", CALL_BY_SYSTEM);
+		call_hangup(call, 400, "Bad SDP", STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
 	return err;
 }
 
@@ -510,7 +504,8 @@ int call_incoming(struct call_ctx *ctx, const struct call_origin *o, void *a_be)
 	if (r->target.kind == ROUTE_REJECT) {
 		info("call: %s: %s -> %s: %u %s\n", o->call_id, o->leg,
 		     o->dialled, r->scode, r->reason);
-		call_hangup(call, r->scode, r->reason, NULL, CALL_BY_SYSTEM);
+		call_hangup(call, r->scode, r->reason, STORE_DISP_NONE,
+			    STORE_PARTY_SYSTEM);
 		call = NULL;
 		goto out;
 	}
@@ -525,8 +520,8 @@ int call_incoming(struct call_ctx *ctx, const struct call_origin *o, void *a_be)
 	err = call_app_start(call, &r->target);
 	if (err) {
 		warning("call: %s: cannot accept: %m\n", o->call_id, err);
-		call_hangup(call, 500, "Server Internal Error", "failed",
-			    CALL_BY_SYSTEM);
+		call_hangup(call, 500, "Server Internal Error",
+			    STORE_DISP_FAILED, STORE_PARTY_SYSTEM);
 		err = 0;
 	}
 	call = NULL; /* in ctx->calls, or ended */
@@ -563,8 +558,8 @@ int call_reroute(struct call *call, const struct route_target *t)
 	     route_kind_name(t->kind), (long long)t->id);
 	err = call_app_start(call, t);
 	if (err)
-		call_hangup(call, 500, "Server Internal Error", "failed",
-			    CALL_BY_SYSTEM);
+		call_hangup(call, 500, "Server Internal Error",
+			    STORE_DISP_FAILED, STORE_PARTY_SYSTEM);
 	return 0;
 }
 
@@ -681,7 +676,8 @@ void call_ctx_close_all(struct call_ctx *ctx)
 		if (call->state == CALL_RINGING && !call->a_answered)
 			call->ctx->be->a_reject(call->a, 503, "Shutting Down");
 		call_end(call,
-			 call->state == CALL_BRIDGED ? "answered" : "failed",
-			 503, CALL_BY_SYSTEM);
+			 call->state == CALL_BRIDGED ? STORE_DISP_ANSWERED
+						     : STORE_DISP_FAILED,
+			 503, STORE_PARTY_SYSTEM);
 	}
 }

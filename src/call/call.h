@@ -32,8 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h" /* enum store_disposition, enum store_party */
+
 struct config;
-struct store;
 struct call;
 struct call_ctx;
 struct route_target;
@@ -47,11 +48,7 @@ enum call_state {
 	CALL_DONE,        /* ended; the call is freed after the event */
 };
 
-/* Who ended a call, for the record ("caller", "callee", "system"). */
-enum call_party { CALL_BY_SYSTEM = 0, CALL_BY_CALLER, CALL_BY_CALLEE };
-
 const char *call_state_name(enum call_state state);
-const char *call_party_name(enum call_party party);
 
 /* ---- the context: one per node --------------------------------------- */
 
@@ -103,8 +100,8 @@ int call_ctx_start(struct call_ctx **ctxp, const struct config *cfg,
 
 /* Ended: by whom, the final SIP status (the caller's answer, or 200 for
  * an answered call) and the record's disposition. */
-typedef void(call_end_h)(struct call *call, enum call_party by, uint16_t scode,
-			 const char *disposition, void *arg);
+typedef void(call_end_h)(struct call *call, enum store_party by, uint16_t scode,
+			 enum store_disposition disposition, void *arg);
 /* Report the end of call to h (one per call; NULL removes it). */
 void call_set_endh(struct call *call, call_end_h *h, void *arg);
 
@@ -213,13 +210,13 @@ int call_reroute(struct call *call, const struct route_target *t);
 
 /*
  * End the call: a final answer scode/reason to a caller not yet answered,
- * else BYE to every leg.  disposition NULL derives it from scode; by says
+ * else BYE to every leg.  disposition STORE_DISP_NONE derives it from scode; by says
  * who ended it.  The call is freed: do not touch it afterwards.
  */
 void call_hangup(struct call *call, uint16_t scode, const char *reason,
-		 const char *disposition, enum call_party by);
+		 enum store_disposition disposition, enum store_party by);
 
-/* "busy", "no_answer", ... for a failed call's SIP status. */
-const char *call_disposition(uint16_t scode);
+/* STORE_DISP_BUSY, _NO_ANSWER, ... for a failed call's SIP status. */
+enum store_disposition call_disposition(uint16_t scode);
 
 #endif

@@ -155,8 +155,8 @@ int call_incoming(struct call_ctx *ctx, const struct call_origin *o,
 
 void call_state_set(struct call *call, enum call_state state);
 /* Close the record and free the call; no answer to the caller. */
-void call_end(struct call *call, const char *disposition, uint16_t scode,
-	      enum call_party by);
+void call_end(struct call *call, enum store_disposition disposition,
+	      uint16_t scode, enum store_party by);
 /* From now on hang up when an established leg stops sending RTP. */
 void call_rtp_watch(struct call *call);
 /* Allocate a leg of call with desc; be is set by the caller. */
@@ -214,7 +214,7 @@ int app_external_start(struct call *call, const struct route_target *t);
  * reason, disposition.  0, or the error of call_ring(). */
 int app_ring_dial(struct call *call, const struct call_dest *dest,
 		  const struct route_target *t, uint16_t scode,
-		  const char *reason, const char *disposition);
+		  const char *reason, enum store_disposition disposition);
 /* The end of dialling for employee and external: hang up as today. */
 void app_dial_done(struct call *call, uint16_t scode, const char *reason,
 		   bool timed_out, void *arg);

@@ -242,7 +242,8 @@ void call_dial_established(struct call_leg *leg)
 		if (err) {
 			warning("call: %s: cannot answer caller: %m\n",
 				call->rec.sip_call_id, err);
-			call_end(call, "failed", 500, CALL_BY_SYSTEM);
+			call_end(call, STORE_DISP_FAILED, 500,
+				 STORE_PARTY_SYSTEM);
 			return;
 		}
 		call->a_answered = true;
@@ -280,7 +281,7 @@ void call_dial_closed(struct call_leg *leg, int err, uint16_t scode,
 	struct call_dial *d = call->dial;
 
 	if (leg == call->b) {
-		call_end(call, "answered", 200, CALL_BY_CALLEE);
+		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLEE);
 		return;
 	}
 	if (d && scode >= 300) {

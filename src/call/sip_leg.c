@@ -37,13 +37,6 @@ static struct sip_leg *be_of(const struct call_leg *leg)
 	return leg->be;
 }
 
-/*
- * RFC 4733 digits from the media leg: media_leg_set_digith() comes with
- * the DTMF work (branch i13-digits, merged with this one); until it is
- * linked, digits arrive by SIP INFO only.  Remove the pragma then.
- */
-#pragma weak media_leg_set_digith
-
 static void sip_leg_digit(char digit, void *arg)
 {
 	struct sip_leg *sl = arg;
@@ -61,8 +54,7 @@ static int sip_leg_media(struct sip_leg *sl, enum media_codec prefer,
 		warning("call: no media port for %s: %m\n", desc, err);
 		return err;
 	}
-	if (media_leg_set_digith)
-		media_leg_set_digith(sl->media, sip_leg_digit, sl);
+	media_leg_set_digith(sl->media, sip_leg_digit, sl);
 	return 0;
 }
 
@@ -342,9 +334,9 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 	}
 	sl->srv = srv;
 	sl->msg = msg;
-	sl->crypto =
-	    sipsrv_crypto(srv, msg->tp == SIP_TRANSP_TLS,
-			  caller->device ? caller->device->srtp : NULL);
+	sl->crypto = sipsrv_crypto(srv, msg->tp == SIP_TRANSP_TLS,
+				   caller->device ? caller->device->srtp
+						  : STORE_SRTP_AUTO);
 	str_from_pl(from_user, sizeof(from_user), &msg->from.uri.user);
 	str_from_pl(from_name, sizeof(from_name), &msg->from.dname);
 	str_from_pl(dialled, sizeof(dialled), &msg->uri.user);

@@ -110,7 +110,7 @@ static int from_trunk(struct store *st, const struct route_caller *c,
 	int err;
 
 	dialled = trunk_dialled(c, dialled);
-	r->direction = "inbound";
+	r->direction = STORE_DIR_INBOUND;
 	if (phone_normalise(r->from_number, sizeof(r->from_number),
 			    c->from_user, &ctx) == PHONE_INVALID)
 		str_copy(r->from_number, c->from_user ? c->from_user : "",
@@ -175,7 +175,7 @@ static int from_device(struct store *st, const struct route_caller *c,
 		str_copy(r->target.caller_name, d->name,
 			 sizeof(r->target.caller_name));
 	str_copy(r->from_number, r->target.caller_id, sizeof(r->from_number));
-	r->direction = "internal";
+	r->direction = STORE_DIR_INTERNAL;
 
 	kind = phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx);
 	switch (kind) {
@@ -217,7 +217,7 @@ static int from_device(struct store *st, const struct route_caller *c,
 		return err;
 
 	/* out through the trunk */
-	r->direction = "outbound";
+	r->direction = STORE_DIR_OUTBOUND;
 	err = store_trunk_for_tenant(st, t.id, &trunk);
 	if (err == ENOENT) {
 		reject(r, 503, "No Trunk");

@@ -44,12 +44,12 @@ struct route_target {
 
 struct route_result {
 	struct route_target target;
-	uint16_t scode;        /* for ROUTE_REJECT                   */
-	const char *reason;    /* for ROUTE_REJECT (static string)   */
-	int64_t tenant_id;     /* tenant the call is billed to       */
-	const char *direction; /* "inbound" "outbound" "internal"    */
-	char dialled[64];      /* E.164 or extension                 */
-	char from_number[64];  /* caller for the call record         */
+	uint16_t scode;                 /* for ROUTE_REJECT                   */
+	const char *reason;             /* for ROUTE_REJECT (static string)   */
+	int64_t tenant_id;              /* tenant the call is billed to       */
+	enum store_direction direction; /* of the call record         */
+	char dialled[64];               /* E.164 or extension                 */
+	char from_number[64];           /* caller for the call record         */
 };
 
 /*

@@ -20,21 +20,17 @@
  * Every leg still answers an offer that carries keys with SRTP.
  */
 enum media_crypto sipsrv_crypto(const struct sipsrv *srv, bool tls,
-				const char *dev_srtp)
+				enum store_srtp dev_srtp)
 {
-	static const struct {
-		const char *name;
-		enum media_crypto crypto;
-	} fixed[] = {
-	    {"off", MEDIA_PLAIN},
-	    {"optional", MEDIA_SRTP_OPTIONAL},
-	    {"required", MEDIA_SRTP_REQUIRED},
-	};
-	size_t i;
-
-	for (i = 0; dev_srtp && i < ARRAY_SIZE(fixed); i++) {
-		if (!strcmp(dev_srtp, fixed[i].name))
-			return fixed[i].crypto;
+	switch (dev_srtp) {
+	case STORE_SRTP_OFF:
+		return MEDIA_PLAIN;
+	case STORE_SRTP_OPTIONAL:
+		return MEDIA_SRTP_OPTIONAL;
+	case STORE_SRTP_REQUIRED:
+		return MEDIA_SRTP_REQUIRED;
+	case STORE_SRTP_AUTO:
+		break;
 	}
 	if (!tls)
 		return MEDIA_PLAIN;
@@ -93,7 +89,7 @@ static int dial_registration(const struct store_registration *reg, void *arg)
 	dial_route(d.route, sizeof(d.route), reg);
 	if (store_device_get(dc->srv->st, reg->device_id, &dev)) {
 		str_copy(dev.username, "?", sizeof(dev.username));
-		dev.srtp[0] = '\0';
+		dev.srtp = STORE_SRTP_AUTO;
 	}
 	re_snprintf(d.desc, sizeof(d.desc), "device:%s", dev.username);
 	re_snprintf(d.from_uri, sizeof(d.from_uri), "sip:%s@%s", dc->cid,
@@ -124,8 +120,8 @@ void sip_dial_contact(struct sipsrv *srv, const char *uri, const char *cid,
 	re_snprintf(d->from_uri, sizeof(d->from_uri), "sip:%s@%s", cid,
 		    srv->host);
 	str_copy(d->from_name, cname ? cname : "", sizeof(d->from_name));
-	d->crypto =
-	    sipsrv_crypto(srv, strstr(uri, "transport=tls") != NULL, NULL);
+	d->crypto = sipsrv_crypto(srv, strstr(uri, "transport=tls") != NULL,
+				  STORE_SRTP_AUTO);
 }
 
 /*
@@ -144,7 +140,7 @@ void sip_dial_trunk(struct sipsrv *srv, const struct store_trunk *t,
 	memset(d, 0, sizeof(*d));
 	re_snprintf(d->uri, sizeof(d->uri), "sip:%s@%s:%u;transport=%s", number,
 		    t->host, t->port ? t->port : 5060,
-		    t->transport[0] ? t->transport : "udp");
+		    store_transport_name(t->transport));
 	re_snprintf(d->desc, sizeof(d->desc), "trunk:%lld", (long long)t->id);
 	re_snprintf(d->extra, sizeof(d->extra),
 		    "P-Asserted-Identity: <sip:%s@%s>\r\n", cid, srv->host);
@@ -152,6 +148,7 @@ void sip_dial_trunk(struct sipsrv *srv, const struct store_trunk *t,
 		from_host = t->domain[0] ? t->domain : t->host;
 	re_snprintf(d->from_uri, sizeof(d->from_uri), "sip:%s@%s",
 		    t->from_user[0] ? t->from_user : cid, from_host);
-	d->crypto = sipsrv_crypto(srv, !str_casecmp(t->transport, "tls"), NULL);
+	d->crypto = sipsrv_crypto(srv, t->transport == STORE_TRANSPORT_TLS,
+				  STORE_SRTP_AUTO);
 	d->auth = t;
 }

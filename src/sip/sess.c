@@ -131,26 +131,12 @@ static void sess_close_handler(int err, const struct sip_msg *msg, void *arg)
 	s->h->closeh(err, msg, s->arg);
 }
 
-/*
- * sip_info_digit() comes with the DTMF work (branch i13-digits, to be
- * merged with this one).  Until it is linked, an INFO of a DTMF content
- * type is taken without reading its digit ('\0': passed on, not
- * collected), as before.  Remove the pragma and the fallback then.
- */
-#pragma weak sip_info_digit
-
 static int sess_info_parse(const struct sip_msg *msg, char *digit)
 {
 	size_t pos = msg->mb->pos;
 	int err;
 
 	*digit = '\0';
-	if (!sip_info_digit) {
-		return msg_ctype_cmp(&msg->ctyp, "application", "dtmf-relay") ||
-			       msg_ctype_cmp(&msg->ctyp, "application", "dtmf")
-			   ? 0
-			   : ENOTSUP;
-	}
 	err = sip_info_digit(msg, digit);
 	msg->mb->pos = pos; /* the body is passed on as it came */
 	return err;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "media/media.h"
+#include "store/store.h" /* enum store_srtp */
 
 struct config;
 struct store;
@@ -64,9 +65,9 @@ void sipsrv_set_callh(struct sipsrv *srv, const struct sipsrv_callh *h,
 void sipsrv_reply(struct sipsrv *srv, const struct sip_msg *msg, uint16_t scode,
 		  const char *reason);
 /* SRTP policy of a leg (sip/dial.c): dev_srtp is a device's setting
- * ("off", "optional", "required"; NULL or "auto": by transport). */
+ * (off, optional, required; STORE_SRTP_AUTO: by transport). */
 enum media_crypto sipsrv_crypto(const struct sipsrv *srv, bool tls,
-				const char *dev_srtp);
+				enum store_srtp dev_srtp);
 
 /* ---- calls: one SIP session per leg (sip/sess.c) --------------------- */
 

@@ -120,6 +120,16 @@ uint32_t guard_count(const struct guard *g);
 int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		     size_t sz);
 
+/* info.c */
+/*
+ * The key press in the body of an INFO request: application/dtmf-relay
+ * ("Signal=5", other lines ignored) or application/dtmf ("5"), the key or
+ * its RFC 4733 event number ("11" is #).  0 with *digit one of
+ * "0123456789*#ABCD"; EPROTO when the body does not parse (*digit
+ * unchanged); ENOTSUP for another or no Content-Type; EINVAL.
+ */
+int sip_info_digit(const struct sip_msg *msg, char *digit);
+
 /* nat.c */
 /* Hook Contact fixing into the UDP socket msg arrived on (once). */
 void nat_attach(struct sipsrv *srv, const struct sip_msg *msg);
@@ -154,10 +164,5 @@ void trunkreg_close(struct sipsrv *srv);
 struct trunk_cred;
 int trunk_cred_alloc(struct trunk_cred **credp, const struct store_trunk *t);
 int trunk_cred_auth(char **user, char **pass, const char *realm, void *arg);
-
-/* info.c (branch i13-digits) */
-/* The digit of an INFO body application/dtmf-relay or application/dtmf:
- * 0, EPROTO for a bad body, ENOTSUP for another content type. */
-int sip_info_digit(const struct sip_msg *msg, char *digit);
 
 #endif

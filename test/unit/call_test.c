@@ -82,18 +82,19 @@ static int env_record(struct env *e, char *buf, size_t sz)
 	int err = store_call_get(e->st, fake.rec_id, &c);
 
 	if (!err)
-		re_snprintf(buf, sz, "%s %u %s %s", c.disposition, c.sip_code,
-			    c.ended_by, c.callee_leg);
+		re_snprintf(buf, sz, "%s %u %s %s",
+			    store_disposition_name(c.disposition), c.sip_code,
+			    store_party_name(c.ended_by), c.callee_leg);
 	return err;
 }
 
-static void log_ended(struct call *call, enum call_party by, uint16_t scode,
-		      const char *disposition, void *arg)
+static void log_ended(struct call *call, enum store_party by, uint16_t scode,
+		      enum store_disposition disposition, void *arg)
 {
 	(void)call;
 	(void)arg;
-	fake_log("ended by %s: %u %s;", call_party_name(by), scode,
-		 disposition);
+	fake_log("ended by %s: %u %s;", store_party_name(by), scode,
+		 store_disposition_name(disposition));
 }
 
 int test_call_bridge(void)
@@ -378,7 +379,8 @@ static void seq_dialled(struct call *call, uint16_t scode, const char *reason,
 	(void)arg;
 	fake_log("dialled %u %s %d;", scode, reason, timed_out);
 	if (scode != 200)
-		call_hangup(call, scode, reason, NULL, CALL_BY_CALLEE);
+		call_hangup(call, scode, reason, STORE_DISP_NONE,
+			    STORE_PARTY_CALLEE);
 }
 
 static int seq_start(struct call *call, const struct route_target *t)

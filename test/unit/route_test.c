@@ -90,7 +90,7 @@ int test_route_device(void)
 		if (r.target.kind != v[i].kind || r.scode != v[i].scode ||
 		    strcmp(r.dialled, v[i].dialled_norm) ||
 		    strcmp(r.target.caller_id, v[i].caller_id) ||
-		    strcmp(r.direction, v[i].direction) ||
+		    strcmp(store_direction_name(r.direction), v[i].direction) ||
 		    (r.target.kind == ROUTE_EXTERNAL &&
 		     (r.target.id != 1 ||
 		      strcmp(r.target.number, v[i].dialled_norm)))) {
@@ -99,7 +99,7 @@ int test_route_device(void)
 				"dialled '%s' cid '%s' dir %s\n",
 				v[i].device, v[i].dialled, r.target.kind,
 				r.scode, r.dialled, r.target.caller_id,
-				r.direction);
+				store_direction_name(r.direction));
 			err = 1;
 		}
 	}
@@ -135,7 +135,7 @@ int test_route_trunk(void)
 	TEST_EQ_INT(store_employee_get(st, r.target.id, &e), 0);
 	TEST_EQ_STR(e.first_name, "Max");
 	TEST_EQ_STR(r.target.caller_id, "+4922112345678");
-	TEST_EQ_STR(r.direction, "inbound");
+	TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
 
 	TEST_EQ_INT(route_resolve(st, &c, "022182829990", &r), 0);
 	TEST_EQ_INT(r.target.kind, ROUTE_ANNOUNCEMENT);
@@ -228,7 +228,7 @@ int test_route_trunk_registered(void)
 			fprintf(stderr, "  case %zu\n", i);
 		TEST_EQ_INT(r.target.kind, v[i].kind);
 		TEST_EQ_STR(r.dialled, v[i].dialled_norm);
-		TEST_EQ_STR(r.direction, "inbound");
+		TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
 	}
 out:
 	if (st)
