@@ -3,11 +3,12 @@
  *
  *   config -> libre (+ check of our tmr_start, core/tmr.c) -> store
  *   (migrate) -> admin token
- *   -> node (close the calls a crash left open, heartbeat) -> sip -> http
+ *   -> node (close the calls a crash left open, heartbeat) -> sip
+ *   -> call (sip's incoming calls go to call/ from now on) -> http
  *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
- *   tick -> http -> sip (BYE/CANCEL all calls, wait for transactions)
- *   -> node -> store
+ *   sip shutdown (call/ BYEs/CANCELs all calls, wait for transactions)
+ *   tick -> http -> call -> sip -> node -> store
  */
 #include <errno.h>
 #include <malloc.h>
@@ -23,6 +24,7 @@
 #include "http/http.h"
 #include "node/node.h"
 #include "sip/sip.h"
+#include "call/call.h"
 
 static struct config cfg;
 
@@ -162,6 +164,8 @@ int main(int argc, char *argv[])
 	struct store *st = NULL;
 	struct http_api *api = NULL;
 	struct node *node = NULL;
+	struct sipsrv *srv = NULL;
+	struct call_ctx *calls = NULL;
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -218,7 +222,10 @@ int main(int argc, char *argv[])
 	err = node_alloc(&node, &cfg, st);
 	if (err)
 		goto out;
-	err = sipsrv_init(&cfg, st);
+	err = sipsrv_init(&cfg, st, &srv);
+	if (err)
+		goto out;
+	err = call_ctx_start(&calls, &cfg, st, srv);
 	if (err)
 		goto out;
 	err = http_api_alloc(&api, &cfg, st);
@@ -236,6 +243,7 @@ int main(int argc, char *argv[])
 out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
+	calls = mem_deref(calls);
 	sipsrv_close();
 	node = mem_deref(node);
 	st = mem_deref(st);

@@ -9,44 +9,7 @@
 #include <string.h>
 #include "http/http_int.h"
 
-static const struct api_field fields[] = {
-    {"id", FT_INT, FF_RO, 0},
-    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
-    {"name", FT_STR, FF_REQUIRED, 63},
-    {"file", FT_STR, FF_REQUIRED, 127},
-    {"created_at", FT_STR, FF_RO, 0},
-};
-
-static int announcement_encode(struct odict **op,
-			       const struct store_announcement *a)
-{
-	struct odict *o;
-	int err;
-
-	err = odict_alloc(&o, 8);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", a->id);
-	err |= api_add_int(o, "tenant_id", a->tenant_id);
-	err |= api_add_str(o, "name", a->name);
-	err |= api_add_str(o, "file", a->file);
-	err |= api_add_time(o, "created_at", a->created_at);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
-}
-
-static int reply_announcement(struct api_req *req, uint16_t status,
-			      const struct store_announcement *a)
-{
-	struct odict *o = NULL;
-	int err = announcement_encode(&o, a);
-
-	return api_reply_encoded(req, status, err, o, a->id);
-}
+#define T struct store_announcement
 
 /* "greeting.wav", "acme/closed.wav": no "..", no leading "/". */
 static bool file_ok(const char *s)
@@ -67,141 +30,72 @@ static bool file_ok(const char *s)
 	return s[0] != '.';
 }
 
-static int announcement_apply(struct api_req *req, struct store_announcement *a)
+static const struct api_rule file_rule = {
+    file_ok, "must be a .wav file name relative to the prompts directory, "
+	     "like greeting.wav"};
+
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED), API_M(T, tenant_id),
+     .ref = api_ref_tenant},
+    {API_F("name", AK_STR, FF_REQUIRED), API_M(T, name), .max = 63,
+     .rule = &api_rule_nonempty},
+    {API_F("file", AK_STR, FF_REQUIRED), API_M(T, file), .max = 127,
+     .rule = &file_rule},
+    {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+};
+
+static int announcement_fail(struct api_req *req, int err, const void *rec)
 {
-	const char *s;
+	const T *a = rec;
 
-	s = api_str(req, "name");
-	if (s && !s[0])
-		return api_error(req, 422, "name: must not be empty");
-	api_str_copy(req, "name", a->name, sizeof(a->name));
-
-	s = api_str(req, "file");
-	if (s && !file_ok(s))
-		return api_error(req, 422,
-				 "file: must be a .wav file name relative to "
-				 "the prompts directory, like greeting.wav");
-	api_str_copy(req, "file", a->file, sizeof(a->file));
-	return 0;
-}
-
-int api_announcement_create(struct api_req *req)
-{
-	struct store *st = req->api->st;
-	struct store_announcement a;
-	struct store_tenant t;
-	int64_t tid;
-	int err;
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
-	if (err)
-		return err;
-	err = api_field_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_tenant_ref(req, "tenant_id", tid, &t);
-	if (err)
-		return err;
-
-	memset(&a, 0, sizeof(a));
-	a.tenant_id = tid;
-	err = announcement_apply(req, &a);
-	if (err)
-		return err;
-
-	err = store_announcement_add(st, &a);
-	if (err)
-		return api_fail(req, err, "announcement: %m", err);
-	info("http: announcement %lld created (%s)\n", (long long)a.id, a.file);
-
-	(void)store_announcement_get(st, a.id, &a);
-	return reply_announcement(req, 201, &a);
-}
-
-static int list_h(const struct store_announcement *a, void *arg)
-{
-	struct odict *o = NULL;
-	int err = announcement_encode(&o, a);
-
-	return api_list_add(arg, err, o);
-}
-
-int api_announcement_list(struct api_req *req)
-{
-	static const char *const params[] = {"tenant_id", NULL};
-	struct odict *arr = NULL;
-	int64_t tid;
-	int err;
-
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_announcement_list(req->api->st, tid, list_h, arr);
-	return api_list_done(req, err, arr, "announcements");
-}
-
-int api_announcement_get(struct api_req *req)
-{
-	struct store_announcement a;
-	int err;
-
-	err = store_announcement_get(req->api->st, req->id, &a);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "announcement: %m", err);
-	return reply_announcement(req, 200, &a);
-}
-
-int api_announcement_update(struct api_req *req)
-{
-	struct store *st = req->api->st;
-	struct store_announcement a;
-	int err;
-
-	err = store_announcement_get(st, req->id, &a);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "announcement: %m", err);
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
-	if (err)
-		return err;
-	err = announcement_apply(req, &a);
-	if (err)
-		return err;
-
-	err = store_announcement_update(st, &a);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "announcement: %m", err);
-
-	(void)store_announcement_get(st, a.id, &a);
-	return reply_announcement(req, 200, &a);
-}
-
-int api_announcement_delete(struct api_req *req)
-{
-	int err;
-
-	err = store_announcement_delete(req->api->st, req->id);
-	if (err == ENOENT)
-		return api_not_found(req);
 	if (err == EBUSY)
 		return api_fail(req, err,
 				"announcement %lld is the target of a number; "
 				"route that number elsewhere first",
-				(long long)req->id);
-	if (err)
-		return api_fail(req, err, "announcement: %m", err);
-	info("http: announcement %lld deleted\n", (long long)req->id);
-	return api_reply_no_content(req);
+				(long long)a->id);
+	return api_fail(req, err, "announcement: %m", err);
 }
+
+API_STORE_GET(announcement_get, store_announcement_get)
+
+API_STORE_ADD(announcement_add, store_announcement_add)
+
+API_STORE_UPDATE(announcement_update, store_announcement_update)
+
+API_LIST_H(announcement_h, T)
+
+static int announcement_list(struct api_req *req, const struct api_query *q,
+			     void *arg)
+{
+	return store_announcement_list(req->api->st, q->tenant_id,
+				       announcement_h, arg);
+}
+
+static int announcement_print(struct re_printf *pf, void *rec)
+{
+	const T *a = rec;
+
+	return re_hprintf(pf, "%s", a->file);
+}
+
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+};
+
+const struct api_resource api_announcements = {
+    .path = "/api/v1/announcements",
+    .noun = "announcement",
+    .label = "announcement",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id),
+    .get = announcement_get,
+    .add = announcement_add,
+    .update = announcement_update,
+    .del = store_announcement_delete,
+    .list = announcement_list,
+    .fail = announcement_fail,
+    .print = announcement_print,
+};

@@ -7,103 +7,68 @@
 #include <string.h>
 #include "http/http_int.h"
 
+#define T struct store_call
+
 enum {
 	LIMIT_DEFAULT = 100,
 	LIMIT_MAX = 1000,
 	OFFSET_MAX = 100000000,
 };
 
-static int call_encode(struct odict **op, const struct store_call *c)
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_RO | FF_NULL), API_M(T, tenant_id)},
+    {API_F("node_id", AK_STR, FF_RO), API_M(T, node_id)},
+    {API_F("sip_call_id", AK_STR, FF_RO), API_M(T, sip_call_id)},
+    {API_F("direction", AK_ENUM, FF_RO), API_M(T, direction),
+     .en = &store_names_direction},
+    {API_F("from_number", AK_STR, FF_RO), API_M(T, from_number)},
+    {API_F("to_number", AK_STR, FF_RO), API_M(T, to_number)},
+    {API_F("caller_leg", AK_STR, FF_RO | FF_NULL), API_M(T, caller_leg)},
+    {API_F("callee_leg", AK_STR, FF_RO | FF_NULL), API_M(T, callee_leg)},
+    {API_F("started_at", AK_TIME, FF_RO), API_M(T, started_at)},
+    {API_F("answered_at", AK_TIME, FF_RO), API_M(T, answered_at)},
+    {API_F("ended_at", AK_TIME, FF_RO), API_M(T, ended_at)},
+    {API_F("disposition", AK_ENUM, FF_RO | FF_NULL), API_M(T, disposition),
+     .en = &store_names_disposition},
+    {API_F("sip_code", AK_INT, FF_RO | FF_NULL), API_M(T, sip_code)},
+    {API_F("ended_by", AK_ENUM, FF_RO | FF_NULL), API_M(T, ended_by),
+     .en = &store_names_party},
+};
+
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+    {"since", AP_TIME, offsetof(struct api_query, since), 0, 0, 0},
+    {"until", AP_TIME, offsetof(struct api_query, until), 0, 0, 0},
+    {"limit", AP_UINT, offsetof(struct api_query, limit), 1, LIMIT_MAX,
+     LIMIT_DEFAULT},
+    {"offset", AP_UINT, offsetof(struct api_query, offset), 0, OFFSET_MAX, 0},
+};
+
+API_STORE_GET(call_get, store_call_get)
+
+API_LIST_H(call_h, T)
+
+static int call_list(struct api_req *req, const struct api_query *q, void *arg)
 {
-	struct odict *o;
-	int err;
-
-	err = odict_alloc(&o, 16);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", c->id);
-	err |= api_add_id(o, "tenant_id", c->tenant_id);
-	err |= api_add_str(o, "node_id", c->node_id);
-	err |= api_add_str(o, "sip_call_id", c->sip_call_id);
-	err |= api_add_str(o, "direction", c->direction);
-	err |= api_add_str(o, "from_number", c->from_number);
-	err |= api_add_str(o, "to_number", c->to_number);
-	err |= api_add_str_or_null(o, "caller_leg", c->caller_leg);
-	err |= api_add_str_or_null(o, "callee_leg", c->callee_leg);
-	err |= api_add_time(o, "started_at", c->started_at);
-	err |= api_add_time(o, "answered_at", c->answered_at);
-	err |= api_add_time(o, "ended_at", c->ended_at);
-	err |= api_add_str_or_null(o, "disposition", c->disposition);
-	if (c->sip_code)
-		err |= api_add_int(o, "sip_code", c->sip_code);
-	else
-		err |= odict_entry_add(o, "sip_code", ODICT_NULL);
-	err |= api_add_str_or_null(o, "ended_by", c->ended_by);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
-}
-
-static int list_h(const struct store_call *c, void *arg)
-{
-	struct odict *o = NULL;
-	int err = call_encode(&o, c);
-
-	return api_list_add(arg, err, o);
-}
-
-int api_call_list(struct api_req *req)
-{
-	static const char *const params[] = {"tenant_id", "since",  "until",
-					     "limit",     "offset", NULL};
 	struct store_call_filter f;
-	struct odict *arr = NULL;
-	int err;
 
 	memset(&f, 0, sizeof(f));
-	err = api_query_check(req, params);
-	if (!err)
-		err = api_query_id(req, "tenant_id", &f.tenant_id);
-	if (!err)
-		err = api_query_time(req, "since", &f.since);
-	if (!err)
-		err = api_query_time(req, "until", &f.until);
-	if (!err)
-		err = api_query_uint(req, "limit", 1, LIMIT_MAX, LIMIT_DEFAULT,
-				     &f.limit);
-	if (!err)
-		err =
-		    api_query_uint(req, "offset", 0, OFFSET_MAX, 0, &f.offset);
-	if (err)
-		return err;
-	if (f.since && f.until && f.until <= f.since)
-		return api_error(req, 400, "until: must be after since");
-
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_call_list(req->api->st, &f, list_h, arr);
-	return api_list_done(req, err, arr, "calls");
+	f.tenant_id = q->tenant_id;
+	f.since = q->since;
+	f.until = q->until;
+	f.limit = q->limit;
+	f.offset = q->offset;
+	return store_call_list(req->api->st, &f, call_h, arg);
 }
 
-int api_call_get(struct api_req *req)
-{
-	struct store_call c;
-	struct odict *o = NULL;
-	int err;
-
-	err = store_call_get(req->api->st, req->id, &c);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "call: %m", err);
-	err = call_encode(&o, &c);
-	if (err)
-		return err;
-	err = api_reply_object(req, 200, o);
-	mem_deref(o);
-	return err;
-}
+const struct api_resource api_calls = {
+    .path = "/api/v1/calls",
+    .noun = "call",
+    .label = "call",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .get = call_get,
+    .list = call_list,
+};

@@ -11,54 +11,13 @@
 #include <string.h>
 #include "http/http_int.h"
 
+#define T struct store_device
+
 enum {
 	PASSWORD_MIN = 8,
 	PASSWORD_MAX = 128,
 	USERNAME_MAX = 32,
 };
-
-static const struct api_field fields[] = {
-    {"id", FT_INT, FF_RO, 0},
-    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
-    {"employee_id", FT_INT, FF_NULL, 0},
-    {"username", FT_STR, FF_REQUIRED, USERNAME_MAX},
-    {"password", FT_STR, FF_REQUIRED, PASSWORD_MAX},
-    {"name", FT_STR, FF_NULL, 63},
-    {"srtp", FT_STR, 0, 11},
-    {"created_at", FT_STR, FF_RO, 0},
-};
-
-static int device_encode(struct odict **op, const struct store_device *d)
-{
-	struct odict *o;
-	int err;
-
-	err = odict_alloc(&o, 8);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", d->id);
-	err |= api_add_int(o, "tenant_id", d->tenant_id);
-	err |= api_add_id(o, "employee_id", d->employee_id);
-	err |= api_add_str(o, "username", d->username);
-	err |= api_add_str_or_null(o, "name", d->name);
-	err |= api_add_str(o, "srtp", d->srtp[0] ? d->srtp : "auto");
-	err |= api_add_time(o, "created_at", d->created_at);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
-}
-
-static int reply_device(struct api_req *req, uint16_t status,
-			const struct store_device *d)
-{
-	struct odict *o = NULL;
-	int err = device_encode(&o, d);
-
-	return api_reply_encoded(req, status, err, o, d->id);
-}
 
 /* Characters (code points) of a UTF-8 string. */
 static size_t utf8_chars(const char *s)
@@ -70,6 +29,11 @@ static size_t utf8_chars(const char *s)
 			++n;
 	}
 	return n;
+}
+
+static bool password_ok(const char *s)
+{
+	return utf8_chars(s) >= PASSWORD_MIN;
 }
 
 static bool username_ok(const char *s)
@@ -87,214 +51,134 @@ static bool username_ok(const char *s)
 	return n >= 1 && n <= USERNAME_MAX;
 }
 
-/* d->ha1 = hex MD5(username:realm:password) */
-static int ha1_set(struct store_device *d, const char *realm,
-		   const char *password)
+static const struct api_rule username_rule = {
+    username_ok, "must be 1 to 32 of A-Z a-z 0-9 . _ -"};
+static const struct api_rule password_rule = {password_ok,
+					      "must be at least 8 characters"};
+
+/* The username by its rule; a new one needs the password too (ha1). */
+static int username_apply(struct api_req *req, const struct api_field *f,
+			  void *rec)
 {
-	uint8_t md[MD5_SIZE];
+	const T *d = rec;
+	bool renamed = strcmp(api_str(req, f->name), d->username) != 0;
 	int err;
 
-	err = md5_printf(md, "%s:%s:%s", d->username, realm, password);
+	err = api_field_apply(req, f, rec);
+	if (err)
+		return err;
+	if (renamed && !req->create && !api_has(req, "password"))
+		return api_error(req, 422,
+				 "password: is required to change the "
+				 "username");
+	return 0;
+}
+
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED | FF_EARLY),
+     API_M(T, tenant_id), .ref = api_ref_tenant},
+    {API_F("employee_id", AK_ID, FF_NULL), API_M(T, employee_id),
+     .ref = api_ref_employee},
+    {API_F("username", AK_STR, FF_REQUIRED | FF_EARLY), API_M(T, username),
+     .max = USERNAME_MAX, .rule = &username_rule, .apply = username_apply},
+    {API_F("password", AK_STR, FF_REQUIRED | FF_EARLY | FF_WO),
+     .max = PASSWORD_MAX, .rule = &password_rule},
+    {API_F("name", AK_STR, FF_NULL), API_M(T, name), .max = 63},
+    {API_F("srtp", AK_ENUM, 0), API_M(T, srtp), .max = 11,
+     .en = &store_names_srtp},
+    {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+};
+
+/* d->ha1 = hex MD5(username:realm:password), for a new password. */
+static int device_check(struct api_req *req, void *rec, const void *old)
+{
+	const char *pw = api_str(req, "password");
+	uint8_t md[MD5_SIZE];
+	T *d = rec;
+	int err;
+
+	if (!pw)
+		return 0;
+	err = md5_printf(md, "%s:%s:%s", d->username, req->api->cfg->realm, pw);
 	if (err)
 		return err;
 	re_snprintf(d->ha1, sizeof(d->ha1), "%w", md, sizeof(md));
 	return 0;
 }
 
-/* Validate the given fields and copy them into d (ha1 included). */
-static int device_apply(struct api_req *req, struct store_device *d,
-			bool create)
+static int device_fail(struct api_req *req, int err, const void *rec)
 {
-	const char *user = api_str(req, "username");
-	const char *pw = api_str(req, "password");
-	const char *srtp = api_str(req, "srtp");
-	struct store_employee e;
-	int64_t eid;
-	int err;
+	const T *d = rec;
 
-	if (user) {
-		if (!username_ok(user))
-			return api_error(req, 422,
-					 "username: must be 1 to %d of "
-					 "A-Z a-z 0-9 . _ -",
-					 USERNAME_MAX);
-		if (!create && strcmp(user, d->username) && !pw)
-			return api_error(req, 422,
-					 "password: is required to change "
-					 "the username");
-		str_copy(d->username, user, sizeof(d->username));
-	}
-
-	if (pw && utf8_chars(pw) < PASSWORD_MIN)
-		return api_error(req, 422,
-				 "password: must be at least %d characters",
-				 PASSWORD_MIN);
-
-	if (api_has(req, "employee_id")) {
-		err = api_field_id(req, "employee_id", &eid);
-		if (err)
-			return err;
-		if (eid) {
-			err = api_employee_ref(req, "employee_id", eid,
-					       d->tenant_id, &e);
-			if (err)
-				return err;
-		}
-		d->employee_id = eid;
-	}
-
-	api_str_copy(req, "name", d->name, sizeof(d->name));
-
-	if (srtp) {
-		if (!store_device_srtp_valid(srtp))
-			return api_error(req, 422,
-					 "srtp: must be auto, off, optional "
-					 "or required");
-		str_copy(d->srtp, srtp, sizeof(d->srtp));
-	}
-
-	if (pw) {
-		err = ha1_set(d, req->api->cfg->realm, pw);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int device_error(struct api_req *req, int err,
-			const struct store_device *d)
-{
-	if (err == EEXIST)
+	switch (err) {
+	case EEXIST:
 		return api_fail(req, err, "username: %s is taken", d->username);
-	if (err == EXDEV)
+	case EXDEV:
 		return api_fail(req, err,
 				"employee_id: employee %lld belongs to "
 				"another tenant",
 				(long long)d->employee_id);
-	if (err == ENOENT)
+	case ENOENT:
 		return api_fail(req, err,
 				"employee_id: employee %lld does not exist",
 				(long long)d->employee_id);
-	return api_fail(req, err, "device: %m", err);
-}
-
-int api_device_create(struct api_req *req)
-{
-	struct store *st = req->api->st;
-	struct store_device d;
-	struct store_tenant t;
-	int64_t tid;
-	int err;
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
-	if (err)
-		return err;
-	err = api_field_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_tenant_ref(req, "tenant_id", tid, &t);
-	if (err)
-		return err;
-
-	memset(&d, 0, sizeof(d));
-	d.tenant_id = tid;
-	err = device_apply(req, &d, true);
-	if (err)
-		return err;
-
-	err = store_device_add(st, &d);
-	if (err)
-		return device_error(req, err, &d);
-	info("http: device %lld created (%s)\n", (long long)d.id, d.username);
-
-	(void)store_device_get(st, d.id, &d);
-	return reply_device(req, 201, &d);
-}
-
-static int list_h(const struct store_device *d, void *arg)
-{
-	struct odict *o = NULL;
-	int err = device_encode(&o, d);
-
-	return api_list_add(arg, err, o);
-}
-
-int api_device_list(struct api_req *req)
-{
-	static const char *const params[] = {"tenant_id", "employee_id", NULL};
-	struct odict *arr = NULL;
-	int64_t tid, eid;
-	int err;
-
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_query_id(req, "employee_id", &eid);
-	if (err)
-		return err;
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_device_list(req->api->st, tid, eid, list_h, arr);
-	return api_list_done(req, err, arr, "devices");
-}
-
-int api_device_get(struct api_req *req)
-{
-	struct store_device d;
-	int err;
-
-	err = store_device_get(req->api->st, req->id, &d);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
+	default:
 		return api_fail(req, err, "device: %m", err);
-	return reply_device(req, 200, &d);
+	}
 }
 
-int api_device_update(struct api_req *req)
+static void device_after(struct api_req *req, enum api_op op, const void *rec,
+			 const void *old)
 {
-	struct store *st = req->api->st;
-	struct store_device d;
-	int err;
+	const T *d = rec;
 
-	err = store_device_get(st, req->id, &d);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "device: %m", err);
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
-	if (err)
-		return err;
-	err = device_apply(req, &d, false);
-	if (err)
-		return err;
-
-	err = store_device_update(st, &d);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return device_error(req, err, &d);
-	if (api_has(req, "password"))
-		info("http: device %lld: password changed\n", (long long)d.id);
-
-	(void)store_device_get(st, d.id, &d);
-	return reply_device(req, 200, &d);
+	if (op == API_UPDATE && api_has(req, "password"))
+		info("http: device %lld: password changed\n", (long long)d->id);
 }
 
-int api_device_delete(struct api_req *req)
+API_STORE_GET(device_get, store_device_get)
+
+API_STORE_ADD(device_add, store_device_add)
+
+API_STORE_UPDATE(device_update, store_device_update)
+
+API_LIST_H(device_h, T)
+
+static int device_list(struct api_req *req, const struct api_query *q,
+		       void *arg)
 {
-	int err;
-
-	err = store_device_delete(req->api->st, req->id);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "device: %m", err);
-	info("http: device %lld deleted\n", (long long)req->id);
-	return api_reply_no_content(req);
+	return store_device_list(req->api->st, q->tenant_id, q->employee_id,
+				 device_h, arg);
 }
+
+static int device_print(struct re_printf *pf, void *rec)
+{
+	const T *d = rec;
+
+	return re_hprintf(pf, "%s", d->username);
+}
+
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+    {"employee_id", AP_ID, offsetof(struct api_query, employee_id), 0, 0, 0},
+};
+
+const struct api_resource api_devices = {
+    .path = "/api/v1/devices",
+    .noun = "device",
+    .label = "device",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id),
+    .get = device_get,
+    .add = device_add,
+    .update = device_update,
+    .del = store_device_delete,
+    .list = device_list,
+    .check = device_check,
+    .fail = device_fail,
+    .after = device_after,
+    .print = device_print,
+};

@@ -6,70 +6,17 @@
  * always routed to them.  Without one the employee shows the fault
  * "no_personal_number".  Setting "personal_number" goes through
  * store_employee_set_personal(), which enforces the rules; its refusals
- * are turned into messages that say which rule was broken.  A create whose
- * personal number is refused creates nothing.
+ * are turned into messages that say which rule was broken.  So the store
+ * operations here are the generic ones plus that call: a create whose
+ * personal number is refused creates nothing, an update sets the number
+ * first (it is what the rules refuse) and undoes it if the rest fails.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
 
-static const struct api_field fields[] = {
-    {"id", FT_INT, FF_RO, 0},
-    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
-    {"first_name", FT_STR, FF_REQUIRED, 63},
-    {"last_name", FT_STR, FF_REQUIRED, 63},
-    {"email", FT_STR, FF_NULL, 127},
-    {"extension", FT_STR, FF_NULL, 6},
-    {"personal_number", FT_STR, FF_NULL, 40},
-    {"show_personal_number", FT_BOOL, 0, 0},
-    {"faults", FT_STR, FF_RO, 0},
-    {"created_at", FT_STR, FF_RO, 0},
-};
-
-static int employee_encode(struct odict **op, const struct store_employee *e)
-{
-	struct odict *o = NULL, *faults = NULL;
-	int err;
-
-	err = odict_alloc(&o, 16);
-	if (err)
-		return err;
-	err = odict_alloc(&faults, 4);
-	if (err)
-		goto out;
-	if (!e->personal_number[0])
-		err |= odict_entry_add(faults, "0", ODICT_STRING,
-				       "no_personal_number");
-
-	err |= api_add_int(o, "id", e->id);
-	err |= api_add_int(o, "tenant_id", e->tenant_id);
-	err |= api_add_str(o, "first_name", e->first_name);
-	err |= api_add_str(o, "last_name", e->last_name);
-	err |= api_add_str_or_null(o, "email", e->email);
-	err |= api_add_str_or_null(o, "extension", e->extension);
-	err |= api_add_str_or_null(o, "personal_number", e->personal_number);
-	err |= api_add_bool(o, "show_personal_number", e->show_personal_number);
-	err |= odict_entry_add(o, "faults", ODICT_ARRAY, faults);
-	err |= api_add_time(o, "created_at", e->created_at);
-out:
-	mem_deref(faults);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
-}
-
-static int reply_employee(struct api_req *req, uint16_t status,
-			  const struct store_employee *e)
-{
-	struct odict *o = NULL;
-	int err = employee_encode(&o, e);
-
-	return api_reply_encoded(req, status, err, o, e->id);
-}
+#define T struct store_employee
 
 /* local@domain.tld: no spaces, one '@', a dot inside the domain. */
 static bool email_ok(const char *s)
@@ -88,58 +35,53 @@ static bool email_ok(const char *s)
 	       at[1] != '.';
 }
 
-/* Validate the plain fields and copy them into e. */
-static int employee_apply(struct api_req *req, struct store_employee *e)
+static bool extension_ok(const char *s)
 {
-	const char *s;
-
-	s = api_str(req, "first_name");
-	if (s && !s[0])
-		return api_error(req, 422, "first_name: must not be empty");
-	api_str_copy(req, "first_name", e->first_name, sizeof(e->first_name));
-
-	s = api_str(req, "last_name");
-	if (s && !s[0])
-		return api_error(req, 422, "last_name: must not be empty");
-	api_str_copy(req, "last_name", e->last_name, sizeof(e->last_name));
-
-	s = api_str(req, "email");
-	if (s && s[0] && !email_ok(s))
-		return api_error(req, 422, "email: %s is not an e-mail address",
-				 s);
-	api_str_copy(req, "email", e->email, sizeof(e->email));
-
-	s = api_str(req, "extension");
-	if (s && s[0] && !api_is_digits(s, 1, 6))
-		return api_error(req, 422, "extension: must be 1 to 6 digits");
-	api_str_copy(req, "extension", e->extension, sizeof(e->extension));
-
-	e->show_personal_number =
-	    api_bool(req, "show_personal_number", e->show_personal_number);
-	return 0;
+	return api_is_digits(s, 1, 6);
 }
 
-/*
- * The personal number the body asks for, normalised in the tenant's
- * dialling context: *changep false if the field is absent, pn "" for
- * "remove it" (null or "").
- */
-static int personal_wanted(struct api_req *req, const struct store_tenant *t,
-			   char *pn, size_t sz, bool *changep)
-{
-	struct phone_ctx ctx;
-	const char *s;
+static const struct api_rule email_rule = {email_ok,
+					   "%s is not an e-mail address"};
+static const struct api_rule extension_rule = {extension_ok,
+					       "must be 1 to 6 digits"};
 
-	*changep = api_has(req, "personal_number");
-	pn[0] = '\0';
-	if (!*changep)
-		return 0;
-	s = api_str(req, "personal_number");
-	if (!s || !s[0])
-		return 0;
-	api_tenant_ctx(t, &ctx);
-	return api_field_phone(req, "personal_number", s, &ctx, pn, sz);
+/* "faults": what keeps the employee from telephoning. */
+static int faults_encode(struct odict *o, const struct api_field *f,
+			 const void *rec, const struct api_req *req)
+{
+	const T *e = rec;
+	struct odict *faults = NULL;
+	int err;
+
+	err = odict_alloc(&faults, 4);
+	if (err)
+		return err;
+	if (!e->personal_number[0])
+		err |= odict_entry_add(faults, "0", ODICT_STRING,
+				       "no_personal_number");
+	err |= odict_entry_add(o, f->name, ODICT_ARRAY, faults);
+	mem_deref(faults);
+	return err;
 }
+
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED), API_M(T, tenant_id),
+     .ref = api_ref_tenant},
+    {API_F("first_name", AK_STR, FF_REQUIRED), API_M(T, first_name), .max = 63,
+     .rule = &api_rule_nonempty},
+    {API_F("last_name", AK_STR, FF_REQUIRED), API_M(T, last_name), .max = 63,
+     .rule = &api_rule_nonempty},
+    {API_F("email", AK_STR, FF_NULL), API_M(T, email), .max = 127,
+     .rule = &email_rule},
+    {API_F("extension", AK_STR, FF_NULL), API_M(T, extension), .max = 6,
+     .rule = &extension_rule},
+    {API_F("personal_number", AK_PHONE, FF_NULL), API_M(T, personal_number),
+     .max = 40},
+    {API_F("show_personal_number", AK_BOOL, 0), API_M(T, show_personal_number)},
+    {API_F("faults", AK_STR, FF_RO), .encode = faults_encode},
+    {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+};
 
 /* Explain why store_employee_set_personal(id, pn) refused. */
 static int personal_error(struct api_req *req, int err, int64_t id,
@@ -188,9 +130,10 @@ static int personal_error(struct api_req *req, int err, int64_t id,
 }
 
 /* Explain why the store refused to add or update employee e. */
-static int employee_error(struct api_req *req, int err,
-			  const struct store_employee *e)
+static int employee_fail(struct api_req *req, int err, const void *rec)
 {
+	const T *e = rec;
+
 	if (err == EEXIST && e->extension[0])
 		return api_fail(req, err,
 				"extension: %s is taken by another employee "
@@ -202,183 +145,95 @@ static int employee_error(struct api_req *req, int err,
 	return api_fail(req, err, "employee: %m", err);
 }
 
-int api_employee_create(struct api_req *req)
+API_STORE_GET(employee_get, store_employee_get)
+
+/* Add e, then give it its personal number; nothing is created when the
+ * number is refused. */
+static int employee_add(struct api_req *req, void *rec)
 {
 	struct store *st = req->api->st;
-	struct store_employee e;
-	struct store_tenant t;
-	char pn[24];
-	bool personal;
-	int64_t tid;
+	T *e = rec;
+	char pn[sizeof(e->personal_number)];
 	int err;
 
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
-	if (err)
+	str_copy(pn, e->personal_number, sizeof(pn));
+	err = store_employee_add(st, e);
+	if (err || !pn[0])
 		return err;
-	err = api_field_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_tenant_ref(req, "tenant_id", tid, &t);
-	if (err)
-		return err;
-
-	memset(&e, 0, sizeof(e));
-	e.tenant_id = tid;
-	err = employee_apply(req, &e);
-	if (err)
-		return err;
-	err = personal_wanted(req, &t, pn, sizeof(pn), &personal);
-	if (err)
-		return err;
-
-	err = store_employee_add(st, &e);
-	if (err)
-		return employee_error(req, err, &e);
-
-	if (pn[0]) {
-		err = store_employee_set_personal(st, e.id, pn);
-		if (err) {
-			/* nothing is created when the number is refused */
-			(void)store_employee_delete(st, e.id);
-			return personal_error(req, err, e.id, pn);
-		}
+	err = store_employee_set_personal(st, e->id, pn);
+	if (err) {
+		(void)store_employee_delete(st, e->id);
+		return personal_error(req, err, e->id, pn);
 	}
-	info("http: employee %lld created (tenant %lld, personal number "
-	     "%s)\n",
-	     (long long)e.id, (long long)tid, pn[0] ? pn : "none");
-
-	(void)store_employee_get(st, e.id, &e);
-	return reply_employee(req, 201, &e);
+	str_copy(e->personal_number, pn, sizeof(e->personal_number));
+	return 0;
 }
 
-static int list_h(const struct store_employee *e, void *arg)
-{
-	struct odict *o = NULL;
-	int err = employee_encode(&o, e);
-
-	return api_list_add(arg, err, o);
-}
-
-int api_employee_list(struct api_req *req)
-{
-	static const char *const params[] = {"tenant_id", NULL};
-	struct odict *arr = NULL;
-	int64_t tid;
-	int err;
-
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_employee_list(req->api->st, tid, list_h, arr);
-	return api_list_done(req, err, arr, "employees");
-}
-
-int api_employee_get(struct api_req *req)
-{
-	struct store_employee e;
-	int err;
-
-	err = store_employee_get(req->api->st, req->id, &e);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "employee: %m", err);
-	return reply_employee(req, 200, &e);
-}
-
-int api_employee_update(struct api_req *req)
+static int employee_update(struct api_req *req, void *rec, const void *old)
 {
 	struct store *st = req->api->st;
-	struct store_employee old, e;
-	struct store_tenant t;
-	char pn[24];
-	bool personal;
+	const T *o = old;
+	T *e = rec;
+	bool personal = strcmp(e->personal_number, o->personal_number) != 0;
 	int err;
 
-	err = store_employee_get(st, req->id, &old);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "employee: %m", err);
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
-	if (err)
-		return err;
-	e = old;
-	err = employee_apply(req, &e);
-	if (err)
-		return err;
-	err = store_tenant_get(st, e.tenant_id, &t);
-	if (err)
-		return api_fail(req, err, "tenant_id: tenant %lld: %m",
-				(long long)e.tenant_id, err);
-	err = personal_wanted(req, &t, pn, sizeof(pn), &personal);
-	if (err)
-		return err;
-	if (personal && !strcmp(pn, old.personal_number))
-		personal = false;
-
-	/* The personal number first: it is what the rules refuse. */
 	if (personal) {
-		err = store_employee_set_personal(st, e.id, pn);
+		err =
+		    store_employee_set_personal(st, e->id, e->personal_number);
 		if (err)
-			return personal_error(req, err, e.id, pn);
-		str_copy(e.personal_number, pn, sizeof(e.personal_number));
+			return personal_error(req, err, e->id,
+					      e->personal_number);
 	}
-
-	err = store_employee_update(st, &e);
+	err = store_employee_update(st, e);
 	if (err) {
 		/* undo the personal number so that nothing changed */
 		if (personal)
-			(void)store_employee_set_personal(st, e.id,
-							  old.personal_number);
-		if (err == ENOENT)
-			return api_not_found(req);
-		return employee_error(req, err, &e);
+			(void)store_employee_set_personal(st, e->id,
+							  o->personal_number);
+		return err;
 	}
 	if (personal)
 		info("http: employee %lld: personal number %s -> %s\n",
-		     (long long)e.id,
-		     old.personal_number[0] ? old.personal_number : "none",
-		     pn[0] ? pn : "none");
-
-	(void)store_employee_get(st, e.id, &e);
-	return reply_employee(req, 200, &e);
-}
-
-int api_employee_delete(struct api_req *req)
-{
-	int err;
-
-	err = store_employee_delete(req->api->st, req->id);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "employee: %m", err);
-	info("http: employee %lld deleted\n", (long long)req->id);
-	return api_reply_no_content(req);
-}
-
-int api_employee_ref(struct api_req *req, const char *key, int64_t id,
-		     int64_t tenant_id, struct store_employee *e)
-{
-	int err;
-
-	err = store_employee_get(req->api->st, id, e);
-	if (err == ENOENT)
-		return api_error(req, 422, "%s: employee %lld does not exist",
-				 key, (long long)id);
-	if (err)
-		return api_fail(req, err, "%s: %m", key, err);
-	if (e->tenant_id != tenant_id)
-		return api_error(req, 422,
-				 "%s: employee %lld belongs to another tenant",
-				 key, (long long)id);
+		     (long long)e->id,
+		     o->personal_number[0] ? o->personal_number : "none",
+		     e->personal_number[0] ? e->personal_number : "none");
 	return 0;
 }
+
+API_LIST_H(employee_h, T)
+
+static int employee_list(struct api_req *req, const struct api_query *q,
+			 void *arg)
+{
+	return store_employee_list(req->api->st, q->tenant_id, employee_h, arg);
+}
+
+static int employee_print(struct re_printf *pf, void *rec)
+{
+	const T *e = rec;
+
+	return re_hprintf(pf, "tenant %lld, personal number %s",
+			  (long long)e->tenant_id,
+			  e->personal_number[0] ? e->personal_number : "none");
+}
+
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+};
+
+const struct api_resource api_employees = {
+    .path = "/api/v1/employees",
+    .noun = "employee",
+    .label = "employee",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id),
+    .get = employee_get,
+    .add = employee_add,
+    .update = employee_update,
+    .del = store_employee_delete,
+    .list = employee_list,
+    .fail = employee_fail,
+    .print = employee_print,
+};

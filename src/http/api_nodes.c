@@ -13,112 +13,95 @@
  * want to wait.  Other nodes close a dead node's calls by themselves once
  * it is stale (node/node.c), so the command is for the impatient and for
  * the records of nodes that predate heartbeats.
+ *
+ * A node is named by its node_id (:key), so reading one is an action of
+ * this file rather than the generic read by :id.
  */
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
 #include "node/node.h"
 
-static int node_encode(struct odict **op, const struct config *cfg,
-		       const struct store_node *n, uint64_t now)
-{
-	struct odict *o;
-	int err;
+#define T struct store_node
 
-	err = odict_alloc(&o, 8);
-	if (err)
-		return err;
-	err |= api_add_str(o, "node_id", n->node_id);
-	err |= api_add_bool(o, "self", !strcmp(n->node_id, cfg->node_id));
-	err |= api_add_bool(o, "alive", node_alive(cfg, n, now));
-	err |= api_add_time(o, "started_at", n->started_at);
-	err |= api_add_time(o, "heartbeat_at", n->heartbeat_at);
-	err |= api_add_int(o, "live_calls", n->live_calls);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
+static int self_encode(struct odict *o, const struct api_field *f,
+		       const void *rec, const struct api_req *req)
+{
+	const T *n = rec;
+
+	return api_add_bool(o, f->name,
+			    !strcmp(n->node_id, req->api->cfg->node_id));
 }
 
-struct list_ctx {
-	const struct config *cfg;
-	struct odict *arr;
-	uint64_t now;
+static int alive_encode(struct odict *o, const struct api_field *f,
+			const void *rec, const struct api_req *req)
+{
+	return api_add_bool(o, f->name,
+			    node_alive(req->api->cfg, rec, req->now));
+}
+
+static const struct api_field fields[] = {
+    {API_F("node_id", AK_STR, FF_RO), API_M(T, node_id)},
+    {API_F("self", AK_BOOL, FF_RO), .encode = self_encode},
+    {API_F("alive", AK_BOOL, FF_RO), .encode = alive_encode},
+    {API_F("started_at", AK_TIME, FF_RO), API_M(T, started_at)},
+    {API_F("heartbeat_at", AK_TIME, FF_RO), API_M(T, heartbeat_at)},
+    {API_F("live_calls", AK_INT, FF_RO), API_M(T, live_calls)},
 };
 
-static int list_h(const struct store_node *n, void *arg)
+static const struct api_field close_fields[] = {
+    {API_F("force", AK_BOOL, 0)},
+};
+
+API_LIST_H(node_h, T)
+
+static int node_list(struct api_req *req, const struct api_query *q, void *arg)
 {
-	struct list_ctx *ctx = arg;
-	struct odict *o = NULL;
-	int err = node_encode(&o, ctx->cfg, n, ctx->now);
-
-	return api_list_add(ctx->arr, err, o);
-}
-
-int api_node_list(struct api_req *req)
-{
-	static const char *const params[] = {NULL};
-	struct list_ctx ctx = {req->api->cfg, NULL, time_now_ms()};
-	int err;
-
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_list_alloc(&ctx.arr);
-	if (err)
-		return err;
-	err = store_node_list(req->api->st, list_h, &ctx);
-	return api_list_done(req, err, ctx.arr, "nodes");
+	return store_node_list(req->api->st, node_h, arg);
 }
 
 /* The node named by the path into *n; a 404 reply if there is none. */
-static int node_find(struct api_req *req, struct store_node *n)
+static int node_find(struct api_req *req, T *n)
 {
 	char id[sizeof(n->node_id)];
 	int err;
 
 	if (!api_pct_decode(id, sizeof(id), &req->key) || !id[0])
-		return api_error(req, 404, "node %b not found", req->key.p,
-				 req->key.l > 64 ? (size_t)64 : req->key.l);
+		return api_key_not_found(req, NULL);
 	err = store_node_get(req->api->st, id, n);
 	if (err == ENOENT)
-		return api_error(req, 404, "node %s not found", id);
+		return api_key_not_found(req, id);
 	if (err)
 		return api_fail(req, err, "node %s: %m", id, err);
 	return 0;
 }
 
-int api_node_get(struct api_req *req)
+static int node_get(struct api_req *req)
 {
-	static const char *const params[] = {NULL};
-	struct store_node n;
+	struct api_query q;
 	struct odict *o = NULL;
+	T n;
 	int err;
 
-	err = api_query_check(req, params);
+	err = api_query_read(req, NULL, 0, &q);
 	if (!err)
 		err = node_find(req, &n);
 	if (err)
 		return err;
-	err = node_encode(&o, req->api->cfg, &n, time_now_ms());
+	err = api_encode(&o, api_res(req), &n, req);
 	return api_reply_encoded(req, 200, err, o, 0);
 }
 
-int api_node_close_calls(struct api_req *req)
+static int node_close_calls(struct api_req *req)
 {
-	static const struct api_field fields[] = {
-	    {"force", FT_BOOL, 0, 0},
-	};
 	const struct config *cfg = req->api->cfg;
-	uint64_t now = time_now_ms();
-	struct store_node n;
+	uint64_t now = req->now;
 	struct odict *o = NULL;
 	unsigned closed = 0;
+	T n;
 	int err;
 
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
+	err = api_body_check(req, close_fields, ARRAY_SIZE(close_fields));
 	if (!err)
 		err = node_find(req, &n);
 	if (err)
@@ -158,3 +141,19 @@ int api_node_close_calls(struct api_req *req)
 	}
 	return api_reply_encoded(req, 200, err, o, 0);
 }
+
+static const struct api_action actions[] = {
+    {"GET", "/:key", node_get},
+    {"POST", "/:key/close_calls", node_close_calls},
+};
+
+const struct api_resource api_nodes = {
+    .path = "/api/v1/nodes",
+    .noun = "node",
+    .label = "node",
+    API_FIELDS(fields),
+    .size = sizeof(T),
+    .list = node_list,
+    .actionv = actions,
+    .actionc = ARRAY_SIZE(actions),
+};

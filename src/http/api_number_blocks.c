@@ -9,183 +9,116 @@
 #include <string.h>
 #include "http/http_int.h"
 
-static const struct api_field fields[] = {
-    {"id", FT_INT, FF_RO, 0},
-    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
-    {"first", FT_STR, FF_REQUIRED | FF_FIXED, 40},
-    {"last", FT_STR, FF_REQUIRED | FF_FIXED, 40},
-    {"size", FT_INT, FF_RO, 0},
-    {"created_at", FT_STR, FF_RO, 0},
-};
+#define T struct store_number_block
 
-/* How many numbers from first to last (both E.164 of equal length). */
-static int64_t block_size(const struct store_number_block *b)
+/* "size": how many numbers from first to last (E.164 of equal length). */
+static int size_encode(struct odict *o, const struct api_field *f,
+		       const void *rec, const struct api_req *req)
 {
-	unsigned long long f, l;
+	const T *b = rec;
+	unsigned long long first, last;
+	int64_t n = 0;
 
-	if (strlen(b->first) != strlen(b->last) || !b->first[0])
-		return 0;
-	f = strtoull(b->first + 1, NULL, 10);
-	l = strtoull(b->last + 1, NULL, 10);
-	return l >= f ? (int64_t)(l - f + 1) : 0;
+	if (strlen(b->first) == strlen(b->last) && b->first[0]) {
+		first = strtoull(b->first + 1, NULL, 10);
+		last = strtoull(b->last + 1, NULL, 10);
+		n = last >= first ? (int64_t)(last - first + 1) : 0;
+	}
+	return api_add_int(o, f->name, n);
 }
 
-static int block_encode(struct odict **op, const struct store_number_block *b)
-{
-	struct odict *o;
-	int err;
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED), API_M(T, tenant_id),
+     .ref = api_ref_tenant},
+    {API_F("first", AK_PHONE, FF_REQUIRED | FF_FIXED), API_M(T, first),
+     .max = 40},
+    {API_F("last", AK_PHONE, FF_REQUIRED | FF_FIXED), API_M(T, last),
+     .max = 40},
+    {API_F("size", AK_INT, FF_RO), .encode = size_encode},
+    {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+};
 
-	err = odict_alloc(&o, 8);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", b->id);
-	err |= api_add_int(o, "tenant_id", b->tenant_id);
-	err |= api_add_str(o, "first", b->first);
-	err |= api_add_str(o, "last", b->last);
-	err |= api_add_int(o, "size", block_size(b));
-	err |= api_add_time(o, "created_at", b->created_at);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
+/* A new block is a range: first..last of equal length. */
+static int block_check(struct api_req *req, void *rec, const void *old)
+{
+	const T *b = rec;
+
+	if (old)
+		return 0;
+	if (strlen(b->first) != strlen(b->last))
+		return api_error(req, 422,
+				 "last: must have as many digits as first");
+	if (strcmp(b->last, b->first) < 0)
+		return api_error(req, 422, "last: must not be below first");
 	return 0;
 }
 
-static int reply_block(struct api_req *req, uint16_t status,
-		       const struct store_number_block *b)
+static int block_fail(struct api_req *req, int err, const void *rec)
 {
-	struct odict *o = NULL;
-	int err = block_encode(&o, b);
+	const T *b = rec;
 
-	return api_reply_encoded(req, status, err, o, b->id);
-}
-
-int api_block_create(struct api_req *req)
-{
-	struct store *st = req->api->st;
-	struct store_number_block b;
-	struct store_tenant t;
-	struct phone_ctx ctx;
-	int64_t tid;
-	int err;
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
-	if (err)
-		return err;
-	err = api_field_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_tenant_ref(req, "tenant_id", tid, &t);
-	if (err)
-		return err;
-
-	memset(&b, 0, sizeof(b));
-	b.tenant_id = tid;
-	api_tenant_ctx(&t, &ctx);
-	err = api_field_phone(req, "first", api_str(req, "first"), &ctx,
-			      b.first, sizeof(b.first));
-	if (err)
-		return err;
-	err = api_field_phone(req, "last", api_str(req, "last"), &ctx, b.last,
-			      sizeof(b.last));
-	if (err)
-		return err;
-	if (strlen(b.first) != strlen(b.last))
-		return api_error(req, 422,
-				 "last: must have as many digits as first");
-	if (strcmp(b.last, b.first) < 0)
-		return api_error(req, 422, "last: must not be below first");
-
-	err = store_block_add(st, &b);
-	if (err == EEXIST)
+	switch (err) {
+	case EEXIST:
 		return api_fail(req, err,
 				"first: %s..%s overlaps an existing block",
-				b.first, b.last);
-	if (err == ERANGE)
+				b->first, b->last);
+	case ERANGE:
 		return api_fail(req, err, "last: %s..%s is not a range",
-				b.first, b.last);
-	if (err)
-		return api_fail(req, err, "number_block: %m", err);
-	info("http: number block %lld created (%s..%s, tenant %lld)\n",
-	     (long long)b.id, b.first, b.last, (long long)tid);
-
-	(void)store_block_get(st, b.id, &b);
-	return reply_block(req, 201, &b);
-}
-
-static int list_h(const struct store_number_block *b, void *arg)
-{
-	struct odict *o = NULL;
-	int err = block_encode(&o, b);
-
-	return api_list_add(arg, err, o);
-}
-
-int api_block_list(struct api_req *req)
-{
-	static const char *const params[] = {"tenant_id", NULL};
-	struct odict *arr = NULL;
-	int64_t tid;
-	int err;
-
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_block_list(req->api->st, tid, list_h, arr);
-	return api_list_done(req, err, arr, "number_blocks");
-}
-
-int api_block_get(struct api_req *req)
-{
-	struct store_number_block b;
-	int err;
-
-	err = store_block_get(req->api->st, req->id, &b);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "number_block: %m", err);
-	return reply_block(req, 200, &b);
-}
-
-/* Every field is fixed: the body may only be {} (or repeat nothing). */
-int api_block_update(struct api_req *req)
-{
-	struct store_number_block b;
-	int err;
-
-	err = store_block_get(req->api->st, req->id, &b);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "number_block: %m", err);
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
-	if (err)
-		return err;
-	return reply_block(req, 200, &b);
-}
-
-int api_block_delete(struct api_req *req)
-{
-	int err;
-
-	err = store_block_delete(req->api->st, req->id);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err == EBUSY)
+				b->first, b->last);
+	case EBUSY:
 		return api_fail(req, err,
 				"number_block %lld still has numbers; delete "
 				"them first",
-				(long long)req->id);
-	if (err)
+				(long long)b->id);
+	default:
 		return api_fail(req, err, "number_block: %m", err);
-	info("http: number block %lld deleted\n", (long long)req->id);
-	return api_reply_no_content(req);
+	}
 }
+
+API_STORE_GET(block_get, store_block_get)
+
+API_STORE_ADD(block_add, store_block_add)
+
+/* Every field is fixed: a PATCH may only be {} and writes nothing. */
+static int block_update(struct api_req *req, void *rec, const void *old)
+{
+	return 0;
+}
+
+API_LIST_H(block_h, T)
+
+static int block_list(struct api_req *req, const struct api_query *q, void *arg)
+{
+	return store_block_list(req->api->st, q->tenant_id, block_h, arg);
+}
+
+static int block_print(struct re_printf *pf, void *rec)
+{
+	const T *b = rec;
+
+	return re_hprintf(pf, "%s..%s, tenant %lld", b->first, b->last,
+			  (long long)b->tenant_id);
+}
+
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+};
+
+const struct api_resource api_number_blocks = {
+    .path = "/api/v1/number_blocks",
+    .noun = "number_block",
+    .label = "number block",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id),
+    .get = block_get,
+    .add = block_add,
+    .update = block_update,
+    .del = store_block_delete,
+    .list = block_list,
+    .check = block_check,
+    .fail = block_fail,
+    .print = block_print,
+};

@@ -1,6 +1,7 @@
 /*
  * api_numbers.c - /api/v1/numbers: the E.164 numbers of a tenant and where
- * each one is routed (target_type + target_id).
+ * each one is routed (target_type + target_id, which go together and are
+ * checked together, after the other fields).
  *
  * A number must lie in one of its tenant's blocks.  A personal number
  * ("personal": true) is made and released through the employee
@@ -12,73 +13,7 @@
 #include <string.h>
 #include "http/http_int.h"
 
-static const struct api_field fields[] = {
-    {"id", FT_INT, FF_RO, 0},
-    {"tenant_id", FT_INT, FF_REQUIRED | FF_FIXED, 0},
-    {"block_id", FT_INT, FF_RO, 0},
-    {"e164", FT_STR, FF_REQUIRED | FF_FIXED, 40},
-    {"active", FT_BOOL, 0, 0},
-    {"target_type", FT_STR, 0, 16},
-    {"target_id", FT_INT, FF_NULL, 0},
-    {"personal", FT_BOOL, FF_RO, 0},
-    {"description", FT_STR, FF_NULL, 127},
-    {"created_at", FT_STR, FF_RO, 0},
-};
-
-static const struct {
-	enum store_target type;
-	const char *name;
-} targets[] = {
-    {TARGET_NONE, "none"},
-    {TARGET_EMPLOYEE, "employee"},
-    {TARGET_ANNOUNCEMENT, "announcement"},
-};
-
-static const char *target_name(enum store_target type)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(targets); i++) {
-		if (targets[i].type == type)
-			return targets[i].name;
-	}
-	return "unknown";
-}
-
-static int number_encode(struct odict **op, const struct store_number *n)
-{
-	struct odict *o;
-	int err;
-
-	err = odict_alloc(&o, 16);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", n->id);
-	err |= api_add_int(o, "tenant_id", n->tenant_id);
-	err |= api_add_id(o, "block_id", n->block_id);
-	err |= api_add_str(o, "e164", n->e164);
-	err |= api_add_bool(o, "active", n->active);
-	err |= api_add_str(o, "target_type", target_name(n->target_type));
-	err |= api_add_id(o, "target_id", n->target_id);
-	err |= api_add_bool(o, "personal", n->personal);
-	err |= api_add_str_or_null(o, "description", n->description);
-	err |= api_add_time(o, "created_at", n->created_at);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
-}
-
-static int reply_number(struct api_req *req, uint16_t status,
-			const struct store_number *n)
-{
-	struct odict *o = NULL;
-	int err = number_encode(&o, n);
-
-	return api_reply_encoded(req, status, err, o, n->id);
-}
+#define T struct store_number
 
 /* Does one of the tenant's blocks contain e164? */
 struct block_find {
@@ -97,33 +32,85 @@ static int block_h(const struct store_number_block *b, void *arg)
 	return bf->found ? 1 : 0;
 }
 
-/* The target the body names (target_type and target_id go together),
- * checked against the number's tenant, into n. */
-static int target_apply(struct api_req *req, struct store_number *n)
+/* e164 in the tenant's context, inside one of the tenant's blocks. */
+static int e164_apply(struct api_req *req, const struct api_field *f, void *rec)
 {
-	struct store_announcement a;
-	struct store_employee e;
-	const char *type = api_str(req, "target_type");
-	int64_t id;
-	size_t i;
+	const T *n = rec;
+	struct block_find bf = {n->e164, false};
 	int err;
 
-	if (!type && !api_has(req, "target_id"))
+	err = api_field_apply(req, f, rec);
+	if (err)
+		return err;
+	err = store_block_list(req->api->st, n->tenant_id, block_h, &bf);
+	if (err && err != 1)
+		return api_fail(req, err, "e164: %m", err);
+	if (!bf.found)
+		return api_fail(req, ERANGE,
+				"e164: not inside a number block of the "
+				"tenant");
+	return 0;
+}
+
+enum { F_TARGET_TYPE = 5, F_TARGET_ID };
+
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED), API_M(T, tenant_id),
+     .ref = api_ref_tenant},
+    {API_F("block_id", AK_ID, FF_RO | FF_NULL), API_M(T, block_id)},
+    {API_F("e164", AK_PHONE, FF_REQUIRED | FF_FIXED), API_M(T, e164), .max = 40,
+     .apply = e164_apply},
+    {API_F("active", AK_BOOL, 0), API_M(T, active)},
+    [F_TARGET_TYPE] = {API_F("target_type", AK_ENUM, FF_HOOK),
+		       API_M(T, target_type), .max = 16,
+		       .en = &store_names_target},
+    [F_TARGET_ID] = {API_F("target_id", AK_ID, FF_NULL | FF_HOOK),
+		     API_M(T, target_id), .ref = api_ref_employee},
+    {API_F("personal", AK_BOOL, FF_RO), API_M(T, personal)},
+    {API_F("description", AK_STR, FF_NULL), API_M(T, description), .max = 127},
+    {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+};
+
+/* target_id: an announcement of the number's tenant. */
+static int announcement_ref(struct api_req *req, int64_t id, int64_t tenant_id)
+{
+	struct store_announcement a;
+	int err;
+
+	err = store_announcement_get(req->api->st, id, &a);
+	if (err == ENOENT)
+		return api_error(req, 422,
+				 "target_id: announcement %lld does not exist",
+				 (long long)id);
+	if (err)
+		return api_fail(req, err, "target_id: %m", err);
+	if (a.tenant_id != tenant_id)
+		return api_error(req, 422,
+				 "target_id: announcement %lld belongs to "
+				 "another tenant",
+				 (long long)id);
+	return 0;
+}
+
+/* The target the body names, checked against the number's tenant. */
+static int number_check(struct api_req *req, void *rec, const void *old)
+{
+	const struct api_field *tf = &fields[F_TARGET_TYPE];
+	const struct api_field *idf = &fields[F_TARGET_ID];
+	const char *type = api_str(req, tf->name);
+	T *n = rec;
+	int64_t id;
+	int err;
+
+	if (!type && !api_has(req, idf->name))
 		return 0;
-
 	if (type) {
-		for (i = 0; i < ARRAY_SIZE(targets); i++) {
-			if (!strcmp(type, targets[i].name))
-				break;
-		}
-		if (i == ARRAY_SIZE(targets))
-			return api_error(req, 422,
-					 "target_type: must be none, employee "
-					 "or announcement");
-		n->target_type = targets[i].type;
+		err = api_field_apply(req, tf, rec);
+		if (err)
+			return err;
 	}
-
-	err = api_field_id(req, "target_id", &id);
+	err = api_field_id(req, idf->name, &id);
 	if (err)
 		return err;
 
@@ -142,49 +129,24 @@ static int target_apply(struct api_req *req, struct store_number *n)
 	if (!id)
 		return api_error(req, 422,
 				 "target_id: is required for target_type %s",
-				 target_name(n->target_type));
+				 api_enum_name(tf, n->target_type));
 
-	switch (n->target_type) {
-	case TARGET_EMPLOYEE:
-		err = api_employee_ref(req, "target_id", id, n->tenant_id, &e);
-		if (err)
-			return err;
-		break;
-
-	case TARGET_ANNOUNCEMENT:
-		err = store_announcement_get(req->api->st, id, &a);
-		if (err == ENOENT)
-			return api_error(req, 422,
-					 "target_id: announcement %lld does "
-					 "not exist",
-					 (long long)id);
-		if (err)
-			return api_fail(req, err, "target_id: %m", err);
-		if (a.tenant_id != n->tenant_id)
-			return api_error(req, 422,
-					 "target_id: announcement %lld "
-					 "belongs to another tenant",
-					 (long long)id);
-		break;
-
-	default:
-		break;
-	}
+	if (n->target_type == TARGET_EMPLOYEE)
+		err = idf->ref(req, idf, id, n->tenant_id);
+	else if (n->target_type == TARGET_ANNOUNCEMENT)
+		err = announcement_ref(req, id, n->tenant_id);
+	if (err)
+		return err;
 	n->target_id = id;
 	return 0;
 }
 
-static int number_apply(struct api_req *req, struct store_number *n)
+static int number_fail(struct api_req *req, int err, const void *rec)
 {
-	n->active = api_bool(req, "active", n->active);
-	api_str_copy(req, "description", n->description,
-		     sizeof(n->description));
-	return target_apply(req, n);
-}
+	const T *n = rec;
+	const char *type =
+	    api_enum_name(&fields[F_TARGET_TYPE], n->target_type);
 
-static int number_error(struct api_req *req, int err,
-			const struct store_number *n)
-{
 	switch (err) {
 	case ERANGE:
 		return api_fail(req, err,
@@ -200,12 +162,10 @@ static int number_error(struct api_req *req, int err,
 		return api_fail(req, err,
 				"target_id: %s %lld belongs to "
 				"another tenant",
-				target_name(n->target_type),
-				(long long)n->target_id);
+				type, (long long)n->target_id);
 	case ENOENT:
 		return api_fail(req, err, "target_id: %s %lld does not exist",
-				target_name(n->target_type),
-				(long long)n->target_id);
+				type, (long long)n->target_id);
 	case EBUSY:
 		return api_fail(req, err, "number %s is in use", n->e164);
 	default:
@@ -213,148 +173,66 @@ static int number_error(struct api_req *req, int err,
 	}
 }
 
-int api_number_create(struct api_req *req)
+static void number_after(struct api_req *req, enum api_op op, const void *rec,
+			 const void *old)
 {
-	struct store *st = req->api->st;
-	struct block_find bf;
-	struct store_number n;
-	struct store_tenant t;
-	struct phone_ctx ctx;
-	int64_t tid;
-	int err;
+	const T *n = rec, *o = old;
 
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
-	if (err)
-		return err;
-	err = api_field_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_tenant_ref(req, "tenant_id", tid, &t);
-	if (err)
-		return err;
-
-	memset(&n, 0, sizeof(n));
-	n.tenant_id = tid;
-	n.active = true;
-	api_tenant_ctx(&t, &ctx);
-	err = api_field_phone(req, "e164", api_str(req, "e164"), &ctx, n.e164,
-			      sizeof(n.e164));
-	if (err)
-		return err;
-
-	bf.e164 = n.e164;
-	bf.found = false;
-	err = store_block_list(st, tid, block_h, &bf);
-	if (err && err != 1)
-		return api_fail(req, err, "e164: %m", err);
-	if (!bf.found)
-		return number_error(req, ERANGE, &n);
-
-	err = number_apply(req, &n);
-	if (err)
-		return err;
-
-	err = store_number_add(st, &n);
-	if (err)
-		return number_error(req, err, &n);
-	info("http: number %lld created (%s, tenant %lld)\n", (long long)n.id,
-	     n.e164, (long long)tid);
-
-	(void)store_number_get(st, n.id, &n);
-	return reply_number(req, 201, &n);
+	if (op == API_UPDATE && o->active != n->active)
+		info("http: number %lld (%s) %s\n", (long long)n->id, n->e164,
+		     n->active ? "activated" : "deactivated");
 }
 
-static int list_h(const struct store_number *n, void *arg)
+static void number_init(void *rec)
 {
-	struct odict *o = NULL;
-	int err = number_encode(&o, n);
+	T *n = rec;
 
-	return api_list_add(arg, err, o);
+	n->active = true;
 }
 
-int api_number_list(struct api_req *req)
-{
-	static const char *const params[] = {"tenant_id", NULL};
-	struct odict *arr = NULL;
-	int64_t tid;
-	int err;
+API_STORE_GET(number_get, store_number_get)
 
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "tenant_id", &tid);
-	if (err)
-		return err;
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_number_list(req->api->st, tid, list_h, arr);
-	return api_list_done(req, err, arr, "numbers");
+API_STORE_ADD(number_add, store_number_add)
+
+API_STORE_UPDATE(number_update, store_number_update)
+
+API_LIST_H(number_h, T)
+
+static int number_list(struct api_req *req, const struct api_query *q,
+		       void *arg)
+{
+	return store_number_list(req->api->st, q->tenant_id, number_h, arg);
 }
 
-int api_number_get(struct api_req *req)
+static int number_print(struct re_printf *pf, void *rec)
 {
-	struct store_number n;
-	int err;
+	const T *n = rec;
 
-	err = store_number_get(req->api->st, req->id, &n);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "number: %m", err);
-	return reply_number(req, 200, &n);
+	return re_hprintf(pf, "%s, tenant %lld", n->e164,
+			  (long long)n->tenant_id);
 }
 
-int api_number_update(struct api_req *req)
-{
-	struct store *st = req->api->st;
-	struct store_number n;
-	bool was_active;
-	int err;
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+};
 
-	err = store_number_get(st, req->id, &n);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "number: %m", err);
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
-	if (err)
-		return err;
-	was_active = n.active;
-	err = number_apply(req, &n);
-	if (err)
-		return err;
-
-	err = store_number_update(st, &n);
-	if (err == ENOENT && !api_has(req, "target_id"))
-		return api_not_found(req);
-	if (err)
-		return number_error(req, err, &n);
-	if (was_active != n.active)
-		info("http: number %lld (%s) %s\n", (long long)n.id, n.e164,
-		     n.active ? "activated" : "deactivated");
-
-	(void)store_number_get(st, n.id, &n);
-	return reply_number(req, 200, &n);
-}
-
-int api_number_delete(struct api_req *req)
-{
-	struct store_number n;
-	int err;
-
-	err = store_number_get(req->api->st, req->id, &n);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "number: %m", err);
-
-	err = store_number_delete(req->api->st, req->id);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return number_error(req, err, &n);
-	info("http: number %lld (%s) deleted\n", (long long)n.id, n.e164);
-	return api_reply_no_content(req);
-}
+const struct api_resource api_numbers = {
+    .path = "/api/v1/numbers",
+    .noun = "number",
+    .label = "number",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id),
+    .get = number_get,
+    .add = number_add,
+    .update = number_update,
+    .del = store_number_delete,
+    .list = number_list,
+    .init = number_init,
+    .check = number_check,
+    .fail = number_fail,
+    .after = number_after,
+    .print = number_print,
+    .enoent_unless = "target_id",
+};

@@ -6,58 +6,41 @@
 #include <string.h>
 #include "http/http_int.h"
 
-static int registration_encode(struct odict **op,
-			       const struct store_registration *r)
-{
-	struct odict *o;
-	int err;
+#define T struct store_registration
 
-	err = odict_alloc(&o, 16);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", r->id);
-	err |= api_add_int(o, "device_id", r->device_id);
-	err |= api_add_str(o, "contact", r->contact);
-	err |= api_add_str(o, "received", r->received);
-	err |= api_add_str(o, "transport", r->transport);
-	err |= api_add_str_or_null(o, "user_agent", r->user_agent);
-	err |= api_add_str_or_null(o, "instance", r->instance);
-	err |= api_add_str_or_null(o, "path", r->path);
-	err |= api_add_str(o, "node_id", r->node_id);
-	err |= api_add_time(o, "expires_at", r->expires_at);
-	err |= api_add_time(o, "updated_at", r->updated_at);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("device_id", AK_INT, FF_RO), API_M(T, device_id)},
+    {API_F("contact", AK_STR, FF_RO), API_M(T, contact)},
+    {API_F("received", AK_STR, FF_RO), API_M(T, received)},
+    {API_F("transport", AK_STR, FF_RO), API_M(T, transport)},
+    {API_F("user_agent", AK_STR, FF_RO | FF_NULL), API_M(T, user_agent)},
+    {API_F("instance", AK_STR, FF_RO | FF_NULL), API_M(T, instance)},
+    {API_F("path", AK_STR, FF_RO | FF_NULL), API_M(T, path)},
+    {API_F("node_id", AK_STR, FF_RO), API_M(T, node_id)},
+    {API_F("expires_at", AK_TIME, FF_RO), API_M(T, expires_at)},
+    {API_F("updated_at", AK_TIME, FF_RO), API_M(T, updated_at)},
+};
+
+static const struct api_param params[] = {
+    {"device_id", AP_ID, offsetof(struct api_query, device_id), 0, 0, 0},
+};
+
+API_LIST_H(registration_h, T)
+
+static int registration_list(struct api_req *req, const struct api_query *q,
+			     void *arg)
+{
+	return store_reg_list(req->api->st, q->device_id, req->now,
+			      registration_h, arg);
 }
 
-static int list_h(const struct store_registration *r, void *arg)
-{
-	struct odict *o = NULL;
-	int err = registration_encode(&o, r);
-
-	return api_list_add(arg, err, o);
-}
-
-int api_registration_list(struct api_req *req)
-{
-	static const char *const params[] = {"device_id", NULL};
-	struct odict *arr = NULL;
-	int64_t did;
-	int err;
-
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "device_id", &did);
-	if (err)
-		return err;
-	err = api_list_alloc(&arr);
-	if (err)
-		return err;
-	err = store_reg_list(req->api->st, did, time_now_ms(), list_h, arr);
-	return api_list_done(req, err, arr, "registrations");
-}
+const struct api_resource api_registrations = {
+    .path = "/api/v1/registrations",
+    .noun = "registration",
+    .label = "registration",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    .size = sizeof(T),
+    .list = registration_list,
+};

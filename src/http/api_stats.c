@@ -2,7 +2,8 @@
  * api_stats.c - /api/v1/stats: what this node is doing right now (live
  * calls, media legs, players) and its RTP counters since start.  The
  * benchmarks read it to count relayed packets, so loss is measured on the
- * server itself rather than guessed from the load generator.
+ * server itself rather than guessed from the load generator.  One object
+ * of nested counters, not a collection: the resource is a single action.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,14 +11,14 @@
 #include "media/media.h"
 #include "sip/sip.h"
 
-int api_stats_get(struct api_req *req)
+static int stats_get(struct api_req *req)
 {
-	static const char *const params[] = {NULL};
 	struct media_stats ms;
+	struct api_query q;
 	struct odict *o = NULL, *rtp = NULL, *sip = NULL;
 	int err;
 
-	err = api_query_check(req, params);
+	err = api_query_read(req, NULL, 0, &q);
 	if (err)
 		return err;
 	media_stats_get(&ms);
@@ -35,6 +36,7 @@ int api_stats_get(struct api_req *req)
 	err |= api_add_int(rtp, "relayed", (int64_t)ms.relayed);
 	err |= api_add_int(rtp, "played", (int64_t)ms.played);
 	err |= api_add_int(rtp, "refused", (int64_t)ms.refused);
+	err |= api_add_int(rtp, "dtmf", (int64_t)ms.dtmf);
 	err |= odict_entry_add(o, "rtp", ODICT_OBJECT, rtp);
 	err |=
 	    api_add_int(sip, "undecodable", (int64_t)log_libre_undecodable());
@@ -50,3 +52,15 @@ out:
 	mem_deref(o);
 	return err;
 }
+
+static const struct api_action actions[] = {
+    {"GET", "", stats_get},
+};
+
+const struct api_resource api_stats = {
+    .path = "/api/v1/stats",
+    .noun = "stats",
+    .label = "stats",
+    .actionv = actions,
+    .actionc = ARRAY_SIZE(actions),
+};

@@ -14,104 +14,7 @@
 #include "http/http_int.h"
 #include "sip/sip.h"
 
-enum {
-	EXPIRES_MIN = 30,    /* [s] */
-	EXPIRES_MAX = 86400, /* [s] */
-};
-
-static const struct api_field fields[] = {
-    {"id", FT_INT, FF_RO, 0},
-    {"tenant_id", FT_INT, FF_NULL, 0},
-    {"name", FT_STR, FF_REQUIRED, 63},
-    {"host", FT_STR, FF_REQUIRED, 63},
-    {"port", FT_INT, 0, 0},
-    {"transport", FT_STR, 0, 7},
-    {"match_any_port", FT_BOOL, 0, 0},
-    {"username", FT_STR, FF_NULL, 63},
-    {"password", FT_STR, FF_NULL, 63},
-    {"has_password", FT_BOOL, FF_RO, 0},
-    {"register", FT_BOOL, 0, 0},
-    {"registrar", FT_STR, FF_NULL, 127},
-    {"domain", FT_STR, FF_NULL, 63},
-    {"auth_user", FT_STR, FF_NULL, 63},
-    {"from_user", FT_STR, FF_NULL, 63},
-    {"expires", FT_INT, 0, 0},
-    {"registration", FT_STR, FF_RO, 0},
-    {"created_at", FT_STR, FF_RO, 0},
-};
-
-/* "registration": the live state of a registering trunk, else null. */
-static int registration_add(struct odict *o, const struct store_trunk *t)
-{
-	struct sip_trunkreg_status s;
-	struct odict *r;
-	int err;
-
-	if (!t->do_register)
-		return odict_entry_add(o, "registration", ODICT_NULL);
-	if (sipsrv_trunkreg_status(t->id, &s)) {
-		memset(&s, 0, sizeof(s)); /* SIP not running */
-		s.state = TRUNKREG_UNREGISTERED;
-	}
-	err = odict_alloc(&r, 8);
-	if (err)
-		return err;
-	err |= api_add_str(r, "state", sipsrv_trunkreg_state_name(s.state));
-	if (s.code)
-		err |= api_add_int(r, "code", s.code);
-	else
-		err |= odict_entry_add(r, "code", ODICT_NULL);
-	err |= api_add_str_or_null(r, "reason", s.reason);
-	err |= api_add_time(r, "expires_at", s.expires_at);
-	err |= api_add_time(r, "retry_at", s.retry_at);
-	err |= api_add_int(r, "failures", s.failures);
-	if (!err)
-		err = odict_entry_add(o, "registration", ODICT_OBJECT, r);
-	mem_deref(r);
-	return err ? ENOMEM : 0;
-}
-
-static int trunk_encode(struct odict **op, const struct store_trunk *t)
-{
-	struct odict *o;
-	int err;
-
-	err = odict_alloc(&o, 16);
-	if (err)
-		return err;
-	err |= api_add_int(o, "id", t->id);
-	err |= api_add_id(o, "tenant_id", t->tenant_id);
-	err |= api_add_str(o, "name", t->name);
-	err |= api_add_str(o, "host", t->host);
-	err |= api_add_int(o, "port", t->port);
-	err |= api_add_str(o, "transport", t->transport);
-	err |= api_add_bool(o, "match_any_port", t->match_any_port);
-	err |= api_add_str_or_null(o, "username", t->username);
-	err |= api_add_bool(o, "has_password", t->password[0] != '\0');
-	err |= api_add_bool(o, "register", t->do_register);
-	err |= api_add_str_or_null(o, "registrar", t->registrar);
-	err |= api_add_str_or_null(o, "domain", t->domain);
-	err |= api_add_str_or_null(o, "auth_user", t->auth_user);
-	err |= api_add_str_or_null(o, "from_user", t->from_user);
-	err |= api_add_int(o, "expires", t->expires);
-	err |= registration_add(o, t);
-	err |= api_add_time(o, "created_at", t->created_at);
-	if (err) {
-		mem_deref(o);
-		return ENOMEM;
-	}
-	*op = o;
-	return 0;
-}
-
-static int reply_trunk(struct api_req *req, uint16_t status,
-		       const struct store_trunk *t)
-{
-	struct odict *o = NULL;
-	int err = trunk_encode(&o, t);
-
-	return api_reply_encoded(req, status, err, o, t->id);
-}
+#define T struct store_trunk
 
 /* A user part we put into URIs as it is: no separators or blanks. */
 static bool is_user(const char *s)
@@ -152,244 +55,187 @@ static bool is_registrar(const char *s)
 	return true;
 }
 
-/* The fields of a registering trunk (migration 2, sip/trunkreg.c). */
-static int registration_apply(struct api_req *req, struct store_trunk *t)
+static bool is_ip(const char *s)
 {
-	const char *s;
-	int64_t v;
+	struct sa sa;
 
-	t->do_register = api_bool(req, "register", t->do_register);
+	return sa_set_str(&sa, s, 0) == 0;
+}
 
-	s = api_str(req, "registrar");
-	if (s && s[0] && !is_registrar(s))
-		return api_error(req, 422,
-				 "registrar: must be a SIP URI with an IP "
-				 "address, like sip:192.0.2.10:5060");
-	api_str_copy(req, "registrar", t->registrar, sizeof(t->registrar));
+static const struct api_rule user_rule = {
+    is_user, "must not contain blanks or any of @<>\":;,/?"};
+static const struct api_rule domain_rule = {
+    is_domain, "must be a host name or IP address"};
+static const struct api_rule registrar_rule = {
+    is_registrar,
+    "must be a SIP URI with an IP address, like sip:192.0.2.10:5060"};
+static const struct api_rule host_rule = {is_ip, "%s is not an IP address"};
 
-	s = api_str(req, "domain");
-	if (s && !is_domain(s))
-		return api_error(req, 422,
-				 "domain: must be a host name or IP address");
-	api_str_copy(req, "domain", t->domain, sizeof(t->domain));
+static int has_password_encode(struct odict *o, const struct api_field *f,
+			       const void *rec, const struct api_req *req)
+{
+	const T *t = rec;
 
-	s = api_str(req, "auth_user");
-	if (s && !is_user(s))
-		return api_error(req, 422,
-				 "auth_user: must not contain "
-				 "blanks or any of @<>\":;,/?");
-	api_str_copy(req, "auth_user", t->auth_user, sizeof(t->auth_user));
+	return api_add_bool(o, f->name, t->password[0] != '\0');
+}
 
-	s = api_str(req, "from_user");
-	if (s && !is_user(s))
-		return api_error(req, 422,
-				 "from_user: must not contain "
-				 "blanks or any of @<>\":;,/?");
-	api_str_copy(req, "from_user", t->from_user, sizeof(t->from_user));
+/* "registration": the live state of a registering trunk, else null. */
+static int registration_encode(struct odict *o, const struct api_field *f,
+			       const void *rec, const struct api_req *req)
+{
+	const T *t = rec;
+	struct sip_trunkreg_status s;
+	struct odict *r;
+	int err;
 
-	if (api_has(req, "expires")) {
-		v = api_int(req, "expires", 0);
-		if (v < EXPIRES_MIN || v > EXPIRES_MAX)
-			return api_error(req, 422,
-					 "expires: must be from %d to %d "
-					 "seconds",
-					 EXPIRES_MIN, EXPIRES_MAX);
-		t->expires = (uint32_t)v;
+	if (!t->do_register)
+		return odict_entry_add(o, f->name, ODICT_NULL);
+	if (sipsrv_trunkreg_status(t->id, &s)) {
+		memset(&s, 0, sizeof(s)); /* SIP not running */
+		s.state = TRUNKREG_UNREGISTERED;
 	}
+	err = odict_alloc(&r, 8);
+	if (err)
+		return err;
+	err |= api_add_str(r, "state", sipsrv_trunkreg_state_name(s.state));
+	err |= api_add_id(r, "code", s.code);
+	err |= api_add_str_or_null(r, "reason", s.reason);
+	err |= api_add_time(r, "expires_at", s.expires_at);
+	err |= api_add_time(r, "retry_at", s.retry_at);
+	err |= api_add_int(r, "failures", s.failures);
+	if (!err)
+		err = odict_entry_add(o, f->name, ODICT_OBJECT, r);
+	mem_deref(r);
+	return err ? ENOMEM : 0;
+}
 
-	if (t->do_register) {
-		if (!t->username[0])
-			return api_error(req, 422,
-					 "username: required when register "
-					 "is true (the account at the "
-					 "carrier)");
-		if (!is_user(t->username))
-			return api_error(req, 422,
-					 "username: must not contain blanks "
-					 "or any of @<>\":;,/?");
-	}
+static const struct api_field fields[] = {
+    {API_F("id", AK_INT, FF_RO), API_M(T, id)},
+    {API_F("tenant_id", AK_ID, FF_NULL | FF_EARLY), API_M(T, tenant_id),
+     .ref = api_ref_tenant},
+    {API_F("name", AK_STR, FF_REQUIRED | FF_EARLY), API_M(T, name), .max = 63,
+     .rule = &api_rule_nonempty},
+    {API_F("host", AK_STR, FF_REQUIRED), API_M(T, host), .max = 63,
+     .rule = &host_rule},
+    {API_F("port", AK_INT, FF_EARLY), API_M(T, port), .min = 1, .max = 65535},
+    {API_F("transport", AK_ENUM, 0), API_M(T, transport), .max = 7,
+     .en = &store_names_transport},
+    {API_F("match_any_port", AK_BOOL, 0), API_M(T, match_any_port)},
+    {API_F("username", AK_STR, FF_NULL), API_M(T, username), .max = 63},
+    {API_F("password", AK_STR, FF_NULL | FF_WO), API_M(T, password), .max = 63},
+    {API_F("has_password", AK_BOOL, FF_RO), .encode = has_password_encode},
+    {API_F("register", AK_BOOL, 0), API_M(T, do_register)},
+    {API_F("registrar", AK_STR, FF_NULL), API_M(T, registrar), .max = 127,
+     .rule = &registrar_rule},
+    {API_F("domain", AK_STR, FF_NULL), API_M(T, domain), .max = 63,
+     .rule = &domain_rule},
+    {API_F("auth_user", AK_STR, FF_NULL), API_M(T, auth_user), .max = 63,
+     .rule = &user_rule},
+    {API_F("from_user", AK_STR, FF_NULL), API_M(T, from_user), .max = 63,
+     .rule = &user_rule},
+    {API_F("expires", AK_INT, 0), API_M(T, expires), .min = 30, .max = 86400,
+     .unit = "seconds"},
+    {API_F("registration", AK_STR, FF_RO), .encode = registration_encode},
+    {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+};
+
+/* A registering trunk needs the account at the carrier. */
+static int trunk_check(struct api_req *req, void *rec, const void *old)
+{
+	const T *t = rec;
+
+	if (!t->do_register)
+		return 0;
+	if (!t->username[0])
+		return api_error(req, 422,
+				 "username: required when register is true "
+				 "(the account at the carrier)");
+	if (!is_user(t->username))
+		return api_error(req, 422, "username: %s", user_rule.why);
 	return 0;
 }
 
-static int trunk_apply(struct api_req *req, struct store_trunk *t)
+static void trunk_init(void *rec)
 {
-	struct store_tenant tenant;
-	const char *s;
-	struct sa sa;
-	int64_t v;
-	int err;
+	T *t = rec;
 
-	if (api_has(req, "tenant_id")) {
-		err = api_field_id(req, "tenant_id", &v);
-		if (err)
-			return err;
-		if (v) {
-			err = api_tenant_ref(req, "tenant_id", v, &tenant);
-			if (err)
-				return err;
-		}
-		t->tenant_id = v;
-	}
-
-	s = api_str(req, "name");
-	if (s && !s[0])
-		return api_error(req, 422, "name: must not be empty");
-	api_str_copy(req, "name", t->name, sizeof(t->name));
-
-	if (api_has(req, "port")) {
-		v = api_int(req, "port", 0);
-		if (v < 1 || v > 65535)
-			return api_error(req, 422,
-					 "port: must be from 1 to 65535");
-		t->port = (uint16_t)v;
-	}
-
-	s = api_str(req, "host");
-	if (s) {
-		if (sa_set_str(&sa, s, t->port))
-			return api_error(req, 422,
-					 "host: %s is not an IP address", s);
-		str_copy(t->host, s, sizeof(t->host));
-	}
-
-	s = api_str(req, "transport");
-	if (s) {
-		if (strcmp(s, "udp") && strcmp(s, "tcp") && strcmp(s, "tls"))
-			return api_error(req, 422,
-					 "transport: must be udp, tcp or tls");
-		str_copy(t->transport, s, sizeof(t->transport));
-	}
-
-	t->match_any_port = api_bool(req, "match_any_port", t->match_any_port);
-	api_str_copy(req, "username", t->username, sizeof(t->username));
-	api_str_copy(req, "password", t->password, sizeof(t->password));
-	return registration_apply(req, t);
+	t->port = 5060;
+	t->transport = STORE_TRANSPORT_UDP;
 }
 
-int api_trunk_create(struct api_req *req)
+static int trunk_fail(struct api_req *req, int err, const void *rec)
 {
-	struct store *st = req->api->st;
-	struct store_trunk t;
-	int err;
+	const T *t = rec;
 
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), true);
-	if (err)
-		return err;
-
-	memset(&t, 0, sizeof(t));
-	t.port = 5060;
-	str_copy(t.transport, "udp", sizeof(t.transport));
-	err = trunk_apply(req, &t);
-	if (err)
-		return err;
-
-	err = store_trunk_add(st, &t);
 	if (err == EEXIST)
 		return api_fail(req, err, "host: a trunk for %s:%u exists",
-				t.host, t.port);
-	if (err)
-		return api_fail(req, err, "trunk: %m", err);
-	info("http: trunk %lld created (%s %s:%u)\n", (long long)t.id,
-	     t.transport, t.host, t.port);
-	sipsrv_trunkreg_reload();
-
-	(void)store_trunk_get(st, t.id, &t);
-	return reply_trunk(req, 201, &t);
+				t->host, t->port);
+	return api_fail(req, err, "trunk: %m", err);
 }
 
+/* Every change makes SIP re-read the trunks (a deleted one unregisters). */
+static void trunk_after(struct api_req *req, enum api_op op, const void *rec,
+			const void *old)
+{
+	sipsrv_trunkreg_reload();
+}
+
+API_STORE_GET(trunk_get, store_trunk_get)
+
+API_STORE_ADD(trunk_add, store_trunk_add)
+
+API_STORE_UPDATE(trunk_update, store_trunk_update)
+
+/* ?tenant_id=N lists the tenant's own trunks (not the shared ones). */
 struct trunk_list {
-	struct odict *arr;
+	void *arg;
 	int64_t tenant_id; /* 0 = all */
 };
 
-static int list_h(const struct store_trunk *t, void *arg)
+static int trunk_h(const T *t, void *arg)
 {
 	struct trunk_list *tl = arg;
-	struct odict *o = NULL;
-	int err;
 
 	if (tl->tenant_id && t->tenant_id != tl->tenant_id)
 		return 0;
-	err = trunk_encode(&o, t); /* before o is passed on */
-	return api_list_add(tl->arr, err, o);
+	return api_list_rec(t, tl->arg);
 }
 
-/* ?tenant_id=N lists the tenant's own trunks (not the shared ones). */
-int api_trunk_list(struct api_req *req)
+static int trunk_list(struct api_req *req, const struct api_query *q, void *arg)
 {
-	static const char *const params[] = {"tenant_id", NULL};
-	struct trunk_list tl = {NULL, 0};
-	int err;
+	struct trunk_list tl = {arg, q->tenant_id};
 
-	err = api_query_check(req, params);
-	if (err)
-		return err;
-	err = api_query_id(req, "tenant_id", &tl.tenant_id);
-	if (err)
-		return err;
-	err = api_list_alloc(&tl.arr);
-	if (err)
-		return err;
-	err = store_trunk_list(req->api->st, list_h, &tl);
-	return api_list_done(req, err, tl.arr, "trunks");
+	return store_trunk_list(req->api->st, trunk_h, &tl);
 }
 
-int api_trunk_get(struct api_req *req)
+static int trunk_print(struct re_printf *pf, void *rec)
 {
-	struct store_trunk t;
-	int err;
+	const T *t = rec;
 
-	err = store_trunk_get(req->api->st, req->id, &t);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "trunk: %m", err);
-	return reply_trunk(req, 200, &t);
+	return re_hprintf(pf, "%s %s:%u", store_transport_name(t->transport),
+			  t->host, t->port);
 }
 
-int api_trunk_update(struct api_req *req)
-{
-	struct store *st = req->api->st;
-	struct store_trunk t;
-	int err;
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+};
 
-	err = store_trunk_get(st, req->id, &t);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "trunk: %m", err);
-
-	err = api_body_check(req, fields, ARRAY_SIZE(fields), false);
-	if (err)
-		return err;
-	err = trunk_apply(req, &t);
-	if (err)
-		return err;
-
-	err = store_trunk_update(st, &t);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err == EEXIST)
-		return api_fail(req, err, "host: a trunk for %s:%u exists",
-				t.host, t.port);
-	if (err)
-		return api_fail(req, err, "trunk: %m", err);
-	sipsrv_trunkreg_reload();
-
-	(void)store_trunk_get(st, t.id, &t);
-	return reply_trunk(req, 200, &t);
-}
-
-int api_trunk_delete(struct api_req *req)
-{
-	int err;
-
-	err = store_trunk_delete(req->api->st, req->id);
-	if (err == ENOENT)
-		return api_not_found(req);
-	if (err)
-		return api_fail(req, err, "trunk: %m", err);
-	info("http: trunk %lld deleted\n", (long long)req->id);
-	sipsrv_trunkreg_reload(); /* unregisters it */
-	return api_reply_no_content(req);
-}
+const struct api_resource api_trunks = {
+    .path = "/api/v1/trunks",
+    .noun = "trunk",
+    .label = "trunk",
+    API_FIELDS(fields),
+    API_PARAMS(params),
+    API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id),
+    .get = trunk_get,
+    .add = trunk_add,
+    .update = trunk_update,
+    .del = store_trunk_delete,
+    .list = trunk_list,
+    .init = trunk_init,
+    .check = trunk_check,
+    .fail = trunk_fail,
+    .after = trunk_after,
+    .print = trunk_print,
+};

@@ -1,26 +1,37 @@
 /*
- * http_int.h - private to src/http.  What the server (server.c) hands to
- * every route handler, the body and query checks and JSON reply helpers
- * (json.c), and the handlers of the resource files (api_<resource>.c).
+ * http_int.h - private to src/http.  The API is a set of resources, each
+ * described by one table (api_<resource>.c): its path, its fields (JSON
+ * name, kind, flags, validation rule, store struct member) and its store
+ * operations.  Create, read, update, delete and list are written once
+ * (resource.c, field.c) and read those tables; a resource adds hooks only
+ * where it really differs (a password hashed, a trunk reloaded, a
+ * personal number set through its own store call).
  *
  * A request passes through server.c like this:
  *
  *   http_msg -> /health?  -> {"status":"ok"}
  *            -> /api/v1/.. -> bearer token (store_token_check)  -> 401
- *                         -> route table: path + method         -> 404/405
+ *                         -> routes of the resources: path+method -> 404/405
  *                         -> role may use the route?             -> 403
- *                         -> body: size, JSON object             -> 413/400
- *                         -> handler(req): validates, calls the store,
- *                            replies through api_reply_*() / api_error()
+ *                         -> body: size, JSON object (body.c)    -> 413/400
+ *                         -> handler(req): generic (resource.c) or a
+ *                            resource's own action; validates, calls
+ *                            the store, replies (reply.c)
  *
  * Handlers return 0 once they replied, or an errno.  An error return
  * without a reply becomes "500 internal error"; an error return after
  * api_error() is simply the end of the request.
+ *
+ * The files: server.c (listener, routes, roles, errno -> status),
+ * reply.c (JSON replies and errors), body.c (request bodies), query.c
+ * (query strings), field.c (fields: body -> record -> JSON), resource.c
+ * (create/read/update/delete/list), api_<resource>.c (the tables).
  */
 #ifndef SWITCHBOARD_HTTP_INT_H
 #define SWITCHBOARD_HTTP_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <re.h>
 #include "core/core.h"
@@ -39,15 +50,17 @@ struct http_api {
 };
 
 struct api_req;
+struct api_resource;
 
 /* Handle one request; see the contract at the top of this file. */
 typedef int(api_route_h)(struct api_req *req);
 
+/* One route, as route_find() (server.c) makes it from a resource. */
 struct api_route {
-	const char *method;  /* "GET", "POST", "PATCH", "DELETE"        */
-	const char *pattern; /* "/api/v1/tenants/:id"; :id is an int64,
-				:key any segment (req->key)            */
-	const char *noun;    /* "tenant": for "tenant 7 not found"       */
+	const char *method;             /* "GET", "POST", "PATCH", ...  */
+	char pattern[96];               /* "/api/v1/tenants/:id"; :id is
+					    an int64, :key any segment   */
+	const struct api_resource *res; /* its noun: "tenant 7 not found" */
 	api_route_h *h;
 };
 
@@ -60,10 +73,12 @@ struct api_req {
 	int64_t id;               /* :id from the path, 0 if none        */
 	struct pl key;            /* :key from the path, percent-encoded */
 	struct odict *body;       /* (owned) JSON object of POST/PATCH   */
+	uint64_t now;             /* [ms] when the request came          */
+	bool create;              /* the body makes a new record (POST)  */
 	bool replied;
 };
 
-/* ---- replies (json.c) ------------------------------------------------ */
+/* ---- replies (reply.c) ----------------------------------------------- */
 
 /* Reply status with the JSON object o (not consumed). */
 int api_reply_object(struct api_req *req, uint16_t status,
@@ -84,14 +99,12 @@ int api_error(struct api_req *req, uint16_t status, const char *fmt, ...);
 int api_fail(struct api_req *req, int err, const char *fmt, ...);
 /* 404 {"error":"<noun> <id> not found"} for the :id of the path. */
 int api_not_found(struct api_req *req);
+/* 404 {"error":"<noun> <key> not found"} for the :key of the path: key
+ * is the decoded key that names nothing, or NULL for a malformed one
+ * (shown as sent, at most 64 characters). */
+int api_key_not_found(struct api_req *req, const char *key);
 uint16_t api_status_of(int err);
 const char *api_reason(uint16_t status);
-
-/* Percent-decode v into buf (query values, path keys); false if it is
- * malformed, holds a NUL or does not fit. */
-bool api_pct_decode(char *buf, size_t sz, const struct pl *v);
-
-/* ---- JSON out (json.c) ----------------------------------------------- */
 
 /* Adders return 0 or ENOMEM; `err |= ...` them and check once. */
 int api_add_str(struct odict *o, const char *key, const char *s);
@@ -106,55 +119,31 @@ int api_add_time(struct odict *o, const char *key, uint64_t ms);
 /* Append object o to the array arr (key "0", "1", ...). */
 int api_list_append(struct odict *arr, struct odict *o);
 int api_list_alloc(struct odict **arrp);
-
-/*
- * The shared ends of the per-resource handlers.  Each takes the result of
- * an encode or a store call and consumes the objects it is given:
- *   api_reply_encoded: err from encoding o; 201 (with Location for id) or
- *                      status with o; o is released.
- *   api_list_add:      err from encoding o; o appended to arr, released.
- *   api_list_done:     err from the store's list walk into arr; the list,
- *                      or a failure naming what; arr is released.
- */
+/* The reply of an object just built: err from building o; status (201
+ * with a Location for id) with o, or none.  o is released. */
 int api_reply_encoded(struct api_req *req, uint16_t status, int err,
 		      struct odict *o, int64_t id);
-int api_list_add(struct odict *arr, int err, struct odict *o);
-int api_list_done(struct api_req *req, int err, struct odict *arr,
-		  const char *what);
 
-/* ---- JSON in (json.c) ------------------------------------------------ */
+/* ---- request bodies (body.c) ----------------------------------------- */
 
+/* The JSON type a body value must have. */
 enum api_ftype {
 	FT_STR = 0, /* JSON string, valid UTF-8, no control characters */
 	FT_INT,     /* JSON integer (no fraction, no exponent)         */
 	FT_BOOL,
 };
 
-enum {
-	FF_REQUIRED = 1 << 0, /* must be given on create (POST)         */
-	FF_NULL = 1 << 1,     /* null is accepted                        */
-	FF_RO = 1 << 2,       /* shown in replies, never written         */
-	FF_FIXED = 1 << 3,    /* given on create only, not in PATCH      */
-};
-
-struct api_field {
-	const char *name;
-	enum api_ftype type;
-	unsigned flags;
-	size_t max; /* FT_STR: longest value in bytes, 0 = no limit */
-};
-
 /* Decode the body of a POST or PATCH into req->body: one JSON object of at
  * most API_BODY_MAX bytes, else a 413 or 400 reply and EBADMSG. */
 int api_body_decode(struct api_req *req);
 /*
- * Check the body of a POST (create true) or PATCH against the field table:
- * unknown, duplicate or read-only fields, types, null, length and the
- * required fields.  On a problem it replies 400 {"error":"<field>: ..."}
- * and returns EBADMSG.
+ * Check the body of a POST (req->create) or PATCH against the field table
+ * of a resource: unknown, duplicate or read-only fields, types, null,
+ * length and the required fields.  On a problem it replies 400
+ * {"error":"<field>: ..."} and returns EBADMSG.
  */
-int api_body_check(struct api_req *req, const struct api_field *fv, size_t fc,
-		   bool create);
+struct api_field;
+int api_body_check(struct api_req *req, const struct api_field *fv, size_t fc);
 /* The accessors below assume api_body_check() passed. */
 bool api_has(const struct api_req *req, const char *key);
 bool api_is_null(const struct api_req *req, const char *key);
@@ -162,103 +151,277 @@ bool api_is_null(const struct api_req *req, const char *key);
 const char *api_str(const struct api_req *req, const char *key);
 int64_t api_int(const struct api_req *req, const char *key, int64_t def);
 bool api_bool(const struct api_req *req, const char *key, bool def);
-/* Copy a string field into buf if given: "" for null. */
-void api_str_copy(const struct api_req *req, const char *key, char *buf,
-		  size_t sz);
 
-/* ---- query string (json.c) ------------------------------------------- */
+/* ---- query strings (query.c) ----------------------------------------- */
 
-/* 400 {"error":"<name>: unknown query parameter"} unless every parameter
- * is in the NULL-terminated list names. */
-int api_query_check(struct api_req *req, const char *const *names);
-/* The decoded value of query parameter name into buf; false if absent. */
-bool api_query_get(const struct api_req *req, const char *name, char *buf,
-		   size_t sz);
-/* Optional positive id (0 if absent); 400 if malformed. */
-int api_query_id(struct api_req *req, const char *name, int64_t *idp);
-/* Optional unsigned integer from min to max (def if absent); 400
- * "<name>: must be from <min> to <max>" if malformed or out of range. */
-int api_query_uint(struct api_req *req, const char *name, uint32_t min,
-		   uint32_t max, uint32_t def, uint32_t *vp);
-/* Optional ISO-8601 UTC time (0 if absent); 400 if malformed. */
-int api_query_time(struct api_req *req, const char *name, uint64_t *msp);
+/* The filters a list may take; 0 = not given. */
+struct api_query {
+	int64_t tenant_id;
+	int64_t employee_id;
+	int64_t device_id;
+	uint64_t since;  /* [ms] started at or after          */
+	uint64_t until;  /* [ms] started before               */
+	uint32_t limit;  /* page size (its default if absent) */
+	uint32_t offset; /* records skipped                   */
+};
 
-/* ---- shared validation (json.c) -------------------------------------- */
+enum api_pkind {
+	AP_ID = 0, /* positive int64 id            */
+	AP_TIME,   /* ISO-8601 UTC time, [ms]      */
+	AP_UINT,   /* uint32 from min to max       */
+};
 
+/* One query parameter of a list, read into struct api_query. */
+struct api_param {
+	const char *name;
+	enum api_pkind kind;
+	size_t off;             /* offsetof its member of api_query   */
+	uint32_t min, max, def; /* AP_UINT: range and default          */
+};
+
+/*
+ * Read the query string into q by the table pv: 400 "<name>: unknown
+ * query parameter" for a name not in it, else the first malformed value
+ * in table order ("<name>: must be ..."), and "until: must be after
+ * since" when both are given the wrong way round.
+ */
+int api_query_read(struct api_req *req, const struct api_param *pv, size_t pc,
+		   struct api_query *q);
+/* Percent-decode v into buf (query values, path keys); false if it is
+ * malformed, holds a NUL or does not fit. */
+bool api_pct_decode(char *buf, size_t sz, const struct pl *v);
+
+/* ---- fields (field.c) ------------------------------------------------ */
+
+/* How a field is kept in the store record and shown in JSON. */
+enum api_kind {
+	AK_STR = 0, /* char[] member; a JSON string                        */
+	AK_CSTR,    /* const char * member (read-only records of SIP)      */
+	AK_PHONE,   /* char[] member; a JSON string normalised to E.164 in
+		       the record's dialling context (the ctx hook)        */
+	AK_INT,     /* integer member of 2, 4 (unsigned) or 8 bytes          */
+	AK_ID,      /* int64 id of another record: positive, checked by ref;
+		       0 = none                                            */
+	AK_BOOL,    /* bool member                                          */
+	AK_TIME,    /* uint64 [ms] member; ISO-8601 UTC, 0 is null          */
+	AK_ENUM,    /* int-sized enum member; a JSON string, its name in
+		       f->en (a table of store.h)                           */
+};
+
+enum {
+	FF_REQUIRED = 1 << 0, /* must be given on create (POST)              */
+	FF_NULL = 1 << 1,     /* null accepted (as "" or 0); "" and 0 are
+				 shown as null                               */
+	FF_RO = 1 << 2,       /* shown in replies, never written             */
+	FF_FIXED = 1 << 3,    /* given on create only, not in PATCH          */
+	FF_WO = 1 << 4,       /* written, never shown (passwords)           */
+	FF_EARLY = 1 << 5,    /* validated before the other fields: the
+				 order of the errors of a body with several
+				 bad fields                                 */
+	FF_HOOK = 1 << 6,     /* validated and applied by the resource's
+				 check hook (it depends on other fields)     */
+};
+
+/* A rule for the string values of a field; "" of a FF_NULL field means
+ * "none" and is not checked. */
+struct api_rule {
+	bool (*ok)(const char *s);
+	const char *why; /* the 422 text after "<field>: "; a %s in it
+			    is the value                              */
+};
+
+/* Validate field f of the body and write it into rec, instead of what its
+ * kind does; 0, or an errno after a reply. */
+typedef int(api_apply_h)(struct api_req *req, const struct api_field *f,
+			 void *rec);
+/* Add field f of rec to the reply object o, instead of what its kind
+ * does; 0 or ENOMEM. */
+typedef int(api_encode_h)(struct odict *o, const struct api_field *f,
+			  const void *rec, const struct api_req *req);
+/* AK_ID: the record id that field f names must exist (and, where it
+ * matters, belong to tenant_id); 0, or an errno after a 422 reply. */
+typedef int(api_ref_h)(struct api_req *req, const struct api_field *f,
+		       int64_t id, int64_t tenant_id);
+
+struct api_field {
+	const char *name; /* JSON key                                   */
+	enum api_kind kind;
+	unsigned flags;   /* FF_*                                       */
+	size_t off;       /* offsetof the store record's member         */
+	size_t size;      /* sizeof it; 0 = none (computed, or checked
+			      and used by a hook only)                   */
+	int64_t min, max; /* AK_INT: range of a body value (0, 0: any);
+			      strings: max is the longest [bytes]        */
+	const char *unit; /* AK_INT: after the range ("seconds")        */
+	const struct api_rule *rule;  /* AK_STR, AK_PHONE              */
+	const struct store_names *en; /* AK_ENUM: its names (store.h)  */
+	api_ref_h *ref;               /* AK_ID                          */
+	api_apply_h *apply;           /* instead of the kind's apply    */
+	api_encode_h *encode;         /* instead of the kind's encoding */
+};
+
+/* A row of a field table: {API_F("name", AK_STR, FF_REQUIRED),
+ * API_M(struct store_tenant, name), .max = 127, .rule = &...}. */
+#define API_F(n, k, fl) .name = (n), .kind = (k), .flags = (fl)
+/* The member of a store record a field is kept in. */
+#define API_M(type, member)                                                    \
+	.off = offsetof(type, member), .size = sizeof(((type *)0)->member)
+
+/* The JSON type of field f in a body. */
+enum api_ftype api_field_ftype(const struct api_field *f);
+/* Apply the fields of the body to rec by the table of req's resource:
+ * FF_EARLY fields first, then the others, each in table order. */
+int api_fields_apply(struct api_req *req, void *rec);
+/* What kind f does with its body value (for apply hooks that add to it). */
+int api_field_apply(struct api_req *req, const struct api_field *f, void *rec);
+/* The JSON object of record rec of resource res. */
+int api_encode(struct odict **op, const struct api_resource *res,
+	       const void *rec, const struct api_req *req);
+/* The 422 of an enum field: "<field>: must be a, b or c". */
+int api_enum_error(struct api_req *req, const struct api_field *f);
+/* Name of value v of f's enum ("" past the end). */
+const char *api_enum_name(const struct api_field *f, int v);
+/* The record's int64 at offset off. */
+int64_t api_rec_i64(const void *rec, size_t off);
+
+/* Rules and references more than one resource uses. */
+extern const struct api_rule api_rule_nonempty;
+bool api_is_digits(const char *s, size_t min, size_t max);
 /* A positive id field (or null / absent: 0).  422 otherwise. */
 int api_field_id(struct api_req *req, const char *key, int64_t *idp);
-/* Normalise field key (given as in) to E.164 with ctx into out; 422
- * "<key>: <in> is not a valid E.164 phone number" otherwise. */
-int api_field_phone(struct api_req *req, const char *key, const char *in,
-		    const struct phone_ctx *ctx, char *out, size_t sz);
-bool api_is_digits(const char *s, size_t min, size_t max);
-
-/* ---- cross-resource look-ups (api_tenants.c, api_employees.c) ---------- */
-
-/* The tenant named by field key; 422 "<key>: tenant <id> does not exist"
- * if it does not. */
-int api_tenant_ref(struct api_req *req, const char *key, int64_t id,
-		   struct store_tenant *t);
+/* ref: tenant id exists. */
+int api_ref_tenant(struct api_req *req, const struct api_field *f, int64_t id,
+		   int64_t tenant_id);
+/* ref: employee id exists and belongs to tenant_id. */
+int api_ref_employee(struct api_req *req, const struct api_field *f, int64_t id,
+		     int64_t tenant_id);
 void api_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
-/* The employee named by field key, which must belong to tenant_id. */
-int api_employee_ref(struct api_req *req, const char *key, int64_t id,
-		     int64_t tenant_id, struct store_employee *e);
 
-/* ---- route handlers (api_<resource>.c) --------------------------------- */
+/* ---- resources (resource.c) ------------------------------------------ */
 
-int api_tenant_create(struct api_req *req);
-int api_tenant_list(struct api_req *req);
-int api_tenant_get(struct api_req *req);
-int api_tenant_update(struct api_req *req);
-int api_tenant_delete(struct api_req *req);
+enum api_op {
+	API_CREATE = 0,
+	API_UPDATE,
+	API_DELETE,
+};
 
-int api_employee_create(struct api_req *req);
-int api_employee_list(struct api_req *req);
-int api_employee_get(struct api_req *req);
-int api_employee_update(struct api_req *req);
-int api_employee_delete(struct api_req *req);
+/* A route of a resource's own (an action, or a read by :key). */
+struct api_action {
+	const char *method;
+	const char *suffix; /* after the resource's path: "/:key"         */
+	api_route_h *h;
+};
 
-int api_device_create(struct api_req *req);
-int api_device_list(struct api_req *req);
-int api_device_get(struct api_req *req);
-int api_device_update(struct api_req *req);
-int api_device_delete(struct api_req *req);
+/*
+ * A resource: one table that the generic handlers read.  Store
+ * operations that are NULL are routes the resource does not have; hooks
+ * that are NULL do nothing special.  The list op calls api_list_rec() for
+ * each record it walks (with the arg it is given).
+ */
+struct api_resource {
+	const char *path;  /* "/api/v1/tenants": the collection       */
+	const char *noun;  /* "tenant": "tenant 7 not found", errors  */
+	const char *label; /* "tenant": log lines                     */
+	const struct api_field *fieldv;
+	size_t fieldc;
+	const struct api_param *paramv; /* query parameters of the list */
+	size_t paramc;
+	size_t size;       /* sizeof the store record                  */
+	size_t id_off;     /* offsetof its int64 id                    */
+	size_t tenant_off; /* offsetof its int64 tenant_id (the dialling
+			      context of AK_PHONE fields and of refs)  */
 
-int api_block_create(struct api_req *req);
-int api_block_list(struct api_req *req);
-int api_block_get(struct api_req *req);
-int api_block_update(struct api_req *req);
-int api_block_delete(struct api_req *req);
+	/* store operations; an op that replied itself returns its error
+	 * with req->replied set */
+	int (*get)(struct store *st, int64_t id, void *rec);
+	int (*add)(struct api_req *req, void *rec);
+	int (*update)(struct api_req *req, void *rec, const void *old);
+	int (*del)(struct store *st, int64_t id);
+	int (*list)(struct api_req *req, const struct api_query *q, void *arg);
 
-int api_number_create(struct api_req *req);
-int api_number_list(struct api_req *req);
-int api_number_get(struct api_req *req);
-int api_number_update(struct api_req *req);
-int api_number_delete(struct api_req *req);
+	/* hooks */
+	void (*init)(void *rec); /* defaults of a new record            */
+	int (*ctx)(struct api_req *req, const void *rec,
+		   struct phone_ctx *ctx); /* default: rec's tenant's  */
+	/* after the fields, before the store (old NULL on create) */
+	int (*check)(struct api_req *req, void *rec, const void *old);
+	/* explain a store error (default "<noun>: <errno text>") */
+	int (*fail)(struct api_req *req, int err, const void *rec);
+	/* after a successful write (rec of a delete: as it was) */
+	void (*after)(struct api_req *req, enum api_op op, const void *rec,
+		      const void *old);
+	/* the "(...)" of the log lines of create and delete: print(pf, rec) */
+	re_printf_h *print;
+	/* an update's ENOENT means the record is gone, unless the body
+	 * has this field: then a reference is missing (fail explains) */
+	const char *enoent_unless;
 
-int api_announcement_create(struct api_req *req);
-int api_announcement_list(struct api_req *req);
-int api_announcement_get(struct api_req *req);
-int api_announcement_update(struct api_req *req);
-int api_announcement_delete(struct api_req *req);
+	const struct api_action *actionv;
+	size_t actionc;
+};
 
-int api_trunk_create(struct api_req *req);
-int api_trunk_list(struct api_req *req);
-int api_trunk_get(struct api_req *req);
-int api_trunk_update(struct api_req *req);
-int api_trunk_delete(struct api_req *req);
+/* The generic handlers of a resource's routes (see server.c). */
+int api_res_create(struct api_req *req);
+int api_res_list(struct api_req *req);
+int api_res_get(struct api_req *req);
+int api_res_update(struct api_req *req);
+int api_res_delete(struct api_req *req);
+/* For the list op of a resource: encode rec into the list arg. */
+int api_list_rec(const void *rec, void *arg);
+/* The dialling context of rec's tenant (the default ctx hook); 422
+ * "tenant_id: tenant <id>: ..." if it cannot be read. */
+int api_res_tenant_ctx(struct api_req *req, const void *rec,
+		       struct phone_ctx *ctx);
+/* The resource of the request's route. */
+const struct api_resource *api_res(const struct api_req *req);
 
-int api_call_list(struct api_req *req);
-int api_call_get(struct api_req *req);
+/*
+ * The typed edge of a resource's table.  The store's calls take the
+ * record's own type, the table's operations take void *; each macro
+ * defines one static adapter from a store call to a table operation.
+ */
+#define API_STORE_GET(fn, call)                                                \
+	static int fn(struct store *st, int64_t id, void *rec)                 \
+	{                                                                      \
+		return call(st, id, rec);                                      \
+	}
+#define API_STORE_ADD(fn, call)                                                \
+	static int fn(struct api_req *req, void *rec)                          \
+	{                                                                      \
+		return call(req->api->st, rec);                                \
+	}
+#define API_STORE_UPDATE(fn, call)                                             \
+	static int fn(struct api_req *req, void *rec, const void *old)         \
+	{                                                                      \
+		(void)old;                                                     \
+		return call(req->api->st, rec);                                \
+	}
+/* A store list handler for records of type that feeds api_list_rec(). */
+#define API_LIST_H(fn, type)                                                   \
+	static int fn(const type *r, void *arg)                                \
+	{                                                                      \
+		return api_list_rec(r, arg);                                   \
+	}
 
-int api_registration_list(struct api_req *req);
-int api_stats_get(struct api_req *req);
+/* Members of struct api_resource: its field and parameter tables, and the
+ * store record (size and the offset of its int64 id). */
+#define API_FIELDS(v)    .fieldv = (v), .fieldc = ARRAY_SIZE(v)
+#define API_PARAMS(v)    .paramv = (v), .paramc = ARRAY_SIZE(v)
+#define API_RECORD(type) .size = sizeof(type), .id_off = offsetof(type, id)
 
-int api_node_list(struct api_req *req);
-int api_node_get(struct api_req *req);
-int api_node_close_calls(struct api_req *req);
+/* ---- the resources (api_<resource>.c) -------------------------------- */
 
-int api_auth_block_list(struct api_req *req);
-int api_auth_block_delete(struct api_req *req);
+extern const struct api_resource api_tenants;
+extern const struct api_resource api_employees;
+extern const struct api_resource api_devices;
+extern const struct api_resource api_number_blocks;
+extern const struct api_resource api_numbers;
+extern const struct api_resource api_announcements;
+extern const struct api_resource api_trunks;
+extern const struct api_resource api_calls;
+extern const struct api_resource api_registrations;
+extern const struct api_resource api_auth_blocks;
+extern const struct api_resource api_stats;
+extern const struct api_resource api_nodes;
 
 #endif

@@ -2,8 +2,10 @@
  * server.c - the HTTP listener of the provisioning API.  It answers
  * GET /health without a token and sends everything under /api/v1/ through
  * the same steps: bearer token, route table, role check, body, handler
- * (see the diagram in http_int.h).  The route table below is the whole
- * API surface; each handler lives in the file of its resource.
+ * (see the diagram in http_int.h).  The routes come from the table of
+ * resources below: the generic create/list/get/update/delete of
+ * resource.c where a resource has the store operation, and the actions a
+ * resource adds.
  *
  * This file is also the one place where errno values become HTTP status
  * codes (api_status_of) and where roles are checked (role_allows).
@@ -12,65 +14,54 @@
 #include <string.h>
 #include "http/http_int.h"
 
-static const struct api_route routes[] = {
-    {"POST", "/api/v1/tenants", "tenant", api_tenant_create},
-    {"GET", "/api/v1/tenants", "tenant", api_tenant_list},
-    {"GET", "/api/v1/tenants/:id", "tenant", api_tenant_get},
-    {"PATCH", "/api/v1/tenants/:id", "tenant", api_tenant_update},
-    {"DELETE", "/api/v1/tenants/:id", "tenant", api_tenant_delete},
-
-    {"POST", "/api/v1/employees", "employee", api_employee_create},
-    {"GET", "/api/v1/employees", "employee", api_employee_list},
-    {"GET", "/api/v1/employees/:id", "employee", api_employee_get},
-    {"PATCH", "/api/v1/employees/:id", "employee", api_employee_update},
-    {"DELETE", "/api/v1/employees/:id", "employee", api_employee_delete},
-
-    {"POST", "/api/v1/devices", "device", api_device_create},
-    {"GET", "/api/v1/devices", "device", api_device_list},
-    {"GET", "/api/v1/devices/:id", "device", api_device_get},
-    {"PATCH", "/api/v1/devices/:id", "device", api_device_update},
-    {"DELETE", "/api/v1/devices/:id", "device", api_device_delete},
-
-    {"POST", "/api/v1/number_blocks", "number_block", api_block_create},
-    {"GET", "/api/v1/number_blocks", "number_block", api_block_list},
-    {"GET", "/api/v1/number_blocks/:id", "number_block", api_block_get},
-    {"PATCH", "/api/v1/number_blocks/:id", "number_block", api_block_update},
-    {"DELETE", "/api/v1/number_blocks/:id", "number_block", api_block_delete},
-
-    {"POST", "/api/v1/numbers", "number", api_number_create},
-    {"GET", "/api/v1/numbers", "number", api_number_list},
-    {"GET", "/api/v1/numbers/:id", "number", api_number_get},
-    {"PATCH", "/api/v1/numbers/:id", "number", api_number_update},
-    {"DELETE", "/api/v1/numbers/:id", "number", api_number_delete},
-
-    {"POST", "/api/v1/announcements", "announcement", api_announcement_create},
-    {"GET", "/api/v1/announcements", "announcement", api_announcement_list},
-    {"GET", "/api/v1/announcements/:id", "announcement", api_announcement_get},
-    {"PATCH", "/api/v1/announcements/:id", "announcement",
-     api_announcement_update},
-    {"DELETE", "/api/v1/announcements/:id", "announcement",
-     api_announcement_delete},
-
-    {"POST", "/api/v1/trunks", "trunk", api_trunk_create},
-    {"GET", "/api/v1/trunks", "trunk", api_trunk_list},
-    {"GET", "/api/v1/trunks/:id", "trunk", api_trunk_get},
-    {"PATCH", "/api/v1/trunks/:id", "trunk", api_trunk_update},
-    {"DELETE", "/api/v1/trunks/:id", "trunk", api_trunk_delete},
-
-    {"GET", "/api/v1/calls", "call", api_call_list},
-    {"GET", "/api/v1/calls/:id", "call", api_call_get},
-
-    {"GET", "/api/v1/registrations", "registration", api_registration_list},
-
-    {"GET", "/api/v1/auth_blocks", "auth_block", api_auth_block_list},
-    {"DELETE", "/api/v1/auth_blocks/:key", "auth_block", api_auth_block_delete},
-
-    {"GET", "/api/v1/stats", "stats", api_stats_get},
-
-    {"GET", "/api/v1/nodes", "node", api_node_list},
-    {"GET", "/api/v1/nodes/:key", "node", api_node_get},
-    {"POST", "/api/v1/nodes/:key/close_calls", "node", api_node_close_calls},
+/* The whole API surface: each resource's table says which of the
+ * generic routes below it has (by its store operations) and adds routes
+ * of its own (actions).  A new resource is its file and a row here. */
+static const struct api_resource *const resources[] = {
+    &api_tenants,       &api_employees,     &api_devices, &api_number_blocks,
+    &api_numbers,       &api_announcements, &api_trunks,  &api_calls,
+    &api_registrations, &api_auth_blocks,   &api_stats,   &api_nodes,
 };
+
+enum api_gen {
+	GEN_CREATE = 0,
+	GEN_LIST,
+	GEN_GET,
+	GEN_UPDATE,
+	GEN_DELETE,
+};
+
+/* The generic routes, in the order an Allow header lists them. */
+static const struct {
+	enum api_gen gen;
+	const char *method;
+	const char *suffix; /* after the resource's path */
+	api_route_h *h;
+} generic[] = {
+    {GEN_CREATE, "POST", "", api_res_create},
+    {GEN_LIST, "GET", "", api_res_list},
+    {GEN_GET, "GET", "/:id", api_res_get},
+    {GEN_UPDATE, "PATCH", "/:id", api_res_update},
+    {GEN_DELETE, "DELETE", "/:id", api_res_delete},
+};
+
+/* Does res have the generic route gen (the store operation it needs)? */
+static bool res_has(const struct api_resource *res, enum api_gen gen)
+{
+	switch (gen) {
+	case GEN_CREATE:
+		return res->add != NULL;
+	case GEN_LIST:
+		return res->list != NULL;
+	case GEN_GET:
+		return res->get != NULL;
+	case GEN_UPDATE:
+		return res->update != NULL;
+	case GEN_DELETE:
+		return res->del != NULL;
+	}
+	return false;
+}
 
 /* errno -> HTTP status; anything not listed is a 500. */
 static const struct {
@@ -185,28 +176,58 @@ static bool path_match(const char *pat, const struct pl *path, struct pl *idseg)
 	return true;
 }
 
-/*
- * Find the route for method and path.  NULL if none; then *allow lists the
- * methods the path has ("" if the path is unknown).
- */
-static const struct api_route *
-route_find(const struct http_msg *msg, struct pl *idseg, char *allow, size_t sz)
+/* Try route {method, res->path + suffix, h} for msg; true if it is the
+ * one (*r filled in), else its method is added to allow if the path
+ * fits. */
+static bool route_try(const struct http_msg *msg,
+		      const struct api_resource *res, const char *method,
+		      const char *suffix, api_route_h *h, struct api_route *r,
+		      struct pl *idseg, char *allow, size_t sz)
 {
-	size_t i;
+	re_snprintf(r->pattern, sizeof(r->pattern), "%s%s", res->path, suffix);
+	if (!path_match(r->pattern, &msg->path, idseg))
+		return false;
+	if (!pl_strcmp(&msg->met, method)) {
+		r->method = method;
+		r->res = res;
+		r->h = h;
+		return true;
+	}
+	if (allow[0])
+		strncat(allow, ", ", sz - strlen(allow) - 1);
+	strncat(allow, method, sz - strlen(allow) - 1);
+	return false;
+}
+
+/*
+ * Find the route for method and path into *r.  false if there is none;
+ * then allow lists the methods the path has ("" if the path is unknown).
+ */
+static bool route_find(const struct http_msg *msg, struct api_route *r,
+		       struct pl *idseg, char *allow, size_t sz)
+{
+	size_t i, j;
 
 	allow[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(routes); i++) {
-		const struct api_route *r = &routes[i];
+	for (i = 0; i < ARRAY_SIZE(resources); i++) {
+		const struct api_resource *res = resources[i];
 
-		if (!path_match(r->pattern, &msg->path, idseg))
-			continue;
-		if (!pl_strcmp(&msg->met, r->method))
-			return r;
-		if (allow[0])
-			strncat(allow, ", ", sz - strlen(allow) - 1);
-		strncat(allow, r->method, sz - strlen(allow) - 1);
+		for (j = 0; j < ARRAY_SIZE(generic); j++) {
+			if (res_has(res, generic[j].gen) &&
+			    route_try(msg, res, generic[j].method,
+				      generic[j].suffix, generic[j].h, r, idseg,
+				      allow, sz))
+				return true;
+		}
+		for (j = 0; j < res->actionc; j++) {
+			const struct api_action *a = &res->actionv[j];
+
+			if (route_try(msg, res, a->method, a->suffix, a->h, r,
+				      idseg, allow, sz))
+				return true;
+		}
 	}
-	return NULL;
+	return false;
 }
 
 /* :id must be a positive decimal int64. */
@@ -267,6 +288,7 @@ unauthorized:
 
 static void api_dispatch(struct api_req *req)
 {
+	struct api_route route;
 	char allow[64];
 	struct pl idseg = PL_INIT;
 	int err;
@@ -275,7 +297,8 @@ static void api_dispatch(struct api_req *req)
 	if (err)
 		return;
 
-	req->route = route_find(req->msg, &idseg, allow, sizeof(allow));
+	if (route_find(req->msg, &route, &idseg, allow, sizeof(allow)))
+		req->route = &route;
 	if (!req->route) {
 		char hdr[96];
 
@@ -294,8 +317,9 @@ static void api_dispatch(struct api_req *req)
 	if (idseg.p && strstr(req->route->pattern, "/:key"))
 		req->key = idseg;
 	else if (idseg.p && !id_parse(&idseg, &req->id)) {
-		(void)api_error(req, 404, "%s %b not found", req->route->noun,
-				idseg.p, idseg.l > 32 ? (size_t)32 : idseg.l);
+		(void)api_error(req, 404, "%s %b not found",
+				req->route->res->noun, idseg.p,
+				idseg.l > 32 ? (size_t)32 : idseg.l);
 		return;
 	}
 
@@ -306,8 +330,8 @@ static void api_dispatch(struct api_req *req)
 		return;
 	}
 
-	if (!strcmp(req->route->method, "POST") ||
-	    !strcmp(req->route->method, "PATCH")) {
+	req->create = !strcmp(req->route->method, "POST");
+	if (req->create || !strcmp(req->route->method, "PATCH")) {
 		err = api_body_decode(req);
 		if (err)
 			return;
@@ -330,6 +354,7 @@ static void http_req_handler(struct http_conn *conn, const struct http_msg *msg,
 	req.api = arg;
 	req.conn = conn;
 	req.msg = msg;
+	req.now = time_now_ms();
 
 	if (!pl_strcmp(&msg->path, "/health")) {
 		if (pl_strcmp(&msg->met, "GET")) {

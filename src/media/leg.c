@@ -29,6 +29,8 @@ static struct {
 	struct sa ip;
 	uint16_t pmin, pmax;
 	bool ready;
+	struct hash *legs; /* every live leg by id (le_id)    */
+	uint64_t last_id;  /* ids are never reused (64 bits)  */
 } mctx;
 
 struct media_counters media_count;
@@ -43,6 +45,21 @@ void media_stats_get(struct media_stats *s)
 	s->relayed = media_ctr_get(&media_count.relayed);
 	s->played = media_ctr_get(&media_count.played);
 	s->refused = media_ctr_get(&media_count.refused);
+	s->dtmf = media_ctr_get(&media_count.dtmf);
+}
+
+static bool id_cmp(struct le *le, void *arg)
+{
+	const struct media_leg *leg = le->data;
+
+	return leg->id == *(const uint64_t *)arg;
+}
+
+struct media_leg *media_leg_find(uint64_t id)
+{
+	struct le *le = hash_lookup(mctx.legs, (uint32_t)id, id_cmp, &id);
+
+	return le ? le->data : NULL;
 }
 
 uint8_t media_ulaw2alaw(uint8_t u)
@@ -67,6 +84,9 @@ int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max)
 		return err;
 	mctx.pmin = (uint16_t)((port_min + 1) & ~1u);
 	mctx.pmax = port_max;
+	err = hash_alloc(&mctx.legs, 256);
+	if (err)
+		return err;
 	for (i = 0; i < 256; i++) { /* before the thread: read-only there */
 		media_u2a[i] = g711_pcm2alaw(g711_ulaw2pcm((uint8_t)i));
 		media_a2u[i] = g711_pcm2ulaw(g711_alaw2pcm((uint8_t)i));
@@ -74,6 +94,7 @@ int media_init(const char *media_ip, uint16_t port_min, uint16_t port_max)
 	err = media_thread_start();
 	if (err) {
 		warning("media: cannot start the media thread: %m\n", err);
+		mctx.legs = mem_deref(mctx.legs);
 		return err;
 	}
 	mctx.ready = true;
@@ -89,6 +110,8 @@ void media_close(void)
 			(unsigned long long)media_ctr_get(&media_count.legs));
 	media_thread_stop();
 	media_prompt_cache_flush();
+	hash_clear(mctx.legs); /* legs left over unlink from nothing */
+	mctx.legs = mem_deref(mctx.legs);
 	mctx.ready = false;
 }
 
@@ -111,6 +134,7 @@ static void destructor(void *arg)
 {
 	struct media_leg *leg = arg;
 
+	hash_unlink(&leg->le_id);
 	media_unbridge(leg);
 	if (leg->ms) {
 		media_ctr_add(&media_count.legs, -1);
@@ -194,6 +218,9 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
 	leg->cfg.rxmap[8] = PT_ALAW;
 	leg->cfg.rxmap[101] = PT_TEV;
 	ms->cfg = leg->cfg; /* still ours: not handed over yet */
+	leg->id = ++mctx.last_id;
+	ms->leg_id = leg->id;
+	hash_append(mctx.legs, (uint32_t)leg->id, &leg->le_id, leg);
 
 	/* hand-over: from here on the stream is the media thread's */
 	leg->ms = ms;

@@ -5,21 +5,23 @@
  * (offer/answer done with libre's sdp), the codec the far end speaks and
  * when it last sent us anything.  Two legs can be bridged: RTP is relayed
  * between them, PCMU <-> PCMA converted per packet when they differ,
- * RFC 4733 telephone-events passed with their payload type rewritten.  A
- * player sends a WAV prompt into a leg, paced by one 20 ms media clock for
- * all players; while a player runs, the bridge does not forward into that
+ * RFC 4733 telephone-events passed with their payload type rewritten (and
+ * reported as digits of the leg that sent them, dtmf.c).  A player sends
+ * a WAV prompt into a leg, paced by one 20 ms media clock for all
+ * players; while a player runs, the bridge does not forward into that
  * leg.  Whatever feeds a leg, its far end receives one RTP stream: the
  * leg's own SSRC, sequence numbers and timestamps that continue across
  * hold, music on hold and a new bridge, with the marker bit on the first
- * packet after each switch (relay.c).  Players, bridge and SIP see legs, never sockets, so SRTP/ICE
- * transports can come later behind this header.
+ * packet after each switch (relay.c).  Players, bridge and SIP see legs,
+ * never sockets, so SRTP/ICE transports can come later behind this
+ * header.
  *
  * Threads: every function here is called from the SIP thread (the main
  * loop).  The sockets, the relay, the players and their clock run in the
  * media thread (src/media/thread.c has the ownership and lock rules), so
  * RTP load never delays SIP.  Calls return at once: what they change
  * reaches the media thread through a queue, a moment later.  Handlers
- * (media_player_done_h) run on the SIP thread.
+ * (media_player_done_h, media_digit_h) run on the SIP thread.
  */
 #ifndef SWITCHBOARD_MEDIA_H
 #define SWITCHBOARD_MEDIA_H
@@ -98,6 +100,17 @@ void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx);
 void media_bridge(struct media_leg *a, struct media_leg *b);
 void media_unbridge(struct media_leg *leg);
 
+/*
+ * Digits the far end of a leg sends as RFC 4733 telephone-events (events
+ * 0-15: "0123456789*#ABCD"; others are ignored): h is called once per key
+ * press, on the SIP thread, a moment after the media thread saw its
+ * first packet (dtmf.c).  The events are still relayed to a bridged leg
+ * as before.  h may free the leg.  NULL h stops the reports.  Digits
+ * that arrive after the leg was freed are dropped.
+ */
+typedef void(media_digit_h)(char digit, void *arg);
+void media_leg_set_digith(struct media_leg *leg, media_digit_h *h, void *arg);
+
 typedef void(media_player_done_h)(void *arg);
 
 /*
@@ -120,6 +133,7 @@ struct media_stats {
 	uint64_t played;  /* RTP packets sent by players   */
 	uint64_t players; /* players running now           */
 	uint64_t refused; /* RTP from strangers, not latched */
+	uint64_t dtmf;    /* RFC 4733 key presses reported */
 };
 void media_stats_get(struct media_stats *s);
 

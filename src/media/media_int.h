@@ -4,7 +4,9 @@
  * (SDP, negotiation), struct media_stream the media thread's (sockets,
  * relay, latching, SRTP contexts, players).  They talk only through the
  * command queue (SIP -> media) and the event queue (media -> SIP); the
- * few counters the SIP side reads are single-writer atomics.
+ * few counters the SIP side reads are single-writer atomics.  A digit
+ * event names its leg by id (media_leg.id), not by pointer: the leg may
+ * be freed while the event waits in the queue.
  */
 #ifndef SWITCHBOARD_MEDIA_INT_H
 #define SWITCHBOARD_MEDIA_INT_H
@@ -54,6 +56,17 @@ struct media_stream;
 struct media_cmd;
 struct mplayer;
 
+/* RFC 4733 receive state of a stream: the event heard last (dtmf.c) */
+struct media_dtmf {
+	uint32_t ssrc; /* stream it came in                   */
+	uint32_t ts;   /* its RTP timestamp (its start)       */
+	uint16_t seq;  /* newest sequence number seen of it   */
+	uint16_t dur;  /* longest duration seen [1/8 ms]      */
+	uint8_t event; /* 0-15                                */
+	bool ended;    /* an end packet (E bit) was seen      */
+	bool valid;    /* an event was seen: the fields count */
+};
+
 /* The SIP thread's half of a leg. */
 struct media_leg {
 	struct media_stream *ms;  /* media half: the media thread's after
@@ -75,6 +88,10 @@ struct media_leg {
 	unsigned ltag;               /* its a=crypto tag, 0 before         */
 	uint8_t lkey[MEDIA_KEY_MAX]; /* our SRTP master key + salt      */
 	uint8_t rkey[MEDIA_KEY_MAX]; /* far end's                       */
+	uint64_t id;                 /* names the leg in digit events   */
+	struct le le_id;             /* in the legs by id (leg.c)       */
+	media_digit_h *digith;       /* key presses (dtmf.c), or NULL   */
+	void *digit_arg;
 };
 
 /* What fed the last packet we sent; TX_NONE: the next packet starts a
@@ -107,6 +124,8 @@ struct media_stream {
 	uint32_t src_ssrc;        /* TX_RELAY: the peer's stream ...  */
 	uint16_t seq_off;         /* ... and what we add to its seq   */
 	uint32_t ts_off;          /* ... and to its timestamps        */
+	uint64_t leg_id;          /* its leg's id, for digit events   */
+	struct media_dtmf dtmf;   /* telephone-events received        */
 	/* written by the media thread, read by the SIP thread */
 	media_ctr last_rx; /* [ms, jiffies] last RTP received  */
 	media_ctr rx, tx;  /* packets                          */
@@ -141,14 +160,17 @@ struct media_cmd {
 };
 
 enum media_ev_type {
-	EV_DONE, /* pl reached its end (not looping)           */
-	EV_GONE, /* pl is out of the media thread: free it     */
+	EV_DONE,  /* pl reached its end (not looping)           */
+	EV_GONE,  /* pl is out of the media thread: free it     */
+	EV_DIGIT, /* a key press on the leg with id leg         */
 };
 
 struct media_ev {
 	struct le le;
 	enum media_ev_type type;
 	struct mplayer *pl; /* (weak) */
+	uint64_t leg;       /* EV_DIGIT: media_leg id; the leg may be gone */
+	char digit;         /* EV_DIGIT: '0'-'9', '*', '#', 'A'-'D'        */
 };
 
 int media_cmd_alloc(struct media_cmd **cmdp, enum media_cmd_type type,
@@ -157,6 +179,7 @@ int media_cmd_alloc(struct media_cmd **cmdp, enum media_cmd_type type,
 void media_cmd_push(struct media_cmd *cmd);
 /* from the media thread only: hand ev to the SIP thread; ENOMEM */
 int media_ev_push(enum media_ev_type type, struct mplayer *pl);
+int media_ev_push_digit(uint64_t leg, char digit);
 int media_thread_start(void);
 void media_thread_stop(void);
 
@@ -182,6 +205,26 @@ void media_clock_close(void);                 /* media thread */
 void media_players_release(void); /* SIP thread, media thread gone */
 void media_prompt_cache_flush(void);
 
+/* ---- dtmf.c ---------------------------------------------------------- */
+
+/*
+ * One RTP packet p of len bytes (version 2, at least a header) into the
+ * receive state d: returns the digit when it is the first packet of a
+ * new key press, 0 otherwise (a repeat or end of the event heard, a late
+ * packet, an event above 15, a payload type that rxmap does not name
+ * PT_TEV, too short).  Pure: any thread, no allocation.
+ */
+char media_dtmf_recv(struct media_dtmf *d, const uint8_t rxmap[128],
+		     const uint8_t *p, size_t len);
+/* media thread: a telephone-event packet of ms; a new key press goes to
+ * the SIP thread as EV_DIGIT */
+void media_dtmf_rtp(struct media_stream *ms, const uint8_t *p, size_t len);
+/* SIP thread: EV_DIGIT arrived; the leg's handler, if it still exists */
+void media_dtmf_ev(const struct media_ev *ev);
+
+/* leg.c, SIP thread: the live leg with this id, or NULL */
+struct media_leg *media_leg_find(uint64_t id);
+
 /* ---- sdes.c: SIP thread ---------------------------------------------- */
 
 /* our a=crypto lines for an offer (none for MEDIA_PLAIN) */
@@ -195,7 +238,7 @@ int media_sdes_negotiate(struct media_leg *leg, bool offer);
 /* ---- node-wide counters ---------------------------------------------- */
 
 struct media_counters {
-	media_ctr legs, players;                /* SIP thread writes   */
+	media_ctr legs, players, dtmf;          /* SIP thread writes   */
 	media_ctr rx, relayed, played, refused; /* media thread writes */
 };
 extern struct media_counters media_count;

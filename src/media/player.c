@@ -379,6 +379,8 @@ void media_player_ev(struct media_ev *ev)
 	case EV_GONE:
 		mem_deref(p);
 		break;
+	case EV_DIGIT: /* a leg's, not a player's (thread.c) */
+		break;
 	}
 }
 

@@ -9,7 +9,9 @@
  * direction per call), so it works on the received buffer in place: check
  * the RTP version, look the payload type up in a 128-entry table, convert
  * G.711 law by table when the legs speak different laws, rewrite the
- * payload type byte, send the same buffer from the peer's socket.  No
+ * payload type byte, send the same buffer from the peer's socket.  A
+ * telephone-event is first shown to the digit receiver (dtmf.c), bridged
+ * or not; audio pays one compare of the kind already looked up.  No
  * allocation, no copy, no lock, no RTCP statistics.  An SRTP leg decrypts
  * and authenticates in the same buffer before anything else looks at the
  * packet, and the peer's SRTP context encrypts it there.
@@ -366,6 +368,8 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 	atomic_store_explicit(&ms->last_rx, now, memory_order_relaxed);
 	media_ctr_inc(&ms->rx);
 	media_ctr_inc(&media_count.rx);
+	if (kind == PT_TEV) /* a key press: reported, and relayed below */
+		media_dtmf_rtp(ms, p, len);
 
 	if (!peer || peer->player || peer->cfg.rhold || ms->cfg.rhold ||
 	    !sa_isset(&peer->raddr, SA_ALL)) {

@@ -24,7 +24,7 @@
  *   mplayer fields below "SIP"        "SIP", the 20 ms clock
  *   the prompt cache                  the receive buffer
  *                 cmdq ---> (ADD CFG SIG BRIDGE UNBRIDGE DEL PLAY STOP)
- *                 <--- evq  (DONE GONE)
+ *                 <--- evq  (DONE GONE DIGIT)
  *
  * Rules
  *  1. An object is touched by one thread at a time; mem_ref/mem_deref
@@ -53,7 +53,15 @@
  *     allocated fails the API call with ENOMEM; the delete command of
  *     a leg and the stop command of a player are allocated with the
  *     object, so freeing never fails.
- *  6. Signals go to the main thread: the media thread blocks them all
+ *  6. A digit (EV_DIGIT: a key press the receiver in dtmf.c found in a
+ *     stream) names its leg by the leg's id, copied into the stream
+ *     before the hand-over, never by a pointer: the leg may be freed
+ *     while the event waits.  The SIP thread looks the id up among the
+ *     live legs (leg.c) and drops the digit of a leg that is gone.  A
+ *     digit that cannot be allocated is lost with a warning (rule 5:
+ *     the media thread does not wait); at media_close() the digits
+ *     still queued are dropped.
+ *  7. Signals go to the main thread: the media thread blocks them all
  *     (libre's handler records a signal in the loop of whichever thread
  *     catches it).
  *
@@ -251,7 +259,8 @@ void media_sync(void)
 
 /* ---- media -> SIP ---------------------------------------------------- */
 
-int media_ev_push(enum media_ev_type type, struct mplayer *pl)
+static int ev_push(enum media_ev_type type, struct mplayer *pl, uint64_t leg,
+		   char digit)
 {
 	struct media_ev *ev = mem_zalloc(sizeof(*ev), NULL);
 
@@ -259,8 +268,39 @@ int media_ev_push(enum media_ev_type type, struct mplayer *pl)
 		return ENOMEM;
 	ev->type = type;
 	ev->pl = pl;
+	ev->leg = leg;
+	ev->digit = digit;
 	queue_push(&mt.evq, &ev->le, ev);
 	return 0;
+}
+
+int media_ev_push(enum media_ev_type type, struct mplayer *pl)
+{
+	return ev_push(type, pl, 0, 0);
+}
+
+int media_ev_push_digit(uint64_t leg, char digit)
+{
+	return ev_push(EV_DIGIT, NULL, leg, digit);
+}
+
+/* the SIP thread's side of an event; stopping (apply false) only frees
+ * the players the media thread let go (rule 4) */
+static void ev_apply(struct media_ev *ev, bool apply)
+{
+	switch (ev->type) {
+	case EV_DIGIT:
+		if (apply)
+			media_dtmf_ev(ev);
+		break;
+	case EV_DONE:
+		if (apply)
+			media_player_ev(ev);
+		break;
+	case EV_GONE:
+		media_player_ev(ev);
+		break;
+	}
 }
 
 static void ev_drain(bool apply)
@@ -272,8 +312,7 @@ static void ev_drain(bool apply)
 	while ((le = list_head(&evs))) {
 		struct media_ev *ev = le->data;
 		list_unlink(le);
-		if (apply || ev->type == EV_GONE)
-			media_player_ev(ev);
+		ev_apply(ev, apply);
 		mem_deref(ev);
 	}
 }

@@ -19,9 +19,21 @@
 #include "core/core.h"
 #include "route/route.h"
 
+static const char *const kind_names[] = {
+    [ROUTE_REJECT] = "reject",
+    [ROUTE_EMPLOYEE] = "employee",
+    [ROUTE_ANNOUNCEMENT] = "announcement",
+    [ROUTE_EXTERNAL] = "trunk",
+};
+
+const char *route_kind_name(enum route_kind kind)
+{
+	return (size_t)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "?";
+}
+
 static void reject(struct route_result *r, uint16_t scode, const char *reason)
 {
-	r->kind = ROUTE_REJECT;
+	r->target.kind = ROUTE_REJECT;
 	r->scode = scode;
 	r->reason = reason;
 }
@@ -37,6 +49,8 @@ static void employee_name(char *buf, size_t sz, const struct store_employee *e)
 static int to_number(struct store *st, const struct store_number *n,
 		     struct route_result *r)
 {
+	struct store_announcement a;
+	struct store_employee e;
 	int err;
 
 	if (!n->active) {
@@ -46,26 +60,27 @@ static int to_number(struct store *st, const struct store_number *n,
 	r->tenant_id = n->tenant_id;
 	switch (n->target_type) {
 	case TARGET_EMPLOYEE:
-		err = store_employee_get(st, n->target_id, &r->employee);
+		err = store_employee_get(st, n->target_id, &e);
 		if (err == ENOENT) {
 			reject(r, 404, "No Target");
 			return 0;
 		}
 		if (err)
 			return err;
-		r->kind = ROUTE_EMPLOYEE;
+		r->target.kind = ROUTE_EMPLOYEE;
+		r->target.id = e.id;
 		return 0;
 
 	case TARGET_ANNOUNCEMENT:
-		err =
-		    store_announcement_get(st, n->target_id, &r->announcement);
+		err = store_announcement_get(st, n->target_id, &a);
 		if (err == ENOENT) {
 			reject(r, 404, "No Target");
 			return 0;
 		}
 		if (err)
 			return err;
-		r->kind = ROUTE_ANNOUNCEMENT;
+		r->target.kind = ROUTE_ANNOUNCEMENT;
+		r->target.id = a.id;
 		return 0;
 
 	default:
@@ -95,14 +110,15 @@ static int from_trunk(struct store *st, const struct route_caller *c,
 	int err;
 
 	dialled = trunk_dialled(c, dialled);
-	r->direction = "inbound";
+	r->direction = STORE_DIR_INBOUND;
 	if (phone_normalise(r->from_number, sizeof(r->from_number),
 			    c->from_user, &ctx) == PHONE_INVALID)
 		str_copy(r->from_number, c->from_user ? c->from_user : "",
 			 sizeof(r->from_number));
-	str_copy(r->caller_id, r->from_number, sizeof(r->caller_id));
-	str_copy(r->caller_name, c->from_name ? c->from_name : "",
-		 sizeof(r->caller_name));
+	str_copy(r->target.caller_id, r->from_number,
+		 sizeof(r->target.caller_id));
+	str_copy(r->target.caller_name, c->from_name ? c->from_name : "",
+		 sizeof(r->target.caller_name));
 
 	if (phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx) !=
 	    PHONE_E164) {
@@ -124,7 +140,8 @@ static int from_device(struct store *st, const struct route_caller *c,
 		       const char *dialled, struct route_result *r)
 {
 	const struct store_device *d = c->device;
-	struct store_employee self;
+	struct store_employee self, callee;
+	struct store_trunk trunk;
 	struct store_tenant t;
 	struct store_number n;
 	struct phone_ctx ctx;
@@ -148,28 +165,31 @@ static int from_device(struct store *st, const struct route_caller *c,
 		has_self = !err;
 	}
 	/* internal presentation: the extension, else the SIP user */
-	str_copy(r->caller_id,
+	str_copy(r->target.caller_id,
 		 has_self && self.extension[0] ? self.extension : d->username,
-		 sizeof(r->caller_id));
+		 sizeof(r->target.caller_id));
 	if (has_self)
-		employee_name(r->caller_name, sizeof(r->caller_name), &self);
+		employee_name(r->target.caller_name,
+			      sizeof(r->target.caller_name), &self);
 	else
-		str_copy(r->caller_name, d->name, sizeof(r->caller_name));
-	str_copy(r->from_number, r->caller_id, sizeof(r->from_number));
-	r->direction = "internal";
+		str_copy(r->target.caller_name, d->name,
+			 sizeof(r->target.caller_name));
+	str_copy(r->from_number, r->target.caller_id, sizeof(r->from_number));
+	r->direction = STORE_DIR_INTERNAL;
 
 	kind = phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx);
 	switch (kind) {
 	case PHONE_SHORT:
-		err = store_employee_by_extension(st, t.id, r->dialled,
-						  &r->employee);
+		err =
+		    store_employee_by_extension(st, t.id, r->dialled, &callee);
 		if (err == ENOENT) {
 			reject(r, 404, "Not Found");
 			return 0;
 		}
 		if (err)
 			return err;
-		r->kind = ROUTE_EMPLOYEE;
+		r->target.kind = ROUTE_EMPLOYEE;
+		r->target.id = callee.id;
 		return 0;
 
 	case PHONE_E164:
@@ -197,15 +217,17 @@ static int from_device(struct store *st, const struct route_caller *c,
 		return err;
 
 	/* out through the trunk */
-	r->direction = "outbound";
-	err = store_trunk_for_tenant(st, t.id, &r->trunk);
+	r->direction = STORE_DIR_OUTBOUND;
+	err = store_trunk_for_tenant(st, t.id, &trunk);
 	if (err == ENOENT) {
 		reject(r, 503, "No Trunk");
 		return 0;
 	}
 	if (err)
 		return err;
-	r->kind = ROUTE_EXTERNAL;
+	r->target.kind = ROUTE_EXTERNAL;
+	r->target.id = trunk.id;
+	str_copy(r->target.number, r->dialled, sizeof(r->target.number));
 
 external_id:
 	if (has_self && !self.personal_number[0]) {
@@ -216,18 +238,19 @@ external_id:
 		return 0;
 	}
 	if (has_self && self.show_personal_number)
-		str_copy(r->caller_id, self.personal_number,
-			 sizeof(r->caller_id));
+		str_copy(r->target.caller_id, self.personal_number,
+			 sizeof(r->target.caller_id));
 	else if (t.central_number[0])
-		str_copy(r->caller_id, t.central_number, sizeof(r->caller_id));
+		str_copy(r->target.caller_id, t.central_number,
+			 sizeof(r->target.caller_id));
 	else if (has_self)
-		str_copy(r->caller_id, self.personal_number,
-			 sizeof(r->caller_id));
+		str_copy(r->target.caller_id, self.personal_number,
+			 sizeof(r->target.caller_id));
 	else {
 		reject(r, 403, "No Caller ID");
 		return 0;
 	}
-	str_copy(r->from_number, r->caller_id, sizeof(r->from_number));
+	str_copy(r->from_number, r->target.caller_id, sizeof(r->from_number));
 	return 0;
 }
 

@@ -3,9 +3,11 @@
  *
  * Pure decision logic on top of the store: no SIP, no sockets.  The SIP
  * layer describes the caller (a trunk, or an authenticated device) and the
- * dialled user part; route_resolve() answers with the target, the number
- * to present as caller ID (seeds/000 and seeds/003) and the SIP status to
- * send when there is no target.
+ * dialled user part; route_resolve() answers with the target (a kind and
+ * an id, not the records: the application reads what it needs), the
+ * number to present as caller ID (seeds/000 and seeds/003) and the SIP
+ * status to send when there is no target.  Which application a kind
+ * starts is call/apps.c's table.
  */
 #ifndef SWITCHBOARD_ROUTE_H
 #define SWITCHBOARD_ROUTE_H
@@ -20,6 +22,9 @@ enum route_kind {
 	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
 };
 
+/* "reject", "employee", "announcement", "trunk" (for logs). */
+const char *route_kind_name(enum route_kind kind);
+
 struct route_caller {
 	const struct store_trunk *trunk;   /* call from a carrier, or NULL */
 	const struct store_device *device; /* call from a device, or NULL  */
@@ -28,19 +33,23 @@ struct route_caller {
 	const char *to_user;               /* To user part, or NULL        */
 };
 
-struct route_result {
+/* Where a call goes: what the table in call/apps.c starts. */
+struct route_target {
 	enum route_kind kind;
+	int64_t id;            /* employee, announcement or trunk id     */
+	char number[64];       /* ROUTE_EXTERNAL: the E.164 number        */
+	char caller_id[64];    /* number presented to the callee          */
+	char caller_name[128]; /* display name presented                  */
+};
+
+struct route_result {
+	struct route_target target;
 	uint16_t scode;                 /* for ROUTE_REJECT                   */
 	const char *reason;             /* for ROUTE_REJECT (static string)   */
 	int64_t tenant_id;              /* tenant the call is billed to       */
-	const char *direction;          /* "inbound" "outbound" "internal"    */
+	enum store_direction direction; /* of the call record         */
 	char dialled[64];               /* E.164 or extension                 */
-	char caller_id[64];             /* number presented to the callee     */
-	char caller_name[128];          /* display name presented             */
 	char from_number[64];           /* caller for the call record         */
-	struct store_employee employee; /* ROUTE_EMPLOYEE     */
-	struct store_announcement announcement; /* ROUTE_ANNOUNCEMENT */
-	struct store_trunk trunk;               /* ROUTE_EXTERNAL     */
 };
 
 /*
@@ -49,7 +58,7 @@ struct route_result {
  * user is the trunk's username and the number dialled is in To: when
  * dialled equals the username (or is empty), c->to_user is routed instead.
  * IP trunks and devices are always routed by the Request-URI.
- * Returns 0 (r->kind says what to do) or EINVAL/EIO.
+ * Returns 0 (r->target.kind says what to do) or EINVAL/EIO.
  */
 int route_resolve(struct store *st, const struct route_caller *c,
 		  const char *dialled, struct route_result *r);

@@ -1,25 +1,149 @@
 /*
  * sip.h - the SIP side of Switchboard: transports, registrar, digest
- * authentication (and its guard against password guessing) and the B2BUA
- * that turns every call into two legs with media anchored on this node.
- * Owns the sip stack and all live calls.
+ * authentication (and its guard against password guessing), trunks, and
+ * SIP sessions: one per call leg, with offer/answer against a media leg
+ * and callbacks, but no decisions.  Who calls whom is call/'s business:
+ * sipsrv hands every new INVITE, its caller identified, to the incoming
+ * handler set with sipsrv_set_callh(); sip/ never includes call/.
  */
 #ifndef SWITCHBOARD_SIP_H
 #define SWITCHBOARD_SIP_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "media/media.h"
+#include "store/store.h" /* enum store_srtp */
 
 struct config;
 struct store;
+struct store_device;
+struct store_trunk;
+struct sipsrv;
+struct sip_msg;
+struct sip_sess;
 
-/* Start listening on cfg->sip_listen (UDP and TCP). */
-int sipsrv_init(const struct config *cfg, struct store *st);
-/* Hang up every call, unregister our trunks from their carriers (phones
- * stay registered), then call doneh when pending transactions have
- * finished (or after a few seconds). */
+/* Start listening on cfg->sip_listen (UDP and TCP).  *srvp, if not NULL,
+ * is set to the server (a weak pointer, valid until sipsrv_close()). */
+int sipsrv_init(const struct config *cfg, struct store *st,
+		struct sipsrv **srvp);
+/* Hang up every call (the close handler of sipsrv_set_callh), unregister
+ * our trunks from their carriers (phones stay registered), then call
+ * doneh when pending transactions have finished (or after a few
+ * seconds). */
 void sipsrv_shutdown(void (*doneh)(void));
-/* Live calls on this node (ringing, answered or announcing). */
+/* Live calls on this node (the count handler of sipsrv_set_callh). */
 unsigned sipsrv_calls_active(void);
+
+/* ---- calls: the incoming-call handler ------------------------------- */
+
+/* Who sent an INVITE: a carrier's trunk by its source address, or a
+ * device that authenticated (exactly one is set). */
+struct sip_caller {
+	const struct store_trunk *trunk;
+	const struct store_device *device;
+	char desc[96]; /* "trunk:1", "device:1001" */
+};
+
+/* A new INVITE (out of dialog, screened, caller known).  The handler
+ * must answer it: sip_sess_accept() or sipsrv_reply(), before it
+ * returns. */
+typedef void(sipsrv_incoming_h)(struct sipsrv *srv, const struct sip_msg *msg,
+				const struct sip_caller *caller, void *arg);
+typedef void(sipsrv_close_h)(void *arg);
+typedef unsigned(sipsrv_count_h)(void *arg);
+
+struct sipsrv_callh {
+	sipsrv_incoming_h *incomingh; /* NULL: INVITEs get 503       */
+	sipsrv_close_h *closeh;       /* shutdown: hang up all calls */
+	sipsrv_count_h *counth;       /* live calls                  */
+};
+
+/* Set (h != NULL) or clear the call handlers; h is not copied. */
+void sipsrv_set_callh(struct sipsrv *srv, const struct sipsrv_callh *h,
+		      void *arg);
+/* Answer msg with scode/reason outside a session. */
+void sipsrv_reply(struct sipsrv *srv, const struct sip_msg *msg, uint16_t scode,
+		  const char *reason);
+/* SRTP policy of a leg (sip/dial.c): dev_srtp is a device's setting
+ * (off, optional, required; STORE_SRTP_AUTO: by transport). */
+enum media_crypto sipsrv_crypto(const struct sipsrv *srv, bool tls,
+				enum store_srtp dev_srtp);
+
+/* ---- calls: one SIP session per leg (sip/sess.c) --------------------- */
+
+/* What a session reports; every handler may be NULL but closeh.  A
+ * handler may free the session (not in mediah). */
+struct sip_sess_h {
+	/* a provisional answer to our INVITE (msg->scode, its SDP) */
+	void (*progressh)(const struct sip_msg *msg, void *arg);
+	/* answered (our INVITE) or acknowledged (theirs) */
+	void (*estabh)(void *arg);
+	/* ended by the far end: err (ECONNRESET for BYE or CANCEL,
+	 * ETIMEDOUT), or msg with a final answer >= 300 to our INVITE */
+	void (*closeh)(int err, const struct sip_msg *msg, void *arg);
+	/* a new offer or answer was taken into the media leg */
+	void (*mediah)(void *arg);
+	/* INFO with a DTMF digit (answered 200 already); msg for
+	 * passing it on with sip_sess_info() */
+	void (*digith)(const struct sip_msg *msg, char digit, void *arg);
+	/* REFER in the dialog; the handler answers it (sipsrv_reply).
+	 * NULL: libre answers 501 (call transfer is not done yet). */
+	void (*referh)(const struct sip_msg *msg, void *arg);
+};
+
+/* Where an INVITE of ours goes (sip/dial.c builds them). */
+struct sip_dial {
+	char uri[256];      /* Request-URI                            */
+	char route[128];    /* Route to reach it, or ""               */
+	char from_uri[160]; /* our From                               */
+	char from_name[128];
+	char extra[192];          /* more header lines (CRLF each), or ""   */
+	char desc[96];            /* "device:1001", "trunk:1"               */
+	enum media_crypto crypto; /* SRTP policy of the leg        */
+	const struct store_trunk *auth; /* answer 401/407 with its
+					   credentials, or NULL      */
+};
+
+typedef int(sip_dial_h)(const struct sip_dial *d, void *arg);
+
+/* Call h with one sip_dial per reachable registered device of the
+ * employee, presenting caller ID cid and name cname.  0 (h may have
+ * been called zero times), or the error of the store or h. */
+int sip_dial_employee(struct sipsrv *srv, int64_t employee_id, const char *cid,
+		      const char *cname, sip_dial_h *h, void *arg);
+/* Fill d for one SIP URI (plain RTP unless it says transport=tls). */
+void sip_dial_contact(struct sipsrv *srv, const char *uri, const char *cid,
+		      const char *cname, struct sip_dial *d);
+/* Fill d for number out through trunk t, presenting cid. */
+void sip_dial_trunk(struct sipsrv *srv, const struct store_trunk *t,
+		    const char *number, const char *cid, struct sip_dial *d);
+
+/*
+ * Take an INVITE: scode 180 (no body) or 200 with our SDP from media (an
+ * offer when the INVITE had none).  media is weak: free the session
+ * before it.  desc names the leg in logs.
+ */
+int sip_sess_accept(struct sip_sess **sessp, struct sipsrv *srv,
+		    const struct sip_msg *msg, struct media_leg *media,
+		    uint16_t scode, const char *reason, const char *desc,
+		    const struct sip_sess_h *h, void *arg);
+/* Send an INVITE with our offer from media to d. */
+int sip_sess_connect(struct sip_sess **sessp, struct sipsrv *srv,
+		     const struct sip_dial *d, struct media_leg *media,
+		     const struct sip_sess_h *h, void *arg);
+/* 200 to an accepted INVITE, our SDP an offer if offer. */
+int sip_sess_answer(struct sip_sess *sess, bool offer);
+/* 183 with our SDP answer (early media). */
+int sip_sess_progress(struct sip_sess *sess);
+/* A final answer to an accepted INVITE not answered yet. */
+int sip_sess_reject(struct sip_sess *sess, uint16_t scode, const char *reason);
+/* Take the SDP of msg (offer or answer) into media, noting where the
+ * far end's signalling comes from (symmetric RTP behind NAT, media.h).
+ * 0, EPROTO (no SDP), ENOTSUP (nothing in common). */
+int sip_sdp_decode(struct media_leg *media, const struct sip_msg *msg,
+		   bool offer);
+/* Send msg's INFO body (as received by a digith) on sess. */
+int sip_sess_info(struct sip_sess *sess, const struct sip_msg *msg);
 
 /* Free everything (after re_main returned). */
 void sipsrv_close(void);

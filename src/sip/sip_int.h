@@ -1,8 +1,8 @@
 /*
  * sip_int.h - private to src/sip: the server object shared by the
  * transport/dispatch (sipsrv.c), digest auth (auth.c) and its guard
- * against password guessing (guard.c), the registrar (registrar.c) and
- * the B2BUA (call.c).
+ * against password guessing (guard.c), the registrar (registrar.c), the
+ * call sessions (sess.c) and the INVITEs they send (dial.c).
  */
 #ifndef SWITCHBOARD_SIP_INT_H
 #define SWITCHBOARD_SIP_INT_H
@@ -12,22 +12,24 @@
 #include "sip/sip.h"
 
 struct sipsrv {
-	const struct config *cfg;  /* (weak) */
-	struct store *st;          /* (weak) */
-	struct sip *sip;           /* (owned) */
-	struct sip_lsnr *lsnr;     /* (owned) */
-	struct sipsess_sock *sock; /* (owned) */
-	struct tls *tls;           /* (owned) SIP over TLS, or NULL */
-	struct sa tls_laddr;       /* its listen address      */
-	struct list calls;         /* struct call, live calls */
-	struct sa laddr;           /* SIP address (UDP)       */
-	char host[64];             /* laddr as text for URIs  */
-	uint8_t secret[16];        /* nonce MAC key           */
-	struct guard *guard;       /* (owned) guessing guard  */
-	struct sipauth_nc *nc;     /* (owned) nonce-counts    */
-	struct tmr tmr_purge;      /* registration expiry     */
-	struct tmr tmr_rtp;        /* RTP timeout sweep       */
-	struct list trunkregs;     /* struct trunkreg (trunkreg.c) */
+	const struct config *cfg;         /* (weak) */
+	struct store *st;                 /* (weak) */
+	struct sip *sip;                  /* (owned) */
+	struct sip_lsnr *lsnr;            /* (owned) */
+	struct sipsess_sock *sock;        /* (owned) */
+	struct tls *tls;                  /* (owned) SIP over TLS, or NULL */
+	struct sa tls_laddr;              /* its listen address      */
+	const struct sipsrv_callh *callh; /* (weak) incoming calls */
+	void *call_arg;                   /* its argument          */
+	struct sa laddr;                  /* SIP address (UDP)       */
+	char host[64];                    /* laddr as text for URIs  */
+	uint8_t secret[16];               /* nonce MAC key           */
+	struct guard *guard;              /* (owned) guessing guard  */
+	struct sipauth_nc *nc;            /* (owned) nonce-counts    */
+	struct tmr tmr_purge;             /* registration expiry     */
+	struct tmr tmr_shutdown;          /* give up waiting for transactions */
+	void (*shutdown_doneh)(void);     /* sipsrv_shutdown()'s handler  */
+	struct list trunkregs;            /* struct trunkreg (trunkreg.c) */
 	bool closing;
 };
 
@@ -118,6 +120,16 @@ uint32_t guard_count(const struct guard *g);
 int sipcheck_request(const struct sip_msg *msg, uint16_t *scode, char *reason,
 		     size_t sz);
 
+/* info.c */
+/*
+ * The key press in the body of an INFO request: application/dtmf-relay
+ * ("Signal=5", other lines ignored) or application/dtmf ("5"), the key or
+ * its RFC 4733 event number ("11" is #).  0 with *digit one of
+ * "0123456789*#ABCD"; EPROTO when the body does not parse (*digit
+ * unchanged); ENOTSUP for another or no Content-Type; EINVAL.
+ */
+int sip_info_digit(const struct sip_msg *msg, char *digit);
+
 /* nat.c */
 /* Hook Contact fixing into the UDP socket msg arrived on (once). */
 void nat_attach(struct sipsrv *srv, const struct sip_msg *msg);
@@ -152,11 +164,5 @@ void trunkreg_close(struct sipsrv *srv);
 struct trunk_cred;
 int trunk_cred_alloc(struct trunk_cred **credp, const struct store_trunk *t);
 int trunk_cred_auth(char **user, char **pass, const char *realm, void *arg);
-
-/* call.c */
-void call_incoming(struct sipsrv *srv, const struct sip_msg *msg);
-void call_close_all(struct sipsrv *srv);
-/* Start the once-a-second RTP timeout sweep (if --rtp-timeout). */
-void call_sweep_start(struct sipsrv *srv);
 
 #endif

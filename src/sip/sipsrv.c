@@ -6,8 +6,10 @@
  * which of our parts gets a request:
  *
  *   REGISTER -> registrar.c        OPTIONS -> 200 here
- *   INVITE (new dialog) -> call.c through sipsess_listen
- *   ACK/BYE/INFO/re-INVITE/CANCEL -> sipsess (in-dialog), the stack
+ *   INVITE (new dialog) -> caller identified here (a trunk by its
+ *       source address, else a device by digest), then the incoming-call
+ *       handler (sipsrv_set_callh: call/, set by main.c)
+ *   ACK/BYE/INFO/re-INVITE/CANCEL -> sipsess (in-dialog, sess.c), the stack
  *   anything else out of dialog -> 405 with Allow
  *
  * Requests that are well-formed SIP but unusable are answered here before
@@ -29,8 +31,6 @@
 #define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
 
 struct sipsrv *sipsrv_g;
-static void (*shutdown_doneh)(void);
-static struct tmr tmr_shutdown;
 
 static bool is_method(const struct sip_msg *msg, const char *m)
 {
@@ -217,9 +217,58 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
+/* A new INVITE: who calls (a trunk by its address, else a device by
+ * digest), then the incoming-call handler. */
 static void conn_handler(const struct sip_msg *msg, void *arg)
 {
-	call_incoming(arg, msg);
+	struct sipsrv *srv = arg;
+	struct store_trunk trunk;
+	struct store_device dev;
+	struct sip_caller caller;
+	char ip[64];
+
+	if (srv->closing || !srv->callh || !srv->callh->incomingh) {
+		sipsrv_reply(srv, msg, 503, "Shutting Down");
+		return;
+	}
+	memset(&caller, 0, sizeof(caller));
+	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
+	if (!store_trunk_by_source(srv->st, ip, sa_port(&msg->src), &trunk)) {
+		caller.trunk = &trunk;
+		re_snprintf(caller.desc, sizeof(caller.desc), "trunk:%lld",
+			    (long long)trunk.id);
+	}
+	else {
+		if (!sipauth_check(srv, msg, &dev))
+			return;
+		caller.device = &dev;
+		re_snprintf(caller.desc, sizeof(caller.desc), "device:%s",
+			    dev.username);
+	}
+	srv->callh->incomingh(srv, msg, &caller, srv->call_arg);
+}
+
+void sipsrv_set_callh(struct sipsrv *srv, const struct sipsrv_callh *h,
+		      void *arg)
+{
+	if (!srv)
+		return;
+	srv->callh = h;
+	srv->call_arg = h ? arg : NULL;
+}
+
+void sipsrv_reply(struct sipsrv *srv, const struct sip_msg *msg, uint16_t scode,
+		  const char *reason)
+{
+	if (srv && msg)
+		(void)sip_treply(NULL, srv->sip, msg, scode, reason);
+}
+
+/* Hang up every call through the call handlers (shutdown). */
+static void calls_close(struct sipsrv *srv)
+{
+	if (srv->callh && srv->callh->closeh)
+		srv->callh->closeh(srv->call_arg);
 }
 
 static void purge(void *arg)
@@ -236,11 +285,11 @@ static void purge(void *arg)
 
 static void exit_handler(void *arg)
 {
-	void (*h)(void) = shutdown_doneh;
+	struct sipsrv *srv = arg;
+	void (*h)(void) = srv->shutdown_doneh;
 
-	(void)arg;
-	tmr_cancel(&tmr_shutdown);
-	shutdown_doneh = NULL;
+	tmr_cancel(&srv->tmr_shutdown);
+	srv->shutdown_doneh = NULL;
 	if (h)
 		h();
 }
@@ -258,8 +307,8 @@ static void srv_destructor(void *arg)
 	keepalive_stop();
 	nat_detach();
 	tmr_cancel(&srv->tmr_purge);
-	tmr_cancel(&srv->tmr_rtp);
-	call_close_all(srv);
+	tmr_cancel(&srv->tmr_shutdown);
+	calls_close(srv);
 	trunkreg_close(srv);
 	srv->sock = mem_deref(srv->sock);
 	srv->lsnr = mem_deref(srv->lsnr);
@@ -350,7 +399,8 @@ static int tls_start(struct sipsrv *srv)
 	return 0;
 }
 
-int sipsrv_init(const struct config *cfg, struct store *st)
+int sipsrv_init(const struct config *cfg, struct store *st,
+		struct sipsrv **srvp)
 {
 	struct sipsrv *srv;
 	char mip[64];
@@ -363,10 +413,9 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 		return ENOMEM;
 	srv->cfg = cfg;
 	srv->st = st;
-	list_init(&srv->calls);
 	list_init(&srv->trunkregs);
 	tmr_init(&srv->tmr_purge);
-	tmr_init(&srv->tmr_rtp);
+	tmr_init(&srv->tmr_shutdown);
 	if (getrandom(srv->secret, sizeof(srv->secret), 0) !=
 	    (ssize_t)sizeof(srv->secret))
 		rand_bytes(srv->secret, sizeof(srv->secret));
@@ -418,17 +467,19 @@ int sipsrv_init(const struct config *cfg, struct store *st)
 	tmr_start(&srv->tmr_purge, 1000, purge, srv);
 	self_probe(srv);
 	keepalive_start(srv);
-	call_sweep_start(srv);
 	(void)trunkreg_init(srv); /* logs; a carrier can wait */
 	info("sip: listening on %s (UDP, TCP), realm %s\n", cfg->sip_listen,
 	     cfg->realm);
 
 out:
-	if (err)
+	if (err) {
 		mem_deref(srv);
-	else
-		sipsrv_g = srv;
-	return err;
+		return err;
+	}
+	sipsrv_g = srv;
+	if (srvp)
+		*srvp = srv;
+	return 0;
 }
 
 void sipsrv_shutdown(void (*doneh)(void))
@@ -441,24 +492,28 @@ void sipsrv_shutdown(void (*doneh)(void))
 		return;
 	}
 	srv->closing = true;
-	shutdown_doneh = doneh;
+	srv->shutdown_doneh = doneh;
 	keepalive_stop();
-	tmr_cancel(&srv->tmr_rtp);
-	call_close_all(srv);
+	calls_close(srv);
 	trunkreg_close(srv); /* un-REGISTERs, finished by sip_close() */
 	sipsess_close_all(srv->sock);
-	tmr_start(&tmr_shutdown, 5000, shutdown_timeout, NULL);
+	tmr_start(&srv->tmr_shutdown, 5000, shutdown_timeout, srv);
 	sip_close(srv->sip, false);
 }
 
 unsigned sipsrv_calls_active(void)
 {
-	return sipsrv_g ? list_count(&sipsrv_g->calls) : 0;
+	struct sipsrv *srv = sipsrv_g;
+
+	if (!srv || !srv->callh || !srv->callh->counth)
+		return 0;
+	return srv->callh->counth(srv->call_arg);
 }
 
 void sipsrv_close(void)
 {
-	tmr_cancel(&tmr_shutdown);
+	if (sipsrv_g)
+		tmr_cancel(&sipsrv_g->tmr_shutdown);
 	sipsrv_g = mem_deref(sipsrv_g);
 	media_close();
 }

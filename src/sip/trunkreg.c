@@ -118,7 +118,7 @@ static bool same_settings(const struct store_trunk *a,
 {
 	return a->do_register == b->do_register && a->port == b->port &&
 	       a->expires == b->expires && !strcmp(a->host, b->host) &&
-	       !strcmp(a->transport, b->transport) &&
+	       a->transport == b->transport &&
 	       !strcmp(a->username, b->username) &&
 	       !strcmp(a->password, b->password) &&
 	       !strcmp(a->registrar, b->registrar) &&
@@ -129,9 +129,9 @@ static bool same_settings(const struct store_trunk *a,
 /* ";transport=tcp|tls" for the trunk's transport, "" for UDP */
 static const char *tp_param(const struct store_trunk *t)
 {
-	if (!str_casecmp(t->transport, "tcp"))
+	if (t->transport == STORE_TRANSPORT_TCP)
 		return ";transport=tcp";
-	if (!str_casecmp(t->transport, "tls"))
+	if (t->transport == STORE_TRANSPORT_TLS)
 		return ";transport=tls";
 	return "";
 }

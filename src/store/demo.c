@@ -182,7 +182,7 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 	str_copy(tr.name, "Demo-Carrier", sizeof(tr.name));
 	str_copy(tr.host, trunk_host, sizeof(tr.host));
 	tr.port = trunk_port;
-	str_copy(tr.transport, "udp", sizeof(tr.transport));
+	tr.transport = STORE_TRANSPORT_UDP;
 
 	return store_trunk_add(st, &tr);
 }

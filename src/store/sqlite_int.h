@@ -1,16 +1,402 @@
 /*
  * sqlite_int.h - private to store/: what the SQLite backend's files share.
  *
- * sqlite.c owns the connection and implements store.h; migrate.c brings a
- * database file to the newest schema; demo.c seeds the demo tenant through
- * the public functions inside one transaction.  Nothing outside store/ may
- * include this header: the rest of Switchboard sees only store.h.
+ * The backend is one file per concept of store.h (sqlite_tenant.c,
+ * sqlite_employee.c, sqlite_device.c, sqlite_number.c for blocks and
+ * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
+ * sqlite_call.c, sqlite_node.c, sqlite_token.c) over a small core:
+ *
+ *   sqlite_core.c  the connection: open, close, the statement cache,
+ *                  transactions, SQLite errors as errno values
+ *   sqlite_row.c   records as rows: column tables, and get, find, list,
+ *                  add, update and delete written once for every record
+ *   migrate.c      brings a database file to the newest schema
+ *   demo.c         seeds the demo tenant through the public functions
+ *   names.c        the names of store.h's enums (struct store_names),
+ *                  which any backend stores; enum columns are read and
+ *                  written through them
+ *
+ * A concept file holds its SQL (a struct store_sqlset of statements whose
+ * ids are listed below), the column table of its record, its validation
+ * and the rules that span tables.  Nothing outside store/ may include this
+ * header: the rest of Switchboard sees only store.h.
  */
 #ifndef SWITCHBOARD_STORE_SQLITE_INT_H
 #define SWITCHBOARD_STORE_SQLITE_INT_H
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include "store/store.h"
+
+/* ---- statements ------------------------------------------------------- */
+
+/*
+ * Every SQL statement of the backend, by the file that owns it.  Each
+ * statement is prepared once, when the store opens; a file adds a row to
+ * its sqlset and an id here.
+ */
+enum store_sql_id {
+	/* sqlite_core.c: transactions */
+	S_BEGIN = 0,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+
+	/* sqlite_tenant.c */
+	S_TENANT_ANY,
+	S_TENANT_EXISTS,
+	S_TENANT_ADD,
+	S_TENANT_GET,
+	S_TENANT_UPDATE,
+	S_TENANT_INUSE,
+	S_TENANT_DELETE,
+	S_TENANT_LIST,
+
+	/* sqlite_employee.c */
+	S_EMP_TENANT,
+	S_EMP_ADD,
+	S_EMP_GET,
+	S_EMP_BY_EXT,
+	S_EMP_UPDATE,
+	S_EMP_LIST,
+	S_EMP_PERSONAL,
+	S_EMP_SET_PERSONAL,
+	S_EMP_BY_PERSONAL,
+	S_EMP_RELEASE_NUMBERS,
+	S_EMP_DELETE_DEVICES,
+	S_EMP_DELETE,
+
+	/* sqlite_device.c */
+	S_DEV_TENANT,
+	S_DEV_ADD,
+	S_DEV_GET,
+	S_DEV_BY_USERNAME,
+	S_DEV_UPDATE,
+	S_DEV_DELETE,
+	S_DEV_LIST,
+
+	/* sqlite_number.c: blocks and numbers */
+	S_BLOCK_ADD,
+	S_BLOCK_GET,
+	S_BLOCK_OVERLAP,
+	S_BLOCK_FIND,
+	S_BLOCK_INUSE,
+	S_BLOCK_DELETE,
+	S_BLOCK_LIST,
+	S_NUM_ADD,
+	S_NUM_GET,
+	S_NUM_BY_E164,
+	S_NUM_UPDATE,
+	S_NUM_UNSET_PERSONAL,
+	S_NUM_DELETE,
+	S_NUM_LIST,
+
+	/* sqlite_announcement.c */
+	S_ANN_TENANT,
+	S_ANN_ADD,
+	S_ANN_GET,
+	S_ANN_UPDATE,
+	S_ANN_INUSE,
+	S_ANN_DELETE,
+	S_ANN_LIST,
+
+	/* sqlite_trunk.c */
+	S_TRUNK_ADD,
+	S_TRUNK_GET,
+	S_TRUNK_UPDATE,
+	S_TRUNK_DELETE,
+	S_TRUNK_LIST,
+	S_TRUNK_BY_SOURCE,
+	S_TRUNK_FOR_TENANT,
+
+	/* sqlite_registration.c */
+	S_REG_SAVE,
+	S_REG_DELETE,
+	S_REG_DELETE_DEVICE,
+	S_REG_LIST,
+	S_REG_LIST_ALL,
+	S_REG_LIST_EMPLOYEE,
+	S_REG_PURGE,
+
+	/* sqlite_call.c */
+	S_CALL_ADD,
+	S_CALL_ANSWERED,
+	S_CALL_ENDED,
+	S_CALL_GET,
+	S_CALL_LIST,
+	S_CALL_LIST_TENANT,
+	S_CALL_CLOSE_NODE,
+	S_CALL_CLOSE_STALE,
+
+	/* sqlite_node.c */
+	S_NODE_HEARTBEAT,
+	S_NODE_GET,
+	S_NODE_LIST,
+
+	/* sqlite_token.c */
+	S_TOKEN_ADD,
+	S_TOKEN_CHECK,
+	S_TOKEN_ANY,
+
+	S_COUNT
+};
+
+/* One statement: its id, a name for the log, its SQL. */
+struct store_sql {
+	enum store_sql_id id;
+	const char *op; /* "tenant add": what failed, in log lines */
+	const char *sql;
+};
+
+/* The statements of one file. */
+struct store_sqlset {
+	const struct store_sql *v;
+	size_t n;
+};
+
+#define STORE_SQLSET(v)                                                        \
+	{                                                                      \
+		(v), sizeof(v) / sizeof((v)[0])                                \
+	}
+
+extern const struct store_sqlset store_sql_tx, store_sql_tenant,
+    store_sql_employee, store_sql_device, store_sql_number,
+    store_sql_announcement, store_sql_trunk, store_sql_registration,
+    store_sql_call, store_sql_node, store_sql_token;
+
+/* ---- sqlite_core.c: the connection ------------------------------------ */
+
+struct store {
+	sqlite3 *db;                           /* connection (owned)          */
+	sqlite3_stmt *stmtv[S_COUNT];          /* prepared statements (owned) */
+	const struct store_sql *sqlv[S_COUNT]; /* their definitions      */
+	unsigned txdepth;                      /* open store_tx_begin() calls */
+	int version;                           /* schema version after open   */
+};
+
+/*
+ * The errno for SQLite result rc of statement id.  fkerr is what a foreign
+ * key failure means there: ENOENT when inserting (the parent is missing),
+ * EBUSY when deleting (children exist).  Unique constraints are EEXIST,
+ * checks EINVAL, anything unexpected EIO, logged with the statement's op
+ * (SQLite's messages name tables and columns, never values).
+ */
+int store_dberr(struct store *st, int rc, enum store_sql_id id, int fkerr);
+
+/*
+ * The cached statement id, ready to bind.  If a walk further up the stack
+ * is still stepping it, a private copy is prepared instead, so a list
+ * handler may call back into the store.  Give it back with
+ * store_stmt_put(), which resets it (or finalizes the copy).
+ */
+int store_stmt_get(struct store *st, enum store_sql_id id, sqlite3_stmt **sp);
+void store_stmt_put(struct store *st, enum store_sql_id id, sqlite3_stmt *s);
+
+/* Step the bound statement s of id once: a write or a single-row query. */
+int store_step(struct store *st, enum store_sql_id id, sqlite3_stmt *s,
+	       int fkerr);
+
+/*
+ * store_stmt_get() statement id and bind its parameters ?1, ?2, ... from
+ * the arguments, one per character of fmt:
+ *   'i' int64_t     'r' int64_t reference, 0 binds NULL
+ *   'u' uint64_t    'd' int (uint16_t and the like, promoted)
+ *   's' const char *, NULL binds ""
+ *   'n' const char *, NULL binds NULL
+ *   '-' no argument: the parameter stays NULL
+ * Characters beyond the statement's parameters are ignored.
+ */
+int store_stmt_bind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
+		    const char *fmt, ...);
+int store_stmt_vbind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
+		     const char *fmt, va_list ap);
+
+/*
+ * Run statement id bound by fmt (as store_stmt_bind()): a write (*vp gets
+ * the number of changed rows) or a query (*vp gets the first column of the
+ * first row, ENOENT if there is none).  vp may be NULL.
+ */
+int store_run(struct store *st, enum store_sql_id id, int fkerr, int64_t *vp,
+	      const char *fmt, ...);
+
+/* Tenant of record id by sid (S_*_TENANT, or S_TENANT_EXISTS, whose
+ * answer is the id itself).  ENOENT if there is no such record. */
+int store_tenant_of(struct store *st, enum store_sql_id sid, int64_t id,
+		    int64_t *tenantp);
+
+/*
+ * Open a write transaction (BEGIN IMMEDIATE) or, when one is already open,
+ * a savepoint inside it, so public functions that need a transaction can
+ * call each other.  Every successful store_tx_begin() must be paired with
+ * store_tx_end(), which commits when err is 0 and rolls back to the
+ * matching begin otherwise.  store_tx_end() returns err, or EIO if the
+ * commit itself failed (the work is then rolled back).
+ */
+int store_tx_begin(struct store *st);
+int store_tx_end(struct store *st, int err);
+
+/* Run h(st, arg) in a transaction of its own (or a savepoint): committed
+ * if h returns 0, rolled back otherwise.  Returns what h returned, or the
+ * error of the transaction. */
+typedef int(store_tx_h)(struct store *st, void *arg);
+int store_tx(struct store *st, store_tx_h *h, void *arg);
+
+/* ---- sqlite_core.c: binding and reading values ------------------------ */
+
+/*
+ * Bind str as text without copying: at most sz-1 bytes of a record field
+ * (which may lack its NUL), or all of a C string when sz is 0.  NULL binds
+ * "".  The statement is stepped before str can go away.
+ */
+void store_bind_text(sqlite3_stmt *s, int i, const char *str, size_t sz);
+/* A reference that may be "none": 0 is stored as NULL. */
+void store_bind_ref(sqlite3_stmt *s, int i, int64_t id);
+void store_bind_u64(sqlite3_stmt *s, int i, uint64_t v);
+void store_col_text(sqlite3_stmt *s, int i, char *buf, size_t sz);
+uint64_t store_col_u64(sqlite3_stmt *s, int i);
+
+#define STORE_BIND_FIELD(s, i, f) store_bind_text((s), (i), (f), sizeof(f))
+#define STORE_BIND_STR(s, i, str) store_bind_text((s), (i), (str), 0)
+
+/* True if s is "" or only the digits 0-9. */
+bool store_str_isdigits(const char *s);
+
+/* ---- sqlite_row.c: records as rows ------------------------------------ */
+
+/* How a record field is a column. */
+enum store_col_type {
+	SC_I64,  /* int64_t, stored as is                      */
+	SC_REF,  /* int64_t reference, 0 stored as NULL         */
+	SC_TEXT, /* char[size]                                 */
+	SC_BOOL, /* bool, 0 or 1                               */
+	SC_INT,  /* an enum stored as its number               */
+	SC_ENUM, /* an enum stored as its name (store_col.names) */
+	SC_U16,  /* uint16_t                                   */
+	SC_U32,  /* uint32_t (read clamped to UINT32_MAX)      */
+	SC_U64,  /* uint64_t (times)                           */
+};
+
+/* Which statements bind a column (flags of struct store_col). */
+enum {
+	SC_ADD = 1, /* the insert: ?1, ?2, ... in table order          */
+	SC_UPD = 2, /* the update: ?1 is the id, then ?2, ... in order */
+};
+
+/*
+ * One field of a record: the result column at its position in the
+ * table (the SELECT lists the columns in table order).  Column 0 is the
+ * record's id, written by an insert.
+ */
+struct store_col {
+	unsigned char type;              /* enum store_col_type        */
+	unsigned char flags;             /* SC_ADD, SC_UPD              */
+	unsigned short off;              /* offsetof the field          */
+	unsigned short size;             /* sizeof the field            */
+	const struct store_names *names; /* SC_ENUM: its names */
+};
+
+#define STORE_COL(type, flags, rec, field)                                     \
+	{                                                                      \
+		(type), (flags), offsetof(struct rec, field),                  \
+		    sizeof(((struct rec *)0)->field), NULL                     \
+	}
+
+/* An enum field stored as its name from table names (names.c); a name
+ * the table does not know reads as the enum's 0. */
+#define STORE_ENUM(flags, rec, field, names)                                   \
+	{                                                                      \
+		SC_ENUM, (flags), offsetof(struct rec, field),                 \
+		    sizeof(((struct rec *)0)->field), (names)                  \
+	}
+
+/* Any handler of store.h (store_tenant_h, ...); struct store_record's
+ * callh casts it back to its own type. */
+typedef void(store_fn)(void);
+
+/* How one record type of store.h maps to a row. */
+struct store_record {
+	const struct store_col *colv;
+	size_t colc;
+	size_t size; /* sizeof the record */
+	/* call handler h, a store_<x>_h, with rec */
+	int (*callh)(store_fn *h, const void *rec, void *arg);
+};
+
+/*
+ * Define the struct store_record `name` of struct `type` with column table
+ * cols, whose walks call handlers of type handler (store_<x>_h), and its
+ * callh.
+ */
+#define STORE_RECORD(name, type, handler, cols)                                \
+	static int name##_call(store_fn *h, const void *rec, void *arg)        \
+	{                                                                      \
+		return ((handler *)h)(rec, arg);                               \
+	}                                                                      \
+	static const struct store_record name = {                              \
+	    (cols), ARRAY_SIZE(cols), sizeof(struct type), name##_call}
+
+/* Read the current row of s into rec, every column of r. */
+void store_row_read(const struct store_record *r, sqlite3_stmt *s, void *rec);
+
+/* Bind the columns of r flagged flag from parameter first on; returns the
+ * next parameter index. */
+int store_row_bind(const struct store_record *r, sqlite3_stmt *s, int first,
+		   unsigned flag, const void *rec);
+
+/*
+ * Statement sid, bound by fmt (as store_stmt_bind()), as records of r:
+ * with h NULL, its first row read into rec (ENOENT if there is none);
+ * else a walk that calls h with each row, until h returns non-0 (which is
+ * returned).
+ */
+int store_row_query(struct store *st, enum store_sql_id sid,
+		    const struct store_record *r, void *rec, store_fn *h,
+		    void *arg, const char *fmt, ...);
+
+/* The record of id by sid: EINVAL unless st, id > 0 and rec. */
+int store_row_get(struct store *st, enum store_sql_id sid, int64_t id,
+		  const struct store_record *r, void *rec);
+
+/* The record whose key (a text parameter ?1) is key: EINVAL unless st,
+ * key is set and rec. */
+int store_row_find(struct store *st, enum store_sql_id sid, const char *key,
+		   const struct store_record *r, void *rec);
+
+/* Walk sid whose ?1 is the tenant filter (0 = all tenants): EINVAL unless
+ * st, tenant_id >= 0 and h. */
+int store_row_list(struct store *st, enum store_sql_id sid, int64_t tenant_id,
+		   const struct store_record *r, store_fn *h, void *arg);
+
+/* Insert rec by its SC_ADD columns and write the new id into its column 0
+ * field. */
+int store_row_add(struct store *st, enum store_sql_id sid,
+		  const struct store_record *r, void *rec);
+
+/* Update the row of rec's id by its SC_UPD columns; ENOENT if none. */
+int store_row_update(struct store *st, enum store_sql_id sid,
+		     const struct store_record *r, const void *rec);
+
+/*
+ * Delete the row id by sid (EBUSY if rows still refer to it, ENOENT if it
+ * is not there).  With inuse (not S_COUNT), first ask that query whether
+ * the row is in use (EBUSY), inside one transaction.
+ */
+int store_row_delete(struct store *st, enum store_sql_id inuse,
+		     enum store_sql_id sid, int64_t id);
+
+/* ---- sqlite_number.c: for sqlite_employee.c --------------------------- */
+
+/*
+ * Set number id's active, target and description from n (target_id 0 for
+ * TARGET_NONE), or, n NULL, release it to target none, keeping active and
+ * description.  No checks: the caller holds the rules and a transaction.
+ * ENOENT if there is no number id.
+ */
+int store_number_route(struct store *st, int64_t id,
+		       const struct store_number *n);
 
 /* ---- migrate.c -------------------------------------------------------- */
 
@@ -26,18 +412,5 @@ int store_migrate_latest(void);
  * version is written to *versionp on success.
  */
 int store_migrate(sqlite3 *db, int *versionp);
-
-/* ---- sqlite.c: transactions ------------------------------------------- */
-
-/*
- * Open a write transaction (BEGIN IMMEDIATE) or, when one is already open,
- * a savepoint inside it, so public functions that need a transaction can
- * call each other.  Every successful store_tx_begin() must be paired with
- * store_tx_end(), which commits when err is 0 and rolls back to the
- * matching begin otherwise.  store_tx_end() returns err, or EIO if the
- * commit itself failed (the work is then rolled back).
- */
-int store_tx_begin(struct store *st);
-int store_tx_end(struct store *st, int err);
 
 #endif

@@ -4,8 +4,9 @@
  * Tenants, employees, devices, number blocks and numbers, announcements,
  * trunks, registrations, call records and API tokens live here.  Callers see
  * plain C records and errno codes, never SQL: the SQLite backend
- * (store/sqlite.c) is one implementation, a PostgreSQL backend will be
- * another behind this same header.
+ * (store/sqlite_*.c, one file per concept, see sqlite_int.h) is one
+ * implementation, a PostgreSQL backend will be another behind this same
+ * header.
  *
  * Conventions
  *  - Every function returns 0 or an errno value:
@@ -24,6 +25,13 @@
  *  - Phone numbers are E.164 ("+4922182829980").
  *  - Strings are NUL-terminated, truncated to the field size.
  *  - Records are copied out; the caller owns its copy.
+ *  - Settings with a fixed set of values are enums.  The database stores,
+ *    and the API shows, their names (store/names.c, one table each):
+ *    store_<x>_name() gives the name of a value ("unknown" for a value
+ *    outside the enum), store_<x>_parse() the value of a name: 0, or
+ *    EINVAL for an unknown name or NULL (vp may be NULL to only check).
+ *    Code that handles any of them (a table of API fields) uses the
+ *    tables themselves, struct store_names below.
  *  - List functions call h once per record in id order; h returning non-0
  *    stops the walk and that value is returned.
  *  - All functions run on the re_main thread and may block briefly on disk.
@@ -32,6 +40,7 @@
 #define SWITCHBOARD_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -48,6 +57,27 @@ bool store_is_empty(struct store *st);
  * falls idle after a load peak.  Data and prepared statements stay.
  * 0, or EINVAL if st is NULL. */
 int store_release_memory(struct store *st);
+
+/* ---- names of enumerated settings ------------------------------------- */
+
+/* The names of one enum of this header, indexed by its values (NULL: no
+ * such value). */
+struct store_names {
+	const char *const *v;
+	size_t n;
+};
+
+extern const struct store_names store_names_srtp, store_names_transport,
+    store_names_direction, store_names_disposition, store_names_party,
+    store_names_target;
+
+/* The name of value v of t; NULL if v is no value of t. */
+const char *store_names_get(const struct store_names *t, int v);
+/* True if v is a value of t. */
+bool store_names_has(const struct store_names *t, int v);
+/* The value of t named s into *vp (vp may be NULL); EINVAL if t has no
+ * such name or s is NULL. */
+int store_names_find(const struct store_names *t, const char *s, int *vp);
 
 /* ---- tenants ---------------------------------------------------------- */
 
@@ -110,22 +140,27 @@ int store_employee_set_personal(struct store *st, int64_t id, const char *e164);
 
 /* ---- devices (SIP credentials) ---------------------------------------- */
 
+/* Media encryption of a device's calls (SDES-SRTP, RFC 4568). */
+enum store_srtp {
+	STORE_SRTP_AUTO = 0, /* "auto": by the transport, keys on TLS */
+	STORE_SRTP_OFF,      /* "off": plain RTP                      */
+	STORE_SRTP_OPTIONAL, /* "optional": offered, best effort      */
+	STORE_SRTP_REQUIRED, /* "required": SRTP only                 */
+};
+
+const char *store_srtp_name(enum store_srtp v);
+int store_srtp_parse(const char *s, enum store_srtp *vp);
+
 struct store_device {
 	int64_t id;
 	int64_t tenant_id;
-	int64_t employee_id; /* 0 = not assigned                    */
-	char username[64];   /* SIP user, unique over all tenants   */
-	char ha1[33];        /* hex MD5(username:realm:password)    */
-	char name[64];       /* "Desk phone", "Softclient"          */
-	char srtp[12];       /* media encryption: "auto" (by the    */
-			     /* transport: keys offered on TLS),    */
-			     /* "off", "optional", "required";      */
-			     /* "" means "auto" (migration 3)       */
+	int64_t employee_id;  /* 0 = not assigned                    */
+	char username[64];    /* SIP user, unique over all tenants   */
+	char ha1[33];         /* hex MD5(username:realm:password)    */
+	char name[64];        /* "Desk phone", "Softclient"          */
+	enum store_srtp srtp; /* media encryption (migration 3)     */
 	uint64_t created_at;
 };
-
-/* The srtp values a device may have; false for anything else. */
-bool store_device_srtp_valid(const char *srtp);
 
 typedef int(store_device_h)(const struct store_device *d, void *arg);
 
@@ -160,12 +195,16 @@ int store_block_delete(struct store *st, int64_t id);
 int store_block_list(struct store *st, int64_t tenant_id,
 		     store_number_block_h *h, void *arg);
 
+/* What a number routes to: "none", "employee", "announcement". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
 	TARGET_ANNOUNCEMENT,
 	/* later: TARGET_RING_GROUP, TARGET_IVR, TARGET_QUEUE, ... */
 };
+
+const char *store_target_name(enum store_target v);
+int store_target_parse(const char *s, enum store_target *vp);
 
 struct store_number {
 	int64_t id;
@@ -223,13 +262,23 @@ int store_announcement_list(struct store *st, int64_t tenant_id,
 
 /* ---- trunks ----------------------------------------------------------- */
 
+/* SIP transport of a trunk: "udp", "tcp", "tls". */
+enum store_transport {
+	STORE_TRANSPORT_UDP = 0,
+	STORE_TRANSPORT_TCP,
+	STORE_TRANSPORT_TLS,
+};
+
+const char *store_transport_name(enum store_transport v);
+int store_transport_parse(const char *s, enum store_transport *vp);
+
 struct store_trunk {
 	int64_t id;
 	int64_t tenant_id; /* 0 = shared by all tenants              */
 	char name[64];
-	char host[64];       /* IP address of the carrier              */
-	uint16_t port;       /* its SIP port (5060)                    */
-	char transport[8];   /* "udp", "tcp" or "tls"                  */
+	char host[64]; /* IP address of the carrier              */
+	uint16_t port; /* its SIP port (5060)                    */
+	enum store_transport transport;
 	bool match_any_port; /* inbound: any source port of host counts */
 	char username[64];   /* account at the carrier: AOR user and
 				  Contact user of the registration       */
@@ -246,8 +295,8 @@ struct store_trunk {
 
 typedef int(store_trunk_h)(const struct store_trunk *t, void *arg);
 
-/* Add and update: port 0 means 5060, transport "" udp, expires 0 600;
- * do_register without a username is EINVAL. */
+/* Add and update: port 0 means 5060, expires 0 600; do_register without a
+ * username is EINVAL, as is a transport outside the enum. */
 int store_trunk_add(struct store *st, struct store_trunk *t);
 int store_trunk_get(struct store *st, int64_t id, struct store_trunk *t);
 int store_trunk_update(struct store *st, const struct store_trunk *t);
@@ -268,7 +317,9 @@ struct store_registration {
 	int64_t device_id;
 	char contact[256]; /* Contact URI as the phone sent it        */
 	char received[64]; /* ip:port we saw the REGISTER come from   */
-	char transport[8]; /* "udp", "tcp" or "tls"                     */
+	char transport[8]; /* as the SIP stack names it: "UDP", "TCP",
+			      "TLS" (a fact about the connection, not a
+			      setting; the API shows it as it is)     */
 	char call_id[128];
 	uint32_t cseq;
 	char user_agent[128];
@@ -297,26 +348,59 @@ int store_reg_purge(struct store *st, uint64_t now, unsigned *np);
 
 /* ---- call records ----------------------------------------------------- */
 
+enum store_direction {
+	STORE_DIR_INBOUND = 0, /* "inbound": from a trunk          */
+	STORE_DIR_OUTBOUND,    /* "outbound": to a trunk           */
+	STORE_DIR_INTERNAL,    /* "internal": device to device     */
+};
+
+/* How a call ended; STORE_DISP_NONE ("") while it is live. */
+enum store_disposition {
+	STORE_DISP_NONE = 0,     /* ""             */
+	STORE_DISP_ANSWERED,     /* "answered"     */
+	STORE_DISP_BUSY,         /* "busy"         */
+	STORE_DISP_NO_ANSWER,    /* "no_answer"    */
+	STORE_DISP_CANCELLED,    /* "cancelled"    */
+	STORE_DISP_UNAVAILABLE,  /* "unavailable"  */
+	STORE_DISP_NOT_FOUND,    /* "not_found"    */
+	STORE_DISP_REJECTED,     /* "rejected"     */
+	STORE_DISP_FAILED,       /* "failed"       */
+	STORE_DISP_RTP_TIMEOUT,  /* "rtp_timeout"  */
+	STORE_DISP_NODE_FAILURE, /* "node_failure": cut when its node died,
+				    see nodes below                        */
+};
+
+/* Who ended a call; STORE_PARTY_NONE ("") while it is live. */
+enum store_party {
+	STORE_PARTY_NONE = 0, /* ""       */
+	STORE_PARTY_CALLER,   /* "caller" */
+	STORE_PARTY_CALLEE,   /* "callee" */
+	STORE_PARTY_SYSTEM,   /* "system" */
+};
+
+const char *store_direction_name(enum store_direction v);
+int store_direction_parse(const char *s, enum store_direction *vp);
+const char *store_disposition_name(enum store_disposition v);
+int store_disposition_parse(const char *s, enum store_disposition *vp);
+const char *store_party_name(enum store_party v);
+int store_party_parse(const char *s, enum store_party *vp);
+
 struct store_call {
 	int64_t id;
 	char node_id[64];
 	char sip_call_id[128]; /* of the caller's leg                   */
 	int64_t tenant_id;     /* 0 if unknown (e.g. unknown number)    */
-	char direction[16];    /* "inbound" "outbound" "internal"       */
-	char from_number[64];  /* E.164, extension or SIP user           */
-	char to_number[64];    /* as dialled, normalised when possible  */
-	char caller_leg[96];   /* "device:1001", "trunk:2"               */
-	char callee_leg[96];   /* "device:1002", "trunk:2", "announcement:1" */
-	uint64_t started_at;   /* [ms] INVITE received                  */
-	uint64_t answered_at;  /* [ms] 0 if never answered              */
-	uint64_t ended_at;     /* [ms] 0 while live                     */
-	char disposition[24];  /* "answered" "busy" "no_answer" "cancelled"
-				    "unavailable" "not_found" "rejected"
-				    "failed" "rtp_timeout" "node_failure"
-				    (cut when its node died, see nodes
-				    below); "" while live                  */
-	uint16_t sip_code;     /* final code sent to the caller          */
-	char ended_by[16];     /* "caller" "callee" "system" ""          */
+	enum store_direction direction;
+	char from_number[64]; /* E.164, extension or SIP user           */
+	char to_number[64];   /* as dialled, normalised when possible  */
+	char caller_leg[96];  /* "device:1001", "trunk:2"               */
+	char callee_leg[96];  /* "device:1002", "trunk:2", "announcement:1" */
+	uint64_t started_at;  /* [ms] INVITE received                  */
+	uint64_t answered_at; /* [ms] 0 if never answered              */
+	uint64_t ended_at;    /* [ms] 0 while live                     */
+	enum store_disposition disposition; /* NONE while live       */
+	uint16_t sip_code;         /* final code sent to the caller          */
+	enum store_party ended_by; /* NONE while live                    */
 };
 
 typedef int(store_call_h)(const struct store_call *c, void *arg);
@@ -326,8 +410,8 @@ int store_call_add(struct store *st, struct store_call *c);
 int store_call_answered(struct store *st, int64_t id, uint64_t at,
 			const char *callee_leg);
 int store_call_ended(struct store *st, int64_t id, uint64_t at,
-		     const char *disposition, uint16_t sip_code,
-		     const char *ended_by);
+		     enum store_disposition disposition, uint16_t sip_code,
+		     enum store_party ended_by);
 int store_call_get(struct store *st, int64_t id, struct store_call *c);
 
 struct store_call_filter {

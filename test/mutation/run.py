@@ -45,7 +45,9 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
-MODULES = ("core", "sip", "media", "store", "http", "route", "node")
+# the modules: the folders of src/
+MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
+                       if os.path.isdir(os.path.join(ROOT, "src", d))))
 
 
 class ListError(Exception):

@@ -1079,7 +1079,7 @@ def test_fields():
     s.check(st == 200 and st_body == {
         "calls_active": 0,
         "rtp": {"legs": 0, "players": 0, "received": 0, "relayed": 0,
-                "played": 0, "refused": 0},
+                "played": 0, "refused": 0, "dtmf": 0},
         "sip": {"undecodable": 0}},
         "stats of a node without calls: exactly the documented fields, "
         "all 0", f"{st} {st_body}")

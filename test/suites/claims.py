@@ -757,7 +757,7 @@ def judge_tone(payloads, hz, what, other=None):
 # --------------------------------------------------------------------------
 STATS_ZERO = {"calls_active": 0,
               "rtp": {"legs": 0, "players": 0, "received": 0, "relayed": 0,
-                      "played": 0, "refused": 0},
+                      "played": 0, "refused": 0, "dtmf": 0},
               "sip": {"undecodable": 0}}
 
 

@@ -40,7 +40,7 @@ static int add_call(struct store *st, const char *node, uint64_t started,
 
 	memset(&c, 0, sizeof(c));
 	str_copy(c.node_id, node, sizeof(c.node_id));
-	str_copy(c.direction, "internal", sizeof(c.direction));
+	c.direction = STORE_DIR_INTERNAL;
 	c.started_at = started;
 	err = store_call_add(st, &c);
 	*idp = c.id;
@@ -56,7 +56,7 @@ static uint64_t ended_at(struct store *st, int64_t id, char *disp, size_t sz)
 
 	if (store_call_get(st, id, &c))
 		return UINT64_MAX;
-	str_copy(disp, c.disposition, sz);
+	str_copy(disp, store_disposition_name(c.disposition), sz);
 	return c.ended_at;
 }
 

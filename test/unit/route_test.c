@@ -1,16 +1,18 @@
 /*
  * route_test.c - routing decisions on the demo data: extensions, personal
  * numbers, announcement, outbound through the trunk and the caller ID
- * policy of seeds/000 and seeds/003.
+ * policy of seeds/000 and seeds/003.  Also the demo database the call
+ * tests use (demo.h).
  */
 #include <stdlib.h>
 #include <unistd.h>
 #include "core/core.h"
 #include "store/store.h"
 #include "route/route.h"
+#include "demo.h"
 #include "test.h"
 
-static struct store *demo_store(char *path, size_t sz)
+struct store *test_demo_store(char *path, size_t sz)
 {
 	struct store *st = NULL;
 
@@ -25,7 +27,7 @@ static struct store *demo_store(char *path, size_t sz)
 	return st;
 }
 
-static void drop_store(struct store *st, const char *path)
+void test_demo_store_drop(struct store *st, const char *path)
 {
 	char p[300];
 
@@ -73,7 +75,7 @@ int test_route_device(void)
 	    {"1001", "12ab", ROUTE_REJECT, 484, "12ab", "1001", "internal"},
 	};
 	char path[64];
-	struct store *st = demo_store(path, sizeof(path));
+	struct store *st = test_demo_store(path, sizeof(path));
 	size_t i;
 	int err = 0;
 
@@ -85,32 +87,37 @@ int test_route_device(void)
 
 		TEST_EQ_INT(store_device_by_username(st, v[i].device, &dev), 0);
 		TEST_EQ_INT(route_resolve(st, &c, v[i].dialled, &r), 0);
-		if (r.kind != v[i].kind || r.scode != v[i].scode ||
+		if (r.target.kind != v[i].kind || r.scode != v[i].scode ||
 		    strcmp(r.dialled, v[i].dialled_norm) ||
-		    strcmp(r.caller_id, v[i].caller_id) ||
-		    strcmp(r.direction, v[i].direction)) {
+		    strcmp(r.target.caller_id, v[i].caller_id) ||
+		    strcmp(store_direction_name(r.direction), v[i].direction) ||
+		    (r.target.kind == ROUTE_EXTERNAL &&
+		     (r.target.id != 1 ||
+		      strcmp(r.target.number, v[i].dialled_norm)))) {
 			fprintf(stderr,
 				"  %s dials '%s': kind %d scode %u "
 				"dialled '%s' cid '%s' dir %s\n",
-				v[i].device, v[i].dialled, r.kind, r.scode,
-				r.dialled, r.caller_id, r.direction);
+				v[i].device, v[i].dialled, r.target.kind,
+				r.scode, r.dialled, r.target.caller_id,
+				store_direction_name(r.direction));
 			err = 1;
 		}
 	}
 out:
 	if (st)
-		drop_store(st, path);
+		test_demo_store_drop(st, path);
 	return err;
 }
 
 int test_route_trunk(void)
 {
 	char path[64];
-	struct store *st = demo_store(path, sizeof(path));
+	struct store *st = test_demo_store(path, sizeof(path));
 	struct store_trunk t;
 	struct route_caller c;
 	struct route_result r;
 	struct store_employee e;
+	struct store_announcement a;
 	int err = 0;
 
 	TEST_ASSERT(st != NULL);
@@ -124,17 +131,19 @@ int test_route_trunk(void)
 	c.to_user = NULL;
 
 	TEST_EQ_INT(route_resolve(st, &c, "+4922182829901", &r), 0);
-	TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
-	TEST_EQ_STR(r.employee.first_name, "Max");
-	TEST_EQ_STR(r.caller_id, "+4922112345678");
-	TEST_EQ_STR(r.direction, "inbound");
+	TEST_EQ_INT(r.target.kind, ROUTE_EMPLOYEE);
+	TEST_EQ_INT(store_employee_get(st, r.target.id, &e), 0);
+	TEST_EQ_STR(e.first_name, "Max");
+	TEST_EQ_STR(r.target.caller_id, "+4922112345678");
+	TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
 
 	TEST_EQ_INT(route_resolve(st, &c, "022182829990", &r), 0);
-	TEST_EQ_INT(r.kind, ROUTE_ANNOUNCEMENT);
-	TEST_EQ_STR(r.announcement.file, "welcome.wav");
+	TEST_EQ_INT(r.target.kind, ROUTE_ANNOUNCEMENT);
+	TEST_EQ_INT(store_announcement_get(st, r.target.id, &a), 0);
+	TEST_EQ_STR(a.file, "welcome.wav");
 
 	TEST_EQ_INT(route_resolve(st, &c, "+4922182829977", &r), 0);
-	TEST_EQ_INT(r.kind, ROUTE_REJECT);
+	TEST_EQ_INT(r.target.kind, ROUTE_REJECT);
 	TEST_EQ_INT(r.scode, 404);
 
 	/* a number switched off is not in service, whatever its target */
@@ -144,13 +153,13 @@ int test_route_trunk(void)
 		n.active = false;
 		TEST_EQ_INT(store_number_update(st, &n), 0);
 		TEST_EQ_INT(route_resolve(st, &c, "+4922182829990", &r), 0);
-		TEST_EQ_INT(r.kind, ROUTE_REJECT);
+		TEST_EQ_INT(r.target.kind, ROUTE_REJECT);
 		TEST_EQ_INT(r.scode, 404);
 		TEST_EQ_STR(r.reason, "Number Not In Service");
 		n.active = true;
 		TEST_EQ_INT(store_number_update(st, &n), 0);
 		TEST_EQ_INT(route_resolve(st, &c, "+4922182829990", &r), 0);
-		TEST_EQ_INT(r.kind, ROUTE_ANNOUNCEMENT);
+		TEST_EQ_INT(r.target.kind, ROUTE_ANNOUNCEMENT);
 	}
 
 	/* an employee who lost the personal number may not phone out */
@@ -161,15 +170,15 @@ int test_route_trunk(void)
 		struct route_caller dc = {NULL, &dev, "1001", "", NULL};
 		TEST_EQ_INT(store_device_by_username(st, "1001", &dev), 0);
 		TEST_EQ_INT(route_resolve(st, &dc, "0221123456", &r), 0);
-		TEST_EQ_INT(r.kind, ROUTE_REJECT);
+		TEST_EQ_INT(r.target.kind, ROUTE_REJECT);
 		TEST_EQ_INT(r.scode, 403);
 		/* internal calls still work */
 		TEST_EQ_INT(route_resolve(st, &dc, "1002", &r), 0);
-		TEST_EQ_INT(r.kind, ROUTE_EMPLOYEE);
+		TEST_EQ_INT(r.target.kind, ROUTE_EMPLOYEE);
 	}
 out:
 	if (st)
-		drop_store(st, path);
+		test_demo_store_drop(st, path);
 	return err;
 }
 
@@ -201,7 +210,7 @@ int test_route_trunk_registered(void)
 	     "+4922182829990"},
 	};
 	char path[64];
-	struct store *st = demo_store(path, sizeof(path));
+	struct store *st = test_demo_store(path, sizeof(path));
 	struct store_trunk t;
 	struct route_result r;
 	size_t i;
@@ -215,14 +224,14 @@ int test_route_trunk_registered(void)
 					 v[i].to_user};
 		t.do_register = v[i].do_register;
 		TEST_EQ_INT(route_resolve(st, &c, v[i].ruri_user, &r), 0);
-		if (r.kind != v[i].kind)
+		if (r.target.kind != v[i].kind)
 			fprintf(stderr, "  case %zu\n", i);
-		TEST_EQ_INT(r.kind, v[i].kind);
+		TEST_EQ_INT(r.target.kind, v[i].kind);
 		TEST_EQ_STR(r.dialled, v[i].dialled_norm);
-		TEST_EQ_STR(r.direction, "inbound");
+		TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
 	}
 out:
 	if (st)
-		drop_store(st, path);
+		test_demo_store_drop(st, path);
 	return err;
 }

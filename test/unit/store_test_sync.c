@@ -1,9 +1,9 @@
 /*
- * store_test_sync.c - the durability sqlite.c promises at its top: WAL with
- * synchronous=NORMAL, so a commit is an append to the WAL without an fsync,
- * and the checkpoint when the last connection closes writes the database
- * and syncs it.  (synchronous=OFF would never sync: a power cut could
- * corrupt the file; FULL would sync at every commit.)
+ * store_test_sync.c - the durability sqlite_core.c promises at its top:
+ * WAL with synchronous=NORMAL, so a commit is an append to the WAL without
+ * an fsync, and the checkpoint when the last connection closes writes the
+ * database and syncs it.  (synchronous=OFF would never sync: a power cut
+ * could corrupt the file; FULL would sync at every commit.)
  *
  * Counted by defining fsync() and fdatasync() in this executable: the
  * SQLite library calls them through its PLT, and the dynamic linker binds

@@ -49,6 +49,7 @@
 	X(test_config)                                                         \
 	X(test_tmr_order)                                                      \
 	X(test_store_open)                                                     \
+	X(test_store_names)                                                    \
 	X(test_store_durability)                                               \
 	X(test_store_migrate)                                                  \
 	X(test_store_migrate_v2)                                               \
@@ -80,9 +81,16 @@
 	X(test_media_srtp)                                                     \
 	X(test_media_sdes)                                                     \
 	X(test_media_thread)                                                   \
+	X(test_media_dtmf_recv)                                                \
+	X(test_media_dtmf_leg)                                                 \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
+	X(test_call_bridge)                                                    \
+	X(test_call_dial_fail)                                                 \
+	X(test_call_reject)                                                    \
+	X(test_call_ivr)                                                       \
+	X(test_call_sequential)                                                \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
@@ -91,7 +99,8 @@
 	X(test_guard_evict)                                                    \
 	X(test_guard_disabled)                                                 \
 	X(test_auth_nc)                                                        \
-	X(test_auth_nc_slabs)
+	X(test_auth_nc_slabs)                                                  \
+	X(test_sip_info_digit)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));

@@ -1,0 +1,222 @@
+/*
+ * call.h - call control: the one header an application includes.
+ *
+ * A call is the caller's leg (A) plus, while dialling, the legs we call
+ * (B).  route/ says which target an incoming call is for; the row of that
+ * target's kind in the application table (call/apps.c) starts the
+ * application, which then drives the call only through the operations
+ * below: answer, play, collect digits, record, hold, dial and bridge,
+ * transfer, re-route, hang up.  Each operation ends by calling the
+ * handler it was given; every state change is also reported to the
+ * subscribers of the call context (the event stream, statistics).
+ *
+ * Applications: the first ones are small and live here as app_*.c
+ * (employee: ring all devices; announcement: answer, play, hang up;
+ * external: out through the trunk).  A bigger one (IVR, voicemail,
+ * queues) gets its own folder and one row in call/apps.c.  Music on hold
+ * when a bridged party holds is the hold operation, run by the bridge
+ * itself (call/moh.c).
+ *
+ * SIP is behind a table of functions (call_int.h, struct call_backend):
+ * call/sip_leg.c drives sip/ and media/, the unit test a fake.  Nothing
+ * here includes a SIP header.
+ *
+ * Threads: everything runs on the SIP thread (re_main); handlers too.
+ * A handler may end the call (call_hangup); the caller of a handler
+ * touches the call no more afterwards.
+ */
+#ifndef SWITCHBOARD_CALL_H
+#define SWITCHBOARD_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h" /* enum store_disposition, enum store_party */
+
+struct config;
+struct call;
+struct call_ctx;
+struct route_target;
+
+/* Where a call is; see the diagram in call/call.c. */
+enum call_state {
+	CALL_ROUTING = 0, /* INVITE taken, application starting      */
+	CALL_RINGING,     /* caller hears ringing (180/183)          */
+	CALL_ANSWERED,    /* we answered the caller (application)    */
+	CALL_BRIDGED,     /* caller talks to a dialled leg           */
+	CALL_DONE,        /* ended; the call is freed after the event */
+};
+
+const char *call_state_name(enum call_state state);
+
+/* ---- the context: one per node --------------------------------------- */
+
+/* Called after every state change of any call (state is the new one).
+ * The call may be read, not changed; at CALL_DONE it is freed after. */
+typedef void(call_event_h)(const struct call *call, enum call_state state,
+			   void *arg);
+
+/* Subscribe h to the state changes of all calls; ENOMEM.  Subscribers
+ * are called in the order they subscribed. */
+int call_ctx_subscribe(struct call_ctx *ctx, call_event_h *h, void *arg);
+/* Live calls (not yet ended). */
+unsigned call_ctx_count(const struct call_ctx *ctx);
+/* Hang up every call (503, "Shutting Down" while ringing) and refuse
+ * new ones; at shutdown. */
+void call_ctx_close_all(struct call_ctx *ctx);
+
+/* ---- reading a call ---------------------------------------------------- */
+
+enum call_state call_state(const struct call *call);
+const char *call_id(const struct call *call); /* the caller's Call-ID */
+const char *call_from(const struct call *call);
+const char *call_to(const struct call *call);
+int64_t call_record_id(const struct call *call); /* store_call, 0 if none */
+/* Digits received and not consumed by collect yet ("" if none). */
+const char *call_digits(const struct call *call);
+/* The node's settings and store, for applications. */
+const struct config *call_config(const struct call *call);
+struct store *call_store(const struct call *call);
+
+/* State of the running application: data is a mem object the call owns
+ * from now on (freed when the call ends or is re-routed; NULL frees the
+ * old one).  call_app_data() returns it, or NULL. */
+void call_app_data_set(struct call *call, void *data);
+void *call_app_data(const struct call *call);
+
+/* Create the context of this node's calls on the SIP server srv: its
+ * incoming calls are routed here from now on (call/sip_leg.c).  Freeing
+ * the context hangs up every call and detaches from srv. */
+struct sipsrv;
+int call_ctx_start(struct call_ctx **ctxp, const struct config *cfg,
+		   struct store *st, struct sipsrv *srv);
+
+/* ---- operations ---------------------------------------------------------
+ * All return 0 when started, EINVAL for bad arguments, EALREADY when the
+ * same kind of operation is still running, ENOTCONN when the call cannot
+ * do it in its state (e.g. play before answer).  Their handler is called
+ * once, later, unless the call ends first (then only the end handler). */
+
+/* Ended: by whom, the final SIP status (the caller's answer, or 200 for
+ * an answered call) and the record's disposition. */
+typedef void(call_end_h)(struct call *call, enum store_party by, uint16_t scode,
+			 enum store_disposition disposition, void *arg);
+/* Report the end of call to h (one per call; NULL removes it). */
+void call_set_endh(struct call *call, call_end_h *h, void *arg);
+
+/* 180 Ringing to the caller (CALL_RINGING); nothing if the caller
+ * hears ringing or was answered already. */
+int call_ring(struct call *call);
+
+/* The caller took our answer (ACK): media flows.  A caller whose ACK
+ * names no common codec is hung up (488) before h would be called. */
+typedef void(call_answer_h)(struct call *call, void *arg);
+/* 200 OK to the caller (CALL_ANSWERED); by is written to the call
+ * record as who answered (e.g. "announcement").  A call re-routed after
+ * it was answered is not answered again: h is called at once then. */
+int call_answer(struct call *call, const char *by, call_answer_h *h, void *arg);
+
+/* A prompt list ended: err 0 and digit '\0' when it played out; digit
+ * when a key interrupted it (the digit stays for collect); err ENOENT
+ * when a file cannot be played. */
+typedef void(call_play_h)(struct call *call, int err, char digit, void *arg);
+/* Play files[0..n) (paths of WAV files, copied) one after another to
+ * the caller; a digit stops it if interruptible.  Answered calls only. */
+int call_play(struct call *call, const char *const *files, size_t n,
+	      bool interruptible, call_play_h *h, void *arg);
+/* Stop a running prompt (its handler is not called). */
+void call_play_stop(struct call *call);
+
+struct call_collect_prm {
+	unsigned min;      /* digits needed (1..max)                    */
+	unsigned max;      /* digits at most; done when reached (<= 31) */
+	char term;         /* ends input ('#'), not collected; 0 = none */
+	uint32_t first_ms; /* [ms] wait for the first digit             */
+	uint32_t inter_ms; /* [ms] wait between digits                  */
+};
+/* Digits collected: err 0 (max reached, or the terminator after at
+ * least min digits), ENODATA (the terminator came before min digits),
+ * or ETIMEDOUT (digits holds what came, maybe fewer than min). */
+typedef void(call_collect_h)(struct call *call, int err, const char *digits,
+			     void *arg);
+/* Collect digits, those received since the last collect first. */
+int call_collect(struct call *call, const struct call_collect_prm *prm,
+		 call_collect_h *h, void *arg);
+
+/* Recording ended: err, and the length recorded [ms]. */
+typedef void(call_record_h)(struct call *call, int err, uint32_t ms, void *arg);
+/* Record the caller to a WAV file for at most max_ms.  ENOSYS for now:
+ * media/ has no recorder yet (it comes with the voicemail issue). */
+int call_record(struct call *call, const char *path, uint32_t max_ms,
+		call_record_h *h, void *arg);
+
+/* Music on hold to the caller (on) or stop it (off). Answered or
+ * bridged calls; a bridged call also starts it by itself whenever one
+ * party puts the other on hold (re-INVITE sendonly/inactive). */
+int call_hold(struct call *call, bool on);
+
+/* A dial destination. */
+enum call_dest_kind {
+	CALL_DEST_EMPLOYEE = 0, /* all reachable devices of id, parallel */
+	CALL_DEST_CONTACT,      /* one SIP URI                           */
+	CALL_DEST_EXTERNAL,     /* number through trunk id               */
+};
+
+struct call_dest {
+	enum call_dest_kind kind;
+	int64_t id;         /* employee or trunk id                */
+	const char *uri;    /* CALL_DEST_CONTACT                   */
+	const char *number; /* CALL_DEST_EXTERNAL: E.164           */
+	uint32_t timeout;   /* [s] ring this member at most        */
+			    /* (0: gives up at once)               */
+};
+
+struct call_dial_prm {
+	const struct call_dest *destv; /* members (copied)                */
+	size_t destc;
+	bool sequential;   /* one after another, else all at once   */
+	const char *cid;   /* caller ID to present                  */
+	const char *cname; /* display name to present, or ""        */
+};
+
+/* Dialling ended: scode 200 when a leg answered and is bridged to the
+ * caller (CALL_BRIDGED); otherwise the best final status of the members
+ * (busy before rejected before unavailable) and its reason, with
+ * timed_out set when the last member ran out of time. */
+typedef void(call_dial_h)(struct call *call, uint16_t scode, const char *reason,
+			  bool timed_out, void *arg);
+/*
+ * Dial the members and bridge the first that answers; the others are
+ * cancelled.  While the caller was not answered, the first member's early
+ * media (183 with SDP) is passed to the caller.  ENOENT if no member
+ * could be called at all (no reachable device), ENOTCONN after the end,
+ * another error if SIP refused to start (nothing was dialled then).
+ */
+int call_dial(struct call *call, const struct call_dial_prm *prm,
+	      call_dial_h *h, void *arg);
+
+/* Transfer the caller to uri (REFER or consultation): ENOSYS for now. */
+int call_transfer(struct call *call, const char *uri);
+
+/*
+ * Stop whatever the call does now (prompt, collect, dialling; a bridged
+ * callee is hung up) and start the application of t's kind, as if the
+ * call had been routed there (IVR -> queue, queue -> voicemail).  ENOENT
+ * if no application handles t's kind (nothing changed then); on an
+ * error of the new application the call is hung up (500).
+ */
+int call_reroute(struct call *call, const struct route_target *t);
+
+/*
+ * End the call: a final answer scode/reason to a caller not yet answered,
+ * else BYE to every leg.  disposition STORE_DISP_NONE derives it from scode; by says
+ * who ended it.  The call is freed: do not touch it afterwards.
+ */
+void call_hangup(struct call *call, uint16_t scode, const char *reason,
+		 enum store_disposition disposition, enum store_party by);
+
+/* STORE_DISP_BUSY, _NO_ANSWER, ... for a failed call's SIP status. */
+enum store_disposition call_disposition(uint16_t scode);
+
+#endif

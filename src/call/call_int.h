@@ -1,0 +1,222 @@
+/*
+ * call_int.h - private to src/call (and its unit test): the call and
+ * context objects, the backend table that hides SIP and media from the
+ * call logic, and the application table.
+ *
+ * The backend is a table of functions on legs (struct call_backend);
+ * call/sip_leg.c is the real one (sip/ sessions + media/ legs), the unit
+ * test has a fake without sockets.  The backend reports what its legs
+ * do through the call_leg_*() functions at the end of this file.
+ */
+#ifndef SWITCHBOARD_CALL_INT_H
+#define SWITCHBOARD_CALL_INT_H
+
+#include <re.h>
+#include "call/call.h"
+#include "route/route.h"
+#include "store/store.h"
+
+struct call_leg;
+
+/* A running player: a mem object, freed to stop it. */
+typedef void(call_player_done_h)(void *arg);
+
+/* One member dialled: what the backend needs to place the INVITEs. */
+struct call_dial_req {
+	const struct call_dest *dest;
+	const char *cid;   /* caller ID to present  */
+	const char *cname; /* display name, or ""   */
+};
+
+struct call_backend {
+	/* Media for the caller's leg (an error: none, 503). */
+	int (*a_media)(struct call_leg *a);
+	/* Take the caller's offer, if the INVITE had one (ENOTSUP: no
+	 * common codec or keys, 488; another error: bad SDP, 400). */
+	int (*a_offer)(struct call_leg *a);
+	/* 180 to the caller. */
+	int (*a_ring)(struct call_leg *a);
+	/* 200 with our SDP (an offer when the INVITE had none); with
+	 * early, 183 with our answer instead. */
+	int (*a_answer)(struct call_leg *a, bool early);
+	/* A final answer to a caller not yet answered. */
+	void (*a_reject)(struct call_leg *a, uint16_t scode,
+			 const char *reason);
+	/* Place the INVITEs of one member: one call_leg_add() each.
+	 * ENOENT if none could be placed (nothing reachable). */
+	int (*dial)(struct call *call, const struct call_dial_req *req);
+	/* A leg's backend state is freed by mem_deref(leg->be): BYE,
+	 * CANCEL or nothing, as its state says. */
+	bool (*codec_ok)(const struct call_leg *leg);
+	bool (*held)(const struct call_leg *leg); /* far end holds us */
+	uint64_t (*idle_ms)(const struct call_leg *leg);
+	void (*bridge)(struct call_leg *a, struct call_leg *b);
+	void (*unbridge)(struct call_leg *leg);
+	/* Play a file to leg (loop, or doneh once at the end); *pp is
+	 * freed to stop.  ENOENT if the file cannot be read. */
+	int (*play)(void **pp, struct call_leg *leg, const char *path,
+		    bool loop, call_player_done_h *doneh, void *arg);
+};
+
+struct call_leg {
+	struct le le;      /* in call->forks while ringing         */
+	struct call *call; /* (weak)                                */
+	void *be;          /* backend state (owned, mem object)     */
+	struct tmr tmr;    /* this member's ring timeout            */
+	size_t member;     /* index in the dial's members           */
+	char desc[96];     /* "device:1001", "trunk:1"              */
+	bool established;
+};
+
+/* An application: what a route target of one kind starts. */
+struct call_app {
+	enum route_kind kind;
+	const char *name; /* for logs and the record */
+	/* Take over call: 0 when it owns the call's fate (it may have
+	 * ended it: do not touch call then); an error if it did nothing
+	 * that ended the call (the caller hangs up with 500). */
+	int (*start)(struct call *call, const struct route_target *t);
+};
+
+/* call/apps.c: the built-in table */
+extern const struct call_app call_apps[];
+extern const size_t call_apps_count;
+
+struct call_ctx {
+	const struct config *cfg; /* (weak)                          */
+	struct store *st;         /* (weak)                          */
+	const struct call_backend *be;
+	void *be_arg;                /* backend's context (weak)     */
+	const struct call_app *apps; /* table of {kind, start}       */
+	size_t appc;
+	struct list calls;                    /* struct call, live            */
+	struct list subs;                     /* event subscribers            */
+	struct tmr tmr_rtp;                   /* RTP timeout sweep            */
+	void (*detach)(struct call_ctx *ctx); /* at free: unhook backend */
+	bool closing;
+};
+
+struct call_dial;    /* call/dial.c   */
+struct call_play;    /* call/prompt.c */
+struct call_collect; /* call/prompt.c */
+
+struct call {
+	struct le le;         /* in ctx->calls                    */
+	struct call_ctx *ctx; /* (weak)                           */
+	enum call_state state;
+	const struct call_app *app;   /* running application          */
+	struct call_leg *a;           /* caller leg (owned)           */
+	struct list forks;            /* B legs ringing (owned)       */
+	struct call_leg *b;           /* bridged B leg (owned)        */
+	struct call_leg *early;       /* leg whose early media A hears */
+	struct call_dial *dial;       /* dialling (owned)             */
+	struct call_play *play;       /* prompts playing (owned)      */
+	struct call_collect *collect; /* collecting digits (owned)   */
+	void *app_data;               /* application's state (owned)  */
+	void *moh;                    /* music-on-hold player (owned) */
+	struct call_leg *moh_to;      /* leg hearing it (weak)        */
+	bool rtp_watched;             /* hang up when RTP stops       */
+	bool late_offer;              /* caller sent no SDP: we offer */
+	bool a_answered;              /* 200 sent to the caller       */
+	struct store_call rec;
+	call_end_h *endh;
+	void *end_arg;
+	call_answer_h *answerh; /* waiting for the caller's ACK */
+	void *answer_arg;
+	char digits[32]; /* received, not consumed */
+};
+
+/* ---- call.c ---------------------------------------------------------- */
+
+/* Allocate the context; apps NULL = the built-in table.  The backend
+ * table must outlive the context. */
+int call_ctx_alloc(struct call_ctx **ctxp, const struct config *cfg,
+		   struct store *st, const struct call_backend *be,
+		   void *be_arg, const struct call_app *apps, size_t appc);
+
+/* Who is calling and what was dialled, as the backend saw the INVITE. */
+struct call_origin {
+	struct route_caller rc;
+	const char *dialled; /* Request-URI user                */
+	const char *call_id; /* the caller's Call-ID            */
+	const char *leg;     /* "trunk:1", "device:1001"        */
+	bool late_offer;     /* INVITE without SDP              */
+};
+
+/*
+ * A new call: route it, write its record, take the caller's media and
+ * start the application.  a_be is the backend state of the caller's leg
+ * (taken over, freed on failure).  The call ends by itself on every
+ * failure (answered with the right status).  0, or ENOMEM when not even
+ * a call could be allocated (the backend answers 500 then).
+ */
+int call_incoming(struct call_ctx *ctx, const struct call_origin *o,
+		  void *a_be);
+
+void call_state_set(struct call *call, enum call_state state);
+/* Close the record and free the call; no answer to the caller. */
+void call_end(struct call *call, enum store_disposition disposition,
+	      uint16_t scode, enum store_party by);
+/* From now on hang up when an established leg stops sending RTP. */
+void call_rtp_watch(struct call *call);
+/* Allocate a leg of call with desc; be is set by the caller. */
+int call_leg_alloc(struct call_leg **legp, struct call *call, const char *desc);
+/* The peer of leg in a bridge, or NULL. */
+struct call_leg *call_leg_peer(const struct call_leg *leg);
+/* Start the application of t (call_reroute() and call_incoming()). */
+int call_app_start(struct call *call, const struct route_target *t);
+
+/* ---- dial.c ------------------------------------------------------------ */
+
+/* A dialled leg answered / ended (from call_leg_established/closed). */
+void call_dial_established(struct call_leg *leg);
+void call_dial_closed(struct call_leg *leg, int err, uint16_t scode,
+		      const char *reason);
+/* A member's INVITE is out: the backend adds its leg (be set). */
+void call_leg_add(struct call *call, struct call_leg *leg);
+/* Stop dialling: cancel every ringing leg (no handler). */
+void call_dial_stop(struct call *call);
+/* May leg's early media go to the caller now? */
+bool call_leg_early_wanted(const struct call_leg *leg);
+
+/* ---- moh.c ------------------------------------------------------------- */
+
+/* Start or stop music to the party the other one holds (bridged). */
+void call_moh_update(struct call *call);
+
+/* ---- prompt.c ------------------------------------------------------------ */
+
+/* A digit of the caller: to collect, or stopping a prompt. */
+void call_prompt_digit(struct call *call, char digit);
+
+/* ---- what the backend reports ------------------------------------------ */
+
+/* leg's 18x carried SDP, taken: bridge it to the caller (183). */
+void call_leg_early(struct call_leg *leg);
+/* leg answered (B: 200) or was acknowledged (A: ACK). */
+void call_leg_established(struct call_leg *leg);
+/* leg ended: err (ECONNRESET for BYE/CANCEL, ETIMEDOUT), or a final
+ * answer scode/reason of a B leg.  leg may be freed. */
+void call_leg_closed(struct call_leg *leg, int err, uint16_t scode,
+		     const char *reason);
+/* leg's far end sent a new offer or answer (hold may have changed). */
+void call_leg_media_changed(struct call_leg *leg);
+/* leg's far end pressed a key (RFC 4733 event or SIP INFO). */
+void call_leg_digit(struct call_leg *leg, char digit);
+
+/* ---- applications (app_*.c) -------------------------------------------- */
+
+int app_employee_start(struct call *call, const struct route_target *t);
+int app_announcement_start(struct call *call, const struct route_target *t);
+int app_external_start(struct call *call, const struct route_target *t);
+/* 180 to the caller, then dial dest presenting t's caller ID, ending in
+ * app_dial_done(); if nothing can be dialled, hang up with scode,
+ * reason, disposition.  0, or the error of call_ring(). */
+int app_ring_dial(struct call *call, const struct call_dest *dest,
+		  const struct route_target *t, uint16_t scode,
+		  const char *reason, enum store_disposition disposition);
+/* The end of dialling for employee and external: hang up as today. */
+void app_dial_done(struct call *call, uint16_t scode, const char *reason,
+		   bool timed_out, void *arg);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * dial.c - dialling and bridging: the legs we call (B) for the members
+ * of a dial, each with its own ring timeout, all at once or one after
+ * another; early media of the first leg that brings some; the first leg
+ * that answers bridged to the caller, the others cancelled; otherwise
+ * the best final answer of all of them reported to the application.
+ *
+ *   call_dial -> members started (parallel: all; sequential: the first)
+ *   member leg 18x with SDP, caller not answered -> 183 to A, bridged
+ *   member leg 200 -> others CANCELled, 200 to A (unless answered),
+ *                     bridge A<->B -> BRIDGED, handler(200)
+ *   member leg fails / its timeout -> next member (sequential);
+ *                     none left -> handler(best status, timed_out)
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "call/call_int.h"
+
+struct dial_member {
+	struct call_dest dest;
+	char uri[256];
+	char number[64];
+};
+
+struct call_dial {
+	struct call *call;           /* (weak) */
+	struct dial_member *memberv; /* (owned) */
+	size_t memberc;
+	size_t next;    /* sequential: next member to start           */
+	size_t current; /* member whose legs call_leg_add() adds now  */
+	bool sequential;
+	char cid[64];
+	char cname[128];
+	call_dial_h *h;
+	void *arg;
+	uint16_t best_scode; /* best final answer of failed legs */
+	char best_reason[64];
+	bool timed_out; /* the last leg to end ran out of time */
+};
+
+static void dial_destructor(void *arg)
+{
+	struct call_dial *d = arg;
+
+	d->memberv = mem_deref(d->memberv);
+}
+
+bool call_leg_early_wanted(const struct call_leg *leg)
+{
+	const struct call *call = leg->call;
+
+	return call->state == CALL_RINGING && call->dial && !call->early &&
+	       !call->late_offer && !call->a_answered &&
+	       leg->le.list == &call->forks;
+}
+
+/*
+ * Early media: the first callee leg whose 18x carries SDP is bridged to the
+ * caller at once, and the caller gets a 183 with our answer, so ringback
+ * tones and carrier announcements ("this number is not in service") are
+ * heard.  Not with a late offer: that would need reliable provisionals.
+ */
+void call_leg_early(struct call_leg *leg)
+{
+	struct call *call = leg->call;
+	const struct call_backend *be = call->ctx->be;
+
+	if (!call_leg_early_wanted(leg))
+		return;
+	be->bridge(call->a, leg);
+	if (be->a_answer(call->a, true)) {
+		be->unbridge(leg);
+		return;
+	}
+	call->early = leg;
+	info("call: %s: early media from %s\n", call->rec.sip_call_id,
+	     leg->desc);
+}
+
+static void leg_timeout(void *arg);
+
+void call_leg_add(struct call *call, struct call_leg *leg)
+{
+	struct call_dial *d = call->dial;
+	uint32_t timeout;
+
+	if (!d) {
+		mem_deref(leg);
+		return;
+	}
+	leg->member = d->current;
+	timeout = d->memberv[d->current].dest.timeout;
+	list_append(&call->forks, &leg->le, leg);
+	tmr_start(&leg->tmr, (uint64_t)timeout * 1000, leg_timeout, leg);
+	debug("call: %s: calling %s\n", call->rec.sip_call_id, leg->desc);
+}
+
+/* Start member i: 0 if at least one of its legs is out. */
+static int member_start(struct call_dial *d, size_t i)
+{
+	struct call *call = d->call;
+	struct call_dial_req req = {&d->memberv[i].dest, d->cid, d->cname};
+
+	d->current = i;
+	return call->ctx->be->dial(call, &req);
+}
+
+/* No leg rings any more: start the next member, or report the failure. */
+static void dial_check(struct call *call)
+{
+	struct call_dial *d = call->dial;
+	call_dial_h *h;
+	void *arg;
+	uint16_t scode;
+	char reason[64];
+	bool timed_out;
+
+	if (!d || call->forks.head)
+		return;
+	while (d->sequential && d->next < d->memberc) {
+		if (!member_start(d, d->next++))
+			return;
+	}
+	scode = d->best_scode ? d->best_scode : 480;
+	str_copy(reason,
+		 d->best_reason[0] ? d->best_reason : "Temporarily Unavailable",
+		 sizeof(reason));
+	timed_out = d->timed_out;
+	h = d->h;
+	arg = d->arg;
+	call->dial = mem_deref(d);
+	call->early = NULL;
+	if (h)
+		h(call, scode, reason, timed_out, arg);
+}
+
+static void leg_timeout(void *arg)
+{
+	struct call_leg *leg = arg;
+	struct call *call = leg->call;
+
+	debug("call: %s: %s rang out\n", call->rec.sip_call_id, leg->desc);
+	if (call->early == leg)
+		call->early = NULL;
+	mem_deref(leg); /* CANCEL */
+	if (call->dial)
+		call->dial->timed_out = true;
+	dial_check(call);
+}
+
+int call_dial(struct call *call, const struct call_dial_prm *prm,
+	      call_dial_h *h, void *arg)
+{
+	struct call_dial *d;
+	size_t i;
+	int err = ENOENT;
+
+	if (!call || !prm || !prm->destv || !prm->destc || !prm->cid)
+		return EINVAL;
+	if (call->state == CALL_DONE)
+		return ENOTCONN;
+	if (call->dial || call->b)
+		return EALREADY;
+	d = mem_zalloc(sizeof(*d), dial_destructor);
+	if (!d)
+		return ENOMEM;
+	d->memberv = mem_zalloc(prm->destc * sizeof(*d->memberv), NULL);
+	if (!d->memberv) {
+		mem_deref(d);
+		return ENOMEM;
+	}
+	d->call = call;
+	d->memberc = prm->destc;
+	d->sequential = prm->sequential;
+	str_copy(d->cid, prm->cid, sizeof(d->cid));
+	str_copy(d->cname, prm->cname ? prm->cname : "", sizeof(d->cname));
+	d->h = h;
+	d->arg = arg;
+	for (i = 0; i < d->memberc; i++) {
+		struct dial_member *m = &d->memberv[i];
+		m->dest = prm->destv[i];
+		str_copy(m->uri, m->dest.uri ? m->dest.uri : "",
+			 sizeof(m->uri));
+		str_copy(m->number, m->dest.number ? m->dest.number : "",
+			 sizeof(m->number));
+		m->dest.uri = m->uri;
+		m->dest.number = m->number;
+	}
+	call->dial = d;
+	for (i = 0; i < d->memberc; i++) {
+		int e = member_start(d, i);
+		if (!e && d->sequential)
+			break;
+		if (!e || err == ENOENT)
+			err = e;
+	}
+	d->next = i + 1;
+	if (!call->forks.head) { /* nothing rings: nothing to report */
+		call->dial = mem_deref(d);
+		return err ? err : ENOENT;
+	}
+	return 0;
+}
+
+void call_dial_stop(struct call *call)
+{
+	list_flush(&call->forks); /* CANCEL */
+	call->dial = mem_deref(call->dial);
+	call->early = NULL;
+}
+
+void call_dial_established(struct call_leg *leg)
+{
+	struct call *call = leg->call;
+	const struct call_backend *be = call->ctx->be;
+	struct call_dial *d = call->dial;
+	call_dial_h *h;
+	void *arg;
+	int err;
+
+	leg->established = true;
+	if (!d || call->b || leg->le.list != &call->forks) {
+		mem_deref(leg); /* lost the race: BYE it */
+		return;
+	}
+	h = d->h;
+	arg = d->arg;
+	call->b = leg;
+	list_unlink(&leg->le);
+	tmr_cancel(&leg->tmr);
+	list_flush(&call->forks); /* CANCEL the others */
+	call->dial = mem_deref(d);
+	call->early = NULL;
+	call->play = mem_deref(call->play); /* no prompt into the bridge */
+	call->moh = mem_deref(call->moh);
+	call->moh_to = NULL;
+
+	be->bridge(call->a, leg);
+	if (!call->a_answered) {
+		err = be->a_answer(call->a, false);
+		if (err) {
+			warning("call: %s: cannot answer caller: %m\n",
+				call->rec.sip_call_id, err);
+			call_end(call, STORE_DISP_FAILED, 500,
+				 STORE_PARTY_SYSTEM);
+			return;
+		}
+		call->a_answered = true;
+		call->a->established = true;
+	}
+	if (call->rec.id)
+		(void)store_call_answered(call->ctx->st, call->rec.id,
+					  time_now_ms(), leg->desc);
+	call_state_set(call, CALL_BRIDGED);
+	info("call: %s answered by %s\n", call->rec.sip_call_id, leg->desc);
+	call_rtp_watch(call);
+	call_moh_update(call);
+	if (h)
+		h(call, 200, "OK", false, arg);
+}
+
+/* lower is better: busy says more than unavailable */
+static int scode_rank(uint16_t s)
+{
+	if (s == 486 || s == 600)
+		return 0;
+	if (s == 603)
+		return 1;
+	if (s >= 400 && s < 500 && s != 408 && s != 480)
+		return 2;
+	if (s == 480 || s == 408)
+		return 3;
+	return 4;
+}
+
+void call_dial_closed(struct call_leg *leg, int err, uint16_t scode,
+		      const char *reason)
+{
+	struct call *call = leg->call;
+	struct call_dial *d = call->dial;
+
+	if (leg == call->b) {
+		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLEE);
+		return;
+	}
+	if (d && scode >= 300) {
+		if (!d->best_scode ||
+		    scode_rank(scode) < scode_rank(d->best_scode)) {
+			d->best_scode = scode;
+			str_copy(d->best_reason, reason ? reason : "",
+				 sizeof(d->best_reason));
+		}
+		debug("call: %s: %s answered %u\n", call->rec.sip_call_id,
+		      leg->desc, scode);
+	}
+	else if (err) {
+		debug("call: %s: %s failed: %m\n", call->rec.sip_call_id,
+		      leg->desc, err);
+	}
+	if (d)
+		d->timed_out = false;
+	if (call->early == leg)
+		call->early = NULL;
+	mem_deref(leg);
+	dial_check(call);
+}

@@ -1,0 +1,400 @@
+/*
+ * sip_leg.c - the real backend of call/: a leg is a SIP session
+ * (sip/sess.c) and a media leg (media/), and sipsrv's incoming-call
+ * handler turns a new INVITE into call_incoming().  Everything SIP- or
+ * media-shaped that call.c, dial.c and the applications must not see is
+ * here: which codec and SRTP policy a leg gets, how an INVITE is answered
+ * before and after its session exists, early SDP, INFO passed on.
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "media/media.h"
+#include "sip/sip.h"
+#include "call/call_int.h"
+
+struct sip_leg {
+	struct sip_sess *sess;     /* (owned)                          */
+	struct media_leg *media;   /* (owned)                          */
+	struct call_leg *leg;      /* (weak)                           */
+	struct sipsrv *srv;        /* (weak)                           */
+	const struct sip_msg *msg; /* the INVITE, caller leg only while
+				      call_incoming() runs            */
+	enum media_crypto crypto;  /* caller leg: its SRTP policy      */
+};
+
+static void sip_leg_destructor(void *arg)
+{
+	struct sip_leg *sl = arg;
+
+	sl->sess = mem_deref(sl->sess); /* BYE or CANCEL if still up */
+	sl->media = mem_deref(sl->media);
+}
+
+static struct sip_leg *be_of(const struct call_leg *leg)
+{
+	return leg->be;
+}
+
+static void sip_leg_digit(char digit, void *arg)
+{
+	struct sip_leg *sl = arg;
+
+	if (sl->leg)
+		call_leg_digit(sl->leg, digit);
+}
+
+static int sip_leg_media(struct sip_leg *sl, enum media_codec prefer,
+			 enum media_crypto crypto, const char *desc)
+{
+	int err = media_leg_alloc(&sl->media, prefer, crypto);
+
+	if (err) {
+		warning("call: no media port for %s: %m\n", desc, err);
+		return err;
+	}
+	media_leg_set_digith(sl->media, sip_leg_digit, sl);
+	return 0;
+}
+
+/* ---- session handlers ---------------------------------------------------- */
+
+static void sip_leg_progress(const struct sip_msg *msg, void *arg)
+{
+	struct sip_leg *sl = arg;
+	int err;
+
+	if (msg->scode <= 100 || !mbuf_get_left(msg->mb) ||
+	    !call_leg_early_wanted(sl->leg))
+		return;
+	err = sip_sdp_decode(sl->media, msg, false);
+	if (err) {
+		debug("call: %s: early SDP from %s unusable: %m\n",
+		      call_id(sl->leg->call), sl->leg->desc, err);
+		return;
+	}
+	call_leg_early(sl->leg);
+}
+
+static void sip_leg_estab(void *arg)
+{
+	struct sip_leg *sl = arg;
+
+	call_leg_established(sl->leg);
+}
+
+static void sip_leg_close(int err, const struct sip_msg *msg, void *arg)
+{
+	struct sip_leg *sl = arg;
+	char reason[64] = "";
+	uint16_t scode = 0;
+
+	if (msg && msg->scode >= 300) {
+		scode = msg->scode;
+		str_from_pl(reason, sizeof(reason), &msg->reason);
+	}
+	call_leg_closed(sl->leg, err, scode, reason);
+}
+
+static void sip_leg_media_changed(void *arg)
+{
+	struct sip_leg *sl = arg;
+
+	call_leg_media_changed(sl->leg);
+}
+
+/* An INFO digit: passed on to the bridged peer, and to the call. */
+static void sip_leg_info(const struct sip_msg *msg, char digit, void *arg)
+{
+	struct sip_leg *sl = arg;
+	struct call_leg *peer = call_leg_peer(sl->leg);
+
+	if (peer && peer->established)
+		(void)sip_sess_info(be_of(peer)->sess, msg);
+	if (digit)
+		call_leg_digit(sl->leg, digit);
+}
+
+static const struct sip_sess_h sip_leg_h = {
+    .progressh = sip_leg_progress,
+    .estabh = sip_leg_estab,
+    .closeh = sip_leg_close,
+    .mediah = sip_leg_media_changed,
+    .digith = sip_leg_info,
+};
+
+/* ---- the caller's leg ---------------------------------------------------- */
+
+static int sip_leg_a_media(struct call_leg *a)
+{
+	struct sip_leg *sl = be_of(a);
+
+	sl->leg = a;
+	return sip_leg_media(sl, CODEC_PCMU, sl->crypto, a->desc);
+}
+
+/* An INVITE without SDP (late offer): we offer in our 200 and the caller
+ * answers in the ACK. */
+static int sip_leg_a_offer(struct call_leg *a)
+{
+	struct sip_leg *sl = be_of(a);
+	int err;
+
+	if (!mbuf_get_left(sl->msg->mb))
+		return 0;
+	err = sip_sdp_decode(sl->media, sl->msg, true);
+	if (!err && !media_leg_has_raddr(sl->media))
+		err = EPROTO; /* no c= line or no port: nowhere to send */
+	return err;
+}
+
+static int sip_leg_accept(struct sip_leg *sl, uint16_t scode,
+			  const char *reason)
+{
+	if (!sl->msg)
+		return ENOTCONN;
+	return sip_sess_accept(&sl->sess, sl->srv, sl->msg, sl->media, scode,
+			       reason, sl->leg->desc, &sip_leg_h, sl);
+}
+
+static int sip_leg_a_ring(struct call_leg *a)
+{
+	return sip_leg_accept(be_of(a), 180, "Ringing");
+}
+
+static int sip_leg_a_answer(struct call_leg *a, bool early)
+{
+	struct sip_leg *sl = be_of(a);
+
+	if (!sl->sess) /* answered at once: 200 to the INVITE */
+		return early ? EINVAL : sip_leg_accept(sl, 200, "OK");
+	if (early)
+		return sip_sess_progress(sl->sess);
+	return sip_sess_answer(sl->sess, a->call->late_offer);
+}
+
+static void sip_leg_a_reject(struct call_leg *a, uint16_t scode,
+			     const char *reason)
+{
+	struct sip_leg *sl = be_of(a);
+
+	if (sl->sess)
+		(void)sip_sess_reject(sl->sess, scode, reason);
+	else if (sl->msg)
+		sipsrv_reply(sl->srv, sl->msg, scode, reason);
+}
+
+/* ---- dialled legs -------------------------------------------------------- */
+
+struct sip_leg_fork {
+	struct call *call;
+	unsigned started;
+};
+
+static int sip_leg_connect(const struct sip_dial *d, void *arg)
+{
+	struct sip_leg_fork *ld = arg;
+	struct call *call = ld->call;
+	struct sip_leg *sl, *asl = be_of(call->a);
+	struct call_leg *leg = NULL;
+	int err;
+
+	sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
+	if (!sl)
+		return 0;
+	sl->srv = asl->srv;
+	err = call_leg_alloc(&leg, call, d->desc);
+	if (err) {
+		mem_deref(sl);
+		return 0;
+	}
+	leg->be = sl;
+	sl->leg = leg;
+	err =
+	    sip_leg_media(sl, media_leg_codec(asl->media), d->crypto, d->desc);
+	if (!err)
+		err = sip_sess_connect(&sl->sess, sl->srv, d, sl->media,
+				       &sip_leg_h, sl);
+	if (err) {
+		warning("call: %s: cannot call %s: %m\n", call_id(call), d->uri,
+			err);
+		mem_deref(leg);
+		return 0;
+	}
+	call_leg_add(call, leg);
+	ld->started++;
+	return 0;
+}
+
+static int sip_leg_dial(struct call *call, const struct call_dial_req *req)
+{
+	struct sip_leg *asl = be_of(call->a);
+	struct sip_leg_fork ld = {call, 0};
+	const struct call_dest *dest = req->dest;
+	struct store_trunk t;
+	struct sip_dial d;
+	int err = 0;
+
+	switch (dest->kind) {
+	case CALL_DEST_EMPLOYEE:
+		err = sip_dial_employee(asl->srv, dest->id, req->cid,
+					req->cname, sip_leg_connect, &ld);
+		break;
+	case CALL_DEST_CONTACT:
+		sip_dial_contact(asl->srv, dest->uri, req->cid, req->cname, &d);
+		err = sip_leg_connect(&d, &ld);
+		break;
+	case CALL_DEST_EXTERNAL:
+		err = store_trunk_get(call->ctx->st, dest->id, &t);
+		if (err)
+			break;
+		sip_dial_trunk(asl->srv, &t, dest->number, req->cid, &d);
+		err = sip_leg_connect(&d, &ld);
+		break;
+	default:
+		err = EINVAL;
+		break;
+	}
+	if (err)
+		return err;
+	return ld.started ? 0 : ENOENT;
+}
+
+/* ---- media ----------------------------------------------------------------- */
+
+static bool sip_leg_codec_ok(const struct call_leg *leg)
+{
+	return media_leg_codec(be_of(leg)->media) != CODEC_NONE;
+}
+
+static bool sip_leg_held(const struct call_leg *leg)
+{
+	return media_leg_remote_hold(be_of(leg)->media);
+}
+
+static uint64_t sip_leg_idle_ms(const struct call_leg *leg)
+{
+	return media_leg_idle_ms(be_of(leg)->media);
+}
+
+static void sip_leg_bridge(struct call_leg *a, struct call_leg *b)
+{
+	media_bridge(be_of(a)->media, be_of(b)->media);
+}
+
+static void sip_leg_unbridge(struct call_leg *leg)
+{
+	media_unbridge(be_of(leg)->media);
+}
+
+static int sip_leg_play(void **pp, struct call_leg *leg, const char *path,
+			bool loop, call_player_done_h *doneh, void *arg)
+{
+	struct media_player *p = NULL;
+	int err;
+
+	err = media_play(&p, be_of(leg)->media, path, loop, doneh, arg);
+	if (!err)
+		*pp = p;
+	return err;
+}
+
+static const struct call_backend sip_leg_backend = {
+    .a_media = sip_leg_a_media,
+    .a_offer = sip_leg_a_offer,
+    .a_ring = sip_leg_a_ring,
+    .a_answer = sip_leg_a_answer,
+    .a_reject = sip_leg_a_reject,
+    .dial = sip_leg_dial,
+    .codec_ok = sip_leg_codec_ok,
+    .held = sip_leg_held,
+    .idle_ms = sip_leg_idle_ms,
+    .bridge = sip_leg_bridge,
+    .unbridge = sip_leg_unbridge,
+    .play = sip_leg_play,
+};
+
+/* ---- sipsrv's call handlers ------------------------------------------------ */
+
+static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
+			     const struct sip_caller *caller, void *arg)
+{
+	struct call_ctx *ctx = arg;
+	char from_user[64], from_name[128], dialled[64], to_user[64];
+	char call_id[128];
+	struct call_origin o;
+	struct sip_leg *sl;
+	int err;
+
+	sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
+	if (!sl) {
+		sipsrv_reply(srv, msg, 500, "Server Internal Error");
+		return;
+	}
+	sl->srv = srv;
+	sl->msg = msg;
+	sl->crypto = sipsrv_crypto(srv, msg->tp == SIP_TRANSP_TLS,
+				   caller->device ? caller->device->srtp
+						  : STORE_SRTP_AUTO);
+	str_from_pl(from_user, sizeof(from_user), &msg->from.uri.user);
+	str_from_pl(from_name, sizeof(from_name), &msg->from.dname);
+	str_from_pl(dialled, sizeof(dialled), &msg->uri.user);
+	str_from_pl(to_user, sizeof(to_user), &msg->to.uri.user);
+	str_from_pl(call_id, sizeof(call_id), &msg->callid);
+	memset(&o, 0, sizeof(o));
+	o.rc.trunk = caller->trunk;
+	o.rc.device = caller->device;
+	o.rc.from_user = from_user;
+	o.rc.from_name = from_name;
+	o.rc.to_user = to_user; /* a registering trunk's number, route.h */
+	o.dialled = dialled;
+	o.call_id = call_id;
+	o.leg = caller->desc;
+	o.late_offer = !mbuf_get_left(msg->mb);
+
+	mem_ref(sl); /* msg is ours until call_incoming() returns */
+	err = call_incoming(ctx, &o, sl);
+	if (err)
+		sipsrv_reply(srv, msg, 500, "Server Internal Error");
+	sl->msg = NULL;
+	mem_deref(sl);
+}
+
+static void sip_leg_close_all(void *arg)
+{
+	call_ctx_close_all(arg);
+}
+
+static unsigned sip_leg_count(void *arg)
+{
+	return call_ctx_count(arg);
+}
+
+static const struct sipsrv_callh sip_leg_callh = {
+    .incomingh = sip_leg_incoming,
+    .closeh = sip_leg_close_all,
+    .counth = sip_leg_count,
+};
+
+static void sip_leg_detach(struct call_ctx *ctx)
+{
+	sipsrv_set_callh(ctx->be_arg, NULL, NULL);
+}
+
+int call_ctx_start(struct call_ctx **ctxp, const struct config *cfg,
+		   struct store *st, struct sipsrv *srv)
+{
+	struct call_ctx *ctx;
+	int err;
+
+	if (!ctxp || !srv)
+		return EINVAL;
+	err = call_ctx_alloc(&ctx, cfg, st, &sip_leg_backend, srv, NULL, 0);
+	if (err)
+		return err;
+	ctx->detach = sip_leg_detach;
+	sipsrv_set_callh(srv, &sip_leg_callh, ctx);
+	*ctxp = ctx;
+	return 0;
+}

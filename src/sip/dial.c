@@ -1,0 +1,154 @@
+/*
+ * dial.c - where our INVITEs go and how they look: the registered
+ * contacts of an employee's devices (reached where they registered from,
+ * when a NAT sits between) and a number out through a trunk, each with
+ * the caller ID presented and the SRTP policy of the new leg.  call/
+ * decides whom to dial; this file knows how that is said in SIP.
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "sip/sip.h"
+#include "sip/sip_int.h"
+
+/*
+ * SRTP policy of a leg.  A device can say it outright (its srtp setting:
+ * off, optional, required).  Otherwise ("auto", trunks too) the transport
+ * decides: keys in SDP are secret only on TLS, so we offer them there
+ * (and insist with --srtp-required), and on UDP/TCP we offer plain RTP.
+ * Every leg still answers an offer that carries keys with SRTP.
+ */
+enum media_crypto sipsrv_crypto(const struct sipsrv *srv, bool tls,
+				enum store_srtp dev_srtp)
+{
+	switch (dev_srtp) {
+	case STORE_SRTP_OFF:
+		return MEDIA_PLAIN;
+	case STORE_SRTP_OPTIONAL:
+		return MEDIA_SRTP_OPTIONAL;
+	case STORE_SRTP_REQUIRED:
+		return MEDIA_SRTP_REQUIRED;
+	case STORE_SRTP_AUTO:
+		break;
+	}
+	if (!tls)
+		return MEDIA_PLAIN;
+	return srv->cfg->srtp_required ? MEDIA_SRTP_REQUIRED
+				       : MEDIA_SRTP_OPTIONAL;
+}
+
+struct dial_ctx {
+	struct sipsrv *srv;
+	const char *cid;
+	const char *cname;
+	sip_dial_h *h;
+	void *arg;
+};
+
+/* "tcp"/"tls" for a transport=... parameter, from a stored transport */
+static const char *dial_tp_param(const char *transport)
+{
+	return !str_casecmp(transport, "tls") ? "tls" : "tcp";
+}
+
+/* Route to the phone where it registered from, if that differs from its
+ * Contact (libre wraps it: "Route: <%s;lr>"); "" if not needed. */
+static void dial_route(char *route, size_t sz,
+		       const struct store_registration *reg)
+{
+	struct uri uri;
+	struct pl pl;
+	struct sa rcv, dst;
+	bool udp = !str_casecmp(reg->transport, "udp");
+
+	route[0] = '\0';
+	pl_set_str(&pl, reg->contact);
+	if (uri_decode(&uri, &pl) ||
+	    sa_decode(&rcv, reg->received, strlen(reg->received)))
+		return;
+	if (!sa_set(&dst, &uri.host, uri.port ? uri.port : 5060) &&
+	    sa_cmp(&dst, &rcv, SA_ALL))
+		return;
+	re_snprintf(route, sz, "sip:%J%s%s", &rcv, udp ? "" : ";transport=",
+		    udp ? "" : dial_tp_param(reg->transport));
+}
+
+static int dial_registration(const struct store_registration *reg, void *arg)
+{
+	struct dial_ctx *dc = arg;
+	struct store_device dev;
+	struct sip_dial d;
+
+	if (!keepalive_reachable(reg->device_id, reg->contact, reg->received)) {
+		debug("sip: %s skipped: unreachable\n", reg->contact);
+		return 0;
+	}
+	memset(&d, 0, sizeof(d));
+	str_copy(d.uri, reg->contact, sizeof(d.uri));
+	dial_route(d.route, sizeof(d.route), reg);
+	if (store_device_get(dc->srv->st, reg->device_id, &dev)) {
+		str_copy(dev.username, "?", sizeof(dev.username));
+		dev.srtp = STORE_SRTP_AUTO;
+	}
+	re_snprintf(d.desc, sizeof(d.desc), "device:%s", dev.username);
+	re_snprintf(d.from_uri, sizeof(d.from_uri), "sip:%s@%s", dc->cid,
+		    dc->srv->host);
+	str_copy(d.from_name, dc->cname, sizeof(d.from_name));
+	d.crypto = sipsrv_crypto(dc->srv, !str_casecmp(reg->transport, "tls"),
+				 dev.srtp);
+	return dc->h(&d, dc->arg);
+}
+
+int sip_dial_employee(struct sipsrv *srv, int64_t employee_id, const char *cid,
+		      const char *cname, sip_dial_h *h, void *arg)
+{
+	struct dial_ctx dc = {srv, cid, cname ? cname : "", h, arg};
+
+	if (!srv || !cid || !h)
+		return EINVAL;
+	return store_reg_list_employee(srv->st, employee_id, time_now_ms(),
+				       dial_registration, &dc);
+}
+
+void sip_dial_contact(struct sipsrv *srv, const char *uri, const char *cid,
+		      const char *cname, struct sip_dial *d)
+{
+	memset(d, 0, sizeof(*d));
+	str_copy(d->uri, uri, sizeof(d->uri));
+	re_snprintf(d->desc, sizeof(d->desc), "contact:%s", uri);
+	re_snprintf(d->from_uri, sizeof(d->from_uri), "sip:%s@%s", cid,
+		    srv->host);
+	str_copy(d->from_name, cname ? cname : "", sizeof(d->from_name));
+	d->crypto = sipsrv_crypto(srv, strstr(uri, "transport=tls") != NULL,
+				  STORE_SRTP_AUTO);
+}
+
+/*
+ * Out through the trunk.  From carries the caller ID (or the trunk's
+ * from_user, for carriers that want their account there; P-Asserted-
+ * Identity keeps the caller ID), at our address, or for a registering
+ * trunk at the account's domain, as carriers expect of a registered
+ * account.  A 401/407 of the carrier is answered with the trunk's
+ * credentials (d->auth).
+ */
+void sip_dial_trunk(struct sipsrv *srv, const struct store_trunk *t,
+		    const char *number, const char *cid, struct sip_dial *d)
+{
+	const char *from_host = srv->host;
+
+	memset(d, 0, sizeof(*d));
+	re_snprintf(d->uri, sizeof(d->uri), "sip:%s@%s:%u;transport=%s", number,
+		    t->host, t->port ? t->port : 5060,
+		    store_transport_name(t->transport));
+	re_snprintf(d->desc, sizeof(d->desc), "trunk:%lld", (long long)t->id);
+	re_snprintf(d->extra, sizeof(d->extra),
+		    "P-Asserted-Identity: <sip:%s@%s>\r\n", cid, srv->host);
+	if (t->do_register)
+		from_host = t->domain[0] ? t->domain : t->host;
+	re_snprintf(d->from_uri, sizeof(d->from_uri), "sip:%s@%s",
+		    t->from_user[0] ? t->from_user : cid, from_host);
+	d->crypto = sipsrv_crypto(srv, t->transport == STORE_TRANSPORT_TLS,
+				  STORE_SRTP_AUTO);
+	d->auth = t;
+}

@@ -1,0 +1,304 @@
+/*
+ * sess.c - one SIP session per call leg: libre's sipsess with the
+ * offer/answer done against the leg's media (media.h), and what happens
+ * reported to its owner through a table of handlers (sip.h).  No
+ * decisions here: which legs belong together and what to do when one
+ * answers or hangs up is call/'s business.
+ *
+ *   accept(180|200) / connect(INVITE) -> progress (UAC) -> established
+ *   re-INVITE, answer in ACK          -> mediah
+ *   INFO                              -> 200 + digith | 415 | 400
+ *   REFER                             -> referh (or 501 by libre)
+ *   BYE, CANCEL, final error, timeout -> closeh
+ *   freed by the owner                -> BYE / CANCEL, no closeh
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "media/media.h"
+#include "sip/sip.h"
+#include "sip/sip_int.h"
+
+struct sip_sess {
+	struct sipsess *sess;       /* (owned)                            */
+	struct sipsrv *srv;         /* (weak)                             */
+	struct media_leg *media;    /* (weak) freed by the owner after us */
+	const struct sip_sess_h *h; /* (weak) static table of the owner  */
+	void *arg;
+	char desc[96]; /* "device:1001" in logs */
+};
+
+static void sess_destructor(void *arg)
+{
+	struct sip_sess *s = arg;
+
+	s->sess = mem_deref(s->sess); /* BYE or CANCEL if still up */
+}
+
+static int sess_alloc(struct sip_sess **sp, struct sipsrv *srv,
+		      struct media_leg *media, const char *desc,
+		      const struct sip_sess_h *h, void *arg)
+{
+	struct sip_sess *s;
+
+	if (!sp || !srv || !media || !h || !h->closeh)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), sess_destructor);
+	if (!s)
+		return ENOMEM;
+	s->srv = srv;
+	s->media = media;
+	s->h = h;
+	s->arg = arg;
+	str_copy(s->desc, desc ? desc : "", sizeof(s->desc));
+	*sp = s;
+	return 0;
+}
+
+int sip_sdp_decode(struct media_leg *media, const struct sip_msg *msg,
+		   bool offer)
+{
+	if (!media || !msg)
+		return EINVAL;
+	/* a phone behind NAT sends RTP from its SIP address (media.h) */
+	media_leg_set_sig_addr(media, &msg->src);
+	return media_leg_decode(media, msg->mb, offer);
+}
+
+static void sess_media_changed(struct sip_sess *s)
+{
+	if (s->h->mediah)
+		s->h->mediah(s->arg);
+}
+
+static int sess_offer_handler(struct mbuf **descp, const struct sip_msg *msg,
+			      void *arg)
+{
+	struct sip_sess *s = arg;
+	int err;
+
+	if (!mbuf_get_left(msg->mb)) /* offer-less re-INVITE: we offer */
+		return media_leg_encode(s->media, descp, true);
+	err = sip_sdp_decode(s->media, msg, true);
+	if (err) {
+		info("sip: %r: bad re-INVITE offer from %s: %m\n", &msg->callid,
+		     s->desc, err);
+		return err;
+	}
+	err = media_leg_encode(s->media, descp, false);
+	if (!err)
+		sess_media_changed(s);
+	return err;
+}
+
+static int sess_answer_handler(const struct sip_msg *msg, void *arg)
+{
+	struct sip_sess *s = arg;
+	int err;
+
+	if (!mbuf_get_left(msg->mb))
+		return 0;
+	err = sip_sdp_decode(s->media, msg, false);
+	if (err)
+		info("sip: %r: unusable SDP answer from %s: %m\n", &msg->callid,
+		     s->desc, err);
+	else
+		sess_media_changed(s);
+	return err;
+}
+
+static void sess_progress_handler(const struct sip_msg *msg, void *arg)
+{
+	struct sip_sess *s = arg;
+
+	if (s->h->progressh)
+		s->h->progressh(msg, s->arg);
+}
+
+static void sess_estab_handler(const struct sip_msg *msg, void *arg)
+{
+	struct sip_sess *s = arg;
+
+	(void)msg;
+	if (s->h->estabh)
+		s->h->estabh(s->arg);
+}
+
+static void sess_close_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct sip_sess *s = arg;
+
+	s->h->closeh(err, msg, s->arg);
+}
+
+static int sess_info_parse(const struct sip_msg *msg, char *digit)
+{
+	size_t pos = msg->mb->pos;
+	int err;
+
+	*digit = '\0';
+	err = sip_info_digit(msg, digit);
+	msg->mb->pos = pos; /* the body is passed on as it came */
+	return err;
+}
+
+/*
+ * INFO: a DTMF digit (application/dtmf-relay or application/dtmf) is
+ * answered 200 and reported; another content type 415, a body we cannot
+ * read 400 (sip_info_digit).
+ */
+static void sess_info_handler(struct sip *sip, const struct sip_msg *msg,
+			      void *arg)
+{
+	struct sip_sess *s = arg;
+	char digit;
+	int err;
+
+	err = sess_info_parse(msg, &digit);
+	if (err == ENOTSUP) {
+		(void)sip_treplyf(NULL, NULL, sip, msg, false, 415,
+				  "Unsupported Media Type",
+				  "Accept: application/dtmf-relay, "
+				  "application/dtmf\r\n"
+				  "Content-Length: 0\r\n\r\n");
+		return;
+	}
+	if (err) {
+		(void)sip_treply(NULL, sip, msg, 400, "Bad DTMF");
+		return;
+	}
+	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	if (s->h->digith)
+		s->h->digith(msg, digit, s->arg);
+}
+
+static void sess_refer_handler(struct sip *sip, const struct sip_msg *msg,
+			       void *arg)
+{
+	struct sip_sess *s = arg;
+
+	(void)sip;
+	s->h->referh(msg, s->arg);
+}
+
+int sip_sess_accept(struct sip_sess **sp, struct sipsrv *srv,
+		    const struct sip_msg *msg, struct media_leg *media,
+		    uint16_t scode, const char *reason, const char *desc,
+		    const struct sip_sess_h *h, void *arg)
+{
+	struct sip_sess *s = NULL;
+	struct mbuf *sdp = NULL;
+	int err;
+
+	if (!msg || !reason)
+		return EINVAL;
+	err = sess_alloc(&s, srv, media, desc, h, arg);
+	if (err)
+		return err;
+	if (scode >= 200) /* with our answer, or offer (late offer) */
+		err = media_leg_encode(media, &sdp, !mbuf_get_left(msg->mb));
+	if (err)
+		goto out;
+	err = sipsess_accept(
+	    &s->sess, srv->sock, msg, scode, reason, "sb", "application/sdp",
+	    sdp, NULL, NULL, false, sess_offer_handler, sess_answer_handler,
+	    sess_estab_handler, sess_info_handler,
+	    h->referh ? sess_refer_handler : NULL, sess_close_handler, s, NULL);
+out:
+	mem_deref(sdp);
+	if (err)
+		mem_deref(s);
+	else
+		*sp = s;
+	return err;
+}
+
+int sip_sess_connect(struct sip_sess **sp, struct sipsrv *srv,
+		     const struct sip_dial *d, struct media_leg *media,
+		     const struct sip_sess_h *h, void *arg)
+{
+	struct trunk_cred *cred = NULL;
+	struct sip_sess *s = NULL;
+	struct mbuf *offer = NULL;
+	const char *routev[1];
+	int err;
+
+	if (!d)
+		return EINVAL;
+	err = sess_alloc(&s, srv, media, d->desc, h, arg);
+	if (err)
+		return err;
+	if (d->auth && d->auth->password[0])
+		err = trunk_cred_alloc(&cred, d->auth);
+	if (!err)
+		err = media_leg_encode(media, &offer, true);
+	if (err)
+		goto out;
+	routev[0] = d->route;
+	err = sipsess_connect(
+	    &s->sess, srv->sock, d->uri, d->from_name[0] ? d->from_name : NULL,
+	    d->from_uri, "sb", routev, d->route[0] ? 1 : 0, "application/sdp",
+	    offer, cred ? trunk_cred_auth : NULL, cred, true,
+	    sess_offer_handler, sess_answer_handler, sess_progress_handler,
+	    sess_estab_handler, sess_info_handler,
+	    h->referh ? sess_refer_handler : NULL, sess_close_handler, s, "%s",
+	    d->extra);
+out:
+	mem_deref(offer);
+	mem_deref(cred);
+	if (err)
+		mem_deref(s);
+	else
+		*sp = s;
+	return err;
+}
+
+int sip_sess_answer(struct sip_sess *s, bool offer)
+{
+	struct mbuf *sdp = NULL;
+	int err;
+
+	if (!s)
+		return EINVAL;
+	err = media_leg_encode(s->media, &sdp, offer);
+	if (!err)
+		err = sipsess_answer(s->sess, 200, "OK", sdp, NULL);
+	mem_deref(sdp);
+	return err;
+}
+
+int sip_sess_progress(struct sip_sess *s)
+{
+	struct mbuf *sdp = NULL;
+	int err;
+
+	if (!s)
+		return EINVAL;
+	err = media_leg_encode(s->media, &sdp, false);
+	if (!err)
+		err = sipsess_progress(s->sess, 183, "Session Progress", sdp,
+				       NULL);
+	mem_deref(sdp);
+	return err;
+}
+
+int sip_sess_reject(struct sip_sess *s, uint16_t scode, const char *reason)
+{
+	if (!s || !reason)
+		return EINVAL;
+	return sipsess_reject(s->sess, scode, reason, NULL);
+}
+
+int sip_sess_info(struct sip_sess *s, const struct sip_msg *msg)
+{
+	const struct sip_hdr *ct;
+	char ctype[64];
+
+	if (!s || !msg)
+		return EINVAL;
+	ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+	if (!ct)
+		return EPROTO;
+	str_from_pl(ctype, sizeof(ctype), &ct->val);
+	return sipsess_info(s->sess, ctype, msg->mb, NULL, NULL);
+}

@@ -1,0 +1,124 @@
+/*
+ * names.c - the names of the enumerated settings of store.h, in one place:
+ * the words the database stores and the API shows for a device's srtp, a
+ * trunk's transport, a call's direction, disposition and ended_by, and a
+ * number's target type.
+ *
+ * Each enum has one table, indexed by its values.  store_<x>_name() and
+ * store_<x>_parse() are written once (NAMES below) over them, and the
+ * backends read and write the columns through the same tables (struct
+ * store_names), so a new value is one enum constant and one word here.
+ * Names are exact (case matters): they are what the API accepts.
+ */
+#include <string.h>
+#include "core/core.h"
+#include "store/store.h"
+
+const char *store_names_get(const struct store_names *t, int v)
+{
+	if (!t || v < 0 || (size_t)v >= t->n)
+		return NULL;
+
+	return t->v[v];
+}
+
+bool store_names_has(const struct store_names *t, int v)
+{
+	return store_names_get(t, v) != NULL;
+}
+
+int store_names_find(const struct store_names *t, const char *s, int *vp)
+{
+	size_t i;
+
+	if (!t || !s)
+		return EINVAL;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i] && !strcmp(s, t->v[i])) {
+			if (vp)
+				*vp = (int)i;
+			return 0;
+		}
+	}
+
+	return EINVAL;
+}
+
+/* One table per enum, indexed by its values. */
+static const char *const srtp_v[] = {
+    [STORE_SRTP_AUTO] = "auto",
+    [STORE_SRTP_OFF] = "off",
+    [STORE_SRTP_OPTIONAL] = "optional",
+    [STORE_SRTP_REQUIRED] = "required",
+};
+
+static const char *const transport_v[] = {
+    [STORE_TRANSPORT_UDP] = "udp",
+    [STORE_TRANSPORT_TCP] = "tcp",
+    [STORE_TRANSPORT_TLS] = "tls",
+};
+
+static const char *const direction_v[] = {
+    [STORE_DIR_INBOUND] = "inbound",
+    [STORE_DIR_OUTBOUND] = "outbound",
+    [STORE_DIR_INTERNAL] = "internal",
+};
+
+static const char *const disposition_v[] = {
+    [STORE_DISP_NONE] = "",
+    [STORE_DISP_ANSWERED] = "answered",
+    [STORE_DISP_BUSY] = "busy",
+    [STORE_DISP_NO_ANSWER] = "no_answer",
+    [STORE_DISP_CANCELLED] = "cancelled",
+    [STORE_DISP_UNAVAILABLE] = "unavailable",
+    [STORE_DISP_NOT_FOUND] = "not_found",
+    [STORE_DISP_REJECTED] = "rejected",
+    [STORE_DISP_FAILED] = "failed",
+    [STORE_DISP_RTP_TIMEOUT] = "rtp_timeout",
+    [STORE_DISP_NODE_FAILURE] = "node_failure",
+};
+
+static const char *const party_v[] = {
+    [STORE_PARTY_NONE] = "",
+    [STORE_PARTY_CALLER] = "caller",
+    [STORE_PARTY_CALLEE] = "callee",
+    [STORE_PARTY_SYSTEM] = "system",
+};
+
+static const char *const target_v[] = {
+    [TARGET_NONE] = "none",
+    [TARGET_EMPLOYEE] = "employee",
+    [TARGET_ANNOUNCEMENT] = "announcement",
+};
+
+/*
+ * store_names_<x> over the table <x>_v of enum type, and store_<x>_name()
+ * and store_<x>_parse() over it (contracts in store.h).
+ */
+#define NAMES(x, type)                                                         \
+	const struct store_names store_names_##x = {x##_v, ARRAY_SIZE(x##_v)}; \
+                                                                               \
+	const char *store_##x##_name(type v)                                   \
+	{                                                                      \
+		const char *s = store_names_get(&store_names_##x, (int)v);     \
+                                                                               \
+		return s ? s : "unknown";                                      \
+	}                                                                      \
+                                                                               \
+	int store_##x##_parse(const char *s, type *vp)                         \
+	{                                                                      \
+		int v, err;                                                    \
+                                                                               \
+		err = store_names_find(&store_names_##x, s, &v);               \
+		if (!err && vp)                                                \
+			*vp = (type)v;                                         \
+		return err;                                                    \
+	}
+
+NAMES(srtp, enum store_srtp)
+NAMES(transport, enum store_transport)
+NAMES(direction, enum store_direction)
+NAMES(disposition, enum store_disposition)
+NAMES(party, enum store_party)
+NAMES(target, enum store_target)

@@ -1,0 +1,217 @@
+/*
+ * sqlite_call.c - call records in the SQLite store: one row per call,
+ * written live (before we answer), completed on answer and end, and
+ * closed by the node rule of store.h when the node holding the call died.
+ *
+ * Call records are history: tenant_id is a plain value that outlives its
+ * tenant.  The list is newest first and paged, because the API shows the
+ * latest calls; its bounds are always bound (0 and INT64_MAX when open)
+ * so the started_at indexes serve both the range and the order.
+ */
+#include "core/core.h"
+#include "store/sqlite_int.h"
+
+enum {
+	CALL_LIMIT = 100, /* store_call_list() default page */
+	CALL_LIMIT_MAX = 1000,
+};
+
+#define CALL_SELECT                                                            \
+	"SELECT id, node_id, sip_call_id, tenant_id, direction,"               \
+	" from_number, to_number, caller_leg, callee_leg, started_at,"         \
+	" answered_at, ended_at, disposition, sip_code, ended_by"              \
+	" FROM calls"
+
+/* max(started_at, answered_at, heartbeat of the call's node) */
+#define CALL_ALIVE                                                             \
+	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
+	" FROM nodes h WHERE h.node_id = calls.node_id), 0))"
+
+static const struct store_sql sql[] = {
+    {S_CALL_ADD, "call add",
+     "INSERT INTO calls (node_id, sip_call_id, tenant_id,"
+     " direction, from_number, to_number, caller_leg, callee_leg,"
+     " started_at, answered_at, ended_at, disposition, sip_code,"
+     " ended_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+     " ?10, ?11, ?12, ?13, ?14)"},
+    {S_CALL_ANSWERED, "call answered",
+     "UPDATE calls SET answered_at = ?2,"
+     " callee_leg = COALESCE(?3, callee_leg) WHERE id = ?1"},
+    {S_CALL_ENDED, "call ended",
+     "UPDATE calls SET ended_at = ?2, disposition = ?3,"
+     " sip_code = ?4, ended_by = ?5 WHERE id = ?1"},
+    {S_CALL_GET, "call get", CALL_SELECT " WHERE id = ?1"},
+    {S_CALL_LIST, "call list",
+     CALL_SELECT " WHERE started_at >= ?2 AND started_at < ?3"
+		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
+    {S_CALL_LIST_TENANT, "call list",
+     CALL_SELECT " WHERE tenant_id = ?1"
+		 " AND started_at >= ?2 AND started_at < ?3"
+		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
+    /* a live call's last sign of life: store.h, "nodes" */
+    /* ?3, ?4: the names of STORE_DISP_NODE_FAILURE, STORE_PARTY_SYSTEM */
+    {S_CALL_CLOSE_NODE, "call close",
+     "UPDATE calls SET ended_at = " CALL_ALIVE ","
+     " disposition = ?3, ended_by = ?4"
+     " WHERE node_id = ?1 AND ended_at = 0"},
+    {S_CALL_CLOSE_STALE, "call close",
+     "UPDATE calls SET ended_at = " CALL_ALIVE ","
+     " disposition = ?3, ended_by = ?4"
+     " WHERE ended_at = 0 AND node_id <> ?1 AND " CALL_ALIVE " < ?2"},
+};
+
+const struct store_sqlset store_sql_call = STORE_SQLSET(sql);
+
+static const struct store_col cols[] = {
+    STORE_COL(SC_I64, 0, store_call, id),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, node_id),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, sip_call_id),
+    STORE_COL(SC_I64, SC_ADD, store_call, tenant_id),
+    STORE_ENUM(SC_ADD, store_call, direction, &store_names_direction),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, from_number),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, to_number),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, caller_leg),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, callee_leg),
+    STORE_COL(SC_U64, SC_ADD, store_call, started_at),
+    STORE_COL(SC_U64, SC_ADD, store_call, answered_at),
+    STORE_COL(SC_U64, SC_ADD, store_call, ended_at),
+    STORE_ENUM(SC_ADD, store_call, disposition, &store_names_disposition),
+    STORE_COL(SC_U16, SC_ADD, store_call, sip_code),
+    STORE_ENUM(SC_ADD, store_call, ended_by, &store_names_party),
+};
+
+STORE_RECORD(call_rec, store_call, store_call_h, cols);
+
+/*
+ * direction, disposition and ended_by must be values of their enums;
+ * started_at 0 means now.  The other fields are stored as given (normally
+ * a live call with answered_at and ended_at 0).
+ */
+int store_call_add(struct store *st, struct store_call *c)
+{
+	if (!st || !c || c->tenant_id < 0 || c->sip_code > 699 ||
+	    !store_names_has(&store_names_direction, (int)c->direction) ||
+	    !store_names_has(&store_names_disposition, (int)c->disposition) ||
+	    !store_names_has(&store_names_party, (int)c->ended_by))
+		return EINVAL;
+
+	if (!c->started_at)
+		c->started_at = time_now_ms();
+
+	return store_row_add(st, S_CALL_ADD, &call_rec, c);
+}
+
+/* at 0 means now; callee_leg NULL keeps the one recorded. */
+int store_call_answered(struct store *st, int64_t id, uint64_t at,
+			const char *callee_leg)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || id <= 0)
+		return EINVAL;
+
+	err = store_run(st, S_CALL_ANSWERED, EIO, &n, "iun", id,
+			at ? at : time_now_ms(), callee_leg);
+
+	return err ? err : n ? 0 : ENOENT;
+}
+
+/* disposition is required (not NONE); at 0 means now; ended_by NONE is
+ * stored as "". */
+int store_call_ended(struct store *st, int64_t id, uint64_t at,
+		     enum store_disposition disposition, uint16_t sip_code,
+		     enum store_party ended_by)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || id <= 0 || disposition == STORE_DISP_NONE ||
+	    !store_names_has(&store_names_disposition, (int)disposition) ||
+	    !store_names_has(&store_names_party, (int)ended_by) ||
+	    sip_code > 699)
+		return EINVAL;
+
+	err = store_run(st, S_CALL_ENDED, EIO, &n, "iusds", id,
+			at ? at : time_now_ms(),
+			store_disposition_name(disposition), (int)sip_code,
+			store_party_name(ended_by));
+
+	return err ? err : n ? 0 : ENOENT;
+}
+
+int store_call_get(struct store *st, int64_t id, struct store_call *c)
+{
+	return store_row_get(st, S_CALL_GET, id, &call_rec, c);
+}
+
+/*
+ * Newest first (started_at, then id, descending), not in id order as other
+ * lists.  f NULL lists the newest 100 calls; a limit above 1000 is 1000.
+ */
+int store_call_list(struct store *st, const struct store_call_filter *f,
+		    store_call_h *h, void *arg)
+{
+	static const struct store_call_filter none;
+	enum store_sql_id sid;
+	uint64_t until;
+	uint32_t limit;
+
+	if (!st || !h)
+		return EINVAL;
+
+	if (!f)
+		f = &none;
+	if (f->tenant_id < 0)
+		return EINVAL;
+
+	limit = f->limit ? f->limit : CALL_LIMIT;
+	if (limit > CALL_LIMIT_MAX)
+		limit = CALL_LIMIT_MAX;
+
+	sid = f->tenant_id ? S_CALL_LIST_TENANT : S_CALL_LIST;
+	until = f->until && f->until <= INT64_MAX ? f->until : INT64_MAX;
+
+	return store_row_query(st, sid, &call_rec, NULL, (store_fn *)h, arg,
+			       "iuuii", f->tenant_id, f->since, until,
+			       (int64_t)limit, (int64_t)f->offset);
+}
+
+/* Run close statement sid on node (?1) and before (?2, if the statement
+ * has it): its calls end as node_failure by system (?3, ?4); *np gets the
+ * count. */
+static int call_close(struct store *st, enum store_sql_id sid, const char *node,
+		      uint64_t before, unsigned *np)
+{
+	int64_t n = 0;
+	int err;
+
+	err = store_run(st, sid, EIO, &n, "suss", node, before,
+			store_disposition_name(STORE_DISP_NODE_FAILURE),
+			store_party_name(STORE_PARTY_SYSTEM));
+	if (np)
+		*np = err ? 0 : (unsigned)n;
+
+	return err;
+}
+
+int store_call_close_node(struct store *st, const char *node_id, unsigned *np)
+{
+	if (np)
+		*np = 0;
+	if (!st || !str_isset(node_id))
+		return EINVAL;
+
+	return call_close(st, S_CALL_CLOSE_NODE, node_id, 0, np);
+}
+
+int store_call_close_stale(struct store *st, const char *self, uint64_t before,
+			   unsigned *np)
+{
+	if (np)
+		*np = 0;
+	if (!st || !str_isset(self) || !before)
+		return EINVAL;
+
+	return call_close(st, S_CALL_CLOSE_STALE, self, before, np);
+}

@@ -1,0 +1,128 @@
+/*
+ * sqlite_token.c - API tokens in the SQLite store.
+ *
+ * Only the SHA-256 of a token is kept (lower-case hex): the plain token is
+ * shown once, to whoever created it, and a copy of the database does not
+ * grant access.  A token has a role and, unless it is an admin's, the
+ * tenant it may act for; a tenant's tokens go with the tenant.
+ */
+#include <string.h>
+#include <openssl/evp.h>
+#include "core/core.h"
+#include "store/sqlite_int.h"
+
+enum {
+	SHA256_HEX = 65, /* lower-case hex + NUL */
+};
+
+static const struct store_sql sql[] = {
+    {S_TOKEN_ADD, "token add",
+     "INSERT INTO api_tokens (role, tenant_id, name, created_at,"
+     " token_sha256) VALUES (?1, ?2, ?3, ?4, ?5)"},
+    {S_TOKEN_CHECK, "token check",
+     "SELECT id, role, COALESCE(tenant_id, 0), name, created_at"
+     " FROM api_tokens WHERE token_sha256 = ?1"},
+    {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
+};
+
+const struct store_sqlset store_sql_token = STORE_SQLSET(sql);
+
+static const struct store_col cols[] = {
+    STORE_COL(SC_I64, 0, store_token, id),
+    STORE_COL(SC_TEXT, SC_ADD, store_token, role),
+    STORE_COL(SC_REF, SC_ADD, store_token, tenant_id),
+    STORE_COL(SC_TEXT, SC_ADD, store_token, name),
+    STORE_COL(SC_U64, SC_ADD, store_token, created_at),
+};
+
+static const struct store_record token_rec = {cols, ARRAY_SIZE(cols),
+					      sizeof(struct store_token), NULL};
+
+/* Lower-case hex SHA-256 of token. */
+static int token_hash(char hex[SHA256_HEX], const char *token)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned i, n = 0;
+
+	if (!EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL) ||
+	    2 * n + 1 != SHA256_HEX)
+		return ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * n] = '\0';
+
+	return 0;
+}
+
+/* t->role is required; tenant_id 0 is an admin token, else the tenant
+ * must exist (ENOENT).  EEXIST if the same token is stored already. */
+int store_token_add(struct store *st, const char *token, struct store_token *t)
+{
+	char hash[SHA256_HEX];
+	sqlite3_stmt *s;
+	int i, err;
+
+	if (!st || !str_isset(token) || !t || !str_isset(t->role) ||
+	    t->tenant_id < 0)
+		return EINVAL;
+
+	err = token_hash(hash, token);
+	if (err)
+		return err;
+
+	if (!t->created_at)
+		t->created_at = time_now_ms();
+
+	err = store_stmt_get(st, S_TOKEN_ADD, &s);
+	if (err)
+		return err;
+
+	i = store_row_bind(&token_rec, s, 1, SC_ADD, t);
+	STORE_BIND_FIELD(s, i, hash);
+
+	err = store_step(st, S_TOKEN_ADD, s, ENOENT);
+	if (!err)
+		t->id = sqlite3_last_insert_rowid(st->db);
+
+	store_stmt_put(st, S_TOKEN_ADD, s);
+
+	return err;
+}
+
+/*
+ * The lookup is by hash: a timing difference can at most tell an attacker
+ * something about the SHA-256 of a guess, not about a stored token.
+ * t may be NULL to only check.
+ */
+int store_token_check(struct store *st, const char *token,
+		      struct store_token *t)
+{
+	struct store_token tmp;
+	char hash[SHA256_HEX];
+	int err;
+
+	if (!st || !str_isset(token))
+		return EINVAL;
+
+	err = token_hash(hash, token);
+	if (err)
+		return err;
+
+	return store_row_find(st, S_TOKEN_CHECK, hash, &token_rec,
+			      t ? t : &tmp);
+}
+
+/* False on error too. */
+bool store_token_any(struct store *st)
+{
+	int64_t any = 0;
+
+	if (!st || store_run(st, S_TOKEN_ANY, EIO, &any, ""))
+		return false;
+
+	return any != 0;
+}

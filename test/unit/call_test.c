@@ -1,0 +1,452 @@
+/*
+ * call_test.c - calls driven through the call-control seam with the fake
+ * backend of call_test_fake.c (no SIP, no sockets) on the demo database:
+ * ringing an employee (early media, the first answer bridged, the others
+ * cancelled, music on hold), busy and unanswered forks, rejected and
+ * unusable INVITEs, and an application that answers, plays, collects
+ * digits and re-routes to an employee.  Each step asserts the exact
+ * operations in their order, the state events, the handlers' results and
+ * the call record.
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "route/route.h"
+#include "call_test.h"
+#include "demo.h"
+#include "test.h"
+
+struct env {
+	char path[64];
+	struct store *st;
+	struct config cfg;
+	struct call_ctx *ctx;
+	struct store_device dev; /* 1001, Max */
+	int64_t erika;           /* employee of 1002 */
+};
+
+static int env_open(struct env *e, const struct call_app *apps, size_t appc)
+{
+	struct store_employee emp;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	memset(&emp, 0, sizeof(emp));
+	fake_reset();
+	fake.devices = 2;
+	e->st = test_demo_store(e->path, sizeof(e->path));
+	if (!e->st)
+		return EIO;
+	str_copy(e->cfg.node_id, "n1", sizeof(e->cfg.node_id));
+	str_copy(e->cfg.prompts_dir, "/p", sizeof(e->cfg.prompts_dir));
+	e->cfg.ring_timeout = 1;
+	err = store_device_by_username(e->st, "1001", &e->dev);
+	if (!err)
+		err = store_employee_by_extension(e->st, 1, "1002", &emp);
+	if (!err)
+		err = call_ctx_alloc(&e->ctx, &e->cfg, e->st, &fake_backend,
+				     NULL, apps, appc);
+	if (!err)
+		err = call_ctx_subscribe(e->ctx, fake_event, NULL);
+	e->erika = emp.id;
+	return err;
+}
+
+static void env_close(struct env *e)
+{
+	e->ctx = mem_deref(e->ctx);
+	if (e->st)
+		test_demo_store_drop(e->st, e->path);
+}
+
+/* Device 1001 dials dialled. */
+static int env_call(struct env *e, const char *dialled)
+{
+	struct call_origin o;
+
+	memset(&o, 0, sizeof(o));
+	o.rc.device = &e->dev;
+	o.rc.from_user = "1001";
+	o.rc.from_name = "";
+	o.dialled = dialled;
+	o.call_id = "c1";
+	o.leg = "device:1001";
+	return call_incoming(e->ctx, &o, fake_be_alloc("A"));
+}
+
+/* The record of the last call: disposition, code, ended by, callee. */
+static int env_record(struct env *e, char *buf, size_t sz)
+{
+	struct store_call c;
+	int err = store_call_get(e->st, fake.rec_id, &c);
+
+	if (!err)
+		re_snprintf(buf, sz, "%s %u %s %s",
+			    store_disposition_name(c.disposition), c.sip_code,
+			    store_party_name(c.ended_by), c.callee_leg);
+	return err;
+}
+
+static void log_ended(struct call *call, enum store_party by, uint16_t scode,
+		      enum store_disposition disposition, void *arg)
+{
+	(void)call;
+	(void)arg;
+	fake_log("ended by %s: %u %s;", store_party_name(by), scode,
+		 store_disposition_name(disposition));
+}
+
+int test_call_bridge(void)
+{
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, NULL, 0), 0);
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	re_snprintf(
+	    rec, sizeof(rec),
+	    "[routing]media;offer;180;[ringing]dial employee %lld as 1001;",
+	    (long long)e.erika);
+	TEST_EQ_STR(fake_take(), rec);
+	TEST_EQ_INT(call_ctx_count(e.ctx), 1);
+	TEST_EQ_INT(fake.legc, 2);
+	call_set_endh(fake.a->call, log_ended, NULL);
+
+	/* B1 brings early media: bridged, 183 to the caller; only once */
+	call_leg_early(fake.legv[0]);
+	TEST_EQ_STR(fake_take(), "bridge A B1;183;");
+	TEST_ASSERT(!call_leg_early_wanted(fake.legv[1]));
+
+	/* B2 answers: B1 cancelled, A bridged to B2 and answered */
+	call_leg_established(fake.legv[1]);
+	TEST_EQ_STR(fake_take(), "free B1;bridge A B2;200;[bridged]");
+	TEST_EQ_INT(call_state(fake.a->call), CALL_BRIDGED);
+
+	/* B2 holds: music to A; resumes: music stops */
+	fake_set_held(fake.legv[1], true);
+	call_leg_media_changed(fake.legv[1]);
+	TEST_EQ_STR(fake_take(), "play moh.wav (loop) to A;");
+	fake_set_held(fake.legv[1], false);
+	call_leg_media_changed(fake.legv[1]);
+	TEST_EQ_STR(fake_take(), "stop moh.wav;");
+
+	/* the caller hangs up */
+	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]ended by caller: 200 answered;"
+				 "free B2;free A;");
+	TEST_EQ_INT(call_ctx_count(e.ctx), 0);
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "answered 200 caller B2");
+out:
+	env_close(&e);
+	return err;
+}
+
+int test_call_dial_fail(void)
+{
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	/* busy beats unavailable, whatever the order */
+	TEST_EQ_INT(env_open(&e, NULL, 0), 0);
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	(void)fake_take();
+	call_leg_closed(fake.legv[0], 0, 486, "Busy Here");
+	TEST_EQ_STR(fake_take(), "free B1;");
+	call_leg_closed(fake.legv[1], 0, 480, "Temporarily Unavailable");
+	TEST_EQ_STR(fake_take(), "free B2;reject 486 Busy Here;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "busy 486 callee ");
+
+	/* nobody answers within the ring timeout (1 s) */
+	fake.devices = 1;
+	fake.legc = 0;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	(void)fake_take();
+	fake_run(1300);
+	TEST_EQ_STR(fake_take(), "free B1;reject 480 Temporarily "
+				 "Unavailable;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "no_answer 480 system ");
+
+	/* no reachable device at all */
+	fake.devices = 0;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	re_snprintf(
+	    rec, sizeof(rec),
+	    "[routing]media;offer;180;[ringing]dial employee %lld as 1001;"
+	    "reject 480 Temporarily Unavailable;[done]free A;",
+	    (long long)e.erika);
+	TEST_EQ_STR(fake_take(), rec);
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "unavailable 480 system ");
+
+	/* the caller cancels while it rings */
+	fake.devices = 1;
+	fake.legc = 0;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	(void)fake_take();
+	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]free B1;free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "cancelled 487 caller ");
+out:
+	env_close(&e);
+	return err;
+}
+
+int test_call_reject(void)
+{
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, NULL, 0), 0);
+	TEST_EQ_INT(env_call(&e, "1999"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]reject 404 Not Found;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "not_found 404 system ");
+
+	/* no media port; an offer without a common codec; bad SDP */
+	fake.media_err = EADDRINUSE;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;reject 503 Media "
+				 "Unavailable;[done]free A;");
+	fake.media_err = 0;
+	fake.offer_err = ENOTSUP;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;offer;reject 488 Not "
+				 "Acceptable Here;[done]free A;");
+	fake.offer_err = EPROTO;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	TEST_EQ_STR(fake_take(),
+		    "[routing]media;offer;reject 400 Bad SDP;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "failed 400 system ");
+
+	/* the announcement: answered, played once, hung up by us */
+	fake.offer_err = 0;
+	TEST_EQ_INT(env_call(&e, "+4922182829990"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;offer;200;[answered]");
+	call_leg_established(fake.a);
+	TEST_EQ_STR(fake_take(), "play welcome.wav to A;");
+	fake.doneh(fake.done_arg);
+	TEST_EQ_STR(fake_take(), "stop welcome.wav;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "answered 200 system announcement");
+out:
+	env_close(&e);
+	return err;
+}
+
+/* ---- an application on the seam: menu, digits, re-route ---------------- */
+
+static struct env *ivr_env;
+
+static void ivr_bridged(struct call *call, uint16_t scode, const char *reason,
+			bool timed_out, void *arg)
+{
+	(void)call;
+	(void)arg;
+	fake_log("dialled %u %s %d;", scode, reason, timed_out);
+}
+
+static void ivr_second(struct call *call, int err, const char *digits,
+		       void *arg)
+{
+	struct route_target t;
+
+	(void)arg;
+	fake_log("collected %d '%s';", err, digits);
+	memset(&t, 0, sizeof(t));
+	t.kind = ROUTE_EMPLOYEE;
+	t.id = ivr_env->erika;
+	str_copy(t.caller_id, "1001", sizeof(t.caller_id));
+	fake_log("reroute %d;", call_reroute(call, &t));
+}
+
+static void ivr_first(struct call *call, int err, const char *digits, void *arg)
+{
+	struct call_collect_prm prm = {1, 4, '#', 500, 500};
+
+	(void)arg;
+	fake_log("collected %d '%s';", err, digits);
+	fake_log("collect %d;", call_collect(call, &prm, ivr_second, NULL));
+}
+
+static void ivr_played(struct call *call, int err, char digit, void *arg)
+{
+	struct call_collect_prm prm = {1, 2, '#', 3000, 3000};
+
+	(void)arg;
+	fake_log("played %d '%c' digits '%s';", err, digit ? digit : '-',
+		 call_digits(call));
+	fake_log("collect %d;", call_collect(call, &prm, ivr_first, NULL));
+}
+
+static void ivr_answered(struct call *call, void *arg)
+{
+	static const char *const menu[] = {"/p/menu1.wav", "/p/menu2.wav"};
+
+	(void)arg;
+	fake_log("record %d;",
+		 call_record(call, "/tmp/x.wav", 1000, NULL, NULL));
+	fake_log("transfer %d;", call_transfer(call, "sip:x@y"));
+	fake_log("play %d;", call_play(call, menu, 2, true, ivr_played, NULL));
+}
+
+static int ivr_start(struct call *call, const struct route_target *t)
+{
+	(void)t;
+	return call_answer(call, "ivr", ivr_answered, NULL);
+}
+
+static int ivr_dial_start(struct call *call, const struct route_target *t)
+{
+	struct call_dest d = {CALL_DEST_EMPLOYEE, t->id, NULL, NULL, 5};
+	struct call_dial_prm prm = {&d, 1, false, t->caller_id, ""};
+
+	return call_dial(call, &prm, ivr_bridged, NULL);
+}
+
+int test_call_ivr(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_ANNOUNCEMENT, "ivr", ivr_start},
+	    {ROUTE_EMPLOYEE, "dial", ivr_dial_start},
+	};
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+	ivr_env = &e;
+	fake.devices = 1;
+	TEST_EQ_INT(env_call(&e, "+4922182829990"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;offer;200;[answered]");
+	TEST_EQ_INT(call_play(fake.a->call, NULL, 0, true, NULL, NULL), EINVAL);
+
+	/* the ACK: the menu starts; its first part plays out */
+	call_leg_established(fake.a);
+	TEST_EQ_STR(fake_take(), "record 38;transfer 38;"
+				 "play menu1.wav to A;play 0;");
+	fake.doneh(fake.done_arg);
+	TEST_EQ_STR(fake_take(), "stop menu1.wav;play menu2.wav to A;");
+
+	/* '1' stops the menu and is the first digit collected */
+	call_leg_digit(fake.a, '1');
+	TEST_EQ_STR(fake_take(), "stop menu2.wav;played 0 '1' digits '1';"
+				 "collect 0;");
+	call_leg_digit(fake.a, '2');
+	TEST_EQ_STR(fake_take(), "");
+	fake_run(50);
+	TEST_EQ_STR(fake_take(), "collected 0 '12';collect 0;");
+
+	/* nothing more is keyed in: the second collect times out, and
+	 * the application re-routes the call to Erika */
+	fake_run(700);
+	re_snprintf(rec, sizeof(rec),
+		    "collected 110 '';dial employee %lld as 1001;reroute 0;",
+		    (long long)e.erika);
+	TEST_EQ_STR(fake_take(), rec);
+
+	/* she answers: bridged, the caller was answered already */
+	call_leg_established(fake.legv[0]);
+	TEST_EQ_STR(fake_take(), "bridge A B1;[bridged]dialled 200 OK 0;");
+
+	/* a digit now is buffered, nobody collects */
+	call_leg_digit(fake.a, '5');
+	TEST_EQ_STR(call_digits(fake.a->call), "5");
+
+	/* she hangs up */
+	call_leg_closed(fake.legv[0], ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]free B1;free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "answered 200 callee B1");
+out:
+	env_close(&e);
+	return err;
+}
+
+/* ---- a list of members, one after another; re-route from a bridge ----- */
+
+static void seq_dialled(struct call *call, uint16_t scode, const char *reason,
+			bool timed_out, void *arg)
+{
+	(void)arg;
+	fake_log("dialled %u %s %d;", scode, reason, timed_out);
+	if (scode != 200)
+		call_hangup(call, scode, reason, STORE_DISP_NONE,
+			    STORE_PARTY_CALLEE);
+}
+
+static int seq_start(struct call *call, const struct route_target *t)
+{
+	struct call_dest d[] = {
+	    {CALL_DEST_CONTACT, 0, "sip:1002@10.0.0.2", NULL, 5},
+	    {CALL_DEST_EXTERNAL, 1, NULL, "+49221123456", 5},
+	};
+	struct call_dial_prm prm = {d, ARRAY_SIZE(d), true, t->caller_id, ""};
+	int err = call_ring(call);
+
+	return err ? err : call_dial(call, &prm, seq_dialled, NULL);
+}
+
+int test_call_sequential(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_EMPLOYEE, "seq", seq_start},
+	    {ROUTE_ANNOUNCEMENT, "announcement", app_announcement_start},
+	};
+	struct route_target t;
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+
+	/* the first member is busy, the second rejects: busy wins */
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;offer;180;[ringing]"
+				 "dial sip:1002@10.0.0.2;");
+	call_leg_closed(fake.legv[0], 0, 486, "Busy Here");
+	TEST_EQ_STR(fake_take(), "free sip:1002@10.0.0.2;"
+				 "dial +49221123456 via trunk 1;");
+	call_leg_closed(fake.legv[1], 0, 603, "Decline");
+	TEST_EQ_STR(fake_take(), "free trunk;dialled 486 Busy Here 0;"
+				 "reject 486 Busy Here;[done]free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "busy 486 callee ");
+
+	/* the first answers; then the call is re-routed to the
+	 * announcement: the callee is hung up, the caller hears it */
+	fake.legc = 0;
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	(void)fake_take();
+	call_leg_established(fake.legv[0]);
+	TEST_EQ_STR(fake_take(), "bridge A sip:1002@10.0.0.2;200;[bridged]"
+				 "dialled 200 OK 0;");
+	call_leg_established(fake.a); /* the caller's ACK */
+	memset(&t, 0, sizeof(t));
+	t.kind = ROUTE_ANNOUNCEMENT;
+	t.id = 1;
+	TEST_EQ_INT(call_reroute(fake.a->call, &t), 0);
+	TEST_EQ_STR(fake_take(), "unbridge A;free sip:1002@10.0.0.2;"
+				 "[answered]play welcome.wav to A;");
+	t.kind = ROUTE_EXTERNAL; /* no row for it */
+	TEST_EQ_INT(call_reroute(fake.a->call, &t), ENOENT);
+	TEST_EQ_STR(fake_take(), ""); /* the announcement goes on */
+	TEST_EQ_INT(call_ctx_count(e.ctx), 1);
+
+	/* shutdown hangs up what is left */
+	call_ctx_close_all(e.ctx);
+	TEST_EQ_STR(fake_take(), "[done]stop welcome.wav;free A;");
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "failed 503 system sip:1002@10.0.0.2");
+out:
+	env_close(&e);
+	return err;
+}

@@ -1,0 +1,43 @@
+/*
+ * call_test.h - the fake backend of the call tests (call_test_fake.c):
+ * legs without SIP or sockets that write what is done to them into one
+ * log string ("180;bridge A B1;free B1;"), so a test asserts the exact
+ * order of what the call layer did.
+ */
+#ifndef SWITCHBOARD_CALL_TEST_H
+#define SWITCHBOARD_CALL_TEST_H
+
+#include "call/call_int.h"
+
+struct fake {
+	char log[2048];
+	struct call_leg *a;       /* caller leg (weak)               */
+	struct call_leg *legv[8]; /* dialled legs, in order (weak)  */
+	size_t legc;
+	unsigned devices;          /* legs an employee dial places     */
+	int media_err;             /* a_media's answer                 */
+	int offer_err;             /* a_offer's answer                 */
+	call_player_done_h *doneh; /* of the last one-shot player */
+	void *done_arg;
+	int64_t rec_id; /* record of the last call routed   */
+};
+
+extern struct fake fake;
+extern const struct call_backend fake_backend;
+
+/* Empty the log and forget the legs. */
+void fake_reset(void);
+/* Append to the log (re_printf format). */
+void fake_log(const char *fmt, ...);
+/* The log so far, then empty it (static buffer). */
+const char *fake_take(void);
+/* A backend leg state named name (logs "free <name>;" when freed). */
+void *fake_be_alloc(const char *name);
+/* Make leg's far end hold (or not). */
+void fake_set_held(struct call_leg *leg, bool held);
+/* Event hook logging "[state]". */
+void fake_event(const struct call *call, enum call_state state, void *arg);
+/* Run the main loop for ms milliseconds (timers fire). */
+void fake_run(uint32_t ms);
+
+#endif

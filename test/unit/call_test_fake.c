@@ -1,0 +1,251 @@
+/*
+ * call_test_fake.c - a backend for the call layer without SIP, media or
+ * sockets (call_test.h): every operation is written to a log, dialled
+ * legs are kept for the test to answer, fail or hang up, players end
+ * when the test says so.
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "call_test.h"
+
+struct fake fake;
+
+struct fake_be {
+	char name[96];
+	bool held;
+};
+
+struct fake_player {
+	char file[64];
+};
+
+void fake_reset(void)
+{
+	memset(&fake, 0, sizeof(fake));
+}
+
+void fake_log(const char *fmt, ...)
+{
+	size_t n = strlen(fake.log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)re_vsnprintf(fake.log + n, sizeof(fake.log) - n, fmt, ap);
+	va_end(ap);
+}
+
+const char *fake_take(void)
+{
+	static char out[sizeof(fake.log)];
+
+	str_copy(out, fake.log, sizeof(out));
+	fake.log[0] = '\0';
+	return out;
+}
+
+static void fake_be_destructor(void *arg)
+{
+	struct fake_be *fb = arg;
+
+	fake_log("free %s;", fb->name);
+}
+
+void *fake_be_alloc(const char *name)
+{
+	struct fake_be *fb = mem_zalloc(sizeof(*fb), fake_be_destructor);
+
+	if (fb)
+		str_copy(fb->name, name, sizeof(fb->name));
+	return fb;
+}
+
+static const char *fake_name(const struct call_leg *leg)
+{
+	const struct fake_be *fb = leg->be;
+
+	return fb->name;
+}
+
+void fake_set_held(struct call_leg *leg, bool held)
+{
+	struct fake_be *fb = leg->be;
+
+	fb->held = held;
+}
+
+void fake_event(const struct call *call, enum call_state state, void *arg)
+{
+	(void)arg;
+	if (state == CALL_ROUTING)
+		fake.rec_id = call_record_id(call);
+	fake_log("[%s]", call_state_name(state));
+}
+
+static void fake_stop(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+void fake_run(uint32_t ms)
+{
+	struct tmr t;
+
+	tmr_init(&t);
+	tmr_start(&t, ms, fake_stop, NULL);
+	(void)re_main(NULL);
+	tmr_cancel(&t);
+}
+
+/* ---- the backend ----------------------------------------------------- */
+
+static int fake_a_media(struct call_leg *a)
+{
+	fake.a = a;
+	fake_log("media;");
+	return fake.media_err;
+}
+
+static int fake_a_offer(struct call_leg *a)
+{
+	(void)a;
+	fake_log("offer;");
+	return fake.offer_err;
+}
+
+static int fake_a_ring(struct call_leg *a)
+{
+	(void)a;
+	fake_log("180;");
+	return 0;
+}
+
+static int fake_a_answer(struct call_leg *a, bool early)
+{
+	(void)a;
+	fake_log(early ? "183;" : "200;");
+	return 0;
+}
+
+static void fake_a_reject(struct call_leg *a, uint16_t scode,
+			  const char *reason)
+{
+	(void)a;
+	fake_log("reject %u %s;", scode, reason);
+}
+
+static void fake_leg_add(struct call *call, const char *name)
+{
+	struct call_leg *leg;
+
+	if (fake.legc >= ARRAY_SIZE(fake.legv) ||
+	    call_leg_alloc(&leg, call, name))
+		return;
+	leg->be = fake_be_alloc(name);
+	fake.legv[fake.legc++] = leg;
+	call_leg_add(call, leg);
+}
+
+static int fake_dial(struct call *call, const struct call_dial_req *req)
+{
+	const struct call_dest *d = req->dest;
+	char name[16];
+	unsigned i;
+
+	switch (d->kind) {
+	case CALL_DEST_EMPLOYEE:
+		fake_log("dial employee %lld as %s;", (long long)d->id,
+			 req->cid);
+		for (i = 0; i < fake.devices; i++) {
+			re_snprintf(name, sizeof(name), "B%zu", fake.legc + 1);
+			fake_leg_add(call, name);
+		}
+		return fake.devices ? 0 : ENOENT;
+	case CALL_DEST_CONTACT:
+		fake_log("dial %s;", d->uri);
+		fake_leg_add(call, d->uri);
+		return 0;
+	case CALL_DEST_EXTERNAL:
+		fake_log("dial %s via trunk %lld;", d->number,
+			 (long long)d->id);
+		fake_leg_add(call, "trunk");
+		return 0;
+	}
+	return EINVAL;
+}
+
+static bool fake_codec_ok(const struct call_leg *leg)
+{
+	(void)leg;
+	return true;
+}
+
+static bool fake_held(const struct call_leg *leg)
+{
+	const struct fake_be *fb = leg->be;
+
+	return fb->held;
+}
+
+static uint64_t fake_idle_ms(const struct call_leg *leg)
+{
+	(void)leg;
+	return 0;
+}
+
+static void fake_bridge(struct call_leg *a, struct call_leg *b)
+{
+	fake_log("bridge %s %s;", fake_name(a), fake_name(b));
+}
+
+static void fake_unbridge(struct call_leg *leg)
+{
+	fake_log("unbridge %s;", fake_name(leg));
+}
+
+static void fake_player_destructor(void *arg)
+{
+	struct fake_player *p = arg;
+
+	fake_log("stop %s;", p->file);
+}
+
+static int fake_play(void **pp, struct call_leg *leg, const char *path,
+		     bool loop, call_player_done_h *doneh, void *arg)
+{
+	const char *base = strrchr(path, '/');
+	struct fake_player *p;
+
+	base = base ? base + 1 : path;
+	if (!strcmp(base, "missing.wav"))
+		return ENOENT;
+	p = mem_zalloc(sizeof(*p), fake_player_destructor);
+	if (!p)
+		return ENOMEM;
+	str_copy(p->file, base, sizeof(p->file));
+	fake_log("play %s%s to %s;", base, loop ? " (loop)" : "",
+		 fake_name(leg));
+	if (!loop) {
+		fake.doneh = doneh;
+		fake.done_arg = arg;
+	}
+	*pp = p;
+	return 0;
+}
+
+const struct call_backend fake_backend = {
+    .a_media = fake_a_media,
+    .a_offer = fake_a_offer,
+    .a_ring = fake_a_ring,
+    .a_answer = fake_a_answer,
+    .a_reject = fake_a_reject,
+    .dial = fake_dial,
+    .codec_ok = fake_codec_ok,
+    .held = fake_held,
+    .idle_ms = fake_idle_ms,
+    .bridge = fake_bridge,
+    .unbridge = fake_unbridge,
+    .play = fake_play,
+};
