@@ -105,15 +105,14 @@ static void sip_leg_media_changed(void *arg)
 }
 
 /* An INFO digit: passed on to the bridged peer, and to the call. */
-static void sip_leg_info(const struct sip_msg *msg, char digit, void *arg)
+static void sip_leg_info(char digit, void *arg)
 {
 	struct sip_leg *sl = arg;
 	struct call_leg *peer = call_leg_peer(sl->leg);
 
 	if (peer && peer->established)
-		(void)sip_sess_info(be_of(peer)->sess, msg);
-	if (digit)
-		call_leg_digit(sl->leg, digit);
+		(void)sip_sess_info(be_of(peer)->sess, digit);
+	call_leg_digit(sl->leg, digit);
 }
 
 static const struct sip_sess_h sip_leg_h = {

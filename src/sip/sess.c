@@ -19,6 +19,10 @@
 #include "sip/sip.h"
 #include "sip/sip_int.h"
 
+/* [ms] the Duration of a digit we pass on by INFO (the forms we take
+ * do not always carry one; a phone plays a key this long) */
+enum { SIP_INFO_DURATION_MS = 250 };
+
 struct sip_sess {
 	struct sipsess *sess;       /* (owned)                            */
 	struct sipsrv *srv;         /* (weak)                             */
@@ -169,7 +173,7 @@ static void sess_info_handler(struct sip *sip, const struct sip_msg *msg,
 	}
 	(void)sip_treply(NULL, sip, msg, 200, "OK");
 	if (s->h->digith)
-		s->h->digith(msg, digit, s->arg);
+		s->h->digith(digit, s->arg);
 }
 
 static void sess_refer_handler(struct sip *sip, const struct sip_msg *msg,
@@ -289,16 +293,23 @@ int sip_sess_reject(struct sip_sess *s, uint16_t scode, const char *reason)
 	return sipsess_reject(s->sess, scode, reason, NULL);
 }
 
-int sip_sess_info(struct sip_sess *s, const struct sip_msg *msg)
+int sip_sess_info(struct sip_sess *s, char digit)
 {
-	const struct sip_hdr *ct;
-	char ctype[64];
+	struct mbuf *mb;
+	int err;
 
-	if (!s || !msg)
+	if (!s || !digit)
 		return EINVAL;
-	ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
-	if (!ct)
-		return EPROTO;
-	str_from_pl(ctype, sizeof(ctype), &ct->val);
-	return sipsess_info(s->sess, ctype, msg->mb, NULL, NULL);
+	mb = mbuf_alloc(32);
+	if (!mb)
+		return ENOMEM;
+	err = mbuf_printf(mb, "Signal=%c\r\nDuration=%u\r\n", digit,
+			  SIP_INFO_DURATION_MS);
+	if (!err) {
+		mb->pos = 0;
+		err = sipsess_info(s->sess, "application/dtmf-relay", mb, NULL,
+				   NULL);
+	}
+	mem_deref(mb);
+	return err;
 }

@@ -83,9 +83,8 @@ struct sip_sess_h {
 	void (*closeh)(int err, const struct sip_msg *msg, void *arg);
 	/* a new offer or answer was taken into the media leg */
 	void (*mediah)(void *arg);
-	/* INFO with a DTMF digit (answered 200 already); msg for
-	 * passing it on with sip_sess_info() */
-	void (*digith)(const struct sip_msg *msg, char digit, void *arg);
+	/* INFO with a DTMF digit (answered 200 already) */
+	void (*digith)(char digit, void *arg);
 	/* REFER in the dialog; the handler answers it (sipsrv_reply).
 	 * NULL: libre answers 501 (call transfer is not done yet). */
 	void (*referh)(const struct sip_msg *msg, void *arg);
@@ -142,8 +141,10 @@ int sip_sess_reject(struct sip_sess *sess, uint16_t scode, const char *reason);
  * 0, EPROTO (no SDP), ENOTSUP (nothing in common). */
 int sip_sdp_decode(struct media_leg *media, const struct sip_msg *msg,
 		   bool offer);
-/* Send msg's INFO body (as received by a digith) on sess. */
-int sip_sess_info(struct sip_sess *sess, const struct sip_msg *msg);
+/* Send digit on sess as INFO application/dtmf-relay ("Signal=5",
+ * "Duration=250"): the one body every phone that takes INFO reads,
+ * whichever of the two forms the digit came in. */
+int sip_sess_info(struct sip_sess *sess, char digit);
 
 /* Free everything (after re_main returned). */
 void sipsrv_close(void);

@@ -13,6 +13,13 @@ Real peers press keys on answered calls:
     1002 answers); it replays sipp's captures of a real phone pressing
     1, 5, # (test/data/sipp/uac_pcap_dtmf.xml: the end packet three
     times with one sequence number): 1002 gets 1, 5, #, rtp.dtmf + 3.
+  * sipp plays the carrier again and sends SIP INFO in the dialog
+    (test/data/sipp/uac_info.xml): text/plain is answered 415 with
+    Accept naming application/dtmf-relay and application/dtmf, a
+    dtmf-relay body that does not parse 400 Bad DTMF, "Signal=5" and
+    application/dtmf "11" 200 each; 1002 gets 5 and # (both passed on
+    as INFO application/dtmf-relay: baresip reads no application/dtmf),
+    and the server's RTP count stays as it was.
   * baresip 1001 calls the announcement and presses 7 while the prompt
     plays: the leg is bridged to nobody, the press is counted all the
     same (the receiver sits before the relay).
@@ -123,6 +130,38 @@ def test_pcap(sb):
         b.stop()
 
 
+def test_info(sb):
+    """Key presses as SIP INFO: exact answers, the digits passed on."""
+    b = phone(sb, "1002", tone=1000)
+    try:
+        S.check(b.wait_registered(10), "1002 registers")
+        n0 = rtp_stats(sb).get("dtmf")
+        m = b.mark()
+        run = Sipp("uac_info", remote=("127.0.0.1", sb.sip_port),
+                   local_port=sb.trunk_port, service=DEMO["erika_personal"],
+                   calls=1, timeout_s=40, recv_timeout_ms=15000).run()
+        S.check(run.rc == 0 and run.successful == 1,
+                "INFO text/plain: 415 with Accept; Signal=Z: 400 Bad DTMF; "
+                "dtmf-relay 5 and application/dtmf 11: 200 each",
+                f"rc {run.rc} {run.errors()[-600:] if run.errors() else ''}")
+        got = []
+        for _ in range(2):
+            ev = b.wait_event("CALL_DTMF_START", 5, since=m)
+            if ev is None:
+                break
+            got.append(ev.get("param"))
+        S.check(got == ["5", "#"], "1002's phone gets 5 and # by INFO",
+                str(got))
+        wait_for(lambda: rtp_stats(sb).get("legs") == 0, 10,
+                 "the call's legs to go")
+        n = rtp_stats(sb).get("dtmf")
+        S.check(n == n0, "INFO digits are not RTP events: rtp.dtmf stays",
+                f"{n0} -> {n}")
+        run.cleanup()
+    finally:
+        b.stop()
+
+
 def test_not_bridged(sb):
     """A press during the announcement: no peer leg, counted all the
     same."""
@@ -158,7 +197,7 @@ def stop(sb):
 def main():
     sb = Switchboard().start()
     try:
-        for t in (test_bridged, test_pcap, test_not_bridged):
+        for t in (test_bridged, test_pcap, test_info, test_not_bridged):
             S.run(t, sb)
     finally:
         stop(sb)
