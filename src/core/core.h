@@ -90,6 +90,26 @@ const char *time_iso(char *buf, size_t sz, uint64_t ms);
  * "+hh:mm"/"-hh:mm" instead of Z), from 1970 on.  0 or EINVAL. */
 int time_iso_parse(const char *s, uint64_t *msp);
 
+/* A calendar date and wall-clock time in Europe/Berlin. */
+struct time_local {
+	unsigned year, month, day;     /* 1970.., 1-12, 1-31            */
+	unsigned hour, minute, second; /* 0-23, 0-59, 0-59              */
+	unsigned wday;                 /* 0 Monday .. 6 Sunday          */
+	int offset;                    /* [min] east of UTC: 60 or 120  */
+};
+/* The Berlin time of utc_ms: CET (+1 h), or CEST (+2 h) from the last
+ * Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC (the
+ * EU rule, in force since 1996; earlier years get it too).  On the
+ * autumn switch day the hour 02:00-02:59 comes twice (first +2 h, then
+ * +1 h); in spring 02:00-02:59 does not exist. */
+void time_berlin(uint64_t utc_ms, struct time_local *lt);
+/* Days in month m (1-12) of year y; 0 for a bad month. */
+unsigned time_days_in_month(unsigned y, unsigned m);
+/* Day of the week of a date: 0 Monday .. 6 Sunday (y >= 1970). */
+unsigned time_wday(unsigned y, unsigned m, unsigned d);
+/* Easter Sunday of year y (Gregorian): *m, *d. */
+void time_easter(unsigned y, unsigned *m, unsigned *d);
+
 /* ---- timers (core/tmr.c) -------------------------------------------- */
 
 /* libre 1.1.0's tmr_start() is replaced by ours (see tmr.c).  Returns 0 if

@@ -1,7 +1,10 @@
 /*
  * time.c - the one clock of Switchboard.  Everything stored is UTC
  * milliseconds; tests replace the clock with time_clock_set() so that
- * schedules and billing can be checked at any date.
+ * schedules and billing can be checked at any date.  Business rules
+ * (opening hours, holidays) are in Europe/Berlin: time_berlin() applies
+ * the EU summer-time rule itself rather than the C library's TZ, which
+ * is process-wide state and depends on the machine's tzdata.
  */
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +76,11 @@ static unsigned days_in_month(unsigned y, unsigned m)
 	return days[m - 1] + (m == 2 && leap);
 }
 
+unsigned time_days_in_month(unsigned y, unsigned m)
+{
+	return m >= 1 && m <= 12 ? days_in_month(y, m) : 0;
+}
+
 /* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
  * (H. Hinnant's days_from_civil); y >= 1970 here. */
 static int64_t days_from_civil(unsigned y, unsigned m, unsigned d)
@@ -142,4 +150,69 @@ int time_iso_parse(const char *s, uint64_t *msp)
 		return EINVAL;
 	*msp = (uint64_t)t * 1000 + ms;
 	return 0;
+}
+
+/* y-m-d of day n since 1970-01-01 (H. Hinnant's civil_from_days), n >= 0 */
+static void civil_from_days(int64_t n, unsigned *y, unsigned *m, unsigned *d)
+{
+	int64_t z = n + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (unsigned)(yoe + era * 400) + (*m <= 2);
+}
+
+unsigned time_wday(unsigned y, unsigned m, unsigned d)
+{
+	/* 1970-01-01 was a Thursday (3) */
+	return (unsigned)((days_from_civil(y, m, d) + 3) % 7);
+}
+
+/* [s] since the epoch of 01:00 UTC on the last Sunday of month m */
+static int64_t eu_switch(unsigned y, unsigned m)
+{
+	unsigned last = days_in_month(y, m);
+	unsigned sunday = last - (time_wday(y, m, last) + 1) % 7;
+
+	return days_from_civil(y, m, sunday) * 86400 + 3600;
+}
+
+void time_berlin(uint64_t utc_ms, struct time_local *lt)
+{
+	int64_t t = (int64_t)(utc_ms / 1000), local, day;
+	unsigned y, m, d;
+
+	if (!lt)
+		return;
+	civil_from_days(t / 86400, &y, &m, &d);
+	lt->offset = t >= eu_switch(y, 3) && t < eu_switch(y, 10) ? 120 : 60;
+	local = t + lt->offset * 60;
+	day = local / 86400;
+	civil_from_days(day, &lt->year, &lt->month, &lt->day);
+	lt->hour = (unsigned)(local % 86400 / 3600);
+	lt->minute = (unsigned)(local % 3600 / 60);
+	lt->second = (unsigned)(local % 60);
+	lt->wday = (unsigned)((day + 3) % 7);
+}
+
+/* The "anonymous Gregorian algorithm" (Meeus, Astronomical Algorithms) */
+void time_easter(unsigned y, unsigned *m, unsigned *d)
+{
+	unsigned a = y % 19, b = y / 100, c = y % 100;
+	unsigned e = b % 4, f = (b + 8) / 25, g = (b - f + 1) / 3;
+	unsigned h = (19 * a + b - b / 4 - g + 15) % 30;
+	unsigned i = c / 4, k = c % 4;
+	unsigned l = (32 + 2 * e + 2 * i - h - k) % 7;
+	unsigned mm = (a + 11 * h + 22 * l) / 451;
+	unsigned n = h + l - 7 * mm + 114;
+
+	if (m)
+		*m = n / 31;
+	if (d)
+		*d = n % 31 + 1;
 }

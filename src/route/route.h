@@ -63,4 +63,64 @@ struct route_result {
 int route_resolve(struct store *st, const struct route_caller *c,
 		  const char *dialled, struct route_result *r);
 
+/* ---- time control (route/schedule.c, route/holiday.c) -------------------
+ *
+ * A schedule says, for a moment, whether a number (menu option, mailbox)
+ * is open, closed or on holiday; each state has its own target.  Times
+ * are Berlin wall-clock times (core: time_berlin).  What counts, first
+ * match wins:
+ *
+ *   1. dated exceptions of the day: closed or holiday all day, or open
+ *      in the exception's ranges only (24.12. 09:00-12:00);
+ *   2. a public holiday of the schedule's federal state: holiday;
+ *   3. the weekly ranges: open inside one, closed outside.
+ *
+ * 24/7 is one range of all seven days 00:00-24:00.  A range never spans
+ * midnight: a night service is two ranges (22:00-24:00, 00:00-06:00).
+ */
+
+/* Open on the days of mask (bit 0 Monday .. bit 6 Sunday) from start to
+ * end [min after local midnight], start < end <= 1440. */
+struct route_sched_range {
+	uint8_t days;
+	uint16_t start, end;
+};
+
+/* A date with its own rule: state closed or holiday for the whole day,
+ * or open from start to end (several rows of one date: several ranges). */
+struct route_sched_exception {
+	unsigned year, month, day;
+	enum store_sched_state state;
+	uint16_t start, end; /* [min] for STORE_SCHED_OPEN */
+};
+
+struct route_sched {
+	enum store_region region; /* whose public holidays, or none */
+	const struct route_sched_range *rangev;
+	size_t rangec;
+	const struct route_sched_exception *excv;
+	size_t excc;
+};
+
+/* The state of s at utc_ms; *why (may be NULL) tells the rule that
+ * decided: "exception", the holiday's name, "hours" or "outside hours". */
+enum store_sched_state route_sched_state(const struct route_sched *s,
+					 uint64_t utc_ms, const char **why);
+
+/* Check s before it is saved: 0, or EINVAL with err naming the problem
+ * ("ranges[1]: start 18:00 is not before end 08:00", "ranges[2] overlaps
+ * ranges[0] on Monday", "exceptions[0]: no such date 2026-02-30"). */
+int route_sched_check(const struct route_sched *s, char *err, size_t sz);
+
+/* The public holiday on y-m-d in region ("Karfreitag"), or NULL. */
+const char *route_holiday(enum store_region region, unsigned y, unsigned m,
+			  unsigned d);
+
+typedef int(route_holiday_h)(const char *name, unsigned m, unsigned d,
+			     void *arg);
+/* Call h for each holiday of region in year y, in date order; stops at
+ * h's first error and returns it.  EINVAL for a bad region or year. */
+int route_holiday_list(enum store_region region, unsigned y, route_holiday_h *h,
+		       void *arg);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * names.c - the names of the enumerated settings of store.h, in one place:
  * the words the database stores and the API shows for a device's srtp, a
- * trunk's transport, a call's direction, disposition and ended_by, and a
- * number's target type.
+ * trunk's transport, a call's direction, disposition and ended_by, a
+ * number's target type, a schedule's region (federal state) and state.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -92,6 +92,24 @@ static const char *const target_v[] = {
     [TARGET_ANNOUNCEMENT] = "announcement",
 };
 
+static const char *const region_v[] = {
+    [STORE_REGION_NONE] = "", [STORE_REGION_BW] = "BW",
+    [STORE_REGION_BY] = "BY", [STORE_REGION_BE] = "BE",
+    [STORE_REGION_BB] = "BB", [STORE_REGION_HB] = "HB",
+    [STORE_REGION_HH] = "HH", [STORE_REGION_HE] = "HE",
+    [STORE_REGION_MV] = "MV", [STORE_REGION_NI] = "NI",
+    [STORE_REGION_NW] = "NW", [STORE_REGION_RP] = "RP",
+    [STORE_REGION_SL] = "SL", [STORE_REGION_SN] = "SN",
+    [STORE_REGION_ST] = "ST", [STORE_REGION_SH] = "SH",
+    [STORE_REGION_TH] = "TH",
+};
+
+static const char *const sched_state_v[] = {
+    [STORE_SCHED_OPEN] = "open",
+    [STORE_SCHED_CLOSED] = "closed",
+    [STORE_SCHED_HOLIDAY] = "holiday",
+};
+
 /*
  * store_names_<x> over the table <x>_v of enum type, and store_<x>_name()
  * and store_<x>_parse() over it (contracts in store.h).
@@ -122,3 +140,5 @@ NAMES(direction, enum store_direction)
 NAMES(disposition, enum store_disposition)
 NAMES(party, enum store_party)
 NAMES(target, enum store_target)
+NAMES(region, enum store_region)
+NAMES(sched_state, enum store_sched_state)

@@ -69,7 +69,7 @@ struct store_names {
 
 extern const struct store_names store_names_srtp, store_names_transport,
     store_names_direction, store_names_disposition, store_names_party,
-    store_names_target;
+    store_names_target, store_names_region, store_names_sched_state;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -205,6 +205,44 @@ enum store_target {
 
 const char *store_target_name(enum store_target v);
 int store_target_parse(const char *s, enum store_target *vp);
+
+/* ---- time control (schedules) ------------------------------------------ */
+
+/* Whose public holidays a schedule keeps: none, or a German federal
+ * state by its ISO 3166-2:DE code ("BW" Baden-Wuerttemberg ... "TH"
+ * Thuringia).  The holidays themselves are route/holiday.c's. */
+enum store_region {
+	STORE_REGION_NONE = 0, /* ""   */
+	STORE_REGION_BW,
+	STORE_REGION_BY,
+	STORE_REGION_BE,
+	STORE_REGION_BB,
+	STORE_REGION_HB,
+	STORE_REGION_HH,
+	STORE_REGION_HE,
+	STORE_REGION_MV,
+	STORE_REGION_NI,
+	STORE_REGION_NW,
+	STORE_REGION_RP,
+	STORE_REGION_SL,
+	STORE_REGION_SN,
+	STORE_REGION_ST,
+	STORE_REGION_SH,
+	STORE_REGION_TH,
+};
+
+const char *store_region_name(enum store_region v);
+int store_region_parse(const char *s, enum store_region *vp);
+
+/* What a schedule says at a moment; each state has its own target. */
+enum store_sched_state {
+	STORE_SCHED_OPEN = 0, /* "open"    */
+	STORE_SCHED_CLOSED,   /* "closed"  */
+	STORE_SCHED_HOLIDAY,  /* "holiday" */
+};
+
+const char *store_sched_state_name(enum store_sched_state v);
+int store_sched_state_parse(const char *s, enum store_sched_state *vp);
 
 struct store_number {
 	int64_t id;

@@ -83,6 +83,15 @@
 	X(test_media_thread)                                                   \
 	X(test_media_dtmf_recv)                                                \
 	X(test_media_dtmf_leg)                                                 \
+	X(test_time_berlin)                                                    \
+	X(test_time_easter)                                                    \
+	X(test_route_holiday)                                                  \
+	X(test_route_holiday_list)                                             \
+	X(test_route_sched_hours)                                              \
+	X(test_route_sched_dst)                                                \
+	X(test_route_sched_exceptions)                                         \
+	X(test_route_sched_always)                                             \
+	X(test_route_sched_check)                                              \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
