@@ -916,8 +916,13 @@ LIBRE_STATIC = {
     "0x0000000000046ba0": "udp_read_handler -> udp_read (libre, static)",
     "0x000000000004e790": "mbuf destructor (libre, static)",
 }
+# frames every sample of a thread is under: the main thread's (main,
+# re_main, libc start) and, since the relay runs on the media thread, that
+# thread's entry (clone, start_thread, media_main), which callgrind_annotate
+# lists with the whole thread's cost even with --inclusive=no
 WRAPPERS = ("(below main)", "libc-start.c", "src/main.c:main [", "ld-linux",
-            "???:re_main")
+            "???:re_main", "clone [", "start_thread [",
+            "src/media/thread.c:media_main [")
 
 
 def annotate(path, inclusive=False, n=14):
