@@ -72,27 +72,6 @@ static const struct api_field fields[] = {
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
-/* target_id: an announcement of the number's tenant. */
-static int announcement_ref(struct api_req *req, int64_t id, int64_t tenant_id)
-{
-	struct store_announcement a;
-	int err;
-
-	err = store_announcement_get(req->api->st, id, &a);
-	if (err == ENOENT)
-		return api_error(req, 422,
-				 "target_id: announcement %lld does not exist",
-				 (long long)id);
-	if (err)
-		return api_fail(req, err, "target_id: %m", err);
-	if (a.tenant_id != tenant_id)
-		return api_error(req, 422,
-				 "target_id: announcement %lld belongs to "
-				 "another tenant",
-				 (long long)id);
-	return 0;
-}
-
 /* The target the body names, checked against the number's tenant. */
 static int number_check(struct api_req *req, void *rec, const void *old)
 {
@@ -131,10 +110,7 @@ static int number_check(struct api_req *req, void *rec, const void *old)
 				 "target_id: is required for target_type %s",
 				 api_enum_name(tf, n->target_type));
 
-	if (n->target_type == TARGET_EMPLOYEE)
-		err = idf->ref(req, idf, id, n->tenant_id);
-	else if (n->target_type == TARGET_ANNOUNCEMENT)
-		err = announcement_ref(req, id, n->tenant_id);
+	err = api_target_ref(req, idf->name, n->target_type, id, n->tenant_id);
 	if (err)
 		return err;
 	n->target_id = id;

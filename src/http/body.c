@@ -240,6 +240,12 @@ static int entry_check(struct api_req *req, const struct api_field *f,
 			return api_error(req, 400, "%s: must be true or false",
 					 f->name);
 		break;
+
+	case FT_ARRAY:
+		if (e->type != ODICT_ARRAY)
+			return api_error(req, 400, "%s: must be an array",
+					 f->name);
+		break;
 	}
 	return 0;
 }

@@ -24,6 +24,9 @@ enum api_ftype api_field_ftype(const struct api_field *f)
 	case AK_BOOL:
 		return FT_BOOL;
 
+	case AK_LIST:
+		return FT_ARRAY;
+
 	default:
 		return FT_STR;
 	}
@@ -299,6 +302,9 @@ static int encode_field(struct odict *o, const struct api_field *f,
 	case AK_ENUM:
 		memcpy(&e, cmember(rec, f), sizeof(e));
 		return api_add_str_or_null(o, f->name, api_enum_name(f, e));
+
+	case AK_LIST:
+		break; /* its encode hook only */
 	}
 	return EINVAL;
 }

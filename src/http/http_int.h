@@ -131,6 +131,7 @@ enum api_ftype {
 	FT_STR = 0, /* JSON string, valid UTF-8, no control characters */
 	FT_INT,     /* JSON integer (no fraction, no exponent)         */
 	FT_BOOL,
+	FT_ARRAY, /* JSON array; its items are the field's apply hook's */
 };
 
 /* Decode the body of a POST or PATCH into req->body: one JSON object of at
@@ -206,6 +207,8 @@ enum api_kind {
 	AK_TIME,    /* uint64 [ms] member; ISO-8601 UTC, 0 is null          */
 	AK_ENUM,    /* int-sized enum member; a JSON string, its name in
 		       f->en (a table of store.h)                           */
+	AK_LIST,    /* a JSON array, read and shown by the field's apply
+		       and encode hooks only                                */
 };
 
 enum {
@@ -296,6 +299,12 @@ int api_ref_tenant(struct api_req *req, const struct api_field *f, int64_t id,
 int api_ref_employee(struct api_req *req, const struct api_field *f, int64_t id,
 		     int64_t tenant_id);
 void api_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
+/* The target type/id of a number or schedule, checked against tenant_id:
+ * 422 "<field>: <type> <id> does not exist" or "... belongs to another
+ * tenant" (field names the id).  TARGET_NONE passes.  0, or an errno
+ * after the reply. */
+int api_target_ref(struct api_req *req, const char *field,
+		   enum store_target type, int64_t id, int64_t tenant_id);
 
 /* ---- resources (resource.c) ------------------------------------------ */
 
@@ -417,6 +426,7 @@ extern const struct api_resource api_devices;
 extern const struct api_resource api_number_blocks;
 extern const struct api_resource api_numbers;
 extern const struct api_resource api_announcements;
+extern const struct api_resource api_schedules;
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
 extern const struct api_resource api_registrations;

@@ -10,6 +10,9 @@
  *                 anything else public -> the tenant's trunk, caller ID
  *                 = central number, or the personal number where the
  *                 employee is set to show it (seeds/000, seeds/003).
+ * A number's target may be a schedule (time control): its open, closed
+ * or holiday target at the moment of the call, followed at most
+ * ROUTE_HOPS schedules deep (483 beyond).
  *
  * An employee without a personal number cannot phone out (seeds/003:
  * "Ein Mitarbeiter ohne persönliche Rufnummer kann nicht einwandfrei
@@ -45,22 +48,73 @@ static void employee_name(char *buf, size_t sz, const struct store_employee *e)
 		    e->last_name);
 }
 
-/* dialled is one of our numbers: route to its target */
-static int to_number(struct store *st, const struct store_number *n,
+enum {
+	ROUTE_HOPS = 8, /* schedules followed at most (the store refuses
+			   loops; this is the guard at run time) */
+};
+
+/* The target of schedule id now: its open, closed or holiday target
+ * (holiday none: the closed one). */
+static int schedule_target(struct store *st, int64_t id,
+			   struct store_target_ref *t)
+{
+	struct store_schedule *s;
+	struct route_sched rs;
+	enum store_sched_state state;
+	const char *why = "";
+	int err;
+
+	s = mem_zalloc(sizeof(*s), NULL); /* too big for the stack */
+	if (!s)
+		return ENOMEM;
+	err = store_schedule_get(st, id, s);
+	if (err)
+		goto out;
+	rs.region = s->region;
+	rs.rangev = s->rangev;
+	rs.rangec = s->rangec;
+	rs.excv = s->excv;
+	rs.excc = s->excc;
+	state = route_sched_state(&rs, time_now_ms(), &why);
+	*t = state == STORE_SCHED_OPEN                         ? s->open
+	     : state == STORE_SCHED_HOLIDAY && s->holiday.type ? s->holiday
+							       : s->closed;
+	debug("route: schedule %lld (%s): %s (%s) -> %s %lld\n", (long long)id,
+	      s->name, store_sched_state_name(state), why,
+	      store_target_name(t->type), (long long)t->id);
+out:
+	mem_deref(s);
+	return err;
+}
+
+/* Route to target t (of a number, or of a schedule it led to). */
+static int to_target(struct store *st, struct store_target_ref t,
 		     struct route_result *r)
 {
 	struct store_announcement a;
 	struct store_employee e;
+	unsigned hops;
 	int err;
 
-	if (!n->active) {
-		reject(r, 404, "Number Not In Service");
-		return 0;
+	for (hops = 0; t.type == TARGET_SCHEDULE; hops++) {
+		if (hops == ROUTE_HOPS) {
+			warning("route: more than %u schedules in a row\n",
+				ROUTE_HOPS);
+			reject(r, 483, "Too Many Hops");
+			return 0;
+		}
+		err = schedule_target(st, t.id, &t);
+		if (err == ENOENT) {
+			reject(r, 404, "No Target");
+			return 0;
+		}
+		if (err)
+			return err;
 	}
-	r->tenant_id = n->tenant_id;
-	switch (n->target_type) {
+
+	switch (t.type) {
 	case TARGET_EMPLOYEE:
-		err = store_employee_get(st, n->target_id, &e);
+		err = store_employee_get(st, t.id, &e);
 		if (err == ENOENT) {
 			reject(r, 404, "No Target");
 			return 0;
@@ -72,7 +126,7 @@ static int to_number(struct store *st, const struct store_number *n,
 		return 0;
 
 	case TARGET_ANNOUNCEMENT:
-		err = store_announcement_get(st, n->target_id, &a);
+		err = store_announcement_get(st, t.id, &a);
 		if (err == ENOENT) {
 			reject(r, 404, "No Target");
 			return 0;
@@ -87,6 +141,20 @@ static int to_number(struct store *st, const struct store_number *n,
 		reject(r, 404, "No Target");
 		return 0;
 	}
+}
+
+/* dialled is one of our numbers: route to its target */
+static int to_number(struct store *st, const struct store_number *n,
+		     struct route_result *r)
+{
+	struct store_target_ref t = {n->target_type, n->target_id};
+
+	if (!n->active) {
+		reject(r, 404, "Number Not In Service");
+		return 0;
+	}
+	r->tenant_id = n->tenant_id;
+	return to_target(st, t, r);
 }
 
 /* The number a trunk call is for: see route_resolve() in route.h. */

@@ -79,26 +79,11 @@ int route_resolve(struct store *st, const struct route_caller *c,
  * midnight: a night service is two ranges (22:00-24:00, 00:00-06:00).
  */
 
-/* Open on the days of mask (bit 0 Monday .. bit 6 Sunday) from start to
- * end [min after local midnight], start < end <= 1440. */
-struct route_sched_range {
-	uint8_t days;
-	uint16_t start, end;
-};
-
-/* A date with its own rule: state closed or holiday for the whole day,
- * or open from start to end (several rows of one date: several ranges). */
-struct route_sched_exception {
-	unsigned year, month, day;
-	enum store_sched_state state;
-	uint16_t start, end; /* [min] for STORE_SCHED_OPEN */
-};
-
 struct route_sched {
 	enum store_region region; /* whose public holidays, or none */
-	const struct route_sched_range *rangev;
+	const struct store_sched_range *rangev;
 	size_t rangec;
-	const struct route_sched_exception *excv;
+	const struct store_sched_exception *excv;
 	size_t excc;
 };
 

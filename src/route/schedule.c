@@ -41,7 +41,7 @@ enum store_sched_state route_sched_state(const struct route_sched *s,
 	min = lt.hour * 60 + lt.minute;
 
 	for (i = 0; i < s->excc; i++) {
-		const struct route_sched_exception *e = &s->excv[i];
+		const struct store_sched_exception *e = &s->excv[i];
 
 		if (e->year != lt.year || e->month != lt.month ||
 		    e->day != lt.day)
@@ -62,7 +62,7 @@ enum store_sched_state route_sched_state(const struct route_sched *s,
 	}
 
 	for (i = 0; i < s->rangec; i++) {
-		const struct route_sched_range *r = &s->rangev[i];
+		const struct store_sched_range *r = &s->rangev[i];
 
 		if ((r->days & (1u << lt.wday)) && min >= r->start &&
 		    min < r->end) {
@@ -105,7 +105,7 @@ static int ranges_check(const struct route_sched *s, char *err, size_t sz)
 	int e;
 
 	for (i = 0; i < s->rangec; i++) {
-		const struct route_sched_range *r = &s->rangev[i];
+		const struct store_sched_range *r = &s->rangev[i];
 
 		if (!r->days || r->days > 0x7f) {
 			re_snprintf(err, sz,
@@ -118,7 +118,7 @@ static int ranges_check(const struct route_sched *s, char *err, size_t sz)
 		if (e)
 			return e;
 		for (j = 0; j < i; j++) {
-			const struct route_sched_range *q = &s->rangev[j];
+			const struct store_sched_range *q = &s->rangev[j];
 			unsigned common = r->days & q->days, d = 0;
 
 			if (!common ||
@@ -135,8 +135,8 @@ static int ranges_check(const struct route_sched *s, char *err, size_t sz)
 	return 0;
 }
 
-static bool same_date(const struct route_sched_exception *a,
-		      const struct route_sched_exception *b)
+static bool same_date(const struct store_sched_exception *a,
+		      const struct store_sched_exception *b)
 {
 	return a->year == b->year && a->month == b->month && a->day == b->day;
 }
@@ -147,7 +147,7 @@ static int exceptions_check(const struct route_sched *s, char *err, size_t sz)
 	int e;
 
 	for (i = 0; i < s->excc; i++) {
-		const struct route_sched_exception *x = &s->excv[i];
+		const struct store_sched_exception *x = &s->excv[i];
 
 		if (x->year < 1970 || x->year > 9999 || x->day < 1 ||
 		    x->day > time_days_in_month(x->year, x->month)) {
@@ -168,7 +168,7 @@ static int exceptions_check(const struct route_sched *s, char *err, size_t sz)
 				return e;
 		}
 		for (j = 0; j < i; j++) {
-			const struct route_sched_exception *y = &s->excv[j];
+			const struct store_sched_exception *y = &s->excv[j];
 
 			if (!same_date(x, y))
 				continue;

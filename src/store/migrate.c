@@ -217,12 +217,54 @@ static const char schema_v4[] =
     " heartbeat_at INTEGER NOT NULL"
     ");";
 
+/* Time control (issue 14): a schedule of a tenant with its three
+ * targets (type and id as a number's), its weekly ranges and dated
+ * exceptions ("YYYY-MM-DD", the state's name) as child rows in the order
+ * they were given.  The rules between rows (no overlap, no loop) are
+ * checked in C before saving. */
+static const char schema_v5[] =
+    "CREATE TABLE schedules ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " region TEXT NOT NULL DEFAULT '',"
+    " open_type INTEGER NOT NULL DEFAULT 0,"
+    " open_id INTEGER NOT NULL DEFAULT 0,"
+    " closed_type INTEGER NOT NULL DEFAULT 0,"
+    " closed_id INTEGER NOT NULL DEFAULT 0,"
+    " holiday_type INTEGER NOT NULL DEFAULT 0,"
+    " holiday_id INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE schedule_ranges ("
+    " schedule_id INTEGER NOT NULL REFERENCES schedules(id)"
+    " ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 127),"
+    " start_min INTEGER NOT NULL CHECK (start_min >= 0),"
+    " end_min INTEGER NOT NULL CHECK (end_min <= 1440),"
+    " CHECK (start_min < end_min),"
+    " PRIMARY KEY (schedule_id, seq)"
+    ");"
+    "CREATE TABLE schedule_exceptions ("
+    " schedule_id INTEGER NOT NULL REFERENCES schedules(id)"
+    " ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " day TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " start_min INTEGER NOT NULL DEFAULT 0,"
+    " end_min INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (schedule_id, seq)"
+    ");";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
     {2, "registering trunks", schema_v2},
     {3, "device media encryption", schema_v3},
     {4, "node heartbeats", schema_v4},
+    {5, "time control", schema_v5},
 };
 
 int store_migrate_latest(void)

@@ -90,6 +90,7 @@ static const char *const target_v[] = {
     [TARGET_NONE] = "none",
     [TARGET_EMPLOYEE] = "employee",
     [TARGET_ANNOUNCEMENT] = "announcement",
+    [TARGET_SCHEDULE] = "schedule",
 };
 
 static const char *const region_v[] = {

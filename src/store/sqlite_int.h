@@ -4,7 +4,8 @@
  * The backend is one file per concept of store.h (sqlite_tenant.c,
  * sqlite_employee.c, sqlite_device.c, sqlite_number.c for blocks and
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
- * sqlite_call.c, sqlite_node.c, sqlite_token.c) over a small core:
+ * sqlite_call.c, sqlite_node.c, sqlite_token.c, sqlite_schedule.c) over a
+ * small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, SQLite errors as errno values
@@ -66,6 +67,7 @@ enum store_sql_id {
 	S_EMP_SET_PERSONAL,
 	S_EMP_BY_PERSONAL,
 	S_EMP_RELEASE_NUMBERS,
+	S_EMP_IN_SCHEDULE,
 	S_EMP_DELETE_DEVICES,
 	S_EMP_DELETE,
 
@@ -140,6 +142,20 @@ enum store_sql_id {
 	S_TOKEN_ADD,
 	S_TOKEN_CHECK,
 	S_TOKEN_ANY,
+	/* sqlite_schedule.c */
+	S_SCHED_TENANT,
+	S_SCHED_ADD,
+	S_SCHED_GET,
+	S_SCHED_UPDATE,
+	S_SCHED_INUSE,
+	S_SCHED_DELETE,
+	S_SCHED_LIST,
+	S_SCHED_RANGES_CLEAR,
+	S_SCHED_RANGE_ADD,
+	S_SCHED_RANGES,
+	S_SCHED_EXCS_CLEAR,
+	S_SCHED_EXC_ADD,
+	S_SCHED_EXCS,
 
 	S_COUNT
 };
@@ -165,7 +181,7 @@ struct store_sqlset {
 extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_employee, store_sql_device, store_sql_number,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
-    store_sql_call, store_sql_node, store_sql_token;
+    store_sql_call, store_sql_node, store_sql_token, store_sql_schedule;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
@@ -397,6 +413,11 @@ int store_row_delete(struct store *st, enum store_sql_id inuse,
  */
 int store_number_route(struct store *st, int64_t id,
 		       const struct store_number *n);
+
+/* A target of a number or schedule: a known type (EINVAL), existing
+ * (ENOENT), of tenant_id (EXDEV).  TARGET_NONE ignores id. */
+int store_target_check(struct store *st, enum store_target type, int64_t id,
+		       int64_t tenant_id);
 
 /* ---- migrate.c -------------------------------------------------------- */
 

@@ -180,12 +180,13 @@ static int block_find(struct store *st, struct store_number *n)
  * A target must be a known type (EINVAL), exist (ENOENT) and belong to
  * tenant_id (EXDEV).  TARGET_NONE ignores target_id.
  */
-static int target_check(struct store *st, enum store_target type,
-			int64_t target_id, int64_t tenant_id)
+int store_target_check(struct store *st, enum store_target type,
+		       int64_t target_id, int64_t tenant_id)
 {
 	static const enum store_sql_id tenant_of[] = {
 	    [TARGET_EMPLOYEE] = S_EMP_TENANT,
 	    [TARGET_ANNOUNCEMENT] = S_ANN_TENANT,
+	    [TARGET_SCHEDULE] = S_SCHED_TENANT,
 	};
 	int64_t ttenant;
 	int err;
@@ -243,7 +244,7 @@ int store_number_add(struct store *st, struct store_number *n)
 	if (err)
 		return err;
 
-	err = target_check(st, v.target_type, v.target_id, v.tenant_id);
+	err = store_target_check(st, v.target_type, v.target_id, v.tenant_id);
 	if (err)
 		return err;
 
@@ -285,8 +286,8 @@ static int number_update(struct store *st, void *arg)
 		return err;
 
 	if (!cur.personal) {
-		err = target_check(st, n->target_type, n->target_id,
-				   cur.tenant_id);
+		err = store_target_check(st, n->target_type, n->target_id,
+					 cur.tenant_id);
 		if (err)
 			return err;
 		return store_number_route(st, cur.id, n);

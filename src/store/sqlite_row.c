@@ -164,6 +164,7 @@ union store_any {
 	struct store_call call;
 	struct store_node node;
 	struct store_token token;
+	struct store_schedule schedule;
 };
 
 /* Step s of sid to its end, calling h with each row; a non-0 return of h

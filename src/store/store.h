@@ -195,11 +195,13 @@ int store_block_delete(struct store *st, int64_t id);
 int store_block_list(struct store *st, int64_t tenant_id,
 		     store_number_block_h *h, void *arg);
 
-/* What a number routes to: "none", "employee", "announcement". */
+/* What a number routes to: "none", "employee", "announcement",
+ * "schedule". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
 	TARGET_ANNOUNCEMENT,
+	TARGET_SCHEDULE, /* time control: one of its three targets */
 	/* later: TARGET_RING_GROUP, TARGET_IVR, TARGET_QUEUE, ... */
 };
 
@@ -243,6 +245,63 @@ enum store_sched_state {
 
 const char *store_sched_state_name(enum store_sched_state v);
 int store_sched_state_parse(const char *s, enum store_sched_state *vp);
+
+enum {
+	STORE_SCHED_RANGES = 32,     /* weekly ranges of a schedule, at most */
+	STORE_SCHED_EXCEPTIONS = 64, /* dated exceptions, at most            */
+};
+
+/* Open on the days of mask (bit 0 Monday .. bit 6 Sunday) from start to
+ * end [min after local midnight], start < end <= 1440. */
+struct store_sched_range {
+	uint8_t days;
+	uint16_t start, end;
+};
+
+/* A date with its own rule: state closed or holiday for the whole day,
+ * or open from start to end (several rows of one date: several ranges). */
+struct store_sched_exception {
+	unsigned year, month, day;
+	enum store_sched_state state;
+	uint16_t start, end; /* [min] for STORE_SCHED_OPEN, else 0 */
+};
+
+/* A target as a number has one. */
+struct store_target_ref {
+	enum store_target type;
+	int64_t id; /* 0 for TARGET_NONE */
+};
+
+/* Time control of a tenant: where calls go when open, closed, on a
+ * holiday (holiday type none: as when closed).  Rules: route.h. */
+struct store_schedule {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];
+	enum store_region region; /* whose public holidays */
+	struct store_target_ref open, closed, holiday;
+	size_t rangec, excc;
+	struct store_sched_range rangev[STORE_SCHED_RANGES];
+	struct store_sched_exception excv[STORE_SCHED_EXCEPTIONS];
+	uint64_t created_at;
+};
+
+typedef int(store_schedule_h)(const struct store_schedule *s, void *arg);
+
+/* Add s with its ranges and exceptions in one transaction (s->id set).
+ * EINVAL for a bad field (the API checks the rules first: route.h), a
+ * target ENOENT if missing, EXDEV if of another tenant; a schedule
+ * target that leads back to s (directly or through others) ELOOP. */
+int store_schedule_add(struct store *st, struct store_schedule *s);
+int store_schedule_get(struct store *st, int64_t id, struct store_schedule *s);
+/* Replace name, region, targets, ranges and exceptions of s->id (tenant
+ * fixed: EXDEV if set and different). */
+int store_schedule_update(struct store *st, const struct store_schedule *s);
+/* EBUSY while a number or another schedule routes to it. */
+int store_schedule_delete(struct store *st, int64_t id);
+/* tenant_id 0 = all tenants. */
+int store_schedule_list(struct store *st, int64_t tenant_id,
+			store_schedule_h *h, void *arg);
 
 struct store_number {
 	int64_t id;

@@ -382,7 +382,7 @@ def test_numbers():
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "ivr", "target_id": 1})
     err_check("unknown target_type: 422", st, e, 422,
-              "target_type: must be none, employee or announcement")
+              "target_type: must be none, employee, announcement or schedule")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})

@@ -264,7 +264,7 @@ out:
 int test_route_sched_hours(void)
 {
 	/* Mon-Fri 08:00-18:00 */
-	static const struct route_sched_range office[] = {
+	static const struct store_sched_range office[] = {
 	    {WEEKDAYS, 8 * 60, 18 * 60}};
 	static const struct sched_case by[] = {
 	    /* Monday in summer time: 08:00 local is 06:00 UTC */
@@ -318,9 +318,9 @@ out:
 int test_route_sched_dst(void)
 {
 	/* Sundays 01:00-04:00 and 02:00-02:30 local: the hours that move */
-	static const struct route_sched_range spring[] = {
+	static const struct store_sched_range spring[] = {
 	    {SUNDAY, 1 * 60, 4 * 60}};
-	static const struct route_sched_range autumn[] = {
+	static const struct store_sched_range autumn[] = {
 	    {SUNDAY, 2 * 60, 2 * 60 + 30}};
 	static const struct sched_case sv[] = {
 	    {"2026-03-29T00:30:00Z", STORE_SCHED_OPEN, "hours"}, /* 01:30 */
@@ -356,9 +356,9 @@ out:
 
 int test_route_sched_exceptions(void)
 {
-	static const struct route_sched_range office[] = {
+	static const struct store_sched_range office[] = {
 	    {WEEKDAYS, 8 * 60, 18 * 60}};
-	static const struct route_sched_exception exc[] = {
+	static const struct store_sched_exception exc[] = {
 	    {2026, 12, 24, STORE_SCHED_OPEN, 9 * 60, 12 * 60},
 	    {2026, 12, 24, STORE_SCHED_OPEN, 13 * 60, 14 * 60},
 	    {2026, 12, 31, STORE_SCHED_CLOSED, 0, 0},
@@ -398,7 +398,7 @@ out:
 
 int test_route_sched_always(void)
 {
-	static const struct route_sched_range always[] = {
+	static const struct store_sched_range always[] = {
 	    {ALLDAYS, 0, 24 * 60}};
 	static const struct sched_case open[] = {
 	    {"2026-12-05T23:59:59Z", STORE_SCHED_OPEN, "hours"},
@@ -434,27 +434,27 @@ out:
 
 int test_route_sched_check(void)
 {
-	static const struct route_sched_range inverted[] = {
+	static const struct store_sched_range inverted[] = {
 	    {WEEKDAYS, 18 * 60, 8 * 60}};
-	static const struct route_sched_range empty[] = {{WEEKDAYS, 600, 600}};
-	static const struct route_sched_range late[] = {{0x01, 480, 1500}};
-	static const struct route_sched_range nodays[] = {{0, 480, 720}};
-	static const struct route_sched_range eighth[] = {{0x80, 480, 720}};
-	static const struct route_sched_range adjacent[] = {
+	static const struct store_sched_range empty[] = {{WEEKDAYS, 600, 600}};
+	static const struct store_sched_range late[] = {{0x01, 480, 1500}};
+	static const struct store_sched_range nodays[] = {{0, 480, 720}};
+	static const struct store_sched_range eighth[] = {{0x80, 480, 720}};
+	static const struct store_sched_range adjacent[] = {
 	    {WEEKDAYS, 480, 720}, {WEEKDAYS, 720, 1080}};
-	static const struct route_sched_range overlapping[] = {
+	static const struct store_sched_range overlapping[] = {
 	    {WEEKDAYS, 480, 720}, {0x60, 0, 1440}, {0x10, 700, 800}};
-	static const struct route_sched_exception badday[] = {
+	static const struct store_sched_exception badday[] = {
 	    {2026, 2, 30, STORE_SCHED_CLOSED, 0, 0}};
-	static const struct route_sched_exception badmonth[] = {
+	static const struct store_sched_exception badmonth[] = {
 	    {2026, 13, 1, STORE_SCHED_CLOSED, 0, 0}};
-	static const struct route_sched_exception exc_overlap[] = {
+	static const struct store_sched_exception exc_overlap[] = {
 	    {2026, 12, 24, STORE_SCHED_OPEN, 540, 720},
 	    {2026, 12, 24, STORE_SCHED_OPEN, 660, 780}};
-	static const struct route_sched_exception exc_contra[] = {
+	static const struct store_sched_exception exc_contra[] = {
 	    {2026, 12, 24, STORE_SCHED_CLOSED, 0, 0},
 	    {2026, 12, 24, STORE_SCHED_OPEN, 540, 720}};
-	static const struct route_sched_exception exc_inverted[] = {
+	static const struct store_sched_exception exc_inverted[] = {
 	    {2026, 12, 24, STORE_SCHED_OPEN, 780, 720}};
 	static const struct {
 		struct route_sched s;

@@ -19,7 +19,13 @@ static const char *const disposition_words[] = {
     "failed",    "rtp_timeout", "node_failure",
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
-static const char *const target_words[] = {"none", "employee", "announcement"};
+static const char *const target_words[] = {"none", "employee", "announcement",
+					   "schedule"};
+static const char *const region_words[] = {
+    "",   "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV",
+    "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",
+};
+static const char *const sched_state_words[] = {"open", "closed", "holiday"};
 
 /*
  * The enum type of store_<x>_name() and store_<x>_parse() against words[]
@@ -66,6 +72,9 @@ int test_store_names(void)
 	CHECK_NAMES(disposition, enum store_disposition, disposition_words);
 	CHECK_NAMES(party, enum store_party, party_words);
 	CHECK_NAMES(target, enum store_target, target_words);
+	CHECK_NAMES(region, enum store_region, region_words);
+	CHECK_NAMES(sched_state, enum store_sched_state, sched_state_words);
+	TEST_EQ_INT(store_region_parse("by", NULL), EINVAL); /* codes as ISO */
 
 	/* "" names the live state of a call record, nothing else */
 	TEST_EQ_INT(store_srtp_parse("", NULL), EINVAL);

@@ -92,6 +92,7 @@
 	X(test_route_sched_exceptions)                                         \
 	X(test_route_sched_always)                                             \
 	X(test_route_sched_check)                                              \
+	X(test_store_schedule)                                                 \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \

@@ -1,0 +1,61 @@
+/*
+ * target.c - where a number or a schedule routes to: a target type and
+ * the id of a record of that type, which must exist and belong to the
+ * same tenant.  One check for every resource that names targets, with
+ * the messages the API has always given for numbers.
+ */
+#include <errno.h>
+#include "http/http_int.h"
+
+/* The tenant of target (type, id); ENOENT if there is none. */
+static int target_tenant(struct store *st, enum store_target type, int64_t id,
+			 int64_t *tenantp)
+{
+	struct store_employee e;
+	struct store_announcement a;
+	struct store_schedule *s;
+	int err;
+
+	switch (type) {
+	case TARGET_EMPLOYEE:
+		err = store_employee_get(st, id, &e);
+		*tenantp = e.tenant_id;
+		return err;
+	case TARGET_ANNOUNCEMENT:
+		err = store_announcement_get(st, id, &a);
+		*tenantp = a.tenant_id;
+		return err;
+	case TARGET_SCHEDULE:
+		s = mem_zalloc(sizeof(*s), NULL); /* too big for the stack */
+		if (!s)
+			return ENOMEM;
+		err = store_schedule_get(st, id, s);
+		*tenantp = s->tenant_id;
+		mem_deref(s);
+		return err;
+	default:
+		return EINVAL;
+	}
+}
+
+int api_target_ref(struct api_req *req, const char *field,
+		   enum store_target type, int64_t id, int64_t tenant_id)
+{
+	const char *noun = store_target_name(type);
+	int64_t tenant = 0;
+	int err;
+
+	if (type == TARGET_NONE)
+		return 0;
+	err = target_tenant(req->api->st, type, id, &tenant);
+	if (err == ENOENT)
+		return api_error(req, 422, "%s: %s %lld does not exist", field,
+				 noun, (long long)id);
+	if (err)
+		return api_fail(req, err, "%s: %m", field, err);
+	if (tenant != tenant_id)
+		return api_error(req, 422,
+				 "%s: %s %lld belongs to another tenant", field,
+				 noun, (long long)id);
+	return 0;
+}

@@ -1,0 +1,327 @@
+/*
+ * sqlite_schedule.c - time control in the SQLite store: a schedule row
+ * (name, region, the three targets) and its weekly ranges and dated
+ * exceptions as child rows, written and replaced in one transaction so a
+ * reader never sees half a schedule.
+ *
+ * Targets are checked like a number's (same tenant, existing).  A
+ * schedule may route to another schedule; a chain that comes back to
+ * itself is refused (ELOOP) when saved, so routing never meets a loop it
+ * did not know (route.c still stops after a few hops).  A schedule still
+ * routed to by a number or another schedule cannot be deleted (EBUSY).
+ */
+#include <string.h>
+#include "core/core.h"
+#include "store/sqlite_int.h"
+
+#define SCHED_SELECT                                                           \
+	"SELECT id, tenant_id, name, region, open_type, open_id,"              \
+	" closed_type, closed_id, holiday_type, holiday_id, created_at"        \
+	" FROM schedules"
+
+static const struct store_sql sql[] = {
+    {S_SCHED_TENANT, "schedule tenant",
+     "SELECT tenant_id FROM schedules WHERE id = ?1"},
+    {S_SCHED_ADD, "schedule add",
+     "INSERT INTO schedules (tenant_id, name, region, open_type, open_id,"
+     " closed_type, closed_id, holiday_type, holiday_id, created_at)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+    {S_SCHED_GET, "schedule get", SCHED_SELECT " WHERE id = ?1"},
+    {S_SCHED_UPDATE, "schedule update",
+     "UPDATE schedules SET name = ?2, region = ?3, open_type = ?4,"
+     " open_id = ?5, closed_type = ?6, closed_id = ?7, holiday_type = ?8,"
+     " holiday_id = ?9 WHERE id = ?1"},
+    {S_SCHED_INUSE, "schedule delete",
+     "SELECT EXISTS (SELECT 1 FROM numbers"
+     " WHERE target_type = 3 AND target_id = ?1)"
+     " OR EXISTS (SELECT 1 FROM schedules WHERE id <> ?1 AND"
+     " ((open_type = 3 AND open_id = ?1) OR"
+     " (closed_type = 3 AND closed_id = ?1) OR"
+     " (holiday_type = 3 AND holiday_id = ?1)))"},
+    {S_SCHED_DELETE, "schedule delete", "DELETE FROM schedules WHERE id = ?1"},
+    {S_SCHED_LIST, "schedule list",
+     SCHED_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},
+    {S_SCHED_RANGES_CLEAR, "schedule ranges",
+     "DELETE FROM schedule_ranges WHERE schedule_id = ?1"},
+    {S_SCHED_RANGE_ADD, "schedule ranges",
+     "INSERT INTO schedule_ranges (schedule_id, seq, days, start_min,"
+     " end_min) VALUES (?1, ?2, ?3, ?4, ?5)"},
+    {S_SCHED_RANGES, "schedule ranges",
+     "SELECT days, start_min, end_min FROM schedule_ranges"
+     " WHERE schedule_id = ?1 ORDER BY seq"},
+    {S_SCHED_EXCS_CLEAR, "schedule exceptions",
+     "DELETE FROM schedule_exceptions WHERE schedule_id = ?1"},
+    {S_SCHED_EXC_ADD, "schedule exceptions",
+     "INSERT INTO schedule_exceptions (schedule_id, seq, day, state,"
+     " start_min, end_min) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+    {S_SCHED_EXCS, "schedule exceptions",
+     "SELECT day, state, start_min, end_min FROM schedule_exceptions"
+     " WHERE schedule_id = ?1 ORDER BY seq"},
+};
+
+const struct store_sqlset store_sql_schedule = STORE_SQLSET(sql);
+
+static const struct store_col cols[] = {
+    STORE_COL(SC_I64, 0, store_schedule, id),
+    STORE_COL(SC_I64, SC_ADD, store_schedule, tenant_id),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_schedule, name),
+    STORE_ENUM(SC_ADD | SC_UPD, store_schedule, region, &store_names_region),
+    STORE_COL(SC_INT, SC_ADD | SC_UPD, store_schedule, open.type),
+    STORE_COL(SC_I64, SC_ADD | SC_UPD, store_schedule, open.id),
+    STORE_COL(SC_INT, SC_ADD | SC_UPD, store_schedule, closed.type),
+    STORE_COL(SC_I64, SC_ADD | SC_UPD, store_schedule, closed.id),
+    STORE_COL(SC_INT, SC_ADD | SC_UPD, store_schedule, holiday.type),
+    STORE_COL(SC_I64, SC_ADD | SC_UPD, store_schedule, holiday.id),
+    STORE_COL(SC_U64, SC_ADD, store_schedule, created_at),
+};
+
+STORE_RECORD(schedule_rec, store_schedule, store_schedule_h, cols);
+
+/* The fields the database does not check: name, region, counts. */
+static bool schedule_valid(const struct store_schedule *s)
+{
+	return s && str_isset(s->name) &&
+	       store_names_has(&store_names_region, (int)s->region) &&
+	       s->rangec <= STORE_SCHED_RANGES &&
+	       s->excc <= STORE_SCHED_EXCEPTIONS;
+}
+
+/* Follow the schedule targets of t from schedule id: ELOOP if a chain
+ * comes back to self (or runs longer than there can be schedules). */
+static int loop_check(struct store *st, int64_t self,
+		      const struct store_target_ref *t, unsigned depth)
+{
+	struct store_schedule *s;
+	int err;
+
+	if (t->type != TARGET_SCHEDULE)
+		return 0;
+	if (t->id == self || depth > 16)
+		return ELOOP;
+
+	s = mem_zalloc(sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	err = store_row_get(st, S_SCHED_GET, t->id, &schedule_rec, s);
+	if (!err)
+		err = loop_check(st, self, &s->open, depth + 1);
+	if (!err)
+		err = loop_check(st, self, &s->closed, depth + 1);
+	if (!err)
+		err = loop_check(st, self, &s->holiday, depth + 1);
+	mem_deref(s);
+	return err;
+}
+
+static int targets_check(struct store *st, const struct store_schedule *s)
+{
+	const struct store_target_ref *tv[] = {&s->open, &s->closed,
+					       &s->holiday};
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(tv); i++) {
+		err = store_target_check(st, tv[i]->type, tv[i]->id,
+					 s->tenant_id);
+		if (!err && s->id)
+			err = loop_check(st, s->id, tv[i], 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Replace the child rows of s->id by s's ranges and exceptions. */
+static int children_write(struct store *st, const struct store_schedule *s)
+{
+	size_t i;
+	int err;
+
+	err = store_run(st, S_SCHED_RANGES_CLEAR, EIO, NULL, "i", s->id);
+	if (!err)
+		err = store_run(st, S_SCHED_EXCS_CLEAR, EIO, NULL, "i", s->id);
+	for (i = 0; !err && i < s->rangec; i++) {
+		const struct store_sched_range *r = &s->rangev[i];
+
+		err = store_run(st, S_SCHED_RANGE_ADD, EIO, NULL, "iiddd",
+				s->id, (int64_t)i, (int)r->days, (int)r->start,
+				(int)r->end);
+	}
+	for (i = 0; !err && i < s->excc; i++) {
+		const struct store_sched_exception *e = &s->excv[i];
+		char day[16];
+
+		re_snprintf(day, sizeof(day), "%04u-%02u-%02u", e->year,
+			    e->month, e->day);
+		err =
+		    store_run(st, S_SCHED_EXC_ADD, EIO, NULL, "iissdd", s->id,
+			      (int64_t)i, day, store_sched_state_name(e->state),
+			      (int)e->start, (int)e->end);
+	}
+	return err;
+}
+
+/* Read the child rows of s->id into s. */
+static int children_read(struct store *st, struct store_schedule *s)
+{
+	sqlite3_stmt *q;
+	int rc, err;
+
+	s->rangec = 0;
+	s->excc = 0;
+	err = store_stmt_bind(st, S_SCHED_RANGES, &q, "i", s->id);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+	       s->rangec < STORE_SCHED_RANGES) {
+		struct store_sched_range *r = &s->rangev[s->rangec++];
+
+		r->days = (uint8_t)sqlite3_column_int(q, 0);
+		r->start = (uint16_t)sqlite3_column_int(q, 1);
+		r->end = (uint16_t)sqlite3_column_int(q, 2);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = store_dberr(st, rc, S_SCHED_RANGES, EIO);
+	store_stmt_put(st, S_SCHED_RANGES, q);
+	if (err)
+		return err;
+
+	err = store_stmt_bind(st, S_SCHED_EXCS, &q, "i", s->id);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+	       s->excc < STORE_SCHED_EXCEPTIONS) {
+		struct store_sched_exception *e = &s->excv[s->excc++];
+		const char *day = (const char *)sqlite3_column_text(q, 0);
+		const char *state = (const char *)sqlite3_column_text(q, 1);
+
+		memset(e, 0, sizeof(*e));
+		if (!day ||
+		    sscanf(day, "%4u-%2u-%2u", &e->year, &e->month, &e->day) !=
+			3 ||
+		    store_sched_state_parse(state, &e->state)) {
+			err = EIO; /* not written by us */
+			break;
+		}
+		e->start = (uint16_t)sqlite3_column_int(q, 2);
+		e->end = (uint16_t)sqlite3_column_int(q, 3);
+	}
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = store_dberr(st, rc, S_SCHED_EXCS, EIO);
+	store_stmt_put(st, S_SCHED_EXCS, q);
+	return err;
+}
+
+/* The body of store_schedule_add(), inside its transaction. */
+static int schedule_add(struct store *st, void *arg)
+{
+	struct store_schedule *s = arg;
+	int err;
+
+	err = targets_check(st, s);
+	if (!err)
+		err = store_row_add(st, S_SCHED_ADD, &schedule_rec, s);
+	if (!err)
+		err = children_write(st, s);
+	return err;
+}
+
+int store_schedule_add(struct store *st, struct store_schedule *s)
+{
+	int err;
+
+	if (!st || !schedule_valid(s) || s->tenant_id <= 0)
+		return EINVAL;
+	if (!s->created_at)
+		s->created_at = time_now_ms();
+	s->id = 0;
+	err = store_tx(st, schedule_add, s);
+	if (err)
+		s->id = 0;
+	return err;
+}
+
+int store_schedule_get(struct store *st, int64_t id, struct store_schedule *s)
+{
+	int err;
+
+	err = store_row_get(st, S_SCHED_GET, id, &schedule_rec, s);
+	if (!err)
+		err = children_read(st, s);
+	return err;
+}
+
+/* The body of store_schedule_update(), inside its transaction. */
+static int schedule_update(struct store *st, void *arg)
+{
+	const struct store_schedule *s = arg;
+	struct store_schedule *v;
+	int64_t tenant_id;
+	int err;
+
+	err = store_tenant_of(st, S_SCHED_TENANT, s->id, &tenant_id);
+	if (err)
+		return err;
+	if (s->tenant_id && s->tenant_id != tenant_id)
+		return EXDEV;
+
+	v = mem_alloc(sizeof(*v), NULL);
+	if (!v)
+		return ENOMEM;
+	*v = *s;
+	v->tenant_id = tenant_id;
+	err = targets_check(st, v);
+	if (!err)
+		err = store_row_update(st, S_SCHED_UPDATE, &schedule_rec, v);
+	if (!err)
+		err = children_write(st, v);
+	mem_deref(v);
+	return err;
+}
+
+int store_schedule_update(struct store *st, const struct store_schedule *s)
+{
+	if (!st || !schedule_valid(s) || s->id <= 0)
+		return EINVAL;
+
+	return store_tx(st, schedule_update, (void *)s);
+}
+
+int store_schedule_delete(struct store *st, int64_t id)
+{
+	return store_row_delete(st, S_SCHED_INUSE, S_SCHED_DELETE, id);
+}
+
+struct sched_walk {
+	struct store *st;
+	store_schedule_h *h;
+	void *arg;
+};
+
+static int schedule_walk_h(const struct store_schedule *row, void *arg)
+{
+	struct sched_walk *w = arg;
+	struct store_schedule *s;
+	int err;
+
+	s = mem_alloc(sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	*s = *row;
+	err = children_read(w->st, s);
+	if (!err)
+		err = w->h(s, w->arg);
+	mem_deref(s);
+	return err;
+}
+
+int store_schedule_list(struct store *st, int64_t tenant_id,
+			store_schedule_h *h, void *arg)
+{
+	struct sched_walk w = {st, h, arg};
+
+	if (!h)
+		return EINVAL;
+	return store_row_list(st, S_SCHED_LIST, tenant_id, &schedule_rec,
+			      (store_fn *)schedule_walk_h, &w);
+}
