@@ -83,6 +83,8 @@
 	X(test_media_thread)                                                   \
 	X(test_media_dtmf_recv)                                                \
 	X(test_media_dtmf_leg)                                                 \
+	X(test_media_rec_g711)                                                 \
+	X(test_media_rec_end)                                                  \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
