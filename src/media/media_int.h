@@ -2,8 +2,9 @@
  * media_int.h - private to src/media.  A leg has two halves, one per
  * thread (thread.c has the rules): struct media_leg is the SIP thread's
  * (SDP, negotiation), struct media_stream the media thread's (sockets,
- * relay, latching, SRTP contexts, players, recorders' decoding).  They talk only through the
- * command queue (SIP -> media) and the event queue (media -> SIP); the
+ * relay, latching, SRTP contexts, players, recorders' decoding).  They
+ * talk only through the command queue (SIP -> media) and the event queue
+ * (media -> SIP), and a recorder's chunk list (thread.c, rule 8); the
  * few counters the SIP side reads are single-writer atomics.  A digit
  * event names its leg by id (media_leg.id), not by pointer: the leg may
  * be freed while the event waits in the queue.

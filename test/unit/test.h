@@ -93,6 +93,8 @@
 	X(test_call_reject)                                                    \
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
+	X(test_call_record)                                                    \
+	X(test_call_record_end)                                                \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
