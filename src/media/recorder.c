@@ -460,6 +460,7 @@ static void rec_destructor(void *arg)
 	if (!rec->done)
 		finish(rec, 0, tail(rec));
 	tmr_cancel(&rec->tmr);
+	mem_deref(rec->af); /* NULL unless it never ran */
 	mem_deref(rec->path);
 }
 

@@ -286,9 +286,10 @@ int test_media_rec_end(void)
 	struct done d = {0};
 	int16_t *pcm = NULL;
 	char path[64];
-	uint64_t syncs;
-	size_t n = 0;
-	unsigned k, j;
+	uint64_t syncs, rx = 0, t0, idle;
+	uint32_t ms = 0;
+	size_t n = 0, j;
+	unsigned k;
 	int err = 0;
 
 	pcm = mem_alloc(MAXS * sizeof(*pcm), NULL);
@@ -341,6 +342,57 @@ int test_media_rec_end(void)
 	for (k = 0; k < 8; k++)
 		TEST_EQ_INT(
 		    same(pcm + k * PKT, 8, k, k >= 3 ? SILENT : PATTERN), 0);
+
+	/* no RTP at all: the wall clock ends it, the file is silence of
+	 * exactly max_ms (silence_ms: exactly silence_ms) */
+	memset(&d, 0, sizeof(d));
+	prm.max_ms = 300;
+	prm.silence_ms = 0;
+	TEST_EQ_INT(media_rec_start(&rec, leg, path, &prm, rec_done, &d), 0);
+	wait_done(&d);
+	TEST_ASSERT(d.called);
+	TEST_EQ_INT(d.err, 0);
+	TEST_EQ_INT(d.why, MEDIA_REC_MAX);
+	TEST_EQ_INT(d.ms, 300);
+	rec = mem_deref(rec);
+	TEST_EQ_INT(wav_load(path, pcm, MAXS, &n), 0);
+	TEST_EQ_INT(n, 2400);
+	for (j = 0; j < n; j++)
+		TEST_EQ_INT(pcm[j], 0);
+	memset(&d, 0, sizeof(d));
+	prm.max_ms = 10000;
+	prm.silence_ms = 200;
+	TEST_EQ_INT(media_rec_start(&rec, leg, path, &prm, rec_done, &d), 0);
+	wait_done(&d);
+	TEST_ASSERT(d.called);
+	TEST_EQ_INT(d.why, MEDIA_REC_SILENCE);
+	TEST_EQ_INT(d.ms, 200);
+	rec = mem_deref(rec);
+
+	/* RTP stops before the end: the pause up to the stop is silence
+	 * (the time since the last packet, less its own 20 ms) */
+	memset(&d, 0, sizeof(d));
+	prm.silence_ms = 0;
+	TEST_EQ_INT(media_rec_start(&rec, leg, path, &prm, rec_done, &d), 0);
+	media_sync();
+	media_leg_stats(leg, &rx, NULL);
+	for (k = 100; k < 105; k++)
+		send_pkt(&f, leg, 0, k, false);
+	TEST_EQ_INT(wait_rx(leg, rx + 5), 0);
+	t0 = tmr_jiffies();
+	usleep(800 * 1000);
+	TEST_EQ_INT(media_rec_stop(rec, &ms), 0);
+	idle = tmr_jiffies() - t0;
+	rec = mem_deref(rec);
+	TEST_EQ_INT(wav_load(path, pcm, MAXS, &n), 0);
+	TEST_ASSERT(n >= 5 * PKT + (800 - 20) * 8);
+	TEST_ASSERT(n <= 5 * PKT + (idle + 5) * 8);
+	TEST_EQ_INT(ms, n / 8);
+	for (k = 0; k < 5; k++)
+		TEST_EQ_INT(same(pcm + k * PKT, 0, 100 + k, PATTERN), 0);
+	for (j = 5 * PKT; j < n; j++)
+		TEST_EQ_INT(pcm[j], 0);
+	TEST_ASSERT(!d.called);
 
 	/* the leg is freed while it records: ended at the next write */
 	memset(&d, 0, sizeof(d));
