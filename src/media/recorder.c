@@ -371,8 +371,8 @@ static void finish(struct media_rec *rec, int err, uint64_t pad)
 	if (err)
 		warning("media: recording %s: %m\n", rec->path, err);
 	else
-		info("media: recorded %s (%llu ms)\n", rec->path,
-		     (unsigned long long)(rec->written / KHZ));
+		debug("media: recorded %s (%llu ms)\n", rec->path,
+		      (unsigned long long)(rec->written / KHZ));
 	rec->result = err;
 	rec->done = true;
 }
