@@ -15,11 +15,12 @@
  *              a dialled leg answers -> 200 to A, bridge -> BRIDGED
  *              dialling failed -> the application decides (hang up)
  *              A CANCELs -> DONE (cancelled)
- *   ANSWERED:  play / collect / hold; dial -> BRIDGED when answered
+ *   ANSWERED:  play / collect / record / hold; dial -> BRIDGED when answered
  *   BRIDGED:   either side holds -> music to the other (moh.c)
  *              call_reroute() -> the callee is hung up -> ANSWERED
  *   any:       BYE from A or the bridged B, no RTP for rtp_timeout,
  *              call_hangup(), shutdown ----------------> DONE
+ *              (a recording is finished and reported first, record.c)
  *
  * Every attempt gets a call record, written before we answer anything and
  * closed with its disposition when the call ends.
@@ -119,6 +120,7 @@ static void call_destructor(void *arg)
 	call->dial = mem_deref(call->dial);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);
+	call->record = mem_deref(call->record);
 	list_unlink(&call->le);
 	call->moh = mem_deref(call->moh);
 	list_flush(&call->forks);
@@ -179,6 +181,15 @@ void call_end(struct call *call, enum store_disposition disposition,
 
 	if (call->state == CALL_DONE)
 		return;
+	if (call->record) { /* on disk and reported before the end */
+		bool ended;
+		mem_ref(call); /* its handler may end the call itself */
+		call_record_hangup(call, by);
+		ended = call->state == CALL_DONE;
+		mem_deref(call);
+		if (ended)
+			return;
+	}
 	if (call->rec.id) {
 		int err =
 		    store_call_ended(call->ctx->st, call->rec.id, time_now_ms(),
@@ -279,17 +290,6 @@ void *call_app_data(const struct call *call)
 	return call ? call->app_data : NULL;
 }
 
-int call_record(struct call *call, const char *path, uint32_t max_ms,
-		call_record_h *h, void *arg)
-{
-	(void)max_ms;
-	(void)h;
-	(void)arg;
-	if (!call || !path)
-		return EINVAL;
-	return ENOSYS; /* media/ has no recorder yet */
-}
-
 int call_transfer(struct call *call, const char *uri)
 {
 	if (!call || !uri)
@@ -347,7 +347,8 @@ void call_leg_media_changed(struct call_leg *leg)
 
 void call_leg_digit(struct call_leg *leg, char digit)
 {
-	if (leg == leg->call->a && digit)
+	if (leg == leg->call->a && digit &&
+	    !call_record_digit(leg->call, digit))
 		call_prompt_digit(leg->call, digit);
 }
 
@@ -546,6 +547,7 @@ int call_reroute(struct call *call, const struct route_target *t)
 	call_dial_stop(call);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);
+	call->record = mem_deref(call->record); /* kept, not reported */
 	call->moh = mem_deref(call->moh);
 	call->moh_to = NULL;
 	call->answerh = NULL;

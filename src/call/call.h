@@ -144,12 +144,51 @@ typedef void(call_collect_h)(struct call *call, int err, const char *digits,
 int call_collect(struct call *call, const struct call_collect_prm *prm,
 		 call_collect_h *h, void *arg);
 
-/* Recording ended: err, and the length recorded [ms]. */
-typedef void(call_record_h)(struct call *call, int err, uint32_t ms, void *arg);
-/* Record the caller to a WAV file for at most max_ms.  ENOSYS for now:
- * media/ has no recorder yet (it comes with the voicemail issue). */
-int call_record(struct call *call, const char *path, uint32_t max_ms,
+/* Why a recording ended (call/record.c). */
+enum call_record_end {
+	CALL_REC_MAX = 0, /* max_ms recorded                          */
+	CALL_REC_SILENCE, /* silence_ms of silence in a row           */
+	CALL_REC_DIGIT,   /* the caller pressed a stop digit          */
+	CALL_REC_HANGUP,  /* the caller hung up                       */
+	CALL_REC_STOPPED, /* call_record_stop(), or the call was ended
+			     by us or the callee                      */
+	CALL_REC_ERROR,   /* the file could not be written or synced  */
+};
+const char *call_record_end_name(enum call_record_end why);
+
+struct call_record_prm {
+	const char *path;        /* WAV file, 8 kHz mono 16-bit (copied)  */
+	uint32_t max_ms;         /* [ms] length at most, > 0              */
+	uint32_t silence_ms;     /* [ms] end after this much silence (RMS
+				    below 256; kept in the file); 0 off */
+	const char *stop_digits; /* keys that end it ("#"); NULL/"" none */
+};
+
+/* Recording ended: err (0: the file is complete and on disk, fsync'ed
+ * with its directory), the length recorded [ms] (lost packets and
+ * pauses count as silence: it is the time recorded), why, and for
+ * CALL_REC_DIGIT the key (else '\0'). */
+typedef void(call_record_h)(struct call *call, int err, uint32_t ms,
+			    enum call_record_end why, char digit, void *arg);
+/*
+ * Record what the caller says into prm->path (created or truncated at
+ * once: its errno, e.g. ENOENT, is returned and nothing runs).  EINVAL
+ * without a path or with max_ms 0; ENOTCONN unless answered; EALREADY
+ * while a recording runs.  A stop digit is consumed: it ends the
+ * recording and is not kept for collect (other digits are, as always).
+ * h is called once.  When the call ends while recording, the file is
+ * finished and synced and h is called (CALL_REC_HANGUP when the caller
+ * hung up, else CALL_REC_STOPPED) before the subscribers see CALL_DONE
+ * and before the end handler: a voicemail keeps the message of a caller
+ * who hangs up.  The call is ending then: h must not start anything.
+ * call_reroute() finishes a recording without calling h.
+ */
+int call_record(struct call *call, const struct call_record_prm *prm,
 		call_record_h *h, void *arg);
+/* End a running recording now; its handler is called (CALL_REC_STOPPED)
+ * before this returns, so the call may be gone afterwards if the handler
+ * ended it.  Nothing if none runs. */
+void call_record_stop(struct call *call);
 
 /* Music on hold to the caller (on) or stop it (off). Answered or
  * bridged calls; a bridged call also starts it by itself whenever one

@@ -21,6 +21,10 @@ struct call_leg;
 /* A running player: a mem object, freed to stop it. */
 typedef void(call_player_done_h)(void *arg);
 
+/* A recording ended by itself: max, silence or error (call/record.c). */
+typedef void(call_record_done_h)(int err, uint32_t ms, enum call_record_end why,
+				 void *arg);
+
 /* One member dialled: what the backend needs to place the INVITEs. */
 struct call_dial_req {
 	const struct call_dest *dest;
@@ -56,6 +60,16 @@ struct call_backend {
 	 * freed to stop.  ENOENT if the file cannot be read. */
 	int (*play)(void **pp, struct call_leg *leg, const char *path,
 		    bool loop, call_player_done_h *doneh, void *arg);
+	/* Record what leg's far end says into the WAV file path; doneh
+	 * once if it ends by itself (max_ms, silence_ms, error).  The
+	 * error of creating the file (ENOENT...) is returned at once. */
+	int (*record)(void **rp, struct call_leg *leg, const char *path,
+		      uint32_t max_ms, uint32_t silence_ms,
+		      call_record_done_h *doneh, void *arg);
+	/* End it now (doneh is not called): written, closed, on disk.
+	 * The error of writing or syncing, the length in *msp [ms].
+	 * Then *rp is freed. */
+	int (*record_stop)(void *r, uint32_t *msp);
 };
 
 struct call_leg {
@@ -99,6 +113,7 @@ struct call_ctx {
 struct call_dial;    /* call/dial.c   */
 struct call_play;    /* call/prompt.c */
 struct call_collect; /* call/prompt.c */
+struct call_record;  /* call/record.c */
 
 struct call {
 	struct le le;         /* in ctx->calls                    */
@@ -113,6 +128,7 @@ struct call {
 	struct call_play *play;       /* prompts playing (owned)      */
 	struct call_collect *collect; /* collecting digits (owned)   */
 	void *app_data;               /* application's state (owned)  */
+	struct call_record *record;   /* recording the caller (owned) */
 	void *moh;                    /* music-on-hold player (owned) */
 	struct call_leg *moh_to;      /* leg hearing it (weak)        */
 	bool rtp_watched;             /* hang up when RTP stops       */
@@ -188,6 +204,14 @@ void call_moh_update(struct call *call);
 
 /* A digit of the caller: to collect, or stopping a prompt. */
 void call_prompt_digit(struct call *call, char digit);
+
+/* ---- record.c ------------------------------------------------------------ */
+
+/* A digit of the caller: true if it was a stop digit of the running
+ * recording, which it ended (the digit is consumed). */
+bool call_record_digit(struct call *call, char digit);
+/* The call ends, by: finish the recording, call its handler. */
+void call_record_hangup(struct call *call, enum store_party by);
 
 /* ---- what the backend reports ------------------------------------------ */
 

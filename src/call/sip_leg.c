@@ -299,6 +299,68 @@ static int sip_leg_play(void **pp, struct call_leg *leg, const char *path,
 	return err;
 }
 
+/* media/'s reasons in the call layer's words */
+static const enum call_record_end rec_ends[] = {
+    [MEDIA_REC_MAX] = CALL_REC_MAX,
+    [MEDIA_REC_SILENCE] = CALL_REC_SILENCE,
+    [MEDIA_REC_GONE] = CALL_REC_STOPPED,
+    [MEDIA_REC_ERROR] = CALL_REC_ERROR,
+};
+
+struct sip_leg_rec {
+	struct media_rec *rec; /* (owned) */
+	call_record_done_h *doneh;
+	void *arg;
+};
+
+static void sip_leg_rec_destructor(void *arg)
+{
+	struct sip_leg_rec *r = arg;
+
+	mem_deref(r->rec);
+}
+
+static void sip_leg_rec_done(int err, uint32_t ms, enum media_rec_end why,
+			     void *arg)
+{
+	struct sip_leg_rec *r = arg;
+
+	r->doneh(err, ms,
+		 (size_t)why < ARRAY_SIZE(rec_ends) ? rec_ends[why]
+						    : CALL_REC_ERROR,
+		 r->arg);
+}
+
+static int sip_leg_record(void **rp, struct call_leg *leg, const char *path,
+			  uint32_t max_ms, uint32_t silence_ms,
+			  call_record_done_h *doneh, void *arg)
+{
+	struct media_rec_prm prm = {max_ms, silence_ms};
+	struct sip_leg_rec *r;
+	int err;
+
+	r = mem_zalloc(sizeof(*r), sip_leg_rec_destructor);
+	if (!r)
+		return ENOMEM;
+	r->doneh = doneh;
+	r->arg = arg;
+	err = media_rec_start(&r->rec, be_of(leg)->media, path, &prm,
+			      sip_leg_rec_done, r);
+	if (err) {
+		mem_deref(r);
+		return err;
+	}
+	*rp = r;
+	return 0;
+}
+
+static int sip_leg_record_stop(void *arg, uint32_t *msp)
+{
+	struct sip_leg_rec *r = arg;
+
+	return media_rec_stop(r->rec, msp);
+}
+
 static const struct call_backend sip_leg_backend = {
     .a_media = sip_leg_a_media,
     .a_offer = sip_leg_a_offer,
@@ -312,6 +374,8 @@ static const struct call_backend sip_leg_backend = {
     .bridge = sip_leg_bridge,
     .unbridge = sip_leg_unbridge,
     .play = sip_leg_play,
+    .record = sip_leg_record,
+    .record_stop = sip_leg_record_stop,
 };
 
 /* ---- sipsrv's call handlers ------------------------------------------------ */

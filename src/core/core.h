@@ -157,4 +157,14 @@ size_t str_copy(char *dst, const char *src, size_t sz);
 /* Lower-case hex of n random bytes into buf (2n+1 bytes). */
 void str_random_hex(char *buf, size_t n);
 
+/*
+ * Put a closed file on disk: fsync() the file at path, then the directory
+ * that holds it (so its directory entry survives a power cut too).  0, or
+ * the errno of open()/fsync().  Blocks for the disk: call it where a wait
+ * of some milliseconds is acceptable (a recording ends).  Each fsync()
+ * that succeeded is counted, for tests.
+ */
+int file_sync(const char *path);
+uint64_t file_sync_count(void);
+
 #endif

@@ -9,7 +9,8 @@
  * reported as digits of the leg that sent them, dtmf.c).  A player sends
  * a WAV prompt into a leg, paced by one 20 ms media clock for all
  * players; while a player runs, the bridge does not forward into that
- * leg.  Whatever feeds a leg, its far end receives one RTP stream: the
+ * leg.  A recorder writes what the far end of a leg says into a WAV file
+ * (recorder.c).  Whatever feeds a leg, its far end receives one RTP stream: the
  * leg's own SSRC, sequence numbers and timestamps that continue across
  * hold, music on hold and a new bridge, with the marker bit on the first
  * packet after each switch (relay.c).  Players, bridge and SIP see legs,
@@ -20,8 +21,10 @@
  * loop).  The sockets, the relay, the players and their clock run in the
  * media thread (src/media/thread.c has the ownership and lock rules), so
  * RTP load never delays SIP.  Calls return at once: what they change
- * reaches the media thread through a queue, a moment later.  Handlers
- * (media_player_done_h, media_digit_h) run on the SIP thread.
+ * reaches the media thread through a queue, a moment later (except the
+ * end of a recording, which waits for the disk: fsync).  Handlers
+ * (media_player_done_h, media_digit_h, media_rec_h) run on the SIP
+ * thread.
  */
 #ifndef SWITCHBOARD_MEDIA_H
 #define SWITCHBOARD_MEDIA_H
@@ -33,6 +36,7 @@ struct mbuf;
 struct sa;
 struct media_leg;
 struct media_player;
+struct media_rec;
 
 enum media_codec { CODEC_NONE = 0, CODEC_PCMU, CODEC_PCMA };
 
@@ -124,6 +128,65 @@ typedef void(media_player_done_h)(void *arg);
 int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,
 	       void *arg);
+
+/*
+ * Recording what the far end of a leg says (recorder.c).
+ *
+ * The received PCMU/PCMA is decoded on the media thread; every 100 ms
+ * the SIP thread appends it to the WAV file (8 kHz, mono, 16-bit).
+ * Time that no audio covers is written as silence (zero samples), so the
+ * file is as long as the time recorded:
+ *   - lost packets: the RTP timestamp jumps, the jump is filled (a gap
+ *     of N packets of 160 samples is N * 160 zeros);
+ *   - a new SSRC, or a jump of more than 60 s: the wall-clock time
+ *     since the last packet is filled;
+ *   - RTP stops (no packet for 500 ms or more): the time up to the end,
+ *     or up to max_ms / silence_ms, is filled when the recording ends.
+ * Late and duplicate packets (timestamp before the one expected) are
+ * dropped: their time was filled already.  Telephone-events are not
+ * audio and not recorded.
+ */
+enum media_rec_end {
+	MEDIA_REC_MAX = 0, /* max_ms recorded                          */
+	MEDIA_REC_SILENCE, /* silence_ms of silence in a row           */
+	MEDIA_REC_GONE,    /* the leg was freed                        */
+	MEDIA_REC_ERROR,   /* writing failed, or samples were lost     */
+};
+
+struct media_rec_prm {
+	uint32_t max_ms;     /* [ms] length at most (> 0); the file ends at
+				exactly this length when reached        */
+	uint32_t silence_ms; /* [ms] end after this much silence (every
+				20 ms packet's RMS below 256, and filled
+				gaps); 0 = off.  The silence is kept in
+				the file, nothing is trimmed.           */
+};
+
+/* The recording ended by itself: err (0: the file is complete and on
+ * disk, fsync'ed with its directory), its length [ms] and why. */
+typedef void(media_rec_h)(int err, uint32_t ms, enum media_rec_end why,
+			  void *arg);
+
+/*
+ * Record leg into a new WAV file at path (created or truncated now:
+ * the errno of opening it is returned at once).  h is called at most
+ * once, on the SIP thread, when the recording ends by itself; it may
+ * free the recorder and the leg.  EINVAL for a bad argument or max_ms 0.
+ * One recorder per leg: a second one on the same leg takes over the
+ * stream, the first one gets no more audio.
+ */
+int media_rec_start(struct media_rec **rp, struct media_leg *leg,
+		    const char *path, const struct media_rec_prm *prm,
+		    media_rec_h *h, void *arg);
+/*
+ * End the recording now (h is not called): what was received so far is
+ * written, the file closed and fsync'ed with its directory.  Returns the
+ * error of writing or syncing (0: on disk) and the length in *msp [ms].
+ * After the end (by itself or by stop) it only returns the same result
+ * again.  Freeing the recorder (mem_deref) ends it the same way, without
+ * a result.
+ */
+int media_rec_stop(struct media_rec *r, uint32_t *msp);
 
 /* Node-wide media counters since start. */
 struct media_stats {

@@ -2,8 +2,9 @@
  * media_int.h - private to src/media.  A leg has two halves, one per
  * thread (thread.c has the rules): struct media_leg is the SIP thread's
  * (SDP, negotiation), struct media_stream the media thread's (sockets,
- * relay, latching, SRTP contexts, players).  They talk only through the
- * command queue (SIP -> media) and the event queue (media -> SIP); the
+ * relay, latching, SRTP contexts, players, recorders' decoding).  They
+ * talk only through the command queue (SIP -> media) and the event queue
+ * (media -> SIP), and a recorder's chunk list (thread.c, rule 8); the
  * few counters the SIP side reads are single-writer atomics.  A digit
  * event names its leg by id (media_leg.id), not by pointer: the leg may
  * be freed while the event waits in the queue.
@@ -55,6 +56,7 @@ static inline uint64_t media_ctr_get(media_ctr *c)
 struct media_stream;
 struct media_cmd;
 struct mplayer;
+struct mrec;
 
 /* RFC 4733 receive state of a stream: the event heard last (dtmf.c) */
 struct media_dtmf {
@@ -114,6 +116,7 @@ struct media_stream {
 	struct srtp *srtp_rx;      /* (owned)                          */
 	struct media_stream *peer; /* bridged (weak, symmetric)        */
 	struct mplayer *player;    /* playing into this leg (weak)     */
+	struct mrec *rec;          /* recording this leg (weak)        */
 	/* what we send: one RTP stream, whoever feeds it (relay.c, "one
 	 * stream per outgoing leg") */
 	uint32_t ssrc;            /* ours, for the leg's whole life   */
@@ -143,6 +146,8 @@ enum media_cmd_type {
 	CMD_DEL,      /* ms: stop, close, free                      */
 	CMD_PLAY,     /* pl: start on pl's stream                   */
 	CMD_STOP,     /* pl: stop; answered with EV_GONE            */
+	CMD_REC,      /* rec: start recording rec's stream          */
+	CMD_REC_STOP, /* rec: stop; answered with EV_REC_GONE       */
 	CMD_SYNC,     /* wake the waiting media_sync()              */
 	CMD_QUIT,     /* leave the media loop                       */
 };
@@ -152,6 +157,7 @@ struct media_cmd {
 	enum media_cmd_type type;
 	struct media_stream *ms, *ms2; /* (weak)                          */
 	struct mplayer *pl;            /* (weak)                          */
+	struct mrec *rec;              /* (weak)                          */
 	struct media_cfg cfg;
 	struct sa sig;
 	bool srtp_new;                  /* take srtp_rx/tx (NULL = plain)  */
@@ -160,9 +166,11 @@ struct media_cmd {
 };
 
 enum media_ev_type {
-	EV_DONE,  /* pl reached its end (not looping)           */
-	EV_GONE,  /* pl is out of the media thread: free it     */
-	EV_DIGIT, /* a key press on the leg with id leg         */
+	EV_DONE,     /* pl reached its end (not looping)           */
+	EV_GONE,     /* pl is out of the media thread: free it     */
+	EV_DIGIT,    /* a key press on the leg with id leg         */
+	EV_REC_END,  /* rec ended by itself (why: max, silence)    */
+	EV_REC_GONE, /* rec is out of the media thread: free it    */
 };
 
 struct media_ev {
@@ -171,6 +179,8 @@ struct media_ev {
 	struct mplayer *pl; /* (weak) */
 	uint64_t leg;       /* EV_DIGIT: media_leg id; the leg may be gone */
 	char digit;         /* EV_DIGIT: '0'-'9', '*', '#', 'A'-'D'        */
+	struct mrec *rec;   /* EV_REC_*: (weak) */
+	int why;            /* EV_REC_END: enum media_rec_end             */
 };
 
 int media_cmd_alloc(struct media_cmd **cmdp, enum media_cmd_type type,
@@ -180,6 +190,7 @@ void media_cmd_push(struct media_cmd *cmd);
 /* from the media thread only: hand ev to the SIP thread; ENOMEM */
 int media_ev_push(enum media_ev_type type, struct mplayer *pl);
 int media_ev_push_digit(uint64_t leg, char digit);
+int media_ev_push_rec(enum media_ev_type type, struct mrec *rec, int why);
 int media_thread_start(void);
 void media_thread_stop(void);
 
@@ -204,6 +215,17 @@ int media_clock_init(void);                   /* media thread */
 void media_clock_close(void);                 /* media thread */
 void media_players_release(void); /* SIP thread, media thread gone */
 void media_prompt_cache_flush(void);
+
+/* ---- recorder.c ------------------------------------------------------ */
+
+void media_rec_cmd(struct media_cmd *cmd); /* media thread */
+void media_rec_ev(struct media_ev *ev);    /* SIP thread   */
+/* media thread: an accepted audio packet (kind PT_ULAW/PT_ALAW) of p,
+ * len bytes, received at now on ms, which has a recorder */
+void media_rec_rtp(struct media_stream *ms, uint8_t kind, const uint8_t *p,
+		   size_t len, uint64_t now);
+void media_rec_detach(struct mrec *r); /* media thread: stream goes */
+void media_recs_release(void);         /* SIP thread, media thread gone */
 
 /* ---- dtmf.c ---------------------------------------------------------- */
 

@@ -379,7 +379,7 @@ void media_player_ev(struct media_ev *ev)
 	case EV_GONE:
 		mem_deref(p);
 		break;
-	case EV_DIGIT: /* a leg's, not a player's (thread.c) */
+	default: /* a leg's or a recorder's, not a player's (thread.c) */
 		break;
 	}
 }

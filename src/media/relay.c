@@ -370,6 +370,8 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 	media_ctr_inc(&media_count.rx);
 	if (kind == PT_TEV) /* a key press: reported, and relayed below */
 		media_dtmf_rtp(ms, p, len);
+	else if (ms->rec) /* the caller's voice, decoded (recorder.c) */
+		media_rec_rtp(ms, kind, p, len, now);
 
 	if (!peer || peer->player || peer->cfg.rhold || ms->cfg.rhold ||
 	    !sa_isset(&peer->raddr, SA_ALL)) {
@@ -637,6 +639,8 @@ void media_stream_cmd(struct media_cmd *cmd)
 		unbridge(ms);
 		if (ms->player)
 			media_player_detach(ms->player);
+		if (ms->rec)
+			media_rec_detach(ms->rec);
 		mem_deref(ms);
 		break;
 	default:

@@ -23,8 +23,12 @@
  *   struct media_player (handle),     struct mplayer fields above
  *   mplayer fields below "SIP"        "SIP", the 20 ms clock
  *   the prompt cache                  the receive buffer
- *                 cmdq ---> (ADD CFG SIG BRIDGE UNBRIDGE DEL PLAY STOP)
- *                 <--- evq  (DONE GONE DIGIT)
+ *   struct media_rec (handle, WAV     struct mrec fields above "SIP":
+ *   file, 100 ms writer), mrec        RTP decoded, gaps filled
+ *   fields below "SIP"
+ *                 cmdq ---> (ADD CFG SIG BRIDGE UNBRIDGE DEL PLAY STOP
+ *                            REC REC_STOP)
+ *                 <--- evq  (DONE GONE DIGIT REC_END REC_GONE)
  *
  * Rules
  *  1. An object is touched by one thread at a time; mem_ref/mem_deref
@@ -64,6 +68,19 @@
  *  7. Signals go to the main thread: the media thread blocks them all
  *     (libre's handler records a signal in the loop of whichever thread
  *     catches it).
+ *  8. A recorder (recorder.c) is handed over by CMD_REC and given back
+ *     as a player is (rule 4): CMD_REC_STOP, answered with EV_REC_GONE,
+ *     after which the SIP thread frees it.  The samples go from the
+ *     media thread to the SIP thread through the recorder's own chunk
+ *     list under its own mutex, held for one append or one splice (the
+ *     media thread appends a chunk per packet, the SIP thread takes the
+ *     whole list every 100 ms); a chunk is allocated by the media
+ *     thread and freed by the SIP thread, one owner at a time.  No file
+ *     is touched by the media thread: writing and fsync are the SIP
+ *     thread's.  EV_REC_END (max length or silence reached) names the
+ *     recorder; the SIP side ignores it if the recording was already
+ *     finished.  If a chunk cannot be allocated or the SIP thread has
+ *     not taken 10 s of them, the recording ends with an error.
  *
  * The queues are our own rather than libre's mqueue: mqueue reads one
  * message per loop turn from a pipe and fails a push when the pipe is
@@ -204,6 +221,10 @@ static void cmd_apply(struct media_cmd *cmd)
 	case CMD_STOP:
 		media_player_cmd(cmd);
 		break;
+	case CMD_REC:
+	case CMD_REC_STOP:
+		media_rec_cmd(cmd);
+		break;
 	case CMD_SYNC: {
 		struct sync *s = cmd->sync;
 		pthread_mutex_lock(&s->lock);
@@ -260,7 +281,7 @@ void media_sync(void)
 /* ---- media -> SIP ---------------------------------------------------- */
 
 static int ev_push(enum media_ev_type type, struct mplayer *pl, uint64_t leg,
-		   char digit)
+		   char digit, struct mrec *rec, int why)
 {
 	struct media_ev *ev = mem_zalloc(sizeof(*ev), NULL);
 
@@ -270,18 +291,25 @@ static int ev_push(enum media_ev_type type, struct mplayer *pl, uint64_t leg,
 	ev->pl = pl;
 	ev->leg = leg;
 	ev->digit = digit;
+	ev->rec = rec;
+	ev->why = why;
 	queue_push(&mt.evq, &ev->le, ev);
 	return 0;
 }
 
 int media_ev_push(enum media_ev_type type, struct mplayer *pl)
 {
-	return ev_push(type, pl, 0, 0);
+	return ev_push(type, pl, 0, 0, NULL, 0);
 }
 
 int media_ev_push_digit(uint64_t leg, char digit)
 {
-	return ev_push(EV_DIGIT, NULL, leg, digit);
+	return ev_push(EV_DIGIT, NULL, leg, digit, NULL, 0);
+}
+
+int media_ev_push_rec(enum media_ev_type type, struct mrec *rec, int why)
+{
+	return ev_push(type, NULL, 0, 0, rec, why);
 }
 
 /* the SIP thread's side of an event; stopping (apply false) only frees
@@ -299,6 +327,13 @@ static void ev_apply(struct media_ev *ev, bool apply)
 		break;
 	case EV_GONE:
 		media_player_ev(ev);
+		break;
+	case EV_REC_END:
+		if (apply)
+			media_rec_ev(ev);
+		break;
+	case EV_REC_GONE:
+		media_rec_ev(ev);
 		break;
 	}
 }
@@ -430,6 +465,7 @@ void media_thread_stop(void)
 	fd_close(mt.evq.efd);
 	ev_drain(false);
 	media_players_release();
+	media_recs_release();
 	queue_close(&mt.evq);
 	queue_close(&mt.cmdq);
 }

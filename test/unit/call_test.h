@@ -19,7 +19,11 @@ struct fake {
 	int offer_err;             /* a_offer's answer                 */
 	call_player_done_h *doneh; /* of the last one-shot player */
 	void *done_arg;
-	int64_t rec_id; /* record of the last call routed   */
+	int64_t rec_id;                /* record of the last call routed   */
+	call_record_done_h *rec_doneh; /* of the last recording */
+	void *rec_arg;
+	uint32_t rec_ms; /* what record_stop answers: length */
+	int rec_err;     /* ... and error                    */
 };
 
 extern struct fake fake;

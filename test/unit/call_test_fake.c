@@ -235,6 +235,48 @@ static int fake_play(void **pp, struct call_leg *leg, const char *path,
 	return 0;
 }
 
+struct fake_rec {
+	char file[64];
+};
+
+static void fake_rec_destructor(void *arg)
+{
+	struct fake_rec *r = arg;
+
+	fake_log("free rec %s;", r->file);
+}
+
+static int fake_record(void **rp, struct call_leg *leg, const char *path,
+		       uint32_t max_ms, uint32_t silence_ms,
+		       call_record_done_h *doneh, void *arg)
+{
+	const char *base = strrchr(path, '/');
+	struct fake_rec *r;
+
+	base = base ? base + 1 : path;
+	if (!strcmp(base, "missing.wav"))
+		return ENOENT;
+	r = mem_zalloc(sizeof(*r), fake_rec_destructor);
+	if (!r)
+		return ENOMEM;
+	str_copy(r->file, base, sizeof(r->file));
+	fake_log("record %s max %u silence %u from %s;", base, max_ms,
+		 silence_ms, fake_name(leg));
+	fake.rec_doneh = doneh;
+	fake.rec_arg = arg;
+	*rp = r;
+	return 0;
+}
+
+static int fake_record_stop(void *arg, uint32_t *msp)
+{
+	struct fake_rec *r = arg;
+
+	fake_log("record stop %s;", r->file);
+	*msp = fake.rec_ms;
+	return fake.rec_err;
+}
+
 const struct call_backend fake_backend = {
     .a_media = fake_a_media,
     .a_offer = fake_a_offer,
@@ -248,4 +290,6 @@ const struct call_backend fake_backend = {
     .bridge = fake_bridge,
     .unbridge = fake_unbridge,
     .play = fake_play,
+    .record = fake_record,
+    .record_stop = fake_record_stop,
 };

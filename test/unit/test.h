@@ -93,6 +93,8 @@
 	X(test_route_sched_always)                                             \
 	X(test_route_sched_check)                                              \
 	X(test_store_schedule)                                                 \
+	X(test_media_rec_g711)                                                 \
+	X(test_media_rec_end)                                                  \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
@@ -101,6 +103,8 @@
 	X(test_call_reject)                                                    \
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
+	X(test_call_record)                                                    \
+	X(test_call_record_end)                                                \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
