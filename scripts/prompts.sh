@@ -1,7 +1,8 @@
 #!/bin/sh
 # Make the demo prompts in $1 (once): a German welcome announcement spoken
-# by espeak-ng and a music-on-hold loop synthesised by sox, both 8 kHz mono
-# 16-bit WAV.  Existing files are kept, so operators can replace them.
+# by espeak-ng, a music-on-hold loop synthesised by sox, and the default
+# prompt set of data/prompts.tsv in de/ and en/, all 8 kHz mono 16-bit WAV.
+# Existing files are kept, so operators can replace them.
 set -e
 dir="$1"
 mkdir -p "$dir"
@@ -22,6 +23,22 @@ if [ ! -s "$dir/moh.wav" ]; then
 	done
 	sox "$tmp"/n*.wav "$dir/moh.wav"
 fi
+# the default prompt set in German and English (data/prompts.tsv)
+table="$(dirname "$0")/../data/prompts.tsv"
+mkdir -p "$dir/de" "$dir/en"
+grep -v '^#' "$table" | while IFS='	' read -r name de en; do
+	[ -n "$name" ] || continue
+	for lang in de en; do
+		[ -s "$dir/$lang/$name.wav" ] && continue
+		if [ "$lang" = de ]; then text="$de"; voice=de; else text="$en"; voice=en-gb; fi
+		espeak-ng -v "$voice" -s 150 -w "$tmp/p.wav" "$text" 2>/dev/null
+		# -D: no dither, so one text always gives the same file
+		# (test/suites/prompts.py compares them)
+		sox -D "$tmp/p.wav" -r 8000 -c 1 -b 16 -e signed-integer \
+			"$tmp/p8.wav"
+		mv "$tmp/p8.wav" "$dir/$lang/$name.wav"
+	done
+done
 if [ ! -s "$dir/beep.wav" ]; then
 	sox -n -r 8000 -c 1 -b 16 "$dir/beep.wav" synth 0.3 sine 1000 vol 0.5
 fi

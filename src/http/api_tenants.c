@@ -35,6 +35,8 @@ static const struct api_field fields[] = {
      .rule = &area_rule},
     {API_F("central_number", AK_PHONE, FF_NULL), API_M(T, central_number),
      .max = 40},
+    {API_F("language", AK_ENUM, 0), API_M(T, language), .max = 2,
+     .en = &store_names_language},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 

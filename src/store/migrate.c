@@ -258,6 +258,11 @@ static const char schema_v5[] =
     " PRIMARY KEY (schedule_id, seq)"
     ");";
 
+/* The language of a tenant's prompts (issue 14); existing tenants speak
+ * German as before. */
+static const char schema_v6[] =
+    "ALTER TABLE tenants ADD COLUMN language TEXT NOT NULL DEFAULT 'de';";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -265,6 +270,7 @@ static const struct migration migrationv[] = {
     {3, "device media encryption", schema_v3},
     {4, "node heartbeats", schema_v4},
     {5, "time control", schema_v5},
+    {6, "tenant language", schema_v6},
 };
 
 int store_migrate_latest(void)

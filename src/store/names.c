@@ -2,7 +2,8 @@
  * names.c - the names of the enumerated settings of store.h, in one place:
  * the words the database stores and the API shows for a device's srtp, a
  * trunk's transport, a call's direction, disposition and ended_by, a
- * number's target type, a schedule's region (federal state) and state.
+ * number's target type, a schedule's region (federal state) and state, a
+ * tenant's language.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -105,6 +106,11 @@ static const char *const region_v[] = {
     [STORE_REGION_TH] = "TH",
 };
 
+static const char *const language_v[] = {
+    [STORE_LANG_DE] = "de",
+    [STORE_LANG_EN] = "en",
+};
+
 static const char *const sched_state_v[] = {
     [STORE_SCHED_OPEN] = "open",
     [STORE_SCHED_CLOSED] = "closed",
@@ -143,3 +149,4 @@ NAMES(party, enum store_party)
 NAMES(target, enum store_target)
 NAMES(region, enum store_region)
 NAMES(sched_state, enum store_sched_state)
+NAMES(language, enum store_language)

@@ -12,25 +12,27 @@
 
 #define TENANT_SELECT                                                          \
 	"SELECT id, name, country_code, area_code, central_number,"            \
-	" created_at FROM tenants"
+	" language, created_at FROM tenants"
 
 static const struct store_sql sql[] = {
     {S_TENANT_ANY, "is empty", "SELECT EXISTS (SELECT 1 FROM tenants)"},
     {S_TENANT_EXISTS, "tenant exists", "SELECT id FROM tenants WHERE id = ?1"},
     {S_TENANT_ADD, "tenant add",
      "INSERT INTO tenants (name, country_code, area_code,"
-     " central_number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
+     " central_number, language, created_at)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     {S_TENANT_GET, "tenant get", TENANT_SELECT " WHERE id = ?1"},
     {S_TENANT_UPDATE, "tenant update",
      "UPDATE tenants SET name = ?2, country_code = ?3,"
-     " area_code = ?4, central_number = ?5 WHERE id = ?1"},
+     " area_code = ?4, central_number = ?5, language = ?6 WHERE id = ?1"},
     {S_TENANT_INUSE, "tenant delete",
      "SELECT EXISTS (SELECT 1 FROM employees WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM devices WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM numbers WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM number_blocks WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM announcements WHERE tenant_id = ?1)"
-     " OR EXISTS (SELECT 1 FROM trunks WHERE tenant_id = ?1)"},
+     " OR EXISTS (SELECT 1 FROM trunks WHERE tenant_id = ?1)"
+     " OR EXISTS (SELECT 1 FROM schedules WHERE tenant_id = ?1)"},
     {S_TENANT_DELETE, "tenant delete", "DELETE FROM tenants WHERE id = ?1"},
     {S_TENANT_LIST, "tenant list", TENANT_SELECT " ORDER BY id"},
 };
@@ -43,6 +45,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_tenant, country_code),
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_tenant, area_code),
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_tenant, central_number),
+    STORE_ENUM(SC_ADD | SC_UPD, store_tenant, language, &store_names_language),
     STORE_COL(SC_U64, SC_ADD, store_tenant, created_at),
 };
 

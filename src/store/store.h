@@ -69,7 +69,8 @@ struct store_names {
 
 extern const struct store_names store_names_srtp, store_names_transport,
     store_names_direction, store_names_disposition, store_names_party,
-    store_names_target, store_names_region, store_names_sched_state;
+    store_names_target, store_names_region, store_names_sched_state,
+    store_names_language;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -81,12 +82,23 @@ int store_names_find(const struct store_names *t, const char *s, int *vp);
 
 /* ---- tenants ---------------------------------------------------------- */
 
+/* The language of a tenant's prompts and speech: the folder of the
+ * default prompt set (data/prompts.tsv). */
+enum store_language {
+	STORE_LANG_DE = 0, /* "de" */
+	STORE_LANG_EN,     /* "en" */
+};
+
+const char *store_language_name(enum store_language v);
+int store_language_parse(const char *s, enum store_language *vp);
+
 struct store_tenant {
 	int64_t id;
 	char name[128];
-	char country_code[8];    /* "49"  dialling context of its users */
-	char area_code[8];       /* "221" without the leading 0         */
-	char central_number[24]; /* E.164 caller ID by default, or ""   */
+	char country_code[8];         /* "49"  dialling context of its users */
+	char area_code[8];            /* "221" without the leading 0         */
+	char central_number[24];      /* E.164 caller ID by default, or ""   */
+	enum store_language language; /* prompts, speech (migration 6) */
 	uint64_t created_at;
 };
 

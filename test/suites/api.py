@@ -230,8 +230,9 @@ def test_tenants():
     s.check(st == 201 and t["name"] == "Beispiel GmbH" and
             t["country_code"] == "49" and t["area_code"] == "30" and
             t["central_number"] == "+49301234500" and t["id"] > 0 and
-            ISO.match(t["created_at"]),
-            "POST tenant: 201, defaults and normalised central number",
+            t["language"] == "de" and ISO.match(t["created_at"]),
+            "POST tenant: 201, defaults (language de) and normalised "
+            "central number",
             f"{st} {t}")
     if st != 201:
         return
@@ -254,6 +255,12 @@ def test_tenants():
                    {"central_number": "+49 30 1234500"})
     s.check(st == 200 and p["central_number"] == "+49301234500",
             "central_number with spaces is normalised", f"{st} {p}")
+    st, p = sb.api("PATCH", f"/api/v1/tenants/{tid}", {"language": "en"})
+    s.check(st == 200 and p["language"] == "en" and p["name"] ==
+            "Beispiel GmbH & Co. KG", "PATCH language en", f"{st} {p}")
+    st, b = sb.api("PATCH", f"/api/v1/tenants/{tid}", {"language": "fr"})
+    err_check("a language we have no prompts in: 422", st, b, 422,
+              "language: must be de or en")
     st, b = sb.api("PATCH", f"/api/v1/tenants/{tid}",
                    {"central_number": "12ab"})
     err_check("bad central_number: 422", st, b, 422,
@@ -1045,6 +1052,7 @@ def test_garbage():
 
 FIELDS = {
     "tenants": {"id", "name", "country_code", "area_code", "central_number",
+                "language",
                 "created_at"},
     "employees": {"id", "tenant_id", "first_name", "last_name", "email",
                   "extension", "personal_number", "show_personal_number",

@@ -26,6 +26,7 @@ static const char *const region_words[] = {
     "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",
 };
 static const char *const sched_state_words[] = {"open", "closed", "holiday"};
+static const char *const language_words[] = {"de", "en"};
 
 /*
  * The enum type of store_<x>_name() and store_<x>_parse() against words[]
@@ -74,6 +75,7 @@ int test_store_names(void)
 	CHECK_NAMES(target, enum store_target, target_words);
 	CHECK_NAMES(region, enum store_region, region_words);
 	CHECK_NAMES(sched_state, enum store_sched_state, sched_state_words);
+	CHECK_NAMES(language, enum store_language, language_words);
 	TEST_EQ_INT(store_region_parse("by", NULL), EINVAL); /* codes as ISO */
 
 	/* "" names the live state of a call record, nothing else */
