@@ -25,6 +25,7 @@
 #include "node/node.h"
 #include "sip/sip.h"
 #include "call/call.h"
+#include "media/media.h"
 
 static struct config cfg;
 
@@ -166,6 +167,7 @@ int main(int argc, char *argv[])
 	struct node *node = NULL;
 	struct sipsrv *srv = NULL;
 	struct call_ctx *calls = NULL;
+	char path[sizeof(cfg.data_dir) + 16];
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -225,6 +227,12 @@ int main(int argc, char *argv[])
 	err = sipsrv_init(&cfg, st, &srv);
 	if (err)
 		goto out;
+	snprintf(path, sizeof(path), "%s/speech", cfg.data_dir);
+	err = media_speech_start(path);
+	if (err) {
+		warning("main: speech cache %s: %m\n", path, err);
+		goto out;
+	}
 	err = call_ctx_start(&calls, &cfg, st, srv);
 	if (err)
 		goto out;
@@ -244,6 +252,7 @@ out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	calls = mem_deref(calls);
+	media_speech_stop();
 	sipsrv_close();
 	node = mem_deref(node);
 	st = mem_deref(st);

@@ -200,6 +200,42 @@ struct media_stats {
 };
 void media_stats_get(struct media_stats *s);
 
+/* ---- speech (speech.c, phrase.c) ----------------------------------------
+ * Text spoken by libespeak-ng on a thread of its own into a WAV file of a
+ * cache directory (8 kHz mono; named by language and text, so each text
+ * is synthesised once); the file is then played like any prompt. */
+struct media_speech;
+
+/* Start the speech thread with its cache in cache_dir (created if
+ * missing).  EALREADY if running. */
+int media_speech_start(const char *cache_dir);
+/* Stop it; requests not reported yet are dropped (no handler call). */
+void media_speech_stop(void);
+
+/* The speech of a request: err 0 and the WAV file's path, or an error
+ * (ENOSYS: no synthesiser, ENODATA: nothing to say). */
+typedef void(media_speech_h)(int err, const char *path, void *arg);
+/* Speak text (UTF-8, < 1024 bytes) in lang ("de" or "en").  h is called
+ * once on the SIP thread, later, also for a text already in the cache.
+ * *rp (rp may be NULL) is the caller's reference: give it back with
+ * media_speech_cancel() once h was called or to call it off.  EINVAL,
+ * EMSGSIZE, ENOSYS (not started). */
+int media_speech(struct media_speech **rp, const char *lang, const char *text,
+		 media_speech_h *h, void *arg);
+/* h of r is not called any more; r is released. */
+void media_speech_cancel(struct media_speech *r);
+/* Texts synthesised and requests answered from the cache so far. */
+void media_speech_stats(uint64_t *synthesised, uint64_t *hits);
+
+/* Sentences to speak, in lang "de" (default) or "en"; 0, EINVAL, ENOSPC.
+ * "Sie sind an Position drei." / "You are number three in the queue." */
+int media_phrase_position(char *buf, size_t sz, const char *lang, unsigned pos);
+/* "Die voraussichtliche Wartezeit beträgt etwa zwei Minuten." */
+int media_phrase_wait(char *buf, size_t sz, const char *lang, uint32_t seconds);
+/* "null, zwei, zwei, eins." for "0221": 0-9, *, #, + read one by one. */
+int media_phrase_digits(char *buf, size_t sz, const char *lang,
+			const char *digits);
+
 /* G.711 helpers, exposed for tests. */
 uint8_t media_ulaw2alaw(uint8_t u);
 uint8_t media_alaw2ulaw(uint8_t a);

@@ -83,6 +83,8 @@
 	X(test_media_thread)                                                   \
 	X(test_media_dtmf_recv)                                                \
 	X(test_media_dtmf_leg)                                                 \
+	X(test_media_phrase)                                                   \
+	X(test_media_speech)                                                   \
 	X(test_time_berlin)                                                    \
 	X(test_time_easter)                                                    \
 	X(test_route_holiday)                                                  \
