@@ -41,6 +41,11 @@
  * goes through the event queue to the SIP thread, naming the leg by its
  * id, where media_dtmf_ev() finds the leg, if it still exists, and calls
  * its handler.
+ *
+ * Key presses also come as tones in the audio (inband.c).  Both ways go
+ * through media_digit_report(), which reports a key once when a phone
+ * sends it both ways: the same key from the other way within
+ * MEDIA_DIGIT_TWICE_MS of the last report is the same press.
  */
 #include <re.h>
 #include "core/core.h"
@@ -63,12 +68,11 @@ static uint32_t get32(const uint8_t *p)
 	       ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* the event payload of an RTP packet: its offset, or 0 if there is none
- * (too short for the header, its extension, padding and 4 bytes) */
-static size_t payload_at(const uint8_t *p, size_t len)
+size_t media_rtp_payload(const uint8_t *p, size_t len, size_t *np)
 {
 	size_t hlen = RTP_HEADER_SIZE + 4u * (p[0] & 0x0f);
 
+	*np = 0;
 	if (p[0] & 0x10) { /* header extension */
 		if (len < hlen + 4)
 			return 0;
@@ -79,7 +83,10 @@ static size_t payload_at(const uint8_t *p, size_t len)
 			return 0;
 		len -= p[len - 1];
 	}
-	return len >= hlen + TEV_SIZE ? hlen : 0;
+	if (len <= hlen)
+		return 0;
+	*np = len - hlen;
+	return hlen;
 }
 
 char media_dtmf_recv(struct media_dtmf *d, const uint8_t rxmap[128],
@@ -87,13 +94,13 @@ char media_dtmf_recv(struct media_dtmf *d, const uint8_t rxmap[128],
 {
 	struct media_dtmf pk; /* what this packet says */
 	uint32_t gap;
-	size_t off;
+	size_t off, n;
 
 	if (!d || !rxmap || !p || len < RTP_HEADER_SIZE || (p[0] >> 6) != 2 ||
 	    rxmap[p[1] & 0x7f] != PT_TEV)
 		return 0;
-	off = payload_at(p, len);
-	if (!off || p[off] >= sizeof(digits) - 1)
+	off = media_rtp_payload(p, len, &n);
+	if (!off || n < TEV_SIZE || p[off] >= sizeof(digits) - 1)
 		return 0;
 	pk = (struct media_dtmf){
 	    .ssrc = get32(p + 8),
@@ -132,13 +139,31 @@ press:
 	return digits[pk.event];
 }
 
-void media_dtmf_rtp(struct media_stream *ms, const uint8_t *p, size_t len)
+void media_digit_report(struct media_stream *ms, char digit,
+			enum media_digit_src src, uint64_t now)
+{
+	/* a phone that sends a press both ways: the other way's report of
+	 * the same key soon after is that press again */
+	if (digit == ms->dig_last && src != ms->dig_src &&
+	    now - ms->dig_at < MEDIA_DIGIT_TWICE_MS) {
+		ms->dig_at = now;
+		return;
+	}
+	ms->dig_last = digit;
+	ms->dig_src = src;
+	ms->dig_at = now;
+	if (media_ev_push_digit(ms->leg_id, digit))
+		warning("media: port %u: digit %c lost: out of memory\n",
+			ms->port, digit);
+}
+
+void media_dtmf_rtp(struct media_stream *ms, const uint8_t *p, size_t len,
+		    uint64_t now)
 {
 	char digit = media_dtmf_recv(&ms->dtmf, ms->cfg.rxmap, p, len);
 
-	if (digit && media_ev_push_digit(ms->leg_id, digit))
-		warning("media: port %u: digit %c lost: out of memory\n",
-			ms->port, digit);
+	if (digit)
+		media_digit_report(ms, digit, MEDIA_DIGIT_RFC4733, now);
 }
 
 void media_dtmf_ev(const struct media_ev *ev)

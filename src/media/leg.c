@@ -410,6 +410,23 @@ void media_bridge(struct media_leg *a, struct media_leg *b)
 	push(a, CMD_BRIDGE, b->ms); /* unbridges both there too */
 }
 
+void media_leg_set_inband(struct media_leg *leg, bool on)
+{
+	struct media_cmd *cmd;
+
+	if (!leg || leg->inband == on)
+		return;
+	if (media_cmd_alloc(&cmd, CMD_INBAND, leg->ms)) {
+		warning("media: port %u: in-band detection not switched: out "
+			"of memory\n",
+			leg->port);
+		return;
+	}
+	cmd->on = on;
+	leg->inband = on;
+	media_cmd_push(cmd);
+}
+
 void media_unbridge(struct media_leg *leg)
 {
 	if (!leg || !leg->peer)

@@ -114,6 +114,9 @@ void media_unbridge(struct media_leg *leg);
  */
 typedef void(media_digit_h)(char digit, void *arg);
 void media_leg_set_digith(struct media_leg *leg, media_digit_h *h, void *arg);
+/* Also hear key presses sent as tones in the audio (on), or stop (off).
+ * Costs some CPU per packet: on while an application waits for digits. */
+void media_leg_set_inband(struct media_leg *leg, bool on);
 
 typedef void(media_player_done_h)(void *arg);
 

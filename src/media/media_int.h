@@ -69,6 +69,26 @@ struct media_dtmf {
 	bool valid;    /* an event was seen: the fields count */
 };
 
+/* Where a key press of a stream was heard. */
+enum media_digit_src {
+	MEDIA_DIGIT_RFC4733 = 0, /* telephone-event packets (dtmf.c) */
+	MEDIA_DIGIT_INBAND,      /* tones in the audio (inband.c)    */
+};
+
+enum { MEDIA_DIGIT_TWICE_MS = 500 }; /* [ms] one press heard both ways */
+
+/* In-band DTMF detection state of a stream (inband.c) */
+enum { MEDIA_INBAND_BLOCK = 102 }; /* [samples] one Goertzel block */
+
+struct media_inband {
+	int16_t buf[MEDIA_INBAND_BLOCK]; /* a block being filled     */
+	size_t fill;                     /* samples in buf           */
+	char last;       /* key of the previous block, 0 none     */
+	unsigned hits;   /* blocks in a row that held last         */
+	char held;       /* key reported and still sounding, or 0  */
+	unsigned misses; /* blocks without held                    */
+};
+
 /* The SIP thread's half of a leg. */
 struct media_leg {
 	struct media_stream *ms;  /* media half: the media thread's after
@@ -94,6 +114,7 @@ struct media_leg {
 	struct le le_id;             /* in the legs by id (leg.c)       */
 	media_digit_h *digith;       /* key presses (dtmf.c), or NULL   */
 	void *digit_arg;
+	bool inband; /* in-band detection asked for     */
 };
 
 /* What fed the last packet we sent; TX_NONE: the next packet starts a
@@ -119,16 +140,21 @@ struct media_stream {
 	struct mrec *rec;          /* recording this leg (weak)        */
 	/* what we send: one RTP stream, whoever feeds it (relay.c, "one
 	 * stream per outgoing leg") */
-	uint32_t ssrc;            /* ours, for the leg's whole life   */
-	uint16_t seq;             /* of the newest packet sent        */
-	uint32_t ts;              /* its timestamp                    */
-	uint64_t tx_at;           /* [ms, jiffies] when, 0 never      */
-	enum media_tx_src tx_src; /* who fed the last packet          */
-	uint32_t src_ssrc;        /* TX_RELAY: the peer's stream ...  */
-	uint16_t seq_off;         /* ... and what we add to its seq   */
-	uint32_t ts_off;          /* ... and to its timestamps        */
-	uint64_t leg_id;          /* its leg's id, for digit events   */
-	struct media_dtmf dtmf;   /* telephone-events received        */
+	uint32_t ssrc;                /* ours, for the leg's whole life   */
+	uint16_t seq;                 /* of the newest packet sent        */
+	uint32_t ts;                  /* its timestamp                    */
+	uint64_t tx_at;               /* [ms, jiffies] when, 0 never      */
+	enum media_tx_src tx_src;     /* who fed the last packet          */
+	uint32_t src_ssrc;            /* TX_RELAY: the peer's stream ...  */
+	uint16_t seq_off;             /* ... and what we add to its seq   */
+	uint32_t ts_off;              /* ... and to its timestamps        */
+	uint64_t leg_id;              /* its leg's id, for digit events   */
+	struct media_dtmf dtmf;       /* telephone-events received        */
+	bool inband_on;               /* detect tones in the audio        */
+	struct media_inband inband;   /* their state (inband.c)         */
+	char dig_last;                /* key reported last, and ...       */
+	enum media_digit_src dig_src; /* ... how it was heard ...     */
+	uint64_t dig_at;              /* ... when [ms, jiffies]           */
 	/* written by the media thread, read by the SIP thread */
 	media_ctr last_rx; /* [ms, jiffies] last RTP received  */
 	media_ctr rx, tx;  /* packets                          */
@@ -148,6 +174,7 @@ enum media_cmd_type {
 	CMD_STOP,     /* pl: stop; answered with EV_GONE            */
 	CMD_REC,      /* rec: start recording rec's stream          */
 	CMD_REC_STOP, /* rec: stop; answered with EV_REC_GONE       */
+	CMD_INBAND,   /* ms: in-band key detection on or off (on)   */
 	CMD_SYNC,     /* wake the waiting media_sync()              */
 	CMD_QUIT,     /* leave the media loop                       */
 };
@@ -163,6 +190,7 @@ struct media_cmd {
 	bool srtp_new;                  /* take srtp_rx/tx (NULL = plain)  */
 	struct srtp *srtp_rx, *srtp_tx; /* (owned by the command)          */
 	void *sync;                     /* CMD_SYNC: the waiter (weak)      */
+	bool on;                        /* CMD_INBAND                       */
 };
 
 enum media_ev_type {
@@ -238,11 +266,30 @@ void media_recs_release(void);         /* SIP thread, media thread gone */
  */
 char media_dtmf_recv(struct media_dtmf *d, const uint8_t rxmap[128],
 		     const uint8_t *p, size_t len);
-/* media thread: a telephone-event packet of ms; a new key press goes to
- * the SIP thread as EV_DIGIT */
-void media_dtmf_rtp(struct media_stream *ms, const uint8_t *p, size_t len);
+/* media thread: a telephone-event packet of ms received at now; a new
+ * key press goes to the SIP thread as EV_DIGIT */
+void media_dtmf_rtp(struct media_stream *ms, const uint8_t *p, size_t len,
+		    uint64_t now);
+/* media thread: a key press of ms heard at now by src: EV_DIGIT, unless
+ * it is the same press heard the other way (see dtmf.c) */
+void media_digit_report(struct media_stream *ms, char digit,
+			enum media_digit_src src, uint64_t now);
+/* The payload of an RTP packet p of len bytes (a header at least): its
+ * offset and length *np; 0 and *np 0 if there is none. */
+size_t media_rtp_payload(const uint8_t *p, size_t len, size_t *np);
 /* SIP thread: EV_DIGIT arrived; the leg's handler, if it still exists */
 void media_dtmf_ev(const struct media_ev *ev);
+
+/* ---- inband.c --------------------------------------------------------- */
+
+/* n samples of a stream's decoded audio (any count; blocks are cut
+ * inside) into d: the key when they confirm a new press, else 0.  Pure:
+ * any thread, no allocation. */
+char media_inband_feed(struct media_inband *d, const int16_t *pcm, size_t n);
+/* media thread: an accepted audio packet (kind PT_ULAW/PT_ALAW) of ms,
+ * which detects in-band tones, received at now */
+void media_inband_rtp(struct media_stream *ms, uint8_t kind, const uint8_t *p,
+		      size_t len, uint64_t now);
 
 /* leg.c, SIP thread: the live leg with this id, or NULL */
 struct media_leg *media_leg_find(uint64_t id);

@@ -112,28 +112,6 @@ static uint32_t get32(const uint8_t *p)
 	       ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* the payload of an RTP packet: its offset and length (*np 0: none) */
-static size_t payload(const uint8_t *p, size_t len, size_t *np)
-{
-	size_t hlen = RTP_HEADER_SIZE + 4u * (p[0] & 0x0f);
-
-	*np = 0;
-	if (p[0] & 0x10) { /* header extension */
-		if (len < hlen + 4)
-			return 0;
-		hlen += 4 + 4u * (((size_t)p[hlen + 2] << 8) | p[hlen + 3]);
-	}
-	if (p[0] & 0x20) { /* padding: its length is the last byte */
-		if (len <= hlen || p[len - 1] > len - hlen)
-			return 0;
-		len -= p[len - 1];
-	}
-	if (len <= hlen)
-		return 0;
-	*np = len - hlen;
-	return hlen;
-}
-
 /* ---- media thread ---------------------------------------------------- */
 
 static void rec_end(struct mrec *r, enum media_rec_end why)
@@ -173,7 +151,7 @@ void media_rec_rtp(struct media_stream *ms, uint8_t kind, const uint8_t *p,
 
 	if (!r->running)
 		return;
-	off = payload(p, len, &n);
+	off = media_rtp_payload(p, len, &n);
 	if (!n)
 		return;
 	ts = get32(p + 4);

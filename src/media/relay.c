@@ -368,10 +368,15 @@ static void rtp_recv(struct media_stream *ms, const struct sa *src,
 	atomic_store_explicit(&ms->last_rx, now, memory_order_relaxed);
 	media_ctr_inc(&ms->rx);
 	media_ctr_inc(&media_count.rx);
-	if (kind == PT_TEV) /* a key press: reported, and relayed below */
-		media_dtmf_rtp(ms, p, len);
-	else if (ms->rec) /* the caller's voice, decoded (recorder.c) */
-		media_rec_rtp(ms, kind, p, len, now);
+	if (kind == PT_TEV) { /* a key press: reported, and relayed below */
+		media_dtmf_rtp(ms, p, len, now);
+	}
+	else {
+		if (ms->inband_on) /* key presses as tones (inband.c) */
+			media_inband_rtp(ms, kind, p, len, now);
+		if (ms->rec) /* the caller's voice, decoded (recorder.c) */
+			media_rec_rtp(ms, kind, p, len, now);
+	}
 
 	if (!peer || peer->player || peer->cfg.rhold || ms->cfg.rhold ||
 	    !sa_isset(&peer->raddr, SA_ALL)) {
@@ -634,6 +639,10 @@ void media_stream_cmd(struct media_cmd *cmd)
 		break;
 	case CMD_UNBRIDGE:
 		unbridge(ms);
+		break;
+	case CMD_INBAND:
+		ms->inband_on = cmd->on;
+		memset(&ms->inband, 0, sizeof(ms->inband));
 		break;
 	case CMD_DEL:
 		unbridge(ms);

@@ -12,8 +12,10 @@
  * type; a stranger's presses and the digits of a freed leg are not
  * reported.
  */
+#include <math.h>
 #include <unistd.h>
 #include <re.h>
+#include <rem.h>
 #include "core/core.h"
 #include "media/media.h"
 #include "media/media_int.h"
@@ -452,6 +454,122 @@ out:
 	mem_deref(pb.us);
 	mem_deref(pc.us);
 	mem_deref(ps.us);
+	media_close();
+	return err;
+}
+
+/* ---- in-band tones through a leg ------------------------------------ */
+
+/* ms of key k as PCMU packets (PT 0, SSRC_A) from ph to leg to, from
+ * sequence *seq and timestamp *ts on; k 0 is silence */
+static void phone_tone(struct phone *ph, struct media_leg *to, char k,
+		       unsigned ms, uint16_t *seq, uint32_t *ts)
+{
+	static const char *const layout = "123A456B789C*0#D";
+	static const double rows[4] = {697, 770, 852, 941};
+	static const double cols[4] = {1209, 1336, 1477, 1633};
+	const char *p = k ? strchr(layout, k) : NULL;
+	struct mbuf *mb = mbuf_alloc(200);
+	uint8_t b[172];
+	struct sa dst;
+	unsigned i, j;
+
+	sa_set_str(&dst, "127.0.0.1", media_leg_port(to));
+	for (i = 0; mb && i < ms / 20; i++) {
+		b[0] = 0x80;
+		b[1] = 0;
+		b[2] = (uint8_t)(*seq >> 8);
+		b[3] = (uint8_t)*seq;
+		b[4] = (uint8_t)(*ts >> 24);
+		b[5] = (uint8_t)(*ts >> 16);
+		b[6] = (uint8_t)(*ts >> 8);
+		b[7] = (uint8_t)*ts;
+		b[8] = (uint8_t)(SSRC_A >> 24);
+		b[9] = (uint8_t)(SSRC_A >> 16);
+		b[10] = (uint8_t)(SSRC_A >> 8);
+		b[11] = (uint8_t)SSRC_A;
+		for (j = 0; j < 160; j++) {
+			double t = (double)(*ts + j) / 8000, v = 0;
+
+			if (p)
+				v = 10000 * (sin(2 * M_PI *
+						 rows[(p - layout) / 4] * t) +
+					     sin(2 * M_PI *
+						 cols[(p - layout) % 4] * t));
+			b[12 + j] = g711_pcm2ulaw((int16_t)v);
+		}
+		mbuf_rewind(mb);
+		(void)mbuf_write_mem(mb, b, sizeof(b));
+		mb->pos = 0;
+		(void)udp_send(ph->us, &dst, mb);
+		++*seq;
+		*ts += 160;
+		usleep(2000); /* keep the order on the loopback */
+	}
+	mem_deref(mb);
+}
+
+int test_media_inband_leg(void)
+{
+	/* the phone sends '7' both ways: events and tones */
+	static const struct tev seven[] = {A(50, 16000, 7, 0, 160),
+					   A(51, 16000, 7, 1, 800),
+					   A(52, 16000, 7, 1, 800)};
+	struct media_leg *c = NULL;
+	struct phone pc = {0};
+	struct digits dc = {0};
+	uint16_t seq = 1;
+	uint32_t ts = 0;
+	unsigned i;
+	int err = 0;
+
+	TEST_EQ_INT(media_init("127.0.0.1", 47000, 47999), 0);
+	TEST_EQ_INT(media_leg_alloc(&c, CODEC_PCMU, MEDIA_PLAIN), 0);
+	TEST_EQ_INT(phone_open(&pc, c, TEV), 0);
+	media_leg_set_digith(c, on_digit, &dc);
+	media_sync();
+
+	/* off (the default): tones are audio, nothing else */
+	phone_tone(&pc, c, '1', 100, &seq, &ts);
+	phone_tone(&pc, c, 0, 100, &seq, &ts);
+	media_sync();
+	run_ms(100);
+	TEST_EQ_STR(dc.s, "");
+
+	/* on: '4' and '4' again after a pause are two presses */
+	media_leg_set_inband(c, true);
+	media_sync();
+	phone_tone(&pc, c, '4', 100, &seq, &ts);
+	phone_tone(&pc, c, 0, 100, &seq, &ts);
+	phone_tone(&pc, c, '4', 200, &seq, &ts);
+	phone_tone(&pc, c, 0, 100, &seq, &ts);
+	for (i = 0; i < 100 && dc.n < 2; i++)
+		run_ms(10);
+	TEST_EQ_STR(dc.s, "44");
+
+	/* '7' as events and as tones: one press */
+	phone_send(&pc, c, seven, 1);
+	phone_tone(&pc, c, '7', 100, &seq, &ts);
+	phone_send(&pc, c, seven + 1, 2);
+	phone_tone(&pc, c, 0, 100, &seq, &ts);
+	phone_tone(&pc, c, '#', 100, &seq, &ts);
+	phone_tone(&pc, c, 0, 100, &seq, &ts);
+	for (i = 0; i < 100 && dc.n < 4; i++)
+		run_ms(10);
+	run_ms(100);
+	TEST_EQ_STR(dc.s, "447#");
+
+	/* off again */
+	media_leg_set_inband(c, false);
+	media_sync();
+	phone_tone(&pc, c, '9', 100, &seq, &ts);
+	phone_tone(&pc, c, 0, 100, &seq, &ts);
+	media_sync();
+	run_ms(100);
+	TEST_EQ_STR(dc.s, "447#");
+out:
+	mem_deref(c);
+	mem_deref(pc.us);
 	media_close();
 	return err;
 }

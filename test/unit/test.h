@@ -83,6 +83,9 @@
 	X(test_media_thread)                                                   \
 	X(test_media_dtmf_recv)                                                \
 	X(test_media_dtmf_leg)                                                 \
+	X(test_media_inband)                                                   \
+	X(test_media_inband_talkoff)                                           \
+	X(test_media_inband_leg)                                               \
 	X(test_media_phrase)                                                   \
 	X(test_media_speech)                                                   \
 	X(test_time_berlin)                                                    \
