@@ -63,69 +63,6 @@ static int add_hhmm(struct odict *o, const char *key, unsigned min)
 	return odict_entry_add(o, key, ODICT_STRING, buf);
 }
 
-/* The string item key of object o, or NULL (and a 422 named path.key). */
-static const char *item_str(struct api_req *req, const struct odict *o,
-			    const char *path, const char *key, bool required,
-			    int *errp)
-{
-	const struct odict_entry *e = odict_lookup(o, key);
-
-	if (!e && !required)
-		return NULL;
-	if (!e || e->type != ODICT_STRING) {
-		*errp = api_error(req, 422, "%s.%s: %s", path, key,
-				  e ? "must be a string" : "is required");
-		return NULL;
-	}
-	return e->u.str;
-}
-
-/* Keys of item o other than those in keys[] are refused. */
-static int item_keys(struct api_req *req, const struct odict *o,
-		     const char *path, const char *const *keys, size_t n)
-{
-	struct le *le;
-	size_t i;
-
-	for (le = o->lst.head; le; le = le->next) {
-		const struct odict_entry *e = le->data;
-		char name[33];
-
-		for (i = 0; i < n && strcmp(e->key, keys[i]); i++)
-			;
-		if (i == n) {
-			str_copy(name, e->key, sizeof(name));
-			return api_error(req, 422, "%s.%s: unknown field", path,
-					 name);
-		}
-	}
-	return 0;
-}
-
-/* The array of field f as objects: *np items, 422 past max. */
-static int array_items(struct api_req *req, const struct api_field *f,
-		       size_t max, const struct odict **arrp)
-{
-	const struct odict_entry *e = odict_lookup(req->body, f->name);
-	struct le *le;
-	size_t n = 0;
-
-	*arrp = NULL;
-	if (!e || e->type == ODICT_NULL)
-		return 0;
-	for (le = e->u.odict->lst.head; le; le = le->next, n++) {
-		const struct odict_entry *it = le->data;
-
-		if (it->type != ODICT_OBJECT)
-			return api_error(req, 422, "%s[%zu]: must be an object",
-					 f->name, n);
-	}
-	if (n > max)
-		return api_error(req, 422, "%s: at most %zu", f->name, max);
-	*arrp = e->u.odict;
-	return 0;
-}
-
 static int range_read(struct api_req *req, const char *path,
 		      const struct odict *o, struct store_sched_range *r)
 {
@@ -135,7 +72,7 @@ static int range_read(struct api_req *req, const char *path,
 	struct le *le;
 	int err = 0;
 
-	err = item_keys(req, o, path, keys, ARRAY_SIZE(keys));
+	err = api_item_keys(req, o, path, keys, ARRAY_SIZE(keys));
 	if (err)
 		return err;
 	days = odict_lookup(o, "days");
@@ -161,13 +98,13 @@ static int range_read(struct api_req *req, const char *path,
 					 path);
 		r->days |= (uint8_t)(1u << i);
 	}
-	s = item_str(req, o, path, "start", true, &err);
+	s = api_item_str(req, o, path, "start", true, &err);
 	if (!s)
 		return err;
 	if (!hhmm_parse(s, &r->start))
 		return api_error(req, 422, "%s.start: must be a time HH:MM",
 				 path);
-	s = item_str(req, o, path, "end", true, &err);
+	s = api_item_str(req, o, path, "end", true, &err);
 	if (!s)
 		return err;
 	if (!hhmm_parse(s, &r->end))
@@ -185,7 +122,7 @@ static int ranges_apply(struct api_req *req, const struct api_field *f,
 	char path[32];
 	int err;
 
-	err = array_items(req, f, STORE_SCHED_RANGES, &arr);
+	err = api_items(req, f, STORE_SCHED_RANGES, &arr);
 	if (err)
 		return err;
 	s->rangec = 0;
@@ -209,18 +146,18 @@ static int exception_read(struct api_req *req, const char *path,
 	const char *s;
 	int err = 0;
 
-	err = item_keys(req, o, path, keys, ARRAY_SIZE(keys));
+	err = api_item_keys(req, o, path, keys, ARRAY_SIZE(keys));
 	if (err)
 		return err;
 	memset(x, 0, sizeof(*x));
-	s = item_str(req, o, path, "date", true, &err);
+	s = api_item_str(req, o, path, "date", true, &err);
 	if (!s)
 		return err;
 	if (!shape_ok(s, "dddd-dd-dd") ||
 	    sscanf(s, "%4u-%2u-%2u", &x->year, &x->month, &x->day) != 3)
 		return api_error(req, 422, "%s.date: must be a date YYYY-MM-DD",
 				 path);
-	s = item_str(req, o, path, "state", true, &err);
+	s = api_item_str(req, o, path, "state", true, &err);
 	if (!s)
 		return err;
 	if (store_sched_state_parse(s, &x->state))
@@ -233,13 +170,13 @@ static int exception_read(struct api_req *req, const char *path,
 					 "%s.start: only for state open", path);
 		return 0;
 	}
-	s = item_str(req, o, path, "start", true, &err);
+	s = api_item_str(req, o, path, "start", true, &err);
 	if (!s)
 		return err;
 	if (!hhmm_parse(s, &x->start))
 		return api_error(req, 422, "%s.start: must be a time HH:MM",
 				 path);
-	s = item_str(req, o, path, "end", true, &err);
+	s = api_item_str(req, o, path, "end", true, &err);
 	if (!s)
 		return err;
 	if (!hhmm_parse(s, &x->end))
@@ -257,7 +194,7 @@ static int exceptions_apply(struct api_req *req, const struct api_field *f,
 	char path[32];
 	int err;
 
-	err = array_items(req, f, STORE_SCHED_EXCEPTIONS, &arr);
+	err = api_items(req, f, STORE_SCHED_EXCEPTIONS, &arr);
 	if (err)
 		return err;
 	s->excc = 0;

@@ -306,6 +306,22 @@ void api_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
 int api_target_ref(struct api_req *req, const char *field,
 		   enum store_target type, int64_t id, int64_t tenant_id);
 
+/* ---- arrays of objects in a body (item.c) ----------------------------- */
+
+/* The items of AK_LIST field f as the array *arrp (NULL if absent or
+ * null): each an object, at most max of them; else a 422 and an errno. */
+int api_items(struct api_req *req, const struct api_field *f, size_t max,
+	      const struct odict **arrp);
+/* A key of item o not in keys[0..n) is a 422 "<path>.<key>: unknown
+ * field". */
+int api_item_keys(struct api_req *req, const struct odict *o, const char *path,
+		  const char *const *keys, size_t n);
+/* The string key of item o, or NULL: absent and not required, or a 422
+ * "<path>.<key>: is required / must be a string" with *errp set. */
+const char *api_item_str(struct api_req *req, const struct odict *o,
+			 const char *path, const char *key, bool required,
+			 int *errp);
+
 /* ---- resources (resource.c) ------------------------------------------ */
 
 enum api_op {
@@ -427,6 +443,7 @@ extern const struct api_resource api_number_blocks;
 extern const struct api_resource api_numbers;
 extern const struct api_resource api_announcements;
 extern const struct api_resource api_schedules;
+extern const struct api_resource api_ivr_menus;
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
 extern const struct api_resource api_registrations;

@@ -14,6 +14,7 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 	struct store_employee e;
 	struct store_announcement a;
 	struct store_schedule *s;
+	struct store_ivr_menu *m;
 	int err;
 
 	switch (type) {
@@ -32,6 +33,14 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		err = store_schedule_get(st, id, s);
 		*tenantp = s->tenant_id;
 		mem_deref(s);
+		return err;
+	case TARGET_IVR:
+		m = mem_zalloc(sizeof(*m), NULL);
+		if (!m)
+			return ENOMEM;
+		err = store_ivr_menu_get(st, id, m);
+		*tenantp = m->tenant_id;
+		mem_deref(m);
 		return err;
 	default:
 		return EINVAL;

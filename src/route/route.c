@@ -27,6 +27,7 @@ static const char *const kind_names[] = {
     [ROUTE_EMPLOYEE] = "employee",
     [ROUTE_ANNOUNCEMENT] = "announcement",
     [ROUTE_EXTERNAL] = "trunk",
+    [ROUTE_IVR] = "ivr",
 };
 
 const char *route_kind_name(enum route_kind kind)
@@ -87,6 +88,18 @@ out:
 	return err;
 }
 
+static int menu_exists(struct store *st, int64_t id)
+{
+	struct store_ivr_menu *m = mem_zalloc(sizeof(*m), NULL);
+	int err;
+
+	if (!m)
+		return ENOMEM;
+	err = store_ivr_menu_get(st, id, m);
+	mem_deref(m);
+	return err;
+}
+
 /* Route to target t (of a number, or of a schedule it led to). */
 static int to_target(struct store *st, struct store_target_ref t,
 		     struct route_result *r)
@@ -135,6 +148,18 @@ static int to_target(struct store *st, struct store_target_ref t,
 			return err;
 		r->target.kind = ROUTE_ANNOUNCEMENT;
 		r->target.id = a.id;
+		return 0;
+
+	case TARGET_IVR:
+		err = menu_exists(st, t.id);
+		if (err == ENOENT) {
+			reject(r, 404, "No Target");
+			return 0;
+		}
+		if (err)
+			return err;
+		r->target.kind = ROUTE_IVR;
+		r->target.id = t.id;
 		return 0;
 
 	default:
@@ -331,4 +356,14 @@ int route_resolve(struct store *st, const struct route_caller *c,
 	if (c->trunk)
 		return from_trunk(st, c, dialled, r);
 	return from_device(st, c, dialled, r);
+}
+
+int route_target_of(struct store *st, const struct store_target_ref *t,
+		    int64_t tenant_id, struct route_result *r)
+{
+	if (!st || !t || !r)
+		return EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->tenant_id = tenant_id;
+	return to_target(st, *t, r);
 }

@@ -20,6 +20,7 @@ enum route_kind {
 	ROUTE_EMPLOYEE,     /* ring all devices of employee        */
 	ROUTE_ANNOUNCEMENT, /* answer, play announcement, hang up  */
 	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
+	ROUTE_IVR,          /* a voice menu (ivr/)                 */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */
@@ -62,6 +63,16 @@ struct route_result {
  */
 int route_resolve(struct store *st, const struct route_caller *c,
 		  const char *dialled, struct route_result *r);
+
+/*
+ * Where target t of tenant_id leads now (a menu's key, its fallback):
+ * r->target as route_resolve() would give it for a number routed to t,
+ * schedules followed; ROUTE_REJECT with scode and reason if it leads
+ * nowhere.  The caller ID fields of r->target are left empty.  0, or an
+ * error of the store.
+ */
+int route_target_of(struct store *st, const struct store_target_ref *t,
+		    int64_t tenant_id, struct route_result *r);
 
 /* ---- time control (route/schedule.c, route/holiday.c) -------------------
  *

@@ -263,6 +263,42 @@ static const char schema_v5[] =
 static const char schema_v6[] =
     "ALTER TABLE tenants ADD COLUMN language TEXT NOT NULL DEFAULT 'de';";
 
+/* Voice menus (issue 14): a menu with its greeting, timeout, retries
+ * and fallback target, its keys as child rows; and one view of every
+ * reference to a target (type, id) with what refers to it (via, owner),
+ * which the "still in use" checks of deletes read. */
+static const char schema_v7[] =
+    "CREATE TABLE ivr_menus ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " prompt TEXT NOT NULL DEFAULT '',"
+    " timeout INTEGER NOT NULL DEFAULT 5 CHECK (timeout BETWEEN 1 AND 60),"
+    " retries INTEGER NOT NULL DEFAULT 2 CHECK (retries BETWEEN 0 AND 9),"
+    " fallback_type INTEGER NOT NULL DEFAULT 0,"
+    " fallback_id INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE ivr_options ("
+    " menu_id INTEGER NOT NULL REFERENCES ivr_menus(id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL,"
+    " target_type INTEGER NOT NULL,"
+    " target_id INTEGER NOT NULL,"
+    " PRIMARY KEY (menu_id, key)"
+    ");"
+    "CREATE VIEW route_refs (type, id, via, owner) AS"
+    " SELECT target_type, target_id, 'number', id FROM numbers"
+    " UNION ALL SELECT open_type, open_id, 'schedule', id FROM schedules"
+    " UNION ALL SELECT closed_type, closed_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT holiday_type, holiday_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT fallback_type, fallback_id, 'ivr', id"
+    " FROM ivr_menus"
+    " UNION ALL SELECT target_type, target_id, 'ivr', menu_id"
+    " FROM ivr_options;";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -271,6 +307,7 @@ static const struct migration migrationv[] = {
     {4, "node heartbeats", schema_v4},
     {5, "time control", schema_v5},
     {6, "tenant language", schema_v6},
+    {7, "voice menus", schema_v7},
 };
 
 int store_migrate_latest(void)

@@ -92,6 +92,7 @@ static const char *const target_v[] = {
     [TARGET_EMPLOYEE] = "employee",
     [TARGET_ANNOUNCEMENT] = "announcement",
     [TARGET_SCHEDULE] = "schedule",
+    [TARGET_IVR] = "ivr",
 };
 
 static const char *const region_v[] = {

@@ -24,12 +24,7 @@ static const struct store_sql sql[] = {
     {S_ANN_UPDATE, "announcement update",
      "UPDATE announcements SET name = ?2, file = ?3 WHERE id = ?1"},
     {S_ANN_INUSE, "announcement delete",
-     "SELECT EXISTS (SELECT 1 FROM numbers"
-     " WHERE target_type = 2 AND target_id = ?1)"
-     " OR EXISTS (SELECT 1 FROM schedules WHERE"
-     " (open_type = 2 AND open_id = ?1) OR"
-     " (closed_type = 2 AND closed_id = ?1) OR"
-     " (holiday_type = 2 AND holiday_id = ?1))"},
+     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 2 AND id = ?1)"},
     {S_ANN_DELETE, "announcement delete",
      "DELETE FROM announcements WHERE id = ?1"},
     {S_ANN_LIST, "announcement list",

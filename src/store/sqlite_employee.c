@@ -47,10 +47,8 @@ static const struct store_sql sql[] = {
      "UPDATE numbers SET target_type = 0, target_id = 0"
      " WHERE target_type = 1 AND target_id = ?1"},
     {S_EMP_IN_SCHEDULE, "employee delete",
-     "SELECT EXISTS (SELECT 1 FROM schedules WHERE"
-     " (open_type = 1 AND open_id = ?1) OR"
-     " (closed_type = 1 AND closed_id = ?1) OR"
-     " (holiday_type = 1 AND holiday_id = ?1))"},
+     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 1 AND id = ?1"
+     " AND via <> 'number')"},
     {S_EMP_DELETE_DEVICES, "employee delete",
      "DELETE FROM devices WHERE employee_id = ?1"},
     {S_EMP_DELETE, "employee delete", "DELETE FROM employees WHERE id = ?1"},
@@ -136,8 +134,8 @@ int store_employee_update(struct store *st, const struct store_employee *e)
 /*
  * Every number routed to the employee (its personal number and ordinary
  * ones) is released to target none, so no number points at a deleted
- * employee.  A schedule that routes to the employee is not changed
- * behind its owner's back: EBUSY until it routes elsewhere.  Its devices go, and their registrations with them.
+ * employee.  A schedule or menu that routes to the employee is not
+ * changed behind its owner's back: EBUSY until it routes elsewhere.  Its devices go, and their registrations with them.
  */
 static int employee_delete(struct store *st, void *arg)
 {
@@ -149,7 +147,7 @@ static int employee_delete(struct store *st, void *arg)
 	if (!err)
 		err = store_run(st, S_EMP_IN_SCHEDULE, EIO, &v, "i", id);
 	if (!err && v)
-		err = EBUSY; /* a schedule routes to the employee */
+		err = EBUSY; /* a schedule or menu routes to the employee */
 	if (!err)
 		err = store_run(st, S_EMP_RELEASE_NUMBERS, EIO, NULL, "i", id);
 	if (!err)

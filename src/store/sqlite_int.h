@@ -4,8 +4,9 @@
  * The backend is one file per concept of store.h (sqlite_tenant.c,
  * sqlite_employee.c, sqlite_device.c, sqlite_number.c for blocks and
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
- * sqlite_call.c, sqlite_node.c, sqlite_token.c, sqlite_schedule.c) over a
- * small core:
+ * sqlite_call.c, sqlite_node.c, sqlite_token.c, sqlite_schedule.c,
+ * sqlite_ivr.c; sqlite_target.c for what they route to) over a small
+ * core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, SQLite errors as errno values
@@ -156,6 +157,17 @@ enum store_sql_id {
 	S_SCHED_EXCS_CLEAR,
 	S_SCHED_EXC_ADD,
 	S_SCHED_EXCS,
+	/* sqlite_ivr.c */
+	S_IVR_TENANT,
+	S_IVR_ADD,
+	S_IVR_GET,
+	S_IVR_UPDATE,
+	S_IVR_INUSE,
+	S_IVR_DELETE,
+	S_IVR_LIST,
+	S_IVR_OPTS_CLEAR,
+	S_IVR_OPT_ADD,
+	S_IVR_OPTS,
 
 	S_COUNT
 };
@@ -181,7 +193,8 @@ struct store_sqlset {
 extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_employee, store_sql_device, store_sql_number,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
-    store_sql_call, store_sql_node, store_sql_token, store_sql_schedule;
+    store_sql_call, store_sql_node, store_sql_token, store_sql_schedule,
+    store_sql_ivr;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
@@ -414,10 +427,20 @@ int store_row_delete(struct store *st, enum store_sql_id inuse,
 int store_number_route(struct store *st, int64_t id,
 		       const struct store_number *n);
 
-/* A target of a number or schedule: a known type (EINVAL), existing
- * (ENOENT), of tenant_id (EXDEV).  TARGET_NONE ignores id. */
+/* ---- sqlite_target.c --------------------------------------------------- */
+
+/* A target of a number, schedule or menu: a known type (EINVAL),
+ * existing (ENOENT), of tenant_id (EXDEV).  TARGET_NONE ignores id. */
 int store_target_check(struct store *st, enum store_target type, int64_t id,
 		       int64_t tenant_id);
+
+enum { STORE_TARGET_DEPTH = 32 }; /* longer chains count as loops */
+
+/* ELOOP if t leads back to (self_type, self_id) by the targets a call
+ * follows without a key pressed (schedules, menu fallbacks); depth 0. */
+int store_target_loop(struct store *st, enum store_target self_type,
+		      int64_t self_id, const struct store_target_ref *t,
+		      unsigned depth);
 
 /* ---- migrate.c -------------------------------------------------------- */
 

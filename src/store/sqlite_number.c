@@ -176,33 +176,6 @@ static int block_find(struct store *st, struct store_number *n)
 
 /* ---- numbers ---------------------------------------------------------- */
 
-/*
- * A target must be a known type (EINVAL), exist (ENOENT) and belong to
- * tenant_id (EXDEV).  TARGET_NONE ignores target_id.
- */
-int store_target_check(struct store *st, enum store_target type,
-		       int64_t target_id, int64_t tenant_id)
-{
-	static const enum store_sql_id tenant_of[] = {
-	    [TARGET_EMPLOYEE] = S_EMP_TENANT,
-	    [TARGET_ANNOUNCEMENT] = S_ANN_TENANT,
-	    [TARGET_SCHEDULE] = S_SCHED_TENANT,
-	};
-	int64_t ttenant;
-	int err;
-
-	if (type == TARGET_NONE)
-		return 0;
-	if ((size_t)type >= ARRAY_SIZE(tenant_of) || target_id <= 0)
-		return EINVAL;
-
-	err = store_tenant_of(st, tenant_of[type], target_id, &ttenant);
-	if (err)
-		return err;
-
-	return ttenant == tenant_id ? 0 : EXDEV;
-}
-
 int store_number_route(struct store *st, int64_t id,
 		       const struct store_number *n)
 {

@@ -165,6 +165,7 @@ union store_any {
 	struct store_node node;
 	struct store_token token;
 	struct store_schedule schedule;
+	struct store_ivr_menu ivr_menu;
 };
 
 /* Step s of sid to its end, calling h with each row; a non-0 return of h

@@ -6,9 +6,10 @@
  *
  * Targets are checked like a number's (same tenant, existing).  A
  * schedule may route to another schedule; a chain that comes back to
- * itself is refused (ELOOP) when saved, so routing never meets a loop it
- * did not know (route.c still stops after a few hops).  A schedule still
- * routed to by a number or another schedule cannot be deleted (EBUSY).
+ * itself is refused (ELOOP) when saved (sqlite_target.c), so routing
+ * never meets a loop it did not know (route.c still stops after a few
+ * hops).  A schedule a number, another schedule or a menu still routes
+ * to cannot be deleted (EBUSY).
  */
 #include <string.h>
 #include "core/core.h"
@@ -32,12 +33,8 @@ static const struct store_sql sql[] = {
      " open_id = ?5, closed_type = ?6, closed_id = ?7, holiday_type = ?8,"
      " holiday_id = ?9 WHERE id = ?1"},
     {S_SCHED_INUSE, "schedule delete",
-     "SELECT EXISTS (SELECT 1 FROM numbers"
-     " WHERE target_type = 3 AND target_id = ?1)"
-     " OR EXISTS (SELECT 1 FROM schedules WHERE id <> ?1 AND"
-     " ((open_type = 3 AND open_id = ?1) OR"
-     " (closed_type = 3 AND closed_id = ?1) OR"
-     " (holiday_type = 3 AND holiday_id = ?1)))"},
+     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 3 AND id = ?1"
+     " AND NOT (via = 'schedule' AND owner = ?1))"},
     {S_SCHED_DELETE, "schedule delete", "DELETE FROM schedules WHERE id = ?1"},
     {S_SCHED_LIST, "schedule list",
      SCHED_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},
@@ -86,33 +83,6 @@ static bool schedule_valid(const struct store_schedule *s)
 	       s->excc <= STORE_SCHED_EXCEPTIONS;
 }
 
-/* Follow the schedule targets of t from schedule id: ELOOP if a chain
- * comes back to self (or runs longer than there can be schedules). */
-static int loop_check(struct store *st, int64_t self,
-		      const struct store_target_ref *t, unsigned depth)
-{
-	struct store_schedule *s;
-	int err;
-
-	if (t->type != TARGET_SCHEDULE)
-		return 0;
-	if (t->id == self || depth > 16)
-		return ELOOP;
-
-	s = mem_zalloc(sizeof(*s), NULL);
-	if (!s)
-		return ENOMEM;
-	err = store_row_get(st, S_SCHED_GET, t->id, &schedule_rec, s);
-	if (!err)
-		err = loop_check(st, self, &s->open, depth + 1);
-	if (!err)
-		err = loop_check(st, self, &s->closed, depth + 1);
-	if (!err)
-		err = loop_check(st, self, &s->holiday, depth + 1);
-	mem_deref(s);
-	return err;
-}
-
 static int targets_check(struct store *st, const struct store_schedule *s)
 {
 	const struct store_target_ref *tv[] = {&s->open, &s->closed,
@@ -124,7 +94,8 @@ static int targets_check(struct store *st, const struct store_schedule *s)
 		err = store_target_check(st, tv[i]->type, tv[i]->id,
 					 s->tenant_id);
 		if (!err && s->id)
-			err = loop_check(st, s->id, tv[i], 0);
+			err = store_target_loop(st, TARGET_SCHEDULE, s->id,
+						tv[i], 0);
 		if (err)
 			return err;
 	}

@@ -208,12 +208,13 @@ int store_block_list(struct store *st, int64_t tenant_id,
 		     store_number_block_h *h, void *arg);
 
 /* What a number routes to: "none", "employee", "announcement",
- * "schedule". */
+ * "schedule", "ivr". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
 	TARGET_ANNOUNCEMENT,
 	TARGET_SCHEDULE, /* time control: one of its three targets */
+	TARGET_IVR,      /* a voice menu                           */
 	/* later: TARGET_RING_GROUP, TARGET_IVR, TARGET_QUEUE, ... */
 };
 
@@ -314,6 +315,46 @@ int store_schedule_delete(struct store *st, int64_t id);
 /* tenant_id 0 = all tenants. */
 int store_schedule_list(struct store *st, int64_t tenant_id,
 			store_schedule_h *h, void *arg);
+
+/* ---- voice menus (IVR) ------------------------------------------------ */
+
+enum { STORE_IVR_OPTIONS = 12 }; /* keys 0-9, * and # */
+
+/* Key -> target of a menu. */
+struct store_ivr_option {
+	char key; /* '0'-'9', '*', '#' */
+	struct store_target_ref target;
+};
+
+/* A voice menu: its greeting (a WAV file under the prompts directory,
+ * "" for the default greeting in the tenant's language), how long it
+ * waits for a key, how often it asks again after no or a wrong key, and
+ * where the call goes then (fallback none: goodbye and hang up). */
+struct store_ivr_menu {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];
+	char prompt[128]; /* relative to the prompts directory, or ""  */
+	uint32_t timeout; /* [s] wait for a key after the greeting     */
+	uint32_t retries; /* greeting again after no or a wrong key    */
+	struct store_target_ref fallback;
+	size_t optionc;
+	struct store_ivr_option optionv[STORE_IVR_OPTIONS];
+	uint64_t created_at;
+};
+
+typedef int(store_ivr_menu_h)(const struct store_ivr_menu *m, void *arg);
+
+/* Add m with its options in one transaction (m->id set): EINVAL for a
+ * bad field, targets as a schedule's (ENOENT, EXDEV), ELOOP if its
+ * fallback leads back to it without a key pressed. */
+int store_ivr_menu_add(struct store *st, struct store_ivr_menu *m);
+int store_ivr_menu_get(struct store *st, int64_t id, struct store_ivr_menu *m);
+int store_ivr_menu_update(struct store *st, const struct store_ivr_menu *m);
+/* EBUSY while a number, schedule or menu routes to it. */
+int store_ivr_menu_delete(struct store *st, int64_t id);
+int store_ivr_menu_list(struct store *st, int64_t tenant_id,
+			store_ivr_menu_h *h, void *arg);
 
 struct store_number {
 	int64_t id;

@@ -20,7 +20,7 @@ static const char *const disposition_words[] = {
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
 static const char *const target_words[] = {"none", "employee", "announcement",
-					   "schedule"};
+					   "schedule", "ivr"};
 static const char *const region_words[] = {
     "",   "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV",
     "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",

@@ -1,0 +1,20 @@
+/*
+ * ivr.h - voice menus: the application a number (or a schedule, or a
+ * key of another menu) starts with target kind ROUTE_IVR.  It answers,
+ * plays the menu's greeting, waits for one key and sends the call where
+ * that key says (call_reroute); no key or a wrong one: a short prompt and
+ * the greeting again, up to the menu's retries, then its fallback target
+ * (none: goodbye and hang up).  The menus are the store's
+ * (store_ivr_menu); the prompts are files under the prompts directory,
+ * the default ones in the tenant's language (data/prompts.tsv).
+ */
+#ifndef SWITCHBOARD_IVR_H
+#define SWITCHBOARD_IVR_H
+
+struct call;
+struct route_target;
+
+/* The row of call/apps.c: take over call for menu t->id. */
+int ivr_start(struct call *call, const struct route_target *t);
+
+#endif

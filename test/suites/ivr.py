@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""Voice menus (issue 14, section 4) end to end: /api/v1/ivr_menus and
+calls that a real phone steers with its keys.
+
+  * A menu is created, read and changed over HTTP, the reply showing
+    exactly what was sent; bad menus are refused with the error naming
+    the problem: a key that is none or given twice, a target that does not
+    exist, a fallback that would lead back to the menu without a key
+    pressed (through a schedule); a menu a number routes to cannot be
+    deleted.
+  * baresip 1001 calls a number routed to the menu and presses keys (RFC
+    4733): 1 rings Erika's phone (baresip 1002), which answers: the two
+    talk; 9 (no such key) and then 2 reach the announcement, which plays
+    and hangs up; no key at all: greeting, "no input" and greeting again
+    (retries 1), then goodbye and the server hangs up, not before two
+    timeouts passed.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from sb import DEMO, PROMPTS, Suite, Switchboard  # noqa: E402
+from peers import Baresip  # noqa: E402
+from audio import is_prompt  # noqa: E402
+
+S = Suite("ivr")
+NUMBER = "+4922182829951"
+PW = DEMO["devices"]
+
+
+def heard(phone, prompt):
+    """Did phone's last call receive the whole prompt (a file of
+    PROMPTS), among whatever else it heard?"""
+    recs = phone.recordings()
+    if not recs:
+        return "no recording"
+    # the prompt searched in the recording (which holds more than it):
+    # most of the prompt's own windows must match the call's audio at one
+    # alignment
+    return is_prompt(os.path.join(PROMPTS, prompt), recs[-1], law="pcmu",
+                     windows=0.8, min_seconds=0.5)
+
+
+def err_is(what, got, status, msg):
+    st, body = got
+    return S.check(st == status and body == {"error": msg}, what,
+                   f"got {st} {body!r}, want {status} {msg!r}")
+
+
+def demo_ids(sb):
+    st, tenants = sb.api("GET", "/api/v1/tenants")
+    tid = [t for t in tenants if t["name"] == DEMO["tenant"]][0]["id"]
+    st, anns = sb.api("GET", f"/api/v1/announcements?tenant_id={tid}")
+    st, emps = sb.api("GET", f"/api/v1/employees?tenant_id={tid}")
+    erika = [e for e in emps if e["first_name"] == "Erika"][0]["id"]
+    return tid, anns[0]["id"], erika
+
+
+def menu_body(tid, ann, erika, **kw):
+    body = {"tenant_id": tid, "name": "Hotline", "timeout": 2, "retries": 1,
+            "options": [{"key": "1", "target_type": "employee",
+                         "target_id": erika},
+                        {"key": "2", "target_type": "announcement",
+                         "target_id": ann}]}
+    body.update(kw)
+    return body
+
+
+def test_api(sb, ids):
+    tid, ann, erika = ids
+    post = lambda **kw: sb.api("POST", "/api/v1/ivr_menus",  # noqa: E731
+                               menu_body(tid, ann, erika, **kw))
+    err_is("a key that is none: 422",
+           post(options=[{"key": "x", "target_type": "employee",
+                          "target_id": erika}]),
+           422, "options[0].key: must be one of 0-9, * and #")
+    err_is("a key twice: 422",
+           post(options=[{"key": "1", "target_type": "employee",
+                          "target_id": erika},
+                         {"key": "1", "target_type": "announcement",
+                          "target_id": ann}]),
+           422, "options[1].key: 1 is given twice")
+    err_is("a target that does not exist: 422",
+           post(options=[{"key": "1", "target_type": "employee",
+                          "target_id": 99999}]),
+           422, "options[0].target_id: employee 99999 does not exist")
+    err_is("a timeout of 0 s: 422", post(timeout=0), 422,
+           "timeout: must be from 1 to 60 seconds")
+    err_is("a prompt outside the prompts directory: 422",
+           post(prompt="../etc/passwd"), 422,
+           "prompt: must be a file name under the prompts directory")
+    st, m = post()
+    want = {"tenant_id": tid, "name": "Hotline", "prompt": None,
+            "timeout": 2, "retries": 1, "fallback_type": "none",
+            "fallback_id": None,
+            "options": [{"key": "1", "target_type": "employee",
+                         "target_id": erika},
+                        {"key": "2", "target_type": "announcement",
+                         "target_id": ann}]}
+    got = {k: v for k, v in (m or {}).items() if k not in ("id",
+                                                           "created_at")}
+    S.check(st == 201 and got == want, "POST: 201, as sent, defaults",
+            f"{st} {m}")
+    st, g = sb.api("GET", f"/api/v1/ivr_menus/{m['id']}")
+    S.check(st == 200 and g == m, "GET returns the same", f"{st} {g}")
+
+    # a loop without keys: schedule closed -> menu, menu fallback -> it
+    st, s = sb.api("POST", "/api/v1/schedules",
+                   {"tenant_id": tid, "name": "Loop", "closed_type": "ivr",
+                    "closed_id": m["id"]})
+    S.check(st == 201, "a schedule closed -> the menu: 201", f"{st} {s}")
+    err_is("menu fallback -> that schedule would loop: 422",
+           sb.api("PATCH", f"/api/v1/ivr_menus/{m['id']}",
+                  {"fallback_type": "schedule", "fallback_id": s["id"]}),
+           422, "fallback_id: leads back to this menu without a key "
+           "pressed")
+    err_is("the menu a schedule routes to cannot be deleted: 409",
+           sb.api("DELETE", f"/api/v1/ivr_menus/{m['id']}"), 409,
+           f"ivr menu {m['id']} is in use by a number, a schedule or "
+           "another menu")
+    sb.api("DELETE", f"/api/v1/schedules/{s['id']}")
+    return m["id"]
+
+
+def call_menu(a, sb):
+    m = a.mark()
+    a.dial(f"sip:{NUMBER}@127.0.0.1:{sb.sip_port}")
+    ev = a.wait_event("CALL_ESTABLISHED", 10, since=m)
+    S.check(ev is not None, "1001 calls the menu: answered")
+    return m
+
+
+def test_calls(sb, ids, mid):
+    tid, ann, erika = ids
+    st, n = sb.api("POST", "/api/v1/numbers",
+                   {"tenant_id": tid, "e164": NUMBER, "target_type": "ivr",
+                    "target_id": mid})
+    S.check(st == 201, "a number routed to the menu: 201", f"{st} {n}")
+    a = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port),
+                tone=440)
+    b = Baresip("1002", PW["1002"], server=("127.0.0.1", sb.sip_port),
+                tone=1000)
+    a.start()
+    b.start()
+    try:
+        S.check(a.wait_registered(10) and b.wait_registered(10),
+                "1001 and 1002 register")
+        # 1: Erika
+        mb = b.mark()
+        m = call_menu(a, sb)
+        time.sleep(0.5)
+        a.send_dtmf("1")
+        ev = b.wait_event("CALL_ESTABLISHED", 10, since=mb)
+        S.check(ev is not None, "key 1: Erika's phone rings and answers")
+        S.check(a.wait_event("CALL_CLOSED", 2, since=m) is None,
+                "and the caller is still in the call")
+        a.hangup()
+        S.check(b.wait_event("CALL_CLOSED", 10, since=mb) is not None,
+                "the caller hangs up: Erika's call ends")
+
+        # 9 (no such key), then 2: the announcement plays and ends it
+        m = call_menu(a, sb)
+        time.sleep(0.5)
+        a.send_dtmf("9")
+        time.sleep(2.5)  # "not valid" plays out (a key would stop it)
+        a.send_dtmf("2")
+        ev = a.wait_event("CALL_CLOSED", 20, since=m)
+        S.check(ev is not None, "keys 9 then 2: the server hangs up",
+                str(ev))
+        v = heard(a, "de/menu_invalid.wav")
+        S.check(v, "9: the caller hears that the input is not valid", str(v))
+        v = heard(a, "welcome.wav")
+        S.check(v, "2: the caller hears the announcement", str(v))
+
+        # no key: greeting, timeout, "no input" + greeting, timeout,
+        # goodbye, hung up
+        m = call_menu(a, sb)
+        t0 = time.time()
+        ev = a.wait_event("CALL_CLOSED", 30, since=m)
+        took = time.time() - t0
+        S.check(ev is not None and took >= 4.0,
+                "no key: hung up after two timeouts of 2 s",
+                f"{ev} after {took:.1f} s")
+        for p, what in (("de/greeting.wav", "the greeting"),
+                        ("de/menu_timeout.wav", "no input"),
+                        ("de/goodbye.wav", "goodbye")):
+            v = heard(a, p)
+            S.check(v, f"no key: the caller hears {what}", str(v))
+        v = heard(a, "welcome.wav")
+        S.check(not v, "no key: and not the announcement", str(v))
+    finally:
+        a.stop()
+        b.stop()
+    err_is("the menu a number routes to cannot be deleted: 409",
+           sb.api("DELETE", f"/api/v1/ivr_menus/{mid}"), 409,
+           f"ivr menu {mid} is in use by a number, a schedule or another "
+           "menu")
+
+
+def main():
+    sb = Switchboard().start()
+    try:
+        ids = demo_ids(sb)
+        mid = None
+
+        def api():
+            nonlocal mid
+            mid = test_api(sb, ids)
+        S.run(api)
+        if mid:
+            S.run(test_calls, sb, ids, mid)
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        sb.cleanup()
+    S.finish()
+
+
+if __name__ == "__main__":
+    main()
