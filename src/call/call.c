@@ -133,6 +133,12 @@ void call_state_set(struct call *call, enum call_state state)
 {
 	struct le *le;
 
+	/* keys as tones are listened for while an application talks to
+	 * the caller, not while the caller talks to a person (the tones
+	 * reach that person as audio anyway) */
+	if (call->a && call->ctx->be->keys_inband &&
+	    (state == CALL_ANSWERED) != (call->state == CALL_ANSWERED))
+		call->ctx->be->keys_inband(call->a, state == CALL_ANSWERED);
 	call->state = state;
 	for (le = call->ctx->subs.head; le; le = le->next) {
 		struct call_sub *sub = le->data;

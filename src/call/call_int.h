@@ -70,6 +70,9 @@ struct call_backend {
 	 * The error of writing or syncing, the length in *msp [ms].
 	 * Then *rp is freed. */
 	int (*record_stop)(void *r, uint32_t *msp);
+	/* Also hear the keys leg's far end sends as tones in the audio
+	 * (on), or stop (off); NULL: not available. */
+	void (*keys_inband)(struct call_leg *leg, bool on);
 };
 
 struct call_leg {

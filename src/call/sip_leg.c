@@ -354,6 +354,14 @@ static int sip_leg_record(void **rp, struct call_leg *leg, const char *path,
 	return 0;
 }
 
+static void sip_leg_keys_inband(struct call_leg *leg, bool on)
+{
+	struct sip_leg *sl = be_of(leg);
+
+	if (sl)
+		media_leg_set_inband(sl->media, on);
+}
+
 static int sip_leg_record_stop(void *arg, uint32_t *msp)
 {
 	struct sip_leg_rec *r = arg;
@@ -376,6 +384,7 @@ static const struct call_backend sip_leg_backend = {
     .play = sip_leg_play,
     .record = sip_leg_record,
     .record_stop = sip_leg_record_stop,
+    .keys_inband = sip_leg_keys_inband,
 };
 
 /* ---- sipsrv's call handlers ------------------------------------------------ */

@@ -13,7 +13,10 @@ calls that a real phone steers with its keys.
     talk; 9 (no such key) and then 2 reach the announcement, which plays
     and hangs up; no key at all: greeting, "no input" and greeting again
     (retries 1), then goodbye and the server hangs up, not before two
-    timeouts passed.
+    timeouts passed.  What the caller hears is judged by its content
+    (the prompt found in baresip's recording of the call).
+  * A phone without RFC 4733 plays a WAV with the key 2 as a DTMF tone:
+    the in-band detector hears it and the caller gets the announcement.
 """
 import os
 import sys
@@ -22,7 +25,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, PROMPTS, Suite, Switchboard  # noqa: E402
 from peers import Baresip  # noqa: E402
-from audio import is_prompt  # noqa: E402
+from audio import is_prompt, write_wav  # noqa: E402
+import math  # noqa: E402
+import tempfile  # noqa: E402
 
 S = Suite("ivr")
 NUMBER = "+4922182829951"
@@ -192,6 +197,30 @@ def test_calls(sb, ids, mid):
     finally:
         a.stop()
         b.stop()
+
+    # the key as a tone in the audio (a phone without RFC 4733): 2 s of
+    # silence, "2" (697 + 1336 Hz, -10 dBFS each) for 150 ms, silence
+    tmp = tempfile.mkdtemp(prefix="ivr-")
+    wav = os.path.join(tmp, "key2.wav")
+    pcm = [0.0] * 16000
+    pcm += [10362 * (math.sin(2 * math.pi * 697 * i / 8000) +
+                     math.sin(2 * math.pi * 1336 * i / 8000))
+            for i in range(1200)]
+    pcm += [0.0] * (8000 * 20)
+    write_wav(wav, pcm)
+    a = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port),
+                wav=wav)
+    a.start()
+    try:
+        S.check(a.wait_registered(10), "1001 registers (playing a tone)")
+        m = call_menu(a, sb)
+        ev = a.wait_event("CALL_CLOSED", 20, since=m)
+        S.check(ev is not None, "in-band 2: the server hangs up", str(ev))
+        v = heard(a, "welcome.wav")
+        S.check(v, "in-band 2: the caller hears the announcement",
+                f"{v}; {[ln for ln in sb.tail(200).splitlines() if 'ivr:' in ln or 'media' in ln][-12:]}")
+    finally:
+        a.stop()
     err_is("the menu a number routes to cannot be deleted: 409",
            sb.api("DELETE", f"/api/v1/ivr_menus/{mid}"), 409,
            f"ivr menu {mid} is in use by a number, a schedule or another "

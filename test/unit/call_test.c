@@ -326,6 +326,7 @@ int test_call_ivr(void)
 	fake.devices = 1;
 	TEST_EQ_INT(env_call(&e, "+4922182829990"), 0);
 	TEST_EQ_STR(fake_take(), "[routing]media;offer;200;[answered]");
+	TEST_ASSERT(fake.inband); /* an application talks: keys as tones */
 	TEST_EQ_INT(call_play(fake.a->call, NULL, 0, true, NULL, NULL), EINVAL);
 
 	/* the ACK: the menu starts; its first part plays out */
@@ -355,6 +356,7 @@ int test_call_ivr(void)
 	/* she answers: bridged, the caller was answered already */
 	call_leg_established(fake.legv[0]);
 	TEST_EQ_STR(fake_take(), "bridge A B1;[bridged]dialled 200 OK 0;");
+	TEST_ASSERT(!fake.inband); /* a person talks: tones are audio */
 
 	/* a digit now is buffered, nobody collects */
 	call_leg_digit(fake.a, '5');

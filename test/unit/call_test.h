@@ -24,6 +24,7 @@ struct fake {
 	void *rec_arg;
 	uint32_t rec_ms; /* what record_stop answers: length */
 	int rec_err;     /* ... and error                    */
+	bool inband;     /* keys as tones listened for on A  */
 };
 
 extern struct fake fake;

@@ -268,6 +268,12 @@ static int fake_record(void **rp, struct call_leg *leg, const char *path,
 	return 0;
 }
 
+static void fake_keys_inband(struct call_leg *leg, bool on)
+{
+	(void)leg;
+	fake.inband = on;
+}
+
 static int fake_record_stop(void *arg, uint32_t *msp)
 {
 	struct fake_rec *r = arg;
@@ -292,4 +298,5 @@ const struct call_backend fake_backend = {
     .play = fake_play,
     .record = fake_record,
     .record_stop = fake_record_stop,
+    .keys_inband = fake_keys_inband,
 };
