@@ -10,7 +10,10 @@
  *                {"key": "2", "target_type": "ivr", "target_id": 2}]}
  *
  * prompt null: the default greeting in the tenant's language.  options
- * are replaced as a whole when given.  Each problem is a 422 naming it:
+ * are replaced as a whole when given.  direct_dial: the caller may also
+ * type the suffix of one of the tenant's numbers (the central number
+ * without its final 0, plus the keys: "12" for +49221828299-12), which
+ * then goes where that number goes.  Each problem is a 422 naming it:
  * a key that is none or given twice, a target that does not exist or is
  * another tenant's, a fallback that leads back to the menu without a key
  * pressed (through schedules and other menus' fallbacks).
@@ -130,7 +133,7 @@ static int options_encode(struct odict *o, const struct api_field *f,
 	return err;
 }
 
-enum { F_FALLBACK_TYPE = 6 };
+enum { F_FALLBACK_TYPE = 7 };
 
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
@@ -143,6 +146,7 @@ static const struct api_field fields[] = {
     {API_F("timeout", AK_INT, 0), API_M(T, timeout), .min = 1, .max = 60,
      .unit = "seconds"},
     {API_F("retries", AK_INT, 0), API_M(T, retries), .min = 0, .max = 9},
+    {API_F("direct_dial", AK_BOOL, 0), API_M(T, direct_dial)},
     [F_FALLBACK_TYPE] = {API_F("fallback_type", AK_ENUM, FF_HOOK),
 			 API_M(T, fallback.type), .max = 16,
 			 .en = &store_names_target},

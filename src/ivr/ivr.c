@@ -14,7 +14,11 @@
  *                    none --> goodbye, hang up <--------+
  *
  * A key pressed during the greeting stops it and counts (collect takes
- * the digits that came before it).  Where a key or the fallback leads is
+ * the digits that came before it).  With direct dial (Durchwahl) the
+ * caller may instead type the suffix of one of the tenant's numbers in
+ * the central number's block ("02" for +49 221 828299-02): a single key
+ * waits SUFFIX_WAIT_MS for a second one, a full suffix goes where that
+ * number goes, a key of the menu typed alone is that key.  Where a key or the fallback leads is
  * route/'s answer (route_target_of: schedules followed), presented with
  * the caller ID the menu itself was reached with.
  */
@@ -36,7 +40,13 @@ struct ivr {
 	char timeout[PATH_MAX_IVR];
 	char goodbye[PATH_MAX_IVR];
 	unsigned tries; /* greetings after the first */
+	/* direct dial: the numbers of the central number's block are
+	 * base + a suffix of suffix_len digits; 0: off */
+	char base[24];
+	size_t suffix_len;
 };
+
+enum { SUFFIX_WAIT_MS = 2000 }; /* [ms] for the next key of a suffix */
 
 static void ask(struct call *call, struct ivr *v, const char *before);
 
@@ -103,23 +113,52 @@ static void retry(struct call *call, struct ivr *v, const char *prompt)
 		hangup_failed(call);
 }
 
+/* digits as the suffix of an active number of the tenant: its target */
+static bool suffix_target(struct call *call, const struct ivr *v,
+			  const char *digits, struct store_target_ref *t)
+{
+	struct store_number n;
+	char e164[48];
+
+	if (!v->suffix_len || strlen(digits) != v->suffix_len)
+		return false;
+	re_snprintf(e164, sizeof(e164), "%s%s", v->base, digits);
+	if (store_number_by_e164(call_store(call), e164, &n) || !n.active ||
+	    n.tenant_id != v->menu.tenant_id || n.target_type == TARGET_NONE)
+		return false;
+	t->type = n.target_type;
+	t->id = n.target_id;
+	return true;
+}
+
 static void collected(struct call *call, int err, const char *digits, void *arg)
 {
+	struct store_target_ref t;
 	struct ivr *v = arg;
 	size_t i;
 
-	if (err || !digits[0]) {
-		retry(call, v, v->timeout);
+	/* a suffix's keys end by its length, '#' or a pause: what came
+	 * counts even when the pause ended it (ETIMEDOUT) */
+	if (!digits[0] || (err && err != ETIMEDOUT)) {
+		retry(call, v, digits[0] ? v->invalid : v->timeout);
 		return;
 	}
-	for (i = 0; i < v->menu.optionc; i++) {
-		if (v->menu.optionv[i].key == digits[0]) {
-			go(call, v, &v->menu.optionv[i].target);
-			return;
+	if (!digits[1]) {
+		for (i = 0; i < v->menu.optionc; i++) {
+			if (v->menu.optionv[i].key == digits[0]) {
+				go(call, v, &v->menu.optionv[i].target);
+				return;
+			}
 		}
 	}
-	info("ivr: %s: menu %lld: no target for key %c\n", call_id(call),
-	     (long long)v->menu.id, digits[0]);
+	if (suffix_target(call, v, digits, &t)) {
+		info("ivr: %s: menu %lld: direct dial %s%s\n", call_id(call),
+		     (long long)v->menu.id, v->base, digits);
+		go(call, v, &t);
+		return;
+	}
+	info("ivr: %s: menu %lld: no target for %s\n", call_id(call),
+	     (long long)v->menu.id, digits);
 	retry(call, v, v->invalid);
 }
 
@@ -128,10 +167,10 @@ static void greeted(struct call *call, int err, char digit, void *arg)
 	struct ivr *v = arg;
 	struct call_collect_prm prm = {
 	    .min = 1,
-	    .max = 1,
-	    .term = 0,
+	    .max = v->suffix_len ? (unsigned)v->suffix_len : 1,
+	    .term = v->suffix_len ? '#' : 0,
 	    .first_ms = v->menu.timeout * 1000,
-	    .inter_ms = v->menu.timeout * 1000,
+	    .inter_ms = v->suffix_len ? SUFFIX_WAIT_MS : v->menu.timeout * 1000,
 	};
 
 	(void)digit;
@@ -154,6 +193,29 @@ static void ask(struct call *call, struct ivr *v, const char *before)
 	files[n++] = v->greeting;
 	if (call_play(call, files, n, true, greeted, v))
 		hangup_failed(call);
+}
+
+/* The central number's block: its common prefix and suffix length. */
+struct block_find {
+	const char *e164;
+	struct ivr *v;
+};
+
+static int block_h(const struct store_number_block *b, void *arg)
+{
+	struct block_find *bf = arg;
+	size_t n = strlen(b->first), p = 0;
+
+	if (strlen(bf->e164) != n || strlen(b->last) != n ||
+	    strcmp(bf->e164, b->first) < 0 || strcmp(bf->e164, b->last) > 0)
+		return 0;
+	while (p < n && b->first[p] == b->last[p])
+		p++;
+	if (p >= n || p >= sizeof(bf->v->base))
+		return 0;
+	str_copy(bf->v->base, b->first, p + 1);
+	bf->v->suffix_len = n - p;
+	return 1; /* found */
 }
 
 static void answered(struct call *call, void *arg)
@@ -182,6 +244,16 @@ int ivr_start(struct call *call, const struct route_target *t)
 	}
 	v->origin = *t;
 	lang = store_language_name(tenant.language);
+	if (v->menu.direct_dial && tenant.central_number[0]) {
+		struct block_find bf = {tenant.central_number, v};
+
+		(void)store_block_list(call_store(call), tenant.id, block_h,
+				       &bf);
+		if (!v->suffix_len)
+			warning("ivr: menu %lld: direct dial, but the central "
+				"number %s is in no block of the tenant\n",
+				(long long)v->menu.id, tenant.central_number);
+	}
 	if (v->menu.prompt[0])
 		re_snprintf(v->greeting, sizeof(v->greeting), "%s/%s", dir,
 			    v->menu.prompt);

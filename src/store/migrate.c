@@ -275,6 +275,7 @@ static const char schema_v7[] =
     " prompt TEXT NOT NULL DEFAULT '',"
     " timeout INTEGER NOT NULL DEFAULT 5 CHECK (timeout BETWEEN 1 AND 60),"
     " retries INTEGER NOT NULL DEFAULT 2 CHECK (retries BETWEEN 0 AND 9),"
+    " direct_dial INTEGER NOT NULL DEFAULT 0 CHECK (direct_dial IN (0, 1)),"
     " fallback_type INTEGER NOT NULL DEFAULT 0,"
     " fallback_id INTEGER NOT NULL DEFAULT 0,"
     " created_at INTEGER NOT NULL,"

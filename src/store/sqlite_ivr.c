@@ -12,7 +12,7 @@
 #include "store/sqlite_int.h"
 
 #define IVR_SELECT                                                             \
-	"SELECT id, tenant_id, name, prompt, timeout, retries,"                \
+	"SELECT id, tenant_id, name, prompt, timeout, retries, direct_dial,"   \
 	" fallback_type, fallback_id, created_at FROM ivr_menus"
 
 static const struct store_sql sql[] = {
@@ -20,12 +20,13 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM ivr_menus WHERE id = ?1"},
     {S_IVR_ADD, "ivr add",
      "INSERT INTO ivr_menus (tenant_id, name, prompt, timeout, retries,"
-     " fallback_type, fallback_id, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+     " direct_dial, fallback_type, fallback_id, created_at)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
     {S_IVR_GET, "ivr get", IVR_SELECT " WHERE id = ?1"},
     {S_IVR_UPDATE, "ivr update",
      "UPDATE ivr_menus SET name = ?2, prompt = ?3, timeout = ?4,"
-     " retries = ?5, fallback_type = ?6, fallback_id = ?7 WHERE id = ?1"},
+     " retries = ?5, direct_dial = ?6, fallback_type = ?7, fallback_id = ?8"
+     " WHERE id = ?1"},
     {S_IVR_INUSE, "ivr delete",
      "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 4 AND id = ?1"
      " AND NOT (via = 'ivr' AND owner = ?1))"},
@@ -51,6 +52,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_ivr_menu, prompt),
     STORE_COL(SC_U32, SC_ADD | SC_UPD, store_ivr_menu, timeout),
     STORE_COL(SC_U32, SC_ADD | SC_UPD, store_ivr_menu, retries),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_ivr_menu, direct_dial),
     STORE_COL(SC_INT, SC_ADD | SC_UPD, store_ivr_menu, fallback.type),
     STORE_COL(SC_I64, SC_ADD | SC_UPD, store_ivr_menu, fallback.id),
     STORE_COL(SC_U64, SC_ADD, store_ivr_menu, created_at),

@@ -337,6 +337,8 @@ struct store_ivr_menu {
 	char prompt[128]; /* relative to the prompts directory, or ""  */
 	uint32_t timeout; /* [s] wait for a key after the greeting     */
 	uint32_t retries; /* greeting again after no or a wrong key    */
+	bool direct_dial; /* keys may also be a suffix of the central
+			     number (Durchwahl): its number's target    */
 	struct store_target_ref fallback;
 	size_t optionc;
 	struct store_ivr_option optionv[STORE_IVR_OPTIONS];

@@ -17,6 +17,9 @@ calls that a real phone steers with its keys.
     (the prompt found in baresip's recording of the call).
   * A phone without RFC 4733 plays a WAV with the key 2 as a DTMF tone:
     the in-band detector hears it and the caller gets the announcement.
+  * Direct dial (Durchwahl): with direct_dial on, the caller types the
+    suffix of a number of the central number's block: 55 (no number) is
+    not valid, 90 goes where +4922182829990 goes (the announcement).
 """
 import os
 import sys
@@ -97,7 +100,8 @@ def test_api(sb, ids):
            "prompt: must be a file name under the prompts directory")
     st, m = post()
     want = {"tenant_id": tid, "name": "Hotline", "prompt": None,
-            "timeout": 2, "retries": 1, "fallback_type": "none",
+            "timeout": 2, "retries": 1, "direct_dial": False,
+            "fallback_type": "none",
             "fallback_id": None,
             "options": [{"key": "1", "target_type": "employee",
                          "target_id": erika},
@@ -219,6 +223,30 @@ def test_calls(sb, ids, mid):
         v = heard(a, "welcome.wav")
         S.check(v, "in-band 2: the caller hears the announcement",
                 f"{v}; {[ln for ln in sb.tail(200).splitlines() if 'ivr:' in ln or 'media' in ln][-12:]}")
+    finally:
+        a.stop()
+    # direct dial (Durchwahl): the caller types the suffix of a number of
+    # the central number's block: 55 is none, 90 is the announcement's
+    st, p = sb.api("PATCH", f"/api/v1/ivr_menus/{mid}",
+                   {"direct_dial": True})
+    S.check(st == 200 and p["direct_dial"] is True, "PATCH direct_dial",
+            f"{st} {p}")
+    a = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port))
+    a.start()
+    try:
+        S.check(a.wait_registered(10), "1001 registers")
+        m = call_menu(a, sb)
+        time.sleep(0.5)
+        a.send_dtmf("55")
+        time.sleep(3.0)  # "not valid" plays out
+        a.send_dtmf("90")
+        ev = a.wait_event("CALL_CLOSED", 20, since=m)
+        S.check(ev is not None, "direct dial: the server hangs up", str(ev))
+        v = heard(a, "de/menu_invalid.wav")
+        S.check(v, "direct dial 55 (no such number): not valid", str(v))
+        v = heard(a, "welcome.wav")
+        S.check(v, "direct dial 90: the announcement's number's target",
+                str(v))
     finally:
         a.stop()
     err_is("the menu a number routes to cannot be deleted: 409",
