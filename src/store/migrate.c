@@ -217,12 +217,51 @@ static const char schema_v4[] =
     " heartbeat_at INTEGER NOT NULL"
     ");";
 
+/* The outbox (issue 14): one row per outgoing delivery, so nothing is lost
+ * while the SMTP server is down or the process is killed (store.h,
+ * "outbox").  tenant_id is a plain value like that of call records (0 =
+ * the system's own, a test mail).  channel and state are names of
+ * store.h's enums, checked in C (channels will grow).  The mail payload
+ * is columns; attachments are files on disk named by path, in rows of
+ * their own that go with their delivery.  The index serves the
+ * dispatcher's question "what is due?" and nothing else. */
+static const char schema_v5[] =
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL DEFAULT 0,"
+    " channel TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+    " next_attempt_at INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " sent_at INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " node_id TEXT NOT NULL DEFAULT '',"
+    " mail_from TEXT NOT NULL DEFAULT '',"
+    " mail_to TEXT NOT NULL DEFAULT '',"
+    " mail_cc TEXT NOT NULL DEFAULT '',"
+    " subject TEXT NOT NULL DEFAULT '',"
+    " body TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX outbox_due ON outbox(next_attempt_at)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_tenant ON outbox(tenant_id, created_at);"
+    "CREATE TABLE outbox_files ("
+    " outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " path TEXT NOT NULL CHECK (path <> ''),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " type TEXT NOT NULL CHECK (type <> ''),"
+    " PRIMARY KEY (outbox_id, seq)"
+    ");";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
     {2, "registering trunks", schema_v2},
     {3, "device media encryption", schema_v3},
     {4, "node heartbeats", schema_v4},
+    {5, "outbox", schema_v5},
 };
 
 int store_migrate_latest(void)

@@ -2,7 +2,7 @@
  * names.c - the names of the enumerated settings of store.h, in one place:
  * the words the database stores and the API shows for a device's srtp, a
  * trunk's transport, a call's direction, disposition and ended_by, and a
- * number's target type.
+ * number's target type, an outbox delivery's channel and state.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -92,6 +92,17 @@ static const char *const target_v[] = {
     [TARGET_ANNOUNCEMENT] = "announcement",
 };
 
+static const char *const channel_v[] = {
+    [STORE_CHANNEL_MAIL] = "mail",
+};
+
+static const char *const outbox_state_v[] = {
+    [STORE_OUTBOX_PENDING] = "pending",
+    [STORE_OUTBOX_SENDING] = "sending",
+    [STORE_OUTBOX_SENT] = "sent",
+    [STORE_OUTBOX_FAILED] = "failed",
+};
+
 /*
  * store_names_<x> over the table <x>_v of enum type, and store_<x>_name()
  * and store_<x>_parse() over it (contracts in store.h).
@@ -122,3 +133,5 @@ NAMES(direction, enum store_direction)
 NAMES(disposition, enum store_disposition)
 NAMES(party, enum store_party)
 NAMES(target, enum store_target)
+NAMES(channel, enum store_channel)
+NAMES(outbox_state, enum store_outbox_state)
