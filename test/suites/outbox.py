@@ -68,6 +68,12 @@ REJECT_550 = (f"550 5.1.1 <{UNKNOWN}>: Recipient address rejected: "
               "User unknown")
 
 
+# docs/api.md, "Outbox"
+FIELDS = {"id", "tenant_id", "channel", "state", "attempts",
+          "next_attempt_at", "last_error", "from", "to", "cc", "subject",
+          "attachments", "created_at", "sent_at"}
+
+
 class Sink:
     """An SMTP server that records what it accepts."""
 
@@ -181,6 +187,8 @@ def check_delivered():
             "POST test-mail: 202 with its outbox row (pending, recipients, "
             "subject, attachment)", f"{st} {r}")
     oid = r["id"]
+    s.check(set(r) == FIELDS, "an outbox row has exactly the documented "
+            "fields", repr(sorted(set(r) ^ FIELDS)))
     got = wait_state(oid, "sent")
     s.check(got["attempts"] == 1 and got["last_error"] is None and
             got["sent_at"] and got["next_attempt_at"] is None,
