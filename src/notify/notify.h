@@ -35,6 +35,9 @@
  * "sending"; when it starts again (same --node-id) the row goes back to
  * pending and is sent again, so the recipient may get that mail twice
  * (the Message-ID is the same both times, so mail clients can tell).
+ * A node that does not come back: every other running node puts its
+ * "sending" rows back to pending once its heartbeat is older than
+ * --node-stale-after (checked every NOTIFY_STALE_CHECK ms).
  *
  * The reason of a failure is what the SMTP server answered, when it did
  * ("SMTP 550 5.1.1 <x@example.com>: unknown user"), and curl's error
@@ -53,7 +56,8 @@ struct config;
 struct notify;
 
 enum {
-	NOTIFY_POLL = 1000, /* [ms] the dispatcher looks for due rows */
+	NOTIFY_POLL = 1000,         /* [ms] the dispatcher looks for due rows */
+	NOTIFY_STALE_CHECK = 30000, /* [ms] and for rows of dead nodes       */
 };
 
 /* ---- policy: what becomes of a delivery (policy.c, pure) -------------- */

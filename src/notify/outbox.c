@@ -52,6 +52,7 @@ struct notify {
 	struct mqueue *mq; /* worker -> SIP thread (owned)        */
 	struct job *job;   /* in flight, or NULL (owned)          */
 	atomic_bool stop;  /* abort the transfer in flight        */
+	uint64_t stale_at; /* [ms] last look for dead nodes' rows  */
 	bool curl;         /* curl_global_init() done             */
 };
 
@@ -163,6 +164,28 @@ static int job_start(struct job *job)
 	return err;
 }
 
+/* Now and then: what nodes that died left in sending goes out again
+ * (from here, unless they come back first). */
+static void stale_check(struct notify *n, uint64_t now)
+{
+	uint64_t stale = (uint64_t)n->cfg->node_stale_after * 1000;
+	unsigned cnt = 0;
+	int err;
+
+	if (now - n->stale_at < NOTIFY_STALE_CHECK || now <= stale)
+		return;
+	n->stale_at = now;
+
+	err = store_outbox_requeue_stale(n->st, n->cfg->node_id, now - stale,
+					 &cnt);
+	if (err)
+		warning("notify: outbox requeue of dead nodes: %m\n", err);
+	else if (cnt)
+		info("notify: %u deliveries of dead nodes are pending again "
+		     "(they may arrive twice)\n",
+		     cnt);
+}
+
 static void tick(void *arg)
 {
 	struct notify *n = arg;
@@ -170,6 +193,7 @@ static void tick(void *arg)
 	int err;
 
 	tmr_start(&n->tmr, NOTIFY_POLL, tick, n);
+	stale_check(n, time_now_ms());
 	if (n->job)
 		return;
 

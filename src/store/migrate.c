@@ -223,8 +223,9 @@ static const char schema_v4[] =
  * the system's own, a test mail).  channel and state are names of
  * store.h's enums, checked in C (channels will grow).  The mail payload
  * is columns; attachments are files on disk named by path, in rows of
- * their own that go with their delivery.  The index serves the
- * dispatcher's question "what is due?" and nothing else. */
+ * their own that go with their delivery.  The partial indexes serve the
+ * dispatcher's questions "what is due?" and "what did a dead node leave
+ * in sending?", the last one the API's list of a tenant. */
 static const char schema_v5[] =
     "CREATE TABLE outbox ("
     " id INTEGER PRIMARY KEY,"
@@ -245,6 +246,8 @@ static const char schema_v5[] =
     ");"
     "CREATE INDEX outbox_due ON outbox(next_attempt_at)"
     " WHERE state = 'pending';"
+    "CREATE INDEX outbox_sending ON outbox(node_id)"
+    " WHERE state = 'sending';"
     "CREATE INDEX outbox_tenant ON outbox(tenant_id, created_at);"
     "CREATE TABLE outbox_files ("
     " outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"

@@ -149,6 +149,7 @@ enum store_sql_id {
 	S_OUTBOX_RETRY,
 	S_OUTBOX_FAIL,
 	S_OUTBOX_REQUEUE,
+	S_OUTBOX_REQUEUE_STALE,
 
 	/* sqlite_token.c */
 	S_TOKEN_ADD,

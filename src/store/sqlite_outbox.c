@@ -63,6 +63,10 @@ static const struct store_sql sql[] = {
     {S_OUTBOX_REQUEUE, "outbox requeue",
      "UPDATE outbox SET state = 'pending', next_attempt_at = ?2"
      " WHERE state = 'sending' AND node_id = ?1"},
+    {S_OUTBOX_REQUEUE_STALE, "outbox requeue",
+     "UPDATE outbox SET state = 'pending', next_attempt_at = ?3"
+     " WHERE state = 'sending' AND node_id <> ?1 AND node_id IN"
+     " (SELECT node_id FROM nodes WHERE heartbeat_at < ?2)"},
 };
 
 const struct store_sqlset store_sql_outbox = STORE_SQLSET(sql);
@@ -347,6 +351,25 @@ int store_outbox_requeue(struct store *st, const char *node_id, unsigned *np)
 
 	err = store_run(st, S_OUTBOX_REQUEUE, EIO, &n, "su", node_id,
 			time_now_ms());
+	if (np)
+		*np = err ? 0 : (unsigned)n;
+
+	return err;
+}
+
+int store_outbox_requeue_stale(struct store *st, const char *self,
+			       uint64_t before, unsigned *np)
+{
+	int64_t n = 0;
+	int err;
+
+	if (np)
+		*np = 0;
+	if (!st || !str_isset(self) || !before)
+		return EINVAL;
+
+	err = store_run(st, S_OUTBOX_REQUEUE_STALE, EIO, &n, "suu", self,
+			before, time_now_ms());
 	if (np)
 		*np = err ? 0 : (unsigned)n;
 

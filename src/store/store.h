@@ -497,7 +497,9 @@ int store_call_close_stale(struct store *st, const char *self, uint64_t before,
  *
  * sent and failed are final.  A row left in sending by a node that died
  * goes back to pending when that node starts again (store_outbox_requeue),
- * so a delivery is made at least once: a mail whose send was cut after the
+ * or when another node sees it silent for too long (its heartbeat, see
+ * "nodes" above; store_outbox_requeue_stale), so a delivery is made at
+ * least once: a mail whose send was cut after the
  * SMTP server took it is sent a second time.
  *
  * The payload of a mail is plain columns (a PostgreSQL backend keeps the
@@ -605,6 +607,11 @@ int store_outbox_fail(struct store *st, int64_t id, const char *error);
  * sending) go back to pending, due at once, attempts unchanged; *np (may
  * be NULL) gets their number.  Called by a node when it starts. */
 int store_outbox_requeue(struct store *st, const char *node_id, unsigned *np);
+/* The same for the deliveries of every other node than self whose last
+ * heartbeat (nodes above) is before `before` [ms]: a node that died and
+ * does not come back.  Called by every running node now and then. */
+int store_outbox_requeue_stale(struct store *st, const char *self,
+			       uint64_t before, unsigned *np);
 
 /* ---- API tokens ------------------------------------------------------- */
 

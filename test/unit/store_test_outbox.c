@@ -5,7 +5,7 @@
  * diagram at fixed times (the fake clock T0 and explicit "now" values):
  * claim only what is due, oldest due first, never twice; sent, retry and
  * fail only from sending; requeue only the rows of the node that
- * restarts.
+ * restarts, or of a node whose heartbeat is stale.
  */
 #include "core/core.h"
 #include "store/store.h"
@@ -261,6 +261,23 @@ int test_store_outbox_states(void)
 	TEST_EQ_INT(g->attempts, 0); /* the cut attempt does not count */
 	TEST_EQ_INT(g->next_attempt_at, T0);
 	TEST_EQ_INT(store_outbox_requeue(db.st, "", &n), EINVAL);
+
+	/* a node that died for good: others requeue its rows once its
+	 * heartbeat is older than the bound, never their own */
+	TEST_EQ_INT(store_outbox_claim(db.st, "dead", T0, g), 0);
+	TEST_EQ_INT(g->id, a);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "dead", T0 - 9000, T0 - 5000),
+		    0);
+	TEST_EQ_INT(store_outbox_requeue_stale(db.st, "n1", T0 - 5000, &n), 0);
+	TEST_EQ_INT(n, 0); /* not stale yet */
+	TEST_EQ_INT(store_outbox_requeue_stale(db.st, "dead", T0, &n), 0);
+	TEST_EQ_INT(n, 0); /* not its own */
+	TEST_EQ_INT(store_outbox_requeue_stale(db.st, "n1", T0 - 4999, &n), 0);
+	TEST_EQ_INT(n, 1);
+	TEST_EQ_INT(store_outbox_get(db.st, a, g), 0);
+	TEST_EQ_INT(g->state, STORE_OUTBOX_PENDING);
+	TEST_EQ_INT(g->attempts, 0);
+	TEST_EQ_INT(store_outbox_requeue_stale(db.st, "n1", 0, &n), EINVAL);
 	TEST_EQ_INT(n, 0);
 	TEST_EQ_INT(store_outbox_sent(db.st, 0, T0), EINVAL);
 
