@@ -5,7 +5,8 @@
  *   GET  /api/v1/outbox?tenant_id=&state=&limit=&offset=   newest first
  *   GET  /api/v1/outbox/<id>
  *   POST /api/v1/outbox/test-mail  {"to": "a@example.com", "cc": ...,
- *                                   "tenant_id": N, "attachment": "x.wav"}
+ *                                   "tenant_id": N, "attachment": "x.wav",
+ *                                   "subject": "..."}
  *
  * A delivery shows its channel, state, attempts, the next attempt (while
  * pending), the last error, the sender, the recipients (arrays), the
@@ -16,7 +17,8 @@
  * tenant's rows; an agent never.
  *
  * The test mail is what a PBX's "send test e-mail" button does: a mail
- * with a fixed subject through the same outbox as every other delivery,
+ * with a fixed subject (or the one given: UTF-8, as a voicemail's may be)
+ * through the same outbox as every other delivery,
  * answered 202 with its outbox row; its fate shows in that row.  An
  * attachment is a file of the prompts directory (the same rule as
  * announcements: relative, no ".."), so the test can carry a WAV like a
@@ -148,6 +150,7 @@ static const struct api_field test_fields[] = {
     {API_F("cc", AK_STR, FF_NULL), .max = 254},
     {API_F("tenant_id", AK_ID, FF_NULL)},
     {API_F("attachment", AK_STR, FF_NULL), .max = 127},
+    {API_F("subject", AK_STR, FF_NULL), .max = 200},
 };
 
 API_STORE_GET(outbox_get, store_outbox_get)
@@ -271,7 +274,8 @@ static int outbox_test_mail(struct api_req *req)
 	m.tenant_id = tid;
 	m.to = to;
 	m.cc = cc;
-	m.subject = test_subject;
+	m.subject = str_isset(api_str(req, "subject")) ? api_str(req, "subject")
+						       : test_subject;
 	m.body = body;
 
 	err = notify_mail(req->api->notify, &m, &id);

@@ -224,6 +224,22 @@ def check_delivered():
             repr([a[:2] for a in sink.auth]))
 
 
+def check_utf8_subject():
+    subj = ("Neue Sprachnachricht für Jürgen Größe – Rückruf erbeten, "
+            "Anrufer +49 221 82829900, Dauer 0:42 — Mailbox Zentrale")
+    st, r = test_mail(subject=subj)
+    got = wait_state(r["id"], "sent")
+    hits = sink.by_msgid(msgid_of(got))
+    raw = hits[0][0][2] if hits else b""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    s.check(r["subject"] == subj and len(hits) == 1 and
+            hits[0][1]["Subject"] == subj and b"=?UTF-8?B?" in head and
+            all(b < 0x80 for b in head),
+            "a UTF-8 subject longer than one encoded word arrives exact "
+            "(RFC 2047, the header is ASCII)",
+            repr((r.get("subject"), hits and hits[0][1]["Subject"])))
+
+
 def check_sink_down():
     sink.stop()
     st, r = test_mail()
@@ -340,7 +356,9 @@ def check_api():
             ({}, "to: is required"),
             ({"to": TO, "bcc": TO}, "bcc: unknown field"),
             ({"to": TO, "attachment": "../etc/passwd"}, "attachment: must "
-             "be a file name inside the prompts directory")):
+             "be a file name inside the prompts directory"),
+            ({"to": TO, "subject": "a\r\nBcc: x@y.example"}, "subject: "
+             "must be UTF-8 text without control characters")):
         n0 = len(all_)
         st, r = sb.api("POST", "/api/v1/outbox/test-mail", body)
         s.check(st == 400 and r == {"error": want},
@@ -467,7 +485,7 @@ def main():
         sb.start()
         st, ts = sb.api("GET", "/api/v1/tenants")
         DEMO_TENANT = ts[0]["id"]
-        for t in (check_delivered, check_sink_down, check_tempfail,
+        for t in (check_delivered, check_utf8_subject, check_sink_down, check_tempfail,
                   check_550, check_missing_attachment, check_api):
             s.run(t)
         cut = check_kill_while_sending()
