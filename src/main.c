@@ -3,12 +3,14 @@
  *
  *   config -> libre (+ check of our tmr_start, core/tmr.c) -> store
  *   (migrate) -> admin token
- *   -> node (close the calls a crash left open, heartbeat) -> sip
+ *   -> node (close the calls a crash left open, heartbeat)
+ *   -> notify (outbox: requeue what a crash cut, deliver) -> sip
+ *   -> speech thread (media_speech_start, cache in <data>/speech)
  *   -> call (sip's incoming calls go to call/ from now on) -> http
  *   -> memory give-back tick
  *   re_main() until SIGINT/SIGTERM
  *   sip shutdown (call/ BYEs/CANCELs all calls, wait for transactions)
- *   tick -> http -> call -> sip -> node -> store
+ *   tick -> http -> call -> speech -> sip -> notify -> node -> store
  */
 #include <errno.h>
 #include <malloc.h>
@@ -26,6 +28,7 @@
 #include "sip/sip.h"
 #include "call/call.h"
 #include "media/media.h"
+#include "notify/notify.h"
 
 static struct config cfg;
 
@@ -168,6 +171,7 @@ int main(int argc, char *argv[])
 	struct sipsrv *srv = NULL;
 	struct call_ctx *calls = NULL;
 	char path[sizeof(cfg.data_dir) + 16];
+	struct notify *notify = NULL;
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -224,6 +228,11 @@ int main(int argc, char *argv[])
 	err = node_alloc(&node, &cfg, st);
 	if (err)
 		goto out;
+	err = notify_alloc(&notify, &cfg, st);
+	if (err) {
+		warning("main: outbox: %m\n", err);
+		goto out;
+	}
 	err = sipsrv_init(&cfg, st, &srv);
 	if (err)
 		goto out;
@@ -236,7 +245,7 @@ int main(int argc, char *argv[])
 	err = call_ctx_start(&calls, &cfg, st, srv);
 	if (err)
 		goto out;
-	err = http_api_alloc(&api, &cfg, st);
+	err = http_api_alloc(&api, &cfg, st, notify);
 	if (err) {
 		warning("main: HTTP on %s: %m\n", cfg.http_listen, err);
 		goto out;
@@ -254,6 +263,7 @@ out:
 	calls = mem_deref(calls);
 	media_speech_stop();
 	sipsrv_close();
+	notify = mem_deref(notify);
 	node = mem_deref(node);
 	st = mem_deref(st);
 	libre_close();

@@ -83,6 +83,28 @@ static const struct opt opts[] = {
      "seconds without a heartbeat after which a node counts as dead: every "
      "other node closes its live calls, the operator may (45, at least "
      "twice --heartbeat-interval)"},
+    {"smtp-url", "SWITCHBOARD_SMTP_URL", OPT_STR, S(smtp_url),
+     "SMTP server for mail (smtp://host:port, or smtps:// for TLS; "
+     "STARTTLS is used when offered); unset: mails wait in the outbox"},
+    {"smtp-from", "SWITCHBOARD_SMTP_FROM", OPT_STR, S(smtp_from),
+     "sender address of our mails (switchboard@localhost)"},
+    {"smtp-user", "SWITCHBOARD_SMTP_USER", OPT_STR, S(smtp_user),
+     "SMTP AUTH user; unset: no AUTH"},
+    {"smtp-password", "SWITCHBOARD_SMTP_PASSWORD", OPT_STR, S(smtp_password),
+     "SMTP AUTH password (prefer the variable: flags show in ps); never "
+     "logged"},
+    {"outbox-retry-base", "SWITCHBOARD_OUTBOX_RETRY_BASE", OPT_U32,
+     S(outbox_retry_base),
+     "seconds before the first retry of a failed delivery; each further "
+     "wait doubles (30, at least 1)"},
+    {"outbox-retry-max", "SWITCHBOARD_OUTBOX_RETRY_MAX", OPT_U32,
+     S(outbox_retry_max),
+     "longest wait between two attempts of a delivery [s] (3600, at least "
+     "--outbox-retry-base)"},
+    {"outbox-attempts", "SWITCHBOARD_OUTBOX_ATTEMPTS", OPT_U32,
+     S(outbox_max_attempts),
+     "attempts of a delivery before it fails for good (10, from 1 to "
+     "100)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -110,6 +132,11 @@ static void defaults(struct config *cfg)
 	cfg->keepalive_max_missed = 3;
 	cfg->heartbeat_interval = 10;
 	cfg->node_stale_after = 45;
+	str_copy(cfg->smtp_from, "switchboard@localhost",
+		 sizeof(cfg->smtp_from));
+	cfg->outbox_retry_base = 30;
+	cfg->outbox_retry_max = 3600;
+	cfg->outbox_max_attempts = 10;
 	cfg->log_level = LOG_INFO;
 }
 
@@ -247,6 +274,31 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 			"switchboard: --node-stale-after: must be at least "
 			"twice --heartbeat-interval (%u s)\n",
 			2 * cfg->heartbeat_interval);
+		return EINVAL;
+	}
+	if (cfg->smtp_url[0] && strncmp(cfg->smtp_url, "smtp://", 7) &&
+	    strncmp(cfg->smtp_url, "smtps://", 8)) {
+		fprintf(stderr, "switchboard: --smtp-url: must start with "
+				"smtp:// or smtps://\n");
+		return EINVAL;
+	}
+	if (cfg->outbox_retry_base < 1) {
+		fprintf(stderr,
+			"switchboard: --outbox-retry-base: must be at least 1 "
+			"second\n");
+		return EINVAL;
+	}
+	if (cfg->outbox_retry_max < cfg->outbox_retry_base) {
+		fprintf(stderr,
+			"switchboard: --outbox-retry-max: must be at least "
+			"--outbox-retry-base (%u s)\n",
+			cfg->outbox_retry_base);
+		return EINVAL;
+	}
+	if (cfg->outbox_max_attempts < 1 || cfg->outbox_max_attempts > 100) {
+		fprintf(stderr,
+			"switchboard: --outbox-attempts: must be from 1 "
+			"to 100\n");
 		return EINVAL;
 	}
 	return 0;

@@ -66,6 +66,13 @@ struct config {
 	uint32_t heartbeat_interval;   /* [s] node heartbeat in the store   */
 	uint32_t node_stale_after;     /* [s] a node silent this long is dead:
 					  its live calls get closed         */
+	char smtp_url[256];      /* smtp://host:port, "" = mail stays queued */
+	char smtp_from[128];     /* sender of our mails                   */
+	char smtp_user[128];     /* SMTP AUTH user, "" = no AUTH          */
+	char smtp_password[128]; /* never logged                          */
+	uint32_t outbox_retry_base;   /* [s] wait after the first failure  */
+	uint32_t outbox_retry_max;    /* [s] longest wait between attempts */
+	uint32_t outbox_max_attempts; /* attempts before a delivery fails  */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };

@@ -8,10 +8,12 @@
 
 struct config;
 struct store;
+struct notify;
 struct http_api;
 
-/* Listen on cfg->http_listen.  *ap is mem_deref()-able; deref stops it. */
+/* Listen on cfg->http_listen.  *ap is mem_deref()-able; deref stops it.
+ * notify (may be NULL: no test mails) outlives the API. */
 int http_api_alloc(struct http_api **ap, const struct config *cfg,
-		   struct store *st);
+		   struct store *st, struct notify *notify);
 
 #endif

@@ -47,6 +47,7 @@ struct http_api {
 	struct http_sock *sock;   /* listener (owned)                  */
 	const struct config *cfg; /* (weak) outlives the API           */
 	struct store *st;         /* (weak) outlives the API           */
+	struct notify *notify;    /* (weak) outlives the API, or NULL  */
 };
 
 struct api_req;
@@ -164,12 +165,16 @@ struct api_query {
 	uint64_t until;  /* [ms] started before               */
 	uint32_t limit;  /* page size (its default if absent) */
 	uint32_t offset; /* records skipped                   */
+	int state;       /* AP_STATE: its value + 1, 0 = not given */
 };
 
 enum api_pkind {
 	AP_ID = 0, /* positive int64 id            */
 	AP_TIME,   /* ISO-8601 UTC time, [ms]      */
 	AP_UINT,   /* uint32 from min to max       */
+	AP_STATE,  /* an outbox state (store.h), its value + 1; a kind
+		      per enum, as struct api_param has no room for a
+		      table without touching every list's rows */
 };
 
 /* One query parameter of a list, read into struct api_query. */
@@ -450,5 +455,6 @@ extern const struct api_resource api_registrations;
 extern const struct api_resource api_auth_blocks;
 extern const struct api_resource api_stats;
 extern const struct api_resource api_nodes;
+extern const struct api_resource api_outbox;
 
 #endif

@@ -201,6 +201,40 @@ static int query_time(struct api_req *req, const char *name, uint64_t *msp)
 	return 0;
 }
 
+/* "a, b or c": the names of table en. */
+static int names_print(struct re_printf *pf, void *arg)
+{
+	const struct store_names *en = arg;
+	const char *s;
+	int v, err = 0;
+
+	for (v = 0; (s = store_names_get(en, v)) != NULL; v++) {
+		if (v)
+			err |= re_hprintf(
+			    pf, store_names_has(en, v + 1) ? ", " : " or ");
+		err |= re_hprintf(pf, "%s", s);
+	}
+	return err;
+}
+
+/* Optional name of en (0 if absent, else its value + 1); 400 "<name>:
+ * must be a, b or c" otherwise. */
+static int query_enum(struct api_req *req, const char *name,
+		      const struct store_names *en, int *vp)
+{
+	char buf[32];
+	int v;
+
+	*vp = 0;
+	if (!query_get(req, name, buf, sizeof(buf)))
+		return 0;
+	if (store_names_find(en, buf, &v))
+		return api_error(req, 400, "%s: must be %H", name, names_print,
+				 en);
+	*vp = v + 1;
+	return 0;
+}
+
 int api_query_read(struct api_req *req, const struct api_param *pv, size_t pc,
 		   struct api_query *q)
 {
@@ -225,6 +259,11 @@ int api_query_read(struct api_req *req, const struct api_param *pv, size_t pc,
 		case AP_UINT:
 			err =
 			    query_uint(req, p->name, p->min, p->max, p->def, v);
+			break;
+
+		case AP_STATE:
+			err = query_enum(req, p->name,
+					 &store_names_outbox_state, v);
 			break;
 		}
 	}

@@ -21,7 +21,7 @@ static const struct api_resource *const resources[] = {
     &api_tenants,       &api_employees,     &api_devices, &api_number_blocks,
     &api_numbers,       &api_announcements, &api_trunks,  &api_calls,
     &api_registrations, &api_auth_blocks,   &api_stats,   &api_nodes,
-    &api_schedules,     &api_ivr_menus,
+    &api_schedules,     &api_ivr_menus,     &api_outbox,
 };
 
 enum api_gen {
@@ -87,6 +87,7 @@ static const struct {
 } reasons[] = {
     {200, "OK"},
     {201, "Created"},
+    {202, "Accepted"},
     {204, "No Content"},
     {400, "Bad Request"},
     {401, "Unauthorized"},
@@ -387,7 +388,7 @@ static void http_req_handler(struct http_conn *conn, const struct http_msg *msg,
 }
 
 int http_api_alloc(struct http_api **ap, const struct config *cfg,
-		   struct store *st)
+		   struct store *st, struct notify *notify)
 {
 	struct http_api *api;
 	struct sa laddr;
@@ -407,6 +408,7 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		return ENOMEM;
 	api->cfg = cfg;
 	api->st = st;
+	api->notify = notify;
 
 	err = http_listen(&api->sock, &laddr, http_req_handler, api);
 	if (err)

@@ -217,12 +217,53 @@ static const char schema_v4[] =
     " heartbeat_at INTEGER NOT NULL"
     ");";
 
+/* The outbox (issue 14): one row per outgoing delivery, so nothing is lost
+ * while the SMTP server is down or the process is killed (store.h,
+ * "outbox").  tenant_id is a plain value like that of call records (0 =
+ * the system's own, a test mail).  channel and state are names of
+ * store.h's enums, checked in C (channels will grow).  The mail payload
+ * is columns; attachments are files on disk named by path, in rows of
+ * their own that go with their delivery.  The partial indexes serve the
+ * dispatcher's questions "what is due?" and "what did a dead node leave
+ * in sending?", the last one the API's list of a tenant. */
+static const char schema_v5[] =
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL DEFAULT 0,"
+    " channel TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+    " next_attempt_at INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " sent_at INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " node_id TEXT NOT NULL DEFAULT '',"
+    " mail_from TEXT NOT NULL DEFAULT '',"
+    " mail_to TEXT NOT NULL DEFAULT '',"
+    " mail_cc TEXT NOT NULL DEFAULT '',"
+    " subject TEXT NOT NULL DEFAULT '',"
+    " body TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX outbox_due ON outbox(next_attempt_at)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_sending ON outbox(node_id)"
+    " WHERE state = 'sending';"
+    "CREATE INDEX outbox_tenant ON outbox(tenant_id, created_at);"
+    "CREATE TABLE outbox_files ("
+    " outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " path TEXT NOT NULL CHECK (path <> ''),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " type TEXT NOT NULL CHECK (type <> ''),"
+    " PRIMARY KEY (outbox_id, seq)"
+    ");";
+
 /* Time control (issue 14): a schedule of a tenant with its three
  * targets (type and id as a number's), its weekly ranges and dated
  * exceptions ("YYYY-MM-DD", the state's name) as child rows in the order
  * they were given.  The rules between rows (no overlap, no loop) are
  * checked in C before saving. */
-static const char schema_v5[] =
+static const char schema_v6[] =
     "CREATE TABLE schedules ("
     " id INTEGER PRIMARY KEY,"
     " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
@@ -260,14 +301,14 @@ static const char schema_v5[] =
 
 /* The language of a tenant's prompts (issue 14); existing tenants speak
  * German as before. */
-static const char schema_v6[] =
+static const char schema_v7[] =
     "ALTER TABLE tenants ADD COLUMN language TEXT NOT NULL DEFAULT 'de';";
 
 /* Voice menus (issue 14): a menu with its greeting, timeout, retries
  * and fallback target, its keys as child rows; and one view of every
  * reference to a target (type, id) with what refers to it (via, owner),
  * which the "still in use" checks of deletes read. */
-static const char schema_v7[] =
+static const char schema_v8[] =
     "CREATE TABLE ivr_menus ("
     " id INTEGER PRIMARY KEY,"
     " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
@@ -306,9 +347,10 @@ static const struct migration migrationv[] = {
     {2, "registering trunks", schema_v2},
     {3, "device media encryption", schema_v3},
     {4, "node heartbeats", schema_v4},
-    {5, "time control", schema_v5},
-    {6, "tenant language", schema_v6},
-    {7, "voice menus", schema_v7},
+    {5, "outbox", schema_v5},
+    {6, "time control", schema_v6},
+    {7, "tenant language", schema_v7},
+    {8, "voice menus", schema_v8},
 };
 
 int store_migrate_latest(void)

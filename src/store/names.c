@@ -3,7 +3,7 @@
  * the words the database stores and the API shows for a device's srtp, a
  * trunk's transport, a call's direction, disposition and ended_by, a
  * number's target type, a schedule's region (federal state) and state, a
- * tenant's language.
+ * tenant's language, an outbox delivery's channel and state.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -118,6 +118,17 @@ static const char *const sched_state_v[] = {
     [STORE_SCHED_HOLIDAY] = "holiday",
 };
 
+static const char *const channel_v[] = {
+    [STORE_CHANNEL_MAIL] = "mail",
+};
+
+static const char *const outbox_state_v[] = {
+    [STORE_OUTBOX_PENDING] = "pending",
+    [STORE_OUTBOX_SENDING] = "sending",
+    [STORE_OUTBOX_SENT] = "sent",
+    [STORE_OUTBOX_FAILED] = "failed",
+};
+
 /*
  * store_names_<x> over the table <x>_v of enum type, and store_<x>_name()
  * and store_<x>_parse() over it (contracts in store.h).
@@ -151,3 +162,5 @@ NAMES(target, enum store_target)
 NAMES(region, enum store_region)
 NAMES(sched_state, enum store_sched_state)
 NAMES(language, enum store_language)
+NAMES(channel, enum store_channel)
+NAMES(outbox_state, enum store_outbox_state)

@@ -4,9 +4,9 @@
  * The backend is one file per concept of store.h (sqlite_tenant.c,
  * sqlite_employee.c, sqlite_device.c, sqlite_number.c for blocks and
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
- * sqlite_call.c, sqlite_node.c, sqlite_token.c, sqlite_schedule.c,
- * sqlite_ivr.c; sqlite_target.c for what they route to) over a small
- * core:
+ * sqlite_call.c, sqlite_node.c, sqlite_outbox.c, sqlite_token.c,
+ * sqlite_schedule.c, sqlite_ivr.c; sqlite_target.c for what they route
+ * to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, SQLite errors as errno values
@@ -139,6 +139,20 @@ enum store_sql_id {
 	S_NODE_GET,
 	S_NODE_LIST,
 
+	/* sqlite_outbox.c */
+	S_OUTBOX_ADD,
+	S_OUTBOX_FILE_ADD,
+	S_OUTBOX_GET,
+	S_OUTBOX_FILES,
+	S_OUTBOX_LIST,
+	S_OUTBOX_DUE,
+	S_OUTBOX_TAKE,
+	S_OUTBOX_SENT,
+	S_OUTBOX_RETRY,
+	S_OUTBOX_FAIL,
+	S_OUTBOX_REQUEUE,
+	S_OUTBOX_REQUEUE_STALE,
+
 	/* sqlite_token.c */
 	S_TOKEN_ADD,
 	S_TOKEN_CHECK,
@@ -193,8 +207,8 @@ struct store_sqlset {
 extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_employee, store_sql_device, store_sql_number,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
-    store_sql_call, store_sql_node, store_sql_token, store_sql_schedule,
-    store_sql_ivr;
+    store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
+    store_sql_schedule, store_sql_ivr;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

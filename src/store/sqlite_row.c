@@ -22,7 +22,9 @@ _Static_assert(sizeof(enum store_target) == sizeof(int) &&
 		   sizeof(enum store_transport) == sizeof(int) &&
 		   sizeof(enum store_direction) == sizeof(int) &&
 		   sizeof(enum store_disposition) == sizeof(int) &&
-		   sizeof(enum store_party) == sizeof(int),
+		   sizeof(enum store_party) == sizeof(int) &&
+		   sizeof(enum store_channel) == sizeof(int) &&
+		   sizeof(enum store_outbox_state) == sizeof(int),
 	       "SC_INT and SC_ENUM read and write an enum field as int");
 
 /* The field of rec that column c describes. */
@@ -166,6 +168,7 @@ union store_any {
 	struct store_token token;
 	struct store_schedule schedule;
 	struct store_ivr_menu ivr_menu;
+	struct store_outbox outbox;
 };
 
 /* Step s of sid to its end, calling h with each row; a non-0 return of h

@@ -2,7 +2,8 @@
  * store.h - the durable state of Switchboard, and the only way to reach it.
  *
  * Tenants, employees, devices, number blocks and numbers, announcements,
- * trunks, registrations, call records and API tokens live here.  Callers see
+ * trunks, registrations, call records, the outbox of deliveries and API
+ * tokens live here.  Callers see
  * plain C records and errno codes, never SQL: the SQLite backend
  * (store/sqlite_*.c, one file per concept, see sqlite_int.h) is one
  * implementation, a PostgreSQL backend will be another behind this same
@@ -70,7 +71,7 @@ struct store_names {
 extern const struct store_names store_names_srtp, store_names_transport,
     store_names_direction, store_names_disposition, store_names_party,
     store_names_target, store_names_region, store_names_sched_state,
-    store_names_language;
+    store_names_language, store_names_channel, store_names_outbox_state;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -98,7 +99,7 @@ struct store_tenant {
 	char country_code[8];         /* "49"  dialling context of its users */
 	char area_code[8];            /* "221" without the leading 0         */
 	char central_number[24];      /* E.164 caller ID by default, or ""   */
-	enum store_language language; /* prompts, speech (migration 6) */
+	enum store_language language; /* prompts, speech (migration 7) */
 	uint64_t created_at;
 };
 
@@ -630,6 +631,139 @@ int store_call_close_node(struct store *st, const char *node_id, unsigned *np);
  * last sign of life is before `before` [ms]. */
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 			   unsigned *np);
+
+/* ---- the outbox: every outgoing delivery ------------------------------ */
+
+/*
+ * One row per delivery (a mail now; SMS, webhooks and call notes later),
+ * written before anyone is told it will be sent, and moved through its
+ * states by the dispatcher of notify/ (notify.h has the retry schedule):
+ *
+ *              add                claim (due)           sent
+ *   (caller) -------> pending --------------> sending --------> sent
+ *                      ^  ^                    |  |
+ *                      |  |  retry (attempts+1,|  |  fail (attempts+1,
+ *                      |  +--next_attempt_at)--+  +--------> failed
+ *                      |                              last_error)
+ *                      +-- requeue: the node restarted while sending
+ *
+ * sent and failed are final.  A row left in sending by a node that died
+ * goes back to pending when that node starts again (store_outbox_requeue),
+ * or when another node sees it silent for too long (its heartbeat, see
+ * "nodes" above; store_outbox_requeue_stale), so a delivery is made at
+ * least once: a mail whose send was cut after the
+ * SMTP server took it is sent a second time.
+ *
+ * The payload of a mail is plain columns (a PostgreSQL backend keeps the
+ * same columns); its attachments are files on disk named by path (a
+ * voicemail WAV is a file already), kept in rows of their own, at most
+ * STORE_OUTBOX_FILES per delivery.  Addresses in to and cc are separated
+ * by ", "; each is a bare addr-spec (local@domain) without a display name.
+ */
+
+/* How a delivery goes out: "mail" (later "sms", "webhook"). */
+enum store_channel {
+	STORE_CHANNEL_MAIL = 0,
+};
+
+/* Where a delivery is: see the diagram above. */
+enum store_outbox_state {
+	STORE_OUTBOX_PENDING = 0, /* "pending": waits for next_attempt_at */
+	STORE_OUTBOX_SENDING,     /* "sending": a node is delivering it   */
+	STORE_OUTBOX_SENT,        /* "sent": delivered, final             */
+	STORE_OUTBOX_FAILED,      /* "failed": given up, final            */
+};
+
+const char *store_channel_name(enum store_channel v);
+int store_channel_parse(const char *s, enum store_channel *vp);
+const char *store_outbox_state_name(enum store_outbox_state v);
+int store_outbox_state_parse(const char *s, enum store_outbox_state *vp);
+
+enum {
+	STORE_OUTBOX_FILES = 4, /* attachments of one delivery, at most */
+};
+
+/* An attachment: a file on disk, read when the delivery is sent. */
+struct store_outbox_file {
+	char path[256]; /* absolute path of the file                 */
+	char name[128]; /* file name the recipient sees ("msg.wav")   */
+	char type[64];  /* content type ("audio/wav")                 */
+};
+
+struct store_outbox {
+	int64_t id;
+	int64_t tenant_id; /* 0 = the system's own (a test mail)       */
+	enum store_channel channel;
+	enum store_outbox_state state;
+	uint32_t attempts;        /* delivery attempts made so far           */
+	uint64_t next_attempt_at; /* [ms] pending: not before this          */
+	uint64_t created_at;      /* [ms]                                   */
+	uint64_t sent_at;         /* [ms] 0 unless sent                      */
+	char last_error[256];     /* why the last attempt failed, "" if none */
+	char node_id[64];         /* node that claimed it last, "" if none   */
+	/* channel mail */
+	char mail_from[128]; /* envelope and From: address             */
+	char mail_to[512];   /* "a@x.example, b@y.example"             */
+	char mail_cc[512];   /* same form, "" = none                   */
+	char subject[256];   /* UTF-8                                  */
+	char body[4096];     /* text/plain, UTF-8                      */
+	struct store_outbox_file filev[STORE_OUTBOX_FILES];
+	uint32_t filec; /* attachments in filev                    */
+};
+
+typedef int(store_outbox_h)(const struct store_outbox *o, void *arg);
+
+/*
+ * Enqueue a delivery: committed (a row in the database file) when this
+ * returns 0.  Channel mail needs mail_from and mail_to; filec at most
+ * STORE_OUTBOX_FILES, each file with a path, name and type (EINVAL).  The
+ * row starts pending with attempts 0; created_at 0 means now,
+ * next_attempt_at 0 means created_at.  State, attempts, sent_at,
+ * last_error and node_id are not taken from o.  Sets o->id.
+ */
+int store_outbox_add(struct store *st, struct store_outbox *o);
+/* With its attachments. */
+int store_outbox_get(struct store *st, int64_t id, struct store_outbox *o);
+
+struct store_outbox_filter {
+	int64_t tenant_id; /* 0 = all tenants                   */
+	bool by_state;     /* only rows in state                */
+	enum store_outbox_state state;
+	uint32_t limit; /* 0 = 100, at most 1000; newest first */
+	uint32_t offset;
+};
+
+/* Newest first (created_at, then id, descending), with attachments. */
+int store_outbox_list(struct store *st, const struct store_outbox_filter *f,
+		      store_outbox_h *h, void *arg);
+
+/*
+ * Claim the pending delivery that is due longest (next_attempt_at <= now,
+ * oldest first) for node_id: it becomes sending, node_id is recorded, and
+ * it is read into *o.  ENOENT if nothing is due.  Atomic: two nodes never
+ * claim the same row (in PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED).
+ */
+int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,
+		       struct store_outbox *o);
+/* A claimed delivery was made at `at`: sent, attempts+1, last_error "".
+ * ENOENT unless row id is sending. */
+int store_outbox_sent(struct store *st, int64_t id, uint64_t at);
+/* A claimed delivery failed and is tried again: pending, attempts+1,
+ * next_attempt_at, last_error (NULL: "").  ENOENT unless id is sending. */
+int store_outbox_retry(struct store *st, int64_t id, uint64_t next_attempt_at,
+		       const char *error);
+/* A claimed delivery failed for good: failed, attempts+1, last_error.
+ * ENOENT unless id is sending. */
+int store_outbox_fail(struct store *st, int64_t id, const char *error);
+/* The deliveries node_id left in sending (it died or was killed while
+ * sending) go back to pending, due at once, attempts unchanged; *np (may
+ * be NULL) gets their number.  Called by a node when it starts. */
+int store_outbox_requeue(struct store *st, const char *node_id, unsigned *np);
+/* The same for the deliveries of every other node than self whose last
+ * heartbeat (nodes above) is before `before` [ms]: a node that died and
+ * does not come back.  Called by every running node now and then. */
+int store_outbox_requeue_stale(struct store *st, const char *self,
+			       uint64_t before, unsigned *np);
 
 /* ---- API tokens ------------------------------------------------------- */
 

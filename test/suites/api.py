@@ -1122,7 +1122,10 @@ def every_route():
             ("DELETE", "/api/v1/auth_blocks/203.0.113.5", None),
             ("GET", "/api/v1/stats", None), ("GET", "/api/v1/nodes", None),
             ("GET", "/api/v1/nodes/node1", None),
-            ("POST", "/api/v1/nodes/node2/close_calls", {})]
+            ("POST", "/api/v1/nodes/node2/close_calls", {}),
+            ("GET", "/api/v1/outbox", None),
+            ("GET", "/api/v1/outbox/1", None),
+            ("POST", "/api/v1/outbox/test-mail", {"to": "x@example.com"})]
     return out
 
 

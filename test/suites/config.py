@@ -20,6 +20,10 @@ few seconds, by the exact error that names the option).
     (the certificate presented is that file's), --srtp-required (RTP/SAVP
     to a TLS phone), --keepalive-interval, --heartbeat-interval,
     --auth-max-failures/--auth-block, --log-level, --init-demo
+  * the range checks of --smtp-url and --outbox-*, by variable and by
+    flag; their effect (mail through the server, AUTH, retries, the last
+    attempt) is checked in outbox.py, with the SMTP settings given once by
+    variables and once by flags
 
 Uses the raw SIP phone of claims.py.
 """
@@ -59,6 +63,10 @@ OPTIONS = {
     "keepalive-interval": ("u32", "25"), "keepalive-max-missed": ("u32", "3"),
     "heartbeat-interval": ("u32", "10"), "node-stale-after": ("u32", "45"),
     "log-level": ("log", "info"), "init-demo": ("bool", None),
+    "smtp-url": ("str", None), "smtp-from": ("str", "switchboard@localhost"),
+    "smtp-user": ("str", None), "smtp-password": ("str", None),
+    "outbox-retry-base": ("u32", "30"), "outbox-retry-max": ("u32", "3600"),
+    "outbox-attempts": ("u32", "10"),
 }
 
 
@@ -126,6 +134,39 @@ def test_env_reaches_option():
             "--heartbeat-interval (20 s)",
             "SWITCHBOARD_NODE_STALE_AFTER below twice the heartbeat: "
             "refused", r.stderr)
+
+
+def test_outbox_options():
+    """The checks of the SMTP and outbox options, each given by its
+    variable and by its flag: the exact error, exit 2."""
+    cases = [
+        ({"smtp-url": "http://127.0.0.1:25"},
+         "switchboard: --smtp-url: must start with smtp:// or smtps://"),
+        ({"outbox-retry-base": "0"},
+         "switchboard: --outbox-retry-base: must be at least 1 second"),
+        ({"outbox-retry-base": "60", "outbox-retry-max": "59"},
+         "switchboard: --outbox-retry-max: must be at least "
+         "--outbox-retry-base (60 s)"),
+        ({"outbox-attempts": "0"},
+         "switchboard: --outbox-attempts: must be from 1 to 100"),
+        ({"outbox-attempts": "101"},
+         "switchboard: --outbox-attempts: must be from 1 to 100"),
+    ]
+    for opts, want in cases:
+        r = run(env={env_of(k): v for k, v in opts.items()})
+        args = []
+        for k, v in opts.items():
+            args += [f"--{k}", v]
+        r2 = run(args)
+        S.check(r.returncode == 2 and r.stderr.strip() == want and
+                r2.returncode == 2 and r2.stderr.strip() == want,
+                f"{opts}: refused by variable and by flag: {want!r}",
+                f"{r.returncode} {r.stderr.strip()!r} / {r2.returncode} "
+                f"{r2.stderr.strip()!r}")
+    r = run(["--help"])
+    S.check("prefer the variable" in r.stdout and "never logged" in r.stdout,
+            "--help: the SMTP password is better given by its variable and "
+            "is never logged")
 
 
 def test_flags_win():
@@ -505,6 +546,7 @@ def run_setup(mode, v):
 def main():
     S.run(test_help)
     S.run(test_env_reaches_option)
+    S.run(test_outbox_options)
     S.run(test_flags_win)
     S.run(run_setup, "env", dict(tone=1600, realm="env-realm", node="env-node",
           media_ip="127.0.0.2", rtp=(61000, 61019), ring=2, rtp_timeout=2,

@@ -1,6 +1,7 @@
 /*
  * store_test_oom.c - the store when SQLite runs out of memory: open and
- * migrate, the demo seed and closing a dead node's calls, failed at each
+ * migrate, the demo seed, closing a dead node's calls and enqueueing an
+ * outbox mail with its attachments, failed at each
  * allocation in turn, must report an error, change nothing and stay
  * usable.
  */
@@ -128,6 +129,55 @@ static int oom_count_h(const struct store_number *n, void *arg)
 {
 	++*(unsigned *)arg;
 	return 0;
+}
+
+static int oom_outbox_h(const struct store_outbox *o, void *arg)
+{
+	++*(unsigned *)arg;
+	return 0;
+}
+
+/* Enqueue a mail with two attachments while allocation `at` fails: the
+ * row and its files are written, or nothing is.  *firedp: the failure
+ * happened. */
+static int oom_outbox(struct store *st, unsigned at, bool *firedp)
+{
+	struct store_outbox *o;
+	unsigned before = 0, after = 0;
+	int r, err = 0;
+
+	o = mem_zalloc(sizeof(*o), NULL);
+	TEST_ASSERT(o != NULL);
+	TEST_EQ_INT(store_outbox_list(st, NULL, oom_outbox_h, &before), 0);
+	o->channel = STORE_CHANNEL_MAIL;
+	str_copy(o->mail_from, "pbx@sb.example", sizeof(o->mail_from));
+	str_copy(o->mail_to, "max@kunde.example", sizeof(o->mail_to));
+	str_copy(o->subject, "Neue Nachricht", sizeof(o->subject));
+	str_copy(o->filev[0].path, "/var/vm/1.wav", sizeof(o->filev[0].path));
+	str_copy(o->filev[0].name, "1.wav", sizeof(o->filev[0].name));
+	str_copy(o->filev[0].type, "audio/wav", sizeof(o->filev[0].type));
+	o->filev[1] = o->filev[0];
+	o->filec = 2;
+	TEST_EQ_INT(store_release_memory(st), 0);
+
+	oom_arm(at);
+	r = store_outbox_add(st, o);
+	oom_fail_at = 0;
+	*firedp = oom_fired;
+	TEST_ASSERT(r == 0 || r == ENOMEM || r == EIO);
+
+	TEST_EQ_INT(store_outbox_list(st, NULL, oom_outbox_h, &after), 0);
+	TEST_EQ_INT(after, before + (r ? 0 : 1));
+	if (!r) {
+		int64_t id = o->id;
+
+		memset(o, 0, sizeof(*o));
+		TEST_EQ_INT(store_outbox_get(st, id, o), 0);
+		TEST_EQ_INT(o->filec, 2);
+	}
+out:
+	mem_deref(o);
+	return err;
 }
 
 /* Allocations that open (and migrate) or the demo seed make, counted. */
@@ -281,6 +331,16 @@ int test_store_oom(void)
 		TEST_EQ_INT(check_cut(st, c2, 7000, 7000), 0);
 	}
 	TEST_ASSERT(at > 1 && at < 1000); /* it allocated, and not forever */
+
+	/* the outbox: a mail and its attachments, all or nothing */
+	for (at = 1; at < 1000; at++) {
+		bool hit = false;
+
+		TEST_EQ_INT(oom_outbox(st, at, &hit), 0);
+		if (!hit)
+			break;
+	}
+	TEST_ASSERT(at > 1 && at < 1000);
 out:
 	oom_fail_at = 0;
 	log_set_level(lvl);

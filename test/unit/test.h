@@ -67,11 +67,16 @@
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
 	X(test_store_call_close)                                               \
+	X(test_store_outbox)                                                   \
+	X(test_store_outbox_states)                                            \
 	X(test_store_token)                                                    \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
 	X(test_node_start)                                                     \
+	X(test_notify_backoff)                                                 \
+	X(test_notify_judge)                                                   \
+	X(test_notify_addr)                                                    \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \

@@ -1,0 +1,149 @@
+/*
+ * notify.h - outgoing deliveries: what Switchboard sends to people outside
+ * a call.  notify/ owns the outbox dispatcher of this node and the
+ * channels it delivers through; today e-mail over SMTP (libcurl), later
+ * SMS, webhooks and call notes through the same outbox.
+ *
+ * Every delivery is first a row of the store's outbox (store.h, "outbox",
+ * with its state diagram): notify_mail() returns once that row is
+ * committed, so nothing is lost while the SMTP server is down or when the
+ * process is killed.  A dispatcher on the SIP thread (a tmr, every
+ * NOTIFY_POLL ms and at once after an enqueue) claims the due row that
+ * waited longest and hands it to a worker thread, which runs the blocking
+ * libcurl SMTP transfer (curl_easy, MIME by curl_mime) and hands the result
+ * back through libre's mqueue.  One delivery is in flight at a time per
+ * node: simple and ordered, and far more than voicemail needs.  The SIP
+ * thread never waits for SMTP.
+ *
+ * Outcome of an attempt (notify_judge(), with attempts counted after it):
+ *
+ *   delivered                              -> sent, sent_at
+ *   SMTP 5xx (550 unknown recipient ...),
+ *   an attachment file that cannot be read -> failed at once, with reason
+ *   anything else (no connection, timeout,
+ *   SMTP 4xx), attempts < max_attempts      -> pending, retried after
+ *                                              notify_backoff(attempts)
+ *   the same with attempts = max_attempts  -> failed, with the reason
+ *
+ * Retry schedule: the wait after the n-th failed attempt is
+ * retry_base * 2^(n-1), at most retry_max.  With the defaults
+ * (--outbox-retry-base 30, --outbox-retry-max 3600, --outbox-attempts 10):
+ * 30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 32 min, 1 h, 1 h, then the
+ * 10th failure is final: about 3 h 4 min after the first attempt.
+ *
+ * At least once: a node that dies while sending leaves its row in
+ * "sending"; when it starts again (same --node-id) the row goes back to
+ * pending and is sent again, so the recipient may get that mail twice
+ * (the Message-ID is the same both times, so mail clients can tell).
+ * A node that does not come back: every other running node puts its
+ * "sending" rows back to pending once its heartbeat is older than
+ * --node-stale-after (checked every NOTIFY_STALE_CHECK ms).
+ *
+ * The reason of a failure is what the SMTP server answered, when it did
+ * ("SMTP 550 5.1.1 <x@example.com>: unknown user"), and curl's error
+ * text ("curl: RCPT failed: 550").  The SMTP password is never logged
+ * and never stored in the outbox.
+ */
+#ifndef SWITCHBOARD_NOTIFY_H
+#define SWITCHBOARD_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+struct config;
+struct notify;
+
+enum {
+	NOTIFY_POLL = 1000,         /* [ms] the dispatcher looks for due rows */
+	NOTIFY_STALE_CHECK = 30000, /* [ms] and for rows of dead nodes       */
+};
+
+/* ---- policy: what becomes of a delivery (policy.c, pure) -------------- */
+
+struct notify_policy {
+	uint32_t retry_base;   /* [s] wait after the first failure   */
+	uint32_t retry_max;    /* [s] longest wait                    */
+	uint32_t max_attempts; /* the attempt that fails for good    */
+};
+
+/* The policy of the configuration's --outbox-* settings. */
+void notify_policy_of(struct notify_policy *p, const struct config *cfg);
+
+/* [ms] wait after the attempts-th failed attempt (attempts >= 1; 0 is
+ * treated as 1): retry_base * 2^(attempts-1), at most retry_max. */
+uint64_t notify_backoff(const struct notify_policy *p, uint32_t attempts);
+
+/* What one attempt came to, as the worker saw it. */
+struct notify_result {
+	bool ok;         /* delivered                                   */
+	bool permanent;  /* no point in trying again (an attachment)    */
+	int curl;        /* CURLcode, 0 = CURLE_OK                       */
+	long smtp;       /* last SMTP reply code, 0 if none              */
+	char error[256]; /* the reason, "" when ok                       */
+};
+
+enum notify_verdict {
+	NOTIFY_SENT = 0,
+	NOTIFY_RETRY,
+	NOTIFY_FAILED,
+};
+
+/*
+ * The verdict on delivery o (as claimed: attempts made before this one)
+ * after attempt r ended at now; for NOTIFY_RETRY *nextp (may be NULL) gets
+ * the time of the next attempt [ms].
+ */
+enum notify_verdict notify_judge(const struct notify_policy *p,
+				 const struct store_outbox *o,
+				 const struct notify_result *r, uint64_t now,
+				 uint64_t *nextp);
+
+/* True if s is one bare e-mail address (local@domain, no spaces, no
+ * display name, no ',' '<' '>' or control characters, at most 254
+ * bytes). */
+bool notify_addr_ok(const char *s);
+/* True if s is one or more addresses separated by "," (spaces around
+ * them allowed). */
+bool notify_addr_list_ok(const char *s);
+
+/* ---- the dispatcher (outbox.c) ---------------------------------------- */
+
+/*
+ * Start this node's dispatcher: rows this node left in "sending" go back
+ * to pending, then due rows are delivered through cfg->smtp_url.  Without
+ * an SMTP URL, mails wait in the outbox (pending) until one is configured
+ * and the node restarts.  Calls curl_global_init() once; *np is
+ * mem_deref()-able: it aborts a transfer in flight (the row goes back to
+ * pending) and calls curl_global_cleanup().
+ */
+int notify_alloc(struct notify **np, const struct config *cfg,
+		 struct store *st);
+
+/* A mail to enqueue.  Strings are UTF-8 without control characters
+ * (subject) or with only \n and \t (body). */
+struct notify_mail {
+	int64_t tenant_id; /* 0 = the system's own                     */
+	const char *to;    /* "a@x.example, b@y.example": required     */
+	const char *cc;    /* same form, NULL or "" = none              */
+	const char *subject;
+	const char *body; /* text/plain                                */
+	const struct store_outbox_file *filev; /* attachments: files on
+						   disk, read when sent  */
+	size_t filec; /* at most STORE_OUTBOX_FILES               */
+};
+
+/*
+ * Enqueue mail m from the configured sender (--smtp-from): a committed
+ * outbox row when this returns 0 (its id in *idp, may be NULL), delivered
+ * as soon as the dispatcher gets to it.  EINVAL for a bad address, a
+ * control character in the subject, a string too long for the outbox or
+ * too many attachments; the store's errors otherwise.
+ */
+int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp);
+
+/* True if mail can go out: an SMTP URL is configured. */
+bool notify_mail_configured(const struct config *cfg);
+
+#endif

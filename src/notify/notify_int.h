@@ -1,0 +1,34 @@
+/*
+ * notify_int.h - private to src/notify: what the dispatcher (outbox.c)
+ * hands the SMTP sender (smtp.c), which runs on a worker thread.
+ */
+#ifndef SWITCHBOARD_NOTIFY_INT_H
+#define SWITCHBOARD_NOTIFY_INT_H
+
+#include <stdatomic.h>
+#include "notify/notify.h"
+
+/* The SMTP account, copied for the worker (the config is the SIP
+ * thread's). */
+struct smtp_conf {
+	char url[256];      /* smtp://host:port or smtps://...       */
+	char user[128];     /* "" = no AUTH                           */
+	char password[128]; /* never logged, never in a result        */
+};
+
+/*
+ * Deliver mail o through conf, blocking (connect timeout SMTP_CONNECT,
+ * whole transfer SMTP_TIMEOUT), and describe the outcome in *r.  Setting
+ * *stop aborts the transfer within about a second (a retryable result).
+ * Safe on any thread: it touches only its arguments, libcurl and the
+ * attachment files; it logs nothing.
+ */
+void smtp_send(const struct smtp_conf *conf, const struct store_outbox *o,
+	       const atomic_bool *stop, struct notify_result *r);
+
+enum {
+	SMTP_CONNECT = 10,  /* [s] */
+	SMTP_TIMEOUT = 120, /* [s] */
+};
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * outbox.c - the outbox dispatcher of this node, and notify_mail().
+ *
+ * The SIP thread owns everything here except one job in flight:
+ *
+ *   SIP thread                                   worker thread
+ *   ----------                                   -------------
+ *   tick (tmr, every NOTIFY_POLL ms, or at once
+ *   after an enqueue or a finished job):
+ *     no job in flight, a row due?
+ *     store_outbox_claim -> job (a copy of the
+ *     row and of the SMTP account) ------------> smtp_send (curl, blocks)
+ *                                                mqueue_push(job)
+ *   done_h (mqueue) <---------------------------
+ *     join, notify_judge -> store: sent, retry
+ *     or fail; next tick at once
+ *
+ * While a job is in flight the worker touches only the job, libcurl and
+ * the attachment files; the SIP thread does not touch the job until it
+ * has joined the worker.  A new thread per job (not a pool): one mail at a
+ * time, each taking seconds, so the cost of a thread start does not
+ * matter, and a thread that is joined after each job leaves nothing to
+ * clean up.  The worker blocks all signals: they belong to the SIP
+ * thread's loop.
+ *
+ * Shutdown aborts a transfer in flight (curl's progress callback sees
+ * the stop flag within about a second); the row goes back to pending
+ * without counting the attempt, or is marked sent if it made it.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <re.h>
+#include "core/core.h"
+#include "notify/notify_int.h"
+
+/* One delivery in flight. */
+struct job {
+	struct notify *n; /* (weak) outlives the job          */
+	pthread_t tid;
+	struct smtp_conf conf;  /* copy for the worker               */
+	struct store_outbox o;  /* the claimed row                   */
+	struct notify_result r; /* written by the worker             */
+};
+
+struct notify {
+	struct tmr tmr;
+	const struct config *cfg; /* (weak) outlives the dispatcher   */
+	struct store *st;         /* (weak) outlives the dispatcher   */
+	struct notify_policy pol;
+	struct mqueue *mq; /* worker -> SIP thread (owned)        */
+	struct job *job;   /* in flight, or NULL (owned)          */
+	atomic_bool stop;  /* abort the transfer in flight        */
+	uint64_t stale_at; /* [ms] last look for dead nodes' rows  */
+	bool curl;         /* curl_global_init() done             */
+};
+
+static void tick(void *arg);
+
+/* The URL without user:password@ (for the log). */
+static int url_print(struct re_printf *pf, void *arg)
+{
+	const char *url = arg, *host = strstr(url, "://"), *at;
+
+	if (!host)
+		return re_hprintf(pf, "(bad URL)");
+	host += 3;
+	at = strchr(host, '@');
+	if (at && (!strchr(host, '/') || at < strchr(host, '/')))
+		return re_hprintf(pf, "%b%s", url, (size_t)(host - url),
+				  at + 1);
+	return re_hprintf(pf, "%s", url);
+}
+
+/* Apply the outcome of job to its row. */
+static void finish(struct notify *n, struct job *job)
+{
+	const struct store_outbox *o = &job->o;
+	uint64_t now = time_now_ms(), next = 0;
+	enum notify_verdict v;
+	int err;
+
+	if (atomic_load(&n->stop) && !job->r.ok) {
+		/* cut by our shutdown: not an attempt that failed */
+		err = store_outbox_requeue(n->st, n->cfg->node_id, NULL);
+		if (err)
+			warning("notify: outbox %lld: requeue: %m\n",
+				(long long)o->id, err);
+		return;
+	}
+
+	v = notify_judge(&n->pol, o, &job->r, now, &next);
+	switch (v) {
+	case NOTIFY_SENT:
+		err = store_outbox_sent(n->st, o->id, now);
+		if (!err)
+			info("notify: mail %lld sent (attempt %u)\n",
+			     (long long)o->id, o->attempts + 1);
+		break;
+
+	case NOTIFY_RETRY:
+		err = store_outbox_retry(n->st, o->id, next, job->r.error);
+		if (!err)
+			warning("notify: mail %lld: attempt %u failed: %s; "
+				"next attempt in %llu s\n",
+				(long long)o->id, o->attempts + 1, job->r.error,
+				(unsigned long long)((next - now) / 1000));
+		break;
+
+	case NOTIFY_FAILED:
+	default:
+		err = store_outbox_fail(n->st, o->id, job->r.error);
+		if (!err)
+			warning("notify: mail %lld failed for good after %u "
+				"attempts: %s\n",
+				(long long)o->id, o->attempts + 1,
+				job->r.error);
+		break;
+	}
+	if (err)
+		warning("notify: outbox %lld: cannot record the outcome: %m\n",
+			(long long)o->id, err);
+}
+
+static void *worker(void *arg)
+{
+	struct job *job = arg;
+
+	smtp_send(&job->conf, &job->o, &job->n->stop, &job->r);
+	(void)mqueue_push(job->n->mq, 0, job);
+
+	return NULL;
+}
+
+/* The worker of job ended: its outcome to the store, then the next. */
+static void done_h(int id, void *data, void *arg)
+{
+	struct notify *n = arg;
+	struct job *job = data;
+
+	(void)id;
+	if (!job || job != n->job)
+		return;
+
+	(void)pthread_join(job->tid, NULL);
+	finish(n, job);
+	n->job = mem_deref(n->job);
+
+	tmr_start(&n->tmr, 0, tick, n);
+}
+
+/* Start a worker for job; signals stay with the SIP thread. */
+static int job_start(struct job *job)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&job->tid, NULL, worker, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	return err;
+}
+
+/* Now and then: what nodes that died left in sending goes out again
+ * (from here, unless they come back first). */
+static void stale_check(struct notify *n, uint64_t now)
+{
+	uint64_t stale = (uint64_t)n->cfg->node_stale_after * 1000;
+	unsigned cnt = 0;
+	int err;
+
+	if (now - n->stale_at < NOTIFY_STALE_CHECK || now <= stale)
+		return;
+	n->stale_at = now;
+
+	err = store_outbox_requeue_stale(n->st, n->cfg->node_id, now - stale,
+					 &cnt);
+	if (err)
+		warning("notify: outbox requeue of dead nodes: %m\n", err);
+	else if (cnt)
+		info("notify: %u deliveries of dead nodes are pending again "
+		     "(they may arrive twice)\n",
+		     cnt);
+}
+
+static void tick(void *arg)
+{
+	struct notify *n = arg;
+	struct job *job;
+	int err;
+
+	tmr_start(&n->tmr, NOTIFY_POLL, tick, n);
+	stale_check(n, time_now_ms());
+	if (n->job)
+		return;
+
+	job = mem_zalloc(sizeof(*job), NULL);
+	if (!job)
+		return;
+
+	err =
+	    store_outbox_claim(n->st, n->cfg->node_id, time_now_ms(), &job->o);
+	if (err) {
+		if (err != ENOENT)
+			warning("notify: outbox claim: %m\n", err);
+		mem_deref(job);
+		return;
+	}
+
+	job->n = n;
+	str_copy(job->conf.url, n->cfg->smtp_url, sizeof(job->conf.url));
+	str_copy(job->conf.user, n->cfg->smtp_user, sizeof(job->conf.user));
+	str_copy(job->conf.password, n->cfg->smtp_password,
+		 sizeof(job->conf.password));
+
+	err = job_start(job);
+	if (err) {
+		warning("notify: mail %lld: no worker thread: %m\n",
+			(long long)job->o.id, err);
+		(void)store_outbox_requeue(n->st, n->cfg->node_id, NULL);
+		mem_deref(job);
+		return;
+	}
+	debug("notify: mail %lld: attempt %u\n", (long long)job->o.id,
+	      job->o.attempts + 1);
+	n->job = job;
+}
+
+static void destructor(void *arg)
+{
+	struct notify *n = arg;
+
+	tmr_cancel(&n->tmr);
+	if (n->job) {
+		atomic_store(&n->stop, true);
+		(void)pthread_join(n->job->tid, NULL);
+		finish(n, n->job);
+		n->job = mem_deref(n->job);
+	}
+	n->mq = mem_deref(n->mq);
+	if (n->curl)
+		curl_global_cleanup();
+}
+
+bool notify_mail_configured(const struct config *cfg)
+{
+	return cfg && cfg->smtp_url[0];
+}
+
+int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
+{
+	struct notify *n;
+	unsigned requeued = 0;
+	int err;
+
+	if (!np || !cfg || !st)
+		return EINVAL;
+
+	n = mem_zalloc(sizeof(*n), destructor);
+	if (!n)
+		return ENOMEM;
+	n->cfg = cfg;
+	n->st = st;
+	atomic_init(&n->stop, false);
+	notify_policy_of(&n->pol, cfg);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		err = ENOMEM;
+		goto out;
+	}
+	n->curl = true;
+
+	err = mqueue_alloc(&n->mq, done_h, n);
+	if (err)
+		goto out;
+
+	/* what this node was sending when it died goes out again */
+	err = store_outbox_requeue(st, cfg->node_id, &requeued);
+	if (err)
+		goto out;
+	if (requeued)
+		info("notify: %u deliveries cut by the last stop are pending "
+		     "again (they may arrive twice)\n",
+		     requeued);
+
+	if (notify_mail_configured(cfg)) {
+		info("notify: mail through %H from %s%s; retry after %u s, "
+		     "doubling up to %u s, %u attempts\n",
+		     url_print, cfg->smtp_url, cfg->smtp_from,
+		     cfg->smtp_user[0] ? " with AUTH" : "", n->pol.retry_base,
+		     n->pol.retry_max, n->pol.max_attempts);
+		tmr_start(&n->tmr, 0, tick, n);
+	}
+	else {
+		info("notify: no --smtp-url: mails wait in the outbox\n");
+	}
+
+out:
+	if (err)
+		mem_deref(n);
+	else
+		*np = n;
+	return err;
+}
+
+/* Copy list ("a@x,b@y ,c@z") as "a@x, b@y, c@z" into buf; false if it
+ * does not fit. */
+static bool list_norm(char *buf, size_t sz, const char *list)
+{
+	const char *p, *end;
+	size_t used = 0, n;
+
+	buf[0] = '\0';
+	for (p = list; p && *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		while (p < end && *p == ' ')
+			++p;
+		n = (size_t)(end - p);
+		while (n && p[n - 1] == ' ')
+			--n;
+		if (!n)
+			continue;
+		if (used + n + (used ? 2 : 0) + 1 > sz)
+			return false;
+		if (used) {
+			memcpy(buf + used, ", ", 2);
+			used += 2;
+		}
+		memcpy(buf + used, p, n);
+		used += n;
+		buf[used] = '\0';
+	}
+
+	return true;
+}
+
+/* No control characters in s; in a body also \n, \r and \t are fine. */
+static bool text_ok(const char *s, bool body)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == 0x7f || (c < ' ' && !(body && strchr("\n\r\t", c))))
+			return false;
+	}
+	return true;
+}
+
+/* Fits buffer sz with its NUL. */
+static bool fits(const char *s, size_t sz)
+{
+	return !s || strlen(s) < sz;
+}
+
+int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp)
+{
+	struct store_outbox *o;
+	size_t i;
+	int err;
+
+	if (!n || !m || !notify_addr_list_ok(m->to) ||
+	    (str_isset(m->cc) && !notify_addr_list_ok(m->cc)) ||
+	    !text_ok(m->subject, false) || !text_ok(m->body, true) ||
+	    m->filec > STORE_OUTBOX_FILES || (m->filec && !m->filev))
+		return EINVAL;
+
+	o = mem_zalloc(sizeof(*o), NULL);
+	if (!o)
+		return ENOMEM;
+
+	o->tenant_id = m->tenant_id;
+	o->channel = STORE_CHANNEL_MAIL;
+	if (!list_norm(o->mail_to, sizeof(o->mail_to), m->to) ||
+	    !list_norm(o->mail_cc, sizeof(o->mail_cc), m->cc) ||
+	    !fits(m->subject, sizeof(o->subject)) ||
+	    !fits(m->body, sizeof(o->body))) {
+		err = EINVAL;
+		goto out;
+	}
+	str_copy(o->mail_from, n->cfg->smtp_from, sizeof(o->mail_from));
+	str_copy(o->subject, m->subject ? m->subject : "", sizeof(o->subject));
+	str_copy(o->body, m->body ? m->body : "", sizeof(o->body));
+	for (i = 0; i < m->filec; i++)
+		o->filev[i] = m->filev[i];
+	o->filec = (uint32_t)m->filec;
+
+	err = store_outbox_add(n->st, o);
+	if (err)
+		goto out;
+
+	info("notify: mail %lld queued (tenant %lld, %u attachments)\n",
+	     (long long)o->id, (long long)o->tenant_id, o->filec);
+	if (idp)
+		*idp = o->id;
+
+	/* deliver at once if the worker is free */
+	if (!n->job && notify_mail_configured(n->cfg))
+		tmr_start(&n->tmr, 0, tick, n);
+
+out:
+	mem_deref(o);
+	return err;
+}
