@@ -116,6 +116,7 @@ static void call_destructor(void *arg)
 {
 	struct call *call = arg;
 
+	call->xfer = mem_deref(call->xfer); /* before the legs it uses */
 	call->dial = mem_deref(call->dial);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);
@@ -290,13 +291,6 @@ int call_record(struct call *call, const char *path, uint32_t max_ms,
 	return ENOSYS; /* media/ has no recorder yet */
 }
 
-int call_transfer(struct call *call, const char *uri)
-{
-	if (!call || !uri)
-		return EINVAL;
-	return ENOSYS;
-}
-
 /* ---- what the backend reports ------------------------------------------ */
 
 void call_leg_established(struct call_leg *leg)
@@ -327,6 +321,8 @@ void call_leg_closed(struct call_leg *leg, int err, uint16_t scode,
 {
 	struct call *call = leg->call;
 
+	if (call_xfer_leg_closed(leg))
+		return;
 	if (leg != call->a) {
 		call_dial_closed(leg, err, scode, reason);
 		return;
@@ -543,6 +539,7 @@ int call_reroute(struct call *call, const struct route_target *t)
 		return ENOTCONN;
 	if (!app_find(call->ctx, t->kind))
 		return ENOENT;
+	call->xfer = mem_deref(call->xfer);
 	call_dial_stop(call);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);

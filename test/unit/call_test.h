@@ -20,6 +20,7 @@ struct fake {
 	call_player_done_h *doneh; /* of the last one-shot player */
 	void *done_arg;
 	int64_t rec_id; /* record of the last call routed   */
+	char cid[64];   /* caller ID of the last dial       */
 };
 
 extern struct fake fake;
