@@ -8,7 +8,7 @@
  *   accept(180|200) / connect(INVITE) -> progress (UAC) -> established
  *   re-INVITE, answer in ACK          -> mediah
  *   INFO                              -> 200 + digith | 415 | 400
- *   REFER                             -> referh (or 501 by libre)
+ *   REFER                             -> referh (refer.c; or 501 by libre)
  *   BYE, CANCEL, final error, timeout -> closeh
  *   freed by the owner                -> BYE / CANCEL, no closeh
  */
@@ -301,4 +301,14 @@ int sip_sess_info(struct sip_sess *s, const struct sip_msg *msg)
 		return EPROTO;
 	str_from_pl(ctype, sizeof(ctype), &ct->val);
 	return sipsess_info(s->sess, ctype, msg->mb, NULL, NULL);
+}
+
+struct sipsrv *sip_sess_srv(const struct sip_sess *s)
+{
+	return s ? s->srv : NULL;
+}
+
+struct sip_dialog *sip_sess_dialog(const struct sip_sess *s)
+{
+	return s ? sipsess_dialog(s->sess) : NULL;
 }
