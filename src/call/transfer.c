@@ -49,6 +49,7 @@ struct call_xfer {
 	bool transferor_up;          /* its dialog not ended by a BYE     */
 	bool swapped;                /* the transferor was A             */
 	bool refer;                  /* by REFER: NOTIFY the transferor   */
+	uint64_t answered_at;        /* [ms] the record's, kept           */
 	call_transfer_h *h;          /* application's handler, or NULL    */
 	void *arg;
 };
@@ -136,6 +137,12 @@ static void xfer_dialled(struct call *call, uint16_t scode, const char *reason,
 	if (scode == 200) {
 		info("call: %s: transferred to %s\n", call->rec.sip_call_id,
 		     call->b ? call->b->desc : "?");
+		/* dial.c wrote the target's answer: the talk time began
+		 * with the first answer, the callee is the target now */
+		if (call->rec.id && x->answered_at && call->b)
+			(void)store_call_answered(call->ctx->st, call->rec.id,
+						  x->answered_at,
+						  call->b->desc);
 		xfer_done(call, scode, reason);
 		return;
 	}
@@ -168,6 +175,11 @@ static int xfer_start(struct call *call, struct call_leg *transferor,
 	x->call = call;
 	x->h = h;
 	x->arg = arg;
+	if (call->rec.id) {
+		struct store_call c;
+		if (!store_call_get(call->ctx->st, call->rec.id, &c))
+			x->answered_at = c.answered_at;
+	}
 	xfer_detach(call, x, transferor);
 	(void)call_hold(call, true); /* music while the target rings */
 	err = call_dial(call, &prm, xfer_dialled, x);

@@ -83,6 +83,17 @@ def refer_run(sb, referhdr, scenario="uac_refer", service="1002"):
                 timeout_s=40, recv_timeout_ms=20000)
 
 
+def wait_record(sb, pred, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st, body_ = sb.api("GET", "/api/v1/calls?limit=50")
+        for c in (body_ if st == 200 and isinstance(body_, list) else []):
+            if pred(c) and c.get("ended_at"):
+                return c
+        time.sleep(0.2)
+    return None
+
+
 def test_blind_transfer(sb):
     """The softclient (A) transfers Erika to Max's extension 1001: the
     desk phone rings showing Erika, answers, and Erika talks to it; the
@@ -141,6 +152,13 @@ def test_blind_transfer(sb):
         erika.hangup()
         S.check(desk.wait_event("CALL_CLOSED", 10) is not None,
                 "the transferee hangs up: the target's call ends (bridged)")
+        rec = wait_record(sb, lambda c: c["from_number"] == "1001" and
+                          c["to_number"] == "1002")
+        S.check(rec is not None and rec["disposition"] == "answered" and
+                rec["callee_leg"] == "device:1001" and
+                rec["caller_leg"] == "device:1011",
+                "record: answered, callee the target (device:1001)",
+                str(rec))
     finally:
         if run:
             run.stop()

@@ -106,6 +106,8 @@ static void refer_to(struct call_leg *leg, const char *user)
 
 int test_call_transfer_refer(void)
 {
+	struct store_call c;
+	uint64_t answered;
 	struct call_leg *b2;
 	struct env e;
 	char want[300];
@@ -137,11 +139,19 @@ int test_call_transfer_refer(void)
 	TEST_EQ_INT(call_ctx_count(e.ctx), 1);
 
 	/* B4 answers: B3 cancelled, music off, bridged, NOTIFY 200, the
-	 * transferor's leg freed */
+	 * transferor's leg freed; the record keeps its answer time and
+	 * names the target as callee */
+	TEST_EQ_INT(store_call_get(e.st, fake.rec_id, &c), 0);
+	answered = c.answered_at;
+	TEST_ASSERT(answered != 0);
+	fake_run(20);
 	call_leg_established(fake.legv[3]);
 	TEST_EQ_STR(fake_take(), "free B3;stop moh.wav;bridge A B4;[bridged]"
 				 "notify B2 200 OK;free B2;");
 	TEST_EQ_INT(call_state(fake.a->call), CALL_BRIDGED);
+	TEST_EQ_INT(store_call_get(e.st, fake.rec_id, &c), 0);
+	TEST_ASSERT(c.answered_at == answered);
+	TEST_EQ_STR(c.callee_leg, "B4");
 
 	/* the caller and Max talk; the caller hangs up */
 	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
