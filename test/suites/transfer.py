@@ -13,6 +13,9 @@ carrier (sipp uas on the demo trunk) and its caller ID.
   success: REFER to 1001 -> 202, NOTIFY "SIP/2.0 100 Trying", NOTIFY
            "SIP/2.0 200 OK" (terminated), BYE to the transferor, Erika
            talks to Max's desk phone
+  phone:   baresip's own REFER (its "transfer" command) from the callee
+           of a carrier call: the carrier's caller ends up with 1001, the
+           transferor is hung up
   busy:    REFER to an external number whose carrier answers 486 ->
            NOTIFY 486 (terminated), no BYE: the transferor's own BYE after
            it is answered 200 (Erika was bridged back to it), the trunk
@@ -166,6 +169,44 @@ def test_blind_transfer(sb):
         desk.stop()
 
 
+def test_phone_transfers(sb):
+    """A real phone transfers: a carrier call rings Erika's desk phone
+    (baresip 1002), she answers and transfers it with baresip's own REFER
+    to 1001; the desk phone 1001 answers, Erika's call is ended by us, the
+    carrier's call goes on with the desk phone until the carrier hangs
+    up."""
+    erika = phone(sb, "1002")
+    desk = phone(sb, "1001")
+    uac = None
+    try:
+        erika.wait_registered(10)
+        desk.wait_registered(10)
+        uac = Sipp("uac", remote=("127.0.0.1", sb.sip_port),
+                   local_port=sb.trunk_port, service=DEMO["erika_personal"],
+                   calls=1, duration_ms=6000, timeout_s=40,
+                   recv_timeout_ms=20000).start()
+        S.check(erika.wait_event("CALL_ESTABLISHED", 10) is not None,
+                "Erika answers the carrier's call")
+        r = erika.command("transfer", f"sip:1001@127.0.0.1:{sb.sip_port}")
+        S.check(r.get("ok") is True, "baresip sends REFER", str(r))
+        est = desk.wait_event("CALL_ESTABLISHED", 15)
+        S.check(est is not None and "sip:sipp@" in est.get("peeruri", ""),
+                "the desk phone answers the carrier's caller", str(est))
+        S.check(erika.wait_event("CALL_CLOSED", 10) is not None,
+                "the transferor (Erika) is hung up by us")
+        uac.wait(30)
+        S.check(uac.successful == 1,
+                "the carrier's call goes on and ends with its BYE answered",
+                f"rc={uac.rc} {uac.errors()[-300:]}")
+        S.check(desk.wait_event("CALL_CLOSED", 10) is not None,
+                "... which ends the desk phone's call")
+    finally:
+        if uac:
+            uac.stop()
+        erika.stop()
+        desk.stop()
+
+
 def test_busy_target(sb):
     """The softclient transfers Erika to an external number that is busy:
     NOTIFY 486, no BYE; Erika is bridged back to the transferor, whose own
@@ -277,7 +318,7 @@ def main():
     sb = Switchboard().start()
     try:
         for t in (test_allow, test_refused, test_blind_transfer,
-                  test_busy_target):
+                  test_phone_transfers, test_busy_target):
             S.run(t, sb)
             S.check(sb.alive(), f"server alive after {t.__name__}")
             time.sleep(0.2)
