@@ -23,7 +23,8 @@
  *       employee / number -> TRANSFERRING
  *   call_transfer(dest) -> TRANSFERRING (a bridged callee set aside)
  *
- *   TRANSFERRING: transferor aside (may hang up), MOH to the transferee,
+ *   TRANSFERRING (call->xfer set; the call's state is ANSWERED):
+ *                 transferor aside (may hang up), MOH to the transferee,
  *                 target rings (call_dial)
  *     target answers -> bridged (BRIDGED), NOTIFY 200, transferor BYE
  *     target fails   -> NOTIFY its status; transferor up: bridged again,
