@@ -117,6 +117,7 @@ static void call_destructor(void *arg)
 {
 	struct call *call = arg;
 
+	call->xfer = mem_deref(call->xfer); /* before the legs it uses */
 	call->dial = mem_deref(call->dial);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);
@@ -296,13 +297,6 @@ void *call_app_data(const struct call *call)
 	return call ? call->app_data : NULL;
 }
 
-int call_transfer(struct call *call, const char *uri)
-{
-	if (!call || !uri)
-		return EINVAL;
-	return ENOSYS;
-}
-
 /* ---- what the backend reports ------------------------------------------ */
 
 void call_leg_established(struct call_leg *leg)
@@ -333,6 +327,8 @@ void call_leg_closed(struct call_leg *leg, int err, uint16_t scode,
 {
 	struct call *call = leg->call;
 
+	if (call_xfer_leg_closed(leg))
+		return;
 	if (leg != call->a) {
 		call_dial_closed(leg, err, scode, reason);
 		return;
@@ -550,6 +546,7 @@ int call_reroute(struct call *call, const struct route_target *t)
 		return ENOTCONN;
 	if (!app_find(call->ctx, t->kind))
 		return ENOENT;
+	call->xfer = mem_deref(call->xfer);
 	call_dial_stop(call);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);

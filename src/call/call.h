@@ -6,7 +6,8 @@
  * target's kind in the application table (call/apps.c) starts the
  * application, which then drives the call only through the operations
  * below: answer, play, collect digits, record, hold, dial and bridge,
- * transfer, re-route, hang up.  Each operation ends by calling the
+ * transfer (blind: call_transfer(), or a phone's REFER), re-route, hang
+ * up.  Each operation ends by calling the
  * handler it was given; every state change is also reported to the
  * subscribers of the call context (the event stream, statistics).
  *
@@ -235,8 +236,25 @@ typedef void(call_dial_h)(struct call *call, uint16_t scode, const char *reason,
 int call_dial(struct call *call, const struct call_dial_prm *prm,
 	      call_dial_h *h, void *arg);
 
-/* Transfer the caller to uri (REFER or consultation): ENOSYS for now. */
-int call_transfer(struct call *call, const char *uri);
+/* A transfer ended: scode 200 when the target answered and is bridged
+ * to the caller (CALL_BRIDGED); otherwise the target's final status (or
+ * 480 when it was not answered in time) and the call is as before: a
+ * callee set aside is bridged again, else the caller is answered and
+ * hears nothing (the handler decides). */
+typedef void(call_transfer_h)(struct call *call, uint16_t scode,
+			      const char *reason, void *arg);
+/*
+ * Blind transfer of the caller to dest (call/transfer.c): the caller
+ * hears music on hold while dest rings; a bridged callee is set aside and
+ * hung up when dest answers (bridged again if it fails).  Caller ID: the
+ * caller's number to an employee, the tenant's central number to an
+ * external number.  Answered calls only (ENOTCONN); EALREADY while
+ * dialling or transferring; ENOENT if dest cannot be rung at all
+ * (nothing changed then).  h is called once, unless the call ends first.
+ * Phones transfer with REFER (the same machinery, call_leg_refer()).
+ */
+int call_transfer(struct call *call, const struct call_dest *dest,
+		  call_transfer_h *h, void *arg);
 
 /*
  * Stop whatever the call does now (prompt, collect, dialling; a bridged

@@ -73,6 +73,17 @@ struct call_backend {
 	/* Also hear the keys leg's far end sends as tones in the audio
 	 * (on), or stop (off); NULL: not available. */
 	void (*keys_inband)(struct call_leg *leg, bool on);
+	/* The REFER leg reported (call_leg_refer(), only while that
+	 * runs): 202 and a subscription for its NOTIFYs; an error if
+	 * not (answer it with refer_refuse then). */
+	int (*refer_accept)(struct call_leg *leg);
+	/* ... or a final answer to that REFER. */
+	void (*refer_refuse)(struct call_leg *leg, uint16_t scode,
+			     const char *reason);
+	/* NOTIFY the accepted REFER's progress: "SIP/2.0 scode reason";
+	 * scode >= 200 is the last one (subscription terminated). */
+	void (*refer_notify)(struct call_leg *leg, uint16_t scode,
+			     const char *reason);
 };
 
 struct call_leg {
@@ -133,6 +144,7 @@ struct call {
 	void *app_data;               /* application's state (owned)  */
 	struct call_record *record;   /* recording the caller (owned) */
 	void *moh;                    /* music-on-hold player (owned) */
+	struct call_xfer *xfer;       /* transfer running (owned)     */
 	struct call_leg *moh_to;      /* leg hearing it (weak)        */
 	bool rtp_watched;             /* hang up when RTP stops       */
 	bool late_offer;              /* caller sent no SDP: we offer */
@@ -202,6 +214,23 @@ bool call_leg_early_wanted(const struct call_leg *leg);
 
 /* Start or stop music to the party the other one holds (bridged). */
 void call_moh_update(struct call *call);
+
+/* ---- transfer.c ---------------------------------------------------------- */
+
+/* A REFER as the backend read it (Refer-To). */
+struct call_refer {
+	const char *uri;  /* Refer-To URI as sent, NULL if absent  */
+	bool bad;         /* Refer-To present but does not parse   */
+	bool sip;         /* scheme sip: or sips:                  */
+	bool replaces;    /* Replaces in its headers (attended)    */
+	const char *user; /* its user part ("" if none)            */
+};
+
+/* leg's far end sent REFER: answered (refer_refuse or refer_accept)
+ * before this returns. */
+void call_leg_refer(struct call_leg *leg, const struct call_refer *r);
+/* leg (not A or B) ended: true if it was a transferor set aside. */
+bool call_xfer_leg_closed(struct call_leg *leg);
 
 /* ---- prompt.c ------------------------------------------------------------ */
 

@@ -15,19 +15,22 @@
 #include "call/call_int.h"
 
 struct sip_leg {
-	struct sip_sess *sess;     /* (owned)                          */
-	struct media_leg *media;   /* (owned)                          */
-	struct call_leg *leg;      /* (weak)                           */
-	struct sipsrv *srv;        /* (weak)                           */
-	const struct sip_msg *msg; /* the INVITE, caller leg only while
+	struct sip_sess *sess;       /* (owned)                          */
+	struct media_leg *media;     /* (owned)                          */
+	struct call_leg *leg;        /* (weak)                           */
+	struct sipsrv *srv;          /* (weak)                           */
+	const struct sip_msg *msg;   /* the INVITE, caller leg only while
 				      call_incoming() runs            */
-	enum media_crypto crypto;  /* caller leg: its SRTP policy      */
+	enum media_crypto crypto;    /* caller leg: its SRTP policy      */
+	const struct sip_msg *refer; /* the REFER, while call/ reads it */
+	struct sip_refer *sub;       /* its NOTIFY subscription (owned) */
 };
 
 static void sip_leg_destructor(void *arg)
 {
 	struct sip_leg *sl = arg;
 
+	sl->sub = mem_deref(sl->sub);   /* the last NOTIFY was sent */
 	sl->sess = mem_deref(sl->sess); /* BYE or CANCEL if still up */
 	sl->media = mem_deref(sl->media);
 }
@@ -115,12 +118,36 @@ static void sip_leg_info(char digit, void *arg)
 	call_leg_digit(sl->leg, digit);
 }
 
+/* REFER: Refer-To read here, the decision is call/transfer.c's; it
+ * answers through refer_accept/refer_refuse before this returns. */
+static void sip_leg_refer(const struct sip_msg *msg, void *arg)
+{
+	struct sip_leg *sl = arg;
+	struct sip_refer_to rt;
+	struct call_refer r;
+
+	(void)sip_refer_decode(msg, &rt);
+	r.uri = rt.present ? rt.uri : NULL;
+	r.bad = rt.bad;
+	r.sip = rt.sip;
+	r.replaces = rt.replaces;
+	r.user = rt.user;
+	sl->refer = msg;
+	mem_ref(sl); /* the call may end while it decides */
+	call_leg_refer(sl->leg, &r);
+	if (sl->refer) /* neither accepted nor refused */
+		sipsrv_reply(sl->srv, msg, 500, "Server Internal Error");
+	sl->refer = NULL;
+	mem_deref(sl);
+}
+
 static const struct sip_sess_h sip_leg_h = {
     .progressh = sip_leg_progress,
     .estabh = sip_leg_estab,
     .closeh = sip_leg_close,
     .mediah = sip_leg_media_changed,
     .digith = sip_leg_info,
+    .referh = sip_leg_refer,
 };
 
 /* ---- the caller's leg ---------------------------------------------------- */
@@ -369,6 +396,44 @@ static int sip_leg_record_stop(void *arg, uint32_t *msp)
 	return media_rec_stop(r->rec, msp);
 }
 
+/* ---- transfer (sip/refer.c) ------------------------------------------------ */
+
+static int sip_leg_refer_accept(struct call_leg *leg)
+{
+	struct sip_leg *sl = be_of(leg);
+	int err;
+
+	if (!sl->refer)
+		return EINVAL;
+	sl->sub = mem_deref(sl->sub); /* a finished earlier transfer */
+	err = sip_refer_accept(&sl->sub, sl->sess, sl->refer);
+	if (!err)
+		sl->refer = NULL; /* answered */
+	return err;
+}
+
+static void sip_leg_refer_refuse(struct call_leg *leg, uint16_t scode,
+				 const char *reason)
+{
+	struct sip_leg *sl = be_of(leg);
+
+	if (!sl->refer)
+		return;
+	sipsrv_reply(sl->srv, sl->refer, scode, reason);
+	sl->refer = NULL;
+}
+
+static void sip_leg_refer_notify(struct call_leg *leg, uint16_t scode,
+				 const char *reason)
+{
+	struct sip_leg *sl = be_of(leg);
+	int err = sip_refer_notify(sl->sub, scode, reason);
+
+	if (err)
+		debug("call: %s: NOTIFY %u to %s not sent: %m\n",
+		      call_id(leg->call), scode, leg->desc, err);
+}
+
 static const struct call_backend sip_leg_backend = {
     .a_media = sip_leg_a_media,
     .a_offer = sip_leg_a_offer,
@@ -385,6 +450,9 @@ static const struct call_backend sip_leg_backend = {
     .record = sip_leg_record,
     .record_stop = sip_leg_record_stop,
     .keys_inband = sip_leg_keys_inband,
+    .refer_accept = sip_leg_refer_accept,
+    .refer_refuse = sip_leg_refer_refuse,
+    .refer_notify = sip_leg_refer_notify,
 };
 
 /* ---- sipsrv's call handlers ------------------------------------------------ */

@@ -8,7 +8,7 @@
  *   accept(180|200) / connect(INVITE) -> progress (UAC) -> established
  *   re-INVITE, answer in ACK          -> mediah
  *   INFO                              -> 200 + digith | 415 | 400
- *   REFER                             -> referh (or 501 by libre)
+ *   REFER                             -> referh (refer.c; or 501 by libre)
  *   BYE, CANCEL, final error, timeout -> closeh
  *   freed by the owner                -> BYE / CANCEL, no closeh
  */
@@ -312,4 +312,14 @@ int sip_sess_info(struct sip_sess *s, char digit)
 	}
 	mem_deref(mb);
 	return err;
+}
+
+struct sipsrv *sip_sess_srv(const struct sip_sess *s)
+{
+	return s ? s->srv : NULL;
+}
+
+struct sip_dialog *sip_sess_dialog(const struct sip_sess *s)
+{
+	return s ? sipsess_dialog(s->sess) : NULL;
 }

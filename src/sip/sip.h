@@ -85,8 +85,8 @@ struct sip_sess_h {
 	void (*mediah)(void *arg);
 	/* INFO with a DTMF digit (answered 200 already) */
 	void (*digith)(char digit, void *arg);
-	/* REFER in the dialog; the handler answers it (sipsrv_reply).
-	 * NULL: libre answers 501 (call transfer is not done yet). */
+	/* REFER in the dialog; the handler answers it before it returns:
+	 * sip_refer_accept() or sipsrv_reply().  NULL: libre answers 501. */
 	void (*referh)(const struct sip_msg *msg, void *arg);
 };
 
@@ -145,6 +145,33 @@ int sip_sdp_decode(struct media_leg *media, const struct sip_msg *msg,
  * "Duration=250"): the one body every phone that takes INFO reads,
  * whichever of the two forms the digit came in. */
 int sip_sess_info(struct sip_sess *sess, char digit);
+
+/* ---- transfer: REFER and its NOTIFYs (sip/refer.c) ------------------- */
+
+/* The Refer-To of a REFER, read. */
+struct sip_refer_to {
+	char uri[256]; /* the header's value as sent          */
+	char user[64]; /* the URI's user part, or ""          */
+	bool present;  /* a Refer-To header was there         */
+	bool bad;      /* ... but it does not parse as a URI  */
+	bool sip;      /* scheme sip: or sips:                */
+	bool replaces; /* Replaces in the URI's headers       */
+};
+
+/* Read msg's Refer-To into rt: 0 (rt says what was found), EINVAL. */
+int sip_refer_decode(const struct sip_msg *msg, struct sip_refer_to *rt);
+
+/* An accepted REFER: the subscription its NOTIFYs go in. */
+struct sip_refer;
+/* Answer the REFER msg of sess 202 Accepted; *rp is the subscription
+ * (a mem object; free it after the last notify).  Call only from the
+ * session's referh. */
+int sip_refer_accept(struct sip_refer **rp, struct sip_sess *sess,
+		     const struct sip_msg *msg);
+/* NOTIFY "SIP/2.0 scode reason" (message/sipfrag); scode >= 200 is the
+ * last one (Subscription-State: terminated).  ENOTCONN if the
+ * subscription has ended (the last one was sent, or it expired). */
+int sip_refer_notify(struct sip_refer *r, uint16_t scode, const char *reason);
 
 /* Free everything (after re_main returned). */
 void sipsrv_close(void);

@@ -2,7 +2,8 @@
  * sip_int.h - private to src/sip: the server object shared by the
  * transport/dispatch (sipsrv.c), digest auth (auth.c) and its guard
  * against password guessing (guard.c), the registrar (registrar.c), the
- * call sessions (sess.c) and the INVITEs they send (dial.c).
+ * call sessions (sess.c), the INVITEs they send (dial.c) and transfer
+ * (refer.c).
  */
 #ifndef SWITCHBOARD_SIP_INT_H
 #define SWITCHBOARD_SIP_INT_H
@@ -17,6 +18,7 @@ struct sipsrv {
 	struct sip *sip;                  /* (owned) */
 	struct sip_lsnr *lsnr;            /* (owned) */
 	struct sipsess_sock *sock;        /* (owned) */
+	struct sipevent_sock *evsock;     /* (owned) REFER's NOTIFYs */
 	struct tls *tls;                  /* (owned) SIP over TLS, or NULL */
 	struct sa tls_laddr;              /* its listen address      */
 	const struct sipsrv_callh *callh; /* (weak) incoming calls */
@@ -146,6 +148,10 @@ bool keepalive_reachable(int64_t device_id, const char *contact,
 			 const char *received);
 /* A REGISTER refreshed the binding: it is reachable again. */
 void keepalive_registered(int64_t device_id, const char *contact);
+
+/* sess.c: for refer.c */
+struct sipsrv *sip_sess_srv(const struct sip_sess *s);
+struct sip_dialog *sip_sess_dialog(const struct sip_sess *s);
 
 /* registrar.c */
 void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg);

@@ -9,7 +9,9 @@
  *   INVITE (new dialog) -> caller identified here (a trunk by its
  *       source address, else a device by digest), then the incoming-call
  *       handler (sipsrv_set_callh: call/, set by main.c)
- *   ACK/BYE/INFO/re-INVITE/CANCEL -> sipsess (in-dialog, sess.c), the stack
+ *   ACK/BYE/INFO/re-INVITE/CANCEL/REFER -> sipsess (in-dialog, sess.c),
+ *       the stack; SUBSCRIBE/NOTIFY in a dialog -> libre's sipevent (the
+ *       subscription of an accepted REFER, refer.c)
  *   anything else out of dialog -> 405 with Allow
  *
  * Requests that are well-formed SIP but unusable are answered here before
@@ -28,7 +30,7 @@
 #include "sip/sip.h"
 #include "sip/sip_int.h"
 
-#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
+#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, REGISTER"
 
 struct sipsrv *sipsrv_g;
 
@@ -310,6 +312,7 @@ static void srv_destructor(void *arg)
 	tmr_cancel(&srv->tmr_shutdown);
 	calls_close(srv);
 	trunkreg_close(srv);
+	srv->evsock = mem_deref(srv->evsock);
 	srv->sock = mem_deref(srv->sock);
 	srv->lsnr = mem_deref(srv->lsnr);
 	if (srv->sip)
@@ -460,6 +463,10 @@ int sipsrv_init(const struct config *cfg, struct store *st,
 	if (err)
 		goto out;
 	err = sipsess_listen(&srv->sock, srv->sip, 4096, conn_handler, srv);
+	if (err)
+		goto out;
+	/* after ours: out-of-dialog SUBSCRIBE/NOTIFY get 405 there */
+	err = sipevent_listen(&srv->evsock, srv->sip, 64, 1, NULL, NULL);
 	if (err)
 		goto out;
 

@@ -830,7 +830,7 @@ class Torture:
 
         # methods (RFC 3261 8.2.1): one we know but do not take out of a
         # dialog 405, one we do not know 501, both with Allow
-        allow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
+        allow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, REGISTER"
         for method, want, reason in (
                 ("SUBSCRIBE", 405, "Method Not Allowed"),
                 ("PUBLISH", 405, "Method Not Allowed"),

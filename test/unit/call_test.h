@@ -25,6 +25,7 @@ struct fake {
 	uint32_t rec_ms; /* what record_stop answers: length */
 	int rec_err;     /* ... and error                    */
 	bool inband;     /* keys as tones listened for on A  */
+	char cid[64];    /* caller ID of the last dial       */
 };
 
 extern struct fake fake;

@@ -154,6 +154,7 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 	char name[16];
 	unsigned i;
 
+	str_copy(fake.cid, req->cid, sizeof(fake.cid));
 	switch (d->kind) {
 	case CALL_DEST_EMPLOYEE:
 		fake_log("dial employee %lld as %s;", (long long)d->id,
@@ -283,6 +284,24 @@ static int fake_record_stop(void *arg, uint32_t *msp)
 	return fake.rec_err;
 }
 
+static int fake_refer_accept(struct call_leg *leg)
+{
+	fake_log("202 %s;", fake_name(leg));
+	return 0;
+}
+
+static void fake_refer_refuse(struct call_leg *leg, uint16_t scode,
+			      const char *reason)
+{
+	fake_log("refuse %s %u %s;", fake_name(leg), scode, reason);
+}
+
+static void fake_refer_notify(struct call_leg *leg, uint16_t scode,
+			      const char *reason)
+{
+	fake_log("notify %s %u %s;", fake_name(leg), scode, reason);
+}
+
 const struct call_backend fake_backend = {
     .a_media = fake_a_media,
     .a_offer = fake_a_offer,
@@ -299,4 +318,7 @@ const struct call_backend fake_backend = {
     .record = fake_record,
     .record_stop = fake_record_stop,
     .keys_inband = fake_keys_inband,
+    .refer_accept = fake_refer_accept,
+    .refer_refuse = fake_refer_refuse,
+    .refer_notify = fake_refer_notify,
 };

@@ -115,6 +115,10 @@
 	X(test_call_sequential)                                                \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
+	X(test_call_transfer_refer)                                            \
+	X(test_call_transfer_busy)                                             \
+	X(test_call_transfer_refuse)                                           \
+	X(test_call_transfer_app)                                              \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
