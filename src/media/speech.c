@@ -141,15 +141,22 @@ static int speak(struct media_speech *r)
 	return err;
 }
 
-static void *speech_main(void *arg)
+/* espeak-ng on the first text only: its voice data take some MiB that a
+ * node which never speaks need not hold */
+static void espeak_start(void)
 {
-	(void)arg;
 	sp.srate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, 0);
 	if (sp.srate > 0) {
 		espeak_SetSynthCallback(synth_cb);
 		(void)espeak_SetParameter(espeakRATE, SPEECH_RATE, 0);
 	}
+}
 
+static void *speech_main(void *arg)
+{
+	bool started = false;
+
+	(void)arg;
 	pthread_mutex_lock(&sp.mtx);
 	for (;;) {
 		struct media_speech *r;
@@ -162,6 +169,9 @@ static void *speech_main(void *arg)
 		list_unlink(&r->le);
 		pthread_mutex_unlock(&sp.mtx);
 
+		if (!started)
+			espeak_start();
+		started = true;
 		r->err = sp.srate > 0 ? speak(r) : ENOSYS;
 
 		pthread_mutex_lock(&sp.mtx);
@@ -172,7 +182,7 @@ static void *speech_main(void *arg)
 	}
 	pthread_mutex_unlock(&sp.mtx);
 
-	if (sp.srate > 0)
+	if (started && sp.srate > 0)
 		espeak_Terminate();
 	sp.pcm = mem_deref(sp.pcm);
 	sp.n = sp.cap = 0;
