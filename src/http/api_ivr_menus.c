@@ -77,31 +77,28 @@ static int option_read(struct api_req *req, const char *path,
 			      m->tenant_id);
 }
 
+static int option_item(struct api_req *req, const char *path,
+		       const struct odict *o, size_t i, void *arg)
+{
+	struct store_ivr_option op;
+	T *m = arg;
+	int err;
+
+	memset(&op, 0, sizeof(op));
+	err = option_read(req, path, o, m, &op);
+	if (!err)
+		m->optionv[i] = op;
+	m->optionc = i + 1;
+	return err;
+}
+
 static int options_apply(struct api_req *req, const struct api_field *f,
 			 void *rec)
 {
-	const struct odict *arr;
 	T *m = rec;
-	struct le *le;
-	char path[32];
-	int err;
 
-	err = api_items(req, f, STORE_IVR_OPTIONS, &arr);
-	if (err)
-		return err;
 	m->optionc = 0;
-	for (le = arr ? arr->lst.head : NULL; le; le = le->next) {
-		const struct odict_entry *it = le->data;
-		struct store_ivr_option op;
-
-		re_snprintf(path, sizeof(path), "options[%zu]", m->optionc);
-		memset(&op, 0, sizeof(op));
-		err = option_read(req, path, it->u.odict, m, &op);
-		if (err)
-			return err;
-		m->optionv[m->optionc++] = op;
-	}
-	return 0;
+	return api_items_each(req, f, STORE_IVR_OPTIONS, option_item, m);
 }
 
 static int options_encode(struct odict *o, const struct api_field *f,
@@ -158,44 +155,11 @@ static const struct api_field fields[] = {
 
 static int menu_check(struct api_req *req, void *rec, const void *old)
 {
-	const struct api_field *tf = &fields[F_FALLBACK_TYPE];
-	const struct api_field *idf = &fields[F_FALLBACK_TYPE + 1];
-	const char *type = api_str(req, tf->name);
 	T *m = rec;
-	int64_t id;
-	int err;
 
 	(void)old;
-	if (api_has(req, tf->name)) {
-		if (type) {
-			err = api_field_apply(req, tf, m);
-			if (err)
-				return err;
-		}
-		else {
-			m->fallback.type = TARGET_NONE;
-		}
-	}
-	if (api_has(req, idf->name)) {
-		err = api_field_id(req, idf->name, &id);
-		if (err)
-			return err;
-		m->fallback.id = id;
-	}
-	if (m->fallback.type == TARGET_NONE) {
-		if (m->fallback.id)
-			return api_error(req, 422,
-					 "fallback_id: must be null when "
-					 "fallback_type is none");
-		return 0;
-	}
-	if (!m->fallback.id)
-		return api_error(req, 422,
-				 "fallback_id: is required for fallback_type "
-				 "%s",
-				 api_enum_name(tf, m->fallback.type));
-	return api_target_ref(req, idf->name, m->fallback.type, m->fallback.id,
-			      m->tenant_id);
+	return api_target_pair(req, &fields[F_FALLBACK_TYPE], m, &m->fallback,
+			       m->tenant_id);
 }
 
 static int menu_fail(struct api_req *req, int err, const void *rec)

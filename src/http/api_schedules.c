@@ -63,14 +63,36 @@ static int add_hhmm(struct odict *o, const char *key, unsigned min)
 	return odict_entry_add(o, key, ODICT_STRING, buf);
 }
 
+/* "start" and "end" of item o: HH:MM each (their order is checked by
+ * route_sched_check) */
+static int span_read(struct api_req *req, const struct odict *o,
+		     const char *path, uint16_t *start, uint16_t *end)
+{
+	static const char *const keys[] = {"start", "end"};
+	uint16_t *v[] = {start, end};
+	const char *s;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		s = api_item_str(req, o, path, keys[i], true, &err);
+		if (!s)
+			return err;
+		if (!hhmm_parse(s, v[i]))
+			return api_error(req, 422,
+					 "%s.%s: must be a time HH:MM", path,
+					 keys[i]);
+	}
+	return 0;
+}
+
 static int range_read(struct api_req *req, const char *path,
 		      const struct odict *o, struct store_sched_range *r)
 {
 	static const char *const keys[] = {"days", "start", "end"};
 	const struct odict_entry *days;
-	const char *s;
 	struct le *le;
-	int err = 0;
+	int err;
 
 	err = api_item_keys(req, o, path, keys, ARRAY_SIZE(keys));
 	if (err)
@@ -98,44 +120,27 @@ static int range_read(struct api_req *req, const char *path,
 					 path);
 		r->days |= (uint8_t)(1u << i);
 	}
-	s = api_item_str(req, o, path, "start", true, &err);
-	if (!s)
-		return err;
-	if (!hhmm_parse(s, &r->start))
-		return api_error(req, 422, "%s.start: must be a time HH:MM",
-				 path);
-	s = api_item_str(req, o, path, "end", true, &err);
-	if (!s)
-		return err;
-	if (!hhmm_parse(s, &r->end))
-		return api_error(req, 422, "%s.end: must be a time HH:MM",
-				 path);
-	return 0;
+	return span_read(req, o, path, &r->start, &r->end);
+}
+
+static int range_item(struct api_req *req, const char *path,
+		      const struct odict *o, size_t i, void *arg)
+{
+	T *s = arg;
+	int err = range_read(req, path, o, &s->rangev[i]);
+
+	if (!err)
+		s->rangec = i + 1;
+	return err;
 }
 
 static int ranges_apply(struct api_req *req, const struct api_field *f,
 			void *rec)
 {
-	const struct odict *arr;
 	T *s = rec;
-	struct le *le;
-	char path[32];
-	int err;
 
-	err = api_items(req, f, STORE_SCHED_RANGES, &arr);
-	if (err)
-		return err;
 	s->rangec = 0;
-	for (le = arr ? arr->lst.head : NULL; le; le = le->next) {
-		const struct odict_entry *it = le->data;
-
-		re_snprintf(path, sizeof(path), "ranges[%zu]", s->rangec);
-		err = range_read(req, path, it->u.odict, &s->rangev[s->rangec]);
-		if (err)
-			return err;
-		s->rangec++;
-	}
-	return 0;
+	return api_items_each(req, f, STORE_SCHED_RANGES, range_item, s);
 }
 
 static int exception_read(struct api_req *req, const char *path,
@@ -170,44 +175,28 @@ static int exception_read(struct api_req *req, const char *path,
 					 "%s.start: only for state open", path);
 		return 0;
 	}
-	s = api_item_str(req, o, path, "start", true, &err);
-	if (!s)
-		return err;
-	if (!hhmm_parse(s, &x->start))
-		return api_error(req, 422, "%s.start: must be a time HH:MM",
-				 path);
-	s = api_item_str(req, o, path, "end", true, &err);
-	if (!s)
-		return err;
-	if (!hhmm_parse(s, &x->end))
-		return api_error(req, 422, "%s.end: must be a time HH:MM",
-				 path);
-	return 0;
+	return span_read(req, o, path, &x->start, &x->end);
+}
+
+static int exception_item(struct api_req *req, const char *path,
+			  const struct odict *o, size_t i, void *arg)
+{
+	T *s = arg;
+	int err = exception_read(req, path, o, &s->excv[i]);
+
+	if (!err)
+		s->excc = i + 1;
+	return err;
 }
 
 static int exceptions_apply(struct api_req *req, const struct api_field *f,
 			    void *rec)
 {
-	const struct odict *arr;
 	T *s = rec;
-	struct le *le;
-	char path[32];
-	int err;
 
-	err = api_items(req, f, STORE_SCHED_EXCEPTIONS, &arr);
-	if (err)
-		return err;
 	s->excc = 0;
-	for (le = arr ? arr->lst.head : NULL; le; le = le->next) {
-		const struct odict_entry *it = le->data;
-
-		re_snprintf(path, sizeof(path), "exceptions[%zu]", s->excc);
-		err = exception_read(req, path, it->u.odict, &s->excv[s->excc]);
-		if (err)
-			return err;
-		s->excc++;
-	}
-	return 0;
+	return api_items_each(req, f, STORE_SCHED_EXCEPTIONS, exception_item,
+			      s);
 }
 
 static int ranges_encode(struct odict *o, const struct api_field *f,
@@ -329,45 +318,6 @@ static const struct api_field fields[] = {
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
-/* One state's target: fields[i] is its type, fields[i + 1] its id. */
-static int target_apply(struct api_req *req, size_t i, T *s,
-			struct store_target_ref *t)
-{
-	const struct api_field *tf = &fields[i], *idf = &fields[i + 1];
-	const char *type = api_str(req, tf->name);
-	int64_t id;
-	int err;
-
-	if (api_has(req, tf->name)) {
-		if (type) {
-			err = api_field_apply(req, tf, s);
-			if (err)
-				return err;
-		}
-		else {
-			t->type = TARGET_NONE;
-		}
-	}
-	if (api_has(req, idf->name)) {
-		err = api_field_id(req, idf->name, &id);
-		if (err)
-			return err;
-		t->id = id;
-	}
-	if (t->type == TARGET_NONE) {
-		if (t->id)
-			return api_error(req, 422,
-					 "%s: must be null when %s is none",
-					 idf->name, tf->name);
-		return 0;
-	}
-	if (!t->id)
-		return api_error(req, 422, "%s: is required for %s %s",
-				 idf->name, tf->name,
-				 api_enum_name(tf, t->type));
-	return api_target_ref(req, idf->name, t->type, t->id, s->tenant_id);
-}
-
 static int schedule_check(struct api_req *req, void *rec, const void *old)
 {
 	struct store_target_ref *tv[3];
@@ -382,7 +332,8 @@ static int schedule_check(struct api_req *req, void *rec, const void *old)
 	tv[1] = &s->closed;
 	tv[2] = &s->holiday;
 	for (i = 0; i < ARRAY_SIZE(tv); i++) {
-		err = target_apply(req, F_OPEN_TYPE + 2 * i, s, tv[i]);
+		err = api_target_pair(req, &fields[F_OPEN_TYPE + 2 * i], s,
+				      tv[i], s->tenant_id);
 		if (err)
 			return err;
 	}

@@ -310,6 +310,13 @@ void api_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
  * after the reply. */
 int api_target_ref(struct api_req *req, const char *field,
 		   enum store_target type, int64_t id, int64_t tenant_id);
+/* A target given as the pair of fields tf ("<x>_type", an AK_ENUM of
+ * store_names_target kept in t->type of rec) and tf + 1 ("<x>_id") into
+ * *t: what the body has of them (null type: none), then checked: none
+ * has no id, another type needs one that api_target_ref() accepts.  0,
+ * or an errno after a 422. */
+int api_target_pair(struct api_req *req, const struct api_field *tf, void *rec,
+		    struct store_target_ref *t, int64_t tenant_id);
 
 /* ---- arrays of objects in a body (item.c) ----------------------------- */
 
@@ -317,6 +324,13 @@ int api_target_ref(struct api_req *req, const char *field,
  * null): each an object, at most max of them; else a 422 and an errno. */
 int api_items(struct api_req *req, const struct api_field *f, size_t max,
 	      const struct odict **arrp);
+/* Item i of an AK_LIST field, named path ("ranges[2]"), an object. */
+typedef int(api_item_h)(struct api_req *req, const char *path,
+			const struct odict *o, size_t i, void *arg);
+/* h for each item of field f (as api_items() checks them), in order;
+ * stops at h's first error and returns it. */
+int api_items_each(struct api_req *req, const struct api_field *f, size_t max,
+		   api_item_h *h, void *arg);
 /* A key of item o not in keys[0..n) is a 422 "<path>.<key>: unknown
  * field". */
 int api_item_keys(struct api_req *req, const struct odict *o, const char *path,

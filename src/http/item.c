@@ -69,3 +69,26 @@ int api_items(struct api_req *req, const struct api_field *f, size_t max,
 	*arrp = e->u.odict;
 	return 0;
 }
+
+int api_items_each(struct api_req *req, const struct api_field *f, size_t max,
+		   api_item_h *h, void *arg)
+{
+	const struct odict *arr;
+	struct le *le;
+	char path[48];
+	size_t i = 0;
+	int err;
+
+	err = api_items(req, f, max, &arr);
+	if (err)
+		return err;
+	for (le = arr ? arr->lst.head : NULL; le; le = le->next, i++) {
+		const struct odict_entry *it = le->data;
+
+		re_snprintf(path, sizeof(path), "%s[%zu]", f->name, i);
+		err = h(req, path, it->u.odict, i, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}

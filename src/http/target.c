@@ -68,3 +68,41 @@ int api_target_ref(struct api_req *req, const char *field,
 				 noun, (long long)id);
 	return 0;
 }
+
+int api_target_pair(struct api_req *req, const struct api_field *tf, void *rec,
+		    struct store_target_ref *t, int64_t tenant_id)
+{
+	const struct api_field *idf = tf + 1;
+	const char *type = api_str(req, tf->name);
+	int64_t id;
+	int err;
+
+	if (api_has(req, tf->name)) {
+		if (type) {
+			err = api_field_apply(req, tf, rec);
+			if (err)
+				return err;
+		}
+		else {
+			t->type = TARGET_NONE;
+		}
+	}
+	if (api_has(req, idf->name)) {
+		err = api_field_id(req, idf->name, &id);
+		if (err)
+			return err;
+		t->id = id;
+	}
+	if (t->type == TARGET_NONE) {
+		if (t->id)
+			return api_error(req, 422,
+					 "%s: must be null when %s is none",
+					 idf->name, tf->name);
+		return 0;
+	}
+	if (!t->id)
+		return api_error(req, 422, "%s: is required for %s %s",
+				 idf->name, tf->name,
+				 api_enum_name(tf, t->type));
+	return api_target_ref(req, idf->name, t->type, t->id, tenant_id);
+}

@@ -430,6 +430,33 @@ int store_row_update(struct store *st, enum store_sql_id sid,
 int store_row_delete(struct store *st, enum store_sql_id inuse,
 		     enum store_sql_id sid, int64_t id);
 
+/*
+ * A record with child rows (a schedule's ranges, a menu's keys): the row
+ * and its children written in one transaction, read together.  The
+ * record's targets are checked (check, may be NULL) before each write;
+ * an update keeps the stored tenant (EXDEV if rec names another).
+ */
+struct store_tree {
+	const struct store_record *rec;
+	size_t tenant_off; /* offsetof the record's int64 tenant_id */
+	enum store_sql_id add, get, update, list, tenant;
+	int (*check)(struct store *st, const void *rec);
+	int (*write)(struct store *st, const void *rec); /* children */
+	int (*read)(struct store *st, void *rec);        /* children */
+};
+
+/* Insert rec (its id set, 0 on an error) with its children. */
+int store_tree_add(struct store *st, const struct store_tree *t, void *rec);
+int store_tree_get(struct store *st, const struct store_tree *t, int64_t id,
+		   void *rec);
+/* Replace the row of rec's id and its children. */
+int store_tree_update(struct store *st, const struct store_tree *t,
+		      const void *rec);
+/* Walk the tenant's records (0: all) with their children: h is the
+ * record's store_<x>_h. */
+int store_tree_list(struct store *st, const struct store_tree *t,
+		    int64_t tenant_id, store_fn *h, void *arg);
+
 /* ---- sqlite_number.c: for sqlite_employee.c --------------------------- */
 
 /*

@@ -140,75 +140,48 @@ static int options_read(struct store *st, struct store_ivr_menu *m)
 	return err;
 }
 
-static int menu_add(struct store *st, void *arg)
+static int menu_check(struct store *st, const void *rec)
 {
-	struct store_ivr_menu *m = arg;
-	int err;
-
-	err = targets_check(st, m);
-	if (!err)
-		err = store_row_add(st, S_IVR_ADD, &ivr_rec, m);
-	if (!err)
-		err = options_write(st, m);
-	return err;
+	return targets_check(st, rec);
 }
+
+static int menu_write(struct store *st, const void *rec)
+{
+	return options_write(st, rec);
+}
+
+static int menu_read(struct store *st, void *rec)
+{
+	return options_read(st, rec);
+}
+
+static const struct store_tree ivr_tree = {
+    &ivr_rec,     offsetof(struct store_ivr_menu, tenant_id),
+    S_IVR_ADD,    S_IVR_GET,
+    S_IVR_UPDATE, S_IVR_LIST,
+    S_IVR_TENANT, menu_check,
+    menu_write,   menu_read,
+};
 
 int store_ivr_menu_add(struct store *st, struct store_ivr_menu *m)
 {
-	int err;
-
 	if (!st || !menu_valid(m) || m->tenant_id <= 0)
 		return EINVAL;
 	if (!m->created_at)
 		m->created_at = time_now_ms();
-	m->id = 0;
-	err = store_tx(st, menu_add, m);
-	if (err)
-		m->id = 0;
-	return err;
+	return store_tree_add(st, &ivr_tree, m);
 }
 
 int store_ivr_menu_get(struct store *st, int64_t id, struct store_ivr_menu *m)
 {
-	int err;
-
-	err = store_row_get(st, S_IVR_GET, id, &ivr_rec, m);
-	if (!err)
-		err = options_read(st, m);
-	return err;
-}
-
-static int menu_update(struct store *st, void *arg)
-{
-	const struct store_ivr_menu *m = arg;
-	struct store_ivr_menu *v;
-	int64_t tenant_id;
-	int err;
-
-	err = store_tenant_of(st, S_IVR_TENANT, m->id, &tenant_id);
-	if (err)
-		return err;
-	if (m->tenant_id && m->tenant_id != tenant_id)
-		return EXDEV;
-	v = mem_alloc(sizeof(*v), NULL);
-	if (!v)
-		return ENOMEM;
-	*v = *m;
-	v->tenant_id = tenant_id;
-	err = targets_check(st, v);
-	if (!err)
-		err = store_row_update(st, S_IVR_UPDATE, &ivr_rec, v);
-	if (!err)
-		err = options_write(st, v);
-	mem_deref(v);
-	return err;
+	return store_tree_get(st, &ivr_tree, id, m);
 }
 
 int store_ivr_menu_update(struct store *st, const struct store_ivr_menu *m)
 {
 	if (!st || !menu_valid(m) || m->id <= 0)
 		return EINVAL;
-	return store_tx(st, menu_update, (void *)m);
+	return store_tree_update(st, &ivr_tree, m);
 }
 
 int store_ivr_menu_delete(struct store *st, int64_t id)
@@ -216,36 +189,8 @@ int store_ivr_menu_delete(struct store *st, int64_t id)
 	return store_row_delete(st, S_IVR_INUSE, S_IVR_DELETE, id);
 }
 
-struct ivr_walk {
-	struct store *st;
-	store_ivr_menu_h *h;
-	void *arg;
-};
-
-static int ivr_walk_h(const struct store_ivr_menu *row, void *arg)
-{
-	struct ivr_walk *w = arg;
-	struct store_ivr_menu *m;
-	int err;
-
-	m = mem_alloc(sizeof(*m), NULL);
-	if (!m)
-		return ENOMEM;
-	*m = *row;
-	err = options_read(w->st, m);
-	if (!err)
-		err = w->h(m, w->arg);
-	mem_deref(m);
-	return err;
-}
-
 int store_ivr_menu_list(struct store *st, int64_t tenant_id,
 			store_ivr_menu_h *h, void *arg)
 {
-	struct ivr_walk w = {st, h, arg};
-
-	if (!h)
-		return EINVAL;
-	return store_row_list(st, S_IVR_LIST, tenant_id, &ivr_rec,
-			      (store_fn *)ivr_walk_h, &w);
+	return store_tree_list(st, &ivr_tree, tenant_id, (store_fn *)h, arg);
 }

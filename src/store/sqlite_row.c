@@ -328,3 +328,136 @@ int store_row_delete(struct store *st, enum store_sql_id inuse,
 
 	return store_tx(st, row_delete, &d);
 }
+
+/* ---- records with child rows ------------------------------------------- */
+
+struct tree_op {
+	const struct store_tree *t;
+	void *rec;
+};
+
+static int64_t *rec_i64(void *rec, size_t off)
+{
+	return (int64_t *)(void *)((uint8_t *)rec + off);
+}
+
+/* add inside the transaction: targets, the row, its children */
+static int tree_add(struct store *st, void *arg)
+{
+	struct tree_op *op = arg;
+	const struct store_tree *t = op->t;
+	int err;
+
+	err = t->check ? t->check(st, op->rec) : 0;
+	if (!err)
+		err = store_row_add(st, t->add, t->rec, op->rec);
+	if (!err)
+		err = t->write(st, op->rec);
+	return err;
+}
+
+int store_tree_add(struct store *st, const struct store_tree *t, void *rec)
+{
+	struct tree_op op = {t, rec};
+	int64_t *id = rec_i64(rec, t->rec->colv[0].off);
+	int err;
+
+	*id = 0;
+	err = store_tx(st, tree_add, &op);
+	if (err)
+		*id = 0;
+	return err;
+}
+
+int store_tree_get(struct store *st, const struct store_tree *t, int64_t id,
+		   void *rec)
+{
+	int err;
+
+	err = store_row_get(st, t->get, id, t->rec, rec);
+	if (!err)
+		err = t->read(st, rec);
+	return err;
+}
+
+/* update inside the transaction, on a copy that carries the stored
+ * tenant */
+static int tree_update(struct store *st, void *arg)
+{
+	struct tree_op *op = arg;
+	const struct store_tree *t = op->t;
+	int64_t id = *rec_i64(op->rec, t->rec->colv[0].off);
+	int64_t want = *rec_i64(op->rec, t->tenant_off), tenant_id;
+	void *v;
+	int err;
+
+	err = store_tenant_of(st, t->tenant, id, &tenant_id);
+	if (err)
+		return err;
+	if (want && want != tenant_id)
+		return EXDEV;
+	v = mem_alloc(t->rec->size, NULL);
+	if (!v)
+		return ENOMEM;
+	memcpy(v, op->rec, t->rec->size);
+	*rec_i64(v, t->tenant_off) = tenant_id;
+	err = t->check ? t->check(st, v) : 0;
+	if (!err)
+		err = store_row_update(st, t->update, t->rec, v);
+	if (!err)
+		err = t->write(st, v);
+	mem_deref(v);
+	return err;
+}
+
+int store_tree_update(struct store *st, const struct store_tree *t,
+		      const void *rec)
+{
+	struct tree_op op = {t, (void *)rec};
+
+	return store_tx(st, tree_update, &op);
+}
+
+struct tree_walk {
+	struct store *st;
+	const struct store_tree *t;
+	store_fn *h;
+	void *arg;
+};
+
+/* a row of the list, completed with its children, to the caller's h */
+static int tree_walk_h(const void *row, void *arg)
+{
+	struct tree_walk *w = arg;
+	void *rec;
+	int err;
+
+	rec = mem_alloc(w->t->rec->size, NULL);
+	if (!rec)
+		return ENOMEM;
+	memcpy(rec, row, w->t->rec->size);
+	err = w->t->read(w->st, rec);
+	if (!err)
+		err = w->t->rec->callh(w->h, rec, w->arg);
+	mem_deref(rec);
+	return err;
+}
+
+static int tree_walk_call(store_fn *h, const void *rec, void *arg)
+{
+	return ((int (*)(const void *, void *))h)(rec, arg);
+}
+
+int store_tree_list(struct store *st, const struct store_tree *t,
+		    int64_t tenant_id, store_fn *h, void *arg)
+{
+	struct tree_walk w = {st, t, h, arg};
+	struct store_record r;
+
+	if (!h)
+		return EINVAL;
+	r = *t->rec;
+	r.callh = tree_walk_call;
+	return store_row_list(st, t->list, tenant_id, &r,
+			      (store_fn *)tree_walk_h, &w);
+}

@@ -184,78 +184,48 @@ static int children_read(struct store *st, struct store_schedule *s)
 }
 
 /* The body of store_schedule_add(), inside its transaction. */
-static int schedule_add(struct store *st, void *arg)
+static int sched_check(struct store *st, const void *rec)
 {
-	struct store_schedule *s = arg;
-	int err;
-
-	err = targets_check(st, s);
-	if (!err)
-		err = store_row_add(st, S_SCHED_ADD, &schedule_rec, s);
-	if (!err)
-		err = children_write(st, s);
-	return err;
+	return targets_check(st, rec);
 }
+
+static int sched_write(struct store *st, const void *rec)
+{
+	return children_write(st, rec);
+}
+
+static int sched_read(struct store *st, void *rec)
+{
+	return children_read(st, rec);
+}
+
+static const struct store_tree sched_tree = {
+    &schedule_rec,  offsetof(struct store_schedule, tenant_id),
+    S_SCHED_ADD,    S_SCHED_GET,
+    S_SCHED_UPDATE, S_SCHED_LIST,
+    S_SCHED_TENANT, sched_check,
+    sched_write,    sched_read,
+};
 
 int store_schedule_add(struct store *st, struct store_schedule *s)
 {
-	int err;
-
 	if (!st || !schedule_valid(s) || s->tenant_id <= 0)
 		return EINVAL;
 	if (!s->created_at)
 		s->created_at = time_now_ms();
-	s->id = 0;
-	err = store_tx(st, schedule_add, s);
-	if (err)
-		s->id = 0;
-	return err;
+	return store_tree_add(st, &sched_tree, s);
 }
 
 int store_schedule_get(struct store *st, int64_t id, struct store_schedule *s)
 {
-	int err;
-
-	err = store_row_get(st, S_SCHED_GET, id, &schedule_rec, s);
-	if (!err)
-		err = children_read(st, s);
-	return err;
-}
-
-/* The body of store_schedule_update(), inside its transaction. */
-static int schedule_update(struct store *st, void *arg)
-{
-	const struct store_schedule *s = arg;
-	struct store_schedule *v;
-	int64_t tenant_id;
-	int err;
-
-	err = store_tenant_of(st, S_SCHED_TENANT, s->id, &tenant_id);
-	if (err)
-		return err;
-	if (s->tenant_id && s->tenant_id != tenant_id)
-		return EXDEV;
-
-	v = mem_alloc(sizeof(*v), NULL);
-	if (!v)
-		return ENOMEM;
-	*v = *s;
-	v->tenant_id = tenant_id;
-	err = targets_check(st, v);
-	if (!err)
-		err = store_row_update(st, S_SCHED_UPDATE, &schedule_rec, v);
-	if (!err)
-		err = children_write(st, v);
-	mem_deref(v);
-	return err;
+	return store_tree_get(st, &sched_tree, id, s);
 }
 
 int store_schedule_update(struct store *st, const struct store_schedule *s)
 {
 	if (!st || !schedule_valid(s) || s->id <= 0)
 		return EINVAL;
-
-	return store_tx(st, schedule_update, (void *)s);
+	return store_tree_update(st, &sched_tree, s);
 }
 
 int store_schedule_delete(struct store *st, int64_t id)
@@ -263,36 +233,8 @@ int store_schedule_delete(struct store *st, int64_t id)
 	return store_row_delete(st, S_SCHED_INUSE, S_SCHED_DELETE, id);
 }
 
-struct sched_walk {
-	struct store *st;
-	store_schedule_h *h;
-	void *arg;
-};
-
-static int schedule_walk_h(const struct store_schedule *row, void *arg)
-{
-	struct sched_walk *w = arg;
-	struct store_schedule *s;
-	int err;
-
-	s = mem_alloc(sizeof(*s), NULL);
-	if (!s)
-		return ENOMEM;
-	*s = *row;
-	err = children_read(w->st, s);
-	if (!err)
-		err = w->h(s, w->arg);
-	mem_deref(s);
-	return err;
-}
-
 int store_schedule_list(struct store *st, int64_t tenant_id,
 			store_schedule_h *h, void *arg)
 {
-	struct sched_walk w = {st, h, arg};
-
-	if (!h)
-		return EINVAL;
-	return store_row_list(st, S_SCHED_LIST, tenant_id, &schedule_rec,
-			      (store_fn *)schedule_walk_h, &w);
+	return store_tree_list(st, &sched_tree, tenant_id, (store_fn *)h, arg);
 }
