@@ -4,7 +4,9 @@
  * ringing an employee (early media, the first answer bridged, the others
  * cancelled, music on hold), busy and unanswered forks, rejected and
  * unusable INVITEs, and an application that answers, plays, collects
- * digits and re-routes to an employee.  Each step asserts the exact
+ * digits and re-routes to an employee, and the voice menu of ivr/ (a
+ * wrong key, no key, goodbye; a key to an employee, a key to the
+ * announcement).  Each step asserts the exact
  * operations in their order, the state events, the handlers' results and
  * the call record.
  */
@@ -13,6 +15,7 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "route/route.h"
+#include "ivr/ivr.h"
 #include "call_test.h"
 #include "demo.h"
 #include "test.h"
@@ -297,7 +300,7 @@ static void ivr_answered(struct call *call, void *arg)
 	fake_log("play %d;", call_play(call, menu, 2, true, ivr_played, NULL));
 }
 
-static int ivr_start(struct call *call, const struct route_target *t)
+static int menu_app_start(struct call *call, const struct route_target *t)
 {
 	(void)t;
 	return call_answer(call, "ivr", ivr_answered, NULL);
@@ -314,7 +317,7 @@ static int ivr_dial_start(struct call *call, const struct route_target *t)
 int test_call_ivr(void)
 {
 	static const struct call_app apps[] = {
-	    {ROUTE_ANNOUNCEMENT, "ivr", ivr_start},
+	    {ROUTE_ANNOUNCEMENT, "ivr", menu_app_start},
 	    {ROUTE_EMPLOYEE, "dial", ivr_dial_start},
 	};
 	struct env e;
@@ -447,6 +450,109 @@ int test_call_sequential(void)
 	TEST_EQ_STR(fake_take(), "[done]stop welcome.wav;free A;");
 	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
 	TEST_EQ_STR(rec, "failed 503 system sip:1002@10.0.0.2");
+out:
+	env_close(&e);
+	return err;
+}
+
+/* ---- the voice menu (ivr/) on the seam ------------------------------- */
+
+/* A menu on +4922182829951: 1 rings Erika, 2 the announcement, timeout
+ * 1 s, one retry; no fallback (goodbye). */
+static int menu_setup(struct env *e, int64_t *idp)
+{
+	struct store_ivr_menu *m = mem_zalloc(sizeof(*m), NULL);
+	struct store_number n;
+	int err;
+
+	if (!m)
+		return ENOMEM;
+	m->tenant_id = 1;
+	str_copy(m->name, "Main", sizeof(m->name));
+	m->timeout = 1;
+	m->retries = 1;
+	m->optionc = 2;
+	m->optionv[0] =
+	    (struct store_ivr_option){'1', {TARGET_EMPLOYEE, e->erika}};
+	m->optionv[1] =
+	    (struct store_ivr_option){'2', {TARGET_ANNOUNCEMENT, 1}};
+	err = store_ivr_menu_add(e->st, m);
+	*idp = m->id;
+	memset(&n, 0, sizeof(n));
+	str_copy(n.e164, "+4922182829951", sizeof(n.e164));
+	n.active = true;
+	n.target_type = TARGET_IVR;
+	n.target_id = m->id;
+	if (!err)
+		err = store_number_add(e->st, &n);
+	mem_deref(m);
+	return err;
+}
+
+int test_call_menu(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_IVR, "ivr", ivr_start},
+	    {ROUTE_ANNOUNCEMENT, "announcement", app_announcement_start},
+	    {ROUTE_EMPLOYEE, "employee", app_employee_start},
+	};
+	struct env e;
+	int64_t mid = 0;
+	char want[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+	TEST_EQ_INT(menu_setup(&e, &mid), 0);
+
+	/* answered; the greeting in German once the ACK came */
+	TEST_EQ_INT(env_call(&e, "+4922182829951"), 0);
+	TEST_EQ_STR(fake_take(), "[routing]media;offer;200;[answered]");
+	call_leg_established(fake.a);
+	TEST_EQ_STR(fake_take(), "play greeting.wav to A;");
+
+	/* 9 stops it: no such key: "not valid", the greeting again */
+	call_leg_digit(fake.a, '9');
+	fake_run(10); /* collect takes the buffered key on the next tick */
+	TEST_EQ_STR(fake_take(),
+		    "stop greeting.wav;play menu_invalid.wav to A;");
+	fake.doneh(fake.done_arg);
+	TEST_EQ_STR(fake_take(),
+		    "stop menu_invalid.wav;play greeting.wav to A;");
+
+	/* it plays out, no key in 1 s: retries used up, goodbye, hung up */
+	fake.doneh(fake.done_arg);
+	TEST_EQ_STR(fake_take(), "stop greeting.wav;");
+	fake_run(1100);
+	TEST_EQ_STR(fake_take(), "play goodbye.wav to A;");
+	fake.doneh(fake.done_arg);
+	TEST_EQ_STR(fake_take(), "stop goodbye.wav;[done]free A;");
+
+	/* again: 1 rings Erika's phones with the caller's number */
+	TEST_EQ_INT(env_call(&e, "+4922182829951"), 0);
+	(void)fake_take();
+	call_leg_established(fake.a);
+	(void)fake_take();
+	call_leg_digit(fake.a, '1');
+	fake_run(10);
+	re_snprintf(want, sizeof(want),
+		    "stop greeting.wav;dial employee %lld as 1001;",
+		    (long long)e.erika);
+	TEST_EQ_STR(fake_take(), want);
+	TEST_EQ_STR(fake.cid, "1001");
+	call_hangup(fake.a->call, 200, NULL, STORE_DISP_NONE,
+		    STORE_PARTY_CALLER);
+	(void)fake_take();
+
+	/* 2: the announcement, the call answered already */
+	TEST_EQ_INT(env_call(&e, "+4922182829951"), 0);
+	(void)fake_take();
+	call_leg_established(fake.a);
+	(void)fake_take();
+	call_leg_digit(fake.a, '2');
+	fake_run(10);
+	TEST_EQ_STR(fake_take(), "stop greeting.wav;play welcome.wav to A;");
+	fake.doneh(fake.done_arg);
+	TEST_EQ_STR(fake_take(), "stop welcome.wav;[done]free A;");
 out:
 	env_close(&e);
 	return err;
