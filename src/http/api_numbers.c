@@ -15,40 +15,23 @@
 
 #define T struct store_number
 
-/* Does one of the tenant's blocks contain e164? */
-struct block_find {
-	const char *e164;
-	bool found;
-};
-
-static int block_h(const struct store_number_block *b, void *arg)
-{
-	struct block_find *bf = arg;
-	size_t n = strlen(bf->e164);
-
-	if (strlen(b->first) == n && strlen(b->last) == n &&
-	    strcmp(bf->e164, b->first) >= 0 && strcmp(bf->e164, b->last) <= 0)
-		bf->found = true;
-	return bf->found ? 1 : 0;
-}
-
 /* e164 in the tenant's context, inside one of the tenant's blocks. */
 static int e164_apply(struct api_req *req, const struct api_field *f, void *rec)
 {
 	const T *n = rec;
-	struct block_find bf = {n->e164, false};
+	struct store_number_block b;
 	int err;
 
 	err = api_field_apply(req, f, rec);
 	if (err)
 		return err;
-	err = store_block_list(req->api->st, n->tenant_id, block_h, &bf);
-	if (err && err != 1)
-		return api_fail(req, err, "e164: %m", err);
-	if (!bf.found)
+	err = store_block_find(req->api->st, n->tenant_id, n->e164, &b);
+	if (err == ERANGE)
 		return api_fail(req, ERANGE,
 				"e164: not inside a number block of the "
 				"tenant");
+	if (err)
+		return api_fail(req, err, "e164: %m", err);
 	return 0;
 }
 

@@ -195,27 +195,28 @@ static void ask(struct call *call, struct ivr *v, const char *before)
 		hangup_failed(call);
 }
 
-/* The central number's block: its common prefix and suffix length. */
-struct block_find {
-	const char *e164;
-	struct ivr *v;
-};
-
-static int block_h(const struct store_number_block *b, void *arg)
+/* Direct dial: the central number's block is base + suffixes of the
+ * digits where its first and last number differ. */
+static void direct_dial_init(struct call *call, struct ivr *v,
+			     const struct store_tenant *tenant)
 {
-	struct block_find *bf = arg;
-	size_t n = strlen(b->first), p = 0;
+	struct store_number_block b;
+	size_t n, p = 0;
 
-	if (strlen(bf->e164) != n || strlen(b->last) != n ||
-	    strcmp(bf->e164, b->first) < 0 || strcmp(bf->e164, b->last) > 0)
-		return 0;
-	while (p < n && b->first[p] == b->last[p])
+	if (store_block_find(call_store(call), tenant->id,
+			     tenant->central_number, &b)) {
+		warning("ivr: menu %lld: direct dial, but the central number "
+			"%s is in no block of the tenant\n",
+			(long long)v->menu.id, tenant->central_number);
+		return;
+	}
+	n = strlen(b.first);
+	while (p < n && b.first[p] == b.last[p])
 		p++;
-	if (p >= n || p >= sizeof(bf->v->base))
-		return 0;
-	str_copy(bf->v->base, b->first, p + 1);
-	bf->v->suffix_len = n - p;
-	return 1; /* found */
+	if (p >= n || p >= sizeof(v->base))
+		return;
+	str_copy(v->base, b.first, p + 1);
+	v->suffix_len = n - p;
 }
 
 static void answered(struct call *call, void *arg)
@@ -244,16 +245,8 @@ int ivr_start(struct call *call, const struct route_target *t)
 	}
 	v->origin = *t;
 	lang = store_language_name(tenant.language);
-	if (v->menu.direct_dial && tenant.central_number[0]) {
-		struct block_find bf = {tenant.central_number, v};
-
-		(void)store_block_list(call_store(call), tenant.id, block_h,
-				       &bf);
-		if (!v->suffix_len)
-			warning("ivr: menu %lld: direct dial, but the central "
-				"number %s is in no block of the tenant\n",
-				(long long)v->menu.id, tenant.central_number);
-	}
+	if (v->menu.direct_dial && tenant.central_number[0])
+		direct_dial_init(call, v, &tenant);
 	if (v->menu.prompt[0])
 		re_snprintf(v->greeting, sizeof(v->greeting), "%s/%s", dir,
 			    v->menu.prompt);

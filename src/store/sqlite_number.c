@@ -147,20 +147,22 @@ int store_block_list(struct store *st, int64_t tenant_id,
 }
 
 /* The block of e164 among the tenant's blocks (any tenant's if 0). */
-static int block_find(struct store *st, struct store_number *n)
+/* The block that holds e164 (of tenant_id, 0: any): its id and tenant;
+ * ERANGE if none. */
+static int block_of(struct store *st, const char *e164, int64_t tenant_id,
+		    int64_t *idp, int64_t *tenantp)
 {
 	sqlite3_stmt *s;
 	int rc, err = 0;
 
-	err =
-	    store_stmt_bind(st, S_BLOCK_FIND, &s, "si", n->e164, n->tenant_id);
+	err = store_stmt_bind(st, S_BLOCK_FIND, &s, "si", e164, tenant_id);
 	if (err)
 		return err;
 
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		n->block_id = sqlite3_column_int64(s, 0);
-		n->tenant_id = sqlite3_column_int64(s, 1);
+		*idp = sqlite3_column_int64(s, 0);
+		*tenantp = sqlite3_column_int64(s, 1);
 	}
 	else if (rc == SQLITE_DONE) {
 		err = ERANGE;
@@ -172,6 +174,23 @@ static int block_find(struct store *st, struct store_number *n)
 	store_stmt_put(st, S_BLOCK_FIND, s);
 
 	return err;
+}
+
+static int block_find(struct store *st, struct store_number *n)
+{
+	return block_of(st, n->e164, n->tenant_id, &n->block_id, &n->tenant_id);
+}
+
+int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
+		     struct store_number_block *b)
+{
+	int64_t id, tenant;
+	int err;
+
+	if (!st || !e164 || !b || tenant_id < 0)
+		return EINVAL;
+	err = block_of(st, e164, tenant_id, &id, &tenant);
+	return err ? err : store_block_get(st, id, b);
 }
 
 /* ---- numbers ---------------------------------------------------------- */

@@ -207,6 +207,10 @@ int store_block_get(struct store *st, int64_t id, struct store_number_block *b);
 int store_block_delete(struct store *st, int64_t id);
 int store_block_list(struct store *st, int64_t tenant_id,
 		     store_number_block_h *h, void *arg);
+/* The block of tenant_id (0: any tenant) that holds e164; ERANGE if
+ * none does. */
+int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
+		     struct store_number_block *b);
 
 /* What a number routes to: "none", "employee", "announcement",
  * "schedule", "ivr". */

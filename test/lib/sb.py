@@ -74,6 +74,13 @@ class Suite:
             print(f"FAIL {what} {detail}", flush=True)
         return cond
 
+    def error_is(self, what, got, status, msg):
+        """got (status, body of sb.api()) is exactly status with the body
+        {"error": msg}."""
+        st, body = got
+        return self.check(st == status and body == {"error": msg}, what,
+                          f"got {st} {body!r}, want {status} {msg!r}")
+
     def run(self, fn, *args):
         """Run one test function; an exception counts as a failure."""
         try:
@@ -324,3 +331,14 @@ class Switchboard:
                 return e.code, json.loads(raw) if raw else None
             except ValueError:
                 return e.code, {"raw": raw.decode(errors="replace")}
+
+
+def demo_ids(sb, first_name):
+    """(tenant id, announcement id, id of the employee first_name) of the
+    demo tenant, read through the API."""
+    st, tenants = sb.api("GET", "/api/v1/tenants")
+    tid = [t for t in tenants if t["name"] == DEMO["tenant"]][0]["id"]
+    st, anns = sb.api("GET", f"/api/v1/announcements?tenant_id={tid}")
+    st, emps = sb.api("GET", f"/api/v1/employees?tenant_id={tid}")
+    emp = [e for e in emps if e["first_name"] == first_name][0]["id"]
+    return tid, anns[0]["id"], emp

@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, PROMPTS, Suite, Switchboard  # noqa: E402
+from sb import DEMO, demo_ids, PROMPTS, Suite, Switchboard  # noqa: E402
 from peers import Baresip  # noqa: E402
 from audio import is_prompt, write_wav  # noqa: E402
 import math  # noqa: E402
@@ -50,21 +50,6 @@ def heard(phone, prompt):
                      windows=0.8, min_seconds=0.5)
 
 
-def err_is(what, got, status, msg):
-    st, body = got
-    return S.check(st == status and body == {"error": msg}, what,
-                   f"got {st} {body!r}, want {status} {msg!r}")
-
-
-def demo_ids(sb):
-    st, tenants = sb.api("GET", "/api/v1/tenants")
-    tid = [t for t in tenants if t["name"] == DEMO["tenant"]][0]["id"]
-    st, anns = sb.api("GET", f"/api/v1/announcements?tenant_id={tid}")
-    st, emps = sb.api("GET", f"/api/v1/employees?tenant_id={tid}")
-    erika = [e for e in emps if e["first_name"] == "Erika"][0]["id"]
-    return tid, anns[0]["id"], erika
-
-
 def menu_body(tid, ann, erika, **kw):
     body = {"tenant_id": tid, "name": "Hotline", "timeout": 2, "retries": 1,
             "options": [{"key": "1", "target_type": "employee",
@@ -79,23 +64,23 @@ def test_api(sb, ids):
     tid, ann, erika = ids
     post = lambda **kw: sb.api("POST", "/api/v1/ivr_menus",  # noqa: E731
                                menu_body(tid, ann, erika, **kw))
-    err_is("a key that is none: 422",
+    S.error_is("a key that is none: 422",
            post(options=[{"key": "x", "target_type": "employee",
                           "target_id": erika}]),
            422, "options[0].key: must be one of 0-9, * and #")
-    err_is("a key twice: 422",
+    S.error_is("a key twice: 422",
            post(options=[{"key": "1", "target_type": "employee",
                           "target_id": erika},
                          {"key": "1", "target_type": "announcement",
                           "target_id": ann}]),
            422, "options[1].key: 1 is given twice")
-    err_is("a target that does not exist: 422",
+    S.error_is("a target that does not exist: 422",
            post(options=[{"key": "1", "target_type": "employee",
                           "target_id": 99999}]),
            422, "options[0].target_id: employee 99999 does not exist")
-    err_is("a timeout of 0 s: 422", post(timeout=0), 422,
+    S.error_is("a timeout of 0 s: 422", post(timeout=0), 422,
            "timeout: must be from 1 to 60 seconds")
-    err_is("a prompt outside the prompts directory: 422",
+    S.error_is("a prompt outside the prompts directory: 422",
            post(prompt="../etc/passwd"), 422,
            "prompt: must be a file name under the prompts directory")
     st, m = post()
@@ -119,12 +104,12 @@ def test_api(sb, ids):
                    {"tenant_id": tid, "name": "Loop", "closed_type": "ivr",
                     "closed_id": m["id"]})
     S.check(st == 201, "a schedule closed -> the menu: 201", f"{st} {s}")
-    err_is("menu fallback -> that schedule would loop: 422",
+    S.error_is("menu fallback -> that schedule would loop: 422",
            sb.api("PATCH", f"/api/v1/ivr_menus/{m['id']}",
                   {"fallback_type": "schedule", "fallback_id": s["id"]}),
            422, "fallback_id: leads back to this menu without a key "
            "pressed")
-    err_is("the menu a schedule routes to cannot be deleted: 409",
+    S.error_is("the menu a schedule routes to cannot be deleted: 409",
            sb.api("DELETE", f"/api/v1/ivr_menus/{m['id']}"), 409,
            f"ivr menu {m['id']} is in use by a number, a schedule or "
            "another menu")
@@ -249,7 +234,7 @@ def test_calls(sb, ids, mid):
                 str(v))
     finally:
         a.stop()
-    err_is("the menu a number routes to cannot be deleted: 409",
+    S.error_is("the menu a number routes to cannot be deleted: 409",
            sb.api("DELETE", f"/api/v1/ivr_menus/{mid}"), 409,
            f"ivr menu {mid} is in use by a number, a schedule or another "
            "menu")
@@ -258,7 +243,7 @@ def test_calls(sb, ids, mid):
 def main():
     sb = Switchboard().start()
     try:
-        ids = demo_ids(sb)
+        ids = demo_ids(sb, "Erika")
         mid = None
 
         def api():

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, Suite, Switchboard  # noqa: E402
+from sb import demo_ids, Suite, Switchboard  # noqa: E402
 from peers import Sipp  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -37,21 +37,6 @@ S = Suite("schedule")
 NUMBER = "+4922182829950"  # a free number of the demo block
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 ALL = WEEKDAYS + ["sat", "sun"]
-
-
-def err_is(what, got, status, msg):
-    st, body = got
-    return S.check(st == status and body == {"error": msg}, what,
-                   f"got {st} {body!r}, want {status} {msg!r}")
-
-
-def demo_ids(sb):
-    st, tenants = sb.api("GET", "/api/v1/tenants")
-    tid = [t for t in tenants if t["name"] == DEMO["tenant"]][0]["id"]
-    st, anns = sb.api("GET", f"/api/v1/announcements?tenant_id={tid}")
-    st, emps = sb.api("GET", f"/api/v1/employees?tenant_id={tid}")
-    max_ = [e for e in emps if e["first_name"] == "Max"][0]["id"]
-    return tid, anns[0]["id"], max_
 
 
 def office(tid, ann, emp, **kw):
@@ -109,54 +94,54 @@ def test_refused(sb, ids):
     tid, ann, emp = ids
     post = lambda **kw: sb.api("POST", "/api/v1/schedules",  # noqa: E731
                                office(tid, ann, emp, **kw))
-    err_is("inverted range: 422",
+    S.error_is("inverted range: 422",
            post(ranges=[{"days": ["mon"], "start": "18:00", "end": "08:00"}]),
            422, "ranges[0]: start 18:00 is not before end 08:00")
-    err_is("overlapping ranges: 422 naming the day",
+    S.error_is("overlapping ranges: 422 naming the day",
            post(ranges=[{"days": WEEKDAYS, "start": "08:00", "end": "12:00"},
                         {"days": ["sat", "mon"], "start": "11:00",
                          "end": "14:00"}]),
            422, "ranges[1] overlaps ranges[0] on Monday")
-    err_is("a day that is none: 422",
+    S.error_is("a day that is none: 422",
            post(ranges=[{"days": ["monday"], "start": "08:00",
                          "end": "12:00"}]),
            422, "ranges[0].days: must be an array of mon, tue, wed, thu, "
            "fri, sat, sun")
-    err_is("a time without two hour digits: 422",
+    S.error_is("a time without two hour digits: 422",
            post(ranges=[{"days": ["mon"], "start": "8:00", "end": "12:00"}]),
            422, "ranges[0].start: must be a time HH:MM")
-    err_is("24:30: 422",
+    S.error_is("24:30: 422",
            post(ranges=[{"days": ["mon"], "start": "08:00", "end": "24:30"}]),
            422, "ranges[0].end: must be a time HH:MM")
-    err_is("an unknown key in a range: 422",
+    S.error_is("an unknown key in a range: 422",
            post(ranges=[{"days": ["mon"], "start": "08:00", "end": "12:00",
                          "until": "x"}]),
            422, "ranges[0].until: unknown field")
-    err_is("ranges not an array: 400", post(ranges="mon-fri"), 400,
+    S.error_is("ranges not an array: 400", post(ranges="mon-fri"), 400,
            "ranges: must be an array")
-    err_is("30 February: 422",
+    S.error_is("30 February: 422",
            post(exceptions=[{"date": "2026-02-30", "state": "closed"}]),
            422, "exceptions[0]: no such date 2026-02-30")
-    err_is("a date in another form: 422",
+    S.error_is("a date in another form: 422",
            post(exceptions=[{"date": "24.12.2026", "state": "closed"}]),
            422, "exceptions[0].date: must be a date YYYY-MM-DD")
-    err_is("closed and open on one date: 422",
+    S.error_is("closed and open on one date: 422",
            post(exceptions=[{"date": "2026-12-24", "state": "closed"},
                             {"date": "2026-12-24", "state": "open",
                              "start": "09:00", "end": "12:00"}]),
            422, "exceptions[1] contradicts exceptions[0] on 2026-12-24")
-    err_is("hours on a closed day: 422",
+    S.error_is("hours on a closed day: 422",
            post(exceptions=[{"date": "2026-12-24", "state": "closed",
                              "start": "09:00", "end": "12:00"}]),
            422, "exceptions[0].start: only for state open")
-    err_is("region XX: 422", post(region="XX"), 422,
+    S.error_is("region XX: 422", post(region="XX"), 422,
            "region: must be a German federal state (BW, BY, BE, BB, HB, HH, "
            "HE, MV, NI, NW, RP, SL, SN, ST, SH, TH) or null")
-    err_is("open target without id: 422", post(open_id=None), 422,
+    S.error_is("open target without id: 422", post(open_id=None), 422,
            "open_id: is required for open_type employee")
-    err_is("a target that does not exist: 422", post(closed_id=99999), 422,
+    S.error_is("a target that does not exist: 422", post(closed_id=99999), 422,
            "closed_id: announcement 99999 does not exist")
-    err_is("an empty name: 422", post(name=""), 422, "name: must not be empty")
+    S.error_is("an empty name: 422", post(name=""), 422, "name: must not be empty")
 
 
 def test_loop_and_in_use(sb, ids):
@@ -168,15 +153,15 @@ def test_loop_and_in_use(sb, ids):
                            closed_id=a["id"]))
     S.check(st == 201 and st2 == 201, "A, and B closed -> A: 201",
             f"{st} {st2}")
-    err_is("A closed -> B would loop: 422",
+    S.error_is("A closed -> B would loop: 422",
            sb.api("PATCH", f"/api/v1/schedules/{a['id']}",
                   {"closed_type": "schedule", "closed_id": b["id"]}),
            422, "schedule: its targets lead back to itself")
-    err_is("A open -> A: 422",
+    S.error_is("A open -> A: 422",
            sb.api("PATCH", f"/api/v1/schedules/{a['id']}",
                   {"open_type": "schedule", "open_id": a["id"]}),
            422, "schedule: its targets lead back to itself")
-    err_is("A is B's target: cannot be deleted, 409",
+    S.error_is("A is B's target: cannot be deleted, 409",
            sb.api("DELETE", f"/api/v1/schedules/{a['id']}"), 409,
            f"schedule {a['id']} is in use by a number or another schedule")
     st, _ = sb.api("DELETE", f"/api/v1/schedules/{b['id']}")
@@ -251,7 +236,7 @@ def test_state(sb, ids):
             st, r = sb.api("GET", f"/api/v1/schedules/{sid}/state?at={at}")
             S.check(st == 200 and r["state"] == state,
                     f"switch day {at}: {state}", f"{st} {r}")
-    err_is("state at a time that is none: 400",
+    S.error_is("state at a time that is none: 400",
            sb.api("GET", f"/api/v1/schedules/{spring}/state?at=tomorrow"),
            400, "at: must be an ISO-8601 time")
     for sid in list(sids.values()) + [spring, autumn]:
@@ -306,7 +291,7 @@ def test_calls(sb, ids):
     S.check(code == 480, "holiday: Max, no phone registered: 480",
             str(code))
 
-    err_is("the schedule a number routes to cannot be deleted: 409",
+    S.error_is("the schedule a number routes to cannot be deleted: 409",
            sb.api("DELETE", f"/api/v1/schedules/{sid}"), 409,
            f"schedule {sid} is in use by a number or another schedule")
     st, _ = sb.api("DELETE", f"/api/v1/numbers/{n['id']}")
@@ -318,7 +303,7 @@ def test_calls(sb, ids):
 def main():
     sb = Switchboard().start()
     try:
-        ids = demo_ids(sb)
+        ids = demo_ids(sb, "Max")
         for t in (test_crud, test_refused, test_loop_and_in_use, test_state,
                   test_calls):
             S.run(t, sb, ids)
