@@ -20,64 +20,6 @@
 #include "demo.h"
 #include "test.h"
 
-struct env {
-	char path[64];
-	struct store *st;
-	struct config cfg;
-	struct call_ctx *ctx;
-	struct store_device dev; /* 1001, Max */
-	int64_t erika;           /* employee of 1002 */
-};
-
-static int env_open(struct env *e, const struct call_app *apps, size_t appc)
-{
-	struct store_employee emp;
-	int err;
-
-	memset(e, 0, sizeof(*e));
-	memset(&emp, 0, sizeof(emp));
-	fake_reset();
-	fake.devices = 2;
-	e->st = test_demo_store(e->path, sizeof(e->path));
-	if (!e->st)
-		return EIO;
-	str_copy(e->cfg.node_id, "n1", sizeof(e->cfg.node_id));
-	str_copy(e->cfg.prompts_dir, "/p", sizeof(e->cfg.prompts_dir));
-	e->cfg.ring_timeout = 1;
-	err = store_device_by_username(e->st, "1001", &e->dev);
-	if (!err)
-		err = store_employee_by_extension(e->st, 1, "1002", &emp);
-	if (!err)
-		err = call_ctx_alloc(&e->ctx, &e->cfg, e->st, &fake_backend,
-				     NULL, apps, appc);
-	if (!err)
-		err = call_ctx_subscribe(e->ctx, fake_event, NULL);
-	e->erika = emp.id;
-	return err;
-}
-
-static void env_close(struct env *e)
-{
-	e->ctx = mem_deref(e->ctx);
-	if (e->st)
-		test_demo_store_drop(e->st, e->path);
-}
-
-/* Device 1001 dials dialled. */
-static int env_call(struct env *e, const char *dialled)
-{
-	struct call_origin o;
-
-	memset(&o, 0, sizeof(o));
-	o.rc.device = &e->dev;
-	o.rc.from_user = "1001";
-	o.rc.from_name = "";
-	o.dialled = dialled;
-	o.call_id = "c1";
-	o.leg = "device:1001";
-	return call_incoming(e->ctx, &o, fake_be_alloc("A"));
-}
-
 /* The record of the last call: disposition, code, ended by, callee. */
 static int env_record(struct env *e, char *buf, size_t sz)
 {

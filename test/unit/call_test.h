@@ -46,4 +46,20 @@ void fake_event(const struct call *call, enum call_state state, void *arg);
 /* Run the main loop for ms milliseconds (timers fire). */
 void fake_run(uint32_t ms);
 
+/* A call context on a fresh demo database with the fake backend, apps
+ * as its application table; its state events logged (fake_event). */
+struct env {
+	char path[64];
+	struct store *st;
+	struct config cfg;
+	struct call_ctx *ctx;
+	struct store_device dev; /* 1001, Max */
+	int64_t max, erika;      /* employees of 1001 and 1002 */
+};
+
+int env_open(struct env *e, const struct call_app *apps, size_t appc);
+void env_close(struct env *e);
+/* Device 1001 dials dialled. */
+int env_call(struct env *e, const char *dialled);
+
 #endif

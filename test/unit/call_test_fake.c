@@ -8,7 +8,9 @@
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
+#include "store/store.h"
 #include "call_test.h"
+#include "demo.h"
 
 struct fake fake;
 
@@ -322,3 +324,57 @@ const struct call_backend fake_backend = {
     .refer_refuse = fake_refer_refuse,
     .refer_notify = fake_refer_notify,
 };
+
+/* ---- the test environment: demo store, fake backend --------------------- */
+
+int env_open(struct env *e, const struct call_app *apps, size_t appc)
+{
+	struct store_employee emp;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	memset(&emp, 0, sizeof(emp));
+	fake_reset();
+	fake.devices = 2;
+	e->st = test_demo_store(e->path, sizeof(e->path));
+	if (!e->st)
+		return EIO;
+	str_copy(e->cfg.node_id, "n1", sizeof(e->cfg.node_id));
+	str_copy(e->cfg.prompts_dir, "/p", sizeof(e->cfg.prompts_dir));
+	e->cfg.ring_timeout = 1;
+	err = store_device_by_username(e->st, "1001", &e->dev);
+	if (!err)
+		err = store_employee_by_extension(e->st, 1, "1002", &emp);
+	e->erika = emp.id;
+	if (!err)
+		err = store_employee_by_extension(e->st, 1, "1001", &emp);
+	e->max = emp.id;
+	if (!err)
+		err = call_ctx_alloc(&e->ctx, &e->cfg, e->st, &fake_backend,
+				     NULL, apps, appc);
+	if (!err)
+		err = call_ctx_subscribe(e->ctx, fake_event, NULL);
+	return err;
+}
+
+void env_close(struct env *e)
+{
+	e->ctx = mem_deref(e->ctx);
+	if (e->st)
+		test_demo_store_drop(e->st, e->path);
+}
+
+/* Device 1001 dials dialled. */
+int env_call(struct env *e, const char *dialled)
+{
+	struct call_origin o;
+
+	memset(&o, 0, sizeof(o));
+	o.rc.device = &e->dev;
+	o.rc.from_user = "1001";
+	o.rc.from_name = "";
+	o.dialled = dialled;
+	o.call_id = "c1";
+	o.leg = "device:1001";
+	return call_incoming(e->ctx, &o, fake_be_alloc("A"));
+}
