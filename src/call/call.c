@@ -347,11 +347,31 @@ void call_leg_media_changed(struct call_leg *leg)
 	call_moh_update(leg->call);
 }
 
+void call_leg_digit_from(struct call_leg *leg, char digit,
+			 enum call_digit_src src)
+{
+	uint64_t now = tmr_jiffies();
+
+	if (!digit)
+		return;
+	if (digit == leg->dig_last && src != leg->dig_src &&
+	    now - leg->dig_at < CALL_DIGIT_TWICE_MS) {
+		debug("call: %s: %s: key %c also came by %s: one press\n",
+		      call_id(leg->call), leg->desc, digit,
+		      src == CALL_DIGIT_INFO ? "INFO" : "media");
+		leg->dig_at = now;
+		return;
+	}
+	leg->dig_last = digit;
+	leg->dig_src = src;
+	leg->dig_at = now;
+	if (leg == leg->call->a && !call_record_digit(leg->call, digit))
+		call_prompt_digit(leg->call, digit);
+}
+
 void call_leg_digit(struct call_leg *leg, char digit)
 {
-	if (leg == leg->call->a && digit &&
-	    !call_record_digit(leg->call, digit))
-		call_prompt_digit(leg->call, digit);
+	call_leg_digit_from(leg, digit, CALL_DIGIT_MEDIA);
 }
 
 /* ---- RTP timeout --------------------------------------------------------- */

@@ -86,6 +86,13 @@ struct call_backend {
 			     const char *reason);
 };
 
+/* How a key press reached us. */
+enum call_digit_src {
+	CALL_DIGIT_MEDIA = 0, /* RFC 4733 or a tone (media/ merged them) */
+	CALL_DIGIT_INFO,      /* SIP INFO                                */
+};
+enum { CALL_DIGIT_TWICE_MS = 500 }; /* [ms] one press sent both ways */
+
 struct call_leg {
 	struct le le;      /* in call->forks while ringing         */
 	struct call *call; /* (weak)                                */
@@ -94,6 +101,10 @@ struct call_leg {
 	size_t member;     /* index in the dial's members           */
 	char desc[96];     /* "device:1001", "trunk:1"              */
 	bool established;
+	/* the last key reported (call_leg_digit_from) */
+	char dig_last;
+	enum call_digit_src dig_src;
+	uint64_t dig_at; /* [ms] tmr_jiffies() */
 };
 
 /* An application: what a route target of one kind starts. */
@@ -257,7 +268,13 @@ void call_leg_closed(struct call_leg *leg, int err, uint16_t scode,
 		     const char *reason);
 /* leg's far end sent a new offer or answer (hold may have changed). */
 void call_leg_media_changed(struct call_leg *leg);
-/* leg's far end pressed a key (RFC 4733 event or SIP INFO). */
+/* leg's far end pressed a key, reported by the way src.  A phone may
+ * send one press both in the media and as SIP INFO: the same key from
+ * the other way within CALL_DIGIT_TWICE_MS of the last report is that
+ * press again and is dropped. */
+void call_leg_digit_from(struct call_leg *leg, char digit,
+			 enum call_digit_src src);
+/* call_leg_digit_from(leg, digit, CALL_DIGIT_MEDIA) */
 void call_leg_digit(struct call_leg *leg, char digit);
 
 /* ---- applications (app_*.c) -------------------------------------------- */

@@ -115,7 +115,7 @@ static void sip_leg_info(char digit, void *arg)
 
 	if (peer && peer->established)
 		(void)sip_sess_info(be_of(peer)->sess, digit);
-	call_leg_digit(sl->leg, digit);
+	call_leg_digit_from(sl->leg, digit, CALL_DIGIT_INFO);
 }
 
 /* REFER: Refer-To read here, the decision is call/transfer.c's; it

@@ -20,6 +20,12 @@ Real peers press keys on answered calls:
     application/dtmf "11" 200 each; 1002 gets 5 and # (both passed on
     as INFO application/dtmf-relay: baresip reads no application/dtmf),
     and the server's RTP count stays as it was.
+  * sipp plays a carrier's phone that sends one press of key 1 both ways
+    at once, RFC 4733 and SIP INFO (test/data/sipp/uac_both_ways.xml),
+    to a menu whose key 1 leads to a second menu: that menu times out
+    and says goodbye (BYE to sipp).  Key 1 twice would choose Erika in
+    the second menu, no key at all the first menu's fallback, Erika too:
+    her phone must not ring.
   * baresip 1001 calls the announcement and presses 7 while the prompt
     plays: the leg is bridged to nobody, the press is counted all the
     same (the receiver sits before the relay).
@@ -30,7 +36,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, Suite, Switchboard  # noqa: E402
+from sb import DEMO, Suite, Switchboard, demo_ids  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 
 S = Suite("dtmf")
@@ -162,6 +168,46 @@ def test_info(sb):
         b.stop()
 
 
+def test_both_ways(sb):
+    """One press sent as RFC 4733 and as SIP INFO is one key."""
+    tid, _, erika = demo_ids(sb, "Erika")
+    menu = {"tenant_id": tid, "timeout": 2, "retries": 0}
+    st, m2 = sb.api("POST", "/api/v1/ivr_menus", dict(
+        menu, name="Second", options=[{"key": "1", "target_type": "employee",
+                                       "target_id": erika}],
+        fallback_type="none", fallback_id=None))
+    S.check(st == 201, "second menu (1: Erika, no key: goodbye): 201",
+            f"{st} {m2}")
+    st, m1 = sb.api("POST", "/api/v1/ivr_menus", dict(
+        menu, name="First", options=[{"key": "1", "target_type": "ivr",
+                                      "target_id": m2["id"]}],
+        fallback_type="employee", fallback_id=erika))
+    S.check(st == 201, "first menu (1: second menu, no key: Erika): 201",
+            f"{st} {m1}")
+    number = "+4922182829951"
+    st, n = sb.api("POST", "/api/v1/numbers",
+                   {"tenant_id": tid, "e164": number, "target_type": "ivr",
+                    "target_id": m1["id"]})
+    S.check(st == 201, "a number routed to the first menu: 201", f"{st} {n}")
+    b = phone(sb, "1002", tone=1000)
+    try:
+        S.check(b.wait_registered(10), "1002 registers")
+        m = b.mark()
+        run = Sipp("uac_both_ways", remote=("127.0.0.1", sb.sip_port),
+                   local_port=sb.trunk_port, service=number,
+                   calls=1, timeout_s=60, recv_timeout_ms=40000).run()
+        S.check(run.rc == 0 and run.successful == 1,
+                "key 1 by RFC 4733 and INFO: INFO 200, the second menu "
+                "says goodbye (BYE from the server)",
+                f"rc {run.rc} {run.errors()[-600:] if run.errors() else ''}")
+        ev = b.wait_event("CALL_INCOMING", 1, since=m)
+        S.check(ev is None, "one press, not two and not none: Erika's "
+                "phone never rings", str(ev))
+        run.cleanup()
+    finally:
+        b.stop()
+
+
 def test_not_bridged(sb):
     """A press during the announcement: no peer leg, counted all the
     same."""
@@ -197,7 +243,8 @@ def stop(sb):
 def main():
     sb = Switchboard().start()
     try:
-        for t in (test_bridged, test_pcap, test_info, test_not_bridged):
+        for t in (test_bridged, test_pcap, test_info, test_both_ways,
+                  test_not_bridged):
             S.run(t, sb)
     finally:
         stop(sb)

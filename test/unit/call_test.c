@@ -499,3 +499,58 @@ out:
 	env_close(&e);
 	return err;
 }
+
+/* ---- one press sent both ways ---------------------------------------- */
+
+static void twice_answered(struct call *call, void *arg)
+{
+	(void)call;
+	(void)arg;
+	fake_log("answered;");
+}
+
+static int twice_start(struct call *call, const struct route_target *t)
+{
+	(void)t;
+	return call_answer(call, "test", twice_answered, NULL);
+}
+
+int test_call_digit_twice(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_ANNOUNCEMENT, "test", twice_start},
+	};
+	struct env e;
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+	TEST_EQ_INT(env_call(&e, "+4922182829990"), 0);
+	call_leg_established(fake.a);
+	TEST_EQ_STR(fake_take(),
+		    "[routing]media;offer;200;[answered]answered;");
+
+	/* RFC 4733 and INFO of one press: one key, either order */
+	call_leg_digit_from(fake.a, '1', CALL_DIGIT_MEDIA);
+	call_leg_digit_from(fake.a, '1', CALL_DIGIT_INFO);
+	TEST_EQ_STR(call_digits(fake.a->call), "1");
+	call_leg_digit_from(fake.a, '2', CALL_DIGIT_INFO);
+	call_leg_digit_from(fake.a, '2', CALL_DIGIT_MEDIA);
+	TEST_EQ_STR(call_digits(fake.a->call), "12");
+
+	/* two presses of one key the same way are two keys */
+	call_leg_digit_from(fake.a, '3', CALL_DIGIT_INFO);
+	call_leg_digit_from(fake.a, '3', CALL_DIGIT_INFO);
+	TEST_EQ_STR(call_digits(fake.a->call), "1233");
+
+	/* another key by the other way at once is a key of its own */
+	call_leg_digit_from(fake.a, '4', CALL_DIGIT_MEDIA);
+	TEST_EQ_STR(call_digits(fake.a->call), "12334");
+
+	/* the same key by the other way after the window: a new press */
+	fake_run(CALL_DIGIT_TWICE_MS + 100);
+	call_leg_digit_from(fake.a, '4', CALL_DIGIT_INFO);
+	TEST_EQ_STR(call_digits(fake.a->call), "123344");
+out:
+	env_close(&e);
+	return err;
+}

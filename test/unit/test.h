@@ -114,6 +114,7 @@
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
+	X(test_call_digit_twice)                                               \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
 	X(test_call_transfer_refer)                                            \
