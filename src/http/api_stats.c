@@ -2,7 +2,9 @@
  * api_stats.c - /api/v1/stats: what this node is doing right now (live
  * calls, media legs, players) and its RTP counters since start.  The
  * benchmarks read it to count relayed packets, so loss is measured on the
- * server itself rather than guessed from the load generator.  One object
+ * server itself rather than guessed from the load generator; and the
+ * prompt cache (files loaded, plays served from memory) and speech
+ * (texts synthesised, cache hits, time spent synthesising [us]).  One object
  * of nested counters, not a collection: the resource is a single action.
  */
 #include <errno.h>
@@ -14,19 +16,26 @@
 static int stats_get(struct api_req *req)
 {
 	struct media_stats ms;
+	struct media_speech_stats ss;
 	struct api_query q;
-	struct odict *o = NULL, *rtp = NULL, *sip = NULL;
+	struct odict *o = NULL, *rtp = NULL, *sip = NULL, *pr = NULL,
+		     *sp = NULL;
 	int err;
 
 	err = api_query_read(req, NULL, 0, &q);
 	if (err)
 		return err;
 	media_stats_get(&ms);
+	media_speech_stats(&ss);
 	err = odict_alloc(&o, 8);
 	if (!err)
 		err = odict_alloc(&rtp, 8);
 	if (!err)
 		err = odict_alloc(&sip, 4);
+	if (!err)
+		err = odict_alloc(&pr, 4);
+	if (!err)
+		err = odict_alloc(&sp, 4);
 	if (err)
 		goto out;
 	err |= api_add_int(o, "calls_active", (int64_t)sipsrv_calls_active());
@@ -38,6 +47,14 @@ static int stats_get(struct api_req *req)
 	err |= api_add_int(rtp, "refused", (int64_t)ms.refused);
 	err |= api_add_int(rtp, "dtmf", (int64_t)ms.dtmf);
 	err |= odict_entry_add(o, "rtp", ODICT_OBJECT, rtp);
+	err |= api_add_int(pr, "loaded", (int64_t)ms.prompt_loads);
+	err |= api_add_int(pr, "hits", (int64_t)ms.prompt_hits);
+	err |= odict_entry_add(o, "prompts", ODICT_OBJECT, pr);
+	err |= api_add_int(sp, "synthesised", (int64_t)ss.synthesised);
+	err |= api_add_int(sp, "hits", (int64_t)ss.hits);
+	err |= api_add_int(sp, "synth_us", (int64_t)ss.synth_us);
+	err |= api_add_int(sp, "synth_us_max", (int64_t)ss.synth_us_max);
+	err |= odict_entry_add(o, "speech", ODICT_OBJECT, sp);
 	err |=
 	    api_add_int(sip, "undecodable", (int64_t)log_libre_undecodable());
 	err |= odict_entry_add(o, "sip", ODICT_OBJECT, sip);
@@ -47,6 +64,8 @@ static int stats_get(struct api_req *req)
 	}
 	err = api_reply_object(req, 200, o);
 out:
+	mem_deref(sp);
+	mem_deref(pr);
 	mem_deref(sip);
 	mem_deref(rtp);
 	mem_deref(o);

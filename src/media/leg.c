@@ -46,6 +46,8 @@ void media_stats_get(struct media_stats *s)
 	s->played = media_ctr_get(&media_count.played);
 	s->refused = media_ctr_get(&media_count.refused);
 	s->dtmf = media_ctr_get(&media_count.dtmf);
+	s->prompt_loads = media_ctr_get(&media_count.prompt_loads);
+	s->prompt_hits = media_ctr_get(&media_count.prompt_hits);
 }
 
 static bool id_cmp(struct le *le, void *arg)

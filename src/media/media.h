@@ -193,13 +193,15 @@ int media_rec_stop(struct media_rec *r, uint32_t *msp);
 
 /* Node-wide media counters since start. */
 struct media_stats {
-	uint64_t legs;    /* media legs alive now          */
-	uint64_t rx;      /* RTP packets received          */
-	uint64_t relayed; /* RTP packets relayed to a peer */
-	uint64_t played;  /* RTP packets sent by players   */
-	uint64_t players; /* players running now           */
-	uint64_t refused; /* RTP from strangers, not latched */
-	uint64_t dtmf;    /* RFC 4733 key presses reported */
+	uint64_t legs;         /* media legs alive now          */
+	uint64_t rx;           /* RTP packets received          */
+	uint64_t relayed;      /* RTP packets relayed to a peer */
+	uint64_t played;       /* RTP packets sent by players   */
+	uint64_t players;      /* players running now           */
+	uint64_t prompt_loads; /* prompts read from disk (cache misses) */
+	uint64_t prompt_hits;  /* plays served from the prompt cache    */
+	uint64_t refused;      /* RTP from strangers, not latched */
+	uint64_t dtmf;         /* RFC 4733 key presses reported */
 };
 void media_stats_get(struct media_stats *s);
 
@@ -227,8 +229,14 @@ int media_speech(struct media_speech **rp, const char *lang, const char *text,
 		 media_speech_h *h, void *arg);
 /* h of r is not called any more; r is released. */
 void media_speech_cancel(struct media_speech *r);
-/* Texts synthesised and requests answered from the cache so far. */
-void media_speech_stats(uint64_t *synthesised, uint64_t *hits);
+/* The speech counters since start. */
+struct media_speech_stats {
+	uint64_t synthesised;  /* texts spoken                         */
+	uint64_t hits;         /* requests answered from the cache     */
+	uint64_t synth_us;     /* [us] spent synthesising, all texts   */
+	uint64_t synth_us_max; /* [us] the longest synthesis          */
+};
+void media_speech_stats(struct media_speech_stats *s);
 
 /* Sentences to speak, in lang "de" (default) or "en"; 0, EINVAL, ENOSPC.
  * "Sie sind an Position drei." / "You are number three in the queue." */

@@ -308,6 +308,7 @@ int media_sdes_negotiate(struct media_leg *leg, bool offer);
 
 struct media_counters {
 	media_ctr legs, players, dtmf;          /* SIP thread writes   */
+	media_ctr prompt_loads, prompt_hits;    /* SIP thread writes   */
 	media_ctr rx, relayed, played, refused; /* media thread writes */
 };
 extern struct media_counters media_count;

@@ -215,12 +215,14 @@ static int prompt_get(struct prompt **pp, const char *path)
 		struct prompt *p = le->data;
 		if (!strcmp(p->path, path)) {
 			*pp = mem_ref(p);
+			media_ctr_inc(&media_count.prompt_hits);
 			return 0;
 		}
 	}
 	err = prompt_load(pp, path);
 	if (err)
 		return err;
+	media_ctr_inc(&media_count.prompt_loads);
 	list_append(&prompts, &(*pp)->le, *pp);
 	mem_ref(*pp); /* the cache's reference */
 	return 0;

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <espeak-ng/speak_lib.h>
 #include <openssl/evp.h>
@@ -58,6 +59,8 @@ static struct {
 	char dir[256];        /* the cache directory               */
 	uint64_t synthesised; /* texts spoken (speech thread)      */
 	uint64_t hits;        /* requests answered from the cache  */
+	uint64_t synth_us;    /* [us] spent in speak(), all texts  */
+	uint64_t synth_us_max;
 	/* the synthesis in progress (speech thread only) */
 	int16_t *pcm;
 	size_t n, cap;
@@ -152,9 +155,18 @@ static void espeak_start(void)
 	}
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void *speech_main(void *arg)
 {
 	bool started = false;
+	uint64_t t0, t;
 
 	(void)arg;
 	pthread_mutex_lock(&sp.mtx);
@@ -172,11 +184,17 @@ static void *speech_main(void *arg)
 		if (!started)
 			espeak_start();
 		started = true;
+		t0 = mono_us();
 		r->err = sp.srate > 0 ? speak(r) : ENOSYS;
+		t = mono_us() - t0;
 
 		pthread_mutex_lock(&sp.mtx);
-		if (!r->err)
+		if (!r->err) {
 			sp.synthesised++;
+			sp.synth_us += t;
+			if (t > sp.synth_us_max)
+				sp.synth_us_max = t;
+		}
 		list_append(&sp.done, &r->le, r);
 		(void)mqueue_push(sp.mq, 0, NULL); /* a wake-up only */
 	}
@@ -339,12 +357,14 @@ void media_speech_cancel(struct media_speech *r)
 	mem_deref(r);
 }
 
-void media_speech_stats(uint64_t *synthesised, uint64_t *hits)
+void media_speech_stats(struct media_speech_stats *s)
 {
+	if (!s)
+		return;
 	pthread_mutex_lock(&sp.mtx);
-	if (synthesised)
-		*synthesised = sp.synthesised;
-	if (hits)
-		*hits = sp.hits;
+	s->synthesised = sp.synthesised;
+	s->hits = sp.hits;
+	s->synth_us = sp.synth_us;
+	s->synth_us_max = sp.synth_us_max;
 	pthread_mutex_unlock(&sp.mtx);
 }

@@ -1088,6 +1088,9 @@ def test_fields():
         "calls_active": 0,
         "rtp": {"legs": 0, "players": 0, "received": 0, "relayed": 0,
                 "played": 0, "refused": 0, "dtmf": 0},
+        "prompts": {"loaded": 0, "hits": 0},
+        "speech": {"synthesised": 0, "hits": 0, "synth_us": 0,
+                   "synth_us_max": 0},
         "sip": {"undecodable": 0}},
         "stats of a node without calls: exactly the documented fields, "
         "all 0", f"{st} {st_body}")

@@ -129,6 +129,7 @@ def test_announcement_load(sb):
     whose SSRC ends in binary 00, about 50) is captured in the kernel's
     filter, and 10 of them, spread over the run, each hold the whole
     prompt.  (All 200 at once make tcpdump drop packets on this machine.)"""
+    st, s0 = sb.api("GET", "/api/v1/stats")
     mp = free_port(even=True)
     # udp[19]: the last byte of the RTP SSRC (8 bytes UDP + 8 into RTP)
     cap = RtpCapture(None, bpf=f"udp and dst port {mp} and udp[19] & 3 = 0",
@@ -148,6 +149,12 @@ def test_announcement_load(sb):
     S.check(len(recs) >= 200 and all(c["disposition"] == "answered"
                                      for c in recs[:200]),
             "announcement calls recorded as answered", f"{len(recs)} records")
+    st, s1 = sb.api("GET", "/api/v1/stats")
+    loaded = s1["prompts"]["loaded"] - s0["prompts"]["loaded"]
+    hits = s1["prompts"]["hits"] - s0["prompts"]["hits"]
+    S.check(loaded + hits == 200 and loaded <= 1, "the prompt cache: 200 "
+            "plays, the file read from disk once at most (stats prompts)",
+            f"loaded +{loaded}, hits +{hits}")
     flows = sorted(prompt_flows(cap, mp).values(), key=lambda f: f[0]["t"])
     S.check(len(flows) >= 10 and cap.dropped() == 0, "a sample of the "
             "calls captured whole", f"{len(flows)} streams, "

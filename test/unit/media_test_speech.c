@@ -143,7 +143,7 @@ int test_media_speech(void)
 	struct said a = {0}, b = {0}, c = {0}, x = {0};
 	char dir[64], first[512];
 	unsigned rate = 0, ch = 0;
-	uint64_t synth = 0, hits = 0;
+	struct media_speech_stats ss;
 	double secs;
 	int err = 0, i;
 
@@ -167,9 +167,10 @@ int test_media_speech(void)
 	TEST_EQ_INT(rate, 8000);
 	TEST_EQ_INT(ch, 1);
 	TEST_ASSERT(secs > 1.0 && secs < 4.0);
-	media_speech_stats(&synth, &hits);
-	TEST_EQ_INT(synth, 1);
-	TEST_EQ_INT(hits, 0);
+	media_speech_stats(&ss);
+	TEST_EQ_INT(ss.synthesised, 1);
+	TEST_EQ_INT(ss.hits, 0);
+	TEST_ASSERT(ss.synth_us > 0 && ss.synth_us == ss.synth_us_max);
 	str_copy(first, a.path, sizeof(first));
 
 	TEST_EQ_INT(
@@ -178,9 +179,9 @@ int test_media_speech(void)
 	TEST_ASSERT(!run_for(5000));
 	TEST_EQ_INT(b.calls, 1);
 	TEST_EQ_STR(b.path, first);
-	media_speech_stats(&synth, &hits);
-	TEST_EQ_INT(synth, 1);
-	TEST_EQ_INT(hits, 1);
+	media_speech_stats(&ss);
+	TEST_EQ_INT(ss.synthesised, 1);
+	TEST_EQ_INT(ss.hits, 1);
 
 	/* the same text in English is another file */
 	TEST_EQ_INT(
@@ -194,12 +195,12 @@ int test_media_speech(void)
 	TEST_EQ_INT(media_speech(&r, "de", "Auf Wiederhören.", said_h, &x), 0);
 	media_speech_cancel(r);
 	for (i = 0; i < 200; i++) {
-		media_speech_stats(&synth, NULL);
-		if (synth == 3)
+		media_speech_stats(&ss);
+		if (ss.synthesised == 3)
 			break;
 		(void)run_for(50);
 	}
-	TEST_EQ_INT(synth, 3);
+	TEST_EQ_INT(ss.synthesised, 3);
 	(void)run_for(100);
 	TEST_EQ_INT(x.calls, 0);
 out:
