@@ -387,9 +387,10 @@ def write_md(path, r):
         f.write("\n".join(L))
 
 
-def merge_into_results(fragment, results_md):
-    """Put the fragment into RESULTS.md as section 7 (replacing an older
-    one), as bench/tls_bench.py does with section 6."""
+def merge_into_results(fragment, results_md, section=SECTION):
+    """Put the fragment into RESULTS.md as section 7 (or the one named by
+    section, "## 9. "), replacing an older one, as bench/tls_bench.py does
+    with section 6."""
     with open(fragment) as f:
         body = f.read().splitlines()
     try:
@@ -400,7 +401,7 @@ def merge_into_results(fragment, results_md):
     out, skip = [], False
     for ln in lines:
         if ln.startswith("## "):
-            skip = ln.startswith(SECTION)
+            skip = ln.startswith(section)
         if not skip:
             out.append(ln)
     while out and not out[-1].strip():

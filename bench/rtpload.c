@@ -38,12 +38,14 @@
 
 enum { BATCH = 64, PKT = 172, PTIME_NS = 20000000, MAX_STREAMS = 20000 };
 
-static volatile sig_atomic_t want_stat, want_exit;
+static volatile sig_atomic_t want_stat, want_exit, want_reset;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		want_stat = 1;
+	else if (sig == SIGUSR2)
+		want_reset = 1;
 	else
 		want_exit = 1;
 }
@@ -104,6 +106,7 @@ static void setup_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -247,9 +250,85 @@ static void flush(int fd, struct mmsghdr *m, unsigned nb,
 	}
 }
 
+/* ---- jitter of what comes back (-j) --------------------------------- */
+
+enum { JBIN_NS = 50000, JBINS = 4000 }; /* 50 us bins up to 200 ms */
+
+static struct {
+	struct {
+		uint64_t at; /* [ns] kernel receive time of the last packet */
+		uint32_t ts;
+		uint16_t seq;
+		uint8_t seen;
+	} src[65536];        /* by the sender's UDP port */
+	uint64_t bins[JBINS + 1]; /* the last: 200 ms and more */
+	uint64_t n, max_ns;
+} jit;
+
+static void jitter_packet(const struct mmsghdr *m, const uint8_t *p)
+{
+	const struct sockaddr_in *from = m->msg_hdr.msg_name;
+	struct cmsghdr *c;
+	uint64_t at = 0, dev;
+	int64_t d;
+	uint32_t ts;
+	uint16_t seq, port;
+
+	if (m->msg_len < 12 || (p[0] & 0xc0) != 0x80)
+		return;
+	for (c = CMSG_FIRSTHDR(&m->msg_hdr); c;
+	     c = CMSG_NXTHDR((struct msghdr *)&m->msg_hdr, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec t;
+			memcpy(&t, CMSG_DATA(c), sizeof(t));
+			at = (uint64_t)t.tv_sec * 1000000000ull +
+			     (uint64_t)t.tv_nsec;
+		}
+	}
+	if (!at)
+		return;
+	port = ntohs(from->sin_port);
+	seq = (uint16_t)((p[2] << 8) | p[3]);
+	ts = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) |
+	     ((uint32_t)p[6] << 8) | p[7];
+	if (jit.src[port].seen && seq == (uint16_t)(jit.src[port].seq + 1)) {
+		d = (int64_t)(at - jit.src[port].at) -
+		    (int64_t)(uint32_t)(ts - jit.src[port].ts) * 125000;
+		dev = (uint64_t)(d < 0 ? -d : d);
+		jit.bins[dev / JBIN_NS < JBINS ? dev / JBIN_NS : JBINS]++;
+		jit.n++;
+		if (dev > jit.max_ns)
+			jit.max_ns = dev;
+	}
+	jit.src[port].at = at;
+	jit.src[port].ts = ts;
+	jit.src[port].seq = seq;
+	jit.src[port].seen = 1;
+}
+
+/* [ms] the upper edge of the bin holding quantile q */
+static double jitter_q(double q)
+{
+	uint64_t want = (uint64_t)(q * (double)jit.n), sum = 0;
+	unsigned i;
+
+	if (!jit.n)
+		return 0;
+	for (i = 0; i <= JBINS; i++) {
+		sum += jit.bins[i];
+		if (sum > want)
+			return (i + 1) * (JBIN_NS / 1e6);
+	}
+	return JBINS * (JBIN_NS / 1e6);
+}
+
 static int run_gen(int argc, char **argv)
 {
 	static uint8_t rbuf[BATCH][2048], sbuf[BATCH][PKT];
+	static uint8_t rctl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	struct sockaddr_in rfrom[BATCH];
+	int jitter = 0, on = 1;
 	struct mmsghdr smsg[BATCH], rmsg[BATCH];
 	struct iovec siov[BATCH], riov[BATCH];
 	struct sockaddr_in sdst[BATCH];
@@ -261,8 +340,9 @@ static int run_gen(int argc, char **argv)
 	FILE *logf = NULL;
 	char json[1024];
 
-	while ((opt = getopt(argc, argv, "p:n:s:l:t:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:n:s:l:t:m:j")) != -1) {
 		switch (opt) {
+		case 'j': jitter = 1; break;
 		case 'p': port = atoi(optarg); break;
 		case 'n': npkts = (unsigned)atoi(optarg); break;
 		case 's': statpath = optarg; break;
@@ -274,10 +354,15 @@ static int run_gen(int argc, char **argv)
 	}
 	if (!port || !npkts || !statpath || (!logpath && !ports)) {
 		fprintf(stderr, "rtpload gen: -p PORT -n PACKETS -s STATFILE "
-				"(-l SIPP_LOG | -t PORT,...) [-m SECONDS]\n");
+				"(-l SIPP_LOG | -t PORT,...) [-m SECONDS] [-j]\n");
 		return 2;
 	}
 	fd = udp_bind(port);
+	if (jitter &&
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on))) {
+		perror("SO_TIMESTAMPNS");
+		return 2;
+	}
 	setup_signals();
 	srand((unsigned)getpid());
 	t0 = now_ns();
@@ -306,13 +391,23 @@ static int run_gen(int argc, char **argv)
 			read_log(logf, t);
 			last_log = t;
 		}
+		if (want_reset) {
+			memset(jit.bins, 0, sizeof(jit.bins));
+			jit.n = jit.max_ns = 0;
+			want_reset = 0;
+		}
 		if (want_stat || want_exit || t - t0 > max_secs * 1000000000ull) {
 			snprintf(json, sizeof(json),
 				 "{\"streams\":%u,\"streams_done\":%u,"
 				 "\"sent\":%llu,\"received\":%llu,"
-				 "\"send_errors\":%llu,\"max_late_ms\":%.1f}",
+				 "\"send_errors\":%llu,\"max_late_ms\":%.1f,"
+				 "\"jitter_n\":%llu,\"jitter_p50_ms\":%.2f,"
+				 "\"jitter_p99_ms\":%.2f,\"jitter_p999_ms\":%.2f,"
+				 "\"jitter_max_ms\":%.2f}",
 				 nstreams, done_streams, sent, rcvd, senderr,
-				 max_late / 1e6);
+				 max_late / 1e6, (unsigned long long)jit.n,
+				 jitter_q(0.5), jitter_q(0.99), jitter_q(0.999),
+				 jit.max_ns / 1e6);
 			write_stat(statpath, json);
 			want_stat = 0;
 			if (want_exit || t - t0 > max_secs * 1000000000ull)
@@ -379,11 +474,21 @@ static int run_gen(int argc, char **argv)
 				memset(&rmsg[i], 0, sizeof(rmsg[i]));
 				rmsg[i].msg_hdr.msg_iov = &riov[i];
 				rmsg[i].msg_hdr.msg_iovlen = 1;
+				if (jitter) {
+					rmsg[i].msg_hdr.msg_name = &rfrom[i];
+					rmsg[i].msg_hdr.msg_namelen =
+					    sizeof(rfrom[i]);
+					rmsg[i].msg_hdr.msg_control = rctl[i];
+					rmsg[i].msg_hdr.msg_controllen =
+					    sizeof(rctl[i]);
+				}
 			}
 			n = recvmmsg(fd, rmsg, BATCH, MSG_DONTWAIT, NULL);
 			if (n <= 0)
 				break;
 			rcvd += (unsigned)n;
+			for (i = 0; jitter && i < (unsigned)n; i++)
+				jitter_packet(&rmsg[i], rbuf[i]);
 		}
 
 		/* sleep until the next packet is due (at most 1 ms, so new
@@ -406,6 +511,6 @@ int main(int argc, char **argv)
 		return run_gen(argc - 1, argv + 1);
 	fprintf(stderr, "usage: rtpload echo PORT STATFILE\n"
 			"       rtpload gen -p PORT -n PACKETS -s STATFILE "
-			"(-l SIPP_LOG | -t PORT,...) [-m SECONDS]\n");
+			"(-l SIPP_LOG | -t PORT,...) [-m SECONDS] [-j]\n");
 	return 2;
 }

@@ -9,6 +9,7 @@
 #   bench/run.sh --only registrations one test by name (see bench.py);
 #   bench/run.sh --only tls runs only test 6 (bench/tls_bench.py)
 #   bench/run.sh --only media runs only test 7 (bench/media_bench.py)
+#   bench/run.sh --only ivr runs only test 9 (bench/ivr_bench.py)
 # See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,8 @@ make --no-print-directory -C bench
 # full run or with --only tls, and writes section 6 of RESULTS.md
 args=" $* "
 rc=0
-if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* ]]; then
+if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* &&
+	"$args" != *" --only ivr "* ]]; then
 	timeout -k 10 2600 /usr/bin/python3 bench/bench.py "$@" || rc=$?
 fi
 if [[ "$args" != *" --only "* || "$args" == *" --only tls "* ]]; then
@@ -37,6 +39,12 @@ fi
 # ~2.5 min) runs on a full run or with --only media, section 7
 if [[ "$args" != *" --only "* || "$args" == *" --only media "* ]]; then
 	timeout -k 10 300 /usr/bin/python3 bench/media_bench.py \
+		--results bench/RESULTS.md || rc=$?
+fi
+# test 9, concurrent voice menu calls: prompt jitter, CPU per call, prompt
+# cache (bench/ivr_bench.py, ~8 min) on a full run or with --only ivr
+if [[ "$args" != *" --only "* || "$args" == *" --only ivr "* ]]; then
+	timeout -k 10 900 /usr/bin/python3 bench/ivr_bench.py \
 		--results bench/RESULTS.md || rc=$?
 fi
 exit $rc
