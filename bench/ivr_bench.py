@@ -26,14 +26,20 @@ demo data, --log-level warn) and:
           /api/v1/stats (prompt cache, speech, RTP played) are read at
           both ends, the live calls sampled every second.
 
+Speech (bench/speechbench.c, linked against the release build's objects):
+60 German phrases a caller hears (queue positions, waiting times, numbers
+read back digit by digit) spoken through media/speech.c into an empty cache,
+one after another, then all again from the cache: time per phrase.
+
 A step passes when no call failed, the receiver-side jitter is under 5 ms
-at p99, and the calls in the window were at least 95 % of N.  CPU per call
+at p99, and the live calls in the window were at least 95 % of N on average.  CPU per call
 = CPU seconds in the window / (mean live calls x window), in % of one core.
 
   bench/ivr_bench.py                          steps 100,200,400,800
   bench/ivr_bench.py --steps 50 --window 20 --out /tmp/i.md   (a try)
 """
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -172,11 +178,26 @@ def step(n, window, prompts):
     res["pass"] = (uac.failed == 0 and uac.successful == total and alive
                    and jit.get("jitter_n", 0) > 0
                    and jit.get("jitter_p99_ms", 99) < JITTER_P99_MS
-                   and res["live_min"] >= 0.95 * n)
+                   and res["live_mean"] >= 0.95 * n)
     return res
 
 
-def write_md(path, steps):
+def speech_bench(tmp):
+    """bench/speechbench's JSON line, and its command."""
+    r = subprocess.run(["make", "-C", HERE, "build/speechbench"],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode:
+        return {"error": r.stderr[-300:]}, None
+    args = [os.path.join(HERE, "build", "speechbench"),
+            os.path.join(tmp, "speech"), "60"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1]), cmdline(args)
+    except (ValueError, IndexError):
+        return {"error": (r.stderr or r.stdout)[-300:]}, cmdline(args)
+
+
+def write_md(path, steps, speech, speech_cmd):
     held = [r["n"] for r in steps if r["pass"]]
     best = max(held) if held else None
     L = [f"{SECTION}Voice menu calls: prompt jitter, CPU per call, prompt "
@@ -223,6 +244,26 @@ def write_md(path, steps):
           "step: files read from disk and plays served from memory (every "
           "call plays the greeting and the announcement).",
           "",
+          "Speech synthesis per phrase (bench/speechbench.c: "
+          f"{speech.get('phrases', '-')} German phrases such as "
+          f"\"{speech.get('example', '')}\" through media/speech.c, "
+          "espeak-ng + soxr + the WAV into the cache; one at a time):",
+          "",
+          "| phrases | audio made | synthesis per phrase mean / max "
+          "(speech thread) | real-time factor | request to answer p50 / p95 "
+          "/ max | again, from the cache p50 / p95 / max | failed |",
+          "|---|---|---|---|---|---|---|",
+          f"| {speech.get('phrases', '-')} | {speech.get('audio_s', '-')} s "
+          f"| {speech.get('synth_ms_mean', '-')} / "
+          f"{speech.get('synth_ms_max', '-')} ms | {speech.get('rtf', '-')} "
+          f"| {speech.get('wall_ms_p50', '-')} / "
+          f"{speech.get('wall_ms_p95', '-')} / "
+          f"{speech.get('wall_ms_max', '-')} ms | "
+          f"{speech.get('cached_ms_p50', '-')} / "
+          f"{speech.get('cached_ms_p95', '-')} / "
+          f"{speech.get('cached_ms_max', '-')} ms | "
+          f"{speech.get('failed', speech.get('error', '-'))} |",
+          "",
           f"Machine: {mb.machine()}; source: {mb.source()}; run "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
           "",
@@ -235,6 +276,8 @@ def write_md(path, steps):
               "# POST /api/v1/ivr_menus (prompt greeting60.wav, key 1: "
               "announcement), POST /api/v1/numbers " + NUMBER,
               r["gen_cmd"] + " &", r["uac_cmd"]]
+    if speech_cmd:
+        L += ["make -C bench build/speechbench", speech_cmd]
     L += ["```", "</details>", ""]
     with open(path, "w") as f:
         f.write("\n".join(L))
@@ -253,10 +296,12 @@ def main():
             sys.exit(f"ivr_bench: {f} missing (make build; make -C bench)")
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="sbivr-")
-    steps = []
+    steps, speech, speech_cmd = [], {}, None
     try:
         prompts = os.path.join(tmp, "prompts")
         make_prompts(prompts)
+        speech, speech_cmd = speech_bench(tmp)
+        print(f"ivr_bench: speech {speech}", flush=True)
         for n in (int(x) for x in args.steps.split(",")):
             print(f"ivr_bench: {n} calls in the menu", flush=True)
             r = step(n, args.window, prompts)
@@ -271,7 +316,7 @@ def main():
                 break
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    write_md(args.out, steps)
+    write_md(args.out, steps, speech, speech_cmd)
     if args.results:
         mb.merge_into_results(args.out, args.results, SECTION)
     return 0 if steps and steps[0]["pass"] else 1
