@@ -32,8 +32,9 @@ read back digit by digit) spoken through media/speech.c into an empty cache,
 one after another, then all again from the cache: time per phrase.
 
 A step passes when no call failed, the receiver-side jitter is under 5 ms
-at p99, and the live calls in the window were at least 95 % of N on average.  CPU per call
-= CPU seconds in the window / (mean live calls x window), in % of one core.
+at p99, and the live calls in the window were at least 95 % of N on
+average.  CPU per call = CPU seconds in the window / (mean live calls x
+window), in % of one core.
 
   bench/ivr_bench.py                          steps 100,200,400,800
   bench/ivr_bench.py --steps 50 --window 20 --out /tmp/i.md   (a try)
