@@ -758,13 +758,21 @@ def judge_tone(payloads, hz, what, other=None):
 STATS_ZERO = {"calls_active": 0,
               "rtp": {"legs": 0, "players": 0, "received": 0, "relayed": 0,
                       "played": 0, "refused": 0, "dtmf": 0},
+              "prompts": {"loaded": 0, "hits": 0},
+              "speech": {"synthesised": 0, "hits": 0, "synth_us": 0,
+                         "synth_us_max": 0},
               "sip": {"undecodable": 0}}
 
 
 def stats_with(**kw):
+    """STATS_ZERO with some counters set: rtp and sip ones by their name
+    (received=50), prompts and speech ones as prompts_loaded=1."""
     d = json.loads(json.dumps(STATS_ZERO))
     for k, v in kw.items():
-        if k in d["rtp"]:
+        group, _, name = k.partition("_")
+        if group in ("prompts", "speech") and name in d[group]:
+            d[group][name] = v
+        elif k in d["rtp"]:
             d["rtp"][k] = v
         elif k in d["sip"]:
             d["sip"][k] = v
@@ -876,10 +884,12 @@ def test_stats(box):
                            s["rtp"]["legs"] == 0 else None)(box.stats()),
                   5, "the announcement to end in stats")
     S.check(s6 == stats_with(undecodable=3, received=50 + ANN_TALK,
-                             relayed=50, refused=7, played=50),
+                             relayed=50, refused=7, played=50,
+                             prompts_loaded=1),
             f"after a 1.0 s prompt with {ANN_TALK} packets from the caller: "
             f"rtp.received +{ANN_TALK} ({50 + ANN_TALK}), rtp.relayed "
-            "unchanged (50), rtp.played 50, players 0, calls 0",
+            "unchanged (50), rtp.played 50, players 0, calls 0; the prompt "
+            "read from disk once (prompts.loaded 1, hits 0)",
             json.dumps(s6))
     a_rtp.close()
     e_rtp.close()
