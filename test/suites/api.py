@@ -1125,7 +1125,17 @@ def every_route():
             ("POST", "/api/v1/nodes/node2/close_calls", {}),
             ("GET", "/api/v1/outbox", None),
             ("GET", "/api/v1/outbox/1", None),
-            ("POST", "/api/v1/outbox/test-mail", {"to": "x@example.com"})]
+            ("POST", "/api/v1/outbox/test-mail", {"to": "x@example.com"}),
+            ("POST", "/api/v1/mailboxes", {}),
+            ("GET", "/api/v1/mailboxes", None),
+            ("GET", "/api/v1/mailboxes/1", None),
+            ("PATCH", "/api/v1/mailboxes/1", {}),
+            ("DELETE", "/api/v1/mailboxes/1", None),
+            ("GET", "/api/v1/mailboxes/1/messages", None),
+            ("GET", "/api/v1/messages/1", None),
+            ("GET", "/api/v1/messages/1/audio", None),
+            ("PATCH", "/api/v1/messages/1", {}),
+            ("DELETE", "/api/v1/messages/1", None)]
     return out
 
 

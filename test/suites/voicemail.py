@@ -178,7 +178,7 @@ def leave_message(phone, dialled, hold, box):
 
 
 def mailbox_body(tid, **kw):
-    body = {"tenant_id": tid, "name": "Zentrale", "email_to": TO,
+    body = {"tenant_id": tid, "name": "Empfang", "email_to": TO,
             "email_cc": CC}
     body.update(kw)
     return body
@@ -210,7 +210,7 @@ def test_api(ids):
     S.error_is("schedule_state none: 422", post(schedule_state="never"),
                422, "schedule_state: must be open, closed or holiday")
     st, m = post()
-    want = {"tenant_id": tid, "name": "Zentrale", "employee_id": None,
+    want = {"tenant_id": tid, "name": "Empfang", "employee_id": None,
             "active": True, "greeting": None, "email_to": TO,
             "email_cc": CC, "attach": True, "min_ms": 1000,
             "max_ms": 120000, "silence_ms": 5000, "at_once": False,
@@ -223,7 +223,7 @@ def test_api(ids):
     st, g = sb.api("GET", f"/api/v1/mailboxes/{m['id']}")
     S.check(st == 200 and g == m, "GET returns the same", f"{st} {g}")
     S.error_is("the same name again: 409", post(), 409,
-               "name: Zentrale exists already")
+               "name: Empfang exists already")
     st, e = sb.api("POST", "/api/v1/mailboxes",
                    {"tenant_id": tid, "name": "Erika", "employee_id": erika,
                     "no_answer_s": 2})
@@ -332,7 +332,7 @@ def test_message(box):
                 done["mail"]["sent_at"] is not None,
                 "its mail: sent at the first attempt", repr(done["mail"]))
         S.check(len(sink.msgs) == n0 + 1, "one mail at the sink")
-        data = check_mail(n0, msg, "Zentrale")
+        data = check_mail(n0, msg, "Empfang")
         rate, _, _, _, raw = wav_info(data)
         x = array.array("h")
         x.frombytes(raw)

@@ -98,7 +98,7 @@ static int vm_open(struct vm_env *v)
 		 sizeof(v->e.cfg.smtp_from));
 
 	v->box.tenant_id = 1;
-	str_copy(v->box.name, "Zentrale", sizeof(v->box.name));
+	str_copy(v->box.name, "Empfang", sizeof(v->box.name));
 	v->box.active = true;
 	v->box.attach = true;
 	str_copy(v->box.email_to, "zentrale@kunde.example",
@@ -184,7 +184,7 @@ int test_call_voicemail(void)
 	TEST_EQ_INT(store_outbox_get(v.e.st, last.outbox_id, o), 0);
 	TEST_EQ_STR(o->mail_to, "zentrale@kunde.example");
 	TEST_EQ_STR(o->mail_from, "pbx@sb.example");
-	TEST_EQ_STR(o->subject, "Neue Sprachnachricht von 1001 für Zentrale");
+	TEST_EQ_STR(o->subject, "Neue Sprachnachricht von 1001 für Empfang");
 	TEST_EQ_INT(o->filec, 1);
 	TEST_EQ_STR(o->filev[0].path, last.file);
 	TEST_EQ_STR(o->filev[0].type, "audio/wav");
