@@ -20,6 +20,7 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "voicemail/voicemail.h"
+#include "voicemail/voicemail_int.h"
 #include "call_test.h"
 #include "test.h"
 
@@ -355,5 +356,61 @@ int test_call_vm_employee(void)
 			    "[done]free A;");
 out:
 	vm_close(&v);
+	return err;
+}
+
+/* The words of the mail, exact, in both languages and both zones. */
+int test_voicemail_mail(void)
+{
+	struct store_mailbox mb;
+	struct store_vm_message m;
+	struct vm_mail_text *t;
+	char g[256];
+	int err = 0;
+
+	t = mem_zalloc(sizeof(*t), NULL);
+	TEST_ASSERT(t != NULL);
+	memset(&mb, 0, sizeof(mb));
+	str_copy(mb.name, "Vertrieb", sizeof(mb.name));
+	mb.attach = true;
+	memset(&m, 0, sizeof(m));
+	str_copy(m.caller, "+4930555123", sizeof(m.caller));
+	str_copy(m.caller_name, "Anna\r\nBcc: x", sizeof(m.caller_name));
+	m.started_at = 1796634000000ULL; /* 2026-12-07 09:00:00 UTC */
+	m.duration_ms = 72600;
+
+	vm_mail_text(t, STORE_LANG_DE, &mb, &m);
+	TEST_EQ_STR(t->subject,
+		    "Neue Sprachnachricht von +4930555123 für Vertrieb");
+	TEST_EQ_STR(t->body, "Neue Sprachnachricht in der Mailbox Vertrieb.\n"
+			     "\n"
+			     "Anrufer: +4930555123 (Anna  Bcc: x)\n"
+			     "Zeit: 07.12.2026 10:00:00 (MEZ)\n"
+			     "Dauer: 1:13\n"
+			     "\n"
+			     "Die Nachricht ist als WAV-Datei angehängt.\n");
+	TEST_EQ_STR(t->file_name, "voicemail-20261207-100000.wav");
+
+	m.caller[0] = '\0';
+	m.caller_name[0] = '\0';
+	m.started_at = 1783072800000ULL; /* 2026-07-03 10:00:00 UTC */
+	m.duration_ms = 400;
+	mb.attach = false;
+	vm_mail_text(t, STORE_LANG_EN, &mb, &m);
+	TEST_EQ_STR(t->subject, "New voice message from unknown for Vertrieb");
+	TEST_EQ_STR(t->body, "New voice message in the mailbox Vertrieb.\n"
+			     "\n"
+			     "Caller: unknown\n"
+			     "Time: 2026-07-03 12:00:00 (CEST)\n"
+			     "Duration: 0:00\n"
+			     "\n"
+			     "The message is waiting in Switchboard.\n");
+
+	vm_greeting_text(g, sizeof(g), STORE_LANG_DE, "Erika Musterfrau");
+	TEST_EQ_STR(g, "Sie sind verbunden mit der Mailbox von Erika "
+		       "Musterfrau. Bitte hinterlassen Sie eine Nachricht nach "
+		       "dem Ton.");
+out:
+	mem_deref(t);
 	return err;
 }

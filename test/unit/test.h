@@ -120,6 +120,7 @@
 	X(test_call_record_end)                                                \
 	X(test_call_voicemail)                                                 \
 	X(test_call_vm_employee)                                               \
+	X(test_voicemail_mail)                                                 \
 	X(test_call_transfer_refer)                                            \
 	X(test_call_transfer_busy)                                             \
 	X(test_call_transfer_refuse)                                           \
