@@ -576,6 +576,38 @@ def test_kill(box):
     S.check(att == open(row[0], "rb").read(),
             "with the message file's bytes")
 
+    # kill -9 the moment the caller's hang-up is sent: whatever the
+    # server got to, after the restart rows and files agree (a message
+    # row has its file and its mail; no file without a row, no .rec-)
+    a = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port),
+                wav=WAV440)
+    a.start()
+    try:
+        S.check(a.wait_registered(10), "1001 registers")
+        mark = log_mark()
+        m = a.mark()
+        a.dial(f"sip:{NUMBER}@127.0.0.1:{sb.sip_port}")
+        a.wait_event("CALL_ESTABLISHED", 10, since=m)
+        wait_log(rf"voicemail: \S+: mailbox {box}: recording", mark, 30)
+        time.sleep(1.5)
+        a.hangup()
+        kill9()
+    finally:
+        a.stop()
+    sb.start()
+    con = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"))
+    try:
+        rows = con.execute("SELECT m.file, o.id FROM vm_messages m LEFT "
+                           "JOIN outbox o ON o.id = m.outbox_id").fetchall()
+    finally:
+        con.close()
+    files = {os.path.join(sb.dir, "voicemail", "1", f) for f in vm_files()}
+    S.check(all(f in files and oid for f, oid in rows) and
+            files == {f for f, _ in rows},
+            "kill -9 at the hang-up: after the restart every message row "
+            "has its file and mail, and no file is without a row",
+            f"{rows} {sorted(files)}")
+
 
 def main():
     global sb, sink, WAV440
