@@ -4,6 +4,7 @@
  *   config -> libre (+ check of our tmr_start, core/tmr.c) -> store
  *   (migrate) -> admin token
  *   -> node (close the calls a crash left open, heartbeat)
+ *   -> voicemail sweep (message files a crash left without a row)
  *   -> notify (outbox: requeue what a crash cut, deliver) -> sip
  *   -> speech thread (media_speech_start, cache in <data>/speech)
  *   -> call (sip's incoming calls go to call/ from now on) -> http
@@ -29,6 +30,7 @@
 #include "call/call.h"
 #include "media/media.h"
 #include "notify/notify.h"
+#include "voicemail/voicemail.h"
 
 static struct config cfg;
 
@@ -228,6 +230,10 @@ int main(int argc, char *argv[])
 	err = node_alloc(&node, &cfg, st);
 	if (err)
 		goto out;
+	/* what a kill -9 left of a voicemail message: no row, no file */
+	err = voicemail_sweep(&cfg, st, NULL);
+	if (err)
+		warning("main: voicemail sweep: %m\n", err);
 	err = notify_alloc(&notify, &cfg, st);
 	if (err) {
 		warning("main: outbox: %m\n", err);

@@ -7,12 +7,14 @@
 #include "core/core.h"
 #include "call/call_int.h"
 #include "ivr/ivr.h"
+#include "voicemail/voicemail.h"
 
 const struct call_app call_apps[] = {
     {ROUTE_EMPLOYEE, "employee", app_employee_start},
     {ROUTE_ANNOUNCEMENT, "announcement", app_announcement_start},
     {ROUTE_EXTERNAL, "trunk", app_external_start},
     {ROUTE_IVR, "ivr", ivr_start},
+    {ROUTE_VOICEMAIL, "voicemail", voicemail_start},
 };
 
 const size_t call_apps_count = ARRAY_SIZE(call_apps);

@@ -142,6 +142,11 @@ static int employee_fail(struct api_req *req, int err, const void *rec)
 	if (err == EXDEV || err == ENOENT)
 		return api_fail(req, err, "tenant_id: tenant %lld: %m",
 				(long long)e->tenant_id, err);
+	if (err == EBUSY) /* a delete: something still names it */
+		return api_fail(req, err,
+				"employee %lld is in use by a schedule, a "
+				"menu or a mailbox",
+				(long long)e->id);
 	return api_fail(req, err, "employee: %m", err);
 }
 

@@ -360,8 +360,8 @@ static int schedule_fail(struct api_req *req, int err, const void *rec)
 				 "itself");
 	case EBUSY:
 		return api_fail(req, err,
-				"schedule %lld is in use by a number or "
-				"another schedule",
+				"schedule %lld is in use by a number, "
+				"another schedule, a menu or a mailbox",
 				(long long)s->id);
 	default:
 		return api_fail(req, err, "schedule: %m", err);

@@ -39,8 +39,9 @@
 #include "http/http.h"
 
 enum {
-	API_BODY_MAX = 65536, /* [bytes] larger bodies get 413         */
-	API_JSON_DEPTH = 4,   /* deepest nesting accepted in a body    */
+	API_BODY_MAX = 65536,    /* [bytes] larger bodies get 413         */
+	API_JSON_DEPTH = 4,      /* deepest nesting accepted in a body    */
+	API_FILE_MAX = 32 << 20, /* [bytes] a file sent whole          */
 };
 
 struct http_api {
@@ -89,6 +90,11 @@ int api_reply_created(struct api_req *req, const struct odict *o, int64_t id);
 /* 200 with a JSON array of the objects in arr (an ODICT_ARRAY odict). */
 int api_reply_list(struct api_req *req, const struct odict *arr);
 int api_reply_no_content(struct api_req *req);
+/* 200 with the bytes of file path (at most API_FILE_MAX) as ctype, with
+ * Content-Disposition naming it name.  An errno (ENOENT, EFBIG, ...)
+ * without a reply if the file cannot be read. */
+int api_reply_file(struct api_req *req, const char *path, const char *ctype,
+		   const char *name);
 /* Reply {"error":"..."} with status; always returns EBADMSG so that a
  * handler can `return api_error(...)`.  extra_hdrs may be NULL, else it
  * is one or more "Name: value\r\n" lines. */
@@ -470,5 +476,7 @@ extern const struct api_resource api_auth_blocks;
 extern const struct api_resource api_stats;
 extern const struct api_resource api_nodes;
 extern const struct api_resource api_outbox;
+extern const struct api_resource api_mailboxes;
+extern const struct api_resource api_messages;
 
 #endif

@@ -3,9 +3,11 @@
  * status line and headers, the {"error":"..."} replies, and the adders
  * that build the objects.  Every reply goes out through reply() here, so
  * the headers (Content-Type, Content-Length, Cache-Control) are the same
- * for all of them.  Printing JSON is libre's (json_encode_odict).
+ * for all of them; a file (a voicemail's WAV) goes out whole by
+ * api_reply_file().  Printing JSON is libre's (json_encode_odict).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "http/http_int.h"
@@ -82,6 +84,51 @@ int api_reply_created(struct api_req *req, const struct odict *o, int64_t id)
 int api_reply_list(struct api_req *req, const struct odict *arr)
 {
 	return reply(req, 200, NULL, print_array, arr);
+}
+
+int api_reply_file(struct api_req *req, const char *path, const char *ctype,
+		   const char *name)
+{
+	struct mbuf *mb = NULL;
+	uint8_t buf[8192];
+	size_t n;
+	FILE *f;
+	int err = 0;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return errno ? errno : EIO;
+	mb = mbuf_alloc(65536);
+	if (!mb) {
+		err = ENOMEM;
+		goto out;
+	}
+	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (mb->end + n > API_FILE_MAX)
+			err = EFBIG;
+		else
+			err = mbuf_write_mem(mb, buf, n);
+	}
+	if (!err && ferror(f))
+		err = EIO;
+	if (err)
+		goto out;
+
+	err = http_reply(req->conn, 200, api_reason(200),
+			 "Content-Type: %s\r\n"
+			 "Content-Length: %zu\r\n"
+			 "Content-Disposition: attachment; filename=\"%s\"\r\n"
+			 "Cache-Control: no-store\r\n"
+			 "\r\n"
+			 "%b",
+			 ctype, mb->end, name, mb->buf, mb->end);
+	req->replied = true;
+	if (err)
+		warning("http: reply file %s: %m\n", path, err);
+out:
+	fclose(f);
+	mem_deref(mb);
+	return err;
 }
 
 int api_reply_no_content(struct api_req *req)

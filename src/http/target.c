@@ -5,6 +5,7 @@
  * the messages the API has always given for numbers.
  */
 #include <errno.h>
+#include <string.h>
 #include "http/http_int.h"
 
 /* The tenant of target (type, id); ENOENT if there is none. */
@@ -15,6 +16,7 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 	struct store_announcement a;
 	struct store_schedule *s;
 	struct store_ivr_menu *m;
+	struct store_mailbox mb;
 	int err;
 
 	switch (type) {
@@ -41,6 +43,11 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		err = store_ivr_menu_get(st, id, m);
 		*tenantp = m->tenant_id;
 		mem_deref(m);
+		return err;
+	case TARGET_VOICEMAIL:
+		memset(&mb, 0, sizeof(mb));
+		err = store_mailbox_get(st, id, &mb);
+		*tenantp = mb.tenant_id;
 		return err;
 	default:
 		return EINVAL;

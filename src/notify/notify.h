@@ -143,6 +143,16 @@ struct notify_mail {
  */
 int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp);
 
+/*
+ * The outbox row of mail m from cfg's sender into *o, checked as
+ * notify_mail() checks it (EINVAL), without writing it: for a caller
+ * that commits the row in a transaction of its own (a voicemail message
+ * and its mail, store_vm_message_save()).  The dispatcher finds such a
+ * row within NOTIFY_POLL ms.
+ */
+int notify_mail_row(const struct config *cfg, const struct notify_mail *m,
+		    struct store_outbox *o);
+
 /* True if mail can go out: an SMTP URL is configured. */
 bool notify_mail_configured(const struct config *cfg);
 

@@ -357,37 +357,49 @@ static bool fits(const char *s, size_t sz)
 	return !s || strlen(s) < sz;
 }
 
-int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp)
+int notify_mail_row(const struct config *cfg, const struct notify_mail *m,
+		    struct store_outbox *o)
 {
-	struct store_outbox *o;
 	size_t i;
-	int err;
 
-	if (!n || !m || !notify_addr_list_ok(m->to) ||
+	if (!cfg || !m || !o || !notify_addr_list_ok(m->to) ||
 	    (str_isset(m->cc) && !notify_addr_list_ok(m->cc)) ||
 	    !text_ok(m->subject, false) || !text_ok(m->body, true) ||
 	    m->filec > STORE_OUTBOX_FILES || (m->filec && !m->filev))
+		return EINVAL;
+
+	memset(o, 0, sizeof(*o));
+	o->tenant_id = m->tenant_id;
+	o->channel = STORE_CHANNEL_MAIL;
+	if (!list_norm(o->mail_to, sizeof(o->mail_to), m->to) ||
+	    !list_norm(o->mail_cc, sizeof(o->mail_cc), m->cc) ||
+	    !fits(m->subject, sizeof(o->subject)) ||
+	    !fits(m->body, sizeof(o->body)))
+		return EINVAL;
+	str_copy(o->mail_from, cfg->smtp_from, sizeof(o->mail_from));
+	str_copy(o->subject, m->subject ? m->subject : "", sizeof(o->subject));
+	str_copy(o->body, m->body ? m->body : "", sizeof(o->body));
+	for (i = 0; i < m->filec; i++)
+		o->filev[i] = m->filev[i];
+	o->filec = (uint32_t)m->filec;
+	return 0;
+}
+
+int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp)
+{
+	struct store_outbox *o;
+	int err;
+
+	if (!n || !m)
 		return EINVAL;
 
 	o = mem_zalloc(sizeof(*o), NULL);
 	if (!o)
 		return ENOMEM;
 
-	o->tenant_id = m->tenant_id;
-	o->channel = STORE_CHANNEL_MAIL;
-	if (!list_norm(o->mail_to, sizeof(o->mail_to), m->to) ||
-	    !list_norm(o->mail_cc, sizeof(o->mail_cc), m->cc) ||
-	    !fits(m->subject, sizeof(o->subject)) ||
-	    !fits(m->body, sizeof(o->body))) {
-		err = EINVAL;
+	err = notify_mail_row(n->cfg, m, o);
+	if (err)
 		goto out;
-	}
-	str_copy(o->mail_from, n->cfg->smtp_from, sizeof(o->mail_from));
-	str_copy(o->subject, m->subject ? m->subject : "", sizeof(o->subject));
-	str_copy(o->body, m->body ? m->body : "", sizeof(o->body));
-	for (i = 0; i < m->filec; i++)
-		o->filev[i] = m->filev[i];
-	o->filec = (uint32_t)m->filec;
 
 	err = store_outbox_add(n->st, o);
 	if (err)

@@ -28,6 +28,7 @@ static const char *const kind_names[] = {
     [ROUTE_ANNOUNCEMENT] = "announcement",
     [ROUTE_EXTERNAL] = "trunk",
     [ROUTE_IVR] = "ivr",
+    [ROUTE_VOICEMAIL] = "voicemail",
 };
 
 const char *route_kind_name(enum route_kind kind)
@@ -54,13 +55,26 @@ enum {
 			   loops; this is the guard at run time) */
 };
 
+/* The state of schedule s at utc_ms; *why as route_sched_state()'s. */
+static enum store_sched_state sched_state_at(const struct store_schedule *s,
+					     uint64_t utc_ms, const char **why)
+{
+	struct route_sched rs;
+
+	rs.region = s->region;
+	rs.rangev = s->rangev;
+	rs.rangec = s->rangec;
+	rs.excv = s->excv;
+	rs.excc = s->excc;
+	return route_sched_state(&rs, utc_ms, why);
+}
+
 /* The target of schedule id now: its open, closed or holiday target
  * (holiday none: the closed one). */
 static int schedule_target(struct store *st, int64_t id,
 			   struct store_target_ref *t)
 {
 	struct store_schedule *s;
-	struct route_sched rs;
 	enum store_sched_state state;
 	const char *why = "";
 	int err;
@@ -71,18 +85,57 @@ static int schedule_target(struct store *st, int64_t id,
 	err = store_schedule_get(st, id, s);
 	if (err)
 		goto out;
-	rs.region = s->region;
-	rs.rangev = s->rangev;
-	rs.rangec = s->rangec;
-	rs.excv = s->excv;
-	rs.excc = s->excc;
-	state = route_sched_state(&rs, time_now_ms(), &why);
+	state = sched_state_at(s, time_now_ms(), &why);
 	*t = state == STORE_SCHED_OPEN                         ? s->open
 	     : state == STORE_SCHED_HOLIDAY && s->holiday.type ? s->holiday
 							       : s->closed;
 	debug("route: schedule %lld (%s): %s (%s) -> %s %lld\n", (long long)id,
 	      s->name, store_sched_state_name(state), why,
 	      store_target_name(t->type), (long long)t->id);
+out:
+	mem_deref(s);
+	return err;
+}
+
+int route_mailbox_enabled(struct store *st, const struct store_mailbox *m,
+			  uint64_t utc_ms, bool *onp)
+{
+	struct store_schedule *s;
+	enum store_sched_state state;
+	const char *why = "";
+	int err;
+
+	if (!st || !m || !onp)
+		return EINVAL;
+	*onp = m->active;
+	if (!m->active || !m->schedule_id)
+		return 0;
+	s = mem_zalloc(sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	err = store_schedule_get(st, m->schedule_id, s);
+	if (err == ENOENT) {
+		*onp = false;
+		err = 0;
+		goto out;
+	}
+	if (err)
+		goto out;
+	state = sched_state_at(s, utc_ms, &why);
+	switch (m->schedule_state) {
+	case STORE_SCHED_OPEN:
+		*onp = state == STORE_SCHED_OPEN;
+		break;
+	case STORE_SCHED_CLOSED:
+		*onp = state != STORE_SCHED_OPEN;
+		break;
+	case STORE_SCHED_HOLIDAY:
+		*onp = state == STORE_SCHED_HOLIDAY;
+		break;
+	}
+	debug("route: mailbox %lld: schedule %lld %s (%s): %s\n",
+	      (long long)m->id, (long long)s->id, store_sched_state_name(state),
+	      why, *onp ? "enabled" : "disabled");
 out:
 	mem_deref(s);
 	return err;
@@ -98,6 +151,33 @@ static int menu_exists(struct store *st, int64_t id)
 	err = store_ivr_menu_get(st, id, m);
 	mem_deref(m);
 	return err;
+}
+
+/* A mailbox takes the call only while it is enabled (route.h). */
+static int to_mailbox(struct store *st, int64_t id, struct route_result *r)
+{
+	struct store_mailbox m;
+	bool on = false;
+	int err;
+
+	err = store_mailbox_get(st, id, &m);
+	if (err == ENOENT) {
+		reject(r, 404, "No Target");
+		return 0;
+	}
+	if (!err)
+		err = route_mailbox_enabled(st, &m, time_now_ms(), &on);
+	if (err)
+		return err;
+	if (!on) {
+		info("route: mailbox %lld (%s) is off\n", (long long)id,
+		     m.name);
+		reject(r, 480, "Mailbox Off");
+		return 0;
+	}
+	r->target.kind = ROUTE_VOICEMAIL;
+	r->target.id = id;
+	return 0;
 }
 
 /* Route to target t (of a number, or of a schedule it led to). */
@@ -149,6 +229,9 @@ static int to_target(struct store *st, struct store_target_ref t,
 		r->target.kind = ROUTE_ANNOUNCEMENT;
 		r->target.id = a.id;
 		return 0;
+
+	case TARGET_VOICEMAIL:
+		return to_mailbox(st, t.id, r);
 
 	case TARGET_IVR:
 		err = menu_exists(st, t.id);

@@ -21,6 +21,7 @@ enum route_kind {
 	ROUTE_ANNOUNCEMENT, /* answer, play announcement, hang up  */
 	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
 	ROUTE_IVR,          /* a voice menu (ivr/)                 */
+	ROUTE_VOICEMAIL,    /* a mailbox (voicemail/)              */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */
@@ -73,6 +74,17 @@ int route_resolve(struct store *st, const struct route_caller *c,
  */
 int route_target_of(struct store *st, const struct store_target_ref *t,
 		    int64_t tenant_id, struct route_result *r);
+
+/*
+ * Is mailbox m enabled at utc_ms (*onp)?  Only while active, and with a
+ * schedule only while the schedule's state there matches the mailbox's
+ * schedule_state: "open" while open, "closed" while closed or on a
+ * holiday (outside business hours), "holiday" on holidays only.  A
+ * mailbox whose schedule is gone counts as disabled.  0, or an error of
+ * the store.
+ */
+int route_mailbox_enabled(struct store *st, const struct store_mailbox *m,
+			  uint64_t utc_ms, bool *onp);
 
 /* ---- time control (route/schedule.c, route/holiday.c) -------------------
  *

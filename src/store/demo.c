@@ -1,7 +1,8 @@
 /*
  * demo.c - the demo tenant that `make run` starts with: Mustermann AG in
  * Cologne with two employees, three phones, personal, central and
- * announcement numbers and one shared trunk to a test carrier.
+ * announcement numbers, a central mailbox and one shared trunk to a test
+ * carrier.
  *
  * It is built through the public store functions, so the demo obeys the
  * same rules as data entered through the API (blocks, personal numbers,
@@ -95,6 +96,7 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 	struct store_employee max, erika;
 	struct store_announcement a;
 	struct store_trunk tr;
+	struct store_mailbox mb;
 	int err;
 
 	memset(&t, 0, sizeof(t));
@@ -175,6 +177,25 @@ static int seed(struct store *st, const char *realm, const char *trunk_host,
 
 	err =
 	    demo_device(st, &erika, "1002", "bravo1002", "Tischtelefon", realm);
+	if (err)
+		return err;
+
+	/* the client's central mailbox (seeds/000): its messages go to one
+	 * central address; no number routes to it yet */
+	memset(&mb, 0, sizeof(mb));
+	mb.tenant_id = t.id;
+	str_copy(mb.name, "Zentrale", sizeof(mb.name));
+	str_copy(mb.email_to, "zentrale@mustermann.example",
+		 sizeof(mb.email_to));
+	mb.active = true;
+	mb.attach = true;
+	mb.min_ms = 1000;
+	mb.max_ms = 120000;
+	mb.silence_ms = 5000;
+	mb.no_answer_s = 20;
+	mb.on_busy = true;
+	mb.on_unreachable = true;
+	err = store_mailbox_add(st, &mb);
 	if (err)
 		return err;
 

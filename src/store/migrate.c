@@ -341,6 +341,52 @@ static const char schema_v8[] =
     " UNION ALL SELECT target_type, target_id, 'ivr', menu_id"
     " FROM ivr_options;";
 
+/* Voicemail (issue 14, section 5): mailboxes of a tenant (of an employee,
+ * at most one each, or of a department or client) with their greeting,
+ * mail recipients, recording limits, the conditions of an employee's
+ * calls and their time control (a schedule, in whose state schedule_state
+ * the mailbox is enabled); and the messages left on them, each with the
+ * outbox row of its mail.  A message's file is unique: the row names one
+ * WAV file of the voicemail directory. */
+static const char schema_v10[] =
+    "CREATE TABLE mailboxes ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " employee_id INTEGER UNIQUE REFERENCES employees(id),"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    " greeting TEXT NOT NULL DEFAULT '',"
+    " email_to TEXT NOT NULL DEFAULT '',"
+    " email_cc TEXT NOT NULL DEFAULT '',"
+    " attach INTEGER NOT NULL DEFAULT 1 CHECK (attach IN (0, 1)),"
+    " min_ms INTEGER NOT NULL DEFAULT 1000 CHECK (min_ms >= 0),"
+    " max_ms INTEGER NOT NULL DEFAULT 120000 CHECK (max_ms > 0),"
+    " silence_ms INTEGER NOT NULL DEFAULT 5000 CHECK (silence_ms >= 0),"
+    " at_once INTEGER NOT NULL DEFAULT 0 CHECK (at_once IN (0, 1)),"
+    " no_answer_s INTEGER NOT NULL DEFAULT 20 CHECK (no_answer_s >= 0),"
+    " on_busy INTEGER NOT NULL DEFAULT 1 CHECK (on_busy IN (0, 1)),"
+    " on_unreachable INTEGER NOT NULL DEFAULT 1"
+    " CHECK (on_unreachable IN (0, 1)),"
+    " schedule_id INTEGER REFERENCES schedules(id),"
+    " schedule_state TEXT NOT NULL DEFAULT 'open',"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE vm_messages ("
+    " id INTEGER PRIMARY KEY,"
+    " mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id),"
+    " tenant_id INTEGER NOT NULL,"
+    " caller TEXT NOT NULL DEFAULT '',"
+    " caller_name TEXT NOT NULL DEFAULT '',"
+    " started_at INTEGER NOT NULL,"
+    " duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),"
+    " file TEXT NOT NULL UNIQUE CHECK (file <> ''),"
+    " heard INTEGER NOT NULL DEFAULT 0 CHECK (heard IN (0, 1)),"
+    " outbox_id INTEGER REFERENCES outbox(id),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX vm_messages_mailbox ON vm_messages(mailbox_id, started_at);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -351,6 +397,7 @@ static const struct migration migrationv[] = {
     {6, "time control", schema_v6},
     {7, "tenant language", schema_v7},
     {8, "voice menus", schema_v8},
+    {10, "voicemail", schema_v10},
 };
 
 int store_migrate_latest(void)

@@ -213,14 +213,15 @@ int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
 		     struct store_number_block *b);
 
 /* What a number routes to: "none", "employee", "announcement",
- * "schedule", "ivr". */
+ * "schedule", "ivr", "voicemail". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
 	TARGET_ANNOUNCEMENT,
-	TARGET_SCHEDULE, /* time control: one of its three targets */
-	TARGET_IVR,      /* a voice menu                           */
-	/* later: TARGET_RING_GROUP, TARGET_IVR, TARGET_QUEUE, ... */
+	TARGET_SCHEDULE,  /* time control: one of its three targets */
+	TARGET_IVR,       /* a voice menu                           */
+	TARGET_VOICEMAIL, /* a mailbox (migration 10)               */
+			  /* later: TARGET_RING_GROUP, TARGET_QUEUE, ... */
 };
 
 const char *store_target_name(enum store_target v);
@@ -362,6 +363,107 @@ int store_ivr_menu_update(struct store *st, const struct store_ivr_menu *m);
 int store_ivr_menu_delete(struct store *st, int64_t id);
 int store_ivr_menu_list(struct store *st, int64_t tenant_id,
 			store_ivr_menu_h *h, void *arg);
+
+/* ---- voicemail: mailboxes and their messages --------------------------- */
+
+/*
+ * A mailbox (Anrufbeantworter) of a tenant: of an employee (employee_id,
+ * at most one each; seeds/003), of a department, or the central mailbox
+ * of a client (seeds/000), which numbers, schedules and menu keys route
+ * to as target "voicemail".  It is enabled while active and, with a
+ * schedule, while that schedule's state matches schedule_state (open:
+ * while open; closed: while closed or on a holiday; holiday: on holidays
+ * only; route.h, route_mailbox_enabled()).  A disabled mailbox takes no
+ * calls.
+ *
+ * An employee's mailbox answers the calls that ring the employee (the
+ * personal number and the extension) by the conditions below; those are
+ * ignored for a mailbox without employee.  Each message is mailed to
+ * email_to (for an employee's mailbox "" = the employee's e-mail) with
+ * email_cc, the WAV attached if attach.
+ */
+struct store_mailbox {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];       /* spoken in the default greeting, in mails */
+	int64_t employee_id; /* owner, 0 = a department or central box   */
+	bool active;
+	char greeting[128];  /* WAV under the prompts directory, "" = the
+				spoken default with the name             */
+	char email_to[512];  /* "a@x.example, b@y.example", "" = none  */
+	char email_cc[512];  /* same form, "" = none                   */
+	bool attach;         /* the WAV goes with the mail             */
+	uint32_t min_ms;     /* [ms] shorter messages are dropped      */
+	uint32_t max_ms;     /* [ms] a message ends after this, > 0    */
+	uint32_t silence_ms; /* [ms] ... or after this silence, 0 off  */
+	/* the employee's calls (seeds/003, "eingehende Anrufe") */
+	bool at_once;         /* at once, no device rings            */
+	uint32_t no_answer_s; /* [s] after ringing this long, 0 off   */
+	bool on_busy;         /* when a device answers busy (486)    */
+	bool on_unreachable;  /* when no device is registered        */
+	int64_t schedule_id;  /* time control, 0 = always enabled    */
+	enum store_sched_state schedule_state; /* enabled in this state */
+	uint64_t created_at;
+};
+
+typedef int(store_mailbox_h)(const struct store_mailbox *m, void *arg);
+
+/* EINVAL for a bad field, ENOENT/EXDEV for an employee or schedule that
+ * is missing or another tenant's, EEXIST for a name taken in the tenant
+ * or an employee who has a mailbox. */
+int store_mailbox_add(struct store *st, struct store_mailbox *m);
+int store_mailbox_get(struct store *st, int64_t id, struct store_mailbox *m);
+/* The mailbox of employee id; ENOENT if none. */
+int store_mailbox_by_employee(struct store *st, int64_t employee_id,
+			      struct store_mailbox *m);
+/* Tenant and employee are fixed (EXDEV if changed). */
+int store_mailbox_update(struct store *st, const struct store_mailbox *m);
+/* EBUSY while a number, schedule or menu routes to it, ENOTEMPTY while
+ * it holds messages. */
+int store_mailbox_delete(struct store *st, int64_t id);
+int store_mailbox_list(struct store *st, int64_t tenant_id, store_mailbox_h *h,
+		       void *arg);
+
+struct store_outbox;
+
+/* A message left on a mailbox: a WAV file (8 kHz mono 16-bit) and its
+ * row, with the mail that reports it (an outbox row, 0 = none). */
+struct store_vm_message {
+	int64_t id;
+	int64_t mailbox_id;
+	int64_t tenant_id;     /* the mailbox's                        */
+	char caller[64];       /* E.164, an extension, or "" unknown   */
+	char caller_name[128]; /* display name, or ""                  */
+	uint64_t started_at;   /* [ms] the recording began             */
+	uint32_t duration_ms;  /* [ms] recorded                        */
+	char file[256];        /* absolute path of the WAV             */
+	bool heard;
+	int64_t outbox_id; /* its mail, 0 = none                    */
+	uint64_t created_at;
+};
+
+typedef int(store_vm_message_h)(const struct store_vm_message *m, void *arg);
+
+/*
+ * Save message m (its file already renamed into place and synced) and,
+ * if mail is not NULL, its mail (as store_outbox_add()) in ONE
+ * transaction: both rows or neither.  m->outbox_id and m->id are set.
+ * EINVAL for a bad field, ENOENT for a missing mailbox, EEXIST for a
+ * file that has a row already.
+ */
+int store_vm_message_save(struct store *st, struct store_vm_message *m,
+			  struct store_outbox *mail);
+int store_vm_message_get(struct store *st, int64_t id,
+			 struct store_vm_message *m);
+/* The message whose file is path; ENOENT if none. */
+int store_vm_message_by_file(struct store *st, const char *path,
+			     struct store_vm_message *m);
+int store_vm_message_set_heard(struct store *st, int64_t id, bool heard);
+/* The row only: the caller removes the file. */
+int store_vm_message_delete(struct store *st, int64_t id);
+/* The messages of a mailbox, oldest first. */
+int store_vm_message_list(struct store *st, int64_t mailbox_id,
+			  store_vm_message_h *h, void *arg);
 
 struct store_number {
 	int64_t id;

@@ -389,7 +389,7 @@ def test_numbers():
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "queue", "target_id": 1})
     err_check("unknown target_type: 422", st, e, 422,
-              "target_type: must be none, employee, announcement, schedule or ivr")
+              "target_type: must be none, employee, announcement, schedule, ivr or voicemail")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})
@@ -1128,7 +1128,17 @@ def every_route():
             ("POST", "/api/v1/nodes/node2/close_calls", {}),
             ("GET", "/api/v1/outbox", None),
             ("GET", "/api/v1/outbox/1", None),
-            ("POST", "/api/v1/outbox/test-mail", {"to": "x@example.com"})]
+            ("POST", "/api/v1/outbox/test-mail", {"to": "x@example.com"}),
+            ("POST", "/api/v1/mailboxes", {}),
+            ("GET", "/api/v1/mailboxes", None),
+            ("GET", "/api/v1/mailboxes/1", None),
+            ("PATCH", "/api/v1/mailboxes/1", {}),
+            ("DELETE", "/api/v1/mailboxes/1", None),
+            ("GET", "/api/v1/mailboxes/1/messages", None),
+            ("GET", "/api/v1/messages/1", None),
+            ("GET", "/api/v1/messages/1/audio", None),
+            ("PATCH", "/api/v1/messages/1", {}),
+            ("DELETE", "/api/v1/messages/1", None)]
     return out
 
 

@@ -163,7 +163,7 @@ def test_loop_and_in_use(sb, ids):
            422, "schedule: its targets lead back to itself")
     S.error_is("A is B's target: cannot be deleted, 409",
            sb.api("DELETE", f"/api/v1/schedules/{a['id']}"), 409,
-           f"schedule {a['id']} is in use by a number or another schedule")
+           f"schedule {a['id']} is in use by a number, another schedule, a menu or a mailbox")
     st, _ = sb.api("DELETE", f"/api/v1/schedules/{b['id']}")
     st2, _ = sb.api("DELETE", f"/api/v1/schedules/{a['id']}")
     S.check(st == 204 and st2 == 204, "B, then A: 204 each", f"{st} {st2}")
@@ -293,7 +293,7 @@ def test_calls(sb, ids):
 
     S.error_is("the schedule a number routes to cannot be deleted: 409",
            sb.api("DELETE", f"/api/v1/schedules/{sid}"), 409,
-           f"schedule {sid} is in use by a number or another schedule")
+           f"schedule {sid} is in use by a number, another schedule, a menu or a mailbox")
     st, _ = sb.api("DELETE", f"/api/v1/numbers/{n['id']}")
     st2, _ = sb.api("DELETE", f"/api/v1/schedules/{sid}")
     S.check(st == 204 and st2 == 204, "number, then schedule: 204 each",

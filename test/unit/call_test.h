@@ -22,10 +22,11 @@ struct fake {
 	int64_t rec_id;                /* record of the last call routed   */
 	call_record_done_h *rec_doneh; /* of the last recording */
 	void *rec_arg;
-	uint32_t rec_ms; /* what record_stop answers: length */
-	int rec_err;     /* ... and error                    */
-	bool inband;     /* keys as tones listened for on A  */
-	char cid[64];    /* caller ID of the last dial       */
+	char rec_path[256]; /* file of the last recording          */
+	uint32_t rec_ms;    /* what record_stop answers: length */
+	int rec_err;        /* ... and error                    */
+	bool inband;        /* keys as tones listened for on A  */
+	char cid[64];       /* caller ID of the last dial       */
 };
 
 extern struct fake fake;

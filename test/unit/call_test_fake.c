@@ -263,6 +263,7 @@ static int fake_record(void **rp, struct call_leg *leg, const char *path,
 	if (!r)
 		return ENOMEM;
 	str_copy(r->file, base, sizeof(r->file));
+	str_copy(fake.rec_path, path, sizeof(fake.rec_path));
 	fake_log("record %s max %u silence %u from %s;", base, max_ms,
 		 silence_ms, fake_name(leg));
 	fake.rec_doneh = doneh;

@@ -69,6 +69,8 @@
 	X(test_store_call_close)                                               \
 	X(test_store_outbox)                                                   \
 	X(test_store_outbox_states)                                            \
+	X(test_store_voicemail)                                                \
+	X(test_route_mailbox)                                                  \
 	X(test_store_token)                                                    \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
@@ -117,6 +119,9 @@
 	X(test_call_digit_twice)                                               \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
+	X(test_call_voicemail)                                                 \
+	X(test_call_vm_employee)                                               \
+	X(test_voicemail_mail)                                                 \
 	X(test_call_transfer_refer)                                            \
 	X(test_call_transfer_busy)                                             \
 	X(test_call_transfer_refuse)                                           \
