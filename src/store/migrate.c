@@ -341,6 +341,33 @@ static const char schema_v8[] =
     " UNION ALL SELECT target_type, target_id, 'ivr', menu_id"
     " FROM ivr_options;";
 
+/* Prompts a tenant uploads (issue 14): a row per WAV file under the
+ * prompts directory (uploads/<tenant>/...), with what the upload found
+ * in it; a tenant's own music on hold; and one view of every use of a
+ * prompt file (file, via, owner, name), which a prompt's delete reads.
+ * A mailbox greeting adds its line to the view. */
+static const char schema_v11[] =
+    "CREATE TABLE prompts ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " purpose TEXT NOT NULL DEFAULT 'other',"
+    " file TEXT NOT NULL UNIQUE CHECK (file <> ''),"
+    " format TEXT NOT NULL DEFAULT '',"
+    " duration_ms INTEGER NOT NULL CHECK (duration_ms > 0),"
+    " rate INTEGER NOT NULL,"
+    " channels INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "ALTER TABLE tenants ADD COLUMN moh_prompt TEXT NOT NULL DEFAULT '';"
+    "CREATE VIEW prompt_refs (file, via, owner, name) AS"
+    " SELECT prompt, 'ivr menu', id, name FROM ivr_menus WHERE prompt <> ''"
+    " UNION ALL SELECT file, 'announcement', id, name FROM announcements"
+    " UNION ALL SELECT moh_prompt, 'tenant', id, name FROM tenants"
+    " WHERE moh_prompt <> '';";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -351,6 +378,7 @@ static const struct migration migrationv[] = {
     {6, "time control", schema_v6},
     {7, "tenant language", schema_v7},
     {8, "voice menus", schema_v8},
+    {11, "uploaded prompts", schema_v11},
 };
 
 int store_migrate_latest(void)

@@ -1052,7 +1052,7 @@ def test_garbage():
 
 FIELDS = {
     "tenants": {"id", "name", "country_code", "area_code", "central_number",
-                "language",
+                "language", "moh_prompt",
                 "created_at"},
     "employees": {"id", "tenant_id", "first_name", "last_name", "email",
                   "extension", "personal_number", "show_personal_number",

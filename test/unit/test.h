@@ -82,6 +82,7 @@
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
 	X(test_media_player_g711)                                              \
+	X(test_media_wav)                                                      \
 	X(test_media_latch)                                                    \
 	X(test_media_srtp)                                                     \
 	X(test_media_sdes)                                                     \
