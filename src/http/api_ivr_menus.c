@@ -64,10 +64,8 @@ static int option_read(struct api_req *req, const char *path,
 		return err;
 	if (store_target_parse(s, &op->target.type) ||
 	    op->target.type == TARGET_NONE)
-		return api_error(req, 422,
-				 "%s.target_type: must be employee, "
-				 "announcement, schedule or ivr",
-				 path);
+		return api_error(req, 422, "%s.target_type: must be %H", path,
+				 api_target_types, NULL);
 	id = odict_lookup(o, "target_id");
 	if (!id || id->type != ODICT_INT || id->u.integer <= 0)
 		return api_error(

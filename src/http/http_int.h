@@ -345,6 +345,8 @@ void api_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
  * after the reply. */
 int api_target_ref(struct api_req *req, const char *field,
 		   enum store_target type, int64_t id, int64_t tenant_id);
+/* %H printer: the target types but none, "employee, ... or external". */
+int api_target_types(struct re_printf *pf, void *arg);
 /* A target given as the pair of fields tf ("<x>_type", an AK_ENUM of
  * store_names_target kept in t->type of rec) and tf + 1 ("<x>_id") into
  * *t: what the body has of them (null type: none), then checked: none
@@ -519,5 +521,6 @@ extern const struct api_resource api_stats;
 extern const struct api_resource api_nodes;
 extern const struct api_resource api_outbox;
 extern const struct api_resource api_prompts;
+extern const struct api_resource api_external_targets;
 
 #endif

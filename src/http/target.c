@@ -5,6 +5,7 @@
  * the messages the API has always given for numbers.
  */
 #include <errno.h>
+#include <string.h>
 #include "http/http_int.h"
 
 /* The tenant of target (type, id); ENOENT if there is none. */
@@ -15,8 +16,10 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 	struct store_announcement a;
 	struct store_schedule *s;
 	struct store_ivr_menu *m;
+	struct store_external x;
 	int err;
 
+	memset(&x, 0, sizeof(x));
 	switch (type) {
 	case TARGET_EMPLOYEE:
 		err = store_employee_get(st, id, &e);
@@ -41,6 +44,10 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		err = store_ivr_menu_get(st, id, m);
 		*tenantp = m->tenant_id;
 		mem_deref(m);
+		return err;
+	case TARGET_EXTERNAL:
+		err = store_external_get(st, id, &x);
+		*tenantp = x.tenant_id;
 		return err;
 	default:
 		return EINVAL;
@@ -105,4 +112,23 @@ int api_target_pair(struct api_req *req, const struct api_field *tf, void *rec,
 				 idf->name, tf->name,
 				 api_enum_name(tf, t->type));
 	return api_target_ref(req, idf->name, t->type, t->id, tenant_id);
+}
+
+int api_target_types(struct re_printf *pf, void *arg)
+{
+	const struct store_names *t = &store_names_target;
+	size_t i, n = 0, k = 0;
+	int err = 0;
+
+	(void)arg;
+	for (i = 0; i < t->n; i++)
+		n += t->v[i] && i != TARGET_NONE;
+	for (i = 0; i < t->n; i++) {
+		if (!t->v[i] || i == TARGET_NONE)
+			continue;
+		err |= re_hprintf(
+		    pf, "%s%s", k ? (k + 1 == n ? " or " : ", ") : "", t->v[i]);
+		k++;
+	}
+	return err;
 }

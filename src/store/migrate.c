@@ -345,7 +345,8 @@ static const char schema_v8[] =
  * prompts directory (uploads/<tenant>/...), with what the upload found
  * in it; a tenant's own music on hold; and one view of every use of a
  * prompt file (file, via, owner, name), which a prompt's delete reads.
- * A mailbox greeting adds its line to the view. */
+ * A mailbox greeting adds its line to the view.  External numbers as
+ * targets of numbers, menus and schedules (TARGET_EXTERNAL). */
 static const char schema_v11[] =
     "CREATE TABLE prompts ("
     " id INTEGER PRIMARY KEY,"
@@ -366,7 +367,18 @@ static const char schema_v11[] =
     " SELECT prompt, 'ivr menu', id, name FROM ivr_menus WHERE prompt <> ''"
     " UNION ALL SELECT file, 'announcement', id, name FROM announcements"
     " UNION ALL SELECT moh_prompt, 'tenant', id, name FROM tenants"
-    " WHERE moh_prompt <> '';";
+    " WHERE moh_prompt <> '';"
+    /* an external number as a target (type 5 in route_refs) */
+    "CREATE TABLE external_targets ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " number TEXT NOT NULL CHECK (number LIKE '+%'),"
+    " ring_timeout INTEGER NOT NULL DEFAULT 0"
+    " CHECK (ring_timeout BETWEEN 0 AND 300),"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
@@ -378,7 +390,7 @@ static const struct migration migrationv[] = {
     {6, "time control", schema_v6},
     {7, "tenant language", schema_v7},
     {8, "voice menus", schema_v8},
-    {11, "uploaded prompts", schema_v11},
+    {11, "uploaded prompts, external targets", schema_v11},
 };
 
 int store_migrate_latest(void)

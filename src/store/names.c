@@ -94,6 +94,7 @@ static const char *const target_v[] = {
     [TARGET_ANNOUNCEMENT] = "announcement",
     [TARGET_SCHEDULE] = "schedule",
     [TARGET_IVR] = "ivr",
+    [TARGET_EXTERNAL] = "external",
 };
 
 static const char *const region_v[] = {

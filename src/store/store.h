@@ -217,14 +217,15 @@ int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
 		     struct store_number_block *b);
 
 /* What a number routes to: "none", "employee", "announcement",
- * "schedule", "ivr". */
+ * "schedule", "ivr", "external". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
 	TARGET_ANNOUNCEMENT,
 	TARGET_SCHEDULE, /* time control: one of its three targets */
 	TARGET_IVR,      /* a voice menu                           */
-	/* later: TARGET_RING_GROUP, TARGET_IVR, TARGET_QUEUE, ... */
+	TARGET_EXTERNAL, /* an external number (store_external)    */
+			 /* later: TARGET_RING_GROUP, TARGET_QUEUE, ... */
 };
 
 const char *store_target_name(enum store_target v);
@@ -420,6 +421,32 @@ int store_announcement_update(struct store *st,
 int store_announcement_delete(struct store *st, int64_t id);
 int store_announcement_list(struct store *st, int64_t tenant_id,
 			    store_announcement_h *h, void *arg);
+
+/* ---- external numbers as targets --------------------------------------- */
+
+/* A number outside the system that a number, a menu key, a schedule
+ * state or a fallback may lead to (TARGET_EXTERNAL): the call goes out
+ * through the tenant's trunk (route.h). */
+struct store_external {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];         /* unique per tenant                       */
+	char number[24];       /* E.164                                   */
+	uint32_t ring_timeout; /* [s] 1-300; 0 = the node's ring timeout  */
+	uint64_t created_at;
+};
+
+typedef int(store_external_h)(const struct store_external *x, void *arg);
+
+/* EINVAL without name, with a number that is not E.164 or a timeout
+ * over 300; EEXIST for a name the tenant has; ENOENT for no tenant. */
+int store_external_add(struct store *st, struct store_external *x);
+int store_external_get(struct store *st, int64_t id, struct store_external *x);
+int store_external_update(struct store *st, const struct store_external *x);
+/* EBUSY while a number, schedule or menu routes to it. */
+int store_external_delete(struct store *st, int64_t id);
+int store_external_list(struct store *st, int64_t tenant_id,
+			store_external_h *h, void *arg);
 
 /* ---- prompts a tenant uploaded ----------------------------------------- */
 

@@ -109,6 +109,7 @@
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
+	X(test_route_external)                                                 \
 	X(test_call_bridge)                                                    \
 	X(test_call_dial_fail)                                                 \
 	X(test_call_reject)                                                    \
