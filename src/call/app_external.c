@@ -1,7 +1,8 @@
 /*
  * app_external.c - out through the trunk: 180 to the caller, one INVITE
  * to the number at the tenant's trunk (route/ chose it) for the ring
- * timeout, bridged when answered; the carrier's final answer otherwise
+ * timeout (the external target's own, else the node's), bridged when
+ * answered; the carrier's final answer otherwise
  * (app_dial_done), or 503 when the INVITE cannot be sent.
  */
 #include <re.h>
@@ -14,7 +15,8 @@ int app_external_start(struct call *call, const struct route_target *t)
 	    .kind = CALL_DEST_EXTERNAL,
 	    .id = t->id,
 	    .number = t->number,
-	    .timeout = call_config(call)->ring_timeout,
+	    .timeout =
+		t->timeout ? t->timeout : call_config(call)->ring_timeout,
 	};
 
 	return app_ring_dial(call, &dest, t, 503, "Service Unavailable",

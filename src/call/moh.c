@@ -2,8 +2,9 @@
  * moh.c - music on hold: the hold operation of the seam (call_hold()),
  * and the bridge's own use of it: when one party of a bridged call puts
  * the other on hold (re-INVITE sendonly/inactive, or c=0.0.0.0) the other
- * hears the node's moh.wav until the call is taken back (sendrecv), and
- * the relay resumes.
+ * hears music until the call is taken back (sendrecv), and the relay
+ * resumes.  The music is the tenant's own (its moh_prompt, e.g. a prompt
+ * it uploaded), else the node's moh.wav.
  *
  *   BRIDGED, nobody holds --A holds--> music to B --A resumes--> relay
  *                         --B holds--> music to A --B resumes--> relay
@@ -12,10 +13,24 @@
 #include "core/core.h"
 #include "call/call_int.h"
 
-/* Music to leg `to` (NULL: none). */
+/* The music of the call's tenant (its moh_prompt), "" for the node's. */
+static void tenant_music(const struct call *call, char *buf, size_t sz)
+{
+	struct store_tenant t;
+
+	buf[0] = '\0';
+	if (call->rec.tenant_id &&
+	    !store_tenant_get(call->ctx->st, call->rec.tenant_id, &t))
+		str_copy(buf, t.moh_prompt, sz);
+}
+
+/* Music to leg `to` (NULL: none): the tenant's own, or the node's
+ * moh.wav (also when the tenant's cannot be played). */
 static void moh_to(struct call *call, struct call_leg *to)
 {
-	char path[300];
+	const struct call_backend *be = call->ctx->be;
+	const char *dir = call->ctx->cfg->prompts_dir;
+	char file[128], path[400];
 
 	if (to == call->moh_to)
 		return;
@@ -23,9 +38,19 @@ static void moh_to(struct call *call, struct call_leg *to)
 	call->moh_to = NULL;
 	if (!to)
 		return;
-	re_snprintf(path, sizeof(path), "%s/moh.wav",
-		    call->ctx->cfg->prompts_dir);
-	if (call->ctx->be->play(&call->moh, to, path, true, NULL, NULL) == 0)
+	tenant_music(call, file, sizeof(file));
+	if (file[0]) {
+		re_snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if (be->play(&call->moh, to, path, true, NULL, NULL) == 0) {
+			call->moh_to = to;
+			return;
+		}
+		warning("call: %s: music on hold %s cannot be played; the "
+			"node's instead\n",
+			call->rec.sip_call_id, file);
+	}
+	re_snprintf(path, sizeof(path), "%s/moh.wav", dir);
+	if (be->play(&call->moh, to, path, true, NULL, NULL) == 0)
 		call->moh_to = to;
 }
 

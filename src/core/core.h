@@ -173,5 +173,15 @@ void str_random_hex(char *buf, size_t n);
  */
 int file_sync(const char *path);
 uint64_t file_sync_count(void);
+/*
+ * Write len bytes of buf as the file path, all or nothing: into a new
+ * temporary file beside it, fsync'ed, renamed to path (replacing it), then
+ * the directory fsync'ed.  0, or the errno (the temporary file is gone
+ * then).  Blocks for the disk, as file_sync().
+ */
+int file_put(const char *path, const void *buf, size_t len);
+/* mkdir -p path (mode 0755); a directory it creates is put on disk with
+ * its parent's fsync.  0 if path is a directory now. */
+int dir_make(const char *path);
 
 #endif

@@ -1,9 +1,12 @@
 /*
- * util.c - small string helpers shared by all areas, and file_sync():
- * the one place that puts a finished file on disk (fsync of the file and
- * of its directory), counted so that tests can see it happened.
+ * util.c - small string helpers shared by all areas, and file_sync() and
+ * file_put(): the one place that puts a finished file on disk (fsync of
+ * the file and of its directory), counted so that tests can see it
+ * happened.
  */
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,18 +79,12 @@ static int fd_sync(const char *path, int flags)
 	return err;
 }
 
-int file_sync(const char *path)
+/* fsync the directory that holds path */
+static int file_sync_dir(const char *path)
 {
 	char dir[512];
-	const char *slash;
-	int err;
+	const char *slash = strrchr(path, '/');
 
-	if (!path || !path[0])
-		return EINVAL;
-	err = fd_sync(path, 0);
-	if (err)
-		return err;
-	slash = strrchr(path, '/');
 	if (!slash)
 		return fd_sync(".", O_DIRECTORY);
 	if (slash == path)
@@ -99,7 +96,93 @@ int file_sync(const char *path)
 	return fd_sync(dir, O_DIRECTORY);
 }
 
+int file_sync(const char *path)
+{
+	int err;
+
+	if (!path || !path[0])
+		return EINVAL;
+	err = fd_sync(path, 0);
+	if (err)
+		return err;
+	return file_sync_dir(path);
+}
+
 uint64_t file_sync_count(void)
 {
 	return atomic_load(&syncs);
+}
+
+int file_put(const char *path, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	char tmp[600], rnd[9];
+	int fd, err = 0;
+
+	if (!path || !path[0] || (len && !buf))
+		return EINVAL;
+	str_random_hex(rnd, 4);
+	if (re_snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rnd) < 0 ||
+	    strlen(path) + 16 > sizeof(tmp))
+		return ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (!err && fsync(fd))
+		err = errno;
+	if (!err)
+		atomic_fetch_add(&syncs, 1);
+	if (close(fd) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err) {
+		(void)unlink(tmp);
+		return err;
+	}
+	return file_sync_dir(path);
+}
+
+int dir_make(const char *path)
+{
+	char buf[512];
+	size_t i, n;
+	struct stat sb;
+
+	if (!path || !path[0])
+		return EINVAL;
+	n = str_copy(buf, path, sizeof(buf));
+	if (n >= sizeof(buf))
+		return ENAMETOOLONG;
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) == 0) {
+			int err = file_sync_dir(buf);
+
+			if (err)
+				return err;
+		}
+		else if (errno != EEXIST) {
+			return errno;
+		}
+		if (i < n)
+			buf[i] = '/';
+	}
+	if (stat(path, &sb))
+		return errno;
+	return S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
 }

@@ -3,7 +3,8 @@
  * files in the prompts directory) that a number can be routed to.  The
  * file name is checked for shape only (a relative path ending in .wav that
  * cannot leave the prompts directory); the media player reports a missing
- * file when a call reaches it.
+ * file when a call reaches it.  An uploaded prompt ("uploads/...", see
+ * api_prompts.c) must be one of the announcement's tenant.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,6 +45,15 @@ static const struct api_field fields[] = {
      .rule = &file_rule},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
+
+/* An uploaded file must be a prompt of the announcement's tenant. */
+static int announcement_check(struct api_req *req, void *rec, const void *old)
+{
+	const T *a = rec;
+
+	(void)old;
+	return api_prompt_file(req, "file", a->file, a->tenant_id);
+}
 
 static int announcement_fail(struct api_req *req, int err, const void *rec)
 {
@@ -96,6 +106,7 @@ const struct api_resource api_announcements = {
     .update = announcement_update,
     .del = store_announcement_delete,
     .list = announcement_list,
+    .check = announcement_check,
     .fail = announcement_fail,
     .print = announcement_print,
 };

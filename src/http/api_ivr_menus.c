@@ -9,7 +9,8 @@
  *    "options": [{"key": "1", "target_type": "employee", "target_id": 3},
  *                {"key": "2", "target_type": "ivr", "target_id": 2}]}
  *
- * prompt null: the default greeting in the tenant's language.  options
+ * prompt null: the default greeting in the tenant's language; an uploaded
+ * prompt ("uploads/...") must be one of the menu's tenant.  options
  * are replaced as a whole when given.  direct_dial: the caller may also
  * type the suffix of one of the tenant's numbers (the central number
  * without its final 0, plus the keys: "12" for +49221828299-12), which
@@ -63,10 +64,8 @@ static int option_read(struct api_req *req, const char *path,
 		return err;
 	if (store_target_parse(s, &op->target.type) ||
 	    op->target.type == TARGET_NONE)
-		return api_error(req, 422,
-				 "%s.target_type: must be employee, "
-				 "announcement, schedule, ivr or voicemail",
-				 path);
+		return api_error(req, 422, "%s.target_type: must be %H", path,
+				 api_target_types, NULL);
 	id = odict_lookup(o, "target_id");
 	if (!id || id->type != ODICT_INT || id->u.integer <= 0)
 		return api_error(
@@ -157,7 +156,12 @@ static int menu_check(struct api_req *req, void *rec, const void *old)
 {
 	T *m = rec;
 
+	int err;
+
 	(void)old;
+	err = api_prompt_file(req, "prompt", m->prompt, m->tenant_id);
+	if (err)
+		return err;
 	return api_target_pair(req, &fields[F_FALLBACK_TYPE], m, &m->fallback,
 			       m->tenant_id);
 }

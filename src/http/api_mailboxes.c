@@ -97,7 +97,11 @@ static int mailbox_check(struct api_req *req, void *rec, const void *old)
 {
 	T *m = rec;
 	T other;
+	int err;
 
+	err = api_prompt_file(req, "greeting", m->greeting, m->tenant_id);
+	if (err)
+		return err;
 	if (m->min_ms >= m->max_ms)
 		return api_error(req, 422,
 				 "min_ms: must be less than max_ms (%u)",

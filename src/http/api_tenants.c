@@ -3,6 +3,9 @@
  * A tenant's country and area code are the dialling context in which the
  * other resources' phone numbers are normalised to E.164 (the tenant's own
  * central number included: in the context as the same body changes it).
+ * moh_prompt: the music a caller of the tenant hears on hold, a file under
+ * the prompts directory (an uploaded prompt of the tenant, see
+ * api_prompts.c); null: the node's moh.wav.
  */
 #include <errno.h>
 #include <string.h>
@@ -25,6 +28,19 @@ static const struct api_rule country_rule = {
 static const struct api_rule area_rule = {
     area_ok, "must be 1 to 6 digits without the leading 0, like \"221\""};
 
+/* a WAV file under the prompts directory */
+static bool moh_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return s[0] != '/' && !strstr(s, "..") && n > 4 &&
+	       !strcmp(s + n - 4, ".wav");
+}
+
+static const struct api_rule moh_rule = {
+    moh_ok, "must be a .wav file under the prompts directory, like "
+	    "uploads/1/0123456789abcdef.wav"};
+
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("name", AK_STR, FF_REQUIRED), API_M(T, name), .max = 127,
@@ -37,6 +53,8 @@ static const struct api_field fields[] = {
      .max = 40},
     {API_F("language", AK_ENUM, 0), API_M(T, language), .max = 2,
      .en = &store_names_language},
+    {API_F("moh_prompt", AK_STR, FF_NULL), API_M(T, moh_prompt), .max = 127,
+     .rule = &moh_rule},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
@@ -53,6 +71,15 @@ static int tenant_ctx(struct api_req *req, const void *rec,
 {
 	api_tenant_ctx(rec, ctx);
 	return 0;
+}
+
+/* Music on hold of its own: an uploaded one must be the tenant's. */
+static int tenant_check(struct api_req *req, void *rec, const void *old)
+{
+	const T *t = rec;
+
+	(void)old;
+	return api_prompt_file(req, "moh_prompt", t->moh_prompt, t->id);
 }
 
 API_STORE_GET(tenant_get, store_tenant_get)
@@ -109,6 +136,7 @@ const struct api_resource api_tenants = {
     .list = tenant_list,
     .init = tenant_init,
     .ctx = tenant_ctx,
+    .check = tenant_check,
     .fail = tenant_fail,
     .print = tenant_print,
 };

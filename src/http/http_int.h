@@ -44,8 +44,33 @@ enum {
 	API_FILE_MAX = 32 << 20, /* [bytes] a file sent whole          */
 };
 
+/* ---- connections (conn.c) -------------------------------------------- */
+
+struct api_lsnr;
+struct api_conn;
+
+/* The largest body the route of request head msg takes [bytes]; a larger
+ * one is not read (the request goes to api_conn_req_h without it). */
+typedef uint64_t(api_conn_head_h)(const struct http_msg *msg, void *arg);
+/* A request, with its body in msg->mb (empty if it was too large); the
+ * handler replies with api_conn_reply() / api_conn_send(). */
+typedef void(api_conn_req_h)(struct api_conn *conn, const struct http_msg *msg,
+			     void *arg);
+
+/* Listen for HTTP/1.1 on laddr; *lp is mem_deref()-able. */
+int api_listen(struct api_lsnr **lp, const struct sa *laddr,
+	       api_conn_head_h *headh, api_conn_req_h *reqh, void *arg);
+/* A reply: the status line, then fmt (headers, blank line, body). */
+int api_conn_reply(struct api_conn *conn, uint16_t scode, const char *reason,
+		   const char *fmt, ...);
+/* Content-Length of msg (libre's msg->clen is 32 bits): 0 if absent,
+ * UINT64_MAX for more than 18 digits. */
+uint64_t api_content_length(const struct http_msg *msg);
+/* Bytes of a reply as they are (from mb->pos); queued if need be. */
+int api_conn_send(struct api_conn *conn, struct mbuf *mb);
+
 struct http_api {
-	struct http_sock *sock;   /* listener (owned)                  */
+	struct api_lsnr *sock;    /* listener (owned)                  */
 	const struct config *cfg; /* (weak) outlives the API           */
 	struct store *st;         /* (weak) outlives the API           */
 	struct notify *notify;    /* (weak) outlives the API, or NULL  */
@@ -64,11 +89,12 @@ struct api_route {
 					    an int64, :key any segment   */
 	const struct api_resource *res; /* its noun: "tenant 7 not found" */
 	api_route_h *h;
+	uint64_t raw_max; /* a raw action's body limit (0: a JSON body)  */
 };
 
 struct api_req {
 	struct http_api *api;
-	struct http_conn *conn;
+	struct api_conn *conn;
 	const struct http_msg *msg;
 	const struct api_route *route;
 	struct store_token token; /* the caller (role, tenant scope)     */
@@ -95,6 +121,10 @@ int api_reply_no_content(struct api_req *req);
  * without a reply if the file cannot be read. */
 int api_reply_file(struct api_req *req, const char *path, const char *ctype,
 		   const char *name);
+/* 200 with len bytes of buf as a body of content type ctype; extra_hdrs
+ * as api_error_hdrs()'s. */
+int api_reply_bytes(struct api_req *req, const char *ctype,
+		    const char *extra_hdrs, const uint8_t *buf, size_t len);
 /* Reply {"error":"..."} with status; always returns EBADMSG so that a
  * handler can `return api_error(...)`.  extra_hdrs may be NULL, else it
  * is one or more "Name: value\r\n" lines. */
@@ -181,6 +211,7 @@ enum api_pkind {
 	AP_STATE,  /* an outbox state (store.h), its value + 1; a kind
 		      per enum, as struct api_param has no room for a
 		      table without touching every list's rows */
+	AP_STR,    /* a string the handler reads (api_query_str)       */
 };
 
 /* One query parameter of a list, read into struct api_query. */
@@ -199,6 +230,10 @@ struct api_param {
  */
 int api_query_read(struct api_req *req, const struct api_param *pv, size_t pc,
 		   struct api_query *q);
+/* Query parameter name percent-decoded into buf: 1 if given, 0 if not,
+ * -1 if it is malformed or does not fit. */
+int api_query_str(const struct api_req *req, const char *name, char *buf,
+		  size_t sz);
 /* Percent-decode v into buf (query values, path keys); false if it is
  * malformed, holds a NUL or does not fit. */
 bool api_pct_decode(char *buf, size_t sz, const struct pl *v);
@@ -316,6 +351,8 @@ void api_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
  * after the reply. */
 int api_target_ref(struct api_req *req, const char *field,
 		   enum store_target type, int64_t id, int64_t tenant_id);
+/* %H printer: the target types but none, "employee, ... or external". */
+int api_target_types(struct re_printf *pf, void *arg);
 /* A target given as the pair of fields tf ("<x>_type", an AK_ENUM of
  * store_names_target kept in t->type of rec) and tf + 1 ("<x>_id") into
  * *t: what the body has of them (null type: none), then checked: none
@@ -323,6 +360,13 @@ int api_target_ref(struct api_req *req, const char *field,
  * or an errno after a 422. */
 int api_target_pair(struct api_req *req, const struct api_field *tf, void *rec,
 		    struct store_target_ref *t, int64_t tenant_id);
+
+/* A WAV file of another resource (a menu's prompt, an announcement's
+ * file, a tenant's music on hold) of tenant_id: an uploaded one
+ * ("uploads/...") must be a prompt of that tenant (api_prompts.c); 422
+ * "<field>: ..." otherwise.  Other files pass. */
+int api_prompt_file(struct api_req *req, const char *field, const char *file,
+		    int64_t tenant_id);
 
 /* ---- arrays of objects in a body (item.c) ----------------------------- */
 
@@ -408,6 +452,12 @@ struct api_resource {
 
 	const struct api_action *actionv;
 	size_t actionc;
+	/* actions whose body is not JSON but up to raw_max bytes of
+	 * anything, the handler's to read and check (req->msg->mb; a body
+	 * over raw_max is not read: req->msg->clen says its size) */
+	const struct api_action *raw_actionv;
+	size_t raw_actionc;
+	uint64_t raw_max; /* [bytes] */
 };
 
 /* The generic handlers of a resource's routes (see server.c). */
@@ -478,5 +528,7 @@ extern const struct api_resource api_nodes;
 extern const struct api_resource api_outbox;
 extern const struct api_resource api_mailboxes;
 extern const struct api_resource api_messages;
+extern const struct api_resource api_prompts;
+extern const struct api_resource api_external_targets;
 
 #endif

@@ -265,6 +265,9 @@ int api_query_read(struct api_req *req, const struct api_param *pv, size_t pc,
 			err = query_enum(req, p->name,
 					 &store_names_outbox_state, v);
 			break;
+
+		case AP_STR: /* the handler's (api_query_str) */
+			break;
 		}
 	}
 	if (err)
@@ -272,4 +275,17 @@ int api_query_read(struct api_req *req, const struct api_param *pv, size_t pc,
 	if (q->since && q->until && q->until <= q->since)
 		return api_error(req, 400, "until: must be after since");
 	return 0;
+}
+
+int api_query_str(const struct api_req *req, const char *name, char *buf,
+		  size_t sz)
+{
+	struct pl v;
+
+	if (!req || !name || !buf || !sz)
+		return -1;
+	buf[0] = '\0';
+	if (!query_raw(req, name, &v))
+		return 0;
+	return api_pct_decode(buf, sz, &v) ? 1 : -1;
 }

@@ -50,14 +50,14 @@ static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 	if (err)
 		goto out;
 
-	err = http_reply(req->conn, status, api_reason(status),
-			 "Content-Type: application/json\r\n"
-			 "Content-Length: %zu\r\n"
-			 "Cache-Control: no-store\r\n"
-			 "%s"
-			 "\r\n"
-			 "%s",
-			 str_len(body), hdrs ? hdrs : "", body);
+	err = api_conn_reply(req->conn, status, api_reason(status),
+			     "Content-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n"
+			     "Cache-Control: no-store\r\n"
+			     "%s"
+			     "\r\n"
+			     "%s",
+			     str_len(body), hdrs ? hdrs : "", body);
 out:
 	req->replied = true;
 	if (err)
@@ -91,6 +91,7 @@ int api_reply_file(struct api_req *req, const char *path, const char *ctype,
 {
 	struct mbuf *mb = NULL;
 	uint8_t buf[8192];
+	char hdr[200];
 	size_t n;
 	FILE *f;
 	int err = 0;
@@ -114,15 +115,10 @@ int api_reply_file(struct api_req *req, const char *path, const char *ctype,
 	if (err)
 		goto out;
 
-	err = http_reply(req->conn, 200, api_reason(200),
-			 "Content-Type: %s\r\n"
-			 "Content-Length: %zu\r\n"
-			 "Content-Disposition: attachment; filename=\"%s\"\r\n"
-			 "Cache-Control: no-store\r\n"
-			 "\r\n"
-			 "%b",
-			 ctype, mb->end, name, mb->buf, mb->end);
-	req->replied = true;
+	re_snprintf(hdr, sizeof(hdr),
+		    "Content-Disposition: attachment; filename=\"%s\"\r\n",
+		    name);
+	err = api_reply_bytes(req, ctype, hdr, mb->buf, mb->end);
 	if (err)
 		warning("http: reply file %s: %m\n", path, err);
 out:
@@ -135,11 +131,42 @@ int api_reply_no_content(struct api_req *req)
 {
 	int err;
 
-	err = http_reply(req->conn, 204, api_reason(204),
-			 "Cache-Control: no-store\r\n"
-			 "Content-Length: 0\r\n\r\n");
+	err = api_conn_reply(req->conn, 204, api_reason(204),
+			     "Cache-Control: no-store\r\n"
+			     "Content-Length: 0\r\n\r\n");
 	req->replied = true;
 	return err;
+}
+
+int api_reply_bytes(struct api_req *req, const char *ctype,
+		    const char *extra_hdrs, const uint8_t *buf, size_t len)
+{
+	struct mbuf *mb;
+	int err;
+
+	mb = mbuf_alloc(len + 512);
+	if (!mb)
+		return ENOMEM;
+	err = mbuf_printf(mb,
+			  "HTTP/1.1 200 %s\r\n"
+			  "Content-Type: %s\r\n"
+			  "Content-Length: %zu\r\n"
+			  "Cache-Control: no-store\r\n"
+			  "%s"
+			  "\r\n",
+			  api_reason(200), ctype, len,
+			  extra_hdrs ? extra_hdrs : "");
+	if (!err)
+		err = mbuf_write_mem(mb, buf, len);
+	if (!err) {
+		mb->pos = 0;
+		err = api_conn_send(req->conn, mb);
+	}
+	mem_deref(mb);
+	if (err)
+		return err; /* no reply: a 500 follows */
+	req->replied = true;
+	return 0;
 }
 
 static int verror(struct api_req *req, uint16_t status, const char *hdrs,
@@ -163,7 +190,8 @@ static int verror(struct api_req *req, uint16_t status, const char *hdrs,
 	(void)reply(req, status, hdrs, print_object, o);
 out:
 	if (err && !req->replied) {
-		(void)http_ereply(req->conn, 500, api_reason(500));
+		(void)api_conn_reply(req->conn, 500, api_reason(500),
+				     "Content-Length: 0\r\n\r\n");
 		req->replied = true;
 	}
 	mem_deref(o);

@@ -8,7 +8,9 @@
  * resource adds.
  *
  * This file is also the one place where errno values become HTTP status
- * codes (api_status_of) and where roles are checked (role_allows).
+ * codes (api_status_of) and where roles are checked (role_allows).  The
+ * connections themselves are conn.c's: it asks this file how large a
+ * body a request's route takes before it reads one.
  */
 #include <errno.h>
 #include <string.h>
@@ -22,7 +24,7 @@ static const struct api_resource *const resources[] = {
     &api_numbers,       &api_announcements, &api_trunks,  &api_calls,
     &api_registrations, &api_auth_blocks,   &api_stats,   &api_nodes,
     &api_schedules,     &api_ivr_menus,     &api_outbox,  &api_mailboxes,
-    &api_messages,
+    &api_messages,      &api_prompts,       &api_external_targets,
 };
 
 enum api_gen {
@@ -184,8 +186,9 @@ static bool path_match(const char *pat, const struct pl *path, struct pl *idseg)
  * fits. */
 static bool route_try(const struct http_msg *msg,
 		      const struct api_resource *res, const char *method,
-		      const char *suffix, api_route_h *h, struct api_route *r,
-		      struct pl *idseg, char *allow, size_t sz)
+		      const char *suffix, api_route_h *h, uint64_t raw_max,
+		      struct api_route *r, struct pl *idseg, char *allow,
+		      size_t sz)
 {
 	re_snprintf(r->pattern, sizeof(r->pattern), "%s%s", res->path, suffix);
 	if (!path_match(r->pattern, &msg->path, idseg))
@@ -194,6 +197,7 @@ static bool route_try(const struct http_msg *msg,
 		r->method = method;
 		r->res = res;
 		r->h = h;
+		r->raw_max = raw_max;
 		return true;
 	}
 	if (allow[0])
@@ -218,15 +222,22 @@ static bool route_find(const struct http_msg *msg, struct api_route *r,
 		for (j = 0; j < ARRAY_SIZE(generic); j++) {
 			if (res_has(res, generic[j].gen) &&
 			    route_try(msg, res, generic[j].method,
-				      generic[j].suffix, generic[j].h, r, idseg,
-				      allow, sz))
+				      generic[j].suffix, generic[j].h, 0, r,
+				      idseg, allow, sz))
 				return true;
 		}
 		for (j = 0; j < res->actionc; j++) {
 			const struct api_action *a = &res->actionv[j];
 
-			if (route_try(msg, res, a->method, a->suffix, a->h, r,
-				      idseg, allow, sz))
+			if (route_try(msg, res, a->method, a->suffix, a->h, 0,
+				      r, idseg, allow, sz))
+				return true;
+		}
+		for (j = 0; j < res->raw_actionc; j++) {
+			const struct api_action *a = &res->raw_actionv[j];
+
+			if (route_try(msg, res, a->method, a->suffix, a->h,
+				      res->raw_max, r, idseg, allow, sz))
 				return true;
 		}
 	}
@@ -334,7 +345,8 @@ static void api_dispatch(struct api_req *req)
 	}
 
 	req->create = !strcmp(req->route->method, "POST");
-	if (req->create || !strcmp(req->route->method, "PATCH")) {
+	if (!req->route->raw_max &&
+	    (req->create || !strcmp(req->route->method, "PATCH"))) {
 		err = api_body_decode(req);
 		if (err)
 			return;
@@ -348,7 +360,23 @@ static void api_dispatch(struct api_req *req)
 	}
 }
 
-static void http_req_handler(struct http_conn *conn, const struct http_msg *msg,
+/* How large a body the route of msg takes: a raw action's own limit,
+ * else a JSON body's (larger bodies are not read; body.c or the action
+ * answers 413). */
+static uint64_t http_head_handler(const struct http_msg *msg, void *arg)
+{
+	struct api_route route;
+	struct pl idseg;
+	char allow[64];
+
+	(void)arg;
+	if (route_find(msg, &route, &idseg, allow, sizeof(allow)) &&
+	    route.raw_max)
+		return route.raw_max;
+	return API_BODY_MAX;
+}
+
+static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 			     void *arg)
 {
 	struct api_req req;
@@ -384,7 +412,8 @@ static void http_req_handler(struct http_conn *conn, const struct http_msg *msg,
 	}
 
 	if (!req.replied)
-		(void)http_ereply(conn, 500, api_reason(500));
+		(void)api_conn_reply(conn, 500, api_reason(500),
+				     "Content-Length: 0\r\n\r\n");
 	mem_deref(req.body);
 }
 
@@ -411,7 +440,8 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	api->st = st;
 	api->notify = notify;
 
-	err = http_listen(&api->sock, &laddr, http_req_handler, api);
+	err = api_listen(&api->sock, &laddr, http_head_handler,
+			 http_req_handler, api);
 	if (err)
 		goto out;
 

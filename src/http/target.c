@@ -17,8 +17,10 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 	struct store_schedule *s;
 	struct store_ivr_menu *m;
 	struct store_mailbox mb;
+	struct store_external x;
 	int err;
 
+	memset(&x, 0, sizeof(x));
 	switch (type) {
 	case TARGET_EMPLOYEE:
 		err = store_employee_get(st, id, &e);
@@ -48,6 +50,11 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		memset(&mb, 0, sizeof(mb));
 		err = store_mailbox_get(st, id, &mb);
 		*tenantp = mb.tenant_id;
+		return err;
+	case TARGET_EXTERNAL:
+		memset(&x, 0, sizeof(x));
+		err = store_external_get(st, id, &x);
+		*tenantp = x.tenant_id;
 		return err;
 	default:
 		return EINVAL;
@@ -112,4 +119,23 @@ int api_target_pair(struct api_req *req, const struct api_field *tf, void *rec,
 				 idf->name, tf->name,
 				 api_enum_name(tf, t->type));
 	return api_target_ref(req, idf->name, t->type, t->id, tenant_id);
+}
+
+int api_target_types(struct re_printf *pf, void *arg)
+{
+	const struct store_names *t = &store_names_target;
+	size_t i, n = 0, k = 0;
+	int err = 0;
+
+	(void)arg;
+	for (i = 0; i < t->n; i++)
+		n += t->v[i] && i != TARGET_NONE;
+	for (i = 0; i < t->n; i++) {
+		if (!t->v[i] || i == TARGET_NONE)
+			continue;
+		err |= re_hprintf(
+		    pf, "%s%s", k ? (k + 1 == n ? " or " : ", ") : "", t->v[i]);
+		k++;
+	}
+	return err;
 }

@@ -20,7 +20,8 @@
  * waits SUFFIX_WAIT_MS for a second one, a full suffix goes where that
  * number goes, a key of the menu typed alone is that key.  Where a key or the fallback leads is
  * route/'s answer (route_target_of: schedules followed), presented with
- * the caller ID the menu itself was reached with.
+ * the caller ID the menu itself was reached with (an external number:
+ * the tenant's central number, route/'s choice).
  */
 #include <string.h>
 #include <re.h>
@@ -84,10 +85,12 @@ static void go(struct call *call, struct ivr *v,
 			    STORE_PARTY_SYSTEM);
 		return;
 	}
-	str_copy(r.target.caller_id, v->origin.caller_id,
-		 sizeof(r.target.caller_id));
-	str_copy(r.target.caller_name, v->origin.caller_name,
-		 sizeof(r.target.caller_name));
+	if (!r.target.caller_id[0]) { /* an external number has its own */
+		str_copy(r.target.caller_id, v->origin.caller_id,
+			 sizeof(r.target.caller_id));
+		str_copy(r.target.caller_name, v->origin.caller_name,
+			 sizeof(r.target.caller_name));
+	}
 	info("ivr: %s: menu %lld -> %s %lld\n", call_id(call),
 	     (long long)v->menu.id, route_kind_name(r.target.kind),
 	     (long long)r.target.id);

@@ -30,6 +30,7 @@
 #define SWITCHBOARD_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct mbuf;
@@ -120,8 +121,38 @@ void media_leg_set_inband(struct media_leg *leg, bool on);
 
 typedef void(media_player_done_h)(void *arg);
 
+/* ---- WAV files (wav.c) -------------------------------------------------
+ * What a prompt may be: PCM 8 (unsigned), 16, 24 or 32 bit, IEEE float 32
+ * or 64 bit, A-law or u-law (also as WAVE_FORMAT_EXTENSIBLE), 1 to 8
+ * channels, 1 Hz to 384 kHz. */
+struct media_wav {
+	uint32_t srate;       /* [Hz]                                   */
+	uint16_t channels;    /* 1 to 8                                 */
+	uint16_t bits;        /* per sample: 8, 16, 24, 32, 64          */
+	const char *format;   /* "pcm_u8", "pcm_s16", "pcm_s24", "pcm_s32",
+				 "float32", "float64", "alaw", "ulaw"
+				 (static), NULL if unsupported          */
+	uint64_t frames;      /* samples per channel                    */
+	uint32_t duration_ms; /* [ms] frames / srate, rounded down      */
+};
+
 /*
- * Play a WAV file (any rate, mono or stereo, 16-bit; converted to 8 kHz
+ * Read the WAV file in buf (len bytes) into *w, and with pcmp its samples
+ * as 16-bit mono at the file's rate (channels averaged) into *pcmp
+ * (mem_alloc'd, w->frames of them).  Errors, with why (may be NULL) the
+ * reason in words:
+ *   EBADMSG  not a WAV file ("not a WAV file (no RIFF/WAVE header)")
+ *   ENOTSUP  a WAV format not in the list above
+ *   EPROTO   truncated: the data chunk is longer than the file
+ *   ENODATA  no samples
+ *   ENOMEM, EINVAL
+ * *w holds what was read so far even on an error.
+ */
+int media_wav_decode(const uint8_t *buf, size_t len, struct media_wav *w,
+		     int16_t **pcmp, char *why, size_t wsz);
+
+/*
+ * Play a WAV file (what media_wav_decode() reads; converted to 8 kHz mono
  * once and cached) into leg, 20 ms per packet.  loop repeats it until the
  * player is freed; otherwise doneh is called once at the end (on the SIP
  * thread, after the media thread sent the last packet; it may free the

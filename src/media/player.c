@@ -25,6 +25,8 @@
  * packets per second.  If the loop stalls for longer than 200 ms the
  * clock skips ahead instead of bursting.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <soxr.h>
 #include <re.h>
@@ -84,62 +86,71 @@ static void prompt_destructor(void *arg)
 	mem_deref(p->pcm);
 }
 
-/* read a whole WAV into 16-bit interleaved samples */
-static int wav_read(const char *path, struct aufile_prm *prm, int16_t **pcmp,
-		    size_t *np)
+enum { PROMPT_FILE_MAX = 64 * 1024 * 1024 }; /* [bytes] read at most */
+
+/* The whole file at path into *mbp. */
+static int file_read(const char *path, struct mbuf **mbp)
 {
-	struct aufile *af = NULL;
-	uint8_t buf[4096];
-	struct mbuf *mb;
+	struct mbuf *mb = NULL;
+	FILE *f;
+	long sz;
+	int err = 0;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return errno ? errno : ENOENT;
+	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET)) {
+		err = errno ? errno : EIO;
+		goto out;
+	}
+	if (sz > PROMPT_FILE_MAX) {
+		err = EFBIG;
+		goto out;
+	}
+	mb = mbuf_alloc((size_t)sz + 1);
+	if (!mb) {
+		err = ENOMEM;
+		goto out;
+	}
+	mb->end = fread(mb->buf, 1, (size_t)sz, f);
+	if (ferror(f))
+		err = EIO;
+out:
+	fclose(f);
+	if (err)
+		mem_deref(mb);
+	else
+		*mbp = mb;
+	return err;
+}
+
+/* A WAV file as 16-bit mono samples at its own rate (wav.c). */
+static int wav_read(const char *path, struct media_wav *w, int16_t **pcmp)
+{
+	struct mbuf *mb = NULL;
+	char why[160];
 	int err;
 
-	err = aufile_open(&af, prm, path, AUFILE_READ);
+	err = file_read(path, &mb);
 	if (err)
 		return err;
-	if (prm->fmt != AUFMT_S16LE || !prm->channels || !prm->srate) {
-		mem_deref(af);
-		return ENOTSUP;
-	}
-	mb = mbuf_alloc(65536);
-	if (!mb) {
-		mem_deref(af);
-		return ENOMEM;
-	}
-	for (;;) {
-		size_t sz = sizeof(buf);
-		err = aufile_read(af, buf, &sz);
-		if (err || !sz)
-			break;
-		err = mbuf_write_mem(mb, buf, sz);
-		if (err)
-			break;
-	}
-	mem_deref(af);
-	if (!err) {
-		size_t n = mb->end / 2;
-		int16_t *pcm = mem_alloc(n * 2 + 2, NULL);
-		if (!pcm)
-			err = ENOMEM;
-		else {
-			memcpy(pcm, mb->buf, n * 2);
-			*pcmp = pcm;
-			*np = n;
-		}
-	}
+	err = media_wav_decode(mb->buf, mb->end, w, pcmp, why, sizeof(why));
+	if (err && why[0])
+		warning("media: %s: %s\n", path, why);
 	mem_deref(mb);
 	return err;
 }
 
 static int prompt_load(struct prompt **pp, const char *path)
 {
-	struct aufile_prm prm;
+	struct media_wav w;
 	struct prompt *p;
 	int16_t *raw = NULL;
-	size_t n = 0, frames, i;
+	size_t frames;
 	int err;
 
-	memset(&prm, 0, sizeof(prm));
-	err = wav_read(path, &prm, &raw, &n);
+	err = wav_read(path, &w, &raw);
 	if (err)
 		return err;
 
@@ -152,27 +163,15 @@ static int prompt_load(struct prompt **pp, const char *path)
 	if (err)
 		goto out;
 
-	/* mix down to mono in place */
-	frames = n / prm.channels;
-	if (prm.channels > 1) {
-		for (i = 0; i < frames; i++) {
-			int32_t s = 0;
-			unsigned c;
-			for (c = 0; c < prm.channels; c++)
-				s += raw[i * prm.channels + c];
-			raw[i] = (int16_t)(s / (int32_t)prm.channels);
-		}
-	}
-
-	if (prm.srate == 8000) {
+	frames = (size_t)w.frames; /* mono already */
+	if (w.srate == 8000) {
 		p->pcm = mem_ref(raw);
 		p->n = frames;
 	}
 	else {
 		soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
 		soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-		size_t olen =
-		    (size_t)((double)frames * 8000.0 / prm.srate) + 16;
+		size_t olen = (size_t)((double)frames * 8000.0 / w.srate) + 16;
 		size_t odone = 0;
 		soxr_error_t e;
 
@@ -181,7 +180,7 @@ static int prompt_load(struct prompt **pp, const char *path)
 			err = ENOMEM;
 			goto out;
 		}
-		e = soxr_oneshot(prm.srate, 8000, 1, raw, frames, NULL, p->pcm,
+		e = soxr_oneshot(w.srate, 8000, 1, raw, frames, NULL, p->pcm,
 				 olen, &odone, &io, &q, NULL);
 		if (e) {
 			warning("media: resampling %s: %s\n", path, e);
@@ -194,8 +193,8 @@ static int prompt_load(struct prompt **pp, const char *path)
 		err = ENODATA;
 		goto out;
 	}
-	info("media: prompt %s loaded (%u Hz, %u ch, %zu ms)\n", path,
-	     prm.srate, prm.channels, p->n / 8);
+	info("media: prompt %s loaded (%u Hz, %u ch, %s, %zu ms)\n", path,
+	     w.srate, w.channels, w.format, p->n / 8);
 
 out:
 	mem_deref(raw);

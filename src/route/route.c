@@ -12,7 +12,9 @@
  *                 employee is set to show it (seeds/000, seeds/003).
  * A number's target may be a schedule (time control): its open, closed
  * or holiday target at the moment of the call, followed at most
- * ROUTE_HOPS schedules deep (483 beyond).
+ * ROUTE_HOPS schedules deep (483 beyond).  It may be an external number:
+ * out through the tenant's trunk with the tenant's central number as
+ * caller ID (to_external).
  *
  * An employee without a personal number cannot phone out (seeds/003:
  * "Ein Mitarbeiter ohne persönliche Rufnummer kann nicht einwandfrei
@@ -180,6 +182,48 @@ static int to_mailbox(struct store *st, int64_t id, struct route_result *r)
 	return 0;
 }
 
+/*
+ * An external number: out through the trunk of its tenant, as a device's
+ * call to a public number (from_device), presenting the tenant's central
+ * number as call_transfer() does for an external target; a tenant
+ * without one presents the caller's number (the caller ID set before).
+ */
+static int to_external(struct store *st, int64_t id, struct route_result *r)
+{
+	struct store_external x;
+	struct store_trunk trunk;
+	struct store_tenant t;
+	int err;
+
+	err = store_external_get(st, id, &x);
+	if (err == ENOENT) {
+		reject(r, 404, "No Target");
+		return 0;
+	}
+	if (err)
+		return err;
+	err = store_trunk_for_tenant(st, x.tenant_id, &trunk);
+	if (err == ENOENT) {
+		reject(r, 503, "No Trunk");
+		return 0;
+	}
+	if (err)
+		return err;
+	err = store_tenant_get(st, x.tenant_id, &t);
+	if (err)
+		return err;
+	r->target.kind = ROUTE_EXTERNAL;
+	r->target.id = trunk.id;
+	r->target.timeout = x.ring_timeout;
+	str_copy(r->target.number, x.number, sizeof(r->target.number));
+	if (t.central_number[0]) {
+		str_copy(r->target.caller_id, t.central_number,
+			 sizeof(r->target.caller_id));
+		r->target.caller_name[0] = '\0';
+	}
+	return 0;
+}
+
 /* Route to target t (of a number, or of a schedule it led to). */
 static int to_target(struct store *st, struct store_target_ref t,
 		     struct route_result *r)
@@ -244,6 +288,9 @@ static int to_target(struct store *st, struct store_target_ref t,
 		r->target.kind = ROUTE_IVR;
 		r->target.id = t.id;
 		return 0;
+
+	case TARGET_EXTERNAL:
+		return to_external(st, t.id, r);
 
 	default:
 		reject(r, 404, "No Target");

@@ -40,6 +40,8 @@ struct route_target {
 	enum route_kind kind;
 	int64_t id;            /* employee, announcement or trunk id     */
 	char number[64];       /* ROUTE_EXTERNAL: the E.164 number        */
+	uint32_t timeout;      /* [s] ROUTE_EXTERNAL: ring at most; 0 = the
+				  node's ring timeout                    */
 	char caller_id[64];    /* number presented to the callee          */
 	char caller_name[128]; /* display name presented                  */
 };
@@ -69,8 +71,10 @@ int route_resolve(struct store *st, const struct route_caller *c,
  * Where target t of tenant_id leads now (a menu's key, its fallback):
  * r->target as route_resolve() would give it for a number routed to t,
  * schedules followed; ROUTE_REJECT with scode and reason if it leads
- * nowhere.  The caller ID fields of r->target are left empty.  0, or an
- * error of the store.
+ * nowhere.  The caller ID fields of r->target are left empty, except for
+ * an external number (TARGET_EXTERNAL: ROUTE_EXTERNAL through the
+ * tenant's trunk), which presents the tenant's central number (empty if
+ * it has none: the caller's then).  0, or an error of the store.
  */
 int route_target_of(struct store *st, const struct store_target_ref *t,
 		    int64_t tenant_id, struct route_result *r);

@@ -386,6 +386,46 @@ static const char schema_v10[] =
     " created_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX vm_messages_mailbox ON vm_messages(mailbox_id, started_at);";
+/* Prompts a tenant uploads (issue 14): a row per WAV file under the
+ * prompts directory (uploads/<tenant>/...), with what the upload found
+ * in it; a tenant's own music on hold; and one view of every use of a
+ * prompt file (file, via, owner, name), which a prompt's delete reads.
+ * Mailbox greetings are in the view too.  External numbers as
+ * targets of numbers, menus and schedules (TARGET_EXTERNAL). */
+static const char schema_v11[] =
+    "CREATE TABLE prompts ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " purpose TEXT NOT NULL DEFAULT 'other',"
+    " file TEXT NOT NULL UNIQUE CHECK (file <> ''),"
+    " format TEXT NOT NULL DEFAULT '',"
+    " duration_ms INTEGER NOT NULL CHECK (duration_ms > 0),"
+    " rate INTEGER NOT NULL,"
+    " channels INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "ALTER TABLE tenants ADD COLUMN moh_prompt TEXT NOT NULL DEFAULT '';"
+    "CREATE VIEW prompt_refs (file, via, owner, name) AS"
+    " SELECT prompt, 'ivr menu', id, name FROM ivr_menus WHERE prompt <> ''"
+    " UNION ALL SELECT file, 'announcement', id, name FROM announcements"
+    " UNION ALL SELECT moh_prompt, 'tenant', id, name FROM tenants"
+    " WHERE moh_prompt <> ''"
+    " UNION ALL SELECT greeting, 'mailbox', id, name FROM mailboxes"
+    " WHERE greeting <> '';"
+    /* an external number as a target (type 6 in route_refs) */
+    "CREATE TABLE external_targets ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " number TEXT NOT NULL CHECK (number LIKE '+%'),"
+    " ring_timeout INTEGER NOT NULL DEFAULT 0"
+    " CHECK (ring_timeout BETWEEN 0 AND 300),"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
@@ -398,6 +438,7 @@ static const struct migration migrationv[] = {
     {7, "tenant language", schema_v7},
     {8, "voice menus", schema_v8},
     {10, "voicemail", schema_v10},
+    {11, "uploaded prompts, external targets", schema_v11},
 };
 
 int store_migrate_latest(void)

@@ -3,7 +3,8 @@
  * the words the database stores and the API shows for a device's srtp, a
  * trunk's transport, a call's direction, disposition and ended_by, a
  * number's target type, a schedule's region (federal state) and state, a
- * tenant's language, an outbox delivery's channel and state.
+ * tenant's language, an outbox delivery's channel and state, an uploaded
+ * prompt's purpose.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -94,6 +95,7 @@ static const char *const target_v[] = {
     [TARGET_SCHEDULE] = "schedule",
     [TARGET_IVR] = "ivr",
     [TARGET_VOICEMAIL] = "voicemail",
+    [TARGET_EXTERNAL] = "external",
 };
 
 static const char *const region_v[] = {
@@ -121,6 +123,12 @@ static const char *const sched_state_v[] = {
 
 static const char *const channel_v[] = {
     [STORE_CHANNEL_MAIL] = "mail",
+};
+
+static const char *const prompt_purpose_v[] = {
+    [STORE_PROMPT_OTHER] = "other",       [STORE_PROMPT_GREETING] = "greeting",
+    [STORE_PROMPT_CLOSED] = "closed",     [STORE_PROMPT_MAILBOX] = "mailbox",
+    [STORE_PROMPT_MOH] = "music_on_hold",
 };
 
 static const char *const outbox_state_v[] = {
@@ -165,3 +173,4 @@ NAMES(sched_state, enum store_sched_state)
 NAMES(language, enum store_language)
 NAMES(channel, enum store_channel)
 NAMES(outbox_state, enum store_outbox_state)
+NAMES(prompt_purpose, enum store_prompt_purpose)

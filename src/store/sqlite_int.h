@@ -5,8 +5,9 @@
  * sqlite_employee.c, sqlite_device.c, sqlite_number.c for blocks and
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
  * sqlite_call.c, sqlite_node.c, sqlite_outbox.c, sqlite_token.c,
- * sqlite_schedule.c, sqlite_ivr.c, sqlite_voicemail.c; sqlite_target.c
- * for what they route to) over a small core:
+ * sqlite_schedule.c, sqlite_ivr.c, sqlite_voicemail.c, sqlite_prompt.c,
+ * sqlite_external.c; sqlite_target.c for what they route to) over a small
+ * core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, SQLite errors as errno values
@@ -198,6 +199,23 @@ enum store_sql_id {
 	S_VMSG_HEARD,
 	S_VMSG_DELETE,
 	S_VMSG_LIST,
+	/* sqlite_prompt.c */
+	S_PROMPT_ADD,
+	S_PROMPT_GET,
+	S_PROMPT_BY_FILE,
+	S_PROMPT_UPDATE,
+	S_PROMPT_INUSE,
+	S_PROMPT_DELETE,
+	S_PROMPT_LIST,
+	S_PROMPT_REFS,
+	/* sqlite_external.c */
+	S_EXT_TENANT,
+	S_EXT_ADD,
+	S_EXT_GET,
+	S_EXT_UPDATE,
+	S_EXT_INUSE,
+	S_EXT_DELETE,
+	S_EXT_LIST,
 
 	S_COUNT
 };
@@ -224,7 +242,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_employee, store_sql_device, store_sql_number,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
-    store_sql_schedule, store_sql_ivr, store_sql_voicemail;
+    store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
+    store_sql_external;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

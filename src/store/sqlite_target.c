@@ -18,6 +18,7 @@ int store_target_check(struct store *st, enum store_target type,
 	    [TARGET_SCHEDULE] = S_SCHED_TENANT,
 	    [TARGET_IVR] = S_IVR_TENANT,
 	    [TARGET_VOICEMAIL] = S_MBOX_TENANT,
+	    [TARGET_EXTERNAL] = S_EXT_TENANT,
 	};
 	int64_t ttenant;
 	int err;

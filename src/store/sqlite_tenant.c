@@ -7,24 +7,26 @@
  * numbers, blocks, announcements, own trunks): the API answers 409 instead
  * of deleting a company's data by accident.  Its API tokens go with it.
  */
+#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
 #define TENANT_SELECT                                                          \
 	"SELECT id, name, country_code, area_code, central_number,"            \
-	" language, created_at FROM tenants"
+	" language, moh_prompt, created_at FROM tenants"
 
 static const struct store_sql sql[] = {
     {S_TENANT_ANY, "is empty", "SELECT EXISTS (SELECT 1 FROM tenants)"},
     {S_TENANT_EXISTS, "tenant exists", "SELECT id FROM tenants WHERE id = ?1"},
     {S_TENANT_ADD, "tenant add",
      "INSERT INTO tenants (name, country_code, area_code,"
-     " central_number, language, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " central_number, language, moh_prompt, created_at)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
     {S_TENANT_GET, "tenant get", TENANT_SELECT " WHERE id = ?1"},
     {S_TENANT_UPDATE, "tenant update",
      "UPDATE tenants SET name = ?2, country_code = ?3,"
-     " area_code = ?4, central_number = ?5, language = ?6 WHERE id = ?1"},
+     " area_code = ?4, central_number = ?5, language = ?6,"
+     " moh_prompt = ?7 WHERE id = ?1"},
     {S_TENANT_INUSE, "tenant delete",
      "SELECT EXISTS (SELECT 1 FROM employees WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM devices WHERE tenant_id = ?1)"
@@ -33,7 +35,9 @@ static const struct store_sql sql[] = {
      " OR EXISTS (SELECT 1 FROM announcements WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM trunks WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM schedules WHERE tenant_id = ?1)"
-     " OR EXISTS (SELECT 1 FROM ivr_menus WHERE tenant_id = ?1)"},
+     " OR EXISTS (SELECT 1 FROM ivr_menus WHERE tenant_id = ?1)"
+     " OR EXISTS (SELECT 1 FROM prompts WHERE tenant_id = ?1)"
+     " OR EXISTS (SELECT 1 FROM external_targets WHERE tenant_id = ?1)"},
     {S_TENANT_DELETE, "tenant delete", "DELETE FROM tenants WHERE id = ?1"},
     {S_TENANT_LIST, "tenant list", TENANT_SELECT " ORDER BY id"},
 };
@@ -47,6 +51,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_tenant, area_code),
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_tenant, central_number),
     STORE_ENUM(SC_ADD | SC_UPD, store_tenant, language, &store_names_language),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_tenant, moh_prompt),
     STORE_COL(SC_U64, SC_ADD, store_tenant, created_at),
 };
 
@@ -68,7 +73,8 @@ static bool tenant_valid(const struct store_tenant *t)
 {
 	return t && str_isset(t->name) && store_str_isdigits(t->country_code) &&
 	       store_str_isdigits(t->area_code) &&
-	       (!t->central_number[0] || phone_is_e164(t->central_number));
+	       (!t->central_number[0] || phone_is_e164(t->central_number)) &&
+	       t->moh_prompt[0] != '/' && !strstr(t->moh_prompt, "..");
 }
 
 int store_tenant_add(struct store *st, struct store_tenant *t)

@@ -71,7 +71,8 @@ struct store_names {
 extern const struct store_names store_names_srtp, store_names_transport,
     store_names_direction, store_names_disposition, store_names_party,
     store_names_target, store_names_region, store_names_sched_state,
-    store_names_language, store_names_channel, store_names_outbox_state;
+    store_names_language, store_names_channel, store_names_outbox_state,
+    store_names_prompt_purpose;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -100,6 +101,9 @@ struct store_tenant {
 	char area_code[8];            /* "221" without the leading 0         */
 	char central_number[24];      /* E.164 caller ID by default, or ""   */
 	enum store_language language; /* prompts, speech (migration 7) */
+	char moh_prompt[128];         /* music on hold, relative to the prompts
+				 directory; "" = the node's moh.wav
+				 (migration 11) */
 	uint64_t created_at;
 };
 
@@ -213,7 +217,7 @@ int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
 		     struct store_number_block *b);
 
 /* What a number routes to: "none", "employee", "announcement",
- * "schedule", "ivr", "voicemail". */
+ * "schedule", "ivr", "voicemail", "external". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
@@ -221,6 +225,7 @@ enum store_target {
 	TARGET_SCHEDULE,  /* time control: one of its three targets */
 	TARGET_IVR,       /* a voice menu                           */
 	TARGET_VOICEMAIL, /* a mailbox (migration 10)               */
+	TARGET_EXTERNAL,  /* an external number (store_external)    */
 			  /* later: TARGET_RING_GROUP, TARGET_QUEUE, ... */
 };
 
@@ -518,6 +523,96 @@ int store_announcement_update(struct store *st,
 int store_announcement_delete(struct store *st, int64_t id);
 int store_announcement_list(struct store *st, int64_t tenant_id,
 			    store_announcement_h *h, void *arg);
+
+/* ---- external numbers as targets --------------------------------------- */
+
+/* A number outside the system that a number, a menu key, a schedule
+ * state or a fallback may lead to (TARGET_EXTERNAL): the call goes out
+ * through the tenant's trunk (route.h). */
+struct store_external {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];         /* unique per tenant                       */
+	char number[24];       /* E.164                                   */
+	uint32_t ring_timeout; /* [s] 1-300; 0 = the node's ring timeout  */
+	uint64_t created_at;
+};
+
+typedef int(store_external_h)(const struct store_external *x, void *arg);
+
+/* EINVAL without name, with a number that is not E.164 or a timeout
+ * over 300; EEXIST for a name the tenant has; ENOENT for no tenant. */
+int store_external_add(struct store *st, struct store_external *x);
+int store_external_get(struct store *st, int64_t id, struct store_external *x);
+int store_external_update(struct store *st, const struct store_external *x);
+/* EBUSY while a number, schedule or menu routes to it. */
+int store_external_delete(struct store *st, int64_t id);
+int store_external_list(struct store *st, int64_t tenant_id,
+			store_external_h *h, void *arg);
+
+/* ---- prompts a tenant uploaded ----------------------------------------- */
+
+/* What a prompt is for; it decides the longest duration accepted
+ * (http/api_prompts.c).  "other" by default. */
+enum store_prompt_purpose {
+	STORE_PROMPT_OTHER = 0, /* "other"         */
+	STORE_PROMPT_GREETING,  /* "greeting"      */
+	STORE_PROMPT_CLOSED,    /* "closed"        */
+	STORE_PROMPT_MAILBOX,   /* "mailbox"       */
+	STORE_PROMPT_MOH,       /* "music_on_hold" */
+};
+
+const char *store_prompt_purpose_name(enum store_prompt_purpose v);
+int store_prompt_purpose_parse(const char *s, enum store_prompt_purpose *vp);
+
+/* A WAV file a tenant uploaded, as it was checked when it came (the
+ * file itself is written before the row, see http/api_prompts.c). */
+struct store_prompt {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64]; /* unique per tenant                       */
+	enum store_prompt_purpose purpose;
+	char file[128];       /* relative to the prompts directory:
+				 "uploads/<tenant>/<random>.wav", unique  */
+	char format[16];      /* sample format (media.h: "pcm_s16" ...) */
+	uint32_t duration_ms; /* [ms] > 0                              */
+	uint32_t rate;        /* [Hz] of the file                      */
+	uint32_t channels;    /* of the file                           */
+	uint64_t bytes;       /* size of the file                      */
+	uint64_t created_at;
+};
+
+typedef int(store_prompt_h)(const struct store_prompt *p, void *arg);
+
+/* EINVAL without tenant, name, file or duration; EEXIST if the tenant
+ * has a prompt of that name (or the file is another prompt's); ENOENT
+ * if the tenant does not exist.  Sets p->id. */
+int store_prompt_add(struct store *st, struct store_prompt *p);
+int store_prompt_get(struct store *st, int64_t id, struct store_prompt *p);
+/* The prompt whose file is file; ENOENT if none. */
+int store_prompt_by_file(struct store *st, const char *file,
+			 struct store_prompt *p);
+/* Name and purpose only: the audio of a prompt never changes. */
+int store_prompt_update(struct store *st, const struct store_prompt *p);
+/* EBUSY while a menu, announcement or tenant (prompt_refs) uses its
+ * file.  The caller removes the file after this returned 0. */
+int store_prompt_delete(struct store *st, int64_t id);
+int store_prompt_list(struct store *st, int64_t tenant_id, store_prompt_h *h,
+		      void *arg);
+
+/* Something that plays a prompt file: an "ivr menu" (its greeting), an
+ * "announcement", a "tenant" (its music on hold). */
+struct store_prompt_ref {
+	char via[16];
+	int64_t owner;  /* id of the menu, announcement, tenant */
+	char name[128]; /* its name                             */
+};
+
+typedef int(store_prompt_ref_h)(const struct store_prompt_ref *r, void *arg);
+
+/* Each user of file, ordered by via and owner. */
+int store_prompt_refs(struct store *st, const char *file, store_prompt_ref_h *h,
+		      void *arg);
 
 /* ---- trunks ----------------------------------------------------------- */
 

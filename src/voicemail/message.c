@@ -30,14 +30,6 @@
 
 static const char rec_prefix[] = ".rec-";
 
-/* mkdir path if missing; a new directory's entry is synced */
-static int dir_make(const char *path)
-{
-	if (mkdir(path, 0750) == 0)
-		return file_sync(path);
-	return errno == EEXIST ? 0 : errno;
-}
-
 int vm_dir(char *buf, size_t sz, const struct config *cfg, int64_t tenant_id)
 {
 	int err;

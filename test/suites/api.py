@@ -389,7 +389,7 @@ def test_numbers():
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "queue", "target_id": 1})
     err_check("unknown target_type: 422", st, e, 422,
-              "target_type: must be none, employee, announcement, schedule, ivr or voicemail")
+              "target_type: must be none, employee, announcement, schedule, ivr, voicemail or external")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})
@@ -1052,7 +1052,7 @@ def test_garbage():
 
 FIELDS = {
     "tenants": {"id", "name", "country_code", "area_code", "central_number",
-                "language",
+                "language", "moh_prompt",
                 "created_at"},
     "employees": {"id", "tenant_id", "first_name", "last_name", "email",
                   "extension", "personal_number", "show_personal_number",

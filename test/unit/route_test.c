@@ -235,3 +235,98 @@ out:
 		test_demo_store_drop(st, path);
 	return err;
 }
+
+/*
+ * An external number as a target: from the carrier (a number routed to
+ * it) and from a menu key (route_target_of), out through the tenant's
+ * trunk to the number with the tenant's central number and the target's
+ * ring timeout; a tenant without a central number presents the caller;
+ * a target that is gone or another tenant's is refused by the store.
+ */
+int test_route_external(void)
+{
+	char path[64];
+	struct store *st = test_demo_store(path, sizeof(path));
+	struct store_external x, y;
+	struct store_number n;
+	struct store_tenant tn;
+	struct store_trunk t;
+	struct route_caller c;
+	struct route_result r;
+	struct store_target_ref ref;
+	int err = 0;
+
+	TEST_ASSERT(st != NULL);
+	memset(&x, 0, sizeof(x));
+	x.tenant_id = 1;
+	str_copy(x.name, "Partner", sizeof(x.name));
+	str_copy(x.number, "+492215550123", sizeof(x.number));
+	x.ring_timeout = 25;
+	TEST_EQ_INT(store_external_add(st, &x), 0);
+	y = x;
+	str_copy(y.number, "12", sizeof(y.number));
+	TEST_EQ_INT(store_external_add(st, &y), EINVAL);
+	y = x;
+	TEST_EQ_INT(store_external_add(st, &y), EEXIST);
+	y.ring_timeout = 301;
+	str_copy(y.name, "Other", sizeof(y.name));
+	TEST_EQ_INT(store_external_add(st, &y), EINVAL);
+
+	memset(&n, 0, sizeof(n));
+	str_copy(n.e164, "+4922182829960", sizeof(n.e164));
+	n.active = true;
+	n.target_type = TARGET_EXTERNAL;
+	n.target_id = x.id;
+	TEST_EQ_INT(store_number_add(st, &n), 0);
+	TEST_EQ_INT(store_external_delete(st, x.id), EBUSY);
+
+	TEST_EQ_INT(store_trunk_by_source(st, "127.0.0.1", 5090, &t), 0);
+	c.trunk = &t;
+	c.device = NULL;
+	c.from_user = "022112345678";
+	c.from_name = "Anrufer";
+	c.to_user = NULL;
+	TEST_EQ_INT(route_resolve(st, &c, "+4922182829960", &r), 0);
+	TEST_EQ_INT(r.target.kind, ROUTE_EXTERNAL);
+	TEST_EQ_INT(r.target.id, t.id);
+	TEST_EQ_STR(r.target.number, "+492215550123");
+	TEST_EQ_STR(r.target.caller_id, "+4922182829900");
+	TEST_EQ_INT(r.target.timeout, 25);
+	TEST_EQ_INT(r.direction, STORE_DIR_INBOUND);
+
+	ref.type = TARGET_EXTERNAL;
+	ref.id = x.id;
+	TEST_EQ_INT(route_target_of(st, &ref, 1, &r), 0);
+	TEST_EQ_INT(r.target.kind, ROUTE_EXTERNAL);
+	TEST_EQ_STR(r.target.number, "+492215550123");
+	TEST_EQ_STR(r.target.caller_id, "+4922182829900");
+
+	/* no central number: the caller's stays */
+	TEST_EQ_INT(store_tenant_get(st, 1, &tn), 0);
+	tn.central_number[0] = '\0';
+	TEST_EQ_INT(store_tenant_update(st, &tn), 0);
+	TEST_EQ_INT(route_resolve(st, &c, "+4922182829960", &r), 0);
+	TEST_EQ_INT(r.target.kind, ROUTE_EXTERNAL);
+	TEST_EQ_STR(r.target.caller_id, "+4922112345678");
+	TEST_EQ_INT(route_target_of(st, &ref, 1, &r), 0);
+	TEST_EQ_STR(r.target.caller_id, "");
+
+	/* gone: 404 */
+	ref.id = x.id + 100;
+	TEST_EQ_INT(route_target_of(st, &ref, 1, &r), 0);
+	TEST_EQ_INT(r.target.kind, ROUTE_REJECT);
+	TEST_EQ_INT(r.scode, 404);
+
+	/* another tenant's is no target of tenant 1 */
+	memset(&tn, 0, sizeof(tn));
+	str_copy(tn.name, "Fremd", sizeof(tn.name));
+	TEST_EQ_INT(store_tenant_add(st, &tn), 0);
+	y = x;
+	y.tenant_id = tn.id;
+	TEST_EQ_INT(store_external_add(st, &y), 0);
+	n.target_id = y.id;
+	TEST_EQ_INT(store_number_update(st, &n), EXDEV);
+out:
+	test_demo_store_drop(st, path);
+	return err;
+}

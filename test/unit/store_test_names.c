@@ -20,7 +20,9 @@ static const char *const disposition_words[] = {
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
 static const char *const target_words[] = {
-    "none", "employee", "announcement", "schedule", "ivr", "voicemail"};
+    "none", "employee", "announcement", "schedule", "ivr", "voicemail", "external"};
+static const char *const prompt_purpose_words[] = {
+    "other", "greeting", "closed", "mailbox", "music_on_hold"};
 static const char *const region_words[] = {
     "",   "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV",
     "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",
@@ -76,6 +78,8 @@ int test_store_names(void)
 	CHECK_NAMES(region, enum store_region, region_words);
 	CHECK_NAMES(sched_state, enum store_sched_state, sched_state_words);
 	CHECK_NAMES(language, enum store_language, language_words);
+	CHECK_NAMES(prompt_purpose, enum store_prompt_purpose,
+		    prompt_purpose_words);
 	TEST_EQ_INT(store_region_parse("by", NULL), EINVAL); /* codes as ISO */
 
 	/* "" names the live state of a call record, nothing else */

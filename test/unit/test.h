@@ -84,6 +84,7 @@
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
 	X(test_media_player_g711)                                              \
+	X(test_media_wav)                                                      \
 	X(test_media_latch)                                                    \
 	X(test_media_srtp)                                                     \
 	X(test_media_sdes)                                                     \
@@ -110,6 +111,7 @@
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
+	X(test_route_external)                                                 \
 	X(test_call_bridge)                                                    \
 	X(test_call_dial_fail)                                                 \
 	X(test_call_reject)                                                    \

@@ -1,0 +1,336 @@
+/*
+ * conn.c - the TCP connections of the API listener: requests in, replies
+ * out.  Parsing a request head is libre's (http_msg_decode); what this
+ * file adds over libre's http_listen() is the body.
+ *
+ * libre 1.1.0's HTTP server keeps a whole request in memory and, past
+ * 512 KiB (its BUFSIZE_MAX), closes the connection without a word; a
+ * prompt upload of several megabytes could neither arrive nor be refused
+ * with a 413.  Here each request head is shown to the server first
+ * (headh), which says how large a body that route takes:
+ *
+ *   head  --clen <= limit--> [body] --clen bytes--> reqh(msg with body)
+ *         --clen >  limit--> reqh(msg without body) --> [drain] clen
+ *                            bytes read and dropped, so the reply (413)
+ *                            reaches a client that is still sending
+ *
+ * After a reply the next request of the connection follows (keep-alive,
+ * pipelining).  A head larger than HEAD_MAX or malformed closes the
+ * connection, as libre does.  "Expect: 100-continue" is answered with
+ * 100 when the body is taken.  Chunked bodies are not supported (no
+ * Content-Length: no body).
+ */
+#include <errno.h>
+#include <string.h>
+#include "http/http_int.h"
+
+enum {
+	HEAD_MAX = 65536,           /* [bytes] request line + headers */
+	TIMEOUT_INIT = 10000,       /* [ms] connected, nothing sent   */
+	TIMEOUT_IO = 60000,         /* [ms] within a request          */
+	TIMEOUT_IDLE = 600000,      /* [ms] between requests          */
+	TXQ_MAX = 32 * 1024 * 1024, /* [bytes] replies queued at most */
+};
+
+struct api_lsnr {
+	struct tcp_sock *ts;
+	struct list conns;
+	api_conn_head_h *headh;
+	api_conn_req_h *reqh;
+	void *arg;
+};
+
+struct api_conn {
+	struct le le;          /* in lsnr->conns                      */
+	struct tmr tmr;        /* timeouts                            */
+	struct api_lsnr *lsnr; /* (weak) NULL once closed             */
+	struct tcp_conn *tc;   /* (owned) NULL once closed            */
+	struct mbuf *in;       /* (owned) bytes of a head to come     */
+	struct http_msg *msg;  /* (owned) request whose body comes    */
+	struct mbuf *body;     /* (owned) its body so far             */
+	uint64_t clen;         /* [bytes] its Content-Length          */
+	uint64_t drain;        /* [bytes] of a refused body to drop   */
+};
+
+static void conn_close(struct api_conn *c)
+{
+	list_unlink(&c->le);
+	tmr_cancel(&c->tmr);
+	c->tc = mem_deref(c->tc);
+	c->lsnr = NULL;
+}
+
+static void conn_destructor(void *arg)
+{
+	struct api_conn *c = arg;
+
+	conn_close(c);
+	mem_deref(c->in);
+	mem_deref(c->msg);
+	mem_deref(c->body);
+}
+
+static void timeout_h(void *arg)
+{
+	struct api_conn *c = arg;
+
+	conn_close(c);
+	mem_deref(c);
+}
+
+static void close_h(int err, void *arg)
+{
+	struct api_conn *c = arg;
+
+	(void)err;
+	conn_close(c);
+	mem_deref(c);
+}
+
+uint64_t api_content_length(const struct http_msg *msg)
+{
+	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_CONTENT_LENGTH);
+
+	if (!h)
+		return 0;
+	if (h->val.l > 18)
+		return UINT64_MAX;
+	return pl_u64(&h->val);
+}
+
+static bool expects_continue(const struct http_msg *msg)
+{
+	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_EXPECT);
+
+	return h && !pl_strcasecmp(&h->val, "100-continue");
+}
+
+/* The request of c is whole (or refused): hand it to the server. */
+static void deliver(struct api_conn *c)
+{
+	struct http_msg *msg = c->msg;
+	struct api_lsnr *l = c->lsnr;
+
+	c->msg = NULL;
+	if (c->body) {
+		mem_deref(msg->mb);
+		msg->mb = c->body;
+		msg->mb->pos = 0;
+		c->body = NULL;
+	}
+	if (l)
+		l->reqh(c, msg, l->arg);
+	mem_deref(msg);
+	if (c->tc)
+		tmr_start(&c->tmr, TIMEOUT_IDLE, timeout_h, c);
+}
+
+/* A new head in c->in: 0 and *done false if more bytes are needed.  A
+ * request without a body, or with one larger than its route takes, goes
+ * to the server at once. */
+static int head(struct api_conn *c, bool *done)
+{
+	size_t pos = c->in->pos;
+	struct http_msg *msg = NULL;
+	int err;
+
+	*done = false;
+	err = http_msg_decode(&msg, c->in, true);
+	if (err == ENODATA) {
+		c->in->pos = pos;
+		return mbuf_get_left(c->in) > HEAD_MAX ? EOVERFLOW : 0;
+	}
+	if (err)
+		return err;
+	*done = true;
+	c->msg = msg;
+	c->clen = api_content_length(msg);
+	if (c->clen > c->lsnr->headh(msg, c->lsnr->arg)) {
+		deliver(c);
+		c->drain = c->clen;
+		return 0;
+	}
+	if (!c->clen) {
+		deliver(c);
+		return 0;
+	}
+	c->body = mbuf_alloc((size_t)c->clen);
+	if (!c->body)
+		return ENOMEM;
+	if (expects_continue(msg))
+		return api_conn_reply(c, 100, "Continue", "\r\n");
+	return 0;
+}
+
+/*
+ * The bytes of mb, as they came: into the body of the request that waits
+ * for one, dropped while draining, else appended to the head to come,
+ * which may then be whole.  hold keeps alive the buffer p points into.
+ */
+static int feed(struct api_conn *c, struct mbuf *mb)
+{
+	struct mbuf *hold = mem_ref(mb);
+	const uint8_t *p = mbuf_buf(mb);
+	size_t n = mbuf_get_left(mb), k;
+	bool done;
+	int err = 0;
+
+	while (!err && c->tc) {
+		if (c->drain) {
+			k = (size_t)MIN((uint64_t)n, c->drain);
+			p += k;
+			n -= k;
+			c->drain -= k;
+			if (c->drain)
+				break;
+			continue;
+		}
+		if (c->msg) {
+			k = (size_t)MIN((uint64_t)n, c->clen - c->body->end);
+			err = mbuf_write_mem(c->body, p, k);
+			p += k;
+			n -= k;
+			if (!err && c->body->end == c->clen)
+				deliver(c);
+			else if (!n)
+				break;
+			continue;
+		}
+		if (n) {
+			if (!c->in)
+				c->in = mbuf_alloc(n);
+			if (!c->in) {
+				err = ENOMEM;
+				break;
+			}
+			k = c->in->pos;
+			c->in->pos = c->in->end;
+			err = mbuf_write_mem(c->in, p, n);
+			c->in->pos = k;
+			n = 0;
+			if (err)
+				break;
+		}
+		hold = mem_deref(hold);
+		if (!c->in || !mbuf_get_left(c->in))
+			break;
+		err = head(c, &done);
+		if (err || !done)
+			break;
+		/* the rest is the body and what follows it */
+		hold = c->in;
+		c->in = NULL;
+		p = mbuf_buf(hold);
+		n = mbuf_get_left(hold);
+	}
+	mem_deref(hold);
+	return err;
+}
+
+static void recv_h(struct mbuf *mb, void *arg)
+{
+	struct api_conn *c = mem_ref(arg);
+	int err;
+
+	tmr_start(&c->tmr, TIMEOUT_IO, timeout_h, c);
+	err = feed(c, mb);
+	if (err && c->tc) {
+		debug("http: connection closed: %m\n", err);
+		conn_close(c);
+		mem_deref(c); /* the connection's own reference */
+	}
+	mem_deref(c);
+}
+
+static void connect_h(const struct sa *peer, void *arg)
+{
+	struct api_lsnr *l = arg;
+	struct api_conn *c;
+	int err;
+
+	(void)peer;
+	c = mem_zalloc(sizeof(*c), conn_destructor);
+	if (!c) {
+		tcp_reject(l->ts);
+		return;
+	}
+	err = tcp_accept(&c->tc, l->ts, NULL, recv_h, close_h, c);
+	if (err) {
+		mem_deref(c);
+		tcp_reject(l->ts);
+		return;
+	}
+	tcp_conn_txqsz_set(c->tc, TXQ_MAX);
+	c->lsnr = l;
+	list_append(&l->conns, &c->le, c);
+	tmr_start(&c->tmr, TIMEOUT_INIT, timeout_h, c);
+}
+
+static void lsnr_destructor(void *arg)
+{
+	struct api_lsnr *l = arg;
+	struct le *le;
+
+	while ((le = list_head(&l->conns))) {
+		struct api_conn *c = le->data;
+
+		conn_close(c);
+		mem_deref(c);
+	}
+	mem_deref(l->ts);
+}
+
+int api_listen(struct api_lsnr **lp, const struct sa *laddr,
+	       api_conn_head_h *headh, api_conn_req_h *reqh, void *arg)
+{
+	struct api_lsnr *l;
+	int err;
+
+	if (!lp || !laddr || !headh || !reqh)
+		return EINVAL;
+	l = mem_zalloc(sizeof(*l), lsnr_destructor);
+	if (!l)
+		return ENOMEM;
+	l->headh = headh;
+	l->reqh = reqh;
+	l->arg = arg;
+	err = tcp_listen(&l->ts, laddr, connect_h, l);
+	if (err)
+		mem_deref(l);
+	else
+		*lp = l;
+	return err;
+}
+
+int api_conn_send(struct api_conn *c, struct mbuf *mb)
+{
+	if (!c || !mb)
+		return EINVAL;
+	if (!c->tc)
+		return ENOTCONN;
+	return tcp_send(c->tc, mb);
+}
+
+int api_conn_reply(struct api_conn *c, uint16_t scode, const char *reason,
+		   const char *fmt, ...)
+{
+	struct mbuf *mb;
+	va_list ap;
+	int err;
+
+	if (!c || !scode || !reason || !fmt)
+		return EINVAL;
+	mb = mbuf_alloc(1024);
+	if (!mb)
+		return ENOMEM;
+	err = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", scode, reason);
+	va_start(ap, fmt);
+	err |= mbuf_vprintf(mb, fmt, ap);
+	va_end(ap);
+	if (!err) {
+		mb->pos = 0;
+		err = api_conn_send(c, mb);
+	}
+	mem_deref(mb);
+	return err;
+}
