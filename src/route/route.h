@@ -21,6 +21,7 @@ enum route_kind {
 	ROUTE_ANNOUNCEMENT, /* answer, play announcement, hang up  */
 	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
 	ROUTE_IVR,          /* a voice menu (ivr/)                 */
+	ROUTE_COLLECT,      /* a digit input (ivr/collect.c)       */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */

@@ -93,6 +93,7 @@ static const char *const target_v[] = {
     [TARGET_ANNOUNCEMENT] = "announcement",
     [TARGET_SCHEDULE] = "schedule",
     [TARGET_IVR] = "ivr",
+    [TARGET_COLLECT] = "digit_input",
 };
 
 static const char *const region_v[] = {

@@ -19,8 +19,8 @@ static const char *const disposition_words[] = {
     "failed",    "rtp_timeout", "node_failure",
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
-static const char *const target_words[] = {"none", "employee", "announcement",
-					   "schedule", "ivr"};
+static const char *const target_words[] = {
+    "none", "employee", "announcement", "schedule", "ivr", "digit_input"};
 static const char *const region_words[] = {
     "",   "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV",
     "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",

@@ -66,6 +66,8 @@
 	X(test_store_reg)                                                      \
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
+	X(test_store_call_vars)                                                \
+	X(test_store_digit_input)                                              \
 	X(test_store_call_close)                                               \
 	X(test_store_outbox)                                                   \
 	X(test_store_outbox_states)                                            \
@@ -114,6 +116,8 @@
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
+	X(test_call_collect)                                                   \
+	X(test_call_collect_fail)                                              \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
 	X(test_call_transfer_refer)                                            \
