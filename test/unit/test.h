@@ -133,7 +133,8 @@
 	X(test_guard_disabled)                                                 \
 	X(test_auth_nc)                                                        \
 	X(test_auth_nc_slabs)                                                  \
-	X(test_sip_info_digit)
+	X(test_sip_info_digit)                                                 \
+	X(test_sip_dial_collected)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
