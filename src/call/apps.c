@@ -15,6 +15,7 @@ const struct call_app call_apps[] = {
     {ROUTE_EXTERNAL, "trunk", app_external_start},
     {ROUTE_IVR, "ivr", ivr_start},
     {ROUTE_VOICEMAIL, "voicemail", voicemail_start},
+    {ROUTE_COLLECT, "digit_input", ivr_collect_start},
 };
 
 const size_t call_apps_count = ARRAY_SIZE(call_apps);

@@ -588,6 +588,63 @@ int call_reroute(struct call *call, const struct route_target *t)
 	return 0;
 }
 
+/* ---- values attached to the call ---------------------------------------- */
+
+static struct store_call_var *var_find(const struct call *call,
+				       const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < call->rec.varc; i++) {
+		if (!strcmp(call->rec.varv[i].name, name))
+			return (struct store_call_var *)&call->rec.varv[i];
+	}
+	return NULL;
+}
+
+int call_var_set(struct call *call, const char *name, const char *value)
+{
+	struct store_call_var *v;
+	int err = 0;
+
+	if (!call || !str_isset(name) || !str_isset(value) ||
+	    strlen(name) >= sizeof(v->name) ||
+	    strlen(value) >= sizeof(v->value))
+		return EINVAL;
+	v = var_find(call, name);
+	if (!v) {
+		if (call->rec.varc >= STORE_CALL_VARS)
+			return ENOSPC;
+		v = &call->rec.varv[call->rec.varc++];
+		str_copy(v->name, name, sizeof(v->name));
+	}
+	str_copy(v->value, value, sizeof(v->value));
+	if (call->rec.id)
+		err = store_call_var_set(call->ctx->st, call->rec.id, name,
+					 value);
+	if (err)
+		warning("call: %s: %s not in the record: %m\n",
+			call->rec.sip_call_id, name, err);
+	return err;
+}
+
+const char *call_var(const struct call *call, const char *name)
+{
+	const struct store_call_var *v;
+
+	if (!call || !name)
+		return NULL;
+	v = var_find(call, name);
+	return v ? v->value : NULL;
+}
+
+const struct store_call_var *call_vars(const struct call *call, size_t *np)
+{
+	if (np)
+		*np = call ? call->rec.varc : 0;
+	return call ? call->rec.varv : NULL;
+}
+
 /* ---- reading ------------------------------------------------------------- */
 
 enum call_state call_state(const struct call *call)

@@ -80,6 +80,27 @@ const char *call_digits(const struct call *call);
 const struct config *call_config(const struct call *call);
 struct store *call_store(const struct call *call);
 
+/*
+ * Values attached to the call: what the caller typed at a digit input
+ * (a customer number), named by the input's label ("Kundennummer").  They
+ * stay with the call through re-routes and transfers, are written to its
+ * record (store_call_var_set()) and go with each INVITE to an employee's
+ * devices as a header line "X-Switchboard-Collected: Kundennummer=12345"
+ * (sip/dial.c: name and value percent-encoded), never to a trunk or a
+ * contact URI: the number is the tenant's business, not a carrier's.
+ * Subscribers of the call context read them with call_vars().
+ */
+/* Attach value under name (replacing the value of that name): EINVAL
+ * for an empty or too long name or value (fields of struct
+ * store_call_var), ENOSPC with STORE_CALL_VARS other names; otherwise
+ * attached, and 0 once the record has it on disk (or the store's error:
+ * the value is attached all the same). */
+int call_var_set(struct call *call, const char *name, const char *value);
+/* The value of name, or NULL. */
+const char *call_var(const struct call *call, const char *name);
+/* The values, *np of them, in the order they were first set. */
+const struct store_call_var *call_vars(const struct call *call, size_t *np);
+
 /* State of the running application: data is a mem object the call owns
  * from now on (freed when the call ends or is re-routed; NULL frees the
  * old one).  call_app_data() returns it, or NULL. */
@@ -126,6 +147,13 @@ typedef void(call_play_h)(struct call *call, int err, char digit, void *arg);
  * the caller; a digit stops it if interruptible.  Answered calls only. */
 int call_play(struct call *call, const char *const *files, size_t n,
 	      bool interruptible, call_play_h *h, void *arg);
+/* Speak text (UTF-8, a sentence) in lang ("de", "en") to the caller:
+ * synthesised (once; cached as a file), then played as call_play() plays
+ * one file, with the same handler, also when a key interrupts it while
+ * the speech is still being made.  ENOSYS (at once, or through h) when
+ * no synthesiser runs; EMSGSIZE for a text too long. */
+int call_say(struct call *call, const char *lang, const char *text,
+	     bool interruptible, call_play_h *h, void *arg);
 /* Stop a running prompt (its handler is not called). */
 void call_play_stop(struct call *call);
 

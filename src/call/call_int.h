@@ -21,6 +21,9 @@ struct call_leg;
 /* A running player: a mem object, freed to stop it. */
 typedef void(call_player_done_h)(void *arg);
 
+/* Speech synthesised: err 0 and the WAV file's path, or an error. */
+typedef void(call_speech_done_h)(int err, const char *path, void *arg);
+
 /* A recording ended by itself: max, silence or error (call/record.c). */
 typedef void(call_record_done_h)(int err, uint32_t ms, enum call_record_end why,
 				 void *arg);
@@ -30,6 +33,9 @@ struct call_dial_req {
 	const struct call_dest *dest;
 	const char *cid;   /* caller ID to present  */
 	const char *cname; /* display name, or ""   */
+	/* the call's values for the callee (employees only, call.h) */
+	const struct store_call_var *varv;
+	size_t varc;
 };
 
 struct call_backend {
@@ -60,6 +66,11 @@ struct call_backend {
 	 * freed to stop.  ENOENT if the file cannot be read. */
 	int (*play)(void **pp, struct call_leg *leg, const char *path,
 		    bool loop, call_player_done_h *doneh, void *arg);
+	/* Speak text (UTF-8) in lang into a WAV file: doneh once, later,
+	 * unless *sp is freed first (which calls it off).  ENOSYS: no
+	 * synthesiser.  NULL: not available. */
+	int (*speak)(void **sp, const char *lang, const char *text,
+		     call_speech_done_h *doneh, void *arg);
 	/* Record what leg's far end says into the WAV file path; doneh
 	 * once if it ends by itself (max_ms, silence_ms, error).  The
 	 * error of creating the file (ENOENT...) is returned at once. */

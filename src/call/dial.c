@@ -100,8 +100,14 @@ void call_leg_add(struct call *call, struct call_leg *leg)
 static int member_start(struct call_dial *d, size_t i)
 {
 	struct call *call = d->call;
-	struct call_dial_req req = {&d->memberv[i].dest, d->cid, d->cname};
+	const struct call_dest *dest = &d->memberv[i].dest;
+	struct call_dial_req req = {dest, d->cid, d->cname, NULL, 0};
 
+	/* the values the caller typed go to the tenant's own phones only */
+	if (dest->kind == CALL_DEST_EMPLOYEE) {
+		req.varv = call->rec.varv;
+		req.varc = call->rec.varc;
+	}
 	d->current = i;
 	return call->ctx->be->dial(call, &req);
 }

@@ -8,6 +8,7 @@
  *
  *   play:    file 0 -> file 1 -> ... -> handler(0, '\0')
  *            key (interruptible) -> handler(0, key)
+ *   say:     speech made (backend) -> its file played as above
  *   collect: buffered digits first; each digit restarts the inter-digit
  *            timer; max reached / terminator -> handler(0 | ENODATA);
  *            timer -> handler(ETIMEDOUT)
@@ -25,6 +26,7 @@ struct call_play {
 	size_t n;
 	size_t i;     /* playing files[i]   */
 	void *player; /* (owned)            */
+	void *speech; /* (owned) call_say: the speech being made */
 	bool interruptible;
 	call_play_h *h;
 	void *arg;
@@ -46,6 +48,7 @@ static void play_destructor(void *arg)
 {
 	struct call_play *p = arg;
 
+	p->speech = mem_deref(p->speech);
 	p->player = mem_deref(p->player);
 	p->files = mem_deref(p->files);
 }
@@ -115,6 +118,59 @@ int call_play(struct call *call, const char *const *files, size_t n,
 	p->h = h;
 	p->arg = arg;
 	err = play_file(p);
+	if (err) {
+		mem_deref(p);
+		return err;
+	}
+	call->play = p;
+	call_rtp_watch(call);
+	return 0;
+}
+
+/* the speech of call_say() is ready: play it */
+static void say_done(int err, const char *path, void *arg)
+{
+	struct call_play *p = arg;
+
+	p->speech = mem_deref(p->speech); /* spoken: the request is done */
+	if (!err) {
+		str_copy(p->files[0], path, PROMPT_PATH);
+		err = play_file(p);
+	}
+	if (err)
+		play_finish(p, err, '\0');
+}
+
+int call_say(struct call *call, const char *lang, const char *text,
+	     bool interruptible, call_play_h *h, void *arg)
+{
+	const struct call_backend *be;
+	struct call_play *p;
+	int err;
+
+	if (!call || !lang || !str_isset(text))
+		return EINVAL;
+	if (!call->a_answered || call->state == CALL_DONE)
+		return ENOTCONN;
+	if (call->play)
+		return EALREADY;
+	be = call->ctx->be;
+	if (!be->speak)
+		return ENOSYS;
+	p = mem_zalloc(sizeof(*p), play_destructor);
+	if (!p)
+		return ENOMEM;
+	p->files = mem_zalloc(sizeof(*p->files), NULL);
+	if (!p->files) {
+		mem_deref(p);
+		return ENOMEM;
+	}
+	p->call = call;
+	p->n = 1;
+	p->interruptible = interruptible;
+	p->h = h;
+	p->arg = arg;
+	err = be->speak(&p->speech, lang, text, say_done, p);
 	if (err) {
 		mem_deref(p);
 		return err;

@@ -265,7 +265,8 @@ static int sip_leg_dial(struct call *call, const struct call_dial_req *req)
 	switch (dest->kind) {
 	case CALL_DEST_EMPLOYEE:
 		err = sip_dial_employee(asl->srv, dest->id, req->cid,
-					req->cname, sip_leg_connect, &ld);
+					req->cname, req->varv, req->varc,
+					sip_leg_connect, &ld);
 		break;
 	case CALL_DEST_CONTACT:
 		sip_dial_contact(asl->srv, dest->uri, req->cid, req->cname, &d);
@@ -324,6 +325,47 @@ static int sip_leg_play(void **pp, struct call_leg *leg, const char *path,
 	if (!err)
 		*pp = p;
 	return err;
+}
+
+/* A speech request of call_say(): freed, it is called off. */
+struct sip_leg_speech {
+	struct media_speech *r; /* (ref) */
+	call_speech_done_h *doneh;
+	void *arg;
+};
+
+static void sip_leg_speech_destructor(void *arg)
+{
+	struct sip_leg_speech *s = arg;
+
+	media_speech_cancel(s->r);
+}
+
+static void sip_leg_speech_done(int err, const char *path, void *arg)
+{
+	struct sip_leg_speech *s = arg;
+
+	s->doneh(err, path, s->arg); /* may free s */
+}
+
+static int sip_leg_speak(void **sp, const char *lang, const char *text,
+			 call_speech_done_h *doneh, void *arg)
+{
+	struct sip_leg_speech *s;
+	int err;
+
+	s = mem_zalloc(sizeof(*s), sip_leg_speech_destructor);
+	if (!s)
+		return ENOMEM;
+	s->doneh = doneh;
+	s->arg = arg;
+	err = media_speech(&s->r, lang, text, sip_leg_speech_done, s);
+	if (err) {
+		mem_deref(s);
+		return err;
+	}
+	*sp = s;
+	return 0;
 }
 
 /* media/'s reasons in the call layer's words */
@@ -447,6 +489,7 @@ static const struct call_backend sip_leg_backend = {
     .bridge = sip_leg_bridge,
     .unbridge = sip_leg_unbridge,
     .play = sip_leg_play,
+    .speak = sip_leg_speak,
     .record = sip_leg_record,
     .record_stop = sip_leg_record_stop,
     .keys_inband = sip_leg_keys_inband,

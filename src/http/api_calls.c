@@ -2,6 +2,7 @@
  * api_calls.c - /api/v1/calls: the call records the B2BUA writes, read
  * only.  The list is newest first and paged with limit/offset; since and
  * until bound started_at (ISO-8601 UTC, since inclusive, until exclusive).
+ * collected holds what the caller typed at digit inputs, by label.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +15,26 @@ enum {
 	LIMIT_MAX = 1000,
 	OFFSET_MAX = 100000000,
 };
+
+/* collected: {"Kundennummer": "12345"}, what the caller typed at digit
+ * inputs by their labels; {} if nothing */
+static int collected_encode(struct odict *o, const struct api_field *f,
+			    const void *rec, const struct api_req *req)
+{
+	const T *c = rec;
+	struct odict *vars = NULL;
+	size_t i;
+	int err;
+
+	(void)req;
+	err = odict_alloc(&vars, 8);
+	for (i = 0; !err && i < c->varc && i < STORE_CALL_VARS; i++)
+		err = api_add_str(vars, c->varv[i].name, c->varv[i].value);
+	if (!err)
+		err = odict_entry_add(o, f->name, ODICT_OBJECT, vars);
+	mem_deref(vars);
+	return err;
+}
 
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
@@ -34,6 +55,7 @@ static const struct api_field fields[] = {
     {API_F("sip_code", AK_INT, FF_RO | FF_NULL), API_M(T, sip_code)},
     {API_F("ended_by", AK_ENUM, FF_RO | FF_NULL), API_M(T, ended_by),
      .en = &store_names_party},
+    {API_F("collected", AK_LIST, FF_RO), .encode = collected_encode},
 };
 
 static const struct api_param params[] = {

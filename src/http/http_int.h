@@ -519,6 +519,7 @@ extern const struct api_resource api_numbers;
 extern const struct api_resource api_announcements;
 extern const struct api_resource api_schedules;
 extern const struct api_resource api_ivr_menus;
+extern const struct api_resource api_digit_inputs;
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
 extern const struct api_resource api_registrations;

@@ -56,6 +56,13 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		err = store_external_get(st, id, &x);
 		*tenantp = x.tenant_id;
 		return err;
+	case TARGET_COLLECT: {
+		struct store_digit_input d = {.id = 0};
+
+		err = store_digit_input_get(st, id, &d);
+		*tenantp = d.tenant_id;
+		return err;
+	}
 	default:
 		return EINVAL;
 	}

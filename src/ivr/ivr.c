@@ -30,6 +30,7 @@
 #include "route/route.h"
 #include "call/call.h"
 #include "ivr/ivr.h"
+#include "ivr/ivr_int.h"
 
 enum { PATH_MAX_IVR = 300 };
 
@@ -64,39 +65,46 @@ static void goodbye_played(struct call *call, int err, char digit, void *arg)
 	call_hangup(call, 200, NULL, STORE_DISP_ANSWERED, STORE_PARTY_SYSTEM);
 }
 
-/* Send the call to target ref (a key's or the fallback). */
-static void go(struct call *call, struct ivr *v,
-	       const struct store_target_ref *ref)
+void ivr_go(struct call *call, const struct route_target *origin,
+	    int64_t tenant_id, const struct store_target_ref *ref,
+	    const char *what, int64_t id)
 {
 	struct store_target_ref t = *ref;
 	struct route_result r;
 	int err;
 
-	err = route_target_of(call_store(call), &t, v->menu.tenant_id, &r);
+	err = route_target_of(call_store(call), &t, tenant_id, &r);
 	if (err) {
 		hangup_failed(call);
 		return;
 	}
 	if (r.target.kind == ROUTE_REJECT) {
-		info("ivr: %s: menu %lld: %s %lld leads nowhere (%u)\n",
-		     call_id(call), (long long)v->menu.id,
+		info("ivr: %s: %s %lld: %s %lld leads nowhere (%u)\n",
+		     call_id(call), what, (long long)id,
 		     store_target_name(t.type), (long long)t.id, r.scode);
 		call_hangup(call, r.scode, r.reason, STORE_DISP_NONE,
 			    STORE_PARTY_SYSTEM);
 		return;
 	}
 	if (!r.target.caller_id[0]) { /* an external number has its own */
-		str_copy(r.target.caller_id, v->origin.caller_id,
+		str_copy(r.target.caller_id, origin->caller_id,
 			 sizeof(r.target.caller_id));
-		str_copy(r.target.caller_name, v->origin.caller_name,
+		str_copy(r.target.caller_name, origin->caller_name,
 			 sizeof(r.target.caller_name));
 	}
-	info("ivr: %s: menu %lld -> %s %lld\n", call_id(call),
-	     (long long)v->menu.id, route_kind_name(r.target.kind),
+	info("ivr: %s: %s %lld -> %s %lld\n", call_id(call), what,
+	     (long long)id, route_kind_name(r.target.kind),
 	     (long long)r.target.id);
-	/* frees v (the application's data) */
+	/* frees the application's data */
 	if (call_reroute(call, &r.target))
 		hangup_failed(call);
+}
+
+/* Send the call to target ref (a key's or the fallback). */
+static void go(struct call *call, struct ivr *v,
+	       const struct store_target_ref *ref)
+{
+	ivr_go(call, &v->origin, v->menu.tenant_id, ref, "menu", v->menu.id);
 }
 
 /* No key or a wrong one: again, or the fallback. */

@@ -6,7 +6,8 @@
  * the greeting again, up to the menu's retries, then its fallback target
  * (none: goodbye and hang up).  The menus are the store's
  * (store_ivr_menu); the prompts are files under the prompts directory,
- * the default ones in the tenant's language (data/prompts.tsv).
+ * the default ones in the tenant's language (data/prompts.tsv).  The
+ * digit input (ROUTE_COLLECT, collect.c) is the other application here.
  */
 #ifndef SWITCHBOARD_IVR_H
 #define SWITCHBOARD_IVR_H
@@ -16,5 +17,10 @@ struct route_target;
 
 /* The row of call/apps.c: take over call for menu t->id. */
 int ivr_start(struct call *call, const struct route_target *t);
+
+/* The row of call/apps.c for ROUTE_COLLECT (collect.c): digit input t->id
+ * asks the caller for a number (store_digit_input), attaches it to the
+ * call under its label (call_var_set) and re-routes to its target. */
+int ivr_collect_start(struct call *call, const struct route_target *t);
 
 #endif

@@ -31,6 +31,7 @@ static const char *const kind_names[] = {
     [ROUTE_EXTERNAL] = "trunk",
     [ROUTE_IVR] = "ivr",
     [ROUTE_VOICEMAIL] = "voicemail",
+    [ROUTE_COLLECT] = "digit_input",
 };
 
 const char *route_kind_name(enum route_kind kind)
@@ -224,6 +225,13 @@ static int to_external(struct store *st, int64_t id, struct route_result *r)
 	return 0;
 }
 
+static int input_exists(struct store *st, int64_t id)
+{
+	struct store_digit_input d;
+
+	return store_digit_input_get(st, id, &d);
+}
+
 /* Route to target t (of a number, or of a schedule it led to). */
 static int to_target(struct store *st, struct store_target_ref t,
 		     struct route_result *r)
@@ -291,6 +299,17 @@ static int to_target(struct store *st, struct store_target_ref t,
 
 	case TARGET_EXTERNAL:
 		return to_external(st, t.id, r);
+	case TARGET_COLLECT:
+		err = input_exists(st, t.id);
+		if (err == ENOENT) {
+			reject(r, 404, "No Target");
+			return 0;
+		}
+		if (err)
+			return err;
+		r->target.kind = ROUTE_COLLECT;
+		r->target.id = t.id;
+		return 0;
 
 	default:
 		reject(r, 404, "No Target");

@@ -22,6 +22,7 @@ enum route_kind {
 	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
 	ROUTE_IVR,          /* a voice menu (ivr/)                 */
 	ROUTE_VOICEMAIL,    /* a mailbox (voicemail/)              */
+	ROUTE_COLLECT,      /* a digit input (ivr/collect.c)       */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */

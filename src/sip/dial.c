@@ -2,8 +2,10 @@
  * dial.c - where our INVITEs go and how they look: the registered
  * contacts of an employee's devices (reached where they registered from,
  * when a NAT sits between) and a number out through a trunk, each with
- * the caller ID presented and the SRTP policy of the new leg.  call/
- * decides whom to dial; this file knows how that is said in SIP.
+ * the caller ID presented and the SRTP policy of the new leg, and the
+ * values the caller typed (a customer number) as a header to the
+ * employee's phones.  call/ decides whom to dial and what goes with it;
+ * this file knows how that is said in SIP.
  */
 #include <string.h>
 #include <re.h>
@@ -42,9 +44,52 @@ struct dial_ctx {
 	struct sipsrv *srv;
 	const char *cid;
 	const char *cname;
+	const char *extra; /* header lines for every device */
 	sip_dial_h *h;
 	void *arg;
 };
+
+/* s percent-encoded (RFC 3986 unreserved kept) */
+static int pct_print(struct re_printf *pf, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int err = 0;
+
+	for (; *s && !err; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			err = re_hprintf(pf, "%c", c);
+		else
+			err =
+			    re_hprintf(pf, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	return err;
+}
+
+int sip_dial_collected(char *buf, size_t sz, const struct store_call_var *varv,
+		       size_t varc)
+{
+	size_t i, n = 0;
+	int len;
+
+	if (!buf || !sz || (varc && !varv))
+		return EINVAL;
+	buf[0] = '\0';
+	for (i = 0; i < varc; i++) {
+		len = re_snprintf(
+		    buf + n, sz - n, "X-Switchboard-Collected: %H=%H\r\n",
+		    pct_print, varv[i].name, pct_print, varv[i].value);
+		if (len < 0 || (size_t)len >= sz - n) {
+			buf[0] = '\0';
+			return ENOSPC;
+		}
+		n += (size_t)len;
+	}
+	return 0;
+}
 
 /* "tcp"/"tls" for a transport=... parameter, from a stored transport */
 static const char *dial_tp_param(const char *transport)
@@ -97,16 +142,24 @@ static int dial_registration(const struct store_registration *reg, void *arg)
 	str_copy(d.from_name, dc->cname, sizeof(d.from_name));
 	d.crypto = sipsrv_crypto(dc->srv, !str_casecmp(reg->transport, "tls"),
 				 dev.srtp);
+	str_copy(d.extra, dc->extra, sizeof(d.extra));
 	return dc->h(&d, dc->arg);
 }
 
 int sip_dial_employee(struct sipsrv *srv, int64_t employee_id, const char *cid,
-		      const char *cname, sip_dial_h *h, void *arg)
+		      const char *cname, const struct store_call_var *varv,
+		      size_t varc, sip_dial_h *h, void *arg)
 {
-	struct dial_ctx dc = {srv, cid, cname ? cname : "", h, arg};
+	struct dial_ctx dc = {srv, cid, cname ? cname : "", NULL, h, arg};
+	char extra[sizeof(((struct sip_dial *)0)->extra)];
+	int err;
 
 	if (!srv || !cid || !h)
 		return EINVAL;
+	err = sip_dial_collected(extra, sizeof(extra), varv, varc);
+	if (err)
+		return err;
+	dc.extra = extra;
 	return store_reg_list_employee(srv->st, employee_id, time_now_ms(),
 				       dial_registration, &dc);
 }

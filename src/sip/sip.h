@@ -96,7 +96,7 @@ struct sip_dial {
 	char route[128];    /* Route to reach it, or ""               */
 	char from_uri[160]; /* our From                               */
 	char from_name[128];
-	char extra[192];          /* more header lines (CRLF each), or ""   */
+	char extra[1024];         /* more header lines (CRLF each), or ""   */
 	char desc[96];            /* "device:1001", "trunk:1"               */
 	enum media_crypto crypto; /* SRTP policy of the leg        */
 	const struct store_trunk *auth; /* answer 401/407 with its
@@ -106,10 +106,23 @@ struct sip_dial {
 typedef int(sip_dial_h)(const struct sip_dial *d, void *arg);
 
 /* Call h with one sip_dial per reachable registered device of the
- * employee, presenting caller ID cid and name cname.  0 (h may have
- * been called zero times), or the error of the store or h. */
+ * employee, presenting caller ID cid and name cname, with the values of
+ * the call varv[0..varc) as X-Switchboard-Collected header lines (see
+ * sip_dial_collected).  0 (h may have been called zero times), or the
+ * error of the store or h. */
 int sip_dial_employee(struct sipsrv *srv, int64_t employee_id, const char *cid,
-		      const char *cname, sip_dial_h *h, void *arg);
+		      const char *cname, const struct store_call_var *varv,
+		      size_t varc, sip_dial_h *h, void *arg);
+/*
+ * The header lines that carry a call's values to a phone, one per value:
+ *   X-Switchboard-Collected: Kundennummer=12345
+ * name and value percent-encoded as in RFC 3986 (all but A-Z a-z 0-9 - .
+ * _ ~ as %XX, so "Rückruf" is "R%C3%BCckruf", '#' "%23", '*'
+ * "%2A"), each line ended by CRLF; "" for none.  ENOSPC if sz is too
+ * small (buf is "" then).
+ */
+int sip_dial_collected(char *buf, size_t sz, const struct store_call_var *varv,
+		       size_t varc);
 /* Fill d for one SIP URI (plain RTP unless it says transport=tls). */
 void sip_dial_contact(struct sipsrv *srv, const char *uri, const char *cid,
 		      const char *cname, struct sip_dial *d);

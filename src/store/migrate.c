@@ -426,6 +426,56 @@ static const char schema_v11[] =
     " created_at INTEGER NOT NULL,"
     " UNIQUE (tenant_id, name)"
     ");";
+/* Digit inputs (issue 14, B3): a number the caller types, read back,
+ * confirmed, then the call goes on to the target (or the fallback when
+ * no value came); the values typed, by the input's label, attached to
+ * the call record (call_vars); route_refs with the inputs' two targets. */
+static const char schema_v12[] =
+    "CREATE TABLE digit_inputs ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " label TEXT NOT NULL CHECK (label <> ''),"
+    " prompt TEXT NOT NULL DEFAULT '',"
+    " min_digits INTEGER NOT NULL DEFAULT 1,"
+    " max_digits INTEGER NOT NULL DEFAULT 10,"
+    " terminator TEXT NOT NULL DEFAULT '#',"
+    " timeout INTEGER NOT NULL DEFAULT 5 CHECK (timeout BETWEEN 1 AND 60),"
+    " digit_timeout INTEGER NOT NULL DEFAULT 3"
+    "  CHECK (digit_timeout BETWEEN 1 AND 30),"
+    " retries INTEGER NOT NULL DEFAULT 2 CHECK (retries BETWEEN 0 AND 9),"
+    " read_back INTEGER NOT NULL DEFAULT 1 CHECK (read_back IN (0, 1)),"
+    " target_type INTEGER NOT NULL,"
+    " target_id INTEGER NOT NULL,"
+    " fallback_type INTEGER NOT NULL DEFAULT 0,"
+    " fallback_id INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (min_digits BETWEEN 1 AND max_digits AND max_digits <= 30),"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE call_vars ("
+    " call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " value TEXT NOT NULL,"
+    " set_at INTEGER NOT NULL,"
+    " PRIMARY KEY (call_id, name)"
+    ");"
+    "DROP VIEW route_refs;"
+    "CREATE VIEW route_refs (type, id, via, owner) AS"
+    " SELECT target_type, target_id, 'number', id FROM numbers"
+    " UNION ALL SELECT open_type, open_id, 'schedule', id FROM schedules"
+    " UNION ALL SELECT closed_type, closed_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT holiday_type, holiday_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT fallback_type, fallback_id, 'ivr', id"
+    " FROM ivr_menus"
+    " UNION ALL SELECT target_type, target_id, 'ivr', menu_id"
+    " FROM ivr_options"
+    " UNION ALL SELECT target_type, target_id, 'digit_input', id"
+    " FROM digit_inputs"
+    " UNION ALL SELECT fallback_type, fallback_id, 'digit_input', id"
+    " FROM digit_inputs;";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
@@ -439,6 +489,7 @@ static const struct migration migrationv[] = {
     {8, "voice menus", schema_v8},
     {10, "voicemail", schema_v10},
     {11, "uploaded prompts, external targets", schema_v11},
+    {12, "digit inputs", schema_v12},
 };
 
 int store_migrate_latest(void)

@@ -96,6 +96,7 @@ static const char *const target_v[] = {
     [TARGET_IVR] = "ivr",
     [TARGET_VOICEMAIL] = "voicemail",
     [TARGET_EXTERNAL] = "external",
+    [TARGET_COLLECT] = "digit_input",
 };
 
 static const char *const region_v[] = {

@@ -2,12 +2,15 @@
  * sqlite_call.c - call records in the SQLite store: one row per call,
  * written live (before we answer), completed on answer and end, and
  * closed by the node rule of store.h when the node holding the call died.
+ * The values a caller typed at digit inputs are child rows (call_vars),
+ * read with the record.
  *
  * Call records are history: tenant_id is a plain value that outlives its
  * tenant.  The list is newest first and paged, because the API shows the
  * latest calls; its bounds are always bound (0 and INT64_MAX when open)
  * so the started_at indexes serve both the range and the order.
  */
+#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
@@ -48,6 +51,15 @@ static const struct store_sql sql[] = {
      CALL_SELECT " WHERE tenant_id = ?1"
 		 " AND started_at >= ?2 AND started_at < ?3"
 		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
+    {S_CALL_VAR_COUNT, "call var",
+     "SELECT count(*) FROM call_vars WHERE call_id = ?1 AND name <> ?2"},
+    {S_CALL_VAR_SET, "call var",
+     "INSERT INTO call_vars (call_id, name, value, set_at)"
+     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (call_id, name)"
+     " DO UPDATE SET value = excluded.value"},
+    {S_CALL_VARS, "call vars",
+     "SELECT name, value FROM call_vars WHERE call_id = ?1"
+     " ORDER BY set_at, rowid"},
     /* a live call's last sign of life: store.h, "nodes" */
     /* ?3, ?4: the names of STORE_DISP_NODE_FAILURE, STORE_PARTY_SYSTEM */
     {S_CALL_CLOSE_NODE, "call close",
@@ -140,9 +152,87 @@ int store_call_ended(struct store *st, int64_t id, uint64_t at,
 	return err ? err : n ? 0 : ENOENT;
 }
 
+/* The body of store_call_var_set(), in its transaction. */
+struct var_set {
+	int64_t id;
+	const char *name, *value;
+};
+
+static int var_set(struct store *st, void *arg)
+{
+	const struct var_set *v = arg;
+	int64_t n = 0;
+	int err;
+
+	err = store_run(st, S_CALL_VAR_COUNT, EIO, &n, "is", v->id, v->name);
+	if (err)
+		return err;
+	if (n >= STORE_CALL_VARS)
+		return ENOSPC;
+	return store_run(st, S_CALL_VAR_SET, ENOENT, NULL, "issu", v->id,
+			 v->name, v->value, time_now_ms());
+}
+
+int store_call_var_set(struct store *st, int64_t id, const char *name,
+		       const char *value)
+{
+	struct var_set v = {id, name, value};
+
+	if (!st || id <= 0 || !str_isset(name) || !str_isset(value) ||
+	    strlen(name) >= STORE_INPUT_LABEL ||
+	    strlen(value) >= STORE_CALL_VAR_VALUE)
+		return EINVAL;
+	return store_tx(st, var_set, &v);
+}
+
+/* The values of call c->id into c->varv. */
+static int vars_read(struct store *st, struct store_call *c)
+{
+	sqlite3_stmt *q;
+	int rc, err;
+
+	c->varc = 0;
+	err = store_stmt_bind(st, S_CALL_VARS, &q, "i", c->id);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+	       c->varc < STORE_CALL_VARS) {
+		struct store_call_var *v = &c->varv[c->varc++];
+
+		store_col_text(q, 0, v->name, sizeof(v->name));
+		store_col_text(q, 1, v->value, sizeof(v->value));
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = store_dberr(st, rc, S_CALL_VARS, EIO);
+	store_stmt_put(st, S_CALL_VARS, q);
+	return err;
+}
+
 int store_call_get(struct store *st, int64_t id, struct store_call *c)
 {
-	return store_row_get(st, S_CALL_GET, id, &call_rec, c);
+	int err;
+
+	err = store_row_get(st, S_CALL_GET, id, &call_rec, c);
+	if (!err)
+		err = vars_read(st, c);
+	return err;
+}
+
+/* A row of a list, completed with its values, to the caller's h. */
+struct call_walk {
+	struct store *st;
+	store_call_h *h;
+	void *arg;
+};
+
+static int call_walk_h(const struct store_call *row, void *arg)
+{
+	struct call_walk *w = arg;
+	struct store_call c = *row;
+	int err;
+
+	err = vars_read(w->st, &c);
+	return err ? err : w->h(&c, w->arg);
 }
 
 /*
@@ -153,6 +243,7 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg)
 {
 	static const struct store_call_filter none;
+	struct call_walk w = {st, h, arg};
 	enum store_sql_id sid;
 	uint64_t until;
 	uint32_t limit;
@@ -172,9 +263,9 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	sid = f->tenant_id ? S_CALL_LIST_TENANT : S_CALL_LIST;
 	until = f->until && f->until <= INT64_MAX ? f->until : INT64_MAX;
 
-	return store_row_query(st, sid, &call_rec, NULL, (store_fn *)h, arg,
-			       "iuuii", f->tenant_id, f->since, until,
-			       (int64_t)limit, (int64_t)f->offset);
+	return store_row_query(
+	    st, sid, &call_rec, NULL, (store_fn *)call_walk_h, &w, "iuuii",
+	    f->tenant_id, f->since, until, (int64_t)limit, (int64_t)f->offset);
 }
 
 /* Run close statement sid on node (?1) and before (?2, if the statement

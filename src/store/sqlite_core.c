@@ -55,7 +55,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_trunk,    &store_sql_registration, &store_sql_call,
     &store_sql_node,     &store_sql_outbox,       &store_sql_token,
     &store_sql_schedule, &store_sql_ivr,          &store_sql_voicemail,
-    &store_sql_prompt,   &store_sql_external,
+    &store_sql_prompt,   &store_sql_external,     &store_sql_digit_input,
 };
 
 /* ---- errors ----------------------------------------------------------- */

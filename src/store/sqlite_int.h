@@ -6,8 +6,8 @@
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
  * sqlite_call.c, sqlite_node.c, sqlite_outbox.c, sqlite_token.c,
  * sqlite_schedule.c, sqlite_ivr.c, sqlite_voicemail.c, sqlite_prompt.c,
- * sqlite_external.c; sqlite_target.c for what they route to) over a small
- * core:
+ * sqlite_external.c, sqlite_digit_input.c; sqlite_target.c for what they
+ * route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, SQLite errors as errno values
@@ -216,6 +216,18 @@ enum store_sql_id {
 	S_EXT_INUSE,
 	S_EXT_DELETE,
 	S_EXT_LIST,
+	/* sqlite_digit_input.c */
+	S_DIN_TENANT,
+	S_DIN_ADD,
+	S_DIN_GET,
+	S_DIN_UPDATE,
+	S_DIN_INUSE,
+	S_DIN_DELETE,
+	S_DIN_LIST,
+	/* sqlite_call.c: values attached to calls */
+	S_CALL_VAR_COUNT,
+	S_CALL_VAR_SET,
+	S_CALL_VARS,
 
 	S_COUNT
 };
@@ -243,7 +255,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
-    store_sql_external;
+    store_sql_external, store_sql_digit_input;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
@@ -476,8 +488,9 @@ struct store_tree {
 	size_t tenant_off; /* offsetof the record's int64 tenant_id */
 	enum store_sql_id add, get, update, list, tenant;
 	int (*check)(struct store *st, const void *rec);
-	int (*write)(struct store *st, const void *rec); /* children */
-	int (*read)(struct store *st, void *rec);        /* children */
+	/* children, or NULL for a record without (checked targets only) */
+	int (*write)(struct store *st, const void *rec);
+	int (*read)(struct store *st, void *rec);
 };
 
 /* Insert rec (its id set, 0 on an error) with its children. */
@@ -513,7 +526,8 @@ int store_target_check(struct store *st, enum store_target type, int64_t id,
 enum { STORE_TARGET_DEPTH = 32 }; /* longer chains count as loops */
 
 /* ELOOP if t leads back to (self_type, self_id) by the targets a call
- * follows without a key pressed (schedules, menu fallbacks); depth 0. */
+ * follows without a key pressed (schedules, menu and digit input
+ * fallbacks); depth 0. */
 int store_target_loop(struct store *st, enum store_target self_type,
 		      int64_t self_id, const struct store_target_ref *t,
 		      unsigned depth);

@@ -168,6 +168,7 @@ union store_any {
 	struct store_token token;
 	struct store_schedule schedule;
 	struct store_ivr_menu ivr_menu;
+	struct store_digit_input digit_input;
 	struct store_outbox outbox;
 };
 
@@ -351,7 +352,7 @@ static int tree_add(struct store *st, void *arg)
 	err = t->check ? t->check(st, op->rec) : 0;
 	if (!err)
 		err = store_row_add(st, t->add, t->rec, op->rec);
-	if (!err)
+	if (!err && t->write)
 		err = t->write(st, op->rec);
 	return err;
 }
@@ -375,7 +376,7 @@ int store_tree_get(struct store *st, const struct store_tree *t, int64_t id,
 	int err;
 
 	err = store_row_get(st, t->get, id, t->rec, rec);
-	if (!err)
+	if (!err && t->read)
 		err = t->read(st, rec);
 	return err;
 }
@@ -404,7 +405,7 @@ static int tree_update(struct store *st, void *arg)
 	err = t->check ? t->check(st, v) : 0;
 	if (!err)
 		err = store_row_update(st, t->update, t->rec, v);
-	if (!err)
+	if (!err && t->write)
 		err = t->write(st, v);
 	mem_deref(v);
 	return err;
@@ -436,7 +437,7 @@ static int tree_walk_h(const void *row, void *arg)
 	if (!rec)
 		return ENOMEM;
 	memcpy(rec, row, w->t->rec->size);
-	err = w->t->read(w->st, rec);
+	err = w->t->read ? w->t->read(w->st, rec) : 0;
 	if (!err)
 		err = w->t->rec->callh(w->h, rec, w->arg);
 	mem_deref(rec);

@@ -2,9 +2,10 @@
  * sqlite_target.c - where numbers, schedules and menus route to: a
  * target (type, id) must exist and belong to the same tenant, and the
  * targets a call follows without the caller doing anything (a schedule's
- * three, a menu's fallback) must not lead back to where they started.
- * A menu's keys are not followed: going round a menu by pressing keys is
- * the caller's choice, not a loop.
+ * three, a menu's fallback, a digit input's fallback) must not lead back
+ * to where they started.  A menu's keys and a digit input's target are
+ * not followed: going round by pressing keys is the caller's choice, not
+ * a loop.
  */
 #include "core/core.h"
 #include "store/sqlite_int.h"
@@ -19,6 +20,7 @@ int store_target_check(struct store *st, enum store_target type,
 	    [TARGET_IVR] = S_IVR_TENANT,
 	    [TARGET_VOICEMAIL] = S_MBOX_TENANT,
 	    [TARGET_EXTERNAL] = S_EXT_TENANT,
+	    [TARGET_COLLECT] = S_DIN_TENANT,
 	};
 	int64_t ttenant;
 	int err;
@@ -59,6 +61,16 @@ static int target_next(struct store *st, const struct store_target_ref *t,
 		mem_deref(s);
 		return err;
 	}
+	if (t->type == TARGET_COLLECT) {
+		struct store_digit_input d;
+
+		err = store_digit_input_get(st, t->id, &d);
+		if (!err) {
+			next[0] = d.fallback;
+			*np = 1;
+		}
+		return err;
+	}
 	if (t->type == TARGET_IVR) {
 		m = mem_zalloc(sizeof(*m), NULL);
 		if (!m)
@@ -82,7 +94,8 @@ int store_target_loop(struct store *st, enum store_target self_type,
 	size_t i, n;
 	int err;
 
-	if (t->type != TARGET_SCHEDULE && t->type != TARGET_IVR)
+	if (t->type != TARGET_SCHEDULE && t->type != TARGET_IVR &&
+	    t->type != TARGET_COLLECT)
 		return 0;
 	if ((t->type == self_type && t->id == self_id) ||
 	    depth > STORE_TARGET_DEPTH)

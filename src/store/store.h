@@ -217,7 +217,7 @@ int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
 		     struct store_number_block *b);
 
 /* What a number routes to: "none", "employee", "announcement",
- * "schedule", "ivr", "voicemail", "external". */
+ * "schedule", "ivr", "voicemail", "external", "digit_input". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
@@ -226,6 +226,7 @@ enum store_target {
 	TARGET_IVR,       /* a voice menu                           */
 	TARGET_VOICEMAIL, /* a mailbox (migration 10)               */
 	TARGET_EXTERNAL,  /* an external number (store_external)    */
+	TARGET_COLLECT,   /* a digit input (store_digit_input)      */
 			  /* later: TARGET_RING_GROUP, TARGET_QUEUE, ... */
 };
 
@@ -469,6 +470,64 @@ int store_vm_message_delete(struct store *st, int64_t id);
 /* The messages of a mailbox, oldest first. */
 int store_vm_message_list(struct store *st, int64_t mailbox_id,
 			  store_vm_message_h *h, void *arg);
+
+/* ---- digit inputs (collecting a number) ------------------------------ */
+
+enum {
+	STORE_INPUT_LABEL = 32, /* label: bytes with the NUL               */
+	STORE_INPUT_DIGITS = 30 /* max_digits at most: one key more must
+				   fit call_collect_prm's 31 (collect.c) */
+};
+
+/*
+ * A digit input (seeds/004: "Kundennummer ... die dem Agent direkt
+ * übergeben wird"): the caller is asked for a number (prompt, a WAV file
+ * under the prompts directory, "" for the default one in the tenant's
+ * language), types min_digits..max_digits keys ended by the terminator
+ * (or by max_digits, or a pause after min_digits), hears it read back
+ * and confirms with 1 (2: enter it again) if read_back is set, and the
+ * call goes on to target with the value attached under label (the call
+ * record, the INVITE to an employee's phones).  Too few keys, no keys or
+ * no confirmation: asked again, up to retries times, then fallback
+ * (none: goodbye and hang up) without a value.
+ */
+struct store_digit_input {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];
+	char label[STORE_INPUT_LABEL]; /* "Kundennummer": the value's name */
+	char prompt[128];       /* relative to the prompts directory, or "" */
+	uint32_t min_digits;    /* 1..max_digits                           */
+	uint32_t max_digits;    /* ..STORE_INPUT_DIGITS                    */
+	char terminator[2];     /* "#", "*" or "" (none: length or pause)  */
+	uint32_t timeout;       /* [s] wait for the first key              */
+	uint32_t digit_timeout; /* [s] wait for each further key          */
+	uint32_t retries;       /* asked again after no or a bad entry    */
+	bool read_back;         /* read back, confirm with 1, 2 corrects  */
+	struct store_target_ref target;   /* where the call goes on      */
+	struct store_target_ref fallback; /* no value: there, or goodbye */
+	uint64_t created_at;
+};
+
+typedef int(store_digit_input_h)(const struct store_digit_input *d, void *arg);
+
+/* Add d (d->id set): EINVAL for a bad field (no label, no target, a
+ * length outside 1 <= min <= max <= STORE_INPUT_DIGITS, a terminator
+ * other than "#", "*", ""), a target ENOENT if missing, EXDEV if of
+ * another tenant; a fallback that leads back to d without the caller
+ * typing anything (through schedules, menu and input fallbacks) ELOOP;
+ * EEXIST for a name the tenant has already. */
+int store_digit_input_add(struct store *st, struct store_digit_input *d);
+int store_digit_input_get(struct store *st, int64_t id,
+			  struct store_digit_input *d);
+/* Replace everything but the tenant (EXDEV if set and different). */
+int store_digit_input_update(struct store *st,
+			     const struct store_digit_input *d);
+/* EBUSY while a number, schedule, menu or another input routes to it. */
+int store_digit_input_delete(struct store *st, int64_t id);
+/* tenant_id 0 = all tenants. */
+int store_digit_input_list(struct store *st, int64_t tenant_id,
+			   store_digit_input_h *h, void *arg);
 
 struct store_number {
 	int64_t id;
@@ -739,6 +798,18 @@ int store_disposition_parse(const char *s, enum store_disposition *vp);
 const char *store_party_name(enum store_party v);
 int store_party_parse(const char *s, enum store_party *vp);
 
+enum {
+	STORE_CALL_VARS = 4,       /* values attached to one call, at most */
+	STORE_CALL_VAR_VALUE = 32, /* bytes of a value with the NUL        */
+};
+
+/* A value attached to a call (a customer number typed at a digit
+ * input): its name is the input's label. */
+struct store_call_var {
+	char name[STORE_INPUT_LABEL];
+	char value[STORE_CALL_VAR_VALUE];
+};
+
 struct store_call {
 	int64_t id;
 	char node_id[64];
@@ -755,6 +826,9 @@ struct store_call {
 	enum store_disposition disposition; /* NONE while live       */
 	uint16_t sip_code;         /* final code sent to the caller          */
 	enum store_party ended_by; /* NONE while live                    */
+	/* what the caller typed at digit inputs, by label (call_vars) */
+	size_t varc;
+	struct store_call_var varv[STORE_CALL_VARS];
 };
 
 typedef int(store_call_h)(const struct store_call *c, void *arg);
@@ -766,6 +840,13 @@ int store_call_answered(struct store *st, int64_t id, uint64_t at,
 int store_call_ended(struct store *st, int64_t id, uint64_t at,
 		     enum store_disposition disposition, uint16_t sip_code,
 		     enum store_party ended_by);
+/* Attach value under name to call id (replacing a value of that name):
+ * committed when it returns.  EINVAL for an empty name or value, or
+ * longer ones than the fields of struct store_call_var; ENOSPC when the
+ * call has STORE_CALL_VARS other names already; ENOENT if no call id. */
+int store_call_var_set(struct store *st, int64_t id, const char *name,
+		       const char *value);
+/* With its values (varv, in the order they were first set). */
 int store_call_get(struct store *st, int64_t id, struct store_call *c);
 
 struct store_call_filter {
@@ -776,6 +857,7 @@ struct store_call_filter {
 	uint32_t offset;
 };
 
+/* Records with their values (varv). */
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
 

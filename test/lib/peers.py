@@ -485,6 +485,9 @@ class Baresip:
     rtp_ports (first, last) or None for a free range of 20.
     extra_account  appended to the account line (";key=value...").
     extra_config   list of extra "key value" config lines.
+    sip_trace      print every SIP message sent and received into its log
+                   (baresip -s; read it with log()), e.g. to see the
+                   headers of the INVITEs a phone gets.
 
     Events are collected in a background thread: self.events (list of
     dicts as baresip sends them: class, type, id, peeruri, param, ...).
@@ -494,11 +497,12 @@ class Baresip:
                  transport="udp", regint=None, auto_answer=True, tone=440,
                  wav=None, codecs=("pcmu", "pcma"), rtp_ports=None,
                  extra_account="", extra_config=(), name=None,
-                 keep_dir=False, netns=None, host=None):
+                 keep_dir=False, netns=None, host=None, sip_trace=False):
         # netns: run inside this network namespace, on address host; the
         # control connection then goes through a Unix socket (socat), since
         # the namespace's loopback is not ours
         self.netns = netns
+        self.sip_trace = sip_trace
         self.host = host or LOCAL
         self._relay = None
         self.user = user
@@ -621,7 +625,8 @@ class Baresip:
         for attempt in range(attempts):
             self._log = open(self.log_path, "ab")
             mark = os.path.getsize(self.log_path)
-            self.proc = subprocess.Popen(pre + [BARESIP, "-f", self.dir],
+            self.proc = subprocess.Popen(pre + [BARESIP, "-f", self.dir] +
+                                         (["-s"] if self.sip_trace else []),
                                          stdin=subprocess.DEVNULL,
                                          stdout=self._log,
                                          stderr=subprocess.STDOUT,

@@ -22,11 +22,14 @@ struct fake {
 	int64_t rec_id;                /* record of the last call routed   */
 	call_record_done_h *rec_doneh; /* of the last recording */
 	void *rec_arg;
-	char rec_path[256]; /* file of the last recording          */
-	uint32_t rec_ms;    /* what record_stop answers: length */
-	int rec_err;        /* ... and error                    */
-	bool inband;        /* keys as tones listened for on A  */
-	char cid[64];       /* caller ID of the last dial       */
+	char rec_path[256];            /* file of the last recording          */
+	uint32_t rec_ms;               /* what record_stop answers: length */
+	int rec_err;                   /* ... and error                    */
+	bool inband;                   /* keys as tones listened for on A  */
+	char cid[64];                  /* caller ID of the last dial       */
+	call_speech_done_h *say_doneh; /* of the last speech request */
+	void *say_arg;
+	int speech_err; /* what speak answers (0: "say ...") */
 };
 
 extern struct fake fake;
@@ -40,6 +43,8 @@ void fake_log(const char *fmt, ...);
 const char *fake_take(void);
 /* A backend leg state named name (logs "free <name>;" when freed). */
 void *fake_be_alloc(const char *name);
+/* The last speech request is ready: err, the file's path. */
+void fake_say_done(int err, const char *path);
 /* Make leg's far end hold (or not). */
 void fake_set_held(struct call_leg *leg, bool held);
 /* Event hook logging "[state]". */

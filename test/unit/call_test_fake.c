@@ -159,20 +159,24 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 	str_copy(fake.cid, req->cid, sizeof(fake.cid));
 	switch (d->kind) {
 	case CALL_DEST_EMPLOYEE:
-		fake_log("dial employee %lld as %s;", (long long)d->id,
+		fake_log("dial employee %lld as %s", (long long)d->id,
 			 req->cid);
+		for (i = 0; i < req->varc; i++)
+			fake_log(" %s=%s", req->varv[i].name,
+				 req->varv[i].value);
+		fake_log(";");
 		for (i = 0; i < fake.devices; i++) {
 			re_snprintf(name, sizeof(name), "B%zu", fake.legc + 1);
 			fake_leg_add(call, name);
 		}
 		return fake.devices ? 0 : ENOENT;
 	case CALL_DEST_CONTACT:
-		fake_log("dial %s;", d->uri);
+		fake_log("dial %s%s;", d->uri, req->varc ? " with values" : "");
 		fake_leg_add(call, d->uri);
 		return 0;
 	case CALL_DEST_EXTERNAL:
-		fake_log("dial %s via trunk %lld;", d->number,
-			 (long long)d->id);
+		fake_log("dial %s via trunk %lld%s;", d->number,
+			 (long long)d->id, req->varc ? " with values" : "");
 		fake_leg_add(call, "trunk");
 		return 0;
 	}
@@ -236,6 +240,36 @@ static int fake_play(void **pp, struct call_leg *leg, const char *path,
 	}
 	*pp = p;
 	return 0;
+}
+
+static void fake_speech_destructor(void *arg)
+{
+	(void)arg;
+	fake_log("speech off;");
+}
+
+/* "say <lang> <text>;" then fake_say_done() answers */
+static int fake_speak(void **sp, const char *lang, const char *text,
+		      call_speech_done_h *doneh, void *arg)
+{
+	if (fake.speech_err)
+		return fake.speech_err;
+	*sp = mem_zalloc(1, fake_speech_destructor);
+	if (!*sp)
+		return ENOMEM;
+	fake_log("say %s %s;", lang, text);
+	fake.say_doneh = doneh;
+	fake.say_arg = arg;
+	return 0;
+}
+
+void fake_say_done(int err, const char *path)
+{
+	call_speech_done_h *h = fake.say_doneh;
+
+	fake.say_doneh = NULL;
+	if (h)
+		h(err, path, fake.say_arg);
 }
 
 struct fake_rec {
@@ -318,6 +352,7 @@ const struct call_backend fake_backend = {
     .bridge = fake_bridge,
     .unbridge = fake_unbridge,
     .play = fake_play,
+    .speak = fake_speak,
     .record = fake_record,
     .record_stop = fake_record_stop,
     .keys_inband = fake_keys_inband,

@@ -21,7 +21,7 @@ static const char *const disposition_words[] = {
 static const char *const party_words[] = {"", "caller", "callee", "system"};
 static const char *const target_words[] = {
     "none", "employee",  "announcement", "schedule",
-    "ivr",  "voicemail", "external"};
+    "ivr",  "voicemail", "external",     "digit_input"};
 static const char *const prompt_purpose_words[] = {
     "other", "greeting", "closed", "mailbox", "music_on_hold"};
 static const char *const region_words[] = {

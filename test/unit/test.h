@@ -66,6 +66,8 @@
 	X(test_store_reg)                                                      \
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
+	X(test_store_call_vars)                                                \
+	X(test_store_digit_input)                                              \
 	X(test_store_call_close)                                               \
 	X(test_store_outbox)                                                   \
 	X(test_store_outbox_states)                                            \
@@ -119,6 +121,8 @@
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
 	X(test_call_digit_twice)                                               \
+	X(test_call_collect)                                                   \
+	X(test_call_collect_fail)                                              \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
 	X(test_call_voicemail)                                                 \
@@ -137,7 +141,8 @@
 	X(test_guard_disabled)                                                 \
 	X(test_auth_nc)                                                        \
 	X(test_auth_nc_slabs)                                                  \
-	X(test_sip_info_digit)
+	X(test_sip_info_digit)                                                 \
+	X(test_sip_dial_collected)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
