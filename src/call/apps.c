@@ -13,6 +13,7 @@ const struct call_app call_apps[] = {
     {ROUTE_ANNOUNCEMENT, "announcement", app_announcement_start},
     {ROUTE_EXTERNAL, "trunk", app_external_start},
     {ROUTE_IVR, "ivr", ivr_start},
+    {ROUTE_RING_GROUP, "ring_group", app_ring_group_start},
 };
 
 const size_t call_apps_count = ARRAY_SIZE(call_apps);

@@ -142,6 +142,9 @@ static int employee_fail(struct api_req *req, int err, const void *rec)
 	if (err == EXDEV || err == ENOENT)
 		return api_fail(req, err, "tenant_id: tenant %lld: %m",
 				(long long)e->tenant_id, err);
+	if (err == EBUSY) /* delete: a schedule, menu or ring group has it */
+		return api_target_in_use(req, err, TARGET_EMPLOYEE, e->id,
+					 "employee");
 	return api_fail(req, err, "employee: %m", err);
 }
 

@@ -65,7 +65,7 @@ static int option_read(struct api_req *req, const char *path,
 	    op->target.type == TARGET_NONE)
 		return api_error(req, 422,
 				 "%s.target_type: must be employee, "
-				 "announcement, schedule or ivr",
+				 "announcement, schedule, ivr or ring_group",
 				 path);
 	id = odict_lookup(o, "target_id");
 	if (!id || id->type != ODICT_INT || id->u.integer <= 0)

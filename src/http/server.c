@@ -21,7 +21,7 @@ static const struct api_resource *const resources[] = {
     &api_tenants,       &api_employees,     &api_devices, &api_number_blocks,
     &api_numbers,       &api_announcements, &api_trunks,  &api_calls,
     &api_registrations, &api_auth_blocks,   &api_stats,   &api_nodes,
-    &api_schedules,     &api_ivr_menus,     &api_outbox,
+    &api_schedules,     &api_ivr_menus,     &api_outbox,  &api_ring_groups,
 };
 
 enum api_gen {

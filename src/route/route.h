@@ -21,6 +21,7 @@ enum route_kind {
 	ROUTE_ANNOUNCEMENT, /* answer, play announcement, hang up  */
 	ROUTE_EXTERNAL,     /* out through trunk to dialled E.164  */
 	ROUTE_IVR,          /* a voice menu (ivr/)                 */
+	ROUTE_RING_GROUP,   /* ring group (call/app_ring_group.c)  */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */
@@ -37,7 +38,8 @@ struct route_caller {
 /* Where a call goes: what the table in call/apps.c starts. */
 struct route_target {
 	enum route_kind kind;
-	int64_t id;            /* employee, announcement or trunk id     */
+	int64_t id;            /* employee, announcement, trunk, menu or
+				  ring group id                          */
 	char number[64];       /* ROUTE_EXTERNAL: the E.164 number        */
 	char caller_id[64];    /* number presented to the callee          */
 	char caller_name[128]; /* display name presented                  */

@@ -3,7 +3,8 @@
  * the words the database stores and the API shows for a device's srtp, a
  * trunk's transport, a call's direction, disposition and ended_by, a
  * number's target type, a schedule's region (federal state) and state, a
- * tenant's language, an outbox delivery's channel and state.
+ * tenant's language, an outbox delivery's channel and state, a ring
+ * group's strategy.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -93,6 +94,12 @@ static const char *const target_v[] = {
     [TARGET_ANNOUNCEMENT] = "announcement",
     [TARGET_SCHEDULE] = "schedule",
     [TARGET_IVR] = "ivr",
+    [TARGET_RING_GROUP] = "ring_group",
+};
+
+static const char *const ring_strategy_v[] = {
+    [STORE_RING_SIMULTANEOUS] = "simultaneous",
+    [STORE_RING_SEQUENTIAL] = "sequential",
 };
 
 static const char *const region_v[] = {
@@ -164,3 +171,4 @@ NAMES(sched_state, enum store_sched_state)
 NAMES(language, enum store_language)
 NAMES(channel, enum store_channel)
 NAMES(outbox_state, enum store_outbox_state)
+NAMES(ring_strategy, enum store_ring_strategy)

@@ -54,7 +54,8 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_device,   &store_sql_number,       &store_sql_announcement,
     &store_sql_trunk,    &store_sql_registration, &store_sql_call,
     &store_sql_node,     &store_sql_outbox,       &store_sql_token,
-    &store_sql_schedule, &store_sql_ivr,
+    &store_sql_schedule, &store_sql_ivr,          &store_sql_ring_group,
+    &store_sql_target,
 };
 
 /* ---- errors ----------------------------------------------------------- */

@@ -19,14 +19,15 @@ static const char *const disposition_words[] = {
     "failed",    "rtp_timeout", "node_failure",
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
-static const char *const target_words[] = {"none", "employee", "announcement",
-					   "schedule", "ivr"};
+static const char *const target_words[] = {
+    "none", "employee", "announcement", "schedule", "ivr", "ring_group"};
 static const char *const region_words[] = {
     "",   "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV",
     "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH",
 };
 static const char *const sched_state_words[] = {"open", "closed", "holiday"};
 static const char *const language_words[] = {"de", "en"};
+static const char *const ring_strategy_words[] = {"simultaneous", "sequential"};
 
 /*
  * The enum type of store_<x>_name() and store_<x>_parse() against words[]
@@ -76,6 +77,8 @@ int test_store_names(void)
 	CHECK_NAMES(region, enum store_region, region_words);
 	CHECK_NAMES(sched_state, enum store_sched_state, sched_state_words);
 	CHECK_NAMES(language, enum store_language, language_words);
+	CHECK_NAMES(ring_strategy, enum store_ring_strategy,
+		    ring_strategy_words);
 	TEST_EQ_INT(store_region_parse("by", NULL), EINVAL); /* codes as ISO */
 
 	/* "" names the live state of a call record, nothing else */
