@@ -225,7 +225,6 @@ enum store_target {
 	TARGET_SCHEDULE,   /* time control: one of its three targets */
 	TARGET_IVR,        /* a voice menu                           */
 	TARGET_RING_GROUP, /* several employees rung (Gruppenruf)    */
-			   /* later: TARGET_QUEUE, ... */
 };
 
 const char *store_target_name(enum store_target v);

@@ -22,10 +22,14 @@ struct fake {
 	int64_t rec_id;                /* record of the last call routed   */
 	call_record_done_h *rec_doneh; /* of the last recording */
 	void *rec_arg;
-	uint32_t rec_ms; /* what record_stop answers: length */
-	int rec_err;     /* ... and error                    */
-	bool inband;     /* keys as tones listened for on A  */
-	char cid[64];    /* caller ID of the last dial       */
+	uint32_t rec_ms;           /* what record_stop answers: length */
+	int rec_err;               /* ... and error                    */
+	bool inband;               /* keys as tones listened for on A  */
+	char cid[64];              /* caller ID of the last dial       */
+	struct call_dest dialv[8]; /* every member dialled, in order
+				      (uri and number not kept)      */
+	size_t dialc;
+	int64_t unreachable; /* an employee with no device to ring */
 };
 
 extern struct fake fake;
@@ -61,5 +65,8 @@ int env_open(struct env *e, const struct call_app *apps, size_t appc);
 void env_close(struct env *e);
 /* Device 1001 dials dialled. */
 int env_call(struct env *e, const char *dialled);
+/* The record of the last call routed: "<disposition> <code> <ended by>
+ * <callee leg>". */
+int env_record(struct env *e, char *buf, size_t sz);
 
 #endif

@@ -103,6 +103,7 @@
 	X(test_route_sched_always)                                             \
 	X(test_route_sched_check)                                              \
 	X(test_store_schedule)                                                 \
+	X(test_store_ring_group)                                               \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
 	X(test_route_device)                                                   \
@@ -114,6 +115,10 @@
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
+	X(test_call_ring_group)                                                \
+	X(test_call_ring_group_sequential)                                     \
+	X(test_call_ring_group_busy)                                           \
+	X(test_call_ring_group_fallback)                                       \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
 	X(test_call_transfer_refer)                                            \
