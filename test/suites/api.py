@@ -389,7 +389,8 @@ def test_numbers():
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "queue", "target_id": 1})
     err_check("unknown target_type: 422", st, e, 422,
-              "target_type: must be none, employee, announcement, schedule or ivr")
+              "target_type: must be none, employee, announcement, "
+              "schedule, ivr or ring_group")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})
