@@ -8,8 +8,9 @@
  *     (never the caller itself; with skip_busy not those on a call,
  *      call_employee_busy())
  *       none left ---------------------------------------> fallback
- *       180, call_dial(members, each its timeout, in order if
- *                      sequential; unreachable ones skipped at once)
+ *       180 (or music, to a caller answered already),
+ *       call_dial(members, each its timeout, in order if sequential;
+ *                 unreachable ones skipped at once)
  *         nothing reachable at all ----------------------> fallback
  *         a member answers -> bridged: done
  *         every member failed or rang out ----------------> fallback
@@ -194,6 +195,10 @@ int app_ring_group_start(struct call *call, const struct route_target *t)
 	err = call_ring(call);
 	if (err)
 		return err;
+	/* a caller answered already (by a menu, or transferred) hears
+	 * music while the members ring, not silence */
+	if (call_state(call) == CALL_ANSWERED)
+		(void)call_hold(call, true);
 	err = call_dial(call, &prm, ring_dialled, r);
 	if (err == ENOENT) {
 		info("ring group: %s: group %lld: no member can be rung\n",

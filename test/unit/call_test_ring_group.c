@@ -332,3 +332,45 @@ out:
 	env_close(&e);
 	return err;
 }
+
+/* Erika, talking to Max, transfers him (REFER) to a group's number: the
+ * call is re-routed to the group; Max, answered already, hears music
+ * while Otto's phone rings showing Max's number; Otto answers */
+int test_call_ring_group_transfer(void)
+{
+	struct store_ring_member mv[1];
+	struct call_refer r = {"sip:+4922182829960@sb", false, true, false,
+			       "+4922182829960"};
+	struct env e;
+	int64_t otto = 0, gid;
+	char want[300];
+	int err = 0;
+
+	TEST_EQ_INT(rg_open(&e, &otto), 0);
+	mv[0] = (struct store_ring_member){otto, 10};
+	TEST_EQ_INT(rg_add(&e, "Otto", STORE_RING_SIMULTANEOUS, false, 0, none,
+			   mv, 1, "+4922182829960", &gid),
+		    0);
+	TEST_EQ_INT(env_call(&e, "1002"), 0);
+	call_leg_established(fake.legv[0]);
+	call_leg_established(fake.a);
+	(void)fake_take();
+	/* the fake names its legs B1, ...: make B1 Erika's phone */
+	str_copy(fake.legv[0]->desc, "device:1002", sizeof(fake.legv[0]->desc));
+
+	call_leg_refer(fake.legv[0], &r);
+	re_snprintf(want, sizeof(want),
+		    "202 B1;notify B1 100 Trying;notify B1 200 OK;"
+		    "unbridge A;[answered]free B1;"
+		    "play moh.wav (loop) to A;dial employee %lld as 1001;",
+		    (long long)otto);
+	TEST_EQ_STR(fake_take(), want);
+	TEST_EQ_STR(fake.cid, "1001");
+	call_leg_established(fake.legv[1]);
+	TEST_EQ_STR(fake_take(), "stop moh.wav;bridge A B2;[bridged]");
+	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]free B2;free A;");
+out:
+	env_close(&e);
+	return err;
+}

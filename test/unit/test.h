@@ -119,6 +119,7 @@
 	X(test_call_ring_group_sequential)                                     \
 	X(test_call_ring_group_busy)                                           \
 	X(test_call_ring_group_fallback)                                       \
+	X(test_call_ring_group_transfer)                                       \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
 	X(test_call_transfer_refer)                                            \
