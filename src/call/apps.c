@@ -16,6 +16,7 @@ const struct call_app call_apps[] = {
     {ROUTE_IVR, "ivr", ivr_start},
     {ROUTE_VOICEMAIL, "voicemail", voicemail_start},
     {ROUTE_COLLECT, "digit_input", ivr_collect_start},
+    {ROUTE_RING_GROUP, "ring_group", app_ring_group_start},
 };
 
 const size_t call_apps_count = ARRAY_SIZE(call_apps);

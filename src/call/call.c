@@ -513,6 +513,8 @@ int call_incoming(struct call_ctx *ctx, const struct call_origin *o, void *a_be)
 		goto out;
 	}
 	str_copy(call->a->desc, o->leg, sizeof(call->a->desc));
+	if (o->rc.device)
+		call->a->employee_id = o->rc.device->employee_id;
 	err = route_resolve(ctx->st, &o->rc, o->dialled, r);
 	if (err) {
 		warning("call: routing %s failed: %m\n", o->dialled, err);
@@ -675,6 +677,33 @@ int64_t call_record_id(const struct call *call)
 const char *call_digits(const struct call *call)
 {
 	return call ? call->digits : "";
+}
+
+int64_t call_employee(const struct call *call)
+{
+	return call && call->a ? call->a->employee_id : 0;
+}
+
+/* leg reaches employee_id and talks (answered, maybe held) */
+static bool leg_busy(const struct call_leg *leg, int64_t employee_id)
+{
+	return leg && leg->established && leg->employee_id == employee_id;
+}
+
+bool call_employee_busy(const struct call *call, int64_t employee_id)
+{
+	struct le *le;
+
+	if (!call || employee_id <= 0)
+		return false;
+	for (le = call->ctx->calls.head; le; le = le->next) {
+		const struct call *c = le->data;
+
+		if (c->state != CALL_DONE && (leg_busy(c->a, employee_id) ||
+					      leg_busy(c->b, employee_id)))
+			return true;
+	}
+	return false;
 }
 
 const struct config *call_config(const struct call *call)

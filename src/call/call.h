@@ -13,7 +13,8 @@
  *
  * Applications: the first ones are small and live here as app_*.c
  * (employee: ring all devices; announcement: answer, play, hang up;
- * external: out through the trunk).  A bigger one (IVR, voicemail,
+ * external: out through the trunk; ring group: its members at once or
+ * one after another, then its fallback).  A bigger one (IVR, voicemail,
  * queues) gets its own folder and one row in call/apps.c.  Music on hold
  * when a bridged party holds is the hold operation, run by the bridge
  * itself (call/moh.c).
@@ -74,6 +75,18 @@ const char *call_id(const struct call *call); /* the caller's Call-ID */
 const char *call_from(const struct call *call);
 const char *call_to(const struct call *call);
 int64_t call_record_id(const struct call *call); /* store_call, 0 if none */
+/* The employee whose device placed the call (its caller leg), 0 if
+ * none (a carrier's call). */
+int64_t call_employee(const struct call *call);
+/*
+ * Is employee_id on a call of this node (call's context) now?  Busy
+ * means a leg of one of its devices is established in a live call: it
+ * answered a call that is bridged (held counts), or it placed a call
+ * that was answered (by a person or an application: a menu, an
+ * announcement).  Ringing does not count, its own or a call it placed
+ * that still rings.  Calls held by other nodes are not seen.
+ */
+bool call_employee_busy(const struct call *call, int64_t employee_id);
 /* Digits received and not consumed by collect yet ("" if none). */
 const char *call_digits(const struct call *call);
 /* The node's settings and store, for applications. */

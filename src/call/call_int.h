@@ -105,12 +105,13 @@ enum call_digit_src {
 enum { CALL_DIGIT_TWICE_MS = 500 }; /* [ms] one press sent both ways */
 
 struct call_leg {
-	struct le le;      /* in call->forks while ringing         */
-	struct call *call; /* (weak)                                */
-	void *be;          /* backend state (owned, mem object)     */
-	struct tmr tmr;    /* this member's ring timeout            */
-	size_t member;     /* index in the dial's members           */
-	char desc[96];     /* "device:1001", "trunk:1"              */
+	struct le le;        /* in call->forks while ringing         */
+	struct call *call;   /* (weak)                                */
+	void *be;            /* backend state (owned, mem object)     */
+	struct tmr tmr;      /* this member's ring timeout            */
+	size_t member;       /* index in the dial's members           */
+	char desc[96];       /* "device:1001", "trunk:1"              */
+	int64_t employee_id; /* whose device it reaches, 0: none    */
 	bool established;
 	/* the last key reported (call_leg_digit_from) */
 	char dig_last;
@@ -293,6 +294,7 @@ void call_leg_digit(struct call_leg *leg, char digit);
 int app_employee_start(struct call *call, const struct route_target *t);
 int app_announcement_start(struct call *call, const struct route_target *t);
 int app_external_start(struct call *call, const struct route_target *t);
+int app_ring_group_start(struct call *call, const struct route_target *t);
 /* 180 to the caller, then dial dest presenting t's caller ID, ending in
  * app_dial_done(); if nothing can be dialled, hang up with scode,
  * reason, disposition.  0, or the error of call_ring(). */

@@ -90,6 +90,8 @@ void call_leg_add(struct call *call, struct call_leg *leg)
 		return;
 	}
 	leg->member = d->current;
+	if (d->memberv[d->current].dest.kind == CALL_DEST_EMPLOYEE)
+		leg->employee_id = d->memberv[d->current].dest.id;
 	timeout = d->memberv[d->current].dest.timeout;
 	list_append(&call->forks, &leg->le, leg);
 	tmr_start(&leg->tmr, (uint64_t)timeout * 1000, leg_timeout, leg);

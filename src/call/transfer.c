@@ -19,7 +19,9 @@
  *     else 202, NOTIFY "100 Trying"; the target resolved by route/ as
  *     if the transferor dialled it:
  *       none (404, 484, 403 ...) -> NOTIFY that status; stays bridged
- *       announcement -> NOTIFY 200, transferor BYE, call re-routed
+ *       announcement, menu, ring group -> NOTIFY 200, transferor BYE,
+ *                       call re-routed (a group's members see the
+ *                       transferee's number)
  *       employee / number -> TRANSFERRING
  *   call_transfer(dest) -> TRANSFERRING (a bridged callee set aside)
  *
@@ -309,6 +311,14 @@ static void refer_go(struct call *call, struct call_leg *leg,
 	     leg->desc, r->user, route_kind_name(rr->target.kind));
 	memset(&dest, 0, sizeof(dest));
 	dest.timeout = call->ctx->cfg->ring_timeout;
+	if (rr->target.kind == ROUTE_RING_GROUP) {
+		/* its members see who is transferred to them */
+		str_copy(rr->target.caller_id,
+			 leg == call->b ? call->rec.from_number
+					: call->rec.to_number,
+			 sizeof(rr->target.caller_id));
+		rr->target.caller_name[0] = '\0';
+	}
 	switch (rr->target.kind) {
 	case ROUTE_EMPLOYEE:
 		dest.kind = CALL_DEST_EMPLOYEE;
@@ -327,7 +337,9 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		if (!cid[0])
 			str_copy(cid, rr->target.caller_id, sizeof(cid));
 		break;
-	case ROUTE_ANNOUNCEMENT: {
+	case ROUTE_ANNOUNCEMENT:
+	case ROUTE_IVR:
+	case ROUTE_RING_GROUP: {
 		struct call_xfer tmp = {0};
 		be->refer_notify(leg, 200, "OK");
 		xfer_detach(call, &tmp, leg);

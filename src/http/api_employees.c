@@ -133,6 +133,7 @@ static int personal_error(struct api_req *req, int err, int64_t id,
 static int employee_fail(struct api_req *req, int err, const void *rec)
 {
 	const T *e = rec;
+	struct store_mailbox mb;
 
 	if (err == EEXIST && e->extension[0])
 		return api_fail(req, err,
@@ -142,11 +143,15 @@ static int employee_fail(struct api_req *req, int err, const void *rec)
 	if (err == EXDEV || err == ENOENT)
 		return api_fail(req, err, "tenant_id: tenant %lld: %m",
 				(long long)e->tenant_id, err);
-	if (err == EBUSY) /* a delete: something still names it */
+	if (err == EBUSY &&
+	    !store_mailbox_by_employee(req->api->st, e->id, &mb))
 		return api_fail(req, err,
-				"employee %lld is in use by a schedule, a "
-				"menu or a mailbox",
-				(long long)e->id);
+				"employee %lld has mailbox %lld; delete the "
+				"mailbox first",
+				(long long)e->id, (long long)mb.id);
+	if (err == EBUSY) /* delete: a schedule, menu or ring group has it */
+		return api_target_in_use(req, err, TARGET_EMPLOYEE, e->id,
+					 "employee");
 	return api_fail(req, err, "employee: %m", err);
 }
 

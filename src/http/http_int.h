@@ -360,6 +360,13 @@ int api_target_types(struct re_printf *pf, void *arg);
  * or an errno after a 422. */
 int api_target_pair(struct api_req *req, const struct api_field *tf, void *rec,
 		    struct store_target_ref *t, int64_t tenant_id);
+/* The 409 (err EBUSY) of target (type, id), called noun ("ring group"),
+ * that cannot be deleted: "<noun> <id> is in use by number 7" (or
+ * schedule, ivr menu, ring group), "<noun> <id> is a member of ring
+ * group 2; ..." for an employee, as store_target_used_by() finds the
+ * first.  Returns the errno of the reply. */
+int api_target_in_use(struct api_req *req, int err, enum store_target type,
+		      int64_t id, const char *noun);
 
 /* A WAV file of another resource (a menu's prompt, an announcement's
  * file, a tenant's music on hold) of tenant_id: an uploaded one
@@ -520,6 +527,7 @@ extern const struct api_resource api_announcements;
 extern const struct api_resource api_schedules;
 extern const struct api_resource api_ivr_menus;
 extern const struct api_resource api_digit_inputs;
+extern const struct api_resource api_ring_groups;
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
 extern const struct api_resource api_registrations;

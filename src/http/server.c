@@ -26,7 +26,7 @@ static const struct api_resource *const resources[] = {
     &api_auth_blocks,      &api_stats,        &api_nodes,
     &api_schedules,        &api_ivr_menus,    &api_outbox,
     &api_mailboxes,        &api_messages,     &api_prompts,
-    &api_external_targets, &api_digit_inputs,
+    &api_external_targets, &api_digit_inputs, &api_ring_groups,
 };
 
 enum api_gen {

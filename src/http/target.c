@@ -2,7 +2,8 @@
  * target.c - where a number or a schedule routes to: a target type and
  * the id of a record of that type, which must exist and belong to the
  * same tenant.  One check for every resource that names targets, with
- * the messages the API has always given for numbers.
+ * the messages the API has always given for numbers; and the 409 of a
+ * target that cannot be deleted, naming what still routes to it.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 	struct store_ivr_menu *m;
 	struct store_mailbox mb;
 	struct store_external x;
+	struct store_ring_group *g;
 	int err;
 
 	memset(&x, 0, sizeof(x));
@@ -63,6 +65,14 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		*tenantp = d.tenant_id;
 		return err;
 	}
+	case TARGET_RING_GROUP:
+		g = mem_zalloc(sizeof(*g), NULL);
+		if (!g)
+			return ENOMEM;
+		err = store_ring_group_get(st, id, g);
+		*tenantp = g->tenant_id;
+		mem_deref(g);
+		return err;
 	default:
 		return EINVAL;
 	}
@@ -145,4 +155,37 @@ int api_target_types(struct re_printf *pf, void *arg)
 		k++;
 	}
 	return err;
+}
+
+/* The words of route_refs' via (store_target_use) in an error text. */
+static const struct {
+	const char *via;
+	const char *noun;
+} use_nouns[] = {
+    {"number", "number"},         {"schedule", "schedule"},
+    {"ivr", "ivr menu"},          {"digit_input", "digit input"},
+    {"ring_group", "ring group"},
+};
+
+int api_target_in_use(struct api_req *req, int err, enum store_target type,
+		      int64_t id, const char *noun)
+{
+	struct store_target_use u;
+	const char *by = NULL;
+	size_t i;
+
+	if (store_target_used_by(req->api->st, type, id, &u))
+		return api_fail(req, err, "%s %lld is in use", noun,
+				(long long)id);
+	if (!strcmp(u.via, "member"))
+		return api_fail(req, err,
+				"%s %lld is a member of ring group %lld; take "
+				"it out of the group first",
+				noun, (long long)id, (long long)u.owner);
+	for (i = 0; i < ARRAY_SIZE(use_nouns) && !by; i++) {
+		if (!strcmp(u.via, use_nouns[i].via))
+			by = use_nouns[i].noun;
+	}
+	return api_fail(req, err, "%s %lld is in use by %s %lld", noun,
+			(long long)id, by ? by : u.via, (long long)u.owner);
 }

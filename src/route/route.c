@@ -32,6 +32,7 @@ static const char *const kind_names[] = {
     [ROUTE_IVR] = "ivr",
     [ROUTE_VOICEMAIL] = "voicemail",
     [ROUTE_COLLECT] = "digit_input",
+    [ROUTE_RING_GROUP] = "ring_group",
 };
 
 const char *route_kind_name(enum route_kind kind)
@@ -232,6 +233,35 @@ static int input_exists(struct store *st, int64_t id)
 	return store_digit_input_get(st, id, &d);
 }
 
+static int ring_group_exists(struct store *st, int64_t id)
+{
+	struct store_ring_group *g = mem_zalloc(sizeof(*g), NULL);
+	int err;
+
+	if (!g)
+		return ENOMEM;
+	err = store_ring_group_get(st, id, g);
+	mem_deref(g);
+	return err;
+}
+
+/* Route to the application of kind whose record exists (exists()). */
+static int to_app(struct store *st, int (*exists)(struct store *, int64_t),
+		  int64_t id, enum route_kind kind, struct route_result *r)
+{
+	int err = exists(st, id);
+
+	if (err == ENOENT) {
+		reject(r, 404, "No Target");
+		return 0;
+	}
+	if (err)
+		return err;
+	r->target.kind = kind;
+	r->target.id = id;
+	return 0;
+}
+
 /* Route to target t (of a number, or of a schedule it led to). */
 static int to_target(struct store *st, struct store_target_ref t,
 		     struct route_result *r)
@@ -286,30 +316,16 @@ static int to_target(struct store *st, struct store_target_ref t,
 		return to_mailbox(st, t.id, r);
 
 	case TARGET_IVR:
-		err = menu_exists(st, t.id);
-		if (err == ENOENT) {
-			reject(r, 404, "No Target");
-			return 0;
-		}
-		if (err)
-			return err;
-		r->target.kind = ROUTE_IVR;
-		r->target.id = t.id;
-		return 0;
+		return to_app(st, menu_exists, t.id, ROUTE_IVR, r);
 
 	case TARGET_EXTERNAL:
 		return to_external(st, t.id, r);
+
 	case TARGET_COLLECT:
-		err = input_exists(st, t.id);
-		if (err == ENOENT) {
-			reject(r, 404, "No Target");
-			return 0;
-		}
-		if (err)
-			return err;
-		r->target.kind = ROUTE_COLLECT;
-		r->target.id = t.id;
-		return 0;
+		return to_app(st, input_exists, t.id, ROUTE_COLLECT, r);
+
+	case TARGET_RING_GROUP:
+		return to_app(st, ring_group_exists, t.id, ROUTE_RING_GROUP, r);
 
 	default:
 		reject(r, 404, "No Target");

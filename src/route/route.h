@@ -23,6 +23,7 @@ enum route_kind {
 	ROUTE_IVR,          /* a voice menu (ivr/)                 */
 	ROUTE_VOICEMAIL,    /* a mailbox (voicemail/)              */
 	ROUTE_COLLECT,      /* a digit input (ivr/collect.c)       */
+	ROUTE_RING_GROUP,   /* ring group (call/app_ring_group.c)  */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */
@@ -39,7 +40,8 @@ struct route_caller {
 /* Where a call goes: what the table in call/apps.c starts. */
 struct route_target {
 	enum route_kind kind;
-	int64_t id;            /* employee, announcement or trunk id     */
+	int64_t id;            /* employee, announcement, trunk, menu or
+				  ring group id                          */
 	char number[64];       /* ROUTE_EXTERNAL: the E.164 number        */
 	uint32_t timeout;      /* [s] ROUTE_EXTERNAL: ring at most; 0 = the
 				  node's ring timeout                    */

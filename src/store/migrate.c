@@ -477,6 +477,57 @@ static const char schema_v12[] =
     " UNION ALL SELECT fallback_type, fallback_id, 'digit_input', id"
     " FROM digit_inputs;";
 
+/* Ring groups (A5, Gruppenruf): a group with its strategy, overall
+ * timeout, skip_busy and fallback target; its members (employees) as
+ * child rows in ringing order, each with its own timeout.  route_refs
+ * gains the groups' fallbacks (via 'ring_group') and their members (via
+ * 'member', type employee), so a group still routed to and an employee
+ * still in a group cannot be deleted. */
+static const char schema_v13[] =
+    "CREATE TABLE ring_groups ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " strategy TEXT NOT NULL DEFAULT 'simultaneous',"
+    " timeout INTEGER NOT NULL DEFAULT 0 CHECK (timeout BETWEEN 0 AND 900),"
+    " skip_busy INTEGER NOT NULL DEFAULT 0 CHECK (skip_busy IN (0, 1)),"
+    " fallback_type INTEGER NOT NULL DEFAULT 0,"
+    " fallback_id INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE ring_group_members ("
+    " group_id INTEGER NOT NULL REFERENCES ring_groups(id)"
+    " ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " employee_id INTEGER NOT NULL REFERENCES employees(id),"
+    " timeout INTEGER NOT NULL CHECK (timeout BETWEEN 1 AND 300),"
+    " PRIMARY KEY (group_id, seq),"
+    " UNIQUE (group_id, employee_id)"
+    ");"
+    "CREATE INDEX ring_group_members_employee"
+    " ON ring_group_members(employee_id);"
+    "DROP VIEW route_refs;"
+    "CREATE VIEW route_refs (type, id, via, owner) AS"
+    " SELECT target_type, target_id, 'number', id FROM numbers"
+    " UNION ALL SELECT open_type, open_id, 'schedule', id FROM schedules"
+    " UNION ALL SELECT closed_type, closed_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT holiday_type, holiday_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT fallback_type, fallback_id, 'ivr', id"
+    " FROM ivr_menus"
+    " UNION ALL SELECT target_type, target_id, 'ivr', menu_id"
+    " FROM ivr_options"
+    " UNION ALL SELECT target_type, target_id, 'digit_input', id"
+    " FROM digit_inputs"
+    " UNION ALL SELECT fallback_type, fallback_id, 'digit_input', id"
+    " FROM digit_inputs"
+    " UNION ALL SELECT fallback_type, fallback_id, 'ring_group', id"
+    " FROM ring_groups"
+    " UNION ALL SELECT 1, employee_id, 'member', group_id"
+    " FROM ring_group_members;";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -490,6 +541,7 @@ static const struct migration migrationv[] = {
     {10, "voicemail", schema_v10},
     {11, "uploaded prompts, external targets", schema_v11},
     {12, "digit inputs", schema_v12},
+    {13, "ring groups", schema_v13},
 };
 
 int store_migrate_latest(void)

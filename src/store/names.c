@@ -4,7 +4,7 @@
  * trunk's transport, a call's direction, disposition and ended_by, a
  * number's target type, a schedule's region (federal state) and state, a
  * tenant's language, an outbox delivery's channel and state, an uploaded
- * prompt's purpose.
+ * prompt's purpose, a ring group's strategy.
  *
  * Each enum has one table, indexed by its values.  store_<x>_name() and
  * store_<x>_parse() are written once (NAMES below) over them, and the
@@ -97,6 +97,12 @@ static const char *const target_v[] = {
     [TARGET_VOICEMAIL] = "voicemail",
     [TARGET_EXTERNAL] = "external",
     [TARGET_COLLECT] = "digit_input",
+    [TARGET_RING_GROUP] = "ring_group",
+};
+
+static const char *const ring_strategy_v[] = {
+    [STORE_RING_SIMULTANEOUS] = "simultaneous",
+    [STORE_RING_SEQUENTIAL] = "sequential",
 };
 
 static const char *const region_v[] = {
@@ -175,3 +181,4 @@ NAMES(language, enum store_language)
 NAMES(channel, enum store_channel)
 NAMES(outbox_state, enum store_outbox_state)
 NAMES(prompt_purpose, enum store_prompt_purpose)
+NAMES(ring_strategy, enum store_ring_strategy)

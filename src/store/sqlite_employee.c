@@ -135,7 +135,10 @@ int store_employee_update(struct store *st, const struct store_employee *e)
  * Every number routed to the employee (its personal number and ordinary
  * ones) is released to target none, so no number points at a deleted
  * employee.  A schedule or menu that routes to the employee is not
- * changed behind its owner's back: EBUSY until it routes elsewhere.  Its devices go, and their registrations with them.
+ * changed behind its owner's back: EBUSY until it routes elsewhere; so
+ * is a ring group the employee is a member of (the group decides who
+ * rings, not the employee's removal): EBUSY until it is taken out.  Its
+ * devices go, and their registrations with them.
  */
 static int employee_delete(struct store *st, void *arg)
 {
@@ -147,7 +150,7 @@ static int employee_delete(struct store *st, void *arg)
 	if (!err)
 		err = store_run(st, S_EMP_IN_SCHEDULE, EIO, &v, "i", id);
 	if (!err && v)
-		err = EBUSY; /* a schedule or menu routes to the employee */
+		err = EBUSY; /* a schedule, menu or ring group has it */
 	if (!err)
 		err = store_run(st, S_EMP_RELEASE_NUMBERS, EIO, NULL, "i", id);
 	if (!err)

@@ -6,8 +6,8 @@
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
  * sqlite_call.c, sqlite_node.c, sqlite_outbox.c, sqlite_token.c,
  * sqlite_schedule.c, sqlite_ivr.c, sqlite_voicemail.c, sqlite_prompt.c,
- * sqlite_external.c, sqlite_digit_input.c; sqlite_target.c for what they
- * route to) over a small core:
+ * sqlite_external.c, sqlite_digit_input.c, sqlite_ring_group.c;
+ * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, SQLite errors as errno values
@@ -228,6 +228,19 @@ enum store_sql_id {
 	S_CALL_VAR_COUNT,
 	S_CALL_VAR_SET,
 	S_CALL_VARS,
+	/* sqlite_ring_group.c */
+	S_RG_TENANT,
+	S_RG_ADD,
+	S_RG_GET,
+	S_RG_UPDATE,
+	S_RG_INUSE,
+	S_RG_DELETE,
+	S_RG_LIST,
+	S_RG_MEMBERS_CLEAR,
+	S_RG_MEMBER_ADD,
+	S_RG_MEMBERS,
+	/* sqlite_target.c */
+	S_TARGET_USED_BY,
 
 	S_COUNT
 };
@@ -255,7 +268,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
-    store_sql_external, store_sql_digit_input;
+    store_sql_external, store_sql_digit_input, store_sql_ring_group,
+    store_sql_target;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
@@ -526,8 +540,8 @@ int store_target_check(struct store *st, enum store_target type, int64_t id,
 enum { STORE_TARGET_DEPTH = 32 }; /* longer chains count as loops */
 
 /* ELOOP if t leads back to (self_type, self_id) by the targets a call
- * follows without a key pressed (schedules, menu and digit input
- * fallbacks); depth 0. */
+ * follows without a key pressed (schedules; menu, digit input and ring
+ * group fallbacks); depth 0. */
 int store_target_loop(struct store *st, enum store_target self_type,
 		      int64_t self_id, const struct store_target_ref *t,
 		      unsigned depth);

@@ -1,14 +1,27 @@
 /*
- * sqlite_target.c - where numbers, schedules and menus route to: a
- * target (type, id) must exist and belong to the same tenant, and the
- * targets a call follows without the caller doing anything (a schedule's
- * three, a menu's fallback, a digit input's fallback) must not lead back
- * to where they started.  A menu's keys and a digit input's target are
- * not followed: going round by pressing keys is the caller's choice, not
- * a loop.
+ * sqlite_target.c - where numbers, schedules, menus, digit inputs and
+ * ring groups route to: a target (type, id) must exist and belong to the
+ * same tenant, and the targets a call follows without the caller doing
+ * anything (a schedule's three, a menu's fallback, a digit input's
+ * fallback, a ring group's fallback when nobody answers) must not lead
+ * back to where they started.  A menu's keys and a digit input's target
+ * are not followed: going round by pressing keys is the caller's choice,
+ * not a loop.  Who still routes to a target is the route_refs view
+ * (migrate.c), read by every "still in use" check and by
+ * store_target_used_by().
  */
+#include <string.h>
 #include "core/core.h"
 #include "store/sqlite_int.h"
+
+static const struct store_sql sql[] = {
+    {S_TARGET_USED_BY, "target used by",
+     "SELECT via, owner FROM route_refs WHERE type = ?1 AND id = ?2"
+     " AND NOT (via = ?3 AND owner = ?2)"
+     " ORDER BY via = 'number', via, owner LIMIT 1"},
+};
+
+const struct store_sqlset store_sql_target = STORE_SQLSET(sql);
 
 int store_target_check(struct store *st, enum store_target type,
 		       int64_t target_id, int64_t tenant_id)
@@ -21,6 +34,7 @@ int store_target_check(struct store *st, enum store_target type,
 	    [TARGET_VOICEMAIL] = S_MBOX_TENANT,
 	    [TARGET_EXTERNAL] = S_EXT_TENANT,
 	    [TARGET_COLLECT] = S_DIN_TENANT,
+	    [TARGET_RING_GROUP] = S_RG_TENANT,
 	};
 	int64_t ttenant;
 	int err;
@@ -44,6 +58,7 @@ static int target_next(struct store *st, const struct store_target_ref *t,
 {
 	struct store_schedule *s;
 	struct store_ivr_menu *m;
+	struct store_ring_group *g;
 	int err;
 
 	*np = 0;
@@ -83,7 +98,26 @@ static int target_next(struct store *st, const struct store_target_ref *t,
 		mem_deref(m);
 		return err;
 	}
+	if (t->type == TARGET_RING_GROUP) {
+		g = mem_zalloc(sizeof(*g), NULL);
+		if (!g)
+			return ENOMEM;
+		err = store_ring_group_get(st, t->id, g);
+		if (!err) {
+			next[0] = g->fallback;
+			*np = 1;
+		}
+		mem_deref(g);
+		return err;
+	}
 	return 0;
+}
+
+/* Targets whose own targets a call follows by itself. */
+static bool target_leads_on(enum store_target type)
+{
+	return type == TARGET_SCHEDULE || type == TARGET_IVR ||
+	       type == TARGET_COLLECT || type == TARGET_RING_GROUP;
 }
 
 int store_target_loop(struct store *st, enum store_target self_type,
@@ -94,8 +128,7 @@ int store_target_loop(struct store *st, enum store_target self_type,
 	size_t i, n;
 	int err;
 
-	if (t->type != TARGET_SCHEDULE && t->type != TARGET_IVR &&
-	    t->type != TARGET_COLLECT)
+	if (!target_leads_on(t->type))
 		return 0;
 	if ((t->type == self_type && t->id == self_id) ||
 	    depth > STORE_TARGET_DEPTH)
@@ -104,5 +137,34 @@ int store_target_loop(struct store *st, enum store_target self_type,
 	for (i = 0; !err && i < n; i++)
 		err = store_target_loop(st, self_type, self_id, &next[i],
 					depth + 1);
+	return err;
+}
+
+int store_target_used_by(struct store *st, enum store_target type, int64_t id,
+			 struct store_target_use *u)
+{
+	const char *self = store_names_get(&store_names_target, (int)type);
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if (!st || !self || type == TARGET_NONE || id <= 0 || !u)
+		return EINVAL;
+	memset(u, 0, sizeof(*u));
+	err = store_stmt_bind(st, S_TARGET_USED_BY, &q, "iis", (int64_t)type,
+			      id, self);
+	if (err)
+		return err;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		store_col_text(q, 0, u->via, sizeof(u->via));
+		u->owner = sqlite3_column_int64(q, 1);
+	}
+	else if (rc == SQLITE_DONE) {
+		err = ENOENT;
+	}
+	else {
+		err = store_dberr(st, rc, S_TARGET_USED_BY, EIO);
+	}
+	store_stmt_put(st, S_TARGET_USED_BY, q);
 	return err;
 }

@@ -72,7 +72,7 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_direction, store_names_disposition, store_names_party,
     store_names_target, store_names_region, store_names_sched_state,
     store_names_language, store_names_channel, store_names_outbox_state,
-    store_names_prompt_purpose;
+    store_names_prompt_purpose, store_names_ring_strategy;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -139,7 +139,10 @@ int store_employee_get(struct store *st, int64_t id, struct store_employee *e);
 int store_employee_by_extension(struct store *st, int64_t tenant_id,
 				const char *ext, struct store_employee *e);
 int store_employee_update(struct store *st, const struct store_employee *e);
-/* Frees its personal number (target none), deletes its devices. */
+/* Frees its personal number (target none), deletes its devices.  EBUSY
+ * while a schedule or menu routes to it or it is a member of a ring
+ * group (store_target_used_by() says which): they are not changed
+ * behind their owner's back. */
 int store_employee_delete(struct store *st, int64_t id);
 /* tenant_id 0 = all tenants. */
 int store_employee_list(struct store *st, int64_t tenant_id,
@@ -217,17 +220,19 @@ int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
 		     struct store_number_block *b);
 
 /* What a number routes to: "none", "employee", "announcement",
- * "schedule", "ivr", "voicemail", "external", "digit_input". */
+ * "schedule", "ivr", "voicemail", "external", "digit_input",
+ * "ring_group". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
 	TARGET_ANNOUNCEMENT,
-	TARGET_SCHEDULE,  /* time control: one of its three targets */
-	TARGET_IVR,       /* a voice menu                           */
-	TARGET_VOICEMAIL, /* a mailbox (migration 10)               */
-	TARGET_EXTERNAL,  /* an external number (store_external)    */
-	TARGET_COLLECT,   /* a digit input (store_digit_input)      */
-			  /* later: TARGET_RING_GROUP, TARGET_QUEUE, ... */
+	TARGET_SCHEDULE,   /* time control: one of its three targets */
+	TARGET_IVR,        /* a voice menu                           */
+	TARGET_VOICEMAIL,  /* a mailbox (migration 10)               */
+	TARGET_EXTERNAL,   /* an external number (store_external)    */
+	TARGET_COLLECT,    /* a digit input (store_digit_input)      */
+	TARGET_RING_GROUP, /* several employees rung (Gruppenruf)    */
+			   /* later: TARGET_QUEUE, ...                */
 };
 
 const char *store_target_name(enum store_target v);
@@ -528,6 +533,85 @@ int store_digit_input_delete(struct store *st, int64_t id);
 /* tenant_id 0 = all tenants. */
 int store_digit_input_list(struct store *st, int64_t tenant_id,
 			   store_digit_input_h *h, void *arg);
+
+/* ---- ring groups (Gruppenruf) ------------------------------------------ */
+
+/* How a ring group rings its members. */
+enum store_ring_strategy {
+	STORE_RING_SIMULTANEOUS = 0, /* "simultaneous": all at once     */
+	STORE_RING_SEQUENTIAL,       /* "sequential": one after another,
+					in the order of the members    */
+};
+
+const char *store_ring_strategy_name(enum store_ring_strategy v);
+int store_ring_strategy_parse(const char *s, enum store_ring_strategy *vp);
+
+enum {
+	STORE_RING_MEMBERS = 16,      /* members of a group, at most    */
+	STORE_RING_MEMBER_MAX = 300,  /* [s] a member's ring time, most */
+	STORE_RING_TIMEOUT_MAX = 900, /* [s] a group's ring time, most  */
+};
+
+/* One member: an employee of the group's tenant (all its devices ring)
+ * and how long it rings [s], 1..STORE_RING_MEMBER_MAX. */
+struct store_ring_member {
+	int64_t employee_id;
+	uint32_t timeout;
+};
+
+/*
+ * A ring group: its members rung all at once or one after another, each
+ * for its own time; the whole group rings at most timeout seconds (0: as
+ * long as its members ring).  With skip_busy, a member who is on a call
+ * is not rung.  Nobody answers: the fallback target (none: the caller
+ * gets the members' answer, 480 when nobody answered in time).
+ */
+struct store_ring_group {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];
+	enum store_ring_strategy strategy;
+	uint32_t timeout; /* [s] whole group, 0 = no limit of its own */
+	bool skip_busy;   /* members on a call are not rung          */
+	struct store_target_ref fallback;
+	size_t memberc;
+	struct store_ring_member memberv[STORE_RING_MEMBERS];
+	uint64_t created_at;
+};
+
+typedef int(store_ring_group_h)(const struct store_ring_group *g, void *arg);
+
+/* Add g with its members in one transaction (g->id set): EINVAL for a
+ * bad field (no member, a member twice, a timeout out of range), a
+ * member or the fallback ENOENT if missing, EXDEV if of another tenant,
+ * ELOOP if the fallback leads back to g without the caller doing
+ * anything (through schedules, menu fallbacks, other groups). */
+int store_ring_group_add(struct store *st, struct store_ring_group *g);
+int store_ring_group_get(struct store *st, int64_t id,
+			 struct store_ring_group *g);
+/* Replace everything but the tenant (EXDEV if set and different). */
+int store_ring_group_update(struct store *st, const struct store_ring_group *g);
+/* EBUSY while a number, schedule, menu or group routes to it
+ * (store_target_used_by() says which). */
+int store_ring_group_delete(struct store *st, int64_t id);
+int store_ring_group_list(struct store *st, int64_t tenant_id,
+			  store_ring_group_h *h, void *arg);
+
+/* ---- who uses a target ------------------------------------------------- */
+
+/* A record that routes to a target: via "number", "schedule", "ivr",
+ * "ring_group" (its fallback) or "member" (an employee in a ring group),
+ * and that record's id. */
+struct store_target_use {
+	char via[16];
+	int64_t owner;
+};
+
+/* The first record that routes to target (type, id), other than the
+ * target itself; numbers come last (an employee's are released when it
+ * goes).  ENOENT if none does. */
+int store_target_used_by(struct store *st, enum store_target type, int64_t id,
+			 struct store_target_use *u);
 
 struct store_number {
 	int64_t id;

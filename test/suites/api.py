@@ -390,7 +390,7 @@ def test_numbers():
                     "target_type": "queue", "target_id": 1})
     err_check("unknown target_type: 422", st, e, 422,
               "target_type: must be none, employee, announcement, schedule, ivr, "
-              "voicemail, external or digit_input")
+              "voicemail, external, digit_input or ring_group")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})

@@ -881,6 +881,58 @@ def garbage(tid):
         '{"name": "' + "x" * (65536 - 12) + '"}')
 
 
+def ring_groups():
+    """/api/v1/ring_groups (appended after the recording of issue 13)."""
+    u = "/api/v1/ring_groups"
+    body = {"tenant_id": 1, "name": "Vertrieb", "strategy": "sequential",
+            "timeout": 45, "skip_busy": True,
+            "members": [{"employee_id": 2, "timeout": 15},
+                        {"employee_id": 1}],
+            "fallback_type": "announcement", "fallback_id": 1}
+    for bad in ({"strategy": "random"}, {"members": []},
+                {"members": None}, {"members": [1]},
+                {"members": [{"employee_id": 424242}]},
+                {"members": [{"employee_id": 1}, {"employee_id": 1}]},
+                {"members": [{"employee_id": 1, "timeout": 301}]},
+                {"members": [{"employee_id": "1"}]},
+                {"members": [{"timeout": 5}]},
+                {"fallback_type": "ring_group", "fallback_id": None},
+                {"fallback_type": "ring_group", "fallback_id": 424242},
+                {"timeout": -1}, {"skip_busy": "yes"}, {"name": ""}):
+        req(f"POST ring group {bad}", "POST", u, dict(body, **bad))
+    req("POST ring group without members", "POST", u,
+        {"tenant_id": 1, "name": "Leer"})
+    g = req("POST ring group", "POST", u, body)
+    gu = f"{u}/{g['id']}"
+    req("POST ring group again", "POST", u, body)
+    req("GET ring group", "GET", gu)
+    req("list ring groups", "GET", u)
+    req("list ring groups of tenant 1", "GET", f"{u}?tenant_id=1")
+    req("list ring groups bad tenant", "GET", f"{u}?tenant_id=0")
+    req("PATCH ring group", "PATCH", gu,
+        {"name": "Verkauf", "strategy": "simultaneous",
+         "members": [{"employee_id": 1, "timeout": 30}]})
+    req("PATCH ring group tenant", "PATCH", gu, {"tenant_id": 2})
+    req("PATCH ring group fallback to itself", "PATCH", gu,
+        {"fallback_type": "ring_group", "fallback_id": g["id"]})
+    req("PATCH ring group no fallback", "PATCH", gu,
+        {"fallback_type": None, "fallback_id": None})
+    req("PATCH ring group fallback none", "PATCH", gu,
+        {"fallback_type": "none", "fallback_id": None})
+    n = req("POST number to the ring group", "POST", "/api/v1/numbers",
+            {"tenant_id": 1, "e164": "+4922182829977",
+             "target_type": "ring_group", "target_id": g["id"]})
+    req("DELETE ring group in use", "DELETE", gu)
+    req("DELETE an employee in it", "DELETE", "/api/v1/employees/1")
+    for tok in (None, "agent", "viewer"):
+        req(f"{tok} on GET ring groups", "GET", u, token=tok)
+        req(f"{tok} on POST ring groups", "POST", u, body, token=tok)
+        req(f"{tok} on DELETE ring group", "DELETE", gu, token=tok)
+    req("DELETE its number", "DELETE", f"/api/v1/numbers/{n['id']}")
+    req("DELETE ring group", "DELETE", gu)
+    req("GET deleted ring group", "GET", gu)
+
+
 def run():
     add_token("agent", "agent", 1)
     add_token("viewer", "viewer", None)
@@ -908,6 +960,7 @@ def run():
     roles({"tenants": tid, "employees": 2, "devices": 1,
            "number_blocks": bid, "numbers": 1, "announcements": 1,
            "trunks": 1})
+    ring_groups()
 
 
 def main():

@@ -231,8 +231,8 @@ def test_api(ids):
             e["email_to"] is None, "Erika's mailbox: 201", f"{st} {e}")
     S.error_is("Erika cannot be deleted while she has a mailbox: 409",
                sb.api("DELETE", f"/api/v1/employees/{erika}"), 409,
-               f"employee {erika} is in use by a schedule, a menu or a "
-               "mailbox")
+               f"employee {erika} has mailbox {e['id']}; delete the "
+               "mailbox first")
     S.error_is("a second mailbox for Erika: 409",
                sb.api("POST", "/api/v1/mailboxes",
                       {"tenant_id": tid, "name": "Erika 2",

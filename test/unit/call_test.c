@@ -20,19 +20,6 @@
 #include "demo.h"
 #include "test.h"
 
-/* The record of the last call: disposition, code, ended by, callee. */
-static int env_record(struct env *e, char *buf, size_t sz)
-{
-	struct store_call c;
-	int err = store_call_get(e->st, fake.rec_id, &c);
-
-	if (!err)
-		re_snprintf(buf, sz, "%s %u %s %s",
-			    store_disposition_name(c.disposition), c.sip_code,
-			    store_party_name(c.ended_by), c.callee_leg);
-	return err;
-}
-
 static void log_ended(struct call *call, enum store_party by, uint16_t scode,
 		      enum store_disposition disposition, void *arg)
 {

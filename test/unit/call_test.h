@@ -29,7 +29,11 @@ struct fake {
 	char cid[64];                  /* caller ID of the last dial       */
 	call_speech_done_h *say_doneh; /* of the last speech request */
 	void *say_arg;
-	int speech_err; /* what speak answers (0: "say ...") */
+	int speech_err;            /* what speak answers (0: "say ...") */
+	struct call_dest dialv[8]; /* every member dialled, in order
+				      (uri and number not kept)      */
+	size_t dialc;
+	int64_t unreachable; /* an employee with no device to ring */
 };
 
 extern struct fake fake;
@@ -67,5 +71,8 @@ int env_open(struct env *e, const struct call_app *apps, size_t appc);
 void env_close(struct env *e);
 /* Device 1001 dials dialled. */
 int env_call(struct env *e, const char *dialled);
+/* The record of the last call routed: "<disposition> <code> <ended by>
+ * <callee leg>". */
+int env_record(struct env *e, char *buf, size_t sz);
 
 #endif

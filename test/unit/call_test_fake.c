@@ -157,6 +157,11 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 	unsigned i;
 
 	str_copy(fake.cid, req->cid, sizeof(fake.cid));
+	if (fake.dialc < ARRAY_SIZE(fake.dialv)) {
+		fake.dialv[fake.dialc] = *d;
+		fake.dialv[fake.dialc].uri = NULL;
+		fake.dialv[fake.dialc++].number = NULL;
+	}
 	switch (d->kind) {
 	case CALL_DEST_EMPLOYEE:
 		fake_log("dial employee %lld as %s", (long long)d->id,
@@ -165,6 +170,8 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 			fake_log(" %s=%s", req->varv[i].name,
 				 req->varv[i].value);
 		fake_log(";");
+		if (d->id == fake.unreachable)
+			return ENOENT;
 		for (i = 0; i < fake.devices; i++) {
 			re_snprintf(name, sizeof(name), "B%zu", fake.legc + 1);
 			fake_leg_add(call, name);
@@ -398,6 +405,18 @@ void env_close(struct env *e)
 	e->ctx = mem_deref(e->ctx);
 	if (e->st)
 		test_demo_store_drop(e->st, e->path);
+}
+
+int env_record(struct env *e, char *buf, size_t sz)
+{
+	struct store_call c;
+	int err = store_call_get(e->st, fake.rec_id, &c);
+
+	if (!err)
+		re_snprintf(buf, sz, "%s %u %s %s",
+			    store_disposition_name(c.disposition), c.sip_code,
+			    store_party_name(c.ended_by), c.callee_leg);
+	return err;
 }
 
 /* Device 1001 dials dialled. */

@@ -20,8 +20,8 @@ static const char *const disposition_words[] = {
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
 static const char *const target_words[] = {
-    "none", "employee",  "announcement", "schedule",
-    "ivr",  "voicemail", "external",     "digit_input"};
+    "none",      "employee", "announcement", "schedule",  "ivr",
+    "voicemail", "external", "digit_input",  "ring_group"};
 static const char *const prompt_purpose_words[] = {
     "other", "greeting", "closed", "mailbox", "music_on_hold"};
 static const char *const region_words[] = {
@@ -30,6 +30,7 @@ static const char *const region_words[] = {
 };
 static const char *const sched_state_words[] = {"open", "closed", "holiday"};
 static const char *const language_words[] = {"de", "en"};
+static const char *const ring_strategy_words[] = {"simultaneous", "sequential"};
 
 /*
  * The enum type of store_<x>_name() and store_<x>_parse() against words[]
@@ -81,6 +82,8 @@ int test_store_names(void)
 	CHECK_NAMES(language, enum store_language, language_words);
 	CHECK_NAMES(prompt_purpose, enum store_prompt_purpose,
 		    prompt_purpose_words);
+	CHECK_NAMES(ring_strategy, enum store_ring_strategy,
+		    ring_strategy_words);
 	TEST_EQ_INT(store_region_parse("by", NULL), EINVAL); /* codes as ISO */
 
 	/* "" names the live state of a call record, nothing else */

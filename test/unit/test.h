@@ -108,6 +108,7 @@
 	X(test_route_sched_always)                                             \
 	X(test_route_sched_check)                                              \
 	X(test_store_schedule)                                                 \
+	X(test_store_ring_group)                                               \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
 	X(test_route_device)                                                   \
@@ -123,6 +124,11 @@
 	X(test_call_digit_twice)                                               \
 	X(test_call_collect)                                                   \
 	X(test_call_collect_fail)                                              \
+	X(test_call_ring_group)                                                \
+	X(test_call_ring_group_sequential)                                     \
+	X(test_call_ring_group_busy)                                           \
+	X(test_call_ring_group_fallback)                                       \
+	X(test_call_ring_group_transfer)                                       \
 	X(test_call_record)                                                    \
 	X(test_call_record_end)                                                \
 	X(test_call_voicemail)                                                 \
