@@ -568,6 +568,16 @@ int call_reroute(struct call *call, const struct route_target *t)
 		return ENOTCONN;
 	if (!app_find(call->ctx, t->kind))
 		return ENOENT;
+	if (++call->reroutes > CALL_REROUTE_MAX) {
+		/* targets that lead on by themselves cannot loop (the store
+		 * refuses such chains when saved), but a change since, or a
+		 * caller going round for ever, must end somewhere */
+		warning("call: %s: more than %u re-routes: hung up\n",
+			call->rec.sip_call_id, CALL_REROUTE_MAX);
+		call_hangup(call, 483, "Too Many Hops", STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
+		return 0;
+	}
 	call->xfer = mem_deref(call->xfer);
 	call_dial_stop(call);
 	call->play = mem_deref(call->play);

@@ -302,8 +302,12 @@ int call_transfer(struct call *call, const struct call_dest *dest,
  * callee is hung up) and start the application of t's kind, as if the
  * call had been routed there (IVR -> queue, queue -> voicemail).  ENOENT
  * if no application handles t's kind (nothing changed then); on an
- * error of the new application the call is hung up (500).
+ * error of the new application the call is hung up (500).  A call
+ * re-routed more than CALL_REROUTE_MAX times is hung up instead (483
+ * "Too Many Hops" if not answered yet, else BYE): at run time a call
+ * never goes round for ever, whatever the configuration became.
  */
+enum { CALL_REROUTE_MAX = 32 };
 int call_reroute(struct call *call, const struct route_target *t);
 
 /*

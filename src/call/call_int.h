@@ -165,6 +165,7 @@ struct call {
 	struct call_play *play;       /* prompts playing (owned)      */
 	struct call_collect *collect; /* collecting digits (owned)   */
 	void *app_data;               /* application's state (owned)  */
+	unsigned reroutes;            /* call_reroute()s so far       */
 	struct call_record *record;   /* recording the caller (owned) */
 	void *moh;                    /* music-on-hold player (owned) */
 	struct call_xfer *xfer;       /* transfer running (owned)     */

@@ -76,7 +76,8 @@ def test_api(sb, ids):
                422, "target_id: employee 99999 does not exist")
     S.error_is("an unknown target type: 422", post(target_type="queue"),
                422, "target_type: must be none, employee, announcement, "
-               "schedule, ivr or digit_input")
+               "schedule, ivr, voicemail, external, digit_input or "
+               "ring_group")
     st, b = sb.api("POST", "/api/v1/digit_inputs",
                    {"tenant_id": tid, "name": "X", "target_type": "employee",
                     "target_id": erika})

@@ -541,3 +541,58 @@ out:
 	env_close(&e);
 	return err;
 }
+
+/* ---- a call going round for ever ------------------------------------- */
+
+static struct tmr loop_tmr;
+static unsigned loop_starts;
+
+static void loop_again(void *arg)
+{
+	struct call *call = arg;
+	struct route_target t;
+
+	memset(&t, 0, sizeof(t));
+	t.kind = ROUTE_ANNOUNCEMENT;
+	(void)call_reroute(call, &t); /* the call may be gone now */
+}
+
+static void loop_answered(struct call *call, void *arg)
+{
+	(void)arg;
+	tmr_start(&loop_tmr, 0, loop_again, call);
+}
+
+static int loop_start(struct call *call, const struct route_target *t)
+{
+	(void)t;
+	loop_starts++;
+	return call_answer(call, "loop", loop_answered, NULL);
+}
+
+int test_call_reroute_limit(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_ANNOUNCEMENT, "loop", loop_start},
+	};
+	struct env e;
+	char rec[200];
+	int err = 0;
+
+	tmr_init(&loop_tmr);
+	loop_starts = 0;
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+	TEST_EQ_INT(env_call(&e, "+4922182829990"), 0);
+	call_leg_established(fake.a);
+	fake_run(200);
+	/* the first start, then CALL_REROUTE_MAX re-routes; the next one
+	 * hangs up */
+	TEST_EQ_INT(loop_starts, 1 + CALL_REROUTE_MAX);
+	TEST_EQ_INT(call_ctx_count(e.ctx), 0);
+	TEST_EQ_INT(env_record(&e, rec, sizeof(rec)), 0);
+	TEST_EQ_STR(rec, "failed 483 system loop");
+out:
+	tmr_cancel(&loop_tmr);
+	env_close(&e);
+	return err;
+}

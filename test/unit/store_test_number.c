@@ -123,7 +123,7 @@ int test_store_number(void)
 	{
 		static const struct {
 			const char *e164;
-			int type;   /* enum store_target, 7 = unknown */
+			int type;   /* enum store_target, 99 = unknown */
 			int target; /* 1 ours, 2 other tenant's, 9 missing */
 			int want;
 		} v[] = {
@@ -133,7 +133,7 @@ int test_store_number(void)
 		    {"+4922182829910", TARGET_ANNOUNCEMENT, 9, ENOENT},
 		    {"+4922182829910", TARGET_EMPLOYEE, 2, EXDEV},
 		    {"+4922182829910", TARGET_ANNOUNCEMENT, 2, EXDEV},
-		    {"+4922182829910", 7, 1, EINVAL},
+		    {"+4922182829910", 99, 1, EINVAL},
 		    {"+4922182829910", TARGET_EMPLOYEE, 0, EINVAL},
 		};
 		size_t i;

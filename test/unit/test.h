@@ -122,6 +122,7 @@
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
 	X(test_call_digit_twice)                                               \
+	X(test_call_reroute_limit)                                             \
 	X(test_call_collect)                                                   \
 	X(test_call_collect_fail)                                              \
 	X(test_call_ring_group)                                                \
