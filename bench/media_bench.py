@@ -25,7 +25,9 @@ Clean = no failed call in either sipp, every relay packet accounted for
 reported: INVITE retransmissions of the set-up calls, the kernel's drop counters of the server's SIP and RTP sockets, the
 server's CPU.
 
-  bench/media_bench.py                       2000 calls, 100 cps for 60 s
+  bench/media_bench.py                       1000 then 2000 calls, 100 cps
+                                             for 60 s, each step followed
+                                             by the bare relay (reference)
   bench/media_bench.py --calls 500 --rate 20 --secs 10 --out /tmp/m.md
   BENCH_BIN=/path/to/switchboard BENCH_BIN_SOURCE="main 099895a" ...
 """
@@ -35,6 +37,7 @@ import os
 import platform
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +52,7 @@ import peers  # noqa: E402
 REL_BIN = os.environ.get("BENCH_BIN") or os.path.join(ROOT, "build", "rel",
                                                     "switchboard")
 RTPLOAD = os.path.join(HERE, "build", "rtpload")
+BASELINE = os.path.join(HERE, "build", "baseline_relay")
 SCEN = os.path.join(HERE, "sipp")
 OUT = os.path.join(HERE, "out", "media")
 RESULTS = os.path.join(HERE, "RESULTS.md")
@@ -61,7 +65,6 @@ BUFF = 8 * 1024 * 1024
 # runs at the same time on this shared machine cannot take them (4000
 # pairs of the 6384 are in use at 2000 calls)
 RTP_RANGE = (20000, 32767)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def cmdline(args):
@@ -69,12 +72,21 @@ def cmdline(args):
 
 
 def cpu_s(pid):
+    """CPU seconds of all threads of pid, from the scheduler's own clock
+    (/proc/PID/task/*/schedstat, nanoseconds): utime+stime of
+    /proc/PID/stat are counted in ticks, which this VM misses under load
+    (a process perf saw at 0.53 CPUs read as 0.36 there)."""
+    total = 0
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            parts = f.read().rsplit(")", 1)[1].split()
-        return (int(parts[11]) + int(parts[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
+        for t in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, IndexError, ValueError):
+                pass
+    except OSError:
         return None
+    return total / 1e9
 
 
 def inodes(pid):
@@ -249,6 +261,9 @@ def run(calls, rate, secs, prompts):
         "cpu": (c1 - c0) if c0 is not None and c1 is not None else None,
         "pps": ((s1["received"] - s0["received"]) / (w1 - w0))
         if s0 and s1 else None,
+        "us_per_pkt": (1e6 * (c1 - c0) / (s1["relayed"] - s0["relayed"]))
+        if s0 and s1 and c0 is not None and c1 is not None
+        and s1["relayed"] > s0["relayed"] else None,
         "relay_calls_min": min_calls,
         "drops_sip": (drops1[0] or 0) - (drops0[0] or 0),
         "drops_all": (drops1[1] or 0) - (drops0[1] or 0),
@@ -295,6 +310,73 @@ def run(calls, rate, secs, prompts):
     return res
 
 
+def reference(calls, secs):
+    """The same relay load without Switchboard: bench/baseline_relay.c (one
+    thread, epoll, one recvfrom and one sendto per packet, no SIP) between
+    the same rtpload gen and echo, CALLS pairs of sockets, SECS s of RTP.
+    What this machine can relay at all, beside the load generators."""
+    base = None
+    for _ in range(50):
+        cand = peers.free_port_range(calls * 4 + 2)[0]
+        cand += cand % 4 and (4 - cand % 4)
+        if all(peers._bindable(cand + k, (socket.SOCK_DGRAM,))
+               for k in range(calls * 4)):
+            base = cand
+            break
+    if base is None:
+        return None
+    wd = os.path.join(OUT, "reference")
+    shutil.rmtree(wd, ignore_errors=True)
+    os.makedirs(wd)
+    npk = secs * 50
+    echo_port, gen_port = peers.free_port(), peers.free_port()
+    echo_args = [RTPLOAD, "echo", str(echo_port), os.path.join(wd, "echo.json")]
+    rel_args = [BASELINE, str(base), str(calls), str(echo_port),
+                os.path.join(wd, "base.json")]
+    ports = ",".join(str(base + 4 * i) for i in range(calls))
+    gen_args = [RTPLOAD, "gen", "-p", str(gen_port), "-n", str(npk), "-s",
+                os.path.join(wd, "gen.json"), "-t", ports, "-m",
+                str(secs + 3)]
+    echo = subprocess.Popen(echo_args)
+    log = os.path.join(wd, "baseline.log")
+    with open(log, "w") as lf:
+        rel = subprocess.Popen(rel_args, stdout=lf, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        with open(log) as f:
+            if "ready" in f.read():
+                break
+        time.sleep(0.1)
+    gen = subprocess.Popen(gen_args)
+    # the window: the streams' SECS s (gen then waits 3 s for the tail and
+    # exits; it stops after -m SECONDS, not when its streams are done)
+    c0, w0 = cpu_s(rel.pid), time.time()
+    time.sleep(secs)
+    c1, w1 = cpu_s(rel.pid), time.time()
+    try:
+        gen.wait(30)
+    except subprocess.TimeoutExpired:
+        stop_proc(gen)
+    stop_proc(rel)
+    stop_proc(echo)
+    g = read_json(os.path.join(wd, "gen.json"))
+    b = read_json(os.path.join(wd, "base.json"))
+    e = read_json(os.path.join(wd, "echo.json"))
+    sent, back = g.get("sent", 0), g.get("received", 0)
+    rx, relayed = b.get("rx", 0), b.get("relayed", 0)
+    cpu = (c1 - c0) if c0 is not None and c1 is not None else None
+    return {"calls": calls, "sent": sent, "back": back, "rx": rx,
+            "relayed": relayed, "loss_in": sent + e.get("tx", 0) - rx,
+            "loss_through": rx - relayed, "loss_e2e": sent - back,
+            "window": w1 - w0, "cpu": cpu,
+            "us_per_pkt": 1e6 * cpu / relayed if cpu and relayed else None,
+            # relayed over the whole run; the window holds all but the
+            # last few ms of it
+            "cmds": [cmdline(rel_args) + " &", cmdline(echo_args) + " &",
+                     cmdline(gen_args[:-4] + ["-t", "PORTS"] + gen_args[-2:])
+                     + "   # PORTS = the A legs, comma-separated"]}
+
+
 def fmt(v, nd=0):
     if v is None or v == "":
         return "-"
@@ -324,19 +406,26 @@ def source():
         return "?"
 
 
-def write_md(path, r):
-    v = "clean" if r["clean"] else "failed"
+def write_md(path, rs):
+    r = rs[-1]
     L = [f"{SECTION}SIP under media load: new calls while "
          f"{r['calls']:,} calls relay RTP",
-         "",
-         f"**{v}: {fmt(r['new_ok'])} of {fmt(r['rate'] * r['secs'])} new "
-         f"calls set up ({fmt(r['new_failed'])} failed, "
-         f"{fmt(r['new_retrans'])} retransmissions) at {r['rate']} cps for "
-         f"{r['secs']} s while {fmt(r['relay_calls_min'])}+ relayed calls "
-         f"streamed; relay loss in / through / end to end "
-         f"{fmt(r['loss_in'])} / {fmt(r['loss_through'])} / "
-         f"{fmt(r['loss_e2e'])}.**",
-         "",
+         ""]
+    for x in rs:
+        ref = x.get("ref") or {}
+        L.append(
+            f"- **{x['calls']:,} relayed calls: "
+            f"{'clean' if x['clean'] else 'failed'}: {fmt(x['new_ok'])} of "
+            f"{fmt(x['rate'] * x['secs'])} new calls set up "
+            f"({fmt(x['new_failed'])} failed, {fmt(x['new_retrans'])} "
+            f"retransmissions) at {x['rate']} cps for {x['secs']} s while "
+            f"{fmt(x['relay_calls_min'])}+ relayed calls streamed; relay loss "
+            f"in / through / end to end {fmt(x['loss_in'])} / "
+            f"{fmt(x['loss_through'])} / {fmt(x['loss_e2e'])}.** "
+            f"Same run, the bare relay with the same generator: loss "
+            f"{fmt(ref.get('loss_in'))} / {fmt(ref.get('loss_through'))} / "
+            f"{fmt(ref.get('loss_e2e'))}.")
+    L += ["",
          "One daemon, two loads at once (bench/media_bench.py): the relay "
          "calls of test 3 (device 1001 out through the trunk to a sipp uas "
          "whose SDP points at `rtpload echo`; `rtpload gen` sends 50 "
@@ -344,45 +433,74 @@ def write_md(path, r):
          "them stream, device 1002 calls the announcement number with "
          "digest (INVITE, 407, INVITE, 200, ACK, BYE after "
          f"{HOLD_MS} ms). Clean = no failed call in either sipp and every "
-         "relay packet accounted for.",
+         "relay packet accounted for. Each step has a fresh daemon.",
          "",
          "| relay calls ok/failed | all up after | packets sent (gen) | "
          "received by SB | relayed | back at gen | loss in / through / e2e "
          "| relay pkt/s during set-ups | new calls ok/failed | retrans | "
-         "SB socket drops SIP / all | CPU during set-ups | daemon exit |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-         f"| {fmt(r['relay_ok'])}/{fmt(r['relay_failed'])} | "
-         f"{r['t_up']:.1f} s | {fmt(r['sent'])} | {fmt(r['received'])} | "
-         f"{fmt(r['relayed'])} | {fmt(r['back'])} | {fmt(r['loss_in'])} / "
-         f"{fmt(r['loss_through'])} / {fmt(r['loss_e2e'])} | "
-         f"{fmt(r['pps'])} | {fmt(r['new_ok'])}/{fmt(r['new_failed'])} | "
-         f"{fmt(r['new_retrans'])} | "
-         f"{fmt(r['drops_sip'])} / {fmt(r['drops_all'])} | "
-         f"{fmt(100 * r['cpu'] / r['window'] if r['cpu'] else None)} % | "
-         f"{r['exit']} |",
+         "SB socket drops SIP / all | CPU during set-ups | CPU per relayed "
+         "packet | daemon exit |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for x in rs:
+        L.append(
+         f"| {fmt(x['relay_ok'])}/{fmt(x['relay_failed'])} | "
+         f"{x['t_up']:.1f} s | {fmt(x['sent'])} | {fmt(x['received'])} | "
+         f"{fmt(x['relayed'])} | {fmt(x['back'])} | {fmt(x['loss_in'])} / "
+         f"{fmt(x['loss_through'])} / {fmt(x['loss_e2e'])} | "
+         f"{fmt(x['pps'])} | {fmt(x['new_ok'])}/{fmt(x['new_failed'])} | "
+         f"{fmt(x['new_retrans'])} | "
+         f"{fmt(x['drops_sip'])} / {fmt(x['drops_all'])} | "
+         f"{fmt(100 * x['cpu'] / x['window'] if x['cpu'] else None)} % | "
+         f"{fmt(x.get('us_per_pkt'), 2)} us | {x['exit']} |")
+    L += ["",
+         "CPU = switchboard's threads while the set-up calls ran, from the "
+         "scheduler's clock (/proc/PID/task/*/schedstat), % of one core "
+         "(the media thread and the SIP thread together); per relayed packet "
+         "= that CPU / the packets relayed in the window (the set-up calls' "
+         "share included). Socket drops = the kernel's drop counters of the "
+         "server's SIP socket / all its UDP sockets while the set-up calls "
+         "ran.",
          "",
-         "CPU = switchboard utime+stime while the set-up calls ran, % of one "
-         "core (the media thread and the SIP thread together). Socket drops "
-         "= the kernel's drop counters of the server's SIP socket / all its "
-         "UDP sockets while the set-up calls ran.",
+         "**Same-run reference: what the machine relays without Switchboard.** "
+         "bench/baseline_relay.c (one thread, epoll, one recvfrom and one "
+         "sendto per packet, no SIP, no latching, no counters) between the "
+         "same `rtpload gen` and `rtpload echo`, the same number of calls, "
+         "20 s of RTP, right after each step:",
          "",
+         "| calls | packets sent (gen) | received | relayed | back at gen | "
+         "loss in / through / e2e | CPU | CPU per relayed packet |",
+         "|---|---|---|---|---|---|---|---|"]
+    for x in rs:
+        ref = x.get("ref")
+        if not ref:
+            continue
+        L.append(
+         f"| {ref['calls']:,} | {fmt(ref['sent'])} | {fmt(ref['rx'])} | "
+         f"{fmt(ref['relayed'])} | {fmt(ref['back'])} | "
+         f"{fmt(ref['loss_in'])} / {fmt(ref['loss_through'])} / "
+         f"{fmt(ref['loss_e2e'])} | "
+         f"{fmt(100 * ref['cpu'] / ref['window'] if ref['cpu'] else None)} % "
+         f"| {fmt(ref.get('us_per_pkt'), 2)} us |")
+    L += ["",
          f"Machine: {machine()}; source: {source()}; run "
          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
          "",
          "<details><summary>Exact commands</summary>",
-         "",
-         "```sh",
-         r["sb_cmd"] + " &",
-         "# trunk moved to the uas port: PATCH /api/v1/trunks/1",
-         r["echo_cmd"] + " &",
-         r["uas_cmd"] + " &",
-         r["gen_cmd"] + " &",
-         r["uac_cmd"] + " &",
-         "# when all relay calls are up:",
-         r["new_cmd"],
-         "```",
-         "</details>",
          ""]
+    for x in rs:
+        L += [f"{x['calls']:,} relayed calls:",
+         "```sh",
+         x["sb_cmd"] + " &",
+         "# trunk moved to the uas port: PATCH /api/v1/trunks/1",
+         x["echo_cmd"] + " &",
+         x["uas_cmd"] + " &",
+         x["gen_cmd"] + " &",
+         x["uac_cmd"] + " &",
+         "# when all relay calls are up:",
+         x["new_cmd"],
+         "# then the reference:"] + (x["ref"]["cmds"] if x.get("ref") else []) + [
+         "```"]
+    L += ["</details>", ""]
     with open(path, "w") as f:
         f.write("\n".join(L))
 
@@ -412,7 +530,10 @@ def merge_into_results(fragment, results_md, section=SECTION):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--calls", type=int, default=2000)
+    ap.add_argument("--calls", default="1000,2000",
+                    help="relayed calls per step, comma-separated")
+    ap.add_argument("--no-reference", action="store_true",
+                    help="skip the bare relay after each step")
     ap.add_argument("--rate", type=int, default=100)
     ap.add_argument("--secs", type=int, default=60)
     ap.add_argument("--out", default=os.path.join(OUT, "media.md"))
@@ -427,21 +548,31 @@ def main():
     try:
         prompts = os.path.join(tmp, "prompts")
         make_prompts(prompts)
-        print(f"media_bench: {args.calls} relayed calls + {args.rate} cps "
-              f"for {args.secs} s", flush=True)
-        r = run(args.calls, args.rate, args.secs, prompts)
+        rs = []
+        for n in [int(c) for c in str(args.calls).split(",") if c]:
+            print(f"media_bench: {n} relayed calls + {args.rate} cps "
+                  f"for {args.secs} s", flush=True)
+            r = run(n, args.rate, args.secs, prompts)
+            if not args.no_reference and os.path.exists(BASELINE):
+                r["ref"] = reference(n, 20)
+            rs.append(r)
+            print(f"media_bench: {n}: {'clean' if r['clean'] else 'FAILED'}"
+                  f": new calls {r['new_ok']} ok / {r['new_failed']} failed "
+                  f"({r['new_retrans']} retrans), relay {r['relay_ok']} ok / "
+                  f"{r['relay_failed']} failed, loss in/through/e2e "
+                  f"{r['loss_in']}/{r['loss_through']}/{r['loss_e2e']}, "
+                  f"SIP drops {r['drops_sip']}, "
+                  f"{r.get('us_per_pkt') or 0:.2f} us/packet; bare relay "
+                  f"loss {(r.get('ref') or {}).get('loss_e2e')}, "
+                  f"{(r.get('ref') or {}).get('us_per_pkt') or 0:.2f} "
+                  f"us/packet", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    write_md(args.out, r)
+    write_md(args.out, rs)
     if args.results:
         merge_into_results(args.out, args.results)
-    print(f"media_bench: {'clean' if r['clean'] else 'FAILED'}: new calls "
-          f"{r['new_ok']} ok / {r['new_failed']} failed "
-          f"({r['new_retrans']} retrans), relay {r['relay_ok']} ok / "
-          f"{r['relay_failed']} failed, loss in/through/e2e "
-          f"{r['loss_in']}/{r['loss_through']}/{r['loss_e2e']}, "
-          f"SIP drops {r['drops_sip']}; see {args.out}", flush=True)
-    return 0 if r["clean"] else 1
+    print(f"media_bench: see {args.out}", flush=True)
+    return 0 if all(r["clean"] for r in rs) else 1
 
 
 if __name__ == "__main__":
