@@ -1,7 +1,8 @@
 #!/bin/sh
 # Make the demo prompts in $1 (once): a German welcome announcement spoken
-# by espeak-ng, a music-on-hold loop synthesised by sox, and the default
-# prompt set of data/prompts.tsv in de/ and en/, all 8 kHz mono 16-bit WAV.
+# by espeak-ng, a music-on-hold loop, a beep and the ringback tone
+# synthesised by sox, and the default prompt set of data/prompts.tsv in de/
+# and en/, all 8 kHz mono 16-bit WAV.
 # Existing files are kept, so operators can replace them.
 set -e
 dir="$1"
@@ -41,4 +42,10 @@ grep -v '^#' "$table" | while IFS='	' read -r name de en; do
 done
 if [ ! -s "$dir/beep.wav" ]; then
 	sox -n -r 8000 -c 1 -b 16 "$dir/beep.wav" synth 0.3 sine 1000 vol 0.5
+fi
+# the ringback tone an answered caller hears while we dial (call/dial.c):
+# Germany's Freiton, 425 Hz, 1 s on, 4 s off (the player loops it)
+if [ ! -s "$dir/ringback.wav" ]; then
+	sox -n -r 8000 -c 1 -b 16 "$dir/ringback.wav" synth 1 sine 425 \
+		vol 0.5 pad 0 4
 fi

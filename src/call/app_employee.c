@@ -87,8 +87,8 @@ int app_employee_start(struct call *call, const struct route_target *t)
 	    .id = t->id,
 	    .timeout = call_config(call)->ring_timeout,
 	};
-	struct call_dial_prm prm = {&dest, 1, false, t->caller_id,
-				    t->caller_name};
+	struct call_dial_prm prm = {&dest,          1,    false, t->caller_id,
+				    t->caller_name, false};
 	struct store_mailbox mb;
 	struct route_target vm;
 	struct emp_box *b;

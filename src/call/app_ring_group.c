@@ -180,6 +180,7 @@ int app_ring_group_start(struct call *call, const struct route_target *t)
 	prm.sequential = r->g.strategy == STORE_RING_SEQUENTIAL;
 	prm.cid = t->caller_id;
 	prm.cname = t->caller_name;
+	prm.no_ringback = false;
 	info("ring group: %s: group %lld (%s, %s): %zu of %zu members\n",
 	     call_id(call), (long long)r->g.id, r->g.name,
 	     store_ring_strategy_name(r->g.strategy), prm.destc, r->g.memberc);

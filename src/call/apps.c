@@ -25,8 +25,8 @@ int app_ring_dial(struct call *call, const struct call_dest *dest,
 		  const struct route_target *t, uint16_t scode,
 		  const char *reason, enum store_disposition disposition)
 {
-	struct call_dial_prm prm = {dest, 1, false, t->caller_id,
-				    t->caller_name};
+	struct call_dial_prm prm = {dest,           1,    false, t->caller_id,
+				    t->caller_name, false};
 	int err;
 
 	err = call_ring(call);

@@ -259,6 +259,8 @@ struct call_dial_prm {
 	bool sequential;   /* one after another, else all at once   */
 	const char *cid;   /* caller ID to present                  */
 	const char *cname; /* display name to present, or ""        */
+	bool no_ringback;  /* answered caller: no ringback tone     */
+			   /* (the application plays its own)      */
 };
 
 /* Dialling ended: scode 200 when a leg answered and is bridged to the
@@ -270,7 +272,10 @@ typedef void(call_dial_h)(struct call *call, uint16_t scode, const char *reason,
 /*
  * Dial the members and bridge the first that answers; the others are
  * cancelled.  While the caller was not answered, the first member's early
- * media (183 with SDP) is passed to the caller.  ENOENT if no member
+ * media (183 with SDP) is passed to the caller; a caller answered already
+ * (a menu, a digit input) hears the ringback tone (prompts/ringback.wav,
+ * the German 425 Hz, 1 s on, 4 s off) until a member answers or the dial
+ * ends, unless prm->no_ringback, a prompt or music plays to him.  ENOENT if no member
  * could be called at all (no reachable device), ENOTCONN after the end,
  * another error if SIP refused to start (nothing was dialled then).
  */

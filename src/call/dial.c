@@ -37,13 +37,40 @@ struct call_dial {
 	uint16_t best_scode; /* best final answer of failed legs */
 	char best_reason[64];
 	bool timed_out; /* the last leg to end ran out of time */
+	void *ringback; /* ringback tone to the answered caller (owned) */
 };
 
 static void dial_destructor(void *arg)
 {
 	struct call_dial *d = arg;
 
+	d->ringback = mem_deref(d->ringback);
 	d->memberv = mem_deref(d->memberv);
+}
+
+/*
+ * A caller we answered already (a menu, a digit input, a mailbox choice)
+ * gets no 180 any more: without a tone he would hear silence while the
+ * members ring.  Like a PBX's ringing indication on an answered channel,
+ * he hears the ringback tone until the dial ends (the destructor above
+ * stops it).  Not while a prompt or music plays to him.
+ */
+static void ringback_start(struct call_dial *d, const struct call_dial_prm *prm)
+{
+	struct call *call = d->call;
+	char path[400];
+	int err;
+
+	if (prm->no_ringback || !call->a_answered || call->play ||
+	    call->moh_to == call->a)
+		return;
+	re_snprintf(path, sizeof(path), "%s/ringback.wav",
+		    call->ctx->cfg->prompts_dir);
+	err =
+	    call->ctx->be->play(&d->ringback, call->a, path, true, NULL, NULL);
+	if (err)
+		warning("call: %s: no ringback tone (%s): %m\n",
+			call->rec.sip_call_id, path, err);
 }
 
 bool call_leg_early_wanted(const struct call_leg *leg)
@@ -208,6 +235,7 @@ int call_dial(struct call *call, const struct call_dial_prm *prm,
 		call->dial = mem_deref(d);
 		return err ? err : ENOENT;
 	}
+	ringback_start(d, prm);
 	return 0;
 }
 

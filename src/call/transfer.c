@@ -168,7 +168,8 @@ static int xfer_start(struct call *call, struct call_leg *transferor,
 		      const struct call_dest *dest, const char *cid, bool refer,
 		      call_transfer_h *h, void *arg)
 {
-	struct call_dial_prm prm = {dest, 1, false, cid, ""};
+	/* the transferee hears music, no ringback (below) */
+	struct call_dial_prm prm = {dest, 1, false, cid, "", true};
 	struct call_xfer *x;
 	int err;
 

@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, demo_ids, PROMPTS, Suite, Switchboard  # noqa: E402
 from peers import Baresip  # noqa: E402
-from audio import is_prompt, write_wav  # noqa: E402
+from audio import is_prompt, is_tone, write_wav  # noqa: E402
 import math  # noqa: E402
 import tempfile  # noqa: E402
 
@@ -152,6 +152,44 @@ def test_calls(sb, ids, mid):
         a.hangup()
         S.check(b.wait_event("CALL_CLOSED", 10, since=mb) is not None,
                 "the caller hangs up: Erika's call ends")
+
+        # 1 again, Erika lets it ring 3 s: the caller, answered by the
+        # menu, hears the ringback tone (425 Hz, 1 s on, 4 s off) while
+        # her phone rings, not silence, and then Erika (1000 Hz)
+        b.stop()
+        b = Baresip("1002", PW["1002"], server=("127.0.0.1", sb.sip_port),
+                    tone=1000, auto_answer=False)
+        b.start()
+        S.check(b.wait_registered(10), "1002 registers again, answering "
+                "by hand")
+        mb = b.mark()
+        m = call_menu(a, sb)
+        t0 = time.time()
+        time.sleep(0.5)
+        a.send_dtmf("1")
+        ev = b.wait_event("CALL_INCOMING", 10, since=mb)
+        S.check(ev is not None, "key 1 again: Erika's phone rings")
+        time.sleep(3.0)
+        b.accept()
+        ev = b.wait_event("CALL_ESTABLISHED", 10, since=mb)
+        t_ans = time.time() - t0
+        S.check(ev is not None, "Erika answers after 3 s")
+        time.sleep(2.0)
+        a.hangup()
+        b.wait_event("CALL_CLOSED", 10, since=mb)
+        a.wait_event("CALL_CLOSED", 10, since=m)
+        recs = a.recordings()
+        rec = recs[-1] if recs else None
+        # the recording starts when the menu answered (t0); the key went
+        # at 0.5 s: the tone's first second covers 0.9-1.4 s, then 4 s off
+        # (Erika answers before it comes back)
+        v = is_tone(rec, 425, start=0.9, end=1.4, min_seconds=0.3,
+                    other=1000) if rec else "no recording"
+        S.check(v, "while Erika's phone rings the caller hears the "
+                "ringback tone (425 Hz), not silence", str(v))
+        v = is_tone(rec, 1000, start=t_ans + 0.5, end=t_ans + 1.3,
+                    min_seconds=0.3, other=425) if rec else "no recording"
+        S.check(v, "once she answers: Erika, and no ringback tone", str(v))
 
         # 9 (no such key), then 2: the announcement plays and ends it
         m = call_menu(a, sb)

@@ -238,7 +238,7 @@ static int menu_app_start(struct call *call, const struct route_target *t)
 static int ivr_dial_start(struct call *call, const struct route_target *t)
 {
 	struct call_dest d = {CALL_DEST_EMPLOYEE, t->id, NULL, NULL, 5};
-	struct call_dial_prm prm = {&d, 1, false, t->caller_id, ""};
+	struct call_dial_prm prm = {&d, 1, false, t->caller_id, "", false};
 
 	return call_dial(call, &prm, ivr_bridged, NULL);
 }
@@ -281,13 +281,15 @@ int test_call_ivr(void)
 	 * the application re-routes the call to Erika */
 	fake_run(700);
 	re_snprintf(rec, sizeof(rec),
-		    "collected 110 '';dial employee %lld as 1001;reroute 0;",
+		    "collected 110 '';dial employee %lld as 1001;"
+		    "play ringback.wav (loop) to A;reroute 0;",
 		    (long long)e.erika);
 	TEST_EQ_STR(fake_take(), rec);
 
 	/* she answers: bridged, the caller was answered already */
 	call_leg_established(fake.legv[0]);
-	TEST_EQ_STR(fake_take(), "bridge A B1;[bridged]dialled 200 OK 0;");
+	TEST_EQ_STR(fake_take(),
+		    "stop ringback.wav;bridge A B1;[bridged]dialled 200 OK 0;");
 	TEST_ASSERT(!fake.inband); /* a person talks: tones are audio */
 
 	/* a digit now is buffered, nobody collects */
@@ -322,7 +324,8 @@ static int seq_start(struct call *call, const struct route_target *t)
 	    {CALL_DEST_CONTACT, 0, "sip:1002@10.0.0.2", NULL, 5},
 	    {CALL_DEST_EXTERNAL, 1, NULL, "+49221123456", 5},
 	};
-	struct call_dial_prm prm = {d, ARRAY_SIZE(d), true, t->caller_id, ""};
+	struct call_dial_prm prm = {d,  ARRAY_SIZE(d), true, t->caller_id,
+				    "", false};
 	int err = call_ring(call);
 
 	return err ? err : call_dial(call, &prm, seq_dialled, NULL);
@@ -464,7 +467,8 @@ int test_call_menu(void)
 	call_leg_digit(fake.a, '1');
 	fake_run(10);
 	re_snprintf(want, sizeof(want),
-		    "stop greeting.wav;dial employee %lld as 1001;",
+		    "stop greeting.wav;dial employee %lld as 1001;"
+		    "play ringback.wav (loop) to A;",
 		    (long long)e.erika);
 	TEST_EQ_STR(fake_take(), want);
 	TEST_EQ_STR(fake.cid, "1001");

@@ -154,7 +154,7 @@ int test_call_collect(void)
 	fake_run(10);
 	re_snprintf(want, sizeof(want),
 		    "stop you_entered.wav;dial employee %lld as 1001 "
-		    "Kundennummer=98765;",
+		    "Kundennummer=98765;play ringback.wav (loop) to A;",
 		    (long long)e.erika);
 	TEST_EQ_STR(fake_take(), want);
 	TEST_EQ_STR(call_var(call, "Kundennummer"), "98765");
@@ -163,7 +163,8 @@ int test_call_collect(void)
 
 	/* Erika answers: bridged; the caller hangs up */
 	call_leg_established(fake.legv[0]);
-	TEST_EQ_STR(fake_take(), "free B2;bridge A B1;[bridged]");
+	TEST_EQ_STR(fake_take(),
+		    "free B2;stop ringback.wav;bridge A B1;[bridged]");
 	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
 	(void)fake_take();
 	TEST_EQ_INT(call_ctx_count(e.ctx), 0);
@@ -224,7 +225,7 @@ int test_call_collect_fail(void)
 	fake_run(10);
 	re_snprintf(want, sizeof(want),
 		    "stop menu_invalid.wav;dial employee %lld as 1001 "
-		    "Kundennummer=4711;",
+		    "Kundennummer=4711;play ringback.wav (loop) to A;",
 		    (long long)e.erika);
 	TEST_EQ_STR(fake_take(), want);
 
@@ -235,8 +236,9 @@ int test_call_collect_fail(void)
 	str_copy(out.number, "+4930123456", sizeof(out.number));
 	str_copy(out.caller_id, "+4922182829900", sizeof(out.caller_id));
 	TEST_EQ_INT(call_reroute(fake.a->call, &out), 0);
-	TEST_EQ_STR(fake_take(),
-		    "free B1;free B2;dial +4930123456 via trunk 1;");
+	TEST_EQ_STR(fake_take(), "free B1;free B2;stop ringback.wav;"
+				 "dial +4930123456 via trunk 1;"
+				 "play ringback.wav (loop) to A;");
 	call_hangup(fake.a->call, 200, NULL, STORE_DISP_NONE,
 		    STORE_PARTY_CALLER);
 	(void)fake_take();
