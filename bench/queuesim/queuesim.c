@@ -401,7 +401,64 @@ struct result {
 	size_t n[M_N];
 	uint64_t offered, answered, abandoned, queued_answered;
 	size_t announced_callers, announcements;
+	double bound; /* [s] bound_mae() */
 };
+
+struct bucket_row {
+	uint64_t key; /* queue, callers ahead, agents serving */
+	double actual;
+};
+
+static int cmp_row(const void *x, const void *y)
+{
+	const struct bucket_row *a = x, *b = y;
+
+	if (a->key != b->key)
+		return (a->key > b->key) - (a->key < b->key);
+	return (a->actual > b->actual) - (a->actual < b->actual);
+}
+
+/*
+ * A bound, in hindsight: the mean absolute error of the best constant
+ * per (queue, callers ahead, agents serving), the median of the waits
+ * that followed in that group on this very day.  No method that knows
+ * only the position and the agents can do better on average.
+ */
+static double bound_mae(const struct sim *s)
+{
+	struct bucket_row *row = malloc((s->nann ? s->nann : 1) * sizeof(*row));
+	size_t i, j, n = 0;
+	double sum = 0;
+
+	if (!row) {
+		fprintf(stderr, "queuesim: out of memory\n");
+		exit(3);
+	}
+	for (i = 0; i < s->nann; i++) {
+		const struct announcement *a = &s->ann[i];
+		const struct caller *c = &s->caller[a->caller];
+
+		if (c->state != C_ANSWERED)
+			continue;
+		row[n].key = (uint64_t)c->q << 48 | (uint64_t)a->ahead << 24 |
+			     a->agents;
+		row[n].actual = (double)(c->answered - a->t);
+		n++;
+	}
+	qsort(row, n, sizeof(*row), cmp_row);
+	for (i = 0; i < n; i = j) {
+		double med;
+		size_t k;
+
+		for (j = i; j < n && row[j].key == row[i].key; j++)
+			;
+		med = row[i + (j - i - 1) / 2].actual;
+		for (k = i; k < j; k++)
+			sum += fabs(row[k].actual - med);
+	}
+	free(row);
+	return n ? sum / n / 1000 : 0;
+}
 
 static void evaluate(struct sim *s, struct result *r)
 {
@@ -468,6 +525,7 @@ static void evaluate(struct sim *s, struct result *r)
 	free(err);
 	free(late);
 	free(heard);
+	r->bound = bound_mae(s);
 }
 
 static void print_text(const struct day *d, uint64_t seed,
@@ -493,6 +551,9 @@ static void print_text(const struct day *d, uint64_t seed,
 	for (k = 0; k < M_N; k++)
 		printf("%-22s %9.1f %9.1f %12.1f %12.1f\n", label[k],
 		       r->mae[k], r->p90[k], r->late30[k], r->late30_ann[k]);
+	printf("bound (hindsight median per position and agents): MAE "
+	       "%.1f s\n",
+	       r->bound);
 }
 
 static void print_json(const struct day *d, uint64_t seed,
@@ -515,7 +576,7 @@ static void print_json(const struct day *d, uint64_t seed,
 		       "\"late30\": %.2f, \"late30_ann\": %.2f, \"n\": %zu}",
 		       method_key[k], r->mae[k], r->p90[k], r->late30[k],
 		       r->late30_ann[k], r->n[k]);
-	printf("}\n");
+	printf(", \"bound_mae\": %.2f}\n", r->bound);
 }
 
 /* one line per announcement to an answered caller, for analysis */

@@ -91,11 +91,11 @@ static void leave(struct acd_est *est, bool abandoned, uint64_t wait_ms)
 {
 	double n = est->leave_n;
 
-	est->leave_ab = ewma(est->leave_ab, &n, est->cfg.leave_window,
-			     abandoned ? 1 : 0);
+	est->leave_ab =
+	    ewma(est->leave_ab, &n, est->cfg.leave_window, abandoned ? 1 : 0);
 	n = est->leave_n;
-	est->leave_wait = ewma(est->leave_wait, &n, est->cfg.leave_window,
-			       (double)wait_ms);
+	est->leave_wait =
+	    ewma(est->leave_wait, &n, est->cfg.leave_window, (double)wait_ms);
 	est->leave_n = n;
 	est->left++;
 }
@@ -201,7 +201,7 @@ uint32_t acd_est_say_next(struct acd_est_say *st, uint64_t est_ms,
 	if (say < st->floor)
 		say = st->floor;
 	if (still && say == st->last && st->times >= 2 &&
-	    now - st->since >= (uint64_t)say * 1000) {
+	    (say <= 60 || now - st->since >= (uint64_t)say * 1000)) {
 		say = step_up(say);
 		st->floor = say;
 	}

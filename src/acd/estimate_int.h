@@ -34,7 +34,10 @@ struct acd_est_cfg {
 				       remembered (answered or abandoned)  */
 };
 
-#define ACD_EST_CFG_DEFAULT {180000, 600000, 100, 400}
+#define ACD_EST_CFG_DEFAULT                                                    \
+	{                                                                      \
+		180000, 600000, 100, 400                                       \
+	}
 
 /*
  * A new estimator with cfg (NULL: the defaults), a mem object.  EINVAL
@@ -104,7 +107,8 @@ struct acd_est_say {
  *
  * The rule for a caller who does not move: a time said twice in a row
  * while the callers ahead stayed the same, and at least that long ago
- * the first time, has proved too short; instead of a third time it is
+ * the first time (one minute or less: always), has proved too short;
+ * instead of a third time it is
  * raised one step (less than a minute -> one minute, n -> n + 1
  * minutes; "more than an hour" stays), and what the caller hears does
  * not drop below the raised time until they move.  With announcements a
