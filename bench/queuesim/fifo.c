@@ -234,3 +234,17 @@ unsigned line_waiting(const struct line *l)
 {
 	return l->waiting;
 }
+
+unsigned line_agents(const struct line *l)
+{
+	return l->nagent;
+}
+
+int line_agent(const struct line *l, unsigned a)
+{
+	if (a >= l->nagent || l->agent[a].state == AGENT_OFF ||
+	    l->agent[a].leaving)
+		return LINE_AGENT_OFF;
+	return l->agent[a].state == AGENT_FREE ? LINE_AGENT_FREE
+					       : LINE_AGENT_BUSY;
+}

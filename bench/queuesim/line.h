@@ -39,5 +39,10 @@ unsigned line_serving(const struct line *l);
 unsigned line_busy(const struct line *l);
 /* callers waiting */
 unsigned line_waiting(const struct line *l);
+/* agents 0..line_agents()-1: LINE_AGENT_OFF (or going off after the call
+ * in hand), LINE_AGENT_FREE, LINE_AGENT_BUSY (serving, on a call) */
+enum { LINE_AGENT_OFF, LINE_AGENT_FREE, LINE_AGENT_BUSY };
+unsigned line_agents(const struct line *l);
+int line_agent(const struct line *l, unsigned agent);
 
 #endif

@@ -31,6 +31,11 @@
  *               "served": our formula (the wait of a caller who will be
  *               served, estimate.c) with the true rates, to show what
  *               estimating the rates online costs
+ *   experiment  mc.c (not in the product): futures drawn from the
+ *               elapsed times of the calls in progress and the recent
+ *               handle times; mean and median
+ *   bound       in hindsight, the median wait per (queue, callers ahead,
+ *               agents serving) of the day itself (bound_mae)
  *
  * For every caller who is answered, each announcement is compared with
  * the wait that followed it (answer time - announcement time): mean and
@@ -47,6 +52,7 @@
 #include "acd/estimate_int.h"
 #include "day.h"
 #include "line.h"
+#include "mc.h"
 #include "rng.h"
 
 enum method {
@@ -56,12 +62,15 @@ enum method {
 	M_FULL,       /* full information, raw      */
 	M_FULL_SAID,  /* full information, rounded  */
 	M_FULL_SERVED, /* ours with the true rates  */
+	M_CALLS,      /* experimental: calls in progress, mean   */
+	M_CALLS_MED,  /* experimental: calls in progress, median */
 	M_N
 };
 
 static const char *method_key[M_N] = {"ours",      "ours_said",
 				      "asterisk_said", "full",
-				      "full_said", "full_served"};
+				      "full_said", "full_served",
+				      "calls", "calls_median"};
 
 enum ev_kind { EV_SLOT, EV_END, EV_ARRIVE, EV_DONE, EV_ABANDON, EV_ANNOUNCE };
 
@@ -98,6 +107,8 @@ struct queue {
 	uint32_t arrive_gen; /* pending arrival event's generation */
 	int ast_holdtime;    /* [s] app_queue.c's q->holdtime */
 	uint64_t *handle;    /* [ms] per agent: the call in hand */
+	uint64_t *started;   /* [ms] per agent: when it began    */
+	struct mc mc;        /* the experiment's handle times    */
 	unsigned nhandle;
 	uint64_t offered, answered, abandoned, queued_answered;
 };
@@ -227,8 +238,16 @@ static void answer(uint32_t ci, unsigned agent, void *arg)
 		}
 		memset(p + q->nhandle, 0, (n - q->nhandle) * sizeof(*p));
 		q->handle = p;
+		p = realloc(q->started, n * sizeof(*p));
+		if (!p) {
+			fprintf(stderr, "queuesim: out of memory\n");
+			exit(3);
+		}
+		memset(p + q->nhandle, 0, (n - q->nhandle) * sizeof(*p));
+		q->started = p;
 		q->nhandle = n;
 	}
+	q->started[agent] = s->now;
 	h = rng_lognormal(&q->rng, q->dq->handle_mean, q->dq->handle_sd);
 	q->handle[agent] = ms(h) ? ms(h) : 1;
 	ev_push(s, s->now + q->handle[agent], EV_DONE, s->cur_q, agent);
@@ -282,6 +301,30 @@ static void announce(struct sim *s, uint32_t ci)
 	}
 	if (e == ACD_EST_UNKNOWN)
 		a->pred[M_OURS_SAID] = NAN;
+	{
+		uint64_t busy[64];
+		unsigned nb = 0, nf = 0, k, na = line_agents(q->line);
+
+		for (k = 0; k < na && nb + nf < 64; k++) {
+			int st = line_agent(q->line, k);
+
+			if (st == LINE_AGENT_BUSY)
+				busy[nb++] = s->now - q->started[k];
+			else if (st == LINE_AGENT_FREE)
+				nf++;
+		}
+		struct acd_est_rates rt;
+		double th;
+
+		acd_est_rates(q->est, &rt);
+		th = rt.patience_ms > 0 ? 1 / rt.patience_ms : 0;
+		e = mc_wait(&q->mc, n, busy, nb, nf, th, rt.handle_ms,
+			    s->now ^ ci, false);
+		a->pred[M_CALLS] = e == UINT64_MAX ? NAN : (double)e;
+		e = mc_wait(&q->mc, n, busy, nb, nf, th, rt.handle_ms,
+			    s->now ^ ci, true);
+		a->pred[M_CALLS_MED] = e == UINT64_MAX ? NAN : (double)e;
+	}
 	ev_push(s, s->now + s->day->announce_ms, EV_ANNOUNCE, ci, 0);
 }
 
@@ -341,6 +384,7 @@ static void step(struct sim *s, const struct ev *e)
 	case EV_DONE:
 		q = &s->queue[e->a];
 		acd_est_handled(q->est, q->handle[e->b], s->now);
+		mc_handled(&q->mc, q->handle[e->b]);
 		s->cur_q = e->a;
 		line_done(q->line, e->b);
 		break;
@@ -534,7 +578,7 @@ static void print_text(const struct day *d, uint64_t seed,
 	static const char *label[M_N] = {
 		"ours (estimate)", "ours (as said)", "Asterisk (as said)",
 		"full info (estimate)", "full info (rounded)",
-		"full info, served"};
+		"full info, served", "calls in progress", "calls, median"};
 	unsigned k;
 
 	printf("%s, seed %llu, %u queue(s), %u day(s)\n", d->name,
@@ -680,6 +724,7 @@ int main(int argc, char *argv[])
 		line_free(sim.queue[qi].line);
 		mem_deref(sim.queue[qi].est);
 		free(sim.queue[qi].handle);
+		free(sim.queue[qi].started);
 	}
 	free(sim.heap);
 	free(sim.caller);
