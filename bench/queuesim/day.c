@@ -73,8 +73,7 @@ static int queue_key(struct day_queue *q, const char *key, char *val)
 	return ENOENT;
 }
 
-static int global_key(struct day *d, const char *key, char *val,
-		      unsigned *want)
+static int global_key(struct day *d, const char *key, char *val, unsigned *want)
 {
 	char *end;
 
@@ -159,17 +158,20 @@ int day_read(struct day *d, const char *path)
 		return err;
 	}
 	if (!d->nqueue || want != d->nqueue) {
-		fprintf(stderr, "queuesim: %s: queues = %u, but %u [queue] "
-			"sections\n", path, want, d->nqueue);
+		fprintf(stderr,
+			"queuesim: %s: queues = %u, but %u [queue] "
+			"sections\n",
+			path, want, d->nqueue);
 		return EINVAL;
 	}
 	for (i = 0; i < d->nqueue; i++) {
 		q = &d->queue[i];
 		if (!q->nslot || q->slot[0].from || !q->handle_mean ||
 		    !q->patience) {
-			fprintf(stderr, "queuesim: %s: queue %s needs handle, "
-				"patience and a first slot at 00:00\n", path,
-				q->name);
+			fprintf(stderr,
+				"queuesim: %s: queue %s needs handle, "
+				"patience and a first slot at 00:00\n",
+				path, q->name);
 			return EINVAL;
 		}
 	}

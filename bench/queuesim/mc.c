@@ -80,8 +80,8 @@ static int cmp_path(const void *a, const void *b)
 }
 
 uint64_t mc_wait(const struct mc *m, unsigned ahead, const uint64_t *elapsed,
-		 unsigned nbusy, unsigned nfree, double theta,
-		 double handle_ms, uint64_t seed, bool median)
+		 unsigned nbusy, unsigned nfree, double theta, double handle_ms,
+		 uint64_t seed, bool median)
 {
 	static struct path path[PATHS];
 	double freeat[64], total = 0, acc = 0, mean = 0;
@@ -97,7 +97,7 @@ uint64_t mc_wait(const struct mc *m, unsigned ahead, const uint64_t *elapsed,
 		for (j = 0; j < agents; j++)
 			freeat[j] = j < nbusy ? draw(m, &x, (double)elapsed[j],
 						     handle_ms) -
-							(double)elapsed[j]
+						    (double)elapsed[j]
 					      : 0;
 		for (;;) {
 			unsigned k = 0;

@@ -30,7 +30,7 @@ void mc_handled(struct mc *m, uint64_t handle_ms);
  * long; their weighted mean, or median.  UINT64_MAX without agents.
  */
 uint64_t mc_wait(const struct mc *m, unsigned ahead, const uint64_t *elapsed,
-		 unsigned nbusy, unsigned nfree, double theta,
-		 double handle_ms, uint64_t seed, bool median);
+		 unsigned nbusy, unsigned nfree, double theta, double handle_ms,
+		 uint64_t seed, bool median);
 
 #endif

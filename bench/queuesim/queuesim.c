@@ -56,20 +56,19 @@
 #include "rng.h"
 
 enum method {
-	M_OURS,       /* our estimate, raw          */
-	M_OURS_SAID,  /* our announcement           */
-	M_AST_SAID,   /* Asterisk's announcement    */
-	M_FULL,       /* full information, raw      */
-	M_FULL_SAID,  /* full information, rounded  */
+	M_OURS,        /* our estimate, raw          */
+	M_OURS_SAID,   /* our announcement           */
+	M_AST_SAID,    /* Asterisk's announcement    */
+	M_FULL,        /* full information, raw      */
+	M_FULL_SAID,   /* full information, rounded  */
 	M_FULL_SERVED, /* ours with the true rates  */
-	M_CALLS,      /* experimental: calls in progress, mean   */
-	M_CALLS_MED,  /* experimental: calls in progress, median */
+	M_CALLS,       /* experimental: calls in progress, mean   */
+	M_CALLS_MED,   /* experimental: calls in progress, median */
 	M_N
 };
 
-static const char *method_key[M_N] = {"ours",      "ours_said",
-				      "asterisk_said", "full",
-				      "full_said", "full_served",
+static const char *method_key[M_N] = {"ours",  "ours_said",   "asterisk_said",
+				      "full",  "full_said",   "full_served",
 				      "calls", "calls_median"};
 
 enum ev_kind { EV_SLOT, EV_END, EV_ARRIVE, EV_DONE, EV_ABANDON, EV_ANNOUNCE };
@@ -93,7 +92,7 @@ struct caller {
 
 struct announcement {
 	uint32_t caller;
-	uint64_t t;       /* [ms] */
+	uint64_t t; /* [ms] */
 	unsigned ahead, agents, busy;
 	double pred[M_N]; /* [ms] */
 };
@@ -202,8 +201,8 @@ static void arrival_arm(struct sim *s, unsigned qi)
 	q->arrive_gen++;
 	if (q->rate <= 0)
 		return;
-	ev_push(s, s->now + ms(rng_exp(&q->rng, 3600.0 / q->rate)),
-		EV_ARRIVE, qi, q->arrive_gen);
+	ev_push(s, s->now + ms(rng_exp(&q->rng, 3600.0 / q->rate)), EV_ARRIVE,
+		qi, q->arrive_gen);
 }
 
 /* line.h: an agent of queue s->cur_q takes caller ci */
@@ -223,8 +222,8 @@ static void answer(uint32_t ci, unsigned agent, void *arg)
 		q->queued_answered++;
 	acd_est_answered(q->est, wait, s->now);
 	/* app_queue.c recalc_holdtime(qe, now - qe->start) */
-	q->ast_holdtime = (((q->ast_holdtime << 2) - q->ast_holdtime) +
-			   (int)wait_s) >> 2;
+	q->ast_holdtime =
+	    (((q->ast_holdtime << 2) - q->ast_holdtime) + (int)wait_s) >> 2;
 	if (agent >= q->nhandle) {
 		unsigned n = q->nhandle ? q->nhandle : 16;
 		uint64_t *p;
@@ -280,7 +279,7 @@ static void announce(struct sim *s, uint32_t ci)
 	/* app_queue.c say_position(): labs(((holdtime + 30) - elapsed) / 60)
 	 */
 	a->pred[M_AST_SAID] =
-		60000.0 * labs(((q->ast_holdtime + 30) - el) / 60);
+	    60000.0 * labs(((q->ast_holdtime + 30) - el) / 60);
 	if (agents) {
 		double mu = 1 / (dq->handle_mean * 1000);
 		double th = 1 / (dq->patience * 1000);
@@ -289,7 +288,7 @@ static void announce(struct sim *s, uint32_t ci)
 			full += 1.0 / (agents * mu + i * th);
 		a->pred[M_FULL] = full;
 		a->pred[M_FULL_SAID] =
-			1000.0 * acd_est_say_round((uint64_t)(full + 0.5));
+		    1000.0 * acd_est_say_round((uint64_t)(full + 0.5));
 		full = 0;
 		for (i = 1; i <= n + 1; i++)
 			full += 1.0 / (agents * mu + i * th);
@@ -344,8 +343,8 @@ static void arrive(struct sim *s, unsigned qi)
 	c->q = qi;
 	c->state = C_WAITING;
 	q->offered++;
-	ev_push(s, s->now + ms(rng_exp(&q->rng, q->dq->patience)),
-		EV_ABANDON, ci, 0);
+	ev_push(s, s->now + ms(rng_exp(&q->rng, q->dq->patience)), EV_ABANDON,
+		ci, 0);
 	s->cur_q = qi;
 	if (line_join(q->line, ci)) {
 		fprintf(stderr, "queuesim: out of memory\n");
@@ -422,8 +421,8 @@ static void schedule_days(struct sim *s)
 			for (k = 0; k < dq->nslot; k++) {
 				if (dq->slot[k].from >= d->end)
 					break;
-				ev_push(s, day0 + dq->slot[k].from, EV_SLOT,
-					qi, k);
+				ev_push(s, day0 + dq->slot[k].from, EV_SLOT, qi,
+					k);
 				last = k;
 			}
 			/* at the end arrivals stop, the agents of the slot
@@ -484,8 +483,8 @@ static double bound_mae(const struct sim *s)
 
 		if (c->state != C_ANSWERED)
 			continue;
-		row[n].key = (uint64_t)c->q << 48 | (uint64_t)a->ahead << 24 |
-			     a->agents;
+		row[n].key =
+		    (uint64_t)c->q << 48 | (uint64_t)a->ahead << 24 | a->agents;
 		row[n].actual = (double)(c->answered - a->t);
 		n++;
 	}
@@ -562,8 +561,8 @@ static void evaluate(struct sim *s, struct result *r)
 		r->mae[k] = sum / n / 1000;
 		r->p90[k] = err[(size_t)ceil(0.9 * n) - 1] / 1000;
 		r->late30[k] = r->announced_callers
-				       ? 100.0 * nlate / r->announced_callers
-				       : 0;
+				   ? 100.0 * nlate / r->announced_callers
+				   : 0;
 		r->late30_ann[k] = 100.0 * nlate_ann / n;
 	}
 	free(err);
@@ -576,25 +575,24 @@ static void print_text(const struct day *d, uint64_t seed,
 		       const struct result *r)
 {
 	static const char *label[M_N] = {
-		"ours (estimate)", "ours (as said)", "Asterisk (as said)",
-		"full info (estimate)", "full info (rounded)",
-		"full info, served", "calls in progress", "calls, median"};
+	    "ours (estimate)",      "ours (as said)",      "Asterisk (as said)",
+	    "full info (estimate)", "full info (rounded)", "full info, served",
+	    "calls in progress",    "calls, median"};
 	unsigned k;
 
 	printf("%s, seed %llu, %u queue(s), %u day(s)\n", d->name,
 	       (unsigned long long)seed, d->nqueue, d->repeat);
 	printf("callers %llu, answered %llu (%llu after waiting), "
 	       "abandoned %llu; %zu announcements to %zu answered callers\n",
-	       (unsigned long long)r->offered,
-	       (unsigned long long)r->answered,
+	       (unsigned long long)r->offered, (unsigned long long)r->answered,
 	       (unsigned long long)r->queued_answered,
 	       (unsigned long long)r->abandoned, r->announcements,
 	       r->announced_callers);
 	printf("%-22s %9s %9s %12s %12s\n", "method", "MAE [s]", "p90 [s]",
 	       "late>30s [%]", "(of ann.)");
 	for (k = 0; k < M_N; k++)
-		printf("%-22s %9.1f %9.1f %12.1f %12.1f\n", label[k],
-		       r->mae[k], r->p90[k], r->late30[k], r->late30_ann[k]);
+		printf("%-22s %9.1f %9.1f %12.1f %12.1f\n", label[k], r->mae[k],
+		       r->p90[k], r->late30[k], r->late30_ann[k]);
 	printf("bound (hindsight median per position and agents): MAE "
 	       "%.1f s\n",
 	       r->bound);
@@ -610,8 +608,7 @@ static void print_json(const struct day *d, uint64_t seed,
 	       "\"queued_answered\": %llu, \"abandoned\": %llu, "
 	       "\"announcements\": %zu, \"announced_callers\": %zu",
 	       d->name, (unsigned long long)seed, d->nqueue, d->repeat,
-	       (unsigned long long)r->offered,
-	       (unsigned long long)r->answered,
+	       (unsigned long long)r->offered, (unsigned long long)r->answered,
 	       (unsigned long long)r->queued_answered,
 	       (unsigned long long)r->abandoned, r->announcements,
 	       r->announced_callers);
@@ -658,7 +655,7 @@ static void dump(const struct sim *s, const char *path)
 static int usage(void)
 {
 	fprintf(stderr, "usage: queuesim DAYFILE [--seed N] [--json] "
-		"[--dump FILE]\n");
+			"[--dump FILE]\n");
 	return 2;
 }
 
