@@ -155,6 +155,11 @@ def write_md(path, days):
                      f"| {y['late30']:.1f} |")
         L.append(f"| bound (hindsight, position and agents) | "
                  f"{a['bound_mae']:.1f} | | | {b['bound_mae']:.1f} | | |")
+        L += ["",
+              "Callers told \"one minute\" three times in a row without "
+              f"moving (any caller, answered or not): ours "
+              f"{a['thrice_ours']} / {b['thrice_ours']}, Asterisk "
+              f"{a['thrice_asterisk']} / {b['thrice_asterisk']}."]
         va, vb = verdict(a), verdict(b)
         L += ["",
               f"Targets: ours as said / Asterisk = **{va[0]:.2f}** / "

@@ -88,6 +88,11 @@ struct caller {
 	enum caller_state state;
 	unsigned q;
 	struct acd_est_say say;
+	struct {
+		uint32_t last; /* [s] said last                      */
+		unsigned ahead, run;
+		bool thrice; /* "one minute" 3 times, not moving     */
+	} rep[2];            /* ours, Asterisk                        */
 };
 
 struct announcement {
@@ -252,6 +257,24 @@ static void answer(uint32_t ci, unsigned agent, void *arg)
 	ev_push(s, s->now + q->handle[agent], EV_DONE, s->cur_q, agent);
 }
 
+/* the repeats a caller heard: "one minute" three times in a row with the
+ * same callers ahead */
+static void repeat(struct caller *c, int who, double said_ms, unsigned ahead)
+{
+	uint32_t said = (uint32_t)(said_ms / 1000);
+
+	if (said == c->rep[who].last && ahead == c->rep[who].ahead) {
+		c->rep[who].run++;
+	}
+	else {
+		c->rep[who].last = said;
+		c->rep[who].ahead = ahead;
+		c->rep[who].run = 1;
+	}
+	if (said == 60 && c->rep[who].run >= 3)
+		c->rep[who].thrice = true;
+}
+
 static void announce(struct sim *s, uint32_t ci)
 {
 	struct caller *c = &s->caller[ci];
@@ -300,6 +323,9 @@ static void announce(struct sim *s, uint32_t ci)
 	}
 	if (e == ACD_EST_UNKNOWN)
 		a->pred[M_OURS_SAID] = NAN;
+	else
+		repeat(c, 0, a->pred[M_OURS_SAID], n);
+	repeat(c, 1, a->pred[M_AST_SAID], n);
 	{
 		uint64_t busy[64];
 		unsigned nb = 0, nf = 0, k, na = line_agents(q->line);
@@ -444,7 +470,8 @@ struct result {
 	size_t n[M_N];
 	uint64_t offered, answered, abandoned, queued_answered;
 	size_t announced_callers, announcements;
-	double bound; /* [s] bound_mae() */
+	double bound;     /* [s] bound_mae() */
+	size_t thrice[2]; /* callers told "one minute" 3 times, not moving */
 };
 
 struct bucket_row {
@@ -569,6 +596,10 @@ static void evaluate(struct sim *s, struct result *r)
 	free(late);
 	free(heard);
 	r->bound = bound_mae(s);
+	for (i = 0; i < s->ncaller; i++) {
+		r->thrice[0] += s->caller[i].rep[0].thrice;
+		r->thrice[1] += s->caller[i].rep[1].thrice;
+	}
 }
 
 static void print_text(const struct day *d, uint64_t seed,
@@ -596,6 +627,9 @@ static void print_text(const struct day *d, uint64_t seed,
 	printf("bound (hindsight median per position and agents): MAE "
 	       "%.1f s\n",
 	       r->bound);
+	printf("callers told \"one minute\" three times in a row without "
+	       "moving: ours %zu, Asterisk %zu\n",
+	       r->thrice[0], r->thrice[1]);
 }
 
 static void print_json(const struct day *d, uint64_t seed,
@@ -617,7 +651,9 @@ static void print_json(const struct day *d, uint64_t seed,
 		       "\"late30\": %.2f, \"late30_ann\": %.2f, \"n\": %zu}",
 		       method_key[k], r->mae[k], r->p90[k], r->late30[k],
 		       r->late30_ann[k], r->n[k]);
-	printf(", \"bound_mae\": %.2f}\n", r->bound);
+	printf(", \"bound_mae\": %.2f, \"thrice_ours\": %zu, "
+	       "\"thrice_asterisk\": %zu}\n",
+	       r->bound, r->thrice[0], r->thrice[1]);
 }
 
 /* one line per announcement to an answered caller, for analysis */
