@@ -174,6 +174,28 @@ def write_md(path, days):
               f"ours / full information served = {va[2]:.2f} / "
               f"{vb[2]:.2f}.",
               ""]
+    vs = [verdict(r) for d in days for r in d["runs"]]
+    L += ["Why the first target (at most half of Asterisk's mean absolute "
+          "error) is not met: no method that knows the callers ahead and "
+          "the agents can meet it on these days. The bound row, the best "
+          "constant per (queue, callers ahead, agents) picked in hindsight "
+          "from the very waits it is judged on, is already at "
+          f"{min(v[3] for v in vs):.2f}-{max(v[3] for v in vs):.2f} of "
+          "Asterisk's error; knowing the calls in progress as well and "
+          "saying the median (the experiment) reaches "
+          f"{min(v[4] for v in vs):.2f}-{max(v[4] for v in vs):.2f}. The "
+          "rest is the randomness of handle times and hang-ups ahead "
+          "(the best guess for one exponential stage is off by ln 2 = 0.69 "
+          "of its mean on average), and Asterisk is not far above it "
+          "where waits are short: its \"nothing said\" (0 minutes) is near "
+          "the median of a short wait. Where lines are long (the Monday "
+          "peak) its one number for every position costs most. The second "
+          "target (within 15 % of the full-information predictor) is met "
+          "on every day and seed: ours is below it, because Whitt's sum "
+          "is the wait of a caller who never hangs up, and with the same "
+          "formula our online rates cost 0-5 % against the true ones "
+          "(row \"served\").",
+          ""]
     L += [f"Machine: {os.cpu_count()} CPUs, Linux {platform.release()}; "
           f"source: {source()}; run "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The "
