@@ -10,9 +10,24 @@
 #   bench/run.sh --only tls runs only test 6 (bench/tls_bench.py)
 #   bench/run.sh --only media runs only test 7 (bench/media_bench.py)
 #   bench/run.sh --only ivr runs only test 9 (bench/ivr_bench.py)
+#   bench/run.sh --only queuesim runs only test 10 (bench/queuesim_bench.py:
+#     the estimated waiting time on simulated days; no daemon, no sockets)
 # See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+args=" $* "
+# test 10, the estimated waiting time on the simulated days of
+# bench/queuesim/days (bench/queuesim_bench.py, seconds): needs neither the
+# tools below nor the release build
+queuesim() {
+	make --no-print-directory -C bench build/queuesim &&
+		timeout -k 10 600 /usr/bin/python3 bench/queuesim_bench.py \
+			--results bench/RESULTS.md
+}
+if [[ "$args" == *" --only queuesim "* ]]; then
+	queuesim
+	exit
+fi
 for tool in sipp sox valgrind callgrind_control callgrind_annotate pkg-config; do
 	command -v "$tool" >/dev/null || {
 		echo "bench: $tool missing (sipp: sip-tester, sox, valgrind)" >&2
@@ -25,7 +40,6 @@ make --no-print-directory -C bench
 # skips steps that would not fit
 # test 6, TLS+SRTP against UDP+RTP (bench/tls_bench.py, ~10 min) runs on a
 # full run or with --only tls, and writes section 6 of RESULTS.md
-args=" $* "
 rc=0
 if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* &&
 	"$args" != *" --only ivr "* ]]; then
@@ -46,5 +60,9 @@ fi
 if [[ "$args" != *" --only "* || "$args" == *" --only ivr "* ]]; then
 	timeout -k 10 900 /usr/bin/python3 bench/ivr_bench.py \
 		--results bench/RESULTS.md || rc=$?
+fi
+# test 10 on a full run (--only queuesim returned above)
+if [[ "$args" != *" --only "* ]]; then
+	queuesim || rc=$?
 fi
 exit $rc

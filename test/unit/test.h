@@ -139,6 +139,9 @@
 	X(test_call_transfer_busy)                                             \
 	X(test_call_transfer_refuse)                                           \
 	X(test_call_transfer_app)                                              \
+	X(test_acd_est_wait)                                                   \
+	X(test_acd_est_learn)                                                  \
+	X(test_acd_est_say)                                                    \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
