@@ -30,11 +30,18 @@ static const char magic[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 bool ws_key_ok(const struct pl *key)
 {
 	uint8_t raw[18];
-	size_t n = sizeof(raw);
+	size_t n = sizeof(raw), i;
 
-	/* base64 of 16 random bytes: 24 characters, "==" at the end */
+	/* base64 of 16 random bytes: 24 characters, "==" at the end
+	 * (libre's decoder skips what is not base64: checked here) */
 	if (!key || key->l != 24 || key->p[22] != '=' || key->p[23] != '=')
 		return false;
+	for (i = 0; i < 22; i++) {
+		char ch = key->p[i];
+		if (!(ch >= 'A' && ch <= 'Z') && !(ch >= 'a' && ch <= 'z') &&
+		    !(ch >= '0' && ch <= '9') && ch != '+' && ch != '/')
+			return false;
+	}
 	return !base64_decode(key->p, key->l, raw, &n) && n == 16;
 }
 

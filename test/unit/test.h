@@ -48,6 +48,7 @@
 	X(test_time_iso)                                                       \
 	X(test_config)                                                         \
 	X(test_tmr_order)                                                      \
+	X(test_event_bus)                                                      \
 	X(test_store_open)                                                     \
 	X(test_store_names)                                                    \
 	X(test_store_durability)                                               \
@@ -149,7 +150,11 @@
 	X(test_auth_nc)                                                        \
 	X(test_auth_nc_slabs)                                                  \
 	X(test_sip_info_digit)                                                 \
-	X(test_sip_dial_collected)
+	X(test_sip_dial_collected)                                             \
+	X(test_ws_handshake)                                                   \
+	X(test_ws_frame_write)                                                 \
+	X(test_ws_frame_read)                                                  \
+	X(test_call_events)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
