@@ -27,6 +27,9 @@
  * The kernel's send buffer of the connection is set to at most the same
  * bound (SO_SNDBUF), so a client costs at most about twice
  * --events-queue-max however long it does not read.
+ *
+ * The stream is subscribed to the bus only while it has clients: with
+ * none, event_wanted() is false and calls build no events at all.
  */
 #include <errno.h>
 #include <string.h>
@@ -45,9 +48,9 @@ enum {
 static const char subprotocol[] = "switchboard.events.v1";
 
 struct api_events {
-	struct http_api *api; /* (weak)                       */
-	struct event_sub *sub;
-	struct list clients; /* struct ev_client              */
+	struct http_api *api;  /* (weak)                       */
+	struct event_sub *sub; /* while there are clients      */
+	struct list clients;   /* struct ev_client              */
 	struct api_events_stats st;
 };
 
@@ -72,6 +75,9 @@ static void client_destructor(void *arg)
 
 	tmr_cancel(&c->tmr);
 	list_unlink(&c->le);
+	/* nobody listens: calls need not build their events */
+	if (c->evs && !c->evs->clients.head)
+		c->evs->sub = mem_deref(c->evs->sub);
 	mem_deref(c->tc);
 	mem_deref(c->in);
 }
@@ -514,6 +520,11 @@ static int events_get(struct api_req *req)
 	if (err)
 		return err;
 
+	if (!evs->sub) {
+		err = event_subscribe(&evs->sub, bus_h, evs);
+		if (err)
+			return err;
+	}
 	c = mem_zalloc(sizeof(*c), client_destructor);
 	if (!c)
 		return ENOMEM;
@@ -589,7 +600,6 @@ static void evs_destructor(void *arg)
 int api_events_alloc(struct api_events **evsp, struct http_api *api)
 {
 	struct api_events *evs;
-	int err;
 
 	if (!evsp || !api)
 		return EINVAL;
@@ -598,12 +608,8 @@ int api_events_alloc(struct api_events **evsp, struct http_api *api)
 		return ENOMEM;
 	evs->api = api;
 	list_init(&evs->clients);
-	err = event_subscribe(&evs->sub, bus_h, evs);
-	if (err)
-		mem_deref(evs);
-	else
-		*evsp = evs;
-	return err;
+	*evsp = evs;
+	return 0;
 }
 
 static const struct api_action actions[] = {

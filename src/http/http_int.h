@@ -588,13 +588,14 @@ extern const struct api_resource api_events;
 
 struct api_events_stats {
 	unsigned clients;   /* connected now                          */
-	uint64_t published; /* events on the bus since start          */
+	uint64_t published; /* events on the bus while clients were
+			       connected, since start                */
 	uint64_t sent;      /* messages sent, all clients             */
 	uint64_t slow;      /* clients disconnected as too slow       */
 };
 
-/* The stream of api's events: subscribed to the bus until freed (then
- * its clients get close 1001). */
+/* The stream of api's events (subscribed to the bus while it has
+ * clients); freeing it sends its clients close 1001. */
 int api_events_alloc(struct api_events **evsp, struct http_api *api);
 void api_events_stats(const struct http_api *api, struct api_events_stats *st);
 /* The token of a request to the stream given without an Authorization
