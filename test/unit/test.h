@@ -140,6 +140,7 @@
 	X(test_call_transfer_busy)                                             \
 	X(test_call_transfer_refuse)                                           \
 	X(test_call_transfer_app)                                              \
+	X(test_call_events)                                                    \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
@@ -153,8 +154,7 @@
 	X(test_sip_dial_collected)                                             \
 	X(test_ws_handshake)                                                   \
 	X(test_ws_frame_write)                                                 \
-	X(test_ws_frame_read)                                                  \
-	X(test_call_events)
+	X(test_ws_frame_read)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
