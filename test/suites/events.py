@@ -447,8 +447,8 @@ def test_ping_timeout_shutdown():
         quiet.connect()
         alive.connect()
         t0 = time.time()
-        op, _ = quiet.frame(3)
-        S.check(op == wsl.PING and 0.8 < time.time() - t0 < 2.0,
+        op, _ = quiet.frame(5)
+        S.check(op == wsl.PING and 0.8 < time.time() - t0 < 3.0,
                 "the server pings after --events-ping (1 s)",
                 f"{op} after {time.time() - t0:.2f} s")
         reader = Reader(alive)
@@ -461,7 +461,7 @@ def test_ping_timeout_shutdown():
             eof = True
         except socket.timeout:
             pass
-        S.check(eof and 2.0 < time.time() - t0 < 4.5,
+        S.check(eof and 2.0 < time.time() - t0 < 8.0,
                 "two pings unanswered: the server closes the connection",
                 f"eof={eof} after {time.time() - t0:.2f} s")
         time.sleep(0.5)
