@@ -132,6 +132,7 @@ static void call_destructor(void *arg)
 
 void call_state_set(struct call *call, enum call_state state)
 {
+	enum call_state prev = call->state;
 	struct le *le;
 
 	/* keys as tones are listened for while an application talks to
@@ -141,6 +142,7 @@ void call_state_set(struct call *call, enum call_state state)
 	    (state == CALL_ANSWERED) != (call->state == CALL_ANSWERED))
 		call->ctx->be->keys_inband(call->a, state == CALL_ANSWERED);
 	call->state = state;
+	call_event_publish(call, prev);
 	for (le = call->ctx->subs.head; le; le = le->next) {
 		struct call_sub *sub = le->data;
 		sub->h(call, state, sub->arg);
@@ -208,6 +210,10 @@ void call_end(struct call *call, enum store_disposition disposition,
 	info("call: %s %s -> %s ended: %s (%u, by %s)\n", call->rec.sip_call_id,
 	     call->rec.from_number, call->rec.to_number,
 	     store_disposition_name(disposition), scode, store_party_name(by));
+	call->rec.ended_at = time_now_ms();
+	call->rec.disposition = disposition;
+	call->rec.sip_code = scode;
+	call->rec.ended_by = by;
 	endh = call->endh;
 	arg = call->end_arg;
 	call->endh = NULL;

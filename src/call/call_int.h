@@ -221,6 +221,12 @@ struct call_leg *call_leg_peer(const struct call_leg *leg);
 /* Start the application of t (call_reroute() and call_incoming()). */
 int call_app_start(struct call *call, const struct route_target *t);
 
+/* ---- event.c ----------------------------------------------------------- */
+
+/* The call's change from prev to its state on the event bus (core.h),
+ * if it is one that has an event; called by call_state_set(). */
+void call_event_publish(const struct call *call, enum call_state prev);
+
 /* ---- dial.c ------------------------------------------------------------ */
 
 /* A dialled leg answered / ended (from call_leg_established/closed). */

@@ -105,6 +105,14 @@ static const struct opt opts[] = {
      S(outbox_max_attempts),
      "attempts of a delivery before it fails for good (10, from 1 to "
      "100)"},
+    {"events-queue-max", "SWITCHBOARD_EVENTS_QUEUE_MAX", OPT_U32,
+     S(events_queue_max),
+     "bytes an event stream client may have unsent (ours and the kernel's "
+     "send buffer) before it is disconnected as too slow (1048576, from "
+     "4096 to 67108864)"},
+    {"events-ping", "SWITCHBOARD_EVENTS_PING", OPT_U32, S(events_ping),
+     "seconds between pings to event stream clients; two unanswered "
+     "close the connection (30, from 1 to 3600)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -137,6 +145,8 @@ static void defaults(struct config *cfg)
 	cfg->outbox_retry_base = 30;
 	cfg->outbox_retry_max = 3600;
 	cfg->outbox_max_attempts = 10;
+	cfg->events_queue_max = 1048576;
+	cfg->events_ping = 30;
 	cfg->log_level = LOG_INFO;
 }
 
@@ -299,6 +309,16 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 		fprintf(stderr,
 			"switchboard: --outbox-attempts: must be from 1 "
 			"to 100\n");
+		return EINVAL;
+	}
+	if (cfg->events_queue_max < 4096 || cfg->events_queue_max > 67108864) {
+		fprintf(stderr, "switchboard: --events-queue-max: must be "
+				"from 4096 to 67108864 bytes\n");
+		return EINVAL;
+	}
+	if (cfg->events_ping < 1 || cfg->events_ping > 3600) {
+		fprintf(stderr, "switchboard: --events-ping: must be from 1 "
+				"to 3600 seconds\n");
 		return EINVAL;
 	}
 	return 0;

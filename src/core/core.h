@@ -73,6 +73,9 @@ struct config {
 	uint32_t outbox_retry_base;   /* [s] wait after the first failure  */
 	uint32_t outbox_retry_max;    /* [s] longest wait between attempts */
 	uint32_t outbox_max_attempts; /* attempts before a delivery fails  */
+	uint32_t events_queue_max;    /* [bytes] unsent to an event stream
+				      client before it is dropped      */
+	uint32_t events_ping;         /* [s] between pings to such clients */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };
@@ -128,6 +131,51 @@ int tmr_replacement_check(void);
 /* Take the replacement's own marks out of the timer list (they hold no
  * handler; tmr_poll() skips them), e.g. before tmr_debug() at exit. */
 void tmr_replacement_flush(void);
+
+/* ---- events (core/event.c) ------------------------------------------- */
+
+/*
+ * The one event bus (ARCHITECTURE.md 5): modules publish what happens
+ * (call/ its calls, acd/ its queues and agents), subscribers in this
+ * process (the WebSocket stream of http/, statistics) are told at once,
+ * in the order they subscribed.  Between nodes it will be PostgreSQL
+ * LISTEN/NOTIFY behind the same two calls.  Everything runs on the re
+ * thread: publish from there only.
+ */
+enum event_class {
+	EVENT_CALL = 0, /* "call":  a call's state (call/event.c)        */
+	EVENT_QUEUE,    /* "queue": a queue's callers (acd/)             */
+	EVENT_AGENT,    /* "agent": an agent's state (acd/)              */
+};
+
+struct event {
+	uint64_t time;     /* [ms] UTC, when it was published          */
+	int64_t tenant_id; /* whose it is; 0: no tenant's (admins only) */
+	enum event_class cls;
+	const char *type; /* "new", "ringing", ...: [a-z_]+           */
+	const struct odict *fields; /* its own fields, or NULL             */
+};
+
+struct event_sub;
+typedef void(event_h)(const struct event *ev, void *arg);
+
+/* "call", "queue", "agent" ("?" past the end). */
+const char *event_class_name(enum event_class cls);
+/* Subscribe h to every event from now on; mem_deref(*subp) ends it (also
+ * from within h).  EINVAL, ENOMEM. */
+int event_subscribe(struct event_sub **subp, event_h *h, void *arg);
+/* Is anyone listening?  A publisher may skip building its fields if not. */
+bool event_wanted(void);
+/*
+ * Tell every subscriber: tenant_id (0: none, >0 a tenant), class, type (a
+ * name of [a-z_], at most 31 characters) and fields (may be NULL; not
+ * consumed; keys "seq", "time", "class", "type" and "tenant_id" are the
+ * stream's own, and any key "email", at any depth, is personal: the
+ * stream hides it from agents).  EINVAL for a bad argument (nobody is
+ * told), else 0 once every subscriber has seen it.
+ */
+int event_publish(int64_t tenant_id, enum event_class cls, const char *type,
+		  const struct odict *fields);
 
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 

@@ -4,7 +4,9 @@
  * benchmarks read it to count relayed packets, so loss is measured on the
  * server itself rather than guessed from the load generator; and the
  * prompt cache (files loaded, plays served from memory) and speech
- * (texts synthesised, cache hits, time spent synthesising [us]).  One object
+ * (texts synthesised, cache hits, time spent synthesising [us]); the
+ * event stream (clients, events, messages, clients dropped as too slow,
+ * the bound that drops them [bytes]).  One object
  * of nested counters, not a collection: the resource is a single action.
  */
 #include <errno.h>
@@ -18,8 +20,9 @@ static int stats_get(struct api_req *req)
 	struct media_stats ms;
 	struct media_speech_stats ss;
 	struct api_query q;
+	struct api_events_stats es;
 	struct odict *o = NULL, *rtp = NULL, *sip = NULL, *pr = NULL,
-		     *sp = NULL;
+		     *sp = NULL, *ev = NULL;
 	int err;
 
 	err = api_query_read(req, NULL, 0, &q);
@@ -36,8 +39,11 @@ static int stats_get(struct api_req *req)
 		err = odict_alloc(&pr, 4);
 	if (!err)
 		err = odict_alloc(&sp, 4);
+	if (!err)
+		err = odict_alloc(&ev, 4);
 	if (err)
 		goto out;
+	api_events_stats(req->api, &es);
 	err |= api_add_int(o, "calls_active", (int64_t)sipsrv_calls_active());
 	err |= api_add_int(rtp, "legs", (int64_t)ms.legs);
 	err |= api_add_int(rtp, "players", (int64_t)ms.players);
@@ -58,12 +64,20 @@ static int stats_get(struct api_req *req)
 	err |=
 	    api_add_int(sip, "undecodable", (int64_t)log_libre_undecodable());
 	err |= odict_entry_add(o, "sip", ODICT_OBJECT, sip);
+	err |= api_add_int(ev, "clients", (int64_t)es.clients);
+	err |= api_add_int(ev, "published", (int64_t)es.published);
+	err |= api_add_int(ev, "sent", (int64_t)es.sent);
+	err |= api_add_int(ev, "slow_disconnects", (int64_t)es.slow);
+	err |= api_add_int(ev, "queue_max",
+			   (int64_t)req->api->cfg->events_queue_max);
+	err |= odict_entry_add(o, "events", ODICT_OBJECT, ev);
 	if (err) {
 		err = ENOMEM;
 		goto out;
 	}
 	err = api_reply_object(req, 200, o);
 out:
+	mem_deref(ev);
 	mem_deref(sp);
 	mem_deref(pr);
 	mem_deref(sip);

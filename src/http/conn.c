@@ -15,7 +15,8 @@
  *                            reaches a client that is still sending
  *
  * After a reply the next request of the connection follows (keep-alive,
- * pipelining).  A head larger than HEAD_MAX or malformed closes the
+ * pipelining), unless the server took the connection for another
+ * protocol (api_conn_take(): the WebSocket event stream, events.c).  A head larger than HEAD_MAX or malformed closes the
  * connection, as libre does.  "Expect: 100-continue" is answered with
  * 100 when the body is taken.  Chunked bodies are not supported (no
  * Content-Length: no body).
@@ -333,4 +334,18 @@ int api_conn_reply(struct api_conn *c, uint16_t scode, const char *reason,
 	}
 	mem_deref(mb);
 	return err;
+}
+
+/* Called from the request handler, that is from recv_h(), which holds a
+ * reference to c: the connection's own one can go here. */
+int api_conn_take(struct api_conn *c, struct tcp_conn **tcp)
+{
+	if (!c || !tcp)
+		return EINVAL;
+	if (!c->tc)
+		return ENOTCONN;
+	*tcp = mem_ref(c->tc);
+	conn_close(c);
+	mem_deref(c);
+	return 0;
 }

@@ -68,12 +68,55 @@ int api_conn_reply(struct api_conn *conn, uint16_t scode, const char *reason,
 uint64_t api_content_length(const struct http_msg *msg);
 /* Bytes of a reply as they are (from mb->pos); queued if need be. */
 int api_conn_send(struct api_conn *conn, struct mbuf *mb);
+/*
+ * Take the TCP connection of conn away from HTTP (a protocol upgrade,
+ * after its 101 was sent), from within the request handler: conn is
+ * closed (no more requests, no timeouts) and *tcp is the connection's
+ * (a reference); set its handlers at once (tcp_set_handlers).  Bytes the
+ * client sent after the request head are dropped: a WebSocket client
+ * sends none before it has the 101.  EINVAL, ENOTCONN.
+ */
+int api_conn_take(struct api_conn *conn, struct tcp_conn **tcp);
+
+/* ---- WebSocket framing (ws.c) ----------------------------------------- */
+
+enum {
+	WS_ACCEPT_SZ = 29, /* a Sec-WebSocket-Accept value and its NUL */
+	WS_HEAD_MAX = 10,  /* [bytes] a server frame's header at most  */
+};
+
+/* Is key a Sec-WebSocket-Key: the base64 of 16 bytes? */
+bool ws_key_ok(const struct pl *key);
+/* The Sec-WebSocket-Accept value of key into buf (WS_ACCEPT_SZ bytes at
+ * least): base64(SHA-1(key + the GUID of RFC 6455)).  EINVAL. */
+int ws_accept_key(char *buf, size_t sz, const struct pl *key);
+/* The header of a server frame (FIN, unmasked) of opcode op with an n
+ * byte payload into buf (WS_HEAD_MAX bytes; NULL: only its length);
+ * returns its length: 2, 4 or 10. */
+size_t ws_frame_head(uint8_t *buf, enum websock_opcode op, size_t n);
+/* Append one server frame (FIN, unmasked) of opcode op with the n bytes
+ * of p to mb.  EMSGSIZE for a control frame over 125 bytes, ENOMEM. */
+int ws_frame_write(struct mbuf *mb, enum websock_opcode op, const uint8_t *p,
+		   size_t n);
+/* Append a close frame: status scode, then reason (cut to 123 bytes). */
+int ws_close_write(struct mbuf *mb, uint16_t scode, const char *reason);
+/*
+ * Read one client frame at mb->pos: 0 with *hdr filled, the payload
+ * unmasked in place at mb->pos (hdr->len bytes; advance past it).
+ * ENODATA: not all of it is there yet; EPROTO: not masked, reserved bits,
+ * an unknown opcode, a fragmented or too long control frame; EMSGSIZE:
+ * a payload over max.  On an error mb->pos is where it was.
+ */
+int ws_frame_read(struct mbuf *mb, struct websock_hdr *hdr, size_t max);
+
+struct api_events;
 
 struct http_api {
-	struct api_lsnr *sock;    /* listener (owned)                  */
-	const struct config *cfg; /* (weak) outlives the API           */
-	struct store *st;         /* (weak) outlives the API           */
-	struct notify *notify;    /* (weak) outlives the API, or NULL  */
+	struct api_lsnr *sock;     /* listener (owned)                  */
+	struct api_events *events; /* the event stream (owned)         */
+	const struct config *cfg;  /* (weak) outlives the API           */
+	struct store *st;          /* (weak) outlives the API           */
+	struct notify *notify;     /* (weak) outlives the API, or NULL  */
 };
 
 struct api_req;
@@ -539,5 +582,25 @@ extern const struct api_resource api_mailboxes;
 extern const struct api_resource api_messages;
 extern const struct api_resource api_prompts;
 extern const struct api_resource api_external_targets;
+extern const struct api_resource api_events;
+
+/* ---- the event stream (events.c) -------------------------------------- */
+
+struct api_events_stats {
+	unsigned clients;   /* connected now                          */
+	uint64_t published; /* events on the bus while clients were
+			       connected, since start                */
+	uint64_t sent;      /* messages sent, all clients             */
+	uint64_t slow;      /* clients disconnected as too slow       */
+};
+
+/* The stream of api's events (subscribed to the bus while it has
+ * clients); freeing it sends its clients close 1001. */
+int api_events_alloc(struct api_events **evsp, struct http_api *api);
+void api_events_stats(const struct http_api *api, struct api_events_stats *st);
+/* The token of a request to the stream given without an Authorization
+ * header: ?access_token=, else a subprotocol "bearer.<token>" of
+ * Sec-WebSocket-Protocol; false if neither is there (or does not fit). */
+bool api_events_token(const struct api_req *req, char *buf, size_t sz);
 
 #endif

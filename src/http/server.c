@@ -27,6 +27,7 @@ static const struct api_resource *const resources[] = {
     &api_schedules,        &api_ivr_menus,    &api_outbox,
     &api_mailboxes,        &api_messages,     &api_prompts,
     &api_external_targets, &api_digit_inputs, &api_ring_groups,
+    &api_events,
 };
 
 enum api_gen {
@@ -102,7 +103,9 @@ static const struct {
     {409, "Conflict"},
     {413, "Payload Too Large"},
     {422, "Unprocessable Entity"},
+    {426, "Upgrade Required"},
     {500, "Internal Server Error"},
+    {503, "Service Unavailable"},
 };
 
 uint16_t api_status_of(int err)
@@ -128,20 +131,24 @@ const char *api_reason(uint16_t status)
 }
 
 /*
- * The one place that says who may use a route.  Today there is the role
- * "admin", which may do everything.  A tenant-scoped role goes here, and
- * the handlers then restrict to req->token.tenant_id.
+ * The one place that says who may use a route.  The role "admin" may do
+ * everything; "agent", a tenant's, may read its tenant's event stream
+ * (events.c hides e-mail addresses from it).  The handlers restrict to
+ * req->token.tenant_id.
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
-	(void)r;
-	return !strcmp(t->role, "admin");
+	if (!strcmp(t->role, "admin"))
+		return true;
+	return r->res == &api_events && !strcmp(t->role, "agent") &&
+	       t->tenant_id > 0;
 }
 
 static void destructor(void *arg)
 {
 	struct http_api *api = arg;
 
+	api->events = mem_deref(api->events);
 	api->sock = mem_deref(api->sock);
 }
 
@@ -263,7 +270,8 @@ static bool id_parse(const struct pl *seg, int64_t *idp)
 	return v > 0;
 }
 
-/* Authorization: Bearer <token>  ->  req->token, or a 401 reply. */
+/* Authorization: Bearer <token>  ->  req->token, or a 401 reply.  The
+ * event stream also takes it where a browser can put it (events.c). */
 static int auth(struct api_req *req)
 {
 	static const char hdr401[] = "WWW-Authenticate: Bearer\r\n";
@@ -274,6 +282,11 @@ static int auth(struct api_req *req)
 	int err;
 
 	hdr = http_msg_hdr(req->msg, HTTP_HDR_AUTHORIZATION);
+	if (!hdr && !pl_strcmp(&req->msg->path, api_events.path)) {
+		if (!api_events_token(req, token, sizeof(token)))
+			goto unauthorized;
+		goto check;
+	}
 	if (!hdr)
 		goto unauthorized;
 
@@ -291,6 +304,7 @@ static int auth(struct api_req *req)
 		goto unauthorized;
 	str_from_pl(token, sizeof(token), &v);
 
+check:
 	err = store_token_check(req->api->st, token, &req->token);
 	if (err == ENOENT || err == EINVAL || err == EACCES)
 		goto unauthorized;
@@ -442,6 +456,9 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	api->st = st;
 	api->notify = notify;
 
+	err = api_events_alloc(&api->events, api);
+	if (err)
+		goto out;
 	err = api_listen(&api->sock, &laddr, http_head_handler,
 			 http_req_handler, api);
 	if (err)

@@ -1092,7 +1092,9 @@ def test_fields():
         "prompts": {"loaded": 0, "hits": 0},
         "speech": {"synthesised": 0, "hits": 0, "synth_us": 0,
                    "synth_us_max": 0},
-        "sip": {"undecodable": 0}},
+        "sip": {"undecodable": 0},
+        "events": {"clients": 0, "published": 0, "sent": 0,
+                   "slow_disconnects": 0, "queue_max": 1048576}},
         "stats of a node without calls: exactly the documented fields, "
         "all 0", f"{st} {st_body}")
     st, n = sb.api("GET", "/api/v1/nodes/node1")

@@ -933,6 +933,34 @@ def ring_groups():
     req("GET deleted ring group", "GET", gu)
 
 
+def events():
+    """/api/v1/events, the WebSocket stream (appended in issue 15): the
+    answers before an upgrade (the stream itself: events.py)."""
+    u = "/api/v1/events"
+    ws = ("Upgrade: websocket", "Connection: Upgrade",
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==")
+    req("events without Upgrade", "GET", u)
+    req("events of the agent without Upgrade", "GET", u, token="agent")
+    req("events of the viewer", "GET", u, token="viewer")
+    req("events without a token", "GET", u, token=None, headers=ws)
+    req("events ?access_token= wrong", "GET", u + "?access_token=" +
+        "0" * 64, token=None, headers=ws)
+    req("events POST", "POST", u, {})
+    req("events ?x=1", "GET", u + "?x=1", headers=ws)
+    req("events ?tenant_id=424242", "GET", u + "?tenant_id=424242",
+        headers=ws)
+    req("events ?tenant_id=2 of the agent (tenant 1)", "GET",
+        u + "?tenant_id=2", token="agent", headers=ws)
+    req("events version 8", "GET", u, headers=ws[:2] + (
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 8"))
+    req("events without a key", "GET", u,
+        headers=ws[:2] + ("Sec-WebSocket-Version: 13",))
+    req("events Connection: keep-alive", "GET", u,
+        headers=("Upgrade: websocket", "Connection: keep-alive",
+                 "Sec-WebSocket-Version: 13"))
+
+
 def run():
     add_token("agent", "agent", 1)
     add_token("viewer", "viewer", None)
@@ -961,6 +989,7 @@ def run():
            "number_blocks": bid, "numbers": 1, "announcements": 1,
            "trunks": 1})
     ring_groups()
+    events()
 
 
 def main():

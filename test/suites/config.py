@@ -67,6 +67,7 @@ OPTIONS = {
     "smtp-user": ("str", None), "smtp-password": ("str", None),
     "outbox-retry-base": ("u32", "30"), "outbox-retry-max": ("u32", "3600"),
     "outbox-attempts": ("u32", "10"),
+    "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
 }
 
 

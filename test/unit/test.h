@@ -48,6 +48,7 @@
 	X(test_time_iso)                                                       \
 	X(test_config)                                                         \
 	X(test_tmr_order)                                                      \
+	X(test_event_bus)                                                      \
 	X(test_store_open)                                                     \
 	X(test_store_names)                                                    \
 	X(test_store_durability)                                               \
@@ -142,6 +143,7 @@
 	X(test_acd_est_wait)                                                   \
 	X(test_acd_est_learn)                                                  \
 	X(test_acd_est_say)                                                    \
+	X(test_call_events)                                                    \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
@@ -152,7 +154,10 @@
 	X(test_auth_nc)                                                        \
 	X(test_auth_nc_slabs)                                                  \
 	X(test_sip_info_digit)                                                 \
-	X(test_sip_dial_collected)
+	X(test_sip_dial_collected)                                             \
+	X(test_ws_handshake)                                                   \
+	X(test_ws_frame_write)                                                 \
+	X(test_ws_frame_read)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));

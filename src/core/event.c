@@ -1,0 +1,115 @@
+/*
+ * event.c - the event bus: a list of subscribers that every published
+ * event is handed to, in subscription order (see core.h).  Nothing is
+ * queued here: a subscriber that cannot keep up (a slow WebSocket client)
+ * is the subscriber's problem, bounded there (http/events.c).
+ *
+ * A subscriber may unsubscribe itself, or another one, from within its
+ * handler, and a handler may publish: each walk over the list (one per
+ * publish under way) keeps its next subscriber in a record on the
+ * stack, and a subscriber that goes moves every record that points at
+ * it on to the one after it.
+ */
+#include <errno.h>
+#include <string.h>
+#include "core/core.h"
+
+struct event_sub {
+	struct le le; /* in subs */
+	event_h *h;
+	void *arg;
+};
+
+/* A publish under way: the subscriber it comes to next. */
+struct walk {
+	struct le *next;
+	struct walk *up; /* the publish this one runs inside, or NULL */
+};
+
+static struct list subs = LIST_INIT;
+static struct walk *walks; /* innermost first */
+
+static const char *const class_names[] = {
+    [EVENT_CALL] = "call",
+    [EVENT_QUEUE] = "queue",
+    [EVENT_AGENT] = "agent",
+};
+
+const char *event_class_name(enum event_class cls)
+{
+	return (size_t)cls < ARRAY_SIZE(class_names) ? class_names[cls] : "?";
+}
+
+static void sub_destructor(void *arg)
+{
+	struct event_sub *s = arg;
+	struct walk *w;
+
+	for (w = walks; w; w = w->up) {
+		if (w->next == &s->le)
+			w->next = s->le.next;
+	}
+	list_unlink(&s->le);
+}
+
+int event_subscribe(struct event_sub **subp, event_h *h, void *arg)
+{
+	struct event_sub *s;
+
+	if (!subp || !h)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), sub_destructor);
+	if (!s)
+		return ENOMEM;
+	s->h = h;
+	s->arg = arg;
+	list_append(&subs, &s->le, s);
+	*subp = s;
+	return 0;
+}
+
+bool event_wanted(void)
+{
+	return subs.head != NULL;
+}
+
+static bool type_ok(const char *type)
+{
+	size_t i;
+
+	if (!type || !type[0] || strlen(type) > 31)
+		return false;
+	for (i = 0; type[i]; i++) {
+		if ((type[i] < 'a' || type[i] > 'z') && type[i] != '_')
+			return false;
+	}
+	return true;
+}
+
+int event_publish(int64_t tenant_id, enum event_class cls, const char *type,
+		  const struct odict *fields)
+{
+	struct event ev;
+	struct walk w;
+
+	if (tenant_id < 0 || (size_t)cls >= ARRAY_SIZE(class_names) ||
+	    !type_ok(type))
+		return EINVAL;
+	ev.time = time_now_ms();
+	ev.tenant_id = tenant_id;
+	ev.cls = cls;
+	ev.type = type;
+	ev.fields = fields;
+
+	w.next = subs.head;
+	w.up = walks;
+	walks = &w;
+	while (w.next) {
+		struct event_sub *s = w.next->data;
+
+		w.next = w.next->next;
+		s->h(&ev, s->arg);
+	}
+	walks = w.up;
+	return 0;
+}

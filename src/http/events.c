@@ -1,0 +1,625 @@
+/*
+ * events.c - GET /api/v1/events: the event bus (core.h) as a WebSocket
+ * stream (RFC 6455), for the agent console and wallboards.  A client
+ * authenticates like any API client (server.c; a browser, which cannot
+ * set headers on a WebSocket, gives the token as ?access_token= or as
+ * the subprotocol "bearer.<token>" beside "switchboard.events.v1"), is
+ * upgraded here, and from then on gets one text message per event it may
+ * see, each an object {"seq", "time", "class", "type", "tenant_id", ...}
+ * (docs/api.md): seq counts the messages of this connection from 1, so
+ * a client sees their order and that none is missing.
+ *
+ * Who sees what: a token of a tenant sees only that tenant's events; an
+ * admin token without a tenant sees all (or one tenant's, ?tenant_id=);
+ * an agent's token never sees an "email" field (removed at any depth).
+ * Messages from the client are read only for control: ping, pong, close.
+ *
+ * A client that falls behind is dropped, never buffered without bound:
+ *
+ *   event -> unsent bytes (ours, queued in libre's tcp_conn) + message
+ *            > --events-queue-max?  -> close 1008 "too slow: ..."
+ *                                      (counted), CLOSING
+ *         -> else sent (queued behind what the kernel did not take)
+ *   OPEN --client's close--> close echoed, TCP closed once sent
+ *        --two pings unanswered (--events-ping)--> TCP closed
+ *   CLOSING --client's close, or CLOSE_WAIT--> TCP closed
+ *
+ * The kernel's send buffer of the connection is set to at most the same
+ * bound (SO_SNDBUF), so a client costs at most about twice
+ * --events-queue-max however long it does not read.
+ *
+ * The stream is subscribed to the bus only while it has clients: with
+ * none, event_wanted() is false and calls build no events at all.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "http/http_int.h"
+
+enum {
+	CLIENTS_MAX = 1000,      /* connected at once; more get 503    */
+	CLIENT_IN_MAX = 4096,    /* [bytes] of a client's frame         */
+	CLOSE_WAIT = 3000,       /* [ms] for the client's close frame   */
+	CLOSE_HEADROOM = 256,    /* [bytes] a close frame past the bound */
+	SNDBUF_MAX = 256 * 1024, /* [bytes] kernel send buffer at most */
+	FRAME_HEAD = 10,         /* [bytes] a frame header at most      */
+};
+
+static const char subprotocol[] = "switchboard.events.v1";
+
+struct api_events {
+	struct http_api *api;  /* (weak)                       */
+	struct event_sub *sub; /* while there are clients      */
+	struct list clients;   /* struct ev_client              */
+	struct api_events_stats st;
+};
+
+struct ev_client {
+	struct le le;           /* in evs->clients                  */
+	struct api_events *evs; /* (weak)                           */
+	struct tcp_conn *tc;    /* (owned)                          */
+	struct tmr tmr;         /* ping, or the wait for a close    */
+	struct mbuf *in;        /* (owned) a client frame so far    */
+	struct sa peer;
+	int64_t tenant_id;   /* sees this tenant only; 0: all    */
+	bool agent;          /* never an "email" field           */
+	bool closing;        /* our close frame is out           */
+	unsigned pings;      /* sent and not answered            */
+	uint64_t seq;        /* of the last message              */
+	char token_name[64]; /* for the log                      */
+};
+
+static void client_destructor(void *arg)
+{
+	struct ev_client *c = arg;
+
+	tmr_cancel(&c->tmr);
+	list_unlink(&c->le);
+	/* nobody listens: calls need not build their events */
+	if (c->evs && !c->evs->clients.head)
+		c->evs->sub = mem_deref(c->evs->sub);
+	mem_deref(c->tc);
+	mem_deref(c->in);
+}
+
+/* The connection ends now (whatever is still queued is dropped). */
+static void client_drop(struct ev_client *c, const char *why)
+{
+	info("http: events: %J (%s) gone: %s (%llu messages)\n", &c->peer,
+	     c->token_name, why, (unsigned long long)c->seq);
+	mem_deref(c);
+}
+
+/* Frame op with the n bytes of p to c, if it is still open. */
+static int client_frame(struct ev_client *c, enum websock_opcode op,
+			const uint8_t *p, size_t n)
+{
+	struct mbuf *mb = mbuf_alloc(n + FRAME_HEAD);
+	int err;
+
+	if (!mb)
+		return ENOMEM;
+	err = ws_frame_write(mb, op, p, n);
+	if (!err) {
+		mb->pos = 0;
+		err = tcp_send(c->tc, mb);
+	}
+	mem_deref(mb);
+	return err;
+}
+
+static void close_wait_h(void *arg)
+{
+	client_drop(arg, "no close frame from the client");
+}
+
+/* Send our close frame (once) and wait for the client's. */
+static void client_close(struct ev_client *c, uint16_t scode,
+			 const char *reason)
+{
+	struct mbuf *mb;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	mb = mbuf_alloc(128);
+	if (mb && !ws_close_write(mb, scode, reason)) {
+		mb->pos = 0;
+		(void)tcp_send(c->tc, mb);
+	}
+	mem_deref(mb);
+	tmr_start(&c->tmr, CLOSE_WAIT, close_wait_h, c);
+}
+
+static void ping_h(void *arg)
+{
+	struct ev_client *c = arg;
+
+	if (c->pings >= 2) {
+		client_drop(c, "two pings unanswered");
+		return;
+	}
+	++c->pings;
+	(void)client_frame(c, WEBSOCK_PING, NULL, 0);
+	tmr_start(&c->tmr, c->evs->api->cfg->events_ping * 1000, ping_h, c);
+}
+
+/* Everything unsent is gone: close the TCP connection (from the send
+ * handler, once our close frame left). */
+static void flushed_h(void *arg)
+{
+	struct ev_client *c = arg;
+
+	if (!tcp_conn_txqsz(c->tc))
+		client_drop(c, "closed");
+}
+
+/* One frame from the client; false if c is gone. */
+static bool client_frame_in(struct ev_client *c, const struct websock_hdr *hdr,
+			    const uint8_t *p)
+{
+	c->pings = 0; /* it is alive */
+	switch (hdr->opcode) {
+	case WEBSOCK_PING:
+		(void)client_frame(c, WEBSOCK_PONG, p, (size_t)hdr->len);
+		return true;
+	case WEBSOCK_CLOSE:
+		if (c->closing) {
+			client_drop(c, "closed");
+			return false;
+		}
+		/* echo its status (RFC 6455 5.5.1), then the end */
+		c->closing = true;
+		(void)client_frame(c, WEBSOCK_CLOSE, p, hdr->len >= 2 ? 2 : 0);
+		if (!tcp_conn_txqsz(c->tc)) {
+			client_drop(c, "closed by the client");
+			return false;
+		}
+		tcp_set_send(c->tc, flushed_h);
+		tmr_start(&c->tmr, CLOSE_WAIT, close_wait_h, c);
+		return true;
+	default: /* pong; messages are not read */
+		return true;
+	}
+}
+
+static void recv_h(struct mbuf *mb, void *arg)
+{
+	struct ev_client *c = arg;
+	struct websock_hdr hdr;
+	int err = 0;
+
+	/* kept between segments: at most one frame of up to CLIENT_IN_MAX
+	 * bytes (the header of a longer one gets 1009) */
+	if (!c->in)
+		c->in = mbuf_alloc(256);
+	if (!c->in) {
+		client_drop(c, "out of memory");
+		return;
+	}
+	c->in->pos = c->in->end;
+	err = mbuf_write_mem(c->in, mbuf_buf(mb), mbuf_get_left(mb));
+	c->in->pos = 0;
+	while (!err && mbuf_get_left(c->in)) {
+		err = ws_frame_read(c->in, &hdr, CLIENT_IN_MAX);
+		if (err)
+			break;
+		if (!client_frame_in(c, &hdr, mbuf_buf(c->in)))
+			return;
+		mbuf_advance(c->in, (ssize_t)hdr.len);
+	}
+	if (err == ENODATA) {
+		/* keep the rest at the start of the buffer */
+		size_t n = mbuf_get_left(c->in);
+		memmove(c->in->buf, mbuf_buf(c->in), n);
+		c->in->pos = 0;
+		c->in->end = n;
+		return;
+	}
+	if (err == EMSGSIZE) {
+		client_close(c, WEBSOCK_MESSAGE_TOO_BIG, "message too big");
+	}
+	else if (err) {
+		client_close(c, WEBSOCK_PROTOCOL_ERROR, "protocol error");
+	}
+	mbuf_reset(c->in);
+}
+
+static void close_h(int err, void *arg)
+{
+	struct ev_client *c = arg;
+
+	client_drop(c, err ? "connection lost" : "connection closed");
+}
+
+/* ---- events out ---------------------------------------------------- */
+
+/* Copy of o without the keys "email", at any depth. */
+static int strip_copy(struct odict **dp, const struct odict *o)
+{
+	struct odict *d = NULL;
+	struct le *le;
+	int err;
+
+	err = odict_alloc(&d, 8);
+	for (le = o->lst.head; le && !err; le = le->next) {
+		const struct odict_entry *e = le->data;
+		struct odict *sub = NULL;
+
+		if (!strcmp(e->key, "email"))
+			continue;
+		switch (e->type) {
+		case ODICT_OBJECT:
+		case ODICT_ARRAY:
+			err = strip_copy(&sub, e->u.odict);
+			if (!err)
+				err = odict_entry_add(d, e->key, e->type, sub);
+			mem_deref(sub);
+			break;
+		case ODICT_STRING:
+			err = odict_entry_add(d, e->key, e->type, e->u.str);
+			break;
+		case ODICT_INT:
+			err = odict_entry_add(d, e->key, e->type, e->u.integer);
+			break;
+		case ODICT_DOUBLE:
+			err = odict_entry_add(d, e->key, e->type, e->u.dbl);
+			break;
+		case ODICT_BOOL:
+			err = odict_entry_add(d, e->key, e->type, e->u.boolean);
+			break;
+		case ODICT_NULL:
+			err = odict_entry_add(d, e->key, e->type);
+			break;
+		}
+	}
+	if (err)
+		mem_deref(d);
+	else
+		*dp = d;
+	return err;
+}
+
+/* The fields of ev as the rest of a message after its own first keys:
+ * ",\"k\":v,...}" or "}".  stripped: without "email". */
+static int body_encode(char **bp, const struct event *ev, bool stripped)
+{
+	struct odict *o = NULL;
+	char *s = NULL;
+	int err;
+
+	if (!ev->fields || !odict_count(ev->fields, false))
+		return re_sdprintf(bp, "}");
+	if (stripped) {
+		err = strip_copy(&o, ev->fields);
+		if (err)
+			return err;
+	}
+	err =
+	    re_sdprintf(&s, "%H", json_encode_odict, stripped ? o : ev->fields);
+	mem_deref(o);
+	if (err)
+		return err;
+	/* "{...}" -> ",...}" */
+	err = s[0] == '{' ? re_sdprintf(bp, ",%s", s + 1) : EPROTO;
+	mem_deref(s);
+	return err;
+}
+
+static void client_event(struct ev_client *c, const struct event *ev,
+			 const char *body)
+{
+	struct api_events *evs = c->evs;
+	size_t limit = evs->api->cfg->events_queue_max;
+	struct mbuf *mb;
+	char when[32];
+	size_t n, h, queued;
+	int err;
+
+	mb = mbuf_alloc(512);
+	if (!mb)
+		return;
+	/* the message after room for the largest header, which is then
+	 * written right in front of it */
+	mb->pos = mb->end = FRAME_HEAD;
+	err = mbuf_printf(mb,
+			  "{\"seq\":%llu,\"time\":\"%s\",\"class\":\"%s\","
+			  "\"type\":\"%s\",\"tenant_id\":%lld%s",
+			  (unsigned long long)c->seq + 1,
+			  time_iso(when, sizeof(when), ev->time),
+			  event_class_name(ev->cls), ev->type,
+			  (long long)ev->tenant_id, body);
+	if (err)
+		goto out;
+	n = mb->end - FRAME_HEAD;
+	h = ws_frame_head(NULL, WEBSOCK_TEXT, n);
+	queued = tcp_conn_txqsz(c->tc);
+	if (queued + h + n > limit) {
+		char why[64];
+
+		++evs->st.slow;
+		re_snprintf(why, sizeof(why), "too slow: %zu bytes unsent",
+			    queued);
+		warning("http: events: %J (%s) %s, disconnected\n", &c->peer,
+			c->token_name, why);
+		client_close(c, WEBSOCK_POLICY_VIOLATION, why);
+		goto out;
+	}
+	h = ws_frame_head(mb->buf + FRAME_HEAD - h, WEBSOCK_TEXT, n);
+	mb->pos = FRAME_HEAD - h;
+	err = tcp_send(c->tc, mb);
+	if (err) {
+		warning("http: events: %J: send: %m\n", &c->peer, err);
+		goto out;
+	}
+	++c->seq;
+	++evs->st.sent;
+out:
+	mem_deref(mb);
+}
+
+static void bus_h(const struct event *ev, void *arg)
+{
+	struct api_events *evs = arg;
+	char *full = NULL, *stripped = NULL;
+	struct le *le;
+
+	++evs->st.published;
+	for (le = evs->clients.head; le; le = le->next) {
+		struct ev_client *c = le->data;
+		char **bp = c->agent ? &stripped : &full;
+
+		if (c->closing ||
+		    (c->tenant_id && c->tenant_id != ev->tenant_id))
+			continue;
+		if (!*bp && body_encode(bp, ev, c->agent)) {
+			warning("http: events: cannot encode %s %s\n",
+				event_class_name(ev->cls), ev->type);
+			break;
+		}
+		client_event(c, ev, *bp);
+	}
+	mem_deref(full);
+	mem_deref(stripped);
+}
+
+/* ---- the upgrade ----------------------------------------------------- */
+
+/* Does a header id of msg list tok among its comma-separated values? */
+static bool hdr_lists(const struct http_msg *msg, enum http_hdrid id,
+		      const char *tok)
+{
+	struct le *le;
+
+	for (le = msg->hdrl.head; le; le = le->next) {
+		const struct http_hdr *h = le->data;
+		struct pl v, item;
+
+		if (h->id != id)
+			continue;
+		v = h->val;
+		while (v.l) {
+			const char *comma = memchr(v.p, ',', v.l);
+			item.p = v.p;
+			item.l = comma ? (size_t)(comma - v.p) : v.l;
+			pl_advance(&v, comma ? item.l + 1 : v.l);
+			while (item.l &&
+			       (item.p[0] == ' ' || item.p[0] == '\t'))
+				pl_advance(&item, 1);
+			while (item.l && (item.p[item.l - 1] == ' ' ||
+					  item.p[item.l - 1] == '\t'))
+				--item.l;
+			if (!pl_strcasecmp(&item, tok))
+				return true;
+		}
+	}
+	return false;
+}
+
+bool api_events_token(const struct api_req *req, char *buf, size_t sz)
+{
+	struct le *le;
+	int r;
+
+	r = api_query_str(req, "access_token", buf, sz);
+	if (r)
+		return r > 0 && buf[0];
+	for (le = req->msg->hdrl.head; le; le = le->next) {
+		const struct http_hdr *h = le->data;
+		struct pl v, item;
+
+		if (h->id != HTTP_HDR_SEC_WEBSOCKET_PROTOCOL)
+			continue;
+		v = h->val;
+		while (v.l) {
+			const char *comma = memchr(v.p, ',', v.l);
+			item.p = v.p;
+			item.l = comma ? (size_t)(comma - v.p) : v.l;
+			pl_advance(&v, comma ? item.l + 1 : v.l);
+			while (item.l && item.p[0] == ' ')
+				pl_advance(&item, 1);
+			while (item.l && item.p[item.l - 1] == ' ')
+				--item.l;
+			if (item.l > 7 && !memcmp(item.p, "bearer.", 7) &&
+			    item.l - 7 < sz) {
+				pl_advance(&item, 7);
+				str_from_pl(buf, sz, &item);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static const struct api_param params[] = {
+    {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+    {"access_token", AP_STR, 0, 0, 0, 0},
+};
+
+static int upgrade_error(struct api_req *req, const char *fmt, const char *s)
+{
+	return api_error_hdrs(req, 426,
+			      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			      "Sec-WebSocket-Version: 13\r\n",
+			      fmt, s);
+}
+
+static int events_get(struct api_req *req)
+{
+	struct api_events *evs = req->api->events;
+	const struct http_msg *msg = req->msg;
+	const struct http_hdr *key;
+	char accept[WS_ACCEPT_SZ];
+	struct store_tenant *t = NULL;
+	struct ev_client *c = NULL;
+	struct api_query q;
+	int64_t scope = req->token.tenant_id;
+	int err, sndbuf;
+	bool proto;
+
+	err = api_query_read(req, params, ARRAY_SIZE(params), &q);
+	if (err)
+		return err;
+	if (q.tenant_id && scope && q.tenant_id != scope)
+		return api_error(req, 403,
+				 "tenant_id: this token is tenant %lld's",
+				 (long long)scope);
+	if (q.tenant_id && !scope) {
+		t = mem_zalloc(sizeof(*t), NULL);
+		if (!t)
+			return ENOMEM;
+		err = store_tenant_get(req->api->st, q.tenant_id, t);
+		mem_deref(t);
+		if (err == ENOENT)
+			return api_error(req, 422,
+					 "tenant_id: tenant %lld does not "
+					 "exist",
+					 (long long)q.tenant_id);
+		if (err)
+			return api_fail(req, err, "tenant_id");
+		scope = q.tenant_id;
+	}
+
+	if (!hdr_lists(msg, HTTP_HDR_UPGRADE, "websocket"))
+		return upgrade_error(req, "%s",
+				     "a WebSocket endpoint: Upgrade: "
+				     "websocket is required");
+	if (!hdr_lists(msg, HTTP_HDR_CONNECTION, "Upgrade"))
+		return api_error(req, 400, "Connection: must contain Upgrade");
+	if (!hdr_lists(msg, HTTP_HDR_SEC_WEBSOCKET_VERSION, "13"))
+		return upgrade_error(req, "%s",
+				     "Sec-WebSocket-Version: must be 13");
+	key = http_msg_hdr(msg, HTTP_HDR_SEC_WEBSOCKET_KEY);
+	if (!key || !ws_key_ok(&key->val))
+		return api_error(req, 400,
+				 "Sec-WebSocket-Key: must be the base64 of "
+				 "16 bytes");
+	if (list_count(&evs->clients) >= CLIENTS_MAX)
+		return api_error(req, 503, "too many event stream clients");
+	err = ws_accept_key(accept, sizeof(accept), &key->val);
+	if (err)
+		return err;
+
+	if (!evs->sub) {
+		err = event_subscribe(&evs->sub, bus_h, evs);
+		if (err)
+			return err;
+	}
+	c = mem_zalloc(sizeof(*c), client_destructor);
+	if (!c)
+		return ENOMEM;
+	c->evs = evs;
+	c->tenant_id = scope;
+	c->agent = !strcmp(req->token.role, "agent");
+	str_copy(c->token_name, req->token.name, sizeof(c->token_name));
+	tmr_init(&c->tmr);
+
+	proto = hdr_lists(msg, HTTP_HDR_SEC_WEBSOCKET_PROTOCOL, subprotocol);
+	err = api_conn_reply(req->conn, 101, "Switching Protocols",
+			     "Upgrade: websocket\r\n"
+			     "Connection: Upgrade\r\n"
+			     "Sec-WebSocket-Accept: %s\r\n"
+			     "%s%s%s"
+			     "\r\n",
+			     accept, proto ? "Sec-WebSocket-Protocol: " : "",
+			     proto ? subprotocol : "", proto ? "\r\n" : "");
+	if (!err)
+		err = api_conn_take(req->conn, &c->tc);
+	if (err) {
+		mem_deref(c);
+		req->replied = true; /* the 101 may be out: no other reply */
+		return err;
+	}
+	req->replied = true;
+
+	tcp_set_handlers(c->tc, NULL, recv_h, close_h, c);
+	tcp_conn_txqsz_set(c->tc,
+			   req->api->cfg->events_queue_max + CLOSE_HEADROOM);
+	(void)tcp_conn_peer_get(c->tc, &c->peer);
+	sndbuf =
+	    (int)MIN((uint32_t)SNDBUF_MAX, req->api->cfg->events_queue_max);
+	(void)setsockopt(tcp_conn_fd(c->tc), SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			 sizeof(sndbuf));
+	list_append(&evs->clients, &c->le, c);
+	tmr_start(&c->tmr, req->api->cfg->events_ping * 1000, ping_h, c);
+	info("http: events: %J (%s, %s) connected, tenant %lld%s\n", &c->peer,
+	     c->token_name, req->token.role, (long long)scope,
+	     scope ? "" : " (all)");
+	return 0;
+}
+
+void api_events_stats(const struct http_api *api, struct api_events_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!api || !api->events)
+		return;
+	*st = api->events->st;
+	st->clients = list_count(&api->events->clients);
+}
+
+static void evs_destructor(void *arg)
+{
+	struct api_events *evs = arg;
+	struct le *le;
+
+	evs->sub = mem_deref(evs->sub);
+	while ((le = evs->clients.head)) {
+		struct ev_client *c = le->data;
+		struct mbuf *mb = mbuf_alloc(32);
+
+		if (mb && !c->closing &&
+		    !ws_close_write(mb, WEBSOCK_GOING_AWAY, "shutting down")) {
+			mb->pos = 0;
+			(void)tcp_send(c->tc, mb);
+		}
+		mem_deref(mb);
+		mem_deref(c);
+	}
+}
+
+int api_events_alloc(struct api_events **evsp, struct http_api *api)
+{
+	struct api_events *evs;
+
+	if (!evsp || !api)
+		return EINVAL;
+	evs = mem_zalloc(sizeof(*evs), evs_destructor);
+	if (!evs)
+		return ENOMEM;
+	evs->api = api;
+	list_init(&evs->clients);
+	*evsp = evs;
+	return 0;
+}
+
+static const struct api_action actions[] = {
+    {"GET", "", events_get},
+};
+
+const struct api_resource api_events = {
+    .path = "/api/v1/events",
+    .noun = "events",
+    .label = "events",
+    .actionv = actions,
+    .actionc = ARRAY_SIZE(actions),
+};
