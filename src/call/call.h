@@ -185,6 +185,9 @@ typedef void(call_collect_h)(struct call *call, int err, const char *digits,
 /* Collect digits, those received since the last collect first. */
 int call_collect(struct call *call, const struct call_collect_prm *prm,
 		 call_collect_h *h, void *arg);
+/* Stop collecting (its handler is not called; the keys it took so far
+ * are dropped).  Nothing if no collect runs. */
+void call_collect_stop(struct call *call);
 
 /* Why a recording ended (call/record.c). */
 enum call_record_end {

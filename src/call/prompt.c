@@ -269,6 +269,12 @@ int call_collect(struct call *call, const struct call_collect_prm *prm,
 	return 0;
 }
 
+void call_collect_stop(struct call *call)
+{
+	if (call)
+		call->collect = mem_deref(call->collect);
+}
+
 /* ---- digits ---------------------------------------------------------------- */
 
 void call_prompt_digit(struct call *call, char digit)

@@ -146,7 +146,8 @@ static void read_back_played(struct call *call, int err, char digit, void *arg)
 }
 
 /* "Sie haben eingegeben: eins, zwei, ... Wenn das richtig ist, ..." */
-static void read_back(struct call *call, struct collect *c)
+int ivr_read_back(struct call *call, const char *lang, const char *digits,
+		  call_play_h *h, void *arg)
 {
 	const char *dir = call_config(call)->prompts_dir;
 	char(*paths)[PATH_MAX_COLLECT];
@@ -154,29 +155,34 @@ static void read_back(struct call *call, struct collect *c)
 	size_t i, n = 0;
 	int err;
 
+	if (!call || !lang || !digits)
+		return EINVAL;
 	paths = mem_zalloc(sizeof(*paths) * READBACK_FILES, NULL);
-	if (!paths) {
-		hangup_failed(call);
-		return;
-	}
+	if (!paths)
+		return ENOMEM;
 	re_snprintf(paths[n++], PATH_MAX_COLLECT, "%s/%s/you_entered.wav", dir,
-		    c->lang);
-	for (i = 0; c->value[i] && n < READBACK_FILES - 1; i++) {
-		char d = c->value[i];
+		    lang);
+	for (i = 0; digits[i] && n < READBACK_FILES - 1; i++) {
+		char d = digits[i];
 
 		re_snprintf(paths[n++], PATH_MAX_COLLECT, "%s/%s/digit_%s.wav",
-			    dir, c->lang,
+			    dir, lang,
 			    d == '*'   ? "star"
 			    : d == '#' ? "hash"
 				       : (char[]){d, '\0'});
 	}
 	re_snprintf(paths[n++], PATH_MAX_COLLECT, "%s/%s/confirm.wav", dir,
-		    c->lang);
+		    lang);
 	for (i = 0; i < n; i++)
 		files[i] = paths[i];
-	err = call_play(call, files, n, true, read_back_played, c);
+	err = call_play(call, files, n, true, h, arg);
 	mem_deref(paths); /* call_play copied them */
-	if (err)
+	return err;
+}
+
+static void read_back(struct call *call, struct collect *c)
+{
+	if (ivr_read_back(call, c->lang, c->value, read_back_played, c))
 		hangup_failed(call);
 }
 

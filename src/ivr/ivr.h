@@ -12,7 +12,8 @@
 #ifndef SWITCHBOARD_IVR_H
 #define SWITCHBOARD_IVR_H
 
-struct call;
+#include "call/call.h"
+
 struct route_target;
 
 /* The row of call/apps.c: take over call for menu t->id. */
@@ -22,5 +23,13 @@ int ivr_start(struct call *call, const struct route_target *t);
  * asks the caller for a number (store_digit_input), attaches it to the
  * call under its label (call_var_set) and re-routes to its target. */
 int ivr_collect_start(struct call *call, const struct route_target *t);
+
+/* Read digits back to the caller in lang ("de", "en") from the default
+ * prompt set, as the digit input does: "Sie haben eingegeben:", one file
+ * per digit (at most STORE_INPUT_DIGITS + 1), "Wenn das richtig ist,
+ * drücken Sie die Eins. ... die Zwei."; interruptible, h as call_play()'s.
+ * Other applications (a queue's callback number) use it too. */
+int ivr_read_back(struct call *call, const char *lang, const char *digits,
+		  call_play_h *h, void *arg);
 
 #endif

@@ -143,6 +143,9 @@
 	X(test_acd_est_wait)                                                   \
 	X(test_acd_est_learn)                                                  \
 	X(test_acd_est_say)                                                    \
+	X(test_acd_wait_announce)                                              \
+	X(test_acd_wait_busy)                                                  \
+	X(test_acd_wait_callback)                                              \
 	X(test_call_events)                                                    \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
