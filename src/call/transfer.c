@@ -14,8 +14,10 @@
  * call, and its subscription still gets the last NOTIFY.
  *
  *   REFER in a bridged call (sip/refer.c via the backend)
- *     bad Refer-To 400 | scheme 416 | Replaces 501 | not a phone of
- *     ours 403 | a transfer runs 491 | not bridged 603
+ *     bad Refer-To 400 | scheme 416 | bad Replaces 400 | not a phone
+ *     of ours 403 | a transfer or consultation runs 491 | not bridged
+ *     603
+ *     with Replaces (attended): 202, NOTIFY 100, then replace.c
  *     else 202, NOTIFY "100 Trying"; the target resolved by route/ as
  *     if the transferor dialled it:
  *       none (404, 484, 403 ...) -> NOTIFY that status; stays bridged
@@ -210,9 +212,8 @@ bool call_xfer_leg_closed(struct call_leg *leg)
 
 /* ---- the application's transfer ---------------------------------------- */
 
-/* The tenant's central number, or "" */
-static void central_number(struct call *call, int64_t tenant_id, char *buf,
-			   size_t sz)
+void call_central_number(struct call *call, int64_t tenant_id, char *buf,
+			 size_t sz)
 {
 	struct store_tenant t;
 
@@ -230,14 +231,60 @@ int call_transfer(struct call *call, const struct call_dest *dest,
 		return EINVAL;
 	if (call->state == CALL_DONE || !call->a_answered)
 		return ENOTCONN;
-	if (call->xfer || call->dial)
+	if (call->xfer || call->dial || call->consult)
 		return EALREADY;
 	if (dest->kind == CALL_DEST_EXTERNAL)
-		central_number(call, call->rec.tenant_id, cid, sizeof(cid));
+		call_central_number(call, call->rec.tenant_id, cid,
+				    sizeof(cid));
 	if (!cid[0])
 		str_copy(cid, call->rec.from_number, sizeof(cid));
 	info("call: %s: transfer of the caller\n", call->rec.sip_call_id);
 	return xfer_start(call, call->b, dest, cid, false, h, arg);
+}
+
+int call_dest_of(const struct call *call, const struct route_target *t,
+		 struct call_dest *dest)
+{
+	if (!call || !t || !dest)
+		return EINVAL;
+	memset(dest, 0, sizeof(*dest));
+	dest->id = t->id;
+	dest->timeout = t->timeout ? t->timeout : call->ctx->cfg->ring_timeout;
+	switch (t->kind) {
+	case ROUTE_EMPLOYEE:
+		dest->kind = CALL_DEST_EMPLOYEE;
+		return 0;
+	case ROUTE_EXTERNAL:
+		dest->kind = CALL_DEST_EXTERNAL;
+		dest->number = t->number;
+		return 0;
+	default:
+		return ENOTSUP;
+	}
+}
+
+int call_transfer_target(struct call *call, const struct route_target *t,
+			 call_transfer_h *h, void *arg)
+{
+	struct call_dest dest;
+	int err;
+
+	if (!call || !t)
+		return EINVAL;
+	if (t->kind == ROUTE_REJECT)
+		return ENOENT;
+	if (call->state == CALL_DONE || !call->a_answered)
+		return ENOTCONN;
+	if (call->xfer || call->dial || call->consult)
+		return EALREADY;
+	err = call_dest_of(call, t, &dest);
+	if (!err)
+		return call_transfer(call, &dest, h, arg);
+	if (err != ENOTSUP)
+		return err;
+	info("call: %s: transferred to %s %lld\n", call->rec.sip_call_id,
+	     route_kind_name(t->kind), (long long)t->id);
+	return call_reroute(call, t);
 }
 
 /* ---- REFER ------------------------------------------------------------- */
@@ -271,15 +318,15 @@ static uint16_t refer_check(struct call *call, struct call_leg *leg,
 		*reason = "Unsupported URI Scheme";
 		return 416;
 	}
-	if (r->replaces) { /* attended transfer (RFC 3891) */
-		*reason = "Not Implemented";
-		return 501;
+	if (r->replaces && (r->replaces_bad || !r->dlg)) {
+		*reason = "Bad Replaces";
+		return 400;
 	}
 	if (xfer_device(call, leg, dev)) {
 		*reason = "Forbidden";
 		return 403;
 	}
-	if (call->xfer) {
+	if (call->xfer || call->consult) {
 		*reason = "Request Pending";
 		return 491;
 	}
@@ -333,7 +380,7 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		dest.kind = CALL_DEST_EXTERNAL;
 		dest.id = rr->target.id;
 		dest.number = rr->target.number;
-		central_number(call, dev->tenant_id, cid, sizeof(cid));
+		call_central_number(call, dev->tenant_id, cid, sizeof(cid));
 		if (!cid[0])
 			str_copy(cid, rr->target.caller_id, sizeof(cid));
 		break;
@@ -382,5 +429,8 @@ void call_leg_refer(struct call_leg *leg, const struct call_refer *r)
 		return;
 	}
 	be->refer_notify(leg, 100, "Trying");
-	refer_go(call, leg, &dev, r);
+	if (r->replaces) /* attended (RFC 3891): replace.c */
+		call_replace_refer(leg, r->dlg);
+	else
+		refer_go(call, leg, &dev, r);
 }

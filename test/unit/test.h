@@ -139,6 +139,9 @@
 	X(test_call_transfer_busy)                                             \
 	X(test_call_transfer_refuse)                                           \
 	X(test_call_transfer_app)                                              \
+	X(test_call_attended_refer)                                            \
+	X(test_call_attended_invite)                                           \
+	X(test_call_attended_consult)                                          \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
