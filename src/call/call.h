@@ -308,6 +308,14 @@ int call_transfer(struct call *call, const struct call_dest *dest,
 int call_transfer_target(struct call *call, const struct route_target *t,
 			 call_transfer_h *h, void *arg);
 
+/* Where number leads when the call's transferor dials it (its callee's
+ * phone; the caller's when only the caller is one of our phones), as a
+ * phone's REFER to number goes: 0 and *r (ROUTE_REJECT with scode and
+ * reason if nowhere), ENOENT if neither leg is one of our phones. */
+struct route_result;
+int call_route_number(struct call *call, const char *number,
+		      struct route_result *r);
+
 /* The dial destination of route target t: an employee or an external
  * number; ENOTSUP for a kind that is not a party to dial. */
 int call_dest_of(const struct call *call, const struct route_target *t,

@@ -263,6 +263,31 @@ int call_dest_of(const struct call *call, const struct route_target *t,
 	}
 }
 
+static int xfer_device(struct call *call, const struct call_leg *leg,
+		       struct store_device *dev);
+
+int call_route_number(struct call *call, const char *number,
+		      struct route_result *r)
+{
+	struct route_caller rc;
+	struct store_device dev;
+	struct call_leg *leg;
+
+	if (!call || !number || !r)
+		return EINVAL;
+	leg = call->b;
+	if (!leg || (!leg->employee_id && call->a->employee_id))
+		leg = call->a;
+	memset(&dev, 0, sizeof(dev));
+	if (xfer_device(call, leg, &dev))
+		return ENOENT;
+	memset(&rc, 0, sizeof(rc));
+	rc.device = &dev;
+	rc.from_user = dev.username;
+	rc.from_name = "";
+	return route_resolve(call->ctx->st, &rc, number, r);
+}
+
 int call_transfer_target(struct call *call, const struct route_target *t,
 			 call_transfer_h *h, void *arg)
 {

@@ -419,6 +419,12 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 	mem_deref(req.body);
 }
 
+void http_api_set_calls(struct http_api *api, struct call_ctx *calls)
+{
+	if (api)
+		api->calls = calls;
+}
+
 int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		   struct store *st, struct notify *notify)
 {
