@@ -19,8 +19,9 @@
  *   POST /api/v1/calls/:id/transfer/cancel    {} -> 200 {"id", "consult_id"}
  *
  * Errors: 404 a call unknown or of another tenant; 409 "call 7 has
- * ended" (no live call on this node), "... is not answered" / "is not
- * connected", "a transfer is under way", "has no consultation", "to:
+ * ended", "call 7 is on node n2" (live on another node: transfer it
+ * there), "... is not connected"
+ * "a transfer is under way", "has no consultation", "to:
  * nothing to ring now" (no device registered); 422 mode, to, to.type,
  * to.id (does not exist, another tenant's), to.number (leads nowhere).
  * The token's tenant (if it has one) must be the call's.
@@ -46,6 +47,10 @@ static int live_call(struct api_req *req, struct call **callp,
 		return api_fail(req, err, "call: %m", err);
 	*tenantp = c.tenant_id;
 	*callp = call_ctx_find(req->api->calls, req->id);
+	if (!*callp && !c.ended_at &&
+	    strcmp(c.node_id, req->api->cfg->node_id))
+		return api_error(req, 409, "call %lld is on node %s",
+				 (long long)req->id, c.node_id);
 	if (!*callp)
 		return api_error(req, 409, "call %lld has ended",
 				 (long long)req->id);
