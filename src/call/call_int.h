@@ -260,12 +260,12 @@ int call_moh_play(struct call *call, struct call_leg *to, void **pp);
 
 /* A REFER as the backend read it (Refer-To). */
 struct call_refer {
-	const char *uri;  /* Refer-To URI as sent, NULL if absent  */
-	bool bad;         /* Refer-To present but does not parse   */
-	bool sip;         /* scheme sip: or sips:                  */
-	bool replaces;    /* Replaces in its headers (attended)    */
-	const char *user; /* its user part ("" if none)            */
-	bool replaces_bad;             /* ... which does not parse */
+	const char *uri;   /* Refer-To URI as sent, NULL if absent  */
+	bool bad;          /* Refer-To present but does not parse   */
+	bool sip;          /* scheme sip: or sips:                  */
+	bool replaces;     /* Replaces in its headers (attended)    */
+	const char *user;  /* its user part ("" if none)            */
+	bool replaces_bad; /* ... which does not parse */
 	const struct call_dialog *dlg; /* ... the dialog it names  */
 };
 

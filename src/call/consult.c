@@ -39,14 +39,14 @@
 #include "call/call_int.h"
 
 struct call_consult {
-	struct call *call;      /* (weak)                                */
-	struct call_leg *held;  /* the transferee, aside (owned), or NULL */
-	void *moh;              /* its music (owned)                     */
-	bool swapped;           /* the transferor was B: legs swapped    */
-	bool completing;        /* completed while the target rang       */
-	struct store_call rec;  /* the consultation's record             */
-	uint64_t answered_at;   /* [ms] the call record's, kept          */
-	char callee[96];        /* the call record's callee leg, kept    */
+	struct call *call;     /* (weak)                                */
+	struct call_leg *held; /* the transferee, aside (owned), or NULL */
+	void *moh;             /* its music (owned)                     */
+	bool swapped;          /* the transferor was B: legs swapped    */
+	bool completing;       /* completed while the target rang       */
+	struct store_call rec; /* the consultation's record             */
+	uint64_t answered_at;  /* [ms] the call record's, kept          */
+	char callee[96];       /* the call record's callee leg, kept    */
 };
 
 static void consult_end_record(struct call_consult *x,
@@ -64,9 +64,9 @@ static void consult_destructor(void *arg)
 {
 	struct call_consult *x = arg;
 
-	consult_end_record(x, x->rec.answered_at ? STORE_DISP_ANSWERED
-						  : STORE_DISP_CANCELLED,
-			   x->rec.answered_at ? 200 : 487, STORE_PARTY_SYSTEM);
+	consult_end_record(
+	    x, x->rec.answered_at ? STORE_DISP_ANSWERED : STORE_DISP_CANCELLED,
+	    x->rec.answered_at ? 200 : 487, STORE_PARTY_SYSTEM);
 	x->moh = mem_deref(x->moh);
 	x->held = mem_deref(x->held); /* BYE */
 }
@@ -254,7 +254,8 @@ static void consult_drop_transferor(struct call *call, struct call_consult *x)
 
 	if (call->b) {
 		call->ctx->be->unbridge(call->a);
-		call->moh = mem_deref(call->moh); /* a hold in the consultation */
+		call->moh =
+		    mem_deref(call->moh); /* a hold in the consultation */
 		call->moh_to = NULL;
 	}
 	call->a = x->held;
@@ -304,10 +305,9 @@ int call_consult_cancel(struct call *call)
 		call->ctx->be->unbridge(call->a);
 		call->b = mem_deref(call->b); /* BYE */
 	}
-	consult_end_record(x,
-			   x->rec.answered_at ? STORE_DISP_ANSWERED
-					      : STORE_DISP_CANCELLED,
-			   x->rec.answered_at ? 200 : 487, STORE_PARTY_CALLER);
+	consult_end_record(
+	    x, x->rec.answered_at ? STORE_DISP_ANSWERED : STORE_DISP_CANCELLED,
+	    x->rec.answered_at ? 200 : 487, STORE_PARTY_CALLER);
 	call_record_keep(call, x, x->callee);
 	consult_back(call, x);
 	return 0;
@@ -327,11 +327,11 @@ bool call_consult_leg_closed(struct call_leg *leg)
 		x->held = mem_deref(x->held);
 		x->moh = mem_deref(x->moh);
 		if (call->rec.id)
-			(void)store_call_ended(
-			    call->ctx->st, call->rec.id, time_now_ms(),
-			    STORE_DISP_ANSWERED, 200,
-			    x->swapped ? STORE_PARTY_CALLER
-				       : STORE_PARTY_CALLEE);
+			(void)store_call_ended(call->ctx->st, call->rec.id,
+					       time_now_ms(),
+					       STORE_DISP_ANSWERED, 200,
+					       x->swapped ? STORE_PARTY_CALLER
+							  : STORE_PARTY_CALLEE);
 		call->rec = x->rec;
 		x->rec.id = 0;
 		call->consult = mem_deref(x);

@@ -217,7 +217,8 @@ static bool replace_allowed(const struct call_origin *o,
 {
 	const struct store_device *dev = o->rc.device;
 
-	return dev && dev->tenant_id && dev->tenant_id == t->call->rec.tenant_id;
+	return dev && dev->tenant_id &&
+	       dev->tenant_id == t->call->rec.tenant_id;
 }
 
 uint16_t call_replace_incoming(struct call_ctx *ctx,

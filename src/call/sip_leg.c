@@ -576,7 +576,7 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 		mem_deref(sl);
 		return;
 	}
-	mem_ref(sl); /* msg is ours until call_incoming() returns */
+	mem_ref(sl);    /* msg is ours until call_incoming() returns */
 	if (replaces) { /* attended transfer, a take-over (RFC 3891) */
 		const char *reason = "";
 		uint16_t scode;

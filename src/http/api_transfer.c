@@ -33,8 +33,7 @@
 #include "call/call.h"
 
 /* The live call of :id: 0, or an errno after the reply. */
-static int live_call(struct api_req *req, struct call **callp,
-		     int64_t *tenantp)
+static int live_call(struct api_req *req, struct call **callp, int64_t *tenantp)
 {
 	struct store_call c;
 	int err;
@@ -47,8 +46,7 @@ static int live_call(struct api_req *req, struct call **callp,
 		return api_fail(req, err, "call: %m", err);
 	*tenantp = c.tenant_id;
 	*callp = call_ctx_find(req->api->calls, req->id);
-	if (!*callp && !c.ended_at &&
-	    strcmp(c.node_id, req->api->cfg->node_id))
+	if (!*callp && !c.ended_at && strcmp(c.node_id, req->api->cfg->node_id))
 		return api_error(req, 409, "call %lld is on node %s",
 				 (long long)req->id, c.node_id);
 	if (!*callp)
@@ -58,8 +56,8 @@ static int live_call(struct api_req *req, struct call **callp,
 }
 
 /* The target of the body's "to" into *r (not ROUTE_REJECT). */
-static int body_target(struct api_req *req, struct call *call,
-		       int64_t tenant, struct route_result *r)
+static int body_target(struct api_req *req, struct call *call, int64_t tenant,
+		       struct route_result *r)
 {
 	static const char *const keys[] = {"type", "id", "number"};
 	const struct odict_entry *to = odict_lookup(req->body, "to");
@@ -96,16 +94,16 @@ static int body_target(struct api_req *req, struct call *call,
 		if (err)
 			return api_fail(req, err, "to.number: %m", err);
 		if (r->target.kind == ROUTE_REJECT)
-			return api_error(req, 422, "to.number: %s leads nowhere "
-						   "(%u %s)",
+			return api_error(req, 422,
+					 "to.number: %s leads nowhere "
+					 "(%u %s)",
 					 number, r->scode, r->reason);
 		return 0;
 	}
 	type = api_item_str(req, to->u.odict, "to", "type", true, &err);
 	if (err)
 		return err;
-	if (store_names_find(&store_names_target, type, &v) ||
-	    v == TARGET_NONE)
+	if (store_names_find(&store_names_target, type, &v) || v == TARGET_NONE)
 		return api_error(req, 422, "to.type: must be %H",
 				 api_target_types, NULL);
 	e = odict_lookup(to->u.odict, "id");
@@ -226,8 +224,8 @@ static int consult_end(struct api_req *req, bool complete)
 	if (err)
 		return err;
 	consult_id = call_consult_id(call);
-	err = complete ? call_consult_complete(call)
-		       : call_consult_cancel(call);
+	err =
+	    complete ? call_consult_complete(call) : call_consult_cancel(call);
 	if (err == ENOENT)
 		return api_error(req, 409, "call %lld has no consultation",
 				 (long long)req->id);

@@ -186,12 +186,12 @@ bool sip_sess_dialog_is(const struct sip_sess *sess,
 
 /* The Refer-To of a REFER, read. */
 struct sip_refer_to {
-	char uri[256]; /* the header's value as sent          */
-	char user[64]; /* the URI's user part, or ""          */
-	bool present;  /* a Refer-To header was there         */
-	bool bad;      /* ... but it does not parse as a URI  */
-	bool sip;      /* scheme sip: or sips:                */
-	bool replaces; /* Replaces in the URI's headers       */
+	char uri[256];            /* the header's value as sent          */
+	char user[64];            /* the URI's user part, or ""          */
+	bool present;             /* a Refer-To header was there         */
+	bool bad;                 /* ... but it does not parse as a URI  */
+	bool sip;                 /* scheme sip: or sips:                */
+	bool replaces;            /* Replaces in the URI's headers       */
 	bool replaces_bad;        /* ... but it does not parse */
 	struct sip_replaces rdlg; /* ... the dialog it names   */
 };

@@ -63,8 +63,8 @@ static void refer_replaces(struct call_leg *leg, const char *call_id,
 			   bool early_only)
 {
 	struct call_dialog d;
-	struct call_refer r = {"sip:x@sb?Replaces=..", false, true, true,
-			       "x",  false, &d};
+	struct call_refer r = {
+	    "sip:x@sb?Replaces=..", false, true, true, "x", false, &d};
 
 	memset(&d, 0, sizeof(d));
 	str_copy(d.call_id, call_id, sizeof(d.call_id));
@@ -107,8 +107,9 @@ int test_call_attended_refer(void)
 
 	/* refusals, each as the NOTIFY after the 202: no such dialog */
 	refer_replaces(b2, "nothing", false);
-	TEST_EQ_STR(fake_take(), "202 B2;notify B2 100 Trying;"
-				 "notify B2 481 Call/Transaction Does Not Exist;");
+	TEST_EQ_STR(fake_take(),
+		    "202 B2;notify B2 100 Trying;"
+		    "notify B2 481 Call/Transaction Does Not Exist;");
 	/* early-only, but the dialog is confirmed */
 	refer_replaces(b2, "E", true);
 	TEST_EQ_STR(fake_take(), "202 B2;notify B2 100 Trying;"

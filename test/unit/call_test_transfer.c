@@ -186,8 +186,8 @@ out:
 
 int test_call_transfer_refuse(void)
 {
-	struct call_refer r = {"sip:1001@sb", false, true, false, "1001", false,
-			       NULL};
+	struct call_refer r = {"sip:1001@sb", false, true, false,
+			       "1001",        false, NULL};
 	struct env e;
 	int err = 0;
 
