@@ -159,10 +159,22 @@ int test_call_attended_refer(void)
 	TEST_ASSERT(trunk->call == c1);
 	TEST_EQ_INT(call_ctx_count(e.ctx), 1);
 
-	/* call_join() of the seam: the callers of two calls */
-	TEST_EQ_INT(call_join(c1, c1), EINVAL);
 	call_ctx_close_all(e.ctx);
 	(void)fake_take();
+
+	/* call_join() of the seam: the callers of two calls (A and E) are
+	 * joined in the older call, both callees hung up */
+	TEST_EQ_INT(call1(&e, &c1), 0);
+	TEST_EQ_INT(call2(&e, &c2), 0);
+	e2 = c2->a;
+	TEST_EQ_INT(call_join(c1, c1), EINVAL);
+	TEST_EQ_INT(call_join(c1, c2), 0);
+	TEST_EQ_STR(fake_take(), "unbridge A;unbridge E;free B2;bridge A E;"
+				 "[bridged][done]free trunk;");
+	TEST_ASSERT(e2->call == c1);
+	TEST_EQ_INT(call_ctx_count(e.ctx), 1);
+	call_leg_closed(e2, ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]free E;free A;");
 out:
 	env_close(&e);
 	return err;
@@ -236,6 +248,7 @@ out:
 int test_call_attended_consult(void)
 {
 	struct call_dest max;
+	struct call_leg *a;
 	struct call *c1 = NULL;
 	int64_t cid = 0, id1;
 	struct env e;
@@ -304,8 +317,29 @@ int test_call_attended_consult(void)
 	TEST_EQ_INT(record_of(&e, cid, buf, sizeof(buf)), 0);
 	TEST_EQ_STR(buf, "busy 486 callee device:1002 ");
 
+	/* the caller hangs up while Erika consults Max: its record ends,
+	 * the call goes on as the consultation (Erika and Max) */
+	fake.legc = 2;
+	a = c1->a;
+	TEST_EQ_INT(call_consult(c1, &max, &cid), 0);
+	(void)fake_take();
+	id1 = call_record_id(c1);
+	call_leg_closed(a, ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "free A;stop moh.wav;");
+	TEST_EQ_INT(call_record_id(c1), cid);
+	TEST_EQ_INT(record_of(&e, id1, buf, sizeof(buf)), 0);
+	TEST_EQ_STR(buf, "answered 200 caller device:1001 device:1002");
+	call_leg_established(fake.legv[3]);
+	TEST_EQ_STR(fake_take(), "free B3;bridge B2 B4;[bridged]");
+	call_leg_closed(fake.legv[3], ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]free B4;free B2;");
+	TEST_EQ_INT(record_of(&e, cid, buf, sizeof(buf)), 0);
+	TEST_EQ_STR(buf, "answered 200 callee device:1002 B4");
+
 	/* Erika hangs up while Max's phones ring: a blind transfer from
 	 * here; Max answers and talks to the caller */
+	TEST_EQ_INT(call1(&e, &c1), 0);
+	fake.legc = 6;
 	TEST_EQ_INT(call_consult(c1, &max, &cid), 0);
 	(void)fake_take();
 	call_leg_closed(fake.legv[1], ECONNRESET, 0, NULL);
