@@ -21,8 +21,9 @@
  *     else 202, NOTIFY "100 Trying"; the target resolved by route/ as
  *     if the transferor dialled it:
  *       none (404, 484, 403 ...) -> NOTIFY that status; stays bridged
- *       announcement, menu, ring group -> NOTIFY 200, transferor BYE,
- *                       call re-routed (a group's members see the
+ *       any application (announcement, menu, ring group, mailbox,
+ *       digit input, queue ...) -> NOTIFY 200, transferor BYE, call
+ *                       re-routed (a group's members see the
  *                       transferee's number)
  *       employee / number -> TRANSFERRING
  *   call_transfer(dest) -> TRANSFERRING (a bridged callee set aside)
@@ -409,9 +410,10 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		if (!cid[0])
 			str_copy(cid, rr->target.caller_id, sizeof(cid));
 		break;
-	case ROUTE_ANNOUNCEMENT:
-	case ROUTE_IVR:
-	case ROUTE_RING_GROUP: {
+	case ROUTE_REJECT:
+		be->refer_notify(leg, rr->scode, rr->reason);
+		goto out;
+	default: { /* an application: a menu, a group, a mailbox, a queue */
 		struct call_xfer tmp = {0};
 		be->refer_notify(leg, 200, "OK");
 		xfer_detach(call, &tmp, leg);
@@ -419,9 +421,6 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		(void)call_reroute(call, &rr->target);
 		goto out;
 	}
-	default:
-		be->refer_notify(leg, rr->scode, rr->reason);
-		goto out;
 	}
 	err = xfer_start(call, leg, &dest, cid, true, NULL, NULL);
 	if (err)

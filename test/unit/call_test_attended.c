@@ -354,3 +354,49 @@ out:
 	env_close(&e);
 	return err;
 }
+
+/* ---- blind to any route target (the API's) ---------------------------- */
+
+int test_call_transfer_target(void)
+{
+	struct route_caller rc = {NULL, NULL, "1001", "", NULL};
+	struct route_result r;
+	struct route_target t;
+	struct call_dest d;
+	struct call *c1 = NULL;
+	struct env e;
+	char want[200];
+	int err = 0;
+
+	TEST_EQ_INT(env_open(&e, NULL, 0), 0);
+	rc.device = &e.dev;
+	TEST_EQ_INT(call1(&e, &c1), 0);
+	memset(&t, 0, sizeof(t));
+	t.kind = ROUTE_REJECT;
+	TEST_EQ_INT(call_transfer_target(c1, &t, NULL, NULL), ENOENT);
+	TEST_EQ_INT(call_dest_of(c1, &t, &d), ENOTSUP);
+	TEST_EQ_INT(call_route_number(c1, "1099", &r), 0);
+	TEST_EQ_INT(r.target.kind, ROUTE_REJECT);
+	TEST_EQ_INT(r.scode, 404);
+	/* an employee: rung as call_transfer() does, the ring timeout the
+	 * node's */
+	TEST_EQ_INT(call_route_number(c1, "1001", &r), 0);
+	TEST_EQ_INT(call_dest_of(c1, &r.target, &d), 0);
+	TEST_EQ_INT(d.kind, CALL_DEST_EMPLOYEE);
+	TEST_EQ_INT(d.id, e.max);
+	TEST_EQ_INT(d.timeout, 1);
+	TEST_EQ_STR(fake_take(), "");
+	/* an announcement takes the call at once, the callee hung up */
+	TEST_EQ_INT(route_resolve(e.st, &rc, "+4922182829990", &r), 0);
+	TEST_EQ_INT(r.target.kind, ROUTE_ANNOUNCEMENT);
+	TEST_EQ_INT(call_dest_of(c1, &r.target, &d), ENOTSUP);
+	TEST_EQ_INT(call_transfer_target(c1, &r.target, NULL, NULL), 0);
+	re_snprintf(want, sizeof(want),
+		    "unbridge A;free B2;[answered]play welcome.wav to A;");
+	TEST_EQ_STR(fake_take(), want);
+	call_ctx_close_all(e.ctx);
+	(void)fake_take();
+out:
+	env_close(&e);
+	return err;
+}

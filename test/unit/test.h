@@ -142,6 +142,7 @@
 	X(test_call_attended_refer)                                            \
 	X(test_call_attended_invite)                                           \
 	X(test_call_attended_consult)                                          \
+	X(test_call_transfer_target)                                           \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \
