@@ -16,6 +16,8 @@ each sends its own tone, the tail of what it decoded must be the other's).
       OK" (terminated), BYE on both of its dialogs; Max hears Erika's
       1000 Hz and Erika Max's 440 Hz; records: the first call's callee is
       Erika's phone, the consultation ended answered by its caller.
+  the other way: REFER on the consultation naming the first call
+      (uac_attended2.xml): the same outcome.
   no such dialog: NOTIFY 481, no BYE, both calls unchanged.
   INVITE with Replaces: the agent takes its own dialog over with a new
       one: 200, our BYE on the old one, the desk phone stays connected
@@ -119,14 +121,24 @@ def agent(sb, scenario, keys):
 # ---- REFER with Replaces ----------------------------------------------------
 
 def test_refer_replaces(sb):
+    refer_replaces(sb, "uac_attended", "d1")
+
+
+def test_refer_on_consultation(sb):
+    refer_replaces(sb, "uac_attended2", "d2")
+
+
+def refer_replaces(sb, scenario, on):
+    """The agent REFERs on dialog `on` (d1: the first call, Replaces
+    naming the consultation; d2: the other way round)."""
     desk = phone(sb, "1001", tone=440)
     erika = phone(sb, "1002", tone=1000)
     run = None
     try:
         S.check(desk.wait_registered(10) and erika.wait_registered(10),
                 "two baresip phones register")
-        run = agent(sb, "uac_attended", {"service2": "1002",
-                                         "rprefix": "d2%2F%2F%2F"})
+        run = agent(sb, scenario, {"service2": "1002",
+                                   "rprefix": "d2%2F%2F%2F"})
         run.start()
         S.check(desk.wait_event("CALL_ESTABLISHED", 10) is not None,
                 "the desk phone (1001) answers the agent's first call")
@@ -137,9 +149,11 @@ def test_refer_replaces(sb):
         S.check(run.successful == 1, "the agent's scenario completes "
                 "(two NOTIFYs and two BYEs)",
                 f"rc={run.rc} {run.errors()[-400:]}")
-        S.check(answer_to(msgs, "3 REFER") == [("d1", "SIP/2.0 202 Accepted")],
-                "REFER with Replaces answered 202 Accepted",
+        S.check(answer_to(msgs, "3 REFER") == [(on, "SIP/2.0 202 Accepted")],
+                f"REFER with Replaces on {on} answered 202 Accepted",
                 str(answer_to(msgs, "3 REFER")))
+        S.check({dlg for dlg, m in received(msgs, "NOTIFY")} == {on},
+                f"the NOTIFYs come in the REFER's dialog ({on})")
         n = [m for dlg, m in received(msgs, "NOTIFY")]
         S.check([body(x) for x in n] == ["SIP/2.0 100 Trying",
                                         "SIP/2.0 200 OK"],
@@ -457,7 +471,8 @@ def test_api_blind(sb):
 def main():
     sb = Switchboard().start()
     try:
-        for t in (test_refer_replaces, test_refer_no_dialog,
+        for t in (test_refer_replaces, test_refer_on_consultation,
+                  test_refer_no_dialog,
                   test_invite_replaces, test_api_attended, test_api_blind):
             S.run(t, sb)
             S.check(sb.alive(), f"server alive after {t.__name__}")
