@@ -303,7 +303,9 @@ int call_transfer(struct call *call, const struct call_dest *dest,
  * external number rings as with call_transfer() (its caller ID rules;
  * the node's ring timeout unless t has one); any other kind (a menu, a
  * ring group, a voicemail box, a queue) takes the call as call_reroute()
- * does, the bridged callee hung up.  ENOENT: t leads nowhere (reject).
+ * does, the bridged callee hung up.  When only the caller's leg is an
+ * employee's (an agent called a customer) the callee is the one
+ * transferred and the caller leaves.  ENOENT: t leads nowhere (reject).
  */
 int call_transfer_target(struct call *call, const struct route_target *t,
 			 call_transfer_h *h, void *arg);

@@ -293,6 +293,7 @@ int call_transfer_target(struct call *call, const struct route_target *t,
 			 call_transfer_h *h, void *arg)
 {
 	struct call_dest dest;
+	struct call_leg *leg;
 	int err;
 
 	if (!call || !t)
@@ -304,10 +305,31 @@ int call_transfer_target(struct call *call, const struct route_target *t,
 	if (call->xfer || call->dial || call->consult)
 		return EALREADY;
 	err = call_dest_of(call, t, &dest);
+	if (err && err != ENOTSUP)
+		return err;
+	if (call->b && !call->b->employee_id && call->a->employee_id) {
+		/* the caller is the agent (it called the customer): the
+		 * customer is transferred, the agent leaves */
+		char cid[64] = "";
+		if (dest.kind == CALL_DEST_EXTERNAL)
+			call_central_number(call, call->rec.tenant_id, cid,
+					    sizeof(cid));
+		if (!cid[0])
+			str_copy(cid, call->rec.to_number, sizeof(cid));
+		if (!err) {
+			info("call: %s: transfer of the callee\n",
+			     call->rec.sip_call_id);
+			return xfer_start(call, call->a, &dest, cid, false, h,
+					  arg);
+		}
+		leg = call->a;
+		call->moh = mem_deref(call->moh);
+		call->moh_to = NULL;
+		call->a = call->b; /* the customer is A from now on */
+		call->b = leg;     /* hung up by call_reroute() */
+	}
 	if (!err)
 		return call_transfer(call, &dest, h, arg);
-	if (err != ENOTSUP)
-		return err;
 	info("call: %s: transferred to %s %lld\n", call->rec.sip_call_id,
 	     route_kind_name(t->kind), (long long)t->id);
 	return call_reroute(call, t);

@@ -391,9 +391,31 @@ int test_call_transfer_target(void)
 	TEST_EQ_INT(r.target.kind, ROUTE_ANNOUNCEMENT);
 	TEST_EQ_INT(call_dest_of(c1, &r.target, &d), ENOTSUP);
 	TEST_EQ_INT(call_transfer_target(c1, &r.target, NULL, NULL), 0);
-	re_snprintf(want, sizeof(want),
+	TEST_EQ_STR(fake_take(),
 		    "unbridge A;free B2;[answered]play welcome.wav to A;");
+	call_ctx_close_all(e.ctx);
+	(void)fake_take();
+
+	/* Erika's phone (E) called a customer (trunk): the customer is
+	 * transferred, Erika leaves; to Max, showing the customer */
+	fake.legc = 2;
+	TEST_EQ_INT(call2(&e, &c1), 0);
+	t.kind = ROUTE_EMPLOYEE;
+	t.id = e.max;
+	TEST_EQ_INT(call_transfer_target(c1, &t, NULL, NULL), 0);
+	re_snprintf(want, sizeof(want),
+		    "unbridge E;[answered]play moh.wav (loop) to trunk;"
+		    "dial employee %lld as +49221123456;",
+		    (long long)e.max);
 	TEST_EQ_STR(fake_take(), want);
+	call_ctx_close_all(e.ctx);
+	(void)fake_take();
+	/* ... to the announcement: the customer hears it */
+	fake.legc = 2;
+	TEST_EQ_INT(call2(&e, &c1), 0);
+	TEST_EQ_INT(call_transfer_target(c1, &r.target, NULL, NULL), 0);
+	TEST_EQ_STR(fake_take(), "unbridge trunk;free E;[answered]"
+				 "play welcome.wav to trunk;");
 	call_ctx_close_all(e.ctx);
 	(void)fake_take();
 out:
