@@ -701,6 +701,13 @@ int64_t call_employee(const struct call *call)
 	return call && call->a ? call->a->employee_id : 0;
 }
 
+int64_t call_callee_employee(const struct call *call)
+{
+	return call && call->b && call->state == CALL_BRIDGED
+		   ? call->b->employee_id
+		   : 0;
+}
+
 /* leg reaches employee_id and talks (answered, maybe held) */
 static bool leg_busy(const struct call_leg *leg, int64_t employee_id)
 {

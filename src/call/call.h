@@ -78,6 +78,10 @@ int64_t call_record_id(const struct call *call); /* store_call, 0 if none */
 /* The employee whose device placed the call (its caller leg), 0 if
  * none (a carrier's call). */
 int64_t call_employee(const struct call *call);
+/* The employee whose device is the bridged callee now, 0 if none (not
+ * bridged, or a carrier's leg).  After a transfer (blind, attended,
+ * Replaces) it is the target's: subscribers see BRIDGED again then. */
+int64_t call_callee_employee(const struct call *call);
 /*
  * Is employee_id on a call of this node (call's context) now?  Busy
  * means a leg of one of its devices is established in a live call: it

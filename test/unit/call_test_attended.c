@@ -266,7 +266,9 @@ int test_call_attended_consult(void)
 	 * Max's two phones ring showing the caller's number */
 	TEST_EQ_INT(call1(&e, &c1), 0);
 	id1 = call_record_id(c1);
+	TEST_EQ_INT(call_callee_employee(c1), e.erika);
 	TEST_EQ_INT(call_consult(c1, &max, &cid), 0);
+	TEST_EQ_INT(call_callee_employee(c1), 0);
 	re_snprintf(want, sizeof(want),
 		    "unbridge A;play moh.wav (loop) to A;[answered]"
 		    "dial employee %lld as 1001;",
@@ -285,6 +287,7 @@ int test_call_attended_consult(void)
 	TEST_EQ_INT(call_consult_complete(c1), 0);
 	TEST_EQ_STR(fake_take(), "unbridge B2;free B2;stop moh.wav;"
 				 "bridge A B4;[bridged]");
+	TEST_EQ_INT(call_callee_employee(c1), e.max);
 	TEST_EQ_INT(call_consult_id(c1), 0);
 	TEST_EQ_INT(call_consult_complete(c1), ENOENT);
 	TEST_EQ_INT(record_of(&e, cid, buf, sizeof(buf)), 0);
