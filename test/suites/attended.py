@@ -435,6 +435,17 @@ def test_api_blind(sb):
             ({"mode": "blind", "to": {"type": "employee", "id": max_id},
               "x": 1}, 422, "body.x: unknown field"),
         ]
+        st, t2 = sb.api("POST", "/api/v1/tenants",
+                        {"name": "Andere GmbH", "area_code": "30"})
+        st2, e2 = sb.api("POST", "/api/v1/employees",
+                         {"tenant_id": t2.get("id"), "first_name": "Other",
+                          "last_name": "Tenant"})
+        S.check(st == 201 and st2 == 201, "a second tenant with an employee",
+                f"{st} {t2} {st2} {e2}")
+        other = e2.get("id", 0)
+        bad.append(({"mode": "blind", "to": {"type": "employee",
+                                             "id": other}}, 422,
+                    f"to.id: employee {other} belongs to another tenant"))
         for req, want_st, want in bad:
             st, b = sb.api("POST", path, req)
             ok = st == want_st and (b.get("error") == want if want else
