@@ -256,6 +256,7 @@ int main(int argc, char *argv[])
 		warning("main: HTTP on %s: %m\n", cfg.http_listen, err);
 		goto out;
 	}
+	http_api_set_calls(api, calls);
 
 	trim_start(st);
 

@@ -118,6 +118,7 @@ static void call_destructor(void *arg)
 	struct call *call = arg;
 
 	call->xfer = mem_deref(call->xfer); /* before the legs it uses */
+	call->consult = mem_deref(call->consult);
 	call->dial = mem_deref(call->dial);
 	call->play = mem_deref(call->play);
 	call->collect = mem_deref(call->collect);
@@ -310,6 +311,10 @@ void call_leg_established(struct call_leg *leg)
 	struct call *call = leg->call;
 	call_answer_h *h;
 
+	if (leg == call->b) { /* took a leg's place (replace.c): its ACK */
+		leg->established = true;
+		return;
+	}
 	if (leg != call->a) {
 		call_dial_established(leg);
 		return;
@@ -333,7 +338,7 @@ void call_leg_closed(struct call_leg *leg, int err, uint16_t scode,
 {
 	struct call *call = leg->call;
 
-	if (call_xfer_leg_closed(leg))
+	if (call_xfer_leg_closed(leg) || call_consult_leg_closed(leg))
 		return;
 	if (leg != call->a) {
 		call_dial_closed(leg, err, scode, reason);
@@ -584,6 +589,8 @@ int call_reroute(struct call *call, const struct route_target *t)
 			    STORE_PARTY_SYSTEM);
 		return 0;
 	}
+	if (call->consult)
+		(void)call_consult_cancel(call);
 	call->xfer = mem_deref(call->xfer);
 	call_dial_stop(call);
 	call->play = mem_deref(call->play);
@@ -700,6 +707,13 @@ int64_t call_employee(const struct call *call)
 	return call && call->a ? call->a->employee_id : 0;
 }
 
+int64_t call_callee_employee(const struct call *call)
+{
+	return call && call->b && call->state == CALL_BRIDGED
+		   ? call->b->employee_id
+		   : 0;
+}
+
 /* leg reaches employee_id and talks (answered, maybe held) */
 static bool leg_busy(const struct call_leg *leg, int64_t employee_id)
 {
@@ -783,6 +797,20 @@ int call_ctx_subscribe(struct call_ctx *ctx, call_event_h *h, void *arg)
 	sub->arg = arg;
 	list_append(&ctx->subs, &sub->le, sub);
 	return 0;
+}
+
+struct call *call_ctx_find(struct call_ctx *ctx, int64_t record_id)
+{
+	struct le *le;
+
+	if (!ctx || record_id <= 0)
+		return NULL;
+	for (le = ctx->calls.head; le; le = le->next) {
+		struct call *call = le->data;
+		if (call->rec.id == record_id && call->state != CALL_DONE)
+			return call;
+	}
+	return NULL;
 }
 
 unsigned call_ctx_count(const struct call_ctx *ctx)

@@ -78,6 +78,10 @@ int64_t call_record_id(const struct call *call); /* store_call, 0 if none */
 /* The employee whose device placed the call (its caller leg), 0 if
  * none (a carrier's call). */
 int64_t call_employee(const struct call *call);
+/* The employee whose device is the bridged callee now, 0 if none (not
+ * bridged, or a carrier's leg).  After a transfer (blind, attended,
+ * Replaces) it is the target's: subscribers see BRIDGED again then. */
+int64_t call_callee_employee(const struct call *call);
 /*
  * Is employee_id on a call of this node (call's context) now?  Busy
  * means a leg of one of its devices is established in a live call: it
@@ -304,6 +308,67 @@ typedef void(call_transfer_h)(struct call *call, uint16_t scode,
  */
 int call_transfer(struct call *call, const struct call_dest *dest,
 		  call_transfer_h *h, void *arg);
+
+/*
+ * Blind transfer of the caller to route target t (what a number or a
+ * menu key may name; route_target_of() gives it): an employee or an
+ * external number rings as with call_transfer() (its caller ID rules;
+ * the node's ring timeout unless t has one); any other kind (a menu, a
+ * ring group, a voicemail box, a queue) takes the call as call_reroute()
+ * does, the bridged callee hung up.  When only the caller's leg is an
+ * employee's (an agent called a customer) the callee is the one
+ * transferred and the caller leaves.  ENOENT: t leads nowhere (reject).
+ */
+int call_transfer_target(struct call *call, const struct route_target *t,
+			 call_transfer_h *h, void *arg);
+
+/* Where number leads when the call's transferor dials it (its callee's
+ * phone; the caller's when only the caller is one of our phones), as a
+ * phone's REFER to number goes: 0 and *r (ROUTE_REJECT with scode and
+ * reason if nowhere), ENOENT if neither leg is one of our phones. */
+struct route_result;
+int call_route_number(struct call *call, const char *number,
+		      struct route_result *r);
+
+/* The dial destination of route target t: an employee or an external
+ * number; ENOTSUP for a kind that is not a party to dial. */
+int call_dest_of(const struct call *call, const struct route_target *t,
+		 struct call_dest *dest);
+
+/*
+ * Attended transfer by consultation (call/consult.c).  In a bridged
+ * call, the transferor (the callee; the caller when only the caller's
+ * leg is an employee's) talks to dest while the other party (the
+ * transferee) hears music on hold.  *consult_idp (may be NULL) is the
+ * consultation's own call record (transferor -> dest).  ENOTCONN unless
+ * bridged; EALREADY while dialling, transferring or consulting; ENOENT
+ * if dest cannot be rung (nothing changed then).  If dest fails, the
+ * parties are bridged again by themselves.
+ */
+int call_consult(struct call *call, const struct call_dest *dest,
+		 int64_t *consult_idp);
+/* Complete it: transferee and dest bridged, the transferor hung up (also
+ * when the transferor hangs up).  dest still ringing: the transferee
+ * keeps the music until it answers (if it fails, the call ends).
+ * ENOENT if no consultation runs. */
+int call_consult_complete(struct call *call);
+/* Cancel it: dest hung up (or cancelled), transferor and transferee
+ * bridged again (also when dest hangs up).  ENOENT if none runs. */
+int call_consult_cancel(struct call *call);
+/* The consultation's record id, 0 if none runs. */
+int64_t call_consult_id(const struct call *call);
+
+/*
+ * Join two calls: the caller of call and the caller of other are
+ * bridged (in the older call), the bridged callees of both are hung up
+ * and the other call ends (answered).  Both must be bridged (ENOTCONN),
+ * neither transferring or consulting (EALREADY).  A phone's attended
+ * transfer (REFER with Replaces, RFC 3891) is this for its two dialogs.
+ */
+int call_join(struct call *call, struct call *other);
+
+/* The live call of ctx whose record is record_id, or NULL. */
+struct call *call_ctx_find(struct call_ctx *ctx, int64_t record_id);
 
 /*
  * Stop whatever the call does now (prompt, collect, dialling; a bridged

@@ -18,6 +18,15 @@
 
 struct call_leg;
 
+/* A dialog named by a Replaces (RFC 3891): the tags as we see them,
+ * to_tag ours, from_tag the far end's. */
+struct call_dialog {
+	char call_id[128];
+	char to_tag[64];
+	char from_tag[64];
+	bool early_only; /* only an early dialog may be replaced */
+};
+
 /* A running player: a mem object, freed to stop it. */
 typedef void(call_player_done_h)(void *arg);
 
@@ -95,6 +104,10 @@ struct call_backend {
 	 * scode >= 200 is the last one (subscription terminated). */
 	void (*refer_notify)(struct call_leg *leg, uint16_t scode,
 			     const char *reason);
+	/* Is leg's dialog (confirmed: both tags known) the one d names
+	 * (a Replaces, RFC 3891)? */
+	bool (*dialog_is)(const struct call_leg *leg,
+			  const struct call_dialog *d);
 };
 
 /* How a key press reached us. */
@@ -169,6 +182,7 @@ struct call {
 	struct call_record *record;   /* recording the caller (owned) */
 	void *moh;                    /* music-on-hold player (owned) */
 	struct call_xfer *xfer;       /* transfer running (owned)     */
+	struct call_consult *consult; /* consultation (owned)         */
 	struct call_leg *moh_to;      /* leg hearing it (weak)        */
 	bool rtp_watched;             /* hang up when RTP stops       */
 	bool late_offer;              /* caller sent no SDP: we offer */
@@ -244,16 +258,21 @@ bool call_leg_early_wanted(const struct call_leg *leg);
 
 /* Start or stop music to the party the other one holds (bridged). */
 void call_moh_update(struct call *call);
+/* Loop the call's music on hold (the tenant's, else the node's) to leg
+ * `to` into the player *pp (free it to stop): 0 or ENOENT. */
+int call_moh_play(struct call *call, struct call_leg *to, void **pp);
 
 /* ---- transfer.c ---------------------------------------------------------- */
 
 /* A REFER as the backend read it (Refer-To). */
 struct call_refer {
-	const char *uri;  /* Refer-To URI as sent, NULL if absent  */
-	bool bad;         /* Refer-To present but does not parse   */
-	bool sip;         /* scheme sip: or sips:                  */
-	bool replaces;    /* Replaces in its headers (attended)    */
-	const char *user; /* its user part ("" if none)            */
+	const char *uri;   /* Refer-To URI as sent, NULL if absent  */
+	bool bad;          /* Refer-To present but does not parse   */
+	bool sip;          /* scheme sip: or sips:                  */
+	bool replaces;     /* Replaces in its headers (attended)    */
+	const char *user;  /* its user part ("" if none)            */
+	bool replaces_bad; /* ... which does not parse */
+	const struct call_dialog *dlg; /* ... the dialog it names  */
 };
 
 /* leg's far end sent REFER: answered (refer_refuse or refer_accept)
@@ -261,6 +280,34 @@ struct call_refer {
 void call_leg_refer(struct call_leg *leg, const struct call_refer *r);
 /* leg (not A or B) ended: true if it was a transferor set aside. */
 bool call_xfer_leg_closed(struct call_leg *leg);
+/* The tenant's central number (of tenant_id), or "" in buf. */
+void call_central_number(struct call *call, int64_t tenant_id, char *buf,
+			 size_t sz);
+
+/* ---- replace.c: attended transfer by Replaces (RFC 3891) ---------------- */
+
+/* A REFER whose Refer-To has a valid Replaces, already accepted (202,
+ * NOTIFY 100) on leg of a bridged call: join the far ends of the two
+ * dialogs of the transferor, NOTIFY the outcome. */
+void call_replace_refer(struct call_leg *leg, const struct call_dialog *d);
+/*
+ * An INVITE with Replaces d from o (a_be its backend state): 0 when it
+ * was answered here (taken and the named leg replaced, or refused by the
+ * backend through a leg of its own; a_be is consumed), else the status
+ * the backend answers itself (a_be untouched): 481 no such confirmed
+ * dialog, 486 early-only, 403 not a device of that call's tenant, 603
+ * the call is not bridged.
+ */
+uint16_t call_replace_incoming(struct call_ctx *ctx,
+			       const struct call_origin *o,
+			       const struct call_dialog *d, void *a_be,
+			       const char **reason);
+
+/* ---- consult.c: consultation (attended transfer through the API) ----- */
+
+/* leg ended: true if the consultation took it (set aside, or a party of
+ * the consultation). */
+bool call_consult_leg_closed(struct call_leg *leg);
 
 /* ---- prompt.c ------------------------------------------------------------ */
 

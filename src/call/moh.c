@@ -24,33 +24,34 @@ static void tenant_music(const struct call *call, char *buf, size_t sz)
 		str_copy(buf, t.moh_prompt, sz);
 }
 
-/* Music to leg `to` (NULL: none): the tenant's own, or the node's
- * moh.wav (also when the tenant's cannot be played). */
-static void moh_to(struct call *call, struct call_leg *to)
+int call_moh_play(struct call *call, struct call_leg *to, void **pp)
 {
 	const struct call_backend *be = call->ctx->be;
 	const char *dir = call->ctx->cfg->prompts_dir;
 	char file[128], path[400];
 
-	if (to == call->moh_to)
-		return;
-	call->moh = mem_deref(call->moh);
-	call->moh_to = NULL;
-	if (!to)
-		return;
 	tenant_music(call, file, sizeof(file));
 	if (file[0]) {
 		re_snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (be->play(&call->moh, to, path, true, NULL, NULL) == 0) {
-			call->moh_to = to;
-			return;
-		}
+		if (be->play(pp, to, path, true, NULL, NULL) == 0)
+			return 0;
 		warning("call: %s: music on hold %s cannot be played; the "
 			"node's instead\n",
 			call->rec.sip_call_id, file);
 	}
 	re_snprintf(path, sizeof(path), "%s/moh.wav", dir);
-	if (be->play(&call->moh, to, path, true, NULL, NULL) == 0)
+	return be->play(pp, to, path, true, NULL, NULL);
+}
+
+/* Music to leg `to` (NULL: none): the tenant's own, or the node's
+ * moh.wav (also when the tenant's cannot be played). */
+static void moh_to(struct call *call, struct call_leg *to)
+{
+	if (to == call->moh_to)
+		return;
+	call->moh = mem_deref(call->moh);
+	call->moh_to = NULL;
+	if (to && call_moh_play(call, to, &call->moh) == 0)
 		call->moh_to = to;
 }
 

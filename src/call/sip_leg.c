@@ -118,6 +118,15 @@ static void sip_leg_info(char digit, void *arg)
 	call_leg_digit_from(sl->leg, digit, CALL_DIGIT_INFO);
 }
 
+static void dialog_of(struct call_dialog *d, const struct sip_replaces *r)
+{
+	memset(d, 0, sizeof(*d));
+	str_copy(d->call_id, r->call_id, sizeof(d->call_id));
+	str_copy(d->to_tag, r->to_tag, sizeof(d->to_tag));
+	str_copy(d->from_tag, r->from_tag, sizeof(d->from_tag));
+	d->early_only = r->early_only;
+}
+
 /* REFER: Refer-To read here, the decision is call/transfer.c's; it
  * answers through refer_accept/refer_refuse before this returns. */
 static void sip_leg_refer(const struct sip_msg *msg, void *arg)
@@ -125,13 +134,20 @@ static void sip_leg_refer(const struct sip_msg *msg, void *arg)
 	struct sip_leg *sl = arg;
 	struct sip_refer_to rt;
 	struct call_refer r;
+	struct call_dialog d;
 
 	(void)sip_refer_decode(msg, &rt);
+	memset(&r, 0, sizeof(r));
 	r.uri = rt.present ? rt.uri : NULL;
 	r.bad = rt.bad;
 	r.sip = rt.sip;
 	r.replaces = rt.replaces;
+	r.replaces_bad = rt.replaces_bad;
 	r.user = rt.user;
+	if (rt.replaces && !rt.replaces_bad) {
+		dialog_of(&d, &rt.rdlg);
+		r.dlg = &d;
+	}
 	sl->refer = msg;
 	mem_ref(sl); /* the call may end while it decides */
 	call_leg_refer(sl->leg, &r);
@@ -476,6 +492,21 @@ static void sip_leg_refer_notify(struct call_leg *leg, uint16_t scode,
 		      call_id(leg->call), scode, leg->desc, err);
 }
 
+static bool sip_leg_dialog_is(const struct call_leg *leg,
+			      const struct call_dialog *d)
+{
+	const struct sip_leg *sl = be_of(leg);
+	struct sip_replaces r;
+
+	if (!sl || !sl->sess)
+		return false;
+	memset(&r, 0, sizeof(r));
+	str_copy(r.call_id, d->call_id, sizeof(r.call_id));
+	str_copy(r.to_tag, d->to_tag, sizeof(r.to_tag));
+	str_copy(r.from_tag, d->from_tag, sizeof(r.from_tag));
+	return sip_sess_dialog_is(sl->sess, &r);
+}
+
 static const struct call_backend sip_leg_backend = {
     .a_media = sip_leg_a_media,
     .a_offer = sip_leg_a_offer,
@@ -496,6 +527,7 @@ static const struct call_backend sip_leg_backend = {
     .refer_accept = sip_leg_refer_accept,
     .refer_refuse = sip_leg_refer_refuse,
     .refer_notify = sip_leg_refer_notify,
+    .dialog_is = sip_leg_dialog_is,
 };
 
 /* ---- sipsrv's call handlers ------------------------------------------------ */
@@ -507,7 +539,10 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 	char from_user[64], from_name[128], dialled[64], to_user[64];
 	char call_id[128];
 	struct call_origin o;
+	struct sip_replaces rp;
+	struct call_dialog d;
 	struct sip_leg *sl;
+	bool replaces;
 	int err;
 
 	sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
@@ -536,10 +571,27 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 	o.leg = caller->desc;
 	o.late_offer = !mbuf_get_left(msg->mb);
 
-	mem_ref(sl); /* msg is ours until call_incoming() returns */
-	err = call_incoming(ctx, &o, sl);
-	if (err)
-		sipsrv_reply(srv, msg, 500, "Server Internal Error");
+	if (sip_replaces_from_msg(msg, &rp, &replaces)) {
+		sipsrv_reply(srv, msg, 400, "Bad Replaces");
+		mem_deref(sl);
+		return;
+	}
+	mem_ref(sl);    /* msg is ours until call_incoming() returns */
+	if (replaces) { /* attended transfer, a take-over (RFC 3891) */
+		const char *reason = "";
+		uint16_t scode;
+		dialog_of(&d, &rp);
+		scode = call_replace_incoming(ctx, &o, &d, sl, &reason);
+		if (scode) {
+			sipsrv_reply(srv, msg, scode, reason);
+			mem_deref(sl); /* not taken */
+		}
+	}
+	else {
+		err = call_incoming(ctx, &o, sl);
+		if (err)
+			sipsrv_reply(srv, msg, 500, "Server Internal Error");
+	}
 	sl->msg = NULL;
 	mem_deref(sl);
 }

@@ -14,13 +14,16 @@
  * call, and its subscription still gets the last NOTIFY.
  *
  *   REFER in a bridged call (sip/refer.c via the backend)
- *     bad Refer-To 400 | scheme 416 | Replaces 501 | not a phone of
- *     ours 403 | a transfer runs 491 | not bridged 603
+ *     bad Refer-To 400 | scheme 416 | bad Replaces 400 | not a phone
+ *     of ours 403 | a transfer or consultation runs 491 | not bridged
+ *     603
+ *     with Replaces (attended): 202, NOTIFY 100, then replace.c
  *     else 202, NOTIFY "100 Trying"; the target resolved by route/ as
  *     if the transferor dialled it:
  *       none (404, 484, 403 ...) -> NOTIFY that status; stays bridged
- *       announcement, menu, ring group -> NOTIFY 200, transferor BYE,
- *                       call re-routed (a group's members see the
+ *       any application (announcement, menu, ring group, mailbox,
+ *       digit input, queue ...) -> NOTIFY 200, transferor BYE, call
+ *                       re-routed (a group's members see the
  *                       transferee's number)
  *       employee / number -> TRANSFERRING
  *   call_transfer(dest) -> TRANSFERRING (a bridged callee set aside)
@@ -211,9 +214,8 @@ bool call_xfer_leg_closed(struct call_leg *leg)
 
 /* ---- the application's transfer ---------------------------------------- */
 
-/* The tenant's central number, or "" */
-static void central_number(struct call *call, int64_t tenant_id, char *buf,
-			   size_t sz)
+void call_central_number(struct call *call, int64_t tenant_id, char *buf,
+			 size_t sz)
 {
 	struct store_tenant t;
 
@@ -231,14 +233,107 @@ int call_transfer(struct call *call, const struct call_dest *dest,
 		return EINVAL;
 	if (call->state == CALL_DONE || !call->a_answered)
 		return ENOTCONN;
-	if (call->xfer || call->dial)
+	if (call->xfer || call->dial || call->consult)
 		return EALREADY;
 	if (dest->kind == CALL_DEST_EXTERNAL)
-		central_number(call, call->rec.tenant_id, cid, sizeof(cid));
+		call_central_number(call, call->rec.tenant_id, cid,
+				    sizeof(cid));
 	if (!cid[0])
 		str_copy(cid, call->rec.from_number, sizeof(cid));
 	info("call: %s: transfer of the caller\n", call->rec.sip_call_id);
 	return xfer_start(call, call->b, dest, cid, false, h, arg);
+}
+
+int call_dest_of(const struct call *call, const struct route_target *t,
+		 struct call_dest *dest)
+{
+	if (!call || !t || !dest)
+		return EINVAL;
+	memset(dest, 0, sizeof(*dest));
+	dest->id = t->id;
+	dest->timeout = t->timeout ? t->timeout : call->ctx->cfg->ring_timeout;
+	switch (t->kind) {
+	case ROUTE_EMPLOYEE:
+		dest->kind = CALL_DEST_EMPLOYEE;
+		return 0;
+	case ROUTE_EXTERNAL:
+		dest->kind = CALL_DEST_EXTERNAL;
+		dest->number = t->number;
+		return 0;
+	default:
+		return ENOTSUP;
+	}
+}
+
+static int xfer_device(struct call *call, const struct call_leg *leg,
+		       struct store_device *dev);
+
+int call_route_number(struct call *call, const char *number,
+		      struct route_result *r)
+{
+	struct route_caller rc;
+	struct store_device dev;
+	struct call_leg *leg;
+
+	if (!call || !number || !r)
+		return EINVAL;
+	leg = call->b;
+	if (!leg || (!leg->employee_id && call->a->employee_id))
+		leg = call->a;
+	memset(&dev, 0, sizeof(dev));
+	if (xfer_device(call, leg, &dev))
+		return ENOENT;
+	memset(&rc, 0, sizeof(rc));
+	rc.device = &dev;
+	rc.from_user = dev.username;
+	rc.from_name = "";
+	return route_resolve(call->ctx->st, &rc, number, r);
+}
+
+int call_transfer_target(struct call *call, const struct route_target *t,
+			 call_transfer_h *h, void *arg)
+{
+	struct call_dest dest;
+	struct call_leg *leg;
+	int err;
+
+	if (!call || !t)
+		return EINVAL;
+	if (t->kind == ROUTE_REJECT)
+		return ENOENT;
+	if (call->state == CALL_DONE || !call->a_answered)
+		return ENOTCONN;
+	if (call->xfer || call->dial || call->consult)
+		return EALREADY;
+	err = call_dest_of(call, t, &dest);
+	if (err && err != ENOTSUP)
+		return err;
+	if (call->b && !call->b->employee_id && call->a->employee_id) {
+		/* the caller is the agent (it called the customer): the
+		 * customer is transferred, the agent leaves */
+		char cid[64] = "";
+		if (dest.kind == CALL_DEST_EXTERNAL)
+			call_central_number(call, call->rec.tenant_id, cid,
+					    sizeof(cid));
+		if (!cid[0])
+			str_copy(cid, call->rec.to_number, sizeof(cid));
+		if (!err) {
+			info("call: %s: transfer of the callee\n",
+			     call->rec.sip_call_id);
+			return xfer_start(call, call->a, &dest, cid, false, h,
+					  arg);
+		}
+		leg = call->a;
+		call->moh = mem_deref(call->moh);
+		call->moh_to = NULL;
+		call->a = call->b; /* the customer is A from now on */
+		call->b = leg;     /* hung up by call_reroute() */
+	}
+	if (!err)
+		return call_transfer(call, &dest, h, arg);
+	info("call: %s: transferred to %s %lld\n", call->rec.sip_call_id,
+	     route_kind_name(t->kind), (long long)t->id);
+	return call_reroute(call, t);
 }
 
 /* ---- REFER ------------------------------------------------------------- */
@@ -272,15 +367,15 @@ static uint16_t refer_check(struct call *call, struct call_leg *leg,
 		*reason = "Unsupported URI Scheme";
 		return 416;
 	}
-	if (r->replaces) { /* attended transfer (RFC 3891) */
-		*reason = "Not Implemented";
-		return 501;
+	if (r->replaces && (r->replaces_bad || !r->dlg)) {
+		*reason = "Bad Replaces";
+		return 400;
 	}
 	if (xfer_device(call, leg, dev)) {
 		*reason = "Forbidden";
 		return 403;
 	}
-	if (call->xfer) {
+	if (call->xfer || call->consult) {
 		*reason = "Request Pending";
 		return 491;
 	}
@@ -334,13 +429,14 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		dest.kind = CALL_DEST_EXTERNAL;
 		dest.id = rr->target.id;
 		dest.number = rr->target.number;
-		central_number(call, dev->tenant_id, cid, sizeof(cid));
+		call_central_number(call, dev->tenant_id, cid, sizeof(cid));
 		if (!cid[0])
 			str_copy(cid, rr->target.caller_id, sizeof(cid));
 		break;
-	case ROUTE_ANNOUNCEMENT:
-	case ROUTE_IVR:
-	case ROUTE_RING_GROUP: {
+	case ROUTE_REJECT:
+		be->refer_notify(leg, rr->scode, rr->reason);
+		goto out;
+	default: { /* an application: a menu, a group, a mailbox, a queue */
 		struct call_xfer tmp = {0};
 		be->refer_notify(leg, 200, "OK");
 		xfer_detach(call, &tmp, leg);
@@ -348,9 +444,6 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		(void)call_reroute(call, &rr->target);
 		goto out;
 	}
-	default:
-		be->refer_notify(leg, rr->scode, rr->reason);
-		goto out;
 	}
 	err = xfer_start(call, leg, &dest, cid, true, NULL, NULL);
 	if (err)
@@ -383,5 +476,8 @@ void call_leg_refer(struct call_leg *leg, const struct call_refer *r)
 		return;
 	}
 	be->refer_notify(leg, 100, "Trying");
-	refer_go(call, leg, &dev, r);
+	if (r->replaces) /* attended (RFC 3891): replace.c */
+		call_replace_refer(leg, r->dlg);
+	else
+		refer_go(call, leg, &dev, r);
 }

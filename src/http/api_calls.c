@@ -3,6 +3,7 @@
  * only.  The list is newest first and paged with limit/offset; since and
  * until bound started_at (ISO-8601 UTC, since inclusive, until exclusive).
  * collected holds what the caller typed at digit inputs, by label.
+ * A live call is transferred by its actions (api_transfer.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -84,6 +85,12 @@ static int call_list(struct api_req *req, const struct api_query *q, void *arg)
 	return store_call_list(req->api->st, &f, call_h, arg);
 }
 
+static const struct api_action actions[] = {
+    {"POST", "/:id/transfer", api_call_transfer},
+    {"POST", "/:id/transfer/complete", api_call_transfer_complete},
+    {"POST", "/:id/transfer/cancel", api_call_transfer_cancel},
+};
+
 const struct api_resource api_calls = {
     .path = "/api/v1/calls",
     .noun = "call",
@@ -93,4 +100,6 @@ const struct api_resource api_calls = {
     API_RECORD(T),
     .get = call_get,
     .list = call_list,
+    .actionv = actions,
+    .actionc = ARRAY_SIZE(actions),
 };

@@ -15,5 +15,9 @@ struct http_api;
  * notify (may be NULL: no test mails) outlives the API. */
 int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		   struct store *st, struct notify *notify);
+/* The live calls of this node (transfers by the API); calls outlives
+ * the API or is set to NULL first. */
+struct call_ctx;
+void http_api_set_calls(struct http_api *api, struct call_ctx *calls);
 
 #endif

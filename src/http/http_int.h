@@ -117,6 +117,7 @@ struct http_api {
 	const struct config *cfg;  /* (weak) outlives the API           */
 	struct store *st;          /* (weak) outlives the API           */
 	struct notify *notify;     /* (weak) outlives the API, or NULL  */
+	struct call_ctx *calls;    /* (weak) live calls, or NULL        */
 };
 
 struct api_req;
@@ -573,6 +574,10 @@ extern const struct api_resource api_digit_inputs;
 extern const struct api_resource api_ring_groups;
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
+/* api_transfer.c: POST /api/v1/calls/:id/transfer[/complete|/cancel] */
+int api_call_transfer(struct api_req *req);
+int api_call_transfer_complete(struct api_req *req);
+int api_call_transfer_cancel(struct api_req *req);
 extern const struct api_resource api_registrations;
 extern const struct api_resource api_auth_blocks;
 extern const struct api_resource api_stats;

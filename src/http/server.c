@@ -133,15 +133,19 @@ const char *api_reason(uint16_t status)
 /*
  * The one place that says who may use a route.  The role "admin" may do
  * everything; "agent", a tenant's, may read its tenant's event stream
- * (events.c hides e-mail addresses from it).  The handlers restrict to
+ * (events.c hides e-mail addresses from it) and transfer its tenant's
+ * calls (api_transfer.c).  The handlers restrict to
  * req->token.tenant_id.
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
 	if (!strcmp(t->role, "admin"))
 		return true;
-	return r->res == &api_events && !strcmp(t->role, "agent") &&
-	       t->tenant_id > 0;
+	if (strcmp(t->role, "agent") || t->tenant_id <= 0)
+		return false;
+	return r->res == &api_events || r->h == api_call_transfer ||
+	       r->h == api_call_transfer_complete ||
+	       r->h == api_call_transfer_cancel;
 }
 
 static void destructor(void *arg)
@@ -431,6 +435,12 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 		(void)api_conn_reply(conn, 500, api_reason(500),
 				     "Content-Length: 0\r\n\r\n");
 	mem_deref(req.body);
+}
+
+void http_api_set_calls(struct http_api *api, struct call_ctx *calls)
+{
+	if (api)
+		api->calls = calls;
 }
 
 int http_api_alloc(struct http_api **ap, const struct config *cfg,

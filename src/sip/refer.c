@@ -73,18 +73,6 @@ static bool scheme_ok(const struct pl *s)
 	return true;
 }
 
-/* Case-insensitive: does pl contain word? */
-static bool pl_has(const struct pl *pl, const char *word)
-{
-	size_t n = strlen(word), i;
-
-	for (i = 0; i + n <= pl->l; i++) {
-		if (!strncasecmp(pl->p + i, word, n))
-			return true;
-	}
-	return false;
-}
-
 int sip_refer_decode(const struct sip_msg *msg, struct sip_refer_to *rt)
 {
 	const struct sip_hdr *hdr;
@@ -105,7 +93,9 @@ int sip_refer_decode(const struct sip_msg *msg, struct sip_refer_to *rt)
 	}
 	rt->sip = !pl_strcasecmp(&addr.uri.scheme, "sip") ||
 		  !pl_strcasecmp(&addr.uri.scheme, "sips");
-	rt->replaces = pl_has(&addr.uri.headers, "replaces");
+	rt->replaces_bad = sip_replaces_from_uri(&addr.uri.headers, &rt->rdlg,
+						 &rt->replaces) != 0;
+	rt->replaces |= rt->replaces_bad;
 	str_from_pl(rt->user, sizeof(rt->user), &addr.uri.user);
 	return 0;
 }

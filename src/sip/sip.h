@@ -161,14 +161,39 @@ int sip_sess_info(struct sip_sess *sess, char digit);
 
 /* ---- transfer: REFER and its NOTIFYs (sip/refer.c) ------------------- */
 
+/* A Replaces (RFC 3891, sip/replaces.c): the dialog an attended transfer
+ * means, tags as we see them (to-tag ours, from-tag the far end's). */
+struct sip_replaces {
+	char call_id[128];
+	char to_tag[64];
+	char from_tag[64];
+	bool early_only; /* ";early-only": a confirmed dialog is 486 */
+};
+
+/* Read a Replaces value ("callid;to-tag=a;from-tag=b"): 0 or EBADMSG
+ * (no Call-ID, a tag missing or empty, too long). */
+int sip_replaces_decode(const struct pl *val, struct sip_replaces *r);
+/* The Replaces header of an INVITE: *present says if there was one; 0,
+ * or EBADMSG for a bad one or more than one (RFC 3891: 400). */
+int sip_replaces_from_msg(const struct sip_msg *msg, struct sip_replaces *r,
+			  bool *present);
+/* The Replaces among a URI's headers ("?Replaces=..", escaped). */
+int sip_replaces_from_uri(const struct pl *headers, struct sip_replaces *r,
+			  bool *present);
+/* Is sess's dialog (confirmed: both tags known) the one r names? */
+bool sip_sess_dialog_is(const struct sip_sess *sess,
+			const struct sip_replaces *r);
+
 /* The Refer-To of a REFER, read. */
 struct sip_refer_to {
-	char uri[256]; /* the header's value as sent          */
-	char user[64]; /* the URI's user part, or ""          */
-	bool present;  /* a Refer-To header was there         */
-	bool bad;      /* ... but it does not parse as a URI  */
-	bool sip;      /* scheme sip: or sips:                */
-	bool replaces; /* Replaces in the URI's headers       */
+	char uri[256];            /* the header's value as sent          */
+	char user[64];            /* the URI's user part, or ""          */
+	bool present;             /* a Refer-To header was there         */
+	bool bad;                 /* ... but it does not parse as a URI  */
+	bool sip;                 /* scheme sip: or sips:                */
+	bool replaces;            /* Replaces in the URI's headers       */
+	bool replaces_bad;        /* ... but it does not parse */
+	struct sip_replaces rdlg; /* ... the dialog it names   */
 };
 
 /* Read msg's Refer-To into rt: 0 (rt says what was found), EINVAL. */

@@ -990,6 +990,37 @@ def run():
            "trunks": 1})
     ring_groups()
     events()
+    transfers()
+
+
+def transfers():
+    """POST /api/v1/calls/:id/transfer (issue 15) on calls that are not
+    live here: ended, another tenant's, on another node; roles."""
+    con = db()
+    try:
+        cur = con.execute(
+            "INSERT INTO calls (node_id, sip_call_id, tenant_id, direction,"
+            " from_number, to_number, caller_leg, callee_leg, started_at,"
+            " answered_at, ended_at, disposition, sip_code, ended_by)"
+            " VALUES ('node3', 'xfer@golden', 1, 'inbound', '+4930123',"
+            " '+4922182829900', 'trunk:1', '', ?, 0, 0, '', 0, '')",
+            (JAN24 + 30 * DAY,))
+        live = cur.lastrowid
+        con.commit()
+    finally:
+        con.close()
+    blind = {"mode": "blind", "to": {"number": "1001"}}
+    for i in (1, 2, live, 987654):
+        for tok in ("admin", "agent", "viewer"):
+            req(f"transfer call {i} as {tok}", "POST",
+                f"/api/v1/calls/{i}/transfer", blind, token=tok)
+    for suffix in ("complete", "cancel"):
+        for i in (2, 987654):
+            req(f"transfer {suffix} call {i}", "POST",
+                f"/api/v1/calls/{i}/transfer/{suffix}", {})
+    req("transfer no body", "POST", "/api/v1/calls/2/transfer", None)
+    req("GET transfer", "GET", "/api/v1/calls/2/transfer")
+    req("agent on GET calls", "GET", "/api/v1/calls/2", token="agent")
 
 
 def main():

@@ -20,7 +20,8 @@ carrier (sipp uas on the demo trunk) and its caller ID.
            NOTIFY 486 (terminated), no BYE: the transferor's own BYE after
            it is answered 200 (Erika was bridged back to it), the trunk
            INVITE presents the tenant's central number
-  refused: Replaces -> 501, tel: -> 416, no Refer-To -> 400, a call that
+  refused: a bad Replaces (no from-tag) -> 400 (attended transfer:
+           attended.py), tel: -> 416, no Refer-To -> 400, a call that
            is not bridged (the announcement answered it) -> 603
 """
 import os
@@ -259,9 +260,9 @@ def test_refused(sb):
     try:
         erika.wait_registered(10)
         cases = [
-            ("Refer-To: <sip:1001@127.0.0.1?Replaces=abc%40h%3Bto-tag%3D1"
-             "%3Bfrom-tag%3D2>", "1002",
-             "SIP/2.0 501 Not Implemented", "Replaces (attended)"),
+            ("Refer-To: <sip:1001@127.0.0.1?Replaces=abc%40h%3Bto-tag%3D1>",
+             "1002", "SIP/2.0 400 Bad Replaces",
+             "a Replaces without from-tag"),
             ("Refer-To: <tel:+49221123456>", "1002",
              "SIP/2.0 416 Unsupported URI Scheme", "a tel: URI"),
             ("X-No-Refer-To: 1", "1002", "SIP/2.0 400 Missing Refer-To",

@@ -61,7 +61,8 @@ int test_call_events(void)
 {
 	struct event_sub *sub = NULL;
 	char uri[64];
-	struct call_refer r = {uri, false, true, false, "+49221123456"};
+	struct call_refer r = {uri,   false, true, false, "+49221123456",
+			       false, NULL};
 	struct env e;
 	int err = 0;
 

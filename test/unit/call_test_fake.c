@@ -346,6 +346,14 @@ static void fake_refer_notify(struct call_leg *leg, uint16_t scode,
 	fake_log("notify %s %u %s;", fake_name(leg), scode, reason);
 }
 
+/* A dialog is the leg's name as Call-ID, tags "lt" (ours), "rt". */
+static bool fake_dialog_is(const struct call_leg *leg,
+			   const struct call_dialog *d)
+{
+	return !strcmp(d->call_id, fake_name(leg)) &&
+	       !strcmp(d->to_tag, "lt") && !strcmp(d->from_tag, "rt");
+}
+
 const struct call_backend fake_backend = {
     .a_media = fake_a_media,
     .a_offer = fake_a_offer,
@@ -366,6 +374,7 @@ const struct call_backend fake_backend = {
     .refer_accept = fake_refer_accept,
     .refer_refuse = fake_refer_refuse,
     .refer_notify = fake_refer_notify,
+    .dialog_is = fake_dialog_is,
 };
 
 /* ---- the test environment: demo store, fake backend --------------------- */

@@ -340,7 +340,7 @@ int test_call_ring_group_transfer(void)
 {
 	struct store_ring_member mv[1];
 	struct call_refer r = {"sip:+4922182829960@sb", false, true, false,
-			       "+4922182829960"};
+			       "+4922182829960",        false, NULL};
 	struct env e;
 	int64_t otto = 0, gid;
 	char want[300];

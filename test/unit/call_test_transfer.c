@@ -37,7 +37,7 @@ out:
 static void refer_to(struct call_leg *leg, const char *user)
 {
 	char uri[64];
-	struct call_refer r = {uri, false, true, false, user};
+	struct call_refer r = {uri, false, true, false, user, false, NULL};
 
 	re_snprintf(uri, sizeof(uri), "sip:%s@sb", user);
 	call_leg_refer(leg, &r);
@@ -186,7 +186,8 @@ out:
 
 int test_call_transfer_refuse(void)
 {
-	struct call_refer r = {"sip:1001@sb", false, true, false, "1001"};
+	struct call_refer r = {"sip:1001@sb", false, true, false,
+			       "1001",        false, NULL};
 	struct env e;
 	int err = 0;
 
@@ -208,9 +209,11 @@ int test_call_transfer_refuse(void)
 	r.uri = "sip:1001@sb?Replaces=abc";
 	r.sip = true;
 	r.replaces = true;
+	r.replaces_bad = true; /* no tags */
 	call_leg_refer(fake.a, &r);
-	TEST_EQ_STR(fake_take(), "refuse A 501 Not Implemented;");
+	TEST_EQ_STR(fake_take(), "refuse A 400 Bad Replaces;");
 	r.replaces = false;
+	r.replaces_bad = false;
 	/* B1 is not a device of ours (a carrier, a contact) */
 	str_copy(fake.legv[1]->desc, "trunk:1", sizeof(fake.legv[1]->desc));
 	call_leg_refer(fake.legv[1], &r);

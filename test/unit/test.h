@@ -147,6 +147,10 @@
 	X(test_acd_wait_busy)                                                  \
 	X(test_acd_wait_callback)                                              \
 	X(test_call_events)                                                    \
+	X(test_call_attended_refer)                                            \
+	X(test_call_attended_invite)                                           \
+	X(test_call_attended_consult)                                          \
+	X(test_call_transfer_target)                                           \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \

@@ -1,0 +1,356 @@
+/*
+ * consult.c - consultation: attended transfer driven by the API (or an
+ * application) rather than by a phone.  In a bridged call the callee
+ * (the transferor: the agent who took the call; the caller instead when
+ * only the caller is a phone of ours) talks to a target while the other
+ * party (the transferee) hears music on hold; then the transfer is
+ * completed (transferee and target bridged, the transferor hung up) or
+ * cancelled (the target hung up, transferor and transferee bridged
+ * again).  The consultation has its own call record (from the
+ * transferor to the target): its id is what the API answers.
+ *
+ * It lives in the one call object: the transferor becomes the call's A
+ * leg for the time (so that dialling, dial.c, bridges the target to it),
+ * the transferee is set aside here with its music.
+ *
+ *   call_consult()      BRIDGED -> transferee aside, music; target rings
+ *     target answers    -> transferor <-> target (BRIDGED)
+ *     target fails      -> its record ends so; bridged back as before
+ *   call_consult_complete()
+ *     target answered   -> transferee <-> target, transferor BYE
+ *     target rings      -> transferor BYE, the transferee keeps its music
+ *                          until the target answers (a blind transfer
+ *                          from here on; it fails: the call ends)
+ *   call_consult_cancel() -> target CANCEL/BYE, bridged back
+ *   the transferor hangs up   -> as complete
+ *   the target hangs up       -> as cancel
+ *   the transferee hangs up   -> its record ends (answered); the call
+ *                                goes on as the consultation (record too)
+ *
+ * Records: the call's keeps its answer time; its callee is the target
+ * once completed.  The consultation's: answered when the target answers,
+ * ended answered (or cancelled / the target's failure) by the caller
+ * (the transferor) or the callee (the target hung up).
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "call/call_int.h"
+
+struct call_consult {
+	struct call *call;     /* (weak)                                */
+	struct call_leg *held; /* the transferee, aside (owned), or NULL */
+	void *moh;             /* its music (owned)                     */
+	bool swapped;          /* the transferor was B: legs swapped    */
+	bool completing;       /* completed while the target rang       */
+	struct store_call rec; /* the consultation's record             */
+	uint64_t answered_at;  /* [ms] the call record's, kept          */
+	char callee[96];       /* the call record's callee leg, kept    */
+};
+
+static void consult_end_record(struct call_consult *x,
+			       enum store_disposition disp, uint16_t scode,
+			       enum store_party by)
+{
+	if (!x->rec.id || x->rec.ended_at)
+		return;
+	x->rec.ended_at = time_now_ms();
+	(void)store_call_ended(x->call->ctx->st, x->rec.id, x->rec.ended_at,
+			       disp, scode, by);
+}
+
+static void consult_destructor(void *arg)
+{
+	struct call_consult *x = arg;
+
+	consult_end_record(
+	    x, x->rec.answered_at ? STORE_DISP_ANSWERED : STORE_DISP_CANCELLED,
+	    x->rec.answered_at ? 200 : 487, STORE_PARTY_SYSTEM);
+	x->moh = mem_deref(x->moh);
+	x->held = mem_deref(x->held); /* BYE */
+}
+
+/* The call record again as it was (dial.c wrote the target's answer). */
+static void call_record_keep(struct call *call, struct call_consult *x,
+			     const char *callee)
+{
+	if (call->rec.id && x->answered_at)
+		(void)store_call_answered(call->ctx->st, call->rec.id,
+					  x->answered_at, callee);
+}
+
+/* Back to before: the transferor (A now) bridged to the transferee. */
+static void consult_back(struct call *call, struct call_consult *x)
+{
+	const struct call_backend *be = call->ctx->be;
+
+	call->moh = mem_deref(call->moh);
+	call->moh_to = NULL;
+	if (x->swapped) {
+		call->b = call->a;
+		call->a = x->held;
+	}
+	else {
+		call->b = x->held;
+	}
+	x->held = NULL;
+	call->consult = mem_deref(x);
+	be->bridge(call->a, call->b);
+	call_state_set(call, CALL_BRIDGED);
+	call_moh_update(call);
+}
+
+/* The target answered and the transferor left: transferee <-> target. */
+static void consult_joined(struct call *call, struct call_consult *x)
+{
+	info("call: %s: consultation completed: %s with %s\n",
+	     call->rec.sip_call_id, call->a->desc, call->b->desc);
+	call_record_keep(call, x, call->b->desc);
+	consult_end_record(x, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLER);
+	call->consult = mem_deref(x);
+}
+
+static void consult_dialled(struct call *call, uint16_t scode,
+			    const char *reason, bool timed_out, void *arg)
+{
+	struct call_consult *x = call->consult;
+
+	(void)timed_out;
+	(void)arg;
+	if (!x) { /* the transferee left: the call is the consultation */
+		if (scode != 200)
+			call_end(call, call_disposition(scode), scode,
+				 STORE_PARTY_CALLEE);
+		return;
+	}
+	if (scode == 200) {
+		call_record_keep(call, x, x->callee);
+		x->rec.answered_at = time_now_ms();
+		if (x->rec.id)
+			(void)store_call_answered(call->ctx->st, x->rec.id,
+						  x->rec.answered_at,
+						  call->b->desc);
+		if (x->completing) {
+			consult_joined(call, x);
+			return;
+		}
+		info("call: %s: consulting %s\n", call->rec.sip_call_id,
+		     call->b->desc);
+		return;
+	}
+	info("call: %s: consultation failed: %u %s\n", call->rec.sip_call_id,
+	     scode, reason);
+	consult_end_record(x, call_disposition(scode), scode,
+			   STORE_PARTY_CALLEE);
+	if (x->completing) { /* nobody to go back to */
+		call->consult = mem_deref(x);
+		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_SYSTEM);
+		return;
+	}
+	consult_back(call, x);
+}
+
+/* Write the consultation's record: transferor -> target. */
+static void consult_record(struct call *call, struct call_consult *x,
+			   const struct call_leg *transferor,
+			   const struct call_dest *dest)
+{
+	struct store_call *c = &x->rec;
+	struct store_employee e;
+
+	memset(c, 0, sizeof(*c));
+	str_copy(c->node_id, call->rec.node_id, sizeof(c->node_id));
+	str_copy(c->sip_call_id, call->rec.sip_call_id, sizeof(c->sip_call_id));
+	c->tenant_id = call->rec.tenant_id;
+	c->direction = dest->kind == CALL_DEST_EXTERNAL ? STORE_DIR_OUTBOUND
+							: STORE_DIR_INTERNAL;
+	str_copy(c->from_number,
+		 x->swapped ? call->rec.to_number : call->rec.from_number,
+		 sizeof(c->from_number));
+	if (dest->kind == CALL_DEST_EXTERNAL && dest->number)
+		str_copy(c->to_number, dest->number, sizeof(c->to_number));
+	else if (dest->kind == CALL_DEST_EMPLOYEE &&
+		 !store_employee_get(call->ctx->st, dest->id, &e))
+		str_copy(c->to_number, e.extension, sizeof(c->to_number));
+	str_copy(c->caller_leg, transferor->desc, sizeof(c->caller_leg));
+	c->started_at = time_now_ms();
+	if (store_call_add(call->ctx->st, c))
+		warning("call: %s: consultation not recorded\n",
+			call->rec.sip_call_id);
+}
+
+int call_consult(struct call *call, const struct call_dest *dest,
+		 int64_t *consult_idp)
+{
+	struct call_leg *transferor;
+	struct call_consult *x;
+	struct call_dial_prm prm = {dest, 1, false, "", "", true};
+	char cid[64] = "";
+	int err;
+
+	if (!call || !dest)
+		return EINVAL;
+	if (call->xfer || call->consult || call->dial)
+		return EALREADY;
+	if (call->state != CALL_BRIDGED || !call->b)
+		return ENOTCONN;
+	x = mem_zalloc(sizeof(*x), consult_destructor);
+	if (!x)
+		return ENOMEM;
+	x->call = call;
+	transferor = call->b;
+	if (!call->b->employee_id && call->a->employee_id)
+		transferor = call->a;
+	x->swapped = transferor == call->b;
+	str_copy(x->callee, call->b->desc, sizeof(x->callee));
+	if (call->rec.id) {
+		struct store_call c;
+		if (!store_call_get(call->ctx->st, call->rec.id, &c))
+			x->answered_at = c.answered_at;
+	}
+	if (dest->kind == CALL_DEST_EXTERNAL)
+		call_central_number(call, call->rec.tenant_id, cid,
+				    sizeof(cid));
+	if (!cid[0])
+		str_copy(cid,
+			 x->swapped ? call->rec.from_number
+				    : call->rec.to_number,
+			 sizeof(cid));
+	prm.cid = cid;
+
+	/* the transferee aside with its music, the transferor as A */
+	call->moh = mem_deref(call->moh);
+	call->moh_to = NULL;
+	call->ctx->be->unbridge(call->a);
+	x->held = x->swapped ? call->a : call->b;
+	call->a = transferor;
+	call->b = NULL;
+	(void)call_moh_play(call, x->held, &x->moh);
+	call->consult = x;
+	call_state_set(call, CALL_ANSWERED);
+	err = call_dial(call, &prm, consult_dialled, NULL);
+	if (err) {
+		consult_back(call, x);
+		return err;
+	}
+	consult_record(call, x, transferor, dest);
+	info("call: %s: %s consults %s (record %lld)\n", call->rec.sip_call_id,
+	     transferor->desc, cid, (long long)x->rec.id);
+	if (consult_idp)
+		*consult_idp = x->rec.id;
+	return 0;
+}
+
+int64_t call_consult_id(const struct call *call)
+{
+	return call && call->consult ? call->consult->rec.id : 0;
+}
+
+/* The transferor leaves: joined, or blind while the target rings. */
+static void consult_drop_transferor(struct call *call, struct call_consult *x)
+{
+	struct call_leg *transferor = call->a;
+
+	if (call->b) {
+		call->ctx->be->unbridge(call->a);
+		call->moh =
+		    mem_deref(call->moh); /* a hold in the consultation */
+		call->moh_to = NULL;
+	}
+	call->a = x->held;
+	x->held = NULL;
+	mem_deref(transferor); /* BYE */
+	if (call->b) {
+		x->moh = mem_deref(x->moh);
+		call->ctx->be->bridge(call->a, call->b);
+		call_state_set(call, CALL_BRIDGED);
+		call_moh_update(call);
+		consult_joined(call, x);
+		return;
+	}
+	/* the target rings: the music goes on until dial.c bridges it */
+	info("call: %s: consultation completed while %s rings\n",
+	     call->rec.sip_call_id, "the target");
+	call->moh = x->moh;
+	call->moh_to = call->a;
+	x->moh = NULL;
+	x->completing = true;
+}
+
+int call_consult_complete(struct call *call)
+{
+	if (!call)
+		return EINVAL;
+	if (!call->consult || call->consult->completing)
+		return ENOENT;
+	consult_drop_transferor(call, call->consult);
+	return 0;
+}
+
+int call_consult_cancel(struct call *call)
+{
+	struct call_consult *x;
+
+	if (!call)
+		return EINVAL;
+	x = call->consult;
+	if (!x || x->completing)
+		return ENOENT;
+	info("call: %s: consultation cancelled\n", call->rec.sip_call_id);
+	call_dial_stop(call); /* CANCEL, no handler */
+	if (call->b) {
+		call->moh = mem_deref(call->moh);
+		call->moh_to = NULL;
+		call->ctx->be->unbridge(call->a);
+		call->b = mem_deref(call->b); /* BYE */
+	}
+	consult_end_record(
+	    x, x->rec.answered_at ? STORE_DISP_ANSWERED : STORE_DISP_CANCELLED,
+	    x->rec.answered_at ? 200 : 487, STORE_PARTY_CALLER);
+	call_record_keep(call, x, x->callee);
+	consult_back(call, x);
+	return 0;
+}
+
+bool call_consult_leg_closed(struct call_leg *leg)
+{
+	struct call *call = leg->call;
+	struct call_consult *x = call->consult;
+
+	if (!x || x->completing)
+		return false;
+	if (leg == x->held) {
+		/* the transferee left: the call goes on as the consultation */
+		info("call: %s: %s hung up while consulted about\n",
+		     call->rec.sip_call_id, leg->desc);
+		x->held = mem_deref(x->held);
+		x->moh = mem_deref(x->moh);
+		if (call->rec.id)
+			(void)store_call_ended(call->ctx->st, call->rec.id,
+					       time_now_ms(),
+					       STORE_DISP_ANSWERED, 200,
+					       x->swapped ? STORE_PARTY_CALLER
+							  : STORE_PARTY_CALLEE);
+		call->rec = x->rec;
+		x->rec.id = 0;
+		call->consult = mem_deref(x);
+		return true;
+	}
+	if (leg == call->a) { /* the transferor hung up: completed */
+		consult_drop_transferor(call, x);
+		return true;
+	}
+	if (leg == call->b) { /* the target hung up: back */
+		call->moh = mem_deref(call->moh);
+		call->moh_to = NULL;
+		call->ctx->be->unbridge(call->a);
+		call->b = mem_deref(call->b);
+		consult_end_record(x, STORE_DISP_ANSWERED, 200,
+				   STORE_PARTY_CALLEE);
+		call_record_keep(call, x, x->callee);
+		consult_back(call, x);
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,252 @@
+/*
+ * api_transfer.c - transferring a live call through the API (an agent's
+ * console): actions of /api/v1/calls/:id, :id the call's record.
+ *
+ *   POST /api/v1/calls/:id/transfer
+ *        {"mode": "blind" | "attended", "to": <target>}
+ *        <target>: {"type": "employee", "id": 3} (any route target type,
+ *        as numbers name them: a menu, a ring group, a mailbox, an
+ *        external target, ...) or {"number": "1002" | "+4930..."} (dialled
+ *        as the transferring phone would: an extension, a number out)
+ *     blind    -> 202 {"id", "mode": "blind"}: the caller hears music while
+ *                 an employee or a number rings (back to the callee if
+ *                 that fails); another kind takes the call at once (the
+ *                 callee is hung up).
+ *     attended -> 201 the consultation's call record: the callee talks to
+ *                 the target (an employee or a number) while the caller
+ *                 hears music; then
+ *   POST /api/v1/calls/:id/transfer/complete  {} -> 200 {"id", "consult_id"}
+ *   POST /api/v1/calls/:id/transfer/cancel    {} -> 200 {"id", "consult_id"}
+ *
+ * Errors: 404 a call unknown or of another tenant; 409 "call 7 has
+ * ended", "call 7 is on node n2" (live on another node: transfer it
+ * there), "... is not connected"
+ * "a transfer is under way", "has no consultation", "to:
+ * nothing to ring now" (no device registered); 422 mode, to, to.type,
+ * to.id (does not exist, another tenant's), to.number (leads nowhere).
+ * The token's tenant (if it has one) must be the call's.
+ */
+#include <errno.h>
+#include <string.h>
+#include "http/http_int.h"
+#include "route/route.h"
+#include "call/call.h"
+
+/* The live call of :id: 0, or an errno after the reply. */
+static int live_call(struct api_req *req, struct call **callp, int64_t *tenantp)
+{
+	struct store_call c;
+	int err;
+
+	err = store_call_get(req->api->st, req->id, &c);
+	if (err == ENOENT || (!err && req->token.tenant_id &&
+			      c.tenant_id != req->token.tenant_id))
+		return api_not_found(req);
+	if (err)
+		return api_fail(req, err, "call: %m", err);
+	*tenantp = c.tenant_id;
+	*callp = call_ctx_find(req->api->calls, req->id);
+	if (!*callp && !c.ended_at && strcmp(c.node_id, req->api->cfg->node_id))
+		return api_error(req, 409, "call %lld is on node %s",
+				 (long long)req->id, c.node_id);
+	if (!*callp)
+		return api_error(req, 409, "call %lld has ended",
+				 (long long)req->id);
+	return 0;
+}
+
+/* The target of the body's "to" into *r (not ROUTE_REJECT). */
+static int body_target(struct api_req *req, struct call *call, int64_t tenant,
+		       struct route_result *r)
+{
+	static const char *const keys[] = {"type", "id", "number"};
+	const struct odict_entry *to = odict_lookup(req->body, "to");
+	const struct odict_entry *e;
+	struct store_target_ref t;
+	const char *type, *number;
+	int v, err = 0;
+
+	if (!to)
+		return api_error(req, 422, "to: is required");
+	if (to->type != ODICT_OBJECT)
+		return api_error(req, 422, "to: must be an object");
+	err = api_item_keys(req, to->u.odict, "to", keys, ARRAY_SIZE(keys));
+	if (err)
+		return err;
+	number = api_item_str(req, to->u.odict, "to", "number", false, &err);
+	if (err)
+		return err;
+	if (number) {
+		if (odict_lookup(to->u.odict, "type") ||
+		    odict_lookup(to->u.odict, "id"))
+			return api_error(req, 422,
+					 "to: either number or type and id");
+		if (!number[0] || strlen(number) > 32)
+			return api_error(req, 422,
+					 "to.number: must be 1 to 32 "
+					 "characters");
+		err = call_route_number(call, number, r);
+		if (err == ENOENT)
+			return api_error(req, 409,
+					 "call %lld: no phone of ours to "
+					 "dial from",
+					 (long long)req->id);
+		if (err)
+			return api_fail(req, err, "to.number: %m", err);
+		if (r->target.kind == ROUTE_REJECT)
+			return api_error(req, 422,
+					 "to.number: %s leads nowhere "
+					 "(%u %s)",
+					 number, r->scode, r->reason);
+		return 0;
+	}
+	type = api_item_str(req, to->u.odict, "to", "type", true, &err);
+	if (err)
+		return err;
+	if (store_names_find(&store_names_target, type, &v) || v == TARGET_NONE)
+		return api_error(req, 422, "to.type: must be %H",
+				 api_target_types, NULL);
+	e = odict_lookup(to->u.odict, "id");
+	if (!e)
+		return api_error(req, 422, "to.id: is required");
+	if (e->type != ODICT_INT || e->u.integer <= 0)
+		return api_error(req, 422, "to.id: must be a positive integer");
+	t.type = (enum store_target)v;
+	t.id = e->u.integer;
+	err = api_target_ref(req, "to.id", t.type, t.id, tenant);
+	if (err)
+		return err;
+	err = route_target_of(req->api->st, &t, tenant, r);
+	if (err)
+		return api_fail(req, err, "to: %m", err);
+	if (r->target.kind == ROUTE_REJECT)
+		return api_error(req, 422, "to: %s %lld leads nowhere (%u %s)",
+				 type, (long long)t.id, r->scode, r->reason);
+	return 0;
+}
+
+/* The 409 of a transfer the call cannot take now. */
+static int refused(struct api_req *req, int err)
+{
+	long long id = (long long)req->id;
+
+	switch (err) {
+	case ENOTCONN:
+		return api_error(req, 409, "call %lld is not connected", id);
+	case EALREADY:
+		return api_error(req, 409, "call %lld: a transfer is under way",
+				 id);
+	case ENOENT:
+		return api_error(req, 409, "to: nothing to ring now");
+	default:
+		return api_fail(req, err, "transfer: %m", err);
+	}
+}
+
+int api_call_transfer(struct api_req *req)
+{
+	static const char *const keys[] = {"mode", "to"};
+	struct route_result *r = NULL;
+	struct call_dest dest;
+	struct store_call c;
+	struct odict *o = NULL;
+	struct call *call;
+	const char *mode;
+	int64_t consult_id = 0, tenant = 0;
+	bool attended;
+	int err = 0;
+
+	err = live_call(req, &call, &tenant);
+	if (err)
+		return err;
+	err = api_item_keys(req, req->body, "body", keys, ARRAY_SIZE(keys));
+	if (err)
+		return err;
+	mode = api_item_str(req, req->body, "body", "mode", true, &err);
+	if (err)
+		return err;
+	if (strcmp(mode, "blind") && strcmp(mode, "attended"))
+		return api_error(req, 422, "mode: must be blind or attended");
+	attended = !strcmp(mode, "attended");
+	r = mem_zalloc(sizeof(*r), NULL);
+	if (!r)
+		return ENOMEM;
+	err = body_target(req, call, tenant, r);
+	if (err)
+		goto out;
+	if (!attended) {
+		err = call_transfer_target(call, &r->target, NULL, NULL);
+		if (err) {
+			err = refused(req, err);
+			goto out;
+		}
+		info("http: call %lld transferred (blind) by %s\n",
+		     (long long)req->id, req->token.name);
+		err = odict_alloc(&o, 4);
+		if (!err)
+			err = api_add_int(o, "id", req->id) |
+			      api_add_str(o, "mode", "blind");
+		err = api_reply_encoded(req, 202, err, o, 0);
+		goto out;
+	}
+	if (call_dest_of(call, &r->target, &dest)) {
+		err = api_error(req, 422,
+				"to: an attended transfer needs an employee "
+				"or a number");
+		goto out;
+	}
+	err = call_consult(call, &dest, &consult_id);
+	if (err) {
+		err = refused(req, err);
+		goto out;
+	}
+	info("http: call %lld: consultation %lld by %s\n", (long long)req->id,
+	     (long long)consult_id, req->token.name);
+	err = store_call_get(req->api->st, consult_id, &c);
+	if (!err)
+		err = api_encode(&o, &api_calls, &c, req);
+	if (!err)
+		err = api_reply_object(req, 201, o);
+	mem_deref(o);
+out:
+	mem_deref(r);
+	return err;
+}
+
+static int consult_end(struct api_req *req, bool complete)
+{
+	struct odict *o = NULL;
+	struct call *call;
+	int64_t consult_id, tenant = 0;
+	int err;
+
+	err = live_call(req, &call, &tenant);
+	if (err)
+		return err;
+	consult_id = call_consult_id(call);
+	err =
+	    complete ? call_consult_complete(call) : call_consult_cancel(call);
+	if (err == ENOENT)
+		return api_error(req, 409, "call %lld has no consultation",
+				 (long long)req->id);
+	if (err)
+		return api_fail(req, err, "transfer: %m", err);
+	info("http: call %lld: consultation %lld %s by %s\n",
+	     (long long)req->id, (long long)consult_id,
+	     complete ? "completed" : "cancelled", req->token.name);
+	err = odict_alloc(&o, 4);
+	if (!err)
+		err = api_add_int(o, "id", req->id) |
+		      api_add_int(o, "consult_id", consult_id);
+	return api_reply_encoded(req, 200, err, o, 0);
+}
+
+int api_call_transfer_complete(struct api_req *req)
+{
+	return consult_end(req, true);
+}
+
+int api_call_transfer_cancel(struct api_req *req)
+{
+	return consult_end(req, false);
+}
