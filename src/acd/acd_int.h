@@ -47,23 +47,23 @@
 #include <stdint.h>
 
 enum {
-	ACD_SKILL_LEN = 32,   /* skill name, with the NUL          */
-	ACD_REASON_LEN = 32,  /* pause reason, with the NUL        */
-	ACD_QSKILLS = 8,      /* skill requirements of a queue     */
-	ACD_WIDEN = 8,        /* tier widening steps of a queue    */
+	ACD_SKILL_LEN = 32,    /* skill name, with the NUL          */
+	ACD_REASON_LEN = 32,   /* pause reason, with the NUL        */
+	ACD_QSKILLS = 8,       /* skill requirements of a queue     */
+	ACD_WIDEN = 8,         /* tier widening steps of a queue    */
 	ACD_AGENT_SKILLS = 16, /* skills of an agent               */
-	ACD_TIERS = 10,       /* tiers 0..9, 0 is offered first    */
-	ACD_OFFER_MAX = 64,   /* agents rung at once (ring-all)    */
-	ACD_TRIED = 16,       /* agents a caller remembers missing */
-	ACD_LEVEL_MAX = 10,   /* skill levels 1..10                */
+	ACD_TIERS = 10,        /* tiers 0..9, 0 is offered first    */
+	ACD_OFFER_MAX = 64,    /* agents rung at once (ring-all)    */
+	ACD_TRIED = 16,        /* agents a caller remembers missing */
+	ACD_LEVEL_MAX = 10,    /* skill levels 1..10                */
 };
 
 enum acd_strategy {
-	ACD_RING_ALL = 0,     /* every eligible agent at once          */
-	ACD_ROUND_ROBIN,      /* the member after the last one offered */
-	ACD_LONGEST_IDLE,     /* the agent whose last call ended first */
-	ACD_FEWEST_CALLS,     /* fewest queue calls since login        */
-	ACD_SKILLS,           /* highest skill score, then longest idle */
+	ACD_RING_ALL = 0, /* every eligible agent at once          */
+	ACD_ROUND_ROBIN,  /* the member after the last one offered */
+	ACD_LONGEST_IDLE, /* the agent whose last call ended first */
+	ACD_FEWEST_CALLS, /* fewest queue calls since login        */
+	ACD_SKILLS,       /* highest skill score, then longest idle */
 };
 
 enum acd_astate {
@@ -162,10 +162,10 @@ enum acd_evtype {
 struct acd_event {
 	enum acd_evtype type;
 	uint64_t now;
-	int64_t queue;  /* 0 if none */
-	int64_t caller; /* 0 if none */
-	int64_t agent;  /* 0 if none */
-	uint64_t ms;    /* the wait or handle time of the event type */
+	int64_t queue;         /* 0 if none */
+	int64_t caller;        /* 0 if none */
+	int64_t agent;         /* 0 if none */
+	uint64_t ms;           /* the wait or handle time of the event type */
 	unsigned position;     /* JOINED: 1 = first                  */
 	enum acd_astate state; /* AGENT: the new state               */
 	const char *reason;    /* AGENT PAUSED: why ("no answer")    */
@@ -204,8 +204,7 @@ int acd_engine_agent_logout(struct acd_engine *e, int64_t agent, uint64_t now);
 int acd_engine_agent_pause(struct acd_engine *e, int64_t agent,
 			   const char *reason, uint64_t now);
 /* ENOTCONN if logged out, EALREADY if not paused. */
-int acd_engine_agent_unpause(struct acd_engine *e, int64_t agent,
-			     uint64_t now);
+int acd_engine_agent_unpause(struct acd_engine *e, int64_t agent, uint64_t now);
 /* End the wrap-up early: EALREADY if not in wrap-up. */
 int acd_engine_wrapup_end(struct acd_engine *e, int64_t agent, uint64_t now);
 /* The agent is (busy true) or is no longer on a call that is not the
@@ -214,16 +213,16 @@ int acd_engine_agent_busy(struct acd_engine *e, int64_t agent, bool busy);
 
 struct acd_agent_info {
 	enum acd_astate state;
-	const char *reason; /* PAUSED: why; "" otherwise (the engine's) */
-	uint64_t since;     /* [ms] in this state since               */
-	bool busy;          /* on a direct call                       */
+	const char *reason;      /* PAUSED: why; "" otherwise (the engine's) */
+	uint64_t since;          /* [ms] in this state since               */
+	bool busy;               /* on a direct call                       */
 	enum acd_astate pending; /* after the call: LOGGED_OUT or PAUSED,
 				    else ACD_ON_CALL (nothing pending) */
-	uint32_t calls;     /* queue calls answered since login       */
-	uint32_t misses;    /* offers missed in a row                 */
-	uint64_t wrapup_until; /* [ms] WRAPUP: its end               */
-	int64_t caller;     /* RINGING, ON_CALL: the caller          */
-	int64_t queue;      /* RINGING, ON_CALL, WRAPUP: its queue    */
+	uint32_t calls;          /* queue calls answered since login       */
+	uint32_t misses;         /* offers missed in a row                 */
+	uint64_t wrapup_until;   /* [ms] WRAPUP: its end               */
+	int64_t caller;          /* RINGING, ON_CALL: the caller          */
+	int64_t queue;           /* RINGING, ON_CALL, WRAPUP: its queue    */
 };
 
 /* ENOENT for an agent the engine does not know. */
@@ -285,8 +284,8 @@ int acd_engine_queue_info(const struct acd_engine *e, int64_t queue,
 uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now);
 /* Offer waiting callers (in order) to available agents by their queues'
  * strategies; h gets each new offer.  Returns the number of offers. */
-unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now,
-			     acd_offer_h *h, void *arg);
+unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
+			     void *arg);
 
 /* Names for logs, events and the API. */
 const char *acd_strategy_name(enum acd_strategy s);

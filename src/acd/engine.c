@@ -239,7 +239,8 @@ static int leave_service(struct acd_engine *e, struct acd_agent *a,
 	if (a->state == ACD_ON_CALL) {
 		a->pending = st;
 		if (st == ACD_PAUSED)
-			str_ncpy(a->reason, str_isset(reason) ? reason : "pause",
+			str_ncpy(a->reason,
+				 str_isset(reason) ? reason : "pause",
 				 sizeof(a->reason));
 		return 0;
 	}
@@ -276,8 +277,7 @@ int acd_engine_agent_pause(struct acd_engine *e, int64_t agent,
 	return leave_service(e, a, ACD_PAUSED, reason, now);
 }
 
-int acd_engine_agent_unpause(struct acd_engine *e, int64_t agent,
-			     uint64_t now)
+int acd_engine_agent_unpause(struct acd_engine *e, int64_t agent, uint64_t now)
 {
 	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
 
@@ -453,8 +453,7 @@ static bool ahead(const struct acd_caller *x, const struct acd_caller *y)
 	return x->seq < y->seq;
 }
 
-static unsigned position(const struct acd_engine *e,
-			 const struct acd_caller *c)
+static unsigned position(const struct acd_engine *e, const struct acd_caller *c)
 {
 	unsigned pos = 1;
 	struct le *le;
@@ -716,10 +715,10 @@ uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now)
 	le = e->callers.head;
 	while (le) {
 		struct acd_caller *c = le->data;
-		uint64_t limit = c->q->c.max_wait_s
-				     ? c->joined +
-					   (uint64_t)c->q->c.max_wait_s * 1000
-				     : 0;
+		uint64_t limit =
+		    c->q->c.max_wait_s
+			? c->joined + (uint64_t)c->q->c.max_wait_s * 1000
+			: 0;
 
 		le = le->next;
 		if (limit && limit <= now) {
@@ -786,8 +785,8 @@ static void offer(struct acd_engine *e, struct acd_caller *c, uint64_t now,
 		h(&o, arg);
 }
 
-unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now,
-			     acd_offer_h *h, void *arg)
+unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
+			     void *arg)
 {
 	struct acd_agent *v[ACD_OFFER_MAX];
 	unsigned offers = 0;

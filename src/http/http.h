@@ -10,10 +10,13 @@ struct config;
 struct store;
 struct notify;
 struct http_api;
+struct acd;
 
 /* Listen on cfg->http_listen.  *ap is mem_deref()-able; deref stops it.
  * notify (may be NULL: no test mails) outlives the API. */
 int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		   struct store *st, struct notify *notify);
+/* The live queues the agents' state changes go to (acd outlives api). */
+void http_api_set_acd(struct http_api *api, struct acd *acd);
 
 #endif

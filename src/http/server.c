@@ -27,6 +27,7 @@ static const struct api_resource *const resources[] = {
     &api_schedules,        &api_ivr_menus,    &api_outbox,
     &api_mailboxes,        &api_messages,     &api_prompts,
     &api_external_targets, &api_digit_inputs, &api_ring_groups,
+    &api_queues,           &api_agents,
 };
 
 enum api_gen {
@@ -128,13 +129,15 @@ const char *api_reason(uint16_t status)
 }
 
 /*
- * The one place that says who may use a route.  Today there is the role
- * "admin", which may do everything.  A tenant-scoped role goes here, and
- * the handlers then restrict to req->token.tenant_id.
+ * The one place that says who may use a route.  The role "admin" may do
+ * everything; the role "agent" reads agents and changes its own state
+ * (api_agents.c checks "its own").  Handlers restrict tenant-scoped
+ * tokens to req->token.tenant_id.
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
-	(void)r;
+	if (!strcmp(t->role, "agent"))
+		return api_agents_allows(r);
 	return !strcmp(t->role, "admin");
 }
 
@@ -455,4 +458,10 @@ out:
 	else
 		*ap = api;
 	return err;
+}
+
+void http_api_set_acd(struct http_api *api, struct acd *acd)
+{
+	if (api)
+		api->acd = acd;
 }

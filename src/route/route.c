@@ -33,6 +33,7 @@ static const char *const kind_names[] = {
     [ROUTE_VOICEMAIL] = "voicemail",
     [ROUTE_COLLECT] = "digit_input",
     [ROUTE_RING_GROUP] = "ring_group",
+    [ROUTE_QUEUE] = "queue",
 };
 
 const char *route_kind_name(enum route_kind kind)
@@ -245,6 +246,18 @@ static int ring_group_exists(struct store *st, int64_t id)
 	return err;
 }
 
+static int queue_exists(struct store *st, int64_t id)
+{
+	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
+	int err;
+
+	if (!q)
+		return ENOMEM;
+	err = store_queue_get(st, id, q);
+	mem_deref(q);
+	return err;
+}
+
 /* Route to the application of kind whose record exists (exists()). */
 static int to_app(struct store *st, int (*exists)(struct store *, int64_t),
 		  int64_t id, enum route_kind kind, struct route_result *r)
@@ -326,6 +339,9 @@ static int to_target(struct store *st, struct store_target_ref t,
 
 	case TARGET_RING_GROUP:
 		return to_app(st, ring_group_exists, t.id, ROUTE_RING_GROUP, r);
+
+	case TARGET_QUEUE:
+		return to_app(st, queue_exists, t.id, ROUTE_QUEUE, r);
 
 	default:
 		reject(r, 404, "No Target");

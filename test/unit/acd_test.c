@@ -69,8 +69,8 @@ static int setup(struct acd_engine **ep, struct rec *r, int64_t id,
 	return err;
 }
 
-static int join(struct acd_engine *e, int64_t q, int64_t id,
-		enum acd_prio prio, uint64_t arrived, uint64_t now)
+static int join(struct acd_engine *e, int64_t q, int64_t id, enum acd_prio prio,
+		uint64_t arrived, uint64_t now)
 {
 	struct acd_caller_in c = {.id = id, .prio = prio, .arrived = arrived};
 	enum acd_outcome out = ACD_FULL;
@@ -306,8 +306,7 @@ int test_acd_skills_widen(void)
 	 * 4 (no product) never */
 	TEST_EQ_INT(join(e, 1, 102, 0, T0 + SEC, T0 + SEC), 0);
 	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 29 * SEC, on_offer, &r), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 31 * SEC - 1, on_offer, &r),
-		    0);
+	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 31 * SEC - 1, on_offer, &r), 0);
 	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 31 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 3);
 	TEST_EQ_INT(r.last.caller, 102);
@@ -650,8 +649,8 @@ int test_acd_never_busy(void)
 				(void)acd_engine_wrapup_end(e, a, now);
 			break;
 		default:
-			(void)acd_engine_leave(e, next_caller - 1 - (x >> 24) % 4,
-					       now);
+			(void)acd_engine_leave(
+			    e, next_caller - 1 - (x >> 24) % 4, now);
 			break;
 		}
 		(void)acd_engine_tick(e, now);
