@@ -278,12 +278,16 @@ int acd_engine_queue_info(const struct acd_engine *e, int64_t queue,
 
 /* ---- time and decisions ---------------------------------------------- */
 
-/* Ring timeouts (misses), wrap-up ends and max waits (TIMEOUT, the caller
- * removed) up to now.  Returns the earliest time [ms] something is due
- * later (0: nothing). */
+/* Ring timeouts (misses), wrap-up ends, max waits (TIMEOUT, the caller
+ * removed) and widening steps (tiers, relaxed skills) up to now.  Returns
+ * the earliest time [ms] something is due later (0: nothing): call it
+ * again then, and dispatch. */
 uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now);
 /* Offer waiting callers (in order) to available agents by their queues'
- * strategies; h gets each new offer.  Returns the number of offers. */
+ * strategies; h gets each new offer.  Returns the number of offers.
+ * Decides only when something changed since the last dispatch (a state,
+ * a caller, the config, or a widening step a tick reached): call it after
+ * each change and each acd_engine_tick(); otherwise it returns 0 at once. */
 unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
 			     void *arg);
 

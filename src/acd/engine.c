@@ -10,31 +10,7 @@
 
 enum { AGENT_HASH = 256 };
 
-static const char *const strategy_names[] = {
-    [ACD_RING_ALL] = "ring_all",
-    [ACD_ROUND_ROBIN] = "round_robin",
-    [ACD_LONGEST_IDLE] = "longest_idle",
-    [ACD_FEWEST_CALLS] = "fewest_calls",
-    [ACD_SKILLS] = "skills",
-};
-
-static const char *const astate_names[] = {
-    [ACD_LOGGED_OUT] = "logged_out", [ACD_AVAILABLE] = "available",
-    [ACD_RINGING] = "ringing",       [ACD_ON_CALL] = "on_call",
-    [ACD_WRAPUP] = "wrapup",         [ACD_PAUSED] = "paused",
-};
-
-const char *acd_strategy_name(enum acd_strategy s)
-{
-	return (size_t)s < ARRAY_SIZE(strategy_names) ? strategy_names[s] : "?";
-}
-
-const char *acd_astate_name(enum acd_astate s)
-{
-	return (size_t)s < ARRAY_SIZE(astate_names) ? astate_names[s] : "?";
-}
-
-static void emit(struct acd_engine *e, struct acd_event *ev)
+void acd_emit(struct acd_engine *e, struct acd_event *ev)
 {
 	if (e->evh)
 		e->evh(ev, e->arg);
@@ -46,14 +22,6 @@ static void queue_destructor(void *arg)
 
 	list_unlink(&q->le);
 	mem_deref(q->memberv);
-}
-
-static void agent_destructor(void *arg)
-{
-	struct acd_agent *a = arg;
-
-	hash_unlink(&a->he);
-	list_unlink(&a->le);
 }
 
 static void caller_destructor(void *arg)
@@ -96,37 +64,6 @@ int acd_engine_alloc(struct acd_engine **ep, acd_event_h *evh, void *arg)
 
 /* ---- lookups ---------------------------------------------------------- */
 
-static bool agent_cmp(struct le *le, void *arg)
-{
-	const struct acd_agent *a = le->data;
-
-	return a->id == *(const int64_t *)arg;
-}
-
-static struct acd_agent *agent_find(const struct acd_engine *e, int64_t id)
-{
-	struct le *le = hash_lookup(e->agents, (uint32_t)id, agent_cmp, &id);
-
-	return le ? le->data : NULL;
-}
-
-static struct acd_agent *agent_get(struct acd_engine *e, int64_t id)
-{
-	struct acd_agent *a = agent_find(e, id);
-
-	if (a || id <= 0)
-		return a;
-	a = mem_zalloc(sizeof(*a), agent_destructor);
-	if (!a)
-		return NULL;
-	a->id = id;
-	a->state = ACD_LOGGED_OUT;
-	a->pending = ACD_ON_CALL;
-	hash_append(e->agents, (uint32_t)id, &a->he, a);
-	list_append(&e->agentl, &a->le, a);
-	return a;
-}
-
 static struct acd_queue *queue_find(const struct acd_engine *e, int64_t id)
 {
 	struct le *le;
@@ -155,197 +92,6 @@ static struct acd_caller *caller_find(const struct acd_engine *e, int64_t id)
 
 /* ---- agent states ----------------------------------------------------- */
 
-static void set_state(struct acd_engine *e, struct acd_agent *a,
-		      enum acd_astate st, const char *reason, uint64_t now)
-{
-	struct acd_event ev = {.type = ACD_EV_AGENT, .now = now};
-	bool was = acd_agent_free(a);
-
-	a->state = st;
-	a->since = now;
-	if (st == ACD_PAUSED)
-		str_ncpy(a->reason, str_isset(reason) ? reason : "pause",
-			 sizeof(a->reason));
-	else
-		a->reason[0] = '\0';
-	if (st == ACD_LOGGED_OUT || st == ACD_AVAILABLE || st == ACD_PAUSED) {
-		a->ring = NULL;
-		a->caller = 0;
-		a->queue = 0;
-	}
-	if (st != ACD_WRAPUP)
-		a->wrapup_until = 0;
-	e->availc += acd_agent_free(a);
-	e->availc -= was;
-	ev.agent = a->id;
-	ev.queue = a->queue;
-	ev.state = st;
-	ev.reason = a->reason;
-	emit(e, &ev);
-}
-
-/* Agent a stops ringing for its caller (withdrawn, not a miss). */
-static void ring_drop(struct acd_agent *a)
-{
-	struct acd_caller *c = a->ring;
-	size_t i;
-
-	if (!c)
-		return;
-	for (i = 0; i < c->ringc; i++) {
-		if (c->ringv[i] != a)
-			continue;
-		c->ringv[i] = c->ringv[--c->ringc];
-		break;
-	}
-	if (!c->ringc)
-		c->offered = false;
-	a->ring = NULL;
-}
-
-/* The offer of c ends: its ringing agents are available again. */
-static void offer_withdraw(struct acd_engine *e, struct acd_caller *c,
-			   uint64_t now)
-{
-	while (c->ringc) {
-		struct acd_agent *a = c->ringv[0];
-
-		ring_drop(a);
-		set_state(e, a, ACD_AVAILABLE, NULL, now);
-	}
-	c->offered = false;
-}
-
-int acd_engine_agent_login(struct acd_engine *e, int64_t agent, uint64_t now)
-{
-	struct acd_agent *a = e ? agent_get(e, agent) : NULL;
-
-	if (!a)
-		return e && agent > 0 ? ENOMEM : EINVAL;
-	if (a->state != ACD_LOGGED_OUT)
-		return EALREADY;
-	a->calls = 0;
-	a->misses = 0;
-	a->last_end = now;
-	a->pending = ACD_ON_CALL;
-	set_state(e, a, ACD_AVAILABLE, NULL, now);
-	return 0;
-}
-
-/* Logout or pause: at once, or after the call when on one. */
-static int leave_service(struct acd_engine *e, struct acd_agent *a,
-			 enum acd_astate st, const char *reason, uint64_t now)
-{
-	if (a->state == ACD_ON_CALL) {
-		a->pending = st;
-		if (st == ACD_PAUSED)
-			str_ncpy(a->reason,
-				 str_isset(reason) ? reason : "pause",
-				 sizeof(a->reason));
-		return 0;
-	}
-	ring_drop(a);
-	set_state(e, a, st, reason, now);
-	return 0;
-}
-
-int acd_engine_agent_logout(struct acd_engine *e, int64_t agent, uint64_t now)
-{
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
-
-	if (!e)
-		return EINVAL;
-	if (!a || a->state == ACD_LOGGED_OUT)
-		return EALREADY;
-	return leave_service(e, a, ACD_LOGGED_OUT, NULL, now);
-}
-
-int acd_engine_agent_pause(struct acd_engine *e, int64_t agent,
-			   const char *reason, uint64_t now)
-{
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
-
-	if (!e)
-		return EINVAL;
-	if (!a || a->state == ACD_LOGGED_OUT)
-		return ENOTCONN;
-	if (a->state == ACD_PAUSED) {
-		str_ncpy(a->reason, str_isset(reason) ? reason : "pause",
-			 sizeof(a->reason));
-		return EALREADY;
-	}
-	return leave_service(e, a, ACD_PAUSED, reason, now);
-}
-
-int acd_engine_agent_unpause(struct acd_engine *e, int64_t agent, uint64_t now)
-{
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
-
-	if (!e)
-		return EINVAL;
-	if (!a || a->state == ACD_LOGGED_OUT)
-		return ENOTCONN;
-	if (a->state == ACD_ON_CALL && a->pending == ACD_PAUSED) {
-		a->pending = ACD_ON_CALL;
-		a->reason[0] = '\0';
-		return 0;
-	}
-	if (a->state != ACD_PAUSED)
-		return EALREADY;
-	a->misses = 0;
-	set_state(e, a, ACD_AVAILABLE, NULL, now);
-	return 0;
-}
-
-int acd_engine_wrapup_end(struct acd_engine *e, int64_t agent, uint64_t now)
-{
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
-
-	if (!e)
-		return EINVAL;
-	if (!a || a->state != ACD_WRAPUP)
-		return EALREADY;
-	set_state(e, a, ACD_AVAILABLE, NULL, now);
-	return 0;
-}
-
-int acd_engine_agent_busy(struct acd_engine *e, int64_t agent, bool busy)
-{
-	struct acd_agent *a = e ? agent_get(e, agent) : NULL;
-	bool was;
-
-	if (!a)
-		return e && agent > 0 ? ENOMEM : EINVAL;
-	was = acd_agent_free(a);
-	a->busy = busy;
-	e->availc += acd_agent_free(a);
-	e->availc -= was;
-	return 0;
-}
-
-int acd_engine_agent(const struct acd_engine *e, int64_t agent,
-		     struct acd_agent_info *ai)
-{
-	const struct acd_agent *a = e ? agent_find(e, agent) : NULL;
-
-	if (!e || !ai)
-		return EINVAL;
-	if (!a)
-		return ENOENT;
-	memset(ai, 0, sizeof(*ai));
-	ai->state = a->state;
-	ai->reason = a->state == ACD_PAUSED ? a->reason : "";
-	ai->since = a->since;
-	ai->busy = a->busy;
-	ai->pending = a->pending;
-	ai->calls = a->calls;
-	ai->misses = a->misses;
-	ai->wrapup_until = a->wrapup_until;
-	ai->caller = a->caller;
-	ai->queue = a->queue;
-	return 0;
-}
-
 /* ---- configuration ---------------------------------------------------- */
 
 int acd_engine_queue_set(struct acd_engine *e, const struct acd_qconf *qc)
@@ -363,6 +109,7 @@ int acd_engine_queue_set(struct acd_engine *e, const struct acd_qconf *qc)
 		list_append(&e->queues, &q->le, q);
 	}
 	q->c = *qc;
+	e->dirty = true;
 	return 0;
 }
 
@@ -380,7 +127,7 @@ int acd_engine_queue_remove(struct acd_engine *e, int64_t queue)
 		le = le->next;
 		if (c->q != q)
 			continue;
-		offer_withdraw(e, c, 0);
+		acd_offer_withdraw(e, c, 0);
 		mem_deref(c);
 	}
 	for (le = e->agentl.head; le; le = le->next) {
@@ -388,6 +135,7 @@ int acd_engine_queue_remove(struct acd_engine *e, int64_t queue)
 
 		if (a->queue == queue)
 			a->queue = 0;
+		(void)acd_agent_queue(a, q, false);
 	}
 	mem_deref(q);
 	return 0;
@@ -398,47 +146,46 @@ int acd_engine_members(struct acd_engine *e, int64_t queue,
 {
 	struct acd_queue *q = e ? queue_find(e, queue) : NULL;
 	struct acd_qmember *mv = NULL;
-	size_t i;
+	size_t i, j;
+	int err = 0;
 
 	if (!q)
 		return e ? ENOENT : EINVAL;
 	if (n && !v)
 		return EINVAL;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++) {
+			if (v[j].agent == v[i].agent)
+				return EINVAL;
+		}
+	}
 	if (n) {
 		mv = mem_zalloc(n * sizeof(*mv), NULL);
 		if (!mv)
 			return ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		mv[i].a = agent_get(e, v[i].agent);
+		mv[i].a = acd_agent_get(e, v[i].agent);
 		mv[i].tier = v[i].tier < ACD_TIERS ? v[i].tier : ACD_TIERS - 1;
 		if (!mv[i].a) {
 			mem_deref(mv);
 			return v[i].agent > 0 ? ENOMEM : EINVAL;
 		}
 	}
+	for (i = 0; i < q->memberc; i++)
+		(void)acd_agent_queue(q->memberv[i].a, q, false);
 	mem_deref(q->memberv);
 	q->memberv = mv;
 	q->memberc = n;
+	q->freec = 0;
+	for (i = 0; i < n && !err; i++) {
+		err = acd_agent_queue(mv[i].a, q, true);
+		q->freec += acd_agent_free(mv[i].a);
+	}
 	if (q->rr >= n)
 		q->rr = 0;
-	return 0;
-}
-
-int acd_engine_agent_skills(struct acd_engine *e, int64_t agent,
-			    const struct acd_skill *v, size_t n)
-{
-	struct acd_agent *a;
-
-	if (!e || n > ACD_AGENT_SKILLS || (n && !v))
-		return EINVAL;
-	a = agent_get(e, agent);
-	if (!a)
-		return agent > 0 ? ENOMEM : EINVAL;
-	if (n)
-		memcpy(a->skillv, v, n * sizeof(*v));
-	a->skillc = n;
-	return 0;
+	e->dirty = true;
+	return err;
 }
 
 /* ---- callers ---------------------------------------------------------- */
@@ -510,11 +257,12 @@ int acd_engine_join(struct acd_engine *e, int64_t queue,
 	else
 		list_prepend(&e->callers, &c->le, c);
 	q->waiting++;
+	e->dirty = true;
 	*outp = ACD_JOINED;
 	ev.queue = queue;
 	ev.caller = c->id;
 	ev.position = position(e, c);
-	emit(e, &ev);
+	acd_emit(e, &ev);
 	return 0;
 }
 
@@ -529,7 +277,7 @@ static void caller_end(struct acd_engine *e, struct acd_caller *c,
 	ev.ms = now > c->arrived ? now - c->arrived : 0;
 	c->q->waiting--;
 	mem_deref(c);
-	emit(e, &ev);
+	acd_emit(e, &ev);
 }
 
 int acd_engine_leave(struct acd_engine *e, int64_t caller, uint64_t now)
@@ -538,7 +286,7 @@ int acd_engine_leave(struct acd_engine *e, int64_t caller, uint64_t now)
 
 	if (!c)
 		return e ? ENOENT : EINVAL;
-	offer_withdraw(e, c, now);
+	acd_offer_withdraw(e, c, now);
 	caller_end(e, c, ACD_EV_ABANDONED, now);
 	return 0;
 }
@@ -552,28 +300,28 @@ int acd_engine_answer(struct acd_engine *e, int64_t caller, int64_t agent,
 		      uint64_t now)
 {
 	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
+	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
 	struct acd_event ev = {.type = ACD_EV_ANSWERED, .now = now};
 
 	if (!e)
 		return EINVAL;
 	if (!c || !ringing_for(c, a))
 		return ENOENT;
-	ring_drop(a);
-	offer_withdraw(e, c, now);
+	acd_ring_drop(a);
+	acd_offer_withdraw(e, c, now);
 	a->misses = 0;
 	a->calls++;
 	a->answered = now;
 	a->caller = caller;
 	a->queue = c->q->c.id;
-	set_state(e, a, ACD_ON_CALL, NULL, now);
+	acd_set_state(e, a, ACD_ON_CALL, NULL, now);
 	ev.queue = c->q->c.id;
 	ev.caller = caller;
 	ev.agent = agent;
 	ev.ms = now > c->arrived ? now - c->arrived : 0;
 	c->q->waiting--;
 	mem_deref(c);
-	emit(e, &ev);
+	acd_emit(e, &ev);
 	return 0;
 }
 
@@ -585,25 +333,25 @@ static void agent_missed(struct acd_engine *e, struct acd_caller *c,
 	struct acd_event ev = {.type = ACD_EV_MISSED, .now = now};
 	uint32_t max = c->q->c.max_misses;
 
-	ring_drop(a);
+	acd_ring_drop(a);
 	if (c->triedc < ACD_TRIED)
 		c->triedv[c->triedc++] = a->id;
 	a->misses++;
 	ev.queue = c->q->c.id;
 	ev.caller = c->id;
 	ev.agent = a->id;
-	emit(e, &ev);
+	acd_emit(e, &ev);
 	if (max && a->misses >= max)
-		set_state(e, a, ACD_PAUSED, "no answer", now);
+		acd_set_state(e, a, ACD_PAUSED, "no answer", now);
 	else
-		set_state(e, a, ACD_AVAILABLE, NULL, now);
+		acd_set_state(e, a, ACD_AVAILABLE, NULL, now);
 }
 
 int acd_engine_miss(struct acd_engine *e, int64_t caller, int64_t agent,
 		    uint64_t now)
 {
 	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
+	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
 
 	if (!e)
 		return EINVAL;
@@ -615,7 +363,7 @@ int acd_engine_miss(struct acd_engine *e, int64_t caller, int64_t agent,
 
 int acd_engine_call_end(struct acd_engine *e, int64_t agent, uint64_t now)
 {
-	struct acd_agent *a = e ? agent_find(e, agent) : NULL;
+	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
 	struct acd_event ev = {.type = ACD_EV_HANDLED, .now = now};
 	const struct acd_queue *q;
 	enum acd_astate pending;
@@ -634,17 +382,17 @@ int acd_engine_call_end(struct acd_engine *e, int64_t agent, uint64_t now)
 	a->caller = 0;
 	pending = a->pending;
 	a->pending = ACD_ON_CALL;
-	emit(e, &ev);
+	acd_emit(e, &ev);
 	if (pending != ACD_ON_CALL) {
 		str_ncpy(reason, a->reason, sizeof(reason));
-		set_state(e, a, pending, reason, now);
+		acd_set_state(e, a, pending, reason, now);
 	}
 	else if (q && q->c.wrapup_s) {
 		a->wrapup_until = now + (uint64_t)q->c.wrapup_s * 1000;
-		set_state(e, a, ACD_WRAPUP, NULL, now);
+		acd_set_state(e, a, ACD_WRAPUP, NULL, now);
 	}
 	else {
-		set_state(e, a, ACD_AVAILABLE, NULL, now);
+		acd_set_state(e, a, ACD_AVAILABLE, NULL, now);
 	}
 	return 0;
 }
@@ -705,6 +453,31 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return !a || (b && b < a) ? b : a;
 }
 
+/* A widening step or relaxed skill of waiting caller c reached since the
+ * last tick makes the engine dirty (agents it may be offered to change);
+ * the next one still ahead is returned (0: none). */
+static uint64_t boundaries(struct acd_engine *e, const struct acd_caller *c,
+			   uint64_t now)
+{
+	const struct acd_qconf *qc = &c->q->c;
+	uint64_t next = 0, b;
+	size_t i;
+
+	for (i = 0; i < qc->widenc + qc->reqc; i++) {
+		uint32_t s = i < qc->widenc ? qc->widenv[i].after_s
+					    : qc->reqv[i - qc->widenc].relax_s;
+
+		if (!s)
+			continue;
+		b = c->joined + (uint64_t)s * 1000;
+		if (b > now)
+			next = earliest(next, b);
+		else if (b > e->last_tick)
+			e->dirty = true;
+	}
+	return next;
+}
+
 uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now)
 {
 	uint64_t next = 0;
@@ -722,13 +495,15 @@ uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now)
 
 		le = le->next;
 		if (limit && limit <= now) {
-			offer_withdraw(e, c, now);
+			acd_offer_withdraw(e, c, now);
 			caller_end(e, c, ACD_EV_TIMEOUT, now);
 			continue;
 		}
 		next = earliest(next, limit);
-		if (!c->offered)
+		if (!c->offered) {
+			next = earliest(next, boundaries(e, c, now));
 			continue;
+		}
 		if (c->expires <= now) {
 			while (c->ringc)
 				agent_missed(e, c, c->ringv[0], now);
@@ -743,10 +518,11 @@ uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now)
 		if (a->state != ACD_WRAPUP)
 			continue;
 		if (a->wrapup_until <= now)
-			set_state(e, a, ACD_AVAILABLE, NULL, now);
+			acd_set_state(e, a, ACD_AVAILABLE, NULL, now);
 		else
 			next = earliest(next, a->wrapup_until);
 	}
+	e->last_tick = now;
 	return next;
 }
 
@@ -772,14 +548,14 @@ static void offer(struct acd_engine *e, struct acd_caller *c, uint64_t now,
 		a->ring = c;
 		a->caller = c->id;
 		a->queue = o.queue;
-		set_state(e, a, ACD_RINGING, NULL, now);
+		acd_set_state(e, a, ACD_RINGING, NULL, now);
 	}
 	o.agentc = n;
 	ev.queue = o.queue;
 	ev.caller = c->id;
 	for (i = 0; i < n; i++) {
 		ev.agent = o.agentv[i];
-		emit(e, &ev);
+		acd_emit(e, &ev);
 	}
 	if (h)
 		h(&o, arg);
@@ -793,12 +569,16 @@ unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
 	struct le *le;
 	size_t n;
 
-	if (!e)
+	if (!e || !e->dirty)
 		return 0;
+	e->dirty = false;
 	for (le = e->callers.head; le && e->availc; le = le->next) {
 		struct acd_caller *c = le->data;
+		struct acd_queue *q = c->q;
 
 		if (c->offered)
+			continue;
+		if (!q->freec)
 			continue;
 		n = acd_pick(c, now, v);
 		if (!n && c->triedc) {

@@ -86,6 +86,14 @@ static int state_of(const struct acd_engine *e, int64_t agent)
 	return acd_engine_agent(e, agent, &ai) ? -1 : (int)ai.state;
 }
 
+/* A tick, then a decision: how the caller side drives the engine. */
+static unsigned dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
+			 void *arg)
+{
+	(void)acd_engine_tick(e, now);
+	return acd_engine_dispatch(e, now, h, arg);
+}
+
 /* The one agent of the last offer, or -1 if it had several. */
 static int64_t one(const struct rec *r)
 {
@@ -107,7 +115,7 @@ int test_acd_ring_all(void)
 	TEST_EQ_INT(acd_engine_agent_busy(e, 3, true), 0);
 	TEST_EQ_INT(acd_engine_agent_logout(e, 4, T0), 0);
 	TEST_EQ_INT(join(e, 1, 100, ACD_PRIO_NORMAL, T0, T0), ACD_JOINED);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
 	TEST_EQ_INT(r.last.agentc, 2);
 	TEST_EQ_INT(r.last.agentv[0], 1);
 	TEST_EQ_INT(r.last.agentv[1], 5);
@@ -118,7 +126,7 @@ int test_acd_ring_all(void)
 
 	/* a second caller: nobody is left to ring */
 	TEST_EQ_INT(join(e, 1, 101, ACD_PRIO_NORMAL, T0, T0 + SEC), ACD_JOINED);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + SEC, on_offer, &r), 0);
+	TEST_EQ_INT(dispatch(e, T0 + SEC, on_offer, &r), 0);
 
 	/* 5 answers: 1 stops ringing without a miss and gets caller 101 */
 	TEST_EQ_INT(acd_engine_answer(e, 100, 5, T0 + 4 * SEC), 0);
@@ -127,7 +135,7 @@ int test_acd_ring_all(void)
 	TEST_EQ_INT(state_of(e, 1), ACD_AVAILABLE);
 	TEST_EQ_INT(r.ev[ACD_EV_MISSED], 0);
 	TEST_EQ_INT(acd_engine_answer(e, 100, 1, T0 + 4 * SEC), ENOENT);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 4 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 4 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 1);
 	TEST_EQ_INT(r.last.caller, 101);
 
@@ -135,7 +143,7 @@ int test_acd_ring_all(void)
 	TEST_EQ_INT(acd_engine_agent_busy(e, 3, false), 0);
 	TEST_EQ_INT(join(e, 1, 102, ACD_PRIO_NORMAL, T0, T0 + 5 * SEC),
 		    ACD_JOINED);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 5 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 5 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 3);
 out:
 	mem_deref(e);
@@ -160,7 +168,7 @@ int test_acd_round_robin(void)
 	for (i = 0; i < 5; i++) {
 		now += 10 * SEC;
 		TEST_EQ_INT(join(e, 1, 100 + i, 0, now, now), ACD_JOINED);
-		TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+		TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 		TEST_EQ_INT(one(&r), want[i]);
 		TEST_EQ_INT(acd_engine_answer(e, 100 + i, want[i], now), 0);
 		TEST_EQ_INT(acd_engine_call_end(e, want[i], now + SEC), 0);
@@ -169,7 +177,7 @@ int test_acd_round_robin(void)
 	TEST_EQ_INT(acd_engine_agent_pause(e, 3, "meeting", now), 0);
 	now += 10 * SEC;
 	TEST_EQ_INT(join(e, 1, 200, 0, now, now), ACD_JOINED);
-	TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 1);
 out:
 	mem_deref(e);
@@ -190,7 +198,7 @@ int test_acd_longest_idle(void)
 	TEST_EQ_INT(acd_engine_agent_login(e, 2, T0), 0);
 	TEST_EQ_INT(acd_engine_agent_login(e, 3, T0 + SEC), 0);
 	TEST_EQ_INT(join(e, 1, 100, 0, T0 + 5 * SEC, T0 + 5 * SEC), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 5 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 5 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 2);
 	TEST_EQ_INT(acd_engine_answer(e, 100, 2, T0 + 6 * SEC), 0);
 	TEST_EQ_INT(acd_engine_call_end(e, 2, T0 + 60 * SEC), 0);
@@ -198,7 +206,7 @@ int test_acd_longest_idle(void)
 	TEST_EQ_INT(join(e, 1, 101, 0, T0 + 61 * SEC, T0 + 61 * SEC), 0);
 	TEST_EQ_INT(join(e, 1, 102, 0, T0 + 62 * SEC, T0 + 62 * SEC), 0);
 	TEST_EQ_INT(join(e, 1, 103, 0, T0 + 63 * SEC, T0 + 63 * SEC), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 63 * SEC, on_offer, &r), 3);
+	TEST_EQ_INT(dispatch(e, T0 + 63 * SEC, on_offer, &r), 3);
 	{
 		struct acd_agent_info ai;
 
@@ -229,7 +237,7 @@ int test_acd_fewest_calls(void)
 	for (i = 0; i < 2; i++) {
 		now += 10 * SEC;
 		TEST_EQ_INT(join(e, 1, 100 + i, 0, now, now), 0);
-		TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+		TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 		TEST_EQ_INT(one(&r), 1);
 		TEST_EQ_INT(acd_engine_answer(e, 100 + i, 1, now), 0);
 		TEST_EQ_INT(acd_engine_call_end(e, 1, now + SEC), 0);
@@ -243,8 +251,7 @@ int test_acd_fewest_calls(void)
 		for (i = 0; i < 3; i++) {
 			now += 10 * SEC;
 			TEST_EQ_INT(join(e, 1, 200 + i, 0, now, now), 0);
-			TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r),
-				    1);
+			TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 			TEST_EQ_INT(one(&r), want[i]);
 			TEST_EQ_INT(acd_engine_answer(e, 200 + i, want[i], now),
 				    0);
@@ -297,17 +304,23 @@ int test_acd_skills_widen(void)
 
 	/* the best score of the German agents */
 	TEST_EQ_INT(join(e, 1, 100, 0, T0, T0), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 2);
 	TEST_EQ_INT(join(e, 1, 101, 0, T0, T0), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 1);
-	/* both German agents ring: 3 (English) is not offered before 30 s,
+	TEST_EQ_INT(acd_engine_answer(e, 100, 2, T0 + SEC), 0);
+	TEST_EQ_INT(acd_engine_answer(e, 101, 1, T0 + SEC), 0);
+	/* both German agents talk: 3 (English) is not offered before 30 s,
 	 * 4 (no product) never */
 	TEST_EQ_INT(join(e, 1, 102, 0, T0 + SEC, T0 + SEC), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 29 * SEC, on_offer, &r), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 31 * SEC - 1, on_offer, &r), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 31 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 29 * SEC, on_offer, &r), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 31 * SEC - 1, on_offer, &r), 0);
+	/* nothing changed: no decision until a tick reaches the 30 s, and
+	 * the tick said when that is */
+	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 31 * SEC, on_offer, &r), 0);
+	TEST_EQ_INT(acd_engine_tick(e, T0 + 31 * SEC - 1), T0 + 31 * SEC);
+	TEST_EQ_INT(dispatch(e, T0 + 31 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 3);
 	TEST_EQ_INT(r.last.caller, 102);
 	TEST_EQ_INT(state_of(e, 4), ACD_AVAILABLE);
@@ -332,10 +345,11 @@ int test_acd_tier_widen(void)
 
 	/* no steps: the lowest tier available first (3 idles longest) */
 	TEST_EQ_INT(join(e, 1, 100, 0, T0, T0), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 1);
+	TEST_EQ_INT(acd_engine_answer(e, 100, 1, T0), 0);
 	TEST_EQ_INT(join(e, 1, 101, 0, T0, T0), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 2);
 	TEST_EQ_INT(acd_engine_leave(e, 101, T0), 0);
 	TEST_EQ_INT(state_of(e, 2), ACD_AVAILABLE);
@@ -347,9 +361,9 @@ int test_acd_tier_widen(void)
 	TEST_EQ_INT(acd_engine_queue_set(e, &qc), 0);
 	TEST_EQ_INT(acd_engine_agent_busy(e, 2, true), 0);
 	TEST_EQ_INT(join(e, 1, 102, 0, T0, T0), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 19 * SEC, on_offer, &r), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 20 * SEC, on_offer, &r), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 60 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 19 * SEC, on_offer, &r), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 20 * SEC, on_offer, &r), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 60 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 3);
 out:
 	mem_deref(e);
@@ -386,12 +400,12 @@ int test_acd_order(void)
 	TEST_EQ_INT(ci.position, 2);
 	TEST_EQ_INT(ci.arrived, T0 - 50);
 	/* nobody is offered while the only agent is paused */
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 10, on_offer, &r), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 10, on_offer, &r), 0);
 	TEST_EQ_INT(acd_engine_agent_unpause(e, 1, T0 + 10), 0);
 	for (i = 0; i < 5; i++) {
 		uint64_t now = T0 + 100 * SEC * (uint64_t)(i + 1);
 
-		TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+		TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 		TEST_EQ_INT(r.last.caller, want[i]);
 		TEST_EQ_INT(acd_engine_answer(e, want[i], 1, now), 0);
 		TEST_EQ_INT(acd_engine_call_end(e, 1, now + SEC), 0);
@@ -418,7 +432,7 @@ int test_acd_miss_pause(void)
 	TEST_EQ_INT(acd_engine_agent_login(e, 1, T0 - 2 * SEC), 0);
 	TEST_EQ_INT(acd_engine_agent_login(e, 2, T0 - SEC), 0);
 	TEST_EQ_INT(join(e, 1, 100, 0, now, now), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 1);
 	/* not yet: 1 ms before the ring timeout */
 	TEST_EQ_INT(acd_engine_tick(e, now + 15 * SEC - 1), now + 15 * SEC);
@@ -430,11 +444,11 @@ int test_acd_miss_pause(void)
 	TEST_EQ_INT(state_of(e, 1), ACD_AVAILABLE);
 	TEST_EQ_INT(acd_engine_agent(e, 1, &ai), 0);
 	TEST_EQ_INT(ai.misses, 1);
-	TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 2);
 	/* 2 declines (a miss too): everyone missed it once, round again */
 	TEST_EQ_INT(acd_engine_miss(e, 100, 2, now + SEC), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, now + SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, now + SEC, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 1);
 	/* 1's second miss in a row: paused, visibly, "no answer" */
 	now += 16 * SEC;
@@ -443,7 +457,7 @@ int test_acd_miss_pause(void)
 	TEST_EQ_INT(ai.state, ACD_PAUSED);
 	TEST_EQ_STR(ai.reason, "no answer");
 	TEST_EQ_INT(ai.misses, 2);
-	TEST_EQ_INT(acd_engine_dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
 	TEST_EQ_INT(one(&r), 2);
 	/* an answer resets the count of 2; unpausing that of 1 */
 	TEST_EQ_INT(acd_engine_answer(e, 100, 2, now + SEC), 0);
@@ -475,7 +489,7 @@ int test_acd_wrapup(void)
 	TEST_EQ_INT(acd_engine_agent_login(e, 1, T0), 0);
 	TEST_EQ_INT(join(e, 1, 100, 0, T0, T0), 0);
 	TEST_EQ_INT(join(e, 1, 101, 0, T0, T0), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
 	TEST_EQ_INT(acd_engine_answer(e, 100, 1, T0 + 2 * SEC), 0);
 	TEST_EQ_INT(acd_engine_call_end(e, 1, T0 + 62 * SEC), 0);
 	TEST_EQ_INT(r.last_ms[ACD_EV_HANDLED], 60 * SEC);
@@ -484,12 +498,12 @@ int test_acd_wrapup(void)
 	TEST_EQ_INT(ai.wrapup_until, T0 + 92 * SEC);
 	TEST_EQ_INT(ai.queue, 1);
 	/* no offer during the wrap-up, one at its end */
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 91 * SEC, on_offer, &r), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 91 * SEC, on_offer, &r), 0);
 	TEST_EQ_INT(acd_engine_tick(e, T0 + 91 * SEC), T0 + 92 * SEC);
 	TEST_EQ_INT(state_of(e, 1), ACD_WRAPUP);
 	(void)acd_engine_tick(e, T0 + 92 * SEC);
 	TEST_EQ_INT(state_of(e, 1), ACD_AVAILABLE);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 92 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 92 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(r.last.caller, 101);
 	/* ended early by the agent */
 	TEST_EQ_INT(acd_engine_answer(e, 101, 1, T0 + 93 * SEC), 0);
@@ -501,7 +515,7 @@ int test_acd_wrapup(void)
 	TEST_EQ_INT(ai.since, T0 + 105 * SEC);
 	/* a pause asked for during a call replaces the wrap-up */
 	TEST_EQ_INT(join(e, 1, 102, 0, T0, T0 + 106 * SEC), 0);
-	TEST_EQ_INT(acd_engine_dispatch(e, T0 + 106 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(dispatch(e, T0 + 106 * SEC, on_offer, &r), 1);
 	TEST_EQ_INT(acd_engine_answer(e, 102, 1, T0 + 107 * SEC), 0);
 	TEST_EQ_INT(acd_engine_agent_pause(e, 1, "break", T0 + 108 * SEC), 0);
 	TEST_EQ_INT(state_of(e, 1), ACD_ON_CALL);
@@ -659,7 +673,7 @@ int test_acd_never_busy(void)
 					   ai.state == ACD_AVAILABLE &&
 					   !ai.busy;
 		}
-		(void)acd_engine_dispatch(e, now, chk_offer, &k);
+		(void)dispatch(e, now, chk_offer, &k);
 	}
 	TEST_EQ_INT(k.bad, 0);
 	/* the same day every run: these are its counts */
