@@ -264,6 +264,7 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	http_api_set_acd(api, acd);
+	acd_feature_use(acd);
 
 	trim_start(st);
 
@@ -274,6 +275,7 @@ int main(int argc, char *argv[])
 out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
+	acd_feature_use(NULL);
 	acd = mem_deref(acd);
 	calls = mem_deref(calls);
 	media_speech_stop();

@@ -17,6 +17,8 @@
 struct store;
 struct acd;
 struct acd_engine;
+struct call;
+struct route_target;
 
 /* Load every queue and agent of st; *ap is mem_deref()-able. */
 int acd_alloc(struct acd **ap, struct store *st);
@@ -68,5 +70,13 @@ int acd_agent_sync(struct acd *acd, int64_t employee_id);
 
 /* The engine, for the queue call application and statistics. */
 struct acd_engine *acd_engine(struct acd *acd);
+
+/* Feature codes from an agent's phone (feature.c): *50 log in, *51 log
+ * out, *52 pause or resume, confirmed by a spoken sentence.  acd is the
+ * node's live queues (NULL: feature calls are refused with 503). */
+void acd_feature_use(struct acd *acd);
+/* The application of ROUTE_FEATURE (call/apps.c): t->id the employee,
+ * t->number the code. */
+int acd_feature_start(struct call *call, const struct route_target *t);
 
 #endif

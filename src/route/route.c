@@ -34,7 +34,15 @@ static const char *const kind_names[] = {
     [ROUTE_COLLECT] = "digit_input",
     [ROUTE_RING_GROUP] = "ring_group",
     [ROUTE_QUEUE] = "queue",
+    [ROUTE_FEATURE] = "feature",
 };
+
+/* The feature codes an employee's phone may dial: *50 agent log in, *51
+ * log out, *52 pause or resume (acd/feature.c). */
+static bool feature_code(const char *s)
+{
+	return !strcmp(s, "*50") || !strcmp(s, "*51") || !strcmp(s, "*52");
+}
 
 const char *route_kind_name(enum route_kind kind)
 {
@@ -450,6 +458,14 @@ static int from_device(struct store *st, const struct route_caller *c,
 			 sizeof(r->target.caller_name));
 	str_copy(r->from_number, r->target.caller_id, sizeof(r->from_number));
 	r->direction = STORE_DIR_INTERNAL;
+
+	if (has_self && feature_code(dialled)) {
+		str_copy(r->dialled, dialled, sizeof(r->dialled));
+		r->target.kind = ROUTE_FEATURE;
+		r->target.id = self.id;
+		str_copy(r->target.number, dialled, sizeof(r->target.number));
+		return 0;
+	}
 
 	kind = phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx);
 	switch (kind) {
