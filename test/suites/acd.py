@@ -17,6 +17,11 @@
     unpause, logout and end of wrap-up, each refused with a 409 naming
     the agent's state when it does not fit; a state kept across a restart
     (paused "Mittag" is still paused).
+  * Feature codes from Max's phone (baresip 1001): *52 resumes the pause
+    kept across the restart, *51 logs out, *50 logs in, *52 pauses
+    ("pause"); each call is answered, a sentence is spoken (the phone
+    receives audio) and the server hangs up; the call record names the
+    feature application.
   * Roles: a token of role "agent" (made by the admin for an employee)
     reads agents (no e-mail address anywhere) and changes its own state
     only: 403 for another agent's state, for skills, tokens, employees.
@@ -25,7 +30,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import demo_ids, Suite, Switchboard  # noqa: E402
+from sb import DEMO, demo_ids, Suite, Switchboard  # noqa: E402
+from peers import Baresip  # noqa: E402
+from audio import is_prompt  # noqa: E402
 
 S = Suite("acd")
 QUEUES = "/api/v1/queues"
@@ -327,6 +334,48 @@ def test_restart(sb, ids):
             f"{st} {lst}")
 
 
+def test_phone(sb, ids):
+    tid, ann, max_id, erika = ids
+    srv = ("127.0.0.1", sb.sip_port)
+    mx = Baresip("1001", DEMO["devices"]["1001"], server=srv, tone=800)
+    mx.start()
+    try:
+        S.check(mx.wait_registered(10), "Max's phone registers")
+        for code, state, reason in (("*52", "available", None),
+                                    ("*51", "logged_out", None),
+                                    ("*50", "available", None),
+                                    ("*52", "paused", "pause")):
+            m = mx.mark()
+            mx.dial(f"sip:{code}@127.0.0.1:{sb.sip_port}")
+            est = mx.wait_event("CALL_ESTABLISHED", 10, since=m)
+            closed = mx.wait_event("CALL_CLOSED", 20, since=m)
+            st, a = sb.api("GET", f"{AGENTS}/{max_id}")
+            S.check(est is not None and closed is not None and st == 200
+                    and (a["state"], a["reason"]) == (state, reason),
+                    f"{code}: answered, spoken, hung up by the server; "
+                    f"Max {state}", f"{est} {closed} {st} {a}")
+        # the last sentence as synthesised (the newest file of the speech
+        # cache) is what the phone heard
+        sdir = os.path.join(sb.dir, "speech")
+        wavs = sorted((os.path.join(sdir, f) for f in os.listdir(sdir)
+                       if f.endswith(".wav")), key=os.path.getmtime) \
+            if os.path.isdir(sdir) else []
+        recs = mx.recordings()
+        v = is_prompt(recs[-1], wavs[-1], law="pcmu", windows=0.8,
+                      min_seconds=0.5) if recs and len(wavs) == 4 \
+            else f"recordings {recs}, speech files {wavs}"
+        S.check(not isinstance(v, str) and bool(v),
+                "*52: Max hears the sentence as synthesised", str(v))
+        st, calls = sb.api("GET", f"/api/v1/calls?tenant_id={tid}")
+        feats = [c for c in calls or [] if c["callee_leg"] == "feature"]
+        S.check(st == 200 and len(feats) == 4 and
+                all(c["disposition"] == "answered" for c in feats),
+                "four call records answered by the feature application",
+                f"{st} {feats}")
+    finally:
+        mx.stop()
+
+
 def main():
     sb = Switchboard().start()
     try:
@@ -339,6 +388,7 @@ def main():
         S.run(test_agents, sb, ids, qid)
         S.run(test_roles, sb, ids)
         S.run(test_restart, sb, ids)
+        S.run(test_phone, sb, ids)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         code = sb.stop()
