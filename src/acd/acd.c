@@ -14,6 +14,13 @@
 struct acd {
 	struct store *st; /* (weak) outlives the ACD */
 	struct acd_engine *e;
+	struct list subs; /* struct sub */
+};
+
+struct sub {
+	struct le le;
+	acd_sub_h *h;
+	void *arg;
 };
 
 static const char *const action_names[] = {
@@ -47,14 +54,15 @@ static void on_event(const struct acd_event *ev, void *arg)
 {
 	struct acd *acd = arg;
 	struct store_agent a;
+	struct le *le;
 	int err;
 
 	if (ev->type != ACD_EV_AGENT)
-		return;
+		goto subs;
 	info("acd: agent %lld: %s%s%s\n", (long long)ev->agent,
 	     acd_astate_name(ev->state), ev->reason[0] ? " " : "", ev->reason);
 	if (ev->state != ACD_PAUSED || !acd->st)
-		return;
+		goto subs;
 	memset(&a, 0, sizeof(a));
 	a.employee_id = ev->agent;
 	a.state = STORE_AGENT_PAUSED;
@@ -64,6 +72,27 @@ static void on_event(const struct acd_event *ev, void *arg)
 	if (err)
 		warning("acd: agent %lld: keeping the pause: %m\n",
 			(long long)ev->agent, err);
+subs:
+	for (le = acd->subs.head; le; le = le->next) {
+		const struct sub *s = le->data;
+
+		s->h(ev, s->arg);
+	}
+}
+
+int acd_subscribe(struct acd *acd, acd_sub_h *h, void *arg)
+{
+	struct sub *s;
+
+	if (!acd || !h)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	s->h = h;
+	s->arg = arg;
+	list_append(&acd->subs, &s->le, s);
+	return 0;
 }
 
 static void destructor(void *arg)
@@ -71,6 +100,7 @@ static void destructor(void *arg)
 	struct acd *acd = arg;
 
 	mem_deref(acd->e);
+	list_flush(&acd->subs);
 }
 
 static void qconf_of(const struct store_queue *q, struct acd_qconf *qc)

@@ -71,6 +71,15 @@ int acd_agent_sync(struct acd *acd, int64_t employee_id);
 /* The engine, for the queue call application and statistics. */
 struct acd_engine *acd_engine(struct acd *acd);
 
+/* Every event of the engine (struct acd_event of acd_int.h: joined,
+ * offered, missed, answered, abandoned, timeout, handled, agent state)
+ * also goes to h, in subscription order, after the ACD kept what it keeps
+ * (an engine's pause "no answer").  For statistics, the event stream and
+ * the wait-time estimator.  ENOMEM. */
+struct acd_event;
+typedef void(acd_sub_h)(const struct acd_event *ev, void *arg);
+int acd_subscribe(struct acd *acd, acd_sub_h *h, void *arg);
+
 /* Feature codes from an agent's phone (feature.c): *50 log in, *51 log
  * out, *52 pause or resume, confirmed by a spoken sentence.  acd is the
  * node's live queues (NULL: feature calls are refused with 503). */

@@ -4,13 +4,15 @@
  * answered, "Sie sind angemeldet." spoken, then the server hangs up; *50 again: "bereits
  * angemeldet"; *52: paused (reason "pause"), *52 again: resumed; *51:
  * logged out; *52 then: "nicht angemeldet".  Each state is the live one
- * and the kept one (store).  Without live queues: 503.
+ * and the kept one (store); a subscriber of the ACD saw the four
+ * changes in order.  Without live queues: 503.
  */
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
 #include "acd/acd.h"
+#include "acd/acd_int.h"
 #include "test.h"
 #include "call_test.h"
 
@@ -53,6 +55,18 @@ static int feature(struct env *e, const char *code, const char *text)
 	return 0;
 }
 
+/* A subscriber: the agent states in order, "available paused ...". */
+static void on_acd(const struct acd_event *ev, void *arg)
+{
+	char *buf = arg;
+
+	if (ev->type != ACD_EV_AGENT)
+		return;
+	if (buf[0])
+		strcat(buf, " ");
+	strcat(buf, acd_astate_name(ev->state));
+}
+
 static const char *live(struct acd *acd, int64_t emp)
 {
 	struct acd_agent_view v;
@@ -67,6 +81,7 @@ int test_call_feature(void)
 	};
 	struct acd *acd = NULL;
 	struct store_agent a;
+	char states[200] = "";
 	struct env e;
 	int err = 0;
 
@@ -78,6 +93,7 @@ int test_call_feature(void)
 		    "[routing]media;offer;reject 503 No Queues;[done]free A;");
 
 	TEST_EQ_INT(acd_alloc(&acd, e.st), 0);
+	TEST_EQ_INT(acd_subscribe(acd, on_acd, states), 0);
 	acd_feature_use(acd);
 	TEST_EQ_INT(feature(&e, "*50", "Sie sind angemeldet."), 0);
 	TEST_EQ_STR(live(acd, e.max), "available");
@@ -99,6 +115,7 @@ int test_call_feature(void)
 	TEST_EQ_INT(a.state, STORE_AGENT_LOGGED_OUT);
 	TEST_EQ_INT(feature(&e, "*52", "Sie sind nicht angemeldet."), 0);
 	TEST_EQ_INT(feature(&e, "*51", "Sie sind bereits abgemeldet."), 0);
+	TEST_EQ_STR(states, "available paused available logged_out");
 out:
 	acd_feature_use(NULL);
 	mem_deref(acd);
