@@ -197,9 +197,10 @@ int acd_engine_agent_skills(struct acd_engine *e, int64_t agent,
 
 /* EALREADY if the agent is logged in already. */
 int acd_engine_agent_login(struct acd_engine *e, int64_t agent, uint64_t now);
-/* EALREADY if logged out already. */
+/* EALREADY if logged out already (or to be, after the call). */
 int acd_engine_agent_logout(struct acd_engine *e, int64_t agent, uint64_t now);
-/* ENOTCONN if logged out; EALREADY if paused already (the reason is
+/* ENOTCONN if logged out; EALREADY if paused already, or to be after
+ * the call (the reason is
  * changed).  reason NULL or "": "pause". */
 int acd_engine_agent_pause(struct acd_engine *e, int64_t agent,
 			   const char *reason, uint64_t now);

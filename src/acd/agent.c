@@ -198,12 +198,14 @@ static int leave_service(struct acd_engine *e, struct acd_agent *a,
 			 enum acd_astate st, const char *reason, uint64_t now)
 {
 	if (a->state == ACD_ON_CALL) {
+		int again = a->pending == st ? EALREADY : 0;
+
 		a->pending = st;
 		if (st == ACD_PAUSED)
 			str_ncpy(a->reason,
 				 str_isset(reason) ? reason : "pause",
 				 sizeof(a->reason));
-		return 0;
+		return again;
 	}
 	acd_ring_drop(a);
 	acd_set_state(e, a, st, reason, now);

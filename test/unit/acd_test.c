@@ -684,3 +684,80 @@ out:
 	mem_deref(e);
 	return err;
 }
+
+/* Agents leaving while rung or on a call, callers leaving while offered,
+ * a queue removed with callers: nobody is left ringing, nothing counted
+ * as a miss that was not one. */
+int test_acd_withdraw(void)
+{
+	struct acd_engine *e = NULL;
+	struct acd_agent_info ai;
+	struct acd_caller_info ci;
+	struct acd_qconf qc;
+	struct rec r;
+	int err, i;
+
+	err = setup(&e, &r, 1, ACD_RING_ALL, 3, &qc);
+	TEST_EQ_INT(err, 0);
+	for (i = 1; i <= 3; i++)
+		TEST_EQ_INT(acd_engine_agent_login(e, i, T0), 0);
+
+	/* 1 logs out while rung: the others ring on; 2 pauses: 3 rings */
+	TEST_EQ_INT(join(e, 1, 100, 0, T0, T0), 0);
+	TEST_EQ_INT(dispatch(e, T0, on_offer, &r), 1);
+	TEST_EQ_INT(r.last.agentc, 3);
+	TEST_EQ_INT(acd_engine_agent_logout(e, 1, T0 + SEC), 0);
+	TEST_EQ_INT(acd_engine_agent_pause(e, 2, "Kaffee", T0 + SEC), 0);
+	TEST_EQ_INT(state_of(e, 1), ACD_LOGGED_OUT);
+	TEST_EQ_INT(state_of(e, 2), ACD_PAUSED);
+	TEST_EQ_INT(state_of(e, 3), ACD_RINGING);
+	TEST_EQ_INT(acd_engine_caller(e, 100, &ci), 0);
+	TEST_EQ_INT(ci.offered, true);
+	TEST_EQ_INT(acd_engine_answer(e, 100, 1, T0 + SEC), ENOENT);
+
+	/* 3 logs out too: the caller waits again, first in line */
+	TEST_EQ_INT(acd_engine_agent_logout(e, 3, T0 + 2 * SEC), 0);
+	TEST_EQ_INT(acd_engine_caller(e, 100, &ci), 0);
+	TEST_EQ_INT(ci.offered, false);
+	TEST_EQ_INT(ci.position, 1);
+	TEST_EQ_INT(r.ev[ACD_EV_MISSED], 0);
+
+	/* offered to 3 again, the caller hangs up: 3 is free, no miss */
+	TEST_EQ_INT(acd_engine_agent_login(e, 3, T0 + 3 * SEC), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 3 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(one(&r), 3);
+	TEST_EQ_INT(acd_engine_leave(e, 100, T0 + 4 * SEC), 0);
+	TEST_EQ_INT(state_of(e, 3), ACD_AVAILABLE);
+	TEST_EQ_INT(acd_engine_agent(e, 3, &ai), 0);
+	TEST_EQ_INT(ai.misses, 0);
+	TEST_EQ_INT(r.ev[ACD_EV_ABANDONED], 1);
+	TEST_EQ_INT(r.last_ms[ACD_EV_ABANDONED], 4 * SEC);
+
+	/* a logout during a call waits for its end (no wrap-up then) */
+	TEST_EQ_INT(join(e, 1, 101, 0, T0, T0 + 5 * SEC), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 5 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(acd_engine_answer(e, 101, 3, T0 + 6 * SEC), 0);
+	TEST_EQ_INT(acd_engine_agent_logout(e, 3, T0 + 7 * SEC), 0);
+	TEST_EQ_INT(acd_engine_agent(e, 3, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_ON_CALL);
+	TEST_EQ_INT(ai.pending, ACD_LOGGED_OUT);
+	TEST_EQ_INT(acd_engine_agent_logout(e, 3, T0 + 7 * SEC), EALREADY);
+	TEST_EQ_INT(acd_engine_call_end(e, 3, T0 + 9 * SEC), 0);
+	TEST_EQ_INT(state_of(e, 3), ACD_LOGGED_OUT);
+	TEST_EQ_INT(r.last_ms[ACD_EV_HANDLED], 3 * SEC);
+	TEST_EQ_INT(acd_engine_call_end(e, 3, T0 + 9 * SEC), ENOENT);
+
+	/* the queue goes with a caller rung: its agent is free again */
+	TEST_EQ_INT(acd_engine_agent_unpause(e, 2, T0 + 10 * SEC), 0);
+	TEST_EQ_INT(join(e, 1, 102, 0, T0, T0 + 10 * SEC), 0);
+	TEST_EQ_INT(dispatch(e, T0 + 10 * SEC, on_offer, &r), 1);
+	TEST_EQ_INT(one(&r), 2);
+	TEST_EQ_INT(acd_engine_queue_remove(e, 1), 0);
+	TEST_EQ_INT(state_of(e, 2), ACD_AVAILABLE);
+	TEST_EQ_INT(acd_engine_caller(e, 102, &ci), ENOENT);
+	TEST_EQ_INT(acd_engine_queue_remove(e, 1), ENOENT);
+	TEST_EQ_INT(dispatch(e, T0 + 11 * SEC, on_offer, &r), 0);
+out:
+	mem_deref(e);
+	return err;
+}
