@@ -200,8 +200,7 @@ int acd_engine_agent_login(struct acd_engine *e, int64_t agent, uint64_t now);
 /* EALREADY if logged out already (or to be, after the call). */
 int acd_engine_agent_logout(struct acd_engine *e, int64_t agent, uint64_t now);
 /* ENOTCONN if logged out; EALREADY if paused already, or to be after
- * the call (the reason is
- * changed).  reason NULL or "": "pause". */
+ * the call (the reason is changed).  reason NULL or "": "pause". */
 int acd_engine_agent_pause(struct acd_engine *e, int64_t agent,
 			   const char *reason, uint64_t now);
 /* ENOTCONN if logged out, EALREADY if not paused. */
