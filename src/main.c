@@ -31,6 +31,7 @@
 #include "media/media.h"
 #include "notify/notify.h"
 #include "voicemail/voicemail.h"
+#include "acd/acd.h"
 
 static struct config cfg;
 
@@ -174,6 +175,7 @@ int main(int argc, char *argv[])
 	struct call_ctx *calls = NULL;
 	char path[sizeof(cfg.data_dir) + 16];
 	struct notify *notify = NULL;
+	struct acd *acd = NULL;
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -251,12 +253,19 @@ int main(int argc, char *argv[])
 	err = call_ctx_start(&calls, &cfg, st, srv);
 	if (err)
 		goto out;
+	err = acd_alloc(&acd, st);
+	if (err) {
+		warning("main: queues: %m\n", err);
+		goto out;
+	}
 	err = http_api_alloc(&api, &cfg, st, notify);
 	if (err) {
 		warning("main: HTTP on %s: %m\n", cfg.http_listen, err);
 		goto out;
 	}
 	http_api_set_calls(api, calls);
+	http_api_set_acd(api, acd);
+	acd_feature_use(acd);
 
 	trim_start(st);
 
@@ -267,6 +276,8 @@ int main(int argc, char *argv[])
 out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
+	acd_feature_use(NULL);
+	acd = mem_deref(acd);
 	calls = mem_deref(calls);
 	media_speech_stop();
 	sipsrv_close();

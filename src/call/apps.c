@@ -8,6 +8,7 @@
 #include "call/call_int.h"
 #include "ivr/ivr.h"
 #include "voicemail/voicemail.h"
+#include "acd/acd.h"
 
 const struct call_app call_apps[] = {
     {ROUTE_EMPLOYEE, "employee", app_employee_start},
@@ -17,6 +18,7 @@ const struct call_app call_apps[] = {
     {ROUTE_VOICEMAIL, "voicemail", voicemail_start},
     {ROUTE_COLLECT, "digit_input", ivr_collect_start},
     {ROUTE_RING_GROUP, "ring_group", app_ring_group_start},
+    {ROUTE_FEATURE, "feature", acd_feature_start},
 };
 
 const size_t call_apps_count = ARRAY_SIZE(call_apps);

@@ -10,6 +10,7 @@ struct config;
 struct store;
 struct notify;
 struct http_api;
+struct acd;
 
 /* Listen on cfg->http_listen.  *ap is mem_deref()-able; deref stops it.
  * notify (may be NULL: no test mails) outlives the API. */
@@ -19,5 +20,7 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
  * the API or is set to NULL first. */
 struct call_ctx;
 void http_api_set_calls(struct http_api *api, struct call_ctx *calls);
+/* The live queues the agents' state changes go to (acd outlives api). */
+void http_api_set_acd(struct http_api *api, struct acd *acd);
 
 #endif

@@ -118,6 +118,7 @@ struct http_api {
 	struct store *st;          /* (weak) outlives the API           */
 	struct notify *notify;     /* (weak) outlives the API, or NULL  */
 	struct call_ctx *calls;    /* (weak) live calls, or NULL        */
+	struct acd *acd;           /* (weak) live queues, or NULL       */
 };
 
 struct api_req;
@@ -572,6 +573,11 @@ extern const struct api_resource api_schedules;
 extern const struct api_resource api_ivr_menus;
 extern const struct api_resource api_digit_inputs;
 extern const struct api_resource api_ring_groups;
+extern const struct api_resource api_queues;
+extern const struct api_resource api_agents;
+
+/* May the role "agent" use route r (api_agents.c)? */
+bool api_agents_allows(const struct api_route *r);
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
 /* api_transfer.c: POST /api/v1/calls/:id/transfer[/complete|/cancel] */

@@ -27,7 +27,7 @@ static const struct api_resource *const resources[] = {
     &api_schedules,        &api_ivr_menus,    &api_outbox,
     &api_mailboxes,        &api_messages,     &api_prompts,
     &api_external_targets, &api_digit_inputs, &api_ring_groups,
-    &api_events,
+    &api_events,           &api_queues,           &api_agents,
 };
 
 enum api_gen {
@@ -133,9 +133,9 @@ const char *api_reason(uint16_t status)
 /*
  * The one place that says who may use a route.  The role "admin" may do
  * everything; "agent", a tenant's, may read its tenant's event stream
- * (events.c hides e-mail addresses from it) and transfer its tenant's
- * calls (api_transfer.c).  The handlers restrict to
- * req->token.tenant_id.
+ * (events.c hides e-mail addresses from it), transfer its tenant's calls
+ * (api_transfer.c), read agents and change its own state (api_agents.c
+ * checks "its own").  The handlers restrict to req->token.tenant_id.
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
@@ -145,7 +145,7 @@ static bool role_allows(const struct store_token *t, const struct api_route *r)
 		return false;
 	return r->res == &api_events || r->h == api_call_transfer ||
 	       r->h == api_call_transfer_complete ||
-	       r->h == api_call_transfer_cancel;
+	       r->h == api_call_transfer_cancel || api_agents_allows(r);
 }
 
 static void destructor(void *arg)
@@ -482,4 +482,10 @@ out:
 	else
 		*ap = api;
 	return err;
+}
+
+void http_api_set_acd(struct http_api *api, struct acd *acd)
+{
+	if (api)
+		api->acd = acd;
 }

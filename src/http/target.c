@@ -73,6 +73,16 @@ static int target_tenant(struct store *st, enum store_target type, int64_t id,
 		*tenantp = g->tenant_id;
 		mem_deref(g);
 		return err;
+	case TARGET_QUEUE: {
+		struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
+
+		if (!q)
+			return ENOMEM;
+		err = store_queue_get(st, id, q);
+		*tenantp = q->tenant_id;
+		mem_deref(q);
+		return err;
+	}
 	default:
 		return EINVAL;
 	}
@@ -164,7 +174,7 @@ static const struct {
 } use_nouns[] = {
     {"number", "number"},         {"schedule", "schedule"},
     {"ivr", "ivr menu"},          {"digit_input", "digit input"},
-    {"ring_group", "ring group"},
+    {"ring_group", "ring group"}, {"queue", "queue"},
 };
 
 int api_target_in_use(struct api_req *req, int err, enum store_target type,
@@ -181,6 +191,11 @@ int api_target_in_use(struct api_req *req, int err, enum store_target type,
 		return api_fail(req, err,
 				"%s %lld is a member of ring group %lld; take "
 				"it out of the group first",
+				noun, (long long)id, (long long)u.owner);
+	if (!strcmp(u.via, "queue_member"))
+		return api_fail(req, err,
+				"%s %lld is a member of queue %lld; take it "
+				"out of the queue first",
 				noun, (long long)id, (long long)u.owner);
 	for (i = 0; i < ARRAY_SIZE(use_nouns) && !by; i++) {
 		if (!strcmp(u.via, use_nouns[i].via))

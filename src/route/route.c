@@ -33,7 +33,16 @@ static const char *const kind_names[] = {
     [ROUTE_VOICEMAIL] = "voicemail",
     [ROUTE_COLLECT] = "digit_input",
     [ROUTE_RING_GROUP] = "ring_group",
+    [ROUTE_QUEUE] = "queue",
+    [ROUTE_FEATURE] = "feature",
 };
+
+/* The feature codes an employee's phone may dial: *50 agent log in, *51
+ * log out, *52 pause or resume (acd/feature.c). */
+static bool feature_code(const char *s)
+{
+	return !strcmp(s, "*50") || !strcmp(s, "*51") || !strcmp(s, "*52");
+}
 
 const char *route_kind_name(enum route_kind kind)
 {
@@ -245,6 +254,18 @@ static int ring_group_exists(struct store *st, int64_t id)
 	return err;
 }
 
+static int queue_exists(struct store *st, int64_t id)
+{
+	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
+	int err;
+
+	if (!q)
+		return ENOMEM;
+	err = store_queue_get(st, id, q);
+	mem_deref(q);
+	return err;
+}
+
 /* Route to the application of kind whose record exists (exists()). */
 static int to_app(struct store *st, int (*exists)(struct store *, int64_t),
 		  int64_t id, enum route_kind kind, struct route_result *r)
@@ -326,6 +347,9 @@ static int to_target(struct store *st, struct store_target_ref t,
 
 	case TARGET_RING_GROUP:
 		return to_app(st, ring_group_exists, t.id, ROUTE_RING_GROUP, r);
+
+	case TARGET_QUEUE:
+		return to_app(st, queue_exists, t.id, ROUTE_QUEUE, r);
 
 	default:
 		reject(r, 404, "No Target");
@@ -434,6 +458,14 @@ static int from_device(struct store *st, const struct route_caller *c,
 			 sizeof(r->target.caller_name));
 	str_copy(r->from_number, r->target.caller_id, sizeof(r->from_number));
 	r->direction = STORE_DIR_INTERNAL;
+
+	if (has_self && feature_code(dialled)) {
+		str_copy(r->dialled, dialled, sizeof(r->dialled));
+		r->target.kind = ROUTE_FEATURE;
+		r->target.id = self.id;
+		str_copy(r->target.number, dialled, sizeof(r->target.number));
+		return 0;
+	}
 
 	kind = phone_normalise(r->dialled, sizeof(r->dialled), dialled, &ctx);
 	switch (kind) {

@@ -24,6 +24,9 @@ enum route_kind {
 	ROUTE_VOICEMAIL,    /* a mailbox (voicemail/)              */
 	ROUTE_COLLECT,      /* a digit input (ivr/collect.c)       */
 	ROUTE_RING_GROUP,   /* ring group (call/app_ring_group.c)  */
+	ROUTE_QUEUE,        /* hotline queue (acd/; no app yet)    */
+	ROUTE_FEATURE,      /* a feature code (acd/feature.c): id the
+			       employee, number the code ("*50")   */
 };
 
 /* "reject", "employee", "announcement", "trunk" (for logs). */

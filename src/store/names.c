@@ -98,6 +98,21 @@ static const char *const target_v[] = {
     [TARGET_EXTERNAL] = "external",
     [TARGET_COLLECT] = "digit_input",
     [TARGET_RING_GROUP] = "ring_group",
+    [TARGET_QUEUE] = "queue",
+};
+
+static const char *const queue_strategy_v[] = {
+    [STORE_QUEUE_RING_ALL] = "ring_all",
+    [STORE_QUEUE_ROUND_ROBIN] = "round_robin",
+    [STORE_QUEUE_LONGEST_IDLE] = "longest_idle",
+    [STORE_QUEUE_FEWEST_CALLS] = "fewest_calls",
+    [STORE_QUEUE_SKILLS] = "skills",
+};
+
+static const char *const agent_state_v[] = {
+    [STORE_AGENT_LOGGED_OUT] = "logged_out",
+    [STORE_AGENT_AVAILABLE] = "available",
+    [STORE_AGENT_PAUSED] = "paused",
 };
 
 static const char *const ring_strategy_v[] = {
@@ -182,3 +197,5 @@ NAMES(channel, enum store_channel)
 NAMES(outbox_state, enum store_outbox_state)
 NAMES(prompt_purpose, enum store_prompt_purpose)
 NAMES(ring_strategy, enum store_ring_strategy)
+NAMES(queue_strategy, enum store_queue_strategy)
+NAMES(agent_state, enum store_agent_state)

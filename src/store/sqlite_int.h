@@ -6,7 +6,8 @@
  * numbers, sqlite_announcement.c, sqlite_trunk.c, sqlite_registration.c,
  * sqlite_call.c, sqlite_node.c, sqlite_outbox.c, sqlite_token.c,
  * sqlite_schedule.c, sqlite_ivr.c, sqlite_voicemail.c, sqlite_prompt.c,
- * sqlite_external.c, sqlite_digit_input.c, sqlite_ring_group.c;
+ * sqlite_external.c, sqlite_digit_input.c, sqlite_ring_group.c,
+ * sqlite_queue.c and sqlite_agent.c (hotline queues and their agents);
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
@@ -239,6 +240,30 @@ enum store_sql_id {
 	S_RG_MEMBERS_CLEAR,
 	S_RG_MEMBER_ADD,
 	S_RG_MEMBERS,
+	/* sqlite_queue.c */
+	S_QUEUE_TENANT,
+	S_QUEUE_ADD,
+	S_QUEUE_GET,
+	S_QUEUE_UPDATE,
+	S_QUEUE_INUSE,
+	S_QUEUE_DELETE,
+	S_QUEUE_LIST,
+	S_QUEUE_CHILDREN_CLEAR,
+	S_QUEUE_SKILLS_CLEAR,
+	S_QUEUE_WIDEN_CLEAR,
+	S_QUEUE_MEMBER_ADD,
+	S_QUEUE_SKILL_ADD,
+	S_QUEUE_WIDEN_ADD,
+	S_QUEUE_MEMBERS,
+	S_QUEUE_SKILLS,
+	S_QUEUE_WIDENS,
+	/* sqlite_agent.c */
+	S_AGENT_GET,
+	S_AGENT_SET_STATE,
+	S_AGENT_SKILLS_CLEAR,
+	S_AGENT_SKILL_ADD,
+	S_AGENT_SKILLS,
+	S_AGENT_LIST,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
 
@@ -269,7 +294,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
-    store_sql_target;
+    store_sql_queue, store_sql_agent, store_sql_target;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

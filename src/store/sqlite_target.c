@@ -3,7 +3,8 @@
  * ring groups route to: a target (type, id) must exist and belong to the
  * same tenant, and the targets a call follows without the caller doing
  * anything (a schedule's three, a menu's fallback, a digit input's
- * fallback, a ring group's fallback when nobody answers) must not lead
+ * fallback, a ring group's fallback when nobody answers, a queue's limit
+ * targets) must not lead
  * back to where they started.  A menu's keys and a digit input's target
  * are not followed: going round by pressing keys is the caller's choice,
  * not a loop.  Who still routes to a target is the route_refs view
@@ -35,6 +36,7 @@ int store_target_check(struct store *st, enum store_target type,
 	    [TARGET_EXTERNAL] = S_EXT_TENANT,
 	    [TARGET_COLLECT] = S_DIN_TENANT,
 	    [TARGET_RING_GROUP] = S_RG_TENANT,
+	    [TARGET_QUEUE] = S_QUEUE_TENANT,
 	};
 	int64_t ttenant;
 	int err;
@@ -52,9 +54,30 @@ int store_target_check(struct store *st, enum store_target type,
 	return ttenant == tenant_id ? 0 : EXDEV;
 }
 
-/* The targets t leads to by itself: *np of them into next[3]. */
+/* A queue's limit targets: where its callers go by themselves. */
+static int queue_next(struct store *st, int64_t id,
+		      struct store_target_ref next[4], size_t *np)
+{
+	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
+	int err;
+
+	if (!q)
+		return ENOMEM;
+	err = store_queue_get(st, id, q);
+	if (!err) {
+		next[0] = q->on_timeout;
+		next[1] = q->on_full;
+		next[2] = q->on_no_agents;
+		next[3] = q->on_closed;
+		*np = 4;
+	}
+	mem_deref(q);
+	return err;
+}
+
+/* The targets t leads to by itself: *np of them into next[4]. */
 static int target_next(struct store *st, const struct store_target_ref *t,
-		       struct store_target_ref next[3], size_t *np)
+		       struct store_target_ref next[4], size_t *np)
 {
 	struct store_schedule *s;
 	struct store_ivr_menu *m;
@@ -110,6 +133,8 @@ static int target_next(struct store *st, const struct store_target_ref *t,
 		mem_deref(g);
 		return err;
 	}
+	if (t->type == TARGET_QUEUE)
+		return queue_next(st, t->id, next, np);
 	return 0;
 }
 
@@ -117,14 +142,15 @@ static int target_next(struct store *st, const struct store_target_ref *t,
 static bool target_leads_on(enum store_target type)
 {
 	return type == TARGET_SCHEDULE || type == TARGET_IVR ||
-	       type == TARGET_COLLECT || type == TARGET_RING_GROUP;
+	       type == TARGET_COLLECT || type == TARGET_RING_GROUP ||
+	       type == TARGET_QUEUE;
 }
 
 int store_target_loop(struct store *st, enum store_target self_type,
 		      int64_t self_id, const struct store_target_ref *t,
 		      unsigned depth)
 {
-	struct store_target_ref next[3];
+	struct store_target_ref next[4];
 	size_t i, n;
 	int err;
 

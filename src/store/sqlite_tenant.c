@@ -38,7 +38,8 @@ static const struct store_sql sql[] = {
      " OR EXISTS (SELECT 1 FROM ivr_menus WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM prompts WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM external_targets WHERE tenant_id = ?1)"
-     " OR EXISTS (SELECT 1 FROM ring_groups WHERE tenant_id = ?1)"},
+     " OR EXISTS (SELECT 1 FROM ring_groups WHERE tenant_id = ?1)"
+     " OR EXISTS (SELECT 1 FROM queues WHERE tenant_id = ?1)"},
     {S_TENANT_DELETE, "tenant delete", "DELETE FROM tenants WHERE id = ?1"},
     {S_TENANT_LIST, "tenant list", TENANT_SELECT " ORDER BY id"},
 };

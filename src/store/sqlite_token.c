@@ -17,10 +17,11 @@ enum {
 
 static const struct store_sql sql[] = {
     {S_TOKEN_ADD, "token add",
-     "INSERT INTO api_tokens (role, tenant_id, name, created_at,"
-     " token_sha256) VALUES (?1, ?2, ?3, ?4, ?5)"},
+     "INSERT INTO api_tokens (role, tenant_id, employee_id, name,"
+     " created_at, token_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     {S_TOKEN_CHECK, "token check",
-     "SELECT id, role, COALESCE(tenant_id, 0), name, created_at"
+     "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
+     " name, created_at"
      " FROM api_tokens WHERE token_sha256 = ?1"},
     {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
 };
@@ -31,6 +32,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_I64, 0, store_token, id),
     STORE_COL(SC_TEXT, SC_ADD, store_token, role),
     STORE_COL(SC_REF, SC_ADD, store_token, tenant_id),
+    STORE_COL(SC_REF, SC_ADD, store_token, employee_id),
     STORE_COL(SC_TEXT, SC_ADD, store_token, name),
     STORE_COL(SC_U64, SC_ADD, store_token, created_at),
 };
@@ -59,7 +61,8 @@ static int token_hash(char hex[SHA256_HEX], const char *token)
 }
 
 /* t->role is required; tenant_id 0 is an admin token, else the tenant
- * must exist (ENOENT).  EEXIST if the same token is stored already. */
+ * must exist (ENOENT); employee_id (an agent's token) must exist too.
+ * EEXIST if the same token is stored already. */
 int store_token_add(struct store *st, const char *token, struct store_token *t)
 {
 	char hash[SHA256_HEX];
@@ -67,7 +70,7 @@ int store_token_add(struct store *st, const char *token, struct store_token *t)
 	int i, err;
 
 	if (!st || !str_isset(token) || !t || !str_isset(t->role) ||
-	    t->tenant_id < 0)
+	    t->tenant_id < 0 || t->employee_id < 0)
 		return EINVAL;
 
 	err = token_hash(hash, token);

@@ -72,7 +72,8 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_direction, store_names_disposition, store_names_party,
     store_names_target, store_names_region, store_names_sched_state,
     store_names_language, store_names_channel, store_names_outbox_state,
-    store_names_prompt_purpose, store_names_ring_strategy;
+    store_names_prompt_purpose, store_names_ring_strategy,
+    store_names_queue_strategy, store_names_agent_state;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -221,7 +222,7 @@ int store_block_find(struct store *st, int64_t tenant_id, const char *e164,
 
 /* What a number routes to: "none", "employee", "announcement",
  * "schedule", "ivr", "voicemail", "external", "digit_input",
- * "ring_group". */
+ * "ring_group", "queue". */
 enum store_target {
 	TARGET_NONE = 0,
 	TARGET_EMPLOYEE,
@@ -232,7 +233,7 @@ enum store_target {
 	TARGET_EXTERNAL,   /* an external number (store_external)    */
 	TARGET_COLLECT,    /* a digit input (store_digit_input)      */
 	TARGET_RING_GROUP, /* several employees rung (Gruppenruf)    */
-			   /* later: TARGET_QUEUE, ...                */
+	TARGET_QUEUE,      /* a hotline queue (ACD, migration 14)     */
 };
 
 const char *store_target_name(enum store_target v);
@@ -597,10 +598,153 @@ int store_ring_group_delete(struct store *st, int64_t id);
 int store_ring_group_list(struct store *st, int64_t tenant_id,
 			  store_ring_group_h *h, void *arg);
 
+/* ---- hotline queues (ACD, Warteschlange) ------------------------------- */
+
+/* How a queue picks among its available agents (src/acd/pick.c). */
+enum store_queue_strategy {
+	STORE_QUEUE_RING_ALL = 0, /* "ring_all"                  */
+	STORE_QUEUE_ROUND_ROBIN,  /* "round_robin" (with memory) */
+	STORE_QUEUE_LONGEST_IDLE, /* "longest_idle"              */
+	STORE_QUEUE_FEWEST_CALLS, /* "fewest_calls"              */
+	STORE_QUEUE_SKILLS,       /* "skills" (best skill score) */
+};
+
+const char *store_queue_strategy_name(enum store_queue_strategy v);
+int store_queue_strategy_parse(const char *s, enum store_queue_strategy *vp);
+
+enum {
+	STORE_QUEUE_MEMBERS = 100, /* members of a queue, at most      */
+	STORE_QUEUE_REQS = 8,      /* skill requirements of a queue    */
+	STORE_QUEUE_WIDEN = 8,     /* widening steps of a queue        */
+	STORE_AGENT_SKILLS = 16,   /* skills of an agent               */
+	STORE_TIER_MAX = 9,        /* tiers 0..9, 0 offered first      */
+	STORE_LEVEL_MAX = 10,      /* skill levels 1..10               */
+	STORE_SKILL_LEN = 32,      /* a skill's name, with the NUL     */
+	STORE_REASON_LEN = 32,     /* a pause reason, with the NUL     */
+};
+
+/* A member of a queue: an employee of its tenant with a tier (penalty):
+ * tier 0 is offered calls first, a higher tier when no lower one is
+ * available (and, with widening steps, once the caller waited long
+ * enough). */
+struct store_queue_member {
+	int64_t employee_id;
+	unsigned tier; /* 0..STORE_TIER_MAX */
+};
+
+/* A skill the queue's callers need (an agent with it at min_level or
+ * more); relax_after > 0: no longer needed once a caller waited that
+ * long [s] (German agents first, then the international team). */
+struct store_queue_skill {
+	char skill[STORE_SKILL_LEN];
+	unsigned min_level;   /* 1..STORE_LEVEL_MAX */
+	uint32_t relax_after; /* [s], 0 = never     */
+};
+
+/* After a caller waited after [s], members up to max_tier qualify. */
+struct store_queue_widen {
+	uint32_t after;
+	unsigned max_tier;
+};
+
+/*
+ * A hotline queue: callers wait for the queue's agents (its members).
+ * Limits each with a target the queue call sends the caller to: on_timeout
+ * (max_wait reached), on_full (max_len callers wait), on_no_agents (no
+ * member logged in), on_closed (schedule_id's state is not open).  A
+ * mailbox (mailbox_id) and a callback are what a caller is offered when
+ * all agents are busy.  service_level [s]: answered within it counts as
+ * in service level (statistics).
+ */
+struct store_queue {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];
+	enum store_queue_strategy strategy;
+	uint32_t ring_timeout;  /* [s] 5..300: then the next agent     */
+	uint32_t wrapup;        /* [s] 0..3600 after-call work         */
+	uint32_t max_misses;    /* 0..99 misses in a row -> paused     */
+	uint32_t max_wait;      /* [s] 0 = no limit, at most 86400     */
+	uint32_t max_len;       /* callers, 0 = no limit, at most 1000 */
+	uint32_t service_level; /* [s] 1..3600, default 20             */
+	int64_t schedule_id;    /* open hours, 0 = always open         */
+	int64_t mailbox_id;     /* voicemail offered, 0 = none         */
+	bool callback;          /* a callback is offered               */
+	struct store_target_ref on_timeout, on_full, on_no_agents, on_closed;
+	size_t memberc;
+	struct store_queue_member memberv[STORE_QUEUE_MEMBERS];
+	size_t skillc;
+	struct store_queue_skill skillv[STORE_QUEUE_REQS];
+	size_t widenc;
+	struct store_queue_widen
+	    widenv[STORE_QUEUE_WIDEN]; /* after ascending */
+	uint64_t created_at;
+};
+
+typedef int(store_queue_h)(const struct store_queue *q, void *arg);
+
+/* Add q with its members, skills and widening steps in one transaction:
+ * EINVAL for a bad field, a member, schedule, mailbox or target ENOENT if
+ * missing, EXDEV if of another tenant, ELOOP if a target leads back to
+ * the queue without the caller doing anything. */
+int store_queue_add(struct store *st, struct store_queue *q);
+int store_queue_get(struct store *st, int64_t id, struct store_queue *q);
+/* Replace everything but the tenant (EXDEV if set and different). */
+int store_queue_update(struct store *st, const struct store_queue *q);
+/* EBUSY while something routes to it. */
+int store_queue_delete(struct store *st, int64_t id);
+int store_queue_list(struct store *st, int64_t tenant_id, store_queue_h *h,
+		     void *arg);
+
+/* An agent's state as kept across restarts: the live states (ringing, on
+ * a call, wrap-up) are the ACD's and read back as available. */
+enum store_agent_state {
+	STORE_AGENT_LOGGED_OUT = 0, /* "logged_out" */
+	STORE_AGENT_AVAILABLE,      /* "available"  */
+	STORE_AGENT_PAUSED,         /* "paused"     */
+};
+
+const char *store_agent_state_name(enum store_agent_state v);
+int store_agent_state_parse(const char *s, enum store_agent_state *vp);
+
+struct store_agent_skill {
+	char name[STORE_SKILL_LEN];
+	unsigned level; /* 1..STORE_LEVEL_MAX */
+};
+
+/* An employee as a queue agent: its kept state and its skills. */
+struct store_agent {
+	int64_t employee_id;
+	int64_t tenant_id;
+	enum store_agent_state state;
+	char reason[STORE_REASON_LEN]; /* paused: why */
+	uint64_t changed_at;
+	size_t skillc;
+	struct store_agent_skill skillv[STORE_AGENT_SKILLS];
+};
+
+typedef int(store_agent_h)(const struct store_agent *a, void *arg);
+
+/* The agent record of employee id (logged out, no skills if never set);
+ * ENOENT if there is no such employee. */
+int store_agent_get(struct store *st, int64_t employee_id,
+		    struct store_agent *a);
+/* Keep a's state, reason and changed_at (EINVAL: a reason without a
+ * pause, a pause without one); ENOENT for no employee. */
+int store_agent_set_state(struct store *st, const struct store_agent *a);
+/* Replace a's skills (EINVAL: a bad level, a name twice or empty). */
+int store_agent_set_skills(struct store *st, const struct store_agent *a);
+/* The tenant's agents (0: all): employees who are members of a queue,
+ * have skills or a kept state, by employee id. */
+int store_agent_list(struct store *st, int64_t tenant_id, store_agent_h *h,
+		     void *arg);
+
 /* ---- who uses a target ------------------------------------------------- */
 
 /* A record that routes to a target: via "number", "schedule", "ivr",
- * "ring_group" (its fallback) or "member" (an employee in a ring group),
+ * "ring_group" (its fallback), "member" (an employee in a ring group),
+ * "queue" (a queue's limit targets) or "queue_member" (an employee in a
+ * queue),
  * and that record's id. */
 struct store_target_use {
 	char via[16];
@@ -1136,8 +1280,9 @@ int store_outbox_requeue_stale(struct store *st, const char *self,
 
 struct store_token {
 	int64_t id;
-	char role[16];     /* "admin" (more roles later)          */
-	int64_t tenant_id; /* 0 for admin                         */
+	char role[16];       /* "admin" or "agent"                  */
+	int64_t tenant_id;   /* 0 for admin                         */
+	int64_t employee_id; /* "agent": the employee it acts as  */
 	char name[64];
 	uint64_t created_at;
 };

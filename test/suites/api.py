@@ -387,10 +387,10 @@ def test_numbers():
               "e164: hello is not a valid E.164 phone number")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
-                    "target_type": "queue", "target_id": 1})
+                    "target_type": "conference", "target_id": 1})
     err_check("unknown target_type: 422", st, e, 422,
               "target_type: must be none, employee, announcement, schedule, ivr, "
-              "voicemail, external, digit_input or ring_group")
+              "voicemail, external, digit_input, ring_group or queue")
     st, e = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": "+49301234512",
                     "target_type": "employee"})

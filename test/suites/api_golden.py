@@ -961,6 +961,67 @@ def events():
                  "Sec-WebSocket-Version: 13"))
 
 
+def queues_agents():
+    """/api/v1/queues and /api/v1/agents (appended in issue 15)."""
+    u = "/api/v1/queues"
+    body = {"tenant_id": 1, "name": "Technik", "strategy": "skills",
+            "wrapup": 30, "max_wait": 600,
+            "members": [{"employee_id": 2, "tier": 0},
+                        {"employee_id": 1, "tier": 1}],
+            "skills": [{"skill": "de", "min_level": 5, "relax_after": 30}],
+            "widen": [{"after": 20, "max_tier": 1}],
+            "no_agents_type": "announcement", "no_agents_id": 1}
+    for bad in ({"strategy": "random"}, {"ring_timeout": 4},
+                {"members": [{"employee_id": 424242}]},
+                {"members": [{"employee_id": 1}, {"employee_id": 1}]},
+                {"members": [{"employee_id": 1, "tier": 10}]},
+                {"skills": [{"skill": "de"}, {"skill": "de"}]},
+                {"skills": [{"skill": "de", "min_level": 0}]},
+                {"widen": [{"after": 20, "max_tier": 1},
+                           {"after": 10, "max_tier": 2}]},
+                {"schedule_id": 424242}, {"mailbox_id": 424242},
+                {"timeout_type": "queue", "timeout_id": 424242},
+                {"closed_type": "announcement"}, {"name": ""}):
+        req(f"POST queue {bad}", "POST", u, dict(body, **bad))
+    q = req("POST queue", "POST", u, body)
+    qu = f"{u}/{q['id']}"
+    req("POST queue again", "POST", u, body)
+    req("GET queue", "GET", qu)
+    req("list queues of tenant 1", "GET", f"{u}?tenant_id=1")
+    req("PATCH queue", "PATCH", qu,
+        {"strategy": "ring_all", "members": [{"employee_id": 2}]})
+    req("PATCH queue full to itself", "PATCH", qu,
+        {"full_type": "queue", "full_id": q["id"]})
+    n = req("POST number to the queue", "POST", "/api/v1/numbers",
+            {"tenant_id": 1, "e164": "+4922182829976",
+             "target_type": "queue", "target_id": q["id"]})
+    req("DELETE queue in use", "DELETE", qu)
+    req("DELETE an employee in it", "DELETE", "/api/v1/employees/2")
+    a = "/api/v1/agents"
+    req("list agents", "GET", a)
+    req("PATCH agent skills", "PATCH", f"{a}/2",
+        {"skills": [{"name": "de", "level": 9}]})
+    req("PATCH agent bad skill", "PATCH", f"{a}/2",
+        {"skills": [{"name": "de", "level": 0}]})
+    for body_ in ({"action": "pause", "reason": "Mittag"},
+                  {"action": "login"}, {"action": "login"},
+                  {"action": "pause"}, {"action": "pause", "reason": "Mittag"},
+                  {"action": "end_wrapup"}, {"action": "unpause"},
+                  {"action": "logout", "reason": "x"}, {"action": "logout"},
+                  {"action": "sleep"}, {}):
+        req(f"POST agent state {body_}", "POST", f"{a}/2/state", body_)
+    req("GET agent", "GET", f"{a}/2")
+    req("GET unknown agent", "GET", f"{a}/424242")
+    for tok in (None, "agent", "viewer"):
+        req(f"{tok} on GET agents", "GET", a, token=tok)
+        req(f"{tok} on POST agent state", "POST", f"{a}/2/state",
+            {"action": "login"}, token=tok)
+        req(f"{tok} on POST queues", "POST", u, body, token=tok)
+    req("DELETE its number", "DELETE", f"/api/v1/numbers/{n['id']}")
+    req("DELETE queue", "DELETE", qu)
+    req("GET deleted queue", "GET", qu)
+
+
 def run():
     add_token("agent", "agent", 1)
     add_token("viewer", "viewer", None)
@@ -991,6 +1052,7 @@ def run():
     ring_groups()
     events()
     transfers()
+    queues_agents()
 
 
 def transfers():

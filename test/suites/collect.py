@@ -74,10 +74,11 @@ def test_api(sb, ids):
                "target_type: is required")
     S.error_is("a target that does not exist: 422", post(target_id=99999),
                422, "target_id: employee 99999 does not exist")
-    S.error_is("an unknown target type: 422", post(target_type="queue"),
+    S.error_is("an unknown target type: 422",
+               post(target_type="conference"),
                422, "target_type: must be none, employee, announcement, "
-               "schedule, ivr, voicemail, external, digit_input or "
-               "ring_group")
+               "schedule, ivr, voicemail, external, digit_input, "
+               "ring_group or queue")
     st, b = sb.api("POST", "/api/v1/digit_inputs",
                    {"tenant_id": tid, "name": "X", "target_type": "employee",
                     "target_id": erika})

@@ -97,8 +97,8 @@ def test_api(sb, tid):
                        "options": [{"key": "1", "target_type": "pstn",
                                     "target_id": 1}]}), 422,
                "options[0].target_type: must be employee, announcement, "
-               "schedule, ivr, voicemail, external, digit_input or "
-               "ring_group")
+               "schedule, ivr, voicemail, external, digit_input, "
+               "ring_group or queue")
     st, sch = sb.api("POST", "/api/v1/schedules",
                      {"tenant_id": tid, "name": "Nachts extern",
                       "open_type": "external", "open_id": x["id"],

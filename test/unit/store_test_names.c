@@ -20,8 +20,8 @@ static const char *const disposition_words[] = {
 };
 static const char *const party_words[] = {"", "caller", "callee", "system"};
 static const char *const target_words[] = {
-    "none",      "employee", "announcement", "schedule",  "ivr",
-    "voicemail", "external", "digit_input",  "ring_group"};
+    "none",      "employee", "announcement", "schedule",   "ivr",
+    "voicemail", "external", "digit_input",  "ring_group", "queue"};
 static const char *const prompt_purpose_words[] = {
     "other", "greeting", "closed", "mailbox", "music_on_hold"};
 static const char *const region_words[] = {

@@ -110,8 +110,21 @@
 	X(test_route_sched_check)                                              \
 	X(test_store_schedule)                                                 \
 	X(test_store_ring_group)                                               \
+	X(test_store_queue)                                                    \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
+	X(test_acd_ring_all)                                                   \
+	X(test_acd_round_robin)                                                \
+	X(test_acd_longest_idle)                                               \
+	X(test_acd_fewest_calls)                                               \
+	X(test_acd_skills_widen)                                               \
+	X(test_acd_tier_widen)                                                 \
+	X(test_acd_order)                                                      \
+	X(test_acd_miss_pause)                                                 \
+	X(test_acd_wrapup)                                                     \
+	X(test_acd_limits)                                                     \
+	X(test_acd_never_busy)                                                 \
+	X(test_acd_withdraw)                                                   \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
 	X(test_route_trunk_registered)                                         \
@@ -119,6 +132,7 @@
 	X(test_call_bridge)                                                    \
 	X(test_call_dial_fail)                                                 \
 	X(test_call_reject)                                                    \
+	X(test_call_feature)                                                   \
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
