@@ -266,6 +266,11 @@ int main(int argc, char *argv[])
 	http_api_set_calls(api, calls);
 	http_api_set_acd(api, acd);
 	acd_feature_use(acd);
+	err = acd_queue_use(acd, calls);
+	if (err) {
+		warning("main: queue calls: %m\n", err);
+		goto out;
+	}
 
 	trim_start(st);
 
@@ -277,6 +282,7 @@ out:
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	acd_feature_use(NULL);
+	(void)acd_queue_use(NULL, NULL);
 	acd = mem_deref(acd);
 	calls = mem_deref(calls);
 	media_speech_stop();

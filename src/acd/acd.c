@@ -366,3 +366,8 @@ struct acd_engine *acd_engine(struct acd *acd)
 {
 	return acd ? acd->e : NULL;
 }
+
+struct store *acd_store(const struct acd *acd)
+{
+	return acd ? acd->st : NULL;
+}

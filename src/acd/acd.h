@@ -70,6 +70,8 @@ int acd_agent_sync(struct acd *acd, int64_t employee_id);
 
 /* The engine, for the queue call application and statistics. */
 struct acd_engine *acd_engine(struct acd *acd);
+/* The store the ACD keeps its states in. */
+struct store *acd_store(const struct acd *acd);
 
 /* Every event of the engine (struct acd_event of acd_int.h: joined,
  * offered, missed, answered, abandoned, timeout, handled, agent state)
@@ -87,5 +89,13 @@ void acd_feature_use(struct acd *acd);
 /* The application of ROUTE_FEATURE (call/apps.c): t->id the employee,
  * t->number the code. */
 int acd_feature_start(struct call *call, const struct route_target *t);
+
+/* The queue call application (queue.c): callers of the node's live
+ * queues acd (NULL: stop; queue calls are refused), whose agents are busy
+ * on the direct calls of calls (may be NULL).  ENOMEM. */
+struct call_ctx;
+int acd_queue_use(struct acd *acd, struct call_ctx *calls);
+/* The application of ROUTE_QUEUE (call/apps.c): queue t->id. */
+int acd_queue_start(struct call *call, const struct route_target *t);
 
 #endif

@@ -19,6 +19,7 @@ const struct call_app call_apps[] = {
     {ROUTE_COLLECT, "digit_input", ivr_collect_start},
     {ROUTE_RING_GROUP, "ring_group", app_ring_group_start},
     {ROUTE_FEATURE, "feature", acd_feature_start},
+    {ROUTE_QUEUE, "queue", acd_queue_start},
 };
 
 const size_t call_apps_count = ARRAY_SIZE(call_apps);

@@ -64,6 +64,7 @@ struct ev_client {
 	int64_t tenant_id;   /* sees this tenant only; 0: all    */
 	bool agent;          /* never an "email" field           */
 	bool closing;        /* our close frame is out           */
+	bool failed;         /* a bad frame: the rest is ignored */
 	unsigned pings;      /* sent and not answered            */
 	uint64_t seq;        /* of the last message              */
 	char token_name[64]; /* for the log                      */
@@ -154,6 +155,13 @@ static void flushed_h(void *arg)
 		client_drop(c, "closed");
 }
 
+/* May a peer send this close status (RFC 6455 7.4)? */
+static bool close_code_ok(unsigned code)
+{
+	return (code >= 1000 && code <= 1003) ||
+	       (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+}
+
 /* One frame from the client; false if c is gone. */
 static bool client_frame_in(struct ev_client *c, const struct websock_hdr *hdr,
 			    const uint8_t *p)
@@ -168,7 +176,17 @@ static bool client_frame_in(struct ev_client *c, const struct websock_hdr *hdr,
 			client_drop(c, "closed");
 			return false;
 		}
-		/* echo its status (RFC 6455 5.5.1), then the end */
+		/* echo its status (RFC 6455 5.5.1), then the end; a status
+		 * that may not be sent (7.4.1: 1005, 1006, 1015, below 1000,
+		 * 1004, 1012-2999, over 4999) or one byte is a protocol
+		 * error */
+		if (hdr->len == 1 ||
+		    (hdr->len >= 2 && !close_code_ok(p[0] << 8 | p[1]))) {
+			client_close(c, WEBSOCK_PROTOCOL_ERROR,
+				     "bad close status");
+			c->failed = true;
+			return false; /* nothing more is read */
+		}
 		c->closing = true;
 		(void)client_frame(c, WEBSOCK_CLOSE, p, hdr->len >= 2 ? 2 : 0);
 		if (!tcp_conn_txqsz(c->tc)) {
@@ -189,6 +207,11 @@ static void recv_h(struct mbuf *mb, void *arg)
 	struct websock_hdr hdr;
 	int err = 0;
 
+	/* after a bad frame we lost our place in the stream: what follows
+	 * (its payload, maybe) is not read as frames; the close wait ends
+	 * the connection */
+	if (c->failed)
+		return;
 	/* kept between segments: at most one frame of up to CLIENT_IN_MAX
 	 * bytes (the header of a longer one gets 1009) */
 	if (!c->in)
@@ -216,6 +239,8 @@ static void recv_h(struct mbuf *mb, void *arg)
 		c->in->end = n;
 		return;
 	}
+	if (err)
+		c->failed = true;
 	if (err == EMSGSIZE) {
 		client_close(c, WEBSOCK_MESSAGE_TOO_BIG, "message too big");
 	}
@@ -294,6 +319,10 @@ static int body_encode(char **bp, const struct event *ev, bool stripped)
 		err = strip_copy(&o, ev->fields);
 		if (err)
 			return err;
+		if (!odict_count(o, false)) { /* nothing but e-mail */
+			mem_deref(o);
+			return re_sdprintf(bp, "}");
+		}
 	}
 	err =
 	    re_sdprintf(&s, "%H", json_encode_odict, stripped ? o : ev->fields);

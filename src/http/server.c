@@ -27,7 +27,7 @@ static const struct api_resource *const resources[] = {
     &api_schedules,        &api_ivr_menus,    &api_outbox,
     &api_mailboxes,        &api_messages,     &api_prompts,
     &api_external_targets, &api_digit_inputs, &api_ring_groups,
-    &api_events,           &api_queues,           &api_agents,
+    &api_events,           &api_queues,       &api_agents,
 };
 
 enum api_gen {

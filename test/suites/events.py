@@ -435,6 +435,32 @@ def test_ping_close(sb):
             "an unmasked client frame: close 1002 protocol error",
             f"{op} {payload!r}")
     c.abort()
+    # a frame too big: 1009, and what follows is not read as frames (a
+    # ping hidden in the refused frame's payload gets no pong)
+    c = WsClient(sb.http_port, token=sb.token)
+    c.connect()
+    c.sock.sendall(wsl.encode_frame(wsl.TEXT, b"a" * 5000)[:100])
+    op, payload = c.frame(5)
+    S.check(op == wsl.CLOSE and payload[:2] == struct.pack("!H", 1009),
+            "a frame over 4 KiB: close 1009", f"{op} {payload!r}")
+    c.sock.sendall(wsl.encode_frame(wsl.PING, b"pwnd"))
+    try:
+        op, payload = c.frame(4)
+    except (OSError, ConnectionError, wsl.WsError) as e:
+        op, payload = None, repr(e)
+    S.check(op != wsl.PONG,
+            "after it nothing is read as a frame: a ping in its payload "
+            "gets no pong", f"{op} {payload!r}")
+    c.abort()
+    # a close status nobody may send (1005, RFC 6455 7.4.1): 1002
+    c = WsClient(sb.http_port, token=sb.token)
+    c.connect()
+    c.send(wsl.CLOSE, struct.pack("!H", 1005))
+    op, payload = c.frame(5)
+    S.check(op == wsl.CLOSE and payload[:2] == struct.pack("!H", 1002),
+            "a close with status 1005: close 1002 protocol error",
+            f"{op} {payload!r}")
+    c.abort()
     wait_for(lambda: stats(sb)["clients"] == 0, 5, "no clients left")
 
 

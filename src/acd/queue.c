@@ -1,0 +1,651 @@
+/*
+ * queue.c - the queue call application (ROUTE_QUEUE): a caller waits in
+ * a hotline queue until the engine (acd_int.h) offers the call to an
+ * agent, whose phones ring; on the call-control seam only.
+ *
+ *   start: queue read, answered, joined (full: the queue's full target;
+ *          nobody logged in: its no-agents target, else waiting)
+ *     |
+ *     v
+ *   waiting (wait.c: notice, position and wait, music)
+ *     | engine's offer: agents rung (call_dial, parallel), music on,
+ *     | no announcement starts meanwhile
+ *     v
+ *   one answers -> bridged (engine: answered; the wait it reports is from
+ *   the call's arrival at our server); none does / busy / no device ->
+ *   a miss for each (engine: the next agent, pauses "no answer"), waiting
+ *   max wait reached (engine's TIMEOUT) -> the timeout target, or hung up
+ *   the caller chose 2 -> the queue's mailbox
+ *   the call ends: engine told (abandoned while waiting, handled after
+ *   the bridge: wrap-up)
+ *
+ * Time: the engine is pure; one timer here runs acd_engine_tick() when
+ * it says something is due (plus TICK_GRACE, so that a ring timeout of
+ * ours, which is the same, is reported as a miss first and the dial is
+ * over before the engine decides again), then acd_engine_dispatch().
+ * Offers are placed from a zero timer, not inside dispatch's handler.
+ * The estimated wait is one estimator per queue (estimate.c), fed with
+ * the engine's events.  Agents on a direct call (not the queue's) are
+ * busy for the engine (call events of this node).
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "route/route.h"
+#include "call/call.h"
+#include "acd/acd.h"
+#include "acd/acd_int.h"
+#include "acd/estimate_int.h"
+#include "acd/wait_int.h"
+#include "acd/publish_int.h"
+
+enum {
+	TICK_GRACE = 1000,   /* [ms] see the top of this file */
+	ANNOUNCE_MS = 60000, /* [ms] between announcements   */
+};
+
+struct qcall {
+	struct le le;      /* in qa.callers                     */
+	struct call *call; /* (weak: the call owns us)          */
+	int64_t id;        /* the engine's caller id            */
+	struct store_queue q;
+	char lang[4];
+	struct phone_ctx ctx;
+	struct acd_wait *wait;
+	struct acd_offer offer; /* being placed or ringing      */
+	bool offered;
+	struct tmr tmr_offer;
+	int64_t agent; /* bridged to this agent, 0: not yet */
+	bool joined;
+};
+
+struct qest {
+	struct le le;
+	int64_t queue;
+	struct acd_est *est;
+};
+
+static void qest_destructor(void *arg)
+{
+	struct qest *qe = arg;
+
+	list_unlink(&qe->le);
+	mem_deref(qe->est);
+}
+
+struct busy {
+	struct le le;
+	const struct call *call; /* (weak) a call it is busy on */
+	int64_t employee;
+};
+
+static struct {
+	struct acd *acd;     /* (weak) the node's live queues */
+	struct list callers; /* struct qcall */
+	struct list ests;    /* struct qest   */
+	struct list busy;    /* struct busy   */
+	struct tmr tmr;
+	int64_t next_id;
+} qa;
+
+static void kick(void);
+
+static struct acd_engine *engine(void)
+{
+	return qa.acd ? acd_engine(qa.acd) : NULL;
+}
+
+static struct qcall *qcall_find(int64_t id)
+{
+	struct le *le;
+
+	for (le = qa.callers.head; le; le = le->next) {
+		struct qcall *qc = le->data;
+		if (qc->id == id)
+			return qc;
+	}
+	return NULL;
+}
+
+static struct acd_est *est_of(int64_t queue, bool create)
+{
+	struct qest *qe;
+	struct le *le;
+
+	for (le = qa.ests.head; le; le = le->next) {
+		qe = le->data;
+		if (qe->queue == queue)
+			return qe->est;
+	}
+	if (!create)
+		return NULL;
+	qe = mem_zalloc(sizeof(*qe), qest_destructor);
+	if (!qe)
+		return NULL;
+	if (acd_est_alloc(&qe->est, NULL)) {
+		mem_deref(qe);
+		return NULL;
+	}
+	qe->queue = queue;
+	list_append(&qa.ests, &qe->le, qe);
+	return qe->est;
+}
+
+/* ---- the caller's record of the queue ---------------------------------- */
+
+static void qcall_destructor(void *arg)
+{
+	struct qcall *qc = arg;
+	struct acd_engine *e = engine();
+	uint64_t now = tmr_jiffies();
+
+	tmr_cancel(&qc->tmr_offer);
+	qc->wait = mem_deref(qc->wait);
+	/* still findable for the engine's events (their call) */
+	if (e && qc->agent) {
+		(void)acd_engine_call_end(e, qc->agent, now);
+	}
+	else if (e && qc->joined) {
+		/* left: hung up, or re-routed (the mailbox); a ringing offer
+		 * is withdrawn, not missed */
+		(void)acd_engine_leave(e, qc->id, now);
+	}
+	list_unlink(&qc->le);
+	if (e)
+		kick();
+}
+
+/* Send the caller to target t of the queue (none: hang up). */
+static void leave_to(struct qcall *qc, const struct store_target_ref *t,
+		     const char *why)
+{
+	struct call *call = qc->call;
+	struct route_result r;
+
+	info("acd: %s: queue %lld: %s\n", call_id(call), (long long)qc->q.id,
+	     why);
+	memset(&r, 0, sizeof(r));
+	if (t->type != TARGET_NONE &&
+	    !route_target_of(call_store(call), t, qc->q.tenant_id, &r) &&
+	    r.target.kind != ROUTE_REJECT && !call_reroute(call, &r.target))
+		return; /* qc is gone with the old application */
+	call_hangup(call, 200, NULL, STORE_DISP_ANSWERED, STORE_PARTY_SYSTEM);
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+static void wait_info(struct acd_wait_info *info, void *arg)
+{
+	struct qcall *qc = arg;
+	struct acd_engine *e = engine();
+	struct acd_caller_info ci;
+	struct acd_queue_info qi;
+	uint64_t now = tmr_jiffies();
+
+	if (!e || acd_engine_caller(e, qc->id, &ci) ||
+	    acd_engine_queue_info(e, qc->q.id, &qi))
+		return;
+	if (!ci.position)
+		return;
+	info->position = ci.position;
+	info->all_busy = qi.available == 0;
+	info->no_agents = qi.serving == 0;
+	info->est_ms = acd_est_wait(est_of(qc->q.id, false), ci.position - 1,
+				    qi.serving, now - ci.arrived, now);
+}
+
+static void wait_choice(enum acd_wait_choice c, const char *number, void *arg)
+{
+	struct qcall *qc = arg;
+	struct store_target_ref vm = {TARGET_VOICEMAIL, qc->q.mailbox_id};
+
+	(void)number;
+	if (c == ACD_WAIT_VOICEMAIL) {
+		leave_to(qc, &vm, "the caller leaves a message");
+		return;
+	}
+	/* callbacks need a call we place ourselves: not offered yet */
+	leave_to(qc, &(struct store_target_ref){TARGET_NONE, 0}, "callback");
+}
+
+/* ---- offers ------------------------------------------------------------- */
+
+static void dialled(struct call *call, uint16_t scode, const char *reason,
+		    bool timed_out, void *arg)
+{
+	struct qcall *qc = arg;
+	struct acd_engine *e = engine();
+	uint64_t now = tmr_jiffies();
+	size_t i;
+
+	qc->offered = false;
+	if (!e)
+		return;
+	if (scode == 200) {
+		int64_t agent = call_callee_employee(call);
+
+		qc->agent = agent;
+		qc->wait = mem_deref(qc->wait);
+		if (acd_engine_answer(e, qc->id, agent, now))
+			warning("acd: %s: agent %lld answered, the engine did "
+				"not offer it\n",
+				call_id(call), (long long)agent);
+		info("acd: %s: queue %lld: answered by agent %lld\n",
+		     call_id(call), (long long)qc->q.id, (long long)agent);
+		kick();
+		return;
+	}
+	info("acd: %s: queue %lld: no agent answered (%u %s%s)\n",
+	     call_id(call), (long long)qc->q.id, scode, reason,
+	     timed_out ? ", timed out" : "");
+	for (i = 0; i < qc->offer.agentc; i++)
+		(void)acd_engine_miss(e, qc->id, qc->offer.agentv[i], now);
+	acd_wait_quiet(qc->wait, false);
+	kick();
+}
+
+static void offer_place(void *arg)
+{
+	struct qcall *qc = arg;
+	struct call_dest destv[ACD_OFFER_MAX];
+	struct acd_engine *e = engine();
+	uint64_t now = tmr_jiffies();
+	uint32_t timeout;
+	size_t i, n = qc->offer.agentc;
+	int err;
+
+	if (!e)
+		return;
+	timeout = qc->offer.expires > now
+		      ? (uint32_t)((qc->offer.expires - now + 999) / 1000)
+		      : 1;
+	memset(destv, 0, sizeof(destv));
+	for (i = 0; i < n; i++) {
+		destv[i].kind = CALL_DEST_EMPLOYEE;
+		destv[i].id = qc->offer.agentv[i];
+		destv[i].timeout = timeout;
+	}
+	acd_wait_quiet(qc->wait, true);
+	qc->offered = true;
+	{
+		struct call_dial_prm prm = {
+		    destv, n, false, call_from(qc->call), qc->q.name, true};
+		err = call_dial(qc->call, &prm, dialled, qc);
+	}
+	if (err) { /* no device of theirs: a miss each, as unanswered */
+		info("acd: %s: queue %lld: the agents offered cannot be rung: "
+		     "%m\n",
+		     call_id(qc->call), (long long)qc->q.id, err);
+		qc->offered = false;
+		for (i = 0; i < n; i++)
+			(void)acd_engine_miss(e, qc->id, qc->offer.agentv[i],
+					      now);
+		acd_wait_quiet(qc->wait, false);
+		kick();
+	}
+}
+
+static void on_offer(const struct acd_offer *o, void *arg)
+{
+	struct qcall *qc = qcall_find(o->caller);
+
+	(void)arg;
+	if (!qc)
+		return;
+	qc->offer = *o;
+	tmr_start(&qc->tmr_offer, 0, offer_place, qc);
+}
+
+/* ---- time ----------------------------------------------------------------- */
+
+static void tick_h(void *arg)
+{
+	struct acd_engine *e = engine();
+	uint64_t now = tmr_jiffies(), due;
+
+	(void)arg;
+	if (!e)
+		return;
+	due = acd_engine_tick(e, now);
+	(void)acd_engine_dispatch(e, now, on_offer, NULL);
+	if (due)
+		tmr_start(&qa.tmr, (due > now ? due - now : 0) + TICK_GRACE,
+			  tick_h, NULL);
+}
+
+/* Something changed: decide now (from the loop, not from a handler of
+ * the engine). */
+static void kick(void)
+{
+	tmr_start(&qa.tmr, 0, tick_h, NULL);
+}
+
+/* The engine's events: the estimator learns, a caller over the max wait
+ * goes to the timeout target. */
+static void on_event(const struct acd_event *ev, void *arg)
+{
+	struct qcall *qc = ev->caller ? qcall_find(ev->caller) : NULL;
+	struct acd_pub_call pc = {qc ? call_id(qc->call) : "",
+				  qc ? call_record_id(qc->call) : 0};
+
+	(void)arg;
+	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev, qc ? &pc : NULL);
+	switch (ev->type) {
+	case ACD_EV_ANSWERED:
+		acd_est_answered(est_of(ev->queue, true), ev->ms, ev->now);
+		break;
+	case ACD_EV_ABANDONED:
+		acd_est_abandoned(est_of(ev->queue, true), ev->ms, ev->now);
+		break;
+	case ACD_EV_HANDLED:
+		acd_est_handled(est_of(ev->queue, true), ev->ms, ev->now);
+		break;
+	case ACD_EV_TIMEOUT:
+		if (qc) {
+			qc->joined = false; /* the engine removed it */
+			leave_to(qc, &qc->q.on_timeout, "maximum wait reached");
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- agents on direct calls ------------------------------------------- */
+
+/* The queue's record of call, or NULL. */
+static struct qcall *qcall_of(const struct call *call)
+{
+	struct le *le;
+
+	for (le = qa.callers.head; le; le = le->next) {
+		struct qcall *qc = le->data;
+		if (qc->call == call)
+			return qc;
+	}
+	return NULL;
+}
+
+/* Is employee on call as the queue's agent (answering its offer)? */
+static bool queue_call_of(const struct call *call, int64_t employee)
+{
+	const struct qcall *qc = qcall_of(call);
+	size_t i;
+
+	if (!qc)
+		return false;
+	if (qc->agent == employee)
+		return true;
+	for (i = 0; qc->offered && i < qc->offer.agentc; i++) {
+		if (qc->offer.agentv[i] == employee)
+			return true;
+	}
+	return false;
+}
+
+static void busy_drop(void *arg)
+{
+	struct busy *b = arg;
+
+	list_unlink(&b->le);
+}
+
+static void busy_set(const struct call *call, int64_t employee, bool on)
+{
+	struct acd_engine *e = engine();
+	struct busy *b;
+	struct le *le;
+	unsigned n = 0;
+
+	if (!employee || !e)
+		return;
+	for (le = qa.busy.head; le;) {
+		b = le->data;
+		le = le->next;
+		if (b->employee != employee)
+			continue;
+		if (!on && b->call == call) {
+			mem_deref(b);
+			continue;
+		}
+		if (on && b->call == call)
+			return; /* known */
+		n++;
+	}
+	if (on) {
+		b = mem_zalloc(sizeof(*b), busy_drop);
+		if (!b)
+			return;
+		b->call = call;
+		b->employee = employee;
+		list_append(&qa.busy, &b->le, b);
+		n++;
+	}
+	(void)acd_engine_agent_busy(e, employee, n > 0);
+	if (!n)
+		kick();
+}
+
+static void on_call(const struct call *call, enum call_state state, void *arg)
+{
+	struct le *le;
+
+	(void)arg;
+	if (state == CALL_BRIDGED) {
+		int64_t v[2] = {call_employee(call),
+				call_callee_employee(call)};
+		struct qcall *qc = qcall_of(call);
+		size_t i;
+
+		/* the agent passed the caller on (a transfer): the agent's
+		 * queue call is over, wrap-up starts */
+		if (qc && qc->agent && v[1] != qc->agent) {
+			struct acd_engine *e = engine();
+			if (e)
+				(void)acd_engine_call_end(e, qc->agent,
+							  tmr_jiffies());
+			qc->agent = 0;
+			qc->joined = false;
+			kick();
+		}
+
+		for (i = 0; i < 2; i++) {
+			if (v[i] && !queue_call_of(call, v[i]))
+				busy_set(call, v[i], true);
+		}
+		return;
+	}
+	if (state != CALL_DONE)
+		return;
+	for (le = qa.busy.head; le;) {
+		struct busy *b = le->data;
+		le = le->next;
+		if (b->call == call)
+			busy_set(call, b->employee, false);
+	}
+}
+
+/* ---- the application -------------------------------------------------- */
+
+/* ---- nobody logged in, no target for it ------------------------------- */
+
+static void nobody_bye(struct call *call, int err, char digit, void *arg)
+{
+	(void)err;
+	(void)digit;
+	(void)arg;
+	call_hangup(call, 200, NULL, STORE_DISP_ANSWERED, STORE_PARTY_SYSTEM);
+}
+
+static void nobody_key(struct call *call, int err, const char *digits,
+		       void *arg)
+{
+	struct qcall *qc = arg;
+	struct store_target_ref vm = {TARGET_VOICEMAIL, qc->q.mailbox_id};
+	char path[300];
+	const char *files[1] = {path};
+
+	if (!err && digits[0] == '2' && qc->q.mailbox_id) {
+		leave_to(qc, &vm, "nobody there: the caller leaves a message");
+		return;
+	}
+	re_snprintf(path, sizeof(path), "%s/%s/goodbye.wav",
+		    call_config(call)->prompts_dir, qc->lang);
+	if (call_play(call, files, 1, false, nobody_bye, qc))
+		nobody_bye(call, 0, '\0', qc);
+}
+
+static void nobody_said(struct call *call, int err, char digit, void *arg)
+{
+	struct qcall *qc = arg;
+	struct call_collect_prm cp = {1, 1, 0, 6000, 6000};
+
+	(void)digit; /* a key stopped it: collect takes it */
+	if (err || !qc->q.mailbox_id || call_collect(call, &cp, nobody_key, qc))
+		nobody_key(call, ETIMEDOUT, "", qc);
+}
+
+/*
+ * Nobody of the queue is logged in and the queue names no target for it:
+ * the caller is told so at once, may leave a message (2) when the queue
+ * has a mailbox, else hears goodbye.  Waiting for nobody would only be
+ * music without an end (Asterisk's joinempty=no).
+ */
+static void nobody(struct qcall *qc)
+{
+	char paths[2][300];
+	const char *files[2] = {paths[0], paths[1]};
+	const char *dir = call_config(qc->call)->prompts_dir;
+	size_t n = 0;
+
+	info("acd: %s: queue %lld: nobody logged in\n", call_id(qc->call),
+	     (long long)qc->q.id);
+	re_snprintf(paths[n++], sizeof(paths[0]), "%s/%s/queue_no_agents.wav",
+		    dir, qc->lang);
+	if (qc->q.mailbox_id)
+		re_snprintf(paths[n++], sizeof(paths[0]),
+			    "%s/%s/queue_opt_voicemail.wav", dir, qc->lang);
+	if (call_play(qc->call, files, n, true, nobody_said, qc))
+		nobody_key(qc->call, ETIMEDOUT, "", qc);
+}
+
+/* When the call reached our server, on the engine's clock: statistics
+ * count the wait from there, not from the queue (a menu before it). */
+static uint64_t arrived_at(const struct call *call)
+{
+	uint64_t now = tmr_jiffies(), utc = time_now_ms(), age;
+	struct store_call rec;
+
+	if (!call_record_id(call) ||
+	    store_call_get(call_store(call), call_record_id(call), &rec) ||
+	    !rec.started_at || rec.started_at > utc)
+		return now;
+	age = utc - rec.started_at;
+	return age < now ? now - age : 0;
+}
+
+static void answered(struct call *call, void *arg)
+{
+	struct qcall *qc = arg;
+	struct acd_engine *e = engine();
+	struct acd_caller_in in;
+	struct acd_wait_prm wp;
+	enum acd_outcome out = ACD_JOINED;
+	char greeting[32];
+	int err;
+
+	(void)est_of(qc->q.id, true); /* its priors estimate from the start */
+	memset(&in, 0, sizeof(in));
+	in.id = qc->id;
+	in.prio = ACD_PRIO_NORMAL;
+	in.arrived = arrived_at(call);
+	err = acd_engine_join(e, qc->q.id, &in, tmr_jiffies(), &out);
+	if (err) {
+		warning("acd: %s: queue %lld: cannot join: %m\n", call_id(call),
+			(long long)qc->q.id, err);
+		call_hangup(call, 500, NULL, STORE_DISP_FAILED,
+			    STORE_PARTY_SYSTEM);
+		return;
+	}
+	if (out == ACD_FULL) {
+		leave_to(qc, &qc->q.on_full, "full");
+		return;
+	}
+	if (out == ACD_NO_AGENTS) {
+		if (qc->q.on_no_agents.type != TARGET_NONE)
+			leave_to(qc, &qc->q.on_no_agents, "nobody logged in");
+		else
+			nobody(qc);
+		return;
+	}
+	qc->joined = true;
+	memset(&wp, 0, sizeof(wp));
+	re_snprintf(greeting, sizeof(greeting), "%s/please_hold.wav", qc->lang);
+	wp.lang = qc->lang;
+	wp.greeting = greeting;
+	wp.announce_ms = ANNOUNCE_MS;
+	wp.say_position = true;
+	wp.say_wait = true;
+	wp.offer_voicemail = qc->q.mailbox_id != 0;
+	wp.offer_callback = false; /* see wait_choice() */
+	wp.ctx = qc->ctx;
+	err = acd_wait_start(&qc->wait, call, &wp, wait_info, wait_choice, qc);
+	if (err)
+		warning("acd: %s: waiting: %m\n", call_id(call), err);
+	kick();
+}
+
+int acd_queue_start(struct call *call, const struct route_target *t)
+{
+	struct store_tenant tenant;
+	struct qcall *qc;
+	int err;
+
+	if (!engine())
+		return ENOSYS;
+	qc = mem_zalloc(sizeof(*qc), qcall_destructor);
+	if (!qc)
+		return ENOMEM;
+	tmr_init(&qc->tmr_offer);
+	err = store_queue_get(call_store(call), t->id, &qc->q);
+	if (!err)
+		err = store_tenant_get(call_store(call), qc->q.tenant_id,
+				       &tenant);
+	if (err) {
+		mem_deref(qc);
+		return err;
+	}
+	str_copy(qc->lang, store_language_name(tenant.language),
+		 sizeof(qc->lang));
+	str_copy(qc->ctx.country,
+		 tenant.country_code[0] ? tenant.country_code : "49",
+		 sizeof(qc->ctx.country));
+	str_copy(qc->ctx.area, tenant.area_code, sizeof(qc->ctx.area));
+	qc->call = call;
+	qc->id = ++qa.next_id;
+	list_append(&qa.callers, &qc->le, qc);
+	call_app_data_set(call, qc); /* the call owns it now */
+	info("acd: %s: queue %lld (%s)\n", call_id(call), (long long)qc->q.id,
+	     qc->q.name);
+	return call_answer(call, "queue", answered, qc);
+}
+
+int acd_queue_use(struct acd *acd, struct call_ctx *calls)
+{
+	int err;
+
+	if (!acd) {
+		tmr_cancel(&qa.tmr);
+		list_flush(&qa.ests);
+		list_flush(&qa.busy);
+		qa.acd = NULL;
+		return 0;
+	}
+	qa.acd = acd;
+	tmr_init(&qa.tmr);
+	err = acd_subscribe(acd, on_event, NULL);
+	if (!err && calls)
+		err = call_ctx_subscribe(calls, on_call, NULL);
+	return err;
+}

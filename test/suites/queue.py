@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""Queue calls (ACD, issue 15): a caller of a number routed to a hotline
+queue, with a real phone as the caller (Max's baresip 1001) and a real
+phone as the agent (Erika's baresip 1002, the queue's only member).
+
+  * Nobody logged in (the queue has no target for it, no mailbox): the
+    caller is answered, told at once that nobody is there and goodbye (the
+    prompts found in what the caller's phone received), then the server
+    hangs up; Erika's phone never rings; the record is answered by the
+    queue.
+  * Erika logged in: her phone rings at once, she answers, the caller and
+    she hear each other (tones by content); meanwhile the API shows her
+    on a call of the queue; after the caller hangs up she is in wrap-up
+    (2 s), then available again by herself; the record names her device.
+  * Erika logged in but not answering (max_misses 1, ring 5 s): her phone
+    rings 5 s, then she is paused with reason "no answer" and not rung
+    again; the caller is still waiting, with music.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from sb import DEMO, PROMPTS, demo_ids, Suite, Switchboard  # noqa: E402
+from peers import Baresip  # noqa: E402
+from audio import is_prompt, is_tone  # noqa: E402
+
+S = Suite("queue")
+NUMBER = "+4922182829961"
+PW = DEMO["devices"]
+
+
+def agent(sb, emp):
+    st, a = sb.api("GET", f"/api/v1/agents/{emp}")
+    return (a or {}).get("state"), (a or {}).get("reason"), a
+
+
+def act(sb, emp, action, reason=None):
+    body = {"action": action}
+    if reason:
+        body["reason"] = reason
+    return sb.api("POST", f"/api/v1/agents/{emp}/state", body)
+
+
+def wait_state(sb, emp, state, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if agent(sb, emp)[0] == state:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def setup(sb, tid, erika):
+    st, q = sb.api("POST", "/api/v1/queues",
+                   {"tenant_id": tid, "name": "Hotline",
+                    "strategy": "ring_all", "ring_timeout": 5,
+                    "wrapup": 2, "max_misses": 1,
+                    "members": [{"employee_id": erika}]})
+    S.check(st == 201, "a queue with Erika as its member: 201", f"{st} {q}")
+    st, n = sb.api("POST", "/api/v1/numbers",
+                   {"tenant_id": tid, "e164": NUMBER, "target_type": "queue",
+                    "target_id": q["id"]})
+    S.check(st == 201, "a number routed to the queue: 201", f"{st} {n}")
+    return q["id"]
+
+
+def call_queue(mx, sb):
+    m = mx.mark()
+    mx.dial(f"sip:{NUMBER}@127.0.0.1:{sb.sip_port}")
+    return m, mx.wait_event("CALL_ESTABLISHED", 10, since=m)
+
+
+def test_nobody(sb, ids, mx, er):
+    tid, erika = ids
+    me = er.mark()
+    m, est = call_queue(mx, sb)
+    S.check(est is not None, "nobody logged in: the queue answers")
+    t0 = time.time()
+    ev = mx.wait_event("CALL_CLOSED", 20, since=m)
+    took = time.time() - t0
+    # "nobody there" (no mailbox: no choice), goodbye, hung up
+    S.check(ev is not None and took < 12,
+            "no mailbox: told, goodbye, hung up by the server",
+            f"{ev} after {took:.1f} s")
+    S.check(er.wait_event("CALL_INCOMING", 0.5, since=me) is None,
+            "Erika (logged out) is not rung")
+    recs = mx.recordings()
+    v = is_prompt(os.path.join(PROMPTS, "de", "queue_no_agents.wav"),
+                  recs[-1], law="pcmu", windows=0.8, min_seconds=0.5) \
+        if recs else "no recording"
+    S.check(v, "the caller is told at once that nobody is there", str(v))
+    v = is_prompt(os.path.join(PROMPTS, "de", "goodbye.wav"),
+                  recs[-1], law="pcmu", windows=0.8, min_seconds=0.5) \
+        if recs else "no recording"
+    S.check(v, "and then goodbye", str(v))
+    st, calls = sb.api("GET", f"/api/v1/calls?tenant_id={tid}")
+    c = [x for x in calls or [] if x["to_number"] == NUMBER]
+    S.check(st == 200 and c and c[0]["callee_leg"] == "queue"
+            and c[0]["disposition"] == "answered",
+            "the record: answered by the queue", f"{st} {c[:1]}")
+
+
+def test_answer(sb, ids, mx, er):
+    tid, erika = ids
+    st, _ = act(sb, erika, "login")
+    S.check(st == 200, "Erika logs in", str(st))
+    me = er.mark()
+    m, est = call_queue(mx, sb)
+    S.check(est is not None, "the queue answers the caller")
+    ev = er.wait_event("CALL_ESTABLISHED", 15, since=me)
+    S.check(ev is not None, "Erika's phone rings and she answers")
+    state, _, a = agent(sb, erika)
+    S.check(state == "on_call", "the API shows Erika on a call of the queue",
+            str(a))
+    time.sleep(2.0)
+    mx.hangup()
+    S.check(er.wait_event("CALL_CLOSED", 10, since=me) is not None,
+            "the caller hangs up: Erika's call ends")
+    S.check(wait_state(sb, erika, "wrapup", 3),
+            "Erika is in wrap-up after the call", str(agent(sb, erika)))
+    S.check(wait_state(sb, erika, "available", 5),
+            "after 2 s of wrap-up Erika is available again",
+            str(agent(sb, erika)))
+    recs = mx.recordings()
+    rec = recs[-1] if recs else None
+    dur = None
+    if rec:
+        from audio import read_wav
+        rate, x = read_wav(rec)
+        dur = len(x) / rate
+    v = is_tone(rec, 1000, start=dur - 1.6, end=dur - 0.4, min_seconds=0.5,
+                other=800) if rec and dur and dur > 2 else "no recording"
+    S.check(v, "the caller hears Erika (1000 Hz) at the end of the call",
+            str(v))
+    st, calls = sb.api("GET", f"/api/v1/calls?tenant_id={tid}")
+    c = [x for x in calls or [] if x["to_number"] == NUMBER]
+    S.check(st == 200 and c and c[0]["callee_leg"] == "device:1002",
+            "the record names Erika's phone as the callee", f"{c[:1]}")
+
+
+def test_miss(sb, ids, mx):
+    tid, erika = ids
+    er = Baresip("1002", PW["1002"], server=("127.0.0.1", sb.sip_port),
+                 tone=1000, auto_answer=False)
+    er.start()
+    try:
+        S.check(er.wait_registered(10), "Erika's phone again, answering by "
+                "hand")
+        me = er.mark()
+        m, est = call_queue(mx, sb)
+        S.check(est is not None, "the queue answers the caller")
+        ev = er.wait_event("CALL_INCOMING", 10, since=me)
+        S.check(ev is not None, "Erika's phone rings")
+        t0 = time.time()
+        S.check(wait_state(sb, erika, "paused", 9),
+                "not answered in 5 s: Erika is paused",
+                str(agent(sb, erika)))
+        took = time.time() - t0
+        state, reason, a = agent(sb, erika)
+        S.check(reason == "no answer" and 3.5 <= took <= 8.5,
+                "with the reason \"no answer\", after the ring timeout",
+                f"{reason} after {took:.1f} s")
+        S.check(mx.wait_event("CALL_CLOSED", 2, since=m) is None,
+                "the caller still waits")
+        mx.hangup()
+        mx.wait_event("CALL_CLOSED", 10, since=m)
+    finally:
+        er.stop()
+
+
+def main():
+    sb = Switchboard().start()
+    srv = None
+    try:
+        tid, ann, erika = demo_ids(sb, "Erika")
+        ids = (tid, erika)
+        setup(sb, tid, erika)
+        srv = ("127.0.0.1", sb.sip_port)
+        mx = Baresip("1001", PW["1001"], server=srv, tone=800)
+        er = Baresip("1002", PW["1002"], server=srv, tone=1000)
+        mx.start()
+        er.start()
+        try:
+            S.check(mx.wait_registered(10) and er.wait_registered(10),
+                    "Max's and Erika's phones register")
+            S.run(test_nobody, sb, ids, mx, er)
+            S.run(test_answer, sb, ids, mx, er)
+        finally:
+            er.stop()
+        try:
+            S.run(test_miss, sb, ids, mx)
+        finally:
+            mx.stop()
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        sb.cleanup()
+    S.finish()
+
+
+if __name__ == "__main__":
+    main()
