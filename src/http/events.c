@@ -38,6 +38,7 @@
 
 enum {
 	CLIENTS_MAX = 1000,      /* connected at once; more get 503    */
+	TOKEN_CLIENTS_MAX = 20,  /* of one token at once; more get 429 */
 	CLIENT_IN_MAX = 4096,    /* [bytes] of a client's frame         */
 	CLOSE_WAIT = 3000,       /* [ms] for the client's close frame   */
 	CLOSE_HEADROOM = 256,    /* [bytes] a close frame past the bound */
@@ -68,6 +69,7 @@ struct ev_client {
 	unsigned pings;      /* sent and not answered            */
 	uint64_t seq;        /* of the last message              */
 	char token_name[64]; /* for the log                      */
+	int64_t token_id;    /* whose streams are counted        */
 };
 
 static void client_destructor(void *arg)
@@ -493,6 +495,19 @@ static int upgrade_error(struct api_req *req, const char *fmt, const char *s)
 			      fmt, s);
 }
 
+/* Streams open now with token id. */
+static unsigned token_clients(const struct api_events *evs, int64_t id)
+{
+	const struct le *le;
+	unsigned n = 0;
+
+	for (le = evs->clients.head; le; le = le->next) {
+		const struct ev_client *c = le->data;
+		n += c->token_id == id;
+	}
+	return n;
+}
+
 static int events_get(struct api_req *req)
 {
 	struct api_events *evs = req->api->events;
@@ -545,6 +560,11 @@ static int events_get(struct api_req *req)
 				 "16 bytes");
 	if (list_count(&evs->clients) >= CLIENTS_MAX)
 		return api_error(req, 503, "too many event stream clients");
+	/* one token (one agent's console gone wild) cannot take them all */
+	if (token_clients(evs, req->token.id) >= TOKEN_CLIENTS_MAX)
+		return api_error(req, 429,
+				 "too many event streams of this token (%u)",
+				 (unsigned)TOKEN_CLIENTS_MAX);
 	err = ws_accept_key(accept, sizeof(accept), &key->val);
 	if (err)
 		return err;
@@ -561,6 +581,7 @@ static int events_get(struct api_req *req)
 	c->tenant_id = scope;
 	c->agent = !strcmp(req->token.role, "agent");
 	str_copy(c->token_name, req->token.name, sizeof(c->token_name));
+	c->token_id = req->token.id;
 	tmr_init(&c->tmr);
 
 	proto = hdr_lists(msg, HTTP_HDR_SEC_WEBSOCKET_PROTOCOL, subprotocol);

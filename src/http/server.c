@@ -104,6 +104,7 @@ static const struct {
     {413, "Payload Too Large"},
     {422, "Unprocessable Entity"},
     {426, "Upgrade Required"},
+    {429, "Too Many Requests"},
     {500, "Internal Server Error"},
     {503, "Service Unavailable"},
 };

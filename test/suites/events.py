@@ -464,6 +464,28 @@ def test_ping_close(sb):
     wait_for(lambda: stats(sb)["clients"] == 0, 5, "no clients left")
 
 
+def test_token_limit(sb):
+    """One token may hold 20 streams at once; the 21st is refused (429)
+    while another token still connects; one closed, one more fits."""
+    cs = [WsClient(sb.http_port, token=sb.token) for _ in range(20)]
+    sts = [c.connect() for c in cs]
+    S.check(sts == [101] * 20, "one token: 20 streams at once", str(sts))
+    c21 = WsClient(sb.http_port, token=sb.token)
+    st = c21.connect()
+    body = json.loads(c21.body or b"{}")
+    S.check(st == 429 and body == {
+        "error": "too many event streams of this token (20)"},
+        "the 21st stream of the token: 429 naming the limit",
+        f"{st} {c21.body!r}")
+    cs[0].abort()
+    wait_for(lambda: stats(sb)["clients"] == 19, 5, "19 clients")
+    c22 = WsClient(sb.http_port, token=sb.token)
+    S.check(c22.connect() == 101, "one closed: the token's next one fits")
+    for c in cs[1:] + [c22]:
+        c.abort()
+    wait_for(lambda: stats(sb)["clients"] == 0, 5, "no clients left")
+
+
 def test_ping_timeout_shutdown():
     sb = Switchboard(extra_args=["--events-ping", "1"])
     try:
@@ -549,6 +571,7 @@ def main():
         S.run(test_calls, sb, t)
         S.run(test_slow_client, sb)
         S.run(test_ping_close, sb)
+        S.run(test_token_limit, sb)
         code = sb.stop()
         S.check(code == 0, "the server exits cleanly (no leaks)",
                 f"exit {code}\n{sb.tail(30)}")
