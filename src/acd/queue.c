@@ -19,6 +19,9 @@
  *   the call ends: engine told (abandoned while waiting, handled after
  *   the bridge: wrap-up)
  *
+ * Outside the queue's open hours (its schedule): the closed target, or
+ * the closed (holiday) prompt and the end.
+ *
  * Time: the engine is pure; one timer here runs acd_engine_tick() when
  * it says something is due (plus TICK_GRACE, so that a ring timeout of
  * ours, which is the same, is reported as a miss first and the dial is
@@ -530,6 +533,40 @@ static void nobody(struct qcall *qc)
 		nobody_key(qc->call, ETIMEDOUT, "", qc);
 }
 
+/* ---- open hours --------------------------------------------------------- */
+
+/*
+ * Outside the queue's open hours (its schedule says closed or holiday):
+ * its closed target; none: the default prompt (closed, or holiday) and
+ * the server hangs up.  true if so (the call is taken care of).  A
+ * schedule that cannot be read counts as open: callers are not turned
+ * away for a store error.
+ */
+static bool closed(struct qcall *qc)
+{
+	enum store_sched_state state = STORE_SCHED_OPEN;
+	char path[300];
+	const char *files[1] = {path};
+
+	if (!qc->q.schedule_id ||
+	    route_schedule_state(call_store(qc->call), qc->q.schedule_id,
+				 time_now_ms(), &state) ||
+	    state == STORE_SCHED_OPEN)
+		return false;
+	if (qc->q.on_closed.type != TARGET_NONE) {
+		leave_to(qc, &qc->q.on_closed, "closed");
+		return true;
+	}
+	info("acd: %s: queue %lld: closed (%s)\n", call_id(qc->call),
+	     (long long)qc->q.id, store_sched_state_name(state));
+	re_snprintf(path, sizeof(path), "%s/%s/%s.wav",
+		    call_config(qc->call)->prompts_dir, qc->lang,
+		    state == STORE_SCHED_HOLIDAY ? "holiday" : "closed");
+	if (call_play(qc->call, files, 1, false, nobody_bye, qc))
+		nobody_bye(qc->call, 0, '\0', qc);
+	return true;
+}
+
 /* When the call reached our server, on the engine's clock: statistics
  * count the wait from there, not from the queue (a menu before it). */
 static uint64_t arrived_at(const struct call *call)
@@ -555,6 +592,8 @@ static void answered(struct call *call, void *arg)
 	char greeting[32];
 	int err;
 
+	if (closed(qc))
+		return;
 	(void)est_of(qc->q.id, true); /* its priors estimate from the start */
 	memset(&in, 0, sizeof(in));
 	in.id = qc->id;

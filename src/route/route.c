@@ -82,6 +82,25 @@ static enum store_sched_state sched_state_at(const struct store_schedule *s,
 	return route_sched_state(&rs, utc_ms, why);
 }
 
+int route_schedule_state(struct store *st, int64_t id, uint64_t utc_ms,
+			 enum store_sched_state *statep)
+{
+	struct store_schedule *s;
+	const char *why = "";
+	int err;
+
+	if (!st || !statep)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), NULL); /* too big for the stack */
+	if (!s)
+		return ENOMEM;
+	err = store_schedule_get(st, id, s);
+	if (!err)
+		*statep = sched_state_at(s, utc_ms, &why);
+	mem_deref(s);
+	return err;
+}
+
 /* The target of schedule id now: its open, closed or holiday target
  * (holiday none: the closed one). */
 static int schedule_target(struct store *st, int64_t id,

@@ -120,6 +120,11 @@ struct route_sched {
 	size_t excc;
 };
 
+/* The state of the store's schedule id at utc_ms (a queue's open hours):
+ * 0, or the store's error (ENOENT). */
+int route_schedule_state(struct store *st, int64_t id, uint64_t utc_ms,
+			 enum store_sched_state *statep);
+
 /* The state of s at utc_ms; *why (may be NULL) tells the rule that
  * decided: "exception", the holiday's name, "hours" or "outside hours". */
 enum store_sched_state route_sched_state(const struct route_sched *s,

@@ -12,6 +12,8 @@ phone as the agent (Erika's baresip 1002, the queue's only member).
     she hear each other (tones by content); meanwhile the API shows her
     on a call of the queue; after the caller hangs up she is in wrap-up
     (2 s), then available again by herself; the record names her device.
+  * A queue outside its open hours (its schedule) without a closed
+    target: the caller hears the closed prompt and the server hangs up.
   * Erika logged in but not answering (max_misses 1, ring 5 s): her phone
     rings 5 s, then she is paused with reason "no answer" and not rung
     again; the caller is still waiting, with music.
@@ -27,6 +29,7 @@ from audio import is_prompt, is_tone  # noqa: E402
 
 S = Suite("queue")
 NUMBER = "+4922182829961"
+CLOSED_NUMBER = "+4922182829962"
 PW = DEMO["devices"]
 
 
@@ -139,6 +142,41 @@ def test_answer(sb, ids, mx, er):
             "the record names Erika's phone as the callee", f"{c[:1]}")
 
 
+def test_closed(sb, ids, mx):
+    """A queue outside its open hours (a schedule without ranges: closed
+    all week) and without a closed target: the closed prompt, then the
+    server hangs up."""
+    tid, erika = ids
+    st, ann = sb.api("GET", f"/api/v1/announcements?tenant_id={tid}")
+    st, sc = sb.api("POST", "/api/v1/schedules",
+                    {"tenant_id": tid, "name": "nie", "region": "NW",
+                     "open_type": "announcement", "open_id": ann[0]["id"],
+                     "closed_type": "announcement",
+                     "closed_id": ann[0]["id"], "ranges": []})
+    S.check(st == 201, "a schedule closed all week: 201", f"{st} {sc}")
+    st, q = sb.api("POST", "/api/v1/queues",
+                   {"tenant_id": tid, "name": "Abend",
+                    "schedule_id": sc["id"],
+                    "members": [{"employee_id": erika}]})
+    S.check(st == 201, "a queue with those hours: 201", f"{st} {q}")
+    st, n = sb.api("POST", "/api/v1/numbers",
+                   {"tenant_id": tid, "e164": CLOSED_NUMBER,
+                    "target_type": "queue", "target_id": q["id"]})
+    S.check(st == 201, "its number: 201", f"{st} {n}")
+    m = mx.mark()
+    mx.dial(f"sip:{CLOSED_NUMBER}@127.0.0.1:{sb.sip_port}")
+    est = mx.wait_event("CALL_ESTABLISHED", 10, since=m)
+    closed = mx.wait_event("CALL_CLOSED", 20, since=m)
+    S.check(est is not None and closed is not None,
+            "closed: answered, then hung up by the server",
+            f"{est} {closed}")
+    recs = mx.recordings()
+    v = is_prompt(os.path.join(PROMPTS, "de", "closed.wav"), recs[-1],
+                  law="pcmu", windows=0.8, min_seconds=0.5) \
+        if recs else "no recording"
+    S.check(v, "the caller hears that we are closed", str(v))
+
+
 def test_miss(sb, ids, mx):
     tid, erika = ids
     er = Baresip("1002", PW["1002"], server=("127.0.0.1", sb.sip_port),
@@ -186,6 +224,7 @@ def main():
                     "Max's and Erika's phones register")
             S.run(test_nobody, sb, ids, mx, er)
             S.run(test_answer, sb, ids, mx, er)
+            S.run(test_closed, sb, ids, mx)
         finally:
             er.stop()
         try:
