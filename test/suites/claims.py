@@ -761,7 +761,9 @@ STATS_ZERO = {"calls_active": 0,
               "prompts": {"loaded": 0, "hits": 0},
               "speech": {"synthesised": 0, "hits": 0, "synth_us": 0,
                          "synth_us_max": 0},
-              "sip": {"undecodable": 0}}
+              "sip": {"undecodable": 0},
+              "events": {"clients": 0, "published": 0, "sent": 0,
+                         "slow_disconnects": 0, "queue_max": 1048576}}
 
 
 def stats_with(**kw):
