@@ -506,12 +506,17 @@ def write_md(path, rs):
         f.write("\n".join(L))
 
 
-def merge_into_results(fragment, results_md, section=SECTION):
+def merge_into_results(fragment, results_md, section=SECTION,
+                       renumber=False):
     """Put the fragment into RESULTS.md as section 7 (or the one named by
-    section, "## 9. "), replacing an older one, as bench/tls_bench.py does
-    with section 6."""
+    section, "## 9. "), replacing an older one and keeping every other
+    section; renumber: the fragment's heading gets section's number.  The
+    one merge of bench/tls_bench.py (6), ivr_bench.py (9) and
+    queuesim_bench.py (10) too."""
     with open(fragment) as f:
         body = f.read().splitlines()
+    if renumber and body and body[0].startswith("## "):
+        body[0] = section + body[0][3:]
     try:
         with open(results_md) as f:
             lines = f.read().splitlines()

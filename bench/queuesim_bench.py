@@ -23,6 +23,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from media_bench import merge_into_results  # noqa: E402
 ROOT = os.path.dirname(HERE)
 BIN = os.path.join(HERE, "build", "queuesim")
 DAYS = os.path.join(HERE, "queuesim", "days")
@@ -224,28 +226,6 @@ def source():
         return "?"
 
 
-def merge_into_results(fragment, results_md):
-    """Put the fragment into RESULTS.md as section 10, replacing an older
-    one and keeping every other section (as media_bench.py does)."""
-    with open(fragment) as f:
-        body = f.read().splitlines()
-    try:
-        with open(results_md) as f:
-            lines = f.read().splitlines()
-    except OSError:
-        lines = []
-    out, skip = [], False
-    for ln in lines:
-        if ln.startswith("## "):
-            skip = ln.startswith(SECTION)
-        if not skip:
-            out.append(ln)
-    while out and not out[-1].strip():
-        out.pop()
-    with open(results_md, "w") as f:
-        f.write("\n".join(out + [""] + body) + "\n")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(OUT, "queuesim.md"))
@@ -270,7 +250,7 @@ def main():
                   flush=True)
     write_md(args.out, days)
     if args.results:
-        merge_into_results(args.out, args.results)
+        merge_into_results(args.out, args.results, SECTION)
     return 0
 
 

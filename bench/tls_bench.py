@@ -59,6 +59,7 @@ sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 import sb  # noqa: E402
 sys.path.insert(0, HERE)
 from bench import cpu_s, rss_kib  # noqa: E402  (same /proc readings)
+from media_bench import merge_into_results  # noqa: E402
 
 REL_BIN = os.environ.get("BENCH_BIN") or os.path.join(ROOT, "build", "rel",
                                                     "switchboard")
@@ -583,35 +584,12 @@ def main():
         for line in summary_lines(results, modes):
             print(line)
         if args.results:
-            merge_into_results(args.out, args.results)
+            merge_into_results(args.out, args.results, SECTION,
+                               renumber=True)
         print(f"\ntls_bench: done in {elapsed():.0f} s; see {args.out}")
 
 
 SECTION = "## 6. "
-
-
-def merge_into_results(fragment, results_md):
-    """Put the fragment into RESULTS.md as section 6 (replacing an older
-    one), so that `make bench` keeps every figure in one file."""
-    with open(fragment) as f:
-        body = f.read().splitlines()
-    if body and body[0].startswith("## "):
-        body[0] = SECTION + body[0][3:]
-    try:
-        with open(results_md) as f:
-            lines = f.read().splitlines()
-    except OSError:
-        lines = []
-    out, skip = [], False
-    for ln in lines:
-        if ln.startswith("## "):
-            skip = ln.startswith(SECTION)
-        if not skip:
-            out.append(ln)
-    while out and not out[-1].strip():
-        out.pop()
-    with open(results_md, "w") as f:
-        f.write("\n".join(out + [""] + body) + "\n")
 
 
 if __name__ == "__main__":
