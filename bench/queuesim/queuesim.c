@@ -49,7 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "acd/estimate_int.h"
+#include "acd/acd_int.h"
 #include "day.h"
 #include "line.h"
 #include "mc.h"

@@ -45,6 +45,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <re.h>
+#include "core/core.h" /* struct phone_ctx */
 
 enum {
 	ACD_SKILL_LEN = 32,    /* skill name, with the NUL          */
@@ -294,5 +296,309 @@ unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
 /* Names for logs, events and the API. */
 const char *acd_strategy_name(enum acd_strategy s);
 const char *acd_astate_name(enum acd_astate s);
+
+/* ==== the engine's own records (engine.c, agent.c, pick.c) ==== */
+
+/* Read and written by the engine files only (engine.c, agent.c, pick.c);
+ * the rest of src/acd uses the functions above. */
+
+struct acd_caller;
+
+struct acd_agent {
+	struct le he; /* in engine->agents (hash by id) */
+	struct le le; /* in engine->agentl (all, by creation) */
+	int64_t id;
+	enum acd_astate state;
+	enum acd_astate pending; /* LOGGED_OUT or PAUSED after the call,
+				    ACD_ON_CALL: nothing pending        */
+	char reason[ACD_REASON_LEN];
+	uint64_t since;
+	uint64_t last_end; /* [ms] last queue call ended (or login) */
+	uint64_t wrapup_until;
+	uint64_t answered; /* [ms] ON_CALL: answered at        */
+	bool busy;         /* on a direct call                 */
+	uint32_t calls, misses;
+	size_t skillc;
+	struct acd_skill skillv[ACD_AGENT_SKILLS];
+	struct acd_queue **qv; /* the queues it is a member of (owned) */
+	size_t qc;
+	struct acd_caller *ring; /* RINGING: for whom */
+	int64_t caller;          /* RINGING, ON_CALL: caller id */
+	int64_t queue;           /* RINGING, ON_CALL, WRAPUP    */
+};
+
+struct acd_qmember {
+	struct acd_agent *a;
+	unsigned tier;
+};
+
+struct acd_queue {
+	struct le le; /* in engine->queues */
+	struct acd_qconf c;
+	size_t memberc;
+	struct acd_qmember *memberv; /* (owned) */
+	size_t rr;                   /* round robin: next member index */
+	unsigned waiting;
+	unsigned freec; /* members free now (acd_agent_free) */
+};
+
+struct acd_caller {
+	struct le le; /* in engine->callers, in offer order */
+	int64_t id;
+	struct acd_queue *q;
+	enum acd_prio prio;
+	uint64_t arrived, joined, seq;
+	bool offered;
+	uint64_t expires;
+	size_t ringc;
+	struct acd_agent *ringv[ACD_OFFER_MAX];
+	size_t triedc;
+	int64_t triedv[ACD_TRIED];
+};
+
+struct acd_engine {
+	struct hash *agents; /* by id */
+	struct list agentl;
+	struct list queues;
+	struct list callers; /* every waiting caller, in offer order */
+	uint64_t seq;
+	uint64_t last_tick; /* [ms] now of the last acd_engine_tick() */
+	bool dirty;      /* something changed since the last dispatch: a state,
+		       a caller, the config, a widening step reached */
+	unsigned availc; /* agents AVAILABLE and not busy */
+	acd_event_h *evh;
+	void *arg;
+};
+
+/* engine.c */
+void acd_emit(struct acd_engine *e, struct acd_event *ev);
+
+/* agent.c */
+struct acd_agent *acd_agent_find(const struct acd_engine *e, int64_t id);
+/* The agent id, created logged out if new; NULL: no memory or id <= 0. */
+struct acd_agent *acd_agent_get(struct acd_engine *e, int64_t id);
+/* Agent a goes to state st (reason: PAUSED's) at now: counts, event. */
+void acd_set_state(struct acd_engine *e, struct acd_agent *a,
+		   enum acd_astate st, const char *reason, uint64_t now);
+/* Agent a stops ringing for its caller (withdrawn, not a miss). */
+void acd_ring_drop(struct acd_agent *a);
+/* The offer of c ends: its ringing agents are available again. */
+void acd_offer_withdraw(struct acd_engine *e, struct acd_caller *c,
+			uint64_t now);
+/* Agent a is (add) or is no longer a member of q: its queue list. */
+int acd_agent_queue(struct acd_agent *a, struct acd_queue *q, bool add);
+
+/* pick.c: the agents that caller c of its queue may be offered now (at
+ * most ACD_OFFER_MAX into v) by the queue's strategy; the number. */
+size_t acd_pick(struct acd_caller *c, uint64_t now, struct acd_agent **v);
+/* May agent a take a call now (available, not on a direct call)? */
+bool acd_agent_free(const struct acd_agent *a);
+
+/* ==== the estimated waiting time (estimate.c) ==== */
+
+/*
+ * The honest estimated waiting time
+ * of one queue (estimate.c) and what a waiting caller is told
+ * (acd_est_say).
+ *
+ * The queue engine feeds each queue's estimator with what happens (a
+ * caller answered or abandoned after waiting w, a call handled in h) and
+ * asks it, for one waiting caller, "how long until an agent takes me?"
+ * from the live state: callers ahead, agents serving the queue now, the
+ * recent handle times and the recent abandonment rate.  Pure logic, no
+ * timers, no sockets: the clock is passed in [ms].
+ */
+
+/* acd_est_wait() when no agent serves the queue: no estimate */
+#define ACD_EST_UNKNOWN UINT64_MAX
+
+struct acd_est;
+
+/* Tuning of one estimator; acd_est_alloc(.., NULL) takes the defaults
+ * ACD_EST_CFG_DEFAULT. */
+struct acd_est_cfg {
+	uint32_t handle_prior_ms;   /* [ms] handle time assumed until the
+				       first calls are handled           */
+	uint32_t patience_prior_ms; /* [ms] mean patience assumed until
+				       callers have waited               */
+	uint32_t handle_window;     /* handle times remembered (the weight
+				       of a new one is 1/handle_window)   */
+	uint32_t leave_window;      /* callers leaving the queue
+				       remembered (answered or abandoned)  */
+};
+
+#define ACD_EST_CFG_DEFAULT                                                    \
+	{                                                                      \
+		180000, 600000, 100, 400                                       \
+	}
+
+/*
+ * A new estimator with cfg (NULL: the defaults), a mem object.  EINVAL
+ * for estp NULL or a zero field in cfg, ENOMEM.
+ */
+int acd_est_alloc(struct acd_est **estp, const struct acd_est_cfg *cfg);
+
+/* A caller of the queue was answered by an agent after waiting wait_ms
+ * in the queue (0: at once). */
+void acd_est_answered(struct acd_est *est, uint64_t wait_ms, uint64_t now);
+/* A caller hung up (or left by a key) after waiting wait_ms unanswered. */
+void acd_est_abandoned(struct acd_est *est, uint64_t wait_ms, uint64_t now);
+/* An agent finished a call of the queue that lasted handle_ms (talk and
+ * after-call work: the time the agent was not free for the queue). */
+void acd_est_handled(struct acd_est *est, uint64_t handle_ms, uint64_t now);
+
+/*
+ * Expected further wait [ms] of a caller with ahead callers before them,
+ * agents agents serving the queue now (on a call of it, ringing or
+ * available; not paused, not logged out) who has waited waited_ms so
+ * far, if they are served: the M/M/s+M queue-length predictor (Whitt
+ * 1999) with the rates seen live.  While i callers are ahead, the line
+ * moves at rate agents*mu + i*theta (an agent frees up or one of them
+ * hangs up); the caller is served at the (ahead+1)-th move, and being
+ * served means their own patience (rate theta) outlasted the wait, which
+ * turns each stage's rate r into r + theta:
+ *
+ *     E[W | served] = sum_{i=1..ahead+1} 1 / (agents * mu + i * theta)
+ *
+ * (Whitt's E[W] sums i = 0..ahead: the wait of a caller who never hangs
+ * up, longer than what the callers who do get an agent wait.)  mu = 1 /
+ * recent mean handle time, theta = recent abandonments per
+ * caller-millisecond waited.  waited_ms does not count (memoryless).
+ * ACD_EST_UNKNOWN when agents is 0 or est is NULL.
+ */
+uint64_t acd_est_wait(const struct acd_est *est, unsigned ahead,
+		      unsigned agents, uint64_t waited_ms, uint64_t now);
+
+/* What the estimator learnt, for statistics and tests. */
+struct acd_est_rates {
+	double handle_ms;   /* [ms] recent mean handle time (1/mu)        */
+	double patience_ms; /* [ms] recent mean patience (1/theta),
+			       0 when no caller ever abandoned            */
+	uint64_t handled;   /* calls handled since alloc                  */
+	uint64_t left;      /* callers answered or abandoned since alloc  */
+};
+void acd_est_rates(const struct acd_est *est, struct acd_est_rates *r);
+
+/*
+ * What one waiting caller was told so far (embed in the queue entry,
+ * zeroed when the caller joins).
+ */
+struct acd_est_say {
+	uint32_t last;  /* [s] the wait said last (as below), 0: none    */
+	unsigned ahead; /* callers ahead when `last` was first said      */
+	unsigned times; /* how often `last` was said in a row at `ahead` */
+	uint64_t since; /* [ms] when `last` was first said               */
+	uint32_t floor; /* [s] raised to this while at `ahead`, 0: none  */
+};
+
+/*
+ * The wait to announce at now to a caller with ahead callers before them
+ * whose estimate is est_ms, as seconds for media_phrase_wait(): 30
+ * ("less than a minute") below 45 s, else whole minutes, rounded, as
+ * 60 * n ("about n minutes"), 3600 from 59.5 minutes on ("more than an
+ * hour").  0 for ACD_EST_UNKNOWN: say no time (st unchanged).
+ *
+ * The rule for a caller who does not move: a time said twice in a row
+ * while the callers ahead stayed the same, and at least that long ago
+ * the first time (one minute or less: always), has proved too short;
+ * instead of a third time it is
+ * raised one step (less than a minute -> one minute, n -> n + 1
+ * minutes; "more than an hour" stays), and what the caller hears does
+ * not drop below the raised time until they move.  With announcements a
+ * minute apart: "one minute", "one minute", "two minutes", "two
+ * minutes", "three minutes" - never "one minute" three times.  Once the
+ * caller moves, the estimate is said as it is.  st is updated.
+ */
+uint32_t acd_est_say_next(struct acd_est_say *st, uint64_t est_ms,
+			  unsigned ahead, uint64_t now);
+
+/* The rounding alone (no history): est_ms as the seconds said above. */
+uint32_t acd_est_say_round(uint64_t est_ms);
+
+/* ==== the waiting caller (wait.c) ==== */
+
+/*
+ * What a caller hears while waiting in a
+ * queue (wait.c), on the call-control seam only.
+ *
+ * The queue application answers the call, then hands the caller to a
+ * waiting object until an agent takes the call (or the caller leaves):
+ * the queue's greeting; at once, when nobody is free (seeds/004: "dann
+ * sollte das direkt gesagt werden"), that all are busy and the choice to
+ * keep waiting, leave a message or be called back keeping the place;
+ * then position and expected wait, music on hold, and the announcement
+ * again every announce_ms.  The waiting object asks the queue what to say
+ * (acd_wait_info_h) right before each announcement, so the figures are
+ * live; the queue tells it nothing else, and mem_deref() stops it.
+ */
+
+struct call;
+struct acd_wait;
+
+struct acd_wait_prm {
+	const char *lang;     /* "de", "en": the default prompt set's folder */
+	const char *greeting; /* file under the prompts directory, or ""/NULL */
+	uint32_t announce_ms; /* [ms] between announcements, 0: on entry only */
+	bool say_position;    /* "Sie sind an Position drei."              */
+	bool say_wait;        /* "Die voraussichtliche Wartezeit ..."       */
+	bool offer_voicemail; /* all busy: 2 leaves a message               */
+	bool offer_callback;  /* all busy, or while waiting: 3, a callback  */
+	struct phone_ctx ctx; /* the tenant's: how a typed number is read   */
+};
+
+/* What the queue knows of this caller now. */
+struct acd_wait_info {
+	unsigned position; /* 1: next; 0: do not say one                  */
+	uint64_t est_ms;   /* ACD_EST_UNKNOWN: say none   */
+	bool all_busy;     /* no agent is free now                         */
+	bool no_agents;    /* no agent serves the queue at all             */
+};
+typedef void(acd_wait_info_h)(struct acd_wait_info *info, void *arg);
+
+enum acd_wait_choice {
+	ACD_WAIT_VOICEMAIL = 1, /* 2: a message instead of waiting        */
+	ACD_WAIT_CALLBACK,      /* 3: called back at number, place kept   */
+};
+/* The caller chose to leave the line: number is the callback's (E.164,
+ * confirmed by the caller) for ACD_WAIT_CALLBACK, else "".  The waiting
+ * object has stopped (nothing plays); the queue acts and frees it. */
+typedef void(acd_wait_choice_h)(enum acd_wait_choice choice, const char *number,
+				void *arg);
+
+/*
+ * Start the waiting of an answered call.  EINVAL without call, prm, lang
+ * or handlers; ENOTCONN when the call is not answered.  The call must
+ * outlive the object (the queue frees it from its end handler).
+ */
+int acd_wait_start(struct acd_wait **wp, struct call *call,
+		   const struct acd_wait_prm *prm, acd_wait_info_h *infoh,
+		   acd_wait_choice_h *choiceh, void *arg);
+
+/* Hold the announcements (an agent's phone rings for this caller: no
+ * prompt may start into the bridge); music plays on.  false: they
+ * resume, the next one at once. */
+void acd_wait_quiet(struct acd_wait *w, bool quiet);
+
+/* ==== events on the bus (publish.c) ==== */
+
+/*
+ * The engine's events on the event
+ * bus (publish.c).
+ */
+
+struct store;
+struct acd_event;
+
+/* The call an event of a queue is about, as the call events name it. */
+struct acd_pub_call {
+	const char *call_id; /* the caller's Call-ID */
+	int64_t record_id;   /* the call record      */
+};
+
+/* Publish ev (agent state, a caller joined or left a queue) for the
+ * tenant it belongs to; c: its call, NULL for agent events.  Nothing
+ * while no one listens (event_wanted()); errors are logged. */
+void acd_publish(struct store *st, const struct acd_event *ev,
+		 const struct acd_pub_call *c);
 
 #endif

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "acd/engine_int.h"
+#include "acd/acd_int.h"
 
 static const char *const strategy_names[] = {
     [ACD_RING_ALL] = "ring_all",

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "acd/engine_int.h"
+#include "acd/acd_int.h"
 
 enum { AGENT_HASH = 256 };
 

@@ -41,7 +41,7 @@
  * has a useful mean, a busy morning forgets within minutes.
  */
 #include <re.h>
-#include "acd/estimate_int.h"
+#include "acd/acd_int.h"
 
 struct acd_est {
 	struct acd_est_cfg cfg;

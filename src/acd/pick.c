@@ -14,7 +14,7 @@
  * ones too) - ties go to the longest idle, then member order.
  */
 #include <string.h>
-#include "acd/engine_int.h"
+#include "acd/acd_int.h"
 
 bool acd_agent_free(const struct acd_agent *a)
 {

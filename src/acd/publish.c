@@ -20,7 +20,6 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "acd/acd_int.h"
-#include "acd/publish_int.h"
 
 static int agent_event(struct store *st, const struct acd_event *ev)
 {

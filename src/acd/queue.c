@@ -39,9 +39,6 @@
 #include "call/call.h"
 #include "acd/acd.h"
 #include "acd/acd_int.h"
-#include "acd/estimate_int.h"
-#include "acd/wait_int.h"
-#include "acd/publish_int.h"
 
 enum {
 	TICK_GRACE = 1000,   /* [ms] see the top of this file */

@@ -1,5 +1,5 @@
 /*
- * wait.c - a caller waiting in a queue (wait_int.h): greeting, the
+ * wait.c - a caller waiting in a queue (acd_int.h): greeting, the
  * all-busy notice with its choice, position and expected wait, music.
  *
  *   start --greeting--> [nobody free and a choice offered?]
@@ -31,8 +31,7 @@
 #include "call/call.h"
 #include "media/media.h"
 #include "ivr/ivr.h"
-#include "acd/estimate_int.h"
-#include "acd/wait_int.h"
+#include "acd/acd_int.h"
 
 enum {
 	PATH_SZ = 300,

@@ -6,11 +6,11 @@
  * that a caller who does not move never hears "one minute" three times.
  *
  * Expected values are worked out by hand from the formulas in
- * estimate_int.h (weighted means step by step; the sums with a pocket
+ * acd_int.h (weighted means step by step; the sums with a pocket
  * calculator), not taken from the code under test.
  */
 #include <re.h>
-#include "acd/estimate_int.h"
+#include "acd/acd_int.h"
 #include "test.h"
 
 int test_acd_est_wait(void)

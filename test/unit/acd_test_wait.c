@@ -7,8 +7,7 @@
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
-#include "acd/estimate_int.h"
-#include "acd/wait_int.h"
+#include "acd/acd_int.h"
 #include "test.h"
 #include "call_test.h"
 
