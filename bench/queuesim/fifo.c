@@ -2,8 +2,10 @@
  * fifo.c - line.h as a plain FIFO with interchangeable agents: the
  * waiting callers in arrival order (a doubly linked list over caller
  * ids), the agents in an array, each free, busy, or busy and going off
- * shift.  A free agent takes the head of the line at once; a new shift
- * brings back agents who were about to leave before adding new ones.
+ * shift.  A free agent takes the head of the line at once; a caller who
+ * finds several free goes to the one free longest (the first of them on
+ * a tie), as the engine's longest-idle strategy does; a new shift brings
+ * back agents who were about to leave before adding new ones.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +16,8 @@ enum agent_state { AGENT_OFF, AGENT_FREE, AGENT_BUSY };
 
 struct agent {
 	enum agent_state state;
-	int leaving; /* busy, goes off shift when the call ends */
+	int leaving;       /* busy, goes off shift when the call ends */
+	uint64_t free_at;  /* [ms] FREE since                          */
 };
 
 struct node {
@@ -25,6 +28,7 @@ struct node {
 struct line {
 	line_answer_h *answerh;
 	void *arg;
+	const uint64_t *now; /* the simulation's clock [ms] */
 	struct node *head, *tail;
 	unsigned waiting;
 	struct agent *agent;
@@ -45,6 +49,11 @@ int line_alloc(struct line **lp, line_answer_h *answerh, void *arg)
 	l->arg = arg;
 	*lp = l;
 	return 0;
+}
+
+void line_clock(struct line *l, const uint64_t *now)
+{
+	l->now = now;
 }
 
 void line_free(struct line *l)
@@ -86,6 +95,7 @@ static void serve(struct line *l, unsigned a)
 
 	if (!n) {
 		l->agent[a].state = AGENT_FREE;
+		l->agent[a].free_at = l->now ? *l->now : 0;
 		return;
 	}
 	caller = n->caller;
@@ -97,7 +107,7 @@ static void serve(struct line *l, unsigned a)
 int line_join(struct line *l, uint32_t caller)
 {
 	struct node *n;
-	unsigned a;
+	unsigned a, best;
 
 	if (caller >= l->nbyid) {
 		uint32_t sz = l->nbyid ? l->nbyid : 1024;
@@ -124,12 +134,15 @@ int line_join(struct line *l, uint32_t caller)
 	l->tail = n;
 	l->waiting++;
 	l->byid[caller] = n;
+	best = l->nagent;
 	for (a = 0; a < l->nagent; a++) {
-		if (l->agent[a].state == AGENT_FREE) {
-			serve(l, a);
-			break;
-		}
+		if (l->agent[a].state == AGENT_FREE &&
+		    (best == l->nagent ||
+		     l->agent[a].free_at < l->agent[best].free_at))
+			best = a;
 	}
+	if (best < l->nagent)
+		serve(l, best);
 	return 0;
 }
 

@@ -1,11 +1,11 @@
 /*
  * line.h - the queue the simulation drives: who waits in which order and
  * which agent takes whom.  The simulation (queuesim.c) knows nothing
- * else about the queue; fifo.c implements this with a plain FIFO line
- * and s interchangeable agents.  When src/acd/'s engine lands, a second
- * implementation of these functions on top of it (its queue entries and
- * agent states, the clock passed in) replaces fifo.c in bench/Makefile,
- * and the same days measure the real distribution.
+ * else about the queue.  engine_line.c implements it on src/acd/'s
+ * queue engine (the clock passed in): the bench measures the real
+ * distribution.  fifo.c implements it as a plain FIFO line with s
+ * interchangeable agents, the reference both must agree with
+ * (build/queuesim_fifo).
  */
 #ifndef QUEUESIM_LINE_H
 #define QUEUESIM_LINE_H
@@ -21,6 +21,8 @@ typedef void(line_answer_h)(uint32_t caller, unsigned agent, void *arg);
  * caller (from within line_join, line_done or line_staff).  0/ENOMEM. */
 int line_alloc(struct line **lp, line_answer_h *answerh, void *arg);
 void line_free(struct line *l);
+/* The simulation's clock [ms], read at every call from now on. */
+void line_clock(struct line *l, const uint64_t *now);
 
 /* caller joins at the end; answered at once if an agent is free */
 int line_join(struct line *l, uint32_t caller);

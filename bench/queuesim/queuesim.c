@@ -6,8 +6,8 @@
  *
  * The day file (day.h) gives per queue the arrival rate and the agents
  * on shift per slot, the log-normal handle time and the exponential
- * patience.  Callers arrive (Poisson), join the queue (line.h: fifo.c
- * now, src/acd/'s engine later), hang up when their patience runs out,
+ * patience.  Callers arrive (Poisson), join the queue (line.h:
+ * engine_line.c, src/acd/'s engine; fifo.c the reference), hang up when their patience runs out,
  * are taken by the next free agent.  Every caller who has to wait hears
  * an announcement on entry and then every `announce` seconds; at each,
  * three methods say how long the caller will still wait:
@@ -733,6 +733,8 @@ int main(int argc, char *argv[])
 		q->dq = &day.queue[qi];
 		rng_seed(&q->rng, seed * 1000003 + qi);
 		err = line_alloc(&q->line, answer, &sim);
+		if (!err)
+			line_clock(q->line, &sim.now);
 		err |= acd_est_alloc(&q->est, NULL);
 		if (err) {
 			fprintf(stderr, "queuesim: out of memory\n");

@@ -259,8 +259,11 @@ static int act_check(const struct acd_agent_info *ai, enum acd_action act)
 	bool on_call = ai->state == ACD_ON_CALL;
 
 	switch (act) {
-	case ACD_LOGIN:
-		return out ? 0 : EALREADY;
+	case ACD_LOGIN: /* also back before a call ended whose logout
+			   was to take effect after it */
+		return out || (on_call && ai->pending == ACD_LOGGED_OUT)
+			   ? 0
+			   : EALREADY;
 	case ACD_LOGOUT:
 		return out || (on_call && ai->pending == ACD_LOGGED_OUT)
 			   ? EALREADY

@@ -40,7 +40,8 @@ int acd_action_parse(const char *s, enum acd_action *ap);
  * ENOENT no such employee; EALREADY logged in / out / paused already, not
  * paused, not in wrap-up; ENOTCONN pause or unpause while logged out.  The
  * kept state is written first (an error of the store leaves the engine as
- * it was).  A pause or logout during a call takes effect when it ends.
+ * it was).  A pause or logout during a call takes effect when it ends; a
+ * login before then cancels the logout.
  */
 int acd_agent_act(struct acd *acd, int64_t employee_id, enum acd_action act,
 		  const char *reason, uint64_t now);

@@ -197,7 +197,8 @@ int acd_engine_agent_skills(struct acd_engine *e, int64_t agent,
 
 /* ---- agents ----------------------------------------------------------- */
 
-/* EALREADY if the agent is logged in already. */
+/* EALREADY if the agent is logged in already; an agent on a call who
+ * logged out (to take effect after it) stays logged in instead. */
 int acd_engine_agent_login(struct acd_engine *e, int64_t agent, uint64_t now);
 /* EALREADY if logged out already (or to be, after the call). */
 int acd_engine_agent_logout(struct acd_engine *e, int64_t agent, uint64_t now);

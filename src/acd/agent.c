@@ -183,6 +183,11 @@ int acd_engine_agent_login(struct acd_engine *e, int64_t agent, uint64_t now)
 
 	if (!a)
 		return e && agent > 0 ? ENOMEM : EINVAL;
+	/* logged out during a call, and back before it ended: stays */
+	if (a->state == ACD_ON_CALL && a->pending == ACD_LOGGED_OUT) {
+		a->pending = ACD_ON_CALL;
+		return 0;
+	}
 	if (a->state != ACD_LOGGED_OUT)
 		return EALREADY;
 	a->calls = 0;

@@ -742,6 +742,13 @@ int test_acd_withdraw(void)
 	TEST_EQ_INT(ai.state, ACD_ON_CALL);
 	TEST_EQ_INT(ai.pending, ACD_LOGGED_OUT);
 	TEST_EQ_INT(acd_engine_agent_logout(e, 3, T0 + 7 * SEC), EALREADY);
+	/* back before the call ended: stays logged in; then out again */
+	TEST_EQ_INT(acd_engine_agent_login(e, 3, T0 + 8 * SEC), 0);
+	TEST_EQ_INT(acd_engine_agent(e, 3, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_ON_CALL);
+	TEST_EQ_INT(ai.pending, ACD_ON_CALL);
+	TEST_EQ_INT(acd_engine_agent_login(e, 3, T0 + 8 * SEC), EALREADY);
+	TEST_EQ_INT(acd_engine_agent_logout(e, 3, T0 + 8 * SEC), 0);
 	TEST_EQ_INT(acd_engine_call_end(e, 3, T0 + 9 * SEC), 0);
 	TEST_EQ_INT(state_of(e, 3), ACD_LOGGED_OUT);
 	TEST_EQ_INT(r.last_ms[ACD_EV_HANDLED], 3 * SEC);
