@@ -28,12 +28,14 @@ surely busy).  The script (who arrives when, who answers whom):
      Max hangs up C7: C10 -> Max; both hang up, both available again
 
 Checks (from the agents' phones, the sipp callers, the event stream and
-the API): who answered whom in exactly that order (FIFO), every offer to
-an agent whose last state was available, each agent's states exactly as
-scripted, no offer within the wrap-up, Max skipped and paused after the 2
-misses, the all-busy notice at once (the audio C3 received), each
-caller's events in order, the stream's seq without a gap, wait_ms as the
-call's wait since arrival, the call records, every sipp caller done.
+the API): who answered whom in exactly that order (FIFO); the offers and
+misses (caller, agent) in order, every offer to an agent whose last state
+was available; each agent's states exactly as scripted; no offer within
+the wrap-up; Max skipped and paused after the 2 misses; the all-busy
+notice at once (the audio C3 received); each caller's events in order
+(new, answered, joined, [offered, missed,] offered, bridged, left,
+ended); the stream's seq without a gap; wait_ms as the call's wait since
+arrival; positions; the call records; every sipp caller done.
 
 Blocks to come (marked "BLOCK VIP", "BLOCK CALLBACK", "BLOCK STATS"):
 VIP callers first, a callback to a typed number keeping its place, and
@@ -249,6 +251,7 @@ def expected_stats(events, k_of, service_level_s=20):
         if end:
             handle.append(ms_of(end[0]["time"]) - ms_of(e["time"]))
     return {
+        # calls offered to the queue (joined), not offers to agents
         "offered": sum(1 for e in queue if e["type"] == "joined"),
         "answered": len(ans), "abandoned": len(ab),
         "abandon_wait_ms": [e["wait_ms"] for e in ab],
@@ -342,6 +345,9 @@ WANT_STATES = {
 }
 WANT_TOOK = {"E": [1, 3, 5, 6, 8], "M": [2, 4, 7, 10]}
 ANSWER_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 10]
+WANT_OFFERS = [(1, "E"), (2, "M"), (3, "E"), (4, "M"), (5, "M"), (5, "E"),
+               (6, "M"), (6, "E"), (7, "M"), (8, "E"), (10, "M")]
+WANT_MISSED = [(5, "M"), (6, "M")]
 # where each caller joined (1: next): C4 behind C3, C7 behind C6, C8
 # behind C7, C9 behind C7 and C8, C10 behind C8
 WANT_POSITIONS = [1, 1, 1, 2, 1, 1, 2, 2, 3, 2]
@@ -453,16 +459,39 @@ def check_all(sc, evs):
         cid = sc.cid.get(k)
         mine = [(e["class"], e["type"]) for e in evs
                 if e.get("call_id") == cid]
+        want = [("call", "new"), ("call", "answered"), ("queue", "joined")]
         if k == 9:  # hung up: the call ends, so it leaves the queue
-            want = [("call", "new"), ("call", "answered"),
-                    ("queue", "joined"), ("call", "ended"),
-                    ("queue", "left")]
+            want += [("call", "ended"), ("queue", "left")]
         else:
-            want = [("call", "new"), ("call", "answered"),
-                    ("queue", "joined"), ("call", "bridged"),
-                    ("queue", "left"), ("call", "ended")]
+            want += [("queue", "offered"), ("queue", "missed")] * \
+                [k for k, _ in WANT_MISSED].count(k)
+            want += [("queue", "offered"), ("call", "bridged"),
+                     ("queue", "left"), ("call", "ended")]
         S.check(mine == want, f"caller {k}'s events in order: "
                 + ", ".join(t for _, t in want), str(mine))
+    # offers and misses: to whom, in order; each offer to an agent who
+    # was available and is now ringing (his two last states)
+    offers = [(sc.k_of.get(e["call_id"]), e["agent_id"]) for e in evs
+              if e["class"] == "queue" and e["type"] == "offered"]
+    want = [(k, E if a == "E" else M) for k, a in WANT_OFFERS]
+    S.check(offers == want, "the stream: the offers (caller, agent), in "
+            "order: the FIFO order, Max skipped for 5, rung for 6",
+            f"got {offers} want {want}")
+    misses = [(sc.k_of.get(e["call_id"]), e["agent_id"]) for e in evs
+              if e["class"] == "queue" and e["type"] == "missed"]
+    want = [(k, E if a == "E" else M) for k, a in WANT_MISSED]
+    S.check(misses == want, "the stream: Max missed callers 5 and 6",
+            f"got {misses} want {want}")
+    bad = []
+    for i, e in enumerate(evs):
+        if e["class"] != "queue" or e["type"] != "offered":
+            continue
+        before = [x["state"] for x in evs[:i] if x["class"] == "agent"
+                  and x["agent"]["id"] == e["agent_id"]][-2:]
+        if before != ["available", "ringing"]:
+            bad.append((sc.k_of.get(e["call_id"]), e["agent_id"], before))
+    S.check(not bad and offers, "every offer on the stream goes to an "
+            "agent whose state was available (now ringing)", str(bad))
     # wait_ms: from the call's arrival (its "new") to its leaving
     off = []
     for e in evs:
