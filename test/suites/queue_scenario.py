@@ -285,13 +285,20 @@ def script(sc):
     wait_for(lambda: len(sc.cap.rtp(dport=sc.cap_ports[3], pts=(0, 8)))
              >= need * 50, need + 10, "caller 3's greeting and notice")
     sc.arrive(4)
-    # BLOCK VIP: here a VIP caller (a number on the queue's VIP list)
-    # arrives behind C4 and must be answered before C3 and C4 (expected
-    # order below changes to put it first).
     sc.hangs_up(E)                      # C1 ends, wrap-up 3 s
     sc.answers(E, 3)                    # FIFO: C3, not C4
     sc.hangs_up(M)
     sc.answers(M, 4, by_hand=True)
+    # BLOCK VIP (self-contained here: Erika on C3, Max on C4): C11 (a
+    # normal number) arrives (position 1), then C12, a VIP number of the
+    # queue: joined at position 1 (and vip true on the event), C11 moves
+    # to 2; Erika hangs up C3: C12 -> Erika (offered first); Max hangs
+    # up C4: C11 -> Max.  Phase B then starts as it does (Max hangs up
+    # C11, Erika C12).  Extend CALLERS to 12; the tables below change:
+    # WANT_TOOK (E +12, M +11), ANSWER_ORDER (..., 4, 12, 11, 5, ...),
+    # WANT_OFFERS, WANT_POSITIONS (+1, 1), WANT_STATES (one CALL more
+    # each), "joined in order 1..N", the agents' call counts (6, 5); the
+    # VIP header on Erika's INVITE: Baresip(sip_trace=True), ph.log().
     # B: Max stops answering; skipped, then paused after 2 misses
     mark = len(sc.evs())
     sc.hangs_up(M)                      # Max idle longest from now
@@ -316,11 +323,20 @@ def script(sc):
     sc.arrive(8)
     sc.arrive(9, abandon_ms=ABANDON_MS)
     sc.left(9, "abandoned")
-    # BLOCK CALLBACK: here a caller arrives, presses 3 during the
-    # all-busy notice, types another number (the callback UAS's), #, and
-    # confirms with 1; the server hangs up; its place (behind C8) is kept:
-    # it is served after C8 and before C10, the agent is connected first
-    # and then the typed number is called (the sipp UAS answers).
+    # BLOCK CALLBACK (here: Erika on C6, Max paused, C7 and C8 wait):
+    # caller CB arrives (position 3), presses 3 in the all-busy notice
+    # (the queue needs "callback": true), types another number and #,
+    # hears it read back, confirms with 1 (sipp INFO dtmf-relay, as in
+    # uac_collect_info.xml, timed after the notice); its line ends, the
+    # callback keeps its place (behind C8, before C10).  After Max's
+    # resume (C7) and Erika's C8, the next agent free is connected first
+    # (his phone rings with the callback), then the typed number is
+    # called through the trunk: a sipp uas_answer on sb.trunk_port (the
+    # trunk's port; match_any_port keeps inbound working) answers, its
+    # logs() show RURI_USER = the typed number in E.164.  C10 then goes
+    # to the other agent.  Tables: WANT_TOOK, ANSWER_ORDER, WANT_OFFERS,
+    # WANT_POSITIONS, WANT_STATES, the callback's events (planned
+    # callback events), the sipp checks (CB ends by our BYE).
     sc.act(M, "unpause")
     sc.answers(M, 7, by_hand=True)
     sc.arrive(10)
@@ -619,8 +635,14 @@ def main():
               json.dumps(expected_stats(evs, sc.k_of)), flush=True)
         S.run(check_all, sc, evs)
         S.run(check_audio, sc)
-        # BLOCK STATS: GET the queue's statistics for this hour and
-        # compare with expected_stats(evs, sc.k_of) field by field.
+        # BLOCK STATS: GET the queue's statistics of this hour (both
+        # hours, summed, if the run crossed one: the event times say)
+        # and compare with expected_stats(evs, sc.k_of) field by field:
+        # offered 10, answered 9, abandoned 1 (time to abandon = its
+        # wait_ms), in service level 9 (service_level 20 s), ASA = mean
+        # of the answered wait_ms (from the arrival), p50/p90/longest of
+        # them, handle times (talk; + wrap-up if the API counts it),
+        # callbacks requested/completed 0 (1/1 with BLOCK CALLBACK).
         st, calls = sb.api("GET", f"/api/v1/calls?tenant_id={tid}&limit=100")
         mine = {c["sip_call_id"]: c for c in calls or []
                 if c["to_number"] == NUMBER}
