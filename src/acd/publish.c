@@ -7,6 +7,10 @@
  *                  logged_out, available, ringing, on_call, wrapup,
  *                  paused), reason (a pause's, else null), queue_id
  *   queue  joined  queue_id, call_id, record_id, position
+ *   queue  offered queue_id, call_id, record_id, agent_id (one per agent
+ *                  rung for the caller)
+ *   queue  missed  queue_id, call_id, record_id, agent_id (not answered
+ *                  within the ring timeout, declined or unreachable)
  *   queue  left    queue_id, call_id, record_id, reason (answered,
  *                  abandoned, timeout), wait_ms, agent_id (answered)
  *
@@ -74,6 +78,12 @@ static int queue_event(struct store *st, const struct acd_event *ev,
 	case ACD_EV_JOINED:
 		type = "joined";
 		break;
+	case ACD_EV_OFFERED:
+		type = "offered";
+		break;
+	case ACD_EV_MISSED:
+		type = "missed";
+		break;
 	case ACD_EV_ANSWERED:
 		reason = "answered";
 		break;
@@ -99,6 +109,10 @@ static int queue_event(struct store *st, const struct acd_event *ev,
 	if (ev->type == ACD_EV_JOINED) {
 		err |= odict_entry_add(o, "position", ODICT_INT,
 				       (int64_t)ev->position);
+	}
+	else if (ev->type == ACD_EV_OFFERED || ev->type == ACD_EV_MISSED) {
+		err |= odict_entry_add(o, "agent_id", ODICT_INT,
+				       (int64_t)ev->agent);
 	}
 	else {
 		err |= odict_entry_add(o, "reason", ODICT_STRING, reason);

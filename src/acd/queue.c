@@ -341,6 +341,13 @@ static void on_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_HANDLED:
 		acd_est_handled(est_of(ev->queue, true), ev->ms, ev->now);
 		break;
+	case ACD_EV_AGENT:
+		/* an agent became free outside our timer (a login, a resume
+		 * or an early end of the wrap-up, through the API or a
+		 * feature code): decide now, waiting callers may take him */
+		if (ev->state == ACD_AVAILABLE)
+			kick();
+		break;
 	case ACD_EV_TIMEOUT:
 		if (qc) {
 			qc->joined = false; /* the engine removed it */

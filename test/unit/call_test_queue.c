@@ -1,0 +1,94 @@
+/*
+ * call_test_queue.c - the queue call application with the fake backend
+ * (test_call_queue_unpause): a caller waits in a queue whose only member
+ * (Erika) is paused; nobody is rung.  Erika resumes through the API's
+ * path (acd_agent_act): her phone is rung at once, not only when the
+ * engine's next timer happens to fire (there is none: the caller has no
+ * max wait, nobody rings, nobody is in wrap-up).  Found by the scenario
+ * suite (test/suites/queue_scenario.py): callers waited for ever after an
+ * agent's unpause.
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "acd/acd.h"
+#include "acd/acd_int.h"
+#include "test.h"
+#include "call_test.h"
+
+static int queue_add(struct env *e, struct store_queue *q, const char *e164)
+{
+	struct store_number num;
+	int err;
+
+	q->tenant_id = 1;
+	str_copy(q->name, "Hotline", sizeof(q->name));
+	q->strategy = STORE_QUEUE_LONGEST_IDLE;
+	q->ring_timeout = 20;
+	q->max_misses = 3;
+	q->service_level = 20;
+	q->memberc = 1;
+	q->memberv[0].employee_id = e->erika;
+	err = store_queue_add(e->st, q);
+	if (err)
+		return err;
+	memset(&num, 0, sizeof(num));
+	str_copy(num.e164, e164, sizeof(num.e164));
+	num.active = true;
+	num.target_type = TARGET_QUEUE;
+	num.target_id = q->id;
+	return store_number_add(e->st, &num);
+}
+
+int test_call_queue_unpause(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_QUEUE, "queue", acd_queue_start},
+	};
+	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
+	struct acd *acd = NULL;
+	struct acd_queue_info qi;
+	struct env e;
+	bool open = false;
+	int err = 0;
+
+	TEST_ASSERT(q != NULL);
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+	open = true;
+	TEST_EQ_INT(queue_add(&e, q, "+4922182829961"), 0);
+	TEST_EQ_INT(acd_alloc(&acd, e.st), 0);
+	TEST_EQ_INT(acd_queue_use(acd, e.ctx), 0);
+	TEST_EQ_INT(acd_agent_act(acd, e.erika, ACD_LOGIN, NULL, tmr_jiffies()),
+		    0);
+	TEST_EQ_INT(
+	    acd_agent_act(acd, e.erika, ACD_PAUSE, "Mittag", tmr_jiffies()), 0);
+
+	/* Max calls the queue: answered, waiting; Erika paused: not rung */
+	TEST_EQ_INT(env_call(&e, "+4922182829961"), 0);
+	call_leg_established(fake.a);
+	fake_run(50);
+	TEST_EQ_INT(acd_engine_queue_info(acd_engine(acd), q->id, &qi), 0);
+	TEST_EQ_INT(qi.waiting, 1);
+	TEST_EQ_INT(qi.available, 0);
+	TEST_EQ_INT(fake.dialc, 0);
+
+	/* she resumes: rung at once */
+	TEST_EQ_INT(
+	    acd_agent_act(acd, e.erika, ACD_UNPAUSE, NULL, tmr_jiffies()), 0);
+	fake_run(50);
+	TEST_EQ_INT(fake.dialc, 1);
+	TEST_EQ_INT(fake.dialv[0].kind, CALL_DEST_EMPLOYEE);
+	TEST_EQ_INT(fake.dialv[0].id, e.erika);
+
+	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
+	fake_run(10);
+out:
+	if (open) {
+		(void)acd_queue_use(NULL, NULL);
+		env_close(&e);
+	}
+	mem_deref(acd);
+	mem_deref(q);
+	return err;
+}
