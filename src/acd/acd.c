@@ -14,7 +14,8 @@
 struct acd {
 	struct store *st; /* (weak) outlives the ACD */
 	struct acd_engine *e;
-	struct list subs; /* struct sub */
+	struct acd_stats *stats; /* each queue visit recorded (stats.c) */
+	struct list subs;        /* struct sub */
 };
 
 struct sub {
@@ -99,6 +100,7 @@ static void destructor(void *arg)
 {
 	struct acd *acd = arg;
 
+	mem_deref(acd->stats);
 	mem_deref(acd->e);
 	list_flush(&acd->subs);
 }
@@ -196,6 +198,8 @@ int acd_alloc(struct acd **ap, struct store *st)
 	if (!acd)
 		return ENOMEM;
 	err = acd_engine_alloc(&acd->e, on_event, acd);
+	if (!err)
+		err = acd_stats_alloc(&acd->stats, st, acd->e, NULL, NULL);
 	if (!err)
 		err = store_queue_list(st, 0, queue_h, acd);
 	if (!err)
@@ -373,4 +377,9 @@ struct acd_engine *acd_engine(struct acd *acd)
 struct store *acd_store(const struct acd *acd)
 {
 	return acd ? acd->st : NULL;
+}
+
+struct acd_stats *acd_stats(struct acd *acd)
+{
+	return acd ? acd->stats : NULL;
 }

@@ -12,6 +12,7 @@
 #define SWITCHBOARD_ACD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -73,6 +74,10 @@ int acd_agent_sync(struct acd *acd, int64_t employee_id);
 struct acd_engine *acd_engine(struct acd *acd);
 /* The store the ACD keeps its states in. */
 struct store *acd_store(const struct acd *acd);
+/* The record of queue visits (acd_int.h, stats.c), for the queue call
+ * application. */
+struct acd_stats;
+struct acd_stats *acd_stats(struct acd *acd);
 
 /* Every event of the engine (struct acd_event of acd_int.h: joined,
  * offered, missed, answered, abandoned, timeout, handled, agent state)
@@ -98,5 +103,56 @@ struct call_ctx;
 int acd_queue_use(struct acd *acd, struct call_ctx *calls);
 /* The application of ROUTE_QUEUE (call/apps.c): queue t->id. */
 int acd_queue_start(struct call *call, const struct route_target *t);
+
+/* ---- statistics (report.c) --------------------------------------------- */
+
+/*
+ * The figures of a queue over an interval, from its visits (stats.c) that
+ * arrived in it (the call's arrival at our server).  -1: none (no caller
+ * to average over).  Definitions (docs/api.md, "Queue statistics"):
+ *
+ *   offered = answered + abandoned + timeouts + full + no_agents + closed
+ *             + voicemail + callback + waiting (by outcome)
+ *   answered_within_sl     answered with wait_ms <= service level
+ *   service_level_permille 1000 * answered_within_sl / (answered +
+ *                          abandoned + timeouts), rounded half up
+ *   abandoned_avg_ms       mean wait of the abandoned (time to abandon)
+ *   asa_ms                 mean wait of the answered (from arrival)
+ *   wait_p50_ms, _p90_ms   nearest rank (the ceil(p/100 * n)-th of the n
+ *                          waits, ascending) of the waits of callers who
+ *                          waited in the queue and are gone (answered,
+ *                          abandoned, timeout, voicemail, callback)
+ *   longest_wait_ms        the longest of those waits
+ *   aht_ms                 mean talk time of answered calls that ended
+ *   callbacks_requested, callbacks_completed: visits with the flag
+ *
+ * Means are integer [ms], rounded half up.
+ */
+struct acd_figures {
+	uint64_t start, end; /* [ms] UTC: [start, end) */
+	uint32_t offered, answered, answered_within_sl, abandoned, timeouts;
+	uint32_t full, no_agents, closed, voicemail, callback, waiting;
+	uint32_t callbacks_requested, callbacks_completed;
+	int32_t service_level_permille;
+	int64_t abandoned_avg_ms, asa_ms, wait_p50_ms, wait_p90_ms;
+	int64_t longest_wait_ms, aht_ms;
+};
+
+/* One hour each from `from`, and the whole interval. */
+struct acd_report {
+	size_t hourc;
+	struct acd_figures *hourv;
+	struct acd_figures total;
+};
+
+enum { ACD_REPORT_HOURS_MAX = 31 * 24 + 1 };
+
+/*
+ * The report of queue_id (service level service_level_s [s]) from `from`
+ * until `to` [ms UTC], by the hour: (to - from) must be whole hours,
+ * at most ACD_REPORT_HOURS_MAX (EINVAL).  *rp is mem_deref()-able.
+ */
+int acd_report(struct store *st, int64_t queue_id, uint32_t service_level_s,
+	       uint64_t from, uint64_t to, struct acd_report **rp);
 
 #endif

@@ -602,4 +602,59 @@ struct acd_pub_call {
 void acd_publish(struct store *st, const struct acd_event *ev,
 		 const struct acd_pub_call *c);
 
+/* ==== statistics: the record of each queue visit (stats.c) ==== */
+
+/*
+ * Every caller's visit to a queue as a row of the store
+ * (store_queue_visit_*, migration 15), from the engine's events: a row
+ * when the caller joins, its outcome when it is answered or leaves, the
+ * talk time when the agent's call ends.  The queue call application
+ * feeds it the events with their call (acd_stats_event, as
+ * acd_publish), the callers it turns away before they join
+ * (acd_stats_refused: full, no agents, closed) and a waiting caller's
+ * choice to leave for a message or a callback (acd_stats_choice).
+ *
+ * Times: the engine's `now` is its own clock (tmr_jiffies() in the
+ * node, simulated in tests); the clock handler turns it into UTC [ms].
+ * The wait counts from the call's arrival at our server (the engine's
+ * `arrived`), so left_at - arrived_at == wait_ms.
+ */
+
+struct acd_stats;
+
+/* The engine's time now as UTC [ms]. */
+typedef uint64_t(acd_stats_clock_h)(uint64_t now, void *arg);
+
+/* How a caller leaves the queue other than the engine says. */
+enum acd_exit {
+	ACD_EXIT_FULL = 0,  /* turned away: max_len callers wait       */
+	ACD_EXIT_NO_AGENTS, /* turned away: nobody logged in           */
+	ACD_EXIT_CLOSED,    /* turned away: outside the open hours     */
+	ACD_EXIT_VOICEMAIL, /* a waiting caller chose a message        */
+	ACD_EXIT_CALLBACK,  /* a waiting caller chose a callback       */
+};
+
+/* Visits of e's callers into st; clockh NULL: the node's clock
+ * (time_now_ms() - (tmr_jiffies() - now)).  *sp is mem_deref()-able. */
+int acd_stats_alloc(struct acd_stats **sp, struct store *st,
+		    const struct acd_engine *e, acd_stats_clock_h *clockh,
+		    void *arg);
+/* An event of the engine; c: its call (the record: the caller's number;
+ * NULL: unknown).  Store errors are logged. */
+void acd_stats_event(struct acd_stats *s, const struct acd_event *ev,
+		     const struct acd_pub_call *c);
+/* The call c was turned away by queue at now (FULL, NO_AGENTS, CLOSED):
+ * a visit that never joined, its wait from the call's arrival (the
+ * record's started_at) to now. */
+void acd_stats_refused(struct acd_stats *s, int64_t queue,
+		       const struct acd_pub_call *c, enum acd_exit why,
+		       uint64_t now);
+/* Waiting caller chose to leave (VOICEMAIL, CALLBACK): the ABANDONED of
+ * the engine that follows is kept as this outcome (a callback also sets
+ * callback_requested). */
+void acd_stats_choice(struct acd_stats *s, int64_t caller, enum acd_exit why);
+/* The visit (store_queue_visit id) of caller while it waits or is on a
+ * call with an agent, 0 if none: for store_queue_visit_callback(). */
+int64_t acd_stats_visit(const struct acd_stats *s, int64_t caller);
+
 #endif

@@ -156,6 +156,18 @@ static void qcall_destructor(void *arg)
 		kick();
 }
 
+/* Statistics: qc leaves the queue other than the engine says (stats.c). */
+static void stats_exit(struct qcall *qc, enum acd_exit why)
+{
+	struct acd_pub_call pc = {call_id(qc->call), call_record_id(qc->call)};
+	struct acd_stats *s = acd_stats(qa.acd);
+
+	if (why == ACD_EXIT_VOICEMAIL || why == ACD_EXIT_CALLBACK)
+		acd_stats_choice(s, qc->id, why);
+	else
+		acd_stats_refused(s, qc->q.id, &pc, why, tmr_jiffies());
+}
+
 /* Send the caller to target t of the queue (none: hang up). */
 static void leave_to(struct qcall *qc, const struct store_target_ref *t,
 		     const char *why)
@@ -202,10 +214,12 @@ static void wait_choice(enum acd_wait_choice c, const char *number, void *arg)
 
 	(void)number;
 	if (c == ACD_WAIT_VOICEMAIL) {
+		stats_exit(qc, ACD_EXIT_VOICEMAIL);
 		leave_to(qc, &vm, "the caller leaves a message");
 		return;
 	}
 	/* callbacks need a call we place ourselves: not offered yet */
+	stats_exit(qc, ACD_EXIT_CALLBACK);
 	leave_to(qc, &(struct store_target_ref){TARGET_NONE, 0}, "callback");
 }
 
@@ -331,6 +345,7 @@ static void on_event(const struct acd_event *ev, void *arg)
 
 	(void)arg;
 	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev, qc ? &pc : NULL);
+	acd_stats_event(acd_stats(qa.acd), ev, qc ? &pc : NULL);
 	switch (ev->type) {
 	case ACD_EV_ANSWERED:
 		acd_est_answered(est_of(ev->queue, true), ev->ms, ev->now);
@@ -557,6 +572,7 @@ static bool closed(struct qcall *qc)
 				 time_now_ms(), &state) ||
 	    state == STORE_SCHED_OPEN)
 		return false;
+	stats_exit(qc, ACD_EXIT_CLOSED);
 	if (qc->q.on_closed.type != TARGET_NONE) {
 		leave_to(qc, &qc->q.on_closed, "closed");
 		return true;
@@ -612,10 +628,12 @@ static void answered(struct call *call, void *arg)
 		return;
 	}
 	if (out == ACD_FULL) {
+		stats_exit(qc, ACD_EXIT_FULL);
 		leave_to(qc, &qc->q.on_full, "full");
 		return;
 	}
 	if (out == ACD_NO_AGENTS) {
+		stats_exit(qc, ACD_EXIT_NO_AGENTS);
 		if (qc->q.on_no_agents.type != TARGET_NONE)
 			leave_to(qc, &qc->q.on_no_agents, "nobody logged in");
 		else

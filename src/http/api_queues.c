@@ -409,6 +409,10 @@ static const struct api_param params[] = {
     {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
 };
 
+static const struct api_action actions[] = {
+    {"GET", "/:id/stats", api_queue_stats},
+};
+
 const struct api_resource api_queues = {
     .path = "/api/v1/queues",
     .noun = "queue",
@@ -428,4 +432,6 @@ const struct api_resource api_queues = {
     .after = queue_after,
     .print = queue_print,
     .enoent_unless = "members",
+    .actionv = actions,
+    .actionc = ARRAY_SIZE(actions),
 };

@@ -574,6 +574,8 @@ extern const struct api_resource api_ivr_menus;
 extern const struct api_resource api_digit_inputs;
 extern const struct api_resource api_ring_groups;
 extern const struct api_resource api_queues;
+/* api_queue_stats.c: GET /api/v1/queues/:id/stats */
+int api_queue_stats(struct api_req *req);
 extern const struct api_resource api_agents;
 
 /* May the role "agent" use route r (api_agents.c)? */

@@ -638,6 +638,38 @@ static const char schema_v14[] =
     " UNION ALL SELECT 1, employee_id, 'queue_member', queue_id"
     " FROM queue_members;";
 
+/* Queue statistics (issue 15): one row per caller per queue visit,
+ * written when the caller reaches the queue (or is turned away: full, no
+ * agents, closed) and updated when it is answered, leaves and when the
+ * agent's call ends.  Times are UTC [ms]; arrived_at is the call's arrival
+ * at our server (the wait counts from there), joined_at its arrival in
+ * the queue (0: never joined).  call_id is the call record's (no foreign
+ * key, 0: none), agent_id the employee who answered (no foreign key: the
+ * figures outlive an employee); a queue's visits go with the queue. */
+static const char schema_v15[] =
+    "CREATE TABLE queue_visits ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " call_id INTEGER NOT NULL DEFAULT 0,"
+    " caller TEXT NOT NULL DEFAULT '',"
+    " arrived_at INTEGER NOT NULL,"
+    " joined_at INTEGER NOT NULL DEFAULT 0,"
+    " outcome TEXT NOT NULL DEFAULT 'waiting' CHECK (outcome IN"
+    "  ('waiting', 'answered', 'abandoned', 'timeout', 'full',"
+    "  'no_agents', 'closed', 'voicemail', 'callback')),"
+    " left_at INTEGER NOT NULL DEFAULT 0,"
+    " wait_ms INTEGER NOT NULL DEFAULT 0 CHECK (wait_ms >= 0),"
+    " agent_id INTEGER NOT NULL DEFAULT 0,"
+    " handle_ms INTEGER NOT NULL DEFAULT 0 CHECK (handle_ms >= 0),"
+    " ended_at INTEGER NOT NULL DEFAULT 0,"
+    " callback_requested INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (callback_requested IN (0, 1)),"
+    " callback_completed INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (callback_completed IN (0, 1))"
+    ");"
+    "CREATE INDEX queue_visits_queue ON queue_visits(queue_id, arrived_at);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -653,6 +685,7 @@ static const struct migration migrationv[] = {
     {12, "digit inputs", schema_v12},
     {13, "ring groups", schema_v13},
     {14, "hotline queues", schema_v14},
+    {15, "queue statistics", schema_v15},
 };
 
 int store_migrate_latest(void)

@@ -115,6 +115,18 @@ static const char *const agent_state_v[] = {
     [STORE_AGENT_PAUSED] = "paused",
 };
 
+static const char *const visit_outcome_v[] = {
+    [STORE_VISIT_WAITING] = "waiting",
+    [STORE_VISIT_ANSWERED] = "answered",
+    [STORE_VISIT_ABANDONED] = "abandoned",
+    [STORE_VISIT_TIMEOUT] = "timeout",
+    [STORE_VISIT_FULL] = "full",
+    [STORE_VISIT_NO_AGENTS] = "no_agents",
+    [STORE_VISIT_CLOSED] = "closed",
+    [STORE_VISIT_VOICEMAIL] = "voicemail",
+    [STORE_VISIT_CALLBACK] = "callback",
+};
+
 static const char *const ring_strategy_v[] = {
     [STORE_RING_SIMULTANEOUS] = "simultaneous",
     [STORE_RING_SEQUENTIAL] = "sequential",
@@ -199,3 +211,4 @@ NAMES(prompt_purpose, enum store_prompt_purpose)
 NAMES(ring_strategy, enum store_ring_strategy)
 NAMES(queue_strategy, enum store_queue_strategy)
 NAMES(agent_state, enum store_agent_state)
+NAMES(visit_outcome, enum store_visit_outcome)

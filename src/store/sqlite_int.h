@@ -7,7 +7,8 @@
  * sqlite_call.c, sqlite_node.c, sqlite_outbox.c, sqlite_token.c,
  * sqlite_schedule.c, sqlite_ivr.c, sqlite_voicemail.c, sqlite_prompt.c,
  * sqlite_external.c, sqlite_digit_input.c, sqlite_ring_group.c,
- * sqlite_queue.c and sqlite_agent.c (hotline queues and their agents);
+ * sqlite_queue.c and sqlite_agent.c (hotline queues and their agents),
+ * sqlite_visit.c (callers' queue visits, for statistics);
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
@@ -265,6 +266,13 @@ enum store_sql_id {
 	S_AGENT_SKILL_ADD,
 	S_AGENT_SKILLS,
 	S_AGENT_LIST,
+	/* sqlite_visit.c */
+	S_VISIT_ADD,
+	S_VISIT_LEFT,
+	S_VISIT_HANDLED,
+	S_VISIT_CALLBACK,
+	S_VISIT_GET,
+	S_VISIT_LIST,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
 
@@ -295,7 +303,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
-    store_sql_queue, store_sql_agent, store_sql_target;
+    store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -73,7 +73,8 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_target, store_names_region, store_names_sched_state,
     store_names_language, store_names_channel, store_names_outbox_state,
     store_names_prompt_purpose, store_names_ring_strategy,
-    store_names_queue_strategy, store_names_agent_state;
+    store_names_queue_strategy, store_names_agent_state,
+    store_names_visit_outcome;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -738,6 +739,76 @@ int store_agent_set_skills(struct store *st, const struct store_agent *a);
  * have skills or a kept state, by employee id. */
 int store_agent_list(struct store *st, int64_t tenant_id, store_agent_h *h,
 		     void *arg);
+
+/* ---- queue visits (statistics, migration 15) -------------------------- */
+
+/* How a caller left a queue (or was turned away before it). */
+enum store_visit_outcome {
+	STORE_VISIT_WAITING = 0, /* "waiting": still in the queue      */
+	STORE_VISIT_ANSWERED,    /* "answered" by an agent             */
+	STORE_VISIT_ABANDONED,   /* "abandoned": hung up while waiting */
+	STORE_VISIT_TIMEOUT,     /* "timeout": max_wait reached        */
+	STORE_VISIT_FULL,        /* "full": max_len callers waited     */
+	STORE_VISIT_NO_AGENTS,   /* "no_agents": nobody logged in      */
+	STORE_VISIT_CLOSED,      /* "closed": outside the open hours   */
+	STORE_VISIT_VOICEMAIL,   /* "voicemail": chose a message (2)   */
+	STORE_VISIT_CALLBACK,    /* "callback": chose a callback (3)   */
+};
+
+const char *store_visit_outcome_name(enum store_visit_outcome v);
+int store_visit_outcome_parse(const char *s, enum store_visit_outcome *vp);
+
+/*
+ * One caller's visit to a queue (src/acd/stats.c writes them).  Times are
+ * UTC [ms].  wait_ms runs from arrived_at (the call reached our server,
+ * not the queue) to the answer or to leaving; for an abandoned caller it
+ * is the time to abandon.  handle_ms is the talk time of an answered call
+ * (answer to the end of the agent's call, without wrap-up), known once
+ * ended_at is set.
+ */
+struct store_queue_visit {
+	int64_t id;
+	int64_t tenant_id; /* the queue's (set by the store)        */
+	int64_t queue_id;
+	int64_t call_id; /* the call record, 0: none              */
+	char caller[64]; /* the calling number, as the record has it */
+	uint64_t arrived_at;
+	uint64_t joined_at; /* in the queue, 0: turned away before  */
+	enum store_visit_outcome outcome;
+	uint64_t left_at; /* answered or left, 0: waiting           */
+	uint64_t wait_ms;
+	int64_t agent_id; /* answered: the employee, else 0         */
+	uint64_t handle_ms;
+	uint64_t ended_at; /* the agent's call ended, 0: not yet    */
+	bool callback_requested;
+	bool callback_completed;
+};
+
+typedef int(store_queue_visit_h)(const struct store_queue_visit *v, void *arg);
+
+/* Insert visit v (its id set; tenant_id taken from the queue): ENOENT if
+ * there is no queue v->queue_id, EINVAL without arrived_at. */
+int store_queue_visit_add(struct store *st, struct store_queue_visit *v);
+/* The caller of visit v->id left the queue: outcome, left_at, wait_ms,
+ * agent_id, callback_requested written.  ENOENT if there is no such
+ * visit. */
+int store_queue_visit_left(struct store *st, const struct store_queue_visit *v);
+/* The agent's call of visit id ended at ended_at after handle_ms. */
+int store_queue_visit_handled(struct store *st, int64_t id, uint64_t handle_ms,
+			      uint64_t ended_at);
+/*
+ * For callbacks (the queue callback code): visit id asked for a
+ * callback (callback_requested set), and, completed true, the callback
+ * reached the customer (callback_completed set too).  Either flag, once
+ * set, stays.  ENOENT if there is no such visit.
+ */
+int store_queue_visit_callback(struct store *st, int64_t id, bool completed);
+int store_queue_visit_get(struct store *st, int64_t id,
+			  struct store_queue_visit *v);
+/* The visits of queue_id that arrived from `from` until before `to`
+ * [ms], by arrived_at, then id. */
+int store_queue_visit_list(struct store *st, int64_t queue_id, uint64_t from,
+			   uint64_t to, store_queue_visit_h *h, void *arg);
 
 /* ---- who uses a target ------------------------------------------------- */
 

@@ -1053,6 +1053,29 @@ def run():
     events()
     transfers()
     queues_agents()
+    queue_stats()
+
+
+def queue_stats():
+    """GET /api/v1/queues/:id/stats (appended in issue 15): an empty
+    winter day and the 25-hour day of 2024 (dates far from now, so that
+    no time in the answers is "<now>"), the errors, the roles."""
+    u = "/api/v1/queues"
+    q = req("POST queue for statistics", "POST", u,
+            {"tenant_id": 1, "name": "Statistik", "service_level": 30})
+    su = f"{u}/{q['id']}/stats"
+    req("GET stats of a winter day", "GET", f"{su}?date=2024-01-15")
+    req("GET stats of the 25-hour day", "GET", f"{su}?date=2024-10-27")
+    for query in ("?date=2024-02-30", "?date=x", "?to=2023-13-01",
+                  "?date=2024-01-15&to=2024-01-16",
+                  "?from=2024-01-15&to=2024-01-14",
+                  "?from=2024-01-01&to=2024-02-01", "?day=2024-01-15"):
+        req(f"GET stats {query}", "GET", su + query)
+    req("GET stats of an unknown queue", "GET", f"{u}/424242/stats")
+    req("POST stats", "POST", su, {})
+    for tok in (None, "agent", "viewer"):
+        req(f"{tok} on GET stats", "GET", f"{su}?date=2024-01-15", token=tok)
+    req("DELETE the statistics queue", "DELETE", f"{u}/{q['id']}")
 
 
 def transfers():

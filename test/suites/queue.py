@@ -17,7 +17,13 @@ phone as the agent (Erika's baresip 1002, the queue's only member).
   * Erika logged in but not answering (max_misses 1, ring 5 s): her phone
     rings 5 s, then she is paused with reason "no answer" and not rung
     again; the caller is still waiting, with music.
+  * The statistics of the day (GET /api/v1/queues/:id/stats) are what
+    the suite did: Hotline 3 offered - 1 nobody logged in, 1 answered
+    (within the service level), 1 abandoned after the missed ring -, the
+    waits and the talk time within what the suite measured; Abend 1
+    closed.
 """
+import datetime
 import os
 import sys
 import time
@@ -31,6 +37,7 @@ S = Suite("queue")
 NUMBER = "+4922182829961"
 CLOSED_NUMBER = "+4922182829962"
 PW = DEMO["devices"]
+T = {}  # times [s] and ids the statistics are checked against
 
 
 def agent(sb, emp):
@@ -109,14 +116,17 @@ def test_answer(sb, ids, mx, er):
     st, _ = act(sb, erika, "login")
     S.check(st == 200, "Erika logs in", str(st))
     me = er.mark()
+    T["answer_dial"] = time.time()
     m, est = call_queue(mx, sb)
     S.check(est is not None, "the queue answers the caller")
     ev = er.wait_event("CALL_ESTABLISHED", 15, since=me)
+    T["answer_agent"] = time.time()
     S.check(ev is not None, "Erika's phone rings and she answers")
     state, _, a = agent(sb, erika)
     S.check(state == "on_call", "the API shows Erika on a call of the queue",
             str(a))
     time.sleep(2.0)
+    T["answer_hangup"] = time.time()
     mx.hangup()
     S.check(er.wait_event("CALL_CLOSED", 10, since=me) is not None,
             "the caller hangs up: Erika's call ends")
@@ -159,6 +169,7 @@ def test_closed(sb, ids, mx):
                     "schedule_id": sc["id"],
                     "members": [{"employee_id": erika}]})
     S.check(st == 201, "a queue with those hours: 201", f"{st} {q}")
+    T["closed_queue"] = q["id"]
     st, n = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": CLOSED_NUMBER,
                     "target_type": "queue", "target_id": q["id"]})
@@ -186,6 +197,7 @@ def test_miss(sb, ids, mx):
         S.check(er.wait_registered(10), "Erika's phone again, answering by "
                 "hand")
         me = er.mark()
+        T["miss_dial"] = time.time()
         m, est = call_queue(mx, sb)
         S.check(est is not None, "the queue answers the caller")
         ev = er.wait_event("CALL_INCOMING", 10, since=me)
@@ -201,10 +213,60 @@ def test_miss(sb, ids, mx):
                 f"{reason} after {took:.1f} s")
         S.check(mx.wait_event("CALL_CLOSED", 2, since=m) is None,
                 "the caller still waits")
+        T["miss_hangup"] = time.time()
         mx.hangup()
         mx.wait_event("CALL_CLOSED", 10, since=m)
     finally:
         er.stop()
+
+
+def test_stats(sb, qid):
+    """The statistics equal what the suite scripted: counts exactly, the
+    waits and the talk time within the times the suite took (a wait counts
+    from the call's arrival at the server, after the suite's dial)."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    span = (f"?from={today - datetime.timedelta(days=1)}"
+            f"&to={today + datetime.timedelta(days=1)}")
+    st, r = sb.api("GET", f"/api/v1/queues/{qid}/stats{span}")
+    S.check(st == 200, "the statistics of the queue: 200", f"{st} {r}")
+    t = r["total"]
+    counts = {k: t[k] for k in ("offered", "answered", "answered_within_sl",
+                                "abandoned", "no_agents", "timeouts", "full",
+                                "closed", "voicemail", "callback", "waiting")}
+    want = {"offered": 3, "answered": 1, "answered_within_sl": 1,
+            "abandoned": 1, "no_agents": 1, "timeouts": 0, "full": 0,
+            "closed": 0, "voicemail": 0, "callback": 0, "waiting": 0}
+    S.check(counts == want, "offered 3: nobody there 1, answered 1 (within "
+            "the service level), abandoned 1", f"{counts}")
+    S.check(t["service_level_permille"] == 500,
+            "service level: 1 of 1 answered + 1 abandoned = 500 permille",
+            str(t["service_level_permille"]))
+    answer = (T["answer_agent"] - T["answer_dial"]) * 1000
+    S.check(t["asa_ms"] is not None and 0 < t["asa_ms"] <= answer + 500,
+            "ASA: from the arrival to Erika's answer, within the suite's "
+            f"{answer:.0f} ms", str(t["asa_ms"]))
+    talk = (T["answer_hangup"] - T["answer_agent"]) * 1000
+    S.check(t["aht_ms"] is not None and 2000 <= t["aht_ms"] <= talk + 1500,
+            f"AHT: the talk, 2 s to the suite's {talk:.0f} ms",
+            str(t["aht_ms"]))
+    gone = (T["miss_hangup"] - T["miss_dial"]) * 1000
+    S.check(t["abandoned_avg_ms"] is not None and
+            5000 <= t["abandoned_avg_ms"] <= gone + 1500,
+            f"time to abandon: after the 5 s ring, within the suite's "
+            f"{gone:.0f} ms", str(t["abandoned_avg_ms"]))
+    S.check(t["longest_wait_ms"] == t["abandoned_avg_ms"] and
+            t["wait_p90_ms"] == t["abandoned_avg_ms"] and
+            t["wait_p50_ms"] == t["asa_ms"],
+            "p50 the answered wait, p90 and the longest the abandoned one",
+            str(t))
+    hours = [h for h in r["hours"] if h["offered"]]
+    S.check(sum(h["offered"] for h in hours) == 3,
+            "the hours add up to the day", str(hours))
+    st, r = sb.api("GET", f"/api/v1/queues/{T['closed_queue']}/stats{span}")
+    S.check(st == 200 and r["total"]["offered"] == 1 and
+            r["total"]["closed"] == 1,
+            "the queue outside its hours: 1 offered, 1 closed",
+            f"{st} {r and r['total']}")
 
 
 def main():
@@ -213,7 +275,7 @@ def main():
     try:
         tid, ann, erika = demo_ids(sb, "Erika")
         ids = (tid, erika)
-        setup(sb, tid, erika)
+        qid = setup(sb, tid, erika)
         srv = ("127.0.0.1", sb.sip_port)
         mx = Baresip("1001", PW["1001"], server=srv, tone=800)
         er = Baresip("1002", PW["1002"], server=srv, tone=1000)
@@ -231,6 +293,7 @@ def main():
             S.run(test_miss, sb, ids, mx)
         finally:
             mx.stop()
+        S.run(test_stats, sb, qid)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         code = sb.stop()
