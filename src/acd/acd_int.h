@@ -591,8 +591,9 @@ struct acd_event;
 
 /* The call an event of a queue is about, as the call events name it. */
 struct acd_pub_call {
-	const char *call_id; /* the caller's Call-ID */
-	int64_t record_id;   /* the call record      */
+	const char *call_id;     /* the caller's Call-ID             */
+	int64_t record_id;       /* the call record                  */
+	const struct call *call; /* its values and VIP mark, or NULL */
 };
 
 /* Publish ev (agent state, a caller joined or left a queue) for the
@@ -600,5 +601,18 @@ struct acd_pub_call {
  * while no one listens (event_wanted()); errors are logged. */
 void acd_publish(struct store *st, const struct acd_event *ev,
 		 const struct acd_pub_call *c);
+
+/* ==== VIP callers (vip.c) ==== */
+
+/*
+ * Is the caller of call a VIP of tenant (its caller ID, in E.164 by the
+ * tenant's dialling context ctx, on the tenant's list, store_vip_find)?
+ * Then the call is marked (the call value CALL_VAR_VIP, the VIP's name:
+ * it goes to the agent's phone and into the events) and true returned;
+ * a call marked before (by another queue) is a VIP's too.  A store error
+ * counts as no VIP (logged): the caller waits as anyone.
+ */
+bool acd_vip_mark(struct call *call, int64_t tenant_id,
+		  const struct phone_ctx *ctx);
 
 #endif

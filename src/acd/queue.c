@@ -41,8 +41,7 @@
 #include "acd/acd_int.h"
 
 enum {
-	TICK_GRACE = 1000,   /* [ms] see the top of this file */
-	ANNOUNCE_MS = 60000, /* [ms] between announcements   */
+	TICK_GRACE = 1000, /* [ms] see the top of this file */
 };
 
 struct qcall {
@@ -327,7 +326,8 @@ static void on_event(const struct acd_event *ev, void *arg)
 {
 	struct qcall *qc = ev->caller ? qcall_find(ev->caller) : NULL;
 	struct acd_pub_call pc = {qc ? call_id(qc->call) : "",
-				  qc ? call_record_id(qc->call) : 0};
+				  qc ? call_record_id(qc->call) : 0,
+				  qc ? qc->call : NULL};
 
 	(void)arg;
 	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev, qc ? &pc : NULL);
@@ -586,7 +586,7 @@ static void answered(struct call *call, void *arg)
 	struct acd_caller_in in;
 	struct acd_wait_prm wp;
 	enum acd_outcome out = ACD_JOINED;
-	char greeting[32];
+	char greeting[160];
 	int err;
 
 	if (closed(qc))
@@ -594,7 +594,9 @@ static void answered(struct call *call, void *arg)
 	(void)est_of(qc->q.id, true); /* its priors estimate from the start */
 	memset(&in, 0, sizeof(in));
 	in.id = qc->id;
-	in.prio = ACD_PRIO_NORMAL;
+	in.prio = acd_vip_mark(call, qc->q.tenant_id, &qc->ctx)
+		      ? ACD_PRIO_VIP
+		      : ACD_PRIO_NORMAL;
 	in.arrived = arrived_at(call);
 	err = acd_engine_join(e, qc->q.id, &in, tmr_jiffies(), &out);
 	if (err) {
@@ -617,12 +619,16 @@ static void answered(struct call *call, void *arg)
 	}
 	qc->joined = true;
 	memset(&wp, 0, sizeof(wp));
-	re_snprintf(greeting, sizeof(greeting), "%s/please_hold.wav", qc->lang);
+	if (qc->q.greeting[0])
+		str_copy(greeting, qc->q.greeting, sizeof(greeting));
+	else
+		re_snprintf(greeting, sizeof(greeting), "%s/please_hold.wav",
+			    qc->lang);
 	wp.lang = qc->lang;
 	wp.greeting = greeting;
-	wp.announce_ms = ANNOUNCE_MS;
-	wp.say_position = true;
-	wp.say_wait = true;
+	wp.announce_ms = qc->q.announce_every * 1000;
+	wp.say_position = qc->q.say_position;
+	wp.say_wait = qc->q.say_wait;
 	wp.offer_voicemail = qc->q.mailbox_id != 0;
 	wp.offer_callback = false; /* see wait_choice() */
 	wp.ctx = qc->ctx;
