@@ -341,6 +341,12 @@ static void on_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_HANDLED:
 		acd_est_handled(est_of(ev->queue, true), ev->ms, ev->now);
 		break;
+	case ACD_EV_AGENT:
+		/* logged in, resumed or done with wrap-up through the API or
+		 * a feature code: the waiting callers are offered now */
+		if (ev->state == ACD_AVAILABLE)
+			kick();
+		break;
 	case ACD_EV_TIMEOUT:
 		if (qc) {
 			qc->joined = false; /* the engine removed it */
