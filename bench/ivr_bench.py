@@ -106,9 +106,24 @@ def make_prompts(dirpath):
                     "0.4"], check=True, capture_output=True, timeout=60)
 
 
-def step(n, window, prompts):
-    rate = n / CALL_S
-    ramp = CALL_S + 2
+class Plan:
+    """What the callers of a step call and how long they stay: the voice
+    menu here; bench/queue_bench.py passes a queue."""
+    name = "ivr"
+    xml = "uac_ivr.xml"
+    hold_s = HOLD_S
+    call_s = CALL_S
+
+    @staticmethod
+    def setup(d):
+        setup_menu(d)
+        return NUMBER
+
+
+def step(n, window, prompts, plan=Plan):
+    hold_s, call_s = plan.hold_s, plan.call_s
+    rate = n / call_s
+    ramp = call_s + 2
     total = int(rate * (ramp + window + 2))
     sb.BIN = mb.REL_BIN
     sb.PROMPTS = prompts
@@ -118,21 +133,21 @@ def step(n, window, prompts):
     a[a.index("--rtp-max") + 1] = str(mb.RTP_RANGE[1])
     d.env.pop("ASAN_OPTIONS", None)
     d.start()
-    setup_menu(d)
-    wd = os.path.join(OUT, f"n{n}")
+    number = plan.setup(d)
+    wd = os.path.join(OUT, f"{plan.name}_n{n}")
     shutil.rmtree(wd, ignore_errors=True)
     os.makedirs(wd)
     gen_port = peers.free_port()
     gen_stat = os.path.join(wd, "gen.json")
     calls_log = os.path.join(wd, "calls.log")
     gen_args = [mb.RTPLOAD, "gen", "-p", str(gen_port), "-n",
-                str(int(HOLD_S * 50 + 75)), "-s", gen_stat, "-l", calls_log,
+                str(int(hold_s * 50 + 75)), "-s", gen_stat, "-l", calls_log,
                 "-m", str(int(ramp + window + 120)), "-j"]
     gen = subprocess.Popen(gen_args)
-    uac = mb.sipp(os.path.join(HERE, "sipp", "uac_ivr.xml"), f"ivr_n{n}",
+    uac = mb.sipp(os.path.join(HERE, "sipp", plan.xml), f"{plan.name}_n{n}",
                   remote=("127.0.0.1", d.sip_port), local_port=d.trunk_port,
-                  service=NUMBER, calls=total, rate=round(rate, 2),
-                  limit=n + 50, duration_ms=HOLD_S * 1000,
+                  service=number, calls=total, rate=round(rate, 2),
+                  limit=n + 50, duration_ms=hold_s * 1000,
                   timeout_s=int(ramp + window + 120), recv_timeout_ms=30000,
                   keys={"gen_port": gen_port},
                   extra=["-trace_logs", "-log_file", calls_log])
@@ -198,6 +213,30 @@ def speech_bench(tmp):
         return {"error": (r.stderr or r.stdout)[-300:]}, cmdline(args)
 
 
+def jitter_head(what):
+    """The head of a step table (jitter_row's columns)."""
+    return (f"| {what} | calls/s | window | live calls mean / min | "
+            "calls ok / failed | jitter p50 / p99 / p99.9 / max | prompt "
+            "packets/s | CPU | CPU per call | prompt cache loaded / hits | "
+            "verdict |\n|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def jitter_row(r):
+    """One step of step() as a table row."""
+    j, p = r["jitter"], r["prompts"]
+    hits, loads = p.get("hits", 0), p.get("loaded", 0)
+    rate = 100 * hits / (hits + loads) if hits + loads else None
+    return (f"| {r['n']} | {r['rate']:.1f} | {r['window']} s | "
+            f"{r['live_mean']:.0f} / {r['live_min']} | "
+            f"{fmt(r['ok'])} / {fmt(r['failed'])} | "
+            f"{j.get('jitter_p50_ms', '-')} / {j.get('jitter_p99_ms', '-')} / "
+            f"{j.get('jitter_p999_ms', '-')} / {j.get('jitter_max_ms', '-')} "
+            f"ms | {fmt(r['played_pps'])} | {fmt(r['cpu_pct'], 1)} % | "
+            f"{fmt(r['cpu_call_pct'], 3)} % | {fmt(loads)} / {fmt(hits)} "
+            f"({fmt(rate, 2)} % hits) | "
+            f"{'held' if r['pass'] else 'not held'} |")
+
+
 def write_md(path, steps, speech, speech_cmd):
     held = [r["n"] for r in steps if r["pass"]]
     best = max(held) if held else None
@@ -219,25 +258,8 @@ def write_md(path, steps, speech, speech_cmd):
          "packets, kernel receive times (SO_TIMESTAMPNS), 50 us bins. "
          "Measured over the window once the ramp is over.",
          "",
-         "| calls in the menu | calls/s | window | live calls mean / min | "
-         "calls ok / failed | jitter p50 / p99 / p99.9 / max | prompt "
-         "packets/s | CPU | CPU per call | prompt cache loaded / hits | "
-         "verdict |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in steps:
-        j, p = r["jitter"], r["prompts"]
-        hits, loads = p.get("hits", 0), p.get("loaded", 0)
-        rate = 100 * hits / (hits + loads) if hits + loads else None
-        L.append(
-            f"| {r['n']} | {r['rate']:.1f} | {r['window']} s | "
-            f"{r['live_mean']:.0f} / {r['live_min']} | "
-            f"{fmt(r['ok'])} / {fmt(r['failed'])} | "
-            f"{j.get('jitter_p50_ms', '-')} / {j.get('jitter_p99_ms', '-')} / "
-            f"{j.get('jitter_p999_ms', '-')} / {j.get('jitter_max_ms', '-')} "
-            f"ms | {fmt(r['played_pps'])} | {fmt(r['cpu_pct'], 1)} % | "
-            f"{fmt(r['cpu_call_pct'], 3)} % | {fmt(loads)} / {fmt(hits)} "
-            f"({fmt(rate, 2)} % hits) | "
-            f"{'held' if r['pass'] else 'not held'} |")
+         jitter_head("calls in the menu")]
+    L += [jitter_row(r) for r in steps]
     L += ["",
           "CPU = switchboard utime+stime in the window, % of one core (SIP "
           "and media threads together); per call = divided by the mean live "

@@ -10,6 +10,8 @@
 #   bench/run.sh --only tls runs only test 6 (bench/tls_bench.py)
 #   bench/run.sh --only media runs only test 7 (bench/media_bench.py)
 #   bench/run.sh --only ivr runs only test 9 (bench/ivr_bench.py)
+#   bench/run.sh --only queue runs only test 12 (bench/queue_bench.py: callers
+#     waiting in a queue with music and announcements, jitter)
 #   bench/run.sh --only queuesim runs only test 10 (bench/queuesim_bench.py:
 #     the estimated waiting time on simulated days; no daemon, no sockets)
 # See bench/README.md.
@@ -42,7 +44,7 @@ make --no-print-directory -C bench
 # full run or with --only tls, and writes section 6 of RESULTS.md
 rc=0
 if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* &&
-	"$args" != *" --only ivr "* ]]; then
+	"$args" != *" --only ivr "* && "$args" != *" --only queue "* ]]; then
 	timeout -k 10 2600 /usr/bin/python3 bench/bench.py "$@" || rc=$?
 fi
 if [[ "$args" != *" --only "* || "$args" == *" --only tls "* ]]; then
@@ -59,6 +61,12 @@ fi
 # cache (bench/ivr_bench.py, ~8 min) on a full run or with --only ivr
 if [[ "$args" != *" --only "* || "$args" == *" --only ivr "* ]]; then
 	timeout -k 10 900 /usr/bin/python3 bench/ivr_bench.py \
+		--results bench/RESULTS.md || rc=$?
+fi
+# test 12, callers waiting in a queue with music and announcements
+# (bench/queue_bench.py, ~11 min) on a full run or with --only queue
+if [[ "$args" != *" --only "* || "$args" == *" --only queue "* ]]; then
+	timeout -k 10 900 /usr/bin/python3 bench/queue_bench.py \
 		--results bench/RESULTS.md || rc=$?
 fi
 # test 10 on a full run (--only queuesim returned above)

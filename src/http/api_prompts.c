@@ -21,8 +21,9 @@
  * file, fsync, rename, directory fsync), then its row is committed; a
  * row that cannot be written takes its file with it.  Random names are
  * never reused, so the player's cache (keyed by path) never serves an
- * old prompt for a new file.  Delete removes the row, then the file; a
- * prompt still played somewhere is a 409 that says where.
+ * old prompt for a new file.  Delete removes the row, then the file and
+ * its samples in the player's cache (media_prompt_forget); a prompt still
+ * played somewhere is a 409 that says where.
  */
 #include <errno.h>
 #include <string.h>
@@ -167,6 +168,9 @@ static void file_drop(const struct api_req *req, const char *file)
 	int err;
 
 	path_of(path, sizeof(path), req, file);
+	/* its decoded samples leave the player's cache (once no call
+	 * plays them any more) */
+	(void)media_prompt_forget(path);
 	if (unlink(path)) {
 		warning("http: prompt file %s: %m\n", path, errno);
 		return;

@@ -31,6 +31,7 @@ enum {
 	TIMEOUT_IO = 60000,         /* [ms] within a request          */
 	TIMEOUT_IDLE = 600000,      /* [ms] between requests          */
 	TXQ_MAX = 32 * 1024 * 1024, /* [bytes] replies queued at most */
+	LINGER = 2000,              /* [ms] after a 411, then closed  */
 };
 
 struct api_lsnr {
@@ -51,6 +52,7 @@ struct api_conn {
 	struct mbuf *body;     /* (owned) its body so far             */
 	uint64_t clen;         /* [bytes] its Content-Length          */
 	uint64_t drain;        /* [bytes] of a refused body to drop   */
+	bool discard;          /* after a 411: all input dropped      */
 };
 
 static void conn_close(struct api_conn *c)
@@ -144,6 +146,21 @@ static int head(struct api_conn *c, bool *done)
 	if (err)
 		return err;
 	*done = true;
+	if (http_msg_hdr(msg, HTTP_HDR_TRANSFER_ENCODING)) {
+		static const char body[] =
+		    "{\"error\":\"Transfer-Encoding: not supported; send the "
+		    "body with a Content-Length\"}";
+
+		mem_deref(msg);
+		c->discard = true;
+		tmr_start(&c->tmr, LINGER, timeout_h, c);
+		return api_conn_reply(c, 411, "Length Required",
+				      "Content-Type: application/json\r\n"
+				      "Content-Length: %zu\r\n"
+				      "Connection: close\r\n"
+				      "\r\n%s",
+				      sizeof(body) - 1, body);
+	}
 	c->msg = msg;
 	c->clen = api_content_length(msg);
 	if (c->clen > c->lsnr->headh(msg, c->lsnr->arg)) {
@@ -176,7 +193,7 @@ static int feed(struct api_conn *c, struct mbuf *mb)
 	bool done;
 	int err = 0;
 
-	while (!err && c->tc) {
+	while (!err && c->tc && !c->discard) {
 		if (c->drain) {
 			k = (size_t)MIN((uint64_t)n, c->drain);
 			p += k;
@@ -233,6 +250,10 @@ static void recv_h(struct mbuf *mb, void *arg)
 	struct api_conn *c = mem_ref(arg);
 	int err;
 
+	if (c->discard) { /* the linger timer runs */
+		mem_deref(c);
+		return;
+	}
 	tmr_start(&c->tmr, TIMEOUT_IO, timeout_h, c);
 	err = feed(c, mb);
 	if (err && c->tc) {

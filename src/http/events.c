@@ -22,6 +22,8 @@
  *         -> else sent (queued behind what the kernel did not take)
  *   OPEN --client's close--> close echoed, TCP closed once sent
  *        --two pings unanswered (--events-ping)--> TCP closed
+ *        --its token deleted (with its employee or tenant), seen at a
+ *          ping--> close 1008 "token revoked", CLOSING
  *   CLOSING --client's close, or CLOSE_WAIT--> TCP closed
  *
  * The kernel's send buffer of the connection is set to at most the same
@@ -66,6 +68,7 @@ struct ev_client {
 	bool agent;          /* never an "email" field           */
 	bool closing;        /* our close frame is out           */
 	bool failed;         /* a bad frame: the rest is ignored */
+	bool frag;           /* a fragmented message is running  */
 	unsigned pings;      /* sent and not answered            */
 	uint64_t seq;        /* of the last message              */
 	char token_name[64]; /* for the log                      */
@@ -138,6 +141,15 @@ static void ping_h(void *arg)
 {
 	struct ev_client *c = arg;
 
+	/* a token deleted since (with its employee or tenant) sees no more
+	 * events: checked at every ping, so within --events-ping seconds */
+	if (c->token_id &&
+	    store_token_get(c->evs->api->st, c->token_id, NULL) == ENOENT) {
+		warning("http: events: %J (%s): token %lld is gone\n", &c->peer,
+			c->token_name, (long long)c->token_id);
+		client_close(c, WEBSOCK_POLICY_VIOLATION, "token revoked");
+		return;
+	}
 	if (c->pings >= 2) {
 		client_drop(c, "two pings unanswered");
 		return;
@@ -198,7 +210,22 @@ static bool client_frame_in(struct ev_client *c, const struct websock_hdr *hdr,
 		tcp_set_send(c->tc, flushed_h);
 		tmr_start(&c->tmr, CLOSE_WAIT, close_wait_h, c);
 		return true;
-	default: /* pong; messages are not read */
+	case WEBSOCK_TEXT:
+	case WEBSOCK_BIN:
+	case WEBSOCK_CONT:
+		/* messages are not read, but their fragments must follow
+		 * RFC 6455 5.4: a continuation only inside a fragmented
+		 * message, no new message inside one */
+		if ((hdr->opcode == WEBSOCK_CONT) != c->frag) {
+			client_close(c, WEBSOCK_PROTOCOL_ERROR,
+				     c->frag ? "message inside a fragmented one"
+					     : "continuation of nothing");
+			c->failed = true;
+			return false;
+		}
+		c->frag = !hdr->fin;
+		return true;
+	default: /* pong */
 		return true;
 	}
 }

@@ -162,6 +162,10 @@ int media_wav_decode(const uint8_t *buf, size_t len, struct media_wav *w,
 int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,
 	       void *arg);
+/* Drop path's prompt from the cache (a deleted upload): its memory is
+ * freed once no player plays it any more; the next media_play() of path
+ * reads the file again.  SIP thread.  False if it was not cached. */
+bool media_prompt_forget(const char *path);
 
 /*
  * Recording what the far end of a leg says (recorder.c).

@@ -6,8 +6,12 @@
  * a thousand callers hearing the same announcement share one buffer.  The
  * cache belongs to the SIP thread (a prompt is loaded when media_play()
  * is called) and keeps every prompt until media_close(), after the media
- * thread has ended: players in the media thread read the samples without
- * taking references (mem_ref is not atomic).
+ * thread has ended, or until media_prompt_forget() (an uploaded prompt
+ * deleted).  Players in the media thread read the samples without taking
+ * references (mem_ref is not atomic): each player's SIP-side half holds
+ * one, taken when it is made and dropped when the media thread gave it
+ * back (EV_GONE), both on the SIP thread, so a forgotten prompt lives
+ * until its last player is gone.
  *
  * A player has two parts (thread.c explains the threads):
  *   struct media_player  the caller's handle, SIP thread; freeing it
@@ -227,6 +231,21 @@ static int prompt_get(struct prompt **pp, const char *path)
 	return 0;
 }
 
+bool media_prompt_forget(const char *path)
+{
+	struct le *le;
+
+	for (le = prompts.head; path && le; le = le->next) {
+		struct prompt *p = le->data;
+		if (!strcmp(p->path, path)) {
+			list_unlink(&p->le);
+			mem_deref(p); /* the cache's; players keep theirs */
+			return true;
+		}
+	}
+	return false;
+}
+
 void media_prompt_cache_flush(void)
 {
 	struct le *le = prompts.head;
@@ -366,6 +385,7 @@ static void mplayer_destructor(void *arg)
 
 	list_unlink(&p->le_sip);
 	mem_deref(p->stop);
+	mem_deref((void *)p->prompt); /* the player's reference */
 }
 
 void media_player_ev(struct media_ev *ev)
@@ -428,7 +448,6 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 		warning("media: cannot play %s: %m\n", path, err);
 		return err;
 	}
-	mem_deref(pr); /* the cache keeps it (see the top of this file) */
 	h = mem_zalloc(sizeof(*h), handle_destructor);
 	p = mem_zalloc(sizeof(*p), mplayer_destructor);
 	if (!h || !p) {
@@ -441,7 +460,8 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 	if (err)
 		goto out;
 	p->ms = leg->ms;
-	p->prompt = pr;
+	p->prompt = pr; /* the player's reference, dropped when it is gone */
+	pr = NULL;
 	p->loop = loop;
 	p->first = true;
 	p->handle = h;
@@ -457,6 +477,7 @@ int media_play(struct media_player **pp, struct media_leg *leg,
 	return 0;
 
 out:
+	mem_deref(pr);
 	mem_deref(play);
 	mem_deref(p);
 	mem_deref(h);

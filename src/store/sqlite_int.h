@@ -158,6 +158,7 @@ enum store_sql_id {
 	/* sqlite_token.c */
 	S_TOKEN_ADD,
 	S_TOKEN_CHECK,
+	S_TOKEN_GET,
 	S_TOKEN_ANY,
 	/* sqlite_schedule.c */
 	S_SCHED_TENANT,

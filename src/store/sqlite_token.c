@@ -23,6 +23,10 @@ static const struct store_sql sql[] = {
      "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
      " name, created_at"
      " FROM api_tokens WHERE token_sha256 = ?1"},
+    {S_TOKEN_GET, "token get",
+     "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
+     " name, created_at"
+     " FROM api_tokens WHERE id = ?1"},
     {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
 };
 
@@ -117,6 +121,17 @@ int store_token_check(struct store *st, const char *token,
 
 	return store_row_find(st, S_TOKEN_CHECK, hash, &token_rec,
 			      t ? t : &tmp);
+}
+
+/* ENOENT once the token is gone (its tenant or employee deleted). */
+int store_token_get(struct store *st, int64_t id, struct store_token *t)
+{
+	struct store_token tmp;
+
+	if (!st || id <= 0)
+		return EINVAL;
+
+	return store_row_get(st, S_TOKEN_GET, id, &token_rec, t ? t : &tmp);
 }
 
 /* False on error too. */

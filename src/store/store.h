@@ -1334,6 +1334,9 @@ struct store_token {
 int store_token_add(struct store *st, const char *token, struct store_token *t);
 int store_token_check(struct store *st, const char *token,
 		      struct store_token *t);
+/* Token id as stored (t may be NULL to only check): ENOENT once it is
+ * gone, with its tenant or its employee (an open event stream asks). */
+int store_token_get(struct store *st, int64_t id, struct store_token *t);
 bool store_token_any(struct store *st);
 
 /* ---- demo data -------------------------------------------------------- */

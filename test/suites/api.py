@@ -1049,6 +1049,50 @@ def test_garbage():
             "Erika unchanged after the odd bodies", f"{st} {g}")
 
 
+
+def test_chunked():
+    """A chunked body cannot be read (no Content-Length): 411 with the
+    usual JSON error and Connection: close; what follows on the connection
+    (the chunks, a pipelined request) is not read as requests; nothing is
+    created."""
+    import socket
+    import time
+    st, before = sb.api("GET", "/api/v1/tenants")
+    c = socket.create_connection(("127.0.0.1", sb.http_port), 5)
+    body = json.dumps({"name": "Chunk GmbH", "country_code": "49",
+                       "area_code": "30"}).encode()
+    c.sendall(b"POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\n"
+              b"Authorization: Bearer " + sb.token.encode() + b"\r\n"
+              b"Content-Type: application/json\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n" +
+              b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n" +
+              b"GET /api/v1/tenants HTTP/1.1\r\nHost: x\r\n"
+              b"Authorization: Bearer " + sb.token.encode() + b"\r\n\r\n")
+    raw, t0 = b"", time.time()
+    c.settimeout(5)
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            raw += d
+    except OSError:
+        pass
+    took = time.time() - t0
+    c.close()
+    head, _, rest = raw.decode(errors="replace").partition("\r\n\r\n")
+    want = ('{"error":"Transfer-Encoding: not supported; send the body '
+            'with a Content-Length"}')
+    s.check(head.startswith("HTTP/1.1 411 Length Required\r\n") and
+            "Connection: close" in head and rest == want,
+            "a chunked body: 411, the JSON error, Connection: close, and "
+            "nothing after it (the pipelined GET is not answered)", raw[:400])
+    s.check(took < 4.5, "the connection is closed by the server (linger "
+            "2 s)", f"{took:.2f} s")
+    st2, after = sb.api("GET", "/api/v1/tenants")
+    s.check(st == st2 == 200 and len(after) == len(before),
+            "no tenant was created", f"{len(before)} -> {len(after)}")
+
 # ---- the shape of every resource (docs/api.md) ----
 
 FIELDS = {
@@ -1299,7 +1343,8 @@ def main():
                       test_blocks, test_numbers, test_announcements,
                       test_employees, test_personal_rules, test_devices,
                       test_trunks, test_cross_tenant, test_calls,
-                      test_registrations, test_bad_input, test_garbage):
+                      test_registrations, test_bad_input, test_garbage,
+                      test_chunked):
                 s.run(t)
         s.run(test_end)
     finally:

@@ -461,6 +461,35 @@ def test_ping_close(sb):
             "a close with status 1005: close 1002 protocol error",
             f"{op} {payload!r}")
     c.abort()
+    # fragments (RFC 6455 5.4): a message in two fragments is fine (a
+    # ping between them is answered); a continuation of nothing, or a new
+    # message inside a fragmented one, is a protocol error
+    c = WsClient(sb.http_port, token=sb.token)
+    c.connect()
+    c.sock.sendall(wsl.encode_frame(wsl.TEXT, b"frag", fin=False) +
+                   wsl.encode_frame(wsl.PING, b"mid") +
+                   wsl.encode_frame(wsl.CONT, b"ment"))
+    c.send(wsl.PING, b"after")
+    got = [c.frame(5), c.frame(5)]
+    S.check(got == [(wsl.PONG, b"mid"), (wsl.PONG, b"after")],
+            "a message in two fragments, a ping between them: both pings "
+            "answered, the stream goes on", repr(got))
+    c.abort()
+    for what, frames, reason in (
+            ("a continuation of nothing",
+             wsl.encode_frame(wsl.CONT, b"x"), b"continuation of nothing"),
+            ("a new message inside a fragmented one",
+             wsl.encode_frame(wsl.TEXT, b"a", fin=False) +
+             wsl.encode_frame(wsl.TEXT, b"b"),
+             b"message inside a fragmented one")):
+        c = WsClient(sb.http_port, token=sb.token)
+        c.connect()
+        c.sock.sendall(frames)
+        op, payload = c.frame(5)
+        S.check(op == wsl.CLOSE and payload == struct.pack("!H", 1002) +
+                reason, f"{what}: close 1002 \"{reason.decode()}\"",
+                f"{op} {payload!r}")
+        c.abort()
     wait_for(lambda: stats(sb)["clients"] == 0, 5, "no clients left")
 
 
@@ -484,6 +513,41 @@ def test_token_limit(sb):
     for c in cs[1:] + [c22]:
         c.abort()
     wait_for(lambda: stats(sb)["clients"] == 0, 5, "no clients left")
+
+
+def revoked(sb):
+    """An agent's token deleted with its employee: his open stream is
+    closed (1008) at the next ping (--events-ping 1)."""
+    st, tenants = sb.api("GET", "/api/v1/tenants")
+    tid = [x for x in tenants if x["name"] == DEMO["tenant"]][0]["id"]
+    st, e = sb.api("POST", "/api/v1/employees",
+                   {"tenant_id": tid, "first_name": "Gerd",
+                    "last_name": "Geht"})
+    st2, tok = sb.api("POST", f"/api/v1/agents/{e['id']}/token", {})
+    S.check(st == 201 and st2 == 201, "an employee with an agent token",
+            f"{st} {st2} {tok}")
+    c = WsClient(sb.http_port, token=tok["token"])
+    c.connect()
+    st, _ = sb.api("DELETE", f"/api/v1/employees/{e['id']}")
+    t0 = time.time()
+    frames = []
+    try:
+        while True:
+            op, payload = c.frame(5)
+            if op == wsl.PING:
+                c.send(wsl.PONG, payload)
+                continue
+            frames.append((op, payload))
+            break
+    except (OSError, WsError) as ex:
+        frames.append(repr(ex))
+    S.check(st == 204 and frames == [(wsl.CLOSE, struct.pack("!H", 1008) +
+                                      b"token revoked")] and
+            time.time() - t0 < 3.0,
+            "the agent's employee deleted: his open stream is closed at "
+            "the next ping, 1008 \"token revoked\"",
+            f"{st} {frames} after {time.time() - t0:.2f} s")
+    c.abort()
 
 
 def test_ping_timeout_shutdown():
@@ -512,6 +576,7 @@ def test_ping_timeout_shutdown():
         S.check(eof and 2.0 < time.time() - t0 < 8.0,
                 "two pings unanswered: the server closes the connection",
                 f"eof={eof} after {time.time() - t0:.2f} s")
+        revoked(sb)
         time.sleep(0.5)
         reader.stop = True
         reader.join(5)

@@ -347,6 +347,57 @@ out:
 	return err;
 }
 
+/* A prompt forgotten while it plays (an upload deleted) plays to its end
+ * from the player's own reference; the next play reads the file again. */
+int test_media_prompt_forget(void)
+{
+	struct media_leg *a = NULL;
+	struct media_player *pl = NULL;
+	struct mbuf *sa_ = NULL;
+	struct media_stats s0, s1;
+	struct peer pa;
+	int16_t pcm[1600]; /* 200 ms: 10 packets */
+	bool done = false;
+	char path[64];
+	size_t i;
+	int err = 0;
+
+	memset(&pa, 0, sizeof(pa));
+	for (i = 0; i < ARRAY_SIZE(pcm); i++)
+		pcm[i] = (int16_t)((i % 40) * 400 - 8000);
+	re_snprintf(path, sizeof(path), "/tmp/sb-forget-%d.wav", (int)getpid());
+	TEST_EQ_INT(wav_write(path, pcm, ARRAY_SIZE(pcm)), 0);
+	TEST_EQ_INT(media_init("127.0.0.1", 41000, 41999), 0);
+	TEST_EQ_INT(peer_open(&pa), 0);
+	TEST_EQ_INT(media_leg_alloc(&a, CODEC_PCMA, MEDIA_PLAIN), 0);
+	sa_ = sdp_for(&pa, "8");
+	TEST_EQ_INT(media_leg_decode(a, sa_, true), 0);
+	TEST_ASSERT(!media_prompt_forget(path)); /* not cached yet */
+	media_stats_get(&s0);
+	TEST_EQ_INT(media_play(&pl, a, path, false, play_done, &done), 0);
+	TEST_ASSERT(media_prompt_forget(path));
+	TEST_ASSERT(!media_prompt_forget(path)); /* gone from the cache */
+	for (i = 0; i < 3 && !done; i++)
+		run_for(2000);
+	TEST_ASSERT(done);
+	TEST_EQ_INT(pa.n, 10); /* every packet, from the player's reference */
+	pl = mem_deref(pl);
+	run_for(100); /* EV_GONE: the last reference dropped */
+	done = false;
+	TEST_EQ_INT(media_play(&pl, a, path, false, play_done, &done), 0);
+	media_stats_get(&s1);
+	TEST_EQ_INT(s1.prompt_loads - s0.prompt_loads, 2); /* read again */
+	TEST_EQ_INT(s1.prompt_hits - s0.prompt_hits, 0);
+out:
+	mem_deref(pl);
+	mem_deref(a);
+	mem_deref(sa_);
+	mem_deref(pa.us);
+	media_close();
+	unlink(path);
+	return err;
+}
+
 /* send one PCMU packet with the given SSRC from peer p to leg */
 static void send_ssrc(struct peer *from, struct media_leg *to, uint32_t ssrc)
 {

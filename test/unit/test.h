@@ -87,6 +87,7 @@
 	X(test_media_relay)                                                    \
 	X(test_media_player)                                                   \
 	X(test_media_player_g711)                                              \
+	X(test_media_prompt_forget)                                            \
 	X(test_media_wav)                                                      \
 	X(test_media_latch)                                                    \
 	X(test_media_srtp)                                                     \
