@@ -592,8 +592,9 @@ struct acd_event;
 
 /* The call an event of a queue is about, as the call events name it. */
 struct acd_pub_call {
-	const char *call_id; /* the caller's Call-ID */
-	int64_t record_id;   /* the call record      */
+	const char *call_id;     /* the caller's Call-ID             */
+	int64_t record_id;       /* the call record                  */
+	const struct call *call; /* its values and VIP mark, or NULL */
 };
 
 /* Publish ev (agent state, a caller joined or left a queue) for the
@@ -656,5 +657,18 @@ void acd_stats_choice(struct acd_stats *s, int64_t caller, enum acd_exit why);
 /* The visit (store_queue_visit id) of caller while it waits or is on a
  * call with an agent, 0 if none: for store_queue_visit_callback(). */
 int64_t acd_stats_visit(const struct acd_stats *s, int64_t caller);
+
+/* ==== VIP callers (vip.c) ==== */
+
+/*
+ * Is the caller of call a VIP of tenant (its caller ID, in E.164 by the
+ * tenant's dialling context ctx, on the tenant's list, store_vip_find)?
+ * Then the call is marked (the call value CALL_VAR_VIP, the VIP's name:
+ * it goes to the agent's phone and into the events) and true returned;
+ * a call marked before (by another queue) is a VIP's too.  A store error
+ * counts as no VIP (logged): the caller waits as anyone.
+ */
+bool acd_vip_mark(struct call *call, int64_t tenant_id,
+		  const struct phone_ctx *ctx);
 
 #endif

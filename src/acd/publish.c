@@ -13,6 +13,8 @@
  *                  within the ring timeout, declined or unreachable)
  *   queue  left    queue_id, call_id, record_id, reason (answered,
  *                  abandoned, timeout), wait_ms, agent_id (answered)
+ *   both: collected {label: value} and vip {name} when the call has them
+ *   (call_event_values: what the caller typed, the VIP mark)
  *
  * The engine's events carry no tenant: an agent's is the employee's, a
  * queue's the queue's (read from the store only while someone listens:
@@ -23,6 +25,7 @@
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
+#include "call/call.h"
 #include "acd/acd_int.h"
 
 static int agent_event(struct store *st, const struct acd_event *ev)
@@ -124,6 +127,8 @@ static int queue_event(struct store *st, const struct acd_event *ev,
 		else
 			err |= odict_entry_add(o, "agent_id", ODICT_NULL);
 	}
+	if (c && c->call)
+		err |= call_event_values(o, c->call);
 	if (!err)
 		err = event_publish(q.tenant_id, EVENT_QUEUE, type, o);
 	mem_deref(o);

@@ -41,8 +41,7 @@
 #include "acd/acd_int.h"
 
 enum {
-	TICK_GRACE = 1000,   /* [ms] see the top of this file */
-	ANNOUNCE_MS = 60000, /* [ms] between announcements   */
+	TICK_GRACE = 1000, /* [ms] see the top of this file */
 };
 
 struct qcall {
@@ -159,7 +158,8 @@ static void qcall_destructor(void *arg)
 /* Statistics: qc leaves the queue other than the engine says (stats.c). */
 static void stats_exit(struct qcall *qc, enum acd_exit why)
 {
-	struct acd_pub_call pc = {call_id(qc->call), call_record_id(qc->call)};
+	struct acd_pub_call pc = {call_id(qc->call), call_record_id(qc->call),
+				  qc->call};
 	struct acd_stats *s = acd_stats(qa.acd);
 
 	if (why == ACD_EXIT_VOICEMAIL || why == ACD_EXIT_CALLBACK)
@@ -341,7 +341,8 @@ static void on_event(const struct acd_event *ev, void *arg)
 {
 	struct qcall *qc = ev->caller ? qcall_find(ev->caller) : NULL;
 	struct acd_pub_call pc = {qc ? call_id(qc->call) : "",
-				  qc ? call_record_id(qc->call) : 0};
+				  qc ? call_record_id(qc->call) : 0,
+				  qc ? qc->call : NULL};
 
 	(void)arg;
 	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev, qc ? &pc : NULL);
@@ -609,7 +610,7 @@ static void answered(struct call *call, void *arg)
 	struct acd_caller_in in;
 	struct acd_wait_prm wp;
 	enum acd_outcome out = ACD_JOINED;
-	char greeting[32];
+	char greeting[160];
 	int err;
 
 	if (closed(qc))
@@ -617,7 +618,9 @@ static void answered(struct call *call, void *arg)
 	(void)est_of(qc->q.id, true); /* its priors estimate from the start */
 	memset(&in, 0, sizeof(in));
 	in.id = qc->id;
-	in.prio = ACD_PRIO_NORMAL;
+	in.prio = acd_vip_mark(call, qc->q.tenant_id, &qc->ctx)
+		      ? ACD_PRIO_VIP
+		      : ACD_PRIO_NORMAL;
 	in.arrived = arrived_at(call);
 	err = acd_engine_join(e, qc->q.id, &in, tmr_jiffies(), &out);
 	if (err) {
@@ -642,12 +645,16 @@ static void answered(struct call *call, void *arg)
 	}
 	qc->joined = true;
 	memset(&wp, 0, sizeof(wp));
-	re_snprintf(greeting, sizeof(greeting), "%s/please_hold.wav", qc->lang);
+	if (qc->q.greeting[0])
+		str_copy(greeting, qc->q.greeting, sizeof(greeting));
+	else
+		re_snprintf(greeting, sizeof(greeting), "%s/please_hold.wav",
+			    qc->lang);
 	wp.lang = qc->lang;
 	wp.greeting = greeting;
-	wp.announce_ms = ANNOUNCE_MS;
-	wp.say_position = true;
-	wp.say_wait = true;
+	wp.announce_ms = qc->q.announce_every * 1000;
+	wp.say_position = qc->q.say_position;
+	wp.say_wait = qc->q.say_wait;
 	wp.offer_voicemail = qc->q.mailbox_id != 0;
 	wp.offer_callback = false; /* see wait_choice() */
 	wp.ctx = qc->ctx;

@@ -118,6 +118,18 @@ const char *call_var(const struct call *call, const char *name);
 /* The values, *np of them, in the order they were first set. */
 const struct store_call_var *call_vars(const struct call *call, size_t *np);
 
+/* The value that marks a VIP caller (acd/vip.c: the caller ID is on the
+ * tenant's VIP list), its value the VIP's name: it travels with the call
+ * as the others do (X-Switchboard-Collected: vip=Dr.%20Anna%20Schmitz),
+ * and events show it as "vip" (call/event.c). */
+#define CALL_VAR_VIP "vip"
+
+/* The call's values as keys of event fields o: "collected" ({label:
+ * value}, the values other than the VIP mark) and "vip" ({"name"}), each
+ * only when there is one (call/event.c; the queue's events use it too). */
+struct odict;
+int call_event_values(struct odict *o, const struct call *call);
+
 /* State of the running application: data is a mem object the call owns
  * from now on (freed when the call ends or is re-routed; NULL frees the
  * old one).  call_app_data() returns it, or NULL. */

@@ -18,8 +18,9 @@
  * Every event carries the call's call_id (the caller's Call-ID),
  * record_id (GET /api/v1/calls/:id), direction, from, to and caller (its
  * leg: "device:1001", "trunk:1"); the caller's and the target's employee
- * ({"id", "name", "email"}) when a device of one is the leg.  The shapes
- * are documented in docs/api.md.
+ * ({"id", "name", "email"}) when a device of one is the leg; the values
+ * the caller typed ("collected") and the VIP mark ("vip") once there are
+ * any.  The shapes are documented in docs/api.md.
  */
 #include <string.h>
 #include <re.h>
@@ -92,6 +93,39 @@ static int target_add(struct odict *o, const struct call *call)
 	return err;
 }
 
+int call_event_values(struct odict *o, const struct call *call)
+{
+	const struct store_call_var *v;
+	struct odict *co = NULL, *vo = NULL;
+	size_t i, n;
+	int err = 0;
+
+	if (!o || !call)
+		return EINVAL;
+	v = call_vars(call, &n);
+	for (i = 0; !err && i < n; i++) {
+		if (!strcmp(v[i].name, CALL_VAR_VIP)) {
+			err = odict_alloc(&vo, 2);
+			if (!err)
+				err = odict_entry_add(vo, "name", ODICT_STRING,
+						      v[i].value);
+			continue;
+		}
+		if (!co)
+			err = odict_alloc(&co, 8);
+		if (!err)
+			err = odict_entry_add(co, v[i].name, ODICT_STRING,
+					      v[i].value);
+	}
+	if (!err && co)
+		err = odict_entry_add(o, "collected", ODICT_OBJECT, co);
+	if (!err && vo)
+		err = odict_entry_add(o, "vip", ODICT_OBJECT, vo);
+	mem_deref(co);
+	mem_deref(vo);
+	return err;
+}
+
 void call_event_publish(const struct call *call, enum call_state prev)
 {
 	const struct store_call *r = &call->rec;
@@ -114,6 +148,7 @@ void call_event_publish(const struct call *call, enum call_state prev)
 			       call->a ? call->a->desc : "");
 	err |= employee_add(o, call->ctx->st, "caller_employee",
 			    call->a ? call->a->employee_id : 0);
+	err |= call_event_values(o, call);
 	switch (call->state) {
 	case CALL_RINGING:
 	case CALL_ANSWERED:

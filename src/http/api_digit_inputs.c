@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
+#include "call/call.h"
 
 #define T struct store_digit_input
 
@@ -87,6 +88,11 @@ static int input_check(struct api_req *req, void *rec, const void *old)
 	int err;
 
 	(void)old;
+	if (!str_casecmp(d->label, CALL_VAR_VIP))
+		return api_error(req, 422,
+				 "label: %s is the VIP mark of a call; choose "
+				 "another",
+				 d->label);
 	if (d->min_digits > d->max_digits)
 		return api_error(req, 422,
 				 "min_digits: must not be more than "

@@ -13,12 +13,18 @@
  *    "members": [{"employee_id": 1, "tier": 0},
  *                {"employee_id": 2, "tier": 1}],
  *    "skills": [{"skill": "de", "min_level": 5, "relax_after": 30}],
- *    "widen": [{"after": 20, "max_tier": 1}]}
+ *    "widen": [{"after": 20, "max_tier": 1}],
+ *    "greeting": "uploads/1/ab12.wav", "announce_every": 60,
+ *    "say_position": true, "say_wait": true}
  *
  * strategy "ring_all", "round_robin" (with memory), "longest_idle"
  * (default), "fewest_calls" or "skills".  members, skills and widen are
  * replaced as a whole when given.  Each problem is a 422 naming it; a
  * queue still routed to cannot be deleted (409 naming what routes to it).
+ * greeting null: please_hold.wav of the tenant's language; an uploaded
+ * prompt ("uploads/...") must be one of the queue's tenant.
+ * announce_every: seconds between the announcements of position and
+ * wait (0: on entry only); say_position, say_wait: what they say.
  * Changes reach the live queues at once (acd_queue_sync()).
  */
 #include <errno.h>
@@ -27,6 +33,15 @@
 #include "acd/acd.h"
 
 #define T struct store_queue
+
+/* greeting: a file under the prompts directory */
+static bool prompt_ok(const char *s)
+{
+	return s[0] != '/' && !strstr(s, "..");
+}
+
+static const struct api_rule prompt_rule = {
+    prompt_ok, "must be a file name under the prompts directory"};
 
 /* Integer key of item o into *vp: def if absent (unless required), else
  * min..max; a 422 naming path.key otherwise. */
@@ -314,6 +329,12 @@ static const struct api_field fields[] = {
     {API_F("skills", AK_LIST, 0), .apply = skills_apply,
      .encode = skills_encode},
     {API_F("widen", AK_LIST, 0), .apply = widen_apply, .encode = widen_encode},
+    {API_F("greeting", AK_STR, FF_NULL), API_M(T, greeting), .max = 127,
+     .rule = &prompt_rule},
+    {API_F("announce_every", AK_INT, 0), API_M(T, announce_every), .min = 0,
+     .max = 3600, .unit = "seconds"},
+    {API_F("say_position", AK_BOOL, 0), API_M(T, say_position)},
+    {API_F("say_wait", AK_BOOL, 0), API_M(T, say_wait)},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
@@ -325,6 +346,9 @@ static void queue_init(void *rec)
 	q->ring_timeout = 20;
 	q->max_misses = 3;
 	q->service_level = 20;
+	q->announce_every = 60;
+	q->say_position = true;
+	q->say_wait = true;
 }
 
 static int queue_check(struct api_req *req, void *rec, const void *old)
@@ -333,8 +357,10 @@ static int queue_check(struct api_req *req, void *rec, const void *old)
 	int err;
 
 	(void)old;
-	err = api_target_pair(req, &fields[F_TIMEOUT_TYPE], q, &q->on_timeout,
-			      q->tenant_id);
+	err = api_prompt_file(req, "greeting", q->greeting, q->tenant_id);
+	if (!err)
+		err = api_target_pair(req, &fields[F_TIMEOUT_TYPE], q,
+				      &q->on_timeout, q->tenant_id);
 	if (!err)
 		err = api_target_pair(req, &fields[F_FULL_TYPE], q, &q->on_full,
 				      q->tenant_id);

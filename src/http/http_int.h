@@ -595,6 +595,7 @@ extern const struct api_resource api_mailboxes;
 extern const struct api_resource api_messages;
 extern const struct api_resource api_prompts;
 extern const struct api_resource api_external_targets;
+extern const struct api_resource api_vips;
 extern const struct api_resource api_events;
 
 /* ---- the event stream (events.c) -------------------------------------- */

@@ -670,6 +670,45 @@ static const char schema_v15[] =
     ");"
     "CREATE INDEX queue_visits_queue ON queue_visits(queue_id, arrived_at);";
 
+/* VIP callers and what a waiting caller hears (issue 15, migration 17).
+ * vip_callers: numbers of a tenant whose callers are offered first in
+ * every queue of the tenant; client_id is for the answering service
+ * (issue 16: a VIP of one client of the tenant), NULL = the whole tenant,
+ * not read yet; a number is a VIP once per tenant and client.  queues:
+ * the greeting (a file under the prompts directory, "" = the default
+ * please_hold.wav of the tenant's language), the seconds between
+ * announcements (0 = on entry only) and whether they say the position
+ * and the estimated wait; prompt_refs with the queues' greetings. */
+static const char schema_v17[] =
+    "CREATE TABLE vip_callers ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " client_id INTEGER,"
+    " number TEXT NOT NULL CHECK (number LIKE '+%'),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " note TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX vip_callers_number"
+    " ON vip_callers(tenant_id, ifnull(client_id, 0), number);"
+    "ALTER TABLE queues ADD COLUMN greeting TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE queues ADD COLUMN announce_every INTEGER NOT NULL"
+    " DEFAULT 60 CHECK (announce_every BETWEEN 0 AND 3600);"
+    "ALTER TABLE queues ADD COLUMN say_position INTEGER NOT NULL DEFAULT 1"
+    " CHECK (say_position IN (0, 1));"
+    "ALTER TABLE queues ADD COLUMN say_wait INTEGER NOT NULL DEFAULT 1"
+    " CHECK (say_wait IN (0, 1));"
+    "DROP VIEW prompt_refs;"
+    "CREATE VIEW prompt_refs (file, via, owner, name) AS"
+    " SELECT prompt, 'ivr menu', id, name FROM ivr_menus WHERE prompt <> ''"
+    " UNION ALL SELECT file, 'announcement', id, name FROM announcements"
+    " UNION ALL SELECT moh_prompt, 'tenant', id, name FROM tenants"
+    " WHERE moh_prompt <> ''"
+    " UNION ALL SELECT greeting, 'mailbox', id, name FROM mailboxes"
+    " WHERE greeting <> ''"
+    " UNION ALL SELECT greeting, 'queue', id, name FROM queues"
+    " WHERE greeting <> '';";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -686,6 +725,8 @@ static const struct migration migrationv[] = {
     {13, "ring groups", schema_v13},
     {14, "hotline queues", schema_v14},
     {15, "queue statistics", schema_v15},
+
+    {17, "vip callers, queue greetings", schema_v17},
 };
 
 int store_migrate_latest(void)

@@ -275,6 +275,13 @@ enum store_sql_id {
 	S_VISIT_LIST,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
+	/* sqlite_vip.c */
+	S_VIP_ADD,
+	S_VIP_GET,
+	S_VIP_UPDATE,
+	S_VIP_DELETE,
+	S_VIP_LIST,
+	S_VIP_FIND,
 
 	S_COUNT
 };
@@ -303,7 +310,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
-    store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target;
+    store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
+    store_sql_vip;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

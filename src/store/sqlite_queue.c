@@ -18,7 +18,8 @@
 	"SELECT id, tenant_id, name, strategy, ring_timeout, wrapup,"          \
 	" max_misses, max_wait, max_len, service_level, schedule_id,"          \
 	" mailbox_id, callback, timeout_type, timeout_id, full_type, full_id," \
-	" no_agents_type, no_agents_id, closed_type, closed_id, created_at"    \
+	" no_agents_type, no_agents_id, closed_type, closed_id, created_at,"   \
+	" greeting, announce_every, say_position, say_wait"                    \
 	" FROM queues"
 
 /* S_QUEUE_INUSE names the target type by its number, as route_refs has it */
@@ -31,9 +32,10 @@ static const struct store_sql sql[] = {
      "INSERT INTO queues (tenant_id, name, strategy, ring_timeout, wrapup,"
      " max_misses, max_wait, max_len, service_level, schedule_id,"
      " mailbox_id, callback, timeout_type, timeout_id, full_type, full_id,"
-     " no_agents_type, no_agents_id, closed_type, closed_id, created_at)"
+     " no_agents_type, no_agents_id, closed_type, closed_id, created_at,"
+     " greeting, announce_every, say_position, say_wait)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-     " ?15, ?16, ?17, ?18, ?19, ?20, ?21)"},
+     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"},
     {S_QUEUE_GET, "queue get", Q_SELECT " WHERE id = ?1"},
     {S_QUEUE_UPDATE, "queue update",
      "UPDATE queues SET name = ?2, strategy = ?3, ring_timeout = ?4,"
@@ -41,8 +43,9 @@ static const struct store_sql sql[] = {
      " service_level = ?9, schedule_id = ?10, mailbox_id = ?11,"
      " callback = ?12, timeout_type = ?13, timeout_id = ?14,"
      " full_type = ?15, full_id = ?16, no_agents_type = ?17,"
-     " no_agents_id = ?18, closed_type = ?19, closed_id = ?20"
-     " WHERE id = ?1"},
+     " no_agents_id = ?18, closed_type = ?19, closed_id = ?20,"
+     " greeting = ?21, announce_every = ?22, say_position = ?23,"
+     " say_wait = ?24 WHERE id = ?1"},
     {S_QUEUE_INUSE, "queue delete",
      "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 9 AND id = ?1"
      " AND NOT (via = 'queue' AND owner = ?1))"},
@@ -101,6 +104,10 @@ static const struct store_col cols[] = {
     STORE_COL(SC_INT, SC_ADD | SC_UPD, store_queue, on_closed.type),
     STORE_COL(SC_I64, SC_ADD | SC_UPD, store_queue, on_closed.id),
     STORE_COL(SC_U64, SC_ADD, store_queue, created_at),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_queue, greeting),
+    STORE_COL(SC_U32, SC_ADD | SC_UPD, store_queue, announce_every),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_queue, say_position),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_queue, say_wait),
 };
 
 STORE_RECORD(q_rec, store_queue, store_queue_h, cols);
@@ -170,7 +177,8 @@ static bool queue_valid(const struct store_queue *q)
 	       q->wrapup <= 3600 && q->max_misses <= 99 &&
 	       q->max_wait <= 86400 && q->max_len <= 1000 &&
 	       q->service_level >= 1 && q->service_level <= 3600 &&
-	       q->schedule_id >= 0 && q->mailbox_id >= 0 && members_valid(q) &&
+	       q->schedule_id >= 0 && q->mailbox_id >= 0 &&
+	       q->announce_every <= 3600 && members_valid(q) &&
 	       skills_valid(q) && widen_valid(q);
 }
 

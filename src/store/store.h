@@ -672,6 +672,13 @@ struct store_queue {
 	int64_t mailbox_id;     /* voicemail offered, 0 = none         */
 	bool callback;          /* a callback is offered               */
 	struct store_target_ref on_timeout, on_full, on_no_agents, on_closed;
+	/* what a waiting caller hears (migration 17) */
+	char greeting[128];      /* WAV under the prompts directory, "" =
+				    please_hold.wav of the tenant's language */
+	uint32_t announce_every; /* [s] 0..3600 between announcements of
+				    position and wait, 0 = on entry only */
+	bool say_position;       /* "Sie sind an Position drei."        */
+	bool say_wait;           /* the estimated wait                  */
 	size_t memberc;
 	struct store_queue_member memberv[STORE_QUEUE_MEMBERS];
 	size_t skillc;
@@ -809,6 +816,42 @@ int store_queue_visit_get(struct store *st, int64_t id,
  * [ms], by arrived_at, then id. */
 int store_queue_visit_list(struct store *st, int64_t queue_id, uint64_t from,
 			   uint64_t to, store_queue_visit_h *h, void *arg);
+
+/* ---- VIP callers (issue 15) -------------------------------------------- */
+
+/*
+ * A caller ID of a tenant whose calls are VIP: offered first in every
+ * queue of the tenant (ACD_PRIO_VIP), the flag and name carried to the
+ * agent (call value "vip").  number is E.164, once per tenant (and
+ * client).  client_id is for the answering service (issue 16: the VIP of
+ * one client of the tenant): 0 = the whole tenant, the only kind looked
+ * up so far.
+ */
+struct store_vip {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t client_id; /* 0: the whole tenant (issue 16: a client's) */
+	char number[40];   /* E.164                                     */
+	char name[64];     /* shown to the agent                        */
+	char note[256];    /* what the agent should know, or ""         */
+	uint64_t created_at;
+};
+
+typedef int(store_vip_h)(const struct store_vip *v, void *arg);
+
+/* EINVAL for a bad field (number not E.164, no name); EEXIST if the
+ * number is a VIP of the tenant (and client) already; ENOENT if the
+ * tenant does not exist.  Sets v->id. */
+int store_vip_add(struct store *st, struct store_vip *v);
+int store_vip_get(struct store *st, int64_t id, struct store_vip *v);
+/* Number, name and note (EEXIST as add). */
+int store_vip_update(struct store *st, const struct store_vip *v);
+int store_vip_delete(struct store *st, int64_t id);
+int store_vip_list(struct store *st, int64_t tenant_id, store_vip_h *h,
+		   void *arg);
+/* The tenant-wide VIP with E.164 number; ENOENT if none. */
+int store_vip_find(struct store *st, int64_t tenant_id, const char *number,
+		   struct store_vip *v);
 
 /* ---- who uses a target ------------------------------------------------- */
 

@@ -25,6 +25,10 @@
   * Roles: a token of role "agent" (made by the admin for an employee)
     reads agents (no e-mail address anywhere) and changes its own state
     only: 403 for another agent's state, for skills, tokens, employees.
+  * What a waiting caller hears, per queue: greeting (default null, a
+    file under the prompts directory or the tenant's upload, which then
+    cannot be deleted), announce_every 0-3600 s (default 60), say_position
+    and say_wait (default true); each bad value refused naming the field.
 """
 import os
 import sys
@@ -118,7 +122,9 @@ def test_queues(sb, ids):
             "no_agents_type": "announcement", "no_agents_id": ann,
             "closed_type": "none", "closed_id": None,
             "skills": [{"skill": "de", "min_level": 5, "relax_after": 30}],
-            "widen": [{"after": 20, "max_tier": 1}]}
+            "widen": [{"after": 20, "max_tier": 1}],
+            "greeting": None, "announce_every": 60, "say_position": True,
+            "say_wait": True}
     got = {k: v for k, v in (q or {}).items() if k not in ("id",
                                                            "created_at")}
     S.check(st == 201 and got == want,
@@ -376,6 +382,99 @@ def test_phone(sb, ids):
         mx.stop()
 
 
+def wav_bytes(seconds=1.0):
+    """An 8 kHz mono 16-bit WAV of a 440 Hz tone."""
+    import io
+    import math
+    import struct
+    import wave
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(
+            struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i /
+                                                  8000)))
+            for i in range(int(8000 * seconds))))
+    return buf.getvalue()
+
+
+def upload(sb, data, query):
+    import json
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{sb.http_port}/api/v1/prompts?{query}",
+        data=data, method="POST")
+    req.add_header("Authorization", f"Bearer {sb.token}")
+    req.add_header("Content-Type", "audio/wav")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def test_waiting(sb, ids):
+    """What a waiting caller hears, per queue: greeting (a file under the
+    prompts directory or the tenant's upload; null: please_hold.wav),
+    announce_every (0: on entry only), say_position, say_wait."""
+    tid, ann, max_id, erika = ids
+    base = {"tenant_id": tid, "name": "Wartend",
+            "members": [{"employee_id": erika}]}
+    S.error_is("announce_every 3601: 422",
+               post(sb, dict(base, announce_every=3601)), 422,
+               "announce_every: must be from 0 to 3600 seconds")
+    S.error_is("announce_every -1: 422",
+               post(sb, dict(base, announce_every=-1)), 422,
+               "announce_every: must be from 0 to 3600 seconds")
+    S.error_is("a greeting outside the prompts directory: 422",
+               post(sb, dict(base, greeting="../etc/passwd")), 422,
+               "greeting: must be a file name under the prompts directory")
+    S.error_is("an absolute greeting path: 422",
+               post(sb, dict(base, greeting="/etc/passwd")), 422,
+               "greeting: must be a file name under the prompts directory")
+    S.error_is("an upload that does not exist: 422",
+               post(sb, dict(base, greeting="uploads/1/nope.wav")), 422,
+               "greeting: uploads/1/nope.wav is no uploaded prompt")
+    S.error_is("say_position not a bool: 400",
+               post(sb, dict(base, say_position="yes")), 400,
+               "say_position: must be true or false")
+    S.error_is("say_wait not a bool: 400", post(sb, dict(base, say_wait=1)),
+               400, "say_wait: must be true or false")
+    st, pr = upload(sb, wav_bytes(), f"tenant_id={tid}&name=Warteansage"
+                    "&purpose=greeting")
+    S.check(st == 201 and pr.get("file", "").startswith(f"uploads/{tid}/"),
+            "the tenant uploads a greeting: 201", f"{st} {pr}")
+    st, q = post(sb, dict(base, greeting=pr.get("file"), announce_every=0,
+                          say_position=False, say_wait=True))
+    S.check(st == 201 and q.get("greeting") == pr.get("file") and
+            q.get("announce_every") == 0 and q.get("say_position") is False
+            and q.get("say_wait") is True,
+            "a queue greeting with the upload, announcing on entry only, "
+            "the wait but not the position: 201", f"{st} {q}")
+    qid = q.get("id", 0)
+    st, g = sb.api("GET", f"{QUEUES}/{qid}")
+    S.check(st == 200 and g == q, "GET returns it exactly", f"{st} {g}")
+    S.error_is("the greeting a queue plays is not deleted: 409",
+               sb.api("DELETE", f"/api/v1/prompts/{pr.get('id')}"), 409,
+               f"prompt {pr.get('id')} is in use by queue {qid} (Wartend); "
+               "change that first")
+    st, p = sb.api("PATCH", f"{QUEUES}/{qid}",
+                   {"greeting": None, "announce_every": 3600,
+                    "say_position": True})
+    S.check(st == 200 and p.get("greeting") is None and
+            p.get("announce_every") == 3600 and p.get("say_position") is True
+            and p.get("say_wait") is True,
+            "PATCH back to the default greeting, hourly, position too: 200",
+            f"{st} {p}")
+    st, _ = sb.api("DELETE", f"/api/v1/prompts/{pr.get('id')}")
+    S.check(st == 204, "then the prompt is deleted: 204", str(st))
+    st, _ = sb.api("DELETE", f"{QUEUES}/{qid}")
+    S.check(st == 204, "the queue is deleted: 204", str(st))
+
+
 def main():
     sb = Switchboard().start()
     try:
@@ -389,6 +488,7 @@ def main():
         S.run(test_roles, sb, ids)
         S.run(test_restart, sb, ids)
         S.run(test_phone, sb, ids)
+        S.run(test_waiting, sb, ids)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         code = sb.stop()

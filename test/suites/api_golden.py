@@ -1022,6 +1022,38 @@ def queues_agents():
     req("GET deleted queue", "GET", qu)
 
 
+def vips():
+    """/api/v1/vips and what a queue's waiting caller hears (appended in
+    issue 15, migration 17)."""
+    u = "/api/v1/vips"
+    body = {"tenant_id": 1, "number": "030 777888", "name": "Dr. Anna Schmitz",
+            "note": "Vorstand"}
+    for bad in ({"number": "abc"}, {"number": "12"}, {"name": ""},
+                {"note": "n" * 256}, {"tenant_id": 424242}, {"x": 1}):
+        req(f"POST vip {bad}", "POST", u, dict(body, **bad))
+    v = req("POST vip", "POST", u, body)
+    vu = f"{u}/{v['id']}"
+    req("POST vip again (+49 30 777888)", "POST", u,
+        dict(body, number="+49 30 777888"))
+    req("GET vip", "GET", vu)
+    req("list vips of tenant 1", "GET", f"{u}?tenant_id=1")
+    req("PATCH vip", "PATCH", vu, {"name": "Anna Schmitz", "note": None})
+    req("PATCH vip bad number", "PATCH", vu, {"number": "0"})
+    for tok in (None, "agent", "viewer"):
+        req(f"{tok} on GET vips", "GET", u, token=tok)
+    req("DELETE vip", "DELETE", vu)
+    req("GET deleted vip", "GET", vu)
+    q = "/api/v1/queues"
+    qb = {"tenant_id": 1, "name": "Wartend", "members": []}
+    for bad in ({"announce_every": 3601}, {"greeting": "../x.wav"},
+                {"greeting": "uploads/1/nope.wav"}, {"say_wait": "no"}):
+        req(f"POST queue {bad}", "POST", q, dict(qb, **bad))
+    w = req("POST queue with its greeting", "POST", q,
+            dict(qb, greeting="de/greeting.wav", announce_every=0,
+                 say_position=False))
+    req("DELETE it", "DELETE", f"{q}/{w['id']}")
+
+
 def run():
     add_token("agent", "agent", 1)
     add_token("viewer", "viewer", None)
@@ -1054,6 +1086,7 @@ def run():
     transfers()
     queues_agents()
     queue_stats()
+    vips()
 
 
 def queue_stats():

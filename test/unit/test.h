@@ -112,6 +112,7 @@
 	X(test_store_schedule)                                                 \
 	X(test_store_ring_group)                                               \
 	X(test_store_queue)                                                    \
+	X(test_store_vip)                                                      \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
 	X(test_acd_ring_all)                                                   \
