@@ -77,8 +77,8 @@ bool call_leg_early_wanted(const struct call_leg *leg)
 {
 	const struct call *call = leg->call;
 
-	return call->state == CALL_RINGING && call->dial && !call->early &&
-	       !call->late_offer && !call->a_answered &&
+	return call->a && call->state == CALL_RINGING && call->dial &&
+	       !call->early && !call->late_offer && !call->a_answered &&
 	       leg->le.list == &call->forks;
 }
 
@@ -138,6 +138,8 @@ static int member_start(struct call_dial *d, size_t i)
 		req.varc = call->rec.varc;
 	}
 	d->current = i;
+	if (!call->a) /* a call we place: its first leg */
+		return call->ctx->be->originate(call, &req);
 	return call->ctx->be->dial(call, &req);
 }
 
@@ -258,6 +260,10 @@ void call_dial_established(struct call_leg *leg)
 	leg->established = true;
 	if (!d || call->b || leg->le.list != &call->forks) {
 		mem_deref(leg); /* lost the race: BYE it */
+		return;
+	}
+	if (!call->a) { /* a call we placed: its first leg answered */
+		call_originate_answered(call, leg);
 		return;
 	}
 	h = d->h;

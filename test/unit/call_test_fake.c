@@ -190,6 +190,13 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 	return EINVAL;
 }
 
+/* "originate " then as a dial */
+static int fake_originate(struct call *call, const struct call_dial_req *req)
+{
+	fake_log("originate ");
+	return fake_dial(call, req);
+}
+
 static bool fake_codec_ok(const struct call_leg *leg)
 {
 	(void)leg;
@@ -361,6 +368,7 @@ const struct call_backend fake_backend = {
     .a_answer = fake_a_answer,
     .a_reject = fake_a_reject,
     .dial = fake_dial,
+    .originate = fake_originate,
     .codec_ok = fake_codec_ok,
     .held = fake_held,
     .idle_ms = fake_idle_ms,
