@@ -378,7 +378,8 @@ int call_join(struct call *call, struct call *other);
  * "employee:3"); it gets its answer time when a dialled party is bridged.
  */
 struct call_originate_prm {
-	const struct call_dest *dest;   /* the first party (copied)      */
+	const struct call_dest *dest;   /* the first party (copied):     */
+	size_t destc;                   /* dest[0..destc) at once (0: 1) */
 	const char *cid;                /* caller ID shown to it         */
 	const char *cname;              /* display name, or ""           */
 	int64_t tenant_id;              /* the record's tenant           */

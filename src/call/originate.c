@@ -96,7 +96,7 @@ int call_originate(struct call_ctx *ctx, const struct call_originate_prm *prm,
 
 	memset(&dp, 0, sizeof(dp));
 	dp.destv = prm->dest;
-	dp.destc = 1;
+	dp.destc = prm->destc ? prm->destc : 1;
 	dp.cid = prm->cid;
 	dp.cname = prm->cname;
 	dp.no_ringback = true;

@@ -638,6 +638,27 @@ static const char schema_v14[] =
     " UNION ALL SELECT 1, employee_id, 'queue_member', queue_id"
     " FROM queue_members;";
 
+/* queue callbacks (seeds/004: "Rückruf statt Warteschleife"): requests
+ * that keep the caller's place until an agent is free */
+static const char schema_v16[] =
+    "CREATE TABLE callbacks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " number TEXT NOT NULL CHECK (number <> ''),"
+    " arrived_at INTEGER NOT NULL,"
+    " call_id INTEGER REFERENCES calls(id),"
+    " state TEXT NOT NULL CHECK (state IN ('requested', 'calling',"
+    "  'completed', 'failed', 'cancelled')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_at INTEGER NOT NULL DEFAULT 0,"
+    " agent_id INTEGER REFERENCES employees(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX callbacks_queue ON callbacks(queue_id, state);"
+    "CREATE INDEX callbacks_tenant ON callbacks(tenant_id);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -653,6 +674,7 @@ static const struct migration migrationv[] = {
     {12, "digit inputs", schema_v12},
     {13, "ring groups", schema_v13},
     {14, "hotline queues", schema_v14},
+    {16, "queue callbacks", schema_v16},
 };
 
 int store_migrate_latest(void)

@@ -115,6 +115,12 @@ static const char *const agent_state_v[] = {
     [STORE_AGENT_PAUSED] = "paused",
 };
 
+static const char *const callback_state_v[] = {
+    [STORE_CB_REQUESTED] = "requested", [STORE_CB_CALLING] = "calling",
+    [STORE_CB_COMPLETED] = "completed", [STORE_CB_FAILED] = "failed",
+    [STORE_CB_CANCELLED] = "cancelled",
+};
+
 static const char *const ring_strategy_v[] = {
     [STORE_RING_SIMULTANEOUS] = "simultaneous",
     [STORE_RING_SEQUENTIAL] = "sequential",
@@ -199,3 +205,4 @@ NAMES(prompt_purpose, enum store_prompt_purpose)
 NAMES(ring_strategy, enum store_ring_strategy)
 NAMES(queue_strategy, enum store_queue_strategy)
 NAMES(agent_state, enum store_agent_state)
+NAMES(callback_state, enum store_callback_state)

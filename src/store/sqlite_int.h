@@ -264,6 +264,12 @@ enum store_sql_id {
 	S_AGENT_SKILL_ADD,
 	S_AGENT_SKILLS,
 	S_AGENT_LIST,
+	/* sqlite_callback.c */
+	S_CB_ADD,
+	S_CB_GET,
+	S_CB_UPDATE,
+	S_CB_LIST,
+	S_CB_QUEUE_TENANT,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
 
@@ -294,7 +300,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_call, store_sql_node, store_sql_outbox, store_sql_token,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
-    store_sql_queue, store_sql_agent, store_sql_target;
+    store_sql_queue, store_sql_agent, store_sql_target, store_sql_callback;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -41,6 +41,7 @@ static int orig_erika(struct env *e, struct orig_res *res, struct call **callp)
 {
 	struct call_dest dest = {CALL_DEST_EMPLOYEE, e->erika, NULL, NULL, 1};
 	struct call_originate_prm prm = {&dest,
+					 1,
 					 "+4922182829900",
 					 "Callback",
 					 1,
