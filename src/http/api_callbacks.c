@@ -52,14 +52,16 @@ API_LIST_H(cb_h, T)
 /* A positive id in buf into *idp: 0, else 400 after the reply. */
 static int query_id(struct api_req *req, const char *name, int64_t *idp)
 {
-	char buf[32], *end;
+	char buf[32], *end = NULL;
 	long long v;
+	int n;
 
 	*idp = 0;
-	if (api_query_str(req, name, buf, sizeof(buf)))
+	n = api_query_str(req, name, buf, sizeof(buf));
+	if (!n)
 		return 0;
-	v = strtoll(buf, &end, 10);
-	if (!buf[0] || *end || v <= 0)
+	v = n > 0 ? strtoll(buf, &end, 10) : 0;
+	if (n < 0 || !buf[0] || *end || v <= 0)
 		return api_error(req, 400, "%s: must be a positive integer",
 				 name);
 	*idp = v;
@@ -73,13 +75,14 @@ static int cb_list(struct api_req *req, const struct api_query *q, void *arg)
 	    req->token.tenant_id ? req->token.tenant_id : q->tenant_id;
 	int64_t queue = 0;
 	char buf[32];
-	int state = -1, err;
+	int state = -1, err, n;
 
 	err = query_id(req, "queue_id", &queue);
 	if (err)
 		return err;
-	if (!api_query_str(req, "state", buf, sizeof(buf))) {
-		if (store_callback_state_parse(buf, &st))
+	n = api_query_str(req, "state", buf, sizeof(buf));
+	if (n) {
+		if (n < 0 || store_callback_state_parse(buf, &st))
 			return api_error(req, 400,
 					 "state: must be requested, calling, "
 					 "completed, failed or cancelled");
