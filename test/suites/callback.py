@@ -210,6 +210,35 @@ def test_keypad(sb, ids, qid, er):
         act(sb, erika, "logout")
 
 
+def test_restart(sb, ids, qid, er):
+    """A request survives a restart: joined again at start, it rings
+    Erika once she logs in; cancelled while her call runs: hung up."""
+    tid, erika = ids
+    act(sb, erika, "logout")
+    st, cb = sb.api("POST", "/api/v1/callbacks",
+                    {"queue_id": qid, "number": "+49301234567"})
+    S.check(st == 201, "a request while nobody is logged in: 201",
+            f"{st} {cb}")
+    code = sb.stop()
+    S.check(code == 0, "the server stops cleanly", f"exit {code}")
+    sb.start()
+    st, c = sb.api("GET", f"/api/v1/callbacks/{cb['id']}")
+    S.check(st == 200 and c["state"] == "requested",
+            "after the restart: still requested", f"{st} {c}")
+    S.check(er.wait_registered(70), "Erika's phone is registered")
+    m = er.mark()
+    st, _ = act(sb, erika, "login")
+    ev = er.wait_event("CALL_ESTABLISHED", 15, since=m)
+    S.check(ev is not None and "sip:+49301234567@" in ev.get("peeruri", ""),
+            "Erika logs in: the request rings her", str(ev))
+    st, c = sb.api("POST", f"/api/v1/callbacks/{cb['id']}/cancel", {})
+    S.check(st == 200 and c["state"] == "cancelled",
+            "cancelled while it calls: 200", f"{st} {c}")
+    S.check(er.wait_event("CALL_CLOSED", 10, since=m) is not None,
+            "her call is hung up")
+    act(sb, erika, "logout")
+
+
 def test_cancel_errors(sb, ids, qid):
     tid, erika = ids
     act(sb, erika, "logout")
@@ -279,6 +308,7 @@ def main():
                 mx.stop()
             S.run(test_failed, sb, ids, qid, er)
             S.run(test_keypad, sb, ids, qid, er)
+            S.run(test_restart, sb, ids, qid, er)
         finally:
             er.stop()
         S.check(sb.alive(), "the server is alive after the tests")
