@@ -442,6 +442,16 @@ void acd_cb_timeout(int64_t caller)
 	if (!x)
 		return;
 	x->joined = false; /* a callback does not time out: again */
+	if (x->offered && x->call) { /* the engine withdrew the offer */
+		struct call *call = x->call;
+
+		x->call = NULL;
+		x->offered = false;
+		call_hangup(call, 487, NULL, STORE_DISP_CANCELLED,
+			    STORE_PARTY_SYSTEM);
+		x->cb.state = STORE_CB_REQUESTED;
+		save(x);
+	}
 	join(x);
 }
 
