@@ -441,7 +441,7 @@ void acd_cb_timeout(int64_t caller)
 
 	if (!x)
 		return;
-	x->joined = false; /* a callback does not time out: again */
+	x->joined = false;           /* a callback does not time out: again */
 	if (x->offered && x->call) { /* the engine withdrew the offer */
 		struct call *call = x->call;
 

@@ -250,11 +250,12 @@ enum call_dest_kind {
 	CALL_DEST_EMPLOYEE = 0, /* all reachable devices of id, parallel */
 	CALL_DEST_CONTACT,      /* one SIP URI                           */
 	CALL_DEST_EXTERNAL,     /* number through trunk id               */
+	CALL_DEST_DEVICE,       /* one device id (its registrations)     */
 };
 
 struct call_dest {
 	enum call_dest_kind kind;
-	int64_t id;         /* employee or trunk id                */
+	int64_t id;         /* employee, trunk or device id        */
 	const char *uri;    /* CALL_DEST_CONTACT                   */
 	const char *number; /* CALL_DEST_EXTERNAL: E.164           */
 	uint32_t timeout;   /* [s] ring this member at most        */
@@ -415,6 +416,10 @@ int call_originate(struct call_ctx *ctx, const struct call_originate_prm *prm,
  */
 int call_click(struct call_ctx *ctx, int64_t employee_id,
 	       const struct route_result *r, int64_t *record_idp);
+/* The same ringing only device device_id first (caller_leg
+ * "device:<its username>"); ENOENT also for no such device. */
+int call_click_device(struct call_ctx *ctx, int64_t device_id,
+		      const struct route_result *r, int64_t *record_idp);
 
 /* The live call of ctx whose record is record_id, or NULL. */
 struct call *call_ctx_find(struct call_ctx *ctx, int64_t record_id);

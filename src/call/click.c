@@ -27,27 +27,62 @@ static void click_answered(struct call *call, uint16_t scode,
 	(void)call_reroute(call, &t);
 }
 
+static int click(struct call_ctx *ctx, const struct call_dest *first,
+		 const char *legname, const struct route_result *r,
+		 int64_t *record_idp);
+
 int call_click(struct call_ctx *ctx, int64_t employee_id,
 	       const struct route_result *r, int64_t *record_idp)
 {
-	struct call_originate_prm prm;
-	struct route_target *t;
 	struct call_dest dest;
-	struct call *call = NULL;
 	char leg[32];
+
+	if (!ctx || employee_id <= 0)
+		return EINVAL;
+	memset(&dest, 0, sizeof(dest));
+	dest.kind = CALL_DEST_EMPLOYEE;
+	dest.id = employee_id;
+	re_snprintf(leg, sizeof(leg), "employee:%lld", (long long)employee_id);
+	return click(ctx, &dest, leg, r, record_idp);
+}
+
+int call_click_device(struct call_ctx *ctx, int64_t device_id,
+		      const struct route_result *r, int64_t *record_idp)
+{
+	struct store_device dev;
+	struct call_dest dest;
+	char leg[96];
 	int err;
 
-	if (!ctx || employee_id <= 0 || !r || r->target.kind == ROUTE_REJECT)
+	if (!ctx || device_id <= 0)
+		return EINVAL;
+	err = store_device_get(ctx->st, device_id, &dev);
+	if (err)
+		return err;
+	memset(&dest, 0, sizeof(dest));
+	dest.kind = CALL_DEST_DEVICE;
+	dest.id = device_id;
+	re_snprintf(leg, sizeof(leg), "device:%s", dev.username);
+	return click(ctx, &dest, leg, r, record_idp);
+}
+
+static int click(struct call_ctx *ctx, const struct call_dest *first,
+		 const char *legname, const struct route_result *r,
+		 int64_t *record_idp)
+{
+	struct call_originate_prm prm;
+	struct route_target *t;
+	struct call_dest dest = *first;
+	struct call *call = NULL;
+	int err;
+
+	if (!r || r->target.kind == ROUTE_REJECT)
 		return EINVAL;
 	t = mem_zalloc(sizeof(*t), NULL);
 	if (!t)
 		return ENOMEM;
 	*t = r->target;
-	memset(&dest, 0, sizeof(dest));
-	dest.kind = CALL_DEST_EMPLOYEE;
-	dest.id = employee_id;
 	dest.timeout = ctx->cfg->ring_timeout;
-	re_snprintf(leg, sizeof(leg), "employee:%lld", (long long)employee_id);
 	memset(&prm, 0, sizeof(prm));
 	prm.dest = &dest;
 	prm.cid = r->dialled; /* his phone shows whom he calls */
@@ -56,7 +91,7 @@ int call_click(struct call_ctx *ctx, int64_t employee_id,
 	prm.direction = r->direction;
 	prm.from = r->from_number;
 	prm.to = r->dialled;
-	prm.leg = leg;
+	prm.leg = legname;
 	err = call_originate(ctx, &prm, click_answered, NULL, &call);
 	if (err) {
 		mem_deref(t);

@@ -119,6 +119,12 @@ void call_leg_add(struct call *call, struct call_leg *leg)
 	leg->member = d->current;
 	if (d->memberv[d->current].dest.kind == CALL_DEST_EMPLOYEE)
 		leg->employee_id = d->memberv[d->current].dest.id;
+	if (d->memberv[d->current].dest.kind == CALL_DEST_DEVICE) {
+		struct store_device dev;
+		if (!store_device_get(call->ctx->st,
+				      d->memberv[d->current].dest.id, &dev))
+			leg->employee_id = dev.employee_id;
+	}
 	timeout = d->memberv[d->current].dest.timeout;
 	list_append(&call->forks, &leg->le, leg);
 	tmr_start(&leg->tmr, (uint64_t)timeout * 1000, leg_timeout, leg);
@@ -133,7 +139,8 @@ static int member_start(struct call_dial *d, size_t i)
 	struct call_dial_req req = {dest, d->cid, d->cname, NULL, 0};
 
 	/* the values the caller typed go to the tenant's own phones only */
-	if (dest->kind == CALL_DEST_EMPLOYEE) {
+	if (dest->kind == CALL_DEST_EMPLOYEE ||
+	    dest->kind == CALL_DEST_DEVICE) {
 		req.varv = call->rec.varv;
 		req.varc = call->rec.varc;
 	}

@@ -287,6 +287,11 @@ static int sip_leg_place(struct call *call, struct sipsrv *srv,
 					req->varv, req->varc, sip_leg_connect,
 					&ld);
 		break;
+	case CALL_DEST_DEVICE:
+		err =
+		    sip_dial_device(srv, dest->id, req->cid, req->cname,
+				    req->varv, req->varc, sip_leg_connect, &ld);
+		break;
 	case CALL_DEST_CONTACT:
 		sip_dial_contact(srv, dest->uri, req->cid, req->cname, &d);
 		err = sip_leg_connect(&d, &ld);

@@ -88,6 +88,34 @@ def test_click(sb, ids, mx, er):
             "the record: answered, 200, ended by the caller", str(r))
 
 
+def device_id(sb, username):
+    st, devs = sb.api("GET", "/api/v1/devices")
+    return [d for d in devs if d["username"] == username][0]["id"]
+
+
+def test_device(sb, ids, mx, er):
+    """From one device: Max's desk phone 1001 rings first (his softclient
+    1011 is not registered anyway), then Erika's."""
+    tid, maxid, erika = ids
+    m1, m2 = mx.mark(), er.mark()
+    st, c = sb.api("POST", "/api/v1/calls",
+                   {"from": {"type": "device", "id": device_id(sb, "1001")},
+                    "to": "1002"})
+    S.check(st == 201 and c["caller_leg"] == "device:1001" and
+            c["to_number"] == "1002" and c["from_number"] == "1001",
+            "from a device: 201, caller_leg device:1001", f"{st} {c}")
+    S.check(mx.wait_event("CALL_ESTABLISHED", 10, since=m1) is not None,
+            "the device rings and answers")
+    S.check(er.wait_event("CALL_ESTABLISHED", 10, since=m2) is not None,
+            "then Erika's phone")
+    time.sleep(1.0)
+    mx.hangup()
+    r = record(sb, c["id"]) if st == 201 else {}
+    S.check(r.get("disposition") == "answered" and
+            r.get("callee_leg") == "device:1002",
+            "the record: answered by Erika's phone", str(r))
+
+
 def test_busy(sb, ids, er):
     """Max's phone answers 486: the call ends busy, Erika never rings."""
     tid, maxid, erika = ids
@@ -121,9 +149,17 @@ def test_errors(sb, ids):
                "from: is required")
     S.error_is("from not an object: 422", post({"from": 3, "to": "1002"}),
                422, "from: must be an object")
-    S.error_is("from.type device: 422",
-               post({"from": {"type": "device", "id": 1}, "to": "1002"}),
-               422, "from.type: must be employee")
+    S.error_is("from.type ring_group: 422",
+               post({"from": {"type": "ring_group", "id": 1},
+                     "to": "1002"}),
+               422, "from.type: must be employee or device")
+    S.error_is("from device unknown: 422",
+               post({"from": {"type": "device", "id": 9999}, "to": "1002"}),
+               422, "from.id: device 9999 does not exist")
+    soft = device_id(sb, "1011")
+    S.error_is("a device not registered: 409",
+               post({"from": {"type": "device", "id": soft}, "to": "1002"}),
+               409, f"from: device {soft} is not registered")
     S.error_is("from.id unknown: 422",
                post({"from": {"type": "employee", "id": 9999},
                      "to": "1002"}),
@@ -167,6 +203,7 @@ def main():
             S.check(mx.wait_registered(10) and er.wait_registered(10),
                     "Max's and Erika's phones register")
             S.run(test_click, sb, ids, mx, er)
+            S.run(test_device, sb, ids, mx, er)
         finally:
             mx.stop()
         try:

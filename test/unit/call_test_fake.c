@@ -177,6 +177,11 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 			fake_leg_add(call, name);
 		}
 		return fake.devices ? 0 : ENOENT;
+	case CALL_DEST_DEVICE:
+		fake_log("dial device %lld as %s;", (long long)d->id, req->cid);
+		re_snprintf(name, sizeof(name), "B%zu", fake.legc + 1);
+		fake_leg_add(call, name);
+		return 0;
 	case CALL_DEST_CONTACT:
 		fake_log("dial %s%s;", d->uri, req->varc ? " with values" : "");
 		fake_leg_add(call, d->uri);

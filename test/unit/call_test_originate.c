@@ -231,6 +231,24 @@ int test_call_click(void)
 	TEST_EQ_INT(c.ended_by, STORE_PARTY_CALLER);
 	TEST_EQ_INT(c.disposition, STORE_DISP_ANSWERED);
 
+	/* from one device: it alone rings; the record names it */
+	fake.legc = 0;
+	TEST_EQ_INT(call_click_device(e.ctx, e.dev.id, &r, &id), 0);
+	re_snprintf(want, sizeof(want),
+		    "originate dial device %lld as +49301234567;"
+		    "[routing][ringing]",
+		    (long long)e.dev.id);
+	TEST_EQ_STR(fake_take(), want);
+	TEST_EQ_INT(store_call_get(e.st, id, &c), 0);
+	TEST_EQ_STR(c.caller_leg, "device:1001");
+	call_leg_established(fake.legv[0]);
+	TEST_EQ_STR(fake_take(), "[answered]dial +49301234567 via trunk 1;"
+				 "play ringback.wav (loop) to B1;");
+	TEST_EQ_INT(call_employee(call_ctx_find(e.ctx, id)), e.max);
+	call_leg_closed(fake.legv[0], ECONNRESET, 0, NULL);
+	TEST_EQ_STR(fake_take(), "[done]stop ringback.wav;free trunk;free B1;");
+	TEST_EQ_INT(call_click_device(e.ctx, 9999, &r, &id), ENOENT);
+
 	/* a number that leads nowhere is not placed */
 	r.target.kind = ROUTE_REJECT;
 	TEST_EQ_INT(call_click(e.ctx, e.max, &r, &id), EINVAL);
