@@ -387,6 +387,9 @@ static void on_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_HANDLED:
 		acd_est_handled(est_of(ev->queue, true), ev->ms, ev->now);
 		break;
+	case ACD_EV_AGENT: /* back from a pause: waiting callers now */
+		kick();
+		break;
 	case ACD_EV_TIMEOUT:
 		if (!qc && acd_cb_id(ev->caller))
 			acd_cb_timeout(ev->caller);

@@ -164,11 +164,14 @@ def test_failed(sb, ids, qid, er):
 
 def test_keypad(sb, ids, qid, er):
     """Erika paused (nobody free): a caller (internal, so he types a
-    number) presses 3 for a callback, types Max's number, confirms."""
+    number) presses 3 for a callback, types Max's number, confirms.  A
+    request made by hand after his call arrived waits behind his: when
+    Erika is back, his is offered first (his place kept), completes."""
     tid, erika = ids
-    st, _ = act(sb, erika, "logout")
-    st, _ = act(sb, erika, "login")
-    mx = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port))
+    act(sb, erika, "logout")
+    act(sb, erika, "login")
+    mx = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port),
+                 tone=800)
     mx.start()
     try:
         S.check(mx.wait_registered(10), "the caller's phone registers")
@@ -178,7 +181,12 @@ def test_keypad(sb, ids, qid, er):
         mx.dial(f"sip:{NUMBER}@127.0.0.1:{sb.sip_port}")
         S.check(mx.wait_event("CALL_ESTABLISHED", 10, since=m) is not None,
                 "the queue answers the caller")
-        time.sleep(4.0)
+        time.sleep(2.0)
+        st, later = sb.api("POST", "/api/v1/callbacks",
+                           {"queue_id": qid, "number": "+49301234567"})
+        S.check(st == 201, "meanwhile a request by hand: 201",
+                f"{st} {later}")
+        time.sleep(2.0)
         mx.send_dtmf("3")
         time.sleep(3.0)
         mx.send_dtmf("022182829901#")  # an internal caller types one
@@ -189,22 +197,43 @@ def test_keypad(sb, ids, qid, er):
                 "hung up")
         st, lst = sb.api("GET", f"/api/v1/callbacks?queue_id={qid}"
                          "&state=requested")
-        c = lst[-1] if st == 200 and lst else {}
-        S.check(len(lst or []) == 1 and c.get("number") == CUSTOMER and
-                c.get("attempts") == 0,
-                "the request is stored: requested, the typed number in "
-                "E.164", f"{st} {lst}")
+        mine = [x for x in lst or [] if x["number"] == CUSTOMER]
+        c = mine[0] if mine else {}
+        S.check(len(lst or []) == 2 and len(mine) == 1 and
+                c.get("attempts") == 0 and lst[0] == c,
+                "stored: requested, the typed number in E.164, listed "
+                "before the later request", f"{st} {lst}")
         st, calls = sb.api("GET", f"/api/v1/calls?tenant_id={tid}")
         rec = [x for x in calls if x["to_number"] == NUMBER]
         S.check(c and rec and c.get("call_id") == rec[0]["id"],
                 "with the caller's call record", f"{c} {rec[:1]}")
         S.check(c and rec and c.get("arrived_at") == rec[0]["started_at"],
                 "and its arrival (the call's start)", f"{c} {rec[:1]}")
-        if c:
-            st, x = sb.api("POST", f"/api/v1/callbacks/{c['id']}/cancel",
-                           {})
-            S.check(st == 200 and x["state"] == "cancelled",
-                    "cancelled through the API: 200", f"{st} {x}")
+        m, me = mx.mark(), er.mark()
+        st, _ = act(sb, erika, "unpause")
+        ev = er.wait_event("CALL_ESTABLISHED", 15, since=me)
+        S.check(ev is not None and f"sip:{CUSTOMER}@" in
+                ev.get("peeruri", ""),
+                "Erika back: the caller's request is offered first (his "
+                "place kept)", str(ev))
+        S.check(mx.wait_event("CALL_ESTABLISHED", 20, since=m) is not None,
+                "the caller's phone rings and answers")
+        done = cb_wait(sb, c["id"], lambda x: x["state"] == "completed") \
+            if c else {}
+        S.check(done.get("state") == "completed" and
+                done.get("attempts") == 1,
+                "the callback to the typed number completed", str(done))
+        time.sleep(1.0)
+        me = er.mark()
+        er.hangup()
+        ev = er.wait_event("CALL_ESTABLISHED", 15, since=me)
+        S.check(ev is not None and "sip:+49301234567@" in
+                ev.get("peeruri", ""),
+                "then the later request rings Erika", str(ev))
+        st, x = sb.api("POST", f"/api/v1/callbacks/{later['id']}/cancel",
+                       {})
+        S.check(st == 200 and x["state"] == "cancelled",
+                "cancelled through the API: 200", f"{st} {x}")
     finally:
         mx.stop()
         act(sb, erika, "logout")
