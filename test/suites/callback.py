@@ -285,6 +285,15 @@ def test_cancel_errors(sb, ids, qid):
     S.error_is("cancel again: 409",
                sb.api("POST", f"/api/v1/callbacks/{cb['id']}/cancel", {}),
                409, f"callback {cb['id']} has finished (cancelled)")
+    st, t = sb.api("POST", f"/api/v1/agents/{erika}/token", {})
+    tok = t["token"] if st == 201 else None
+    st, lst = sb.api("GET", "/api/v1/callbacks?tenant_id=99", token=tok)
+    S.check(st == 200 and [x["id"] for x in lst] == [cb["id"]],
+            "an agent's token lists its tenant's requests (tenant_id "
+            "ignored)", f"{st} {lst}")
+    st, x = sb.api("GET", f"/api/v1/callbacks/{cb['id']}", token=tok)
+    S.check(st == 200 and x["state"] == "cancelled",
+            "and reads one: 200", f"{st} {x}")
     S.error_is("unknown id: 404",
                sb.api("GET", "/api/v1/callbacks/99999"), 404,
                "callback 99999 not found")
