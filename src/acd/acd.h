@@ -155,4 +155,17 @@ enum { ACD_REPORT_HOURS_MAX = 31 * 24 + 1 };
 int acd_report(struct store *st, int64_t queue_id, uint32_t service_level_s,
 	       uint64_t from, uint64_t to, struct acd_report **rp);
 
+/* Queue callbacks (callback.c): request cb (queue_id, number E.164;
+ * tenant_id 0 or the queue's; arrived_at 0: now; call_id the original
+ * call or 0) is written to the store (state requested; cb->id set) and
+ * waits in the queue with priority from its arrival on; when an agent is
+ * free, the agent is called, hears whom he calls back, then the customer
+ * is called and bridged.  ENOENT no such queue, EXDEV another tenant's,
+ * another error of the store (nothing kept then). */
+struct store_callback;
+int acd_callback_add(struct acd *acd, struct store_callback *cb);
+/* Cancel request id (the agent's call of it, if any, is hung up):
+ * *cb as it is now.  ENOENT, EALREADY if it has finished. */
+int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb);
+
 #endif

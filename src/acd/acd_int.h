@@ -671,4 +671,23 @@ int64_t acd_stats_visit(const struct acd_stats *s, int64_t caller);
 bool acd_vip_mark(struct call *call, int64_t tenant_id,
 		  const struct phone_ctx *ctx);
 
+/* ---- callback.c: queue callbacks (acd.h: acd_callback_add) ------------ */
+
+/* Is engine caller id a callback's? */
+bool acd_cb_id(int64_t caller);
+/* The engine offers callback o->caller: the agents' phones ring. */
+void acd_cb_offer(const struct acd_offer *o);
+/* The engine dropped callback caller at the max wait: it waits again. */
+void acd_cb_timeout(int64_t caller);
+/* Is employee on call as the agent of a callback (rung or answered)? */
+struct call;
+bool acd_cb_call_of(const struct call *call, int64_t employee);
+/* Callbacks of the live queues acd placed as calls of calls; the
+ * requested ones of the store join the engine (NULL: stop). */
+struct acd;
+struct call_ctx;
+int acd_cb_use(struct acd *acd, struct call_ctx *calls);
+/* queue.c: something changed, the engine decides (from the loop). */
+void acd_queue_kick(void);
+
 #endif

@@ -207,20 +207,58 @@ static void wait_info(struct acd_wait_info *info, void *arg)
 				    qi.serving, now - ci.arrived, now);
 }
 
+static void bye(struct call *call, int err, char digit, void *arg);
+static uint64_t arrived_utc(const struct call *call);
+
+/* A callback: on disk first (callback.c joins it with the call's
+ * arrival), then the caller leaves the queue, hears that we will call
+ * back, and the server hangs up. */
+static void callback_take(struct qcall *qc, const char *number)
+{
+	struct store_target_ref none = {TARGET_NONE, 0};
+	struct store_callback cb;
+	struct acd_engine *e = engine();
+	char path[300];
+	const char *files[1] = {path};
+	int err;
+
+	memset(&cb, 0, sizeof(cb));
+	cb.tenant_id = qc->q.tenant_id;
+	cb.queue_id = qc->q.id;
+	str_copy(cb.number, number, sizeof(cb.number));
+	cb.call_id = call_record_id(qc->call);
+	cb.arrived_at = arrived_utc(qc->call);
+	err = acd_callback_add(qa.acd, &cb);
+	if (err) {
+		warning("acd: %s: callback not kept: %m\n", call_id(qc->call),
+			err);
+		leave_to(qc, &none, "callback failed");
+		return;
+	}
+	info("acd: %s: queue %lld: callback %lld to %s\n", call_id(qc->call),
+	     (long long)qc->q.id, (long long)cb.id, number);
+	qc->wait = mem_deref(qc->wait);
+	if (e && qc->joined)
+		(void)acd_engine_leave(e, qc->id, tmr_jiffies());
+	qc->joined = false;
+	re_snprintf(path, sizeof(path), "%s/%s/callback_saved.wav",
+		    call_config(qc->call)->prompts_dir, qc->lang);
+	if (call_play(qc->call, files, 1, false, bye, qc))
+		bye(qc->call, 0, '\0', qc);
+}
+
 static void wait_choice(enum acd_wait_choice c, const char *number, void *arg)
 {
 	struct qcall *qc = arg;
 	struct store_target_ref vm = {TARGET_VOICEMAIL, qc->q.mailbox_id};
 
-	(void)number;
 	if (c == ACD_WAIT_VOICEMAIL) {
 		stats_exit(qc, ACD_EXIT_VOICEMAIL);
 		leave_to(qc, &vm, "the caller leaves a message");
 		return;
 	}
-	/* callbacks need a call we place ourselves: not offered yet */
 	stats_exit(qc, ACD_EXIT_CALLBACK);
-	leave_to(qc, &(struct store_target_ref){TARGET_NONE, 0}, "callback");
+	callback_take(qc, number);
 }
 
 /* ---- offers ------------------------------------------------------------- */
@@ -305,6 +343,8 @@ static void on_offer(const struct acd_offer *o, void *arg)
 	struct qcall *qc = qcall_find(o->caller);
 
 	(void)arg;
+	if (!qc && acd_cb_id(o->caller))
+		acd_cb_offer(o);
 	if (!qc)
 		return;
 	qc->offer = *o;
@@ -333,6 +373,12 @@ static void tick_h(void *arg)
 static void kick(void)
 {
 	tmr_start(&qa.tmr, 0, tick_h, NULL);
+}
+
+void acd_queue_kick(void)
+{
+	if (qa.acd)
+		kick();
 }
 
 /* The engine's events: the estimator learns, a caller over the max wait
@@ -365,6 +411,8 @@ static void on_event(const struct acd_event *ev, void *arg)
 			kick();
 		break;
 	case ACD_EV_TIMEOUT:
+		if (!qc && acd_cb_id(ev->caller))
+			acd_cb_timeout(ev->caller);
 		if (qc) {
 			qc->joined = false; /* the engine removed it */
 			leave_to(qc, &qc->q.on_timeout, "maximum wait reached");
@@ -396,6 +444,8 @@ static bool queue_call_of(const struct call *call, int64_t employee)
 	const struct qcall *qc = qcall_of(call);
 	size_t i;
 
+	if (acd_cb_call_of(call, employee))
+		return true;
 	if (!qc)
 		return false;
 	if (qc->agent == employee)
@@ -501,6 +551,11 @@ static void nobody_bye(struct call *call, int err, char digit, void *arg)
 	call_hangup(call, 200, NULL, STORE_DISP_ANSWERED, STORE_PARTY_SYSTEM);
 }
 
+static void bye(struct call *call, int err, char digit, void *arg)
+{
+	nobody_bye(call, err, digit, arg);
+}
+
 static void nobody_key(struct call *call, int err, const char *digits,
 		       void *arg)
 {
@@ -588,6 +643,18 @@ static bool closed(struct qcall *qc)
 	return true;
 }
 
+/* When the call reached our server (UTC; now if unknown). */
+static uint64_t arrived_utc(const struct call *call)
+{
+	struct store_call rec;
+
+	if (!call_record_id(call) ||
+	    store_call_get(call_store(call), call_record_id(call), &rec) ||
+	    !rec.started_at)
+		return time_now_ms();
+	return rec.started_at;
+}
+
 /* When the call reached our server, on the engine's clock: statistics
  * count the wait from there, not from the queue (a menu before it). */
 static uint64_t arrived_at(const struct call *call)
@@ -656,7 +723,7 @@ static void answered(struct call *call, void *arg)
 	wp.say_position = qc->q.say_position;
 	wp.say_wait = qc->q.say_wait;
 	wp.offer_voicemail = qc->q.mailbox_id != 0;
-	wp.offer_callback = false; /* see wait_choice() */
+	wp.offer_callback = qc->q.callback;
 	wp.ctx = qc->ctx;
 	err = acd_wait_start(&qc->wait, call, &wp, wait_info, wait_choice, qc);
 	if (err)
@@ -704,6 +771,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 	int err;
 
 	if (!acd) {
+		(void)acd_cb_use(NULL, NULL);
 		tmr_cancel(&qa.tmr);
 		list_flush(&qa.ests);
 		list_flush(&qa.busy);
@@ -715,5 +783,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 	err = acd_subscribe(acd, on_event, NULL);
 	if (!err && calls)
 		err = call_ctx_subscribe(calls, on_call, NULL);
+	if (!err)
+		err = acd_cb_use(acd, calls);
 	return err;
 }

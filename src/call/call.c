@@ -507,6 +507,20 @@ static int call_alloc(struct call **callp, struct call_ctx *ctx, void *a_be,
 	return 0;
 }
 
+int call_alloc_placed(struct call **callp, struct call_ctx *ctx)
+{
+	struct call *call;
+
+	call = mem_zalloc(sizeof(*call), call_destructor);
+	if (!call)
+		return ENOMEM;
+	call->ctx = ctx;
+	call->state = CALL_ROUTING;
+	list_init(&call->forks);
+	*callp = call;
+	return 0;
+}
+
 int call_incoming(struct call_ctx *ctx, const struct call_origin *o, void *a_be)
 {
 	struct route_result *r = NULL;
@@ -828,7 +842,7 @@ void call_ctx_close_all(struct call_ctx *ctx)
 	tmr_cancel(&ctx->tmr_rtp);
 	while ((le = ctx->calls.head)) {
 		struct call *call = le->data;
-		if (call->state == CALL_RINGING && !call->a_answered)
+		if (call->a && call->state == CALL_RINGING && !call->a_answered)
 			call->ctx->be->a_reject(call->a, 503, "Shutting Down");
 		call_end(call,
 			 call->state == CALL_BRIDGED ? STORE_DISP_ANSWERED

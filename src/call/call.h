@@ -40,6 +40,7 @@ struct config;
 struct call;
 struct call_ctx;
 struct route_target;
+struct route_result;
 
 /* Where a call is; see the diagram in call/call.c. */
 enum call_state {
@@ -261,11 +262,12 @@ enum call_dest_kind {
 	CALL_DEST_EMPLOYEE = 0, /* all reachable devices of id, parallel */
 	CALL_DEST_CONTACT,      /* one SIP URI                           */
 	CALL_DEST_EXTERNAL,     /* number through trunk id               */
+	CALL_DEST_DEVICE,       /* one device id (its registrations)     */
 };
 
 struct call_dest {
 	enum call_dest_kind kind;
-	int64_t id;         /* employee or trunk id                */
+	int64_t id;         /* employee, trunk or device id        */
 	const char *uri;    /* CALL_DEST_CONTACT                   */
 	const char *number; /* CALL_DEST_EXTERNAL: E.164           */
 	uint32_t timeout;   /* [s] ring this member at most        */
@@ -338,7 +340,6 @@ int call_transfer_target(struct call *call, const struct route_target *t,
  * phone; the caller's when only the caller is one of our phones), as a
  * phone's REFER to number goes: 0 and *r (ROUTE_REJECT with scode and
  * reason if nowhere), ENOENT if neither leg is one of our phones. */
-struct route_result;
 int call_route_number(struct call *call, const char *number,
 		      struct route_result *r);
 
@@ -378,6 +379,59 @@ int64_t call_consult_id(const struct call *call);
  * transfer (REFER with Replaces, RFC 3891) is this for its two dialogs.
  */
 int call_join(struct call *call, struct call *other);
+
+/*
+ * A call we place ourselves (call/originate.c): a click to call, a
+ * queue's callback.  dest rings as the call's first leg (its A leg: the
+ * "caller" of the record); when it answers the call is CALL_ANSWERED and
+ * the application drives it as an answered incoming call (play, say,
+ * collect, dial and bridge another party, transfer, hang up).  The record
+ * is written at once (from, to, direction and tenant as given here;
+ * caller_leg the leg that answered is not known yet: prm->leg, e.g.
+ * "employee:3"); it gets its answer time when a dialled party is bridged.
+ */
+struct call_originate_prm {
+	const struct call_dest *dest;   /* the first party (copied):     */
+	size_t destc;                   /* dest[0..destc) at once (0: 1) */
+	const char *cid;                /* caller ID shown to it         */
+	const char *cname;              /* display name, or ""           */
+	int64_t tenant_id;              /* the record's tenant           */
+	enum store_direction direction; /* the record's direction        */
+	const char *from;               /* the record's from_number      */
+	const char *to;                 /* the record's to_number        */
+	const char *leg;                /* the record's caller_leg       */
+};
+/* The first leg answered (scode 200: CALL_ANSWERED, the handler drives
+ * the call from now on) or failed: the best final status of its devices
+ * (486 busy, 480 nobody reachable or no answer, 603 rejected ...) and
+ * timed_out when it rang out; the call has ended then (CALL_DONE, its
+ * record closed with the disposition of scode): read it during the
+ * handler only. */
+typedef void(call_originate_h)(struct call *call, uint16_t scode,
+			       const char *reason, bool timed_out, void *arg);
+/* Place the call: 0 and *callp (may be NULL; the call while it lives:
+ * the handler is called once, unless call_hangup() ends it first),
+ * EINVAL, ENOENT when nothing could be rung (no record then either),
+ * ESHUTDOWN when the node shuts down. */
+int call_originate(struct call_ctx *ctx, const struct call_originate_prm *prm,
+		   call_originate_h *h, void *arg, struct call **callp);
+
+/*
+ * Click to call (call/click.c), as cloud PBXs do it: the employee's
+ * phones ring first (showing r->dialled); when one answers, the call goes
+ * where r (route_resolve() of the number as dialled from the employee's
+ * device) leads, as if the phone had dialled it: a number out through
+ * the trunk, a colleague, a menu ... (call_reroute()).  The record: r's
+ * tenant, direction, from and dialled numbers, caller_leg "employee:<id>";
+ * answered when the callee answers.  0 and *record_idp, ENOENT when no
+ * phone of the employee can be rung, EINVAL for a ROUTE_REJECT r.
+ */
+int call_click(struct call_ctx *ctx, int64_t employee_id,
+	       const struct route_result *r, int64_t *record_idp);
+/* The same ringing only device device_id first (caller_leg
+ * "device:<its username>"); ENOENT also for no such device. */
+int call_click_device(struct call_ctx *ctx, int64_t device_id,
+		      const struct route_result *r, int64_t *record_idp);
 
 /* The live call of ctx whose record is record_id, or NULL. */
 struct call *call_ctx_find(struct call_ctx *ctx, int64_t record_id);

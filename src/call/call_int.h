@@ -64,6 +64,9 @@ struct call_backend {
 	/* Place the INVITEs of one member: one call_leg_add() each.
 	 * ENOENT if none could be placed (nothing reachable). */
 	int (*dial)(struct call *call, const struct call_dial_req *req);
+	/* The same for the first leg of a call we place (call->a is
+	 * NULL: no caller whose media or codec to follow). */
+	int (*originate)(struct call *call, const struct call_dial_req *req);
 	/* A leg's backend state is freed by mem_deref(leg->be): BYE,
 	 * CANCEL or nothing, as its state says. */
 	bool (*codec_ok)(const struct call_leg *leg);
@@ -192,6 +195,9 @@ struct call {
 	void *end_arg;
 	call_answer_h *answerh; /* waiting for the caller's ACK */
 	void *answer_arg;
+	call_originate_h *origh; /* a call we placed: its first leg
+				    rings (originate.c)          */
+	void *orig_arg;
 	char digits[32]; /* received, not consumed */
 };
 
@@ -221,6 +227,10 @@ struct call_origin {
  */
 int call_incoming(struct call_ctx *ctx, const struct call_origin *o,
 		  void *a_be);
+
+/* A call without a caller's leg yet (a call we place, originate.c):
+ * not in ctx->calls, no record. */
+int call_alloc_placed(struct call **callp, struct call_ctx *ctx);
 
 void call_state_set(struct call *call, enum call_state state);
 /* Close the record and free the call; no answer to the caller. */
@@ -253,6 +263,12 @@ void call_leg_add(struct call *call, struct call_leg *leg);
 void call_dial_stop(struct call *call);
 /* May leg's early media go to the caller now? */
 bool call_leg_early_wanted(const struct call_leg *leg);
+
+/* ---- originate.c ---------------------------------------------------------- */
+
+/* The first leg of a call we placed answered: it is the call's A leg now
+ * (taken out of the dial), the call CALL_ANSWERED, the handler told. */
+void call_originate_answered(struct call *call, struct call_leg *leg);
 
 /* ---- moh.c ------------------------------------------------------------- */
 

@@ -77,8 +77,8 @@ bool call_leg_early_wanted(const struct call_leg *leg)
 {
 	const struct call *call = leg->call;
 
-	return call->state == CALL_RINGING && call->dial && !call->early &&
-	       !call->late_offer && !call->a_answered &&
+	return call->a && call->state == CALL_RINGING && call->dial &&
+	       !call->early && !call->late_offer && !call->a_answered &&
 	       leg->le.list == &call->forks;
 }
 
@@ -119,6 +119,12 @@ void call_leg_add(struct call *call, struct call_leg *leg)
 	leg->member = d->current;
 	if (d->memberv[d->current].dest.kind == CALL_DEST_EMPLOYEE)
 		leg->employee_id = d->memberv[d->current].dest.id;
+	if (d->memberv[d->current].dest.kind == CALL_DEST_DEVICE) {
+		struct store_device dev;
+		if (!store_device_get(call->ctx->st,
+				      d->memberv[d->current].dest.id, &dev))
+			leg->employee_id = dev.employee_id;
+	}
 	timeout = d->memberv[d->current].dest.timeout;
 	list_append(&call->forks, &leg->le, leg);
 	tmr_start(&leg->tmr, (uint64_t)timeout * 1000, leg_timeout, leg);
@@ -133,11 +139,14 @@ static int member_start(struct call_dial *d, size_t i)
 	struct call_dial_req req = {dest, d->cid, d->cname, NULL, 0};
 
 	/* the values the caller typed go to the tenant's own phones only */
-	if (dest->kind == CALL_DEST_EMPLOYEE) {
+	if (dest->kind == CALL_DEST_EMPLOYEE ||
+	    dest->kind == CALL_DEST_DEVICE) {
 		req.varv = call->rec.varv;
 		req.varc = call->rec.varc;
 	}
 	d->current = i;
+	if (!call->a) /* a call we place: its first leg */
+		return call->ctx->be->originate(call, &req);
 	return call->ctx->be->dial(call, &req);
 }
 
@@ -258,6 +267,10 @@ void call_dial_established(struct call_leg *leg)
 	leg->established = true;
 	if (!d || call->b || leg->le.list != &call->forks) {
 		mem_deref(leg); /* lost the race: BYE it */
+		return;
+	}
+	if (!call->a) { /* a call we placed: its first leg answered */
+		call_originate_answered(call, leg);
 		return;
 	}
 	h = d->h;

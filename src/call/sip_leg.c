@@ -231,6 +231,8 @@ static void sip_leg_a_reject(struct call_leg *a, uint16_t scode,
 
 struct sip_leg_fork {
 	struct call *call;
+	struct sipsrv *srv;     /* (weak) */
+	enum media_codec codec; /* preferred: the caller's */
 	unsigned started;
 };
 
@@ -238,14 +240,14 @@ static int sip_leg_connect(const struct sip_dial *d, void *arg)
 {
 	struct sip_leg_fork *ld = arg;
 	struct call *call = ld->call;
-	struct sip_leg *sl, *asl = be_of(call->a);
+	struct sip_leg *sl;
 	struct call_leg *leg = NULL;
 	int err;
 
 	sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
 	if (!sl)
 		return 0;
-	sl->srv = asl->srv;
+	sl->srv = ld->srv;
 	err = call_leg_alloc(&leg, call, d->desc);
 	if (err) {
 		mem_deref(sl);
@@ -253,8 +255,7 @@ static int sip_leg_connect(const struct sip_dial *d, void *arg)
 	}
 	leg->be = sl;
 	sl->leg = leg;
-	err =
-	    sip_leg_media(sl, media_leg_codec(asl->media), d->crypto, d->desc);
+	err = sip_leg_media(sl, ld->codec, d->crypto, d->desc);
 	if (!err)
 		err = sip_sess_connect(&sl->sess, sl->srv, d, sl->media,
 				       &sip_leg_h, sl);
@@ -269,10 +270,12 @@ static int sip_leg_connect(const struct sip_dial *d, void *arg)
 	return 0;
 }
 
-static int sip_leg_dial(struct call *call, const struct call_dial_req *req)
+/* The INVITEs of one member from srv, media preferring codec. */
+static int sip_leg_place(struct call *call, struct sipsrv *srv,
+			 enum media_codec codec,
+			 const struct call_dial_req *req)
 {
-	struct sip_leg *asl = be_of(call->a);
-	struct sip_leg_fork ld = {call, 0};
+	struct sip_leg_fork ld = {call, srv, codec, 0};
 	const struct call_dest *dest = req->dest;
 	struct store_trunk t;
 	struct sip_dial d;
@@ -280,19 +283,24 @@ static int sip_leg_dial(struct call *call, const struct call_dial_req *req)
 
 	switch (dest->kind) {
 	case CALL_DEST_EMPLOYEE:
-		err = sip_dial_employee(asl->srv, dest->id, req->cid,
-					req->cname, req->varv, req->varc,
-					sip_leg_connect, &ld);
+		err = sip_dial_employee(srv, dest->id, req->cid, req->cname,
+					req->varv, req->varc, sip_leg_connect,
+					&ld);
+		break;
+	case CALL_DEST_DEVICE:
+		err =
+		    sip_dial_device(srv, dest->id, req->cid, req->cname,
+				    req->varv, req->varc, sip_leg_connect, &ld);
 		break;
 	case CALL_DEST_CONTACT:
-		sip_dial_contact(asl->srv, dest->uri, req->cid, req->cname, &d);
+		sip_dial_contact(srv, dest->uri, req->cid, req->cname, &d);
 		err = sip_leg_connect(&d, &ld);
 		break;
 	case CALL_DEST_EXTERNAL:
 		err = store_trunk_get(call->ctx->st, dest->id, &t);
 		if (err)
 			break;
-		sip_dial_trunk(asl->srv, &t, dest->number, req->cid, &d);
+		sip_dial_trunk(srv, &t, dest->number, req->cid, &d);
 		err = sip_leg_connect(&d, &ld);
 		break;
 	default:
@@ -302,6 +310,20 @@ static int sip_leg_dial(struct call *call, const struct call_dial_req *req)
 	if (err)
 		return err;
 	return ld.started ? 0 : ENOENT;
+}
+
+static int sip_leg_dial(struct call *call, const struct call_dial_req *req)
+{
+	struct sip_leg *asl = be_of(call->a);
+
+	return sip_leg_place(call, asl->srv, media_leg_codec(asl->media), req);
+}
+
+/* The first leg of a call we place: from the context's server, PCMU
+ * first as for a caller. */
+static int sip_leg_originate(struct call *call, const struct call_dial_req *req)
+{
+	return sip_leg_place(call, call->ctx->be_arg, CODEC_PCMU, req);
 }
 
 /* ---- media ----------------------------------------------------------------- */
@@ -514,6 +536,7 @@ static const struct call_backend sip_leg_backend = {
     .a_answer = sip_leg_a_answer,
     .a_reject = sip_leg_a_reject,
     .dial = sip_leg_dial,
+    .originate = sip_leg_originate,
     .codec_ok = sip_leg_codec_ok,
     .held = sip_leg_held,
     .idle_ms = sip_leg_idle_ms,

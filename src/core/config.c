@@ -55,6 +55,10 @@ static const struct opt opts[] = {
      "hang up a call after this many seconds without RTP (30)"},
     {"ring-timeout", "SWITCHBOARD_RING_TIMEOUT", OPT_U32, S(ring_timeout),
      "seconds to ring before giving up with 480 (60)"},
+    {"callback-attempts", "SWITCHBOARD_CALLBACK_ATTEMPTS", OPT_U32,
+     S(callback_attempts), "calls to a queue callback's customer at most (3)"},
+    {"callback-retry", "SWITCHBOARD_CALLBACK_RETRY", OPT_U32, S(callback_retry),
+     "seconds between attempts of a queue callback (300)"},
     {"reg-max-expires", "SWITCHBOARD_REG_MAX_EXPIRES", OPT_U32,
      S(reg_max_expires), "longest registration granted [s] (3600)"},
     {"reg-min-expires", "SWITCHBOARD_REG_MIN_EXPIRES", OPT_U32,
@@ -131,6 +135,8 @@ static void defaults(struct config *cfg)
 	cfg->rtp_max = 39999;
 	cfg->rtp_timeout = 30;
 	cfg->ring_timeout = 60;
+	cfg->callback_attempts = 3;
+	cfg->callback_retry = 300;
 	cfg->reg_max_expires = 3600;
 	cfg->reg_min_expires = 60;
 	cfg->auth_max_failures = 5;

@@ -55,6 +55,8 @@ struct config {
 	uint16_t rtp_max;
 	uint32_t rtp_timeout;       /* [s] hang up when no RTP for this long */
 	uint32_t ring_timeout;      /* [s] give up ringing a target          */
+	uint32_t callback_attempts; /* queue callback: calls at most       */
+	uint32_t callback_retry;    /* [s] queue callback: between calls   */
 	uint32_t reg_max_expires;   /* [s]                                */
 	uint32_t reg_min_expires;   /* [s]                                */
 	uint32_t auth_max_failures; /* failed logins that block an address */

@@ -3,7 +3,8 @@
  * only.  The list is newest first and paged with limit/offset; since and
  * until bound started_at (ISO-8601 UTC, since inclusive, until exclusive).
  * collected holds what the caller typed at digit inputs, by label.
- * A live call is transferred by its actions (api_transfer.c).
+ * A live call is transferred by its actions (api_transfer.c); POST
+ * places one (click to call, api_click.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -86,6 +87,7 @@ static int call_list(struct api_req *req, const struct api_query *q, void *arg)
 }
 
 static const struct api_action actions[] = {
+    {"POST", "", api_call_originate},
     {"POST", "/:id/transfer", api_call_transfer},
     {"POST", "/:id/transfer/complete", api_call_transfer_complete},
     {"POST", "/:id/transfer/cancel", api_call_transfer_cancel},

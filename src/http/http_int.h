@@ -582,7 +582,10 @@ extern const struct api_resource api_agents;
 bool api_agents_allows(const struct api_route *r);
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
+extern const struct api_resource api_callbacks;
 /* api_transfer.c: POST /api/v1/calls/:id/transfer[/complete|/cancel] */
+/* POST /api/v1/calls: click to call (api_click.c) */
+int api_call_originate(struct api_req *req);
 int api_call_transfer(struct api_req *req);
 int api_call_transfer_complete(struct api_req *req);
 int api_call_transfer_cancel(struct api_req *req);

@@ -164,6 +164,24 @@ int sip_dial_employee(struct sipsrv *srv, int64_t employee_id, const char *cid,
 				       dial_registration, &dc);
 }
 
+int sip_dial_device(struct sipsrv *srv, int64_t device_id, const char *cid,
+		    const char *cname, const struct store_call_var *varv,
+		    size_t varc, sip_dial_h *h, void *arg)
+{
+	struct dial_ctx dc = {srv, cid, cname ? cname : "", NULL, h, arg};
+	char extra[sizeof(((struct sip_dial *)0)->extra)];
+	int err;
+
+	if (!srv || !cid || !h)
+		return EINVAL;
+	err = sip_dial_collected(extra, sizeof(extra), varv, varc);
+	if (err)
+		return err;
+	dc.extra = extra;
+	return store_reg_list(srv->st, device_id, time_now_ms(),
+			      dial_registration, &dc);
+}
+
 void sip_dial_contact(struct sipsrv *srv, const char *uri, const char *cid,
 		      const char *cname, struct sip_dial *d)
 {

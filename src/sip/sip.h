@@ -113,6 +113,10 @@ typedef int(sip_dial_h)(const struct sip_dial *d, void *arg);
 int sip_dial_employee(struct sipsrv *srv, int64_t employee_id, const char *cid,
 		      const char *cname, const struct store_call_var *varv,
 		      size_t varc, sip_dial_h *h, void *arg);
+/* The same for the registrations of one device. */
+int sip_dial_device(struct sipsrv *srv, int64_t device_id, const char *cid,
+		    const char *cname, const struct store_call_var *varv,
+		    size_t varc, sip_dial_h *h, void *arg);
 /*
  * The header lines that carry a call's values to a phone, one per value:
  *   X-Switchboard-Collected: Kundennummer=12345

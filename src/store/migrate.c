@@ -709,6 +709,27 @@ static const char schema_v17[] =
     " UNION ALL SELECT greeting, 'queue', id, name FROM queues"
     " WHERE greeting <> '';";
 
+/* queue callbacks (seeds/004: "Rückruf statt Warteschleife"): requests
+ * that keep the caller's place until an agent is free */
+static const char schema_v18[] =
+    "CREATE TABLE callbacks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " number TEXT NOT NULL CHECK (number <> ''),"
+    " arrived_at INTEGER NOT NULL,"
+    " call_id INTEGER REFERENCES calls(id),"
+    " state TEXT NOT NULL CHECK (state IN ('requested', 'calling',"
+    "  'completed', 'failed', 'cancelled')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_at INTEGER NOT NULL DEFAULT 0,"
+    " agent_id INTEGER REFERENCES employees(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX callbacks_queue ON callbacks(queue_id, state);"
+    "CREATE INDEX callbacks_tenant ON callbacks(tenant_id);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -725,8 +746,8 @@ static const struct migration migrationv[] = {
     {13, "ring groups", schema_v13},
     {14, "hotline queues", schema_v14},
     {15, "queue statistics", schema_v15},
-
     {17, "vip callers, queue greetings", schema_v17},
+    {18, "queue callbacks", schema_v18},
 };
 
 int store_migrate_latest(void)

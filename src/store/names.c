@@ -127,6 +127,12 @@ static const char *const visit_outcome_v[] = {
     [STORE_VISIT_CALLBACK] = "callback",
 };
 
+static const char *const callback_state_v[] = {
+    [STORE_CB_REQUESTED] = "requested", [STORE_CB_CALLING] = "calling",
+    [STORE_CB_COMPLETED] = "completed", [STORE_CB_FAILED] = "failed",
+    [STORE_CB_CANCELLED] = "cancelled",
+};
+
 static const char *const ring_strategy_v[] = {
     [STORE_RING_SIMULTANEOUS] = "simultaneous",
     [STORE_RING_SEQUENTIAL] = "sequential",
@@ -212,3 +218,4 @@ NAMES(ring_strategy, enum store_ring_strategy)
 NAMES(queue_strategy, enum store_queue_strategy)
 NAMES(agent_state, enum store_agent_state)
 NAMES(visit_outcome, enum store_visit_outcome)
+NAMES(callback_state, enum store_callback_state)

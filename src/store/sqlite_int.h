@@ -273,6 +273,12 @@ enum store_sql_id {
 	S_VISIT_CALLBACK,
 	S_VISIT_GET,
 	S_VISIT_LIST,
+	/* sqlite_callback.c */
+	S_CB_ADD,
+	S_CB_GET,
+	S_CB_UPDATE,
+	S_CB_LIST,
+	S_CB_QUEUE_TENANT,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
 	/* sqlite_vip.c */
@@ -311,7 +317,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
-    store_sql_vip;
+    store_sql_vip, store_sql_callback;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -74,7 +74,7 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_language, store_names_channel, store_names_outbox_state,
     store_names_prompt_purpose, store_names_ring_strategy,
     store_names_queue_strategy, store_names_agent_state,
-    store_names_visit_outcome;
+    store_names_visit_outcome, store_names_callback_state;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -1100,6 +1100,48 @@ int store_reg_list_employee(struct store *st, int64_t employee_id, uint64_t now,
 			    store_registration_h *h, void *arg);
 /* Remove bindings that expired before now; returns count in *np. */
 int store_reg_purge(struct store *st, uint64_t now, unsigned *np);
+
+/* ---- queue callbacks (sqlite_callback.c) -------------------------------- */
+
+enum store_callback_state {
+	STORE_CB_REQUESTED = 0, /* "requested": waits for its turn       */
+	STORE_CB_CALLING,       /* "calling": an agent and the customer  */
+	STORE_CB_COMPLETED,     /* "completed": the customer answered    */
+	STORE_CB_FAILED,        /* "failed": no answer after all attempts */
+	STORE_CB_CANCELLED,     /* "cancelled": through the API          */
+};
+const char *store_callback_state_name(enum store_callback_state v);
+int store_callback_state_parse(const char *s, enum store_callback_state *vp);
+
+/* A caller of a queue who asked to be called back (seeds/004): he keeps
+ * his place (arrived_at) until an agent is free. */
+struct store_callback {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t queue_id;
+	char number[24];     /* E.164, to call                          */
+	uint64_t arrived_at; /* [ms] the original call reached us       */
+	int64_t call_id;     /* the original call's record, 0 if none   */
+	enum store_callback_state state;
+	uint32_t attempts;   /* calls to the customer so far            */
+	uint64_t next_at;    /* [ms] no attempt before, 0 = at once     */
+	int64_t agent_id;    /* the agent of the last attempt, 0 none   */
+	uint64_t created_at; /* [ms]                                    */
+	uint64_t updated_at; /* [ms]                                    */
+};
+
+typedef int(store_callback_h)(const struct store_callback *cb, void *arg);
+
+/* Insert (committed when it returns); sets id, created_at, updated_at.
+ * ENOENT: no such queue; EXDEV: the queue is another tenant's. */
+int store_callback_add(struct store *st, struct store_callback *cb);
+int store_callback_get(struct store *st, int64_t id, struct store_callback *cb);
+/* Write state, attempts, next_at, agent_id (updated_at: now); ENOENT. */
+int store_callback_update(struct store *st, struct store_callback *cb);
+/* Walk the callbacks of tenant_id (0: all), queue_id (0: all) and
+ * state (< 0: all), oldest first. */
+int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,
+			int state, store_callback_h *h, void *arg);
 
 /* ---- call records ----------------------------------------------------- */
 

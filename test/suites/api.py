@@ -128,9 +128,9 @@ def test_routes():
     st, b = sb.api("DELETE", "/api/v1/tenants")
     err_check("DELETE on a collection: 405", st, b, 405,
               "method DELETE not allowed here; use POST, GET")
-    st, b = sb.api("POST", "/api/v1/calls", {})
-    err_check("POST /calls: 405", st, b, 405,
-              "method POST not allowed here; use GET")
+    st, b = sb.api("PUT", "/api/v1/calls", {})
+    err_check("PUT /calls: 405", st, b, 405,
+              "method PUT not allowed here; use GET, POST")
     st, b = sb.api("DELETE", "/api/v1/registrations")
     err_check("DELETE /registrations: 405", st, b, 405,
               "method DELETE not allowed here; use GET")

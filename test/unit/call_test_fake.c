@@ -177,6 +177,11 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 			fake_leg_add(call, name);
 		}
 		return fake.devices ? 0 : ENOENT;
+	case CALL_DEST_DEVICE:
+		fake_log("dial device %lld as %s;", (long long)d->id, req->cid);
+		re_snprintf(name, sizeof(name), "B%zu", fake.legc + 1);
+		fake_leg_add(call, name);
+		return 0;
 	case CALL_DEST_CONTACT:
 		fake_log("dial %s%s;", d->uri, req->varc ? " with values" : "");
 		fake_leg_add(call, d->uri);
@@ -188,6 +193,13 @@ static int fake_dial(struct call *call, const struct call_dial_req *req)
 		return 0;
 	}
 	return EINVAL;
+}
+
+/* "originate " then as a dial */
+static int fake_originate(struct call *call, const struct call_dial_req *req)
+{
+	fake_log("originate ");
+	return fake_dial(call, req);
 }
 
 static bool fake_codec_ok(const struct call_leg *leg)
@@ -361,6 +373,7 @@ const struct call_backend fake_backend = {
     .a_answer = fake_a_answer,
     .a_reject = fake_a_reject,
     .dial = fake_dial,
+    .originate = fake_originate,
     .codec_ok = fake_codec_ok,
     .held = fake_held,
     .idle_ms = fake_idle_ms,

@@ -169,6 +169,10 @@
 	X(test_call_attended_invite)                                           \
 	X(test_call_attended_consult)                                          \
 	X(test_call_transfer_target)                                           \
+	X(test_call_originate)                                                 \
+	X(test_call_originate_fail)                                            \
+	X(test_call_click)                                                     \
+	X(test_acd_callback)                                                   \
 	X(test_guard_window)                                                   \
 	X(test_guard_block)                                                    \
 	X(test_guard_user)                                                     \

@@ -1,0 +1,558 @@
+/*
+ * callback.c - queue callbacks (virtual hold, seeds/004): a caller who
+ * chose to be called back keeps his place in the queue; the request waits
+ * in the engine as a caller of priority ACD_PRIO_CALLBACK with the
+ * original arrival.  When its turn comes and agents are free, the engine
+ * offers it as any caller; then:
+ *
+ *   offered      -> the agents' phones ring (call_originate, showing the
+ *                   customer's number); nobody answers: a miss each, as
+ *                   for a normal offer (the next agent, pauses)
+ *   agent answers-> he hears "Rückruf für <number>" (call_say); then the
+ *                   customer is dialled as from his phone, presenting the
+ *                   tenant's central number; answered: bridged, the
+ *                   request completed
+ *   customer busy / no answer -> the agent's call ends; another attempt
+ *                   after the retry interval (node settings callback-
+ *                   retry, callback-attempts), with the original arrival;
+ *                   after the last: failed
+ *
+ * The request is in the store (sqlite_callback.c) before the caller hears
+ * the confirmation; requested and calling ones are joined again at start.
+ * Engine caller ids of callbacks are CB_ID_BASE + the request's id.
+ * Statistics (the stats slice's store function marking a visit's
+ * callback requested / completed) would be called where noted STATS.
+ */
+#include <string.h>
+#include <re.h>
+#include "core/core.h"
+#include "store/store.h"
+#include "route/route.h"
+#include "call/call.h"
+#include "acd/acd.h"
+#include "acd/acd_int.h"
+
+enum {
+	NO_AGENTS_RETRY_MS = 10000, /* [ms] no agent logged in: try again */
+};
+#define CB_ID_BASE 1000000000000LL
+
+struct cbe {
+	struct le le;
+	struct store_callback cb;
+	bool joined;
+	struct tmr tmr;         /* joins again (retry) */
+	struct tmr tmr_offer;   /* places the offer     */
+	struct acd_offer offer; /* being placed or ringing */
+	bool offered;
+	struct call *call; /* the agent's call (weak), or NULL */
+	int64_t agent;     /* on it, answered            */
+	char lang[4];
+};
+
+static struct {
+	struct acd *acd;
+	struct call_ctx *calls;
+	struct list cbs;
+} cbs;
+
+static struct acd_engine *engine(void)
+{
+	return cbs.acd ? acd_engine(cbs.acd) : NULL;
+}
+
+static struct store *store(void)
+{
+	return cbs.acd ? acd_store(cbs.acd) : NULL;
+}
+
+static struct cbe *cbe_find(int64_t id)
+{
+	struct le *le;
+
+	for (le = cbs.cbs.head; le; le = le->next) {
+		struct cbe *x = le->data;
+		if (x->cb.id == id)
+			return x;
+	}
+	return NULL;
+}
+
+bool acd_cb_id(int64_t caller)
+{
+	return caller > CB_ID_BASE;
+}
+
+static void cbe_destructor(void *arg)
+{
+	struct cbe *x = arg;
+	struct acd_engine *e = engine();
+
+	tmr_cancel(&x->tmr);
+	tmr_cancel(&x->tmr_offer);
+	if (e && x->joined)
+		(void)acd_engine_leave(e, CB_ID_BASE + x->cb.id, tmr_jiffies());
+	if (x->call) {
+		call_set_endh(x->call, NULL, NULL);
+		call_hangup(x->call, 487, NULL, STORE_DISP_CANCELLED,
+			    STORE_PARTY_SYSTEM);
+	}
+	if (e && x->agent)
+		(void)acd_engine_call_end(e, x->agent, tmr_jiffies());
+	list_unlink(&x->le);
+}
+
+/* callback events on the bus: "callback" of class queue */
+static void publish(const struct store_callback *cb)
+{
+	struct odict *o = NULL;
+	int err;
+
+	if (!event_wanted())
+		return;
+	err = odict_alloc(&o, 8);
+	if (err)
+		return;
+	err |= odict_entry_add(o, "id", ODICT_INT, cb->id);
+	err |= odict_entry_add(o, "queue_id", ODICT_INT, cb->queue_id);
+	err |= odict_entry_add(o, "number", ODICT_STRING, cb->number);
+	err |= odict_entry_add(o, "state", ODICT_STRING,
+			       store_callback_state_name(cb->state));
+	err |= odict_entry_add(o, "attempts", ODICT_INT, (int64_t)cb->attempts);
+	if (cb->agent_id)
+		err |= odict_entry_add(o, "agent_id", ODICT_INT, cb->agent_id);
+	else
+		err |= odict_entry_add(o, "agent_id", ODICT_NULL);
+	if (!err)
+		(void)event_publish(cb->tenant_id, EVENT_QUEUE, "callback", o);
+	mem_deref(o);
+}
+
+static void save(struct cbe *x)
+{
+	int err = store_callback_update(store(), &x->cb);
+
+	if (err)
+		warning("acd: callback %lld not saved: %m\n",
+			(long long)x->cb.id, err);
+	publish(&x->cb);
+}
+
+/* The request ended (completed, failed, cancelled): forget it. */
+static void finish(struct cbe *x, enum store_callback_state state)
+{
+	x->cb.state = state;
+	x->cb.next_at = 0;
+	save(x);
+	info("acd: callback %lld to %s: %s after %u attempts\n",
+	     (long long)x->cb.id, x->cb.number,
+	     store_callback_state_name(state), x->cb.attempts);
+	/* STATS: completed -> the stats slice's "callback completed" */
+	mem_deref(x);
+}
+
+/* The engine's clock of a UTC time (before now). */
+static uint64_t clock_of(uint64_t utc)
+{
+	uint64_t now = tmr_jiffies(), nutc = time_now_ms(), age;
+
+	if (!utc || utc > nutc)
+		return now;
+	age = nutc - utc;
+	return age < now ? now - age : 1;
+}
+
+static void join_tmr(void *arg);
+
+/* Wait in the engine with the original arrival. */
+static void join(struct cbe *x)
+{
+	struct acd_engine *e = engine();
+	enum acd_outcome out = ACD_JOINED;
+	struct acd_caller_in in;
+	int err;
+
+	if (!e || x->joined)
+		return;
+	memset(&in, 0, sizeof(in));
+	in.id = CB_ID_BASE + x->cb.id;
+	in.prio = ACD_PRIO_CALLBACK;
+	in.arrived = clock_of(x->cb.arrived_at);
+	err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(), &out);
+	if (err || out != ACD_JOINED) {
+		debug("acd: callback %lld: not joined (%m, %d): later\n",
+		      (long long)x->cb.id, err, out);
+		tmr_start(&x->tmr, NO_AGENTS_RETRY_MS, join_tmr, x);
+		return;
+	}
+	x->joined = true;
+	acd_queue_kick();
+}
+
+static void join_tmr(void *arg)
+{
+	join(arg);
+}
+
+/* Take over request cb (in the store): join now or at its next_at. */
+static int cbe_add(const struct store_callback *cb)
+{
+	struct store_tenant t;
+	struct cbe *x;
+	uint64_t now = time_now_ms();
+
+	x = mem_zalloc(sizeof(*x), cbe_destructor);
+	if (!x)
+		return ENOMEM;
+	x->cb = *cb;
+	tmr_init(&x->tmr);
+	tmr_init(&x->tmr_offer);
+	str_copy(x->lang, "de", sizeof(x->lang));
+	if (!store_tenant_get(store(), cb->tenant_id, &t))
+		str_copy(x->lang, store_language_name(t.language),
+			 sizeof(x->lang));
+	list_append(&cbs.cbs, &x->le, x);
+	if (x->cb.next_at > now)
+		tmr_start(&x->tmr, x->cb.next_at - now, join_tmr, x);
+	else
+		join(x);
+	return 0;
+}
+
+/* ---- the agent's call ---------------------------------------------------- */
+
+static void agent_call_end(struct call *call, enum store_party by,
+			   uint16_t scode, enum store_disposition disposition,
+			   void *arg)
+{
+	struct cbe *x = arg;
+	struct acd_engine *e = engine();
+
+	(void)call;
+	(void)by;
+	(void)scode;
+	(void)disposition;
+	x->call = NULL;
+	if (e && x->agent) /* the agent's queue call: wrap-up */
+		(void)acd_engine_call_end(e, x->agent, tmr_jiffies());
+	x->agent = 0;
+	acd_queue_kick();
+	switch (x->cb.state) {
+	case STORE_CB_CALLING:
+		/* ended before the customer was dialled (the agent hung
+		 * up): not an attempt; waits again at once */
+		x->cb.state = STORE_CB_REQUESTED;
+		save(x);
+		join(x);
+		break;
+	case STORE_CB_REQUESTED: /* another attempt later (x->tmr) */
+		break;
+	default: /* completed, failed: done */
+		mem_deref(x);
+		break;
+	}
+}
+
+/* The request's state is final: saved, forgotten when the agent's call
+ * ends (agent_call_end). */
+static void final(struct cbe *x, enum store_callback_state state)
+{
+	x->cb.state = state;
+	x->cb.next_at = 0;
+	save(x);
+	info("acd: callback %lld to %s: %s after %u attempts\n",
+	     (long long)x->cb.id, x->cb.number,
+	     store_callback_state_name(state), x->cb.attempts);
+	/* STATS: completed -> the stats slice's "callback completed" for
+	 * x->cb.call_id */
+}
+
+static void customer_dialled(struct call *call, uint16_t scode,
+			     const char *reason, bool timed_out, void *arg)
+{
+	struct cbe *x = arg;
+	const struct config *cfg = call_config(call);
+
+	if (scode == 200) {
+		final(x, STORE_CB_COMPLETED);
+		return;
+	}
+	info("acd: callback %lld: %s did not answer: %u %s%s (attempt %u)\n",
+	     (long long)x->cb.id, x->cb.number, scode, reason,
+	     timed_out ? ", timed out" : "", x->cb.attempts);
+	if (x->cb.attempts >= cfg->callback_attempts) {
+		final(x, STORE_CB_FAILED);
+	}
+	else {
+		x->cb.state = STORE_CB_REQUESTED;
+		x->cb.next_at =
+		    time_now_ms() + (uint64_t)cfg->callback_retry * 1000;
+		save(x);
+		tmr_start(&x->tmr, (uint64_t)cfg->callback_retry * 1000,
+			  join_tmr, x);
+	}
+	call_hangup(call, scode, NULL, STORE_DISP_NONE, STORE_PARTY_SYSTEM);
+}
+
+/* The agent heard whom he calls back: the customer rings. */
+static void said(struct call *call, int err, char digit, void *arg)
+{
+	struct cbe *x = arg;
+	struct route_result r;
+	struct store_tenant t;
+	struct call_dest dest;
+	struct call_dial_prm prm;
+	char cid[24] = "";
+
+	(void)err;
+	(void)digit;
+	memset(&r, 0, sizeof(r));
+	if (!store_tenant_get(store(), x->cb.tenant_id, &t))
+		str_copy(cid, t.central_number, sizeof(cid));
+	if (call_route_number(call, x->cb.number, &r) ||
+	    r.target.kind == ROUTE_REJECT ||
+	    call_dest_of(call, &r.target, &dest)) {
+		warning("acd: callback %lld: %s cannot be dialled\n",
+			(long long)x->cb.id, x->cb.number);
+		x->cb.attempts = call_config(call)->callback_attempts;
+		customer_dialled(call, 404, "Not Found", false, x);
+		return;
+	}
+	if (!cid[0])
+		str_copy(cid, r.target.caller_id, sizeof(cid));
+	memset(&prm, 0, sizeof(prm));
+	prm.destv = &dest;
+	prm.destc = 1;
+	prm.cid = cid;
+	prm.cname = "";
+	x->cb.attempts++;
+	save(x);
+	if (call_dial(call, &prm, customer_dialled, x))
+		customer_dialled(call, 480, "Temporarily Unavailable", false,
+				 x);
+}
+
+static void agent_answered(struct call *call, uint16_t scode,
+			   const char *reason, bool timed_out, void *arg)
+{
+	struct cbe *x = arg;
+	struct acd_engine *e = engine();
+	uint64_t now = tmr_jiffies();
+	char text[96];
+	size_t i;
+
+	(void)reason;
+	(void)timed_out;
+	x->offered = false;
+	if (scode != 200) { /* the call has ended: a miss each */
+		x->call = NULL;
+		for (i = 0; e && i < x->offer.agentc; i++)
+			(void)acd_engine_miss(e, CB_ID_BASE + x->cb.id,
+					      x->offer.agentv[i], now);
+		if (x->cb.state == STORE_CB_CALLING) {
+			x->cb.state = STORE_CB_REQUESTED;
+			save(x);
+		}
+		acd_queue_kick();
+		return;
+	}
+	x->agent = call_employee(call);
+	if (e && acd_engine_answer(e, CB_ID_BASE + x->cb.id, x->agent, now))
+		warning("acd: callback %lld: agent %lld answered, the engine "
+			"did not offer it\n",
+			(long long)x->cb.id, (long long)x->agent);
+	x->joined = false; /* answered: no longer waiting */
+	x->cb.agent_id = x->agent;
+	save(x);
+	call_set_endh(call, agent_call_end, x);
+	re_snprintf(text, sizeof(text), "%s %s",
+		    strcmp(x->lang, "en") ? "Rückruf für" : "Callback for",
+		    x->cb.number);
+	if (call_say(call, x->lang, text, false, said, x))
+		said(call, 0, '\0', x);
+	acd_queue_kick();
+}
+
+static void offer_place(void *arg)
+{
+	struct cbe *x = arg;
+	struct call_dest destv[ACD_OFFER_MAX];
+	struct call_originate_prm prm;
+	struct acd_engine *e = engine();
+	uint64_t now = tmr_jiffies();
+	size_t i, n = x->offer.agentc;
+	char leg[32];
+	int err;
+
+	if (!e)
+		return;
+	memset(destv, 0, sizeof(destv));
+	for (i = 0; i < n; i++) {
+		destv[i].kind = CALL_DEST_EMPLOYEE;
+		destv[i].id = x->offer.agentv[i];
+		destv[i].timeout =
+		    x->offer.expires > now
+			? (uint32_t)((x->offer.expires - now + 999) / 1000)
+			: 1;
+	}
+	re_snprintf(leg, sizeof(leg), "callback:%lld", (long long)x->cb.id);
+	memset(&prm, 0, sizeof(prm));
+	prm.dest = destv;
+	prm.destc = n;
+	prm.cid = x->cb.number; /* the agent's phone shows whom he calls */
+	prm.cname = "";
+	prm.tenant_id = x->cb.tenant_id;
+	prm.direction = STORE_DIR_OUTBOUND;
+	prm.from = x->cb.number;
+	prm.to = x->cb.number;
+	prm.leg = leg;
+	x->cb.state = STORE_CB_CALLING;
+	save(x);
+	x->offered = true;
+	err = call_originate(cbs.calls, &prm, agent_answered, x, &x->call);
+	if (err) {
+		info("acd: callback %lld: the agents offered cannot be rung: "
+		     "%m\n",
+		     (long long)x->cb.id, err);
+		x->offered = false;
+		x->call = NULL;
+		for (i = 0; i < n; i++)
+			(void)acd_engine_miss(e, CB_ID_BASE + x->cb.id,
+					      x->offer.agentv[i], now);
+		x->cb.state = STORE_CB_REQUESTED;
+		save(x);
+		acd_queue_kick();
+	}
+}
+
+void acd_cb_offer(const struct acd_offer *o)
+{
+	struct cbe *x = cbe_find(o->caller - CB_ID_BASE);
+
+	if (!x || !cbs.calls)
+		return;
+	x->offer = *o;
+	tmr_start(&x->tmr_offer, 0, offer_place, x);
+}
+
+void acd_cb_timeout(int64_t caller)
+{
+	struct cbe *x = cbe_find(caller - CB_ID_BASE);
+
+	if (!x)
+		return;
+	x->joined = false;           /* a callback does not time out: again */
+	if (x->offered && x->call) { /* the engine withdrew the offer */
+		struct call *call = x->call;
+
+		x->call = NULL;
+		x->offered = false;
+		call_hangup(call, 487, NULL, STORE_DISP_CANCELLED,
+			    STORE_PARTY_SYSTEM);
+		x->cb.state = STORE_CB_REQUESTED;
+		save(x);
+	}
+	join(x);
+}
+
+bool acd_cb_call_of(const struct call *call, int64_t employee)
+{
+	struct le *le;
+	size_t i;
+
+	for (le = cbs.cbs.head; le; le = le->next) {
+		const struct cbe *x = le->data;
+
+		if (x->call != call)
+			continue;
+		if (x->agent == employee)
+			return true;
+		for (i = 0; x->offered && i < x->offer.agentc; i++) {
+			if (x->offer.agentv[i] == employee)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+int acd_callback_add(struct acd *acd, struct store_callback *cb)
+{
+	int err;
+
+	if (!acd || !cb)
+		return EINVAL;
+	cb->state = STORE_CB_REQUESTED;
+	cb->attempts = 0;
+	cb->next_at = 0;
+	cb->agent_id = 0;
+	if (!cb->arrived_at)
+		cb->arrived_at = time_now_ms();
+	err = store_callback_add(acd_store(acd), cb); /* on disk first */
+	if (err)
+		return err;
+	info("acd: callback %lld: queue %lld, %s\n", (long long)cb->id,
+	     (long long)cb->queue_id, cb->number);
+	/* STATS: the stats slice's "callback requested" for cb->call_id */
+	publish(cb);
+	if (cbs.acd != acd)
+		return 0; /* not live here: joined at the next start */
+	return cbe_add(cb);
+}
+
+int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
+{
+	struct cbe *x;
+	int err;
+
+	if (!acd || !cb)
+		return EINVAL;
+	err = store_callback_get(acd_store(acd), id, cb);
+	if (err)
+		return err;
+	if (cb->state == STORE_CB_COMPLETED || cb->state == STORE_CB_FAILED ||
+	    cb->state == STORE_CB_CANCELLED)
+		return EALREADY;
+	x = cbs.acd == acd ? cbe_find(id) : NULL;
+	if (x) {
+		finish(x, STORE_CB_CANCELLED);
+		acd_queue_kick();
+	}
+	else {
+		cb->state = STORE_CB_CANCELLED;
+		err = store_callback_update(acd_store(acd), cb);
+		if (err)
+			return err;
+		publish(cb);
+	}
+	return store_callback_get(acd_store(acd), id, cb);
+}
+
+static int load_one(const struct store_callback *cb, void *arg)
+{
+	struct store_callback c = *cb;
+
+	(void)arg;
+	if (c.state != STORE_CB_REQUESTED && c.state != STORE_CB_CALLING)
+		return 0;
+	if (c.state == STORE_CB_CALLING) { /* the call died with the node */
+		c.state = STORE_CB_REQUESTED;
+		(void)store_callback_update(store(), &c);
+	}
+	return cbe_add(&c) == ENOMEM ? ENOMEM : 0;
+}
+
+int acd_cb_use(struct acd *acd, struct call_ctx *calls)
+{
+	if (!acd) {
+		list_flush(&cbs.cbs);
+		cbs.acd = NULL;
+		cbs.calls = NULL;
+		return 0;
+	}
+	cbs.acd = acd;
+	cbs.calls = calls;
+	list_init(&cbs.cbs);
+	return store_callback_list(acd_store(acd), 0, 0, -1, load_one, NULL);
+}
