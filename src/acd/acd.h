@@ -167,5 +167,15 @@ int acd_callback_add(struct acd *acd, struct store_callback *cb);
 /* Cancel request id (the agent's call of it, if any, is hung up):
  * *cb as it is now.  ENOENT, EALREADY if it has finished. */
 int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb);
+/* Agent takes request id now, out of its turn: his phone rings alone
+ * (then as any callback: he hears whom he calls back, the customer is
+ * called); a request waiting for its next attempt is taken too.  *cb as
+ * it is now (state calling).  ENOENT no such request; EALREADY it has
+ * finished; EBUSY agents ring for it or it is on a call already; EPERM
+ * the agent is not a member of its queue; EAGAIN the agent is not free
+ * (logged out, paused, ringing, on a call, in wrap-up); ENODEV the
+ * queues do not run here or its queue is gone. */
+int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
+		      struct store_callback *cb);
 
 #endif

@@ -294,6 +294,17 @@ uint64_t acd_engine_tick(struct acd_engine *e, uint64_t now);
 unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
 			     void *arg);
 
+/* Offer caller to agent alone now, out of its turn (an agent takes a
+ * callback from the list): h gets the offer, as from a dispatch.  ENOENT:
+ * the caller is not waiting or the agent unknown; EBUSY: agents ring for
+ * the caller already; EPERM: the agent is not a member of its queue;
+ * EAGAIN: the agent is not free (logged out, ringing, on a call, in
+ * wrap-up, or on a direct call).  A paused agent may take it: he is paused
+ * again (same reason) where he would become available after it (a miss,
+ * the end of the call or its wrap-up), unless he unpauses meanwhile. */
+int acd_engine_offer_to(struct acd_engine *e, int64_t caller, int64_t agent,
+			uint64_t now, acd_offer_h *h, void *arg);
+
 /* Names for logs, events and the API. */
 const char *acd_strategy_name(enum acd_strategy s);
 const char *acd_astate_name(enum acd_astate s);
@@ -313,6 +324,9 @@ struct acd_agent {
 	enum acd_astate pending; /* LOGGED_OUT or PAUSED after the call,
 				    ACD_ON_CALL: nothing pending        */
 	char reason[ACD_REASON_LEN];
+	char resume[ACD_REASON_LEN]; /* took a call while paused: paused
+					again with this reason instead of
+					available ("": not so) */
 	uint64_t since;
 	uint64_t last_end; /* [ms] last queue call ended (or login) */
 	uint64_t wrapup_until;

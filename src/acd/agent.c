@@ -121,7 +121,15 @@ void acd_set_state(struct acd_engine *e, struct acd_agent *a,
 {
 	struct acd_event ev = {.type = ACD_EV_AGENT, .now = now};
 	bool was = acd_agent_free(a);
+	char resume[ACD_REASON_LEN];
 
+	if (st == ACD_AVAILABLE && a->resume[0]) { /* took one while paused */
+		str_ncpy(resume, a->resume, sizeof(resume));
+		st = ACD_PAUSED;
+		reason = resume;
+	}
+	if (st == ACD_AVAILABLE || st == ACD_PAUSED || st == ACD_LOGGED_OUT)
+		a->resume[0] = '\0';
 	a->state = st;
 	a->since = now;
 	if (st == ACD_PAUSED)
@@ -256,6 +264,10 @@ int acd_engine_agent_unpause(struct acd_engine *e, int64_t agent, uint64_t now)
 	if (a->state == ACD_ON_CALL && a->pending == ACD_PAUSED) {
 		a->pending = ACD_ON_CALL;
 		a->reason[0] = '\0';
+		return 0;
+	}
+	if (a->state != ACD_PAUSED && a->resume[0]) { /* took one paused */
+		a->resume[0] = '\0';
 		return 0;
 	}
 	if (a->state != ACD_PAUSED)

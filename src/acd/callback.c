@@ -20,9 +20,11 @@
  * The request is in the store (sqlite_callback.c) before the caller hears
  * the confirmation; requested and calling ones are joined again at start.
  * Engine caller ids of callbacks are CB_ID_BASE + the request's id.
- * Statistics (the stats slice's store function marking a visit's
- * callback requested / completed) would be called where noted STATS.
+ * Statistics: the caller's visit is marked callback_requested as he
+ * leaves the queue (queue.c, acd_stats_choice), callback_completed when
+ * the customer answers (store_queue_visit_callback_done).
  */
+#include <errno.h>
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
@@ -147,7 +149,6 @@ static void finish(struct cbe *x, enum store_callback_state state)
 	info("acd: callback %lld to %s: %s after %u attempts\n",
 	     (long long)x->cb.id, x->cb.number,
 	     store_callback_state_name(state), x->cb.attempts);
-	/* STATS: completed -> the stats slice's "callback completed" */
 	mem_deref(x);
 }
 
@@ -263,8 +264,14 @@ static void final(struct cbe *x, enum store_callback_state state)
 	info("acd: callback %lld to %s: %s after %u attempts\n",
 	     (long long)x->cb.id, x->cb.number,
 	     store_callback_state_name(state), x->cb.attempts);
-	/* STATS: completed -> the stats slice's "callback completed" for
-	 * x->cb.call_id */
+	if (state == STORE_CB_COMPLETED && x->cb.call_id) {
+		int err = store_queue_visit_callback_done(
+		    store(), x->cb.queue_id, x->cb.call_id);
+
+		if (err && err != ENOENT)
+			warning("acd: callback %lld: statistics: %m\n",
+				(long long)x->cb.id, err);
+	}
 }
 
 static void customer_dialled(struct call *call, uint16_t scode,
@@ -494,7 +501,8 @@ int acd_callback_add(struct acd *acd, struct store_callback *cb)
 		return err;
 	info("acd: callback %lld: queue %lld, %s\n", (long long)cb->id,
 	     (long long)cb->queue_id, cb->number);
-	/* STATS: the stats slice's "callback requested" for cb->call_id */
+	/* statistics: the visit's callback_requested is set as the caller
+	 * leaves the queue (acd_stats_choice) */
 	publish(cb);
 	if (cbs.acd != acd)
 		return 0; /* not live here: joined at the next start */
@@ -526,6 +534,49 @@ int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
 			return err;
 		publish(cb);
 	}
+	return store_callback_get(acd_store(acd), id, cb);
+}
+
+static void take_offer(const struct acd_offer *o, void *arg)
+{
+	struct cbe *x = arg;
+
+	x->offer = *o;
+}
+
+int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
+		      struct store_callback *cb)
+{
+	struct acd_engine *e = engine();
+	struct cbe *x;
+	int err;
+
+	if (!acd || !cb)
+		return EINVAL;
+	err = store_callback_get(acd_store(acd), id, cb);
+	if (err)
+		return err;
+	if (cb->state == STORE_CB_COMPLETED || cb->state == STORE_CB_FAILED ||
+	    cb->state == STORE_CB_CANCELLED)
+		return EALREADY;
+	x = cbs.acd == acd ? cbe_find(id) : NULL;
+	if (!x || !e)
+		return ENODEV;
+	if (x->offered || x->call || cb->state == STORE_CB_CALLING)
+		return EBUSY;
+	if (!x->joined) { /* waits for its next attempt: now */
+		tmr_cancel(&x->tmr);
+		join(x);
+		if (!x->joined)
+			return ENODEV;
+	}
+	err = acd_engine_offer_to(e, CB_ID_BASE + id, agent, tmr_jiffies(),
+				  take_offer, x);
+	if (err)
+		return err;
+	info("acd: callback %lld taken by agent %lld\n", (long long)id,
+	     (long long)agent);
+	offer_place(x);
 	return store_callback_get(acd_store(acd), id, cb);
 }
 

@@ -561,6 +561,29 @@ static void offer(struct acd_engine *e, struct acd_caller *c, uint64_t now,
 		h(&o, arg);
 }
 
+int acd_engine_offer_to(struct acd_engine *e, int64_t caller, int64_t agent,
+			uint64_t now, acd_offer_h *h, void *arg)
+{
+	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
+	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
+	size_t i;
+
+	if (!c || !a)
+		return ENOENT;
+	if (c->offered)
+		return EBUSY;
+	for (i = 0; i < a->qc && a->qv[i] != c->q; i++)
+		;
+	if (i == a->qc)
+		return EPERM;
+	if (a->state == ACD_PAUSED && !a->busy)
+		str_ncpy(a->resume, a->reason, sizeof(a->resume));
+	else if (!acd_agent_free(a))
+		return EAGAIN;
+	offer(e, c, now, &a, 1, h, arg);
+	return 0;
+}
+
 unsigned acd_engine_dispatch(struct acd_engine *e, uint64_t now, acd_offer_h *h,
 			     void *arg)
 {

@@ -392,13 +392,22 @@ static void on_event(const struct acd_event *ev, void *arg)
 
 	(void)arg;
 	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev, qc ? &pc : NULL);
-	acd_stats_event(acd_stats(qa.acd), ev, qc ? &pc : NULL);
+	/* a callback waiting again is no new caller: its visit is the
+	 * original call's (callback requested, completed); nor do its waits
+	 * and cancellations say how long callers hold on (the agent's time
+	 * on it, HANDLED, does count) */
+	if (!acd_cb_id(ev->caller))
+		acd_stats_event(acd_stats(qa.acd), ev, qc ? &pc : NULL);
 	switch (ev->type) {
 	case ACD_EV_ANSWERED:
-		acd_est_answered(est_of(ev->queue, true), ev->ms, ev->now);
+		if (!acd_cb_id(ev->caller))
+			acd_est_answered(est_of(ev->queue, true), ev->ms,
+					 ev->now);
 		break;
 	case ACD_EV_ABANDONED:
-		acd_est_abandoned(est_of(ev->queue, true), ev->ms, ev->now);
+		if (!acd_cb_id(ev->caller))
+			acd_est_abandoned(est_of(ev->queue, true), ev->ms,
+					  ev->now);
 		break;
 	case ACD_EV_HANDLED:
 		acd_est_handled(est_of(ev->queue, true), ev->ms, ev->now);

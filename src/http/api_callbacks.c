@@ -9,9 +9,15 @@
  *   POST /api/v1/callbacks {"queue_id": 1, "number": "0221 123456"}
  *        -> 201 (state requested, waits from now with priority)
  *   POST /api/v1/callbacks/:id/cancel {} -> 200 (state cancelled)
+ *   POST /api/v1/callbacks/:id/take {"agent_id": 5} -> 200 (state
+ *        calling): out of its turn, that agent's phone rings alone; an
+ *        agent's token takes for itself (agent_id may be left out)
  *
  * Errors: 400 queue_id / state query values; 404 unknown or another
- * tenant's; 409 "callback 7 has finished (completed)"; 422 body.<key>
+ * tenant's; 409 "callback 7 has finished (completed)", take: "is being
+ * called already", "agent 5 is not available (paused)"; 403 take: an
+ * agent for another; 422 take: agent_id (required for admin, does not
+ * exist, not a member of the queue); 422 body.<key>
  * unknown, queue_id (required, a positive integer, does not exist,
  * another tenant's), number (required, "must be a phone number");
  * 503 when the queues are not running.  Roles: admin; an agent of the
@@ -200,10 +206,96 @@ static int cb_cancel(struct api_req *req)
 	return reply_cb(req, 200, &cb);
 }
 
+/* The agent_id of a take: an agent's token takes for its own employee
+ * (agent_id may be left out); an admin names one.  0, or an errno after
+ * the reply. */
+static int take_agent(struct api_req *req, const T *cb, int64_t *agentp)
+{
+	static const char *const keys[] = {"agent_id"};
+	const struct odict_entry *e;
+	struct store_employee emp;
+	int err;
+
+	err = api_item_keys(req, req->body, "body", keys, ARRAY_SIZE(keys));
+	if (err)
+		return err;
+	e = odict_lookup(req->body, "agent_id");
+	if (e && (e->type != ODICT_INT || e->u.integer <= 0))
+		return api_error(req, 422,
+				 "agent_id: must be a positive integer");
+	if (!strcmp(req->token.role, "agent")) {
+		if (e && e->u.integer != req->token.employee_id)
+			return api_error(req, 403,
+					 "agent_id: role agent may only take "
+					 "callbacks itself");
+		*agentp = req->token.employee_id;
+		return 0;
+	}
+	if (!e)
+		return api_error(req, 422, "agent_id: is required");
+	err = store_employee_get(req->api->st, e->u.integer, &emp);
+	if (err == ENOENT || (!err && emp.tenant_id != cb->tenant_id))
+		return api_error(req, 422, "agent_id: does not exist");
+	if (err)
+		return api_fail(req, err, "agent_id: %m", err);
+	*agentp = emp.id;
+	return 0;
+}
+
+static int cb_take(struct api_req *req)
+{
+	struct acd_agent_view v;
+	int64_t agent = 0;
+	T cb;
+	int err = cb_load(req, &cb);
+
+	if (!err)
+		err = take_agent(req, &cb, &agent);
+	if (err)
+		return err;
+	if (!req->api->acd)
+		return api_error(req, 503, "queues are not running here");
+	err = acd_callback_take(req->api->acd, req->id, agent, &cb);
+	switch (err) {
+	case 0:
+		break;
+	case EALREADY:
+		return api_error(req, 409, "callback %lld has finished (%s)",
+				 (long long)req->id,
+				 store_callback_state_name(cb.state));
+	case EBUSY:
+		return api_error(req, 409,
+				 "callback %lld is being called already",
+				 (long long)req->id);
+	case ENOENT:
+	case EPERM:
+		return api_error(req, 422,
+				 "agent_id: %lld is not a member of queue "
+				 "%lld",
+				 (long long)agent, (long long)cb.queue_id);
+	case EAGAIN:
+		if (acd_agent_view(req->api->acd, agent, &v))
+			v.state = "logged_out";
+		return api_error(req, 409, "agent %lld is not available (%s%s)",
+				 (long long)agent, v.state,
+				 v.busy ? ", on a direct call" : "");
+	case ENODEV:
+		return api_error(req, 503,
+				 "callback %lld cannot wait in queue %lld now",
+				 (long long)req->id, (long long)cb.queue_id);
+	default:
+		return api_fail(req, err, "callback: %m", err);
+	}
+	info("http: callback %lld taken by agent %lld (%s)\n",
+	     (long long)req->id, (long long)agent, req->token.name);
+	return reply_cb(req, 200, &cb);
+}
+
 static const struct api_action actions[] = {
     {"POST", "", cb_create},
     {"GET", "/:id", cb_get},
     {"POST", "/:id/cancel", cb_cancel},
+    {"POST", "/:id/take", cb_take},
 };
 
 const struct api_resource api_callbacks = {

@@ -271,6 +271,7 @@ enum store_sql_id {
 	S_VISIT_LEFT,
 	S_VISIT_HANDLED,
 	S_VISIT_CALLBACK,
+	S_VISIT_CALLBACK_DONE,
 	S_VISIT_GET,
 	S_VISIT_LIST,
 	/* sqlite_callback.c */

@@ -30,6 +30,9 @@ static const struct store_sql sql[] = {
     {S_VISIT_CALLBACK, "queue visit callback",
      "UPDATE queue_visits SET callback_requested = 1,"
      " callback_completed = (callback_completed OR ?2) WHERE id = ?1"},
+    {S_VISIT_CALLBACK_DONE, "queue visit callback done",
+     "UPDATE queue_visits SET callback_completed = 1 WHERE queue_id = ?1"
+     " AND call_id = ?2 AND callback_requested = 1"},
     {S_VISIT_GET, "queue visit get", V_SELECT " WHERE id = ?1"},
     {S_VISIT_LIST, "queue visit list",
      V_SELECT " WHERE queue_id = ?1 AND arrived_at >= ?2 AND arrived_at < ?3"
@@ -126,6 +129,19 @@ int store_queue_visit_callback(struct store *st, int64_t id, bool completed)
 		return EINVAL;
 	err = store_run(st, S_VISIT_CALLBACK, ENOENT, &n, "id", id,
 			(int)completed);
+	return !err && !n ? ENOENT : err;
+}
+
+int store_queue_visit_callback_done(struct store *st, int64_t queue_id,
+				    int64_t call_id)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || queue_id <= 0 || call_id <= 0)
+		return EINVAL;
+	err = store_run(st, S_VISIT_CALLBACK_DONE, ENOENT, &n, "ii", queue_id,
+			call_id);
 	return !err && !n ? ENOENT : err;
 }
 

@@ -810,6 +810,11 @@ int store_queue_visit_handled(struct store *st, int64_t id, uint64_t handle_ms,
  * set, stays.  ENOENT if there is no such visit.
  */
 int store_queue_visit_callback(struct store *st, int64_t id, bool completed);
+/* The callback asked for in call call_id's visit to queue_id reached the
+ * customer: callback_completed set on that visit (the one that asked).
+ * ENOENT if no visit of that call to that queue asked for one. */
+int store_queue_visit_callback_done(struct store *st, int64_t queue_id,
+				    int64_t call_id);
 int store_queue_visit_get(struct store *st, int64_t id,
 			  struct store_queue_visit *v);
 /* The visits of queue_id that arrived from `from` until before `to`

@@ -17,6 +17,10 @@ short here: SWITCHBOARD_CALLBACK_RETRY=2 s, SWITCHBOARD_CALLBACK_ATTEMPTS=2.
              presses 3, 1 (this number), confirms: the request is stored
              with the call's record and arrival, the caller hears the
              confirmation and is hung up
+  take:      Erika, paused for callbacks, takes the second request with
+             her own token: only her phone rings, the customer is called,
+             completed; paused again afterwards; the first still waits;
+             422/403/409/404 of a take
   cancel:    with nobody logged in the request waits; cancel: 200
              cancelled, again: 409
   errors:    422 queue_id, number, unknown field; 404; 400 state
@@ -223,6 +227,18 @@ def test_keypad(sb, ids, qid, er):
         S.check(done.get("state") == "completed" and
                 done.get("attempts") == 1,
                 "the callback to the typed number completed", str(done))
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+        day = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d")
+        st, r = sb.api("GET", f"/api/v1/queues/{qid}/stats"
+                       f"?from={day}&to={day}")
+        tot = (r or {}).get("total", {})
+        S.check(st == 200 and tot.get("offered") == 1 and
+                tot.get("callback") == 1 and
+                tot.get("callbacks_requested") == 1 and
+                tot.get("callbacks_completed") == 1,
+                "the queue's statistics: 1 offered, left for a callback, "
+                "1 callback requested and 1 completed", f"{st} {tot}")
         time.sleep(1.0)
         me = er.mark()
         er.hangup()
@@ -234,6 +250,88 @@ def test_keypad(sb, ids, qid, er):
                        {})
         S.check(st == 200 and x["state"] == "cancelled",
                 "cancelled through the API: 200", f"{st} {x}")
+    finally:
+        mx.stop()
+        act(sb, erika, "logout")
+
+
+def test_take(sb, ids, qid, er):
+    """Erika, paused for callbacks, takes the second request out of its
+    turn with her own token: her phone alone rings, then the customer's;
+    completed; paused again with her reason afterwards; the first request
+    still waits."""
+    tid, erika = ids
+    act(sb, erika, "logout")
+    act(sb, erika, "login")
+    st, _ = act(sb, erika, "pause", "Rückrufe")
+    S.check(st == 200, "Erika pauses (Rückrufe)", str(st))
+    mx = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port),
+                 tone=800)
+    mx.start()
+    try:
+        S.check(mx.wait_registered(10), "the customer's phone registers")
+        st, a = sb.api("POST", "/api/v1/callbacks",
+                       {"queue_id": qid, "number": "+49301234567"})
+        st2, b = sb.api("POST", "/api/v1/callbacks",
+                        {"queue_id": qid, "number": CUSTOMER})
+        S.check(st == 201 and st2 == 201, "two requests: 201, 201",
+                f"{st} {a} {st2} {b}")
+        st, t = sb.api("POST", f"/api/v1/agents/{erika}/token", {})
+        tok = t["token"] if st == 201 else None
+        take = lambda i, body, token="__admin__": sb.api(  # noqa: E731
+            "POST", f"/api/v1/callbacks/{i}/take", body, token=token)
+        S.error_is("take as admin without agent_id: 422",
+                   take(b["id"], {}), 422, "agent_id: is required")
+        S.error_is("agent_id 0: 422", take(b["id"], {"agent_id": 0}), 422,
+                   "agent_id: must be a positive integer")
+        S.error_is("unknown agent: 422", take(b["id"], {"agent_id": 99999}),
+                   422, "agent_id: does not exist")
+        _, _, max_id = demo_ids(sb, "Max")
+        S.error_is("not a member of the queue: 422",
+                   take(b["id"], {"agent_id": max_id}), 422,
+                   f"agent_id: {max_id} is not a member of queue {qid}")
+        S.error_is("an agent for another: 403",
+                   take(b["id"], {"agent_id": max_id}, tok), 403,
+                   "agent_id: role agent may only take callbacks itself")
+        S.error_is("unknown field: 422", take(b["id"], {"x": 1}, tok), 422,
+                   "body.x: unknown field")
+        S.error_is("unknown request: 404", take(99999, {}, tok), 404,
+                   "callback 99999 not found")
+        m, me = mx.mark(), er.mark()
+        st, c = take(b["id"], {}, tok)
+        S.check(st == 200 and c["state"] == "calling" and c["id"] == b["id"],
+                "Erika takes the second request with her token: 200, "
+                "calling", f"{st} {c}")
+        ev = er.wait_event("CALL_ESTABLISHED", 15, since=me)
+        S.check(ev is not None and f"sip:{CUSTOMER}@" in
+                ev.get("peeruri", ""),
+                "her phone rings for it (not for the first) and she "
+                "answers", str(ev))
+        S.check(mx.wait_event("CALL_ESTABLISHED", 20, since=m) is not None,
+                "then the customer's phone rings and answers")
+        c = cb_wait(sb, b["id"], lambda c: c["state"] == "completed")
+        S.check(c["state"] == "completed" and c["agent_id"] == erika,
+                "the request taken: completed, Erika its agent", str(c))
+        S.error_is("take a finished one: 409", take(b["id"], {}, tok), 409,
+                   f"callback {b['id']} has finished (completed)")
+        S.error_is("take another while on the call: 409",
+                   take(a["id"], {}, tok), 409,
+                   f"agent {erika} is not available (on_call)")
+        er.hangup()
+        S.check(mx.wait_event("CALL_CLOSED", 10, since=m) is not None,
+                "Erika hangs up: the customer's call ends")
+        time.sleep(1.5)
+        st, ag = sb.api("GET", f"/api/v1/agents/{erika}")
+        S.check(st == 200 and ag.get("state") == "paused" and
+                ag.get("reason") == "Rückrufe",
+                "afterwards Erika is paused again (Rückrufe)", f"{st} {ag}")
+        st, x = sb.api("GET", f"/api/v1/callbacks/{a['id']}")
+        S.check(st == 200 and x["state"] == "requested" and
+                x["attempts"] == 0,
+                "the first request still waits, untouched", f"{st} {x}")
+        st, x = sb.api("POST", f"/api/v1/callbacks/{a['id']}/cancel", {})
+        S.check(st == 200 and x["state"] == "cancelled",
+                "and is dropped through the API: 200", f"{st} {x}")
     finally:
         mx.stop()
         act(sb, erika, "logout")
@@ -346,6 +444,7 @@ def main():
                 mx.stop()
             S.run(test_failed, sb, ids, qid, er)
             S.run(test_keypad, sb, ids, qid, er)
+            S.run(test_take, sb, ids, qid, er)
             S.run(test_restart, sb, ids, qid, er)
         finally:
             er.stop()

@@ -768,3 +768,91 @@ out:
 	mem_deref(e);
 	return err;
 }
+
+/* An agent takes a caller out of its turn (a callback from the list):
+ * only a member, only when free or paused; alone; a paused taker is
+ * paused again (same reason) after a miss, a withdrawal or the wrap-up,
+ * unless he unpaused meanwhile. */
+int test_acd_offer_to(void)
+{
+	struct acd_engine *e = NULL;
+	struct acd_agent_info ai;
+	struct acd_qconf qc;
+	struct rec r;
+	uint64_t now = T0;
+	int err;
+
+	err = setup(&e, &r, 1, ACD_RING_ALL, 2, &qc);
+	TEST_EQ_INT(err, 0);
+	qc.wrapup_s = 10;
+	TEST_EQ_INT(acd_engine_queue_set(e, &qc), 0);
+	TEST_EQ_INT(acd_engine_agent_login(e, 1, now), 0);
+	TEST_EQ_INT(acd_engine_agent_pause(e, 1, "Rückrufe", now), 0);
+	TEST_EQ_INT(acd_engine_agent_skills(e, 9, NULL, 0), 0); /* no member */
+	TEST_EQ_INT(join(e, 1, 100, 0, now, now), 0);
+	TEST_EQ_INT(join(e, 1, 101, ACD_PRIO_CALLBACK, now, now), 0);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 0); /* nobody free */
+	TEST_EQ_INT(acd_engine_offer_to(e, 999, 1, now, on_offer, &r), ENOENT);
+	TEST_EQ_INT(acd_engine_offer_to(e, 101, 77, now, on_offer, &r), ENOENT);
+	TEST_EQ_INT(acd_engine_offer_to(e, 101, 9, now, on_offer, &r), EPERM);
+	TEST_EQ_INT(acd_engine_offer_to(e, 101, 2, now, on_offer, &r), EAGAIN);
+	/* paused 1 takes 101 (behind nobody, but 100 is not offered) */
+	TEST_EQ_INT(acd_engine_offer_to(e, 100, 1, now, on_offer, &r), 0);
+	TEST_EQ_INT(r.offers, 1);
+	TEST_EQ_INT(r.last.caller, 100);
+	TEST_EQ_INT(one(&r), 1);
+	TEST_EQ_INT(r.last.expires, now + 15 * SEC);
+	TEST_EQ_INT(state_of(e, 1), ACD_RINGING);
+	TEST_EQ_INT(acd_engine_offer_to(e, 100, 1, now, on_offer, &r), EBUSY);
+	TEST_EQ_INT(acd_engine_offer_to(e, 101, 1, now, on_offer, &r), EAGAIN);
+	/* not answered: a miss, paused again with his reason */
+	now += 15 * SEC;
+	(void)acd_engine_tick(e, now);
+	TEST_EQ_INT(r.ev[ACD_EV_MISSED], 1);
+	TEST_EQ_INT(acd_engine_agent(e, 1, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_PAUSED);
+	TEST_EQ_STR(ai.reason, "Rückrufe");
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 0);
+	/* the caller leaves while it rings him: paused again */
+	TEST_EQ_INT(acd_engine_offer_to(e, 100, 1, now, on_offer, &r), 0);
+	TEST_EQ_INT(acd_engine_leave(e, 100, now + SEC), 0);
+	TEST_EQ_INT(acd_engine_agent(e, 1, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_PAUSED);
+	TEST_EQ_STR(ai.reason, "Rückrufe");
+	/* answered: a call, the wrap-up, then paused again */
+	now += 2 * SEC;
+	TEST_EQ_INT(acd_engine_offer_to(e, 101, 1, now, on_offer, &r), 0);
+	TEST_EQ_INT(acd_engine_answer(e, 101, 1, now + SEC), 0);
+	TEST_EQ_INT(acd_engine_call_end(e, 1, now + 61 * SEC), 0);
+	TEST_EQ_INT(state_of(e, 1), ACD_WRAPUP);
+	(void)acd_engine_tick(e, now + 71 * SEC);
+	TEST_EQ_INT(acd_engine_agent(e, 1, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_PAUSED);
+	TEST_EQ_STR(ai.reason, "Rückrufe");
+	TEST_EQ_INT(ai.calls, 1);
+	/* unpaused during the taken call: available after it */
+	now += 80 * SEC;
+	TEST_EQ_INT(join(e, 1, 102, 0, now, now), 0);
+	TEST_EQ_INT(acd_engine_offer_to(e, 102, 1, now, on_offer, &r), 0);
+	TEST_EQ_INT(acd_engine_answer(e, 102, 1, now + SEC), 0);
+	TEST_EQ_INT(acd_engine_agent_unpause(e, 1, now + 2 * SEC), 0);
+	TEST_EQ_INT(acd_engine_agent_unpause(e, 1, now + 2 * SEC), EALREADY);
+	TEST_EQ_INT(acd_engine_call_end(e, 1, now + 3 * SEC), 0);
+	(void)acd_engine_tick(e, now + 13 * SEC);
+	TEST_EQ_INT(state_of(e, 1), ACD_AVAILABLE);
+	/* a free agent takes one out of order; the engine offered none */
+	TEST_EQ_INT(acd_engine_agent_login(e, 2, now), 0);
+	TEST_EQ_INT(acd_engine_agent_pause(e, 2, NULL, now), 0);
+	TEST_EQ_INT(acd_engine_agent_pause(e, 1, NULL, now + 14 * SEC), 0);
+	TEST_EQ_INT(join(e, 1, 103, 0, now, now + 14 * SEC), 0);
+	TEST_EQ_INT(join(e, 1, 104, 0, now, now + 14 * SEC), 0);
+	TEST_EQ_INT(acd_engine_agent_unpause(e, 2, now + 15 * SEC), 0);
+	TEST_EQ_INT(
+	    acd_engine_offer_to(e, 104, 2, now + 15 * SEC, on_offer, &r), 0);
+	TEST_EQ_INT(r.last.caller, 104);
+	TEST_EQ_INT(one(&r), 2);
+	TEST_EQ_INT(dispatch(e, now + 15 * SEC, on_offer, &r), 0);
+out:
+	mem_deref(e);
+	return err;
+}
