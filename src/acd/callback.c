@@ -484,6 +484,12 @@ bool acd_cb_call_of(const struct call *call, int64_t employee)
 
 /* ---- requests --------------------------------------------------------------- */
 
+static bool finished(enum store_callback_state state)
+{
+	return state == STORE_CB_COMPLETED || state == STORE_CB_FAILED ||
+	       state == STORE_CB_CANCELLED;
+}
+
 int acd_callback_add(struct acd *acd, struct store_callback *cb)
 {
 	int err;
@@ -519,8 +525,7 @@ int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
 	err = store_callback_get(acd_store(acd), id, cb);
 	if (err)
 		return err;
-	if (cb->state == STORE_CB_COMPLETED || cb->state == STORE_CB_FAILED ||
-	    cb->state == STORE_CB_CANCELLED)
+	if (finished(cb->state))
 		return EALREADY;
 	x = cbs.acd == acd ? cbe_find(id) : NULL;
 	if (x) {
@@ -556,8 +561,7 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 	err = store_callback_get(acd_store(acd), id, cb);
 	if (err)
 		return err;
-	if (cb->state == STORE_CB_COMPLETED || cb->state == STORE_CB_FAILED ||
-	    cb->state == STORE_CB_CANCELLED)
+	if (finished(cb->state))
 		return EALREADY;
 	x = cbs.acd == acd ? cbe_find(id) : NULL;
 	if (!x || !e)
