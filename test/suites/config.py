@@ -68,6 +68,7 @@ OPTIONS = {
     "outbox-retry-base": ("u32", "30"), "outbox-retry-max": ("u32", "3600"),
     "outbox-attempts": ("u32", "10"),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
+    "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
 }
 
 
