@@ -1,53 +1,72 @@
 #!/usr/bin/python3
 """The end-to-end scenario of issue 15 (hotline queues, ACD) with real
-peers: 10 sipp callers from the trunk (each its own number, From
-+49301000001 .. +49301000010), 2 baresip agents (Erika's phone 1002
-answers by itself; Max's phone 1001 answers by hand: the suite accepts a
-call, or lets it ring), one queue (longest idle, ring 5 s, wrap-up 3 s,
-paused after 2 misses), and a WebSocket client of /api/v1/events that
-reads the whole scenario.
+peers: 13 sipp callers from the trunk (each its own number, From
++49301000001 .. +49301000013; 12 is on the VIP list), 2 baresip agents
+(Erika's phone 1002 answers by itself; Max's phone 1001 answers by hand:
+the suite accepts a call, or lets it ring), one queue (longest idle, ring
+5 s, wrap-up 3 s, paused after 2 misses, callbacks offered), a sipp on
+the trunk's port as the customer called back, and a WebSocket client of
+/api/v1/events that reads the whole scenario.
 
 Every step waits for what the server says (events, phone events), never
 for a time; the only timed things are the server's own (ring timeout,
-wrap-up) and the abandoning caller's patience (2 s, while both agents are
-surely busy).  The script (who arrives when, who answers whom):
+wrap-up) and the callers' own pace: the abandoning caller's patience
+(2 s, while both agents are surely busy) and the keys of the caller who
+asks for a callback (while nobody can be free).  The script (who arrives
+when, who answers whom):
 
   A  both log in (Erika first: she is idle longest)
      C1 -> Erika; C2 -> Max (accepts); C3 arrives: both busy, hears the
      all-busy notice right after the greeting; C4 waits behind C3
      Erika hangs up C1: wrap-up 3 s, then C3 -> Erika (not C4: FIFO);
      Max hangs up C2: wrap-up, then C4 -> Max
-  B  Max hangs up C4, then Erika C3 (Max is now idle longest); Max lets
-     every call ring from here
+  VIP C11 arrives (position 1), then C12, a VIP: joined at position 1
+     (vip on the event), C11 second; Erika hangs up C3: C12 -> Erika
+     (her INVITE carries the VIP mark); Max hangs up C4: C11 -> Max
+  B  Max hangs up C11, then Erika C12 (Max is now idle longest); Max
+     lets every call ring from here
      C5 -> Max, not answered in 5 s (miss 1): skipped, C5 -> Erika
      C6 -> Max, not answered (miss 2): Max paused "no answer"; C6 waits
      C7 arrives (all busy) and waits; Erika hangs up C5: C6 -> Erika
   C  C8 and C9 arrive and wait; C9 gives up after 2 s (abandoned)
-     Max resumes (API unpause) and answers again: C7 -> Max
-     C10 arrives, waits behind C8; Erika hangs up C6: C8 -> Erika;
-     Max hangs up C7: C10 -> Max; both hang up, both available again
+  CALLBACK (Erika on C6, Max paused, C7 and C8 wait) C13 arrives
+     (position 3), presses 3 in the all-busy notice, types 030 1234567
+     and #, hears it read back, confirms with 1, hears that we will call
+     back, and the server hangs up.  The request (+49301234567) waits in
+     the queue with C13's arrival and a returning caller's priority:
+     position 1, before C7 and C8, who came earlier but are normal callers
+     (docs/api.md: VIPs, then callbacks, then by arrival)
+     Max resumes (API): the callback -> Max: his phone rings showing
+     +49301234567, he accepts and hears whom he calls back, then the
+     customer is dialled through the trunk (the sipp there answers
+     +49301234567, called from the tenant's central number): completed
+     Erika hangs up C6: C7 -> Erika; C10 arrives, waits behind C8;
+     Max hangs up the callback: C8 -> Max; Erika hangs up C7: C10 ->
+     Erika; both hang up, both available again
 
 Checks (from the agents' phones, the sipp callers, the event stream and
-the API): who answered whom in exactly that order (FIFO); the offers and
-misses (caller, agent) in order, every offer to an agent whose last state
-was available; each agent's states exactly as scripted; no offer within
-the wrap-up; Max skipped and paused after the 2 misses; the all-busy
-notice at once (the audio C3 received); each caller's events in order
-(new, answered, joined, [offered, missed,] offered, bridged, left,
-ended); the stream's seq without a gap; wait_ms as the call's wait since
-arrival; positions; the call records; every sipp caller done.
+the API): who answered whom in exactly that order (FIFO, the VIP first,
+the callback before the normal callers); the offers and misses (caller,
+agent) in order, every offer to an agent whose last state was available;
+each agent's states exactly as scripted; no offer within the wrap-up;
+Max skipped and paused after the 2 misses; the all-busy notice at once
+(the audio C3 received); each caller's events in order (new, answered,
+joined, [offered, missed,] offered, bridged, left, ended); the stream's
+seq without a gap; wait_ms as the call's wait since arrival (the
+callback's since C13's); positions; the VIP mark on the events and in
+Erika's INVITE; the callback request through the API (number, C13's
+call and arrival, completed after 1 attempt by Max) and on the stream;
+the customer's call through the trunk; the call records; every sipp
+done.
 
 The queue's statistics (GET /api/v1/queues/:id/stats) equal this script
-exactly (check_stats: expected_stats() from the event stream).  Blocks
-to come (marked "BLOCK VIP", "BLOCK CALLBACK"): VIP callers first (the vip
-suite checks the order on its own), a callback to a typed number keeping
-its place.
+exactly (check_stats: expected_stats() from the event stream): 13
+offered, 11 answered, 1 abandoned, 1 left for a callback, requested and
+completed; the callback waiting again is no visit of its own.
 """
-import calendar
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -55,11 +74,15 @@ from sb import DEMO, PROMPTS, demo_ids, Suite, Switchboard  # noqa: E402
 from peers import Baresip, RtpCapture, Sipp, wait_for  # noqa: E402
 from audio import is_prompt, read_wav  # noqa: E402
 from ws import WsClient  # noqa: E402
+from scenario import CALLBACK, Reader, Scenario, ms_of, sip_invites  # noqa
 
 S = Suite("queue_scenario")
 PW = DEMO["devices"]
 NUMBER = "+4922182829961"
-CALLERS = {k: f"+493010000{k:02d}" for k in range(1, 11)}
+CALLERS = {k: f"+493010000{k:02d}" for k in range(1, 14)}
+VIP, CB = 12, 13                    # the VIP; the caller asking a callback
+VIP_NAME = "Dr. Anna Schmitz"
+TYPED, CUSTOMER = "030 1234567", "+49301234567"   # the callback number
 RING_S, WRAPUP_S, MAX_MISSES = 5, 3, 2
 ABANDON_MS = 2000
 # a wrap-up ends at the queue's next tick: its end plus TICK_GRACE (1 s,
@@ -68,180 +91,26 @@ WRAPUP_SLACK_MS = 2000
 DEBUG = os.environ.get("SCENARIO_DEBUG")
 
 
-def ms_of(iso):
-    """Event time "2026-12-06T03:08:48.806Z" -> ms since the epoch."""
-    base, frac = iso.rstrip("Z").split(".")
-    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) \
-        * 1000 + int(frac)
-
-
-class Reader(threading.Thread):
-    """Reads the event stream in the background (answering pings)."""
-
-    def __init__(self, client):
-        super().__init__(daemon=True)
-        self.c = client
-        self.events = []
-        self.error = None
-        self.stop = False
-
-    def run(self):
-        import socket
-        while not self.stop:
-            try:
-                self.events.append(self.c.event(0.2))
-            except socket.timeout:
-                continue
-            except Exception as e:  # noqa: BLE001 - reported by the test
-                self.error = e
-                return
-
-    def finish(self):
-        self.stop = True
-        self.join(5)
-        return self.events
-
-
-class Scenario:
-    """The server, the agents' phones, the callers and the event stream,
-    with the waits the script is made of."""
-
-    def __init__(self, sb, tid, erika, max_, queue):
-        self.sb = sb
-        self.tid = tid
-        self.erika, self.max = erika, max_
-        self.queue = queue
-        self.reader = None
-        self.phones = {}    # employee id -> Baresip
-        self.callers = {}   # k -> Sipp
-        self.cid = {}       # k -> the caller's SIP Call-ID
-        self.k_of = {}      # Call-ID -> k
-        self.took = {}      # k -> employee id who answered (phones)
-        self.cap = None
-        self.t_start = time.time()
-
-    # --- the event stream ---------------------------------------------
-    def evs(self):
-        return self.reader.events
-
-    def wait_ev(self, pred, what, timeout=20, since=0):
-        """The first event at index >= since matching pred: (i, event)."""
-        found = []
-
-        def look():
-            if self.reader.error:
-                raise RuntimeError(f"event stream: {self.reader.error!r}")
-            evs = self.evs()
-            for i in range(since, len(evs)):
-                if pred(evs[i]):
-                    found.append((i, evs[i]))
-                    return True
-            return False
-        wait_for(look, timeout, what,
-                 lambda: f"last events: {self.evs()[-5:]}")
-        return found[0]
-
-    def agent_state(self, emp, state, since=0, timeout=20):
-        return self.wait_ev(
-            lambda e: e["class"] == "agent" and e["agent"]["id"] == emp
-            and e["state"] == state,
-            f"agent {emp} {state}", timeout, since)
-
-    def left(self, k, reason, timeout=30):
-        return self.wait_ev(
-            lambda e: e["class"] == "queue" and e["type"] == "left" and
-            e["call_id"] == self.cid.get(k) and e["reason"] == reason,
-            f"caller {k} left the queue ({reason})", timeout)
-
-    # --- callers ---------------------------------------------------------
-    def arrive(self, k, abandon_ms=None, capture=False):
-        """Caller k calls the queue; returns once it joined (its event)."""
-        kw = dict(remote=("127.0.0.1", self.sb.sip_port), service=NUMBER,
-                  keys={"caller": CALLERS[k]}, timeout_s=150,
-                  recv_timeout_ms=140000)
-        if abandon_ms:
-            s = Sipp("uac_queue_abandon", duration_ms=abandon_ms, **kw)
-        else:
-            s = Sipp("uac_queue_caller", **kw)
-        self.callers[k] = s
-        if capture:
-            self.cap_ports[k] = s.media_port
-        mark = len(self.evs())
-        s.start()
-        _, new = self.wait_ev(
-            lambda e: e["class"] == "call" and e["type"] == "new" and
-            e["from"] == CALLERS[k], f"caller {k}'s call", 15, mark)
-        self.cid[k] = new["call_id"]
-        self.k_of[new["call_id"]] = k
-        self.wait_ev(lambda e: e["class"] == "queue" and
-                     e["type"] == "joined" and
-                     e["call_id"] == new["call_id"],
-                     f"caller {k} joined the queue", 15, mark)
-
-    # --- agents ----------------------------------------------------------
-    def answers(self, emp, k, by_hand=False, timeout=25):
-        """Agent emp's phone rings with caller k and (by hand: accepted)
-        is connected; checks the phone saw k's number."""
-        ph = self.phones[emp]
-        ev = None
-        if by_hand:
-            ev = ph.wait_event("CALL_INCOMING", timeout,
-                               since=self.marks[emp])
-            if ev is None:
-                raise RuntimeError(f"agent {emp}: no call (for caller {k})")
-            self.marks[emp] = ph.mark()
-            ph.accept()
-        est = ph.wait_event("CALL_ESTABLISHED", timeout,
-                            since=self.marks[emp])
-        if est is None:
-            raise RuntimeError(f"agent {emp}: not connected to caller {k}")
-        self.marks[emp] = ph.mark()
-        peer = (est or {}).get("peeruri", "") + " " + \
-            (ev or {}).get("peeruri", "")
-        got = [n for n, num in CALLERS.items() if f":{num}@" in peer]
-        self.took.setdefault(emp, []).append(got[0] if got else peer)
-        self.left(k, "answered")
-        return got
-
-    def lets_ring(self, emp, timeout=25):
-        """Agent emp's phone rings and nobody takes it."""
-        ph = self.phones[emp]
-        ev = ph.wait_event("CALL_INCOMING", timeout, since=self.marks[emp])
-        if ev is None:
-            raise RuntimeError(f"agent {emp}: no call to let ring")
-        self.marks[emp] = ph.mark()
-
-    def hangs_up(self, emp):
-        """Agent emp ends his call: the caller gets our BYE; waits for
-        the wrap-up."""
-        mark = len(self.evs())
-        self.phones[emp].hangup()
-        self.agent_state(emp, "wrapup", mark)
-
-    def act(self, emp, action):
-        st, a = self.sb.api("POST", f"/api/v1/agents/{emp}/state",
-                            {"action": action})
-        if st != 200:
-            raise RuntimeError(f"agent {emp} {action}: {st} {a}")
-        return a
-
-
-def expected_stats(events, k_of, service_level_s=20):
+def expected_stats(events, k_of, chose_callback=(), service_level_s=20):
     """What the queue's statistics must say for this scenario (one hour
     bucket, unless the run crosses an hour), computed from the event
     stream: offered (joined), answered, abandoned (and the time to
-    abandon), in service level (answered within service_level_s of the
+    abandon), left for a callback (the callers in chose_callback: the
+    stream says abandoned for them, as for any caller leaving the line by
+    a choice), in service level (answered within service_level_s of the
     call's arrival), the answered waits from the arrival at our server
     (for the average speed of answer, p50, p90, the longest wait), and
     the handle times (answer -> the agent's wrap-up, the call's end).
-    For BLOCK STATS: compare with the API field by field; percentiles and
-    rounding follow the stats API's documented rule (the waits are given
-    sorted so that any rule can be applied)."""
-    queue = [e for e in events if e["class"] == "queue"]
+    The callback waiting again in the queue (its events name no call) is
+    no visit: it is part of the original caller's (docs/api.md)."""
+    queue = [e for e in events if e["class"] == "queue" and
+             e.get("call_id") and e["type"] in ("joined", "left")]
     ans = [e for e in queue if e["type"] == "left" and
            e["reason"] == "answered"]
-    ab = [e for e in queue if e["type"] == "left" and
-          e["reason"] == "abandoned"]
+    gone = [e for e in queue if e["type"] == "left" and
+            e["reason"] == "abandoned"]
+    cb = [e for e in gone if k_of.get(e["call_id"]) in chose_callback]
+    ab = [e for e in gone if e not in cb]
     waits = sorted(e["wait_ms"] for e in ans)
     handle = []
     for e in ans:
@@ -254,8 +123,9 @@ def expected_stats(events, k_of, service_level_s=20):
     return {
         # calls offered to the queue (joined), not offers to agents
         "offered": sum(1 for e in queue if e["type"] == "joined"),
-        "answered": len(ans), "abandoned": len(ab),
+        "answered": len(ans), "abandoned": len(ab), "callback": len(cb),
         "abandon_wait_ms": [e["wait_ms"] for e in ab],
+        "callback_wait_ms": [e["wait_ms"] for e in cb],
         "in_service_level": sum(1 for w in waits
                                 if w <= service_level_s * 1000),
         "answered_wait_ms": waits,
@@ -263,7 +133,7 @@ def expected_stats(events, k_of, service_level_s=20):
         "longest_wait_ms": waits[-1] if waits else None,
         "handle_ms": handle,
         "by_caller": {k_of.get(e["call_id"]): e["wait_ms"]
-                      for e in ans + ab},
+                      for e in ans + gone},
     }
 
 
@@ -272,10 +142,12 @@ def check_stats(sb, sc, evs):
     total of the Berlin days of the run: a new queue, so only this
     scenario) equal what the event stream shows, field by field, with the
     API's documented rules: waits from the arrival at our server over the
-    callers who waited and left (answered and abandoned), percentiles by
-    nearest rank, means rounded half up, service level 1000 x answered
-    within 20 s / (answered + abandoned), handle = talk time."""
-    want = expected_stats(evs, sc.k_of)
+    callers who waited and left (answered, abandoned, left for a
+    callback), percentiles by nearest rank, means rounded half up,
+    service level 1000 x answered within 20 s / (answered + abandoned),
+    handle = talk time; the callback requested and completed is C13's
+    visit, its waiting again no visit."""
+    want = expected_stats(evs, sc.k_of, (CB,))
     from datetime import datetime
     from zoneinfo import ZoneInfo
     berlin = ZoneInfo("Europe/Berlin")
@@ -285,7 +157,8 @@ def check_stats(sb, sc, evs):
     st, r = sb.api("GET", f"/api/v1/queues/{sc.queue}/stats"
                    f"?from={day0}&to={day1}")
     tot = (r or {}).get("total", {})
-    waits = sorted(want["answered_wait_ms"] + want["abandon_wait_ms"])
+    waits = sorted(want["answered_wait_ms"] + want["abandon_wait_ms"] +
+                   want["callback_wait_ms"])
 
     def rank(p):
         return waits[(p * len(waits) + 99) // 100 - 1]
@@ -295,7 +168,7 @@ def check_stats(sb, sc, evs):
 
     n_ans, n_ab = want["answered"], want["abandoned"]
     exact = {
-        "offered": 10, "answered": 9, "abandoned": 1,
+        "offered": 13, "answered": 11, "abandoned": 1,
         "answered_within_sl": want["in_service_level"],
         "service_level_permille": half_up(1000 * want["in_service_level"],
                                           n_ans + n_ab),
@@ -304,17 +177,22 @@ def check_stats(sb, sc, evs):
         "wait_p50_ms": rank(50), "wait_p90_ms": rank(90),
         "longest_wait_ms": waits[-1],
         "timeouts": 0, "full": 0, "no_agents": 0, "closed": 0,
-        "voicemail": 0, "callback": 0, "waiting": 0,
-        "callbacks_requested": 0, "callbacks_completed": 0,
+        "voicemail": 0, "callback": 1, "waiting": 0,
+        "callbacks_requested": 1, "callbacks_completed": 1,
     }
     got = {k: tot.get(k) for k in exact}
-    S.check(st == 200 and n_ans == 9 and n_ab == 1 and got == exact,
-            "the queue's statistics equal the scenario: offered 10, "
-            "answered 9, abandoned 1, service level, ASA from the arrival, "
-            "p50/p90/longest wait, all exactly as the stream shows",
-            f"{st} got {got} want {exact}")
+    S.check(st == 200 and want["offered"] == 13 and n_ans == 11 and
+            n_ab == 1 and want["callback"] == 1 and got == exact,
+            "the queue's statistics equal the scenario: offered 13, "
+            "answered 11, abandoned 1, 1 left for a callback (requested "
+            "and completed; its waiting again no visit), service level, "
+            "ASA from the arrival, p50/p90/longest wait over 13 waits, "
+            "all exactly as the stream shows",
+            f"{st} got {got} want {exact} (stream: {want['offered']} "
+            f"joined, {n_ans} answered, {n_ab} abandoned, "
+            f"{want['callback']} callback)")
     aht = half_up(sum(want["handle_ms"]), len(want["handle_ms"]))
-    S.check(len(want["handle_ms"]) == 9 and tot.get("aht_ms") is not None
+    S.check(len(want["handle_ms"]) == 11 and tot.get("aht_ms") is not None
             and abs(tot["aht_ms"] - aht) <= 50,
             "average handle time (talk) within 50 ms of the stream's "
             "answer-to-wrap-up times (two clocks)",
@@ -344,16 +222,13 @@ def script(sc):
     sc.answers(E, 3)                    # FIFO: C3, not C4
     sc.hangs_up(M)
     sc.answers(M, 4, by_hand=True)
-    # BLOCK VIP (self-contained here: Erika on C3, Max on C4): C11 (a
-    # normal number) arrives (position 1), then C12, a VIP number of the
-    # queue: joined at position 1 (and vip true on the event), C11 moves
-    # to 2; Erika hangs up C3: C12 -> Erika (offered first); Max hangs
-    # up C4: C11 -> Max.  Phase B then starts as it does (Max hangs up
-    # C11, Erika C12).  Extend CALLERS to 12; the tables below change:
-    # WANT_TOOK (E +12, M +11), ANSWER_ORDER (..., 4, 12, 11, 5, ...),
-    # WANT_OFFERS, WANT_POSITIONS (+1, 1), WANT_STATES (one CALL more
-    # each), "joined in order 1..N", the agents' call counts (6, 5); the
-    # VIP header on Erika's INVITE: Baresip(sip_trace=True), ph.log().
+    # VIP (Erika on C3, Max on C4): the VIP, who comes second, is first
+    sc.arrive(11)
+    sc.arrive(VIP)
+    sc.hangs_up(E)
+    sc.answers(E, VIP)                  # offered first
+    sc.hangs_up(M)
+    sc.answers(M, 11, by_hand=True)
     # B: Max stops answering; skipped, then paused after 2 misses
     mark = len(sc.evs())
     sc.hangs_up(M)                      # Max idle longest from now
@@ -374,31 +249,25 @@ def script(sc):
     sc.arrive(7)                        # all busy: waits behind C6
     sc.hangs_up(E)
     sc.answers(E, 6)
-    # C: an abandoning caller, Max back
+    # C: an abandoning caller
     sc.arrive(8)
     sc.arrive(9, abandon_ms=ABANDON_MS)
     sc.left(9, "abandoned")
-    # BLOCK CALLBACK (here: Erika on C6, Max paused, C7 and C8 wait):
-    # caller CB arrives (position 3), presses 3 in the all-busy notice
-    # (the queue needs "callback": true), types another number and #,
-    # hears it read back, confirms with 1 (sipp INFO dtmf-relay, as in
-    # uac_collect_info.xml, timed after the notice); its line ends, the
-    # callback keeps its place (behind C8, before C10).  After Max's
-    # resume (C7) and Erika's C8, the next agent free is connected first
-    # (his phone rings with the callback), then the typed number is
-    # called through the trunk: a sipp uas_answer on sb.trunk_port (the
-    # trunk's port; match_any_port keeps inbound working) answers, its
-    # logs() show RURI_USER = the typed number in E.164.  C10 then goes
-    # to the other agent.  Tables: WANT_TOOK, ANSWER_ORDER, WANT_OFFERS,
-    # WANT_POSITIONS, WANT_STATES, the callback's events (planned
-    # callback events), the sipp checks (CB ends by our BYE).
+    # CALLBACK (Erika on C6, Max paused, C7 and C8 wait: nobody can be
+    # free while C13 types): C13 asks to be called back at another number
+    callback_request(sc)
+    # the customer's end of the trunk: answers the callback's call
+    sc.customer = Sipp("uas_answer", local_port=sc.sb.trunk_port,
+                       timeout_s=240, recv_timeout_ms=0).start()
     sc.act(M, "unpause")
-    sc.answers(M, 7, by_hand=True)
-    sc.arrive(10)
+    callback_call(sc)
     sc.hangs_up(E)
-    sc.answers(E, 8)
-    sc.hangs_up(M)
-    sc.answers(M, 10, by_hand=True)
+    sc.answers(E, 7)
+    sc.arrive(10)                       # waits behind C8
+    sc.hangs_up(M)                      # the customer gets our BYE
+    sc.answers(M, 8, by_hand=True)
+    sc.hangs_up(E)
+    sc.answers(E, 10)
     mark = len(sc.evs())
     sc.hangs_up(E)
     sc.hangs_up(M)
@@ -406,65 +275,144 @@ def script(sc):
     sc.agent_state(E, "available", mark)
 
 
+def callback_request(sc):
+    """C13 arrives (all busy), presses 3, types the number and #, hears
+    it read back, confirms with 1 (uac_queue_callback.xml, by SIP INFO):
+    the request is made, C13 leaves the queue and the line, the request
+    waits in the queue with C13's place."""
+    mark = len(sc.evs())
+    sc.arrive(CB, capture=True, scenario="uac_queue_callback")
+    _, req = sc.callback_ev("requested", mark, timeout=60)
+    S.check(req["number"] == CUSTOMER and req["queue_id"] == sc.queue and
+            req["attempts"] == 0 and req["agent_id"] is None,
+            f"caller {CB} presses 3, types {TYPED} and #, confirms it "
+            f"read back with 1: a callback to {CUSTOMER} is requested "
+            "(the stream's callback event)", json.dumps(req))
+    sc.cb_id = req["id"]
+    sc.left(CB, "abandoned")            # the line left by a choice
+    _, j = sc.queue_ev(CALLBACK, "joined", mark)
+    S.check(j["position"] == 1 and j["record_id"] == 0,
+            "the callback waits in the queue at position 1: a returning "
+            "caller's priority, before callers 7 and 8 who came earlier "
+            "(no call of its own yet: call_id empty, record_id 0)",
+            json.dumps(j))
+    sc.wait_ev(lambda e: e["class"] == "call" and e["type"] == "ended" and
+               e["call_id"] == sc.cid[CB], f"caller {CB}'s call ends", 30,
+               mark)
+    sc.callers[CB].wait(20)
+    S.check(sc.callers[CB].successful == 1,
+            f"caller {CB} hears the confirmation and the server hangs up "
+            "(its scenario: every key answered 200, our BYE answered)",
+            f"rc={sc.callers[CB].rc} {sc.callers[CB].errors()[-300:]}")
+    st, c = sc.sb.api("GET", f"/api/v1/callbacks/{sc.cb_id}")
+    st2, calls = sc.sb.api("GET", f"/api/v1/calls?tenant_id={sc.tid}"
+                           "&limit=100")
+    rec = [x for x in calls or [] if x["sip_call_id"] == sc.cid[CB]]
+    S.check(st == 200 and st2 == 200 and rec and
+            c["state"] == "requested" and c["number"] == CUSTOMER and
+            c["call_id"] == rec[0]["id"] and
+            c["arrived_at"] == rec[0]["started_at"],
+            f"GET /api/v1/callbacks/:id: requested, {CUSTOMER}, with "
+            f"caller {CB}'s call record and its arrival (its place)",
+            f"{st} {c} {rec[:1]}")
+
+
+def callback_call(sc):
+    """Max (resumed) is offered the callback first: his phone rings
+    showing the customer's number, he accepts, hears whom he calls back,
+    then the customer is dialled through the trunk and answers."""
+    M = sc.max
+    mark = len(sc.evs())
+    ev, t_answer = sc.answers_callback(M, CUSTOMER)
+    S.check(f"sip:{CUSTOMER}@" in ev.get("peeruri", ""),
+            f"Max resumes: his phone rings first for the callback, showing "
+            f"{CUSTOMER}; he accepts", str(ev))
+    line = wait_for(lambda: [x for x in sc.customer.logs().splitlines()
+                             if x.startswith("RURI_USER=")], 30,
+                    "the customer's call on the trunk")
+    t_dial = time.time()
+    S.check(line[0].startswith(f"RURI_USER={CUSTOMER} FROM_USER="
+                               f"{DEMO['central']} "),
+            f"then the customer is called through the trunk: {CUSTOMER}, "
+            "from the tenant's central number", line[0])
+    S.check(t_dial - t_answer >= 1.5,
+            "... only after Max heard whom he calls back (the spoken "
+            "number first)", f"{t_dial - t_answer:.2f} s")
+    _, done = sc.callback_ev("completed", mark)
+    S.check(done["id"] == sc.cb_id and done["attempts"] == 1 and
+            done["agent_id"] == M,
+            "the customer answers: the callback is completed after 1 "
+            "attempt, Max its agent", json.dumps(done))
+
+
 # The agents' states, exactly, as the script makes them (login first).
 CALL = ["ringing", "on_call", "wrapup", "available"]
 WANT_STATES = {
-    "E": ["available"] + CALL * 5,
-    "M": ["available"] + CALL * 2 + ["ringing", "available",
+    "E": ["available"] + CALL * 7,
+    "M": ["available"] + CALL * 3 + ["ringing", "available",
                                      "ringing", "paused", "available"]
     + CALL * 2,
 }
-WANT_TOOK = {"E": [1, 3, 5, 6, 8], "M": [2, 4, 7, 10]}
-ANSWER_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 10]
-WANT_OFFERS = [(1, "E"), (2, "M"), (3, "E"), (4, "M"), (5, "M"), (5, "E"),
-               (6, "M"), (6, "E"), (7, "M"), (8, "E"), (10, "M")]
+WANT_TOOK = {"E": [1, 3, VIP, 5, 6, 7, 10], "M": [2, 4, 11, CALLBACK, 8]}
+ANSWER_ORDER = [1, 2, 3, 4, VIP, 11, 5, 6, CALLBACK, 7, 8, 10]
+WANT_OFFERS = [(1, "E"), (2, "M"), (3, "E"), (4, "M"), (VIP, "E"),
+               (11, "M"), (5, "M"), (5, "E"), (6, "M"), (6, "E"),
+               (CALLBACK, "M"), (7, "E"), (8, "M"), (10, "E")]
 WANT_MISSED = [(5, "M"), (6, "M")]
-# where each caller joined (1: next): C4 behind C3, C7 behind C6, C8
-# behind C7, C9 behind C7 and C8, C10 behind C8
-WANT_POSITIONS = [1, 1, 1, 2, 1, 1, 2, 2, 3, 2]
+WANT_JOINED = [1, 2, 3, 4, 11, VIP, 5, 6, 7, 8, 9, CB, CALLBACK, 10]
+# where each joined (1: next): C4 behind C3; the VIP before C11; C7
+# behind C6, C8 behind C7, C9 behind C7 and C8, C13 behind C7 and C8;
+# the callback before them; C10 behind C8
+WANT_POSITIONS = [1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 3, 3, 1, 2]
 
 
 def check_all(sc, evs):
     E, M = sc.erika, sc.max
     name = {E: "Erika", M: "Max"}
+    k_of = sc.k_of
     S.check([e["seq"] for e in evs] == list(range(1, len(evs) + 1)),
             f"the stream: seq 1..{len(evs)} without a gap",
             str([e["seq"] for e in evs][:20]))
 
     # who answered whom, from the phones
     S.check(sc.took.get(E) == WANT_TOOK["E"],
-            "Erika's phone got callers 1, 3, 5, 6, 8, in this order",
+            f"Erika's phone got callers {WANT_TOOK['E']}, in this order",
             str(sc.took.get(E)))
     S.check(sc.took.get(M) == WANT_TOOK["M"],
-            "Max's phone got callers 2, 4, 7, 10, in this order",
+            f"Max's phone got callers {WANT_TOOK['M']}, in this order",
             str(sc.took.get(M)))
 
-    # FIFO from the stream: joined in order 1..10, answered in arrival
-    # order, each by the agent the phones say
-    joined = [sc.k_of.get(e["call_id"]) for e in evs
-              if e["class"] == "queue" and e["type"] == "joined"]
-    S.check(joined == list(range(1, 11)),
-            "the stream: callers 1..10 joined in this order", str(joined))
-    ans = [(sc.k_of.get(e["call_id"]), e["agent_id"]) for e in evs
-           if e["class"] == "queue" and e["type"] == "left" and
-           e["reason"] == "answered"]
+    # the order from the stream: joined, answered (VIP first, the
+    # callback before the normal callers, then by arrival), each by the
+    # agent the phones say
+    queue = [e for e in evs if e["class"] == "queue"]
+    joined = [k_of.get(e["call_id"]) for e in queue if e["type"] == "joined"]
+    S.check(joined == WANT_JOINED,
+            f"the stream: joined in the order {WANT_JOINED} (the callback "
+            f"as caller {CB} leaves the line)", str(joined))
+    ans = [(k_of.get(e["call_id"]), e["agent_id"]) for e in queue
+           if e["type"] == "left" and e["reason"] == "answered"]
     want = [(k, E if k in WANT_TOOK["E"] else M) for k in ANSWER_ORDER]
     S.check(ans == want,
-            "the stream: answered in arrival order (FIFO), caller 9 "
+            "the stream: answered in the order FIFO, the VIP first, the "
+            "callback before the callers who waited, caller 9 "
             "(abandoned) left out, each by the agent whose phone took it",
             f"got {ans} want {want}")
-    ab = [(sc.k_of.get(e["call_id"]), e["agent_id"]) for e in evs
-          if e["class"] == "queue" and e["type"] == "left" and
-          e["reason"] != "answered"]
-    S.check(ab == [(9, None)], "the stream: caller 9 left abandoned, "
-            "nobody else left unanswered", str(ab))
-    w9 = [e["wait_ms"] for e in evs if e["class"] == "queue" and
-          e["type"] == "left" and sc.k_of.get(e["call_id"]) == 9]
+    ab = [(k_of.get(e["call_id"]), e["agent_id"]) for e in queue
+          if e["type"] == "left" and e["reason"] != "answered"]
+    S.check(ab == [(9, None), (CB, None)] and
+            [e["reason"] for e in queue if e["type"] == "left" and
+             e["reason"] != "answered"] == ["abandoned", "abandoned"],
+            f"the stream: caller 9 left abandoned, caller {CB} left the "
+            "line for its callback (abandoned on the stream, as any "
+            "choice; the statistics say callback), nobody else "
+            "unanswered", str(ab))
+    w9 = [e["wait_ms"] for e in queue if e["type"] == "left" and
+          k_of.get(e["call_id"]) == 9]
     S.check(len(w9) == 1 and ABANDON_MS <= w9[0] <= ABANDON_MS + 500,
             f"caller 9 gave up after its {ABANDON_MS} ms of patience "
             "(wait_ms, to +500 ms)", str(w9))
-    pos = [e["position"] for e in evs
-           if e["class"] == "queue" and e["type"] == "joined"]
+    pos = [e["position"] for e in queue if e["type"] == "joined"]
     S.check(pos == WANT_POSITIONS,
             f"the stream: the callers joined at positions {WANT_POSITIONS}",
             str(pos))
@@ -510,9 +458,9 @@ def check_all(sc, evs):
             "misses in a row)", str(pm))
     # Max was rung for C5 and skipped: C5's offer went on to Erika
     i5 = [i for i, e in enumerate(evs) if e["class"] == "queue" and
-          e["type"] == "joined" and sc.k_of.get(e["call_id"]) == 5][0]
+          e["type"] == "joined" and k_of.get(e["call_id"]) == 5][0]
     j5 = [i for i, e in enumerate(evs) if e["class"] == "queue" and
-          e["type"] == "left" and sc.k_of.get(e["call_id"]) == 5][0]
+          e["type"] == "left" and k_of.get(e["call_id"]) == 5][0]
     mid = [(e["agent"]["id"], e["state"]) for e in evs[i5:j5]
            if e["class"] == "agent"]
     S.check(mid == [(M, "ringing"), (M, "available"), (E, "ringing"),
@@ -526,30 +474,38 @@ def check_all(sc, evs):
             f"{gap} ms")
 
     # each caller's events in order
-    for k in range(1, 11):
-        cid = sc.cid.get(k)
+    missed = [k for k, _ in WANT_MISSED]
+    for k in list(CALLERS) + [CALLBACK]:
         mine = [(e["class"], e["type"]) for e in evs
-                if e.get("call_id") == cid]
-        want = [("call", "new"), ("call", "answered"), ("queue", "joined")]
+                if e.get("call_id") == sc.cid.get(k)]
+        if k == CALLBACK:   # only in the queue: no call of its own
+            want = [("queue", "joined"), ("queue", "offered"),
+                    ("queue", "left")]
+        else:
+            want = [("call", "new"), ("call", "answered"),
+                    ("queue", "joined")]
         if k == 9:  # hung up: the call ends, so it leaves the queue
             want += [("call", "ended"), ("queue", "left")]
-        else:
+        elif k == CB:   # chose a callback: leaves, then we hang up
+            want += [("queue", "left"), ("call", "ended")]
+        elif k != CALLBACK:
             want += [("queue", "offered"), ("queue", "missed")] * \
-                [k for k, _ in WANT_MISSED].count(k)
+                missed.count(k)
             want += [("queue", "offered"), ("call", "bridged"),
                      ("queue", "left"), ("call", "ended")]
         S.check(mine == want, f"caller {k}'s events in order: "
                 + ", ".join(t for _, t in want), str(mine))
     # offers and misses: to whom, in order; each offer to an agent who
     # was available and is now ringing (his two last states)
-    offers = [(sc.k_of.get(e["call_id"]), e["agent_id"]) for e in evs
-              if e["class"] == "queue" and e["type"] == "offered"]
+    offers = [(k_of.get(e["call_id"]), e["agent_id"]) for e in queue
+              if e["type"] == "offered"]
     want = [(k, E if a == "E" else M) for k, a in WANT_OFFERS]
     S.check(offers == want, "the stream: the offers (caller, agent), in "
-            "order: the FIFO order, Max skipped for 5, rung for 6",
+            "order: FIFO, the VIP first, Max skipped for 5, rung for 6, "
+            "the callback first to Max after his resume",
             f"got {offers} want {want}")
-    misses = [(sc.k_of.get(e["call_id"]), e["agent_id"]) for e in evs
-              if e["class"] == "queue" and e["type"] == "missed"]
+    misses = [(k_of.get(e["call_id"]), e["agent_id"]) for e in queue
+              if e["type"] == "missed"]
     want = [(k, E if a == "E" else M) for k, a in WANT_MISSED]
     S.check(misses == want, "the stream: Max missed callers 5 and 6",
             f"got {misses} want {want}")
@@ -560,32 +516,123 @@ def check_all(sc, evs):
         before = [x["state"] for x in evs[:i] if x["class"] == "agent"
                   and x["agent"]["id"] == e["agent_id"]][-2:]
         if before != ["available", "ringing"]:
-            bad.append((sc.k_of.get(e["call_id"]), e["agent_id"], before))
+            bad.append((k_of.get(e["call_id"]), e["agent_id"], before))
     S.check(not bad and offers, "every offer on the stream goes to an "
             "agent whose state was available (now ringing)", str(bad))
-    # wait_ms: from the call's arrival (its "new") to its leaving
+    # wait_ms: from the call's arrival (its "new") to its leaving; the
+    # callback's from its caller's
+    new = {e["call_id"]: e for e in evs if e["class"] == "call" and
+           e["type"] == "new"}
+    new[""] = new.get(sc.cid[CB])
     off = []
-    for e in evs:
-        if e["class"] == "queue" and e["type"] == "left":
-            new = [x for x in evs if x.get("call_id") == e["call_id"] and
-                   x["type"] == "new"][0]
-            d = ms_of(e["time"]) - ms_of(new["time"])
+    for e in queue:
+        if e["type"] == "left":
+            d = ms_of(e["time"]) - ms_of(new[e["call_id"]]["time"])
             if abs(d - e["wait_ms"]) > 50:
-                off.append((sc.k_of.get(e["call_id"]), d, e["wait_ms"]))
+                off.append((k_of.get(e["call_id"]), d, e["wait_ms"]))
     S.check(not off, "left.wait_ms is the wait from the call's arrival "
-            "(its \"new\" event), to 50 ms", str(off))
-    # the bridged events name the agent's device
+            f"(its \"new\" event; the callback's: caller {CB}'s), to "
+            "50 ms", str(off))
+    # the bridged events of the callers name the agent's device
     dev = {E: "device:1002", M: "device:1001"}
-    br = [(sc.k_of.get(e["call_id"]), e.get("target"))
-          for e in evs if e["class"] == "call" and e["type"] == "bridged"]
-    want = [(k, dev[E if k in WANT_TOOK["E"] else M]) for k in ANSWER_ORDER]
+    br = [(k_of.get(e["call_id"]), e.get("target"))
+          for e in evs if e["class"] == "call" and e["type"] == "bridged"
+          and e["call_id"] in k_of]
+    want = [(k, dev[E if k in WANT_TOOK["E"] else M]) for k in ANSWER_ORDER
+            if k != CALLBACK]
     S.check(br == want, "the call events: each caller bridged to the "
-            "agent's phone, in arrival order", f"got {br} want {want}")
+            "agent's phone, in the order answered",
+            f"got {br} want {want}")
+
+
+def check_vip(sc, evs):
+    """The VIP mark: on C12's joined, left and bridged events, not on
+    C11's; in the INVITE of Erika's phone for C12 only."""
+    def of(k, cls, type_):
+        return [e for e in evs if e["class"] == cls and
+                e["type"] == type_ and e.get("call_id") == sc.cid.get(k)]
+    mark = {"name": VIP_NAME}
+    j12, j11 = of(VIP, "queue", "joined"), of(11, "queue", "joined")
+    S.check(len(j12) == 1 and j12[0].get("vip") == mark and
+            len(j11) == 1 and "vip" not in j11[0],
+            f"caller {VIP}'s joined event has vip {{name}} (position 1, "
+            "before caller 11, who has none)", f"{j12} {j11}")
+    marked = [(sc.k_of.get(e.get("call_id")), e["class"], e["type"])
+              for e in evs if "vip" in e]
+    want = [(VIP, "queue", "joined"), (VIP, "queue", "offered"),
+            (VIP, "call", "bridged"), (VIP, "queue", "left"),
+            (VIP, "call", "ended")]
+    S.check(marked == want, f"the stream: caller {VIP}'s events carry vip "
+            "from joined on, nobody else's", str(marked))
+    got = sip_invites(sc.erika_log)
+    want = [(CALLERS[k], [f"vip={VIP_NAME.replace(' ', '%20')}"]
+             if k == VIP else []) for k in WANT_TOOK["E"]]
+    S.check(got == want,
+            "Erika's INVITEs, one per caller she took: caller "
+            f"{VIP}'s alone with X-Switchboard-Collected: "
+            f"vip={VIP_NAME.replace(' ', '%20')}",
+            f"got {got} want {want}")
+
+
+def check_callback(sc, evs):
+    """The callback on the stream and in the records: its states, the
+    agent's call and the customer's call through the trunk."""
+    M = sc.max
+    cbe = [e for e in evs if e["class"] == "queue" and
+           e["type"] == "callback"]
+    states = [e["state"] for i, e in enumerate(cbe)
+              if not i or cbe[i - 1]["state"] != e["state"]]
+    S.check({e["id"] for e in cbe} == {sc.cb_id} and
+            states == ["requested", "calling", "completed"] and
+            cbe[-1]["attempts"] == 1 and cbe[-1]["agent_id"] == M,
+            "the stream's callback events: requested, calling, completed "
+            "(1 attempt, Max), one request", json.dumps(cbe))
+    sc.customer.wait(30)
+    S.check(sc.customer.successful == 1,
+            "the customer's call on the trunk ends with Max's hang-up "
+            "(our BYE answered)",
+            f"rc={sc.customer.rc} {sc.customer.errors()[-300:]}")
+    st, c = sc.sb.api("GET", f"/api/v1/callbacks?queue_id={sc.queue}")
+    S.check(st == 200 and [(x["id"], x["state"], x["attempts"],
+                            x["agent_id"], x["number"]) for x in c] ==
+            [(sc.cb_id, "completed", 1, M, CUSTOMER)],
+            "GET /api/v1/callbacks?queue_id=: the one request, completed "
+            f"after 1 attempt by Max, to {CUSTOMER}", f"{st} {c}")
+    # the agent's call: placed to Max's phone, answered there, then
+    # bridged to the customer through the trunk
+    rec = [e["record_id"] for e in evs if e["class"] == "call" and
+           e["type"] == "new" and e["direction"] == "outbound"]
+    mine = [e for e in evs if e["class"] == "call" and
+            e["record_id"] in rec[:1]]
+    got = [(e["type"], e.get("caller") if e["type"] in
+            ("answered", "bridged") else None,
+            e.get("target") if e["type"] == "bridged" else None)
+           for e in mine]
+    S.check(len(rec) == 1 and got == [
+        ("new", None, None), ("ringing", None, None),
+        ("answered", "device:1001", None),
+        ("bridged", "device:1001", "trunk:1"), ("ended", None, None)],
+            "the callback's call on the stream: new, ringing, answered by "
+            "Max's phone, bridged to the trunk, ended (the only outbound "
+            "call)", str(got))
+    st, calls = sc.sb.api("GET", f"/api/v1/calls?tenant_id={sc.tid}"
+                          "&limit=100")
+    mine = [x for x in calls or []
+            if x.get("caller_leg") == f"callback:{sc.cb_id}"]
+    S.check(st == 200 and len(mine) == 1 and
+            mine[0]["callee_leg"] == "trunk:1" and
+            mine[0]["to_number"] == CUSTOMER and
+            mine[0]["disposition"] == "answered" and
+            mine[0]["answered_at"] and mine[0]["ended_at"],
+            "the callback's call record: caller callback:"
+            f"{sc.cb_id}, to {CUSTOMER} through the trunk, answered, ended",
+            f"{st} {mine}")
 
 
 def check_audio(sc):
     """C3 joined while both agents were on a call: the all-busy notice
-    right after the greeting; C1 found Erika free: no notice."""
+    right after the greeting; C1 found Erika free: no notice.  C13 heard
+    that we will call back before the line ended."""
     law3, a3 = sc.cap.audio(dport=sc.cap_ports[3])
     greet = os.path.join(PROMPTS, "de", "please_hold.wav")
     busy = os.path.join(PROMPTS, "de", "queue_all_busy.wav")
@@ -602,11 +649,18 @@ def check_audio(sc):
     v = is_prompt(a1, busy, law=law1 or "pcma") if len(a1) else None
     S.check(len(a1) > 0 and not v,
             "caller 1 (Erika free) hears no all-busy notice", str(v))
+    law13, a13 = sc.cap.audio(dport=sc.cap_ports[CB])
+    saved = os.path.join(PROMPTS, "de", "callback_saved.wav")
+    # the last thing on the line: what we played before our BYE
+    tail = a13[-int((sc.prompt_s["callback_saved"] + 0.5) * 8000):]
+    v = is_prompt(tail, saved, law=law13 or "pcma", min_coverage=0.9)
+    S.check(v, f"caller {CB} hears that we will call back, then the "
+            "line ends", str(v))
 
 
 def prompt_seconds():
     out = {}
-    for n in ("please_hold", "queue_all_busy"):
+    for n in ("please_hold", "queue_all_busy", "callback_saved"):
         rate, x = read_wav(os.path.join(PROMPTS, "de", n + ".wav"))
         out[n] = len(x) / rate
     return out
@@ -617,10 +671,12 @@ def setup(sb, tid, erika, max_):
                    {"tenant_id": tid, "name": "Hotline",
                     "strategy": "longest_idle", "ring_timeout": RING_S,
                     "wrapup": WRAPUP_S, "max_misses": MAX_MISSES,
+                    "callback": True,
                     "members": [{"employee_id": erika},
                                 {"employee_id": max_}]})
-    S.check(st == 201, "a queue (longest idle, ring 5 s, wrap-up 3 s, "
-            "2 misses) with Erika and Max: 201", f"{st} {q}")
+    S.check(st == 201 and q["callback"] is True,
+            "a queue (longest idle, ring 5 s, wrap-up 3 s, 2 misses, "
+            "callbacks offered) with Erika and Max: 201", f"{st} {q}")
     st, n = sb.api("POST", "/api/v1/numbers",
                    {"tenant_id": tid, "e164": NUMBER, "target_type": "queue",
                     "target_id": q["id"]})
@@ -630,6 +686,12 @@ def setup(sb, tid, erika, max_):
     S.check(st == 200 and t["match_any_port"] is True,
             "the demo trunk takes calls from any port of 127.0.0.1",
             f"{st} {t}")
+    st, v = sb.api("POST", "/api/v1/vips",
+                   {"tenant_id": tid, "number": "030 10000" + f"{VIP:02d}",
+                    "name": VIP_NAME})
+    S.check(st == 201 and v["number"] == CALLERS[VIP],
+            f"caller {VIP}'s number is a VIP (written nationally): 201",
+            f"{st} {v}")
     return q["id"]
 
 
@@ -643,11 +705,12 @@ def main():
         tid, _, erika = demo_ids(sb, "Erika")
         _, _, max_ = demo_ids(sb, "Max")
         queue = setup(sb, tid, erika, max_)
-        sc = Scenario(sb, tid, erika, max_, queue)
+        sc = Scenario(sb, tid, erika, max_, queue, NUMBER, CALLERS)
         sc.prompt_s = prompt_seconds()
         srv = ("127.0.0.1", sb.sip_port)
+        # Erika's phone traces SIP: the VIP mark in its INVITEs
         sc.phones[erika] = Baresip("1002", PW["1002"], server=srv,
-                                   tone=1000)
+                                   tone=1000, sip_trace=True)
         sc.phones[max_] = Baresip("1001", PW["1001"], server=srv, tone=800,
                                   auto_answer=False)
         for ph in sc.phones.values():
@@ -661,8 +724,7 @@ def main():
         S.check(ws.connect() == 101, "the event stream: 101")
         sc.reader = Reader(ws)
         sc.reader.start()
-        # the two callers whose audio is judged: their media ports
-        sc.cap_ports = {}
+        # the callers whose audio is judged: their media ports
         sc.cap = RtpCapture((40000, 65535),
                             bpf="udp and src portrange 40000-49999")
         sc.cap.start()
@@ -670,13 +732,15 @@ def main():
             S.run(script, sc)
         finally:
             sc.cap.stop()
+            sc.erika_log = sc.phones[erika].log()
         # every caller's sipp ends by itself (our BYE, or its own)
         for k, s in sorted(sc.callers.items()):
             s.wait(20)
         ok = [k for k, s in sorted(sc.callers.items()) if s.successful == 1]
-        S.check(ok == list(range(1, 11)),
-                "all 10 sipp callers completed their scenario (9 talked "
-                "until the agent hung up, 1 gave up)",
+        S.check(ok == list(CALLERS),
+                f"all {len(CALLERS)} sipp callers completed their scenario "
+                "(11 talked until the agent hung up, 1 gave up, 1 asked "
+                "for a callback)",
                 str({k: (s.rc, s.successful, s.failed)
                      for k, s in sc.callers.items()}))
         time.sleep(0.3)
@@ -687,34 +751,40 @@ def main():
             for e in evs:
                 print("EV", json.dumps(e))
         print("expected statistics: " +
-              json.dumps(expected_stats(evs, sc.k_of)), flush=True)
+              json.dumps(expected_stats(evs, sc.k_of, (CB,))), flush=True)
         S.run(check_all, sc, evs)
+        S.run(check_vip, sc, evs)
+        S.run(check_callback, sc, evs)
         S.run(check_audio, sc)
         S.run(check_stats, sb, sc, evs)
         st, calls = sb.api("GET", f"/api/v1/calls?tenant_id={tid}&limit=100")
         mine = {c["sip_call_id"]: c for c in calls or []
                 if c["to_number"] == NUMBER}
         legs = {k: (mine.get(sc.cid.get(k)) or {}).get("callee_leg")
-                for k in range(1, 11)}
+                for k in CALLERS}
         want = {k: ("device:1002" if k in WANT_TOOK["E"] else
                     "device:1001" if k in WANT_TOOK["M"] else "queue")
-                for k in range(1, 11)}
+                for k in CALLERS}
         S.check(st == 200 and legs == want,
                 "the call records: each answered caller's callee is the "
-                "agent's phone, the abandoned one's the queue",
-                f"{st} {legs}")
-        for emp, calls_n in ((erika, 5), (max_, 4)):
+                "agent's phone, the abandoned one's and the one who asked "
+                "for a callback the queue", f"{st} {legs}")
+        for emp, calls_n in ((erika, 7), (max_, 5)):
             st, a = sb.api("GET", f"/api/v1/agents/{emp}")
             S.check(st == 200 and a["state"] == "available" and
                     a["calls"] == calls_n and a["misses"] == 0,
                     f"agent {a.get('name')}: available, {calls_n} queue "
-                    "calls, no misses in a row", f"{st} {a}")
+                    "calls (Max's with the callback), no misses in a row",
+                    f"{st} {a}")
         S.check(sb.alive(), "the server is alive after the scenario")
     finally:
         if sc:
             for s in sc.callers.values():
                 s.stop()
                 s.cleanup()
+            if getattr(sc, "customer", None):
+                sc.customer.stop()
+                sc.customer.cleanup()
             for ph in sc.phones.values():
                 ph.stop()
             if sc.cap:
