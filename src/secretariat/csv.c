@@ -34,6 +34,12 @@
 #include "core/core.h"
 #include "secretariat/secretariat.h"
 
+/* v (mem, or NULL) resized to sz bytes; NULL on ENOMEM (v kept). */
+static void *vec_grow(void *v, size_t sz)
+{
+	return v ? mem_realloc(v, sz) : mem_alloc(sz, NULL);
+}
+
 /* ---- bytes to text ---------------------------------------------------- */
 
 /* Is p (n bytes) valid UTF-8 (no overlongs, no surrogates)? */
@@ -203,7 +209,7 @@ static void field_h(void *s, size_t len, void *arg)
 		return;
 	if (ps->fieldc == ps->cap) {
 		size_t cap = ps->cap ? 2 * ps->cap : 16;
-		char **v = mem_realloc(ps->fieldv, cap * sizeof(*v));
+		char **v = vec_grow(ps->fieldv, cap * sizeof(*v));
 
 		if (!v) {
 			ps->err = ENOMEM;
@@ -463,8 +469,7 @@ static int cur_h(const struct store_employee *e, void *arg)
 
 	if (im->curc == im->curcap) {
 		size_t cap = im->curcap ? 2 * im->curcap : 32;
-		struct store_employee *v =
-		    mem_realloc(im->cur, cap * sizeof(*v));
+		struct store_employee *v = vec_grow(im->cur, cap * sizeof(*v));
 
 		if (!v)
 			return ENOMEM;
@@ -803,7 +808,7 @@ static int row_read(unsigned line, char *const *fv, size_t fc, void *arg)
 	}
 	if (im->rowc == im->rowcap) {
 		size_t cap = im->rowcap ? 2 * im->rowcap : 32;
-		struct row *v = mem_realloc(im->rows, cap * sizeof(*v));
+		struct row *v = vec_grow(im->rows, cap * sizeof(*v));
 
 		if (!v)
 			return ENOMEM;
@@ -1155,8 +1160,7 @@ static int export_collect(const struct store_employee *e, void *arg)
 
 	if (x->n == x->cap) {
 		size_t cap = x->cap ? 2 * x->cap : 32;
-		struct store_employee *v =
-		    mem_realloc(x->all, cap * sizeof(*v));
+		struct store_employee *v = vec_grow(x->all, cap * sizeof(*v));
 
 		if (!v)
 			return ENOMEM;

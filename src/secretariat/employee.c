@@ -13,6 +13,12 @@
 #include "core/core.h"
 #include "secretariat/secretariat.h"
 
+/* v (mem, or NULL) resized to sz bytes; NULL on ENOMEM (v kept). */
+static void *vec_grow(void *v, size_t sz)
+{
+	return v ? mem_realloc(v, sz) : mem_alloc(sz, NULL);
+}
+
 /* ---- names ------------------------------------------------------------ */
 
 /* Copy the n bytes of s into buf (sz bytes) with white space trimmed and
@@ -203,7 +209,7 @@ static int collect(const struct store_employee *e, void *arg)
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 32;
-		struct store_employee *v = mem_realloc(l->v, cap * sizeof(*v));
+		struct store_employee *v = vec_grow(l->v, cap * sizeof(*v));
 
 		if (!v)
 			return ENOMEM;
