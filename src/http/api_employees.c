@@ -55,15 +55,12 @@ static int faults_encode(struct odict *o, const struct api_field *f,
 	return err;
 }
 
-/* A name part: not empty, no comma (the comma separates "Nachname,
- * Vorname" in "name"). */
+/* A name part has no comma: the comma separates "Nachname, Vorname"
+ * in "name". */
 static bool name_part_ok(const char *s)
 {
-	return s[0] && !strchr(s, ',');
+	return !strchr(s, ',');
 }
-
-static const struct api_rule name_part_rule = {
-    name_part_ok, "must not be empty and must not contain a comma"};
 
 static bool is_agent(const struct api_req *req)
 {
@@ -155,9 +152,9 @@ static const struct api_field fields[] = {
     {API_F("name", AK_STR, 0), .max = SEC_NAME_MAX, .apply = name_apply,
      .encode = name_encode},
     {API_F("first_name", AK_STR, 0), API_M(T, first_name), .max = 63,
-     .rule = &name_part_rule},
+     .rule = &api_rule_nonempty},
     {API_F("last_name", AK_STR, 0), API_M(T, last_name), .max = 63,
-     .rule = &name_part_rule},
+     .rule = &api_rule_nonempty},
     {API_F("email", AK_STR, FF_NULL), API_M(T, email), .max = 127,
      .rule = &email_rule, .encode = private_encode},
     {API_F("cc", AK_STR, FF_NULL), API_M(T, cc), .max = 255, .apply = cc_apply,
@@ -200,6 +197,10 @@ static int employee_check(struct api_req *req, void *rec, const void *old)
 		return api_error(req, 422,
 				 "name: give either name or first_name and "
 				 "last_name");
+	if (!name_part_ok(e->first_name) || !name_part_ok(e->last_name))
+		return api_error(req, 422, "%s: must not contain a comma",
+				 name_part_ok(e->first_name) ? "last_name"
+							     : "first_name");
 	if (!old && !api_has(req, "name")) {
 		if (!api_has(req, "first_name"))
 			return api_error(req, 400, "first_name: is required");

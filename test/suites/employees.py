@@ -158,6 +158,10 @@ def test_fields(sb, tid, tid2):
                    {"first_name": "Hans Peter"})
     S.check(st == 200 and r["name"] == "Müller, Hans Peter",
             "PATCH first_name keeps \"Nachname, Vorname\"", f"{r}")
+    st, r = sb.api("PATCH", f"/api/v1/employees/{e['id']}",
+                   {"last_name": "Müller, Dr."})
+    S.error_is("PATCH last_name with a comma: 422", (st, r), 422,
+               "last_name: must not contain a comma")
     return e, sub
 
 
