@@ -288,7 +288,7 @@ static void close_h(int err, void *arg)
 
 /* ---- events out ---------------------------------------------------- */
 
-/* Copy of o without the keys "email", at any depth. */
+/* Copy of o without the keys "email" and "cc", at any depth. */
 static int strip_copy(struct odict **dp, const struct odict *o)
 {
 	struct odict *d = NULL;
@@ -300,7 +300,7 @@ static int strip_copy(struct odict **dp, const struct odict *o)
 		const struct odict_entry *e = le->data;
 		struct odict *sub = NULL;
 
-		if (!strcmp(e->key, "email"))
+		if (!strcmp(e->key, "email") || !strcmp(e->key, "cc"))
 			continue;
 		switch (e->type) {
 		case ODICT_OBJECT:

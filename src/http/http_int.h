@@ -565,6 +565,10 @@ const struct api_resource *api_res(const struct api_req *req);
 
 extern const struct api_resource api_tenants;
 extern const struct api_resource api_employees;
+/* GET, POST /api/v1/tenants/:id/employees.csv (api_employees.c) */
+extern const struct api_resource api_employees_csv;
+/* May the role "agent" use route r: read employees (api_employees.c)? */
+bool api_employees_allows(const struct api_route *r);
 extern const struct api_resource api_devices;
 extern const struct api_resource api_number_blocks;
 extern const struct api_resource api_numbers;

@@ -70,6 +70,10 @@ static int load(struct api_req *req, void *rec)
 	int err;
 
 	err = res->get(req->api->st, req->id, rec);
+	/* a tenant's token (an agent's) sees nothing of other tenants */
+	if (!err && req->token.tenant_id && res->tenant_off &&
+	    api_rec_i64(rec, res->tenant_off) != req->token.tenant_id)
+		err = ENOENT;
 	if (err == ENOENT)
 		return api_not_found(req);
 	if (err)

@@ -730,6 +730,30 @@ static const char schema_v18[] =
     "CREATE INDEX callbacks_queue ON callbacks(queue_id, state);"
     "CREATE INDEX callbacks_tenant ON callbacks(tenant_id);";
 
+/* the answering service's employee fields (seeds/001, Unternehmen >
+ * Mitarbeiter): the name's written order, CC, position, responsibility,
+ * SMS to a mobile, a substitute, where and which calls are put through,
+ * VIP SMS.  Enum values and the mobile a SMS needs are checked in C. */
+static const char schema_v19[] =
+    "ALTER TABLE employees ADD COLUMN surname_first INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (surname_first IN (0, 1));"
+    "ALTER TABLE employees ADD COLUMN cc TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE employees ADD COLUMN position TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE employees ADD COLUMN responsibility TEXT NOT NULL"
+    " DEFAULT '';"
+    "ALTER TABLE employees ADD COLUMN mobile TEXT NOT NULL DEFAULT ''"
+    " CHECK (mobile = '' OR mobile LIKE '+%');"
+    "ALTER TABLE employees ADD COLUMN sms INTEGER NOT NULL DEFAULT 0"
+    " CHECK (sms IN (0, 1));"
+    "ALTER TABLE employees ADD COLUMN substitute_id INTEGER"
+    " REFERENCES employees(id) ON DELETE SET NULL;"
+    "ALTER TABLE employees ADD COLUMN transfer_number TEXT NOT NULL"
+    " DEFAULT '' CHECK (transfer_number = '' OR transfer_number LIKE '+%');"
+    "ALTER TABLE employees ADD COLUMN transfer TEXT NOT NULL"
+    " DEFAULT 'none';"
+    "ALTER TABLE employees ADD COLUMN vip_sms INTEGER NOT NULL DEFAULT 0"
+    " CHECK (vip_sms IN (0, 1));";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -748,6 +772,7 @@ static const struct migration migrationv[] = {
     {15, "queue statistics", schema_v15},
     {17, "vip callers, queue greetings", schema_v17},
     {18, "queue callbacks", schema_v18},
+    {19, "answering service employees", schema_v19},
 };
 
 int store_migrate_latest(void)

@@ -133,6 +133,12 @@ static const char *const callback_state_v[] = {
     [STORE_CB_CANCELLED] = "cancelled",
 };
 
+static const char *const transfer_v[] = {
+    [STORE_TRANSFER_NONE] = "none",
+    [STORE_TRANSFER_ALL] = "all",
+    [STORE_TRANSFER_VIP] = "vip",
+};
+
 static const char *const ring_strategy_v[] = {
     [STORE_RING_SIMULTANEOUS] = "simultaneous",
     [STORE_RING_SEQUENTIAL] = "sequential",
@@ -219,3 +225,4 @@ NAMES(queue_strategy, enum store_queue_strategy)
 NAMES(agent_state, enum store_agent_state)
 NAMES(visit_outcome, enum store_visit_outcome)
 NAMES(callback_state, enum store_callback_state)
+NAMES(transfer, enum store_transfer)

@@ -344,6 +344,14 @@ int store_tx(struct store *st, store_tx_h *h, void *arg)
 	return store_tx_end(st, h(st, arg));
 }
 
+int store_batch(struct store *st, store_batch_h *h, void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+
+	return store_tx(st, h, arg);
+}
+
 /* ---- open, close ------------------------------------------------------ */
 
 static void destructor(void *arg)

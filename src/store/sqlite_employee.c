@@ -17,7 +17,9 @@
 #define EMP_SELECT                                                             \
 	"SELECT e.id, e.tenant_id, e.first_name, e.last_name, e.email,"        \
 	" e.extension, COALESCE(n.e164, ''), e.show_personal_number,"          \
-	" e.created_at FROM employees e"                                       \
+	" e.created_at, e.surname_first, e.cc, e.position,"                    \
+	" e.responsibility, e.mobile, e.sms, e.substitute_id,"                 \
+	" e.transfer_number, e.transfer, e.vip_sms FROM employees e"           \
 	" LEFT JOIN numbers n ON n.id = e.personal_number_id"
 
 static const struct store_sql sql[] = {
@@ -25,14 +27,20 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM employees WHERE id = ?1"},
     {S_EMP_ADD, "employee add",
      "INSERT INTO employees (tenant_id, first_name, last_name,"
-     " email, extension, show_personal_number, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " email, extension, show_personal_number, created_at,"
+     " surname_first, cc, position, responsibility, mobile, sms,"
+     " substitute_id, transfer_number, transfer, vip_sms)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+     " ?14, ?15, ?16, ?17)"},
     {S_EMP_GET, "employee get", EMP_SELECT " WHERE e.id = ?1"},
     {S_EMP_BY_EXT, "employee by extension",
      EMP_SELECT " WHERE e.tenant_id = ?1 AND e.extension = ?2"},
     {S_EMP_UPDATE, "employee update",
      "UPDATE employees SET first_name = ?2, last_name = ?3,"
-     " email = ?4, extension = ?5, show_personal_number = ?6"
+     " email = ?4, extension = ?5, show_personal_number = ?6,"
+     " surname_first = ?7, cc = ?8, position = ?9, responsibility = ?10,"
+     " mobile = ?11, sms = ?12, substitute_id = ?13,"
+     " transfer_number = ?14, transfer = ?15, vip_sms = ?16"
      " WHERE id = ?1"},
     {S_EMP_LIST, "employee list",
      EMP_SELECT " WHERE ?1 = 0 OR e.tenant_id = ?1 ORDER BY e.id"},
@@ -66,6 +74,17 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, 0, store_employee, personal_number),
     STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_employee, show_personal_number),
     STORE_COL(SC_U64, SC_ADD, store_employee, created_at),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_employee, surname_first),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_employee, cc),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_employee, position),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_employee, responsibility),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_employee, mobile),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_employee, sms),
+    STORE_COL(SC_REF, SC_ADD | SC_UPD, store_employee, substitute_id),
+    STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_employee, transfer_number),
+    STORE_ENUM(SC_ADD | SC_UPD, store_employee, transfer,
+	       &store_names_transfer),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_employee, vip_sms),
 };
 
 STORE_RECORD(employee_rec, store_employee, store_employee_h, cols);

@@ -46,6 +46,12 @@
 
 struct store;
 
+/* Run h(st, arg) as one transaction: every change h makes through this
+ * header is kept if h returns 0, and none is if it returns an errno (which
+ * is returned).  Calls nest. */
+typedef int(store_batch_h)(struct store *st, void *arg);
+int store_batch(struct store *st, store_batch_h *h, void *arg);
+
 /* Open (create if missing) and migrate the database to the newest schema.
  * WAL mode, foreign keys on.  *stp is a mem_deref()-able object. */
 int store_open(struct store **stp, const char *path);
@@ -74,7 +80,7 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_language, store_names_channel, store_names_outbox_state,
     store_names_prompt_purpose, store_names_ring_strategy,
     store_names_queue_strategy, store_names_agent_state,
-    store_names_visit_outcome, store_names_callback_state;
+    store_names_visit_outcome, store_names_callback_state, store_names_transfer;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -120,6 +126,17 @@ int store_tenant_list(struct store *st, store_tenant_h *h, void *arg);
 
 /* ---- employees -------------------------------------------------------- */
 
+/* Which calls an answering-service agent puts through to an employee
+ * (seeds/001 "Mitarbeiter wünscht Durchstellen" / "VIP Durchstellen"). */
+enum store_transfer {
+	STORE_TRANSFER_NONE = 0, /* "none": a call note, never put through */
+	STORE_TRANSFER_ALL,      /* "all": every call, after consultation  */
+	STORE_TRANSFER_VIP,      /* "vip": callers of the VIP list only    */
+};
+
+const char *store_transfer_name(enum store_transfer v);
+int store_transfer_parse(const char *s, enum store_transfer *vp);
+
 struct store_employee {
 	int64_t id;
 	int64_t tenant_id;
@@ -131,6 +148,19 @@ struct store_employee {
 	bool show_personal_number; /* outbound caller ID: personal number
 				       instead of the central number        */
 	uint64_t created_at;
+	/* the answering service's fields (seeds/001, migration 19) */
+	bool surname_first;       /* name written "Nachname, Vorname"       */
+	char cc[256];             /* copies: "a@x.example, b@y.example"     */
+	char position[64];        /* "Geschäftsführer"                      */
+	char responsibility[256]; /* "Neukunden/Interessenten"            */
+	char mobile[24];          /* E.164 for SMS, "" = none               */
+	bool sms;                 /* call notes also by SMS (needs mobile)  */
+	int64_t substitute_id;    /* employee of the same tenant, 0 = none;
+				   deleting it sets 0                      */
+	char transfer_number[24]; /* E.164 the agent puts calls through to,
+				     "" = none                             */
+	enum store_transfer transfer;
+	bool vip_sms; /* an SMS about each VIP caller (needs mobile)      */
 };
 
 typedef int(store_employee_h)(const struct store_employee *e, void *arg);

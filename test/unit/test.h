@@ -104,6 +104,11 @@
 	X(test_time_easter)                                                    \
 	X(test_route_holiday)                                                  \
 	X(test_route_holiday_list)                                             \
+	X(test_sec_names)                                                      \
+	X(test_sec_fields)                                                     \
+	X(test_sec_substitutes)                                                \
+	X(test_sec_csv_parse)                                                  \
+	X(test_sec_csv_import)                                                 \
 	X(test_route_sched_hours)                                              \
 	X(test_route_sched_dst)                                                \
 	X(test_route_sched_exceptions)                                         \

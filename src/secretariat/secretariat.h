@@ -1,0 +1,140 @@
+/*
+ * secretariat.h - the answering service (seeds/001, seeds/002): the rules
+ * of a client's back office that are more than storage.  http calls
+ * these; they call the store.  One section per part, each naming its
+ * files.
+ */
+#ifndef SWITCHBOARD_SECRETARIAT_H
+#define SWITCHBOARD_SECRETARIAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+struct mbuf;
+struct phone_ctx;
+
+/* ==== employees and CSV (employee.c, csv.c) ==== */
+
+/*
+ * An employee's name as the client writes it (seeds/001): "Vorname
+ * Nachname" or "Nachname, Vorname".  Without a comma the last word is
+ * the surname ("Anna Maria Schmidt"); a surname of several words is
+ * written with the comma ("von Goethe, Johann Wolfgang").  One word is
+ * a surname alone ("Empfang").
+ */
+enum {
+	SEC_NAME_MAX = 127, /* [bytes] a name as written */
+	SEC_CC_MAX = 5,     /* addresses in an employee's CC */
+};
+
+/* Parse name into e's first_name, last_name and surname_first, with
+ * white space trimmed and runs of it made one space.  EINVAL: empty, more
+ * than one comma, a comma without a name on either side; ENAMETOOLONG: a
+ * part longer than its field.  e is unchanged on an error. */
+int sec_name_parse(struct store_employee *e, const char *name);
+/* e's name as written: "Müller, Hans" (surname_first) or "Hans Müller". */
+void sec_name_format(char *buf, size_t sz, const struct store_employee *e);
+/* s as a German phone book compares it (DIN 5007-2): lower case, ä ö ü
+ * as ae oe ue, ß as ss, other accents dropped (é as e), punctuation and
+ * spaces left out; other characters as they are. */
+void sec_name_fold(char *buf, size_t sz, const char *s);
+/* Phone-book order: surname, then first name (both folded), then as
+ * written, then id.  <0, 0, >0. */
+int sec_employee_cmp(const struct store_employee *a,
+		     const struct store_employee *b);
+/* h with each employee of tenant_id (0: all), in phone-book order if
+ * by_name, else by id.  ENOMEM, or the store's or h's error. */
+int sec_employee_list(struct store *st, int64_t tenant_id, bool by_name,
+		      store_employee_h *h, void *arg);
+
+/* local@domain.tld: no spaces, one '@', a dot inside the domain. */
+bool sec_email_ok(const char *s);
+/* The CC addresses of in (separated by ',', ';' or white space; "" is
+ * none) as "a@x.example, b@y.example" into buf.  EINVAL with the first
+ * bad address in bad (badsz bytes); E2BIG for more than SEC_CC_MAX or
+ * more than fits. */
+int sec_cc_normalise(char *buf, size_t sz, const char *in, char *bad,
+		     size_t badsz);
+/* A mobile number for SMS as E.164 into buf: "+49 170 1234567",
+ * "0049 170 1234567" or the national "0170 1234567" (country of ctx).
+ * EINVAL for anything else, e.g. a number without a leading + or 0, which
+ * could be a local one (never guessed). */
+int sec_mobile_normalise(char *buf, size_t sz, const char *in,
+			 const struct phone_ctx *ctx);
+/* The tenant's dialling context (country "49" if it has none). */
+void sec_tenant_ctx(const struct store_tenant *t, struct phone_ctx *ctx);
+/* The field of e that contradicts another ("sms" or "vip_sms" without a
+ * mobile), or NULL. */
+const char *sec_employee_conflict(const struct store_employee *e);
+
+/* Who stands in for whom, for the cycle check: id (any non-0 value; new
+ * rows of an import use negative ones) and its substitute (0: none). */
+struct sec_sub {
+	int64_t id;
+	int64_t substitute_id;
+};
+
+/* Is there a cycle of substitutes (A -> B -> A, or A -> A) in v?  True
+ * with the id of a member of one in *idp, false if none.  v is sorted
+ * in place by id; a substitute not in v ends a chain. */
+bool sec_substitute_cycle(struct sec_sub *v, size_t n, int64_t *idp);
+/* The substitute of e (e->id 0: a new one) against the store: ENOENT no
+ * such employee, EXDEV one of another tenant, ELOOP e itself or a chain
+ * leading back to e.  0 if e has none. */
+int sec_substitute_check(struct store *st, const struct store_employee *e);
+
+/* A problem of an imported file: where, and what. */
+struct sec_csv_error {
+	unsigned line;   /* physical line of the file, from 1; 0: the file */
+	char column[24]; /* the field ("mobile"), "" for the whole row      */
+	char message[160];
+};
+
+/* The outcome of an import. */
+struct sec_import {
+	unsigned created, updated;
+	struct sec_csv_error *errv; /* (owned) the first SEC_CSV_ERRORS   */
+	size_t errc;
+	bool more; /* there were more errors than errv holds */
+};
+
+enum {
+	SEC_CSV_ERRORS = 100, /* errors reported of one file at most */
+	SEC_CSV_ROWS = 10000, /* employees in one file at most       */
+};
+
+/* The file p (n bytes) as UTF-8 text into *outp (mem_alloc()ed,
+ * NUL-terminated, length *lenp): a UTF-8 BOM is dropped, text that is
+ * not UTF-8 is read as Windows-1252.  *cp1252 tells which (may be NULL).
+ * EPROTO for UTF-16 (a BOM) or a NUL byte; ENOMEM. */
+int sec_csv_decode(char **outp, size_t *lenp, const uint8_t *p, size_t n,
+		   bool *cp1252);
+/* The separator of the CSV text s: the one of ';', ',' and TAB that is
+ * found most often outside quotes in its first line (';' on a tie,
+ * ',' if none). */
+char sec_csv_delim(const char *s, size_t n);
+/* One record of a file: its first physical line, its fields (UTF-8). */
+typedef int(sec_csv_row_h)(unsigned line, char *const *fieldv, size_t fieldc,
+			   void *arg);
+/* Call h for every record of the CSV text s (delimiter delim, quotes "),
+ * CRLF, LF or CR line ends, quoted fields spanning lines; empty lines
+ * are skipped.  EPROTO on a malformed quote, with its line in *linep;
+ * else h's error, or ENOMEM. */
+int sec_csv_parse(const char *s, size_t n, char delim, sec_csv_row_h *h,
+		  void *arg, unsigned *linep);
+
+/* Import the CSV file p (n bytes) into tenant_id's employees, all or
+ * nothing: 0 with the counts in *res, or EPROTO with res->errv (nothing
+ * changed), ENOENT no such tenant, ENOMEM, EIO.  Release *res with
+ * sec_import_reset() in any case. */
+int sec_employee_import(struct store *st, int64_t tenant_id, const uint8_t *p,
+			size_t n, struct sec_import *res);
+void sec_import_reset(struct sec_import *res);
+/* The employees of tenant_id as a CSV file appended to mb: UTF-8 with a
+ * BOM, ';' separated, CRLF, German headers, in phone-book order (what
+ * Excel opens as it is).  ENOMEM, the store's error. */
+int sec_employee_export(struct store *st, int64_t tenant_id, struct mbuf *mb);
+
+#endif
