@@ -59,6 +59,8 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_ring_group, &store_sql_queue,        &store_sql_agent,
     &store_sql_target,     &store_sql_visit,        &store_sql_vip,
     &store_sql_callback,
+    &store_sql_availability, /* issue 16: absence info, appointments */
+    &store_sql_oncall,       /* issue 16: on-call schedules */
 };
 
 /* ---- errors ----------------------------------------------------------- */
