@@ -335,3 +335,12 @@ const struct api_resource api_appointments = {
     .fail = appt_fail,
     .print = appt_print,
 };
+
+bool api_availability_allows(const struct api_route *r)
+{
+	return !strcmp(r->method, "GET") &&
+	       (r->res == &api_employee_availability ||
+		r->res == &api_appointments ||
+		r->res == &api_oncall_schedules ||
+		r->res == &api_oncall_overrides);
+}

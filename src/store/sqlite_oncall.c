@@ -92,8 +92,7 @@ static const struct store_col ovr_cols[] = {
     STORE_COL(SC_U64, SC_ADD, store_oncall_override, created_at),
 };
 
-STORE_RECORD(ovr_rec, store_oncall_override, store_oncall_override_h,
-	     ovr_cols);
+STORE_RECORD(ovr_rec, store_oncall_override, store_oncall_override_h, ovr_cols);
 
 /* "YYYY-MM-DD", a real date on weekday wday */
 static bool start_date_ok(const char *s, uint32_t wday)
@@ -177,8 +176,7 @@ static const struct store_tree onc_tree = {
     sched_write,  sched_read,
 };
 
-int store_oncall_schedule_add(struct store *st,
-			      struct store_oncall_schedule *s)
+int store_oncall_schedule_add(struct store *st, struct store_oncall_schedule *s)
 {
 	if (!st || !sched_valid(s) || s->tenant_id <= 0)
 		return EINVAL;

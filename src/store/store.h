@@ -867,7 +867,7 @@ int store_vip_find(struct store *st, int64_t tenant_id, const char *number,
  */
 
 enum {
-	STORE_ABSENCE_LEN = 1024, /* absence info, with the NUL     */
+	STORE_ABSENCE_LEN = 1024,  /* absence info, with the NUL     */
 	STORE_APPT_TEXT_LEN = 256, /* appointment text, with the NUL */
 };
 
@@ -896,8 +896,7 @@ struct store_appointment {
 	uint64_t created_at;
 };
 
-typedef int(store_appointment_h)(const struct store_appointment *a,
-				 void *arg);
+typedef int(store_appointment_h)(const struct store_appointment *a, void *arg);
 
 /* EINVAL for a bad field (no text, ends_at not after starts_at), ENOENT
  * if the employee does not exist.  Sets a->id and a->tenant_id.
