@@ -160,7 +160,7 @@ static const struct api_field fields[] = {
      API_M(T, tenant_id), .ref = api_ref_tenant},
     {API_F("name", AK_STR, FF_REQUIRED), API_M(T, name), .max = 63,
      .rule = &api_rule_nonempty},
-    {API_F("handoff_day", AK_ENUM, 0), API_M(T, handoff_day), .max = 3,
+    {API_F("handoff_day", AK_ENUM, 0), API_M(T, handoff_day), .max = 16,
      .en = &day_names},
     {API_F("handoff_time", AK_STR, 0), .max = 5, .apply = time_apply,
      .encode = time_encode},
