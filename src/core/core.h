@@ -121,6 +121,19 @@ unsigned time_days_in_month(unsigned y, unsigned m);
 unsigned time_wday(unsigned y, unsigned m, unsigned d);
 /* Easter Sunday of year y (Gregorian): *m, *d. */
 void time_easter(unsigned y, unsigned *m, unsigned *d);
+/*
+ * The UTC moment [ms] of Berlin wall-clock time y-m-d at minute min of
+ * the day (0..1439), as RFC 5545 (3.3.5) reads local times: one that
+ * occurs twice (the autumn switch day's 02:00-02:59) is its first
+ * occurrence (CEST); one that does not exist (the spring switch day's
+ * 02:00-02:59) is read with the offset before the switch (CET), so
+ * 02:30 becomes 03:30 CEST.  EINVAL for a bad date or minute, or a
+ * moment before 1970.
+ */
+int time_berlin_utc(unsigned y, unsigned m, unsigned d, unsigned min,
+		    uint64_t *msp);
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; y >= 1970). */
+int64_t time_days(unsigned y, unsigned m, unsigned d);
 
 /* ---- timers (core/tmr.c) -------------------------------------------- */
 

@@ -216,3 +216,31 @@ void time_easter(unsigned y, unsigned *m, unsigned *d)
 	if (d)
 		*d = n % 31 + 1;
 }
+
+int64_t time_days(unsigned y, unsigned m, unsigned d)
+{
+	return days_from_civil(y, m, d);
+}
+
+/* Try the CEST reading first (the earlier of two occurrences), then the
+ * CET one, which is also the reading of a time that does not exist. */
+int time_berlin_utc(unsigned y, unsigned m, unsigned d, unsigned min,
+		    uint64_t *msp)
+{
+	struct time_local lt;
+	int64_t local;
+
+	if (!msp || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, m) || min >= 24 * 60)
+		return EINVAL;
+	local = days_from_civil(y, m, d) * 86400 + (int64_t)min * 60;
+	if (local < 7200)
+		return EINVAL;
+	time_berlin((uint64_t)(local - 7200) * 1000, &lt);
+	if (lt.offset == 120) {
+		*msp = (uint64_t)(local - 7200) * 1000;
+		return 0;
+	}
+	*msp = (uint64_t)(local - 3600) * 1000;
+	return 0;
+}

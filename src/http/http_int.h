@@ -604,6 +604,23 @@ extern const struct api_resource api_prompts;
 extern const struct api_resource api_external_targets;
 extern const struct api_resource api_vips;
 extern const struct api_resource api_events;
+/* issue 16, answering service: absence info, appointments, availability
+ * (api_availability.c); on-call schedules and overrides (api_oncall.c) */
+extern const struct api_resource api_employee_availability;
+extern const struct api_resource api_appointments;
+extern const struct api_resource api_oncall_schedules;
+extern const struct api_resource api_oncall_overrides;
+/* May the role "agent" use route r of these (their GET routes)? */
+bool api_availability_allows(const struct api_route *r);
+/* apply hook of an AK_TIME field: an ISO-8601 time into its uint64 [ms]
+ * member; 422 "<field>: must be an ISO-8601 time ..." */
+int api_time_apply(struct api_req *req, const struct api_field *f, void *rec);
+/* The query's at= (the only parameter taken): *atp, req->now if absent;
+ * 400 for another parameter or a bad time. */
+int api_at_param(struct api_req *req, uint64_t *atp);
+/* "First Last" of e under key (never its e-mail). */
+int api_add_employee_name(struct odict *o, const char *key,
+			  const struct store_employee *e);
 
 /* ---- the event stream (events.c) -------------------------------------- */
 

@@ -70,11 +70,11 @@ static int load(struct api_req *req, void *rec)
 	int err;
 
 	err = res->get(req->api->st, req->id, rec);
-	/* a tenant's token (an agent's) sees nothing of other tenants */
-	if (!err && req->token.tenant_id && res->tenant_off &&
-	    api_rec_i64(rec, res->tenant_off) != req->token.tenant_id)
-		err = ENOENT;
-	if (err == ENOENT)
+	/* a tenant's token (an agent's) sees its own tenant's records only;
+	 * another tenant's are not found (tenant_off 0: no tenant) */
+	if (err == ENOENT ||
+	    (!err && req->token.tenant_id && res->tenant_off &&
+	     api_rec_i64(rec, res->tenant_off) != req->token.tenant_id))
 		return api_not_found(req);
 	if (err)
 		return api_fail(req, err, "%s: %m", res->noun, err);
@@ -257,6 +257,8 @@ int api_res_list(struct api_req *req)
 	err = api_query_read(req, res->paramv, res->paramc, &q);
 	if (err)
 		return err;
+	if (req->token.tenant_id)
+		q.tenant_id = req->token.tenant_id; /* its own tenant's only */
 	err = api_list_alloc(&l.arr);
 	if (err)
 		return err;

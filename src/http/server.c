@@ -47,6 +47,11 @@ static const struct api_resource *const resources[] = {
     &api_vips,          /* issue 15: VIP callers */
     &api_callbacks,     /* issue 15: queue callbacks */
     &api_employees_csv, /* issue 16: employees as a CSV file */
+    /* issue 16: absence info, appointments, on-call */
+    &api_employee_availability,
+    &api_appointments,
+    &api_oncall_schedules,
+    &api_oncall_overrides,
 };
 
 enum api_gen {
@@ -156,8 +161,11 @@ const char *api_reason(uint16_t status)
  * (events.c hides e-mail addresses from it), transfer its tenant's calls
  * (api_transfer.c), read agents and change its own state (api_agents.c
  * checks "its own"), see, add and drop its tenant's queue callbacks
- * (api_callbacks.c), and read its tenant's employees without e-mail and
- * CC (api_employees.c).  The handlers restrict to req->token.tenant_id.
+ * (api_callbacks.c), read its tenant's employees without e-mail and CC
+ * (api_employees.c), and its absence info, appointments, availability
+ * and on-call schedules (api_availability.c, api_oncall.c).  The
+ * handlers restrict to req->token.tenant_id (resource.c does for the
+ * generic reads).
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
@@ -168,7 +176,8 @@ static bool role_allows(const struct store_token *t, const struct api_route *r)
 	return r->res == &api_events || r->h == api_call_transfer ||
 	       r->h == api_call_transfer_complete ||
 	       r->h == api_call_transfer_cancel || api_agents_allows(r) ||
-	       r->res == &api_callbacks || api_employees_allows(r);
+	       r->res == &api_callbacks || api_employees_allows(r) ||
+	       api_availability_allows(r);
 }
 
 static void destructor(void *arg)

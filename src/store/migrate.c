@@ -754,6 +754,71 @@ static const char schema_v19[] =
     "ALTER TABLE employees ADD COLUMN vip_sms INTEGER NOT NULL DEFAULT 0"
     " CHECK (vip_sms IN (0, 1));";
 
+/* answering service (issue 16, seeds/001): an employee's permanent
+ * absence info, its appointments that replace it while they run, and
+ * on-call schedules (a weekly rotation of employees handing over at a
+ * Berlin wall-clock time, and dated overrides that win over it).  An
+ * employee's absence info and appointments go with it; an employee in a
+ * rotation or an override cannot be deleted (no cascade: who is on duty
+ * does not change behind the schedule's owner's back). */
+static const char schema_v20[] =
+    "CREATE TABLE absence_infos ("
+    " employee_id INTEGER PRIMARY KEY"
+    "  REFERENCES employees(id) ON DELETE CASCADE,"
+    " text TEXT NOT NULL DEFAULT '',"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE appointments ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " employee_id INTEGER NOT NULL"
+    "  REFERENCES employees(id) ON DELETE CASCADE,"
+    " starts_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL,"
+    " text TEXT NOT NULL CHECK (text <> ''),"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (ends_at > starts_at)"
+    ");"
+    "CREATE INDEX appointments_employee"
+    " ON appointments(employee_id, starts_at);"
+    "CREATE INDEX appointments_tenant ON appointments(tenant_id);"
+    "CREATE TABLE oncall_schedules ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " handoff_day INTEGER NOT NULL CHECK (handoff_day BETWEEN 0 AND 6),"
+    " handoff_time INTEGER NOT NULL"
+    "  CHECK (handoff_time BETWEEN 0 AND 1439),"
+    " start_date TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX oncall_schedules_name"
+    " ON oncall_schedules(tenant_id, name);"
+    "CREATE TABLE oncall_members ("
+    " schedule_id INTEGER NOT NULL"
+    "  REFERENCES oncall_schedules(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL,"
+    " employee_id INTEGER NOT NULL REFERENCES employees(id),"
+    " PRIMARY KEY (schedule_id, seq)"
+    ");"
+    "CREATE INDEX oncall_members_employee ON oncall_members(employee_id);"
+    "CREATE TABLE oncall_overrides ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " schedule_id INTEGER NOT NULL"
+    "  REFERENCES oncall_schedules(id) ON DELETE CASCADE,"
+    " employee_id INTEGER NOT NULL REFERENCES employees(id),"
+    " starts_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL,"
+    " note TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (ends_at > starts_at)"
+    ");"
+    "CREATE INDEX oncall_overrides_schedule"
+    " ON oncall_overrides(schedule_id, starts_at);"
+    "CREATE INDEX oncall_overrides_employee"
+    " ON oncall_overrides(employee_id);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
@@ -773,6 +838,7 @@ static const struct migration migrationv[] = {
     {17, "vip callers, queue greetings", schema_v17},
     {18, "queue callbacks", schema_v18},
     {19, "answering service employees", schema_v19},
+    {20, "absence info, appointments, on-call schedules", schema_v20},
 };
 
 int store_migrate_latest(void)

@@ -9,6 +9,8 @@
  * sqlite_external.c, sqlite_digit_input.c, sqlite_ring_group.c,
  * sqlite_queue.c and sqlite_agent.c (hotline queues and their agents),
  * sqlite_visit.c (callers' queue visits, for statistics);
+ * sqlite_availability.c (absence info, appointments), sqlite_oncall.c
+ * (on-call schedules and their overrides);
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
@@ -289,6 +291,30 @@ enum store_sql_id {
 	S_VIP_DELETE,
 	S_VIP_LIST,
 	S_VIP_FIND,
+	/* sqlite_availability.c */
+	S_ABS_GET,
+	S_ABS_SET,
+	S_APPT_ADD,
+	S_APPT_GET,
+	S_APPT_UPDATE,
+	S_APPT_DELETE,
+	S_APPT_LIST,
+	/* sqlite_oncall.c */
+	S_ONC_TENANT,
+	S_ONC_ADD,
+	S_ONC_GET,
+	S_ONC_UPDATE,
+	S_ONC_DELETE,
+	S_ONC_LIST,
+	S_ONC_MEMBERS_CLEAR,
+	S_ONC_MEMBER_ADD,
+	S_ONC_MEMBERS,
+	S_OVR_ADD,
+	S_OVR_GET,
+	S_OVR_UPDATE,
+	S_OVR_DELETE,
+	S_OVR_LIST,
+	S_OVR_OVERLAP,
 
 	S_COUNT
 };
@@ -318,7 +344,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
-    store_sql_vip, store_sql_callback;
+    store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -888,6 +888,151 @@ int store_vip_list(struct store *st, int64_t tenant_id, store_vip_h *h,
 int store_vip_find(struct store *st, int64_t tenant_id, const char *number,
 		   struct store_vip *v);
 
+/* ---- absence info and appointments (issue 16, migration 20) ----------
+ *
+ * What an agent tells a caller about an employee (seeds/001): the
+ * absence info is permanent ("nur vormittags im Hause"); an appointment
+ * ("01.10.-17.10. im Urlaub") replaces it from starts_at (inclusive) to
+ * ends_at (exclusive).  secretariat/ decides which one shows at a moment.
+ */
+
+enum {
+	STORE_ABSENCE_LEN = 1024,  /* absence info, with the NUL     */
+	STORE_APPT_TEXT_LEN = 256, /* appointment text, with the NUL */
+};
+
+struct store_absence {
+	int64_t employee_id;
+	char text[STORE_ABSENCE_LEN]; /* "" = none                   */
+	uint64_t updated_at;          /* [ms] 0 = never set          */
+};
+
+/* The absence info of employee id ("" and updated_at 0 if never set);
+ * ENOENT if there is no such employee. */
+int store_absence_get(struct store *st, int64_t employee_id,
+		      struct store_absence *a);
+/* Set it (text "" or NULL clears it) at updated_at (0: now); ENOENT if
+ * there is no such employee, EINVAL if it is too long. */
+int store_absence_set(struct store *st, int64_t employee_id, const char *text,
+		      uint64_t updated_at);
+
+struct store_appointment {
+	int64_t id;
+	int64_t tenant_id;   /* the employee's; set by add            */
+	int64_t employee_id; /* fixed once added                      */
+	uint64_t starts_at;  /* [ms] UTC, inclusive                   */
+	uint64_t ends_at;    /* [ms] UTC, exclusive, after starts_at  */
+	char text[STORE_APPT_TEXT_LEN];
+	uint64_t created_at;
+};
+
+typedef int(store_appointment_h)(const struct store_appointment *a, void *arg);
+
+/* EINVAL for a bad field (no text, ends_at not after starts_at), ENOENT
+ * if the employee does not exist.  Sets a->id and a->tenant_id.
+ * Appointments may overlap (secretariat/ says which one shows). */
+int store_appointment_add(struct store *st, struct store_appointment *a);
+int store_appointment_get(struct store *st, int64_t id,
+			  struct store_appointment *a);
+/* Times and text; employee and tenant are kept. */
+int store_appointment_update(struct store *st,
+			     const struct store_appointment *a);
+int store_appointment_delete(struct store *st, int64_t id);
+
+/* Which appointments a walk sees: 0 fields do not filter. */
+struct store_appointment_filter {
+	int64_t tenant_id;
+	int64_t employee_id;
+	uint64_t from;  /* [ms] those ending after from      */
+	uint64_t until; /* [ms] those starting before until  */
+};
+
+/* By starts_at, then id. */
+int store_appointment_list(struct store *st,
+			   const struct store_appointment_filter *f,
+			   store_appointment_h *h, void *arg);
+
+/* ---- on-call schedules (issue 16, migration 20) -------------------------
+ *
+ * Who is on duty for a tenant (Bereitschaft, Notdienst): a weekly
+ * rotation of employees that hands over on handoff_day at handoff_time,
+ * Berlin wall-clock time, from start_date on (a handoff day), and dated
+ * overrides (swaps) that win over the rotation while they last.
+ * secretariat/oncall.c computes the answer.
+ */
+
+enum {
+	STORE_ONCALL_MEMBERS = 16, /* employees of a rotation, at most */
+};
+
+struct store_oncall_schedule {
+	int64_t id;
+	int64_t tenant_id;
+	char name[64];
+	uint32_t handoff_day;  /* 0 Monday .. 6 Sunday               */
+	uint32_t handoff_time; /* [min] of the Berlin day, 0..1439   */
+	char start_date[16];   /* "YYYY-MM-DD", a handoff_day: the
+				  first handoff (Berlin date)        */
+	size_t memberc;
+	int64_t memberv[STORE_ONCALL_MEMBERS]; /* employee ids, in turn;
+						   one may come twice    */
+	uint64_t created_at;
+};
+
+typedef int(store_oncall_schedule_h)(const struct store_oncall_schedule *s,
+				     void *arg);
+
+/* Add s with its members in one transaction (s->id set): EINVAL for a
+ * bad field (no member, a day or time out of range, no such date),
+ * ENOENT/EXDEV for a member that does not exist or is another tenant's,
+ * EEXIST for a name the tenant has already. */
+int store_oncall_schedule_add(struct store *st,
+			      struct store_oncall_schedule *s);
+int store_oncall_schedule_get(struct store *st, int64_t id,
+			      struct store_oncall_schedule *s);
+/* Replace everything but the tenant (EXDEV if set and different). */
+int store_oncall_schedule_update(struct store *st,
+				 const struct store_oncall_schedule *s);
+/* Its overrides go with it. */
+int store_oncall_schedule_delete(struct store *st, int64_t id);
+int store_oncall_schedule_list(struct store *st, int64_t tenant_id,
+			       store_oncall_schedule_h *h, void *arg);
+
+/* A dated swap: employee_id is on duty instead of the rotation from
+ * starts_at (inclusive) to ends_at (exclusive).  The overrides of one
+ * schedule never overlap. */
+struct store_oncall_override {
+	int64_t id;
+	int64_t tenant_id;   /* the schedule's; set by add           */
+	int64_t schedule_id; /* fixed once added                     */
+	int64_t employee_id;
+	uint64_t starts_at; /* [ms] UTC                              */
+	uint64_t ends_at;   /* [ms] UTC, after starts_at             */
+	char note[256];     /* why ("Tausch mit Dr. Weber"), or ""   */
+	uint64_t created_at;
+};
+
+typedef int(store_oncall_override_h)(const struct store_oncall_override *o,
+				     void *arg);
+
+/* EINVAL for a bad field, ENOENT for a schedule or employee that does
+ * not exist, EXDEV for an employee of another tenant, EEXIST if it
+ * overlaps another override of the schedule.  Sets o->id, o->tenant_id. */
+int store_oncall_override_add(struct store *st,
+			      struct store_oncall_override *o);
+int store_oncall_override_get(struct store *st, int64_t id,
+			      struct store_oncall_override *o);
+/* Employee, times and note (errors as add). */
+int store_oncall_override_update(struct store *st,
+				 const struct store_oncall_override *o);
+int store_oncall_override_delete(struct store *st, int64_t id);
+/* The overrides of schedule_id (0: of tenant_id, 0: all) that end after
+ * from and start before until (0: no bound), by starts_at. */
+int store_oncall_override_list(struct store *st, int64_t tenant_id,
+			       int64_t schedule_id, uint64_t from,
+			       uint64_t until, store_oncall_override_h *h,
+			       void *arg);
+
 /* ---- who uses a target ------------------------------------------------- */
 
 /* A record that routes to a target: via "number", "schedule", "ivr",

@@ -118,6 +118,11 @@
 	X(test_store_ring_group)                                               \
 	X(test_store_queue)                                                    \
 	X(test_store_vip)                                                      \
+	X(test_time_berlin_utc)                                                \
+	X(test_secr_availability)                                              \
+	X(test_secr_oncall_rotation)                                           \
+	X(test_secr_oncall_override)                                           \
+	X(test_store_availability)                                             \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
 	X(test_acd_ring_all)                                                   \
