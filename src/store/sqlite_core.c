@@ -58,7 +58,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_prompt,     &store_sql_external,     &store_sql_digit_input,
     &store_sql_ring_group, &store_sql_queue,        &store_sql_agent,
     &store_sql_target,     &store_sql_visit,        &store_sql_vip,
-    &store_sql_callback,
+    &store_sql_callback,   &store_sql_profile,
 };
 
 /* ---- errors ----------------------------------------------------------- */

@@ -289,6 +289,14 @@ enum store_sql_id {
 	S_VIP_DELETE,
 	S_VIP_LIST,
 	S_VIP_FIND,
+	/* sqlite_profile.c */
+	S_PROFILE_NEXT,
+	S_PROFILE_ADD,
+	S_PROFILE_GET,
+	S_PROFILE_AT,
+	S_PROFILE_LIST,
+	S_PROFILE_REWRITE,
+	S_PROFILE_CANCEL,
 
 	S_COUNT
 };
@@ -318,7 +326,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
-    store_sql_vip, store_sql_callback;
+    store_sql_vip, store_sql_callback, store_sql_profile;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
