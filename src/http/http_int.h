@@ -600,6 +600,10 @@ extern const struct api_resource api_prompts;
 extern const struct api_resource api_external_targets;
 extern const struct api_resource api_vips;
 extern const struct api_resource api_events;
+/* api_profile.c: a client's profile with dated changes (issue 16) */
+extern const struct api_resource api_profiles;
+/* May the role "agent" use route r (the agent view of its tenant)? */
+bool api_profile_allows(const struct api_route *r);
 
 /* ---- the event stream (events.c) -------------------------------------- */
 

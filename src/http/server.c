@@ -46,6 +46,7 @@ static const struct api_resource *const resources[] = {
     &api_agents,
     &api_vips,      /* issue 15: VIP callers */
     &api_callbacks, /* issue 15: queue callbacks */
+    &api_profiles,  /* issue 16: client profile with dated changes */
 };
 
 enum api_gen {
@@ -154,8 +155,8 @@ const char *api_reason(uint16_t status)
  * everything; "agent", a tenant's, may read its tenant's event stream
  * (events.c hides e-mail addresses from it), transfer its tenant's calls
  * (api_transfer.c), read agents and change its own state (api_agents.c
- * checks "its own"), and see, add and drop its tenant's queue callbacks
- * (api_callbacks.c).  The handlers restrict to req->token.tenant_id.
+ * checks "its own"), see, add and drop its tenant's queue callbacks
+ * (api_callbacks.c), and read its tenant's agent view (api_profile.c).  The handlers restrict to req->token.tenant_id.
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
@@ -166,7 +167,7 @@ static bool role_allows(const struct store_token *t, const struct api_route *r)
 	return r->res == &api_events || r->h == api_call_transfer ||
 	       r->h == api_call_transfer_complete ||
 	       r->h == api_call_transfer_cancel || api_agents_allows(r) ||
-	       r->res == &api_callbacks;
+	       r->res == &api_callbacks || api_profile_allows(r);
 }
 
 static void destructor(void *arg)

@@ -54,10 +54,14 @@ static const struct setting {
 	enum pkind kind;
 	size_t max; /* text: [bytes]; lists: items */
 } settings[] = {
-    {"greeting", PK_GREETING, 1000},   {"instructions", PK_TEXT, 4000},
-    {"transfer", PK_BOOL, 0},          {"note_fields", PK_FIELDS, 20},
-    {"faq", PK_FAQ, 100},              {"call_guide", PK_TEXT, 8000},
-    {"vip_call_guide", PK_TEXT, 8000}, {"order_form", PK_FIELDS, 30},
+    {"greeting", PK_GREETING, 1000},
+    {"instructions", PK_TEXT, 4000},
+    {"transfer", PK_BOOL, 0},
+    {"note_fields", PK_FIELDS, 20},
+    {"faq", PK_FAQ, 100},
+    {"call_guide", PK_TEXT, 8000},
+    {"vip_call_guide", PK_TEXT, 8000},
+    {"order_form", PK_FIELDS, 30},
     {"hours", PK_HOURS, STORE_SCHED_RANGES},
 };
 
@@ -77,8 +81,8 @@ static const char *const day_names[7] = {"mon", "tue", "wed", "thu",
 					 "fri", "sat", "sun"};
 
 enum {
-	LABEL_MAX = 64,    /* [bytes] a field's label, a choice  */
-	CHOICES_MAX = 30,  /* choices of a field                 */
+	LABEL_MAX = 64,   /* [bytes] a field's label, a choice  */
+	CHOICES_MAX = 30, /* choices of a field                 */
 	QUESTION_MAX = 500,
 	ANSWER_MAX = 2000,
 	DOC_DEPTH = 8, /* nesting of a stored profile        */
@@ -139,8 +143,8 @@ int profile_greeting_check(const char *greeting, char *why, size_t sz)
 	return 0;
 }
 
-int profile_greeting_fill(char **outp, const char *greeting,
-			  const char *first, const char *last)
+int profile_greeting_fill(char **outp, const char *greeting, const char *first,
+			  const char *last)
 {
 	struct mbuf *mb;
 	const char *p, *q, *s;
@@ -160,9 +164,9 @@ int profile_greeting_fill(char **outp, const char *greeting,
 		err = mbuf_write_mem(mb, (const uint8_t *)s, (size_t)(p - s));
 		switch (ph_of(p + 1, (size_t)(q - p - 1))) {
 		case PH_FULL:
-			err |= mbuf_printf(mb, "%s%s%s", first,
-					   first[0] && last[0] ? " " : "",
-					   last);
+			err |=
+			    mbuf_printf(mb, "%s%s%s", first,
+					first[0] && last[0] ? " " : "", last);
 			break;
 		case PH_FIRST:
 			err |= mbuf_write_str(mb, first);
@@ -260,8 +264,9 @@ static int str_read(struct chk *c, const char *path,
 	if (e->type != ODICT_STRING)
 		return bad(c, path, "must be a string");
 	if (!text_ok(e->u.str, multi))
-		return bad(c, path, "must be UTF-8 text without control "
-				    "characters");
+		return bad(c, path,
+			   "must be UTF-8 text without control "
+			   "characters");
 	n = strlen(e->u.str);
 	if (n < min)
 		return bad(c, path, "must not be empty");
@@ -313,8 +318,8 @@ static int arr_append(struct odict *arr, int type, ...)
 		err = odict_entry_add(arr, key, type, va_arg(ap, const char *));
 		break;
 	default:
-		err = odict_entry_add(arr, key, type,
-				      va_arg(ap, struct odict *));
+		err =
+		    odict_entry_add(arr, key, type, va_arg(ap, struct odict *));
 		break;
 	}
 	va_end(ap);
@@ -329,8 +334,8 @@ struct list_ctx {
 	struct odict *out; /* the normalised array */
 };
 
-typedef int(item_h)(struct list_ctx *l, const char *path,
-		    const struct odict *o, size_t i);
+typedef int(item_h)(struct list_ctx *l, const char *path, const struct odict *o,
+		    size_t i);
 
 /* Each item of array e (objects only, at most s->max) through h. */
 static int items_read(struct list_ctx *l, const struct odict_entry *e,
@@ -434,8 +439,8 @@ static int field_item(struct list_ctx *l, const char *path,
 	if (err)
 		return err;
 	re_snprintf(p, sizeof(p), "%s.label", path);
-	err = str_read(l->c, p, odict_lookup(o, "label"), false, 1,
-		       LABEL_MAX, &label);
+	err = str_read(l->c, p, odict_lookup(o, "label"), false, 1, LABEL_MAX,
+		       &label);
 	if (err)
 		return err;
 	if (!strcmp(l->s->key, "note_fields")) {
@@ -492,8 +497,8 @@ out:
 	return err;
 }
 
-static int faq_item(struct list_ctx *l, const char *path,
-		    const struct odict *o, size_t i)
+static int faq_item(struct list_ctx *l, const char *path, const struct odict *o,
+		    size_t i)
 {
 	static const char *const keys[] = {"question", "answer"};
 	struct odict *it = NULL;
@@ -511,8 +516,8 @@ static int faq_item(struct list_ctx *l, const char *path,
 	if (err)
 		return err;
 	re_snprintf(p, sizeof(p), "%s.answer", path);
-	err = str_read(l->c, p, odict_lookup(o, "answer"), true, 1,
-		       ANSWER_MAX, &a);
+	err = str_read(l->c, p, odict_lookup(o, "answer"), true, 1, ANSWER_MAX,
+		       &a);
 	if (err)
 		return err;
 	err = odict_alloc(&it, 4);
@@ -563,8 +568,9 @@ static int range_read(struct chk *c, const char *path, const struct odict *o,
 	re_snprintf(p, sizeof(p), "%s.days", path);
 	e = odict_lookup(o, "days");
 	if (!e || e->type != ODICT_ARRAY || !e->u.odict->lst.head)
-		return bad(c, p, "must be an array of mon, tue, wed, thu, "
-				 "fri, sat, sun");
+		return bad(c, p,
+			   "must be an array of mon, tue, wed, thu, "
+			   "fri, sat, sun");
 	r->days = 0;
 	for (le = e->u.odict->lst.head; le; le = le->next) {
 		const struct odict_entry *d = le->data;
@@ -576,8 +582,9 @@ static int range_read(struct chk *c, const char *path, const struct odict *o,
 				break;
 		}
 		if (i == 7)
-			return bad(c, p, "must be an array of mon, tue, wed, "
-					 "thu, fri, sat, sun");
+			return bad(c, p,
+				   "must be an array of mon, tue, wed, "
+				   "thu, fri, sat, sun");
 		r->days |= (uint8_t)(1u << i);
 	}
 	for (k = 0; k < ARRAY_SIZE(times); k++) {
@@ -1036,8 +1043,7 @@ static int refold(struct fold *f, uint64_t now, struct fold *rew, char *why,
 		if (!err)
 			err = profile_merge(&doc, prev, given, why, sz);
 		if (!err)
-			err = re_sdprintf(&text, "%H", json_print,
-					  doc);
+			err = re_sdprintf(&text, "%H", json_print, doc);
 		if (!err)
 			err = profile_changed(&changed, prev, doc);
 		if (err)
@@ -1052,7 +1058,7 @@ static int refold(struct fold *f, uint64_t now, struct fold *rew, char *why,
 			if (v->version)
 				err = fold_push(rew, v);
 		}
-	next:
+next:
 		mem_deref(text);
 		mem_deref(changed);
 		given = mem_deref(given);
@@ -1070,9 +1076,8 @@ static int fold_load(struct store *st, int64_t tenant_id, struct fold *f)
 }
 
 int profile_version_add(struct store *st, int64_t tenant_id,
-			const struct odict *body, uint64_t now,
-			const char *by, struct store_profile_version **vp,
-			char *why, size_t sz)
+			const struct odict *body, uint64_t now, const char *by,
+			struct store_profile_version **vp, char *why, size_t sz)
 {
 	struct store_profile_change ch;
 	struct store_profile_version *v = NULL;
@@ -1151,9 +1156,8 @@ out:
 	return err;
 }
 
-int profile_version_cancel(struct store *st, int64_t tenant_id,
-			   int64_t version, uint64_t now, const char *by,
-			   char *why, size_t sz)
+int profile_version_cancel(struct store *st, int64_t tenant_id, int64_t version,
+			   uint64_t now, const char *by, char *why, size_t sz)
 {
 	struct store_profile_change ch;
 	struct store_profile_version *v = NULL;
@@ -1281,8 +1285,8 @@ int profile_agent_view(struct odict **op, const struct store_profile_version *v,
 		       const char *first, const char *last, uint64_t at)
 {
 	static const char *const copied[] = {"instructions", "faq",
-					     "call_guide", "vip_call_guide",
-					     "order_form", "hours"};
+					     "call_guide",   "vip_call_guide",
+					     "order_form",   "hours"};
 	struct store_sched_range rv[STORE_SCHED_RANGES];
 	struct odict *doc = NULL, *o = NULL;
 	const struct odict_entry *e;
@@ -1316,9 +1320,8 @@ int profile_agent_view(struct odict **op, const struct store_profile_version *v,
 				       profile_no_transfer_text);
 	if (!err) {
 		e = odict_lookup(doc, "note_fields");
-		err = note_fields_add(o, e && e->type == ODICT_ARRAY
-					     ? e->u.odict
-					     : NULL);
+		err = note_fields_add(
+		    o, e && e->type == ODICT_ARRAY ? e->u.odict : NULL);
 	}
 	for (i = 0; i < ARRAY_SIZE(copied) && !err; i++) {
 		e = odict_lookup(doc, copied[i]);

@@ -49,8 +49,8 @@ int profile_greeting_check(const char *greeting, char *why, size_t sz);
 /* greeting with [Vorname, Nachname], [Vorname] and [Nachname] replaced by
  * the agent's names (NULL: ""), into a new string *outp.  Any other text
  * in brackets stays as it is.  0 or ENOMEM/EINVAL. */
-int profile_greeting_fill(char **outp, const char *greeting,
-			  const char *first, const char *last);
+int profile_greeting_fill(char **outp, const char *greeting, const char *first,
+			  const char *last);
 
 /*
  * The settings a version body gives, checked and normalised into a new
@@ -81,18 +81,17 @@ int profile_changed(char **sp, const struct odict *prev,
  * store's error.
  */
 int profile_version_add(struct store *st, int64_t tenant_id,
-			const struct odict *body, uint64_t now,
-			const char *by, struct store_profile_version **vp,
-			char *why, size_t sz);
+			const struct odict *body, uint64_t now, const char *by,
+			struct store_profile_version **vp, char *why,
+			size_t sz);
 /*
  * Cancel the scheduled version number `version`: the versions after it
  * take over what was in force before it.  ENOENT: no such version;
  * EBUSY (why): it took effect already or is cancelled; EINVAL (why):
  * a later version would be left without a greeting.
  */
-int profile_version_cancel(struct store *st, int64_t tenant_id,
-			   int64_t version, uint64_t now, const char *by,
-			   char *why, size_t sz);
+int profile_version_cancel(struct store *st, int64_t tenant_id, int64_t version,
+			   uint64_t now, const char *by, char *why, size_t sz);
 /* A version's settings as a new object *op (EPROTO if not JSON). */
 int profile_settings(struct odict **op, const struct store_profile_version *v);
 /*

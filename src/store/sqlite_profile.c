@@ -147,12 +147,11 @@ int store_profile_at(struct store *st, int64_t tenant_id, uint64_t at,
 {
 	if (!st || tenant_id <= 0 || !vp || at > INT64_MAX)
 		return EINVAL;
-	return query(st, S_PROFILE_AT, tenant_id, (int64_t)at, vp, NULL,
-		     NULL);
+	return query(st, S_PROFILE_AT, tenant_id, (int64_t)at, vp, NULL, NULL);
 }
 
-int store_profile_list(struct store *st, int64_t tenant_id,
-		       store_profile_h *h, void *arg)
+int store_profile_list(struct store *st, int64_t tenant_id, store_profile_h *h,
+		       void *arg)
 {
 	if (!st || tenant_id <= 0 || !h)
 		return EINVAL;
@@ -169,18 +168,17 @@ static int add_row(struct store *st, struct store_profile_version *v)
 	int64_t next = 0, id;
 	int err;
 
-	if (v->tenant_id <= 0 || !json_set(v->given) ||
-	    !json_set(v->settings))
+	if (v->tenant_id <= 0 || !json_set(v->given) || !json_set(v->settings))
 		return EINVAL;
 	err = store_run(st, S_PROFILE_NEXT, EIO, &next, "i", v->tenant_id);
 	if (err)
 		return err;
 	if (!v->created_at)
 		v->created_at = time_now_ms();
-	err = store_run(st, S_PROFILE_ADD, ENOENT, NULL, "iiuussss",
-			v->tenant_id, next, v->effective_from, v->created_at,
-			v->created_by, v->given, v->settings,
-			v->changed ? v->changed : "");
+	err =
+	    store_run(st, S_PROFILE_ADD, ENOENT, NULL, "iiuussss", v->tenant_id,
+		      next, v->effective_from, v->created_at, v->created_by,
+		      v->given, v->settings, v->changed ? v->changed : "");
 	if (err)
 		return err;
 	id = (int64_t)sqlite3_last_insert_rowid(st->db);

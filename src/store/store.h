@@ -1461,8 +1461,7 @@ struct store_profile_version {
 };
 
 /* v is only valid during the call. */
-typedef int(store_profile_h)(const struct store_profile_version *v,
-			     void *arg);
+typedef int(store_profile_h)(const struct store_profile_version *v, void *arg);
 
 /* A new version, mem_deref()-able (its strings owned), zeroed. */
 int store_profile_alloc(struct store_profile_version **vp);
@@ -1473,8 +1472,8 @@ int store_profile_get(struct store *st, int64_t tenant_id, int64_t version,
 int store_profile_at(struct store *st, int64_t tenant_id, uint64_t at,
 		     struct store_profile_version **vp);
 /* The tenant's versions, cancelled ones too, by version number. */
-int store_profile_list(struct store *st, int64_t tenant_id,
-		       store_profile_h *h, void *arg);
+int store_profile_list(struct store *st, int64_t tenant_id, store_profile_h *h,
+		       void *arg);
 
 /* One change of a tenant's profile, written in one transaction. */
 struct store_profile_change {
