@@ -113,6 +113,9 @@
 	X(test_store_ring_group)                                               \
 	X(test_store_queue)                                                    \
 	X(test_store_vip)                                                      \
+	X(test_profile_greeting)                                               \
+	X(test_profile_at)                                                     \
+	X(test_profile_carry)                                                  \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
 	X(test_acd_ring_all)                                                   \
