@@ -674,11 +674,20 @@ static int hours_read(struct list_ctx *l, const struct odict_entry *e)
 	rs.rangec = n;
 	if (route_sched_check(&rs, msg, sizeof(msg))) {
 		/* its text names "ranges[i]": ours are hours[i] */
-		const char *m = msg;
+		struct mbuf *mb = mbuf_alloc(sizeof(msg));
+		const char *m = msg, *r;
 
-		if (!strncmp(m, "ranges", 6))
-			m += 6;
-		re_snprintf(l->c->why, l->c->sz, "hours%s", m);
+		if (!mb)
+			return ENOMEM;
+		while ((r = strstr(m, "ranges[")) != NULL) {
+			(void)mbuf_write_mem(mb, (const uint8_t *)m,
+					     (size_t)(r - m));
+			(void)mbuf_write_str(mb, "hours[");
+			m = r + 7;
+		}
+		(void)mbuf_write_str(mb, m);
+		re_snprintf(l->c->why, l->c->sz, "%b", mb->buf, mb->end);
+		mem_deref(mb);
 		return EINVAL;
 	}
 	for (n = 0, le = e->u.odict->lst.head; le; le = le->next, n++) {

@@ -121,9 +121,8 @@ def test_bad(sb, tid):
     st, b = post({"greeting": g, "hours": [
         {"days": ["mon", "tue"], "start": "08:00", "end": "18:00"},
         {"days": ["tue"], "start": "17:00", "end": "20:00"}]})
-    S.check(st == 422 and b.get("error", "").startswith("hours[1]")
-            and "overlaps" in b.get("error", ""),
-            "overlapping hours: 422 naming hours[1]", f"{st} {b}")
+    S.error_is("overlapping hours: 422 naming both",
+               (st, b), 422, "hours[1] overlaps hours[0] on Tuesday")
     st, lst = sb.api("GET", path)
     S.check(st == 200 and lst == [], "nothing refused was stored",
             f"{st} {lst}")
