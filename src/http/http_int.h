@@ -621,6 +621,10 @@ int api_at_param(struct api_req *req, uint64_t *atp);
 /* "First Last" of e under key (never its e-mail). */
 int api_add_employee_name(struct odict *o, const char *key,
 			  const struct store_employee *e);
+/* api_profile.c: a client's profile with dated changes (issue 16) */
+extern const struct api_resource api_profiles;
+/* May the role "agent" use route r (the agent view of its tenant)? */
+bool api_profile_allows(const struct api_route *r);
 
 /* ---- the event stream (events.c) -------------------------------------- */
 

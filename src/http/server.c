@@ -20,38 +20,19 @@
  * generic routes below it has (by its store operations) and adds routes
  * of its own (actions).  A new resource is its file and a row here. */
 static const struct api_resource *const resources[] = {
-    &api_tenants,
-    &api_employees,
-    &api_devices,
-    &api_number_blocks,
-    &api_numbers,
-    &api_announcements,
-    &api_trunks,
-    &api_calls,
-    &api_registrations,
-    &api_auth_blocks,
-    &api_stats,
-    &api_nodes,
-    &api_schedules,
-    &api_ivr_menus,
-    &api_outbox,
-    &api_mailboxes,
-    &api_messages,
-    &api_prompts,
-    &api_external_targets,
-    &api_digit_inputs,
-    &api_ring_groups,
-    &api_events,
-    &api_queues,
-    &api_agents,
+    &api_tenants, &api_employees, &api_devices, &api_number_blocks,
+    &api_numbers, &api_announcements, &api_trunks, &api_calls,
+    &api_registrations, &api_auth_blocks, &api_stats, &api_nodes,
+    &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
+    &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
+    &api_events, &api_queues, &api_agents,
     &api_vips,          /* issue 15: VIP callers */
     &api_callbacks,     /* issue 15: queue callbacks */
     &api_employees_csv, /* issue 16: employees as a CSV file */
     /* issue 16: absence info, appointments, on-call */
-    &api_employee_availability,
-    &api_appointments,
-    &api_oncall_schedules,
+    &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
+    &api_profiles, /* issue 16: client profile with dated changes */
 };
 
 enum api_gen {
@@ -162,10 +143,10 @@ const char *api_reason(uint16_t status)
  * (api_transfer.c), read agents and change its own state (api_agents.c
  * checks "its own"), see, add and drop its tenant's queue callbacks
  * (api_callbacks.c), read its tenant's employees without e-mail and CC
- * (api_employees.c), and its absence info, appointments, availability
- * and on-call schedules (api_availability.c, api_oncall.c).  The
- * handlers restrict to req->token.tenant_id (resource.c does for the
- * generic reads).
+ * (api_employees.c), its absence info, appointments, availability and
+ * on-call schedules (api_availability.c, api_oncall.c), and its agent
+ * view (api_profile.c).  The handlers restrict to req->token.tenant_id
+ * (resource.c does for the generic reads).
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
@@ -177,7 +158,7 @@ static bool role_allows(const struct store_token *t, const struct api_route *r)
 	       r->h == api_call_transfer_complete ||
 	       r->h == api_call_transfer_cancel || api_agents_allows(r) ||
 	       r->res == &api_callbacks || api_employees_allows(r) ||
-	       api_availability_allows(r);
+	       api_availability_allows(r) || api_profile_allows(r);
 }
 
 static void destructor(void *arg)

@@ -820,6 +820,33 @@ static const char schema_v20[] =
     " ON oncall_overrides(employee_id);";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
+/* the client's profile with dated changes (issue 16, secretariat/
+ * profile.c): one row per version, the whole profile as JSON text.
+ * given is what the version set itself, settings the whole profile in
+ * force from effective_from (given over what was in force before it),
+ * changed the settings that differ from the version before it.  A
+ * cancelled version stays for the history (cancelled_at, _by). */
+static const char schema_v21[] =
+    "CREATE TABLE profile_versions ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " version INTEGER NOT NULL CHECK (version > 0),"
+    " effective_from INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " created_by TEXT NOT NULL DEFAULT '',"
+    " given TEXT NOT NULL,"
+    " settings TEXT NOT NULL,"
+    " changed TEXT NOT NULL DEFAULT '',"
+    " cancelled_at INTEGER,"
+    " cancelled_by TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE UNIQUE INDEX profile_versions_number"
+    " ON profile_versions(tenant_id, version);"
+    "CREATE INDEX profile_versions_from"
+    " ON profile_versions(tenant_id, effective_from);";
+
+/* Append only.  versions are 1, 2, 3, ... in this order. */
+
 static const struct migration migrationv[] = {
     {1, "initial schema", schema_v1},
     {2, "registering trunks", schema_v2},
@@ -839,6 +866,7 @@ static const struct migration migrationv[] = {
     {18, "queue callbacks", schema_v18},
     {19, "answering service employees", schema_v19},
     {20, "absence info, appointments, on-call schedules", schema_v20},
+    {21, "client profile versions", schema_v21},
 };
 
 int store_migrate_latest(void)

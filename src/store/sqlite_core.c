@@ -79,6 +79,7 @@ static const struct store_sqlset
 	    &store_sql_callback,
 	    &store_sql_availability, /* issue 16: absence info, appointments */
 	    &store_sql_oncall,       /* issue 16: on-call schedules */
+	    &store_sql_profile,      /* issue 16: client profile versions */
 };
 
 /* ---- errors ----------------------------------------------------------- */

@@ -315,6 +315,14 @@ enum store_sql_id {
 	S_OVR_DELETE,
 	S_OVR_LIST,
 	S_OVR_OVERLAP,
+	/* sqlite_profile.c */
+	S_PROFILE_NEXT,
+	S_PROFILE_ADD,
+	S_PROFILE_GET,
+	S_PROFILE_AT,
+	S_PROFILE_LIST,
+	S_PROFILE_REWRITE,
+	S_PROFILE_CANCEL,
 
 	S_COUNT
 };
@@ -344,7 +352,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_schedule, store_sql_ivr, store_sql_voicemail, store_sql_prompt,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
-    store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall;
+    store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
+    store_sql_profile;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

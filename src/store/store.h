@@ -1612,6 +1612,64 @@ int store_outbox_requeue(struct store *st, const char *node_id, unsigned *np);
 int store_outbox_requeue_stale(struct store *st, const char *self,
 			       uint64_t before, unsigned *np);
 
+/* ---- client profile versions (sqlite_profile.c) ------------------------
+ *
+ * The answering service's profile of a client (greeting, instructions,
+ * guides, fields, hours) as dated versions: what a version is and how
+ * one is computed is secretariat/profile.c's; the store keeps the rows.
+ * The version in force at T is the one not cancelled with the greatest
+ * effective_from <= T (of two at the same time, the higher version).
+ */
+struct store_profile_version {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t version;         /* 1, 2, ... per tenant, in creation order */
+	uint64_t effective_from; /* [ms] in force from then on             */
+	uint64_t created_at;     /* [ms]                                   */
+	char created_by[64];     /* who: the API token's name              */
+	uint64_t cancelled_at;   /* [ms] 0 = not cancelled                 */
+	char cancelled_by[64];
+	char *given;    /* (owned) JSON object: the settings it set       */
+	char *settings; /* (owned) JSON object: the whole profile          */
+	char *changed;  /* (owned) "greeting,hours": settings differing
+			   from the version before it                     */
+};
+
+/* v is only valid during the call. */
+typedef int(store_profile_h)(const struct store_profile_version *v, void *arg);
+
+/* A new version, mem_deref()-able (its strings owned), zeroed. */
+int store_profile_alloc(struct store_profile_version **vp);
+/* The tenant's version number v, or the version in force at `at`:
+ * *vp a new object; ENOENT if there is none. */
+int store_profile_get(struct store *st, int64_t tenant_id, int64_t version,
+		      struct store_profile_version **vp);
+int store_profile_at(struct store *st, int64_t tenant_id, uint64_t at,
+		     struct store_profile_version **vp);
+/* The tenant's versions, cancelled ones too, by version number. */
+int store_profile_list(struct store *st, int64_t tenant_id, store_profile_h *h,
+		       void *arg);
+
+/* One change of a tenant's profile, written in one transaction. */
+struct store_profile_change {
+	/* inserted unless NULL; its id and version (the tenant's highest
+	 * + 1) are set on success */
+	struct store_profile_version *add;
+	/* cancelled unless 0: at cancel_at by cancel_by; EBUSY if it is
+	 * cancelled already or took effect at or before cancel_at */
+	int64_t cancel_id;
+	uint64_t cancel_at;
+	const char *cancel_by;
+	/* versions whose settings and changed are rewritten (the future
+	 * ones whose carried-over settings changed) */
+	struct store_profile_version *const *rewv;
+	size_t rewc;
+};
+
+/* EINVAL for a bad argument (no JSON text), ENOENT for a missing tenant
+ * or version; nothing is written on an error. */
+int store_profile_save(struct store *st, struct store_profile_change *c);
+
 /* ---- API tokens ------------------------------------------------------- */
 
 struct store_token {

@@ -123,6 +123,9 @@
 	X(test_secr_oncall_rotation)                                           \
 	X(test_secr_oncall_override)                                           \
 	X(test_store_availability)                                             \
+	X(test_profile_greeting)                                               \
+	X(test_profile_at)                                                     \
+	X(test_profile_carry)                                                  \
 	X(test_media_rec_g711)                                                 \
 	X(test_media_rec_end)                                                  \
 	X(test_acd_ring_all)                                                   \
