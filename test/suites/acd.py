@@ -309,9 +309,15 @@ def test_roles(sb, ids):
     S.check(st == 200 and [a["employee_id"] for a in lst] ==
             [max_id, erika] and all("email" not in a for a in lst),
             "the agent reads the agents, no e-mail address", f"{st} {lst}")
-    S.error_is("the agent reads employees: 403",
-               sb.api("GET", "/api/v1/employees", token=tok), 403,
-               "role agent may not GET /api/v1/employees")
+    st, emps = sb.api("GET", "/api/v1/employees", token=tok)
+    S.check(st == 200 and [e["id"] for e in emps] == [max_id, erika] and
+            all("email" not in e and "cc" not in e for e in emps),
+            "the agent reads employees, no e-mail or CC address",
+            f"{st} {emps}")
+    S.error_is("the agent creates an employee: 403",
+               sb.api("POST", "/api/v1/employees",
+                      {"name": "Eva Agent"}, token=tok), 403,
+               "role agent may not POST /api/v1/employees")
     S.error_is("the agent changes Max's state: 403",
                agent_state(sb, max_id, {"action": "unpause"}, token=tok),
                403, "role agent may only change its own state")
