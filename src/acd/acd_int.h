@@ -609,6 +609,10 @@ struct acd_pub_call {
 	const char *call_id;     /* the caller's Call-ID             */
 	int64_t record_id;       /* the call record                  */
 	const struct call *call; /* its values and VIP mark, or NULL */
+	const char *left;        /* the reason of ABANDONED when it was
+				    no hang-up ("voicemail", "callback",
+				    "cancelled"), or NULL        */
+	int64_t callback_id;     /* a callback waiting again, or 0   */
 };
 
 /* Publish ev (agent state, a caller joined or left a queue) for the
@@ -689,6 +693,10 @@ bool acd_vip_mark(struct call *call, int64_t tenant_id,
 
 /* Is engine caller id a callback's? */
 bool acd_cb_id(int64_t caller);
+/* If caller is a callback waiting again: pc names it (callback_id, the
+ * original call's record; no call_id, it has no call of its own;
+ * "cancelled" as the reason of its leaving unanswered) and true. */
+bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc);
 /* The engine offers callback o->caller: the agents' phones ring. */
 void acd_cb_offer(const struct acd_offer *o);
 /* The engine dropped callback caller at the max wait: it waits again. */

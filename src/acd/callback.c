@@ -85,6 +85,21 @@ bool acd_cb_id(int64_t caller)
 	return caller > CB_ID_BASE;
 }
 
+bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc)
+{
+	const struct cbe *x =
+	    acd_cb_id(caller) ? cbe_find(caller - CB_ID_BASE) : NULL;
+
+	if (!x || !pc)
+		return false;
+	pc->call_id = ""; /* no call of its own: the agent's is ours */
+	pc->record_id = x->cb.call_id;
+	pc->call = NULL;
+	pc->left = "cancelled";
+	pc->callback_id = x->cb.id;
+	return true;
+}
+
 static void cbe_destructor(void *arg)
 {
 	struct cbe *x = arg;

@@ -109,6 +109,13 @@ static int queue_event(struct store *st, const struct acd_event *ev,
 			       c && c->call_id ? c->call_id : "");
 	err |= odict_entry_add(o, "record_id", ODICT_INT,
 			       (int64_t)(c ? c->record_id : 0));
+	if (c && c->callback_id)
+		err |= odict_entry_add(o, "callback_id", ODICT_INT,
+				       c->callback_id);
+	else
+		err |= odict_entry_add(o, "callback_id", ODICT_NULL);
+	if (ev->type == ACD_EV_ABANDONED && c && c->left)
+		reason = c->left;
 	if (ev->type == ACD_EV_JOINED) {
 		err |= odict_entry_add(o, "position", ODICT_INT,
 				       (int64_t)ev->position);

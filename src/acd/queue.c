@@ -57,6 +57,8 @@ struct qcall {
 	struct tmr tmr_offer;
 	int64_t agent; /* bridged to this agent, 0: not yet */
 	bool joined;
+	const char *left; /* left the line by a choice: "voicemail",
+			     "callback" (the queue event's reason)  */
 };
 
 struct qest {
@@ -159,9 +161,13 @@ static void qcall_destructor(void *arg)
 static void stats_exit(struct qcall *qc, enum acd_exit why)
 {
 	struct acd_pub_call pc = {call_id(qc->call), call_record_id(qc->call),
-				  qc->call};
+				  qc->call, NULL, 0};
 	struct acd_stats *s = acd_stats(qa.acd);
 
+	if (why == ACD_EXIT_VOICEMAIL)
+		qc->left = "voicemail";
+	else if (why == ACD_EXIT_CALLBACK)
+		qc->left = "callback";
 	if (why == ACD_EXIT_VOICEMAIL || why == ACD_EXIT_CALLBACK)
 		acd_stats_choice(s, qc->id, why);
 	else
@@ -386,12 +392,14 @@ void acd_queue_kick(void)
 static void on_event(const struct acd_event *ev, void *arg)
 {
 	struct qcall *qc = ev->caller ? qcall_find(ev->caller) : NULL;
-	struct acd_pub_call pc = {qc ? call_id(qc->call) : "",
-				  qc ? call_record_id(qc->call) : 0,
-				  qc ? qc->call : NULL};
+	struct acd_pub_call pc = {
+	    qc ? call_id(qc->call) : "", qc ? call_record_id(qc->call) : 0,
+	    qc ? qc->call : NULL, qc ? qc->left : NULL, 0};
+	bool cb = !qc && acd_cb_pub(ev->caller, &pc);
 
 	(void)arg;
-	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev, qc ? &pc : NULL);
+	acd_publish(qa.acd ? acd_store(qa.acd) : NULL, ev,
+		    qc || cb ? &pc : NULL);
 	/* a callback waiting again is no new caller: its visit is the
 	 * original call's (callback requested, completed); nor do its waits
 	 * and cancellations say how long callers hold on (the agent's time

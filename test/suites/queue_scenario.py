@@ -95,9 +95,8 @@ def expected_stats(events, k_of, chose_callback=(), service_level_s=20):
     """What the queue's statistics must say for this scenario (one hour
     bucket, unless the run crosses an hour), computed from the event
     stream: offered (joined), answered, abandoned (and the time to
-    abandon), left for a callback (the callers in chose_callback: the
-    stream says abandoned for them, as for any caller leaving the line by
-    a choice), in service level (answered within service_level_s of the
+    abandon), left for a callback (reason "callback"; the callers in
+    chose_callback), in service level (answered within service_level_s of the
     call's arrival), the answered waits from the arrival at our server
     (for the average speed of answer, p50, p90, the longest wait), and
     the handle times (answer -> the agent's wrap-up, the call's end).
@@ -107,10 +106,12 @@ def expected_stats(events, k_of, chose_callback=(), service_level_s=20):
              e.get("call_id") and e["type"] in ("joined", "left")]
     ans = [e for e in queue if e["type"] == "left" and
            e["reason"] == "answered"]
-    gone = [e for e in queue if e["type"] == "left" and
-            e["reason"] == "abandoned"]
-    cb = [e for e in gone if k_of.get(e["call_id"]) in chose_callback]
-    ab = [e for e in gone if e not in cb]
+    ab = [e for e in queue if e["type"] == "left" and
+          e["reason"] == "abandoned"]
+    cb = [e for e in queue if e["type"] == "left" and
+          e["reason"] == "callback" and
+          k_of.get(e["call_id"]) in chose_callback]
+    gone = ab + cb
     waits = sorted(e["wait_ms"] for e in ans)
     handle = []
     for e in ans:
@@ -289,13 +290,14 @@ def callback_request(sc):
             f"read back with 1: a callback to {CUSTOMER} is requested "
             "(the stream's callback event)", json.dumps(req))
     sc.cb_id = req["id"]
-    sc.left(CB, "abandoned")            # the line left by a choice
+    sc.left(CB, "callback")             # the line left by a choice
     _, j = sc.queue_ev(CALLBACK, "joined", mark)
-    S.check(j["position"] == 1 and j["record_id"] == 0,
+    sc.cb_joined = j
+    S.check(j["position"] == 1 and j["callback_id"] == sc.cb_id,
             "the callback waits in the queue at position 1: a returning "
             "caller's priority, before callers 7 and 8 who came earlier "
-            "(no call of its own yet: call_id empty, record_id 0)",
-            json.dumps(j))
+            "(callback_id: the request; no call of its own: call_id "
+            "empty)", json.dumps(j))
     sc.wait_ev(lambda e: e["class"] == "call" and e["type"] == "ended" and
                e["call_id"] == sc.cid[CB], f"caller {CB}'s call ends", 30,
                mark)
@@ -311,10 +313,12 @@ def callback_request(sc):
     S.check(st == 200 and st2 == 200 and rec and
             c["state"] == "requested" and c["number"] == CUSTOMER and
             c["call_id"] == rec[0]["id"] and
-            c["arrived_at"] == rec[0]["started_at"],
+            c["arrived_at"] == rec[0]["started_at"] and
+            sc.cb_joined["record_id"] == rec[0]["id"],
             f"GET /api/v1/callbacks/:id: requested, {CUSTOMER}, with "
-            f"caller {CB}'s call record and its arrival (its place)",
-            f"{st} {c} {rec[:1]}")
+            f"caller {CB}'s call record and its arrival (its place); the "
+            "callback's joined event names that record",
+            f"{st} {c} {rec[:1]} {sc.cb_joined}")
 
 
 def callback_call(sc):
@@ -402,10 +406,9 @@ def check_all(sc, evs):
           if e["type"] == "left" and e["reason"] != "answered"]
     S.check(ab == [(9, None), (CB, None)] and
             [e["reason"] for e in queue if e["type"] == "left" and
-             e["reason"] != "answered"] == ["abandoned", "abandoned"],
+             e["reason"] != "answered"] == ["abandoned", "callback"],
             f"the stream: caller 9 left abandoned, caller {CB} left the "
-            "line for its callback (abandoned on the stream, as any "
-            "choice; the statistics say callback), nobody else "
+            "line for its callback (reason callback), nobody else "
             "unanswered", str(ab))
     w9 = [e["wait_ms"] for e in queue if e["type"] == "left" and
           k_of.get(e["call_id"]) == 9]

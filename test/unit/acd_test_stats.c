@@ -46,7 +46,7 @@ static uint64_t clock_h(uint64_t now, void *arg)
 static void on_event(const struct acd_event *ev, void *arg)
 {
 	struct ctx *c = arg;
-	struct acd_pub_call pc = {"", 0, NULL};
+	struct acd_pub_call pc = {"", 0, NULL, NULL, 0};
 
 	if (ev->caller > 0 && ev->caller < NCALLERS)
 		pc.record_id = c->rec[ev->caller];
@@ -224,10 +224,10 @@ int test_acd_stats(void)
 	TEST_EQ_INT(acd_engine_leave(e, 5, at(70)), 0);
 	/* 6 (78) finds the queue full at 80, 7 (89) closed at 90 */
 	acd_stats_refused(c.stats, q,
-			  &(struct acd_pub_call){"", c.rec[6], NULL},
+			  &(struct acd_pub_call){"", c.rec[6], NULL, NULL, 0},
 			  ACD_EXIT_FULL, at(80));
 	acd_stats_refused(c.stats, q,
-			  &(struct acd_pub_call){"", c.rec[7], NULL},
+			  &(struct acd_pub_call){"", c.rec[7], NULL, NULL, 0},
 			  ACD_EXIT_CLOSED, at(90));
 	/* 8 (95/96) asks for a callback at 100 (5 s); it reaches them */
 	TEST_EQ_INT(join(e, q, 8, 95, 96), ACD_JOINED);
@@ -253,7 +253,7 @@ int test_acd_stats(void)
 	/* 10 arrives 3700: nobody logged in (3 s later) */
 	TEST_EQ_INT(join(e, q, 10, 3700, 3703), ACD_NO_AGENTS);
 	acd_stats_refused(c.stats, q,
-			  &(struct acd_pub_call){"", c.rec[10], NULL},
+			  &(struct acd_pub_call){"", c.rec[10], NULL, NULL, 0},
 			  ACD_EXIT_NO_AGENTS, at(3703));
 	/* 11 (3800/3801) answered at 3820: exactly 20 s, still within;
 	 * still on the call; 12 (3810) still waits */
