@@ -326,6 +326,7 @@ const struct api_resource api_appointments = {
     API_PARAMS(params),
     API_RECORD(T),
     .tenant_off = offsetof(T, tenant_id),
+    .employee_off = offsetof(T, employee_id),
     .get = appt_get,
     .add = appt_add,
     .update = appt_update,
@@ -335,12 +336,3 @@ const struct api_resource api_appointments = {
     .fail = appt_fail,
     .print = appt_print,
 };
-
-bool api_availability_allows(const struct api_route *r)
-{
-	return !strcmp(r->method, "GET") &&
-	       (r->res == &api_employee_availability ||
-		r->res == &api_appointments ||
-		r->res == &api_oncall_schedules ||
-		r->res == &api_oncall_overrides);
-}

@@ -402,11 +402,6 @@ static int agent_view(struct api_req *req)
 	return api_reply_encoded(req, 200, err, o, 0);
 }
 
-bool api_profile_allows(const struct api_route *r)
-{
-	return r->res == &api_profiles && r->h == agent_view;
-}
-
 static const struct api_action actions[] = {
     {"GET", "/:id/profile", profile_get},
     {"GET", "/:id/profile/versions", versions_list},
