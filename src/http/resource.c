@@ -73,7 +73,8 @@ bool api_tenant_visible(const struct api_req *req, int64_t tenant_id)
 static bool rec_visible(const struct api_req *req,
 			const struct api_resource *res, const void *rec)
 {
-	if (res->tenant_off &&
+	/* a tenant's own record: tenant_off is its id's, 0 (api_tenants.c) */
+	if ((res->tenant_off || res == &api_tenants) &&
 	    !api_tenant_visible(req, api_rec_i64(rec, res->tenant_off)))
 		return false;
 	return !api_role_own(req) || !res->employee_off ||

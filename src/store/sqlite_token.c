@@ -49,8 +49,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U64, SC_ADD, store_token, created_at),
 };
 
-static const struct store_record token_rec = {cols, ARRAY_SIZE(cols),
-					      sizeof(struct store_token), NULL};
+STORE_RECORD(token_rec, store_token, store_token_h, cols);
 
 /* Lower-case hex SHA-256 of token. */
 static int token_hash(char hex[SHA256_HEX], const char *token)
