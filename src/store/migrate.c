@@ -846,10 +846,14 @@ static const char schema_v21[] =
     " ON profile_versions(tenant_id, effective_from);";
 
 /* The four roles of issue 16 (src/http/roles.c): the admin runs the
- * service and is now called operator; client_admin and subaccount are
- * new names only, so the table keeps its columns. */
+ * service and is now called operator; an admin token bound to a tenant
+ * (never made by the server, only by hand) becomes that client's
+ * client_admin, which keeps it out of the service's routes.
+ * client_admin and subaccount are new names only: the table keeps its
+ * columns. */
 static const char schema_v22[] =
-    "UPDATE api_tokens SET role = 'operator' WHERE role = 'admin';";
+    "UPDATE api_tokens SET role = CASE WHEN tenant_id IS NULL"
+    " THEN 'operator' ELSE 'client_admin' END WHERE role = 'admin';";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
