@@ -15,8 +15,10 @@
  * Times are ISO-8601 with an offset or Z and are stored in UTC;
  * starts_at is inclusive, ends_at exclusive and after starts_at.
  * Appointments of one employee may overlap (the one that started last
- * shows).  Roles: admin writes; an agent of the tenant reads (another
- * tenant's employee or appointment is a 404).  No answer here carries
+ * shows).  Roles (roles.c): operator and client_admin write; an agent
+ * of the tenant reads; a subaccount reads and keeps its own employee's
+ * (another tenant's employee or appointment is a 404, and another
+ * employee's to a subaccount).  No answer here carries
  * an employee's e-mail address.
  */
 #include <errno.h>

@@ -22,7 +22,8 @@
  * without a reply becomes "500 internal error"; an error return after
  * api_error() is simply the end of the request.
  *
- * The files: server.c (listener, routes, roles, errno -> status),
+ * The files: server.c (listener, routes, errno -> status), roles.c (who may use
+ * which route), api_tokens.c (tokens),
  * reply.c (JSON replies and errors), body.c (request bodies), query.c
  * (query strings), field.c (fields: body -> record -> JSON), resource.c
  * (create/read/update/delete/list), api_<resource>.c (the tables).
