@@ -13,8 +13,9 @@
  *
  * The operator and the client_admin write and read everything
  * (roles.c); a tenant's agent token reads only its tenant's agent view,
- * under its own name.  Another tenant's profile is a 404 to a tenant-scoped token.  `at` is the injectable
- * clock of previews and tests (default: now).
+ * under its own name.  Another tenant's profile is a 404 to a
+ * tenant-scoped token.  `at` is the injectable clock of previews and
+ * tests (default: now).
  */
 #include <errno.h>
 #include <string.h>
