@@ -148,7 +148,7 @@ static int admin_token_ensure(struct store *st)
 		return 0;
 	str_random_hex(token, 32);
 	memset(&t, 0, sizeof(t));
-	str_copy(t.role, "admin", sizeof(t.role));
+	str_copy(t.role, "operator", sizeof(t.role));
 	str_copy(t.name, "admin", sizeof(t.name));
 	err = store_token_add(st, token, &t);
 	if (err)

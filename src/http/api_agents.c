@@ -462,12 +462,6 @@ static int agent_token(struct api_req *req)
 	return err;
 }
 
-bool api_agents_allows(const struct api_route *r)
-{
-	return r->res == &api_agents &&
-	       (r->h == agent_list || r->h == agent_get || r->h == agent_state);
-}
-
 static const struct api_action actions[] = {
     {"GET", "", agent_list},
     {"GET", "/:id", agent_get},

@@ -15,8 +15,10 @@
  * Times are ISO-8601 with an offset or Z and are stored in UTC;
  * starts_at is inclusive, ends_at exclusive and after starts_at.
  * Appointments of one employee may overlap (the one that started last
- * shows).  Roles: admin writes; an agent of the tenant reads (another
- * tenant's employee or appointment is a 404).  No answer here carries
+ * shows).  Roles (roles.c): operator and client_admin write; an agent
+ * of the tenant reads; a subaccount reads and keeps its own employee's
+ * (another tenant's employee or appointment is a 404, and another
+ * employee's to a subaccount).  No answer here carries
  * an employee's e-mail address.
  */
 #include <errno.h>
@@ -326,6 +328,7 @@ const struct api_resource api_appointments = {
     API_PARAMS(params),
     API_RECORD(T),
     .tenant_off = offsetof(T, tenant_id),
+    .employee_off = offsetof(T, employee_id),
     .get = appt_get,
     .add = appt_add,
     .update = appt_update,
@@ -335,12 +338,3 @@ const struct api_resource api_appointments = {
     .fail = appt_fail,
     .print = appt_print,
 };
-
-bool api_availability_allows(const struct api_route *r)
-{
-	return !strcmp(r->method, "GET") &&
-	       (r->res == &api_employee_availability ||
-		r->res == &api_appointments ||
-		r->res == &api_oncall_schedules ||
-		r->res == &api_oncall_overrides);
-}

@@ -100,6 +100,7 @@ const struct api_resource api_calls = {
     API_FIELDS(fields),
     API_PARAMS(params),
     API_RECORD(T),
+    .tenant_off = offsetof(T, tenant_id), /* a client sees its own */
     .get = call_get,
     .list = call_list,
     .actionv = actions,

@@ -421,7 +421,7 @@ static int csv_tenant(struct api_req *req)
 	int err;
 
 	err = store_tenant_get(req->api->st, req->id, &t);
-	if (err == ENOENT)
+	if (err == ENOENT || (!err && !api_tenant_visible(req, t.id)))
 		return api_not_found(req);
 	if (err)
 		return api_fail(req, err, "tenant: %m", err);
@@ -572,9 +572,3 @@ const struct api_resource api_employees_csv = {
     .raw_actionc = ARRAY_SIZE(csv_raw_actions),
     .raw_max = CSV_BYTES_MAX,
 };
-
-bool api_employees_allows(const struct api_route *r)
-{
-	return r->res == &api_employees &&
-	       (r->h == api_res_get || r->h == api_res_list);
-}

@@ -200,7 +200,7 @@ static int mailbox_messages(struct api_req *req)
 	int err;
 
 	err = store_mailbox_get(req->api->st, req->id, &m);
-	if (err == ENOENT)
+	if (err == ENOENT || (!err && !api_tenant_visible(req, m.tenant_id)))
 		return api_not_found(req);
 	if (err)
 		return api_fail(req, err, "mailbox: %m", err);

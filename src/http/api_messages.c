@@ -107,7 +107,7 @@ static int message_audio(struct api_req *req)
 	int err;
 
 	err = store_vm_message_get(req->api->st, req->id, &m);
-	if (err == ENOENT)
+	if (err == ENOENT || (!err && !api_tenant_visible(req, m.tenant_id)))
 		return api_not_found(req);
 	if (err)
 		return api_fail(req, err, "message: %m", err);

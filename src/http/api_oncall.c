@@ -20,8 +20,9 @@
  * A rotation hands over weekly on handoff_day at handoff_time, Berlin
  * wall-clock time, from start_date (which must be such a day) on; the
  * members take turns in the order given (one may come twice).  Overrides
- * of one schedule never overlap (409).  Roles: admin writes; an agent of
- * the tenant reads (another tenant's schedule is a 404).
+ * of one schedule never overlap (409).  Roles (roles.c): operator and
+ * client_admin write; an agent of the tenant reads (another tenant's
+ * schedule is a 404).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
  * pending), the last error, the sender, the recipients (arrays), the
  * subject, its attachments (name and type, not where they lie on disk)
  * and when it was created and sent.  Recipients are employees' e-mail
- * addresses: only the admin role reads the outbox (server.c, role_allows).
+ * addresses: only the operator role reads the outbox (roles.c).
  * When tenant-scoped roles come, a tenant's owner may read its own
  * tenant's rows; an agent never.
  *

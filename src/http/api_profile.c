@@ -11,10 +11,11 @@
  *   GET    /api/v1/tenants/:id/agent_view[?at=&agent_id=] what an agent
  *                                                        sees
  *
- * The admin writes and reads everything; a tenant's agent token reads
- * only its tenant's agent view, under its own name.  Another tenant's
- * profile is a 404 to a tenant-scoped token.  `at` is the injectable
- * clock of previews and tests (default: now).
+ * The operator and the client_admin write and read everything
+ * (roles.c); a tenant's agent token reads only its tenant's agent view,
+ * under its own name.  Another tenant's profile is a 404 to a
+ * tenant-scoped token.  `at` is the injectable clock of previews and
+ * tests (default: now).
  */
 #include <errno.h>
 #include <string.h>
@@ -400,11 +401,6 @@ static int agent_view(struct api_req *req)
 	}
 	mem_deref(a);
 	return api_reply_encoded(req, 200, err, o, 0);
-}
-
-bool api_profile_allows(const struct api_route *r)
-{
-	return r->res == &api_profiles && r->h == agent_view;
 }
 
 static const struct api_action actions[] = {

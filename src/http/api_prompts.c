@@ -229,7 +229,7 @@ static int upload_query(struct api_req *req, T *p)
 		return api_error(req, 422,
 				 "tenant_id: is required (a query parameter)");
 	err = store_tenant_get(req->api->st, q.tenant_id, &t);
-	if (err == ENOENT)
+	if (err == ENOENT || (!err && !api_tenant_visible(req, q.tenant_id)))
 		return api_error(req, 422,
 				 "tenant_id: tenant %lld does not exist",
 				 (long long)q.tenant_id);
@@ -380,7 +380,7 @@ static int prompt_audio(struct api_req *req)
 	int err;
 
 	err = store_prompt_get(req->api->st, req->id, &p);
-	if (err == ENOENT)
+	if (err == ENOENT || (!err && !api_tenant_visible(req, p.tenant_id)))
 		return api_not_found(req);
 	if (err)
 		return api_fail(req, err, "prompt: %m", err);

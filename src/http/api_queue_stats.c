@@ -12,8 +12,8 @@
  * summer time starts (there is no 02:00) and 25 on the day it ends
  * (02:00 comes twice, first at +02:00, then at +01:00); each hour names
  * its UTC start, its local date and hour and its UTC offset.  Roles: the
- * admin (agents get 403, server.c); a token of one tenant sees only its
- * tenant's queues (404 for others).
+ * operator and client_admin (agents get 403, roles.c); a token of one
+ * tenant sees only its tenant's queues (404 for others).
  */
 #include <errno.h>
 #include <string.h>

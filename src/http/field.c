@@ -378,7 +378,9 @@ int api_ref_tenant(struct api_req *req, const struct api_field *f, int64_t id,
 	int err;
 
 	err = store_tenant_get(req->api->st, id, &t);
-	if (err == ENOENT)
+	/* another tenant is none to a tenant's token (its id does not
+	 * leak) */
+	if (err == ENOENT || (!err && !api_tenant_visible(req, id)))
 		return api_error(req, 422, "%s: tenant %lld does not exist",
 				 f->name, (long long)id);
 	if (err)
@@ -393,7 +395,7 @@ int api_ref_employee(struct api_req *req, const struct api_field *f, int64_t id,
 	int err;
 
 	err = store_employee_get(req->api->st, id, &e);
-	if (err == ENOENT)
+	if (err == ENOENT || (!err && !api_tenant_visible(req, e.tenant_id)))
 		return api_error(req, 422, "%s: employee %lld does not exist",
 				 f->name, (long long)id);
 	if (err)

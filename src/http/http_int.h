@@ -22,7 +22,8 @@
  * without a reply becomes "500 internal error"; an error return after
  * api_error() is simply the end of the request.
  *
- * The files: server.c (listener, routes, roles, errno -> status),
+ * The files: server.c (listener, routes, errno -> status), roles.c (who may use
+ * which route), api_tokens.c (tokens),
  * reply.c (JSON replies and errors), body.c (request bodies), query.c
  * (query strings), field.c (fields: body -> record -> JSON), resource.c
  * (create/read/update/delete/list), api_<resource>.c (the tables).
@@ -472,10 +473,13 @@ struct api_resource {
 	size_t fieldc;
 	const struct api_param *paramv; /* query parameters of the list */
 	size_t paramc;
-	size_t size;       /* sizeof the store record                  */
-	size_t id_off;     /* offsetof its int64 id                    */
-	size_t tenant_off; /* offsetof its int64 tenant_id (the dialling
+	size_t size;         /* sizeof the store record                  */
+	size_t id_off;       /* offsetof its int64 id                    */
+	size_t tenant_off;   /* offsetof its int64 tenant_id (the dialling
 			      context of AK_PHONE fields and of refs)  */
+	size_t employee_off; /* offsetof its int64 employee_id: a
+				subaccount's own records (roles.c), 0 if
+				none                                   */
 
 	/* store operations; an op that replied itself returns its error
 	 * with req->replied set */
@@ -567,8 +571,6 @@ extern const struct api_resource api_tenants;
 extern const struct api_resource api_employees;
 /* GET, POST /api/v1/tenants/:id/employees.csv (api_employees.c) */
 extern const struct api_resource api_employees_csv;
-/* May the role "agent" use route r: read employees (api_employees.c)? */
-bool api_employees_allows(const struct api_route *r);
 extern const struct api_resource api_devices;
 extern const struct api_resource api_number_blocks;
 extern const struct api_resource api_numbers;
@@ -582,8 +584,6 @@ extern const struct api_resource api_queues;
 int api_queue_stats(struct api_req *req);
 extern const struct api_resource api_agents;
 
-/* May the role "agent" use route r (api_agents.c)? */
-bool api_agents_allows(const struct api_route *r);
 extern const struct api_resource api_trunks;
 extern const struct api_resource api_calls;
 extern const struct api_resource api_callbacks;
@@ -610,8 +610,6 @@ extern const struct api_resource api_employee_availability;
 extern const struct api_resource api_appointments;
 extern const struct api_resource api_oncall_schedules;
 extern const struct api_resource api_oncall_overrides;
-/* May the role "agent" use route r of these (their GET routes)? */
-bool api_availability_allows(const struct api_route *r);
 /* apply hook of an AK_TIME field: an ISO-8601 time into its uint64 [ms]
  * member; 422 "<field>: must be an ISO-8601 time ..." */
 int api_time_apply(struct api_req *req, const struct api_field *f, void *rec);
@@ -623,8 +621,43 @@ int api_add_employee_name(struct odict *o, const char *key,
 			  const struct store_employee *e);
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
-/* May the role "agent" use route r (the agent view of its tenant)? */
-bool api_profile_allows(const struct api_route *r);
+
+/* ---- roles (roles.c) and tokens (api_tokens.c) ------------------------ */
+
+/* The roles of issue 16, as bits of a route's rule. */
+enum api_role {
+	API_ROLE_OPERATOR = 1 << 0,     /* runs the service: everything   */
+	API_ROLE_CLIENT_ADMIN = 1 << 1, /* a client's own administrator  */
+	API_ROLE_AGENT = 1 << 2,        /* a client's employee on calls  */
+	API_ROLE_SUBACCOUNT = 1 << 3,   /* an employee's own login       */
+};
+
+/* The bit of role name ("operator", ...); 0 for an unknown name. */
+unsigned api_role_of(const char *name);
+/* The name of role bit ("" if it is none). */
+const char *api_role_name(unsigned bit);
+/* The roles that may use route r (a route without a rule: the
+ * operator's only, *ruledp false; ruledp may be NULL). */
+unsigned api_route_roles(const struct api_route *r, bool *ruledp);
+/* May req's token use req->route?  0, or an errno after the reply: 403
+ * "role <r> may not <METHOD> <path>", or 404 for a subaccount's request
+ * about another employee. */
+int api_role_check(struct api_req *req);
+/* Is req's token narrowed to its own employee (a subaccount's)? */
+bool api_role_own(const struct api_req *req);
+/* Is a record of tenant_id visible to req's token (any for a token
+ * without a tenant)? */
+bool api_tenant_visible(const struct api_req *req, int64_t tenant_id);
+
+/* Call h for every route of the API (server.c), in the order route
+ * lookup tries them; stops at the first h that returns non-zero and
+ * returns that. */
+typedef int(api_route_walk_h)(const struct api_route *r, void *arg);
+int api_routes_walk(api_route_walk_h *h, void *arg);
+/* GET /api/v1/routes: every route with the roles that may use it */
+extern const struct api_resource api_routes;
+/* /api/v1/tokens: make, list and revoke API tokens (api_tokens.c) */
+extern const struct api_resource api_tokens;
 
 /* ---- the event stream (events.c) -------------------------------------- */
 

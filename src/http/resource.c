@@ -63,6 +63,44 @@ static int reply_rec(struct api_req *req, uint16_t status, const void *rec)
 	return api_reply_encoded(req, status, err, o, rec_id(res, rec));
 }
 
+bool api_tenant_visible(const struct api_req *req, int64_t tenant_id)
+{
+	return !req->token.tenant_id || tenant_id == req->token.tenant_id;
+}
+
+/* May req's token see rec: its tenant's (tenant_off 0: no tenant) and,
+ * for a subaccount, its employee's (employee_off 0: none)? */
+static bool rec_visible(const struct api_req *req,
+			const struct api_resource *res, const void *rec)
+{
+	/* a tenant's own record: tenant_off is its id's, 0 (api_tenants.c) */
+	if ((res->tenant_off || res == &api_tenants) &&
+	    !api_tenant_visible(req, api_rec_i64(rec, res->tenant_off)))
+		return false;
+	return !api_role_own(req) || !res->employee_off ||
+	       api_rec_i64(rec, res->employee_off) == req->token.employee_id;
+}
+
+/* A record written by req must stay visible to its token: a client
+ * admin writes its own tenant's records only, a subaccount its own
+ * employee's.  0, or EPERM after a 422 that reads like the reference
+ * did not exist (another tenant's ids do not leak). */
+static int scope_check(struct api_req *req, const void *rec)
+{
+	const struct api_resource *res = api_res(req);
+
+	if (rec_visible(req, res, rec))
+		return 0;
+	if (res->employee_off)
+		return api_error(
+		    req, 422,
+		    "employee_id: employee %lld does "
+		    "not exist",
+		    (long long)api_rec_i64(rec, res->employee_off));
+	return api_error(req, 422, "tenant_id: tenant %lld does not exist",
+			 (long long)api_rec_i64(rec, res->tenant_off));
+}
+
 /* The record of the path's :id into rec; 404 if there is none. */
 static int load(struct api_req *req, void *rec)
 {
@@ -70,11 +108,9 @@ static int load(struct api_req *req, void *rec)
 	int err;
 
 	err = res->get(req->api->st, req->id, rec);
-	/* a tenant's token (an agent's) sees its own tenant's records only;
-	 * another tenant's are not found (tenant_off 0: no tenant) */
-	if (err == ENOENT ||
-	    (!err && req->token.tenant_id && res->tenant_off &&
-	     api_rec_i64(rec, res->tenant_off) != req->token.tenant_id))
+	/* a tenant's token sees its own tenant's records only, a
+	 * subaccount its own employee's; others are not found */
+	if (err == ENOENT || (!err && !rec_visible(req, res, rec)))
 		return api_not_found(req);
 	if (err)
 		return api_fail(req, err, "%s: %m", res->noun, err);
@@ -119,6 +155,8 @@ int api_res_create(struct api_req *req)
 	err = api_fields_apply(req, rec);
 	if (!err && res->check)
 		err = res->check(req, rec, NULL);
+	if (!err)
+		err = scope_check(req, rec);
 	if (err)
 		goto out;
 
@@ -176,6 +214,8 @@ int api_res_update(struct api_req *req)
 	err = api_fields_apply(req, rec);
 	if (!err && res->check)
 		err = res->check(req, rec, old);
+	if (!err)
+		err = scope_check(req, rec);
 	if (err)
 		goto out;
 
@@ -259,6 +299,8 @@ int api_res_list(struct api_req *req)
 		return err;
 	if (req->token.tenant_id)
 		q.tenant_id = req->token.tenant_id; /* its own tenant's only */
+	if (api_role_own(req) && res->employee_off)
+		q.employee_id = req->token.employee_id; /* its own only */
 	err = api_list_alloc(&l.arr);
 	if (err)
 		return err;

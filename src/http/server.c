@@ -8,7 +8,7 @@
  * resource adds.
  *
  * This file is also the one place where errno values become HTTP status
- * codes (api_status_of) and where roles are checked (role_allows).  The
+ * codes (api_status_of); roles.c says who may use which route.  The
  * connections themselves are conn.c's: it asks this file how large a
  * body a request's route takes before it reads one.
  */
@@ -33,6 +33,8 @@ static const struct api_resource *const resources[] = {
     &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
     &api_profiles, /* issue 16: client profile with dated changes */
+    &api_tokens,   /* issue 16: tokens of the four roles */
+    &api_routes,   /* issue 16: the route table with its roles */
 };
 
 enum api_gen {
@@ -136,31 +138,6 @@ const char *api_reason(uint16_t status)
 	return status < 500 ? "Bad Request" : "Internal Server Error";
 }
 
-/*
- * The one place that says who may use a route.  The role "admin" may do
- * everything; "agent", a tenant's, may read its tenant's event stream
- * (events.c hides e-mail addresses from it), transfer its tenant's calls
- * (api_transfer.c), read agents and change its own state (api_agents.c
- * checks "its own"), see, add and drop its tenant's queue callbacks
- * (api_callbacks.c), read its tenant's employees without e-mail and CC
- * (api_employees.c), its absence info, appointments, availability and
- * on-call schedules (api_availability.c, api_oncall.c), and its agent
- * view (api_profile.c).  The handlers restrict to req->token.tenant_id
- * (resource.c does for the generic reads).
- */
-static bool role_allows(const struct store_token *t, const struct api_route *r)
-{
-	if (!strcmp(t->role, "admin"))
-		return true;
-	if (strcmp(t->role, "agent") || t->tenant_id <= 0)
-		return false;
-	return r->res == &api_events || r->h == api_call_transfer ||
-	       r->h == api_call_transfer_complete ||
-	       r->h == api_call_transfer_cancel || api_agents_allows(r) ||
-	       r->res == &api_callbacks || api_employees_allows(r) ||
-	       api_availability_allows(r) || api_profile_allows(r);
-}
-
 static void destructor(void *arg)
 {
 	struct http_api *api = arg;
@@ -207,29 +184,84 @@ static bool path_match(const char *pat, const struct pl *path, struct pl *idseg)
 	return true;
 }
 
-/* Try route {method, res->path + suffix, h} for msg; true if it is the
- * one (*r filled in), else its method is added to allow if the path
- * fits. */
-static bool route_try(const struct http_msg *msg,
+/* Fill in route r of res and call h with it. */
+static int route_call(api_route_walk_h *h, void *arg,
 		      const struct api_resource *res, const char *method,
-		      const char *suffix, api_route_h *h, uint64_t raw_max,
-		      struct api_route *r, struct pl *idseg, char *allow,
-		      size_t sz)
+		      const char *suffix, api_route_h *rh, uint64_t raw_max)
 {
-	re_snprintf(r->pattern, sizeof(r->pattern), "%s%s", res->path, suffix);
-	if (!path_match(r->pattern, &msg->path, idseg))
-		return false;
-	if (!pl_strcmp(&msg->met, method)) {
-		r->method = method;
-		r->res = res;
-		r->h = h;
-		r->raw_max = raw_max;
-		return true;
+	struct api_route r;
+
+	re_snprintf(r.pattern, sizeof(r.pattern), "%s%s", res->path, suffix);
+	r.method = method;
+	r.res = res;
+	r.h = rh;
+	r.raw_max = raw_max;
+	return h(&r, arg);
+}
+
+int api_routes_walk(api_route_walk_h *h, void *arg)
+{
+	size_t i, j;
+	int err;
+
+	if (!h)
+		return EINVAL;
+	for (i = 0; i < ARRAY_SIZE(resources); i++) {
+		const struct api_resource *res = resources[i];
+
+		for (j = 0; j < ARRAY_SIZE(generic); j++) {
+			if (!res_has(res, generic[j].gen))
+				continue;
+			err = route_call(h, arg, res, generic[j].method,
+					 generic[j].suffix, generic[j].h, 0);
+			if (err)
+				return err;
+		}
+		for (j = 0; j < res->actionc; j++) {
+			const struct api_action *a = &res->actionv[j];
+
+			err = route_call(h, arg, res, a->method, a->suffix,
+					 a->h, 0);
+			if (err)
+				return err;
+		}
+		for (j = 0; j < res->raw_actionc; j++) {
+			const struct api_action *a = &res->raw_actionv[j];
+
+			err = route_call(h, arg, res, a->method, a->suffix,
+					 a->h, res->raw_max);
+			if (err)
+				return err;
+		}
 	}
-	if (allow[0])
-		strncat(allow, ", ", sz - strlen(allow) - 1);
-	strncat(allow, method, sz - strlen(allow) - 1);
-	return false;
+	return 0;
+}
+
+/* What route_find looks for and finds. */
+struct route_lookup {
+	const struct http_msg *msg;
+	struct api_route *r;
+	struct pl *idseg;
+	char *allow;
+	size_t sz;
+};
+
+/* Is r the route of the request (1: *l->r filled in)?  Else its method
+ * is added to allow if the path fits. */
+static int route_try(const struct api_route *r, void *arg)
+{
+	struct route_lookup *l = arg;
+
+	if (!path_match(r->pattern, &l->msg->path, l->idseg))
+		return 0;
+	if (!pl_strcmp(&l->msg->met, r->method)) {
+		*l->r = *r;
+		return 1;
+	}
+	if (l->allow[0])
+		strncat(l->allow, ", ", l->sz - strlen(l->allow) - 1);
+	strncat(l->allow, r->method, l->sz - strlen(l->allow) - 1);
+	return 0;
 }
 
 /*
@@ -239,35 +271,10 @@ static bool route_try(const struct http_msg *msg,
 static bool route_find(const struct http_msg *msg, struct api_route *r,
 		       struct pl *idseg, char *allow, size_t sz)
 {
-	size_t i, j;
+	struct route_lookup l = {msg, r, idseg, allow, sz};
 
 	allow[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(resources); i++) {
-		const struct api_resource *res = resources[i];
-
-		for (j = 0; j < ARRAY_SIZE(generic); j++) {
-			if (res_has(res, generic[j].gen) &&
-			    route_try(msg, res, generic[j].method,
-				      generic[j].suffix, generic[j].h, 0, r,
-				      idseg, allow, sz))
-				return true;
-		}
-		for (j = 0; j < res->actionc; j++) {
-			const struct api_action *a = &res->actionv[j];
-
-			if (route_try(msg, res, a->method, a->suffix, a->h, 0,
-				      r, idseg, allow, sz))
-				return true;
-		}
-		for (j = 0; j < res->raw_actionc; j++) {
-			const struct api_action *a = &res->raw_actionv[j];
-
-			if (route_try(msg, res, a->method, a->suffix, a->h,
-				      res->raw_max, r, idseg, allow, sz))
-				return true;
-		}
-	}
-	return false;
+	return api_routes_walk(route_try, &l) == 1;
 }
 
 /* :id must be a positive decimal int64. */
@@ -370,12 +377,8 @@ static void api_dispatch(struct api_req *req)
 		return;
 	}
 
-	if (!role_allows(&req->token, req->route)) {
-		(void)api_error(req, 403, "role %s may not %s %r",
-				req->token.role, req->route->method,
-				&req->msg->path);
+	if (api_role_check(req))
 		return;
-	}
 
 	req->create = !strcmp(req->route->method, "POST");
 	if (!req->route->raw_max &&

@@ -845,6 +845,16 @@ static const char schema_v21[] =
     "CREATE INDEX profile_versions_from"
     " ON profile_versions(tenant_id, effective_from);";
 
+/* The four roles of issue 16 (src/http/roles.c): the admin runs the
+ * service and is now called operator; an admin token bound to a tenant
+ * (never made by the server, only by hand) becomes that client's
+ * client_admin, which keeps it out of the service's routes.
+ * client_admin and subaccount are new names only: the table keeps its
+ * columns. */
+static const char schema_v22[] =
+    "UPDATE api_tokens SET role = CASE WHEN tenant_id IS NULL"
+    " THEN 'operator' ELSE 'client_admin' END WHERE role = 'admin';";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -867,6 +877,7 @@ static const struct migration migrationv[] = {
     {19, "answering service employees", schema_v19},
     {20, "absence info, appointments, on-call schedules", schema_v20},
     {21, "client profile versions", schema_v21},
+    {22, "roles: admin is operator", schema_v22},
 };
 
 int store_migrate_latest(void)

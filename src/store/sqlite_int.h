@@ -163,6 +163,8 @@ enum store_sql_id {
 	S_TOKEN_CHECK,
 	S_TOKEN_GET,
 	S_TOKEN_ANY,
+	S_TOKEN_LIST,
+	S_TOKEN_DELETE,
 	/* sqlite_schedule.c */
 	S_SCHED_TENANT,
 	S_SCHED_ADD,

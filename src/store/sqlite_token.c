@@ -3,8 +3,11 @@
  *
  * Only the SHA-256 of a token is kept (lower-case hex): the plain token is
  * shown once, to whoever created it, and a copy of the database does not
- * grant access.  A token has a role and, unless it is an admin's, the
- * tenant it may act for; a tenant's tokens go with the tenant.
+ * grant access.  A token has a role (issue 16: operator, client_admin,
+ * agent, subaccount; src/http/roles.c says what each may do) and, unless
+ * it is an operator's, the tenant it may act for; an agent's and a
+ * subaccount's also the employee it acts as.  A tenant's tokens go with
+ * the tenant, an employee's with the employee.
  */
 #include <string.h>
 #include <openssl/evp.h>
@@ -28,6 +31,11 @@ static const struct store_sql sql[] = {
      " name, created_at"
      " FROM api_tokens WHERE id = ?1"},
     {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
+    {S_TOKEN_LIST, "token list",
+     "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
+     " name, created_at"
+     " FROM api_tokens WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},
+    {S_TOKEN_DELETE, "token delete", "DELETE FROM api_tokens WHERE id = ?1"},
 };
 
 const struct store_sqlset store_sql_token = STORE_SQLSET(sql);
@@ -41,8 +49,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U64, SC_ADD, store_token, created_at),
 };
 
-static const struct store_record token_rec = {cols, ARRAY_SIZE(cols),
-					      sizeof(struct store_token), NULL};
+STORE_RECORD(token_rec, store_token, store_token_h, cols);
 
 /* Lower-case hex SHA-256 of token. */
 static int token_hash(char hex[SHA256_HEX], const char *token)
@@ -64,7 +71,7 @@ static int token_hash(char hex[SHA256_HEX], const char *token)
 	return 0;
 }
 
-/* t->role is required; tenant_id 0 is an admin token, else the tenant
+/* t->role is required; tenant_id 0 is an operator token, else the tenant
  * must exist (ENOENT); employee_id (an agent's token) must exist too.
  * EEXIST if the same token is stored already. */
 int store_token_add(struct store *st, const char *token, struct store_token *t)
@@ -143,4 +150,17 @@ bool store_token_any(struct store *st)
 		return false;
 
 	return any != 0;
+}
+
+int store_token_list(struct store *st, int64_t tenant_id, store_token_h *h,
+		     void *arg)
+{
+	return store_row_list(st, S_TOKEN_LIST, tenant_id, &token_rec,
+			      (store_fn *)h, arg);
+}
+
+/* Revoked at once: the next request with it is a 401. */
+int store_token_delete(struct store *st, int64_t id)
+{
+	return store_row_delete(st, S_COUNT, S_TOKEN_DELETE, id);
 }

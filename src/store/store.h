@@ -1674,9 +1674,11 @@ int store_profile_save(struct store *st, struct store_profile_change *c);
 
 struct store_token {
 	int64_t id;
-	char role[16];       /* "admin" or "agent"                  */
-	int64_t tenant_id;   /* 0 for admin                         */
-	int64_t employee_id; /* "agent": the employee it acts as  */
+	char role[16];       /* "operator", "client_admin", "agent" or
+				"subaccount" (src/http/roles.c)        */
+	int64_t tenant_id;   /* 0 for an operator                   */
+	int64_t employee_id; /* agent, subaccount: the employee it acts
+				as (0: none)                           */
 	char name[64];
 	uint64_t created_at;
 };
@@ -1689,6 +1691,12 @@ int store_token_check(struct store *st, const char *token,
  * gone, with its tenant or its employee (an open event stream asks). */
 int store_token_get(struct store *st, int64_t id, struct store_token *t);
 bool store_token_any(struct store *st);
+typedef int(store_token_h)(const struct store_token *t, void *arg);
+/* The tokens of tenant_id (0: all), by id; never the token itself. */
+int store_token_list(struct store *st, int64_t tenant_id, store_token_h *h,
+		     void *arg);
+/* Revoke token id: ENOENT if there is none. */
+int store_token_delete(struct store *st, int64_t id);
 
 /* ---- demo data -------------------------------------------------------- */
 

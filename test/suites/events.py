@@ -6,16 +6,17 @@ read by the test client of test/lib/ws.py.
     token, a wrong token (header, ?access_token=, subprotocol) 401; not
     a WebSocket request 426; version 8 426; a bad key 400; POST 405; an
     unknown query parameter 400; a tenant that does not exist 422;
-    another tenant than the token's 403; roles other than admin and
-    agent, an agent without a tenant, an agent on another endpoint 403.
+    another tenant than the token's 403; roles other than operator,
+    client_admin and agent, an agent without a tenant, an agent on
+    another endpoint 403.
   * Real calls (sipp from the trunk, sipp as Max's softclient 1011,
     baresip as Erika 1002 and Max's desk phone 1001) give exactly the
     events expected, field by field, in order, seq 1, 2, 3, ... on each
     stream: an announcement call (new, answered, ended), a blind
     transfer (new, ringing, answered, transferred, bridged, ended), and
-    a call of another tenant, which only the admin and that tenant's
+    a call of another tenant, which only the operator and that tenant's
     stream see.  The agent's stream has no "email" anywhere; the
-    admin's has Max's and Erika's.
+    operator's has Max's and Erika's.
   * A client that stops reading (4 KiB receive buffer) while 60 calls
     come is closed with 1008 "too slow: N bytes unsent" after at most
     about twice --events-queue-max (8 KiB here) of messages; stats count
@@ -620,11 +621,11 @@ def setup(sb):
     S.check(st == 201, "the other tenant's number: 201", f"{st} {num}")
     return {"a": a, "b": b, "max": ids["Max"], "erika": ids["Erika"],
             "b_number": "+49301234510",
-            "scoped": add_token(sb, "admin", a),
+            "scoped": add_token(sb, "client_admin", a),
             "agent": add_token(sb, "agent", a),
             "agent0": add_token(sb, "agent", None),
             "viewer": add_token(sb, "viewer", a),
-            "other": add_token(sb, "admin", b)}
+            "other": add_token(sb, "client_admin", b)}
 
 
 def main():

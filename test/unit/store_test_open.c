@@ -162,6 +162,10 @@ int test_store_migrate_v2(void)
 	TEST_EQ_INT(store_number_by_e164(db.st, "+4922182829990", &n), 0);
 	TEST_EQ_INT(n.target_type, TARGET_ANNOUNCEMENT);
 	TEST_EQ_INT(raw_is(db.path, "SELECT count(*) FROM api_tokens", "1"), 0);
+	/* the admin of version 1 is an operator since version 22 */
+	TEST_EQ_INT(raw_is(db.path, "SELECT role FROM api_tokens WHERE id = 1",
+			   "operator"),
+		    0);
 
 	/* old trunks: their values kept, the new columns at defaults */
 	TEST_EQ_INT(store_trunk_get(db.st, 1, &g), 0);

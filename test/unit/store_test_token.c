@@ -43,7 +43,7 @@ int test_store_token(void)
 	TEST_ASSERT(!store_token_any(db.st));
 
 	memset(&t, 0, sizeof(t));
-	str_copy(t.role, "admin", sizeof(t.role));
+	str_copy(t.role, "operator", sizeof(t.role));
 	str_copy(t.name, "setup", sizeof(t.name));
 	TEST_EQ_INT(store_token_add(db.st, plain, &t), 0);
 	TEST_ASSERT(t.id > 0);
@@ -53,7 +53,7 @@ int test_store_token(void)
 	memset(&g, 0xa5, sizeof(g));
 	TEST_EQ_INT(store_token_check(db.st, plain, &g), 0);
 	TEST_EQ_INT(g.id, t.id);
-	TEST_EQ_STR(g.role, "admin");
+	TEST_EQ_STR(g.role, "operator");
 	TEST_EQ_INT(g.tenant_id, 0);
 	TEST_EQ_STR(g.name, "setup");
 	TEST_EQ_INT(g.created_at, T0);
@@ -65,7 +65,7 @@ int test_store_token(void)
 
 	/* the store keeps the SHA-256 in lower-case hex, never the token */
 	memset(&t, 0, sizeof(t));
-	str_copy(t.role, "admin", sizeof(t.role));
+	str_copy(t.role, "operator", sizeof(t.role));
 	TEST_EQ_INT(store_token_add(db.st, "abc", &t), 0);
 	re_snprintf(buf, sizeof(buf),
 		    "SELECT token_sha256 FROM api_tokens WHERE id = %lld",
