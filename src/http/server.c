@@ -2,7 +2,8 @@
  * server.c - the HTTP listener of the provisioning API.  It answers
  * GET /health without a token and sends everything under /api/v1/ through
  * the same steps: bearer token, route table, role check, body, handler
- * (see the diagram in http_int.h).  The routes come from the table of
+ * (see the diagram in http_int.h); only the login (POST /api/v1/sessions)
+ * goes without token and role check.  The routes come from the table of
  * resources below: the generic create/list/get/update/delete of
  * resource.c where a resource has the store operation, and the actions a
  * resource adds.
@@ -33,6 +34,7 @@ static const struct api_resource *const resources[] = {
     &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
     &api_profiles, /* issue 16: client profile with dated changes */
+    &api_users, &api_sessions, /* issue 16: password logins, sessions */
 };
 
 enum api_gen {
@@ -146,11 +148,15 @@ const char *api_reason(uint16_t status)
  * (api_employees.c), its absence info, appointments, availability and
  * on-call schedules (api_availability.c, api_oncall.c), and its agent
  * view (api_profile.c).  The handlers restrict to req->token.tenant_id
- * (resource.c does for the generic reads).
+ * (resource.c does for the generic reads).  "operator" (a password
+ * login's name for "admin") may do what "admin" may; every role may list
+ * and end its own sessions (api_sessions.c).
  */
 static bool role_allows(const struct store_token *t, const struct api_route *r)
 {
-	if (!strcmp(t->role, "admin"))
+	if (!strcmp(t->role, "admin") || !strcmp(t->role, "operator"))
+		return true;
+	if (api_sessions_allows(t, r))
 		return true;
 	if (strcmp(t->role, "agent") || t->tenant_id <= 0)
 		return false;
@@ -166,6 +172,7 @@ static void destructor(void *arg)
 	struct http_api *api = arg;
 
 	api->events = mem_deref(api->events);
+	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
 }
 
@@ -327,7 +334,7 @@ check:
 		goto unauthorized;
 	if (err)
 		return api_fail(req, err, "token");
-	return 0;
+	return req->token.user_id ? api_session_check(req) : 0;
 
 unauthorized:
 	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
@@ -338,14 +345,18 @@ static void api_dispatch(struct api_req *req)
 	struct api_route route;
 	char allow[64];
 	struct pl idseg = PL_INIT;
+	bool open;
 	int err;
-
-	err = auth(req);
-	if (err)
-		return;
 
 	if (route_find(req->msg, &route, &idseg, allow, sizeof(allow)))
 		req->route = &route;
+	open = req->route && api_sessions_public(req->route);
+
+	if (!open) {
+		err = auth(req);
+		if (err)
+			return;
+	}
 	if (!req->route) {
 		char hdr[96];
 
@@ -370,7 +381,7 @@ static void api_dispatch(struct api_req *req)
 		return;
 	}
 
-	if (!role_allows(&req->token, req->route)) {
+	if (!open && !role_allows(&req->token, req->route)) {
 		(void)api_error(req, 403, "role %s may not %s %r",
 				req->token.role, req->route->method,
 				&req->msg->path);
@@ -480,8 +491,11 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	api->notify = notify;
 
 	err = api_events_alloc(&api->events, api);
+	if (!err)
+		err = login_guard_alloc(&api->logins, cfg);
 	if (err)
 		goto out;
+	api_sessions_init(cfg);
 	err = api_listen(&api->sock, &laddr, http_head_handler,
 			 http_req_handler, api);
 	if (err)

@@ -69,6 +69,10 @@ OPTIONS = {
     "outbox-attempts": ("u32", "10"),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
+    "session-lifetime": ("u32", "43200"), "session-idle": ("u32", "1800"),
+    "login-max-failures": ("u32", "5"), "login-lockout": ("u32", "900"),
+    "login-ip-max-failures": ("u32", "20"),
+    "password-hash": ("str", "interactive"),
 }
 
 
