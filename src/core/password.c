@@ -52,8 +52,7 @@ static bool sodium_ready(void)
 	return sodium_init() >= 0;
 }
 
-int password_hash(char *buf, size_t sz, const char *pw,
-		  enum password_cost cost)
+int password_hash(char *buf, size_t sz, const char *pw, enum password_cost cost)
 {
 	if (!buf || sz < crypto_pwhash_STRBYTES || !pw ||
 	    (size_t)cost >= ARRAY_SIZE(costs) || !sodium_ready())
@@ -79,9 +78,8 @@ void password_verify_dummy(const char *pw, enum password_cost cost)
 
 	if ((size_t)cost >= ARRAY_SIZE(costs))
 		return;
-	if (!dummy[cost][0] &&
-	    password_hash(dummy[cost], sizeof(dummy[cost]), "dummy password",
-			  cost))
+	if (!dummy[cost][0] && password_hash(dummy[cost], sizeof(dummy[cost]),
+					     "dummy password", cost))
 		return;
 	(void)password_verify(dummy[cost], pw ? pw : "");
 }

@@ -71,7 +71,8 @@ static void user_failed(struct api_req *req, struct store_user *u,
 	int err;
 
 	if (++u->failed_logins >= cfg->login_max_failures) {
-		u->locked_until = req->now + (uint64_t)cfg->login_lockout * 1000;
+		u->locked_until =
+		    req->now + (uint64_t)cfg->login_lockout * 1000;
 		u->failed_logins = 0;
 		warning("http: login %s from %j: locked for %u s after %u "
 			"wrong passwords\n",
@@ -128,8 +129,8 @@ static int session_open(struct api_req *req, const struct store_user *u,
 	t.user_id = u->id;
 	t.created_at = req->now;
 	t.last_used_at = req->now;
-	t.expires_at = req->now + (uint64_t)req->api->cfg->session_lifetime *
-					 1000;
+	t.expires_at =
+	    req->now + (uint64_t)req->api->cfg->session_lifetime * 1000;
 	str_random_hex(token, TOKEN_BYTES);
 	err = store_token_add(req->api->st, token, &t);
 	if (err)
@@ -223,8 +224,8 @@ int api_session_check(struct api_req *req)
 	}
 	/* one write per session at most every second, or every 1/16 of
 	 * the idle time if that is shorter: the idle time is kept to 6 % */
-	if (req->now >= t->last_used_at + (idle && idle < 16000 ? idle / 16
-								: 1000)) {
+	if (req->now >=
+	    t->last_used_at + (idle && idle < 16000 ? idle / 16 : 1000)) {
 		err = store_token_touch(req->api->st, t->id, req->now);
 		if (err)
 			warning("http: session %lld: not touched: %m\n",
@@ -362,8 +363,7 @@ bool api_sessions_public(const struct api_route *r)
 	return r->h == session_login;
 }
 
-bool api_sessions_allows(const struct store_token *t,
-			 const struct api_route *r)
+bool api_sessions_allows(const struct store_token *t, const struct api_route *r)
 {
 	return r->res == &api_sessions && r->h != session_login;
 }

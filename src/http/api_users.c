@@ -88,19 +88,19 @@ static bool login_ok(const char *s)
 
 static const struct api_rule login_rule = {
     login_ok, "must be 3 to 254 of A-Z a-z 0-9 . _ - @ +"};
-static const struct api_rule password_rule = {
-    password_ok, "must be at least 10 characters"};
+static const struct api_rule password_rule = {password_ok,
+					      "must be at least 10 characters"};
 static const struct api_rule role_rule = {
     role_ok, "must be operator, agent, client_admin or subaccount"};
 
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
-    {API_F("login", AK_STR, FF_REQUIRED | FF_FIXED | FF_EARLY),
-     API_M(T, login), .max = LOGIN_MAX, .rule = &login_rule},
+    {API_F("login", AK_STR, FF_REQUIRED | FF_FIXED | FF_EARLY), API_M(T, login),
+     .max = LOGIN_MAX, .rule = &login_rule},
     {API_F("password", AK_STR, FF_REQUIRED | FF_WO), .max = PASSWORD_MAX,
      .rule = &password_rule},
-    {API_F("role", AK_STR, FF_REQUIRED | FF_FIXED | FF_EARLY),
-     API_M(T, role), .max = 15, .rule = &role_rule},
+    {API_F("role", AK_STR, FF_REQUIRED | FF_FIXED | FF_EARLY), API_M(T, role),
+     .max = 15, .rule = &role_rule},
     {API_F("tenant_id", AK_ID, FF_NULL | FF_FIXED | FF_EARLY),
      API_M(T, tenant_id), .ref = api_ref_tenant},
     {API_F("employee_id", AK_ID, FF_NULL | FF_FIXED), API_M(T, employee_id),
@@ -166,8 +166,9 @@ static int user_fail(struct api_req *req, int err, const void *rec)
 				"another tenant",
 				(long long)u->employee_id);
 	case ENOENT:
-		return api_fail(req, err, "tenant_id: tenant %lld or employee "
-					  "%lld does not exist",
+		return api_fail(req, err,
+				"tenant_id: tenant %lld or employee "
+				"%lld does not exist",
 				(long long)u->tenant_id,
 				(long long)u->employee_id);
 	default:
@@ -210,8 +211,7 @@ API_STORE_UPDATE(user_update, store_user_update)
 
 API_LIST_H(user_h, T)
 
-static int user_list(struct api_req *req, const struct api_query *q,
-		     void *arg)
+static int user_list(struct api_req *req, const struct api_query *q, void *arg)
 {
 	return store_user_list(req->api->st, q->tenant_id, user_h, arg);
 }

@@ -87,8 +87,8 @@ struct login_guard;
 /* Count failed logins by the limits of cfg (weak, outlives *gp). */
 int login_guard_alloc(struct login_guard **gp, const struct config *cfg);
 /* [ms] until which addr may not log in; 0 if it may. */
-uint64_t login_guard_blocked(const struct login_guard *g,
-			     const struct sa *addr, uint64_t now);
+uint64_t login_guard_blocked(const struct login_guard *g, const struct sa *addr,
+			     uint64_t now);
 /* A failed login from addr at now; true if that blocked it. */
 bool login_guard_fail(struct login_guard *g, const struct sa *addr,
 		      uint64_t now);
@@ -127,13 +127,13 @@ int ws_frame_read(struct mbuf *mb, struct websock_hdr *hdr, size_t max);
 struct api_events;
 
 struct http_api {
-	struct api_lsnr *sock;     /* listener (owned)                  */
-	struct api_events *events; /* the event stream (owned)         */
-	const struct config *cfg;  /* (weak) outlives the API           */
-	struct store *st;          /* (weak) outlives the API           */
-	struct notify *notify;     /* (weak) outlives the API, or NULL  */
-	struct call_ctx *calls;    /* (weak) live calls, or NULL        */
-	struct acd *acd;           /* (weak) live queues, or NULL       */
+	struct api_lsnr *sock;      /* listener (owned)                  */
+	struct api_events *events;  /* the event stream (owned)         */
+	const struct config *cfg;   /* (weak) outlives the API           */
+	struct store *st;           /* (weak) outlives the API           */
+	struct notify *notify;      /* (weak) outlives the API, or NULL  */
+	struct call_ctx *calls;     /* (weak) live calls, or NULL        */
+	struct acd *acd;            /* (weak) live queues, or NULL       */
 	struct login_guard *logins; /* failed logins per address (owned) */
 };
 

@@ -83,14 +83,14 @@ static bool addr_cmp(struct le *le, void *arg)
 static struct guard_entry *entry_find(const struct login_guard *g,
 				      const struct sa *addr)
 {
-	struct le *le = hash_lookup(g->ht, sa_hash(addr, SA_ADDR), addr_cmp,
-				    (void *)addr);
+	struct le *le =
+	    hash_lookup(g->ht, sa_hash(addr, SA_ADDR), addr_cmp, (void *)addr);
 
 	return le ? le->data : NULL;
 }
 
-uint64_t login_guard_blocked(const struct login_guard *g,
-			     const struct sa *addr, uint64_t now)
+uint64_t login_guard_blocked(const struct login_guard *g, const struct sa *addr,
+			     uint64_t now)
 {
 	const struct guard_entry *e;
 

@@ -33,7 +33,7 @@ static const struct api_resource *const resources[] = {
     /* issue 16: absence info, appointments, on-call */
     &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
-    &api_profiles, /* issue 16: client profile with dated changes */
+    &api_profiles,             /* issue 16: client profile with dated changes */
     &api_users, &api_sessions, /* issue 16: password logins, sessions */
 };
 

@@ -181,8 +181,8 @@ int store_token_delete(struct store *st, int64_t id)
 	return err;
 }
 
-int store_token_revoke_user(struct store *st, int64_t user_id,
-			    int64_t keep_id, int64_t *np)
+int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
+			    int64_t *np)
 {
 	int64_t n = 0;
 	int err;
@@ -190,8 +190,8 @@ int store_token_revoke_user(struct store *st, int64_t user_id,
 	if (!st || user_id <= 0 || keep_id < 0)
 		return EINVAL;
 
-	err = store_run(st, S_TOKEN_REVOKE_USER, EIO, &n, "ii", user_id,
-			keep_id);
+	err =
+	    store_run(st, S_TOKEN_REVOKE_USER, EIO, &n, "ii", user_id, keep_id);
 	if (!err && np)
 		*np = n;
 	return err;

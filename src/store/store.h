@@ -1699,8 +1699,8 @@ int store_token_touch(struct store *st, int64_t id, uint64_t now);
 int store_token_delete(struct store *st, int64_t id);
 /* End every session of user_id but keep_id (0: all); *np (may be NULL)
  * gets how many ended. */
-int store_token_revoke_user(struct store *st, int64_t user_id,
-			    int64_t keep_id, int64_t *np);
+int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
+			    int64_t *np);
 typedef int(store_token_h)(const struct store_token *t, void *arg);
 /* The sessions of user_id (0: of every user), oldest first; expired
  * ones (expires_at before now, or unused for idle_ms > 0) are skipped. */
@@ -1715,15 +1715,15 @@ enum {
 
 struct store_user {
 	int64_t id;
-	char login[255];      /* unique, compared case-insensitively  */
+	char login[255]; /* unique, compared case-insensitively  */
 	char password_hash[STORE_PWHASH_SZ]; /* "$argon2id$...", never
 						shown or logged           */
-	char role[16];        /* "operator", "agent", "client_admin",
+	char role[16];          /* "operator", "agent", "client_admin",
 				 "subaccount" ("admin": old "operator") */
-	int64_t tenant_id;    /* 0 for an operator                    */
-	int64_t employee_id;  /* the person (agent, subaccount), or 0 */
-	uint64_t created_at;  /* [ms]                                 */
-	bool disabled;        /* may not log in                       */
+	int64_t tenant_id;      /* 0 for an operator                    */
+	int64_t employee_id;    /* the person (agent, subaccount), or 0 */
+	uint64_t created_at;    /* [ms]                                 */
+	bool disabled;          /* may not log in                       */
 	uint32_t failed_logins; /* wrong passwords in a row            */
 	uint64_t locked_until;  /* [ms] locked out before this; 0 none */
 };
