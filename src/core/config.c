@@ -117,11 +117,35 @@ static const struct opt opts[] = {
     {"events-ping", "SWITCHBOARD_EVENTS_PING", OPT_U32, S(events_ping),
      "seconds between pings to event stream clients; two unanswered "
      "close the connection (30, from 1 to 3600)"},
+    {"session-lifetime", "SWITCHBOARD_SESSION_LIFETIME", OPT_U32,
+     S(session_lifetime),
+     "seconds a session of a password login lasts at most (43200, from 1 "
+     "to 2592000)"},
+    {"session-idle", "SWITCHBOARD_SESSION_IDLE", OPT_U32, S(session_idle),
+     "seconds a session may go unused before it ends; each use starts "
+     "them again; 0 off (1800)"},
+    {"login-max-failures", "SWITCHBOARD_LOGIN_MAX_FAILURES", OPT_U32,
+     S(login_max_failures),
+     "wrong passwords in a row that lock a login for --login-lockout "
+     "seconds (5, from 1 to 100)"},
+    {"login-lockout", "SWITCHBOARD_LOGIN_LOCKOUT", OPT_U32, S(login_lockout),
+     "seconds a locked login or blocked address waits, and the window "
+     "counting an address's failed logins (900, from 1 to 86400)"},
+    {"login-ip-max-failures", "SWITCHBOARD_LOGIN_IP_MAX_FAILURES", OPT_U32,
+     S(login_ip_max_failures),
+     "failed logins from one address within --login-lockout seconds that "
+     "block it for as long; 0 off (20)"},
+    {"password-hash", "SWITCHBOARD_PASSWORD_HASH", OPT_STR, S(password_hash),
+     "cost of new password hashes (Argon2id): interactive (2 passes over "
+     "64 MiB) or test (no protection, for the test suites only) "
+     "(interactive)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
      "create or upgrade the database, add demo data if empty, exit"},
 };
+
+static int login_check(const struct config *cfg);
 
 static void defaults(struct config *cfg)
 {
@@ -153,6 +177,12 @@ static void defaults(struct config *cfg)
 	cfg->outbox_max_attempts = 10;
 	cfg->events_queue_max = 1048576;
 	cfg->events_ping = 30;
+	cfg->session_lifetime = 43200;
+	cfg->session_idle = 1800;
+	cfg->login_max_failures = 5;
+	cfg->login_lockout = 900;
+	cfg->login_ip_max_failures = 20;
+	str_copy(cfg->password_hash, "interactive", sizeof(cfg->password_hash));
 	cfg->log_level = LOG_INFO;
 }
 
@@ -325,6 +355,34 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 	if (cfg->events_ping < 1 || cfg->events_ping > 3600) {
 		fprintf(stderr, "switchboard: --events-ping: must be from 1 "
 				"to 3600 seconds\n");
+		return EINVAL;
+	}
+	return login_check(cfg);
+}
+
+/* The range checks of the login options (issue 16). */
+static int login_check(const struct config *cfg)
+{
+	enum password_cost cost;
+
+	if (cfg->session_lifetime < 1 || cfg->session_lifetime > 2592000) {
+		fprintf(stderr, "switchboard: --session-lifetime: must be from "
+				"1 to 2592000 seconds\n");
+		return EINVAL;
+	}
+	if (cfg->login_max_failures < 1 || cfg->login_max_failures > 100) {
+		fprintf(stderr, "switchboard: --login-max-failures: must be "
+				"from 1 to 100\n");
+		return EINVAL;
+	}
+	if (cfg->login_lockout < 1 || cfg->login_lockout > 86400) {
+		fprintf(stderr, "switchboard: --login-lockout: must be from 1 "
+				"to 86400 seconds\n");
+		return EINVAL;
+	}
+	if (password_cost_parse(cfg->password_hash, &cost)) {
+		fprintf(stderr, "switchboard: --password-hash: must be "
+				"interactive or test\n");
 		return EINVAL;
 	}
 	return 0;

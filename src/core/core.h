@@ -78,6 +78,16 @@ struct config {
 	uint32_t events_queue_max;    /* [bytes] unsent to an event stream
 				      client before it is dropped      */
 	uint32_t events_ping;         /* [s] between pings to such clients */
+	/* password logins and sessions (issue 16) */
+	uint32_t session_lifetime;      /* [s] a session ends this long after
+					   the login                        */
+	uint32_t session_idle;          /* [s] ... or unused this long; 0 off */
+	uint32_t login_max_failures;    /* wrong passwords in a row: locked  */
+	uint32_t login_lockout;         /* [s] how long a lock-out lasts     */
+	uint32_t login_ip_max_failures; /* failed logins of one address within
+					   --login-lockout: blocked; 0 off */
+	char password_hash[16];         /* cost of new hashes: "interactive",
+					   "test"                           */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };
@@ -217,6 +227,35 @@ enum phone_kind phone_normalise(char *out, size_t sz, const char *in,
 				const struct phone_ctx *ctx);
 /* True if s is "+" followed by 8..15 digits, the first not 0. */
 bool phone_is_e164(const char *s);
+
+/* ---- passwords (core/password.c) ------------------------------------ */
+
+/*
+ * How costly a new password hash is (Argon2id, libsodium): "interactive"
+ * (2 passes over 64 MiB, libsodium's INTERACTIVE limits; the default) or
+ * "test" (1 pass over 8 KiB: no protection, for the test suites only).
+ * A stored hash carries its own cost, so either verifies any hash.
+ */
+enum password_cost {
+	PASSWORD_INTERACTIVE = 0,
+	PASSWORD_TEST,
+};
+
+/* The cost of name ("interactive", "test"); EINVAL for another. */
+int password_cost_parse(const char *name, enum password_cost *costp);
+enum {
+	PASSWORD_HASH_SZ = 128, /* an encoded hash and its NUL */
+};
+/* The encoded hash ("$argon2id$v=19$m=...") of pw into buf (at least
+ * PASSWORD_HASH_SZ bytes).  EINVAL, ENOMEM when the memory it needs
+ * cannot be had. */
+int password_hash(char *buf, size_t sz, const char *pw,
+		  enum password_cost cost);
+/* Does pw fit the encoded hash?  False for a malformed hash too. */
+bool password_verify(const char *hash, const char *pw);
+/* The work of one password_verify() of cost, against a dummy hash made
+ * once: an unknown login takes as long as a wrong password. */
+void password_verify_dummy(const char *pw, enum password_cost cost);
 
 /* ---- small helpers (core/util.c) ------------------------------------- */
 

@@ -78,6 +78,21 @@ int api_conn_send(struct api_conn *conn, struct mbuf *mb);
  * sends none before it has the 101.  EINVAL, ENOTCONN.
  */
 int api_conn_take(struct api_conn *conn, struct tcp_conn **tcp);
+/* The client's address of conn.  ENOTCONN once it is closed. */
+int api_conn_peer(const struct api_conn *conn, struct sa *peer);
+
+/* ---- failed logins per address (login_guard.c) ------------------------ */
+
+struct login_guard;
+
+/* Count failed logins by the limits of cfg (weak, outlives *gp). */
+int login_guard_alloc(struct login_guard **gp, const struct config *cfg);
+/* [ms] until which addr may not log in; 0 if it may. */
+uint64_t login_guard_blocked(const struct login_guard *g, const struct sa *addr,
+			     uint64_t now);
+/* A failed login from addr at now; true if that blocked it. */
+bool login_guard_fail(struct login_guard *g, const struct sa *addr,
+		      uint64_t now);
 
 /* ---- WebSocket framing (ws.c) ----------------------------------------- */
 
@@ -113,13 +128,14 @@ int ws_frame_read(struct mbuf *mb, struct websock_hdr *hdr, size_t max);
 struct api_events;
 
 struct http_api {
-	struct api_lsnr *sock;     /* listener (owned)                  */
-	struct api_events *events; /* the event stream (owned)         */
-	const struct config *cfg;  /* (weak) outlives the API           */
-	struct store *st;          /* (weak) outlives the API           */
-	struct notify *notify;     /* (weak) outlives the API, or NULL  */
-	struct call_ctx *calls;    /* (weak) live calls, or NULL        */
-	struct acd *acd;           /* (weak) live queues, or NULL       */
+	struct api_lsnr *sock;      /* listener (owned)                  */
+	struct api_events *events;  /* the event stream (owned)         */
+	const struct config *cfg;   /* (weak) outlives the API           */
+	struct store *st;           /* (weak) outlives the API           */
+	struct notify *notify;      /* (weak) outlives the API, or NULL  */
+	struct call_ctx *calls;     /* (weak) live calls, or NULL        */
+	struct acd *acd;            /* (weak) live queues, or NULL       */
+	struct login_guard *logins; /* failed logins per address (owned) */
 };
 
 struct api_req;
@@ -598,6 +614,20 @@ extern const struct api_resource api_auth_blocks;
 extern const struct api_resource api_stats;
 extern const struct api_resource api_nodes;
 extern const struct api_resource api_outbox;
+/* issue 16: password logins (api_users.c) and their sessions
+ * (api_sessions.c) */
+extern const struct api_resource api_users;
+extern const struct api_resource api_sessions;
+/* Make the dummy hash of unknown logins now, at start-up, so that the
+ * first unknown login takes no longer than a wrong password. */
+void api_sessions_init(const struct config *cfg);
+/* Is r open without a token (POST /api/v1/sessions, the login)? */
+bool api_sessions_public(const struct api_route *r);
+/* The checks of a session token of req->token (its user_id set) after
+ * the lookup: 401 once it expired or sat idle too long (the row is
+ * deleted), else its idle time starts again.  0, or an errno after the
+ * reply. */
+int api_session_check(struct api_req *req);
 extern const struct api_resource api_mailboxes;
 extern const struct api_resource api_messages;
 extern const struct api_resource api_prompts;

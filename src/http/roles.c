@@ -239,6 +239,19 @@ static const struct rule rules[] = {
     {"GET", V "/tokens", CLI, OWN_NONE},
     {"GET", V "/tokens/:id", CLI, OWN_NONE},
     {"DELETE", V "/tokens/:id", CLI, OWN_NONE},
+    /* password logins (api_users.c, api_sessions.c): users are the
+     * operator's; POST /sessions is the login itself, without a token
+     * (server.c: api_sessions_public); every role lists and ends its own
+     * sessions (the handlers check "its own"), the operator any */
+    {"POST", V "/users", SVC, OWN_NONE},
+    {"GET", V "/users", SVC, OWN_NONE},
+    {"GET", V "/users/:id", SVC, OWN_NONE},
+    {"PATCH", V "/users/:id", SVC, OWN_NONE},
+    {"DELETE", V "/users/:id", SVC, OWN_NONE},
+    {"POST", V "/sessions", ALL, OWN_NONE},
+    {"GET", V "/sessions", ALL, OWN_NONE},
+    {"DELETE", V "/sessions/current", ALL, OWN_NONE},
+    {"DELETE", V "/sessions/:id", ALL, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

@@ -2,7 +2,8 @@
  * server.c - the HTTP listener of the provisioning API.  It answers
  * GET /health without a token and sends everything under /api/v1/ through
  * the same steps: bearer token, route table, role check, body, handler
- * (see the diagram in http_int.h).  The routes come from the table of
+ * (see the diagram in http_int.h); only the login (POST /api/v1/sessions)
+ * goes without token and role check.  The routes come from the table of
  * resources below: the generic create/list/get/update/delete of
  * resource.c where a resource has the store operation, and the actions a
  * resource adds.
@@ -32,9 +33,10 @@ static const struct api_resource *const resources[] = {
     /* issue 16: absence info, appointments, on-call */
     &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
-    &api_profiles, /* issue 16: client profile with dated changes */
-    &api_tokens,   /* issue 16: tokens of the four roles */
-    &api_routes,   /* issue 16: the route table with its roles */
+    &api_profiles,             /* issue 16: client profile with dated changes */
+    &api_tokens,               /* issue 16: tokens of the four roles */
+    &api_routes,               /* issue 16: the route table with its roles */
+    &api_users, &api_sessions, /* issue 16: password logins, sessions */
 };
 
 enum api_gen {
@@ -143,6 +145,7 @@ static void destructor(void *arg)
 	struct http_api *api = arg;
 
 	api->events = mem_deref(api->events);
+	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
 }
 
@@ -334,7 +337,7 @@ check:
 		goto unauthorized;
 	if (err)
 		return api_fail(req, err, "token");
-	return 0;
+	return req->token.user_id ? api_session_check(req) : 0;
 
 unauthorized:
 	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
@@ -345,14 +348,18 @@ static void api_dispatch(struct api_req *req)
 	struct api_route route;
 	char allow[64];
 	struct pl idseg = PL_INIT;
+	bool open;
 	int err;
-
-	err = auth(req);
-	if (err)
-		return;
 
 	if (route_find(req->msg, &route, &idseg, allow, sizeof(allow)))
 		req->route = &route;
+	open = req->route && api_sessions_public(req->route);
+
+	if (!open) {
+		err = auth(req);
+		if (err)
+			return;
+	}
 	if (!req->route) {
 		char hdr[96];
 
@@ -377,7 +384,7 @@ static void api_dispatch(struct api_req *req)
 		return;
 	}
 
-	if (api_role_check(req))
+	if (!open && api_role_check(req))
 		return;
 
 	req->create = !strcmp(req->route->method, "POST");
@@ -483,8 +490,11 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	api->notify = notify;
 
 	err = api_events_alloc(&api->events, api);
+	if (!err)
+		err = login_guard_alloc(&api->logins, cfg);
 	if (err)
 		goto out;
+	api_sessions_init(cfg);
 	err = api_listen(&api->sock, &laddr, http_head_handler,
 			 http_req_handler, api);
 	if (err)

@@ -854,6 +854,38 @@ static const char schema_v21[] =
 static const char schema_v22[] =
     "UPDATE api_tokens SET role = CASE WHEN tenant_id IS NULL"
     " THEN 'operator' ELSE 'client_admin' END WHERE role = 'admin';";
+/* password logins and their sessions (issue 16, access): a user logs in
+ * with login and password (POST /api/v1/sessions) and gets a session, an
+ * api_tokens row with user_id, an absolute expiry and the time of its last
+ * use (for the idle timeout).  Only an Argon2id hash of a password is
+ * kept ($argon2id$..., libsodium's crypto_pwhash_str).  role is data,
+ * checked against the roles of the route x role table ("admin" is the old
+ * name of "operator").  failed_logins counts wrong passwords in a row,
+ * locked_until [ms] ends a lock-out (0: none). */
+static const char schema_v23[] =
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " login TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (login <> ''),"
+    " password_hash TEXT NOT NULL"
+    "  CHECK (substr(password_hash, 1, 10) = '$argon2id$'),"
+    " role TEXT NOT NULL CHECK (role IN ('operator', 'admin', 'agent',"
+    "  'client_admin', 'subaccount')),"
+    " tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,"
+    " employee_id INTEGER REFERENCES employees(id) ON DELETE CASCADE,"
+    " created_at INTEGER NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+    " failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),"
+    " locked_until INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX users_tenant ON users(tenant_id);"
+    "CREATE INDEX users_employee ON users(employee_id);"
+    "ALTER TABLE api_tokens ADD COLUMN user_id INTEGER"
+    " REFERENCES users(id) ON DELETE CASCADE;"
+    "ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "ALTER TABLE api_tokens ADD COLUMN last_used_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id);";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
@@ -878,6 +910,7 @@ static const struct migration migrationv[] = {
     {20, "absence info, appointments, on-call schedules", schema_v20},
     {21, "client profile versions", schema_v21},
     {22, "roles: admin is operator", schema_v22},
+    {23, "password logins, sessions", schema_v23},
 };
 
 int store_migrate_latest(void)

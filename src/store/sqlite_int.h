@@ -10,7 +10,8 @@
  * sqlite_queue.c and sqlite_agent.c (hotline queues and their agents),
  * sqlite_visit.c (callers' queue visits, for statistics);
  * sqlite_availability.c (absence info, appointments), sqlite_oncall.c
- * (on-call schedules and their overrides);
+ * (on-call schedules and their overrides); sqlite_user.c (password
+ * logins; their sessions are tokens of sqlite_token.c);
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
@@ -165,6 +166,9 @@ enum store_sql_id {
 	S_TOKEN_ANY,
 	S_TOKEN_LIST,
 	S_TOKEN_DELETE,
+	S_TOKEN_TOUCH,
+	S_TOKEN_REVOKE_USER,
+	S_TOKEN_SESSIONS,
 	/* sqlite_schedule.c */
 	S_SCHED_TENANT,
 	S_SCHED_ADD,
@@ -326,6 +330,14 @@ enum store_sql_id {
 	S_PROFILE_REWRITE,
 	S_PROFILE_CANCEL,
 
+	/* sqlite_user.c (issue 16: password logins) */
+	S_USER_ADD,
+	S_USER_GET,
+	S_USER_FIND,
+	S_USER_UPDATE,
+	S_USER_FAILURES,
+	S_USER_DELETE,
+	S_USER_LIST,
 	S_COUNT
 };
 
@@ -355,7 +367,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
-    store_sql_profile;
+    store_sql_profile, store_sql_user;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -18,24 +18,30 @@ enum {
 	SHA256_HEX = 65, /* lower-case hex + NUL */
 };
 
+#define TOKEN_SELECT                                                           \
+	"SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"   \
+	" name, created_at, COALESCE(user_id, 0), expires_at, last_used_at"    \
+	" FROM api_tokens"
+
 static const struct store_sql sql[] = {
     {S_TOKEN_ADD, "token add",
      "INSERT INTO api_tokens (role, tenant_id, employee_id, name,"
-     " created_at, token_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-    {S_TOKEN_CHECK, "token check",
-     "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
-     " name, created_at"
-     " FROM api_tokens WHERE token_sha256 = ?1"},
-    {S_TOKEN_GET, "token get",
-     "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
-     " name, created_at"
-     " FROM api_tokens WHERE id = ?1"},
+     " created_at, user_id, expires_at, last_used_at, token_sha256)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+    {S_TOKEN_CHECK, "token check", TOKEN_SELECT " WHERE token_sha256 = ?1"},
+    {S_TOKEN_GET, "token get", TOKEN_SELECT " WHERE id = ?1"},
     {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
     {S_TOKEN_LIST, "token list",
-     "SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"
-     " name, created_at"
-     " FROM api_tokens WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},
+     TOKEN_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},
+    {S_TOKEN_TOUCH, "token touch",
+     "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"},
     {S_TOKEN_DELETE, "token delete", "DELETE FROM api_tokens WHERE id = ?1"},
+    {S_TOKEN_REVOKE_USER, "token revoke user",
+     "DELETE FROM api_tokens WHERE user_id = ?1 AND id <> ?2"},
+    {S_TOKEN_SESSIONS, "token sessions",
+     TOKEN_SELECT " WHERE user_id IS NOT NULL AND (?1 = 0 OR user_id = ?1)"
+		  " AND (expires_at = 0 OR expires_at > ?2)"
+		  " AND (?3 = 0 OR last_used_at + ?3 > ?2) ORDER BY id"},
 };
 
 const struct store_sqlset store_sql_token = STORE_SQLSET(sql);
@@ -47,6 +53,9 @@ static const struct store_col cols[] = {
     STORE_COL(SC_REF, SC_ADD, store_token, employee_id),
     STORE_COL(SC_TEXT, SC_ADD, store_token, name),
     STORE_COL(SC_U64, SC_ADD, store_token, created_at),
+    STORE_COL(SC_REF, SC_ADD, store_token, user_id),
+    STORE_COL(SC_U64, SC_ADD, store_token, expires_at),
+    STORE_COL(SC_U64, SC_ADD, store_token, last_used_at),
 };
 
 STORE_RECORD(token_rec, store_token, store_token_h, cols);
@@ -72,7 +81,8 @@ static int token_hash(char hex[SHA256_HEX], const char *token)
 }
 
 /* t->role is required; tenant_id 0 is an operator token, else the tenant
- * must exist (ENOENT); employee_id (an agent's token) must exist too.
+ * must exist (ENOENT); employee_id (an agent's token) and user_id (a
+ * session's) must exist too.
  * EEXIST if the same token is stored already. */
 int store_token_add(struct store *st, const char *token, struct store_token *t)
 {
@@ -81,7 +91,7 @@ int store_token_add(struct store *st, const char *token, struct store_token *t)
 	int i, err;
 
 	if (!st || !str_isset(token) || !t || !str_isset(t->role) ||
-	    t->tenant_id < 0 || t->employee_id < 0)
+	    t->tenant_id < 0 || t->employee_id < 0 || t->user_id < 0)
 		return EINVAL;
 
 	err = token_hash(hash, token);
@@ -90,6 +100,8 @@ int store_token_add(struct store *st, const char *token, struct store_token *t)
 
 	if (!t->created_at)
 		t->created_at = time_now_ms();
+	if (t->user_id && !t->last_used_at)
+		t->last_used_at = t->created_at;
 
 	err = store_stmt_get(st, S_TOKEN_ADD, &s);
 	if (err)
@@ -159,8 +171,51 @@ int store_token_list(struct store *st, int64_t tenant_id, store_token_h *h,
 			      (store_fn *)h, arg);
 }
 
-/* Revoked at once: the next request with it is a 401. */
+int store_token_touch(struct store *st, int64_t id, uint64_t now)
+{
+	if (!st || id <= 0)
+		return EINVAL;
+
+	return store_run(st, S_TOKEN_TOUCH, EIO, NULL, "iu", id, now);
+}
+
 int store_token_delete(struct store *st, int64_t id)
 {
-	return store_row_delete(st, S_COUNT, S_TOKEN_DELETE, id);
+	int64_t n = 0;
+	int err;
+
+	if (!st || id <= 0)
+		return EINVAL;
+
+	err = store_run(st, S_TOKEN_DELETE, EIO, &n, "i", id);
+	if (!err && !n)
+		err = ENOENT;
+	return err;
+}
+
+int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
+			    int64_t *np)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || user_id <= 0 || keep_id < 0)
+		return EINVAL;
+
+	err =
+	    store_run(st, S_TOKEN_REVOKE_USER, EIO, &n, "ii", user_id, keep_id);
+	if (!err && np)
+		*np = n;
+	return err;
+}
+
+int store_token_sessions(struct store *st, int64_t user_id, uint64_t now,
+			 uint64_t idle_ms, store_token_h *h, void *arg)
+{
+	if (!st || user_id < 0 || !h)
+		return EINVAL;
+
+	return store_row_query(st, S_TOKEN_SESSIONS, &token_rec, NULL,
+			       (store_fn *)h, arg, "iuu", user_id, now,
+			       idle_ms);
 }

@@ -1681,6 +1681,10 @@ struct store_token {
 				as (0: none)                           */
 	char name[64];
 	uint64_t created_at;
+	/* a session (a password login, issue 16); 0 for an API token */
+	int64_t user_id;       /* whose session                       */
+	uint64_t expires_at;   /* [ms] absolute end; 0 = never        */
+	uint64_t last_used_at; /* [ms] for the idle timeout          */
 };
 
 /* Store sha256(token) only.  The plain token is the caller's to show. */
@@ -1691,12 +1695,61 @@ int store_token_check(struct store *st, const char *token,
  * gone, with its tenant or its employee (an open event stream asks). */
 int store_token_get(struct store *st, int64_t id, struct store_token *t);
 bool store_token_any(struct store *st);
+/* A session was used at now [ms] (its idle timeout starts again). */
+int store_token_touch(struct store *st, int64_t id, uint64_t now);
+/* End token id at once.  ENOENT if there is none. */
+int store_token_delete(struct store *st, int64_t id);
+/* End every session of user_id but keep_id (0: all); *np (may be NULL)
+ * gets how many ended. */
+int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
+			    int64_t *np);
 typedef int(store_token_h)(const struct store_token *t, void *arg);
 /* The tokens of tenant_id (0: all), by id; never the token itself. */
 int store_token_list(struct store *st, int64_t tenant_id, store_token_h *h,
 		     void *arg);
-/* Revoke token id: ENOENT if there is none. */
-int store_token_delete(struct store *st, int64_t id);
+/* The sessions of user_id (0: of every user), oldest first; expired
+ * ones (expires_at before now, or unused for idle_ms > 0) are skipped. */
+int store_token_sessions(struct store *st, int64_t user_id, uint64_t now,
+			 uint64_t idle_ms, store_token_h *h, void *arg);
+
+/* ---- users: password logins (sqlite_user.c, issue 16) ----------------- */
+
+enum {
+	STORE_PWHASH_SZ = 128, /* an encoded Argon2id hash and its NUL */
+};
+
+struct store_user {
+	int64_t id;
+	char login[255]; /* unique, compared case-insensitively  */
+	char password_hash[STORE_PWHASH_SZ]; /* "$argon2id$...", never
+						shown or logged           */
+	char role[16];          /* "operator", "agent", "client_admin",
+				 "subaccount" ("admin": old "operator") */
+	int64_t tenant_id;      /* 0 for an operator                    */
+	int64_t employee_id;    /* the person (agent, subaccount), or 0 */
+	uint64_t created_at;    /* [ms]                                 */
+	bool disabled;          /* may not log in                       */
+	uint32_t failed_logins; /* wrong passwords in a row            */
+	uint64_t locked_until;  /* [ms] locked out before this; 0 none */
+};
+
+/* Add u (its id set).  EEXIST for a login taken (in any case), ENOENT
+ * for a tenant or employee that does not exist, EXDEV for an employee of
+ * another tenant, EINVAL for a bad record. */
+int store_user_add(struct store *st, struct store_user *u);
+int store_user_get(struct store *st, int64_t id, struct store_user *u);
+/* The user of login, case-insensitively.  ENOENT if none. */
+int store_user_find(struct store *st, const char *login, struct store_user *u);
+/* Write password_hash and disabled of u.  ENOENT if the user is gone. */
+int store_user_update(struct store *st, const struct store_user *u);
+/* Write failed_logins and locked_until of u. */
+int store_user_set_failures(struct store *st, const struct store_user *u);
+/* Delete user id and its sessions.  ENOENT if none. */
+int store_user_delete(struct store *st, int64_t id);
+typedef int(store_user_h)(const struct store_user *u, void *arg);
+/* The users of tenant_id (0: all), by id. */
+int store_user_list(struct store *st, int64_t tenant_id, store_user_h *h,
+		    void *arg);
 
 /* ---- demo data -------------------------------------------------------- */
 

@@ -20,8 +20,10 @@ few seconds, by the exact error that names the option).
     (the certificate presented is that file's), --srtp-required (RTP/SAVP
     to a TLS phone), --keepalive-interval, --heartbeat-interval,
     --auth-max-failures/--auth-block, --log-level, --init-demo
-  * the range checks of --smtp-url and --outbox-*, by variable and by
-    flag; their effect (mail through the server, AUTH, retries, the last
+  * the range checks of --smtp-url, --outbox-*, --session-lifetime,
+    --login-max-failures, --login-lockout and --password-hash, by variable
+    and by flag (the login options' effect: logins.py); the mail
+    options' effect (mail through the server, AUTH, retries, the last
     attempt) is checked in outbox.py, with the SMTP settings given once by
     variables and once by flags
 
@@ -69,6 +71,10 @@ OPTIONS = {
     "outbox-attempts": ("u32", "10"),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
+    "session-lifetime": ("u32", "43200"), "session-idle": ("u32", "1800"),
+    "login-max-failures": ("u32", "5"), "login-lockout": ("u32", "900"),
+    "login-ip-max-failures": ("u32", "20"),
+    "password-hash": ("str", "interactive"),
 }
 
 
@@ -153,6 +159,18 @@ def test_outbox_options():
          "switchboard: --outbox-attempts: must be from 1 to 100"),
         ({"outbox-attempts": "101"},
          "switchboard: --outbox-attempts: must be from 1 to 100"),
+        # password logins (issue 16); their effect: logins.py
+        ({"session-lifetime": "0"},
+         "switchboard: --session-lifetime: must be from 1 to 2592000 "
+         "seconds"),
+        ({"login-max-failures": "0"},
+         "switchboard: --login-max-failures: must be from 1 to 100"),
+        ({"login-max-failures": "101"},
+         "switchboard: --login-max-failures: must be from 1 to 100"),
+        ({"login-lockout": "0"},
+         "switchboard: --login-lockout: must be from 1 to 86400 seconds"),
+        ({"password-hash": "fast"},
+         "switchboard: --password-hash: must be interactive or test"),
     ]
     for opts, want in cases:
         r = run(env={env_of(k): v for k, v in opts.items()})

@@ -1,0 +1,372 @@
+/*
+ * api_sessions.c - /api/v1/sessions: logging in with login and password,
+ * and the sessions that a login opens (issue 16).
+ *
+ *   POST   /api/v1/sessions          {"login","password"} -> 201 a new
+ *                                    session token (no token needed)
+ *   GET    /api/v1/sessions          the caller's own sessions (the
+ *                                    operator's: everybody's)
+ *   DELETE /api/v1/sessions/current  log out: the caller's session ends
+ *   DELETE /api/v1/sessions/:id      end a session (own, or any for the
+ *                                    operator)
+ *
+ * A session is an API token (store_token with user_id) that ends
+ * --session-lifetime seconds after the login, or once it went unused for
+ * --session-idle seconds; api_session_check() enforces both on every
+ * request and deletes what has ended.
+ *
+ * A login, step by step (each refusal counts against the address in
+ * login_guard.c, and refusals look alike so that they name no login):
+ *
+ *   address blocked?  -------------------------------------> 429
+ *   login unknown?    -> hash a dummy (same time) ---------> 401
+ *   login locked?     -------------------------------------> 429
+ *   password wrong?   -> count; the --login-max-failures th
+ *                        locks it for --login-lockout s ---> 401
+ *   user disabled?    -------------------------------------> 403
+ *   -> counter reset, session token ---------------------> 201
+ */
+#include <errno.h>
+#include <string.h>
+#include "http/http_int.h"
+
+enum {
+	TOKEN_BYTES = 32, /* random bytes of a session token (64 hex) */
+};
+
+static const char wrong[] = "login or password is wrong";
+
+static const struct api_field login_fields[] = {
+    {API_F("login", AK_STR, FF_REQUIRED), .max = 254},
+    {API_F("password", AK_STR, FF_REQUIRED | FF_WO), .max = 128},
+};
+
+static uint32_t secs_until(uint64_t until, uint64_t now)
+{
+	return (uint32_t)((until - now + 999) / 1000);
+}
+
+/* 429 with Retry-After for a wait until `until`. */
+static int too_many(struct api_req *req, uint64_t until, const char *what)
+{
+	char hdr[48];
+	uint32_t s = secs_until(until, req->now);
+
+	re_snprintf(hdr, sizeof(hdr), "Retry-After: %u\r\n", s);
+	return api_error_hdrs(req, 429, hdr, "%s; try again in %u s", what, s);
+}
+
+/* A refused login: counted against the address, then status 401. */
+static int refuse(struct api_req *req, const struct sa *peer)
+{
+	(void)login_guard_fail(req->api->logins, peer, req->now);
+	return api_error(req, 401, wrong);
+}
+
+/* A wrong password for u: counted; the last one allowed locks it. */
+static void user_failed(struct api_req *req, struct store_user *u,
+			const struct sa *peer)
+{
+	const struct config *cfg = req->api->cfg;
+	int err;
+
+	if (++u->failed_logins >= cfg->login_max_failures) {
+		u->locked_until =
+		    req->now + (uint64_t)cfg->login_lockout * 1000;
+		u->failed_logins = 0;
+		warning("http: login %s from %j: locked for %u s after %u "
+			"wrong passwords\n",
+			u->login, peer, cfg->login_lockout,
+			cfg->login_max_failures);
+	}
+	else {
+		warning("http: login %s from %j: wrong password (%u in a "
+			"row)\n",
+			u->login, peer, u->failed_logins);
+	}
+	err = store_user_set_failures(req->api->st, u);
+	if (err)
+		warning("http: login %s: failures not saved: %m\n", u->login,
+			err);
+}
+
+/* The 201 of a new session t, whose plain token is token. */
+static int reply_session(struct api_req *req, const struct store_token *t,
+			 const char *token)
+{
+	struct odict *o = NULL;
+	int err;
+
+	err = odict_alloc(&o, 16);
+	if (err)
+		return err;
+	err |= api_add_str(o, "token", token);
+	err |= api_add_int(o, "id", t->id);
+	err |= api_add_int(o, "user_id", t->user_id);
+	err |= api_add_str(o, "role", t->role);
+	err |= api_add_id(o, "tenant_id", t->tenant_id);
+	err |= api_add_id(o, "employee_id", t->employee_id);
+	err |= api_add_time(o, "expires_at", t->expires_at);
+	err |= api_add_int(o, "idle_timeout", req->api->cfg->session_idle);
+	err = err ? ENOMEM : api_reply_object(req, 201, o);
+	mem_deref(o);
+	return err;
+}
+
+/* Open a session for u. */
+static int session_open(struct api_req *req, const struct store_user *u,
+			const struct sa *peer)
+{
+	char token[2 * TOKEN_BYTES + 1];
+	struct store_token t;
+	int err;
+
+	memset(&t, 0, sizeof(t));
+	str_copy(t.role, u->role, sizeof(t.role));
+	t.tenant_id = u->tenant_id;
+	t.employee_id = u->employee_id;
+	re_snprintf(t.name, sizeof(t.name), "session of %s", u->login);
+	t.user_id = u->id;
+	t.created_at = req->now;
+	t.last_used_at = req->now;
+	t.expires_at =
+	    req->now + (uint64_t)req->api->cfg->session_lifetime * 1000;
+	str_random_hex(token, TOKEN_BYTES);
+	err = store_token_add(req->api->st, token, &t);
+	if (err)
+		return api_fail(req, err, "session: %m", err);
+	info("http: login %s (user %lld) from %j: session %lld\n", u->login,
+	     (long long)u->id, peer, (long long)t.id);
+	err = reply_session(req, &t, token);
+	memset(token, 0, sizeof(token));
+	return err;
+}
+
+static int session_login(struct api_req *req)
+{
+	const struct config *cfg = req->api->cfg;
+	const char *login, *pw;
+	enum password_cost cost = PASSWORD_INTERACTIVE;
+	struct store_user u;
+	struct sa peer;
+	uint64_t until;
+	int err;
+
+	err = api_body_check(req, login_fields, ARRAY_SIZE(login_fields));
+	if (err)
+		return err;
+	login = api_str(req, "login");
+	pw = api_str(req, "password");
+	(void)password_cost_parse(cfg->password_hash, &cost);
+	if (api_conn_peer(req->conn, &peer))
+		sa_init(&peer, AF_INET);
+
+	until = login_guard_blocked(req->api->logins, &peer, req->now);
+	if (until)
+		return too_many(req, until,
+				"too many failed logins from this address");
+
+	err = store_user_find(req->api->st, login, &u);
+	if (err == ENOENT || err == EINVAL) {
+		password_verify_dummy(pw, cost);
+		warning("http: login from %j: unknown login\n", &peer);
+		return refuse(req, &peer);
+	}
+	if (err)
+		return api_fail(req, err, "login: %m", err);
+
+	if (u.locked_until > req->now) {
+		(void)login_guard_fail(req->api->logins, &peer, req->now);
+		return too_many(req, u.locked_until,
+				"login is locked after too many wrong "
+				"passwords");
+	}
+	if (!password_verify(u.password_hash, pw)) {
+		user_failed(req, &u, &peer);
+		return refuse(req, &peer);
+	}
+	if (u.disabled) {
+		warning("http: login %s from %j: user is disabled\n", u.login,
+			&peer);
+		return api_error(req, 403, "login is disabled");
+	}
+	if (u.failed_logins || u.locked_until) {
+		u.failed_logins = 0;
+		u.locked_until = 0;
+		err = store_user_set_failures(req->api->st, &u);
+		if (err)
+			return api_fail(req, err, "login: %m", err);
+	}
+	return session_open(req, &u, &peer);
+}
+
+/* ---- checking a session on each request ------------------------------ */
+
+int api_session_check(struct api_req *req)
+{
+	static const char hdr401[] = "WWW-Authenticate: Bearer "
+				     "error=\"invalid_token\"\r\n";
+	const struct store_token *t = &req->token;
+	const uint64_t idle = (uint64_t)req->api->cfg->session_idle * 1000;
+	const char *why = NULL;
+	int err;
+
+	if (t->expires_at && req->now >= t->expires_at)
+		why = "session expired";
+	else if (idle && req->now >= t->last_used_at + idle)
+		why = "session expired after being idle";
+	if (why) {
+		info("http: session %lld (user %lld): %s\n", (long long)t->id,
+		     (long long)t->user_id, why);
+		(void)store_token_delete(req->api->st, t->id);
+		return api_error_hdrs(req, 401, hdr401, "%s; log in again",
+				      why);
+	}
+	/* one write per session at most every second, or every 1/16 of
+	 * the idle time if that is shorter: the idle time is kept to 6 % */
+	if (req->now >=
+	    t->last_used_at + (idle && idle < 16000 ? idle / 16 : 1000)) {
+		err = store_token_touch(req->api->st, t->id, req->now);
+		if (err)
+			warning("http: session %lld: not touched: %m\n",
+				(long long)t->id, err);
+	}
+	return 0;
+}
+
+/* ---- listing and ending sessions ------------------------------------- */
+
+static bool is_operator(const struct store_token *t)
+{
+	return !strcmp(t->role, "operator") || !strcmp(t->role, "admin");
+}
+
+struct list_arg {
+	const struct api_req *req;
+	struct odict *arr;
+};
+
+static int session_encode(const struct store_token *t, void *arg)
+{
+	struct list_arg *l = arg;
+	const uint64_t idle = (uint64_t)l->req->api->cfg->session_idle * 1000;
+	struct odict *o = NULL;
+	int err;
+
+	err = odict_alloc(&o, 16);
+	if (err)
+		return err;
+	err |= api_add_int(o, "id", t->id);
+	err |= api_add_int(o, "user_id", t->user_id);
+	err |= api_add_str(o, "role", t->role);
+	err |= api_add_id(o, "tenant_id", t->tenant_id);
+	err |= api_add_id(o, "employee_id", t->employee_id);
+	err |= api_add_time(o, "created_at", t->created_at);
+	err |= api_add_time(o, "last_used_at", t->last_used_at);
+	err |= api_add_time(o, "expires_at", t->expires_at);
+	err |= api_add_time(o, "idle_expires_at",
+			    idle ? t->last_used_at + idle : 0);
+	err |= api_add_bool(o, "current", t->id == l->req->token.id);
+	if (!err)
+		err = api_list_append(l->arr, o);
+	mem_deref(o);
+	return err ? ENOMEM : 0;
+}
+
+/* The operator sees every session (?user_id= one user's), anyone else
+ * those of its own user; an API token that is no session has none. */
+static int session_list(struct api_req *req)
+{
+	static const struct api_param params[] = {
+	    {"user_id", AP_ID, offsetof(struct api_query, employee_id), 0, 0,
+	     0},
+	};
+	struct list_arg l = {req, NULL};
+	struct api_query q;
+	int64_t user_id;
+	int err;
+
+	err = api_query_read(req, params, ARRAY_SIZE(params), &q);
+	if (err)
+		return err;
+	user_id = is_operator(&req->token) ? q.employee_id : req->token.user_id;
+	err = api_list_alloc(&l.arr);
+	if (err)
+		return err;
+	if (user_id || is_operator(&req->token))
+		err = store_token_sessions(
+		    req->api->st, user_id, req->now,
+		    (uint64_t)req->api->cfg->session_idle * 1000,
+		    session_encode, &l);
+	err = err ? api_fail(req, err, "sessions: %m", err)
+		  : api_reply_list(req, l.arr);
+	mem_deref(l.arr);
+	return err;
+}
+
+static int session_logout(struct api_req *req)
+{
+	int err;
+
+	if (!req->token.user_id)
+		return api_error(req, 422,
+				 "token: is an API token, not a session; "
+				 "it cannot log out");
+	err = store_token_delete(req->api->st, req->token.id);
+	if (err && err != ENOENT)
+		return api_fail(req, err, "session: %m", err);
+	info("http: session %lld (user %lld): logged out\n",
+	     (long long)req->token.id, (long long)req->token.user_id);
+	return api_reply_no_content(req);
+}
+
+static int session_delete(struct api_req *req)
+{
+	struct store_token t;
+	int err;
+
+	err = store_token_get(req->api->st, req->id, &t);
+	/* API tokens are no sessions; another user's are not found */
+	if (err == ENOENT || (!err && !t.user_id) ||
+	    (!err && !is_operator(&req->token) &&
+	     t.user_id != req->token.user_id))
+		return api_not_found(req);
+	if (err)
+		return api_fail(req, err, "session: %m", err);
+	err = store_token_delete(req->api->st, t.id);
+	if (err == ENOENT)
+		return api_not_found(req);
+	if (err)
+		return api_fail(req, err, "session: %m", err);
+	info("http: session %lld (user %lld): ended by token %lld\n",
+	     (long long)t.id, (long long)t.user_id, (long long)req->token.id);
+	return api_reply_no_content(req);
+}
+
+static const struct api_action actions[] = {
+    {"POST", "", session_login},
+    {"GET", "", session_list},
+    {"DELETE", "/current", session_logout},
+    {"DELETE", "/:id", session_delete},
+};
+
+void api_sessions_init(const struct config *cfg)
+{
+	enum password_cost cost = PASSWORD_INTERACTIVE;
+
+	(void)password_cost_parse(cfg->password_hash, &cost);
+	password_verify_dummy("", cost);
+}
+
+bool api_sessions_public(const struct api_route *r)
+{
+	return r->h == session_login;
+}
+
+const struct api_resource api_sessions = {
+    .path = "/api/v1/sessions",
+    .noun = "session",
+    .label = "session",
+    .actionv = actions,
+    .actionc = ARRAY_SIZE(actions),
+};

@@ -1,0 +1,526 @@
+#!/usr/bin/python3
+"""Password logins, sessions and lock-out (issue 16) against the real
+server, with short configured times instead of sleeping for minutes.
+
+  * Users (operator only): one of each role created; every bad field a
+    422 naming it (login rule, taken in another case, password shorter
+    than 10, role, tenant/employee the role needs or must not have); the
+    password and its hash are never in an answer; the stored hash is an
+    $argon2id$ string; an agent's token may not touch users (403).
+  * Login: each role gets 201 with a token that works for its role; a
+    wrong password and an unknown login get the same 401 answer; the
+    login name is case-insensitive; no token needed for the login.
+  * Lock-out (--login-max-failures 3, --login-lockout 2): the third wrong
+    password locks, then 429 with Retry-After even for the right one;
+    after 2 s the right one works; a success resets the counter.
+  * Sessions: GET lists the own ones (the operator's: all), logout ends
+    the session at once (401), a new password ends the user's other
+    sessions, disabling ends all and the user cannot log in (403),
+    deleting another user's session: 404 for a non-operator.
+  * Expiry (--session-lifetime 4, --session-idle 2): idle 2 s -> 401,
+    used every second it lives 4 s and then 401.
+  * Per address (--login-ip-max-failures 4): the 4th failure blocks the
+    address, 429 for any login, until --login-lockout passes.
+  * Production cost (--password-hash interactive): the hash is
+    $argon2id$v=19$m=65536,t=2,p=1$...; an unknown login takes about as
+    long as a wrong password.
+  * Never a password in the server log.
+"""
+import os
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from sb import demo_ids, Suite, Switchboard  # noqa: E402
+
+S = Suite("logins")
+
+PW = {  # login -> password; none of them may show up in the log
+    "op@answering.example": "operator-secret-1",
+    "Agent.Max": "agent-secret-22",
+    "chef@mustermann.example": "client-admin-333",
+    "erika.sub": "subaccount-4444",
+}
+NEW_PW = "a-brand-new-password-5"
+WRONG = "wrong-password-666"
+FAST = ["--password-hash", "test"]
+
+
+def login(sb, name, pw):
+    return sb.api("POST", "/api/v1/sessions", {"login": name,
+                                               "password": pw}, token=None)
+
+
+def db_rows(sb, sql, args=()):
+    con = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def test_users(sb, tid, max_id, erika, t2):
+    """Creates one user of each role; returns {login: user id}."""
+    post = lambda b: sb.api("POST", "/api/v1/users", b)  # noqa: E731
+    ids = {}
+    for name, role, tenant, emp in (
+            ("op@answering.example", "operator", None, None),
+            ("Agent.Max", "agent", tid, max_id),
+            ("chef@mustermann.example", "client_admin", tid, None),
+            ("erika.sub", "subaccount", tid, erika)):
+        st, u = post({"login": name, "password": PW[name], "role": role,
+                      "tenant_id": tenant, "employee_id": emp})
+        S.check(st == 201 and u.get("login") == name and
+                u.get("role") == role and u.get("tenant_id") == tenant and
+                u.get("employee_id") == emp and u.get("disabled") is False
+                and u.get("failed_logins") == 0 and
+                u.get("locked_until") is None and
+                sorted(u) == ["created_at", "disabled", "employee_id",
+                              "failed_logins", "id", "locked_until",
+                              "login", "role", "tenant_id"],
+                f"user {name} ({role}): 201, no password or hash shown",
+                f"{st} {u}")
+        ids[name] = u.get("id")
+    good = {"login": "new.user", "password": "long-enough-pw",
+            "role": "client_admin", "tenant_id": tid}
+    for change, status, msg in (
+            ({"login": "AGENT.MAX"}, 409, "login: AGENT.MAX is taken"),
+            ({"login": "ab"}, 422,
+             "login: must be 3 to 254 of A-Z a-z 0-9 . _ - @ +"),
+            ({"login": "with space"}, 422,
+             "login: must be 3 to 254 of A-Z a-z 0-9 . _ - @ +"),
+            ({"password": "short-pw1"}, 422,
+             "password: must be at least 10 characters"),
+            ({"role": "admin2"}, 422,
+             "role: must be operator, agent, client_admin or subaccount"),
+            ({"tenant_id": None}, 422,
+             "tenant_id: is required for role client_admin"),
+            ({"role": "operator"}, 422,
+             "tenant_id: must be null for role operator"),
+            ({"role": "agent"}, 422,
+             "employee_id: is required for role agent"),
+            ({"role": "subaccount", "employee_id": 99999}, 422,
+             "employee_id: employee 99999 does not exist"),
+            ({"role": "agent", "employee_id": t2["emp"]}, 422,
+             "employee_id: employee %d belongs to another tenant"
+             % t2["emp"]),
+            ({"tenant_id": 99999}, 422,
+             "tenant_id: tenant 99999 does not exist"),
+            ({"disabled": "no"}, 400, "disabled: must be true or false")):
+        S.error_is(f"user with {change}: {status}",
+                   post(dict(good, **change)), status, msg)
+    for field in ("login", "password", "role"):
+        b = dict(good)
+        del b[field]
+        S.error_is(f"user without {field}: 400", post(b), 400,
+                   f"{field}: is required")
+    S.error_is("an unknown field: 400", post(dict(good, pass_word="x")),
+               400, "pass_word: unknown field")
+
+    st, lst = sb.api("GET", "/api/v1/users")
+    S.check(st == 200 and [u["login"] for u in lst] == list(PW) and
+            all("password" not in u and "password_hash" not in u
+                for u in lst), "GET lists the four users, no password",
+            f"{st} {lst}")
+    st, lst = sb.api("GET", f"/api/v1/users?tenant_id={tid}")
+    S.check(st == 200 and [u["login"] for u in lst] == list(PW)[1:],
+            "?tenant_id= lists that client's users", f"{st} {lst}")
+    st, u = sb.api("GET", f"/api/v1/users/{ids['Agent.Max']}")
+    S.check(st == 200 and u.get("login") == "Agent.Max",
+            "GET /users/:id reads one", f"{st} {u}")
+    S.error_is("PATCH login: 400 (fixed)",
+               sb.api("PATCH", f"/api/v1/users/{ids['Agent.Max']}",
+                      {"login": "x.y.z"}), 400,
+               "login: cannot be changed")
+    S.error_is("PATCH a short password: 422",
+               sb.api("PATCH", f"/api/v1/users/{ids['Agent.Max']}",
+                      {"password": "short"}), 422,
+               "password: must be at least 10 characters")
+    S.error_is("GET an unknown user: 404",
+               sb.api("GET", "/api/v1/users/99999"), 404,
+               "user 99999 not found")
+
+    rows = db_rows(sb, "SELECT login, password_hash FROM users ORDER BY id")
+    S.check(len(rows) == 4 and all(h.startswith("$argon2id$v=19$")
+                                   for _, h in rows),
+            "every stored hash is an $argon2id$ string", str(rows))
+    S.check(all(PW[n] not in h for n, h in rows),
+            "no stored hash contains its password")
+    st, b = post({"login": "tmp.user", "password": "long-enough-pw",
+                  "role": "operator"})
+    st2, _ = sb.api("DELETE", f"/api/v1/users/{b.get('id')}")
+    st3, _ = sb.api("GET", f"/api/v1/users/{b.get('id')}")
+    S.check(st == 201 and st2 == 204 and st3 == 404,
+            "DELETE a user: 204, then 404", f"{st} {st2} {st3}")
+    return ids
+
+
+def test_login(sb, ids, tid):
+    """Each role logs in; returns {login: token}."""
+    toks = {}
+    for name, pw in PW.items():
+        st, s = login(sb, name, pw)
+        u = sb.api("GET", f"/api/v1/users/{ids[name]}")[1]
+        S.check(st == 201 and len(s.get("token", "")) == 64 and
+                s.get("user_id") == ids[name] and
+                s.get("role") == u["role"] and
+                s.get("tenant_id") == u["tenant_id"] and
+                s.get("employee_id") == u["employee_id"] and
+                s.get("idle_timeout") == 1800 and
+                s.get("expires_at", "").endswith("Z") and
+                sorted(s) == ["employee_id", "expires_at", "id",
+                              "idle_timeout", "role", "tenant_id", "token",
+                              "user_id"],
+                f"login {name}: 201 with a session token", f"{st} {s}")
+        toks[name] = s.get("token")
+    st, s = login(sb, "OP@Answering.EXAMPLE", PW["op@answering.example"])
+    S.check(st == 201 and s.get("user_id") == ids["op@answering.example"],
+            "the login name is case-insensitive", f"{st} {s}")
+    op, agent = toks["op@answering.example"], toks["Agent.Max"]
+    chef = toks["chef@mustermann.example"]
+    st, b = sb.api("GET", "/api/v1/tenants", token=op)
+    S.check(st == 200 and any(t["id"] == tid for t in b),
+            "the operator's session reads tenants", f"{st}")
+    st, b = sb.api("GET", "/api/v1/agents", token=agent)
+    S.check(st == 200, "the agent's session reads agents", f"{st} {b}")
+    S.error_is("the agent's session may not create tenants: 403",
+               sb.api("POST", "/api/v1/tenants", {"name": "X"},
+                      token=agent), 403,
+               "role agent may not POST /api/v1/tenants")
+    S.error_is("an agent's session may not read users: 403",
+               sb.api("GET", "/api/v1/users", token=agent), 403,
+               "role agent may not GET /api/v1/users")
+    st, b = sb.api("GET", "/api/v1/users", token=op)
+    S.check(st == 200 and len(b) == 4, "the operator's session reads users",
+            f"{st}")
+    st, b = sb.api("GET", "/api/v1/sessions", token=chef)
+    S.check(st == 200 and len(b) == 1 and b[0].get("current") is True and
+            b[0].get("user_id") == ids["chef@mustermann.example"] and
+            "token" not in b[0], "a client_admin lists its own session",
+            f"{st} {b}")
+
+    bad = login(sb, "Agent.Max", WRONG)
+    unknown = login(sb, "nobody.here", WRONG)
+    S.error_is("a wrong password: 401", bad, 401,
+               "login or password is wrong")
+    S.check(bad == unknown, "an unknown login gets the same answer",
+            f"{bad} / {unknown}")
+    S.error_is("an empty body: 400 naming login",
+               sb.api("POST", "/api/v1/sessions", {}, token=None), 400,
+               "login: is required")
+    S.error_is("no password: 400",
+               sb.api("POST", "/api/v1/sessions", {"login": "Agent.Max"},
+                      token=None), 400, "password: is required")
+    S.error_is("GET /sessions without a token: 401",
+               sb.api("GET", "/api/v1/sessions", token=None), 401,
+               "missing or invalid token")
+    # the agent's failure above is reset by its next success
+    st, _ = login(sb, "Agent.Max", PW["Agent.Max"])
+    st2, u = sb.api("GET", f"/api/v1/users/{ids['Agent.Max']}")
+    S.check(st == 201 and u.get("failed_logins") == 0,
+            "a success resets the failure counter", f"{st} {u}")
+    return toks
+
+
+def test_lockout(sb, ids):
+    name, pw = "erika.sub", PW["erika.sub"]
+    uid = ids[name]
+    for i in (1, 2):
+        login(sb, name, WRONG)
+    st, u = sb.api("GET", f"/api/v1/users/{uid}")
+    S.check(u.get("failed_logins") == 2 and u.get("locked_until") is None,
+            "two wrong passwords: counted, not locked", f"{u}")
+    st, _ = login(sb, name, pw)
+    S.check(st == 201, "the right one still works", f"{st}")
+    for i in (1, 2):
+        S.error_is(f"after a success, wrong password {i}: 401 again",
+                   login(sb, name, WRONG), 401, "login or password is wrong")
+    S.error_is("the third wrong password in a row: 401",
+               login(sb, name, WRONG), 401, "login or password is wrong")
+    st, u = sb.api("GET", f"/api/v1/users/{uid}")
+    S.check(u.get("locked_until") is not None, "and it is locked", f"{u}")
+    import urllib.request
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{sb.http_port}/api/v1/sessions",
+        data=('{"login":"%s","password":"%s"}' % (name, pw)).encode(),
+        method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=10)
+        S.check(False, "locked: the right password gets 429")
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        S.check(e.code == 429 and e.headers.get("Retry-After") == "2" and
+                body == '{"error":"login is locked after too many wrong '
+                'passwords; try again in 2 s"}',
+                "locked: the right password gets 429, Retry-After: 2",
+                f"{e.code} {e.headers.get('Retry-After')} {body}")
+    time.sleep(2.2)
+    st, s = login(sb, name, pw)
+    st2, u = sb.api("GET", f"/api/v1/users/{uid}")
+    S.check(st == 201 and u.get("locked_until") is None and
+            u.get("failed_logins") == 0,
+            "after --login-lockout the right password works, lock gone",
+            f"{st} {u}")
+    # an operator's new password lifts a lock at once
+    for i in range(3):
+        login(sb, name, WRONG)
+    st, u = sb.api("PATCH", f"/api/v1/users/{uid}",
+                   {"password": PW[name]})
+    st2, _ = login(sb, name, pw)
+    S.check(st == 200 and u.get("locked_until") is None and st2 == 201,
+            "a password set by the operator lifts the lock", f"{st} {u} {st2}")
+
+
+def test_sessions(sb, ids, toks):
+    name = "Agent.Max"
+    uid = ids[name]
+    st, a = login(sb, name, PW[name])
+    st, b = login(sb, name, PW[name])
+    ta, tb = a["token"], b["token"]
+    st, lst = sb.api("GET", "/api/v1/sessions", token=ta)
+    S.check(st == 200 and all(s["user_id"] == uid for s in lst) and
+            [s["current"] for s in lst].count(True) == 1 and
+            a["id"] in [s["id"] for s in lst] and
+            b["id"] in [s["id"] for s in lst],
+            "GET /sessions: the user's own sessions, the current marked",
+            f"{st} {lst}")
+    st, lst = sb.api("GET", "/api/v1/sessions")
+    S.check(st == 200 and {s["user_id"] for s in lst} >= set(ids.values()),
+            "the operator lists everybody's sessions", f"{st} {lst}")
+    st, lst = sb.api("GET", f"/api/v1/sessions?user_id={uid}")
+    S.check(st == 200 and lst and all(s["user_id"] == uid for s in lst),
+            "?user_id= one user's sessions", f"{st} {lst}")
+    chef = toks["chef@mustermann.example"]
+    S.error_is("another user's session: 404 for a non-operator",
+               sb.api("DELETE", f"/api/v1/sessions/{a['id']}", token=chef),
+               404, f"session {a['id']} not found")
+    st, _ = sb.api("DELETE", "/api/v1/sessions/current", token=ta)
+    S.check(st == 204, "logout: 204", f"{st}")
+    S.error_is("after logout the token gets 401",
+               sb.api("GET", "/api/v1/agents", token=ta), 401,
+               "missing or invalid token")
+    st, _ = sb.api("GET", "/api/v1/agents", token=tb)
+    S.check(st == 200, "the other session still works", f"{st}")
+    S.error_is("the admin API token cannot log out: 422",
+               sb.api("DELETE", "/api/v1/sessions/current"), 422,
+               "token: is an API token, not a session; it cannot log out")
+    # the operator ends one session
+    st, c = login(sb, name, PW[name])
+    st, _ = sb.api("DELETE", f"/api/v1/sessions/{c['id']}")
+    S.error_is("a session the operator ended: 401",
+               sb.api("GET", "/api/v1/agents", token=c["token"]), 401,
+               "missing or invalid token")
+
+    # a new password ends the others, but the operator's own stays
+    op = toks["op@answering.example"]
+    st, u = sb.api("PATCH", f"/api/v1/users/{uid}", {"password": NEW_PW},
+                   token=op)
+    S.check(st == 200 and "password" not in u, "PATCH password: 200",
+            f"{st} {u}")
+    S.error_is("a new password ends the user's sessions",
+               sb.api("GET", "/api/v1/agents", token=tb), 401,
+               "missing or invalid token")
+    S.error_is("the old password no longer works",
+               login(sb, name, PW[name]), 401, "login or password is wrong")
+    st, _ = login(sb, name, NEW_PW)
+    S.check(st == 201, "the new one does", f"{st}")
+    opid = ids["op@answering.example"]
+    st, o2 = login(sb, "op@answering.example", PW["op@answering.example"])
+    st, _ = sb.api("PATCH", f"/api/v1/users/{opid}",
+                   {"password": NEW_PW + "x"}, token=op)
+    st2, _ = sb.api("GET", "/api/v1/users", token=op)
+    S.error_is("an own new password ends the own other sessions",
+               sb.api("GET", "/api/v1/users", token=o2["token"]), 401,
+               "missing or invalid token")
+    S.check(st == 200 and st2 == 200,
+            "... but not the session that set it", f"{st} {st2}")
+
+    # disabled: sessions end, no login
+    st, d = login(sb, name, NEW_PW)
+    st, u = sb.api("PATCH", f"/api/v1/users/{uid}", {"disabled": True})
+    S.check(st == 200 and u.get("disabled") is True, "PATCH disabled: 200",
+            f"{st} {u}")
+    S.error_is("disabling ends the user's sessions",
+               sb.api("GET", "/api/v1/agents", token=d["token"]), 401,
+               "missing or invalid token")
+    S.error_is("a disabled user cannot log in: 403",
+               login(sb, name, NEW_PW), 403, "login is disabled")
+    S.error_is("... and a wrong password is still a plain 401",
+               login(sb, name, WRONG), 401, "login or password is wrong")
+    st, u = sb.api("PATCH", f"/api/v1/users/{uid}", {"disabled": False})
+    st2, _ = login(sb, name, NEW_PW)
+    S.check(st == 200 and st2 == 201, "enabled again: logs in",
+            f"{st} {st2}")
+    # deleting a user ends its sessions
+    st, e = login(sb, "chef@mustermann.example",
+                  PW["chef@mustermann.example"])
+    st, _ = sb.api("DELETE", f"/api/v1/users/{ids['chef@mustermann.example']}")
+    S.error_is("a deleted user's sessions end",
+               sb.api("GET", "/api/v1/sessions", token=e["token"]), 401,
+               "missing or invalid token")
+
+
+def check_log(sb, extra=()):
+    log = sb.logtext()
+    leaked = [p for p in list(PW.values()) + [NEW_PW, WRONG] + list(extra)
+              if p in log]
+    S.check(not leaked and "$argon2id$" not in log,
+            "no password and no hash in the server log", str(leaked))
+    S.check("http: login erika.sub from 127.0.0.1" in log and
+            "locked for 2 s after 3 wrong passwords" in log,
+            "a lock-out is logged with login and address")
+
+
+def main_server():
+    sb = Switchboard(FAST + ["--login-max-failures", "3",
+                             "--login-lockout", "2",
+                             "--login-ip-max-failures", "0",
+                             "--log-level", "debug"]).start()
+    try:
+        tid, _, erika = demo_ids(sb, "Erika")
+        _, _, max_id = demo_ids(sb, "Max")
+        st, t = sb.api("POST", "/api/v1/tenants", {"name": "Andere GmbH"})
+        st, e = sb.api("POST", "/api/v1/employees",
+                       {"tenant_id": t["id"], "first_name": "Olga",
+                        "last_name": "Other", "email": "olga@x.example"})
+
+        def run_all():
+            ids = test_users(sb, tid, max_id, erika, {"emp": e["id"]})
+            toks = test_login(sb, ids, tid)
+            test_lockout(sb, ids)
+            test_sessions(sb, ids, toks)
+        S.run(run_all)
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        check_log(sb)
+        sb.cleanup()
+
+
+def expiry_server():
+    sb = Switchboard(FAST + ["--session-lifetime", "4",
+                             "--session-idle", "2",
+                             "--login-lockout", "2",
+                             "--login-ip-max-failures", "4"]).start()
+    try:
+        def run_all():
+            st, u = sb.api("POST", "/api/v1/users",
+                           {"login": "op2", "password": "op2-password",
+                            "role": "operator"})
+            st, s = login(sb, "op2", "op2-password")
+            S.check(st == 201 and s.get("idle_timeout") == 2,
+                    "idle_timeout is --session-idle", f"{st} {s}")
+            time.sleep(2.3)
+            S.error_is("idle longer than --session-idle: 401",
+                       sb.api("GET", "/api/v1/tenants", token=s["token"]),
+                       401, "session expired after being idle; log in "
+                       "again")
+            S.error_is("... and it stays ended",
+                       sb.api("GET", "/api/v1/tenants", token=s["token"]),
+                       401, "missing or invalid token")
+            st, s = login(sb, "op2", "op2-password")
+            t0 = time.monotonic()
+            got = []
+            while time.monotonic() - t0 < 2.8:
+                time.sleep(0.8)
+                got.append(sb.api("GET", "/api/v1/tenants",
+                                  token=s["token"])[0])
+            S.check(got and set(got) == {200}, "used every 0.8 s the "
+                    "session lives past the idle time", str(got))
+            time.sleep(max(0.0, 4.3 - (time.monotonic() - t0)))
+            S.error_is("after --session-lifetime: 401 however used",
+                       sb.api("GET", "/api/v1/tenants", token=s["token"]),
+                       401, "session expired; log in again")
+
+            # per address: the 4th failure blocks every login from it
+            for i in range(3):
+                S.error_is(f"failure {i + 1} from the address: 401",
+                           login(sb, f"guess{i}", WRONG), 401,
+                           "login or password is wrong")
+            S.error_is("failure 4 from the address: 401",
+                       login(sb, "op2", WRONG), 401,
+                       "login or password is wrong")
+            S.error_is("then the address is blocked, even the right "
+                       "password: 429",
+                       login(sb, "op2", "op2-password"), 429,
+                       "too many failed logins from this address; try "
+                       "again in 2 s")
+            st, u = sb.api("GET", f"/api/v1/users/{u['id']}")
+            S.check(u.get("locked_until") is None,
+                    "the login itself is not locked (one failure)", f"{u}")
+            time.sleep(2.2)
+            st, _ = login(sb, "op2", "op2-password")
+            S.check(st == 201, "after --login-lockout the address may log "
+                    "in again", f"{st}")
+        S.run(run_all)
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        log = sb.logtext()
+        S.check("op2-password" not in log and WRONG not in log,
+                "no password in the server log")
+        S.check("http: login: address 127.0.0.1 blocked for 2 s after 4 "
+                "failed logins" in log, "the address block is logged")
+        sb.cleanup()
+
+
+def interactive_server():
+    sb = Switchboard().start()
+    try:
+        def run_all():
+            t0 = time.monotonic()
+            st, u = sb.api("POST", "/api/v1/users",
+                           {"login": "real.op", "password": "real-op-pass",
+                            "role": "operator"})
+            t_hash = time.monotonic() - t0
+            h = db_rows(sb, "SELECT password_hash FROM users")[0][0]
+            S.check(st == 201 and
+                    h.startswith("$argon2id$v=19$m=65536,t=2,p=1$"),
+                    "the default cost: Argon2id, 64 MiB, 2 passes", h[:40])
+
+            def timed(name, pw):
+                t = time.monotonic()
+                r = login(sb, name, pw)
+                return r, time.monotonic() - t
+            wrong, unknown = [], []
+            for _ in range(4):  # interleaved: the load of the machine;
+                # 4 wrong passwords stay below the lock-out (5)
+                wrong.append(timed("real.op", WRONG))
+                unknown.append(timed("not.there", WRONG))
+            ok, t_ok = timed("real.op", "real-op-pass")
+            tw = sum(sorted(t for _, t in wrong)[1:3]) / 2
+            tu = sum(sorted(t for _, t in unknown)[1:3]) / 2
+            S.check(ok[0] == 201, "the right password logs in", f"{ok}")
+            S.check(all(r == wrong[0][0] for r, _ in wrong + unknown),
+                    "wrong password and unknown login: the same answer")
+            S.check(0.5 < tu / tw < 2.0,
+                    "an unknown login takes about as long as a wrong "
+                    "password (the middle two of 4)",
+                    f"wrong {tw:.3f} s, unknown {tu:.3f} s")
+            print(f"info: interactive cost, sanitizer build: hash "
+                  f"{t_hash * 1000:.0f} ms, login {t_ok * 1000:.0f} ms, "
+                  f"wrong {tw * 1000:.0f} ms, unknown {tu * 1000:.0f} ms")
+        S.run(run_all)
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        S.check("real-op-pass" not in sb.logtext(),
+                "no password in the server log")
+        sb.cleanup()
+
+
+def main():
+    main_server()
+    expiry_server()
+    interactive_server()
+    S.finish()
+
+
+if __name__ == "__main__":
+    main()
