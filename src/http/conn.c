@@ -370,3 +370,10 @@ int api_conn_take(struct api_conn *c, struct tcp_conn **tcp)
 	mem_deref(c);
 	return 0;
 }
+
+int api_conn_peer(const struct api_conn *conn, struct sa *peer)
+{
+	if (!conn || !peer || !conn->tc)
+		return EINVAL;
+	return tcp_conn_peer_get(conn->tc, peer);
+}

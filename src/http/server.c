@@ -33,6 +33,8 @@ static const struct api_resource *const resources[] = {
     &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
     &api_profiles, /* issue 16: client profile with dated changes */
+    &api_audit, &api_retention, &api_retention_purge, &api_export,
+    &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
 };
 
 enum api_gen {
@@ -161,10 +163,25 @@ static bool role_allows(const struct store_token *t, const struct api_route *r)
 	       api_availability_allows(r) || api_profile_allows(r);
 }
 
+const struct api_resource *api_res_by_path(const char *path, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(resources); i++) {
+		const struct api_resource *res = resources[i];
+
+		if (res->get && strlen(res->path) == n &&
+		    !strncmp(res->path, path, n))
+			return res;
+	}
+	return NULL;
+}
+
 static void destructor(void *arg)
 {
 	struct http_api *api = arg;
 
+	api_retention_stop(api);
 	api->events = mem_deref(api->events);
 	api->sock = mem_deref(api->sock);
 }
@@ -488,6 +505,7 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		goto out;
 
 	info("http: API listening on http://%J/api/v1/\n", &laddr);
+	api_retention_start(api);
 
 out:
 	if (err)

@@ -80,6 +80,9 @@ static const struct store_sqlset
 	    &store_sql_availability, /* issue 16: absence info, appointments */
 	    &store_sql_oncall,       /* issue 16: on-call schedules */
 	    &store_sql_profile,      /* issue 16: client profile versions */
+	    &store_sql_audit, /* issue 16: audit trail, keep-times, deletion */
+	    &store_sql_retention,
+	    &store_sql_tenant_data,
 };
 
 /* ---- errors ----------------------------------------------------------- */
