@@ -601,6 +601,10 @@ static int events_get(struct api_req *req)
 		if (err)
 			return err;
 	}
+	/* the audit trail: a stream of one client's events, or all */
+	req->audit_tenant = scope ? scope : -1;
+	if (api_audit_write(req, 101))
+		return api_error(req, 503, "audit trail not writable");
 	c = mem_zalloc(sizeof(*c), client_destructor);
 	if (!c)
 		return ENOMEM;

@@ -67,6 +67,8 @@ int api_conn_reply(struct api_conn *conn, uint16_t scode, const char *reason,
 /* Content-Length of msg (libre's msg->clen is 32 bits): 0 if absent,
  * UINT64_MAX for more than 18 digits. */
 uint64_t api_content_length(const struct http_msg *msg);
+/* The peer address of conn (EINVAL once it is closed). */
+int api_conn_peer(const struct api_conn *conn, struct sa *peer);
 /* Bytes of a reply as they are (from mb->pos); queued if need be. */
 int api_conn_send(struct api_conn *conn, struct mbuf *mb);
 /*
@@ -136,6 +138,7 @@ struct http_api {
 	struct call_ctx *calls;     /* (weak) live calls, or NULL        */
 	struct acd *acd;            /* (weak) live queues, or NULL       */
 	struct login_guard *logins; /* failed logins per address (owned) */
+	struct tmr purge_tmr;       /* retention purge (api_retention.c) */
 };
 
 struct api_req;
@@ -166,6 +169,11 @@ struct api_req {
 	uint64_t now;             /* [ms] when the request came          */
 	bool create;              /* the body makes a new record (POST)  */
 	bool replied;
+	/* the audit trail (audit.c): the client whose data this is (0: not
+	 * known yet, audit.c finds it; -1: none) and the record made */
+	int64_t audit_tenant;
+	int64_t audit_object;
+	bool audited; /* its entry is written                      */
 };
 
 /* ---- replies (reply.c) ----------------------------------------------- */
@@ -688,6 +696,44 @@ int api_routes_walk(api_route_walk_h *h, void *arg);
 extern const struct api_resource api_routes;
 /* /api/v1/tokens: make, list and revoke API tokens (api_tokens.c) */
 extern const struct api_resource api_tokens;
+
+/* ---- access and confidentiality (issue 16) ----------------------------- */
+
+/*
+ * The audit trail (audit.c): write the entry of req, answered with
+ * status, before the answer goes out (reply.c calls it for every reply
+ * of a request with a token and a route; once).  0, or the store's
+ * error: then a read must not be answered (reply.c answers 503).
+ */
+int api_audit_write(struct api_req *req, uint16_t status);
+/* The resource that reads single records under path ("/api/v1/x"), or
+ * NULL (server.c). */
+const struct api_resource *api_res_by_path(const char *path, size_t n);
+/* GET /api/v1/tenants/:id/audit (audit.c) */
+extern const struct api_resource api_audit;
+/* /api/v1/tenants/:id/retention, POST /api/v1/retention/purge
+ * (api_retention.c) */
+extern const struct api_resource api_retention;
+extern const struct api_resource api_retention_purge;
+/* Start the periodic purge (and due deletions) of api; stopped by
+ * api_retention_stop() (http_api's destructor). */
+void api_retention_start(struct http_api *api);
+void api_retention_stop(struct http_api *api);
+/* A store_file_h: path appended to the struct list arg (api_files_remove
+ * takes it from there). */
+int api_file_collect(const char *path, void *arg);
+/* Remove the files of list (a relative path is under the prompts
+ * directory) once the rows that named them are gone, and empty it; a
+ * file already missing is not an error. */
+void api_files_remove(struct http_api *api, struct list *files);
+/* /api/v1/tenants/:id/export and .../deletion (api_export.c,
+ * api_deletion.c) */
+extern const struct api_resource api_export;
+extern const struct api_resource api_deletion;
+/* Carry out the open deletion request of tenant_id now (the purge timer
+ * and the operator's route): rows, then files.  ENOENT: none open. */
+int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
+		     struct store_purge *p);
 
 /* ---- the event stream (events.c) -------------------------------------- */
 

@@ -39,6 +39,14 @@ static int print_array(struct re_printf *pf, void *arg)
 	return err;
 }
 
+/* The audit entry of req is written before its answer goes out
+ * (audit.c); a read whose entry cannot be written is not answered. */
+static bool audit_refuses(struct api_req *req, uint16_t status)
+{
+	return api_audit_write(req, status) && status < 400 &&
+	       !strcmp(req->route->method, "GET");
+}
+
 /* All replies go out here: JSON body, status line, extra headers. */
 static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 		 re_printf_h *ph, const struct odict *o)
@@ -46,6 +54,8 @@ static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 	char *body = NULL;
 	int err;
 
+	if (audit_refuses(req, status))
+		return api_error(req, 503, "audit trail not writable");
 	err = re_sdprintf(&body, "%H", ph, o);
 	if (err)
 		goto out;
@@ -131,6 +141,7 @@ int api_reply_no_content(struct api_req *req)
 {
 	int err;
 
+	(void)api_audit_write(req, 204); /* a change: it is done */
 	err = api_conn_reply(req->conn, 204, api_reason(204),
 			     "Cache-Control: no-store\r\n"
 			     "Content-Length: 0\r\n\r\n");
@@ -144,6 +155,8 @@ int api_reply_bytes(struct api_req *req, const char *ctype,
 	struct mbuf *mb;
 	int err;
 
+	if (audit_refuses(req, 200))
+		return api_error(req, 503, "audit trail not writable");
 	mb = mbuf_alloc(len + 512);
 	if (!mb)
 		return ENOMEM;

@@ -108,6 +108,8 @@ static int load(struct api_req *req, void *rec)
 	int err;
 
 	err = res->get(req->api->st, req->id, rec);
+	if (!err && res->tenant_off) /* the audit trail's client */
+		req->audit_tenant = api_rec_i64(rec, res->tenant_off);
 	/* a tenant's token sees its own tenant's records only, a
 	 * subaccount its own employee's; others are not found */
 	if (err == ENOENT || (!err && !rec_visible(req, res, rec)))
@@ -160,12 +162,15 @@ int api_res_create(struct api_req *req)
 	if (err)
 		goto out;
 
+	if (res->tenant_off) /* the audit trail's client */
+		req->audit_tenant = api_rec_i64(rec, res->tenant_off);
 	err = res->add(req, rec);
 	if (err) {
 		if (!req->replied)
 			err = fail(req, err, rec);
 		goto out;
 	}
+	req->audit_object = rec_id(res, rec);
 	log_change(res, rec, "created");
 	after(req, API_CREATE, rec, NULL);
 
@@ -301,6 +306,8 @@ int api_res_list(struct api_req *req)
 		q.tenant_id = req->token.tenant_id; /* its own tenant's only */
 	if (api_role_own(req) && res->employee_off)
 		q.employee_id = req->token.employee_id; /* its own only */
+	/* the audit trail's client: the one listed, or several */
+	req->audit_tenant = q.tenant_id ? q.tenant_id : -1;
 	err = api_list_alloc(&l.arr);
 	if (err)
 		return err;

@@ -252,6 +252,20 @@ static const struct rule rules[] = {
     {"GET", V "/sessions", ALL, OWN_NONE},
     {"DELETE", V "/sessions/current", ALL, OWN_NONE},
     {"DELETE", V "/sessions/:id", ALL, OWN_NONE},
+    /* the audit trail, keep-times, export and deletion of a client
+     * (audit.c, api_retention.c, api_export.c, api_deletion.c): the
+     * client admin reads its trail, sets its keep-times, exports and
+     * asks for (or cancels) its deletion; the purge and carrying a
+     * deletion out now are the service's */
+    {"GET", V "/tenants/:id/audit", CLI, OWN_NONE},
+    {"GET", V "/tenants/:id/retention", CLI, OWN_NONE},
+    {"PATCH", V "/tenants/:id/retention", CLI, OWN_NONE},
+    {"POST", V "/retention/purge", SVC, OWN_NONE},
+    {"GET", V "/tenants/:id/export", CLI, OWN_NONE},
+    {"POST", V "/tenants/:id/deletion", CLI, OWN_NONE},
+    {"GET", V "/tenants/:id/deletion", CLI, OWN_NONE},
+    {"DELETE", V "/tenants/:id/deletion", CLI, OWN_NONE},
+    {"POST", V "/tenants/:id/deletion/run", SVC, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };
@@ -342,6 +356,16 @@ int api_role_check(struct api_req *req)
 	if (!token_ok(&req->token, role) || !(roles & role))
 		return api_error(req, 403, "role %s may not %s %r",
 				 req->token.role, r->method, &req->msg->path);
+
+	/* a tenant's own routes (/tenants/:id/...: its profile, audit
+	 * trail, keep-times, export, deletion): another tenant is not
+	 * found, whatever the handler checks after this */
+	if (req->token.tenant_id && req->id &&
+	    !strncmp(r->pattern, V "/tenants/:id",
+		     sizeof(V "/tenants/:id") - 1) &&
+	    req->id != req->token.tenant_id)
+		return api_error(req, 404, "tenant %lld not found",
+				 (long long)req->id);
 
 	/* a subaccount's employee is its own only; another is not found
 	 * (as another tenant's record is) */

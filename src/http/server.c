@@ -37,6 +37,8 @@ static const struct api_resource *const resources[] = {
     &api_tokens,               /* issue 16: tokens of the four roles */
     &api_routes,               /* issue 16: the route table with its roles */
     &api_users, &api_sessions, /* issue 16: password logins, sessions */
+    &api_audit, &api_retention, &api_retention_purge, &api_export,
+    &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
 };
 
 enum api_gen {
@@ -140,10 +142,25 @@ const char *api_reason(uint16_t status)
 	return status < 500 ? "Bad Request" : "Internal Server Error";
 }
 
+const struct api_resource *api_res_by_path(const char *path, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(resources); i++) {
+		const struct api_resource *res = resources[i];
+
+		if (res->get && strlen(res->path) == n &&
+		    !strncmp(res->path, path, n))
+			return res;
+	}
+	return NULL;
+}
+
 static void destructor(void *arg)
 {
 	struct http_api *api = arg;
 
+	api_retention_stop(api);
 	api->events = mem_deref(api->events);
 	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
@@ -501,6 +518,7 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		goto out;
 
 	info("http: API listening on http://%J/api/v1/\n", &laddr);
+	api_retention_start(api);
 
 out:
 	if (err)

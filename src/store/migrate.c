@@ -886,6 +886,70 @@ static const char schema_v23[] =
     "ALTER TABLE api_tokens ADD COLUMN last_used_at INTEGER NOT NULL"
     " DEFAULT 0;"
     "CREATE INDEX api_tokens_user ON api_tokens(user_id);";
+/* issue 16, access and confidentiality (seeds/002, Verschwiegenheitspflicht):
+ * the audit trail of who read or changed a client's data, the client's
+ * keep-times, and its requests to be deleted.  The audit trail cannot be
+ * changed (a trigger refuses every UPDATE) and its entries cannot be
+ * deleted while they are younger than the client's audit keep-time
+ * (default 1095 days, as in sqlite_retention.c), unless the client's
+ * deletion is running.  tenant_id has no REFERENCES: an entry may name a
+ * client that never existed (an attempt on an unknown id), and
+ * tenant_deletions outlives the client it records. */
+static const char schema_v24[] =
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " tenant_id INTEGER,"
+    " token_id INTEGER,"
+    " token_name TEXT NOT NULL DEFAULT '',"
+    " role TEXT NOT NULL DEFAULT '',"
+    " token_tenant_id INTEGER,"
+    " employee_id INTEGER,"
+    " ip TEXT NOT NULL DEFAULT '',"
+    " port INTEGER NOT NULL DEFAULT 0,"
+    " method TEXT NOT NULL,"
+    " route TEXT NOT NULL,"
+    " object_id INTEGER,"
+    " status INTEGER NOT NULL,"
+    " fields TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX audit_tenant ON audit(tenant_id, at);"
+    "CREATE TABLE retention ("
+    " tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id),"
+    " call_days INTEGER NOT NULL CHECK (call_days BETWEEN 1 AND 3650),"
+    " message_days INTEGER NOT NULL"
+    "  CHECK (message_days BETWEEN 1 AND 3650),"
+    " note_days INTEGER NOT NULL CHECK (note_days BETWEEN 1 AND 3650),"
+    " audit_days INTEGER NOT NULL CHECK (audit_days BETWEEN 365 AND 3650),"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE tenant_deletions ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL,"
+    " requested_at INTEGER NOT NULL,"
+    " requested_by TEXT NOT NULL DEFAULT '',"
+    " due_at INTEGER NOT NULL,"
+    " cancelled_at INTEGER,"
+    " cancelled_by TEXT NOT NULL DEFAULT '',"
+    " running INTEGER NOT NULL DEFAULT 0,"
+    " done_at INTEGER,"
+    " rows INTEGER NOT NULL DEFAULT 0,"
+    " files INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE UNIQUE INDEX tenant_deletions_open ON tenant_deletions(tenant_id)"
+    " WHERE cancelled_at IS NULL AND done_at IS NULL;"
+    "CREATE TRIGGER audit_immutable BEFORE UPDATE ON audit BEGIN"
+    " SELECT RAISE(ABORT, 'audit entries are immutable');"
+    " END;"
+    "CREATE TRIGGER audit_kept BEFORE DELETE ON audit"
+    " WHEN old.at > CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+    "  - 86400000 * coalesce((SELECT audit_days FROM retention r"
+    "  WHERE r.tenant_id = old.tenant_id), 1095)"
+    " AND NOT EXISTS (SELECT 1 FROM tenant_deletions d"
+    "  WHERE d.tenant_id = old.tenant_id AND d.running = 1)"
+    " BEGIN"
+    " SELECT RAISE(ABORT, 'audit entries are kept for the retention period');"
+    " END;";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
@@ -911,6 +975,7 @@ static const struct migration migrationv[] = {
     {21, "client profile versions", schema_v21},
     {22, "roles: admin is operator", schema_v22},
     {23, "password logins, sessions", schema_v23},
+    {24, "audit trail, retention, deletion", schema_v24},
 };
 
 int store_migrate_latest(void)

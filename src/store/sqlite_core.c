@@ -81,6 +81,9 @@ static const struct store_sqlset
 	    &store_sql_oncall,       /* issue 16: on-call schedules */
 	    &store_sql_profile,      /* issue 16: client profile versions */
 	    &store_sql_user,         /* issue 16: password logins */
+	    &store_sql_audit, /* issue 16: audit trail, keep-times, deletion */
+	    &store_sql_retention,
+	    &store_sql_tenant_data,
 };
 
 /* ---- errors ----------------------------------------------------------- */

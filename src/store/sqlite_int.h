@@ -329,6 +329,31 @@ enum store_sql_id {
 	S_PROFILE_LIST,
 	S_PROFILE_REWRITE,
 	S_PROFILE_CANCEL,
+	/* sqlite_audit.c */
+	S_AUDIT_ADD,
+	S_AUDIT_LIST,
+	/* sqlite_retention.c */
+	S_RET_GET,
+	S_RET_SET,
+	S_PURGE_VM_FILES,
+	S_PURGE_VM,
+	S_PURGE_OUTBOX,
+	S_PURGE_CALLBACKS,
+	S_PURGE_CB_UNLINK,
+	S_PURGE_VISITS,
+	S_PURGE_CALLS,
+	S_PURGE_AUDIT,
+	/* sqlite_tenant_data.c */
+	S_DEL_ADD,
+	S_DEL_GET,
+	S_DEL_CANCEL,
+	S_DEL_DUE,
+	S_DEL_START,
+	S_DEL_DEFER,
+	S_DEL_TENANT,
+	S_DEL_FORGET,
+	S_DEL_DONE,
+	S_DEL_TABLES,
 
 	/* sqlite_user.c (issue 16: password logins) */
 	S_USER_ADD,
@@ -367,7 +392,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_external, store_sql_digit_input, store_sql_ring_group,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
-    store_sql_profile, store_sql_user;
+    store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
+    store_sql_tenant_data;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

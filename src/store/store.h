@@ -1751,6 +1751,143 @@ typedef int(store_user_h)(const struct store_user *u, void *arg);
 int store_user_list(struct store *st, int64_t tenant_id, store_user_h *h,
 		    void *arg);
 
+/* ---- access and confidentiality (issue 16, seeds/002) ----------------- */
+
+/* One entry of the audit trail: who read or changed which client's data,
+ * when and from where.  Never the values of a request (they may hold
+ * confidential notes): only the names of the fields a change gave. */
+struct store_audit {
+	int64_t id;
+	uint64_t at;         /* [ms] when the request came            */
+	int64_t tenant_id;   /* the data's client, 0: none or several */
+	int64_t token_id;    /* who: the token, 0 if none             */
+	char token_name[64]; /* its name and role as they were         */
+	char role[16];
+	int64_t token_tenant_id; /* the token's own client, 0: operator   */
+	int64_t employee_id;     /* the employee it acts as, 0: none      */
+	char ip[48];             /* from where: source address and port   */
+	uint16_t port;
+	char method[8];    /* "GET", "PATCH", ...                    */
+	char route[96];    /* the route pattern "/api/v1/x/:id"      */
+	int64_t object_id; /* the :id of the path, 0: none           */
+	uint16_t status;   /* the HTTP status answered               */
+	char fields[256];  /* names of the fields a change gave,
+				    comma-separated                      */
+};
+
+/* Append a to the trail (sets a->id); the trail has no update and no
+ * delete: the database refuses both (the purge below excepted). */
+int store_audit_add(struct store *st, struct store_audit *a);
+typedef int(store_audit_h)(const struct store_audit *a, void *arg);
+/* The entries of tenant_id, newest first: since <= at < until (0: open),
+ * id < before_id (0: from the newest), at most limit. */
+int store_audit_list(struct store *st, int64_t tenant_id, uint64_t since,
+		     uint64_t until, int64_t before_id, uint32_t limit,
+		     store_audit_h *h, void *arg);
+
+/* How long a client's data is kept [days] (defaults: STORE_KEEP_*). */
+struct store_retention {
+	int64_t tenant_id;
+	uint32_t call_days;    /* call records, queue visits, callbacks  */
+	uint32_t message_days; /* voicemail messages (and their WAVs),
+				  sent notifications                    */
+	uint32_t note_days;    /* call notes (the next issue's)          */
+	uint32_t audit_days;   /* audit entries, 365 at least            */
+	uint64_t updated_at;   /* [ms] 0: the defaults, never set         */
+};
+
+enum {
+	STORE_KEEP_CALLS = 180,
+	STORE_KEEP_MESSAGES = 30,
+	STORE_KEEP_NOTES = 90,
+	STORE_KEEP_AUDIT = 1095,
+	STORE_KEEP_MAX = 3650,
+	STORE_KEEP_AUDIT_MIN = 365,
+};
+
+/* The keep-times of tenant_id: its own, or the defaults (ENOENT if there
+ * is no such tenant). */
+int store_retention_get(struct store *st, int64_t tenant_id,
+			struct store_retention *r);
+/* Set them (EINVAL outside 1..3650 days, audit 365..3650). */
+int store_retention_set(struct store *st, const struct store_retention *r);
+
+/* What a purge or a deletion removed. */
+struct store_purge {
+	uint32_t calls, visits, callbacks, messages, outbox, audit;
+	uint32_t rows;  /* all rows (a deletion's)  */
+	uint32_t files; /* files handed to the file handler */
+};
+/* A file (data directory relative or absolute path) whose row is gone
+ * once the purge commits; the caller removes it then. */
+typedef int(store_file_h)(const char *path, void *arg);
+/*
+ * Delete for good what is older than its client's keep-time at time at
+ * [ms] (tenant_id 0: every client, and records of no client with the
+ * defaults): finished call records (their variables), finished queue
+ * visits (and those of the calls deleted) and finished callbacks by
+ * call_days, voicemail messages and sent or failed
+ * notifications by message_days, audit entries by audit_days.  fileh is
+ * called with each file of a deleted row before the commit; on an error
+ * nothing is deleted.
+ */
+int store_retention_purge(struct store *st, int64_t tenant_id, uint64_t at,
+			  struct store_purge *p, store_file_h *fileh,
+			  void *arg);
+
+/* A client's request to be deleted: recorded, carried out at due_at
+ * unless cancelled before. */
+struct store_deletion {
+	int64_t id;
+	int64_t tenant_id;
+	uint64_t requested_at; /* [ms]                                   */
+	char requested_by[96]; /* "<token name> (<role>)"; "" once done  */
+	uint64_t due_at;       /* [ms] carried out then at the latest    */
+	uint64_t cancelled_at; /* [ms] 0: not cancelled                  */
+	char cancelled_by[96];
+	uint64_t done_at;     /* [ms] 0: not carried out yet            */
+	uint32_t rows, files; /* what the deletion removed              */
+};
+/* Record a request (sets d->id); EEXIST if one is open. */
+int store_deletion_add(struct store *st, struct store_deletion *d);
+/* The newest request of tenant_id (ENOENT: none). */
+int store_deletion_get(struct store *st, int64_t tenant_id,
+		       struct store_deletion *d);
+/* Cancel the open request; ENOENT if there is none. */
+int store_deletion_cancel(struct store *st, int64_t tenant_id, uint64_t at,
+			  const char *by);
+/* The tenant of an open request due at or before at; ENOENT: none. */
+int store_deletion_due(struct store *st, uint64_t at, int64_t *tenantp);
+/*
+ * Carry out the open request of tenant_id at time at: every row of the
+ * client in every table goes, in one transaction; fileh gets each file
+ * that a deleted row named.  The request row stays as the only record,
+ * without who asked (done_at, rows, files).  ENOENT if no request is
+ * open.
+ */
+int store_deletion_run(struct store *st, int64_t tenant_id, uint64_t at,
+		       struct store_purge *p, store_file_h *fileh, void *arg);
+
+/* ---- the export of a client's data ------------------------------------ */
+
+/* One value of a row: SQLite's NULL, integer or text. */
+struct store_cell {
+	const char *name; /* column                           */
+	int type;         /* 0 NULL, 1 integer, 2 text        */
+	int64_t i;
+	const char *s;
+};
+/* A row of table (a cell per column; secrets left out). */
+typedef int(store_row_h)(const char *table, const struct store_cell *cv,
+			 size_t cc, void *arg);
+/* Every row of tenant_id in the tables of its data, table by table (the
+ * tenant first), with secrets (password hashes, token hashes, trunk
+ * passwords) left out.  tableh(table) is called before each table's
+ * rows, also for an empty one. */
+typedef int(store_table_h)(const char *table, void *arg);
+int store_tenant_export(struct store *st, int64_t tenant_id,
+			store_table_h *tableh, store_row_h *rowh, void *arg);
+
 /* ---- demo data -------------------------------------------------------- */
 
 /* Mustermann AG with two employees, devices 1001/1002 (ha1 for realm),

@@ -1,0 +1,406 @@
+/*
+ * sqlite_tenant_data.c - all of one client's data at once (migration 24):
+ * its export, and its deletion on request.  Both read the table below,
+ * the one list of where a client's rows are: a table with a tenant_id,
+ * or a child table reached through its parent.  Secrets (password and
+ * token hashes) are named there and never exported; files named by rows
+ * (voicemail WAVs, uploaded prompts, attachments) are handed to the
+ * caller, who removes them once the deletion committed.
+ *
+ * A deletion runs in one transaction with the foreign keys checked at
+ * its end (defer_foreign_keys), so the order of the tables does not
+ * matter, and it also sweeps every other table that has a tenant_id
+ * column (tables added later, e.g. call notes, are covered before they
+ * are listed here; their export waits for their row in the table).  The
+ * request row (tenant_deletions) stays, without who asked: the operator's
+ * record that a deletion happened.
+ *
+ *   requested --(cancel before due_at)--> cancelled
+ *       |
+ *       +--(operator: run, or due_at passed: purge timer)--> done
+ */
+#include <string.h>
+#include "core/core.h"
+#include "store/sqlite_int.h"
+
+/* The rows of a client in a table: ?1 is its id. */
+struct tdata {
+	const char *table;
+	const char *where;
+	const char *omit; /* a secret column, never exported, or NULL    */
+	const char *file; /* a column naming a file of the row, or NULL */
+};
+
+#define BY_TENANT "tenant_id = ?1"
+#define OF(col, parent)                                                        \
+	col " IN (SELECT id FROM " parent " WHERE tenant_id = ?1)"
+
+static const struct tdata tdatav[] = {
+    {"tenants", "id = ?1", NULL, NULL},
+    {"number_blocks", BY_TENANT, NULL, NULL},
+    {"numbers", BY_TENANT, NULL, NULL},
+    {"employees", BY_TENANT, NULL, NULL},
+    {"absence_infos", OF("employee_id", "employees"), NULL, NULL},
+    {"agent_skills", OF("employee_id", "employees"), NULL, NULL},
+    {"agent_states", OF("employee_id", "employees"), NULL, NULL},
+    {"devices", BY_TENANT, "ha1", NULL},
+    {"registrations", OF("device_id", "devices"), NULL, NULL},
+    {"api_tokens", BY_TENANT, "token_sha256", NULL},
+    {"announcements", BY_TENANT, NULL, NULL},
+    {"prompts", BY_TENANT, NULL, "file"},
+    {"trunks", BY_TENANT, "password", NULL},
+    {"schedules", BY_TENANT, NULL, NULL},
+    {"schedule_ranges", OF("schedule_id", "schedules"), NULL, NULL},
+    {"schedule_exceptions", OF("schedule_id", "schedules"), NULL, NULL},
+    {"ivr_menus", BY_TENANT, NULL, NULL},
+    {"ivr_options", OF("menu_id", "ivr_menus"), NULL, NULL},
+    {"digit_inputs", BY_TENANT, NULL, NULL},
+    {"external_targets", BY_TENANT, NULL, NULL},
+    {"ring_groups", BY_TENANT, NULL, NULL},
+    {"ring_group_members", OF("group_id", "ring_groups"), NULL, NULL},
+    {"queues", BY_TENANT, NULL, NULL},
+    {"queue_members", OF("queue_id", "queues"), NULL, NULL},
+    {"queue_skills", OF("queue_id", "queues"), NULL, NULL},
+    {"queue_widen", OF("queue_id", "queues"), NULL, NULL},
+    {"mailboxes", BY_TENANT, NULL, NULL},
+    {"vm_messages", BY_TENANT, NULL, "file"},
+    {"vip_callers", BY_TENANT, NULL, NULL},
+    {"appointments", BY_TENANT, NULL, NULL},
+    {"oncall_schedules", BY_TENANT, NULL, NULL},
+    {"oncall_members", OF("schedule_id", "oncall_schedules"), NULL, NULL},
+    {"oncall_overrides", BY_TENANT, NULL, NULL},
+    {"profile_versions", BY_TENANT, NULL, NULL},
+    {"calls", BY_TENANT, NULL, NULL},
+    {"call_vars", OF("call_id", "calls"), NULL, NULL},
+    {"queue_visits", BY_TENANT, NULL, NULL},
+    {"callbacks", BY_TENANT, NULL, NULL},
+    {"outbox", BY_TENANT, NULL, NULL},
+    {"outbox_files", OF("outbox_id", "outbox"), NULL, "path"},
+    {"retention", BY_TENANT, NULL, NULL},
+    {"audit", BY_TENANT, NULL, NULL},
+};
+
+static const struct store_sql sql[] = {
+    {S_DEL_ADD, "deletion add",
+     "INSERT INTO tenant_deletions (tenant_id, requested_at, requested_by,"
+     " due_at) VALUES (?1, ?2, ?3, ?4)"},
+    {S_DEL_GET, "deletion get",
+     "SELECT id, tenant_id, requested_at, requested_by, due_at,"
+     " ifnull(cancelled_at, 0), cancelled_by, ifnull(done_at, 0), rows,"
+     " files FROM tenant_deletions WHERE tenant_id = ?1"
+     " ORDER BY id DESC LIMIT 1"},
+    {S_DEL_CANCEL, "deletion cancel",
+     "UPDATE tenant_deletions SET cancelled_at = ?2, cancelled_by = ?3"
+     " WHERE tenant_id = ?1 AND cancelled_at IS NULL AND done_at IS NULL"},
+    {S_DEL_DUE, "deletion due",
+     "SELECT tenant_id FROM tenant_deletions WHERE cancelled_at IS NULL"
+     " AND done_at IS NULL AND due_at <= ?1 ORDER BY due_at LIMIT 1"},
+    {S_DEL_START, "deletion start",
+     "UPDATE tenant_deletions SET running = 1 WHERE tenant_id = ?1"
+     " AND cancelled_at IS NULL AND done_at IS NULL"},
+    {S_DEL_DEFER, "deletion defer", "PRAGMA defer_foreign_keys = ON"},
+    {S_DEL_TENANT, "deletion tenant", "DELETE FROM tenants WHERE id = ?1"},
+    {S_DEL_FORGET, "deletion forget",
+     "UPDATE tenant_deletions SET requested_by = '', cancelled_by = ''"
+     " WHERE tenant_id = ?1"},
+    {S_DEL_DONE, "deletion done",
+     "UPDATE tenant_deletions SET running = 0, done_at = ?2,"
+     " requested_by = '', cancelled_by = '', rows = ?3, files = ?4"
+     " WHERE tenant_id = ?1 AND running = 1"},
+    {S_DEL_TABLES, "deletion tables",
+     "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c"
+     " WHERE m.type = 'table' AND c.name = 'tenant_id'"
+     " AND m.name <> 'tenant_deletions' ORDER BY m.name"},
+};
+
+const struct store_sqlset store_sql_tenant_data = STORE_SQLSET(sql);
+
+/* ---- requests --------------------------------------------------------- */
+
+int store_deletion_add(struct store *st, struct store_deletion *d)
+{
+	int64_t dummy;
+	int err;
+
+	if (!st || !d || d->tenant_id <= 0 || !d->requested_at)
+		return EINVAL;
+	err = store_tenant_of(st, S_TENANT_EXISTS, d->tenant_id, &dummy);
+	if (err)
+		return err;
+	err = store_run(st, S_DEL_ADD, ENOENT, NULL, "iusu", d->tenant_id,
+			d->requested_at, d->requested_by, d->due_at);
+	if (!err)
+		d->id = sqlite3_last_insert_rowid(st->db);
+	return err;
+}
+
+int store_deletion_get(struct store *st, int64_t tenant_id,
+		       struct store_deletion *d)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st || !d)
+		return EINVAL;
+	err = store_stmt_bind(st, S_DEL_GET, &s, "i", tenant_id);
+	if (err)
+		return err;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(d, 0, sizeof(*d));
+		d->id = sqlite3_column_int64(s, 0);
+		d->tenant_id = sqlite3_column_int64(s, 1);
+		d->requested_at = store_col_u64(s, 2);
+		store_col_text(s, 3, d->requested_by, sizeof(d->requested_by));
+		d->due_at = store_col_u64(s, 4);
+		d->cancelled_at = store_col_u64(s, 5);
+		store_col_text(s, 6, d->cancelled_by, sizeof(d->cancelled_by));
+		d->done_at = store_col_u64(s, 7);
+		d->rows = (uint32_t)sqlite3_column_int64(s, 8);
+		d->files = (uint32_t)sqlite3_column_int64(s, 9);
+	}
+	else if (rc == SQLITE_DONE) {
+		err = ENOENT;
+	}
+	else {
+		err = store_dberr(st, rc, S_DEL_GET, EIO);
+	}
+	store_stmt_put(st, S_DEL_GET, s);
+	return err;
+}
+
+int store_deletion_cancel(struct store *st, int64_t tenant_id, uint64_t at,
+			  const char *by)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = store_run(st, S_DEL_CANCEL, EIO, &n, "ius", tenant_id, at, by);
+	if (!err && !n)
+		err = ENOENT;
+	return err;
+}
+
+int store_deletion_due(struct store *st, uint64_t at, int64_t *tenantp)
+{
+	if (!st || !tenantp)
+		return EINVAL;
+	return store_run(st, S_DEL_DUE, EIO, tenantp, "u", at);
+}
+
+/* ---- walking a client's rows ----------------------------------------- */
+
+/* Prepare "<verb> FROM <table> WHERE <where>" bound to tenant_id. */
+static int prep(struct store *st, const char *verb, const char *table,
+		const char *where, int64_t tenant_id, sqlite3_stmt **sp)
+{
+	char q[320];
+	int rc;
+
+	if (re_snprintf(q, sizeof(q), "%s FROM %s WHERE %s", verb, table,
+			where) < 0)
+		return ENOMEM;
+	rc = sqlite3_prepare_v2(st->db, q, -1, sp, NULL);
+	if (rc != SQLITE_OK) {
+		warning("store: %s: %s\n", table, sqlite3_errmsg(st->db));
+		return EIO;
+	}
+	sqlite3_bind_int64(*sp, 1, tenant_id);
+	return 0;
+}
+
+/* Run the prepared write s; its changed rows are added to *np. */
+static int write_run(struct store *st, sqlite3_stmt *s, const char *table,
+		     uint32_t *np)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		warning("store: deleting from %s: %s\n", table,
+			sqlite3_errmsg(st->db));
+		return EIO;
+	}
+	*np += (uint32_t)sqlite3_changes(st->db);
+	return 0;
+}
+
+enum { CELL_MAX = 48 };
+
+int store_tenant_export(struct store *st, int64_t tenant_id,
+			store_table_h *tableh, store_row_h *rowh, void *arg)
+{
+	struct store_cell cv[CELL_MAX];
+	int64_t dummy;
+	size_t i;
+	int err;
+
+	if (!st || !tableh || !rowh)
+		return EINVAL;
+	err = store_tenant_of(st, S_TENANT_EXISTS, tenant_id, &dummy);
+	if (err)
+		return err;
+
+	for (i = 0; i < ARRAY_SIZE(tdatav) && !err; i++) {
+		const struct tdata *t = &tdatav[i];
+		sqlite3_stmt *s;
+		int rc;
+
+		err = tableh(t->table, arg);
+		if (err)
+			break;
+		err = prep(st, "SELECT *", t->table, t->where, tenant_id, &s);
+		if (err)
+			break;
+		while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			int c, n = sqlite3_column_count(s);
+			size_t cc = 0;
+
+			for (c = 0; c < n && cc < CELL_MAX; c++) {
+				struct store_cell *x = &cv[cc];
+
+				x->name = sqlite3_column_name(s, c);
+				if (t->omit && !strcmp(x->name, t->omit))
+					continue;
+				x->i = 0;
+				x->s = NULL;
+				switch (sqlite3_column_type(s, c)) {
+				case SQLITE_NULL:
+					x->type = 0;
+					break;
+				case SQLITE_INTEGER:
+					x->type = 1;
+					x->i = sqlite3_column_int64(s, c);
+					break;
+				default:
+					x->type = 2;
+					x->s =
+					    (const char *)sqlite3_column_text(
+						s, c);
+					break;
+				}
+				++cc;
+			}
+			err = rowh(t->table, cv, cc, arg);
+		}
+		if (!err && rc != SQLITE_DONE)
+			err = EIO;
+		sqlite3_finalize(s);
+	}
+	return err;
+}
+
+/* ---- the deletion ------------------------------------------------------ */
+
+struct run {
+	int64_t tenant_id;
+	uint64_t at;
+	struct store_purge *p;
+	store_file_h *fileh;
+	void *arg;
+};
+
+static int run_files(struct store *st, const struct run *r,
+		     const struct tdata *t)
+{
+	char verb[64];
+	sqlite3_stmt *s;
+	int rc, err;
+
+	re_snprintf(verb, sizeof(verb), "SELECT %s", t->file);
+	err = prep(st, verb, t->table, t->where, r->tenant_id, &s);
+	if (err)
+		return err;
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *f = (const char *)sqlite3_column_text(s, 0);
+
+		if (!f || !f[0])
+			continue;
+		++r->p->files;
+		if (r->fileh)
+			err = r->fileh(f, r->arg);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = EIO;
+	sqlite3_finalize(s);
+	return err;
+}
+
+/* Every other table with a tenant_id column (added after this file). */
+static int run_sweep(struct store *st, const struct run *r)
+{
+	sqlite3_stmt *s, *d;
+	int rc, err;
+
+	err = store_stmt_bind(st, S_DEL_TABLES, &s, "");
+	if (err)
+		return err;
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char table[64];
+
+		store_col_text(s, 0, table, sizeof(table));
+		err = prep(st, "DELETE", table, BY_TENANT, r->tenant_id, &d);
+		if (!err)
+			err = write_run(st, d, table, &r->p->rows);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_dberr(st, rc, S_DEL_TABLES, EIO);
+	store_stmt_put(st, S_DEL_TABLES, s);
+	return err;
+}
+
+static int run_tx(struct store *st, void *arg)
+{
+	const struct run *r = arg;
+	int64_t n = 0;
+	size_t i;
+	int err;
+
+	err = store_run(st, S_DEL_START, EIO, &n, "i", r->tenant_id);
+	if (!err && !n)
+		err = ENOENT;
+	if (!err)
+		err = store_run(st, S_DEL_DEFER, EIO, NULL, "");
+	for (i = 0; i < ARRAY_SIZE(tdatav) && !err; i++) {
+		if (tdatav[i].file)
+			err = run_files(st, r, &tdatav[i]);
+	}
+	/* children first: their WHERE reads the parents */
+	for (i = ARRAY_SIZE(tdatav); i-- > 1 && !err;) {
+		const struct tdata *t = &tdatav[i];
+		sqlite3_stmt *s;
+
+		err = prep(st, "DELETE", t->table, t->where, r->tenant_id, &s);
+		if (!err)
+			err = write_run(st, s, t->table, &r->p->rows);
+	}
+	if (!err)
+		err = run_sweep(st, r);
+	if (!err) {
+		err = store_run(st, S_DEL_TENANT, EBUSY, &n, "i", r->tenant_id);
+		r->p->rows += (uint32_t)n;
+	}
+	if (!err) /* earlier, cancelled requests name no one either */
+		err = store_run(st, S_DEL_FORGET, EIO, NULL, "i", r->tenant_id);
+	if (!err)
+		err = store_run(st, S_DEL_DONE, EIO, NULL, "iudd", r->tenant_id,
+				r->at, (int)r->p->rows, (int)r->p->files);
+	return err;
+}
+
+int store_deletion_run(struct store *st, int64_t tenant_id, uint64_t at,
+		       struct store_purge *p, store_file_h *fileh, void *arg)
+{
+	struct run r = {tenant_id, at, p, fileh, arg};
+	int err;
+
+	if (!st || !p || tenant_id <= 0)
+		return EINVAL;
+	memset(p, 0, sizeof(*p));
+	err = store_tx(st, run_tx, &r);
+	if (err)
+		memset(p, 0, sizeof(*p));
+	return err;
+}
