@@ -33,6 +33,9 @@ static const struct api_resource *const resources[] = {
     &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
     &api_profiles, /* issue 16: client profile with dated changes */
+    /* issue 16: allow/block lists, the advertising list, classify */
+    &api_caller_lists, &api_ad_callers,
+    &api_callers, /* caller settings, classify */
 };
 
 enum api_gen {
@@ -158,7 +161,8 @@ static bool role_allows(const struct store_token *t, const struct api_route *r)
 	       r->h == api_call_transfer_complete ||
 	       r->h == api_call_transfer_cancel || api_agents_allows(r) ||
 	       r->res == &api_callbacks || api_employees_allows(r) ||
-	       api_availability_allows(r) || api_profile_allows(r);
+	       api_availability_allows(r) || api_profile_allows(r) ||
+	       api_callers_allows(r);
 }
 
 static void destructor(void *arg)

@@ -80,6 +80,7 @@ static const struct store_sqlset
 	    &store_sql_availability, /* issue 16: absence info, appointments */
 	    &store_sql_oncall,       /* issue 16: on-call schedules */
 	    &store_sql_profile,      /* issue 16: client profile versions */
+	    &store_sql_caller,       /* issue 16: allow/block lists */
 };
 
 /* ---- errors ----------------------------------------------------------- */
