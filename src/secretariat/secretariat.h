@@ -199,9 +199,12 @@ struct secr_oncall {
 				handoff or an override's start or end) */
 };
 
+/* The days between handoffs of s: rotation_days, 7 if it is 0. */
+uint32_t secr_oncall_period(const struct store_oncall_schedule *s);
+
 /*
  * The UTC moment of handoff k (k = 0 the first, on s->start_date) of the
- * weekly rotation of s: the Berlin date start_date + 7k days at
+ * rotation of s: the Berlin date start_date + k * period days at
  * handoff_time, read as time_berlin_utc() does (a handoff at 08:00 stays
  * at 08:00 local across both switch days; one at 02:30 on the spring
  * switch day, a time that does not exist, happens at 03:30 CEST, on the

@@ -855,7 +855,9 @@ static const char schema_v21[] =
  * both lists, an allow entry optionally for one employee, an optional
  * end (expires_at, 0 never).  ad_callers: the operator's shared list of
  * advertising callers.  caller_settings: a tenant's switches (block the
- * advertising list, block anonymous callers), absent = both off. */
+ * advertising list, block anonymous callers), absent = both off.
+ * oncall_schedules.rotation_days: a rotation hands over every N days
+ * (1 daily, 7 weekly as before, 14 every two weeks). */
 static const char schema_v25[] =
     "CREATE TABLE vip_callers_v25 ("
     " id INTEGER PRIMARY KEY,"
@@ -901,7 +903,9 @@ static const char schema_v25[] =
     " block_anonymous INTEGER NOT NULL DEFAULT 0"
     "  CHECK (block_anonymous IN (0, 1)),"
     " updated_at INTEGER NOT NULL"
-    ");";
+    ");"
+    "ALTER TABLE oncall_schedules ADD COLUMN rotation_days INTEGER NOT NULL"
+    " DEFAULT 7 CHECK (rotation_days BETWEEN 1 AND 364);";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
@@ -925,7 +929,7 @@ static const struct migration migrationv[] = {
     {19, "answering service employees", schema_v19},
     {20, "absence info, appointments, on-call schedules", schema_v20},
     {21, "client profile versions", schema_v21},
-    {25, "callers: vips per employee, allow/block lists", schema_v25},
+    {25, "callers, rotation days", schema_v25},
 };
 
 int store_migrate_latest(void)

@@ -1063,10 +1063,13 @@ struct store_oncall_schedule {
 	int64_t id;
 	int64_t tenant_id;
 	char name[64];
-	uint32_t handoff_day;  /* 0 Monday .. 6 Sunday               */
-	uint32_t handoff_time; /* [min] of the Berlin day, 0..1439   */
-	char start_date[16];   /* "YYYY-MM-DD", a handoff_day: the
-				  first handoff (Berlin date)        */
+	uint32_t handoff_day;   /* 0 Monday .. 6 Sunday               */
+	uint32_t handoff_time;  /* [min] of the Berlin day, 0..1439   */
+	char start_date[16];    /* "YYYY-MM-DD": the first handoff
+				  (Berlin date); a handoff_day if
+				  rotation_days is a multiple of 7   */
+	uint32_t rotation_days; /* [days] between handoffs, 1..364;
+				   0 is read as 7 (weekly)           */
 	size_t memberc;
 	int64_t memberv[STORE_ONCALL_MEMBERS]; /* employee ids, in turn;
 						   one may come twice    */

@@ -122,6 +122,7 @@
 	X(test_secr_availability)                                              \
 	X(test_secr_oncall_rotation)                                           \
 	X(test_secr_oncall_override)                                           \
+	X(test_secr_oncall_period)                                             \
 	X(test_store_availability)                                             \
 	X(test_secr_caller_number)                                             \
 	X(test_secr_caller_decide)                                             \
