@@ -17,12 +17,14 @@
  *     {"schedule_id": 1, "employee_id": 3, "starts_at": ISO,
  *      "ends_at": ISO, "note": "Tausch mit Dr. Weber"}
  *
- * A rotation hands over weekly on handoff_day at handoff_time, Berlin
- * wall-clock time, from start_date (which must be such a day) on; the
- * members take turns in the order given (one may come twice).  Overrides
- * of one schedule never overlap (409).  Roles (roles.c): operator and
- * client_admin write; an agent of the tenant reads (another tenant's
- * schedule is a 404).
+ * A rotation hands over every rotation_days days (default 7: weekly; 1
+ * daily, 14 every two weeks) at handoff_time, Berlin wall-clock time,
+ * from start_date on; if rotation_days is a multiple of 7, start_date
+ * must be a handoff_day, else handoff_day becomes start_date's weekday.
+ * The members take turns in the order given (one may come twice).
+ * Overrides of one schedule never overlap (409).  Roles (roles.c):
+ * operator and client_admin write; an agent of the tenant reads (another
+ * tenant's schedule is a 404).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -167,6 +169,8 @@ static const struct api_field fields[] = {
      .encode = time_encode},
     {API_F("start_date", AK_STR, FF_REQUIRED), API_M(T, start_date), .max = 10,
      .apply = date_apply},
+    {API_F("rotation_days", AK_INT, 0), API_M(T, rotation_days), .min = 1,
+     .max = 364, .unit = "days"},
     {API_F("members", AK_LIST, FF_REQUIRED), .apply = members_apply,
      .encode = members_encode},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
@@ -178,6 +182,7 @@ static void sched_init(void *rec)
 
 	s->handoff_day = 0;       /* Monday */
 	s->handoff_time = 8 * 60; /* 08:00  */
+	s->rotation_days = 7;     /* weekly */
 }
 
 /* start_date is a handoff day */
@@ -192,6 +197,12 @@ static int sched_check(struct api_req *req, void *rec, const void *old)
 				 "start_date: must be a date "
 				 "YYYY-MM-DD");
 	w = time_wday(y, m, d);
+	if (s->rotation_days % 7) {
+		/* not weekly: every handoff on another weekday; handoff_day
+		 * names the first one's */
+		s->handoff_day = w;
+		return 0;
+	}
 	if (w != s->handoff_day)
 		return api_error(req, 422,
 				 "start_date: %s is a %s; the first handoff "

@@ -10,9 +10,12 @@
  *
  * number is normalised to E.164 in the tenant's dialling context (a
  * caller arriving as 0221... or +49221... matches); one that is not a
- * public number is a 422, a number that is a VIP of the tenant already a
- * 409.  The answering service (issue 16) adds VIPs of one client of the
- * tenant (store_vip.client_id); these are the tenant's own.
+ * public number is a 422.  A VIP belongs to the whole company
+ * (employee_id null) or to one employee of the tenant (seeds/001: "sowohl
+ * allgemein für das Unternehmen sowie für einen Mitarbeiter"); note is
+ * the info the agent sees.  A number is a VIP once per tenant, of the
+ * company or of one employee (one caller, one info text): a second one
+ * is a 409.  Roles: admin writes; an agent of the tenant reads.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,6 +27,8 @@ static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED | FF_EARLY),
      API_M(T, tenant_id), .ref = api_ref_tenant},
+    {API_F("employee_id", AK_ID, FF_NULL), API_M(T, employee_id),
+     .ref = api_ref_employee},
     {API_F("number", AK_PHONE, FF_REQUIRED), API_M(T, number), .max = 39},
     {API_F("name", AK_STR, FF_REQUIRED), API_M(T, name), .max = 63,
      .rule = &api_rule_nonempty},
@@ -39,6 +44,9 @@ static int vip_fail(struct api_req *req, int err, const void *rec)
 		return api_fail(req, err,
 				"number: %s is a VIP of tenant %lld already",
 				v->number, (long long)v->tenant_id);
+	if (err == ENOENT || err == EXDEV)
+		return api_fail(req, err, "employee_id: employee %lld: %m",
+				(long long)v->employee_id, err);
 	return api_fail(req, err, "vip: %m", err);
 }
 
@@ -66,7 +74,8 @@ API_LIST_H(vip_h, T)
 
 static int vip_list(struct api_req *req, const struct api_query *q, void *arg)
 {
-	return store_vip_list(req->api->st, q->tenant_id, vip_h, arg);
+	return store_vip_list(req->api->st, q->tenant_id, q->employee_id, vip_h,
+			      arg);
 }
 
 static int vip_print(struct re_printf *pf, void *rec)
@@ -79,6 +88,7 @@ static int vip_print(struct re_printf *pf, void *rec)
 
 static const struct api_param params[] = {
     {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
+    {"employee_id", AP_ID, offsetof(struct api_query, employee_id), 0, 0, 0},
 };
 
 const struct api_resource api_vips = {
@@ -97,4 +107,5 @@ const struct api_resource api_vips = {
     .check = vip_check,
     .fail = vip_fail,
     .print = vip_print,
+    .enoent_unless = "employee_id",
 };

@@ -657,6 +657,11 @@ int api_at_param(struct api_req *req, uint64_t *atp);
 /* "First Last" of e under key (never its e-mail). */
 int api_add_employee_name(struct odict *o, const char *key,
 			  const struct store_employee *e);
+/* api_callers.c (issue 16): allow and block lists, the advertising
+ * list, a tenant's caller settings and classify */
+extern const struct api_resource api_caller_lists;
+extern const struct api_resource api_ad_callers;
+extern const struct api_resource api_callers;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
 

@@ -189,8 +189,8 @@ static const struct rule rules[] = {
     {"POST", V "/agents/:id/token", CLI, OWN_NONE},
     /* VIP callers */
     {"POST", V "/vips", CLI, OWN_NONE},
-    {"GET", V "/vips", CLI, OWN_NONE},
-    {"GET", V "/vips/:id", CLI, OWN_NONE},
+    {"GET", V "/vips", CLI_AG, OWN_NONE},
+    {"GET", V "/vips/:id", CLI_AG, OWN_NONE},
     {"PATCH", V "/vips/:id", CLI, OWN_NONE},
     {"DELETE", V "/vips/:id", CLI, OWN_NONE},
     /* queue callbacks: agents see, add, cancel and take them */
@@ -266,6 +266,23 @@ static const struct rule rules[] = {
     {"GET", V "/tenants/:id/deletion", CLI, OWN_NONE},
     {"DELETE", V "/tenants/:id/deletion", CLI, OWN_NONE},
     {"POST", V "/tenants/:id/deletion/run", SVC, OWN_NONE},
+    /* callers (api_callers.c): a client's allow and block lists, its
+     * caller settings and the decision for a caller, read by its agents;
+     * the shared advertising list is the service's, read by clients */
+    {"POST", V "/caller_lists", CLI, OWN_NONE},
+    {"GET", V "/caller_lists", CLI_AG, OWN_NONE},
+    {"GET", V "/caller_lists/:id", CLI_AG, OWN_NONE},
+    {"PATCH", V "/caller_lists/:id", CLI, OWN_NONE},
+    {"DELETE", V "/caller_lists/:id", CLI, OWN_NONE},
+    {"POST", V "/ad_callers", SVC, OWN_NONE},
+    {"GET", V "/ad_callers", CLI, OWN_NONE},
+    {"GET", V "/ad_callers/:id", CLI, OWN_NONE},
+    {"PATCH", V "/ad_callers/:id", SVC, OWN_NONE},
+    {"DELETE", V "/ad_callers/:id", SVC, OWN_NONE},
+    {"GET", V "/tenants/:id/caller_settings", CLI_AG, OWN_NONE},
+    {"PUT", V "/tenants/:id/caller_settings", CLI, OWN_NONE},
+    {"PATCH", V "/tenants/:id/caller_settings", CLI, OWN_NONE},
+    {"GET", V "/tenants/:id/callers/classify", CLI_AG, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

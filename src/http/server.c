@@ -39,6 +39,9 @@ static const struct api_resource *const resources[] = {
     &api_users, &api_sessions, /* issue 16: password logins, sessions */
     &api_audit, &api_retention, &api_retention_purge, &api_export,
     &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
+    /* issue 16: allow/block lists, the advertising list, classify */
+    &api_caller_lists, &api_ad_callers,
+    &api_callers, /* caller settings, classify */
 };
 
 enum api_gen {

@@ -4,7 +4,8 @@
  * PagerDuty and Opsgenie answer it: a rotation layer with overrides on
  * top.  No clock of its own: the caller passes the moment.
  *
- *   handoffs (Berlin wall clock, weekly from start_date):
+ *   handoffs (Berlin wall clock, every rotation_days days from
+ *   start_date: daily, weekly, every two weeks, ...):
  *
  *     H(0)          H(1)          H(2)          H(3)
  *     |--member 0---|--member 1---|--member 2---|--member 0-- ...
@@ -15,10 +16,10 @@
  *   "rotation"), from/until cut by the overrides ending/starting inside
  *   that turn; before H(0) nobody ("none").
  *
- * H(k) is computed in Berlin local time for each k, not as H(0) plus k
- * weeks of milliseconds, so a handoff at Monday 08:00 stays at 08:00
- * across the summer-time switches (the week that contains one is 167 or
- * 169 hours long).  Local times that do not exist or occur twice are
+ * H(k) is computed in Berlin local time for each k (the date start_date
+ * + k * rotation_days), not as H(0) plus k periods of milliseconds, so a
+ * handoff at 08:00 stays at 08:00 across the summer-time switches (the
+ * day, week or period that contains one is an hour shorter or longer).  Local times that do not exist or occur twice are
  * read as RFC 5545 reads them (core: time_berlin_utc).
  */
 #include <stdio.h>
@@ -29,8 +30,13 @@
 
 enum {
 	DAY_S = 86400,
-	WEEK_MS = 7 * DAY_S * 1000,
+	DAY_MS = DAY_S * 1000,
 };
+
+uint32_t secr_oncall_period(const struct store_oncall_schedule *s)
+{
+	return s->rotation_days ? s->rotation_days : 7;
+}
 
 const char *secr_oncall_source_name(enum secr_oncall_source s)
 {
@@ -77,12 +83,12 @@ int secr_oncall_handoff(const struct store_oncall_schedule *s, uint64_t k,
 	int64_t day;
 	int err;
 
-	if (!s || !msp || k > 52 * 8000)
+	if (!s || !msp || k > 366 * 8000 / secr_oncall_period(s))
 		return EINVAL;
 	err = start_day(s, &day);
 	if (err)
 		return err;
-	civil(day + (int64_t)k * 7, &y, &m, &d);
+	civil(day + (int64_t)k * secr_oncall_period(s), &y, &m, &d);
 	return time_berlin_utc(y, m, d, s->handoff_time, msp);
 }
 
@@ -104,8 +110,9 @@ static int turn_of(const struct store_oncall_schedule *s, uint64_t t,
 		*hk1 = h0;
 		return 0;
 	}
-	/* a week is 168 h +- 1 h: the estimate is off by one at most */
-	k = (t - h0) / WEEK_MS;
+	/* a period of N days is N * 24 h +- 1 h: the estimate is off by one
+	 * at most, and the loop corrects it */
+	k = (t - h0) / ((uint64_t)secr_oncall_period(s) * DAY_MS);
 	for (;;) {
 		err = secr_oncall_handoff(s, k, hk);
 		if (!err && *hk > t && k > 0) {
@@ -199,7 +206,7 @@ int secr_oncall_now(struct store *st, int64_t schedule_id, uint64_t utc_ms,
 {
 	struct store_oncall_schedule *s;
 	struct collect c = {NULL, 0};
-	uint64_t from, until, h0 = 0;
+	uint64_t from, until, span, h0 = 0;
 	int err;
 
 	if (!st || schedule_id <= 0 || !out)
@@ -214,11 +221,11 @@ int secr_oncall_now(struct store *st, int64_t schedule_id, uint64_t utc_ms,
 	if (err)
 		goto out;
 	/* the overrides that can touch the turn around t: a turn is at
-	 * most 169 h long; before the first handoff, those up to it */
-	from = utc_ms > WEEK_MS + 2 * 3600000ULL
-		   ? utc_ms - WEEK_MS - 2 * 3600000ULL
-		   : 1;
-	until = utc_ms + WEEK_MS + 2 * 3600000ULL;
+	 * most its period + 1 h long; before the first handoff, those up
+	 * to it */
+	span = (uint64_t)secr_oncall_period(s) * DAY_MS + 2 * 3600000ULL;
+	from = utc_ms > span ? utc_ms - span : 1;
+	until = utc_ms + span;
 	if (!secr_oncall_handoff(s, 0, &h0) && h0 > until)
 		until = h0;
 	err = store_oncall_override_list(st, 0, schedule_id, from, until,

@@ -199,9 +199,12 @@ struct secr_oncall {
 				handoff or an override's start or end) */
 };
 
+/* The days between handoffs of s: rotation_days, 7 if it is 0. */
+uint32_t secr_oncall_period(const struct store_oncall_schedule *s);
+
 /*
  * The UTC moment of handoff k (k = 0 the first, on s->start_date) of the
- * weekly rotation of s: the Berlin date start_date + 7k days at
+ * rotation of s: the Berlin date start_date + k * period days at
  * handoff_time, read as time_berlin_utc() does (a handoff at 08:00 stays
  * at 08:00 local across both switch days; one at 02:30 on the spring
  * switch day, a time that does not exist, happens at 03:30 CEST, on the
@@ -227,6 +230,103 @@ int secr_oncall_at(const struct store_oncall_schedule *s,
  * for no such schedule, or an error of the store. */
 int secr_oncall_now(struct store *st, int64_t schedule_id, uint64_t utc_ms,
 		    struct secr_oncall *out);
+/* ==== callers: VIPs, allow and block lists (callers.c) ==== */
+
+/* What happens to a caller (see the rule at the top of callers.c). */
+enum secr_caller_decision {
+	SECR_CALLER_NONE = 0, /* "none": nothing special          */
+	SECR_CALLER_BLOCK,    /* "block": rejected                */
+	SECR_CALLER_ALLOW,    /* "allow": put through directly    */
+	SECR_CALLER_VIP,      /* "vip": a VIP, with its info      */
+};
+
+/* Why. */
+enum secr_caller_reason {
+	SECR_REASON_NONE = 0,    /* null                              */
+	SECR_REASON_BLOCK_LIST,  /* "block_list": the tenant's         */
+	SECR_REASON_ALLOW_LIST,  /* "allow_list": the tenant's         */
+	SECR_REASON_VIP,         /* "vip": the tenant's VIPs           */
+	SECR_REASON_ADVERTISING, /* "advertising": the shared list     */
+	SECR_REASON_ANONYMOUS,   /* "anonymous": no caller ID, blocked */
+};
+
+enum {
+	SECR_PREFIX_MAX = 14,     /* digits of a prefix, at most          */
+	SECR_CALLER_MATCHES = 16, /* entries that can match one number    */
+};
+
+const char *secr_caller_decision_name(enum secr_caller_decision d);
+/* "" for SECR_REASON_NONE. */
+const char *secr_caller_reason_name(enum secr_caller_reason r);
+
+/* True for a caller ID without any digit: none, "", "anonymous",
+ * "unknown", "restricted" (withheld). */
+bool secr_caller_anonymous(const char *in);
+/*
+ * A number of an allow/block/advertising list into buf: a number as
+ * phone_normalise() reads it in ctx (E.164), or a prefix ending in '*'
+ * written with +, 00 or 0 (national, ctx's country; never a local
+ * number): "0221 123*" is "+49221123*", 2 to SECR_PREFIX_MAX digits.
+ * EINVAL for anything else (or if it does not fit).
+ */
+int secr_caller_number(char *buf, size_t sz, const char *in,
+		       const struct phone_ctx *ctx);
+/* How well list number entry matches the E.164 number: 0 not at all, a
+ * prefix its length without the '*', the number itself its length + 1
+ * (more than any prefix of it). */
+size_t secr_caller_match(const char *entry, const char *e164);
+
+/* What the decision reads. */
+struct secr_caller_in {
+	const char *number; /* E.164; NULL or "": anonymous           */
+	uint64_t at;        /* [ms] UTC: entries in force then         */
+	const struct store_caller_settings *settings; /* NULL: all off */
+	const struct store_caller_entry *entryv;      /* the tenant's entries
+						    (any, any order)   */
+	size_t entryc;
+	const struct store_vip *vip;      /* the number's VIP, or NULL */
+	const struct store_ad_caller *ad; /* an advertising match, or NULL */
+};
+
+/* The answer; pointers are weak, into the input. */
+struct secr_caller {
+	enum secr_caller_decision decision;
+	enum secr_caller_reason reason;
+	const struct store_caller_entry *entry; /* allow/block: the winner */
+	const struct store_vip *vip;            /* vip, allow: the VIP     */
+	const struct store_ad_caller *ad;       /* advertising: the entry  */
+	int64_t employee_id; /* allow/vip: put through to, 0 company */
+};
+
+/* The rule of callers.c on in.  Never fails. */
+void secr_caller_decide(const struct secr_caller_in *in,
+			struct secr_caller *out);
+
+/* What secr_caller_classify() read; out points into it. */
+struct secr_caller_lookup {
+	char number[40]; /* the caller as E.164, "" if none/not public */
+	bool anonymous;
+	struct store_caller_settings settings;
+	struct store_caller_entry entryv[SECR_CALLER_MATCHES];
+	size_t entryc;
+	struct store_vip vip;
+	bool has_vip;
+	struct store_ad_caller ad;
+	bool has_ad;
+};
+
+/*
+ * The caller `in` (a caller ID as it arrives: "0221 4711", "+49...",
+ * "anonymous") of tenant_id at `at`: normalised in the tenant's dialling
+ * context, looked up in the store, decided.  A caller ID with digits
+ * that is no public number (an extension) is nothing special.  0,
+ * ENOENT for no such tenant, or an error of the store.  l is large
+ * (allocate it).
+ */
+int secr_caller_classify(struct store *st, int64_t tenant_id, const char *in,
+			 uint64_t at, struct secr_caller_lookup *l,
+			 struct secr_caller *out);
+
 struct odict;
 
 /* ==== client profile (profile.c) ==== */

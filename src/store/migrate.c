@@ -950,6 +950,67 @@ static const char schema_v24[] =
     " BEGIN"
     " SELECT RAISE(ABORT, 'audit entries are kept for the retention period');"
     " END;";
+/* callers of the answering service (issue 16, seeds/001 and 002,
+ * secretariat/callers.c decides).  vip_callers is rebuilt: the unused
+ * client_id placeholder becomes employee_id (NULL: a VIP of the whole
+ * company; an employee's VIPs go with it), and a number is a VIP once
+ * per tenant, of the company or of one employee (one caller, one info
+ * text for the agent).  caller_entries: the tenant's allow and block
+ * lists, an E.164 number or prefix ("+49221123*") once per tenant over
+ * both lists, an allow entry optionally for one employee, an optional
+ * end (expires_at, 0 never).  ad_callers: the operator's shared list of
+ * advertising callers.  caller_settings: a tenant's switches (block the
+ * advertising list, block anonymous callers), absent = both off.
+ * oncall_schedules.rotation_days: a rotation hands over every N days
+ * (1 daily, 7 weekly as before, 14 every two weeks). */
+static const char schema_v25[] =
+    "CREATE TABLE vip_callers_v25 ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " employee_id INTEGER REFERENCES employees(id) ON DELETE CASCADE,"
+    " number TEXT NOT NULL CHECK (number LIKE '+%'),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " note TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "INSERT INTO vip_callers_v25 (id, tenant_id, employee_id, number, name,"
+    " note, created_at) SELECT id, tenant_id, NULL, number, name, note,"
+    " created_at FROM vip_callers;"
+    "DROP TABLE vip_callers;"
+    "ALTER TABLE vip_callers_v25 RENAME TO vip_callers;"
+    "CREATE UNIQUE INDEX vip_callers_number ON vip_callers(tenant_id, number);"
+    "CREATE INDEX vip_callers_employee ON vip_callers(employee_id);"
+    "CREATE TABLE caller_entries ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " list TEXT NOT NULL CHECK (list IN ('allow', 'block')),"
+    " employee_id INTEGER REFERENCES employees(id) ON DELETE CASCADE,"
+    " number TEXT NOT NULL CHECK (number LIKE '+%'),"
+    " note TEXT NOT NULL DEFAULT '',"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (list = 'allow' OR employee_id IS NULL)"
+    ");"
+    "CREATE UNIQUE INDEX caller_entries_number"
+    " ON caller_entries(tenant_id, number);"
+    "CREATE INDEX caller_entries_employee ON caller_entries(employee_id);"
+    "CREATE TABLE ad_callers ("
+    " id INTEGER PRIMARY KEY,"
+    " number TEXT NOT NULL UNIQUE CHECK (number LIKE '+%'),"
+    " note TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE caller_settings ("
+    " tenant_id INTEGER PRIMARY KEY"
+    "  REFERENCES tenants(id) ON DELETE CASCADE,"
+    " block_advertising INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (block_advertising IN (0, 1)),"
+    " block_anonymous INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (block_anonymous IN (0, 1)),"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "ALTER TABLE oncall_schedules ADD COLUMN rotation_days INTEGER NOT NULL"
+    " DEFAULT 7 CHECK (rotation_days BETWEEN 1 AND 364);";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
@@ -976,6 +1037,7 @@ static const struct migration migrationv[] = {
     {22, "roles: admin is operator", schema_v22},
     {23, "password logins, sessions", schema_v23},
     {24, "audit trail, retention, deletion", schema_v24},
+    {25, "callers, rotation days", schema_v25},
 };
 
 int store_migrate_latest(void)

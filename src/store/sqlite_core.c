@@ -84,6 +84,7 @@ static const struct store_sqlset
 	    &store_sql_audit, /* issue 16: audit trail, keep-times, deletion */
 	    &store_sql_retention,
 	    &store_sql_tenant_data,
+	    &store_sql_caller,       /* issue 16: allow/block lists */
 };
 
 /* ---- errors ----------------------------------------------------------- */

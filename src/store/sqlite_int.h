@@ -297,6 +297,23 @@ enum store_sql_id {
 	S_VIP_DELETE,
 	S_VIP_LIST,
 	S_VIP_FIND,
+	S_VIP_TENANT,
+	/* sqlite_caller.c */
+	S_CE_ADD,
+	S_CE_GET,
+	S_CE_UPDATE,
+	S_CE_DELETE,
+	S_CE_LIST,
+	S_CE_MATCH,
+	S_CE_TENANT,
+	S_AD_ADD,
+	S_AD_GET,
+	S_AD_UPDATE,
+	S_AD_DELETE,
+	S_AD_LIST,
+	S_AD_MATCH,
+	S_CSET_GET,
+	S_CSET_SET,
 	/* sqlite_availability.c */
 	S_ABS_GET,
 	S_ABS_SET,
@@ -393,7 +410,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
-    store_sql_tenant_data;
+    store_sql_tenant_data, store_sql_caller;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

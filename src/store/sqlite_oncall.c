@@ -17,7 +17,7 @@
 
 #define ONC_SELECT                                                             \
 	"SELECT id, tenant_id, name, handoff_day, handoff_time, start_date,"   \
-	" created_at FROM oncall_schedules"
+	" rotation_days, created_at FROM oncall_schedules"
 #define OVR_SELECT                                                             \
 	"SELECT id, tenant_id, schedule_id, employee_id, starts_at, ends_at,"  \
 	" note, created_at FROM oncall_overrides"
@@ -27,12 +27,13 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM oncall_schedules WHERE id = ?1"},
     {S_ONC_ADD, "oncall add",
      "INSERT INTO oncall_schedules (tenant_id, name, handoff_day,"
-     " handoff_time, start_date, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " handoff_time, start_date, rotation_days, created_at)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ifnull(nullif(?6, 0), 7), ?7)"},
     {S_ONC_GET, "oncall get", ONC_SELECT " WHERE id = ?1"},
     {S_ONC_UPDATE, "oncall update",
      "UPDATE oncall_schedules SET name = ?2, handoff_day = ?3,"
-     " handoff_time = ?4, start_date = ?5 WHERE id = ?1"},
+     " handoff_time = ?4, start_date = ?5,"
+     " rotation_days = ifnull(nullif(?6, 0), 7) WHERE id = ?1"},
     {S_ONC_DELETE, "oncall delete",
      "DELETE FROM oncall_schedules WHERE id = ?1"},
     {S_ONC_LIST, "oncall list",
@@ -76,6 +77,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U32, SC_ADD | SC_UPD, store_oncall_schedule, handoff_day),
     STORE_COL(SC_U32, SC_ADD | SC_UPD, store_oncall_schedule, handoff_time),
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_oncall_schedule, start_date),
+    STORE_COL(SC_U32, SC_ADD | SC_UPD, store_oncall_schedule, rotation_days),
     STORE_COL(SC_U64, SC_ADD, store_oncall_schedule, created_at),
 };
 
@@ -94,7 +96,7 @@ static const struct store_col ovr_cols[] = {
 
 STORE_RECORD(ovr_rec, store_oncall_override, store_oncall_override_h, ovr_cols);
 
-/* "YYYY-MM-DD", a real date on weekday wday */
+/* "YYYY-MM-DD", a real date, on weekday wday unless wday is 7 (any) */
 static bool start_date_ok(const char *s, uint32_t wday)
 {
 	unsigned y, m, d;
@@ -105,7 +107,8 @@ static bool start_date_ok(const char *s, uint32_t wday)
 	    s[4] != '-' || s[7] != '-')
 		return false;
 	return y >= 1970 && y <= 9999 && d >= 1 &&
-	       d <= time_days_in_month(y, m) && time_wday(y, m, d) == wday;
+	       d <= time_days_in_month(y, m) &&
+	       (wday == 7 || time_wday(y, m, d) == wday);
 }
 
 static bool sched_valid(const struct store_oncall_schedule *s)
@@ -114,8 +117,9 @@ static bool sched_valid(const struct store_oncall_schedule *s)
 
 	if (!s || !str_isset(s->name) || s->handoff_day > 6 ||
 	    s->handoff_time >= 24 * 60 || !s->memberc ||
-	    s->memberc > STORE_ONCALL_MEMBERS ||
-	    !start_date_ok(s->start_date, s->handoff_day))
+	    s->memberc > STORE_ONCALL_MEMBERS || s->rotation_days > 364 ||
+	    !start_date_ok(s->start_date,
+			   s->rotation_days % 7 ? 7 : s->handoff_day))
 		return false;
 	for (i = 0; i < s->memberc; i++) {
 		if (s->memberv[i] <= 0)

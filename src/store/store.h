@@ -852,41 +852,135 @@ int store_queue_visit_get(struct store *st, int64_t id,
 int store_queue_visit_list(struct store *st, int64_t queue_id, uint64_t from,
 			   uint64_t to, store_queue_visit_h *h, void *arg);
 
-/* ---- VIP callers (issue 15) -------------------------------------------- */
+/* ---- VIP callers (issue 15; per employee: issue 16, migration 25) ------ */
 
 /*
  * A caller ID of a tenant whose calls are VIP: offered first in every
  * queue of the tenant (ACD_PRIO_VIP), the flag and name carried to the
- * agent (call value "vip").  number is E.164, once per tenant (and
- * client).  client_id is for the answering service (issue 16: the VIP of
- * one client of the tenant): 0 = the whole tenant, the only kind looked
- * up so far.
+ * agent (call value "vip"), the note shown to the agent as the VIP's
+ * info (seeds/001).  A VIP belongs to the whole company (employee_id 0)
+ * or to one employee of the tenant, who the call is for.  number is
+ * E.164 and a VIP once per tenant, of the company or of one employee.
  */
 struct store_vip {
 	int64_t id;
 	int64_t tenant_id;
-	int64_t client_id; /* 0: the whole tenant (issue 16: a client's) */
-	char number[40];   /* E.164                                     */
-	char name[64];     /* shown to the agent                        */
-	char note[256];    /* what the agent should know, or ""         */
+	int64_t employee_id; /* 0: the whole company, else its employee */
+	char number[40];     /* E.164                                   */
+	char name[64];       /* shown to the agent                      */
+	char note[256];      /* the info the agent sees, or ""          */
 	uint64_t created_at;
 };
 
 typedef int(store_vip_h)(const struct store_vip *v, void *arg);
 
 /* EINVAL for a bad field (number not E.164, no name); EEXIST if the
- * number is a VIP of the tenant (and client) already; ENOENT if the
- * tenant does not exist.  Sets v->id. */
+ * number is a VIP of the tenant already; ENOENT if the tenant or the
+ * employee does not exist, EXDEV for an employee of another tenant.
+ * Sets v->id. */
 int store_vip_add(struct store *st, struct store_vip *v);
 int store_vip_get(struct store *st, int64_t id, struct store_vip *v);
-/* Number, name and note (EEXIST as add). */
+/* Employee, number, name and note (errors as add). */
 int store_vip_update(struct store *st, const struct store_vip *v);
 int store_vip_delete(struct store *st, int64_t id);
-int store_vip_list(struct store *st, int64_t tenant_id, store_vip_h *h,
-		   void *arg);
-/* The tenant-wide VIP with E.164 number; ENOENT if none. */
+/* The VIPs of tenant_id (0: all), of employee_id only if it is not 0;
+ * by id. */
+int store_vip_list(struct store *st, int64_t tenant_id, int64_t employee_id,
+		   store_vip_h *h, void *arg);
+/* The tenant's VIP (of the company or an employee) with E.164 number;
+ * ENOENT if none. */
 int store_vip_find(struct store *st, int64_t tenant_id, const char *number,
 		   struct store_vip *v);
+
+/* ---- allow and block lists, advertising callers (issue 16, mig. 25) ----
+ *
+ * A tenant's allow list (callers put through directly, to one employee
+ * or to the company) and block list (callers rejected), and the
+ * operator's shared list of advertising callers, which a tenant switches
+ * on (store_caller_settings).  number is an E.164 number ("+4922112345")
+ * or prefix ("+49221123*": every number that starts so); once per tenant
+ * over both lists.  secretariat/callers.c decides what a caller is.
+ */
+
+enum store_caller_list {
+	STORE_CALLER_ALLOW = 0, /* "allow" */
+	STORE_CALLER_BLOCK,     /* "block" */
+};
+
+extern const struct store_names store_names_caller_list;
+
+struct store_caller_entry {
+	int64_t id;
+	int64_t tenant_id;
+	enum store_caller_list list;
+	int64_t employee_id; /* allow: put through to it, 0 the company;
+				block: always 0                        */
+	char number[40];     /* E.164, or an E.164 prefix ending in '*' */
+	char note[256];      /* why, or ""                              */
+	uint64_t expires_at; /* [ms] UTC, in force before it; 0 never   */
+	uint64_t created_at;
+};
+
+typedef int(store_caller_entry_h)(const struct store_caller_entry *e,
+				  void *arg);
+
+/* EINVAL for a bad field (number, an employee on the block list),
+ * EEXIST for a number the tenant has on either list, ENOENT/EXDEV for a
+ * tenant or employee that does not exist / is another tenant's.  Sets
+ * e->id. */
+int store_caller_entry_add(struct store *st, struct store_caller_entry *e);
+int store_caller_entry_get(struct store *st, int64_t id,
+			   struct store_caller_entry *e);
+/* List, employee, number, note and expiry (errors as add). */
+int store_caller_entry_update(struct store *st,
+			      const struct store_caller_entry *e);
+int store_caller_entry_delete(struct store *st, int64_t id);
+/* The entries of tenant_id (0: all), of list (-1: both), by id. */
+int store_caller_entry_list(struct store *st, int64_t tenant_id, int list,
+			    store_caller_entry_h *h, void *arg);
+/* The tenant's entries that match the E.164 number (the number itself
+ * or a prefix of it), expired ones included; by id. */
+int store_caller_entry_match(struct store *st, int64_t tenant_id,
+			     const char *number, store_caller_entry_h *h,
+			     void *arg);
+
+/* A number or prefix of the operator's shared advertising list. */
+struct store_ad_caller {
+	int64_t id;
+	char number[40]; /* as store_caller_entry's */
+	char note[256];
+	uint64_t created_at;
+};
+
+typedef int(store_ad_caller_h)(const struct store_ad_caller *a, void *arg);
+
+/* EINVAL for a bad number, EEXIST if it is on the list already. */
+int store_ad_caller_add(struct store *st, struct store_ad_caller *a);
+int store_ad_caller_get(struct store *st, int64_t id,
+			struct store_ad_caller *a);
+int store_ad_caller_update(struct store *st, const struct store_ad_caller *a);
+int store_ad_caller_delete(struct store *st, int64_t id);
+int store_ad_caller_list(struct store *st, store_ad_caller_h *h, void *arg);
+/* The first entry (by id) that matches the E.164 number; ENOENT if
+ * none. */
+int store_ad_caller_match(struct store *st, const char *number,
+			  struct store_ad_caller *a);
+
+/* A tenant's switches for its callers; a tenant that never set them has
+ * both off. */
+struct store_caller_settings {
+	int64_t tenant_id;
+	bool block_advertising; /* reject callers of the advertising list */
+	bool block_anonymous;   /* reject callers without a caller ID     */
+	uint64_t updated_at;    /* [ms] 0: never set                      */
+};
+
+/* ENOENT if the tenant does not exist. */
+int store_caller_settings_get(struct store *st, int64_t tenant_id,
+			      struct store_caller_settings *s);
+/* Write all of s (updated_at set to now if 0); ENOENT no such tenant. */
+int store_caller_settings_set(struct store *st,
+			      const struct store_caller_settings *s);
 
 /* ---- absence info and appointments (issue 16, migration 20) ----------
  *
@@ -969,10 +1063,13 @@ struct store_oncall_schedule {
 	int64_t id;
 	int64_t tenant_id;
 	char name[64];
-	uint32_t handoff_day;  /* 0 Monday .. 6 Sunday               */
-	uint32_t handoff_time; /* [min] of the Berlin day, 0..1439   */
-	char start_date[16];   /* "YYYY-MM-DD", a handoff_day: the
-				  first handoff (Berlin date)        */
+	uint32_t handoff_day;   /* 0 Monday .. 6 Sunday               */
+	uint32_t handoff_time;  /* [min] of the Berlin day, 0..1439   */
+	char start_date[16];    /* "YYYY-MM-DD": the first handoff
+				  (Berlin date); a handoff_day if
+				  rotation_days is a multiple of 7   */
+	uint32_t rotation_days; /* [days] between handoffs, 1..364;
+				   0 is read as 7 (weekly)           */
 	size_t memberc;
 	int64_t memberv[STORE_ONCALL_MEMBERS]; /* employee ids, in turn;
 						   one may come twice    */

@@ -121,6 +121,21 @@ EXPECT = {
     ("POST", V + "/sessions"): ALL, ("GET", V + "/sessions"): ALL,
     ("DELETE", V + "/sessions/current"): ALL,
     ("DELETE", V + "/sessions/:id"): ALL,
+    # callers: lists, settings and classify read by agents; the
+    # advertising list the service's, read by clients
+    ("GET", V + "/vips"): CLI_AG, ("GET", V + "/vips/:id"): CLI_AG,
+    ("POST", V + "/caller_lists"): CLI, ("GET", V + "/caller_lists"): CLI_AG,
+    ("GET", V + "/caller_lists/:id"): CLI_AG,
+    ("PATCH", V + "/caller_lists/:id"): CLI,
+    ("DELETE", V + "/caller_lists/:id"): CLI,
+    ("POST", V + "/ad_callers"): SVC, ("GET", V + "/ad_callers"): CLI,
+    ("GET", V + "/ad_callers/:id"): CLI,
+    ("PATCH", V + "/ad_callers/:id"): SVC,
+    ("DELETE", V + "/ad_callers/:id"): SVC,
+    ("GET", V + "/tenants/:id/caller_settings"): CLI_AG,
+    ("PUT", V + "/tenants/:id/caller_settings"): CLI,
+    ("PATCH", V + "/tenants/:id/caller_settings"): CLI,
+    ("GET", V + "/tenants/:id/callers/classify"): CLI_AG,
     # audit trail, keep-times, export, deletion of a client
     ("GET", V + "/tenants/:id/audit"): CLI,
     ("GET", V + "/tenants/:id/retention"): CLI,
@@ -287,6 +302,8 @@ def concrete(method, pattern, env, ids, foreign):
     path = V + "/" + "/".join(out)
     if pattern.endswith("/agent_view"):
         path += f"?agent_id={env['max']}"  # whose name fills the greeting
+    if pattern.endswith("/callers/classify"):
+        path += "?number=%2B4922112345"  # the caller to decide on
     return path, exists
 
 

@@ -10,7 +10,9 @@ real server, every answer asked with at= (no clock needed).
   * Availability: the absence info before an appointment, the
     appointment from its start (inclusive) to its end (exclusive), the
     absence info again after it; a bad at= 400.
-  * On-call: a weekly Monday 08:00 rotation over the 2026 spring switch
+  * On-call: rotation_days 7 by default, 0 a 422; a daily rotation from
+    a Saturday over the spring switch Sunday (23 h);
+    a weekly Monday 08:00 rotation over the 2026 spring switch
     (handoff at 06:00 UTC after it), an override winning over it and
     handing back, overlapping overrides 409, bad fields 422 naming them.
   * Roles and tenants: an agent of the tenant reads everything and
@@ -203,6 +205,34 @@ def test_oncall(sb, tid, max_id, erika, other_emp):
         S.error_is(f"schedule {field} {value!r}: 422", post(body), 422, msg)
     S.error_is("the same name again: 409", post(good), 409,
                "name: Ärztlicher Notdienst exists already")
+    S.check(s.get("rotation_days") == 7, "rotation_days: 7 by default",
+            f"{s}")
+    S.error_is("rotation_days 0: 422",
+               post(dict(good, name="x", rotation_days=0)), 422,
+               "rotation_days: must be from 1 to 364 days")
+    # daily from Saturday 2026-03-28 08:00: handoff_day becomes "sat"; the
+    # switch Sunday is 23 h, the next handoff Monday 08:00 CEST (06:00Z)
+    st, d = post(dict(good, name="Nachtdienst täglich", rotation_days=1,
+                      start_date="2026-03-28"))
+    S.check(st == 201 and d.get("rotation_days") == 1 and
+            d.get("handoff_day") == "sat",
+            "a daily rotation from a Saturday: 201, handoff_day sat",
+            f"{st} {d}")
+    for at, emp, frm, until in (
+            ("2026-03-28T07:00:00Z", max_id, "2026-03-28T07:00:00.000Z",
+             "2026-03-29T06:00:00.000Z"),
+            ("2026-03-29T06:00:00Z", erika, "2026-03-29T06:00:00.000Z",
+             "2026-03-30T06:00:00.000Z"),
+            ("2026-03-30T06:00:00Z", max_id, "2026-03-30T06:00:00.000Z",
+             "2026-03-31T06:00:00.000Z")):
+        st, n = sb.api("GET", f"/api/v1/oncall_schedules/{d.get('id')}"
+                       f"/now?at={at}")
+        S.check(st == 200 and n.get("employee_id") == emp and
+                n.get("from") == frm and n.get("until") == until,
+                f"daily rotation at {at}: {emp} {frm}..{until}",
+                f"{st} {n}")
+    st, _ = sb.api("DELETE", f"/api/v1/oncall_schedules/{d.get('id')}")
+    S.check(st == 204, "the daily rotation deleted", str(st))
 
     def now(at, token="__admin__"):
         return sb.api("GET", f"/api/v1/oncall_schedules/{sid}/now?at={at}",

@@ -7,7 +7,8 @@ greeting, and transfers into a queue (issue 15), with real peers.
     PATCH; each bad field a 422 naming it (a number that is none or an
     extension, no name, too long a note, an unknown field, an unknown
     tenant); the same number again (written another way) 409; unknown ids
-    404; DELETE 204 then 404; an agent's token 403.  A digit input may not
+    404; DELETE 204 then 404; an agent's token reads (issue 16), may not
+    write (403).  A digit input may not
     take the label "vip" (the VIP mark).
   * Priority and what the agent gets: Erika (baresip 1002, tracing SIP)
     is the only member of a queue whose greeting is de/greeting.wav and
@@ -78,8 +79,8 @@ def test_api(sb, tid, erika):
             v.get("name") == "Dr. Anna Schmitz" and
             v.get("note") == "Vorstand, sofort durchstellen" and
             v.get("tenant_id") == tid and
-            sorted(v) == ["created_at", "id", "name", "note", "number",
-                          "tenant_id"],
+            sorted(v) == ["created_at", "employee_id", "id", "name", "note",
+                          "number", "tenant_id"],
             "a VIP: 201, 030 777888 stored as +4930777888", f"{st} {v}")
     vid = v.get("id", 0)
     st, g = sb.api("GET", f"/api/v1/vips/{vid}")
@@ -136,7 +137,14 @@ def test_api(sb, tid, erika):
                f"vip {v2.get('id')} not found")
     agent = add_token(sb, "agent", tid)
     st, b = sb.api("GET", "/api/v1/vips", token=agent)
-    S.check(st == 403, "an agent's token: 403", f"{st} {b}")
+    S.check(st == 200 and [x["number"] for x in b] == [VIP_CALLER],
+            "an agent's token reads its tenant's VIPs (issue 16)",
+            f"{st} {b}")
+    st, b = sb.api("POST", "/api/v1/vips", {"tenant_id": tid,
+                                            "number": "+4930111222",
+                                            "name": "X"}, token=agent)
+    S.check(st == 403, "an agent's token may not add one: 403",
+            f"{st} {b}")
     S.error_is("a digit input labelled vip: 422",
                sb.api("POST", "/api/v1/digit_inputs",
                       {"tenant_id": tid, "name": "X", "label": "VIP",

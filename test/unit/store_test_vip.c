@@ -51,7 +51,7 @@ int test_store_vip(void)
 	TEST_ASSERT(a > 0 && v.created_at > 0);
 	TEST_EQ_INT(store_vip_get(db.st, a, &g), 0);
 	TEST_EQ_INT(g.tenant_id, t1);
-	TEST_EQ_INT(g.client_id, 0);
+	TEST_EQ_INT(g.employee_id, 0);
 	TEST_EQ_STR(g.number, "+4930777888");
 	TEST_EQ_STR(g.name, "Dr. Anna Schmitz");
 	TEST_EQ_STR(g.note, "Vorstand");

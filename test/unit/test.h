@@ -123,7 +123,11 @@
 	X(test_secr_availability)                                              \
 	X(test_secr_oncall_rotation)                                           \
 	X(test_secr_oncall_override)                                           \
+	X(test_secr_oncall_period)                                             \
 	X(test_store_availability)                                             \
+	X(test_secr_caller_number)                                             \
+	X(test_secr_caller_decide)                                             \
+	X(test_store_callers)                                                  \
 	X(test_profile_greeting)                                               \
 	X(test_profile_at)                                                     \
 	X(test_profile_carry)                                                  \
