@@ -437,4 +437,3 @@ const struct api_resource api_callers = {
     .actionv = tenant_actions,
     .actionc = ARRAY_SIZE(tenant_actions),
 };
-
