@@ -263,6 +263,8 @@ void password_verify_dummy(const char *pw, enum password_cost cost);
 void str_from_pl(char *buf, size_t sz, const struct pl *pl);
 /* strlcpy semantics: always terminates, returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t sz);
+/* Characters (code points) of a UTF-8 string. */
+size_t str_utf8_chars(const char *s);
 /* Lower-case hex of n random bytes into buf (2n+1 bytes). */
 void str_random_hex(char *buf, size_t n);
 

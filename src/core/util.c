@@ -27,6 +27,17 @@ void str_from_pl(char *buf, size_t sz, const struct pl *pl)
 	buf[n] = '\0';
 }
 
+size_t str_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			++n;
+	}
+	return n;
+}
+
 size_t str_copy(char *dst, const char *src, size_t sz)
 {
 	size_t n = src ? strlen(src) : 0;

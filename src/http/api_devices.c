@@ -19,21 +19,9 @@ enum {
 	USERNAME_MAX = 32,
 };
 
-/* Characters (code points) of a UTF-8 string. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			++n;
-	}
-	return n;
-}
-
 static bool password_ok(const char *s)
 {
-	return utf8_chars(s) >= PASSWORD_MIN;
+	return str_utf8_chars(s) >= PASSWORD_MIN;
 }
 
 static bool username_ok(const char *s)

@@ -53,21 +53,9 @@ static bool role_ok(const char *s)
 	return role_find(s) >= 0;
 }
 
-/* Characters (code points) of a UTF-8 string. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			++n;
-	}
-	return n;
-}
-
 static bool password_ok(const char *s)
 {
-	return utf8_chars(s) >= PASSWORD_MIN;
+	return str_utf8_chars(s) >= PASSWORD_MIN;
 }
 
 /* A user name or an e-mail address: A-Z a-z 0-9 . _ - @ + */

@@ -128,29 +128,13 @@ static bool ce_valid(const struct store_caller_entry *e)
 		(e->list == STORE_CALLER_BLOCK && !e->employee_id));
 }
 
-/* The employee of an allow entry (if any) must exist and be the
- * tenant's. */
-static int ce_employee_check(struct store *st, int64_t employee_id,
-			     int64_t tenant_id)
-{
-	int64_t etenant;
-	int err;
-
-	if (!employee_id)
-		return 0;
-	err = store_tenant_of(st, S_EMP_TENANT, employee_id, &etenant);
-	if (err)
-		return err;
-	return etenant == tenant_id ? 0 : EXDEV;
-}
-
 int store_caller_entry_add(struct store *st, struct store_caller_entry *e)
 {
 	int err;
 
 	if (!st || !ce_valid(e) || e->tenant_id <= 0)
 		return EINVAL;
-	err = ce_employee_check(st, e->employee_id, e->tenant_id);
+	err = store_employee_of_tenant(st, e->employee_id, e->tenant_id);
 	if (err)
 		return err;
 	if (!e->created_at)
@@ -175,7 +159,8 @@ int store_caller_entry_update(struct store *st,
 	if (e->employee_id) {
 		err = store_tenant_of(st, S_CE_TENANT, e->id, &tenant);
 		if (!err)
-			err = ce_employee_check(st, e->employee_id, tenant);
+			err = store_employee_of_tenant(st, e->employee_id,
+						       tenant);
 		if (err)
 			return err;
 	}

@@ -309,6 +309,20 @@ int store_tenant_of(struct store *st, enum store_sql_id sid, int64_t id,
 	return store_run(st, sid, EIO, tenantp, "i", id);
 }
 
+int store_employee_of_tenant(struct store *st, int64_t employee_id,
+			     int64_t tenant_id)
+{
+	int64_t etenant;
+	int err;
+
+	if (!employee_id)
+		return 0;
+	err = store_tenant_of(st, S_EMP_TENANT, employee_id, &etenant);
+	if (err)
+		return err;
+	return etenant == tenant_id ? 0 : EXDEV;
+}
+
 /* Run transaction control statement id. */
 static int run(struct store *st, enum store_sql_id id)
 {

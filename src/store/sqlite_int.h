@@ -471,6 +471,10 @@ int store_run(struct store *st, enum store_sql_id id, int fkerr, int64_t *vp,
  * answer is the id itself).  ENOENT if there is no such record. */
 int store_tenant_of(struct store *st, enum store_sql_id sid, int64_t id,
 		    int64_t *tenantp);
+/* An optional employee reference of a tenant's record: 0 (none) passes;
+ * else the employee must exist (ENOENT) and be tenant_id's (EXDEV). */
+int store_employee_of_tenant(struct store *st, int64_t employee_id,
+			     int64_t tenant_id);
 
 /*
  * Open a write transaction (BEGIN IMMEDIATE) or, when one is already open,

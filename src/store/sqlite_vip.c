@@ -50,29 +50,13 @@ static bool vip_valid(const struct store_vip *v)
 	       v->employee_id >= 0;
 }
 
-/* The employee of a VIP (if any) must exist (ENOENT) and be the
- * tenant's (EXDEV). */
-static int vip_employee_check(struct store *st, int64_t employee_id,
-			      int64_t tenant_id)
-{
-	int64_t etenant;
-	int err;
-
-	if (!employee_id)
-		return 0;
-	err = store_tenant_of(st, S_EMP_TENANT, employee_id, &etenant);
-	if (err)
-		return err;
-	return etenant == tenant_id ? 0 : EXDEV;
-}
-
 int store_vip_add(struct store *st, struct store_vip *v)
 {
 	int err;
 
 	if (!st || !vip_valid(v) || v->tenant_id <= 0)
 		return EINVAL;
-	err = vip_employee_check(st, v->employee_id, v->tenant_id);
+	err = store_employee_of_tenant(st, v->employee_id, v->tenant_id);
 	if (err)
 		return err;
 	if (!v->created_at)
@@ -95,7 +79,8 @@ int store_vip_update(struct store *st, const struct store_vip *v)
 	if (v->employee_id) {
 		err = store_tenant_of(st, S_VIP_TENANT, v->id, &tenant);
 		if (!err)
-			err = vip_employee_check(st, v->employee_id, tenant);
+			err = store_employee_of_tenant(st, v->employee_id,
+						       tenant);
 		if (err)
 			return err;
 	}
