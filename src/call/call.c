@@ -163,6 +163,8 @@ static void record_start(struct call *call, const struct call_origin *o,
 	c->direction = r->direction;
 	str_copy(c->from_number, r->from_number, sizeof(c->from_number));
 	str_copy(c->to_number, r->dialled, sizeof(c->to_number));
+	str_copy(c->forwarded_from, r->forwarded_from,
+		 sizeof(c->forwarded_from));
 	str_copy(c->caller_leg, o->leg, sizeof(c->caller_leg));
 	c->started_at = time_now_ms();
 	err = store_call_add(call->ctx->st, c);

@@ -561,6 +561,9 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 	struct call_ctx *ctx = arg;
 	char from_user[64], from_name[128], dialled[64], to_user[64];
 	char call_id[128];
+	char divv[SIP_DIVERT_MAX][SIP_DIVERT_LEN];
+	const char *divp[SIP_DIVERT_MAX];
+	size_t i;
 	struct call_origin o;
 	struct sip_replaces rp;
 	struct call_dialog d;
@@ -589,6 +592,10 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 	o.rc.from_user = from_user;
 	o.rc.from_name = from_name;
 	o.rc.to_user = to_user; /* a registering trunk's number, route.h */
+	o.rc.divertc = sip_diverted_from(msg, divv, SIP_DIVERT_MAX);
+	for (i = 0; i < o.rc.divertc; i++)
+		divp[i] = divv[i];
+	o.rc.divertv = divp;
 	o.dialled = dialled;
 	o.call_id = call_id;
 	o.leg = caller->desc;

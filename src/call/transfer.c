@@ -392,7 +392,7 @@ static void refer_go(struct call *call, struct call_leg *leg,
 		     const struct store_device *dev, const struct call_refer *r)
 {
 	const struct call_backend *be = call->ctx->be;
-	struct route_caller rc = {NULL, dev, dev->username, "", NULL};
+	struct route_caller rc = {NULL, dev, dev->username, "", NULL, NULL, 0};
 	struct route_result *rr = mem_zalloc(sizeof(*rr), NULL);
 	struct call_dest dest;
 	char cid[64];

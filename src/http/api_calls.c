@@ -47,6 +47,8 @@ static const struct api_field fields[] = {
      .en = &store_names_direction},
     {API_F("from_number", AK_STR, FF_RO), API_M(T, from_number)},
     {API_F("to_number", AK_STR, FF_RO), API_M(T, to_number)},
+    {API_F("forwarded_from", AK_STR, FF_RO | FF_NULL),
+     API_M(T, forwarded_from)},
     {API_F("caller_leg", AK_STR, FF_RO | FF_NULL), API_M(T, caller_leg)},
     {API_F("callee_leg", AK_STR, FF_RO | FF_NULL), API_M(T, callee_leg)},
     {API_F("started_at", AK_TIME, FF_RO), API_M(T, started_at)},

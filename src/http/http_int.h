@@ -641,6 +641,7 @@ extern const struct api_resource api_messages;
 extern const struct api_resource api_prompts;
 extern const struct api_resource api_external_targets;
 extern const struct api_resource api_vips;
+extern const struct api_resource api_forwardings;
 extern const struct api_resource api_events;
 /* issue 16, answering service: absence info, appointments, availability
  * (api_availability.c); on-call schedules and overrides (api_oncall.c) */

@@ -42,6 +42,7 @@ static const struct api_resource *const resources[] = {
     /* issue 16: allow/block lists, the advertising list, classify */
     &api_caller_lists, &api_ad_callers,
     &api_callers, /* caller settings, classify */
+    &api_forwardings, /* issue 17: forwarded calls */
 };
 
 enum api_gen {

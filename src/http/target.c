@@ -175,6 +175,7 @@ static const struct {
     {"number", "number"},         {"schedule", "schedule"},
     {"ivr", "ivr menu"},          {"digit_input", "digit input"},
     {"ring_group", "ring group"}, {"queue", "queue"},
+    {"forwarding", "forwarding"},
 };
 
 int api_target_in_use(struct api_req *req, int err, enum store_target type,

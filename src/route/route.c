@@ -403,6 +403,39 @@ static const char *trunk_dialled(const struct route_caller *c,
 	return c->to_user;
 }
 
+/*
+ * A call our number n received that a client forwarded to us: the first
+ * number of c->divertv (Diversion, most recent first, then History-Info)
+ * that is a forwarding (store.h) decides the tenant and the target, and
+ * is kept as r->forwarded_from.  Only carriers' word counts (from_trunk):
+ * a phone could name any client.  1 if routed so, 0 if none is ours, or
+ * an error of the store.
+ */
+static int forwarded(struct store *st, const struct route_caller *c,
+		     const struct phone_ctx *ctx, struct route_result *r)
+{
+	struct store_forwarding f;
+	char num[24];
+	size_t i;
+	int err;
+
+	for (i = 0; i < c->divertc; i++) {
+		if (phone_normalise(num, sizeof(num), c->divertv[i], ctx) !=
+		    PHONE_E164)
+			continue;
+		err = store_forwarding_find(st, num, &f);
+		if (err == ENOENT)
+			continue;
+		if (err)
+			return -err;
+		str_copy(r->forwarded_from, num, sizeof(r->forwarded_from));
+		r->tenant_id = f.tenant_id;
+		err = to_target(st, f.target, r);
+		return err ? -err : 1;
+	}
+	return 0;
+}
+
 static int from_trunk(struct store *st, const struct route_caller *c,
 		      const char *dialled, struct route_result *r)
 {
@@ -434,6 +467,11 @@ static int from_trunk(struct store *st, const struct route_caller *c,
 	}
 	if (err)
 		return err;
+	if (n.active) {
+		err = forwarded(st, c, &ctx, r);
+		if (err)
+			return err < 0 ? -err : 0;
+	}
 	return to_number(st, &n, r);
 }
 

@@ -38,6 +38,10 @@ struct route_caller {
 	const char *from_user;             /* From user part as received   */
 	const char *from_name;             /* From display name, or ""     */
 	const char *to_user;               /* To user part, or NULL        */
+	const char *const *divertv; /* forwarded from (Diversion, History-
+				       Info: sip_diverted_from), as
+				       received; only a trunk's count   */
+	size_t divertc;
 };
 
 /* Where a call goes: what the table in call/apps.c starts. */
@@ -60,6 +64,8 @@ struct route_result {
 	enum store_direction direction; /* of the call record         */
 	char dialled[64];               /* E.164 or extension                 */
 	char from_number[64];           /* caller for the call record         */
+	char forwarded_from[24]; /* E.164: the client's number the call was
+				    forwarded from (a forwarding), or "" */
 };
 
 /*

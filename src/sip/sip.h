@@ -174,6 +174,16 @@ struct sip_replaces {
 	bool early_only; /* ";early-only": a confirmed dialog is 486 */
 };
 
+/* ---- forwarded calls (diversion.c) ------------------------------------ */
+
+enum { SIP_DIVERT_LEN = 32, SIP_DIVERT_MAX = 8 };
+
+/* The numbers msg was forwarded from, as received (the user of a sip URI,
+ * the number of a tel URI): each Diversion entry, most recent first, then
+ * each History-Info entry in its order.  At most max; returns how many. */
+size_t sip_diverted_from(const struct sip_msg *msg,
+			 char (*numv)[SIP_DIVERT_LEN], size_t max);
+
 /* Read a Replaces value ("callid;to-tag=a;from-tag=b"): 0 or EBADMSG
  * (no Call-ID, a tag missing or empty, too long). */
 int sip_replaces_decode(const struct pl *val, struct sip_replaces *r);

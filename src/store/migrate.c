@@ -819,7 +819,6 @@ static const char schema_v20[] =
     "CREATE INDEX oncall_overrides_employee"
     " ON oncall_overrides(employee_id);";
 
-/* Append only.  versions are 1, 2, 3, ... in this order. */
 /* the client's profile with dated changes (issue 16, secretariat/
  * profile.c): one row per version, the whole profile as JSON text.
  * given is what the version set itself, settings the whole profile in
@@ -1011,6 +1010,56 @@ static const char schema_v25[] =
     ");"
     "ALTER TABLE oncall_schedules ADD COLUMN rotation_days INTEGER NOT NULL"
     " DEFAULT 7 CHECK (rotation_days BETWEEN 1 AND 364);";
+/* Forwarded calls (issue 17): a client's own numbers that forward to us
+ * (Rufumleitung).  A call from a carrier that names one of them in its
+ * Diversion (RFC 5806) or History-Info (RFC 7044) header is the client's
+ * and goes to the forwarding's target, whichever of our numbers it
+ * reached; the call record keeps the client's number (forwarded_from).
+ * route_refs gains the forwardings' targets. */
+static const char schema_v26[] =
+    "CREATE TABLE forwardings ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " number TEXT NOT NULL UNIQUE,"
+    " target_type INTEGER NOT NULL CHECK (target_type > 0),"
+    " target_id INTEGER NOT NULL,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX forwardings_tenant ON forwardings(tenant_id);"
+    "ALTER TABLE calls ADD COLUMN forwarded_from TEXT NOT NULL DEFAULT '';"
+    "DROP VIEW route_refs;"
+    "CREATE VIEW route_refs (type, id, via, owner) AS"
+    " SELECT target_type, target_id, 'number', id FROM numbers"
+    " UNION ALL SELECT open_type, open_id, 'schedule', id FROM schedules"
+    " UNION ALL SELECT closed_type, closed_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT holiday_type, holiday_id, 'schedule', id"
+    " FROM schedules"
+    " UNION ALL SELECT fallback_type, fallback_id, 'ivr', id"
+    " FROM ivr_menus"
+    " UNION ALL SELECT target_type, target_id, 'ivr', menu_id"
+    " FROM ivr_options"
+    " UNION ALL SELECT target_type, target_id, 'digit_input', id"
+    " FROM digit_inputs"
+    " UNION ALL SELECT fallback_type, fallback_id, 'digit_input', id"
+    " FROM digit_inputs"
+    " UNION ALL SELECT fallback_type, fallback_id, 'ring_group', id"
+    " FROM ring_groups"
+    " UNION ALL SELECT 1, employee_id, 'member', group_id"
+    " FROM ring_group_members"
+    " UNION ALL SELECT timeout_type, timeout_id, 'queue', id FROM queues"
+    " UNION ALL SELECT full_type, full_id, 'queue', id FROM queues"
+    " UNION ALL SELECT no_agents_type, no_agents_id, 'queue', id FROM queues"
+    " UNION ALL SELECT closed_type, closed_id, 'queue', id FROM queues"
+    " UNION ALL SELECT 3, schedule_id, 'queue', id FROM queues"
+    " WHERE schedule_id <> 0"
+    " UNION ALL SELECT 5, mailbox_id, 'queue', id FROM queues"
+    " WHERE mailbox_id <> 0"
+    " UNION ALL SELECT 1, employee_id, 'queue_member', queue_id"
+    " FROM queue_members"
+    " UNION ALL SELECT target_type, target_id, 'forwarding', id"
+    " FROM forwardings;";
 
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
@@ -1038,6 +1087,7 @@ static const struct migration migrationv[] = {
     {23, "password logins, sessions", schema_v23},
     {24, "audit trail, retention, deletion", schema_v24},
     {25, "callers, rotation days", schema_v25},
+    {26, "forwarded calls", schema_v26},
 };
 
 int store_migrate_latest(void)

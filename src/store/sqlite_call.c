@@ -22,8 +22,8 @@ enum {
 #define CALL_SELECT                                                            \
 	"SELECT id, node_id, sip_call_id, tenant_id, direction,"               \
 	" from_number, to_number, caller_leg, callee_leg, started_at,"         \
-	" answered_at, ended_at, disposition, sip_code, ended_by"              \
-	" FROM calls"
+	" answered_at, ended_at, disposition, sip_code, ended_by,"             \
+	" forwarded_from FROM calls"
 
 /* max(started_at, answered_at, heartbeat of the call's node) */
 #define CALL_ALIVE                                                             \
@@ -35,8 +35,8 @@ static const struct store_sql sql[] = {
      "INSERT INTO calls (node_id, sip_call_id, tenant_id,"
      " direction, from_number, to_number, caller_leg, callee_leg,"
      " started_at, answered_at, ended_at, disposition, sip_code,"
-     " ended_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-     " ?10, ?11, ?12, ?13, ?14)"},
+     " ended_by, forwarded_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+     " ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
     {S_CALL_ANSWERED, "call answered",
      "UPDATE calls SET answered_at = ?2,"
      " callee_leg = COALESCE(?3, callee_leg) WHERE id = ?1"},
@@ -90,6 +90,7 @@ static const struct store_col cols[] = {
     STORE_ENUM(SC_ADD, store_call, disposition, &store_names_disposition),
     STORE_COL(SC_U16, SC_ADD, store_call, sip_code),
     STORE_ENUM(SC_ADD, store_call, ended_by, &store_names_party),
+    STORE_COL(SC_TEXT, SC_ADD, store_call, forwarded_from),
 };
 
 STORE_RECORD(call_rec, store_call, store_call_h, cols);

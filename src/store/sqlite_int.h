@@ -314,6 +314,13 @@ enum store_sql_id {
 	S_AD_MATCH,
 	S_CSET_GET,
 	S_CSET_SET,
+	/* sqlite_forwarding.c */
+	S_FWD_ADD,
+	S_FWD_GET,
+	S_FWD_UPDATE,
+	S_FWD_DELETE,
+	S_FWD_LIST,
+	S_FWD_FIND,
 	/* sqlite_availability.c */
 	S_ABS_GET,
 	S_ABS_SET,
@@ -410,7 +417,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
-    store_sql_tenant_data, store_sql_caller;
+    store_sql_tenant_data, store_sql_caller, store_sql_forwarding;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

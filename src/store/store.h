@@ -1420,6 +1420,40 @@ int store_callback_update(struct store *st, struct store_callback *cb);
 int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,
 			int state, store_callback_h *h, void *arg);
 
+/* ---- forwardings (issue 17) ------------------------------------------ */
+
+/*
+ * A client's own number that forwards its calls to us (Rufumleitung at
+ * the client's carrier).  A call from one of our trunks whose Diversion
+ * or History-Info header names it belongs to the forwarding's tenant and
+ * goes to its target, whichever of our numbers the carrier sent it to.
+ * number is E.164 and unique over all tenants (EEXIST); the target must
+ * be the tenant's (EXDEV) and exist (ENOENT).
+ */
+struct store_forwarding {
+	int64_t id;
+	int64_t tenant_id;
+	char number[24];
+	struct store_target_ref target;
+	char description[128];
+	uint64_t created_at;
+};
+
+typedef int(store_forwarding_h)(const struct store_forwarding *f, void *arg);
+
+int store_forwarding_add(struct store *st, struct store_forwarding *f);
+int store_forwarding_get(struct store *st, int64_t id,
+			 struct store_forwarding *f);
+/* Change number, target and description. */
+int store_forwarding_update(struct store *st, const struct store_forwarding *f);
+int store_forwarding_delete(struct store *st, int64_t id);
+/* Those of tenant_id (0: all), by id. */
+int store_forwarding_list(struct store *st, int64_t tenant_id,
+			  store_forwarding_h *h, void *arg);
+/* The forwarding of E.164 number: 0, ENOENT or an error. */
+int store_forwarding_find(struct store *st, const char *number,
+			  struct store_forwarding *f);
+
 /* ---- call records ----------------------------------------------------- */
 
 enum store_direction {
@@ -1487,6 +1521,9 @@ struct store_call {
 	enum store_disposition disposition; /* NONE while live       */
 	uint16_t sip_code;         /* final code sent to the caller          */
 	enum store_party ended_by; /* NONE while live                    */
+	char forwarded_from[24];   /* E.164: the client's own number the
+				      call was forwarded from (Diversion,
+				      History-Info), or ""              */
 	/* what the caller typed at digit inputs, by label (call_vars) */
 	size_t varc;
 	struct store_call_var varv[STORE_CALL_VARS];

@@ -362,7 +362,7 @@ out:
 
 int test_call_transfer_target(void)
 {
-	struct route_caller rc = {NULL, NULL, "1001", "", NULL};
+	struct route_caller rc = {NULL, NULL, "1001", "", NULL, NULL, 0};
 	struct route_result r;
 	struct route_target t;
 	struct call_dest d;

@@ -82,7 +82,8 @@ int test_route_device(void)
 	TEST_ASSERT(st != NULL);
 	for (i = 0; i < ARRAY_SIZE(v); i++) {
 		struct store_device dev;
-		struct route_caller c = {NULL, &dev, v[i].device, "", NULL};
+		struct route_caller c = {NULL, &dev, v[i].device, "", NULL,
+					 NULL, 0};
 		struct route_result r;
 
 		TEST_EQ_INT(store_device_by_username(st, v[i].device, &dev), 0);
@@ -167,7 +168,8 @@ int test_route_trunk(void)
 	TEST_EQ_INT(store_employee_set_personal(st, e.id, NULL), 0);
 	{
 		struct store_device dev;
-		struct route_caller dc = {NULL, &dev, "1001", "", NULL};
+		struct route_caller dc = {NULL, &dev, "1001", "",
+					  NULL, NULL, 0};
 		TEST_EQ_INT(store_device_by_username(st, "1001", &dev), 0);
 		TEST_EQ_INT(route_resolve(st, &dc, "0221123456", &r), 0);
 		TEST_EQ_INT(r.target.kind, ROUTE_REJECT);
@@ -220,8 +222,8 @@ int test_route_trunk_registered(void)
 	TEST_EQ_INT(store_trunk_by_source(st, "127.0.0.1", 5090, &t), 0);
 	str_copy(t.username, "acc4711", sizeof(t.username));
 	for (i = 0; i < ARRAY_SIZE(v); i++) {
-		struct route_caller c = {&t, NULL, "+4930123456", "",
-					 v[i].to_user};
+		struct route_caller c = {
+		    &t, NULL, "+4930123456", "", v[i].to_user, NULL, 0};
 		t.do_register = v[i].do_register;
 		TEST_EQ_INT(route_resolve(st, &c, v[i].ruri_user, &r), 0);
 		if (r.target.kind != v[i].kind)
