@@ -9,8 +9,10 @@
  * (RFC 7044) header names the number is the client's, whichever of our
  * numbers the carrier sent it to (one service number serves many
  * clients); route/route.c.  number is normalised to E.164 in the tenant's
- * dialling context and is one tenant's only (409); the target is one of
- * the tenant's, as a number's is, and is required.
+ * dialling context and is one tenant's only (409), fixed once created
+ * (the operator vouches for whose it is: POST and DELETE are the
+ * service's, src/http/roles.c); the target is one of the tenant's, as a
+ * number's is, is required, and the client may change it.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,7 +26,8 @@ static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("tenant_id", AK_ID, FF_REQUIRED | FF_FIXED | FF_EARLY),
      API_M(T, tenant_id), .ref = api_ref_tenant},
-    {API_F("number", AK_PHONE, FF_REQUIRED), API_M(T, number), .max = 39},
+    {API_F("number", AK_PHONE, FF_REQUIRED | FF_FIXED), API_M(T, number),
+     .max = 39},
     [F_TARGET_TYPE] = {API_F("target_type", AK_ENUM, FF_HOOK),
 		       API_M(T, target.type), .max = 16,
 		       .en = &store_names_target},

@@ -90,6 +90,14 @@ static const struct rule rules[] = {
     {"GET", V "/numbers/:id", CLI, OWN_NONE},
     {"PATCH", V "/numbers/:id", CLI, OWN_NONE},
     {"DELETE", V "/numbers/:id", SVC, OWN_NONE},
+    /* issue 17: a client's own numbers that forward to us: the service
+     * checks whose a number is before its calls count as that client's
+     * (POST, DELETE); the client reads them and chooses their target */
+    {"POST", V "/forwardings", SVC, OWN_NONE},
+    {"GET", V "/forwardings", CLI, OWN_NONE},
+    {"GET", V "/forwardings/:id", CLI, OWN_NONE},
+    {"PATCH", V "/forwardings/:id", CLI, OWN_NONE},
+    {"DELETE", V "/forwardings/:id", SVC, OWN_NONE},
     /* announcements */
     {"POST", V "/announcements", CLI, OWN_NONE},
     {"GET", V "/announcements", CLI, OWN_NONE},

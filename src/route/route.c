@@ -23,6 +23,7 @@
 #include <string.h>
 #include "core/core.h"
 #include "route/route.h"
+#include "secretariat/secretariat.h"
 
 static const char *const kind_names[] = {
     [ROUTE_REJECT] = "reject",
@@ -436,6 +437,62 @@ static int forwarded(struct store *st, const struct route_caller *c,
 	return 0;
 }
 
+/* Copy s into out[sz] whole, or cut before a character (UTF-8). */
+static void utf8_cut(char *out, size_t sz, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= sz) {
+		n = sz - 1;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/*
+ * A call from outside for tenant r->tenant_id, routed: what the tenant's
+ * caller lists say of the caller (secretariat/callers.c, the rule there).
+ * Blocked (block list, the advertising list switched on, a withheld
+ * number switched off): 603 Decline before anyone is involved.  Allowed
+ * for an employee: the employee's phones ring at once, no agent (allowed
+ * for the company: the call goes its way, the lists only let it pass).
+ * A VIP's name goes with the call (r->vip).  r->screen says which rule
+ * decided.  0, or an error of the store.
+ */
+static int screen(struct store *st, const struct route_caller *c,
+		  struct route_result *r)
+{
+	struct secr_caller_lookup *l;
+	struct secr_caller d;
+	int err;
+
+	l = mem_zalloc(sizeof(*l), NULL);
+	if (!l)
+		return ENOMEM;
+	err = secr_caller_classify(st, r->tenant_id, c->from_user,
+				   time_now_ms(), l, &d);
+	if (err == ENOENT)
+		err = 0; /* a number of no tenant: nothing to screen */
+	if (err || d.decision == SECR_CALLER_NONE)
+		goto out;
+	r->screen = secr_caller_reason_name(d.reason);
+	if (d.vip)
+		utf8_cut(r->vip, sizeof(r->vip), d.vip->name);
+	if (d.decision == SECR_CALLER_BLOCK) {
+		r->vip[0] = '\0';
+		reject(r, 603, "Decline");
+	}
+	else if (d.decision == SECR_CALLER_ALLOW && d.employee_id > 0) {
+		r->target.kind = ROUTE_EMPLOYEE;
+		r->target.id = d.employee_id;
+	}
+out:
+	mem_deref(l);
+	return err;
+}
+
 static int from_trunk(struct store *st, const struct route_caller *c,
 		      const char *dialled, struct route_result *r)
 {
@@ -467,12 +524,16 @@ static int from_trunk(struct store *st, const struct route_caller *c,
 	}
 	if (err)
 		return err;
-	if (n.active) {
-		err = forwarded(st, c, &ctx, r);
-		if (err)
-			return err < 0 ? -err : 0;
-	}
-	return to_number(st, &n, r);
+	err = n.active ? forwarded(st, c, &ctx, r) : 0;
+	if (err < 0)
+		return -err;
+	if (!err)
+		err = to_number(st, &n, r);
+	else
+		err = 0;
+	if (err || r->target.kind == ROUTE_REJECT || r->tenant_id <= 0)
+		return err;
+	return screen(st, c, r);
 }
 
 static int from_device(struct store *st, const struct route_caller *c,

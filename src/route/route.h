@@ -66,6 +66,11 @@ struct route_result {
 	char from_number[64];           /* caller for the call record         */
 	char forwarded_from[24]; /* E.164: the client's number the call was
 				    forwarded from (a forwarding), or "" */
+	const char *screen;      /* a call from outside that the tenant's caller
+			       lists decided (static): "block_list",
+			       "allow_list", "advertising", "anonymous",
+			       "vip"; NULL if none did                   */
+	char vip[STORE_CALL_VAR_VALUE]; /* the VIP's name, or ""      */
 };
 
 /*

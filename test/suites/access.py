@@ -57,6 +57,11 @@ EXPECT = {
     ("POST", V + "/numbers"): SVC, ("GET", V + "/numbers"): CLI,
     ("GET", V + "/numbers/:id"): CLI, ("PATCH", V + "/numbers/:id"): CLI,
     ("DELETE", V + "/numbers/:id"): SVC,
+    # forwarded numbers: the service vouches for whose a number is
+    ("POST", V + "/forwardings"): SVC, ("GET", V + "/forwardings"): CLI,
+    ("GET", V + "/forwardings/:id"): CLI,
+    ("PATCH", V + "/forwardings/:id"): CLI,
+    ("DELETE", V + "/forwardings/:id"): SVC,
     ("POST", V + "/trunks"): SVC, ("GET", V + "/trunks"): SVC,
     ("GET", V + "/trunks/:id"): SVC, ("PATCH", V + "/trunks/:id"): SVC,
     ("DELETE", V + "/trunks/:id"): SVC,
@@ -227,6 +232,12 @@ def setup(sb, api):
     st, pv = api("POST", f"{V}/tenants/{a}/profile/versions",
                  {"greeting": "Mustermann AG, mein Name ist [Vorname]."}, op)
     S.check(st == 201, "A's profile: 201", f"{st} {pv}")
+
+    st, fw = api("POST", V + "/forwardings",
+                 {"tenant_id": a, "number": "0221 99887766",
+                  "target_type": "employee", "target_id": max_id}, op)
+    S.check(st == 201 and fw["number"] == "+4922199887766",
+            "A's forwarding: 201", f"{st} {fw}")
 
     tok = {("operator", None): op}
     ids = {}

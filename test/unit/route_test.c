@@ -115,7 +115,7 @@ int test_route_trunk(void)
 	char path[64];
 	struct store *st = test_demo_store(path, sizeof(path));
 	struct store_trunk t;
-	struct route_caller c;
+	struct route_caller c = {0};
 	struct route_result r;
 	struct store_employee e;
 	struct store_announcement a;
@@ -253,7 +253,7 @@ int test_route_external(void)
 	struct store_number n;
 	struct store_tenant tn;
 	struct store_trunk t;
-	struct route_caller c;
+	struct route_caller c = {0};
 	struct route_result r;
 	struct store_target_ref ref;
 	int err = 0;
