@@ -377,7 +377,7 @@ def test_retention(sb, tid, t2, files):
 
 
 SECRET_COLS = {"devices": "ha1", "api_tokens": "token_sha256",
-               "trunks": "password"}
+               "trunks": "password", "users": "password_hash"}
 
 
 def export(sb, tid):
@@ -433,6 +433,17 @@ def test_export(sb, tid, agent_tok):
                        "absence_infos", "oncall_schedules", "vip_callers",
                        "queues", "calls", "vm_messages", "audit",
                        "retention"}, "every part is there", f"{set(x)}")
+    con = db(sb)
+    try:
+        owned = {row[0] for row in con.execute(
+            "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c"
+            " WHERE m.type = 'table' AND c.name = 'tenant_id'")}
+    finally:
+        con.close()
+    missing = owned - set(x) - {"tenant_deletions"}
+    S.check(not missing, "every table with a tenant_id is in the export "
+            "(a new table of a client's data must be added to it)",
+            f"missing {sorted(missing)}")
     S.check(all(e["tenant_id"] == tid for e in x["audit"]),
             "the audit entries are the client's", "")
     S.error_is("an agent may not export: 403", sb.api(
