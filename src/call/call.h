@@ -360,6 +360,33 @@ int call_dest_of(const struct call *call, const struct route_target *t,
  */
 int call_consult(struct call *call, const struct call_dest *dest,
 		 int64_t *consult_idp);
+
+/* One step of a consultation with fallbacks: what rings at once (an
+ * employee's phones and the number the employee takes transfers on). */
+enum { CALL_CONSULT_STEPS = 4, CALL_STEP_DESTS = 2 };
+struct call_consult_step {
+	struct call_dest destv[CALL_STEP_DESTS]; /* number: into number[] */
+	size_t destc;
+	char number[24];     /* the external member's number, or ""      */
+	const char *label;   /* static: why it is tried ("substitute")  */
+	int64_t employee_id; /* whom it reaches, 0 if nobody's          */
+};
+/*
+ * call_consult() that goes on by itself: when step i cannot be rung (no
+ * phone registered) or does not answer (busy, declined, ringing out) the
+ * next step rings, the transferee still hearing its music; only when the
+ * last fails are transferor and transferee bridged again.  Each step
+ * starts its own consultation record.  Events (class "call"): "consult"
+ * with "step" (the label), "employee_id", "attempt" (1, 2, ...) and
+ * "state": "ringing" when a step rings, "failed" (with "sip_code") when
+ * it did not answer, "answered"; and "state": "exhausted" when no step
+ * took it (the transferor is back with the transferee: take a note).
+ * ENOENT if no step can be rung at all (nothing changed then).
+ */
+int call_consult_steps(struct call *call, const struct call_consult_step *stepv,
+		       size_t stepc, int64_t *consult_idp);
+/* The label of the step being tried, or NULL. */
+const char *call_consult_step(const struct call *call);
 /* Complete it: transferee and dest bridged, the transferor hung up (also
  * when the transferor hangs up).  dest still ringing: the transferee
  * keeps the music until it answers (if it fails, the call ends).

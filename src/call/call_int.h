@@ -250,6 +250,12 @@ int call_app_start(struct call *call, const struct route_target *t);
 /* The call's change from prev to its state on the event bus (core.h),
  * if it is one that has an event; called by call_state_set(). */
 void call_event_publish(const struct call *call, enum call_state prev);
+/* "consult" of a consultation with steps (consult.c): label (NULL for
+ * "exhausted"), whom it reaches, the attempt, the state, sip_code if
+ * not 0. */
+void call_event_consult(const struct call *call, const char *label,
+			int64_t employee_id, unsigned attempt,
+			const char *state, uint16_t scode);
 
 /* ---- dial.c ------------------------------------------------------------ */
 

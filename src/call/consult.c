@@ -47,6 +47,9 @@ struct call_consult {
 	struct store_call rec; /* the consultation's record             */
 	uint64_t answered_at;  /* [ms] the call record's, kept          */
 	char callee[96];       /* the call record's callee leg, kept    */
+	struct call_consult_step stepv[CALL_CONSULT_STEPS]; /* tried in turn */
+	size_t stepc, step; /* how many, the one ringing               */
+	unsigned attempt;   /* steps rung so far                       */
 };
 
 static void consult_end_record(struct call_consult *x,
@@ -111,6 +114,75 @@ static void consult_joined(struct call *call, struct call_consult *x)
 	call->consult = mem_deref(x);
 }
 
+/* An event of the step being tried (x->step; "exhausted": after the
+ * last), only for a consultation with steps (call_consult_steps()). */
+static void step_event(struct call *call, const struct call_consult *x,
+		       const char *state, uint16_t scode)
+{
+	const struct call_consult_step *st =
+	    x->step < x->stepc ? &x->stepv[x->step] : NULL;
+
+	if (!st || !st->label) {
+		if (strcmp(state, "exhausted"))
+			return;
+		st = NULL;
+	}
+	call_event_consult(call, st ? st->label : NULL,
+			   st ? st->employee_id : 0, x->attempt, state, scode);
+}
+
+static void consult_record(struct call *call, struct call_consult *x,
+			   const struct call_leg *transferor,
+			   const struct call_dest *dest);
+static void consult_dialled(struct call *call, uint16_t scode,
+			    const char *reason, bool timed_out, void *arg);
+
+/* Ring step x->step, or the first after it that can be rung: 0, or
+ * ENOENT when none is left (x->step is x->stepc then). */
+static int consult_ring(struct call *call, struct call_consult *x)
+{
+	for (; x->step < x->stepc; x->step++) {
+		struct call_consult_step *st = &x->stepv[x->step];
+		struct call_dial_prm prm = {st->destv, st->destc, false,
+					    "",        "",        true};
+		char cid[64] = "";
+		size_t i;
+		int err;
+
+		for (i = 0; i < st->destc; i++) {
+			if (st->destv[i].kind != CALL_DEST_EXTERNAL)
+				continue;
+			st->destv[i].number = st->number;
+			if (!cid[0])
+				call_central_number(call, call->rec.tenant_id,
+						    cid, sizeof(cid));
+		}
+		if (!cid[0])
+			str_copy(cid,
+				 x->swapped ? call->rec.from_number
+					    : call->rec.to_number,
+				 sizeof(cid));
+		prm.cid = cid;
+		x->attempt++;
+		err = call_dial(call, &prm, consult_dialled, NULL);
+		if (err) {
+			info("call: %s: consultation step %zu (%s): cannot "
+			     "ring: %m\n",
+			     call->rec.sip_call_id, x->step,
+			     st->label ? st->label : "-", err);
+			step_event(call, x, "failed", 480);
+			continue;
+		}
+		consult_record(call, x, call->a, &st->destv[0]);
+		step_event(call, x, "ringing", 0);
+		info("call: %s: %s consults %s (step %zu, record %lld)\n",
+		     call->rec.sip_call_id, call->a->desc, cid, x->step,
+		     (long long)x->rec.id);
+		return 0;
+	}
+	return ENOENT;
+}
+
 static void consult_dialled(struct call *call, uint16_t scode,
 			    const char *reason, bool timed_out, void *arg)
 {
@@ -125,6 +197,7 @@ static void consult_dialled(struct call *call, uint16_t scode,
 		return;
 	}
 	if (scode == 200) {
+		step_event(call, x, "answered", 200);
 		call_record_keep(call, x, x->callee);
 		x->rec.answered_at = time_now_ms();
 		if (x->rec.id)
@@ -143,11 +216,17 @@ static void consult_dialled(struct call *call, uint16_t scode,
 	     scode, reason);
 	consult_end_record(x, call_disposition(scode), scode,
 			   STORE_PARTY_CALLEE);
+	step_event(call, x, "failed", scode);
+	x->step++;
+	if (!consult_ring(call, x))
+		return;      /* the next step rings */
 	if (x->completing) { /* nobody to go back to */
 		call->consult = mem_deref(x);
 		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_SYSTEM);
 		return;
 	}
+	if (x->stepv[0].label) /* steps of call_consult_steps() */
+		step_event(call, x, "exhausted", 0);
 	consult_back(call, x);
 }
 
@@ -180,17 +259,19 @@ static void consult_record(struct call *call, struct call_consult *x,
 			call->rec.sip_call_id);
 }
 
-int call_consult(struct call *call, const struct call_dest *dest,
-		 int64_t *consult_idp)
+int call_consult_steps(struct call *call, const struct call_consult_step *stepv,
+		       size_t stepc, int64_t *consult_idp)
 {
 	struct call_leg *transferor;
 	struct call_consult *x;
-	struct call_dial_prm prm = {dest, 1, false, "", "", true};
-	char cid[64] = "";
-	int err;
+	size_t i;
 
-	if (!call || !dest)
+	if (!call || !stepv || !stepc || stepc > CALL_CONSULT_STEPS)
 		return EINVAL;
+	for (i = 0; i < stepc; i++) {
+		if (!stepv[i].destc || stepv[i].destc > CALL_STEP_DESTS)
+			return EINVAL;
+	}
 	if (call->xfer || call->consult || call->dial)
 		return EALREADY;
 	if (call->state != CALL_BRIDGED || !call->b)
@@ -199,6 +280,8 @@ int call_consult(struct call *call, const struct call_dest *dest,
 	if (!x)
 		return ENOMEM;
 	x->call = call;
+	memcpy(x->stepv, stepv, stepc * sizeof(*stepv));
+	x->stepc = stepc;
 	transferor = call->b;
 	if (!call->b->employee_id && call->a->employee_id)
 		transferor = call->a;
@@ -209,15 +292,6 @@ int call_consult(struct call *call, const struct call_dest *dest,
 		if (!store_call_get(call->ctx->st, call->rec.id, &c))
 			x->answered_at = c.answered_at;
 	}
-	if (dest->kind == CALL_DEST_EXTERNAL)
-		call_central_number(call, call->rec.tenant_id, cid,
-				    sizeof(cid));
-	if (!cid[0])
-		str_copy(cid,
-			 x->swapped ? call->rec.from_number
-				    : call->rec.to_number,
-			 sizeof(cid));
-	prm.cid = cid;
 
 	/* the transferee aside with its music, the transferor as A */
 	call->moh = mem_deref(call->moh);
@@ -229,17 +303,37 @@ int call_consult(struct call *call, const struct call_dest *dest,
 	(void)call_moh_play(call, x->held, &x->moh);
 	call->consult = x;
 	call_state_set(call, CALL_ANSWERED);
-	err = call_dial(call, &prm, consult_dialled, NULL);
-	if (err) {
+	if (consult_ring(call, x)) {
 		consult_back(call, x);
-		return err;
+		return ENOENT;
 	}
-	consult_record(call, x, transferor, dest);
-	info("call: %s: %s consults %s (record %lld)\n", call->rec.sip_call_id,
-	     transferor->desc, cid, (long long)x->rec.id);
 	if (consult_idp)
 		*consult_idp = x->rec.id;
 	return 0;
+}
+
+int call_consult(struct call *call, const struct call_dest *dest,
+		 int64_t *consult_idp)
+{
+	struct call_consult_step st;
+
+	if (!call || !dest)
+		return EINVAL;
+	memset(&st, 0, sizeof(st));
+	st.destv[0] = *dest;
+	st.destc = 1;
+	if (dest->kind == CALL_DEST_EXTERNAL && dest->number)
+		str_copy(st.number, dest->number, sizeof(st.number));
+	return call_consult_steps(call, &st, 1, consult_idp);
+}
+
+const char *call_consult_step(const struct call *call)
+{
+	const struct call_consult *x = call ? call->consult : NULL;
+
+	if (!x || x->step >= x->stepc)
+		return NULL;
+	return x->stepv[x->step].label;
 }
 
 int64_t call_consult_id(const struct call *call)

@@ -177,3 +177,40 @@ out:
 			r->sip_call_id, type, err);
 	mem_deref(o);
 }
+
+void call_event_consult(const struct call *call, const char *label,
+			int64_t employee_id, unsigned attempt,
+			const char *state, uint16_t scode)
+{
+	const struct store_call *r = &call->rec;
+	struct odict *o = NULL;
+	int err;
+
+	if (!event_wanted())
+		return;
+	err = odict_alloc(&o, 8);
+	if (err)
+		goto out;
+	err |= odict_entry_add(o, "call_id", ODICT_STRING, r->sip_call_id);
+	err |= odict_entry_add(o, "record_id", ODICT_INT, (int64_t)r->id);
+	err |= odict_entry_add(o, "consult_id", ODICT_INT,
+			       (int64_t)call_consult_id(call));
+	err |= odict_entry_add(o, "state", ODICT_STRING, state);
+	err |= odict_entry_add(o, "attempt", ODICT_INT, (int64_t)attempt);
+	if (label)
+		err |= odict_entry_add(o, "step", ODICT_STRING, label);
+	if (employee_id > 0)
+		err |=
+		    odict_entry_add(o, "employee_id", ODICT_INT, employee_id);
+	if (scode)
+		err |=
+		    odict_entry_add(o, "sip_code", ODICT_INT, (int64_t)scode);
+	if (!err)
+		err = event_publish(r->tenant_id > 0 ? r->tenant_id : 0,
+				    EVENT_CALL, "consult", o);
+out:
+	if (err)
+		warning("call: %s: event consult not published: %m\n",
+			r->sip_call_id, err);
+	mem_deref(o);
+}

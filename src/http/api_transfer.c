@@ -3,7 +3,8 @@
  * console): actions of /api/v1/calls/:id, :id the call's record.
  *
  *   POST /api/v1/calls/:id/transfer
- *        {"mode": "blind" | "attended", "to": <target>}
+ *        {"mode": "blind" | "attended", "to": <target>,
+ *         "escalate": false | true}
  *        <target>: {"type": "employee", "id": 3} (any route target type,
  *        as numbers name them: a menu, a ring group, a mailbox, an
  *        external target, ...) or {"number": "1002" | "+4930..."} (dialled
@@ -15,6 +16,12 @@
  *     attended -> 201 the consultation's call record: the callee talks to
  *                 the target (an employee or a number) while the caller
  *                 hears music; then
+ *                 With "escalate" (attended, to an employee): who does
+ *                 not answer is followed by the employee's substitute,
+ *                 then the person on call (secretariat/transfer.c), each
+ *                 with its phones and transfer number; events "consult"
+ *                 tell the agent who rings; "exhausted": back with the
+ *                 caller, take a note.
  *   POST /api/v1/calls/:id/transfer/complete  {} -> 200 {"id", "consult_id"}
  *   POST /api/v1/calls/:id/transfer/cancel    {} -> 200 {"id", "consult_id"}
  *
@@ -31,6 +38,7 @@
 #include "http/http_int.h"
 #include "route/route.h"
 #include "call/call.h"
+#include "secretariat/secretariat.h"
 
 /* The live call of :id: 0, or an errno after the reply. */
 static int live_call(struct api_req *req, struct call **callp, int64_t *tenantp)
@@ -143,9 +151,71 @@ static int refused(struct api_req *req, int err)
 	}
 }
 
+/*
+ * The steps of an escalating consultation to employee_id: the employee,
+ * its substitute, the person on call (secr_transfer_tries()), each with
+ * its phones and, if it has one, its transfer number (out through the
+ * tenant's trunk, as a number dialled from the agent's phone).  0, or
+ * an errno after the reply.
+ */
+static int escalation(struct api_req *req, struct call *call, int64_t tenant,
+		      int64_t employee_id, struct call_consult_step *stepv,
+		      size_t *np)
+{
+	struct secr_try tryv[SECR_TRIES];
+	struct store_employee *e = NULL;
+	struct route_result *r = NULL;
+	size_t n = 0, i;
+	int err;
+
+	err = secr_transfer_tries(req->api->st, tenant, employee_id,
+				  time_now_ms(), tryv, ARRAY_SIZE(tryv), &n);
+	if (err == ENOENT)
+		return api_error(req, 422, "to.id: employee %lld not found",
+				 (long long)employee_id);
+	if (err)
+		return api_fail(req, err, "transfer: %m", err);
+	e = mem_zalloc(sizeof(*e), NULL);
+	r = mem_zalloc(sizeof(*r), NULL);
+	if (!e || !r) {
+		err = ENOMEM;
+		goto out;
+	}
+	*np = 0;
+	for (i = 0; i < n && *np < CALL_CONSULT_STEPS; i++) {
+		struct call_consult_step *st = &stepv[*np];
+		struct route_target t = {.kind = ROUTE_EMPLOYEE,
+					 .id = tryv[i].employee_id};
+
+		memset(st, 0, sizeof(*st));
+		st->label = secr_try_role_name(tryv[i].role);
+		st->employee_id = tryv[i].employee_id;
+		if (call_dest_of(call, &t, &st->destv[0]))
+			continue;
+		st->destc = 1;
+		if (!store_employee_get(req->api->st, t.id, e) &&
+		    e->transfer_number[0] &&
+		    !call_route_number(call, e->transfer_number, r) &&
+		    r->target.kind == ROUTE_EXTERNAL &&
+		    !call_dest_of(call, &r->target, &st->destv[1])) {
+			str_copy(st->number, r->target.number,
+				 sizeof(st->number));
+			st->destc = 2;
+		}
+		++*np;
+	}
+out:
+	mem_deref(e);
+	mem_deref(r);
+	return err;
+}
+
 int api_call_transfer(struct api_req *req)
 {
-	static const char *const keys[] = {"mode", "to"};
+	static const char *const keys[] = {"mode", "to", "escalate"};
+	struct call_consult_step stepv[CALL_CONSULT_STEPS];
+	const struct odict_entry *esc;
+	size_t stepc = 0;
 	struct route_result *r = NULL;
 	struct call_dest dest;
 	struct store_call c;
@@ -168,12 +238,28 @@ int api_call_transfer(struct api_req *req)
 	if (strcmp(mode, "blind") && strcmp(mode, "attended"))
 		return api_error(req, 422, "mode: must be blind or attended");
 	attended = !strcmp(mode, "attended");
+	esc = odict_lookup(req->body, "escalate");
+	if (esc && esc->type != ODICT_BOOL)
+		return api_error(req, 422, "escalate: must be true or false");
+	if (esc && esc->u.boolean && !attended)
+		return api_error(req, 422, "escalate: only with mode attended");
 	r = mem_zalloc(sizeof(*r), NULL);
 	if (!r)
 		return ENOMEM;
 	err = body_target(req, call, tenant, r);
 	if (err)
 		goto out;
+	if (esc && esc->u.boolean) {
+		if (r->target.kind != ROUTE_EMPLOYEE) {
+			err = api_error(req, 422,
+					"escalate: only to an employee");
+			goto out;
+		}
+		err =
+		    escalation(req, call, tenant, r->target.id, stepv, &stepc);
+		if (err)
+			goto out;
+	}
 	if (!attended) {
 		err = call_transfer_target(call, &r->target, NULL, NULL);
 		if (err) {
@@ -195,7 +281,10 @@ int api_call_transfer(struct api_req *req)
 				"or a number");
 		goto out;
 	}
-	err = call_consult(call, &dest, &consult_id);
+	if (stepc)
+		err = call_consult_steps(call, stepv, stepc, &consult_id);
+	else
+		err = call_consult(call, &dest, &consult_id);
 	if (err) {
 		err = refused(req, err);
 		goto out;

@@ -230,6 +230,33 @@ int secr_oncall_at(const struct store_oncall_schedule *s,
  * for no such schedule, or an error of the store. */
 int secr_oncall_now(struct store *st, int64_t schedule_id, uint64_t utc_ms,
 		    struct secr_oncall *out);
+/* ==== transfer with consultation: whom it tries (transfer.c) ==== */
+
+enum secr_try_role {
+	SECR_TRY_EMPLOYEE = 0, /* "employee": the one asked for      */
+	SECR_TRY_SUBSTITUTE,   /* "substitute": its substitute        */
+	SECR_TRY_ONCALL,       /* "oncall": on duty at that moment    */
+};
+
+struct secr_try {
+	enum secr_try_role role;
+	int64_t employee_id;
+};
+
+enum { SECR_TRIES = 3 };
+
+const char *secr_try_role_name(enum secr_try_role r);
+
+/*
+ * Whom a transfer to employee_id of tenant_id tries at `at` (UTC ms), in
+ * order (the rule at the top of transfer.c): at most max into tryv, *np
+ * of them.  0, ENOENT for no such employee of the tenant, or an error
+ * of the store.
+ */
+int secr_transfer_tries(struct store *st, int64_t tenant_id,
+			int64_t employee_id, uint64_t at, struct secr_try *tryv,
+			size_t max, size_t *np);
+
 /* ==== callers: VIPs, allow and block lists (callers.c) ==== */
 
 /* What happens to a caller (see the rule at the top of callers.c). */
