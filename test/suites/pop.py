@@ -15,9 +15,10 @@ another.  Tokens: an agent each for Erika and Max, the tenant's client
 admin, another tenant's client admin, the operator; an event stream of
 each.
 
-  * A VIP calls (sipp from the trunk, caller ID +4930777888): Erika (idle
+  * A VIP calls (sipp from the trunk, caller ID 030777888, national):
+    normalised to +4930777888 in the call record; Erika (idle
     longest) is offered the call.  Her stream gets the pop, exactly: the
-    client, the caller as E.164, the greeting with "Erika Musterfrau",
+    client, the caller as E.164 (+4930777888), the greeting with "Erika Musterfrau",
     instructions, transfer false and the standard text, FAQ, note form
     (the fixed three, then the client's fields), the profile version,
     the VIP info with its employee, the VIP call guide, the employees in
@@ -26,10 +27,11 @@ each.
     none), no e-mail address or CC anywhere; the profile part equals the
     agent view of that moment.  The pop comes before her phone reports
     the incoming call (one sequence of arrivals: the stream's messages
-    and baresip's events numbered by one counter).  Max's stream and the
-    client admin's get no pop; the operator's gets the same document.
-  * GET /api/v1/calls/:id/pop: Erika (now talking to the caller) 200 with
-    the same document; Max 403; the client admin 200 the same; another
+    and baresip's events numbered by one counter).  Max's stream, the
+    client admin's and another tenant's get no pop; the operator's gets
+    the same document.
+  * GET /api/v1/calls/:id/pop: Erika while her phone rings and after she
+    accepted, 200 with the same document; Max 403; the client admin 200 the same; another
     tenant's client admin 404; the operator for Max (agent_id) 422; an
     agent asking for another's agent_id 403; once the call is over 404.
   * A caller through the digit input (SIP INFO 24680#, then 1): Max (idle
@@ -56,6 +58,7 @@ PW = DEMO["devices"]
 QUEUE_NUMBER = "+4922182829981"
 INPUT_NUMBER = "+4922182829982"
 VIP_CALLER = "+4930777888"    # on the list as "030 777888"
+VIP_FROM = "030777888"        # the trunk sends it national: normalised
 INFO_CALLER = "+4930654321"   # uac_collect_info.xml's caller ID
 STANDARD = ("Momentan ist niemand persönlich erreichbar. Darf ich einen "
             "Rückruf aufnehmen?")
@@ -327,7 +330,8 @@ def check_pop(sb, t, pop, agent, first_last, vip, collected, caller,
 def streams(sb, t):
     out = {}
     for name, tok in (("erika", t["erika_tok"]), ("max", t["max_tok"]),
-                      ("admin", t["admin_tok"]), ("operator", sb.token)):
+                      ("admin", t["admin_tok"]), ("other", t["other_tok"]),
+                      ("operator", sb.token)):
         c = WsClient(sb.http_port, token=tok)
         S.check(c.connect() == 101, f"{name}'s event stream: 101")
         r = Reader(c)
@@ -344,7 +348,7 @@ def test_vip_call(sb, t, rd, er, mx):
     me, mm = er.mark(), mx.mark()
     run = Sipp("uac_queue_wait", remote=("127.0.0.1", sb.sip_port),
                local_port=sb.trunk_port, service=QUEUE_NUMBER,
-               keys={"caller": VIP_CALLER}, timeout_s=90,
+               keys={"caller": VIP_FROM}, timeout_s=90,
                recv_timeout_ms=60000).start()
     try:
         inc = incoming(er, me)
@@ -387,10 +391,12 @@ def test_vip_call(sb, t, rd, er, mx):
         S.check(len(ops) == 1 and ops[0].get("pop") == pop,
                 "the operator's stream: the same pop",
                 json.dumps([clean(x) for x in ops])[:300])
-        S.check(rd["max"].pops() == [] and rd["admin"].pops() == [],
-                "Max's stream (not offered) and the client admin's: no pop",
+        S.check(rd["max"].pops() == [] and rd["admin"].pops() == [] and
+                rd["other"].pops() == [],
+                "Max's stream (not offered), the client admin's and another "
+                "tenant's: no pop",
                 json.dumps([clean(x) for x in rd["max"].pops() +
-                            rd["admin"].pops()])[:300])
+                            rd["admin"].pops() + rd["other"].pops()])[:300])
         S.check(all(e.get("type") != "CALL_INCOMING"
                     for e in mx.events[mm:]),
                 "Max's phone did not ring")
