@@ -69,7 +69,7 @@ struct ev_client {
 	struct sa peer;
 	int64_t tenant_id;   /* sees this tenant only; 0: all    */
 	bool agent;          /* never an "email" field           */
-	bool operator;       /* sees events for one employee too */
+	bool is_operator;    /* sees events for one employee too */
 	int64_t employee_id; /* the token acts as this one, 0: none */
 	bool closing;        /* our close frame is out           */
 	bool failed;         /* a bad frame: the rest is ignored */
@@ -437,9 +437,8 @@ static void bus_h(const struct event *ev, void *arg)
 			continue;
 		/* an event for one employee (a screen pop): his agent
 		 * streams and operators only */
-		if (ev->employee_id &&
-		    !c->operator&& !(c->agent &&
-				     c->employee_id == ev->employee_id))
+		if (ev->employee_id && !c->is_operator &&
+		    !(c->agent && c->employee_id == ev->employee_id))
 			continue;
 		if (!*bp && body_encode(bp, ev, c->agent)) {
 			warning("http: events: cannot encode %s %s\n",
@@ -622,7 +621,7 @@ static int events_get(struct api_req *req)
 	c->evs = evs;
 	c->tenant_id = scope;
 	c->agent = !strcmp(req->token.role, "agent");
-	c->operator= !strcmp(req->token.role, "operator");
+	c->is_operator = !strcmp(req->token.role, "operator");
 	c->employee_id = req->token.employee_id;
 	str_copy(c->token_name, req->token.name, sizeof(c->token_name));
 	c->token_id = req->token.id;
