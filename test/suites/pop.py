@@ -38,6 +38,10 @@ each.
     longest now) gets the pop with his name, collected {"Kundennummer":
     "24680"}, vip null and the normal call guide, before his phone
     rings; Erika's stream gets none.
+  * A ring-all queue: both phones ring, each agent's stream gets one pop,
+    his own (his name in the greeting), before his phone rings; GET as
+    Max while both ring gives his; once Erika answered, Max 403 and
+    Erika hers.
 """
 import itertools
 import json
@@ -57,6 +61,7 @@ S = Suite("pop")
 PW = DEMO["devices"]
 QUEUE_NUMBER = "+4922182829981"
 INPUT_NUMBER = "+4922182829982"
+RING_ALL_NUMBER = "+4922182829983"
 VIP_CALLER = "+4930777888"    # on the list as "030 777888"
 VIP_FROM = "030777888"        # the trunk sends it national: normalised
 INFO_CALLER = "+4930654321"   # uac_collect_info.xml's caller ID
@@ -206,12 +211,25 @@ def setup(sb):
     S.check(st1 == 201 and st2 == 201 and st3 == 201,
             "the queue's number, a digit input before it and its number",
             f"{st1} {st2} {st3}")
+    st, q2 = sb.api("POST", "/api/v1/queues",
+                    {"tenant_id": tid, "name": "Alle",
+                     "strategy": "ring_all", "ring_timeout": 20,
+                     "wrapup": 0, "announce_every": 0,
+                     "say_position": False, "say_wait": False,
+                     "members": [{"employee_id": erika},
+                                 {"employee_id": mx}]})
+    st2, _ = sb.api("POST", "/api/v1/numbers",
+                    {"tenant_id": tid, "e164": RING_ALL_NUMBER,
+                     "target_type": "queue", "target_id": q2.get("id")})
+    S.check(st == 201 and st2 == 201,
+            "a ring-all queue with Erika and Max on a third number",
+            f"{st} {st2} {q2}")
     st, other = sb.api("POST", "/api/v1/tenants",
                        {"name": "Andere GmbH", "country_code": "49",
                         "area_code": "30"})
     t = {"tid": tid, "erika": erika, "max": mx, "hans": hans["id"],
          "appt": appt, "appt_ends": iso(ends), "version": v,
-         "queue": q["id"], "vip": vip,
+         "queue": q["id"], "vip": vip, "queue2": q2["id"],
          "erika_tok": token(sb, {"role": "agent", "tenant_id": tid,
                                  "employee_id": erika}),
          "max_tok": token(sb, {"role": "agent", "tenant_id": tid,
@@ -486,6 +504,64 @@ def test_digits_call(sb, t, rd, er, mx):
         run.stop()
 
 
+def test_ring_all(sb, t, rd, er, mx):
+    me, mm = er.mark(), mx.mark()
+    pe, pm = len(rd["erika"].pops()), len(rd["max"].pops())
+    po = len(rd["operator"].pops())
+    run = Sipp("uac_queue_wait", remote=("127.0.0.1", sb.sip_port),
+               local_port=sb.trunk_port, service=RING_ALL_NUMBER,
+               keys={"caller": "+4989123456"}, timeout_s=90,
+               recv_timeout_ms=60000).start()
+    try:
+        ie, im = incoming(er, me), incoming(mx, mm)
+        S.check(ie is not None and im is not None,
+                "ring all: both phones ring")
+        wait_for(lambda: len(rd["operator"].pops()) >= po + 2, 5,
+                 "two pops on the operator's stream")
+        e, m = rd["erika"].pops()[pe:], rd["max"].pops()[pm:]
+        ep = e[0].get("pop", {}) if e else {}
+        mp = m[0].get("pop", {}) if m else {}
+        S.check(len(e) == 1 and len(m) == 1 and
+                ep.get("agent_id") == t["erika"] and
+                mp.get("agent_id") == t["max"] and
+                ep.get("queue_id") == t["queue2"] and
+                ep.get("record_id") == mp.get("record_id") and
+                "Erika Musterfrau" in ep.get("greeting", "") and
+                "Max Mustermann" in mp.get("greeting", ""),
+                "ring all: each agent's stream gets one pop, his own, with "
+                "his name in the greeting",
+                json.dumps([clean(x) for x in e + m],
+                           ensure_ascii=False)[:400])
+        S.check(ie is not None and im is not None and e and m and
+                e[0]["_seq"] < ie["_seq"] and m[0]["_seq"] < im["_seq"],
+                "ring all: each pop came before that agent's phone rang")
+        rec = ep.get("record_id")
+        path = f"/api/v1/calls/{rec}/pop"
+        st, g = sb.api("GET", path, token=t["max_tok"])
+        S.check(st == 200 and g == mp,
+                "ring all: GET .../pop as Max while both ring: his own",
+                f"{st} {str(g)[:200]}")
+        er.accept()
+        S.check(er.wait_event("CALL_ESTABLISHED", 10, since=me) is not None
+                and mx.wait_event("CALL_CLOSED", 10, since=mm) is not None,
+                "Erika accepts: Max's phone stops ringing")
+        S.error_is("ring all: once Erika answered, GET .../pop as Max: 403",
+                   sb.api("GET", path, token=t["max_tok"]), 403,
+                   f"call {rec} is not offered to you")
+        st, g = sb.api("GET", path, token=t["erika_tok"])
+        S.check(st == 200 and g == ep,
+                "ring all: GET .../pop as Erika (answered): her pop",
+                f"{st} {str(g)[:200]}")
+        mc = er.mark()
+        er.hangup()
+        run.wait(20)
+        er.wait_event("CALL_CLOSED", 10, since=mc)
+        S.check(run.successful == 1, "Erika hangs up: the call ends",
+                f"rc={run.rc} {run.errors()[-300:]}")
+    finally:
+        run.stop()
+
+
 def act(sb, emp, action):
     return sb.api("POST", f"/api/v1/agents/{emp}/state", {"action": action})
 
@@ -514,6 +590,10 @@ def test_calls(sb, t):
         wait_for(lambda: sb.api("GET", f"/api/v1/agents/{t['erika']}")[1]
                  .get("state") == "available", 10, "Erika available")
         test_digits_call(sb, t, rd, er, mx)
+        for a in ("erika", "max"):
+            wait_for(lambda: sb.api("GET", f"/api/v1/agents/{t[a]}")[1]
+                     .get("state") == "available", 15, f"{a} available")
+        test_ring_all(sb, t, rd, er, mx)
     finally:
         for r in rd.values():
             r.stop = True
