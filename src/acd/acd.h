@@ -104,6 +104,19 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls);
 /* The application of ROUTE_QUEUE (call/apps.c): queue t->id. */
 int acd_queue_start(struct call *call, const struct route_target *t);
 
+/*
+ * The screen pop of the live queue call with record record_id (queue.c,
+ * pop.c): the agent whose pop it is and its moment, for the API to build
+ * the same document (sec_pop_build()).  agent 0: the agent who answered,
+ * else the first of those rung; else that agent, who must be rung for
+ * it now or have answered it.  *queuep the queue, *atp [ms UTC] when the
+ * offer was placed.  ENOENT: no such queue call on this node, or it is
+ * offered to nobody now (waiting, or gone); EPERM: agent is not rung for
+ * it and did not answer it.
+ */
+int acd_call_pop(const struct acd *acd, int64_t record_id, int64_t agent,
+		 int64_t *agentp, int64_t *queuep, uint64_t *atp);
+
 /* ---- statistics (report.c) --------------------------------------------- */
 
 /*

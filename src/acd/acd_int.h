@@ -621,6 +621,13 @@ struct acd_pub_call {
 void acd_publish(struct store *st, const struct acd_event *ev,
 		 const struct acd_pub_call *c);
 
+/* The screen pop (pop.c): each of the agentc agents of agentv offered
+ * call of queue gets the event "pop" (for him alone) with the document
+ * of sec_pop_build() as of at [ms UTC].  Before his phones ring.
+ * Nothing while no one listens; errors are logged. */
+void acd_pop_publish(struct store *st, const struct call *call, int64_t queue,
+		     const int64_t *agentv, size_t agentc, uint64_t at);
+
 /* ==== statistics: the record of each queue visit (stats.c) ==== */
 
 /*

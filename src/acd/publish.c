@@ -13,6 +13,7 @@
  *                  within the ring timeout, declined or unreachable)
  *   queue  left    queue_id, call_id, record_id, reason (answered,
  *                  abandoned, timeout), wait_ms, agent_id (answered)
+ *   queue  pop     the screen pop, for the offered agent alone (pop.c)
  *   both: collected {label: value} and vip {name} when the call has them
  *   (call_event_values: what the caller typed, the VIP mark)
  *

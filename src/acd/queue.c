@@ -31,6 +31,7 @@
  * the engine's events.  Agents on a direct call (not the queue's) are
  * busy for the engine (call events of this node).
  */
+#include <errno.h>
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
@@ -55,7 +56,8 @@ struct qcall {
 	struct acd_offer offer; /* being placed or ringing      */
 	bool offered;
 	struct tmr tmr_offer;
-	int64_t agent; /* bridged to this agent, 0: not yet */
+	int64_t agent;   /* bridged to this agent, 0: not yet */
+	uint64_t pop_at; /* [ms UTC] the offer's screen pop (pop.c) */
 	bool joined;
 	const char *left; /* left the line by a choice: "voicemail",
 			     "callback" (the queue event's reason)  */
@@ -325,6 +327,10 @@ static void offer_place(void *arg)
 		destv[i].timeout = timeout;
 	}
 	acd_wait_quiet(qc->wait, true);
+	/* the screen pop reaches the agents before their phones ring */
+	qc->pop_at = time_now_ms();
+	acd_pop_publish(call_store(qc->call), qc->call, qc->q.id,
+			qc->offer.agentv, n, qc->pop_at);
 	qc->offered = true;
 	{
 		struct call_dial_prm prm = {
@@ -355,6 +361,41 @@ static void on_offer(const struct acd_offer *o, void *arg)
 		return;
 	qc->offer = *o;
 	tmr_start(&qc->tmr_offer, 0, offer_place, qc);
+}
+
+int acd_call_pop(const struct acd *acd, int64_t record_id, int64_t agent,
+		 int64_t *agentp, int64_t *queuep, uint64_t *atp)
+{
+	const struct qcall *qc = NULL;
+	struct le *le;
+	size_t i;
+
+	if (!acd || record_id <= 0 || !agentp || !queuep || !atp)
+		return EINVAL;
+	for (le = qa.callers.head; le && !qc; le = le->next) {
+		const struct qcall *x = le->data;
+
+		if (call_record_id(x->call) == record_id)
+			qc = x;
+	}
+	if (!qc || (!qc->agent && !(qc->offered && qc->offer.agentc)))
+		return ENOENT;
+	*queuep = qc->q.id;
+	*atp = qc->pop_at;
+	if (qc->agent) {
+		if (agent && agent != qc->agent)
+			return EPERM;
+		*agentp = qc->agent;
+		return 0;
+	}
+	for (i = 0; agent && i < qc->offer.agentc; i++) {
+		if (qc->offer.agentv[i] == agent)
+			break;
+	}
+	if (agent && i == qc->offer.agentc)
+		return EPERM;
+	*agentp = agent ? agent : qc->offer.agentv[0];
+	return 0;
 }
 
 /* ---- time ----------------------------------------------------------------- */

@@ -179,6 +179,10 @@ struct event {
 	enum event_class cls;
 	const char *type; /* "new", "ringing", ...: [a-z_]+           */
 	const struct odict *fields; /* its own fields, or NULL             */
+	int64_t employee_id; /* for this employee alone (an agent's screen
+				pop): other agents and client admins do not
+				see it, operators do; 0: everyone who may
+				see the tenant's events                  */
 };
 
 struct event_sub;
@@ -201,6 +205,10 @@ bool event_wanted(void);
  */
 int event_publish(int64_t tenant_id, enum event_class cls, const char *type,
 		  const struct odict *fields);
+/* The same for employee_id (> 0) alone (struct event's employee_id). */
+int event_publish_to(int64_t tenant_id, int64_t employee_id,
+		     enum event_class cls, const char *type,
+		     const struct odict *fields);
 
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 

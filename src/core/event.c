@@ -89,12 +89,20 @@ static bool type_ok(const char *type)
 int event_publish(int64_t tenant_id, enum event_class cls, const char *type,
 		  const struct odict *fields)
 {
+	return event_publish_to(tenant_id, 0, cls, type, fields);
+}
+
+int event_publish_to(int64_t tenant_id, int64_t employee_id,
+		     enum event_class cls, const char *type,
+		     const struct odict *fields)
+{
 	struct event ev;
 	struct walk w;
 
-	if (tenant_id < 0 || (size_t)cls >= ARRAY_SIZE(class_names) ||
-	    !type_ok(type))
+	if (tenant_id < 0 || employee_id < 0 ||
+	    (size_t)cls >= ARRAY_SIZE(class_names) || !type_ok(type))
 		return EINVAL;
+	ev.employee_id = employee_id;
 	ev.time = time_now_ms();
 	ev.tenant_id = tenant_id;
 	ev.cls = cls;

@@ -4,7 +4,8 @@
  * until bound started_at (ISO-8601 UTC, since inclusive, until exclusive).
  * collected holds what the caller typed at digit inputs, by label.
  * A live call is transferred by its actions (api_transfer.c); POST
- * places one (click to call, api_click.c).
+ * places one (click to call, api_click.c); GET .../pop is the screen pop
+ * of a queue call (api_pop.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -93,6 +94,7 @@ static const struct api_action actions[] = {
     {"POST", "/:id/transfer", api_call_transfer},
     {"POST", "/:id/transfer/complete", api_call_transfer_complete},
     {"POST", "/:id/transfer/cancel", api_call_transfer_cancel},
+    {"GET", "/:id/pop", api_call_pop},
 };
 
 const struct api_resource api_calls = {

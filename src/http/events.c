@@ -12,6 +12,9 @@
  * Who sees what: a token of a tenant sees only that tenant's events; an
  * admin token without a tenant sees all (or one tenant's, ?tenant_id=);
  * an agent's token never sees an "email" field (removed at any depth).
+ * An event for one employee (struct event's employee_id: the screen pop
+ * of a call offered to an agent) goes only to the streams of agent
+ * tokens acting as that employee and to operators.
  * Messages from the client are read only for control: ping, pong, close.
  *
  * A client that falls behind is dropped, never buffered without bound:
@@ -66,6 +69,8 @@ struct ev_client {
 	struct sa peer;
 	int64_t tenant_id;   /* sees this tenant only; 0: all    */
 	bool agent;          /* never an "email" field           */
+	bool is_operator;    /* sees events for one employee too */
+	int64_t employee_id; /* the token acts as this one, 0: none */
 	bool closing;        /* our close frame is out           */
 	bool failed;         /* a bad frame: the rest is ignored */
 	bool frag;           /* a fragmented message is running  */
@@ -430,6 +435,11 @@ static void bus_h(const struct event *ev, void *arg)
 		if (c->closing ||
 		    (c->tenant_id && c->tenant_id != ev->tenant_id))
 			continue;
+		/* an event for one employee (a screen pop): his agent
+		 * streams and operators only */
+		if (ev->employee_id && !c->is_operator &&
+		    !(c->agent && c->employee_id == ev->employee_id))
+			continue;
 		if (!*bp && body_encode(bp, ev, c->agent)) {
 			warning("http: events: cannot encode %s %s\n",
 				event_class_name(ev->cls), ev->type);
@@ -611,6 +621,8 @@ static int events_get(struct api_req *req)
 	c->evs = evs;
 	c->tenant_id = scope;
 	c->agent = !strcmp(req->token.role, "agent");
+	c->is_operator = !strcmp(req->token.role, "operator");
+	c->employee_id = req->token.employee_id;
 	str_copy(c->token_name, req->token.name, sizeof(c->token_name));
 	c->token_id = req->token.id;
 	tmr_init(&c->tmr);

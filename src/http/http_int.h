@@ -617,6 +617,8 @@ int api_call_originate(struct api_req *req);
 int api_call_transfer(struct api_req *req);
 int api_call_transfer_complete(struct api_req *req);
 int api_call_transfer_cancel(struct api_req *req);
+/* api_pop.c: GET /api/v1/calls/:id/pop, the screen pop of a queue call */
+int api_call_pop(struct api_req *req);
 extern const struct api_resource api_registrations;
 extern const struct api_resource api_auth_blocks;
 extern const struct api_resource api_stats;

@@ -117,6 +117,8 @@ static const struct rule rules[] = {
     {"POST", V "/calls/:id/transfer", CLI_AG, OWN_NONE},
     {"POST", V "/calls/:id/transfer/complete", CLI_AG, OWN_NONE},
     {"POST", V "/calls/:id/transfer/cancel", CLI_AG, OWN_NONE},
+    /* the screen pop: the agent offered the call (api_pop.c checks) */
+    {"GET", V "/calls/:id/pop", CLI_AG, OWN_NONE},
     /* the service's: SIP registrations, blocked sources, statistics,
      * nodes */
     {"GET", V "/registrations", SVC, OWN_NONE},

@@ -447,4 +447,20 @@ int profile_settings(struct odict **op, const struct store_profile_version *v);
 int profile_agent_view(struct odict **op, const struct store_profile_version *v,
 		       const char *first, const char *last, uint64_t at);
 
+/* ==== screen pop (pop.c) ==== */
+
+/*
+ * What agent_id sees when call record_id (of queue queue_id, 0: none) is
+ * offered to him, as of `at` [ms UTC]: the client, the caller and VIP
+ * info, the profile in force at `at` with the agent's name in the
+ * greeting, the call guide (the VIP one for a VIP caller), the digits
+ * collected, the employees with what holds for them at `at` (never an
+ * e-mail address); the keys at the top of pop.c and in docs/api.md.
+ * The client is the call's tenant (the agent may be another's: a pool).
+ * A new object *op.  ENOENT: no such call, agent or tenant; an error of
+ * the store; ENOMEM.
+ */
+int sec_pop_build(struct odict **op, struct store *st, int64_t record_id,
+		  int64_t agent_id, int64_t queue_id, uint64_t at);
+
 #endif

@@ -70,6 +70,7 @@ EXPECT = {
     ("POST", V + "/calls/:id/transfer"): CLI_AG,
     ("POST", V + "/calls/:id/transfer/complete"): CLI_AG,
     ("POST", V + "/calls/:id/transfer/cancel"): CLI_AG,
+    ("GET", V + "/calls/:id/pop"): CLI_AG,
     ("GET", V + "/registrations"): SVC, ("GET", V + "/auth_blocks"): SVC,
     ("DELETE", V + "/auth_blocks/:key"): SVC, ("GET", V + "/stats"): SVC,
     ("GET", V + "/nodes"): SVC, ("GET", V + "/nodes/:key"): SVC,

@@ -2,7 +2,7 @@
  * core_test_event.c - the event bus (core/event.c): subscribers are told
  * in the order they subscribed; one that unsubscribes itself or the next
  * one from its handler, or publishes from it, breaks nothing; bad
- * arguments reach nobody.
+ * arguments reach nobody; an event for one employee carries its id.
  */
 #include <errno.h>
 #include <string.h>
@@ -27,9 +27,15 @@ static void rec_h(const struct event *ev, void *arg)
 
 	if (e)
 		v = e->u.integer;
-	re_snprintf(r->log + n, sizeof(r->log) - n, "%s/%s/%lld/%lld;",
+	re_snprintf(r->log + n, sizeof(r->log) - n, "%s/%s/%lld/%lld",
 		    event_class_name(ev->cls), ev->type,
 		    (long long)ev->tenant_id, (long long)v);
+	n = strlen(r->log);
+	if (ev->employee_id) /* for one employee alone */
+		re_snprintf(r->log + n, sizeof(r->log) - n, "@%lld",
+			    (long long)ev->employee_id);
+	n = strlen(r->log);
+	re_snprintf(r->log + n, sizeof(r->log) - n, ";");
 	if (r->self)
 		r->self = mem_deref(r->self);
 	if (r->kill && *r->kill)
@@ -75,7 +81,14 @@ int test_event_bus(void)
 		    EINVAL);
 	TEST_EQ_INT(event_subscribe(NULL, rec_h, &a), EINVAL);
 	TEST_EQ_INT(event_subscribe(&sa, NULL, &a), EINVAL);
+	TEST_EQ_INT(event_publish_to(3, -1, EVENT_QUEUE, "pop", NULL), EINVAL);
 	TEST_EQ_STR(a.log, "queue/caller_joined/3/7;");
+
+	/* an event for one employee (a screen pop) reaches every subscriber
+	 * with its employee; the stream picks its clients (http/events.c) */
+	TEST_EQ_INT(event_publish_to(3, 5, EVENT_QUEUE, "pop", NULL), 0);
+	TEST_EQ_STR(a.log, "queue/caller_joined/3/7;queue/pop/3/0@5;");
+	TEST_EQ_STR(c.log, "queue/caller_joined/3/7;queue/pop/3/0@5;");
 
 	/* a unsubscribes b (the next one) from its handler: b is not told,
 	 * c is; b unsubscribes itself ... */
