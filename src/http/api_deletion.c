@@ -64,6 +64,11 @@ static int reply(struct api_req *req, uint16_t status,
 	return err;
 }
 
+uint64_t api_deletion_due_at(uint64_t requested_at)
+{
+	return requested_at + (uint64_t)GRACE_DAYS * 86400000;
+}
+
 static void who(const struct api_req *req, char *buf, size_t sz)
 {
 	re_snprintf(buf, sz, "%s (%s)", req->token.name, req->token.role);
@@ -111,7 +116,7 @@ static int deletion_request(struct api_req *req)
 	memset(&d, 0, sizeof(d));
 	d.tenant_id = req->id;
 	d.requested_at = req->now;
-	d.due_at = req->now + (uint64_t)GRACE_DAYS * 86400000;
+	d.due_at = api_deletion_due_at(req->now);
 	who(req, d.requested_by, sizeof(d.requested_by));
 	err = store_deletion_add(req->api->st, &d);
 	if (err == ENOENT)

@@ -735,6 +735,9 @@ void api_files_remove(struct http_api *api, struct list *files);
  * api_deletion.c) */
 extern const struct api_resource api_export;
 extern const struct api_resource api_deletion;
+/* When a request made at requested_at [ms] is carried out: after the
+ * grace period of 30 days, by the purge timer (api_retention.c). */
+uint64_t api_deletion_due_at(uint64_t requested_at);
 /* Carry out the open deletion request of tenant_id now (the purge timer
  * and the operator's route): rows, then files.  ENOENT: none open. */
 int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
