@@ -339,6 +339,9 @@ enum {
 				 bad fields                                 */
 	FF_HOOK = 1 << 6,     /* validated and applied by the resource's
 				 check hook (it depends on other fields)     */
+	FF_OPERATOR = 1 << 7, /* the service's, not the client's: in a body
+				 of another role 403 "field 'x' may only be
+				 changed by the operator"                    */
 };
 
 /* A rule for the string values of a field; "" of a FF_NULL field means
