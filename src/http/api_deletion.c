@@ -78,12 +78,22 @@ int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
 		     struct store_purge *p)
 {
 	struct list files = LIST_INIT;
+	struct store_deletion d;
 	char dir[512];
 	int err;
 
-	err = store_deletion_run(api->st, tenant_id, now, p, api_file_collect,
-				 &files);
+	/* its calls end first: their records are written before the rows
+	 * go, and go with them */
+	err = store_deletion_get(api->st, tenant_id, &d);
+	if (!err && (d.done_at || d.cancelled_at))
+		err = ENOENT;
+	if (!err)
+		api_tenant_calls_end(api, tenant_id);
+	if (!err)
+		err = store_deletion_run(api->st, tenant_id, now, p,
+					 api_file_collect, &files);
 	if (!err) {
+		api_tenant_gone(api, tenant_id, now);
 		api_files_remove(api, &files);
 		re_snprintf(dir, sizeof(dir), "%s/voicemail/%lld",
 			    api->cfg->data_dir, (long long)tenant_id);

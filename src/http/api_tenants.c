@@ -121,6 +121,17 @@ static int tenant_fail(struct api_req *req, int err, const void *rec)
 	}
 }
 
+/* A deleted tenant leaves nothing live behind (tenant_gone.c). */
+static void tenant_after(struct api_req *req, enum api_op op, const void *rec,
+			 const void *old)
+{
+	const T *t = rec;
+
+	(void)old;
+	if (op == API_DELETE)
+		api_tenant_gone(req->api, t->id, req->now);
+}
+
 static int tenant_print(struct re_printf *pf, void *rec)
 {
 	const T *t = rec;
@@ -144,5 +155,6 @@ const struct api_resource api_tenants = {
     .ctx = tenant_ctx,
     .check = tenant_check,
     .fail = tenant_fail,
+    .after = tenant_after,
     .print = tenant_print,
 };
