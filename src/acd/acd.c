@@ -394,6 +394,7 @@ void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
 		nc = acd_cb_tenant_gone(tenant_id);
 		nq = acd_engine_tenant_remove(acd->e, tenant_id);
 		na = acd_engine_agents_prune(acd->e, employee_kept, acd, now);
+		acd_queue_prune();
 		acd_queue_kick();
 		info("acd: tenant %lld deleted: %u queues, %u agents, %u "
 		     "callback requests forgotten\n",

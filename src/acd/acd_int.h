@@ -723,5 +723,8 @@ int acd_cb_use(struct acd *acd, struct call_ctx *calls);
 unsigned acd_cb_tenant_gone(int64_t tenant_id);
 /* queue.c: something changed, the engine decides (from the loop). */
 void acd_queue_kick(void);
+/* Forget the wait-time estimators of queues the engine no longer has (a
+ * deleted client's: a later queue with the same id starts afresh). */
+void acd_queue_prune(void);
 
 #endif
