@@ -18,7 +18,8 @@ real server with real peers:
     Not Found (the answer to a number nobody has);
   * the ACD engine forgot the agent: a new employee of another client
     that gets the same id (SQLite reuses the highest id) is
-    "logged_out", not the deleted agent's "ringing".
+    "logged_out", not the deleted agent's "ringing";
+  * DELETE /tenants/:id of an empty client closes its stream at once too.
 """
 import os
 import sys
@@ -187,12 +188,38 @@ def test_agent_forgotten(sb, env):
             str(agent_state(sb, env["emp"])))
 
 
+def test_delete_route(sb):
+    """DELETE /tenants/:id (an empty client): its token's event stream is
+    closed at once too."""
+    y = created("an empty client", sb.api(
+        "POST", "/api/v1/tenants", {"name": "Leer GmbH"}))["id"]
+    tok = created("its client admin token", sb.api(
+        "POST", "/api/v1/tokens",
+        {"role": "client_admin", "tenant_id": y, "name": "Leer"}))
+    ws = WsClient(sb.http_port, token=tok.get("token"))
+    try:
+        S.check(ws.connect() == 101, "its event stream: 101")
+        t0 = time.time()
+        st, _ = sb.api("DELETE", f"/api/v1/tenants/{y}")
+        S.check(st == 204, "DELETE the client: 204", f"{st}")
+        closed = stream_closed(ws, 5)
+        S.check(closed == (1008, "token revoked") and time.time() - t0 < 5,
+                "its event stream is closed at once: 1008 token revoked",
+                f"{closed} after {time.time() - t0:.1f} s")
+    finally:
+        ws.abort()
+    S.error_is("its token: 401",
+               sb.api("GET", "/api/v1/employees", token=tok.get("token")),
+               401, INVALID["error"])
+
+
 def main():
     sb = Switchboard(FAST).start()
     try:
         env = setup(sb)
         S.run(test_live, sb, env)
         S.run(test_agent_forgotten, sb, env)
+        S.run(test_delete_route, sb)
         S.check(sb.alive(), "the server is alive after the tests")
         S.check("tenant %d gone: 1 queues, 1 agents, 1 event streams" %
                 env["x"] in sb.logtext(),
