@@ -369,6 +369,43 @@ int acd_agent_view(const struct acd *acd, int64_t employee_id,
 	return 0;
 }
 
+/* An agent stays while its employee is in the store (or the store
+ * cannot say). */
+static bool employee_kept(int64_t id, void *arg)
+{
+	struct store_employee *e;
+	struct acd *acd = arg;
+	int err;
+
+	e = mem_zalloc(sizeof(*e), NULL);
+	if (!e)
+		return true;
+	err = store_employee_get(acd->st, id, e);
+	mem_deref(e);
+	return err != ENOENT;
+}
+
+void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
+		     unsigned *queuesp, unsigned *agentsp)
+{
+	unsigned nq = 0, na = 0, nc = 0;
+
+	if (acd && tenant_id > 0) {
+		nc = acd_cb_tenant_gone(tenant_id);
+		nq = acd_engine_tenant_remove(acd->e, tenant_id);
+		na = acd_engine_agents_prune(acd->e, employee_kept, acd, now);
+		acd_queue_prune();
+		acd_queue_kick();
+		info("acd: tenant %lld deleted: %u queues, %u agents, %u "
+		     "callback requests forgotten\n",
+		     (long long)tenant_id, nq, na, nc);
+	}
+	if (queuesp)
+		*queuesp = nq;
+	if (agentsp)
+		*agentsp = na;
+}
+
 struct acd_engine *acd_engine(struct acd *acd)
 {
 	return acd ? acd->e : NULL;

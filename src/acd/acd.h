@@ -70,6 +70,17 @@ int acd_queue_sync(struct acd *acd, int64_t queue_id);
 /* The skills of employee_id changed in the store. */
 int acd_agent_sync(struct acd *acd, int64_t employee_id);
 
+/*
+ * Tenant tenant_id was deleted from the store (its calls ended first,
+ * call_ctx_hangup_tenant): its queues leave the engine (callers still
+ * waiting withdrawn), its callback requests are dropped with their
+ * timers, and every agent whose employee is gone from the store is
+ * forgotten (logged out first).  The number of queues and agents
+ * forgotten in *queuesp and *agentsp (may be NULL).
+ */
+void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
+		     unsigned *queuesp, unsigned *agentsp);
+
 /* The engine, for the queue call application and statistics. */
 struct acd_engine *acd_engine(struct acd *acd);
 /* The store the ACD keeps its states in. */

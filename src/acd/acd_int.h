@@ -188,6 +188,15 @@ int acd_engine_queue_set(struct acd_engine *e, const struct acd_qconf *qc);
 /* ENOENT if there is no such queue; its waiting callers are dropped
  * (ringing agents go back to available). */
 int acd_engine_queue_remove(struct acd_engine *e, int64_t queue);
+/* Remove every queue of tenant_id (as acd_engine_queue_remove); the
+ * number removed. */
+unsigned acd_engine_tenant_remove(struct acd_engine *e, int64_t tenant_id);
+/* Forget each agent that is a member of no queue and that keeph says is
+ * gone (false): logged out first (an event) if it was not, its offer
+ * withdrawn; the number forgotten. */
+typedef bool(acd_keep_h)(int64_t agent, void *arg);
+unsigned acd_engine_agents_prune(struct acd_engine *e, acd_keep_h *keeph,
+				 void *arg, uint64_t now);
 /* Replace the members of queue (agents are created as needed, logged out). */
 int acd_engine_members(struct acd_engine *e, int64_t queue,
 		       const struct acd_member *v, size_t n);
@@ -716,7 +725,13 @@ bool acd_cb_call_of(const struct call *call, int64_t employee);
 struct acd;
 struct call_ctx;
 int acd_cb_use(struct acd *acd, struct call_ctx *calls);
+/* Drop the requests of tenant_id (deleted), their timers and calls; the
+ * number dropped. */
+unsigned acd_cb_tenant_gone(int64_t tenant_id);
 /* queue.c: something changed, the engine decides (from the loop). */
 void acd_queue_kick(void);
+/* Forget the wait-time estimators of queues the engine no longer has (a
+ * deleted client's: a later queue with the same id starts afresh). */
+void acd_queue_prune(void);
 
 #endif

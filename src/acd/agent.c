@@ -225,6 +225,32 @@ static int leave_service(struct acd_engine *e, struct acd_agent *a,
 	return 0;
 }
 
+unsigned acd_engine_agents_prune(struct acd_engine *e, acd_keep_h *keeph,
+				 void *arg, uint64_t now)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	if (!e || !keeph)
+		return 0;
+	le = e->agentl.head;
+	while (le) {
+		struct acd_agent *a = le->data;
+
+		le = le->next;
+		if (a->qc || keeph(a->id, arg))
+			continue;
+		if (a->state != ACD_LOGGED_OUT) {
+			acd_ring_drop(a);
+			a->pending = ACD_ON_CALL;
+			acd_set_state(e, a, ACD_LOGGED_OUT, NULL, now);
+		}
+		mem_deref(a);
+		n++;
+	}
+	return n;
+}
+
 int acd_engine_agent_logout(struct acd_engine *e, int64_t agent, uint64_t now)
 {
 	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;

@@ -68,6 +68,24 @@ static struct store *store(void)
 	return cbs.acd ? acd_store(cbs.acd) : NULL;
 }
 
+unsigned acd_cb_tenant_gone(int64_t tenant_id)
+{
+	struct le *le = cbs.cbs.head;
+	unsigned n = 0;
+
+	while (le) {
+		struct cbe *x = le->data;
+
+		le = le->next;
+		if (x->cb.tenant_id != tenant_id)
+			continue;
+		mem_deref(x);
+		n++;
+		le = cbs.cbs.head; /* its call's end may have freed others */
+	}
+	return n;
+}
+
 static struct cbe *cbe_find(int64_t id)
 {
 	struct le *le;

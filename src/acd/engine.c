@@ -141,6 +141,26 @@ int acd_engine_queue_remove(struct acd_engine *e, int64_t queue)
 	return 0;
 }
 
+unsigned acd_engine_tenant_remove(struct acd_engine *e, int64_t tenant_id)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	if (!e || tenant_id <= 0)
+		return 0;
+	le = e->queues.head;
+	while (le) {
+		struct acd_queue *q = le->data;
+
+		le = le->next;
+		if (q->c.tenant_id != tenant_id)
+			continue;
+		(void)acd_engine_queue_remove(e, q->c.id);
+		n++;
+	}
+	return n;
+}
+
 int acd_engine_members(struct acd_engine *e, int64_t queue,
 		       const struct acd_member *v, size_t n)
 {

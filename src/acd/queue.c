@@ -422,6 +422,36 @@ static void kick(void)
 	tmr_start(&qa.tmr, 0, tick_h, NULL);
 }
 
+/* Does a caller of ours still wait in (or talk through) queue? */
+static bool queue_in_use(int64_t queue)
+{
+	struct le *le;
+
+	for (le = qa.callers.head; le; le = le->next) {
+		const struct qcall *qc = le->data;
+
+		if (qc->q.id == queue)
+			return true;
+	}
+	return false;
+}
+
+void acd_queue_prune(void)
+{
+	struct acd_engine *e = engine();
+	struct acd_queue_info qi;
+	struct le *le = qa.ests.head;
+
+	while (e && le) {
+		struct qest *qe = le->data;
+
+		le = le->next;
+		if (acd_engine_queue_info(e, qe->queue, &qi) == ENOENT &&
+		    !queue_in_use(qe->queue))
+			mem_deref(qe);
+	}
+}
+
 void acd_queue_kick(void)
 {
 	if (qa.acd)

@@ -68,6 +68,10 @@ unsigned call_ctx_count(const struct call_ctx *ctx);
 /* Hang up every call (503, "Shutting Down" while ringing) and refuse
  * new ones; at shutdown. */
 void call_ctx_close_all(struct call_ctx *ctx);
+/* Tenant tenant_id was deleted: hang up each of its live calls (480 to a
+ * caller not answered yet, else BYE; call/tenant.c).  The number hung
+ * up. */
+unsigned call_ctx_hangup_tenant(struct call_ctx *ctx, int64_t tenant_id);
 
 /* ---- reading a call ---------------------------------------------------- */
 

@@ -64,6 +64,11 @@ static int reply(struct api_req *req, uint16_t status,
 	return err;
 }
 
+uint64_t api_deletion_due_at(uint64_t requested_at)
+{
+	return requested_at + (uint64_t)GRACE_DAYS * 86400000;
+}
+
 static void who(const struct api_req *req, char *buf, size_t sz)
 {
 	re_snprintf(buf, sz, "%s (%s)", req->token.name, req->token.role);
@@ -73,12 +78,22 @@ int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
 		     struct store_purge *p)
 {
 	struct list files = LIST_INIT;
+	struct store_deletion d;
 	char dir[512];
 	int err;
 
-	err = store_deletion_run(api->st, tenant_id, now, p, api_file_collect,
-				 &files);
+	/* its calls end first: their records are written before the rows
+	 * go, and go with them */
+	err = store_deletion_get(api->st, tenant_id, &d);
+	if (!err && (d.done_at || d.cancelled_at))
+		err = ENOENT;
+	if (!err)
+		api_tenant_calls_end(api, tenant_id);
+	if (!err)
+		err = store_deletion_run(api->st, tenant_id, now, p,
+					 api_file_collect, &files);
 	if (!err) {
+		api_tenant_gone(api, tenant_id, now);
 		api_files_remove(api, &files);
 		re_snprintf(dir, sizeof(dir), "%s/voicemail/%lld",
 			    api->cfg->data_dir, (long long)tenant_id);
@@ -111,7 +126,7 @@ static int deletion_request(struct api_req *req)
 	memset(&d, 0, sizeof(d));
 	d.tenant_id = req->id;
 	d.requested_at = req->now;
-	d.due_at = req->now + (uint64_t)GRACE_DAYS * 86400000;
+	d.due_at = api_deletion_due_at(req->now);
 	who(req, d.requested_by, sizeof(d.requested_by));
 	err = store_deletion_add(req->api->st, &d);
 	if (err == ENOENT)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "http/http_int.h"
+#include "media/media.h"
 
 enum {
 	PURGE_FIRST = 60 * 1000,    /* [ms] after the start  */
@@ -86,6 +87,7 @@ void api_files_remove(struct http_api *api, struct list *files)
 				    api->cfg->prompts_dir, path);
 			path = buf;
 		}
+		(void)media_prompt_forget(path); /* an uploaded prompt */
 		if (unlink(path) && errno != ENOENT)
 			warning("http: retention: unlink %s: %m\n", path,
 				errno);

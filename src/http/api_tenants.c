@@ -6,6 +6,12 @@
  * moh_prompt: the music a caller of the tenant hears on hold, a file under
  * the prompts directory (an uploaded prompt of the tenant, see
  * api_prompts.c); null: the node's moh.wav.
+ *
+ * Who changes what (PATCH): a client's admin its own tenant's name,
+ * language and music on hold, the fields that are the client's; the
+ * dialling context and the central number are the service's
+ * (FF_OPERATOR: the numbers are bought and routed by the service, and
+ * the context decides how every number of the client is read).
  */
 #include <errno.h>
 #include <string.h>
@@ -45,12 +51,12 @@ static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("name", AK_STR, FF_REQUIRED), API_M(T, name), .max = 127,
      .rule = &api_rule_nonempty},
-    {API_F("country_code", AK_STR, 0), API_M(T, country_code), .max = 7,
-     .rule = &country_rule},
-    {API_F("area_code", AK_STR, FF_NULL), API_M(T, area_code), .max = 7,
-     .rule = &area_rule},
-    {API_F("central_number", AK_PHONE, FF_NULL), API_M(T, central_number),
-     .max = 40},
+    {API_F("country_code", AK_STR, FF_OPERATOR), API_M(T, country_code),
+     .max = 7, .rule = &country_rule},
+    {API_F("area_code", AK_STR, FF_NULL | FF_OPERATOR), API_M(T, area_code),
+     .max = 7, .rule = &area_rule},
+    {API_F("central_number", AK_PHONE, FF_NULL | FF_OPERATOR),
+     API_M(T, central_number), .max = 40},
     {API_F("language", AK_ENUM, 0), API_M(T, language), .max = 2,
      .en = &store_names_language},
     {API_F("moh_prompt", AK_STR, FF_NULL), API_M(T, moh_prompt), .max = 127,
@@ -115,6 +121,17 @@ static int tenant_fail(struct api_req *req, int err, const void *rec)
 	}
 }
 
+/* A deleted tenant leaves nothing live behind (tenant_gone.c). */
+static void tenant_after(struct api_req *req, enum api_op op, const void *rec,
+			 const void *old)
+{
+	const T *t = rec;
+
+	(void)old;
+	if (op == API_DELETE)
+		api_tenant_gone(req->api, t->id, req->now);
+}
+
 static int tenant_print(struct re_printf *pf, void *rec)
 {
 	const T *t = rec;
@@ -138,5 +155,6 @@ const struct api_resource api_tenants = {
     .ctx = tenant_ctx,
     .check = tenant_check,
     .fail = tenant_fail,
+    .after = tenant_after,
     .print = tenant_print,
 };

@@ -275,6 +275,12 @@ int api_body_check(struct api_req *req, const struct api_field *fv, size_t fc)
 		if (odict_lookup(b, e->key) != e)
 			return api_error(req, 400, "%s: given more than once",
 					 f->name);
+		if ((f->flags & FF_OPERATOR) &&
+		    api_role_of(req->token.role) != API_ROLE_OPERATOR)
+			return api_error(req, 403,
+					 "field '%s' may only be changed by "
+					 "the operator",
+					 f->name);
 		err = entry_check(req, f, e);
 		if (err)
 			return err;

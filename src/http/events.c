@@ -26,7 +26,8 @@
  *   OPEN --client's close--> close echoed, TCP closed once sent
  *        --two pings unanswered (--events-ping)--> TCP closed
  *        --its token deleted (with its employee or tenant), seen at a
- *          ping--> close 1008 "token revoked", CLOSING
+ *          ping, or at once when its tenant is deleted
+ *          (api_events_revoke_gone)--> close 1008 "token revoked", CLOSING
  *   CLOSING --client's close, or CLOSE_WAIT--> TCP closed
  *
  * The kernel's send buffer of the connection is set to at most the same
@@ -142,14 +143,40 @@ static void client_close(struct ev_client *c, uint16_t scode,
 	tmr_start(&c->tmr, CLOSE_WAIT, close_wait_h, c);
 }
 
+/* A token deleted since (with its employee or tenant)? */
+static bool token_gone(const struct ev_client *c)
+{
+	return c->token_id &&
+	       store_token_get(c->evs->api->st, c->token_id, NULL) == ENOENT;
+}
+
+unsigned api_events_revoke_gone(struct http_api *api)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	if (!api || !api->events)
+		return 0;
+	for (le = api->events->clients.head; le; le = le->next) {
+		struct ev_client *c = le->data;
+
+		if (c->closing || !token_gone(c))
+			continue;
+		info("http: events: %J (%s): token %lld is gone\n", &c->peer,
+		     c->token_name, (long long)c->token_id);
+		client_close(c, WEBSOCK_POLICY_VIOLATION, "token revoked");
+		n++;
+	}
+	return n;
+}
+
 static void ping_h(void *arg)
 {
 	struct ev_client *c = arg;
 
 	/* a token deleted since (with its employee or tenant) sees no more
 	 * events: checked at every ping, so within --events-ping seconds */
-	if (c->token_id &&
-	    store_token_get(c->evs->api->st, c->token_id, NULL) == ENOENT) {
+	if (token_gone(c)) {
 		warning("http: events: %J (%s): token %lld is gone\n", &c->peer,
 			c->token_name, (long long)c->token_id);
 		client_close(c, WEBSOCK_POLICY_VIOLATION, "token revoked");

@@ -339,6 +339,9 @@ enum {
 				 bad fields                                 */
 	FF_HOOK = 1 << 6,     /* validated and applied by the resource's
 				 check hook (it depends on other fields)     */
+	FF_OPERATOR = 1 << 7, /* the service's, not the client's: in a body
+				 of another role 403 "field 'x' may only be
+				 changed by the operator"                    */
 };
 
 /* A rule for the string values of a field; "" of a FF_NULL field means
@@ -738,6 +741,16 @@ void api_files_remove(struct http_api *api, struct list *files);
  * api_deletion.c) */
 extern const struct api_resource api_export;
 extern const struct api_resource api_deletion;
+/* A client is being deleted: its live calls end now (before its rows
+ * go, so that their records go with them; tenant_gone.c). */
+void api_tenant_calls_end(struct http_api *api, int64_t tenant_id);
+/* A client was deleted from the store at now [ms]: what other modules
+ * hold of it in memory goes (its calls, queues, agents, callback
+ * requests, trunk registrations, event streams; tenant_gone.c). */
+void api_tenant_gone(struct http_api *api, int64_t tenant_id, uint64_t now);
+/* When a request made at requested_at [ms] is carried out: after the
+ * grace period of 30 days, by the purge timer (api_retention.c). */
+uint64_t api_deletion_due_at(uint64_t requested_at);
 /* Carry out the open deletion request of tenant_id now (the purge timer
  * and the operator's route): rows, then files.  ENOENT: none open. */
 int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
@@ -757,6 +770,9 @@ struct api_events_stats {
  * clients); freeing it sends its clients close 1001. */
 int api_events_alloc(struct api_events **evsp, struct http_api *api);
 void api_events_stats(const struct http_api *api, struct api_events_stats *st);
+/* Close (1008 "token revoked") at once every stream whose token is gone
+ * from the store (a deleted tenant's); the number closed. */
+unsigned api_events_revoke_gone(struct http_api *api);
 /* The token of a request to the stream given without an Authorization
  * header: ?access_token=, else a subprotocol "bearer.<token>" of
  * Sec-WebSocket-Protocol; false if neither is there (or does not fit). */

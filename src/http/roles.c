@@ -60,11 +60,12 @@ struct rule {
 
 /* Every route of the API, in server.c's resource order. */
 static const struct rule rules[] = {
-    /* tenants: the service's list; a client reads its own record */
+    /* tenants: the service's list; a client reads its own record and
+     * changes its own fields (the service's: FF_OPERATOR, api_tenants.c) */
     {"POST", V "/tenants", SVC, OWN_NONE},
     {"GET", V "/tenants", SVC, OWN_NONE},
     {"GET", V "/tenants/:id", CLI, OWN_NONE},
-    {"PATCH", V "/tenants/:id", SVC, OWN_NONE},
+    {"PATCH", V "/tenants/:id", CLI, OWN_NONE},
     {"DELETE", V "/tenants/:id", SVC, OWN_NONE},
     /* employees: agents read them (no e-mail); a subaccount itself */
     {"POST", V "/employees", CLI, OWN_NONE},

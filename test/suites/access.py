@@ -44,7 +44,7 @@ V = "/api/v1"
 # apart from src/http/roles.c: the two must agree.
 EXPECT = {
     ("POST", V + "/tenants"): SVC, ("GET", V + "/tenants"): SVC,
-    ("GET", V + "/tenants/:id"): CLI, ("PATCH", V + "/tenants/:id"): SVC,
+    ("GET", V + "/tenants/:id"): CLI, ("PATCH", V + "/tenants/:id"): CLI,
     ("DELETE", V + "/tenants/:id"): SVC,
     ("POST", V + "/employees"): CLI, ("GET", V + "/employees"): CLI_AG,
     ("GET", V + "/employees/:id"): ALL,
@@ -540,6 +540,58 @@ def test_tokens(api, env, sb):
                409, "token: the token of this request cannot revoke itself")
 
 
+def test_tenant_patch(api, env):
+    """A client admin changes its own tenant's fields; the service's
+    fields (dialling context, central number) are the operator's."""
+    a, b, op = env["a"], env["b"], env["tok"][(O, None)]
+    ca, cb = env["tok"][(C, a)], env["tok"][(C, b)]
+    st, before = api("GET", f"{V}/tenants/{a}", token=op)
+    S.check(st == 200, "GET tenant A: 200", f"{st} {before}")
+    st, r = api("PATCH", f"{V}/tenants/{a}",
+                {"name": "Mustermann & Partner AG", "language": "en",
+                 "moh_prompt": None}, ca)
+    S.check(st == 200 and r["name"] == "Mustermann & Partner AG" and
+            r["language"] == "en" and r["moh_prompt"] is None and
+            r["central_number"] == before["central_number"] and
+            r["area_code"] == before["area_code"],
+            "client_admin: PATCH its tenant's name, language, music on "
+            "hold: 200, the rest unchanged", f"{st} {r}")
+    for field, value in (("central_number", "+4922182829901"),
+                         ("country_code", "43"), ("area_code", "30")):
+        S.error_is(f"client_admin: PATCH {field}: 403 naming it",
+                   api("PATCH", f"{V}/tenants/{a}", {field: value}, ca),
+                   403, f"field '{field}' may only be changed by the "
+                   "operator")
+    S.error_is("client_admin: a service field with a client field: 403, "
+               "nothing changed",
+               api("PATCH", f"{V}/tenants/{a}",
+                   {"name": "Neu", "central_number": None}, ca),
+               403, "field 'central_number' may only be changed by the "
+               "operator")
+    st, r = api("GET", f"{V}/tenants/{a}", token=ca)
+    S.check(st == 200 and r["name"] == "Mustermann & Partner AG" and
+            r["central_number"] == before["central_number"],
+            "... the name is as it was", f"{st} {r}")
+    S.error_is("client_admin of B: PATCH tenant A: 404",
+               api("PATCH", f"{V}/tenants/{a}", {"name": "B's"}, cb),
+               404, f"tenant {a} not found")
+    S.error_is("agent: PATCH its tenant: 403",
+               api("PATCH", f"{V}/tenants/{a}", {"name": "x"},
+                   env["tok"][(A, a)]),
+               403, f"role agent may not PATCH /api/v1/tenants/{a}")
+    S.error_is("client_admin: an unknown field: 400",
+               api("PATCH", f"{V}/tenants/{a}", {"tariff": "gold"}, ca),
+               400, "tariff: unknown field")
+    st, r = api("PATCH", f"{V}/tenants/{a}",
+                {"name": before["name"], "language": before["language"],
+                 "moh_prompt": before["moh_prompt"],
+                 "area_code": before["area_code"],
+                 "central_number": before["central_number"]}, op)
+    S.check(st == 200 and r == before,
+            "operator: PATCH every field, the service's too: 200",
+            f"{st} {r} (was {before})")
+
+
 def main():
     sb = Switchboard(own_trunk_port=False).start()
     try:
@@ -554,6 +606,7 @@ def main():
         S.run(test_nothing_deleted, api, env, ids)
         S.run(test_subaccount, api, env)
         S.run(test_tokens, api, env, sb)
+        S.run(test_tenant_patch, api, env)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         code = sb.stop()

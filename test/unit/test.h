@@ -205,7 +205,9 @@
 	X(test_sip_dial_collected)                                             \
 	X(test_ws_handshake)                                                   \
 	X(test_ws_frame_write)                                                 \
-	X(test_ws_frame_read)
+	X(test_ws_frame_read)                                                  \
+	X(test_purge_timer_deletion)                                           \
+	X(test_purge_timer_retention)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
