@@ -41,7 +41,7 @@ static const struct api_resource *const resources[] = {
     &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
     /* issue 16: allow/block lists, the advertising list, classify */
     &api_caller_lists, &api_ad_callers,
-    &api_callers, /* caller settings, classify */
+    &api_callers,     /* caller settings, classify */
     &api_forwardings, /* issue 17: forwarded calls */
 };
 

@@ -101,7 +101,6 @@ size_t sip_diverted_from(const struct sip_msg *msg,
 	if (!msg || !numv || !max)
 		return 0;
 	(void)sip_msg_xhdr_apply(msg, true, "Diversion", diversion_h, &w);
-	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_HISTORY_INFO, history_h,
-				&w);
+	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_HISTORY_INFO, history_h, &w);
 	return w.n;
 }
