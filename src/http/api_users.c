@@ -130,12 +130,23 @@ static int user_check(struct api_req *req, void *rec, const void *old)
 	}
 	if (!pw)
 		return 0;
-	err = password_cost_parse(req->api->cfg->password_hash, &cost);
-	if (!err)
-		err = password_hash(u->password_hash, sizeof(u->password_hash),
-				    pw, cost);
-	if (err)
+	if (!req->pw) { /* pass 1: hashed on a worker (defer.c) */
+		struct password_work w;
+
+		memset(&w, 0, sizeof(w));
+		w.op = PASSWORD_OP_HASH;
+		err = password_cost_parse(req->api->cfg->password_hash, &cost);
+		if (err)
+			return err;
+		w.cost = cost;
+		str_copy(w.new_pw, pw, sizeof(w.new_pw));
+		err = api_defer_password(req, &w);
+		password_work_wipe(&w);
 		return err;
+	}
+	if (req->pw->op != PASSWORD_OP_HASH || req->pw->err)
+		return req->pw->err ? req->pw->err : EINVAL;
+	str_copy(u->password_hash, req->pw->new_hash, sizeof(u->password_hash));
 	u->failed_logins = 0; /* a new password lifts a lock-out */
 	u->locked_until = 0;
 	return 0;

@@ -1012,6 +1012,19 @@ static const char schema_v25[] =
     "ALTER TABLE oncall_schedules ADD COLUMN rotation_days INTEGER NOT NULL"
     " DEFAULT 7 CHECK (rotation_days BETWEEN 1 AND 364);";
 
+/* issue 16: failed logins of unknown login names and of source addresses,
+ * kept so that a restart does not lift a lock-out (http/login_guard.c);
+ * bounded by the guard (oldest rows go, stale rows are purged). */
+static const char schema_v27[] =
+    "CREATE TABLE login_failures ("
+    " key TEXT PRIMARY KEY COLLATE NOCASE," /* login:<name>, addr:<ip> */
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " window_start INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0,"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX login_failures_updated ON login_failures(updated_at);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1038,6 +1051,7 @@ static const struct migration migrationv[] = {
     {23, "password logins, sessions", schema_v23},
     {24, "audit trail, retention, deletion", schema_v24},
     {25, "callers, rotation days", schema_v25},
+    {27, "failed logins kept", schema_v27},
 };
 
 int store_migrate_latest(void)
