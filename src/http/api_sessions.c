@@ -67,10 +67,9 @@ static int refuse(struct api_req *req, const struct sa *peer)
 	return api_error(req, 401, wrong);
 }
 
-/* A wrong password for u: counted; the last one allowed locks it. */
-static void user_failed(struct api_req *req, struct store_user *u,
-			const struct sa *peer)
+void api_login_failed(struct api_req *req, struct store_user *u)
 {
+	const struct sa *peer = &req->peer;
 	const struct config *cfg = req->api->cfg;
 	int err;
 
@@ -232,7 +231,7 @@ static int session_login(struct api_req *req)
 	/* checked against the hash stored now (a new one meanwhile: no) */
 	if (!(done->op == PASSWORD_OP_VERIFY && done->ok &&
 	      !strcmp(done->hash, u.password_hash))) {
-		user_failed(req, &u, peer);
+		api_login_failed(req, &u);
 		return refuse(req, peer);
 	}
 	if (u.disabled) {

@@ -668,6 +668,12 @@ bool api_sessions_public(const struct api_route *r);
  * deleted), else its idle time starts again.  0, or an errno after the
  * reply. */
 int api_session_check(struct api_req *req);
+/* A wrong password for user u from req->peer: counted in u's row; the
+ * --login-max-failures th in a row locks u for --login-lockout. */
+void api_login_failed(struct api_req *req, struct store_user *u);
+/* POST /api/v1/users/me/password: a session's own new password
+ * (api_password.c) */
+extern const struct api_resource api_user_password;
 extern const struct api_resource api_mailboxes;
 extern const struct api_resource api_messages;
 extern const struct api_resource api_prompts;

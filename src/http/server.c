@@ -37,6 +37,7 @@ static const struct api_resource *const resources[] = {
     &api_tokens,               /* issue 16: tokens of the four roles */
     &api_routes,               /* issue 16: the route table with its roles */
     &api_users, &api_sessions, /* issue 16: password logins, sessions */
+    &api_user_password,        /* issue 16: one's own new password */
     &api_audit, &api_retention, &api_retention_purge, &api_export,
     &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
     /* issue 16: allow/block lists, the advertising list, classify */

@@ -751,10 +751,183 @@ def concurrency_server():
         sb.cleanup()
 
 
+def client_admin_server():
+    """A client_admin manages its own tenant's users of the roles
+    client_admin and subaccount; anyone sets its own password."""
+    sb = Switchboard(FAST + ["--login-ip-max-failures", "0"]).start()
+    try:
+        def run_all():
+            tid, _, erika = demo_ids(sb, "Erika")
+            _, _, max_id = demo_ids(sb, "Max")
+            st, tb = sb.api("POST", "/api/v1/tenants", {"name": "B GmbH"})
+            st, olga = sb.api("POST", "/api/v1/employees",
+                              {"tenant_id": tb["id"], "first_name": "Olga",
+                               "last_name": "Other",
+                               "email": "olga@x.example"})
+            ids = {}
+            for name, role, tenant, emp in (
+                    ("chef.a", "client_admin", tid, None),
+                    ("chef.b", "client_admin", tb["id"], None),
+                    ("agent.a", "agent", tid, max_id),
+                    ("op.x", "operator", None, None)):
+                st, u = sb.api("POST", "/api/v1/users",
+                               {"login": name, "password": name + "-secret",
+                                "role": role, "tenant_id": tenant,
+                                "employee_id": emp})
+                ids[name] = u.get("id")
+            st, s = login(sb, "chef.a", "chef.a-secret")
+            ca = s.get("token")
+            S.check(st == 201 and ca, "the client admin logs in", f"{st}")
+
+            def as_ca(method, path, body=None):
+                return sb.api(method, path, body, token=ca)
+            st, u = as_ca("POST", "/api/v1/users",
+                          {"login": "erika.new", "password": "erika-secret-1",
+                           "role": "subaccount", "tenant_id": tid,
+                           "employee_id": erika})
+            S.check(st == 201 and u.get("tenant_id") == tid and
+                    u.get("employee_id") == erika and
+                    u.get("role") == "subaccount",
+                    "a client admin creates a subaccount of its tenant",
+                    f"{st} {u}")
+            ids["erika.new"] = u.get("id")
+            st, u = as_ca("POST", "/api/v1/users",
+                          {"login": "chef.a2", "password": "chef-a2-secret",
+                           "role": "client_admin", "tenant_id": tid})
+            S.check(st == 201 and u.get("role") == "client_admin",
+                    "... and another client admin", f"{st} {u}")
+            for role, emp in (("operator", None), ("agent", max_id)):
+                S.error_is(f"a client admin may not grant {role}: 403",
+                           as_ca("POST", "/api/v1/users",
+                                 {"login": "x.y.z", "password": "long-"
+                                  "enough-pw", "role": role,
+                                  "tenant_id": tid if emp else None,
+                                  "employee_id": emp}), 403,
+                           "role: a client_admin may grant client_admin "
+                           f"or subaccount only, not {role}")
+            S.error_is("another tenant's employee for a subaccount: 422",
+                       as_ca("POST", "/api/v1/users",
+                             {"login": "x.y.z", "password": "long-enough-pw",
+                              "role": "subaccount", "tenant_id": tid,
+                              "employee_id": olga["id"]}), 422,
+                       f"employee_id: employee {olga['id']} does not exist")
+            S.error_is("a user of another tenant: 422 as if it did not "
+                       "exist",
+                       as_ca("POST", "/api/v1/users",
+                             {"login": "x.y.z", "password": "long-enough-pw",
+                              "role": "client_admin",
+                              "tenant_id": tb["id"]}), 422,
+                       f"tenant_id: tenant {tb['id']} does not exist")
+            st, lst = as_ca("GET", "/api/v1/users")
+            S.check(st == 200 and sorted(x["login"] for x in lst) ==
+                    ["agent.a", "chef.a", "chef.a2", "erika.new"],
+                    "the client admin lists its own tenant's users only",
+                    f"{st} {lst}")
+            for name in ("chef.b", "op.x"):
+                uid = ids[name]
+                S.error_is(f"GET {name} (not its tenant's): 404",
+                           as_ca("GET", f"/api/v1/users/{uid}"), 404,
+                           f"user {uid} not found")
+                S.error_is(f"PATCH {name}: 404",
+                           as_ca("PATCH", f"/api/v1/users/{uid}",
+                                 {"disabled": True}), 404,
+                           f"user {uid} not found")
+            S.error_is("PATCH its tenant's agent: 403 naming role",
+                       as_ca("PATCH", f"/api/v1/users/{ids['agent.a']}",
+                             {"disabled": True}), 403,
+                       "role: a client_admin may change users of role "
+                       "client_admin or subaccount only, not agent")
+            eid = ids["erika.new"]
+            st, u = as_ca("PATCH", f"/api/v1/users/{eid}", {"disabled": True})
+            S.check(st == 200 and u.get("disabled") is True,
+                    "the client admin disables its subaccount", f"{st} {u}")
+            S.error_is("... which then cannot log in",
+                       login(sb, "erika.new", "erika-secret-1"), 403,
+                       "login is disabled")
+            st, u = as_ca("PATCH", f"/api/v1/users/{eid}",
+                          {"disabled": False, "password": "erika-secret-2"})
+            st2, _ = login(sb, "erika.new", "erika-secret-2")
+            S.check(st == 200 and u.get("disabled") is False and st2 == 201,
+                    "... enables it with a new password: it logs in",
+                    f"{st} {u} {st2}")
+            S.error_is("a client admin may not delete users: 403",
+                       as_ca("DELETE", f"/api/v1/users/{eid}"), 403,
+                       f"role client_admin may not DELETE /api/v1/users/"
+                       f"{eid}")
+
+            # one's own password
+            st, s1 = login(sb, "erika.new", "erika-secret-2")
+            st, s2 = login(sb, "erika.new", "erika-secret-2")
+            t1, t2 = s1["token"], s2["token"]
+            S.error_is("a subaccount may not list users: 403",
+                       sb.api("GET", "/api/v1/users", token=t1), 403,
+                       "role subaccount may not GET /api/v1/users")
+            mine = "/api/v1/users/me/password"
+            S.error_is("own password, wrong current one: 403 naming it",
+                       sb.api("POST", mine, {"current_password": WRONG,
+                                             "new_password": NEW_PW},
+                              token=t1), 403, "current_password: is wrong")
+            st, u = sb.api("GET", f"/api/v1/users/{eid}")
+            S.check(u.get("failed_logins") == 1,
+                    "... counted like a wrong login", f"{u}")
+            S.error_is("a weak new password: 422 naming it",
+                       sb.api("POST", mine, {"current_password":
+                                             "erika-secret-2",
+                                             "new_password": "short"},
+                              token=t1), 422,
+                       "new_password: must be at least 10 characters")
+            S.error_is("without the current one: 400",
+                       sb.api("POST", mine, {"new_password": NEW_PW},
+                              token=t1), 400,
+                       "current_password: is required")
+            S.error_is("an API token has no password: 422",
+                       sb.api("POST", mine, {"current_password": "x",
+                                             "new_password": NEW_PW}), 422,
+                       "token: is an API token, not a session; it has no "
+                       "password")
+            st, b = sb.api("POST", mine, {"current_password":
+                                          "erika-secret-2",
+                                          "new_password": NEW_PW}, token=t1)
+            S.check(st == 204 and b is None, "own password changed: 204",
+                    f"{st} {b}")
+            S.error_is("the user's other session ended",
+                       sb.api("GET", "/api/v1/sessions", token=t2), 401,
+                       "missing or invalid token")
+            st, lst = sb.api("GET", "/api/v1/sessions", token=t1)
+            S.check(st == 200 and [x["current"] for x in lst] == [True],
+                    "the session that changed it stays (the only one)",
+                    f"{st} {lst}")
+            st, u = sb.api("GET", f"/api/v1/users/{eid}")
+            S.check(u.get("failed_logins") == 0,
+                    "the failure counter is reset", f"{u}")
+            S.error_is("the old password no longer logs in",
+                       login(sb, "erika.new", "erika-secret-2"), 401,
+                       "login or password is wrong")
+            st, _ = login(sb, "erika.new", NEW_PW)
+            S.check(st == 201, "the new one does", f"{st}")
+            st, s = login(sb, "agent.a", "agent.a-secret")
+            st, b = sb.api("POST", mine, {"current_password": "agent.a-secret",
+                                          "new_password": NEW_PW},
+                           token=s["token"])
+            S.check(st == 204, "an agent sets its own password too", f"{st}")
+        S.run(run_all)
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        log = sb.logtext()
+        S.check(all(p not in log for p in ("erika-secret-1", "erika-secret-2",
+                                           NEW_PW, WRONG, "chef.a-secret")),
+                "no password in the server log")
+        sb.cleanup()
+
+
 def main():
     main_server()
     expiry_server()
     enumeration_server()
+    client_admin_server()
     concurrency_server()
     interactive_server()
     S.finish()
