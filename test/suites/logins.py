@@ -530,6 +530,21 @@ def raw_login(sb, name, pw):
         return e.code, e.headers.get("Retry-After"), e.read().decode()
 
 
+def full_login(sb, name, pw):
+    """(status, all response headers sorted, body) of a login on a raw
+    connection: what a client sees, byte for byte."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=30)
+    try:
+        c.request("POST", "/api/v1/sessions",
+                  json.dumps({"login": name, "password": pw}),
+                  {"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, sorted(r.getheaders()), r.read().decode()
+    finally:
+        c.close()
+
+
 def locked_body(secs):
     return ('{"error":"login is locked after too many wrong passwords; '
             f'try again in {secs} s"}}')
@@ -551,8 +566,19 @@ def enumeration_server():
                              "password": "other-user-pw",
                              "role": "operator"})
             S.check(st == 201 and st2 == 201, "two users made", f"{st} {u}")
-            real = [raw_login(sb, "real.user", WRONG) for _ in range(4)]
-            ghost = [raw_login(sb, "ghost.user", WRONG) for _ in range(4)]
+            real_full = [full_login(sb, "real.user", WRONG)
+                         for _ in range(4)]
+            ghost_full = [full_login(sb, "ghost.user", WRONG)
+                          for _ in range(4)]
+            S.check(ghost_full == real_full,
+                    "an unknown and an existing login: the same status "
+                    "lines, all headers and bodies, in the same order",
+                    f"{ghost_full} / {real_full}")
+
+            def short(r):
+                return (r[0], dict(r[1]).get("Retry-After"), r[2])
+            real = [short(r) for r in real_full]
+            ghost = [short(r) for r in ghost_full]
             wrong = (401, None, '{"error":"login or password is wrong"}')
             S.check(real == [wrong] * 3 + [(429, "60", locked_body(60))],
                     "an existing login: 401 x3 (the third locks), then 429 "
