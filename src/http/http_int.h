@@ -20,10 +20,13 @@
  *
  * Handlers return 0 once they replied, or an errno.  An error return
  * without a reply becomes "500 internal error"; an error return after
- * api_error() is simply the end of the request.
+ * api_error() is simply the end of the request.  A handler that needs a
+ * password hashed or checked hands the request to api_defer_password()
+ * (defer.c) and returns its EINPROGRESS: it is called again, on the main
+ * thread, when the work is done, and replies then.
  *
  * The files: server.c (listener, routes, errno -> status), roles.c (who may use
- * which route), api_tokens.c (tokens),
+ * which route), api_tokens.c (tokens), defer.c (answers after password work),
  * reply.c (JSON replies and errors), body.c (request bodies), query.c
  * (query strings), field.c (fields: body -> record -> JSON), resource.c
  * (create/read/update/delete/list), api_<resource>.c (the tables).
