@@ -139,6 +139,13 @@ static const struct opt opts[] = {
      "cost of new password hashes (Argon2id): interactive (2 passes over "
      "64 MiB) or test (no protection, for the test suites only) "
      "(interactive)"},
+    {"password-workers", "SWITCHBOARD_PASSWORD_WORKERS", OPT_U32,
+     S(password_workers),
+     "threads that hash and check passwords, each using the memory of one "
+     "hash (64 MiB at interactive) (2, from 1 to 16)"},
+    {"password-queue", "SWITCHBOARD_PASSWORD_QUEUE", OPT_U32, S(password_queue),
+     "logins and password changes that may wait for a free --password-"
+     "workers thread; more get 503 with Retry-After (32, from 0 to 1024)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -183,6 +190,8 @@ static void defaults(struct config *cfg)
 	cfg->login_lockout = 900;
 	cfg->login_ip_max_failures = 20;
 	str_copy(cfg->password_hash, "interactive", sizeof(cfg->password_hash));
+	cfg->password_workers = 2;
+	cfg->password_queue = 32;
 	cfg->log_level = LOG_INFO;
 }
 
@@ -383,6 +392,16 @@ static int login_check(const struct config *cfg)
 	if (password_cost_parse(cfg->password_hash, &cost)) {
 		fprintf(stderr, "switchboard: --password-hash: must be "
 				"interactive or test\n");
+		return EINVAL;
+	}
+	if (cfg->password_workers < 1 || cfg->password_workers > 16) {
+		fprintf(stderr, "switchboard: --password-workers: must be from "
+				"1 to 16\n");
+		return EINVAL;
+	}
+	if (cfg->password_queue > 1024) {
+		fprintf(stderr, "switchboard: --password-queue: must be from 0 "
+				"to 1024\n");
 		return EINVAL;
 	}
 	return 0;

@@ -88,6 +88,8 @@ struct config {
 					   --login-lockout: blocked; 0 off */
 	char password_hash[16];         /* cost of new hashes: "interactive",
 					   "test"                           */
+	uint32_t password_workers;      /* threads hashing passwords         */
+	uint32_t password_queue;        /* password jobs waiting at most     */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };
@@ -264,6 +266,51 @@ bool password_verify(const char *hash, const char *pw);
 /* The work of one password_verify() of cost, against a dummy hash made
  * once: an unknown login takes as long as a wrong password. */
 void password_verify_dummy(const char *pw, enum password_cost cost);
+
+/* ---- password work on worker threads (core/password_pool.c) ---------- */
+
+enum password_op {
+	PASSWORD_OP_HASH = 0, /* new_pw -> new_hash (err)                */
+	PASSWORD_OP_VERIFY,   /* pw against hash -> ok                   */
+	PASSWORD_OP_DUMMY,    /* the work of a check, against nothing    */
+	PASSWORD_OP_CHANGE,   /* VERIFY, then (if ok) HASH               */
+};
+
+enum {
+	PASSWORD_PW_SZ = 129, /* a password of up to 128 bytes, its NUL */
+};
+
+/* One job's input and output; wiped before it is freed. */
+struct password_work {
+	enum password_op op;
+	enum password_cost cost;         /* of a new hash                  */
+	char hash[PASSWORD_HASH_SZ];     /* in: the stored hash to check   */
+	char pw[PASSWORD_PW_SZ];         /* in: the password to check      */
+	char new_pw[PASSWORD_PW_SZ];     /* in: the password to hash       */
+	char new_hash[PASSWORD_HASH_SZ]; /* out: its hash                  */
+	bool ok;                         /* out: pw fits hash              */
+	int err;                         /* out: the hash's error          */
+};
+
+struct password_pool;
+/* A job is done; called on the main thread with its work and arg. */
+typedef void(password_done_h)(struct password_work *w, void *arg);
+
+/* Start workers threads for jobs of which at most queue_max wait while
+ * all of them work.  EINVAL, ENOMEM, or pthread's error. */
+int password_pool_alloc(struct password_pool **ppp, unsigned workers,
+			unsigned queue_max);
+/* Run a copy of w on a worker, then h(work, arg) on the main thread; arg
+ * is referenced until then.  EBUSY when workers + queue_max jobs are
+ * under way (nothing is taken).  Freeing the pool drops the jobs under
+ * way without calling h (their arg references go). */
+int password_pool_submit(struct password_pool *pp,
+			 const struct password_work *w, password_done_h *h,
+			 void *arg);
+/* Jobs submitted and not yet handed back. */
+unsigned password_pool_pending(const struct password_pool *pp);
+/* Zero w (its passwords and hashes). */
+void password_work_wipe(struct password_work *w);
 
 /* ---- small helpers (core/util.c) ------------------------------------- */
 

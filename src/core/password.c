@@ -8,8 +8,8 @@
  * The cost is --password-hash: "interactive" is libsodium's INTERACTIVE
  * limits (2 passes over 64 MiB), about 0.1 s on one core of a current
  * server (0.35 s on the loaded 2-core test machine).  It runs on the
- * caller's thread, the main loop for the API: a login holds the loop for
- * that long, which is why failed logins are limited per login and per
+ * caller's thread; the API calls it on the workers of password_pool.c,
+ * never on the main loop.  Failed logins are limited per login and per
  * address (http/login_guard.c).  "test" (1 pass over 8 KiB) exists only
  * so that the test suites can log in hundreds of times.
  */

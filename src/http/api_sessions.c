@@ -19,8 +19,12 @@
  * login_guard.c, and refusals look alike so that they name no login):
  *
  *   address blocked?  -------------------------------------> 429
- *   login unknown?    -> hash a dummy (same time) ---------> 401
+ *   login unknown?    -> locked (login_guard.c)? ----------> 429
+ *                        check a dummy (same work), count
+ *                        as for a user (login_guard.c) ----> 401
  *   login locked?     -------------------------------------> 429
+ *   (the check runs on a password worker, defer.c; its queue
+ *    full ---------------------------------------------------> 503)
  *   password wrong?   -> count; the --login-max-failures th
  *                        locks it for --login-lockout s ---> 401
  *   user disabled?    -------------------------------------> 403
@@ -63,10 +67,9 @@ static int refuse(struct api_req *req, const struct sa *peer)
 	return api_error(req, 401, wrong);
 }
 
-/* A wrong password for u: counted; the last one allowed locks it. */
-static void user_failed(struct api_req *req, struct store_user *u,
-			const struct sa *peer)
+void api_login_failed(struct api_req *req, struct store_user *u)
 {
+	const struct sa *peer = &req->peer;
 	const struct config *cfg = req->api->cfg;
 	int err;
 
@@ -119,8 +122,16 @@ static int session_open(struct api_req *req, const struct store_user *u,
 {
 	char token[2 * TOKEN_BYTES + 1];
 	struct store_token t;
+	struct sa sa;
 	int err;
 
+	if (api_conn_peer(req->conn, &sa)) { /* it went while we checked */
+		info("http: login %s (user %lld) from %j: the client left "
+		     "before the answer; no session\n",
+		     u->login, (long long)u->id, peer);
+		req->replied = true;
+		return 0;
+	}
 	memset(&t, 0, sizeof(t));
 	str_copy(t.role, u->role, sizeof(t.role));
 	t.tenant_id = u->tenant_id;
@@ -142,13 +153,34 @@ static int session_open(struct api_req *req, const struct store_user *u,
 	return err;
 }
 
+/* Pass 1 of a login: the password check goes to a worker (defer.c),
+ * against the user's hash or, for an unknown login, a dummy one (the same
+ * work, the same queue, the same 503 when it is full). */
+static int check_later(struct api_req *req, enum password_op op,
+		       const char *hash, const char *pw,
+		       enum password_cost cost)
+{
+	struct password_work w;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	w.op = op;
+	w.cost = cost;
+	str_copy(w.hash, hash ? hash : "", sizeof(w.hash));
+	str_copy(w.pw, pw, sizeof(w.pw));
+	err = api_defer_password(req, &w);
+	password_work_wipe(&w);
+	return err;
+}
+
 static int session_login(struct api_req *req)
 {
 	const struct config *cfg = req->api->cfg;
+	const struct sa *peer = &req->peer;
+	const struct password_work *done = req->pw;
 	const char *login, *pw;
 	enum password_cost cost = PASSWORD_INTERACTIVE;
 	struct store_user u;
-	struct sa peer;
 	uint64_t until;
 	int err;
 
@@ -158,36 +190,53 @@ static int session_login(struct api_req *req)
 	login = api_str(req, "login");
 	pw = api_str(req, "password");
 	(void)password_cost_parse(cfg->password_hash, &cost);
-	if (api_conn_peer(req->conn, &peer))
-		sa_init(&peer, AF_INET);
 
-	until = login_guard_blocked(req->api->logins, &peer, req->now);
+	until = login_guard_blocked(req->api->logins, peer, req->now);
 	if (until)
 		return too_many(req, until,
 				"too many failed logins from this address");
 
 	err = store_user_find(req->api->st, login, &u);
 	if (err == ENOENT || err == EINVAL) {
-		password_verify_dummy(pw, cost);
-		warning("http: login from %j: unknown login\n", &peer);
-		return refuse(req, &peer);
+		/* counted and locked like a user's own: the same answers */
+		until =
+		    login_guard_name_locked(req->api->logins, login, req->now);
+		if (until) {
+			(void)login_guard_fail(req->api->logins, peer,
+					       req->now);
+			return too_many(req, until,
+					"login is locked after too many wrong "
+					"passwords");
+		}
+		if (!done)
+			return check_later(req, PASSWORD_OP_DUMMY, NULL, pw,
+					   cost);
+		warning("http: login from %j: unknown login\n", peer);
+		(void)login_guard_name_fail(req->api->logins, login, peer,
+					    req->now);
+		return refuse(req, peer);
 	}
 	if (err)
 		return api_fail(req, err, "login: %m", err);
 
 	if (u.locked_until > req->now) {
-		(void)login_guard_fail(req->api->logins, &peer, req->now);
+		(void)login_guard_fail(req->api->logins, peer, req->now);
 		return too_many(req, u.locked_until,
 				"login is locked after too many wrong "
 				"passwords");
 	}
-	if (!password_verify(u.password_hash, pw)) {
-		user_failed(req, &u, &peer);
-		return refuse(req, &peer);
+	if (!done)
+		return check_later(req, PASSWORD_OP_VERIFY, u.password_hash, pw,
+				   cost);
+	/* checked against the hash stored now (a new one meanwhile: no) */
+	if (!(done->op == PASSWORD_OP_VERIFY && done->ok &&
+	      !strcmp(done->hash, u.password_hash))) {
+		api_login_failed(req, &u);
+		return refuse(req, peer);
 	}
 	if (u.disabled) {
 		warning("http: login %s from %j: user is disabled\n", u.login,
-			&peer);
+			peer);
 		return api_error(req, 403, "login is disabled");
 	}
 	if (u.failed_logins || u.locked_until) {
@@ -197,7 +246,7 @@ static int session_login(struct api_req *req)
 		if (err)
 			return api_fail(req, err, "login: %m", err);
 	}
-	return session_open(req, &u, &peer);
+	return session_open(req, &u, peer);
 }
 
 /* ---- checking a session on each request ------------------------------ */

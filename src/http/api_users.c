@@ -1,6 +1,8 @@
 /*
  * api_users.c - /api/v1/users: the password logins of the API (issue 16),
- * for the operator only (role_allows, server.c).  A user has a login
+ * for the operator, and for a client_admin within its own tenant (users
+ * of the roles client_admin and subaccount; it reads the others of its
+ * tenant, another tenant's are not found; roles.c, resource.c).  A user has a login
  * name (unique, case-insensitive), a role (operator, agent, client_admin
  * or subaccount; "admin" is the old name of operator and is accepted
  * until the roles of issue 16 replace it), the client (tenant) and person
@@ -99,6 +101,32 @@ static const struct api_field fields[] = {
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
+/* The roles a client_admin may grant and manage: its own tenant's
+ * people; operators and agents are the service's. */
+static bool client_may(const char *role)
+{
+	return !strcmp(role, "client_admin") || !strcmp(role, "subaccount");
+}
+
+/* A client_admin's limits (the tenant scope is resource.c's): a user it
+ * makes or changes is of a role it may grant; 403 naming role otherwise
+ * (after the fields' own checks, before the password is hashed). */
+static int client_check(struct api_req *req, T *u, const T *old)
+{
+	if (api_role_of(req->token.role) != API_ROLE_CLIENT_ADMIN)
+		return 0;
+	if (!client_may(old ? old->role : u->role))
+		return api_error(
+		    req, 403,
+		    old ? "role: a client_admin may change users "
+			  "of role client_admin or subaccount "
+			  "only, not %s"
+			: "role: a client_admin may grant "
+			  "client_admin or subaccount only, not %s",
+		    old ? old->role : u->role);
+	return 0;
+}
+
 /* The role's needs (create), and the hash of a new password. */
 static int user_check(struct api_req *req, void *rec, const void *old)
 {
@@ -107,6 +135,9 @@ static int user_check(struct api_req *req, void *rec, const void *old)
 	T *u = rec;
 	int r, err;
 
+	err = client_check(req, u, old);
+	if (err)
+		return err;
 	r = role_find(u->role);
 	if (!old && r >= 0) {
 		if (roles[r].tenant && !u->tenant_id)
@@ -130,12 +161,23 @@ static int user_check(struct api_req *req, void *rec, const void *old)
 	}
 	if (!pw)
 		return 0;
-	err = password_cost_parse(req->api->cfg->password_hash, &cost);
-	if (!err)
-		err = password_hash(u->password_hash, sizeof(u->password_hash),
-				    pw, cost);
-	if (err)
+	if (!req->pw) { /* pass 1: hashed on a worker (defer.c) */
+		struct password_work w;
+
+		memset(&w, 0, sizeof(w));
+		w.op = PASSWORD_OP_HASH;
+		err = password_cost_parse(req->api->cfg->password_hash, &cost);
+		if (err)
+			return err;
+		w.cost = cost;
+		str_copy(w.new_pw, pw, sizeof(w.new_pw));
+		err = api_defer_password(req, &w);
+		password_work_wipe(&w);
 		return err;
+	}
+	if (req->pw->op != PASSWORD_OP_HASH || req->pw->err)
+		return req->pw->err ? req->pw->err : EINVAL;
+	str_copy(u->password_hash, req->pw->new_hash, sizeof(u->password_hash));
 	u->failed_logins = 0; /* a new password lifts a lock-out */
 	u->locked_until = 0;
 	return 0;

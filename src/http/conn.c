@@ -26,12 +26,13 @@
 #include "http/http_int.h"
 
 enum {
-	HEAD_MAX = 65536,           /* [bytes] request line + headers */
-	TIMEOUT_INIT = 10000,       /* [ms] connected, nothing sent   */
-	TIMEOUT_IO = 60000,         /* [ms] within a request          */
-	TIMEOUT_IDLE = 600000,      /* [ms] between requests          */
-	TXQ_MAX = 32 * 1024 * 1024, /* [bytes] replies queued at most */
-	LINGER = 2000,              /* [ms] after a 411, then closed  */
+	HEAD_MAX = 65536,                /* [bytes] request line + headers */
+	TIMEOUT_INIT = 10000,            /* [ms] connected, nothing sent   */
+	TIMEOUT_IO = 60000,              /* [ms] within a request          */
+	TIMEOUT_IDLE = 600000,           /* [ms] between requests          */
+	TXQ_MAX = 32 * 1024 * 1024,      /* [bytes] replies queued at most */
+	LINGER = 2000,                   /* [ms] after a 411, then closed  */
+	HELD_MAX = 2 * 65536 + HEAD_MAX, /* [bytes] pipelined while held */
 };
 
 struct api_lsnr {
@@ -53,6 +54,8 @@ struct api_conn {
 	uint64_t clen;         /* [bytes] its Content-Length          */
 	uint64_t drain;        /* [bytes] of a refused body to drop   */
 	bool discard;          /* after a 411: all input dropped      */
+	bool held;             /* a reply comes later: the next
+				  request waits in `in` (defer.c)     */
 };
 
 static void conn_close(struct api_conn *c)
@@ -180,6 +183,25 @@ static int head(struct api_conn *c, bool *done)
 	return 0;
 }
 
+/* Append n bytes at p to the head(s) to come; c->in->pos stays. */
+static int in_append(struct api_conn *c, const uint8_t *p, size_t n)
+{
+	size_t pos;
+	int err;
+
+	if (!c->in)
+		c->in = mbuf_alloc(n);
+	if (!c->in)
+		return ENOMEM;
+	if (c->held && mbuf_get_left(c->in) + n > HELD_MAX)
+		return EOVERFLOW;
+	pos = c->in->pos;
+	c->in->pos = c->in->end;
+	err = mbuf_write_mem(c->in, p, n);
+	c->in->pos = pos;
+	return err;
+}
+
 /*
  * The bytes of mb, as they came: into the body of the request that waits
  * for one, dropped while draining, else appended to the head to come,
@@ -215,21 +237,14 @@ static int feed(struct api_conn *c, struct mbuf *mb)
 			continue;
 		}
 		if (n) {
-			if (!c->in)
-				c->in = mbuf_alloc(n);
-			if (!c->in) {
-				err = ENOMEM;
-				break;
-			}
-			k = c->in->pos;
-			c->in->pos = c->in->end;
-			err = mbuf_write_mem(c->in, p, n);
-			c->in->pos = k;
+			err = in_append(c, p, n);
 			n = 0;
 			if (err)
 				break;
 		}
 		hold = mem_deref(hold);
+		if (c->held) /* its turn comes with api_conn_resume() */
+			break;
 		if (!c->in || !mbuf_get_left(c->in))
 			break;
 		err = head(c, &done);
@@ -369,6 +384,36 @@ int api_conn_take(struct api_conn *c, struct tcp_conn **tcp)
 	conn_close(c);
 	mem_deref(c);
 	return 0;
+}
+
+void api_conn_hold(struct api_conn *c)
+{
+	if (c)
+		c->held = true;
+}
+
+void api_conn_resume(struct api_conn *c)
+{
+	struct mbuf *mb;
+	int err;
+
+	if (!c || !c->held)
+		return;
+	c->held = false;
+	if (!c->tc || !c->in || !mbuf_get_left(c->in))
+		return;
+	mb = mbuf_alloc(1);
+	if (!mb)
+		return;
+	mem_ref(c);
+	err = feed(c, mb);
+	if (err && c->tc) {
+		debug("http: connection closed: %m\n", err);
+		conn_close(c);
+		mem_deref(c); /* the connection's own reference */
+	}
+	mem_deref(c);
+	mem_deref(mb);
 }
 
 int api_conn_peer(const struct api_conn *conn, struct sa *peer)

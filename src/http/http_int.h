@@ -20,10 +20,13 @@
  *
  * Handlers return 0 once they replied, or an errno.  An error return
  * without a reply becomes "500 internal error"; an error return after
- * api_error() is simply the end of the request.
+ * api_error() is simply the end of the request.  A handler that needs a
+ * password hashed or checked hands the request to api_defer_password()
+ * (defer.c) and returns its EINPROGRESS: it is called again, on the main
+ * thread, when the work is done, and replies then.
  *
  * The files: server.c (listener, routes, errno -> status), roles.c (who may use
- * which route), api_tokens.c (tokens),
+ * which route), api_tokens.c (tokens), defer.c (answers after password work),
  * reply.c (JSON replies and errors), body.c (request bodies), query.c
  * (query strings), field.c (fields: body -> record -> JSON), resource.c
  * (create/read/update/delete/list), api_<resource>.c (the tables).
@@ -82,19 +85,34 @@ int api_conn_send(struct api_conn *conn, struct mbuf *mb);
 int api_conn_take(struct api_conn *conn, struct tcp_conn **tcp);
 /* The client's address of conn.  ENOTCONN once it is closed. */
 int api_conn_peer(const struct api_conn *conn, struct sa *peer);
+/* The reply to the request just delivered comes later (defer.c): the
+ * connection's next requests wait for api_conn_resume(). */
+void api_conn_hold(struct api_conn *conn);
+/* That reply went out: the next request, if one came, is handled. */
+void api_conn_resume(struct api_conn *conn);
 
-/* ---- failed logins per address (login_guard.c) ------------------------ */
+/* ---- failed logins per address and unknown login (login_guard.c) ------ */
 
 struct login_guard;
 
-/* Count failed logins by the limits of cfg (weak, outlives *gp). */
-int login_guard_alloc(struct login_guard **gp, const struct config *cfg);
+/* Count failed logins by the limits of cfg in st (both weak, outlive
+ * *gp). */
+int login_guard_alloc(struct login_guard **gp, const struct config *cfg,
+		      struct store *st);
 /* [ms] until which addr may not log in; 0 if it may. */
 uint64_t login_guard_blocked(const struct login_guard *g, const struct sa *addr,
 			     uint64_t now);
 /* A failed login from addr at now; true if that blocked it. */
 bool login_guard_fail(struct login_guard *g, const struct sa *addr,
 		      uint64_t now);
+/* [ms] until which the unknown login name is locked; 0 if it is not. */
+uint64_t login_guard_name_locked(const struct login_guard *g, const char *name,
+				 uint64_t now);
+/* A wrong password for the unknown login name from peer at now, counted
+ * as a user's own (--login-max-failures in a row lock it for
+ * --login-lockout); true if that locked it. */
+bool login_guard_name_fail(struct login_guard *g, const char *name,
+			   const struct sa *peer, uint64_t now);
 
 /* ---- WebSocket framing (ws.c) ----------------------------------------- */
 
@@ -130,15 +148,16 @@ int ws_frame_read(struct mbuf *mb, struct websock_hdr *hdr, size_t max);
 struct api_events;
 
 struct http_api {
-	struct api_lsnr *sock;      /* listener (owned)                  */
-	struct api_events *events;  /* the event stream (owned)         */
-	const struct config *cfg;   /* (weak) outlives the API           */
-	struct store *st;           /* (weak) outlives the API           */
-	struct notify *notify;      /* (weak) outlives the API, or NULL  */
-	struct call_ctx *calls;     /* (weak) live calls, or NULL        */
-	struct acd *acd;            /* (weak) live queues, or NULL       */
-	struct login_guard *logins; /* failed logins per address (owned) */
-	struct tmr purge_tmr;       /* retention purge (api_retention.c) */
+	struct api_lsnr *sock;        /* listener (owned)                  */
+	struct api_events *events;    /* the event stream (owned)         */
+	const struct config *cfg;     /* (weak) outlives the API           */
+	struct store *st;             /* (weak) outlives the API           */
+	struct notify *notify;        /* (weak) outlives the API, or NULL  */
+	struct call_ctx *calls;       /* (weak) live calls, or NULL        */
+	struct acd *acd;              /* (weak) live queues, or NULL       */
+	struct login_guard *logins;   /* failed logins per address (owned) */
+	struct password_pool *pwpool; /* password work (owned)           */
+	struct tmr purge_tmr;         /* retention purge (api_retention.c) */
 };
 
 struct api_req;
@@ -169,12 +188,28 @@ struct api_req {
 	uint64_t now;             /* [ms] when the request came          */
 	bool create;              /* the body makes a new record (POST)  */
 	bool replied;
+	bool deferred; /* the answer waits for password work  */
+	/* the finished password work of a deferred request's second pass
+	 * (defer.c), NULL on its first */
+	const struct password_work *pw;
+	struct sa peer; /* the client's address                */
 	/* the audit trail (audit.c): the client whose data this is (0: not
 	 * known yet, audit.c finds it; -1: none) and the record made */
 	int64_t audit_tenant;
 	int64_t audit_object;
 	bool audited; /* its entry is written                      */
 };
+
+/* ---- password work off the main loop (defer.c) ----------------------- */
+
+/*
+ * Run the password work w on a worker thread, then req's handler again on
+ * the main thread with req->pw the finished work (a copy of req, its
+ * connection, message and body kept meanwhile).  EINPROGRESS with
+ * req->deferred set: the handler returns it and replies nothing now.
+ * When the workers are busy: a 503 with Retry-After (EBADMSG).
+ */
+int api_defer_password(struct api_req *req, const struct password_work *w);
 
 /* ---- replies (reply.c) ----------------------------------------------- */
 
@@ -641,6 +676,12 @@ bool api_sessions_public(const struct api_route *r);
  * deleted), else its idle time starts again.  0, or an errno after the
  * reply. */
 int api_session_check(struct api_req *req);
+/* A wrong password for user u from req->peer: counted in u's row; the
+ * --login-max-failures th in a row locks u for --login-lockout. */
+void api_login_failed(struct api_req *req, struct store_user *u);
+/* POST /api/v1/users/me/password: a session's own new password
+ * (api_password.c) */
+extern const struct api_resource api_user_password;
 extern const struct api_resource api_mailboxes;
 extern const struct api_resource api_messages;
 extern const struct api_resource api_prompts;

@@ -1,139 +1,177 @@
 /*
- * login_guard.c - failed password logins counted per source address
- * (issue 16), the API's counterpart of the SIP guard (sip/guard.c): an
- * address whose logins fail --login-ip-max-failures times within
- * --login-lockout seconds is refused for --login-lockout seconds (429),
- * whatever login it tries.  The per-login lock-out (users.locked_until)
- * stops guessing one password from many addresses; this stops trying one
- * password on many logins from one address, and bounds the time an
- * address can make the main loop spend on password hashes.
+ * login_guard.c - failed password logins counted where no user row can
+ * hold them (issue 16), kept in the store (store_login_failure) so that a
+ * restart does not lift a lock-out:
  *
- * The counts live in memory only (a restart forgets them) in a hash by
- * address, at most GUARD_MAX addresses: when full, the oldest entry goes.
+ *  - per source address, the API's counterpart of the SIP guard
+ *    (sip/guard.c): an address whose logins fail --login-ip-max-failures
+ *    times within --login-lockout seconds is refused for --login-lockout
+ *    seconds (429), whatever login it tries.  This stops trying one
+ *    password on many logins from one address, and bounds the hashing
+ *    an address can ask for.
  *
- *   (none) --fail--> counting --fail x max--> blocked --lockout--> (none)
- *                       \--window over, next fail: counting from 1
+ *      (none) --fail--> counting --fail x max--> blocked --lockout--> (none)
+ *                          \--window over, next fail: counting from 1
+ *
+ *  - per unknown login name, by the very rules of a user's own counter
+ *    (users.failed_logins, api_sessions.c): --login-max-failures wrong
+ *    passwords in a row lock the name for --login-lockout seconds.  So an
+ *    unknown login answers exactly like an existing one (401s, then 429
+ *    with Retry-After) and the answers tell no one which logins exist.
+ *
+ * The table is bounded: rows neither locked nor touched for FORGET_AFTER
+ * are purged and at most GUARD_MAX rows are kept (the least recently
+ * touched go first).  An unknown name's count is thus forgotten after a
+ * day, a user's is not: telling them apart that way costs a guesser a day
+ * per try.
  */
 #include <string.h>
 #include "http/http_int.h"
 
 enum {
-	GUARD_BUCKETS = 256,
-	GUARD_MAX = 4096, /* addresses remembered at most */
+	GUARD_MAX = 10000,                  /* rows kept at most */
+	FORGET_AFTER = 24 * 3600 * 1000ULL, /* [ms] idle rows purged */
 };
 
 struct login_guard {
-	struct hash *ht;          /* struct guard_entry by address (owned) */
-	struct list order;        /* the same, oldest first             */
-	const struct config *cfg; /* (weak) the limits                  */
+	const struct config *cfg; /* (weak) the limits            */
+	struct store *st;         /* (weak) where the counts live */
 };
 
-struct guard_entry {
-	struct le he;           /* in ht                                */
-	struct le le;           /* in order                             */
-	struct sa addr;         /* the address (no port)                */
-	uint32_t failures;      /* within the window                    */
-	uint64_t window_start;  /* [ms] first failure counted           */
-	uint64_t blocked_until; /* [ms] 0: not blocked                  */
-};
-
-static void entry_destructor(void *arg)
-{
-	struct guard_entry *e = arg;
-
-	hash_unlink(&e->he);
-	list_unlink(&e->le);
-}
-
-static void guard_destructor(void *arg)
-{
-	struct login_guard *g = arg;
-
-	list_flush(&g->order);
-	g->ht = mem_deref(g->ht);
-}
-
-int login_guard_alloc(struct login_guard **gp, const struct config *cfg)
+int login_guard_alloc(struct login_guard **gp, const struct config *cfg,
+		      struct store *st)
 {
 	struct login_guard *g;
-	int err;
 
-	if (!gp || !cfg)
+	if (!gp || !cfg || !st)
 		return EINVAL;
-	g = mem_zalloc(sizeof(*g), guard_destructor);
+	g = mem_zalloc(sizeof(*g), NULL);
 	if (!g)
 		return ENOMEM;
 	g->cfg = cfg;
-	err = hash_alloc(&g->ht, GUARD_BUCKETS);
-	if (err) {
-		mem_deref(g);
-		return err;
-	}
+	g->st = st;
 	*gp = g;
 	return 0;
 }
 
-static bool addr_cmp(struct le *le, void *arg)
+static void addr_key(char *buf, size_t sz, const struct sa *addr)
 {
-	const struct guard_entry *e = le->data;
-
-	return sa_cmp(&e->addr, arg, SA_ADDR);
+	re_snprintf(buf, sz, "addr:%j", addr);
 }
 
-static struct guard_entry *entry_find(const struct login_guard *g,
-				      const struct sa *addr)
+static void name_key(char *buf, size_t sz, const char *name)
 {
-	struct le *le =
-	    hash_lookup(g->ht, sa_hash(addr, SA_ADDR), addr_cmp, (void *)addr);
+	re_snprintf(buf, sz, "login:%s", name);
+}
 
-	return le ? le->data : NULL;
+/* The row of key into *f, or a zeroed one (a read error counts as none:
+ * logged, the login goes on). */
+static void row_get(const struct login_guard *g, const char *key,
+		    struct store_login_failure *f)
+{
+	int err = store_login_failure_get(g->st, key, f);
+
+	if (err) {
+		if (err != ENOENT)
+			warning("http: login guard: read: %m\n", err);
+		memset(f, 0, sizeof(*f));
+		str_copy(f->key, key, sizeof(f->key));
+	}
+}
+
+static void row_put(const struct login_guard *g, struct store_login_failure *f,
+		    uint64_t now)
+{
+	int err;
+
+	f->updated_at = now;
+	err = store_login_failure_put(
+	    g->st, f, now > FORGET_AFTER ? now - FORGET_AFTER : 0, GUARD_MAX);
+	if (err)
+		warning("http: login guard: not saved: %m\n", err);
 }
 
 uint64_t login_guard_blocked(const struct login_guard *g, const struct sa *addr,
 			     uint64_t now)
 {
-	const struct guard_entry *e;
+	struct store_login_failure f;
+	char key[80];
 
 	if (!g || !addr || !g->cfg->login_ip_max_failures)
 		return 0;
-	e = entry_find(g, addr);
-	return e && e->blocked_until > now ? e->blocked_until : 0;
+	addr_key(key, sizeof(key), addr);
+	row_get(g, key, &f);
+	return f.locked_until > now ? f.locked_until : 0;
 }
 
 bool login_guard_fail(struct login_guard *g, const struct sa *addr,
 		      uint64_t now)
 {
-	struct guard_entry *e;
+	struct store_login_failure f;
 	uint64_t span;
+	char key[80];
+	bool blocked = false;
 
 	if (!g || !addr || !g->cfg->login_ip_max_failures)
 		return false;
 	span = (uint64_t)g->cfg->login_lockout * 1000;
-	e = entry_find(g, addr);
-	if (!e) {
-		if (list_count(&g->order) >= GUARD_MAX)
-			mem_deref(list_ledata(list_head(&g->order)));
-		e = mem_zalloc(sizeof(*e), entry_destructor);
-		if (!e)
-			return false; /* not counted: no memory */
-		sa_cpy(&e->addr, addr);
-		hash_append(g->ht, sa_hash(addr, SA_ADDR), &e->he, e);
-		list_append(&g->order, &e->le, e);
+	addr_key(key, sizeof(key), addr);
+	row_get(g, key, &f);
+	if (f.locked_until && f.locked_until <= now) {
+		f.locked_until = 0;
+		f.failures = 0;
 	}
-	if (e->blocked_until && e->blocked_until <= now) {
-		e->blocked_until = 0;
-		e->failures = 0;
+	if (!f.failures || now - f.window_start >= span) {
+		f.failures = 0;
+		f.window_start = now;
 	}
-	if (!e->failures || now - e->window_start >= span) {
-		e->failures = 0;
-		e->window_start = now;
+	if (++f.failures >= g->cfg->login_ip_max_failures) {
+		f.locked_until = now + span;
+		f.failures = 0;
+		blocked = true;
+		warning("http: login: address %j blocked for %u s after %u "
+			"failed logins\n",
+			addr, g->cfg->login_lockout,
+			g->cfg->login_ip_max_failures);
 	}
-	if (++e->failures < g->cfg->login_ip_max_failures)
+	row_put(g, &f, now);
+	return blocked;
+}
+
+uint64_t login_guard_name_locked(const struct login_guard *g, const char *name,
+				 uint64_t now)
+{
+	struct store_login_failure f;
+	char key[STORE_LOGIN_KEY_SZ];
+
+	if (!g || !str_isset(name))
+		return 0;
+	name_key(key, sizeof(key), name);
+	row_get(g, key, &f);
+	return f.locked_until > now ? f.locked_until : 0;
+}
+
+bool login_guard_name_fail(struct login_guard *g, const char *name,
+			   const struct sa *peer, uint64_t now)
+{
+	const struct config *cfg;
+	struct store_login_failure f;
+	char key[STORE_LOGIN_KEY_SZ];
+	bool locked = false;
+
+	if (!g || !str_isset(name))
 		return false;
-	e->blocked_until = now + span;
-	e->failures = 0;
-	warning("http: login: address %j blocked for %u s after %u failed "
-		"logins\n",
-		addr, g->cfg->login_lockout, g->cfg->login_ip_max_failures);
-	return true;
+	cfg = g->cfg;
+	name_key(key, sizeof(key), name);
+	row_get(g, key, &f);
+	if (++f.failures >= cfg->login_max_failures) {
+		f.locked_until = now + (uint64_t)cfg->login_lockout * 1000;
+		f.failures = 0;
+		locked = true;
+		warning("http: unknown login from %j: locked for %u s after "
+			"%u wrong passwords\n",
+			peer, cfg->login_lockout, cfg->login_max_failures);
+	}
+	row_put(g, &f, now);
+	return locked;
 }

@@ -251,18 +251,22 @@ static const struct rule rules[] = {
     {"GET", V "/tokens/:id", CLI, OWN_NONE},
     {"DELETE", V "/tokens/:id", CLI, OWN_NONE},
     /* password logins (api_users.c, api_sessions.c): users are the
-     * operator's; POST /sessions is the login itself, without a token
-     * (server.c: api_sessions_public); every role lists and ends its own
-     * sessions (the handlers check "its own"), the operator any */
-    {"POST", V "/users", SVC, OWN_NONE},
-    {"GET", V "/users", SVC, OWN_NONE},
-    {"GET", V "/users/:id", SVC, OWN_NONE},
-    {"PATCH", V "/users/:id", SVC, OWN_NONE},
+     * operator's, and a client admin's of its own tenant (roles
+     * client_admin and subaccount; api_users.c); deleting is the
+     * operator's (a client admin disables); POST /sessions is the login
+     * itself, without a token (server.c: api_sessions_public); every role
+     * lists and ends its own sessions (the handlers check "its own"),
+     * the operator any, and sets its own password (api_password.c) */
+    {"POST", V "/users", CLI, OWN_NONE},
+    {"GET", V "/users", CLI, OWN_NONE},
+    {"GET", V "/users/:id", CLI, OWN_NONE},
+    {"PATCH", V "/users/:id", CLI, OWN_NONE},
     {"DELETE", V "/users/:id", SVC, OWN_NONE},
     {"POST", V "/sessions", ALL, OWN_NONE},
     {"GET", V "/sessions", ALL, OWN_NONE},
     {"DELETE", V "/sessions/current", ALL, OWN_NONE},
     {"DELETE", V "/sessions/:id", ALL, OWN_NONE},
+    {"POST", V "/users/me/password", ALL, OWN_NONE},
     /* the audit trail, keep-times, export and deletion of a client
      * (audit.c, api_retention.c, api_export.c, api_deletion.c): the
      * client admin reads its trail, sets its keep-times, exports and

@@ -37,6 +37,7 @@ static const struct api_resource *const resources[] = {
     &api_tokens,               /* issue 16: tokens of the four roles */
     &api_routes,               /* issue 16: the route table with its roles */
     &api_users, &api_sessions, /* issue 16: password logins, sessions */
+    &api_user_password,        /* issue 16: one's own new password */
     &api_audit, &api_retention, &api_retention_purge, &api_export,
     &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
     /* issue 16: allow/block lists, the advertising list, classify */
@@ -164,6 +165,8 @@ static void destructor(void *arg)
 {
 	struct http_api *api = arg;
 
+	/* first: requests waiting for password work go unanswered */
+	api->pwpool = mem_deref(api->pwpool);
 	api_retention_stop(api);
 	api->events = mem_deref(api->events);
 	api->logins = mem_deref(api->logins);
@@ -417,7 +420,7 @@ static void api_dispatch(struct api_req *req)
 	}
 
 	err = req->route->h(req);
-	if (!req->replied) {
+	if (!req->replied && !req->deferred) {
 		warning("http: %r %r: no reply (%m)\n", &req->msg->met,
 			&req->msg->path, err);
 		(void)api_error(req, 500, "internal error");
@@ -450,6 +453,8 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 	req.conn = conn;
 	req.msg = msg;
 	req.now = time_now_ms();
+	if (api_conn_peer(conn, &req.peer))
+		sa_init(&req.peer, AF_INET);
 
 	if (!pl_strcmp(&msg->path, "/health")) {
 		if (pl_strcmp(&msg->met, "GET")) {
@@ -475,7 +480,7 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 		(void)api_error(&req, 404, "no such resource: %r", &msg->path);
 	}
 
-	if (!req.replied)
+	if (!req.replied && !req.deferred)
 		(void)api_conn_reply(conn, 500, api_reason(500),
 				     "Content-Length: 0\r\n\r\n");
 	mem_deref(req.body);
@@ -512,7 +517,10 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 
 	err = api_events_alloc(&api->events, api);
 	if (!err)
-		err = login_guard_alloc(&api->logins, cfg);
+		err = login_guard_alloc(&api->logins, cfg, st);
+	if (!err)
+		err = password_pool_alloc(&api->pwpool, cfg->password_workers,
+					  cfg->password_queue);
 	if (err)
 		goto out;
 	api_sessions_init(cfg);

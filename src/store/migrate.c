@@ -1061,6 +1061,19 @@ static const char schema_v26[] =
     " UNION ALL SELECT target_type, target_id, 'forwarding', id"
     " FROM forwardings;";
 
+/* issue 16: failed logins of unknown login names and of source addresses,
+ * kept so that a restart does not lift a lock-out (http/login_guard.c);
+ * bounded by the guard (oldest rows go, stale rows are purged). */
+static const char schema_v27[] =
+    "CREATE TABLE login_failures ("
+    " key TEXT PRIMARY KEY COLLATE NOCASE," /* login:<name>, addr:<ip> */
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " window_start INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0,"
+    " updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX login_failures_updated ON login_failures(updated_at);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1088,6 +1101,7 @@ static const struct migration migrationv[] = {
     {24, "audit trail, retention, deletion", schema_v24},
     {25, "callers, rotation days", schema_v25},
     {26, "forwarded calls", schema_v26},
+    {27, "failed logins kept", schema_v27},
 };
 
 int store_migrate_latest(void)

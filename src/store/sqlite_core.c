@@ -82,8 +82,9 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_audit,        /* issue 16: audit trail, keep-times, deletion */
     &store_sql_retention,
     &store_sql_tenant_data,
-    &store_sql_caller,     /* issue 16: allow/block lists */
-    &store_sql_forwarding, /* issue 17: forwarded calls */
+    &store_sql_caller,        /* issue 16: allow/block lists */
+    &store_sql_forwarding,    /* issue 17: forwarded calls */
+    &store_sql_login_failure, /* issue 16: failed logins kept */
 };
 
 /* ---- errors ----------------------------------------------------------- */

@@ -387,6 +387,12 @@ enum store_sql_id {
 	S_USER_FAILURES,
 	S_USER_DELETE,
 	S_USER_LIST,
+	/* sqlite_login_failure.c (issue 16: failed logins kept) */
+	S_LFAIL_GET,
+	S_LFAIL_PUT,
+	S_LFAIL_DELETE,
+	S_LFAIL_PURGE,
+	S_LFAIL_TRIM,
 	S_COUNT
 };
 
@@ -417,7 +423,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_queue, store_sql_agent, store_sql_visit, store_sql_target,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
-    store_sql_tenant_data, store_sql_caller, store_sql_forwarding;
+    store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
+    store_sql_login_failure;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -1885,6 +1885,35 @@ typedef int(store_user_h)(const struct store_user *u, void *arg);
 int store_user_list(struct store *st, int64_t tenant_id, store_user_h *h,
 		    void *arg);
 
+/* ---- failed logins kept (sqlite_login_failure.c, issue 16) ------------ */
+
+/* The failure counter of an unknown login name or of a source address
+ * (http/login_guard.c says what the fields mean to it). */
+enum {
+	STORE_LOGIN_KEY_SZ = 272, /* "login:" + a login of 254, its NUL */
+};
+
+struct store_login_failure {
+	char
+	    key[STORE_LOGIN_KEY_SZ]; /* "login:<name>" or "addr:<ip>", NOCASE */
+	uint32_t failures;           /* counted so far                        */
+	uint64_t window_start;       /* [ms] first failure counted            */
+	uint64_t locked_until;       /* [ms] refused before this; 0 none      */
+	uint64_t updated_at;         /* [ms] last failure                     */
+};
+
+/* The counter of key into *f.  ENOENT if there is none. */
+int store_login_failure_get(struct store *st, const char *key,
+			    struct store_login_failure *f);
+/* Write f (insert or replace by key), in one transaction with the purge
+ * of rows neither locked at f->updated_at nor touched since before, and
+ * the trim to the max most recently touched rows. */
+int store_login_failure_put(struct store *st,
+			    const struct store_login_failure *f,
+			    uint64_t before, uint32_t max);
+/* Forget the counter of key (none is no error). */
+int store_login_failure_delete(struct store *st, const char *key);
+
 /* ---- access and confidentiality (issue 16, seeds/002) ----------------- */
 
 /* One entry of the audit trail: who read or changed which client's data,

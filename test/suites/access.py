@@ -120,10 +120,13 @@ EXPECT = {
     ("POST", V + "/tokens"): CLI, ("GET", V + "/tokens"): CLI,
     ("GET", V + "/tokens/:id"): CLI, ("DELETE", V + "/tokens/:id"): CLI,
     ("GET", V + "/routes"): SVC,
-    # password logins: users are the operator's; every role its sessions
-    ("POST", V + "/users"): SVC, ("GET", V + "/users"): SVC,
-    ("GET", V + "/users/:id"): SVC, ("PATCH", V + "/users/:id"): SVC,
+    # password logins: users are the operator's and a client admin's of
+    # its own tenant (deleting: the operator's); every role its sessions
+    # and its own password
+    ("POST", V + "/users"): CLI, ("GET", V + "/users"): CLI,
+    ("GET", V + "/users/:id"): CLI, ("PATCH", V + "/users/:id"): CLI,
     ("DELETE", V + "/users/:id"): SVC,
+    ("POST", V + "/users/me/password"): ALL,
     ("POST", V + "/sessions"): ALL, ("GET", V + "/sessions"): ALL,
     ("DELETE", V + "/sessions/current"): ALL,
     ("DELETE", V + "/sessions/:id"): ALL,
@@ -331,6 +334,10 @@ def expect(method, pattern, role, tenant, env, exists, st, r):
             not foreign:
         # tenant A asked for no deletion (the matrix never asks)
         return None if st == 404 else "404 (no deletion request)"
+    if pattern == V + "/users/me/password":
+        return None if (st, r) == (422, {
+            "error": "token: is an API token, not a session; it has no "
+            "password"}) else "422 (an API token has no password)"
     if pattern == V + "/sessions/current":
         # these tokens are API tokens, no sessions: nothing to log out
         return None if st == 422 else "422 (an API token is no session)"
@@ -376,9 +383,10 @@ def test_routes_listed(api, env):
             repr(differ[:5]))
     own = sorted(k for k, r in got.items() if r["own_employee"])
     S.check(own == sorted(k for k, v in EXPECT.items() if U in v and
-                          not k[1].startswith(V + "/sessions")),
+                          not k[1].startswith(V + "/sessions") and
+                          k[1] != V + "/users/me/password"),
             "the subaccount's routes are narrowed to its own employee "
-            "(its sessions are its own by the session)",
+            "(its sessions and its password are its own by the session)",
             repr(own))
 
 

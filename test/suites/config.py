@@ -75,6 +75,7 @@ OPTIONS = {
     "login-max-failures": ("u32", "5"), "login-lockout": ("u32", "900"),
     "login-ip-max-failures": ("u32", "20"),
     "password-hash": ("str", "interactive"),
+    "password-workers": ("u32", "2"), "password-queue": ("u32", "32"),
 }
 
 
@@ -171,6 +172,12 @@ def test_outbox_options():
          "switchboard: --login-lockout: must be from 1 to 86400 seconds"),
         ({"password-hash": "fast"},
          "switchboard: --password-hash: must be interactive or test"),
+        ({"password-workers": "0"},
+         "switchboard: --password-workers: must be from 1 to 16"),
+        ({"password-workers": "17"},
+         "switchboard: --password-workers: must be from 1 to 16"),
+        ({"password-queue": "1025"},
+         "switchboard: --password-queue: must be from 0 to 1024"),
     ]
     for opts, want in cases:
         r = run(env={env_of(k): v for k, v in opts.items()})

@@ -26,6 +26,7 @@ server, with short configured times instead of sleeping for minutes.
     long as a wrong password.
   * Never a password in the server log.
 """
+import json
 import os
 import sqlite3
 import sys
@@ -515,9 +516,445 @@ def interactive_server():
         sb.cleanup()
 
 
+def raw_login(sb, name, pw):
+    """(status, Retry-After header or None, body text) of a login."""
+    import urllib.request
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{sb.http_port}/api/v1/sessions",
+        data=json.dumps({"login": name, "password": pw}).encode(),
+        method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers.get("Retry-After"), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Retry-After"), e.read().decode()
+
+
+def full_login(sb, name, pw):
+    """(status, all response headers sorted, body) of a login on a raw
+    connection: what a client sees, byte for byte."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=30)
+    try:
+        c.request("POST", "/api/v1/sessions",
+                  json.dumps({"login": name, "password": pw}),
+                  {"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, sorted(r.getheaders()), r.read().decode()
+    finally:
+        c.close()
+
+
+def locked_body(secs):
+    return ('{"error":"login is locked after too many wrong passwords; '
+            f'try again in {secs} s"}}')
+
+
+def enumeration_server():
+    """Unknown logins are counted and locked like existing ones; the
+    per-login and per-address counts survive a restart."""
+    sb = Switchboard(FAST + ["--login-max-failures", "3",
+                             "--login-lockout", "60",
+                             "--login-ip-max-failures", "11"]).start()
+    try:
+        def run_all():
+            st, u = sb.api("POST", "/api/v1/users",
+                           {"login": "real.user", "password": "real-user-pw",
+                            "role": "operator"})
+            st2, _ = sb.api("POST", "/api/v1/users",
+                            {"login": "other.user",
+                             "password": "other-user-pw",
+                             "role": "operator"})
+            S.check(st == 201 and st2 == 201, "two users made", f"{st} {u}")
+            real_full = [full_login(sb, "real.user", WRONG)
+                         for _ in range(4)]
+            ghost_full = [full_login(sb, "ghost.user", WRONG)
+                          for _ in range(4)]
+            S.check(ghost_full == real_full,
+                    "an unknown and an existing login: the same status "
+                    "lines, all headers and bodies, in the same order",
+                    f"{ghost_full} / {real_full}")
+
+            def short(r):
+                return (r[0], dict(r[1]).get("Retry-After"), r[2])
+            real = [short(r) for r in real_full]
+            ghost = [short(r) for r in ghost_full]
+            wrong = (401, None, '{"error":"login or password is wrong"}')
+            S.check(real == [wrong] * 3 + [(429, "60", locked_body(60))],
+                    "an existing login: 401 x3 (the third locks), then 429 "
+                    "with Retry-After: 60", str(real))
+            S.check(ghost == real,
+                    "an unknown login: the same statuses, headers and "
+                    "bodies in the same order", f"{ghost} / {real}")
+            S.check(raw_login(sb, "GHOST.User", WRONG) == real[3],
+                    "the unknown login's lock ignores case, as a user's")
+            rows = db_rows(sb, "SELECT key, failures FROM login_failures "
+                           "ORDER BY key")
+            S.check(rows == [("addr:127.0.0.1", 9), ("login:ghost.user", 0)],
+                    "the store keeps the unknown login's and the address's "
+                    "counts (no password, no hash)", str(rows))
+
+            code = sb.stop()
+            S.check(code == 0, "first stop: clean exit", f"exit {code}")
+            sb.start()
+            after = [raw_login(sb, n, WRONG) for n in ("real.user",
+                                                       "ghost.user")]
+            S.check(all(st == 429 and ra and 1 <= int(ra) <= 60 and
+                        body == locked_body(int(ra))
+                        for st, ra, body in after),
+                    "after a restart both logins are still locked (429, "
+                    "Retry-After)", str(after))
+            st, ra, body = raw_login(sb, "other.user", "other-user-pw")
+            S.check((st, ra) == (429, "60") and body ==
+                    '{"error":"too many failed logins from this address; '
+                    'try again in 60 s"}',
+                    "the 11th failure of the address blocked it: even a "
+                    "right password gets 429", f"{st} {ra} {body}")
+            code = sb.stop()
+            S.check(code == 0, "second stop: clean exit", f"exit {code}")
+            sb.start()
+            st, ra, body = raw_login(sb, "other.user", "other-user-pw")
+            S.check(st == 429 and body.startswith(
+                '{"error":"too many failed logins from this address'),
+                "the address block survives a restart too",
+                f"{st} {ra} {body}")
+        S.run(run_all)
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        log = sb.logtext()
+        S.check(WRONG not in log and "real-user-pw" not in log,
+                "no password in the server log")
+        S.check("http: unknown login from 127.0.0.1: locked for 60 s after "
+                "3 wrong passwords" in log and "ghost.user" not in log,
+                "an unknown login's lock-out is logged without the name")
+        sb.cleanup()
+
+
+def http_raw(port, data, want, timeout=30):
+    """Send the bytes data on one connection; read until `want` HTTP
+    answers are in (by their status lines) or the peer closes."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        buf = b""
+        while buf.count(b"HTTP/1.1 ") < want or not buf.endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode(errors="replace")
+    finally:
+        s.close()
+
+
+def login_request(name, pw):
+    body = json.dumps({"login": name, "password": pw})
+    return (f"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+def concurrency_server():
+    """The interactive hash runs on --password-workers threads: the main
+    loop answers HTTP and SIP while logins wait for their check; a full
+    queue is 503 with Retry-After; a client that leaves, pipelining and a
+    stop with work in flight are handled."""
+    import threading
+    sb = Switchboard(["--password-workers", "1", "--password-queue", "2",
+                      "--login-ip-max-failures", "0"]).start()
+    try:
+        def run_all():
+            st, u = sb.api("POST", "/api/v1/users",
+                           {"login": "busy.op", "password": "busy-op-pass",
+                            "role": "operator"})
+            S.check(st == 201, "a user made (its hash on the worker)",
+                    f"{st} {u}")
+            events, lock = [], threading.Lock()
+
+            def note(what):
+                with lock:
+                    events.append(what)
+
+            def one(i, name, pw):
+                r = raw_login(sb, name, pw)
+                note(("login", i, r))
+            # 3 at once: one hashing, two waiting (--password-queue 2)
+            logins = [("busy.op", "busy-op-pass"), ("busy.op", WRONG),
+                      ("nobody.known", WRONG)]
+            ts = [threading.Thread(target=one, args=(i, n, p))
+                  for i, (n, p) in enumerate(logins)]
+            for t in ts:
+                t.start()
+            time.sleep(0.05)  # let them reach the server (not a timing
+            # assertion: the order below is what is checked)
+            st, _ = sb.api("GET", "/api/v1/tenants")
+            note(("api", st))
+            note(("sip", sb._sip_ok()))
+            for t in ts:
+                t.join()
+            kinds = [e[0] for e in events]
+            S.check(("api", 200) in events and ("sip", True) in events and
+                    kinds.index("api") < max(i for i, k in enumerate(kinds)
+                                             if k == "login") and
+                    kinds.index("sip") < max(i for i, k in enumerate(kinds)
+                                             if k == "login"),
+                    "while logins wait for their hash, the API and SIP "
+                    "OPTIONS are answered (before the last login)",
+                    str([e[:2] for e in events]))
+            res = {e[1]: e[2] for e in events if e[0] == "login"}
+            S.check(res.get(0, (0,))[0] == 201 and
+                    res.get(1) == (401, None,
+                                   '{"error":"login or password is wrong"}')
+                    and res.get(2) == res.get(1),
+                    "then each gets its own right answer: 201, 401, 401",
+                    str(res))
+
+            # overflow: 1 worker + 2 waiting; 6 at once: 503 for the rest
+            out = []
+            ts = [threading.Thread(target=lambda: out.append(
+                raw_login(sb, "busy.op", "busy-op-pass"))) for _ in range(6)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            busy = (503, "1", '{"error":"too many logins and password '
+                    'changes at once; try again in 1 s"}')
+            ok = [r for r in out if r[0] == 201]
+            S.check(len(out) == 6 and ok and busy in out and
+                    all(r == busy or r[0] == 201 for r in out),
+                    "6 logins at once with 1 worker and a queue of 2: "
+                    "201 or 503 with Retry-After: 1, some of each",
+                    str([r[:2] for r in out]))
+
+            # pipelined: the answer to the login comes first
+            txt = http_raw(sb.http_port, login_request("busy.op",
+                                                       "busy-op-pass") +
+                           b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 2)
+            a, b = txt.find("HTTP/1.1 201"), txt.find("HTTP/1.1 200")
+            S.check(0 <= a < b and '{"status":"ok"}' in txt[b:],
+                    "pipelined after a login, /health is answered after it",
+                    txt[:300])
+
+            # a client that leaves before its answer
+            import socket
+            c = socket.create_connection(("127.0.0.1", sb.http_port))
+            c.sendall(login_request("busy.op", "busy-op-pass"))
+            c.close()
+            st, _ = login(sb, "busy.op", "busy-op-pass")
+            S.check(st == 201 and sb.alive(),
+                    "a client that left before its answer: the server "
+                    "goes on, the next login works", f"{st}")
+            S.check("the client left before the answer; no session"
+                    in sb.logtext(), "... and it opened no session")
+
+            # a stop with logins in flight: no leak, no hang
+            def gone(name, pw):
+                try:
+                    raw_login(sb, name, pw)
+                except OSError:
+                    pass  # the server stopped: no answer
+            ts = [threading.Thread(target=gone, args=("busy.op", WRONG))
+                  for _ in range(3)]
+            for t in ts:
+                t.start()
+            time.sleep(0.05)
+            code = sb.stop()
+            for t in ts:
+                t.join()
+            S.check(code == 0, "a stop with logins in flight: clean exit, "
+                    "no leak", f"exit {code}: {sb.tail(20)}")
+            S.check("job(s) dropped at shutdown" in sb.logtext(),
+                    "... the ones still waiting were dropped unanswered")
+        S.run(run_all)
+    finally:
+        sb.stop()
+        S.check("busy-op-pass" not in sb.logtext() and
+                WRONG not in sb.logtext(), "no password in the server log")
+        sb.cleanup()
+
+
+def client_admin_server():
+    """A client_admin manages its own tenant's users of the roles
+    client_admin and subaccount; anyone sets its own password."""
+    sb = Switchboard(FAST + ["--login-ip-max-failures", "0"]).start()
+    try:
+        def run_all():
+            tid, _, erika = demo_ids(sb, "Erika")
+            _, _, max_id = demo_ids(sb, "Max")
+            st, tb = sb.api("POST", "/api/v1/tenants", {"name": "B GmbH"})
+            st, olga = sb.api("POST", "/api/v1/employees",
+                              {"tenant_id": tb["id"], "first_name": "Olga",
+                               "last_name": "Other",
+                               "email": "olga@x.example"})
+            ids = {}
+            for name, role, tenant, emp in (
+                    ("chef.a", "client_admin", tid, None),
+                    ("chef.b", "client_admin", tb["id"], None),
+                    ("agent.a", "agent", tid, max_id),
+                    ("op.x", "operator", None, None)):
+                st, u = sb.api("POST", "/api/v1/users",
+                               {"login": name, "password": name + "-secret",
+                                "role": role, "tenant_id": tenant,
+                                "employee_id": emp})
+                ids[name] = u.get("id")
+            st, s = login(sb, "chef.a", "chef.a-secret")
+            ca = s.get("token")
+            S.check(st == 201 and ca, "the client admin logs in", f"{st}")
+
+            def as_ca(method, path, body=None):
+                return sb.api(method, path, body, token=ca)
+            st, u = as_ca("POST", "/api/v1/users",
+                          {"login": "erika.new", "password": "erika-secret-1",
+                           "role": "subaccount", "tenant_id": tid,
+                           "employee_id": erika})
+            S.check(st == 201 and u.get("tenant_id") == tid and
+                    u.get("employee_id") == erika and
+                    u.get("role") == "subaccount",
+                    "a client admin creates a subaccount of its tenant",
+                    f"{st} {u}")
+            ids["erika.new"] = u.get("id")
+            st, u = as_ca("POST", "/api/v1/users",
+                          {"login": "chef.a2", "password": "chef-a2-secret",
+                           "role": "client_admin", "tenant_id": tid})
+            S.check(st == 201 and u.get("role") == "client_admin",
+                    "... and another client admin", f"{st} {u}")
+            for role, emp in (("operator", None), ("agent", max_id)):
+                S.error_is(f"a client admin may not grant {role}: 403",
+                           as_ca("POST", "/api/v1/users",
+                                 {"login": "x.y.z", "password": "long-"
+                                  "enough-pw", "role": role,
+                                  "tenant_id": tid if emp else None,
+                                  "employee_id": emp}), 403,
+                           "role: a client_admin may grant client_admin "
+                           f"or subaccount only, not {role}")
+            S.error_is("another tenant's employee for a subaccount: 422",
+                       as_ca("POST", "/api/v1/users",
+                             {"login": "x.y.z", "password": "long-enough-pw",
+                              "role": "subaccount", "tenant_id": tid,
+                              "employee_id": olga["id"]}), 422,
+                       f"employee_id: employee {olga['id']} does not exist")
+            S.error_is("a user of another tenant: 422 as if it did not "
+                       "exist",
+                       as_ca("POST", "/api/v1/users",
+                             {"login": "x.y.z", "password": "long-enough-pw",
+                              "role": "client_admin",
+                              "tenant_id": tb["id"]}), 422,
+                       f"tenant_id: tenant {tb['id']} does not exist")
+            st, lst = as_ca("GET", "/api/v1/users")
+            S.check(st == 200 and sorted(x["login"] for x in lst) ==
+                    ["agent.a", "chef.a", "chef.a2", "erika.new"],
+                    "the client admin lists its own tenant's users only",
+                    f"{st} {lst}")
+            for name in ("chef.b", "op.x"):
+                uid = ids[name]
+                S.error_is(f"GET {name} (not its tenant's): 404",
+                           as_ca("GET", f"/api/v1/users/{uid}"), 404,
+                           f"user {uid} not found")
+                S.error_is(f"PATCH {name}: 404",
+                           as_ca("PATCH", f"/api/v1/users/{uid}",
+                                 {"disabled": True}), 404,
+                           f"user {uid} not found")
+            S.error_is("PATCH its tenant's agent: 403 naming role",
+                       as_ca("PATCH", f"/api/v1/users/{ids['agent.a']}",
+                             {"disabled": True}), 403,
+                       "role: a client_admin may change users of role "
+                       "client_admin or subaccount only, not agent")
+            eid = ids["erika.new"]
+            st, u = as_ca("PATCH", f"/api/v1/users/{eid}", {"disabled": True})
+            S.check(st == 200 and u.get("disabled") is True,
+                    "the client admin disables its subaccount", f"{st} {u}")
+            S.error_is("... which then cannot log in",
+                       login(sb, "erika.new", "erika-secret-1"), 403,
+                       "login is disabled")
+            st, u = as_ca("PATCH", f"/api/v1/users/{eid}",
+                          {"disabled": False, "password": "erika-secret-2"})
+            st2, _ = login(sb, "erika.new", "erika-secret-2")
+            S.check(st == 200 and u.get("disabled") is False and st2 == 201,
+                    "... enables it with a new password: it logs in",
+                    f"{st} {u} {st2}")
+            S.error_is("a client admin may not delete users: 403",
+                       as_ca("DELETE", f"/api/v1/users/{eid}"), 403,
+                       f"role client_admin may not DELETE /api/v1/users/"
+                       f"{eid}")
+
+            # one's own password
+            st, s1 = login(sb, "erika.new", "erika-secret-2")
+            st, s2 = login(sb, "erika.new", "erika-secret-2")
+            t1, t2 = s1["token"], s2["token"]
+            S.error_is("a subaccount may not list users: 403",
+                       sb.api("GET", "/api/v1/users", token=t1), 403,
+                       "role subaccount may not GET /api/v1/users")
+            mine = "/api/v1/users/me/password"
+            S.error_is("own password, wrong current one: 403 naming it",
+                       sb.api("POST", mine, {"current_password": WRONG,
+                                             "new_password": NEW_PW},
+                              token=t1), 403, "current_password: is wrong")
+            st, u = sb.api("GET", f"/api/v1/users/{eid}")
+            S.check(u.get("failed_logins") == 1,
+                    "... counted like a wrong login", f"{u}")
+            S.error_is("a weak new password: 422 naming it",
+                       sb.api("POST", mine, {"current_password":
+                                             "erika-secret-2",
+                                             "new_password": "short"},
+                              token=t1), 422,
+                       "new_password: must be at least 10 characters")
+            S.error_is("without the current one: 400",
+                       sb.api("POST", mine, {"new_password": NEW_PW},
+                              token=t1), 400,
+                       "current_password: is required")
+            S.error_is("an API token has no password: 422",
+                       sb.api("POST", mine, {"current_password": "x",
+                                             "new_password": NEW_PW}), 422,
+                       "token: is an API token, not a session; it has no "
+                       "password")
+            st, b = sb.api("POST", mine, {"current_password":
+                                          "erika-secret-2",
+                                          "new_password": NEW_PW}, token=t1)
+            S.check(st == 204 and b is None, "own password changed: 204",
+                    f"{st} {b}")
+            S.error_is("the user's other session ended",
+                       sb.api("GET", "/api/v1/sessions", token=t2), 401,
+                       "missing or invalid token")
+            st, lst = sb.api("GET", "/api/v1/sessions", token=t1)
+            S.check(st == 200 and [x["current"] for x in lst] == [True],
+                    "the session that changed it stays (the only one)",
+                    f"{st} {lst}")
+            st, u = sb.api("GET", f"/api/v1/users/{eid}")
+            S.check(u.get("failed_logins") == 0,
+                    "the failure counter is reset", f"{u}")
+            S.error_is("the old password no longer logs in",
+                       login(sb, "erika.new", "erika-secret-2"), 401,
+                       "login or password is wrong")
+            st, _ = login(sb, "erika.new", NEW_PW)
+            S.check(st == 201, "the new one does", f"{st}")
+            st, s = login(sb, "agent.a", "agent.a-secret")
+            st, b = sb.api("POST", mine, {"current_password": "agent.a-secret",
+                                          "new_password": NEW_PW},
+                           token=s["token"])
+            S.check(st == 204, "an agent sets its own password too", f"{st}")
+        S.run(run_all)
+        S.check(sb.alive(), "the server is alive after the tests")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
+                f"exit {code}: {sb.tail(30)}")
+        log = sb.logtext()
+        S.check(all(p not in log for p in ("erika-secret-1", "erika-secret-2",
+                                           NEW_PW, WRONG, "chef.a-secret")),
+                "no password in the server log")
+        sb.cleanup()
+
+
 def main():
     main_server()
     expiry_server()
+    enumeration_server()
+    client_admin_server()
+    concurrency_server()
     interactive_server()
     S.finish()
 

@@ -76,6 +76,7 @@
 	X(test_route_mailbox)                                                  \
 	X(test_store_token)                                                    \
 	X(test_store_user)                                                     \
+	X(test_store_login_failure)                                            \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
