@@ -583,6 +583,21 @@ out:
 	return err;
 }
 
+/* The number of the profile version with id (store_profile_list). */
+struct version_find {
+	int64_t id;
+	int64_t version; /* found, 0 = none */
+};
+
+static int version_h_find(const struct store_profile_version *v, void *arg)
+{
+	struct version_find *vf = arg;
+
+	if (v->id == vf->id)
+		vf->version = v->version;
+	return 0;
+}
+
 /* Does n differ from old in what a note says? */
 static bool changed(const T *n, const T *old)
 {
@@ -629,20 +644,21 @@ static int note_update(struct api_req *req)
 	if (!err)
 		err = content_read(req, n);
 	if (!err && api_has(req, "fields")) {
-		int64_t version = 0;
+		struct version_find vf = {n->profile_version_id, 0};
 
-		if (n->profile_version_id) {
-			struct store_profile_version *v = NULL;
-
-			/* the version the agent saw, by its id */
-			err = store_profile_at(req->api->st, n->tenant_id,
-					       n->created_at, &v);
-			if (!err && v->id == n->profile_version_id)
-				version = v->version;
-			mem_deref(v);
-			err = 0;
-		}
-		err = fields_read(req, n, version);
+		/* the version the agent saw, by its id */
+		if (vf.id)
+			err = store_profile_list(req->api->st, n->tenant_id,
+						 version_h_find, &vf);
+		if (err)
+			err = api_fail(req, err, "profile_version: %m", err);
+		else if (vf.id && !vf.version)
+			err = api_error(req, 409,
+					"fields: the profile version of note "
+					"%lld is gone",
+					(long long)n->id);
+		else
+			err = fields_read(req, n, vf.version);
 	}
 	if (err)
 		goto out;
@@ -734,6 +750,10 @@ static int note_list(struct api_req *req)
 		return api_reply_list(req, NULL);
 	}
 	f.employee_id = q.employee_id;
+	if (is_role(req, API_ROLE_AGENT)) {
+		f.agent_employee_id = req->token.employee_id;
+		f.agent_token_id = req->token.id;
+	}
 	if (is_role(req, API_ROLE_SUBACCOUNT)) {
 		if (q.employee_id && q.employee_id != req->token.employee_id)
 			f.employee_id = -1; /* another's: nothing */

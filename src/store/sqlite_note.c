@@ -42,6 +42,8 @@ static const struct store_sql sql[] = {
      " AND (?2 = 0 OR id IN (SELECT note_id FROM note_employees"
      " WHERE employee_id = ?2)) AND created_at >= ?3"
      " AND (?4 = 0 OR created_at < ?4)"
+     " AND (?7 = 0 OR agent_employee_id = ?7)"
+     " AND (?8 = 0 OR ?7 <> 0 OR agent_token_id = ?8)"
      " ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6"},
     {S_NOTE_CALL_TENANT, "note call",
      "SELECT tenant_id FROM calls WHERE id = ?1"},
@@ -321,9 +323,10 @@ int store_note_list(struct store *st, const struct store_note_filter *f,
 	n = mem_zalloc(sizeof(*n), NULL);
 	if (!n)
 		return ENOMEM;
-	err = store_stmt_bind(st, S_NOTE_LIST, &s, "iiuuii", f->tenant_id,
+	err = store_stmt_bind(st, S_NOTE_LIST, &s, "iiuuiiii", f->tenant_id,
 			      f->employee_id, f->since, f->until,
-			      (int64_t)limit, (int64_t)f->offset);
+			      (int64_t)limit, (int64_t)f->offset,
+			      f->agent_employee_id, f->agent_token_id);
 	if (err)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

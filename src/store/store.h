@@ -1787,9 +1787,13 @@ int store_note_get(struct store *st, int64_t id, struct store_note *n);
 struct store_note_filter {
 	int64_t tenant_id;   /* 0 = all                              */
 	int64_t employee_id; /* 0 = any: notes for this employee     */
-	uint64_t since;      /* [ms] created at or after, 0 = any    */
-	uint64_t until;      /* [ms] created before, 0 = any         */
-	uint32_t limit;      /* 0 = 100, at most 1000; newest first  */
+	/* an agent's own: taken as this employee, or (without one) by
+	 * this token; both 0 = anyone's */
+	int64_t agent_employee_id;
+	int64_t agent_token_id;
+	uint64_t since; /* [ms] created at or after, 0 = any    */
+	uint64_t until; /* [ms] created before, 0 = any         */
+	uint32_t limit; /* 0 = 100, at most 1000; newest first  */
 	uint32_t offset;
 };
 int store_note_list(struct store *st, const struct store_note_filter *f,

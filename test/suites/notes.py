@@ -468,6 +468,15 @@ def test_roles():
                 token=tok["admin"])
     S.check(st == 200 and not any(x["id"] == nid for x in r),
             "... not under another employee", f"{st}")
+    st, r = api("GET", f"{V}/notes", token=tok["agent"])
+    S.check(st == 200 and any(x["id"] == nid for x in r),
+            "the agent's list has its own note", f"{st}")
+    st, r = api("GET", f"{V}/notes", token=tok["agent2"])
+    S.check(st == 200 and not any(x["id"] == nid for x in r),
+            "another agent's list does not", f"{st} {r}")
+    st, r = api("GET", f"{V}/notes", token=tok["sub_erika"])
+    S.check(st == 200 and [x["id"] for x in r] == [nid],
+            "Erika's subaccount lists the note for her", f"{st} {r}")
     st, r = api("GET", f"{V}/notes", token=tok["sub_max"])
     S.check(st == 200 and r == [], "Max's subaccount lists no note",
             f"{st} {r}")
@@ -502,6 +511,13 @@ def test_edit_and_history():
     if not n:
         return
     nid = n["id"]
+    st, r = api("PATCH", f"{V}/notes/{nid}",
+                {"fields": {"Kundennummer": "viele"}}, env["tok"]["agent"])
+    S.error_is("PATCH with a bad field (the note's profile version)",
+               (st, r), 422, "fields.Kundennummer: must be a number")
+    st, r = api("PATCH", f"{V}/notes/{nid}", {"tenant_id": env["a"]},
+                env["tok"]["agent"])
+    S.error_is("PATCH tenant_id", (st, r), 400, "tenant_id: cannot be changed")
     before = len(sink.msgs)
     st, r = api("PATCH", f"{V}/notes/{nid}",
                 {"concern": "Rückruf bitte erst morgen"},
@@ -555,6 +571,27 @@ def test_link():
     st, r = raw("GET", link.replace("sig=", "sig=0"))
     S.check(st == 404 and r == {"error": "note link not found or expired"},
             "a forged link: 404", f"{st} {r}")
+    # a link signed with the server's key but expired
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"))
+    key = db.execute("SELECT value FROM server_secrets WHERE name = "
+                     "'note_link'").fetchone()[0]
+    db.close()
+    exp = int(time.time()) - 5
+    sig = hmac.new(key.encode(), f"note:{n['id']}:{env['erika']}:{exp}"
+                   .encode(), hashlib.sha256).hexdigest()
+    base = link.split("?")[0]
+    st, r = raw("GET", f"{base}?employee={env['erika']}&expires={exp}"
+                f"&sig={sig}")
+    S.check(st == 404 and r == {"error": "note link not found or expired"},
+            "a correctly signed but expired link: 404", f"{st} {r}")
+    exp2 = int(time.time()) + 600
+    sig2 = hmac.new(key.encode(), f"note:{n['id']}:{env['erika']}:{exp2}"
+                    .encode(), hashlib.sha256).hexdigest()
+    st, r = raw("GET", f"{base}?employee={env['erika']}&expires={exp2}"
+                f"&sig={sig2}")
+    S.check(st == 200 and r["id"] == n["id"],
+            "the same signed with a later expiry: 200 (the scheme is "
+            "note:<id>:<employee>:<expires>)", f"{st}")
     bad = re.sub(r"employee=\d+", f"employee={env['max']}", link)
     st, r = raw("GET", bad)
     S.check(st == 404, "the link for another employee: 404", f"{st} {r}")
