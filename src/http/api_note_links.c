@@ -18,7 +18,8 @@
  * POST acknowledges it (the first time counts; it counts as opened
  * too).  A link with a wrong signature, past its expiry, or naming an
  * employee the note is not for is 404 "note link not found or expired":
- * the same answer, so a guess learns nothing.
+ * the same answer, so a guess learns nothing.  A link used is in the
+ * client's audit trail (token_name "note link", the employee; no token).
  *
  * The webhook secret is made by the server when a URL is first set (or
  * on "new_webhook_secret": true) and shown in that answer only; later
@@ -99,6 +100,32 @@ static int link_note(struct api_req *req, int64_t employee,
 	return api_error(req, 404, "note link not found or expired");
 }
 
+/* The audit entry of a link used by employee (no token: the link's
+ * employee is who read it); 0 or the store's error (then the note is
+ * not shown: nobody reads unaudited). */
+static int link_audit(struct api_req *req, const struct store_note *n,
+		      int64_t employee)
+{
+	struct store_audit a;
+	struct sa peer;
+
+	memset(&a, 0, sizeof(a));
+	a.at = req->now;
+	a.tenant_id = n->tenant_id;
+	str_copy(a.token_name, "note link", sizeof(a.token_name));
+	a.token_tenant_id = n->tenant_id;
+	a.employee_id = employee;
+	if (!api_conn_peer(req->conn, &peer)) {
+		re_snprintf(a.ip, sizeof(a.ip), "%j", &peer);
+		a.port = sa_port(&peer);
+	}
+	str_copy(a.method, req->route->method, sizeof(a.method));
+	str_copy(a.route, req->route->pattern, sizeof(a.route));
+	a.object_id = n->id;
+	a.status = 200;
+	return store_audit_add(req->api->st, &a);
+}
+
 static int open_or_ack(struct api_req *req, bool ack)
 {
 	struct store_note_read r;
@@ -117,6 +144,11 @@ static int open_or_ack(struct api_req *req, bool ack)
 	if (err)
 		goto out;
 
+	err = link_audit(req, n, employee);
+	if (err) {
+		err = api_error(req, 503, "audit trail unavailable");
+		goto out;
+	}
 	err = store_note_read_mark(req->api->st, n->id, employee, req->now, ack,
 				   &r);
 	if (err) {

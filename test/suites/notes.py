@@ -613,6 +613,16 @@ def test_link():
     st, r2 = raw("POST", link.replace("/open?", "/ack?"), b"")
     S.check(st == 200 and r2["acknowledged_at"] == r["acknowledged_at"],
             "a second acknowledgement keeps the first time", f"{st} {r2}")
+    st, au = api("GET", f"{V}/tenants/{env['a']}/audit",
+                 token=env["tok"]["admin"])
+    links = [(x["method"], x["route"], x["employee_id"], x["token_id"])
+             for x in au if x.get("token_name") == "note link"] \
+        if st == 200 else []
+    S.check(sorted(set(links)) == [
+        ("GET", V + "/notes/:id/open", env["erika"], None),
+        ("POST", V + "/notes/:id/ack", env["erika"], None)],
+        "the link's opens and acknowledgements are in the audit trail "
+        "(Erika, no token)", repr(links))
     st, g = api("GET", f"{V}/notes/{n['id']}", token=env["tok"]["admin"])
     S.check(st == 200 and g["reads"] == [{
         "employee_id": env["erika"], "opened_at": opened,
