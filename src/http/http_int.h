@@ -667,6 +667,16 @@ extern const struct api_resource api_profiles;
 /* api_notes.c, api_note_links.c: call notes (issue 17) */
 extern const struct api_resource api_notes;
 extern const struct api_resource api_note_settings;
+/* api_note_view.c: the read routes of notes, and who sees a note */
+int api_note_get(struct api_req *req);
+int api_note_list(struct api_req *req);
+int api_note_history(struct api_req *req);
+int api_note_deliveries(struct api_req *req);
+/* The note of the path's :id into n: 0, or an errno after a 404 (none,
+ * or not visible to req's token) or another error reply. */
+int api_note_load(struct api_req *req, struct store_note *n);
+/* Is note n for employee_id? */
+bool api_note_for(const struct store_note *n, int64_t employee_id);
 /* A note as the API shows it (with who opened and acknowledged it). */
 int api_note_encode(struct odict **op, const struct api_req *req,
 		    const struct store_note *n);
