@@ -7,7 +7,8 @@ delivery"), with real peers on 127.0.0.1 and free ports:
     text/html, the whole note in both, and the employee's link
   * a fake SMS gateway (http.server in this process): the JSON {"to",
     "text"} with the bearer token, the caller's name and the link, not
-    the concern; the billing row (sms_charges) is 10 cents for the note
+    the concern; the billing row (sms_charges) is 10 cents for the note;
+    the gateway's 401 is final (not billed), its 503 retried until 200
   * a webhook receiver (http.server): the HMAC-SHA256 signature over
     "<timestamp>.<body>" with the secret shown once, a fresh timestamp,
     no concern without full text; with full text on, SMS and webhook
@@ -678,6 +679,39 @@ def test_smtp_down():
             repr(deliveries(n["id"])))
 
 
+def test_gateway_refuses():
+    """The SMS gateway's 401 is final (failed, "HTTP 401", not billed);
+    its 503 is retried until it answers 200."""
+    sms_of = (lambda nid: [x for x in deliveries(nid)
+                           if x["channel"] == "sms"])
+    sms.status = 401
+    st, n = new_note(concern="Gateway sagt nein")
+    ok = wait_for(lambda: sms_of(n["id"]) and
+                  sms_of(n["id"])[0]["state"] == "failed", 15)
+    d = sms_of(n["id"])
+    S.check(ok and d[0]["attempts"] == 1 and
+            d[0]["last_error"] == "HTTP 401",
+            "a 401 of the SMS gateway: failed at once, \"HTTP 401\"",
+            repr(d))
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"))
+    cnt = db.execute("SELECT count(*) FROM sms_charges WHERE note_id = ?",
+                     (n["id"],)).fetchone()[0]
+    db.close()
+    S.check(cnt == 0, "an SMS not sent is not billed", cnt)
+    sms.status = 503
+    st, n = new_note(concern="Gateway ist beschäftigt")
+    ok = wait_for(lambda: sms_of(n["id"]) and
+                  sms_of(n["id"])[0]["attempts"] >= 1 and
+                  sms_of(n["id"])[0]["state"] == "pending", 15)
+    d = sms_of(n["id"])
+    S.check(ok and d[0]["last_error"] == "HTTP 503",
+            "a 503: pending, retried (\"HTTP 503\")", repr(d))
+    sms.status = 200
+    ok = wait_for(lambda: sms_of(n["id"])[0]["state"] == "sent", 15)
+    S.check(ok and sms_of(n["id"])[0]["attempts"] >= 2,
+            "... and sent once the gateway answers 200", repr(sms_of(n["id"])))
+
+
 def test_kill9():
     st, n = new_note(concern="Vor dem Absturz")
     sb.proc.send_signal(signal.SIGKILL)
@@ -714,6 +748,7 @@ def main():
         S.run(test_link)
         S.run(test_full_text)
         S.run(test_smtp_down)
+        S.run(test_gateway_refuses)
         S.run(test_kill9)
         code = sb.stop()
         S.check(code == 0, "the server stops cleanly (no leaks)",
