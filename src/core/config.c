@@ -109,6 +109,24 @@ static const struct opt opts[] = {
      S(outbox_max_attempts),
      "attempts of a delivery before it fails for good (10, from 1 to "
      "100)"},
+    {"sms-gateway-url", "SWITCHBOARD_SMS_GATEWAY_URL", OPT_STR,
+     S(sms_gateway_url),
+     "HTTP SMS gateway for call notes (http:// or https://; JSON POST "
+     "{\"to\", \"text\"}); unset: SMS wait in the outbox"},
+    {"sms-gateway-token", "SWITCHBOARD_SMS_GATEWAY_TOKEN", OPT_STR,
+     S(sms_gateway_token),
+     "bearer token for the SMS gateway (prefer the variable); never "
+     "logged"},
+    {"public-url", "SWITCHBOARD_PUBLIC_URL", OPT_STR, S(public_url),
+     "base URL of the API as recipients reach it, for the links in call "
+     "notes (http://<--http>)"},
+    {"note-edit-window", "SWITCHBOARD_NOTE_EDIT_WINDOW", OPT_U32,
+     S(note_edit_window),
+     "seconds an agent may edit its call note after saving it; then it "
+     "is locked (300, at most 86400)"},
+    {"note-link-ttl", "SWITCHBOARD_NOTE_LINK_TTL", OPT_U32, S(note_link_ttl),
+     "seconds the link of a call note stays valid (604800, from 60 to "
+     "31536000)"},
     {"events-queue-max", "SWITCHBOARD_EVENTS_QUEUE_MAX", OPT_U32,
      S(events_queue_max),
      "bytes an event stream client may have unsent (ours and the kernel's "
@@ -182,6 +200,8 @@ static void defaults(struct config *cfg)
 	cfg->outbox_retry_base = 30;
 	cfg->outbox_retry_max = 3600;
 	cfg->outbox_max_attempts = 10;
+	cfg->note_edit_window = 300;
+	cfg->note_link_ttl = 604800;
 	cfg->events_queue_max = 1048576;
 	cfg->events_ping = 30;
 	cfg->session_lifetime = 43200;
@@ -354,6 +374,29 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 		fprintf(stderr,
 			"switchboard: --outbox-attempts: must be from 1 "
 			"to 100\n");
+		return EINVAL;
+	}
+	if (cfg->sms_gateway_url[0] &&
+	    strncmp(cfg->sms_gateway_url, "http://", 7) &&
+	    strncmp(cfg->sms_gateway_url, "https://", 8)) {
+		fprintf(stderr, "switchboard: --sms-gateway-url: must start "
+				"with http:// or https://\n");
+		return EINVAL;
+	}
+	if (cfg->public_url[0] && strncmp(cfg->public_url, "http://", 7) &&
+	    strncmp(cfg->public_url, "https://", 8)) {
+		fprintf(stderr, "switchboard: --public-url: must start with "
+				"http:// or https://\n");
+		return EINVAL;
+	}
+	if (cfg->note_edit_window > 86400) {
+		fprintf(stderr, "switchboard: --note-edit-window: must be at "
+				"most 86400 seconds\n");
+		return EINVAL;
+	}
+	if (cfg->note_link_ttl < 60 || cfg->note_link_ttl > 31536000) {
+		fprintf(stderr, "switchboard: --note-link-ttl: must be from 60 "
+				"to 31536000 seconds\n");
 		return EINVAL;
 	}
 	if (cfg->events_queue_max < 4096 || cfg->events_queue_max > 67108864) {

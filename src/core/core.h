@@ -75,9 +75,15 @@ struct config {
 	uint32_t outbox_retry_base;   /* [s] wait after the first failure  */
 	uint32_t outbox_retry_max;    /* [s] longest wait between attempts */
 	uint32_t outbox_max_attempts; /* attempts before a delivery fails  */
-	uint32_t events_queue_max;    /* [bytes] unsent to an event stream
+	/* call notes (issue 17) */
+	char sms_gateway_url[256];   /* JSON POST, "" = SMS stay queued   */
+	char sms_gateway_token[256]; /* bearer token; never logged       */
+	char public_url[256];        /* base of links, "" = http://<http> */
+	uint32_t note_edit_window;   /* [s] an agent edits its note       */
+	uint32_t note_link_ttl;      /* [s] a note's link stays valid     */
+	uint32_t events_queue_max;   /* [bytes] unsent to an event stream
 				      client before it is dropped      */
-	uint32_t events_ping;         /* [s] between pings to such clients */
+	uint32_t events_ping;        /* [s] between pings to such clients */
 	/* password logins and sessions (issue 16) */
 	uint32_t session_lifetime;      /* [s] a session ends this long after
 					   the login                        */

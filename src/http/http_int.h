@@ -711,6 +711,29 @@ extern const struct api_resource api_ad_callers;
 extern const struct api_resource api_callers;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
+/* api_notes.c, api_note_links.c: call notes (issue 17) */
+extern const struct api_resource api_notes;
+extern const struct api_resource api_note_settings;
+/* api_note_view.c: the read routes of notes, and who sees a note */
+int api_note_get(struct api_req *req);
+int api_note_list(struct api_req *req);
+int api_note_history(struct api_req *req);
+int api_note_deliveries(struct api_req *req);
+/* The note of the path's :id into n: 0, or an errno after a 404 (none,
+ * or not visible to req's token) or another error reply. */
+int api_note_load(struct api_req *req, struct store_note *n);
+/* Is note n for employee_id? */
+bool api_note_for(const struct store_note *n, int64_t employee_id);
+/* A note as the API shows it (with who opened and acknowledged it). */
+int api_note_encode(struct odict **op, const struct api_req *req,
+		    const struct store_note *n);
+/* The server's key of note links into buf (made at the first use). */
+int api_note_link_key(struct http_api *api, char *buf, size_t sz);
+/* The signed link of a note: open it, acknowledge it (no token). */
+int api_note_open(struct api_req *req);
+int api_note_ack(struct api_req *req);
+/* Is r open without a token (a note's signed link)? */
+bool api_notes_public(const struct api_route *r);
 
 /* ---- roles (roles.c) and tokens (api_tokens.c) ------------------------ */
 

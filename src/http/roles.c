@@ -298,6 +298,21 @@ static const struct rule rules[] = {
     {"PUT", V "/tenants/:id/caller_settings", CLI, OWN_NONE},
     {"PATCH", V "/tenants/:id/caller_settings", CLI, OWN_NONE},
     {"GET", V "/tenants/:id/callers/classify", CLI_AG, OWN_NONE},
+    /* call notes (api_notes.c, api_note_links.c): an agent saves and
+     * edits its own (the handlers check "its own"), a client admin reads
+     * its tenant's, a subaccount those for its own employee; the signed
+     * link needs no token (server.c: api_notes_public); a client admin
+     * sets its webhook and full text */
+    {"POST", V "/notes", OP | AG, OWN_NONE},
+    {"GET", V "/notes", ALL, OWN_REC},
+    {"GET", V "/notes/:id", ALL, OWN_REC},
+    {"PATCH", V "/notes/:id", OP | AG, OWN_NONE},
+    {"GET", V "/notes/:id/history", ALL, OWN_REC},
+    {"GET", V "/notes/:id/deliveries", ALL, OWN_REC},
+    {"GET", V "/notes/:id/open", ALL, OWN_REC},
+    {"POST", V "/notes/:id/ack", ALL, OWN_REC},
+    {"GET", V "/tenants/:id/note_settings", CLI, OWN_NONE},
+    {"PUT", V "/tenants/:id/note_settings", CLI, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

@@ -42,8 +42,9 @@ static const struct api_resource *const resources[] = {
     &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
     /* issue 16: allow/block lists, the advertising list, classify */
     &api_caller_lists, &api_ad_callers,
-    &api_callers,     /* caller settings, classify */
-    &api_forwardings, /* issue 17: forwarded calls */
+    &api_callers,                   /* caller settings, classify */
+    &api_forwardings,               /* issue 17: forwarded calls */
+    &api_notes, &api_note_settings, /* issue 17: call notes */
 };
 
 enum api_gen {
@@ -377,7 +378,8 @@ static void api_dispatch(struct api_req *req)
 
 	if (route_find(req->msg, &route, &idseg, allow, sizeof(allow)))
 		req->route = &route;
-	open = req->route && api_sessions_public(req->route);
+	open = req->route && (api_sessions_public(req->route) ||
+			      api_notes_public(req->route));
 
 	if (!open) {
 		err = auth(req);

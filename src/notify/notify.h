@@ -1,8 +1,9 @@
 /*
  * notify.h - outgoing deliveries: what Switchboard sends to people outside
  * a call.  notify/ owns the outbox dispatcher of this node and the
- * channels it delivers through; today e-mail over SMTP (libcurl), later
- * SMS, webhooks and call notes through the same outbox.
+ * channels it delivers through: e-mail over SMTP (libcurl, smtp.c), SMS
+ * through an HTTP gateway (sms.c), signed webhooks (webhook.c), and what
+ * a call note becomes on them (note.c).
  *
  * Every delivery is first a row of the store's outbox (store.h, "outbox",
  * with its state diagram): notify_mail() returns once that row is
@@ -11,8 +12,11 @@
  * NOTIFY_POLL ms and at once after an enqueue) claims the due row that
  * waited longest and hands it to a worker thread, which runs the blocking
  * libcurl SMTP transfer (curl_easy, MIME by curl_mime) and hands the result
- * back through libre's mqueue.  One delivery is in flight at a time per
- * node: simple and ordered, and far more than voicemail needs.  The SIP
+ * back through libre's mqueue (the channel table of outbox.c picks the
+ * sender; a channel this node cannot deliver now - no --smtp-url, no
+ * --sms-gateway-url - is not claimed and waits).  One delivery is in
+ * flight at a time per node: simple and ordered, and far more than
+ * voicemail needs.  The SIP
  * thread never waits for SMTP.
  *
  * Outcome of an attempt (notify_judge(), with attempts counted after it):
@@ -153,7 +157,85 @@ int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp);
 int notify_mail_row(const struct config *cfg, const struct notify_mail *m,
 		    struct store_outbox *o);
 
+/* Look for due rows now (after a caller committed rows of its own, e.g.
+ * store_note_save()); else the dispatcher finds them within NOTIFY_POLL
+ * ms. */
+void notify_kick(struct notify *n);
+
 /* True if mail can go out: an SMTP URL is configured. */
 bool notify_mail_configured(const struct config *cfg);
+/* True if SMS can go out: an SMS gateway is configured. */
+bool notify_sms_configured(const struct config *cfg);
+
+/* ---- signing (sign.c) --------------------------------------------------
+ * HMAC-SHA256 as lower-case hex, for webhooks and the links of call
+ * notes. */
+
+enum {
+	NOTIFY_HMAC_HEX = 65,   /* 64 hex digits and the NUL            */
+	NOTIFY_SECRET_HEX = 65, /* a secret of notify_secret_make()     */
+};
+
+/* HMAC-SHA256(key, msg) into out ("" on an error). */
+void notify_hmac_hex(char out[NOTIFY_HMAC_HEX], const char *key,
+		     const char *msg);
+/* a and b are the same non-empty string, compared in constant time. */
+bool notify_hmac_equal(const char *a, const char *b);
+/* 32 random bytes as 64 hex digits into buf (at least NOTIFY_SECRET_HEX
+ * bytes).  EINVAL, EIO. */
+int notify_secret_make(char *buf, size_t sz);
+
+/* ---- call notes (note.c) -----------------------------------------------
+ *
+ * A saved note goes out on every channel its recipients have:
+ *
+ *   mail     to each employee of the note with an e-mail address, Cc his
+ *            copies (store_employee.cc): the whole note, plain text and
+ *            HTML, with the employee's own link
+ *   sms      to each employee with SMS on and a mobile number: the
+ *            caller's name and the employee's link; the number and the
+ *            concern only when the tenant switched full text on
+ *   webhook  to the tenant's URL, if it has one: JSON with the caller's
+ *            name and each employee's link; the number, concern and
+ *            fields only with full text
+ *
+ * An edit within the edit window sends a correction: the same channels
+ * again, marked as a correction (subject "Korrektur: ...", SMS text
+ * "Korrektur: ...", webhook event "note.corrected"), carrying the new
+ * version.  Nothing is sent for an edit that changes nothing.
+ *
+ * Another channel (Web Push) is one more case in note_rows() of note.c
+ * and one more row in the dispatcher's channel table (outbox.c).
+ */
+
+struct notify_note {
+	const struct store_note *note;
+	const struct store_employee *empv; /* the note's employees      */
+	size_t empc;
+	const struct store_note_settings *settings; /* the tenant's     */
+	const char *link_key;  /* the server's key for note links        */
+	uint64_t link_expires; /* [s] since the epoch                  */
+	bool correction;       /* an edit of a note sent before         */
+};
+
+/*
+ * The deliveries of note c (the rows are not written: store_note_save()
+ * writes them with the note) into *outvp (mem_deref() it: it owns the
+ * rows), *outcp their number (0: nobody to deliver to).  EINVAL if a
+ * text does not fit an outbox row, ENOMEM.
+ */
+int notify_note_rows(const struct config *cfg, const struct notify_note *c,
+		     struct store_note_out **outvp, size_t *outcp);
+
+/* The signature of the link of note_id for employee_id, valid until
+ * expires [s], under key. */
+void notify_note_link_sig(char out[NOTIFY_HMAC_HEX], const char *key,
+			  int64_t note_id, int64_t employee_id,
+			  uint64_t expires);
+/* The link itself: <public-url>/api/v1/notes/<id>/open?employee=<e>
+ * &expires=<s>&sig=<hex>.  EINVAL if it does not fit. */
+int notify_note_link(char *buf, size_t sz, const struct config *cfg,
+		     const char *key, int64_t note_id, int64_t employee_id,
+		     uint64_t expires);
 
 #endif

@@ -27,8 +27,33 @@ void smtp_send(const struct smtp_conf *conf, const struct store_outbox *o,
 	       const atomic_bool *stop, struct notify_result *r);
 
 enum {
-	SMTP_CONNECT = 10,  /* [s] */
-	SMTP_TIMEOUT = 120, /* [s] */
+	SMTP_CONNECT = 10,      /* [s] */
+	SMTP_TIMEOUT = 120,     /* [s] */
+	HTTP_POST_CONNECT = 10, /* [s] */
+	HTTP_POST_TIMEOUT = 30, /* [s] */
 };
+
+/* The SMS gateway, copied for the worker. */
+struct sms_conf {
+	char url[256];   /* http(s)://...: JSON POST                 */
+	char token[256]; /* bearer token, "" = none; never logged    */
+};
+
+/*
+ * POST body (JSON) to url with the extra header lines hdrv[0..hdrc)
+ * ("Name: value"), blocking (HTTP_POST_CONNECT, HTTP_POST_TIMEOUT), and
+ * describe the outcome in *r: ok for a 2xx; permanent for a 4xx other
+ * than 408 and 429.  Setting *stop aborts it.  Safe on any thread; logs
+ * nothing (http_post.c).
+ */
+void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
+		    const char *body, const atomic_bool *stop,
+		    struct notify_result *r);
+/* SMS row o through the gateway of conf (sms.c). */
+void sms_send(const struct sms_conf *conf, const struct store_outbox *o,
+	      const atomic_bool *stop, struct notify_result *r);
+/* Webhook row o, signed with secret (webhook.c). */
+void webhook_send(const char *secret, const struct store_outbox *o,
+		  const atomic_bool *stop, struct notify_result *r);
 
 #endif

@@ -28,6 +28,7 @@
  * without counting the attempt, or is marked sent if it made it.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <curl/curl.h>
@@ -40,6 +41,8 @@ struct job {
 	struct notify *n; /* (weak) outlives the job          */
 	pthread_t tid;
 	struct smtp_conf conf;  /* copy for the worker               */
+	struct sms_conf sms;    /* copy for the worker               */
+	char secret[80];        /* the tenant's webhook secret       */
 	struct store_outbox o;  /* the claimed row                   */
 	struct notify_result r; /* written by the worker             */
 };
@@ -57,6 +60,68 @@ struct notify {
 };
 
 static void tick(void *arg);
+
+/*
+ * The channels: can this node deliver it now (its configuration), and
+ * the worker's call that delivers one row.  A new channel is a row here
+ * (and its name in store.h's enum store_channel).
+ */
+struct channel {
+	enum store_channel ch;
+	bool (*ready)(const struct config *cfg);
+	void (*send)(struct job *job);
+};
+
+static void mail_send(struct job *job)
+{
+	smtp_send(&job->conf, &job->o, &job->n->stop, &job->r);
+}
+
+static void sms_job(struct job *job)
+{
+	sms_send(&job->sms, &job->o, &job->n->stop, &job->r);
+}
+
+static void webhook_job(struct job *job)
+{
+	webhook_send(job->secret, &job->o, &job->n->stop, &job->r);
+}
+
+static bool always(const struct config *cfg)
+{
+	(void)cfg;
+	return true;
+}
+
+static const struct channel channelv[] = {
+    {STORE_CHANNEL_MAIL, notify_mail_configured, mail_send},
+    {STORE_CHANNEL_SMS, notify_sms_configured, sms_job},
+    {STORE_CHANNEL_WEBHOOK, always, webhook_job},
+};
+
+static const struct channel *channel_of(enum store_channel ch)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(channelv); i++) {
+		if (channelv[i].ch == ch)
+			return &channelv[i];
+	}
+	return NULL;
+}
+
+/* The bits (1 << channel) of the channels this node can deliver. */
+static unsigned channels_ready(const struct config *cfg)
+{
+	unsigned mask = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(channelv); i++) {
+		if (channelv[i].ready(cfg))
+			mask |= 1u << channelv[i].ch;
+	}
+	return mask;
+}
 
 /* The URL without user:password@ (for the log). */
 static int url_print(struct re_printf *pf, void *arg)
@@ -95,15 +160,17 @@ static void finish(struct notify *n, struct job *job)
 	case NOTIFY_SENT:
 		err = store_outbox_sent(n->st, o->id, now);
 		if (!err)
-			info("notify: mail %lld sent (attempt %u)\n",
-			     (long long)o->id, o->attempts + 1);
+			info("notify: %s %lld sent (attempt %u)\n",
+			     store_channel_name(o->channel), (long long)o->id,
+			     o->attempts + 1);
 		break;
 
 	case NOTIFY_RETRY:
 		err = store_outbox_retry(n->st, o->id, next, job->r.error);
 		if (!err)
-			warning("notify: mail %lld: attempt %u failed: %s; "
+			warning("notify: %s %lld: attempt %u failed: %s; "
 				"next attempt in %llu s\n",
+				store_channel_name(o->channel),
 				(long long)o->id, o->attempts + 1, job->r.error,
 				(unsigned long long)((next - now) / 1000));
 		break;
@@ -112,8 +179,9 @@ static void finish(struct notify *n, struct job *job)
 	default:
 		err = store_outbox_fail(n->st, o->id, job->r.error);
 		if (!err)
-			warning("notify: mail %lld failed for good after %u "
+			warning("notify: %s %lld failed for good after %u "
 				"attempts: %s\n",
+				store_channel_name(o->channel),
 				(long long)o->id, o->attempts + 1,
 				job->r.error);
 		break;
@@ -126,8 +194,15 @@ static void finish(struct notify *n, struct job *job)
 static void *worker(void *arg)
 {
 	struct job *job = arg;
+	const struct channel *c = channel_of(job->o.channel);
 
-	smtp_send(&job->conf, &job->o, &job->n->stop, &job->r);
+	if (c) {
+		c->send(job);
+	}
+	else {
+		job->r.permanent = true;
+		snprintf(job->r.error, sizeof(job->r.error), "no such channel");
+	}
 	(void)mqueue_push(job->n->mq, 0, job);
 
 	return NULL;
@@ -201,8 +276,8 @@ static void tick(void *arg)
 	if (!job)
 		return;
 
-	err =
-	    store_outbox_claim(n->st, n->cfg->node_id, time_now_ms(), &job->o);
+	err = store_outbox_claim_of(n->st, n->cfg->node_id, time_now_ms(),
+				    channels_ready(n->cfg), &job->o);
 	if (err) {
 		if (err != ENOENT)
 			warning("notify: outbox claim: %m\n", err);
@@ -215,16 +290,27 @@ static void tick(void *arg)
 	str_copy(job->conf.user, n->cfg->smtp_user, sizeof(job->conf.user));
 	str_copy(job->conf.password, n->cfg->smtp_password,
 		 sizeof(job->conf.password));
+	str_copy(job->sms.url, n->cfg->sms_gateway_url, sizeof(job->sms.url));
+	str_copy(job->sms.token, n->cfg->sms_gateway_token,
+		 sizeof(job->sms.token));
+	if (job->o.channel == STORE_CHANNEL_WEBHOOK && job->o.tenant_id > 0) {
+		struct store_note_settings ns;
+
+		if (!store_note_settings_get(n->st, job->o.tenant_id, &ns))
+			str_copy(job->secret, ns.webhook_secret,
+				 sizeof(job->secret));
+	}
 
 	err = job_start(job);
 	if (err) {
-		warning("notify: mail %lld: no worker thread: %m\n",
+		warning("notify: outbox %lld: no worker thread: %m\n",
 			(long long)job->o.id, err);
 		(void)store_outbox_requeue(n->st, n->cfg->node_id, NULL);
 		mem_deref(job);
 		return;
 	}
-	debug("notify: mail %lld: attempt %u\n", (long long)job->o.id,
+	debug("notify: %s %lld: attempt %u\n",
+	      store_channel_name(job->o.channel), (long long)job->o.id,
 	      job->o.attempts + 1);
 	n->job = job;
 }
@@ -248,6 +334,11 @@ static void destructor(void *arg)
 bool notify_mail_configured(const struct config *cfg)
 {
 	return cfg && cfg->smtp_url[0];
+}
+
+bool notify_sms_configured(const struct config *cfg)
+{
+	return cfg && cfg->sms_gateway_url[0];
 }
 
 int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
@@ -292,11 +383,17 @@ int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
 		     url_print, cfg->smtp_url, cfg->smtp_from,
 		     cfg->smtp_user[0] ? " with AUTH" : "", n->pol.retry_base,
 		     n->pol.retry_max, n->pol.max_attempts);
-		tmr_start(&n->tmr, 0, tick, n);
 	}
 	else {
 		info("notify: no --smtp-url: mails wait in the outbox\n");
 	}
+	if (notify_sms_configured(cfg))
+		info("notify: SMS through %H\n", url_print,
+		     cfg->sms_gateway_url);
+	else
+		info("notify: no --sms-gateway-url: SMS wait in the outbox\n");
+	/* webhooks need nothing configured: the dispatcher always runs */
+	tmr_start(&n->tmr, 0, tick, n);
 
 out:
 	if (err)
@@ -385,6 +482,12 @@ int notify_mail_row(const struct config *cfg, const struct notify_mail *m,
 	return 0;
 }
 
+void notify_kick(struct notify *n)
+{
+	if (n && !n->job)
+		tmr_start(&n->tmr, 0, tick, n);
+}
+
 int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp)
 {
 	struct store_outbox *o;
@@ -411,8 +514,7 @@ int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp)
 		*idp = o->id;
 
 	/* deliver at once if the worker is free */
-	if (!n->job && notify_mail_configured(n->cfg))
-		tmr_start(&n->tmr, 0, tick, n);
+	notify_kick(n);
 
 out:
 	mem_deref(o);

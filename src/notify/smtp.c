@@ -3,7 +3,8 @@
  * thread of the dispatcher (outbox.c).
  *
  * The message is built by curl_mime: a text/plain part (UTF-8, quoted-
- * printable) and one part per attachment (base64, the file read by curl
+ * printable), or a multipart/alternative of text/plain and text/html when
+ * the row has HTML (a call note), and one part per attachment (base64, the file read by curl
  * while it sends), with our headers on top: Date (when the mail was
  * queued), From, To, Cc, Subject (RFC 2047 encoded words when it is not
  * plain ASCII) and a Message-ID made from the outbox id, the same on
@@ -272,9 +273,53 @@ static int headers_make(struct curl_slist **hp, const struct store_outbox *o)
 	return 0;
 }
 
-/* The text part and the attachments. */
+/* One text part of type (quoted-printable) to m. */
+static CURLcode text_add(curl_mime *m, const char *text, const char *type)
+{
+	curl_mimepart *part = curl_mime_addpart(m);
+	CURLcode rc;
+
+	rc = part ? curl_mime_data(part, text, CURL_ZERO_TERMINATED)
+		  : CURLE_OUT_OF_MEMORY;
+	if (!rc)
+		rc = curl_mime_type(part, type);
+	if (!rc)
+		rc = curl_mime_encoder(part, "quoted-printable");
+	return rc;
+}
+
+/* A multipart/alternative part to m: the plain text, then the HTML (the
+ * last is what a mail client prefers, RFC 2046 5.1.4). */
+static CURLcode alt_add(curl_mime *m, CURL *c, const char *text,
+			const char *html)
+{
+	curl_mimepart *part;
+	curl_mime *alt;
+	CURLcode rc;
+
+	alt = curl_mime_init(c);
+	if (!alt)
+		return CURLE_OUT_OF_MEMORY;
+	rc = text_add(alt, text, "text/plain; charset=UTF-8");
+	if (!rc)
+		rc = text_add(alt, html, "text/html; charset=UTF-8");
+	part = rc ? NULL : curl_mime_addpart(m);
+	if (!part) {
+		curl_mime_free(alt);
+		return rc ? rc : CURLE_OUT_OF_MEMORY;
+	}
+	/* the part owns alt from here on */
+	rc = curl_mime_subparts(part, alt);
+	if (rc) {
+		curl_mime_free(alt);
+		return rc;
+	}
+	return curl_mime_type(part, "multipart/alternative");
+}
+
+/* The text part (with its HTML alternative) and the attachments. */
 static int mime_make(curl_mime **mp, CURL *c, const struct store_outbox *o,
-		     const char *text)
+		     const char *text, const char *html)
 {
 	curl_mimepart *part;
 	curl_mime *m;
@@ -285,6 +330,11 @@ static int mime_make(curl_mime **mp, CURL *c, const struct store_outbox *o,
 	if (!m)
 		return ENOMEM;
 
+	if (o->html[0]) {
+		rc = alt_add(m, c, text, html);
+		goto files;
+	}
+
 	part = curl_mime_addpart(m);
 	rc = part ? curl_mime_data(part, text, CURL_ZERO_TERMINATED)
 		  : CURLE_OUT_OF_MEMORY;
@@ -292,6 +342,8 @@ static int mime_make(curl_mime **mp, CURL *c, const struct store_outbox *o,
 		rc = curl_mime_type(part, "text/plain; charset=UTF-8");
 	if (!rc)
 		rc = curl_mime_encoder(part, "quoted-printable");
+
+files:
 
 	for (i = 0; !rc && i < o->filec; i++) {
 		const struct store_outbox_file *f = &o->filev[i];
@@ -323,7 +375,7 @@ void smtp_send(const struct smtp_conf *conf, const struct store_outbox *o,
 	struct curl_slist *rcpt = NULL, *hdrs = NULL;
 	struct xfer x = {stop, ""};
 	curl_mime *mime = NULL;
-	char *text = NULL;
+	char *text = NULL, *html = NULL;
 	CURL *c = NULL;
 	CURLcode rc;
 	long code = 0;
@@ -350,7 +402,9 @@ void smtp_send(const struct smtp_conf *conf, const struct store_outbox *o,
 		r->permanent = err == EINVAL || !rcpt;
 		goto out;
 	}
-	err = mime_make(&mime, c, o, text);
+	html = o->html[0] ? crlf(o->html) : NULL;
+	err =
+	    (o->html[0] && !html) ? ENOMEM : mime_make(&mime, c, o, text, html);
 	if (err) {
 		r->curl = CURLE_OUT_OF_MEMORY;
 		snprintf(r->error, sizeof(r->error),
@@ -405,4 +459,5 @@ out:
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
 	free(text);
+	free(html);
 }

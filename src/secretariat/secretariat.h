@@ -462,5 +462,20 @@ int profile_agent_view(struct odict **op, const struct store_profile_version *v,
  */
 int sec_pop_build(struct odict **op, struct store *st, int64_t record_id,
 		  int64_t agent_id, int64_t queue_id, uint64_t at);
+/* ==== call notes (note.c) ==== */
+
+/*
+ * The client's fields of a call note (a JSON object label -> value),
+ * checked against the note_fields of profile version v (NULL: the client
+ * has none, so no field may be given): types, required fields and
+ * choices.  The checked fields as JSON text into out.  EINVAL with why
+ * ("fields.<label>: ..."), or an error reading v.
+ */
+int secr_note_fields_check(const struct store_profile_version *v,
+			   const struct odict *fields, char *out, size_t outsz,
+			   char *why, size_t sz);
+
+/* Escalation of urgent notes that nobody acknowledged (later) starts
+ * from store_note_reads() of the note: acked_at 0 for every employee. */
 
 #endif

@@ -169,6 +169,8 @@ static const char *const sched_state_v[] = {
 
 static const char *const channel_v[] = {
     [STORE_CHANNEL_MAIL] = "mail",
+    [STORE_CHANNEL_SMS] = "sms",
+    [STORE_CHANNEL_WEBHOOK] = "webhook",
 };
 
 static const char *const prompt_purpose_v[] = {

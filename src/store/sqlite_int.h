@@ -11,7 +11,8 @@
  * sqlite_visit.c (callers' queue visits, for statistics);
  * sqlite_availability.c (absence info, appointments), sqlite_oncall.c
  * (on-call schedules and their overrides); sqlite_user.c (password
- * logins; their sessions are tokens of sqlite_token.c);
+ * logins; their sessions are tokens of sqlite_token.c); sqlite_note.c
+ * (call notes, their versions, deliveries and reads);
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
@@ -393,6 +394,29 @@ enum store_sql_id {
 	S_LFAIL_DELETE,
 	S_LFAIL_PURGE,
 	S_LFAIL_TRIM,
+
+	/* sqlite_note.c (issue 17: call notes) */
+	S_NOTE_ADD,
+	S_NOTE_UPDATE,
+	S_NOTE_GET,
+	S_NOTE_LIST,
+	S_NOTE_CALL_TENANT,
+	S_NOTE_EMPS,
+	S_NOTE_EMPS_CLEAR,
+	S_NOTE_EMP_ADD,
+	S_NOTE_VERSION_ADD,
+	S_NOTE_VERSIONS,
+	S_NOTE_DELIVERY_ADD,
+	S_NOTE_DELIVERIES,
+	S_NOTE_READ_MARK,
+	S_NOTE_READ_ACK,
+	S_NOTE_READ_GET,
+	S_NOTE_READS,
+	S_NSET_GET,
+	S_NSET_SET,
+	S_SECRET_ADD,
+	S_SECRET_GET,
+	S_PURGE_NOTES,
 	S_COUNT
 };
 
@@ -424,7 +448,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
-    store_sql_login_failure;
+    store_sql_login_failure, store_sql_note;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -25,14 +25,14 @@ enum {
 #define OUTBOX_SELECT                                                          \
 	"SELECT id, tenant_id, channel, state, attempts, next_attempt_at,"     \
 	" created_at, sent_at, last_error, node_id, mail_from, mail_to,"       \
-	" mail_cc, subject, body FROM outbox"
+	" mail_cc, subject, body, html FROM outbox"
 
 static const struct store_sql sql[] = {
     {S_OUTBOX_ADD, "outbox add",
      "INSERT INTO outbox (tenant_id, channel, state, attempts,"
      " next_attempt_at, created_at, sent_at, last_error, node_id,"
-     " mail_from, mail_to, mail_cc, subject, body) VALUES (?1, ?2, ?3,"
-     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+     " mail_from, mail_to, mail_cc, subject, body, html) VALUES (?1, ?2,"
+     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
     {S_OUTBOX_FILE_ADD, "outbox add",
      "INSERT INTO outbox_files (outbox_id, seq, path, name, type)"
      " VALUES (?1, ?2, ?3, ?4, ?5)"},
@@ -46,7 +46,9 @@ static const struct store_sql sql[] = {
 		   " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"},
     {S_OUTBOX_DUE, "outbox claim",
      "SELECT id FROM outbox WHERE state = 'pending'"
-     " AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1"},
+     " AND next_attempt_at <= ?1 AND (?2 >> (CASE channel WHEN 'mail'"
+     " THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2 ELSE 62 END)) & 1"
+     " ORDER BY next_attempt_at, id LIMIT 1"},
     {S_OUTBOX_TAKE, "outbox claim",
      "UPDATE outbox SET state = 'sending', node_id = ?2"
      " WHERE id = ?1 AND state = 'pending'"},
@@ -87,6 +89,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD, store_outbox, mail_cc),
     STORE_COL(SC_TEXT, SC_ADD, store_outbox, subject),
     STORE_COL(SC_TEXT, SC_ADD, store_outbox, body),
+    STORE_COL(SC_TEXT, SC_ADD, store_outbox, html),
 };
 
 STORE_RECORD(outbox_rec, store_outbox, store_outbox_h, cols);
@@ -108,6 +111,13 @@ static bool outbox_valid(const struct store_outbox *o)
 	case STORE_CHANNEL_MAIL:
 		if (!str_isset(o->mail_from) || !str_isset(o->mail_to))
 			return false;
+		break;
+	case STORE_CHANNEL_SMS:
+	case STORE_CHANNEL_WEBHOOK:
+		if (!str_isset(o->mail_to) || !str_isset(o->body))
+			return false;
+		break;
+	default:
 		break;
 	}
 
@@ -265,6 +275,7 @@ int store_outbox_list(struct store *st, const struct store_outbox_filter *f,
 struct outbox_claim {
 	const char *node_id;
 	uint64_t now;
+	unsigned channels;
 	struct store_outbox *o;
 };
 
@@ -274,7 +285,8 @@ static int outbox_take(struct store *st, void *arg)
 	int64_t id = 0, n = 0;
 	int err;
 
-	err = store_run(st, S_OUTBOX_DUE, EIO, &id, "u", c->now);
+	err = store_run(st, S_OUTBOX_DUE, EIO, &id, "ui", c->now,
+			(int64_t)c->channels);
 	if (err)
 		return err; /* ENOENT: nothing due */
 
@@ -287,15 +299,21 @@ static int outbox_take(struct store *st, void *arg)
 	return store_outbox_get(st, id, c->o);
 }
 
-int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,
-		       struct store_outbox *o)
+int store_outbox_claim_of(struct store *st, const char *node_id, uint64_t now,
+			  unsigned channels, struct store_outbox *o)
 {
-	struct outbox_claim c = {node_id, now, o};
+	struct outbox_claim c = {node_id, now, channels, o};
 
 	if (!st || !str_isset(node_id) || !o)
 		return EINVAL;
 
 	return store_tx(st, outbox_take, &c);
+}
+
+int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,
+		       struct store_outbox *o)
+{
+	return store_outbox_claim_of(st, node_id, now, ~0u, o);
 }
 
 /* Run the state change sid on row id; ENOENT unless it was sending. */

@@ -53,7 +53,14 @@ static const struct store_sql sql[] = {
      "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at "
      "< " KEEP("outbox", "message_days", "30")
 	 OF_TENANT("outbox") " AND id NOT IN (SELECT outbox_id FROM vm_messages"
-			     " WHERE outbox_id IS NOT NULL)"},
+			     " WHERE outbox_id IS NOT NULL)"
+			     " AND id NOT IN (SELECT outbox_id FROM"
+			     " note_deliveries)"},
+    /* a note goes with its versions, deliveries and reads (cascade);
+     * its outbox rows go with the next purge of the outbox */
+    {S_PURGE_NOTES, "purge notes",
+     "DELETE FROM notes WHERE created_at < " KEEP("notes", "note_days", "90")
+	 OF_TENANT("notes")},
     {S_PURGE_CALLBACKS, "purge callbacks",
      "DELETE FROM callbacks WHERE state IN ('completed', 'failed',"
      " 'cancelled') AND created_at < " KEEP("callbacks", "call_days", "180")
@@ -187,6 +194,8 @@ static int purge_tx(struct store *st, void *arg)
 	int err;
 
 	err = purge_files(st, pu);
+	if (!err)
+		err = purge_run(st, S_PURGE_NOTES, pu, NULL);
 	if (!err)
 		err = purge_run(st, S_PURGE_VM, pu, &p->messages);
 	if (!err)

@@ -80,6 +80,13 @@ static const struct tdata tdatav[] = {
     {"callbacks", BY_TENANT, NULL, NULL},
     {"outbox", BY_TENANT, NULL, NULL},
     {"outbox_files", OF("outbox_id", "outbox"), NULL, "path"},
+    {"notes", BY_TENANT, NULL, NULL},
+    {"note_employees", OF("note_id", "notes"), NULL, NULL},
+    {"note_versions", OF("note_id", "notes"), NULL, NULL},
+    {"note_deliveries", OF("note_id", "notes"), NULL, NULL},
+    {"note_reads", OF("note_id", "notes"), NULL, NULL},
+    {"note_settings", BY_TENANT, "webhook_secret", NULL},
+    {"sms_charges", BY_TENANT, NULL, NULL},
     {"retention", BY_TENANT, NULL, NULL},
     {"audit", BY_TENANT, NULL, NULL},
 };

@@ -1642,9 +1642,14 @@ int store_call_close_stale(struct store *st, const char *self, uint64_t before,
  * by ", "; each is a bare addr-spec (local@domain) without a display name.
  */
 
-/* How a delivery goes out: "mail" (later "sms", "webhook"). */
+/* How a delivery goes out: "mail", "sms" (mail_to is the E.164 number,
+ * body the JSON the gateway gets), "webhook" (mail_to is the URL, body
+ * the JSON posted, signed when sent).  Add a channel at the end. */
 enum store_channel {
 	STORE_CHANNEL_MAIL = 0,
+	STORE_CHANNEL_SMS,
+	STORE_CHANNEL_WEBHOOK,
+	STORE_CHANNEL_COUNT /* not a channel: how many there are */
 };
 
 /* Where a delivery is: see the diagram above. */
@@ -1688,6 +1693,7 @@ struct store_outbox {
 	char mail_cc[512];   /* same form, "" = none                   */
 	char subject[256];   /* UTF-8                                  */
 	char body[4096];     /* text/plain, UTF-8                      */
+	char html[8192];     /* text/html alternative, "" = none        */
 	struct store_outbox_file filev[STORE_OUTBOX_FILES];
 	uint32_t filec; /* attachments in filev                    */
 };
@@ -1726,6 +1732,10 @@ int store_outbox_list(struct store *st, const struct store_outbox_filter *f,
  */
 int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,
 		       struct store_outbox *o);
+/* The same, only rows of the channels whose bit (1 << channel) is set in
+ * channels (those this node can deliver now). */
+int store_outbox_claim_of(struct store *st, const char *node_id, uint64_t now,
+			  unsigned channels, struct store_outbox *o);
 /* A claimed delivery was made at `at`: sent, attempts+1, last_error "".
  * ENOENT unless row id is sending. */
 int store_outbox_sent(struct store *st, int64_t id, uint64_t at);
@@ -1745,6 +1755,143 @@ int store_outbox_requeue(struct store *st, const char *node_id, unsigned *np);
  * does not come back.  Called by every running node now and then. */
 int store_outbox_requeue_stale(struct store *st, const char *self,
 			       uint64_t before, unsigned *np);
+
+/* ---- call notes (sqlite_note.c, issue 17) -----------------------------
+ *
+ * A call note of a tenant for one or more of its employees, taken by an
+ * agent.  Every save is a version (1 = the note as first saved); the
+ * note row holds the newest.  A save writes the note, its version and
+ * the outbox rows of its deliveries (each linked to the note by a
+ * note_deliveries row) in ONE transaction: saved and to be delivered,
+ * or neither.  Who opened its link and who acknowledged it are
+ * note_reads rows.  An outbox row of channel sms that becomes sent is
+ * counted for billing (sms_charges, 10 cents, by a trigger).
+ */
+enum {
+	STORE_NOTE_EMPLOYEES = 8,  /* employees one note is for, at most */
+	STORE_NOTE_SMS_CENTS = 10, /* what one SMS is billed (the trigger) */
+};
+
+struct store_note {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t call_id;            /* its call record, 0 = none          */
+	int64_t profile_version_id; /* the profile the agent saw, 0 = none */
+	int64_t agent_token_id;     /* the token that took it             */
+	int64_t agent_employee_id;  /* the employee that token acts as, 0 */
+	char agent[64];             /* who took it (the token's name)     */
+	char caller_name[128];
+	char caller_number[24]; /* E.164, "" = unknown                    */
+	char concern[4096];     /* confidential: never logged             */
+	char fields[4096];      /* JSON object of the client's fields     */
+	bool urgent;
+	uint32_t version;    /* 1, 2, ...: saves                          */
+	uint64_t created_at; /* [ms]                                     */
+	uint64_t updated_at; /* [ms] the newest version                  */
+	int64_t employeev[STORE_NOTE_EMPLOYEES];
+	uint32_t employeec;
+};
+
+typedef int(store_note_h)(const struct store_note *n, void *arg);
+
+/* One delivery to make with a save: the outbox row and whom it is for
+ * (an employee of the note, 0 = the tenant: the webhook). */
+struct store_note_out {
+	struct store_outbox *o; /* o->id is set by the save */
+	int64_t employee_id;
+};
+
+/* The deliveries of note n as saved (its id and version set): *outvp
+ * (a mem_deref()-able array of *outcp rows, or NULL for none).  Called
+ * inside the save's transaction; an error rolls the save back. */
+typedef int(store_note_rows_h)(const struct store_note *n,
+			       struct store_note_out **outvp, size_t *outcp,
+			       void *arg);
+
+/*
+ * Save note n with the deliveries rowsh makes (may be NULL: none) in one
+ * transaction.  A new note (n->id 0) gets version 1 and created_at =
+ * updated_at (0: now); an edit (n->id set) must carry the version it
+ * edits plus one (n->version): ENOENT if the note is gone, EALREADY if
+ * another edit came first.  The employees must be the tenant's (EXDEV),
+ * the call too (EXDEV; ENOENT: none), at least one employee (EINVAL).
+ * Sets n->id.
+ */
+int store_note_save(struct store *st, struct store_note *n,
+		    store_note_rows_h *rowsh, void *arg);
+int store_note_get(struct store *st, int64_t id, struct store_note *n);
+
+struct store_note_filter {
+	int64_t tenant_id;   /* 0 = all                              */
+	int64_t employee_id; /* 0 = any: notes for this employee     */
+	/* an agent's own: taken as this employee, or (without one) by
+	 * this token; both 0 = anyone's */
+	int64_t agent_employee_id;
+	int64_t agent_token_id;
+	uint64_t since; /* [ms] created at or after, 0 = any    */
+	uint64_t until; /* [ms] created before, 0 = any         */
+	uint32_t limit; /* 0 = 100, at most 1000; newest first  */
+	uint32_t offset;
+};
+int store_note_list(struct store *st, const struct store_note_filter *f,
+		    store_note_h *h, void *arg);
+/* The versions of note id, oldest first (n->version, n->updated_at: when
+ * it was saved, n->agent: by whom). */
+int store_note_versions(struct store *st, int64_t id, store_note_h *h,
+			void *arg);
+
+/* A delivery of a note, with its outbox row's state. */
+struct store_note_delivery {
+	int64_t outbox_id;
+	uint32_t version;    /* the note's version it carries       */
+	int64_t employee_id; /* 0 = the tenant (webhook)             */
+	enum store_channel channel;
+	enum store_outbox_state state;
+	uint32_t attempts;
+	uint64_t next_attempt_at;
+	uint64_t created_at;
+	uint64_t sent_at;
+	char last_error[256];
+};
+typedef int(store_note_delivery_h)(const struct store_note_delivery *d,
+				   void *arg);
+int store_note_deliveries(struct store *st, int64_t note_id,
+			  store_note_delivery_h *h, void *arg);
+
+/* Who opened a note's link and who acknowledged it. */
+struct store_note_read {
+	int64_t employee_id;
+	uint64_t opened_at; /* [ms] first opened, 0 = never        */
+	uint64_t acked_at;  /* [ms] acknowledged, 0 = not yet      */
+};
+typedef int(store_note_read_h)(const struct store_note_read *r, void *arg);
+/* employee_id opened note_id at `at` (the first time counts); with ack
+ * it also acknowledged it (the first time counts).  *rp (may be NULL)
+ * gets the row as it is now. */
+int store_note_read_mark(struct store *st, int64_t note_id, int64_t employee_id,
+			 uint64_t at, bool ack, struct store_note_read *rp);
+int store_note_reads(struct store *st, int64_t note_id, store_note_read_h *h,
+		     void *arg);
+
+/* A tenant's note settings: absent = defaults (no webhook, no full
+ * text in SMS and webhook). */
+struct store_note_settings {
+	int64_t tenant_id;
+	bool full_text;          /* SMS and webhook carry the concern  */
+	char webhook_url[512];   /* http(s)://..., "" = none           */
+	char webhook_secret[80]; /* HMAC key, "" = none; never shown
+				     again after it was made           */
+	uint64_t updated_at;     /* [ms], 0 = never set (defaults)     */
+};
+int store_note_settings_get(struct store *st, int64_t tenant_id,
+			    struct store_note_settings *s);
+int store_note_settings_set(struct store *st,
+			    const struct store_note_settings *s);
+
+/* The server's secret `name`: the stored one, else value (a new random
+ * secret of the caller's) is stored and returned.  Into buf. */
+int store_secret_ensure(struct store *st, const char *name, const char *value,
+			char *buf, size_t sz);
 
 /* ---- client profile versions (sqlite_profile.c) ------------------------
  *

@@ -155,6 +155,16 @@ EXPECT = {
     ("GET", V + "/tenants/:id/deletion"): CLI,
     ("DELETE", V + "/tenants/:id/deletion"): CLI,
     ("POST", V + "/tenants/:id/deletion/run"): SVC,
+    # call notes: agents take and edit them, clients read them, the
+    # employee its own; the signed link (open, ack) needs no token
+    ("POST", V + "/notes"): {O, A}, ("GET", V + "/notes"): ALL,
+    ("GET", V + "/notes/:id"): ALL, ("PATCH", V + "/notes/:id"): {O, A},
+    ("GET", V + "/notes/:id/history"): ALL,
+    ("GET", V + "/notes/:id/deliveries"): ALL,
+    ("GET", V + "/notes/:id/open"): ALL,
+    ("POST", V + "/notes/:id/ack"): ALL,
+    ("GET", V + "/tenants/:id/note_settings"): CLI,
+    ("PUT", V + "/tenants/:id/note_settings"): CLI,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",

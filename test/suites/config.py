@@ -69,6 +69,9 @@ OPTIONS = {
     "smtp-user": ("str", None), "smtp-password": ("str", None),
     "outbox-retry-base": ("u32", "30"), "outbox-retry-max": ("u32", "3600"),
     "outbox-attempts": ("u32", "10"),
+    "sms-gateway-url": ("str", None), "sms-gateway-token": ("str", None),
+    "public-url": ("str", None), "note-edit-window": ("u32", "300"),
+    "note-link-ttl": ("u32", "604800"),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
     "session-lifetime": ("u32", "43200"), "session-idle": ("u32", "1800"),
@@ -160,6 +163,17 @@ def test_outbox_options():
          "switchboard: --outbox-attempts: must be from 1 to 100"),
         ({"outbox-attempts": "101"},
          "switchboard: --outbox-attempts: must be from 1 to 100"),
+        # call notes (issue 17); their effect: notes.py
+        ({"sms-gateway-url": "ftp://127.0.0.1/sms"},
+         "switchboard: --sms-gateway-url: must start with http:// or "
+         "https://"),
+        ({"public-url": "example.com"},
+         "switchboard: --public-url: must start with http:// or https://"),
+        ({"note-edit-window": "86401"},
+         "switchboard: --note-edit-window: must be at most 86400 seconds"),
+        ({"note-link-ttl": "59"},
+         "switchboard: --note-link-ttl: must be from 60 to 31536000 "
+         "seconds"),
         # password logins (issue 16); their effect: logins.py
         ({"session-lifetime": "0"},
          "switchboard: --session-lifetime: must be from 1 to 2592000 "

@@ -84,6 +84,8 @@
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
+	X(test_notify_sign)                                                    \
+	X(test_notify_note_rows)                                               \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \
