@@ -819,6 +819,41 @@ static const char schema_v20[] =
     "CREATE INDEX oncall_overrides_employee"
     " ON oncall_overrides(employee_id);";
 
+/* Web Push (issue 17, migration 30): the installation's VAPID key pair
+ * (one row: every node signs with it, subscriptions are bound to it),
+ * employees' push subscriptions (gone with the employee), and the part
+ * of an outbox row that is a push: its subscription by id without a
+ * foreign key (a push for a subscription deleted meanwhile fails when
+ * it is sent), its urgency and TTL.  Its payload is the row's body. */
+static const char schema_v30[] =
+    "CREATE TABLE vapid_keys ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " private_key TEXT NOT NULL CHECK (private_key <> ''),"
+    " public_key TEXT NOT NULL CHECK (public_key <> ''),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE push_subscriptions ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " employee_id INTEGER NOT NULL"
+    "  REFERENCES employees(id) ON DELETE CASCADE,"
+    " endpoint TEXT NOT NULL CHECK (endpoint <> ''),"
+    " p256dh TEXT NOT NULL CHECK (p256dh <> ''),"
+    " auth TEXT NOT NULL CHECK (auth <> ''),"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (employee_id, endpoint)"
+    ");"
+    "CREATE INDEX push_subscriptions_tenant"
+    " ON push_subscriptions(tenant_id);"
+    "CREATE TABLE outbox_push ("
+    " outbox_id INTEGER PRIMARY KEY"
+    "  REFERENCES outbox(id) ON DELETE CASCADE,"
+    " subscription_id INTEGER NOT NULL,"
+    " urgency TEXT NOT NULL"
+    "  CHECK (urgency IN ('very-low', 'low', 'normal', 'high')),"
+    " ttl INTEGER NOT NULL CHECK (ttl >= 0)"
+    ");";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 /* the client's profile with dated changes (issue 16, secretariat/
  * profile.c): one row per version, the whole profile as JSON text.
@@ -1038,6 +1073,7 @@ static const struct migration migrationv[] = {
     {23, "password logins, sessions", schema_v23},
     {24, "audit trail, retention, deletion", schema_v24},
     {25, "callers, rotation days", schema_v25},
+    {30, "web push", schema_v30},
 };
 
 int store_migrate_latest(void)

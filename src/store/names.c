@@ -169,6 +169,7 @@ static const char *const sched_state_v[] = {
 
 static const char *const channel_v[] = {
     [STORE_CHANNEL_MAIL] = "mail",
+    [STORE_CHANNEL_WEBPUSH] = "webpush",
 };
 
 static const char *const prompt_purpose_v[] = {

@@ -83,6 +83,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_retention,
     &store_sql_tenant_data,
     &store_sql_caller, /* issue 16: allow/block lists */
+    &store_sql_push,   /* issue 17: web push */
 };
 
 /* ---- errors ----------------------------------------------------------- */

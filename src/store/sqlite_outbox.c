@@ -46,7 +46,8 @@ static const struct store_sql sql[] = {
 		   " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"},
     {S_OUTBOX_DUE, "outbox claim",
      "SELECT id FROM outbox WHERE state = 'pending'"
-     " AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1"},
+     " AND next_attempt_at <= ?1 AND instr(?2, ',' || channel || ',') > 0"
+     " ORDER BY next_attempt_at, id LIMIT 1"},
     {S_OUTBOX_TAKE, "outbox claim",
      "UPDATE outbox SET state = 'sending', node_id = ?2"
      " WHERE id = ?1 AND state = 'pending'"},
@@ -109,6 +110,11 @@ static bool outbox_valid(const struct store_outbox *o)
 		if (!str_isset(o->mail_from) || !str_isset(o->mail_to))
 			return false;
 		break;
+	case STORE_CHANNEL_WEBPUSH:
+		if (o->push.subscription_id <= 0 || o->filec ||
+		    !str_isset(o->push.urgency))
+			return false;
+		break;
 	}
 
 	for (i = 0; i < o->filec; i++) {
@@ -133,6 +139,8 @@ static int outbox_insert(struct store *st, void *arg)
 		err = store_run(st, S_OUTBOX_FILE_ADD, EIO, NULL, "idsss",
 				o->id, (int)i, f->path, f->name, f->type);
 	}
+	if (!err && o->channel == STORE_CHANNEL_WEBPUSH)
+		err = store_outbox_push_add(st, o);
 	if (err)
 		o->id = 0;
 
@@ -193,6 +201,8 @@ int store_outbox_get(struct store *st, int64_t id, struct store_outbox *o)
 	err = store_row_get(st, S_OUTBOX_GET, id, &outbox_rec, o);
 	if (!err)
 		err = files_load(st, o);
+	if (!err)
+		err = store_outbox_push_load(st, o);
 
 	return err;
 }
@@ -212,6 +222,8 @@ static int walk_h(const struct store_outbox *o, void *arg)
 
 	w->o = *o;
 	err = files_load(w->st, &w->o);
+	if (!err)
+		err = store_outbox_push_load(w->st, &w->o);
 	if (err)
 		return err;
 
@@ -261,10 +273,11 @@ int store_outbox_list(struct store *st, const struct store_outbox_filter *f,
 	return err;
 }
 
-/* What store_outbox_claim() claims. */
+/* What store_outbox_claim_of() claims. */
 struct outbox_claim {
 	const char *node_id;
 	uint64_t now;
+	const char *channels; /* ",mail,webpush,": the names it may claim */
 	struct store_outbox *o;
 };
 
@@ -274,7 +287,7 @@ static int outbox_take(struct store *st, void *arg)
 	int64_t id = 0, n = 0;
 	int err;
 
-	err = store_run(st, S_OUTBOX_DUE, EIO, &id, "u", c->now);
+	err = store_run(st, S_OUTBOX_DUE, EIO, &id, "us", c->now, c->channels);
 	if (err)
 		return err; /* ENOENT: nothing due */
 
@@ -287,15 +300,40 @@ static int outbox_take(struct store *st, void *arg)
 	return store_outbox_get(st, id, c->o);
 }
 
-int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,
-		       struct store_outbox *o)
+int store_outbox_claim_of(struct store *st, const char *node_id, uint64_t now,
+			  unsigned channels, struct store_outbox *o)
 {
-	struct outbox_claim c = {node_id, now, o};
+	struct outbox_claim c = {node_id, now, NULL, o};
+	char names[128] = ",";
+	size_t used = 1;
+	int i, n;
 
 	if (!st || !str_isset(node_id) || !o)
 		return EINVAL;
 
+	/* the channels as ",mail,webpush,", which S_OUTBOX_DUE looks in */
+	for (i = 0; i < (int)(sizeof(channels) * 8); i++) {
+		const char *name = store_names_get(&store_names_channel, i);
+
+		if (!(channels & (1u << i)) || !name)
+			continue;
+		n = re_snprintf(names + used, sizeof(names) - used, "%s,",
+				name);
+		if (n < 0)
+			return EINVAL;
+		used += (size_t)n;
+	}
+	if (used == 1)
+		return ENOENT;
+	c.channels = names;
+
 	return store_tx(st, outbox_take, &c);
+}
+
+int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,
+		       struct store_outbox *o)
+{
+	return store_outbox_claim_of(st, node_id, now, ~0u, o);
 }
 
 /* Run the state change sid on row id; ENOENT unless it was sending. */

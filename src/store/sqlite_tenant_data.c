@@ -76,6 +76,8 @@ static const struct tdata tdatav[] = {
     {"callbacks", BY_TENANT, NULL, NULL},
     {"outbox", BY_TENANT, NULL, NULL},
     {"outbox_files", OF("outbox_id", "outbox"), NULL, "path"},
+    {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL},
+    {"push_subscriptions", BY_TENANT, "auth", NULL},
     {"retention", BY_TENANT, NULL, NULL},
     {"audit", BY_TENANT, NULL, NULL},
 };
