@@ -109,6 +109,13 @@ static const struct opt opts[] = {
      S(outbox_max_attempts),
      "attempts of a delivery before it fails for good (10, from 1 to "
      "100)"},
+    {"push-subject", "SWITCHBOARD_PUSH_SUBJECT", OPT_STR, S(push_subject),
+     "contact the Web Push services see in our VAPID tokens: a mailto: "
+     "or https: URL (mailto:switchboard@localhost)"},
+    {"push-allow-http", "SWITCHBOARD_PUSH_ALLOW_HTTP", OPT_BOOL,
+     S(push_allow_http),
+     "accept push subscriptions with http:// endpoints (for tests with a "
+     "local push service; never in production)"},
     {"events-queue-max", "SWITCHBOARD_EVENTS_QUEUE_MAX", OPT_U32,
      S(events_queue_max),
      "bytes an event stream client may have unsent (ours and the kernel's "
@@ -175,6 +182,8 @@ static void defaults(struct config *cfg)
 	cfg->outbox_retry_base = 30;
 	cfg->outbox_retry_max = 3600;
 	cfg->outbox_max_attempts = 10;
+	str_copy(cfg->push_subject, "mailto:switchboard@localhost",
+		 sizeof(cfg->push_subject));
 	cfg->events_queue_max = 1048576;
 	cfg->events_ping = 30;
 	cfg->session_lifetime = 43200;
@@ -345,6 +354,12 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 		fprintf(stderr,
 			"switchboard: --outbox-attempts: must be from 1 "
 			"to 100\n");
+		return EINVAL;
+	}
+	if (strncmp(cfg->push_subject, "mailto:", 7) &&
+	    strncmp(cfg->push_subject, "https://", 8)) {
+		fprintf(stderr, "switchboard: --push-subject: must start with "
+				"mailto: or https://\n");
 		return EINVAL;
 	}
 	if (cfg->events_queue_max < 4096 || cfg->events_queue_max > 67108864) {

@@ -34,12 +34,14 @@
 #include <re.h>
 #include "core/core.h"
 #include "notify/notify_int.h"
+#include "notify/push_int.h"
 
 /* One delivery in flight. */
 struct job {
 	struct notify *n; /* (weak) outlives the job          */
 	pthread_t tid;
 	struct smtp_conf conf;  /* copy for the worker               */
+	struct push_conf push;  /* a webpush row's, for the worker   */
 	struct store_outbox o;  /* the claimed row                   */
 	struct notify_result r; /* written by the worker             */
 };
@@ -54,6 +56,8 @@ struct notify {
 	atomic_bool stop;  /* abort the transfer in flight        */
 	uint64_t stale_at; /* [ms] last look for dead nodes' rows  */
 	bool curl;         /* curl_global_init() done             */
+	/* the VAPID key pair of the installation (push.c) */
+	struct push_keys keys;
 };
 
 static void tick(void *arg);
@@ -90,20 +94,25 @@ static void finish(struct notify *n, struct job *job)
 		return;
 	}
 
+	if (o->channel == STORE_CHANNEL_WEBPUSH)
+		push_after(n->st, &job->push, o);
+
 	v = notify_judge(&n->pol, o, &job->r, now, &next);
 	switch (v) {
 	case NOTIFY_SENT:
 		err = store_outbox_sent(n->st, o->id, now);
 		if (!err)
-			info("notify: mail %lld sent (attempt %u)\n",
-			     (long long)o->id, o->attempts + 1);
+			info("notify: %s %lld sent (attempt %u)\n",
+			     store_channel_name(o->channel), (long long)o->id,
+			     o->attempts + 1);
 		break;
 
 	case NOTIFY_RETRY:
 		err = store_outbox_retry(n->st, o->id, next, job->r.error);
 		if (!err)
-			warning("notify: mail %lld: attempt %u failed: %s; "
+			warning("notify: %s %lld: attempt %u failed: %s; "
 				"next attempt in %llu s\n",
+				store_channel_name(o->channel),
 				(long long)o->id, o->attempts + 1, job->r.error,
 				(unsigned long long)((next - now) / 1000));
 		break;
@@ -112,8 +121,9 @@ static void finish(struct notify *n, struct job *job)
 	default:
 		err = store_outbox_fail(n->st, o->id, job->r.error);
 		if (!err)
-			warning("notify: mail %lld failed for good after %u "
+			warning("notify: %s %lld failed for good after %u "
 				"attempts: %s\n",
+				store_channel_name(o->channel),
 				(long long)o->id, o->attempts + 1,
 				job->r.error);
 		break;
@@ -127,7 +137,10 @@ static void *worker(void *arg)
 {
 	struct job *job = arg;
 
-	smtp_send(&job->conf, &job->o, &job->n->stop, &job->r);
+	if (job->o.channel == STORE_CHANNEL_WEBPUSH)
+		push_send(&job->push, &job->o, &job->n->stop, &job->r);
+	else
+		smtp_send(&job->conf, &job->o, &job->n->stop, &job->r);
 	(void)mqueue_push(job->n->mq, 0, job);
 
 	return NULL;
@@ -186,6 +199,51 @@ static void stale_check(struct notify *n, uint64_t now)
 		     cnt);
 }
 
+/* The channels this node delivers (bits of enum store_channel): mail
+ * only with an SMTP server, Web Push always. */
+static unsigned channels(const struct notify *n)
+{
+	unsigned c = 1u << STORE_CHANNEL_WEBPUSH;
+
+	if (notify_mail_configured(n->cfg))
+		c |= 1u << STORE_CHANNEL_MAIL;
+	return c;
+}
+
+/* The worker's conf of a claimed webpush row: 0 if it can go out.  Its
+ * subscription gone (deleted by the API, or after a 410 of another push)
+ * or unusable: the row fails at once, without a request (ENOENT: look
+ * for the next row now).  The store failing: back to pending (EIO). */
+static int push_prepare(struct notify *n, struct job *job)
+{
+	const struct store_outbox *o = &job->o;
+	const char *why;
+	int err;
+
+	err = push_conf_make(&job->push, n->cfg, n->st, &n->keys, o);
+	if (!err)
+		return 0;
+
+	why = err == ENOENT ? "subscription gone" : "unusable subscription";
+	if (err != ENOENT && err != EINVAL) {
+		/* the store: try again later, like a failed attempt */
+		warning("notify: webpush %lld: subscription %lld: %m\n",
+			(long long)o->id, (long long)o->push.subscription_id,
+			err);
+		(void)store_outbox_requeue(n->st, n->cfg->node_id, NULL);
+		return EIO;
+	}
+	err = store_outbox_fail(n->st, o->id, why);
+	if (err)
+		warning("notify: outbox %lld: cannot record the outcome: %m\n",
+			(long long)o->id, err);
+	else
+		warning("notify: webpush %lld failed: %s (subscription %lld)\n",
+			(long long)o->id, why,
+			(long long)o->push.subscription_id);
+	return ENOENT;
+}
+
 static void tick(void *arg)
 {
 	struct notify *n = arg;
@@ -201,8 +259,8 @@ static void tick(void *arg)
 	if (!job)
 		return;
 
-	err =
-	    store_outbox_claim(n->st, n->cfg->node_id, time_now_ms(), &job->o);
+	err = store_outbox_claim_of(n->st, n->cfg->node_id, time_now_ms(),
+				    channels(n), &job->o);
 	if (err) {
 		if (err != ENOENT)
 			warning("notify: outbox claim: %m\n", err);
@@ -211,6 +269,15 @@ static void tick(void *arg)
 	}
 
 	job->n = n;
+	if (job->o.channel == STORE_CHANNEL_WEBPUSH) {
+		err = push_prepare(n, job);
+		if (err) {
+			mem_deref(job);
+			if (err == ENOENT)
+				tmr_start(&n->tmr, 0, tick, n);
+			return;
+		}
+	}
 	str_copy(job->conf.url, n->cfg->smtp_url, sizeof(job->conf.url));
 	str_copy(job->conf.user, n->cfg->smtp_user, sizeof(job->conf.user));
 	str_copy(job->conf.password, n->cfg->smtp_password,
@@ -218,13 +285,15 @@ static void tick(void *arg)
 
 	err = job_start(job);
 	if (err) {
-		warning("notify: mail %lld: no worker thread: %m\n",
+		warning("notify: %s %lld: no worker thread: %m\n",
+			store_channel_name(job->o.channel),
 			(long long)job->o.id, err);
 		(void)store_outbox_requeue(n->st, n->cfg->node_id, NULL);
 		mem_deref(job);
 		return;
 	}
-	debug("notify: mail %lld: attempt %u\n", (long long)job->o.id,
+	debug("notify: %s %lld: attempt %u\n",
+	      store_channel_name(job->o.channel), (long long)job->o.id,
 	      job->o.attempts + 1);
 	n->job = job;
 }
@@ -243,11 +312,33 @@ static void destructor(void *arg)
 	n->mq = mem_deref(n->mq);
 	if (n->curl)
 		curl_global_cleanup();
+	memset(&n->keys, 0, sizeof(n->keys));
 }
 
 bool notify_mail_configured(const struct config *cfg)
 {
 	return cfg && cfg->smtp_url[0];
+}
+
+struct store *notify_store(const struct notify *n)
+{
+	return n->st;
+}
+
+const struct config *notify_config(const struct notify *n)
+{
+	return n->cfg;
+}
+
+const struct push_keys *notify_push_keys(const struct notify *n)
+{
+	return &n->keys;
+}
+
+void notify_kick(struct notify *n)
+{
+	if (!n->job)
+		tmr_start(&n->tmr, 0, tick, n);
 }
 
 int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
@@ -286,17 +377,26 @@ int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
 		     "again (they may arrive twice)\n",
 		     requeued);
 
+	/* the VAPID key pair: made on the installation's first start */
+	err = push_keys_load(&n->keys, st);
+	if (err) {
+		warning("notify: web push: no VAPID key: %m\n", err);
+		goto out;
+	}
+
 	if (notify_mail_configured(cfg)) {
 		info("notify: mail through %H from %s%s; retry after %u s, "
 		     "doubling up to %u s, %u attempts\n",
 		     url_print, cfg->smtp_url, cfg->smtp_from,
 		     cfg->smtp_user[0] ? " with AUTH" : "", n->pol.retry_base,
 		     n->pol.retry_max, n->pol.max_attempts);
-		tmr_start(&n->tmr, 0, tick, n);
 	}
 	else {
 		info("notify: no --smtp-url: mails wait in the outbox\n");
 	}
+	info("notify: web push as %s%s\n", cfg->push_subject,
+	     cfg->push_allow_http ? " (http:// endpoints allowed)" : "");
+	tmr_start(&n->tmr, 0, tick, n);
 
 out:
 	if (err)

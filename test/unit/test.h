@@ -83,6 +83,9 @@
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
+	X(test_push_encrypt_rfc8291)                                           \
+	X(test_push_keys)                                                      \
+	X(test_push_vapid_jwt)                                                 \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \
