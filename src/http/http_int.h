@@ -664,6 +664,10 @@ extern const struct api_resource api_ad_callers;
 extern const struct api_resource api_callers;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
+/* api_push.c (issue 17): the VAPID key, employees' Web Push
+ * subscriptions and their test notification */
+extern const struct api_resource api_push;
+extern const struct api_resource api_push_subscriptions;
 
 /* ---- roles (roles.c) and tokens (api_tokens.c) ------------------------ */
 

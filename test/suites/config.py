@@ -69,6 +69,8 @@ OPTIONS = {
     "smtp-user": ("str", None), "smtp-password": ("str", None),
     "outbox-retry-base": ("u32", "30"), "outbox-retry-max": ("u32", "3600"),
     "outbox-attempts": ("u32", "10"),
+    "push-subject": ("str", "mailto:switchboard@localhost"),
+    "push-allow-http": ("bool", None),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
     "session-lifetime": ("u32", "43200"), "session-idle": ("u32", "1800"),
