@@ -191,7 +191,7 @@ enum {
 struct notify_push {
 	int64_t tenant_id;
 	int64_t employee_id; /* notify_push(): to each of its subscriptions */
-	const char *payload; /* a JSON value, at most NOTIFY_PUSH_MAX bytes  */
+	const char *payload; /* a JSON object, at most NOTIFY_PUSH_MAX bytes */
 	const char *urgency; /* "very-low", "low", "normal" or "high"; NULL:
 				"normal" (RFC 8030, 5.3)                   */
 	uint32_t ttl;        /* [s] the push service keeps it, at most
@@ -203,7 +203,7 @@ struct notify_push {
  * Enqueue push p to every subscription of p->employee_id (which must be
  * p->tenant_id's): committed outbox rows (channel "webpush") when this
  * returns 0, their number in *countp (may be NULL; 0 if the employee has
- * none).  EINVAL for a payload that is not JSON or too long, a bad
+ * none).  EINVAL for a payload that is not a JSON object or too long, a bad
  * urgency or TTL; ENOENT, EXDEV for the employee; the store's errors.
  */
 int notify_push(struct notify *n, const struct notify_push *p,

@@ -121,10 +121,12 @@ static bool push_ok(const struct notify_push *p)
 	    p->ttl > NOTIFY_PUSH_TTL_MAX)
 		return false;
 	n = strlen(p->payload);
-	if (!n || n > NOTIFY_PUSH_MAX)
+	if (n < 2 || n > NOTIFY_PUSH_MAX || p->payload[0] != '{' ||
+	    p->payload[n - 1] != '}')
 		return false;
 
-	/* a JSON value: what a service worker's event.data.json() reads */
+	/* a JSON object: what a service worker's event.data.json() reads
+	 * (libre's decoder alone would take a bare word) */
 	err = json_decode_odict(&o, 8, p->payload, n, 8);
 	mem_deref(o);
 	return !err;
@@ -203,7 +205,9 @@ static int sub_h(const struct store_push_sub *s, void *arg)
 		size_t sz = l->sz ? 2 * l->sz : 4;
 		struct store_push_sub *v;
 
-		v = mem_realloc(l->v, sz * sizeof(*v));
+		/* libre's mem_realloc() does not take NULL */
+		v = l->v ? mem_realloc(l->v, sz * sizeof(*v))
+			 : mem_alloc(sz * sizeof(*v), NULL);
 		if (!v)
 			return ENOMEM;
 		l->v = v;

@@ -3,7 +3,8 @@
  * message encryption against the example of RFC 8291, section 5 (fixed
  * keys and salt give exactly the RFC's body), the checks of keys and
  * base64url, the audience of an endpoint, and a VAPID token taken apart
- * and its ES256 signature verified with OpenSSL.
+ * and its ES256 signature verified with OpenSSL; notify_push() as the
+ * call notes call it, against a store.
  */
 #include <string.h>
 #include <openssl/bn.h>
@@ -15,6 +16,7 @@
 #include "core/core.h"
 #include "notify/push_int.h"
 #include "test.h"
+#include "store_test.h"
 
 /* RFC 8291, section 5 */
 #define RFC_PLAINTEXT "When I grow up, I want to be a watermelon"
@@ -254,5 +256,100 @@ int test_push_vapid_jwt(void)
 		    EOVERFLOW);
 out:
 	mem_deref(o);
+	return err;
+}
+
+static int count_h(const struct store_outbox *o, void *arg)
+{
+	unsigned *n = arg;
+
+	if (o->channel == STORE_CHANNEL_WEBPUSH)
+		++*n;
+	return 0;
+}
+
+/* notify_push() as the call notes use it: one outbox row per
+ * subscription of the employee, checked arguments; the dispatcher's
+ * timer does not run here (no re_main), so the rows stay pending. */
+int test_notify_push(void)
+{
+	char *argv[] = {"switchboard", NULL};
+	struct config cfg;
+	struct tdb db = {"", NULL};
+	struct notify *n = NULL;
+	struct store_push_sub s;
+	struct store_outbox_filter f;
+	struct notify_push p;
+	char key[96], big[NOTIFY_PUSH_MAX + 8];
+	uint8_t raw[PUSH_PUB_LEN];
+	int64_t t1, t2, max, erika, id = 0;
+	unsigned cnt = 0, rows = 0;
+	int err = 0;
+
+	TEST_EQ_INT(config_load(&cfg, 1, argv), 0);
+	TEST_EQ_INT(tdb_open(&db), 0);
+	TEST_EQ_INT(fx_tenants(db.st, &t1, &t2), 0);
+	TEST_EQ_INT(fx_employee(db.st, t1, "Max", "10", &max), 0);
+	TEST_EQ_INT(fx_employee(db.st, t1, "Erika", "11", &erika), 0);
+	memset(&s, 0, sizeof(s));
+	s.tenant_id = t1;
+	s.employee_id = max;
+	str_copy(s.p256dh, RFC_UA_PUB, sizeof(s.p256dh));
+	str_copy(s.auth, RFC_AUTH, sizeof(s.auth));
+	str_copy(s.endpoint, "https://push.example/1", sizeof(s.endpoint));
+	TEST_EQ_INT(store_push_sub_add(db.st, &s), 0);
+	str_copy(s.endpoint, "https://push.example/2", sizeof(s.endpoint));
+	TEST_EQ_INT(store_push_sub_add(db.st, &s), 0);
+
+	TEST_EQ_INT(notify_alloc(&n, &cfg, db.st), 0);
+	TEST_EQ_INT(notify_push_public_key(n, key, sizeof(key)), 0);
+	TEST_EQ_INT(strlen(key), 87);
+	TEST_EQ_INT(push_b64url_decode(raw, sizeof(raw), key), 0);
+	TEST_ASSERT(push_point_ok(raw));
+
+	memset(&p, 0, sizeof(p));
+	p.tenant_id = t1;
+	p.employee_id = max;
+	p.payload = "{\"type\":\"note\",\"caller\":\"Herr Schmidt\"}";
+	p.urgency = "high";
+	p.ttl = 3600;
+	TEST_EQ_INT(notify_push(n, &p, &cnt), 0);
+	TEST_EQ_INT(cnt, 2);
+	p.employee_id = erika; /* no subscription: nothing, no error */
+	TEST_EQ_INT(notify_push(n, &p, &cnt), 0);
+	TEST_EQ_INT(cnt, 0);
+	TEST_EQ_INT(notify_push_to(n, s.id, &p, &id), 0);
+	TEST_ASSERT(id > 0);
+
+	memset(&f, 0, sizeof(f));
+	TEST_EQ_INT(store_outbox_list(db.st, &f, count_h, &rows), 0);
+	TEST_EQ_INT(rows, 3);
+
+	/* what is refused */
+	p.employee_id = max;
+	p.tenant_id = t2;
+	TEST_EQ_INT(notify_push(n, &p, &cnt), EXDEV);
+	TEST_EQ_INT(notify_push_to(n, s.id, &p, NULL), ENOENT);
+	p.tenant_id = t1;
+	p.payload = "not json";
+	TEST_EQ_INT(notify_push(n, &p, &cnt), EINVAL);
+	p.payload = "{\"a\": 1";
+	TEST_EQ_INT(notify_push(n, &p, &cnt), EINVAL);
+	memset(big, ' ', sizeof(big) - 1);
+	big[0] = '{';
+	big[sizeof(big) - 2] = '}';
+	big[sizeof(big) - 1] = '\0';
+	p.payload = big;
+	TEST_EQ_INT(notify_push(n, &p, &cnt), EINVAL);
+	p.payload = "{}";
+	p.urgency = "urgent";
+	TEST_EQ_INT(notify_push(n, &p, &cnt), EINVAL);
+	p.urgency = NULL;
+	p.ttl = NOTIFY_PUSH_TTL_MAX + 1;
+	TEST_EQ_INT(notify_push(n, &p, &cnt), EINVAL);
+	TEST_EQ_INT(cnt, 0);
+out:
+	mem_deref(n);
+	tdb_close(&db);
 	return err;
 }

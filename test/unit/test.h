@@ -86,6 +86,7 @@
 	X(test_push_encrypt_rfc8291)                                           \
 	X(test_push_keys)                                                      \
 	X(test_push_vapid_jwt)                                                 \
+	X(test_notify_push)                                                    \
 	X(test_store_push)                                                     \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
