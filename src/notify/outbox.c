@@ -9,7 +9,9 @@
  *   after an enqueue or a finished job):
  *     no job in flight, a row due?
  *     store_outbox_claim -> job (a copy of the
- *     row and of the SMTP account) ------------> smtp_send (curl, blocks)
+ *     row and of the SMTP account, or of the
+ *     push subscription) ---------------------> smtp_send or push_send
+ *                                                (curl, blocks)
  *                                                mqueue_push(job)
  *   done_h (mqueue) <---------------------------
  *     join, notify_judge -> store: sent, retry
@@ -323,11 +325,6 @@ bool notify_mail_configured(const struct config *cfg)
 struct store *notify_store(const struct notify *n)
 {
 	return n->st;
-}
-
-const struct config *notify_config(const struct notify *n)
-{
-	return n->cfg;
 }
 
 const struct push_keys *notify_push_keys(const struct notify *n)

@@ -149,7 +149,6 @@ void push_after(struct store *st, const struct push_conf *conf,
 /* outbox.c, for push.c: what the dispatcher n holds, and "look for due
  * rows now" (when the worker is free). */
 struct store *notify_store(const struct notify *n);
-const struct config *notify_config(const struct notify *n);
 const struct push_keys *notify_push_keys(const struct notify *n);
 void notify_kick(struct notify *n);
 
