@@ -127,6 +127,13 @@ static const struct opt opts[] = {
     {"note-link-ttl", "SWITCHBOARD_NOTE_LINK_TTL", OPT_U32, S(note_link_ttl),
      "seconds the link of a call note stays valid (604800, from 60 to "
      "31536000)"},
+    {"push-subject", "SWITCHBOARD_PUSH_SUBJECT", OPT_STR, S(push_subject),
+     "contact the Web Push services see in our VAPID tokens: a mailto: "
+     "or https: URL (mailto:switchboard@localhost)"},
+    {"push-allow-http", "SWITCHBOARD_PUSH_ALLOW_HTTP", OPT_BOOL,
+     S(push_allow_http),
+     "accept push subscriptions with http:// endpoints (for tests with a "
+     "local push service; never in production)"},
     {"events-queue-max", "SWITCHBOARD_EVENTS_QUEUE_MAX", OPT_U32,
      S(events_queue_max),
      "bytes an event stream client may have unsent (ours and the kernel's "
@@ -202,6 +209,8 @@ static void defaults(struct config *cfg)
 	cfg->outbox_max_attempts = 10;
 	cfg->note_edit_window = 300;
 	cfg->note_link_ttl = 604800;
+	str_copy(cfg->push_subject, "mailto:switchboard@localhost",
+		 sizeof(cfg->push_subject));
 	cfg->events_queue_max = 1048576;
 	cfg->events_ping = 30;
 	cfg->session_lifetime = 43200;
@@ -397,6 +406,12 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 	if (cfg->note_link_ttl < 60 || cfg->note_link_ttl > 31536000) {
 		fprintf(stderr, "switchboard: --note-link-ttl: must be from 60 "
 				"to 31536000 seconds\n");
+		return EINVAL;
+	}
+	if (strncmp(cfg->push_subject, "mailto:", 7) &&
+	    strncmp(cfg->push_subject, "https://", 8)) {
+		fprintf(stderr, "switchboard: --push-subject: must start with "
+				"mailto: or https://\n");
 		return EINVAL;
 	}
 	if (cfg->events_queue_max < 4096 || cfg->events_queue_max > 67108864) {

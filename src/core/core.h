@@ -84,6 +84,10 @@ struct config {
 	uint32_t events_queue_max;   /* [bytes] unsent to an event stream
 				      client before it is dropped      */
 	uint32_t events_ping;        /* [s] between pings to such clients */
+	/* Web Push: the VAPID "sub" (mailto: or https:), and http://
+	 * subscription endpoints accepted (tests only) */
+	char push_subject[128];
+	bool push_allow_http;
 	/* password logins and sessions (issue 16) */
 	uint32_t session_lifetime;      /* [s] a session ends this long after
 					   the login                        */

@@ -734,6 +734,10 @@ int api_note_open(struct api_req *req);
 int api_note_ack(struct api_req *req);
 /* Is r open without a token (a note's signed link)? */
 bool api_notes_public(const struct api_route *r);
+/* api_push.c (issue 17): the VAPID key, employees' Web Push
+ * subscriptions and their test notification */
+extern const struct api_resource api_push;
+extern const struct api_resource api_push_subscriptions;
 
 /* ---- roles (roles.c) and tokens (api_tokens.c) ------------------------ */
 

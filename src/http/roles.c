@@ -313,6 +313,14 @@ static const struct rule rules[] = {
     {"POST", V "/notes/:id/ack", ALL, OWN_REC},
     {"GET", V "/tenants/:id/note_settings", CLI, OWN_NONE},
     {"PUT", V "/tenants/:id/note_settings", CLI, OWN_NONE},
+    /* Web Push (api_push.c): the public key is no secret; a client's
+     * and its employees' own subscriptions, and their test push */
+    {"GET", V "/push/vapid_public_key", ALL, OWN_NONE},
+    {"POST", V "/push_subscriptions", CLI_SA, OWN_REC},
+    {"GET", V "/push_subscriptions", CLI_SA, OWN_REC},
+    {"GET", V "/push_subscriptions/:id", CLI_SA, OWN_REC},
+    {"DELETE", V "/push_subscriptions/:id", CLI_SA, OWN_REC},
+    {"POST", V "/push_subscriptions/:id/test", CLI_SA, OWN_REC},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

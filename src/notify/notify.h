@@ -2,8 +2,9 @@
  * notify.h - outgoing deliveries: what Switchboard sends to people outside
  * a call.  notify/ owns the outbox dispatcher of this node and the
  * channels it delivers through: e-mail over SMTP (libcurl, smtp.c), SMS
- * through an HTTP gateway (sms.c), signed webhooks (webhook.c), and what
- * a call note becomes on them (note.c).
+ * through an HTTP gateway (sms.c), signed webhooks (webhook.c), Web Push
+ * to employees' browsers and phones (see "Web Push" below), and what a
+ * call note becomes on them (note.c).
  *
  * Every delivery is first a row of the store's outbox (store.h, "outbox",
  * with its state diagram): notify_mail() returns once that row is
@@ -237,5 +238,76 @@ void notify_note_link_sig(char out[NOTIFY_HMAC_HEX], const char *key,
 int notify_note_link(char *buf, size_t sz, const struct config *cfg,
 		     const char *key, int64_t note_id, int64_t employee_id,
 		     uint64_t expires);
+
+/* ---- Web Push (push.c, webpush.c, push_send.c) -------------------------
+ *
+ * RFC 8030 (the push protocol), RFC 8291 (message encryption) and RFC
+ * 8292 (VAPID).  The installation has one P-256 key pair, made on the
+ * first start and kept in the store (store_vapid_init); the browser
+ * subscribes with its public key (notify_push_public_key) and gives us a
+ * PushSubscription (store.h, "Web Push subscriptions").  notify_push()
+ * makes one outbox row per subscription of an employee; the dispatcher's
+ * worker encrypts the payload for that subscription (a fresh key pair
+ * and salt per attempt), signs a VAPID token (aud: the endpoint's
+ * origin, exp: 12 h, sub: --push-subject) and POSTs it to the endpoint:
+ *
+ *   2xx (201 Created)          -> sent
+ *   404, 410                   -> the subscription is deleted; failed,
+ *                                 "subscription gone"
+ *   429, 5xx, no connection    -> retried as a mail is (notify_backoff)
+ *   other (400, 401, 413, ...) -> failed, "push service: HTTP <status>"
+ *
+ * A push whose subscription was deleted before it went out fails with
+ * "subscription gone" without a request.  The private key and the
+ * subscriptions' auth secrets are never logged; the payload is not
+ * logged either (it may name a caller).
+ */
+enum {
+	/* [bytes] payload: 4096 (what every push service takes) less the
+	 * header (86), the padding delimiter (1) and the tag (16) */
+	NOTIFY_PUSH_MAX = 3993,
+	NOTIFY_PUSH_TTL_MAX = 2419200, /* [s] 28 days */
+};
+
+/* A push to enqueue. */
+struct notify_push {
+	int64_t tenant_id;
+	int64_t employee_id; /* notify_push(): to each of its subscriptions */
+	const char *payload; /* a JSON object, at most NOTIFY_PUSH_MAX bytes */
+	const char *urgency; /* "very-low", "low", "normal" or "high"; NULL:
+				"normal" (RFC 8030, 5.3)                   */
+	uint32_t ttl;        /* [s] the push service keeps it, at most
+				NOTIFY_PUSH_TTL_MAX; 0: only if the device
+				is reachable now                           */
+};
+
+/*
+ * Enqueue push p to every subscription of p->employee_id (which must be
+ * p->tenant_id's): committed outbox rows (channel "webpush") when this
+ * returns 0, their number in *countp (may be NULL; 0 if the employee has
+ * none).  EINVAL for a payload that is not a JSON object or too long, a bad
+ * urgency or TTL; ENOENT, EXDEV for the employee; the store's errors.
+ */
+int notify_push(struct notify *n, const struct notify_push *p,
+		unsigned *countp);
+/* The same to one subscription (p->employee_id is ignored): its outbox
+ * row's id in *idp (may be NULL).  ENOENT if there is no such
+ * subscription of p->tenant_id. */
+int notify_push_to(struct notify *n, int64_t subscription_id,
+		   const struct notify_push *p, int64_t *idp);
+/* The application server key for PushManager.subscribe(): base64url of
+ * the VAPID public key's uncompressed point (87 characters and a NUL). */
+int notify_push_public_key(const struct notify *n, char *buf, size_t sz);
+/* Is s's endpoint an https:// URL (http:// too with --push-allow-http)
+ * of at most STORE_PUSH_ENDPOINT_LEN - 1 bytes, its p256dh the base64url
+ * of a point on P-256 (65 bytes, uncompressed) and its auth the base64url
+ * of 16 bytes?  EINVAL with the JSON name of the first bad field in
+ * *fieldp ("endpoint", "keys.p256dh", "keys.auth") and what is wrong in
+ * *whyp. */
+int notify_push_sub_check(const struct config *cfg,
+			  const struct store_push_sub *s, const char **fieldp,
+			  const char **whyp);
+/* Is s an urgency of RFC 8030 ("very-low", "low", "normal", "high")? */
+bool notify_push_urgency_ok(const char *s);
 
 #endif

@@ -9,7 +9,9 @@
  *   after an enqueue or a finished job):
  *     no job in flight, a row due?
  *     store_outbox_claim -> job (a copy of the
- *     row and of the SMTP account) ------------> smtp_send (curl, blocks)
+ *     row and of the SMTP account, or of the
+ *     push subscription) ---------------------> smtp_send or push_send
+ *                                                (curl, blocks)
  *                                                mqueue_push(job)
  *   done_h (mqueue) <---------------------------
  *     join, notify_judge -> store: sent, retry
@@ -35,6 +37,7 @@
 #include <re.h>
 #include "core/core.h"
 #include "notify/notify_int.h"
+#include "notify/push_int.h"
 
 /* One delivery in flight. */
 struct job {
@@ -43,6 +46,7 @@ struct job {
 	struct smtp_conf conf;  /* copy for the worker               */
 	struct sms_conf sms;    /* copy for the worker               */
 	char secret[80];        /* the tenant's webhook secret       */
+	struct push_conf push;  /* a webpush row's, for the worker   */
 	struct store_outbox o;  /* the claimed row                   */
 	struct notify_result r; /* written by the worker             */
 };
@@ -57,6 +61,8 @@ struct notify {
 	atomic_bool stop;  /* abort the transfer in flight        */
 	uint64_t stale_at; /* [ms] last look for dead nodes' rows  */
 	bool curl;         /* curl_global_init() done             */
+	/* the VAPID key pair of the installation (push.c) */
+	struct push_keys keys;
 };
 
 static void tick(void *arg);
@@ -93,10 +99,16 @@ static bool always(const struct config *cfg)
 	return true;
 }
 
+static void push_job(struct job *job)
+{
+	push_send(&job->push, &job->o, &job->n->stop, &job->r);
+}
+
 static const struct channel channelv[] = {
     {STORE_CHANNEL_MAIL, notify_mail_configured, mail_send},
     {STORE_CHANNEL_SMS, notify_sms_configured, sms_job},
     {STORE_CHANNEL_WEBHOOK, always, webhook_job},
+    {STORE_CHANNEL_WEBPUSH, always, push_job},
 };
 
 static const struct channel *channel_of(enum store_channel ch)
@@ -154,6 +166,9 @@ static void finish(struct notify *n, struct job *job)
 				(long long)o->id, err);
 		return;
 	}
+
+	if (o->channel == STORE_CHANNEL_WEBPUSH)
+		push_after(n->st, &job->push, o);
 
 	v = notify_judge(&n->pol, o, &job->r, now, &next);
 	switch (v) {
@@ -261,6 +276,40 @@ static void stale_check(struct notify *n, uint64_t now)
 		     cnt);
 }
 
+/* The worker's conf of a claimed webpush row: 0 if it can go out.  Its
+ * subscription gone (deleted by the API, or after a 410 of another push)
+ * or unusable: the row fails at once, without a request (ENOENT: look
+ * for the next row now).  The store failing: back to pending (EIO). */
+static int push_prepare(struct notify *n, struct job *job)
+{
+	const struct store_outbox *o = &job->o;
+	const char *why;
+	int err;
+
+	err = push_conf_make(&job->push, n->cfg, n->st, &n->keys, o);
+	if (!err)
+		return 0;
+
+	why = err == ENOENT ? "subscription gone" : "unusable subscription";
+	if (err != ENOENT && err != EINVAL) {
+		/* the store: try again later, like a failed attempt */
+		warning("notify: webpush %lld: subscription %lld: %m\n",
+			(long long)o->id, (long long)o->push.subscription_id,
+			err);
+		(void)store_outbox_requeue(n->st, n->cfg->node_id, NULL);
+		return EIO;
+	}
+	err = store_outbox_fail(n->st, o->id, why);
+	if (err)
+		warning("notify: outbox %lld: cannot record the outcome: %m\n",
+			(long long)o->id, err);
+	else
+		warning("notify: webpush %lld failed: %s (subscription %lld)\n",
+			(long long)o->id, why,
+			(long long)o->push.subscription_id);
+	return ENOENT;
+}
+
 static void tick(void *arg)
 {
 	struct notify *n = arg;
@@ -286,6 +335,15 @@ static void tick(void *arg)
 	}
 
 	job->n = n;
+	if (job->o.channel == STORE_CHANNEL_WEBPUSH) {
+		err = push_prepare(n, job);
+		if (err) {
+			mem_deref(job);
+			if (err == ENOENT)
+				tmr_start(&n->tmr, 0, tick, n);
+			return;
+		}
+	}
 	str_copy(job->conf.url, n->cfg->smtp_url, sizeof(job->conf.url));
 	str_copy(job->conf.user, n->cfg->smtp_user, sizeof(job->conf.user));
 	str_copy(job->conf.password, n->cfg->smtp_password,
@@ -303,7 +361,8 @@ static void tick(void *arg)
 
 	err = job_start(job);
 	if (err) {
-		warning("notify: outbox %lld: no worker thread: %m\n",
+		warning("notify: %s %lld: no worker thread: %m\n",
+			store_channel_name(job->o.channel),
 			(long long)job->o.id, err);
 		(void)store_outbox_requeue(n->st, n->cfg->node_id, NULL);
 		mem_deref(job);
@@ -329,6 +388,7 @@ static void destructor(void *arg)
 	n->mq = mem_deref(n->mq);
 	if (n->curl)
 		curl_global_cleanup();
+	memset(&n->keys, 0, sizeof(n->keys));
 }
 
 bool notify_mail_configured(const struct config *cfg)
@@ -339,6 +399,22 @@ bool notify_mail_configured(const struct config *cfg)
 bool notify_sms_configured(const struct config *cfg)
 {
 	return cfg && cfg->sms_gateway_url[0];
+}
+
+struct store *notify_store(const struct notify *n)
+{
+	return n->st;
+}
+
+const struct push_keys *notify_push_keys(const struct notify *n)
+{
+	return &n->keys;
+}
+
+void notify_kick(struct notify *n)
+{
+	if (!n->job)
+		tmr_start(&n->tmr, 0, tick, n);
 }
 
 int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
@@ -377,6 +453,13 @@ int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
 		     "again (they may arrive twice)\n",
 		     requeued);
 
+	/* the VAPID key pair: made on the installation's first start */
+	err = push_keys_load(&n->keys, st);
+	if (err) {
+		warning("notify: web push: no VAPID key: %m\n", err);
+		goto out;
+	}
+
 	if (notify_mail_configured(cfg)) {
 		info("notify: mail through %H from %s%s; retry after %u s, "
 		     "doubling up to %u s, %u attempts\n",
@@ -393,6 +476,8 @@ int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
 	else
 		info("notify: no --sms-gateway-url: SMS wait in the outbox\n");
 	/* webhooks need nothing configured: the dispatcher always runs */
+	info("notify: web push as %s%s\n", cfg->push_subject,
+	     cfg->push_allow_http ? " (http:// endpoints allowed)" : "");
 	tmr_start(&n->tmr, 0, tick, n);
 
 out:

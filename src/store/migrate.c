@@ -1171,6 +1171,41 @@ static const char schema_v29[] =
     " created_at INTEGER NOT NULL"
     ");";
 
+/* Web Push (issue 17, migration 30): the installation's VAPID key pair
+ * (one row: every node signs with it, subscriptions are bound to it),
+ * employees' push subscriptions (gone with the employee), and the part
+ * of an outbox row that is a push: its subscription by id without a
+ * foreign key (a push for a subscription deleted meanwhile fails when
+ * it is sent), its urgency and TTL.  Its payload is the row's body. */
+static const char schema_v30[] =
+    "CREATE TABLE vapid_keys ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " private_key TEXT NOT NULL CHECK (private_key <> ''),"
+    " public_key TEXT NOT NULL CHECK (public_key <> ''),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE push_subscriptions ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " employee_id INTEGER NOT NULL"
+    "  REFERENCES employees(id) ON DELETE CASCADE,"
+    " endpoint TEXT NOT NULL CHECK (endpoint <> ''),"
+    " p256dh TEXT NOT NULL CHECK (p256dh <> ''),"
+    " auth TEXT NOT NULL CHECK (auth <> ''),"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (employee_id, endpoint)"
+    ");"
+    "CREATE INDEX push_subscriptions_tenant"
+    " ON push_subscriptions(tenant_id);"
+    "CREATE TABLE outbox_push ("
+    " outbox_id INTEGER PRIMARY KEY"
+    "  REFERENCES outbox(id) ON DELETE CASCADE,"
+    " subscription_id INTEGER NOT NULL,"
+    " urgency TEXT NOT NULL"
+    "  CHECK (urgency IN ('very-low', 'low', 'normal', 'high')),"
+    " ttl INTEGER NOT NULL CHECK (ttl >= 0)"
+    ");";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1200,6 +1235,7 @@ static const struct migration migrationv[] = {
     {26, "forwarded calls", schema_v26},
     {27, "failed logins kept", schema_v27},
     {29, "call notes and their delivery", schema_v29},
+    {30, "web push", schema_v30},
 };
 
 int store_migrate_latest(void)

@@ -171,6 +171,7 @@ static const char *const channel_v[] = {
     [STORE_CHANNEL_MAIL] = "mail",
     [STORE_CHANNEL_SMS] = "sms",
     [STORE_CHANNEL_WEBHOOK] = "webhook",
+    [STORE_CHANNEL_WEBPUSH] = "webpush",
 };
 
 static const char *const prompt_purpose_v[] = {

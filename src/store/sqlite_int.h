@@ -12,7 +12,8 @@
  * sqlite_availability.c (absence info, appointments), sqlite_oncall.c
  * (on-call schedules and their overrides); sqlite_user.c (password
  * logins; their sessions are tokens of sqlite_token.c); sqlite_note.c
- * (call notes, their versions, deliveries and reads);
+ * (call notes, their versions, deliveries and reads); sqlite_push.c (Web
+ * Push subscriptions, the VAPID key and the push part of an outbox row);
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
@@ -417,6 +418,18 @@ enum store_sql_id {
 	S_SECRET_ADD,
 	S_SECRET_GET,
 	S_PURGE_NOTES,
+
+	/* sqlite_push.c (issue 17: web push) */
+	S_PUSH_ADD,
+	S_PUSH_GET,
+	S_PUSH_FIND,
+	S_PUSH_REKEY,
+	S_PUSH_DELETE,
+	S_PUSH_LIST,
+	S_VAPID_ADD,
+	S_VAPID_GET,
+	S_OUTBOX_PUSH_ADD,
+	S_OUTBOX_PUSH_GET,
 	S_COUNT
 };
 
@@ -448,7 +461,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
-    store_sql_login_failure, store_sql_note;
+    store_sql_login_failure, store_sql_note, store_sql_push;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
@@ -513,6 +526,12 @@ int store_tenant_of(struct store *st, enum store_sql_id sid, int64_t id,
  * else the employee must exist (ENOENT) and be tenant_id's (EXDEV). */
 int store_employee_of_tenant(struct store *st, int64_t employee_id,
 			     int64_t tenant_id);
+
+/* sqlite_push.c: the push part of outbox row o (o->id set), written in
+ * store_outbox_add()'s transaction; read into o->push (zero unless a
+ * webpush row). */
+int store_outbox_push_add(struct store *st, const struct store_outbox *o);
+int store_outbox_push_load(struct store *st, struct store_outbox *o);
 
 /*
  * Open a write transaction (BEGIN IMMEDIATE) or, when one is already open,

@@ -47,7 +47,8 @@ static const struct store_sql sql[] = {
     {S_OUTBOX_DUE, "outbox claim",
      "SELECT id FROM outbox WHERE state = 'pending'"
      " AND next_attempt_at <= ?1 AND (?2 >> (CASE channel WHEN 'mail'"
-     " THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2 ELSE 62 END)) & 1"
+     " THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2"
+     " WHEN 'webpush' THEN 3 ELSE 62 END)) & 1"
      " ORDER BY next_attempt_at, id LIMIT 1"},
     {S_OUTBOX_TAKE, "outbox claim",
      "UPDATE outbox SET state = 'sending', node_id = ?2"
@@ -117,6 +118,11 @@ static bool outbox_valid(const struct store_outbox *o)
 		if (!str_isset(o->mail_to) || !str_isset(o->body))
 			return false;
 		break;
+	case STORE_CHANNEL_WEBPUSH:
+		if (o->push.subscription_id <= 0 || o->filec ||
+		    !str_isset(o->push.urgency))
+			return false;
+		break;
 	default:
 		break;
 	}
@@ -143,6 +149,8 @@ static int outbox_insert(struct store *st, void *arg)
 		err = store_run(st, S_OUTBOX_FILE_ADD, EIO, NULL, "idsss",
 				o->id, (int)i, f->path, f->name, f->type);
 	}
+	if (!err && o->channel == STORE_CHANNEL_WEBPUSH)
+		err = store_outbox_push_add(st, o);
 	if (err)
 		o->id = 0;
 
@@ -203,6 +211,8 @@ int store_outbox_get(struct store *st, int64_t id, struct store_outbox *o)
 	err = store_row_get(st, S_OUTBOX_GET, id, &outbox_rec, o);
 	if (!err)
 		err = files_load(st, o);
+	if (!err)
+		err = store_outbox_push_load(st, o);
 
 	return err;
 }
@@ -222,6 +232,8 @@ static int walk_h(const struct store_outbox *o, void *arg)
 
 	w->o = *o;
 	err = files_load(w->st, &w->o);
+	if (!err)
+		err = store_outbox_push_load(w->st, &w->o);
 	if (err)
 		return err;
 
@@ -271,7 +283,7 @@ int store_outbox_list(struct store *st, const struct store_outbox_filter *f,
 	return err;
 }
 
-/* What store_outbox_claim() claims. */
+/* What store_outbox_claim_of() claims. */
 struct outbox_claim {
 	const char *node_id;
 	uint64_t now;

@@ -87,6 +87,8 @@ static const struct tdata tdatav[] = {
     {"note_reads", OF("note_id", "notes"), NULL, NULL},
     {"note_settings", BY_TENANT, "webhook_secret", NULL},
     {"sms_charges", BY_TENANT, NULL, NULL},
+    {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL},
+    {"push_subscriptions", BY_TENANT, "auth", NULL},
     {"retention", BY_TENANT, NULL, NULL},
     {"audit", BY_TENANT, NULL, NULL},
 };

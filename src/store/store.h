@@ -1644,11 +1644,13 @@ int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 
 /* How a delivery goes out: "mail", "sms" (mail_to is the E.164 number,
  * body the JSON the gateway gets), "webhook" (mail_to is the URL, body
- * the JSON posted, signed when sent).  Add a channel at the end. */
+ * the JSON posted, signed when sent), "webpush" (Web Push to one
+ * subscription, migration 30).  Add a channel at the end. */
 enum store_channel {
 	STORE_CHANNEL_MAIL = 0,
 	STORE_CHANNEL_SMS,
 	STORE_CHANNEL_WEBHOOK,
+	STORE_CHANNEL_WEBPUSH,
 	STORE_CHANNEL_COUNT /* not a channel: how many there are */
 };
 
@@ -1676,6 +1678,14 @@ struct store_outbox_file {
 	char type[64];  /* content type ("audio/wav")                 */
 };
 
+/* A Web Push delivery (table outbox_push, migration 30): the subscription
+ * it goes to, looked up when it is sent (gone by then: it fails). */
+struct store_outbox_push {
+	int64_t subscription_id;
+	char urgency[16]; /* "very-low", "low", "normal" or "high"        */
+	uint32_t ttl;     /* [s] the push service keeps it this long      */
+};
+
 struct store_outbox {
 	int64_t id;
 	int64_t tenant_id; /* 0 = the system's own (a test mail)       */
@@ -1696,6 +1706,8 @@ struct store_outbox {
 	char html[8192];     /* text/html alternative, "" = none        */
 	struct store_outbox_file filev[STORE_OUTBOX_FILES];
 	uint32_t filec; /* attachments in filev                    */
+	/* channel webpush: the payload is body (JSON text) */
+	struct store_outbox_push push;
 };
 
 typedef int(store_outbox_h)(const struct store_outbox *o, void *arg);
@@ -1892,6 +1904,59 @@ int store_note_settings_set(struct store *st,
  * secret of the caller's) is stored and returned.  Into buf. */
 int store_secret_ensure(struct store *st, const char *name, const char *value,
 			char *buf, size_t sz);
+/* ---- Web Push subscriptions and the VAPID key (sqlite_push.c) ----------
+ *
+ * A browser's or phone's PushSubscription (RFC 8030) of an employee: the
+ * push service's endpoint URL and the keys the messages are encrypted
+ * for (RFC 8291), both base64url as the browser gives them.  An
+ * employee's subscriptions go with it; one endpoint once per employee
+ * (EEXIST).  auth is a secret shared with the browser: never logged,
+ * never exported.
+ */
+enum {
+	STORE_PUSH_ENDPOINT_LEN = 1024,
+};
+
+struct store_push_sub {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t employee_id;
+	char endpoint[STORE_PUSH_ENDPOINT_LEN]; /* https://...             */
+	char p256dh[96];     /* base64url of the 65-byte P-256 point         */
+	char auth[32];       /* base64url of the 16-byte auth secret         */
+	uint64_t created_at; /* [ms] */
+};
+
+typedef int(store_push_sub_h)(const struct store_push_sub *s, void *arg);
+
+/* Add s (tenant_id, employee_id of that tenant, endpoint and keys set):
+ * EINVAL, ENOENT (no such employee), EXDEV (another tenant's), EEXIST
+ * (the employee has this endpoint).  Sets s->id and created_at. */
+int store_push_sub_add(struct store *st, struct store_push_sub *s);
+int store_push_sub_get(struct store *st, int64_t id, struct store_push_sub *s);
+/* The subscription of employee_id with endpoint, ENOENT if none. */
+int store_push_sub_find(struct store *st, int64_t employee_id,
+			const char *endpoint, struct store_push_sub *s);
+/* New keys (p256dh, auth) for subscription s->id.  ENOENT. */
+int store_push_sub_rekey(struct store *st, const struct store_push_sub *s);
+int store_push_sub_delete(struct store *st, int64_t id);
+/* Oldest first; tenant_id, employee_id 0: any. */
+int store_push_sub_list(struct store *st, int64_t tenant_id,
+			int64_t employee_id, store_push_sub_h *h, void *arg);
+
+/* The installation's VAPID key pair (RFC 8292), base64url.  One row for
+ * every node of the installation: subscriptions are bound to its public
+ * key, so all nodes must sign with the same one. */
+struct store_vapid {
+	char private_key[48]; /* 32 bytes; never logged, never exported  */
+	char public_key[96];  /* 65 bytes, uncompressed point            */
+	uint64_t created_at;  /* [ms] */
+};
+
+/* The stored key pair into *v; if there is none yet, v (as the caller
+ * made it) is stored first.  Of two nodes starting at once, both get the
+ * one stored first. */
+int store_vapid_init(struct store *st, struct store_vapid *v);
 
 /* ---- client profile versions (sqlite_profile.c) ------------------------
  *

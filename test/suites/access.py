@@ -165,6 +165,13 @@ EXPECT = {
     ("POST", V + "/notes/:id/ack"): ALL,
     ("GET", V + "/tenants/:id/note_settings"): CLI,
     ("PUT", V + "/tenants/:id/note_settings"): CLI,
+    # Web Push (issue 17): the public key, employees' own subscriptions
+    ("GET", V + "/push/vapid_public_key"): ALL,
+    ("POST", V + "/push_subscriptions"): CLI_SA,
+    ("GET", V + "/push_subscriptions"): CLI_SA,
+    ("GET", V + "/push_subscriptions/:id"): CLI_SA,
+    ("DELETE", V + "/push_subscriptions/:id"): CLI_SA,
+    ("POST", V + "/push_subscriptions/:id/test"): CLI_SA,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",
@@ -394,9 +401,11 @@ def test_routes_listed(api, env):
     own = sorted(k for k, r in got.items() if r["own_employee"])
     S.check(own == sorted(k for k, v in EXPECT.items() if U in v and
                           not k[1].startswith(V + "/sessions") and
-                          k[1] != V + "/users/me/password"),
+                          k[1] != V + "/users/me/password" and
+                          k[1] != V + "/push/vapid_public_key"),
             "the subaccount's routes are narrowed to its own employee "
-            "(its sessions and its password are its own by the session)",
+            "(its sessions and its password are its own by the session; "
+            "the push key is the installation's, public)",
             repr(own))
 
 

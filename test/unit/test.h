@@ -86,6 +86,11 @@
 	X(test_notify_addr)                                                    \
 	X(test_notify_sign)                                                    \
 	X(test_notify_note_rows)                                               \
+	X(test_push_encrypt_rfc8291)                                           \
+	X(test_push_keys)                                                      \
+	X(test_push_vapid_jwt)                                                 \
+	X(test_notify_push)                                                    \
+	X(test_store_push)                                                     \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \
