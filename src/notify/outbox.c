@@ -411,12 +411,6 @@ const struct push_keys *notify_push_keys(const struct notify *n)
 	return &n->keys;
 }
 
-void notify_kick(struct notify *n)
-{
-	if (!n->job)
-		tmr_start(&n->tmr, 0, tick, n);
-}
-
 int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
 {
 	struct notify *n;

@@ -150,6 +150,5 @@ void push_after(struct store *st, const struct push_conf *conf,
  * rows now" (when the worker is free). */
 struct store *notify_store(const struct notify *n);
 const struct push_keys *notify_push_keys(const struct notify *n);
-void notify_kick(struct notify *n);
 
 #endif
