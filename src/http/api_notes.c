@@ -140,6 +140,21 @@ struct save_ctx {
 	bool correction;
 };
 
+/* The Web Push subscriptions of a note's employees, collected. */
+struct subs {
+	struct store_push_sub *v;
+	size_t n;
+};
+
+static int sub_h(const struct store_push_sub *s, void *arg)
+{
+	struct subs *l = arg;
+
+	if (l->n < NOTIFY_NOTE_PUSH_MAX)
+		l->v[l->n++] = *s;
+	return 0;
+}
+
 static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 		  size_t *outcp, void *arg)
 {
@@ -148,6 +163,8 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 	struct store_note_settings ns;
 	char key[NOTIFY_SECRET_HEX];
 	struct notify_note nn;
+	struct subs subs = {NULL, 0};
+	size_t i;
 	int err;
 
 	err = api_note_link_key(api, key, sizeof(key));
@@ -155,6 +172,16 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 		err = store_note_settings_get(api->st, n->tenant_id, &ns);
 	if (err)
 		return err;
+	subs.v = mem_zalloc(NOTIFY_NOTE_PUSH_MAX * sizeof(*subs.v), NULL);
+	if (!subs.v)
+		return ENOMEM;
+	for (i = 0; !err && i < c->empc; i++)
+		err = store_push_sub_list(api->st, n->tenant_id, c->empv[i].id,
+					  sub_h, &subs);
+	if (err) {
+		mem_deref(subs.v);
+		return err;
+	}
 
 	memset(&nn, 0, sizeof(nn));
 	nn.note = n;
@@ -164,7 +191,11 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 	nn.link_key = key;
 	nn.link_expires = c->req->now / 1000 + api->cfg->note_link_ttl;
 	nn.correction = c->correction;
-	return notify_note_rows(api->cfg, &nn, outvp, outcp);
+	nn.subv = subs.v;
+	nn.subc = subs.n;
+	err = notify_note_rows(api->cfg, &nn, outvp, outcp);
+	mem_deref(subs.v);
+	return err;
 }
 
 /* employee_ids of the body into n and c->empv: 1 to

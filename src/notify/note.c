@@ -2,8 +2,10 @@
  * note.c - what a call note becomes in the outbox (notify.h, "call
  * notes"): a mail per employee (plain text and HTML, the whole note), an
  * SMS per employee who wants them (the caller's name and a link), and a
- * webhook for the tenant (JSON: the caller's name and the links), the
- * concern in SMS and webhook only with the tenant's full text on.  The
+ * webhook for the tenant (JSON: the caller's name and the links), a Web
+ * Push to each of the employees' subscriptions (JSON: the caller's name
+ * and the employee's link; Urgency high for an urgent note), the
+ * concern in SMS, webhook and push only with the tenant's full text on.  The
  * rows are made here and written by the caller together with the note
  * (store_note_save()), so a note is never saved without its deliveries.
  *
@@ -19,7 +21,8 @@
 #include "notify/notify.h"
 
 enum {
-	NOTE_OUT_MAX = 2 * STORE_NOTE_EMPLOYEES + 1, /* rows of one note */
+	/* rows of one note: mail and SMS per employee, the webhook, pushes */
+	NOTE_OUT_MAX = 2 * STORE_NOTE_EMPLOYEES + 1 + NOTIFY_NOTE_PUSH_MAX,
 	LINK_SZ = 512,
 };
 
@@ -279,6 +282,55 @@ static int sms_row(const struct notify_note *c, const struct store_employee *e,
 	return err;
 }
 
+/* A Web Push of note c to subscription sub, whose employee's link is
+ * link: {"type": "note", "note_id", "version", "correction", "urgent",
+ * "title", "body", "url"}, the concern in the body only with full text. */
+static int push_row(const struct notify_note *c,
+		    const struct store_push_sub *sub, const char *link,
+		    struct store_outbox *o)
+{
+	const struct store_note *n = c->note;
+	const bool full = c->settings && c->settings->full_text;
+	struct odict *j = NULL;
+	char title[200], body[2200];
+	int err;
+
+	re_snprintf(title, sizeof(title), "%s%sAnruf von %s",
+		    c->correction ? "Korrektur: " : "",
+		    n->urgent ? "DRINGEND " : "", n->caller_name);
+	if (full)
+		re_snprintf(body, sizeof(body), "%s: %s", n->caller_number,
+			    n->concern);
+	else
+		re_snprintf(body, sizeof(body),
+			    "Die Notiz liegt für Sie bereit.");
+
+	err = odict_alloc(&j, 12);
+	if (err)
+		return err;
+	err = odict_entry_add(j, "type", ODICT_STRING, "note");
+	err |= odict_entry_add(j, "note_id", ODICT_INT, n->id);
+	err |= odict_entry_add(j, "version", ODICT_INT, (int64_t)n->version);
+	err |= odict_entry_add(j, "correction", ODICT_BOOL, c->correction);
+	err |= odict_entry_add(j, "urgent", ODICT_BOOL, n->urgent);
+	err |= odict_entry_add(j, "title", ODICT_STRING, title);
+	err |= odict_entry_add(j, "body", ODICT_STRING, body);
+	err |= odict_entry_add(j, "url", ODICT_STRING, link);
+	if (!err) {
+		memset(o, 0, sizeof(*o));
+		o->tenant_id = n->tenant_id;
+		o->channel = STORE_CHANNEL_WEBPUSH;
+		o->push.subscription_id = sub->id;
+		str_copy(o->push.urgency, n->urgent ? "high" : "normal",
+			 sizeof(o->push.urgency));
+		o->push.ttl = 86400; /* a day: a note older than that is
+					read in the mail */
+		err = json_into(o->body, sizeof(o->body), j);
+	}
+	mem_deref(j);
+	return err;
+}
+
 static int webhook_row(const struct notify_note *c, char links[][LINK_SZ],
 		       struct store_outbox *o)
 {
@@ -405,6 +457,19 @@ int notify_note_rows(const struct config *cfg, const struct notify_note *c,
 			o = row_new(outv, &cnt, e->id);
 			err = o ? sms_row(c, e, links[i], o) : ENOMEM;
 		}
+	}
+	for (i = 0; !err && c->subv && i < c->subc && i < NOTIFY_NOTE_PUSH_MAX;
+	     i++) {
+		size_t k;
+
+		for (k = 0; k < c->empc; k++) {
+			if (c->empv[k].id == c->subv[i].employee_id)
+				break;
+		}
+		if (k == c->empc)
+			continue; /* not one of the note's employees */
+		o = row_new(outv, &cnt, c->subv[i].employee_id);
+		err = o ? push_row(c, &c->subv[i], links[k], o) : ENOMEM;
 	}
 	if (!err && c->settings && c->settings->webhook_url[0] &&
 	    c->settings->webhook_secret[0]) {

@@ -217,7 +217,12 @@ struct notify_note {
 	const char *link_key;  /* the server's key for note links        */
 	uint64_t link_expires; /* [s] since the epoch                  */
 	bool correction;       /* an edit of a note sent before         */
+	const struct store_push_sub *subv; /* the employees' Web Push
+					      subscriptions (any order) */
+	size_t subc; /* at most NOTIFY_NOTE_PUSH_MAX are pushed           */
 };
+
+enum { NOTIFY_NOTE_PUSH_MAX = 16 }; /* Web Push rows of one note */
 
 /*
  * The deliveries of note c (the rows are not written: store_note_save()

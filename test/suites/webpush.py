@@ -402,6 +402,52 @@ def check_test_push():
                "ttl: must be from 0 to 2419200 seconds")
 
 
+def check_note_push():
+    """A call note for Max goes to his subscriptions too (issue 17):
+    the caller's name and his link, not the concern (full text off),
+    Urgency high for an urgent note, one push per subscription."""
+    st, t = sb.api("POST", V + "/tokens",
+                   {"role": "agent", "tenant_id": env["a"],
+                    "employee_id": env["erika"], "name": "agent erika"})
+    agent = t.get("token") if st == 201 else None
+    before = {k: len(svc.requests(k)) for k in ("max1", "max2")}
+    st, n = sb.api("POST", V + "/notes",
+                   {"employee_ids": [env["max"]], "caller_name": "Hans "
+                    "Anrufer", "caller_number": "0221 987654",
+                    "concern": "Vertrag kündigen, streng vertraulich",
+                    "urgent": True}, agent)
+    S.check(st == 201, "a note for Max by the agent: 201", f"{st} {n}")
+    if st != 201:
+        return
+    deadline = time.time() + 15
+    while not (ok := all(len(svc.requests(k)) == before[k] + 1
+                         for k in before)) and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)  # no more than one each
+    ok = ok and all(len(svc.requests(k)) == before[k] + 1 for k in before)
+    S.check(ok, "each of Max's two subscriptions got one push",
+            repr({k: len(svc.requests(k)) for k in before}))
+    for k in before:
+        got = svc.requests(k)[-1:] if ok else []
+        g = got[0] if got else {}
+        pl = g.get("payload", {})
+        S.check(g and not g["problems"] and pl.get("type") == "note" and
+                pl.get("note_id") == n["id"] and pl.get("urgent") is True and
+                pl.get("title") == "DRINGEND Anruf von Hans Anrufer" and
+                f"/notes/{n['id']}/open?employee={env['max']}" in
+                pl.get("url", "") and "Vertrag" not in json.dumps(pl),
+                f"{k}: the note's push decrypts to the caller's name and "
+                "Max's link, without the concern", repr(g))
+        S.check(g.get("urgency") == "high" and g.get("ttl") == "86400",
+                f"{k}: Urgency high (urgent note), TTL a day", repr(g))
+    st, d = sb.api("GET", f"{V}/notes/{n['id']}/deliveries")
+    pushes = [x for x in d if x.get("channel") == "webpush"] \
+        if st == 200 else []
+    S.check(len(pushes) == 2 and
+            all(x["employee_id"] == env["max"] for x in pushes),
+            "the note's deliveries list the two pushes, for Max", repr(d))
+
+
 def check_retry():
     svc.plan["max2"] = [503, 201]
     n0 = len(svc.requests("max2"))
@@ -470,7 +516,7 @@ def main():
         sb.args.append("--push-allow-http")
         sb.start()
         for t in (check_key_kept, check_validation, check_subscribe,
-                  check_test_push, check_retry, check_gone, check_refused,
+                  check_test_push, check_note_push, check_retry, check_gone, check_refused,
                   check_delete):
             S.run(t)
         code = sb.stop()
