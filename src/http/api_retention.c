@@ -247,6 +247,7 @@ static int purge_now(struct api_req *req)
 	err |= api_add_int(o, "voicemail_messages", p.messages);
 	err |= api_add_int(o, "files", p.files);
 	err |= api_add_int(o, "notifications", p.outbox);
+	err |= api_add_int(o, "call_notes", p.notes);
 	err |= api_add_int(o, "audit_entries", p.audit);
 	return api_reply_encoded(req, 200, err, o, 0);
 }

@@ -195,7 +195,7 @@ static int purge_tx(struct store *st, void *arg)
 
 	err = purge_files(st, pu);
 	if (!err)
-		err = purge_run(st, S_PURGE_NOTES, pu, NULL);
+		err = purge_run(st, S_PURGE_NOTES, pu, &p->notes);
 	if (!err)
 		err = purge_run(st, S_PURGE_VM, pu, &p->messages);
 	if (!err)

@@ -2189,7 +2189,7 @@ int store_retention_set(struct store *st, const struct store_retention *r);
 
 /* What a purge or a deletion removed. */
 struct store_purge {
-	uint32_t calls, visits, callbacks, messages, outbox, audit;
+	uint32_t calls, visits, callbacks, messages, outbox, audit, notes;
 	uint32_t rows;  /* all rows (a deletion's)  */
 	uint32_t files; /* files handed to the file handler */
 };
@@ -2202,7 +2202,7 @@ typedef int(store_file_h)(const char *path, void *arg);
  * defaults): finished call records (their variables), finished queue
  * visits (and those of the calls deleted) and finished callbacks by
  * call_days, voicemail messages and sent or failed
- * notifications by message_days, audit entries by audit_days.  fileh is
+ * notifications by message_days, call notes by note_days, audit entries by audit_days.  fileh is
  * called with each file of a deleted row before the commit; on an error
  * nothing is deleted.
  */

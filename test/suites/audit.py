@@ -319,6 +319,14 @@ def test_retention(sb, tid, t2, files):
                "edge": add_vm(tid, mb["id"], cut_m, files["edge"]),
                "new": add_vm(tid, mb["id"], at, files["new"]),
                "other": add_vm(t2, mb2["id"], cut_m - DAY, files["other"])}
+        cut_n = at - 90 * DAY  # note_days 90 (both clients' default)
+        notes = {}
+        for k, t, when in [("old", tid, cut_n - 1), ("edge", tid, cut_n),
+                           ("other", t2, cut_n + DAY)]:
+            c = con.execute("INSERT INTO notes (tenant_id, caller_name,"
+                            " concern, created_at, updated_at) VALUES"
+                            " (?, 'Hans', 'x', ?, ?)", (t, when, when))
+            notes[k] = c.lastrowid
         cut_a = at - 1095 * DAY
         aud = {}
         for k, t, when in [("old", tid, cut_a - 1), ("edge", tid, cut_a),
@@ -340,7 +348,7 @@ def test_retention(sb, tid, t2, files):
     S.check(st == 200 and p == {
         "at": iso(at), "tenant_id": None, "calls": 1, "queue_visits": 0,
         "callbacks": 0, "voicemail_messages": 1, "files": 1,
-        "notifications": 0, "audit_entries": 2},
+        "notifications": 0, "call_notes": 1, "audit_entries": 2},
         "the purge counts exactly what was older", f"{st} {p}")
     con = db(sb)
     try:
@@ -355,6 +363,10 @@ def test_retention(sb, tid, t2, files):
                 for k, v in vms.items()}
         S.check(left == {"old": 0, "edge": 1, "new": 1, "other": 1},
                 "voicemail: only the one older than 5 days went", f"{left}")
+        left = {k: con.execute("SELECT count(*) FROM notes WHERE id = ?",
+                               (v,)).fetchone()[0] for k, v in notes.items()}
+        S.check(left == {"old": 0, "edge": 1, "other": 1},
+                "call notes: only the one older than 90 days went", f"{left}")
         left = {k: con.execute("SELECT count(*) FROM audit WHERE id = ?",
                                (v,)).fetchone()[0] for k, v in aud.items()}
         S.check(left == {"old": 0, "edge": 1, "other": 0},
