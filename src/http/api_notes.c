@@ -155,6 +155,24 @@ static int sub_h(const struct store_push_sub *s, void *arg)
 	return 0;
 }
 
+/* The employee whose phone the note's call was put through to (the
+ * call record's callee is one of its devices), 0 if none. */
+static int64_t put_through(struct store *st, const struct store_note *n)
+{
+	struct store_device dev;
+	struct store_call c;
+	const char *user;
+
+	if (!n->call_id || store_call_get(st, n->call_id, &c) ||
+	    strncmp(c.callee_leg, "device:", 7))
+		return 0;
+	user = c.callee_leg + 7;
+	if (store_device_by_username(st, user, &dev) ||
+	    dev.tenant_id != n->tenant_id)
+		return 0;
+	return dev.employee_id;
+}
+
 static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 		  size_t *outcp, void *arg)
 {
@@ -191,6 +209,7 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 	nn.link_key = key;
 	nn.link_expires = c->req->now / 1000 + api->cfg->note_link_ttl;
 	nn.correction = c->correction;
+	nn.put_through = put_through(api->st, n);
 	nn.subv = subs.v;
 	nn.subc = subs.n;
 	err = notify_note_rows(api->cfg, &nn, outvp, outcp);

@@ -9,6 +9,13 @@
  * rows are made here and written by the caller together with the note
  * (store_note_save()), so a note is never saved without its deliveries.
  *
+ * An employee the call was put through to (seeds/001: "In jedem Fall
+ * erhalten Sie eine Anrufbenachrichtigung per Mail über den
+ * erfolgreichen Durchstellversuch mit Namen und Rufnummer oder eine
+ * komplette Anrufnotiz bei fehlender Durchstellung") talked to the
+ * caller: its mail is a short notice (the caller's name and number, the
+ * link), and it gets no SMS or push; the others get the whole note.
+ *
  * The link of a note is per employee, signed and expiring:
  *   <public-url>/api/v1/notes/<id>/open?employee=<e>&expires=<s>&sig=<h>
  *   sig = hex HMAC-SHA256(server key, "note:<id>:<e>:<s>")
@@ -152,6 +159,46 @@ static int fields_print(struct mbuf *mb, const struct store_note *n, bool html)
 }
 
 /* The mail of note n for employee e with link into o. */
+/* The short notice of a call put through to e: name and number. */
+static int short_row(const struct config *cfg, const struct notify_note *c,
+		     const struct store_employee *e, const char *link,
+		     struct store_outbox *o)
+{
+	const struct store_note *n = c->note;
+	const char *who =
+	    n->caller_name[0] ? n->caller_name : "unbekannter Anrufer";
+	char subject[256], text[1024], html[2048];
+	struct notify_mail m;
+	int err;
+
+	re_snprintf(subject, sizeof(subject), "%sDurchgestellt: %s",
+		    c->correction ? "Korrektur: " : "", who);
+	re_snprintf(text, sizeof(text),
+		    "Wir haben Ihnen einen Anruf durchgestellt.\n\n"
+		    "Name: %s\nTelefonnummer: %s\n\nNotiz: %s\n",
+		    n->caller_name, n->caller_number, link);
+	re_snprintf(html, sizeof(html),
+		    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		    "<title>%H</title></head><body>\n"
+		    "<p>Wir haben Ihnen einen Anruf durchgestellt.</p>\n"
+		    "<table>\n<tr><th>Name</th><td>%H</td></tr>\n"
+		    "<tr><th>Telefonnummer</th><td>%H</td></tr>\n</table>\n"
+		    "<p><a href=\"%H\">Notiz</a></p>\n</body></html>\n",
+		    html_print, subject, html_print, n->caller_name, html_print,
+		    n->caller_number, html_print, link);
+
+	memset(&m, 0, sizeof(m));
+	m.tenant_id = n->tenant_id;
+	m.to = e->email;
+	m.cc = e->cc;
+	m.subject = subject;
+	m.body = text;
+	err = notify_mail_row(cfg, &m, o);
+	if (!err)
+		str_copy(o->html, html, sizeof(o->html));
+	return err;
+}
+
 static int mail_row(const struct config *cfg, const struct notify_note *c,
 		    const struct store_employee *e, const char *link,
 		    struct store_outbox *o)
@@ -451,8 +498,15 @@ int notify_note_rows(const struct config *cfg, const struct notify_note *c,
 			break;
 		if (e->email[0]) {
 			o = row_new(outv, &cnt, e->id);
-			err = o ? mail_row(cfg, c, e, links[i], o) : ENOMEM;
+			if (!o)
+				err = ENOMEM;
+			else if (e->id == c->put_through)
+				err = short_row(cfg, c, e, links[i], o);
+			else
+				err = mail_row(cfg, c, e, links[i], o);
 		}
+		if (e->id == c->put_through)
+			continue; /* talked to the caller: the notice is enough */
 		if (!err && e->sms && e->mobile[0]) {
 			o = row_new(outv, &cnt, e->id);
 			err = o ? sms_row(c, e, links[i], o) : ENOMEM;
@@ -466,8 +520,9 @@ int notify_note_rows(const struct config *cfg, const struct notify_note *c,
 			if (c->empv[k].id == c->subv[i].employee_id)
 				break;
 		}
-		if (k == c->empc)
-			continue; /* not one of the note's employees */
+		if (k == c->empc || c->subv[i].employee_id == c->put_through)
+			continue; /* not one of the note's employees, or the
+				     one who took the call */
 		o = row_new(outv, &cnt, c->subv[i].employee_id);
 		err = o ? push_row(c, &c->subv[i], links[k], o) : ENOMEM;
 	}

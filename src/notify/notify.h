@@ -217,6 +217,9 @@ struct notify_note {
 	const char *link_key;  /* the server's key for note links        */
 	uint64_t link_expires; /* [s] since the epoch                  */
 	bool correction;       /* an edit of a note sent before         */
+	int64_t put_through;   /* the employee the call was put through
+				  to (its record's callee), 0 if none:
+				  a short notice for it, no SMS, no push */
 	const struct store_push_sub *subv; /* the employees' Web Push
 					      subscriptions (any order) */
 	size_t subc; /* at most NOTIFY_NOTE_PUSH_MAX are pushed           */

@@ -655,6 +655,52 @@ def test_full_text():
     settings(full_text=False)
 
 
+def test_put_through():
+    """seeds/001: a call put through to the employee (its record's callee
+    is the employee's phone) gets a short notice with the caller's name
+    and number, not the whole note, and no SMS."""
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"))
+    try:
+        now = int(time.time() * 1000)
+        c = db.execute(
+            "INSERT INTO calls (node_id, sip_call_id, tenant_id, direction,"
+            " from_number, to_number, callee_leg, started_at, answered_at,"
+            " ended_at, disposition) VALUES ('node1', 'put-through@test',"
+            " ?, 'inbound', '+49221987654', '+4922182829900',"
+            " 'device:1002', ?, ?, ?, 'answered')",
+            (env["a"], now - 60000, now - 55000, now - 1000))
+        cid = c.lastrowid
+        db.commit()
+    finally:
+        db.close()
+    t0 = time.time()
+    st, n = new_note(call_id=cid, urgent=False)
+    S.check(st == 201 and n.get("call_id") == cid,
+            "a note of a call put through to Erika: 201", f"{st} {n}")
+    if st != 201:
+        return
+    ok = wait_for(lambda: all_sent(n["id"], 2), 15)
+    d = deliveries(n["id"])
+    S.check(ok and sorted(x["channel"] for x in d) == ["mail", "webhook"],
+            "a mail and the webhook, no SMS for the one who took the call",
+            repr(d))
+    mails = mails_for(n["id"])
+    S.check(len(mails) == 1, "one mail for the note", repr(len(mails)))
+    if mails:
+        _, to, m = mails[0]
+        text = m.get_body(("plain",)).get_content()
+        html = m.get_body(("html",)).get_content()
+        S.check(m["Subject"] == "Durchgestellt: Hans Anrufer" and
+                "Name: Hans Anrufer" in text and
+                "Telefonnummer: +49221987654" in text and
+                CONCERN not in text and CONCERN not in html and
+                "Hans Anrufer" in html,
+                "the short notice: the caller's name and number, not the "
+                "concern", f"{m['Subject']} {text!r}")
+    S.check(not [g for g in sms.got if g[3] >= t0],
+            "no SMS to Erika for it", repr(sms.got[-1:]))
+
+
 def test_smtp_down():
     sink.stop()
     st, n = new_note(concern="Während der Störung")
@@ -747,6 +793,7 @@ def main():
         S.run(test_edit_and_history)
         S.run(test_link)
         S.run(test_full_text)
+        S.run(test_put_through)
         S.run(test_smtp_down)
         S.run(test_gateway_refuses)
         S.run(test_kill9)
