@@ -14,6 +14,7 @@ the B2BUA and the notes API write them), then read through the API:
     record with the same sip_call_id), notes, p50 and p90 of the answer
     speeds by nearest rank, per Berlin day (a call at 23:30 UTC on a
     winter day is the next Berlin day's), per Berlin hour, per employee;
+    the 25-hour day summer time ends (both 02:00 hours in hour 2);
   * roles: client admin A reads A, gets 404 for B; an agent reads the
     dashboard but gets 403 for call_stats; errors 422 naming from or to,
     400 for a bad limit or an unknown parameter.
@@ -258,6 +259,41 @@ def test_stats(sb, env, ids):
             r["notes"] == 0, "B: its own call only", f"{st} {r}")
 
 
+def test_autumn(sb, env):
+    """The day summer time ends (25 hours): 02:00 CEST and 02:00 CET both
+    count in hour 2; 22:30 UTC the day before is 00:30 of that day."""
+    c = env["C"]
+    con = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        for i, (start, ans) in enumerate((
+                (ms(2026, 10, 24, 21, 59), 2000),   # 23:59 CEST on the 24th
+                (ms(2026, 10, 24, 22, 30), 3000),   # 00:30 CEST on the 25th
+                (ms(2026, 10, 25, 0, 30), 4000),    # 02:30 CEST
+                (ms(2026, 10, 25, 1, 30), 0),       # 02:30 CET
+                (ms(2026, 10, 25, 22, 59), 6000))):  # 23:59 CET
+            con.execute(
+                "INSERT INTO calls (sip_call_id, tenant_id, direction,"
+                " from_number, started_at, answered_at, ended_at,"
+                " disposition, ended_by) VALUES (?, ?, 'inbound',"
+                " '+4930555', ?, ?, ?, ?, 'caller')",
+                (f"aut{i}", c, start, start + ans if ans else 0,
+                 start + 60000, "answered" if ans else "cancelled"))
+        con.commit()
+    finally:
+        con.close()
+    st, r = sb.api("GET", f"{V}/tenants/{c}/call_stats?from=2026-10-25",
+                   token=env["op"])
+    S.check(st == 200 and r["per_day"] == [
+        day("2026-10-25", 4, 3, 1, 0)] and r["answer_p50_s"] == 4 and
+        r["answer_p90_s"] == 6,
+        "the 25-hour day: 4 calls (not 23:59 CEST the day before), "
+        "speeds 3 4 6: p50 4, p90 6", f"{st} {r}")
+    got = [(h["hour"], h["calls"], h["answered"]) for h in r["per_hour"]
+           if h["calls"]] if st == 200 else []
+    S.check(got == [(0, 1, 1), (2, 2, 1), (23, 1, 1)],
+            "02:30 CEST and 02:30 CET both in hour 2", str(got))
+
+
 def test_errors(sb, env):
     a, b = env["A"], env["B"]
     u = f"{V}/tenants/{a}/call_stats"
@@ -310,8 +346,12 @@ def main():
                         {"name": "Zweite GmbH", "country_code": "49",
                          "area_code": "30"})
         S.check(st == 201, "tenant B: 201", f"{st} {tb}")
+        st, tc = sb.api("POST", V + "/tenants",
+                        {"name": "Dritte GmbH", "country_code": "49",
+                         "area_code": "30"})
+        S.check(st == 201, "tenant C: 201", f"{st} {tc}")
         env = {"A": a, "B": tb["id"], "max": maxid, "erika": erika,
-               "op": sb.token}
+               "C": tc["id"], "op": sb.token}
         for t, key in ((a, "ca_a"), (tb["id"], "ca_b")):
             st, r = sb.api("POST", V + "/tokens",
                            {"role": "client_admin", "tenant_id": t,
@@ -324,6 +364,7 @@ def main():
         ids = write(sb, env)
         S.run(test_dashboard, sb, env, ids)
         S.run(test_stats, sb, env, ids)
+        S.run(test_autumn, sb, env)
         S.run(test_errors, sb, env)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
