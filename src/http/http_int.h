@@ -709,6 +709,8 @@ int api_add_employee_name(struct odict *o, const char *key,
 extern const struct api_resource api_caller_lists;
 extern const struct api_resource api_ad_callers;
 extern const struct api_resource api_callers;
+/* api_dashboard.c: a client's dashboard and call statistics (issue 17) */
+extern const struct api_resource api_dashboard;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
 /* api_notes.c, api_note_links.c: call notes (issue 17) */

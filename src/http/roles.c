@@ -321,6 +321,11 @@ static const struct rule rules[] = {
     {"GET", V "/push_subscriptions/:id", CLI_SA, OWN_REC},
     {"DELETE", V "/push_subscriptions/:id", CLI_SA, OWN_REC},
     {"POST", V "/push_subscriptions/:id/test", CLI_SA, OWN_REC},
+    /* dashboard and call statistics (api_dashboard.c): the latest calls
+     * are the client's agents' too (each sees the notes it took), the
+     * statistics the client's report only */
+    {"GET", V "/tenants/:id/dashboard", CLI_AG, OWN_NONE},
+    {"GET", V "/tenants/:id/call_stats", CLI, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

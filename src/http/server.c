@@ -74,6 +74,8 @@ static const struct api_resource *const resources[] = {
     /* issue 17: Web Push */
     &api_push,
     &api_push_subscriptions,
+    /* issue 17: dashboard, call statistics */
+    &api_dashboard,
 };
 
 enum api_gen {

@@ -430,6 +430,12 @@ enum store_sql_id {
 	S_VAPID_GET,
 	S_OUTBOX_PUSH_ADD,
 	S_OUTBOX_PUSH_GET,
+
+	/* sqlite_dashboard.c (issue 17: dashboard and caller statistics) */
+	S_DASH_CALLS,
+	S_DASH_HOURS,
+	S_DASH_SPEEDS,
+	S_DASH_EMPLOYEES,
 	S_COUNT
 };
 
@@ -461,7 +467,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
-    store_sql_login_failure, store_sql_note, store_sql_push;
+    store_sql_login_failure, store_sql_note, store_sql_push,
+    store_sql_dashboard;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

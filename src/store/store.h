@@ -2263,6 +2263,55 @@ typedef int(store_table_h)(const char *table, void *arg);
 int store_tenant_export(struct store *st, int64_t tenant_id,
 			store_table_h *tableh, store_row_h *rowh, void *arg);
 
+/* ---- dashboard and caller statistics (sqlite_dashboard.c) ------------ */
+
+/* One of a client's latest inbound calls, with its newest note. */
+struct store_dash_call {
+	int64_t id;
+	char from_number[64];
+	uint64_t started_at;  /* [ms]                                 */
+	uint64_t answered_at; /* [ms] 0 if never answered             */
+	char disposition[16]; /* its name (store.h), "" while live    */
+	char forwarded_from[24];
+	int64_t note_id; /* the newest note of the call the reader may
+			    see, 0 = none                           */
+};
+
+/*
+ * The latest inbound calls of tenant_id, newest first (started_at, then
+ * id), at most n, into v; *np is how many.  A note counts when it is the
+ * reader's: agent_employee_id (an agent's employee) or, without one,
+ * agent_token_id narrow it to the notes that agent took (both 0: any).
+ */
+int store_dash_calls(struct store *st, int64_t tenant_id,
+		     int64_t agent_employee_id, int64_t agent_token_id,
+		     struct store_dash_call *v, size_t n, size_t *np);
+
+/* The figures of one UTC hour of a tenant's calls and notes. */
+struct store_dash_hour {
+	uint64_t start; /* [ms] the hour's start (UTC, whole hour)   */
+	uint32_t calls; /* inbound calls that arrived in it          */
+	uint32_t answered;
+	uint32_t abandoned;   /* never answered, ended by the caller   */
+	uint32_t transferred; /* with a consultation (sqlite_dashboard.c) */
+	uint32_t notes;       /* notes created in it                    */
+};
+typedef int(store_dash_hour_h)(const struct store_dash_hour *h, void *arg);
+/* The hours of [from, until) [ms] that have a call or a note, in order. */
+int store_dash_hours(struct store *st, int64_t tenant_id, uint64_t from,
+		     uint64_t until, store_dash_hour_h *h, void *arg);
+/* The answer speeds [ms] (answered_at - started_at) of the answered
+ * inbound calls that arrived in [from, until), ascending. */
+typedef int(store_dash_speed_h)(uint64_t ms, void *arg);
+int store_dash_speeds(struct store *st, int64_t tenant_id, uint64_t from,
+		      uint64_t until, store_dash_speed_h *h, void *arg);
+/* Per employee: the notes created in [from, until) that are for it,
+ * most notes first, then by id. */
+typedef int(store_dash_employee_h)(int64_t employee_id, const char *name,
+				   uint32_t notes, void *arg);
+int store_dash_employees(struct store *st, int64_t tenant_id, uint64_t from,
+			 uint64_t until, store_dash_employee_h *h, void *arg);
+
 /* ---- demo data -------------------------------------------------------- */
 
 /* Mustermann AG with two employees, devices 1001/1002 (ha1 for realm),

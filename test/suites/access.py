@@ -172,6 +172,9 @@ EXPECT = {
     ("GET", V + "/push_subscriptions/:id"): CLI_SA,
     ("DELETE", V + "/push_subscriptions/:id"): CLI_SA,
     ("POST", V + "/push_subscriptions/:id/test"): CLI_SA,
+    # dashboard (agents read it) and call statistics (issue 17)
+    ("GET", V + "/tenants/:id/dashboard"): CLI_AG,
+    ("GET", V + "/tenants/:id/call_stats"): CLI,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",
