@@ -42,6 +42,12 @@ each.
     his own (his name in the greeting), before his phone rings; GET as
     Max while both ring gives his; once Erika answered, Max 403 and
     Erika hers.
+
+  * Forwarded (issue 17): the client's number is forwarded to its queue;
+    a carrier's call reaches a service number of another tenant with a
+    Diversion header naming the client's number: Erika's pop is the
+    client's (tenant, queue, greeting) and comes before her phone rings;
+    the record is the client's with forwarded_from.
 """
 import itertools
 import json
@@ -62,6 +68,7 @@ PW = DEMO["devices"]
 QUEUE_NUMBER = "+4922182829981"
 INPUT_NUMBER = "+4922182829982"
 RING_ALL_NUMBER = "+4922182829983"
+SERVICE_NUMBER = "+4930555000"  # another tenant's: forwarded calls
 VIP_CALLER = "+4930777888"    # on the list as "030 777888"
 VIP_FROM = "030777888"        # the trunk sends it national: normalised
 INFO_CALLER = "+4930654321"   # uac_collect_info.xml's caller ID
@@ -230,6 +237,7 @@ def setup(sb):
     t = {"tid": tid, "erika": erika, "max": mx, "hans": hans["id"],
          "appt": appt, "appt_ends": iso(ends), "version": v,
          "queue": q["id"], "vip": vip, "queue2": q2["id"],
+         "other": other["id"],
          "erika_tok": token(sb, {"role": "agent", "tenant_id": tid,
                                  "employee_id": erika}),
          "max_tok": token(sb, {"role": "agent", "tenant_id": tid,
@@ -465,6 +473,72 @@ def test_vip_call(sb, t, rd, er, mx):
         run.stop()
 
 
+def test_forwarded_call(sb, t, rd, er, mx):
+    """issue 17: a call the client forwarded to us arrives on a service
+    number of another tenant with a Diversion header naming the client's
+    number; the forwarding leads to the client's queue, and Erika's pop
+    is the client's, before her phone rings."""
+    st, f = sb.api("POST", "/api/v1/forwardings",
+                   {"tenant_id": t["tid"], "number": "0221 555 00",
+                    "target_type": "queue", "target_id": t["queue"]})
+    sb.api("POST", "/api/v1/number_blocks",
+           {"tenant_id": t["other"], "first": SERVICE_NUMBER,
+            "last": SERVICE_NUMBER})
+    st2, n = sb.api("POST", "/api/v1/numbers",
+                    {"tenant_id": t["other"], "e164": SERVICE_NUMBER,
+                     "target_type": "none"})
+    S.check(st == 201 and st2 == 201,
+            "the client's number forwarded to its queue; a service number "
+            "of another tenant: 201", f"{st} {f} {st2} {n}")
+    st, r = sb.api("POST", f"/api/v1/agents/{t['max']}/state",
+                   {"action": "pause", "reason": "Pause"})
+    S.check(st == 200, "Max pauses: the call is Erika's", f"{st} {r}")
+    me, ne = er.mark(), len(rd["erika"].pops())
+    run = Sipp("uac_queue_diverted", remote=("127.0.0.1", sb.sip_port),
+               local_port=sb.trunk_port, service=SERVICE_NUMBER,
+               keys={"caller": "+4930111222",
+                     "hdr": "Diversion: <sip:+4922155500@carrier.example>"
+                            ";reason=unconditional;counter=1"},
+               timeout_s=90, recv_timeout_ms=60000).start()
+    try:
+        inc = incoming(er, me)
+        S.check(inc is not None, "forwarded: the call rings Erika's phone")
+        wait_for(lambda: len(rd["erika"].pops()) > ne, 5,
+                 "the pop on Erika's stream")
+        p = rd["erika"].pops()[ne] if len(rd["erika"].pops()) > ne else {}
+        pop = p.get("pop") or {}
+        S.check(p.get("tenant_id") == t["tid"] and
+                p.get("queue_id") == t["queue"] and
+                (pop.get("tenant") or {}).get("id") == t["tid"] and
+                "Erika Musterfrau" in (pop.get("greeting") or ""),
+                "forwarded: the pop is the client's (tenant, queue, the "
+                "greeting with Erika's name)",
+                json.dumps(clean(p), ensure_ascii=False)[:400])
+        S.check(inc is not None and p.get("_seq", 1 << 30) < inc["_seq"],
+                "forwarded: the pop reached Erika's stream before her "
+                "phone rang",
+                f"pop #{p.get('_seq')} incoming #{(inc or {}).get('_seq')}")
+        rec = p.get("record_id")
+        st, call = sb.api("GET", f"/api/v1/calls/{rec}")
+        S.check(st == 200 and call.get("tenant_id") == t["tid"] and
+                call.get("forwarded_from") == "+4922155500" and
+                call.get("to_number") == SERVICE_NUMBER,
+                "forwarded: the record is the client's, forwarded from its "
+                "number, to the service number", f"{st} {call}")
+        er.accept()
+        S.check(er.wait_event("CALL_ESTABLISHED", 10, since=me)
+                is not None, "forwarded: Erika accepts")
+        mc = er.mark()
+        er.hangup()
+        run.wait(20)
+        S.check(run.successful == 1, "forwarded: Erika hangs up, the call "
+                "ends", f"rc={run.rc} {run.errors()[-300:]}")
+        er.wait_event("CALL_CLOSED", 10, since=mc)
+    finally:
+        run.stop()
+        act(sb, t["max"], "unpause")
+
+
 def test_digits_call(sb, t, rd, er, mx):
     me, mm = er.mark(), mx.mark()
     ne = len(rd["erika"].pops())
@@ -587,6 +661,9 @@ def test_calls(sb, t):
                 "Erika logs in, then Max (Erika idle longest)",
                 f"{st1} {st2}")
         test_vip_call(sb, t, rd, er, mx)
+        wait_for(lambda: sb.api("GET", f"/api/v1/agents/{t['erika']}")[1]
+                 .get("state") == "available", 10, "Erika available")
+        test_forwarded_call(sb, t, rd, er, mx)
         wait_for(lambda: sb.api("GET", f"/api/v1/agents/{t['erika']}")[1]
                  .get("state") == "available", 10, "Erika available")
         test_digits_call(sb, t, rd, er, mx)
