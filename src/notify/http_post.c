@@ -14,26 +14,6 @@
 #include <curl/curl.h>
 #include "notify/notify_int.h"
 
-static int progress_h(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
-		      curl_off_t uln)
-{
-	const atomic_bool *stop = arg;
-
-	(void)dlt;
-	(void)dln;
-	(void)ult;
-	(void)uln;
-	return atomic_load(stop) ? 1 : 0;
-}
-
-/* The answer's body is not ours to keep. */
-static size_t discard_h(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
 void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
 		    const char *body, const atomic_bool *stop,
 		    struct notify_result *r)
@@ -71,9 +51,9 @@ void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)HTTP_POST_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_h);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, notify_curl_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, notify_curl_discard);
 
 	rc = curl_easy_perform(c);
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -6,6 +6,7 @@
 #define SWITCHBOARD_NOTIFY_INT_H
 
 #include <stdatomic.h>
+#include <curl/curl.h>
 #include "notify/notify.h"
 
 /* The SMTP account, copied for the worker (the config is the SIP
@@ -55,5 +56,12 @@ void sms_send(const struct sms_conf *conf, const struct store_outbox *o,
 /* Webhook row o, signed with secret (webhook.c). */
 void webhook_send(const char *secret, const struct store_outbox *o,
 		  const atomic_bool *stop, struct notify_result *r);
+
+/* curl_cb.c: libcurl's progress callback that stops a transfer once
+ * the atomic_bool stop flag (arg) is set, and a write callback that
+ * drops an answer's body. */
+int notify_curl_progress(void *arg, curl_off_t dlt, curl_off_t dln,
+			 curl_off_t ult, curl_off_t uln);
+size_t notify_curl_discard(char *p, size_t size, size_t n, void *arg);
 
 #endif

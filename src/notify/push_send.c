@@ -22,26 +22,7 @@
 #include <re.h>
 #include "core/core.h"
 #include "notify/push_int.h"
-
-static int progress_h(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
-		      curl_off_t uln)
-{
-	const atomic_bool *stop = arg;
-
-	(void)dlt;
-	(void)dln;
-	(void)ult;
-	(void)uln;
-	return atomic_load(stop) ? 1 : 0;
-}
-
-/* The reply's body: not needed. */
-static size_t discard_h(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
+#include "notify/notify_int.h"
 
 /* The verdict on HTTP status st of the push service, into r. */
 static void judge(long st, struct notify_result *r)
@@ -142,12 +123,12 @@ void push_send(struct push_conf *conf, const struct store_outbox *o,
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, mb->buf);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)mb->end);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, notify_curl_discard);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)PUSH_CONNECT);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)PUSH_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_h);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, notify_curl_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 

@@ -33,18 +33,6 @@ struct xfer {
 	char reply[200]; /* last 4xx/5xx line of the server, "" if none */
 };
 
-static int progress_h(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
-		      curl_off_t uln)
-{
-	const struct xfer *x = arg;
-
-	(void)dlt;
-	(void)dln;
-	(void)ult;
-	(void)uln;
-	return atomic_load(x->stop) ? 1 : 0;
-}
-
 static int debug_h(CURL *c, curl_infotype type, char *data, size_t size,
 		   void *arg)
 {
@@ -428,8 +416,8 @@ void smtp_send(const struct smtp_conf *conf, const struct store_outbox *o,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SMTP_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_h);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, notify_curl_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)x.stop);
 	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_h);
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, &x);
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
