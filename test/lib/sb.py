@@ -342,3 +342,16 @@ def demo_ids(sb, first_name):
     st, emps = sb.api("GET", f"/api/v1/employees?tenant_id={tid}")
     emp = [e for e in emps if e["first_name"] == first_name][0]["id"]
     return tid, anns[0]["id"], emp
+
+
+def live_call(sb, to_number, timeout=10):
+    """The answered, not yet ended call record to to_number, or None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st, calls = sb.api("GET", "/api/v1/calls?limit=20")
+        for c in calls if st == 200 else []:
+            if c["to_number"] == to_number and not c.get("ended_at") and \
+                    c.get("answered_at"):
+                return c
+        time.sleep(0.2)
+    return None

@@ -27,7 +27,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, Suite, Switchboard, demo_ids  # noqa: E402
+from sb import DEMO, Suite, Switchboard, demo_ids, live_call  # noqa: E402
 from peers import Baresip, Sipp  # noqa: E402
 from ws import WsClient  # noqa: E402
 
@@ -42,18 +42,6 @@ def phone(sb, user, pw=None, **kw):
                 **kw)
     p.start()
     return p
-
-
-def live_call(sb, to_number, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        st, calls = sb.api("GET", V + "/calls?limit=20")
-        for c in calls if st == 200 else []:
-            if c["to_number"] == to_number and not c.get("ended_at") and \
-                    c.get("answered_at"):
-                return c
-        time.sleep(0.2)
-    return None
 
 
 def carrier_call(sb, duration_ms):

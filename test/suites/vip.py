@@ -43,7 +43,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, PROMPTS, demo_ids, Suite, Switchboard  # noqa: E402
+from sb import (DEMO, PROMPTS, demo_ids, Suite, Switchboard,  # noqa: E402
+                live_call)
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 from audio import is_prompt  # noqa: E402
 from ws import WsClient  # noqa: E402
@@ -356,18 +357,6 @@ def test_priority(sb, tid, erika, qid):
             c[0].get("collected") == {"vip": "Dr. Anna Schmitz"},
             "the VIP's call record: the mark among its values",
             f"{st} {c[:1]}")
-
-
-def live_call(sb, to_number, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        st, calls = sb.api("GET", "/api/v1/calls?limit=20")
-        for c in calls if st == 200 else []:
-            if c["to_number"] == to_number and not c.get("ended_at") and \
-                    c.get("answered_at"):
-                return c
-        time.sleep(0.2)
-    return None
 
 
 def transfer_case(sb, erika, qid, how):
