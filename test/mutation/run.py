@@ -84,6 +84,12 @@ def parse(path):
         lines = f.read().split("\n")
     for n, line in enumerate(lines, 1):
         if mode in ("orig", "repl"):
+            if line.startswith("== ") and re.fullmatch(
+                    r"== [a-z0-9][a-z0-9-]*", line):
+                # a merge that lost a ">>>" would swallow the next mutant
+                raise ListError(f"{path}:{n}: mutant {cur['id']} runs into "
+                                f"the next one ({line!r}): its >>> is "
+                                "missing")
             if line == "===" and mode == "orig":
                 cur["orig"] = "\n".join(buf)
                 mode, buf = "repl", []
