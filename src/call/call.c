@@ -551,12 +551,13 @@ int call_incoming(struct call_ctx *ctx, const struct call_origin *o, void *a_be)
 	}
 	record_start(call, o, r);
 	list_append(&ctx->calls, &call->le, call);
-	call_state_set(call, CALL_ROUTING);
 	if (r->screen)
 		info("call: %s: caller %s: %s\n", o->call_id, r->from_number,
 		     r->screen);
+	/* the VIP mark from the first event on ("new") */
 	if (r->vip[0] && call_var_set(call, CALL_VAR_VIP, r->vip))
 		warning("call: %s: VIP mark failed\n", o->call_id);
+	call_state_set(call, CALL_ROUTING);
 
 	if (r->target.kind == ROUTE_REJECT) {
 		info("call: %s: %s -> %s: %u %s\n", o->call_id, o->leg,

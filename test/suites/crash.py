@@ -153,7 +153,8 @@ def stop_phones(*phones):
 
 
 CALL_FIELDS = {"id", "tenant_id", "node_id", "sip_call_id", "direction",
-               "from_number", "to_number", "caller_leg", "callee_leg",
+               "from_number", "to_number", "forwarded_from", "caller_leg",
+               "callee_leg",
                "started_at", "answered_at", "ended_at", "disposition",
                "sip_code", "ended_by", "collected"}
 LOAD = 40    # announcement calls up at the kill of node1 (6.3 s prompt)
