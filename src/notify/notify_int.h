@@ -56,4 +56,11 @@ void sms_send(const struct sms_conf *conf, const struct store_outbox *o,
 void webhook_send(const char *secret, const struct store_outbox *o,
 		  const atomic_bool *stop, struct notify_result *r);
 
+/* outbox.c: the configuration the dispatcher was started with. */
+const struct config *notify_config(const struct notify *n);
+
+/* escalate.c: take the escalation steps of urgent notes due at now (the
+ * dispatcher's timer calls it every NOTIFY_ESCALATE_POLL ms). */
+void notify_escalate_tick(struct notify *n, uint64_t now);
+
 #endif
