@@ -33,18 +33,9 @@
 #include "http/http_int.h"
 #include "notify/notify.h"
 
-static const char link_key_name[] = "note_link";
-
 int api_note_link_key(struct http_api *api, char *buf, size_t sz)
 {
-	char fresh[NOTIFY_SECRET_HEX];
-	int err;
-
-	err = notify_secret_make(fresh, sizeof(fresh));
-	if (!err)
-		err =
-		    store_secret_ensure(api->st, link_key_name, fresh, buf, sz);
-	return err;
+	return notify_note_link_key(api->st, buf, sz);
 }
 
 /* The query's employee, expires and sig, checked against note :id and the
@@ -188,10 +179,13 @@ int api_note_ack(struct api_req *req)
 
 /* ---- a tenant's note settings ------------------------------------------ */
 
+enum { ESCALATE_AFTER_MAX = 604800 }; /* [s] a week */
+
 static const struct api_field settings_fields[] = {
     {API_F("full_text", AK_BOOL, 0)},
     {API_F("webhook_url", AK_STR, FF_NULL), .max = 500},
     {API_F("new_webhook_secret", AK_BOOL, 0)},
+    {API_F("escalate_after", AK_INT, 0)},
 };
 
 static bool url_ok(const char *s)
@@ -216,6 +210,7 @@ static int settings_reply(struct api_req *req,
 	err |= api_add_bool(o, "webhook_secret_set", ns->webhook_secret[0]);
 	if (new_secret)
 		err |= api_add_str(o, "webhook_secret", new_secret);
+	err |= api_add_int(o, "escalate_after", ns->escalate_after);
 	err |= api_add_time(o, "updated_at", ns->updated_at);
 	return api_reply_encoded(req, 200, err ? ENOMEM : 0, o, 0);
 }
@@ -286,6 +281,16 @@ static int settings_put(struct api_req *req)
 			 sizeof(ns.webhook_url));
 		if (!ns.webhook_url[0])
 			ns.webhook_secret[0] = '\0';
+	}
+	if (api_has(req, "escalate_after")) {
+		int64_t after = api_int(req, "escalate_after", 0);
+
+		if (after < 0 || after > ESCALATE_AFTER_MAX)
+			return api_error(req, 422,
+					 "escalate_after: must be from 0 to "
+					 "%d seconds",
+					 ESCALATE_AFTER_MAX);
+		ns.escalate_after = (uint32_t)after;
 	}
 	if (ns.webhook_url[0] && (!ns.webhook_secret[0] ||
 				  api_bool(req, "new_webhook_secret", false)))

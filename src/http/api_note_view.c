@@ -142,11 +142,29 @@ static int read_h(const struct store_note_read *r, void *arg)
 	return err;
 }
 
+static int escalation_h(const struct store_note_escalation *e, void *arg)
+{
+	struct odict *one = NULL;
+	int err;
+
+	err = odict_alloc(&one, 8);
+	if (err)
+		return err;
+	err |= api_add_str(one, "step", e->step);
+	err |= api_add_id(one, "employee_id", e->employee_id);
+	err |= api_add_time(one, "at", e->at);
+	err |= api_add_str(one, "outcome", e->outcome);
+	err |= api_add_str(one, "detail", e->detail);
+	err = err ? ENOMEM : api_list_append(arg, one);
+	mem_deref(one);
+	return err;
+}
+
 int api_note_encode(struct odict **op, const struct api_req *req, const T *n)
 {
 	const uint64_t window =
 	    (uint64_t)req->api->cfg->note_edit_window * 1000;
-	struct odict *o = NULL, *reads = NULL;
+	struct odict *o = NULL, *reads = NULL, *escs = NULL;
 	int err;
 
 	err = odict_alloc(&o, 32);
@@ -170,7 +188,15 @@ int api_note_encode(struct odict **op, const struct api_req *req, const T *n)
 		err = store_note_reads(req->api->st, n->id, read_h, reads);
 	if (!err)
 		err = odict_entry_add(o, "reads", ODICT_ARRAY, reads);
+	if (!err)
+		err = api_list_alloc(&escs);
+	if (!err)
+		err = store_note_escalations(req->api->st, n->id, escalation_h,
+					     escs);
+	if (!err)
+		err = odict_entry_add(o, "escalations", ODICT_ARRAY, escs);
 	mem_deref(reads);
+	mem_deref(escs);
 	if (err) {
 		mem_deref(o);
 		return err;

@@ -541,3 +541,17 @@ int notify_note_rows(const struct config *cfg, const struct notify_note *c,
 	*outcp = cnt;
 	return 0;
 }
+
+/* The name of the link key among the server's secrets. */
+static const char link_key_name[] = "note_link";
+
+int notify_note_link_key(struct store *st, char *buf, size_t sz)
+{
+	char fresh[NOTIFY_SECRET_HEX];
+	int err;
+
+	err = notify_secret_make(fresh, sizeof(fresh));
+	if (!err)
+		err = store_secret_ensure(st, link_key_name, fresh, buf, sz);
+	return err;
+}

@@ -63,6 +63,7 @@ struct notify;
 enum {
 	NOTIFY_POLL = 1000,         /* [ms] the dispatcher looks for due rows */
 	NOTIFY_STALE_CHECK = 30000, /* [ms] and for rows of dead nodes       */
+	NOTIFY_ESCALATE_POLL = 1000, /* [ms] and for urgent notes to escalate */
 };
 
 /* ---- policy: what becomes of a delivery (policy.c, pure) -------------- */
@@ -235,6 +236,10 @@ enum { NOTIFY_NOTE_PUSH_MAX = 16 }; /* Web Push rows of one note */
  */
 int notify_note_rows(const struct config *cfg, const struct notify_note *c,
 		     struct store_note_out **outvp, size_t *outcp);
+
+/* The server's key for note links (made on first use and kept in the
+ * store: every node signs with it) into buf. */
+int notify_note_link_key(struct store *st, char *buf, size_t sz);
 
 /* The signature of the link of note_id for employee_id, valid until
  * expires [s], under key. */

@@ -63,5 +63,11 @@ void webhook_send(const char *secret, const struct store_outbox *o,
 int notify_curl_progress(void *arg, curl_off_t dlt, curl_off_t dln,
 			 curl_off_t ult, curl_off_t uln);
 size_t notify_curl_discard(char *p, size_t size, size_t n, void *arg);
+/* outbox.c: the configuration the dispatcher was started with. */
+const struct config *notify_config(const struct notify *n);
+
+/* escalate.c: take the escalation steps of urgent notes due at now (the
+ * dispatcher's timer calls it every NOTIFY_ESCALATE_POLL ms). */
+void notify_escalate_tick(struct notify *n, uint64_t now);
 
 #endif

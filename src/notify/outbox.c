@@ -60,6 +60,7 @@ struct notify {
 	struct job *job;   /* in flight, or NULL (owned)          */
 	atomic_bool stop;  /* abort the transfer in flight        */
 	uint64_t stale_at; /* [ms] last look for dead nodes' rows  */
+	uint64_t esc_at;   /* [ms] last look for notes to escalate */
 	bool curl;         /* curl_global_init() done             */
 	/* the VAPID key pair of the installation (push.c) */
 	struct push_keys keys;
@@ -276,6 +277,17 @@ static void stale_check(struct notify *n, uint64_t now)
 		     cnt);
 }
 
+/* Urgent notes due for escalation (escalate.c), every
+ * NOTIFY_ESCALATE_POLL ms at most: the tick also runs after each
+ * enqueue. */
+static void escalate_check(struct notify *n, uint64_t now)
+{
+	if (now - n->esc_at < NOTIFY_ESCALATE_POLL)
+		return;
+	n->esc_at = now;
+	notify_escalate_tick(n, now);
+}
+
 /* The worker's conf of a claimed webpush row: 0 if it can go out.  Its
  * subscription gone (deleted by the API, or after a 410 of another push)
  * or unusable: the row fails at once, without a request (ENOENT: look
@@ -318,6 +330,7 @@ static void tick(void *arg)
 
 	tmr_start(&n->tmr, NOTIFY_POLL, tick, n);
 	stale_check(n, time_now_ms());
+	escalate_check(n, time_now_ms());
 	if (n->job)
 		return;
 
@@ -399,6 +412,11 @@ bool notify_mail_configured(const struct config *cfg)
 bool notify_sms_configured(const struct config *cfg)
 {
 	return cfg && cfg->sms_gateway_url[0];
+}
+
+const struct config *notify_config(const struct notify *n)
+{
+	return n->cfg;
 }
 
 struct store *notify_store(const struct notify *n)

@@ -1206,6 +1206,28 @@ static const char schema_v30[] =
     " ttl INTEGER NOT NULL CHECK (ttl >= 0)"
     ");";
 
+/* Escalation of urgent call notes (issue 17, migration 31): the
+ * tenant's time after which an urgent note nobody acknowledged is
+ * escalated (seconds, 0 = never), and the escalation trail of a note:
+ * one row per step and person (step 'substitute': the note delivered to
+ * a substitute; 'oncall': the person on call phoned), with its outcome.
+ * A step that has a row is never taken again, also after a restart. */
+static const char schema_v31[] =
+    "ALTER TABLE note_settings ADD COLUMN escalate_after INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (escalate_after >= 0);"
+    "CREATE TABLE note_escalations ("
+    " id INTEGER PRIMARY KEY,"
+    " note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " step TEXT NOT NULL CHECK (step IN ('substitute', 'oncall')),"
+    " employee_id INTEGER,"
+    " at INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL DEFAULT '',"
+    " detail TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
+    "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1236,6 +1258,7 @@ static const struct migration migrationv[] = {
     {27, "failed logins kept", schema_v27},
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
+    {31, "escalation of urgent notes", schema_v31},
 };
 
 int store_migrate_latest(void)

@@ -417,6 +417,10 @@ enum store_sql_id {
 	S_NSET_SET,
 	S_SECRET_ADD,
 	S_SECRET_GET,
+	S_ESC_DUE,
+	S_ESC_TAKEN,
+	S_ESC_ADD,
+	S_ESC_LIST,
 	S_PURGE_NOTES,
 
 	/* sqlite_push.c (issue 17: web push) */

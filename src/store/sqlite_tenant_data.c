@@ -86,6 +86,7 @@ static const struct tdata tdatav[] = {
     {"note_deliveries", OF("note_id", "notes"), NULL, NULL},
     {"note_reads", OF("note_id", "notes"), NULL, NULL},
     {"note_settings", BY_TENANT, "webhook_secret", NULL},
+    {"note_escalations", BY_TENANT, NULL, NULL},
     {"sms_charges", BY_TENANT, NULL, NULL},
     {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL},
     {"push_subscriptions", BY_TENANT, "auth", NULL},

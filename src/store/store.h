@@ -1893,12 +1893,58 @@ struct store_note_settings {
 	char webhook_url[512];   /* http(s)://..., "" = none           */
 	char webhook_secret[80]; /* HMAC key, "" = none; never shown
 				     again after it was made           */
+	uint32_t escalate_after; /* [s] an urgent note nobody
+				     acknowledged is escalated after it,
+				     0 = never                         */
 	uint64_t updated_at;     /* [ms], 0 = never set (defaults)     */
 };
 int store_note_settings_get(struct store *st, int64_t tenant_id,
 			    struct store_note_settings *s);
 int store_note_settings_set(struct store *st,
 			    const struct store_note_settings *s);
+
+/* ---- escalation of urgent notes (sqlite_note.c, migration 31) ---------
+ *
+ * The trail of a note's escalation: one row per step and person.  A step
+ * with a row (whatever its outcome) is never taken again for that note.
+ */
+enum { STORE_ESC_BATCH = 16 }; /* due notes one look returns, at most */
+
+struct store_note_escalation {
+	int64_t id;
+	int64_t note_id;
+	int64_t tenant_id;
+	char step[12];       /* "substitute" | "oncall"                   */
+	int64_t employee_id; /* whom it went to, 0 = nobody              */
+	uint64_t at;         /* [ms]                                      */
+	char outcome[32];    /* "delivered", "no substitute", ...          */
+	char detail[128];    /* e.g. "substitute of employee 3"            */
+};
+typedef int(store_note_escalation_h)(const struct store_note_escalation *e,
+				     void *arg);
+
+/*
+ * The urgent notes due for step (after `factor` times their tenant's
+ * escalate_after since they were created, at most a day late), acknowledged
+ * by none of their employees, without a row of step yet and, if prev is
+ * not NULL, with a row of step prev: at most *idcp (<= STORE_ESC_BATCH) ids
+ * into idv, oldest first; *idcp gets their number.
+ */
+int store_note_escalation_due(struct store *st, const char *step,
+			      uint32_t factor, const char *prev, uint64_t now,
+			      int64_t *idv, size_t *idcp);
+/*
+ * Record step of note n: the trail rows ev[0..evc) (all of the same step,
+ * evc >= 1) and the deliveries outv[0..outc) (outbox rows linked to the
+ * note, as store_note_save() writes them) in one transaction.  EALREADY
+ * (nothing written) if the note already has a row of that step.
+ */
+int store_note_escalate(struct store *st, const struct store_note *n,
+			const struct store_note_escalation *ev, size_t evc,
+			struct store_note_out *outv, size_t outc);
+/* The trail of note_id, oldest first. */
+int store_note_escalations(struct store *st, int64_t note_id,
+			   store_note_escalation_h *h, void *arg);
 
 /* The server's secret `name`: the stored one, else value (a new random
  * secret of the caller's) is stored and returned.  Into buf. */

@@ -241,7 +241,7 @@ def test_settings():
     S.check(st == 200 and r == {"tenant_id": env["a"], "full_text": False,
                                 "webhook_url": None,
                                 "webhook_secret_set": False,
-                                "updated_at": None},
+                                "escalate_after": 0, "updated_at": None},
             "note settings: the defaults", f"{st} {r}")
     st, r = settings()
     S.check(st == 200 and re.fullmatch(r"[0-9a-f]{64}",
