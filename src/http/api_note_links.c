@@ -72,7 +72,16 @@ bad:
 	return api_error(req, 404, "note link not found or expired");
 }
 
-/* The note of a checked link into n: 404 unless it is for employee. */
+static int esc_h(const struct store_note_escalation *e, void *arg)
+{
+	const int64_t *employee = arg;
+
+	return e->employee_id == *employee ? EEXIST : 0;
+}
+
+/* The note of a checked link into n: 404 unless it is for employee, one
+ * of the note's or one it was escalated to (a substitute: its link came
+ * with the escalation, src/notify/escalate.c). */
 static int link_note(struct api_req *req, int64_t employee,
 		     struct store_note *n)
 {
@@ -88,6 +97,11 @@ static int link_note(struct api_req *req, int64_t employee,
 		if (n->employeev[i] == employee)
 			return 0;
 	}
+	err = store_note_escalations(req->api->st, n->id, esc_h, &employee);
+	if (err == EEXIST)
+		return 0;
+	if (err)
+		return api_fail(req, err, "note: %m", err);
 	return api_error(req, 404, "note link not found or expired");
 }
 

@@ -220,6 +220,22 @@ def test_substitute():
             len(sink.mails(nid, env["sub"])) == 1,
             "the step is taken once: no second mail, one trail row",
             repr(trail(nid)))
+    # the substitute's own link opens and acknowledges the note
+    m = re.search(r"(http://\S+/notes/\d+/open\?\S+)", ms[0][1]) \
+        if ms else None
+    st, r = raw("GET", m.group(1)) if m else (0, None)
+    S.check(st == 200 and r.get("id") == nid,
+            "the substitute's link opens the note: 200", f"{st} {r}")
+    st, r = raw("POST", m.group(1).replace("/open?", "/ack?")) if m \
+        else (0, None)
+    S.check(st == 200 and r.get("acknowledged_at"),
+            "the substitute acknowledges it by his link: 200", f"{st} {r}")
+    st, r = api("GET", f"{V}/notes/{nid}")
+    reads = {x["employee_id"]: x for x in r.get("reads", [])} \
+        if st == 200 else {}
+    S.check(reads.get(env["sub"], {}).get("acknowledged_at"),
+            "the note's reads show the substitute's acknowledgement",
+            f"{st} {r.get('reads') if st == 200 else r}")
     env["escalated"] = nid
 
 
