@@ -316,7 +316,11 @@ static int version_h(const T *v, void *arg)
 	return err;
 }
 
-int api_note_history(struct api_req *req)
+/* The rows of the path's note a store walk gives, as a JSON list (the
+ * note loaded and checked for req's token first). */
+typedef int(note_walk_f)(struct store *st, int64_t note_id, struct odict *arr);
+
+static int note_list(struct api_req *req, note_walk_f *walk)
 {
 	struct odict *arr = NULL;
 	T *n = mem_zalloc(sizeof(*n), NULL);
@@ -329,13 +333,23 @@ int api_note_history(struct api_req *req)
 		goto out;
 	err = api_list_alloc(&arr);
 	if (!err)
-		err = store_note_versions(req->api->st, n->id, version_h, arr);
+		err = walk(req->api->st, n->id, arr);
 	if (!err)
 		err = api_reply_list(req, arr);
 out:
 	mem_deref(arr);
 	mem_deref(n);
 	return err;
+}
+
+static int versions_walk(struct store *st, int64_t note_id, struct odict *arr)
+{
+	return store_note_versions(st, note_id, version_h, arr);
+}
+
+int api_note_history(struct api_req *req)
+{
+	return note_list(req, versions_walk);
 }
 
 static int delivery_h(const struct store_note_delivery *d, void *arg)
@@ -364,25 +378,12 @@ static int delivery_h(const struct store_note_delivery *d, void *arg)
 	return err;
 }
 
+static int deliveries_walk(struct store *st, int64_t note_id, struct odict *arr)
+{
+	return store_note_deliveries(st, note_id, delivery_h, arr);
+}
+
 int api_note_deliveries(struct api_req *req)
 {
-	struct odict *arr = NULL;
-	T *n = mem_zalloc(sizeof(*n), NULL);
-	int err;
-
-	if (!n)
-		return ENOMEM;
-	err = api_note_load(req, n);
-	if (err)
-		goto out;
-	err = api_list_alloc(&arr);
-	if (!err)
-		err =
-		    store_note_deliveries(req->api->st, n->id, delivery_h, arr);
-	if (!err)
-		err = api_reply_list(req, arr);
-out:
-	mem_deref(arr);
-	mem_deref(n);
-	return err;
+	return note_list(req, deliveries_walk);
 }
