@@ -40,6 +40,11 @@ int api_call_pop(struct api_req *req)
 	err = api_query_read(req, params, ARRAY_SIZE(params), &q);
 	if (err)
 		return err;
+	/* roles.c refuses such a token already; an agent without its
+	 * employee would otherwise see the pop of whoever got the call */
+	if (agent && req->token.employee_id <= 0)
+		return api_error(req, 403,
+				 "token: an agent token needs an employee");
 	if (agent && q.employee_id && q.employee_id != req->token.employee_id)
 		return api_error(req, 403,
 				 "agent_id: an agent sees its own pop only");

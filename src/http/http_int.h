@@ -592,6 +592,12 @@ int api_res_tenant_ctx(struct api_req *req, const void *rec,
 		       struct phone_ctx *ctx);
 /* The resource of the request's route. */
 const struct api_resource *api_res(const struct api_req *req);
+/* A record written by req stays visible to its token (its tenant's, a
+ * subaccount's its employee's): 0, or EPERM after a 422 that reads as if
+ * the reference did not exist.  The generic handlers run it after the
+ * check hook; a hook with costly work (a password's hash) runs it
+ * before that work. */
+int api_res_scope_check(struct api_req *req, const void *rec);
 
 /*
  * The typed edge of a resource's table.  The store's calls take the

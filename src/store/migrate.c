@@ -1228,6 +1228,14 @@ static const char schema_v31[] =
     "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
 
+/* Forwarded calls, security review: a carrier's Diversion/History-Info
+ * counts only on the numbers the operator marked as serving forwarded
+ * calls (a phone or an unmarked number cannot claim to be forwarded from
+ * a client). */
+static const char schema_v33[] =
+    "ALTER TABLE numbers ADD COLUMN forwarded_calls INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (forwarded_calls IN (0, 1));";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1259,6 +1267,7 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {33, "numbers serving forwarded calls", schema_v33},
 };
 
 int store_migrate_latest(void)
