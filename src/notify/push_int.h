@@ -102,7 +102,7 @@ struct push_conf {
 	uint8_t vapid_pub[PUSH_PUB_LEN];
 	char subject[128]; /* "mailto:..." */
 	bool allow_http;   /* --push-allow-http: loopback, http:// too */
-	long status; /* out: the push service's HTTP status, 0 if none */
+	long status;       /* out: the push service's HTTP status, 0 if none */
 };
 
 /*
