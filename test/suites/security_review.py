@@ -26,7 +26,6 @@ exact outcome that the old code got wrong.
     busy and its queue full a valid new user is 503, but a taken login
     is 409 and a client admin's operator 403 (no hash slot taken).
 """
-import asyncio  # noqa: F401 - aiosmtpd's handlers are coroutines
 import base64
 import os
 import sqlite3
@@ -35,11 +34,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sb import Suite, Switchboard, demo_ids, free_port  # noqa: E402
+from notes import Receiver  # noqa: E402 - the webhook receiver
 from aiosmtpd.controller import Controller  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-import http.server  # noqa: E402
 import socket  # noqa: E402
 
 S = Suite("security_review")
@@ -63,33 +63,6 @@ class Sink:
 
     def stop(self):
         self.ctl.stop()
-
-
-class Receiver:
-    """An HTTP server counting POSTs."""
-
-    def __init__(self):
-        self.got = []
-        rec = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                rec.got.append((self.path, self.rfile.read(n)))
-                self.send_response(201)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 def b64e(b):
