@@ -45,13 +45,6 @@ static void defer_destructor(void *arg)
 	mem_deref(d->req.conn);
 }
 
-static bool same_token(const struct store_token *a, const struct store_token *b)
-{
-	return a->created_at == b->created_at && a->user_id == b->user_id &&
-	       a->tenant_id == b->tenant_id &&
-	       a->employee_id == b->employee_id && !strcmp(a->role, b->role);
-}
-
 /* Is the token of req (none: a login) still valid at req->now?  0, or
  * the 401 sent. */
 static int token_recheck(struct api_req *req)
@@ -63,9 +56,7 @@ static int token_recheck(struct api_req *req)
 	if (!req->token.id)
 		return 0;
 	err = store_token_get(req->api->st, req->token.id, &t);
-	/* ids of ended sessions are used again: the same token is the
-	 * same row made at the same moment for the same user and role */
-	if (!err && !same_token(&t, &req->token))
+	if (!err && !api_token_same(&t, &req->token))
 		err = ENOENT;
 	if (!err)
 		req->token = t;

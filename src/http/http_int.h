@@ -682,6 +682,10 @@ bool api_sessions_public(const struct api_route *r);
  * deleted), else its idle time starts again.  0, or an errno after the
  * reply. */
 int api_session_check(struct api_req *req);
+/* Are a and b the same token: the same row made at the same moment for
+ * the same user, role, tenant and employee?  (The ids of ended sessions
+ * are used again: an id alone may be another session by now.) */
+bool api_token_same(const struct store_token *a, const struct store_token *b);
 /* A wrong password for user u from req->peer: counted in u's row; the
  * --login-max-failures th in a row locks u for --login-lockout. */
 void api_login_failed(struct api_req *req, struct store_user *u);
