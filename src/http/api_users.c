@@ -108,11 +108,11 @@ static bool client_may(const char *role)
 	return !strcmp(role, "client_admin") || !strcmp(role, "subaccount");
 }
 
+static int user_fail(struct api_req *req, int err, const void *rec);
+
 /* A client_admin's limits (the tenant scope is resource.c's): a user it
  * makes or changes is of a role it may grant; 403 naming role otherwise
  * (after the fields' own checks, before the password is hashed). */
-static int user_fail(struct api_req *req, int err, const void *rec);
-
 static int client_check(struct api_req *req, T *u, const T *old)
 {
 	if (api_role_of(req->token.role) != API_ROLE_CLIENT_ADMIN)

@@ -86,8 +86,7 @@ static bool v6_allowed(const uint8_t *a, bool allow_loopback)
 	if (!memcmp(a, zero, 12)) { /* ::, ::1, IPv4-compatible ::a.b.c.d */
 		if (!memcmp(a + 12, "\0\0\0\1", 4))
 			return allow_loopback;
-		return v4_allowed(v4_at(a + 12), allow_loopback) &&
-		       v4_at(a + 12) > 1;
+		return v4_allowed(v4_at(a + 12), allow_loopback);
 	}
 	if (!memcmp(a, mapped, 12) || !memcmp(a, nat64, 12))
 		return v4_allowed(v4_at(a + 12), allow_loopback);
