@@ -390,18 +390,19 @@ bool api_role_own(const struct api_req *req)
 	return api_role_of(req->token.role) == API_ROLE_SUBACCOUNT;
 }
 
-/* A token's role is usable: a known name, with the tenant (and for an
- * agent or a subaccount the employee) the role needs.  An agent token
- * without an employee (an old row) is refused: what an agent sees is
- * narrowed by its employee (the calls offered to it, its pop). */
+/* A token's role is usable: a known name, with the tenant (and for a
+ * subaccount the employee) the role needs.  An agent token without an
+ * employee (an old row; POST /tokens makes none) passes here; what is
+ * narrowed by the agent's employee (its screen pop, api_pop.c) refuses
+ * it there. */
 static bool token_ok(const struct store_token *t, unsigned role)
 {
 	switch (role) {
 	case API_ROLE_OPERATOR:
 		return true;
 	case API_ROLE_CLIENT_ADMIN:
-		return t->tenant_id > 0;
 	case API_ROLE_AGENT:
+		return t->tenant_id > 0;
 	case API_ROLE_SUBACCOUNT:
 		return t->tenant_id > 0 && t->employee_id > 0;
 	}

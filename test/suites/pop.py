@@ -480,7 +480,7 @@ def test_vip_call(sb, t, rd, er, mx):
         S.error_is("GET .../pop with another tenant's agent token without "
                    "an employee: 403",
                    sb.api("GET", path, token=t["bare_agent_tok"]), 403,
-                   f"role agent may not GET {path}")
+                   "token: an agent token needs an employee")
         S.error_is("GET .../pop as another tenant's agent (not offered): "
                    "404", sb.api("GET", path, token=t["other_agent_tok"]),
                    404, f"call {rec} not found")
