@@ -391,7 +391,10 @@ bool api_role_own(const struct api_req *req)
 }
 
 /* A token's role is usable: a known name, with the tenant (and for a
- * subaccount the employee) the role needs. */
+ * subaccount the employee) the role needs.  An agent token without an
+ * employee (an old row; POST /tokens makes none) passes here; what is
+ * narrowed by the agent's employee (its screen pop, api_pop.c) refuses
+ * it there. */
 static bool token_ok(const struct store_token *t, unsigned role)
 {
 	switch (role) {

@@ -114,6 +114,26 @@ bool notify_addr_ok(const char *s);
  * them allowed). */
 bool notify_addr_list_ok(const char *s);
 
+/*
+ * Why a delivery of channel ch failed, for a tenant, an agent and the
+ * log: a few generic reasons ("mail server refused the recipient", "mail
+ * server unreachable", "timeout", "HTTP 503", ...) in place of the raw
+ * text of the attempt (raw: outbox.last_error, which can hold an e-mail
+ * address; the operator's only).  NULL for "" (reason.c).
+ */
+const char *notify_error_reason(enum store_channel ch, const char *raw);
+
+/*
+ * May url be saved as a tenant's webhook URL or push endpoint: https://
+ * with a host and no user, and not a literal private, loopback,
+ * link-local, carrier-grade NAT, multicast or unspecified address
+ * (IPv4-mapped IPv6 of these too).  allow_loopback (an operator's test
+ * option) admits 127.0.0.0/8 and ::1, and http:// to 127.0.0.1 and
+ * [::1].  A host name is not resolved here: it is when a delivery is
+ * sent (dest.c).  0, EPROTO (scheme, host, user) or EACCES (address).
+ */
+int notify_dest_check(const char *url, bool allow_loopback);
+
 /* ---- the dispatcher (outbox.c) ---------------------------------------- */
 
 /*

@@ -65,6 +65,7 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {33, "numbers serving forwarded calls", schema_v33},
 };
 
 int store_migrate_latest(void)

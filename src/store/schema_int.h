@@ -33,5 +33,6 @@ extern const char schema_v27[];
 extern const char schema_v29[];
 extern const char schema_v30[];
 extern const char schema_v31[];
+extern const char schema_v33[];
 
 #endif

@@ -233,3 +233,11 @@ const char schema_v26[] =
     " FROM queue_members"
     " UNION ALL SELECT target_type, target_id, 'forwarding', id"
     " FROM forwardings;";
+
+/* Forwarded calls, security review: a carrier's Diversion/History-Info
+ * counts only on the numbers the operator marked as serving forwarded
+ * calls (a phone or an unmarked number cannot claim to be forwarded from
+ * a client). */
+const char schema_v33[] =
+    "ALTER TABLE numbers ADD COLUMN forwarded_calls INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (forwarded_calls IN (0, 1));";

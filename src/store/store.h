@@ -1159,6 +1159,9 @@ struct store_number {
 	bool personal;     /* it is target employee's personal no */
 	char description[128];
 	uint64_t created_at;
+	bool forwarded_calls; /* the operator's: carriers' forwarded calls
+				 arrive here, their Diversion and
+				 History-Info count (route.c)     */
 };
 
 typedef int(store_number_h)(const struct store_number *n, void *arg);

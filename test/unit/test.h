@@ -84,6 +84,7 @@
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
+	X(test_notify_dest)                                                    \
 	X(test_notify_sign)                                                    \
 	X(test_notify_note_rows)                                               \
 	X(test_push_encrypt_rfc8291)                                           \
