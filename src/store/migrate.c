@@ -1228,6 +1228,26 @@ static const char schema_v31[] =
     "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
 
+/* Outcomes of transfers with consultation (issue 17, migration 35): one
+ * row per consultation (keyed by its own call record) of a call (the
+ * caller's record): the step's employee, whether it was taken,
+ * declined (with the employee's message for the caller), not reached
+ * or cancelled by the agent.  A note of the call lists them. */
+static const char schema_v35[] =
+    "CREATE TABLE consult_outcomes ("
+    " consult_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,"
+    " call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " step TEXT NOT NULL DEFAULT '',"
+    " employee_id INTEGER,"
+    " outcome TEXT NOT NULL"
+    "  CHECK (outcome IN ('taken', 'declined', 'unreached', 'cancelled')),"
+    " message TEXT NOT NULL DEFAULT '',"
+    " at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX consult_outcomes_call ON consult_outcomes(call_id);"
+    "CREATE INDEX consult_outcomes_tenant ON consult_outcomes(tenant_id);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1259,6 +1279,7 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {35, "outcomes of transfers with consultation", schema_v35},
 };
 
 int store_migrate_latest(void)
