@@ -66,8 +66,9 @@ static const struct call_consult_step *cur_step(const struct call_consult *x)
 	return x->step < x->stepc ? &x->stepv[x->step] : NULL;
 }
 
-/* Write what came of call's consultation record consult_id (a step,
- * whose employee it reached) and tell a "declined" on the event bus. */
+/* Write what came of call's consultation record consult_id (0: none,
+ * the step could not be rung) of a step, whose employee it reached,
+ * and tell a "declined" on the event bus. */
 static void outcome_write(struct call *call, int64_t consult_id,
 			  const char *label, int64_t employee_id,
 			  unsigned attempt, const char *outcome,
@@ -77,7 +78,7 @@ static void outcome_write(struct call *call, int64_t consult_id,
 	struct call_consult_ev ev = {consult_id, label, employee_id, attempt,
 				     outcome,    0,     message};
 
-	if (!consult_id || call->rec.id <= 0 || call->rec.tenant_id <= 0)
+	if (call->rec.id <= 0 || call->rec.tenant_id <= 0)
 		return;
 	o = mem_zalloc(sizeof(*o), NULL);
 	if (!o)
@@ -239,6 +240,8 @@ static int consult_ring(struct call *call, struct call_consult *x)
 			     "ring: %m\n",
 			     call->rec.sip_call_id, x->step,
 			     st->label ? st->label : "-", err);
+			outcome_write(call, 0, st->label, st->employee_id,
+				      x->attempt, "unreached", NULL);
 			step_event(call, x, "failed", 480);
 			continue;
 		}

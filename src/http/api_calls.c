@@ -50,7 +50,7 @@ static int consult_h(const struct store_consult_outcome *c, void *arg)
 	err = odict_alloc(&one, 8);
 	if (err)
 		return err;
-	err |= api_add_int(one, "consult_id", c->consult_id);
+	err |= api_add_id(one, "consult_id", c->consult_id);
 	err |= api_add_str_or_null(one, "step", c->step);
 	err |= api_add_id(one, "employee_id", c->employee_id);
 	err |= api_add_str(one, "outcome", c->outcome);

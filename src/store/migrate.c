@@ -1229,13 +1229,15 @@ static const char schema_v31[] =
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
 
 /* Outcomes of transfers with consultation (issue 17, migration 35): one
- * row per consultation (keyed by its own call record) of a call (the
- * caller's record): the step's employee, whether it was taken,
- * declined (with the employee's message for the caller), not reached
- * or cancelled by the agent.  A note of the call lists them. */
+ * row per attempt of a call (the caller's record): its consultation's
+ * own record (NULL: the step could not be rung at all, no phone), the
+ * step's employee, whether it was taken, declined (with the employee's
+ * message for the caller), not reached or cancelled by the agent.  A
+ * note of the call lists them. */
 static const char schema_v35[] =
     "CREATE TABLE consult_outcomes ("
-    " consult_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,"
+    " id INTEGER PRIMARY KEY,"
+    " consult_id INTEGER UNIQUE REFERENCES calls(id) ON DELETE CASCADE,"
     " call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
     " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
     " step TEXT NOT NULL DEFAULT '',"

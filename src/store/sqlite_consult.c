@@ -1,7 +1,8 @@
 /*
  * sqlite_consult.c - the outcomes of transfers with consultation in the
  * SQLite store (migration 35): the call handling (call/consult.c) writes
- * one row per consultation when it is decided (taken, declined, not
+ * one row per attempt (per consultation record; a step that could not be
+ * rung at all has none) when it is decided (taken, declined, not
  * reached, cancelled by the agent; a message the employee left for the
  * caller may come with a later write of the same row); a note of the
  * call lists them (http/api_notes.c, notify/note.c).
@@ -16,9 +17,9 @@ static const struct store_sql sql[] = {
      " tenant_id, step, employee_id, outcome, message, at)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
     {S_CONSULT_LIST, "consult outcomes",
-     "SELECT consult_id, call_id, tenant_id, step, ifnull(employee_id, 0),"
-     " outcome, message, at FROM consult_outcomes WHERE call_id = ?1"
-     " ORDER BY at, consult_id"},
+     "SELECT ifnull(consult_id, 0), call_id, tenant_id, step,"
+     " ifnull(employee_id, 0), outcome, message, at FROM consult_outcomes"
+     " WHERE call_id = ?1 ORDER BY at, id"},
 };
 
 const struct store_sqlset store_sql_consult = STORE_SQLSET(sql);
@@ -52,11 +53,11 @@ static bool outcome_valid(const char *s)
 int store_consult_outcome_set(struct store *st,
 			      const struct store_consult_outcome *o)
 {
-	if (!st || !o || o->consult_id <= 0 || o->call_id <= 0 ||
+	if (!st || !o || o->consult_id < 0 || o->call_id <= 0 ||
 	    o->tenant_id <= 0 || o->employee_id < 0 ||
 	    !outcome_valid(o->outcome) || o->at > (uint64_t)INT64_MAX)
 		return EINVAL;
-	return store_run(st, S_CONSULT_SET, ENOENT, NULL, "iiisrssu",
+	return store_run(st, S_CONSULT_SET, ENOENT, NULL, "riisrssu",
 			 o->consult_id, o->call_id, o->tenant_id, o->step,
 			 o->employee_id, o->outcome, o->message, o->at);
 }
