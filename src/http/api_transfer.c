@@ -314,9 +314,31 @@ out:
 	return err;
 }
 
-int api_call_transfer_complete(struct api_req *req)
+/* The answer to a consultation's end by call_consult_*(): err from it,
+ * done ("completed") for the log, outcome for the reply (or NULL). */
+static int consult_done(struct api_req *req, int err, int64_t consult_id,
+			const char *done, const char *outcome)
 {
 	struct odict *o = NULL;
+
+	if (err == ENOENT)
+		return api_error(req, 409, "call %lld has no consultation",
+				 (long long)req->id);
+	if (err)
+		return api_fail(req, err, "transfer: %m", err);
+	info("http: call %lld: consultation %lld %s by %s\n",
+	     (long long)req->id, (long long)consult_id, done, req->token.name);
+	err = odict_alloc(&o, 4);
+	if (!err)
+		err = api_add_int(o, "id", req->id) |
+		      api_add_int(o, "consult_id", consult_id);
+	if (!err && outcome)
+		err = api_add_str(o, "outcome", outcome);
+	return api_reply_encoded(req, 200, err, o, 0);
+}
+
+int api_call_transfer_complete(struct api_req *req)
+{
 	struct call *call;
 	int64_t consult_id, tenant = 0;
 	int err;
@@ -326,18 +348,7 @@ int api_call_transfer_complete(struct api_req *req)
 		return err;
 	consult_id = call_consult_id(call);
 	err = call_consult_complete(call);
-	if (err == ENOENT)
-		return api_error(req, 409, "call %lld has no consultation",
-				 (long long)req->id);
-	if (err)
-		return api_fail(req, err, "transfer: %m", err);
-	info("http: call %lld: consultation %lld completed by %s\n",
-	     (long long)req->id, (long long)consult_id, req->token.name);
-	err = odict_alloc(&o, 4);
-	if (!err)
-		err = api_add_int(o, "id", req->id) |
-		      api_add_int(o, "consult_id", consult_id);
-	return api_reply_encoded(req, 200, err, o, 0);
+	return consult_done(req, err, consult_id, "completed", NULL);
 }
 
 /* The body of a cancel: "declined" (bool) and "message" (only when
@@ -377,9 +388,8 @@ static int cancel_body(struct api_req *req, bool *declinedp,
 
 int api_call_transfer_cancel(struct api_req *req)
 {
-	struct odict *o = NULL;
 	struct call *call;
-	const char *message;
+	const char *message, *outcome;
 	int64_t consult_id, tenant = 0;
 	bool declined;
 	int err;
@@ -395,19 +405,6 @@ int api_call_transfer_cancel(struct api_req *req)
 		consult_id = call_consult_declined_id(call);
 	err = declined ? call_consult_decline(call, message)
 		       : call_consult_cancel(call);
-	if (err == ENOENT)
-		return api_error(req, 409, "call %lld has no consultation",
-				 (long long)req->id);
-	if (err)
-		return api_fail(req, err, "transfer: %m", err);
-	info("http: call %lld: consultation %lld %s by %s\n",
-	     (long long)req->id, (long long)consult_id,
-	     declined ? "declined" : "cancelled", req->token.name);
-	err = odict_alloc(&o, 4);
-	if (!err)
-		err = api_add_int(o, "id", req->id) |
-		      api_add_int(o, "consult_id", consult_id) |
-		      api_add_str(o, "outcome",
-				  declined ? "declined" : "cancelled");
-	return api_reply_encoded(req, 200, err, o, 0);
+	outcome = declined ? "declined" : "cancelled";
+	return consult_done(req, err, consult_id, outcome, outcome);
 }
