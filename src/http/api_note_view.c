@@ -196,6 +196,8 @@ int api_note_encode(struct odict **op, const struct api_req *req, const T *n)
 					     escs);
 	if (!err)
 		err = odict_entry_add(o, "escalations", ODICT_ARRAY, escs);
+	if (!err)
+		err = api_add_consults(o, "transfer", req->api->st, n->call_id);
 	mem_deref(reads);
 	mem_deref(escs);
 	if (err) {

@@ -261,6 +261,11 @@ int api_add_time(struct odict *o, const char *key, uint64_t ms);
 /* Append object o to the array arr (key "0", "1", ...). */
 int api_list_append(struct odict *arr, struct odict *o);
 int api_list_alloc(struct odict **arrp);
+/* The outcomes of call_id's transfers with consultation as key: [{
+ * "consult_id", "step", "employee_id", "outcome", "message", "at"}]
+ * (api_calls.c). */
+int api_add_consults(struct odict *o, const char *key, struct store *st,
+		     int64_t call_id);
 /* The reply of an object just built: err from building o; status (201
  * with a Location for id) with o, or none.  o is released. */
 int api_reply_encoded(struct api_req *req, uint16_t status, int err,

@@ -221,6 +221,11 @@ int notify_secret_make(char *buf, size_t sz);
  *            name and each employee's link; the number, concern and
  *            fields only with full text
  *
+ * The whole note in a mail lists the call's transfer attempts (whom,
+ * taken / declined / not reached / cancelled, the message an employee
+ * who declined left for the caller): "eine komplette Anrufnotiz bei
+ * fehlender Durchstellung" (seeds/001).
+ *
  * An edit within the edit window sends a correction: the same channels
  * again, marked as a correction (subject "Korrektur: ...", SMS text
  * "Korrektur: ...", webhook event "note.corrected"), carrying the new
@@ -229,6 +234,14 @@ int notify_secret_make(char *buf, size_t sz);
  * Another channel (Web Push) is one more case in note_rows() of note.c
  * and one more row in the dispatcher's channel table (outbox.c).
  */
+
+/* A transfer attempt of the note's call (its consultations' outcomes,
+ * store_consult_outcome), as the full note shows it. */
+struct notify_note_transfer {
+	char who[140];       /* the employee's name, "" if nobody's      */
+	const char *outcome; /* "taken", "declined", "unreached", ... */
+	const char *message; /* the employee's for the caller, or ""  */
+};
 
 struct notify_note {
 	const struct store_note *note;
@@ -241,6 +254,9 @@ struct notify_note {
 	int64_t put_through;   /* the employee the call was put through
 				  to (its record's callee), 0 if none:
 				  a short notice for it, no SMS, no push */
+	const struct notify_note_transfer *xferv; /* the call's transfer
+						     attempts, in order */
+	size_t xferc;
 	const struct store_push_sub *subv; /* the employees' Web Push
 					      subscriptions (any order) */
 	size_t subc; /* at most NOTIFY_NOTE_PUSH_MAX are pushed           */

@@ -34,5 +34,6 @@ extern const char schema_v29[];
 extern const char schema_v30[];
 extern const char schema_v31[];
 extern const char schema_v33[];
+extern const char schema_v35[];
 
 #endif

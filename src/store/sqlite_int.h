@@ -440,6 +440,10 @@ enum store_sql_id {
 	S_DASH_HOURS,
 	S_DASH_SPEEDS,
 	S_DASH_EMPLOYEES,
+
+	/* sqlite_consult.c (issue 17: outcomes of consultations) */
+	S_CONSULT_SET,
+	S_CONSULT_LIST,
 	S_COUNT
 };
 
@@ -472,7 +476,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
     store_sql_login_failure, store_sql_note, store_sql_push,
-    store_sql_dashboard;
+    store_sql_dashboard, store_sql_consult;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -76,6 +76,7 @@ static const struct tdata tdatav[] = {
     {"profile_versions", BY_TENANT, NULL, NULL},
     {"calls", BY_TENANT, NULL, NULL},
     {"call_vars", OF("call_id", "calls"), NULL, NULL},
+    {"consult_outcomes", BY_TENANT, NULL, NULL},
     {"queue_visits", BY_TENANT, NULL, NULL},
     {"callbacks", BY_TENANT, NULL, NULL},
     {"outbox", BY_TENANT, NULL, NULL},

@@ -1562,6 +1562,39 @@ struct store_call_filter {
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
 
+/* ---- outcomes of consultations (sqlite_consult.c, migration 35) -------
+ *
+ * What came of each transfer with consultation of a call: one row per
+ * attempt, listed by the call's record (the caller's).  A later write
+ * of the same consultation record replaces its row; an attempt without
+ * one (consult_id 0: nothing could be rung) is always a new row.
+ */
+enum { STORE_CONSULT_MESSAGE = 2004 }; /* 500 characters of UTF-8, NUL */
+
+struct store_consult_outcome {
+	int64_t consult_id;  /* the consultation's call record, 0: none */
+	int64_t call_id;     /* the call consulted about (its record)  */
+	int64_t tenant_id;   /* the call's                             */
+	char step[12];       /* "employee", "substitute", "oncall", "" */
+	int64_t employee_id; /* the step's employee, 0 if none         */
+	char outcome[12];    /* "taken" | "declined" | "unreached" |
+				"cancelled" (by the agent)              */
+	char message[STORE_CONSULT_MESSAGE]; /* the employee's for the
+						caller, "" if none     */
+	uint64_t at;                         /* [ms] when it was decided */
+};
+typedef int(store_consult_outcome_h)(const struct store_consult_outcome *o,
+				     void *arg);
+
+/* Write o (replacing the row of o->consult_id, if not 0).  EINVAL
+ * unless the ids and the outcome are valid, ENOENT if a record does not
+ * exist. */
+int store_consult_outcome_set(struct store *st,
+			      const struct store_consult_outcome *o);
+/* The outcomes of call_id's consultations, oldest first. */
+int store_consult_outcome_list(struct store *st, int64_t call_id,
+			       store_consult_outcome_h *h, void *arg);
+
 /* ---- nodes: heartbeats, and the calls of a node that died ------------- */
 
 /*

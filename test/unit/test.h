@@ -77,6 +77,7 @@
 	X(test_store_token)                                                    \
 	X(test_store_user)                                                     \
 	X(test_store_login_failure)                                            \
+	X(test_store_consult)                                                  \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
