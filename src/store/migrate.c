@@ -1228,6 +1228,48 @@ static const char schema_v31[] =
     "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
 
+/* Tariffs (issue 18, migration 36): a client's prices as data, versioned
+ * by valid_from (UTC [ms] of 00:00 Europe/Berlin of its first day; a
+ * call is billed with the row of its tenant whose valid_from is the
+ * latest not after the call's start).  A row without tenant (tenant_id
+ * NULL) is the list price (seeds/002, /001): what a client without a
+ * tariff of its own pays.  Rows are never changed: a new price is a new
+ * row. */
+static const char schema_v36[] =
+    "CREATE TABLE tariffs ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,"
+    " valid_from INTEGER NOT NULL CHECK (valid_from >= 0),"
+    " acceptance_cents INTEGER NOT NULL CHECK (acceptance_cents >= 0),"
+    " acceptance_threshold_s INTEGER NOT NULL CHECK (acceptance_threshold_s >= "
+    "0),"
+    " processing_cents_per_min INTEGER NOT NULL"
+    "  CHECK (processing_cents_per_min >= 0),"
+    " wrapup_cap_s INTEGER NOT NULL CHECK (wrapup_cap_s >= 0),"
+    " sms_cents INTEGER NOT NULL CHECK (sms_cents >= 0),"
+    " vat_bp INTEGER NOT NULL CHECK (vat_bp BETWEEN 0 AND 10000),"
+    " trial_hours INTEGER NOT NULL CHECK (trial_hours >= 0),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX tariffs_valid"
+    " ON tariffs(ifnull(tenant_id, 0), valid_from);"
+    "INSERT INTO tariffs (tenant_id, valid_from, acceptance_cents,"
+    " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
+    " sms_cents, vat_bp, trial_hours, created_at)"
+    " VALUES (NULL, 0, 59, 15, 59, 120, 10, 1900, 48, 0);";
+
+/* The agent's after-call work per queue visit (issue 18, migration 37):
+ * when the agent's wrap-up after this visit's call started and ended
+ * (UTC [ms], 0 = none or not yet), written by the ACD's statistics
+ * (src/acd/stats.c) and read by billing, which finds a call's visits
+ * by the index. */
+static const char schema_v37[] =
+    "ALTER TABLE queue_visits ADD COLUMN wrapup_started_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "ALTER TABLE queue_visits ADD COLUMN wrapup_ended_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "CREATE INDEX queue_visits_call ON queue_visits(call_id);";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1259,6 +1301,8 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {36, "tariffs", schema_v36},
+    {37, "wrap-up per queue visit", schema_v37},
 };
 
 int store_migrate_latest(void)

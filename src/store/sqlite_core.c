@@ -88,6 +88,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_note,          /* issue 17: call notes */
     &store_sql_push,          /* issue 17: web push */
     &store_sql_dashboard,     /* issue 17: dashboard, statistics */
+    &store_sql_billing,       /* issue 18: tariffs, billing */
 };
 
 /* ---- errors ----------------------------------------------------------- */
