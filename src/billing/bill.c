@@ -84,8 +84,10 @@ int billing_bill_call(struct billing_bill *b, const struct store_tariff *v,
 		return E2BIG;
 	if (b->linec == b->linesz) {
 		size_t sz = b->linesz ? b->linesz * 2 : 64;
+		/* libre's mem_realloc() takes no NULL */
 		struct billing_line *nv =
-		    mem_realloc(b->linev, sz * sizeof(*nv));
+		    b->linev ? mem_realloc(b->linev, sz * sizeof(*nv))
+			     : mem_alloc(sz * sizeof(*nv), NULL);
 
 		if (!nv)
 			return ENOMEM;

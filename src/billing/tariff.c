@@ -94,7 +94,9 @@ static int tariff_add(const struct store_tariff *t, void *arg)
 
 	if (ts->n == ts->sz) {
 		size_t sz = ts->sz ? ts->sz * 2 : 8;
-		struct store_tariff *nv = mem_realloc(ts->v, sz * sizeof(*nv));
+		struct store_tariff *nv =
+		    ts->v ? mem_realloc(ts->v, sz * sizeof(*nv))
+			  : mem_alloc(sz * sizeof(*nv), NULL);
 
 		if (!nv)
 			return ENOMEM;
