@@ -395,6 +395,7 @@ static int bill_get(struct api_req *req)
 	struct billing_bill *b = NULL;
 	struct api_query q;
 	char month[16], format[8];
+	uint64_t from, until;
 	bool csv = false;
 	int r, err;
 
@@ -407,7 +408,7 @@ static int bill_get(struct api_req *req)
 	r = api_query_str(req, "month", month, sizeof(month));
 	if (r == 0)
 		return api_error(req, 422, "month: required, YYYY-MM");
-	if (r < 0 || billing_month(month, NULL, NULL, NULL, NULL))
+	if (r < 0 || billing_month(month, NULL, NULL, &from, &until))
 		return api_error(req, 422, "month: must be a month YYYY-MM");
 	r = api_query_str(req, "format", format, sizeof(format));
 	if (r < 0 || (r > 0 && strcmp(format, "json") && strcmp(format, "csv")))
