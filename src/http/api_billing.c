@@ -7,7 +7,8 @@
  *                                      (the operator's; fields not given
  *                                      are the list price's then)
  *   GET  /api/v1/tenants/:id/bill?month=YYYY-MM[&format=csv]
- *        the itemised bill of a Europe/Berlin month, JSON or CSV
+ *        the itemised bill of a Europe/Berlin month (default: this
+ *        one), JSON or CSV
  *
  * Roles (roles.c): the operator; a client admin its own tenant (another
  * tenant's is 404); agents and subaccounts 403.  Reads only the call
@@ -406,8 +407,13 @@ static int bill_get(struct api_req *req)
 	if (err)
 		return err;
 	r = api_query_str(req, "month", month, sizeof(month));
-	if (r == 0)
-		return api_error(req, 422, "month: required, YYYY-MM");
+	if (r == 0) { /* this month in Berlin */
+		struct time_local lt;
+
+		time_berlin(req->now, &lt);
+		re_snprintf(month, sizeof(month), "%04u-%02u", lt.year,
+			    lt.month);
+	}
 	if (r < 0 || billing_month(month, NULL, NULL, &from, &until))
 		return api_error(req, 422, "month: must be a month YYYY-MM");
 	r = api_query_str(req, "format", format, sizeof(format));
