@@ -12,8 +12,10 @@ real calls.
   * Real calls: sipp from the trunk to a queue (wrap-up 3 s), Erika's
     phone (baresip 1002) answers; one call talks ~17 s (pays the
     acceptance fee), one ~2 s (does not) and ends its wrap-up early
-    through the API; a third is still running when the bill is read
-    (not on it).  A call note to Erika goes out by SMS through a fake
+    through the API; one she passes on to Max (1001) after consulting
+    him (attended transfer API): its line counts her time up to the
+    transfer, not Max's after it; a fourth is still running when the
+    bill is read (not on it).  A call note to Erika goes out by SMS through a fake
     gateway (sent: counted); a second one is refused by the gateway (401,
     failed: not counted).
   * The bill of this Berlin month: first in the trial (the demo tenant
@@ -132,7 +134,9 @@ def setup(sb, env):
     st, r = sb.api("PATCH", f"{V}/employees/{erika}",
                    {"mobile": MOBILE, "sms": True})
     S.check(st == 200, "Erika gets SMS: 200", f"{st} {r}")
-    env.update(tid=tid, b=tb["id"], erika=erika, tok=tok, queue=q["id"])
+    _, _, max_id = demo_ids(sb, "Max")
+    env.update(tid=tid, b=tb["id"], erika=erika, max=max_id, tok=tok,
+               queue=q["id"])
 
 
 def bill_path(env, month=None, extra=""):
@@ -252,6 +256,43 @@ def test_calls(sb, env, phone):
             "both sipp callers completed (our BYE)")
 
 
+def test_consult(sb, env, phone, desk):
+    """A queue call Erika passes on to Max after consulting him (the
+    transfer API, attended): the line counts Erika's time up to the
+    transfer, not Max's ~6 s after it."""
+    erika, max_id = env["erika"], env["max"]
+    s = talk(sb, phone, 0)
+    t_est = time.time()
+    call = None
+    for _ in range(50):
+        st, calls = sb.api("GET", f"{V}/calls?limit=5")
+        call = [c for c in calls or [] if c["to_number"] == NUMBER and
+                not c.get("ended_at")]
+        if call:
+            break
+        time.sleep(0.1)
+    cid = call[0]["id"] if call else 0
+    time.sleep(2)
+    path = f"{V}/calls/{cid}/transfer"
+    mark = desk.mark()
+    st, b = sb.api("POST", path, {"mode": "attended",
+                                  "to": {"type": "employee", "id": max_id}})
+    S.check(st == 201, "Erika consults Max (attended transfer): 201",
+            f"{st} {b}")
+    S.check(desk.wait_event("CALL_ESTABLISHED", 10, since=mark) is not None,
+            "Max's phone answers the consultation")
+    time.sleep(2)
+    st, b = sb.api("POST", path + "/complete", {})
+    t_done = time.time()
+    S.check(st == 200, "the transfer completes: 200", f"{st} {b}")
+    time.sleep(6)
+    desk.hangup()
+    s.wait(20)
+    S.check(s.successful == 1, "the caller talked to Max until he hung up")
+    wait_for(lambda: agent_state(sb, erika) == "available", 15, "available")
+    env["consult"] = (cid, t_done - t_est)
+
+
 def test_sms(sb, env, gw):
     body = {"employee_ids": [env["erika"]], "caller_name": "Hans Anrufer",
             "caller_number": "0221 987654", "concern": "Rückruf"}
@@ -301,10 +342,17 @@ def expected_lines(sb, env):
 def test_bill(sb, env, phone):
     tok, tid = env["tok"], env["tid"]
     want = expected_lines(sb, env)
-    S.check(len(want) == 2 and 16 <= want[0]["talk_s"] <= 19 and
+    cid, erika_s = env.get("consult", (0, 0))
+    S.check(len(want) == 3 and 16 <= want[0]["talk_s"] <= 19 and
             3 <= want[0]["wrapup_s"] <= 6 and 1 <= want[1]["talk_s"] <= 4 and
-            want[1]["wrapup_s"] <= 3,
-            "the records: ~17 s + ~3 s wrap-up, ~2 s + ~1 s", repr(want))
+            want[1]["wrapup_s"] <= 3 and want[2]["call_id"] == cid,
+            "the records: ~17 s + ~3 s wrap-up, ~2 s + ~1 s, the "
+            "transferred call", repr(want))
+    S.check(len(want) == 3 and
+            erika_s - 1.5 <= want[2]["talk_s"] <= erika_s + 1 and
+            want[2]["talk_s"] < erika_s + 5,
+            f"the transferred call counts Erika's time up to the transfer "
+            f"({erika_s:.1f} s), not Max's 6 s after it", repr(want[-1:]))
     # in the trial (list price, 48 h from the tenant's creation)
     st, b = sb.api("GET", bill_path(env), token=tok["admin"])
     S.check(st == 200 and [x["call_id"] for x in b["lines"]] ==
@@ -313,7 +361,7 @@ def test_bill(sb, env, phone):
                 x["amount_cents"] == 0 for x in b["lines"]) and
             b["sms"] == {"count": 0, "trial_count": 1, "amount_cents": 0}
             and b["net_cents"] == 0 and b["gross_cents"] == 0,
-            "in the trial: both calls listed with 0 and \"trial\", the SMS "
+            "in the trial: the calls listed with 0 and \"trial\", the SMS "
             "free, total 0", f"{st} {b}")
     S.check(st == 200 and [x["talk_s"] for x in b["lines"]] ==
             [w["talk_s"] for w in want],
@@ -379,7 +427,7 @@ def test_bill(sb, env, phone):
     calls = [r for r in rows if r[0] == "call"]
     S.check(st == 200 and ctype.startswith("text/csv") and
             rows[0][:4] == ["kind", "call_id", "started_berlin", "talk_s"]
-            and len(want) == 3 and
+            and len(want) == 4 and
             [int(r[1]) for r in calls] == [w["call_id"] for w in want]
             and [int(r[13]) for r in calls] ==
             [w["amount_cents"] for w in want] and
@@ -401,7 +449,7 @@ def main():
         "--sms-gateway-url", f"http://127.0.0.1:{gw.port}/send",
         "--outbox-retry-base", "1", "--outbox-retry-max", "2"],
         env={"SWITCHBOARD_SMS_GATEWAY_TOKEN": SMS_TOKEN}).start()
-    phone = None
+    phone = desk = None
     env = {}
     try:
         setup(sb, env)
@@ -411,11 +459,17 @@ def main():
         phone.start()
         S.check(phone.wait_registered(10), "Erika's phone registers")
         S.run(test_calls, sb, env, phone)
+        desk = Baresip("1001", PW["1001"],
+                       server=("127.0.0.1", sb.sip_port))
+        desk.start()
+        S.check(desk.wait_registered(10), "Max's desk phone registers")
+        S.run(test_consult, sb, env, phone, desk)
         S.run(test_sms, sb, env, gw)
         S.run(test_bill, sb, env, phone)
     finally:
-        if phone:
-            phone.stop()
+        for p in (phone, desk):
+            if p:
+                p.stop()
         code = sb.stop()
         S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
                 f"exit {code}: {sb.tail(30)}")
