@@ -15,11 +15,11 @@ real calls.
     through the API; one she passes on to Max (1001) after consulting
     him (attended transfer API): its line counts her time up to the
     transfer, not Max's after it; a fourth is still running when the
-    bill is read (not on it).  A call note to Erika goes out by SMS through a fake
-    gateway (sent: counted); a second one is refused by the gateway (401,
-    failed: not counted).
+    bill is read (not on it).  A call note to Erika goes out by SMS
+    through a fake gateway (sent: counted); a second one is refused by
+    the gateway (401, failed: not counted).
   * The bill of this Berlin month: first in the trial (the demo tenant
-    was made just now): both calls listed with 0 and "trial", the SMS
+    was made just now): the calls listed with 0 and "trial", the SMS
     free; then with a tariff from today without trial: every line's talk
     and wrap-up seconds equal the records (queue visits: handle time,
     wrap-up start and end), the fee and why, the exact amount in 1/60
