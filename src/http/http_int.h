@@ -726,6 +726,8 @@ extern const struct api_resource api_ad_callers;
 extern const struct api_resource api_callers;
 /* api_dashboard.c: a client's dashboard and call statistics (issue 17) */
 extern const struct api_resource api_dashboard;
+/* api_billing.c: tariffs and the itemised bill (issue 18) */
+extern const struct api_resource api_billing;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
 /* api_notes.c, api_note_links.c: call notes (issue 17) */

@@ -67,6 +67,8 @@ static const struct migration migrationv[] = {
     {31, "escalation of urgent notes", schema_v31},
     {33, "numbers serving forwarded calls", schema_v33},
     {35, "outcomes of transfers with consultation", schema_v35},
+    {36, "tariffs", schema_v36},
+    {37, "wrap-up per queue visit", schema_v37},
 };
 
 int store_migrate_latest(void)

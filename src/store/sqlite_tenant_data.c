@@ -89,6 +89,7 @@ static const struct tdata tdatav[] = {
     {"note_settings", BY_TENANT, "webhook_secret", NULL},
     {"note_escalations", BY_TENANT, NULL, NULL},
     {"sms_charges", BY_TENANT, NULL, NULL},
+    {"tariffs", BY_TENANT, NULL, NULL},
     {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL},
     {"push_subscriptions", BY_TENANT, "auth", NULL},
     {"retention", BY_TENANT, NULL, NULL},

@@ -217,7 +217,14 @@
 	X(test_ws_frame_write)                                                 \
 	X(test_ws_frame_read)                                                  \
 	X(test_purge_timer_deletion)                                           \
-	X(test_purge_timer_retention)
+	X(test_purge_timer_retention)                                          \
+	X(test_billing_rate)                                                   \
+	X(test_billing_round)                                                  \
+	X(test_billing_month)                                                  \
+	X(test_billing_tariff_change)                                          \
+	X(test_billing_trial)                                                  \
+	X(test_billing_month_sum)                                              \
+	X(test_billing_store)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
