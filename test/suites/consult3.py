@@ -45,7 +45,7 @@ from peers import Baresip  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
 from ws import WsClient  # noqa: E402
 
-from aiosmtpd.controller import Controller  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 S = Suite("consult3")
 PW = DEMO["devices"]
@@ -59,34 +59,14 @@ CALLER, AGENT, EMPLOYEE = 600, 1000, 440  # [Hz] the phones' tones
 CALLER_PW = "echo1030secret"
 
 
-class Sink:
-    """An SMTP sink keeping every message."""
-
-    def __init__(self, port):
-        self.port = port
-        self.msgs = []
-        self.ctl = None
-
-    async def handle_DATA(self, server, session, envelope):
-        self.msgs.append((list(envelope.rcpt_tos),
-                          bytes(envelope.original_content or
-                                envelope.content)))
-        return "250 2.0.0 Ok: queued"
-
-    def start(self):
-        self.ctl = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.ctl.start()
-
-    def stop(self):
-        if self.ctl:
-            self.ctl.stop()
-            self.ctl = None
+class Sink(SmtpSink):
+    """The SMTP sink, finding a note's mail."""
 
     def mail_of(self, note_id, timeout=15):
         """The parsed mail of note note_id (its link names it), or None."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            for rcpt, raw in list(self.msgs):
+            for _, rcpt, raw in list(self.msgs):
                 m = email.message_from_bytes(raw, policy=email.policy.default)
                 if f"/notes/{note_id}/open" in \
                         m.get_body(("plain",)).get_content():
