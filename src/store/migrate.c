@@ -1228,6 +1228,14 @@ static const char schema_v31[] =
     "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
 
+/* The answering service's agent pool (issue 17, migration 34): a queue
+ * marked pool (set by the operator only) is the service's and may be the
+ * target of numbers, forwardings, schedules, menus, ... of any tenant;
+ * a call of client X in it stays X's (sqlite_target.c, http/target.c). */
+static const char schema_v34[] =
+    "ALTER TABLE queues ADD COLUMN pool INTEGER NOT NULL DEFAULT 0"
+    " CHECK (pool IN (0, 1));";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1259,6 +1267,7 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {34, "agent pool queues", schema_v34},
 };
 
 int store_migrate_latest(void)
