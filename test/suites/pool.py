@@ -247,10 +247,14 @@ def test_x_call(sb, t, rd, er, mx):
         S.check(inc is not None and p.get("_seq", 1 << 30) < inc["_seq"],
                 "the pop reached Erika's stream before her phone rang",
                 f"pop #{p.get('_seq')} incoming #{(inc or {}).get('_seq')}")
-        offered = [e for e in rd["operator"].events
-                   if e.get("class") == "queue" and
-                   e.get("type") == "offered" and
-                   e.get("queue_id") == t["pool"]]
+        def offers():
+            return [e for e in rd["operator"].events
+                    if e.get("class") == "queue" and
+                    e.get("type") == "offered" and
+                    e.get("queue_id") == t["pool"]]
+        # each stream is read by its own thread: wait for the operator's
+        wait_for(offers, 5, "the offer on the operator's stream")
+        offered = offers()
         S.check(len(offered) == 1 and
                 offered[0].get("client") == {"id": x["id"],
                                              "name": x["name"]} and
