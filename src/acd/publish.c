@@ -16,12 +16,16 @@
  *   queue  pop     the screen pop, for the offered agent alone (pop.c)
  *   both: collected {label: value} and vip {name} when the call has them
  *   (call_event_values: what the caller typed, the VIP mark)
+ *   queue events but pop: client {id, name}, the call record's tenant
+ *   (in a pool queue of the answering service another tenant than the
+ *   queue's: the client the call is for), null without a record
  *
  * The engine's events carry no tenant: an agent's is the employee's, a
  * queue's the queue's (read from the store only while someone listens:
  * event_wanted()).  Calls are named as the call events name them, by the
  * caller's Call-ID and the call record.
  */
+#include <errno.h>
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
@@ -67,6 +71,38 @@ static int agent_event(struct store *st, const struct acd_event *ev)
 out:
 	mem_deref(ao);
 	mem_deref(o);
+	return err;
+}
+
+/* client {id, name}: the tenant of call record rec (null if none). */
+static int client_add(struct odict *o, struct store *st, int64_t rec)
+{
+	struct store_call *c = NULL;
+	struct store_tenant t;
+	struct odict *co = NULL;
+	int err = 0;
+
+	if (rec > 0) {
+		c = mem_zalloc(sizeof(*c), NULL); /* too big for the stack */
+		if (!c)
+			return ENOMEM;
+		err = store_call_get(st, rec, c);
+		if (!err)
+			err = store_tenant_get(st, c->tenant_id, &t);
+	}
+	if (rec <= 0 || err == ENOENT) {
+		mem_deref(c);
+		return odict_entry_add(o, "client", ODICT_NULL);
+	}
+	if (!err)
+		err = odict_alloc(&co, 2);
+	if (!err) {
+		err = odict_entry_add(co, "id", ODICT_INT, t.id);
+		err |= odict_entry_add(co, "name", ODICT_STRING, t.name);
+		err |= odict_entry_add(o, "client", ODICT_OBJECT, co);
+	}
+	mem_deref(co);
+	mem_deref(c);
 	return err;
 }
 
@@ -137,6 +173,8 @@ static int queue_event(struct store *st, const struct acd_event *ev,
 	}
 	if (c && c->call)
 		err |= call_event_values(o, c->call);
+	if (!err)
+		err = client_add(o, st, c ? c->record_id : 0);
 	if (!err)
 		err = event_publish(q.tenant_id, EVENT_QUEUE, type, o);
 	mem_deref(o);

@@ -7,8 +7,9 @@
  *   GET /api/v1/notes/:id/history      every version, oldest first
  *   GET /api/v1/notes/:id/deliveries   per channel and recipient
  *
- * An agent sees the notes it took (as the employee its token acts as),
- * a client admin its client's, a subaccount the notes for its own
+ * An agent sees the notes it took (as the employee its token acts as;
+ * a pool agent's are of the clients whose calls it answered), a client
+ * admin its client's, a subaccount the notes for its own
  * employee, the operator all; any other note is 404, as if it did not
  * exist.  An agent's and a subaccount's lists are narrowed in the store
  * query, so a page is a page of what they may see.
@@ -54,12 +55,14 @@ bool api_note_for(const T *n, int64_t employee_id)
 /* Is note n visible to req's token? */
 static bool note_visible(const struct api_req *req, const T *n)
 {
+	/* an agent's own, whatever the tenant: a pool agent's notes are
+	 * the clients' (api_notes.c, pool_call) */
+	if (is_role(req, API_ROLE_AGENT))
+		return own_note(req, n);
 	if (!api_tenant_visible(req, n->tenant_id))
 		return false;
 	if (is_role(req, API_ROLE_SUBACCOUNT))
 		return api_note_for(n, req->token.employee_id);
-	if (is_role(req, API_ROLE_AGENT))
-		return own_note(req, n);
 	return true;
 }
 
@@ -271,8 +274,10 @@ int api_note_list(struct api_req *req)
 		return err;
 	memset(&f, 0, sizeof(f));
 	f.tenant_id = req->token.tenant_id ? req->token.tenant_id : q.tenant_id;
-	if (req->token.tenant_id && q.tenant_id &&
-	    q.tenant_id != req->token.tenant_id) {
+	if (is_role(req, API_ROLE_AGENT))
+		f.tenant_id = q.tenant_id; /* its own notes, of any tenant */
+	else if (req->token.tenant_id && q.tenant_id &&
+		 q.tenant_id != req->token.tenant_id) {
 		req->audit_tenant = -1;
 		return api_reply_list(req, NULL);
 	}

@@ -9,7 +9,9 @@
  * acknowledge) and the tenant's note settings are api_note_links.c.
  *
  * Who sees what (roles.c has the rows): an agent saves notes and reads
- * and edits its own (the token's employee, or the token itself), a
+ * and edits its own (the token's employee, or the token itself); an
+ * agent of the answering service's pool also for a client's call it
+ * answered in a pool queue (tenant_id the client's, pool_call()); a
  * client admin reads its tenant's, a subaccount the notes for its own
  * employee, the operator all; anything else is 404.  A read is in the
  * audit trail like every request (audit.c), with the note's client.
@@ -452,6 +454,46 @@ static int save(struct api_req *req, T *n, struct save_ctx *c, uint16_t status)
 				 status == 201 ? n->id : 0);
 }
 
+/*
+ * An agent of the answering service's pool saves the note of a client's
+ * call (issue 17): a note of tenant client (not the agent's own) only
+ * for the call of client that this agent answered in a pool queue
+ * (store_queue_visit_pool_agent); 422 without call_id, 403 for any other
+ * call.
+ */
+static int pool_call(struct api_req *req, int64_t client)
+{
+	struct store_call *cr;
+	int64_t call = 0;
+	int err;
+
+	if (!api_has(req, "call_id") || api_is_null(req, "call_id"))
+		return api_error(req, 422,
+				 "call_id: is required for a note of another "
+				 "tenant (a pool call you answered)");
+	err = api_field_id(req, "call_id", &call);
+	if (err)
+		return err;
+	cr = mem_zalloc(sizeof(*cr), NULL);
+	if (!cr)
+		return ENOMEM;
+	err = store_call_get(req->api->st, call, cr);
+	if (!err && cr->tenant_id != client)
+		err = ENOENT;
+	if (!err)
+		err = store_queue_visit_pool_agent(req->api->st, call,
+						   req->token.employee_id);
+	mem_deref(cr);
+	if (err == ENOENT || err == EINVAL)
+		return api_error(req, 403,
+				 "call_id: call %lld of tenant %lld was not "
+				 "answered by you",
+				 (long long)call, (long long)client);
+	if (err)
+		return api_fail(req, err, "call_id: %m", err);
+	return 0;
+}
+
 static int note_create(struct api_req *req)
 {
 	struct save_ctx c = {req, NULL, 0, false};
@@ -465,7 +507,13 @@ static int note_create(struct api_req *req)
 	if (api_has(req, "tenant_id") && !api_is_null(req, "tenant_id")) {
 		int64_t b = api_int(req, "tenant_id", 0);
 
-		if (b <= 0 || (tid && b != tid))
+		if (b > 0 && tid && b != tid &&
+		    api_role_of(req->token.role) == API_ROLE_AGENT) {
+			err = pool_call(req, b);
+			if (err)
+				return err;
+		}
+		else if (b <= 0 || (tid && b != tid))
 			return api_error(req, 422,
 					 "tenant_id: tenant %lld does not "
 					 "exist",

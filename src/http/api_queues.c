@@ -26,6 +26,12 @@
  * announce_every: seconds between the announcements of position and
  * wait (0: on entry only); say_position, say_wait: what they say.
  * Changes reach the live queues at once (acd_queue_sync()).
+ *
+ * pool (the operator only, 403 for anyone else): the queue is the
+ * answering service's agent pool (issue 17), a target that numbers,
+ * forwardings, schedules, menus, ... of any tenant may name; a client's
+ * call in it stays the client's call.  Cleared only while nothing routes
+ * to it (409).
  */
 #include <errno.h>
 #include <string.h>
@@ -335,6 +341,7 @@ static const struct api_field fields[] = {
      .max = 3600, .unit = "seconds"},
     {API_F("say_position", AK_BOOL, 0), API_M(T, say_position)},
     {API_F("say_wait", AK_BOOL, 0), API_M(T, say_wait)},
+    {API_F("pool", AK_BOOL, FF_OPERATOR), API_M(T, pool)},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 

@@ -1,7 +1,9 @@
 /*
  * target.c - where a number or a schedule routes to: a target type and
  * the id of a record of that type, which must exist and belong to the
- * same tenant.  One check for every resource that names targets, with
+ * same tenant; a pool queue (the answering service's agents, issue 17)
+ * may be named by any tenant, by the operator only (403 for a client
+ * admin: which clients the pool serves is the service's decision).  One check for every resource that names targets, with
  * the messages the API has always given for numbers; and the 409 of a
  * target that cannot be deleted, naming what still routes to it.
  */
@@ -103,10 +105,18 @@ int api_target_ref(struct api_req *req, const char *field,
 				 noun, (long long)id);
 	if (err)
 		return api_fail(req, err, "%s: %m", field, err);
-	if (tenant != tenant_id)
+	if (tenant == tenant_id)
+		return 0;
+	if (type != TARGET_QUEUE || !store_target_pool(req->api->st, id))
 		return api_error(req, 422,
 				 "%s: %s %lld belongs to another tenant", field,
 				 noun, (long long)id);
+	/* which clients the service's pool serves is the service's word */
+	if (api_role_of(req->token.role) != API_ROLE_OPERATOR)
+		return api_error(req, 403,
+				 "%s: queue %lld is the answering service's "
+				 "pool: only the operator routes to it",
+				 field, (long long)id);
 	return 0;
 }
 

@@ -272,6 +272,7 @@ static int profile_add(struct odict *pop, struct store *st, int64_t tenant_id,
 
 	err = store_profile_at(st, tenant_id, at, &v);
 	if (err == ENOENT) { /* the client has no profile: say so */
+		err = 0;
 		for (i = 0; i < ARRAY_SIZE(view_keys); i++)
 			err |= odict_entry_add(pop, view_keys[i], ODICT_NULL);
 		err |= odict_entry_add(pop, "call_guide", ODICT_NULL);

@@ -66,6 +66,7 @@ static const struct migration migrationv[] = {
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
     {33, "numbers serving forwarded calls", schema_v33},
+    {34, "agent pool queues", schema_v34},
     {35, "outcomes of transfers with consultation", schema_v35},
     {36, "tariffs", schema_v36},
     {37, "wrap-up per queue visit", schema_v37},

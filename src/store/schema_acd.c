@@ -1,7 +1,7 @@
 /*
  * schema_acd.c - the steps of the store's schema (migrate.c) for
  * hotline queues (issue 15): queues, their statistics, VIP callers and
- * greetings, callbacks.
+ * greetings, callbacks; the answering service's agent pool (issue 17).
  * A step that has shipped is never edited.
  */
 #include "store/schema_int.h"
@@ -208,6 +208,13 @@ const char schema_v18[] =
     "CREATE INDEX callbacks_queue ON callbacks(queue_id, state);"
     "CREATE INDEX callbacks_tenant ON callbacks(tenant_id);";
 
+/* The answering service's agent pool (issue 17, migration 34): a queue
+ * marked pool (set by the operator only) is the service's and may be the
+ * target of numbers, forwardings, schedules, menus, ... of any tenant;
+ * a call of client X in it stays X's (sqlite_target.c, http/target.c). */
+const char schema_v34[] =
+    "ALTER TABLE queues ADD COLUMN pool INTEGER NOT NULL DEFAULT 0"
+    " CHECK (pool IN (0, 1));";
 /* The agent's after-call work per queue visit (issue 18, migration 37):
  * when the agent's wrap-up after this visit's call started and ended
  * (UTC [ms], 0 = none or not yet), written by the ACD's statistics

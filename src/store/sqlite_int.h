@@ -254,6 +254,7 @@ enum store_sql_id {
 	S_RG_MEMBERS,
 	/* sqlite_queue.c */
 	S_QUEUE_TENANT,
+	S_QUEUE_POOL,
 	S_QUEUE_ADD,
 	S_QUEUE_GET,
 	S_QUEUE_UPDATE,
@@ -284,6 +285,7 @@ enum store_sql_id {
 	S_VISIT_CALLBACK,
 	S_VISIT_CALLBACK_DONE,
 	S_VISIT_GET,
+	S_VISIT_POOL_AGENT,
 	S_VISIT_LIST,
 	/* sqlite_callback.c */
 	S_CB_ADD,

@@ -8,7 +8,9 @@
  * are checked as a number's, and one that leads back to the queue without
  * the caller doing anything is refused (ELOOP, sqlite_target.c).  A queue
  * something routes to cannot be deleted (EBUSY); an employee who is a
- * member cannot be deleted either (route_refs 'queue_member').
+ * member cannot be deleted either (route_refs 'queue_member').  A pool
+ * queue (the answering service's agents, issue 17) is a target of any
+ * tenant; it stops being a pool only while nothing routes to it.
  */
 #include <string.h>
 #include "core/core.h"
@@ -19,7 +21,7 @@
 	" max_misses, max_wait, max_len, service_level, schedule_id,"          \
 	" mailbox_id, callback, timeout_type, timeout_id, full_type, full_id," \
 	" no_agents_type, no_agents_id, closed_type, closed_id, created_at,"   \
-	" greeting, announce_every, say_position, say_wait"                    \
+	" greeting, announce_every, say_position, say_wait, pool"              \
 	" FROM queues"
 
 /* S_QUEUE_INUSE names the target type by its number, as route_refs has it */
@@ -33,9 +35,9 @@ static const struct store_sql sql[] = {
      " max_misses, max_wait, max_len, service_level, schedule_id,"
      " mailbox_id, callback, timeout_type, timeout_id, full_type, full_id,"
      " no_agents_type, no_agents_id, closed_type, closed_id, created_at,"
-     " greeting, announce_every, say_position, say_wait)"
+     " greeting, announce_every, say_position, say_wait, pool)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"},
+     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"},
     {S_QUEUE_GET, "queue get", Q_SELECT " WHERE id = ?1"},
     {S_QUEUE_UPDATE, "queue update",
      "UPDATE queues SET name = ?2, strategy = ?3, ring_timeout = ?4,"
@@ -45,7 +47,8 @@ static const struct store_sql sql[] = {
      " full_type = ?15, full_id = ?16, no_agents_type = ?17,"
      " no_agents_id = ?18, closed_type = ?19, closed_id = ?20,"
      " greeting = ?21, announce_every = ?22, say_position = ?23,"
-     " say_wait = ?24 WHERE id = ?1"},
+     " say_wait = ?24, pool = ?25 WHERE id = ?1"},
+    {S_QUEUE_POOL, "queue pool", "SELECT pool FROM queues WHERE id = ?1"},
     {S_QUEUE_INUSE, "queue delete",
      "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 9 AND id = ?1"
      " AND NOT (via = 'queue' AND owner = ?1))"},
@@ -108,6 +111,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U32, SC_ADD | SC_UPD, store_queue, announce_every),
     STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_queue, say_position),
     STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_queue, say_wait),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_queue, pool),
 };
 
 STORE_RECORD(q_rec, store_queue, store_queue_h, cols);
@@ -191,6 +195,21 @@ static const struct store_target_ref *limit_target(const struct store_queue *q,
 	return i < ARRAY_SIZE(v) ? v[i] : NULL;
 }
 
+/* A pool queue stays one while something routes to it (targets of
+ * other tenants would be left pointing across tenants): EBUSY. */
+static int pool_kept(struct store *st, int64_t id)
+{
+	int64_t pool = 0, used = 0;
+	int err;
+
+	err = store_run(st, S_QUEUE_POOL, EIO, &pool, "i", id);
+	if (!err && pool)
+		err = store_run(st, S_QUEUE_INUSE, EIO, &used, "i", id);
+	if (err == ENOENT)
+		return 0; /* store_tree_update reports the missing queue */
+	return !err && used ? EBUSY : err;
+}
+
 static int queue_check(struct store *st, const void *rec)
 {
 	const struct store_queue *q = rec;
@@ -213,6 +232,8 @@ static int queue_check(struct store *st, const void *rec)
 		if (!err && q->id)
 			err = store_target_loop(st, TARGET_QUEUE, q->id, t, 0);
 	}
+	if (!err && q->id && !q->pool)
+		err = pool_kept(st, q->id);
 	return err;
 }
 

@@ -1,7 +1,8 @@
 /*
  * sqlite_target.c - where numbers, schedules, menus, digit inputs and
  * ring groups route to: a target (type, id) must exist and belong to the
- * same tenant, and the targets a call follows without the caller doing
+ * same tenant, or be a pool queue (the answering service's agents, issue
+ * 17: any tenant may route to it), and the targets a call follows without the caller doing
  * anything (a schedule's three, a menu's fallback, a digit input's
  * fallback, a ring group's fallback when nobody answers, a queue's limit
  * targets) must not lead
@@ -50,8 +51,19 @@ int store_target_check(struct store *st, enum store_target type,
 	err = store_tenant_of(st, tenant_of[type], target_id, &ttenant);
 	if (err)
 		return err;
+	if (ttenant == tenant_id)
+		return 0;
+	return type == TARGET_QUEUE && store_target_pool(st, target_id) ? 0
+									: EXDEV;
+}
 
-	return ttenant == tenant_id ? 0 : EXDEV;
+bool store_target_pool(struct store *st, int64_t queue_id)
+{
+	int64_t pool = 0;
+
+	if (!st || queue_id <= 0)
+		return false;
+	return !store_run(st, S_QUEUE_POOL, EIO, &pool, "i", queue_id) && pool;
 }
 
 /* A queue's limit targets: where its callers go by themselves. */

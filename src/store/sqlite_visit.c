@@ -38,6 +38,10 @@ static const struct store_sql sql[] = {
      "UPDATE queue_visits SET callback_completed = 1 WHERE queue_id = ?1"
      " AND call_id = ?2 AND callback_requested = 1"},
     {S_VISIT_GET, "queue visit get", V_SELECT " WHERE id = ?1"},
+    {S_VISIT_POOL_AGENT, "queue visit pool agent",
+     "SELECT 1 FROM queue_visits v JOIN queues q ON q.id = v.queue_id"
+     " WHERE v.call_id = ?1 AND v.agent_id = ?2 AND q.pool = 1"
+     " AND v.outcome = 'answered' LIMIT 1"},
     {S_VISIT_LIST, "queue visit list",
      V_SELECT " WHERE queue_id = ?1 AND arrived_at >= ?2 AND arrived_at < ?3"
 	      " ORDER BY arrived_at, id"},
@@ -161,6 +165,15 @@ int store_queue_visit_callback_done(struct store *st, int64_t queue_id,
 	err = store_run(st, S_VISIT_CALLBACK_DONE, ENOENT, &n, "ii", queue_id,
 			call_id);
 	return !err && !n ? ENOENT : err;
+}
+
+int store_queue_visit_pool_agent(struct store *st, int64_t call_id,
+				 int64_t agent_id)
+{
+	if (!st || call_id <= 0 || agent_id <= 0)
+		return EINVAL;
+	return store_run(st, S_VISIT_POOL_AGENT, EIO, NULL, "ii", call_id,
+			 agent_id);
 }
 
 int store_queue_visit_get(struct store *st, int64_t id,

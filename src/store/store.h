@@ -709,6 +709,10 @@ struct store_queue {
 				    position and wait, 0 = on entry only */
 	bool say_position;       /* "Sie sind an Position drei."        */
 	bool say_wait;           /* the estimated wait                  */
+	bool pool; /* the answering service's agent pool (migration 34): a
+		      target of any tenant's numbers, schedules, ...; set
+		      by the operator only; cleared only while nothing
+		      routes to it (EBUSY) */
 	size_t memberc;
 	struct store_queue_member memberv[STORE_QUEUE_MEMBERS];
 	size_t skillc;
@@ -723,7 +727,8 @@ typedef int(store_queue_h)(const struct store_queue *q, void *arg);
 
 /* Add q with its members, skills and widening steps in one transaction:
  * EINVAL for a bad field, a member, schedule, mailbox or target ENOENT if
- * missing, EXDEV if of another tenant, ELOOP if a target leads back to
+ * missing, EXDEV if of another tenant (a pool queue of another tenant is
+ * a valid target, see store_target_pool()), ELOOP if a target leads back to
  * the queue without the caller doing anything. */
 int store_queue_add(struct store *st, struct store_queue *q);
 int store_queue_get(struct store *st, int64_t id, struct store_queue *q);
@@ -852,6 +857,10 @@ int store_queue_visit_callback_done(struct store *st, int64_t queue_id,
 				    int64_t call_id);
 int store_queue_visit_get(struct store *st, int64_t id,
 			  struct store_queue_visit *v);
+/* Did agent_id answer call call_id in a pool queue (the answering
+ * service's agents, migration 34)?  0 if so, ENOENT if not. */
+int store_queue_visit_pool_agent(struct store *st, int64_t call_id,
+				 int64_t agent_id);
 /* The visits of queue_id that arrived from `from` until before `to`
  * [ms], by arrived_at, then id. */
 int store_queue_visit_list(struct store *st, int64_t queue_id, uint64_t from,
@@ -1152,6 +1161,9 @@ struct store_target_use {
  * goes).  ENOENT if none does. */
 int store_target_used_by(struct store *st, enum store_target type, int64_t id,
 			 struct store_target_use *u);
+/* Is queue_id a pool queue (the answering service's agents, migration
+ * 34), a target any tenant may route to?  false if not, or no queue. */
+bool store_target_pool(struct store *st, int64_t queue_id);
 
 struct store_number {
 	int64_t id;

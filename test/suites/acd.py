@@ -124,7 +124,7 @@ def test_queues(sb, ids):
             "skills": [{"skill": "de", "min_level": 5, "relax_after": 30}],
             "widen": [{"after": 20, "max_tier": 1}],
             "greeting": None, "announce_every": 60, "say_position": True,
-            "say_wait": True}
+            "say_wait": True, "pool": False}
     got = {k: v for k, v in (q or {}).items() if k not in ("id",
                                                            "created_at")}
     S.check(st == 201 and got == want,
