@@ -178,6 +178,72 @@ def test_exhausted(sb, ids, ws, mx, er):
         uac.stop()
 
 
+def test_transfer_number(sb, ids, ws, mx, er):
+    """Otto (no phone) takes transfers on his mobile: the escalation's
+    first step rings that number out through the trunk (the carrier: sipp
+    answering on the demo trunk's port) and the caller (Max's phone,
+    calling Erika) ends up talking to it."""
+    mobile = "+4917088877766"
+    st, b = sb.api("PATCH", f"{V}/employees/{ids['otto']}",
+                   {"transfer_number": "0170 888 777 66"})
+    S.check(st == 200 and b.get("transfer_number") == mobile,
+            "Otto's transfer number: 200, normalised", f"{st} {b}")
+    uas = Sipp("uas_answer", local_port=sb.trunk_port, calls=1,
+               timeout_s=60, recv_timeout_ms=0).start()
+    m_er, m_mx = er.mark(), mx.mark()
+    try:
+        mx.dial(f"sip:1002@127.0.0.1:{sb.sip_port}")
+        S.check(er.wait_event("CALL_ESTABLISHED", 10, since=m_er)
+                is not None and
+                mx.wait_event("CALL_ESTABLISHED", 10, since=m_mx)
+                is not None,
+                "transfer number: Max calls Erika, she answers")
+        call = live_call(sb, "1002")
+        cid = call["id"] if call else 0
+        path = f"{V}/calls/{cid}/transfer"
+        st, b = sb.api("POST", path, {"mode": "attended",
+                                      "to": {"type": "employee",
+                                             "id": ids["otto"]},
+                                      "escalate": True})
+        S.check(st == 201 and b.get("to_number") == mobile,
+                "escalate to Otto: 201, the consultation dials his "
+                "transfer number", f"{st} {b}")
+        evs = consult_events(ws, lambda e: e.get("state") == "answered")
+        S.check(brief(evs) == [("employee", ids["otto"], 1, "ringing",
+                                None),
+                               ("employee", ids["otto"], 1, "answered",
+                                200)],
+                "events: Otto's number rings and answers (step employee, "
+                "attempt 1)", str(brief(evs)))
+        logs = uas.logs()
+        S.check(f"RURI_USER={mobile} " in logs,
+                "the carrier gets the INVITE for Otto's mobile",
+                logs.strip()[-300:])
+        consult = evs[-1].get("consult_id") if evs else 0
+        st, c = sb.api("GET", f"{V}/calls/{consult}")
+        S.check(st == 200 and c.get("callee_leg", "").startswith("trunk:")
+                and c.get("answered_at"),
+                "the consultation's record: answered through the trunk",
+                f"{st} {c}")
+        st, b = sb.api("POST", path + "/complete", {})
+        S.check(st == 200 and b == {"id": cid, "consult_id": consult},
+                "complete: 200 {id, consult_id}", f"{st} {b}")
+        S.check(er.wait_event("CALL_CLOSED", 10, since=m_er) is not None,
+                "the agent (Erika) is hung up")
+        S.check(mx.wait_event("CALL_CLOSED", 1, since=m_mx) is None,
+                "Max (the caller) stays on, now with Otto's mobile")
+        mc = mx.mark()
+        mx.hangup()
+        S.check(mx.wait_event("CALL_CLOSED", 10, since=mc) is not None,
+                "Max hangs up")
+        uas.wait(20)
+        S.check(uas.successful == 1,
+                "the carrier's leg ends with the caller's BYE",
+                f"rc={uas.rc} {uas.errors()[-300:]}")
+    finally:
+        uas.stop()
+
+
 def setup(sb):
     tid, _, max_id = demo_ids(sb, "Max")
     _, _, erika = demo_ids(sb, "Erika")
@@ -220,6 +286,7 @@ def main():
                 olga.wait_registered(10), "the three phones register")
         S.run(test_chain, sb, ids, ws, mx, er, olga)
         S.run(test_exhausted, sb, ids, ws, mx, er)
+        S.run(test_transfer_number, sb, ids, ws, mx, er)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         for p in (mx, er, olga):
