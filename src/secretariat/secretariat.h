@@ -230,6 +230,28 @@ int secr_oncall_at(const struct store_oncall_schedule *s,
  * for no such schedule, or an error of the store. */
 int secr_oncall_now(struct store *st, int64_t schedule_id, uint64_t utc_ms,
 		    struct secr_oncall *out);
+/* The person on call for tenant_id at `at`: the first of its schedules
+ * (by id) with somebody on duty then (a broken or vanished schedule is
+ * passed over) into *employee_idp, 0 if nobody.  0 or an error of the
+ * store. */
+int secr_oncall_first(struct store *st, int64_t tenant_id, uint64_t at,
+		      int64_t *employee_idp);
+/* ==== the person on call phoned for an urgent note (oncall_phone.c) ==== */
+
+/*
+ * The application that places escalation step 2's calls (the diagram at
+ * the top of oncall_phone.c): registered with nt (notify_oncall_use) from
+ * now on; freeing it unregisters it and ends the calls it placed (their
+ * attempts stay as they are in the trail).
+ */
+struct secr_oncall_phone;
+struct notify;
+struct call_ctx;
+struct config;
+int secr_oncall_phone_alloc(struct secr_oncall_phone **opp,
+			    const struct config *cfg, struct store *st,
+			    struct notify *nt, struct call_ctx *calls);
+
 /* ==== transfer with consultation: whom it tries (transfer.c) ==== */
 
 enum secr_try_role {

@@ -1228,6 +1228,19 @@ static const char schema_v31[] =
     "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
 
+/* On-call step of the escalation of urgent notes (issue 17, migration
+ * 32): each call to the person on call is a trail row of its own, the
+ * attempt (1, 2, ...) with the call's final SIP status; an attempt is
+ * written before its call is placed, once per note (the unique index:
+ * two nodes cannot both place it). */
+static const char schema_v32[] =
+    "ALTER TABLE note_escalations ADD COLUMN attempt INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (attempt >= 0);"
+    "ALTER TABLE note_escalations ADD COLUMN sip_code INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (sip_code >= 0);"
+    "CREATE UNIQUE INDEX note_escalations_attempt ON"
+    " note_escalations(note_id, step, attempt) WHERE attempt > 0;";
+
 /* Append only.  versions are 1, 2, 3, ... in this order. */
 
 static const struct migration migrationv[] = {
@@ -1259,6 +1272,7 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {32, "on-call step of note escalation", schema_v32},
 };
 
 int store_migrate_latest(void)
