@@ -91,6 +91,7 @@
 	X(test_push_vapid_jwt)                                                 \
 	X(test_notify_push)                                                    \
 	X(test_store_push)                                                     \
+	X(test_store_note_esc)                                                 \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \
