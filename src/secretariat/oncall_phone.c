@@ -33,37 +33,9 @@
 #include "secretariat/secretariat.h"
 
 enum {
-	ONCALL_PLAYS = 3,         /* the summary at most this often     */
-	ONCALL_DIGIT_MS = 6000,   /* [ms] wait for the digit after it   */
-	ONCALL_TEXT = 1000,       /* [bytes] the summary (speech: 1024) */
-	ONCALL_CONCERN_MAX = 300, /* [bytes] of the concern spoken      */
-	ONCALL_CALLER_MAX = 100,  /* [bytes] of the caller's name       */
-	ONCALL_NAMES_MAX = 200,   /* [bytes] the note's employees' names */
-	ONCALL_ACK_DIGIT = '1',   /* acknowledges                       */
-};
-
-/* What is spoken, by the tenant's language. */
-struct texts {
-	const char *lang;
-	const char *waiting; /* %s: the note's employees           */
-	const char *and;     /* between two names                  */
-	const char *caller;  /* %s: the caller's name              */
-	const char *number;  /* %s: the caller's number, digits    */
-	const char *concern; /* %s: the concern                    */
-	const char *menu;
-	const char *done;
-};
-
-static const struct texts textv[] = {
-    [STORE_LANG_DE] = {"de", "Eine dringende Notiz wartet auf %s.", " und ",
-		       " Anrufer: %s.", " Rufnummer: %s.", " Anliegen: %s.",
-		       " Drücken Sie die 1, um die Notiz zu bestätigen, die 2, "
-		       "um sie noch einmal zu hören.",
-		       "Die Notiz ist bestätigt. Auf Wiederhören."},
-    [STORE_LANG_EN] = {"en", "An urgent note is waiting for %s.", " and ",
-		       " Caller: %s.", " Number: %s.", " Concern: %s.",
-		       " Press 1 to acknowledge the note, 2 to hear it again.",
-		       "The note is acknowledged. Goodbye."},
+	ONCALL_PLAYS = 3,       /* the summary at most this often     */
+	ONCALL_DIGIT_MS = 6000, /* [ms] wait for the digit after it   */
+	ONCALL_ACK_DIGIT = '1', /* acknowledges                       */
 };
 
 struct secr_oncall_phone {
@@ -80,11 +52,11 @@ struct ocall {
 	struct secr_oncall_phone *op; /* (weak) its owner            */
 	struct notify_oncall oc;      /* the claimed attempt         */
 	struct call *call;            /* (weak) while it lives       */
-	const struct texts *tx;       /* static                      */
+	enum store_language lang;     /* the tenant's                */
 	bool answered;
 	bool done;      /* the final outcome is written */
 	unsigned plays; /* the summary started so often */
-	char text[ONCALL_TEXT];
+	char text[SECR_ONCALL_TEXT];
 };
 
 static void ocall_destructor(void *arg)
@@ -166,7 +138,8 @@ static void collected_h(struct call *call, int err, const char *digits,
 	(void)err;
 	if (digits && digits[0] == ONCALL_ACK_DIGIT) {
 		outcome(x, "acknowledged", 200, true);
-		if (call_say(call, x->tx->lang, x->tx->done, false, bye_h, x))
+		if (call_say(call, store_language_name(x->lang),
+			     secr_oncall_done(x->lang), false, bye_h, x))
 			hang_up(x);
 		return;
 	}
@@ -197,7 +170,8 @@ static void said_h(struct call *call, int err, char digit, void *arg)
 static void say(struct ocall *x)
 {
 	++x->plays;
-	if (call_say(x->call, x->tx->lang, x->text, true, said_h, x))
+	if (call_say(x->call, store_language_name(x->lang), x->text, true,
+		     said_h, x))
 		said_h(x->call, EIO, '\0', x);
 }
 
@@ -216,89 +190,25 @@ static void answered_h(struct call *call, uint16_t scode, const char *reason,
 	say(x);
 }
 
-/* The number as single digits ("+49221..." -> "plus 4 9 2 2 1 ..."), so
- * that it is spoken digit by digit. */
-static void digits_of(char *buf, size_t sz, const char *number)
-{
-	size_t n = 0;
-	const char *p;
-
-	buf[0] = '\0';
-	for (p = number; *p && n + 6 < sz; p++) {
-		if (*p == '+')
-			n += (size_t)re_snprintf(buf + n, sz - n, "plus ");
-		else if (*p >= '0' && *p <= '9')
-			n += (size_t)re_snprintf(buf + n, sz - n, "%c ", *p);
-	}
-	if (n && buf[n - 1] == ' ')
-		buf[n - 1] = '\0';
-}
-
-/* s cut to at most max bytes, not inside a UTF-8 sequence, into buf. */
-static void utf8_cut(char *buf, size_t sz, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n > max)
-		n = max;
-	if (n >= sz)
-		n = sz - 1;
-	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-		--n;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-}
-
-/* fmt with s appended to buf[*lenp..sz) (cut at the end of buf). */
-static void add(char *buf, size_t sz, size_t *lenp, const char *fmt,
-		const char *s)
-{
-	int n;
-
-	if (*lenp + 1 >= sz)
-		return;
-	n = re_snprintf(buf + *lenp, sz - *lenp, fmt, s);
-	*lenp = n > 0 ? *lenp + (size_t)n : strlen(buf);
-}
-
-/* The summary of note n into x->text (see the top of the file). */
+/* The summary of note n into x->text, with the names of its employees. */
 static int summary(struct secr_oncall_phone *op, struct ocall *x,
 		   const struct store_note *n, bool full_text)
 {
 	struct store_employee *e;
-	char names[ONCALL_NAMES_MAX], part[ONCALL_CONCERN_MAX + 64];
-	size_t i, len = 0, tl = 0;
+	char names[SECR_ONCALL_NAMES];
+	size_t i;
 
 	e = mem_zalloc(sizeof(*e), NULL);
 	if (!e)
 		return ENOMEM;
 	names[0] = '\0';
 	for (i = 0; i < n->employeec; i++) {
-		if (store_employee_get(op->st, n->employeev[i], e))
-			continue;
-		if (len)
-			add(names, sizeof(names), &len, "%s", x->tx->and);
-		add(names, sizeof(names), &len, "%s", e->first_name);
-		if (e->first_name[0] && e->last_name[0])
-			add(names, sizeof(names), &len, "%s", " ");
-		add(names, sizeof(names), &len, "%s", e->last_name);
+		if (!store_employee_get(op->st, n->employeev[i], e))
+			secr_oncall_name_add(names, sizeof(names), x->lang, e);
 	}
 	mem_deref(e);
-	x->text[0] = '\0';
-	add(x->text, sizeof(x->text), &tl, x->tx->waiting, names);
-	if (n->caller_name[0]) {
-		utf8_cut(part, sizeof(part), n->caller_name, ONCALL_CALLER_MAX);
-		add(x->text, sizeof(x->text), &tl, x->tx->caller, part);
-	}
-	if (n->caller_number[0]) {
-		digits_of(part, sizeof(part), n->caller_number);
-		add(x->text, sizeof(x->text), &tl, x->tx->number, part);
-	}
-	if (full_text && n->concern[0]) { /* the rule of SMS and push */
-		utf8_cut(part, sizeof(part), n->concern, ONCALL_CONCERN_MAX);
-		add(x->text, sizeof(x->text), &tl, x->tx->concern, part);
-	}
-	add(x->text, sizeof(x->text), &tl, "%s", x->tx->menu);
+	secr_oncall_summary(x->text, sizeof(x->text), x->lang, names, n,
+			    full_text);
 	return 0;
 }
 
@@ -398,9 +308,7 @@ static void due_h(struct notify *nt, const struct notify_oncall *due, void *arg)
 		err = store_employee_get(op->st, x->oc.employee_id, &w->e);
 	if (err)
 		goto fail;
-	x->tx = (size_t)w->t.language < ARRAY_SIZE(textv)
-		    ? &textv[w->t.language]
-		    : &textv[STORE_LANG_DE];
+	x->lang = w->t.language;
 	err = summary(op, x, &w->n, w->ns.full_text);
 	if (err)
 		goto fail;

@@ -19,6 +19,7 @@ made through the API) on call, the event stream.  escalate_after 2 s,
     third call; the trail in order
   * nobody on call (schedule deleted): one trail row "no one on call",
     no call, no retry
+  * nothing of the notes in the server's log
 """
 import os
 import socket
@@ -283,6 +284,10 @@ def main():
         S.run(test_not_answered, ws, olga)
         S.run(test_nobody, olga)
         S.check(sb.alive(), "the server is alive after the tests")
+        log = sb.logtext()
+        S.check("on-call attempt" in log and "Hans Anrufer" not in log and
+                "dringend zur" not in log and "987654" not in log,
+                "nothing of the notes (caller, number, concern) in the log")
     finally:
         if olga:
             olga.stop()

@@ -133,6 +133,7 @@
 	X(test_secr_oncall_rotation)                                           \
 	X(test_secr_oncall_override)                                           \
 	X(test_secr_oncall_period)                                             \
+	X(test_secr_oncall_summary)                                            \
 	X(test_store_availability)                                             \
 	X(test_secr_caller_number)                                             \
 	X(test_secr_caller_decide)                                             \
