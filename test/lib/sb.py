@@ -303,7 +303,10 @@ class Switchboard:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not os.environ.get("SB_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            print("kept", self.dir)
 
     # --- HTTP API -------------------------------------------------------
     def api(self, method, path, body=None, token="__admin__"):

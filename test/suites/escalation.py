@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from sb import Suite, Switchboard, demo_ids, free_port  # noqa: E402
 
-from aiosmtpd.controller import Controller  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 S = Suite("escalation")
 V = "/api/v1"
@@ -42,32 +42,12 @@ SUB_MAIL = "vertretung@kunde.example"
 LONE_MAIL = "allein@kunde.example"
 
 
-class Sink:
-    def __init__(self, port):
-        self.port = port
-        self.msgs = []
-        self.ctl = None
-
-    async def handle_DATA(self, server, session, envelope):
-        self.msgs.append((list(envelope.rcpt_tos),
-                          bytes(envelope.original_content or
-                                envelope.content)))
-        return "250 2.0.0 Ok: queued"
-
-    def start(self):
-        self.ctl = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.ctl.start()
-
-    def stop(self):
-        if self.ctl:
-            self.ctl.stop()
-            self.ctl = None
-
+class Sink(SmtpSink):
     def mails(self, nid, employee):
         """(recipients, plain text) of the mails of note nid with the
         link of employee."""
         out = []
-        for rcpt, raw in list(self.msgs):
+        for _, rcpt, raw in list(self.msgs):
             m = email.message_from_bytes(raw, policy=email.policy.default)
             plain = m.get_body(("plain",)).get_content()
             if f"/notes/{nid}/open?employee={employee}&" in plain:

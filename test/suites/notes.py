@@ -26,8 +26,6 @@ delivery"), with real peers on 127.0.0.1 and free ports:
     its deliveries are made
 """
 import asyncio
-import email
-import email.policy
 import hashlib
 import hmac
 import http.server
@@ -46,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from sb import Suite, Switchboard, demo_ids, free_port  # noqa: E402
 
-from aiosmtpd.controller import Controller  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 warnings.filterwarnings("ignore", message="Session.login_data")
 S = Suite("notes")
@@ -60,30 +58,7 @@ ERIKA_MOBILE = "+4917012345678"
 CONCERN = "Bittet um Rückruf wegen Angebot <Nr. 17> & Lieferung"
 
 
-class Sink:
-    def __init__(self, port):
-        self.port = port
-        self.msgs = []
-        self.ctl = None
-
-    async def handle_DATA(self, server, session, envelope):
-        self.msgs.append((envelope.mail_from, list(envelope.rcpt_tos),
-                          bytes(envelope.original_content or
-                                envelope.content)))
-        return "250 2.0.0 Ok: queued"
-
-    def start(self):
-        self.ctl = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.ctl.start()
-
-    def stop(self):
-        if self.ctl:
-            self.ctl.stop()
-            self.ctl = None
-
-    def parsed(self):
-        return [(m[0], m[1], email.message_from_bytes(
-            m[2], policy=email.policy.default)) for m in self.msgs]
+Sink = SmtpSink
 
 
 class Receiver:

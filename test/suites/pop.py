@@ -592,6 +592,10 @@ def test_ring_all(sb, t, rd, er, mx):
                 "ring all: both phones ring")
         wait_for(lambda: len(rd["operator"].pops()) >= po + 2, 5,
                  "two pops on the operator's stream")
+        # each stream is read by its own thread: wait for both (the order
+        # against the ring is checked below by arrival sequence)
+        wait_for(lambda: len(rd["erika"].pops()) > pe and
+                 len(rd["max"].pops()) > pm, 5, "a pop on each stream")
         e, m = rd["erika"].pops()[pe:], rd["max"].pops()[pm:]
         ep = e[0].get("pop", {}) if e else {}
         mp = m[0].get("pop", {}) if m else {}

@@ -39,8 +39,6 @@ The server runs with --outbox-retry-base 1 --outbox-retry-max 2.
 """
 import array
 import calendar
-import email
-import email.policy
 import io
 import os
 import re
@@ -59,7 +57,7 @@ from sb import DEMO, Suite, Switchboard, demo_ids, free_port  # noqa: E402
 from peers import Baresip, make_tone_wav, wait_for  # noqa: E402
 from audio import is_tone  # noqa: E402
 
-from aiosmtpd.controller import Controller  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 warnings.filterwarnings("ignore", message="Session.login_data")
 S = Suite("voicemail")
@@ -75,35 +73,7 @@ FIELDS = {"id", "tenant_id", "name", "employee_id", "active", "greeting",
           "on_unreachable", "schedule_id", "schedule_state", "created_at"}
 
 
-class Sink:
-    """An SMTP server that records what it accepts."""
-
-    def __init__(self, port):
-        self.port = port
-        self.msgs = []
-        self.ctl = None
-
-    async def handle_DATA(self, server, session, envelope):
-        self.msgs.append((envelope.mail_from, list(envelope.rcpt_tos),
-                          bytes(envelope.original_content or
-                                envelope.content)))
-        return "250 2.0.0 Ok: queued"
-
-    def start(self):
-        self.ctl = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.ctl.start()
-
-    def stop(self):
-        if self.ctl:
-            self.ctl.stop()
-            self.ctl = None
-
-    def by_subject_count(self):
-        return len(self.msgs)
-
-    def parsed(self, i):
-        return email.message_from_bytes(self.msgs[i][2],
-                                        policy=email.policy.default)
+Sink = SmtpSink
 
 
 sb = None
@@ -264,7 +234,7 @@ def test_api(ids):
 
 def check_mail(i, msg, box_name):
     """Mail i of the sink reports message msg: headers, body, WAV."""
-    mail = sink.parsed(i)
+    mail = sink.message(i)
     mfrom, rcpts, _ = sink.msgs[i]
     subject = f"Neue Sprachnachricht von 1001 für {box_name}"
     S.check(mail["Subject"] == subject and mail["From"] == FROM and
@@ -571,7 +541,7 @@ def test_kill(box):
     done = wait_mail_state(mid, "sent", 15)
     S.check(done is not None and len(sink.msgs) == n0 + 1,
             "after the restart the mail is delivered", repr(done))
-    mail = sink.parsed(n0)
+    mail = sink.message(n0)
     att = list(mail.iter_attachments())[0].get_content()
     S.check(att == open(row[0], "rb").read(),
             "with the message file's bytes")

@@ -1,0 +1,199 @@
+/*
+ * schema_core.c - the steps of the store's schema (migrate.c) for the
+ * telephone system itself: tenants, users, devices, numbers, trunks and
+ * calls (the initial schema), registering trunks, media encryption,
+ * node heartbeats, a tenant's language.
+ * A step that has shipped is never edited.
+ */
+#include "store/schema_int.h"
+
+const char schema_v1[] =
+    "CREATE TABLE tenants ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " country_code TEXT NOT NULL DEFAULT '',"
+    " area_code TEXT NOT NULL DEFAULT '',"
+    " central_number TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+
+    /* blocks never overlap: checked by store_block_add() */
+    "CREATE TABLE number_blocks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " first TEXT NOT NULL,"
+    " last TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (length(first) = length(last) AND first <= last)"
+    ");"
+    "CREATE INDEX number_blocks_tenant ON number_blocks(tenant_id);"
+    "CREATE INDEX number_blocks_first ON number_blocks(first);"
+
+    /* target_id is an employee or announcement id by target_type
+	 * (enum store_target), so it has no REFERENCES clause */
+    "CREATE TABLE numbers ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " block_id INTEGER NOT NULL REFERENCES number_blocks(id),"
+    " e164 TEXT NOT NULL UNIQUE,"
+    " active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),"
+    " target_type INTEGER NOT NULL DEFAULT 0 CHECK (target_type >= 0),"
+    " target_id INTEGER NOT NULL DEFAULT 0,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL,"
+    " CHECK ((target_type = 0) = (target_id = 0))"
+    ");"
+    "CREATE INDEX numbers_tenant ON numbers(tenant_id);"
+    "CREATE INDEX numbers_block ON numbers(block_id);"
+    "CREATE INDEX numbers_target ON numbers(target_type, target_id);"
+
+    /* personal_number_id is the only link between an employee and its
+	 * personal number; numbers.personal is derived from it */
+    "CREATE TABLE employees ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " first_name TEXT NOT NULL DEFAULT '',"
+    " last_name TEXT NOT NULL DEFAULT '',"
+    " email TEXT NOT NULL DEFAULT '',"
+    " extension TEXT NOT NULL DEFAULT '',"
+    " personal_number_id INTEGER UNIQUE REFERENCES numbers(id),"
+    " show_personal_number INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (show_personal_number IN (0, 1)),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX employees_tenant ON employees(tenant_id);"
+    "CREATE UNIQUE INDEX employees_extension"
+    " ON employees(tenant_id, extension) WHERE extension <> '';"
+
+    "CREATE TABLE devices ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " employee_id INTEGER REFERENCES employees(id),"
+    " username TEXT NOT NULL UNIQUE CHECK (username <> ''),"
+    " ha1 TEXT NOT NULL CHECK (length(ha1) = 32),"
+    " name TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX devices_tenant ON devices(tenant_id);"
+    "CREATE INDEX devices_employee ON devices(employee_id);"
+
+    "CREATE TABLE announcements ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " file TEXT NOT NULL CHECK (file <> ''),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX announcements_tenant ON announcements(tenant_id);"
+
+    /* tenant_id NULL: shared by all tenants */
+    "CREATE TABLE trunks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER REFERENCES tenants(id),"
+    " name TEXT NOT NULL DEFAULT '',"
+    " host TEXT NOT NULL CHECK (host <> ''),"
+    " port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+    " transport TEXT NOT NULL,"
+    " match_any_port INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (match_any_port IN (0, 1)),"
+    " username TEXT NOT NULL DEFAULT '',"
+    " password TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX trunks_host ON trunks(host);"
+    "CREATE INDEX trunks_tenant ON trunks(tenant_id);"
+
+    /* a binding dies with its device */
+    "CREATE TABLE registrations ("
+    " id INTEGER PRIMARY KEY,"
+    " device_id INTEGER NOT NULL"
+    "  REFERENCES devices(id) ON DELETE CASCADE,"
+    " contact TEXT NOT NULL CHECK (contact <> ''),"
+    " received TEXT NOT NULL DEFAULT '',"
+    " transport TEXT NOT NULL DEFAULT '',"
+    " call_id TEXT NOT NULL DEFAULT '',"
+    " cseq INTEGER NOT NULL DEFAULT 0,"
+    " user_agent TEXT NOT NULL DEFAULT '',"
+    " instance TEXT NOT NULL DEFAULT '',"
+    " path TEXT NOT NULL DEFAULT '',"
+    " node_id TEXT NOT NULL DEFAULT '',"
+    " expires_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " UNIQUE (device_id, contact)"
+    ");"
+    "CREATE INDEX registrations_expires ON registrations(expires_at);"
+
+    /* call records are history: tenant_id is a plain value that
+	 * outlives its tenant, 0 if unknown */
+    "CREATE TABLE calls ("
+    " id INTEGER PRIMARY KEY,"
+    " node_id TEXT NOT NULL DEFAULT '',"
+    " sip_call_id TEXT NOT NULL DEFAULT '',"
+    " tenant_id INTEGER NOT NULL DEFAULT 0,"
+    " direction TEXT NOT NULL DEFAULT '',"
+    " from_number TEXT NOT NULL DEFAULT '',"
+    " to_number TEXT NOT NULL DEFAULT '',"
+    " caller_leg TEXT NOT NULL DEFAULT '',"
+    " callee_leg TEXT NOT NULL DEFAULT '',"
+    " started_at INTEGER NOT NULL,"
+    " answered_at INTEGER NOT NULL DEFAULT 0,"
+    " ended_at INTEGER NOT NULL DEFAULT 0,"
+    " disposition TEXT NOT NULL DEFAULT '',"
+    " sip_code INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (sip_code BETWEEN 0 AND 699),"
+    " ended_by TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX calls_started ON calls(started_at);"
+    "CREATE INDEX calls_tenant ON calls(tenant_id, started_at);"
+    "CREATE INDEX calls_live ON calls(node_id) WHERE ended_at = 0;"
+
+    /* only the SHA-256 of a token is kept; a tenant's tokens go with
+	 * the tenant, tenant_id NULL for admin tokens */
+    "CREATE TABLE api_tokens ("
+    " id INTEGER PRIMARY KEY,"
+    " token_sha256 TEXT NOT NULL UNIQUE"
+    "  CHECK (length(token_sha256) = 64),"
+    " role TEXT NOT NULL CHECK (role <> ''),"
+    " tenant_id INTEGER REFERENCES tenants(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL"
+    ");";
+
+/* Trunks that register to their carrier (issue 7): the account we keep
+ * registered and the identity of our calls.  '' means the default named in
+ * store.h (registrar sip:host:port, domain = host, auth_user = username,
+ * from_user = the caller ID); expires is what we ask for. */
+const char schema_v2[] =
+    "ALTER TABLE trunks ADD COLUMN register INTEGER NOT NULL DEFAULT 0"
+    " CHECK (register IN (0, 1));"
+    "ALTER TABLE trunks ADD COLUMN registrar TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN domain TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN auth_user TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN from_user TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN expires INTEGER NOT NULL DEFAULT 600"
+    " CHECK (expires > 0);";
+
+/* Per-device media encryption (issue 7): "auto" follows the transport the
+ * phone registered with (SRTP offered on TLS), the others say it outright;
+ * see store.h and sip/call.c. */
+const char schema_v3[] =
+    "ALTER TABLE devices ADD COLUMN srtp TEXT NOT NULL DEFAULT 'auto'"
+    " CHECK (srtp IN ('auto', 'off', 'optional', 'required'));";
+
+/* Nodes and their heartbeat (issue 11, after a crash): each running node
+ * keeps one row here and rewrites heartbeat_at every --heartbeat-interval.
+ * It is the last sign of life of all the node's live calls, so a call cut
+ * by a node failure ends at max(started_at, answered_at, heartbeat_at)
+ * instead of whenever someone notices (store.h, "nodes").  started_at is
+ * when the node's current run began.  Records of nodes that predate this
+ * step have no row: their calls close at their answer or start. */
+const char schema_v4[] = "CREATE TABLE nodes ("
+			 " node_id TEXT PRIMARY KEY CHECK (node_id <> ''),"
+			 " started_at INTEGER NOT NULL,"
+			 " heartbeat_at INTEGER NOT NULL"
+			 ");";
+
+/* The language of a tenant's prompts (issue 14); existing tenants speak
+ * German as before. */
+const char schema_v7[] =
+    "ALTER TABLE tenants ADD COLUMN language TEXT NOT NULL DEFAULT 'de';";
