@@ -10,10 +10,11 @@ failed_suites=""
 
 run_suite() { # name command...
 	local name=$1; shift
-	local log
+	local log t0=$SECONDS
 	log=$(mktemp)
 	echo "== $name"
 	"$@" 2>&1 | tee "$log"
+	timings="$timings$((SECONDS - t0)) $name"$'\n'
 	local line
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -46,6 +47,9 @@ for s in test/suites/*.py test/suites/*.sh; do
 	*.sh) run_suite "$name" bash "$s" ;;
 	esac
 done
+# the slowest suites first (seconds), to keep `make test` under 30 min
+echo "slowest suites [s]: $(printf '%s' "$timings" | sort -rn | head -n 12 |
+	awk '{printf "%s %s, ", $2, $1}')total ${SECONDS}"
 [ -n "$failed_suites" ] && echo "failed suites:$failed_suites"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

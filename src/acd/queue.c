@@ -600,8 +600,11 @@ static void on_call(const struct call *call, enum call_state state, void *arg)
 		size_t i;
 
 		/* the agent passed the caller on (a transfer): the agent's
-		 * queue call is over, wrap-up starts */
-		if (qc && qc->agent && v[1] != qc->agent) {
+		 * queue call is over, wrap-up starts.  Not while the agent
+		 * consults the target (the agent's leg is the call's caller
+		 * then, the caller waits): that is still the agent's time,
+		 * which billing counts (issue 18) */
+		if (qc && qc->agent && v[1] != qc->agent && v[0] != qc->agent) {
 			struct acd_engine *e = engine();
 			if (e)
 				(void)acd_engine_call_end(e, qc->agent,

@@ -11,6 +11,9 @@
  *   TIMEOUT    outcome timeout
  *   HANDLED    handle_ms (talk time: answer to the end of the agent's
  *              call, without wrap-up), ended_at
+ *   WRAPUP     the agent's state event right after HANDLED: wrap-up
+ *              (wrapup_started_at) or not; the agent's next state
+ *              event ends it (wrapup_ended_at; migration 37, billing)
  *
  * A caller turned away before joining (full, no agents, closed) is a row
  * of its own at once (acd_stats_refused).  Each write is committed when
@@ -39,7 +42,10 @@ struct visit {
 	uint64_t arrived; /* [ms] UTC                  */
 	bool has_choice;  /* leaves by a choice: */
 	enum acd_exit choice;
-	bool answered; /* waits for HANDLED           */
+	bool answered;           /* waits for HANDLED           */
+	bool handled;            /* waits for the agent's wrap-up */
+	int64_t agent;           /* handled: the agent            */
+	uint64_t wrapup_started; /* [ms] UTC, 0: not in wrap-up */
 };
 
 static void visit_destructor(void *arg)
@@ -198,6 +204,46 @@ static void left(struct acd_stats *s, struct visit *v,
 			(long long)v->id, store_visit_outcome_name(o), err);
 }
 
+/* The handled visit whose agent's wrap-up is awaited or running. */
+static struct visit *wrapup_find(const struct acd_stats *s, int64_t agent)
+{
+	struct le *le;
+
+	for (le = s->visits.head; le; le = le->next) {
+		struct visit *v = le->data;
+
+		if (v->handled && v->agent == agent)
+			return v;
+	}
+	return NULL;
+}
+
+/* Agent ev->agent changed state: right after HANDLED into wrap-up (its
+ * start recorded), or out of it (its end recorded); the visit is done
+ * once the agent is in any other state. */
+static void agent_state(struct acd_stats *s, const struct acd_event *ev)
+{
+	struct visit *v = ev->agent ? wrapup_find(s, ev->agent) : NULL;
+	uint64_t now;
+	int err = 0;
+
+	if (!v)
+		return;
+	now = utc(s, ev->now);
+	if (ev->state == ACD_WRAPUP && !v->wrapup_started) {
+		v->wrapup_started = now;
+		err = store_queue_visit_wrapup(s->st, v->id, now, 0);
+	}
+	else if (ev->state != ACD_WRAPUP) {
+		if (v->wrapup_started)
+			err = store_queue_visit_wrapup(s->st, v->id,
+						       v->wrapup_started, now);
+		mem_deref(v);
+	}
+	if (err)
+		warning("acd: stats: visit: wrap-up not recorded: %m\n", err);
+}
+
 void acd_stats_event(struct acd_stats *s, const struct acd_event *ev,
 		     const struct acd_pub_call *c)
 {
@@ -208,6 +254,10 @@ void acd_stats_event(struct acd_stats *s, const struct acd_event *ev,
 		return;
 	if (ev->type == ACD_EV_JOINED) {
 		joined(s, ev, c);
+		return;
+	}
+	if (ev->type == ACD_EV_AGENT) {
+		agent_state(s, ev);
 		return;
 	}
 	v = ev->caller ? visit_find(s, ev->caller) : NULL;
@@ -237,7 +287,14 @@ void acd_stats_event(struct acd_stats *s, const struct acd_event *ev,
 			warning("acd: stats: visit %lld: handle time not "
 				"recorded: %m\n",
 				(long long)v->id, err);
-		mem_deref(v);
+		/* the agent's next state event says if wrap-up follows */
+		if (err || !ev->agent || wrapup_find(s, ev->agent)) {
+			mem_deref(v);
+			break;
+		}
+		v->caller = 0;
+		v->handled = true;
+		v->agent = ev->agent;
 		break;
 	default:
 		break;

@@ -397,8 +397,23 @@ const char *call_consult_step(const struct call *call);
  * ENOENT if no consultation runs. */
 int call_consult_complete(struct call *call);
 /* Cancel it: dest hung up (or cancelled), transferor and transferee
- * bridged again (also when dest hangs up).  ENOENT if none runs. */
+ * bridged again (also when dest hangs up: "declined" then).  ENOENT if
+ * none runs.  Its outcome (store_consult_outcome): "cancelled". */
 int call_consult_cancel(struct call *call);
+/*
+ * The target declined (seeds/001: "oder wir richten Ihrem Anrufer gerne
+ * etwas aus"): as call_consult_cancel(), the outcome "declined" with
+ * message (the employee's for the caller; NULL or "" for none), event
+ * "consult" with "state": "declined" and "message".  Without a
+ * consultation running: message is added to the call's last declined
+ * one (its target hung up by itself) if that was at most
+ * CALL_DECLINE_MESSAGE_MS ago (the event again, with it), else ENOENT.
+ */
+enum { CALL_DECLINE_MESSAGE_MS = 60000 };
+int call_consult_decline(struct call *call, const char *message);
+/* The record of the call's last declined consultation while none runs,
+ * else 0. */
+int64_t call_consult_declined_id(const struct call *call);
 /* The consultation's record id, 0 if none runs. */
 int64_t call_consult_id(const struct call *call);
 

@@ -168,6 +168,16 @@ struct call_play;    /* call/prompt.c */
 struct call_collect; /* call/prompt.c */
 struct call_record;  /* call/record.c */
 
+/* The last consultation of a call that was declined (consult.c): the
+ * agent may add the employee's message for the caller for a while. */
+struct call_declined {
+	int64_t consult_id;  /* its record, 0 if none                  */
+	const char *label;   /* its step (static), or NULL             */
+	int64_t employee_id; /* who declined, 0 if nobody's            */
+	unsigned attempt;    /* its attempt                            */
+	uint64_t at;         /* [ms] when                              */
+};
+
 struct call {
 	struct le le;         /* in ctx->calls                    */
 	struct call_ctx *ctx; /* (weak)                           */
@@ -191,6 +201,8 @@ struct call {
 	bool late_offer;              /* caller sent no SDP: we offer */
 	bool a_answered;              /* 200 sent to the caller       */
 	struct store_call rec;
+	/* the last consultation declined (consult.c) */
+	struct call_declined declined;
 	call_end_h *endh;
 	void *end_arg;
 	call_answer_h *answerh; /* waiting for the caller's ACK */
@@ -250,12 +262,19 @@ int call_app_start(struct call *call, const struct route_target *t);
 /* The call's change from prev to its state on the event bus (core.h),
  * if it is one that has an event; called by call_state_set(). */
 void call_event_publish(const struct call *call, enum call_state prev);
-/* "consult" of a consultation with steps (consult.c): label (NULL for
- * "exhausted"), whom it reaches, the attempt, the state, sip_code if
- * not 0. */
-void call_event_consult(const struct call *call, const char *label,
-			int64_t employee_id, unsigned attempt,
-			const char *state, uint16_t scode);
+/* What a "consult" event tells (consult.c). */
+struct call_consult_ev {
+	int64_t consult_id;  /* the consultation's record, 0 if none  */
+	const char *label;   /* the step, NULL for "exhausted" or none */
+	int64_t employee_id; /* whom it reaches, 0 if nobody's        */
+	unsigned attempt;    /* steps rung so far                    */
+	const char *state;   /* "ringing", "failed", "declined", ...  */
+	uint16_t scode;      /* sip_code if not 0                    */
+	const char *message; /* "declined": the employee's, or NULL   */
+};
+/* "consult" of a consultation (consult.c). */
+void call_event_consult(const struct call *call,
+			const struct call_consult_ev *ev);
 
 /* ---- dial.c ------------------------------------------------------------ */
 

@@ -22,10 +22,17 @@
  *                          until the target answers (a blind transfer
  *                          from here on; it fails: the call ends)
  *   call_consult_cancel() -> target CANCEL/BYE, bridged back
+ *   call_consult_decline()-> as cancel, the target declined (a message)
  *   the transferor hangs up   -> as complete
- *   the target hangs up       -> as cancel
+ *   the target hangs up       -> as decline (without a message)
  *   the transferee hangs up   -> its record ends (answered); the call
  *                                goes on as the consultation (record too)
+ *
+ * Outcomes (store_consult_outcome, one per consultation record, by the
+ * call's record; a note of the call lists them): "taken" when joined,
+ * "unreached" when the step failed, "declined" (event "consult" with
+ * the message), "cancelled" by the transferor.  A message for the
+ * caller may follow a decline for CALL_DECLINE_MESSAGE_MS.
  *
  * Records: the call's keeps its answer time; its callee is the target
  * once completed.  The consultation's: answered when the target answers,
@@ -50,7 +57,67 @@ struct call_consult {
 	struct call_consult_step stepv[CALL_CONSULT_STEPS]; /* tried in turn */
 	size_t stepc, step; /* how many, the one ringing               */
 	unsigned attempt;   /* steps rung so far                       */
+	bool decided;       /* this step's outcome is written          */
 };
+
+/* The step being tried, or NULL. */
+static const struct call_consult_step *cur_step(const struct call_consult *x)
+{
+	return x->step < x->stepc ? &x->stepv[x->step] : NULL;
+}
+
+/* Write what came of call's consultation record consult_id (0: none,
+ * the step could not be rung) of a step, whose employee it reached,
+ * and tell a "declined" on the event bus. */
+static void outcome_write(struct call *call, int64_t consult_id,
+			  const char *label, int64_t employee_id,
+			  unsigned attempt, const char *outcome,
+			  const char *message)
+{
+	struct store_consult_outcome *o;
+	struct call_consult_ev ev = {consult_id, label, employee_id, attempt,
+				     outcome,    0,     message};
+
+	if (call->rec.id <= 0 || call->rec.tenant_id <= 0)
+		return;
+	o = mem_zalloc(sizeof(*o), NULL);
+	if (!o)
+		return;
+	o->consult_id = consult_id;
+	o->call_id = call->rec.id;
+	o->tenant_id = call->rec.tenant_id;
+	str_copy(o->step, label ? label : "", sizeof(o->step));
+	o->employee_id = employee_id;
+	str_copy(o->outcome, outcome, sizeof(o->outcome));
+	str_copy(o->message, message ? message : "", sizeof(o->message));
+	o->at = time_now_ms();
+	if (store_consult_outcome_set(call->ctx->st, o))
+		warning("call: %s: outcome of consultation %lld not "
+			"recorded\n",
+			call->rec.sip_call_id, (long long)consult_id);
+	mem_deref(o);
+	if (strcmp(outcome, "declined"))
+		return;
+	call->declined.consult_id = consult_id;
+	call->declined.label = label;
+	call->declined.employee_id = employee_id;
+	call->declined.attempt = attempt;
+	call->declined.at = time_now_ms();
+	call_event_consult(call, &ev);
+}
+
+/* The outcome of the step being tried (once per step). */
+static void consult_outcome(struct call *call, struct call_consult *x,
+			    const char *outcome, const char *message)
+{
+	const struct call_consult_step *st = cur_step(x);
+
+	if (x->decided || !x->rec.id)
+		return;
+	x->decided = true;
+	outcome_write(call, x->rec.id, st ? st->label : NULL,
+		      st ? st->employee_id : 0, x->attempt, outcome, message);
+}
 
 static void consult_end_record(struct call_consult *x,
 			       enum store_disposition disp, uint16_t scode,
@@ -111,6 +178,7 @@ static void consult_joined(struct call *call, struct call_consult *x)
 	     call->rec.sip_call_id, call->a->desc, call->b->desc);
 	call_record_keep(call, x, call->b->desc);
 	consult_end_record(x, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLER);
+	consult_outcome(call, x, "taken", NULL);
 	call->consult = mem_deref(x);
 }
 
@@ -119,16 +187,18 @@ static void consult_joined(struct call *call, struct call_consult *x)
 static void step_event(struct call *call, const struct call_consult *x,
 		       const char *state, uint16_t scode)
 {
-	const struct call_consult_step *st =
-	    x->step < x->stepc ? &x->stepv[x->step] : NULL;
+	const struct call_consult_step *st = cur_step(x);
+	struct call_consult_ev ev = {
+	    call_consult_id(call), NULL, 0, x->attempt, state, scode, NULL};
 
 	if (!st || !st->label) {
 		if (strcmp(state, "exhausted"))
 			return;
 		st = NULL;
 	}
-	call_event_consult(call, st ? st->label : NULL,
-			   st ? st->employee_id : 0, x->attempt, state, scode);
+	ev.label = st ? st->label : NULL;
+	ev.employee_id = st ? st->employee_id : 0;
+	call_event_consult(call, &ev);
 }
 
 static void consult_record(struct call *call, struct call_consult *x,
@@ -170,6 +240,8 @@ static int consult_ring(struct call *call, struct call_consult *x)
 			     "ring: %m\n",
 			     call->rec.sip_call_id, x->step,
 			     st->label ? st->label : "-", err);
+			outcome_write(call, 0, st->label, st->employee_id,
+				      x->attempt, "unreached", NULL);
 			step_event(call, x, "failed", 480);
 			continue;
 		}
@@ -216,6 +288,7 @@ static void consult_dialled(struct call *call, uint16_t scode,
 	     scode, reason);
 	consult_end_record(x, call_disposition(scode), scode,
 			   STORE_PARTY_CALLEE);
+	consult_outcome(call, x, "unreached", NULL);
 	step_event(call, x, "failed", scode);
 	x->step++;
 	if (!consult_ring(call, x))
@@ -239,6 +312,7 @@ static void consult_record(struct call *call, struct call_consult *x,
 	struct store_employee e;
 
 	memset(c, 0, sizeof(*c));
+	x->decided = false;
 	str_copy(c->node_id, call->rec.node_id, sizeof(c->node_id));
 	str_copy(c->sip_call_id, call->rec.sip_call_id, sizeof(c->sip_call_id));
 	c->tenant_id = call->rec.tenant_id;
@@ -322,6 +396,8 @@ int call_consult(struct call *call, const struct call_dest *dest,
 	memset(&st, 0, sizeof(st));
 	st.destv[0] = *dest;
 	st.destc = 1;
+	if (dest->kind == CALL_DEST_EMPLOYEE)
+		st.employee_id = dest->id;
 	if (dest->kind == CALL_DEST_EXTERNAL && dest->number)
 		str_copy(st.number, dest->number, sizeof(st.number));
 	return call_consult_steps(call, &st, 1, consult_idp);
@@ -382,7 +458,10 @@ int call_consult_complete(struct call *call)
 	return 0;
 }
 
-int call_consult_cancel(struct call *call)
+/* Stop the consultation with outcome (the target CANCELled or hung up,
+ * transferor and transferee bridged again). */
+static int consult_stop(struct call *call, const char *outcome,
+			const char *message)
 {
 	struct call_consult *x;
 
@@ -391,7 +470,7 @@ int call_consult_cancel(struct call *call)
 	x = call->consult;
 	if (!x || x->completing)
 		return ENOENT;
-	info("call: %s: consultation cancelled\n", call->rec.sip_call_id);
+	info("call: %s: consultation %s\n", call->rec.sip_call_id, outcome);
 	call_dial_stop(call); /* CANCEL, no handler */
 	if (call->b) {
 		call->moh = mem_deref(call->moh);
@@ -402,9 +481,40 @@ int call_consult_cancel(struct call *call)
 	consult_end_record(
 	    x, x->rec.answered_at ? STORE_DISP_ANSWERED : STORE_DISP_CANCELLED,
 	    x->rec.answered_at ? 200 : 487, STORE_PARTY_CALLER);
+	consult_outcome(call, x, outcome, message);
 	call_record_keep(call, x, x->callee);
 	consult_back(call, x);
 	return 0;
+}
+
+int call_consult_cancel(struct call *call)
+{
+	return consult_stop(call, "cancelled", NULL);
+}
+
+int call_consult_decline(struct call *call, const char *message)
+{
+	const struct call_declined *d;
+
+	if (!call)
+		return EINVAL;
+	if (call->consult)
+		return consult_stop(call, "declined", message);
+	d = &call->declined;
+	if (!d->consult_id || time_now_ms() > d->at + CALL_DECLINE_MESSAGE_MS)
+		return ENOENT;
+	if (!str_isset(message))
+		return 0; /* declined it was */
+	info("call: %s: message of declined consultation %lld\n",
+	     call->rec.sip_call_id, (long long)d->consult_id);
+	outcome_write(call, d->consult_id, d->label, d->employee_id, d->attempt,
+		      "declined", message);
+	return 0;
+}
+
+int64_t call_consult_declined_id(const struct call *call)
+{
+	return call && !call->consult ? call->declined.consult_id : 0;
 }
 
 bool call_consult_leg_closed(struct call_leg *leg)
@@ -442,6 +552,7 @@ bool call_consult_leg_closed(struct call_leg *leg)
 		call->b = mem_deref(call->b);
 		consult_end_record(x, STORE_DISP_ANSWERED, 200,
 				   STORE_PARTY_CALLEE);
+		consult_outcome(call, x, "declined", NULL);
 		call_record_keep(call, x, x->callee);
 		consult_back(call, x);
 		return true;

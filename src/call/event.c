@@ -178,9 +178,8 @@ out:
 	mem_deref(o);
 }
 
-void call_event_consult(const struct call *call, const char *label,
-			int64_t employee_id, unsigned attempt,
-			const char *state, uint16_t scode)
+void call_event_consult(const struct call *call,
+			const struct call_consult_ev *ev)
 {
 	const struct store_call *r = &call->rec;
 	struct odict *o = NULL;
@@ -193,18 +192,19 @@ void call_event_consult(const struct call *call, const char *label,
 		goto out;
 	err |= odict_entry_add(o, "call_id", ODICT_STRING, r->sip_call_id);
 	err |= odict_entry_add(o, "record_id", ODICT_INT, (int64_t)r->id);
-	err |= odict_entry_add(o, "consult_id", ODICT_INT,
-			       (int64_t)call_consult_id(call));
-	err |= odict_entry_add(o, "state", ODICT_STRING, state);
-	err |= odict_entry_add(o, "attempt", ODICT_INT, (int64_t)attempt);
-	if (label)
-		err |= odict_entry_add(o, "step", ODICT_STRING, label);
-	if (employee_id > 0)
-		err |=
-		    odict_entry_add(o, "employee_id", ODICT_INT, employee_id);
-	if (scode)
-		err |=
-		    odict_entry_add(o, "sip_code", ODICT_INT, (int64_t)scode);
+	err |= odict_entry_add(o, "consult_id", ODICT_INT, ev->consult_id);
+	err |= odict_entry_add(o, "state", ODICT_STRING, ev->state);
+	err |= odict_entry_add(o, "attempt", ODICT_INT, (int64_t)ev->attempt);
+	if (ev->label)
+		err |= odict_entry_add(o, "step", ODICT_STRING, ev->label);
+	if (ev->employee_id > 0)
+		err |= odict_entry_add(o, "employee_id", ODICT_INT,
+				       ev->employee_id);
+	if (ev->scode)
+		err |= odict_entry_add(o, "sip_code", ODICT_INT,
+				       (int64_t)ev->scode);
+	if (ev->message)
+		err |= odict_entry_add(o, "message", ODICT_STRING, ev->message);
 	if (!err)
 		err = event_publish(r->tenant_id > 0 ? r->tenant_id : 0,
 				    EVENT_CALL, "consult", o);

@@ -137,8 +137,13 @@ static const struct opt opts[] = {
      "or https: URL (mailto:switchboard@localhost)"},
     {"push-allow-http", "SWITCHBOARD_PUSH_ALLOW_HTTP", OPT_BOOL,
      S(push_allow_http),
-     "accept push subscriptions with http:// endpoints (for tests with a "
-     "local push service; never in production)"},
+     "accept push subscriptions with endpoints on 127.0.0.1 or ::1, "
+     "http:// too (for tests with a local push service; never in "
+     "production)"},
+    {"webhook-allow-loopback", "SWITCHBOARD_WEBHOOK_ALLOW_LOOPBACK", OPT_BOOL,
+     S(webhook_allow_loopback),
+     "accept tenants' webhook URLs on 127.0.0.1 or ::1, http:// too (for "
+     "tests with a local receiver; never in production)"},
     {"events-queue-max", "SWITCHBOARD_EVENTS_QUEUE_MAX", OPT_U32,
      S(events_queue_max),
      "bytes an event stream client may have unsent (ours and the kernel's "

@@ -90,6 +90,8 @@ struct config {
 	 * subscription endpoints accepted (tests only) */
 	char push_subject[128];
 	bool push_allow_http;
+	/* tenants' webhook URLs may point at 127.0.0.1/::1 (tests only) */
+	bool webhook_allow_loopback;
 	/* password logins and sessions (issue 16) */
 	uint32_t session_lifetime;      /* [s] a session ends this long after
 					   the login                        */

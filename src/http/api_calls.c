@@ -2,7 +2,10 @@
  * api_calls.c - /api/v1/calls: the call records the B2BUA writes, read
  * only.  The list is newest first and paged with limit/offset; since and
  * until bound started_at (ISO-8601 UTC, since inclusive, until exclusive).
- * collected holds what the caller typed at digit inputs, by label.
+ * collected holds what the caller typed at digit inputs, by label;
+ * consults (GET of one call) what came of its transfers with
+ * consultation: [{"consult_id", "step", "employee_id", "outcome":
+ * "taken" | "declined" | "unreached" | "cancelled", "message", "at"}].
  * A live call is transferred by its actions (api_transfer.c); POST
  * places one (click to call, api_click.c); GET .../pop is the screen pop
  * of a queue call (api_pop.c).
@@ -39,6 +42,52 @@ static int collected_encode(struct odict *o, const struct api_field *f,
 	return err;
 }
 
+static int consult_h(const struct store_consult_outcome *c, void *arg)
+{
+	struct odict *one = NULL;
+	int err;
+
+	err = odict_alloc(&one, 8);
+	if (err)
+		return err;
+	err |= api_add_id(one, "consult_id", c->consult_id);
+	err |= api_add_str_or_null(one, "step", c->step);
+	err |= api_add_id(one, "employee_id", c->employee_id);
+	err |= api_add_str(one, "outcome", c->outcome);
+	err |= api_add_str_or_null(one, "message", c->message);
+	err |= api_add_time(one, "at", c->at);
+	err = err ? ENOMEM : api_list_append(arg, one);
+	mem_deref(one);
+	return err;
+}
+
+int api_add_consults(struct odict *o, const char *key, struct store *st,
+		     int64_t call_id)
+{
+	struct odict *arr = NULL;
+	int err;
+
+	err = api_list_alloc(&arr);
+	if (!err && call_id > 0)
+		err = store_consult_outcome_list(st, call_id, consult_h, arr);
+	if (!err)
+		err = odict_entry_add(o, key, ODICT_ARRAY, arr);
+	mem_deref(arr);
+	return err;
+}
+
+/* consults: what came of the call's transfers with consultation (GET
+ * of one call only: a list would query per row) */
+static int consults_encode(struct odict *o, const struct api_field *f,
+			   const void *rec, const struct api_req *req)
+{
+	const T *c = rec;
+
+	if (!req->id)
+		return 0;
+	return api_add_consults(o, f->name, req->api->st, c->id);
+}
+
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("tenant_id", AK_ID, FF_RO | FF_NULL), API_M(T, tenant_id)},
@@ -61,6 +110,7 @@ static const struct api_field fields[] = {
     {API_F("ended_by", AK_ENUM, FF_RO | FF_NULL), API_M(T, ended_by),
      .en = &store_names_party},
     {API_F("collected", AK_LIST, FF_RO), .encode = collected_encode},
+    {API_F("consults", AK_LIST, FF_RO), .encode = consults_encode},
 };
 
 static const struct api_param params[] = {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "http/http_int.h"
+#include "notify/notify.h"
 
 #define T struct store_vm_message
 
@@ -50,7 +51,9 @@ static int mail_encode(struct odict *o, const struct api_field *f,
 	err |= api_add_int(d, "id", ob->id);
 	err |= api_add_str(d, "state", store_outbox_state_name(ob->state));
 	err |= api_add_int(d, "attempts", ob->attempts);
-	err |= api_add_str_or_null(d, "last_error", ob->last_error);
+	/* a generic reason; the raw one is the operator's (GET /outbox) */
+	err |= api_add_str_or_null(
+	    d, "last_error", notify_error_reason(ob->channel, ob->last_error));
 	err |= api_add_time(
 	    d, "next_attempt_at",
 	    ob->state == STORE_OUTBOX_PENDING ? ob->next_attempt_at : 0);

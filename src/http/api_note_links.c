@@ -28,6 +28,7 @@
  * they carry the caller's name and the link (e-mail always carries the
  * whole note).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "http/http_int.h"
@@ -202,10 +203,25 @@ static const struct api_field settings_fields[] = {
     {API_F("escalate_after", AK_INT, 0)},
 };
 
-static bool url_ok(const char *s)
+/* A webhook URL may be saved (notify_dest_check): 0 or the 422. */
+static int url_check(struct api_req *req, const char *url)
 {
-	return (!strncmp(s, "http://", 7) && s[7]) ||
-	       (!strncmp(s, "https://", 8) && s[8]);
+	bool lo = req->api->cfg->webhook_allow_loopback;
+
+	switch (notify_dest_check(url, lo)) {
+	case 0:
+		return 0;
+	case EACCES:
+		return api_error(req, 422,
+				 "webhook_url: must not be a private, "
+				 "loopback, link-local or multicast address");
+	default:
+		return api_error(req, 422,
+				 "webhook_url: must be an https:// URL with a "
+				 "host%s",
+				 lo ? " (http:// only to 127.0.0.1 or [::1])"
+				    : "");
+	}
 }
 
 static int settings_reply(struct api_req *req,
@@ -287,10 +303,11 @@ static int settings_put(struct api_req *req)
 		ns.full_text = api_bool(req, "full_text", false);
 	if (api_has(req, "webhook_url")) {
 		url = api_str(req, "webhook_url");
-		if (str_isset(url) && !url_ok(url))
-			return api_error(req, 422,
-					 "webhook_url: must be an http:// or "
-					 "https:// URL");
+		if (str_isset(url)) {
+			err = url_check(req, url);
+			if (err)
+				return err;
+		}
 		str_copy(ns.webhook_url, url ? url : "",
 			 sizeof(ns.webhook_url));
 		if (!ns.webhook_url[0])

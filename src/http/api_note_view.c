@@ -15,6 +15,7 @@
  */
 #include <string.h>
 #include "http/http_int.h"
+#include "notify/notify.h"
 
 #define T struct store_note
 
@@ -199,6 +200,8 @@ int api_note_encode(struct odict **op, const struct api_req *req, const T *n)
 					     escs);
 	if (!err)
 		err = odict_entry_add(o, "escalations", ODICT_ARRAY, escs);
+	if (!err)
+		err = api_add_consults(o, "transfer", req->api->st, n->call_id);
 	mem_deref(reads);
 	mem_deref(escs);
 	if (err) {
@@ -371,7 +374,10 @@ static int delivery_h(const struct store_note_delivery *d, void *arg)
 	err |= api_add_bool(o, "correction", d->version > 1);
 	err |= api_add_str(o, "state", store_outbox_state_name(d->state));
 	err |= api_add_int(o, "attempts", d->attempts);
-	err |= api_add_str_or_null(o, "last_error", d->last_error);
+	/* a generic reason: the raw text (a bounce naming the recipient)
+	 * is the operator's, GET /api/v1/outbox/:id */
+	err |= api_add_str_or_null(
+	    o, "last_error", notify_error_reason(d->channel, d->last_error));
 	err |= api_add_time(
 	    o, "next_attempt_at",
 	    d->state == STORE_OUTBOX_PENDING ? d->next_attempt_at : 0);

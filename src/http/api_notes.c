@@ -155,14 +155,52 @@ static int sub_h(const struct store_push_sub *s, void *arg)
 	return 0;
 }
 
-/* The employee whose phone the note's call was put through to (the
- * call record's callee is one of its devices), 0 if none. */
-static int64_t put_through(struct store *st, const struct store_note *n)
+/* The transfer attempts of a note's call (its consultations' outcomes),
+ * collected for the mail; at most XFER_MAX. */
+enum { XFER_MAX = 8 };
+struct xfers {
+	struct store *st;
+	struct notify_note_transfer v[XFER_MAX];
+	struct store_consult_outcome o[XFER_MAX]; /* their texts */
+	size_t n;
+	int64_t taken; /* the employee of the last taken, 0 if none */
+};
+
+static int xfer_h(const struct store_consult_outcome *o, void *arg)
+{
+	struct xfers *x = arg;
+	struct notify_note_transfer *t;
+	struct store_employee e;
+
+	if (!strcmp(o->outcome, "taken"))
+		x->taken = o->employee_id;
+	if (x->n >= XFER_MAX)
+		return 0;
+	x->o[x->n] = *o;
+	t = &x->v[x->n];
+	t->outcome = x->o[x->n].outcome;
+	t->message = x->o[x->n].message;
+	if (o->employee_id && !store_employee_get(x->st, o->employee_id, &e))
+		re_snprintf(t->who, sizeof(t->who), "%s%s%s", e.first_name,
+			    e.first_name[0] && e.last_name[0] ? " " : "",
+			    e.last_name);
+	x->n++;
+	return 0;
+}
+
+/* The employee whose phone the note's call was put through to, 0 if
+ * none: with transfers with consultation, the one who took it (one who
+ * declined or was not reached gets the whole note); else the employee
+ * of the call record's callee device. */
+static int64_t put_through(struct store *st, const struct store_note *n,
+			   const struct xfers *x)
 {
 	struct store_device dev;
 	struct store_call c;
 	const char *user;
 
+	if (x->n)
+		return x->taken;
 	if (!n->call_id || store_call_get(st, n->call_id, &c) ||
 	    strncmp(c.callee_leg, "device:", 7))
 		return 0;
@@ -182,6 +220,7 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 	char key[NOTIFY_SECRET_HEX];
 	struct notify_note nn;
 	struct subs subs = {NULL, 0};
+	struct xfers *x;
 	size_t i;
 	int err;
 
@@ -196,8 +235,17 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 	for (i = 0; !err && i < c->empc; i++)
 		err = store_push_sub_list(api->st, n->tenant_id, c->empv[i].id,
 					  sub_h, &subs);
+	x = mem_zalloc(sizeof(*x), NULL);
+	if (!err && !x)
+		err = ENOMEM;
+	if (!err && n->call_id) {
+		x->st = api->st;
+		err =
+		    store_consult_outcome_list(api->st, n->call_id, xfer_h, x);
+	}
 	if (err) {
 		mem_deref(subs.v);
+		mem_deref(x);
 		return err;
 	}
 
@@ -209,11 +257,14 @@ static int rows_h(const struct store_note *n, struct store_note_out **outvp,
 	nn.link_key = key;
 	nn.link_expires = c->req->now / 1000 + api->cfg->note_link_ttl;
 	nn.correction = c->correction;
-	nn.put_through = put_through(api->st, n);
+	nn.put_through = put_through(api->st, n, x);
+	nn.xferv = x->v;
+	nn.xferc = x->n;
 	nn.subv = subs.v;
 	nn.subc = subs.n;
 	err = notify_note_rows(api->cfg, &nn, outvp, outcp);
 	mem_deref(subs.v);
+	mem_deref(x);
 	return err;
 }
 

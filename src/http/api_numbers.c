@@ -8,6 +8,10 @@
  * (PATCH /api/v1/employees/:id {"personal_number": ...}); here it can only
  * keep its employee as target, and deactivating it takes it away from the
  * employee, who then shows the fault "no_personal_number".
+ *
+ * "forwarded_calls" is the operator's (a client's PATCH naming it is 403):
+ * on such a service number a carrier's Diversion/History-Info decides
+ * whose forwarded call it is (route.c); on any other it is ignored.
  */
 #include <errno.h>
 #include <string.h>
@@ -52,6 +56,7 @@ static const struct api_field fields[] = {
 		     API_M(T, target_id), .ref = api_ref_employee},
     {API_F("personal", AK_BOOL, FF_RO), API_M(T, personal)},
     {API_F("description", AK_STR, FF_NULL), API_M(T, description), .max = 127},
+    {API_F("forwarded_calls", AK_BOOL, FF_OPERATOR), API_M(T, forwarded_calls)},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 

@@ -7,7 +7,8 @@
  *   agent         his own pop: the call must be offered to him now (his
  *                 phone rings) or answered by him; another agent of the
  *                 call's tenant gets 403 "call 7 is not offered to you",
- *                 an agent of another tenant 404
+ *                 an agent of another tenant 404; an agent token
+ *                 without an employee 403 (it would see anybody's)
  *   operator,     the pop of agent_id (default: the agent who answered,
  *   client_admin  else the first rung); a client admin only for his
  *                 tenant's calls (else 404)
@@ -40,6 +41,11 @@ int api_call_pop(struct api_req *req)
 	err = api_query_read(req, params, ARRAY_SIZE(params), &q);
 	if (err)
 		return err;
+	/* an agent token without its employee (an old row) would see the
+	 * pop of whoever got the call, of any tenant */
+	if (agent && req->token.employee_id <= 0)
+		return api_error(req, 403,
+				 "token: an agent token needs an employee");
 	if (agent && q.employee_id && q.employee_id != req->token.employee_id)
 		return api_error(req, 403,
 				 "agent_id: an agent sees its own pop only");

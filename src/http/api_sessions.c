@@ -251,6 +251,13 @@ static int session_login(struct api_req *req)
 
 /* ---- checking a session on each request ------------------------------ */
 
+bool api_token_same(const struct store_token *a, const struct store_token *b)
+{
+	return a->id == b->id && a->created_at == b->created_at &&
+	       a->user_id == b->user_id && a->tenant_id == b->tenant_id &&
+	       a->employee_id == b->employee_id && !strcmp(a->role, b->role);
+}
+
 int api_session_check(struct api_req *req)
 {
 	static const char hdr401[] = "WWW-Authenticate: Bearer "

@@ -23,14 +23,24 @@
  *                 tell the agent who rings; "exhausted": back with the
  *                 caller, take a note.
  *   POST /api/v1/calls/:id/transfer/complete  {} -> 200 {"id", "consult_id"}
- *   POST /api/v1/calls/:id/transfer/cancel    {} -> 200 {"id", "consult_id"}
+ *   POST /api/v1/calls/:id/transfer/cancel
+ *        {"declined": false | true, "message": "Bitte Rückruf in 30 Min"}
+ *        -> 200 {"id", "consult_id", "outcome": "cancelled" | "declined"}
+ *        the consultation ends (the agent back with the caller); its
+ *        outcome: cancelled by the agent, or declined by the employee
+ *        with the message for the caller (at most 500 characters).  When
+ *        the employee hung up by themselves (declined without message),
+ *        the same call with "declined": true adds the message within a
+ *        minute (call_consult_decline()).
  *
  * Errors: 404 a call unknown or of another tenant; 409 "call 7 has
  * ended", "call 7 is on node n2" (live on another node: transfer it
  * there), "... is not connected"
  * "a transfer is under way", "has no consultation", "to:
  * nothing to ring now" (no device registered); 422 mode, to, to.type,
- * to.id (does not exist, another tenant's), to.number (leads nowhere).
+ * to.id (does not exist, another tenant's), to.number (leads nowhere),
+ * declined (not a bool), message (not a text, too long, without
+ * declined).
  * The token's tenant (if it has one) must be the call's.
  */
 #include <errno.h>
@@ -39,6 +49,8 @@
 #include "route/route.h"
 #include "call/call.h"
 #include "secretariat/secretariat.h"
+
+enum { MESSAGE_MAX = 500 }; /* [characters] a declined one's message */
 
 /* The live call of :id: 0, or an errno after the reply. */
 static int live_call(struct api_req *req, struct call **callp, int64_t *tenantp)
@@ -302,9 +314,31 @@ out:
 	return err;
 }
 
-static int consult_end(struct api_req *req, bool complete)
+/* The answer to a consultation's end by call_consult_*(): err from it,
+ * done ("completed") for the log, outcome for the reply (or NULL). */
+static int consult_done(struct api_req *req, int err, int64_t consult_id,
+			const char *done, const char *outcome)
 {
 	struct odict *o = NULL;
+
+	if (err == ENOENT)
+		return api_error(req, 409, "call %lld has no consultation",
+				 (long long)req->id);
+	if (err)
+		return api_fail(req, err, "transfer: %m", err);
+	info("http: call %lld: consultation %lld %s by %s\n",
+	     (long long)req->id, (long long)consult_id, done, req->token.name);
+	err = odict_alloc(&o, 4);
+	if (!err)
+		err = api_add_int(o, "id", req->id) |
+		      api_add_int(o, "consult_id", consult_id);
+	if (!err && outcome)
+		err = api_add_str(o, "outcome", outcome);
+	return api_reply_encoded(req, 200, err, o, 0);
+}
+
+int api_call_transfer_complete(struct api_req *req)
+{
 	struct call *call;
 	int64_t consult_id, tenant = 0;
 	int err;
@@ -313,29 +347,64 @@ static int consult_end(struct api_req *req, bool complete)
 	if (err)
 		return err;
 	consult_id = call_consult_id(call);
-	err =
-	    complete ? call_consult_complete(call) : call_consult_cancel(call);
-	if (err == ENOENT)
-		return api_error(req, 409, "call %lld has no consultation",
-				 (long long)req->id);
-	if (err)
-		return api_fail(req, err, "transfer: %m", err);
-	info("http: call %lld: consultation %lld %s by %s\n",
-	     (long long)req->id, (long long)consult_id,
-	     complete ? "completed" : "cancelled", req->token.name);
-	err = odict_alloc(&o, 4);
-	if (!err)
-		err = api_add_int(o, "id", req->id) |
-		      api_add_int(o, "consult_id", consult_id);
-	return api_reply_encoded(req, 200, err, o, 0);
+	err = call_consult_complete(call);
+	return consult_done(req, err, consult_id, "completed", NULL);
 }
 
-int api_call_transfer_complete(struct api_req *req)
+/* The body of a cancel: "declined" (bool) and "message" (only when
+ * declined, at most MESSAGE_MAX characters): 0, or an errno after the
+ * reply. */
+static int cancel_body(struct api_req *req, bool *declinedp,
+		       const char **messagep)
 {
-	return consult_end(req, true);
+	static const char *const keys[] = {"declined", "message"};
+	const struct odict_entry *d, *m;
+	int err;
+
+	*declinedp = false;
+	*messagep = NULL;
+	if (!req->body)
+		return 0;
+	err = api_item_keys(req, req->body, "body", keys, ARRAY_SIZE(keys));
+	if (err)
+		return err;
+	d = odict_lookup(req->body, "declined");
+	m = odict_lookup(req->body, "message");
+	if (d && d->type != ODICT_BOOL)
+		return api_error(req, 422, "declined: must be true or false");
+	*declinedp = d && d->u.boolean;
+	if (!m || m->type == ODICT_NULL)
+		return 0;
+	if (m->type != ODICT_STRING || str_utf8_chars(m->u.str) > MESSAGE_MAX)
+		return api_error(req, 422,
+				 "message: must be a text of at most %u "
+				 "characters",
+				 MESSAGE_MAX);
+	if (!*declinedp)
+		return api_error(req, 422, "message: only with declined true");
+	*messagep = m->u.str;
+	return 0;
 }
 
 int api_call_transfer_cancel(struct api_req *req)
 {
-	return consult_end(req, false);
+	struct call *call;
+	const char *message, *outcome;
+	int64_t consult_id, tenant = 0;
+	bool declined;
+	int err;
+
+	err = live_call(req, &call, &tenant);
+	if (err)
+		return err;
+	err = cancel_body(req, &declined, &message);
+	if (err)
+		return err;
+	consult_id = call_consult_id(call);
+	if (!consult_id && declined)
+		consult_id = call_consult_declined_id(call);
+	err = declined ? call_consult_decline(call, message)
+		       : call_consult_cancel(call);
+	outcome = declined ? "declined" : "cancelled";
+	return consult_done(req, err, consult_id, outcome, outcome);
 }

@@ -108,6 +108,8 @@ static bool client_may(const char *role)
 	return !strcmp(role, "client_admin") || !strcmp(role, "subaccount");
 }
 
+static int user_fail(struct api_req *req, int err, const void *rec);
+
 /* A client_admin's limits (the tenant scope is resource.c's): a user it
  * makes or changes is of a role it may grant; 403 naming role otherwise
  * (after the fields' own checks, before the password is hashed). */
@@ -127,7 +129,26 @@ static int client_check(struct api_req *req, T *u, const T *old)
 	return 0;
 }
 
-/* The role's needs (create), and the hash of a new password. */
+/* The checks of the generic handler that come after this hook (the
+ * tenant scope, the unique login), made before a password is hashed. */
+static int pre_hash_check(struct api_req *req, const T *u, const void *old)
+{
+	struct store_user other;
+	int err;
+
+	err = api_res_scope_check(req, u);
+	if (err || old)
+		return err;
+	err = store_user_find(req->api->st, u->login, &other);
+	if (!err)
+		return user_fail(req, EEXIST, u);
+	if (err != ENOENT)
+		return api_fail(req, err, "user: %m", err);
+	return 0;
+}
+
+/* The role's needs (create), and the hash of a new password after every
+ * other check (a refused request costs no hash). */
 static int user_check(struct api_req *req, void *rec, const void *old)
 {
 	const char *pw = api_str(req, "password");
@@ -163,6 +184,12 @@ static int user_check(struct api_req *req, void *rec, const void *old)
 		return 0;
 	if (!req->pw) { /* pass 1: hashed on a worker (defer.c) */
 		struct password_work w;
+
+		/* everything that can refuse the request first: a refused
+		 * one takes no worker */
+		err = pre_hash_check(req, u, old);
+		if (err)
+			return err;
 
 		memset(&w, 0, sizeof(w));
 		w.op = PASSWORD_OP_HASH;

@@ -16,7 +16,9 @@
  *     takes its next request
  *
  * Pass 2 reads the store afresh (a lock-out or a new password may have
- * come meanwhile).  A client that closed its connection meanwhile gets no
+ * come meanwhile), the request's token first: a token or session ended
+ * meanwhile (a logout, a new password, a disabled user) gets 401 and its
+ * change is not applied.  A client that closed its connection meanwhile gets no
  * answer, but the outcome still counts (a failure is a failure).  At
  * shutdown the pool drops the requests under way: their references go,
  * nobody is answered.
@@ -43,6 +45,33 @@ static void defer_destructor(void *arg)
 	mem_deref(d->req.conn);
 }
 
+/* Is the token of req (none: a login) still valid at req->now?  0, or
+ * the 401 sent. */
+static int token_recheck(struct api_req *req)
+{
+	static const char hdr401[] = "WWW-Authenticate: Bearer\r\n";
+	struct store_token t;
+	int err;
+
+	if (!req->token.id)
+		return 0;
+	err = store_token_get(req->api->st, req->token.id, &t);
+	if (!err && !api_token_same(&t, &req->token))
+		err = ENOENT;
+	if (!err)
+		req->token = t;
+	if (err == ENOENT) {
+		info("http: %r %r: token %lld ended during password work: "
+		     "401\n",
+		     &req->msg->met, &req->msg->path, (long long)req->token.id);
+		return api_error_hdrs(req, 401, hdr401,
+				      "missing or invalid token");
+	}
+	if (err)
+		return api_fail(req, err, "token");
+	return req->token.user_id ? api_session_check(req) : 0;
+}
+
 static void done_h(struct password_work *w, void *arg)
 {
 	struct defer *d = arg;
@@ -53,7 +82,9 @@ static void done_h(struct password_work *w, void *arg)
 	req->deferred = false;
 	req->replied = false;
 	req->now = time_now_ms();
-	err = req->route->h(req);
+	err = token_recheck(req);
+	if (!err && !req->replied)
+		err = req->route->h(req);
 	req->pw = NULL;
 	if (req->deferred)
 		return; /* once more: a new copy holds the connection */

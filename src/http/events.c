@@ -68,17 +68,18 @@ struct ev_client {
 	struct tmr tmr;         /* ping, or the wait for a close    */
 	struct mbuf *in;        /* (owned) a client frame so far    */
 	struct sa peer;
-	int64_t tenant_id;   /* sees this tenant only; 0: all    */
-	bool agent;          /* never an "email" field           */
-	bool is_operator;    /* sees events for one employee too */
-	int64_t employee_id; /* the token acts as this one, 0: none */
-	bool closing;        /* our close frame is out           */
-	bool failed;         /* a bad frame: the rest is ignored */
-	bool frag;           /* a fragmented message is running  */
-	unsigned pings;      /* sent and not answered            */
-	uint64_t seq;        /* of the last message              */
-	char token_name[64]; /* for the log                      */
-	int64_t token_id;    /* whose streams are counted        */
+	int64_t tenant_id;        /* sees this tenant only; 0: all    */
+	bool agent;               /* never an "email" field           */
+	bool is_operator;         /* sees events for one employee too */
+	int64_t employee_id;      /* the token acts as this one, 0: none */
+	bool closing;             /* our close frame is out           */
+	bool failed;              /* a bad frame: the rest is ignored */
+	bool frag;                /* a fragmented message is running  */
+	unsigned pings;           /* sent and not answered            */
+	uint64_t seq;             /* of the last message              */
+	char token_name[64];      /* for the log                      */
+	int64_t token_id;         /* whose streams are counted        */
+	struct store_token token; /* as it was when the stream opened */
 };
 
 static void client_destructor(void *arg)
@@ -143,11 +144,17 @@ static void client_close(struct ev_client *c, uint16_t scode,
 	tmr_start(&c->tmr, CLOSE_WAIT, close_wait_h, c);
 }
 
-/* A token deleted since (with its employee or tenant)? */
+/* A token deleted since (with its employee or tenant)?  An id can be
+ * another session's by now (ids of ended sessions are used again). */
 static bool token_gone(const struct ev_client *c)
 {
-	return c->token_id &&
-	       store_token_get(c->evs->api->st, c->token_id, NULL) == ENOENT;
+	struct store_token t;
+	int err;
+
+	if (!c->token_id)
+		return false;
+	err = store_token_get(c->evs->api->st, c->token_id, &t);
+	return err == ENOENT || (!err && !api_token_same(&t, &c->token));
 }
 
 unsigned api_events_revoke_gone(struct http_api *api)
@@ -652,6 +659,7 @@ static int events_get(struct api_req *req)
 	c->employee_id = req->token.employee_id;
 	str_copy(c->token_name, req->token.name, sizeof(c->token_name));
 	c->token_id = req->token.id;
+	c->token = req->token;
 	tmr_init(&c->tmr);
 
 	proto = hdr_lists(msg, HTTP_HDR_SEC_WEBSOCKET_PROTOCOL, subprotocol);

@@ -261,6 +261,11 @@ int api_add_time(struct odict *o, const char *key, uint64_t ms);
 /* Append object o to the array arr (key "0", "1", ...). */
 int api_list_append(struct odict *arr, struct odict *o);
 int api_list_alloc(struct odict **arrp);
+/* The outcomes of call_id's transfers with consultation as key: [{
+ * "consult_id", "step", "employee_id", "outcome", "message", "at"}]
+ * (api_calls.c). */
+int api_add_consults(struct odict *o, const char *key, struct store *st,
+		     int64_t call_id);
 /* The reply of an object just built: err from building o; status (201
  * with a Location for id) with o, or none.  o is released. */
 int api_reply_encoded(struct api_req *req, uint16_t status, int err,
@@ -592,6 +597,12 @@ int api_res_tenant_ctx(struct api_req *req, const void *rec,
 		       struct phone_ctx *ctx);
 /* The resource of the request's route. */
 const struct api_resource *api_res(const struct api_req *req);
+/* A record written by req stays visible to its token (its tenant's, a
+ * subaccount's its employee's): 0, or EPERM after a 422 that reads as if
+ * the reference did not exist.  The generic handlers run it after the
+ * check hook; a hook with costly work (a password's hash) runs it
+ * before that work. */
+int api_res_scope_check(struct api_req *req, const void *rec);
 
 /*
  * The typed edge of a resource's table.  The store's calls take the
@@ -676,6 +687,10 @@ bool api_sessions_public(const struct api_route *r);
  * deleted), else its idle time starts again.  0, or an errno after the
  * reply. */
 int api_session_check(struct api_req *req);
+/* Are a and b the same token: the same row made at the same moment for
+ * the same user, role, tenant and employee?  (The ids of ended sessions
+ * are used again: an id alone may be another session by now.) */
+bool api_token_same(const struct store_token *a, const struct store_token *b);
 /* A wrong password for user u from req->peer: counted in u's row; the
  * --login-max-failures th in a row locks u for --login-lockout. */
 void api_login_failed(struct api_req *req, struct store_user *u);
@@ -711,6 +726,8 @@ extern const struct api_resource api_ad_callers;
 extern const struct api_resource api_callers;
 /* api_dashboard.c: a client's dashboard and call statistics (issue 17) */
 extern const struct api_resource api_dashboard;
+/* api_billing.c: tariffs and the itemised bill (issue 18) */
+extern const struct api_resource api_billing;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
 /* api_notes.c, api_note_links.c: call notes (issue 17) */

@@ -85,7 +85,7 @@ static bool rec_visible(const struct api_req *req,
  * admin writes its own tenant's records only, a subaccount its own
  * employee's.  0, or EPERM after a 422 that reads like the reference
  * did not exist (another tenant's ids do not leak). */
-static int scope_check(struct api_req *req, const void *rec)
+int api_res_scope_check(struct api_req *req, const void *rec)
 {
 	const struct api_resource *res = api_res(req);
 
@@ -158,7 +158,7 @@ int api_res_create(struct api_req *req)
 	if (!err && res->check)
 		err = res->check(req, rec, NULL);
 	if (!err)
-		err = scope_check(req, rec);
+		err = api_res_scope_check(req, rec);
 	if (err)
 		goto out;
 
@@ -220,7 +220,7 @@ int api_res_update(struct api_req *req)
 	if (!err && res->check)
 		err = res->check(req, rec, old);
 	if (!err)
-		err = scope_check(req, rec);
+		err = api_res_scope_check(req, rec);
 	if (err)
 		goto out;
 

@@ -326,6 +326,11 @@ static const struct rule rules[] = {
      * statistics the client's report only */
     {"GET", V "/tenants/:id/dashboard", CLI_AG, OWN_NONE},
     {"GET", V "/tenants/:id/call_stats", CLI, OWN_NONE},
+    /* billing (api_billing.c): the operator sets a client's tariffs; the
+     * client admin reads its tariffs and its bill */
+    {"GET", V "/tenants/:id/tariffs", CLI, OWN_NONE},
+    {"POST", V "/tenants/:id/tariffs", SVC, OWN_NONE},
+    {"GET", V "/tenants/:id/bill", CLI, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };
@@ -391,7 +396,10 @@ bool api_role_own(const struct api_req *req)
 }
 
 /* A token's role is usable: a known name, with the tenant (and for a
- * subaccount the employee) the role needs. */
+ * subaccount the employee) the role needs.  An agent token without an
+ * employee (an old row; POST /tokens makes none) passes here; what is
+ * narrowed by the agent's employee (its screen pop, api_pop.c) refuses
+ * it there. */
 static bool token_ok(const struct store_token *t, unsigned role)
 {
 	switch (role) {

@@ -21,61 +21,34 @@
  * generic routes below it has (by its store operations) and adds routes
  * of its own (actions).  A new resource is its file and a row here. */
 static const struct api_resource *const resources[] = {
-    &api_tenants,
-    &api_employees,
-    &api_devices,
-    &api_number_blocks,
-    &api_numbers,
-    &api_announcements,
-    &api_trunks,
-    &api_calls,
-    &api_registrations,
-    &api_auth_blocks,
-    &api_stats,
-    &api_nodes,
-    &api_schedules,
-    &api_ivr_menus,
-    &api_outbox,
-    &api_mailboxes,
-    &api_messages,
-    &api_prompts,
-    &api_external_targets,
-    &api_digit_inputs,
-    &api_ring_groups,
-    &api_events,
-    &api_queues,
-    &api_agents,
+    &api_tenants, &api_employees, &api_devices, &api_number_blocks,
+    &api_numbers, &api_announcements, &api_trunks, &api_calls,
+    &api_registrations, &api_auth_blocks, &api_stats, &api_nodes,
+    &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
+    &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
+    &api_events, &api_queues, &api_agents,
     &api_vips,          /* issue 15: VIP callers */
     &api_callbacks,     /* issue 15: queue callbacks */
     &api_employees_csv, /* issue 16: employees as a CSV file */
     /* issue 16: absence info, appointments, on-call */
-    &api_employee_availability,
-    &api_appointments,
-    &api_oncall_schedules,
+    &api_employee_availability, &api_appointments, &api_oncall_schedules,
     &api_oncall_overrides,
-    &api_profiles, /* issue 16: client profile with dated changes */
-    &api_tokens,   /* issue 16: tokens of the four roles */
-    &api_routes,   /* issue 16: the route table with its roles */
-    &api_users,
-    &api_sessions,      /* issue 16: password logins, sessions */
-    &api_user_password, /* issue 16: one's own new password */
-    &api_audit,
-    &api_retention,
-    &api_retention_purge,
-    &api_export,
+    &api_profiles,             /* issue 16: client profile with dated changes */
+    &api_tokens,               /* issue 16: tokens of the four roles */
+    &api_routes,               /* issue 16: the route table with its roles */
+    &api_users, &api_sessions, /* issue 16: password logins, sessions */
+    &api_user_password,        /* issue 16: one's own new password */
+    &api_audit, &api_retention, &api_retention_purge, &api_export,
     &api_deletion, /* issue 16: audit trail, keep-times, export, deletion */
     /* issue 16: allow/block lists, the advertising list, classify */
-    &api_caller_lists,
-    &api_ad_callers,
-    &api_callers,     /* caller settings, classify */
-    &api_forwardings, /* issue 17: forwarded calls */
-    &api_notes,
-    &api_note_settings, /* issue 17: call notes */
+    &api_caller_lists, &api_ad_callers,
+    &api_callers,                   /* caller settings, classify */
+    &api_forwardings,               /* issue 17: forwarded calls */
+    &api_notes, &api_note_settings, /* issue 17: call notes */
     /* issue 17: Web Push */
-    &api_push,
-    &api_push_subscriptions,
+    &api_push, &api_push_subscriptions,
     /* issue 17: dashboard, call statistics */
-    &api_dashboard,
+    &api_dashboard, &api_billing, /* issue 18: tariffs, the itemised bill */
 };
 
 enum api_gen {

@@ -7,7 +7,8 @@
  * will refuse it again (a bad token, a wrong number).  Anything else -
  * no connection, a timeout, 408, 429, 5xx - is retried by the outbox
  * policy (notify.h).  The reason names the status ("HTTP 503") or curl's
- * error; never a header we sent (they hold the gateway's token).
+ * error; never a header we sent (they hold the gateway's token).  A
+ * tenant's URL (a webhook) goes only to the addresses dest.c allows.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,11 +16,11 @@
 #include "notify/notify_int.h"
 
 void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
-		    const char *body, const atomic_bool *stop,
-		    struct notify_result *r)
+		    const char *body, enum notify_dest rule,
+		    const atomic_bool *stop, struct notify_result *r)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL, *l;
+	struct curl_slist *hdrs = NULL, *l, *pin = NULL;
 	CURL *c = NULL;
 	CURLcode rc;
 	long code = 0;
@@ -44,6 +45,10 @@ void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (rule != NOTIFY_DEST_OPERATOR &&
+	    notify_dest_pin(c, url, rule == NOTIFY_DEST_TENANT_LOOPBACK, &pin,
+			    r))
+		goto out;
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -75,4 +80,5 @@ void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
 out:
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	curl_slist_free_all(pin);
 }

@@ -158,7 +158,56 @@ static int fields_print(struct mbuf *mb, const struct store_note *n, bool html)
 	return err;
 }
 
-/* The mail of note n for employee e with link into o. */
+/* The German word of a transfer attempt's outcome. */
+static const char *outcome_word(const char *outcome)
+{
+	static const struct {
+		const char *outcome, *word;
+	} v[] = {{"taken", "angenommen"},
+		 {"declined", "abgelehnt"},
+		 {"unreached", "nicht erreicht"},
+		 {"cancelled", "abgebrochen"}};
+	size_t i;
+
+	for (i = 0; outcome && i < ARRAY_SIZE(v); i++) {
+		if (!strcmp(outcome, v[i].outcome))
+			return v[i].word;
+	}
+	return outcome ? outcome : "";
+}
+
+/* The call's transfer attempts of c (none: nothing) as text or HTML. */
+static int transfers_print(struct mbuf *mb, const struct notify_note *c,
+			   bool html)
+{
+	size_t i;
+	int err;
+
+	if (!c->xferc)
+		return 0;
+	err = mbuf_printf(mb, html ? "<h2>Durchstellversuche</h2>\n<ul>\n"
+				   : "Durchstellversuche:\n");
+	for (i = 0; !err && i < c->xferc; i++) {
+		const struct notify_note_transfer *t = &c->xferv[i];
+		const char *who = t->who[0] ? t->who : "-";
+		const bool msg = t->message && t->message[0];
+
+		if (html)
+			err =
+			    mbuf_printf(mb, "<li>%H: %s%s%H</li>\n", html_print,
+					who, outcome_word(t->outcome),
+					msg ? " &ndash; Nachricht: " : "",
+					html_print, msg ? t->message : "");
+		else
+			err = mbuf_printf(
+			    mb, "- %s: %s%s%s\n", who, outcome_word(t->outcome),
+			    msg ? " - Nachricht: " : "", msg ? t->message : "");
+	}
+	if (!err && html)
+		err = mbuf_printf(mb, "</ul>\n");
+	return err;
+}
+
 /* The short notice of a call put through to e: name and number. */
 static int short_row(const struct config *cfg, const struct notify_note *c,
 		     const struct store_employee *e, const char *link,
@@ -229,6 +278,7 @@ static int mail_row(const struct config *cfg, const struct notify_note *c,
 			  c->correction ? "KORREKTUR - " : "", name,
 			  n->caller_name, n->caller_number, n->concern);
 	err |= fields_print(text, n, false);
+	err |= transfers_print(text, c, false);
 	err |= mbuf_printf(text,
 			   "%s\nAufgenommen von %s am %s (Version %u)\n\n"
 			   "Lesen und bestätigen: %s\n",
@@ -248,8 +298,10 @@ static int mail_row(const struct config *cfg, const struct notify_note *c,
 	    html_print, n->caller_name, html_print, n->caller_number,
 	    html_print, n->concern);
 	err |= fields_print(html, n, true);
+	err |= mbuf_printf(html, "</table>\n");
+	err |= transfers_print(html, c, true);
 	err |= mbuf_printf(html,
-			   "</table>\n<p>Aufgenommen von %H am %s (Version "
+			   "<p>Aufgenommen von %H am %s (Version "
 			   "%u)</p>\n<p><a href=\"%H\">Lesen und "
 			   "bestätigen</a></p>\n</body></html>\n",
 			   html_print, n->agent, when, n->version, html_print,

@@ -114,6 +114,26 @@ bool notify_addr_ok(const char *s);
  * them allowed). */
 bool notify_addr_list_ok(const char *s);
 
+/*
+ * Why a delivery of channel ch failed, for a tenant, an agent and the
+ * log: a few generic reasons ("mail server refused the recipient", "mail
+ * server unreachable", "timeout", "HTTP 503", ...) in place of the raw
+ * text of the attempt (raw: outbox.last_error, which can hold an e-mail
+ * address; the operator's only).  NULL for "" (reason.c).
+ */
+const char *notify_error_reason(enum store_channel ch, const char *raw);
+
+/*
+ * May url be saved as a tenant's webhook URL or push endpoint: https://
+ * with a host and no user, and not a literal private, loopback,
+ * link-local, carrier-grade NAT, multicast or unspecified address
+ * (IPv4-mapped IPv6 of these too).  allow_loopback (an operator's test
+ * option) admits 127.0.0.0/8 and ::1, and http:// to 127.0.0.1 and
+ * [::1].  A host name is not resolved here: it is when a delivery is
+ * sent (dest.c).  0, EPROTO (scheme, host, user) or EACCES (address).
+ */
+int notify_dest_check(const char *url, bool allow_loopback);
+
 /* ---- the dispatcher (outbox.c) ---------------------------------------- */
 
 /*
@@ -201,6 +221,11 @@ int notify_secret_make(char *buf, size_t sz);
  *            name and each employee's link; the number, concern and
  *            fields only with full text
  *
+ * The whole note in a mail lists the call's transfer attempts (whom,
+ * taken / declined / not reached / cancelled, the message an employee
+ * who declined left for the caller): "eine komplette Anrufnotiz bei
+ * fehlender Durchstellung" (seeds/001).
+ *
  * An edit within the edit window sends a correction: the same channels
  * again, marked as a correction (subject "Korrektur: ...", SMS text
  * "Korrektur: ...", webhook event "note.corrected"), carrying the new
@@ -209,6 +234,14 @@ int notify_secret_make(char *buf, size_t sz);
  * Another channel (Web Push) is one more case in note_rows() of note.c
  * and one more row in the dispatcher's channel table (outbox.c).
  */
+
+/* A transfer attempt of the note's call (its consultations' outcomes,
+ * store_consult_outcome), as the full note shows it. */
+struct notify_note_transfer {
+	char who[140];       /* the employee's name, "" if nobody's      */
+	const char *outcome; /* "taken", "declined", "unreached", ... */
+	const char *message; /* the employee's for the caller, or ""  */
+};
 
 struct notify_note {
 	const struct store_note *note;
@@ -221,6 +254,9 @@ struct notify_note {
 	int64_t put_through;   /* the employee the call was put through
 				  to (its record's callee), 0 if none:
 				  a short notice for it, no SMS, no push */
+	const struct notify_note_transfer *xferv; /* the call's transfer
+						     attempts, in order */
+	size_t xferc;
 	const struct store_push_sub *subv; /* the employees' Web Push
 					      subscriptions (any order) */
 	size_t subc; /* at most NOTIFY_NOTE_PUSH_MAX are pushed           */

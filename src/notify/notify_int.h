@@ -6,6 +6,7 @@
 #define SWITCHBOARD_NOTIFY_INT_H
 
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 #include "notify/notify.h"
 
@@ -40,6 +41,30 @@ struct sms_conf {
 	char token[256]; /* bearer token, "" = none; never logged    */
 };
 
+/* Whose URL a request goes to (dest.c). */
+enum notify_dest {
+	NOTIFY_DEST_OPERATOR = 0,    /* the operator's (SMS gateway): as is */
+	NOTIFY_DEST_TENANT,          /* a tenant's: https, public addresses */
+	NOTIFY_DEST_TENANT_LOOPBACK, /* ... or loopback (a test option)  */
+};
+
+/* Is sa an address a tenant's request may go to (dest.c)?  Not the
+ * unspecified address, loopback (unless allow_loopback), link-local,
+ * private, carrier-grade NAT, multicast or reserved, nor such an IPv4
+ * address inside IPv6. */
+bool notify_addr_allowed(const struct sockaddr *sa, bool allow_loopback);
+
+/*
+ * Before a tenant's request on c: resolve url's host (blocking: on the
+ * worker), check every address (notify_addr_allowed) and pin c to them
+ * (CURLOPT_RESOLVE, *resolvep: the list to free after the transfer);
+ * no redirects, no proxy, https only (http too with allow_loopback).
+ * 0; else *r is the failure: EACCES "destination not allowed"
+ * (permanent), EHOSTUNREACH "cannot resolve the host" (retried), ENOMEM.
+ */
+int notify_dest_pin(CURL *c, const char *url, bool allow_loopback,
+		    struct curl_slist **resolvep, struct notify_result *r);
+
 /*
  * POST body (JSON) to url with the extra header lines hdrv[0..hdrc)
  * ("Name: value"), blocking (HTTP_POST_CONNECT, HTTP_POST_TIMEOUT), and
@@ -48,14 +73,15 @@ struct sms_conf {
  * nothing (http_post.c).
  */
 void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
-		    const char *body, const atomic_bool *stop,
-		    struct notify_result *r);
+		    const char *body, enum notify_dest rule,
+		    const atomic_bool *stop, struct notify_result *r);
 /* SMS row o through the gateway of conf (sms.c). */
 void sms_send(const struct sms_conf *conf, const struct store_outbox *o,
 	      const atomic_bool *stop, struct notify_result *r);
 /* Webhook row o, signed with secret (webhook.c). */
-void webhook_send(const char *secret, const struct store_outbox *o,
-		  const atomic_bool *stop, struct notify_result *r);
+void webhook_send(const char *secret, bool allow_loopback,
+		  const struct store_outbox *o, const atomic_bool *stop,
+		  struct notify_result *r);
 
 /* curl_cb.c: libcurl's progress callback that stops a transfer once
  * the atomic_bool stop flag (arg) is set, and a write callback that

@@ -46,6 +46,7 @@ struct job {
 	struct smtp_conf conf;  /* copy for the worker               */
 	struct sms_conf sms;    /* copy for the worker               */
 	char secret[80];        /* the tenant's webhook secret       */
+	bool hook_loopback;     /* --webhook-allow-loopback          */
 	struct push_conf push;  /* a webpush row's, for the worker   */
 	struct store_outbox o;  /* the claimed row                   */
 	struct notify_result r; /* written by the worker             */
@@ -93,7 +94,8 @@ static void sms_job(struct job *job)
 
 static void webhook_job(struct job *job)
 {
-	webhook_send(job->secret, &job->o, &job->n->stop, &job->r);
+	webhook_send(job->secret, job->hook_loopback, &job->o, &job->n->stop,
+		     &job->r);
 }
 
 static bool always(const struct config *cfg)
@@ -159,8 +161,13 @@ static void finish(struct notify *n, struct job *job)
 	const struct store_outbox *o = &job->o;
 	uint64_t now = time_now_ms(), next = 0;
 	enum notify_verdict v;
+	/* the log gets the generic reason: the raw text (kept in the row
+	 * for the operator) may name the recipient */
+	const char *why = notify_error_reason(o->channel, job->r.error);
 	int err;
 
+	if (!why)
+		why = "no reason";
 	if (atomic_load(&n->stop) && !job->r.ok) {
 		/* cut by our shutdown: not an attempt that failed */
 		err = store_outbox_requeue(n->st, n->cfg->node_id, NULL);
@@ -189,7 +196,7 @@ static void finish(struct notify *n, struct job *job)
 			warning("notify: %s %lld: attempt %u failed: %s; "
 				"next attempt in %llu s\n",
 				store_channel_name(o->channel),
-				(long long)o->id, o->attempts + 1, job->r.error,
+				(long long)o->id, o->attempts + 1, why,
 				(unsigned long long)((next - now) / 1000));
 		break;
 
@@ -200,8 +207,7 @@ static void finish(struct notify *n, struct job *job)
 			warning("notify: %s %lld failed for good after %u "
 				"attempts: %s\n",
 				store_channel_name(o->channel),
-				(long long)o->id, o->attempts + 1,
-				job->r.error);
+				(long long)o->id, o->attempts + 1, why);
 		break;
 	}
 	if (err)
@@ -366,6 +372,7 @@ static void tick(void *arg)
 	str_copy(job->sms.url, n->cfg->sms_gateway_url, sizeof(job->sms.url));
 	str_copy(job->sms.token, n->cfg->sms_gateway_token,
 		 sizeof(job->sms.token));
+	job->hook_loopback = n->cfg->webhook_allow_loopback;
 	if (job->o.channel == STORE_CHANNEL_WEBHOOK && job->o.tenant_id > 0) {
 		struct store_note_settings ns;
 

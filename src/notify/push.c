@@ -76,18 +76,27 @@ int notify_push_sub_check(const struct config *cfg,
 	uint8_t pub[PUSH_PUB_LEN], auth[PUSH_AUTH_LEN];
 	char aud[300];
 	const char *field = NULL, *why = NULL;
+	int dest = 0;
 
 	if (!cfg || !s)
 		return EINVAL;
 
 	if (strlen(s->endpoint) >= sizeof(s->endpoint) ||
 	    push_audience(aud, sizeof(aud), s->endpoint,
-			  cfg->push_allow_http)) {
+			  cfg->push_allow_http) ||
+	    (dest = notify_dest_check(s->endpoint, cfg->push_allow_http)) ==
+		EPROTO) {
 		field = "endpoint";
-		why = cfg->push_allow_http ? "must be an https:// or http:// "
-					     "URL with a host"
+		why = cfg->push_allow_http ? "must be an https:// URL with a "
+					     "host (http:// only to 127.0.0.1 "
+					     "or [::1])"
 					   : "must be an https:// URL with a "
 					     "host";
+	}
+	else if (dest) {
+		field = "endpoint";
+		why = "must not be a private, loopback, link-local or "
+		      "multicast address";
 	}
 	else if (push_b64url_decode(pub, sizeof(pub), s->p256dh) ||
 		 !push_point_ok(pub)) {

@@ -101,8 +101,8 @@ struct push_conf {
 	uint8_t vapid_priv[PUSH_PRIV_LEN]; /* never logged */
 	uint8_t vapid_pub[PUSH_PUB_LEN];
 	char subject[128]; /* "mailto:..." */
-	bool allow_http;
-	long status; /* out: the push service's HTTP status, 0 if none */
+	bool allow_http;   /* --push-allow-http: loopback, http:// too */
+	long status;       /* out: the push service's HTTP status, 0 if none */
 };
 
 /*

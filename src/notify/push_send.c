@@ -14,7 +14,8 @@
  * Every attempt encrypts afresh (new ephemeral key and salt) and signs a
  * new token, so a retry an hour later still has a valid exp.  The reply
  * body is not read; its status says it all (push_int.h).  Redirects are
- * not followed: a push service answers a push itself.
+ * not followed: a push service answers a push itself.  The endpoint is
+ * the subscriber's: it goes only to the addresses dest.c allows.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,7 +58,7 @@ void push_send(struct push_conf *conf, const struct store_outbox *o,
 {
 	char aud[300], key[96], jwt[PUSH_JWT_MAX], line[PUSH_JWT_MAX + 128];
 	char cerr[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs = NULL, *pin = NULL;
 	struct mbuf *mb = NULL;
 	CURL *c = NULL;
 	CURLcode res;
@@ -117,8 +118,9 @@ void push_send(struct push_conf *conf, const struct store_outbox *o,
 		goto nomem;
 
 	curl_easy_setopt(c, CURLOPT_URL, conf->endpoint);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
-			 conf->allow_http ? "https,http" : "https");
+	/* the endpoint is the tenant's: public addresses only, pinned */
+	if (notify_dest_pin(c, conf->endpoint, conf->allow_http, &pin, r))
+		goto out;
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, mb->buf);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)mb->end);
@@ -147,6 +149,7 @@ nomem:
 	str_copy(r->error, "out of memory", sizeof(r->error));
 out:
 	curl_slist_free_all(hdrs);
+	curl_slist_free_all(pin);
 	if (c)
 		curl_easy_cleanup(c);
 	mem_deref(mb);

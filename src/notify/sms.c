@@ -20,5 +20,6 @@ void sms_send(const struct sms_conf *conf, const struct store_outbox *o,
 			 conf->token);
 		hdrv[hdrc++] = auth;
 	}
-	http_post_json(conf->url, hdrv, hdrc, o->body, stop, r);
+	http_post_json(conf->url, hdrv, hdrc, o->body, NOTIFY_DEST_OPERATOR,
+		       stop, r);
 }

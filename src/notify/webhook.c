@@ -11,7 +11,9 @@
  * and rejects a request whose timestamp is too old (a replay).  Each
  * attempt is signed anew with its own timestamp.  The secret is the
  * tenant's (note settings), read by the dispatcher when it claims the
- * row; it is never logged and never in the outbox.
+ * row; it is never logged and never in the outbox.  The URL's host must
+ * resolve to public addresses only (dest.c; loopback with the test
+ * option --webhook-allow-loopback).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,9 @@
 #include <time.h>
 #include "notify/notify_int.h"
 
-void webhook_send(const char *secret, const struct store_outbox *o,
-		  const atomic_bool *stop, struct notify_result *r)
+void webhook_send(const char *secret, bool allow_loopback,
+		  const struct store_outbox *o, const atomic_bool *stop,
+		  struct notify_result *r)
 {
 	char ts_hdr[64], sig_hdr[128], hex[NOTIFY_HMAC_HEX], ts[24];
 	const char *hdrv[2];
@@ -51,5 +54,8 @@ void webhook_send(const char *secret, const struct store_outbox *o,
 		 hex);
 	hdrv[0] = ts_hdr;
 	hdrv[1] = sig_hdr;
-	http_post_json(o->mail_to, hdrv, 2, o->body, stop, r);
+	http_post_json(o->mail_to, hdrv, 2, o->body,
+		       allow_loopback ? NOTIFY_DEST_TENANT_LOOPBACK
+				      : NOTIFY_DEST_TENANT,
+		       stop, r);
 }

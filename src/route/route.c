@@ -408,9 +408,11 @@ static const char *trunk_dialled(const struct route_caller *c,
  * A call our number n received that a client forwarded to us: the first
  * number of c->divertv (Diversion, most recent first, then History-Info)
  * that is a forwarding (store.h) decides the tenant and the target, and
- * is kept as r->forwarded_from.  Only carriers' word counts (from_trunk):
- * a phone could name any client.  1 if routed so, 0 if none is ours, or
- * an error of the store.
+ * is kept as r->forwarded_from.  Only carriers' word counts (from_trunk),
+ * and only on a number the operator marked as serving forwarded calls
+ * (n.forwarded_calls): a phone, or a caller through a carrier that
+ * passes headers on, could name any client.  1 if routed so, 0 if none
+ * is ours, or an error of the store.
  */
 static int forwarded(struct store *st, const struct route_caller *c,
 		     const struct phone_ctx *ctx, struct route_result *r)
@@ -524,7 +526,7 @@ static int from_trunk(struct store *st, const struct route_caller *c,
 	}
 	if (err)
 		return err;
-	err = n.active ? forwarded(st, c, &ctx, r) : 0;
+	err = n.active && n.forwarded_calls ? forwarded(st, c, &ctx, r) : 0;
 	if (err < 0)
 		return -err;
 	if (!err)

@@ -66,6 +66,10 @@ static const struct migration migrationv[] = {
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
     {32, "on-call step of note escalation", schema_v32},
+    {33, "numbers serving forwarded calls", schema_v33},
+    {35, "outcomes of transfers with consultation", schema_v35},
+    {36, "tariffs", schema_v36},
+    {37, "wrap-up per queue visit", schema_v37},
 };
 
 int store_migrate_latest(void)

@@ -207,3 +207,15 @@ const char schema_v18[] =
     ");"
     "CREATE INDEX callbacks_queue ON callbacks(queue_id, state);"
     "CREATE INDEX callbacks_tenant ON callbacks(tenant_id);";
+
+/* The agent's after-call work per queue visit (issue 18, migration 37):
+ * when the agent's wrap-up after this visit's call started and ended
+ * (UTC [ms], 0 = none or not yet), written by the ACD's statistics
+ * (src/acd/stats.c) and read by billing, which finds a call's visits
+ * by the index. */
+const char schema_v37[] =
+    "ALTER TABLE queue_visits ADD COLUMN wrapup_started_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "ALTER TABLE queue_visits ADD COLUMN wrapup_ended_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "CREATE INDEX queue_visits_call ON queue_visits(call_id);";

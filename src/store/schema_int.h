@@ -34,5 +34,9 @@ extern const char schema_v29[];
 extern const char schema_v30[];
 extern const char schema_v31[];
 extern const char schema_v32[];
+extern const char schema_v33[];
+extern const char schema_v35[];
+extern const char schema_v36[];
+extern const char schema_v37[];
 
 #endif

@@ -233,3 +233,33 @@ const char schema_v26[] =
     " FROM queue_members"
     " UNION ALL SELECT target_type, target_id, 'forwarding', id"
     " FROM forwardings;";
+
+/* Forwarded calls, security review: a carrier's Diversion/History-Info
+ * counts only on the numbers the operator marked as serving forwarded
+ * calls (a phone or an unmarked number cannot claim to be forwarded from
+ * a client). */
+const char schema_v33[] =
+    "ALTER TABLE numbers ADD COLUMN forwarded_calls INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (forwarded_calls IN (0, 1));";
+
+/* Outcomes of transfers with consultation (issue 17, migration 35): one
+ * row per attempt of a call (the caller's record): its consultation's
+ * own record (NULL: the step could not be rung at all, no phone), the
+ * step's employee, whether it was taken, declined (with the employee's
+ * message for the caller), not reached or cancelled by the agent.  A
+ * note of the call lists them. */
+const char schema_v35[] =
+    "CREATE TABLE consult_outcomes ("
+    " id INTEGER PRIMARY KEY,"
+    " consult_id INTEGER UNIQUE REFERENCES calls(id) ON DELETE CASCADE,"
+    " call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " step TEXT NOT NULL DEFAULT '',"
+    " employee_id INTEGER,"
+    " outcome TEXT NOT NULL"
+    "  CHECK (outcome IN ('taken', 'declined', 'unreached', 'cancelled')),"
+    " message TEXT NOT NULL DEFAULT '',"
+    " at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX consult_outcomes_call ON consult_outcomes(call_id);"
+    "CREATE INDEX consult_outcomes_tenant ON consult_outcomes(tenant_id);";

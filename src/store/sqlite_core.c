@@ -89,6 +89,8 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_note_esc,      /* issue 17: escalation of urgent notes */
     &store_sql_push,          /* issue 17: web push */
     &store_sql_dashboard,     /* issue 17: dashboard, statistics */
+    &store_sql_consult,       /* issue 17: outcomes of consultations */
+    &store_sql_billing,       /* issue 18: tariffs, billing */
 };
 
 /* ---- errors ----------------------------------------------------------- */

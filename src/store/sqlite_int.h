@@ -280,6 +280,7 @@ enum store_sql_id {
 	S_VISIT_ADD,
 	S_VISIT_LEFT,
 	S_VISIT_HANDLED,
+	S_VISIT_WRAPUP,
 	S_VISIT_CALLBACK,
 	S_VISIT_CALLBACK_DONE,
 	S_VISIT_GET,
@@ -444,6 +445,15 @@ enum store_sql_id {
 	S_DASH_HOURS,
 	S_DASH_SPEEDS,
 	S_DASH_EMPLOYEES,
+
+	/* sqlite_consult.c (issue 17: outcomes of consultations) */
+	S_CONSULT_SET,
+	S_CONSULT_LIST,
+	/* sqlite_billing.c (issue 18: tariffs, what is billed) */
+	S_TARIFF_ADD,
+	S_TARIFF_LIST,
+	S_BILL_CALLS,
+	S_BILL_SMS,
 	S_COUNT
 };
 
@@ -476,7 +486,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
     store_sql_login_failure, store_sql_note, store_sql_note_esc, store_sql_push,
-    store_sql_dashboard;
+    store_sql_dashboard, store_sql_consult, store_sql_billing;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

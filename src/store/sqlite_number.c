@@ -24,7 +24,7 @@
 	" n.target_type, n.target_id,"                                         \
 	" EXISTS (SELECT 1 FROM employees e"                                   \
 	"  WHERE e.personal_number_id = n.id),"                                \
-	" n.description, n.created_at FROM numbers n"
+	" n.description, n.created_at, n.forwarded_calls FROM numbers n"
 
 static const struct store_sql sql[] = {
     {S_BLOCK_ADD, "block add",
@@ -48,13 +48,14 @@ static const struct store_sql sql[] = {
 
     {S_NUM_ADD, "number add",
      "INSERT INTO numbers (tenant_id, block_id, e164, active,"
-     " target_type, target_id, description, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+     " target_type, target_id, description, created_at, forwarded_calls)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
     {S_NUM_GET, "number get", NUM_SELECT " WHERE n.id = ?1"},
     {S_NUM_BY_E164, "number by e164", NUM_SELECT " WHERE n.e164 = ?1"},
     {S_NUM_UPDATE, "number update",
      "UPDATE numbers SET active = ?2, target_type = ?3,"
-     " target_id = ?4, description = ?5 WHERE id = ?1"},
+     " target_id = ?4, description = ?5, forwarded_calls = ?6"
+     " WHERE id = ?1"},
     {S_NUM_UNSET_PERSONAL, "number unset personal",
      "UPDATE employees SET personal_number_id = NULL"
      " WHERE personal_number_id = ?1"},
@@ -86,6 +87,7 @@ static const struct store_col number_cols[] = {
     STORE_COL(SC_BOOL, 0, store_number, personal),
     STORE_COL(SC_TEXT, SC_ADD | SC_UPD, store_number, description),
     STORE_COL(SC_U64, SC_ADD, store_number, created_at),
+    STORE_COL(SC_BOOL, SC_ADD | SC_UPD, store_number, forwarded_calls),
 };
 
 STORE_RECORD(number_rec, store_number, store_number_h, number_cols);

@@ -3,7 +3,8 @@
  * the raw data of the queue statistics (src/acd/stats.c writes them,
  * src/acd/report.c sums them up): a row when the caller reaches the queue
  * (the tenant taken from the queue), its outcome when it leaves, the talk
- * time when the agent's call ends, and the callback flags.  Each write is
+ * time when the agent's call ends, the agent's wrap-up after it
+ * (migration 37), and the callback flags.  Each write is
  * one statement (committed on its own).
  */
 #include "core/core.h"
@@ -27,6 +28,9 @@ static const struct store_sql sql[] = {
      " WHERE id = ?1"},
     {S_VISIT_HANDLED, "queue visit handled",
      "UPDATE queue_visits SET handle_ms = ?2, ended_at = ?3 WHERE id = ?1"},
+    {S_VISIT_WRAPUP, "queue visit wrap-up",
+     "UPDATE queue_visits SET wrapup_started_at = ?2, wrapup_ended_at = ?3"
+     " WHERE id = ?1"},
     {S_VISIT_CALLBACK, "queue visit callback",
      "UPDATE queue_visits SET callback_requested = 1,"
      " callback_completed = (callback_completed OR ?2) WHERE id = ?1"},
@@ -116,6 +120,20 @@ int store_queue_visit_handled(struct store *st, int64_t id, uint64_t handle_ms,
 	if (!st || id <= 0 || !fits(handle_ms) || !fits(ended_at))
 		return EINVAL;
 	err = store_run(st, S_VISIT_HANDLED, ENOENT, &n, "iuu", id, handle_ms,
+			ended_at);
+	return !err && !n ? ENOENT : err;
+}
+
+int store_queue_visit_wrapup(struct store *st, int64_t id, uint64_t started_at,
+			     uint64_t ended_at)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || id <= 0 || !fits(started_at) || !fits(ended_at) ||
+	    (ended_at && ended_at < started_at))
+		return EINVAL;
+	err = store_run(st, S_VISIT_WRAPUP, ENOENT, &n, "iuu", id, started_at,
 			ended_at);
 	return !err && !n ? ENOENT : err;
 }

@@ -833,6 +833,11 @@ int store_queue_visit_left(struct store *st, const struct store_queue_visit *v);
 /* The agent's call of visit id ended at ended_at after handle_ms. */
 int store_queue_visit_handled(struct store *st, int64_t id, uint64_t handle_ms,
 			      uint64_t ended_at);
+/* The agent's wrap-up after visit id's call: started_at, and ended_at
+ * (0: still in it) [ms UTC] (migration 37; billing counts it).  ENOENT
+ * if there is no such visit. */
+int store_queue_visit_wrapup(struct store *st, int64_t id, uint64_t started_at,
+			     uint64_t ended_at);
 /*
  * For callbacks (the queue callback code): visit id asked for a
  * callback (callback_requested set), and, completed true, the callback
@@ -1159,6 +1164,9 @@ struct store_number {
 	bool personal;     /* it is target employee's personal no */
 	char description[128];
 	uint64_t created_at;
+	bool forwarded_calls; /* the operator's: carriers' forwarded calls
+				 arrive here, their Diversion and
+				 History-Info count (route.c)     */
 };
 
 typedef int(store_number_h)(const struct store_number *n, void *arg);
@@ -1558,6 +1566,39 @@ struct store_call_filter {
 /* Records with their values (varv). */
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
+
+/* ---- outcomes of consultations (sqlite_consult.c, migration 35) -------
+ *
+ * What came of each transfer with consultation of a call: one row per
+ * attempt, listed by the call's record (the caller's).  A later write
+ * of the same consultation record replaces its row; an attempt without
+ * one (consult_id 0: nothing could be rung) is always a new row.
+ */
+enum { STORE_CONSULT_MESSAGE = 2004 }; /* 500 characters of UTF-8, NUL */
+
+struct store_consult_outcome {
+	int64_t consult_id;  /* the consultation's call record, 0: none */
+	int64_t call_id;     /* the call consulted about (its record)  */
+	int64_t tenant_id;   /* the call's                             */
+	char step[12];       /* "employee", "substitute", "oncall", "" */
+	int64_t employee_id; /* the step's employee, 0 if none         */
+	char outcome[12];    /* "taken" | "declined" | "unreached" |
+				"cancelled" (by the agent)              */
+	char message[STORE_CONSULT_MESSAGE]; /* the employee's for the
+						caller, "" if none     */
+	uint64_t at;                         /* [ms] when it was decided */
+};
+typedef int(store_consult_outcome_h)(const struct store_consult_outcome *o,
+				     void *arg);
+
+/* Write o (replacing the row of o->consult_id, if not 0).  EINVAL
+ * unless the ids and the outcome are valid, ENOENT if a record does not
+ * exist. */
+int store_consult_outcome_set(struct store *st,
+			      const struct store_consult_outcome *o);
+/* The outcomes of call_id's consultations, oldest first. */
+int store_consult_outcome_list(struct store *st, int64_t call_id,
+			       store_consult_outcome_h *h, void *arg);
 
 /* ---- nodes: heartbeats, and the calls of a node that died ------------- */
 
@@ -2382,6 +2423,64 @@ typedef int(store_dash_employee_h)(int64_t employee_id, const char *name,
 				   uint32_t notes, void *arg);
 int store_dash_employees(struct store *st, int64_t tenant_id, uint64_t from,
 			 uint64_t until, store_dash_employee_h *h, void *arg);
+
+/* ---- billing: tariffs and what is billed (sqlite_billing.c, issue 18) --
+ *
+ * A tariff is a client's prices from valid_from on (UTC [ms]: 00:00
+ * Europe/Berlin of its first day); tenant_id 0 is the list price, the
+ * prices of a client without a tariff of its own (migration 36 seeds
+ * it from seeds/002 and /001).  Rows are never changed.  Billing only
+ * reads the records below; it never writes call records.
+ */
+struct store_tariff {
+	int64_t id;
+	int64_t tenant_id;               /* 0: the list price                 */
+	uint64_t valid_from;             /* [ms] UTC, from this moment on     */
+	uint32_t acceptance_cents;       /* once per call talked more than... */
+	uint32_t acceptance_threshold_s; /* [s] ...this (15: 16 s pays)    */
+	uint32_t processing_cents_per_min; /* per second from second 0     */
+	uint32_t wrapup_cap_s; /* [s] after-call work counted max   */
+	uint32_t sms_cents;    /* per SMS sent                      */
+	uint32_t vat_bp;       /* VAT [1/100 %]: 1900 = 19 %        */
+	uint32_t trial_hours;  /* [h] free after the tenant's start */
+	uint64_t created_at;   /* [ms] */
+};
+
+typedef int(store_tariff_h)(const struct store_tariff *t, void *arg);
+
+/* Insert t (id and created_at set): EINVAL for a negative tenant_id or a
+ * VAT over 100 %, ENOENT if the tenant does not exist, EEXIST if the
+ * tenant has a tariff from that valid_from already. */
+int store_tariff_add(struct store *st, struct store_tariff *t);
+/* The tariffs of tenant_id (0: the list prices), by valid_from. */
+int store_tariff_list(struct store *st, int64_t tenant_id, store_tariff_h *h,
+		      void *arg);
+
+/*
+ * What billing reads of one call: a call record of tenant_id that
+ * started in [from, until), has ended and was answered by an agent of
+ * a queue (a queue visit answered); talk_ms is the sum of the visits'
+ * handle times (the agent's answer to the end of the agent's call: a
+ * transfer ends it, so the employee's part is not in it), wrapup_ms the
+ * sum of the agents' wrap-ups after them (migration 37).  The tenant is
+ * the call record's (a pool queue of the service tenant serves calls
+ * that stay the client's).  By started_at, then id.
+ */
+struct store_billed_call {
+	int64_t call_id;
+	uint64_t started_at; /* [ms] UTC: the call reached us      */
+	uint64_t talk_ms;
+	uint64_t wrapup_ms;
+};
+typedef int(store_billed_call_h)(const struct store_billed_call *c, void *arg);
+int store_billing_calls(struct store *st, int64_t tenant_id, uint64_t from,
+			uint64_t until, store_billed_call_h *h, void *arg);
+/* The SMS tenant_id sent in [from, until) (UTC [ms] when each was
+ * sent): outbox rows of channel sms that became sent (the sms_charges
+ * rows written when they did), not attempts or failures; by time. */
+typedef int(store_sms_sent_h)(uint64_t sent_at, void *arg);
+int store_billing_sms(struct store *st, int64_t tenant_id, uint64_t from,
+		      uint64_t until, store_sms_sent_h *h, void *arg);
 
 /* ---- demo data -------------------------------------------------------- */
 

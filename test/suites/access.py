@@ -175,6 +175,11 @@ EXPECT = {
     # dashboard (agents read it) and call statistics (issue 17)
     ("GET", V + "/tenants/:id/dashboard"): CLI_AG,
     ("GET", V + "/tenants/:id/call_stats"): CLI,
+    # billing (issue 18): the operator sets tariffs; the client admin
+    # reads its tariffs and its bill
+    ("GET", V + "/tenants/:id/tariffs"): CLI,
+    ("POST", V + "/tenants/:id/tariffs"): SVC,
+    ("GET", V + "/tenants/:id/bill"): CLI,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",

@@ -143,14 +143,15 @@ def db():
                            timeout=10)
 
 
-def add_token(name, role, tenant_id):
+def add_token(name, role, tenant_id, employee_id=None):
     token = hashlib.sha256(f"golden-{name}".encode()).hexdigest()
     con = db()
     try:
         con.execute("INSERT INTO api_tokens (token_sha256, role, tenant_id,"
-                    " name, created_at) VALUES (?, ?, ?, ?, ?)",
+                    " name, created_at, employee_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     (hashlib.sha256(token.encode()).hexdigest(), role,
-                     tenant_id, f"golden {name}", 0))
+                     tenant_id, f"golden {name}", 0, employee_id))
         con.commit()
     finally:
         con.close()
@@ -1055,7 +1056,8 @@ def vips():
 
 
 def run():
-    add_token("agent", "agent", 1)
+    # an agent token has its employee (Max): one without is refused
+    add_token("agent", "agent", 1, 1)
     add_token("viewer", "viewer", None)
     add_calls()
     add_registrations()

@@ -74,6 +74,7 @@ OPTIONS = {
     "note-link-ttl": ("u32", "604800"),
     "push-subject": ("str", "mailto:switchboard@localhost"),
     "push-allow-http": ("bool", None),
+    "webhook-allow-loopback": ("bool", None),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
     "oncall-attempts": ("u32", "3"), "oncall-retry": ("u32", "180"),

@@ -25,6 +25,11 @@ and Erika (1002).
       - Diversion with B's number: B's employee has no phone: 480, the
         record is B's;
       - Diversion with a number nobody forwards: Max rings.
+  * Security review: before the operator marks the service number
+    (forwarded_calls, a client admin may not: 403) a carrier's Diversion
+    with A's number is ignored (Max rings, not forwarded); a registered
+    device (Max's softclient 1011) sending a forged Diversion is never
+    treated as forwarded (Erika's phone stays silent).
   * The caller lists of the client decide before anyone is involved: a
     blocked caller gets 603 and no phone rings; an allow-listed caller
     for Max rings Max directly although A's forwarding leads to Erika; a
@@ -175,7 +180,7 @@ def placed(sb, phones, hdr, caller, expect, what, ring_first=False):
     return rec
 
 
-def test_calls(sb, a, b, max_id):
+def test_calls(sb, a, b, max_id, ca_a):
     srv = ("127.0.0.1", sb.sip_port)
     mx = Baresip("1001", PW["1001"], server=srv, auto_answer=False)
     er = Baresip("1002", PW["1002"], server=srv, auto_answer=False,
@@ -186,6 +191,45 @@ def test_calls(sb, a, b, max_id):
         S.check(mx.wait_registered(10) and er.wait_registered(10),
                 "Max's and Erika's phones register")
         phones = {"max": mx, "erika": er}
+
+        # security review: the header counts only on a number the
+        # operator marked as serving forwarded calls
+        div = ("Diversion: <sip:+4922155500@carrier.example>"
+               ";reason=unconditional")
+        rec = placed(sb, phones, div, CALLER, "max",
+                     "Diversion on a number not marked forwarded_calls")
+        S.check(rec and rec["tenant_id"] == a and
+                rec.get("forwarded_from") in (None, ""),
+                "... the number's own route, not forwarded", str(rec))
+        st, nums = sb.api("GET", V + f"/numbers?tenant_id={a}")
+        nid = [n["id"] for n in nums if n["e164"] == SERVICE][0]
+        S.error_is("a client admin may not mark it: 403",
+                   sb.api("PATCH", f"{V}/numbers/{nid}",
+                          {"forwarded_calls": True}, ca_a), 403,
+                   "field 'forwarded_calls' may only be changed by the "
+                   "operator")
+        st, n = sb.api("PATCH", f"{V}/numbers/{nid}",
+                       {"forwarded_calls": True})
+        S.check(st == 200 and n.get("forwarded_calls") is True,
+                "the operator marks the service number: 200", f"{st} {n}")
+        dev = Sipp("uac_device_diverted", remote=("127.0.0.1", sb.sip_port),
+                   service=SERVICE, auth=("1011", PW["1011"]),
+                   keys={"user": "1011", "hdr": div}, timeout_s=40,
+                   recv_timeout_ms=15000)
+        marks = {k: p.mark() for k, p in phones.items()}
+        dev.start()
+        dev.wait(30)
+        msgs = dev.messages()
+        S.check(dev.successful == 1 and
+                phones["erika"].wait_event("CALL_INCOMING", 1,
+                                           since=marks["erika"]) is None,
+                "a device's forged Diversion naming A's number: A's "
+                "forwarding (Erika) is not rung",
+                f"{dev.summary()} {msgs[-600:]}")
+        rec = last_call(sb, "1011") or last_call(sb, "11")
+        S.check(rec is None or rec.get("forwarded_from") in (None, ""),
+                "... and the device's call is not forwarded", str(rec))
+        dev.cleanup()
 
         rec = placed(sb, phones, "X-Test: not forwarded", CALLER, "max",
                      "no Diversion")
@@ -297,7 +341,7 @@ def main():
                           "name": "A's admin"})
         ca_a = tok.get("token") if st == 201 else None
         S.run(test_api, sb, a, b, max_id, erika, eb["id"], ca_a)
-        S.run(test_calls, sb, a, b, max_id)
+        S.run(test_calls, sb, a, b, max_id, ca_a)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         code = sb.stop()

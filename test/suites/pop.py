@@ -49,10 +49,13 @@ each.
     client's (tenant, queue, greeting) and comes before her phone rings;
     the record is the client's with forwarded_from.
 """
+import hashlib
 import itertools
 import json
 import os
+import secrets
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -246,7 +249,29 @@ def setup(sb):
                                  "tenant_id": tid}),
          "other_tok": token(sb, {"role": "client_admin",
                                  "tenant_id": other["id"]})}
+    st, olga = sb.api("POST", "/api/v1/employees",
+                      {"tenant_id": other["id"], "first_name": "Olga",
+                       "last_name": "Other"})
+    t["other_agent_tok"] = token(sb, {"role": "agent",
+                                      "tenant_id": other["id"],
+                                      "employee_id": olga.get("id")})
+    t["bare_agent_tok"] = raw_token(sb, "agent", other["id"])
     return t
+
+
+def raw_token(sb, role, tenant):
+    """A token row as an old database may hold it: role without an
+    employee (POST /api/v1/tokens refuses to make one)."""
+    tok = secrets.token_hex(32)
+    con = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        con.execute("INSERT INTO api_tokens (token_sha256, role, tenant_id,"
+                    " name, created_at) VALUES (?, ?, ?, 'old', 0)",
+                    (hashlib.sha256(tok.encode()).hexdigest(), role, tenant))
+        con.commit()
+    finally:
+        con.close()
+    return tok
 
 
 def expected_employees(sb, t):
@@ -450,6 +475,15 @@ def test_vip_call(sb, t, rd, er, mx):
         S.error_is("GET .../pop as another tenant's client admin: 404",
                    sb.api("GET", path, token=t["other_tok"]), 404,
                    f"call {rec} not found")
+        # security review: an agent token without an employee (an old
+        # row) of another tenant must not see this tenant's pop
+        S.error_is("GET .../pop with another tenant's agent token without "
+                   "an employee: 403",
+                   sb.api("GET", path, token=t["bare_agent_tok"]), 403,
+                   "token: an agent token needs an employee")
+        S.error_is("GET .../pop as another tenant's agent (not offered): "
+                   "404", sb.api("GET", path, token=t["other_agent_tok"]),
+                   404, f"call {rec} not found")
         S.error_is("the operator asking for Max's pop: 422",
                    sb.api("GET", f"{path}?agent_id={t['max']}"), 422,
                    f"agent_id: call {rec} is not offered to agent "
@@ -486,7 +520,7 @@ def test_forwarded_call(sb, t, rd, er, mx):
             "last": SERVICE_NUMBER})
     st2, n = sb.api("POST", "/api/v1/numbers",
                     {"tenant_id": t["other"], "e164": SERVICE_NUMBER,
-                     "target_type": "none"})
+                     "target_type": "none", "forwarded_calls": True})
     S.check(st == 201 and st2 == 201,
             "the client's number forwarded to its queue; a service number "
             "of another tenant: 201", f"{st} {f} {st2} {n}")

@@ -298,7 +298,8 @@ def check_validation():
                "keys.auth: is required")
     S.error_is("an ftp:// endpoint: 422 naming endpoint",
                subscribe(br, endpoint="ftp://127.0.0.1/x"), 422,
-               "endpoint: must be an https:// or http:// URL with a host")
+               "endpoint: must be an https:// URL with a host (http:// only "
+               "to 127.0.0.1 or [::1])")
     S.error_is("no endpoint: 400",
                sb.api("POST", V + "/push_subscriptions",
                       {"employee_id": env["max"],

@@ -53,6 +53,9 @@ static bool row_is(const struct store_note_out *outv, size_t i,
 
 int test_notify_note_rows(void)
 {
+	static const struct notify_note_transfer xferv[] = {
+	    {"Otto O", "unreached", ""},
+	    {"Max M", "declined", "Rückruf <heute>"}};
 	struct store_note_settings ns;
 	struct store_employee e[2];
 	struct store_note_out *outv = NULL;
@@ -139,6 +142,26 @@ int test_notify_note_rows(void)
 	TEST_ASSERT(strstr(outv[2].o->body, "Heizung"));
 	TEST_ASSERT(strstr(outv[2].o->body, "\"Kundennummer\":4711"));
 	outv = mem_deref(outv);
+
+	/* the call's transfer attempts: in the mail (text and HTML), not in
+	 * the SMS */
+	ns.full_text = false;
+	c.correction = false;
+	c.xferv = xferv;
+	c.xferc = ARRAY_SIZE(xferv);
+	err = notify_note_rows(&cfg, &c, &outv, &outc);
+	TEST_EQ_INT(err, 0);
+	TEST_EQ_INT(outc, 3);
+	TEST_ASSERT(
+	    strstr(outv[0].o->body,
+		   "Durchstellversuche:\n- Otto O: nicht erreicht\n"
+		   "- Max M: abgelehnt - Nachricht: Rückruf <heute>\n"));
+	TEST_ASSERT(strstr(outv[0].o->html,
+			   "<li>Max M: abgelehnt &ndash; Nachricht: Rückruf "
+			   "&lt;heute&gt;</li>"));
+	TEST_ASSERT(!strstr(outv[1].o->body, "Rückruf"));
+	outv = mem_deref(outv);
+	c.xferc = 0;
 
 	/* no webhook without a secret; no rows for nobody */
 	ns.webhook_secret[0] = '\0';

@@ -77,6 +77,7 @@
 	X(test_store_token)                                                    \
 	X(test_store_user)                                                     \
 	X(test_store_login_failure)                                            \
+	X(test_store_consult)                                                  \
 	X(test_store_demo)                                                     \
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
@@ -84,6 +85,7 @@
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
+	X(test_notify_dest)                                                    \
 	X(test_notify_sign)                                                    \
 	X(test_notify_note_rows)                                               \
 	X(test_push_encrypt_rfc8291)                                           \
@@ -217,7 +219,14 @@
 	X(test_ws_frame_write)                                                 \
 	X(test_ws_frame_read)                                                  \
 	X(test_purge_timer_deletion)                                           \
-	X(test_purge_timer_retention)
+	X(test_purge_timer_retention)                                          \
+	X(test_billing_rate)                                                   \
+	X(test_billing_round)                                                  \
+	X(test_billing_month)                                                  \
+	X(test_billing_tariff_change)                                          \
+	X(test_billing_trial)                                                  \
+	X(test_billing_month_sum)                                              \
+	X(test_billing_store)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));

@@ -1,0 +1,165 @@
+/*
+ * billing.h - what the answering service bills a client (issue 18,
+ * PRODUCT.md F1-F3, E12; seeds/002 and /001), the one header of
+ * src/billing/:
+ *
+ *   tariff.c  the tariff valid at a moment (a client's own, else the
+ *             list price), the month of a bill (Europe/Berlin)
+ *   rate.c    the rating of one call, and THE rounding rule
+ *   bill.c    the itemised bill of a client's month: its lines, SMS,
+ *             net, VAT, gross; loaded from the store
+ *
+ * The rules, per call (the tariff valid at the call's start):
+ *   talk s     the agents' answer to the end of their call (queue
+ *              visits' handle time: a transfer, also with consultation,
+ *              ends the agent's call, the employee's time is not in it),
+ *              in whole seconds (a started second is not billed)
+ *   wrap-up s  the agents' after-call work after the call (their
+ *              wrap-up state), whole seconds, counted up to
+ *              wrapup_cap_s (120)
+ *   acceptance acceptance_cents (59) once if talk s is MORE than
+ *              acceptance_threshold_s (15): 16 s pays, 15 s does not
+ *   processing processing_cents_per_min (59) per minute, per second
+ *              from second 0, over talk s + counted wrap-up s
+ *   trial      a call that starts in the first trial_hours (48) after
+ *              the tenant was created costs 0 (reason "trial"); so does
+ *              an SMS sent then
+ *   SMS        sms_cents (10) per SMS sent (not attempts or failures)
+ *
+ * THE ROUNDING RULE (applied in billing_cents(), nowhere else):
+ *   Amounts are kept exact as integers of 1/60 cent (BILLING_X units
+ *   per cent): 59 cents/min for 61 s is 59 * 61 = 3599 units, 59.9833
+ *   cents; an acceptance fee of 59 cents is 3540 units.  The net of a
+ *   bill is the sum of the exact amounts of its lines and SMS (per VAT
+ *   rate), rounded ONCE to whole cents, half up.  Each line is also
+ *   shown rounded half up to cents, for reading only: the sum of the
+ *   shown line cents may differ from the net by the rounding of each
+ *   line, the sum of the exact line amounts never does.  VAT is the
+ *   net times the rate, rounded half up to cents; gross = net + VAT.
+ *   So a month of calls never drifts from the sum of its (exact) lines.
+ */
+#ifndef SWITCHBOARD_BILLING_H
+#define SWITCHBOARD_BILLING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+enum {
+	BILLING_X = 60,      /* exact units per cent: 1/60 cent        */
+	BILLING_VATS = 4,    /* VAT rates in one month, at most        */
+	BILLING_WHY_LEN = 64 /* a line's reason, with the NUL          */
+};
+
+/* The one rounding: exact units x to whole cents, half up. */
+uint64_t billing_cents(uint64_t x);
+/* VAT of net_cents at vat_bp [1/100 %], half up to cents. */
+uint64_t billing_vat(uint64_t net_cents, uint32_t vat_bp);
+
+/* ---- tariffs (tariff.c) ------------------------------------------------ */
+
+/* The tariff of v[0..n-1] valid at t [ms UTC]: of the rows of a tenant
+ * (tenant_id > 0) the one with the latest valid_from <= t; if there is
+ * none, of the list prices (tenant_id 0) likewise; NULL if none. */
+const struct store_tariff *billing_tariff_at(const struct store_tariff *v,
+					     size_t n, uint64_t t);
+/* The tariffs that may price tenant_id's calls: its own and the list
+ * prices, into *vp (mem_deref()-able, NULL if none) and *np. */
+int billing_tariffs_load(struct store *st, int64_t tenant_id,
+			 struct store_tariff **vp, size_t *np);
+
+/*
+ * "YYYY-MM" (strict, from 1970-01) into its Berlin month: *fromp the UTC
+ * [ms] of the 1st at 00:00 Europe/Berlin, *untilp that of the next
+ * month's 1st.  A call belongs to the month its start is in, in Berlin
+ * time.  EINVAL for anything else.
+ */
+int billing_month(const char *s, unsigned *yp, unsigned *mp, uint64_t *fromp,
+		  uint64_t *untilp);
+/* The UTC [ms] of 00:00 Europe/Berlin of date "YYYY-MM-DD"; EINVAL. */
+int billing_date(const char *s, uint64_t *msp);
+
+/* ---- rating one call (rate.c) ------------------------------------------ */
+
+/* One line of the itemised bill: a call, rated. */
+struct billing_line {
+	int64_t call_id;
+	uint64_t started_at;       /* [ms] UTC                               */
+	int64_t tariff_id;         /* the tariff used                        */
+	uint32_t talk_s;           /* whole seconds                          */
+	uint32_t wrapup_s;         /* whole seconds, as recorded             */
+	uint32_t wrapup_counted_s; /* up to the cap                    */
+	bool trial;                /* free: started in the trial       */
+	bool acceptance;           /* the acceptance fee is charged    */
+	char why[BILLING_WHY_LEN]; /* "talk 16 s: more than 15 s"      */
+	uint64_t acceptance_x;     /* exact [1/60 cent]                */
+	uint64_t processing_x;     /* exact [1/60 cent]                */
+	uint64_t amount_x;         /* acceptance_x + processing_x      */
+	uint32_t vat_bp;           /* of the tariff                    */
+};
+
+/*
+ * Rate call c by tariff t into *l; trial_until [ms UTC] ends the
+ * tenant's trial (a call starting before it is free).  Pure: EINVAL
+ * without t, c or l.
+ */
+int billing_rate(const struct store_tariff *t,
+		 const struct store_billed_call *c, uint64_t trial_until,
+		 struct billing_line *l);
+
+/* ---- the bill of a month (bill.c) -------------------------------------- */
+
+/* The net of one VAT rate. */
+struct billing_vat_sum {
+	uint32_t vat_bp;
+	uint64_t net_x;     /* exact: lines and SMS at this rate */
+	uint64_t net_cents; /* billing_cents(net_x)              */
+	uint64_t vat_cents; /* billing_vat(net_cents, vat_bp)    */
+};
+
+struct billing_bill {
+	int64_t tenant_id;
+	unsigned year, month;
+	uint64_t from, until;       /* [ms] UTC: the Berlin month         */
+	uint64_t created_at;        /* [ms] UTC: the tenant's, its trial's
+				  start (the tariff says how long)  */
+	struct billing_line *linev; /* (owned) by start, then id      */
+	size_t linec;
+	size_t linesz;
+	uint32_t sms_count; /* SMS charged                         */
+	uint32_t sms_trial; /* SMS sent in the trial: free          */
+	uint64_t sms_x;     /* exact                               */
+	uint64_t calls_x;   /* the sum of the lines' amount_x      */
+	struct billing_vat_sum vatv[BILLING_VATS];
+	size_t vatc;
+	uint64_t net_cents; /* the sum of vatv's net_cents         */
+	uint64_t vat_cents;
+	uint64_t gross_cents;
+};
+
+/* An empty bill of tenant_id for month y-m (from, until as
+ * billing_month()); created_at [ms] starts the tenant's trial.
+ * *bp is mem_deref()-able. */
+int billing_bill_alloc(struct billing_bill **bp, int64_t tenant_id, unsigned y,
+		       unsigned m, uint64_t created_at);
+/* Rate c by the tariff of v[0..n-1] valid at its start and add its line
+ * (ENOENT if no tariff is valid then; ENOMEM). */
+int billing_bill_call(struct billing_bill *b, const struct store_tariff *v,
+		      size_t n, const struct store_billed_call *c);
+/* Add an SMS sent at sent_at [ms UTC], priced by the tariff valid then. */
+int billing_bill_sms(struct billing_bill *b, const struct store_tariff *v,
+		     size_t n, uint64_t sent_at);
+/* Sum up: per VAT rate the exact net rounded once, VAT, gross. */
+void billing_bill_total(struct billing_bill *b);
+
+/*
+ * The bill of tenant_id for month "YYYY-MM" from the store: its tariffs
+ * (its own and the list prices), its ended calls answered by agents
+ * that started in the month, its SMS sent in it; totalled.  EINVAL for
+ * a bad month, ENOENT for no such tenant.  Reads only.
+ */
+int billing_bill_load(struct billing_bill **bp, struct store *st,
+		      int64_t tenant_id, const char *month);
+
+#endif
