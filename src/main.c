@@ -32,6 +32,7 @@
 #include "notify/notify.h"
 #include "voicemail/voicemail.h"
 #include "acd/acd.h"
+#include "secretariat/secretariat.h"
 
 static struct config cfg;
 
@@ -176,6 +177,7 @@ int main(int argc, char *argv[])
 	char path[sizeof(cfg.data_dir) + 16];
 	struct notify *notify = NULL;
 	struct acd *acd = NULL;
+	struct secr_oncall_phone *oncall = NULL;
 	int err;
 
 	err = config_load(&cfg, argc, argv);
@@ -253,6 +255,11 @@ int main(int argc, char *argv[])
 	err = call_ctx_start(&calls, &cfg, st, srv);
 	if (err)
 		goto out;
+	err = secr_oncall_phone_alloc(&oncall, &cfg, st, notify, calls);
+	if (err) {
+		warning("main: on-call calls: %m\n", err);
+		goto out;
+	}
 	err = acd_alloc(&acd, st);
 	if (err) {
 		warning("main: queues: %m\n", err);
@@ -284,6 +291,7 @@ out:
 	acd_feature_use(NULL);
 	(void)acd_queue_use(NULL, NULL);
 	acd = mem_deref(acd);
+	oncall = mem_deref(oncall);
 	calls = mem_deref(calls);
 	media_speech_stop();
 	sipsrv_close();

@@ -59,6 +59,11 @@ static const struct opt opts[] = {
      S(callback_attempts), "calls to a queue callback's customer at most (3)"},
     {"callback-retry", "SWITCHBOARD_CALLBACK_RETRY", OPT_U32, S(callback_retry),
      "seconds between attempts of a queue callback (300)"},
+    {"oncall-attempts", "SWITCHBOARD_ONCALL_ATTEMPTS", OPT_U32,
+     S(oncall_attempts),
+     "calls to the person on call for an urgent note at most (3)"},
+    {"oncall-retry", "SWITCHBOARD_ONCALL_RETRY", OPT_U32, S(oncall_retry),
+     "seconds from one call to the person on call to the next (180)"},
     {"reg-max-expires", "SWITCHBOARD_REG_MAX_EXPIRES", OPT_U32,
      S(reg_max_expires), "longest registration granted [s] (3600)"},
     {"reg-min-expires", "SWITCHBOARD_REG_MIN_EXPIRES", OPT_U32,
@@ -198,6 +203,8 @@ static void defaults(struct config *cfg)
 	cfg->ring_timeout = 60;
 	cfg->callback_attempts = 3;
 	cfg->callback_retry = 300;
+	cfg->oncall_attempts = 3;
+	cfg->oncall_retry = 180;
 	cfg->reg_max_expires = 3600;
 	cfg->reg_min_expires = 60;
 	cfg->auth_max_failures = 5;

@@ -57,6 +57,8 @@ struct config {
 	uint32_t ring_timeout;      /* [s] give up ringing a target          */
 	uint32_t callback_attempts; /* queue callback: calls at most       */
 	uint32_t callback_retry;    /* [s] queue callback: between calls   */
+	uint32_t oncall_attempts;   /* urgent note: calls to the on-call   */
+	uint32_t oncall_retry;      /* [s] from one such call to the next  */
 	uint32_t reg_max_expires;   /* [s]                                */
 	uint32_t reg_min_expires;   /* [s]                                */
 	uint32_t auth_max_failures; /* failed logins that block an address */

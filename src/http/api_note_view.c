@@ -159,6 +159,10 @@ static int escalation_h(const struct store_note_escalation *e, void *arg)
 	err |= api_add_time(one, "at", e->at);
 	err |= api_add_str(one, "outcome", e->outcome);
 	err |= api_add_str(one, "detail", e->detail);
+	if (e->attempt) { /* an on-call call: its number and SIP status */
+		err |= api_add_int(one, "attempt", e->attempt);
+		err |= api_add_id(one, "sip_code", e->sip_code);
+	}
 	err = err ? ENOMEM : api_list_append(arg, one);
 	mem_deref(one);
 	return err;

@@ -9,14 +9,21 @@
  *                                        same deliveries an employee of
  *                                        the note gets, without the
  *                                        webhook), linked to the note
- *   substitute --escalate_after more, not acked--> oncall (not built
- *                                        yet: see docs/api.md)
+ *   substitute --escalate_after more, not acked--> oncall: the person
+ *                                        on call now is phoned, hears
+ *                                        the summary, acknowledges with
+ *                                        the digit 1; not acknowledged:
+ *                                        again after --oncall-retry, up
+ *                                        to --oncall-attempts (oncall.c;
+ *                                        the call: the application of
+ *                                        notify_oncall_use)
  *
  * A timer on the SIP thread looks for due notes every NOTIFY_ESCALATE_POLL
- * ms.  Each step is one transaction that writes its trail rows
- * (note_escalations) with its outbox rows, and a step that has a trail
- * row is never taken again: a restart goes on where it stopped, and two
- * nodes cannot both take a step (the second finds the row: EALREADY).
+ * ms.  Each step (each on-call attempt) is one transaction that writes its
+ * trail rows (note_escalations) with its outbox rows, and a step that has
+ * a trail row is never taken again: a restart goes on where it stopped,
+ * and two nodes cannot both take a step (the second finds the row:
+ * EALREADY).  Each row is an event "note_escalation" on the event stream.
  * Nothing of the note's content is logged.
  */
 #include <string.h>
@@ -25,6 +32,33 @@
 #include "notify/notify.h"
 #include "notify/notify_int.h"
 #include "notify/push_int.h" /* notify_store() */
+
+void notify_escalation_publish(const struct store_note_escalation *e)
+{
+	struct odict *o = NULL;
+	int err;
+
+	if (!event_wanted() || odict_alloc(&o, 8))
+		return;
+	err = odict_entry_add(o, "note_id", ODICT_INT, e->note_id);
+	err |= odict_entry_add(o, "step", ODICT_STRING, e->step);
+	if (e->employee_id)
+		err |= odict_entry_add(o, "employee_id", ODICT_INT,
+				       e->employee_id);
+	else
+		err |= odict_entry_add(o, "employee_id", ODICT_NULL);
+	err |= odict_entry_add(o, "outcome", ODICT_STRING, e->outcome);
+	if (e->attempt)
+		err |= odict_entry_add(o, "attempt", ODICT_INT,
+				       (int64_t)e->attempt);
+	if (e->sip_code)
+		err |= odict_entry_add(o, "sip_code", ODICT_INT,
+				       (int64_t)e->sip_code);
+	if (!err)
+		(void)event_publish(e->tenant_id, EVENT_CALL, "note_escalation",
+				    o);
+	mem_deref(o);
+}
 
 /* The Web Push subscriptions of one employee, collected. */
 struct subs {
@@ -189,6 +223,11 @@ static int step_substitute(struct notify *nt, int64_t id)
 		goto out;
 	info("notify: note %lld escalated to %zu substitute(s)\n",
 	     (long long)n->id, allc ? evc : (size_t)0);
+	for (i = 0; i < evc; i++) {
+		ev[i].note_id = n->id;
+		ev[i].tenant_id = n->tenant_id;
+		notify_escalation_publish(&ev[i]);
+	}
 	if (allc)
 		notify_kick(nt);
 out:
@@ -217,4 +256,5 @@ void notify_escalate_tick(struct notify *nt, uint64_t now)
 			warning("notify: escalation of note %lld: %m\n",
 				(long long)idv[i], err);
 	}
+	notify_oncall_tick(nt, now);
 }

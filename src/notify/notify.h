@@ -359,4 +359,48 @@ int notify_push_sub_check(const struct config *cfg,
 /* Is s an urgency of RFC 8030 ("very-low", "low", "normal", "high")? */
 bool notify_push_urgency_ok(const char *s);
 
+/* ---- escalation of urgent notes, step 2: the person on call (escalate.c)
+ *
+ * notify/ decides when an on-call attempt of an urgent note is due: the
+ * first escalate_after after the substitute step (twice escalate_after
+ * after the note was saved), still acknowledged by nobody; again
+ * --oncall-retry seconds after an attempt that was not acknowledged, up
+ * to --oncall-attempts.  Placing the call is an application's (it drives
+ * calls through call.h: secretariat/oncall_phone.c), registered here;
+ * without one the step is not taken.
+ *
+ *   due --handler--> claim: trail row "ringing" (or "no one on call",
+ *                    final) written first; EALREADY: taken already
+ *   ringing --> answered --> acknowledged | unacknowledged
+ *           \-> no_answer | busy | failed
+ *
+ * Every row written or changed is an event "note_escalation" (class
+ * call): note_id, step, employee_id, attempt, outcome, sip_code.
+ */
+struct notify_oncall {
+	int64_t note_id;
+	int64_t tenant_id;
+	uint32_t attempt;    /* 1, 2, ...                                */
+	int64_t employee_id; /* whom it phones (the claim's), 0 = nobody */
+	int64_t esc_id;      /* its trail row, after the claim          */
+};
+/* Attempt oc (note_id, tenant_id, attempt) is due now: find who is on
+ * call, claim it, place the call.  oc is the caller's. */
+typedef void(notify_oncall_h)(struct notify *nt, const struct notify_oncall *oc,
+			      void *arg);
+/* Use h for the on-call step from now on (NULL: the step is not taken). */
+void notify_oncall_use(struct notify *nt, notify_oncall_h *h, void *arg);
+/* Write attempt oc's trail row before anything is done: to
+ * oc->employee_id "ringing", or "no one on call" when it is 0; oc->esc_id
+ * gets the row.  EALREADY if the attempt has a row (a restart, another
+ * node): do not call then. */
+int notify_oncall_claim(struct notify *nt, struct notify_oncall *oc);
+/* The claimed attempt oc came to outcome ("answered", "acknowledged",
+ * "unacknowledged", "no_answer", "busy", "failed") with the call's SIP
+ * status (0 none).  "acknowledged" first marks the note opened and
+ * acknowledged by oc->employee_id (store_note_read_mark): no further
+ * step or attempt is due then. */
+int notify_oncall_outcome(struct notify *nt, const struct notify_oncall *oc,
+			  const char *outcome, uint16_t sip_code);
+
 #endif

@@ -95,5 +95,13 @@ const struct config *notify_config(const struct notify *n);
 /* escalate.c: take the escalation steps of urgent notes due at now (the
  * dispatcher's timer calls it every NOTIFY_ESCALATE_POLL ms). */
 void notify_escalate_tick(struct notify *n, uint64_t now);
+/* oncall.c: the on-call attempts due at now (notify_escalate_tick). */
+void notify_oncall_tick(struct notify *n, uint64_t now);
+/* escalate.c: trail row e (written or changed) as an event
+ * "note_escalation" of class call. */
+void notify_escalation_publish(const struct store_note_escalation *e);
+/* outbox.c: the on-call step's handler (notify_oncall_use), h NULL if
+ * none. */
+notify_oncall_h *notify_oncall_handler(const struct notify *n, void **argp);
 
 #endif

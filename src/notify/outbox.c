@@ -65,6 +65,8 @@ struct notify {
 	bool curl;         /* curl_global_init() done             */
 	/* the VAPID key pair of the installation (push.c) */
 	struct push_keys keys;
+	notify_oncall_h *oncallh; /* places on-call calls, or NULL */
+	void *oncall_arg;
 };
 
 static void tick(void *arg);
@@ -623,4 +625,18 @@ int notify_mail(struct notify *n, const struct notify_mail *m, int64_t *idp)
 out:
 	mem_deref(o);
 	return err;
+}
+
+void notify_oncall_use(struct notify *n, notify_oncall_h *h, void *arg)
+{
+	if (!n)
+		return;
+	n->oncallh = h;
+	n->oncall_arg = h ? arg : NULL;
+}
+
+notify_oncall_h *notify_oncall_handler(const struct notify *n, void **argp)
+{
+	*argp = n->oncall_arg;
+	return n->oncallh;
 }

@@ -237,3 +237,45 @@ out:
 	mem_deref(s);
 	return err;
 }
+
+struct first_walk {
+	struct store *st;
+	uint64_t at;
+	int64_t employee_id; /* the first found on duty */
+	int err;
+};
+
+static int first_h(const struct store_oncall_schedule *s, void *arg)
+{
+	struct first_walk *w = arg;
+	struct secr_oncall o;
+	int err;
+
+	if (w->employee_id)
+		return 0;
+	err = secr_oncall_now(w->st, s->id, w->at, &o);
+	if (err == EINVAL || err == ENOENT)
+		return 0; /* a broken or vanished schedule: the next */
+	if (err) {
+		w->err = err;
+		return err;
+	}
+	w->employee_id = o.employee_id;
+	return 0;
+}
+
+int secr_oncall_first(struct store *st, int64_t tenant_id, uint64_t at,
+		      int64_t *employee_idp)
+{
+	struct first_walk w = {st, at, 0, 0};
+	int err;
+
+	if (!st || tenant_id <= 0 || !employee_idp)
+		return EINVAL;
+	err = store_oncall_schedule_list(st, tenant_id, first_h, &w);
+	if (w.err)
+		err = w.err;
+	if (!err)
+		*employee_idp = w.employee_id;
+	return err;
+}

@@ -230,6 +230,52 @@ int secr_oncall_at(const struct store_oncall_schedule *s,
  * for no such schedule, or an error of the store. */
 int secr_oncall_now(struct store *st, int64_t schedule_id, uint64_t utc_ms,
 		    struct secr_oncall *out);
+/* The person on call for tenant_id at `at`: the first of its schedules
+ * (by id) with somebody on duty then (a broken or vanished schedule is
+ * passed over) into *employee_idp, 0 if nobody.  0 or an error of the
+ * store. */
+int secr_oncall_first(struct store *st, int64_t tenant_id, uint64_t at,
+		      int64_t *employee_idp);
+/* ==== the person on call phoned for an urgent note (oncall_phone.c,
+ * oncall_text.c) ==== */
+
+enum {
+	SECR_ONCALL_TEXT = 1000, /* [bytes] a summary (speech takes 1024) */
+	SECR_ONCALL_NAMES = 200, /* [bytes] the names of a note's people  */
+};
+/* Add e's name as spoken ("Carl Chef") to the names in buf, after " und "
+ * (" and ") if there are some; cut at the end of buf. */
+void secr_oncall_name_add(char *buf, size_t sz, enum store_language lang,
+			  const struct store_employee *e);
+/*
+ * What the person on call hears for note n in lang (German for an
+ * unknown one), into buf (cut at its end, at most SECR_ONCALL_TEXT
+ * used): "Eine dringende Notiz wartet auf <names>. Anrufer: <name>.
+ * Rufnummer: plus 4 9 ... . [Anliegen: <concern>.] Drücken Sie die 1, um
+ * die Notiz zu bestätigen, die 2, um sie noch einmal zu hören."  The
+ * caller's parts only if the note has them; the concern (its first 300
+ * bytes) only with full_text, the client's note setting for SMS and push.
+ */
+void secr_oncall_summary(char *buf, size_t sz, enum store_language lang,
+			 const char *names, const struct store_note *n,
+			 bool full_text);
+/* The confirmation after the digit 1, in lang. */
+const char *secr_oncall_done(enum store_language lang);
+
+/*
+ * The application that places escalation step 2's calls (the diagram at
+ * the top of oncall_phone.c): registered with nt (notify_oncall_use) from
+ * now on; freeing it unregisters it and ends the calls it placed (their
+ * attempts stay as they are in the trail).
+ */
+struct secr_oncall_phone;
+struct notify;
+struct call_ctx;
+struct config;
+int secr_oncall_phone_alloc(struct secr_oncall_phone **opp,
+			    const struct config *cfg, struct store *st,
+			    struct notify *nt, struct call_ctx *calls);
+
 /* ==== transfer with consultation: whom it tries (transfer.c) ==== */
 
 enum secr_try_role {

@@ -56,39 +56,13 @@ static void add(struct tries *t, enum secr_try_role role, int64_t employee_id)
 	t->n++;
 }
 
-struct oncall_walk {
-	struct store *st;
-	uint64_t at;
-	int64_t employee_id; /* the first found on duty */
-	int err;
-};
-
-static int oncall_h(const struct store_oncall_schedule *s, void *arg)
-{
-	struct oncall_walk *w = arg;
-	struct secr_oncall o;
-	int err;
-
-	if (w->employee_id)
-		return 0;
-	err = secr_oncall_now(w->st, s->id, w->at, &o);
-	if (err == EINVAL || err == ENOENT)
-		return 0; /* a broken or vanished schedule: the next */
-	if (err) {
-		w->err = err;
-		return err;
-	}
-	w->employee_id = o.employee_id;
-	return 0;
-}
-
 int secr_transfer_tries(struct store *st, int64_t tenant_id,
 			int64_t employee_id, uint64_t at, struct secr_try *tryv,
 			size_t max, size_t *np)
 {
 	struct tries t = {tryv, 0, max};
-	struct oncall_walk w = {st, at, 0, 0};
 	struct store_employee *e;
+	int64_t oncall = 0;
 	int err;
 
 	if (!st || tenant_id <= 0 || !tryv || !max || !np)
@@ -104,12 +78,10 @@ int secr_transfer_tries(struct store *st, int64_t tenant_id,
 		goto out;
 	add(&t, SECR_TRY_EMPLOYEE, e->id);
 	add(&t, SECR_TRY_SUBSTITUTE, e->substitute_id);
-	err = store_oncall_schedule_list(st, tenant_id, oncall_h, &w);
-	if (w.err)
-		err = w.err;
+	err = secr_oncall_first(st, tenant_id, at, &oncall);
 	if (err)
 		goto out;
-	add(&t, SECR_TRY_ONCALL, w.employee_id);
+	add(&t, SECR_TRY_ONCALL, oncall);
 	*np = t.n;
 out:
 	mem_deref(e);

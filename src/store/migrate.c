@@ -65,6 +65,7 @@ static const struct migration migrationv[] = {
     {29, "call notes and their delivery", schema_v29},
     {30, "web push", schema_v30},
     {31, "escalation of urgent notes", schema_v31},
+    {32, "on-call step of note escalation", schema_v32},
     {33, "numbers serving forwarded calls", schema_v33},
     {34, "agent pool queues", schema_v34},
     {35, "outcomes of transfers with consultation", schema_v35},

@@ -33,6 +33,7 @@ extern const char schema_v27[];
 extern const char schema_v29[];
 extern const char schema_v30[];
 extern const char schema_v31[];
+extern const char schema_v32[];
 extern const char schema_v33[];
 extern const char schema_v34[];
 extern const char schema_v35[];

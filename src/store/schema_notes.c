@@ -158,3 +158,16 @@ const char schema_v31[] =
     ");"
     "CREATE INDEX note_escalations_note ON note_escalations(note_id, step);"
     "CREATE INDEX notes_urgent ON notes(created_at) WHERE urgent = 1;";
+
+/* On-call step of the escalation of urgent notes (issue 17, migration
+ * 32): each call to the person on call is a trail row of its own, the
+ * attempt (1, 2, ...) with the call's final SIP status; an attempt is
+ * written before its call is placed, once per note (the unique index:
+ * two nodes cannot both place it). */
+const char schema_v32[] =
+    "ALTER TABLE note_escalations ADD COLUMN attempt INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (attempt >= 0);"
+    "ALTER TABLE note_escalations ADD COLUMN sip_code INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (sip_code >= 0);"
+    "CREATE UNIQUE INDEX note_escalations_attempt ON"
+    " note_escalations(note_id, step, attempt) WHERE attempt > 0;";

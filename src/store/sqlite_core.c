@@ -86,6 +86,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_forwarding,    /* issue 17: forwarded calls */
     &store_sql_login_failure, /* issue 16: failed logins kept */
     &store_sql_note,          /* issue 17: call notes */
+    &store_sql_note_esc,      /* issue 17: escalation of urgent notes */
     &store_sql_push,          /* issue 17: web push */
     &store_sql_dashboard,     /* issue 17: dashboard, statistics */
     &store_sql_consult,       /* issue 17: outcomes of consultations */

@@ -420,11 +420,15 @@ enum store_sql_id {
 	S_NSET_SET,
 	S_SECRET_ADD,
 	S_SECRET_GET,
+	S_PURGE_NOTES,
+
+	/* sqlite_note_escalation.c (issue 17: escalation of urgent notes) */
 	S_ESC_DUE,
+	S_ESC_RETRY_DUE,
 	S_ESC_TAKEN,
 	S_ESC_ADD,
+	S_ESC_OUTCOME,
 	S_ESC_LIST,
-	S_PURGE_NOTES,
 
 	/* sqlite_push.c (issue 17: web push) */
 	S_PUSH_ADD,
@@ -483,7 +487,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_vip, store_sql_callback, store_sql_availability, store_sql_oncall,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
-    store_sql_login_failure, store_sql_note, store_sql_push,
+    store_sql_login_failure, store_sql_note, store_sql_note_esc, store_sql_push,
     store_sql_dashboard, store_sql_consult, store_sql_billing;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */

@@ -2,8 +2,8 @@
  * sqlite_note.c - call notes in the SQLite store (migration 29): the note
  * row with the newest version, its employees, its versions, its
  * deliveries (outbox rows linked by note_deliveries), who opened and
- * acknowledged it, a tenant's note settings, the escalation trail of
- * urgent notes (migration 31) and the server's secrets.
+ * acknowledged it, a tenant's note settings and the server's secrets
+ * (the escalation trail of urgent notes: sqlite_note_escalation.c).
  *
  * A save is one transaction: the note (insert, or an update guarded by
  * the version it edits, so two edits cannot both win), its employees,
@@ -94,29 +94,6 @@ static const struct store_sql sql[] = {
      " ?4, ?5, ?6) ON CONFLICT (tenant_id) DO UPDATE SET full_text = ?2,"
      " webhook_url = ?3, webhook_secret = ?4, updated_at = ?5,"
      " escalate_after = ?6"},
-    {S_ESC_DUE, "note escalation",
-     "SELECT n.id FROM notes n JOIN note_settings s"
-     " ON s.tenant_id = n.tenant_id WHERE n.urgent = 1"
-     " AND s.escalate_after > 0"
-     " AND n.created_at + s.escalate_after * 1000 * ?3 <= ?1"
-     " AND n.created_at + s.escalate_after * 1000 * ?3 > ?1 - 86400000"
-     " AND NOT EXISTS (SELECT 1 FROM note_reads r WHERE r.note_id = n.id"
-     " AND r.acked_at > 0)"
-     " AND NOT EXISTS (SELECT 1 FROM note_escalations e"
-     " WHERE e.note_id = n.id AND e.step = ?2)"
-     " AND (ifnull(?4, '') = '' OR EXISTS (SELECT 1 FROM note_escalations e"
-     " WHERE e.note_id = n.id AND e.step = ?4))"
-     " ORDER BY n.created_at, n.id LIMIT ?5"},
-    {S_ESC_TAKEN, "note escalation",
-     "SELECT count(*) FROM note_escalations WHERE note_id = ?1"
-     " AND step = ?2"},
-    {S_ESC_ADD, "note escalation",
-     "INSERT INTO note_escalations (note_id, tenant_id, step, employee_id,"
-     " at, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
-    {S_ESC_LIST, "note escalations",
-     "SELECT id, note_id, tenant_id, step, ifnull(employee_id, 0), at,"
-     " outcome, detail FROM note_escalations WHERE note_id = ?1"
-     " ORDER BY id"},
     {S_SECRET_ADD, "secret",
      "INSERT OR IGNORE INTO server_secrets (name, value, created_at)"
      " VALUES (?1, ?2, ?3)"},
@@ -614,116 +591,5 @@ int store_secret_ensure(struct store *st, const char *name, const char *value,
 			  ? ENOENT
 			  : store_dberr(st, rc, S_SECRET_GET, EIO);
 	store_stmt_put(st, S_SECRET_GET, s);
-	return err;
-}
-
-int store_note_escalation_due(struct store *st, const char *step,
-			      uint32_t factor, const char *prev, uint64_t now,
-			      int64_t *idv, size_t *idcp)
-{
-	sqlite3_stmt *s;
-	size_t max, n = 0;
-	int rc, err;
-
-	if (!st || !str_isset(step) || !factor || !idv || !idcp)
-		return EINVAL;
-	max = *idcp < STORE_ESC_BATCH ? *idcp : STORE_ESC_BATCH;
-	err = store_stmt_bind(st, S_ESC_DUE, &s, "ususi", now, step,
-			      (uint64_t)factor, prev ? prev : "", (int64_t)max);
-	if (err)
-		return err;
-	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		idv[n++] = sqlite3_column_int64(s, 0);
-	if (n < max && rc != SQLITE_DONE)
-		err = store_dberr(st, rc, S_ESC_DUE, EIO);
-	store_stmt_put(st, S_ESC_DUE, s);
-	*idcp = n;
-	return err;
-}
-
-struct esc_save {
-	const struct store_note *n;
-	const struct store_note_escalation *ev;
-	size_t evc;
-	struct store_note_out *outv;
-	size_t outc;
-};
-
-static int esc_tx(struct store *st, void *arg)
-{
-	struct esc_save *sv = arg;
-	const struct store_note *n = sv->n;
-	int64_t taken = 0;
-	size_t i;
-	int err;
-
-	err = store_run(st, S_ESC_TAKEN, EIO, &taken, "is", n->id,
-			sv->ev[0].step);
-	if (err)
-		return err;
-	if (taken)
-		return EALREADY;
-	for (i = 0; !err && i < sv->outc; i++) {
-		struct store_note_out *out = &sv->outv[i];
-
-		out->o->tenant_id = n->tenant_id;
-		err = store_outbox_add(st, out->o);
-		if (!err)
-			err = store_run(st, S_NOTE_DELIVERY_ADD, EIO, NULL,
-					"iiur", n->id, out->o->id,
-					(uint64_t)n->version, out->employee_id);
-	}
-	for (i = 0; !err && i < sv->evc; i++) {
-		const struct store_note_escalation *e = &sv->ev[i];
-
-		err = store_run(st, S_ESC_ADD, ENOENT, NULL, "iisruss", n->id,
-				n->tenant_id, sv->ev[0].step, e->employee_id,
-				e->at ? e->at : time_now_ms(), e->outcome,
-				e->detail);
-	}
-	return err;
-}
-
-int store_note_escalate(struct store *st, const struct store_note *n,
-			const struct store_note_escalation *ev, size_t evc,
-			struct store_note_out *outv, size_t outc)
-{
-	struct esc_save sv = {n, ev, evc, outv, outc};
-
-	if (!st || !n || n->id <= 0 || !ev || !evc || !str_isset(ev[0].step) ||
-	    (outc && !outv))
-		return EINVAL;
-	return store_tx(st, esc_tx, &sv);
-}
-
-int store_note_escalations(struct store *st, int64_t note_id,
-			   store_note_escalation_h *h, void *arg)
-{
-	struct store_note_escalation e;
-	sqlite3_stmt *s;
-	int rc, err;
-
-	if (!st || note_id <= 0 || !h)
-		return EINVAL;
-	err = store_stmt_bind(st, S_ESC_LIST, &s, "i", note_id);
-	if (err)
-		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&e, 0, sizeof(e));
-		e.id = sqlite3_column_int64(s, 0);
-		e.note_id = sqlite3_column_int64(s, 1);
-		e.tenant_id = sqlite3_column_int64(s, 2);
-		store_col_text(s, 3, e.step, sizeof(e.step));
-		e.employee_id = sqlite3_column_int64(s, 4);
-		e.at = store_col_u64(s, 5);
-		store_col_text(s, 6, e.outcome, sizeof(e.outcome));
-		store_col_text(s, 7, e.detail, sizeof(e.detail));
-		err = h(&e, arg);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		err = store_dberr(st, rc, S_ESC_LIST, EIO);
-	store_stmt_put(st, S_ESC_LIST, s);
 	return err;
 }

@@ -1956,10 +1956,13 @@ int store_note_settings_get(struct store *st, int64_t tenant_id,
 int store_note_settings_set(struct store *st,
 			    const struct store_note_settings *s);
 
-/* ---- escalation of urgent notes (sqlite_note.c, migration 31) ---------
+/* ---- escalation of urgent notes (sqlite_note_escalation.c, migrations
+ * 31 and 32) ----------------------------------------------------------
  *
- * The trail of a note's escalation: one row per step and person.  A step
- * with a row (whatever its outcome) is never taken again for that note.
+ * The trail of a note's escalation: one row per step and person; step
+ * "oncall" one row per attempt (1, 2, ...), written before the call is
+ * placed and given its outcome afterwards.  A step (an attempt) with a
+ * row, whatever its outcome, is never taken again for that note.
  */
 enum { STORE_ESC_BATCH = 16 }; /* due notes one look returns, at most */
 
@@ -1970,8 +1973,11 @@ struct store_note_escalation {
 	char step[12];       /* "substitute" | "oncall"                   */
 	int64_t employee_id; /* whom it went to, 0 = nobody              */
 	uint64_t at;         /* [ms]                                      */
-	char outcome[32];    /* "delivered", "no substitute", ...          */
+	char outcome[32];    /* "delivered", "no substitute", "ringing",
+				"acknowledged", "no_answer", ...          */
 	char detail[128];    /* e.g. "substitute of employee 3"            */
+	uint32_t attempt;    /* oncall: 1, 2, ...; substitute: 0          */
+	uint16_t sip_code;   /* oncall: the call's final status, 0 = none  */
 };
 typedef int(store_note_escalation_h)(const struct store_note_escalation *e,
 				     void *arg);
@@ -1987,14 +1993,33 @@ int store_note_escalation_due(struct store *st, const char *step,
 			      uint32_t factor, const char *prev, uint64_t now,
 			      int64_t *idv, size_t *idcp);
 /*
+ * The urgent notes (of tenants whose escalation is still on) acknowledged
+ * by nobody whose last "oncall" attempt failed (outcome "no_answer",
+ * "busy", "unacknowledged" or "failed"; or still "ringing"/"answered"
+ * after stale_ms: a node that died during the call) and started at least
+ * retry_ms before now (at most a day before), with fewer than max
+ * attempts: at most *idcp (<= STORE_ESC_BATCH) into idv and the next
+ * attempt's number into attv, oldest first; *idcp gets their number.
+ */
+int store_note_oncall_retry_due(struct store *st, uint64_t now,
+				uint64_t retry_ms, uint64_t stale_ms,
+				uint32_t max, int64_t *idv, uint32_t *attv,
+				size_t *idcp);
+/*
  * Record step of note n: the trail rows ev[0..evc) (all of the same step,
  * evc >= 1) and the deliveries outv[0..outc) (outbox rows linked to the
- * note, as store_note_save() writes them) in one transaction.  EALREADY
- * (nothing written) if the note already has a row of that step.
+ * note, as store_note_save() writes them) in one transaction; ev[i].id
+ * gets each row's id.  EALREADY (nothing written) if the note already has
+ * a row of that step with an attempt >= ev[0].attempt (any row of it for
+ * attempt 0).
  */
 int store_note_escalate(struct store *st, const struct store_note *n,
-			const struct store_note_escalation *ev, size_t evc,
+			struct store_note_escalation *ev, size_t evc,
 			struct store_note_out *outv, size_t outc);
+/* The outcome of trail row id (and its SIP status, 0 for none); ENOENT
+ * if there is no such row. */
+int store_note_escalation_outcome(struct store *st, int64_t id,
+				  const char *outcome, uint16_t sip_code);
 /* The trail of note_id, oldest first. */
 int store_note_escalations(struct store *st, int64_t note_id,
 			   store_note_escalation_h *h, void *arg);

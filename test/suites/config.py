@@ -77,6 +77,7 @@ OPTIONS = {
     "webhook-allow-loopback": ("bool", None),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
+    "oncall-attempts": ("u32", "3"), "oncall-retry": ("u32", "180"),
     "session-lifetime": ("u32", "43200"), "session-idle": ("u32", "1800"),
     "login-max-failures": ("u32", "5"), "login-lockout": ("u32", "900"),
     "login-ip-max-failures": ("u32", "20"),

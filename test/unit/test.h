@@ -93,6 +93,7 @@
 	X(test_push_vapid_jwt)                                                 \
 	X(test_notify_push)                                                    \
 	X(test_store_push)                                                     \
+	X(test_store_note_esc)                                                 \
 	X(test_media_g711)                                                     \
 	X(test_media_srtp_vectors)                                             \
 	X(test_media_relay)                                                    \
@@ -134,6 +135,7 @@
 	X(test_secr_oncall_rotation)                                           \
 	X(test_secr_oncall_override)                                           \
 	X(test_secr_oncall_period)                                             \
+	X(test_secr_oncall_summary)                                            \
 	X(test_store_availability)                                             \
 	X(test_secr_caller_number)                                             \
 	X(test_secr_caller_decide)                                             \
