@@ -822,6 +822,27 @@ static void answered(struct call *call, void *arg)
 	kick();
 }
 
+/*
+ * The tenant whose language and dialling context a caller of queue q
+ * gets: the queue's, but for a pool queue (issue 17) the client's the
+ * call is for (its record's tenant): the caller of an answering service
+ * hears the client's language and never learns of the service.
+ */
+static int64_t caller_tenant(struct call *call, const struct store_queue *q)
+{
+	struct store_call *c;
+	int64_t tid = q->tenant_id;
+
+	if (!q->pool)
+		return tid;
+	c = mem_zalloc(sizeof(*c), NULL);
+	if (c && !store_call_get(call_store(call), call_record_id(call), c) &&
+	    c->tenant_id > 0)
+		tid = c->tenant_id;
+	mem_deref(c);
+	return tid;
+}
+
 int acd_queue_start(struct call *call, const struct route_target *t)
 {
 	struct store_tenant tenant;
@@ -836,8 +857,8 @@ int acd_queue_start(struct call *call, const struct route_target *t)
 	tmr_init(&qc->tmr_offer);
 	err = store_queue_get(call_store(call), t->id, &qc->q);
 	if (!err)
-		err = store_tenant_get(call_store(call), qc->q.tenant_id,
-				       &tenant);
+		err = store_tenant_get(call_store(call),
+				       caller_tenant(call, &qc->q), &tenant);
 	if (err) {
 		mem_deref(qc);
 		return err;

@@ -207,6 +207,26 @@ static void consult_record(struct call *call, struct call_consult *x,
 static void consult_dialled(struct call *call, uint16_t scode,
 			    const char *reason, bool timed_out, void *arg);
 
+/* What the record of step st names as dialled: the employee (its
+ * extension), or the step's external number when the employee has no
+ * extension (reached only on the number they take transfers on). */
+static const struct call_dest *record_dest(struct call *call,
+					   const struct call_consult_step *st)
+{
+	struct store_employee e;
+	size_t i;
+
+	if (st->destv[0].kind == CALL_DEST_EMPLOYEE &&
+	    !store_employee_get(call->ctx->st, st->destv[0].id, &e) &&
+	    e.extension[0])
+		return &st->destv[0];
+	for (i = 0; i < st->destc; i++) {
+		if (st->destv[i].kind == CALL_DEST_EXTERNAL)
+			return &st->destv[i];
+	}
+	return &st->destv[0];
+}
+
 /* Ring step x->step, or the first after it that can be rung: 0, or
  * ENOENT when none is left (x->step is x->stepc then). */
 static int consult_ring(struct call *call, struct call_consult *x)
@@ -245,7 +265,7 @@ static int consult_ring(struct call *call, struct call_consult *x)
 			step_event(call, x, "failed", 480);
 			continue;
 		}
-		consult_record(call, x, call->a, &st->destv[0]);
+		consult_record(call, x, call->a, record_dest(call, st));
 		step_event(call, x, "ringing", 0);
 		info("call: %s: %s consults %s (step %zu, record %lld)\n",
 		     call->rec.sip_call_id, call->a->desc, cid, x->step,

@@ -74,11 +74,12 @@ def token(sb, body):
     return (t or {}).get("token")
 
 
-def client(sb, name, area, number):
+def client(sb, name, area, number, language="de"):
     """A client tenant with a number block, an employee, an
     announcement and a client admin."""
     st, t = sb.api("POST", V + "/tenants",
-                   {"name": name, "country_code": "49", "area_code": area})
+                   {"name": name, "country_code": "49", "area_code": area,
+                    "language": language})
     S.check(st == 201, f"client {name}: 201", f"{st} {t}")
     tid = t["id"]
     st1, _ = sb.api("POST", V + "/number_blocks",
@@ -102,7 +103,7 @@ def setup(sb):
     _, _, mx = demo_ids(sb, "Max")
     st, _ = sb.api("PATCH", f"{V}/tenants/{tid}", {"name": SERVICE})
     S.check(st == 200, "the demo tenant is the service", str(st))
-    x = client(sb, "Klient X GmbH", "30", X_NUMBER)
+    x = client(sb, "Klient X GmbH", "30", X_NUMBER, "en")
     y = client(sb, "Klient Y AG", "40", Y_NUMBER)
     st, v = sb.api("POST", f"{V}/tenants/{x['id']}/profile/versions",
                    {"greeting": X_GREETING,
@@ -297,6 +298,13 @@ def test_x_call(sb, t, rd, er, mx):
             c.get("from_number") == X_CALLER and c.get("answered_at"),
             "the call record is X's (X's number, answered)", f"{st} {c}")
     t["rec"] = rec
+    log = sb.logtext()
+    S.check("/en/please_hold.wav loaded" in log and
+            "/de/please_hold.wav loaded" not in log,
+            "X's caller waiting in the pool hears X's language (English "
+            "please_hold), not the service's German",
+            "\n".join(ln for ln in log.splitlines()
+                      if "please_hold" in ln)[-400:])
 
 
 def test_note(sb, t):

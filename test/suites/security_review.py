@@ -326,10 +326,17 @@ def test_users_before_hash(sb):
 
     def slow():
         res.append(login(sb, "chef.a", "wrong-password-1")[0])
-    ts = [threading.Thread(target=slow) for _ in range(6)]
+    ts = [threading.Thread(target=slow) for _ in range(10)]
     for t in ts:
         t.start()
-    time.sleep(0.15)  # one hashing, three waiting (--password-queue 3)
+    # one hashing, three waiting (--password-queue 3): the fifth and sixth
+    # are refused at once; from that first 503 on the queue is full for
+    # as long as a hash takes (not a timing assertion: the wait ends on it)
+    deadline = time.time() + 20
+    while 503 not in res and time.time() < deadline:
+        time.sleep(0.005)
+    S.check(503 in res, "ten slow logins: the queue is full (one got 503)",
+            str(res))
     taken = sb.api("POST", V + "/users",
                    {"login": "CHEF.A", "password": "another-secret",
                     "role": "client_admin", "tenant_id": a})
