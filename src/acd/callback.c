@@ -408,7 +408,7 @@ static void agent_answered(struct call *call, uint16_t scode,
 	re_snprintf(text, sizeof(text), "%s %s",
 		    strcmp(x->lang, "en") ? "Rückruf für" : "Callback for",
 		    x->cb.number);
-	if (call_say(call, x->lang, text, false, said, x))
+	if (call_say_private(call, x->lang, text, false, said, x))
 		said(call, 0, '\0', x);
 	acd_queue_kick();
 }

@@ -188,6 +188,11 @@ int call_play(struct call *call, const char *const *files, size_t n,
  * no synthesiser runs; EMSGSIZE for a text too long. */
 int call_say(struct call *call, const char *lang, const char *text,
 	     bool interruptible, call_play_h *h, void *arg);
+/* call_say() for a text with personal data (a caller's number, a note's
+ * summary): the speech file is not kept once played: dropped from the
+ * player's memory and deleted from the speech cache on disk. */
+int call_say_private(struct call *call, const char *lang, const char *text,
+		     bool interruptible, call_play_h *h, void *arg);
 /* Stop a running prompt (its handler is not called). */
 void call_play_stop(struct call *call);
 

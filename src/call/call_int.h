@@ -83,6 +83,9 @@ struct call_backend {
 	 * synthesiser.  NULL: not available. */
 	int (*speak)(void **sp, const char *lang, const char *text,
 		     call_speech_done_h *doneh, void *arg);
+	/* A speech file with personal data was played: dropped from the
+	 * player's cache and deleted.  NULL: nothing is kept anyway. */
+	void (*forget)(const char *path);
 	/* Record what leg's far end says into the WAV file path; doneh
 	 * once if it ends by itself (max_ms, silence_ms, error).  The
 	 * error of creating the file (ENOENT...) is returned at once. */

@@ -27,6 +27,8 @@ struct call_play {
 	size_t i;     /* playing files[i]   */
 	void *player; /* (owned)            */
 	void *speech; /* (owned) call_say: the speech being made */
+	const struct call_backend *be;
+	bool private; /* call_say_private: files[0] is forgotten at the end */
 	bool interruptible;
 	call_play_h *h;
 	void *arg;
@@ -50,6 +52,8 @@ static void play_destructor(void *arg)
 
 	p->speech = mem_deref(p->speech);
 	p->player = mem_deref(p->player);
+	if (p->private && p->files && p->files[0][0] && p->be->forget)
+		p->be->forget(p->files[0]);
 	p->files = mem_deref(p->files);
 }
 
@@ -141,8 +145,8 @@ static void say_done(int err, const char *path, void *arg)
 		play_finish(p, err, '\0');
 }
 
-int call_say(struct call *call, const char *lang, const char *text,
-	     bool interruptible, call_play_h *h, void *arg)
+static int say(struct call *call, const char *lang, const char *text,
+	       bool private, bool interruptible, call_play_h *h, void *arg)
 {
 	const struct call_backend *be;
 	struct call_play *p;
@@ -166,6 +170,8 @@ int call_say(struct call *call, const char *lang, const char *text,
 		return ENOMEM;
 	}
 	p->call = call;
+	p->be = be;
+	p->private = private;
 	p->n = 1;
 	p->interruptible = interruptible;
 	p->h = h;
@@ -178,6 +184,18 @@ int call_say(struct call *call, const char *lang, const char *text,
 	call->play = p;
 	call_rtp_watch(call);
 	return 0;
+}
+
+int call_say(struct call *call, const char *lang, const char *text,
+	     bool interruptible, call_play_h *h, void *arg)
+{
+	return say(call, lang, text, false, interruptible, h, arg);
+}
+
+int call_say_private(struct call *call, const char *lang, const char *text,
+		     bool interruptible, call_play_h *h, void *arg)
+{
+	return say(call, lang, text, true, interruptible, h, arg);
 }
 
 void call_play_stop(struct call *call)

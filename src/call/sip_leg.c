@@ -6,7 +6,9 @@
  * here: which codec and SRTP policy a leg gets, how an INVITE is answered
  * before and after its session exists, early SDP, INFO passed on.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
@@ -406,6 +408,14 @@ static int sip_leg_speak(void **sp, const char *lang, const char *text,
 	return 0;
 }
 
+static void sip_leg_forget(const char *path)
+{
+	(void)media_prompt_forget(path);
+	if (unlink(path) && errno != ENOENT)
+		warning("call: cannot delete a private speech file: %m\n",
+			errno);
+}
+
 /* media/'s reasons in the call layer's words */
 static const enum call_record_end rec_ends[] = {
     [MEDIA_REC_MAX] = CALL_REC_MAX,
@@ -544,6 +554,7 @@ static const struct call_backend sip_leg_backend = {
     .unbridge = sip_leg_unbridge,
     .play = sip_leg_play,
     .speak = sip_leg_speak,
+    .forget = sip_leg_forget,
     .record = sip_leg_record,
     .record_stop = sip_leg_record_stop,
     .keys_inband = sip_leg_keys_inband,

@@ -170,8 +170,8 @@ static void said_h(struct call *call, int err, char digit, void *arg)
 static void say(struct ocall *x)
 {
 	++x->plays;
-	if (call_say(x->call, store_language_name(x->lang), x->text, true,
-		     said_h, x))
+	if (call_say_private(x->call, store_language_name(x->lang), x->text,
+			     true, said_h, x))
 		said_h(x->call, EIO, '\0', x);
 }
 

@@ -21,6 +21,7 @@ made through the API) on call, the event stream.  escalate_after 2 s,
     no call, no retry
   * nothing of the notes in the server's log
 """
+import hashlib
 import os
 import socket
 import sys
@@ -192,6 +193,14 @@ def test_acknowledged(ws, olga):
                     ("oncall", env["olga"], 1, "answered", 200),
                     ("oncall", env["olga"], 1, "acknowledged", 200)],
             "events: delivered, ringing, answered, acknowledged", str(evs))
+    done = "Die Notiz ist bestätigt. Auf Wiederhören."
+    keep = "de-" + hashlib.sha256(f"de\n{done}".encode()).hexdigest() + \
+        ".wav"
+    left = sorted(os.listdir(os.path.join(sb.dir, "speech")))
+    S.check(left == [keep],
+            "the speech cache keeps the confirmation only: the summary "
+            "(caller's name and number) is deleted once played",
+            str(left))
     m = olga.mark()
     time.sleep(RETRY + 1)
     S.check(olga.wait_event("CALL_ESTABLISHED", 0.1, since=m) is None and

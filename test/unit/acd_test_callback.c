@@ -89,9 +89,9 @@ int test_acd_callback(void)
 	TEST_EQ_INT(c.state, STORE_CB_CALLING);
 
 	/* she answers, hears the number, the customer is dialled */
-	TEST_EQ_INT(agent_answers(1,
-				  "stop cb.wav;dial +49301234567 via trunk 1;"
-				  "play ringback.wav (loop) to B2;"),
+	TEST_EQ_INT(agent_answers(1, "stop cb.wav;forget /p/cb.wav;"
+				     "dial +49301234567 via trunk 1;"
+				     "play ringback.wav (loop) to B2;"),
 		    0);
 	TEST_EQ_INT(store_callback_get(e.st, cb.id, &c), 0);
 	TEST_EQ_INT(c.state, STORE_CB_CALLING);
@@ -112,9 +112,9 @@ int test_acd_callback(void)
 	fake.legc = 0;
 	fake_run(1300);
 	TEST_EQ_STR(fake_take(), want);
-	TEST_EQ_INT(agent_answers(0,
-				  "stop cb.wav;dial +49301234567 via trunk 1;"
-				  "play ringback.wav (loop) to B1;"),
+	TEST_EQ_INT(agent_answers(0, "stop cb.wav;forget /p/cb.wav;"
+				     "dial +49301234567 via trunk 1;"
+				     "play ringback.wav (loop) to B1;"),
 		    0);
 	call_leg_established(fake.legv[2]);
 	TEST_EQ_STR(fake_take(), "stop ringback.wav;bridge B1 trunk;[bridged]");

@@ -282,6 +282,11 @@ static int fake_speak(void **sp, const char *lang, const char *text,
 	return 0;
 }
 
+static void fake_forget(const char *path)
+{
+	fake_log("forget %s;", path);
+}
+
 void fake_say_done(int err, const char *path)
 {
 	call_speech_done_h *h = fake.say_doneh;
@@ -381,6 +386,7 @@ const struct call_backend fake_backend = {
     .unbridge = fake_unbridge,
     .play = fake_play,
     .speak = fake_speak,
+    .forget = fake_forget,
     .record = fake_record,
     .record_stop = fake_record_stop,
     .keys_inband = fake_keys_inband,
