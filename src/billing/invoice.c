@@ -48,6 +48,7 @@ static struct store_invoice_line *line_new(struct billing_invoice *bi)
 	}
 	l = &bi->linev[bi->linec++];
 	memset(l, 0, sizeof(*l));
+	l->pos = (int64_t)bi->linec;
 	return l;
 }
 
