@@ -1,7 +1,8 @@
 /*
  * api_revenue.c - the operator's revenue report (issue 18):
  *
- *   GET /api/v1/billing/revenue?month=YYYY-MM[&format=csv]
+ *   GET /api/v1/billing/revenue?month=YYYY-MM[&format=csv]  (default:
+ *       this Berlin month)
  *
  * Per client: its calls, billed seconds (talk plus counted wrap-up), SMS,
  * net, VAT and gross of the month's bill (billing_bill_load(): the bills,
@@ -199,8 +200,13 @@ static int revenue_get(struct api_req *req)
 	if (err)
 		return err;
 	n = api_query_str(req, "month", month, sizeof(month));
-	if (n == 0)
-		return api_error(req, 422, "month: required (YYYY-MM)");
+	if (n == 0) { /* this month in Berlin */
+		struct time_local lt;
+
+		time_berlin(req->now, &lt);
+		re_snprintf(month, sizeof(month), "%04u-%02u", lt.year,
+			    lt.month);
+	}
 	if (n < 0 || billing_month(month, NULL, NULL, &from, &until))
 		return api_error(req, 422, "month: must be a month YYYY-MM");
 	n = api_query_str(req, "format", format, sizeof(format));
