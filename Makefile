@@ -9,7 +9,7 @@ CPPFLAGS_BASE := -Isrc -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
 CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -g
 # libcsv (Debian libcsv-dev) parses the employee CSV files; it has no .pc
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lsoxr -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lsoxr -lhpdf -lm -lpthread
 
 SRC      := $(shell find src -name '*.c' ! -name main.c | sort)
 MAIN     := src/main.c

@@ -162,4 +162,51 @@ void billing_bill_total(struct billing_bill *b);
 int billing_bill_load(struct billing_bill **bp, struct store *st,
 		      int64_t tenant_id, const char *month);
 
+/* ---- invoices and credit notes (invoice.c, invoice_pdf.c) -------------- */
+
+/* The supplier on every invoice: the operator (configuration). */
+struct billing_issuer {
+	const char *name;
+	const char *address;    /* lines, '\n' or '|' between */
+	const char *vat_id;     /* USt-IdNr.                   */
+	const char *tax_number; /* Steuernummer             */
+};
+
+/* An issued invoice or credit note with its lines, as stored. */
+struct billing_invoice {
+	struct store_invoice inv;
+	char credits_number[32];          /* a credit note's invoice's number */
+	struct store_invoice_line *linev; /* (owned) by pos */
+	size_t linec;
+	size_t linesz;
+};
+
+/*
+ * Freeze the bill of tenant_id's month "YYYY-MM" (billing_bill_load())
+ * into an invoice numbered "RE-<Berlin year of now>-NNNNNN" from the
+ * installation's one sequence, issued at now [ms UTC], into *ip.
+ * EINVAL: a bad month; ERANGE: the month is not over yet (Berlin);
+ * EBUSY: a call of the month is still running; EEXIST: the month is
+ * invoiced already (and not credited); ENOENT: no such tenant.
+ */
+int billing_invoice_issue(struct billing_invoice **ip, struct store *st,
+			  int64_t tenant_id, const char *month, uint64_t now,
+			  const struct billing_issuer *is);
+/*
+ * Cancel invoice id by a credit note with its own number of the same
+ * sequence, every amount negated, reason given; into *ip.  ENOENT: no
+ * such invoice; EINVAL: id is a credit note; EEXIST: credited already.
+ * Afterwards the month may be invoiced again.
+ */
+int billing_invoice_credit(struct billing_invoice **ip, struct store *st,
+			   int64_t id, const char *reason, uint64_t now);
+/* Invoice id with its lines from the store into *ip; ENOENT. */
+int billing_invoice_load(struct billing_invoice **ip, struct store *st,
+			 int64_t id);
+
+/* "1.234,56 €": cents as German money (a minus sign if negative). */
+void billing_eur(char *buf, size_t sz, int64_t cents);
+/* The invoice as a PDF (German, §14 UStG fields) into *mbp. */
+int billing_invoice_pdf(struct mbuf **mbp, const struct billing_invoice *bi);
+
 #endif

@@ -181,6 +181,19 @@ static const struct opt opts[] = {
     {"password-queue", "SWITCHBOARD_PASSWORD_QUEUE", OPT_U32, S(password_queue),
      "logins and password changes that may wait for a free --password-"
      "workers thread; more get 503 with Retry-After (32, from 0 to 1024)"},
+    {"invoice-issuer-name", "SWITCHBOARD_INVOICE_ISSUER_NAME", OPT_STR,
+     S(invoice_issuer_name),
+     "the supplier's (operator's) name on invoices (Switchboard)"},
+    {"invoice-issuer-address", "SWITCHBOARD_INVOICE_ISSUER_ADDRESS", OPT_STR,
+     S(invoice_issuer_address),
+     "the supplier's address on invoices, lines separated by '|'"},
+    {"invoice-issuer-vat-id", "SWITCHBOARD_INVOICE_ISSUER_VAT_ID", OPT_STR,
+     S(invoice_issuer_vat_id),
+     "the supplier's VAT id (USt-IdNr.) on invoices; this or "
+     "--invoice-issuer-tax-number is required by law"},
+    {"invoice-issuer-tax-number", "SWITCHBOARD_INVOICE_ISSUER_TAX_NUMBER",
+     OPT_STR, S(invoice_issuer_tax_number),
+     "the supplier's tax number (Steuernummer) on invoices"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -233,6 +246,8 @@ static void defaults(struct config *cfg)
 	str_copy(cfg->password_hash, "interactive", sizeof(cfg->password_hash));
 	cfg->password_workers = 2;
 	cfg->password_queue = 32;
+	str_copy(cfg->invoice_issuer_name, "Switchboard",
+		 sizeof(cfg->invoice_issuer_name));
 	cfg->log_level = LOG_INFO;
 }
 

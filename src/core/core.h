@@ -104,6 +104,11 @@ struct config {
 					   "test"                           */
 	uint32_t password_workers;      /* threads hashing passwords         */
 	uint32_t password_queue;        /* password jobs waiting at most     */
+	/* the supplier on invoices (issue 18): the operator */
+	char invoice_issuer_name[128];
+	char invoice_issuer_address[256];   /* lines, '|' between        */
+	char invoice_issuer_vat_id[32];     /* USt-IdNr., or ""          */
+	char invoice_issuer_tax_number[32]; /* Steuernummer, or ""     */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };

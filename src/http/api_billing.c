@@ -54,9 +54,7 @@ static const struct api_field fields[] = {
 };
 #undef T
 
-/* The path's tenant as the token may see it: 0, or an errno after the
- * reply (404). */
-static int tenant_check(struct api_req *req)
+int api_billing_tenant_check(struct api_req *req)
 {
 	struct store_tenant *t;
 	int err;
@@ -127,7 +125,7 @@ static int tariffs_get(struct api_req *req)
 	struct odict *o = NULL, *own = NULL, *list = NULL;
 	int err;
 
-	err = tenant_check(req);
+	err = api_billing_tenant_check(req);
 	if (err)
 		return err;
 	err = odict_alloc(&o, 4);
@@ -159,7 +157,7 @@ static int tariff_create(struct api_req *req)
 	size_t n = 0;
 	int err;
 
-	err = tenant_check(req);
+	err = api_billing_tenant_check(req);
 	if (!err)
 		err = api_body_check(req, fields, ARRAY_SIZE(fields));
 	if (err)
@@ -400,7 +398,7 @@ static int bill_get(struct api_req *req)
 	bool csv = false;
 	int r, err;
 
-	err = tenant_check(req);
+	err = api_billing_tenant_check(req);
 	if (!err)
 		err = api_query_read(req, bill_params, ARRAY_SIZE(bill_params),
 				     &q);

@@ -728,6 +728,13 @@ extern const struct api_resource api_callers;
 extern const struct api_resource api_dashboard;
 /* api_billing.c: tariffs and the itemised bill (issue 18) */
 extern const struct api_resource api_billing;
+/* The path's tenant as the token may see it: 0, or an errno after the
+ * reply (404). */
+int api_billing_tenant_check(struct api_req *req);
+/* api_invoices.c: invoices, credit notes, invoice addresses (issue 18) */
+extern const struct api_resource api_invoices_tenant, api_invoices;
+/* api_revenue.c: the operator's revenue report (issue 18) */
+extern const struct api_resource api_revenue;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
 /* api_notes.c, api_note_links.c: call notes (issue 17) */

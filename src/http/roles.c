@@ -331,6 +331,17 @@ static const struct rule rules[] = {
     {"GET", V "/tenants/:id/tariffs", CLI, OWN_NONE},
     {"POST", V "/tenants/:id/tariffs", SVC, OWN_NONE},
     {"GET", V "/tenants/:id/bill", CLI, OWN_NONE},
+    /* invoices (api_invoices.c, api_revenue.c): the operator issues
+     * invoices and credit notes and reads the revenue report; the client
+     * admin reads its invoices (another tenant's: 404) and sets its
+     * invoice address */
+    {"POST", V "/tenants/:id/invoices", SVC, OWN_NONE},
+    {"GET", V "/tenants/:id/invoices", CLI, OWN_NONE},
+    {"GET", V "/tenants/:id/billing_address", CLI, OWN_NONE},
+    {"PUT", V "/tenants/:id/billing_address", CLI, OWN_NONE},
+    {"GET", V "/invoices/:id", CLI, OWN_NONE},
+    {"POST", V "/invoices/:id/credit_note", SVC, OWN_NONE},
+    {"GET", V "/billing/revenue", SVC, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

@@ -49,6 +49,7 @@ static const struct api_resource *const resources[] = {
     &api_push, &api_push_subscriptions,
     /* issue 17: dashboard, call statistics */
     &api_dashboard, &api_billing, /* issue 18: tariffs, the itemised bill */
+    &api_invoices_tenant, &api_invoices, &api_revenue, /* issue 18 */
 };
 
 enum api_gen {

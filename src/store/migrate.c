@@ -71,6 +71,7 @@ static const struct migration migrationv[] = {
     {35, "outcomes of transfers with consultation", schema_v35},
     {36, "tariffs", schema_v36},
     {37, "wrap-up per queue visit", schema_v37},
+    {38, "invoices, credit notes, billing addresses", schema_v38},
 };
 
 int store_migrate_latest(void)

@@ -39,5 +39,6 @@ extern const char schema_v34[];
 extern const char schema_v35[];
 extern const char schema_v36[];
 extern const char schema_v37[];
+extern const char schema_v38[];
 
 #endif

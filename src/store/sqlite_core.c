@@ -91,6 +91,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_dashboard,     /* issue 17: dashboard, statistics */
     &store_sql_consult,       /* issue 17: outcomes of consultations */
     &store_sql_billing,       /* issue 18: tariffs, billing */
+    &store_sql_invoice,       /* issue 18: invoices */
 };
 
 /* ---- errors ----------------------------------------------------------- */

@@ -456,6 +456,19 @@ enum store_sql_id {
 	S_TARIFF_LIST,
 	S_BILL_CALLS,
 	S_BILL_SMS,
+	/* sqlite_invoice.c (issue 18: invoices) */
+	S_INV_OPEN,
+	S_INV_COUNTER_NEXT,
+	S_INV_COUNTER_GET,
+	S_INV_ADD,
+	S_INV_LINE_ADD,
+	S_INV_GET,
+	S_INV_LIST,
+	S_INV_LINES,
+	S_INV_CREDITED,
+	S_INV_RUNNING,
+	S_BADDR_GET,
+	S_BADDR_SET,
 	S_COUNT
 };
 
@@ -488,7 +501,8 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
     store_sql_login_failure, store_sql_note, store_sql_note_esc, store_sql_push,
-    store_sql_dashboard, store_sql_consult, store_sql_billing;
+    store_sql_dashboard, store_sql_consult, store_sql_billing,
+    store_sql_invoice;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -2494,6 +2494,102 @@ typedef int(store_sms_sent_h)(uint64_t sent_at, void *arg);
 int store_billing_sms(struct store *st, int64_t tenant_id, uint64_t from,
 		      uint64_t until, store_sms_sent_h *h, void *arg);
 
+/* ---- invoices (sqlite_invoice.c, issue 18, migration 38) -------------- */
+
+enum {
+	STORE_INVOICE_TEXT = 128, /* names, ids                  */
+	STORE_INVOICE_ADDR = 512, /* address lines, '\n' between */
+};
+
+/* An invoice or credit note (kind): a month's bill frozen, amounts in
+ * cents, negative on a credit note.  Never changed once written. */
+struct store_invoice {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t seq;        /* 1, 2, 3, ... over the installation       */
+	char number[32];    /* prefix + seq: "RE-2026-000001"          */
+	char kind[16];      /* "invoice" or "credit_note"              */
+	int64_t credits_id; /* a credit note's invoice, else 0          */
+	char reason[256];   /* a credit note's reason                  */
+	char month[8];      /* "2026-11": the service period           */
+	uint64_t period_from, period_until; /* [ms] UTC, the Berlin month */
+	uint64_t issued_at;                 /* [ms] UTC                  */
+	char customer_name[STORE_INVOICE_TEXT];
+	char customer_address[STORE_INVOICE_ADDR];
+	char issuer_name[STORE_INVOICE_TEXT];
+	char issuer_address[STORE_INVOICE_ADDR];
+	char issuer_vat_id[STORE_INVOICE_TEXT];
+	char issuer_tax_number[STORE_INVOICE_TEXT];
+	int64_t calls;     /* call lines                                */
+	int64_t sms_count; /* SMS charged                               */
+	int64_t net_cents, vat_cents, gross_cents;
+};
+
+/* One line of an invoice: a call ("call"), the SMS ("sms") or the net
+ * and VAT of one rate ("vat": amount_x the exact net, cents the net,
+ * vat_cents its VAT). */
+struct store_invoice_line {
+	int64_t id;
+	int64_t invoice_id;
+	int64_t tenant_id;
+	int64_t pos; /* 1, 2, ... in the invoice */
+	char kind[8];
+	int64_t call_id;
+	uint64_t started_at; /* [ms] UTC */
+	uint32_t talk_s, wrapup_s, wrapup_counted_s;
+	bool acceptance;
+	char why[64];
+	int64_t quantity; /* SMS: their number; calls: 1            */
+	uint32_t vat_bp;
+	int64_t amount_x;  /* exact [1/60 cent], negative on a credit note */
+	int64_t cents;     /* rounded half up (display), net for "vat"      */
+	int64_t vat_cents; /* "vat" lines                                   */
+};
+
+typedef int(store_invoice_h)(const struct store_invoice *inv, void *arg);
+typedef int(store_invoice_line_h)(const struct store_invoice_line *l,
+				  void *arg);
+
+/*
+ * Issue inv with lines v[0..n-1] in ONE transaction: the next number of
+ * the installation's one sequence (inv->seq, inv->number = prefix and
+ * the seq in six digits), the row, its lines; inv->id set.  An invoice
+ * (credits_id 0) of a tenant and month that has one not credited yet is
+ * EEXIST; so is a second credit note of one invoice.  On any error
+ * nothing is written and the number is not used (the next issue gets
+ * it).
+ */
+int store_invoice_issue(struct store *st, struct store_invoice *inv,
+			const char *prefix, const struct store_invoice_line *v,
+			size_t n);
+int store_invoice_get(struct store *st, int64_t id, struct store_invoice *inv);
+/* The invoices of tenant_id (0: all), by number. */
+int store_invoice_list(struct store *st, int64_t tenant_id, store_invoice_h *h,
+		       void *arg);
+int store_invoice_lines(struct store *st, int64_t invoice_id,
+			store_invoice_line_h *h, void *arg);
+/* The credit note of invoice id into *cnp (0: none). */
+int store_invoice_credited(struct store *st, int64_t id, int64_t *cnp);
+
+/* The calls of tenant_id started in [from, until) still running into
+ * *np. */
+int store_billing_running(struct store *st, int64_t tenant_id, uint64_t from,
+			  uint64_t until, int64_t *np);
+
+/* A client's invoice address (billing_addresses). */
+struct store_billing_address {
+	int64_t tenant_id;
+	char name[STORE_INVOICE_TEXT];
+	char address[STORE_INVOICE_ADDR]; /* lines, '\n' between */
+	char vat_id[STORE_INVOICE_TEXT];
+	uint64_t updated_at;
+};
+/* ENOENT if the tenant has none. */
+int store_billing_address_get(struct store *st, int64_t tenant_id,
+			      struct store_billing_address *a);
+int store_billing_address_set(struct store *st,
+			      const struct store_billing_address *a);
+
 /* ---- demo data -------------------------------------------------------- */
 
 /* Mustermann AG with two employees, devices 1001/1002 (ha1 for realm),

@@ -180,6 +180,15 @@ EXPECT = {
     ("GET", V + "/tenants/:id/tariffs"): CLI,
     ("POST", V + "/tenants/:id/tariffs"): SVC,
     ("GET", V + "/tenants/:id/bill"): CLI,
+    # invoices (issue 18): the operator issues them, credit notes and the
+    # revenue report; the client admin reads its own, sets its address
+    ("POST", V + "/tenants/:id/invoices"): SVC,
+    ("GET", V + "/tenants/:id/invoices"): CLI,
+    ("GET", V + "/tenants/:id/billing_address"): CLI,
+    ("PUT", V + "/tenants/:id/billing_address"): CLI,
+    ("GET", V + "/invoices/:id"): CLI,
+    ("POST", V + "/invoices/:id/credit_note"): SVC,
+    ("GET", V + "/billing/revenue"): SVC,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",

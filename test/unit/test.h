@@ -226,7 +226,10 @@
 	X(test_billing_tariff_change)                                          \
 	X(test_billing_trial)                                                  \
 	X(test_billing_month_sum)                                              \
-	X(test_billing_store)
+	X(test_billing_store)                                                  \
+	X(test_billing_invoice_number)                                         \
+	X(test_billing_invoice_credit)                                         \
+	X(test_billing_invoice_pdf)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
