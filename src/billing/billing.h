@@ -208,5 +208,64 @@ int billing_invoice_load(struct billing_invoice **ip, struct store *st,
 void billing_eur(char *buf, size_t sz, int64_t cents);
 /* The invoice as a PDF (German, §14 UStG fields) into *mbp. */
 int billing_invoice_pdf(struct mbuf **mbp, const struct billing_invoice *bi);
+/* ---- assistants' phone tasks (assistant.c, seeds/000) -------------------
+ *
+ * An assistant (an employee of the service) works on a client's task of
+ * an area; the working time booked on the task and the phone time of the
+ * calls booked to it decide, per assistant, task and month:
+ *
+ *   included   up to 15 min of phoning per booked working hour, i.e.
+ *              phone s <= booked min * 15 (60 min: 900 s is included,
+ *              901 s is not): billed = the booked minutes, no factor
+ *   passed     phone s > booked min * 15: the area's factor applies to
+ *              the booked time: billed = booked min * factor (the seed:
+ *              3 h = 180 min * 1.3 = 234 min)
+ *
+ * Factors are integers per mille (1.3 = 1300); billed time is kept exact
+ * in 1/1000 minute (180 * 1300 = 234000 = 234 min), never rounded.
+ * Calls to a number outside the EU are not billed automatically (the
+ * seed: "individuelles Angebot"): billing_eu_number() says which are in.
+ */
+enum billing_area {
+	BILLING_AREA_BACKOFFICE_DE = 0,
+	BILLING_AREA_BACKOFFICE_EU,
+	BILLING_AREA_SALES_DE,
+	BILLING_AREA_SALES_EU,
+	BILLING_AREAS
+};
+
+enum {
+	BILLING_INCLUDED_S_PER_WORK_MIN = 15, /* 15 min per hour = 15 s/min */
+	BILLING_FACTOR_ONE = 1000             /* per mille                  */
+};
+
+/* The area's name ("backoffice_de", ...), NULL for none. */
+const char *billing_area_name(enum billing_area a);
+/* Its factor per mille (1200, 1300, 2000, 2100), 0 for none. */
+uint32_t billing_area_factor(enum billing_area a);
+/* The area named s into *ap: 0 or EINVAL. */
+int billing_area_parse(const char *s, enum billing_area *ap);
+
+/* Is E.164 number s ("+49...") one of the EU member states' (by its
+ * country code)?  false for anything else, also a non-E.164 string. */
+bool billing_eu_number(const char *s);
+
+/* One assistant's month on one task, rated. */
+struct billing_task_month {
+	uint32_t work_min;      /* booked working time [min]             */
+	uint64_t phone_s;       /* whole seconds of the calls booked     */
+	uint64_t included_s;    /* work_min * 15                         */
+	uint64_t phone_s_per_h; /* phone s per working hour (truncated;
+				   all phone s if nothing was booked)   */
+	bool passed;            /* phone_s > included_s                  */
+	bool factor_applied;    /* passed and the factor is not 1        */
+	uint32_t factor_pm;     /* the area's, per mille                 */
+	uint64_t billed_mmin;   /* billed [1/1000 min]                   */
+};
+
+/* Rate work_min booked and phone_s phoned on a task of area a into *m;
+ * pure: EINVAL for a bad area or no m. */
+int billing_task_rate(enum billing_area a, uint32_t work_min, uint64_t phone_s,
+		      struct billing_task_month *m);
 
 #endif

@@ -229,7 +229,11 @@
 	X(test_billing_store)                                                  \
 	X(test_billing_invoice_number)                                         \
 	X(test_billing_invoice_credit)                                         \
-	X(test_billing_invoice_pdf)
+	X(test_billing_invoice_pdf)                                            \
+	X(test_billing_task_threshold)                                         \
+	X(test_billing_task_seed)                                              \
+	X(test_billing_task_areas)                                             \
+	X(test_billing_eu_number)
 
 /* weak: a partial build (make unit-part) links only some areas */
 #define X(name) int name(void) __attribute__((weak));
