@@ -1110,7 +1110,7 @@ FIELDS = {
                       "created_at"},
     "numbers": {"id", "tenant_id", "e164", "block_id", "active",
                 "target_type", "target_id", "personal", "description",
-                "created_at"},
+                "forwarded_calls", "created_at"},
     "announcements": {"id", "tenant_id", "name", "file", "created_at"},
     "trunks": {"id", "tenant_id", "name", "host", "port", "transport",
                "match_any_port", "username", "has_password", "register",
