@@ -83,6 +83,10 @@ OPTIONS = {
     "login-ip-max-failures": ("u32", "20"),
     "password-hash": ("str", "interactive"),
     "password-workers": ("u32", "2"), "password-queue": ("u32", "32"),
+    "invoice-issuer-name": ("str", "Switchboard"),
+    "invoice-issuer-address": ("str", None),
+    "invoice-issuer-vat-id": ("str", None),
+    "invoice-issuer-tax-number": ("str", None),
 }
 
 
