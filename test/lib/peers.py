@@ -28,7 +28,6 @@ stopped by pid.  See test/lib/README.md and /work/shared/RECIPES.md.
 import csv
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -48,55 +47,12 @@ SOX = shutil.which("sox") or "/usr/bin/sox"
 MODULE_PATH = "/usr/lib/baresip/modules"
 LOCAL = "127.0.0.1"
 
-_port_lock = threading.Lock()
-_handed_out = set()
-
-
-# --------------------------------------------------------------------------
-# ports
-# --------------------------------------------------------------------------
-def _bindable(port, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)):
-    for k in kinds:
-        s = socket.socket(socket.AF_INET, k)
-        try:
-            s.bind((LOCAL, port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
+from ports import free_port as _free_port, free_port_range  # noqa: E402,F401
 
 
 def free_port(even=False):
-    """A port free for UDP and TCP on 127.0.0.1, not handed out before by
-    this process."""
-    with _port_lock:
-        for _ in range(500):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind((LOCAL, 0))
-            port = s.getsockname()[1]
-            s.close()
-            if (even and port % 2) or port in _handed_out:
-                continue
-            if _bindable(port):
-                _handed_out.add(port)
-                return port
-    raise RuntimeError("no free port")
-
-
-def free_port_range(count=20, lo=20000, hi=39000):
-    """(first, last): count consecutive free UDP ports, first even.  Kept
-    below 40000 because the suites give Switchboard 40000-49999 for RTP."""
-    with _port_lock:
-        for _ in range(500):
-            first = random.randrange(lo, hi - count) & ~1
-            ports = range(first, first + count)
-            if any(p in _handed_out for p in ports):
-                continue
-            if all(_bindable(p, (socket.SOCK_DGRAM,)) for p in ports):
-                _handed_out.update(ports)
-                return first, first + count - 1
-    raise RuntimeError("no free port range")
+    """A port free for UDP and TCP on 127.0.0.1 (see ports.py)."""
+    return _free_port(even=even)
 
 
 def free_media_port():

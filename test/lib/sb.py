@@ -19,6 +19,10 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ports  # noqa: E402
+from ports import RTP_MIN, RTP_MAX  # noqa: E402,F401
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "build", "test", "switchboard")
 PROMPTS = os.path.join(ROOT, "build", "test", "prompts")
@@ -36,27 +40,10 @@ DEMO = {
 
 
 def free_port(kind=socket.SOCK_DGRAM, even=False, pair=False):
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(200):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if even and port % 2:
-            continue
-        ok = True
-        for p in ([port, port + 1] if pair else [port]):
-            for k in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                t = socket.socket(socket.AF_INET, k)
-                try:
-                    t.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                finally:
-                    t.close()
-        if ok:
-            return port
-    raise RuntimeError("no free port")
+    """A port free for both UDP and TCP on 127.0.0.1 (see ports.py; kind
+    is kept for old callers: both are checked)."""
+    del kind
+    return ports.free_port(even=even, pair=pair)
 
 
 class Suite:
@@ -113,7 +100,7 @@ class Switchboard:
         args = [BIN, "--data-dir", self.dir,
                 "--sip", f"127.0.0.1:{self.sip_port}",
                 "--http", f"127.0.0.1:{self.http_port}",
-                "--rtp-min", "40000", "--rtp-max", "49999"]
+                "--rtp-min", str(RTP_MIN), "--rtp-max", str(RTP_MAX)]
         if rtp_timeout is not None:
             args += ["--rtp-timeout", str(rtp_timeout)]
         self.tls_port = None

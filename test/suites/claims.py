@@ -47,7 +47,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from sb import BIN, DEMO, PROMPTS, ROOT, Suite, Switchboard  # noqa: E402
+from sb import (BIN, DEMO, PROMPTS, ROOT, RTP_MAX, RTP_MIN, Suite,  # noqa: E402
+                Switchboard)
 from peers import (WaitTimeout, free_port, make_tone_wav,  # noqa: E402
                    wait_for)
 from audio import g711_decode, g711_encode, tone_share  # noqa: E402
@@ -643,7 +644,7 @@ class Box:
         self.prompts = make_prompts(os.path.join(self.dir, "tones"))
         args = ["--data-dir", self.dir, "--sip", f"{LOCAL}:{self.sip[1]}",
                 "--http", f"{LOCAL}:{self.http[1]}",
-                "--rtp-min", "40000", "--rtp-max", "49999",
+                "--rtp-min", str(RTP_MIN), "--rtp-max", str(RTP_MAX),
                 "--prompts", self.prompts]
         self.tls = None
         if tls:

@@ -34,14 +34,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, Suite, Switchboard  # noqa: E402
+from sb import DEMO, RTP_MAX, RTP_MIN, Suite, Switchboard  # noqa: E402
 from peers import (Baresip, RtpCapture, dominant_freq, in_range,  # noqa: E402
                    wav_rms)
 
 S = Suite("hijack")
 PW = DEMO["devices"]
 TONE_A, TONE_B, TONE_X = 440, 880, 1800
-RTP_MIN, RTP_MAX = 40000, 49999        # what sb.py gives the server
 ATTACK_PACKETS = 100                   # 2 s at 20 ms
 # a third address on loopback, unlikely to be used by a parallel suite
 ATTACKER_IP = f"127.66.{os.getpid() % 250 + 1}.{random.randrange(1, 250)}"

@@ -70,7 +70,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, PROMPTS, demo_ids, Suite, Switchboard  # noqa: E402
+from sb import (DEMO, PROMPTS, RTP_MAX, RTP_MIN, demo_ids, Suite,  # noqa: E402
+                Switchboard)
 from peers import Baresip, RtpCapture, Sipp, wait_for  # noqa: E402
 from audio import is_prompt, read_wav  # noqa: E402
 from ws import WsClient  # noqa: E402
@@ -739,7 +740,7 @@ def main():
         sc.reader.start()
         # the callers whose audio is judged: their media ports
         sc.cap = RtpCapture((40000, 65535),
-                            bpf="udp and src portrange 40000-49999")
+                            bpf=f"udp and src portrange {RTP_MIN}-{RTP_MAX}")
         sc.cap.start()
         try:
             S.run(script, sc)

@@ -38,14 +38,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, Suite, Switchboard  # noqa: E402
+from sb import DEMO, RTP_MAX, RTP_MIN, Suite, Switchboard  # noqa: E402
 from peers import Baresip, RtpCapture, in_range, wait_for  # noqa: E402
 from rtpstream import (continuity, describe, read_pcap,  # noqa: E402
                        rtp_flows, ts_delta)
 
 S = Suite("rtp")
 PW = DEMO["devices"]
-RTP_MIN, RTP_MAX = 40000, 49999        # what sb.py gives the server
 PART = 40                              # packets to wait for per part
 TOL_MS = 30
 
