@@ -46,10 +46,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, demo_ids, Suite, Switchboard  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
-from ws import WsClient  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
-from pop import Reader, SeqList, clean, incoming  # noqa: E402
+from popstream import (SeqList, clean, close_streams, incoming,  # noqa: E402
+                       open_streams, order_detail, popped_first)
 
 S = Suite("pool")
 V = "/api/v1"
@@ -202,15 +201,9 @@ def test_api(sb, t):
 
 
 def streams(sb, t):
-    out = {}
-    for name, tok in (("erika", t["erika_tok"]), ("max", t["max_tok"]),
-                      ("x", t["x"]["admin"]), ("operator", sb.token)):
-        c = WsClient(sb.http_port, token=tok)
-        S.check(c.connect() == 101, f"{name}'s event stream: 101")
-        r = Reader(c)
-        r.start()
-        out[name] = r
-    return out
+    return open_streams(S, sb, (
+        ("erika", t["erika_tok"]), ("max", t["max_tok"]),
+        ("x", t["x"]["admin"]), ("operator", sb.token)))
 
 
 def available(sb, emp):
@@ -245,9 +238,9 @@ def test_x_call(sb, t, rd, er, mx):
                 "Erika's pop: X's context (tenant, greeting with her name, "
                 "instructions, X's employee, the caller), the pool queue",
                 json.dumps(clean(p), ensure_ascii=False)[:700])
-        S.check(inc is not None and p.get("_seq", 1 << 30) < inc["_seq"],
+        S.check(popped_first("erika", p, inc),
                 "the pop reached Erika's stream before her phone rang",
-                f"pop #{p.get('_seq')} incoming #{(inc or {}).get('_seq')}")
+                order_detail("erika", p, inc))
         def offers():
             return [e for e in rd["operator"].events
                     if e.get("class") == "queue" and
@@ -418,9 +411,10 @@ def test_y_call(sb, t, rd, er, mx):
         pop = p.get("pop") or {}
         S.check(p.get("queue_id") == t["dedicated"] and
                 pop.get("tenant") == {"id": y["id"], "name": y["name"]} and
-                p.get("_seq", 1 << 30) < inc["_seq"],
+                popped_first("max", p, inc),
                 "Max's pop: Y's context, Y's dedicated queue, before his "
-                "phone rang", json.dumps(clean(p), ensure_ascii=False)[:400])
+                "phone rang", json.dumps(clean(p), ensure_ascii=False)[:400] +
+                " " + order_detail("max", p, inc))
         mx.accept()
         S.check(mx.wait_event("CALL_ESTABLISHED", 10, since=mm)
                 is not None, "Max accepts Y's call")
@@ -499,11 +493,7 @@ def test_calls(sb, t):
         available(sb, t["max"])
         test_x_closed(sb, t, rd, er, mx)
     finally:
-        for r in rd.values():
-            r.stop = True
-        for r in rd.values():
-            r.join(3)
-            r.c.abort()
+        close_streams(rd)
         mx.stop()
         er.stop()
 

@@ -50,22 +50,19 @@ each.
     the record is the client's with forwarded_from.
 """
 import hashlib
-import itertools
 import json
 import os
 import secrets
-import select
-import socket
 import sqlite3
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, demo_ids, Suite, Switchboard  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
-from ws import WsClient  # noqa: E402
+from popstream import (SeqList, clean, close_streams, incoming,  # noqa: E402
+                       open_streams, order_detail, popped_first)
 
 S = Suite("pop")
 PW = DEMO["devices"]
@@ -87,94 +84,6 @@ PROFILE_KEYS = ("version_id", "version", "greeting", "instructions",
                 "transfer", "standard_text", "faq", "note_fields",
                 "order_form", "hours", "open")
 
-# one sequence for every arrival the ordering checks compare
-_seq = itertools.count(1)
-_seq_lock = threading.Lock()
-# the event streams by name, so that a phone's incoming call can note what
-# each stream had received at that moment
-READERS = {}
-
-
-def next_seq():
-    with _seq_lock:
-        return next(_seq)
-
-
-class SeqList(list):
-    """A phone's event list that numbers each event as it arrives.  An
-    incoming call also notes, for every stream, how many messages were read
-    and whether bytes were waiting unread: the ordering checks compare
-    against that and not against the threads' scheduling."""
-
-    def append(self, ev):
-        if ev.get("type") == "CALL_INCOMING":
-            ev["_snap"] = {n: r.snapshot() for n, r in READERS.items()}
-        ev["_seq"] = next_seq()
-        super().append(ev)
-
-
-class Reader(threading.Thread):
-    """Reads a stream's messages in the background, each numbered.  Bytes
-    leave the socket only under the lock, and the message they make is in
-    the list before the lock is released."""
-
-    def __init__(self, client):
-        super().__init__(daemon=True)
-        self.c = client
-        self.events = []
-        self.stop = False
-        self.lock = threading.Lock()
-
-    def run(self):
-        while not self.stop:
-            try:
-                ready, _, _ = select.select([self.c.sock], [], [], 0.2)
-            except (OSError, ValueError):
-                return
-            if not ready and not self.c.buf:
-                continue
-            with self.lock:
-                try:
-                    ev = self.c.event(2)
-                except socket.timeout:
-                    continue
-                except Exception:  # noqa: BLE001 - the checks see what came
-                    return
-                ev["_seq"] = next_seq()
-                self.events.append(ev)
-
-    def snapshot(self):
-        """(messages read, bytes waiting unread) at this moment."""
-        with self.lock:
-            try:
-                ready, _, _ = select.select([self.c.sock], [], [], 0)
-            except (OSError, ValueError):
-                ready = []
-            return len(self.events), bool(ready or self.c.buf)
-
-    def pops(self):
-        return [e for e in self.events if e.get("class") == "queue" and
-                e.get("type") == "pop"]
-
-
-def popped_first(name, pop, inc):
-    """Whether the pop was on the stream before the phone reported the
-    incoming call: read already, or its bytes the next waiting unread (the
-    server writes the pop to the socket before it sends the INVITE)."""
-    if not pop or not inc or name not in inc.get("_snap", {}):
-        return False
-    evs = READERS[name].events
-    idx = next((i for i, e in enumerate(evs) if e is pop), None)
-    n, waiting = inc["_snap"][name]
-    return idx is not None and (idx < n or (waiting and idx == n))
-
-
-def order_detail(name, pop, inc):
-    return (f"pop #{(pop or {}).get('_seq')} incoming "
-            f"#{(inc or {}).get('_seq')} snapshot "
-            f"{(inc or {}).get('_snap', {}).get(name)}")
-
-
 def iso(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + \
         f"{dt.microsecond // 1000:03d}Z"
@@ -186,10 +95,6 @@ def has_key(o, keys):
     if isinstance(o, list):
         return any(has_key(v, keys) for v in o)
     return False
-
-
-def clean(ev):
-    return {k: v for k, v in ev.items() if k != "_seq"}
 
 
 def token(sb, body):
@@ -425,21 +330,10 @@ def check_pop(sb, t, pop, agent, first_last, vip, collected, caller,
 
 
 def streams(sb, t):
-    out = {}
-    for name, tok in (("erika", t["erika_tok"]), ("max", t["max_tok"]),
-                      ("admin", t["admin_tok"]), ("other", t["other_tok"]),
-                      ("operator", sb.token)):
-        c = WsClient(sb.http_port, token=tok)
-        S.check(c.connect() == 101, f"{name}'s event stream: 101")
-        r = Reader(c)
-        r.start()
-        out[name] = r
-        READERS[name] = r
-    return out
-
-
-def incoming(phone, since):
-    return phone.wait_event("CALL_INCOMING", 15, since=since)
+    return open_streams(S, sb, (
+        ("erika", t["erika_tok"]), ("max", t["max_tok"]),
+        ("admin", t["admin_tok"]), ("other", t["other_tok"]),
+        ("operator", sb.token)))
 
 
 def test_vip_call(sb, t, rd, er, mx):
@@ -756,11 +650,7 @@ def test_calls(sb, t):
                      .get("state") == "available", 15, f"{a} available")
         test_ring_all(sb, t, rd, er, mx)
     finally:
-        for r in rd.values():
-            r.stop = True
-        for r in rd.values():
-            r.join(3)
-            r.c.abort()
+        close_streams(rd)
         mx.stop()
         er.stop()
 
