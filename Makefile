@@ -35,11 +35,14 @@ all: build
 deps:
 	@scripts/deps.sh debian-packages.txt
 
+# the objects are compiled on every core (nproc)
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+
 build: deps
-	@$(MAKE) --no-print-directory $(REL)/switchboard
+	@$(MAKE) --no-print-directory -j$(NPROC) $(REL)/switchboard
 
 build-test: deps
-	@$(MAKE) --no-print-directory $(DBG)/switchboard $(DBG)/unittest
+	@$(MAKE) --no-print-directory -j$(NPROC) $(DBG)/switchboard $(DBG)/unittest
 
 # src/core/tmr.c replaces libre's tmr_start() and matches libre 1.1.0's
 # timer list exactly: refuse to link against any other libre.
