@@ -31,7 +31,8 @@
  * Outcomes (store_consult_outcome, one per consultation record, by the
  * call's record; a note of the call lists them): "taken" when joined,
  * "unreached" when the step failed, "declined" (event "consult" with
- * the message), "cancelled" by the transferor.  A message for the
+ * the message), "cancelled" by the transferor, "caller_left" when the
+ * transferee hung up while consulted about.  A message for the
  * caller may follow a decline for CALL_DECLINE_MESSAGE_MS.
  *
  * Records: the call's keeps its answer time; its callee is the target
@@ -548,6 +549,7 @@ bool call_consult_leg_closed(struct call_leg *leg)
 		/* the transferee left: the call goes on as the consultation */
 		info("call: %s: %s hung up while consulted about\n",
 		     call->rec.sip_call_id, leg->desc);
+		consult_outcome(call, x, "caller_left", NULL);
 		x->held = mem_deref(x->held);
 		x->moh = mem_deref(x->moh);
 		if (call->rec.id)

@@ -5,7 +5,8 @@
  * collected holds what the caller typed at digit inputs, by label;
  * consults (GET of one call) what came of its transfers with
  * consultation: [{"consult_id", "step", "employee_id", "outcome":
- * "taken" | "declined" | "unreached" | "cancelled", "message", "at"}].
+ * "taken" | "declined" | "unreached" | "cancelled" | "caller_left",
+ * "message", "at"}].
  * A live call is transferred by its actions (api_transfer.c); POST
  * places one (click to call, api_click.c); GET .../pop is the screen pop
  * of a queue call (api_pop.c).

@@ -166,7 +166,8 @@ static const char *outcome_word(const char *outcome)
 	} v[] = {{"taken", "angenommen"},
 		 {"declined", "abgelehnt"},
 		 {"unreached", "nicht erreicht"},
-		 {"cancelled", "abgebrochen"}};
+		 {"cancelled", "abgebrochen"},
+		 {"caller_left", "Anrufer aufgelegt"}};
 	size_t i;
 
 	for (i = 0; outcome && i < ARRAY_SIZE(v); i++) {

@@ -263,3 +263,28 @@ const char schema_v35[] =
     ");"
     "CREATE INDEX consult_outcomes_call ON consult_outcomes(call_id);"
     "CREATE INDEX consult_outcomes_tenant ON consult_outcomes(tenant_id);";
+
+/* Outcomes of consultations (migration 44): "caller_left" too, the
+ * caller hung up while the agent consulted (the call goes on as the
+ * consultation).  SQLite changes a CHECK only by rebuilding the table. */
+const char schema_v44[] =
+    "CREATE TABLE consult_outcomes_new ("
+    " id INTEGER PRIMARY KEY,"
+    " consult_id INTEGER UNIQUE REFERENCES calls(id) ON DELETE CASCADE,"
+    " call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " step TEXT NOT NULL DEFAULT '',"
+    " employee_id INTEGER,"
+    " outcome TEXT NOT NULL"
+    "  CHECK (outcome IN ('taken', 'declined', 'unreached', 'cancelled',"
+    "   'caller_left')),"
+    " message TEXT NOT NULL DEFAULT '',"
+    " at INTEGER NOT NULL"
+    ");"
+    "INSERT INTO consult_outcomes_new SELECT id, consult_id, call_id,"
+    " tenant_id, step, employee_id, outcome, message, at"
+    " FROM consult_outcomes;"
+    "DROP TABLE consult_outcomes;"
+    "ALTER TABLE consult_outcomes_new RENAME TO consult_outcomes;"
+    "CREATE INDEX consult_outcomes_call ON consult_outcomes(call_id);"
+    "CREATE INDEX consult_outcomes_tenant ON consult_outcomes(tenant_id);";

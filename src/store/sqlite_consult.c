@@ -40,7 +40,7 @@ STORE_RECORD(outcome_rec, store_consult_outcome, store_consult_outcome_h, cols);
 static bool outcome_valid(const char *s)
 {
 	static const char *const v[] = {"taken", "declined", "unreached",
-					"cancelled"};
+					"cancelled", "caller_left"};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(v); i++) {

@@ -1595,7 +1595,8 @@ struct store_consult_outcome {
 	char step[12];       /* "employee", "substitute", "oncall", "" */
 	int64_t employee_id; /* the step's employee, 0 if none         */
 	char outcome[12];    /* "taken" | "declined" | "unreached" |
-				"cancelled" (by the agent)              */
+				"cancelled" (by the agent) |
+				"caller_left" (hung up meanwhile)       */
 	char message[STORE_CONSULT_MESSAGE]; /* the employee's for the
 						caller, "" if none     */
 	uint64_t at;                         /* [ms] when it was decided */

@@ -59,6 +59,30 @@ out:
 	return err;
 }
 
+/* The outcomes of call_id's consultations as "consult_id outcome;"... */
+static int outcome_h(const struct store_consult_outcome *o, void *arg)
+{
+	struct mbuf *mb = arg;
+
+	return mbuf_printf(mb, "%lld %s;", (long long)o->consult_id,
+			   o->outcome);
+}
+
+static int outcomes_of(struct env *e, int64_t call_id, char *buf, size_t sz)
+{
+	struct mbuf *mb = mbuf_alloc(64);
+	int err;
+
+	if (!mb)
+		return ENOMEM;
+	err = store_consult_outcome_list(e->st, call_id, outcome_h, mb);
+	buf[0] = '\0';
+	if (!err)
+		re_snprintf(buf, sz, "%b", mb->buf, mb->end);
+	mem_deref(mb);
+	return err;
+}
+
 static void refer_replaces(struct call_leg *leg, const char *call_id,
 			   bool early_only)
 {
@@ -332,6 +356,10 @@ int test_call_attended_consult(void)
 	TEST_EQ_INT(call_record_id(c1), cid);
 	TEST_EQ_INT(record_of(&e, id1, buf, sizeof(buf)), 0);
 	TEST_EQ_STR(buf, "answered 200 caller device:1001 device:1002");
+	/* the call's outcome: the caller left while Max was consulted */
+	TEST_EQ_INT(outcomes_of(&e, id1, buf, sizeof(buf)), 0);
+	re_snprintf(want, sizeof(want), "%lld caller_left;", (long long)cid);
+	TEST_EQ_STR(buf, want);
 	call_leg_established(fake.legv[3]);
 	TEST_EQ_STR(fake_take(), "free B3;bridge B2 B4;[bridged]");
 	call_leg_closed(fake.legv[3], ECONNRESET, 0, NULL);
