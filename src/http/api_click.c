@@ -22,7 +22,9 @@
  * (api_task_report.c) finds it through its task.  Errors: 422 "task_id:
  * must be a positive integer", "task_id: task 9 does not exist", "...
  * is not active", "task_id: a device without employee"; 409
- * "task_id: client 7 has no central number".
+ * "task_id: client 7 has no central number".  A client admin's token
+ * books to its own tenant's tasks only (another's "does not exist"):
+ * the service's staff (the operator) books the assistants' calls.
  *
  * Errors: 422 body (unknown field), from (required, an object), from.type
  * (must be employee or device), from.id (a positive integer; does not exist, or
@@ -119,7 +121,9 @@ static int body_task(struct api_req *req, struct store_task *t)
 		return api_error(req, 422,
 				 "task_id: must be a positive integer");
 	err = store_task_get(req->api->st, e->u.integer, t);
-	if (err == ENOENT)
+	/* a client's token books to its own tasks only: another client's
+	 * central number is not its to present */
+	if (err == ENOENT || (!err && !api_tenant_visible(req, t->tenant_id)))
 		return api_error(req, 422, "task_id: task %lld does not exist",
 				 (long long)e->u.integer);
 	if (err)

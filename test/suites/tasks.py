@@ -415,6 +415,14 @@ def test_calls(sb, env):
                    f"task_id: task {env['t3']} is not active")
         S.error_is("an unknown task: 422", click(sb, env, TASKED_TO, 99999),
                    422, "task_id: task 99999 does not exist")
+        st, r = sb.api("POST", V + "/calls",
+                       {"from": {"type": "employee", "id": env["max"]},
+                        "to": TASKED_TO, "task_id": env["t1"]},
+                       token=env["tok"]["svc_admin"])
+        S.check((st, r) == (422, {"error": f"task_id: task {env['t1']} "
+                                  "does not exist"}),
+                "a client admin may not book to another client's task "
+                "(nor present its number): 422", f"{st} {r}")
         S.error_is("task_id not an integer: 422",
                    click(sb, env, TASKED_TO, "1"), 422,
                    "task_id: must be a positive integer")
