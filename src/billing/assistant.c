@@ -74,12 +74,20 @@ bool billing_eu_number(const char *s)
 int billing_task_rate(enum billing_area a, uint32_t work_min, uint64_t phone_s,
 		      struct billing_task_month *m)
 {
-	if (!m || (unsigned)a >= BILLING_AREAS)
+	if ((unsigned)a >= BILLING_AREAS)
+		return EINVAL;
+	return billing_task_rate_pm(areav[a].factor_pm, work_min, phone_s, m);
+}
+
+int billing_task_rate_pm(uint32_t factor_pm, uint32_t work_min,
+			 uint64_t phone_s, struct billing_task_month *m)
+{
+	if (!m || factor_pm < BILLING_FACTOR_ONE)
 		return EINVAL;
 	memset(m, 0, sizeof(*m));
 	m->work_min = work_min;
 	m->phone_s = phone_s;
-	m->factor_pm = areav[a].factor_pm;
+	m->factor_pm = factor_pm;
 	m->included_s = (uint64_t)work_min * BILLING_INCLUDED_S_PER_WORK_MIN;
 	m->phone_s_per_h = work_min ? phone_s * 60 / work_min : phone_s;
 	/* more than 15 min per hour: 15 min + 1 s is more */

@@ -8,6 +8,7 @@
  *   rate.c    the rating of one call, and THE rounding rule
  *   bill.c    the itemised bill of a client's month: its lines, SMS,
  *             net, VAT, gross; loaded from the store
+ *   assistant.c, task_report.c  the assistants' phone tasks (seeds/000)
  *
  * The rules, per call (the tariff valid at the call's start):
  *   talk s     the agents' answer to the end of their call (queue
@@ -267,5 +268,34 @@ struct billing_task_month {
  * pure: EINVAL for a bad area or no m. */
 int billing_task_rate(enum billing_area a, uint32_t work_min, uint64_t phone_s,
 		      struct billing_task_month *m);
+/* The same for an area given by its factor per mille (the areas are
+ * data: task_areas); EINVAL for a factor under 1000 or no m. */
+int billing_task_rate_pm(uint32_t factor_pm, uint32_t work_min,
+			 uint64_t phone_s, struct billing_task_month *m);
+
+/* ---- the assistants' monthly report (task_report.c) --------------------
+ *
+ * Per assistant and task of a Berlin month: the booked minutes and the
+ * phone seconds (store_task_months()) rated by billing_task_rate_pm();
+ * and every outbound call of an assistant booked to no task.
+ */
+struct billing_task_row {
+	struct store_task_month s; /* as the store read it */
+	struct billing_task_month m;
+};
+
+struct billing_task_report {
+	unsigned year, month;
+	uint64_t from, until;          /* [ms] UTC: the Berlin month */
+	struct billing_task_row *rowv; /* (owned) by employee, task */
+	size_t rowc, rowsz;
+	struct store_task_untasked *untv; /* (owned) by employee, start */
+	size_t untc, untsz;
+};
+
+/* The report of month "YYYY-MM" of employee_id (0: every assistant)
+ * into *rp (mem_deref()-able): EINVAL for a bad month. */
+int billing_task_report_load(struct billing_task_report **rp, struct store *st,
+			     const char *month, int64_t employee_id);
 
 #endif

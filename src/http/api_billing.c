@@ -389,14 +389,36 @@ static const struct api_param bill_params[] = {
     {"format", AP_STR, 0, 0, 0, 0},
 };
 
+int api_billing_month_query(struct api_req *req, char *month, size_t sz,
+			    bool *csvp)
+{
+	char format[8];
+	uint64_t from, until;
+	int r;
+
+	r = api_query_str(req, "month", month, sz);
+	if (r == 0) { /* this month in Berlin */
+		struct time_local lt;
+
+		time_berlin(req->now, &lt);
+		re_snprintf(month, sz, "%04u-%02u", lt.year, lt.month);
+	}
+	if (r < 0 || billing_month(month, NULL, NULL, &from, &until))
+		return api_error(req, 422, "month: must be a month YYYY-MM");
+	r = api_query_str(req, "format", format, sizeof(format));
+	if (r < 0 || (r > 0 && strcmp(format, "json") && strcmp(format, "csv")))
+		return api_error(req, 422, "format: must be json or csv");
+	*csvp = r > 0 && !strcmp(format, "csv");
+	return 0;
+}
+
 static int bill_get(struct api_req *req)
 {
 	struct billing_bill *b = NULL;
 	struct api_query q;
-	char month[16], format[8];
-	uint64_t from, until;
+	char month[16];
 	bool csv = false;
-	int r, err;
+	int err;
 
 	err = api_billing_tenant_check(req);
 	if (!err)
@@ -404,20 +426,9 @@ static int bill_get(struct api_req *req)
 				     &q);
 	if (err)
 		return err;
-	r = api_query_str(req, "month", month, sizeof(month));
-	if (r == 0) { /* this month in Berlin */
-		struct time_local lt;
-
-		time_berlin(req->now, &lt);
-		re_snprintf(month, sizeof(month), "%04u-%02u", lt.year,
-			    lt.month);
-	}
-	if (r < 0 || billing_month(month, NULL, NULL, &from, &until))
-		return api_error(req, 422, "month: must be a month YYYY-MM");
-	r = api_query_str(req, "format", format, sizeof(format));
-	if (r < 0 || (r > 0 && strcmp(format, "json") && strcmp(format, "csv")))
-		return api_error(req, 422, "format: must be json or csv");
-	csv = r > 0 && !strcmp(format, "csv");
+	err = api_billing_month_query(req, month, sizeof(month), &csv);
+	if (err)
+		return err;
 	err = billing_bill_load(&b, req->api->st, req->id, month);
 	if (err == ENOENT)
 		return api_not_found(req);

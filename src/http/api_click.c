@@ -12,6 +12,20 @@
  *        his phone, caller_leg "employee:3", answered when the number
  *        answers)
  *
+ * With "task_id": 9 (issue 18, seeds/000) the call of an assistant is
+ * booked to the client's task 9 (task_calls, written as the call is
+ * placed: before the employee's phone answers and the number is
+ * dialled) and the callee sees the client's central number (G1), not
+ * the service's; a number outside the EU is refused then (403 "to: ...
+ * is outside the EU: individual offer"), nothing is dialled.  The call
+ * record stays the service's (the employee's tenant): the report
+ * (api_task_report.c) finds it through its task.  Errors: 422 "task_id:
+ * must be a positive integer", "task_id: task 9 does not exist", "...
+ * is not active", "task_id: a device without employee"; 409
+ * "task_id: client 7 has no central number".  A client admin's token
+ * books to its own tenant's tasks only (another's "does not exist"):
+ * the service's staff (the operator) books the assistants' calls.
+ *
  * Errors: 422 body (unknown field), from (required, an object), from.type
  * (must be employee or device), from.id (a positive integer; does not exist, or
  * another tenant's; a device: "from.id: device 9 does not exist" or
@@ -27,6 +41,7 @@
 #include "http/http_int.h"
 #include "route/route.h"
 #include "call/call.h"
+#include "billing/billing.h"
 
 /* the first device of the employee */
 static int first_device(const struct store_device *d, void *arg)
@@ -92,9 +107,66 @@ static int body_from(struct api_req *req, struct store_employee *emp,
 						   : emp->tenant_id);
 }
 
+/* The task of the body's task_id into *t (t->id 0 if none given): 0, or
+ * an errno after the reply. */
+static int body_task(struct api_req *req, struct store_task *t)
+{
+	const struct odict_entry *e = odict_lookup(req->body, "task_id");
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (!e || e->type == ODICT_NULL)
+		return 0;
+	if (e->type != ODICT_INT || e->u.integer <= 0)
+		return api_error(req, 422,
+				 "task_id: must be a positive integer");
+	err = store_task_get(req->api->st, e->u.integer, t);
+	/* a client's token books to its own tasks only: another client's
+	 * central number is not its to present */
+	if (err == ENOENT || (!err && !api_tenant_visible(req, t->tenant_id)))
+		return api_error(req, 422, "task_id: task %lld does not exist",
+				 (long long)e->u.integer);
+	if (err)
+		return api_fail(req, err, "task_id: %m", err);
+	if (!t->active)
+		return api_error(req, 422, "task_id: task %lld is not active",
+				 (long long)t->id);
+	return 0;
+}
+
+/* A call booked to task t: a number outside the EU is refused (an
+ * individual offer, seeds/000); the callee sees the client's central
+ * number.  0, or an errno after the reply. */
+static int task_caller_id(struct api_req *req, const struct store_task *t,
+			  struct route_result *r)
+{
+	struct store_tenant client;
+	int err;
+
+	if (r->target.kind != ROUTE_EXTERNAL)
+		return 0; /* on our own network: no caller ID, no cost */
+	if (!billing_eu_number(r->dialled))
+		return api_error(req, 403,
+				 "to: %s is outside the EU: individual offer, "
+				 "not billed automatically",
+				 r->dialled);
+	err = store_tenant_get(req->api->st, t->tenant_id, &client);
+	if (err)
+		return api_fail(req, err, "task_id: client: %m", err);
+	if (!client.central_number[0])
+		return api_error(req, 409,
+				 "task_id: client %lld has no central number",
+				 (long long)client.id);
+	str_ncpy(r->target.caller_id, client.central_number,
+		 sizeof(r->target.caller_id));
+	str_ncpy(r->from_number, client.central_number, sizeof(r->from_number));
+	return 0;
+}
+
 int api_call_originate(struct api_req *req)
 {
-	static const char *const keys[] = {"from", "to"};
+	static const char *const keys[] = {"from", "to", "task_id"};
+	struct store_task task;
 	struct route_result *r = NULL;
 	struct store_employee emp = {0};
 	struct store_device dev;
@@ -122,6 +194,13 @@ int api_call_originate(struct api_req *req)
 	to = e->u.str;
 	if (!to[0] || strlen(to) > 32)
 		return api_error(req, 422, "to: must be 1 to 32 characters");
+	err = body_task(req, &task);
+	if (err)
+		return err;
+	if (task.id && !emp.id && !dev.employee_id)
+		return api_error(req, 422,
+				 "task_id: device %lld has no employee",
+				 (long long)dev.id);
 	if (!req->api->calls)
 		return api_error(req, 503, "calls are not running here");
 	if (!dev.id) {
@@ -152,6 +231,11 @@ int api_call_originate(struct api_req *req)
 				r->scode, r->reason);
 		goto out;
 	}
+	if (task.id) {
+		err = task_caller_id(req, &task, r);
+		if (err)
+			goto out;
+	}
 	err = byemp ? call_click(req->api->calls, emp.id, r, &id)
 		    : call_click_device(req->api->calls, dev.id, r, &id);
 	if (err == ENOENT) {
@@ -169,6 +253,14 @@ int api_call_originate(struct api_req *req)
 	if (err) {
 		err = api_fail(req, err, "call: %m", err);
 		goto out;
+	}
+	if (task.id) {
+		err = store_task_call_add(req->api->st, id, task.id,
+					  byemp ? emp.id : dev.employee_id);
+		if (err)
+			warning("http: call %lld: not booked to task %lld: "
+				"%m\n",
+				(long long)id, (long long)task.id, err);
 	}
 	info("http: call %lld placed: %s %lld -> %s by %s\n", (long long)id,
 	     byemp ? "employee" : "device",

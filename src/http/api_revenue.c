@@ -189,30 +189,18 @@ static const struct api_param params[] = {
 static int revenue_get(struct api_req *req)
 {
 	struct api_query q;
-	char month[16], format[8];
-	uint64_t from, until;
+	char month[16];
 	struct rev *r;
-	bool csv;
+	bool csv = false;
 	size_t i;
-	int n, err;
+	int err;
 
 	err = api_query_read(req, params, ARRAY_SIZE(params), &q);
 	if (err)
 		return err;
-	n = api_query_str(req, "month", month, sizeof(month));
-	if (n == 0) { /* this month in Berlin */
-		struct time_local lt;
-
-		time_berlin(req->now, &lt);
-		re_snprintf(month, sizeof(month), "%04u-%02u", lt.year,
-			    lt.month);
-	}
-	if (n < 0 || billing_month(month, NULL, NULL, &from, &until))
-		return api_error(req, 422, "month: must be a month YYYY-MM");
-	n = api_query_str(req, "format", format, sizeof(format));
-	if (n < 0 || (n > 0 && strcmp(format, "json") && strcmp(format, "csv")))
-		return api_error(req, 422, "format: must be json or csv");
-	csv = n > 0 && !strcmp(format, "csv");
+	err = api_billing_month_query(req, month, sizeof(month), &csv);
+	if (err)
+		return err;
 	r = mem_zalloc(sizeof(*r), rev_destructor);
 	if (!r)
 		return ENOMEM;

@@ -731,10 +731,18 @@ extern const struct api_resource api_billing;
 /* The path's tenant as the token may see it: 0, or an errno after the
  * reply (404). */
 int api_billing_tenant_check(struct api_req *req);
+/* The query's month ("YYYY-MM", default: this Berlin month) into month
+ * and format (json, csv) into *csvp: 0, or an errno after a 422 naming
+ * month or format. */
+int api_billing_month_query(struct api_req *req, char *month, size_t sz,
+			    bool *csvp);
 /* api_invoices.c: invoices, credit notes, invoice addresses (issue 18) */
 extern const struct api_resource api_invoices_tenant, api_invoices;
 /* api_revenue.c: the operator's revenue report (issue 18) */
 extern const struct api_resource api_revenue;
+/* api_tasks.c, api_task_report.c: the assistants' tasks, their report
+ * (issue 18) */
+extern const struct api_resource api_tasks, api_task_report;
 /* api_profile.c: a client's profile with dated changes (issue 16) */
 extern const struct api_resource api_profiles;
 /* api_notes.c, api_note_links.c: call notes (issue 17) */

@@ -342,6 +342,18 @@ static const struct rule rules[] = {
     {"GET", V "/invoices/:id", CLI, OWN_NONE},
     {"POST", V "/invoices/:id/credit_note", SVC, OWN_NONE},
     {"GET", V "/billing/revenue", SVC, OWN_NONE},
+    /* the assistants' tasks (api_tasks.c, api_task_report.c): the
+     * operator (the service's staff) makes them, books the assistants'
+     * time and reads the monthly report; a client admin reads its own
+     * tenant's tasks and their time; an agent (an assistant) lists the
+     * active tasks to pick one before dialling */
+    {"POST", V "/tasks", SVC, OWN_NONE},
+    {"GET", V "/tasks", CLI_AG, OWN_NONE},
+    {"GET", V "/tasks/:id", CLI, OWN_NONE},
+    {"PATCH", V "/tasks/:id", SVC, OWN_NONE},
+    {"POST", V "/tasks/:id/time", SVC, OWN_NONE},
+    {"GET", V "/tasks/:id/time", CLI, OWN_NONE},
+    {"GET", V "/billing/assistants", SVC, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},
 };

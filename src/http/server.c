@@ -50,6 +50,7 @@ static const struct api_resource *const resources[] = {
     /* issue 17: dashboard, call statistics */
     &api_dashboard, &api_billing, /* issue 18: tariffs, the itemised bill */
     &api_invoices_tenant, &api_invoices, &api_revenue, /* issue 18 */
+    &api_tasks, &api_task_report, /* issue 18: assistants' tasks */
 };
 
 enum api_gen {

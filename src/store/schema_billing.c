@@ -110,3 +110,49 @@ const char schema_v38[] =
     " vat_id TEXT NOT NULL,"
     " updated_at INTEGER NOT NULL"
     ");";
+
+/* Assistants' tasks (issue 18, migration 40; seeds/000): the areas of
+ * work with their factors per mille (data, seeded with the four of the
+ * seed); a task of a client (tenant_id: the client the assistants work
+ * for) in an area; the working time an assistant (an employee of the
+ * service) booked on a task per Berlin day (day_at: UTC [ms] of its
+ * 00:00 Europe/Berlin); and the calls booked to a task (task_calls:
+ * the call record, the service's, with the assistant; task_id NULL:
+ * placed without a task).  The client's rows go with the client. */
+const char schema_v40[] =
+    "CREATE TABLE task_areas ("
+    " name TEXT PRIMARY KEY,"
+    " factor_pm INTEGER NOT NULL CHECK (factor_pm >= 1000)"
+    ");"
+    "INSERT INTO task_areas (name, factor_pm) VALUES"
+    " ('backoffice_de', 1200), ('backoffice_eu', 1300),"
+    " ('sales_de', 2000), ('sales_eu', 2100);"
+    "CREATE TABLE tasks ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " area TEXT NOT NULL REFERENCES task_areas(name),"
+    " name TEXT NOT NULL CHECK (name <> ''),"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE task_times ("
+    " id INTEGER PRIMARY KEY,"
+    " task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,"
+    " employee_id INTEGER NOT NULL REFERENCES employees(id)"
+    "  ON DELETE CASCADE,"
+    " date TEXT NOT NULL,"
+    " day_at INTEGER NOT NULL,"
+    " minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 1440),"
+    " created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX task_times_task ON task_times(task_id, day_at);"
+    "CREATE INDEX task_times_day ON task_times(day_at);"
+    "CREATE TABLE task_calls ("
+    " call_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,"
+    " task_id INTEGER REFERENCES tasks(id) ON DELETE CASCADE,"
+    " employee_id INTEGER NOT NULL REFERENCES employees(id)"
+    "  ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX task_calls_task ON task_calls(task_id);"
+    "CREATE INDEX task_calls_employee ON task_calls(employee_id);";

@@ -92,6 +92,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_consult,       /* issue 17: outcomes of consultations */
     &store_sql_billing,       /* issue 18: tariffs, billing */
     &store_sql_invoice,       /* issue 18: invoices */
+    &store_sql_task,          /* issue 18: assistants' tasks */
 };
 
 /* ---- errors ----------------------------------------------------------- */

@@ -469,6 +469,18 @@ enum store_sql_id {
 	S_INV_RUNNING,
 	S_BADDR_GET,
 	S_BADDR_SET,
+	/* sqlite_task.c (issue 18: assistants' tasks) */
+	S_TASK_AREA,
+	S_TASK_ADD,
+	S_TASK_GET,
+	S_TASK_UPDATE,
+	S_TASK_LIST,
+	S_TASK_TIME_ADD,
+	S_TASK_TIME_LIST,
+	S_TASK_CALL_ADD,
+	S_TASK_CALL_GET,
+	S_TASK_MONTHS,
+	S_TASK_UNTASKED,
 	S_COUNT
 };
 
@@ -502,7 +514,7 @@ extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
     store_sql_login_failure, store_sql_note, store_sql_note_esc, store_sql_push,
     store_sql_dashboard, store_sql_consult, store_sql_billing,
-    store_sql_invoice;
+    store_sql_invoice, store_sql_task;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 

@@ -2599,4 +2599,8 @@ int store_billing_address_set(struct store *st,
 int store_demo_seed(struct store *st, const char *realm, const char *trunk_host,
 		    uint16_t trunk_port);
 
+/* ---- the assistants' tasks (store_task.h, issue 18) ------------------ */
+
+#include "store/store_task.h"
+
 #endif

@@ -233,6 +233,8 @@
 	X(test_billing_task_threshold)                                         \
 	X(test_billing_task_seed)                                              \
 	X(test_billing_task_areas)                                             \
+	X(test_billing_task_rate_pm)                                           \
+	X(test_billing_task_report)                                            \
 	X(test_billing_eu_number)
 
 /* weak: a partial build (make unit-part) links only some areas */
