@@ -21,7 +21,8 @@
  * record stays the service's (the employee's tenant): the report
  * (api_task_report.c) finds it through its task.  Errors: 422 "task_id:
  * must be a positive integer", "task_id: task 9 does not exist", "...
- * is not active", "task_id: a device without employee"; 409
+ * is not active", "task_id: a device without employee", "task_id:
+ * employee 3 is not an assistant of task 9"; 409
  * "task_id: client 7 has no central number".  A client admin's token
  * books to its own tenant's tasks only (another's "does not exist"):
  * the service's staff (the operator) books the assistants' calls.
@@ -201,6 +202,13 @@ int api_call_originate(struct api_req *req)
 		return api_error(req, 422,
 				 "task_id: device %lld has no employee",
 				 (long long)dev.id);
+	if (task.id && !store_task_assigned(req->api->st, task.id,
+					    emp.id ? emp.id : dev.employee_id))
+		return api_error(req, 422,
+				 "task_id: employee %lld is not an assistant "
+				 "of task %lld",
+				 (long long)(emp.id ? emp.id : dev.employee_id),
+				 (long long)task.id);
 	if (!req->api->calls)
 		return api_error(req, 503, "calls are not running here");
 	if (!dev.id) {

@@ -9,14 +9,17 @@
  *   POST  /api/v1/tasks/:id/time {"employee_id": 3, "date": "2026-12-07",
  *                                 "minutes": 180}
  *   GET   /api/v1/tasks/:id/time
+ *   PUT   /api/v1/tasks/:id/assistants {"employee_ids": [3, 5]}
+ *   GET   /api/v1/tasks/:id/assistants -> [{"employee_id", "name"}]
  *
  * A task belongs to a client (tenant_id); area is one of task_areas
  * (backoffice_de, backoffice_eu, sales_de, sales_eu).  Roles (roles.c):
  * the operator (the service's staff) makes and changes tasks and books
  * the assistants' working time; a client admin reads its own tenant's
  * tasks and the time booked on them (another's: 404); an agent (an
- * assistant) lists the active tasks of every client, to pick one before
- * dialling.  Tasks are never deleted (their booked time is billed):
+ * assistant) lists the active tasks it is an assistant of, to pick one
+ * before dialling.  Working time is booked, and calls are booked, only
+ * for an employee who is an assistant of the task (422).  Tasks are never deleted (their booked time is billed):
  * "active": false takes one out of the list to pick from.
  */
 #include <errno.h>
@@ -80,13 +83,19 @@ API_STORE_UPDATE(task_update, store_task_update)
 
 API_LIST_H(task_h, T)
 
-/* An agent picks from the active tasks of every client; the others list
- * the tasks of the tenant (a client admin: its own). */
+/* An agent picks from the active tasks it is an assistant of (of any
+ * client: the service's staff assigned them); the others list the tasks
+ * of the tenant (a client admin: its own). */
 static int task_list(struct api_req *req, const struct api_query *q, void *arg)
 {
 	if (api_role_of(req->token.role) == API_ROLE_AGENT)
-		return store_task_list(req->api->st, 0, true, task_h, arg);
-	return store_task_list(req->api->st, q->tenant_id, false, task_h, arg);
+		return store_task_list(req->api->st, 0,
+				       req->token.employee_id > 0
+					   ? req->token.employee_id
+					   : INT64_MAX,
+				       true, task_h, arg);
+	return store_task_list(req->api->st, q->tenant_id, 0, false, task_h,
+			       arg);
 }
 
 static int task_print(struct re_printf *pf, void *rec)
@@ -181,6 +190,11 @@ static int time_add(struct api_req *req)
 				 (long long)tt.employee_id);
 	if (err)
 		return api_fail(req, err, "employee_id: %m", err);
+	if (!store_task_assigned(req->api->st, t.id, tt.employee_id))
+		return api_error(req, 422,
+				 "employee_id: employee %lld is not an "
+				 "assistant of task %lld",
+				 (long long)tt.employee_id, (long long)t.id);
 	date = api_item_str(req, req->body, "body", "date", true, &err);
 	if (err)
 		return err;
@@ -235,9 +249,114 @@ static int time_list(struct api_req *req)
 	return err;
 }
 
+/* ---- the task's assistants --------------------------------------------- */
+
+static int assistant_rec(const struct store_task_assistant *a, void *arg)
+{
+	struct odict *o = NULL;
+	int err;
+
+	err = odict_alloc(&o, 4);
+	if (err)
+		return err;
+	err |= api_add_int(o, "employee_id", a->employee_id);
+	err |= api_add_str(o, "name", a->name);
+	if (!err)
+		err = api_list_append(arg, o);
+	mem_deref(o);
+	return err;
+}
+
+static int assistants_reply(struct api_req *req, int64_t task_id)
+{
+	struct odict *arr = NULL;
+	int err;
+
+	err = api_list_alloc(&arr);
+	if (!err)
+		err = store_task_assistants(req->api->st, task_id,
+					    assistant_rec, arr);
+	if (!err)
+		err = api_reply_list(req, arr);
+	else
+		err = api_fail(req, err, "assistants: %m", err);
+	mem_deref(arr);
+	return err;
+}
+
+static int assistants_list(struct api_req *req)
+{
+	T t;
+	int err = task_load(req, &t);
+
+	return err ? err : assistants_reply(req, t.id);
+}
+
+/* PUT {"employee_ids": [3, 5]}: the task's assistants, replaced. */
+static int assistants_set(struct api_req *req)
+{
+	static const char *const keys[] = {"employee_ids"};
+	enum { ASSISTANTS_MAX = 100 };
+	int64_t empv[ASSISTANTS_MAX];
+	const struct odict_entry *e;
+	struct store_employee emp;
+	size_t n = 0, i;
+	struct le *le;
+	T t;
+	int err;
+
+	err = task_load(req, &t);
+	if (!err && !req->body)
+		err = api_body_decode(req); /* a PUT's is not decoded yet */
+	if (!err)
+		err = api_item_keys(req, req->body, "body", keys,
+				    ARRAY_SIZE(keys));
+	if (err)
+		return err;
+	e = odict_lookup(req->body, "employee_ids");
+	if (!e)
+		return api_error(req, 422, "employee_ids: is required");
+	if (e->type != ODICT_ARRAY)
+		return api_error(req, 422,
+				 "employee_ids: must be a list of employee "
+				 "ids");
+	for (le = e->u.odict->lst.head; le; le = le->next) {
+		const struct odict_entry *it = le->data;
+
+		if (it->type != ODICT_INT || it->u.integer <= 0)
+			return api_error(req, 422,
+					 "employee_ids: must be a list of "
+					 "employee ids");
+		for (i = 0; i < n && empv[i] != it->u.integer; i++)
+			;
+		if (i < n)
+			continue; /* twice: once */
+		if (n >= ASSISTANTS_MAX)
+			return api_error(req, 422, "employee_ids: at most %u",
+					 (unsigned)ASSISTANTS_MAX);
+		err = store_employee_get(req->api->st, it->u.integer, &emp);
+		if (err == ENOENT)
+			return api_error(req, 422,
+					 "employee_ids: employee %lld does "
+					 "not exist",
+					 (long long)it->u.integer);
+		if (err)
+			return api_fail(req, err, "employee_ids: %m", err);
+		empv[n++] = it->u.integer;
+	}
+	err = store_task_assistants_set(req->api->st, t.id, empv, n);
+	if (err)
+		return api_fail(req, err, "employee_ids: %m", err);
+	info("http: task %lld: %zu assistants set by %s\n", (long long)t.id, n,
+	     req->token.name);
+	return assistants_reply(req, t.id);
+}
+
 static const struct api_action actions[] = {
     {"POST", "/:id/time", time_add},
     {"GET", "/:id/time", time_list},
+    {"PUT", "/:id/assistants", assistants_set},
+    {"GET", "/:id/assistants", assistants_list},
 };
 
 static const struct api_param params[] = {

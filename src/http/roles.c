@@ -353,6 +353,8 @@ static const struct rule rules[] = {
     {"PATCH", V "/tasks/:id", SVC, OWN_NONE},
     {"POST", V "/tasks/:id/time", SVC, OWN_NONE},
     {"GET", V "/tasks/:id/time", CLI, OWN_NONE},
+    {"PUT", V "/tasks/:id/assistants", SVC, OWN_NONE},
+    {"GET", V "/tasks/:id/assistants", CLI, OWN_NONE},
     {"GET", V "/billing/assistants", SVC, OWN_NONE},
     /* this table, for the access test and the curious operator */
     {"GET", V "/routes", SVC, OWN_NONE},

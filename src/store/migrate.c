@@ -73,6 +73,7 @@ static const struct migration migrationv[] = {
     {37, "wrap-up per queue visit", schema_v37},
     {38, "invoices, credit notes, billing addresses", schema_v38},
     {40, "assistants' tasks, booked time, calls booked", schema_v40},
+    {41, "assistants assigned to tasks", schema_v41},
     {44, "consultation outcome caller_left", schema_v44},
 };
 

@@ -156,3 +156,15 @@ const char schema_v40[] =
     ");"
     "CREATE INDEX task_calls_task ON task_calls(task_id);"
     "CREATE INDEX task_calls_employee ON task_calls(employee_id);";
+
+/* The assistants a task is assigned to (issue 18, migration 41): an
+ * agent lists and books to these tasks only (the clients' tasks are the
+ * clients' data); the service's staff assigns them. */
+const char schema_v41[] =
+    "CREATE TABLE task_assistants ("
+    " task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,"
+    " employee_id INTEGER NOT NULL REFERENCES employees(id)"
+    "  ON DELETE CASCADE,"
+    " PRIMARY KEY (task_id, employee_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX task_assistants_employee ON task_assistants(employee_id);";

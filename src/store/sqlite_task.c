@@ -30,7 +30,20 @@ static const struct store_sql sql[] = {
      "UPDATE tasks SET area = ?2, name = ?3, active = ?4 WHERE id = ?1"},
     {S_TASK_LIST, "task list",
      TASK_SELECT " WHERE (?1 = 0 OR tenant_id = ?1) AND (?2 = 0 OR active)"
-		 " ORDER BY id"},
+		 " AND (?3 = 0 OR id IN (SELECT task_id FROM task_assistants"
+		 " WHERE employee_id = ?3)) ORDER BY id"},
+    {S_TASK_ASSIGN_CLEAR, "task assign clear",
+     "DELETE FROM task_assistants WHERE task_id = ?1"},
+    {S_TASK_ASSIGN_ADD, "task assign add",
+     "INSERT OR IGNORE INTO task_assistants (task_id, employee_id)"
+     " VALUES (?1, ?2)"},
+    {S_TASK_ASSIGN_LIST, "task assign list",
+     "SELECT a.employee_id, e.first_name || ' ' || e.last_name"
+     " FROM task_assistants a JOIN employees e ON e.id = a.employee_id"
+     " WHERE a.task_id = ?1 ORDER BY a.employee_id"},
+    {S_TASK_ASSIGNED, "task assigned",
+     "SELECT count(*) FROM task_assistants WHERE task_id = ?1"
+     " AND employee_id = ?2"},
     {S_TASK_TIME_ADD, "task time add",
      "INSERT INTO task_times (task_id, employee_id, date, day_at, minutes,"
      " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
@@ -130,6 +143,14 @@ static const struct store_col untasked_cols[] = {
 STORE_RECORD(untasked_rec, store_task_untasked, store_task_untasked_h,
 	     untasked_cols);
 
+static const struct store_col assistant_cols[] = {
+    STORE_COL(SC_I64, 0, store_task_assistant, employee_id),
+    STORE_COL(SC_TEXT, 0, store_task_assistant, name),
+};
+
+STORE_RECORD(assistant_rec, store_task_assistant, store_task_assistant_h,
+	     assistant_cols);
+
 int store_task_area(struct store *st, const char *name, uint32_t *pmp)
 {
 	int64_t v = 0;
@@ -169,13 +190,68 @@ int store_task_update(struct store *st, const struct store_task *t)
 	return store_row_update(st, S_TASK_UPDATE, &task_rec, t);
 }
 
-int store_task_list(struct store *st, int64_t tenant_id, bool active_only,
-		    store_task_h *h, void *arg)
+int store_task_list(struct store *st, int64_t tenant_id, int64_t assistant,
+		    bool active_only, store_task_h *h, void *arg)
 {
-	if (!st || tenant_id < 0 || !h)
+	if (!st || tenant_id < 0 || assistant < 0 || !h)
 		return EINVAL;
 	return store_row_query(st, S_TASK_LIST, &task_rec, NULL, (store_fn *)h,
-			       arg, "id", tenant_id, (int)active_only);
+			       arg, "idi", tenant_id, (int)active_only,
+			       assistant);
+}
+
+struct assign {
+	int64_t task_id;
+	const int64_t *empv;
+	size_t empc;
+};
+
+static int assign_tx(struct store *st, void *arg)
+{
+	const struct assign *a = arg;
+	size_t i;
+	int err;
+
+	err = store_run(st, S_TASK_ASSIGN_CLEAR, EIO, NULL, "i", a->task_id);
+	for (i = 0; !err && i < a->empc; i++)
+		err = store_run(st, S_TASK_ASSIGN_ADD, ENOENT, NULL, "ii",
+				a->task_id, a->empv[i]);
+	return err;
+}
+
+int store_task_assistants_set(struct store *st, int64_t task_id,
+			      const int64_t *empv, size_t empc)
+{
+	struct assign a = {task_id, empv, empc};
+	size_t i;
+
+	if (!st || task_id <= 0 || (empc && !empv))
+		return EINVAL;
+	for (i = 0; i < empc; i++) {
+		if (empv[i] <= 0)
+			return EINVAL;
+	}
+	return store_tx(st, assign_tx, &a);
+}
+
+int store_task_assistants(struct store *st, int64_t task_id,
+			  store_task_assistant_h *h, void *arg)
+{
+	if (!st || task_id <= 0 || !h)
+		return EINVAL;
+	return store_row_query(st, S_TASK_ASSIGN_LIST, &assistant_rec, NULL,
+			       (store_fn *)h, arg, "i", task_id);
+}
+
+bool store_task_assigned(struct store *st, int64_t task_id, int64_t employee_id)
+{
+	int64_t n = 0;
+
+	if (!st || task_id <= 0 || employee_id <= 0)
+		return false;
+	return !store_run(st, S_TASK_ASSIGNED, EIO, &n, "ii", task_id,
+			  employee_id) &&
+	       n > 0;
 }
 
 int store_task_time_add(struct store *st, struct store_task_time *tt)

@@ -96,6 +96,7 @@ static const struct tdata tdatav[] = {
     {"tasks", BY_TENANT, NULL, NULL},
     {"task_times", OF("task_id", "tasks"), NULL, NULL},
     {"task_calls", OF("task_id", "tasks"), NULL, NULL},
+    {"task_assistants", OF("task_id", "tasks"), NULL, NULL},
     {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL},
     {"push_subscriptions", BY_TENANT, "auth", NULL},
     {"retention", BY_TENANT, NULL, NULL},

@@ -35,9 +35,27 @@ int store_task_add(struct store *st, struct store_task *t);
 int store_task_get(struct store *st, int64_t id, struct store_task *t);
 /* Area, name, active of t's id (the tenant stays). */
 int store_task_update(struct store *st, const struct store_task *t);
-/* The tasks of tenant_id (0: all); active_only: the active ones; by id. */
-int store_task_list(struct store *st, int64_t tenant_id, bool active_only,
-		    store_task_h *h, void *arg);
+/* The tasks of tenant_id (0: all) assigned to employee assistant (0:
+ * to anybody or nobody); active_only: the active ones; by id. */
+int store_task_list(struct store *st, int64_t tenant_id, int64_t assistant,
+		    bool active_only, store_task_h *h, void *arg);
+
+/* The assistants (employees) of task_id: set replaces them all (in one
+ * transaction: ENOENT for no such task or employee, nothing changed);
+ * the list walks them by employee id. */
+struct store_task_assistant {
+	int64_t employee_id;
+	char name[132]; /* "First Last" */
+};
+typedef int(store_task_assistant_h)(const struct store_task_assistant *a,
+				    void *arg);
+int store_task_assistants_set(struct store *st, int64_t task_id,
+			      const int64_t *empv, size_t empc);
+int store_task_assistants(struct store *st, int64_t task_id,
+			  store_task_assistant_h *h, void *arg);
+/* Whether employee_id is an assistant of task_id. */
+bool store_task_assigned(struct store *st, int64_t task_id,
+			 int64_t employee_id);
 
 /* Working time an assistant booked on a task on a Berlin day. */
 struct store_task_time {

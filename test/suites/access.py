@@ -191,11 +191,13 @@ EXPECT = {
     ("GET", V + "/billing/revenue"): SVC,
     # the assistants' tasks (issue 18): the operator makes them, books
     # time and reads the report; a client admin reads its own; an agent
-    # lists the active ones to pick from
+    # lists the active ones it assists to pick from
     ("POST", V + "/tasks"): SVC, ("GET", V + "/tasks"): CLI_AG,
     ("GET", V + "/tasks/:id"): CLI, ("PATCH", V + "/tasks/:id"): SVC,
     ("POST", V + "/tasks/:id/time"): SVC,
     ("GET", V + "/tasks/:id/time"): CLI,
+    ("PUT", V + "/tasks/:id/assistants"): SVC,
+    ("GET", V + "/tasks/:id/assistants"): CLI,
     ("GET", V + "/billing/assistants"): SVC,
 }
 # the plain CRUD resources of a client: all five routes a client admin's

@@ -100,6 +100,38 @@ def test_task_api(sb, env):
             "PATCH: inactive, renamed, area kept", f"{st} {p}")
     env.update(t1=t1["id"], t2=t2["id"], t3=t3["id"])
 
+    # the assistants of each task: Max on all three
+    put = lambda t, b, **kw: sb.api(  # noqa: E731
+        "PUT", f"{V}/tasks/{t}/assistants", b, **kw)
+    st, a = put(t1["id"], {"employee_ids": [env["max"], env["max"]]})
+    S.check(st == 200 and a == [{"employee_id": env["max"],
+                                 "name": "Max Mustermann"}],
+            "PUT /tasks/:id/assistants: 200, Max once (named twice)",
+            f"{st} {a}")
+    for t in (t2, t3):
+        st, a = put(t["id"], {"employee_ids": [env["max"]]})
+        S.check(st == 200 and len(a) == 1, f"Max assists {t['name']}: 200",
+                f"{st} {a}")
+    S.error_is("an unknown assistant: 422, nothing changed",
+               put(t1["id"], {"employee_ids": [env["erika"], 99999]}), 422,
+               "employee_ids: employee 99999 does not exist")
+    S.error_is("assistants not a list: 422",
+               put(t1["id"], {"employee_ids": env["max"]}), 422,
+               "employee_ids: must be a list of employee ids")
+    S.error_is("assistants not ids: 422",
+               put(t1["id"], {"employee_ids": ["x"]}), 422,
+               "employee_ids: must be a list of employee ids")
+    st, a = sb.api("GET", f"{V}/tasks/{t1['id']}/assistants",
+                   token=env["tok"]["client"])
+    S.check(st == 200 and [x["employee_id"] for x in a] == [env["max"]],
+            "the client admin reads its task's assistants (the refused PUT "
+            "changed nothing)", f"{st} {a}")
+    S.error_is("a client admin may not set assistants: 403",
+               put(t1["id"], {"employee_ids": []},
+                   token=env["tok"]["client"]), 403,
+               f"role client_admin may not PUT /api/v1/tasks/{t1['id']}"
+               "/assistants")
+
     post = lambda b: sb.api("POST", V + "/tasks", b)  # noqa: E731
     S.error_is("an unknown area: 422",
                post({"tenant_id": cid, "area": "backoffice_us",
@@ -147,10 +179,19 @@ def test_task_api(sb, env):
                sb.api("GET", f"{V}/tasks/{t1['id']}",
                       token=env["tok"]["svc_admin"]), 404,
                f"task {t1['id']} not found")
+    # a task of the client that Erika assists, not Max
+    st, t4 = sb.api("POST", V + "/tasks", {"tenant_id": cid,
+                                           "area": "backoffice_de",
+                                           "name": "Empfang"})
+    st2, a = sb.api("PUT", f"{V}/tasks/{t4['id']}/assistants",
+                    {"employee_ids": [env["erika"]]})
+    S.check(st == 201 and st2 == 200, "a fourth task, Erika its assistant",
+            f"{st} {st2} {a}")
+    env["t4"] = t4["id"]
     st, act = sb.api("GET", V + "/tasks", token=agent)
     S.check(st == 200 and [x["id"] for x in act] == [t1["id"], t2["id"]],
-            "an agent lists the active tasks to pick from (not the "
-            "inactive one)", f"{st} {act}")
+            "an agent lists the active tasks it assists to pick from (not "
+            "the inactive one, not Erika's)", f"{st} {act}")
     S.error_is("an agent may not book time: 403",
                sb.api("POST", f"{V}/tasks/{t1['id']}/time",
                       {"employee_id": env["max"], "date": "2026-10-05",
@@ -193,6 +234,10 @@ def test_time(sb, env):
     S.error_is("an unknown employee: 422",
                book(sb, t1, 99999, "2026-10-05", 60), 422,
                "employee_id: employee 99999 does not exist")
+    S.error_is("time of an employee who does not assist the task: 422",
+               book(sb, t1, env["erika"], "2026-10-05", 60), 422,
+               f"employee_id: employee {env['erika']} is not an assistant "
+               f"of task {t1}")
     S.error_is("an unknown task: 404",
                book(sb, 99999, mx, "2026-10-05", 60), 404,
                "task 99999 not found")
@@ -415,6 +460,10 @@ def test_calls(sb, env):
                    f"task_id: task {env['t3']} is not active")
         S.error_is("an unknown task: 422", click(sb, env, TASKED_TO, 99999),
                    422, "task_id: task 99999 does not exist")
+        S.error_is("a task Max does not assist: 422",
+                   click(sb, env, TASKED_TO, env["t4"]), 422,
+                   f"task_id: employee {env['max']} is not an assistant of "
+                   f"task {env['t4']}")
         st, r = sb.api("POST", V + "/calls",
                        {"from": {"type": "employee", "id": env["max"]},
                         "to": TASKED_TO, "task_id": env["t1"]},
