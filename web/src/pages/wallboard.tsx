@@ -130,10 +130,10 @@ export function Wallboard() {
               ...l,
               fig,
               waiting: fig.waiting,
-              longestToday: Math.max(
-                l.longestToday ?? 0,
-                fig.longest_wait_ms ?? 0,
-              ),
+              longestToday:
+                l.longestToday === null && fig.longest_wait_ms === null
+                  ? null
+                  : Math.max(l.longestToday ?? 0, fig.longest_wait_ms ?? 0),
             });
           return m;
         });
