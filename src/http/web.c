@@ -5,6 +5,7 @@
  * SameSite=Strict and no CORS is needed).  `make` builds the files with
  * Vite into build/web (--web-dir).
  *
+ *   --web-dir ""      -> 404, as any unknown path
  *   GET|HEAD /<path>  -> path resolved inside --web-dir?  no  -> 400
  *                     -> a regular file there?            yes -> 200 file
  *                     -> last segment without a '.'?      yes -> 200
@@ -229,6 +230,11 @@ void web_serve(struct api_req *req)
 	char rel[512], path[PATH_MAX];
 	int err;
 
+	if (!dir[0]) { /* no front end: as any unknown path */
+		(void)api_error(req, 404, "no such resource: %r",
+				&req->msg->path);
+		return;
+	}
 	if (pl_strcmp(&req->msg->met, "GET") &&
 	    pl_strcmp(&req->msg->met, "HEAD")) {
 		(void)api_error_hdrs(req, 405, "Allow: GET, HEAD\r\n",
@@ -241,11 +247,6 @@ void web_serve(struct api_req *req)
 	if (err) {
 		(void)api_error(req, err == EBADMSG ? 400 : 404,
 				"path: not a file of the web front end");
-		return;
-	}
-	if (!dir[0]) {
-		(void)api_error(req, 404, "no such resource: %r (no --web-dir)",
-				&req->msg->path);
 		return;
 	}
 	if (!rel[0])
