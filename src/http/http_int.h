@@ -10,7 +10,11 @@
  * A request passes through server.c like this:
  *
  *   http_msg -> /health?  -> {"status":"ok"}
+ *            -> not /api/? -> the web front end's files (web.c)
  *            -> /api/v1/.. -> bearer token (store_token_check)  -> 401
+ *                         or the session cookie (cookie.c): a change
+ *                         without its X-CSRF-Token, the event stream
+ *                         from another Origin                  -> 403
  *                         -> routes of the resources: path+method -> 404/405
  *                         -> role may use the route?             -> 403
  *                         -> body: size, JSON object (body.c)    -> 413/400

@@ -1,7 +1,9 @@
 /*
  * server.c - the HTTP listener of the provisioning API.  It answers
- * GET /health without a token and sends everything under /api/v1/ through
- * the same steps: bearer token, route table, role check, body, handler
+ * GET /health without a token, hands paths outside /api/ to the web front
+ * end's files (web.c) and sends everything under /api/v1/ through the
+ * same steps: bearer token or the browser's session cookie with its CSRF
+ * token (cookie.c), route table, role check, body, handler
  * (see the diagram in http_int.h); only the login (POST /api/v1/sessions)
  * goes without token and role check.  The routes come from the table of
  * resources below: the generic create/list/get/update/delete of
