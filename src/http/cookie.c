@@ -62,23 +62,12 @@ bool api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
 		return false;
 	for (le = msg->hdrl.head; le; le = le->next) {
 		const struct http_hdr *h = le->data;
-		struct pl v;
+		struct pl v, item;
 
 		if (pl_strcasecmp(&h->name, "Cookie"))
 			continue;
 		v = h->val;
-		while (v.l) {
-			const char *semi = memchr(v.p, ';', v.l);
-			struct pl item = {v.p,
-					  semi ? (size_t)(semi - v.p) : v.l};
-
-			pl_advance(&v, semi ? item.l + 1 : v.l);
-			while (item.l &&
-			       (item.p[0] == ' ' || item.p[0] == '\t'))
-				pl_advance(&item, 1);
-			while (item.l && (item.p[item.l - 1] == ' ' ||
-					  item.p[item.l - 1] == '\t'))
-				--item.l;
+		while (api_hdr_item_next(&v, ';', &item)) {
 			if (item.l <= nl || item.p[nl] != '=' ||
 			    memcmp(item.p, name, nl))
 				continue;

@@ -860,6 +860,13 @@ uint64_t api_deletion_due_at(uint64_t requested_at);
 int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
 		     struct store_purge *p);
 
+/* ---- lists in header values (hdr.c) ---------------------------------- */
+
+/* The next item of the list v separated by sep into *item, blanks and
+ * tabs around it trimmed (it may be empty: "a,,b"); v advances past it.
+ * false once v is empty. */
+bool api_hdr_item_next(struct pl *v, char sep, struct pl *item);
+
 /* ---- the browser's session cookie and CSRF token (cookie.c) ----------- */
 
 enum {

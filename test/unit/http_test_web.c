@@ -50,6 +50,20 @@ int test_web_cookie(void)
 	TEST_EQ_INT(msg_of(&msg, "Cookie: sb_session=\r\n"), 0);
 	TEST_ASSERT(!api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)));
 
+	/* the list walker under it (hdr.c): trimmed items, empty ones too */
+	{
+		struct pl v = PL(" a ,\tb\t,, c"), item;
+		const char *want[] = {"a", "b", "", "c"};
+		size_t n = 0;
+
+		while (api_hdr_item_next(&v, ',', &item)) {
+			TEST_ASSERT(n < ARRAY_SIZE(want));
+			TEST_ASSERT(!pl_strcmp(&item, want[n]));
+			n++;
+		}
+		TEST_EQ_INT(n, 4);
+	}
+
 	TEST_EQ_INT(api_cookie_set_hdr(buf, sizeof(buf), "t0k", false, 60), 0);
 	TEST_EQ_STR(buf, "Set-Cookie: sb_session=t0k; Path=/; HttpOnly; "
 			 "SameSite=Strict; Max-Age=60\r\n");
