@@ -73,6 +73,7 @@ export function Wallboard() {
   const [loadedAt, setLoadedAt] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
   const pending = useRef(new Map<number, number>()); // queue -> timer
+  const closeRef = useRef<(() => void) | null>(null);
 
   const loadStats = async (q: Queue): Promise<Figures | null> => {
     try {
@@ -107,7 +108,10 @@ export function Wallboard() {
       setLoadedAt(Date.now());
       setError("");
     } catch (e) {
-      setError(e instanceof ApiError && e.status === 403 ? "forbidden" : "failed");
+      const forbidden = e instanceof ApiError && e.status === 403;
+      setError(forbidden ? "forbidden" : "failed");
+      if (forbidden) closeRef.current?.(); // nothing to follow live
+
     }
   };
 
@@ -194,7 +198,7 @@ export function Wallboard() {
   useEffect(() => {
     void loadAll();
     let wasDown = false;
-    const close = openEvents(
+    const close = (closeRef.current = openEvents(
       (ev) => onEventRef.current(ev),
       (s) => {
         setStream(s);
@@ -204,7 +208,7 @@ export function Wallboard() {
           void loadAll();
         }
       },
-    );
+    ));
     const tick = window.setInterval(() => setNow(Date.now()), 1000);
     return () => {
       close();
