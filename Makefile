@@ -28,7 +28,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 VAR ?= var
 
 .PHONY: libre-check unit-part all deps build build-test run test bench clean db prompts \
-	check-clang format format-check fuzz mutation
+	check-clang format format-check fuzz mutation web node-check
 
 all: build
 
@@ -39,10 +39,39 @@ deps:
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 
 build: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) $(REL)/switchboard
+	@$(MAKE) --no-print-directory -j$(NPROC) $(REL)/switchboard $(WEB_OUT)
 
 build-test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) $(DBG)/switchboard $(DBG)/unittest
+
+# The browser front end (web/, issue 19): TypeScript, Vite, Preact from the
+# npm registry by the committed lock file.  `npm ci` runs only when the lock
+# file changed (the stamp), `vite build` only when a web source changed;
+# the output is build/web (the server's default --web-dir), never committed.
+WEB_SRC := $(shell find web/src web/scripts -type f 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+WEB_DEPS := web/node_modules/.switchboard-ci
+WEB_OUT := build/web/index.html
+
+web: $(WEB_OUT)
+
+node-check:
+	@missing=""; for c in node npm; do \
+		command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: missing:$$missing - the web front end needs Node.js" \
+			"20 with npm (Debian: the package nodejs from" \
+			"deb.nodesource.com, which contains npm)" >&2; \
+		exit 1; \
+	fi
+
+$(WEB_DEPS): web/package-lock.json | node-check
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_OUT): $(WEB_SRC) $(WEB_DEPS) | node-check
+	cd web && npm run --silent build
 
 # src/core/tmr.c replaces libre's tmr_start() and matches libre 1.1.0's
 # timer list exactly: refuse to link against any other libre.

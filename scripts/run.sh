@@ -13,6 +13,7 @@ Switchboard demo (client "Mustermann AG")
   SIP      $sip (UDP and TCP), realm "switchboard"
   SIP/TLS  port 5061 on the same IP (self-signed $var/tls.pem), SRTP offered
   HTTP API http://$http/api/v1/  (docs/api.md)
+  Web      http://$http/  (log in as a user: POST /api/v1/users, README "Web")
   Admin token: $token   (also in $var/admin.token)
 
 Register a phone (demo passwords, demo only):

@@ -194,6 +194,9 @@ static const struct opt opts[] = {
     {"invoice-issuer-tax-number", "SWITCHBOARD_INVOICE_ISSUER_TAX_NUMBER",
      OPT_STR, S(invoice_issuer_tax_number),
      "the supplier's tax number (Steuernummer) on invoices"},
+    {"web-dir", "SWITCHBOARD_WEB_DIR", OPT_STR, S(web_dir),
+     "directory of the built web front end, served under / on the HTTP "
+     "address (build/web, where `make` builds it; \"\": no web pages)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level),
      "debug, info, warn or error (info)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo),
@@ -208,6 +211,7 @@ static void defaults(struct config *cfg)
 	str_copy(cfg->sip_listen, "127.0.0.1:5060", sizeof(cfg->sip_listen));
 	str_copy(cfg->http_listen, "127.0.0.1:8080", sizeof(cfg->http_listen));
 	str_copy(cfg->data_dir, "var", sizeof(cfg->data_dir));
+	str_copy(cfg->web_dir, "build/web", sizeof(cfg->web_dir));
 	str_copy(cfg->realm, "switchboard", sizeof(cfg->realm));
 	str_copy(cfg->node_id, "node1", sizeof(cfg->node_id));
 	cfg->rtp_min = 20000;

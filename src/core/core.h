@@ -109,6 +109,8 @@ struct config {
 	char invoice_issuer_address[256];   /* lines, '|' between        */
 	char invoice_issuer_vat_id[32];     /* USt-IdNr., or ""          */
 	char invoice_issuer_tax_number[32]; /* Steuernummer, or ""     */
+	/* the browser front end (issue 19): built files served under / */
+	char web_dir[256]; /* "" = no web pages                     */
 	enum log_level log_level;
 	bool init_demo; /* create/seed the database and exit     */
 };

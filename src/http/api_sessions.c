@@ -3,9 +3,15 @@
  * and the sessions that a login opens (issue 16).
  *
  *   POST   /api/v1/sessions          {"login","password"} -> 201 a new
- *                                    session token (no token needed)
+ *                                    session token (no token needed);
+ *                                    with "cookie": true the token goes
+ *                                    into the browser's HttpOnly cookie
+ *                                    and the body has its CSRF token
+ *                                    instead (issue 19, cookie.c)
  *   GET    /api/v1/sessions          the caller's own sessions (the
  *                                    operator's: everybody's)
+ *   GET    /api/v1/sessions/current  who the caller is (the page after a
+ *                                    reload), with the CSRF token
  *   DELETE /api/v1/sessions/current  log out: the caller's session ends
  *   DELETE /api/v1/sessions/:id      end a session (own, or any for the
  *                                    operator)
@@ -43,6 +49,7 @@ static const char wrong[] = "login or password is wrong";
 static const struct api_field login_fields[] = {
     {API_F("login", AK_STR, FF_REQUIRED), .max = 254},
     {API_F("password", AK_STR, FF_REQUIRED | FF_WO), .max = 128},
+    {API_F("cookie", AK_BOOL, 0)},
 };
 
 static uint32_t secs_until(uint64_t until, uint64_t now)
@@ -93,9 +100,10 @@ void api_login_failed(struct api_req *req, struct store_user *u)
 			err);
 }
 
-/* The 201 of a new session t, whose plain token is token. */
+/* The 201 of a new session t, whose plain token is token: in the body,
+ * or for a browser (cookie) in the cookie, its CSRF token in the body. */
 static int reply_session(struct api_req *req, const struct store_token *t,
-			 const char *token)
+			 const char *token, bool cookie)
 {
 	struct odict *o = NULL;
 	int err;
@@ -103,7 +111,19 @@ static int reply_session(struct api_req *req, const struct store_token *t,
 	err = odict_alloc(&o, 16);
 	if (err)
 		return err;
-	err |= api_add_str(o, "token", token);
+	if (cookie) {
+		char csrf[API_CSRF_SZ];
+
+		err |=
+		    api_cookie_set_hdr(req->set_cookie, sizeof(req->set_cookie),
+				       token, api_cookie_secure(req->api->cfg),
+				       req->api->cfg->session_lifetime);
+		err |= api_csrf_of(csrf, sizeof(csrf), token);
+		err |= api_add_str(o, "csrf_token", csrf);
+	}
+	else {
+		err |= api_add_str(o, "token", token);
+	}
 	err |= api_add_int(o, "id", t->id);
 	err |= api_add_int(o, "user_id", t->user_id);
 	err |= api_add_str(o, "role", t->role);
@@ -148,8 +168,9 @@ static int session_open(struct api_req *req, const struct store_user *u,
 		return api_fail(req, err, "session: %m", err);
 	info("http: login %s (user %lld) from %j: session %lld\n", u->login,
 	     (long long)u->id, peer, (long long)t.id);
-	err = reply_session(req, &t, token);
+	err = reply_session(req, &t, token, api_bool(req, "cookie", false));
 	memset(token, 0, sizeof(token));
+	memset(req->set_cookie, 0, sizeof(req->set_cookie));
 	return err;
 }
 
@@ -371,9 +392,46 @@ static int session_logout(struct api_req *req)
 	err = store_token_delete(req->api->st, req->token.id);
 	if (err && err != ENOENT)
 		return api_fail(req, err, "session: %m", err);
+	if (req->cookie) /* the browser forgets it */
+		(void)api_cookie_set_hdr(req->set_cookie,
+					 sizeof(req->set_cookie), NULL,
+					 api_cookie_secure(req->api->cfg), 0);
 	info("http: session %lld (user %lld): logged out\n",
 	     (long long)req->token.id, (long long)req->token.user_id);
 	return api_reply_no_content(req);
+}
+
+/* Who the caller is: its token's role and scope, its login's name, and
+ * for a browser's session cookie the CSRF token of its changes. */
+static int session_current(struct api_req *req)
+{
+	const struct store_token *t = &req->token;
+	struct store_user u;
+	struct odict *o = NULL;
+	int err;
+
+	memset(&u, 0, sizeof(u));
+	if (t->user_id) {
+		err = store_user_get(req->api->st, t->user_id, &u);
+		if (err && err != ENOENT)
+			return api_fail(req, err, "session: %m", err);
+	}
+	err = odict_alloc(&o, 16);
+	if (err)
+		return err;
+	err |= api_add_int(o, "id", t->id);
+	err |= api_add_id(o, "user_id", t->user_id);
+	err |= api_add_str_or_null(o, "login", u.login);
+	err |= api_add_str(o, "role", t->role);
+	err |= api_add_id(o, "tenant_id", t->tenant_id);
+	err |= api_add_id(o, "employee_id", t->employee_id);
+	err |= api_add_time(o, "expires_at", t->expires_at);
+	err |= api_add_bool(o, "cookie", req->cookie);
+	err |=
+	    api_add_str_or_null(o, "csrf_token", req->cookie ? req->csrf : "");
+	err = err ? ENOMEM : api_reply_object(req, 200, o);
+	mem_deref(o);
+	return err;
 }
 
 static int session_delete(struct api_req *req)
@@ -402,6 +460,7 @@ static int session_delete(struct api_req *req)
 static const struct api_action actions[] = {
     {"POST", "", session_login},
     {"GET", "", session_list},
+    {"GET", "/current", session_current},
     {"DELETE", "/current", session_logout},
     {"DELETE", "/:id", session_delete},
 };

@@ -500,17 +500,7 @@ static bool hdr_lists(const struct http_msg *msg, enum http_hdrid id,
 		if (h->id != id)
 			continue;
 		v = h->val;
-		while (v.l) {
-			const char *comma = memchr(v.p, ',', v.l);
-			item.p = v.p;
-			item.l = comma ? (size_t)(comma - v.p) : v.l;
-			pl_advance(&v, comma ? item.l + 1 : v.l);
-			while (item.l &&
-			       (item.p[0] == ' ' || item.p[0] == '\t'))
-				pl_advance(&item, 1);
-			while (item.l && (item.p[item.l - 1] == ' ' ||
-					  item.p[item.l - 1] == '\t'))
-				--item.l;
+		while (api_hdr_item_next(&v, ',', &item)) {
 			if (!pl_strcasecmp(&item, tok))
 				return true;
 		}
@@ -533,15 +523,7 @@ bool api_events_token(const struct api_req *req, char *buf, size_t sz)
 		if (h->id != HTTP_HDR_SEC_WEBSOCKET_PROTOCOL)
 			continue;
 		v = h->val;
-		while (v.l) {
-			const char *comma = memchr(v.p, ',', v.l);
-			item.p = v.p;
-			item.l = comma ? (size_t)(comma - v.p) : v.l;
-			pl_advance(&v, comma ? item.l + 1 : v.l);
-			while (item.l && item.p[0] == ' ')
-				pl_advance(&item, 1);
-			while (item.l && item.p[item.l - 1] == ' ')
-				--item.l;
+		while (api_hdr_item_next(&v, ',', &item)) {
 			if (item.l > 7 && !memcmp(item.p, "bearer.", 7) &&
 			    item.l - 7 < sz) {
 				pl_advance(&item, 7);

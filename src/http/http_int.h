@@ -10,7 +10,11 @@
  * A request passes through server.c like this:
  *
  *   http_msg -> /health?  -> {"status":"ok"}
+ *            -> not /api/? -> the web front end's files (web.c)
  *            -> /api/v1/.. -> bearer token (store_token_check)  -> 401
+ *                         or the session cookie (cookie.c): a change
+ *                         without its X-CSRF-Token, the event stream
+ *                         from another Origin                  -> 403
  *                         -> routes of the resources: path+method -> 404/405
  *                         -> role may use the route?             -> 403
  *                         -> body: size, JSON object (body.c)    -> 413/400
@@ -198,6 +202,12 @@ struct api_req {
 	int64_t audit_tenant;
 	int64_t audit_object;
 	bool audited; /* its entry is written                      */
+	/* the browser's session (cookie.c): authenticated by the cookie,
+	 * its CSRF token, and a Set-Cookie line every reply of req sends
+	 * ("" none) */
+	bool cookie;
+	char csrf[65];
+	char set_cookie[200];
 };
 
 /* ---- password work off the main loop (defer.c) ----------------------- */
@@ -857,6 +867,61 @@ uint64_t api_deletion_due_at(uint64_t requested_at);
  * and the operator's route): rows, then files.  ENOENT: none open. */
 int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
 		     struct store_purge *p);
+
+/* ---- lists in header values (hdr.c) ---------------------------------- */
+
+/* The next item of the list v separated by sep into *item, blanks and
+ * tabs around it trimmed (it may be empty: "a,,b"); v advances past it.
+ * false once v is empty. */
+bool api_hdr_item_next(struct pl *v, char sep, struct pl *item);
+
+/* ---- the browser's session cookie and CSRF token (cookie.c) ----------- */
+
+enum {
+	API_CSRF_SZ = 65,    /* a CSRF token (64 hex) and its NUL       */
+	API_TOKEN_MAX = 128, /* characters of a token at most           */
+};
+#define API_COOKIE "sb_session" /* the session cookie's name */
+
+/* The CSRF token of session token into buf (API_CSRF_SZ bytes at
+ * least): hex(SHA-256(salt || token)).  EINVAL. */
+int api_csrf_of(char *buf, size_t sz, const char *token);
+/* Is given the CSRF token of session token (compared in constant
+ * time)? */
+bool api_csrf_ok(const char *token, const struct pl *given);
+/* The value of cookie name in msg's Cookie headers into buf; false if
+ * there is none, it is empty or does not fit. */
+bool api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
+		     size_t sz);
+/* The Set-Cookie line (with CRLF) of the session cookie holding token
+ * for max_age seconds (HttpOnly, SameSite=Strict, Path=/, Secure if
+ * secure); token NULL: the line that clears it.  ENOMEM if buf is too
+ * small. */
+int api_cookie_set_hdr(char *buf, size_t sz, const char *token, bool secure,
+		       uint32_t max_age);
+/* Is origin (an Origin header) http:// or https:// with exactly host (a
+ * Host header, the port included)? */
+bool api_origin_ok(const struct pl *origin, const struct pl *host);
+/* Does msg's method change something (not GET, HEAD or OPTIONS)? */
+bool api_request_changes(const struct http_msg *msg);
+/* Is the session cookie Secure: the API is reached over https
+ * (--public-url)? */
+bool api_cookie_secure(const struct config *cfg);
+
+/* ---- the built web front end (web.c) ---------------------------------- */
+
+/*
+ * The file of URL path (percent-encoded, from '/') relative to the web
+ * directory into rel: segments decoded, "" for "/".  EBADMSG for a path
+ * that could leave the directory or is malformed: not starting with '/',
+ * an empty, "." or ".." segment, a '\\', a NUL or an encoded '/', a bad
+ * %-escape; ENAMETOOLONG if it does not fit.
+ */
+int web_path_resolve(const struct pl *path, char *rel, size_t sz);
+/* The Content-Type of file name (by its extension). */
+const char *web_ctype(const char *name);
+/* Answer a request for a path outside /api/ from cfg->web_dir. */
+void web_serve(struct api_req *req);
 
 /* ---- the event stream (events.c) -------------------------------------- */
 

@@ -64,10 +64,11 @@ static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 			     "Content-Type: application/json\r\n"
 			     "Content-Length: %zu\r\n"
 			     "Cache-Control: no-store\r\n"
-			     "%s"
+			     "%s%s"
 			     "\r\n"
 			     "%s",
-			     str_len(body), hdrs ? hdrs : "", body);
+			     str_len(body), hdrs ? hdrs : "", req->set_cookie,
+			     body);
 out:
 	req->replied = true;
 	if (err)
@@ -144,7 +145,9 @@ int api_reply_no_content(struct api_req *req)
 	(void)api_audit_write(req, 204); /* a change: it is done */
 	err = api_conn_reply(req->conn, 204, api_reason(204),
 			     "Cache-Control: no-store\r\n"
-			     "Content-Length: 0\r\n\r\n");
+			     "%s"
+			     "Content-Length: 0\r\n\r\n",
+			     req->set_cookie);
 	req->replied = true;
 	return err;
 }

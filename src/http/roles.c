@@ -264,6 +264,8 @@ static const struct rule rules[] = {
     {"DELETE", V "/users/:id", SVC, OWN_NONE},
     {"POST", V "/sessions", ALL, OWN_NONE},
     {"GET", V "/sessions", ALL, OWN_NONE},
+    /* who the caller is, with a browser session's CSRF token (issue 19) */
+    {"GET", V "/sessions/current", ALL, OWN_NONE},
     {"DELETE", V "/sessions/current", ALL, OWN_NONE},
     {"DELETE", V "/sessions/:id", ALL, OWN_NONE},
     {"POST", V "/users/me/password", ALL, OWN_NONE},

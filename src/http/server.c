@@ -1,7 +1,9 @@
 /*
  * server.c - the HTTP listener of the provisioning API.  It answers
- * GET /health without a token and sends everything under /api/v1/ through
- * the same steps: bearer token, route table, role check, body, handler
+ * GET /health without a token, hands paths outside /api/ to the web front
+ * end's files (web.c) and sends everything under /api/v1/ through the
+ * same steps: bearer token or the browser's session cookie with its CSRF
+ * token (cookie.c), route table, role check, body, handler
  * (see the diagram in http_int.h); only the login (POST /api/v1/sessions)
  * goes without token and role check.  The routes come from the table of
  * resources below: the generic create/list/get/update/delete of
@@ -328,21 +330,63 @@ static bool id_parse(const struct pl *seg, int64_t *idp)
 	return v > 0;
 }
 
+/*
+ * A request authenticated by the session cookie (cookie.c): its CSRF
+ * token is known from now on (GET /api/v1/sessions/current shows it); a
+ * change must carry it as X-CSRF-Token, and the event stream must be
+ * opened from our own page (Origin is the Host: no cross-site WebSocket
+ * hijacking).  0, or EBADMSG after a 403.
+ */
+static int cookie_check(struct api_req *req, const char *token)
+{
+	const struct http_hdr *h;
+	const struct http_hdr *host;
+
+	if (api_csrf_of(req->csrf, sizeof(req->csrf), token))
+		return api_error(req, 403, "csrf token missing or wrong");
+	if (api_request_changes(req->msg)) {
+		h = http_msg_xhdr(req->msg, "X-CSRF-Token");
+		if (!h || !api_csrf_ok(token, &h->val)) {
+			warning("http: %r %r from %j: csrf token missing or "
+				"wrong\n",
+				&req->msg->met, &req->msg->path, &req->peer);
+			return api_error(req, 403,
+					 "csrf token missing or wrong");
+		}
+	}
+	if (!pl_strcmp(&req->msg->path, api_events.path)) {
+		h = http_msg_xhdr(req->msg, "Origin");
+		host = http_msg_hdr(req->msg, HTTP_HDR_HOST);
+		if (!h || !host || !api_origin_ok(&h->val, &host->val)) {
+			warning("http: events from %j: origin not ours\n",
+				&req->peer);
+			return api_error(req, 403,
+					 "origin: must be this server's own "
+					 "page for a session cookie");
+		}
+	}
+	return 0;
+}
+
 /* Authorization: Bearer <token>  ->  req->token, or a 401 reply.  The
- * event stream also takes it where a browser can put it (events.c). */
+ * event stream also takes it where a browser can put it (events.c); a
+ * browser's page sends the session cookie (cookie.c). */
 static int auth(struct api_req *req)
 {
 	static const char hdr401[] = "WWW-Authenticate: Bearer\r\n";
 	const struct http_hdr *hdr;
-	char token[129];
+	char token[API_TOKEN_MAX + 1];
 	struct pl v, scheme;
 	const char *sp;
 	int err;
 
 	hdr = http_msg_hdr(req->msg, HTTP_HDR_AUTHORIZATION);
-	if (!hdr && !pl_strcmp(&req->msg->path, api_events.path)) {
-		if (!api_events_token(req, token, sizeof(token)))
-			goto unauthorized;
+	if (!hdr && !pl_strcmp(&req->msg->path, api_events.path) &&
+	    api_events_token(req, token, sizeof(token)))
+		goto check;
+	if (!hdr &&
+	    api_cookie_find(req->msg, API_COOKIE, token, sizeof(token))) {
+		req->cookie = true;
 		goto check;
 	}
 	if (!hdr)
@@ -368,9 +412,27 @@ check:
 		goto unauthorized;
 	if (err)
 		return api_fail(req, err, "token");
-	return req->token.user_id ? api_session_check(req) : 0;
+	if (req->cookie) {
+		err = cookie_check(req, token);
+		if (err)
+			return err;
+	}
+	if (!req->token.user_id)
+		return 0;
+	if (req->cookie) /* if the session ended, the cookie goes too */
+		(void)api_cookie_set_hdr(req->set_cookie,
+					 sizeof(req->set_cookie), NULL,
+					 api_cookie_secure(req->api->cfg), 0);
+	err = api_session_check(req);
+	if (!err)
+		req->set_cookie[0] = '\0';
+	return err;
 
 unauthorized:
+	if (req->cookie)
+		(void)api_cookie_set_hdr(req->set_cookie,
+					 sizeof(req->set_cookie), NULL,
+					 api_cookie_secure(req->api->cfg), 0);
 	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
 }
 
@@ -484,8 +546,12 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 		 (msg->path.l >= 8 && !memcmp(msg->path.p, "/api/v1/", 8))) {
 		api_dispatch(&req);
 	}
-	else {
+	else if (!pl_strcmp(&msg->path, "/api") ||
+		 (msg->path.l >= 5 && !memcmp(msg->path.p, "/api/", 5))) {
 		(void)api_error(&req, 404, "no such resource: %r", &msg->path);
+	}
+	else {
+		web_serve(&req); /* the browser front end (web.c) */
 	}
 
 	if (!req.replied && !req.deferred)

@@ -100,7 +100,11 @@ class Switchboard:
         args = [BIN, "--data-dir", self.dir,
                 "--sip", f"127.0.0.1:{self.sip_port}",
                 "--http", f"127.0.0.1:{self.http_port}",
-                "--rtp-min", str(RTP_MIN), "--rtp-max", str(RTP_MAX)]
+                "--rtp-min", str(RTP_MIN), "--rtp-max", str(RTP_MAX),
+                # no web front end unless a suite gives its own --web-dir
+                # (later flags win): the API's answers do not depend on
+                # whether build/web was built
+                "--web-dir", ""]
         if rtp_timeout is not None:
             args += ["--rtp-timeout", str(rtp_timeout)]
         self.tls_port = None

@@ -129,6 +129,8 @@ EXPECT = {
     ("POST", V + "/users/me/password"): ALL,
     ("POST", V + "/sessions"): ALL, ("GET", V + "/sessions"): ALL,
     ("DELETE", V + "/sessions/current"): ALL,
+    # who the caller is (issue 19: the browser's page after a reload)
+    ("GET", V + "/sessions/current"): ALL,
     ("DELETE", V + "/sessions/:id"): ALL,
     # callers: lists, settings and classify read by agents; the
     # advertising list the service's, read by clients
@@ -382,7 +384,7 @@ def expect(method, pattern, role, tenant, env, exists, st, r):
         return None if (st, r) == (422, {
             "error": "token: is an API token, not a session; it has no "
             "password"}) else "422 (an API token has no password)"
-    if pattern == V + "/sessions/current":
+    if pattern == V + "/sessions/current" and method == "DELETE":
         # these tokens are API tokens, no sessions: nothing to log out
         return None if st == 422 else "422 (an API token is no session)"
     if role == A and pattern.endswith("/agents/:id/state") and foreign:

@@ -87,6 +87,7 @@ OPTIONS = {
     "invoice-issuer-address": ("str", None),
     "invoice-issuer-vat-id": ("str", None),
     "invoice-issuer-tax-number": ("str", None),
+    "web-dir": ("str", "build/web"),
 }
 
 

@@ -218,6 +218,10 @@
 	X(test_ws_handshake)                                                   \
 	X(test_ws_frame_write)                                                 \
 	X(test_ws_frame_read)                                                  \
+	X(test_web_cookie)                                                     \
+	X(test_web_csrf)                                                       \
+	X(test_web_origin)                                                     \
+	X(test_web_path)                                                       \
 	X(test_purge_timer_deletion)                                           \
 	X(test_purge_timer_retention)                                          \
 	X(test_billing_rate)                                                   \
