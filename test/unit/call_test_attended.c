@@ -356,9 +356,13 @@ int test_call_attended_consult(void)
 	TEST_EQ_INT(call_record_id(c1), cid);
 	TEST_EQ_INT(record_of(&e, id1, buf, sizeof(buf)), 0);
 	TEST_EQ_STR(buf, "answered 200 caller device:1001 device:1002");
-	/* the call's outcome: the caller left while Max was consulted */
+	/* the call's outcomes end with this one: the caller left while Max
+	 * was consulted (the earlier consultations above: cancelled, busy) */
 	TEST_EQ_INT(outcomes_of(&e, id1, buf, sizeof(buf)), 0);
-	re_snprintf(want, sizeof(want), "%lld caller_left;", (long long)cid);
+	re_snprintf(want, sizeof(want),
+		    "%lld cancelled;%lld unreached;%lld "
+		    "caller_left;",
+		    (long long)cid - 2, (long long)cid - 1, (long long)cid);
 	TEST_EQ_STR(buf, want);
 	call_leg_established(fake.legv[3]);
 	TEST_EQ_STR(fake_take(), "free B3;bridge B2 B4;[bridged]");
