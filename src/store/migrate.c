@@ -72,6 +72,7 @@ static const struct migration migrationv[] = {
     {36, "tariffs", schema_v36},
     {37, "wrap-up per queue visit", schema_v37},
     {38, "invoices, credit notes, billing addresses", schema_v38},
+    {42, "invoices kept when their client is deleted", schema_v42},
 };
 
 int store_migrate_latest(void)

@@ -40,5 +40,6 @@ extern const char schema_v35[];
 extern const char schema_v36[];
 extern const char schema_v37[];
 extern const char schema_v38[];
+extern const char schema_v42[];
 
 #endif

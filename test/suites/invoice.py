@@ -20,6 +20,12 @@ report.
     a second one 409; then the month again: 000004.
   * Revenue report: per client calls, billed seconds, SMS, net, VAT,
     gross equal to the bills; the totals; CSV.
+  * Retention (§147 AO, §14b UStG): the other client is deleted; its
+    invoice stays: JSON, CSV and PDF exactly as before, the revenue
+    report lists it under the name invoiced with the same figures and
+    totals; its calls, queue visits and live billing address are gone;
+    the store refuses to delete an invoice; a new client never gets the
+    deleted one's id.
 """
 import datetime
 import os
@@ -356,6 +362,97 @@ def test_revenue(sb, env):
             "CSV: a row per client and the totals", text)
 
 
+def invoice_copies(sb, inv_id):
+    """The invoice as JSON, CSV and PDF (bytes)."""
+    st, js = sb.api("GET", f"{V}/invoices/{inv_id}")
+    out = [st, js]
+    for fmt in ("csv", "pdf"):
+        st, ct, body = raw_get(sb, f"{V}/invoices/{inv_id}?format={fmt}",
+                               sb.token)
+        out += [st, ct, body]
+    return out
+
+
+def count(sb, table, tid):
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        return db.execute(f"SELECT count(*) FROM {table} WHERE tenant_id"
+                          " = ?", (tid,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_retention(sb, env):
+    b, ib = env["b"], env["inv_b"]
+    st, r = sb.api("PUT", f"{V}/tenants/{b}/billing_address",
+                   {"name": "Andere GmbH Buchhaltung", "address": "Weg 1"})
+    S.check(st == 200, "the other client's address, after its invoice: "
+            "200", f"{st} {r}")
+    before = invoice_copies(sb, ib["id"])
+    S.check(before[0] == 200 and before[1]["customer"]["name"] ==
+            "Andere GmbH" and before[2] == 200 and before[5] == 200,
+            "its invoice names whom it was issued to (its own copy)",
+            f"{before[:2]}")
+    st, rev0 = sb.api("GET", f"{V}/billing/revenue?month={MONTH}")
+    S.check(st == 200 and count(sb, "calls", b) == len(CALLS_B) and
+            count(sb, "queue_visits", b) == len(CALLS_B),
+            "before: its calls and visits are there", f"{st}")
+    st, d = sb.api("POST", f"{V}/tenants/{b}/deletion", {})
+    st2, d2 = sb.api("POST", f"{V}/tenants/{b}/deletion/run", {})
+    S.check(st == 201 and st2 == 200 and d2["state"] == "done",
+            "the client is deleted (request, run): done", f"{st} {st2} {d2}")
+    S.check(sb.api("GET", f"{V}/tenants/{b}")[0] == 404,
+            "the tenant is gone: 404", "")
+    after = invoice_copies(sb, ib["id"])
+    S.check(after[0] == 200 and after[1] == before[1],
+            "GET /invoices/:id: the same JSON as before", f"{after[:2]}")
+    S.check(after[2:5] == before[2:5] and after[4].startswith(b"number;"),
+            "the same CSV, byte for byte", f"{after[2:4]}")
+    S.check(after[5:7] == before[5:7] and after[7] == before[7] and
+            after[7].startswith(b"%PDF-"),
+            "the same PDF, byte for byte", f"{after[5:7]}")
+    st, rev = sb.api("GET", f"{V}/billing/revenue?month={MONTH}")
+    rows = {c["tenant_id"]: c for c in (rev or {}).get("clients", [])}
+    old = {c["tenant_id"]: c for c in rev0["clients"]}
+    _, netb, vatb, grossb = expected(CALLS_B)
+    secs = sum(t + min(w, 120) for t, w in CALLS_B)
+    S.check(st == 200 and b in rows and rows[b] == old[b] and
+            (rows[b]["name"], rows[b]["calls"], rows[b]["billed_seconds"],
+             rows[b]["net_cents"], rows[b]["vat_cents"],
+             rows[b]["gross_cents"]) ==
+            ("Andere GmbH", 1, secs, netb, vatb, grossb),
+            f"the revenue report lists its invoice: 1 call, {secs} s, "
+            f"net {netb}, gross {grossb}, the name invoiced", repr(rev))
+    S.check(rev["total"] == rev0["total"], "the totals are unchanged",
+            f"{rev['total']} != {rev0['total']}")
+    left = {t: count(sb, t, b) for t in ("calls", "queue_visits",
+                                         "billing_addresses", "tariffs",
+                                         "invoices", "invoice_lines")}
+    S.check(left == {"calls": 0, "queue_visits": 0, "billing_addresses": 0,
+                     "tariffs": 0, "invoices": 1,
+                     "invoice_lines": len(after[1]["lines"])},
+            "its call data and live address are gone, the invoice and "
+            "its lines stay", f"{left}")
+    st, tn = sb.api("POST", V + "/tenants", {"name": "Neue GmbH",
+                                             "country_code": "49",
+                                             "area_code": "30"})
+    st2, li = sb.api("GET", f"{V}/tenants/{tn.get('id')}/invoices")
+    S.check(st == 201 and tn["id"] > b and st2 == 200 and
+            li["invoices"] == [],
+            "a new client never gets the deleted one's id (nor its "
+            "invoices)", f"{tn} {li}")
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        db.execute("DELETE FROM invoices WHERE id = ?", (ib["id"],))
+        refused = ""
+    except sqlite3.DatabaseError as e:
+        refused = str(e)
+    finally:
+        db.close()
+    S.check("kept" in refused, "the store refuses to delete an invoice",
+            refused)
+
+
 def main():
     sb = Switchboard(extra_args=ISSUER).start()
     env = {}
@@ -367,6 +464,8 @@ def main():
             S.run(test_formats, sb, env)
             S.run(test_credit, sb, env)
         S.run(test_revenue, sb, env)
+        if "inv_b" in env:
+            S.run(test_retention, sb, env)
     finally:
         code = sb.stop()
         S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
