@@ -120,7 +120,12 @@ const char schema_v38[] =
  * the number the invoice was issued to; the invoice holds its own copy of
  * the customer's name and address as printed.  The tables are rebuilt
  * (SQLite cannot drop a foreign key); migrate.c runs a step with the
- * foreign keys off, so dropping the old tables deletes nothing else. */
+ * foreign keys off, so dropping the old tables deletes nothing else.
+ * callback_calls: an agent's call of a queue callback (src/acd/
+ * callback.c), billed like a queue visit answered: handle_ms from the
+ * agent's answer to the end of the agent's call, the agent's wrap-up
+ * after it; the call record is the agent's call (outbound, the
+ * client's). */
 const char schema_v42[] =
     "CREATE TABLE invoices_v42 ("
     " id INTEGER PRIMARY KEY,"
@@ -192,4 +197,17 @@ const char schema_v42[] =
     " END;"
     "CREATE TRIGGER invoice_lines_kept BEFORE DELETE ON invoice_lines"
     " BEGIN SELECT RAISE(ABORT, 'invoices are kept (§147 AO, §14b UStG)');"
-    " END;";
+    " END;"
+    "CREATE TABLE callback_calls ("
+    " id INTEGER PRIMARY KEY,"
+    " tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    " callback_id INTEGER NOT NULL,"
+    " call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,"
+    " queue_id INTEGER NOT NULL,"
+    " agent_id INTEGER NOT NULL,"
+    " handle_ms INTEGER NOT NULL CHECK (handle_ms >= 0),"
+    " ended_at INTEGER NOT NULL,"
+    " wrapup_started_at INTEGER NOT NULL DEFAULT 0,"
+    " wrapup_ended_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX callback_calls_call ON callback_calls(call_id);";

@@ -30,6 +30,24 @@ enum {
 	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
 	" FROM nodes h WHERE h.node_id = calls.node_id), 0))"
 
+/* The open wrap-ups of table t (queue_visits, callback_calls) after the
+ * calls of the nodes `which` (NODE: node ?1; STALE: every node but ?1
+ * whose heartbeat is before ?2) end at that node's heartbeat. */
+#define HEARTBEAT(n)                                                           \
+	"COALESCE((SELECT h.heartbeat_at FROM nodes h WHERE h.node_id = " n    \
+	"), 0)"
+#define NODE "SELECT id FROM calls WHERE node_id = ?1"
+#define STALE                                                                  \
+	"SELECT c.id FROM calls c WHERE c.node_id <> ?1 AND " HEARTBEAT(       \
+	    "c.node_id") " < ?2"
+#define WRAPUP_CLOSE(t, which)                                                 \
+	"UPDATE " t " SET wrapup_ended_at = MAX(wrapup_started_at,"            \
+	" (SELECT " HEARTBEAT("c.node_id") " FROM calls c"                     \
+					   " WHERE c.id = " t ".call_id))"     \
+					   " WHERE wrapup_started_at > 0 AND " \
+					   "wrapup_ended_at = 0"               \
+					   " AND call_id IN (" which ")"
+
 static const struct store_sql sql[] = {
     {S_CALL_ADD, "call add",
      "INSERT INTO calls (node_id, sip_call_id, tenant_id,"
@@ -70,6 +88,15 @@ static const struct store_sql sql[] = {
      "UPDATE calls SET ended_at = " CALL_ALIVE ","
      " disposition = ?3, ended_by = ?4"
      " WHERE ended_at = 0 AND node_id <> ?1 AND " CALL_ALIVE " < ?2"},
+    /* an agent's wrap-up the node's end cut (no end recorded) ends at
+     * the node's last sign of life, not before its start (billing.h) */
+    {S_WRAPUP_CLOSE_NODE, "wrap-up close", WRAPUP_CLOSE("queue_visits", NODE)},
+    {S_WRAPUP_CLOSE_NODE_CB, "wrap-up close",
+     WRAPUP_CLOSE("callback_calls", NODE)},
+    {S_WRAPUP_CLOSE_STALE, "wrap-up close",
+     WRAPUP_CLOSE("queue_visits", STALE)},
+    {S_WRAPUP_CLOSE_STALE_CB, "wrap-up close",
+     WRAPUP_CLOSE("callback_calls", STALE)},
 };
 
 const struct store_sqlset store_sql_call = STORE_SQLSET(sql);
@@ -289,21 +316,39 @@ static int call_close(struct store *st, enum store_sql_id sid, const char *node,
 
 int store_call_close_node(struct store *st, const char *node_id, unsigned *np)
 {
+	int err;
+
 	if (np)
 		*np = 0;
 	if (!st || !str_isset(node_id))
 		return EINVAL;
 
-	return call_close(st, S_CALL_CLOSE_NODE, node_id, 0, np);
+	err = call_close(st, S_CALL_CLOSE_NODE, node_id, 0, np);
+	if (!err)
+		err =
+		    store_run(st, S_WRAPUP_CLOSE_NODE, EIO, NULL, "s", node_id);
+	if (!err)
+		err = store_run(st, S_WRAPUP_CLOSE_NODE_CB, EIO, NULL, "s",
+				node_id);
+	return err;
 }
 
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 			   unsigned *np)
 {
+	int err;
+
 	if (np)
 		*np = 0;
 	if (!st || !str_isset(self) || !before)
 		return EINVAL;
 
-	return call_close(st, S_CALL_CLOSE_STALE, self, before, np);
+	err = call_close(st, S_CALL_CLOSE_STALE, self, before, np);
+	if (!err)
+		err = store_run(st, S_WRAPUP_CLOSE_STALE, EIO, NULL, "su", self,
+				before);
+	if (!err)
+		err = store_run(st, S_WRAPUP_CLOSE_STALE_CB, EIO, NULL, "su",
+				self, before);
+	return err;
 }

@@ -89,6 +89,7 @@ static const struct tdata tdatav[] = {
     {"consult_outcomes", BY_TENANT, NULL, NULL, NULL},
     {"queue_visits", BY_TENANT, NULL, NULL, NULL},
     {"callbacks", BY_TENANT, NULL, NULL, NULL},
+    {"callback_calls", BY_TENANT, NULL, NULL, NULL},
     {"outbox", BY_TENANT, NULL, NULL, NULL},
     {"outbox_files", OF("outbox_id", "outbox"), NULL, "path", NULL},
     {"notes", BY_TENANT, NULL, NULL, NULL},
