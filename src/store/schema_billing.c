@@ -210,4 +210,9 @@ const char schema_v42[] =
     " wrapup_started_at INTEGER NOT NULL DEFAULT 0,"
     " wrapup_ended_at INTEGER NOT NULL DEFAULT 0"
     ");"
-    "CREATE INDEX callback_calls_call ON callback_calls(call_id);";
+    "CREATE INDEX callback_calls_call ON callback_calls(call_id);"
+    /* the open wrap-ups a node's start or the stale check ends */
+    "CREATE INDEX queue_visits_wrapup_open ON queue_visits(call_id)"
+    " WHERE wrapup_started_at > 0 AND wrapup_ended_at = 0;"
+    "CREATE INDEX callback_calls_wrapup_open ON callback_calls(call_id)"
+    " WHERE wrapup_started_at > 0 AND wrapup_ended_at = 0;";

@@ -296,18 +296,33 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	    f->tenant_id, f->since, until, (int64_t)limit, (int64_t)f->offset);
 }
 
-/* Run close statement sid on node (?1) and before (?2, if the statement
- * has it): its calls end as node_failure by system (?3, ?4); *np gets the
- * count. */
-static int call_close(struct store *st, enum store_sql_id sid, const char *node,
-		      uint64_t before, unsigned *np)
+/* The statements that close a node's leftovers: its live calls, the open
+ * wrap-ups after its calls (queue visits, callbacks' agent calls). */
+static const enum store_sql_id close_node[] = {
+    S_CALL_CLOSE_NODE, S_WRAPUP_CLOSE_NODE, S_WRAPUP_CLOSE_NODE_CB};
+static const enum store_sql_id close_stale[] = {
+    S_CALL_CLOSE_STALE, S_WRAPUP_CLOSE_STALE, S_WRAPUP_CLOSE_STALE_CB};
+
+/* Run the close statements sidv on node (?1) and before (?2, if the
+ * statement has it), in one transaction, all or nothing: the calls end
+ * as node_failure by system (?3, ?4); *np gets the count of calls. */
+static int call_close(struct store *st, const enum store_sql_id *sidv,
+		      const char *node, uint64_t before, unsigned *np)
 {
 	int64_t n = 0;
 	int err;
 
-	err = store_run(st, sid, EIO, &n, "suss", node, before,
+	err = store_tx_begin(st);
+	if (err)
+		return err;
+	err = store_run(st, sidv[0], EIO, &n, "suss", node, before,
 			store_disposition_name(STORE_DISP_NODE_FAILURE),
 			store_party_name(STORE_PARTY_SYSTEM));
+	if (!err)
+		err = store_run(st, sidv[1], EIO, NULL, "su", node, before);
+	if (!err)
+		err = store_run(st, sidv[2], EIO, NULL, "su", node, before);
+	err = store_tx_end(st, err);
 	if (np)
 		*np = err ? 0 : (unsigned)n;
 
@@ -316,39 +331,21 @@ static int call_close(struct store *st, enum store_sql_id sid, const char *node,
 
 int store_call_close_node(struct store *st, const char *node_id, unsigned *np)
 {
-	int err;
-
 	if (np)
 		*np = 0;
 	if (!st || !str_isset(node_id))
 		return EINVAL;
 
-	err = call_close(st, S_CALL_CLOSE_NODE, node_id, 0, np);
-	if (!err)
-		err =
-		    store_run(st, S_WRAPUP_CLOSE_NODE, EIO, NULL, "s", node_id);
-	if (!err)
-		err = store_run(st, S_WRAPUP_CLOSE_NODE_CB, EIO, NULL, "s",
-				node_id);
-	return err;
+	return call_close(st, close_node, node_id, 0, np);
 }
 
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 			   unsigned *np)
 {
-	int err;
-
 	if (np)
 		*np = 0;
 	if (!st || !str_isset(self) || !before)
 		return EINVAL;
 
-	err = call_close(st, S_CALL_CLOSE_STALE, self, before, np);
-	if (!err)
-		err = store_run(st, S_WRAPUP_CLOSE_STALE, EIO, NULL, "su", self,
-				before);
-	if (!err)
-		err = store_run(st, S_WRAPUP_CLOSE_STALE_CB, EIO, NULL, "su",
-				self, before);
-	return err;
+	return call_close(st, close_stale, self, before, np);
 }
