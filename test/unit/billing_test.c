@@ -283,6 +283,7 @@ int test_billing_month_sum(void)
 		c.started_at = NOV2 + i * MIN;
 		c.talk_ms = talk;
 		c.wrapup_ms = wrap;
+		c.pending = false;
 		TEST_EQ_INT(billing_bill_call(b, &list, 1, &c), 0);
 		s = talk / SEC + (wrap / SEC > 120 ? 120 : wrap / SEC);
 		x += (talk / SEC > 15 ? 59 * 60 : 0) + 59 * s;
