@@ -691,6 +691,12 @@ void acd_stats_choice(struct acd_stats *s, int64_t caller, enum acd_exit why);
 /* The visit (store_queue_visit id) of caller while it waits or is on a
  * call with an agent, 0 if none: for store_queue_visit_callback(). */
 int64_t acd_stats_visit(const struct acd_stats *s, int64_t caller);
+/* The agent's call (record_id) of callback callback_id ended (HANDLED
+ * ev: its handle time, queue, agent): a row of callback_calls, what
+ * billing reads; the agent's wrap-up after it is recorded on that row
+ * like a visit's.  Store errors are logged. */
+void acd_stats_cb_handled(struct acd_stats *s, const struct acd_event *ev,
+			  int64_t record_id, int64_t callback_id);
 
 /* ==== VIP callers (vip.c) ==== */
 
@@ -713,6 +719,9 @@ bool acd_cb_id(int64_t caller);
  * original call's record; no call_id, it has no call of its own;
  * "cancelled" as the reason of its leaving unanswered) and true. */
 bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc);
+/* The call record of the agent's call of callback caller (answered), 0 if
+ * none. */
+int64_t acd_cb_record(int64_t caller);
 /* The engine offers callback o->caller: the agents' phones ring. */
 void acd_cb_offer(const struct acd_offer *o);
 /* The engine dropped callback caller at the max wait: it waits again. */

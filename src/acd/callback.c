@@ -22,7 +22,9 @@
  * Engine caller ids of callbacks are CB_ID_BASE + the request's id.
  * Statistics: the caller's visit is marked callback_requested as he
  * leaves the queue (queue.c, acd_stats_choice), callback_completed when
- * the customer answers (store_queue_visit_callback_done).
+ * the customer answers (store_queue_visit_callback_done).  Billing: each
+ * agent's call of a callback, its handle time and the agent's wrap-up
+ * after it, is a row of callback_calls (acd_stats_cb_handled).
  */
 #include <errno.h>
 #include <string.h>
@@ -49,6 +51,7 @@ struct cbe {
 	bool offered;
 	struct call *call; /* the agent's call (weak), or NULL */
 	int64_t agent;     /* on it, answered            */
+	int64_t record;    /* its call record (billing)  */
 	char lang[4];
 };
 
@@ -116,6 +119,14 @@ bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc)
 	pc->left = "cancelled";
 	pc->callback_id = x->cb.id;
 	return true;
+}
+
+int64_t acd_cb_record(int64_t caller)
+{
+	const struct cbe *x =
+	    acd_cb_id(caller) ? cbe_find(caller - CB_ID_BASE) : NULL;
+
+	return x && x->agent ? x->record : 0;
 }
 
 static void cbe_destructor(void *arg)
@@ -397,6 +408,7 @@ static void agent_answered(struct call *call, uint16_t scode,
 		return;
 	}
 	x->agent = call_employee(call);
+	x->record = call_record_id(call);
 	if (e && acd_engine_answer(e, CB_ID_BASE + x->cb.id, x->agent, now))
 		warning("acd: callback %lld: agent %lld answered, the engine "
 			"did not offer it\n",

@@ -477,6 +477,9 @@ static void on_event(const struct acd_event *ev, void *arg)
 	 * on it, HANDLED, does count) */
 	if (!acd_cb_id(ev->caller))
 		acd_stats_event(acd_stats(qa.acd), ev, qc ? &pc : NULL);
+	else if (cb && ev->type == ACD_EV_HANDLED) /* billed: callback.c */
+		acd_stats_cb_handled(acd_stats(qa.acd), ev,
+				     acd_cb_record(ev->caller), pc.callback_id);
 	switch (ev->type) {
 	case ACD_EV_ANSWERED:
 		if (!acd_cb_id(ev->caller))

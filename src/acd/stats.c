@@ -15,6 +15,11 @@
  *              (wrapup_started_at) or not; the agent's next state
  *              event ends it (wrapup_ended_at; migration 37, billing)
  *
+ * A callback is no visit of its own (its caller's visit was marked); the
+ * agent's call of it, when it ends, is a row of callback_calls with its
+ * handle time and the wrap-up after it the same way (migration 42,
+ * acd_stats_cb_handled): what billing reads.
+ *
  * A caller turned away before joining (full, no agents, closed) is a row
  * of its own at once (acd_stats_refused).  Each write is committed when
  * it happens: a visit is on disk when the caller leaves the queue.
@@ -46,6 +51,7 @@ struct visit {
 	bool handled;            /* waits for the agent's wrap-up */
 	int64_t agent;           /* handled: the agent            */
 	uint64_t wrapup_started; /* [ms] UTC, 0: not in wrap-up */
+	bool cb;                 /* id is a callback_calls row  */
 };
 
 static void visit_destructor(void *arg)
@@ -224,20 +230,21 @@ static struct visit *wrapup_find(const struct acd_stats *s, int64_t agent)
 static void agent_state(struct acd_stats *s, const struct acd_event *ev)
 {
 	struct visit *v = ev->agent ? wrapup_find(s, ev->agent) : NULL;
+	int (*wrapuph)(struct store *, int64_t, uint64_t, uint64_t);
 	uint64_t now;
 	int err = 0;
 
 	if (!v)
 		return;
 	now = utc(s, ev->now);
+	wrapuph = v->cb ? store_callback_call_wrapup : store_queue_visit_wrapup;
 	if (ev->state == ACD_WRAPUP && !v->wrapup_started) {
 		v->wrapup_started = now;
-		err = store_queue_visit_wrapup(s->st, v->id, now, 0);
+		err = wrapuph(s->st, v->id, now, 0);
 	}
 	else if (ev->state != ACD_WRAPUP) {
 		if (v->wrapup_started)
-			err = store_queue_visit_wrapup(s->st, v->id,
-						       v->wrapup_started, now);
+			err = wrapuph(s->st, v->id, v->wrapup_started, now);
 		mem_deref(v);
 	}
 	if (err)
@@ -299,6 +306,43 @@ void acd_stats_event(struct acd_stats *s, const struct acd_event *ev,
 	default:
 		break;
 	}
+}
+
+void acd_stats_cb_handled(struct acd_stats *s, const struct acd_event *ev,
+			  int64_t record_id, int64_t callback_id)
+{
+	struct store_callback_call cc;
+	struct visit *v;
+	int err;
+
+	if (!s || !ev || !ev->agent || record_id <= 0)
+		return;
+	memset(&cc, 0, sizeof(cc));
+	cc.call_id = record_id;
+	cc.callback_id = callback_id;
+	cc.queue_id = ev->queue;
+	cc.agent_id = ev->agent;
+	cc.handle_ms = ev->ms;
+	cc.ended_at = utc(s, ev->now);
+	err = store_callback_call_add(s->st, &cc);
+	if (err) {
+		warning("acd: stats: callback %lld: the agent's call not "
+			"recorded: %m\n",
+			(long long)callback_id, err);
+		return;
+	}
+	/* the agent's next state event says if wrap-up follows */
+	if (wrapup_find(s, ev->agent))
+		return;
+	v = mem_zalloc(sizeof(*v), visit_destructor);
+	if (!v)
+		return;
+	v->id = cc.id;
+	v->queue = ev->queue;
+	v->handled = true;
+	v->agent = ev->agent;
+	v->cb = true;
+	list_append(&s->visits, &v->le, v);
 }
 
 void acd_stats_refused(struct acd_stats *s, int64_t queue,

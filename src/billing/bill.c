@@ -1,7 +1,8 @@
 /*
  * bill.c - the itemised bill of a client's month (billing.h): a line per
  * ended call answered by agents that started in the Berlin month, rated
- * with the tariff valid at its start; the SMS sent in the month; the net
+ * with the tariff valid at its start (a call whose agent's wrap-up still
+ * runs is listed as pending, not billed yet); the SMS sent in the month; the net
  * per VAT rate rounded once from the exact sum (billing_cents()), VAT and
  * gross.  billing_bill_load() reads the store; the rest is pure, so the
  * unit tests build bills from made-up calls.
@@ -18,6 +19,26 @@ static void destructor(void *arg)
 	struct billing_bill *b = arg;
 
 	mem_deref(b->linev);
+	mem_deref(b->pendv);
+}
+
+/* Room for one more of *vp's n elements of size elem (*szp allocated):
+ * 0 or ENOMEM (then *vp is unchanged). */
+static int grow(void **vp, size_t *szp, size_t n, size_t elem)
+{
+	size_t sz;
+	void *nv;
+
+	if (n < *szp)
+		return 0;
+	sz = *szp ? *szp * 2 : 64;
+	/* libre's mem_realloc() takes no NULL */
+	nv = *vp ? mem_realloc(*vp, sz * elem) : mem_alloc(sz * elem, NULL);
+	if (!nv)
+		return ENOMEM;
+	*vp = nv;
+	*szp = sz;
+	return 0;
 }
 
 int billing_bill_alloc(struct billing_bill **bp, int64_t tenant_id, unsigned y,
@@ -76,24 +97,24 @@ int billing_bill_call(struct billing_bill *b, const struct store_tariff *v,
 
 	if (!b || !c)
 		return EINVAL;
+	if (c->pending) { /* its wrap-up still runs: billed when it ended */
+		err = grow((void **)&b->pendv, &b->pendsz, b->pendc,
+			   sizeof(*b->pendv));
+		if (err)
+			return err;
+		b->pendv[b->pendc].call_id = c->call_id;
+		b->pendv[b->pendc++].started_at = c->started_at;
+		return 0;
+	}
 	t = billing_tariff_at(v, n, c->started_at);
 	if (!t)
 		return ENOENT;
 	g = vat_group(b, t->vat_bp);
 	if (!g)
 		return E2BIG;
-	if (b->linec == b->linesz) {
-		size_t sz = b->linesz ? b->linesz * 2 : 64;
-		/* libre's mem_realloc() takes no NULL */
-		struct billing_line *nv =
-		    b->linev ? mem_realloc(b->linev, sz * sizeof(*nv))
-			     : mem_alloc(sz * sizeof(*nv), NULL);
-
-		if (!nv)
-			return ENOMEM;
-		b->linev = nv;
-		b->linesz = sz;
-	}
+	err = grow((void **)&b->linev, &b->linesz, b->linec, sizeof(*b->linev));
+	if (err)
+		return err;
 	l = &b->linev[b->linec];
 	err = billing_rate(t, c, trial_end(t, b->created_at), l);
 	if (err)

@@ -17,7 +17,20 @@
  *              in whole seconds (a started second is not billed)
  *   wrap-up s  the agents' after-call work after the call (their
  *              wrap-up state), whole seconds, counted up to
- *              wrapup_cap_s (120)
+ *              wrapup_cap_s (120).  A call whose agent is still in
+ *              wrap-up is PENDING: not billed until the wrap-up ends
+ *              (the bill lists it apart, no 0 s line; no invoice of
+ *              its month is issued meanwhile).  A wrap-up cut by a
+ *              restart (or a node that died) ends at the node's last
+ *              heartbeat, its last sign of life, as a call cut so does
+ *              (store_call_close_node() at the node's next start, or
+ *              the stale check of another node): it counts up to that
+ *              moment, and as any wrap-up at most wrapup_cap_s
+ *   callbacks  an agent's call of a queue callback (the agent is rung,
+ *              hears whom he calls back, the customer is dialled) is
+ *              billed like a queue call: talk s is the agent's answer
+ *              to the end of his call, his wrap-up after it as above,
+ *              the same acceptance rule; each attempt is its own call
  *   acceptance acceptance_cents (59) once if talk s is MORE than
  *              acceptance_threshold_s (15): 16 s pays, 15 s does not
  *   processing processing_cents_per_min (59) per minute, per second
@@ -119,6 +132,12 @@ struct billing_vat_sum {
 	uint64_t vat_cents; /* billing_vat(net_cents, vat_bp)    */
 };
 
+/* A call not billed yet: an agent's wrap-up after it still runs. */
+struct billing_pending {
+	int64_t call_id;
+	uint64_t started_at; /* [ms] UTC */
+};
+
 struct billing_bill {
 	int64_t tenant_id;
 	unsigned year, month;
@@ -128,6 +147,10 @@ struct billing_bill {
 	struct billing_line *linev; /* (owned) by start, then id      */
 	size_t linec;
 	size_t linesz;
+	struct billing_pending *pendv; /* (owned) pending calls, not in the
+					  sums                           */
+	size_t pendc;
+	size_t pendsz;
 	uint32_t sms_count; /* SMS charged                         */
 	uint32_t sms_trial; /* SMS sent in the trial: free          */
 	uint64_t sms_x;     /* exact                               */
@@ -145,7 +168,8 @@ struct billing_bill {
 int billing_bill_alloc(struct billing_bill **bp, int64_t tenant_id, unsigned y,
 		       unsigned m, uint64_t created_at);
 /* Rate c by the tariff of v[0..n-1] valid at its start and add its line
- * (ENOENT if no tariff is valid then; ENOMEM). */
+ * (ENOENT if no tariff is valid then; ENOMEM); a pending c (its wrap-up
+ * still runs) is added to pendv instead, and to no sum. */
 int billing_bill_call(struct billing_bill *b, const struct store_tariff *v,
 		      size_t n, const struct store_billed_call *c);
 /* Add an SMS sent at sent_at [ms UTC], priced by the tariff valid then. */
@@ -187,7 +211,8 @@ struct billing_invoice {
  * into an invoice numbered "RE-<Berlin year of now>-NNNNNN" from the
  * installation's one sequence, issued at now [ms UTC], into *ip.
  * EINVAL: a bad month; ERANGE: the month is not over yet (Berlin);
- * EBUSY: a call of the month is still running; EEXIST: the month is
+ * EBUSY: a call of the month is still running or pending (its agent's
+ * wrap-up runs); EEXIST: the month is
  * invoiced already (and not credited); ENOENT: no such tenant.
  */
 int billing_invoice_issue(struct billing_invoice **ip, struct store *st,

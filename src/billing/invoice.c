@@ -170,6 +170,8 @@ int billing_invoice_issue(struct billing_invoice **ip, struct store *st,
 	if (running)
 		return EBUSY;
 	err = billing_bill_load(&b, st, tenant_id, month);
+	if (!err && b->pendc) /* an agent still in wrap-up after a call */
+		err = EBUSY;
 	if (!err)
 		err = invoice_alloc(&bi);
 	if (err)

@@ -162,8 +162,8 @@ static int tariff_create(struct api_req *req)
 		err = api_body_check(req, fields, ARRAY_SIZE(fields));
 	if (err)
 		return err;
-	if (!api_str(req, "valid_from"))
-		return api_error(req, 422, "valid_from: required");
+	if (!api_str(req, "valid_from")) /* FF_REQUIRED: api_body_check() */
+		return api_error(req, 400, "valid_from: is required");
 	memset(&in, 0, sizeof(in));
 	str_ncpy(in.valid_from, api_str(req, "valid_from"),
 		 sizeof(in.valid_from));
@@ -275,16 +275,38 @@ static int vat_obj(struct odict *arr, const struct billing_vat_sum *g)
 	return err;
 }
 
+/* A call not billed yet (its agent's wrap-up runs) into arr. */
+static int pending_obj(struct odict *arr, const struct billing_pending *p)
+{
+	struct odict *o = NULL;
+	int err = odict_alloc(&o, 4);
+
+	if (err)
+		return err;
+	err |= api_add_int(o, "call_id", p->call_id);
+	err |= api_add_time(o, "started_at", p->started_at);
+	err |= api_add_str(o, "why", "wrap-up running");
+	if (!err)
+		err = api_list_append(arr, o);
+	mem_deref(o);
+	return err ? ENOMEM : 0;
+}
+
 static int bill_json(struct api_req *req, const struct billing_bill *b,
 		     const char *month)
 {
 	struct odict *o = NULL, *lines = NULL, *sms = NULL, *vat = NULL;
+	struct odict *pend = NULL;
 	size_t i;
 	int err;
 
 	err = odict_alloc(&o, 24);
 	if (!err)
 		err = api_list_alloc(&lines);
+	if (!err)
+		err = api_list_alloc(&pend);
+	for (i = 0; !err && i < b->pendc; i++)
+		err = pending_obj(pend, &b->pendv[i]);
 	if (!err)
 		err = api_list_alloc(&vat);
 	if (!err)
@@ -302,6 +324,7 @@ static int bill_json(struct api_req *req, const struct billing_bill *b,
 	err |= api_add_time(o, "tenant_created_at", b->created_at);
 	err |= api_add_str(o, "rounding", rounding_rule);
 	err |= odict_entry_add(o, "lines", ODICT_ARRAY, lines);
+	err |= odict_entry_add(o, "pending", ODICT_ARRAY, pend);
 	err |= api_add_int(o, "calls", (int64_t)b->linec);
 	err |= api_add_int(o, "calls_sixtieth_cents", (int64_t)b->calls_x);
 	err |=
@@ -319,6 +342,7 @@ static int bill_json(struct api_req *req, const struct billing_bill *b,
 		err = ENOMEM;
 out:
 	mem_deref(lines);
+	mem_deref(pend);
 	mem_deref(vat);
 	mem_deref(sms);
 	return api_reply_encoded(req, 200, err, o, 0);
@@ -356,6 +380,13 @@ static int bill_csv(struct api_req *req, const struct billing_bill *b,
 		    (unsigned long long)billing_cents(l->processing_x),
 		    (unsigned long long)l->amount_x,
 		    (unsigned long long)billing_cents(l->amount_x));
+	}
+	for (i = 0; i < b->pendc; i++) {
+		berlin_str(at, sizeof(at), b->pendv[i].started_at);
+		err |= mbuf_printf(mb,
+				   "pending;%lld;%s;;;;;;wrap-up running;;;;;"
+				   "\r\n",
+				   (long long)b->pendv[i].call_id, at);
 	}
 	err |= mbuf_printf(mb, "sms;;;;;;;;%u SMS;;;;%llu;%llu\r\n",
 			   b->sms_count, (unsigned long long)b->sms_x,

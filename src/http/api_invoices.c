@@ -12,6 +12,11 @@
  *   GET  /api/v1/invoices/:id[?format=csv|pdf]    one, as JSON, CSV, PDF
  *   POST /api/v1/invoices/:id/credit_note {"reason"}  cancel it (operator)
  *
+ * Errors as everywhere in the API (docs/api.md): a malformed body (no
+ * JSON object, an unknown field, a wrong type, a required field missing,
+ * a string too long) 400; a well-formed value refused (a bad month, an
+ * empty reason) 422.
+ *
  * Roles (roles.c): the operator; a client admin its own tenant's (another
  * tenant's invoice is 404); agents and subaccounts 403.  There is no
  * update or delete: an invoice once issued is changed only by a credit
@@ -251,8 +256,8 @@ static int invoice_issue(struct api_req *req)
 		    api_body_check(req, issue_fields, ARRAY_SIZE(issue_fields));
 	if (err)
 		return err;
-	if (!api_str(req, "month"))
-		return api_error(req, 422, "month: required");
+	if (!api_str(req, "month")) /* FF_REQUIRED: as api_body_check() */
+		return api_error(req, 400, "month: is required");
 	str_ncpy(month, api_str(req, "month"), sizeof(month));
 	is.name = cfg->invoice_issuer_name;
 	is.address = cfg->invoice_issuer_address;
@@ -271,7 +276,9 @@ static int invoice_issue(struct api_req *req)
 				 month);
 	case EBUSY:
 		return api_error(req, 409,
-				 "month: a call of %s is still running", month);
+				 "month: a call of %s is still running (or "
+				 "its agent in wrap-up)",
+				 month);
 	case EEXIST:
 		return api_error(req, 409,
 				 "month: %s is invoiced already (a credit note "
@@ -479,8 +486,9 @@ static int credit_note(struct api_req *req)
 	err = api_body_check(req, credit_fields, ARRAY_SIZE(credit_fields));
 	if (err)
 		goto out;
+	/* missing: 400 (api_body_check); empty: a value refused, 422 */
 	if (!api_str(req, "reason") || !api_str(req, "reason")[0]) {
-		err = api_error(req, 422, "reason: required");
+		err = api_error(req, 422, "reason: must not be empty");
 		goto out;
 	}
 	err = billing_invoice_credit(&cn, req->api->st, req->id,

@@ -7,7 +7,10 @@
  * Per client: its calls, billed seconds (talk plus counted wrap-up), SMS,
  * net, VAT and gross of the month's bill (billing_bill_load(): the bills,
  * not the invoices, so a month not invoiced yet is in it too), and the
- * totals.  The operator's only (roles.c).
+ * totals.  A client deleted since keeps its invoice (the law keeps
+ * invoices, store/sqlite_tenant_data.c): its row is that invoice's, not
+ * credited, of the month, under the name it was invoiced to.  The
+ * operator's only (roles.c).
  */
 #include <string.h>
 #include "http/http_int.h"
@@ -16,6 +19,7 @@
 /* One client's row, or the totals. */
 struct rev_row {
 	int64_t tenant_id;
+	int64_t invoice_id; /* a deleted client's: its invoice, else 0 */
 	char name[128];
 	uint64_t calls, seconds, sms, net, vat, gross;
 };
@@ -24,6 +28,8 @@ struct rev {
 	struct rev_row *v; /* (owned) */
 	size_t n, sz;
 	struct rev_row total;
+	size_t live;       /* v[0..live-1] are the clients in the store */
+	const char *month; /* of the report */
 };
 
 static void rev_destructor(void *arg)
@@ -33,25 +39,116 @@ static void rev_destructor(void *arg)
 	mem_deref(r->v);
 }
 
-static int tenant_add(const struct store_tenant *t, void *arg)
+/* A new zeroed row at the end of r; NULL on ENOMEM. */
+static struct rev_row *row_new(struct rev *r)
 {
-	struct rev *r = arg;
-
 	if (r->n == r->sz) {
 		size_t sz = r->sz ? r->sz * 2 : 16;
 		struct rev_row *nv = r->v ? mem_realloc(r->v, sz * sizeof(*nv))
 					  : mem_alloc(sz * sizeof(*nv), NULL);
 
 		if (!nv)
-			return ENOMEM;
+			return NULL;
 		r->v = nv;
 		r->sz = sz;
 	}
 	memset(&r->v[r->n], 0, sizeof(r->v[r->n]));
-	r->v[r->n].tenant_id = t->id;
-	str_ncpy(r->v[r->n].name, t->name, sizeof(r->v[r->n].name));
-	r->n++;
+	return &r->v[r->n++];
+}
+
+static int tenant_add(const struct store_tenant *t, void *arg)
+{
+	struct rev *r = arg;
+	struct rev_row *w = row_new(r);
+
+	if (!w)
+		return ENOMEM;
+	w->tenant_id = t->id;
+	str_ncpy(w->name, t->name, sizeof(w->name));
+	r->live = r->n;
 	return 0;
+}
+
+static bool live(const struct rev *r, int64_t tenant_id)
+{
+	size_t i;
+
+	for (i = 0; i < r->live; i++) {
+		if (r->v[i].tenant_id == tenant_id)
+			return true;
+	}
+	return false;
+}
+
+/* An invoice (by number) of a client deleted since: its month's invoice
+ * is its row; a credit note cancels the row of the invoice it credits
+ * (a later invoice of the month, re-issued, is the row then). */
+static int invoice_add(const struct store_invoice *inv, void *arg)
+{
+	struct rev *r = arg;
+	struct rev_row *w;
+	size_t i;
+
+	if (strcmp(inv->month, r->month) || live(r, inv->tenant_id))
+		return 0;
+	if (inv->credits_id) {
+		for (i = r->live; i < r->n; i++) {
+			if (r->v[i].invoice_id == inv->credits_id)
+				r->v[i].invoice_id = -1; /* cancelled */
+		}
+		return 0;
+	}
+	w = row_new(r);
+	if (!w)
+		return ENOMEM;
+	w->tenant_id = inv->tenant_id;
+	w->invoice_id = inv->id;
+	str_ncpy(w->name, inv->customer_name, sizeof(w->name));
+	w->calls = (uint64_t)inv->calls;
+	w->sms = (uint64_t)inv->sms_count;
+	w->net = (uint64_t)inv->net_cents;
+	w->vat = (uint64_t)inv->vat_cents;
+	w->gross = (uint64_t)inv->gross_cents;
+	return 0;
+}
+
+/* The billed seconds of w's invoice (its call lines). */
+static int invoice_seconds(struct store *st, struct rev_row *w)
+{
+	struct billing_invoice *bi = NULL;
+	size_t i;
+	int err;
+
+	err = billing_invoice_load(&bi, st, w->invoice_id);
+	if (err)
+		return err;
+	for (i = 0; i < bi->linec; i++) {
+		const struct store_invoice_line *l = &bi->linev[i];
+
+		if (!strcmp(l->kind, "call"))
+			w->seconds += (uint64_t)l->talk_s + l->wrapup_counted_s;
+	}
+	mem_deref(bi);
+	return 0;
+}
+
+/* The rows of deleted clients: appended after the live ones, the
+ * cancelled ones dropped. */
+static int deleted_add(struct store *st, struct rev *r)
+{
+	size_t i, n;
+	int err;
+
+	err = store_invoice_list(st, 0, invoice_add, r);
+	for (i = n = r->live; !err && i < r->n; i++) {
+		if (r->v[i].invoice_id < 0)
+			continue;
+		r->v[n] = r->v[i];
+		err = invoice_seconds(st, &r->v[n++]);
+	}
+	if (!err)
+		r->n = n;
+	return err;
 }
 
 /* The row of r from its tenant's bill of month. */
@@ -204,11 +301,14 @@ static int revenue_get(struct api_req *req)
 	r = mem_zalloc(sizeof(*r), rev_destructor);
 	if (!r)
 		return ENOMEM;
+	r->month = month;
 	err = store_tenant_list(req->api->st, tenant_add, r);
-	for (i = 0; !err && i < r->n; i++) {
+	for (i = 0; !err && i < r->n; i++)
 		err = row_fill(req->api->st, &r->v[i], month);
+	if (!err)
+		err = deleted_add(req->api->st, r);
+	for (i = 0; !err && i < r->n; i++)
 		total_add(&r->total, &r->v[i]);
-	}
 	if (err)
 		err = api_fail(req, err, "revenue: %m", err);
 	else

@@ -74,6 +74,7 @@ static const struct migration migrationv[] = {
     {38, "invoices, credit notes, billing addresses", schema_v38},
     {40, "assistants' tasks, booked time, calls booked", schema_v40},
     {41, "assistants assigned to tasks", schema_v41},
+    {42, "invoices kept when their client is deleted", schema_v42},
     {44, "consultation outcome caller_left", schema_v44},
 };
 

@@ -42,6 +42,7 @@ extern const char schema_v37[];
 extern const char schema_v38[];
 extern const char schema_v40[];
 extern const char schema_v41[];
+extern const char schema_v42[];
 extern const char schema_v44[];
 
 #endif

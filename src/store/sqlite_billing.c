@@ -3,7 +3,7 @@
  * tariffs (migration 36: a client's prices, versioned by valid_from; the
  * rows without tenant are the list price), the calls to bill (call
  * records with their agents' queue visits: talk and wrap-up, migration
- * 37) and the SMS sent (sms_charges, the rows the outbox's trigger
+ * 37; the agents' calls of callbacks, migration 42) and the SMS sent (sms_charges, the rows the outbox's trigger
  * writes when an SMS becomes sent).  Only tariffs are written here;
  * calls, visits and SMS are read, never changed.
  */
@@ -21,15 +21,21 @@ static const struct store_sql sql[] = {
      " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
      " sms_cents, vat_bp, trial_hours, created_at FROM tariffs"
      " WHERE ifnull(tenant_id, 0) = ?1 ORDER BY valid_from, id"},
-    /* a wrap-up counts when it has ended (a running one, or one a
-     * restart cut, counts 0 s) */
+    /* the agents' time on a call: its queue visits answered and its
+     * agent's calls of a callback (migration 42); a wrap-up counts when
+     * it has ended; one still running (no end yet) makes the call
+     * pending: not billed yet (a wrap-up a restart cut was ended by the
+     * node's start at its last heartbeat, sqlite_call.c) */
     {S_BILL_CALLS, "billing calls",
      "SELECT c.id, c.started_at, sum(v.handle_ms),"
      " sum(CASE WHEN v.wrapup_started_at > 0"
      "  AND v.wrapup_ended_at >= v.wrapup_started_at"
-     "  THEN v.wrapup_ended_at - v.wrapup_started_at ELSE 0 END)"
-     " FROM calls c JOIN queue_visits v ON v.call_id = c.id"
-     " AND v.outcome = 'answered'"
+     "  THEN v.wrapup_ended_at - v.wrapup_started_at ELSE 0 END),"
+     " max(v.wrapup_started_at > 0 AND v.wrapup_ended_at = 0)"
+     " FROM calls c JOIN (SELECT call_id, handle_ms, wrapup_started_at,"
+     "  wrapup_ended_at FROM queue_visits WHERE outcome = 'answered'"
+     "  UNION ALL SELECT call_id, handle_ms, wrapup_started_at,"
+     "  wrapup_ended_at FROM callback_calls) v ON v.call_id = c.id"
      " WHERE c.tenant_id = ?1 AND c.started_at >= ?2 AND c.started_at < ?3"
      " AND c.ended_at <> 0"
      " GROUP BY c.id ORDER BY c.started_at, c.id"},
@@ -105,6 +111,7 @@ static int call_row(sqlite3_stmt *s, store_fn *h, void *arg)
 	c.started_at = store_col_u64(s, 1);
 	c.talk_ms = store_col_u64(s, 2);
 	c.wrapup_ms = store_col_u64(s, 3);
+	c.pending = sqlite3_column_int(s, 4) != 0;
 	return ((store_billed_call_h *)h)(&c, arg);
 }
 

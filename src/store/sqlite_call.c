@@ -30,6 +30,24 @@ enum {
 	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
 	" FROM nodes h WHERE h.node_id = calls.node_id), 0))"
 
+/* The open wrap-ups of table t (queue_visits, callback_calls) after the
+ * calls of the nodes `which` (NODE: node ?1; STALE: every node but ?1
+ * whose heartbeat is before ?2) end at that node's heartbeat. */
+#define HEARTBEAT(n)                                                           \
+	"COALESCE((SELECT h.heartbeat_at FROM nodes h WHERE h.node_id = " n    \
+	"), 0)"
+#define NODE "SELECT id FROM calls WHERE node_id = ?1"
+#define STALE                                                                  \
+	"SELECT c.id FROM calls c WHERE c.node_id <> ?1 AND " HEARTBEAT(       \
+	    "c.node_id") " < ?2"
+#define WRAPUP_CLOSE(t, which)                                                 \
+	"UPDATE " t " SET wrapup_ended_at = MAX(wrapup_started_at,"            \
+	" (SELECT " HEARTBEAT("c.node_id") " FROM calls c"                     \
+					   " WHERE c.id = " t ".call_id))"     \
+					   " WHERE wrapup_started_at > 0 AND " \
+					   "wrapup_ended_at = 0"               \
+					   " AND call_id IN (" which ")"
+
 static const struct store_sql sql[] = {
     {S_CALL_ADD, "call add",
      "INSERT INTO calls (node_id, sip_call_id, tenant_id,"
@@ -70,6 +88,15 @@ static const struct store_sql sql[] = {
      "UPDATE calls SET ended_at = " CALL_ALIVE ","
      " disposition = ?3, ended_by = ?4"
      " WHERE ended_at = 0 AND node_id <> ?1 AND " CALL_ALIVE " < ?2"},
+    /* an agent's wrap-up the node's end cut (no end recorded) ends at
+     * the node's last sign of life, not before its start (billing.h) */
+    {S_WRAPUP_CLOSE_NODE, "wrap-up close", WRAPUP_CLOSE("queue_visits", NODE)},
+    {S_WRAPUP_CLOSE_NODE_CB, "wrap-up close",
+     WRAPUP_CLOSE("callback_calls", NODE)},
+    {S_WRAPUP_CLOSE_STALE, "wrap-up close",
+     WRAPUP_CLOSE("queue_visits", STALE)},
+    {S_WRAPUP_CLOSE_STALE_CB, "wrap-up close",
+     WRAPUP_CLOSE("callback_calls", STALE)},
 };
 
 const struct store_sqlset store_sql_call = STORE_SQLSET(sql);
@@ -269,18 +296,33 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	    f->tenant_id, f->since, until, (int64_t)limit, (int64_t)f->offset);
 }
 
-/* Run close statement sid on node (?1) and before (?2, if the statement
- * has it): its calls end as node_failure by system (?3, ?4); *np gets the
- * count. */
-static int call_close(struct store *st, enum store_sql_id sid, const char *node,
-		      uint64_t before, unsigned *np)
+/* The statements that close a node's leftovers: its live calls, the open
+ * wrap-ups after its calls (queue visits, callbacks' agent calls). */
+static const enum store_sql_id close_node[] = {
+    S_CALL_CLOSE_NODE, S_WRAPUP_CLOSE_NODE, S_WRAPUP_CLOSE_NODE_CB};
+static const enum store_sql_id close_stale[] = {
+    S_CALL_CLOSE_STALE, S_WRAPUP_CLOSE_STALE, S_WRAPUP_CLOSE_STALE_CB};
+
+/* Run the close statements sidv on node (?1) and before (?2, if the
+ * statement has it), in one transaction, all or nothing: the calls end
+ * as node_failure by system (?3, ?4); *np gets the count of calls. */
+static int call_close(struct store *st, const enum store_sql_id *sidv,
+		      const char *node, uint64_t before, unsigned *np)
 {
 	int64_t n = 0;
 	int err;
 
-	err = store_run(st, sid, EIO, &n, "suss", node, before,
+	err = store_tx_begin(st);
+	if (err)
+		return err;
+	err = store_run(st, sidv[0], EIO, &n, "suss", node, before,
 			store_disposition_name(STORE_DISP_NODE_FAILURE),
 			store_party_name(STORE_PARTY_SYSTEM));
+	if (!err)
+		err = store_run(st, sidv[1], EIO, NULL, "su", node, before);
+	if (!err)
+		err = store_run(st, sidv[2], EIO, NULL, "su", node, before);
+	err = store_tx_end(st, err);
 	if (np)
 		*np = err ? 0 : (unsigned)n;
 
@@ -294,7 +336,7 @@ int store_call_close_node(struct store *st, const char *node_id, unsigned *np)
 	if (!st || !str_isset(node_id))
 		return EINVAL;
 
-	return call_close(st, S_CALL_CLOSE_NODE, node_id, 0, np);
+	return call_close(st, close_node, node_id, 0, np);
 }
 
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
@@ -305,5 +347,5 @@ int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 	if (!st || !str_isset(self) || !before)
 		return EINVAL;
 
-	return call_close(st, S_CALL_CLOSE_STALE, self, before, np);
+	return call_close(st, close_stale, self, before, np);
 }

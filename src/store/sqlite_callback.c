@@ -2,7 +2,9 @@
  * sqlite_callback.c - queue callbacks in the SQLite store: a caller who
  * asked to be called back, with his original arrival (his place in the
  * queue), the attempts made and the state.  Written (committed) before
- * the caller hears that we will call back.
+ * the caller hears that we will call back.  callback_calls (migration
+ * 42): each agent's call of a callback, its handle time and wrap-up,
+ * what billing reads (sqlite_billing.c).
  */
 #include <string.h>
 #include "core/core.h"
@@ -28,6 +30,15 @@ static const struct store_sql sql[] = {
      CB_SELECT " WHERE (?1 = 0 OR tenant_id = ?1) AND"
 	       " (?2 = 0 OR queue_id = ?2) AND (?3 < 0 OR state = ?4)"
 	       " ORDER BY arrived_at, id"},
+    /* the tenant is the call record's: the client's */
+    {S_CBCALL_ADD, "callback call add",
+     "INSERT INTO callback_calls (tenant_id, callback_id, call_id,"
+     " queue_id, agent_id, handle_ms, ended_at)"
+     " SELECT tenant_id, ?2, id, ?3, ?4, ?5, ?6 FROM calls"
+     " WHERE id = ?1 AND tenant_id > 0"},
+    {S_CBCALL_WRAPUP, "callback call wrap-up",
+     "UPDATE callback_calls SET wrapup_started_at = ?2,"
+     " wrapup_ended_at = ?3 WHERE id = ?1"},
 };
 
 const struct store_sqlset store_sql_callback = STORE_SQLSET(sql);
@@ -92,4 +103,38 @@ int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,
 	return store_row_query(st, S_CB_LIST, &cb_rec, NULL, (store_fn *)h, arg,
 			       "iids", tenant_id, queue_id, state,
 			       name ? name : "");
+}
+
+int store_callback_call_add(struct store *st, struct store_callback_call *cc)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || !cc || cc->call_id <= 0 || cc->callback_id <= 0 ||
+	    cc->handle_ms > (uint64_t)INT64_MAX ||
+	    cc->ended_at > (uint64_t)INT64_MAX)
+		return EINVAL;
+	err = store_run(st, S_CBCALL_ADD, ENOENT, &n, "iiiiuu", cc->call_id,
+			cc->callback_id, cc->queue_id, cc->agent_id,
+			cc->handle_ms, cc->ended_at);
+	if (!err && !n)
+		return ENOENT;
+	if (!err)
+		cc->id = sqlite3_last_insert_rowid(st->db);
+	return err;
+}
+
+int store_callback_call_wrapup(struct store *st, int64_t id,
+			       uint64_t started_at, uint64_t ended_at)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || id <= 0 || started_at > (uint64_t)INT64_MAX ||
+	    ended_at > (uint64_t)INT64_MAX ||
+	    (ended_at && ended_at < started_at))
+		return EINVAL;
+	err = store_run(st, S_CBCALL_WRAPUP, ENOENT, &n, "iuu", id, started_at,
+			ended_at);
+	return !err && !n ? ENOENT : err;
 }

@@ -141,6 +141,10 @@ enum store_sql_id {
 	S_CALL_LIST_TENANT,
 	S_CALL_CLOSE_NODE,
 	S_CALL_CLOSE_STALE,
+	S_WRAPUP_CLOSE_NODE,
+	S_WRAPUP_CLOSE_NODE_CB,
+	S_WRAPUP_CLOSE_STALE,
+	S_WRAPUP_CLOSE_STALE_CB,
 
 	/* sqlite_node.c */
 	S_NODE_HEARTBEAT,
@@ -289,6 +293,8 @@ enum store_sql_id {
 	S_VISIT_LIST,
 	/* sqlite_callback.c */
 	S_CB_ADD,
+	S_CBCALL_ADD,
+	S_CBCALL_WRAPUP,
 	S_CB_GET,
 	S_CB_UPDATE,
 	S_CB_LIST,

@@ -6,6 +6,9 @@
  * A tenant is deleted only when nothing of it is left (employees, devices,
  * numbers, blocks, announcements, own trunks): the API answers 409 instead
  * of deleting a company's data by accident.  Its API tokens go with it.
+ * A tenant's id is never given to a new tenant: a deleted client's
+ * invoices are kept under it (migration 42) and its deletion request
+ * too, so a new id is above all of those.
  */
 #include <string.h>
 #include "core/core.h"
@@ -19,9 +22,12 @@ static const struct store_sql sql[] = {
     {S_TENANT_ANY, "is empty", "SELECT EXISTS (SELECT 1 FROM tenants)"},
     {S_TENANT_EXISTS, "tenant exists", "SELECT id FROM tenants WHERE id = ?1"},
     {S_TENANT_ADD, "tenant add",
-     "INSERT INTO tenants (name, country_code, area_code,"
+     "INSERT INTO tenants (id, name, country_code, area_code,"
      " central_number, language, moh_prompt, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " VALUES (1 + max(ifnull((SELECT max(id) FROM tenants), 0),"
+     " ifnull((SELECT max(tenant_id) FROM invoices), 0),"
+     " ifnull((SELECT max(tenant_id) FROM tenant_deletions), 0)),"
+     " ?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
     {S_TENANT_GET, "tenant get", TENANT_SELECT " WHERE id = ?1"},
     {S_TENANT_UPDATE, "tenant update",
      "UPDATE tenants SET name = ?2, country_code = ?3,"

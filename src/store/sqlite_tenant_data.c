@@ -15,6 +15,13 @@
  * request row (tenant_deletions) stays, without who asked: the operator's
  * record that a deletion happened.
  *
+ * Retained: a table whose rows the law obliges us to keep is exported but
+ * NOT deleted, and says why (tdata.keep).  Invoices and credit notes with
+ * their lines (§147 (1) no. 4, (3) AO, §14b (1) UStG: 8 years after the
+ * end of the year of issue, since 2025) stay with the tenant_id they were
+ * issued to; they hold their own copy of the name and address printed
+ * (migration 42), so the live billing address is deleted like the rest.
+ *
  *   requested --(cancel before due_at)--> cancelled
  *       |
  *       +--(operator: run, or due_at passed: purge timer)--> done
@@ -29,78 +36,82 @@ struct tdata {
 	const char *where;
 	const char *omit; /* a secret column, never exported, or NULL    */
 	const char *file; /* a column naming a file of the row, or NULL */
+	const char *keep; /* why the rows outlive the client, or NULL   */
 };
+
+#define KEEP_INVOICES "invoices are kept 8 years (§147 AO, §14b UStG)"
 
 #define BY_TENANT "tenant_id = ?1"
 #define OF(col, parent)                                                        \
 	col " IN (SELECT id FROM " parent " WHERE tenant_id = ?1)"
 
 static const struct tdata tdatav[] = {
-    {"tenants", "id = ?1", NULL, NULL},
-    {"number_blocks", BY_TENANT, NULL, NULL},
-    {"numbers", BY_TENANT, NULL, NULL},
-    {"employees", BY_TENANT, NULL, NULL},
-    {"absence_infos", OF("employee_id", "employees"), NULL, NULL},
-    {"agent_skills", OF("employee_id", "employees"), NULL, NULL},
-    {"agent_states", OF("employee_id", "employees"), NULL, NULL},
-    {"devices", BY_TENANT, "ha1", NULL},
-    {"registrations", OF("device_id", "devices"), NULL, NULL},
-    {"api_tokens", BY_TENANT, "token_sha256", NULL},
-    {"users", BY_TENANT, "password_hash", NULL},
-    {"announcements", BY_TENANT, NULL, NULL},
-    {"prompts", BY_TENANT, NULL, "file"},
-    {"trunks", BY_TENANT, "password", NULL},
-    {"schedules", BY_TENANT, NULL, NULL},
-    {"schedule_ranges", OF("schedule_id", "schedules"), NULL, NULL},
-    {"schedule_exceptions", OF("schedule_id", "schedules"), NULL, NULL},
-    {"ivr_menus", BY_TENANT, NULL, NULL},
-    {"ivr_options", OF("menu_id", "ivr_menus"), NULL, NULL},
-    {"digit_inputs", BY_TENANT, NULL, NULL},
-    {"external_targets", BY_TENANT, NULL, NULL},
-    {"ring_groups", BY_TENANT, NULL, NULL},
-    {"ring_group_members", OF("group_id", "ring_groups"), NULL, NULL},
-    {"queues", BY_TENANT, NULL, NULL},
-    {"queue_members", OF("queue_id", "queues"), NULL, NULL},
-    {"queue_skills", OF("queue_id", "queues"), NULL, NULL},
-    {"queue_widen", OF("queue_id", "queues"), NULL, NULL},
-    {"mailboxes", BY_TENANT, NULL, NULL},
-    {"vm_messages", BY_TENANT, NULL, "file"},
-    {"vip_callers", BY_TENANT, NULL, NULL},
-    {"caller_entries", BY_TENANT, NULL, NULL},
-    {"caller_settings", BY_TENANT, NULL, NULL},
-    {"forwardings", BY_TENANT, NULL, NULL},
-    {"appointments", BY_TENANT, NULL, NULL},
-    {"oncall_schedules", BY_TENANT, NULL, NULL},
-    {"oncall_members", OF("schedule_id", "oncall_schedules"), NULL, NULL},
-    {"oncall_overrides", BY_TENANT, NULL, NULL},
-    {"profile_versions", BY_TENANT, NULL, NULL},
-    {"calls", BY_TENANT, NULL, NULL},
-    {"call_vars", OF("call_id", "calls"), NULL, NULL},
-    {"consult_outcomes", BY_TENANT, NULL, NULL},
-    {"queue_visits", BY_TENANT, NULL, NULL},
-    {"callbacks", BY_TENANT, NULL, NULL},
-    {"outbox", BY_TENANT, NULL, NULL},
-    {"outbox_files", OF("outbox_id", "outbox"), NULL, "path"},
-    {"notes", BY_TENANT, NULL, NULL},
-    {"note_employees", OF("note_id", "notes"), NULL, NULL},
-    {"note_versions", OF("note_id", "notes"), NULL, NULL},
-    {"note_deliveries", OF("note_id", "notes"), NULL, NULL},
-    {"note_reads", OF("note_id", "notes"), NULL, NULL},
-    {"note_settings", BY_TENANT, "webhook_secret", NULL},
-    {"note_escalations", BY_TENANT, NULL, NULL},
-    {"sms_charges", BY_TENANT, NULL, NULL},
-    {"tariffs", BY_TENANT, NULL, NULL},
-    {"invoices", BY_TENANT, NULL, NULL},
-    {"invoice_lines", BY_TENANT, NULL, NULL},
-    {"billing_addresses", BY_TENANT, NULL, NULL},
-    {"tasks", BY_TENANT, NULL, NULL},
-    {"task_times", OF("task_id", "tasks"), NULL, NULL},
-    {"task_calls", OF("task_id", "tasks"), NULL, NULL},
-    {"task_assistants", OF("task_id", "tasks"), NULL, NULL},
-    {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL},
-    {"push_subscriptions", BY_TENANT, "auth", NULL},
-    {"retention", BY_TENANT, NULL, NULL},
-    {"audit", BY_TENANT, NULL, NULL},
+    {"tenants", "id = ?1", NULL, NULL, NULL},
+    {"number_blocks", BY_TENANT, NULL, NULL, NULL},
+    {"numbers", BY_TENANT, NULL, NULL, NULL},
+    {"employees", BY_TENANT, NULL, NULL, NULL},
+    {"absence_infos", OF("employee_id", "employees"), NULL, NULL, NULL},
+    {"agent_skills", OF("employee_id", "employees"), NULL, NULL, NULL},
+    {"agent_states", OF("employee_id", "employees"), NULL, NULL, NULL},
+    {"devices", BY_TENANT, "ha1", NULL, NULL},
+    {"registrations", OF("device_id", "devices"), NULL, NULL, NULL},
+    {"api_tokens", BY_TENANT, "token_sha256", NULL, NULL},
+    {"users", BY_TENANT, "password_hash", NULL, NULL},
+    {"announcements", BY_TENANT, NULL, NULL, NULL},
+    {"prompts", BY_TENANT, NULL, "file", NULL},
+    {"trunks", BY_TENANT, "password", NULL, NULL},
+    {"schedules", BY_TENANT, NULL, NULL, NULL},
+    {"schedule_ranges", OF("schedule_id", "schedules"), NULL, NULL, NULL},
+    {"schedule_exceptions", OF("schedule_id", "schedules"), NULL, NULL, NULL},
+    {"ivr_menus", BY_TENANT, NULL, NULL, NULL},
+    {"ivr_options", OF("menu_id", "ivr_menus"), NULL, NULL, NULL},
+    {"digit_inputs", BY_TENANT, NULL, NULL, NULL},
+    {"external_targets", BY_TENANT, NULL, NULL, NULL},
+    {"ring_groups", BY_TENANT, NULL, NULL, NULL},
+    {"ring_group_members", OF("group_id", "ring_groups"), NULL, NULL, NULL},
+    {"queues", BY_TENANT, NULL, NULL, NULL},
+    {"queue_members", OF("queue_id", "queues"), NULL, NULL, NULL},
+    {"queue_skills", OF("queue_id", "queues"), NULL, NULL, NULL},
+    {"queue_widen", OF("queue_id", "queues"), NULL, NULL, NULL},
+    {"mailboxes", BY_TENANT, NULL, NULL, NULL},
+    {"vm_messages", BY_TENANT, NULL, "file", NULL},
+    {"vip_callers", BY_TENANT, NULL, NULL, NULL},
+    {"caller_entries", BY_TENANT, NULL, NULL, NULL},
+    {"caller_settings", BY_TENANT, NULL, NULL, NULL},
+    {"forwardings", BY_TENANT, NULL, NULL, NULL},
+    {"appointments", BY_TENANT, NULL, NULL, NULL},
+    {"oncall_schedules", BY_TENANT, NULL, NULL, NULL},
+    {"oncall_members", OF("schedule_id", "oncall_schedules"), NULL, NULL, NULL},
+    {"oncall_overrides", BY_TENANT, NULL, NULL, NULL},
+    {"profile_versions", BY_TENANT, NULL, NULL, NULL},
+    {"calls", BY_TENANT, NULL, NULL, NULL},
+    {"call_vars", OF("call_id", "calls"), NULL, NULL, NULL},
+    {"consult_outcomes", BY_TENANT, NULL, NULL, NULL},
+    {"queue_visits", BY_TENANT, NULL, NULL, NULL},
+    {"callbacks", BY_TENANT, NULL, NULL, NULL},
+    {"callback_calls", BY_TENANT, NULL, NULL, NULL},
+    {"outbox", BY_TENANT, NULL, NULL, NULL},
+    {"outbox_files", OF("outbox_id", "outbox"), NULL, "path", NULL},
+    {"notes", BY_TENANT, NULL, NULL, NULL},
+    {"note_employees", OF("note_id", "notes"), NULL, NULL, NULL},
+    {"note_versions", OF("note_id", "notes"), NULL, NULL, NULL},
+    {"note_deliveries", OF("note_id", "notes"), NULL, NULL, NULL},
+    {"note_reads", OF("note_id", "notes"), NULL, NULL, NULL},
+    {"note_settings", BY_TENANT, "webhook_secret", NULL, NULL},
+    {"note_escalations", BY_TENANT, NULL, NULL, NULL},
+    {"sms_charges", BY_TENANT, NULL, NULL, NULL},
+    {"tariffs", BY_TENANT, NULL, NULL, NULL},
+    {"tasks", BY_TENANT, NULL, NULL, NULL},
+    {"task_times", OF("task_id", "tasks"), NULL, NULL, NULL},
+    {"task_calls", OF("task_id", "tasks"), NULL, NULL, NULL},
+    {"task_assistants", OF("task_id", "tasks"), NULL, NULL, NULL},
+    {"invoices", BY_TENANT, NULL, NULL, KEEP_INVOICES},
+    {"invoice_lines", BY_TENANT, NULL, NULL, KEEP_INVOICES},
+    {"billing_addresses", BY_TENANT, NULL, NULL, NULL},
+    {"outbox_push", OF("outbox_id", "outbox"), NULL, NULL, NULL},
+    {"push_subscriptions", BY_TENANT, "auth", NULL, NULL},
+    {"retention", BY_TENANT, NULL, NULL, NULL},
+    {"audit", BY_TENANT, NULL, NULL, NULL},
 };
 
 static const struct store_sql sql[] = {
@@ -351,7 +362,20 @@ static int run_files(struct store *st, const struct run *r,
 	return err;
 }
 
-/* Every other table with a tenant_id column (added after this file). */
+/* Are table's rows of a client kept after its deletion (tdata.keep)? */
+static bool kept(const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tdatav); i++) {
+		if (!strcmp(tdatav[i].table, table))
+			return tdatav[i].keep != NULL;
+	}
+	return false;
+}
+
+/* Every other table with a tenant_id column (added after this file);
+ * the kept ones stay. */
 static int run_sweep(struct store *st, const struct run *r)
 {
 	sqlite3_stmt *s, *d;
@@ -364,6 +388,8 @@ static int run_sweep(struct store *st, const struct run *r)
 		char table[64];
 
 		store_col_text(s, 0, table, sizeof(table));
+		if (kept(table))
+			continue;
 		err = prep(st, "DELETE", table, BY_TENANT, r->tenant_id, &d);
 		if (!err)
 			err = write_run(st, d, table, &r->p->rows);
@@ -395,6 +421,11 @@ static int run_tx(struct store *st, void *arg)
 		const struct tdata *t = &tdatav[i];
 		sqlite3_stmt *s;
 
+		if (t->keep) {
+			info("store: tenant %lld: %s stay: %s\n",
+			     (long long)r->tenant_id, t->table, t->keep);
+			continue;
+		}
 		err = prep(st, "DELETE", t->table, t->where, r->tenant_id, &s);
 		if (!err)
 			err = write_run(st, s, t->table, &r->p->rows);

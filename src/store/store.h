@@ -1435,6 +1435,28 @@ int store_callback_add(struct store *st, struct store_callback *cb);
 int store_callback_get(struct store *st, int64_t id, struct store_callback *cb);
 /* Write state, attempts, next_at, agent_id (updated_at: now); ENOENT. */
 int store_callback_update(struct store *st, struct store_callback *cb);
+
+/*
+ * An agent's call of a callback (migration 42), what billing reads: the
+ * agent's call record call_id (its tenant is the row's), the callback,
+ * queue and agent, handle_ms [ms] from the agent's answer to the end of
+ * the agent's call, ended_at [ms UTC].  *cc gets its id.  ENOENT: no such
+ * call record (or one of no tenant).
+ */
+struct store_callback_call {
+	int64_t id;
+	int64_t call_id;
+	int64_t callback_id;
+	int64_t queue_id;
+	int64_t agent_id;
+	uint64_t handle_ms;
+	uint64_t ended_at;
+};
+int store_callback_call_add(struct store *st, struct store_callback_call *cc);
+/* The agent's wrap-up after callback call id: started_at, ended_at [ms
+ * UTC] (0: still running), as store_queue_visit_wrapup(). */
+int store_callback_call_wrapup(struct store *st, int64_t id,
+			       uint64_t started_at, uint64_t ended_at);
 /* Walk the callbacks of tenant_id (0: all), queue_id (0: all) and
  * state (< 0: all), oldest first. */
 int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,
@@ -1660,10 +1682,12 @@ int store_node_get(struct store *st, const char *node_id, struct store_node *n);
 int store_node_list(struct store *st, store_node_h *h, void *arg);
 
 /* Close the live calls of node node_id at their last sign of life (see
- * above).  *np (may be NULL) gets the number of calls closed. */
+ * above), and end the agents' wrap-ups after its calls that have no end
+ * (the node stopped in them) at its heartbeat, not before their start.
+ * *np (may be NULL) gets the number of calls closed. */
 int store_call_close_node(struct store *st, const char *node_id, unsigned *np);
-/* Close, by the same rule, the live calls of every node except self whose
- * last sign of life is before `before` [ms]. */
+/* Close, by the same rule, the live calls (and open wrap-ups) of every
+ * node except self whose last sign of life is before `before` [ms]. */
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 			   unsigned *np);
 
@@ -2477,13 +2501,17 @@ int store_tariff_list(struct store *st, int64_t tenant_id, store_tariff_h *h,
  * transfer ends it, so the employee's part is not in it), wrapup_ms the
  * sum of the agents' wrap-ups after them (migration 37).  The tenant is
  * the call record's (a pool queue of the service tenant serves calls
- * that stay the client's).  By started_at, then id.
+ * that stay the client's).  An agent's call of a queue callback
+ * (callback_calls, migration 42) counts the same way: its handle time
+ * and wrap-up.  By started_at, then id.
  */
 struct store_billed_call {
 	int64_t call_id;
 	uint64_t started_at; /* [ms] UTC: the call reached us      */
 	uint64_t talk_ms;
 	uint64_t wrapup_ms;
+	bool pending; /* an agent's wrap-up after it still runs: not billed
+			 yet (billing.h)                                  */
 };
 typedef int(store_billed_call_h)(const struct store_billed_call *c, void *arg);
 int store_billing_calls(struct store *st, int64_t tenant_id, uint64_t from,

@@ -25,6 +25,15 @@ real calls.
     wrap-up start and end), the fee and why, the exact amount in 1/60
     cent and the cents, the SMS, net (the exact sum rounded once), VAT
     and gross to the cent, computed here by the rule.  The same as CSV.
+  * A real queue callback (the queue's wrap-up now 8 s): Erika's phone
+    rings, she answers, hears whom she calls back, Max's desk phone (his
+    personal number) answers; she talks ~17 s and hangs up.  While she
+    is in wrap-up the bill lists the agent's call under "pending" (not
+    a line of 0 s); after it, the call is a line like a queue call:
+    talk and wrap-up seconds equal to the recorded agent's call
+    (callback_calls: handle time, wrap-up start and end), the 59 c
+    acceptance fee (more than 15 s), the exact amount; the net grows by
+    exactly that amount.
   * Access and errors: agent and subaccount 403; another client's admin
     404; a bad month 422 naming "month"; a bad format 422; an
     unknown query parameter 400; an unknown tenant 404; no month: this
@@ -418,7 +427,10 @@ def test_bill(sb, env, phone):
     S.check(st == 200 and "rounded once" in b["rounding"],
             "the bill states its rounding rule")
     env["bill"] = b
-    # CSV (the third call has ended meanwhile: on it now)
+    # CSV (the third call has ended meanwhile, and Erika's wrap-up after
+    # it: on it now; while the wrap-up runs it would be pending)
+    wait_for(lambda: agent_state(sb, env["erika"]) == "available", 15,
+             "available")
     want = expected_lines(sb, env)
     st, ctype, text = raw_get(sb, bill_path(env, extra="&format=csv"),
                               tok["admin"])
@@ -441,6 +453,72 @@ def test_bill(sb, env, phone):
     st, b = sb.api("GET", bill_path(env, "2020-01"))
     S.check(st == 200 and b["lines"] == [] and b["gross_cents"] == 0,
             "the operator reads an empty month: no lines, 0", f"{st} {b}")
+
+
+def test_callback(sb, env, phone, desk):
+    tid, erika, queue = env["tid"], env["erika"], env["queue"]
+    st, q = sb.api("PATCH", f"{V}/queues/{queue}",
+                   {"callback": True, "wrapup": 8})
+    S.check(st == 200 and q["callback"] is True and q["wrapup"] == 8,
+            "the queue offers callbacks, wrap-up 8 s: 200", f"{st} {q}")
+    wait_for(lambda: agent_state(sb, erika) == "available", 15, "available")
+    _, before = sb.api("GET", bill_path(env))
+    m1, m2 = phone.mark(), desk.mark()
+    st, cb = sb.api("POST", f"{V}/callbacks",
+                    {"queue_id": queue, "number": "+4922182829901"})
+    S.check(st == 201, "a callback to Max's personal number: 201",
+            f"{st} {cb}")
+    S.check(phone.wait_event("CALL_ESTABLISHED", 20, since=m1) is not None,
+            "Erika's phone rings for the callback and answers")
+    S.check(desk.wait_event("CALL_ESTABLISHED", 25, since=m2) is not None,
+            "then Max's phone rings and answers")
+    time.sleep(17.3)
+    phone.hangup()
+    S.check(wait_for(lambda: agent_state(sb, erika) == "wrapup", 10,
+                     "wrap-up") is not False, "Erika is in wrap-up")
+    st, b = sb.api("GET", bill_path(env))
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"))
+    row = db.execute("SELECT c.id, c.caller_leg FROM calls c JOIN"
+                     " callback_calls k ON k.call_id = c.id WHERE"
+                     " k.callback_id = ?", (cb.get("id"),)).fetchone()
+    db.close()
+    cid = row[0] if row else None
+    S.check(row is not None and row[1] == f"callback:{cb.get('id')}",
+            "the agent's call of the callback is recorded for billing",
+            repr(row))
+    S.check(st == 200 and [x["call_id"] for x in b["pending"]] == [cid]
+            and cid not in [x["call_id"] for x in b["lines"]] and
+            b["net_cents"] == before["net_cents"],
+            "in wrap-up: the call is pending, not a line (no 0 s), the net "
+            "as before", f"{st} {b and b['pending']} {cid}")
+    S.check(wait_for(lambda: agent_state(sb, erika) == "available", 20,
+                     "available") is not False, "Erika's wrap-up ends")
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"))
+    handle, ws, we = db.execute(
+        "SELECT handle_ms, wrapup_started_at, wrapup_ended_at FROM"
+        " callback_calls WHERE call_id = ?", (cid,)).fetchone()
+    db.close()
+    t, w = handle // 1000, (we - ws) // 1000
+    x = 59 * 60 + 59 * (t + min(w, 120))
+    st, b = sb.api("GET", bill_path(env))
+    line = [x for x in (b or {}).get("lines", []) if x["call_id"] == cid]
+    S.check(17 <= t <= 30 and 7 <= w <= 10,
+            "the records: the agent's time on the callback (~17 s talk "
+            "after the announcement), the 8 s wrap-up", f"{t} {w}")
+    S.check(st == 200 and b["pending"] == [] and len(line) == 1 and
+            (line[0]["talk_s"], line[0]["wrapup_s"],
+             line[0]["wrapup_counted_s"], line[0]["acceptance"],
+             line[0]["acceptance_why"], line[0]["acceptance_cents"],
+             line[0]["amount_sixtieth_cents"], line[0]["amount_cents"]) ==
+            (t, w, w, True, f"talk {t} s: more than 15 s", 59, x,
+             (x + 30) // 60),
+            f"after the wrap-up: a line like a queue call, {t} s talk, "
+            f"{w} s wrap-up, the 59 c fee, {x}/60 c", f"{st} {line}")
+    xs = b["calls_sixtieth_cents"] - before["calls_sixtieth_cents"]
+    S.check(xs == x and b["net_cents"] == (b["vat"][0]["net_sixtieth_cents"]
+                                           + 30) // 60,
+            "the bill grows by exactly that amount, rounded once",
+            f"{xs} != {x}")
 
 
 def main():
@@ -466,6 +544,7 @@ def main():
         S.run(test_consult, sb, env, phone, desk)
         S.run(test_sms, sb, env, gw)
         S.run(test_bill, sb, env, phone)
+        S.run(test_callback, sb, env, phone, desk)
     finally:
         for p in (phone, desk):
             if p:

@@ -12,14 +12,29 @@ report.
     with an umlaut) and the supplier's (configuration) are on it.  CSV
     and PDF: pdftotext shows the number, "Rechnung", net, VAT and gross
     formatted 1.234,56 EUR-style, the address with its umlaut.
-  * Errors: the same month again 409 ("month"); this month (not over)
-    422 "month"; a bad month 422; a month with a running call 409; no
-    month 422.  Access: agent, subaccount 403; another client's admin
+  * Errors as the rest of the API (docs/api.md; the tariffs' route
+    answers the same): a malformed body 400 naming the field (no month,
+    a month not a string, an unknown field, a reason not a string, no
+    reason), a value refused 422 (a bad month, an empty reason); the
+    same month again 409 ("month"); this month (not over) 422 "month";
+    a month with a running call 409.  Access: agent, subaccount 403; another client's admin
     404; the client admin may not issue (403) but reads its own.
   * Credit note: 000003, every amount negated, referencing the invoice;
     a second one 409; then the month again: 000004.
   * Revenue report: per client calls, billed seconds, SMS, net, VAT,
     gross equal to the bills; the totals; CSV.
+  * Retention (§147 AO, §14b UStG): the other client is deleted; its
+    invoice stays: JSON, CSV and PDF exactly as before, the revenue
+    report lists it under the name invoiced with the same figures and
+    totals; its calls, queue visits and live billing address are gone;
+    the store refuses to delete an invoice; a new client never gets the
+    deleted one's id.
+  * Wrap-up cut by a restart: two ended calls of August whose agents'
+    wrap-ups have no end (node1 stopped in them) are pending: not on the
+    bill (listed under "pending"), the month not invoiced (409); node1
+    is restarted, its last heartbeat 40 s after the one wrap-up's start
+    and 300 s after the other's: they end there: 40 s counted, 300 s
+    counted 120; the bill and then the invoice to the cent.
 """
 import datetime
 import os
@@ -178,9 +193,16 @@ def test_issue(sb, env):
         st, r = sb.api("POST", path, {"month": bad})
         S.check(st == 422 and r["error"].startswith("month"),
                 f"month {bad!r}: 422 naming month", f"{st} {r}")
-    st, r = sb.api("POST", path, {})
-    S.check(st == 400 and r["error"].startswith("month:"),
-            "no month: 400 naming month", f"{st} {r}")
+    for body, want, err in (
+            ({}, 400, "month: is required"),
+            ({"month": 202610}, 400, "month: must be a string"),
+            ({"month": MONTH, "tariff": 1}, 400, "tariff: unknown field")):
+        S.error_is(f"{body}: {want} {err!r}", sb.api("POST", path, body),
+                   want, err)
+    S.error_is("the tariffs' route alike: a date not a string 400",
+               sb.api("POST", f"{V}/tenants/{tid}/tariffs",
+                      {"valid_from": 20260101}), 400,
+               "valid_from: must be a string")
     st, r = sb.api("POST", path, {"month": MONTH}, tok["admin"])
     S.check(st == 403, "the client admin may not issue: 403", f"{st} {r}")
     st, r = sb.api("POST", f"{V}/tenants/999/invoices", {"month": MONTH})
@@ -282,9 +304,13 @@ def test_credit(sb, env):
     p = f"{V}/invoices/{inv['id']}/credit_note"
     st, r = sb.api("POST", p, {"reason": "Anruf doppelt"}, tok["admin"])
     S.check(st == 403, "the client admin may not credit: 403", f"{st} {r}")
-    st, r = sb.api("POST", p, {})
-    S.check(st == 400 and r["error"].startswith("reason:"),
-            "no reason: 400 naming reason", f"{st} {r}")
+    for body, want, err in (
+            ({}, 400, "reason: is required"),
+            ({"reason": 5}, 400, "reason: must be a string"),
+            ({"reason": "x", "month": MONTH}, 400, "month: unknown field"),
+            ({"reason": ""}, 422, "reason: must not be empty")):
+        S.error_is(f"credit note {body}: {want} {err!r}",
+                   sb.api("POST", p, body), want, err)
     st, cn = sb.api("POST", p, {"reason": "Anruf doppelt"})
     S.check(st == 201 and cn["number"] == f"RE-{year}-000003" and
             cn["kind"] == "credit_note" and cn["credits_id"] == inv["id"] and
@@ -356,6 +382,161 @@ def test_revenue(sb, env):
             "CSV: a row per client and the totals", text)
 
 
+def invoice_copies(sb, inv_id):
+    """The invoice as JSON, CSV and PDF (bytes)."""
+    st, js = sb.api("GET", f"{V}/invoices/{inv_id}")
+    out = [st, js]
+    for fmt in ("csv", "pdf"):
+        st, ct, body = raw_get(sb, f"{V}/invoices/{inv_id}?format={fmt}",
+                               sb.token)
+        out += [st, ct, body]
+    return out
+
+
+def count(sb, table, tid):
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        return db.execute(f"SELECT count(*) FROM {table} WHERE tenant_id"
+                          " = ?", (tid,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_retention(sb, env):
+    b, ib = env["b"], env["inv_b"]
+    st, r = sb.api("PUT", f"{V}/tenants/{b}/billing_address",
+                   {"name": "Andere GmbH Buchhaltung", "address": "Weg 1"})
+    S.check(st == 200, "the other client's address, after its invoice: "
+            "200", f"{st} {r}")
+    before = invoice_copies(sb, ib["id"])
+    S.check(before[0] == 200 and before[1]["customer"]["name"] ==
+            "Andere GmbH" and before[2] == 200 and before[5] == 200,
+            "its invoice names whom it was issued to (its own copy)",
+            f"{before[:2]}")
+    st, rev0 = sb.api("GET", f"{V}/billing/revenue?month={MONTH}")
+    S.check(st == 200 and count(sb, "calls", b) == len(CALLS_B) and
+            count(sb, "queue_visits", b) == len(CALLS_B),
+            "before: its calls and visits are there", f"{st}")
+    st, d = sb.api("POST", f"{V}/tenants/{b}/deletion", {})
+    st2, d2 = sb.api("POST", f"{V}/tenants/{b}/deletion/run", {})
+    S.check(st == 201 and st2 == 200 and d2["state"] == "done",
+            "the client is deleted (request, run): done", f"{st} {st2} {d2}")
+    S.check(sb.api("GET", f"{V}/tenants/{b}")[0] == 404,
+            "the tenant is gone: 404", "")
+    after = invoice_copies(sb, ib["id"])
+    S.check(after[0] == 200 and after[1] == before[1],
+            "GET /invoices/:id: the same JSON as before", f"{after[:2]}")
+    S.check(after[2:5] == before[2:5] and after[4].startswith(b"number;"),
+            "the same CSV, byte for byte", f"{after[2:4]}")
+    S.check(after[5:7] == before[5:7] and after[7] == before[7] and
+            after[7].startswith(b"%PDF-"),
+            "the same PDF, byte for byte", f"{after[5:7]}")
+    st, rev = sb.api("GET", f"{V}/billing/revenue?month={MONTH}")
+    rows = {c["tenant_id"]: c for c in (rev or {}).get("clients", [])}
+    old = {c["tenant_id"]: c for c in rev0["clients"]}
+    _, netb, vatb, grossb = expected(CALLS_B)
+    secs = sum(t + min(w, 120) for t, w in CALLS_B)
+    S.check(st == 200 and b in rows and rows[b] == old[b] and
+            (rows[b]["name"], rows[b]["calls"], rows[b]["billed_seconds"],
+             rows[b]["net_cents"], rows[b]["vat_cents"],
+             rows[b]["gross_cents"]) ==
+            ("Andere GmbH", 1, secs, netb, vatb, grossb),
+            f"the revenue report lists its invoice: 1 call, {secs} s, "
+            f"net {netb}, gross {grossb}, the name invoiced", repr(rev))
+    S.check(rev["total"] == rev0["total"], "the totals are unchanged",
+            f"{rev['total']} != {rev0['total']}")
+    left = {t: count(sb, t, b) for t in ("calls", "queue_visits",
+                                         "billing_addresses", "tariffs",
+                                         "invoices", "invoice_lines")}
+    S.check(left == {"calls": 0, "queue_visits": 0, "billing_addresses": 0,
+                     "tariffs": 0, "invoices": 1,
+                     "invoice_lines": len(after[1]["lines"])},
+            "its call data and live address are gone, the invoice and "
+            "its lines stay", f"{left}")
+    st, tn = sb.api("POST", V + "/tenants", {"name": "Neue GmbH",
+                                             "country_code": "49",
+                                             "area_code": "30"})
+    st2, li = sb.api("GET", f"{V}/tenants/{tn.get('id')}/invoices")
+    S.check(st == 201 and tn["id"] > b and st2 == 200 and
+            li["invoices"] == [],
+            "a new client never gets the deleted one's id (nor its "
+            "invoices)", f"{tn} {li}")
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    try:
+        db.execute("DELETE FROM invoices WHERE id = ?", (ib["id"],))
+        refused = ""
+    except sqlite3.DatabaseError as e:
+        refused = str(e)
+    finally:
+        db.close()
+    S.check("kept" in refused, "the store refuses to delete an invoice",
+            refused)
+
+
+def test_restart_wrapup(sb, env):
+    tid = env["tid"]
+    month = "2026-08"
+    calls = [(10, 300), (20, 40)]  # talk, wrap-up up to the node's stop
+    stop = ms(2026, 8, 10, 10)     # node1's last heartbeat
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    ids = []
+    for t, w in calls:
+        ws = stop - w * 1000
+        end = ws
+        start = end - t * 1000 - 5000
+        cur = db.execute(
+            "INSERT INTO calls (node_id, tenant_id, direction, started_at,"
+            " answered_at, ended_at, disposition) VALUES ('node1', ?,"
+            " 'inbound', ?, ?, ?, 'answered')", (tid, start, start + 5000,
+                                                 end))
+        ids.append(cur.lastrowid)
+        db.execute(
+            "INSERT INTO queue_visits (tenant_id, queue_id, call_id,"
+            " arrived_at, joined_at, outcome, left_at, handle_ms, ended_at,"
+            " wrapup_started_at, wrapup_ended_at) SELECT ?, id, ?, ?, ?,"
+            " 'answered', ?, ?, ?, ?, 0 FROM queues WHERE tenant_id = ?"
+            " LIMIT 1", (tid, cur.lastrowid, start, start, start + 5000,
+                         t * 1000, end, ws, tid))
+    db.commit()
+    db.close()
+    path = f"{V}/tenants/{tid}/bill?month={month}"
+    st, b = sb.api("GET", path)
+    S.check(st == 200 and b["lines"] == [] and b["net_cents"] == 0 and
+            [x["call_id"] for x in b["pending"]] == ids and
+            all(x["why"] == "wrap-up running" for x in b["pending"]),
+            "wrap-ups without an end: both calls pending, not billed "
+            "(no 0 s line)", f"{st} {b}")
+    st, r = sb.api("POST", f"{V}/tenants/{tid}/invoices", {"month": month})
+    S.check(st == 409 and r["error"].startswith("month:") and
+            "wrap-up" in r["error"],
+            "a month with a call pending is not invoiced: 409 naming month",
+            f"{st} {r}")
+    code = sb.stop()
+    S.check(code == 0, "node1 stops", f"exit {code}")
+    db = sqlite3.connect(os.path.join(sb.dir, "switchboard.db"), timeout=10)
+    db.execute("UPDATE nodes SET heartbeat_at = ? WHERE node_id = 'node1'",
+               (stop,))
+    db.commit()
+    db.close()
+    sb.start()
+    xs, net, vat, gross = expected(calls)
+    st, b = sb.api("GET", path)
+    got = [(x["call_id"], x["talk_s"], x["wrapup_s"], x["wrapup_counted_s"],
+            x["amount_sixtieth_cents"]) for x in (b or {}).get("lines", [])]
+    S.check(st == 200 and b["pending"] == [] and
+            got == [(ids[0], 10, 300, 120, xs[0]),
+                    (ids[1], 20, 40, 40, xs[1])],
+            "after the restart the wrap-ups end at node1's last heartbeat: "
+            "40 s, and 300 s counted 120", f"{st} {got} {b}")
+    S.check(st == 200 and (b["net_cents"], b["vat_cents"],
+                           b["gross_cents"]) == (net, vat, gross),
+            f"the bill: net {net}, VAT {vat}, gross {gross}", f"{b}")
+    st, inv = sb.api("POST", f"{V}/tenants/{tid}/invoices",
+                     {"month": month})
+    S.check(st == 201 and inv["gross_cents"] == gross and inv["calls"] == 2,
+            f"now the month is invoiced: 201, gross {gross}", f"{st} {inv}")
+
+
 def main():
     sb = Switchboard(extra_args=ISSUER).start()
     env = {}
@@ -367,6 +548,9 @@ def main():
             S.run(test_formats, sb, env)
             S.run(test_credit, sb, env)
         S.run(test_revenue, sb, env)
+        if "inv_b" in env:
+            S.run(test_retention, sb, env)
+        S.run(test_restart_wrapup, sb, env)
     finally:
         code = sb.stop()
         S.check(code == 0, "clean exit (no leaks, no sanitizer report)",

@@ -228,6 +228,7 @@
 	X(test_billing_round)                                                  \
 	X(test_billing_month)                                                  \
 	X(test_billing_tariff_change)                                          \
+	X(test_billing_pending)                                                \
 	X(test_billing_trial)                                                  \
 	X(test_billing_month_sum)                                              \
 	X(test_billing_store)                                                  \
