@@ -97,3 +97,17 @@ int billing_task_rate_pm(uint32_t factor_pm, uint32_t work_min,
 			 (m->passed ? m->factor_pm : BILLING_FACTOR_ONE);
 	return 0;
 }
+
+uint64_t billing_task_day_x(const struct billing_task_month *m,
+			    uint32_t minutes, uint32_t cents_per_hour)
+{
+	if (!m)
+		return 0;
+	return (uint64_t)minutes *
+	       (m->passed ? m->factor_pm : BILLING_FACTOR_ONE) * cents_per_hour;
+}
+
+uint64_t billing_task_cents(uint64_t x)
+{
+	return (x + BILLING_TASK_X / 2) / BILLING_TASK_X;
+}

@@ -262,7 +262,8 @@ enum billing_area {
 
 enum {
 	BILLING_INCLUDED_S_PER_WORK_MIN = 15, /* 15 min per hour = 15 s/min */
-	BILLING_FACTOR_ONE = 1000             /* per mille                  */
+	BILLING_FACTOR_ONE = 1000,            /* per mille                  */
+	BILLING_TASK_X = 60000 /* exact units of a cent: 60 min/h x per mille */
 };
 
 /* The area's name ("backoffice_de", ...), NULL for none. */
@@ -298,6 +299,19 @@ int billing_task_rate(enum billing_area a, uint32_t work_min, uint64_t phone_s,
 int billing_task_rate_pm(uint32_t factor_pm, uint32_t work_min,
 			 uint64_t phone_s, struct billing_task_month *m);
 
+/*
+ * The amount of the assistants' time (seeds/000: the client's regular
+ * hourly rate, "Stundensatz", on its tariff: assistant_cents_per_hour).
+ * The factor is decided for the month (m); the rate is the one of the
+ * tariff valid on each booked day, so a tariff change in mid-month
+ * prices each day by its own.  Exact: minutes x factor [per mille] x
+ * cents per hour, in 1/60000 cent; THE ASSISTANTS' ROUNDING is once per
+ * report row (assistant and task), half up to whole cents.
+ */
+uint64_t billing_task_day_x(const struct billing_task_month *m,
+			    uint32_t minutes, uint32_t cents_per_hour);
+uint64_t billing_task_cents(uint64_t x);
+
 /* ---- the assistants' monthly report (task_report.c) --------------------
  *
  * Per assistant and task of a Berlin month: the booked minutes and the
@@ -307,6 +321,9 @@ int billing_task_rate_pm(uint32_t factor_pm, uint32_t work_min,
 struct billing_task_row {
 	struct store_task_month s; /* as the store read it */
 	struct billing_task_month m;
+	bool priced;           /* every booked day has an hourly rate */
+	uint64_t amount_x;     /* exact [1/60000 cent]                */
+	uint64_t amount_cents; /* billing_task_cents(amount_x)        */
 };
 
 struct billing_task_report {

@@ -51,6 +51,8 @@ static const struct api_field fields[] = {
      .unit = "1/100 %"},
     {API_F("trial_hours", AK_INT, 0), API_M(T, t.trial_hours),
      .max = TRIAL_HOURS_MAX, .unit = "h"},
+    {API_F("assistant_cents_per_hour", AK_INT, 0),
+     API_M(T, t.assistant_cents_per_hour), .max = 1000000, .unit = "cents"},
 };
 #undef T
 
@@ -100,6 +102,8 @@ static int tariff_obj(struct odict **op, const struct store_tariff *t)
 	err |= api_add_int(o, "sms_cents", t->sms_cents);
 	err |= api_add_int(o, "vat_bp", t->vat_bp);
 	err |= api_add_int(o, "trial_hours", t->trial_hours);
+	err |= api_add_int(o, "assistant_cents_per_hour",
+			   t->assistant_cents_per_hour);
 	err |= api_add_time(o, "created_at", t->created_at);
 	if (err) {
 		mem_deref(o);

@@ -59,6 +59,12 @@ static int row_obj(struct odict *o, const struct billing_task_row *w)
 	err |= api_add_bool(o, "factor_applied", w->m.factor_applied);
 	err |= api_add_int(o, "billed_milliminutes", (int64_t)w->m.billed_mmin);
 	err |= api_add_str(o, "billed_minutes", billed);
+	/* the client's hourly rate on each booked day: null if a day has
+	 * none (tariff assistant_cents_per_hour 0) */
+	if (w->priced)
+		err |= api_add_int(o, "amount_cents", (int64_t)w->amount_cents);
+	else
+		err |= odict_entry_add(o, "amount_cents", ODICT_NULL);
 	return err ? ENOMEM : 0;
 }
 
@@ -145,7 +151,7 @@ static int report_csv(struct api_req *req, const struct billing_task_report *r,
 		      const char *month)
 {
 	struct mbuf *mb = mbuf_alloc(2048);
-	char hdr[128], emp[140], task[140], billed[32], at[32];
+	char hdr[128], emp[140], task[140], billed[32], at[32], amount[24];
 	size_t i;
 	int err = 0;
 
@@ -155,30 +161,34 @@ static int report_csv(struct api_req *req, const struct billing_task_report *r,
 			       "tenant_id;area;work_minutes;calls;"
 			       "phone_seconds;phone_seconds_per_hour;"
 			       "threshold_passed;factor_applied;"
-			       "billed_minutes;call_id;started_at;to_number;"
-			       "seconds\r\n");
+			       "billed_minutes;amount_cents;call_id;"
+			       "started_at;to_number;seconds\r\n");
 	for (i = 0; i < r->rowc; i++) {
 		const struct billing_task_row *w = &r->rowv[i];
 
 		csv_clean(emp, sizeof(emp), w->s.employee_name);
 		csv_clean(task, sizeof(task), w->s.task_name);
 		minutes_fmt(billed, sizeof(billed), w->m.billed_mmin);
+		amount[0] = '\0';
+		if (w->priced)
+			re_snprintf(amount, sizeof(amount), "%llu",
+				    (unsigned long long)w->amount_cents);
 		err |= mbuf_printf(
 		    mb,
-		    "task;%lld;%s;%lld;%s;%lld;%s;%u;%u;%llu;%llu;%s;%s;%s;"
+		    "task;%lld;%s;%lld;%s;%lld;%s;%u;%u;%llu;%llu;%s;%s;%s;%s;"
 		    ";;;\r\n",
 		    (long long)w->s.employee_id, emp, (long long)w->s.task_id,
 		    task, (long long)w->s.tenant_id, w->s.area, w->m.work_min,
 		    w->s.calls, (unsigned long long)w->m.phone_s,
 		    (unsigned long long)w->m.phone_s_per_h,
 		    w->m.passed ? "yes" : "no",
-		    w->m.factor_applied ? "yes" : "no", billed);
+		    w->m.factor_applied ? "yes" : "no", billed, amount);
 	}
 	for (i = 0; i < r->untc; i++) {
 		const struct store_task_untasked *c = &r->untv[i];
 
 		err |= mbuf_printf(
-		    mb, "no_task;%lld;;;;;;;;;;;;;%lld;%s;%s;%llu\r\n",
+		    mb, "no_task;%lld;;;;;;;;;;;;;;%lld;%s;%s;%llu\r\n",
 		    (long long)c->employee_id, (long long)c->call_id,
 		    time_iso(at, sizeof(at), c->started_at), c->to_number,
 		    (unsigned long long)c->talk_s);

@@ -76,6 +76,7 @@ static const struct migration migrationv[] = {
     {41, "assistants assigned to tasks", schema_v41},
     {42, "invoices kept when their client is deleted", schema_v42},
     {44, "consultation outcome caller_left", schema_v44},
+    {47, "assistants' hourly rate on the tariff", schema_v47},
 };
 
 int store_migrate_latest(void)

@@ -273,3 +273,10 @@ const char schema_v42[] =
     " WHERE wrapup_started_at > 0 AND wrapup_ended_at = 0;"
     "CREATE INDEX callback_calls_wrapup_open ON callback_calls(call_id)"
     " WHERE wrapup_started_at > 0 AND wrapup_ended_at = 0;";
+
+/* The assistants' hourly rate on the tariff (issue 18, migration 47,
+ * seeds/000 "regulärer Stundensatz"): cents per hour of an assistant's
+ * booked time, 0 when none is agreed (the report shows no amount). */
+const char schema_v47[] =
+    "ALTER TABLE tariffs ADD COLUMN assistant_cents_per_hour INTEGER"
+    " NOT NULL DEFAULT 0 CHECK (assistant_cents_per_hour >= 0);";

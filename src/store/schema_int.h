@@ -44,5 +44,6 @@ extern const char schema_v40[];
 extern const char schema_v41[];
 extern const char schema_v42[];
 extern const char schema_v44[];
+extern const char schema_v47[];
 
 #endif

@@ -14,12 +14,13 @@ static const struct store_sql sql[] = {
     {S_TARIFF_ADD, "tariff add",
      "INSERT INTO tariffs (tenant_id, valid_from, acceptance_cents,"
      " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
-     " sms_cents, vat_bp, trial_hours, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+     " sms_cents, vat_bp, trial_hours, created_at, assistant_cents_per_hour)"
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
     {S_TARIFF_LIST, "tariff list",
      "SELECT id, ifnull(tenant_id, 0), valid_from, acceptance_cents,"
      " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
-     " sms_cents, vat_bp, trial_hours, created_at FROM tariffs"
+     " sms_cents, vat_bp, trial_hours, created_at, assistant_cents_per_hour"
+     " FROM tariffs"
      " WHERE ifnull(tenant_id, 0) = ?1 ORDER BY valid_from, id"},
     /* the agents' time on a call: its queue visits answered and its
      * agent's calls of a callback (migration 42); a wrap-up counts when
@@ -58,6 +59,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U32, SC_ADD, store_tariff, vat_bp),
     STORE_COL(SC_U32, SC_ADD, store_tariff, trial_hours),
     STORE_COL(SC_U64, SC_ADD, store_tariff, created_at),
+    STORE_COL(SC_U32, SC_ADD, store_tariff, assistant_cents_per_hour),
 };
 
 STORE_RECORD(tariff_rec, store_tariff, store_tariff_h, cols);

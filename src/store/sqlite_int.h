@@ -491,6 +491,7 @@ enum store_sql_id {
 	S_TASK_ASSIGN_ADD,
 	S_TASK_ASSIGN_LIST,
 	S_TASK_ASSIGNED,
+	S_TASK_DAYS,
 	S_COUNT
 };
 

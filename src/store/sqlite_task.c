@@ -41,6 +41,10 @@ static const struct store_sql sql[] = {
      "SELECT a.employee_id, e.first_name || ' ' || e.last_name"
      " FROM task_assistants a JOIN employees e ON e.id = a.employee_id"
      " WHERE a.task_id = ?1 ORDER BY a.employee_id"},
+    {S_TASK_DAYS, "task days",
+     "SELECT day_at, sum(minutes) FROM task_times WHERE task_id = ?1"
+     " AND employee_id = ?2 AND day_at >= ?3 AND day_at < ?4"
+     " GROUP BY day_at ORDER BY day_at"},
     {S_TASK_ASSIGNED, "task assigned",
      "SELECT count(*) FROM task_assistants WHERE task_id = ?1"
      " AND employee_id = ?2"},
@@ -315,4 +319,21 @@ int store_task_untasked(struct store *st, uint64_t from, uint64_t until,
 	return store_row_query(st, S_TASK_UNTASKED, &untasked_rec, NULL,
 			       (store_fn *)h, arg, "uui", from, until,
 			       employee_id);
+}
+
+static const struct store_col day_cols[] = {
+    STORE_COL(SC_U64, 0, store_task_day, day_at),
+    STORE_COL(SC_U32, 0, store_task_day, minutes),
+};
+
+STORE_RECORD(day_rec, store_task_day, store_task_day_h, day_cols);
+
+int store_task_days(struct store *st, int64_t task_id, int64_t employee_id,
+		    uint64_t from, uint64_t until, store_task_day_h *h,
+		    void *arg)
+{
+	if (!st || task_id <= 0 || employee_id <= 0 || !h)
+		return EINVAL;
+	return store_row_query(st, S_TASK_DAYS, &day_rec, NULL, (store_fn *)h,
+			       arg, "iiuu", task_id, employee_id, from, until);
 }

@@ -2481,6 +2481,9 @@ struct store_tariff {
 	uint32_t vat_bp;       /* VAT [1/100 %]: 1900 = 19 %        */
 	uint32_t trial_hours;  /* [h] free after the tenant's start */
 	uint64_t created_at;   /* [ms] */
+	/* cents per hour of an assistant's booked time (seeds/000), 0:
+	 * none agreed */
+	uint32_t assistant_cents_per_hour;
 };
 
 typedef int(store_tariff_h)(const struct store_tariff *t, void *arg);

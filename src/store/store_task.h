@@ -76,6 +76,17 @@ int store_task_time_add(struct store *st, struct store_task_time *tt);
 int store_task_time_list(struct store *st, int64_t task_id,
 			 store_task_time_h *h, void *arg);
 
+/* The minutes employee_id booked on task_id per Berlin day in [from,
+ * until), by day. */
+struct store_task_day {
+	uint64_t day_at; /* [ms] UTC of its 00:00 Europe/Berlin */
+	uint32_t minutes;
+};
+typedef int(store_task_day_h)(const struct store_task_day *d, void *arg);
+int store_task_days(struct store *st, int64_t task_id, int64_t employee_id,
+		    uint64_t from, uint64_t until, store_task_day_h *h,
+		    void *arg);
+
 /* Book call call_id of employee_id to task_id (0: to no task). */
 int store_task_call_add(struct store *st, int64_t call_id, int64_t task_id,
 			int64_t employee_id);

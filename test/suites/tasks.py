@@ -304,7 +304,8 @@ def test_report_month(sb, env):
               "work_minutes": 180, "calls": 2, "phone_seconds": 2760,
               "included_seconds": 2700, "phone_seconds_per_hour": 920,
               "threshold_passed": True, "factor_applied": True,
-              "billed_milliminutes": 234000, "billed_minutes": "234"}
+              "billed_milliminutes": 234000, "billed_minutes": "234",
+              "amount_cents": None}
     S.check(all(a.get(k) == v for k, v in want_a.items()),
             "Bestellungen: 180 min booked (not 30 Sep, not 1 Nov), 1500 + "
             "1260 s phoned (not the call of 30 Sep 23:30 Berlin) = 2760 s > "
@@ -314,7 +315,8 @@ def test_report_month(sb, env):
               "work_minutes": 60, "calls": 1, "phone_seconds": 900,
               "included_seconds": 900, "phone_seconds_per_hour": 900,
               "threshold_passed": False, "factor_applied": False,
-              "billed_milliminutes": 60000, "billed_minutes": "60"}
+              "billed_milliminutes": 60000, "billed_minutes": "60",
+              "amount_cents": None}
     S.check(all(b.get(k) == v for k, v in want_b.items()),
             "Akquise: 60 min, exactly 900 s (900.9 s: whole seconds) is "
             "not more than 15 min per hour: no factor, billed 60 min",
@@ -333,11 +335,32 @@ def test_report_month(sb, env):
             and len(lines) == 4,
             "CSV: a header row, two task rows, one call", text)
     S.check(f"task;{env['max']};Max Mustermann;{env['t1']};Bestellungen;"
-            f"{env['cid']};backoffice_eu;180;2;2760;920;yes;yes;234;;;;"
-            in lines, "CSV: the row of Bestellungen", text)
-    S.check(f"no_task;{env['max']};;;;;;;;;;;;;{ids[4]};"
+            f"{env['cid']};backoffice_eu;180;2;2760;920;yes;yes;234;;;;;"
+            in lines, "CSV: the row of Bestellungen (no amount: no hourly "
+            "rate agreed)", text)
+    S.check(f"no_task;{env['max']};;;;;;;;;;;;;;{ids[4]};"
             f"2026-10-07T06:15:00.000Z;{TASKED_TO};42" in lines,
             "CSV: the call without a task", text)
+    # the client's hourly rate: 40 EUR from 1 October, 45 EUR from the
+    # 20th; each booked day at its own rate, the month's factor on each
+    for day, cents in (("2026-10-01", 4000), ("2026-10-20", 4500)):
+        st, t = sb.api("POST", f"{V}/tenants/{env['cid']}/tariffs",
+                       {"valid_from": day, "assistant_cents_per_hour": cents})
+        S.check(st == 201 and t["assistant_cents_per_hour"] == cents and
+                t["processing_cents_per_min"] == 59,
+                f"a tariff from {day}: {cents} cents per assistant hour, "
+                "the rest as before", f"{st} {t}")
+    st, r = sb.api("GET", V + "/billing/assistants?month=2026-10")
+    rows = {x["task_id"]: x for x in r.get("tasks", [])}
+    S.check(st == 200 and rows.get(env["t1"], {}).get("amount_cents") ==
+            16250 and rows.get(env["t2"], {}).get("amount_cents") == 4000,
+            "amounts: Bestellungen 120 min x 1.3 x 40 EUR/h + 60 min x 1.3 x "
+            "45 EUR/h = 162.50 EUR; Akquise 60 min x 40 EUR/h = 40.00 EUR",
+            str(r.get("tasks")))
+    st, ctype, text = raw_get(sb, V + "/billing/assistants?month=2026-10"
+                              "&format=csv")
+    S.check(f"{env['cid']};backoffice_eu;180;2;2760;920;yes;yes;234;16250;"
+            ";;;" in text, "CSV: the amount of Bestellungen", text)
     st, r = sb.api("GET", V + "/billing/assistants?month=2026-10"
                    f"&employee_id={env['erika']}")
     S.check(st == 200 and r["tasks"] == [] and r["no_task"] == [],

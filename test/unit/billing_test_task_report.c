@@ -40,8 +40,38 @@ int test_billing_task_rate_pm(void)
 	TEST_EQ_INT(billing_task_rate_pm(1000, 60, 901, &m), 0);
 	TEST_ASSERT(m.passed && !m.factor_applied);
 	TEST_EQ_INT(m.billed_mmin, 60000);
+	/* the amount: minutes x factor x cents/h, exact, then half up */
+	TEST_EQ_INT(billing_task_rate_pm(1300, 180, 45 * 60 + 1, &m), 0);
+	TEST_EQ_INT(billing_task_day_x(&m, 180, 4000), 936000000);
+	TEST_EQ_INT(billing_task_cents(936000000), 15600); /* 234 min */
+	TEST_EQ_INT(billing_task_rate_pm(1300, 180, 45 * 60, &m), 0);
+	TEST_EQ_INT(billing_task_day_x(&m, 180, 4000), 720000000);
+	TEST_EQ_INT(billing_task_cents(29999), 0);
+	TEST_EQ_INT(billing_task_cents(30000), 1);
+	TEST_EQ_INT(billing_task_cents(89999), 1);
+	TEST_EQ_INT(billing_task_cents(90000), 2);
 out:
 	return err;
+}
+
+/* The client's tariff from Berlin day `from` with an assistants' rate. */
+static int rate(struct store *st, int64_t client, const char *from,
+		uint32_t cents_per_hour)
+{
+	struct store_tariff t;
+
+	memset(&t, 0, sizeof(t));
+	t.tenant_id = client;
+	if (billing_date(from, &t.valid_from))
+		return EINVAL;
+	t.acceptance_cents = 59;
+	t.acceptance_threshold_s = 15;
+	t.processing_cents_per_min = 59;
+	t.wrapup_cap_s = 120;
+	t.sms_cents = 10;
+	t.vat_bp = 1900;
+	t.assistant_cents_per_hour = cents_per_hour;
+	return store_tariff_add(st, &t);
 }
 
 /* An outbound call of the service tenant by leg, talking talk_ms. */
@@ -162,6 +192,21 @@ int test_billing_task_report(void)
 	TEST_EQ_INT(r->untv[0].call_id, c5);
 	TEST_EQ_INT(r->untv[0].employee_id, emp);
 	TEST_EQ_INT(r->untv[0].talk_s, 42);
+	/* no hourly rate agreed (the list price has none): no amount */
+	TEST_ASSERT(!r->rowv[0].priced && !r->rowv[1].priced);
+	TEST_EQ_INT(r->rowv[0].amount_cents, 0);
+	r = mem_deref(r);
+	/* 40 EUR/h from 1 October, 45 EUR/h from 20 October: each booked
+	 * day at its own rate, the month's factor on every day: Orders
+	 * 120 min x 1.3 x 40 + 60 min x 1.3 x 45 = 104.00 + 58.50 EUR */
+	TEST_EQ_INT(rate(db.st, client, "2026-10-01", 4000), 0);
+	TEST_EQ_INT(rate(db.st, client, "2026-10-20", 4500), 0);
+	TEST_EQ_INT(billing_task_report_load(&r, db.st, "2026-10", 0), 0);
+	TEST_ASSERT(r->rowv[0].priced && r->rowv[1].priced);
+	TEST_EQ_INT(r->rowv[0].amount_x, 975000000);
+	TEST_EQ_INT(r->rowv[0].amount_cents, 16250);
+	/* Leads: 60 min, not passed: 60 min x 40 EUR/h */
+	TEST_EQ_INT(r->rowv[1].amount_cents, 4000);
 	r = mem_deref(r);
 	/* another employee: nothing */
 	TEST_EQ_INT(billing_task_report_load(&r, db.st, "2026-10", emp + 1), 0);
