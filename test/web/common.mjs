@@ -73,12 +73,16 @@ export async function launch() {
 /* The suite's lines on stdin, one at a time: await line() */
 const lines = [];
 const waiters = [];
-createInterface({ input: process.stdin }).on("line", (l) => {
-  const w = waiters.shift();
-  if (w) w(l.trim());
-  else lines.push(l.trim());
-});
+let reading = false;
 export function line(ms = 60000) {
+  if (!reading) {
+    reading = true; // read stdin only in a script that asks for lines
+    createInterface({ input: process.stdin }).on("line", (l) => {
+      const w = waiters.shift();
+      if (w) w(l.trim());
+      else lines.push(l.trim());
+    });
+  }
   if (lines.length) return Promise.resolve(lines.shift());
   return new Promise((resolve) => {
     const t = setTimeout(() => {
