@@ -25,8 +25,11 @@ then, each its own ok/FAIL line here:
   * the note: Alt+N focuses it; saving without the required field shows
     the server's "fields.Kundennummer: is required" at that field; saved
     with Ctrl+Enter; the suite hangs up; the wrap-up timer counts down;
-  * English texts, no untranslated key, keyboard and labels; screenshots
-    build/screenshots/console-*.png.
+  * English texts, no untranslated key, keyboard and labels;
+  * a caller through the digit input (SIP INFO 24680#, then 1): the pop
+    shows "Kundennummer 24680", no VIP, the normal call guide; he hangs up
+    while it rings: the pop goes away;
+  * screenshots build/screenshots/console-*.png.
 Afterwards: the note as the API has it (fields, employee, the call), and
 its mail at the SMTP sink, to Max, with the typed concern.
 """
@@ -47,6 +50,7 @@ WEB = os.path.join(ROOT, "build", "web")
 SCRIPT = os.path.join(ROOT, "test", "web", "console.mjs")
 SHOTS = os.path.join(ROOT, "build", "screenshots")
 NUMBER = "+4922182829971"
+INPUT_NUMBER = "+4922182829972"  # a digit input before the queue
 QUEUE = "Sekretariat"
 VIP = "+4930777888"
 AGENT = ("erika.konsole", "agent-pw-1234")
@@ -96,6 +100,18 @@ def setup(sb):
                    {"tenant_id": tid, "e164": NUMBER, "target_type": "queue",
                     "target_id": q.get("id")})
     S.check(st == 201, "a number routed to the queue: 201", f"{st} {n}")
+    st1, d = sb.api("POST", "/api/v1/digit_inputs",
+                    {"tenant_id": tid, "name": "Kundennummer",
+                     "label": "Kundennummer", "min_digits": 4,
+                     "max_digits": 8, "terminator": "#",
+                     "target_type": "queue", "target_id": q.get("id")})
+    st2, _ = sb.api("POST", "/api/v1/numbers",
+                    {"tenant_id": tid, "e164": INPUT_NUMBER,
+                     "target_type": "digit_input",
+                     "target_id": (d or {}).get("id")})
+    S.check(st1 == 201 and st2 == 201,
+            "a digit input before the queue and its number",
+            f"{st1} {st2} {d}")
     st, u = sb.api("POST", "/api/v1/users",
                    {"login": AGENT[0], "password": AGENT[1],
                     "role": "agent", "tenant_id": tid,
@@ -128,7 +144,7 @@ class Browser:
 
 def browser(sb, t, phone, out):
     b = Browser(sb)
-    caller = None
+    caller = digits = None
     checks = 0
     note_id = None
     mark = 0
@@ -167,6 +183,14 @@ def browser(sb, t, phone, out):
                                       since=mark) is not None
                 S.check(ok, "Erika hangs up on her desk phone")
                 b.say("hungup")
+            elif ready == "digits":
+                if caller:
+                    caller.wait(30)  # the trunk port is free again
+                digits = Sipp("uac_collect_info",
+                              remote=("127.0.0.1", sb.sip_port),
+                              local_port=sb.trunk_port,
+                              service=INPUT_NUMBER, timeout_s=60,
+                              recv_timeout_ms=20000).start()
             elif "check" in msg:
                 checks += 1
                 S.check(msg["ok"], "browser: " + msg["check"],
@@ -176,9 +200,10 @@ def browser(sb, t, phone, out):
         if b.proc.poll() is None:
             b.proc.kill()
             b.proc.wait()
-        if caller:
-            caller.wait(60)
-    S.check(rc == 0 and checks >= 35,
+        for run in (caller, digits):
+            if run:
+                run.wait(60)
+    S.check(rc == 0 and checks >= 45,
             f"the browser script ended cleanly ({checks} checks)",
             f"rc {rc}: {''.join(b.err)[-800:]}")
     if caller:
@@ -186,6 +211,11 @@ def browser(sb, t, phone, out):
                 "the sipp caller's call went through (answered, BYE from "
                 "the agent's side)", f"rc {caller.rc}")
         caller.cleanup()
+    if digits:
+        S.check(digits.successful == 1,
+                "the digit-input caller: 24680#, 1, hung up while ringing",
+                f"rc {digits.rc}")
+        digits.cleanup()
     out["note_id"] = note_id
 
 

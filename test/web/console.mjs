@@ -198,6 +198,25 @@ async function main() {
         !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !(el.textContent ?? "").trim()).map((el) => el.id),
     ).catch(() => ["?"]);
     check(unlabelled.length === 0, "every control has an accessible label", unlabelled.join(","));
+
+    // ---- a caller who typed digits, then hangs up while it rings -------
+    emit({ ready: "digits" });
+    const typed = await waitText(page, '#pop-collected dd[data-label="Kundennummer"]', "24680", 30000);
+    check(typed === "24680" &&
+      norm(await page.textContent("#pop-collected-block h3")) === "Digits the caller typed",
+      "the pop shows the digits the caller typed (Kundennummer 24680)", typed);
+    check(norm(await page.textContent("#pop-caller")) === "+4930654321" &&
+      (await page.locator("#pop-vip").count()) === 0 &&
+      norm(await page.textContent("#pop-guide-block h3")) === "Call guide" &&
+      norm(await page.textContent("#pop-guide")) === "1. Name erfragen 2. Anliegen notieren",
+      "not a VIP: no VIP box, the normal call guide", await page.textContent("#pop-guide"));
+    check(norm(await page.textContent("#pop-call-state")) === "Ringing – not answered yet",
+      "English: the call rings, not answered yet", await page.textContent("#pop-call-state"));
+    await noRawKeys(page, "console with the pop (en)");
+    await shot(page, "console-09-digits-en");
+    const gone = await waitText(page, "#cs-idle", cat.en["console.idle"], 20000);
+    check(gone === cat.en["console.idle"],
+      "the caller hangs up while it rings: the pop goes away", gone);
   } finally {
     await browser.close();
   }
