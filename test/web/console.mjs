@@ -147,6 +147,8 @@ async function main() {
 
     // ---- wrap-up with its timer ----------------------------------------
     st = await waitText(page, "#cs-state", "Nachbearbeitung", 10000);
+    const ended = await waitText(page, "#pop-call-state", "Gespräch beendet", 5000);
+    check(ended === "Gespräch beendet", "after the hang-up the pop says the call ended", ended);
     const w1 = await waitText(page, "#cs-wrapup", /^Nachbearbeitung noch 0:[0-5]\d$/, 5000);
     check(st === "Nachbearbeitung" && /^Nachbearbeitung noch 0:[0-5]\d$/.test(w1 ?? ""),
       "after the hang-up: wrap-up with its timer", `${st} / ${w1}`);
@@ -165,7 +167,7 @@ async function main() {
     check(en1 === "Agent console" &&
       norm(await page.textContent("#cs-state")) === "Wrap-up" &&
       /^Wrap-up 0:[0-5]\d left$/.test(norm(await page.textContent("#cs-wrapup"))) &&
-      norm(await page.textContent("#pop-call-state")) === "On the call" &&
+      norm(await page.textContent("#pop-call-state")) === "Call ended" &&
       norm(await page.textContent("#pop-guide-block h3")) === "VIP call guide" &&
       norm(await page.textContent("#note-title")) === "Call note" &&
       norm(await page.textContent("#note-save")) === "Save noteAlt+S",

@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Session } from "../api";
 import { openEvents, type SbEvent, type StreamState } from "../events";
 import { fmt, t, tDyn } from "../i18n";
-import { PopView } from "./consolePop";
+import { PopView, type CallState } from "./consolePop";
 import { NoteForm } from "./consoleNote";
 import type { Agent, Pop } from "./consoleTypes";
 import "./console.css";
@@ -28,7 +28,7 @@ export function Console({ session }: { session: Session }) {
   const [error, setError] = useState("");
   const [stream, setStream] = useState<StreamState>("connecting");
   const [pop, setPop] = useState<Pop | null>(null);
-  const [answered, setAnswered] = useState(false);
+  const [call, setCall] = useState<CallState>("ringing");
   const [waiting, setWaiting] = useState<Waiting>(new Map());
   const [reason, setReason] = useState(t("console.pause.default"));
   const [now, setNow] = useState(Date.now());
@@ -73,12 +73,14 @@ export function Console({ session }: { session: Session }) {
     if (ev.class === "agent" && ev.type === "state") {
       const who = ev.agent as { id: number } | undefined;
       if (who?.id !== me) return;
-      if (ev.state === "on_call") setAnswered(true);
+      if (ev.state === "on_call") setCall("answered");
+      else if (ev.state !== "ringing")
+        setCall((c) => (c === "answered" ? "ended" : c));
       void load(); // wrapup_until, queue, since
     } else if (ev.class === "queue" && ev.type === "pop") {
       if (Number(ev.agent_id) !== me || !ev.pop) return;
       setPop(ev.pop as Pop);
-      setAnswered(false);
+      setCall("ringing");
     } else if (ev.class === "queue" && (ev.type === "joined" || ev.type === "left")) {
       const q = Number(ev.queue_id);
       setWaiting((old) => {
@@ -92,7 +94,7 @@ export function Console({ session }: { session: Session }) {
       });
       const p = popRef.current;
       if (ev.type === "left" && p && Number(ev.record_id) === p.record_id &&
-          ev.reason === "abandoned" && !answered)
+          ev.reason === "abandoned" && call === "ringing")
         setPop(null); // the caller hung up before he answered
     }
   };
@@ -249,7 +251,7 @@ export function Console({ session }: { session: Session }) {
       <div class="cs-grid">
         <div class="cs-main">
           {pop ? (
-            <PopView pop={pop} answered={answered} />
+            <PopView pop={pop} call={call} />
           ) : (
             <p class="cs-idle muted" id="cs-idle">
               {t("console.idle")}

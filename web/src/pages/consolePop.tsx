@@ -24,7 +24,9 @@ function Block({
   );
 }
 
-export function PopView({ pop, answered }: { pop: Pop; answered: boolean }) {
+export type CallState = "ringing" | "answered" | "ended";
+
+export function PopView({ pop, call }: { pop: Pop; call: CallState }) {
   const collected = Object.entries(pop.collected ?? {});
   return (
     <div class="cs-pop">
@@ -39,10 +41,14 @@ export function PopView({ pop, answered }: { pop: Pop; answered: boolean }) {
           </span>
           <span
             id="pop-call-state"
-            class={`cs-badge ${answered ? "ok" : "ring"}`}
+            class={`cs-badge ${call}`}
             aria-live="polite"
           >
-            {answered ? t("console.pop.answered") : t("console.pop.ringing")}
+            {call === "ringing"
+              ? t("console.pop.ringing")
+              : call === "answered"
+                ? t("console.pop.answered")
+                : t("console.pop.ended")}
           </span>
         </p>
       </div>
