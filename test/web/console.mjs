@@ -78,6 +78,8 @@ async function main() {
     emit({ ready: "call" });
     const client = await waitText(page, "#pop-client", "Mustermann AG", 30000);
     check(client === "Mustermann AG", "the pop appears: the right client", client);
+    check(norm(await page.textContent("#cs-announce")) === "Anruf für Mustermann AG",
+      "screen readers are told: 'Anruf für Mustermann AG'", await page.textContent("#cs-announce"));
     check(norm(await page.textContent("#pop-call-state")) === "Klingelt – noch nicht angenommen",
       "the pop says the call rings and is not answered yet", await page.textContent("#pop-call-state"));
     check(norm(await page.textContent("#pop-caller")) === "+4930777888",

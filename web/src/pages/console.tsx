@@ -248,6 +248,11 @@ export function Console({ session }: { session: Session }) {
         </p>
       )}
 
+      <p class="sr-only" role="status" aria-live="assertive" id="cs-announce">
+        {pop && call === "ringing"
+          ? t("console.pop.announce", { client: pop.tenant.name })
+          : ""}
+      </p>
       <div class="cs-grid">
         <div class="cs-main">
           {pop ? (
