@@ -120,6 +120,14 @@ async function main() {
     check(onCall === "Im Gespräch" && st === "Im Gespräch",
       "answered on the desk phone: the page says 'Im Gespräch'", `${onCall} / ${st}`);
 
+    await page.reload();
+    const again = await waitText(page, "#pop-greeting", GREETING, 10000);
+    check(again === GREETING &&
+      norm(await page.textContent("#pop-call-state")) === "Im Gespräch" &&
+      norm(await page.textContent("#pop-client")) === "Mustermann AG",
+      "a reload during the call: the pop again (GET /calls/:id/pop), 'Im Gespräch'", again);
+    await waitText(page, "#cs-stream", "Live", 10000);
+
     // ---- the note: keyboard, an error at its field, saved -----------
     await page.locator("body").press("Alt+n");
     check(await page.evaluate(() => document.activeElement?.id) === "note-caller_name",

@@ -16,6 +16,7 @@ import { NoteForm } from "./consoleNote";
 import type { Agent, Pop } from "./consoleTypes";
 import "./console.css";
 
+const POP_KEY = "switchboard.console.pop"; // the record id of the last pop
 type Waiting = Map<number, Map<string, number>>; // queue -> caller -> since
 
 function callerKey(ev: SbEvent): string {
@@ -35,13 +36,32 @@ export function Console({ session }: { session: Session }) {
   const popRef = useRef<Pop | null>(null);
   popRef.current = pop;
 
-  const load = async () => {
-    if (me === null) return;
+  const load = async (): Promise<Agent | null> => {
+    if (me === null) return null;
     try {
-      setAgent(await api<Agent>("GET", `/agents/${me}`));
+      const a = await api<Agent>("GET", `/agents/${me}`);
+      setAgent(a);
       setError("");
+      return a;
     } catch (e) {
       setError(e instanceof ApiError ? e.message : t("error.load"));
+      return null;
+    }
+  };
+
+  /* After a reload during a call: the pop of the call the page showed
+   * last, again from the API (it has one while the call is offered to him
+   * or he is on it). */
+  const restore = async (a: Agent | null) => {
+    const id = Number(sessionStorage.getItem(POP_KEY));
+    if (!a || !id || (a.state !== "ringing" && a.state !== "on_call")) return;
+    try {
+      const p = await api<Pop>("GET", `/calls/${id}/pop`);
+      if (popRef.current) return; // a newer one came meanwhile
+      setPop(p);
+      setCall(a.state === "on_call" ? "answered" : "ringing");
+    } catch {
+      sessionStorage.removeItem(POP_KEY);
     }
   };
 
@@ -81,6 +101,7 @@ export function Console({ session }: { session: Session }) {
       if (Number(ev.agent_id) !== me || !ev.pop) return;
       setPop(ev.pop as Pop);
       setCall("ringing");
+      sessionStorage.setItem(POP_KEY, String((ev.pop as Pop).record_id));
     } else if (ev.class === "queue" && (ev.type === "joined" || ev.type === "left")) {
       const q = Number(ev.queue_id);
       setWaiting((old) => {
@@ -109,7 +130,7 @@ export function Console({ session }: { session: Session }) {
   };
 
   useEffect(() => {
-    void load();
+    void load().then(restore);
     let wasDown = false;
     const close = openEvents(
       (ev) => onEventRef.current(ev),
