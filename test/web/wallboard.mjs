@@ -9,76 +9,17 @@
 // name), SB_OP / SB_CA / SB_LOCKED "login:password" of the operator, the
 // client admin and a login to lock, SHOTS (directory), WEB_DIR (web/ of
 // the repository: node_modules and the catalogues).
-import { createRequire } from "node:module";
-import { readFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { cat, check, emit, launch, login, noRawKeys, norm, run, shot, waitText } from "./common.mjs";
 
 const env = process.env;
-const WEB_DIR = env.WEB_DIR;
-const require = createRequire(join(WEB_DIR, "package.json"));
-const { chromium } = require("playwright-core");
 const URL = env.SB_URL;
-const SHOTS = env.SHOTS;
 const QUEUE = env.SB_QUEUE;
 const [OP, OP_PW] = env.SB_OP.split(":");
 const [CA, CA_PW] = env.SB_CA.split(":");
 const [LOCKED, LOCKED_PW] = env.SB_LOCKED.split(":");
-const cat = {
-  de: JSON.parse(readFileSync(join(WEB_DIR, "src/i18n/de.json"), "utf8")),
-  en: JSON.parse(readFileSync(join(WEB_DIR, "src/i18n/en.json"), "utf8")),
-};
-const KEYS = Object.keys(cat.de);
-
-let failed = 0;
-function emit(o) {
-  process.stdout.write(JSON.stringify(o) + "\n");
-}
-function check(ok, what, detail = "") {
-  if (!ok) failed++;
-  emit({ check: what, ok: !!ok, detail: ok ? "" : String(detail) });
-  return ok;
-}
-/* the text with every kind of space as one plain space */
-const norm = (s) => (s ?? "").replace(/\s+/g, " ").trim();
-
-async function waitText(page, sel, want, ms) {
-  const end = Date.now() + ms;
-  let got = null;
-  while (Date.now() < end) {
-    got = norm(await page.locator(sel).first().textContent({ timeout: 1000 }).catch(() => null));
-    if (got === want) return got;
-    await page.waitForTimeout(100);
-  }
-  return got;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, name + ".png"), fullPage: true });
-}
-
-/* No untranslated key on the page: no "??key??" of t(), no catalogue key
- * shown as it is. */
-async function noRawKeys(page, what) {
-  const text = await page.locator("body").innerText();
-  const raw = KEYS.filter((k) => text.includes(k));
-  check(!text.includes("??") && raw.length === 0,
-    `${what}: no untranslated key`, text.includes("??") ? text.slice(0, 200) : raw.join(", "));
-}
-
-async function login(page, name, pw) {
-  await page.fill("#login-name", name);
-  await page.fill("#login-password", pw);
-  await page.press("#login-password", "Enter"); // the keyboard submits
-}
 
 async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  const args = process.getuid && process.getuid() === 0 ? ["--no-sandbox"] : [];
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [...args, "--disable-dev-shm-usage"],
-  });
+  const browser = await launch();
   try {
     const ctx = await browser.newContext({
       locale: "de-DE",
@@ -262,10 +203,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(failed ? 1 : 0),
-  (e) => {
-    check(false, "the browser script ran to its end", e && e.stack ? e.stack.split("\n").slice(0, 3).join(" | ") : e);
-    process.exit(1);
-  },
-);
+run(main);

@@ -10,6 +10,7 @@ import { Login } from "./pages/login";
 import { Shell, homeOf } from "./pages/shell";
 import { Start } from "./pages/start";
 import { Wallboard } from "./pages/wallboard";
+import { Console } from "./pages/console";
 import { NotFound } from "./pages/notfound";
 
 export function App() {
@@ -57,6 +58,7 @@ export function App() {
   };
   let page;
   if (path === "/wallboard") page = <Wallboard />;
+  else if (path === "/console") page = <Console session={session} />;
   else if (path === "/start") page = <Start session={session} />;
   else page = <NotFound />;
   return (

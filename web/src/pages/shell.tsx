@@ -16,6 +16,7 @@ interface NavItem {
  * client's back office (issue 19). */
 const NAV: NavItem[] = [
   { path: "/wallboard", label: "nav.wallboard", roles: ["operator"] },
+  { path: "/console", label: "console.nav", roles: ["agent"] },
   {
     path: "/start",
     label: "nav.start",
