@@ -11,6 +11,9 @@ import { Shell, homeOf } from "./pages/shell";
 import { Start } from "./pages/start";
 import { Wallboard } from "./pages/wallboard";
 import { NotFound } from "./pages/notfound";
+import { OfficeProfile } from "./pages/officeProfile";
+import { OfficeEmployees } from "./pages/officeEmployees";
+import { OfficeAbsence } from "./pages/officeAbsence";
 
 export function App() {
   const path = usePath();
@@ -58,6 +61,10 @@ export function App() {
   let page;
   if (path === "/wallboard") page = <Wallboard />;
   else if (path === "/start") page = <Start session={session} />;
+  else if (path === "/office/profile") page = <OfficeProfile session={session} />;
+  else if (/^\/office\/employees(\/(new|\d+))?$/.test(path))
+    page = <OfficeEmployees session={session} path={path} />;
+  else if (path === "/office/absence") page = <OfficeAbsence session={session} />;
   else page = <NotFound />;
   return (
     <Shell session={session} path={path} onLogout={doLogout}>
