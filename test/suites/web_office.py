@@ -116,7 +116,7 @@ def after(sb, tid, maxid):
             " carried over", str(p.get("settings")))
     st, es = sb.api("GET", f"/api/v1/employees?tenant_id={tid}&sort=name")
     S.check(st == 200 and [e["name"] for e in es] ==
-            ["Anna Alt", "Bert Bauer", "Max Mustermann", "Erika Musterfrau"],
+            ["Anna Alt", "Bert Bauer", "Erika Musterfrau", "Max Mustermann"],
             "the API: the imported employees, Lisa Lehmann deleted",
             str([e["name"] for e in es]))
     bert = [e for e in es if e["name"] == "Bert Bauer"]
