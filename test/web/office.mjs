@@ -141,9 +141,9 @@ async function profile(page) {
   await page.waitForSelector(row2, { timeout: 5000 }).catch(() => null);
   const from2 = norm(await page.textContent(`${row2} td[data-col=from]`).catch(() => ""));
   check(norm(await page.textContent(`${row2} td[data-col=state]`).catch(() => "")) === "gültig" &&
-    norm(await page.textContent(`${row2} td[data-col=changed]`).catch(() => "")) === "greeting" &&
+    norm(await page.textContent(`${row2} td[data-col=changed]`).catch(() => "")) === "Begrüßung" &&
     DATE_DE.test(from2),
-    "profile: version 2 in the history: in force ('gültig'), changed greeting, de-DE date", from2);
+    "profile: version 2 in the history: in force ('gültig'), changed 'Begrüßung', de-DE date", from2);
   check(norm(await page.textContent("#op-history tr[data-version='1'] td[data-col=state]")) === "abgelöst",
     "profile: version 1 is 'abgelöst'");
   check(await texts(page, "#op-history tbody td:first-child").then((x) => x.join(",")) === "2,1",

@@ -72,6 +72,13 @@ export function fillGreeting(g: string, first: string, last: string): string {
     .replace(/\[Nachname\]/g, last);
 }
 
+/* A setting's name in words ("greeting" -> "Begrüßung"); one the
+ * catalogue does not know (a newer server) as the API names it. */
+function settingName(k: string): string {
+  const s = tDyn(`office.setting.${k}`);
+  return s.startsWith("??") ? k : s;
+}
+
 const EMPTY: Settings = {
   greeting: "",
   instructions: "",
@@ -433,7 +440,7 @@ export function OfficeProfile({ session }: { session: Session }) {
               <td class="num">{v.version}</td>
               <td data-col="from">{fmt.dateTime(Date.parse(v.effective_from))}</td>
               <td data-col="state">{tDyn(`office.state.${v.state}`)}</td>
-              <td data-col="changed">{v.changed.join(", ")}</td>
+              <td data-col="changed">{v.changed.map(settingName).join(", ")}</td>
               <td>{v.created_by ?? ""}</td>
               <td>
                 <button type="button" class="secondary" onClick={() => show(v)}>
