@@ -45,6 +45,9 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
+# the suites that need the built front end (build/web)
+BROWSER_SUITES = ("web_wallboard", "web_office")
+
 # the modules: the folders of src/
 MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
                        if os.path.isdir(os.path.join(ROOT, "src", d))))
@@ -321,6 +324,11 @@ def main():
     if rc == 0:
         rc, _ = sh(["sh", "-c", "scripts/prompts.sh build/test/prompts && "
                     "scripts/tlscert.sh build/test/tls.pem"], base, log, 600)
+    # the browser suites (web_wallboard, web_office) drive build/web: the
+    # front end is built once here (npm ci from the lock file, vite build)
+    if rc == 0 and any(s in BROWSER_SUITES for m in muts
+                   for s in m["suite_list"]):
+        rc, _ = sh(["make", "--no-print-directory", "web"], base, log, 1200)
     if rc != 0:
         print(f"mutation: the unmutated tree does not build: see {log}",
               file=sys.stderr)

@@ -28,6 +28,12 @@ export function setCsrf(token: string | null): void {
   csrf = token ?? "";
 }
 
+/* The CSRF token of the session, for a request api() cannot make (a file
+ * as the body). */
+export function csrfToken(): string {
+  return csrf;
+}
+
 export async function api<T>(
   method: string,
   path: string,

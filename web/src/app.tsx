@@ -12,6 +12,9 @@ import { Start } from "./pages/start";
 import { Wallboard } from "./pages/wallboard";
 import { Console } from "./pages/console";
 import { NotFound } from "./pages/notfound";
+import { OfficeProfile } from "./pages/officeProfile";
+import { OfficeEmployees } from "./pages/officeEmployees";
+import { OfficeAbsence } from "./pages/officeAbsence";
 
 export function App() {
   const path = usePath();
@@ -60,6 +63,10 @@ export function App() {
   if (path === "/wallboard") page = <Wallboard />;
   else if (path === "/console") page = <Console session={session} />;
   else if (path === "/start") page = <Start session={session} />;
+  else if (path === "/office/profile") page = <OfficeProfile session={session} />;
+  else if (/^\/office\/employees(\/(new|\d+))?$/.test(path))
+    page = <OfficeEmployees session={session} path={path} />;
+  else if (path === "/office/absence") page = <OfficeAbsence session={session} />;
   else page = <NotFound />;
   return (
     <Shell session={session} path={path} onLogout={doLogout}>

@@ -20,8 +20,11 @@ const NAV: NavItem[] = [
   {
     path: "/start",
     label: "nav.start",
-    roles: ["operator", "client_admin", "agent", "subaccount"],
+    roles: ["operator", "client_admin", "agent"],
   },
+  { path: "/office/profile", label: "office.nav.profile", roles: ["client_admin"] },
+  { path: "/office/employees", label: "office.nav.employees", roles: ["client_admin"] },
+  { path: "/office/absence", label: "office.nav.absence", roles: ["subaccount"] },
 ];
 
 export function homeOf(s: Session): string {
@@ -53,7 +56,9 @@ export function Shell({
               <li key={n.path}>
                 <a
                   href={n.path}
-                  aria-current={path === n.path ? "page" : undefined}
+                  aria-current={
+                    path === n.path || path.startsWith(n.path + "/") ? "page" : undefined
+                  }
                   onClick={(e) => {
                     e.preventDefault();
                     navigate(n.path);
