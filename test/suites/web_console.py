@@ -33,22 +33,17 @@ then, each its own ok/FAIL line here:
 Afterwards: the note as the API has it (fields, employee, the call), and
 its mail at the SMTP sink, to Max, with the typed concern.
 """
-import json
 import os
-import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, ROOT, Suite, Switchboard, demo_ids, free_port  # noqa: E402
+from browser import WEB, report, require_front_end, start_script  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 
 S = Suite("web_console")
-WEB = os.path.join(ROOT, "build", "web")
 SCRIPT = os.path.join(ROOT, "test", "web", "console.mjs")
-SHOTS = os.path.join(ROOT, "build", "screenshots")
 NUMBER = "+4922182829971"
 INPUT_NUMBER = "+4922182829972"  # a digit input before the queue
 QUEUE = "Sekretariat"
@@ -125,17 +120,10 @@ class Browser:
     """The node script: its JSON lines, and lines written to its stdin."""
 
     def __init__(self, sb):
-        env = dict(os.environ,
-                   SB_URL=f"http://127.0.0.1:{sb.http_port}",
-                   SB_AGENT=":".join(AGENT), SB_QUEUE=QUEUE,
-                   SB_CONCERN=CONCERN, SHOTS=SHOTS,
-                   WEB_DIR=os.path.join(ROOT, "web"))
-        self.proc = subprocess.Popen(
-            ["node", SCRIPT], env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.err = []
-        threading.Thread(target=lambda: self.err.extend(self.proc.stderr),
-                         daemon=True).start()
+        self.proc, self.err = start_script(SCRIPT, {
+            "SB_URL": f"http://127.0.0.1:{sb.http_port}",
+            "SB_AGENT": ":".join(AGENT), "SB_QUEUE": QUEUE,
+            "SB_CONCERN": CONCERN}, stdin=True)
 
     def say(self, text):
         self.proc.stdin.write(text + "\n")
@@ -148,53 +136,49 @@ def browser(sb, t, phone, out):
     checks = 0
     note_id = None
     mark = 0
+
+    def on_message(msg):
+        nonlocal caller, digits, note_id, mark
+        ready = msg.get("ready")
+        if ready == "call":
+            mark = phone.mark()
+            caller = Sipp("uac_queue_wait",
+                          remote=("127.0.0.1", sb.sip_port),
+                          local_port=sb.trunk_port, service=NUMBER,
+                          keys={"caller": VIP}, timeout_s=120,
+                          recv_timeout_ms=90000).start()
+        elif ready == "popped":
+            inc = phone.wait_event("CALL_INCOMING", 10, since=mark)
+            est = [e for e in phone.events[mark:]
+                   if e.get("type") == "CALL_ESTABLISHED"]
+            S.check(inc is not None and not est,
+                    "while the page shows the pop, Erika's desk phone "
+                    "reports the incoming call, unanswered",
+                    f"incoming {inc}, established {est}")
+            phone.accept()
+            ok = phone.wait_event("CALL_ESTABLISHED", 10,
+                                  since=mark) is not None
+            S.check(ok, "Erika answers on her desk phone")
+            b.say("answered" if ok else "not-answered")
+        elif ready == "hangup":
+            note_id = msg.get("note_id")
+            phone.hangup()
+            ok = phone.wait_event("CALL_CLOSED", 10,
+                                  since=mark) is not None
+            S.check(ok, "Erika hangs up on her desk phone")
+            b.say("hungup")
+        elif ready == "digits":
+            if caller:
+                caller.wait(30)  # the trunk port is free again
+            digits = Sipp("uac_collect_info",
+                          remote=("127.0.0.1", sb.sip_port),
+                          local_port=sb.trunk_port,
+                          service=INPUT_NUMBER, timeout_s=60,
+                          recv_timeout_ms=20000).start()
+
     try:
         for line in b.proc.stdout:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                print("  node:", line.rstrip())
-                continue
-            ready = msg.get("ready")
-            if ready == "call":
-                mark = phone.mark()
-                caller = Sipp("uac_queue_wait",
-                              remote=("127.0.0.1", sb.sip_port),
-                              local_port=sb.trunk_port, service=NUMBER,
-                              keys={"caller": VIP}, timeout_s=120,
-                              recv_timeout_ms=90000).start()
-            elif ready == "popped":
-                inc = phone.wait_event("CALL_INCOMING", 10, since=mark)
-                est = [e for e in phone.events[mark:]
-                       if e.get("type") == "CALL_ESTABLISHED"]
-                S.check(inc is not None and not est,
-                        "while the page shows the pop, Erika's desk phone "
-                        "reports the incoming call, unanswered",
-                        f"incoming {inc}, established {est}")
-                phone.accept()
-                ok = phone.wait_event("CALL_ESTABLISHED", 10,
-                                      since=mark) is not None
-                S.check(ok, "Erika answers on her desk phone")
-                b.say("answered" if ok else "not-answered")
-            elif ready == "hangup":
-                note_id = msg.get("note_id")
-                phone.hangup()
-                ok = phone.wait_event("CALL_CLOSED", 10,
-                                      since=mark) is not None
-                S.check(ok, "Erika hangs up on her desk phone")
-                b.say("hungup")
-            elif ready == "digits":
-                if caller:
-                    caller.wait(30)  # the trunk port is free again
-                digits = Sipp("uac_collect_info",
-                              remote=("127.0.0.1", sb.sip_port),
-                              local_port=sb.trunk_port,
-                              service=INPUT_NUMBER, timeout_s=60,
-                              recv_timeout_ms=20000).start()
-            elif "check" in msg:
-                checks += 1
-                S.check(msg["ok"], "browser: " + msg["check"],
-                        msg.get("detail", ""))
+            checks += report(S, line, on_message)
         rc = b.proc.wait(timeout=240)
     finally:
         if b.proc.poll() is None:
@@ -244,12 +228,7 @@ def check_note(sb, t, sink, note_id):
 
 
 def main():
-    if not os.path.exists(os.path.join(WEB, "index.html")):
-        S.check(False, "build/web/index.html exists (run make build)")
-        S.finish()
-    if not os.access("/usr/bin/chromium", os.X_OK):
-        S.check(False, "/usr/bin/chromium is installed (make deps)")
-        S.finish()
+    require_front_end(S)
     sink = SmtpSink(free_port())
     sink.start()
     sb = Switchboard(["--password-hash", "test", "--web-dir", WEB,

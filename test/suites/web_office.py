@@ -27,19 +27,15 @@ line here:
   * screenshots build/screenshots/office-*.png (not committed).
 After the browser: the API confirms what the page did.
 """
-import json
 import os
-import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import ROOT, Suite, Switchboard, demo_ids  # noqa: E402
 
 S = Suite("web_office")
-WEB = os.path.join(ROOT, "build", "web")
+from browser import WEB, require_front_end, run_script  # noqa: E402
 SCRIPT = os.path.join(ROOT, "test", "web", "office.mjs")
-SHOTS = os.path.join(ROOT, "build", "screenshots")
 GREETING1 = "Mustermann AG, guten Tag, mein Name ist [Vorname, Nachname]."
 CA = ("chef.office", "client-pw-12")
 SUB = ("max.office", "subacct-pw-12")
@@ -69,36 +65,10 @@ def setup(sb):
 
 
 def browser(sb, tid, other):
-    env = dict(os.environ,
-               SB_URL=f"http://127.0.0.1:{sb.http_port}", SB_TENANT=str(tid),
-               SB_CA=":".join(CA), SB_SUB=":".join(SUB),
-               SB_OTHER_EMPLOYEE=str(other), SHOTS=SHOTS,
-               WEB_DIR=os.path.join(ROOT, "web"))
-    proc = subprocess.Popen(["node", SCRIPT], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    err = []
-    t = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
-    t.start()
-    checks = 0
-    try:
-        for line in proc.stdout:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                print("  node:", line.rstrip())
-                continue
-            if "check" in msg:
-                checks += 1
-                S.check(msg["ok"], "browser: " + msg["check"],
-                        msg.get("detail", ""))
-        rc = proc.wait(timeout=240)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    S.check(rc == 0 and checks >= 30,
-            f"the browser script ended cleanly ({checks} checks)",
-            f"rc {rc}: {''.join(err)[-800:]}")
+    run_script(S, SCRIPT, {"SB_URL": f"http://127.0.0.1:{sb.http_port}",
+                           "SB_TENANT": str(tid), "SB_CA": ":".join(CA),
+                           "SB_SUB": ":".join(SUB),
+                           "SB_OTHER_EMPLOYEE": str(other)})
 
 
 def after(sb, tid, maxid):
@@ -130,12 +100,7 @@ def after(sb, tid, maxid):
 
 
 def main():
-    if not os.path.exists(os.path.join(WEB, "index.html")):
-        S.check(False, "build/web/index.html exists (run make build)")
-        S.finish()
-    if not os.access("/usr/bin/chromium", os.X_OK):
-        S.check(False, "/usr/bin/chromium is installed (make deps)")
-        S.finish()
+    require_front_end(S)
     sb = Switchboard(["--password-hash", "test", "--web-dir", WEB]).start()
     try:
         tid, maxid, other = setup(sb)

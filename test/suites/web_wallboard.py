@@ -26,21 +26,16 @@ routed to it.  The browser script then, each its own ok/FAIL line here:
     the operator's data, and a change without the CSRF token is 403;
   * screenshots of every screen in build/screenshots/ (not committed).
 """
-import json
 import os
-import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import ROOT, Suite, Switchboard, demo_ids  # noqa: E402
+from browser import WEB, require_front_end, run_script  # noqa: E402
 from peers import Sipp  # noqa: E402
 
 S = Suite("web_wallboard")
-WEB = os.path.join(ROOT, "build", "web")
 SCRIPT = os.path.join(ROOT, "test", "web", "wallboard.mjs")
-SHOTS = os.path.join(ROOT, "build", "screenshots")
 NUMBER = "+4922182829963"
 QUEUE = "Hotline"
 USERS = {"op.wallboard": ("operator", "operator-pw-1"),
@@ -74,48 +69,28 @@ def setup(sb):
 
 
 def browser(sb):
-    env = dict(os.environ,
-               SB_URL=f"http://127.0.0.1:{sb.http_port}", SB_QUEUE=QUEUE,
-               SB_OP="op.wallboard:" + USERS["op.wallboard"][1],
-               SB_CA="chef.wallboard:" + USERS["chef.wallboard"][1],
-               SB_LOCKED="gesperrt.wallboard:" +
-               USERS["gesperrt.wallboard"][1],
-               SHOTS=SHOTS, WEB_DIR=os.path.join(ROOT, "web"))
-    proc = subprocess.Popen(["node", SCRIPT], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    err = []
-    t = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
-    t.start()
-    caller = None
-    checks = 0
+    callers = []
+
+    def on_message(msg):
+        if msg.get("ready") == "call":
+            callers.append(Sipp("uac_queue_abandon",
+                                remote=("127.0.0.1", sb.sip_port),
+                                local_port=sb.trunk_port, service=NUMBER,
+                                keys={"caller": "+49301000009"},
+                                duration_ms=WAIT_MS, timeout_s=60,
+                                recv_timeout_ms=30000).start())
+
     try:
-        for line in proc.stdout:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                print("  node:", line.rstrip())
-                continue
-            if msg.get("ready") == "call":
-                caller = Sipp("uac_queue_abandon",
-                              remote=("127.0.0.1", sb.sip_port),
-                              local_port=sb.trunk_port, service=NUMBER,
-                              keys={"caller": "+49301000009"},
-                              duration_ms=WAIT_MS, timeout_s=60,
-                              recv_timeout_ms=30000).start()
-            elif "check" in msg:
-                checks += 1
-                S.check(msg["ok"], "browser: " + msg["check"],
-                        msg.get("detail", ""))
-        rc = proc.wait(timeout=240)
+        run_script(S, SCRIPT, {
+            "SB_URL": f"http://127.0.0.1:{sb.http_port}", "SB_QUEUE": QUEUE,
+            "SB_OP": "op.wallboard:" + USERS["op.wallboard"][1],
+            "SB_CA": "chef.wallboard:" + USERS["chef.wallboard"][1],
+            "SB_LOCKED": "gesperrt.wallboard:" +
+            USERS["gesperrt.wallboard"][1]}, on_message)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if caller:
-            caller.wait(60)
-    S.check(rc == 0 and checks >= 30,
-            f"the browser script ended cleanly ({checks} checks)",
-            f"rc {rc}: {''.join(err)[-800:]}")
+        for c in callers:
+            c.wait(60)
+    caller = callers[0] if callers else None
     if caller:
         S.check(caller.successful == 1,
                 "the sipp caller's call went through (waited, hung up)",
@@ -124,12 +99,7 @@ def browser(sb):
 
 
 def main():
-    if not os.path.exists(os.path.join(WEB, "index.html")):
-        S.check(False, "build/web/index.html exists (run make build)")
-        S.finish()
-    if not os.access("/usr/bin/chromium", os.X_OK):
-        S.check(False, "/usr/bin/chromium is installed (make deps)")
-        S.finish()
+    require_front_end(S)
     # callers send no media: the RTP timeout outlasts the wait
     sb = Switchboard(["--password-hash", "test", "--web-dir", WEB],
                      rtp_timeout=120).start()
