@@ -358,7 +358,7 @@ static int bill_csv(struct api_req *req, const struct billing_bill *b,
 		    const char *month)
 {
 	struct mbuf *mb = mbuf_alloc(4096);
-	char hdr[128], at[32], ex[32];
+	char at[32], ex[32];
 	size_t i;
 	int err = 0;
 
@@ -409,12 +409,8 @@ static int bill_csv(struct api_req *req, const struct billing_bill *b,
 		mem_deref(mb);
 		return ENOMEM;
 	}
-	re_snprintf(hdr, sizeof(hdr),
-		    "Content-Disposition: attachment; "
-		    "filename=\"bill-%lld-%s.csv\"\r\n",
-		    (long long)b->tenant_id, month);
-	err = api_reply_bytes(req, "text/csv; charset=utf-8", hdr, mb->buf,
-			      mb->end);
+	err = api_reply_attachment(req, API_CSV, mb, "bill-%lld-%s.csv",
+				   (long long)b->tenant_id, month);
 	mem_deref(mb);
 	return err;
 }

@@ -431,7 +431,6 @@ static int csv_tenant(struct api_req *req)
 /* GET: the file, UTF-8 with BOM, ';', CRLF (secretariat/csv.c). */
 static int employee_csv_export(struct api_req *req)
 {
-	char hdr[96];
 	struct mbuf *mb;
 	int err;
 
@@ -446,12 +445,8 @@ static int employee_csv_export(struct api_req *req)
 		err = api_fail(req, err, "employees: %m", err);
 		goto out;
 	}
-	re_snprintf(hdr, sizeof(hdr),
-		    "Content-Disposition: attachment; "
-		    "filename=\"employees-%lld.csv\"\r\n",
-		    (long long)req->id);
-	err = api_reply_bytes(req, "text/csv; charset=utf-8", hdr, mb->buf,
-			      mb->end);
+	err = api_reply_attachment(req, API_CSV, mb, "employees-%lld.csv",
+				   (long long)req->id);
 out:
 	mem_deref(mb);
 	return err;

@@ -174,7 +174,7 @@ static int invoice_csv(struct api_req *req, const struct billing_invoice *bi)
 {
 	const struct store_invoice *inv = &bi->inv;
 	struct mbuf *mb = mbuf_alloc(4096);
-	char hdr[160], d[16];
+	char d[16];
 	size_t i;
 	int err = 0;
 
@@ -211,14 +211,9 @@ static int invoice_csv(struct api_req *req, const struct billing_invoice *bi)
 	    mbuf_printf(mb, "vat;;;;;;;;;%lld;\r\n", (long long)inv->vat_cents);
 	err |= mbuf_printf(mb, "gross;;;;;;;;;%lld;\r\n",
 			   (long long)inv->gross_cents);
-	if (!err) {
-		re_snprintf(hdr, sizeof(hdr),
-			    "Content-Disposition: attachment; "
-			    "filename=\"%s.csv\"\r\n",
-			    inv->number);
-		err = api_reply_bytes(req, "text/csv; charset=utf-8", hdr,
-				      mb->buf, mb->end);
-	}
+	if (!err)
+		err = api_reply_attachment(req, API_CSV, mb, "%s.csv",
+					   inv->number);
 	mem_deref(mb);
 	return err;
 }
@@ -226,16 +221,13 @@ static int invoice_csv(struct api_req *req, const struct billing_invoice *bi)
 static int invoice_pdf(struct api_req *req, const struct billing_invoice *bi)
 {
 	struct mbuf *mb = NULL;
-	char hdr[160];
 	int err;
 
 	err = billing_invoice_pdf(&mb, bi);
 	if (err)
 		return api_fail(req, err, "invoice pdf: %m", err);
-	re_snprintf(hdr, sizeof(hdr),
-		    "Content-Disposition: attachment; filename=\"%s.pdf\"\r\n",
-		    bi->inv.number);
-	err = api_reply_bytes(req, "application/pdf", hdr, mb->buf, mb->end);
+	err = api_reply_attachment(req, "application/pdf", mb, "%s.pdf",
+				   bi->inv.number);
 	mem_deref(mb);
 	return err;
 }

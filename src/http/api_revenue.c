@@ -235,7 +235,6 @@ static int rev_json(struct api_req *req, const struct rev *r, const char *month)
 static int rev_csv(struct api_req *req, const struct rev *r, const char *month)
 {
 	struct mbuf *mb = mbuf_alloc(2048);
-	char hdr[128];
 	size_t i;
 	int err = 0;
 
@@ -266,14 +265,9 @@ static int rev_csv(struct api_req *req, const struct rev *r, const char *month)
 		    (unsigned long long)w->net, (unsigned long long)w->vat,
 		    (unsigned long long)w->gross);
 	}
-	if (!err) {
-		re_snprintf(hdr, sizeof(hdr),
-			    "Content-Disposition: attachment; "
-			    "filename=\"revenue-%s.csv\"\r\n",
-			    month);
-		err = api_reply_bytes(req, "text/csv; charset=utf-8", hdr,
-				      mb->buf, mb->end);
-	}
+	if (!err)
+		err = api_reply_attachment(req, API_CSV, mb, "revenue-%s.csv",
+					   month);
 	mem_deref(mb);
 	return err;
 }

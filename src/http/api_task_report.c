@@ -151,7 +151,7 @@ static int report_csv(struct api_req *req, const struct billing_task_report *r,
 		      const char *month)
 {
 	struct mbuf *mb = mbuf_alloc(2048);
-	char hdr[128], emp[140], task[140], billed[32], at[32], amount[24];
+	char emp[140], task[140], billed[32], at[32], amount[24];
 	size_t i;
 	int err = 0;
 
@@ -193,14 +193,9 @@ static int report_csv(struct api_req *req, const struct billing_task_report *r,
 		    time_iso(at, sizeof(at), c->started_at), c->to_number,
 		    (unsigned long long)c->talk_s);
 	}
-	if (!err) {
-		re_snprintf(hdr, sizeof(hdr),
-			    "Content-Disposition: attachment; "
-			    "filename=\"assistants-%s.csv\"\r\n",
-			    month);
-		err = api_reply_bytes(req, "text/csv; charset=utf-8", hdr,
-				      mb->buf, mb->end);
-	}
+	if (!err)
+		err = api_reply_attachment(req, API_CSV, mb,
+					   "assistants-%s.csv", month);
 	mem_deref(mb);
 	return err;
 }

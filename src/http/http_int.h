@@ -236,6 +236,13 @@ int api_reply_no_content(struct api_req *req);
  * without a reply if the file cannot be read. */
 int api_reply_file(struct api_req *req, const char *path, const char *ctype,
 		   const char *name);
+/* 200 with the bytes of mb as a download of content type ctype: a
+ * Content-Disposition attachment named by fmt (re_printf, without
+ * quotes). */
+int api_reply_attachment(struct api_req *req, const char *ctype,
+			 const struct mbuf *mb, const char *fmt, ...);
+/* api_reply_attachment() of CSV (text/csv; charset=utf-8). */
+#define API_CSV "text/csv; charset=utf-8"
 /* 200 with len bytes of buf as a body of content type ctype; extra_hdrs
  * as api_error_hdrs()'s. */
 int api_reply_bytes(struct api_req *req, const char *ctype,

@@ -102,7 +102,6 @@ int api_reply_file(struct api_req *req, const char *path, const char *ctype,
 {
 	struct mbuf *mb = NULL;
 	uint8_t buf[8192];
-	char hdr[200];
 	size_t n;
 	FILE *f;
 	int err = 0;
@@ -126,10 +125,7 @@ int api_reply_file(struct api_req *req, const char *path, const char *ctype,
 	if (err)
 		goto out;
 
-	re_snprintf(hdr, sizeof(hdr),
-		    "Content-Disposition: attachment; filename=\"%s\"\r\n",
-		    name);
-	err = api_reply_bytes(req, ctype, hdr, mb->buf, mb->end);
+	err = api_reply_attachment(req, ctype, mb, "%s", name);
 	if (err)
 		warning("http: reply file %s: %m\n", path, err);
 out:
@@ -338,4 +334,19 @@ int api_list_append(struct odict *arr, struct odict *o)
 		idx = strtoul(last->key, NULL, 10) + 1;
 	re_snprintf(key, sizeof(key), "%lu", idx);
 	return odict_entry_add(arr, key, ODICT_OBJECT, o);
+}
+
+int api_reply_attachment(struct api_req *req, const char *ctype,
+			 const struct mbuf *mb, const char *fmt, ...)
+{
+	char name[128], hdr[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)re_vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	re_snprintf(hdr, sizeof(hdr),
+		    "Content-Disposition: attachment; filename=\"%s\"\r\n",
+		    name);
+	return api_reply_bytes(req, ctype, hdr, mb->buf, mb->end);
 }
