@@ -74,13 +74,24 @@ class Reader(threading.Thread):
                 self.events.append(ev)
 
     def snapshot(self):
-        """(messages read, bytes waiting unread) at this moment."""
+        """(messages read, False) at this moment, after reading every
+        message whose bytes are already here (several may wait at once):
+        a message not among them had not arrived yet."""
         with self.lock:
-            try:
-                ready, _, _ = select.select([self.c.sock], [], [], 0)
-            except (OSError, ValueError):
-                ready = []
-            return len(self.events), bool(ready or self.c.buf)
+            while True:
+                try:
+                    ready, _, _ = select.select([self.c.sock], [], [], 0)
+                except (OSError, ValueError):
+                    break
+                if not ready and not self.c.buf:
+                    break
+                try:
+                    ev = self.c.event(2)
+                except Exception:  # noqa: BLE001 - the reader sees it too
+                    break
+                ev["_seq"] = next_seq()
+                self.events.append(ev)
+            return len(self.events), False
 
     def pops(self):
         return [e for e in self.events if e.get("class") == "queue" and
@@ -89,8 +100,9 @@ class Reader(threading.Thread):
 
 def popped_first(name, pop, inc):
     """Whether the pop was on the stream before the phone reported the
-    incoming call: read already, or its bytes the next waiting unread (the
-    server writes the pop to the socket before it sends the INVITE)."""
+    incoming call: among the messages read by then, the snapshot having
+    read all that had arrived (the server writes the pop to the socket
+    before it sends the INVITE)."""
     if not pop or not inc or name not in inc.get("_snap", {}):
         return False
     evs = READERS[name].events
