@@ -120,6 +120,22 @@ static int purge(struct http_api *api, int64_t tenant_id, uint64_t at,
 	return err;
 }
 
+/* Sessions that ended (expired or idle) are refused when used; the rows
+ * of those never used again go here. */
+static void sessions_sweep(struct http_api *api, uint64_t now)
+{
+	int64_t n = 0;
+	int err;
+
+	err = store_token_sweep(api->st, now,
+				(uint64_t)api->cfg->session_idle * 1000, &n);
+	if (err)
+		warning("http: sessions: sweep: %m\n", err);
+	else if (n)
+		info("http: sessions: %lld ended sessions removed\n",
+		     (long long)n);
+}
+
 static void purge_tick(void *arg)
 {
 	struct http_api *api = arg;
@@ -130,6 +146,7 @@ static void purge_tick(void *arg)
 
 	tmr_start(&api->purge_tmr, PURGE_PERIOD, purge_tick, api);
 	(void)purge(api, 0, now, &p);
+	sessions_sweep(api, now);
 	/* deletions whose grace period ended, a few per tick */
 	while (n++ < 8 && !store_deletion_due(api->st, now, &tid)) {
 		if (api_deletion_run(api, tid, now, &p))

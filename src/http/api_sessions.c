@@ -136,6 +136,67 @@ static int reply_session(struct api_req *req, const struct store_token *t,
 	return err;
 }
 
+/* A browser logging in again ends the session its cookie held (another
+ * user's, perhaps): the new cookie replaces it, and the old session
+ * must not live on unseen. */
+static void end_cookie_session(struct api_req *req)
+{
+	char token[API_TOKEN_MAX + 1];
+	struct store_token old;
+
+	if (api_cookie_find(req->msg,
+			    api_cookie_name(api_cookie_secure(req->api->cfg)),
+			    token, sizeof(token)))
+		return;
+	if (!store_token_check(req->api->st, token, &old) && old.user_id &&
+	    !store_token_delete(req->api->st, old.id))
+		info("http: session %lld (user %lld): replaced by a new "
+		     "login in the same browser\n",
+		     (long long)old.id, (long long)old.user_id);
+	memset(token, 0, sizeof(token));
+}
+
+/*
+ * A login into the cookie (a browser's): from our own page only.  A
+ * form on another site can POST text/plain or a form encoding without
+ * asking (no CORS preflight), and with the attacker's password it would
+ * log the victim's browser into the attacker's account.  So: JSON only,
+ * and an Origin / Sec-Fetch-Site that is ours.  0, or EBADMSG after the
+ * error reply.
+ */
+static int cookie_login_check(struct api_req *req)
+{
+	const struct http_hdr *ct;
+	struct pl type;
+
+	ct = http_msg_hdr(req->msg, HTTP_HDR_CONTENT_TYPE);
+	if (ct) {
+		type = ct->val;
+		if (!re_regex(type.p, type.l, "[^;]+", &type))
+			while (type.l && type.p[type.l - 1] == ' ')
+				--type.l;
+	}
+	if (!ct || pl_strcasecmp(&type, "application/json")) {
+		warning("http: login from %j: a cookie login without a JSON "
+			"Content-Type\n",
+			&req->peer);
+		(void)api_error(req, 415,
+				"Content-Type: a login with \"cookie\": true "
+				"must be application/json");
+		return EBADMSG;
+	}
+	if (!api_origin_ours(req->msg, req->api->cfg, false)) {
+		warning("http: login from %j: a cookie login from another "
+			"site's page\n",
+			&req->peer);
+		(void)api_error(req, 403,
+				"origin: a login with \"cookie\": true must "
+				"come from this server's own page");
+		return EBADMSG;
+	}
+	return 0;
+}
+
 /* Open a session for u. */
 static int session_open(struct api_req *req, const struct store_user *u,
 			const struct sa *peer)
@@ -168,6 +229,8 @@ static int session_open(struct api_req *req, const struct store_user *u,
 		return api_fail(req, err, "session: %m", err);
 	info("http: login %s (user %lld) from %j: session %lld\n", u->login,
 	     (long long)u->id, peer, (long long)t.id);
+	if (api_bool(req, "cookie", false))
+		end_cookie_session(req);
 	err = reply_session(req, &t, token, api_bool(req, "cookie", false));
 	memset(token, 0, sizeof(token));
 	memset(req->set_cookie, 0, sizeof(req->set_cookie));
@@ -211,6 +274,8 @@ static int session_login(struct api_req *req)
 	login = api_str(req, "login");
 	pw = api_str(req, "password");
 	(void)password_cost_parse(cfg->password_hash, &cost);
+	if (api_bool(req, "cookie", false) && cookie_login_check(req))
+		return 0;
 
 	until = login_guard_blocked(req->api->logins, peer, req->now);
 	if (until)

@@ -52,14 +52,22 @@ bool api_csrf_ok(const char *token, const struct pl *given)
 	return CRYPTO_memcmp(want, given->p, given->l) == 0;
 }
 
-bool api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
-		     size_t sz)
+const char *api_cookie_name(bool secure)
+{
+	/* __Host-: the browser takes it only from a secure origin, for
+	 * Path=/ and without Domain, so no sibling host can plant one */
+	return secure ? "__Host-" API_COOKIE : API_COOKIE;
+}
+
+int api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
+		    size_t sz)
 {
 	const size_t nl = str_len(name);
 	struct le *le;
+	bool found = false;
 
 	if (!msg || !nl || !buf || !sz)
-		return false;
+		return EINVAL;
 	for (le = msg->hdrl.head; le; le = le->next) {
 		const struct http_hdr *h = le->data;
 		struct pl v, item;
@@ -71,14 +79,18 @@ bool api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
 			if (item.l <= nl || item.p[nl] != '=' ||
 			    memcmp(item.p, name, nl))
 				continue;
+			/* two of them: one may be planted by another site
+			 * of the domain; which one is ours is unknown */
+			if (found)
+				return EEXIST;
+			found = true;
 			pl_advance(&item, nl + 1);
 			if (!item.l || item.l >= sz)
-				return false;
+				return EINVAL;
 			str_from_pl(buf, sz, &item);
-			return true;
 		}
 	}
-	return false;
+	return found ? 0 : ENOENT;
 }
 
 int api_cookie_set_hdr(char *buf, size_t sz, const char *token, bool secure,
@@ -91,7 +103,8 @@ int api_cookie_set_hdr(char *buf, size_t sz, const char *token, bool secure,
 	n = re_snprintf(buf, sz,
 			"Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Strict;"
 			" Max-Age=%u%s\r\n",
-			API_COOKIE, token ? token : "", token ? max_age : 0,
+			api_cookie_name(secure), token ? token : "",
+			token ? max_age : 0,
 			secure ? "; Secure" : "");
 	return n < 0 || (size_t)n >= sz - 1 ? ENOMEM : 0;
 }
@@ -111,6 +124,41 @@ bool api_origin_ok(const struct pl *origin, const struct pl *host)
 		return false;
 	/* host names compare without case; the port must be the same */
 	return !pl_casecmp(&o, host);
+}
+
+/* Is origin the scheme, host and port of url (--public-url; its path
+ * does not count)? */
+static bool origin_of_url(const struct pl *origin, const char *url)
+{
+	const char *host = strstr(url, "://");
+	const char *end;
+	struct pl want;
+
+	if (!host)
+		return false;
+	end = strchr(host + 3, '/');
+	want.p = url;
+	want.l = end ? (size_t)(end - url) : strlen(url);
+	return !pl_casecmp(origin, &want);
+}
+
+bool api_origin_ours(const struct http_msg *msg, const struct config *cfg,
+		     bool required)
+{
+	const struct http_hdr *o = http_msg_xhdr(msg, "Origin");
+	const struct http_hdr *host = http_msg_hdr(msg, HTTP_HDR_HOST);
+	const struct http_hdr *site = http_msg_xhdr(msg, "Sec-Fetch-Site");
+
+	/* a browser that says where the request comes from: only our own
+	 * pages (or the user typing it: "none") */
+	if (site && pl_strcasecmp(&site->val, "same-origin") &&
+	    pl_strcasecmp(&site->val, "none"))
+		return false;
+	if (!o)
+		return !required;
+	if (cfg && cfg->public_url[0])
+		return origin_of_url(&o->val, cfg->public_url);
+	return host && api_origin_ok(&o->val, &host->val);
 }
 
 bool api_request_changes(const struct http_msg *msg)

@@ -28,6 +28,10 @@
  *        --its token deleted (with its employee or tenant), seen at a
  *          ping, or at once when its tenant is deleted
  *          (api_events_revoke_gone)--> close 1008 "token revoked", CLOSING
+ *        --its session's expires_at passed, seen at a ping
+ *          --> close 1008 "session expired", CLOSING
+ *          (a ping answered counts as a use of the session: an open page
+ *          is not idle)
  *   CLOSING --client's close, or CLOSE_WAIT--> TCP closed
  *
  * The kernel's send buffer of the connection is set to at most the same
@@ -180,6 +184,7 @@ unsigned api_events_revoke_gone(struct http_api *api)
 static void ping_h(void *arg)
 {
 	struct ev_client *c = arg;
+	const uint64_t now = time_now_ms();
 
 	/* a token deleted since (with its employee or tenant) sees no more
 	 * events: checked at every ping, so within --events-ping seconds */
@@ -189,9 +194,26 @@ static void ping_h(void *arg)
 		client_close(c, WEBSOCK_POLICY_VIOLATION, "token revoked");
 		return;
 	}
+	/* a session ends at its expires_at, stream or not */
+	if (c->token.expires_at && now >= c->token.expires_at) {
+		info("http: events: %J (%s): session %lld expired\n", &c->peer,
+		     c->token_name, (long long)c->token_id);
+		client_close(c, WEBSOCK_POLICY_VIOLATION, "session expired");
+		return;
+	}
 	if (c->pings >= 2) {
 		client_drop(c, "two pings unanswered");
 		return;
+	}
+	/* a page that answers our pings is open and in use: its session is
+	 * not idle (a wallboard only watches); once it is closed, the idle
+	 * timeout runs from its last pong */
+	if (!c->pings && c->token.user_id) {
+		int err = store_token_touch(c->evs->api->st, c->token_id, now);
+
+		if (err)
+			warning("http: events: session %lld not touched: %m\n",
+				(long long)c->token_id, err);
 	}
 	++c->pings;
 	(void)client_frame(c, WEBSOCK_PING, NULL, 0);

@@ -896,19 +896,29 @@ int api_csrf_of(char *buf, size_t sz, const char *token);
 /* Is given the CSRF token of session token (compared in constant
  * time)? */
 bool api_csrf_ok(const char *token, const struct pl *given);
-/* The value of cookie name in msg's Cookie headers into buf; false if
- * there is none, it is empty or does not fit. */
-bool api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
-		     size_t sz);
+/* The session cookie's name: "__Host-sb_session" when it is Secure,
+ * else "sb_session". */
+const char *api_cookie_name(bool secure);
+/* The value of cookie name in msg's Cookie headers into buf: 0, ENOENT if
+ * there is none, EEXIST if there are two or more (which one the browser
+ * got from us is unknown), EINVAL if it is empty or does not fit. */
+int api_cookie_find(const struct http_msg *msg, const char *name, char *buf,
+		    size_t sz);
 /* The Set-Cookie line (with CRLF) of the session cookie holding token
- * for max_age seconds (HttpOnly, SameSite=Strict, Path=/, Secure if
- * secure); token NULL: the line that clears it.  ENOMEM if buf is too
- * small. */
+ * for max_age seconds (HttpOnly, SameSite=Strict, Path=/, and Secure with
+ * the __Host- name if secure); token NULL: the line that clears it.
+ * ENOMEM if buf is too small. */
 int api_cookie_set_hdr(char *buf, size_t sz, const char *token, bool secure,
 		       uint32_t max_age);
 /* Is origin (an Origin header) http:// or https:// with exactly host (a
  * Host header, the port included)? */
 bool api_origin_ok(const struct pl *origin, const struct pl *host);
+/* Does msg come from our own page?  Its Origin is --public-url's scheme,
+ * host and port (without --public-url: the Host header's), and a
+ * Sec-Fetch-Site, if sent, is "same-origin" or "none".  Without an
+ * Origin: !required (a client that is not a browser). */
+bool api_origin_ours(const struct http_msg *msg, const struct config *cfg,
+		     bool required);
 /* Does msg's method change something (not GET, HEAD or OPTIONS)? */
 bool api_request_changes(const struct http_msg *msg);
 /* Is the session cookie Secure: the API is reached over https

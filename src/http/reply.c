@@ -64,6 +64,7 @@ static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 			     "Content-Type: application/json\r\n"
 			     "Content-Length: %zu\r\n"
 			     "Cache-Control: no-store\r\n"
+			     "X-Content-Type-Options: nosniff\r\n"
 			     "%s%s"
 			     "\r\n"
 			     "%s",
@@ -141,6 +142,7 @@ int api_reply_no_content(struct api_req *req)
 	(void)api_audit_write(req, 204); /* a change: it is done */
 	err = api_conn_reply(req->conn, 204, api_reason(204),
 			     "Cache-Control: no-store\r\n"
+			     "X-Content-Type-Options: nosniff\r\n"
 			     "%s"
 			     "Content-Length: 0\r\n\r\n",
 			     req->set_cookie);
@@ -164,6 +166,7 @@ int api_reply_bytes(struct api_req *req, const char *ctype,
 			  "Content-Type: %s\r\n"
 			  "Content-Length: %zu\r\n"
 			  "Cache-Control: no-store\r\n"
+			     "X-Content-Type-Options: nosniff\r\n"
 			  "%s"
 			  "\r\n",
 			  api_reason(200), ctype, len,

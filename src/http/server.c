@@ -340,7 +340,6 @@ static bool id_parse(const struct pl *seg, int64_t *idp)
 static int cookie_check(struct api_req *req, const char *token)
 {
 	const struct http_hdr *h;
-	const struct http_hdr *host;
 
 	if (api_csrf_of(req->csrf, sizeof(req->csrf), token))
 		return api_error(req, 403, "csrf token missing or wrong");
@@ -354,10 +353,18 @@ static int cookie_check(struct api_req *req, const char *token)
 					 "csrf token missing or wrong");
 		}
 	}
+	if (!req->token.user_id) { /* an API token is no browser session */
+		warning("http: %r %r from %j: token %lld in the session "
+			"cookie is not a session\n",
+			&req->msg->met, &req->msg->path, &req->peer,
+			(long long)req->token.id);
+		(void)api_cookie_set_hdr(req->set_cookie,
+					 sizeof(req->set_cookie), NULL,
+					 api_cookie_secure(req->api->cfg), 0);
+		return api_error(req, 401, "missing or invalid token");
+	}
 	if (!pl_strcmp(&req->msg->path, api_events.path)) {
-		h = http_msg_xhdr(req->msg, "Origin");
-		host = http_msg_hdr(req->msg, HTTP_HDR_HOST);
-		if (!h || !host || !api_origin_ok(&h->val, &host->val)) {
+		if (!api_origin_ours(req->msg, req->api->cfg, true)) {
 			warning("http: events from %j: origin not ours\n",
 				&req->peer);
 			return api_error(req, 403,
@@ -384,13 +391,22 @@ static int auth(struct api_req *req)
 	if (!hdr && !pl_strcmp(&req->msg->path, api_events.path) &&
 	    api_events_token(req, token, sizeof(token)))
 		goto check;
-	if (!hdr &&
-	    api_cookie_find(req->msg, API_COOKIE, token, sizeof(token))) {
-		req->cookie = true;
-		goto check;
-	}
-	if (!hdr)
+	if (!hdr) {
+		err = api_cookie_find(
+		    req->msg, api_cookie_name(api_cookie_secure(req->api->cfg)),
+		    token, sizeof(token));
+		if (err == EEXIST) {
+			warning("http: %r %r from %j: two session cookies\n",
+				&req->msg->met, &req->msg->path, &req->peer);
+			req->cookie = true; /* cleared with the 401 */
+			goto unauthorized;
+		}
+		if (!err) {
+			req->cookie = true;
+			goto check;
+		}
 		goto unauthorized;
+	}
 
 	v = hdr->val;
 	sp = memchr(v.p, ' ', v.l);

@@ -56,7 +56,8 @@ static const char sec_hdrs[] =
     "X-Frame-Options: DENY\r\n"
     "Referrer-Policy: same-origin\r\n"
     "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'\r\n";
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'\r\n";
 
 const char *web_ctype(const char *name)
 {
@@ -100,6 +101,9 @@ int web_path_resolve(const struct pl *path, char *rel, size_t sz)
 			if (!sl || (sl == 1 && rel[seg] == '.') ||
 			    (sl == 2 && rel[seg] == '.' && rel[seg + 1] == '.'))
 				return EBADMSG;
+			/* hidden files (.env, .git, ...) are never ours */
+			if (rel[seg] == '.')
+				return ENOENT;
 			if (i == path->l)
 				break;
 			if (n + 1 >= sz)

@@ -42,6 +42,10 @@ static const struct store_sql sql[] = {
      TOKEN_SELECT " WHERE user_id IS NOT NULL AND (?1 = 0 OR user_id = ?1)"
 		  " AND (expires_at = 0 OR expires_at > ?2)"
 		  " AND (?3 = 0 OR last_used_at + ?3 > ?2) ORDER BY id"},
+    {S_TOKEN_SWEEP, "token sweep",
+     "DELETE FROM api_tokens WHERE user_id IS NOT NULL"
+     " AND ((expires_at <> 0 AND expires_at <= ?1)"
+     " OR (?2 <> 0 AND last_used_at + ?2 <= ?1))"},
 };
 
 const struct store_sqlset store_sql_token = STORE_SQLSET(sql);
@@ -204,6 +208,20 @@ int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
 
 	err =
 	    store_run(st, S_TOKEN_REVOKE_USER, EIO, &n, "ii", user_id, keep_id);
+	if (!err && np)
+		*np = n;
+	return err;
+}
+
+int store_token_sweep(struct store *st, uint64_t now, uint64_t idle_ms,
+		      int64_t *np)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = store_run(st, S_TOKEN_SWEEP, EIO, &n, "uu", now, idle_ms);
 	if (!err && np)
 		*np = n;
 	return err;

@@ -2198,6 +2198,11 @@ int store_token_delete(struct store *st, int64_t id);
  * gets how many ended. */
 int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
 			    int64_t *np);
+/* Delete every session that ended by now [ms]: past its expires_at, or
+ * unused for idle_ms (0: no idle limit).  *np (may be NULL) gets how many.
+ * API tokens without a user are never touched. */
+int store_token_sweep(struct store *st, uint64_t now, uint64_t idle_ms,
+		      int64_t *np);
 typedef int(store_token_h)(const struct store_token *t, void *arg);
 /* The tokens of tenant_id (0: all), by id; never the token itself. */
 int store_token_list(struct store *st, int64_t tenant_id, store_token_h *h,

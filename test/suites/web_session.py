@@ -23,6 +23,16 @@ sockets against the sanitizer build:
   * The event stream with the cookie: upgraded only from our own page
     (Origin = Host); another origin or none is 403.
   * Logout clears the cookie; the old cookie is 401 and cleared again.
+  * Login CSRF: a cookie login must be JSON (a cross-site form can only
+    send text/plain or a form encoding: 415) from our own page (another
+    site's Origin or Sec-Fetch-Site: 403); a browser logging in again
+    ends the session its cookie held; two session cookies, or an API
+    token in the cookie, are 401.  Behind https the cookie is
+    __Host-sb_session and the Origin must be --public-url's.
+  * A session's event stream ends at the session's expires_at (1008
+    "session expired"); while the page answers pings it is not idle.
+  * Hardening: hidden files (.env) are never served, API answers say
+    nosniff, the pages' CSP has form-action 'self'.
 """
 import http.client
 import json
@@ -32,10 +42,11 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
-from ws import WsClient  # noqa: E402
+from ws import WsClient, WsError  # noqa: E402
 
 S = Suite("web_session")
 INDEX = (b'<!doctype html>\n<html lang="de"><head><meta charset="utf-8">'
@@ -48,11 +59,13 @@ CSRF_ERR = {"error": "csrf token missing or wrong"}
 
 
 def request(sb, method, path, body=None, headers=None):
-    """(status, headers {lower: value}, raw body) of one request."""
+    """(status, headers {lower: value}, raw body) of one request; a body
+    is sent as JSON unless headers name another Content-Type."""
     c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=10)
-    data = None if body is None else json.dumps(body).encode()
+    data = body if body is None or isinstance(body, bytes) \
+        else json.dumps(body).encode()
     h = dict(headers or {})
-    if data is not None:
+    if data is not None and "Content-Type" not in h:
         h["Content-Type"] = "application/json"
     c.request(method, path, body=data, headers=h)
     r = c.getresponse()
@@ -310,6 +323,98 @@ def test_logout(sb, tok, csrf):
             "the old cookie: 401, and cleared again", f"{st} {h}")
 
 
+def test_hardening(sb):
+    st, h, raw = request(sb, "GET", "/.env")
+    S.check(st == 404 and b"SECRET" not in raw,
+            "a hidden file in the web directory (/.env) is never served: 404",
+            f"{st} {raw[:80]}")
+    st, h, raw = request(sb, "GET", "/assets/.hidden.js")
+    S.check(st == 404, "... nor one in a folder (/assets/.hidden.js): 404", st)
+    st, h, raw = request(sb, "GET", "/api/v1/tenants")
+    S.check(st == 401 and h.get("x-content-type-options") == "nosniff",
+            "API answers carry X-Content-Type-Options: nosniff", str(h))
+    st, h, raw = request(sb, "GET", "/")
+    S.check("form-action 'self'" in h.get("content-security-policy", ""),
+            "the pages' CSP has form-action 'self'",
+            h.get("content-security-policy"))
+
+
+def test_login_csrf(sb):
+    body = json.dumps({"login": "op.web", "password": PW["op.web"],
+                       "cookie": True}).encode()
+    own = f"http://127.0.0.1:{sb.http_port}"
+    ct415 = {"error": 'Content-Type: a login with "cookie": true must be '
+                      'application/json'}
+    o403 = {"error": 'origin: a login with "cookie": true must come from '
+                     "this server's own page"}
+    for ctype in ("text/plain", "application/x-www-form-urlencoded",
+                  "multipart/form-data; boundary=x"):
+        st, h, raw = request(sb, "POST", "/api/v1/sessions", body,
+                             {"Content-Type": ctype})
+        S.check(st == 415 and jbody(raw) == ct415 and "set-cookie" not in h,
+                f"a cookie login sent as {ctype.split(';')[0]} (what a "
+                "cross-site form can send): 415 naming Content-Type",
+                f"{st} {raw[:120]}")
+    st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                         {"login": "op.web", "password": PW["op.web"],
+                          "cookie": True},
+                         {"Origin": "http://evil.example"})
+    S.check(st == 403 and jbody(raw) == o403 and "set-cookie" not in h,
+            "a cookie login from another site's page (Origin): 403 naming "
+            "origin", f"{st} {raw[:120]}")
+    st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                         {"login": "op.web", "password": PW["op.web"],
+                          "cookie": True},
+                         {"Origin": own, "Sec-Fetch-Site": "cross-site"})
+    S.check(st == 403 and jbody(raw) == o403,
+            "... or with Sec-Fetch-Site: cross-site: 403",
+            f"{st} {raw[:120]}")
+    st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                         {"login": "op.web", "password": PW["op.web"]},
+                         {"Content-Type": "application/json; charset=utf-8",
+                          "Origin": "http://evil.example"})
+    S.check(st == 201 and "token" in (jbody(raw) or {}),
+            "a token login (no cookie) is not a browser's: no Origin rule",
+            st)
+    st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                         {"login": "op.web", "password": PW["op.web"],
+                          "cookie": True},
+                         {"Content-Type": "application/json; charset=utf-8",
+                          "Origin": own, "Sec-Fetch-Site": "same-origin"})
+    m = re.match(r"sb_session=([0-9a-f]{64});", h.get("set-cookie", ""))
+    S.check(st == 201 and m is not None,
+            "a cookie login from our own page (JSON, Origin = Host, "
+            "same-origin): 201", f"{st} {raw[:120]}")
+    first = m.group(1) if m else ""
+    # the same browser logs in again (as another user): the old session
+    # ends
+    st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                         {"login": "chef.web", "password": PW["chef.web"],
+                          "cookie": True},
+                         {"Origin": own, "Cookie": f"sb_session={first}"})
+    m = re.match(r"sb_session=([0-9a-f]{64});", h.get("set-cookie", ""))
+    S.check(st == 201 and m is not None and m.group(1) != first,
+            "logging in again in the same browser: 201, a new cookie", st)
+    st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                         {"Cookie": f"sb_session={first}"})
+    S.check(st == 401, "... and the session the old cookie held has ended "
+            "(401)", f"{st} {raw[:100]}")
+    second = m.group(1) if m else ""
+    st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                         {"Cookie": f"sb_session={second}; "
+                                    f"sb_session={second}"})
+    S.check(st == 401 and jbody(raw) == {"error": "missing or invalid token"}
+            and "Max-Age=0" in h.get("set-cookie", ""),
+            "two sb_session cookies (one may be planted by a sibling "
+            "site): 401, cleared", f"{st} {raw[:100]} {h.get('set-cookie')}")
+    st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                         {"Cookie": f"sb_session={sb.token}"})
+    S.check(st == 401 and jbody(raw) == {"error": "missing or invalid token"}
+            and "Max-Age=0" in h.get("set-cookie", ""),
+            "an API token (not a session) in the cookie: 401, cleared",
+            f"{st} {raw[:100]}")
+
+
 def test_secure(webdir):
     sb = Switchboard(FAST + ["--web-dir", webdir, "--public-url",
                              "https://sb.example"]).start()
@@ -317,17 +422,102 @@ def test_secure(webdir):
         sb.api("POST", "/api/v1/users",
                {"login": "op.web", "password": PW["op.web"],
                 "role": "operator"})
+        own = f"http://127.0.0.1:{sb.http_port}"
         st, h, raw = request(sb, "POST", "/api/v1/sessions",
                              {"login": "op.web", "password": PW["op.web"],
-                              "cookie": True})
-        S.check(st == 201 and re.fullmatch(
-            r"sb_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; "
-            r"Max-Age=43200; Secure", h.get("set-cookie", "")),
-            "behind https (--public-url https://...): the cookie is Secure",
-            f"{st} {h.get('set-cookie')}")
+                              "cookie": True}, {"Origin": own})
+        S.check(st == 403,
+                "behind https: a cookie login whose Origin is the Host but "
+                "not --public-url: 403", f"{st} {raw[:100]}")
+        st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                             {"login": "op.web", "password": PW["op.web"],
+                              "cookie": True},
+                             {"Origin": "https://sb.example"})
+        m = re.fullmatch(
+            r"__Host-sb_session=([0-9a-f]{64}); Path=/; HttpOnly; "
+            r"SameSite=Strict; Max-Age=43200; Secure",
+            h.get("set-cookie", ""))
+        S.check(st == 201 and m is not None,
+                "behind https (--public-url https://...): the cookie is "
+                "__Host-sb_session, Secure", f"{st} {h.get('set-cookie')}")
+        tok = m.group(1) if m else ""
+        st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                             {"Cookie": f"__Host-sb_session={tok}"})
+        S.check(st == 200 and (jbody(raw) or {}).get("login") == "op.web",
+                "... and is taken back under that name", st)
+        st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                             {"Cookie": f"sb_session={tok}"})
+        S.check(st == 401, "... a plain sb_session cookie is not (401)", st)
+        for origin, want in (("https://sb.example", 101),
+                             (own, 403)):
+            ws = WsClient(sb.http_port,
+                          headers={"Cookie": f"__Host-sb_session={tok}",
+                                   "Origin": origin})
+            st = ws.connect()
+            S.check(st == want, f"the event stream from {origin}: {want}",
+                    st)
+            if st == 101:
+                ws.close()
     finally:
         code = sb.stop()
         S.check(code == 0, "second server: clean exit", f"exit {code}")
+        sb.cleanup()
+
+
+def stream_closed(ws, timeout):
+    """The close (code, reason) the server sent within timeout, or None;
+    messages before it (and pings: answered) are read and dropped."""
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            ws.message(max(0.01, deadline - time.time()))
+    except WsError:
+        return ws.closed
+    except OSError:
+        return None
+    return None
+
+
+def test_stream_expiry(webdir):
+    """A session of 8 s with 3 s idle; pings every second."""
+    sb = Switchboard(FAST + ["--web-dir", webdir, "--session-lifetime", "8",
+                             "--session-idle", "3",
+                             "--events-ping", "1"]).start()
+    try:
+        sb.api("POST", "/api/v1/users",
+               {"login": "op.web", "password": PW["op.web"],
+                "role": "operator"})
+        st, h, raw = request(sb, "POST", "/api/v1/sessions",
+                             {"login": "op.web", "password": PW["op.web"],
+                              "cookie": True})
+        m = re.match(r"sb_session=([0-9a-f]{64});", h.get("set-cookie", ""))
+        tok = m.group(1) if m else ""
+        t0 = time.time()
+        ws = WsClient(sb.http_port,
+                      headers={"Cookie": f"sb_session={tok}",
+                               "Origin": f"http://127.0.0.1:{sb.http_port}"},
+                      protocols=["switchboard.events.v1"])
+        S.check(ws.connect() == 101, "a session's event stream: 101")
+        S.check(stream_closed(ws, 5) is None,
+                "5 s with the page answering pings: the stream stays open")
+        st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                             {"Cookie": f"sb_session={tok}"})
+        S.check(st == 200,
+                "... and the session is not idle after 5 s (idle limit 3 s): "
+                "an open page uses it", f"{st} {raw[:100]}")
+        closed = stream_closed(ws, 8)
+        at = time.time() - t0
+        S.check(closed == (1008, "session expired") and 7 <= at <= 12,
+                "the stream ends at the session's end: 1008 session expired",
+                f"{closed} after {at:.1f} s")
+        st, h, raw = request(sb, "GET", "/api/v1/sessions/current", None,
+                             {"Cookie": f"sb_session={tok}"})
+        S.check(st == 401 and (jbody(raw) or {}).get("error") ==
+                "session expired; log in again",
+                "the API says the session expired", f"{st} {raw[:100]}")
+    finally:
+        code = sb.stop()
+        S.check(code == 0, "third server: clean exit", f"exit {code}")
         sb.cleanup()
 
 
@@ -340,11 +530,17 @@ def main():
     with open(os.path.join(webdir, "assets", "index-3f2a9c0d.js"), "wb") as f:
         f.write(SCRIPT)
     os.symlink("/etc/passwd", os.path.join(webdir, "escape.txt"))
+    with open(os.path.join(webdir, ".env"), "w") as f:
+        f.write("SECRET=1\n")
+    with open(os.path.join(webdir, "assets", ".hidden.js"), "w") as f:
+        f.write("SECRET\n")
     sb = Switchboard(FAST + ["--web-dir", webdir]).start()
     try:
         S.run(test_static, sb, webdir)
+        S.run(test_hardening, sb)
         tid, other = users(sb)
         tok, csrf = test_login(sb)
+        S.run(test_login_csrf, sb)
         S.run(test_csrf, sb, tok, csrf, tid)
         S.run(test_roles, sb, tid, other)
         S.run(test_events, sb, tok)
@@ -356,6 +552,7 @@ def main():
                 f"exit {code}: {sb.tail(30)}")
         sb.cleanup()
     S.run(test_secure, webdir)
+    S.run(test_stream_expiry, webdir)
     shutil.rmtree(tmp, ignore_errors=True)
     S.finish()
 

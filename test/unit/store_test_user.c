@@ -108,9 +108,27 @@ int test_store_user(void)
 	TEST_EQ_INT(store_token_check(db.st, "session-1", &t), 0);
 	TEST_EQ_INT(t.last_used_at, T0 + 42);
 
+	/* the sweep removes the expired and the idle one, never an API
+	 * token (no user) whatever its expires_at */
+	memset(&t, 0, sizeof(t));
+	str_copy(t.role, "operator", sizeof(t.role));
+	t.expires_at = T0 + 10;
+	t.last_used_at = T0 - 5000;
+	TEST_EQ_INT(store_token_add(db.st, "api-token", &t), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, &n), 0);
+	TEST_EQ_INT(n, 2);
+	TEST_EQ_INT(store_token_check(db.st, "session-3", NULL), ENOENT);
+	TEST_EQ_INT(store_token_check(db.st, "session-4", NULL), ENOENT);
+	TEST_EQ_INT(store_token_check(db.st, "api-token", NULL), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, &n), 0);
+	TEST_EQ_INT(n, 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 3599999, 0, &n), 0);
+	TEST_EQ_INT(n, 0); /* no idle limit, not yet expired */
+	TEST_EQ_INT(sessions(db.st, u.id, T0 + 100, 3000), 2);
+
 	/* a new password: all but the one that set it end */
 	TEST_EQ_INT(store_token_revoke_user(db.st, u.id, keep, &n), 0);
-	TEST_EQ_INT(n, 3);
+	TEST_EQ_INT(n, 1);
 	TEST_EQ_INT(store_token_check(db.st, "session-2", NULL), ENOENT);
 	TEST_EQ_INT(store_token_check(db.st, "session-1", NULL), 0);
 	TEST_EQ_INT(store_token_delete(db.st, keep), 0);
