@@ -13,7 +13,7 @@ SMTP sink: "sent"; Erika's SMS goes to a closed port: "failed") and Max's
 acknowledgement of one.  The browser script then, each its own ok/FAIL:
 
   * week view: Max's appointment in the three days it touches, Erika's
-    absence info; "ends before starts" shows the server's error at the
+    absence info, changed from her row; "ends before starts" shows the server's error at the
     "Bis" field; an appointment created, edited and deleted through the
     form, each step seen in the API (exact UTC times of the Berlin input);
   * VIPs: the list and the VIP call guide; a wrong number shows the
@@ -30,7 +30,8 @@ acknowledgement of one.  The browser script then, each its own ok/FAIL:
   * notes: per note the channels and states the API's deliveries have,
     Max's "bestätigt", Erika's "ungelesen";
   * English texts on every screen; no untranslated key in either language;
-  * the sub-account typing the screens' URLs: "nicht freigegeben", no
+  * the sub-account: its own week (Max's row only), an appointment
+    entered and deleted (API); typing the other screens' URLs: "nicht freigegeben", no
     data (API 403 for each);
   * screenshots build/screenshots/office2-*.png (not committed).
 """
@@ -217,6 +218,9 @@ def after(sb, env):
     S.check(st == 200 and [a["id"] for a in apps] == [env["app"]],
             "the API: only Max's first appointment is left (the page's was"
             " deleted)", str(apps))
+    st, ai = sb.api("GET", f"{V}/employees/{env['erika']}/absence_info")
+    S.check(st == 200 and ai["text"] == "Nur nachmittags im Hause.",
+            "the API: Erika's absence info as the admin changed it", str(ai))
     st, vips = sb.api("GET", f"{V}/vips?tenant_id={env['tid']}")
     S.check(st == 200 and [v["name"] for v in vips] == ["Dr. Anna Schmitz"],
             "the API: the page's VIP is deleted again", str(vips))

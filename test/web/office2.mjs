@@ -68,6 +68,18 @@ async function calendar(page) {
   await noRawKeys(page, "week view (de)");
   await shot(page, "01-calendar-de");
 
+  // the admin keeps Erika's absence info from her row
+  await page.click(`${row(E.erika)} .oc-info-edit`);
+  await page.waitForSelector("#oc-info-form");
+  check((await page.inputValue("#oc-info-text")) === "Nur vormittags im Hause.", "week view: the absence info form shows Erika's text");
+  await page.fill("#oc-info-text", "Nur nachmittags im Hause.");
+  await page.click("#oc-info-save");
+  const ni = await waitText(page, `${row(E.erika)} [data-role=absence-info]`, "Nur nachmittags im Hause.", T);
+  const ai = await apiGet(page, `/employees/${E.erika}/absence_info`);
+  check(ni === "Nur nachmittags im Hause." && ai.body.text === "Nur nachmittags im Hause." &&
+    (await page.locator("#oc-info-form").count()) === 0,
+    "week view: Erika's absence info changed from her row, in the API", `${ni} ${JSON.stringify(ai.body)}`);
+
   // create for Erika on Wednesday: first the server's error at "Bis"
   await page.click(`${row(E.erika)} td[data-day="${wed}"] .oc-add`);
   await page.waitForSelector("#oc-form");
@@ -339,6 +351,32 @@ async function subaccount(page) {
   await page.waitForURL(URL + "/login", { timeout: T });
   await login(page, SUB, SUB_PW);
   await page.waitForURL(URL + "/office/absence", { timeout: T });
+  // its own week: only Max's row, and it enters an appointment itself
+  await page.waitForSelector(`#oc-grid tr[data-employee-id="${E.max}"] .oc-app`, { timeout: T });
+  const rows = await page.locator("#oc-grid tbody tr").evaluateAll((rs) => rs.map((r) => r.dataset.employeeId));
+  check(same(rows, [String(E.max)]) && (await page.locator("#oc-grid .oc-app").count()) === 3 &&
+    !(await page.locator("main").innerText()).includes("Erika"),
+    "the sub-account's week view: only Max's row, his appointment in 3 days", JSON.stringify(rows));
+  const fri = addDays(E.monday, 4);
+  await page.click(`#oc-grid tr[data-employee-id="${E.max}"] td[data-day="${fri}"] .oc-add`);
+  await page.fill("#oc-text", "Homeoffice");
+  await page.click("#oc-save");
+  await page.waitForSelector(`#oc-grid td[data-day="${fri}"] .oc-app`, { timeout: T });
+  let mine = await apiGet(page, `/appointments?employee_id=${E.max}`);
+  const ho = mine.body.find((x) => x.text === "Homeoffice") ?? {};
+  const table = await until(page, async () => (await page.locator("#oa-apps tbody tr").count()) === 2);
+  check(mine.status === 200 && mine.body.length === 2 && ho.employee_id === E.max && table,
+    "the sub-account enters its own appointment (API: Max's), its list shows both", JSON.stringify(mine.body));
+  await shot(page, "12-subaccount-week-de");
+  await page.click(`#oc-grid .oc-app[data-app-id="${ho.id}"]`);
+  await page.click("#oc-delete");
+  await page.click("#oc-delete-yes");
+  await until(page, async () => (await page.locator(`#oc-grid td[data-day="${fri}"] .oc-app`).count()) === 0);
+  mine = await apiGet(page, `/appointments/${ho.id}`);
+  check(mine.status === 404, "the sub-account deletes it again (API 404)", JSON.stringify(mine));
+  const foreign = await apiGet(page, `/appointments?employee_id=${E.erika}`);
+  check(foreign.status === 200 && foreign.body.every((x) => x.employee_id === E.max),
+    "the sub-account asking for Erika's appointments gets its own only", JSON.stringify(foreign));
   const screens = [
     ["/office/calendar", "#oc-load-error", `/employees?tenant_id=${E.tid}&sort=name`],
     ["/office/callers", "#ocl-load-error", `/employees?tenant_id=${E.tid}&sort=name`],

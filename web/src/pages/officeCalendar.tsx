@@ -4,7 +4,7 @@
 // Monday, each appointment as a chip in the days it touches.  A chip or
 // "New appointment" opens the form below; the API checks (ends after
 // starts, text 1-255) and its error shows at the field it names.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Session } from "../api";
 import { fmt, t } from "../i18n";
 import { errorOf, Field, fieldError, formError, LoadError, val, type FieldError } from "./officeShared";
@@ -30,7 +30,18 @@ interface Form {
 }
 const FIELDS = ["employee_id", "starts_at", "ends_at", "text"];
 
-export function OfficeCalendar({ session }: { session: Session }) {
+/* own: a sub-account's employee (its absence screen shows only that row,
+ * without the absence info, which that screen keeps); onChange: after an
+ * appointment was saved or deleted. */
+export function OfficeCalendar({
+  session,
+  own,
+  onChange,
+}: {
+  session: Session;
+  own?: number;
+  onChange?: () => void;
+}) {
   const tid = session.tenant_id;
   const [week, setWeek] = useState(mondayOf(berlinDate(Date.now())));
   const [emps, setEmps] = useState<Emp[] | null>(null);
@@ -41,17 +52,24 @@ export function OfficeCalendar({ session }: { session: Session }) {
   const [err, setErr] = useState<FieldError | null>(null);
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [info, setInfo] = useState<{ id: number; text: string } | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
 
   const days = [0, 1, 2, 3, 4, 5, 6].map((i) => addDays(week, i));
   const bounds = [...days, addDays(week, 7)].map((d) => berlinToMs(d));
 
   const loadApps = async () => {
-    const q = `tenant_id=${tid}&since=${iso(bounds[0])}&until=${iso(bounds[7])}`;
+    const who = own ? `employee_id=${own}` : `tenant_id=${tid}`;
+    const q = `${who}&since=${iso(bounds[0])}&until=${iso(bounds[7])}`;
     setApps(await api<Appointment[]>("GET", `/appointments?${q}`));
   };
   useEffect(() => {
     (async () => {
       try {
+        if (own) {
+          setEmps([await api<Emp>("GET", `/employees/${own}`)]);
+          return;
+        }
         const es = await api<Emp[]>("GET", `/employees?tenant_id=${tid}&sort=name`);
         const ai = await Promise.all(
           es.map((e) => api<{ text: string | null }>("GET", `/employees/${e.id}/absence_info`)),
@@ -64,10 +82,15 @@ export function OfficeCalendar({ session }: { session: Session }) {
         setLoadErr(x);
       }
     })();
-  }, [tid]);
+  }, [tid, own]);
   useEffect(() => {
     loadApps().catch(setLoadErr);
   }, [tid, week]);
+  /* an opened form comes into view (it is below the week) */
+  const opened = form ? `a${form.id ?? "new"}${form.employee_id}` : info ? `i${info.id}` : "";
+  useEffect(() => {
+    formRef.current?.scrollIntoView?.({ block: "nearest" });
+  }, [opened]);
 
   if (loadErr)
     return (
@@ -81,7 +104,28 @@ export function OfficeCalendar({ session }: { session: Session }) {
   const open = (f: Form) => {
     setErr(null);
     setConfirm(false);
+    setInfo(null);
     setForm(f);
+  };
+  const openInfo = (e: Emp) => {
+    setErr(null);
+    setForm(null);
+    setInfo({ id: e.id, text: infos[e.id] ?? "" });
+  };
+  const saveInfo = async (ev: Event) => {
+    ev.preventDefault();
+    if (!info) return;
+    setBusy(true);
+    setErr(null);
+    try {
+      const r = await api<{ text: string | null }>("PUT", `/employees/${info.id}/absence_info`, { text: info.text });
+      setInfos({ ...infos, [info.id]: r.text });
+      setInfo(null);
+    } catch (x) {
+      setErr(fieldError(x));
+    } finally {
+      setBusy(false);
+    }
   };
   const openNew = (eid: number, day: string) =>
     open({ id: null, employee_id: String(eid), starts: `${day}T09:00`, ends: `${day}T17:00`, text: "" });
@@ -110,6 +154,7 @@ export function OfficeCalendar({ session }: { session: Session }) {
       else await api("PATCH", `/appointments/${form.id}`, body);
       setForm(null);
       await loadApps();
+      onChange?.();
     } catch (x) {
       setErr(fieldError(x));
     } finally {
@@ -123,6 +168,7 @@ export function OfficeCalendar({ session }: { session: Session }) {
       await api("DELETE", `/appointments/${form.id}`);
       setForm(null);
       await loadApps();
+      onChange?.();
     } catch (x) {
       setErr(fieldError(x));
     } finally {
@@ -157,7 +203,11 @@ export function OfficeCalendar({ session }: { session: Session }) {
   return (
     <section aria-labelledby="oc-title" class="office">
       <div class="office-head">
-        <h1 id="oc-title">{t("office.calendar.title")}</h1>
+        {own ? (
+          <h2 id="oc-title">{t("office.calendar.own_title")}</h2>
+        ) : (
+          <h1 id="oc-title">{t("office.calendar.title")}</h1>
+        )}
         <div class="actions">
           <button type="button" class="secondary" id="oc-prev" onClick={() => setWeek(addDays(week, -7))}>
             {t("office.calendar.prev")}
@@ -197,6 +247,16 @@ export function OfficeCalendar({ session }: { session: Session }) {
                   <small class="muted oc-info" data-role="absence-info">
                     {infos[e.id] ?? ""}
                   </small>
+                  {!own && (
+                    <button
+                      type="button"
+                      class="link oc-info-edit"
+                      aria-label={t("office.calendar.info_edit_for", { name: e.name })}
+                      onClick={() => openInfo(e)}
+                    >
+                      {t("office.calendar.info_edit")}
+                    </button>
+                  )}
                 </th>
                 {days.map((d, i) => (
                   <td key={d} data-day={d}>
@@ -225,8 +285,27 @@ export function OfficeCalendar({ session }: { session: Session }) {
           </tbody>
         </table>
       </div>
+      {info && (
+        <form onSubmit={saveInfo} novalidate id="oc-info-form" class="office-form" ref={formRef}>
+          <h2>{t("office.calendar.info_title", { name: emps.find((x) => x.id === info.id)?.name ?? "" })}</h2>
+          <Field id="oc-info-text" label={t("office.absence.text")} hint={t("office.absence.hint")} error={errorOf(err, "text")}>
+            <textarea id="oc-info-text" rows={3} value={info.text} onInput={(e) => setInfo({ ...info, text: val(e) })} />
+          </Field>
+          <p class="error" role="alert" id="oc-info-error">
+            {formError(err, ["text"])}
+          </p>
+          <div class="actions">
+            <button type="submit" id="oc-info-save" disabled={busy}>
+              {t("office.save")}
+            </button>
+            <button type="button" class="secondary" onClick={() => setInfo(null)}>
+              {t("office.cancel")}
+            </button>
+          </div>
+        </form>
+      )}
       {form && (
-        <form onSubmit={save} novalidate id="oc-form" class="office-form" aria-labelledby="oc-form-title">
+        <form onSubmit={save} novalidate id="oc-form" ref={formRef} class="office-form" aria-labelledby="oc-form-title">
           <h2 id="oc-form-title">{form.id === null ? t("office.calendar.new") : t("office.calendar.edit")}</h2>
           <Field id="oc-employee" label={t("office.calendar.employee")} error={errorOf(err, "employee_id")}>
             <select
