@@ -219,6 +219,10 @@ async function oncall(page) {
     JSON.stringify(api.body));
   await shot(page, "06-oncall-override-de");
   await page.click(`${card} button[data-delete="${o.id}"]`);
+  const cq = norm(await page.textContent(`${card} [role=alertdialog] p`));
+  check(/^Die Vertretung von Erika Musterfrau ab \d{2}\.\d{2}\.\d{4}, 18:00 wirklich löschen\?$/.test(cq),
+    "on-call: deleting an override asks first", cq);
+  await page.click(`${card} [data-role=delete-yes]`);
   await until(page, async () => (await page.locator(`${card} [data-override-id]`).count()) === 0);
   api = await apiGet(page, `/oncall_overrides/${o.id}`);
   check(api.status === 404, "on-call: the override deleted (API 404)", JSON.stringify(api));

@@ -69,6 +69,7 @@ function ScheduleCard({
   const [form, setForm] = useState<{ id: number | null; employee_id: string; starts: string; ends: string; note: string } | null>(null);
   const [err, setErr] = useState<FieldError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [confirmId, setConfirmId] = useState<number | null>(null);
   const name = (id: number | null) => emps.find((e) => e.id === id)?.name ?? (id === null ? "" : String(id));
 
   const load = async () => {
@@ -104,16 +105,21 @@ function ScheduleCard({
   };
   const remove = async (id: number) => {
     setErr(null);
+    setBusy(true);
     try {
       await api("DELETE", `/oncall_overrides/${id}`);
       setForm(null);
       await load();
     } catch (x) {
       setErr(fieldError(x));
+    } finally {
+      setBusy(false);
+      setConfirmId(null);
     }
   };
   const today = berlinDate(Date.now());
   const id = `oo-${s.id}`;
+  const when = (iso?: string) => (iso ? fmt.dateTime(Date.parse(iso)) : "");
 
   return (
     <article class="oo-card" id={id} data-schedule-id={s.id} aria-labelledby={`${id}-title`}>
@@ -204,7 +210,7 @@ function ScheduleCard({
                   >
                     {t("office.edit")}
                   </button>{" "}
-                  <button type="button" class="link danger" data-delete={o.id} onClick={() => remove(o.id)}>
+                  <button type="button" class="link danger" data-delete={o.id} onClick={() => setConfirmId(o.id)}>
                     {t("office.delete")}
                   </button>
                 </td>
@@ -212,6 +218,22 @@ function ScheduleCard({
             ))}
           </tbody>
         </table>
+      )}
+      {confirmId !== null && (
+        <div class="confirm" role="alertdialog" aria-labelledby={`${id}-confirm-text`}>
+          <p id={`${id}-confirm-text`}>
+            {t("office.oncall.confirm_delete", {
+              name: name(ovs.find((o) => o.id === confirmId)?.employee_id ?? null),
+              from: when(ovs.find((o) => o.id === confirmId)?.starts_at),
+            })}
+          </p>
+          <button type="button" class="danger" data-role="delete-yes" disabled={busy} onClick={() => remove(confirmId)}>
+            {t("office.delete_yes")}
+          </button>
+          <button type="button" class="secondary" onClick={() => setConfirmId(null)}>
+            {t("office.cancel")}
+          </button>
+        </div>
       )}
       {form && (
         <form onSubmit={save} novalidate class="office-form" data-role="override-form">
