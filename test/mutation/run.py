@@ -15,6 +15,12 @@ that must fail when it is planted.  For each mutant this script
        killed    some check failed (or a suite crashed or timed out)
        survived  every check passed: the suites cannot see this bug.
 
+A mutant of the front end (file web/src/...ts or .tsx, module "web") is
+built with `make web` instead (vite into build/web of the copy; an
+unchanged build/web/index.html, i.e. the same hashed bundle, is an error
+like an object file that was not recompiled) and is for the browser
+suites.
+
 Before the mutants, the suites they use run once on the unmutated copy: a
 suite that fails there kills nothing, so its mutants are reported as
 errors.  The run prints a table and exits 0 only when every mutant was
@@ -46,7 +52,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
 # the suites that need the built front end (build/web)
-BROWSER_SUITES = ("web_wallboard", "web_office")
+BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2")
 
 # the modules: the folders of src/
 MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
@@ -142,12 +148,16 @@ def validate(muts, root):
                 errors.append(f"{where}: no '{k}:' line")
         if not m.get("file"):
             continue
-        m["module"] = m["file"].split("/")[1] \
+        web = is_web(m)
+        m["module"] = "web" if web else m["file"].split("/")[1] \
             if m["file"].startswith("src/") and m["file"].count("/") >= 2 \
             else "?"
-        if m["module"] not in MODULES:
-            errors.append(f"{where}: {m['file']} is not in src/<module>/")
-        if not m["file"].endswith(".c"):
+        if m["module"] not in MODULES and not web:
+            errors.append(f"{where}: {m['file']} is not in src/<module>/"
+                          " or web/src/")
+        if web and not re.search(r"\.tsx?$", m["file"]):
+            errors.append(f"{where}: only .ts and .tsx files in web/src/")
+        if not web and not m["file"].endswith(".c"):
             errors.append(f"{where}: only .c files (a header rebuilds "
                           "everything)")
         m["suite_list"] = m.get("suites", "").split()
@@ -166,6 +176,20 @@ def validate(muts, root):
             errors.append(f"{where}: original text found {count} times in "
                           f"{m['file']} (must be exactly once)")
     return errors
+
+
+def is_web(m):
+    """A mutant of the front end (web/src/)."""
+    return m.get("file", "").startswith("web/src/")
+
+
+def web_index(tree):
+    """build/web/index.html of tree (names the hashed bundle), or None."""
+    try:
+        with open(os.path.join(tree, "build", "web", "index.html")) as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def sh(cmd, cwd, log, timeout, env=None):
@@ -326,8 +350,8 @@ def main():
                     "scripts/tlscert.sh build/test/tls.pem"], base, log, 600)
     # the browser suites (web_wallboard, web_office) drive build/web: the
     # front end is built once here (npm ci from the lock file, vite build)
-    if rc == 0 and any(s in BROWSER_SUITES for m in muts
-                   for s in m["suite_list"]):
+    if rc == 0 and any(is_web(m) or s in BROWSER_SUITES for m in muts
+                       for s in m["suite_list"]):
         rc, _ = sh(["make", "--no-print-directory", "web"], base, log, 1200)
     if rc != 0:
         print(f"mutation: the unmutated tree does not build: see {log}",
@@ -367,10 +391,19 @@ def main():
             text = open(path, encoding="utf-8").read()
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text.replace(m["orig"], m["repl"], 1))
-            obj = os.path.join(tree, "build", "test", m["file"][:-2] + ".o")
-            before = os.stat(obj).st_mtime_ns if os.path.exists(obj) else 0
-            rc, _ = build(tree, log, 1200)
-            after = os.stat(obj).st_mtime_ns if os.path.exists(obj) else 0
+            if is_web(m):
+                before = web_index(tree)
+                rc, _ = sh(["make", "--no-print-directory", "web"], tree,
+                           log, 1200)
+                after = web_index(tree)
+            else:
+                obj = os.path.join(tree, "build", "test",
+                                   m["file"][:-2] + ".o")
+                before = os.stat(obj).st_mtime_ns \
+                    if os.path.exists(obj) else 0
+                rc, _ = build(tree, log, 1200)
+                after = os.stat(obj).st_mtime_ns \
+                    if os.path.exists(obj) else 0
             if rc != 0:
                 verdict, detail = "error", "does not compile"
             elif after == before:

@@ -318,9 +318,9 @@ async function main() {
     await login(page, CA, CA_PW);
     await page.waitForURL(URL + "/start", { timeout: 10000 });
     const nav = await page.locator("nav a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
-    check(JSON.stringify(nav) === '["/start","/office/profile","/office/employees"]',
-      "the client admin logs in: Start, Unternehmen and Mitarbeiter in the navigation", JSON.stringify(nav));
-    check(JSON.stringify(await texts(page, "nav a")) === '["Start","Unternehmen","Mitarbeiter"]',
+    check(JSON.stringify(nav) === '["/start","/office/dashboard","/office/profile","/office/employees","/office/calendar","/office/callers","/office/oncall","/office/notes"]',
+      "the client admin logs in: Start, Dashboard, Unternehmen, Mitarbeiter, Termine, VIP, Bereitschaft, Notizen in the navigation", JSON.stringify(nav));
+    check(JSON.stringify(await texts(page, "nav a")) === '["Start","Dashboard","Unternehmen","Mitarbeiter","Termine","VIP und Listen","Bereitschaft","Anrufnotizen"]',
       "the navigation's German texts");
 
     await profile(page);
@@ -344,7 +344,7 @@ async function main() {
     check(norm(await page.textContent("#oe-title")) === "Employees" &&
       norm(await page.textContent("#oe-new")) === "New employee" &&
       norm(await page.textContent("#oi-title")) === "Import employees" &&
-      JSON.stringify(await texts(page, "nav a")) === '["Start","Company","Employees"]',
+      JSON.stringify(await texts(page, "nav a")) === '["Start","Dashboard","Company","Employees","Appointments","VIPs and lists","On call","Call notes"]',
       "English: the employees screen and the navigation");
     await noRawKeys(page, "employees (en)");
     await shot(page, "11-employees-en");

@@ -15,6 +15,11 @@ import { NotFound } from "./pages/notfound";
 import { OfficeProfile } from "./pages/officeProfile";
 import { OfficeEmployees } from "./pages/officeEmployees";
 import { OfficeAbsence } from "./pages/officeAbsence";
+import { OfficeCalendar } from "./pages/officeCalendar";
+import { OfficeCallers } from "./pages/officeCallers";
+import { OfficeOncall } from "./pages/officeOncall";
+import { OfficeDashboard } from "./pages/officeDashboard";
+import { OfficeNotes } from "./pages/officeNotes";
 
 export function App() {
   const path = usePath();
@@ -67,6 +72,11 @@ export function App() {
   else if (/^\/office\/employees(\/(new|\d+))?$/.test(path))
     page = <OfficeEmployees session={session} path={path} />;
   else if (path === "/office/absence") page = <OfficeAbsence session={session} />;
+  else if (path === "/office/dashboard") page = <OfficeDashboard session={session} />;
+  else if (path === "/office/calendar") page = <OfficeCalendar session={session} />;
+  else if (path === "/office/callers") page = <OfficeCallers session={session} />;
+  else if (path === "/office/oncall") page = <OfficeOncall session={session} />;
+  else if (path === "/office/notes") page = <OfficeNotes session={session} />;
   else page = <NotFound />;
   return (
     <Shell session={session} path={path} onLogout={doLogout}>

@@ -86,6 +86,30 @@ export const fmt = {
       dateStyle: "medium",
       timeStyle: "short",
     }).format(ms),
+  /* a Berlin day: "Mo., 07.12." / "Mon, 12/07" */
+  day: (ms: number): string =>
+    new Intl.DateTimeFormat(locale(), {
+      timeZone: ZONE,
+      weekday: "short",
+      day: "2-digit",
+      month: "2-digit",
+    }).format(ms),
+  /* a Berlin date: "07.12.2026" / "12/07/2026" */
+  date: (ms: number): string =>
+    new Intl.DateTimeFormat(locale(), {
+      timeZone: ZONE,
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+    }).format(ms),
+  /* a Berlin time of day: "09:00" */
+  hm: (ms: number): string =>
+    new Intl.DateTimeFormat(locale(), {
+      timeZone: ZONE,
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(ms),
   /* a wait: "0:42" or "12:05" (minutes:seconds), "1:02:05" past an hour */
   duration: (ms: number): string => {
     const s = Math.max(0, Math.floor(ms / 1000));

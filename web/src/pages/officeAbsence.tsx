@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Session } from "../api";
 import { fmt, t } from "../i18n";
+import { OfficeCalendar } from "./officeCalendar";
 import { errorOf, Field, fieldError, formError, LoadError, val, type FieldError } from "./officeShared";
 
 interface Absence {
@@ -28,6 +29,8 @@ export function OfficeAbsence({ session }: { session: Session }) {
   const [err, setErr] = useState<FieldError | null>(null);
   const [saved, setSaved] = useState(false);
 
+  const reloadApps = () =>
+    api<Appointment[]>("GET", `/appointments?employee_id=${eid}`).then(setApps, setLoadErr);
   useEffect(() => {
     (async () => {
       try {
@@ -108,6 +111,7 @@ export function OfficeAbsence({ session }: { session: Session }) {
           </tbody>
         </table>
       )}
+      <OfficeCalendar session={session} own={eid} onChange={reloadApps} />
     </section>
   );
 }

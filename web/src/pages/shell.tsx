@@ -22,8 +22,13 @@ const NAV: NavItem[] = [
     label: "nav.start",
     roles: ["operator", "client_admin", "agent"],
   },
+  { path: "/office/dashboard", label: "office.nav.dashboard", roles: ["client_admin"] },
   { path: "/office/profile", label: "office.nav.profile", roles: ["client_admin"] },
   { path: "/office/employees", label: "office.nav.employees", roles: ["client_admin"] },
+  { path: "/office/calendar", label: "office.nav.calendar", roles: ["client_admin"] },
+  { path: "/office/callers", label: "office.nav.callers", roles: ["client_admin"] },
+  { path: "/office/oncall", label: "office.nav.oncall", roles: ["client_admin"] },
+  { path: "/office/notes", label: "office.nav.notes", roles: ["client_admin"] },
   { path: "/office/absence", label: "office.nav.absence", roles: ["subaccount"] },
 ];
 
