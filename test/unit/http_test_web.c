@@ -34,21 +34,34 @@ int test_web_cookie(void)
 	int err = 0;
 
 	TEST_EQ_INT(msg_of(&msg, "Cookie: a=1; sb_session=abc123 ;b=2\r\n"), 0);
-	TEST_ASSERT(api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)));
+	TEST_EQ_INT(api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)), 0);
 	TEST_EQ_STR(buf, "abc123");
-	TEST_ASSERT(!api_cookie_find(msg, "sb", buf, sizeof(buf)));
-	TEST_ASSERT(!api_cookie_find(msg, API_COOKIE, buf, 6)); /* too long */
+	TEST_EQ_INT(api_cookie_find(msg, "sb", buf, sizeof(buf)), ENOENT);
+	TEST_EQ_INT(api_cookie_find(msg, API_COOKIE, buf, 6),
+		    EINVAL); /* too long */
 	msg = mem_deref(msg);
 
 	/* a second Cookie header, and a name that only starts alike */
 	TEST_EQ_INT(msg_of(&msg, "Cookie: sb_session_x=1\r\n"
 				 "cookie: sb_session=zz\r\n"),
 		    0);
-	TEST_ASSERT(api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)));
+	TEST_EQ_INT(api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)), 0);
 	TEST_EQ_STR(buf, "zz");
 	msg = mem_deref(msg);
 	TEST_EQ_INT(msg_of(&msg, "Cookie: sb_session=\r\n"), 0);
-	TEST_ASSERT(!api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)));
+	TEST_EQ_INT(api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)), EINVAL);
+	msg = mem_deref(msg);
+
+	/* two of ours (one may be a sibling site's): which is ours is
+	 * unknown, so none is taken */
+	TEST_EQ_INT(msg_of(&msg, "Cookie: sb_session=a1; x=2\r\n"
+				 "Cookie: sb_session=b2\r\n"),
+		    0);
+	TEST_EQ_INT(api_cookie_find(msg, API_COOKIE, buf, sizeof(buf)), EEXIST);
+	TEST_EQ_INT(api_cookie_find(msg, "__Host-sb_session", buf, sizeof(buf)),
+		    ENOENT);
+	TEST_EQ_STR(api_cookie_name(true), "__Host-sb_session");
+	TEST_EQ_STR(api_cookie_name(false), "sb_session");
 
 	/* the list walker under it (hdr.c): trimmed items, empty ones too */
 	{
@@ -68,7 +81,7 @@ int test_web_cookie(void)
 	TEST_EQ_STR(buf, "Set-Cookie: sb_session=t0k; Path=/; HttpOnly; "
 			 "SameSite=Strict; Max-Age=60\r\n");
 	TEST_EQ_INT(api_cookie_set_hdr(buf, sizeof(buf), NULL, true, 60), 0);
-	TEST_EQ_STR(buf, "Set-Cookie: sb_session=; Path=/; HttpOnly; "
+	TEST_EQ_STR(buf, "Set-Cookie: __Host-sb_session=; Path=/; HttpOnly; "
 			 "SameSite=Strict; Max-Age=0; Secure\r\n");
 	TEST_EQ_INT(api_cookie_set_hdr(buf, 20, "t0k", false, 60), ENOMEM);
 out:
