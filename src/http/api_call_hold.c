@@ -7,8 +7,9 @@
  *        (call_hold_caller()); again while held: the same answer
  *   POST /api/v1/calls/:id/resume  {} -> 200 {"id", "on_hold": false}
  *   POST /api/v1/calls/:id/hangup  {} -> 200 the call record, ended
- *        (BYE to every leg; a call not answered yet: 487 to the caller,
- *        cancelled); ended_by "caller" when the agent's phone placed the
+ *        (BYE to every leg, answered; a call not answered yet - a
+ *        caller still ringing: 487; a click to call whose number still
+ *        rings: BYE - cancelled); ended_by "caller" when the agent's phone placed the
  *        call (a click to call), "callee" when it took it, "system" for
  *        the operator or a client admin
  *
@@ -123,12 +124,17 @@ int api_call_hangup(struct api_req *req)
 		by = call_employee(call) == req->token.employee_id
 			 ? STORE_PARTY_CALLER
 			 : STORE_PARTY_CALLEE;
-	answered = call_state(call) == CALL_ANSWERED ||
-		   call_state(call) == CALL_BRIDGED;
+	/* answered: somebody took it (the record's answer); a click to
+	 * call whose number still rings is cancelled, as one not answered */
+	answered = !store_call_get(req->api->st, req->id, &c) && c.answered_at;
 	info("http: call %lld hung up by %s\n", (long long)req->id,
 	     req->token.name);
-	if (answered)
-		call_hangup(call, 200, NULL, STORE_DISP_NONE, by);
+	if (call_state(call) == CALL_ANSWERED ||
+	    call_state(call) == CALL_BRIDGED)
+		call_hangup(call, 200, NULL,
+			    answered ? STORE_DISP_ANSWERED
+				     : STORE_DISP_CANCELLED,
+			    by);
 	else
 		call_hangup(call, 487, "Request Terminated",
 			    STORE_DISP_CANCELLED, by);

@@ -218,7 +218,7 @@ export function Phone({ session }: { session: Session }) {
         </div>
       </form>
       {rec && (
-        <div class="cs-block" id="ph-call-box" aria-live="polite">
+        <div class="cs-block" id="ph-call-box" aria-live="polite" data-record-id={rec.id}>
           <h2>{t("phone.running")}</h2>
           <p id="ph-state" data-phase={phase}>
             {phase === "idle" ? "" : tDyn(`phone.phase.${phase}`)}
