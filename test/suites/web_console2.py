@@ -126,6 +126,10 @@ def api_checks(sb, t):
                sb.api("GET", f"{V}/queues/{mq.get('id')}/waiting",
                       token=a),
                403, f"queue {mq.get('id')} is not served by you")
+    st, mt = sb.api("POST", V + "/tokens",
+                    {"role": "agent", "tenant_id": t["tid"],
+                     "employee_id": t["max"], "name": "max"})
+    t["max_token"] = mt.get("token")
     return a
 
 
@@ -212,6 +216,16 @@ def browser(sb, t, erika, mx):
             S.check(c.get("on_hold") is want and not c.get("ended_at"),
                     f"GET /calls/:id after {ready}: on_hold {want}",
                     str(c))
+            if want:
+                S.error_is("Max (an agent not on the call) may not take "
+                           "it back: 403",
+                           sb.api("POST", f"{V}/calls/{state['rec']}/resume",
+                                  {}, token=t["max_token"]),
+                           403, f"call {state['rec']} is not yours")
+                S.error_is("a body with an unknown key: 422",
+                           sb.api("POST", f"{V}/calls/{state['rec']}/hold",
+                                  {"x": 1}),
+                           422, "body.x: unknown field")
             b.say("ok")
         elif ready == "consulting":
             state["mmark"] = mx.mark()
