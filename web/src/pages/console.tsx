@@ -5,7 +5,7 @@
 // event comes before his desk phone rings), with the note form beside it.
 // Frequent actions have keyboard shortcuts (Alt+A, Alt+P, Alt+N, Alt+S;
 // on a call Alt+H hold, Alt+T consult, Alt+B blind, Alt+K complete,
-// Alt+E hang up: consoleCall.tsx).
+// Alt+X hang up: consoleCall.tsx).
 //
 // The waiting callers and callbacks of his queues come from the API at
 // load and after each queue event (consoleQueues.tsx).
@@ -27,7 +27,7 @@ const CALL_KEYS: Record<string, string> = {
   t: "call-consult",
   b: "call-blind",
   k: "call-complete",
-  e: "call-hangup",
+  x: "call-hangup",
 };
 
 export function Console({ session }: { session: Session }) {
@@ -324,7 +324,7 @@ export function Console({ session }: { session: Session }) {
             <div><dt><kbd>Alt+T</kbd></dt><dd>{t("console.key.consult")}</dd></div>
             <div><dt><kbd>Alt+B</kbd></dt><dd>{t("console.key.blind")}</dd></div>
             <div><dt><kbd>Alt+K</kbd></dt><dd>{t("console.key.complete")}</dd></div>
-            <div><dt><kbd>Alt+E</kbd></dt><dd>{t("console.key.hangup")}</dd></div>
+            <div><dt><kbd>Alt+X</kbd></dt><dd>{t("console.key.hangup")}</dd></div>
           </dl>
         </aside>
       </div>

@@ -4,7 +4,8 @@
 // progress is shown live from the "consult" events), a blind transfer,
 // hang up.  A desk phone cannot be answered from here: the agent is told
 // to answer on the phone.  Shortcuts: Alt+H hold/resume, Alt+T consult,
-// Alt+B blind, Alt+K complete, Alt+E hang up (console.tsx binds them to
+// Alt+B blind, Alt+K complete, Alt+X hang up (not Alt+E: the browser's
+// menu on Windows and Linux; console.tsx binds them to
 // the buttons by id).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
@@ -209,7 +210,7 @@ export function CallActions({
         <button type="button" id="call-hangup" class="danger" disabled={busy}
           onClick={() => void hangup()}>
           {t("console.call.hangup")}
-          <kbd class="cs-kbd" aria-hidden="true">Alt+E</kbd>
+          <kbd class="cs-kbd" aria-hidden="true">Alt+X</kbd>
         </button>
         {held && (
           <span id="call-held" class="cs-badge ringing" role="status">
