@@ -52,6 +52,9 @@ async function main() {
     await ask("cb-taken");
 
     // ---- the call: answer on the phone, draft, hold ---------------------
+    // the callback's call is over: paused again with the same reason
+    const again = await waitText(page, "#cs-state", "Pause (Rückrufe)", 15000);
+    check(again === "Pause (Rückrufe)", "after the callback's call: paused again", again);
     await page.locator("body").press("Alt+a");
     await waitText(page, "#pop-caller", env.SB_CALLER, 30000);
     const hint = norm(await page.textContent("#call-answer-hint").catch(() => ""));
