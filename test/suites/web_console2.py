@@ -25,6 +25,9 @@ ok/FAIL line, and after each action the suite checks the server's state:
   * a blind transfer to Max (Alt+B): Max answers, the call's callee leg
     is his phone, Erika's phone is hung up; Max hangs up: the caller got
     its BYE;
+  * a second caller, answered on the desk phone: Alt+X hangs up from
+    the console: the record answered, ended by the callee (the agent),
+    the caller got its BYE;
   * the softphone (/phone): the task Erika assists, Switzerland refused
     with the server's 403 "individual offer"; Germany 030 123456 typed
     with its 0: dialled +4930123456, Erika's phone rings first and
@@ -47,6 +50,7 @@ SCRIPT = os.path.join(ROOT, "test", "web", "console2.mjs")
 NUMBER = "+4922182829981"
 QUEUE = "Zentrale"
 CALLER = "+4930111222"
+CALLER2 = "+4930333444"
 CB_NUMBER = "+492215550123"
 AGENT = ("erika.aktionen", "agent-pw-5678")
 CENTRAL = "+4930555000100"
@@ -180,7 +184,8 @@ def browser(sb, t, erika, mx):
             "caller's priority), then the caller", f"{st} {lst}")
     b = Browser(sb)
     checks = 0
-    state = {"rec": None, "uas": None, "mark": 0, "mmark": 0}
+    state = {"rec": None, "uas": None, "mark": 0, "mmark": 0,
+             "caller2": None}
 
     def on_message(msg):
         ready = msg.get("ready")
@@ -265,6 +270,36 @@ def browser(sb, t, erika, mx):
             S.check(caller.successful == 1,
                     "the sipp caller: answered, BYE after Max hung up",
                     f"rc {caller.rc}")
+            state["mark"] = erika.mark()
+            state["caller2"] = Sipp("uac_queue_wait",
+                                    remote=("127.0.0.1", sb.sip_port),
+                                    local_port=sb.trunk_port, service=NUMBER,
+                                    keys={"caller": CALLER2}, timeout_s=90,
+                                    recv_timeout_ms=60000).start()
+            b.say("ok")
+        elif ready == "popped2":
+            state["rec"] = msg.get("record_id")
+            S.check(erika.wait_event("CALL_INCOMING", 15, since=state["mark"])
+                    is not None, "the second caller rings Erika's phone")
+            erika.accept()
+            S.check(erika.wait_event("CALL_ESTABLISHED", 10,
+                                     since=state["mark"]) is not None,
+                    "Erika answers the second caller")
+            b.say("ok")
+        elif ready == "hungup2":
+            c = poll(lambda: (lambda x: x if x.get("ended_at") else None)(
+                sb.api("GET", f"{V}/calls/{state['rec']}")[1]))
+            S.check(c and c["disposition"] == "answered" and
+                    c["ended_by"] == "callee" and c["answered_at"] and
+                    "on_hold" not in c,
+                    "Alt+X hung up the queue call: answered, ended by the "
+                    "callee (the agent)", str(c))
+            c2 = state["caller2"]
+            c2.wait(30)
+            S.check(c2.successful == 1, "the second caller got its BYE",
+                    f"rc {c2.rc}")
+            c2.cleanup()
+            state["caller2"] = None
             state["uas"] = Sipp("uas_answer", local_port=sb.trunk_port,
                                 calls=1, timeout_s=90,
                                 recv_timeout_ms=0).start()
@@ -308,6 +343,9 @@ def browser(sb, t, erika, mx):
             b.proc.wait()
         caller.wait(30)
         caller.cleanup()
+        if state["caller2"]:
+            state["caller2"].wait(30)
+            state["caller2"].cleanup()
         if state["uas"]:
             state["uas"].wait(30)
             state["uas"].cleanup()

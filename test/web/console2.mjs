@@ -118,6 +118,20 @@ async function main() {
     check(bl === "Wird direkt mit Max Mustermann verbunden.", "Alt+B: a blind transfer to Max", bl);
     await ask("blind");
 
+    // ---- a second caller, hung up from the console (Alt+X) ------------
+    const ended1 = await waitText(page, "#pop-call-state", "Gespräch beendet", 15000);
+    check(ended1 === "Gespräch beendet", "after the blind transfer Erika's call ended", ended1);
+    await page.click("#cs-close-pop").catch(() => null);
+    await waitText(page, "#cs-state", "Verfügbar", 15000);
+    await waitText(page, "#pop-caller", "+4930333444", 30000);
+    const rec2 = Number(await page.evaluate(() => sessionStorage.getItem("switchboard.console.pop")));
+    await ask("popped2", { record_id: rec2 });
+    await waitText(page, "#pop-call-state", "Im Gespräch", 10000);
+    await page.locator("body").press("Alt+x");
+    const gone = await waitText(page, "#pop-call-state", "Gespräch beendet", 10000);
+    check(gone === "Gespräch beendet", "Alt+X: hung up, the call ended", gone);
+    await ask("hungup2");
+
     // ---- the softphone --------------------------------------------------
     await page.goto(URL + "/phone");
     const title = await waitText(page, "#ph-title", "Softphone", 10000);
