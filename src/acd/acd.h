@@ -128,6 +128,25 @@ int acd_queue_start(struct call *call, const struct route_target *t);
 int acd_call_pop(const struct acd *acd, int64_t record_id, int64_t agent,
 		 int64_t *agentp, int64_t *queuep, uint64_t *atp);
 
+/* A caller waiting in a queue now (waiting.c). */
+struct acd_waiting {
+	unsigned position;   /* 1 = next (offered ones count too)       */
+	int64_t record_id;   /* the call record (a callback: the
+				original call's), 0 if none           */
+	int64_t callback_id; /* a callback waiting for its turn, or 0   */
+	uint64_t arrived;    /* [ms UTC] the call reached our server    */
+	uint64_t joined;     /* [ms UTC] it joined the queue            */
+	bool offered;        /* agents ring for it now                  */
+	char vip[32];        /* a VIP caller's name (CALL_VAR_VIP), ""  */
+};
+/*
+ * The callers waiting in queue_id on this node, in the order they are
+ * offered: into v[0..max), their number into *np (all of them, also
+ * beyond max).  ENOENT: the queue is not live here.
+ */
+int acd_queue_waiting(struct acd *acd, int64_t queue_id,
+		      struct acd_waiting *v, size_t max, size_t *np);
+
 /* ---- statistics (report.c) --------------------------------------------- */
 
 /*

@@ -276,6 +276,11 @@ struct acd_caller_info {
 /* ENOENT if caller is not waiting. */
 int acd_engine_caller(const struct acd_engine *e, int64_t caller,
 		      struct acd_caller_info *ci);
+/* The callers waiting in queue (offered ones too), in offer order: their
+ * ids into callerv[0..max), their number into *np (all of them, also
+ * beyond max).  ENOENT if there is no such queue. */
+int acd_engine_waiting(const struct acd_engine *e, int64_t queue,
+		       int64_t *callerv, size_t max, size_t *np);
 
 struct acd_queue_info {
 	unsigned waiting;   /* callers waiting (offered ones too)       */
@@ -719,6 +724,9 @@ bool acd_cb_id(int64_t caller);
  * original call's record; no call_id, it has no call of its own;
  * "cancelled" as the reason of its leaving unanswered) and true. */
 bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc);
+/* The call of queue caller caller (queue.c), NULL if it is none (a
+ * callback, or gone). */
+const struct call *acd_queue_call(int64_t caller);
 /* The call record of the agent's call of callback caller (answered), 0 if
  * none. */
 int64_t acd_cb_record(int64_t caller);

@@ -436,6 +436,30 @@ int acd_engine_caller(const struct acd_engine *e, int64_t caller,
 	return 0;
 }
 
+int acd_engine_waiting(const struct acd_engine *e, int64_t queue,
+		       int64_t *callerv, size_t max, size_t *np)
+{
+	const struct acd_queue *q = e ? queue_find(e, queue) : NULL;
+	struct le *le;
+	size_t n = 0;
+
+	if (!e || !np || (max && !callerv))
+		return EINVAL;
+	if (!q)
+		return ENOENT;
+	for (le = e->callers.head; le; le = le->next) {
+		const struct acd_caller *c = le->data;
+
+		if (c->q != q)
+			continue;
+		if (n < max)
+			callerv[n] = c->id;
+		++n;
+	}
+	*np = n;
+	return 0;
+}
+
 int acd_engine_queue_info(const struct acd_engine *e, int64_t queue,
 			  struct acd_queue_info *qi)
 {

@@ -363,6 +363,13 @@ static void on_offer(const struct acd_offer *o, void *arg)
 	tmr_start(&qc->tmr_offer, 0, offer_place, qc);
 }
 
+const struct call *acd_queue_call(int64_t caller)
+{
+	const struct qcall *qc = qcall_find(caller);
+
+	return qc ? qc->call : NULL;
+}
+
 int acd_call_pop(const struct acd *acd, int64_t record_id, int64_t agent,
 		 int64_t *agentp, int64_t *queuep, uint64_t *atp)
 {

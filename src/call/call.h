@@ -266,6 +266,19 @@ void call_record_stop(struct call *call);
  * party puts the other on hold (re-INVITE sendonly/inactive). */
 int call_hold(struct call *call, bool on);
 
+/*
+ * An agent's console holds the caller of a bridged call (on) or takes him
+ * back (off), as a phone's hold key would (call/moh.c): the caller hears
+ * music on hold, nothing goes between the two, until resumed; the bridge
+ * keeps the music while a phone's re-INVITE changes nothing of it.
+ * ENOTCONN unless bridged, EALREADY while a transfer or consultation
+ * runs, ENOENT when no music could be played.  Another hold by an
+ * application (call_hold(), a transfer) ends it.
+ */
+int call_hold_caller(struct call *call, bool on);
+/* Is the caller held by call_hold_caller() now? */
+bool call_caller_held(const struct call *call);
+
 /* A dial destination. */
 enum call_dest_kind {
 	CALL_DEST_EMPLOYEE = 0, /* all reachable devices of id, parallel */

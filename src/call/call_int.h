@@ -200,6 +200,7 @@ struct call {
 	struct call_xfer *xfer;       /* transfer running (owned)     */
 	struct call_consult *consult; /* consultation (owned)         */
 	struct call_leg *moh_to;      /* leg hearing it (weak)        */
+	bool held;                    /* the caller held by the API   */
 	bool rtp_watched;             /* hang up when RTP stops       */
 	bool late_offer;              /* caller sent no SDP: we offer */
 	bool a_answered;              /* 200 sent to the caller       */

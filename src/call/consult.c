@@ -391,6 +391,7 @@ int call_consult_steps(struct call *call, const struct call_consult_step *stepv,
 	/* the transferee aside with its music, the transferor as A */
 	call->moh = mem_deref(call->moh);
 	call->moh_to = NULL;
+	call->held = false; /* a console's hold ends with the consultation */
 	call->ctx->be->unbridge(call->a);
 	x->held = x->swapped ? call->a : call->b;
 	call->a = transferor;

@@ -8,6 +8,8 @@
  *
  *   BRIDGED, nobody holds --A holds--> music to B --A resumes--> relay
  *                         --B holds--> music to A --B resumes--> relay
+ *                         --the console holds--> music to A --resume-->
+ *                           relay (call_hold_caller(): the agent's API)
  */
 #include <re.h>
 #include "core/core.h"
@@ -64,7 +66,9 @@ void call_moh_update(struct call *call)
 		return;
 	debug("call: %s: hold check a %d b %d\n", call->rec.sip_call_id,
 	      be->held(call->a), be->held(call->b));
-	if (be->held(call->a))
+	if (call->held)
+		to = call->a; /* the console's hold: not the phones' */
+	else if (be->held(call->a))
 		to = call->b;
 	else if (be->held(call->b))
 		to = call->a;
@@ -84,8 +88,41 @@ int call_hold(struct call *call, bool on)
 		return EINVAL;
 	if (!call->a_answered || call->state == CALL_DONE)
 		return ENOTCONN;
+	call->held = false;
 	moh_to(call, on ? call->a : NULL);
 	if (on && call->moh_to != call->a)
 		return ENOENT;
 	return 0;
+}
+
+int call_hold_caller(struct call *call, bool on)
+{
+	if (!call)
+		return EINVAL;
+	if (call->state != CALL_BRIDGED || !call->b)
+		return ENOTCONN;
+	if (call->xfer || call->consult)
+		return EALREADY;
+	if (on == call->held)
+		return 0;
+	call->held = on;
+	if (!on) {
+		moh_to(call, NULL);
+		call_moh_update(call); /* a phone may hold meanwhile */
+		info("call: %s taken back from hold\n", call->rec.sip_call_id);
+		return 0;
+	}
+	moh_to(call, call->a);
+	if (call->moh_to != call->a) {
+		call->held = false;
+		return ENOENT;
+	}
+	info("call: %s: the caller held by the console\n",
+	     call->rec.sip_call_id);
+	return 0;
+}
+
+bool call_caller_held(const struct call *call)
+{
+	return call && call->held && call->state == CALL_BRIDGED;
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
+#include "call/call.h"
 
 #define T struct store_call
 
@@ -89,6 +90,22 @@ static int consults_encode(struct odict *o, const struct api_field *f,
 	return api_add_consults(o, f->name, req->api->st, c->id);
 }
 
+/* on_hold: only GET of one call live on this node: is its caller held
+ * by the console (POST /calls/:id/hold)? */
+static int hold_encode(struct odict *o, const struct api_field *f,
+		       const void *rec, const struct api_req *req)
+{
+	const T *c = rec;
+	const struct call *call;
+
+	if (!req->id || !req->api->calls || c->ended_at)
+		return 0;
+	call = call_ctx_find(req->api->calls, c->id);
+	if (!call)
+		return 0;
+	return api_add_bool(o, f->name, call_caller_held(call));
+}
+
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("tenant_id", AK_ID, FF_RO | FF_NULL), API_M(T, tenant_id)},
@@ -112,6 +129,7 @@ static const struct api_field fields[] = {
      .en = &store_names_party},
     {API_F("collected", AK_LIST, FF_RO), .encode = collected_encode},
     {API_F("consults", AK_LIST, FF_RO), .encode = consults_encode},
+    {API_F("on_hold", AK_BOOL, FF_RO), .encode = hold_encode},
 };
 
 static const struct api_param params[] = {
@@ -146,6 +164,9 @@ static const struct api_action actions[] = {
     {"POST", "/:id/transfer/complete", api_call_transfer_complete},
     {"POST", "/:id/transfer/cancel", api_call_transfer_cancel},
     {"GET", "/:id/pop", api_call_pop},
+    {"POST", "/:id/hold", api_call_hold},
+    {"POST", "/:id/resume", api_call_resume},
+    {"POST", "/:id/hangup", api_call_hangup},
 };
 
 const struct api_resource api_calls = {

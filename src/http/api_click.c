@@ -25,7 +25,11 @@
  * employee 3 is not an assistant of task 9"; 409
  * "task_id: client 7 has no central number".  A client admin's token
  * books to its own tenant's tasks only (another's "does not exist"):
- * the service's staff (the operator) books the assistants' calls.
+ * the service's staff (the operator) books the assistants' calls.  An
+ * assistant itself (role agent, issue 19 G1: its softphone page) calls
+ * from its own phones only (403 "from.id: role agent may only call from
+ * itself") and always for a task it is an assistant of (422 "task_id: is
+ * required for role agent"; another task: "does not exist").
  *
  * Errors: 422 body (unknown field), from (required, an object), from.type
  * (must be employee or device), from.id (a positive integer; does not exist, or
@@ -108,6 +112,11 @@ static int body_from(struct api_req *req, struct store_employee *emp,
 						   : emp->tenant_id);
 }
 
+static bool agent(const struct api_req *req)
+{
+	return !strcmp(req->token.role, "agent");
+}
+
 /* The task of the body's task_id into *t (t->id 0 if none given): 0, or
  * an errno after the reply. */
 static int body_task(struct api_req *req, struct store_task *t)
@@ -123,8 +132,12 @@ static int body_task(struct api_req *req, struct store_task *t)
 				 "task_id: must be a positive integer");
 	err = store_task_get(req->api->st, e->u.integer, t);
 	/* a client's token books to its own tasks only: another client's
-	 * central number is not its to present */
-	if (err == ENOENT || (!err && !api_tenant_visible(req, t->tenant_id)))
+	 * central number is not its to present; an assistant (agent) to
+	 * the tasks it assists */
+	if (err == ENOENT ||
+	    (!err && (agent(req) ? !store_task_assigned(req->api->st, t->id,
+							  req->token.employee_id)
+				 : !api_tenant_visible(req, t->tenant_id))))
 		return api_error(req, 422, "task_id: task %lld does not exist",
 				 (long long)e->u.integer);
 	if (err)
@@ -195,6 +208,17 @@ int api_call_originate(struct api_req *req)
 	to = e->u.str;
 	if (!to[0] || strlen(to) > 32)
 		return api_error(req, 422, "to: must be 1 to 32 characters");
+	/* an assistant's softphone (issue 19, G1): its own phones, for a
+	 * task it assists */
+	if (agent(req) && (req->token.employee_id <= 0 ||
+			   (emp.id ? emp.id : dev.employee_id) !=
+			       req->token.employee_id))
+		return api_error(req, 403,
+				 "from.id: role agent may only call from "
+				 "itself");
+	if (agent(req) && !odict_lookup(req->body, "task_id"))
+		return api_error(req, 422,
+				 "task_id: is required for role agent");
 	err = body_task(req, &task);
 	if (err)
 		return err;

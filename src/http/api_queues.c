@@ -444,6 +444,7 @@ static const struct api_param params[] = {
 
 static const struct api_action actions[] = {
     {"GET", "/:id/stats", api_queue_stats},
+    {"GET", "/:id/waiting", api_queue_waiting},
 };
 
 const struct api_resource api_queues = {

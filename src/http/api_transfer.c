@@ -52,8 +52,7 @@
 
 enum { MESSAGE_MAX = 500 }; /* [characters] a declined one's message */
 
-/* The live call of :id: 0, or an errno after the reply. */
-static int live_call(struct api_req *req, struct call **callp, int64_t *tenantp)
+int api_live_call(struct api_req *req, struct call **callp, int64_t *tenantp)
 {
 	struct store_call c;
 	int err;
@@ -238,7 +237,7 @@ int api_call_transfer(struct api_req *req)
 	bool attended;
 	int err = 0;
 
-	err = live_call(req, &call, &tenant);
+	err = api_live_call(req, &call, &tenant);
 	if (err)
 		return err;
 	err = api_item_keys(req, req->body, "body", keys, ARRAY_SIZE(keys));
@@ -343,7 +342,7 @@ int api_call_transfer_complete(struct api_req *req)
 	int64_t consult_id, tenant = 0;
 	int err;
 
-	err = live_call(req, &call, &tenant);
+	err = api_live_call(req, &call, &tenant);
 	if (err)
 		return err;
 	consult_id = call_consult_id(call);
@@ -394,7 +393,7 @@ int api_call_transfer_cancel(struct api_req *req)
 	bool declined;
 	int err;
 
-	err = live_call(req, &call, &tenant);
+	err = api_live_call(req, &call, &tenant);
 	if (err)
 		return err;
 	err = cancel_body(req, &declined, &message);

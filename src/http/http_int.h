@@ -683,6 +683,18 @@ int api_call_originate(struct api_req *req);
 int api_call_transfer(struct api_req *req);
 int api_call_transfer_complete(struct api_req *req);
 int api_call_transfer_cancel(struct api_req *req);
+/* The live call of the path's :id on this node into *callp, its tenant
+ * into *tenantp: 0, or an errno after the reply (404 unknown or another
+ * tenant's, 409 ended or on another node); api_transfer.c. */
+struct call;
+int api_live_call(struct api_req *req, struct call **callp, int64_t *tenantp);
+/* api_call_hold.c: POST /api/v1/calls/:id/hold, /resume, /hangup (an
+ * agent's console) */
+int api_call_hold(struct api_req *req);
+int api_call_resume(struct api_req *req);
+int api_call_hangup(struct api_req *req);
+/* api_queue_waiting.c: GET /api/v1/queues/:id/waiting */
+int api_queue_waiting(struct api_req *req);
 /* api_pop.c: GET /api/v1/calls/:id/pop, the screen pop of a queue call */
 int api_call_pop(struct api_req *req);
 extern const struct api_resource api_registrations;

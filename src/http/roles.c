@@ -114,12 +114,19 @@ static const struct rule rules[] = {
     /* calls: the journal and click to call; agents transfer */
     {"GET", V "/calls", CLI, OWN_NONE},
     {"GET", V "/calls/:id", CLI, OWN_NONE},
-    {"POST", V "/calls", CLI, OWN_NONE},
+    /* click to call; an assistant (agent) from itself for a task it
+     * assists (api_click.c checks) */
+    {"POST", V "/calls", CLI_AG, OWN_NONE},
     {"POST", V "/calls/:id/transfer", CLI_AG, OWN_NONE},
     {"POST", V "/calls/:id/transfer/complete", CLI_AG, OWN_NONE},
     {"POST", V "/calls/:id/transfer/cancel", CLI_AG, OWN_NONE},
     /* the screen pop: the agent offered the call (api_pop.c checks) */
     {"GET", V "/calls/:id/pop", CLI_AG, OWN_NONE},
+    /* the agent's console holds, takes back and hangs up a call it is on
+     * (api_call_hold.c checks "its own") */
+    {"POST", V "/calls/:id/hold", CLI_AG, OWN_NONE},
+    {"POST", V "/calls/:id/resume", CLI_AG, OWN_NONE},
+    {"POST", V "/calls/:id/hangup", CLI_AG, OWN_NONE},
     /* the service's: SIP registrations, blocked sources, statistics,
      * nodes */
     {"GET", V "/registrations", SVC, OWN_NONE},
@@ -191,6 +198,9 @@ static const struct rule rules[] = {
     {"PATCH", V "/queues/:id", CLI, OWN_NONE},
     {"DELETE", V "/queues/:id", CLI, OWN_NONE},
     {"GET", V "/queues/:id/stats", CLI, OWN_NONE},
+    /* the callers waiting now: an agent those of the queues it serves
+     * (api_queue_waiting.c checks) */
+    {"GET", V "/queues/:id/waiting", CLI_AG, OWN_NONE},
     /* agents: an agent reads them and sets its own state
      * (api_agents.c checks "its own") */
     {"GET", V "/agents", CLI_AG, OWN_NONE},

@@ -52,7 +52,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
 # the suites that need the built front end (build/web)
-BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2")
+BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2", "web_console",
+                  "web_console2")
 
 # the modules: the folders of src/
 MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
@@ -348,7 +349,7 @@ def main():
     if rc == 0:
         rc, _ = sh(["sh", "-c", "scripts/prompts.sh build/test/prompts && "
                     "scripts/tlscert.sh build/test/tls.pem"], base, log, 600)
-    # the browser suites (web_wallboard, web_office) drive build/web: the
+    # the browser suites (BROWSER_SUITES) drive build/web: the
     # front end is built once here (npm ci from the lock file, vite build)
     if rc == 0 and any(is_web(m) or s in BROWSER_SUITES for m in muts
                        for s in m["suite_list"]):

@@ -575,6 +575,53 @@ out:
 	return err;
 }
 
+/* The callers waiting in a queue (GET /queues/:id/waiting): in offer
+ * order (a VIP first), only that queue's, their count beyond max. */
+int test_acd_waiting(void)
+{
+	struct acd_engine *e = NULL;
+	struct acd_qconf qc;
+	struct rec r;
+	int64_t v[4] = {0};
+	size_t n = 99;
+	int err;
+
+	err = setup(&e, &r, 1, ACD_RING_ALL, 1, &qc);
+	TEST_EQ_INT(err, 0);
+	err = setup(&e, &r, 2, ACD_RING_ALL, 1, &qc);
+	TEST_EQ_INT(err, 0);
+	TEST_EQ_INT(acd_engine_waiting(e, 1, v, 4, &n), 0);
+	TEST_EQ_INT(n, 0);
+	TEST_EQ_INT(acd_engine_waiting(e, 3, v, 4, &n), ENOENT);
+	TEST_EQ_INT(acd_engine_agent_login(e, 1, T0), 0);
+	TEST_EQ_INT(acd_engine_agent_pause(e, 1, NULL, T0), 0);
+	TEST_EQ_INT(join(e, 1, 100, 0, T0, T0), ACD_JOINED);
+	TEST_EQ_INT(join(e, 2, 200, 0, T0, T0 + 1), ACD_JOINED);
+	TEST_EQ_INT(join(e, 1, 101, 0, T0 + 2, T0 + 2), ACD_JOINED);
+	TEST_EQ_INT(join(e, 1, 102, ACD_PRIO_VIP, T0 + 3, T0 + 3), ACD_JOINED);
+	TEST_EQ_INT(acd_engine_waiting(e, 1, v, 4, &n), 0);
+	TEST_EQ_INT(n, 3);
+	TEST_EQ_INT(v[0], 102);
+	TEST_EQ_INT(v[1], 100);
+	TEST_EQ_INT(v[2], 101);
+	TEST_EQ_INT(v[3], 0);
+	memset(v, 0, sizeof(v));
+	TEST_EQ_INT(acd_engine_waiting(e, 1, v, 2, &n), 0);
+	TEST_EQ_INT(n, 3);
+	TEST_EQ_INT(v[1], 100);
+	TEST_EQ_INT(v[2], 0);
+	TEST_EQ_INT(acd_engine_waiting(e, 2, v, 4, &n), 0);
+	TEST_EQ_INT(n, 1);
+	TEST_EQ_INT(v[0], 200);
+	TEST_EQ_INT(acd_engine_leave(e, 102, T0 + 5), 0);
+	TEST_EQ_INT(acd_engine_waiting(e, 1, v, 4, &n), 0);
+	TEST_EQ_INT(n, 2);
+	TEST_EQ_INT(v[0], 100);
+out:
+	mem_deref(e);
+	return err;
+}
+
 /* A pseudo-random day of operations: before each decision, the free
  * agents are noted; every agent offered must have been one of them. */
 struct chk {

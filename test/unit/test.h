@@ -155,6 +155,7 @@
 	X(test_acd_miss_pause)                                                 \
 	X(test_acd_wrapup)                                                     \
 	X(test_acd_limits)                                                     \
+	X(test_acd_waiting)                                                    \
 	X(test_acd_never_busy)                                                 \
 	X(test_acd_withdraw)                                                   \
 	X(test_acd_offer_to)                                                   \

@@ -11,6 +11,7 @@ import { Shell, homeOf } from "./pages/shell";
 import { Start } from "./pages/start";
 import { Wallboard } from "./pages/wallboard";
 import { Console } from "./pages/console";
+import { Phone } from "./pages/phone";
 import { NotFound } from "./pages/notfound";
 import { OfficeProfile } from "./pages/officeProfile";
 import { OfficeEmployees } from "./pages/officeEmployees";
@@ -67,6 +68,7 @@ export function App() {
   let page;
   if (path === "/wallboard") page = <Wallboard />;
   else if (path === "/console") page = <Console session={session} />;
+  else if (path === "/phone") page = <Phone session={session} />;
   else if (path === "/start") page = <Start session={session} />;
   else if (path === "/office/profile") page = <OfficeProfile session={session} />;
   else if (/^\/office\/employees(\/(new|\d+))?$/.test(path))

@@ -3,25 +3,32 @@
 // queues he serves and the callers waiting in them, and the screen pop of
 // the call offered to him, shown at once from his event stream (the "pop"
 // event comes before his desk phone rings), with the note form beside it.
-// Frequent actions have keyboard shortcuts (Alt+A, Alt+P, Alt+N, Alt+S).
+// Frequent actions have keyboard shortcuts (Alt+A, Alt+P, Alt+N, Alt+S;
+// on a call Alt+H hold, Alt+T consult, Alt+B blind, Alt+K complete,
+// Alt+X hang up: consoleCall.tsx).
 //
-// The agent may not read queue statistics: the waiting callers are those
-// the page saw join since it loaded (the queue events of his client).
+// The waiting callers and callbacks of his queues come from the API at
+// load and after each queue event (consoleQueues.tsx).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Session } from "../api";
 import { openEvents, type SbEvent, type StreamState } from "../events";
 import { fmt, t, tDyn } from "../i18n";
 import { PopView, type CallState } from "./consolePop";
 import { NoteForm } from "./consoleNote";
+import { CallActions } from "./consoleCall";
+import { QueuePanel } from "./consoleQueues";
 import type { Agent, Pop } from "./consoleTypes";
 import "./console.css";
 
 const POP_KEY = "switchboard.console.pop"; // the record id of the last pop
-type Waiting = Map<number, Map<string, number>>; // queue -> caller -> since
-
-function callerKey(ev: SbEvent): string {
-  return ev.call_id ? String(ev.call_id) : `callback:${ev.callback_id}`;
-}
+/* call actions: the shortcut keys and the buttons they press */
+const CALL_KEYS: Record<string, string> = {
+  h: "call-hold",
+  t: "call-consult",
+  b: "call-blind",
+  k: "call-complete",
+  x: "call-hangup",
+};
 
 export function Console({ session }: { session: Session }) {
   const me = session.employee_id;
@@ -30,7 +37,10 @@ export function Console({ session }: { session: Session }) {
   const [stream, setStream] = useState<StreamState>("connecting");
   const [pop, setPop] = useState<Pop | null>(null);
   const [call, setCall] = useState<CallState>("ringing");
-  const [waiting, setWaiting] = useState<Waiting>(new Map());
+  const [queueEv, setQueueEv] = useState<{ queue: number; n: number } | null>(
+    null,
+  );
+  const [callEvents, setCallEvents] = useState<SbEvent[]>([]);
   const [reason, setReason] = useState(t("console.pause.default"));
   const [now, setNow] = useState(Date.now());
   const popRef = useRef<Pop | null>(null);
@@ -101,22 +111,19 @@ export function Console({ session }: { session: Session }) {
       if (Number(ev.agent_id) !== me || !ev.pop) return;
       setPop(ev.pop as Pop);
       setCall("ringing");
+      setCallEvents([]);
       sessionStorage.setItem(POP_KEY, String((ev.pop as Pop).record_id));
     } else if (ev.class === "queue" && (ev.type === "joined" || ev.type === "left")) {
       const q = Number(ev.queue_id);
-      setWaiting((old) => {
-        const m = new Map(old);
-        const callers = new Map(m.get(q) ?? []);
-        if (ev.type === "joined")
-          callers.set(callerKey(ev), Date.parse(ev.time) || Date.now());
-        else callers.delete(callerKey(ev));
-        m.set(q, callers);
-        return m;
-      });
+      setQueueEv((o) => ({ queue: q, n: (o?.n ?? 0) + 1 }));
       const p = popRef.current;
       if (ev.type === "left" && p && Number(ev.record_id) === p.record_id &&
           ev.reason === "abandoned" && call === "ringing")
         setPop(null); // the caller hung up before he answered
+    } else if (ev.class === "call" && ev.type === "consult") {
+      const p = popRef.current;
+      if (p && Number(ev.record_id) === p.record_id)
+        setCallEvents((o) => [...o, ev]);
     }
   };
   const onEventRef = useRef(onEvent);
@@ -168,7 +175,10 @@ export function Console({ session }: { session: Session }) {
       } else if (k === "n") focusNote();
       else if (k === "s")
         document.querySelector<HTMLFormElement>("#note-form")?.requestSubmit();
-      else return;
+      else if (CALL_KEYS[k]) {
+        const b = document.getElementById(CALL_KEYS[k]) as HTMLButtonElement | null;
+        if (b && !b.disabled) b.click();
+      } else return;
       e.preventDefault();
     };
     window.addEventListener("keydown", key);
@@ -276,6 +286,7 @@ export function Console({ session }: { session: Session }) {
       </p>
       <div class="cs-grid">
         <div class="cs-main">
+          {pop && <CallActions pop={pop} call={call} events={callEvents} />}
           {pop ? (
             <PopView pop={pop} call={call} />
           ) : (
@@ -302,41 +313,18 @@ export function Console({ session }: { session: Session }) {
             </button>
           )}
           <h2 id="cs-queues">{t("console.queues")}</h2>
-          {!agent || agent.queues.length === 0 ? (
-            <p class="muted">{t("console.no_queues")}</p>
-          ) : (
-            <table aria-labelledby="cs-queues" id="cs-queue-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("console.col.queue")}</th>
-                  <th scope="col" class="num">{t("console.col.waiting")}</th>
-                  <th scope="col" class="num">{t("console.col.longest")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {agent.queues.map((q) => {
-                  const c = waiting.get(q.queue_id) ?? new Map<string, number>();
-                  let first = Infinity;
-                  c.forEach((at) => (first = Math.min(first, at)));
-                  return (
-                    <tr key={q.queue_id} data-queue-id={q.queue_id}>
-                      <th scope="row">{q.name}</th>
-                      <td class="num" data-col="waiting">{fmt.number(c.size)}</td>
-                      <td class="num" data-col="longest">
-                        {first === Infinity ? "–" : fmt.duration(now - first)}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )}
+          <QueuePanel queues={agent?.queues ?? []} now={now} changed={queueEv} />
           <h2 id="cs-keys">{t("console.keys")}</h2>
           <dl class="cs-dl" aria-labelledby="cs-keys" id="cs-shortcuts">
             <div><dt><kbd>Alt+A</kbd></dt><dd>{t("console.key.ready")}</dd></div>
             <div><dt><kbd>Alt+P</kbd></dt><dd>{t("console.key.pause")}</dd></div>
             <div><dt><kbd>Alt+N</kbd></dt><dd>{t("console.key.note")}</dd></div>
             <div><dt><kbd>Alt+S</kbd></dt><dd>{t("console.key.save")}</dd></div>
+            <div><dt><kbd>Alt+H</kbd></dt><dd>{t("console.key.hold")}</dd></div>
+            <div><dt><kbd>Alt+T</kbd></dt><dd>{t("console.key.consult")}</dd></div>
+            <div><dt><kbd>Alt+B</kbd></dt><dd>{t("console.key.blind")}</dd></div>
+            <div><dt><kbd>Alt+K</kbd></dt><dd>{t("console.key.complete")}</dd></div>
+            <div><dt><kbd>Alt+X</kbd></dt><dd>{t("console.key.hangup")}</dd></div>
           </dl>
         </aside>
       </div>

@@ -2,7 +2,10 @@
 // concern), then the client's extra fields of the pop's profile version
 // (required ones marked), the employees it is for, urgent.  Saved with
 // POST /api/v1/notes for the pop's call; an error is shown at the field
-// the server names ("fields.Kundennummer: is required").
+// the server names ("fields.Kundennummer: is required").  What is typed
+// and not saved yet survives a reload of the page: it is kept in the
+// tab's sessionStorage under the call (never in localStorage: caller data
+// does not outlive the tab), and removed when the note is saved.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { t } from "../i18n";
@@ -10,6 +13,22 @@ import { FIXED, type NoteField, type Pop } from "./consoleTypes";
 
 interface Saved {
   id: number;
+}
+
+/* the draft of the note of call record_id in sessionStorage */
+interface Draft {
+  vals: Record<string, string | boolean>;
+  emps: number[];
+  urgent: boolean;
+}
+const draftKey = (record: number) => `switchboard.console.note.${record}`;
+function readDraft(record: number): Draft | null {
+  try {
+    const raw = sessionStorage.getItem(draftKey(record));
+    return raw ? (JSON.parse(raw) as Draft) : null;
+  } catch {
+    return null;
+  }
 }
 
 /* the input's id for a server field name */
@@ -52,13 +71,28 @@ export function NoteForm({
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<number | null>(null);
 
+  const [loaded, setLoaded] = useState<number | null>(null);
   useEffect(() => {
-    setVals({ Telefonnummer: pop.caller.number ?? "" });
-    setEmps(pop.vip?.employee ? [pop.vip.employee.id] : []);
-    setUrgent(false);
+    const d = readDraft(pop.record_id);
+    setVals(d?.vals ?? { Telefonnummer: pop.caller.number ?? "" });
+    setEmps(d?.emps ?? (pop.vip?.employee ? [pop.vip.employee.id] : []));
+    setUrgent(d?.urgent ?? false);
     setErr(null);
     setSaved(null);
+    setLoaded(pop.record_id);
   }, [pop.record_id, pop.agent_id]);
+  /* every change is kept until the note is saved */
+  useEffect(() => {
+    if (loaded !== pop.record_id || saved !== null) return;
+    try {
+      sessionStorage.setItem(
+        draftKey(pop.record_id),
+        JSON.stringify({ vals, emps, urgent } satisfies Draft),
+      );
+    } catch {
+      /* storage full or off: the draft is not kept */
+    }
+  }, [vals, emps, urgent, loaded]);
 
   const submit = async (e?: Event) => {
     e?.preventDefault();
@@ -91,6 +125,7 @@ export function NoteForm({
     try {
       const n = await api<Saved>("POST", "/notes", body);
       setSaved(n.id);
+      sessionStorage.removeItem(draftKey(pop.record_id));
       onSaved(n.id);
     } catch (x) {
       const text = x instanceof ApiError ? x.message : t("error.network");
