@@ -13,6 +13,7 @@ import { openEvents, type SbEvent, type StreamState } from "../events";
 import { fmt, t, tDyn } from "../i18n";
 import { PopView, type CallState } from "./consolePop";
 import { NoteForm } from "./consoleNote";
+import { PhonePanel } from "./consolePhone";
 import type { Agent, Pop } from "./consoleTypes";
 import "./console.css";
 
@@ -285,6 +286,7 @@ export function Console({ session }: { session: Session }) {
           )}
         </div>
         <aside class="cs-side" aria-label={t("console.side")}>
+          <PhonePanel />
           {pop && (
             <NoteForm
               pop={pop}
