@@ -125,7 +125,9 @@ static void text_in(struct ph_client *c, const uint8_t *p, size_t n)
 	struct odict *od = NULL;
 	char buf[160];
 
-	if (json_decode_odict(&od, 16, (const char *)p, n, 4) || !od) {
+	/* an object only (libre's decoder takes other text too) */
+	if (!n || p[0] != '{' ||
+	    json_decode_odict(&od, 16, (const char *)p, n, 4) || !od) {
 		re_snprintf(buf, sizeof(buf),
 			    "{\"type\":\"error\",\"reason\":\"a JSON object "
 			    "is expected\"}");
@@ -281,7 +283,15 @@ static int phone_get(struct api_req *req)
 	if (!c)
 		return ENOMEM;
 	tmr_init(&c->tmr);
+	/* the user's login names the phone ("browser:erika"), else the
+	 * token's name */
 	str_copy(c->name, req->token.name, sizeof(c->name));
+	if (req->token.user_id) {
+		struct store_user *u = mem_zalloc(sizeof(*u), NULL);
+		if (u && !store_user_get(req->api->st, req->token.user_id, u))
+			str_copy(c->name, u->login, sizeof(c->name));
+		mem_deref(u);
+	}
 	proto = hdr_has(msg, HTTP_HDR_SEC_WEBSOCKET_PROTOCOL, subprotocol);
 	err = api_conn_reply(req->conn, 101, "Switching Protocols",
 			     "Upgrade: websocket\r\n"
