@@ -14,7 +14,8 @@ Max's baresip desk phone (1001, sending 440 Hz) is the SIP side:
       recording), the browser hears 440 Hz (WebAudio), baresip hangs up
       and the page's call ends;
   (b) the browser calls Max's extension: baresip answers, audio both
-      ways, the agent hangs up in the page and baresip's call ends;
+      ways, the keypad's 5 reaches baresip as a telephone-event, the
+      agent hangs up in the page and baresip's call ends;
   (c) a forged a=fingerprint: the server refuses the DTLS session
       (browser side); the STUN and fingerprint rules themselves are unit
       tests (test/unit/test_webrtc.c);
@@ -95,6 +96,10 @@ def browser(sb, t, phone, wav):
             state["mark"] = phone.mark()
             say("ok")
         elif ready == "out-talking":
+            ev = phone.wait_event("CALL_DTMF_START", 5, since=state["mark"])
+            S.check(ev is not None and ev.get("param") == "5",
+                    "(b) the keypad's 5 reaches baresip as an RFC 4733 "
+                    "telephone-event", ev)
             state["calls"] += 1
             r = recorded_tone(phone, state["calls"], 1000, 440)
             S.check(bool(r), "(b) the callee hears the browser's 1000 Hz",
