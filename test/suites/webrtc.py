@@ -16,6 +16,9 @@ Max's baresip desk phone (1001, sending 440 Hz) is the SIP side:
   (b) the browser calls Max's extension: baresip answers, audio both
       ways, the keypad's 5 reaches baresip as a telephone-event, the
       agent hangs up in the page and baresip's call ends;
+  (e) a queue call (Erika logged in to a queue, baresip dials its
+      number): the screen pop shows the client while the browser rings,
+      the agent answers in the browser, audio both ways;
   (c) a forged a=fingerprint: the server refuses the DTLS session
       (browser side); the STUN and fingerprint rules themselves are unit
       tests (test/unit/test_webrtc.c);
@@ -39,6 +42,7 @@ from audio import is_tone, wav_data_seconds  # noqa: E402
 S = Suite("webrtc")
 SCRIPT = os.path.join(ROOT, "test", "web", "webrtc.mjs")
 AGENT = ("erika.phone", "agent-pw-1234")
+QUEUE_NUMBER = "+4922182829975"
 WS_HDRS = {"Upgrade": "websocket", "Connection": "Upgrade",
            "Sec-WebSocket-Version": "13",
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
@@ -53,6 +57,16 @@ def setup(sb):
                     "employee_id": erika})
     S.check(st == 201, "a user of role agent bound to Erika: 201",
             f"{st} {u}")
+    st, q = sb.api("POST", "/api/v1/queues",
+                   {"tenant_id": tid, "name": "Hotline", "strategy":
+                    "longest_idle", "ring_timeout": 30, "wrapup": 0,
+                    "announce_every": 0, "say_position": False,
+                    "say_wait": False, "members": [{"employee_id": erika}]})
+    st2, n = sb.api("POST", "/api/v1/numbers",
+                    {"tenant_id": tid, "e164": QUEUE_NUMBER,
+                     "target_type": "queue", "target_id": q.get("id")})
+    S.check(st == 201 and st2 == 201,
+            "a queue with Erika alone on a number: 201", f"{st} {q} {n}")
     _, e = sb.api("GET", f"/api/v1/employees/{erika}")
     _, m = sb.api("GET", f"/api/v1/employees/{mx}")
     return {"tid": tid, "erika": erika, "max": mx,
@@ -91,6 +105,24 @@ def browser(sb, t, phone, wav):
             ok = phone.wait_event("CALL_CLOSED", 10,
                                   since=state["mark"]) is not None
             S.check(ok, "(a) baresip hung up")
+            say("hungup")
+        elif ready == "queue":
+            st, a = sb.api("POST", f"/api/v1/agents/{t['erika']}/state",
+                           {"action": "login"})
+            S.check(st == 200 and a.get("state") == "available",
+                    "(e) Erika logs in to her queue: available", f"{st} {a}")
+            state["mark"] = phone.mark()
+            phone.dial(f"sip:{QUEUE_NUMBER}@127.0.0.1:{sb.sip_port}")
+            say("dialled")
+        elif ready == "queue-talking":
+            state["calls"] += 1
+            r = recorded_tone(phone, state["calls"], 1000, 440)
+            S.check(bool(r), "(e) the queue caller hears the agent's "
+                    "browser (1000 Hz)", r)
+            phone.hangup()
+            ok = phone.wait_event("CALL_CLOSED", 10,
+                                  since=state["mark"]) is not None
+            S.check(ok, "(e) the queue caller hung up")
             say("hungup")
         elif ready == "outgoing":
             state["mark"] = phone.mark()

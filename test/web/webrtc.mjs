@@ -115,6 +115,23 @@ async function main() {
     const ended = await waitText(page, "#ph-ended", /^Gespräch beendet/, 3000);
     check(/^Gespräch beendet/.test(ended ?? ""), "the console says the call ended", ended);
 
+    // ---- (e) a queue call rings the browser, with the screen pop -------
+    emit({ ready: "queue" });
+    check((await line()) === "dialled", "the suite placed the queue call");
+    const qr = await page.waitForSelector("#ph-answer", { timeout: 20000 }).catch(() => null);
+    check(qr !== null, "the queue offers the call to the agent's browser: it rings");
+    const client = await waitText(page, "#pop-client", "Mustermann AG", 5000);
+    check(client === "Mustermann AG", "the screen pop shows the client while the browser rings", client);
+    await shot(page, "webrtc-04-queue-ringing");
+    await page.click("#ph-answer");
+    check(await waitFor(page, mediaUp, 15000), "the agent answers the queue call in the browser: media up");
+    await page.waitForTimeout(800);
+    const f3 = await peak(page);
+    check(Math.abs(f3 - 440) <= 15, "the browser hears the queue caller's 440 Hz", `${f3} Hz`);
+    emit({ ready: "queue-talking" });
+    check((await line()) === "hungup", "the queue caller heard the agent and hung up");
+    check(await waitFor(page, noCall, 10000), "the queue call ends in the browser too");
+
     // ---- (b) the browser calls the SIP phone -------------------------
     emit({ ready: "outgoing" });
     check((await line()) === "ok", "the suite is ready for the browser's call");
