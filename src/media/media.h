@@ -126,6 +126,8 @@ enum media_webrtc_ev {
 typedef void(media_webrtc_h)(enum media_webrtc_ev ev, void *arg);
 int media_leg_alloc_webrtc(struct media_leg **legp, media_webrtc_h *h,
 			   void *arg);
+/* Consent time other than MEDIA_CONSENT_MS (0: that), for tests. */
+void media_webrtc_set_consent_ms(uint32_t ms);
 /* A WebRTC leg: STUN checks answered / refused, DTLS sessions refused
  * (no check from that address, or another certificate). */
 void media_leg_webrtc_stats(const struct media_leg *leg, uint64_t *stun_ok,

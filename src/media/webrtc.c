@@ -29,6 +29,7 @@
  */
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <re.h>
 #include "core/core.h"
@@ -42,6 +43,12 @@ enum {
 };
 
 static struct tls *dtls_tls;          /* (owned) made on the SIP thread */
+static _Atomic uint32_t consent_ms = MEDIA_CONSENT_MS;
+
+void media_webrtc_set_consent_ms(uint32_t ms)
+{
+	atomic_store(&consent_ms, ms ? ms : MEDIA_CONSENT_MS);
+}
 static uint8_t dtls_fp[MEDIA_FP_LEN]; /* its SHA-256 fingerprint        */
 
 int media_webrtc_fingerprint(uint8_t fp[MEDIA_FP_LEN])
@@ -361,11 +368,12 @@ static void consent_h(void *arg)
 {
 	struct media_webrtc *wr = arg;
 	uint64_t now = tmr_jiffies();
+	uint32_t limit = atomic_load(&consent_ms);
 
-	if (wr->up && now - wr->stun_at >= MEDIA_CONSENT_MS) {
+	if (wr->up && now - wr->stun_at >= limit) {
 		info("media: port %u: no STUN check for %u ms: consent "
 		     "lost\n",
-		     wr->ms->port, (unsigned)MEDIA_CONSENT_MS);
+		     wr->ms->port, (unsigned)limit);
 		wr_stop(wr, MEDIA_WEBRTC_CONSENT_LOST);
 		return;
 	}

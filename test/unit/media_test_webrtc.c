@@ -267,3 +267,222 @@ out:
 	media_close();
 	return err;
 }
+
+/*
+ * test_media_webrtc_dtls: this thread plays the browser with libre's own
+ * DTLS client.  Leg 1 is offered the client's real fingerprint: after a
+ * STUN check the handshake completes and the leg reports "up"; checks
+ * every 250 ms keep its consent, and once they stop it reports "consent
+ * lost" (consent time 1 s here).  Leg 2 is offered another fingerprint:
+ * the same handshake is refused ("refused").
+ */
+struct wr_browser {
+	struct udp_sock *us;  /* the browser's socket */
+	struct dtls_sock *ds;
+	struct tls_conn *tc;
+	struct tls *tls;
+	struct media_leg *leg;
+	struct sa to;         /* the leg's address */
+	char user[48], pwd[32];
+	struct tmr tmr, tmr_end;
+	int evs[4];           /* events heard, by kind */
+	unsigned checks;      /* checks still to send (every 250 ms) */
+	uint64_t up_at, lost_at;
+};
+
+static void wr_ev_h(enum media_webrtc_ev ev, void *arg)
+{
+	struct wr_browser *b = arg;
+
+	if ((unsigned)ev < 4)
+		b->evs[ev]++;
+	if (ev == MEDIA_WEBRTC_UP)
+		b->up_at = tmr_jiffies();
+	if (ev == MEDIA_WEBRTC_CONSENT_LOST) {
+		b->lost_at = tmr_jiffies();
+		re_cancel();
+	}
+	if (ev == MEDIA_WEBRTC_REFUSED)
+		re_cancel();
+}
+
+static void send_check(struct wr_browser *b)
+{
+	struct mbuf *mb = binding(b->user, b->pwd, STUN_CLASS_REQUEST);
+
+	if (mb)
+		(void)udp_send(b->us, &b->to, mb);
+	mem_deref(mb);
+}
+
+static void check_tick(void *arg)
+{
+	struct wr_browser *b = arg;
+
+	if (!b->checks)
+		return; /* the browser is gone quiet */
+	b->checks--;
+	send_check(b);
+	tmr_start(&b->tmr, 250, check_tick, b);
+}
+
+static void b_estab(void *arg)
+{
+	(void)arg;
+}
+
+static void b_recv(struct mbuf *mb, void *arg)
+{
+	(void)mb;
+	(void)arg;
+}
+
+static void b_close(int err, void *arg)
+{
+	(void)err;
+	(void)arg;
+}
+
+static void b_udp(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	(void)src; /* STUN answers */
+	(void)mb;
+	(void)arg;
+}
+
+static void end_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+/* offer leg b->leg the fingerprint fp, learn its credentials */
+static int wr_offer(struct wr_browser *b, const char *fp)
+{
+	char offer[2048], *sdp = NULL, ufrag[16] = "";
+	struct mbuf *mb = NULL, *ans = NULL;
+	const char *p;
+	int err;
+
+	re_snprintf(offer, sizeof(offer),
+		    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		    "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
+		    "a=ice-ufrag:brws\r\na=ice-pwd:browserpasswordbrowserpw\r\n"
+		    "a=fingerprint:%s\r\na=setup:actpass\r\na=mid:0\r\n"
+		    "a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n",
+		    fp);
+	mb = mbuf_alloc(strlen(offer));
+	if (!mb)
+		return ENOMEM;
+	mbuf_write_str(mb, offer);
+	mb->pos = 0;
+	err = media_leg_decode(b->leg, mb, true);
+	if (!err)
+		err = media_leg_encode(b->leg, &ans, false);
+	if (!err) {
+		ans->pos = 0;
+		err = mbuf_strdup(ans, &sdp, mbuf_get_left(ans));
+	}
+	if (!err) {
+		p = strstr(sdp, "a=ice-ufrag:");
+		if (!p || sscanf(p, "a=ice-ufrag:%15s", ufrag) != 1)
+			err = EPROTO;
+		p = strstr(sdp, "a=ice-pwd:");
+		if (!p || sscanf(p, "a=ice-pwd:%31s", b->pwd) != 1)
+			err = EPROTO;
+		re_snprintf(b->user, sizeof(b->user), "%s:brws", ufrag);
+		sa_set_str(&b->to, "127.0.0.1", media_leg_port(b->leg));
+	}
+	mem_deref(sdp);
+	mem_deref(ans);
+	mem_deref(mb);
+	return err;
+}
+
+static int wr_run(struct wr_browser *b, unsigned checks, uint32_t ms)
+{
+	int err;
+
+	b->checks = checks;
+	send_check(b);
+	usleep(100000); /* the check answered before the ClientHello */
+	err = dtls_connect(&b->tc, b->tls, b->ds, &b->to, b_estab, b_recv,
+			   b_close, b);
+	if (err)
+		return err;
+	tmr_start(&b->tmr, 250, check_tick, b);
+	tmr_start(&b->tmr_end, ms, end_h, NULL);
+	re_main(NULL);
+	tmr_cancel(&b->tmr);
+	tmr_cancel(&b->tmr_end);
+	return 0;
+}
+
+static void wr_browser_close(struct wr_browser *b)
+{
+	tmr_cancel(&b->tmr);
+	tmr_cancel(&b->tmr_end);
+	b->tc = mem_deref(b->tc);
+	b->ds = mem_deref(b->ds);
+	b->us = mem_deref(b->us);
+	b->leg = mem_deref(b->leg);
+}
+
+int test_media_webrtc_dtls(void)
+{
+	struct wr_browser b;
+	struct tls *tls = NULL;
+	uint8_t md[32];
+	char fp[128];
+	struct sa local;
+	size_t i, n;
+	int err = 0;
+
+	memset(&b, 0, sizeof(b));
+	tmr_init(&b.tmr);
+	tmr_init(&b.tmr_end);
+	TEST_EQ_INT(media_init("127.0.0.1", 41000, 41999), 0);
+	media_webrtc_set_consent_ms(1000);
+	TEST_EQ_INT(tls_alloc(&tls, TLS_METHOD_DTLS, NULL, NULL), 0);
+	TEST_EQ_INT(tls_set_selfsigned_rsa(tls, "browser", 2048), 0);
+	TEST_EQ_INT(tls_set_srtp(tls, "SRTP_AES128_CM_SHA1_80"), 0);
+	TEST_EQ_INT(tls_fingerprint(tls, TLS_FINGERPRINT_SHA256, md,
+				    sizeof(md)),
+		    0);
+	n = (size_t)re_snprintf(fp, sizeof(fp), "sha-256 ");
+	for (i = 0; i < sizeof(md); i++)
+		n += (size_t)re_snprintf(fp + n, sizeof(fp) - n, "%s%02X",
+					 i ? ":" : "", md[i]);
+	b.tls = tls;
+
+	/* 1: the real fingerprint: up, then consent lost when quiet */
+	sa_set_str(&local, "127.0.0.1", 0);
+	TEST_EQ_INT(udp_listen(&b.us, &local, b_udp, &b), 0);
+	TEST_EQ_INT(dtls_listen(&b.ds, NULL, b.us, 2, 0, NULL, NULL), 0);
+	TEST_EQ_INT(media_leg_alloc_webrtc(&b.leg, wr_ev_h, &b), 0);
+	TEST_EQ_INT(wr_offer(&b, fp), 0);
+	TEST_EQ_INT(wr_run(&b, 8, 9000), 0); /* 2 s of checks, then quiet */
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_UP], 1);
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_REFUSED], 0);
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_CONSENT_LOST], 1);
+	/* not while the checks came (2 s), but soon after they stopped */
+	TEST_ASSERT(b.lost_at - b.up_at >= 2000);
+	TEST_ASSERT(b.lost_at - b.up_at <= 7000);
+	wr_browser_close(&b);
+
+	/* 2: an offer with another fingerprint: the handshake is refused */
+	memset(b.evs, 0, sizeof(b.evs));
+	TEST_EQ_INT(udp_listen(&b.us, &local, b_udp, &b), 0);
+	TEST_EQ_INT(dtls_listen(&b.ds, NULL, b.us, 2, 0, NULL, NULL), 0);
+	TEST_EQ_INT(media_leg_alloc_webrtc(&b.leg, wr_ev_h, &b), 0);
+	TEST_EQ_INT(wr_offer(&b, FP), 0);
+	TEST_EQ_INT(wr_run(&b, 8, 5000), 0);
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_UP], 0);
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_REFUSED], 1);
+out:
+	wr_browser_close(&b);
+	mem_deref(tls);
+	media_webrtc_set_consent_ms(0);
+	media_close();
+	return err;
+}
