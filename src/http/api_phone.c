@@ -12,6 +12,8 @@
  *
  *   OPEN --client's close--> close echoed, TCP closed (its calls end)
  *        --two pings unanswered--> TCP closed (its calls end)
+ *        --its session logged out or deleted, seen at a ping (15 s)-->
+ *          close 1008 "token revoked", TCP closed (its calls end)
  *        --a frame that breaks RFC 6455--> close 1002, TCP closed
  */
 #include <errno.h>
@@ -36,6 +38,8 @@ struct ph_client {
 	struct sa peer;
 	struct call_phone *phone; /* (owned) */
 	unsigned pings;
+	struct store *st;         /* (weak) */
+	struct store_token token; /* as it was when it connected */
 	bool closing;
 	bool failed;
 	char name[64];
@@ -86,10 +90,33 @@ static void client_drop(struct ph_client *c, const char *why)
 	mem_deref(c);
 }
 
+static void fail(struct ph_client *c, uint16_t scode, const char *reason);
+
+/* The login deleted or logged out since (an id may be another session's
+ * by now)? */
+static bool token_gone(const struct ph_client *c)
+{
+	struct store_token t;
+	int err;
+
+	if (!c->token.id)
+		return false;
+	err = store_token_get(c->st, c->token.id, &t);
+	return err == ENOENT || (!err && !api_token_same(&t, &c->token));
+}
+
 static void ping_h(void *arg)
 {
 	struct ph_client *c = arg;
 
+	/* a session logged out (or its user, employee, tenant deleted)
+	 * phones no more: checked at every ping */
+	if (token_gone(c)) {
+		warning("http: phone: %J (%s): token %lld is gone\n", &c->peer,
+			c->name, (long long)c->token.id);
+		fail(c, WEBSOCK_POLICY_VIOLATION, "token revoked");
+		return;
+	}
 	if (c->pings >= 2) {
 		client_drop(c, "two pings unanswered");
 		return;
@@ -283,6 +310,8 @@ static int phone_get(struct api_req *req)
 	if (!c)
 		return ENOMEM;
 	tmr_init(&c->tmr);
+	c->st = req->api->st;
+	c->token = req->token;
 	/* the user's login names the phone ("browser:erika"), else the
 	 * token's name */
 	str_copy(c->name, req->token.name, sizeof(c->name));

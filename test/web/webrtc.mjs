@@ -202,6 +202,20 @@ async function main() {
       "call: no such incoming call", "type: unknown"]),
     "bad messages are answered with errors naming the field", JSON.stringify(errs));
     await shot(page, "webrtc-03-idle");
+
+    // ---- logging out ends the phone (seen at its next ping, <= 15 s) ----
+    const closed = await page.evaluate(async () => {
+      const ws = new WebSocket(`ws://${location.host}/api/v1/phone`);
+      await new Promise((r) => (ws.onopen = r));
+      const done = new Promise((r) => (ws.onclose = (e) => r(`${e.code} ${e.reason}`)));
+      const s = await (await fetch("/api/v1/sessions/current")).json();
+      const out = await fetch("/api/v1/sessions/current",
+        { method: "DELETE", headers: { "X-CSRF-Token": s.csrf_token } });
+      const why = await Promise.race([done, new Promise((r) => setTimeout(() => r("still open"), 25000))]);
+      return `${out.status} ${why}`;
+    }).catch((e) => String(e));
+    check(closed === "204 1008 token revoked",
+      "after the logout the phone's socket is closed: 1008 token revoked", closed);
   } finally {
     await browser.close();
   }
