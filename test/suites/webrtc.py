@@ -16,6 +16,8 @@ Max's baresip desk phone (1001, sending 440 Hz) is the SIP side:
   (b) the browser calls Max's extension: baresip answers, audio both
       ways, the keypad's 5 reaches baresip as a telephone-event, the
       agent hangs up in the page and baresip's call ends;
+  (f) the agent declines a ringing call: the caller's call ends, its
+      record is "rejected";
   (e) a queue call (Erika logged in to a queue, baresip dials its
       number): the screen pop shows the client while the browser rings,
       the agent answers in the browser, audio both ways;
@@ -106,6 +108,22 @@ def browser(sb, t, phone, wav):
                                   since=state["mark"]) is not None
             S.check(ok, "(a) baresip hung up")
             say("hungup")
+        elif ready == "decline":
+            state["mark"] = phone.mark()
+            phone.dial(f"sip:{t['erika_ext']}@127.0.0.1:{sb.sip_port}")
+            say("dialled")
+        elif ready == "declined":
+            ev = phone.wait_event("CALL_CLOSED", 10, since=state["mark"])
+            S.check(ev is not None, "(f) the agent's decline ends the "
+                    "caller's call", ev)
+            st, calls = sb.api("GET", "/api/v1/calls?limit=1")
+            c = calls[0] if st == 200 and calls else {}
+            S.check(c.get("to_number") == t["erika_ext"] and
+                    c.get("disposition") == "rejected" and
+                    not c.get("answered_at"),
+                    "(f) its record: to Erika, rejected, never answered",
+                    c)
+            say("ok")
         elif ready == "queue":
             st, a = sb.api("POST", f"/api/v1/agents/{t['erika']}/state",
                            {"action": "login"})

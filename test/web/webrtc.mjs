@@ -115,6 +115,17 @@ async function main() {
     const ended = await waitText(page, "#ph-ended", /^Gespräch beendet/, 3000);
     check(/^Gespräch beendet/.test(ended ?? ""), "the console says the call ended", ended);
 
+    // ---- (f) the agent declines a ringing call ---------------------------
+    emit({ ready: "decline" });
+    check((await line()) === "dialled", "the suite placed the call to decline");
+    const dr = await page.waitForSelector("#ph-answer", { timeout: 15000 }).catch(() => null);
+    check(dr !== null && norm(await page.textContent("#ph-hangup").catch(() => "")) === "Ablehnen",
+      "it rings with a decline button (Ablehnen)");
+    await page.click("#ph-hangup");
+    check(await waitFor(page, noCall, 3000), "declined: the browser has no call");
+    emit({ ready: "declined" });
+    check((await line()) === "ok", "the caller's call ended");
+
     // ---- (e) a queue call rings the browser, with the screen pop -------
     emit({ ready: "queue" });
     check((await line()) === "dialled", "the suite placed the queue call");
