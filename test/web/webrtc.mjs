@@ -15,7 +15,7 @@
 //                      call ended -> "ok"
 // Environment: SB_URL, SB_AGENT "login:password", SB_CALLER (the number
 // baresip shows), SB_CALLEE (the extension to dial), SB_TONE_WAV, SHOTS.
-import { check, chromium, emit, line, login, noRawKeys, norm, run, shot, waitText } from "./common.mjs";
+import { cat, check, chromium, emit, line, login, noRawKeys, norm, run, shot, waitText } from "./common.mjs";
 
 const env = process.env;
 const URL = env.SB_URL;
@@ -213,6 +213,17 @@ async function main() {
       "call: no such incoming call", "type: unknown"]),
     "bad messages are answered with errors naming the field", JSON.stringify(errs));
     await shot(page, "webrtc-03-idle");
+
+    // ---- English -------------------------------------------------------
+    await page.selectOption("#lang-switch", "en");
+    const enTitle = await waitText(page, "#ph-title", cat.en["console.phone.title"], 3000);
+    check(enTitle === "Browser phone" &&
+      norm(await page.textContent("#ph-state")) === cat.en["console.phone.state.ready"] &&
+      norm(await page.textContent("label[for=ph-number]")) === cat.en["console.phone.number"],
+    "English: the phone panel's texts", `${enTitle} / ${await page.textContent("#ph-state")}`);
+    await noRawKeys(page, "console with the browser phone (en)");
+    await shot(page, "webrtc-05-idle-en");
+    await page.selectOption("#lang-switch", "de");
 
     // ---- logging out ends the phone (seen at its next ping, <= 15 s) ----
     const closed = await page.evaluate(async () => {
