@@ -130,9 +130,13 @@ static void media_h(enum media_webrtc_ev ev, void *arg)
 			 NULL);
 	if (ev == MEDIA_WEBRTC_UP || !leg)
 		return;
-	/* the browser cannot be reached any more: the call ends */
-	if (leg->established)
-		call_leg_closed(leg, ETIMEDOUT, 0, "");
+	/* the browser cannot be reached any more: the call ends (a leg
+	 * that rings here: as a phone's 488) */
+	if (leg == leg->call->a || leg->established)
+		call_leg_closed(leg,
+				ev == MEDIA_WEBRTC_CONSENT_LOST ? ETIMEDOUT
+								: ECONNRESET,
+				0, "");
 	else
 		call_leg_closed(leg, 0, 488, "Not Acceptable Here");
 }
@@ -247,7 +251,8 @@ unsigned call_phone_dial(struct call *call, struct sipsrv *srv,
 		leg->be = sl;
 		sl->leg = leg;
 		if (call_phone_media(sl)) {
-			mem_deref(leg); /* "hangup" was never preceded */
+			unlink_leg(sl); /* never invited: nothing to tell */
+			mem_deref(leg);
 			continue;
 		}
 		send_msg(p, "invite", sl->ref, "from", req->cid, "name",
