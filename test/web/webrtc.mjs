@@ -119,7 +119,7 @@ async function main() {
     emit({ ready: "decline" });
     check((await line()) === "dialled", "the suite placed the call to decline");
     const dr = await page.waitForSelector("#ph-answer", { timeout: 15000 }).catch(() => null);
-    check(dr !== null && norm(await page.textContent("#ph-hangup").catch(() => "")) === "Ablehnen",
+    check(dr !== null && norm(await page.textContent("#ph-hangup").catch(() => "")) === "AblehnenAlt+H",
       "it rings with a decline button (Ablehnen)");
     await page.click("#ph-hangup");
     check(await waitFor(page, noCall, 3000), "declined: the browser has no call");
@@ -134,8 +134,8 @@ async function main() {
     const client = await waitText(page, "#pop-client", "Mustermann AG", 5000);
     check(client === "Mustermann AG", "the screen pop shows the client while the browser rings", client);
     await shot(page, "webrtc-04-queue-ringing");
-    await page.click("#ph-answer");
-    check(await waitFor(page, mediaUp, 15000), "the agent answers the queue call in the browser: media up");
+    await page.keyboard.press("Alt+r"); // the keyboard answers
+    check(await waitFor(page, mediaUp, 15000), "the agent answers the queue call with Alt+R: media up");
     await page.waitForTimeout(800);
     const f3 = await peak(page);
     check(Math.abs(f3 - 440) <= 15, "the browser hears the queue caller's 440 Hz", `${f3} Hz`);
@@ -155,12 +155,20 @@ async function main() {
     await page.waitForTimeout(800);
     const f2 = await peak(page);
     check(Math.abs(f2 - 440) <= 15, "the browser hears the callee's 440 Hz", `${f2} Hz`);
+    // mute with Alt+M: the microphone's track is off, and on again
+    await page.keyboard.press("Alt+m");
+    const muted = await page.evaluate(() => window.sbPhone?.call?.muted === true &&
+      document.querySelector("#ph-mute")?.getAttribute("aria-pressed") === "true");
+    check(muted && norm(await page.textContent("#ph-mute")) === "Stumm ausAlt+M",
+      "Alt+M mutes (the button pressed: Stumm aus)", await page.textContent("#ph-mute"));
+    await page.keyboard.press("Alt+m");
+    check(await page.evaluate(() => window.sbPhone?.call?.muted === false), "Alt+M again: not muted");
     // a key from the keypad goes out as a telephone-event
     await page.click('#ph-keypad button[data-key="5"]');
     emit({ ready: "out-talking" });
     check((await line()) === "heard", "the callee heard the browser's 1000 Hz");
-    await page.click("#ph-hangup");
-    check(await waitFor(page, noCall, 5000), "the agent hangs up in the browser");
+    await page.keyboard.press("Alt+h");
+    check(await waitFor(page, noCall, 5000), "the agent hangs up in the browser with Alt+H");
     emit({ ready: "out-hungup" });
     check((await line()) === "ok", "the callee's call ended too");
 

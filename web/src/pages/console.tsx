@@ -3,7 +3,8 @@
 // queues he serves and the callers waiting in them, and the screen pop of
 // the call offered to him, shown at once from his event stream (the "pop"
 // event comes before his desk phone rings), with the note form beside it.
-// Frequent actions have keyboard shortcuts (Alt+A, Alt+P, Alt+N, Alt+S).
+// Frequent actions have keyboard shortcuts (Alt+A, Alt+P, Alt+N, Alt+S;
+// the browser phone's Alt+R, Alt+H, Alt+M in consolePhone.tsx).
 //
 // The agent may not read queue statistics: the waiting callers are those
 // the page saw join since it loaded (the queue events of his client).
@@ -339,6 +340,9 @@ export function Console({ session }: { session: Session }) {
             <div><dt><kbd>Alt+P</kbd></dt><dd>{t("console.key.pause")}</dd></div>
             <div><dt><kbd>Alt+N</kbd></dt><dd>{t("console.key.note")}</dd></div>
             <div><dt><kbd>Alt+S</kbd></dt><dd>{t("console.key.save")}</dd></div>
+            <div><dt><kbd>Alt+R</kbd></dt><dd>{t("console.key.answer")}</dd></div>
+            <div><dt><kbd>Alt+H</kbd></dt><dd>{t("console.key.hangup")}</dd></div>
+            <div><dt><kbd>Alt+M</kbd></dt><dd>{t("console.key.mute")}</dd></div>
           </dl>
         </aside>
       </div>

@@ -36,6 +36,24 @@ export function PhonePanel() {
     };
   }, []);
 
+  // Alt+R answer, Alt+H hang up or decline, Alt+M mute (console.tsx
+  // lists them with its own)
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      const ph = phone.current;
+      const call = ph?.call;
+      if (!e.altKey || e.ctrlKey || e.metaKey || !ph || !call) return;
+      const k = e.key.toLowerCase();
+      if (k === "r") void ph.answer();
+      else if (k === "h") ph.hangup();
+      else if (k === "m" && call.stage === "talking") ph.mute(!call.muted);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", key);
+    return () => window.removeEventListener("keydown", key);
+  }, []);
+
   const p = phone.current;
   const c = p?.call ?? null;
   useEffect(() => {
@@ -71,10 +89,12 @@ export function PhonePanel() {
             {c.dir === "in" && c.stage === "ringing" && (
               <button type="button" id="ph-answer" onClick={() => void p?.answer()}>
                 {t("console.phone.answer")}
+                <kbd class="cs-kbd" aria-hidden="true">Alt+R</kbd>
               </button>
             )}
             <button type="button" id="ph-hangup" class="danger" onClick={() => p?.hangup()}>
               {c.dir === "in" && c.stage === "ringing" ? t("console.phone.decline") : t("console.phone.hangup")}
+              <kbd class="cs-kbd" aria-hidden="true">Alt+H</kbd>
             </button>
             <button
               type="button"
@@ -85,6 +105,7 @@ export function PhonePanel() {
               onClick={() => p?.mute(!c.muted)}
             >
               {c.muted ? t("console.phone.unmute") : t("console.phone.mute")}
+              <kbd class="cs-kbd" aria-hidden="true">Alt+M</kbd>
             </button>
           </div>
           {c.stage === "talking" && (
