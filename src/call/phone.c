@@ -389,8 +389,7 @@ static void on_call(struct call_phone *p, const struct odict *msg)
 		send_hangup(p, ref, 500, "Server Internal Error");
 }
 
-static void on_dtmf(struct call_phone *p, uint32_t ref,
-		    const struct odict *msg)
+static void on_dtmf(struct call_phone *p, uint32_t ref, const struct odict *msg)
 {
 	struct sip_leg *sl = leg_find(p, ref);
 	const char *d = odict_string(msg, "digit");
@@ -476,8 +475,8 @@ static void nosend(const char *json, void *arg)
 }
 
 int call_phone_connect(struct call_phone **pp, struct call_ctx *ctx,
-		       int64_t tenant_id, int64_t employee_id,
-		       const char *name, call_phone_send_h *sendh, void *arg)
+		       int64_t tenant_id, int64_t employee_id, const char *name,
+		       call_phone_send_h *sendh, void *arg)
 {
 	struct call_phone *p;
 	struct odict *od = NULL;

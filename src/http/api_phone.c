@@ -22,19 +22,19 @@
 #include "http/http_int.h"
 
 enum {
-	PHONES_MAX = 500,        /* connected at once; more get 503     */
-	PHONE_IN_MAX = 65536,    /* [bytes] a message (an SDP offer)    */
-	PING_MS = 15000,         /* [ms] between pings                  */
-	FRAME_HEAD = 10,         /* [bytes] a frame header at most      */
+	PHONES_MAX = 500,     /* connected at once; more get 503     */
+	PHONE_IN_MAX = 65536, /* [bytes] a message (an SDP offer)    */
+	PING_MS = 15000,      /* [ms] between pings                  */
+	FRAME_HEAD = 10,      /* [bytes] a frame header at most      */
 };
 
 static const char subprotocol[] = "switchboard.phone.v1";
 
 struct ph_client {
 	struct le le;
-	struct tcp_conn *tc;      /* (owned) */
-	struct tmr tmr;           /* ping */
-	struct mbuf *in;          /* (owned) frames so far */
+	struct tcp_conn *tc; /* (owned) */
+	struct tmr tmr;      /* ping */
+	struct mbuf *in;     /* (owned) frames so far */
 	struct sa peer;
 	struct call_phone *phone; /* (owned) */
 	unsigned pings;
@@ -282,12 +282,13 @@ static int phone_get(struct api_req *req)
 				 "employee: a browser phone needs the login "
 				 "of an employee (agent)");
 	if (!hdr_has(msg, HTTP_HDR_UPGRADE, "websocket"))
-		return api_error_hdrs(req, 426,
-				      "Upgrade: websocket\r\nConnection: "
-				      "Upgrade\r\nSec-WebSocket-Version: 13\r\n",
-				      "%s",
-				      "a WebSocket endpoint: Upgrade: "
-				      "websocket is required");
+		return api_error_hdrs(
+		    req, 426,
+		    "Upgrade: websocket\r\nConnection: "
+		    "Upgrade\r\nSec-WebSocket-Version: 13\r\n",
+		    "%s",
+		    "a WebSocket endpoint: Upgrade: "
+		    "websocket is required");
 	if (!hdr_has(msg, HTTP_HDR_CONNECTION, "Upgrade"))
 		return api_error(req, 400, "Connection: must contain Upgrade");
 	if (!hdr_has(msg, HTTP_HDR_SEC_WEBSOCKET_VERSION, "13"))
@@ -341,9 +342,9 @@ static int phone_get(struct api_req *req)
 	tcp_set_handlers(c->tc, NULL, recv_h, close_h, c);
 	(void)tcp_conn_peer_get(c->tc, &c->peer);
 	list_append(&clients, &c->le, c);
-	err = call_phone_connect(&c->phone, req->api->calls,
-				 req->token.tenant_id, req->token.employee_id,
-				 c->name, send_h, c);
+	err =
+	    call_phone_connect(&c->phone, req->api->calls, req->token.tenant_id,
+			       req->token.employee_id, c->name, send_h, c);
 	if (err) {
 		fail(c, WEBSOCK_INTERNAL_ERROR, "cannot connect the phone");
 		return 0;

@@ -42,7 +42,7 @@ enum {
 	DTLS_LAYER = 0,
 };
 
-static struct tls *dtls_tls;          /* (owned) made on the SIP thread */
+static struct tls *dtls_tls; /* (owned) made on the SIP thread */
 static _Atomic uint32_t consent_ms = MEDIA_CONSENT_MS;
 
 void media_webrtc_set_consent_ms(uint32_t ms)
@@ -122,8 +122,8 @@ int media_webrtc_fp_parse(const char *s, uint8_t fp[MEDIA_FP_LEN])
 	return *s ? EINVAL : 0;
 }
 
-int media_webrtc_stun_check(const char *ufrag, const char *pwd,
-			    struct mbuf *mb, struct stun_msg **msgp)
+int media_webrtc_stun_check(const char *ufrag, const char *pwd, struct mbuf *mb,
+			    struct stun_msg **msgp)
 {
 	struct stun_msg *msg = NULL;
 	const struct stun_attr *user;
@@ -141,8 +141,7 @@ int media_webrtc_stun_check(const char *ufrag, const char *pwd,
 	}
 	user = stun_msg_attr(msg, STUN_ATTR_USERNAME);
 	if (!user || strlen(user->v.username) <= n ||
-	    strncmp(user->v.username, ufrag, n) ||
-	    user->v.username[n] != ':') {
+	    strncmp(user->v.username, ufrag, n) || user->v.username[n] != ':') {
 		err = EACCES;
 		goto out;
 	}
@@ -345,8 +344,7 @@ static void wr_conn_h(const struct sa *peer, void *arg)
 	err = dtls_accept(&wr->tc, dtls_tls, wr->ds, wr_estab_h, wr_recv_h,
 			  wr_close_h, wr);
 	if (err)
-		warning("media: port %u: DTLS accept: %m\n", wr->ms->port,
-			err);
+		warning("media: port %u: DTLS accept: %m\n", wr->ms->port, err);
 }
 
 /* RTP and RTCP: what neither helper took */

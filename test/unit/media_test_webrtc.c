@@ -96,9 +96,9 @@ int test_media_webrtc_rules(void)
 	TEST_EQ_INT(check("uFr4gX:browser", "the-right-password-24ch",
 			  STUN_CLASS_REQUEST),
 		    EACCES);
-	TEST_EQ_INT(check("uFr4g", "the-right-password-24ch",
-			  STUN_CLASS_REQUEST),
-		    EACCES);
+	TEST_EQ_INT(
+	    check("uFr4g", "the-right-password-24ch", STUN_CLASS_REQUEST),
+	    EACCES);
 	TEST_EQ_INT(check("uFr4g:browser", "the-right-password-24ch",
 			  STUN_CLASS_INDICATION),
 		    EBADMSG);
@@ -214,8 +214,8 @@ int test_media_webrtc_leg(void)
 	re_snprintf(user, sizeof(user), "%s:brws", ufrag);
 	req = binding(user, pwd, STUN_CLASS_REQUEST);
 	TEST_ASSERT(req);
-	TEST_ASSERT(sendto(fd, mbuf_buf(req), mbuf_get_left(req), 0,
-			   &to.u.sa, to.len) > 0);
+	TEST_ASSERT(sendto(fd, mbuf_buf(req), mbuf_get_left(req), 0, &to.u.sa,
+			   to.len) > 0);
 	n = recv(fd, buf, sizeof(buf), 0);
 	TEST_ASSERT(n > 20);
 	rmb = mbuf_alloc((size_t)n);
@@ -226,16 +226,16 @@ int test_media_webrtc_leg(void)
 		TEST_EQ_INT(stun_msg_decode(&resp, rmb, NULL), 0);
 		TEST_EQ_INT(stun_msg_class(resp), STUN_CLASS_SUCCESS_RESP);
 		TEST_ASSERT(stun_msg_attr(resp, STUN_ATTR_XOR_MAPPED_ADDR));
-		TEST_EQ_INT(stun_msg_chk_mi(resp, (const uint8_t *)pwd,
-					    strlen(pwd)),
-			    0);
+		TEST_EQ_INT(
+		    stun_msg_chk_mi(resp, (const uint8_t *)pwd, strlen(pwd)),
+		    0);
 	}
 	/* a wrong password gets nothing */
 	mem_deref(req);
 	req = binding(user, "not-the-password-at-all", STUN_CLASS_REQUEST);
 	TEST_ASSERT(req);
-	TEST_ASSERT(sendto(fd, mbuf_buf(req), mbuf_get_left(req), 0,
-			   &to.u.sa, to.len) > 0);
+	TEST_ASSERT(sendto(fd, mbuf_buf(req), mbuf_get_left(req), 0, &to.u.sa,
+			   to.len) > 0);
 	TEST_ASSERT(recv(fd, buf, sizeof(buf), 0) < 0);
 
 	/* DTLS from an address that never passed a check: refused */
@@ -277,16 +277,16 @@ out:
  * the same handshake is refused ("refused").
  */
 struct wr_browser {
-	struct udp_sock *us;  /* the browser's socket */
+	struct udp_sock *us; /* the browser's socket */
 	struct dtls_sock *ds;
 	struct tls_conn *tc;
 	struct tls *tls;
 	struct media_leg *leg;
-	struct sa to;         /* the leg's address */
+	struct sa to; /* the leg's address */
 	char user[48], pwd[32];
 	struct tmr tmr, tmr_end;
-	int evs[4];           /* events heard, by kind */
-	unsigned checks;      /* checks still to send (every 250 ms) */
+	int evs[4];      /* events heard, by kind */
+	unsigned checks; /* checks still to send (every 250 ms) */
 	uint64_t up_at, lost_at;
 };
 
@@ -446,9 +446,8 @@ int test_media_webrtc_dtls(void)
 	TEST_EQ_INT(tls_alloc(&tls, TLS_METHOD_DTLS, NULL, NULL), 0);
 	TEST_EQ_INT(tls_set_selfsigned_rsa(tls, "browser", 2048), 0);
 	TEST_EQ_INT(tls_set_srtp(tls, "SRTP_AES128_CM_SHA1_80"), 0);
-	TEST_EQ_INT(tls_fingerprint(tls, TLS_FINGERPRINT_SHA256, md,
-				    sizeof(md)),
-		    0);
+	TEST_EQ_INT(
+	    tls_fingerprint(tls, TLS_FINGERPRINT_SHA256, md, sizeof(md)), 0);
 	n = (size_t)re_snprintf(fp, sizeof(fp), "sha-256 ");
 	for (i = 0; i < sizeof(md); i++)
 		n += (size_t)re_snprintf(fp + n, sizeof(fp) - n, "%s%02X",
