@@ -31,6 +31,7 @@ Max's baresip desk phone (1001, sending 440 Hz) is the SIP side:
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -218,7 +219,45 @@ def session_cookie(sb):
     return cookie.split(";")[0]
 
 
-def websocket_refusals(sb):
+def agent_token(sb):
+    c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=10)
+    c.request("POST", "/api/v1/sessions",
+              body=json.dumps({"login": AGENT[0], "password": AGENT[1]}),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    body = json.loads(r.read() or b"{}")
+    c.close()
+    return body.get("token", "")
+
+
+def ws_hello(sb, token):
+    """(status line, the first message) of the phone opened with
+    ?access_token=token."""
+    s = socket.create_connection(("127.0.0.1", sb.http_port), timeout=10)
+    req = (f"GET /api/v1/phone?access_token={token} HTTP/1.1\r\n"
+           f"Host: 127.0.0.1:{sb.http_port}\r\n" +
+           "".join(f"{k}: {v}\r\n" for k, v in WS_HDRS.items()) +
+           "Sec-WebSocket-Protocol: switchboard.phone.v1\r\n\r\n")
+    s.sendall(req.encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    while len(rest) < 2 or len(rest) < 2 + (rest[1] & 0x7f):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        rest += chunk
+    s.close()
+    n = rest[1] & 0x7f if len(rest) >= 2 else 0
+    msg = rest[2:2 + n].decode(errors="replace")
+    return head.decode(errors="replace"), msg
+
+
+def websocket_refusals(sb, t):
     host = f"127.0.0.1:{sb.http_port}"
     st, b = ws_get(sb, dict(WS_HDRS, Host=host))
     S.check(st == 401, "(d) no session, no token: 401", f"{st} {b}")
@@ -236,6 +275,14 @@ def websocket_refusals(sb):
     st, b = ws_get(sb, {"Host": host, "Cookie": cookie,
                         "Origin": f"http://{host}"})
     S.check(st == 426, "(d) our Origin but no Upgrade: 426", f"{st} {b}")
+    head, msg = ws_hello(sb, agent_token(sb))
+    S.check(head.startswith("HTTP/1.1 101") and
+            "Sec-WebSocket-Protocol: switchboard.phone.v1" in head and
+            json.loads(msg or "{}") == {
+                "type": "hello", "device": f"browser:{AGENT[0]}",
+                "employee_id": t["erika"]},
+            "(d) the agent's token as ?access_token=: 101 and hello "
+            "naming the device browser:<login>", f"{head!r} {msg!r}")
     st, b = ws_get(sb, dict(WS_HDRS, Host=host,
                             Authorization=f"Bearer {sb.token}"))
     S.check(st == 403 and str(b.get("error", "")).startswith("employee:"),
@@ -260,7 +307,7 @@ def main():
         t = setup(sb)
         phone.start()
         S.check(phone.wait_registered(10), "Max's desk phone registers")
-        S.run(websocket_refusals, sb)
+        S.run(websocket_refusals, sb, t)
         S.run(browser, sb, t, phone, wav)
         S.run(records, sb, t)
         S.check(sb.alive(), "the server is alive after the tests")
