@@ -421,6 +421,9 @@ struct sip_leg {
 struct sip_leg *sip_leg_alloc(struct sipsrv *srv);
 /* media digit handler of a leg (arg: the sip_leg) */
 void sip_leg_digit(char digit, void *arg);
+/* a key press as a phone's SIP INFO: to the bridged SIP peer as INFO,
+ * and to the call (arg: the sip_leg) */
+void sip_leg_info(char digit, void *arg);
 
 /* ---- phone.c: browser phones (WebRTC legs) ------------------------------ */
 

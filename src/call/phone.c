@@ -402,7 +402,7 @@ static void on_dtmf(struct call_phone *p, uint32_t ref, const struct odict *msg)
 		send_error(p, ref, "digit: one of 0-9 * # A-D");
 		return;
 	}
-	call_leg_digit_from(sl->leg, d[0], CALL_DIGIT_INFO);
+	sip_leg_info(d[0], sl); /* as a phone's INFO */
 }
 
 void call_phone_recv(struct call_phone *p, const struct odict *msg)

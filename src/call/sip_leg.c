@@ -113,7 +113,7 @@ static void sip_leg_media_changed(void *arg)
 }
 
 /* An INFO digit: passed on to the bridged peer, and to the call. */
-static void sip_leg_info(char digit, void *arg)
+void sip_leg_info(char digit, void *arg)
 {
 	struct sip_leg *sl = arg;
 	struct call_leg *peer = call_leg_peer(sl->leg);

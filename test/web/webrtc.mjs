@@ -211,6 +211,7 @@ async function main() {
       ws.send("not json");
       ws.send(JSON.stringify({ type: "call", to: "1001" }));
       ws.send(JSON.stringify({ type: "accept", call: 99, sdp: "v=0" }));
+      ws.send(JSON.stringify({ type: "dtmf", call: 99, digit: "5" }));
       ws.send(JSON.stringify({ type: "bogus" }));
       await new Promise((r) => setTimeout(r, 800));
       ws.close();
@@ -218,7 +219,7 @@ async function main() {
     });
     check(JSON.stringify(errs) === JSON.stringify([
       "a JSON object is expected", "sdp: an SDP offer is required",
-      "call: no such incoming call", "type: unknown"]),
+      "call: no such incoming call", "call: no such call", "type: unknown"]),
     "bad messages are answered with errors naming the field", JSON.stringify(errs));
     await shot(page, "webrtc-03-idle");
 
