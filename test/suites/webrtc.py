@@ -14,7 +14,8 @@ Max's baresip desk phone (1001, sending 440 Hz) is the SIP side:
       recording), the browser hears 440 Hz (WebAudio), baresip hangs up
       and the page's call ends;
   (b) the browser calls Max's extension: baresip answers, audio both
-      ways, the keypad's 5 reaches baresip as a telephone-event, the
+      ways, the keypad's 5 reaches baresip as a telephone-event and a
+      "dtmf" message's 7 as SIP INFO, the
       agent hangs up in the page and baresip's call ends;
   (f) the agent declines a ringing call: the caller's call ends, its
       record is "rejected";
@@ -151,6 +152,10 @@ def browser(sb, t, phone, wav):
             S.check(ev is not None and ev.get("param") == "5",
                     "(b) the keypad's 5 reaches baresip as an RFC 4733 "
                     "telephone-event", ev)
+            ev = phone.wait_event("CALL_DTMF_START", 5, since=state["mark"],
+                                  pred=lambda e: e.get("param") == "7")
+            S.check(ev is not None, "(b) a 'dtmf' message's 7 reaches "
+                    "baresip (SIP INFO)", phone.event_types()[-8:])
             state["calls"] += 1
             r = recorded_tone(phone, state["calls"], 1000, 440)
             S.check(bool(r), "(b) the callee hears the browser's 1000 Hz",

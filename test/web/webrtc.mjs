@@ -165,6 +165,9 @@ async function main() {
     check(await page.evaluate(() => window.sbPhone?.call?.muted === false), "Alt+M again: not muted");
     // a key from the keypad goes out as a telephone-event
     await page.click('#ph-keypad button[data-key="5"]');
+    // and a key by message: a phone's SIP INFO to the bridged phone
+    await page.waitForTimeout(600);
+    await page.evaluate(() => window.sbPhone.send({ type: "dtmf", call: window.sbPhone.call.id, digit: "7" }));
     emit({ ready: "out-talking" });
     check((await line()) === "heard", "the callee heard the browser's 1000 Hz");
     await page.keyboard.press("Alt+h");
