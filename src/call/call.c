@@ -775,6 +775,7 @@ static void ctx_destructor(void *arg)
 	struct call_ctx *ctx = arg;
 
 	call_ctx_close_all(ctx);
+	call_phone_ctx_gone(ctx);
 	if (ctx->detach)
 		ctx->detach(ctx);
 	list_flush(&ctx->subs);
@@ -799,6 +800,7 @@ int call_ctx_alloc(struct call_ctx **ctxp, const struct config *cfg,
 	ctx->appc = apps ? appc : call_apps_count;
 	list_init(&ctx->calls);
 	list_init(&ctx->subs);
+	list_init(&ctx->phones);
 	tmr_init(&ctx->tmr_rtp);
 	if (cfg->rtp_timeout)
 		tmr_start(&ctx->tmr_rtp, 1000, rtp_sweep, ctx);

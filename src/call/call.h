@@ -497,6 +497,32 @@ int call_click(struct call_ctx *ctx, int64_t employee_id,
 int call_click_device(struct call_ctx *ctx, int64_t device_id,
 		      const struct route_result *r, int64_t *record_idp);
 
+/*
+ * Browser phones (call/phone.c): an agent's browser, connected over our
+ * WebSocket (http/phone.c), is one more device of its employee.  Calls
+ * for the employee (direct, queue, ring group, transfer) ring it as they
+ * ring the SIP phones, and it places calls as a device of the employee
+ * does.  Its media is a WebRTC leg (media.h).  The messages both ways are
+ * JSON objects with a "type" (docs/api.md, "Browser phone"); phone.c
+ * reads and writes them, the caller only moves the text.
+ */
+struct call_phone;
+struct odict;
+/* A message for the browser (a JSON object as text). */
+typedef void(call_phone_send_h)(const char *json, void *arg);
+/* Connect a browser phone of employee_id (tenant_id's) named name (for
+ * logs and the record: "browser:<name>").  sendh gets every message, the
+ * first one "hello".  mem_deref(*pp) disconnects it: its calls end.
+ * EINVAL, ENOMEM, ESHUTDOWN. */
+int call_phone_connect(struct call_phone **pp, struct call_ctx *ctx,
+		       int64_t tenant_id, int64_t employee_id,
+		       const char *name, call_phone_send_h *sendh, void *arg);
+/* One message from the browser, decoded.  Mistakes are answered with
+ * {"type":"error","reason":...} (and the "call" concerned). */
+void call_phone_recv(struct call_phone *p, const struct odict *msg);
+/* Browser phones of ctx connected now. */
+unsigned call_phone_count(const struct call_ctx *ctx);
+
 /* The live call of ctx whose record is record_id, or NULL. */
 struct call *call_ctx_find(struct call_ctx *ctx, int64_t record_id);
 

@@ -164,6 +164,7 @@ struct call_ctx {
 	struct tmr tmr_rtp;                   /* RTP timeout sweep            */
 	void (*detach)(struct call_ctx *ctx); /* at free: unhook backend */
 	bool closing;
+	struct list phones; /* struct call_phone, connected (phone.c) */
 };
 
 struct call_dial;    /* call/dial.c   */
@@ -387,6 +388,59 @@ void call_leg_digit_from(struct call_leg *leg, char digit,
 			 enum call_digit_src src);
 /* call_leg_digit_from(leg, digit, CALL_DIGIT_MEDIA) */
 void call_leg_digit(struct call_leg *leg, char digit);
+
+/* ---- sip_leg.c: the real backend's leg --------------------------------- */
+
+struct sip_sess;
+struct sipsrv;
+struct sip_msg;
+struct sip_refer;
+struct media_leg;
+struct call_phone;
+
+struct sip_leg {
+	struct sip_sess *sess;       /* (owned)                          */
+	struct media_leg *media;     /* (owned)                          */
+	struct call_leg *leg;        /* (weak)                           */
+	struct sipsrv *srv;          /* (weak)                           */
+	const struct sip_msg *msg;   /* the INVITE, caller leg only while
+				      call_incoming() runs            */
+	int crypto;                  /* caller leg: its SRTP policy
+					(enum media_crypto)             */
+	const struct sip_msg *refer; /* the REFER, while call/ reads it */
+	struct sip_refer *sub;       /* its NOTIFY subscription (owned) */
+	/* a browser phone's leg instead of a SIP session (phone.c) */
+	struct call_phone *phone; /* (weak) while it is connected     */
+	struct le le_phone;       /* in phone->legs                   */
+	uint32_t ref;             /* the call's number in its messages */
+	struct mbuf *offer;       /* its SDP offer, until taken (owned) */
+	struct tmr tmr;           /* A leg: "answered" reported later */
+	bool answered;            /* it took the call / we answered it */
+};
+
+/* A zeroed leg of srv (may be NULL) with its destructor. */
+struct sip_leg *sip_leg_alloc(struct sipsrv *srv);
+/* media digit handler of a leg (arg: the sip_leg) */
+void sip_leg_digit(char digit, void *arg);
+/* a key press as a phone's SIP INFO: to the bridged SIP peer as INFO,
+ * and to the call (arg: the sip_leg) */
+void sip_leg_info(char digit, void *arg);
+
+/* ---- phone.c: browser phones (WebRTC legs) ------------------------------ */
+
+/* The backend's calls for a browser's leg (sl->phone set). */
+int call_phone_media(struct sip_leg *sl);
+int call_phone_offer(struct sip_leg *sl);
+int call_phone_ring(struct sip_leg *sl);
+int call_phone_answer(struct sip_leg *sl, bool early);
+void call_phone_reject(struct sip_leg *sl, uint16_t scode, const char *reason);
+/* sl is freed: tell its browser, unlink it */
+void call_phone_leg_gone(struct sip_leg *sl);
+/* ctx is freed: its phones forget it (their calls ended already) */
+void call_phone_ctx_gone(struct call_ctx *ctx);
+/* Ring the browser phones of employee_id for call: the legs placed. */
+unsigned call_phone_dial(struct call *call, struct sipsrv *srv,
+			 int64_t employee_id, const struct call_dial_req *req);
 
 /* ---- applications (app_*.c) -------------------------------------------- */
 

@@ -16,25 +16,28 @@
 #include "sip/sip.h"
 #include "call/call_int.h"
 
-struct sip_leg {
-	struct sip_sess *sess;       /* (owned)                          */
-	struct media_leg *media;     /* (owned)                          */
-	struct call_leg *leg;        /* (weak)                           */
-	struct sipsrv *srv;          /* (weak)                           */
-	const struct sip_msg *msg;   /* the INVITE, caller leg only while
-				      call_incoming() runs            */
-	enum media_crypto crypto;    /* caller leg: its SRTP policy      */
-	const struct sip_msg *refer; /* the REFER, while call/ reads it */
-	struct sip_refer *sub;       /* its NOTIFY subscription (owned) */
-};
-
 static void sip_leg_destructor(void *arg)
 {
 	struct sip_leg *sl = arg;
 
+	if (sl->phone)
+		call_phone_leg_gone(sl); /* "hangup" to the browser */
+	tmr_cancel(&sl->tmr);
 	sl->sub = mem_deref(sl->sub);   /* the last NOTIFY was sent */
 	sl->sess = mem_deref(sl->sess); /* BYE or CANCEL if still up */
 	sl->media = mem_deref(sl->media);
+	sl->offer = mem_deref(sl->offer);
+}
+
+struct sip_leg *sip_leg_alloc(struct sipsrv *srv)
+{
+	struct sip_leg *sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
+
+	if (!sl)
+		return NULL;
+	sl->srv = srv;
+	tmr_init(&sl->tmr);
+	return sl;
 }
 
 static struct sip_leg *be_of(const struct call_leg *leg)
@@ -42,7 +45,7 @@ static struct sip_leg *be_of(const struct call_leg *leg)
 	return leg->be;
 }
 
-static void sip_leg_digit(char digit, void *arg)
+void sip_leg_digit(char digit, void *arg)
 {
 	struct sip_leg *sl = arg;
 
@@ -110,12 +113,12 @@ static void sip_leg_media_changed(void *arg)
 }
 
 /* An INFO digit: passed on to the bridged peer, and to the call. */
-static void sip_leg_info(char digit, void *arg)
+void sip_leg_info(char digit, void *arg)
 {
 	struct sip_leg *sl = arg;
 	struct call_leg *peer = call_leg_peer(sl->leg);
 
-	if (peer && peer->established)
+	if (peer && peer->established && be_of(peer)->sess)
 		(void)sip_sess_info(be_of(peer)->sess, digit);
 	call_leg_digit_from(sl->leg, digit, CALL_DIGIT_INFO);
 }
@@ -175,6 +178,8 @@ static int sip_leg_a_media(struct call_leg *a)
 	struct sip_leg *sl = be_of(a);
 
 	sl->leg = a;
+	if (sl->phone)
+		return call_phone_media(sl);
 	return sip_leg_media(sl, CODEC_PCMU, sl->crypto, a->desc);
 }
 
@@ -185,6 +190,8 @@ static int sip_leg_a_offer(struct call_leg *a)
 	struct sip_leg *sl = be_of(a);
 	int err;
 
+	if (sl->phone)
+		return call_phone_offer(sl);
 	if (!mbuf_get_left(sl->msg->mb))
 		return 0;
 	err = sip_sdp_decode(sl->media, sl->msg, true);
@@ -204,6 +211,8 @@ static int sip_leg_accept(struct sip_leg *sl, uint16_t scode,
 
 static int sip_leg_a_ring(struct call_leg *a)
 {
+	if (be_of(a)->phone)
+		return call_phone_ring(be_of(a));
 	return sip_leg_accept(be_of(a), 180, "Ringing");
 }
 
@@ -211,6 +220,8 @@ static int sip_leg_a_answer(struct call_leg *a, bool early)
 {
 	struct sip_leg *sl = be_of(a);
 
+	if (sl->phone)
+		return call_phone_answer(sl, early);
 	if (!sl->sess) /* answered at once: 200 to the INVITE */
 		return early ? EINVAL : sip_leg_accept(sl, 200, "OK");
 	if (early)
@@ -223,7 +234,9 @@ static void sip_leg_a_reject(struct call_leg *a, uint16_t scode,
 {
 	struct sip_leg *sl = be_of(a);
 
-	if (sl->sess)
+	if (sl->phone)
+		call_phone_reject(sl, scode, reason);
+	else if (sl->sess)
 		(void)sip_sess_reject(sl->sess, scode, reason);
 	else if (sl->msg)
 		sipsrv_reply(sl->srv, sl->msg, scode, reason);
@@ -246,10 +259,9 @@ static int sip_leg_connect(const struct sip_dial *d, void *arg)
 	struct call_leg *leg = NULL;
 	int err;
 
-	sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
+	sl = sip_leg_alloc(ld->srv);
 	if (!sl)
 		return 0;
-	sl->srv = ld->srv;
 	err = call_leg_alloc(&leg, call, d->desc);
 	if (err) {
 		mem_deref(sl);
@@ -288,6 +300,9 @@ static int sip_leg_place(struct call *call, struct sipsrv *srv,
 		err = sip_dial_employee(srv, dest->id, req->cid, req->cname,
 					req->varv, req->varc, sip_leg_connect,
 					&ld);
+		/* and the employee's browser phones (call/phone.c) */
+		if (!err)
+			ld.started += call_phone_dial(call, srv, dest->id, req);
 		break;
 	case CALL_DEST_DEVICE:
 		err =
@@ -582,12 +597,11 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 	bool replaces;
 	int err;
 
-	sl = mem_zalloc(sizeof(*sl), sip_leg_destructor);
+	sl = sip_leg_alloc(srv);
 	if (!sl) {
 		sipsrv_reply(srv, msg, 500, "Server Internal Error");
 		return;
 	}
-	sl->srv = srv;
 	sl->msg = msg;
 	sl->crypto = sipsrv_crypto(srv, msg->tp == SIP_TRANSP_TLS,
 				   caller->device ? caller->device->srtp

@@ -733,6 +733,10 @@ extern const struct api_resource api_external_targets;
 extern const struct api_resource api_vips;
 extern const struct api_resource api_forwardings;
 extern const struct api_resource api_events;
+/* api_phone.c: GET /api/v1/phone, the browser phone (WebSocket) */
+extern const struct api_resource api_phone;
+/* Disconnect every browser phone (their calls end); at shutdown. */
+void api_phone_close_all(void);
 /* issue 16, answering service: absence info, appointments, availability
  * (api_availability.c); on-call schedules and overrides (api_oncall.c) */
 extern const struct api_resource api_employee_availability;

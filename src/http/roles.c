@@ -191,6 +191,8 @@ static const struct rule rules[] = {
     {"DELETE", V "/ring_groups/:id", CLI, OWN_NONE},
     /* the event stream (events.c scopes it to the token's tenant) */
     {"GET", V "/events", CLI_AG, OWN_NONE},
+    /* the browser phone (api_phone.c: an employee's login only) */
+    {"GET", V "/phone", CLI_AG, OWN_NONE},
     /* hotline queues */
     {"POST", V "/queues", CLI, OWN_NONE},
     {"GET", V "/queues", CLI, OWN_NONE},

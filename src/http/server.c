@@ -29,6 +29,7 @@ static const struct api_resource *const resources[] = {
     &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
     &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
     &api_events, &api_queues, &api_agents,
+    &api_phone, /* issue 19: the browser phone's signalling */
     &api_vips,          /* issue 15: VIP callers */
     &api_callbacks,     /* issue 15: queue callbacks */
     &api_employees_csv, /* issue 16: employees as a CSV file */
@@ -178,6 +179,7 @@ static void destructor(void *arg)
 	api->pwpool = mem_deref(api->pwpool);
 	api_retention_stop(api);
 	api->events = mem_deref(api->events);
+	api_phone_close_all();
 	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
 }
@@ -363,7 +365,8 @@ static int cookie_check(struct api_req *req, const char *token)
 					 api_cookie_secure(req->api->cfg), 0);
 		return api_error(req, 401, "missing or invalid token");
 	}
-	if (!pl_strcmp(&req->msg->path, api_events.path)) {
+	if (!pl_strcmp(&req->msg->path, api_events.path) ||
+	    !pl_strcmp(&req->msg->path, api_phone.path)) {
 		if (!api_origin_ours(req->msg, req->api->cfg, true)) {
 			warning("http: events from %j: origin not ours\n",
 				&req->peer);
@@ -388,7 +391,9 @@ static int auth(struct api_req *req)
 	int err;
 
 	hdr = http_msg_hdr(req->msg, HTTP_HDR_AUTHORIZATION);
-	if (!hdr && !pl_strcmp(&req->msg->path, api_events.path) &&
+	if (!hdr &&
+	    (!pl_strcmp(&req->msg->path, api_events.path) ||
+	     !pl_strcmp(&req->msg->path, api_phone.path)) &&
 	    api_events_token(req, token, sizeof(token)))
 		goto check;
 	if (!hdr) {

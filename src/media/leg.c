@@ -112,6 +112,7 @@ void media_close(void)
 			(unsigned long long)media_ctr_get(&media_count.legs));
 	media_thread_stop();
 	media_prompt_cache_flush();
+	media_webrtc_close();
 	hash_clear(mctx.legs); /* legs left over unlink from nothing */
 	mctx.legs = mem_deref(mctx.legs);
 	mctx.ready = false;
@@ -170,8 +171,42 @@ static int add_formats(struct media_leg *leg, enum media_codec prefer)
 	return err ? ENOMEM : 0;
 }
 
-int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
-		    enum media_crypto crypto)
+static int webrtc_sdp(struct media_leg *leg)
+{
+	uint8_t fp[MEDIA_FP_LEN];
+	struct media_stream *ms = leg->ms;
+	int err;
+
+	err = media_webrtc_fingerprint(fp);
+	if (err)
+		return err;
+	err = sdp_session_set_lattr(leg->sdp, true, "ice-lite", NULL);
+	err |= sdp_media_set_lattr(leg->sdpm, true, "ice-ufrag", "%s",
+				   ms->wr->ufrag);
+	err |= sdp_media_set_lattr(leg->sdpm, true, "ice-pwd", "%s",
+				   ms->wr->pwd);
+	err |= sdp_media_set_lattr(
+	    leg->sdpm, true, "fingerprint",
+	    "sha-256 %02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:"
+	    "%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:"
+	    "%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X",
+	    fp[0], fp[1], fp[2], fp[3], fp[4], fp[5], fp[6], fp[7], fp[8],
+	    fp[9], fp[10], fp[11], fp[12], fp[13], fp[14], fp[15], fp[16],
+	    fp[17], fp[18], fp[19], fp[20], fp[21], fp[22], fp[23], fp[24],
+	    fp[25], fp[26], fp[27], fp[28], fp[29], fp[30], fp[31]);
+	/* we are the DTLS server: Chromium waits otherwise */
+	err |= sdp_media_set_lattr(leg->sdpm, true, "setup", "passive");
+	err |= sdp_media_set_lattr(leg->sdpm, true, "rtcp-mux", NULL);
+	err |= sdp_media_set_lattr(leg->sdpm, true, "candidate",
+				   "1 1 udp 2130706431 %j %u typ host",
+				   &mctx.ip, leg->port);
+	err |= sdp_media_set_lattr(leg->sdpm, true, "end-of-candidates",
+				   NULL);
+	return err ? ENOMEM : 0;
+}
+
+static int leg_alloc(struct media_leg **legp, enum media_codec prefer,
+		     enum media_crypto crypto, bool webrtc)
 {
 	struct media_stream *ms = NULL;
 	struct media_leg *leg;
@@ -187,7 +222,10 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
 	leg->cfg.tx_tev_pt = -1;
 	leg->crypto = crypto;
 
-	err = media_stream_alloc(&ms, &mctx.ip, mctx.pmin, mctx.pmax);
+	leg->webrtc = webrtc;
+	err = webrtc ? media_stream_alloc_webrtc(&ms, &mctx.ip, mctx.pmin,
+						 mctx.pmax)
+		     : media_stream_alloc(&ms, &mctx.ip, mctx.pmin, mctx.pmax);
 	if (err)
 		goto out;
 	leg->port = ms->port;
@@ -202,16 +240,23 @@ int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
 	if (err)
 		goto out;
 	err = sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port,
-			    crypto == MEDIA_SRTP_REQUIRED ? sdp_proto_rtpsavp
+			    webrtc			   ? "UDP/TLS/RTP/SAVPF"
+			    : crypto == MEDIA_SRTP_REQUIRED ? sdp_proto_rtpsavp
 							  : sdp_proto_rtpavp);
 	if (err)
 		goto out;
 	/* an offer in either profile can be answered */
-	err = sdp_media_set_alt_protos(leg->sdpm, 2, sdp_proto_rtpavp,
-				       sdp_proto_rtpsavp);
+	if (!webrtc)
+		err = sdp_media_set_alt_protos(leg->sdpm, 2, sdp_proto_rtpavp,
+					       sdp_proto_rtpsavp);
 	if (!err)
 		err = add_formats(leg, prefer);
-	if (!err)
+	if (!err && webrtc) {
+		leg->ms = ms; /* for its ICE credentials; not handed over */
+		err = webrtc_sdp(leg);
+		leg->ms = NULL;
+	}
+	else if (!err)
 		err = media_sdes_init(leg);
 	if (err)
 		goto out;
@@ -239,6 +284,54 @@ out:
 	else
 		*legp = leg;
 	return err;
+}
+
+int media_leg_alloc(struct media_leg **legp, enum media_codec prefer,
+		    enum media_crypto crypto)
+{
+	return leg_alloc(legp, prefer, crypto, false);
+}
+
+int media_leg_alloc_webrtc(struct media_leg **legp, media_webrtc_h *h,
+			   void *arg)
+{
+	int err = leg_alloc(legp, CODEC_PCMU, MEDIA_PLAIN, true);
+
+	if (!err) {
+		(*legp)->wrh = h;
+		(*legp)->wr_arg = arg;
+	}
+	return err;
+}
+
+void media_leg_webrtc_stats(const struct media_leg *leg, uint64_t *stun_ok,
+			    uint64_t *stun_bad, uint64_t *dtls_refused)
+{
+	struct media_webrtc *wr = leg && leg->ms ? leg->ms->wr : NULL;
+
+	if (stun_ok)
+		*stun_ok = wr ? media_ctr_get(&wr->stun_ok) : 0;
+	if (stun_bad)
+		*stun_bad = wr ? media_ctr_get(&wr->stun_bad) : 0;
+	if (dtls_refused)
+		*dtls_refused = wr ? media_ctr_get(&wr->dtls_refused) : 0;
+}
+
+/* The browser's transport from its offer: its certificate's fingerprint
+ * (media or session level), and our a=mid as its. */
+static int webrtc_offer(struct media_leg *leg, struct media_cfg *cfg)
+{
+	const char *fp = sdp_media_rattr(leg->sdpm, "fingerprint");
+	const char *mid = sdp_media_rattr(leg->sdpm, "mid");
+
+	if (!fp)
+		fp = sdp_session_rattr(leg->sdp, "fingerprint");
+	if (media_webrtc_fp_parse(fp, cfg->rfp))
+		return ENOTSUP; /* no DTLS without it */
+	cfg->rfp_set = true;
+	if (mid && sdp_media_set_lattr(leg->sdpm, true, "mid", "%s", mid))
+		return ENOMEM;
+	return 0;
 }
 
 /* by name, or by static payload type when there is no rtpmap (RFC 3551) */
@@ -303,17 +396,23 @@ int media_leg_decode(struct media_leg *leg, struct mbuf *sdp, bool offer)
 		err = ENOTSUP;
 		goto out;
 	}
-	err = media_sdes_negotiate(leg, offer);
+	err = leg->webrtc ? webrtc_offer(leg, &cfg)
+			  : media_sdes_negotiate(leg, offer);
 	if (err)
 		goto out;
 
-	cfg.sdp_raddr = *sdp_media_raddr(leg->sdpm);
-	sdp_media_raddr_rtcp(leg->sdpm, &cfg.raddr_rtcp);
 	/* libre names the direction from our side: the far end's
 	 * a=sendonly is our SDP_RECVONLY.  The answer is ldir & rdir. */
 	rdir = sdp_media_rdir(leg->sdpm);
-	cfg.rhold =
-	    !(rdir & SDP_SENDONLY) || !sa_isset(&cfg.sdp_raddr, SA_ADDR);
+	if (leg->webrtc) { /* the address is ICE's: c= says nothing */
+		cfg.rhold = !(rdir & SDP_SENDONLY);
+	}
+	else {
+		cfg.sdp_raddr = *sdp_media_raddr(leg->sdpm);
+		sdp_media_raddr_rtcp(leg->sdpm, &cfg.raddr_rtcp);
+		cfg.rhold = !(rdir & SDP_SENDONLY) ||
+			    !sa_isset(&cfg.sdp_raddr, SA_ADDR);
+	}
 	sdp_media_set_ldir(leg->sdpm, SDP_SENDRECV);
 	leg->cfg = cfg;
 

@@ -101,6 +101,38 @@ uint64_t media_leg_hijacks(const struct media_leg *leg);
 /* Packets received / sent on this leg (for tests and statistics). */
 void media_leg_stats(const struct media_leg *leg, uint64_t *rx, uint64_t *tx);
 
+/*
+ * A browser's leg (webrtc.c): WebRTC terminated here.  One UDP socket
+ * from the RTP range carries everything (RFC 7983): ICE-lite (we answer
+ * the browser's STUN checks, MESSAGE-INTEGRITY with our ice-pwd), DTLS
+ * (we are the server, a=setup:passive; accepted only from an address
+ * that passed a check; the browser's certificate must have the offer's
+ * a=fingerprint) and SRTP/SRTCP with rtcp-mux, keys from DTLS.  G.711
+ * only.  The browser offers (media_leg_decode(offer true)), our answer
+ * (media_leg_encode) carries a=ice-lite, ice-ufrag/pwd, our fingerprint
+ * and one host candidate.  Otherwise it is a leg like any other: bridge,
+ * play, record, digits.  h (may be NULL) hears its transport events on
+ * the SIP thread.  Consent freshness: when the browser's checks stop
+ * for MEDIA_CONSENT_MS, nothing more is sent (RFC 7675) and h hears
+ * MEDIA_WEBRTC_CONSENT_LOST.
+ */
+enum { MEDIA_CONSENT_MS = 30000 };
+enum media_webrtc_ev {
+	MEDIA_WEBRTC_UP = 0,       /* DTLS done, fingerprint matched: SRTP */
+	MEDIA_WEBRTC_REFUSED,      /* certificate not the offer's: closed  */
+	MEDIA_WEBRTC_CONSENT_LOST, /* no check for MEDIA_CONSENT_MS        */
+	MEDIA_WEBRTC_CLOSED,       /* the browser closed DTLS              */
+};
+typedef void(media_webrtc_h)(enum media_webrtc_ev ev, void *arg);
+int media_leg_alloc_webrtc(struct media_leg **legp, media_webrtc_h *h,
+			   void *arg);
+/* Consent time other than MEDIA_CONSENT_MS (0: that), for tests. */
+void media_webrtc_set_consent_ms(uint32_t ms);
+/* A WebRTC leg: STUN checks answered / refused, DTLS sessions refused
+ * (no check from that address, or another certificate). */
+void media_leg_webrtc_stats(const struct media_leg *leg, uint64_t *stun_ok,
+			    uint64_t *stun_bad, uint64_t *dtls_refused);
+
 /* Relay between a and b (both ways) until unbridged or freed. */
 void media_bridge(struct media_leg *a, struct media_leg *b);
 void media_unbridge(struct media_leg *leg);

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 
 enum { MEDIA_KEY_MAX = 46 }; /* AES-256 key + 112-bit salt */
+enum { MEDIA_FP_LEN = 32 };  /* SHA-256 certificate fingerprint */
 
 /* payload type kinds of the receive map */
 enum { PT_UNKNOWN = 0, PT_ULAW, PT_ALAW, PT_TEV };
@@ -28,6 +29,10 @@ struct media_cfg {
 	int tx_tev_pt;             /* its telephone-event PT, -1 none   */
 	uint8_t rxmap[128];        /* payload type -> PT_* kind         */
 	bool rhold;                /* far end wants no audio            */
+	/* a WebRTC leg (webrtc.c): the browser's DTLS certificate
+	 * fingerprint from its offer (a=fingerprint sha-256) */
+	uint8_t rfp[MEDIA_FP_LEN];
+	bool rfp_set;
 };
 
 /* A counter written by one thread only and read by others. */
@@ -115,6 +120,9 @@ struct media_leg {
 	media_digit_h *digith;       /* key presses (dtmf.c), or NULL   */
 	void *digit_arg;
 	bool inband; /* in-band detection asked for     */
+	bool webrtc; /* a browser's leg (webrtc.c)      */
+	media_webrtc_h *wrh; /* its transport events, or NULL */
+	void *wr_arg;
 };
 
 /* What fed the last packet we sent; TX_NONE: the next packet starts a
@@ -159,6 +167,7 @@ struct media_stream {
 	media_ctr last_rx; /* [ms, jiffies] last RTP received  */
 	media_ctr rx, tx;  /* packets                          */
 	media_ctr hijack;  /* packets refused from strangers   */
+	struct media_webrtc *wr; /* a browser's leg: ICE/DTLS (owned) */
 };
 
 /* ---- thread.c: the queues between the threads ------------------------- */
@@ -199,6 +208,7 @@ enum media_ev_type {
 	EV_DIGIT,    /* a key press on the leg with id leg         */
 	EV_REC_END,  /* rec ended by itself (why: max, silence)    */
 	EV_REC_GONE, /* rec is out of the media thread: free it    */
+	EV_WEBRTC,   /* leg's browser transport: why (media.h)     */
 };
 
 struct media_ev {
@@ -219,6 +229,7 @@ void media_cmd_push(struct media_cmd *cmd);
 int media_ev_push(enum media_ev_type type, struct mplayer *pl);
 int media_ev_push_digit(uint64_t leg, char digit);
 int media_ev_push_rec(enum media_ev_type type, struct mrec *rec, int why);
+int media_ev_push_webrtc(uint64_t leg, enum media_webrtc_ev why);
 int media_thread_start(void);
 void media_thread_stop(void);
 
@@ -233,6 +244,72 @@ int media_stream_send_pcm(struct media_stream *ms, const int16_t *pcm, size_t n,
 int media_relay_init(void);   /* media thread, at start */
 void media_relay_close(void); /* media thread, at exit */
 extern uint8_t media_u2a[256], media_a2u[256];
+/* media thread: one received RTP packet of ms from src (the relay) */
+void media_rtp_recv(struct media_stream *ms, const struct sa *src,
+		    struct mbuf *mb);
+
+/* ---- webrtc.c: a browser's leg (ICE-lite, DTLS-SRTP, rtcp-mux) ------- */
+
+/* The ICE credentials and checks of a WebRTC stream (media thread after
+ * the hand-over).  Up to MEDIA_WR_CHECKED addresses that passed a STUN
+ * check with our MESSAGE-INTEGRITY are remembered: DTLS is accepted only
+ * from one of them. */
+enum { MEDIA_WR_CHECKED = 4, MEDIA_UFRAG_SZ = 9, MEDIA_PWD_SZ = 25 };
+struct media_webrtc {
+	struct media_stream *ms;   /* (weak) its stream                  */
+	struct udp_sock *us;       /* the one socket: STUN, DTLS, SRTP (owned) */
+	struct udp_helper *uh;     /* STUN (owned)                       */
+	struct dtls_sock *ds;      /* DTLS (owned)                       */
+	struct tls_conn *tc;       /* the browser's DTLS session (owned) */
+	struct tmr tmr;            /* consent freshness                  */
+	struct tmr tmr_drop;       /* a refused DTLS session goes        */
+	char ufrag[MEDIA_UFRAG_SZ];
+	char pwd[MEDIA_PWD_SZ];
+	uint8_t rfp[MEDIA_FP_LEN];
+	bool rfp_set;
+	struct sa checked[MEDIA_WR_CHECKED];
+	unsigned checkedc;
+	uint64_t stun_at;  /* [ms, jiffies] last check answered */
+	bool up;           /* DTLS done, fingerprint matched, keys set */
+	bool gone;         /* refused or consent lost: nothing more */
+	/* counters, media thread writes */
+	media_ctr stun_ok, stun_bad, dtls_refused;
+};
+
+/* SIP thread: bind the WebRTC socket (a libre udp_sock, detached from
+ * the SIP thread's loop) and make the stream */
+int media_stream_alloc_webrtc(struct media_stream **msp, const struct sa *ip,
+			      uint16_t pmin, uint16_t pmax);
+/* media thread: CMD_ADD of a WebRTC stream (poll, STUN, DTLS) */
+int media_webrtc_add(struct media_stream *ms);
+/* media thread: CMD_CFG: take the browser's fingerprint */
+void media_webrtc_cfg(struct media_stream *ms, const struct media_cfg *cfg);
+/* SIP thread: EV_WEBRTC arrived */
+void media_webrtc_ev(const struct media_ev *ev);
+/* SIP thread: the DTLS context's certificate fingerprint, made once
+ * (tls_set_selfsigned_rsa 2048); ENOMEM etc. */
+int media_webrtc_fingerprint(uint8_t fp[MEDIA_FP_LEN]);
+void media_webrtc_close(void);
+
+/* Pure helpers (any thread; unit-tested):
+ * "sha-256 AB:CD:..." (an a=fingerprint value) into fp: 0, EINVAL for
+ * another hash or a malformed value. */
+int media_webrtc_fp_parse(const char *s, uint8_t fp[MEDIA_FP_LEN]);
+/*
+ * A STUN datagram mb for our ufrag/pwd: 0 and *msgp (owned by the
+ * caller) for a Binding request whose USERNAME is "<ufrag>:..." and whose
+ * MESSAGE-INTEGRITY (our pwd) and FINGERPRINT are right; EBADMSG not
+ * STUN or not a request, EACCES wrong USERNAME or integrity.
+ */
+int media_webrtc_stun_check(const char *ufrag, const char *pwd,
+			    struct mbuf *mb, struct stun_msg **msgp);
+/* May a DTLS handshake from src begin: did src pass a check? */
+bool media_webrtc_dtls_allowed(const struct media_webrtc *wr,
+			       const struct sa *src);
+/* The browser's certificate fingerprint (peer) is the offer's (rfp):
+ * false if no fingerprint was offered. */
+bool media_webrtc_fp_ok(const struct media_webrtc *wr,
+			const uint8_t peer[MEDIA_FP_LEN]);
 
 /* ---- player.c -------------------------------------------------------- */
 

@@ -103,7 +103,11 @@ static void stream_destructor(void *arg)
 {
 	struct media_stream *ms = arg;
 
-	if (ms->polled) { /* media thread: rule 3 of thread.c */
+	if (ms->wr) { /* its udp_sock owns the one socket (webrtc.c) */
+		ms->wr = mem_deref(ms->wr);
+		ms->fd = -1;
+	}
+	if (ms->polled && ms->fd_rtcp >= 0) { /* media thread: rule 3 */
 		fd_close(ms->fd);
 		fd_close(ms->fd_rtcp);
 	}
@@ -332,8 +336,8 @@ static int send_to(int fd, const struct sa *dst, struct mbuf *mb)
 	return 0;
 }
 
-static void rtp_recv(struct media_stream *ms, const struct sa *src,
-		     struct mbuf *mb)
+void media_rtp_recv(struct media_stream *ms, const struct sa *src,
+		    struct mbuf *mb)
 {
 	struct media_stream *peer = ms->peer;
 	size_t len = mbuf_get_left(mb), hlen;
@@ -480,7 +484,7 @@ static void rtp_fd_handler(int flags, void *arg)
 	struct media_stream *ms = arg;
 
 	(void)flags;
-	read_burst(ms->fd, ms, rtp_recv);
+	read_burst(ms->fd, ms, media_rtp_recv);
 }
 
 static void rtcp_recv(struct media_stream *ms, const struct sa *src,
@@ -585,6 +589,13 @@ static void stream_add(struct media_stream *ms)
 {
 	int err;
 
+	if (ms->wr) { /* a browser's leg (webrtc.c) */
+		err = media_webrtc_add(ms);
+		if (err)
+			warning("media: port %u: cannot poll its socket: %m\n",
+				ms->port, err);
+		return;
+	}
 	err = fd_listen(ms->fd, FD_READ, rtp_fd_handler, ms);
 	if (!err)
 		err = fd_listen(ms->fd_rtcp, FD_READ, rtcp_fd_handler, ms);
@@ -599,6 +610,10 @@ static void stream_add(struct media_stream *ms)
 
 static void stream_cfg(struct media_stream *ms, struct media_cmd *cmd)
 {
+	if (ms->wr) {
+		media_webrtc_cfg(ms, &cmd->cfg);
+		return;
+	}
 	ms->cfg = cmd->cfg;
 	ms->sig_ip = cmd->sig;
 	ms->raddr = cmd->cfg.sdp_raddr;

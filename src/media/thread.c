@@ -312,6 +312,11 @@ int media_ev_push_rec(enum media_ev_type type, struct mrec *rec, int why)
 	return ev_push(type, NULL, 0, 0, rec, why);
 }
 
+int media_ev_push_webrtc(uint64_t leg, enum media_webrtc_ev why)
+{
+	return ev_push(EV_WEBRTC, NULL, leg, 0, NULL, (int)why);
+}
+
 /* the SIP thread's side of an event; stopping (apply false) only frees
  * the players the media thread let go (rule 4) */
 static void ev_apply(struct media_ev *ev, bool apply)
@@ -334,6 +339,10 @@ static void ev_apply(struct media_ev *ev, bool apply)
 		break;
 	case EV_REC_GONE:
 		media_rec_ev(ev);
+		break;
+	case EV_WEBRTC:
+		if (apply)
+			media_webrtc_ev(ev);
 		break;
 	}
 }

@@ -89,6 +89,7 @@ EXPECT = {
     ("PATCH", V + "/prompts/:id"): CLI, ("DELETE", V + "/prompts/:id"): CLI,
     ("GET", V + "/prompts/:id/audio"): CLI, ("POST", V + "/prompts"): CLI,
     ("GET", V + "/events"): CLI_AG,
+    ("GET", V + "/phone"): CLI_AG,
     ("GET", V + "/queues/:id/stats"): CLI,
     ("GET", V + "/queues/:id/waiting"): CLI_AG,
     ("GET", V + "/agents"): CLI_AG, ("GET", V + "/agents/:id"): CLI_AG,
@@ -317,7 +318,7 @@ def a_ids(api, env):
     out = {}
     for (m, p) in EXPECT:
         if m != "GET" or ":" in p or p in (V + "/events", V + "/routes",
-                                            V + "/stats"):
+                                            V + "/stats", V + "/phone"):
             continue
         st, r = api("GET", p, token=op)
         mine = [x for x in r if isinstance(x, dict) and
@@ -380,6 +381,11 @@ def expect(method, pattern, role, tenant, env, exists, st, r):
         return "403 role gate"
     if pattern == V + "/events":
         return None if st == 426 else "426 (not a WebSocket request)"
+    if pattern == V + "/phone":
+        # an employee's login (the agent's) only, then a WebSocket
+        want = 426 if role == A else 403
+        return None if st == want else f"{want} (phone: employee, then " \
+            "WebSocket)"
     if method == "GET" and pattern == V + "/tenants/:id/deletion" and \
             not foreign:
         # tenant A asked for no deletion (the matrix never asks)

@@ -107,6 +107,9 @@
 	X(test_media_thread)                                                   \
 	X(test_media_dtmf_recv)                                                \
 	X(test_media_dtmf_leg)                                                 \
+	X(test_media_webrtc_rules)                                             \
+	X(test_media_webrtc_leg)                                               \
+	X(test_media_webrtc_dtls)                                              \
 	X(test_media_inband)                                                   \
 	X(test_media_inband_talkoff)                                           \
 	X(test_media_inband_leg)                                               \

@@ -5,7 +5,9 @@
 // event comes before his desk phone rings), with the note form beside it.
 // Frequent actions have keyboard shortcuts (Alt+A, Alt+P, Alt+N, Alt+S;
 // on a call Alt+H hold, Alt+T consult, Alt+B blind, Alt+K complete,
-// Alt+X hang up: consoleCall.tsx).
+// Alt+X hang up: consoleCall.tsx; the browser phone's Alt+R answer,
+// Alt+M mute, and Alt+X decline or hang up while the console shows no
+// call actions: consolePhone.tsx).
 //
 // The waiting callers and callbacks of his queues come from the API at
 // load and after each queue event (consoleQueues.tsx).
@@ -17,6 +19,7 @@ import { PopView, type CallState } from "./consolePop";
 import { NoteForm } from "./consoleNote";
 import { CallActions } from "./consoleCall";
 import { QueuePanel } from "./consoleQueues";
+import { PhonePanel } from "./consolePhone";
 import type { Agent, Pop } from "./consoleTypes";
 import "./console.css";
 
@@ -296,6 +299,7 @@ export function Console({ session }: { session: Session }) {
           )}
         </div>
         <aside class="cs-side" aria-label={t("console.side")}>
+          <PhonePanel />
           {pop && (
             <NoteForm
               pop={pop}
@@ -325,6 +329,8 @@ export function Console({ session }: { session: Session }) {
             <div><dt><kbd>Alt+B</kbd></dt><dd>{t("console.key.blind")}</dd></div>
             <div><dt><kbd>Alt+K</kbd></dt><dd>{t("console.key.complete")}</dd></div>
             <div><dt><kbd>Alt+X</kbd></dt><dd>{t("console.key.hangup")}</dd></div>
+            <div><dt><kbd>Alt+R</kbd></dt><dd>{t("console.key.answer")}</dd></div>
+            <div><dt><kbd>Alt+M</kbd></dt><dd>{t("console.key.mute")}</dd></div>
           </dl>
         </aside>
       </div>
