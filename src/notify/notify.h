@@ -83,8 +83,9 @@ struct notify_policy {
 /*
  * The message id an SMS gateway's answer (JSON) gives the SMS, into buf:
  * a string or integer "id", else "message_id".  0, or ENOENT if it has
- * none (then the SMS stays sent: no report can find it), EINVAL if the
- * answer is no JSON object or the id does not fit buf (sms.c).
+ * none or is not JSON (then the SMS stays sent: no report can find it),
+ * EINVAL if the id does not fit buf or the answer is malformed JSON
+ * (sms.c).
  */
 int notify_sms_id(char *buf, size_t sz, const char *answer);
 

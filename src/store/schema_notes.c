@@ -187,6 +187,5 @@ const char schema_v49[] =
     " AND old.state NOT IN ('sent', 'delivered')"
     " AND new.channel = 'sms' BEGIN"
     " INSERT OR IGNORE INTO sms_charges (tenant_id, note_id, outbox_id,"
-    " cents, at) VALUES (new.tenant_id, (SELECT note_id FROM"
-    " note_deliveries WHERE outbox_id = new.id), new.id, 10, new.sent_at);"
-    " END;";
+    " cents, at) VALUES (new.tenant_id, (SELECT note_id FROM note_deliveries"
+    " WHERE outbox_id = new.id), new.id, 10, new.sent_at); END;";
