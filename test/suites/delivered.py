@@ -154,6 +154,10 @@ def test_delivered():
             (401, {"error": "missing or invalid token"}),
             "a report with a wrong secret: 401", "")
     S.check(report({"id": gid, "status": "delivered"},
+                   token=STATUS_TOKEN[:-1] + "X") ==
+            (401, {"error": "missing or invalid token"}),
+            "a report with a wrong secret of the right length: 401", "")
+    S.check(report({"id": gid, "status": "delivered"},
                    token=env["ca"])[0] == 401,
             "an API token is no gateway secret: 401", "")
     S.check(report(None, raw="id=1") ==
