@@ -122,6 +122,11 @@ static const struct opt opts[] = {
      S(sms_gateway_token),
      "bearer token for the SMS gateway (prefer the variable); never "
      "logged"},
+    {"sms-status-token", "SWITCHBOARD_SMS_STATUS_TOKEN", OPT_STR,
+     S(sms_status_token),
+     "the secret the SMS gateway's delivery reports carry (POST "
+     "/api/v1/sms/status, Authorization: Bearer; prefer the variable); "
+     "unset: reports are refused (401); never logged"},
     {"public-url", "SWITCHBOARD_PUBLIC_URL", OPT_STR, S(public_url),
      "base URL of the API as recipients reach it, for the links in call "
      "notes (http://<--http>)"},

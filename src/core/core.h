@@ -80,6 +80,8 @@ struct config {
 	/* call notes (issue 17) */
 	char sms_gateway_url[256];   /* JSON POST, "" = SMS stay queued   */
 	char sms_gateway_token[256]; /* bearer token; never logged       */
+	char sms_status_token[256];  /* the gateway's reports carry it;
+					never logged, "" = none taken   */
 	char public_url[256];        /* base of links, "" = http://<http> */
 	uint32_t note_edit_window;   /* [s] an agent edits its note       */
 	uint32_t note_link_ttl;      /* [s] a note's link stays valid     */

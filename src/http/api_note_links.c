@@ -21,6 +21,10 @@
  * the same answer, so a guess learns nothing.  A link used is in the
  * client's audit trail (token_name "note link", the employee; no token).
  *
+ * A browser (Accept: text/html, not application/json) gets both as a
+ * page instead of JSON, the 404 too (api_note_page.c): the note and one
+ * button that posts to /ack.  GET only ever records "opened".
+ *
  * The webhook secret is made by the server when a URL is first set (or
  * on "new_webhook_secret": true) and shown in that answer only; later
  * reads say whether there is one.  full_text puts the caller's number,
@@ -37,6 +41,20 @@
 int api_note_link_key(struct http_api *api, char *buf, size_t sz)
 {
 	return notify_note_link_key(api->st, buf, sz);
+}
+
+/* A link that is not (any more): the same 404 for every reason, as JSON
+ * or as the page (api_note_page.c). */
+static int link_gone(struct api_req *req)
+{
+	int err;
+
+	if (api_note_wants_page(req)) {
+		err = api_note_page_gone(req);
+		if (!err)
+			return ENOENT;
+	}
+	return api_error(req, 404, "note link not found or expired");
 }
 
 /* The query's employee, expires and sig, checked against note :id and the
@@ -70,7 +88,7 @@ static int link_check(struct api_req *req, int64_t *employeep)
 	*employeep = employee;
 	return 0;
 bad:
-	return api_error(req, 404, "note link not found or expired");
+	return link_gone(req);
 }
 
 static int esc_h(const struct store_note_escalation *e, void *arg)
@@ -91,7 +109,7 @@ static int link_note(struct api_req *req, int64_t employee,
 
 	err = store_note_get(req->api->st, req->id, n);
 	if (err == ENOENT)
-		return api_error(req, 404, "note link not found or expired");
+		return link_gone(req);
 	if (err)
 		return api_fail(req, err, "note: %m", err);
 	for (i = 0; i < n->employeec; i++) {
@@ -103,7 +121,7 @@ static int link_note(struct api_req *req, int64_t employee,
 		return 0;
 	if (err)
 		return api_fail(req, err, "note: %m", err);
-	return api_error(req, 404, "note link not found or expired");
+	return link_gone(req);
 }
 
 /* The audit entry of a link used by employee (no token: the link's
@@ -164,6 +182,11 @@ static int open_or_ack(struct api_req *req, bool ack)
 	info("http: note %lld %s by employee %lld\n", (long long)n->id,
 	     ack ? "acknowledged" : "opened", (long long)employee);
 
+	if (api_note_wants_page(req)) {
+		/* a browser: the page; its button posts to /ack */
+		err = api_note_page(req, n, employee, &r);
+		goto out;
+	}
 	if (ack) {
 		err = odict_alloc(&o, 8);
 		if (err)

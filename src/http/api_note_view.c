@@ -388,6 +388,7 @@ static int delivery_h(const struct store_note_delivery *d, void *arg)
 	    d->state == STORE_OUTBOX_PENDING ? d->next_attempt_at : 0);
 	err |= api_add_time(o, "created_at", d->created_at);
 	err |= api_add_time(o, "sent_at", d->sent_at);
+	err |= api_add_time(o, "delivered_at", d->delivered_at);
 	err = err ? ENOMEM : api_list_append(arg, o);
 	mem_deref(o);
 	return err;

@@ -134,6 +134,7 @@ static const struct api_field fields[] = {
     {API_F("attachments", AK_STR, FF_RO), .encode = files_encode},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
     {API_F("sent_at", AK_TIME, FF_RO), API_M(T, sent_at)},
+    {API_F("delivered_at", AK_TIME, FF_RO), API_M(T, delivered_at)},
 };
 
 static const struct api_param params[] = {

@@ -243,6 +243,10 @@ int api_reply_attachment(struct api_req *req, const char *ctype,
 			 const struct mbuf *mb, const char *fmt, ...);
 /* api_reply_attachment() of CSV (text/csv; charset=utf-8). */
 #define API_CSV "text/csv; charset=utf-8"
+/* A page of ours: status with html (UTF-8) as text/html, no-store, and
+ * the extra header lines hdrs ("Name: value\r\n"..., may be NULL). */
+int api_reply_page(struct api_req *req, uint16_t status, const char *hdrs,
+		   const char *html);
 /* 200 with len bytes of buf as a body of content type ctype; extra_hdrs
  * as api_error_hdrs()'s. */
 int api_reply_bytes(struct api_req *req, const char *ctype,
@@ -801,6 +805,19 @@ int api_note_open(struct api_req *req);
 int api_note_ack(struct api_req *req);
 /* Is r open without a token (a note's signed link)? */
 bool api_notes_public(const struct api_route *r);
+/* api_note_page.c: the note link as a page for a browser.  Does the
+ * request's Accept name text/html and not application/json? */
+bool api_note_wants_page(const struct api_req *req);
+/* The page of note n for employee (its read r: acknowledged or not,
+ * then the button), the link's query from req; 200. */
+int api_note_page(struct api_req *req, const struct store_note *n,
+		  int64_t employee, const struct store_note_read *r);
+/* The page of a link not found or expired: 404. */
+int api_note_page_gone(struct api_req *req);
+/* api_sms_status.c: the SMS gateway's delivery reports (its own secret,
+ * no API token) */
+extern const struct api_resource api_sms;
+bool api_sms_public(const struct api_route *r);
 /* api_push.c (issue 17): the VAPID key, employees' Web Push
  * subscriptions and their test notification */
 extern const struct api_resource api_push;

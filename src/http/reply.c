@@ -339,6 +339,28 @@ int api_list_append(struct odict *arr, struct odict *o)
 	return odict_entry_add(arr, key, ODICT_OBJECT, o);
 }
 
+int api_reply_page(struct api_req *req, uint16_t status, const char *hdrs,
+		   const char *html)
+{
+	int err;
+
+	if (audit_refuses(req, status))
+		return api_error(req, 503, "audit trail not writable");
+	err = api_conn_reply(req->conn, status, api_reason(status),
+			     "Content-Type: text/html; charset=utf-8\r\n"
+			     "Content-Length: %zu\r\n"
+			     "Cache-Control: no-store\r\n"
+			     "%s%s"
+			     "\r\n"
+			     "%s",
+			     str_len(html), hdrs ? hdrs : "", req->set_cookie,
+			     html ? html : "");
+	req->replied = true;
+	if (err)
+		warning("http: page %u: %m\n", status, err);
+	return err;
+}
+
 int api_reply_attachment(struct api_req *req, const char *ctype,
 			 const struct mbuf *mb, const char *fmt, ...)
 {

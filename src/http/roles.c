@@ -326,6 +326,9 @@ static const struct rule rules[] = {
     {"GET", V "/notes/:id/open", ALL, OWN_REC},
     {"POST", V "/notes/:id/ack", ALL, OWN_REC},
     {"GET", V "/tenants/:id/note_settings", CLI, OWN_NONE},
+    /* the SMS gateway's delivery reports: no API token, the gateway's
+     * own secret (server.c: api_sms_public; api_sms_status.c) */
+    {"POST", V "/sms/status", ALL, OWN_NONE},
     {"PUT", V "/tenants/:id/note_settings", CLI, OWN_NONE},
     /* Web Push (api_push.c): the public key is no secret; a client's
      * and its employees' own subscriptions, and their test push */

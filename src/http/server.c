@@ -48,6 +48,7 @@ static const struct api_resource *const resources[] = {
     &api_callers,                   /* caller settings, classify */
     &api_forwardings,               /* issue 17: forwarded calls */
     &api_notes, &api_note_settings, /* issue 17: call notes */
+    &api_sms, /* issue 17: the SMS gateway's delivery reports */
     /* issue 17: Web Push */
     &api_push, &api_push_subscriptions,
     /* issue 17: dashboard, call statistics */
@@ -467,8 +468,9 @@ static void api_dispatch(struct api_req *req)
 
 	if (route_find(req->msg, &route, &idseg, allow, sizeof(allow)))
 		req->route = &route;
-	open = req->route && (api_sessions_public(req->route) ||
-			      api_notes_public(req->route));
+	open = req->route &&
+	       (api_sessions_public(req->route) ||
+		api_notes_public(req->route) || api_sms_public(req->route));
 
 	if (!open) {
 		err = auth(req);

@@ -1,8 +1,10 @@
 /*
  * curl_cb.c - the libcurl callbacks every channel's worker uses (smtp.c,
  * http_post.c, push_send.c): a transfer stops when the dispatcher sets
- * its stop flag (shutdown), and an answer's body is read and dropped.
+ * its stop flag (shutdown), and an answer's body is read and dropped, or
+ * its start kept (an SMS gateway's answer names the message).
  */
+#include <string.h>
 #include <curl/curl.h>
 #include "notify/notify_int.h"
 
@@ -23,4 +25,17 @@ size_t notify_curl_discard(char *p, size_t size, size_t n, void *arg)
 	(void)p;
 	(void)arg;
 	return size * n;
+}
+
+size_t notify_curl_keep(char *p, size_t size, size_t n, void *arg)
+{
+	struct notify_result *r = arg;
+	size_t have = strlen(r->answer), room = sizeof(r->answer) - 1 - have;
+	size_t len = size * n;
+
+	if (len < room)
+		room = len;
+	memcpy(r->answer + have, p, room);
+	r->answer[have + room] = '\0';
+	return len;
 }

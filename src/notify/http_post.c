@@ -2,7 +2,8 @@
  * http_post.c - the HTTP channels of the outbox (SMS gateway, webhook):
  * one JSON POST with libcurl on the dispatcher's worker thread.
  *
- * A 2xx answer is delivered.  A 4xx other than 408 (timeout) and 429
+ * A 2xx answer is delivered (its body is kept: an SMS gateway names the
+ * message in it).  A 4xx other than 408 (timeout) and 429
  * (too many requests) is final: the receiver refuses this request and
  * will refuse it again (a bad token, a wrong number).  Anything else -
  * no connection, a timeout, 408, 429, 5xx - is retried by the outbox
@@ -58,7 +59,8 @@ void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, notify_curl_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stop);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, notify_curl_discard);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, notify_curl_keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 
 	rc = curl_easy_perform(c);
 	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

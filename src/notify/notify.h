@@ -22,7 +22,12 @@
  *
  * Outcome of an attempt (notify_judge(), with attempts counted after it):
  *
- *   delivered                              -> sent, sent_at
+ *   delivered                              -> sent, sent_at; delivered
+ *                                              too (delivered_at) when
+ *                                              the receiver is the
+ *                                              destination (a webhook);
+ *                                              an SMS gateway's message
+ *                                              id is kept for its report
  *   SMTP 5xx (550 unknown recipient ...),
  *   an attachment file that cannot be read -> failed at once, with reason
  *   anything else (no connection, timeout,
@@ -75,6 +80,15 @@ struct notify_policy {
 };
 
 /* The policy of the configuration's --outbox-* settings. */
+/*
+ * The message id an SMS gateway's answer (JSON) gives the SMS, into buf:
+ * a string or integer "id", else "message_id".  0, or ENOENT if it has
+ * none or is not JSON (then the SMS stays sent: no report can find it),
+ * EINVAL if the id does not fit buf or the answer is malformed JSON
+ * (sms.c).
+ */
+int notify_sms_id(char *buf, size_t sz, const char *answer);
+
 void notify_policy_of(struct notify_policy *p, const struct config *cfg);
 
 /* [ms] wait after the attempts-th failed attempt (attempts >= 1; 0 is
@@ -83,11 +97,14 @@ uint64_t notify_backoff(const struct notify_policy *p, uint32_t attempts);
 
 /* What one attempt came to, as the worker saw it. */
 struct notify_result {
-	bool ok;         /* delivered                                   */
-	bool permanent;  /* no point in trying again (an attachment)    */
-	int curl;        /* CURLcode, 0 = CURLE_OK                       */
-	long smtp;       /* last SMTP reply code, 0 if none              */
-	char error[256]; /* the reason, "" when ok                       */
+	bool ok;          /* delivered                                   */
+	bool permanent;   /* no point in trying again (an attachment)    */
+	bool delivered;   /* ok, and the receiver itself took it (a
+			    webhook's 2xx): "delivered", not "sent"     */
+	int curl;         /* CURLcode, 0 = CURLE_OK                       */
+	long smtp;        /* last SMTP reply code, 0 if none              */
+	char error[256];  /* the reason, "" when ok                       */
+	char answer[512]; /* an HTTP channel's answer body (cut), "" */
 };
 
 enum notify_verdict {

@@ -69,7 +69,7 @@ int notify_dest_pin(CURL *c, const char *url, bool allow_loopback,
  * POST body (JSON) to url with the extra header lines hdrv[0..hdrc)
  * ("Name: value"), blocking (HTTP_POST_CONNECT, HTTP_POST_TIMEOUT), and
  * describe the outcome in *r: ok for a 2xx; permanent for a 4xx other
- * than 408 and 429.  Setting *stop aborts it.  Safe on any thread; logs
+ * than 408 and 429; the start of the answer's body in r->answer.  Setting *stop aborts it.  Safe on any thread; logs
  * nothing (http_post.c).
  */
 void http_post_json(const char *url, const char *const *hdrv, size_t hdrc,
@@ -89,6 +89,10 @@ void webhook_send(const char *secret, bool allow_loopback,
 int notify_curl_progress(void *arg, curl_off_t dlt, curl_off_t dln,
 			 curl_off_t ult, curl_off_t uln);
 size_t notify_curl_discard(char *p, size_t size, size_t n, void *arg);
+/* A write callback that keeps the first sizeof(r->answer) - 1 bytes of an
+ * answer's body in r->answer (arg: the struct notify_result), NUL
+ * terminated, and drops the rest. */
+size_t notify_curl_keep(char *p, size_t size, size_t n, void *arg);
 /* outbox.c: the configuration the dispatcher was started with. */
 const struct config *notify_config(const struct notify *n);
 

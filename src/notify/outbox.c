@@ -164,6 +164,7 @@ static void finish(struct notify *n, struct job *job)
 	/* the log gets the generic reason: the raw text (kept in the row
 	 * for the operator) may name the recipient */
 	const char *why = notify_error_reason(o->channel, job->r.error);
+	char ext[128];
 	int err;
 
 	if (!why)
@@ -183,11 +184,20 @@ static void finish(struct notify *n, struct job *job)
 	v = notify_judge(&n->pol, o, &job->r, now, &next);
 	switch (v) {
 	case NOTIFY_SENT:
-		err = store_outbox_sent(n->st, o->id, now);
+		ext[0] = '\0';
+		if (o->channel == STORE_CHANNEL_SMS &&
+		    notify_sms_id(ext, sizeof(ext), job->r.answer) == EINVAL)
+			warning("notify: sms %lld: the gateway's answer names "
+				"no usable message id\n",
+				(long long)o->id);
+		err =
+		    store_outbox_done(n->st, o->id, now, job->r.delivered, ext);
 		if (!err)
-			info("notify: %s %lld sent (attempt %u)\n",
+			info("notify: %s %lld %s (attempt %u)%s%s\n",
 			     store_channel_name(o->channel), (long long)o->id,
-			     o->attempts + 1);
+			     job->r.delivered ? "delivered" : "sent",
+			     o->attempts + 1, ext[0] ? ", gateway id " : "",
+			     ext);
 		break;
 
 	case NOTIFY_RETRY:

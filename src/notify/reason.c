@@ -53,6 +53,9 @@ static const struct rule rules[] = {
     {PREFIX, "cannot prepare the mail: bad recipients",
      "bad recipient address"},
     {PREFIX, "attachment ", "attachment missing"},
+    /* the SMS gateway's report (http/api_sms_status.c): its reason may
+     * name the number */
+    {PREFIX, "gateway report: ", "not delivered (gateway report)"},
 };
 
 static bool digits(const char *s)

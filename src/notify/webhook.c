@@ -13,7 +13,8 @@
  * tenant's (note settings), read by the dispatcher when it claims the
  * row; it is never logged and never in the outbox.  The URL's host must
  * resolve to public addresses only (dest.c; loopback with the test
- * option --webhook-allow-loopback).
+ * option --webhook-allow-loopback).  The receiver's 2xx makes the row
+ * "delivered": the receiver is the destination.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,4 +59,6 @@ void webhook_send(const char *secret, bool allow_loopback,
 		       allow_loopback ? NOTIFY_DEST_TENANT_LOOPBACK
 				      : NOTIFY_DEST_TENANT,
 		       stop, r);
+	/* the client's own receiver took it: it reached its destination */
+	r->delivered = r->ok;
 }

@@ -77,6 +77,7 @@ static const struct migration migrationv[] = {
     {42, "invoices kept when their client is deleted", schema_v42},
     {44, "consultation outcome caller_left", schema_v44},
     {47, "assistants' hourly rate on the tariff", schema_v47},
+    {49, "deliveries reported delivered", schema_v49},
 };
 
 int store_migrate_latest(void)

@@ -181,10 +181,9 @@ static const char *const prompt_purpose_v[] = {
 };
 
 static const char *const outbox_state_v[] = {
-    [STORE_OUTBOX_PENDING] = "pending",
-    [STORE_OUTBOX_SENDING] = "sending",
-    [STORE_OUTBOX_SENT] = "sent",
-    [STORE_OUTBOX_FAILED] = "failed",
+    [STORE_OUTBOX_PENDING] = "pending",     [STORE_OUTBOX_SENDING] = "sending",
+    [STORE_OUTBOX_SENT] = "sent",           [STORE_OUTBOX_FAILED] = "failed",
+    [STORE_OUTBOX_DELIVERED] = "delivered",
 };
 
 /*

@@ -45,5 +45,6 @@ extern const char schema_v41[];
 extern const char schema_v42[];
 extern const char schema_v44[];
 extern const char schema_v47[];
+extern const char schema_v49[];
 
 #endif

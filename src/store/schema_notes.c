@@ -171,3 +171,21 @@ const char schema_v32[] =
     " DEFAULT 0 CHECK (sip_code >= 0);"
     "CREATE UNIQUE INDEX note_escalations_attempt ON"
     " note_escalations(note_id, step, attempt) WHERE attempt > 0;";
+
+/* Delivery receipts (issue 17, migration 49): an outbox row can become
+ * "delivered" (a webhook receiver's 2xx; an SMS gateway's report), when
+ * (delivered_at, ms), and the id the SMS gateway gave the message
+ * (ext_id, "" = none), by which its report finds the row.  The charge of
+ * an SMS is made once, whether it is reported sent or delivered. */
+const char schema_v49[] =
+    "ALTER TABLE outbox ADD COLUMN delivered_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN ext_id TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX outbox_ext ON outbox(channel, ext_id) WHERE ext_id <> '';"
+    "DROP TRIGGER sms_charge;"
+    "CREATE TRIGGER sms_charge AFTER UPDATE OF state ON outbox"
+    " WHEN new.state IN ('sent', 'delivered')"
+    " AND old.state NOT IN ('sent', 'delivered')"
+    " AND new.channel = 'sms' BEGIN"
+    " INSERT OR IGNORE INTO sms_charges (tenant_id, note_id, outbox_id,"
+    " cents, at) VALUES (new.tenant_id, (SELECT note_id FROM note_deliveries"
+    " WHERE outbox_id = new.id), new.id, 10, new.sent_at); END;";

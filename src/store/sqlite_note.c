@@ -70,7 +70,7 @@ static const struct store_sql sql[] = {
     {S_NOTE_DELIVERIES, "note deliveries",
      "SELECT d.outbox_id, d.version, ifnull(d.employee_id, 0), o.channel,"
      " o.state, o.attempts, o.next_attempt_at, o.created_at, o.sent_at,"
-     " o.last_error FROM note_deliveries d JOIN outbox o"
+     " o.last_error, o.delivered_at FROM note_deliveries d JOIN outbox o"
      " ON o.id = d.outbox_id WHERE d.note_id = ?1 ORDER BY d.id"},
     {S_NOTE_READ_MARK, "note read",
      "INSERT INTO note_reads (note_id, employee_id, opened_at) VALUES"
@@ -430,6 +430,7 @@ int store_note_deliveries(struct store *st, int64_t note_id,
 		d.created_at = store_col_u64(s, 7);
 		d.sent_at = store_col_u64(s, 8);
 		store_col_text(s, 9, d.last_error, sizeof(d.last_error));
+		d.delivered_at = store_col_u64(s, 10);
 		err = h(&d, arg);
 		if (err)
 			break;

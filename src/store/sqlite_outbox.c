@@ -25,7 +25,7 @@ enum {
 #define OUTBOX_SELECT                                                          \
 	"SELECT id, tenant_id, channel, state, attempts, next_attempt_at,"     \
 	" created_at, sent_at, last_error, node_id, mail_from, mail_to,"       \
-	" mail_cc, subject, body, html FROM outbox"
+	" mail_cc, subject, body, html, delivered_at, ext_id FROM outbox"
 
 static const struct store_sql sql[] = {
     {S_OUTBOX_ADD, "outbox add",
@@ -56,6 +56,19 @@ static const struct store_sql sql[] = {
     {S_OUTBOX_SENT, "outbox sent",
      "UPDATE outbox SET state = 'sent', attempts = attempts + 1,"
      " sent_at = ?2, last_error = '' WHERE id = ?1 AND state = 'sending'"},
+    {S_OUTBOX_DONE, "outbox sent",
+     "UPDATE outbox SET state = CASE ?3 WHEN 1 THEN 'delivered' ELSE"
+     " 'sent' END, attempts = attempts + 1, sent_at = ?2,"
+     " delivered_at = CASE ?3 WHEN 1 THEN ?2 ELSE 0 END, ext_id = ?4,"
+     " last_error = '' WHERE id = ?1 AND state = 'sending'"},
+    {S_OUTBOX_BY_EXT, "outbox report",
+     "SELECT id FROM outbox WHERE channel = ?1 AND ext_id = ?2"
+     " ORDER BY id DESC LIMIT 1"},
+    {S_OUTBOX_REPORT, "outbox report",
+     "UPDATE outbox SET state = CASE ?2 WHEN 1 THEN 'delivered' ELSE"
+     " 'failed' END, delivered_at = CASE ?2 WHEN 1 THEN ?3 ELSE 0 END,"
+     " last_error = CASE ?2 WHEN 1 THEN '' ELSE ?4 END"
+     " WHERE id = ?1 AND state = 'sent'"},
     {S_OUTBOX_RETRY, "outbox retry",
      "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"
      " next_attempt_at = ?2, last_error = ?3"
@@ -91,6 +104,8 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, SC_ADD, store_outbox, subject),
     STORE_COL(SC_TEXT, SC_ADD, store_outbox, body),
     STORE_COL(SC_TEXT, SC_ADD, store_outbox, html),
+    STORE_COL(SC_U64, 0, store_outbox, delivered_at),
+    STORE_COL(SC_TEXT, 0, store_outbox, ext_id),
 };
 
 STORE_RECORD(outbox_rec, store_outbox, store_outbox_h, cols);
@@ -347,6 +362,48 @@ int store_outbox_sent(struct store *st, int64_t id, uint64_t at)
 {
 	return outbox_move(st, S_OUTBOX_SENT, id, "iu", at ? at : time_now_ms(),
 			   NULL);
+}
+
+int store_outbox_done(struct store *st, int64_t id, uint64_t at, bool delivered,
+		      const char *ext_id)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || id <= 0 || (ext_id && strlen(ext_id) >= 128))
+		return EINVAL;
+
+	err = store_run(st, S_OUTBOX_DONE, EIO, &n, "iuds", id,
+			at ? at : time_now_ms(), delivered ? 1 : 0,
+			ext_id ? ext_id : "");
+
+	return err ? err : n ? 0 : ENOENT;
+}
+
+int store_outbox_report(struct store *st, enum store_channel ch,
+			const char *ext_id, bool delivered, uint64_t at,
+			const char *error, struct store_outbox *o)
+{
+	int64_t id = 0;
+	int err;
+
+	if (!st || !str_isset(ext_id) ||
+	    !store_names_has(&store_names_channel, (int)ch))
+		return EINVAL;
+
+	err = store_run(st, S_OUTBOX_BY_EXT, EIO, &id, "ss",
+			store_channel_name(ch), ext_id);
+	if (err)
+		return err;
+	/* a row not sent (any more) keeps its state: a late or doubled
+	 * report changes nothing */
+	err = store_run(st, S_OUTBOX_REPORT, EIO, NULL, "idus", id,
+			delivered ? 1 : 0, at ? at : time_now_ms(),
+			error ? error : "");
+	if (!err && o)
+		err = store_outbox_get(st, id, o);
+
+	return err;
 }
 
 int store_outbox_retry(struct store *st, int64_t id, uint64_t next_attempt_at,

@@ -50,8 +50,8 @@ static const struct store_sql sql[] = {
      "DELETE FROM vm_messages WHERE created_at < " KEEP(
 	 "vm_messages", "message_days", "30") OF_TENANT("vm_messages")},
     {S_PURGE_OUTBOX, "purge outbox",
-     "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at "
-     "< " KEEP("outbox", "message_days", "30")
+     "DELETE FROM outbox WHERE state IN ('sent', 'delivered', 'failed')"
+     " AND created_at < " KEEP("outbox", "message_days", "30")
 	 OF_TENANT("outbox") " AND id NOT IN (SELECT outbox_id FROM vm_messages"
 			     " WHERE outbox_id IS NOT NULL)"
 			     " AND id NOT IN (SELECT outbox_id FROM"

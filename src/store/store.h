@@ -1706,7 +1706,14 @@ int store_call_close_stale(struct store *st, const char *self, uint64_t before,
  *                      |                              last_error)
  *                      +-- requeue: the node restarted while sending
  *
- * sent and failed are final.  A row left in sending by a node that died
+ * A channel that learns more than "the server took it" goes on (from
+ * migration 49): a webhook the client's receiver answered with a 2xx is
+ * delivered at once (store_outbox_done); an SMS stays sent until its
+ * gateway reports it (store_outbox_report, by the id the gateway gave
+ * it): sent -> delivered (delivered_at), or sent -> failed.  A mail or a
+ * Web Push stays sent: nothing tells us more.
+ *
+ * delivered and failed are final; sent is final for mail and push.  A row left in sending by a node that died
  * goes back to pending when that node starts again (store_outbox_requeue),
  * or when another node sees it silent for too long (its heartbeat, see
  * "nodes" above; store_outbox_requeue_stale), so a delivery is made at
@@ -1736,8 +1743,10 @@ enum store_channel {
 enum store_outbox_state {
 	STORE_OUTBOX_PENDING = 0, /* "pending": waits for next_attempt_at */
 	STORE_OUTBOX_SENDING,     /* "sending": a node is delivering it   */
-	STORE_OUTBOX_SENT,        /* "sent": delivered, final             */
+	STORE_OUTBOX_SENT,        /* "sent": the next hop took it       */
 	STORE_OUTBOX_FAILED,      /* "failed": given up, final            */
+	STORE_OUTBOX_DELIVERED,   /* "delivered": reached its destination
+				     (migration 49), final              */
 };
 
 const char *store_channel_name(enum store_channel v);
@@ -1775,6 +1784,8 @@ struct store_outbox {
 	uint64_t sent_at;         /* [ms] 0 unless sent                      */
 	char last_error[256];     /* why the last attempt failed, "" if none */
 	char node_id[64];         /* node that claimed it last, "" if none   */
+	uint64_t delivered_at;    /* [ms] 0 unless delivered (migration 49)  */
+	char ext_id[128];         /* the SMS gateway's message id, ""       */
 	/* channel mail */
 	char mail_from[128]; /* envelope and From: address             */
 	char mail_to[512];   /* "a@x.example, b@y.example"             */
@@ -1829,6 +1840,21 @@ int store_outbox_claim_of(struct store *st, const char *node_id, uint64_t now,
 /* A claimed delivery was made at `at`: sent, attempts+1, last_error "".
  * ENOENT unless row id is sending. */
 int store_outbox_sent(struct store *st, int64_t id, uint64_t at);
+/* The same, and with delivered also delivered (delivered_at = at: the
+ * receiver itself took it), and ext_id (NULL: "") the id the receiver
+ * gave it (an SMS gateway's message id, at most 127 bytes). */
+int store_outbox_done(struct store *st, int64_t id, uint64_t at, bool delivered,
+		      const char *ext_id);
+/*
+ * A report of the receiver of channel ch about its message ext_id, at
+ * `at`: delivered (delivered_at = at), or not (failed, last_error =
+ * error).  Only a sent row changes; a row reported already keeps its
+ * first outcome.  *o (may be NULL) gets the row as it is now.  ENOENT if
+ * no row of ch has that id, EINVAL for an empty id.
+ */
+int store_outbox_report(struct store *st, enum store_channel ch,
+			const char *ext_id, bool delivered, uint64_t at,
+			const char *error, struct store_outbox *o);
 /* A claimed delivery failed and is tried again: pending, attempts+1,
  * next_attempt_at, last_error (NULL: "").  ENOENT unless id is sending. */
 int store_outbox_retry(struct store *st, int64_t id, uint64_t next_attempt_at,
@@ -1942,6 +1968,7 @@ struct store_note_delivery {
 	uint64_t created_at;
 	uint64_t sent_at;
 	char last_error[256];
+	uint64_t delivered_at; /* [ms] 0 unless delivered           */
 };
 typedef int(store_note_delivery_h)(const struct store_note_delivery *d,
 				   void *arg);

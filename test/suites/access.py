@@ -172,6 +172,8 @@ EXPECT = {
     ("POST", V + "/notes/:id/ack"): ALL,
     ("GET", V + "/tenants/:id/note_settings"): CLI,
     ("PUT", V + "/tenants/:id/note_settings"): CLI,
+    # the SMS gateway's delivery reports: its own secret, no API token
+    ("POST", V + "/sms/status"): ALL,
     # Web Push (issue 17): the public key, employees' own subscriptions
     ("GET", V + "/push/vapid_public_key"): ALL,
     ("POST", V + "/push_subscriptions"): CLI_SA,
@@ -441,10 +443,12 @@ def test_routes_listed(api, env):
     S.check(own == sorted(k for k, v in EXPECT.items() if U in v and
                           not k[1].startswith(V + "/sessions") and
                           k[1] != V + "/users/me/password" and
-                          k[1] != V + "/push/vapid_public_key"),
+                          k[1] != V + "/push/vapid_public_key" and
+                          k[1] != V + "/sms/status"),
             "the subaccount's routes are narrowed to its own employee "
             "(its sessions and its password are its own by the session; "
-            "the push key is the installation's, public)",
+            "the push key is the installation's, public; the SMS "
+            "gateway's reports carry the gateway's secret)",
             repr(own))
 
 

@@ -70,6 +70,7 @@ OPTIONS = {
     "outbox-retry-base": ("u32", "30"), "outbox-retry-max": ("u32", "3600"),
     "outbox-attempts": ("u32", "10"),
     "sms-gateway-url": ("str", None), "sms-gateway-token": ("str", None),
+    "sms-status-token": ("str", None),
     "public-url": ("str", None), "note-edit-window": ("u32", "300"),
     "note-link-ttl": ("u32", "604800"),
     "push-subject": ("str", "mailto:switchboard@localhost"),

@@ -71,7 +71,7 @@ REJECT_550 = (f"550 5.1.1 <{UNKNOWN}>: Recipient address rejected: "
 # docs/api.md, "Outbox"
 FIELDS = {"id", "tenant_id", "channel", "state", "attempts",
           "next_attempt_at", "last_error", "from", "to", "cc", "subject",
-          "attachments", "created_at", "sent_at"}
+          "attachments", "created_at", "sent_at", "delivered_at"}
 
 
 class Sink:
@@ -341,7 +341,7 @@ def check_api():
             "?limit=1: the newest", repr(one))
     st, r = sb.api("GET", "/api/v1/outbox?state=lost")
     s.check(st == 400 and r == {"error": "state: must be pending, sending, "
-                                "sent or failed"},
+                                "sent, failed or delivered"},
             "?state=lost: 400 naming the states", f"{st} {r}")
     st, r = sb.api("GET", "/api/v1/outbox/999999")
     s.check(st == 404 and r == {"error": "outbox 999999 not found"},

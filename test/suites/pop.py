@@ -45,7 +45,8 @@ each.
 
   * Forwarded (issue 17): the client's number is forwarded to its queue;
     a carrier's call reaches a service number of another tenant with a
-    Diversion header naming the client's number: Erika's pop is the
+    Diversion header naming the client's number, then once more with a
+    History-Info header (RFC 7044) instead: each time Erika's pop is the
     client's (tenant, queue, greeting) and comes before her phone rings;
     the record is the client's with forwarded_from.
 """
@@ -450,8 +451,9 @@ def test_vip_call(sb, t, rd, er, mx):
 def test_forwarded_call(sb, t, rd, er, mx):
     """issue 17: a call the client forwarded to us arrives on a service
     number of another tenant with a Diversion header naming the client's
-    number; the forwarding leads to the client's queue, and Erika's pop
-    is the client's, before her phone rings."""
+    number, and once more with a History-Info header (RFC 7044) instead;
+    the forwarding leads to the client's queue, and Erika's pop is the
+    client's, before her phone rings, both times."""
     st, f = sb.api("POST", "/api/v1/forwardings",
                    {"tenant_id": t["tid"], "number": "0221 555 00",
                     "target_type": "queue", "target_id": t["queue"]})
@@ -467,16 +469,32 @@ def test_forwarded_call(sb, t, rd, er, mx):
     st, r = sb.api("POST", f"/api/v1/agents/{t['max']}/state",
                    {"action": "pause", "reason": "Pause"})
     S.check(st == 200, "Max pauses: the call is Erika's", f"{st} {r}")
+    try:
+        for what, hdr in (
+                ("forwarded", "Diversion: <sip:+4922155500@carrier.example>"
+                 ";reason=unconditional;counter=1"),
+                ("forwarded (History-Info)",
+                 "History-Info: <sip:+4922155500@carrier.example>;index=1,"
+                 "<sip:" + SERVICE_NUMBER + "@127.0.0.1;cause=302>"
+                 ";index=1.1")):
+            wait_for(lambda: sb.api("GET", f"/api/v1/agents/{t['erika']}")[1]
+                     .get("state") == "available", 10, "Erika available")
+            forwarded_one(sb, t, rd, er, what, hdr)
+    finally:
+        act(sb, t["max"], "unpause")
+
+
+def forwarded_one(sb, t, rd, er, what, hdr):
+    """One forwarded call with header line hdr, answered and ended by
+    Erika; its checks are named by what."""
     me, ne = er.mark(), len(rd["erika"].pops())
     run = Sipp("uac_queue_diverted", remote=("127.0.0.1", sb.sip_port),
                local_port=sb.trunk_port, service=SERVICE_NUMBER,
-               keys={"caller": "+4930111222",
-                     "hdr": "Diversion: <sip:+4922155500@carrier.example>"
-                            ";reason=unconditional;counter=1"},
+               keys={"caller": "+4930111222", "hdr": hdr},
                timeout_s=90, recv_timeout_ms=60000).start()
     try:
         inc = incoming(er, me)
-        S.check(inc is not None, "forwarded: the call rings Erika's phone")
+        S.check(inc is not None, f"{what}: the call rings Erika's phone")
         wait_for(lambda: len(rd["erika"].pops()) > ne, 5,
                  "the pop on Erika's stream")
         p = rd["erika"].pops()[ne] if len(rd["erika"].pops()) > ne else {}
@@ -485,31 +503,30 @@ def test_forwarded_call(sb, t, rd, er, mx):
                 p.get("queue_id") == t["queue"] and
                 (pop.get("tenant") or {}).get("id") == t["tid"] and
                 "Erika Musterfrau" in (pop.get("greeting") or ""),
-                "forwarded: the pop is the client's (tenant, queue, the "
+                f"{what}: the pop is the client's (tenant, queue, the "
                 "greeting with Erika's name)",
                 json.dumps(clean(p), ensure_ascii=False)[:400])
         S.check(popped_first("erika", p, inc),
-                "forwarded: the pop reached Erika's stream before her "
+                f"{what}: the pop reached Erika's stream before her "
                 "phone rang", order_detail("erika", p, inc))
         rec = p.get("record_id")
         st, call = sb.api("GET", f"/api/v1/calls/{rec}")
         S.check(st == 200 and call.get("tenant_id") == t["tid"] and
                 call.get("forwarded_from") == "+4922155500" and
                 call.get("to_number") == SERVICE_NUMBER,
-                "forwarded: the record is the client's, forwarded from its "
+                f"{what}: the record is the client's, forwarded from its "
                 "number, to the service number", f"{st} {call}")
         er.accept()
         S.check(er.wait_event("CALL_ESTABLISHED", 10, since=me)
-                is not None, "forwarded: Erika accepts")
+                is not None, f"{what}: Erika accepts")
         mc = er.mark()
         er.hangup()
         run.wait(20)
-        S.check(run.successful == 1, "forwarded: Erika hangs up, the call "
+        S.check(run.successful == 1, f"{what}: Erika hangs up, the call "
                 "ends", f"rc={run.rc} {run.errors()[-300:]}")
         er.wait_event("CALL_CLOSED", 10, since=mc)
     finally:
         run.stop()
-        act(sb, t["max"], "unpause")
 
 
 def test_digits_call(sb, t, rd, er, mx):

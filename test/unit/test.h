@@ -72,6 +72,8 @@
 	X(test_store_call_close)                                               \
 	X(test_store_outbox)                                                   \
 	X(test_store_outbox_states)                                            \
+	X(test_store_outbox_receipt)                                           \
+	X(test_notify_sms_id)                                                  \
 	X(test_store_voicemail)                                                \
 	X(test_route_mailbox)                                                  \
 	X(test_store_token)                                                    \
