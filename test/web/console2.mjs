@@ -62,14 +62,18 @@ async function main() {
       "while it rings the console says: answer on your phone", hint);
     const rec = Number(await page.evaluate(() => sessionStorage.getItem("switchboard.console.pop")));
     await ask("popped", { record_id: rec });
-    const on = await waitText(page, "#pop-call-state", "Im Gespräch", 10000);
+    const on = await waitText(page, "#pop-call-state", "Im Gespräch", 30000);
     check(on === "Im Gespräch" && (await page.locator("#call-hold").count()) === 1,
       "answered: the call actions are shown", on);
     await page.fill("#note-caller_name", "Frau Wartend");
     await page.fill("#note-concern", "Bitte um Rückruf");
     await page.reload();
-    await waitText(page, "#pop-call-state", "Im Gespräch", 10000);
-    await page.waitForTimeout(300);
+    await waitText(page, "#pop-call-state", "Im Gespräch", 30000);
+    // the draft comes back once the pop is shown again (a busy machine
+    // may take a while): wait for it, at most 10 s
+    await page.waitForFunction(() =>
+      document.querySelector("#note-concern")?.value === "Bitte um Rückruf",
+      null, { timeout: 10000 }).catch(() => null);
     check((await page.inputValue("#note-caller_name")) === "Frau Wartend" &&
       (await page.inputValue("#note-concern")) === "Bitte um Rückruf",
       "a typed note survives a reload", await page.inputValue("#note-concern"));
@@ -126,7 +130,9 @@ async function main() {
     await waitText(page, "#pop-caller", "+4930333444", 30000);
     const rec2 = Number(await page.evaluate(() => sessionStorage.getItem("switchboard.console.pop")));
     await ask("popped2", { record_id: rec2 });
-    await waitText(page, "#pop-call-state", "Im Gespräch", 10000);
+    const on2 = await waitText(page, "#pop-call-state", "Im Gespräch", 30000);
+    check(on2 === "Im Gespräch", "the second caller is answered on the desk phone", on2);
+    await page.waitForSelector("#call-hangup", { timeout: 10000 }).catch(() => null);
     await page.locator("body").press("Alt+x");
     const gone = await waitText(page, "#pop-call-state", "Gespräch beendet", 10000);
     check(gone === "Gespräch beendet", "Alt+X: hung up, the call ended", gone);
