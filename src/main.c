@@ -8,7 +8,7 @@
  *   -> notify (outbox: requeue what a crash cut, deliver) -> sip
  *   -> speech thread (media_speech_start, cache in <data>/speech)
  *   -> call (sip's incoming calls go to call/ from now on) -> http
- *   -> memory give-back tick
+ *   -> memory give-back tick -> SIGHUP (config_reload)
  *   re_main() until SIGINT/SIGTERM
  *   sip shutdown (call/ BYEs/CANCELs all calls, wait for transactions)
  *   tick -> http -> call -> speech -> sip -> notify -> node -> store
@@ -134,6 +134,17 @@ static void signal_handler(int sig)
 		re_cancel();
 	else
 		sipsrv_shutdown(re_cancel);
+}
+
+/* SIGHUP: the configuration again; what may change running changes */
+static void reload(void *arg)
+{
+	struct notify *notify = arg;
+
+	info("main: SIGHUP: reloading the configuration\n");
+	if (config_reload(&cfg))
+		return;
+	notify_reconfigure(notify);
 }
 
 /* Create the admin token if none exists; write it to <data-dir>/admin.token
@@ -280,12 +291,18 @@ int main(int argc, char *argv[])
 	}
 
 	trim_start(st);
+	err = sighup_listen(reload, notify);
+	if (err) {
+		warning("main: SIGHUP: %m\n", err);
+		goto out;
+	}
 
 	info("main: switchboard running: SIP %s, HTTP %s, node %s\n",
 	     cfg.sip_listen, cfg.http_listen, cfg.node_id);
 	err = re_main(signal_handler);
 
 out:
+	sighup_close();
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	acd_feature_use(NULL);

@@ -40,6 +40,7 @@ void warning(const char *fmt, ...);
 /* ---- config (core/config.c) ------------------------------------------ */
 
 struct config {
+	char config_path[256];   /* the file read, "" = none              */
 	char sip_listen[64];     /* ip:port, UDP and TCP                  */
 	char sip_tls_listen[64]; /* ip:port for TLS; "" = derived      */
 	char tls_cert[256];      /* PEM: certificate chain + key       */
@@ -116,12 +117,30 @@ struct config {
 };
 
 /*
- * Fill cfg from defaults, then environment (SWITCHBOARD_*), then argv.
- * Returns 0, EINVAL on a bad flag (message printed), or -1 when --help
- * was printed and the program should exit successfully.
+ * Fill cfg from defaults, then the file (--config, SWITCHBOARD_CONFIG or
+ * /etc/switchboard/switchboard.conf if it exists), then environment
+ * (SWITCHBOARD_*), then argv.  Returns 0, EINVAL on a bad flag, key or
+ * value (message printed to stderr), or -1 when --help or --check-config
+ * printed what was asked and the program should exit successfully.
  */
 int config_load(struct config *cfg, int argc, char *const argv[]);
+/*
+ * Read the configuration again from the same sources (SIGHUP): the
+ * options that may change while running are copied into cfg, each change
+ * logged; the others are logged as needing a restart and left alone.  A
+ * bad file changes nothing (logged with its file and line).  argv of
+ * config_load() must still be there.
+ */
+int config_reload(struct config *cfg);
 void config_usage(FILE *f);
+
+/* ---- SIGHUP (core/sighup.c) ------------------------------------------ */
+
+/* h runs in the main loop after a SIGHUP (after several at once: once),
+ * from the moment sighup_listen() returns until sighup_close(). */
+typedef void(sighup_h)(void *arg);
+int sighup_listen(sighup_h *h, void *arg);
+void sighup_close(void);
 
 /* ---- time (core/time.c) ---------------------------------------------- */
 
