@@ -140,8 +140,13 @@ static void signal_handler(int sig)
 static void reload(void *arg)
 {
 	struct notify *notify = arg;
+	int err;
 
-	info("main: SIGHUP: reloading the configuration\n");
+	err = log_file_reopen();
+	if (err)
+		warning("main: SIGHUP: cannot reopen %s: %m\n", cfg.log_file,
+			err);
+	info("main: SIGHUP: log reopened, reloading the configuration\n");
 	if (config_reload(&cfg))
 		return;
 	notify_reconfigure(notify);
@@ -197,6 +202,12 @@ int main(int argc, char *argv[])
 	if (err)
 		return 2;
 	log_set_level(cfg.log_level);
+	err = log_file_open(cfg.log_file);
+	if (err) {
+		fprintf(stderr, "switchboard: --log-file: cannot open %s: %s\n",
+			cfg.log_file, strerror(err));
+		return 2;
+	}
 	mkdir(cfg.data_dir, 0755);
 
 	err = libre_init();
@@ -318,5 +329,6 @@ out:
 	libre_close();
 	tmr_replacement_flush();
 	tmr_debug();
+	log_file_close();
 	return err ? 1 : 0;
 }

@@ -212,6 +212,9 @@ const struct opt config_optv[] = {
      "address (build/web, where `make` builds it; \"\": no web pages)"},
     {"log-level", "SWITCHBOARD_LOG_LEVEL", OPT_LOG, S(log_level), LIVE,
      "debug, info, warn or error (info)"},
+    {"log-file", "SWITCHBOARD_LOG_FILE", OPT_STR, S(log_file), RESTART,
+     "append the log to this file instead of stderr; SIGHUP opens it "
+     "again (logrotate's postrotate); unset: stderr (journald)"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo), RESTART,
      "create or upgrade the database, add demo data if empty, exit"},
 };

@@ -20,6 +20,13 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* Messages start with the area ("sip: ..."); libre's %r %J %m work. */
 void log_set_level(enum log_level lvl);
 enum log_level log_level_get(void);
+/* Lines into the file path (appended, created 0644 by the umask) instead
+ * of stderr; "" or NULL: stderr.  log_file_reopen() opens the same path
+ * again (after logrotate moved it: SIGHUP); on error the old file stays.
+ * Returns 0 or an errno. */
+int log_file_open(const char *path);
+int log_file_reopen(void);
+void log_file_close(void);
 /* libre's own warnings (DEBUG_WARNING etc.) into this log, with time stamp
  * and level, instead of raw to stderr with colour codes.  After
  * log_set_level(); libre_init() resets it, so call it after that too. */
@@ -113,7 +120,8 @@ struct config {
 	/* the browser front end (issue 19): built files served under / */
 	char web_dir[256]; /* "" = no web pages                     */
 	enum log_level log_level;
-	bool init_demo; /* create/seed the database and exit     */
+	char log_file[256]; /* lines there, not stderr; "" = stderr */
+	bool init_demo;     /* create/seed the database and exit     */
 };
 
 /*

@@ -31,6 +31,7 @@ Uses the raw SIP phone of claims.py.
 """
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import ssl
@@ -90,6 +91,7 @@ OPTIONS = {
     "invoice-issuer-tax-number": ("str", None),
     "web-dir": ("str", "build/web"),
     "config": ("str", "/etc/switchboard/switchboard.conf"),
+    "log-file": ("str", None),
 }
 
 
@@ -835,6 +837,84 @@ def test_sighup():
         srv.cleanup()
 
 
+FILTER = os.path.join(ROOT, "contrib", "fail2ban", "filter.d",
+                      "switchboard.conf")
+
+
+def test_log_file():
+    """--log-file: the log goes there; after logrotate's move a SIGHUP
+    opens the file again; contrib/fail2ban's filter, run by fail2ban-regex
+    over that file, finds exactly the bad-password REGISTERs of a phone."""
+    d = tempfile.mkdtemp(prefix="sbconfig-log-")
+    sip, http = free_port(), free_port()
+    logf = os.path.join(d, "switchboard.log")
+    srv = Server(["--data-dir", d, "--sip", f"{LOCAL}:{sip}", "--http",
+                  f"{LOCAL}:{http}", "--prompts", claims.PROMPTS,
+                  "--log-file", logf], http=(LOCAL, http), sip=(LOCAL, sip),
+                 data_dir=d)
+    try:
+        srv.start()
+
+        def text(path):
+            try:
+                with open(path) as f:
+                    return f.read()
+            except OSError:
+                return ""
+        S.check("INFO  main: switchboard running" in text(logf) and
+                "switchboard running" not in srv.logtext(),
+                "--log-file: the log is in the file, not on stderr",
+                srv.logtext()[-500:])
+        os.rename(logf, logf + ".1")
+        srv.proc.send_signal(signal.SIGHUP)
+        try:
+            wait_for(lambda: "config: reloaded" in text(logf), 10,
+                     "the reopened log")
+        except Exception:
+            pass
+        S.check("main: SIGHUP: log reopened" in text(logf) and
+                "switchboard running" not in text(logf) and
+                "switchboard running" in text(logf + ".1") and
+                "SIGHUP" not in text(logf + ".1"),
+                "SIGHUP after the move: a new file, the old one keeps the "
+                "lines before", text(logf)[-500:])
+        bad = Phone((LOCAL, sip), "1001", "not-the-password")
+        statuses = [bad.register()[1].status for _ in range(3)]
+        bad.close()
+        good = Phone((LOCAL, sip), "1002", PW["1002"])
+        _, r = good.register()
+        good.close()
+        try:
+            wait_for(lambda: text(logf).count("auth: failure from") >= 3, 10,
+                     "three failures logged")
+        except Exception:
+            pass
+        S.check(all(st in (401, 403) for st in statuses),
+                "three REGISTERs with a wrong password are refused",
+                str(statuses))
+        S.check(text(logf).count(
+            f"auth: failure from {LOCAL} port {bad.port} user '1001' (wrong "
+            "password)") == 3 and r.status == 200,
+            "the file has one 'auth: failure' line per wrong password",
+            text(logf)[-800:])
+        if not shutil.which("fail2ban-regex"):
+            S.check(False, "fail2ban-regex is on the machine (Debian "
+                    "fail2ban)")
+            return
+        fr = subprocess.run(["fail2ban-regex", logf, FILTER],
+                            capture_output=True, text=True, timeout=120)
+        m = re.search(r"^Lines: (\d+) lines, (\d+) ignored, (\d+) matched",
+                      fr.stdout, re.M)
+        S.check(fr.returncode == 0 and m and m.group(3) == "3",
+                "fail2ban-regex with contrib/fail2ban's filter over the "
+                "real log: exactly the 3 failures match",
+                fr.stdout[-1500:] + fr.stderr[-500:])
+    finally:
+        code = srv.stop()
+        S.check(code == 0, "log-file server: clean exit", f"exit {code}")
+        srv.cleanup()
+
+
 def main():
     S.run(test_help)
     S.run(test_env_reaches_option)
@@ -856,6 +936,7 @@ def main():
     S.run(test_file_errors)
     S.run(test_example)
     S.run(test_sighup)
+    S.run(test_log_file)
     S.finish()
 
 
