@@ -15,20 +15,28 @@ sequence of SIP requests from a raw phone.
     REGISTER +4, OPTIONS +3, other +1, INVITE +0
   * three wrong passwords from one address with --auth-max-failures 3:
     switchboard_auth_blocks goes from 0 to 1
+  * a trunk call to a phone with 50 RTP packets and 7 from a stranger:
+    calls_active 1, media_legs 2, RTP received/relayed +50, refused +7,
+    INVITE +1; after BYE 0 and 0, the counters kept
 """
 import json
 import os
 import re
+import socket
 import sys
+import time
 import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from claims import LOCAL, PW, Phone, tag  # noqa: E402
+from claims import (DEMO, LOCAL, PW, Box, Phone, drain, free_port,  # noqa
+                    make_sdp, rtp_sink, sdp_conn, send_rtp, tag, wait_for)
+import claims  # noqa: E402
 from sb import Suite, Switchboard  # noqa: E402
 
 S = Suite("metrics")
+claims.S = S  # Box.stop() counts into this suite
 FAMILIES = {
     "switchboard_sip_requests_total": "counter",
     "switchboard_sip_undecodable_total": "counter",
@@ -149,6 +157,68 @@ def test_auth_blocks(sb):
             f"{before} -> {after}")
 
 
+def test_call():
+    """A trunk call to Erika's phone with 50 RTP packets from the caller
+    and 7 from a stranger (as claims.py's test_stats): during the call
+    calls_active 1 and media_legs 2, RTP received +50, relayed +50,
+    refused +7, INVITE +1; after BYE calls_active and legs 0, the counters
+    kept."""
+    box = Box().start()
+    try:
+        srv = box.srv
+        m0 = samples(get(srv)[2])
+        erika = box.registered("1002")
+        trunk = box.trunk()
+        a_rtp = rtp_sink(free_port(even=True))
+        e_rtp = rtp_sink(free_port(even=True))
+        mk = erika.mark()
+        call = trunk.invite(DEMO["erika_personal"],
+                            make_sdp(a_rtp.getsockname()[1]))
+        inv = erika.incoming(5, mk)
+        erika.reply(inv, 200, "OK", make_sdp(e_rtp.getsockname()[1]))
+        fin = call.wait_final()
+        S.check(fin.status == 200, "trunk call to Erika answered", fin.first)
+        srv_ip, srv_port, _ = sdp_conn(fin.body)
+        send_rtp(a_rtp, (srv_ip, srv_port), 50, 0x1234)
+        got = []
+        deadline = time.time() + 5
+        while len(got) < 50 and time.time() < deadline:
+            got += drain(e_rtp, time.time() + 0.2)
+        stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        stranger.bind((LOCAL, 0))
+        send_rtp(stranger, (srv_ip, srv_port), 7, 0x6666, seq0=900)
+        stranger.close()
+        m1 = wait_for(lambda: (lambda m: m if m[
+            "switchboard_rtp_packets_refused_total"] - m0[
+            "switchboard_rtp_packets_refused_total"] >= 7 else None)(
+            samples(get(srv)[2])), 5, "refused +7")
+
+        def d(m, k):
+            return m[k] - m0[k]
+        inv_k = 'switchboard_sip_requests_total{method="INVITE"}'
+        S.check((m1["switchboard_calls_active"], m1["switchboard_media_legs"],
+                 d(m1, "switchboard_rtp_packets_received_total"),
+                 d(m1, "switchboard_rtp_packets_relayed_total"),
+                 d(m1, "switchboard_rtp_packets_refused_total"),
+                 d(m1, inv_k)) == (1, 2, 50, 50, 7, 1) and len(got) == 50,
+                "during the call: calls_active 1, media_legs 2, RTP "
+                "received +50, relayed +50, refused +7, INVITE +1",
+                str(m1))
+        r = call.bye()
+        S.check(r.status == 200, "BYE 200", r.first)
+        m2 = wait_for(lambda: (lambda m: m if m["switchboard_calls_active"]
+                               == 0 and m["switchboard_media_legs"] == 0
+                               else None)(samples(get(srv)[2])), 5,
+                      "the call to end")
+        S.check(d(m2, "switchboard_rtp_packets_relayed_total") == 50,
+                "after BYE: calls_active 0, media_legs 0, relayed kept",
+                str(m2))
+        a_rtp.close()
+        e_rtp.close()
+    finally:
+        box.stop("call server")
+
+
 def main():
     sb = Switchboard(extra_args=["--auth-max-failures", "3"])
     try:
@@ -160,6 +230,7 @@ def main():
         code = sb.stop()
         S.check(code == 0, "clean exit", f"exit {code}")
         sb.cleanup()
+    S.run(test_call)
     S.finish()
 
 
