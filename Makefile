@@ -28,6 +28,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 VAR ?= var
 
 .PHONY: libre-check unit-part all deps build build-test run test bench clean db prompts \
+	install \
 	check-clang format format-check fuzz mutation web node-check
 
 all: build
@@ -150,6 +151,48 @@ mutation: deps
 check-clang: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CC=clang $(REL)/switchboard $(DBG)/unittest
+
+# `make install` (issue 20): the release binary, the prompts, the web front
+# end, the systemd unit and its user, the example configuration, and
+# /etc/switchboard/switchboard.conf from it unless that file exists.
+# PREFIX and DESTDIR as usual; SYSCONFDIR is /etc for every PREFIX.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR     := $(PREFIX)/bin
+SHAREDIR   := $(PREFIX)/share/switchboard
+UNITDIR    := $(PREFIX)/lib/systemd/system
+SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+PROMPTS_BUILT := build/prompts
+
+install: build
+	@scripts/prompts.sh $(PROMPTS_BUILT) >/dev/null
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/switchboard
+	install -m 0755 $(REL)/switchboard $(DESTDIR)$(BINDIR)/switchboard
+	rm -rf $(DESTDIR)$(SHAREDIR)/prompts $(DESTDIR)$(SHAREDIR)/web
+	cp -r $(PROMPTS_BUILT) $(DESTDIR)$(SHAREDIR)/prompts
+	cp -r build/web $(DESTDIR)$(SHAREDIR)/web
+	chmod -R u=rwX,go=rX $(DESTDIR)$(SHAREDIR)
+	install -m 0644 README.md contrib/switchboard.conf.example \
+		$(DESTDIR)$(SHAREDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(SHAREDIR)|g' \
+		contrib/systemd/switchboard.service.in \
+		> $(DESTDIR)$(UNITDIR)/switchboard.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/switchboard.service
+	install -m 0644 contrib/systemd/switchboard.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/switchboard.conf
+	@conf=$(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf; \
+	if [ -e "$$conf" ]; then \
+		echo "install: $$conf exists, kept"; \
+	else \
+		{ printf '%s\n' "# set by make install" \
+			"data-dir = /var/lib/switchboard" \
+			"web-dir = $(SHAREDIR)/web" ""; \
+		  cat contrib/switchboard.conf.example; } > "$$conf"; \
+		chmod 0644 "$$conf"; \
+		echo "install: $$conf written"; \
+	fi
 
 format:
 	@clang-format -i $(shell find src test/unit -name '*.[ch]')

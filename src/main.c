@@ -8,7 +8,7 @@
  *   -> notify (outbox: requeue what a crash cut, deliver) -> sip
  *   -> speech thread (media_speech_start, cache in <data>/speech)
  *   -> call (sip's incoming calls go to call/ from now on) -> http
- *   -> memory give-back tick
+ *   -> memory give-back tick -> SIGHUP (config_reload)
  *   re_main() until SIGINT/SIGTERM
  *   sip shutdown (call/ BYEs/CANCELs all calls, wait for transactions)
  *   tick -> http -> call -> speech -> sip -> notify -> node -> store
@@ -136,6 +136,22 @@ static void signal_handler(int sig)
 		sipsrv_shutdown(re_cancel);
 }
 
+/* SIGHUP: the configuration again; what may change running changes */
+static void reload(void *arg)
+{
+	struct notify *notify = arg;
+	int err;
+
+	err = log_file_reopen();
+	if (err)
+		warning("main: SIGHUP: cannot reopen %s: %m\n", cfg.log_file,
+			err);
+	info("main: SIGHUP: log reopened, reloading the configuration\n");
+	if (config_reload(&cfg))
+		return;
+	notify_reconfigure(notify);
+}
+
 /* Create the admin token if none exists; write it to <data-dir>/admin.token
  * (mode 0600).  The plain token is never logged. */
 static int admin_token_ensure(struct store *st)
@@ -186,6 +202,12 @@ int main(int argc, char *argv[])
 	if (err)
 		return 2;
 	log_set_level(cfg.log_level);
+	err = log_file_open(cfg.log_file);
+	if (err) {
+		fprintf(stderr, "switchboard: --log-file: cannot open %s: %s\n",
+			cfg.log_file, strerror(err));
+		return 2;
+	}
 	mkdir(cfg.data_dir, 0755);
 
 	err = libre_init();
@@ -280,12 +302,18 @@ int main(int argc, char *argv[])
 	}
 
 	trim_start(st);
+	err = sighup_listen(reload, notify);
+	if (err) {
+		warning("main: SIGHUP: %m\n", err);
+		goto out;
+	}
 
 	info("main: switchboard running: SIP %s, HTTP %s, node %s\n",
 	     cfg.sip_listen, cfg.http_listen, cfg.node_id);
 	err = re_main(signal_handler);
 
 out:
+	sighup_close();
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);
 	acd_feature_use(NULL);
@@ -301,5 +329,6 @@ out:
 	libre_close();
 	tmr_replacement_flush();
 	tmr_debug();
+	log_file_close();
 	return err ? 1 : 0;
 }

@@ -20,6 +20,13 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* Messages start with the area ("sip: ..."); libre's %r %J %m work. */
 void log_set_level(enum log_level lvl);
 enum log_level log_level_get(void);
+/* Lines into the file path (appended, created 0644 by the umask) instead
+ * of stderr; "" or NULL: stderr.  log_file_reopen() opens the same path
+ * again (after logrotate moved it: SIGHUP); on error the old file stays.
+ * Returns 0 or an errno. */
+int log_file_open(const char *path);
+int log_file_reopen(void);
+void log_file_close(void);
 /* libre's own warnings (DEBUG_WARNING etc.) into this log, with time stamp
  * and level, instead of raw to stderr with colour codes.  After
  * log_set_level(); libre_init() resets it, so call it after that too. */
@@ -40,6 +47,7 @@ void warning(const char *fmt, ...);
 /* ---- config (core/config.c) ------------------------------------------ */
 
 struct config {
+	char config_path[256];   /* the file read, "" = none              */
 	char sip_listen[64];     /* ip:port, UDP and TCP                  */
 	char sip_tls_listen[64]; /* ip:port for TLS; "" = derived      */
 	char tls_cert[256];      /* PEM: certificate chain + key       */
@@ -114,16 +122,35 @@ struct config {
 	/* the browser front end (issue 19): built files served under / */
 	char web_dir[256]; /* "" = no web pages                     */
 	enum log_level log_level;
-	bool init_demo; /* create/seed the database and exit     */
+	char log_file[256]; /* lines there, not stderr; "" = stderr */
+	bool init_demo;     /* create/seed the database and exit     */
 };
 
 /*
- * Fill cfg from defaults, then environment (SWITCHBOARD_*), then argv.
- * Returns 0, EINVAL on a bad flag (message printed), or -1 when --help
- * was printed and the program should exit successfully.
+ * Fill cfg from defaults, then the file (--config, SWITCHBOARD_CONFIG or
+ * /etc/switchboard/switchboard.conf if it exists), then environment
+ * (SWITCHBOARD_*), then argv.  Returns 0, EINVAL on a bad flag, key or
+ * value (message printed to stderr), or -1 when --help or --check-config
+ * printed what was asked and the program should exit successfully.
  */
 int config_load(struct config *cfg, int argc, char *const argv[]);
+/*
+ * Read the configuration again from the same sources (SIGHUP): the
+ * options that may change while running are copied into cfg, each change
+ * logged; the others are logged as needing a restart and left alone.  A
+ * bad file changes nothing (logged with its file and line).  argv of
+ * config_load() must still be there.
+ */
+int config_reload(struct config *cfg);
 void config_usage(FILE *f);
+
+/* ---- SIGHUP (core/sighup.c) ------------------------------------------ */
+
+/* h runs in the main loop after a SIGHUP (after several at once: once),
+ * from the moment sighup_listen() returns until sighup_close(). */
+typedef void(sighup_h)(void *arg);
+int sighup_listen(sighup_h *h, void *arg);
+void sighup_close(void);
 
 /* ---- time (core/time.c) ---------------------------------------------- */
 

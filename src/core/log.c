@@ -4,6 +4,8 @@
  * extensions (%r, %J, %m, %H) are available because we format with
  * re_vsdprintf.  Passwords and tokens must never reach these functions.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,76 @@ enum {
 
 static enum log_level level = LOG_INFO;
 
+/* --log-file: lines go there instead of stderr; reopened on SIGHUP so
+ * that logrotate can move it away.  The lock keeps a line of the media
+ * thread off a FILE being swapped. */
+static struct {
+	pthread_mutex_t lock;
+	FILE *f; /* NULL: stderr */
+	char path[256];
+} dest = {PTHREAD_MUTEX_INITIALIZER, NULL, ""};
+
+static FILE *file_open(const char *path)
+{
+	FILE *f = fopen(path, "ae");
+
+	if (f)
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+int log_file_open(const char *path)
+{
+	FILE *f;
+
+	if (!path || !*path)
+		return 0;
+	if (strlen(path) >= sizeof(dest.path))
+		return ENAMETOOLONG;
+	f = file_open(path);
+	if (!f)
+		return errno;
+	pthread_mutex_lock(&dest.lock);
+	if (dest.f)
+		fclose(dest.f);
+	dest.f = f;
+	str_copy(dest.path, path, sizeof(dest.path));
+	pthread_mutex_unlock(&dest.lock);
+	return 0;
+}
+
+int log_file_reopen(void)
+{
+	FILE *f, *old;
+
+	pthread_mutex_lock(&dest.lock);
+	if (!dest.f) {
+		pthread_mutex_unlock(&dest.lock);
+		return 0;
+	}
+	f = file_open(dest.path);
+	if (!f) {
+		int err = errno;
+		pthread_mutex_unlock(&dest.lock);
+		return err; /* the old file stays */
+	}
+	old = dest.f;
+	dest.f = f;
+	pthread_mutex_unlock(&dest.lock);
+	fclose(old);
+	return 0;
+}
+
+void log_file_close(void)
+{
+	pthread_mutex_lock(&dest.lock);
+	if (dest.f)
+		fclose(dest.f);
+	dest.f = NULL;
+	dest.path[0] = '\0';
+	pthread_mutex_unlock(&dest.lock);
+}
+
 void log_set_level(enum log_level lvl)
 {
 	level = lvl;
@@ -28,11 +100,11 @@ enum log_level log_level_get(void)
 }
 
 /* re_fprintf() is taken over by libre_log.c; re_vfprintf() is not */
-static void out(const char *fmt, ...)
+static void out(FILE *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	(void)re_vfprintf(stderr, fmt, ap);
+	(void)re_vfprintf(f, fmt, ap);
 	va_end(ap);
 }
 
@@ -67,10 +139,10 @@ static void emit(enum log_level lvl, const char *area, const char *p,
 	if (i < len)
 		n += (size_t)re_snprintf(line + n, sizeof(line) - n, "...");
 	time_iso(ts, sizeof(ts), time_now_ms());
-	flockfile(stderr); /* one line, whichever thread (the media thread) */
-	out("%s %s %s%s%b\n", ts, tags[lvl], area ? area : "", area ? ": " : "",
-	    line, n);
-	funlockfile(stderr);
+	pthread_mutex_lock(&dest.lock); /* one line, whichever thread */
+	out(dest.f ? dest.f : stderr, "%s %s %s%s%b\n", ts, tags[lvl],
+	    area ? area : "", area ? ": " : "", line, n);
+	pthread_mutex_unlock(&dest.lock);
 }
 
 static void vlog(enum log_level lvl, const char *fmt, va_list ap)

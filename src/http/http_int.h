@@ -835,6 +835,10 @@ enum api_role {
 
 /* The bit of role name ("operator", ...); 0 for an unknown name. */
 unsigned api_role_of(const char *name);
+
+/* GET /metrics (metrics.c): the Prometheus text, after server.c checked
+ * the operator's token */
+int api_metrics(struct api_req *req);
 /* The name of role bit ("" if it is none). */
 const char *api_role_name(unsigned bit);
 /* The roles that may use route r (a route without a rule: the

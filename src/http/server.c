@@ -520,6 +520,25 @@ static void api_dispatch(struct api_req *req)
 	}
 }
 
+/* GET /metrics (metrics.c): the operator's token, any other role 403 */
+static void metrics_serve(struct api_req *req)
+{
+	if (pl_strcmp(&req->msg->met, "GET")) {
+		(void)api_error_hdrs(req, 405, "Allow: GET\r\n",
+				     "method %r not allowed here; use GET",
+				     &req->msg->met);
+		return;
+	}
+	if (auth(req))
+		return;
+	if (strcmp(req->token.role, "operator")) {
+		(void)api_error(req, 403, "role %s may not GET /metrics",
+				req->token.role);
+		return;
+	}
+	(void)api_metrics(req);
+}
+
 /* How large a body the route of msg takes: a raw action's own limit,
  * else a JSON body's (larger bodies are not read; body.c or the action
  * answers 413). */
@@ -564,6 +583,9 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 				(void)api_reply_object(&req, 200, o);
 			mem_deref(o);
 		}
+	}
+	else if (!pl_strcmp(&msg->path, "/metrics")) {
+		metrics_serve(&req);
 	}
 	else if (!pl_strcmp(&msg->path, "/api/v1") ||
 		 (msg->path.l >= 8 && !memcmp(msg->path.p, "/api/v1/", 8))) {

@@ -201,6 +201,10 @@ int notify_mail_row(const struct config *cfg, const struct notify_mail *m,
  * ms. */
 void notify_kick(struct notify *n);
 
+/* The configuration changed (SIGHUP): the retry schedule of the next
+ * judgements is taken from cfg's --outbox-* options again. */
+void notify_reconfigure(struct notify *n);
+
 /* True if mail can go out: an SMTP URL is configured. */
 bool notify_mail_configured(const struct config *cfg);
 /* True if SMS can go out: an SMS gateway is configured. */

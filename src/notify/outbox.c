@@ -448,6 +448,12 @@ const struct push_keys *notify_push_keys(const struct notify *n)
 	return &n->keys;
 }
 
+void notify_reconfigure(struct notify *n)
+{
+	if (n)
+		notify_policy_of(&n->pol, n->cfg);
+}
+
 int notify_alloc(struct notify **np, const struct config *cfg, struct store *st)
 {
 	struct notify *n;

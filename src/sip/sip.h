@@ -34,6 +34,16 @@ void sipsrv_shutdown(void (*doneh)(void));
 /* Live calls on this node (the count handler of sipsrv_set_callh). */
 unsigned sipsrv_calls_active(void);
 
+/* SIP requests our listener received since start, by method (the common
+ * methods, then "other"), for GET /metrics: up to n into v, returns how
+ * many (SIP_REQUEST_METHODS at most). */
+enum { SIP_REQUEST_METHODS = 15 };
+struct sip_request_count {
+	const char *method;
+	uint64_t n;
+};
+size_t sipsrv_request_counts(struct sip_request_count *v, size_t n);
+
 /* ---- calls: the incoming-call handler ------------------------------- */
 
 /* Who sent an INVITE: a carrier's trunk by its source address, or a

@@ -171,4 +171,7 @@ struct trunk_cred;
 int trunk_cred_alloc(struct trunk_cred **credp, const struct store_trunk *t);
 int trunk_cred_auth(char **user, char **pass, const char *realm, void *arg);
 
+/* metrics.c: count one request our listener received (sipsrv.c) */
+void sip_metrics_request(const struct sip_msg *msg);
+
 #endif

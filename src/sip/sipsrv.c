@@ -190,6 +190,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	struct sipsrv *srv = arg;
 
 	debug("sip: %J %r %r\n", &msg->src, &msg->met, &msg->ruri);
+	sip_metrics_request(msg);
 	nat_attach(srv, msg); /* NAT fix and Nagle off for TCP/TLS too */
 	if (screen(srv, msg))
 		return true;

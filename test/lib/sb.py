@@ -123,7 +123,8 @@ class Switchboard:
 
     def _setup(self, args, env, log_path, demo):
         """The daemon's command line (args[0] the binary), environment
-        (ASAN_OPTIONS added if missing) and log file; with demo, runs it
+        (ASAN_OPTIONS added if missing, SWITCHBOARD_CONFIG="" too: no
+        configuration file) and log file; with demo, runs it
         with --init-demo first (a failure raises with its output).  Reads
         the admin token of self.dir if there is one.  self.dir,
         self.sip_port and self.http_port (and self.tls_port) are set
@@ -131,6 +132,9 @@ class Switchboard:
         self.args = list(args)
         self.env = env
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        # a configuration file of this machine
+        # (/etc/switchboard/switchboard.conf) never reaches a suite's server
+        self.env.setdefault("SWITCHBOARD_CONFIG", "")
         self.log_path = log_path
         self.trunk_port = DEMO["trunk_port"]
         self.own_trunk_port = False

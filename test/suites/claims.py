@@ -462,10 +462,11 @@ class Call:
 # --------------------------------------------------------------------------
 def clean_env():
     """The calling environment without SWITCHBOARD_* (ASan's leak check
-    on)."""
+    on), but SWITCHBOARD_CONFIG="": no configuration file of the machine."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SWITCHBOARD_")}
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+    env["SWITCHBOARD_CONFIG"] = ""  # no /etc/switchboard/switchboard.conf
     return env
 
 

@@ -31,6 +31,8 @@ Uses the raw SIP phone of claims.py.
 """
 import os
 import re
+import shutil
+import signal
 import sqlite3
 import ssl
 import subprocess
@@ -89,6 +91,8 @@ OPTIONS = {
     "invoice-issuer-vat-id": ("str", None),
     "invoice-issuer-tax-number": ("str", None),
     "web-dir": ("str", "build/web"),
+    "config": ("str", "/etc/switchboard/switchboard.conf"),
+    "log-file": ("str", None),
 }
 
 
@@ -256,7 +260,7 @@ def test_flags_win():
 
 
 # --------------------------------------------------------------------------
-# one server by variables, one by flags
+# one server by variables, one by flags, one by the file
 # --------------------------------------------------------------------------
 class Setup:
     def __init__(self, mode, **v):
@@ -296,6 +300,14 @@ class Setup:
             self.args = []
             self.env = {env_of(k): ("1" if val is None else val)
                         for k, val in self.opts.items()}
+        elif mode == "file":  # everything in the file, only --config given
+            conf = os.path.join(self.tmp, "switchboard.conf")
+            with open(conf, "w") as f:
+                f.write("# written by config.py\n\n")
+                for k, val in self.opts.items():
+                    f.write(f"{k} = {'yes' if val is None else val}\n")
+            self.args = ["--config", conf]
+            self.env = {}
         else:
             self.args = []
             for k, val in self.opts.items():
@@ -594,6 +606,316 @@ def run_setup(mode, v):
         sh("rm", "-rf", u.tmp)
 
 
+# --------------------------------------------------------------------------
+# the configuration file (issue 20)
+# --------------------------------------------------------------------------
+ROOT = os.path.dirname(os.path.dirname(HERE))
+EXAMPLE = os.path.join(ROOT, "contrib", "switchboard.conf.example")
+
+
+def conf_file(text):
+    fd, path = tempfile.mkstemp(prefix="sbconf-", suffix=".conf")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def effective(r):
+    """--check-config's `key = value` lines as a dict."""
+    out = {}
+    for ln in r.stdout.splitlines():
+        m = re.match(r"^([a-z0-9-]+) = (.*)$", ln)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def test_file_precedence():
+    """flag > variable > file > default, shown by --check-config; the file
+    is read from --config, else from SWITCHBOARD_CONFIG."""
+    path = conf_file("# a comment\n\n  realm = file-realm  \n"
+                     "node-id=file-node\nring-timeout = 7\n"
+                     "rtp-timeout = 8\nsrtp-required = yes\n"
+                     "web-dir = \"\"\nsmtp-from = \"a # b@x.example\"\n")
+    try:
+        r = run(["--config", path, "--check-config", "--rtp-timeout", "9"],
+                env={"SWITCHBOARD_NODE_ID": "env-node",
+                     "SWITCHBOARD_RTP_TIMEOUT": "11"})
+        e = effective(r)
+        S.check(r.returncode == 0 and e.get("realm") == "file-realm" and
+                e.get("node-id") == "env-node" and
+                e.get("ring-timeout") == "7" and e.get("rtp-timeout") == "9"
+                and e.get("reg-max-expires") == "3600" and
+                e.get("srtp-required") == "true" and e.get("web-dir") == '""'
+                and e.get("smtp-from") == '"a # b@x.example"'.strip('"'),
+                "precedence: realm and ring-timeout from the file, node-id "
+                "from the variable over the file, rtp-timeout from the flag "
+                "over variable and file, reg-max-expires the default; "
+                "quotes and '#' in a value", r.stdout + r.stderr)
+        S.check(r.stdout.startswith(
+            f"# switchboard: settings in effect (file: {path})\n"),
+            "--check-config names the file read", r.stdout[:200])
+        r = run(["--check-config"], env={"SWITCHBOARD_CONFIG": path})
+        S.check(r.returncode == 0 and effective(r).get("realm") ==
+                "file-realm", "SWITCHBOARD_CONFIG names the file",
+                r.stdout + r.stderr)
+        r = run(["--config", "", "--check-config"],
+                env={"SWITCHBOARD_CONFIG": path})
+        S.check(r.returncode == 0 and effective(r).get("realm") ==
+                "switchboard" and "(file: none)" in r.stdout,
+                "--config \"\" reads no file (the flag wins over "
+                "SWITCHBOARD_CONFIG)", r.stdout[:200] + r.stderr)
+    finally:
+        os.unlink(path)
+    r = run(["--check-config", "--smtp-password", "s3cret"])
+    S.check(r.returncode == 0 and "s3cret" not in r.stdout and
+            "# smtp-password = (set, not shown)" in r.stdout and
+            "# sms-gateway-token = (not set)" in r.stdout,
+            "--check-config never prints a secret", r.stdout[-400:])
+
+
+def test_file_errors():
+    """A bad file stops the start: "FILE:LINE: key 'x': reason", exit 2,
+    like a bad flag."""
+    cases = [
+        ("realm = r\n\ncolour = blue\n", "{f}:3: key 'colour': unknown key"),
+        ("ring-timeout = soon\n",
+         "{f}:1: key 'ring-timeout': invalid value 'soon'"),
+        ("# x\nsrtp-required = maybe\n",
+         "{f}:2: key 'srtp-required': invalid value 'maybe'"),
+        ("log-level = loud\n", "{f}:1: key 'log-level': invalid value 'loud'"),
+        ("realm = " + "r" * 100 + "\n", "{f}:1: key 'realm': value too long"),
+        ("outbox-attempts = 500\n",
+         "{f}:1: key 'outbox-attempts': must be from 1 to 100"),
+        ("outbox-retry-base = 60\noutbox-retry-max = 59\n",
+         "{f}:2: key 'outbox-retry-max': must be at least "
+         "--outbox-retry-base (60 s)"),
+        ("rtp-min = 30000\nrtp-max = 30002\n",
+         "{f}:2: key 'rtp-max': bad RTP port range 30000-30002"),
+        ("realm = a\nrealm = b\n",
+         "{f}:2: key 'realm': already set on line 1"),
+        ("realm\n", "{f}:1: expected 'key = value'"),
+        ("config = /x\n",
+         "{f}:1: key 'config': not allowed in the file (it names the file)"),
+    ]
+    for text, want in cases:
+        path = conf_file(text)
+        try:
+            want = want.format(f=path)
+            r = run(["--config", path])
+            S.check(r.returncode == 2 and r.stderr.strip() == want,
+                    f"file {text.strip()[:40]!r}: exit 2, {want[len(path):]!r}",
+                    f"{r.returncode} {r.stderr.strip()!r}")
+        finally:
+            os.unlink(path)
+    # a flag or variable that overrides the bad value: the file's range
+    # error is gone, a later check names the flag
+    path = conf_file("outbox-attempts = 500\n")
+    try:
+        r = run(["--config", path, "--check-config"],
+                env={"SWITCHBOARD_OUTBOX_ATTEMPTS": "5"})
+        S.check(r.returncode == 0 and effective(r).get("outbox-attempts") ==
+                "5", "the variable overrides the file's out-of-range value",
+                r.stderr)
+        r = run(["--config", path, "--outbox-attempts", "0"])
+        S.check(r.returncode == 2 and r.stderr.strip() ==
+                "switchboard: --outbox-attempts: must be from 1 to 100",
+                "a bad flag over the file is named as the flag", r.stderr)
+    finally:
+        os.unlink(path)
+    missing = os.path.join(tempfile.gettempdir(), "sb-no-such.conf")
+    want = (f"switchboard: --config: cannot read {missing}: No such file or "
+            "directory")
+    r = run(["--config", missing])
+    r2 = run(env={"SWITCHBOARD_CONFIG": missing})
+    S.check(r.returncode == 2 and r.stderr.strip() == want and
+            r2.returncode == 2 and r2.stderr.strip() == want,
+            "a file named by --config or SWITCHBOARD_CONFIG that is missing "
+            "is an error", f"{r.stderr!r} / {r2.stderr!r}")
+
+
+def test_example():
+    """contrib/switchboard.conf.example is what scripts/conf_example.py
+    makes of the option table now; every option is in it; uncommented,
+    it gives exactly the defaults."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts",
+                        "conf_example.py"), BIN], capture_output=True,
+                       text=True, env=claims.clean_env(), timeout=60)
+    with open(EXAMPLE) as f:
+        have = f.read()
+    S.check(r.returncode == 0 and r.stdout == have,
+            "contrib/switchboard.conf.example is up to date (run "
+            "scripts/conf_example.py build/rel/switchboard > "
+            "contrib/switchboard.conf.example)", r.stderr[-300:])
+    keys = re.findall(r"^#([a-z0-9-]+) = ", have, re.M)
+    S.check(set(keys) == set(OPTIONS) - {"config"} and
+            len(keys) == len(set(keys)),
+            "the example has every option but --config once",
+            f"missing {set(OPTIONS) - set(keys)}")
+    plain = re.sub(r"^#([a-z0-9-]+ = )", r"\1", have, flags=re.M)
+    path = conf_file(plain)
+    try:
+        r = run(["--config", path, "--check-config"])
+        d = run(["--config", "", "--check-config"])
+        S.check(r.returncode == 0 and effective(r) == effective(d) and
+                len(effective(d)) == len(OPTIONS) - 3,
+                "the example with every key uncommented: exactly the "
+                "defaults", r.stderr + str(set(effective(r).items()) ^
+                                           set(effective(d).items())))
+    finally:
+        os.unlink(path)
+
+
+def test_sighup():
+    """SIGHUP reads the file again: log-level and reg-max-expires change
+    at once (a phone's REGISTER shows it), realm is named as needing a
+    restart and stays; a bad file changes nothing."""
+    d = tempfile.mkdtemp(prefix="sbconfig-hup-")
+    sip, http = free_port(), free_port()
+    conf = os.path.join(d, "switchboard.conf")
+    base = (f"sip = {LOCAL}:{sip}\nhttp = {LOCAL}:{http}\n"
+            f"data-dir = {d}\nprompts = {claims.PROMPTS}\n")
+    with open(conf, "w") as f:
+        f.write(base + "log-level = warn\nreg-max-expires = 300\n")
+    srv = Server(["--config", conf], http=(LOCAL, http), sip=(LOCAL, sip),
+                 data_dir=d)
+    try:
+        srv.start()
+        p = Phone((LOCAL, sip), "1001", PW["1001"])
+        _, r = p.register(expires=3000)
+        S.check(r.status == 200 and r.all("contact")[0].endswith(
+            ";expires=300"), "from the file: reg-max-expires 300",
+            str(r.all("contact")))
+        with open(conf, "w") as f:
+            f.write(base + "log-level = debug\nreg-max-expires = 200\n"
+                    "realm = other-realm\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "config: reloaded" in srv.logtext(), 10,
+                 "the reload in the log")
+        log = srv.logtext()
+        S.check("INFO  config: reload: reg-max-expires = 200\n" in log and
+                "WARN  config: reload: realm changed: needs a restart\n"
+                in log and f"INFO  config: reloaded {conf}: 2 changes "
+                "applied, 1 needs a restart\n" in log,
+                "SIGHUP: the log says what changed and what needs a "
+                "restart", log[-1500:])
+        first, r = p.register(expires=3000)
+        S.check(r.status == 200 and r.all("contact")[0].endswith(
+            ";expires=200") and 'realm="switchboard"' in
+            first.get("www-authenticate"),
+            "after SIGHUP: reg-max-expires 200 at once, the realm still "
+            "the old one", f"{r.all('contact')} "
+            f"{first.get('www-authenticate')}")
+        log = srv.logtext()
+        after = log[log.index("config: reloaded"):]
+        S.check(re.search(r"^\S+Z DEBUG ", log, re.M) and
+                not re.search(r"^\S+Z DEBUG ", log[:log.index(
+                    "config: reload")], re.M) and
+                re.search(r"^\S+Z DEBUG ", after, re.M),
+                "after SIGHUP: log level debug (DEBUG lines written, none "
+                "before)", after[-800:])
+        with open(conf, "w") as f:
+            f.write(base + "log-level = warn\nreg-max-expires = 100\n"
+                    "colour = blue\n")
+        n = len(srv.logtext())
+        srv.proc.send_signal(signal.SIGHUP)
+        want = (f"WARN  config: reload refused, nothing changed: {conf}:7: "
+                "key 'colour': unknown key\n")
+        try:
+            wait_for(lambda: want in srv.logtext()[n:], 10, "refusal")
+        except Exception:
+            pass
+        _, r = p.register(expires=3000)
+        S.check(want in srv.logtext()[n:] and r.status == 200 and
+                r.all("contact")[0].endswith(";expires=200") and
+                srv.proc.poll() is None,
+                "a bad file at SIGHUP: logged with file and line, nothing "
+                "changed, still running", srv.logtext()[n:][-800:])
+        p.close()
+    finally:
+        code = srv.stop()
+        S.check(code == 0, "SIGHUP server: clean exit", f"exit {code}")
+        srv.cleanup()
+
+
+FILTER = os.path.join(ROOT, "contrib", "fail2ban", "filter.d",
+                      "switchboard.conf")
+
+
+def test_log_file():
+    """--log-file: the log goes there; after logrotate's move a SIGHUP
+    opens the file again; contrib/fail2ban's filter, run by fail2ban-regex
+    over that file, finds exactly the bad-password REGISTERs of a phone."""
+    d = tempfile.mkdtemp(prefix="sbconfig-log-")
+    sip, http = free_port(), free_port()
+    logf = os.path.join(d, "switchboard.log")
+    srv = Server(["--data-dir", d, "--sip", f"{LOCAL}:{sip}", "--http",
+                  f"{LOCAL}:{http}", "--prompts", claims.PROMPTS,
+                  "--log-file", logf], http=(LOCAL, http), sip=(LOCAL, sip),
+                 data_dir=d)
+    try:
+        srv.start()
+
+        def text(path):
+            try:
+                with open(path) as f:
+                    return f.read()
+            except OSError:
+                return ""
+        S.check("INFO  main: switchboard running" in text(logf) and
+                "switchboard running" not in srv.logtext(),
+                "--log-file: the log is in the file, not on stderr",
+                srv.logtext()[-500:])
+        os.rename(logf, logf + ".1")
+        srv.proc.send_signal(signal.SIGHUP)
+        try:
+            wait_for(lambda: "config: reloaded" in text(logf), 10,
+                     "the reopened log")
+        except Exception:
+            pass
+        S.check("main: SIGHUP: log reopened" in text(logf) and
+                "switchboard running" not in text(logf) and
+                "switchboard running" in text(logf + ".1") and
+                "SIGHUP" not in text(logf + ".1"),
+                "SIGHUP after the move: a new file, the old one keeps the "
+                "lines before", text(logf)[-500:])
+        bad = Phone((LOCAL, sip), "1001", "not-the-password")
+        statuses = [bad.register()[1].status for _ in range(3)]
+        bad.close()
+        good = Phone((LOCAL, sip), "1002", PW["1002"])
+        _, r = good.register()
+        good.close()
+        try:
+            wait_for(lambda: text(logf).count("auth: failure from") >= 3, 10,
+                     "three failures logged")
+        except Exception:
+            pass
+        S.check(all(st in (401, 403) for st in statuses),
+                "three REGISTERs with a wrong password are refused",
+                str(statuses))
+        S.check(text(logf).count(
+            f"auth: failure from {LOCAL} port {bad.port} user '1001' (wrong "
+            "password)") == 3 and r.status == 200,
+            "the file has one 'auth: failure' line per wrong password",
+            text(logf)[-800:])
+        if not shutil.which("fail2ban-regex"):
+            S.check(False, "fail2ban-regex is on the machine (Debian "
+                    "fail2ban)")
+            return
+        fr = subprocess.run(["fail2ban-regex", logf, FILTER],
+                            capture_output=True, text=True, timeout=120)
+        m = re.search(r"^Lines: (\d+) lines, (\d+) ignored, (\d+) matched",
+                      fr.stdout, re.M)
+        S.check(fr.returncode == 0 and m and m.group(3) == "3",
+                "fail2ban-regex with contrib/fail2ban's filter over the "
+                "real log: exactly the 3 failures match",
+                fr.stdout[-1500:] + fr.stderr[-500:])
+    finally:
+        code = srv.stop()
+        S.check(code == 0, "log-file server: clean exit", f"exit {code}")
+        srv.cleanup()
+
+
 def main():
     S.run(test_help)
     S.run(test_env_reaches_option)
@@ -607,6 +929,15 @@ def main():
           node="flag-node", media_ip="127.0.0.3", rtp=(61100, 61119),
           ring=3, rtp_timeout=3, reg=(90, 600), keepalive=2, heartbeat=2,
           auth=(3, 45), log="warn", srtp_required=False))
+    S.run(run_setup, "file", dict(tone=900, realm="file-realm",
+          node="file-node", media_ip="127.0.0.4", rtp=(61200, 61219),
+          ring=2, rtp_timeout=2, reg=(100, 500), keepalive=1, heartbeat=1,
+          auth=(2, 40), log="warn", srtp_required=True))
+    S.run(test_file_precedence)
+    S.run(test_file_errors)
+    S.run(test_example)
+    S.run(test_sighup)
+    S.run(test_log_file)
     S.finish()
 
 
