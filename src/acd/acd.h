@@ -144,8 +144,8 @@ struct acd_waiting {
  * offered: into v[0..max), their number into *np (all of them, also
  * beyond max).  ENOENT: the queue is not live here.
  */
-int acd_queue_waiting(struct acd *acd, int64_t queue_id,
-		      struct acd_waiting *v, size_t max, size_t *np);
+int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
+		      size_t max, size_t *np);
 
 /* ---- statistics (report.c) --------------------------------------------- */
 

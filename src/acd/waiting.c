@@ -48,8 +48,8 @@ static void fill(struct acd_waiting *w, const struct acd_engine *e,
 	}
 }
 
-int acd_queue_waiting(struct acd *acd, int64_t queue_id,
-		      struct acd_waiting *v, size_t max, size_t *np)
+int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
+		      size_t max, size_t *np)
 {
 	const struct acd_engine *e = acd_engine(acd);
 	uint64_t now = tmr_jiffies(), utc = time_now_ms();

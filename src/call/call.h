@@ -515,8 +515,8 @@ typedef void(call_phone_send_h)(const char *json, void *arg);
  * first one "hello".  mem_deref(*pp) disconnects it: its calls end.
  * EINVAL, ENOMEM, ESHUTDOWN. */
 int call_phone_connect(struct call_phone **pp, struct call_ctx *ctx,
-		       int64_t tenant_id, int64_t employee_id,
-		       const char *name, call_phone_send_h *sendh, void *arg);
+		       int64_t tenant_id, int64_t employee_id, const char *name,
+		       call_phone_send_h *sendh, void *arg);
 /* One message from the browser, decoded.  Mistakes are answered with
  * {"type":"error","reason":...} (and the "call" concerned). */
 void call_phone_recv(struct call_phone *p, const struct odict *msg);

@@ -56,8 +56,7 @@ static int own_call(struct api_req *req, struct call **callp)
 				 "token: an agent token needs an employee");
 	/* an agent of the service's pool acts on the client's call it is
 	 * on, not on any other of that client */
-	call = req->api->calls ? call_ctx_find(req->api->calls, req->id)
-			       : NULL;
+	call = req->api->calls ? call_ctx_find(req->api->calls, req->id) : NULL;
 	if (call && is_agent(req) && party(call, req->token.employee_id)) {
 		*callp = call;
 		return 0;
@@ -131,10 +130,9 @@ int api_call_hangup(struct api_req *req)
 	     req->token.name);
 	if (call_state(call) == CALL_ANSWERED ||
 	    call_state(call) == CALL_BRIDGED)
-		call_hangup(call, 200, NULL,
-			    answered ? STORE_DISP_ANSWERED
-				     : STORE_DISP_CANCELLED,
-			    by);
+		call_hangup(
+		    call, 200, NULL,
+		    answered ? STORE_DISP_ANSWERED : STORE_DISP_CANCELLED, by);
 	else
 		call_hangup(call, 487, "Request Terminated",
 			    STORE_DISP_CANCELLED, by);

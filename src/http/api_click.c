@@ -136,7 +136,7 @@ static int body_task(struct api_req *req, struct store_task *t)
 	 * the tasks it assists */
 	if (err == ENOENT ||
 	    (!err && (agent(req) ? !store_task_assigned(req->api->st, t->id,
-							  req->token.employee_id)
+							req->token.employee_id)
 				 : !api_tenant_visible(req, t->tenant_id))))
 		return api_error(req, 422, "task_id: task %lld does not exist",
 				 (long long)e->u.integer);
@@ -210,9 +210,9 @@ int api_call_originate(struct api_req *req)
 		return api_error(req, 422, "to: must be 1 to 32 characters");
 	/* an assistant's softphone (issue 19, G1): its own phones, for a
 	 * task it assists */
-	if (agent(req) && (req->token.employee_id <= 0 ||
-			   (emp.id ? emp.id : dev.employee_id) !=
-			       req->token.employee_id))
+	if (agent(req) &&
+	    (req->token.employee_id <= 0 ||
+	     (emp.id ? emp.id : dev.employee_id) != req->token.employee_id))
 		return api_error(req, 403,
 				 "from.id: role agent may only call from "
 				 "itself");

@@ -104,8 +104,7 @@ int api_cookie_set_hdr(char *buf, size_t sz, const char *token, bool secure,
 			"Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Strict;"
 			" Max-Age=%u%s\r\n",
 			api_cookie_name(secure), token ? token : "",
-			token ? max_age : 0,
-			secure ? "; Secure" : "");
+			token ? max_age : 0, secure ? "; Secure" : "");
 	return n < 0 || (size_t)n >= sz - 1 ? ENOMEM : 0;
 }
 

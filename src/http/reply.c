@@ -47,6 +47,13 @@ static bool audit_refuses(struct api_req *req, uint16_t status)
 	       !strcmp(req->route->method, "GET");
 }
 
+/* A HEAD request gets the headers of its answer, never a body (RFC 9110
+ * 9.3.2): Content-Length says how long the body would have been. */
+static bool is_head(const struct api_req *req)
+{
+	return req->msg && !pl_strcmp(&req->msg->met, "HEAD");
+}
+
 /* All replies go out here: JSON body, status line, extra headers. */
 static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 		 re_printf_h *ph, const struct odict *o)
@@ -69,7 +76,7 @@ static int reply(struct api_req *req, uint16_t status, const char *hdrs,
 			     "\r\n"
 			     "%s",
 			     str_len(body), hdrs ? hdrs : "", req->set_cookie,
-			     body);
+			     is_head(req) ? "" : body);
 out:
 	req->replied = true;
 	if (err)
@@ -166,7 +173,7 @@ int api_reply_bytes(struct api_req *req, const char *ctype,
 			  "Content-Type: %s\r\n"
 			  "Content-Length: %zu\r\n"
 			  "Cache-Control: no-store\r\n"
-			     "X-Content-Type-Options: nosniff\r\n"
+			  "X-Content-Type-Options: nosniff\r\n"
 			  "%s"
 			  "\r\n",
 			  api_reason(200), ctype, len,

@@ -29,7 +29,7 @@ static const struct api_resource *const resources[] = {
     &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
     &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
     &api_events, &api_queues, &api_agents,
-    &api_phone, /* issue 19: the browser phone's signalling */
+    &api_phone,         /* issue 19: the browser phone's signalling */
     &api_vips,          /* issue 15: VIP callers */
     &api_callbacks,     /* issue 15: queue callbacks */
     &api_employees_csv, /* issue 16: employees as a CSV file */
@@ -649,6 +649,14 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		goto out;
 
 	info("http: API listening on http://%J/api/v1/\n", &laddr);
+	/* passwords and session cookies must not cross a network in clear:
+	 * pages for other machines belong behind a TLS proxy */
+	if (cfg->web_dir[0] && !sa_is_loopback(&laddr) &&
+	    strncmp(cfg->public_url, "https://", 8))
+		warning("http: the web pages are served on %J without TLS: "
+			"put an https proxy in front and set --public-url "
+			"https://...\n",
+			&laddr);
 	api_retention_start(api);
 
 out:

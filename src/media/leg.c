@@ -183,8 +183,8 @@ static int webrtc_sdp(struct media_leg *leg)
 	err = sdp_session_set_lattr(leg->sdp, true, "ice-lite", NULL);
 	err |= sdp_media_set_lattr(leg->sdpm, true, "ice-ufrag", "%s",
 				   ms->wr->ufrag);
-	err |= sdp_media_set_lattr(leg->sdpm, true, "ice-pwd", "%s",
-				   ms->wr->pwd);
+	err |=
+	    sdp_media_set_lattr(leg->sdpm, true, "ice-pwd", "%s", ms->wr->pwd);
 	err |= sdp_media_set_lattr(
 	    leg->sdpm, true, "fingerprint",
 	    "sha-256 %02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:%02X:"
@@ -200,8 +200,7 @@ static int webrtc_sdp(struct media_leg *leg)
 	err |= sdp_media_set_lattr(leg->sdpm, true, "candidate",
 				   "1 1 udp 2130706431 %j %u typ host",
 				   &mctx.ip, leg->port);
-	err |= sdp_media_set_lattr(leg->sdpm, true, "end-of-candidates",
-				   NULL);
+	err |= sdp_media_set_lattr(leg->sdpm, true, "end-of-candidates", NULL);
 	return err ? ENOMEM : 0;
 }
 
@@ -240,9 +239,9 @@ static int leg_alloc(struct media_leg **legp, enum media_codec prefer,
 	if (err)
 		goto out;
 	err = sdp_media_add(&leg->sdpm, leg->sdp, "audio", leg->port,
-			    webrtc			   ? "UDP/TLS/RTP/SAVPF"
+			    webrtc ? "UDP/TLS/RTP/SAVPF"
 			    : crypto == MEDIA_SRTP_REQUIRED ? sdp_proto_rtpsavp
-							  : sdp_proto_rtpavp);
+							    : sdp_proto_rtpavp);
 	if (err)
 		goto out;
 	/* an offer in either profile can be answered */

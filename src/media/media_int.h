@@ -119,8 +119,8 @@ struct media_leg {
 	struct le le_id;             /* in the legs by id (leg.c)       */
 	media_digit_h *digith;       /* key presses (dtmf.c), or NULL   */
 	void *digit_arg;
-	bool inband; /* in-band detection asked for     */
-	bool webrtc; /* a browser's leg (webrtc.c)      */
+	bool inband;         /* in-band detection asked for     */
+	bool webrtc;         /* a browser's leg (webrtc.c)      */
 	media_webrtc_h *wrh; /* its transport events, or NULL */
 	void *wr_arg;
 };
@@ -164,9 +164,9 @@ struct media_stream {
 	enum media_digit_src dig_src; /* ... how it was heard ...     */
 	uint64_t dig_at;              /* ... when [ms, jiffies]           */
 	/* written by the media thread, read by the SIP thread */
-	media_ctr last_rx; /* [ms, jiffies] last RTP received  */
-	media_ctr rx, tx;  /* packets                          */
-	media_ctr hijack;  /* packets refused from strangers   */
+	media_ctr last_rx;       /* [ms, jiffies] last RTP received  */
+	media_ctr rx, tx;        /* packets                          */
+	media_ctr hijack;        /* packets refused from strangers   */
 	struct media_webrtc *wr; /* a browser's leg: ICE/DTLS (owned) */
 };
 
@@ -256,22 +256,22 @@ void media_rtp_recv(struct media_stream *ms, const struct sa *src,
  * from one of them. */
 enum { MEDIA_WR_CHECKED = 4, MEDIA_UFRAG_SZ = 9, MEDIA_PWD_SZ = 25 };
 struct media_webrtc {
-	struct media_stream *ms;   /* (weak) its stream                  */
-	struct udp_sock *us;       /* the one socket: STUN, DTLS, SRTP (owned) */
-	struct udp_helper *uh;     /* STUN (owned)                       */
-	struct dtls_sock *ds;      /* DTLS (owned)                       */
-	struct tls_conn *tc;       /* the browser's DTLS session (owned) */
-	struct tmr tmr;            /* consent freshness                  */
-	struct tmr tmr_drop;       /* a refused DTLS session goes        */
+	struct media_stream *ms; /* (weak) its stream                  */
+	struct udp_sock *us;     /* the one socket: STUN, DTLS, SRTP (owned) */
+	struct udp_helper *uh;   /* STUN (owned)                       */
+	struct dtls_sock *ds;    /* DTLS (owned)                       */
+	struct tls_conn *tc;     /* the browser's DTLS session (owned) */
+	struct tmr tmr;          /* consent freshness                  */
+	struct tmr tmr_drop;     /* a refused DTLS session goes        */
 	char ufrag[MEDIA_UFRAG_SZ];
 	char pwd[MEDIA_PWD_SZ];
 	uint8_t rfp[MEDIA_FP_LEN];
 	bool rfp_set;
 	struct sa checked[MEDIA_WR_CHECKED];
 	unsigned checkedc;
-	uint64_t stun_at;  /* [ms, jiffies] last check answered */
-	bool up;           /* DTLS done, fingerprint matched, keys set */
-	bool gone;         /* refused or consent lost: nothing more */
+	uint64_t stun_at; /* [ms, jiffies] last check answered */
+	bool up;          /* DTLS done, fingerprint matched, keys set */
+	bool gone;        /* refused or consent lost: nothing more */
 	/* counters, media thread writes */
 	media_ctr stun_ok, stun_bad, dtls_refused;
 };
@@ -301,8 +301,8 @@ int media_webrtc_fp_parse(const char *s, uint8_t fp[MEDIA_FP_LEN]);
  * MESSAGE-INTEGRITY (our pwd) and FINGERPRINT are right; EBADMSG not
  * STUN or not a request, EACCES wrong USERNAME or integrity.
  */
-int media_webrtc_stun_check(const char *ufrag, const char *pwd,
-			    struct mbuf *mb, struct stun_msg **msgp);
+int media_webrtc_stun_check(const char *ufrag, const char *pwd, struct mbuf *mb,
+			    struct stun_msg **msgp);
 /* May a DTLS handshake from src begin: did src pass a check? */
 bool media_webrtc_dtls_allowed(const struct media_webrtc *wr,
 			       const struct sa *src);

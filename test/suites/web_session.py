@@ -323,7 +323,35 @@ def test_logout(sb, tok, csrf):
             "the old cookie: 401, and cleared again", f"{st} {h}")
 
 
+def raw_head(sb, path):
+    """(status, Content-Length, bytes after the headers) of a HEAD sent on
+    a raw socket: a body the server sends anyway is seen here."""
+    s = socket.create_connection(("127.0.0.1", sb.http_port), timeout=10)
+    s.sendall(f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              "Connection: close\r\n\r\n".encode())
+    data = b""
+    s.settimeout(2)
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except socket.timeout:
+        pass
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    m = re.search(rb"(?i)content-length: *(\d+)", head)
+    st = int(head.split(b" ")[1]) if head.startswith(b"HTTP/1.1 ") else 0
+    return st, int(m.group(1)) if m else None, rest
+
+
 def test_hardening(sb):
+    for path, want in (("/nope.js", 404), ("/api/v1/tenants", 401)):
+        st, clen, rest = raw_head(sb, path)
+        S.check(st == want and clen and rest == b"",
+                f"HEAD {path}: {want} with the Content-Length of the JSON "
+                "error, and no body", f"{st} {clen} {rest[:60]}")
     st, h, raw = request(sb, "GET", "/.env")
     S.check(st == 404 and b"SECRET" not in raw,
             "a hidden file in the web directory (/.env) is never served: 404",

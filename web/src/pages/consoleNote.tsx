@@ -6,7 +6,7 @@
 // and not saved yet survives a reload of the page: it is kept in the
 // tab's sessionStorage under the call (never in localStorage: caller data
 // does not outlive the tab), and removed when the note is saved.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { t } from "../i18n";
 import { FIXED, type NoteField, type Pop } from "./consoleTypes";
@@ -81,18 +81,26 @@ export function NoteForm({
     setSaved(null);
     setLoaded(pop.record_id);
   }, [pop.record_id, pop.agent_id]);
-  /* every change is kept until the note is saved */
-  useEffect(() => {
+  /* every change is kept until the note is saved: typing writes it at
+   * once (an effect would run a little later, and a reload right after
+   * the last key would lose it), the other inputs through the effect */
+  const latest = useRef<Draft>({ vals, emps, urgent });
+  latest.current = { vals, emps, urgent };
+  const keep = (d: Draft) => {
     if (loaded !== pop.record_id || saved !== null) return;
     try {
-      sessionStorage.setItem(
-        draftKey(pop.record_id),
-        JSON.stringify({ vals, emps, urgent } satisfies Draft),
-      );
+      sessionStorage.setItem(draftKey(pop.record_id), JSON.stringify(d));
     } catch {
       /* storage full or off: the draft is not kept */
     }
-  }, [vals, emps, urgent, loaded]);
+  };
+  useEffect(() => keep({ vals, emps, urgent }), [vals, emps, urgent, loaded]);
+  const typed = (label: string, v: string | boolean) => {
+    const d = { ...latest.current, vals: { ...latest.current.vals, [label]: v } };
+    latest.current = d;
+    setVals(d.vals);
+    keep(d);
+  };
 
   const submit = async (e?: Event) => {
     e?.preventDefault();
@@ -179,8 +187,7 @@ export function NoteForm({
           disabled: saved !== null,
         };
         const raw = vals[f.label];
-        const set = (v: string | boolean) =>
-          setVals((o) => ({ ...o, [f.label]: v }));
+        const set = (v: string | boolean) => typed(f.label, v);
         let input;
         if (f.label === "Anliegen")
           input = (
