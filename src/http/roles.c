@@ -295,6 +295,9 @@ static const struct rule rules[] = {
     {"GET", V "/tenants/:id/deletion", CLI, OWN_NONE},
     {"DELETE", V "/tenants/:id/deletion", CLI, OWN_NONE},
     {"POST", V "/tenants/:id/deletion/run", SVC, OWN_NONE},
+    /* the online backup of the node's data (api_backup.c, issue 20) */
+    {"POST", V "/backup", SVC, OWN_NONE},
+    {"GET", V "/backup", SVC, OWN_NONE},
     /* callers (api_callers.c): a client's allow and block lists, its
      * caller settings and the decision for a caller, read by its agents;
      * the shared advertising list is the service's, read by clients */

@@ -54,6 +54,7 @@ static const struct api_resource *const resources[] = {
     &api_dashboard, &api_billing, /* issue 18: tariffs, the itemised bill */
     &api_invoices_tenant, &api_invoices, &api_revenue, /* issue 18 */
     &api_tasks, &api_task_report, /* issue 18: assistants' tasks */
+    &api_backup,                  /* issue 20: online backup */
 };
 
 enum api_gen {
@@ -178,6 +179,7 @@ static void destructor(void *arg)
 	/* first: requests waiting for password work go unanswered */
 	api->pwpool = mem_deref(api->pwpool);
 	api_retention_stop(api);
+	api->backup = mem_deref(api->backup);
 	api->events = mem_deref(api->events);
 	api_phone_close_all();
 	api->logins = mem_deref(api->logins);

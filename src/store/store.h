@@ -65,6 +65,21 @@ bool store_is_empty(struct store *st);
  * 0, or EINVAL if st is NULL. */
 int store_release_memory(struct store *st);
 
+/* ---- online backup (sqlite_backup.c) ------------------------------------ */
+
+/* A copy of the database into a new file, made while the store is in use
+ * (SQLite's backup API on the store's connection).  begin: EEXIST if path
+ * exists, EIO if it cannot be made.  step copies up to pages database
+ * pages and sets *done once the copy is complete and closed (a change
+ * the store makes between steps is carried into the copy); EIO on
+ * failure.  Dereferencing *bp before done gives up (the file stays,
+ * incomplete: the caller removes it).  The copy is a plain database file
+ * (journal mode DELETE) with the schema version of the store. */
+struct store_backup;
+int store_backup_begin(struct store_backup **bp, struct store *st,
+		       const char *path);
+int store_backup_step(struct store_backup *b, int pages, bool *done);
+
 /* ---- names of enumerated settings ------------------------------------- */
 
 /* The names of one enum of this header, indexed by its values (NULL: no
