@@ -2,8 +2,8 @@
  * api_backup.c - an online backup of the node's data (issue 20, data
  * safety), while calls go on:
  *
- *   POST /api/v1/backup   start one (operator): 202 with its state, 409
- *                         while another runs
+ *   POST /api/v1/backup   start one (operator), body {}: 202 with its
+ *                         state, 409 while another runs
  *   GET  /api/v1/backup   the state of the last one (404: none yet)
  *
  * Into <data-dir>/backups/<UTC time>/ go
@@ -303,6 +303,9 @@ static int backup_start(struct api_req *req)
 	char path[PATHSZ];
 	int err;
 
+	err = api_body_check(req, NULL, 0); /* {}: no options yet */
+	if (err)
+		return err;
 	if (api->backup && api->backup->state == B_RUNNING)
 		return api_error(req, 409,
 				 "backup: %s is still running",

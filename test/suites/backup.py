@@ -39,7 +39,8 @@ def raw_twice(sb, path):
     answers (status, JSON)."""
     req = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
            f"Authorization: Bearer {sb.token}\r\n"
-           "Content-Length: 0\r\n\r\n").encode()
+           "Content-Type: application/json\r\n"
+           "Content-Length: 2\r\n\r\n{}").encode()
     s = socket.create_connection(("127.0.0.1", sb.http_port), timeout=10)
     s.sendall(req + req)
     buf = b""
@@ -169,7 +170,7 @@ def test_backup_restore(sb, pdir):
     names = [r[0] for r in db.execute(
         "SELECT name FROM tenants ORDER BY id")]
     db.close()
-    S.check(ic == "ok" and uv == b["schema_version"] and uv > 50 and
+    S.check(ic == "ok" and uv == b["schema_version"] and uv >= 47 and
             jm == "delete",
             "the copy is intact, a plain file, with the schema version "
             "named", f"{ic} user_version={uv} {b['schema_version']} {jm}")
