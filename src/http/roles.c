@@ -113,6 +113,8 @@ static const struct rule rules[] = {
     {"DELETE", V "/trunks/:id", SVC, OWN_NONE},
     /* calls: the journal and click to call; agents transfer */
     {"GET", V "/calls", CLI, OWN_NONE},
+    /* call records for billing and CRM systems (api_call_export.c) */
+    {"GET", V "/calls/export", CLI, OWN_NONE},
     {"GET", V "/calls/:id", CLI, OWN_NONE},
     /* click to call; an assistant (agent) from itself for a task it
      * assists (api_click.c checks) */

@@ -1616,6 +1616,22 @@ struct store_call_filter {
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
 
+/* One record of the export for billing and CRM systems: the record
+ * (without its values, varc 0), the queue of its last queue visit and the
+ * employee who answered it there. */
+struct store_call_export {
+	struct store_call call;
+	int64_t queue_id;    /* 0: never in a queue          */
+	char queue_name[64]; /* "" if none                   */
+	int64_t agent_id;    /* the answering agent, 0: none */
+};
+typedef int(store_call_export_h)(const struct store_call_export *x,
+				 void *arg);
+/* The records of tenant_id (0: all) started in [from, to), oldest first
+ * (started_at, then id); h returning non-0 stops the walk. */
+int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
+		      uint64_t to, store_call_export_h *h, void *arg);
+
 /* ---- outcomes of consultations (sqlite_consult.c, migration 35) -------
  *
  * What came of each transfer with consultation of a call: one row per

@@ -208,6 +208,8 @@ EXPECT = {
     ("GET", V + "/billing/assistants"): SVC,
     # the online backup of the node's data (issue 20): the service's
     ("POST", V + "/backup"): SVC, ("GET", V + "/backup"): SVC,
+    # call records for billing and CRM systems (issue 20)
+    ("GET", V + "/calls/export"): CLI,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",

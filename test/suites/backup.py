@@ -21,6 +21,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -213,6 +214,118 @@ def test_backup_restore(sb, pdir):
     shutil.rmtree(keep)
 
 
+def get_raw(sb, path, token=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{sb.http_port}{path}")
+    req.add_header("Authorization", f"Bearer {token or sb.token}")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return (r.status, r.headers.get("Content-Type"),
+                    r.headers.get("Content-Disposition"), r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), None, e.read()
+
+
+def iso_ms(s):
+    """ISO-8601 UTC with milliseconds -> ms."""
+    import datetime
+    d = datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc)
+    return round(d.timestamp() * 1000)
+
+
+HEADER = ("id;tenant_id;direction;from_number;to_number;started_at;"
+          "answered_at;ended_at;duration_s;billable_s;disposition;sip_code;"
+          "ended_by;queue_id;queue;agent_id;callee_leg;forwarded_from")
+
+
+def want_line(c):
+    """The CSV line of call record c (GET /calls/:id), from its fields."""
+    dur = (iso_ms(c["ended_at"]) - iso_ms(c["started_at"])) // 1000
+    bill = ((iso_ms(c["ended_at"]) - iso_ms(c["answered_at"])) // 1000
+            if c["answered_at"] else 0)
+    return ";".join(str(v) for v in (
+        c["id"], c["tenant_id"] or "", c["direction"], c["from_number"],
+        c["to_number"], c["started_at"], c["answered_at"] or "",
+        c["ended_at"], dur, bill, c["disposition"], c["sip_code"] or "",
+        c["ended_by"] or "", "", "", "", c["callee_leg"] or "",
+        c["forwarded_from"] or ""))
+
+
+def test_export(sb, tid):
+    """Two carrier calls to the announcement (sipp): the export's CSV has
+    exactly their lines (from the records), the JSON the same values;
+    a client admin of another tenant gets none of them; bad dates are
+    400 naming the field, more than a year 422."""
+    runs = [Sipp("uac_announcement", remote=("127.0.0.1", sb.sip_port),
+                 local_port=sb.trunk_port, service=DEMO["announcement"],
+                 calls=1, timeout_s=40, recv_timeout_ms=20000).run()
+            for _ in range(2)]
+    S.check(all(r.successful == 1 for r in runs),
+            "two announcement calls complete", str([r.rc for r in runs]))
+    st, calls = sb.api("GET", "/api/v1/calls?limit=10")
+    recs = sorted([c for c in calls if c["to_number"] ==
+                   DEMO["announcement"] and c["ended_at"]],
+                  key=lambda c: (c["started_at"], c["id"]))
+    S.check(len(recs) == 2, "their two records", str(calls))
+    day = recs[0]["started_at"][:10]
+    import datetime
+    nxt = (datetime.date.fromisoformat(day) +
+           datetime.timedelta(days=1)).isoformat()
+    st, ct, cd, body = get_raw(
+        sb, f"/api/v1/calls/export?from={day}&to={nxt}&format=csv")
+    lines = body.decode().split("\r\n")
+    want = [HEADER] + [want_line(c) for c in recs] + [""]
+    S.check(st == 200 and ct == "text/csv; charset=utf-8" and
+            cd == 'attachment; filename="calls.csv"' and lines == want,
+            "CSV export: the header and exactly the lines of the two calls",
+            f"{st} {ct} {cd}\n{lines}\n!=\n{want}")
+    S.check(recs and recs[0]["disposition"] == "answered" and
+            want[1].split(";")[9] not in ("", "0"),
+            "an answered call has billable seconds", want[1:2])
+    st, arr = sb.api("GET", f"/api/v1/calls/export?from={day}"
+                     f"T00:00:00Z&to={nxt}T00:00:00Z&tenant_id={tid}")
+    cols = HEADER.split(";")
+    ok = st == 200 and len(arr) == 2 and [list(o) for o in arr] == \
+        [cols] * 2
+    for o, line in zip(arr or [], want[1:3]):
+        got = ";".join("" if o[k] is None else str(o[k]) for k in cols)
+        ok = ok and got == line
+    S.check(ok, "JSON export of the tenant: the same values, the same "
+            "columns", f"{st} {arr}")
+    st, other = sb.api("POST", "/api/v1/tenants",
+                       {"name": "Export GmbH", "area_code": "30",
+                        "central_number": "030 5550100"})
+    st, t = sb.api("POST", "/api/v1/tokens",
+                   {"role": "client_admin", "tenant_id": other["id"],
+                    "name": "export"})
+    if st == 201:
+        st2, arr2 = sb.api("GET", f"/api/v1/calls/export?from={day}"
+                           f"&to={nxt}&tenant_id={tid}", token=t["token"])
+        S.check(st2 == 200 and arr2 == [],
+                "another tenant's client admin gets none of them "
+                "(tenant_id ignored)", f"{st2} {arr2}")
+    else:
+        S.check(False, "a client admin token of another tenant", f"{st} {t}")
+    S.error_is("from not a date: 400", sb.api(
+        "GET", "/api/v1/calls/export?from=2026-13-01"), 400,
+        "from: must be a date YYYY-MM-DD or an ISO-8601 time")
+    S.error_is("to not a date: 400", sb.api(
+        "GET", "/api/v1/calls/export?from=2026-01-01&to=gestern"), 400,
+        "to: must be a date YYYY-MM-DD or an ISO-8601 time")
+    S.error_is("to before from: 400", sb.api(
+        "GET", "/api/v1/calls/export?from=2026-02-01&to=2026-01-01"), 400,
+        "to: must be after from")
+    S.error_is("over a year: 422", sb.api(
+        "GET", "/api/v1/calls/export?from=2025-01-01&to=2026-01-03"), 422,
+        "to: the range must not exceed 366 days")
+    S.check(sb.api("GET", "/api/v1/calls/export?from=2024-01-01&"
+                   "to=2025-01-01")[0] == 200,
+            "a leap year (366 days) is allowed")
+    S.error_is("format xml: 400", sb.api(
+        "GET", "/api/v1/calls/export?format=xml"), 400,
+        "format: must be csv or json")
+
+
 def main():
     pdir = tempfile.mkdtemp(prefix="sbprompts-")
     for f in os.listdir(PROMPTS):
@@ -220,6 +333,7 @@ def main():
     sb = Switchboard(extra_args=["--prompts", pdir])
     try:
         sb.start()
+        S.run(test_export, sb, demo_ids(sb, "Max")[0])
         S.run(test_backup_restore, sb, pdir)
         rc = sb.stop()
         S.check(rc == 0, "server exits cleanly (no sanitizer report)",
