@@ -162,6 +162,7 @@ struct http_api {
 	struct login_guard *logins;   /* failed logins per address (owned) */
 	struct password_pool *pwpool; /* password work (owned)           */
 	struct tmr purge_tmr;         /* retention purge (api_retention.c) */
+	struct api_backup *backup;    /* the last backup (owned), or NULL */
 };
 
 struct api_req;
@@ -897,6 +898,11 @@ void api_files_remove(struct http_api *api, struct list *files);
  * api_deletion.c) */
 extern const struct api_resource api_export;
 extern const struct api_resource api_deletion;
+/* /api/v1/backup: an online backup (api_backup.c, issue 20) */
+extern const struct api_resource api_backup;
+/* /api/v1/calls/export: call records as CSV or JSON (api_call_export.c,
+ * issue 20); before api_calls, whose /:id would take "export" */
+extern const struct api_resource api_call_export;
 /* A client is being deleted: its live calls end now (before its rows
  * go, so that their records go with them; tenant_gone.c). */
 void api_tenant_calls_end(struct http_api *api, int64_t tenant_id);

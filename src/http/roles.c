@@ -113,6 +113,8 @@ static const struct rule rules[] = {
     {"DELETE", V "/trunks/:id", SVC, OWN_NONE},
     /* calls: the journal and click to call; agents transfer */
     {"GET", V "/calls", CLI, OWN_NONE},
+    /* call records for billing and CRM systems (api_call_export.c) */
+    {"GET", V "/calls/export", CLI, OWN_NONE},
     {"GET", V "/calls/:id", CLI, OWN_NONE},
     /* click to call; an assistant (agent) from itself for a task it
      * assists (api_click.c checks) */
@@ -295,6 +297,9 @@ static const struct rule rules[] = {
     {"GET", V "/tenants/:id/deletion", CLI, OWN_NONE},
     {"DELETE", V "/tenants/:id/deletion", CLI, OWN_NONE},
     {"POST", V "/tenants/:id/deletion/run", SVC, OWN_NONE},
+    /* the online backup of the node's data (api_backup.c, issue 20) */
+    {"POST", V "/backup", SVC, OWN_NONE},
+    {"GET", V "/backup", SVC, OWN_NONE},
     /* callers (api_callers.c): a client's allow and block lists, its
      * caller settings and the decision for a caller, read by its agents;
      * the shared advertising list is the service's, read by clients */

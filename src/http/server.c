@@ -24,7 +24,9 @@
  * of its own (actions).  A new resource is its file and a row here. */
 static const struct api_resource *const resources[] = {
     &api_tenants, &api_employees, &api_devices, &api_number_blocks,
-    &api_numbers, &api_announcements, &api_trunks, &api_calls,
+    &api_numbers, &api_announcements, &api_trunks,
+    &api_call_export, /* issue 20: before /calls/:id */
+    &api_calls,
     &api_registrations, &api_auth_blocks, &api_stats, &api_nodes,
     &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
     &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
@@ -55,6 +57,7 @@ static const struct api_resource *const resources[] = {
     &api_dashboard, &api_billing, /* issue 18: tariffs, the itemised bill */
     &api_invoices_tenant, &api_invoices, &api_revenue, /* issue 18 */
     &api_tasks, &api_task_report, /* issue 18: assistants' tasks */
+    &api_backup,                  /* issue 20: online backup */
 };
 
 enum api_gen {
@@ -179,6 +182,7 @@ static void destructor(void *arg)
 	/* first: requests waiting for password work go unanswered */
 	api->pwpool = mem_deref(api->pwpool);
 	api_retention_stop(api);
+	api->backup = mem_deref(api->backup);
 	api->events = mem_deref(api->events);
 	api_phone_close_all();
 	api->logins = mem_deref(api->logins);

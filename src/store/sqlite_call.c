@@ -25,6 +25,19 @@ enum {
 	" answered_at, ended_at, disposition, sip_code, ended_by,"             \
 	" forwarded_from FROM calls"
 
+/* The export (store_call_export): a record with the queue of its last
+ * queue visit and the agent who answered there, oldest first. */
+#define CALL_EXPORT                                                            \
+	"SELECT c.id, c.node_id, c.sip_call_id, c.tenant_id, c.direction,"     \
+	" c.from_number, c.to_number, c.caller_leg, c.callee_leg,"             \
+	" c.started_at, c.answered_at, c.ended_at, c.disposition, c.sip_code," \
+	" c.ended_by, c.forwarded_from, COALESCE(v.queue_id, 0),"              \
+	" COALESCE(q.name, ''), COALESCE(v.agent_id, 0) FROM calls c"          \
+	" LEFT JOIN queue_visits v ON v.id = (SELECT MAX(x.id)"                \
+	" FROM queue_visits x WHERE x.call_id = c.id)"                         \
+	" LEFT JOIN queues q ON q.id = v.queue_id"                             \
+	" WHERE c.started_at >= ?2 AND c.started_at < ?3"
+
 /* max(started_at, answered_at, heartbeat of the call's node) */
 #define CALL_ALIVE                                                             \
 	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
@@ -69,6 +82,9 @@ static const struct store_sql sql[] = {
      CALL_SELECT " WHERE tenant_id = ?1"
 		 " AND started_at >= ?2 AND started_at < ?3"
 		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
+    {S_CALL_EXPORT, "call export", CALL_EXPORT " ORDER BY c.started_at, c.id"},
+    {S_CALL_EXPORT_TENANT, "call export",
+     CALL_EXPORT " AND c.tenant_id = ?1 ORDER BY c.started_at, c.id"},
     {S_CALL_VAR_COUNT, "call var",
      "SELECT count(*) FROM call_vars WHERE call_id = ?1 AND name <> ?2"},
     {S_CALL_VAR_SET, "call var",
@@ -348,4 +364,37 @@ int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 		return EINVAL;
 
 	return call_close(st, close_stale, self, before, np);
+}
+
+int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
+		      uint64_t to, store_call_export_h *h, void *arg)
+{
+	enum store_sql_id sid;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	if (!st || !h || tenant_id < 0 || from > INT64_MAX)
+		return EINVAL;
+	if (to > INT64_MAX)
+		to = INT64_MAX;
+	sid = tenant_id ? S_CALL_EXPORT_TENANT : S_CALL_EXPORT;
+	err = store_stmt_bind(st, sid, &q, "iuu", tenant_id, from, to);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_call_export x;
+
+		memset(&x, 0, sizeof(x));
+		store_row_read(&call_rec, q, &x.call);
+		x.queue_id = sqlite3_column_int64(q, 16);
+		store_col_text(q, 17, x.queue_name, sizeof(x.queue_name));
+		x.agent_id = sqlite3_column_int64(q, 18);
+		err = h(&x, arg);
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_dberr(st, rc, sid, EIO);
+	store_stmt_put(st, sid, q);
+	return err;
 }

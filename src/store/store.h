@@ -65,6 +65,21 @@ bool store_is_empty(struct store *st);
  * 0, or EINVAL if st is NULL. */
 int store_release_memory(struct store *st);
 
+/* ---- online backup (sqlite_backup.c) ------------------------------------ */
+
+/* A copy of the database into a new file, made while the store is in use
+ * (SQLite's backup API on the store's connection).  begin: EEXIST if path
+ * exists, EIO if it cannot be made.  step copies up to pages database
+ * pages and sets *done once the copy is complete and closed (a change
+ * the store makes between steps is carried into the copy); EIO on
+ * failure.  Dereferencing *bp before done gives up (the file stays,
+ * incomplete: the caller removes it).  The copy is a plain database file
+ * (journal mode DELETE) with the schema version of the store. */
+struct store_backup;
+int store_backup_begin(struct store_backup **bp, struct store *st,
+		       const char *path);
+int store_backup_step(struct store_backup *b, int pages, bool *done);
+
 /* ---- names of enumerated settings ------------------------------------- */
 
 /* The names of one enum of this header, indexed by its values (NULL: no
@@ -1600,6 +1615,22 @@ struct store_call_filter {
 /* Records with their values (varv). */
 int store_call_list(struct store *st, const struct store_call_filter *f,
 		    store_call_h *h, void *arg);
+
+/* One record of the export for billing and CRM systems: the record
+ * (without its values, varc 0), the queue of its last queue visit and the
+ * employee who answered it there. */
+struct store_call_export {
+	struct store_call call;
+	int64_t queue_id;    /* 0: never in a queue          */
+	char queue_name[64]; /* "" if none                   */
+	int64_t agent_id;    /* the answering agent, 0: none */
+};
+typedef int(store_call_export_h)(const struct store_call_export *x,
+				 void *arg);
+/* The records of tenant_id (0: all) started in [from, to), oldest first
+ * (started_at, then id); h returning non-0 stops the walk. */
+int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
+		      uint64_t to, store_call_export_h *h, void *arg);
 
 /* ---- outcomes of consultations (sqlite_consult.c, migration 35) -------
  *

@@ -208,6 +208,10 @@ EXPECT = {
     ("PUT", V + "/tasks/:id/assistants"): SVC,
     ("GET", V + "/tasks/:id/assistants"): CLI,
     ("GET", V + "/billing/assistants"): SVC,
+    # the online backup of the node's data (issue 20): the service's
+    ("POST", V + "/backup"): SVC, ("GET", V + "/backup"): SVC,
+    # call records for billing and CRM systems (issue 20)
+    ("GET", V + "/calls/export"): CLI,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",
@@ -221,7 +225,9 @@ for res in ("devices", "announcements", "schedules", "ivr_menus",
 # gate is tried (the allowed roles would delete tenant A for good; the
 # audit suite tests what they do)
 GATE_ONLY = {("POST", V + "/tenants/:id/deletion"),
-             ("POST", V + "/tenants/:id/deletion/run")}
+             ("POST", V + "/tenants/:id/deletion/run"),
+             # a backup's copy and its state: the backup suite's
+             ("POST", V + "/backup"), ("GET", V + "/backup")}
 
 # path prefix -> the collection whose record of tenant A an :id names
 COLLECTION = {
