@@ -48,8 +48,8 @@ struct api_backup {
 	struct store_backup *sbk; /* the database copy under way, or NULL */
 	struct tmr tmr;
 	enum state state;
-	char name[32];     /* the UTC time, also the directory's name */
-	char dir[PATHSZ];  /* the backup directory                    */
+	char name[32];    /* the UTC time, also the directory's name */
+	char dir[PATHSZ]; /* the backup directory                    */
 	uint64_t started_at, finished_at;
 	int schema_version;
 	struct list queue; /* struct bfile, still to copy */
@@ -100,8 +100,10 @@ static int collect(struct list *l, const char *dir, const char *rel)
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (re_snprintf(src, sizeof(src), "%s/%s", dir, e->d_name) < 0 ||
-		    re_snprintf(sub, sizeof(sub), "%s/%s", rel, e->d_name) < 0) {
+		if (re_snprintf(src, sizeof(src), "%s/%s", dir, e->d_name) <
+			0 ||
+		    re_snprintf(sub, sizeof(sub), "%s/%s", rel, e->d_name) <
+			0) {
 			err = ENAMETOOLONG;
 			break;
 		}
@@ -307,8 +309,7 @@ static int backup_start(struct api_req *req)
 	if (err)
 		return err;
 	if (api->backup && api->backup->state == B_RUNNING)
-		return api_error(req, 409,
-				 "backup: %s is still running",
+		return api_error(req, 409, "backup: %s is still running",
 				 api->backup->name);
 	req->audit_tenant = -1;
 	b = mem_zalloc(sizeof(*b), backup_destructor);

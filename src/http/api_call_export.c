@@ -23,8 +23,8 @@
 
 enum {
 	DAY_MS = 86400 * 1000,
-	RANGE_DAYS = 366,   /* the longest range: a (leap) year */
-	DEFAULT_DAYS = 30,  /* without from                     */
+	RANGE_DAYS = 366,  /* the longest range: a (leap) year */
+	DEFAULT_DAYS = 30, /* without from                     */
 };
 
 static const char COLUMNS[] =
@@ -34,8 +34,8 @@ static const char COLUMNS[] =
 
 struct xport {
 	struct api_req *req;
-	struct mbuf *mb;    /* CSV, or NULL */
-	struct odict *arr;  /* JSON, or NULL */
+	struct mbuf *mb;   /* CSV, or NULL */
+	struct odict *arr; /* JSON, or NULL */
 };
 
 static int64_t secs(uint64_t from, uint64_t to)
@@ -88,14 +88,14 @@ static int csv_row(struct mbuf *mb, const struct store_call_export *x)
 	err |= csv_time(mb, c->ended_at);
 	err |= mbuf_write_u8(mb, ';');
 	if (ended)
-		err |= mbuf_printf(mb, "%lld;%lld",
-				   (long long)secs(c->started_at, c->ended_at),
-				   (long long)secs(c->answered_at,
-						   c->ended_at));
+		err |=
+		    mbuf_printf(mb, "%lld;%lld",
+				(long long)secs(c->started_at, c->ended_at),
+				(long long)secs(c->answered_at, c->ended_at));
 	else
 		err |= mbuf_write_u8(mb, ';');
-	err |= mbuf_printf(
-	    mb, ";%s;", ended ? store_disposition_name(c->disposition) : "");
+	err |= mbuf_printf(mb, ";%s;",
+			   ended ? store_disposition_name(c->disposition) : "");
 	if (ended && c->sip_code)
 		err |= mbuf_printf(mb, "%u", c->sip_code);
 	err |= mbuf_printf(mb, ";%s;",
@@ -144,11 +144,10 @@ static int json_row(struct odict *arr, const struct store_call_export *x)
 				   store_disposition_name(c->disposition));
 		err |= c->sip_code ? api_add_int(o, "sip_code", c->sip_code)
 				   : odict_entry_add(o, "sip_code", ODICT_NULL);
-		err |= api_add_str_or_null(
-		    o, "ended_by",
-		    c->ended_by != STORE_PARTY_NONE
-			? store_party_name(c->ended_by)
-			: "");
+		err |= api_add_str_or_null(o, "ended_by",
+					   c->ended_by != STORE_PARTY_NONE
+					       ? store_party_name(c->ended_by)
+					       : "");
 	}
 	else {
 		err |= odict_entry_add(o, "duration_s", ODICT_NULL);

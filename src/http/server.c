@@ -26,8 +26,7 @@ static const struct api_resource *const resources[] = {
     &api_tenants, &api_employees, &api_devices, &api_number_blocks,
     &api_numbers, &api_announcements, &api_trunks,
     &api_call_export, /* issue 20: before /calls/:id */
-    &api_calls,
-    &api_registrations, &api_auth_blocks, &api_stats, &api_nodes,
+    &api_calls, &api_registrations, &api_auth_blocks, &api_stats, &api_nodes,
     &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
     &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
     &api_events, &api_queues, &api_agents,

@@ -1625,8 +1625,7 @@ struct store_call_export {
 	char queue_name[64]; /* "" if none                   */
 	int64_t agent_id;    /* the answering agent, 0: none */
 };
-typedef int(store_call_export_h)(const struct store_call_export *x,
-				 void *arg);
+typedef int(store_call_export_h)(const struct store_call_export *x, void *arg);
 /* The records of tenant_id (0: all) started in [from, to), oldest first
  * (started_at, then id); h returning non-0 stops the walk. */
 int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
