@@ -80,6 +80,31 @@ async function tabTo(page, want, max = 40, back = false) {
   return null;
 }
 
+/* The page's Tab order as the keyboard walks it: every visible, enabled
+ * control is reached once before the focus comes back to the first (no
+ * control left out, no trap).  {missed: [ids], trapped: bool, n} */
+async function tabCycle(page) {
+  const all = await page.evaluate(() => {
+    const sel = "a[href], button, input, select, textarea, [tabindex]";
+    const els = [...document.querySelectorAll(sel)].filter((el) =>
+      !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 &&
+      getComputedStyle(el).visibility !== "hidden" &&
+      !(el.type === "radio" && !el.checked && document.querySelector(`input[name="${el.name}"]:checked`)));
+    els.forEach((el, i) => el.setAttribute("data-e2e-tab", String(i)));
+    document.activeElement?.blur();
+    return els.map((el) => el.id || el.getAttribute("data-key") || el.textContent.trim().slice(0, 20) || el.tagName);
+  });
+  const seen = [];
+  for (let i = 0; i < all.length + 3; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(await page.evaluate(() => Number(document.activeElement?.getAttribute("data-e2e-tab") ?? -1)));
+  }
+  const missed = all.filter((_, i) => !seen.includes(i));
+  const first = seen.findIndex((x) => x >= 0);
+  const wraps = first >= 0 && seen.indexOf(seen[first], first + 1) > first;
+  return { missed, trapped: !wraps, n: all.length, seen };
+}
+
 const mediaUp = () => window.sbPhone?.call?.media === "up";
 const noCall = () => window.sbPhone && !window.sbPhone.call;
 
@@ -149,6 +174,11 @@ async function main() {
       "the pop shows the caller's number", await page.textContent("#pop-caller"));
     await noRawKeys(page, "console with the pop, ringing (de)");
     await shot(page, "e2e-03-pop-ringing-de");
+    const ringOrder = await tabCycle(page);
+    check(ringOrder.missed.length === 0 && !ringOrder.trapped,
+      `ringing: Tab reaches each of the page's ${ringOrder.n} controls and comes round again (no trap)`,
+      JSON.stringify(ringOrder));
+    check(await tabTo(page, "ph-answer", ringOrder.n + 2) !== null, "Tab reaches the answer button while it rings");
 
     // ---- 4. Alt+R answers in the browser; audio both ways ----------------
     await page.keyboard.press("Alt+r");
@@ -161,6 +191,10 @@ async function main() {
     const f = await peak(page);
     check(Math.abs(f - 440) <= 15, "the browser hears the caller's 440 Hz (WebAudio peak)", `${f} Hz`);
     await shot(page, "e2e-04-talking-de");
+    const callOrder = await tabCycle(page);
+    check(callOrder.missed.length === 0 && !callOrder.trapped,
+      `on the call: Tab reaches each of the page's ${callOrder.n} controls (call actions, note, keypad) and comes round again`,
+      JSON.stringify(callOrder));
     emit({ ready: "talking" });
     check((await line(60000)) === "heard", "the caller heard the agent's 1000 Hz");
 
@@ -188,6 +222,11 @@ async function main() {
     const noteId = Number((saved ?? "").replace(/\D/g, ""));
     check(/^Notiz Nr\. \d+ gespeichert und versandt\.$/.test(saved ?? "") && noteId > 0,
       "Alt+S saves the note: 'Notiz Nr. N gespeichert und versandt.'", saved);
+    check(await focused(page) === "note-saved",
+      "after saving, the focus stays at the note: on the saved line (not back at the page's top)", await focused(page));
+    await page.keyboard.press("Tab");
+    const after = await focused(page);
+    check(after === "cs-close-pop", "Tab goes on after the note: 'Anruf schließen'", after);
     await shot(page, "e2e-06-note-saved-de");
 
     // ---- 6. Alt+X hangs up ------------------------------------------------

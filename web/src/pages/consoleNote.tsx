@@ -94,6 +94,16 @@ export function NoteForm({
     }
   }, [vals, emps, urgent, loaded]);
 
+  /* once saved, the form's controls are disabled: the focus they had
+   * would fall back to the top of the page.  It goes to the saved line
+   * instead, so the next Tab goes on after the note. */
+  useEffect(() => {
+    if (saved === null) return;
+    const a = document.activeElement;
+    if (!a || a === document.body || a.closest("#note-form"))
+      document.getElementById("note-saved")?.focus();
+  }, [saved]);
+
   const submit = async (e?: Event) => {
     e?.preventDefault();
     if (busy || saved !== null) return;
@@ -287,7 +297,7 @@ export function NoteForm({
           </kbd>
         </button>
         {saved !== null && (
-          <span id="note-saved" role="status">
+          <span id="note-saved" role="status" tabIndex={-1}>
             {t("console.note.saved", { id: saved })}
           </span>
         )}
