@@ -16,10 +16,14 @@ the browser the keyboard only (no mouse click anywhere).
   * Alt+R answers in the browser; the browser hears 440 Hz (WebAudio
     analyser peak), the caller 1000 Hz (is_tone on the RTP to sipp's
     port, caught with tcpdump: sipp does not record);
-  * Alt+N, typing, Tab and Space fill the note (for Max), Alt+S saves it,
-    Alt+X hangs up: sipp gets the BYE;
+  * while it rings and on the call, Tab reaches every visible control
+    once and comes round again (no trap, none left out);
+  * Alt+N, typing, Tab and Space fill the note (for Max), Alt+S saves it
+    (the focus then sits on the saved line, the next Tab goes on to
+    "Anruf schließen"), Alt+X hangs up: sipp gets the BYE;
   * every page of the agent (login, console, phone, start) in German and
-    English without an untranslated key; screenshots
+    English without an untranslated key, the logout by keyboard;
+    screenshots
     build/screenshots/e2e-*.png.
 Afterwards: the call's record (to the number, from the caller, answered,
 disposition answered), the note (name, number, concern, for Max, by

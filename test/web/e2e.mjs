@@ -268,6 +268,18 @@ async function main() {
         await shot(page, `e2e-08-${path.slice(1)}-${lang}`);
       }
     }
+
+    // ---- 9. the logout by keyboard, the login page in English ----------
+    await page.evaluate(() => document.activeElement?.blur());
+    check(await tabTo(page, "lang-switch", 40) !== null, "Tab reaches the language switch (logout)");
+    await page.keyboard.press("Tab");
+    const out = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    check(out === cat.en["nav.logout"], "the next Tab: the logout button", out);
+    await page.keyboard.press("Enter");
+    const loginAgain = await page.waitForSelector("#login-name", { timeout: 10000 }).catch(() => null);
+    check(loginAgain !== null, "Enter logs out: the login page");
+    await noRawKeys(page, "login page (en)");
+    await shot(page, "e2e-09-login-en");
   } finally {
     await browser.close();
   }
