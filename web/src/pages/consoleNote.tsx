@@ -6,7 +6,7 @@
 // and not saved yet survives a reload of the page: it is kept in the
 // tab's sessionStorage under the call (never in localStorage: caller data
 // does not outlive the tab), and removed when the note is saved.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useState, useLayoutEffect } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { t } from "../i18n";
 import { FIXED, type NoteField, type Pop } from "./consoleTypes";
@@ -96,8 +96,9 @@ export function NoteForm({
 
   /* once saved, the form's controls are disabled: the focus they had
    * would fall back to the top of the page.  It goes to the saved line
-   * instead, so the next Tab goes on after the note. */
-  useEffect(() => {
+   * instead, so the next Tab goes on after the note (before the paint:
+   * a key pressed at once already goes on from there). */
+  useLayoutEffect(() => {
     if (saved === null) return;
     const a = document.activeElement;
     if (!a || a === document.body || a.closest("#note-form"))
