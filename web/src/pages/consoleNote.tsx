@@ -6,7 +6,7 @@
 // and not saved yet survives a reload of the page: it is kept in the
 // tab's sessionStorage under the call (never in localStorage: caller data
 // does not outlive the tab), and removed when the note is saved.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { t } from "../i18n";
 import { FIXED, type NoteField, type Pop } from "./consoleTypes";
@@ -101,6 +101,17 @@ export function NoteForm({
     setVals(d.vals);
     keep(d);
   };
+
+  /* once saved, the form's controls are disabled: the focus they had
+   * would fall back to the top of the page.  It goes to the saved line
+   * instead, so the next Tab goes on after the note (before the paint:
+   * a key pressed at once already goes on from there). */
+  useLayoutEffect(() => {
+    if (saved === null) return;
+    const a = document.activeElement;
+    if (!a || a === document.body || a.closest("#note-form"))
+      document.getElementById("note-saved")?.focus();
+  }, [saved]);
 
   const submit = async (e?: Event) => {
     e?.preventDefault();
@@ -294,7 +305,7 @@ export function NoteForm({
           </kbd>
         </button>
         {saved !== null && (
-          <span id="note-saved" role="status">
+          <span id="note-saved" role="status" tabIndex={-1}>
             {t("console.note.saved", { id: saved })}
           </span>
         )}
