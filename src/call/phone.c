@@ -26,6 +26,11 @@
 #include "media/media.h"
 #include "call/call_int.h"
 
+enum {
+	PHONE_CALLS_MAX = 2, /* live calls of one browser phone (one on
+				hold while consulting) */
+};
+
 struct call_phone {
 	struct le le;            /* in ctx->phones                 */
 	struct call_ctx *ctx;    /* (weak) NULL once it is gone    */
@@ -240,6 +245,8 @@ unsigned call_phone_dial(struct call *call, struct sipsrv *srv,
 
 		if (p->dev.employee_id != employee_id)
 			continue;
+		if (list_count(&p->legs) >= PHONE_CALLS_MAX)
+			continue; /* busy: it does not ring */
 		sl = leg_add(p, srv);
 		if (!sl)
 			continue;
@@ -358,6 +365,13 @@ static void on_call(struct call_phone *p, const struct odict *msg)
 
 	if (!to || !to[0] || strlen(to) > 32) {
 		send_error(p, 0, "to: a number or extension is required");
+		return;
+	}
+	/* each call holds a media port: a page placing calls in a loop must
+	 * not use them all up */
+	if (list_count(&p->legs) >= PHONE_CALLS_MAX) {
+		send_error(p, 0,
+			   "call: at most 2 calls at once on a browser phone");
 		return;
 	}
 	sl = leg_add(p, NULL);

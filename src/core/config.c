@@ -469,6 +469,11 @@ static int checks(struct config *cfg, struct config_src *src)
 {
 	enum password_cost cost;
 
+	/* the only guard of a route without a token: not guessable */
+	if (cfg->sms_status_token[0] && strlen(cfg->sms_status_token) < 16)
+		return fail(src, "sms-status-token",
+			    "must be at least 16 characters");
+
 	if (!cfg->db_path[0])
 		snprintf(cfg->db_path, sizeof(cfg->db_path),
 			 "%s/switchboard.db", cfg->data_dir);

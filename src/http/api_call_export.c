@@ -43,23 +43,6 @@ static int64_t secs(uint64_t from, uint64_t to)
 	return from && to >= from ? (int64_t)((to - from) / 1000) : 0;
 }
 
-/* A CSV value: as is, or quoted with its quotes doubled. */
-static int csv_val(struct mbuf *mb, const char *s)
-{
-	int err = 0;
-
-	if (!strpbrk(s, ";\"\r\n"))
-		return mbuf_write_str(mb, s);
-	err |= mbuf_write_u8(mb, '"');
-	for (; *s && !err; s++) {
-		if (*s == '"')
-			err |= mbuf_write_u8(mb, '"');
-		err |= mbuf_write_u8(mb, (uint8_t)*s);
-	}
-	err |= mbuf_write_u8(mb, '"');
-	return err;
-}
-
 static int csv_time(struct mbuf *mb, uint64_t ms)
 {
 	char buf[32];
@@ -77,9 +60,9 @@ static int csv_row(struct mbuf *mb, const struct store_call_export *x)
 	if (c->tenant_id)
 		err |= mbuf_printf(mb, "%lld", (long long)c->tenant_id);
 	err |= mbuf_printf(mb, ";%s;", store_direction_name(c->direction));
-	err |= csv_val(mb, c->from_number);
+	err |= api_csv_val(mb, c->from_number);
 	err |= mbuf_write_u8(mb, ';');
-	err |= csv_val(mb, c->to_number);
+	err |= api_csv_val(mb, c->to_number);
 	err |= mbuf_write_u8(mb, ';');
 	err |= csv_time(mb, c->started_at);
 	err |= mbuf_write_u8(mb, ';');
@@ -105,14 +88,14 @@ static int csv_row(struct mbuf *mb, const struct store_call_export *x)
 	if (x->queue_id)
 		err |= mbuf_printf(mb, "%lld", (long long)x->queue_id);
 	err |= mbuf_write_u8(mb, ';');
-	err |= csv_val(mb, x->queue_name);
+	err |= api_csv_val(mb, x->queue_name);
 	err |= mbuf_write_u8(mb, ';');
 	if (x->agent_id)
 		err |= mbuf_printf(mb, "%lld", (long long)x->agent_id);
 	err |= mbuf_write_u8(mb, ';');
-	err |= csv_val(mb, c->callee_leg);
+	err |= api_csv_val(mb, c->callee_leg);
 	err |= mbuf_write_u8(mb, ';');
-	err |= csv_val(mb, c->forwarded_from);
+	err |= api_csv_val(mb, c->forwarded_from);
 	err |= mbuf_write_str(mb, "\r\n");
 	return err ? ENOMEM : 0;
 }

@@ -23,6 +23,7 @@
 
 enum {
 	PHONES_MAX = 500,     /* connected at once; more get 503     */
+	EMP_PHONES_MAX = 3,   /* of one employee at once; more: 429  */
 	PHONE_IN_MAX = 65536, /* [bytes] a message (an SDP offer)    */
 	PING_MS = 15000,      /* [ms] between pings                  */
 	FRAME_HEAD = 10,      /* [bytes] a frame header at most      */
@@ -92,6 +93,21 @@ static void client_drop(struct ph_client *c, const char *why)
 
 static void fail(struct ph_client *c, uint16_t scode, const char *reason);
 
+/* The browser phones open for employee_id. */
+static unsigned emp_phones(int64_t employee_id)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	for (le = clients.head; le; le = le->next) {
+		const struct ph_client *c = le->data;
+
+		if (!c->closing && c->token.employee_id == employee_id)
+			n++;
+	}
+	return n;
+}
+
 /* The login deleted or logged out since (an id may be another session's
  * by now)? */
 static bool token_gone(const struct ph_client *c)
@@ -117,10 +133,23 @@ static void ping_h(void *arg)
 		fail(c, WEBSOCK_POLICY_VIOLATION, "token revoked");
 		return;
 	}
+	/* a session ends at its expires_at, phone or not */
+	if (c->token.expires_at && time_now_ms() >= c->token.expires_at) {
+		info("http: phone: %J (%s): session %lld expired\n", &c->peer,
+		     c->name, (long long)c->token.id);
+		fail(c, WEBSOCK_POLICY_VIOLATION, "session expired");
+		return;
+	}
 	if (c->pings >= 2) {
 		client_drop(c, "two pings unanswered");
 		return;
 	}
+	/* an open phone that answers pings is in use: its session is not
+	 * idle (as the event stream, events.c) */
+	if (!c->pings && c->token.user_id &&
+	    store_token_touch(c->st, c->token.id, time_now_ms()))
+		warning("http: phone: session %lld not touched\n",
+			(long long)c->token.id);
 	++c->pings;
 	(void)frame_out(c, WEBSOCK_PING, NULL, 0);
 	tmr_start(&c->tmr, PING_MS, ping_h, c);
@@ -300,6 +329,14 @@ static int phone_get(struct api_req *req)
 				 "16 bytes");
 	if (list_count(&clients) >= PHONES_MAX)
 		return api_error(req, 503, "too many browser phones");
+	/* every phone of the employee rings for his calls: one login must
+	 * not multiply them (each ringing phone holds a media port) */
+	if (emp_phones(req->token.employee_id) >= EMP_PHONES_MAX)
+		return api_error(req, 429,
+				 "employee %lld has %u browser phones open "
+				 "already; close one",
+				 (long long)req->token.employee_id,
+				 (unsigned)EMP_PHONES_MAX);
 	err = ws_accept_key(accept, sizeof(accept), &key->val);
 	if (err)
 		return err;

@@ -136,11 +136,17 @@ static int report_json(struct api_req *req, const struct billing_task_report *r,
 	return api_reply_encoded(req, 200, err ? ENOMEM : 0, o, 0);
 }
 
-/* s without the CSV's separators, quotes and line breaks */
+/* s without the CSV's separators, quotes and line breaks, and with an
+ * apostrophe before what a spreadsheet would run as a formula */
 static void csv_clean(char *buf, size_t sz, const char *s)
 {
 	size_t k;
 
+	if (sz > 1 && api_csv_formula(s)) {
+		buf[0] = '\'';
+		++buf;
+		--sz;
+	}
 	str_ncpy(buf, s, sz);
 	for (k = 0; buf[k]; k++)
 		if (strchr(";\"\r\n", buf[k]))

@@ -244,6 +244,13 @@ int api_reply_attachment(struct api_req *req, const char *ctype,
 			 const struct mbuf *mb, const char *fmt, ...);
 /* api_reply_attachment() of CSV (text/csv; charset=utf-8). */
 #define API_CSV "text/csv; charset=utf-8"
+/* One CSV value into mb (csv_out.c): as it is, or quoted with its quotes
+ * doubled when it holds ; " or a line break; a value a spreadsheet
+ * would run as a formula (= + - @ tab CR first; not an E.164 number) is
+ * quoted with a leading apostrophe.  NULL writes nothing. */
+int api_csv_val(struct mbuf *mb, const char *s);
+/* Would a spreadsheet take s as a formula? */
+bool api_csv_formula(const char *s);
 /* A page of ours: status with html (UTF-8) as text/html, no-store, and
  * the extra header lines hdrs ("Name: value\r\n"..., may be NULL). */
 int api_reply_page(struct api_req *req, uint16_t status, const char *hdrs,

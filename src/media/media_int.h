@@ -270,6 +270,7 @@ struct media_webrtc {
 	struct sa checked[MEDIA_WR_CHECKED];
 	unsigned checkedc;
 	uint64_t stun_at; /* [ms, jiffies] last check answered */
+	uint64_t cfg_at;  /* [ms, jiffies] the browser's offer was taken */
 	bool up;          /* DTLS done, fingerprint matched, keys set */
 	bool gone;        /* refused or consent lost: nothing more */
 	/* counters, media thread writes */

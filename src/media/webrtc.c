@@ -375,6 +375,16 @@ static void consent_h(void *arg)
 		wr_stop(wr, MEDIA_WEBRTC_CONSENT_LOST);
 		return;
 	}
+	/* an offer whose DTLS never comes up holds its port no longer than
+	 * a quiet browser would (a page placing calls it never connects
+	 * must not use up the media ports) */
+	if (!wr->up && wr->cfg_at && now - wr->cfg_at >= limit) {
+		info("media: port %u: not up %u ms after the offer: given "
+		     "up\n",
+		     wr->ms->port, (unsigned)limit);
+		wr_stop(wr, MEDIA_WEBRTC_CONSENT_LOST);
+		return;
+	}
 	tmr_start(&wr->tmr, CONSENT_TICK_MS, consent_h, wr);
 }
 
@@ -406,6 +416,8 @@ void media_webrtc_cfg(struct media_stream *ms, const struct media_cfg *cfg)
 	ms->cfg = *cfg;
 	if (cfg->rfp_set && !wr->up) {
 		memcpy(wr->rfp, cfg->rfp, MEDIA_FP_LEN);
+		if (!wr->rfp_set)
+			wr->cfg_at = tmr_jiffies();
 		wr->rfp_set = true;
 	}
 }

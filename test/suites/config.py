@@ -153,6 +153,12 @@ def test_env_reaches_option():
             "switchboard: bad RTP port range 30000-30002",
             "SWITCHBOARD_RTP_MIN with --rtp-max: the range check sees both",
             r.stderr)
+    r = run(env={"SWITCHBOARD_SMS_STATUS_TOKEN": "short-secret-15"})
+    S.check(r.returncode == 2 and r.stderr.strip() ==
+            "switchboard: --sms-status-token: must be at least 16 "
+            "characters" and "short-secret-15" not in r.stderr,
+            "a guessable --sms-status-token (15 characters) is refused, "
+            "without echoing it", r.stderr)
     r = run(env={"SWITCHBOARD_HEARTBEAT_INTERVAL": "10",
                  "SWITCHBOARD_NODE_STALE_AFTER": "15"})
     S.check(r.returncode == 2 and r.stderr.strip() ==

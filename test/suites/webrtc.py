@@ -36,12 +36,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, ROOT, Suite, Switchboard, demo_ids  # noqa: E402
 from browser import report, require_front_end, start_script  # noqa: E402
 from peers import Baresip  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
+from ws import TEXT, WsClient  # noqa: E402
 
 S = Suite("webrtc")
 SCRIPT = os.path.join(ROOT, "test", "web", "webrtc.mjs")
@@ -295,6 +297,64 @@ def websocket_refusals(sb, t):
             f"{st} {b}")
 
 
+FAKE_OFFER = (
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:brws\r\na=ice-pwd:browserpasswordbrowserpw\r\n"
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n")
+
+
+def phone_limits(sb, t):
+    """A login cannot multiply its phones (each rings with a media port)
+    nor place calls without end from one (each holds a port)."""
+    tok = agent_token(sb)
+    socks = []
+    try:
+        for i in range(3):
+            ws = WsClient(sb.http_port, path="/api/v1/phone", token=tok,
+                          protocols=["switchboard.phone.v1"])
+            st = ws.connect()
+            socks.append(ws)
+            S.check(st == 101, f"(f) browser phone {i + 1} of Erika: 101",
+                    st)
+        st, b = ws_get(sb, dict(WS_HDRS, Host=f"127.0.0.1:{sb.http_port}",
+                                Authorization=f"Bearer {tok}"))
+        S.check(st == 429 and b == {
+                    "error": f"employee {t['erika']} has 3 browser phones "
+                             "open already; close one"},
+                "(f) a fourth phone of the same employee: 429", f"{st} {b}")
+        ws = socks[0]
+        hello = json.loads(ws.message(5))
+        S.check(hello.get("type") == "hello", "(f) the first phone's hello",
+                str(hello))
+        got = []
+        for i in range(3):
+            ws.send(TEXT, json.dumps({"type": "call", "to": "1001",
+                                      "sdp": FAKE_OFFER}).encode())
+        deadline = time.time() + 10
+        while time.time() < deadline and not any(
+                m.get("type") == "error" for m in got):
+            try:
+                got.append(json.loads(ws.message(1)))
+            except Exception:
+                pass
+        calling = [m for m in got if m.get("type") == "calling"]
+        errors = [m for m in got if m.get("type") == "error"]
+        S.check(len(calling) == 2 and errors == [{
+                    "type": "error", "reason": "call: at most 2 calls at "
+                                               "once on a browser phone"}],
+                "(f) a third call at once from one phone: refused, the "
+                "two before go on", str(got))
+    finally:
+        for ws in socks:
+            try:
+                ws.close()
+            except Exception:
+                pass
+
+
 def main():
     require_front_end(S)
     sb = Switchboard(["--password-hash", "test", "--web-dir",
@@ -315,6 +375,8 @@ def main():
         S.run(websocket_refusals, sb, t)
         S.run(browser, sb, t, phone, wav)
         S.run(records, sb, t)
+        time.sleep(1)  # the browser's own phone is closed by now
+        S.run(phone_limits, sb, t)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         phone.stop()

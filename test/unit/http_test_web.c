@@ -205,3 +205,47 @@ int test_web_path(void)
 out:
 	return err;
 }
+
+/* CSV values (csv_out.c): quoted where needed, never a formula */
+int test_web_csv(void)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+	    {"+4930123456", "+4930123456"}, /* E.164 stays a number */
+	    {"Hans Anrufer", "Hans Anrufer"},
+	    {"a;b", "\"a;b\""},
+	    {"say \"hi\"", "\"say \"\"hi\"\"\""},
+	    {"=1+1", "\"'=1+1\""},
+	    {"=HYPERLINK(\"http://x\";\"y\")",
+	     "\"'=HYPERLINK(\"\"http://x\"\";\"\"y\"\")\""},
+	    {"+1+cmd|' /C calc'!A0", "\"'+1+cmd|' /C calc'!A0\""},
+	    {"-2", "\"'-2\""},
+	    {"@SUM(A1)", "\"'@SUM(A1)\""},
+	    {"\t=1", "\"'\t=1\""},
+	    {"+", "\"'+\""},
+	    {"", ""},
+	};
+	struct mbuf *mb = mbuf_alloc(256);
+	char buf[128];
+	size_t i;
+	int err = 0;
+
+	TEST_ASSERT(mb != NULL);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		mbuf_rewind(mb);
+		TEST_EQ_INT(api_csv_val(mb, v[i].in), 0);
+		TEST_ASSERT(mb->end < sizeof(buf));
+		memcpy(buf, mb->buf, mb->end);
+		buf[mb->end] = '\0';
+		TEST_EQ_STR(buf, v[i].out);
+	}
+	mbuf_rewind(mb);
+	TEST_EQ_INT(api_csv_val(mb, NULL), 0);
+	TEST_EQ_INT(mb->end, 0);
+	TEST_ASSERT(!api_csv_formula("+49221"));
+	TEST_ASSERT(api_csv_formula("+49 221"));
+out:
+	mem_deref(mb);
+	return err;
+}

@@ -478,6 +478,17 @@ int test_media_webrtc_dtls(void)
 	TEST_EQ_INT(wr_run(&b, 8, 5000), 0);
 	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_UP], 0);
 	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_REFUSED], 1);
+	wr_browser_close(&b);
+
+	/* 3: an offer and then nothing (no check, no DTLS): the port is
+	 * given up after the consent time */
+	memset(b.evs, 0, sizeof(b.evs));
+	TEST_EQ_INT(media_leg_alloc_webrtc(&b.leg, wr_ev_h, &b), 0);
+	TEST_EQ_INT(wr_offer(&b, fp), 0);
+	tmr_start(&b.tmr_end, 3500, end_h, NULL);
+	re_main(NULL);
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_UP], 0);
+	TEST_EQ_INT(b.evs[MEDIA_WEBRTC_CONSENT_LOST], 1);
 out:
 	wr_browser_close(&b);
 	mem_deref(tls);

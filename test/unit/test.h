@@ -228,6 +228,7 @@
 	X(test_web_csrf)                                                       \
 	X(test_web_origin)                                                     \
 	X(test_web_path)                                                       \
+	X(test_web_csv)                                                        \
 	X(test_purge_timer_deletion)                                           \
 	X(test_purge_timer_retention)                                          \
 	X(test_billing_rate)                                                   \
