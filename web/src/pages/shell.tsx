@@ -17,6 +17,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { path: "/wallboard", label: "nav.wallboard", roles: ["operator"] },
   { path: "/console", label: "console.nav", roles: ["agent"] },
+  { path: "/admin", label: "nav.admin", roles: ["operator"] },
   {
     path: "/start",
     label: "nav.start",
