@@ -52,7 +52,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
 # the suites that need the built front end (build/web)
-BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2")
+BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2", "web_admin")
 
 # the modules: the folders of src/
 MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
