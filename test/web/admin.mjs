@@ -124,12 +124,13 @@ async function tenants(page) {
     await page.inputValue("#ad-language") === "en",
     "clients: the edit form shows the stored values");
   await page.fill("#ad-name", "Beispiel GmbH & Co. KG");
+  await page.fill("#ad-central_number", "");
   await page.click("#admin-save");
   await page.waitForSelector(row("Beispiel GmbH & Co. KG"), { timeout: T });
   r = await apiGet(page, `/tenants/${t2.id}`);
   check(r.status === 200 && r.body.name === "Beispiel GmbH & Co. KG" && r.body.area_code === "30" &&
-    r.body.central_number === "+49301234500", "clients: renamed, the API agrees (other fields kept)",
-  JSON.stringify(r.body));
+    r.body.language === "en" && r.body.central_number === null,
+  "clients: renamed and central number cleared, the API agrees (other fields kept)", JSON.stringify(r.body));
 
   await openRow(page, "Beispiel GmbH & Co. KG");
   const q = await confirmDelete(page);
@@ -168,7 +169,7 @@ async function queueAndNumber(page) {
   await shot(page, "admin-03-number-form-de");
   await page.click("#admin-save");
   await page.waitForSelector(row("+4922182829950"), { timeout: T });
-  check(norm(await page.textContent(`${row("+4922182829950")} td[data-col=target_type]`)) === "queue: Technik",
+  check(norm(await page.textContent(`${row("+4922182829950")} td[data-col=target_type]`)) === "Warteschlange: Technik",
     "numbers: the list shows the target queue by name",
     await page.textContent(`${row("+4922182829950")} td[data-col=target_type]`));
   r = await apiGet(page, `/numbers?tenant_id=${TID}`);

@@ -3,6 +3,7 @@
 // list and form of admin.tsx.  The fields and their rules are the API's
 // (docs/api.md); the server checks them, the page only shows its answer at
 // the field it names.
+import { tDyn } from "../i18n";
 
 /* the list of one kind of record, for a choice: its path under /api/v1
  * (with the tenant when it is the tenant's) */
@@ -102,7 +103,7 @@ export const RESOURCES: ResourceDef[] = [
         show: (r, n) =>
           r.target_type === "none"
             ? "—"
-            : `${str(r.target_type)}: ${nameIn(n, TARGETS[str(r.target_type)] ?? "", r.target_id)}`,
+            : `${tDyn(`admin.opt.target_type.${str(r.target_type)}`)}: ${nameIn(n, TARGETS[str(r.target_type)] ?? "", r.target_id)}`,
       },
       { name: "active", show: (r) => (r.active ? "✓" : "✗") },
       { name: "description" },
@@ -140,7 +141,7 @@ export const RESOURCES: ResourceDef[] = [
       { name: "name" },
       tenantCol,
       { name: "employee_id", show: (r, n) => nameIn(n, "/employees", r.employee_id) },
-      { name: "srtp" },
+      { name: "srtp", show: (r) => tDyn(`admin.opt.srtp.${str(r.srtp)}`) },
     ],
     fields: [
       { name: "tenant_id", kind: "ref", ref: tenant, fixed: true },
@@ -197,7 +198,7 @@ export const RESOURCES: ResourceDef[] = [
     columns: [
       { name: "name" },
       tenantCol,
-      { name: "strategy" },
+      { name: "strategy", show: (r) => tDyn(`admin.opt.strategy.${str(r.strategy)}`) },
       {
         name: "members",
         show: (r, n) =>
@@ -235,7 +236,7 @@ export const RESOURCES: ResourceDef[] = [
     columns: [
       { name: "name" },
       tenantCol,
-      { name: "state" },
+      { name: "state", show: (r) => tDyn(`agent.state.${str(r.state)}`) },
       {
         name: "skills",
         show: (r) =>
