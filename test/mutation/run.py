@@ -53,7 +53,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
 # the suites that need the built front end (build/web)
 BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2", "web_console",
-                  "web_console2", "webrtc", "notepage", "web_e2e")
+                  "web_console2", "webrtc", "notepage", "web_e2e",
+                  "web_admin")
 
 # the modules: the folders of src/
 MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))

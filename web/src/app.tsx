@@ -21,6 +21,7 @@ import { OfficeCallers } from "./pages/officeCallers";
 import { OfficeOncall } from "./pages/officeOncall";
 import { OfficeDashboard } from "./pages/officeDashboard";
 import { OfficeNotes } from "./pages/officeNotes";
+import { Admin } from "./pages/admin";
 
 export function App() {
   const path = usePath();
@@ -79,6 +80,7 @@ export function App() {
   else if (path === "/office/callers") page = <OfficeCallers session={session} />;
   else if (path === "/office/oncall") page = <OfficeOncall session={session} />;
   else if (path === "/office/notes") page = <OfficeNotes session={session} />;
+  else if (/^\/admin(\/|$)/.test(path)) page = <Admin session={session} path={path} />;
   else page = <NotFound />;
   return (
     <Shell session={session} path={path} onLogout={doLogout}>

@@ -23,6 +23,7 @@ const NAV: NavItem[] = [
     label: "nav.start",
     roles: ["operator", "client_admin", "agent"],
   },
+  { path: "/admin", label: "nav.admin", roles: ["operator"] },
   { path: "/office/dashboard", label: "office.nav.dashboard", roles: ["client_admin"] },
   { path: "/office/profile", label: "office.nav.profile", roles: ["client_admin"] },
   { path: "/office/employees", label: "office.nav.employees", roles: ["client_admin"] },
