@@ -400,6 +400,25 @@ void api_phone_close_all(void)
 		mem_deref(le->data);
 }
 
+unsigned api_phone_revoke_gone(void)
+{
+	struct le *le = clients.head;
+	unsigned n = 0;
+
+	while (le) {
+		struct ph_client *c = le->data;
+
+		le = le->next; /* fail() may end c */
+		if (c->closing || !token_gone(c))
+			continue;
+		info("http: phone: %J (%s): token %lld is gone\n", &c->peer,
+		     c->name, (long long)c->token.id);
+		fail(c, WEBSOCK_POLICY_VIOLATION, "token revoked");
+		n++;
+	}
+	return n;
+}
+
 static const struct api_action actions[] = {
     {"GET", "", phone_get},
 };

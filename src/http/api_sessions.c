@@ -457,6 +457,9 @@ static int session_logout(struct api_req *req)
 	err = store_token_delete(req->api->st, req->token.id);
 	if (err && err != ENOENT)
 		return api_fail(req, err, "session: %m", err);
+	/* its event streams and browser phones end now, not at a ping */
+	(void)api_events_revoke_gone(req->api);
+	(void)api_phone_revoke_gone();
 	if (req->cookie) /* the browser forgets it */
 		(void)api_cookie_set_hdr(req->set_cookie,
 					 sizeof(req->set_cookie), NULL,

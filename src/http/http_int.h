@@ -749,6 +749,10 @@ extern const struct api_resource api_events;
 extern const struct api_resource api_phone;
 /* Disconnect every browser phone (their calls end); at shutdown. */
 void api_phone_close_all(void);
+/* Close (1008 "token revoked") the phones whose token or session is gone
+ * (logged out; its user, employee or tenant deleted) at once, not at
+ * their next ping; how many. */
+unsigned api_phone_revoke_gone(void);
 /* issue 16, answering service: absence info, appointments, availability
  * (api_availability.c); on-call schedules and overrides (api_oncall.c) */
 extern const struct api_resource api_employee_availability;

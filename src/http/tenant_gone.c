@@ -40,7 +40,7 @@ void api_tenant_calls_end(struct http_api *api, int64_t tenant_id)
 
 void api_tenant_gone(struct http_api *api, int64_t tenant_id, uint64_t now)
 {
-	unsigned queues = 0, agents = 0, streams;
+	unsigned queues = 0, agents = 0, streams, phones;
 
 	if (!api || tenant_id <= 0)
 		return;
@@ -48,7 +48,8 @@ void api_tenant_gone(struct http_api *api, int64_t tenant_id, uint64_t now)
 	acd_tenant_gone(api->acd, tenant_id, now, &queues, &agents);
 	sipsrv_trunkreg_reload();
 	streams = api_events_revoke_gone(api);
+	phones = api_phone_revoke_gone();
 	info("http: tenant %lld gone: %u queues, %u agents, %u event streams "
-	     "let go\n",
-	     (long long)tenant_id, queues, agents, streams);
+	     "and %u browser phones let go\n",
+	     (long long)tenant_id, queues, agents, streams, phones);
 }

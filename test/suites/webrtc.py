@@ -43,7 +43,7 @@ from sb import DEMO, ROOT, Suite, Switchboard, demo_ids  # noqa: E402
 from browser import report, require_front_end, start_script  # noqa: E402
 from peers import Baresip  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
-from ws import TEXT, WsClient  # noqa: E402
+from ws import TEXT, WsClient, WsError  # noqa: E402
 
 S = Suite("webrtc")
 SCRIPT = os.path.join(ROOT, "test", "web", "webrtc.mjs")
@@ -347,6 +347,28 @@ def phone_limits(sb, t):
                                                "once on a browser phone"}],
                 "(f) a third call at once from one phone: refused, the "
                 "two before go on", str(got))
+        # logging out ends the session's phones at once, not at a ping
+        c = http.client.HTTPConnection("127.0.0.1", sb.http_port,
+                                       timeout=10)
+        c.request("DELETE", "/api/v1/sessions/current",
+                  headers={"Authorization": f"Bearer {tok}"})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        t0 = time.time()
+        closed = None
+        try:
+            while time.time() - t0 < 5:
+                socks[1].message(max(0.01, 5 - (time.time() - t0)))
+        except WsError:
+            closed = socks[1].closed
+        except OSError:
+            pass
+        S.check(r.status == 204 and closed == (1008, "token revoked") and
+                time.time() - t0 < 3,
+                "(f) logging out closes the session's phones at once: "
+                "1008 token revoked",
+                f"{r.status} {closed} after {time.time() - t0:.1f} s")
     finally:
         for ws in socks:
             try:
