@@ -143,7 +143,7 @@ async function main() {
     await page.waitForURL(URL + "/console", { timeout: 10000 }).catch(() => null);
     check(new globalThis.URL(page.url()).pathname === "/console",
       "Enter logs the agent in: /console", page.url());
-    const ph = await waitText(page, "#ph-state", "Bereit", 15000);
+    const ph = await waitText(page, "#wp-state", "Bereit", 15000);
     check(ph === "Bereit", "the console's browser phone connects: Bereit", ph);
     check(await waitText(page, "#cs-stream", "Live", 10000) === "Live", "the event stream is live");
     let st = await waitText(page, "#cs-state", "Abgemeldet", 10000);
@@ -158,10 +158,10 @@ async function main() {
 
     // ---- 3. the call: the pop while the browser rings ---------------------
     emit({ ready: "call" });
-    const rang = await page.waitForSelector("#ph-answer", { timeout: 30000 }).catch(() => null);
+    const rang = await page.waitForSelector("#wp-answer", { timeout: 30000 }).catch(() => null);
     check(rang !== null, "the queue offers the call to the browser: it rings (answer button)");
     const client = await waitText(page, "#pop-client", env.SB_CLIENT, 10000);
-    const stage = norm(await page.textContent("#ph-stage").catch(() => ""));
+    const stage = norm(await page.textContent("#wp-stage").catch(() => ""));
     const greet = norm(await page.textContent("#pop-greeting").catch(() => ""));
     const popState = norm(await page.textContent("#pop-call-state").catch(() => ""));
     const media = await page.evaluate(() => window.sbPhone?.call?.media ?? null);
@@ -178,13 +178,13 @@ async function main() {
     check(ringOrder.missed.length === 0 && !ringOrder.trapped,
       `ringing: Tab reaches each of the page's ${ringOrder.n} controls and comes round again (no trap)`,
       JSON.stringify(ringOrder));
-    check(await tabTo(page, "ph-answer", ringOrder.n + 2) !== null, "Tab reaches the answer button while it rings");
+    check(await tabTo(page, "wp-answer", ringOrder.n + 2) !== null, "Tab reaches the answer button while it rings");
 
     // ---- 4. Alt+R answers in the browser; audio both ways ----------------
     await page.keyboard.press("Alt+r");
     check(await waitFor(page, mediaUp, 15000), "Alt+R answers: DTLS-SRTP up",
       await page.evaluate(() => JSON.stringify(window.sbPhone?.call)));
-    check(await waitText(page, "#ph-stage", "Verbunden", 5000) === "Verbunden", "the phone panel: Verbunden");
+    check(await waitText(page, "#wp-stage", "Verbunden", 5000) === "Verbunden", "the phone panel: Verbunden");
     const onCall = await waitText(page, "#pop-call-state", "Im Gespräch", 10000);
     check(onCall === "Im Gespräch", "the pop: Im Gespräch", onCall);
     await page.waitForTimeout(800);
@@ -245,7 +245,7 @@ async function main() {
     await page.evaluate(() => document.activeElement?.blur());
     const ring = await tabTo(page, "lang-switch", 80);
     check(ring !== null, "Tab reaches the language switch", ring);
-    const all = await tabTo(page, "ph-number", 80);
+    const all = await tabTo(page, "wp-number", 80);
     check(all !== null, "Tab goes on to the phone's number", all);
     const back = await tabTo(page, "lang-switch", 80, true);
     check(back !== null, "Shift+Tab goes back to the language switch", back);

@@ -85,25 +85,25 @@ async function main() {
     await page.waitForSelector("#login-name");
     await login(page, AGENT, AGENT_PW);
     await page.waitForURL(URL + "/console", { timeout: 10000 }).catch(() => null);
-    const st = await waitText(page, "#ph-state", "Bereit", 10000);
+    const st = await waitText(page, "#wp-state", "Bereit", 10000);
     check(st === "Bereit", "the console's browser phone connects (Bereit)", st);
     await noRawKeys(page, "console with the browser phone (de)");
 
     // ---- (a) a SIP phone calls the agent: the browser rings ----------
     emit({ ready: "incoming" });
     check((await line()) === "dialled", "the suite placed the call");
-    const rang = await page.waitForSelector("#ph-answer", { timeout: 15000 }).catch(() => null);
+    const rang = await page.waitForSelector("#wp-answer", { timeout: 15000 }).catch(() => null);
     check(rang !== null, "the browser rings: an answer button");
-    const peer = norm(await page.textContent("#ph-peer").catch(() => ""));
+    const peer = norm(await page.textContent("#wp-peer").catch(() => ""));
     check(peer.includes(env.SB_CALLER), `the caller is shown (${env.SB_CALLER})`, peer);
-    check(norm(await page.textContent("#ph-stage").catch(() => "")) === "Es klingelt",
+    check(norm(await page.textContent("#wp-stage").catch(() => "")) === "Es klingelt",
       "the call's stage: Es klingelt");
     await shot(page, "webrtc-01-ringing");
-    await page.click("#ph-answer");
+    await page.click("#wp-answer");
     const up = await waitFor(page, mediaUp, 15000);
     check(up, "the agent answers: DTLS-SRTP up (media state up)",
       await page.evaluate(() => JSON.stringify(window.sbPhone?.call)));
-    check(await waitText(page, "#ph-stage", "Verbunden", 5000) === "Verbunden",
+    check(await waitText(page, "#wp-stage", "Verbunden", 5000) === "Verbunden",
       "the call's stage: Verbunden");
     await page.waitForTimeout(800);
     const f1 = await peak(page);
@@ -112,16 +112,16 @@ async function main() {
     emit({ ready: "talking" });
     check((await line()) === "hungup", "baresip heard the browser and hung up");
     check(await waitFor(page, noCall, 10000), "the hang-up from the SIP side ends the browser's call");
-    const ended = await waitText(page, "#ph-ended", /^Gespräch beendet/, 3000);
+    const ended = await waitText(page, "#wp-ended", /^Gespräch beendet/, 3000);
     check(/^Gespräch beendet/.test(ended ?? ""), "the console says the call ended", ended);
 
     // ---- (f) the agent declines a ringing call ---------------------------
     emit({ ready: "decline" });
     check((await line()) === "dialled", "the suite placed the call to decline");
-    const dr = await page.waitForSelector("#ph-answer", { timeout: 15000 }).catch(() => null);
-    check(dr !== null && norm(await page.textContent("#ph-hangup").catch(() => "")) === "AblehnenAlt+X",
+    const dr = await page.waitForSelector("#wp-answer", { timeout: 15000 }).catch(() => null);
+    check(dr !== null && norm(await page.textContent("#wp-hangup").catch(() => "")) === "AblehnenAlt+X",
       "it rings with a decline button (Ablehnen)");
-    await page.click("#ph-hangup");
+    await page.click("#wp-hangup");
     check(await waitFor(page, noCall, 3000), "declined: the browser has no call");
     emit({ ready: "declined" });
     check((await line()) === "ok", "the caller's call ended");
@@ -129,7 +129,7 @@ async function main() {
     // ---- (e) a queue call rings the browser, with the screen pop -------
     emit({ ready: "queue" });
     check((await line()) === "dialled", "the suite placed the queue call");
-    const qr = await page.waitForSelector("#ph-answer", { timeout: 20000 }).catch(() => null);
+    const qr = await page.waitForSelector("#wp-answer", { timeout: 20000 }).catch(() => null);
     check(qr !== null, "the queue offers the call to the agent's browser: it rings");
     const client = await waitText(page, "#pop-client", "Mustermann AG", 5000);
     check(client === "Mustermann AG", "the screen pop shows the client while the browser rings", client);
@@ -146,11 +146,11 @@ async function main() {
     // ---- (b) the browser calls the SIP phone -------------------------
     emit({ ready: "outgoing" });
     check((await line()) === "ok", "the suite is ready for the browser's call");
-    await page.fill("#ph-number", env.SB_CALLEE);
-    await page.click("#ph-dial");
+    await page.fill("#wp-number", env.SB_CALLEE);
+    await page.click("#wp-dial");
     const up2 = await waitFor(page, mediaUp, 15000);
     check(up2, "the browser's call: DTLS-SRTP up");
-    check(await waitText(page, "#ph-stage", "Verbunden", 15000) === "Verbunden",
+    check(await waitText(page, "#wp-stage", "Verbunden", 15000) === "Verbunden",
       "baresip answered: Verbunden");
     await page.waitForTimeout(800);
     const f2 = await peak(page);
@@ -158,13 +158,13 @@ async function main() {
     // mute with Alt+M: the microphone's track is off, and on again
     await page.keyboard.press("Alt+m");
     const muted = await page.evaluate(() => window.sbPhone?.call?.muted === true &&
-      document.querySelector("#ph-mute")?.getAttribute("aria-pressed") === "true");
-    check(muted && norm(await page.textContent("#ph-mute")) === "Stumm ausAlt+M",
-      "Alt+M mutes (the button pressed: Stumm aus)", await page.textContent("#ph-mute"));
+      document.querySelector("#wp-mute")?.getAttribute("aria-pressed") === "true");
+    check(muted && norm(await page.textContent("#wp-mute")) === "Stumm ausAlt+M",
+      "Alt+M mutes (the button pressed: Stumm aus)", await page.textContent("#wp-mute"));
     await page.keyboard.press("Alt+m");
     check(await page.evaluate(() => window.sbPhone?.call?.muted === false), "Alt+M again: not muted");
     // a key from the keypad goes out as a telephone-event
-    await page.click('#ph-keypad button[data-key="5"]');
+    await page.click('#wp-keypad button[data-key="5"]');
     // and a key by message: a phone's SIP INFO to the bridged phone
     await page.waitForTimeout(600);
     await page.evaluate(() => window.sbPhone.send({ type: "dtmf", call: window.sbPhone.call.id, digit: "7" }));
@@ -228,11 +228,11 @@ async function main() {
 
     // ---- English -------------------------------------------------------
     await page.selectOption("#lang-switch", "en");
-    const enTitle = await waitText(page, "#ph-title", cat.en["console.phone.title"], 3000);
+    const enTitle = await waitText(page, "#wp-title", cat.en["console.phone.title"], 3000);
     check(enTitle === "Browser phone" &&
-      norm(await page.textContent("#ph-state")) === cat.en["console.phone.state.ready"] &&
-      norm(await page.textContent("label[for=ph-number]")) === cat.en["console.phone.number"],
-    "English: the phone panel's texts", `${enTitle} / ${await page.textContent("#ph-state")}`);
+      norm(await page.textContent("#wp-state")) === cat.en["console.phone.state.ready"] &&
+      norm(await page.textContent("label[for=wp-number]")) === cat.en["console.phone.number"],
+    "English: the phone panel's texts", `${enTitle} / ${await page.textContent("#wp-state")}`);
     await noRawKeys(page, "console with the browser phone (en)");
     await shot(page, "webrtc-05-idle-en");
     await page.selectOption("#lang-switch", "de");

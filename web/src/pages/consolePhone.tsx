@@ -14,7 +14,10 @@ declare global {
   }
 }
 
-export function PhonePanel() {
+/* autoAnswer: asked when a call rings in; true answers it at once (the
+ * assistants' page, /phone: the call that rings right after its own
+ * click to call is that call's first leg, see phone.tsx). */
+export function PhonePanel({ autoAnswer }: { autoAnswer?: () => boolean } = {}) {
   const [, setTick] = useState(0);
   const [error, setError] = useState("");
   const [ended, setEnded] = useState("");
@@ -64,44 +67,53 @@ export function PhonePanel() {
       audio.current.srcObject = p?.remote ?? null;
   });
 
+  const answered = useRef(0);
+  useEffect(() => {
+    if (!p || !c || c.dir !== "in" || c.stage !== "ringing" || answered.current === c.id) return;
+    if (autoAnswer?.()) {
+      answered.current = c.id;
+      void p.answer();
+    }
+  });
+
   const state = p?.state ?? "connecting";
   return (
-    <section class="ph" aria-labelledby="ph-title" id="ph">
-      <h2 id="ph-title">{t("console.phone.title")}</h2>
+    <section class="ph" aria-labelledby="wp-title" id="wp">
+      <h2 id="wp-title">{t("console.phone.title")}</h2>
       <p class="muted">
         <span class={`dot ${state === "ready" ? "live" : state}`} aria-hidden="true" />
-        <span id="ph-state">{tDyn(`console.phone.state.${state}`)}</span>
+        <span id="wp-state">{tDyn(`console.phone.state.${state}`)}</span>
       </p>
       {error && (
-        <p class="error" role="alert" id="ph-error">
+        <p class="error" role="alert" id="wp-error">
           {t("console.phone.error", { reason: error })}
         </p>
       )}
-      <audio ref={audio} autoplay id="ph-audio" />
+      <audio ref={audio} autoplay id="wp-audio" />
       {c ? (
-        <div class="ph-call" id="ph-call" aria-live="polite">
-          <p id="ph-peer">
+        <div class="ph-call" id="wp-call" aria-live="polite">
+          <p id="wp-peer">
             {c.dir === "in" ? t("console.phone.from") : t("console.phone.to")}{" "}
             <strong>{c.name ? `${c.name} (${c.peer})` : c.peer}</strong>
           </p>
-          <p id="ph-stage">{tDyn(`console.phone.stage.${c.dir}.${c.stage}`)}</p>
+          <p id="wp-stage">{tDyn(`console.phone.stage.${c.dir}.${c.stage}`)}</p>
           {c.media && c.media !== "up" && (
-            <p class="error" id="ph-media">{tDyn(`console.phone.media.${c.media}`)}</p>
+            <p class="error" id="wp-media">{tDyn(`console.phone.media.${c.media}`)}</p>
           )}
           <div role="group" aria-label={t("console.phone.actions")} class="ph-actions">
             {c.dir === "in" && c.stage === "ringing" && (
-              <button type="button" id="ph-answer" onClick={() => void p?.answer()}>
+              <button type="button" id="wp-answer" onClick={() => void p?.answer()}>
                 {t("console.phone.answer")}
                 <kbd class="cs-kbd" aria-hidden="true">Alt+R</kbd>
               </button>
             )}
-            <button type="button" id="ph-hangup" class="danger" onClick={() => p?.hangup()}>
+            <button type="button" id="wp-hangup" class="danger" onClick={() => p?.hangup()}>
               {c.dir === "in" && c.stage === "ringing" ? t("console.phone.decline") : t("console.phone.hangup")}
               <kbd class="cs-kbd" aria-hidden="true">Alt+X</kbd>
             </button>
             <button
               type="button"
-              id="ph-mute"
+              id="wp-mute"
               class="secondary"
               aria-pressed={c.muted}
               disabled={c.stage !== "talking"}
@@ -112,7 +124,7 @@ export function PhonePanel() {
             </button>
           </div>
           {c.stage === "talking" && (
-            <div class="ph-keypad" role="group" aria-label={t("console.phone.keypad")} id="ph-keypad">
+            <div class="ph-keypad" role="group" aria-label={t("console.phone.keypad")} id="wp-keypad">
               {KEYS.map((k) => (
                 <button type="button" class="secondary" key={k} data-key={k} onClick={() => p?.dtmf(k)}>
                   {k}
@@ -132,20 +144,20 @@ export function PhonePanel() {
           }}
         >
           {ended && (
-            <p class="muted" id="ph-ended">
+            <p class="muted" id="wp-ended">
               {t("console.phone.ended", { reason: ended })}
             </p>
           )}
-          <label for="ph-number">{t("console.phone.number")}</label>
+          <label for="wp-number">{t("console.phone.number")}</label>
           <input
-            id="ph-number"
+            id="wp-number"
             inputMode="tel"
             autoComplete="off"
             maxLength={32}
             value={number}
             onInput={(e) => setNumber((e.target as HTMLInputElement).value)}
           />
-          <button type="submit" id="ph-dial" disabled={state !== "ready"}>
+          <button type="submit" id="wp-dial" disabled={state !== "ready"}>
             {t("console.phone.dial")}
           </button>
         </form>

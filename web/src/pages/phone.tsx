@@ -7,13 +7,23 @@
 // central number.  A number outside the EU is refused by the server (403
 // "individual offer"), shown as it says.  The running call is followed
 // on the event stream (its record's call events) and can be hung up
-// (POST /calls/:id/hangup).  No audio here: the assistant's phone (or
-// the browser softphone of the console) carries it.
+// (POST /calls/:id/hangup).  The page connects the browser phone itself
+// (PhonePanel, ../phone.ts): an assistant without a desk phone needs no
+// other tab.  The server does not mark which browser call is the first
+// leg of a click to call (its "invite" carries only the call, from and
+// name), so the page answers the one that rings within AUTO_MS after its
+// own POST /calls was sent, once, if the assistant ticked "answer in the
+// browser automatically" (kept in localStorage; off by default: with a
+// desk phone the assistant answers there); any other call rings as usual.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Session } from "../api";
 import { openEvents, type SbEvent } from "../events";
 import { currentLang, t, tDyn } from "../i18n";
+import { PhonePanel } from "./consolePhone";
 import "./console.css";
+
+const AUTO_MS = 10000;
+const AUTO_KEY = "sb.phone.auto";
 
 interface Task {
   id: number;
@@ -64,6 +74,8 @@ export function Phone({ session }: { session: Session }) {
   const [rec, setRec] = useState<CallRec | null>(null);
   const [phase, setPhase] = useState<Phase>("idle");
   const [busy, setBusy] = useState(false);
+  const autoUntil = useRef(0);
+  const [auto, setAuto] = useState(() => localStorage.getItem(AUTO_KEY) === "1");
   const recRef = useRef<CallRec | null>(null);
   recRef.current = rec;
 
@@ -108,6 +120,7 @@ export function Phone({ session }: { session: Session }) {
     }
     setBusy(true);
     setErr("");
+    autoUntil.current = auto ? Date.now() + AUTO_MS : 0;
     try {
       const r = await api<CallRec>("POST", "/calls", {
         from: { type: "employee", id: me },
@@ -117,10 +130,16 @@ export function Phone({ session }: { session: Session }) {
       setRec(r);
       setPhase("calling");
     } catch (x) {
+      autoUntil.current = 0;
       setErr(x instanceof ApiError ? x.message : t("error.network"));
     } finally {
       setBusy(false);
     }
+  };
+  const autoAnswer = () => {
+    const ok = Date.now() < autoUntil.current;
+    autoUntil.current = 0; /* once */
+    return ok;
   };
   const hangup = async () => {
     if (!rec) return;
@@ -202,6 +221,21 @@ export function Phone({ session }: { session: Session }) {
           <span class="muted">{t("phone.dials")} </span>
           <strong id="ph-e164">{digits ? e164 : "–"}</strong>
         </p>
+        <p>
+          <label>
+            <input
+              type="checkbox"
+              id="ph-auto"
+              checked={auto}
+              onChange={(e) => {
+                const on = (e.target as HTMLInputElement).checked;
+                setAuto(on);
+                localStorage.setItem(AUTO_KEY, on ? "1" : "0");
+              }}
+            />{" "}
+            {t("phone.auto_answer")}
+          </label>
+        </p>
         <div class="cs-actions">
           <button type="submit" id="ph-call" disabled={busy || !!live || me === null}>
             {t("phone.call")}
@@ -233,6 +267,7 @@ export function Phone({ session }: { session: Session }) {
           {err}
         </p>
       )}
+      {me !== null && <PhonePanel autoAnswer={autoAnswer} />}
     </section>
   );
 }
