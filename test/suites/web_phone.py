@@ -22,6 +22,7 @@ is pointed at, its user the dialled number.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,7 @@ def setup(sb, callee):
     st, t = sb.api("PATCH", V + "/trunks/1", {"port": callee.sip_port})
     S.check(st == 200 and t.get("port") == callee.sip_port,
             "the demo trunk points at the callee's baresip", f"{st} {t}")
+    return erika
 
 
 def invite_heads(log):
@@ -78,6 +80,9 @@ def invite_heads(log):
 
 
 def user_of(head, name):
+    if name == "INVITE":
+        m = re.match(r"INVITE sips?:([^@;> ]+)@", head)
+        return m.group(1) if m else None
     m = re.search(rf"^{name}:.*?<?sips?:([^@;>]+)@", head, re.M | re.I)
     return m.group(1) if m else None
 
@@ -91,7 +96,7 @@ def poll(f, timeout=10):
     return v
 
 
-def browser(sb, callee, wav):
+def browser(sb, callee, wav, erika):
     proc, err = start_script(SCRIPT, {
         "SB_URL": f"http://127.0.0.1:{sb.http_port}",
         "SB_AGENT": ":".join(AGENT), "SB_NUMBER": TYPED,
@@ -136,9 +141,10 @@ def browser(sb, callee, wav):
                     c.get("answered_at") and
                     c.get("disposition") == "answered" and
                     c.get("ended_by") == "caller" and
-                    str(c.get("caller_leg", "")).startswith("browser:"),
+                    c.get("caller_leg") == f"employee:{erika}",
                     f"call {n}: the record: from the central number, "
-                    "answered in the browser, hung up by the assistant",
+                    f"Erika's leg (employee:{erika}, answered in the "
+                    "browser), hung up by the assistant",
                     str(c))
             ok = callee.wait_event("CALL_CLOSED", 10,
                                    since=state["mark"]) is not None
@@ -173,12 +179,13 @@ def main():
     callee = Baresip(DIALLED, None, server=None, tone=440,
                      auto_answer=True, sip_trace=True, name="bs-callee")
     try:
-        setup(sb, callee)
+        erika = setup(sb, callee)
         callee.start()
-        S.run(browser, sb, callee, wav)
+        S.run(browser, sb, callee, wav, erika)
         S.check(sb.alive(), "the server is alive after the tests")
     finally:
         callee.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
         code = sb.stop()
         S.check(code == 0, "clean exit (no leaks, no sanitizer report)",
                 f"exit {code}: {sb.tail(30)}")
