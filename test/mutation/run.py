@@ -54,7 +54,7 @@ LIST = os.path.join(ROOT, "test", "mutation", "mutants.txt")
 # the suites that need the built front end (build/web)
 BROWSER_SUITES = ("web_wallboard", "web_office", "web_office2", "web_console",
                   "web_console2", "webrtc", "notepage", "web_e2e",
-                  "web_admin")
+                  "web_admin", "web_phone")
 
 # the modules: the folders of src/
 MODULES = tuple(sorted(d for d in os.listdir(os.path.join(ROOT, "src"))
