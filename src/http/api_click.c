@@ -15,15 +15,18 @@
  * With "task_id": 9 (issue 18, seeds/000) the call of an assistant is
  * booked to the client's task 9 (task_calls, written as the call is
  * placed: before the employee's phone answers and the number is
- * dialled) and the callee sees the client's central number (G1), not
- * the service's; a number outside the EU is refused then (403 "to: ...
- * is outside the EU: individual offer"), nothing is dialled.  The call
+ * dialled).  The callee sees what any call of the assistant shows
+ * (seeds/000: "Ausgehende Anrufe tätigst du mit der Rufnummer der my-vpa
+ * Firmenzentrale"; A4): the central number of the company the assistant
+ * works for, or the individual number it was given (personal number
+ * shown), never the task's client's.  A number outside the EU is
+ * refused then (403 "to: ... is outside the EU: individual offer"),
+ * nothing is dialled.  The call
  * record stays the service's (the employee's tenant): the report
  * (api_task_report.c) finds it through its task.  Errors: 422 "task_id:
  * must be a positive integer", "task_id: task 9 does not exist", "...
  * is not active", "task_id: a device without employee", "task_id:
- * employee 3 is not an assistant of task 9"; 409
- * "task_id: client 7 has no central number".  A client admin's token
+ * employee 3 is not an assistant of task 9".  A client admin's token
  * books to its own tenant's tasks only (another's "does not exist"):
  * the service's staff (the operator) books the assistants' calls.  An
  * assistant itself (role agent, issue 19 G1: its softphone page) calls
@@ -148,15 +151,12 @@ static int body_task(struct api_req *req, struct store_task *t)
 	return 0;
 }
 
-/* A call booked to task t: a number outside the EU is refused (an
- * individual offer, seeds/000); the callee sees the client's central
- * number.  0, or an errno after the reply. */
-static int task_caller_id(struct api_req *req, const struct store_task *t,
-			  struct route_result *r)
+/* A call booked to a task: a number outside the EU is refused (an
+ * individual offer, seeds/000).  The caller ID stays the route's (the
+ * assistant's company or individual number).  0, or an errno after the
+ * reply. */
+static int task_allows(struct api_req *req, const struct route_result *r)
 {
-	struct store_tenant client;
-	int err;
-
 	if (r->target.kind != ROUTE_EXTERNAL)
 		return 0; /* on our own network: no caller ID, no cost */
 	if (!billing_eu_number(r->dialled))
@@ -164,16 +164,6 @@ static int task_caller_id(struct api_req *req, const struct store_task *t,
 				 "to: %s is outside the EU: individual offer, "
 				 "not billed automatically",
 				 r->dialled);
-	err = store_tenant_get(req->api->st, t->tenant_id, &client);
-	if (err)
-		return api_fail(req, err, "task_id: client: %m", err);
-	if (!client.central_number[0])
-		return api_error(req, 409,
-				 "task_id: client %lld has no central number",
-				 (long long)client.id);
-	str_ncpy(r->target.caller_id, client.central_number,
-		 sizeof(r->target.caller_id));
-	str_ncpy(r->from_number, client.central_number, sizeof(r->from_number));
 	return 0;
 }
 
@@ -264,7 +254,7 @@ int api_call_originate(struct api_req *req)
 		goto out;
 	}
 	if (task.id) {
-		err = task_caller_id(req, &task, r);
+		err = task_allows(req, r);
 		if (err)
 			goto out;
 	}

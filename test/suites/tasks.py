@@ -11,9 +11,10 @@ working time booked on them, calls booked to them, the monthly report.
     404); an agent lists the active tasks only.
   * Real calls: Max's baresip phone, the carrier is sipp (uas_answer) on
     the demo trunk.  A click to call with task_id: the carrier gets the
-    INVITE from the client's central number (From and
-    P-Asserted-Identity), the call is booked to the task, the record shows
-    the central number.  To +1 (outside the EU) with a task: 403 "...
+    INVITE from the service's central number (From and
+    P-Asserted-Identity: seeds/000, the assistants call "mit der Rufnummer
+    der my-vpa Firmenzentrale", never with the client's), the call is
+    booked to the task, the record shows that number.  To +1 (outside the EU) with a task: 403 "...
     individual offer ...", Max's phone does not ring, the carrier gets
     nothing.  Without a task: the service's central number, and the
     report lists the call as booked to no task with its whole seconds.
@@ -269,7 +270,7 @@ def seed_october(sb, env):
             " ended_at, disposition, sip_code, ended_by) VALUES (?,"
             " 'outbound', ?, ?, ?, 'trunk:1', ?, ?, ?, 'answered', 200,"
             " 'caller')",
-            (tid, CENTRAL if task else DEMO["central"], TASKED_TO, leg,
+            (tid, DEMO["central"], TASKED_TO, leg,
              start, ans, ans + talk))
         ids.append(cur.lastrowid)
         if task:
@@ -438,12 +439,13 @@ def test_calls(sb, env):
         S.check(mx.wait_registered(10), "Max's phone registers")
         m = mx.mark()
         st, c = click(sb, env, TASKED_TO, env["t1"])
-        S.check(st == 201 and c["from_number"] == CENTRAL and
+        S.check(st == 201 and c["from_number"] == DEMO["central"] and
+                c["from_number"] != CENTRAL and
                 c["to_number"] == TASKED_TO and
                 c["tenant_id"] == env["tid"] and
                 c["direction"] == "outbound",
                 "click to call with task_id: 201, the service's record "
-                "from the client's central number", f"{st} {c}")
+                "from the service's central number", f"{st} {c}")
         if st != 201:
             return
         S.check(mx.wait_event("CALL_ESTABLISHED", 10, since=m) is not None,
@@ -451,10 +453,11 @@ def test_calls(sb, env):
         got, rec = talk(sb, mx, uas, 1, c)
         S.check(len(got) == 1 and
                 got[0].startswith(f"RURI_USER={TASKED_TO} "
-                                  f"FROM_USER={CENTRAL} "
-                                  f"PAI_USER={CENTRAL} "),
-                "the carrier gets the INVITE from the client's central "
-                "number (From and P-Asserted-Identity)", str(got))
+                                  f"FROM_USER={DEMO['central']} "
+                                  f"PAI_USER={DEMO['central']} "),
+                "the carrier gets the INVITE from the service's central "
+                "number (From and P-Asserted-Identity), not the "
+                "client's", str(got))
         S.check(rec and rec.get("answered_at") and
                 rec.get("disposition") == "answered",
                 "the record: answered, ended", str(rec))

@@ -31,8 +31,9 @@ ok/FAIL line, and after each action the suite checks the server's state:
   * the softphone (/phone): the task Erika assists, Switzerland refused
     with the server's 403 "individual offer"; Germany 030 123456 typed
     with its 0: dialled +4930123456, Erika's phone rings first and
-    answers, the carrier gets the INVITE From and P-Asserted-Identity the
-    client's central number; "Auflegen" hangs up: the record ended by the
+    answers, the carrier gets the INVITE From and P-Asserted-Identity
+    Erika's individual number (seeds/000: the service's number or the
+    assistant's own, never the client's); "Auflegen" hangs up: the record ended by the
     caller (Erika), answered.
 """
 import os
@@ -54,6 +55,9 @@ CALLER2 = "+4930333444"
 CB_NUMBER = "+492215550123"
 AGENT = ("erika.aktionen", "agent-pw-5678")
 CENTRAL = "+4930555000100"
+# what Erika's calls show: the individual number she was given (demo:
+# personal number shown), never the task's client's central number
+SHOWN = "+4922182829902"
 DIALLED = "+4930123456"
 MESSAGE = "Bitte Rückruf nach 15 Uhr"
 
@@ -143,7 +147,7 @@ class Browser:
             "SB_URL": f"http://127.0.0.1:{sb.http_port}",
             "SB_AGENT": ":".join(AGENT), "SB_QUEUE": QUEUE,
             "SB_CALLER": CALLER, "SB_CB": CB_NUMBER,
-            "SB_MESSAGE": MESSAGE, "SB_CENTRAL": CENTRAL,
+            "SB_MESSAGE": MESSAGE, "SB_CENTRAL": SHOWN,
             "SB_DIALLED": DIALLED}, stdin=True)
 
     def say(self, text):
@@ -317,20 +321,21 @@ def browser(sb, t, erika, mx):
             c = poll(lambda: (sb.api("GET", f"{V}/calls/{rid}")[1]
                               if sb.api("GET", f"{V}/calls/{rid}")[1]
                               .get("ended_at") else None))
-            S.check(c and c["from_number"] == CENTRAL and
+            S.check(c and c["from_number"] == SHOWN and
                     c["to_number"] == DIALLED and c["answered_at"] and
                     c["disposition"] == "answered" and
                     c["ended_by"] == "caller",
-                    "the softphone's call: from the central number, "
+                    "the softphone's call: from Erika's individual number, "
                     "answered, hung up by the assistant", str(c))
             uas = state["uas"]
             lines = [ln for ln in uas.logs().splitlines()
                      if ln.startswith("RURI_USER=")] if uas else []
             S.check(len(lines) == 1 and lines[0].startswith(
-                f"RURI_USER={DIALLED} FROM_USER={CENTRAL} "
-                f"PAI_USER={CENTRAL} "),
-                "the callee sees the client's central number (From and "
-                "P-Asserted-Identity)", str(lines))
+                f"RURI_USER={DIALLED} FROM_USER={SHOWN} "
+                f"PAI_USER={SHOWN} "),
+                "the callee sees Erika's individual number, not the "
+                "client's central number (From and P-Asserted-Identity)",
+                str(lines))
             b.say("ok")
 
     try:

@@ -10,11 +10,13 @@ is pointed at, its user the dialled number.
   call 1: task, Germany, the number without 0, "Anrufen": the browser
       phone on the same page rings (the click to call rings the
       assistant's own devices first), Erika answers there; the callee
-      gets the INVITE with From and P-Asserted-Identity the client's
-      central number (the rule of today, unchanged); audio both ways
+      gets the INVITE with From and P-Asserted-Identity Erika's
+      individual number (seeds/000: an assistant calls with the
+      service's central number or the number it was given, never the
+      client's); audio both ways
       (is_tone 1000 Hz on the callee's recording, 440 Hz in the
       browser's WebAudio analyser); "Auflegen" on the page: the record is
-      answered, from the central number, ended by the caller, and the
+      answered, from Erika's individual number, ended by the caller, and the
       callee's call closed;
   call 2: "answer in the browser automatically" ticked (kept over a
       reload): the browser leg that rings right after the page's own
@@ -39,6 +41,9 @@ V = "/api/v1"
 SCRIPT = os.path.join(ROOT, "test", "web", "phone.mjs")
 AGENT = ("erika.assist", "agent-pw-9012")
 CENTRAL = "+4930555000100"
+# what Erika's calls show: the individual number she was given (demo:
+# personal number shown), never the task's client's central number
+SHOWN = "+4922182829902"
 TYPED = "30123456"
 DIALLED = "+4930123456"
 
@@ -119,9 +124,10 @@ def browser(sb, callee, wav, erika):
             h = heads[-1] if len(heads) == n else ""
             got = (user_of(h, "INVITE"), user_of(h, "From"),
                    user_of(h, "P-Asserted-Identity"))
-            S.check(got == (DIALLED, CENTRAL, CENTRAL),
+            S.check(got == (DIALLED, SHOWN, SHOWN),
                     f"call {n}: the callee's INVITE: to {DIALLED}, From "
-                    "and P-Asserted-Identity the client's central number",
+                    "and P-Asserted-Identity Erika's individual number, not "
+                    "the client's central number",
                     f"{len(heads)} INVITEs, {got}")
             path = callee.wait_recording(2.5, timeout=15, count=n)
             t0 = max(0.0, wav_data_seconds(path) - 2.0)
@@ -136,13 +142,13 @@ def browser(sb, callee, wav, erika):
                 c = sb.api("GET", f"{V}/calls/{rid}")[1]
                 return c if c.get("ended_at") else None
             c = poll(ended) or {}
-            S.check(c.get("from_number") == CENTRAL and
+            S.check(c.get("from_number") == SHOWN and
                     c.get("to_number") == DIALLED and
                     c.get("answered_at") and
                     c.get("disposition") == "answered" and
                     c.get("ended_by") == "caller" and
                     c.get("caller_leg") == f"employee:{erika}",
-                    f"call {n}: the record: from the central number, "
+                    f"call {n}: the record: from Erika's individual number, "
                     f"Erika's leg (employee:{erika}, answered in the "
                     "browser), hung up by the assistant",
                     str(c))

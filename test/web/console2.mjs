@@ -166,7 +166,7 @@ async function main() {
     const calling = await waitText(page, "#ph-state", cat.de["phone.phase.calling"], 10000);
     check(calling === cat.de["phone.phase.calling"], "the call placed: 'Ihr Telefon klingelt'", calling);
     check(norm(await page.textContent("#ph-call-line")) === `An ${env.SB_DIALLED}, angezeigt wird ${env.SB_CENTRAL}`,
-      "the callee sees the client's central number", await page.textContent("#ph-call-line"));
+      "the callee sees the number the server presents", await page.textContent("#ph-call-line"));
     await ask("dialled");
     const conn = await waitText(page, "#ph-state", "Verbunden", 15000);
     check(conn === "Verbunden", "the callee answered: 'Verbunden'", conn);
