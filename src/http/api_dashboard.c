@@ -198,7 +198,7 @@ out:
 struct stats_day {
 	uint64_t start; /* [ms] its Berlin midnight (UTC) */
 	char date[16];  /* "YYYY-MM-DD"                   */
-	uint32_t calls, answered, abandoned, notes;
+	uint32_t calls, answered, abandoned, transferred, notes;
 };
 
 struct stats {
@@ -277,6 +277,7 @@ static int hour_add(const struct store_dash_hour *h, void *arg)
 	day->calls += h->calls;
 	day->answered += h->answered;
 	day->abandoned += h->abandoned;
+	day->transferred += h->transferred;
 	day->notes += h->notes;
 	time_berlin(h->start, &lt);
 	s->hour_calls[lt.hour] += h->calls;
@@ -388,6 +389,7 @@ static int stats_reply(struct api_req *req, struct stats *s, uint64_t from,
 		err |= api_add_int(x, "calls", d->calls);
 		err |= api_add_int(x, "answered", d->answered);
 		err |= api_add_int(x, "abandoned", d->abandoned);
+		err |= api_add_int(x, "transferred", d->transferred);
 		err |= api_add_int(x, "notes", d->notes);
 		if (!err)
 			err = api_list_append(days, x);

@@ -189,9 +189,10 @@ def test_dashboard(sb, env, ids):
             "client admin B: B's call only", f"{st} {r}")
 
 
-def day(date, calls=0, answered=0, abandoned=0, notes=0):
+def day(date, calls=0, answered=0, abandoned=0, notes=0, transferred=0):
     return {"date": date, "calls": calls, "answered": answered,
-            "abandoned": abandoned, "notes": notes}
+            "abandoned": abandoned, "transferred": transferred,
+            "notes": notes}
 
 
 def test_stats(sb, env, ids):
@@ -211,10 +212,10 @@ def test_stats(sb, env, ids):
             "system ended), 1 transferred, 4 notes; speeds 5 7.5 10 20 40 "
             "100 s: p50 the 3rd (10), p90 the 6th (100)",
             f"\n got  {head}\n want {want}")
-    days = [day("2026-12-07", 5, 4, 1, 2), day("2026-12-08", 3, 2, 0, 2)]
+    days = [day("2026-12-07", 5, 4, 1, 2, 1), day("2026-12-08", 3, 2, 0, 2)]
     S.check(r["per_day"] == days,
             "per day: 23:30 UTC on the 7th (call and note) counts for the "
-            "8th in Berlin", f"\n got  {r['per_day']}\n want {days}")
+            "8th in Berlin; c4's consultation makes the 7th's 1 transferred", f"\n got  {r['per_day']}\n want {days}")
     hours = [{"hour": h, "calls": 0, "answered": 0} for h in range(24)]
     for h, c, an in ((0, 1, 1), (8, 1, 1), (9, 2, 2), (10, 2, 2),
                      (11, 1, 0), (13, 1, 0)):

@@ -257,11 +257,12 @@ async function dashboard(page) {
     [...concern].length === 81,
     "dashboard: the 4 latest calls, the note shortened by the server to 80 characters and …", `${rows} ${concern}`);
   const day = await chartData(page, "#od-chart-day");
-  check(day.labels.length === 7 && day.data.length === 4 &&
+  check(day.labels.length === 7 && day.data.length === 5 &&
     same(day.data[0], st.per_day.map((d) => d.calls)) && same(day.data[1], st.per_day.map((d) => d.answered)) &&
-    same(day.data[2], st.per_day.map((d) => d.abandoned)) && same(day.data[3], st.per_day.map((d) => d.notes)) &&
+    same(day.data[2], st.per_day.map((d) => d.transferred)) &&
+    same(day.data[3], st.per_day.map((d) => d.abandoned)) && same(day.data[4], st.per_day.map((d) => d.notes)) &&
     day.data[0].reduce((x, y) => x + y, 0) === 4,
-    "chart per day: 7 days, calls/answered/abandoned/notes exactly the API's", JSON.stringify(day));
+    "chart per day: 7 days, calls/answered/transferred/abandoned/notes exactly the API's", JSON.stringify(day));
   check(/^[A-Z][a-z]\., \d{2}\.\d{2}\.$/.test(day.labels[0]), "chart per day: de-DE day labels", day.labels[0]);
   const hour = await chartData(page, "#od-chart-hour");
   check(hour.labels.length === 24 && hour.data[0].length === 24 && same(hour.data[0], st.per_hour.map((h) => h.calls)) &&

@@ -30,7 +30,7 @@ export interface Stats {
   notes: number;
   answer_p50_s: number | null;
   answer_p90_s: number | null;
-  per_day: { date: string; calls: number; answered: number; abandoned: number; notes: number }[];
+  per_day: { date: string; calls: number; answered: number; abandoned: number; transferred: number; notes: number }[];
   per_hour: { hour: number; calls: number; answered: number }[];
   per_employee: { employee_id: number; name: string; notes: number }[];
 }
@@ -65,6 +65,7 @@ function StatsView({ s }: { s: Stats }) {
           series={[
             { label: t("office.dash.calls"), data: s.per_day.map((d) => d.calls) },
             { label: t("office.dash.answered"), data: s.per_day.map((d) => d.answered) },
+            { label: t("office.dash.transferred"), data: s.per_day.map((d) => d.transferred) },
             { label: t("office.dash.abandoned"), data: s.per_day.map((d) => d.abandoned) },
             { label: t("office.dash.notes"), data: s.per_day.map((d) => d.notes), type: "line" },
           ]}
