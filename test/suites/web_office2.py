@@ -28,7 +28,9 @@ acknowledgement of one.  The browser script then, each its own ok/FAIL:
     from the Chart.js data; a shorter range redraws with 3 days; "to"
     before "from" shows the error at "Bis";
   * notes: per note the channels and states the API's deliveries have,
-    Max's "bestätigt", Erika's "ungelesen";
+    Max's "bestätigt", Erika's "ungelesen"; 52 notes of a day 30 days
+    ago: 50 shown newest first, "Ältere Notizen laden" adds the last 2 (no
+    note twice), then the button is gone;
   * English texts on every screen; no untranslated key in either language;
   * the sub-account: its own week (Max's row only), an appointment
     entered and deleted (API); typing the other screens' URLs: "nicht freigegeben", no
@@ -55,6 +57,7 @@ CA = ("chef.office2", "client-pw-12")
 SUB = ("max.office2", "subacct-pw-12")
 BERLIN = ZoneInfo("Europe/Berlin")
 V = "/api/v1"
+OLD_NOTES = 52
 LONG = ("Frau Müller bittet dringend um Rückruf wegen der Lieferung vom "
         "Montag; die Ware ist beschädigt angekommen und sie braucht Ersatz.")
 
@@ -140,6 +143,14 @@ def setup(sb):
     con.execute("INSERT INTO note_reads (note_id, employee_id, opened_at,"
                 " acked_at) VALUES (?, ?, ?, ?)",
                 (n1["id"], mx, now - 60000, now - 30000))
+    # 52 older notes, 30 days ago (outside the dashboard's week): more
+    # than one page of the notes screen (50)
+    old = today - datetime.timedelta(days=30)
+    for i in range(OLD_NOTES):
+        at = berlin_ms(old, 8) + i * 60000
+        con.execute("INSERT INTO notes (tenant_id, agent, caller_name,"
+                    " concern, created_at, updated_at) VALUES (?, 'Agent',"
+                    " ?, 'alt', ?, ?)", (tid, f"Alt {i:02d}", at, at))
     con.commit()
     con.close()
     # the deliveries settle: mails sent, the SMS failed
@@ -161,7 +172,7 @@ def setup(sb):
     return {"tid": tid, "max": mx, "erika": er, "monday": monday.isoformat(),
             "today": today.isoformat(), "app": app["id"],
             "schedule": sched["id"], "n1": n1["id"], "n2": n2["id"],
-            "c1": calls["c1"],
+            "c1": calls["c1"], "old": old.isoformat(), "old_notes": OLD_NOTES,
             # the form's inputs in Berlin time and the UTC the API must keep
             "wed": (monday + datetime.timedelta(days=2)).isoformat(),
             "wed9": iso(berlin_ms(monday + datetime.timedelta(days=2), 9)),

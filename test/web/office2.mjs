@@ -325,6 +325,26 @@ async function notes(page) {
     "notes: Max acknowledged note 1, Erika has not read it", JSON.stringify(reads));
   await noRawKeys(page, "notes (de)");
   await shot(page, "09-notes-de");
+  // paging: the day 30 days ago holds 52 notes, a page is 50
+  await page.fill("#on-from", E.old);
+  await page.fill("#on-to", E.old);
+  await page.click("#on-show");
+  await page.waitForFunction(() => document.querySelectorAll("#on-list tbody tr").length === 50 &&
+    !!document.querySelector("#on-more"), null, { timeout: 10000 }).catch(() => {});
+  const first = await page.locator("#on-list tbody tr").evaluateAll((rs) => rs.map((r) => Number(r.dataset.noteId)));
+  const names1 = await texts(page, "#on-list tbody tr td:nth-child(2) strong");
+  check(first.length === 50 && names1[0] === "Alt 51" && names1[49] === "Alt 02" &&
+    (await page.locator("#on-more").count()) === 1,
+    "notes: a range of 52 notes shows the newest 50 and 'Ältere Notizen laden'", `${first.length} ${names1[0]} ${names1[49]}`);
+  await page.click("#on-more");
+  await page.waitForFunction(() => document.querySelectorAll("#on-list tbody tr").length >= 52, null, { timeout: 10000 })
+    .catch(() => {});
+  const all = await page.locator("#on-list tbody tr").evaluateAll((rs) => rs.map((r) => Number(r.dataset.noteId)));
+  const names2 = await texts(page, "#on-list tbody tr td:nth-child(2) strong");
+  check(all.length === E.old_notes && new Set(all).size === all.length && names2[50] === "Alt 01" &&
+    names2[51] === "Alt 00" && (await page.locator("#on-more").count()) === 0,
+    "notes: 'Ältere Notizen laden' adds the 2 older ones, no note twice, then the button is gone",
+    `${all.length} ${names2.slice(48).join(",")}`);
 }
 
 async function english(page) {

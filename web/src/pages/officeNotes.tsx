@@ -37,10 +37,22 @@ export function OfficeNotes({ session }: { session: Session }) {
   const [from, setFrom] = useState(addDays(today, -6));
   const [to, setTo] = useState(today);
   const [notes, setNotes] = useState<Note[] | null>(null);
+  const [more, setMore] = useState(false); // the last page was full: older ones may follow
+  const [range, setRange] = useState("");
   const [dels, setDels] = useState<Record<number, Delivery[]>>({});
   const [names, setNames] = useState<Record<number, string>>({});
   const [loadErr, setLoadErr] = useState<unknown>(null);
   const [err, setErr] = useState<FieldError | null>(null);
+
+  // one page of LIMIT notes, newest first, from offset on; the deliveries
+  // of each are fetched beside it
+  const page = async (q: string, offset: number) => {
+    const ns = await api<Note[]>("GET", `/notes?${q}&limit=${LIMIT}&offset=${offset}`);
+    const ds = await Promise.all(ns.map((n) => api<Delivery[]>("GET", `/notes/${n.id}/deliveries`)));
+    const m: Record<number, Delivery[]> = {};
+    ns.forEach((n, i) => (m[n.id] = ds[i]));
+    return { ns, m };
+  };
 
   const load = async (ev?: Event) => {
     ev?.preventDefault();
@@ -49,16 +61,32 @@ export function OfficeNotes({ session }: { session: Session }) {
     const until = iso(berlinToMs(addDays(to, 1)));
     if (!since) return setErr({ field: "since", message: t("office.notes.bad_date") });
     if (!until) return setErr({ field: "until", message: t("office.notes.bad_date") });
+    const q = `since=${since}&until=${until}`;
     try {
-      const ns = await api<Note[]>("GET", `/notes?since=${since}&until=${until}&limit=${LIMIT}`);
-      const ds = await Promise.all(ns.map((n) => api<Delivery[]>("GET", `/notes/${n.id}/deliveries`)));
-      const m: Record<number, Delivery[]> = {};
-      ns.forEach((n, i) => (m[n.id] = ds[i]));
+      const { ns, m } = await page(q, 0);
       setDels(m);
       setNotes(ns);
+      setRange(q);
+      setMore(ns.length === LIMIT);
     } catch (x) {
       if (!notes) setLoadErr(x);
       else setErr(fieldError(x));
+    }
+  };
+
+  // the next page of the range shown (offset paging: notes saved meanwhile
+  // are newer than the range's end only if "to" is before today; a note
+  // already shown is never listed twice)
+  const loadMore = async () => {
+    if (!notes) return;
+    try {
+      const { ns, m } = await page(range, notes.length);
+      const seen = new Set(notes.map((n) => n.id));
+      setDels({ ...dels, ...m });
+      setNotes([...notes, ...ns.filter((n) => !seen.has(n.id))]);
+      setMore(ns.length === LIMIT);
+    } catch (x) {
+      setErr(fieldError(x));
     }
   };
   useEffect(() => {
@@ -96,7 +124,6 @@ export function OfficeNotes({ session }: { session: Session }) {
         {formError(err, ["since", "until"])}
       </p>
       {notes && notes.length === 0 && <p class="muted">{t("office.notes.none")}</p>}
-      {notes && notes.length === LIMIT && <p class="muted">{t("office.notes.limited", { n: LIMIT })}</p>}
       {notes && notes.length > 0 && (
         <table id="on-list" aria-labelledby="on-title">
           <thead>
@@ -155,6 +182,13 @@ export function OfficeNotes({ session }: { session: Session }) {
             ))}
           </tbody>
         </table>
+      )}
+      {notes && more && (
+        <p>
+          <button type="button" id="on-more" onClick={loadMore}>
+            {t("office.notes.more")}
+          </button>
+        </p>
       )}
     </section>
   );
