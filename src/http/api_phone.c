@@ -227,47 +227,28 @@ static bool frame_in(struct ph_client *c, const struct websock_hdr *hdr,
 	}
 }
 
+static bool frame_h(const struct websock_hdr *hdr, uint8_t *payload, void *arg)
+{
+	struct ph_client *c = arg;
+
+	return frame_in(c, hdr, payload) && !c->failed;
+}
+
 static void recv_h(struct mbuf *mb, void *arg)
 {
 	struct ph_client *c = arg;
-	struct websock_hdr hdr;
-	int err = 0;
+	int err;
 
 	if (c->failed)
 		return;
-	if (!c->in)
-		c->in = mbuf_alloc(1024);
-	if (!c->in) {
+	mem_ref(c); /* a frame may end the client */
+	err = ws_frames_in(&c->in, mb, 1024, PHONE_IN_MAX, frame_h, c);
+	if (err == ENOMEM)
 		client_drop(c, "out of memory");
-		return;
-	}
-	c->in->pos = c->in->end;
-	err = mbuf_write_mem(c->in, mbuf_buf(mb), mbuf_get_left(mb));
-	c->in->pos = 0;
-	mem_ref(c);
-	while (!err && mbuf_get_left(c->in)) {
-		err = ws_frame_read(c->in, &hdr, PHONE_IN_MAX);
-		if (err)
-			break;
-		if (!frame_in(c, &hdr, mbuf_buf(c->in)) || c->failed) {
-			mem_deref(c);
-			return;
-		}
-		mbuf_advance(c->in, (ssize_t)hdr.len);
-	}
-	if (err == ENODATA) {
-		size_t n = mbuf_get_left(c->in);
-		memmove(c->in->buf, mbuf_buf(c->in), n);
-		c->in->pos = 0;
-		c->in->end = n;
-	}
-	else {
-		if (err == EMSGSIZE)
-			fail(c, WEBSOCK_MESSAGE_TOO_BIG, "message too big");
-		else if (err)
-			fail(c, WEBSOCK_PROTOCOL_ERROR, "protocol error");
-		mbuf_reset(c->in);
-	}
+	else if (err == EMSGSIZE)
+		fail(c, WEBSOCK_MESSAGE_TOO_BIG, "message too big");
+	else if (err && err != ECANCELED)
+		fail(c, WEBSOCK_PROTOCOL_ERROR, "protocol error");
 	mem_deref(c);
 }
 

@@ -291,11 +291,15 @@ static bool client_frame_in(struct ev_client *c, const struct websock_hdr *hdr,
 	}
 }
 
+static bool frame_h(const struct websock_hdr *hdr, uint8_t *payload, void *arg)
+{
+	return client_frame_in(arg, hdr, payload);
+}
+
 static void recv_h(struct mbuf *mb, void *arg)
 {
 	struct ev_client *c = arg;
-	struct websock_hdr hdr;
-	int err = 0;
+	int err;
 
 	/* after a bad frame we lost our place in the stream: what follows
 	 * (its payload, maybe) is not read as frames; the close wait ends
@@ -304,40 +308,18 @@ static void recv_h(struct mbuf *mb, void *arg)
 		return;
 	/* kept between segments: at most one frame of up to CLIENT_IN_MAX
 	 * bytes (the header of a longer one gets 1009) */
-	if (!c->in)
-		c->in = mbuf_alloc(256);
-	if (!c->in) {
+	err = ws_frames_in(&c->in, mb, 256, CLIENT_IN_MAX, frame_h, c);
+	if (err == ENOMEM) {
 		client_drop(c, "out of memory");
 		return;
 	}
-	c->in->pos = c->in->end;
-	err = mbuf_write_mem(c->in, mbuf_buf(mb), mbuf_get_left(mb));
-	c->in->pos = 0;
-	while (!err && mbuf_get_left(c->in)) {
-		err = ws_frame_read(c->in, &hdr, CLIENT_IN_MAX);
-		if (err)
-			break;
-		if (!client_frame_in(c, &hdr, mbuf_buf(c->in)))
-			return;
-		mbuf_advance(c->in, (ssize_t)hdr.len);
-	}
-	if (err == ENODATA) {
-		/* keep the rest at the start of the buffer */
-		size_t n = mbuf_get_left(c->in);
-		memmove(c->in->buf, mbuf_buf(c->in), n);
-		c->in->pos = 0;
-		c->in->end = n;
+	if (!err || err == ECANCELED)
 		return;
-	}
-	if (err)
-		c->failed = true;
-	if (err == EMSGSIZE) {
+	c->failed = true;
+	if (err == EMSGSIZE)
 		client_close(c, WEBSOCK_MESSAGE_TOO_BIG, "message too big");
-	}
-	else if (err) {
+	else
 		client_close(c, WEBSOCK_PROTOCOL_ERROR, "protocol error");
-	}
-	mbuf_reset(c->in);
 }
 
 static void close_h(int err, void *arg)

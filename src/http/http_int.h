@@ -148,6 +148,20 @@ int ws_close_write(struct mbuf *mb, uint16_t scode, const char *reason);
  * a payload over max.  On an error mb->pos is where it was.
  */
 int ws_frame_read(struct mbuf *mb, struct websock_hdr *hdr, size_t max);
+/* A whole client frame with its unmasked payload (hdr->len bytes): true
+ * to go on reading, false to stop (the connection is being closed). */
+typedef bool(ws_frame_h)(const struct websock_hdr *hdr, uint8_t *payload,
+			 void *arg);
+/*
+ * The frames of a TCP segment mb: appended to *inp (allocated here with
+ * room for hint bytes, kept between segments: a frame cut off waits
+ * there for the rest), each whole frame of up to max bytes handed to h.
+ * 0 when all is read; ECANCELED when h said stop (*inp untouched after
+ * it); ENOMEM; EMSGSIZE or EPROTO as ws_frame_read() (*inp emptied: we
+ * lost our place in the stream).
+ */
+int ws_frames_in(struct mbuf **inp, struct mbuf *mb, size_t hint, size_t max,
+		 ws_frame_h *h, void *arg);
 
 struct api_events;
 

@@ -187,3 +187,41 @@ proto:
 	mb->pos = start;
 	return EPROTO;
 }
+
+int ws_frames_in(struct mbuf **inp, struct mbuf *mb, size_t hint, size_t max,
+		 ws_frame_h *h, void *arg)
+{
+	struct websock_hdr hdr;
+	struct mbuf *in;
+	size_t n;
+	int err;
+
+	if (!inp || !mb || !h)
+		return EINVAL;
+	if (!*inp)
+		*inp = mbuf_alloc(hint);
+	in = *inp;
+	if (!in)
+		return ENOMEM;
+	in->pos = in->end;
+	err = mbuf_write_mem(in, mbuf_buf(mb), mbuf_get_left(mb));
+	in->pos = 0;
+	while (!err && mbuf_get_left(in)) {
+		err = ws_frame_read(in, &hdr, max);
+		if (err)
+			break;
+		if (!h(&hdr, mbuf_buf(in), arg))
+			return ECANCELED;
+		mbuf_advance(in, (ssize_t)hdr.len);
+	}
+	if (!err || err == ENODATA) {
+		/* keep the rest at the start of the buffer */
+		n = mbuf_get_left(in);
+		memmove(in->buf, mbuf_buf(in), n);
+		in->pos = 0;
+		in->end = n;
+		return 0;
+	}
+	mbuf_reset(in);
+	return err;
+}

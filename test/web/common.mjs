@@ -70,6 +70,73 @@ export async function launch() {
   });
 }
 
+/* the strongest frequency the browser hears from the far end [Hz] */
+export async function peak(page) {
+  return page.evaluate(async () => {
+    const s = window.sbPhone?.remote;
+    if (!s || !s.getAudioTracks().length) return -1;
+    const ac = new AudioContext();
+    await ac.resume();
+    const an = ac.createAnalyser();
+    an.fftSize = 8192;
+    ac.createMediaStreamSource(s).connect(an);
+    const bins = new Float32Array(an.frequencyBinCount);
+    let best = -1;
+    let bestDb = -Infinity;
+    for (let i = 0; i < 15; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      an.getFloatFrequencyData(bins);
+      for (let b = 2; b < bins.length; b++) {
+        if (bins[b] > bestDb) {
+          bestDb = bins[b];
+          best = (b * ac.sampleRate) / an.fftSize;
+        }
+      }
+    }
+    await ac.close();
+    return bestDb > -90 ? Math.round(best) : -2;
+  });
+}
+
+/* poll fn in the page every 100 ms until it is true or ms passed */
+export async function waitFor(page, fn, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await page.evaluate(fn).catch(() => false)) return true;
+    await page.waitForTimeout(100);
+  }
+  return false;
+}
+
+/* A Chromium whose fake microphone plays wav, microphone allowed for
+ * url, and a de-DE page in Berlin time that fails a check on any script
+ * error: { browser, page }. */
+export async function launchWithMic(url, wav) {
+  const args = process.getuid && process.getuid() === 0 ? ["--no-sandbox"] : [];
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [...args, "--disable-dev-shm-usage",
+      "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${wav}`,
+      "--autoplay-policy=no-user-gesture-required"],
+  });
+  try {
+    const ctx = await browser.newContext({
+      locale: "de-DE",
+      timezoneId: "Europe/Berlin",
+      viewport: { width: 1400, height: 1000 },
+    });
+    await ctx.grantPermissions(["microphone"], { origin: url });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => check(false, "no script error on the page", e.message));
+    return { browser, page };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
 /* The suite's lines on stdin, one at a time: await line() */
 const lines = [];
 const waiters = [];

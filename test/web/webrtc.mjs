@@ -15,72 +15,18 @@
 //                      call ended -> "ok"
 // Environment: SB_URL, SB_AGENT "login:password", SB_CALLER (the number
 // baresip shows), SB_CALLEE (the extension to dial), SB_TONE_WAV, SHOTS.
-import { cat, check, chromium, emit, line, login, noRawKeys, norm, run, shot, waitText } from "./common.mjs";
+import { cat, check, emit, launchWithMic, line, login, noRawKeys, norm, peak, run, shot, waitFor, waitText } from "./common.mjs";
 
 const env = process.env;
 const URL = env.SB_URL;
 const [AGENT, AGENT_PW] = env.SB_AGENT.split(":");
 
-/* the strongest frequency the browser hears from the far end [Hz] */
-async function peak(page) {
-  return page.evaluate(async () => {
-    const s = window.sbPhone?.remote;
-    if (!s || !s.getAudioTracks().length) return -1;
-    const ac = new AudioContext();
-    await ac.resume();
-    const an = ac.createAnalyser();
-    an.fftSize = 8192;
-    ac.createMediaStreamSource(s).connect(an);
-    const bins = new Float32Array(an.frequencyBinCount);
-    let best = -1;
-    let bestDb = -Infinity;
-    for (let i = 0; i < 15; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      an.getFloatFrequencyData(bins);
-      for (let b = 2; b < bins.length; b++) {
-        if (bins[b] > bestDb) {
-          bestDb = bins[b];
-          best = (b * ac.sampleRate) / an.fftSize;
-        }
-      }
-    }
-    await ac.close();
-    return bestDb > -90 ? Math.round(best) : -2;
-  });
-}
-
-async function waitFor(page, fn, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await page.evaluate(fn).catch(() => false)) return true;
-    await page.waitForTimeout(100);
-  }
-  return false;
-}
-
 const mediaUp = () => window.sbPhone?.call?.media === "up";
 const noCall = () => window.sbPhone && !window.sbPhone.call;
 
 async function main() {
-  const args = process.getuid && process.getuid() === 0 ? ["--no-sandbox"] : [];
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [...args, "--disable-dev-shm-usage",
-      "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${env.SB_TONE_WAV}`,
-      "--autoplay-policy=no-user-gesture-required"],
-  });
+  const { browser, page } = await launchWithMic(URL, env.SB_TONE_WAV);
   try {
-    const ctx = await browser.newContext({
-      locale: "de-DE",
-      timezoneId: "Europe/Berlin",
-      viewport: { width: 1400, height: 1000 },
-    });
-    await ctx.grantPermissions(["microphone"], { origin: URL });
-    const page = await ctx.newPage();
-    page.on("pageerror", (e) => check(false, "no script error on the page", e.message));
-
     await page.goto(URL + "/");
     await page.waitForSelector("#login-name");
     await login(page, AGENT, AGENT_PW);
