@@ -156,6 +156,35 @@ async function queueAndNumber(page) {
     "queues: Technik created with Erika as member (API)", JSON.stringify(queue));
   check(norm(await page.textContent(`${row("Technik")} td[data-col=members]`)) === "Erika Musterfrau",
     "queues: the list names the member");
+  check(queue && queue.say_position === true && queue.say_wait === true && queue.announce_every === 60 &&
+    queue.no_agents_type === "none" && queue.mailbox_id === null,
+    "queues: a new queue keeps the API's defaults (position and wait announced every 60 s, no targets)",
+    JSON.stringify(queue));
+  // the queue's targets, mailbox and announcements in the form
+  await openRow(page, "Technik");
+  await page.selectOption("#ad-no_agents_type", "voicemail");
+  await option(page, "#ad-no_agents_id", "Zentrale");
+  await option(page, "#ad-mailbox_id", "Zentrale");
+  await page.fill("#ad-announce_every", "30");
+  await page.uncheck("#ad-say_wait");
+  await noRawKeys(page, "admin queue form (de)");
+  await page.click("#admin-save");
+  await page.waitForSelector(row("Technik"), { timeout: T });
+  r = await apiGet(page, `/queues/${queue?.id}`);
+  const mb = (await apiGet(page, `/mailboxes?tenant_id=${TID}`)).body.find((m) => m.name === "Zentrale");
+  check(mb && r.body.no_agents_type === "voicemail" && r.body.no_agents_id === mb.id && r.body.mailbox_id === mb.id &&
+    r.body.announce_every === 30 && r.body.say_wait === false && r.body.say_position === true &&
+    r.body.timeout_type === "none" && r.body.closed_type === "none",
+    "queues: edited: nobody logged in goes to the mailbox Zentrale, announcements every 30 s without the wait (API)",
+    JSON.stringify(r.body));
+  await openRow(page, "Technik");
+  await page.selectOption("#ad-no_agents_type", "none");
+  await page.selectOption("#ad-no_agents_id", "");
+  await page.click("#admin-save");
+  await page.waitForSelector(row("Technik"), { timeout: T });
+  r = await apiGet(page, `/queues/${queue?.id}`);
+  check(r.body.no_agents_type === "none" && r.body.no_agents_id === null && r.body.mailbox_id === mb?.id,
+    "queues: 'Kein Ziel' clears the target (API none), the rest kept", JSON.stringify(r.body));
 
   await area(page, "numbers");
   await page.click("#admin-new");

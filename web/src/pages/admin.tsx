@@ -200,8 +200,8 @@ function formOf(def: ResourceDef, r: Row | null): Form {
   const f: Form = {};
   for (const d of def.fields) {
     const v = r ? r[d.name] : undefined;
-    if (d.kind === "bool") f[d.name] = r ? v === true : d.name === "active";
-    else if (d.kind === "select") f[d.name] = r ? str(v) : d.options![0];
+    if (d.kind === "bool") f[d.name] = r ? v === true : d.def ?? d.name === "active";
+    else if (d.kind === "select") f[d.name] = r && v !== null ? str(v) : d.nullAs ?? d.options![0];
     else if (d.kind === "password") f[d.name] = "";
     else if (d.kind === "members")
       f[d.name] = ((v as { employee_id: number }[]) ?? []).map((x) => x.employee_id);
@@ -217,6 +217,7 @@ function formOf(def: ResourceDef, r: Row | null): Form {
 /* what the API takes for a field's form value (undefined: leave it out) */
 function bodyValue(d: FieldDef, v: FormValue, old: Row | null): unknown {
   if (d.kind === "bool") return v;
+  if (d.kind === "select" && d.nullAs !== undefined && v === d.nullAs) return old ? null : undefined;
   if (d.kind === "members") {
     const tiers = new Map(
       ((old?.members as { employee_id: number; tier: number }[]) ?? []).map((x) => [
@@ -420,7 +421,7 @@ function AdminForm({ def, which }: { def: ResourceDef; which: string }) {
         <select id={id} value={f[d.name] as string} onChange={(e) => set(val(e))} disabled={disabled}>
           {d.options!.map((o) => (
             <option value={o} key={o}>
-              {tDyn(`admin.opt.${d.name}.${o}`)}
+              {tDyn(`admin.opt.${d.opts ?? d.name}.${o}`)}
             </option>
           ))}
         </select>

@@ -19,6 +19,9 @@ export interface FieldDef {
   refNone?: boolean; // ref: "none" (null) is a choice
   fixed?: boolean; // set once by POST (docs/api.md "fixed")
   hint?: boolean; // a hint under the field (admin.hint.<res>.<name>)
+  def?: boolean; // bool: the value of a new record (the API's default)
+  opts?: string; // select: the labels' key when not the field's name
+  nullAs?: string; // select: the option that stands for null
 }
 
 export interface ColumnDef {
@@ -223,6 +226,30 @@ export const RESOURCES: ResourceDef[] = [
       { name: "max_len", kind: "int" },
       { name: "service_level", kind: "int" },
       { name: "callback", kind: "bool" },
+      { name: "mailbox_id", kind: "ref", refNone: true, ref: ofTenant("/mailboxes") },
+      { name: "schedule_id", kind: "ref", refNone: true, ref: ofTenant("/schedules") },
+      { name: "greeting", kind: "text", hint: true },
+      { name: "announce_every", kind: "int" },
+      { name: "say_position", kind: "bool", def: true },
+      { name: "say_wait", kind: "bool", def: true },
+      ...["no_agents", "timeout", "full", "closed"].flatMap((w): FieldDef[] => [
+        {
+          name: `${w}_type`,
+          kind: "select",
+          options: ["none", ...Object.keys(TARGETS)],
+          opts: "target_type",
+          nullAs: "none",
+        },
+        {
+          name: `${w}_id`,
+          kind: "ref",
+          refNone: true,
+          ref: (f) => {
+            const p = TARGETS[String(f[`${w}_type`])];
+            return p && f.tenant_id ? `${p}?tenant_id=${f.tenant_id}` : null;
+          },
+        },
+      ]),
       { name: "pool", kind: "bool" },
     ],
     refs: () => ["/tenants", "/employees"],
