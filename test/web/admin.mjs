@@ -167,6 +167,13 @@ async function queueAndNumber(page) {
   await option(page, "#ad-mailbox_id", "Zentrale");
   await page.fill("#ad-announce_every", "30");
   await page.uncheck("#ad-say_wait");
+  await page.fill("#ad-widen", "20 1");
+  // a level beyond 10: the server's error at the skills field
+  await page.fill("#ad-skills", "de 11 30");
+  await page.click("#admin-save");
+  const se = await waitText(page, "#ad-skills-error", "min_level: must be 1 to 10", T);
+  check(/min_level/.test(se), "queues: skill level 11 shows the server's error at the skills field", se);
+  await page.fill("#ad-skills", "de 5 30");
   await noRawKeys(page, "admin queue form (de)");
   await page.click("#admin-save");
   await page.waitForSelector(row("Technik"), { timeout: T });
@@ -174,8 +181,11 @@ async function queueAndNumber(page) {
   const mb = (await apiGet(page, `/mailboxes?tenant_id=${TID}`)).body.find((m) => m.name === "Zentrale");
   check(mb && r.body.no_agents_type === "voicemail" && r.body.no_agents_id === mb.id && r.body.mailbox_id === mb.id &&
     r.body.announce_every === 30 && r.body.say_wait === false && r.body.say_position === true &&
-    r.body.timeout_type === "none" && r.body.closed_type === "none",
-    "queues: edited: nobody logged in goes to the mailbox Zentrale, announcements every 30 s without the wait (API)",
+    r.body.timeout_type === "none" && r.body.closed_type === "none" &&
+    same(r.body.skills, [{ skill: "de", min_level: 5, relax_after: 30 }]) &&
+    same(r.body.widen, [{ after: 20, max_tier: 1 }]),
+    "queues: edited: nobody logged in goes to the mailbox Zentrale, announcements every 30 s without the wait, " +
+    "German at level 5 required for 30 s, tier 1 after 20 s (API)",
     JSON.stringify(r.body));
   await openRow(page, "Technik");
   await page.selectOption("#ad-no_agents_type", "none");

@@ -205,6 +205,10 @@ function formOf(def: ResourceDef, r: Row | null): Form {
     else if (d.kind === "password") f[d.name] = "";
     else if (d.kind === "members")
       f[d.name] = ((v as { employee_id: number }[]) ?? []).map((x) => x.employee_id);
+    else if (d.kind === "tuples")
+      f[d.name] = ((v as Record<string, unknown>[]) ?? [])
+        .map((x) => d.keys!.map((k) => str(x[k])).join(" "))
+        .join(", ");
     else if (d.kind === "skills")
       f[d.name] = ((v as { name: string; level: number }[]) ?? [])
         .map((s) => `${s.name} ${s.level}`)
@@ -228,6 +232,21 @@ function bodyValue(d: FieldDef, v: FormValue, old: Row | null): unknown {
     return (v as number[]).map((id) => ({ employee_id: id, tier: tiers.get(id) ?? 0 }));
   }
   const s = String(v).trim();
+  if (d.kind === "tuples")
+    return s === ""
+      ? []
+      : s.split(",").map((part) => {
+          // "de 5 30": the keys in order; digits are numbers, the server
+          // names what is wrong (a missing value takes its default)
+          const o: Record<string, unknown> = {};
+          part
+            .trim()
+            .split(/\s+/)
+            .forEach((w, i) => {
+              if (i < d.keys!.length) o[d.keys![i]] = /^\d+$/.test(w) ? Number(w) : w;
+            });
+          return o;
+        });
   if (d.kind === "skills")
     return s === ""
       ? []

@@ -13,7 +13,8 @@ export type FormValue = string | boolean | number[];
 
 export interface FieldDef {
   name: string;
-  kind: "text" | "int" | "bool" | "select" | "password" | "ref" | "members" | "skills";
+  kind: "text" | "int" | "bool" | "select" | "password" | "ref" | "members" | "skills" | "tuples";
+  keys?: string[]; // tuples: the keys of each object, written "a b c, a b c"
   options?: string[]; // select: the API's values (labels admin.opt.<name>.<value>)
   ref?: RefOf; // ref, members: where the choices come from
   refNone?: boolean; // ref: "none" (null) is a choice
@@ -226,6 +227,8 @@ export const RESOURCES: ResourceDef[] = [
       { name: "max_len", kind: "int" },
       { name: "service_level", kind: "int" },
       { name: "callback", kind: "bool" },
+      { name: "skills", kind: "tuples", keys: ["skill", "min_level", "relax_after"], hint: true },
+      { name: "widen", kind: "tuples", keys: ["after", "max_tier"], hint: true },
       { name: "mailbox_id", kind: "ref", refNone: true, ref: ofTenant("/mailboxes") },
       { name: "schedule_id", kind: "ref", refNone: true, ref: ofTenant("/schedules") },
       { name: "greeting", kind: "text", hint: true },
