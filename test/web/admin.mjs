@@ -139,6 +139,43 @@ async function tenants(page) {
   check(r.status === 404, "clients: deleted (API 404)", r.status);
 }
 
+async function numberBlocks(page) {
+  await area(page, "number_blocks");
+  await page.click("#admin-new");
+  await page.waitForSelector("#admin-form", { timeout: T });
+  await option(page, "#ad-tenant_id", "Mustermann AG");
+  await page.fill("#ad-first", "0221 82830000");
+  await page.fill("#ad-last", "0221 82830099");
+  await noRawKeys(page, "admin number block form (de)");
+  await page.click("#admin-save");
+  await page.waitForSelector(row("+4922182830000"), { timeout: T });
+  check(norm(await page.textContent(`${row("+4922182830000")} td[data-col=size]`)) === "100",
+    "number blocks: 0221 82830000 to ...99 created, the list shows 100 numbers");
+  let r = await apiGet(page, `/number_blocks?tenant_id=${TID}`);
+  const blk = r.body.find((b) => b.first === "+4922182830000");
+  check(blk && blk.last === "+4922182830099" && blk.size === 100 && blk.tenant_id === TID,
+    "number blocks: in the API, normalised to E.164", JSON.stringify(blk));
+  // overlapping: the server's error at the field it names, nothing created
+  await page.click("#admin-new");
+  await page.waitForSelector("#admin-form", { timeout: T });
+  await option(page, "#ad-tenant_id", "Mustermann AG");
+  await page.fill("#ad-first", "0221 82830050");
+  await page.fill("#ad-last", "0221 82830150");
+  await page.click("#admin-save");
+  const want = "+4922182830050..+4922182830150 overlaps an existing block";
+  const got = await waitText(page, "#ad-first-error", want, T);
+  check(got === want, "number blocks: an overlapping block shows the server's error at 'Erste Rufnummer'", got);
+  r = await apiGet(page, `/number_blocks?tenant_id=${TID}`);
+  check(!r.body.some((b) => b.first === "+4922182830050"), "number blocks: nothing saved", JSON.stringify(r.body));
+  await area(page, "number_blocks");
+  await openRow(page, "+4922182830000");
+  check(await page.isDisabled("#ad-first") && await page.isDisabled("#ad-last"),
+    "number blocks: a block cannot be changed (fields fixed)");
+  await confirmDelete(page);
+  r = await apiGet(page, `/number_blocks/${blk?.id}`);
+  check(r.status === 404, "number blocks: deleted after the question (API 404)", r.status);
+}
+
 async function queueAndNumber(page) {
   await area(page, "queues");
   await page.click("#admin-new");
@@ -392,6 +429,7 @@ run(async () => {
     await page.waitForTimeout(500);
     await axe(page, "wallboard");
     await tenants(page);
+    await numberBlocks(page);
     await queueAndNumber(page);
     await device(page);
     await trunkAndAgent(page);

@@ -31,7 +31,7 @@ import {
 type Form = Record<string, FormValue>;
 
 export function Admin({ session, path }: { session: Session; path: string }) {
-  const m = /^\/admin(?:\/([a-z]+)(?:\/(new|\d+))?)?$/.exec(path);
+  const m = /^\/admin(?:\/([a-z_]+)(?:\/(new|\d+))?)?$/.exec(path);
   const def = m && RESOURCES.find((r) => r.key === (m[1] ?? "tenants"));
   if (session.role !== "operator") return <NotAllowed />;
   if (!m || !def) return <NotAllowed notFound />;

@@ -35,7 +35,7 @@ export type Row = Record<string, unknown>;
 export type Names = Map<string, Map<number, string>>;
 
 export interface ResourceDef {
-  key: "tenants" | "numbers" | "devices" | "trunks" | "queues" | "agents";
+  key: "tenants" | "number_blocks" | "numbers" | "devices" | "trunks" | "queues" | "agents";
   path: string; // under /api/v1
   idOf: (r: Row) => number;
   create: boolean;
@@ -92,6 +92,20 @@ export const RESOURCES: ResourceDef[] = [
       { name: "central_number", kind: "text" },
     ],
     refs: () => [],
+  },
+  {
+    key: "number_blocks",
+    path: "/number_blocks",
+    idOf: (r) => r.id as number,
+    create: true,
+    remove: true,
+    columns: [{ name: "first" }, { name: "last" }, { name: "size" }, tenantCol],
+    fields: [
+      { name: "tenant_id", kind: "ref", ref: tenant, fixed: true },
+      { name: "first", kind: "text", fixed: true, hint: true },
+      { name: "last", kind: "text", fixed: true },
+    ],
+    refs: () => ["/tenants"],
   },
   {
     key: "numbers",
