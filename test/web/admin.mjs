@@ -351,6 +351,36 @@ async function trunkAndAgent(page) {
   await page.click("#admin-save");
   await page.waitForSelector(`${row("Erika Musterfrau")} td[data-col=skills]:text-is("de 9, en 5")`, { timeout: T });
   check(true, "agents: the list shows Erika's new skills");
+
+  // the operator steers Erika's state
+  await openRow(page, "Erika Musterfrau");
+  const state = async () => (await apiGet(page, `/agents/${ERIKA}`)).body;
+  const shown = async (want) =>
+    (await page.waitForSelector(`#aa-state[data-state="${want}"]`, { timeout: T }).catch(() => null)) !== null;
+  const s0 = await state();
+  if (s0.state !== "logged_out") {
+    await page.click("#aa-logout");
+    await shown("logged_out");
+  }
+  await page.click("#aa-login");
+  check(await shown("available") && (await state()).state === "available" &&
+    norm(await page.textContent("#aa-state")) === "Verfügbar",
+  "agents: 'Anmelden' logs Erika in (API available, page Verfügbar)");
+  await page.click("#aa-pause");
+  const pe = await waitText(page, "#aa-error", "reason: is required for pause", T);
+  check(pe === "reason: is required for pause" && (await state()).state === "available",
+    "agents: a pause without a reason shows the server's error, the state stays", pe);
+  await page.fill("#aa-reason", "Schulung");
+  await page.click("#aa-pause");
+  const sp = (await shown("paused")) && await state();
+  check(sp && sp.state === "paused" && sp.reason === "Schulung" &&
+    norm(await page.textContent("#aa-state")) === "Pause (Schulung)",
+  "agents: 'Pause' with the reason Schulung (API and page)", JSON.stringify(sp));
+  await page.click("#aa-unpause");
+  check(await shown("available") && (await state()).state === "available", "agents: 'Pause beenden': available again");
+  await page.click("#aa-logout");
+  check(await shown("logged_out") && (await state()).state === "logged_out", "agents: 'Abmelden': logged out (API)");
+  await axe(page, "admin agent form with its state");
 }
 
 async function english(page) {

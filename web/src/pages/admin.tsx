@@ -9,6 +9,7 @@ import "./admin.css";
 import { api, ApiError, type Session } from "../api";
 import { t, tDyn } from "../i18n";
 import { navigate } from "../router";
+import { AgentState } from "./adminAgent";
 import {
   errorOf,
   Field,
@@ -539,6 +540,7 @@ function AdminForm({ def, which }: { def: ResourceDef; which: string }) {
           </div>
         )}
       </form>
+      {row && def.key === "agents" && <AgentState row={row} onChange={setRow} />}
     </section>
   );
 }
