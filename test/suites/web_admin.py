@@ -76,8 +76,9 @@ def after(sb, tid, erika):
     st, qs = sb.api("GET", f"/api/v1/queues?tenant_id={tid}")
     S.check(st == 200 and [(q["name"], q["strategy"], q["members"])
                            for q in qs] ==
-            [("Technik", "ring_all", [{"employee_id": erika, "tier": 0}])],
-            "the API: the page's queue Technik (ring_all, Erika)", str(qs))
+            [("Technik", "ring_all", [{"employee_id": erika, "tier": 1}])],
+            "the API: the page's queue Technik (ring_all, Erika in tier 1)",
+            str(qs))
     st, ns = sb.api("GET", f"/api/v1/numbers?tenant_id={tid}")
     S.check(st == 200 and "+4922182829950" not in [n["e164"] for n in ns],
             "the API: the page's number is deleted",

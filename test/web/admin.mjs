@@ -205,6 +205,7 @@ async function queueAndNumber(page) {
   await page.fill("#ad-announce_every", "30");
   await page.uncheck("#ad-say_wait");
   await page.fill("#ad-widen", "20 1");
+  await page.selectOption(`#ad-members-${ERIKA}-tier`, "1");
   // a level beyond 10: the server's error at the skills field
   await page.fill("#ad-skills", "de 11 30");
   await page.click("#admin-save");
@@ -220,9 +221,9 @@ async function queueAndNumber(page) {
     r.body.announce_every === 30 && r.body.say_wait === false && r.body.say_position === true &&
     r.body.timeout_type === "none" && r.body.closed_type === "none" &&
     same(r.body.skills, [{ skill: "de", min_level: 5, relax_after: 30 }]) &&
-    same(r.body.widen, [{ after: 20, max_tier: 1 }]),
+    same(r.body.widen, [{ after: 20, max_tier: 1 }]) && same(r.body.members, [{ employee_id: ERIKA, tier: 1 }]),
     "queues: edited: nobody logged in goes to the mailbox Zentrale, announcements every 30 s without the wait, " +
-    "German at level 5 required for 30 s, tier 1 after 20 s (API)",
+    "German at level 5 required for 30 s, Erika in tier 1, reached after 20 s (API)",
     JSON.stringify(r.body));
   await openRow(page, "Technik");
   await page.selectOption("#ad-no_agents_type", "none");

@@ -205,7 +205,9 @@ function formOf(def: ResourceDef, r: Row | null): Form {
     else if (d.kind === "select") f[d.name] = r && v !== null ? str(v) : d.nullAs ?? d.options![0];
     else if (d.kind === "password") f[d.name] = "";
     else if (d.kind === "members")
-      f[d.name] = ((v as { employee_id: number }[]) ?? []).map((x) => x.employee_id);
+      f[d.name] = ((v as { employee_id: number; tier: number }[]) ?? []).map(
+        (x): [number, number] => [x.employee_id, x.tier ?? 0],
+      );
     else if (d.kind === "tuples")
       f[d.name] = ((v as Record<string, unknown>[]) ?? [])
         .map((x) => d.keys!.map((k) => str(x[k])).join(" "))
@@ -223,15 +225,8 @@ function formOf(def: ResourceDef, r: Row | null): Form {
 function bodyValue(d: FieldDef, v: FormValue, old: Row | null): unknown {
   if (d.kind === "bool") return v;
   if (d.kind === "select" && d.nullAs !== undefined && v === d.nullAs) return old ? null : undefined;
-  if (d.kind === "members") {
-    const tiers = new Map(
-      ((old?.members as { employee_id: number; tier: number }[]) ?? []).map((x) => [
-        x.employee_id,
-        x.tier,
-      ]),
-    );
-    return (v as number[]).map((id) => ({ employee_id: id, tier: tiers.get(id) ?? 0 }));
-  }
+  if (d.kind === "members")
+    return (v as [number, number][]).map(([id, tier]) => ({ employee_id: id, tier }));
   const s = String(v).trim();
   if (d.kind === "tuples")
     return s === ""
@@ -408,7 +403,8 @@ function AdminForm({ def, which }: { def: ResourceDef; which: string }) {
       );
     if (d.kind === "members") {
       const emps = (d.ref && choices.get(d.ref(f) ?? "")) || [];
-      const ids = f[d.name] as number[];
+      const ms = f[d.name] as [number, number][];
+      const tierOf = (eid: number) => ms.find(([x]) => x === eid)?.[1];
       return (
         <fieldset class="field" key={d.name} id={id} aria-describedby={id + "-error"}>
           <legend>{label(d)}</legend>
@@ -420,12 +416,28 @@ function AdminForm({ def, which }: { def: ResourceDef; which: string }) {
                 <input
                   type="checkbox"
                   id={`${id}-${eid}`}
-                  checked={ids.includes(eid)}
+                  checked={tierOf(eid) !== undefined}
                   onChange={(ev) =>
-                    set(checked(ev) ? [...ids, eid] : ids.filter((x) => x !== eid))
+                    set(checked(ev) ? [...ms, [eid, 0]] : ms.filter(([x]) => x !== eid))
                   }
                 />
                 <label for={`${id}-${eid}`}>{nameOf(e)}</label>
+                {tierOf(eid) !== undefined && (
+                  <select
+                    id={`${id}-${eid}-tier`}
+                    aria-label={t("admin.members.tier", { name: nameOf(e) })}
+                    value={String(tierOf(eid))}
+                    onChange={(ev) =>
+                      set(ms.map(([x, tr]): [number, number] => [x, x === eid ? Number(val(ev)) : tr]))
+                    }
+                  >
+                    {[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => (
+                      <option value={String(n)} key={n}>
+                        {t("admin.members.tier_n", { n })}
+                      </option>
+                    ))}
+                  </select>
+                )}
               </div>
             );
           })}

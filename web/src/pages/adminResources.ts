@@ -9,7 +9,8 @@ import { tDyn } from "../i18n";
  * (with the tenant when it is the tenant's) */
 export type RefOf = (form: Record<string, FormValue>) => string | null;
 
-export type FormValue = string | boolean | number[];
+/* members: [employee id, tier] pairs */
+export type FormValue = string | boolean | number[] | [number, number][];
 
 export interface FieldDef {
   name: string;
