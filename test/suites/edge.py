@@ -444,18 +444,36 @@ def test_bad_path(sb, edge):
         p.close()
 
 
+def test_bad_edge_option():
+    """--edge that is no list of addresses: the node does not start."""
+    sb = Switchboard(extra_args=["--edge", "127.0.0.1:5060,edge.example"])
+    try:
+        try:
+            sb.start(timeout=10)
+            started = True
+        except RuntimeError:
+            started = False
+        S.check(not started, "--edge 127.0.0.1:5060,edge.example: the node "
+                "refuses to start")
+        S.check("--edge '127.0.0.1:5060,edge.example': not a list of ip or "
+                "ip:port" in sb.logtext(), "... and says why",
+                sb.tail(5))
+    finally:
+        if sb.proc and sb.proc.poll() is None:
+            sb.stop()
+        sb.cleanup()
+
+
 def main():
     if not shutil.which("kamailio"):
         S.check(False, "kamailio is installed (debian-packages.txt)")
         S.finish()
-    edge_port_holder = []
     sb = None
     edge = None
     try:
         # the edge's port first: the node must know it (--edge)
         sb_port = free_port()
         edge = Edge(sb_port)
-        edge_port_holder.append(edge.port)
         sb = Switchboard(extra_args=["--sip", f"127.0.0.1:{sb_port}",
                                      "--edge", f"{EDGE_IP}:{edge.port}",
                                      "--keepalive-interval", "1"])
@@ -471,14 +489,11 @@ def main():
                 ok = True
                 break
         p.close()
-        if not S.check(ok, "OPTIONS through the edge to the node: 200"):
-            print(edge.logtext()[-3000:], flush=True)
-            return
-        S.run(test_register_and_call, sb, edge)
-        S.run(test_guard, sb, edge)
-        S.run(test_bad_path, sb, edge)
-        log = sb.logtext()
-        S.check("behind an edge" in log, "the node logs its edge")
+        if S.check(ok, "OPTIONS through the edge to the node: 200"):
+            S.run(test_register_and_call, sb, edge)
+            S.run(test_guard, sb, edge)
+            S.run(test_bad_path, sb, edge)
+        S.check("behind an edge" in sb.logtext(), "the node logs its edge")
     finally:
         if S.failed and edge:
             print(edge.logtext()[-4000:], flush=True)
@@ -489,6 +504,7 @@ def main():
         if sb:
             sb.stop()
             sb.cleanup()
+    S.run(test_bad_edge_option)
     S.finish()
 
 
