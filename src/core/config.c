@@ -84,6 +84,11 @@ const struct opt config_optv[] = {
     {"auth-block", "SWITCHBOARD_AUTH_BLOCK", OPT_U32, S(auth_block), RESTART,
      "how long an address or phone stays blocked, and the longest "
      "window of a throttled username [s]; 0 disables blocking (600)"},
+    {"edge", "SWITCHBOARD_EDGE", OPT_STR, S(edge), RESTART,
+     "addresses of a trusted SIP edge proxy in front of us (Kamailio): "
+     "ip or ip:port, comma-separated; requests from there are not "
+     "NAT-fixed, and their X-Real-Source header names the client for "
+     "the password guard and trunk matching; unset: no edge"},
     {"keepalive-interval", "SWITCHBOARD_KEEPALIVE_INTERVAL", OPT_U32,
      S(keepalive_interval), RESTART,
      "seconds between OPTIONS pings to phones behind NAT on UDP; 0 off (25)"},

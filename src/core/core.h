@@ -69,6 +69,7 @@ struct config {
 	uint32_t oncall_retry;      /* [s] from one such call to the next  */
 	uint32_t reg_max_expires;   /* [s]                                */
 	uint32_t reg_min_expires;   /* [s]                                */
+	char edge[256];             /* trusted edge proxies: ip[:port],...  */
 	uint32_t auth_max_failures; /* failed logins that block an address */
 	uint32_t auth_window;       /* [s] window counting them            */
 	uint32_t auth_block;        /* [s] block length, 0 = never block   */

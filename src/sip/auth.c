@@ -29,6 +29,10 @@
  * nothing about which users exist; an unknown user even costs the same
  * digest computation as a known one.
  *
+ * "Address" is the client's: behind a trusted edge, the one the edge
+ * names (edge.c), never the edge's own, for the guard and for the
+ * trusted-binding test alike.
+ *
  * Nonce-count replay (the end of this file): with qop=auth a request
  * carries nc, which the client raises for each request with one nonce.
  * We remember per nonce the highest nc accepted (in memory, forgotten
@@ -130,6 +134,8 @@ struct authreq {
 	bool known;               /* user is a device                   */
 	bool trust_done;          /* who.trusted is computed            */
 	bool screened;            /* the guard has been asked           */
+	struct sa src;            /* the client: msg->src, or behind the
+				     edge the address it names (edge.c) */
 	struct guard_who who;
 };
 
@@ -159,7 +165,7 @@ static void trust(struct authreq *a)
 	a->trust_done = true;
 	if (!a->known)
 		return;
-	re_snprintf(t.src, sizeof(t.src), "%J", &a->msg->src);
+	re_snprintf(t.src, sizeof(t.src), "%J", &a->src);
 	t.tp = sip_transp_name(a->msg->tp);
 	t.found = false;
 	if (store_reg_list(a->srv->st, a->dev->id, time_now_ms(), trust_h, &t))
@@ -175,7 +181,7 @@ static bool blocked(struct authreq *a)
 	if (a->screened)
 		return false;
 	a->screened = true;
-	if (!guard_active(g, &a->msg->src, a->user))
+	if (!guard_active(g, &a->src, a->user))
 		return false;
 	trust(a);
 	return guard_refuse(g, &a->who);
@@ -186,8 +192,8 @@ static enum verdict fail(struct authreq *a, const char *why)
 	if (blocked(a))
 		return AUTH_FORBIDDEN;
 	trust(a);
-	debug("auth: %J: %r %r: %s\n", &a->msg->src, &a->msg->met,
-	      &a->msg->ruri, why);
+	debug("auth: %J: %r %r: %s\n", &a->src, &a->msg->met, &a->msg->ruri,
+	      why);
 	guard_failure(a->srv->guard, &a->who, why);
 	return AUTH_FORBIDDEN;
 }
@@ -342,7 +348,8 @@ bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 	a.srv = srv;
 	a.msg = msg;
 	a.dev = dev;
-	a.who.src = &msg->src;
+	sipedge_source(srv, msg, &a.src);
+	a.who.src = &a.src;
 	a.who.user = a.user;
 
 	switch (verify(&a, hdr)) {

@@ -97,17 +97,28 @@ static const char *dial_tp_param(const char *transport)
 	return !str_casecmp(transport, "tls") ? "tls" : "tcp";
 }
 
-/* Route to the phone where it registered from, if that differs from its
- * Contact (libre wraps it: "Route: <%s;lr>"); "" if not needed. */
-static void dial_route(char *route, size_t sz,
-		       const struct store_registration *reg)
+/*
+ * The route set to the phone: the Path it registered with (RFC 3327:
+ * through the edge, which knows where it is), or else where it
+ * registered from, if that differs from its Contact (libre wraps each
+ * entry: "Route: <%s;lr>").  None if not needed.
+ */
+static void dial_route(struct sip_dial *d, const struct store_registration *reg)
 {
 	struct uri uri;
 	struct pl pl;
 	struct sa rcv, dst;
 	bool udp = !str_casecmp(reg->transport, "udp");
 
-	route[0] = '\0';
+	d->routec = 0;
+	if (reg->path[0]) {
+		d->routec = (uint32_t)sip_path_routes(reg->path, d->routev,
+						      SIP_ROUTE_MAX);
+		if (!d->routec)
+			warning("sip: %s: bad stored Path '%s', not used\n",
+				reg->contact, reg->path);
+		return;
+	}
 	pl_set_str(&pl, reg->contact);
 	if (uri_decode(&uri, &pl) ||
 	    sa_decode(&rcv, reg->received, strlen(reg->received)))
@@ -115,8 +126,10 @@ static void dial_route(char *route, size_t sz,
 	if (!sa_set(&dst, &uri.host, uri.port ? uri.port : 5060) &&
 	    sa_cmp(&dst, &rcv, SA_ALL))
 		return;
-	re_snprintf(route, sz, "sip:%J%s%s", &rcv, udp ? "" : ";transport=",
-		    udp ? "" : dial_tp_param(reg->transport));
+	re_snprintf(
+	    d->routev[0], sizeof(d->routev[0]), "sip:%J%s%s", &rcv,
+	    udp ? "" : ";transport=", udp ? "" : dial_tp_param(reg->transport));
+	d->routec = 1;
 }
 
 static int dial_registration(const struct store_registration *reg, void *arg)
@@ -131,7 +144,7 @@ static int dial_registration(const struct store_registration *reg, void *arg)
 	}
 	memset(&d, 0, sizeof(d));
 	str_copy(d.uri, reg->contact, sizeof(d.uri));
-	dial_route(d.route, sizeof(d.route), reg);
+	dial_route(&d, reg);
 	if (store_device_get(dc->srv->st, reg->device_id, &dev)) {
 		str_copy(dev.username, "?", sizeof(dev.username));
 		dev.srtp = STORE_SRTP_AUTO;

@@ -16,6 +16,10 @@
  *   binding --ping--> pending --answer--> ok (misses = 0)
  *                        |--next tick--> miss++ --(misses >= max)--> unreachable
  *
+ * A phone that registered through an edge proxy (a Path, path.c) is
+ * pinged through that Path like any other request to it: R-URI its
+ * Contact, Route the Path; the edge takes it to the phone's NAT address.
+ *
  * State is per node, in memory: the node that holds a phone's NAT binding
  * is the one that pings it.
  */
@@ -30,6 +34,7 @@ struct ka_entry {
 	int64_t device_id;
 	char contact[256];
 	char received[64];
+	char path[256];          /* Path it registered with, or ""   */
 	struct sip_request *req; /* pending ping (owned) */
 	unsigned misses;
 	uint64_t seen; /* [cycle] last cycle it was listed */
@@ -92,25 +97,35 @@ static bool behind_nat(const struct store_registration *r)
 static void ping(struct ka_entry *e)
 {
 	struct sipsrv *srv = ka.srv;
-	char route[80], from[96];
+	char route[SIP_ROUTE_LEN], from[96];
 	struct uri ruri;
 	struct pl pl;
 	int err;
 
-	re_snprintf(route, sizeof(route), "sip:%s", e->received);
+	if (e->path[0]) { /* to the first Path entry, all of them as Route */
+		char v[SIP_ROUTE_MAX][SIP_ROUTE_LEN];
+
+		if (!sip_path_routes(e->path, v, SIP_ROUTE_MAX))
+			return;
+		str_copy(route, v[0], sizeof(route));
+	}
+	else
+		re_snprintf(route, sizeof(route), "sip:%s", e->received);
 	pl_set_str(&pl, route);
 	if (uri_decode(&ruri, &pl))
 		return;
 	re_snprintf(from, sizeof(from), "sip:keepalive@%s", srv->host);
-	err =
-	    sip_requestf(&e->req, srv->sip, true, "OPTIONS", e->contact, &ruri,
-			 NULL, NULL, ping_resp, e,
-			 "To: <%s>\r\n"
-			 "From: <%s>;tag=%08x\r\n"
-			 "Call-ID: ka-%08x%08x\r\n"
-			 "CSeq: 1 OPTIONS\r\n"
-			 "Content-Length: 0\r\n\r\n",
-			 e->contact, from, rand_u32(), rand_u32(), rand_u32());
+	err = sip_requestf(&e->req, srv->sip, true, "OPTIONS", e->contact,
+			   &ruri, NULL, NULL, ping_resp, e,
+			   "%s%s%s"
+			   "To: <%s>\r\n"
+			   "From: <%s>;tag=%08x\r\n"
+			   "Call-ID: ka-%08x%08x\r\n"
+			   "CSeq: 1 OPTIONS\r\n"
+			   "Content-Length: 0\r\n\r\n",
+			   e->path[0] ? "Route: " : "", e->path,
+			   e->path[0] ? "\r\n" : "", e->contact, from,
+			   rand_u32(), rand_u32(), rand_u32());
 	if (err)
 		debug("keepalive: ping to %s: %m\n", e->contact, err);
 }
@@ -132,8 +147,10 @@ static int binding_h(const struct store_registration *r, void *arg)
 		str_copy(e->contact, r->contact, sizeof(e->contact));
 		list_append(&ka.entries, &e->le, e);
 	}
-	if (strcmp(e->received, r->received)) { /* re-registered elsewhere */
+	if (strcmp(e->received, r->received) ||
+	    strcmp(e->path, r->path)) { /* re-registered elsewhere */
 		str_copy(e->received, r->received, sizeof(e->received));
+		str_copy(e->path, r->path, sizeof(e->path));
 		e->misses = 0;
 	}
 	e->seen = ka.cycle;

@@ -15,7 +15,8 @@
  * source.  libre's own parser finds the header; we only splice bytes.
  * REGISTER is left as the phone sent it: the registrar stores Contact and
  * source (`received`) side by side.  Carriers (trunk sources) are never
- * touched.
+ * touched, nor is anything from a trusted edge (--edge, edge.c): the
+ * edge fixes NAT itself, and its record-route carries the dialog.
  *
  * The hook is a receive helper on libre's SIP UDP socket.  libre does not
  * hand that socket out, so we take it from the first request we see
@@ -148,7 +149,7 @@ static struct mbuf *fixed_copy(struct nat *nat, const struct sa *src,
 	char ip[64];
 
 	if (!opens_dialog(m) || !contact_span(m, &span, &caddr) ||
-	    sa_cmp(&caddr, src, SA_ALL))
+	    sa_cmp(&caddr, src, SA_ALL) || sipedge_is(sipsrv_g, src))
 		return NULL;
 	re_snprintf(ip, sizeof(ip), "%j", src);
 	if (!store_trunk_by_source(nat->st, ip, sa_port(src), &t))
@@ -436,7 +437,8 @@ static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 	hash_append(nat->conns, conn_key(tc), &nc->le, nc);
 
 	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
-	nc->off = !store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t);
+	nc->off = sipedge_is(sipsrv_g, &msg->src) ||
+		  !store_trunk_by_source(nat->st, ip, sa_port(&msg->src), &t);
 	if (!nc->off)
 		debug("nat: Contact fixing on for %s from %J\n",
 		      sip_transp_name(msg->tp), &msg->src);

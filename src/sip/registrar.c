@@ -5,9 +5,13 @@
  * With every binding we store what the phone said (Contact, expiry,
  * +sip.instance, Path, User-Agent) and what we saw (source address,
  * transport): a phone behind NAT is reached where its REGISTER came from.
+ * Behind a trusted edge (edge.c) the source is the client's, as the edge
+ * names it, and the phone is reached through the Path the edge added
+ * (path.c); the 200 echoes that Path (RFC 3327 §5.3).
  *
  *   REGISTER -> digest ok? -no-> 401 (challenge) / 403
  *            -> To user == auth user? -no-> 403
+ *            -> Path entries not sip name-addrs / too long? -yes-> 400
  *            -> Contact "*" + Expires 0: remove all
  *            -> each Contact: expires 0 remove, < min 423, else upsert
  *            -> 200 with all current bindings
@@ -21,7 +25,9 @@ struct reg_ctx {
 	struct sipsrv *srv;
 	const struct sip_msg *msg;
 	const struct store_device *dev;
-	uint32_t dflt; /* [s] Expires header or default */
+	const char *path; /* the REGISTER's Path entries, or "" */
+	struct sa src;    /* the client's address (edge.c)      */
+	uint32_t dflt;    /* [s] Expires header or default */
 	uint64_t now;
 	int err;
 	uint16_t scode;
@@ -75,7 +81,7 @@ static bool contact_handler(const struct sip_hdr *hdr,
 	memset(&r, 0, sizeof(r));
 	r.device_id = ctx->dev->id;
 	str_from_pl(r.contact, sizeof(r.contact), &addr.auri);
-	re_snprintf(r.received, sizeof(r.received), "%J", &msg->src);
+	re_snprintf(r.received, sizeof(r.received), "%J", &ctx->src);
 	str_copy(r.transport, sip_transp_name(msg->tp), sizeof(r.transport));
 	str_from_pl(r.call_id, sizeof(r.call_id), &msg->callid);
 	r.cseq = msg->cseq.num;
@@ -85,9 +91,7 @@ static bool contact_handler(const struct sip_hdr *hdr,
 	if (!fmt_param_get(&addr.params, "+sip.instance", &ev))
 		ev = pl_null;
 	str_from_pl(r.instance, sizeof(r.instance), &ev);
-	h = sip_msg_hdr(msg, SIP_HDR_PATH);
-	if (h)
-		str_from_pl(r.path, sizeof(r.path), &h->val);
+	str_copy(r.path, ctx->path, sizeof(r.path));
 	str_copy(r.node_id, cfg->node_id, sizeof(r.node_id));
 	r.expires_at = ctx->now + (uint64_t)clamp_expires(cfg, expires) * 1000;
 	r.updated_at = ctx->now;
@@ -127,6 +131,7 @@ void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg)
 	struct store_device dev;
 	struct reg_ctx ctx;
 	struct contact_list cl = {NULL, 0};
+	char path[sizeof(((struct store_registration *)0)->path)];
 	char touser[64];
 	int err;
 
@@ -141,10 +146,21 @@ void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg)
 		return;
 	}
 
+	err = sip_path_collect(msg, path, sizeof(path));
+	if (err) {
+		info("registrar: %J: %s: Path %s\n", &msg->src, dev.username,
+		     err == ENOSPC ? "too long" : "not sip name-addrs");
+		(void)sip_treply(NULL, srv->sip, msg, 400,
+				 err == ENOSPC ? "Path Too Long" : "Bad Path");
+		return;
+	}
+
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.srv = srv;
 	ctx.msg = msg;
 	ctx.dev = &dev;
+	ctx.path = path;
+	sipedge_source(srv, msg, &ctx.src);
 	ctx.now = time_now_ms();
 	ctx.dflt = pl_isset(&msg->expires) ? pl_u32(&msg->expires) : 3600;
 
@@ -191,8 +207,9 @@ void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg)
 	if (err)
 		goto error;
 	(void)sip_treplyf(NULL, NULL, srv->sip, msg, false, 200, "OK",
-			  "%bDate: %H\r\nContent-Length: 0\r\n\r\n", cl.mb->buf,
-			  cl.mb->end, fmt_gmtime, NULL);
+			  "%b%s%s%sDate: %H\r\nContent-Length: 0\r\n\r\n",
+			  cl.mb->buf, cl.mb->end, path[0] ? "Path: " : "", path,
+			  path[0] ? "\r\n" : "", fmt_gmtime, NULL);
 	mem_deref(cl.mb);
 	return;
 

@@ -62,10 +62,14 @@ static int sess_alloc(struct sip_sess **sp, struct sipsrv *srv,
 int sip_sdp_decode(struct media_leg *media, const struct sip_msg *msg,
 		   bool offer)
 {
+	struct sa sig;
+
 	if (!media || !msg)
 		return EINVAL;
-	/* a phone behind NAT sends RTP from its SIP address (media.h) */
-	media_leg_set_sig_addr(media, &msg->src);
+	/* a phone behind NAT sends RTP from its SIP address (media.h);
+	 * behind the edge, from the address the edge names (edge.c) */
+	sipedge_source(sipsrv_g, msg, &sig);
+	media_leg_set_sig_addr(media, &sig);
 	return media_leg_decode(media, msg->mb, offer);
 }
 
@@ -224,7 +228,8 @@ int sip_sess_connect(struct sip_sess **sp, struct sipsrv *srv,
 	struct trunk_cred *cred = NULL;
 	struct sip_sess *s = NULL;
 	struct mbuf *offer = NULL;
-	const char *routev[1];
+	const char *routev[SIP_ROUTE_MAX];
+	uint32_t i, routec;
 	int err;
 
 	if (!d)
@@ -238,15 +243,16 @@ int sip_sess_connect(struct sip_sess **sp, struct sipsrv *srv,
 		err = media_leg_encode(media, &offer, true);
 	if (err)
 		goto out;
-	routev[0] = d->route;
+	routec = d->routec < SIP_ROUTE_MAX ? d->routec : SIP_ROUTE_MAX;
+	for (i = 0; i < routec; i++)
+		routev[i] = d->routev[i];
 	err = sipsess_connect(
 	    &s->sess, srv->sock, d->uri, d->from_name[0] ? d->from_name : NULL,
-	    d->from_uri, "sb", routev, d->route[0] ? 1 : 0, "application/sdp",
-	    offer, cred ? trunk_cred_auth : NULL, cred, true,
-	    sess_offer_handler, sess_answer_handler, sess_progress_handler,
-	    sess_estab_handler, sess_info_handler,
-	    h->referh ? sess_refer_handler : NULL, sess_close_handler, s, "%s",
-	    d->extra);
+	    d->from_uri, "sb", routev, routec, "application/sdp", offer,
+	    cred ? trunk_cred_auth : NULL, cred, true, sess_offer_handler,
+	    sess_answer_handler, sess_progress_handler, sess_estab_handler,
+	    sess_info_handler, h->referh ? sess_refer_handler : NULL,
+	    sess_close_handler, s, "%s", d->extra);
 out:
 	mem_deref(offer);
 	mem_deref(cred);

@@ -101,9 +101,17 @@ struct sip_sess_h {
 };
 
 /* Where an INVITE of ours goes (sip/dial.c builds them). */
+enum {
+	SIP_ROUTE_LEN = 256, /* one Route URI                      */
+	SIP_ROUTE_MAX = 4,   /* Route entries of a request we send */
+};
+
 struct sip_dial {
-	char uri[256];      /* Request-URI                            */
-	char route[128];    /* Route to reach it, or ""               */
+	char uri[256]; /* Request-URI                            */
+	/* the route set to reach it (libre adds ";lr"): a stored Path, or
+	 * where the phone registered from; routec 0: none */
+	char routev[SIP_ROUTE_MAX][SIP_ROUTE_LEN];
+	uint32_t routec;
 	char from_uri[160]; /* our From                               */
 	char from_name[128];
 	char extra[1024];         /* more header lines (CRLF each), or ""   */

@@ -12,6 +12,13 @@
 #include "store/store.h"
 #include "sip/sip.h"
 
+enum {
+	SIP_EDGE_MAX = 8, /* addresses in --edge */
+};
+
+/* the header the edge names a request's real source in (edge.c) */
+#define SIP_EDGE_HDR "X-Real-Source"
+
 struct sipsrv {
 	const struct config *cfg;         /* (weak) */
 	struct store *st;                 /* (weak) */
@@ -32,6 +39,8 @@ struct sipsrv {
 	struct tmr tmr_shutdown;          /* give up waiting for transactions */
 	void (*shutdown_doneh)(void);     /* sipsrv_shutdown()'s handler  */
 	struct list trunkregs;            /* struct trunkreg (trunkreg.c) */
+	struct sa edgev[SIP_EDGE_MAX];    /* --edge (edge.c)              */
+	size_t edgec;
 	bool closing;
 };
 
@@ -152,6 +161,34 @@ void keepalive_registered(int64_t device_id, const char *contact);
 /* sess.c: for refer.c */
 struct sipsrv *sip_sess_srv(const struct sip_sess *s);
 struct sip_dialog *sip_sess_dialog(const struct sip_sess *s);
+
+/* edge.c: the trusted edge proxy (--edge) */
+/* Parse "ip[:port][,...]" (port 0: any) into v: 0, EINVAL (bad or empty
+ * entry), E2BIG (more than max). */
+int sipedge_parse(const char *list, struct sa *v, size_t max, size_t *n);
+/* Is src one of the n edge addresses v? */
+bool sipedge_match(const struct sa *v, size_t n, const struct sa *src);
+/* The real source of msg into *src: the last X-Real-Source header if msg
+ * came from one of the edges v, else msg->src.  0; from an edge, ENOENT
+ * (no header) or EBADMSG (not ip:port), *src then msg->src. */
+int sipedge_real(const struct sa *v, size_t n, const struct sip_msg *msg,
+		 struct sa *src);
+/* srv->edgev from cfg->edge: 0 or EINVAL (logged). */
+int sipedge_init(struct sipsrv *srv);
+bool sipedge_is(const struct sipsrv *srv, const struct sa *src);
+/* sipedge_real with srv's edges (srv NULL: msg->src). */
+void sipedge_source(const struct sipsrv *srv, const struct sip_msg *msg,
+		    struct sa *src);
+
+/* path.c: Path (RFC 3327) */
+/* The Path entries of msg, in order, ", "-joined into buf ("" if none).
+ * 0, EBADMSG (an entry is not a sip/sips name-addr), ENOSPC; buf is ""
+ * on error. */
+int sip_path_collect(const struct sip_msg *msg, char *buf, size_t sz);
+/* The route set of a stored Path: each entry's URI without ";lr" (libre
+ * adds it), at most max.  Returns how many; 0 for "", a bad entry, or
+ * more than max entries. */
+size_t sip_path_routes(const char *path, char (*v)[SIP_ROUTE_LEN], size_t max);
 
 /* registrar.c */
 void registrar_handle(struct sipsrv *srv, const struct sip_msg *msg);

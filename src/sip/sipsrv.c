@@ -228,6 +228,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	struct store_trunk trunk;
 	struct store_device dev;
 	struct sip_caller caller;
+	struct sa src;
 	char ip[64];
 
 	if (srv->closing || !srv->callh || !srv->callh->incomingh) {
@@ -235,8 +236,9 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		return;
 	}
 	memset(&caller, 0, sizeof(caller));
-	re_snprintf(ip, sizeof(ip), "%j", &msg->src);
-	if (!store_trunk_by_source(srv->st, ip, sa_port(&msg->src), &trunk)) {
+	sipedge_source(srv, msg, &src); /* a carrier behind the edge */
+	re_snprintf(ip, sizeof(ip), "%j", &src);
+	if (!store_trunk_by_source(srv->st, ip, sa_port(&src), &trunk)) {
 		caller.trunk = &trunk;
 		re_snprintf(caller.desc, sizeof(caller.desc), "trunk:%lld",
 			    (long long)trunk.id);
@@ -423,7 +425,9 @@ int sipsrv_init(const struct config *cfg, struct store *st,
 	if (getrandom(srv->secret, sizeof(srv->secret), 0) !=
 	    (ssize_t)sizeof(srv->secret))
 		rand_bytes(srv->secret, sizeof(srv->secret));
-	err = sipauth_init(srv);
+	err = sipedge_init(srv);
+	if (!err)
+		err = sipauth_init(srv);
 	if (err)
 		goto out;
 

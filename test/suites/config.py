@@ -64,6 +64,7 @@ OPTIONS = {
     "ring-timeout": ("u32", "60"), "reg-max-expires": ("u32", "3600"),
     "reg-min-expires": ("u32", "60"), "auth-max-failures": ("u32", "5"),
     "auth-window": ("u32", "60"), "auth-block": ("u32", "600"),
+    "edge": ("str", None),
     "keepalive-interval": ("u32", "25"), "keepalive-max-missed": ("u32", "3"),
     "heartbeat-interval": ("u32", "10"), "node-stale-after": ("u32", "45"),
     "log-level": ("log", "info"), "init-demo": ("bool", None),

@@ -221,6 +221,10 @@
 	X(test_auth_nc_slabs)                                                  \
 	X(test_sip_info_digit)                                                 \
 	X(test_sip_dial_collected)                                             \
+	X(test_sip_edge_parse)                                                 \
+	X(test_sip_edge_real)                                                  \
+	X(test_sip_path_collect)                                               \
+	X(test_sip_path_routes)                                                \
 	X(test_ws_handshake)                                                   \
 	X(test_ws_frame_write)                                                 \
 	X(test_ws_frame_read)                                                  \
