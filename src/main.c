@@ -156,9 +156,8 @@ static void reload(void *arg)
  * (mode 0600).  The plain token is never logged. */
 static int admin_token_ensure(struct store *st)
 {
-	char token[65], path[300];
+	char token[65], line[66], path[300];
 	struct store_token t;
-	FILE *f;
 	int err;
 
 	if (store_token_any(st))
@@ -171,14 +170,15 @@ static int admin_token_ensure(struct store *st)
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/admin.token", cfg.data_dir);
-	f = fopen(path, "w");
-	if (!f) {
-		warning("main: cannot write %s: %m\n", path, errno);
-		return errno;
+	snprintf(line, sizeof(line), "%s\n", token);
+	/* all or nothing, mode 0600 from its creation on */
+	err = file_put_mode(path, line, strlen(line), 0600);
+	memset(line, 0, sizeof(line));
+	memset(token, 0, sizeof(token));
+	if (err) {
+		warning("main: cannot write %s: %m\n", path, err);
+		return err;
 	}
-	fchmod(fileno(f), 0600);
-	fprintf(f, "%s\n", token);
-	fclose(f);
 	info("main: new admin API token written to %s\n", path);
 	return 0;
 }

@@ -40,7 +40,15 @@ const struct opt config_optv[] = {
     {"srtp-required", "SWITCHBOARD_SRTP_REQUIRED", OPT_BOOL, S(srtp_required),
      RESTART, "phones on TLS must use SRTP: calls offering plain RTP get 488"},
     {"http", "SWITCHBOARD_HTTP", OPT_STR, S(http_listen), RESTART,
-     "HTTP API listen address (127.0.0.1:8080)"},
+     "HTTP API listen address (127.0.0.1:8080); only loopback unless "
+     "--http-public; \"\": none (with --https)"},
+    {"https", "SWITCHBOARD_HTTPS", OPT_STR, S(https_listen), RESTART,
+     "HTTPS listen address of the API and the web pages, with the "
+     "--tls-cert certificate as SIP over TLS; unset: no HTTPS"},
+    {"http-public", "SWITCHBOARD_HTTP_PUBLIC", OPT_BOOL, S(http_public),
+     RESTART,
+     "allow plain HTTP (--http) on an address other than loopback (behind "
+     "a TLS proxy); without it such a start is refused"},
     {"media-ip", "SWITCHBOARD_MEDIA_IP", OPT_STR, S(media_ip), RESTART,
      "RTP address, also written into SDP (the SIP address's IP)"},
     {"data-dir", "SWITCHBOARD_DATA_DIR", OPT_STR, S(data_dir), RESTART,
@@ -469,15 +477,51 @@ struct flag_val {
 	const char *val;
 };
 
+/* Passwords, tokens and session cookies must not cross a network in
+ * clear: plain HTTP listens on loopback only, unless the operator says
+ * --http-public (a TLS proxy in front); --https is the way out. */
+static int http_checks(const struct config *cfg, struct config_src *src)
+{
+	struct sa sa;
+
+	if (!cfg->http_listen[0] && !cfg->https_listen[0])
+		return fail(src, "http",
+			    "is empty and --https is not set: "
+			    "the API would not listen at all");
+	if (cfg->https_listen[0] &&
+	    sa_decode(&sa, cfg->https_listen, strlen(cfg->https_listen)))
+		return fail(src, "https", "bad listen address '%s'",
+			    cfg->https_listen);
+	if (!cfg->http_listen[0] || cfg->http_public)
+		return 0;
+	if (sa_decode(&sa, cfg->http_listen, strlen(cfg->http_listen)))
+		return fail(src, "http", "bad listen address '%s'",
+			    cfg->http_listen);
+	if (!sa_is_loopback(&sa))
+		return fail(src, "http",
+			    "plain HTTP on %s is not a loopback address: "
+			    "tokens and passwords would cross the network "
+			    "in clear; use --https ADDR:PORT (with "
+			    "--tls-cert), or --http-public if a TLS proxy is "
+			    "in front",
+			    cfg->http_listen);
+	return 0;
+}
+
 /* The derived paths, and the checks of single options and across them. */
 static int checks(struct config *cfg, struct config_src *src)
 {
 	enum password_cost cost;
+	int err;
 
 	/* the only guard of a route without a token: not guessable */
 	if (cfg->sms_status_token[0] && strlen(cfg->sms_status_token) < 16)
 		return fail(src, "sms-status-token",
 			    "must be at least 16 characters");
+
+	err = http_checks(cfg, src);
+	if (err)
+		return err;
 
 	if (!cfg->db_path[0])
 		snprintf(cfg->db_path, sizeof(cfg->db_path),

@@ -52,7 +52,9 @@ struct config {
 	char sip_tls_listen[64]; /* ip:port for TLS; "" = derived      */
 	char tls_cert[256];      /* PEM: certificate chain + key       */
 	bool srtp_required;      /* TLS phones must offer/accept SRTP  */
-	char http_listen[64];    /* ip:port                               */
+	char http_listen[64];    /* ip:port; "" = no plain HTTP (--https) */
+	char https_listen[64];   /* ip:port of HTTPS (--tls-cert); "" off */
+	bool http_public;        /* plain HTTP beyond loopback allowed    */
 	char media_ip[64];       /* address we bind RTP to and put in SDP */
 	char data_dir[200];      /* var/: prompts, token, default db      */
 	char db_path[256];       /* SQLite file                           */
@@ -390,6 +392,10 @@ uint64_t file_sync_count(void);
  * then).  Blocks for the disk, as file_sync().
  */
 int file_put(const char *path, const void *buf, size_t len);
+/* file_put() with the file's mode (0600 for a secret: the temporary file
+ * has it from its creation on, so the secret is never readable by
+ * others). */
+int file_put_mode(const char *path, const void *buf, size_t len, unsigned mode);
 /* mkdir -p path (mode 0755); a directory it creates is put on disk with
  * its parent's fsync.  0 if path is a directory now. */
 int dir_make(const char *path);

@@ -126,6 +126,11 @@ uint64_t file_sync_count(void)
 
 int file_put(const char *path, const void *buf, size_t len)
 {
+	return file_put_mode(path, buf, len, 0644);
+}
+
+int file_put_mode(const char *path, const void *buf, size_t len, unsigned mode)
+{
 	const uint8_t *p = buf;
 	char tmp[600], rnd[9];
 	int fd, err = 0;
@@ -136,7 +141,7 @@ int file_put(const char *path, const void *buf, size_t len)
 	if (re_snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, rnd) < 0 ||
 	    strlen(path) + 16 > sizeof(tmp))
 		return ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		return errno;
 	while (len) {

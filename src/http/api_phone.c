@@ -34,6 +34,7 @@ static const char subprotocol[] = "switchboard.phone.v1";
 struct ph_client {
 	struct le le;
 	struct tcp_conn *tc; /* (owned) */
+	struct tls_conn *sc; /* (owned) its TLS (HTTPS) or NULL */
 	struct tmr tmr;      /* ping */
 	struct mbuf *in;     /* (owned) frames so far */
 	struct sa peer;
@@ -55,6 +56,7 @@ static void client_destructor(void *arg)
 	tmr_cancel(&c->tmr);
 	list_unlink(&c->le);
 	c->phone = mem_deref(c->phone); /* its calls end */
+	mem_deref(c->sc);               /* before its TCP connection */
 	mem_deref(c->tc);
 	mem_deref(c->in);
 }
@@ -350,7 +352,7 @@ static int phone_get(struct api_req *req)
 			     accept, proto ? "Sec-WebSocket-Protocol: " : "",
 			     proto ? subprotocol : "", proto ? "\r\n" : "");
 	if (!err)
-		err = api_conn_take(req->conn, &c->tc);
+		err = api_conn_take(req->conn, &c->tc, &c->sc);
 	if (err) {
 		mem_deref(c);
 		req->replied = true;

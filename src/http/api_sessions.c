@@ -114,10 +114,9 @@ static int reply_session(struct api_req *req, const struct store_token *t,
 	if (cookie) {
 		char csrf[API_CSRF_SZ];
 
-		err |=
-		    api_cookie_set_hdr(req->set_cookie, sizeof(req->set_cookie),
-				       token, api_cookie_secure(req->api->cfg),
-				       req->api->cfg->session_lifetime);
+		err |= api_cookie_set_hdr(
+		    req->set_cookie, sizeof(req->set_cookie), token,
+		    api_cookie_secure(req), req->api->cfg->session_lifetime);
 		err |= api_csrf_of(csrf, sizeof(csrf), token);
 		err |= api_add_str(o, "csrf_token", csrf);
 	}
@@ -144,8 +143,7 @@ static void end_cookie_session(struct api_req *req)
 	char token[API_TOKEN_MAX + 1];
 	struct store_token old;
 
-	if (api_cookie_find(req->msg,
-			    api_cookie_name(api_cookie_secure(req->api->cfg)),
+	if (api_cookie_find(req->msg, api_cookie_name(api_cookie_secure(req)),
 			    token, sizeof(token)))
 		return;
 	if (!store_token_check(req->api->st, token, &old) && old.user_id &&
@@ -463,7 +461,7 @@ static int session_logout(struct api_req *req)
 	if (req->cookie) /* the browser forgets it */
 		(void)api_cookie_set_hdr(req->set_cookie,
 					 sizeof(req->set_cookie), NULL,
-					 api_cookie_secure(req->api->cfg), 0);
+					 api_cookie_secure(req), 0);
 	info("http: session %lld (user %lld): logged out\n",
 	     (long long)req->token.id, (long long)req->token.user_id);
 	return api_reply_no_content(req);

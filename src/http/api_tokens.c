@@ -17,6 +17,12 @@
  * tokens are, to a client admin, as if they did not exist.  The token a
  * request is made with cannot revoke itself (409), so an operator cannot
  * lock the service out by mistake.
+ *
+ * Issue 20: a token has a scope that narrows its role (scope.c: full,
+ * read-only, provisioning, metrics), may have an end (expires_at; after
+ * it the token is a 401), and lists show the first characters of it
+ * (prefix), never more.  POST /api/v1/tokens/rotate-admin replaces the
+ * admin token of <data-dir>/admin.token.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,8 +36,41 @@ static const struct api_field fields[] = {
     {API_F("tenant_id", AK_ID, FF_NULL), API_M(T, tenant_id)},
     {API_F("employee_id", AK_ID, FF_NULL), API_M(T, employee_id)},
     {API_F("name", AK_STR, FF_NULL), API_M(T, name), .max = 63},
+    {API_F("scope", AK_STR, FF_NULL), API_M(T, scope), .max = 15},
+    {API_F("expires_at", AK_TIME, FF_NULL), API_M(T, expires_at), .max = 40},
+    {API_F("prefix", AK_STR, FF_RO), API_M(T, prefix)},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
+
+/* The body's scope (default full) and expires_at (default never) into
+ * t, or a 422. */
+static int token_limits(struct api_req *req, unsigned role, T *t)
+{
+	const char *s = api_str(req, "scope");
+
+	if (!s)
+		s = "full";
+	if (!api_scope_known(s))
+		return api_error(req, 422,
+				 "scope: must be full, read-only, "
+				 "provisioning or metrics");
+	if (!strcmp(s, "metrics") && role != API_ROLE_OPERATOR)
+		return api_error(req, 422,
+				 "scope: a metrics token must have role "
+				 "operator (GET /metrics is the operator's)");
+	str_copy(t->scope, s, sizeof(t->scope));
+
+	s = api_str(req, "expires_at");
+	if (!s)
+		return 0;
+	if (time_iso_parse(s, &t->expires_at))
+		return api_error(req, 400,
+				 "expires_at: must be an ISO-8601 UTC time "
+				 "such as 2027-01-31T00:00:00Z");
+	if (t->expires_at <= req->now)
+		return api_error(req, 422, "expires_at: must be in the future");
+	return 0;
+}
 
 /* The body's tenant and employee of a new token of role into t, or a
  * 422 (403 for an operator token asked by a client admin). */
@@ -118,6 +157,8 @@ static int token_create(struct api_req *req)
 				 "role: must be operator, client_admin, "
 				 "agent or subaccount");
 	err = token_scope(req, role, &t);
+	if (!err)
+		err = token_limits(req, role, &t);
 	if (err)
 		return err;
 	str_copy(t.role, s, sizeof(t.role));
@@ -167,6 +208,80 @@ static int token_delete(struct api_req *req)
 	return api_reply_no_content(req);
 }
 
+/*
+ * POST /rotate-admin {}: a new operator token named "admin" is written to
+ * <data-dir>/admin.token (all or nothing, mode 0600), then the token that
+ * was in the file ends.  The new token is in the answer too, so that an
+ * operator who called with the old one can go on.  If the file cannot be
+ * written, the new token goes again and the old one stays.
+ */
+static int token_rotate_admin(struct api_req *req)
+{
+	const struct config *cfg = req->api->cfg;
+	struct odict *o = NULL;
+	T t, old;
+	char path[sizeof(cfg->data_dir) + 16], token[65], line[66];
+	char prev[API_TOKEN_MAX + 2];
+	bool have_old = false;
+	FILE *f;
+	int err;
+
+	err = api_body_check(req, NULL, 0);
+	if (err)
+		return err;
+
+	re_snprintf(path, sizeof(path), "%s/admin.token", cfg->data_dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(prev, sizeof(prev), f)) {
+			prev[strcspn(prev, "\r\n")] = '\0';
+			have_old = prev[0] &&
+				   !store_token_check(req->api->st, prev, &old);
+		}
+		fclose(f);
+		memset(prev, 0, sizeof(prev));
+	}
+
+	memset(&t, 0, sizeof(t));
+	str_copy(t.role, "operator", sizeof(t.role));
+	str_copy(t.name, "admin", sizeof(t.name));
+	str_random_hex(token, 32);
+	err = store_token_add(req->api->st, token, &t);
+	if (err) {
+		memset(token, 0, sizeof(token));
+		return api_fail(req, err, "token: %m", err);
+	}
+	re_snprintf(line, sizeof(line), "%s\n", token);
+	err = file_put_mode(path, line, strlen(line), 0600);
+	memset(line, 0, sizeof(line));
+	if (err) {
+		warning("http: admin token rotation: cannot write %s: %m\n",
+			path, err);
+		(void)store_token_delete(req->api->st, t.id);
+		memset(token, 0, sizeof(token));
+		return api_fail(req, err, "token: %m", err);
+	}
+	if (have_old) {
+		err = store_token_delete(req->api->st, old.id);
+		if (err && err != ENOENT)
+			warning("http: admin token rotation: old token %lld "
+				"not ended: %m\n",
+				(long long)old.id, err);
+	}
+	info("http: admin token rotated by %s: token %lld in %s, token "
+	     "%lld ended\n",
+	     req->token.name, (long long)t.id, path,
+	     have_old ? (long long)old.id : 0LL);
+
+	err = api_encode(&o, api_res(req), &t, req);
+	if (!err)
+		err = api_add_str(o, "token", token);
+	memset(token, 0, sizeof(token));
+	if (!err)
+		err = api_add_int(o, "ended_id", have_old ? old.id : 0);
+	return api_reply_encoded(req, 201, err, o, t.id);
+}
+
 API_STORE_GET(token_get, store_token_get)
 
 API_LIST_H(token_h, T)
@@ -183,6 +298,7 @@ static const struct api_param params[] = {
 static const struct api_action actions[] = {
     {"POST", "", token_create},
     {"DELETE", "/:id", token_delete},
+    {"POST", "/rotate-admin", token_rotate_admin},
 };
 
 const struct api_resource api_tokens = {

@@ -37,6 +37,7 @@ enum {
 
 struct api_lsnr {
 	struct tcp_sock *ts;
+	struct tls *tls; /* (owned) HTTPS: TLS on every connection */
 	struct list conns;
 	api_conn_head_h *headh;
 	api_conn_req_h *reqh;
@@ -48,6 +49,7 @@ struct api_conn {
 	struct tmr tmr;        /* timeouts                            */
 	struct api_lsnr *lsnr; /* (weak) NULL once closed             */
 	struct tcp_conn *tc;   /* (owned) NULL once closed            */
+	struct tls_conn *sc;   /* (owned) its TLS layer (HTTPS)       */
 	struct mbuf *in;       /* (owned) bytes of a head to come     */
 	struct http_msg *msg;  /* (owned) request whose body comes    */
 	struct mbuf *body;     /* (owned) its body so far             */
@@ -62,6 +64,7 @@ static void conn_close(struct api_conn *c)
 {
 	list_unlink(&c->le);
 	tmr_cancel(&c->tmr);
+	c->sc = mem_deref(c->sc); /* the TLS layer goes before its TCP */
 	c->tc = mem_deref(c->tc);
 	c->lsnr = NULL;
 }
@@ -297,6 +300,14 @@ static void connect_h(const struct sa *peer, void *arg)
 		tcp_reject(l->ts);
 		return;
 	}
+	if (l->tls) {
+		err = tls_start_tcp(&c->sc, l->tls, c->tc, 0);
+		if (err) {
+			warning("http: TLS on a connection: %m\n", err);
+			mem_deref(c);
+			return;
+		}
+	}
 	tcp_conn_txqsz_set(c->tc, TXQ_MAX);
 	c->lsnr = l;
 	list_append(&l->conns, &c->le, c);
@@ -315,9 +326,10 @@ static void lsnr_destructor(void *arg)
 		mem_deref(c);
 	}
 	mem_deref(l->ts);
+	mem_deref(l->tls);
 }
 
-int api_listen(struct api_lsnr **lp, const struct sa *laddr,
+int api_listen(struct api_lsnr **lp, const struct sa *laddr, struct tls *tls,
 	       api_conn_head_h *headh, api_conn_req_h *reqh, void *arg)
 {
 	struct api_lsnr *l;
@@ -331,6 +343,7 @@ int api_listen(struct api_lsnr **lp, const struct sa *laddr,
 	l->headh = headh;
 	l->reqh = reqh;
 	l->arg = arg;
+	l->tls = mem_ref(tls);
 	err = tcp_listen(&l->ts, laddr, connect_h, l);
 	if (err)
 		mem_deref(l);
@@ -374,13 +387,15 @@ int api_conn_reply(struct api_conn *c, uint16_t scode, const char *reason,
 
 /* Called from the request handler, that is from recv_h(), which holds a
  * reference to c: the connection's own one can go here. */
-int api_conn_take(struct api_conn *c, struct tcp_conn **tcp)
+int api_conn_take(struct api_conn *c, struct tcp_conn **tcp,
+		  struct tls_conn **tls)
 {
-	if (!c || !tcp)
+	if (!c || !tcp || !tls)
 		return EINVAL;
 	if (!c->tc)
 		return ENOTCONN;
 	*tcp = mem_ref(c->tc);
+	*tls = mem_ref(c->sc);
 	conn_close(c);
 	mem_deref(c);
 	return 0;
@@ -423,4 +438,9 @@ int api_conn_peer(const struct api_conn *conn, struct sa *peer)
 	if (!conn->tc)
 		return ENOTCONN;
 	return tcp_conn_peer_get(conn->tc, peer);
+}
+
+bool api_conn_secure(const struct api_conn *c)
+{
+	return c && c->sc;
 }

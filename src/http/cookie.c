@@ -166,9 +166,14 @@ bool api_request_changes(const struct http_msg *msg)
 	       pl_strcmp(&msg->met, "OPTIONS");
 }
 
-bool api_cookie_secure(const struct config *cfg)
+bool api_cookie_secure(const struct api_req *req)
 {
-	/* our listener speaks plain HTTP: TLS is a proxy's in front of it,
-	 * and --public-url says how browsers reach us */
-	return cfg && !strncmp(cfg->public_url, "https://", 8);
+	/* over our own HTTPS listener (--https), or over plain HTTP with a
+	 * TLS proxy in front, as --public-url says */
+	if (!req)
+		return false;
+	if (req->conn && api_conn_secure(req->conn))
+		return true;
+	return req->api && req->api->cfg &&
+	       !strncmp(req->api->cfg->public_url, "https://", 8);
 }

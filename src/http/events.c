@@ -69,6 +69,7 @@ struct ev_client {
 	struct le le;           /* in evs->clients                  */
 	struct api_events *evs; /* (weak)                           */
 	struct tcp_conn *tc;    /* (owned)                          */
+	struct tls_conn *sc;    /* (owned) its TLS (HTTPS) or NULL  */
 	struct tmr tmr;         /* ping, or the wait for a close    */
 	struct mbuf *in;        /* (owned) a client frame so far    */
 	struct sa peer;
@@ -95,6 +96,7 @@ static void client_destructor(void *arg)
 	/* nobody listens: calls need not build their events */
 	if (c->evs && !c->evs->clients.head)
 		c->evs->sub = mem_deref(c->evs->sub);
+	mem_deref(c->sc); /* before its TCP connection */
 	mem_deref(c->tc);
 	mem_deref(c->in);
 }
@@ -658,7 +660,7 @@ static int events_get(struct api_req *req)
 			     accept, proto ? "Sec-WebSocket-Protocol: " : "",
 			     proto ? subprotocol : "", proto ? "\r\n" : "");
 	if (!err)
-		err = api_conn_take(req->conn, &c->tc);
+		err = api_conn_take(req->conn, &c->tc, &c->sc);
 	if (err) {
 		mem_deref(c);
 		req->replied = true; /* the 101 may be out: no other reply */

@@ -65,8 +65,9 @@ typedef uint64_t(api_conn_head_h)(const struct http_msg *msg, void *arg);
 typedef void(api_conn_req_h)(struct api_conn *conn, const struct http_msg *msg,
 			     void *arg);
 
-/* Listen for HTTP/1.1 on laddr; *lp is mem_deref()-able. */
-int api_listen(struct api_lsnr **lp, const struct sa *laddr,
+/* Listen for HTTP/1.1 on laddr, over TLS if tls is set (HTTPS: a
+ * reference is kept); *lp is mem_deref()-able. */
+int api_listen(struct api_lsnr **lp, const struct sa *laddr, struct tls *tls,
 	       api_conn_head_h *headh, api_conn_req_h *reqh, void *arg);
 /* A reply: the status line, then fmt (headers, blank line, body). */
 int api_conn_reply(struct api_conn *conn, uint16_t scode, const char *reason,
@@ -84,9 +85,14 @@ int api_conn_send(struct api_conn *conn, struct mbuf *mb);
  * closed (no more requests, no timeouts) and *tcp is the connection's
  * (a reference); set its handlers at once (tcp_set_handlers).  Bytes the
  * client sent after the request head are dropped: a WebSocket client
- * sends none before it has the 101.  EINVAL, ENOTCONN.
+ * sends none before it has the 101.  Over HTTPS *tls is the TLS layer
+ * on it (a reference, NULL over plain HTTP): keep it as long as the
+ * connection, and deref it before *tcp.  EINVAL, ENOTCONN.
  */
-int api_conn_take(struct api_conn *conn, struct tcp_conn **tcp);
+int api_conn_take(struct api_conn *conn, struct tcp_conn **tcp,
+		  struct tls_conn **tls);
+/* Did conn come over HTTPS (api_listen() with a tls)? */
+bool api_conn_secure(const struct api_conn *conn);
 /* The client's address of conn.  ENOTCONN once it is closed. */
 int api_conn_peer(const struct api_conn *conn, struct sa *peer);
 /* The reply to the request just delivered comes later (defer.c): the
@@ -167,6 +173,7 @@ struct api_events;
 
 struct http_api {
 	struct api_lsnr *sock;        /* listener (owned)                  */
+	struct api_lsnr *ssock;       /* HTTPS listener (owned), --https   */
 	struct api_events *events;    /* the event stream (owned)         */
 	const struct config *cfg;     /* (weak) outlives the API           */
 	struct store *st;             /* (weak) outlives the API           */
@@ -874,6 +881,20 @@ unsigned api_route_roles(const struct api_route *r, bool *ruledp);
  * "role <r> may not <METHOD> <path>", or 404 for a subaccount's request
  * about another employee. */
 int api_role_check(struct api_req *req);
+/* scope.c (issue 20): the scopes of API tokens, which narrow what the
+ * token's role may do.  Is scope one of "full", "read-only",
+ * "provisioning", "metrics"? */
+bool api_scope_known(const char *scope);
+/* May a token of scope use method on the route pattern (as in roles.c;
+ * "/metrics" for the metrics page)?  False for an unknown scope. */
+bool api_scope_allows(const char *scope, const char *method,
+		      const char *pattern);
+/* Has t ended at now [ms] (its expires_at, 0 = never)? */
+bool api_token_expired(const struct store_token *t, uint64_t now);
+/* 0 if req's token's scope allows method on pattern, else EBADMSG after
+ * 403 "scope <s> may not <METHOD> <path>". */
+int api_scope_check(struct api_req *req, const char *method,
+		    const char *pattern);
 /* Is req's token narrowed to its own employee (a subaccount's)? */
 bool api_role_own(const struct api_req *req);
 /* Is a record of tenant_id visible to req's token (any for a token
@@ -989,9 +1010,9 @@ bool api_origin_ours(const struct http_msg *msg, const struct config *cfg,
 		     bool required);
 /* Does msg's method change something (not GET, HEAD or OPTIONS)? */
 bool api_request_changes(const struct http_msg *msg);
-/* Is the session cookie Secure: the API is reached over https
- * (--public-url)? */
-bool api_cookie_secure(const struct config *cfg);
+/* Is the session cookie of req Secure (and __Host-): it came over our
+ * HTTPS listener (--https), or --public-url is https://? */
+bool api_cookie_secure(const struct api_req *req);
 
 /* ---- the built web front end (web.c) ---------------------------------- */
 

@@ -264,6 +264,9 @@ static const struct rule rules[] = {
     {"GET", V "/tokens", CLI, OWN_NONE},
     {"GET", V "/tokens/:id", CLI, OWN_NONE},
     {"DELETE", V "/tokens/:id", CLI, OWN_NONE},
+    /* issue 20: a new admin token in <data-dir>/admin.token, the old
+     * one ended */
+    {"POST", V "/tokens/rotate-admin", SVC, OWN_NONE},
     /* password logins (api_users.c, api_sessions.c): users are the
      * operator's, and a client admin's of its own tenant (roles
      * client_admin and subaccount; api_users.c); deleting is the
@@ -471,6 +474,9 @@ int api_role_check(struct api_req *req)
 	if (!token_ok(&req->token, role) || !(roles & role))
 		return api_error(req, 403, "role %s may not %s %r",
 				 req->token.role, r->method, &req->msg->path);
+	/* a token's scope (scope.c) narrows its role, never widens it */
+	if (api_scope_check(req, r->method, r->pattern))
+		return EBADMSG;
 
 	/* a tenant's own routes (/tenants/:id/...: its profile, audit
 	 * trail, keep-times, export, deletion): another tenant is not

@@ -186,6 +186,7 @@ static void destructor(void *arg)
 	api_phone_close_all();
 	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
+	api->ssock = mem_deref(api->ssock);
 }
 
 /* Does path (one segment per '/') fit pattern?  A ":id" or ":key" segment
@@ -366,7 +367,7 @@ static int cookie_check(struct api_req *req, const char *token)
 			(long long)req->token.id);
 		(void)api_cookie_set_hdr(req->set_cookie,
 					 sizeof(req->set_cookie), NULL,
-					 api_cookie_secure(req->api->cfg), 0);
+					 api_cookie_secure(req), 0);
 		return api_error(req, 401, "missing or invalid token");
 	}
 	if (!pl_strcmp(&req->msg->path, api_events.path) ||
@@ -401,9 +402,9 @@ static int auth(struct api_req *req)
 	    api_events_token(req, token, sizeof(token)))
 		goto check;
 	if (!hdr) {
-		err = api_cookie_find(
-		    req->msg, api_cookie_name(api_cookie_secure(req->api->cfg)),
-		    token, sizeof(token));
+		err = api_cookie_find(req->msg,
+				      api_cookie_name(api_cookie_secure(req)),
+				      token, sizeof(token));
 		if (err == EEXIST) {
 			warning("http: %r %r from %j: two session cookies\n",
 				&req->msg->met, &req->msg->path, &req->peer);
@@ -437,6 +438,13 @@ check:
 		goto unauthorized;
 	if (err)
 		return api_fail(req, err, "token");
+	/* an API token past its expires_at (a session's end is
+	 * api_session_check's) */
+	if (!req->token.user_id && api_token_expired(&req->token, req->now)) {
+		if (req->cookie)
+			goto unauthorized;
+		return api_error_hdrs(req, 401, hdr401, "token: expired");
+	}
 	if (req->cookie) {
 		err = cookie_check(req, token);
 		if (err)
@@ -447,7 +455,7 @@ check:
 	if (req->cookie) /* if the session ended, the cookie goes too */
 		(void)api_cookie_set_hdr(req->set_cookie,
 					 sizeof(req->set_cookie), NULL,
-					 api_cookie_secure(req->api->cfg), 0);
+					 api_cookie_secure(req), 0);
 	err = api_session_check(req);
 	if (!err)
 		req->set_cookie[0] = '\0';
@@ -457,7 +465,7 @@ unauthorized:
 	if (req->cookie)
 		(void)api_cookie_set_hdr(req->set_cookie,
 					 sizeof(req->set_cookie), NULL,
-					 api_cookie_secure(req->api->cfg), 0);
+					 api_cookie_secure(req), 0);
 	return api_error_hdrs(req, 401, hdr401, "missing or invalid token");
 }
 
@@ -539,6 +547,8 @@ static void metrics_serve(struct api_req *req)
 				req->token.role);
 		return;
 	}
+	if (api_scope_check(req, "GET", "/metrics"))
+		return;
 	(void)api_metrics(req);
 }
 
@@ -614,21 +624,80 @@ void http_api_set_calls(struct http_api *api, struct call_ctx *calls)
 		api->calls = calls;
 }
 
-int http_api_alloc(struct http_api **ap, const struct config *cfg,
-		   struct store *st, struct notify *notify)
+/*
+ * HTTPS (--https): the certificate and key of --tls-cert, as SIP over TLS
+ * (sipsrv.c), on every connection of a second listener; the requests are
+ * the same.  A certificate that does not load stops the start.
+ */
+static int https_start(struct http_api *api)
 {
-	struct http_api *api;
+	const struct config *cfg = api->cfg;
+	struct tls *tls = NULL;
 	struct sa laddr;
 	int err;
 
-	if (!ap || !cfg || !st)
-		return EINVAL;
+	err = sa_decode(&laddr, cfg->https_listen, strlen(cfg->https_listen));
+	if (err) {
+		warning("http: bad HTTPS listen address '%s'\n",
+			cfg->https_listen);
+		return err;
+	}
+	err = tls_alloc(&tls, TLS_METHOD_SSLV23, cfg->tls_cert, NULL);
+	if (err) {
+		warning("http: --https: cannot load TLS certificate and key "
+			"from %s: %m\n",
+			cfg->tls_cert, err);
+		return err;
+	}
+	err = api_listen(&api->ssock, &laddr, tls, http_head_handler,
+			 http_req_handler, api);
+	mem_deref(tls);
+	if (err) {
+		warning("http: cannot listen on %J (HTTPS): %m\n", &laddr, err);
+		return err;
+	}
+	info("http: API listening on https://%J/api/v1/ (certificate %s)\n",
+	     &laddr, cfg->tls_cert);
+	return 0;
+}
+
+/* Plain HTTP (--http; config.c allows it beyond loopback only with
+ * --http-public). */
+static int http_start(struct http_api *api)
+{
+	const struct config *cfg = api->cfg;
+	struct sa laddr;
+	int err;
 
 	err = sa_decode(&laddr, cfg->http_listen, strlen(cfg->http_listen));
 	if (err) {
 		warning("http: bad listen address '%s'\n", cfg->http_listen);
 		return err;
 	}
+	err = api_listen(&api->sock, &laddr, NULL, http_head_handler,
+			 http_req_handler, api);
+	if (err)
+		return err;
+	info("http: API listening on http://%J/api/v1/\n", &laddr);
+	/* passwords and session cookies must not cross a network in clear:
+	 * pages for other machines belong behind TLS (--https or a proxy) */
+	if (cfg->web_dir[0] && !sa_is_loopback(&laddr) &&
+	    strncmp(cfg->public_url, "https://", 8))
+		warning("http: the web pages are served on %J without TLS: "
+			"use --https, or put an https proxy in front and set "
+			"--public-url https://...\n",
+			&laddr);
+	return 0;
+}
+
+int http_api_alloc(struct http_api **ap, const struct config *cfg,
+		   struct store *st, struct notify *notify)
+{
+	struct http_api *api;
+	int err;
+
+	if (!ap || !cfg || !st)
+		return EINVAL;
 
 	api = mem_zalloc(sizeof(*api), destructor);
 	if (!api)
@@ -646,20 +715,12 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	if (err)
 		goto out;
 	api_sessions_init(cfg);
-	err = api_listen(&api->sock, &laddr, http_head_handler,
-			 http_req_handler, api);
+	if (cfg->http_listen[0])
+		err = http_start(api);
+	if (!err && cfg->https_listen[0])
+		err = https_start(api);
 	if (err)
 		goto out;
-
-	info("http: API listening on http://%J/api/v1/\n", &laddr);
-	/* passwords and session cookies must not cross a network in clear:
-	 * pages for other machines belong behind a TLS proxy */
-	if (cfg->web_dir[0] && !sa_is_loopback(&laddr) &&
-	    strncmp(cfg->public_url, "https://", 8))
-		warning("http: the web pages are served on %J without TLS: "
-			"put an https proxy in front and set --public-url "
-			"https://...\n",
-			&laddr);
 	api_retention_start(api);
 
 out:

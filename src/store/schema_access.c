@@ -126,3 +126,15 @@ const char schema_v27[] =
     " updated_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX login_failures_updated ON login_failures(updated_at);";
+
+/* issue 20, security of the API (migration 50): named API tokens with a
+ * scope that narrows what the token's role may do ('full': the role's
+ * routes; 'read-only': GET only; 'provisioning': no call control;
+ * 'metrics': GET /metrics only; src/http/scope.c) and the first
+ * characters of the token, so a list can tell tokens apart without the
+ * secret.  Tokens made before keep the role's rights ('full') and have
+ * no prefix.  expires_at (migration 23) now ends API tokens too. */
+const char schema_v50[] =
+    "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full'"
+    " CHECK (scope IN ('full', 'read-only', 'provisioning', 'metrics'));"
+    "ALTER TABLE api_tokens ADD COLUMN prefix TEXT NOT NULL DEFAULT '';";

@@ -20,14 +20,14 @@ enum {
 
 #define TOKEN_SELECT                                                           \
 	"SELECT id, role, COALESCE(tenant_id, 0), COALESCE(employee_id, 0),"   \
-	" name, created_at, COALESCE(user_id, 0), expires_at, last_used_at"    \
-	" FROM api_tokens"
+	" name, created_at, COALESCE(user_id, 0), expires_at, last_used_at,"   \
+	" scope, prefix FROM api_tokens"
 
 static const struct store_sql sql[] = {
     {S_TOKEN_ADD, "token add",
      "INSERT INTO api_tokens (role, tenant_id, employee_id, name,"
-     " created_at, user_id, expires_at, last_used_at, token_sha256)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+     " created_at, user_id, expires_at, last_used_at, scope, prefix,"
+     " token_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
     {S_TOKEN_CHECK, "token check", TOKEN_SELECT " WHERE token_sha256 = ?1"},
     {S_TOKEN_GET, "token get", TOKEN_SELECT " WHERE id = ?1"},
     {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
@@ -60,6 +60,8 @@ static const struct store_col cols[] = {
     STORE_COL(SC_REF, SC_ADD, store_token, user_id),
     STORE_COL(SC_U64, SC_ADD, store_token, expires_at),
     STORE_COL(SC_U64, SC_ADD, store_token, last_used_at),
+    STORE_COL(SC_TEXT, SC_ADD, store_token, scope),
+    STORE_COL(SC_TEXT, SC_ADD, store_token, prefix),
 };
 
 STORE_RECORD(token_rec, store_token, store_token_h, cols);
@@ -106,6 +108,9 @@ int store_token_add(struct store *st, const char *token, struct store_token *t)
 		t->created_at = time_now_ms();
 	if (t->user_id && !t->last_used_at)
 		t->last_used_at = t->created_at;
+	if (!t->scope[0])
+		str_copy(t->scope, "full", sizeof(t->scope));
+	str_copy(t->prefix, token, sizeof(t->prefix));
 
 	err = store_stmt_get(st, S_TOKEN_ADD, &s);
 	if (err)

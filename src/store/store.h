@@ -2224,6 +2224,10 @@ int store_profile_save(struct store *st, struct store_profile_change *c);
 
 /* ---- API tokens ------------------------------------------------------- */
 
+enum {
+	STORE_TOKEN_PREFIX = 8, /* characters of a token kept in clear */
+};
+
 struct store_token {
 	int64_t id;
 	char role[16];       /* "operator", "client_admin", "agent" or
@@ -2237,6 +2241,12 @@ struct store_token {
 	int64_t user_id;       /* whose session                       */
 	uint64_t expires_at;   /* [ms] absolute end; 0 = never        */
 	uint64_t last_used_at; /* [ms] for the idle timeout          */
+	/* issue 20: what of its role's routes an API token may use
+	 * ("full", "read-only", "provisioning", "metrics"; src/http/scope.c;
+	 * "" is "full" when added) and the first characters of the token,
+	 * to tell tokens apart in a list (set when added) */
+	char scope[16];
+	char prefix[STORE_TOKEN_PREFIX + 1];
 };
 
 /* Store sha256(token) only.  The plain token is the caller's to show. */

@@ -124,6 +124,7 @@ EXPECT = {
     ("GET", V + "/tenants/:id/agent_view"): CLI_AG,
     ("POST", V + "/tokens"): CLI, ("GET", V + "/tokens"): CLI,
     ("GET", V + "/tokens/:id"): CLI, ("DELETE", V + "/tokens/:id"): CLI,
+    ("POST", V + "/tokens/rotate-admin"): SVC,
     ("GET", V + "/routes"): SVC,
     # password logins: users are the operator's and a client admin's of
     # its own tenant (deleting: the operator's); every role its sessions
@@ -227,7 +228,10 @@ for res in ("devices", "announcements", "schedules", "ivr_menus",
 GATE_ONLY = {("POST", V + "/tenants/:id/deletion"),
              ("POST", V + "/tenants/:id/deletion/run"),
              # a backup's copy and its state: the backup suite's
-             ("POST", V + "/backup"), ("GET", V + "/backup")}
+             ("POST", V + "/backup"), ("GET", V + "/backup"),
+             # a new admin token would end the one this suite uses: the
+             # tokens suite's
+             ("POST", V + "/tokens/rotate-admin")}
 
 # path prefix -> the collection whose record of tenant A an :id names
 COLLECTION = {

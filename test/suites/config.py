@@ -57,6 +57,7 @@ OPTIONS = {
     "sip": ("str", "127.0.0.1:5060"), "sip-tls": ("str", None),
     "tls-cert": ("str", "<data-dir>/tls.pem"), "srtp-required": ("bool", None),
     "http": ("str", "127.0.0.1:8080"), "media-ip": ("str", None),
+    "https": ("str", None), "http-public": ("bool", None),
     "data-dir": ("str", "var"), "db": ("str", "<data-dir>/switchboard.db"),
     "prompts": ("str", "<data-dir>/prompts"), "realm": ("str", "switchboard"),
     "node-id": ("str", "node1"), "rtp-min": ("u16", "20000"),

@@ -233,6 +233,9 @@
 	X(test_web_origin)                                                     \
 	X(test_web_path)                                                       \
 	X(test_web_csv)                                                        \
+	X(test_token_scope)                                                    \
+	X(test_token_expiry)                                                   \
+	X(test_store_token_scope)                                              \
 	X(test_purge_timer_deletion)                                           \
 	X(test_purge_timer_retention)                                          \
 	X(test_billing_rate)                                                   \
