@@ -779,6 +779,7 @@ static void ctx_destructor(void *arg)
 	if (ctx->detach)
 		ctx->detach(ctx);
 	list_flush(&ctx->subs);
+	call_trunk_states_flush(ctx);
 }
 
 int call_ctx_alloc(struct call_ctx **ctxp, const struct config *cfg,
@@ -801,6 +802,7 @@ int call_ctx_alloc(struct call_ctx **ctxp, const struct config *cfg,
 	list_init(&ctx->calls);
 	list_init(&ctx->subs);
 	list_init(&ctx->phones);
+	list_init(&ctx->trunks);
 	tmr_init(&ctx->tmr_rtp);
 	if (cfg->rtp_timeout)
 		tmr_start(&ctx->tmr_rtp, 1000, rtp_sweep, ctx);

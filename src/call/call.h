@@ -523,6 +523,32 @@ void call_phone_recv(struct call_phone *p, const struct odict *msg);
 /* Browser phones of ctx connected now. */
 unsigned call_phone_count(const struct call_ctx *ctx);
 
+/*
+ * Trunks as this node saw them since it started (call/trunk_state.c),
+ * kept in memory: outbound calls try a tenant's trunks in order
+ * (store_trunk_route()) and go on to the next when one answers 503 or
+ * 408, cannot be reached, or does not ring (18x) or answer within its
+ * setup_timeout; any other final answer (486, 404, 403 ...) is the
+ * call's.  A 503 or 408 with Retry-After takes the trunk out of
+ * rotation for that long: calls skip it meanwhile.
+ */
+struct call_trunk_state {
+	uint64_t attempts;  /* INVITEs sent through it                   */
+	uint64_t answered;  /* of them answered                          */
+	uint64_t failed;    /* ended by the carrier's error answer, by no
+			       answer at all or its setup_timeout        */
+	uint64_t out_until; /* [ms] UTC out of rotation until; 0 none    */
+};
+/* Trunk trunk_id's state into *s; ENOENT (and *s zero) if no call went
+ * through it yet. */
+int call_trunk_state_get(const struct call_ctx *ctx, int64_t trunk_id,
+			 struct call_trunk_state *s);
+typedef int(call_trunk_state_h)(int64_t trunk_id,
+				const struct call_trunk_state *s, void *arg);
+/* Each trunk with a state, by id, until h returns non-0 (returned). */
+int call_trunk_states(const struct call_ctx *ctx, call_trunk_state_h *h,
+		      void *arg);
+
 /* The live call of ctx whose record is record_id, or NULL. */
 struct call *call_ctx_find(struct call_ctx *ctx, int64_t record_id);
 

@@ -136,6 +136,11 @@ struct call_leg {
 	char dig_last;
 	enum call_digit_src dig_src;
 	uint64_t dig_at; /* [ms] tmr_jiffies() */
+	/* a leg through a trunk (dial.c: failover, trunk_state.c) */
+	int64_t trunk_id;     /* its trunk, 0: not a trunk's leg    */
+	bool setup_wait;      /* tmr is its setup timeout: no 18x yet */
+	uint64_t ring_end;    /* [ms] tmr_jiffies() its ring timeout ends */
+	uint32_t retry_after; /* [s] of its 503/408 (backend), 0: none */
 };
 
 /* An application: what a route target of one kind starts. */
@@ -165,6 +170,7 @@ struct call_ctx {
 	void (*detach)(struct call_ctx *ctx); /* at free: unhook backend */
 	bool closing;
 	struct list phones; /* struct call_phone, connected (phone.c) */
+	struct list trunks; /* struct call_trunk_entry (trunk_state.c) */
 };
 
 struct call_dial;    /* call/dial.c   */
@@ -294,6 +300,21 @@ void call_dial_stop(struct call *call);
 /* May leg's early media go to the caller now? */
 bool call_leg_early_wanted(const struct call_leg *leg);
 
+/* ---- trunk_state.c ----------------------------------------------------- */
+
+/* Count an INVITE through trunk_id, its answer, its failure (with the
+ * Retry-After [s] of a 503/408, 0 none: out of rotation that long).
+ * Nothing on ENOMEM. */
+void call_trunk_attempt(struct call_ctx *ctx, int64_t trunk_id);
+void call_trunk_answered(struct call_ctx *ctx, int64_t trunk_id);
+void call_trunk_failed(struct call_ctx *ctx, int64_t trunk_id,
+		       uint32_t retry_after);
+/* May calls go through trunk_id at now [ms] (not out of rotation)? */
+bool call_trunk_in_rotation(const struct call_ctx *ctx, int64_t trunk_id,
+			    uint64_t now);
+/* Free the states (the context ends). */
+void call_trunk_states_flush(struct call_ctx *ctx);
+
 /* ---- originate.c ---------------------------------------------------------- */
 
 /* The first leg of a call we placed answered: it is the call's A leg now
@@ -370,6 +391,8 @@ void call_record_hangup(struct call *call, enum store_party by);
 
 /* ---- what the backend reports ------------------------------------------ */
 
+/* leg rings: a 180-199 came (dial.c: its setup timeout is over). */
+void call_leg_progress(struct call_leg *leg);
 /* leg's 18x carried SDP, taken: bridge it to the caller (183). */
 void call_leg_early(struct call_leg *leg);
 /* leg answered (B: 200) or was acknowledged (A: ACK). */

@@ -11,16 +11,36 @@
  *                     bridge A<->B -> BRIDGED, handler(200)
  *   member leg fails / its timeout -> next member (sequential);
  *                     none left -> handler(best status, timed_out)
+ *
+ * A number out through a trunk (CALL_DEST_EXTERNAL) fails over: its
+ * member holds the tenant's trunks in order (store_trunk_route(), the
+ * route's trunk first), skipping those out of rotation.  The leg of one
+ * trunk that answers 503 or 408, cannot be reached, or neither rings nor
+ * answers within the trunk's setup_timeout (while another trunk is left
+ * to try) is replaced by a leg to the next trunk; the caller keeps
+ * hearing ringing.  Any other final answer ends the member as usual.
+ *
+ *   trunk leg 503/408 (Retry-After: out of rotation), transport error,
+ *   setup_timeout before 18x -> next trunk of the member, if any
+ *   trunk leg 18x -> setup timer becomes the rest of the ring timeout
  */
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
 #include "call/call_int.h"
 
+enum { DIAL_TRUNKS = 8 }; /* trunks a number is tried on at most */
+
 struct dial_member {
 	struct call_dest dest;
 	char uri[256];
 	char number[64];
+	/* CALL_DEST_EXTERNAL: the trunks to try, in order */
+	int64_t trunkv[DIAL_TRUNKS];
+	uint32_t setupv[DIAL_TRUNKS]; /* [s] their setup_timeout          */
+	size_t trunkc;
+	size_t trunki; /* the next to try                            */
+	size_t trunk;  /* the one whose legs are added now           */
 };
 
 struct call_dial {
@@ -106,11 +126,25 @@ void call_leg_early(struct call_leg *leg)
 }
 
 static void leg_timeout(void *arg);
+static void leg_setup_timeout(void *arg);
+
+/* Is a trunk after the current one of m left to try now? */
+static bool trunk_left(const struct call *call, const struct dial_member *m)
+{
+	uint64_t now = time_now_ms();
+	size_t i;
+
+	for (i = m->trunki; i < m->trunkc; i++)
+		if (call_trunk_in_rotation(call->ctx, m->trunkv[i], now))
+			return true;
+	return false;
+}
 
 void call_leg_add(struct call *call, struct call_leg *leg)
 {
 	struct call_dial *d = call->dial;
-	uint32_t timeout;
+	struct dial_member *m;
+	uint32_t timeout, setup = 0;
 
 	if (!d) {
 		mem_deref(leg);
@@ -125,10 +159,99 @@ void call_leg_add(struct call *call, struct call_leg *leg)
 				      d->memberv[d->current].dest.id, &dev))
 			leg->employee_id = dev.employee_id;
 	}
-	timeout = d->memberv[d->current].dest.timeout;
+	m = &d->memberv[d->current];
+	timeout = m->dest.timeout;
 	list_append(&call->forks, &leg->le, leg);
-	tmr_start(&leg->tmr, (uint64_t)timeout * 1000, leg_timeout, leg);
+	if (m->dest.kind == CALL_DEST_EXTERNAL && m->trunkc) {
+		leg->trunk_id = m->trunkv[m->trunk];
+		call_trunk_attempt(call->ctx, leg->trunk_id);
+		if (trunk_left(call, m))
+			setup = m->setupv[m->trunk];
+	}
+	leg->ring_end = tmr_jiffies() + (uint64_t)timeout * 1000;
+	if (setup && setup < timeout) {
+		leg->setup_wait = true;
+		tmr_start(&leg->tmr, (uint64_t)setup * 1000, leg_setup_timeout,
+			  leg);
+	}
+	else {
+		tmr_start(&leg->tmr, (uint64_t)timeout * 1000, leg_timeout,
+			  leg);
+	}
 	debug("call: %s: calling %s\n", call->rec.sip_call_id, leg->desc);
+}
+
+void call_leg_progress(struct call_leg *leg)
+{
+	uint64_t now = tmr_jiffies();
+
+	if (!leg->setup_wait)
+		return;
+	leg->setup_wait = false;
+	tmr_start(&leg->tmr, leg->ring_end > now ? leg->ring_end - now : 0,
+		  leg_timeout, leg);
+}
+
+/* The trunks member m tries: the route's first, then the tenant's others
+ * in their order (store_trunk_route()), at most DIAL_TRUNKS. */
+static int plan_h(const struct store_trunk *t, void *arg)
+{
+	struct dial_member *m = arg;
+
+	if (t->id == m->trunkv[0]) {
+		m->setupv[0] = t->setup_timeout;
+		return 0;
+	}
+	if (m->trunkc == DIAL_TRUNKS)
+		return 0;
+	m->setupv[m->trunkc] = t->setup_timeout;
+	m->trunkv[m->trunkc++] = t->id;
+	return 0;
+}
+
+static void trunks_plan(struct call *call, struct dial_member *m)
+{
+	int64_t tenant_id = call->rec.tenant_id;
+	int err;
+
+	m->trunkv[0] = m->dest.id;
+	m->trunkc = 1;
+	if (tenant_id < 0)
+		return;
+	err = store_trunk_route(call->ctx->st, tenant_id, plan_h, m);
+	if (err)
+		warning("call: %s: trunks of tenant %lld: %m\n",
+			call->rec.sip_call_id, (long long)tenant_id, err);
+}
+
+/* The next trunk of member i that is in rotation and takes the INVITE:
+ * 0, else ENOENT (none left) or the last error. */
+static int member_trunk_next(struct call_dial *d, size_t i)
+{
+	struct call *call = d->call;
+	struct dial_member *m = &d->memberv[i];
+	struct call_dest dest = m->dest;
+	struct call_dial_req req = {&dest, d->cid, d->cname, NULL, 0};
+	int err = ENOENT;
+
+	d->current = i;
+	while (m->trunki < m->trunkc) {
+		m->trunk = m->trunki++;
+		dest.id = m->trunkv[m->trunk];
+		if (!call_trunk_in_rotation(call->ctx, dest.id,
+					    time_now_ms())) {
+			info("call: %s: trunk %lld is out of rotation\n",
+			     call->rec.sip_call_id, (long long)dest.id);
+			continue;
+		}
+		if (!call->a)
+			err = call->ctx->be->originate(call, &req);
+		else
+			err = call->ctx->be->dial(call, &req);
+		if (!err)
+			return 0;
+	}
+	return err;
 }
 
 /* Start member i: 0 if at least one of its legs is out. */
@@ -137,6 +260,9 @@ static int member_start(struct call_dial *d, size_t i)
 	struct call *call = d->call;
 	const struct call_dest *dest = &d->memberv[i].dest;
 	struct call_dial_req req = {dest, d->cid, d->cname, NULL, 0};
+
+	if (dest->kind == CALL_DEST_EXTERNAL)
+		return member_trunk_next(d, i);
 
 	/* the values the caller typed go to the tenant's own phones only */
 	if (dest->kind == CALL_DEST_EMPLOYEE ||
@@ -177,6 +303,29 @@ static void dial_check(struct call *call)
 	call->early = NULL;
 	if (h)
 		h(call, scode, reason, timed_out, arg);
+}
+
+/* A trunk neither rang nor answered in its setup_timeout: CANCEL, and
+ * the next trunk (408 if none takes it). */
+static void leg_setup_timeout(void *arg)
+{
+	struct call_leg *leg = arg;
+	struct call *call = leg->call;
+	struct call_dial *d = call->dial;
+	size_t member = leg->member;
+
+	info("call: %s: %s did not ring in time: next trunk\n",
+	     call->rec.sip_call_id, leg->desc);
+	call_trunk_failed(call->ctx, leg->trunk_id, 0);
+	if (call->early == leg)
+		call->early = NULL;
+	mem_deref(leg); /* CANCEL */
+	if (d && member_trunk_next(d, member) && !d->best_scode) {
+		d->best_scode = 408;
+		str_copy(d->best_reason, "Request Timeout",
+			 sizeof(d->best_reason));
+	}
+	dial_check(call);
 }
 
 static void leg_timeout(void *arg)
@@ -230,6 +379,8 @@ int call_dial(struct call *call, const struct call_dial_prm *prm,
 			 sizeof(m->number));
 		m->dest.uri = m->uri;
 		m->dest.number = m->number;
+		if (m->dest.kind == CALL_DEST_EXTERNAL)
+			trunks_plan(call, m);
 	}
 	call->dial = d;
 	for (i = 0; i < d->memberc; i++) {
@@ -269,6 +420,8 @@ void call_dial_established(struct call_leg *leg)
 		mem_deref(leg); /* lost the race: BYE it */
 		return;
 	}
+	if (leg->trunk_id)
+		call_trunk_answered(call->ctx, leg->trunk_id);
 	if (!call->a) { /* a call we placed: its first leg answered */
 		call_originate_answered(call, leg);
 		return;
@@ -323,15 +476,29 @@ static int scode_rank(uint16_t s)
 	return 4;
 }
 
+/* Does a trunk's leg that ended so go on to the next trunk?  Its 503
+ * or 408, or no answer at all (unreachable, timed out). */
+static bool failover_wanted(int err, uint16_t scode)
+{
+	return scode == 503 || scode == 408 || (!scode && err);
+}
+
 void call_dial_closed(struct call_leg *leg, int err, uint16_t scode,
 		      const char *reason)
 {
 	struct call *call = leg->call;
 	struct call_dial *d = call->dial;
+	size_t member = leg->member;
+	bool failover = false;
 
 	if (leg == call->b) {
 		call_end(call, STORE_DISP_ANSWERED, 200, STORE_PARTY_CALLEE);
 		return;
+	}
+	if (leg->trunk_id && (scode >= 300 || err)) {
+		call_trunk_failed(call->ctx, leg->trunk_id,
+				  scode ? leg->retry_after : 0);
+		failover = d && failover_wanted(err, scode);
 	}
 	if (d && scode >= 300) {
 		if (!d->best_scode ||
@@ -352,5 +519,8 @@ void call_dial_closed(struct call_leg *leg, int err, uint16_t scode,
 	if (call->early == leg)
 		call->early = NULL;
 	mem_deref(leg);
+	if (failover && !member_trunk_next(d, member))
+		info("call: %s: trying the next trunk\n",
+		     call->rec.sip_call_id);
 	dial_check(call);
 }

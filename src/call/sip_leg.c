@@ -73,6 +73,8 @@ static void sip_leg_progress(const struct sip_msg *msg, void *arg)
 	struct sip_leg *sl = arg;
 	int err;
 
+	if (msg->scode > 100 && msg->scode < 200)
+		call_leg_progress(sl->leg);
 	if (msg->scode <= 100 || !mbuf_get_left(msg->mb) ||
 	    !call_leg_early_wanted(sl->leg))
 		return;
@@ -92,6 +94,22 @@ static void sip_leg_estab(void *arg)
 	call_leg_established(sl->leg);
 }
 
+/* [s] of a 503's or 408's Retry-After ("120", "120 (note);duration=x"),
+ * 0 if none (RFC 3261 20.33). */
+static uint32_t retry_after(const struct sip_msg *msg)
+{
+	const struct sip_hdr *hdr;
+	struct pl secs;
+
+	if (msg->scode != 503 && msg->scode != 408)
+		return 0;
+	hdr = sip_msg_hdr(msg, SIP_HDR_RETRY_AFTER);
+	if (!hdr || re_regex(hdr->val.p, hdr->val.l, "[0-9]+", &secs) ||
+	    secs.p != hdr->val.p || secs.l > 9)
+		return 0;
+	return pl_u32(&secs);
+}
+
 static void sip_leg_close(int err, const struct sip_msg *msg, void *arg)
 {
 	struct sip_leg *sl = arg;
@@ -101,6 +119,7 @@ static void sip_leg_close(int err, const struct sip_msg *msg, void *arg)
 	if (msg && msg->scode >= 300) {
 		scode = msg->scode;
 		str_from_pl(reason, sizeof(reason), &msg->reason);
+		sl->leg->retry_after = retry_after(msg);
 	}
 	call_leg_closed(sl->leg, err, scode, reason);
 }

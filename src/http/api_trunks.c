@@ -8,11 +8,19 @@
  * A trunk with "register": true keeps a registration at its carrier
  * (sip/trunkreg.c); every change here makes SIP re-read the trunks, and
  * replies show the live state as "registration" (null for IP trunks).
+ *
+ * Failover (issue 20): outbound calls try a tenant's trunks in "priority"
+ * order (call/dial.c); replies show what this node saw of each since it
+ * started: "out_of_rotation_until" (a carrier's Retry-After) and "stats"
+ * (attempts, answered, failed, asr).  "match" says which source
+ * addresses are the trunk's; "match_any_port" is the older name of
+ * "match": "address", kept in step with it.
  */
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
 #include "sip/sip.h"
+#include "call/call.h"
 
 #define T struct store_trunk
 
@@ -109,6 +117,55 @@ static int registration_encode(struct odict *o, const struct api_field *f,
 	return err ? ENOMEM : 0;
 }
 
+/* The node's live state of the trunk (call/trunk_state.c), zero if none. */
+static void live_of(const struct api_req *req, const T *t,
+		    struct call_trunk_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (req->api->calls)
+		(void)call_trunk_state_get(req->api->calls, t->id, s);
+}
+
+/* "out_of_rotation_until": until when a Retry-After keeps it out, else
+ * null. */
+static int rotation_encode(struct odict *o, const struct api_field *f,
+			   const void *rec, const struct api_req *req)
+{
+	struct call_trunk_state s;
+
+	live_of(req, rec, &s);
+	return api_add_time(o, f->name,
+			    s.out_until > req->now ? s.out_until : 0);
+}
+
+/* "stats": {attempts, answered, failed, asr}: asr the answered share of
+ * attempts in whole percent (rounded), null before the first attempt. */
+static int stats_encode(struct odict *o, const struct api_field *f,
+			const void *rec, const struct api_req *req)
+{
+	struct call_trunk_state s;
+	struct odict *r;
+	int err;
+
+	live_of(req, rec, &s);
+	err = odict_alloc(&r, 8);
+	if (err)
+		return err;
+	err |= api_add_int(r, "attempts", (int64_t)s.attempts);
+	err |= api_add_int(r, "answered", (int64_t)s.answered);
+	err |= api_add_int(r, "failed", (int64_t)s.failed);
+	if (s.attempts)
+		err |= api_add_int(r, "asr",
+				   (int64_t)((s.answered * 200 + s.attempts) /
+					     (s.attempts * 2)));
+	else
+		err |= odict_entry_add(r, "asr", ODICT_NULL);
+	if (!err)
+		err = odict_entry_add(o, f->name, ODICT_OBJECT, r);
+	mem_deref(r);
+	return err ? ENOMEM : 0;
+}
+
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
     {API_F("tenant_id", AK_ID, FF_NULL | FF_EARLY), API_M(T, tenant_id),
@@ -136,14 +193,82 @@ static const struct api_field fields[] = {
     {API_F("expires", AK_INT, 0), API_M(T, expires), .min = 30, .max = 86400,
      .unit = "seconds"},
     {API_F("registration", AK_STR, FF_RO), .encode = registration_encode},
+    {API_F("priority", AK_INT, 0), API_M(T, priority), .min = 0, .max = 1000},
+    {API_F("match", AK_ENUM, 0), API_M(T, match), .max = 23,
+     .en = &store_names_trunk_match},
+    {API_F("port_min", AK_INT, FF_NULL), API_M(T, port_min), .min = 1,
+     .max = 65535},
+    {API_F("port_max", AK_INT, FF_NULL), API_M(T, port_max), .min = 1,
+     .max = 65535},
+    {API_F("setup_timeout", AK_INT, 0), API_M(T, setup_timeout), .min = 0,
+     .max = 300, .unit = "seconds"},
+    {API_F("out_of_rotation_until", AK_TIME, FF_RO), .encode = rotation_encode},
+    {API_F("stats", AK_STR, FF_RO), .encode = stats_encode},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
+
+/*
+ * match and match_any_port ("address") kept in step: the one given
+ * decides (both: they must agree).  A range needs both ends, in order;
+ * other matches take none.
+ */
+static int match_check(struct api_req *req, T *t, const T *old)
+{
+	bool any = t->match_any_port;
+
+	if (api_has(req, "match")) {
+		if (api_has(req, "match_any_port") &&
+		    any != (t->match == STORE_TRUNK_MATCH_ADDRESS))
+			return api_error(req, 422,
+					 "match_any_port: contradicts match "
+					 "%s",
+					 store_trunk_match_name(t->match));
+		t->match_any_port = t->match == STORE_TRUNK_MATCH_ADDRESS;
+	}
+	else if (api_has(req, "match_any_port")) {
+		if (any)
+			t->match = STORE_TRUNK_MATCH_ADDRESS;
+		else if (t->match == STORE_TRUNK_MATCH_ADDRESS)
+			t->match = STORE_TRUNK_MATCH_ADDRESS_PORT;
+	}
+	if (t->match != STORE_TRUNK_MATCH_PORT_RANGE) {
+		if ((api_has(req, "port_min") && t->port_min) ||
+		    (api_has(req, "port_max") && t->port_max))
+			return api_error(req, 422,
+					 "%s: only with match "
+					 "address_port_range",
+					 api_has(req, "port_min") && t->port_min
+					     ? "port_min"
+					     : "port_max");
+		t->port_min = t->port_max = 0;
+		return 0;
+	}
+	(void)old;
+	if (!t->port_min)
+		return api_error(req, 422,
+				 "port_min: required with match "
+				 "address_port_range");
+	if (!t->port_max)
+		return api_error(req, 422,
+				 "port_max: required with match "
+				 "address_port_range");
+	if (t->port_max < t->port_min)
+		return api_error(req, 422,
+				 "port_max: must not be less than port_min "
+				 "(%u)",
+				 t->port_min);
+	return 0;
+}
 
 /* A registering trunk needs the account at the carrier. */
 static int trunk_check(struct api_req *req, void *rec, const void *old)
 {
-	const T *t = rec;
+	T *t = rec;
+	int err;
 
+	err = match_check(req, t, old);
+	if (err)
+		return err;
 	if (!t->do_register)
 		return 0;
 	if (!t->username[0])

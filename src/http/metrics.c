@@ -10,6 +10,7 @@
 #include "http/http_int.h"
 #include "media/media.h"
 #include "sip/sip.h"
+#include "call/call.h"
 
 enum { METRICS_MAX = 16384 };
 
@@ -48,6 +49,55 @@ static int block_count(const struct sip_auth_block *blk, void *arg)
 	return 0;
 }
 
+/* One family of the trunks' counters: which names the field. */
+struct trunk_family {
+	struct buf *b;
+	const char *name;
+	size_t off; /* of the uint64_t in struct call_trunk_state */
+};
+
+static int trunk_line(int64_t id, const struct call_trunk_state *s, void *arg)
+{
+	const struct trunk_family *f = arg;
+	uint64_t v;
+
+	memcpy(&v, (const char *)s + f->off, sizeof(v));
+	put(f->b, "%s{trunk=\"%lld\"} %llu\n", f->name, (long long)id,
+	    (unsigned long long)v);
+	return 0;
+}
+
+/* switchboard_trunk_calls_total{trunk,outcome}: INVITEs through each
+ * trunk, answered and failed (the answer-seizure ratio is answered over
+ * attempted). */
+static void trunk_metrics(struct buf *b, const struct call_ctx *ctx)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fams[] = {
+	    {"switchboard_trunk_attempts_total",
+	     offsetof(struct call_trunk_state, attempts)},
+	    {"switchboard_trunk_answered_total",
+	     offsetof(struct call_trunk_state, answered)},
+	    {"switchboard_trunk_failed_total",
+	     offsetof(struct call_trunk_state, failed)},
+	};
+	static const char *const help[] = {
+	    "outbound INVITEs sent through the trunk since start",
+	    "of them answered",
+	    "of them ended by an error answer, no answer or a setup timeout",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fams); i++) {
+		struct trunk_family f = {b, fams[i].name, fams[i].off};
+		family(b, fams[i].name, "counter", help[i]);
+		if (ctx)
+			(void)call_trunk_states(ctx, trunk_line, &f);
+	}
+}
+
 int api_metrics(struct api_req *req)
 {
 	struct sip_request_count rc[SIP_REQUEST_METHODS];
@@ -81,6 +131,8 @@ int api_metrics(struct api_req *req)
 	family(&b, "switchboard_auth_blocks", "gauge",
 	       "SIP login blocks and throttles in force");
 	put(&b, "switchboard_auth_blocks %llu\n", (unsigned long long)blocks);
+
+	trunk_metrics(&b, req->api->calls);
 
 	media_stats_get(&ms);
 	family(&b, "switchboard_media_legs", "gauge", "media legs alive");

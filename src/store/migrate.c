@@ -79,6 +79,7 @@ static const struct migration migrationv[] = {
     {47, "assistants' hourly rate on the tariff", schema_v47},
     {49, "deliveries reported delivered", schema_v49},
     {50, "API token scope and prefix", schema_v50},
+    {51, "trunk failover and matching", schema_v51},
 };
 
 int store_migrate_latest(void)

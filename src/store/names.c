@@ -61,6 +61,12 @@ static const char *const transport_v[] = {
     [STORE_TRANSPORT_TLS] = "tls",
 };
 
+static const char *const trunk_match_v[] = {
+    [STORE_TRUNK_MATCH_ADDRESS_PORT] = "address_port",
+    [STORE_TRUNK_MATCH_PORT_RANGE] = "address_port_range",
+    [STORE_TRUNK_MATCH_ADDRESS] = "address",
+};
+
 static const char *const direction_v[] = {
     [STORE_DIR_INBOUND] = "inbound",
     [STORE_DIR_OUTBOUND] = "outbound",
@@ -212,6 +218,7 @@ static const char *const outbox_state_v[] = {
 
 NAMES(srtp, enum store_srtp)
 NAMES(transport, enum store_transport)
+NAMES(trunk_match, enum store_trunk_match)
 NAMES(direction, enum store_direction)
 NAMES(disposition, enum store_disposition)
 NAMES(party, enum store_party)

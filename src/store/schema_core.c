@@ -197,3 +197,22 @@ const char schema_v4[] = "CREATE TABLE nodes ("
  * German as before. */
 const char schema_v7[] =
     "ALTER TABLE tenants ADD COLUMN language TEXT NOT NULL DEFAULT 'de';";
+
+/* Issue 20: the order outbound calls try trunks in (priority, lower
+ * first), which source addresses count as a trunk's (match_mode; the
+ * match_any_port of older versions is "address") and how long a carrier
+ * has to ring before the next trunk is tried (setup_timeout [s], 0 =
+ * the ring timeout). */
+const char schema_v51[] =
+    "ALTER TABLE trunks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0"
+    " CHECK (priority >= 0);"
+    "ALTER TABLE trunks ADD COLUMN match_mode TEXT NOT NULL"
+    " DEFAULT 'address_port';"
+    "ALTER TABLE trunks ADD COLUMN port_min INTEGER NOT NULL DEFAULT 0"
+    " CHECK (port_min BETWEEN 0 AND 65535);"
+    "ALTER TABLE trunks ADD COLUMN port_max INTEGER NOT NULL DEFAULT 0"
+    " CHECK (port_max BETWEEN 0 AND 65535);"
+    "ALTER TABLE trunks ADD COLUMN setup_timeout INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (setup_timeout >= 0);"
+    "UPDATE trunks SET match_mode = 'address' WHERE match_any_port = 1;"
+    "CREATE INDEX trunks_route ON trunks(priority, tenant_id);";

@@ -47,5 +47,6 @@ extern const char schema_v44[];
 extern const char schema_v47[];
 extern const char schema_v49[];
 extern const char schema_v50[];
+extern const char schema_v51[];
 
 #endif

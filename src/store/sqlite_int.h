@@ -122,6 +122,7 @@ enum store_sql_id {
 	S_TRUNK_LIST,
 	S_TRUNK_BY_SOURCE,
 	S_TRUNK_FOR_TENANT,
+	S_TRUNK_ROUTE,
 
 	/* sqlite_registration.c */
 	S_REG_SAVE,

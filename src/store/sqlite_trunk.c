@@ -4,8 +4,10 @@
  *
  * A trunk is a tenant's own or shared by all tenants (tenant_id NULL).
  * Inbound, a request is from a trunk when its source is the trunk's host
- * and port (any port with match_any_port; an exact port wins).  Outbound,
- * a tenant uses its own trunk with the lowest id, or else a shared one.
+ * and port, or a port of its range, or any port (its match; an exact port
+ * wins, then a range).  Outbound, a tenant's calls try its trunks by
+ * priority, its own before shared ones, then by id (call/dial.c fails
+ * over from one to the next).
  * A trunk may keep a registration at its carrier (issue 7); what the
  * store keeps for it are the account and its defaults, see store.h.
  */
@@ -20,32 +22,42 @@ enum {
 #define TRUNK_SELECT                                                           \
 	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"      \
 	" match_any_port, username, password, created_at, register,"           \
-	" registrar, domain, auth_user, from_user, expires FROM trunks"
+	" registrar, domain, auth_user, from_user, expires, priority,"         \
+	" match_mode, port_min, port_max, setup_timeout FROM trunks"
 
 static const struct store_sql sql[] = {
     {S_TRUNK_ADD, "trunk add",
      "INSERT INTO trunks (tenant_id, name, host, port, transport,"
      " match_any_port, username, password, created_at, register,"
-     " registrar, domain, auth_user, from_user, expires)"
+     " registrar, domain, auth_user, from_user, expires, priority,"
+     " match_mode, port_min, port_max, setup_timeout)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-     " ?14, ?15)"},
+     " ?14, ?15, ?16, ?17, ?18, ?19, ?20)"},
     {S_TRUNK_GET, "trunk get", TRUNK_SELECT " WHERE id = ?1"},
     {S_TRUNK_UPDATE, "trunk update",
      "UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"
      " port = ?5, transport = ?6, match_any_port = ?7,"
      " username = ?8, password = ?9, register = ?10,"
      " registrar = ?11, domain = ?12, auth_user = ?13,"
-     " from_user = ?14, expires = ?15 WHERE id = ?1"},
+     " from_user = ?14, expires = ?15, priority = ?16,"
+     " match_mode = ?17, port_min = ?18, port_max = ?19,"
+     " setup_timeout = ?20 WHERE id = ?1"},
     {S_TRUNK_DELETE, "trunk delete", "DELETE FROM trunks WHERE id = ?1"},
     {S_TRUNK_LIST, "trunk list", TRUNK_SELECT " ORDER BY id"},
-    /* an exact port match wins over a match_any_port trunk */
+    /* an exact port match wins over a range, a range over any port */
     {S_TRUNK_BY_SOURCE, "trunk by source",
-     TRUNK_SELECT " WHERE host = ?1 AND (port = ?2 OR match_any_port = 1)"
-		  " ORDER BY port = ?2 DESC, id LIMIT 1"},
-    /* own trunks first (NULL sorts as "shared" after them) */
+     TRUNK_SELECT " WHERE host = ?1 AND (port = ?2"
+		  " OR match_mode = 'address' OR (match_mode ="
+		  " 'address_port_range' AND ?2 BETWEEN port_min AND port_max))"
+		  " ORDER BY port = ?2 DESC, match_mode = 'address_port_range'"
+		  " DESC, id LIMIT 1"},
+    /* by priority, own trunks first (NULL sorts as "shared" after them) */
     {S_TRUNK_FOR_TENANT, "trunk for tenant",
      TRUNK_SELECT " WHERE tenant_id = ?1 OR tenant_id IS NULL"
-		  " ORDER BY tenant_id IS NULL, id LIMIT 1"},
+		  " ORDER BY priority, tenant_id IS NULL, id LIMIT 1"},
+    {S_TRUNK_ROUTE, "trunk route",
+     TRUNK_SELECT " WHERE tenant_id = ?1 OR tenant_id IS NULL"
+		  " ORDER BY priority, tenant_id IS NULL, id"},
 };
 
 const struct store_sqlset store_sql_trunk = STORE_SQLSET(sql);
@@ -69,20 +81,28 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, auth_user),
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, from_user),
     STORE_COL(SC_U32, ADD_UPD, store_trunk, expires),
+    STORE_COL(SC_U32, ADD_UPD, store_trunk, priority),
+    STORE_ENUM(ADD_UPD, store_trunk, match, &store_names_trunk_match),
+    STORE_COL(SC_U16, ADD_UPD, store_trunk, port_min),
+    STORE_COL(SC_U16, ADD_UPD, store_trunk, port_max),
+    STORE_COL(SC_U32, ADD_UPD, store_trunk, setup_timeout),
 };
 
 STORE_RECORD(trunk_rec, store_trunk, store_trunk_h, cols);
 
 /*
- * t as it is stored, in *v: port 0 means 5060 and expires 0 means 600.
- * False for a transport outside the enum, a trunk without host, a
- * negative tenant id or a registering trunk without username (the account
- * to register).
+ * t as it is stored, in *v: port 0 means 5060 and expires 0 means 600;
+ * match_any_port with the default match means "address", and then
+ * match_any_port follows match, and a range is kept for PORT_RANGE only.
+ * False for a transport or match outside the enum, a trunk without host,
+ * a negative tenant id, a range that is none (0 < port_min <= port_max)
+ * or a registering trunk without username (the account to register).
  */
 static bool trunk_norm(struct store_trunk *v, const struct store_trunk *t)
 {
 	if (!t || t->tenant_id < 0 || !str_isset(t->host) ||
-	    !store_names_has(&store_names_transport, (int)t->transport))
+	    !store_names_has(&store_names_transport, (int)t->transport) ||
+	    !store_names_has(&store_names_trunk_match, (int)t->match))
 		return false;
 
 	*v = *t;
@@ -90,6 +110,13 @@ static bool trunk_norm(struct store_trunk *v, const struct store_trunk *t)
 		v->port = TRUNK_PORT;
 	if (!v->expires)
 		v->expires = TRUNK_EXPIRES;
+	if (v->match_any_port && v->match == STORE_TRUNK_MATCH_ADDRESS_PORT)
+		v->match = STORE_TRUNK_MATCH_ADDRESS; /* as callers before 51 */
+	v->match_any_port = v->match == STORE_TRUNK_MATCH_ADDRESS;
+	if (v->match != STORE_TRUNK_MATCH_PORT_RANGE)
+		v->port_min = v->port_max = 0;
+	else if (!v->port_min || v->port_min > v->port_max)
+		return false;
 
 	return !v->do_register || v->username[0];
 }
@@ -161,4 +188,17 @@ int store_trunk_for_tenant(struct store *st, int64_t tenant_id,
 
 	return store_row_query(st, S_TRUNK_FOR_TENANT, &trunk_rec, t, NULL,
 			       NULL, "r", tenant_id);
+}
+
+/* The order is the statement's (S_TRUNK_ROUTE). */
+int store_trunk_route(struct store *st, int64_t tenant_id, store_trunk_h *h,
+		      void *arg)
+{
+	struct store_trunk t;
+
+	if (!st || tenant_id < 0 || !h)
+		return EINVAL;
+
+	return store_row_query(st, S_TRUNK_ROUTE, &trunk_rec, &t, (store_fn *)h,
+			       arg, "r", tenant_id);
 }

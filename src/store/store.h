@@ -95,7 +95,8 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_language, store_names_channel, store_names_outbox_state,
     store_names_prompt_purpose, store_names_ring_strategy,
     store_names_queue_strategy, store_names_agent_state,
-    store_names_visit_outcome, store_names_callback_state, store_names_transfer;
+    store_names_visit_outcome, store_names_callback_state, store_names_transfer,
+    store_names_trunk_match;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -1339,6 +1340,18 @@ enum store_transport {
 const char *store_transport_name(enum store_transport v);
 int store_transport_parse(const char *s, enum store_transport *vp);
 
+/* Which source addresses count as a trunk's (inbound): "address_port"
+ * (host and port exactly), "address_port_range" (host, and port or a
+ * port in port_min..port_max), "address" (host, any port). */
+enum store_trunk_match {
+	STORE_TRUNK_MATCH_ADDRESS_PORT = 0,
+	STORE_TRUNK_MATCH_PORT_RANGE,
+	STORE_TRUNK_MATCH_ADDRESS,
+};
+
+const char *store_trunk_match_name(enum store_trunk_match v);
+int store_trunk_match_parse(const char *s, enum store_trunk_match *vp);
+
 struct store_trunk {
 	int64_t id;
 	int64_t tenant_id; /* 0 = shared by all tenants              */
@@ -1358,24 +1371,40 @@ struct store_trunk {
 	char from_user[64];  /* From user of our calls; "" = caller ID  */
 	uint32_t expires;    /* [s] registration asked for; 0 = 600     */
 	uint64_t created_at;
+	/* failover and matching (issue 20) */
+	uint32_t priority;            /* outbound order: lower first, then own
+			      before shared, then id                   */
+	enum store_trunk_match match; /* inbound sources; match_any_port
+					 is match == ADDRESS          */
+	uint16_t port_min, port_max;  /* PORT_RANGE: its ports, else 0 */
+	uint32_t setup_timeout;       /* [s] no 18x/200 by then: the next trunk
+				   is tried; 0 = wait the ring timeout  */
 };
 
 typedef int(store_trunk_h)(const struct store_trunk *t, void *arg);
 
 /* Add and update: port 0 means 5060, expires 0 600; do_register without a
- * username is EINVAL, as is a transport outside the enum. */
+ * username is EINVAL, as is a transport or match outside the enum, or
+ * PORT_RANGE without 0 < port_min <= port_max (other matches store no
+ * range).  match_any_port is stored as match == ADDRESS. */
 int store_trunk_add(struct store *st, struct store_trunk *t);
 int store_trunk_get(struct store *st, int64_t id, struct store_trunk *t);
 int store_trunk_update(struct store *st, const struct store_trunk *t);
 int store_trunk_delete(struct store *st, int64_t id);
 int store_trunk_list(struct store *st, store_trunk_h *h, void *arg);
-/* The trunk whose host is ip and whose port is port (or any port if
- * match_any_port).  ENOENT if the source is no trunk. */
+/* The trunk whose host is ip and whose port is port (or port is in its
+ * range, or any port: its match).  Of several, the exact port wins, then a
+ * range, then the lowest id.  ENOENT if the source is no trunk. */
 int store_trunk_by_source(struct store *st, const char *ip, uint16_t port,
 			  struct store_trunk *t);
-/* Outbound trunk of a tenant: its own (lowest id) or else a shared one. */
+/* Outbound trunk of a tenant: the first of store_trunk_route(). */
 int store_trunk_for_tenant(struct store *st, int64_t tenant_id,
 			   struct store_trunk *t);
+/* The trunks a tenant's outbound calls may take, in the order they are
+ * tried: priority (lower first), its own before shared ones, then id.
+ * tenant_id 0: the shared ones only. */
+int store_trunk_route(struct store *st, int64_t tenant_id, store_trunk_h *h,
+		      void *arg);
 
 /* ---- registrations ---------------------------------------------------- */
 

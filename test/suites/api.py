@@ -1115,7 +1115,9 @@ FIELDS = {
     "trunks": {"id", "tenant_id", "name", "host", "port", "transport",
                "match_any_port", "username", "has_password", "register",
                "registrar", "domain", "auth_user", "from_user", "expires",
-               "registration", "created_at"},
+               "registration", "priority", "match", "port_min", "port_max",
+               "setup_timeout", "out_of_rotation_until", "stats",
+               "created_at"},
     "nodes": {"node_id", "self", "alive", "started_at", "heartbeat_at",
               "live_calls"},
 }

@@ -207,3 +207,94 @@ out:
 	tdb_close(&db);
 	return err;
 }
+
+/* Issue 20: a port range or the address only (match), the order outbound
+ * calls try trunks in (priority, own before shared, id). */
+int test_store_trunk_failover(void)
+{
+	struct tdb db;
+	struct store_trunk t, g;
+	struct ids ids;
+	int64_t t1, rng, exact, sh, own, own_late;
+	int err = 0;
+
+	TEST_EQ_INT(tdb_open(&db), 0);
+	TEST_EQ_INT(fx_tenant(db.st, "One", NULL, NULL, &t1), 0);
+
+	memset(&t, 0, sizeof(t));
+	str_copy(t.name, "Ranged", sizeof(t.name));
+	str_copy(t.host, "192.0.2.5", sizeof(t.host));
+	t.port = 5060;
+	t.match = STORE_TRUNK_MATCH_PORT_RANGE;
+	TEST_EQ_INT(store_trunk_add(db.st, &t), EINVAL); /* no range */
+	t.port_min = 5070;
+	t.port_max = 5069;
+	TEST_EQ_INT(store_trunk_add(db.st, &t), EINVAL); /* min > max */
+	t.port_max = 5079;
+	TEST_EQ_INT(store_trunk_add(db.st, &t), 0);
+	rng = t.id;
+	TEST_EQ_INT(store_trunk_get(db.st, rng, &g), 0);
+	TEST_EQ_INT(g.match, STORE_TRUNK_MATCH_PORT_RANGE);
+	TEST_EQ_INT(g.port_min, 5070);
+	TEST_EQ_INT(g.port_max, 5079);
+	TEST_ASSERT(!g.match_any_port);
+	/* a port of the range wins over none; the exact port of another
+	 * trunk on the host wins over the range */
+	TEST_EQ_INT(fx_trunk(db.st, 0, "192.0.2.5", 5075, false, &exact), 0);
+	{
+		const struct {
+			uint16_t port;
+			int want;
+			int64_t id;
+		} v[] = {
+		    {5060, 0, rng},   {5070, 0, rng},    {5079, 0, rng},
+		    {5075, 0, exact}, {5069, ENOENT, 0}, {5080, ENOENT, 0},
+		};
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(v); i++) {
+			memset(&g, 0, sizeof(g));
+			TEST_EQ_INT(store_trunk_by_source(db.st, "192.0.2.5",
+							  v[i].port, &g),
+				    v[i].want);
+			TEST_EQ_INT(g.id, v[i].id);
+		}
+	}
+	TEST_EQ_INT(store_trunk_by_source(db.st, "192.0.2.6", 5070, &g),
+		    ENOENT);
+	/* address only: any port; a range is not kept */
+	TEST_EQ_INT(store_trunk_get(db.st, rng, &t), 0);
+	t.match = STORE_TRUNK_MATCH_ADDRESS;
+	TEST_EQ_INT(store_trunk_update(db.st, &t), 0);
+	TEST_EQ_INT(store_trunk_get(db.st, rng, &g), 0);
+	TEST_ASSERT(g.match_any_port);
+	TEST_EQ_INT(g.port_min, 0);
+	TEST_EQ_INT(store_trunk_by_source(db.st, "192.0.2.5", 40000, &g), 0);
+	TEST_EQ_INT(g.id, rng);
+
+	/* the order: priority, own before shared, id */
+	TEST_EQ_INT(store_trunk_delete(db.st, rng), 0);
+	TEST_EQ_INT(store_trunk_delete(db.st, exact), 0);
+	TEST_EQ_INT(fx_trunk(db.st, 0, "192.0.2.7", 5060, false, &sh), 0);
+	TEST_EQ_INT(fx_trunk(db.st, t1, "192.0.2.8", 5060, false, &own), 0);
+	TEST_EQ_INT(fx_trunk(db.st, t1, "192.0.2.9", 5060, false, &own_late),
+		    0);
+	TEST_EQ_INT(store_trunk_get(db.st, own, &t), 0);
+	t.priority = 5;
+	TEST_EQ_INT(store_trunk_update(db.st, &t), 0);
+	memset(&ids, 0, sizeof(ids));
+	TEST_EQ_INT(store_trunk_route(db.st, t1, trunk_id_h, &ids), 0);
+	TEST_EQ_INT(ids.n, 3);
+	TEST_EQ_INT(ids.v[0], own_late);
+	TEST_EQ_INT(ids.v[1], sh);
+	TEST_EQ_INT(ids.v[2], own);
+	TEST_EQ_INT(store_trunk_for_tenant(db.st, t1, &g), 0);
+	TEST_EQ_INT(g.id, own_late);
+	memset(&ids, 0, sizeof(ids));
+	TEST_EQ_INT(store_trunk_route(db.st, 0, trunk_id_h, &ids), 0);
+	TEST_EQ_INT(ids.n, 1);
+	TEST_EQ_INT(ids.v[0], sh);
+out:
+	tdb_close(&db);
+	return err;
+}

@@ -64,6 +64,7 @@
 	X(test_store_announcement)                                             \
 	X(test_store_trunk)                                                    \
 	X(test_store_trunk_register)                                           \
+	X(test_store_trunk_failover)                                           \
 	X(test_store_reg)                                                      \
 	X(test_store_reg_fields)                                               \
 	X(test_store_call)                                                     \
