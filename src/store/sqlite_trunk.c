@@ -20,22 +20,25 @@ enum {
 #define TRUNK_SELECT                                                           \
 	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"      \
 	" match_any_port, username, password, created_at, register,"           \
-	" registrar, domain, auth_user, from_user, expires FROM trunks"
+	" registrar, domain, auth_user, from_user, expires, ca_file,"          \
+	" tls_fingerprint, tls_name FROM trunks"
 
 static const struct store_sql sql[] = {
     {S_TRUNK_ADD, "trunk add",
      "INSERT INTO trunks (tenant_id, name, host, port, transport,"
      " match_any_port, username, password, created_at, register,"
-     " registrar, domain, auth_user, from_user, expires)"
+     " registrar, domain, auth_user, from_user, expires, ca_file,"
+     " tls_fingerprint, tls_name)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-     " ?14, ?15)"},
+     " ?14, ?15, ?16, ?17, ?18)"},
     {S_TRUNK_GET, "trunk get", TRUNK_SELECT " WHERE id = ?1"},
     {S_TRUNK_UPDATE, "trunk update",
      "UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"
      " port = ?5, transport = ?6, match_any_port = ?7,"
      " username = ?8, password = ?9, register = ?10,"
      " registrar = ?11, domain = ?12, auth_user = ?13,"
-     " from_user = ?14, expires = ?15 WHERE id = ?1"},
+     " from_user = ?14, expires = ?15, ca_file = ?16,"
+     " tls_fingerprint = ?17, tls_name = ?18 WHERE id = ?1"},
     {S_TRUNK_DELETE, "trunk delete", "DELETE FROM trunks WHERE id = ?1"},
     {S_TRUNK_LIST, "trunk list", TRUNK_SELECT " ORDER BY id"},
     /* an exact port match wins over a match_any_port trunk */
@@ -69,6 +72,9 @@ static const struct store_col cols[] = {
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, auth_user),
     STORE_COL(SC_TEXT, ADD_UPD, store_trunk, from_user),
     STORE_COL(SC_U32, ADD_UPD, store_trunk, expires),
+    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, ca_file),
+    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, tls_fingerprint),
+    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, tls_name),
 };
 
 STORE_RECORD(trunk_rec, store_trunk, store_trunk_h, cols);

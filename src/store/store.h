@@ -1358,6 +1358,13 @@ struct store_trunk {
 	char from_user[64];  /* From user of our calls; "" = caller ID  */
 	uint32_t expires;    /* [s] registration asked for; 0 = 600     */
 	uint64_t created_at;
+	/* TLS trunks: how the carrier's certificate is checked (sip/trunktls.c)
+	 */
+	char ca_file[256]; /* PEM file of trusted CAs; "" = the system's */
+	char tls_fingerprint[96]; /* pinned SHA-256 "AB:CD:..." (uppercase,
+				     colons); "" = check chain and name     */
+	char tls_name[64];        /* name the certificate must show (and SNI);
+				     "" = host (an IP address SAN)          */
 };
 
 typedef int(store_trunk_h)(const struct store_trunk *t, void *arg);
