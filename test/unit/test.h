@@ -221,6 +221,7 @@
 	X(test_auth_nc_slabs)                                                  \
 	X(test_sip_info_digit)                                                 \
 	X(test_sip_dial_collected)                                             \
+	X(test_sip_fingerprint_norm)                                           \
 	X(test_ws_handshake)                                                   \
 	X(test_ws_frame_write)                                                 \
 	X(test_ws_frame_read)                                                  \
