@@ -12,7 +12,8 @@
  *
  *   handshake start (client side)
  *     -> peer address (libre's connection behind the SSL's write BIO)
- *     -> TLS trunk at that address?  no: left as libre made it (a phone)
+ *     -> trunk at that address (a TLS one first)?  no: left as libre
+ *        made it (a phone)
  *     -> yes: SSL_VERIFY_PEER with our callback, depth 8,
  *             pinned fingerprint?  yes: only the leaf's SHA-256 counts
  *                                  no:  chain to ca_file or the system's
@@ -278,15 +279,14 @@ static int ssl_peer(SSL *ssl, struct sa *peer)
 }
 
 /* Does trunk t take connections to peer (its host and port, or its
- * registrar's)? */
+ * registrar's)?  Any transport: a UDP trunk may register over TLS
+ * (registrar ";transport=tls"). */
 static bool trunk_at(const struct store_trunk *t, const struct sa *peer)
 {
 	struct sa sa;
 	struct uri uri;
 	struct pl pl;
 
-	if (t->transport != STORE_TRANSPORT_TLS)
-		return false;
 	if (!sa_set_str(&sa, t->host, t->port ? t->port : 5061) &&
 	    sa_cmp(&sa, peer, SA_ALL))
 		return true;
@@ -304,18 +304,21 @@ struct find {
 	bool found;
 };
 
+/* The first TLS trunk at the peer, else the first trunk of any transport
+ * there. */
 static int find_h(const struct store_trunk *t, void *arg)
 {
 	struct find *f = arg;
 
 	if (!trunk_at(t, f->peer))
 		return 0;
-	*f->t = *t;
+	if (!f->found || t->transport == STORE_TRANSPORT_TLS)
+		*f->t = *t;
 	f->found = true;
-	return EEXIST; /* stop: the lowest id */
+	return t->transport == STORE_TRANSPORT_TLS ? EEXIST : 0; /* stop */
 }
 
-/* The first TLS trunk at peer into *t: 0 or ENOENT. */
+/* The trunk a TLS connection to peer is for, into *t: 0 or ENOENT. */
 static int trunk_find(const struct sa *peer, struct store_trunk *t)
 {
 	struct find f = {peer, t, false};
