@@ -121,6 +121,11 @@ static void sip_leg_close(int err, const struct sip_msg *msg, void *arg)
 		str_from_pl(reason, sizeof(reason), &msg->reason);
 		sl->leg->retry_after = retry_after(msg);
 	}
+	else if (err && sip_sess_tls_refused(sl->sess, NULL, 0)) {
+		scode = 503; /* the carrier's certificate (logged by sip/) */
+		str_copy(reason, "Carrier TLS Certificate Refused",
+			 sizeof(reason));
+	}
 	call_leg_closed(sl->leg, err, scode, reason);
 }
 

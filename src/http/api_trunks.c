@@ -70,6 +70,36 @@ static bool is_ip(const char *s)
 	return sa_set_str(&sa, s, 0) == 0;
 }
 
+static bool is_fingerprint(const char *s)
+{
+	char fp[96];
+
+	return sip_tls_fingerprint_norm(fp, sizeof(fp), s) == 0;
+}
+
+static bool is_ca_file(const char *s)
+{
+	return sip_tls_ca_check(s) == 0;
+}
+
+/* A DNS name the carrier's certificate shows (no IP address: leave
+ * tls_name null and the host's is checked). */
+static bool is_tls_name(const char *s)
+{
+	return s[0] && !is_ip(s) && is_domain(s) && !strchr(s, ':') &&
+	       !strchr(s, '[');
+}
+
+static const struct api_rule fingerprint_rule = {
+    is_fingerprint, "must be a SHA-256 fingerprint: 64 hex digits, "
+		    "optionally as 32 pairs separated by colons"};
+static const struct api_rule ca_file_rule = {
+    is_ca_file, "%s is not an absolute path of a readable PEM file with "
+		"CA certificates"};
+static const struct api_rule tls_name_rule = {
+    is_tls_name, "must be a DNS name (null: the certificate must name the "
+		 "host's IP address)"};
+
 static const struct api_rule user_rule = {
     is_user, "must not contain blanks or any of @<>\":;,/?"};
 static const struct api_rule domain_rule = {
@@ -192,6 +222,12 @@ static const struct api_field fields[] = {
      .rule = &user_rule},
     {API_F("expires", AK_INT, 0), API_M(T, expires), .min = 30, .max = 86400,
      .unit = "seconds"},
+    {API_F("ca_file", AK_STR, FF_NULL), API_M(T, ca_file), .max = 255,
+     .rule = &ca_file_rule},
+    {API_F("tls_fingerprint", AK_STR, FF_NULL), API_M(T, tls_fingerprint),
+     .max = 95, .rule = &fingerprint_rule},
+    {API_F("tls_name", AK_STR, FF_NULL), API_M(T, tls_name), .max = 63,
+     .rule = &tls_name_rule},
     {API_F("registration", AK_STR, FF_RO), .encode = registration_encode},
     {API_F("priority", AK_INT, 0), API_M(T, priority), .min = 0, .max = 1000},
     {API_F("match", AK_ENUM, 0), API_M(T, match), .max = 23,
@@ -260,11 +296,17 @@ static int match_check(struct api_req *req, T *t, const T *old)
 	return 0;
 }
 
-/* A registering trunk needs the account at the carrier. */
+/* A registering trunk needs the account at the carrier.  A pinned
+ * fingerprint is kept in one form ("AB:CD:..."), as it is compared. */
 static int trunk_check(struct api_req *req, void *rec, const void *old)
 {
 	T *t = rec;
+	char fp[96];
 	int err;
+
+	if (t->tls_fingerprint[0] &&
+	    !sip_tls_fingerprint_norm(fp, sizeof(fp), t->tls_fingerprint))
+		str_copy(t->tls_fingerprint, fp, sizeof(t->tls_fingerprint));
 
 	err = match_check(req, t, old);
 	if (err)

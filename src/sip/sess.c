@@ -29,7 +29,8 @@ struct sip_sess {
 	struct media_leg *media;    /* (weak) freed by the owner after us */
 	const struct sip_sess_h *h; /* (weak) static table of the owner  */
 	void *arg;
-	char desc[96]; /* "device:1001" in logs */
+	char desc[96];     /* "device:1001" in logs */
+	struct sa tls_dst; /* UAC over TLS: the first hop, else unset */
 };
 
 static void sess_destructor(void *arg)
@@ -221,6 +222,31 @@ out:
 	return err;
 }
 
+/* Where a connection for d goes if it is over TLS (its Route, else its
+ * Request-URI), into s->tls_dst; left unset otherwise. */
+static void sess_tls_dst(struct sip_sess *s, const struct sip_dial *d)
+{
+	struct pl pl, tp;
+	struct uri uri;
+
+	pl_set_str(&pl, d->routec ? d->routev[0] : d->uri);
+	if (pl.l && pl.p[0] == '<') { /* a Route's name-addr */
+		pl.p++;
+		pl.l = pl.l > 2 ? pl.l - 2 : 0;
+	}
+	if (uri_decode(&uri, &pl) ||
+	    msg_param_decode(&uri.params, "transport", &tp) ||
+	    pl_strcasecmp(&tp, "tls"))
+		return;
+	(void)sa_set(&s->tls_dst, &uri.host, uri.port ? uri.port : 5061);
+}
+
+bool sip_sess_tls_refused(const struct sip_sess *s, char *why, size_t sz)
+{
+	return s && sa_isset(&s->tls_dst, SA_ALL) &&
+	       trunktls_refused(&s->tls_dst, why, sz);
+}
+
 int sip_sess_connect(struct sip_sess **sp, struct sipsrv *srv,
 		     const struct sip_dial *d, struct media_leg *media,
 		     const struct sip_sess_h *h, void *arg)
@@ -243,6 +269,7 @@ int sip_sess_connect(struct sip_sess **sp, struct sipsrv *srv,
 		err = media_leg_encode(media, &offer, true);
 	if (err)
 		goto out;
+	sess_tls_dst(s, d);
 	routec = d->routec < SIP_ROUTE_MAX ? d->routec : SIP_ROUTE_MAX;
 	for (i = 0; i < routec; i++)
 		routev[i] = d->routev[i];

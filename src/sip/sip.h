@@ -44,6 +44,16 @@ struct sip_request_count {
 };
 size_t sipsrv_request_counts(struct sip_request_count *v, size_t n);
 
+/* ---- TLS trunks: the carrier's certificate (trunktls.c) ------------- */
+
+/* A SHA-256 fingerprint as tools print it (64 hex digits, or 32 pairs
+ * with colons; any case) into out (>= 96 bytes) as "AB:CD:...": 0 or
+ * EINVAL. */
+int sip_tls_fingerprint_norm(char *out, size_t sz, const char *in);
+/* Is path (absolute) a PEM file with at least one certificate?  0,
+ * EINVAL (not absolute), ENOENT (unreadable or no certificate), ENOMEM. */
+int sip_tls_ca_check(const char *path);
+
 /* ---- calls: the incoming-call handler ------------------------------- */
 
 /* Who sent an INVITE: a carrier's trunk by its source address, or a
@@ -171,6 +181,10 @@ int sip_sess_answer(struct sip_sess *sess, bool offer);
 int sip_sess_progress(struct sip_sess *sess);
 /* A final answer to an accepted INVITE not answered yet. */
 int sip_sess_reject(struct sip_sess *sess, uint16_t scode, const char *reason);
+/* An outgoing session that ended with an error and no response: was it
+ * because a TLS trunk's carrier showed a certificate we refused?  why (if
+ * not NULL) gets the reason that was logged. */
+bool sip_sess_tls_refused(const struct sip_sess *sess, char *why, size_t sz);
 /* Take the SDP of msg (offer or answer) into media, noting where the
  * far end's signalling comes from (symmetric RTP behind NAT, media.h).
  * 0, EPROTO (no SDP), ENOTSUP (nothing in common). */

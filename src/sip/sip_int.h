@@ -208,6 +208,19 @@ struct trunk_cred;
 int trunk_cred_alloc(struct trunk_cred **credp, const struct store_trunk *t);
 int trunk_cred_auth(char **user, char **pass, const char *realm, void *arg);
 
+/* trunktls.c: TLS trunks check their carrier's certificate */
+struct tls;
+struct sa;
+/* Hook the check into the OpenSSL context of tls, the SIP TLS transport's
+ * (every outgoing TLS connection to a TLS trunk's address is then checked
+ * as the trunk says).  0, ENOTSUP (no OpenSSL context), ENOMEM. */
+int trunktls_init(struct sipsrv *srv, struct tls *tls);
+/* Unhook and free what the check holds (before tls is freed). */
+void trunktls_close(void);
+/* True if the last TLS handshake to peer (within the last minute) was
+ * refused by the check; why (if not NULL) gets the reason logged. */
+bool trunktls_refused(const struct sa *peer, char *why, size_t sz);
+
 /* metrics.c: count one request our listener received (sipsrv.c) */
 void sip_metrics_request(const struct sip_msg *msg);
 

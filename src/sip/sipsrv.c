@@ -321,6 +321,7 @@ static void srv_destructor(void *arg)
 	if (srv->sip)
 		sip_close(srv->sip, true);
 	srv->sip = mem_deref(srv->sip);
+	trunktls_close();
 	srv->tls = mem_deref(srv->tls);
 	nat_close(); /* after the SIP stack freed its connections */
 	srv->guard = mem_deref(srv->guard);
@@ -391,6 +392,13 @@ static int tls_start(struct sipsrv *srv)
 		warning(
 		    "sip: cannot load TLS certificate and key from %s: %m\n",
 		    cfg->tls_cert, err);
+		return err;
+	}
+	err = trunktls_init(srv, srv->tls);
+	if (err) {
+		warning("sip: cannot check the certificates of TLS trunks: "
+			"%m\n",
+			err);
 		return err;
 	}
 	err =

@@ -80,6 +80,7 @@ static const struct migration migrationv[] = {
     {49, "deliveries reported delivered", schema_v49},
     {50, "API token scope and prefix", schema_v50},
     {51, "trunk failover and matching", schema_v51},
+    {54, "TLS trunks check the carrier's certificate", schema_v54},
 };
 
 int store_migrate_latest(void)

@@ -216,3 +216,12 @@ const char schema_v51[] =
     " DEFAULT 0 CHECK (setup_timeout >= 0);"
     "UPDATE trunks SET match_mode = 'address' WHERE match_any_port = 1;"
     "CREATE INDEX trunks_route ON trunks(priority, tenant_id);";
+
+/* How a TLS trunk checks its carrier's certificate (issue 20): a CA file of
+ * its own (else the system's CAs), a pinned SHA-256 fingerprint for a
+ * self-signed carrier, and the name the certificate must show (else the
+ * host's IP address).  See sip/trunktls.c. */
+const char schema_v54[] =
+    "ALTER TABLE trunks ADD COLUMN ca_file TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN tls_fingerprint TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE trunks ADD COLUMN tls_name TEXT NOT NULL DEFAULT '';";

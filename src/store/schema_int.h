@@ -48,5 +48,6 @@ extern const char schema_v47[];
 extern const char schema_v49[];
 extern const char schema_v50[];
 extern const char schema_v51[];
+extern const char schema_v54[];
 
 #endif

@@ -23,16 +23,18 @@ enum {
 	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"      \
 	" match_any_port, username, password, created_at, register,"           \
 	" registrar, domain, auth_user, from_user, expires, priority,"         \
-	" match_mode, port_min, port_max, setup_timeout FROM trunks"
+	" match_mode, port_min, port_max, setup_timeout, ca_file,"            \
+	" tls_fingerprint, tls_name FROM trunks"
 
 static const struct store_sql sql[] = {
     {S_TRUNK_ADD, "trunk add",
      "INSERT INTO trunks (tenant_id, name, host, port, transport,"
      " match_any_port, username, password, created_at, register,"
      " registrar, domain, auth_user, from_user, expires, priority,"
-     " match_mode, port_min, port_max, setup_timeout)"
+     " match_mode, port_min, port_max, setup_timeout, ca_file,"
+     " tls_fingerprint, tls_name)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-     " ?14, ?15, ?16, ?17, ?18, ?19, ?20)"},
+     " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"},
     {S_TRUNK_GET, "trunk get", TRUNK_SELECT " WHERE id = ?1"},
     {S_TRUNK_UPDATE, "trunk update",
      "UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"
@@ -41,7 +43,8 @@ static const struct store_sql sql[] = {
      " registrar = ?11, domain = ?12, auth_user = ?13,"
      " from_user = ?14, expires = ?15, priority = ?16,"
      " match_mode = ?17, port_min = ?18, port_max = ?19,"
-     " setup_timeout = ?20 WHERE id = ?1"},
+     " setup_timeout = ?20, ca_file = ?21, tls_fingerprint = ?22,"
+     " tls_name = ?23 WHERE id = ?1"},
     {S_TRUNK_DELETE, "trunk delete", "DELETE FROM trunks WHERE id = ?1"},
     {S_TRUNK_LIST, "trunk list", TRUNK_SELECT " ORDER BY id"},
     /* an exact port match wins over a range, a range over any port */
@@ -86,6 +89,9 @@ static const struct store_col cols[] = {
     STORE_COL(SC_U16, ADD_UPD, store_trunk, port_min),
     STORE_COL(SC_U16, ADD_UPD, store_trunk, port_max),
     STORE_COL(SC_U32, ADD_UPD, store_trunk, setup_timeout),
+    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, ca_file),
+    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, tls_fingerprint),
+    STORE_COL(SC_TEXT, ADD_UPD, store_trunk, tls_name),
 };
 
 STORE_RECORD(trunk_rec, store_trunk, store_trunk_h, cols);

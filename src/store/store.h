@@ -1379,6 +1379,13 @@ struct store_trunk {
 	uint16_t port_min, port_max;  /* PORT_RANGE: its ports, else 0 */
 	uint32_t setup_timeout;       /* [s] no 18x/200 by then: the next trunk
 				   is tried; 0 = wait the ring timeout  */
+	/* TLS trunks: how the carrier's certificate is checked (sip/trunktls.c)
+	 */
+	char ca_file[256]; /* PEM file of trusted CAs; "" = the system's */
+	char tls_fingerprint[96]; /* pinned SHA-256 "AB:CD:..." (uppercase,
+				     colons); "" = check chain and name     */
+	char tls_name[64];        /* name the certificate must show (and SNI);
+				     "" = host (an IP address SAN)          */
 };
 
 typedef int(store_trunk_h)(const struct store_trunk *t, void *arg);

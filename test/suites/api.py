@@ -1115,6 +1115,7 @@ FIELDS = {
     "trunks": {"id", "tenant_id", "name", "host", "port", "transport",
                "match_any_port", "username", "has_password", "register",
                "registrar", "domain", "auth_user", "from_user", "expires",
+               "ca_file", "tls_fingerprint", "tls_name",
                "registration", "priority", "match", "port_min", "port_max",
                "setup_timeout", "out_of_rotation_until", "stats",
                "created_at"},

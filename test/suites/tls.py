@@ -13,7 +13,7 @@ trunk's announcement with is_prompt against the prompt's own samples).
 With --srtp-required a TLS phone offering plain RTP is refused with 488.
 
 Last, a trunk that registers over TLS: a second Switchboard plays the
-carrier; our trunk registers there as a device of its Erika named by the
+carrier (its self-signed certificate is our trunk's ca_file); our trunk registers there as a device of its Erika named by the
 number (as carriers name accounts: 4922182829902), so her calls ring us.  A call from the
 carrier's phone to its Erika comes down our registration (SRTP offered on
 the TLS leg) and rings our Erika; our phone's call to a number we do not
@@ -359,10 +359,13 @@ def test_tls_trunk():
             "username": account, "password": "trunk-secret-1",
             "name": "PBX of the customer"})
         S.check(st == 201, "carrier: account for our trunk", f"{st} {dev}")
+        # the carrier's certificate is self-signed (for 127.0.0.1): our
+        # trunk trusts it as its CA file (trunk_tls.py has the refusals)
         st, t = ours.api("PATCH", "/api/v1/trunks/1", {
             "host": "127.0.0.1", "port": carrier.tls_port,
             "transport": "tls", "register": True, "username": account,
-            "password": "trunk-secret-1", "expires": 60})
+            "password": "trunk-secret-1", "expires": 60,
+            "ca_file": os.path.join(carrier.dir, "tls.pem")})
         S.check(st == 200 and t["transport"] == "tls", "trunk set to TLS "
                 "with registration", f"{st} {t}")
         reg = wait_trunk(ours, 1)

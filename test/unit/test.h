@@ -226,6 +226,7 @@
 	X(test_sip_edge_real)                                                  \
 	X(test_sip_path_collect)                                               \
 	X(test_sip_path_routes)                                                \
+	X(test_sip_fingerprint_norm)                                           \
 	X(test_ws_handshake)                                                   \
 	X(test_ws_frame_write)                                                 \
 	X(test_ws_frame_read)                                                  \
