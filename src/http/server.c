@@ -186,6 +186,7 @@ static void destructor(void *arg)
 	api_phone_close_all();
 	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
+	api->msock = mem_deref(api->msock);
 }
 
 /* Does path (one segment per '/') fit pattern?  A ":id" or ":key" segment
@@ -648,6 +649,10 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	api_sessions_init(cfg);
 	err = api_listen(&api->sock, &laddr, http_head_handler,
 			 http_req_handler, api);
+	if (err)
+		goto out;
+
+	err = api_metrics_listen(api);
 	if (err)
 		goto out;
 

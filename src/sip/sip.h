@@ -44,6 +44,19 @@ struct sip_request_count {
 };
 size_t sipsrv_request_counts(struct sip_request_count *v, size_t n);
 
+/* SIP responses on the wire since start (sent and received, every
+ * transport, retransmissions too), by the method of their CSeq (as
+ * above) and class (1 for 1xx .. 6): h once for each count that is not
+ * 0, until it returns an error (returned). */
+typedef int(sip_response_count_h)(bool sent, const char *method, unsigned cls,
+				  uint64_t n, void *arg);
+int sipsrv_response_counts(sip_response_count_h *h, void *arg);
+
+/* SIP connections open now that sent us at least one request (phones',
+ * carriers'), by transport; connections we opened that never carried a
+ * request to us are not seen. */
+void sipsrv_conn_counts(unsigned *tcp, unsigned *tls);
+
 /* ---- calls: the incoming-call handler ------------------------------- */
 
 /* Who sent an INVITE: a carrier's trunk by its source address, or a
