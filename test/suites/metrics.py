@@ -30,7 +30,8 @@ values after known sequences, promtool, and --syslog.
     responses INVITE 2xx sent +1 and received +1; after BYE 0 and 0,
     calls ended answered +1, BYE 2xx sent +1, set-up time histogram
     count +1 (in the 30 s bucket, +Inf too); a busy phone (486): busy
-    +1, INVITE 4xx sent +1 and received +1
+    +1, INVITE 4xx sent +1 and received +1, set-up time count +1 (the
+    trunk got 180 while the phone was dialled)
   * a phone on TLS: switchboard_sip_connections{transport="tls"} 1, and
     0 after it closed; registrations counted (2 while both are bound)
   * --syslog: the server runs in a mount namespace of its own (unshare)
@@ -415,10 +416,12 @@ def test_call():
         busy = 'switchboard_calls_ended_total{disposition="busy"}'
         now = (fin.status, d(m3, busy) - d(m2, busy),
                d(m3, resp("sent", "INVITE", "4xx")),
-               d(m3, resp("received", "INVITE", "4xx")), d(m3, ended))
-        S.check(now == (486, 1, 1, 1, 1), "Erika's phone busy: 486 to the "
-                "trunk, calls ended busy +1, INVITE 4xx sent +1 and "
-                "received +1, answered unchanged", str(now))
+               d(m3, resp("received", "INVITE", "4xx")), d(m3, ended),
+               d(m3, SETUP + "_count") - d(m2, SETUP + "_count"))
+        S.check(now == (486, 1, 1, 1, 1, 1), "Erika's phone busy: 486 to "
+                "the trunk, calls ended busy +1, INVITE 4xx sent +1 and "
+                "received +1, answered unchanged, set-up time count +1 (the "
+                "180 the trunk got while her phone was dialled)", str(now))
         a_rtp.close()
         e_rtp.close()
 
