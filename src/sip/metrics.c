@@ -11,6 +11,8 @@
  *              once per copy, as a packet capture would.  A response is
  *              told by its first bytes ("SIP/2.0 "); only those are
  *              decoded again, by libre's parser.
+ *   connections: nat.c's table of the TCP and TLS connections that sent
+ *              us a request, counted when asked.
  */
 #include <string.h>
 #include "core/core.h"
@@ -102,4 +104,10 @@ int sipsrv_response_counts(sip_response_count_h *h, void *arg)
 					return err;
 			}
 	return 0;
+}
+
+/* the connections are nat.c's: it keeps one entry per open connection */
+void sipsrv_conn_counts(unsigned *tcp, unsigned *tls)
+{
+	nat_conn_counts(tcp, tls);
 }

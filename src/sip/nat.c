@@ -511,11 +511,6 @@ void nat_conn_counts(unsigned *tcp, unsigned *tls)
 		*tls = n[1];
 }
 
-void sipsrv_conn_counts(unsigned *tcp, unsigned *tls)
-{
-	nat_conn_counts(tcp, tls);
-}
-
 void nat_detach(void)
 {
 	if (!nat_g)

@@ -506,6 +506,11 @@ def test_syslog():
             str([x for x in lines if not x.startswith("<30>")][:3]))
     S.check("API listening" not in log, "nothing of it on stderr",
             log[-300:])
+    r = run_check("--syslog", "--log-file", "/tmp/sb.log")
+    S.check(r.returncode == 2 and r.stderr.strip() ==
+            "switchboard: --syslog: not together with --log-file",
+            "--syslog with --log-file: exit 2, named",
+            f"{r.returncode} {r.stderr!r}")
 
 
 def main():
