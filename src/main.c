@@ -208,6 +208,8 @@ int main(int argc, char *argv[])
 			cfg.log_file, strerror(err));
 		return 2;
 	}
+	if (cfg.syslog)
+		log_syslog_start();
 	mkdir(cfg.data_dir, 0755);
 
 	err = libre_init();
@@ -330,5 +332,6 @@ out:
 	tmr_replacement_flush();
 	tmr_debug();
 	log_file_close();
+	log_syslog_stop();
 	return err ? 1 : 0;
 }

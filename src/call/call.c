@@ -213,6 +213,7 @@ void call_end(struct call *call, enum store_disposition disposition,
 	info("call: %s %s -> %s ended: %s (%u, by %s)\n", call->rec.sip_call_id,
 	     call->rec.from_number, call->rec.to_number,
 	     store_disposition_name(disposition), scode, store_party_name(by));
+	call_metrics_ended(disposition);
 	call->rec.ended_at = time_now_ms();
 	call->rec.disposition = disposition;
 	call->rec.sip_code = scode;
@@ -252,8 +253,10 @@ int call_ring(struct call *call)
 	if (call->state != CALL_ROUTING)
 		return 0; /* ringing or answered already */
 	err = call->ctx->be->a_ring(call->a);
-	if (!err)
+	if (!err) {
+		call_metrics_setup(call);
 		call_state_set(call, CALL_RINGING);
+	}
 	return err;
 }
 
@@ -280,6 +283,7 @@ int call_answer(struct call *call, const char *by, call_answer_h *h, void *arg)
 		return err;
 	}
 	call->a_answered = true;
+	call_metrics_setup(call);
 	record_answered(call, by);
 	call_state_set(call, CALL_ANSWERED);
 	return 0;
@@ -498,6 +502,7 @@ static int call_alloc(struct call **callp, struct call_ctx *ctx, void *a_be,
 	call->ctx = ctx;
 	call->state = CALL_ROUTING;
 	call->late_offer = late_offer;
+	call->setup_at = tmr_jiffies();
 	list_init(&call->forks);
 	err = call_leg_alloc(&call->a, call, "");
 	if (err) {

@@ -576,4 +576,19 @@ void call_hangup(struct call *call, uint16_t scode, const char *reason,
 /* STORE_DISP_BUSY, _NO_ANSWER, ... for a failed call's SIP status. */
 enum store_disposition call_disposition(uint16_t scode);
 
+/* ---- metrics (metrics.c) ----------------------------------------------
+ * Counters since start, for GET /metrics: calls ended by disposition
+ * (index enum store_disposition; NONE stays 0), and the set-up time of
+ * calls from a caller (INVITE received -> first 180/183/200 sent) as a
+ * cumulative histogram: setup_le[i] calls took setup_bound_ms[i] or less. */
+enum { CALL_DISPOSITIONS = 16, CALL_SETUP_BUCKETS = 10 };
+struct call_metrics {
+	uint64_t ended[CALL_DISPOSITIONS];
+	uint32_t setup_bound_ms[CALL_SETUP_BUCKETS]; /* [ms] */
+	uint64_t setup_le[CALL_SETUP_BUCKETS];
+	uint64_t setup_count;
+	uint64_t setup_sum_ms; /* [ms] */
+};
+void call_metrics_get(struct call_metrics *m);
+
 #endif

@@ -211,6 +211,9 @@ struct call {
 	bool rtp_watched;             /* hang up when RTP stops       */
 	bool late_offer;              /* caller sent no SDP: we offer */
 	bool a_answered;              /* 200 sent to the caller       */
+	bool setup_seen;              /* set-up time counted (metrics) */
+	uint64_t setup_at; /* [ms] tmr_jiffies() at the caller's INVITE, 0:
+			      a call we placed (no set-up time) */
 	struct store_call rec;
 	/* the last consultation declined (consult.c) */
 	struct call_declined declined;
@@ -257,6 +260,11 @@ int call_alloc_placed(struct call **callp, struct call_ctx *ctx);
 
 void call_state_set(struct call *call, enum call_state state);
 /* Close the record and free the call; no answer to the caller. */
+/* metrics.c: the caller got its first 180/183/200 (counted once per
+ * call); a call ended with disposition d */
+void call_metrics_setup(struct call *call);
+void call_metrics_ended(enum store_disposition d);
+
 void call_end(struct call *call, enum store_disposition disposition,
 	      uint16_t scode, enum store_party by);
 /* From now on hang up when an established leg stops sending RTP. */

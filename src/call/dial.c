@@ -120,6 +120,7 @@ void call_leg_early(struct call_leg *leg)
 		be->unbridge(leg);
 		return;
 	}
+	call_metrics_setup(call);
 	call->early = leg;
 	info("call: %s: early media from %s\n", call->rec.sip_call_id,
 	     leg->desc);
@@ -449,6 +450,7 @@ void call_dial_established(struct call_leg *leg)
 			return;
 		}
 		call->a_answered = true;
+		call_metrics_setup(call);
 		call->a->established = true;
 	}
 	if (call->rec.id)

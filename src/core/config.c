@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <re.h>
 #include "core/config_int.h"
 
 #define S(f)    offsetof(struct config, f), sizeof(((struct config *)0)->f)
@@ -49,6 +50,15 @@ const struct opt config_optv[] = {
      RESTART,
      "allow plain HTTP (--http) on an address other than loopback (behind "
      "a TLS proxy); without it such a start is refused"},
+    {"metrics-listen", "SWITCHBOARD_METRICS_LISTEN", OPT_STR, S(metrics_listen),
+     RESTART,
+     "a second HTTP listen address serving only GET /metrics, without a "
+     "token, for a local Prometheus (127.0.0.1:9464); a loopback address "
+     "unless --metrics-listen-public (unset: none)"},
+    {"metrics-listen-public", "SWITCHBOARD_METRICS_LISTEN_PUBLIC", OPT_BOOL,
+     S(metrics_listen_public), RESTART,
+     "allow --metrics-listen on an address other machines reach (anyone "
+     "there reads the metrics; firewall it)"},
     {"media-ip", "SWITCHBOARD_MEDIA_IP", OPT_STR, S(media_ip), RESTART,
      "RTP address, also written into SDP (the SIP address's IP)"},
     {"data-dir", "SWITCHBOARD_DATA_DIR", OPT_STR, S(data_dir), RESTART,
@@ -233,6 +243,9 @@ const struct opt config_optv[] = {
     {"log-file", "SWITCHBOARD_LOG_FILE", OPT_STR, S(log_file), RESTART,
      "append the log to this file instead of stderr; SIGHUP opens it "
      "again (logrotate's postrotate); unset: stderr (journald)"},
+    {"syslog", "SWITCHBOARD_SYSLOG", OPT_BOOL, S(syslog), RESTART,
+     "send the log to syslog(3) (facility daemon, ident switchboard, "
+     "levels debug, info, warning, err) instead of stderr or --log-file"},
     {"init-demo", "SWITCHBOARD_INIT_DEMO", OPT_BOOL, S(init_demo), RESTART,
      "create or upgrade the database, add demo data if empty, exit"},
 };
@@ -544,6 +557,23 @@ static int checks(struct config *cfg, struct config_src *src)
 			 cfg->rtp_max);
 		return EINVAL;
 	}
+	if (cfg->metrics_listen[0]) {
+		struct sa a;
+
+		if (sa_decode(&a, cfg->metrics_listen,
+			      strlen(cfg->metrics_listen)))
+			return fail(src, "metrics-listen",
+				    "'%s' is not an address ip:port",
+				    cfg->metrics_listen);
+		if (!sa_is_loopback(&a) && !cfg->metrics_listen_public)
+			return fail(src, "metrics-listen",
+				    "%s is not a loopback address; metrics "
+				    "without a token elsewhere need "
+				    "--metrics-listen-public",
+				    cfg->metrics_listen);
+	}
+	if (cfg->log_file[0] && cfg->syslog)
+		return fail(src, "syslog", "not together with --log-file");
 	if (cfg->heartbeat_interval < 1 || cfg->heartbeat_interval > 3600) {
 		return fail(src, "heartbeat-interval",
 			    "must be from 1 to 3600 seconds");

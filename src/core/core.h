@@ -27,6 +27,10 @@ enum log_level log_level_get(void);
 int log_file_open(const char *path);
 int log_file_reopen(void);
 void log_file_close(void);
+/* --syslog: lines to syslog(3) (log_syslog.c) from now on, instead of
+ * stderr or the file; stop: back to them. */
+void log_syslog_start(void);
+void log_syslog_stop(void);
 /* libre's own warnings (DEBUG_WARNING etc.) into this log, with time stamp
  * and level, instead of raw to stderr with colour codes.  After
  * log_set_level(); libre_init() resets it, so call it after that too. */
@@ -124,8 +128,13 @@ struct config {
 	char invoice_issuer_tax_number[32]; /* Steuernummer, or ""     */
 	/* the browser front end (issue 19): built files served under / */
 	char web_dir[256]; /* "" = no web pages                     */
+	/* GET /metrics without a token on a listener of its own (issue 20):
+	 * ip:port, "" = none; an address off loopback needs public */
+	char metrics_listen[64];
+	bool metrics_listen_public;
 	enum log_level log_level;
 	char log_file[256]; /* lines there, not stderr; "" = stderr */
+	bool syslog;        /* lines to syslog(3) instead             */
 	bool init_demo;     /* create/seed the database and exit     */
 };
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <re.h>
 #include "core/core.h"
+#include "core/log_int.h"
 
 enum {
 	LOG_TEXT_MAX = 512,  /* bytes of foreign text in one line */
@@ -26,7 +27,22 @@ static struct {
 	pthread_mutex_t lock;
 	FILE *f; /* NULL: stderr */
 	char path[256];
-} dest = {PTHREAD_MUTEX_INITIALIZER, NULL, ""};
+	bool syslog; /* --syslog: lines to syslog(3), neither f nor stderr */
+} dest = {PTHREAD_MUTEX_INITIALIZER, NULL, "", false};
+
+void log_syslog_start(void)
+{
+	log_syslog_open();
+	dest.syslog = true;
+}
+
+void log_syslog_stop(void)
+{
+	if (!dest.syslog)
+		return;
+	dest.syslog = false;
+	log_syslog_close();
+}
 
 static FILE *file_open(const char *path)
 {
@@ -138,6 +154,10 @@ static void emit(enum log_level lvl, const char *area, const char *p,
 	}
 	if (i < len)
 		n += (size_t)re_snprintf(line + n, sizeof(line) - n, "...");
+	if (dest.syslog) { /* its own time stamp; the area in the text */
+		log_syslog_line((unsigned)lvl, area, line, n);
+		return;
+	}
 	time_iso(ts, sizeof(ts), time_now_ms());
 	pthread_mutex_lock(&dest.lock); /* one line, whichever thread */
 	out(dest.f ? dest.f : stderr, "%s %s %s%s%b\n", ts, tags[lvl],

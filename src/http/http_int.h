@@ -174,6 +174,7 @@ struct api_events;
 struct http_api {
 	struct api_lsnr *sock;        /* listener (owned)                  */
 	struct api_lsnr *ssock;       /* HTTPS listener (owned), --https   */
+	struct api_lsnr *msock;       /* --metrics-listen (owned), or NULL */
 	struct api_events *events;    /* the event stream (owned)         */
 	const struct config *cfg;     /* (weak) outlives the API           */
 	struct store *st;             /* (weak) outlives the API           */
@@ -872,6 +873,9 @@ unsigned api_role_of(const char *name);
 /* GET /metrics (metrics.c): the Prometheus text, after server.c checked
  * the operator's token */
 int api_metrics(struct api_req *req);
+/* --metrics-listen (metrics_listen.c): its listener into api->msock;
+ * 0 and none when the option is unset. */
+int api_metrics_listen(struct http_api *api);
 /* The name of role bit ("" if it is none). */
 const char *api_role_name(unsigned bit);
 /* The roles that may use route r (a route without a rule: the

@@ -187,6 +187,7 @@ static void destructor(void *arg)
 	api->logins = mem_deref(api->logins);
 	api->sock = mem_deref(api->sock);
 	api->ssock = mem_deref(api->ssock);
+	api->msock = mem_deref(api->msock);
 }
 
 /* Does path (one segment per '/') fit pattern?  A ":id" or ":key" segment
@@ -719,6 +720,10 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 		err = http_start(api);
 	if (!err && cfg->https_listen[0])
 		err = https_start(api);
+	if (err)
+		goto out;
+
+	err = api_metrics_listen(api);
 	if (err)
 		goto out;
 	api_retention_start(api);

@@ -45,6 +45,7 @@ void media_stats_get(struct media_stats *s)
 	s->relayed = media_ctr_get(&media_count.relayed);
 	s->played = media_ctr_get(&media_count.played);
 	s->refused = media_ctr_get(&media_count.refused);
+	s->lost = media_ctr_get(&media_count.lost);
 	s->dtmf = media_ctr_get(&media_count.dtmf);
 	s->prompt_loads = media_ctr_get(&media_count.prompt_loads);
 	s->prompt_hits = media_ctr_get(&media_count.prompt_hits);

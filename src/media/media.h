@@ -268,6 +268,8 @@ struct media_stats {
 	uint64_t prompt_loads; /* prompts read from disk (cache misses) */
 	uint64_t prompt_hits;  /* plays served from the prompt cache    */
 	uint64_t refused;      /* RTP from strangers, not latched */
+	uint64_t lost;         /* RTP packets missing from the sequence
+				  numbers of received streams       */
 	uint64_t dtmf;         /* RFC 4733 key presses reported */
 };
 void media_stats_get(struct media_stats *s);

@@ -163,6 +163,11 @@ struct media_stream {
 	char dig_last;                /* key reported last, and ...       */
 	enum media_digit_src dig_src; /* ... how it was heard ...     */
 	uint64_t dig_at;              /* ... when [ms, jiffies]           */
+	/* what we receive: the highest sequence number of the stream
+	 * ssrc_seq, for the loss count (relay.c, rx_seq()) */
+	bool rx_seq_set;
+	uint16_t rx_seq;
+	uint32_t rx_seq_ssrc;
 	/* written by the media thread, read by the SIP thread */
 	media_ctr last_rx;       /* [ms, jiffies] last RTP received  */
 	media_ctr rx, tx;        /* packets                          */
@@ -388,6 +393,7 @@ struct media_counters {
 	media_ctr legs, players, dtmf;          /* SIP thread writes   */
 	media_ctr prompt_loads, prompt_hits;    /* SIP thread writes   */
 	media_ctr rx, relayed, played, refused; /* media thread writes */
+	media_ctr lost;                         /* media thread writes */
 };
 extern struct media_counters media_count;
 

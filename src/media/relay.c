@@ -336,6 +336,35 @@ static int send_to(int fd, const struct sa *dst, struct mbuf *mb)
 	return 0;
 }
 
+enum { RX_SEQ_JUMP = 3000 }; /* RFC 3550 A.1's MAX_DROPOUT */
+
+/*
+ * Packets lost on the way to us, from the sequence numbers of what ms
+ * receives: when the highest sequence number moves on by d, the d - 1
+ * between are missing.  Like RFC 3550's "cumulative number of packets
+ * lost" but kept as a counter that only grows: a packet that arrives
+ * late (reordered) is not taken back, and a jump of more than
+ * RX_SEQ_JUMP (the sender restarted) or a new SSRC starts counting
+ * afresh.  A compare and an add per packet.
+ */
+static void rx_seq(struct media_stream *ms, uint32_t ssrc, uint16_t seq)
+{
+	int d;
+
+	if (!ms->rx_seq_set || ssrc != ms->rx_seq_ssrc) {
+		ms->rx_seq_set = true;
+		ms->rx_seq_ssrc = ssrc;
+		ms->rx_seq = seq;
+		return;
+	}
+	d = (uint16_t)(seq - ms->rx_seq);
+	if (d == 0 || d >= 0x8000) /* a duplicate or a late one */
+		return;
+	if (d > 1 && d <= RX_SEQ_JUMP)
+		media_ctr_add(&media_count.lost, d - 1);
+	ms->rx_seq = seq;
+}
+
 void media_rtp_recv(struct media_stream *ms, const struct sa *src,
 		    struct mbuf *mb)
 {
@@ -372,6 +401,7 @@ void media_rtp_recv(struct media_stream *ms, const struct sa *src,
 	atomic_store_explicit(&ms->last_rx, now, memory_order_relaxed);
 	media_ctr_inc(&ms->rx);
 	media_ctr_inc(&media_count.rx);
+	rx_seq(ms, ssrc, (uint16_t)(((unsigned)p[2] << 8) | p[3]));
 	if (kind == PT_TEV) { /* a key press: reported, and relayed below */
 		media_dtmf_rtp(ms, p, len, now);
 	}

@@ -151,6 +151,16 @@ const char *notify_error_reason(enum store_channel ch, const char *raw);
  */
 int notify_dest_check(const char *url, bool allow_loopback);
 
+/* ---- metrics (outbox.c) ----------------------------------------------
+ * This node's dispatcher since start, by channel (enum store_channel):
+ * attempts that failed (to be retried or not) and deliveries given up
+ * (failed for good), for GET /metrics. */
+struct notify_metrics {
+	uint64_t attempts_failed[STORE_CHANNEL_COUNT];
+	uint64_t failed[STORE_CHANNEL_COUNT];
+};
+void notify_metrics_get(struct notify_metrics *m);
+
 /* ---- the dispatcher (outbox.c) ---------------------------------------- */
 
 /*

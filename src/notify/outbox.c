@@ -155,6 +155,25 @@ static int url_print(struct re_printf *pf, void *arg)
 	return re_hprintf(pf, "%s", url);
 }
 
+/* failed attempts and deliveries given up, by channel, since start
+ * (GET /metrics); main thread */
+static struct notify_metrics metrics;
+
+void notify_metrics_get(struct notify_metrics *m)
+{
+	if (m)
+		*m = metrics;
+}
+
+static void count_failure(enum store_channel ch, bool final)
+{
+	if ((unsigned)ch >= STORE_CHANNEL_COUNT)
+		return;
+	metrics.attempts_failed[ch]++;
+	if (final)
+		metrics.failed[ch]++;
+}
+
 /* Apply the outcome of job to its row. */
 static void finish(struct notify *n, struct job *job)
 {
@@ -201,6 +220,7 @@ static void finish(struct notify *n, struct job *job)
 		break;
 
 	case NOTIFY_RETRY:
+		count_failure(o->channel, false);
 		err = store_outbox_retry(n->st, o->id, next, job->r.error);
 		if (!err)
 			warning("notify: %s %lld: attempt %u failed: %s; "
@@ -212,6 +232,7 @@ static void finish(struct notify *n, struct job *job)
 
 	case NOTIFY_FAILED:
 	default:
+		count_failure(o->channel, true);
 		err = store_outbox_fail(n->st, o->id, job->r.error);
 		if (!err)
 			warning("notify: %s %lld failed for good after %u "

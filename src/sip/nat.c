@@ -92,6 +92,7 @@ struct nat_conn {
 				  for its end already, without a find  */
 	struct sa peer;        /* the connection's far end              */
 	bool off;              /* lost the message boundaries           */
+	bool tls;              /* SIP over TLS (else TCP), for metrics  */
 };
 
 static struct nat *nat_g;
@@ -425,6 +426,7 @@ static void tcp_attach(struct nat *nat, const struct sip_msg *msg)
 	nc->nat = nat;
 	nc->peer = msg->src;
 	nc->tc = tc;
+	nc->tls = msg->tp == SIP_TRANSP_TLS;
 	/* every connection gets the helper, a carrier's too (switched off):
 	 * our ref on it tells when libre has freed the connection, and nc,
 	 * th's argument, lives until then (see the top comment) */
@@ -487,6 +489,28 @@ void nat_attach(struct sipsrv *srv, const struct sip_msg *msg)
 		warning("nat: cannot enlarge the SIP UDP socket's buffers\n");
 	nat_g = nat;
 	info("nat: Contact fixing on for UDP, TCP and TLS\n");
+}
+
+static bool conn_count(struct le *le, void *arg)
+{
+	const struct nat_conn *nc = le->data;
+	unsigned *n = arg;
+
+	if (!conn_gone(nc))
+		n[nc->tls ? 1 : 0]++;
+	return false;
+}
+
+void nat_conn_counts(unsigned *tcp, unsigned *tls)
+{
+	unsigned n[2] = {0, 0};
+
+	if (nat_g)
+		(void)hash_apply(nat_g->conns, conn_count, n);
+	if (tcp)
+		*tcp = n[0];
+	if (tls)
+		*tls = n[1];
 }
 
 void nat_detach(void)

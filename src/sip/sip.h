@@ -53,6 +53,18 @@ int sip_tls_fingerprint_norm(char *out, size_t sz, const char *in);
 /* Is path (absolute) a PEM file with at least one certificate?  0,
  * EINVAL (not absolute), ENOENT (unreadable or no certificate), ENOMEM. */
 int sip_tls_ca_check(const char *path);
+/* SIP responses on the wire since start (sent and received, every
+ * transport, retransmissions too), by the method of their CSeq (as
+ * above) and class (1 for 1xx .. 6): h once for each count that is not
+ * 0, until it returns an error (returned). */
+typedef int(sip_response_count_h)(bool sent, const char *method, unsigned cls,
+				  uint64_t n, void *arg);
+int sipsrv_response_counts(sip_response_count_h *h, void *arg);
+
+/* SIP connections open now that sent us at least one request (phones',
+ * carriers'), by transport; connections we opened that never carried a
+ * request to us are not seen. */
+void sipsrv_conn_counts(unsigned *tcp, unsigned *tls);
 
 /* ---- calls: the incoming-call handler ------------------------------- */
 

@@ -223,5 +223,12 @@ bool trunktls_refused(const struct sa *peer, char *why, size_t sz);
 
 /* metrics.c: count one request our listener received (sipsrv.c) */
 void sip_metrics_request(const struct sip_msg *msg);
+/* metrics.c: libre's trace handler, counts the responses sent and
+ * received (set by sipsrv_init) */
+void sip_metrics_trace(bool tx, enum sip_transp tp, const struct sa *src,
+		       const struct sa *dst, const uint8_t *pkt, size_t len,
+		       void *arg);
+/* nat.c: the open TCP and TLS connections that sent us a request */
+void nat_conn_counts(unsigned *tcp, unsigned *tls);
 
 #endif

@@ -462,6 +462,7 @@ int sipsrv_init(const struct config *cfg, struct store *st,
 			exit_handler, srv);
 	if (err)
 		goto out;
+	sip_set_trace_handler(srv->sip, sip_metrics_trace);
 	err = sip_transp_add(srv->sip, SIP_TRANSP_UDP, &srv->laddr);
 	if (!err)
 		err = sip_transp_add(srv->sip, SIP_TRANSP_TCP, &srv->laddr);

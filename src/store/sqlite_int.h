@@ -132,6 +132,7 @@ enum store_sql_id {
 	S_REG_LIST_ALL,
 	S_REG_LIST_EMPLOYEE,
 	S_REG_PURGE,
+	S_REG_COUNT,
 
 	/* sqlite_call.c */
 	S_CALL_ADD,
@@ -170,6 +171,8 @@ enum store_sql_id {
 	S_OUTBOX_FAIL,
 	S_OUTBOX_REQUEUE,
 	S_OUTBOX_REQUEUE_STALE,
+	S_OUTBOX_PENDING_COUNT,
+	S_OUTBOX_SENDING_COUNT,
 
 	/* sqlite_token.c */
 	S_TOKEN_ADD,

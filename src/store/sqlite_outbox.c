@@ -83,6 +83,12 @@ static const struct store_sql sql[] = {
      "UPDATE outbox SET state = 'pending', next_attempt_at = ?3"
      " WHERE state = 'sending' AND node_id <> ?1 AND node_id IN"
      " (SELECT node_id FROM nodes WHERE heartbeat_at < ?2)"},
+    /* the partial indexes outbox_due and outbox_sending answer these */
+    {S_OUTBOX_PENDING_COUNT, "outbox depth",
+     "SELECT count(*) FROM outbox WHERE state = 'pending'"
+     " AND next_attempt_at >= 0"},
+    {S_OUTBOX_SENDING_COUNT, "outbox depth",
+     "SELECT count(*) FROM outbox WHERE state = 'sending'"},
 };
 
 const struct store_sqlset store_sql_outbox = STORE_SQLSET(sql);
@@ -460,5 +466,20 @@ int store_outbox_requeue_stale(struct store *st, const char *self,
 	if (np)
 		*np = err ? 0 : (unsigned)n;
 
+	return err;
+}
+
+int store_outbox_depth(struct store *st, uint64_t *pending, uint64_t *sending)
+{
+	int64_t p = 0, s = 0;
+	int err;
+
+	if (!st || !pending || !sending)
+		return EINVAL;
+	err = store_run(st, S_OUTBOX_PENDING_COUNT, EIO, &p, "");
+	if (!err)
+		err = store_run(st, S_OUTBOX_SENDING_COUNT, EIO, &s, "");
+	*pending = err ? 0 : (uint64_t)p;
+	*sending = err ? 0 : (uint64_t)s;
 	return err;
 }

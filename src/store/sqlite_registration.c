@@ -52,6 +52,8 @@ static const struct store_sql sql[] = {
      " ORDER BY r.id"},
     {S_REG_PURGE, "registration purge",
      "DELETE FROM registrations WHERE expires_at <= ?1"},
+    {S_REG_COUNT, "registration count",
+     "SELECT count(*) FROM registrations WHERE expires_at > ?1"},
 };
 
 const struct store_sqlset store_sql_registration = STORE_SQLSET(sql);
@@ -161,5 +163,17 @@ int store_reg_purge(struct store *st, uint64_t now, unsigned *np)
 	if (!err && np)
 		*np = (unsigned)n;
 
+	return err;
+}
+
+int store_reg_count(struct store *st, uint64_t now, uint64_t *np)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || !np)
+		return EINVAL;
+	err = store_run(st, S_REG_COUNT, EIO, &n, "u", now);
+	*np = err ? 0 : (uint64_t)n;
 	return err;
 }

@@ -1448,6 +1448,9 @@ int store_reg_list_employee(struct store *st, int64_t employee_id, uint64_t now,
 			    store_registration_h *h, void *arg);
 /* Remove bindings that expired before now; returns count in *np. */
 int store_reg_purge(struct store *st, uint64_t now, unsigned *np);
+/* How many bindings are not expired at now (all devices, all nodes; one
+ * count on the expiry index). */
+int store_reg_count(struct store *st, uint64_t now, uint64_t *np);
 
 /* ---- queue callbacks (sqlite_callback.c) -------------------------------- */
 
@@ -1937,6 +1940,9 @@ int store_outbox_requeue(struct store *st, const char *node_id, unsigned *np);
  * does not come back.  Called by every running node now and then. */
 int store_outbox_requeue_stale(struct store *st, const char *self,
 			       uint64_t before, unsigned *np);
+/* The deliveries waiting (pending) and being delivered (sending) now, of
+ * every node: two counts on their partial indexes. */
+int store_outbox_depth(struct store *st, uint64_t *pending, uint64_t *sending);
 
 /* ---- call notes (sqlite_note.c, issue 17) -----------------------------
  *

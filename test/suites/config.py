@@ -95,6 +95,8 @@ OPTIONS = {
     "web-dir": ("str", "build/web"),
     "config": ("str", "/etc/switchboard/switchboard.conf"),
     "log-file": ("str", None),
+    "metrics-listen": ("str", None), "metrics-listen-public": ("bool", None),
+    "syslog": ("bool", None),
 }
 
 
