@@ -443,9 +443,9 @@ def test_announcements():
     tid = TENANT["b"]
     st, a = sb.api("POST", "/api/v1/announcements",
                    {"tenant_id": tid, "name": "Geschlossen",
-                    "file": "beispiel/closed.wav"})
+                    "file": "de/closed.wav"})
     s.check(st == 201 and a["name"] == "Geschlossen" and
-            a["file"] == "beispiel/closed.wav" and a["tenant_id"] == tid,
+            a["file"] == "de/closed.wav" and a["tenant_id"] == tid,
             "POST announcement", f"{st} {a}")
     aid = a["id"]
     st, e = sb.api("POST", "/api/v1/announcements",
@@ -1290,7 +1290,7 @@ def test_cross_tenant():
                     "last_name": "Tenant"})
     s.check(st == 201, "an employee of tenant B", f"{st} {e}")
     st, a = sb.api("POST", "/api/v1/announcements",
-                   {"tenant_id": b, "name": "B", "file": "b.wav"})
+                   {"tenant_id": b, "name": "B", "file": "welcome.wav"})
     s.check(st == 201, "an announcement of tenant B", f"{st} {a}")
     st, ns = sb.api("GET", f"/api/v1/numbers?tenant_id={demo}")
     ann = by(ns or [], "e164", DEMO["announcement"])  # not personal
