@@ -271,6 +271,30 @@ static const char *string_bad(const char *p, size_t n, size_t *i)
 	return NULL;
 }
 
+/* The bare word at p[*i] (*i then after it): is it an integer (no
+ * fraction or exponent) beyond int64?  libre would store it wrapped. */
+static bool int_too_large(const char *p, size_t n, size_t *i)
+{
+	static const char max[] = "9223372036854775807";
+	size_t w = *i, d;
+
+	if (!word_char(p[w])) {
+		++*i;
+		return false;
+	}
+	while (*i < n && word_char(p[*i]))
+		++*i;
+	if (p[w] == '-')
+		++w;
+	for (d = w; d < *i; d++) {
+		if (!isdigit((unsigned char)p[d]))
+			return false;
+	}
+	d = *i - w;
+	return d > sizeof(max) - 1 ||
+	       (d == sizeof(max) - 1 && memcmp(p + w, max, d) > 0);
+}
+
 /*
  * Every string of the body text p: 0, or 400 naming the field (the member
  * of the top-level object) whose value, or something within it, is bad.
@@ -302,7 +326,11 @@ static int strings_check(struct api_req *req, const char *p, size_t n)
 		case '"':
 			break;
 		default:
-			++i;
+			if (int_too_large(p, n, &i))
+				return api_error(req, 400,
+						 "%s: too large for an integer "
+						 "(at most %lld)",
+						 field, (long long)INT64_MAX);
 			continue;
 		}
 		s = ++i;

@@ -300,6 +300,15 @@ def test_texts(sb, tid):
                       "99999999999999999999"), 400,
                "tenant_id: 99999999999999999999 is too large (at most "
                f"{INT64_MAX})")
+    S.error_is("an id too large in a body: 400 says so",
+               post_raw(sb, "/api/v1/employees",
+                        b'{"tenant_id": 99999999999999999999, '
+                        b'"first_name": "a", "last_name": "b"}'), 400,
+               f"tenant_id: too large for an integer (at most {INT64_MAX})")
+    st, e = post_raw(sb, "/api/v1/employees",
+                     b'{"tenant_id": %d, "first_name": "a", '
+                     b'"last_name": "b"}' % tid)
+    S.check(st == 201, "an ordinary body still passes: 201", f"{st} {e}")
     S.error_is("an id of 0 in the query: 400",
                sb.api("GET", "/api/v1/employees?tenant_id=0"), 400,
                "tenant_id: must be a positive integer")
