@@ -120,11 +120,11 @@ prompts: deps
 	@scripts/prompts.sh $(VAR)/prompts
 
 db: build prompts
-	@$(REL)/switchboard --data-dir $(VAR) --init-demo
+	@$(REL)/switchboard --data-dir $(VAR) $(ARGS) --init-demo
 	@scripts/tlscert.sh $(VAR)/tls.pem
 
 run: build prompts db
-	@scripts/run.sh $(VAR)
+	@scripts/run.sh $(VAR) $(ARGS)
 
 test: build build-test
 	@scripts/prompts.sh $(DBG)/prompts >/dev/null

@@ -1,12 +1,15 @@
 /*
  * app_announcement.c - the announcement: answer at once, play the
  * announcement's file once the caller's ACK came, hang up when it ends.
- * The call record names "announcement" as who answered.
+ * The call record names "announcement" as who answered.  A file that
+ * cannot be played (gone since it was saved, or broken) is never
+ * answered: the caller gets 480 and pays nothing, the log says why.
  */
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
+#include "media/media.h"
 #include "call/call_int.h"
 
 static void announcement_played(struct call *call, int err, char digit,
@@ -45,5 +48,14 @@ int app_announcement_start(struct call *call, const struct route_target *t)
 		return ENOMEM;
 	re_snprintf(path, 300, "%s/%s", call_config(call)->prompts_dir, a.file);
 	call_app_data_set(call, path); /* the call owns it now */
+	err = media_prompt_check(path);
+	if (err) {
+		warning("call: %s: announcement %lld: %s cannot be played "
+			"(%m): not answered\n",
+			call_id(call), (long long)a.id, path, err);
+		call_hangup(call, 480, "Temporarily Unavailable",
+			    STORE_DISP_FAILED, STORE_PARTY_SYSTEM);
+		return 0;
+	}
 	return call_answer(call, "announcement", announcement_answered, path);
 }

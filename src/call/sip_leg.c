@@ -632,7 +632,11 @@ static void sip_leg_incoming(struct sipsrv *srv, const struct sip_msg *msg,
 						  : STORE_SRTP_AUTO);
 	str_from_pl(from_user, sizeof(from_user), &msg->from.uri.user);
 	str_from_pl(from_name, sizeof(from_name), &msg->from.dname);
-	str_from_pl(dialled, sizeof(dialled), &msg->uri.user);
+	/* as typed: "0221%2082829902" is "0221 82829902", whose space
+	 * phone_normalise() drops */
+	if (re_snprintf(dialled, sizeof(dialled), "%H", uri_user_unescape,
+			&msg->uri.user) < 0)
+		dialled[0] = '\0';
 	str_from_pl(to_user, sizeof(to_user), &msg->to.uri.user);
 	str_from_pl(call_id, sizeof(call_id), &msg->callid);
 	memset(&o, 0, sizeof(o));

@@ -187,6 +187,10 @@ const struct opt config_optv[] = {
      "bytes an event stream client may have unsent (ours and the kernel's "
      "send buffer) before it is disconnected as too slow (1048576, from "
      "4096 to 67108864)"},
+    {"number-block-max", "SWITCHBOARD_NUMBER_BLOCK_MAX", OPT_U32,
+     S(number_block_max), LIVE,
+     "numbers a number block of the API may hold at most (10000, from 1 "
+     "to 100000000)"},
     {"events-ping", "SWITCHBOARD_EVENTS_PING", OPT_U32, S(events_ping), LIVE,
      "seconds between pings to event stream clients; two unanswered "
      "close the connection (30, from 1 to 3600)"},
@@ -296,6 +300,7 @@ static void defaults(struct config *cfg)
 	str_copy(cfg->push_subject, "mailto:switchboard@localhost",
 		 sizeof(cfg->push_subject));
 	cfg->events_queue_max = 1048576;
+	cfg->number_block_max = 10000;
 	cfg->events_ping = 30;
 	cfg->session_lifetime = 43200;
 	cfg->session_idle = 1800;
@@ -628,6 +633,10 @@ static int checks(struct config *cfg, struct config_src *src)
 	if (cfg->events_queue_max < 4096 || cfg->events_queue_max > 67108864) {
 		return fail(src, "events-queue-max",
 			    "must be from 4096 to 67108864 bytes");
+	}
+	if (cfg->number_block_max < 1 || cfg->number_block_max > 100000000) {
+		return fail(src, "number-block-max",
+			    "must be from 1 to 100000000 numbers");
 	}
 	if (cfg->events_ping < 1 || cfg->events_ping > 3600) {
 		return fail(src, "events-ping",

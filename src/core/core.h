@@ -103,6 +103,7 @@ struct config {
 	uint32_t events_queue_max;   /* [bytes] unsent to an event stream
 				      client before it is dropped      */
 	uint32_t events_ping;        /* [s] between pings to such clients */
+	uint32_t number_block_max;   /* numbers in one number block at most */
 	/* Web Push: the VAPID "sub" (mailto: or https:), and http://
 	 * subscription endpoints accepted (tests only) */
 	char push_subject[128];

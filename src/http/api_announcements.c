@@ -1,14 +1,17 @@
 /*
  * api_announcements.c - /api/v1/announcements: recorded messages (WAV
  * files in the prompts directory) that a number can be routed to.  The
- * file name is checked for shape only (a relative path ending in .wav that
- * cannot leave the prompts directory); the media player reports a missing
- * file when a call reaches it.  An uploaded prompt ("uploads/...", see
- * api_prompts.c) must be one of the announcement's tenant.
+ * file name is a relative path ending in .wav that cannot leave the
+ * prompts directory, and the file must be there and play (422 "file: ...
+ * does not exist" otherwise); a call to an announcement whose file has
+ * gone since is not answered (app_announcement.c).  An uploaded prompt
+ * ("uploads/...", see api_prompts.c) must be one of the announcement's
+ * tenant.
  */
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
+#include "media/media.h"
 
 #define T struct store_announcement
 
@@ -50,9 +53,27 @@ static const struct api_field fields[] = {
 static int announcement_check(struct api_req *req, void *rec, const void *old)
 {
 	const T *a = rec;
+	char path[512];
+	int err;
 
 	(void)old;
-	return api_prompt_file(req, "file", a->file, a->tenant_id);
+	err = api_prompt_file(req, "file", a->file, a->tenant_id);
+	if (err)
+		return err;
+	re_snprintf(path, sizeof(path), "%s/%s", req->api->cfg->prompts_dir,
+		    a->file);
+	err = media_prompt_check(path);
+	if (err == ENOENT)
+		return api_error(req, 422,
+				 "file: %s does not exist in the prompts "
+				 "directory",
+				 a->file);
+	if (err)
+		return api_error(req, 422,
+				 "file: %s cannot be played: %m (a WAV file "
+				 "is needed)",
+				 a->file, err);
+	return 0;
 }
 
 static int announcement_fail(struct api_req *req, int err, const void *rec)

@@ -3,6 +3,11 @@
  * a tenant owns (Rufnummernblock).  Every number of a tenant must lie in
  * one of its blocks.  A block is fixed once created, since numbers hang off
  * it: PATCH accepts no field, and a block is deleted only when empty.
+ *
+ * A new block must be plausible: at most --number-block-max numbers, in
+ * the tenant's country (its E.164 country code), and as long as the
+ * national numbers of that country can be (NSN lengths of ITU-T E.164
+ * country codes for the countries we know, else 4 to 15 digits in all).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,10 +44,52 @@ static const struct api_field fields[] = {
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
-/* A new block is a range: first..last of equal length. */
+/* Lengths of national (significant) numbers by country code. */
+static const struct {
+	const char *cc;
+	unsigned min, max;
+} nsn_lengths[] = {
+    {"1", 10, 10}, {"31", 9, 9},  {"32", 8, 9},   {"33", 9, 9},
+    {"34", 9, 9},  {"39", 6, 11}, {"41", 9, 9},   {"43", 4, 13},
+    {"44", 9, 10}, {"45", 8, 8},  {"46", 7, 13},  {"47", 8, 8},
+    {"48", 9, 9},  {"49", 6, 13}, {"352", 4, 11}, {"353", 7, 11},
+};
+
+/* 0, or 422 naming first: b's numbers are not of the country cc. */
+static int country_check(struct api_req *req, const T *b, const char *cc)
+{
+	const size_t ccl = strlen(cc), nsn = strlen(b->first) - 1 - ccl;
+	unsigned min = 4, max = 15 - (unsigned)ccl;
+	size_t i;
+
+	if (strncmp(b->first + 1, cc, ccl))
+		return api_error(req, 422,
+				 "first: %s is not a number of the tenant's "
+				 "country (+%s)",
+				 b->first, cc);
+	for (i = 0; i < ARRAY_SIZE(nsn_lengths); i++) {
+		if (!strcmp(nsn_lengths[i].cc, cc)) {
+			min = nsn_lengths[i].min;
+			max = nsn_lengths[i].max;
+		}
+	}
+	if (nsn < min || nsn > max)
+		return api_error(req, 422,
+				 "first: %s has %zu digits after +%s; numbers "
+				 "of that country have %u to %u",
+				 b->first, nsn, cc, min, max);
+	return 0;
+}
+
+/* A new block is a range: first..last of equal length, not larger than
+ * --number-block-max, in the tenant's country. */
 static int block_check(struct api_req *req, void *rec, const void *old)
 {
 	const T *b = rec;
+	const uint32_t max = req->api->cfg->number_block_max;
+	unsigned long long first, last;
+	struct store_tenant t;
+	int err;
 
 	if (old)
 		return 0;
@@ -51,7 +98,17 @@ static int block_check(struct api_req *req, void *rec, const void *old)
 				 "last: must have as many digits as first");
 	if (strcmp(b->last, b->first) < 0)
 		return api_error(req, 422, "last: must not be below first");
-	return 0;
+	first = strtoull(b->first + 1, NULL, 10);
+	last = strtoull(b->last + 1, NULL, 10);
+	if (last - first >= max)
+		return api_error(req, 422,
+				 "last: %s..%s holds %llu numbers; a block "
+				 "holds at most %u (--number-block-max)",
+				 b->first, b->last, last - first + 1, max);
+	err = store_tenant_get(req->api->st, b->tenant_id, &t);
+	if (err)
+		return api_fail(req, err, "tenant_id: %m", err);
+	return country_check(req, b, t.country_code);
 }
 
 static int block_fail(struct api_req *req, int err, const void *rec)

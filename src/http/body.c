@@ -162,11 +162,201 @@ static bool bare_words_ok(const char *p, size_t n)
 	return !inq;
 }
 
+/* ---- the strings of a body, before decoding ---------------------------- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The code unit of "\uXXXX" at p (n bytes left), or -1. */
+static long u_escape(const char *p, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 6 || p[0] != '\\' || p[1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		int h = hexval(p[i]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left), 0 if it is
+ * not one. */
+static size_t utf8_len(const uint8_t *p, size_t n)
+{
+	char s[5] = {0};
+	size_t k;
+
+	if (p[0] < 0x80)
+		return 1;
+	k = (p[0] & 0xe0) == 0xc0   ? 2
+	    : (p[0] & 0xf0) == 0xe0 ? 3
+	    : (p[0] & 0xf8) == 0xf0 ? 4
+				    : 0;
+	if (!k || k > n)
+		return 0;
+	memcpy(s, p, k);
+	return text_ok(s) ? k : 0;
+}
+
+/*
+ * The string that starts after the quote at p[*i]: what is wrong with it
+ * (NULL if nothing), *i then after its closing quote.  libre's decoder
+ * turns "\u0000" into a NUL that cuts the C string it gives us (and keeps
+ * a raw NUL byte the same way), and decodes a lone surrogate "\ud800" into
+ * bytes that are not UTF-8: both are refused here, for every field of
+ * every route, before the value can be stored cut off or empty.
+ */
+static const char *string_bad(const char *p, size_t n, size_t *i)
+{
+	size_t j = *i;
+
+	while (j < n && p[j] != '"') {
+		const uint8_t c = (uint8_t)p[j];
+		long u, lo;
+		size_t k;
+
+		if (c == 0)
+			return "must not contain a NUL byte";
+		if (c < 0x20)
+			return "must not contain raw control characters";
+		if (c >= 0x80) {
+			k = utf8_len((const uint8_t *)p + j, n - j);
+			if (!k)
+				return "is not valid UTF-8";
+			j += k;
+			continue;
+		}
+		if (c != '\\') {
+			++j;
+			continue;
+		}
+		if (j + 1 >= n)
+			return "is not valid JSON";
+		if (p[j + 1] != 'u') {
+			j += 2;
+			continue;
+		}
+		u = u_escape(p + j, n - j);
+		if (u < 0)
+			return "is not valid JSON (\\u needs 4 hex digits)";
+		if (u == 0)
+			return "must not contain a NUL byte";
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return "is not valid UTF-8 (a lone surrogate)";
+		if (u >= 0xd800 && u <= 0xdbff) {
+			lo = u_escape(p + j + 6, n - j - 6);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return "is not valid UTF-8 (a lone surrogate)";
+			j += 6;
+		}
+		j += 6;
+	}
+	if (j >= n)
+		return "is not valid JSON";
+	*i = j + 1;
+	return NULL;
+}
+
+/* The bare word at p[*i] (*i then after it): is it an integer (no
+ * fraction or exponent) beyond int64?  libre would store it wrapped. */
+static bool int_too_large(const char *p, size_t n, size_t *i)
+{
+	static const char max[] = "9223372036854775807";
+	size_t w = *i, d;
+
+	if (!word_char(p[w])) {
+		++*i;
+		return false;
+	}
+	while (*i < n && word_char(p[*i]))
+		++*i;
+	if (p[w] == '-')
+		++w;
+	for (d = w; d < *i; d++) {
+		if (!isdigit((unsigned char)p[d]))
+			return false;
+	}
+	d = *i - w;
+	return d > sizeof(max) - 1 ||
+	       (d == sizeof(max) - 1 && memcmp(p + w, max, d) > 0);
+}
+
+/*
+ * Every string of the body text p: 0, or 400 naming the field (the member
+ * of the top-level object) whose value, or something within it, is bad.
+ */
+static int strings_check(struct api_req *req, const char *p, size_t n)
+{
+	char field[65] = "body";
+	bool want_key = false;
+	unsigned depth = 0;
+	size_t i = 0, s;
+	const char *why;
+
+	while (i < n) {
+		switch (p[i]) {
+		case '{':
+		case '[':
+			want_key = ++depth == 1;
+			++i;
+			continue;
+		case '}':
+		case ']':
+			--depth;
+			++i;
+			continue;
+		case ',':
+			want_key = depth == 1;
+			++i;
+			continue;
+		case '"':
+			break;
+		default:
+			if (int_too_large(p, n, &i))
+				return api_error(req, 400,
+						 "%s: too large for an integer "
+						 "(at most %lld)",
+						 field, (long long)INT64_MAX);
+			continue;
+		}
+		s = ++i;
+		why = string_bad(p, n, &i);
+		if (why && want_key)
+			return api_error(req, 400, "body: a field name %s",
+					 why);
+		if (why)
+			return api_error(req, 400, "%s: %s", field, why);
+		if (want_key) {
+			const size_t k = MIN(sizeof(field) - 1, i - 1 - s);
+
+			memcpy(field, p + s, k); /* p is not NUL-terminated */
+			field[k] = '\0';
+		}
+		want_key = false;
+	}
+	return 0;
+}
+
 int api_body_decode(struct api_req *req)
 {
 	struct mbuf *mb = req->msg->mb;
 	const char *p = mb ? (const char *)mbuf_buf(mb) : NULL;
 	size_t n = mb ? mbuf_get_left(mb) : 0;
+	int err;
 
 	if (req->msg->clen > API_BODY_MAX || n > API_BODY_MAX)
 		return api_error(req, 413, "body: larger than %u bytes",
@@ -180,8 +370,12 @@ int api_body_decode(struct api_req *req)
 		return api_error(req, 400, "body: a JSON object is required");
 	if (p[0] == '[')
 		return api_error(req, 400, "body: must be a JSON object");
-	if (p[0] != '{' || p[n - 1] != '}' || !bare_words_ok(p, n) ||
-	    json_decode_odict(&req->body, 16, p, n, API_JSON_DEPTH))
+	if (p[0] != '{' || p[n - 1] != '}' || !bare_words_ok(p, n))
+		return api_error(req, 400, "body: invalid JSON");
+	err = strings_check(req, p, n);
+	if (err)
+		return err;
+	if (json_decode_odict(&req->body, 16, p, n, API_JSON_DEPTH))
 		return api_error(req, 400, "body: invalid JSON");
 	return 0;
 }

@@ -16,13 +16,20 @@
  *
  * After a reply the next request of the connection follows (keep-alive,
  * pipelining), unless the server took the connection for another
- * protocol (api_conn_take(): the WebSocket event stream, events.c).  A head larger than HEAD_MAX or malformed closes the
- * connection, as libre does.  "Expect: 100-continue" is answered with
- * 100 when the body is taken.  Chunked bodies are not supported (no
- * Content-Length: no body).
+ * protocol (api_conn_take(): the WebSocket event stream, events.c).
+ * "Expect: 100-continue" is answered with 100 when the body is taken.
+ *
+ * A connection closes after a reply (which then says "Connection: close")
+ * when the request asked for it (Connection: close), came as HTTP/1.0, or
+ * could not be read: a malformed head gets 400, a head larger than
+ * HEAD_MAX 431, a chunked body 411 (not supported: send a
+ * Content-Length), each with a JSON error.  Closing is polite: the reply
+ * is sent out first, then our side is shut down, and the socket closes
+ * when the client closes its side or after LINGER.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "http/http_int.h"
 
 enum {
@@ -31,7 +38,8 @@ enum {
 	TIMEOUT_IO = 60000,              /* [ms] within a request          */
 	TIMEOUT_IDLE = 600000,           /* [ms] between requests          */
 	TXQ_MAX = 32 * 1024 * 1024,      /* [bytes] replies queued at most */
-	LINGER = 2000,                   /* [ms] after a 411, then closed  */
+	LINGER = 2000,                   /* [ms] after our last reply      */
+	DRAIN_POLL = 20,                 /* [ms] until that reply is out   */
 	HELD_MAX = 2 * 65536 + HEAD_MAX, /* [bytes] pipelined while held */
 };
 
@@ -55,7 +63,10 @@ struct api_conn {
 	struct mbuf *body;     /* (owned) its body so far             */
 	uint64_t clen;         /* [bytes] its Content-Length          */
 	uint64_t drain;        /* [bytes] of a refused body to drop   */
-	bool discard;          /* after a 411: all input dropped      */
+	bool discard;          /* closing: all input dropped          */
+	bool close_after;      /* the next final reply is the last    */
+	bool shut;             /* our side is shut down               */
+	uint32_t waited;       /* [ms] for the last reply to go out   */
 	bool held;             /* a reply comes later: the next
 				  request waits in `in` (defer.c)     */
 };
@@ -96,6 +107,55 @@ static void close_h(int err, void *arg)
 	mem_deref(c);
 }
 
+/* Closing, after the last reply: once it has left our queue, our side is
+ * shut down (the client reads it whole, then EOF), and the socket closes
+ * when the client closes its side or after LINGER. */
+static void closing_h(void *arg)
+{
+	struct api_conn *c = arg;
+
+	if (!c->tc)
+		return;
+	if (tcp_conn_txqsz(c->tc) && c->waited < TIMEOUT_IO) {
+		c->waited += DRAIN_POLL;
+		tmr_start(&c->tmr, DRAIN_POLL, closing_h, c);
+		return;
+	}
+	(void)shutdown(tcp_conn_fd(c->tc), SHUT_WR);
+	c->shut = true;
+	tmr_start(&c->tmr, LINGER, timeout_h, c);
+}
+
+static void closing_start(struct api_conn *c)
+{
+	c->discard = true;
+	tmr_start(&c->tmr, 0, closing_h, c);
+}
+
+/* Does msg ask for the connection to close after its reply: HTTP/1.0
+ * (keep-alive of 1.0 is not offered), or a "close" token in Connection. */
+static bool wants_close(const struct http_msg *msg)
+{
+	struct le *le;
+
+	if (pl_strcmp(&msg->ver, "1.1"))
+		return true;
+	for (le = msg->hdrl.head; le; le = le->next) {
+		const struct http_hdr *h = le->data;
+		struct pl v = h->val, tok;
+
+		if (h->id != HTTP_HDR_CONNECTION)
+			continue;
+		while (!re_regex(v.p, v.l, "[ \t,]*[^ \t,]+", NULL, &tok)) {
+			if (!pl_strcasecmp(&tok, "close"))
+				return true;
+			v.l -= (size_t)(tok.p + tok.l - v.p);
+			v.p = tok.p + tok.l;
+		}
+	}
+	return false;
+}
+
 uint64_t api_content_length(const struct http_msg *msg)
 {
 	const struct http_hdr *h = http_msg_hdr(msg, HTTP_HDR_CONTENT_LENGTH);
@@ -121,6 +181,7 @@ static void deliver(struct api_conn *c)
 	struct api_lsnr *l = c->lsnr;
 
 	c->msg = NULL;
+	c->close_after = wants_close(msg);
 	if (c->body) {
 		mem_deref(msg->mb);
 		msg->mb = c->body;
@@ -130,8 +191,20 @@ static void deliver(struct api_conn *c)
 	if (l)
 		l->reqh(c, msg, l->arg);
 	mem_deref(msg);
-	if (c->tc)
+	if (c->tc && !c->discard)
 		tmr_start(&c->tmr, TIMEOUT_IDLE, timeout_h, c);
+}
+
+/* A request that cannot be read: its answer, then the connection closes. */
+static int refuse(struct api_conn *c, uint16_t scode, const char *reason,
+		  const char *error)
+{
+	c->close_after = true;
+	return api_conn_reply(c, scode, reason,
+			      "Content-Type: application/json\r\n"
+			      "Content-Length: %zu\r\n"
+			      "\r\n{\"error\":\"%s\"}",
+			      strlen(error) + 12, error);
 }
 
 /* A new head in c->in: 0 and *done false if more bytes are needed.  A
@@ -147,25 +220,25 @@ static int head(struct api_conn *c, bool *done)
 	err = http_msg_decode(&msg, c->in, true);
 	if (err == ENODATA) {
 		c->in->pos = pos;
-		return mbuf_get_left(c->in) > HEAD_MAX ? EOVERFLOW : 0;
+		if (mbuf_get_left(c->in) <= HEAD_MAX)
+			return 0;
+	}
+	*done = true;
+	/* not whole within HEAD_MAX bytes, or whole but larger */
+	if (err == ENODATA || (!err && c->in->pos - pos > HEAD_MAX)) {
+		mem_deref(msg);
+		return refuse(c, 431, "Request Header Fields Too Large",
+			      "request: head larger than 65536 bytes");
 	}
 	if (err)
-		return err;
-	*done = true;
+		return refuse(c, 400, "Bad Request",
+			      "request: not an HTTP/1.1 request line and "
+			      "headers");
 	if (http_msg_hdr(msg, HTTP_HDR_TRANSFER_ENCODING)) {
-		static const char body[] =
-		    "{\"error\":\"Transfer-Encoding: not supported; send the "
-		    "body with a Content-Length\"}";
-
 		mem_deref(msg);
-		c->discard = true;
-		tmr_start(&c->tmr, LINGER, timeout_h, c);
-		return api_conn_reply(c, 411, "Length Required",
-				      "Content-Type: application/json\r\n"
-				      "Content-Length: %zu\r\n"
-				      "Connection: close\r\n"
-				      "\r\n%s",
-				      sizeof(body) - 1, body);
+		return refuse(c, 411, "Length Required",
+			      "Transfer-Encoding: not supported; send the "
+			      "body with a Content-Length");
 	}
 	c->msg = msg;
 	c->clen = api_content_length(msg);
@@ -251,7 +324,7 @@ static int feed(struct api_conn *c, struct mbuf *mb)
 		if (!c->in || !mbuf_get_left(c->in))
 			break;
 		err = head(c, &done);
-		if (err || !done)
+		if (err || !done || c->discard)
 			break;
 		/* the rest is the body and what follows it */
 		hold = c->in;
@@ -268,7 +341,9 @@ static void recv_h(struct mbuf *mb, void *arg)
 	struct api_conn *c = mem_ref(arg);
 	int err;
 
-	if (c->discard) { /* the linger timer runs */
+	if (c->discard) { /* closing: a client still sending is drained */
+		if (c->shut)
+			tmr_start(&c->tmr, LINGER, timeout_h, c);
 		mem_deref(c);
 		return;
 	}
@@ -352,13 +427,59 @@ int api_listen(struct api_lsnr **lp, const struct sa *laddr, struct tls *tls,
 	return err;
 }
 
+/* Is mb (at pos) a final reply: "HTTP/1.1 " and a status from 200? */
+static bool final_reply(const struct mbuf *mb)
+{
+	const uint8_t *p = mbuf_buf(mb);
+
+	return mbuf_get_left(mb) > 12 && !memcmp(p, "HTTP/1.", 7) &&
+	       p[9] >= '2' && p[9] <= '5';
+}
+
+/* mb with "Connection: close" after its status line, in *outp. */
+static int with_close(struct mbuf **outp, const struct mbuf *mb)
+{
+	const uint8_t *p = mbuf_buf(mb);
+	const size_t n = mbuf_get_left(mb);
+	const uint8_t *eol = memchr(p, '\n', n);
+	struct mbuf *out;
+	size_t k;
+	int err;
+
+	if (!eol)
+		return EBADMSG;
+	k = (size_t)(eol - p) + 1;
+	out = mbuf_alloc(n + 24);
+	if (!out)
+		return ENOMEM;
+	err = mbuf_write_mem(out, p, k);
+	err |= mbuf_write_str(out, "Connection: close\r\n");
+	err |= mbuf_write_mem(out, p + k, n - k);
+	out->pos = 0;
+	if (err)
+		mem_deref(out);
+	else
+		*outp = out;
+	return err;
+}
+
 int api_conn_send(struct api_conn *c, struct mbuf *mb)
 {
+	struct mbuf *out = NULL;
+	int err;
+
 	if (!c || !mb)
 		return EINVAL;
 	if (!c->tc)
 		return ENOTCONN;
-	return tcp_send(c->tc, mb);
+	if (!c->close_after || !final_reply(mb))
+		return tcp_send(c->tc, mb);
+	err = with_close(&out, mb);
+	if (!err)
+		err = tcp_send(c->tc, out);
+	mem_deref(out);
+	closing_start(c);
+	return err;
 }
 
 int api_conn_reply(struct api_conn *c, uint16_t scode, const char *reason,

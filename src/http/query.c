@@ -154,13 +154,18 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *vp)
 /* Optional positive id (0 if absent); 400 if malformed. */
 static int query_id(struct api_req *req, const char *name, int64_t *idp)
 {
-	char buf[32];
+	char buf[64];
 	uint64_t v;
+	bool digits;
 
 	*idp = 0;
 	if (!query_get(req, name, buf, sizeof(buf)))
 		return 0;
-	if (!parse_u64(buf, INT64_MAX, &v) || v == 0)
+	digits = buf[0] && strspn(buf, "0123456789") == strlen(buf);
+	if (digits && !parse_u64(buf, INT64_MAX, &v))
+		return api_error(req, 400, "%s: %s is too large (at most %lld)",
+				 name, buf, (long long)INT64_MAX);
+	if (!digits || !parse_u64(buf, INT64_MAX, &v) || v == 0)
 		return api_error(req, 400, "%s: must be a positive integer",
 				 name);
 	*idp = (int64_t)v;

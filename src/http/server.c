@@ -321,21 +321,27 @@ static bool route_find(const struct http_msg *msg, struct api_route *r,
 	return api_routes_walk(route_try, &l) == 1;
 }
 
-/* :id must be a positive decimal int64. */
-static bool id_parse(const struct pl *seg, int64_t *idp)
+/* :id must be a positive decimal int64: 0, EINVAL if it is no such
+ * number (then nothing has that id), ERANGE if it is all digits but
+ * larger than an id can be. */
+static int id_parse(const struct pl *seg, int64_t *idp)
 {
 	int64_t v = 0;
 	size_t i;
 
-	if (!seg->l || seg->l > 18)
-		return false;
+	if (!seg->l)
+		return EINVAL;
 	for (i = 0; i < seg->l; i++) {
 		if (seg->p[i] < '0' || seg->p[i] > '9')
-			return false;
+			return EINVAL;
+	}
+	for (i = 0; i < seg->l; i++) {
+		if (v > (INT64_MAX - (seg->p[i] - '0')) / 10)
+			return ERANGE;
 		v = v * 10 + (seg->p[i] - '0');
 	}
 	*idp = v;
-	return v > 0;
+	return v > 0 ? 0 : EINVAL;
 }
 
 /*
@@ -506,7 +512,13 @@ static void api_dispatch(struct api_req *req)
 
 	if (idseg.p && strstr(req->route->pattern, "/:key"))
 		req->key = idseg;
-	else if (idseg.p && !id_parse(&idseg, &req->id)) {
+	else if (idseg.p && (err = id_parse(&idseg, &req->id)) == ERANGE) {
+		(void)api_error(req, 400, "id: %b is too large (at most %lld)",
+				idseg.p, idseg.l > 32 ? (size_t)32 : idseg.l,
+				(long long)INT64_MAX);
+		return;
+	}
+	else if (idseg.p && err) {
 		(void)api_error(req, 404, "%s %b not found",
 				req->route->res->noun, idseg.p,
 				idseg.l > 32 ? (size_t)32 : idseg.l);

@@ -194,6 +194,11 @@ int media_wav_decode(const uint8_t *buf, size_t len, struct media_wav *w,
 int media_play(struct media_player **pp, struct media_leg *leg,
 	       const char *path, bool loop, media_player_done_h *doneh,
 	       void *arg);
+/* Can path be played: cached, or a file media_wav_decode() reads (read
+ * now, not cached).  0, ENOENT if there is no such file, or EBADMSG,
+ * ENOTSUP, EPROTO, ENODATA for a file that is not a WAV file we play.
+ * SIP thread. */
+int media_prompt_check(const char *path);
 /* Drop path's prompt from the cache (a deleted upload): its memory is
  * freed once no player plays it any more; the next media_play() of path
  * reads the file again.  SIP thread.  False if it was not cached. */

@@ -231,6 +231,25 @@ static int prompt_get(struct prompt **pp, const char *path)
 	return 0;
 }
 
+int media_prompt_check(const char *path)
+{
+	struct media_wav w;
+	int16_t *raw = NULL;
+	struct le *le;
+	int err;
+
+	if (!path)
+		return EINVAL;
+	for (le = prompts.head; le; le = le->next) {
+		const struct prompt *p = le->data;
+		if (!strcmp(p->path, path))
+			return 0;
+	}
+	err = wav_read(path, &w, &raw);
+	mem_deref(raw);
+	return err;
+}
+
 bool media_prompt_forget(const char *path)
 {
 	struct le *le;

@@ -494,7 +494,7 @@ def numbers(tid, bid):
 def announcements(tid):
     a = req("POST announcement", "POST", "/api/v1/announcements",
             {"tenant_id": tid, "name": "Geschlossen",
-             "file": "beispiel/closed.wav"})
+             "file": "de/closed.wav"})
     for f in ("../x.wav", "/etc/x.wav", "x.mp3", ".wav", "a//b.wav",
               "a/.b.wav", ".hidden.wav", "a b.wav", "ok-1_2.wav", "",
               "a/../b.wav", "x.WAV"):
@@ -509,7 +509,7 @@ def announcements(tid):
     u = f"/api/v1/announcements/{a['id']}"
     req("PATCH announcement name", "PATCH", u, {"name": "Betriebsferien"})
     req("PATCH announcement empty name", "PATCH", u, {"name": ""})
-    req("PATCH announcement file", "PATCH", u, {"file": "b/c.wav"})
+    req("PATCH announcement file", "PATCH", u, {"file": "en/closed.wav"})
     req("PATCH announcement tenant", "PATCH", u, {"tenant_id": 1})
     n = req("number to it", "POST", "/api/v1/numbers",
             {"tenant_id": tid, "e164": "+49301234520",
@@ -747,7 +747,7 @@ def cross_tenant(tid):
     e = req("employee of B", "POST", "/api/v1/employees",
             {"tenant_id": tid, "first_name": "Cross", "last_name": "Tenant"})
     a = req("announcement of B", "POST", "/api/v1/announcements",
-            {"tenant_id": tid, "name": "B", "file": "b.wav"})
+            {"tenant_id": tid, "name": "B", "file": "welcome.wav"})
     req("device to B's employee", "PATCH", "/api/v1/devices/1",
         {"employee_id": e["id"]})
     req("number to B's employee", "PATCH", "/api/v1/numbers/4",

@@ -81,6 +81,7 @@ OPTIONS = {
     "push-allow-http": ("bool", None),
     "webhook-allow-loopback": ("bool", None),
     "events-queue-max": ("u32", "1048576"), "events-ping": ("u32", "30"),
+    "number-block-max": ("u32", "10000"),
     "callback-attempts": ("u32", "3"), "callback-retry": ("u32", "300"),
     "oncall-attempts": ("u32", "3"), "oncall-retry": ("u32", "180"),
     "session-lifetime": ("u32", "43200"), "session-idle": ("u32", "1800"),

@@ -20,6 +20,7 @@ int test_phone_normalise(void)
 	    {"10015", PHONE_SHORT, "10015"},
 	    {"100156", PHONE_E164, "+49221100156"},
 	    {"(0221) 123/456", PHONE_E164, "+49221123456"},
+	    {"0221.828299.80", PHONE_E164, "+4922182829980"},
 	    {"+0123456789", PHONE_INVALID, ""},
 	    {"12a45", PHONE_INVALID, ""},
 	    {"", PHONE_INVALID, ""},
