@@ -138,17 +138,18 @@ static void signal_handler(int sig)
 
 /* SIGHUP and POST /api/v1/reload: the log file reopened, the
  * configuration again; what may change running changes (rep: what did,
- * may be NULL).  0, or the error of a refused reload. */
-static int reload_run(struct config_report *rep, void *arg)
+ * may be NULL; by: "SIGHUP" or "reload", for the log).  0, or the error
+ * of a refused reload. */
+static int reload_do(const char *by, struct config_report *rep,
+		     struct notify *notify)
 {
-	struct notify *notify = arg;
 	int err;
 
 	err = log_file_reopen();
 	if (err)
-		warning("main: reload: cannot reopen %s: %m\n", cfg.log_file,
+		warning("main: %s: cannot reopen %s: %m\n", by, cfg.log_file,
 			err);
-	info("main: reload: log reopened, reloading the configuration\n");
+	info("main: %s: log reopened, reloading the configuration\n", by);
 	err = config_reload_report(&cfg, rep);
 	if (err)
 		return err;
@@ -156,10 +157,14 @@ static int reload_run(struct config_report *rep, void *arg)
 	return 0;
 }
 
+static int reload_run(struct config_report *rep, void *arg)
+{
+	return reload_do("reload", rep, arg);
+}
+
 static void reload(void *arg)
 {
-	info("main: SIGHUP\n");
-	(void)reload_run(NULL, arg);
+	(void)reload_do("SIGHUP", NULL, arg);
 }
 
 /* Create the admin token if none exists; write it to <data-dir>/admin.token
