@@ -11,8 +11,12 @@ CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \
 # libcsv (Debian libcsv-dev) parses the employee CSV files; it has no .pc
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lsoxr -lhpdf -lm -lpthread
 
-SRC      := $(shell find src -name '*.c' ! -name main.c | sort)
+SRC      := $(shell find src -name '*.c' ! -name main.c ! -path 'src/ctl/*' | sort)
 MAIN     := src/main.c
+# switchboard-ctl (src/ctl): the operator's command line, a client of the
+# API only: libre (JSON), libcurl (HTTP), libarchive (the backup archive)
+CTL_SRC  := $(shell find src/ctl -name '*.c' | sort)
+CTL_LIBS := $(shell pkg-config --libs libre libcurl libarchive 2>/dev/null)
 UNIT_SRC := $(shell find test/unit -name '*.c' | sort)
 
 REL := build/rel
@@ -40,10 +44,12 @@ deps:
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 
 build: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) $(REL)/switchboard $(WEB_OUT)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(REL)/switchboard \
+		$(REL)/switchboard-ctl $(WEB_OUT)
 
 build-test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) $(DBG)/switchboard $(DBG)/unittest
+	@$(MAKE) --no-print-directory -j$(NPROC) $(DBG)/switchboard \
+		$(DBG)/switchboard-ctl $(DBG)/unittest
 
 # The browser front end (web/, issue 19): TypeScript, Vite, Preact from the
 # npm registry by the committed lock file.  `npm ci` runs only when the lock
@@ -101,6 +107,12 @@ $(REL)/switchboard: $(REL_OBJ) $(REL)/src/main.o | libre-check
 $(DBG)/switchboard: $(DBG_OBJ) $(DBG)/src/main.o | libre-check
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
+$(REL)/switchboard-ctl: $(CTL_SRC:%.c=$(REL)/%.o)
+	$(CC) -o $@ $^ $(CTL_LIBS)
+
+$(DBG)/switchboard-ctl: $(CTL_SRC:%.c=$(DBG)/%.o)
+	$(CC) $(SAN) -o $@ $^ $(CTL_LIBS)
+
 $(DBG)/unittest: $(DBG_OBJ) $(UNIT_OBJ) | libre-check
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
@@ -152,7 +164,8 @@ check-clang: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CC=clang $(REL)/switchboard $(DBG)/unittest
 
-# `make install` (issue 20): the release binary, the prompts, the web front
+# `make install` (issue 20): the release binaries (switchboard and
+# switchboard-ctl), the prompts, the web front
 # end, the systemd unit and its user, the example configuration, and
 # /etc/switchboard/switchboard.conf from it unless that file exists.
 # PREFIX and DESTDIR as usual; SYSCONFDIR is /etc for every PREFIX.
@@ -170,6 +183,8 @@ install: build
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/switchboard
 	install -m 0755 $(REL)/switchboard $(DESTDIR)$(BINDIR)/switchboard
+	install -m 0755 $(REL)/switchboard-ctl \
+		$(DESTDIR)$(BINDIR)/switchboard-ctl
 	rm -rf $(DESTDIR)$(SHAREDIR)/prompts $(DESTDIR)$(SHAREDIR)/web
 	cp -r $(PROMPTS_BUILT) $(DESTDIR)$(SHAREDIR)/prompts
 	cp -r build/web $(DESTDIR)$(SHAREDIR)/web

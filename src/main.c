@@ -136,20 +136,35 @@ static void signal_handler(int sig)
 		sipsrv_shutdown(re_cancel);
 }
 
-/* SIGHUP: the configuration again; what may change running changes */
-static void reload(void *arg)
+/* SIGHUP and POST /api/v1/reload: the log file reopened, the
+ * configuration again; what may change running changes (rep: what did,
+ * may be NULL; by: "SIGHUP" or "reload", for the log).  0, or the error
+ * of a refused reload. */
+static int reload_do(const char *by, struct config_report *rep,
+		     struct notify *notify)
 {
-	struct notify *notify = arg;
 	int err;
 
 	err = log_file_reopen();
 	if (err)
-		warning("main: SIGHUP: cannot reopen %s: %m\n", cfg.log_file,
+		warning("main: %s: cannot reopen %s: %m\n", by, cfg.log_file,
 			err);
-	info("main: SIGHUP: log reopened, reloading the configuration\n");
-	if (config_reload(&cfg))
-		return;
+	info("main: %s: log reopened, reloading the configuration\n", by);
+	err = config_reload_report(&cfg, rep);
+	if (err)
+		return err;
 	notify_reconfigure(notify);
+	return 0;
+}
+
+static int reload_run(struct config_report *rep, void *arg)
+{
+	return reload_do("reload", rep, arg);
+}
+
+static void reload(void *arg)
+{
+	(void)reload_do("SIGHUP", NULL, arg);
 }
 
 /* Create the admin token if none exists; write it to <data-dir>/admin.token
@@ -295,6 +310,7 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	http_api_set_calls(api, calls);
+	http_api_set_reload(api, reload_run, notify);
 	http_api_set_acd(api, acd);
 	acd_feature_use(acd);
 	err = acd_queue_use(acd, calls);

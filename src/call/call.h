@@ -73,6 +73,32 @@ void call_ctx_close_all(struct call_ctx *ctx);
  * up. */
 unsigned call_ctx_hangup_tenant(struct call_ctx *ctx, int64_t tenant_id);
 
+/* ---- live calls for the operator (call/live.c) ------------------------ */
+
+/* One leg of a live call as the operator sees it (GET
+ * /api/v1/calls/live, switchboard-ctl calls). */
+struct call_leg_view {
+	const char *role;  /* "caller", "callee" (bridged), "ringing" */
+	char desc[96];     /* "device:1001", "trunk:1"                */
+	const char *codec; /* "PCMU", "PCMA"; "" none agreed yet      */
+	bool secure;       /* SRTP                                    */
+	bool established;  /* its SIP dialog is confirmed             */
+	uint64_t rx;       /* RTP packets received from its far end   */
+	uint64_t tx;       /* RTP packets sent to its far end         */
+};
+enum { CALL_LEGS_MAX = 8 };
+
+/* h for each live call of ctx, in the order they came; the first
+ * non-zero return of h stops the walk and is returned. */
+typedef int(call_walk_h)(const struct call *call, void *arg);
+int call_ctx_walk(const struct call_ctx *ctx, call_walk_h *h, void *arg);
+/* The legs of call into v (at most n): the caller's, the bridged one,
+ * then those ringing.  Returns how many were written. */
+size_t call_legs_view(const struct call *call, struct call_leg_view *v,
+		      size_t n);
+/* The call's record as it stands now (numbers, legs, times). */
+const struct store_call *call_rec(const struct call *call);
+
 /* ---- reading a call ---------------------------------------------------- */
 
 enum call_state call_state(const struct call *call);

@@ -114,6 +114,9 @@ struct call_backend {
 	 * (a Replaces, RFC 3891)? */
 	bool (*dialog_is)(const struct call_leg *leg,
 			  const struct call_dialog *d);
+	/* Codec, SRTP and RTP packet counts of leg into v (live.c); NULL:
+	 * not known (v keeps "" and zeros). */
+	void (*view)(const struct call_leg *leg, struct call_leg_view *v);
 };
 
 /* How a key press reached us. */

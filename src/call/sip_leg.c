@@ -578,6 +578,25 @@ static bool sip_leg_dialog_is(const struct call_leg *leg,
 	return sip_sess_dialog_is(sl->sess, &r);
 }
 
+static void sip_leg_view(const struct call_leg *leg, struct call_leg_view *v)
+{
+	const struct media_leg *m = be_of(leg)->media;
+
+	switch (media_leg_codec(m)) {
+	case CODEC_PCMU:
+		v->codec = "PCMU";
+		break;
+	case CODEC_PCMA:
+		v->codec = "PCMA";
+		break;
+	default:
+		v->codec = "";
+		break;
+	}
+	v->secure = media_leg_secure(m);
+	media_leg_stats(m, &v->rx, &v->tx);
+}
+
 static const struct call_backend sip_leg_backend = {
     .a_media = sip_leg_a_media,
     .a_offer = sip_leg_a_offer,
@@ -601,6 +620,7 @@ static const struct call_backend sip_leg_backend = {
     .refer_refuse = sip_leg_refer_refuse,
     .refer_notify = sip_leg_refer_notify,
     .dialog_is = sip_leg_dialog_is,
+    .view = sip_leg_view,
 };
 
 /* ---- sipsrv's call handlers ------------------------------------------------ */

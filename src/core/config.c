@@ -816,6 +816,11 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 
 int config_reload(struct config *cfg)
 {
+	return config_reload_report(cfg, NULL);
+}
+
+int config_reload_report(struct config *cfg, struct config_report *rep)
+{
 	struct config_src src;
 	struct config *nc;
 	char val[512];
@@ -823,6 +828,8 @@ int config_reload(struct config *cfg)
 	size_t i;
 	int err, mode;
 
+	if (rep)
+		memset(rep, 0, sizeof(*rep));
 	if (!start.argv)
 		return EINVAL;
 	nc = malloc(sizeof(*nc));
@@ -832,9 +839,14 @@ int config_reload(struct config *cfg)
 	if (err) {
 		warning("config: reload refused, nothing changed: %s\n",
 			src.err[0] ? src.err : "error");
+		if (rep)
+			snprintf(rep->err, sizeof(rep->err), "%s",
+				 src.err[0] ? src.err : "error");
 		free(nc);
 		return err;
 	}
+	if (rep)
+		str_copy(rep->file, nc->config_path, sizeof(rep->file));
 	/* the new level first: the lines below are written at it */
 	log_set_level(nc->log_level);
 	log_take_libre();
@@ -848,11 +860,20 @@ int config_reload(struct config *cfg)
 			       o->sz);
 			config_opt_print(cfg, o, val, sizeof(val));
 			info("config: reload: %s = %s\n", o->flag, val);
+			if (rep && rep->appliedc < CONFIG_REPORT_MAX) {
+				rep->appliedv[rep->appliedc].flag = o->flag;
+				str_copy(rep->appliedv[rep->appliedc].value,
+					 o->secret ? "" : val,
+					 sizeof(rep->appliedv[0].value));
+				rep->appliedc++;
+			}
 			live++;
 		}
 		else {
 			warning("config: reload: %s changed: needs a restart\n",
 				o->flag);
+			if (rep && rep->restartc < CONFIG_REPORT_MAX)
+				rep->restartv[rep->restartc++] = o->flag;
 			later++;
 		}
 	}

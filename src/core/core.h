@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <re.h>
+#include "core/version.h"
 
 /* ---- log (core/log.c) ------------------------------------------------ */
 
@@ -155,6 +156,26 @@ int config_load(struct config *cfg, int argc, char *const argv[]);
  * config_load() must still be there.
  */
 int config_reload(struct config *cfg);
+/* What one reload did (config_reload_report()): the options applied at
+ * once with their new values (a secret's value is never in it), the
+ * options that changed but keep their old value until a restart; or the
+ * reason nothing changed (a bad file: err names file, line and key).
+ * Flags point into the option table (static). */
+enum { CONFIG_REPORT_MAX = 128 };
+struct config_report {
+	char file[256]; /* the file read, "" = none       */
+	struct {
+		const char *flag;
+		char value[128]; /* as the file would say it */
+	} appliedv[CONFIG_REPORT_MAX];
+	size_t appliedc;
+	const char *restartv[CONFIG_REPORT_MAX];
+	size_t restartc;
+	char err[768]; /* "" unless refused                */
+};
+/* config_reload(), telling what it did in *rep (may be NULL).  Returns
+ * 0, or the error of a refused reload (rep->err says why). */
+int config_reload_report(struct config *cfg, struct config_report *rep);
 void config_usage(FILE *f);
 
 /* ---- SIGHUP (core/sighup.c) ------------------------------------------ */

@@ -23,4 +23,10 @@ void http_api_set_calls(struct http_api *api, struct call_ctx *calls);
 /* The live queues the agents' state changes go to (acd outlives api). */
 void http_api_set_acd(struct http_api *api, struct acd *acd);
 
+/* What POST /api/v1/reload runs: what SIGHUP does (main.c), filling rep;
+ * 0 or the error of a refused reload.  Without it the route is 503. */
+struct config_report;
+typedef int(http_reload_h)(struct config_report *rep, void *arg);
+void http_api_set_reload(struct http_api *api, http_reload_h *h, void *arg);
+
 #endif

@@ -185,6 +185,10 @@ struct http_api {
 	struct password_pool *pwpool; /* password work (owned)           */
 	struct tmr purge_tmr;         /* retention purge (api_retention.c) */
 	struct api_backup *backup;    /* the last backup (owned), or NULL */
+	http_reload_h *reloadh;       /* POST /reload (main.c), or NULL   */
+	void *reload_arg;
+	uint64_t started_at;      /* [ms] UTC, when the API started    */
+	uint64_t started_jiffies; /* [ms] tmr_jiffies() then (uptime)   */
 };
 
 struct api_req;
@@ -950,6 +954,11 @@ extern const struct api_resource api_export;
 extern const struct api_resource api_deletion;
 /* /api/v1/backup: an online backup (api_backup.c, issue 20) */
 extern const struct api_resource api_backup;
+/* the operator's command line (issue 20): /api/v1/status, /api/v1/reload
+ * (api_status.c), /api/v1/calls/live (api_calls_live.c) */
+extern const struct api_resource api_status;
+extern const struct api_resource api_reload;
+extern const struct api_resource api_calls_live;
 /* /api/v1/calls/export: call records as CSV or JSON (api_call_export.c,
  * issue 20); before api_calls, whose /:id would take "export" */
 extern const struct api_resource api_call_export;

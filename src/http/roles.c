@@ -111,10 +111,13 @@ static const struct rule rules[] = {
     {"GET", V "/trunks/:id", SVC, OWN_NONE},
     {"PATCH", V "/trunks/:id", SVC, OWN_NONE},
     {"DELETE", V "/trunks/:id", SVC, OWN_NONE},
-    /* calls: the journal and click to call; agents transfer */
-    {"GET", V "/calls", CLI, OWN_NONE},
     /* call records for billing and CRM systems (api_call_export.c) */
     {"GET", V "/calls/export", CLI, OWN_NONE},
+    /* the calls up on this node now, with codecs and RTP counts
+     * (api_calls_live.c): the service's */
+    {"GET", V "/calls/live", SVC, OWN_NONE},
+    /* calls: the journal and click to call; agents transfer */
+    {"GET", V "/calls", CLI, OWN_NONE},
     {"GET", V "/calls/:id", CLI, OWN_NONE},
     /* click to call; an assistant (agent) from itself for a task it
      * assists (api_click.c checks) */
@@ -303,6 +306,10 @@ static const struct rule rules[] = {
     /* the online backup of the node's data (api_backup.c, issue 20) */
     {"POST", V "/backup", SVC, OWN_NONE},
     {"GET", V "/backup", SVC, OWN_NONE},
+    /* the node's version and uptime, and a reload of its configuration
+     * (api_status.c, issue 20: switchboard-ctl) */
+    {"GET", V "/status", SVC, OWN_NONE},
+    {"POST", V "/reload", SVC, OWN_NONE},
     /* callers (api_callers.c): a client's allow and block lists, its
      * caller settings and the decision for a caller, read by its agents;
      * the shared advertising list is the service's, read by clients */

@@ -26,6 +26,7 @@ static const struct api_resource *const resources[] = {
     &api_tenants, &api_employees, &api_devices, &api_number_blocks,
     &api_numbers, &api_announcements, &api_trunks,
     &api_call_export, /* issue 20: before /calls/:id */
+    &api_calls_live,  /* issue 20: before /calls/:id */
     &api_calls, &api_registrations, &api_auth_blocks, &api_stats, &api_nodes,
     &api_schedules, &api_ivr_menus, &api_outbox, &api_mailboxes, &api_messages,
     &api_prompts, &api_external_targets, &api_digit_inputs, &api_ring_groups,
@@ -57,6 +58,7 @@ static const struct api_resource *const resources[] = {
     &api_invoices_tenant, &api_invoices, &api_revenue, /* issue 18 */
     &api_tasks, &api_task_report, /* issue 18: assistants' tasks */
     &api_backup,                  /* issue 20: online backup */
+    &api_status, &api_reload,     /* issue 20: switchboard-ctl */
 };
 
 enum api_gen {
@@ -718,6 +720,8 @@ int http_api_alloc(struct http_api **ap, const struct config *cfg,
 	api->cfg = cfg;
 	api->st = st;
 	api->notify = notify;
+	api->started_at = time_now_ms();
+	api->started_jiffies = tmr_jiffies();
 
 	err = api_events_alloc(&api->events, api);
 	if (!err)
@@ -746,6 +750,14 @@ out:
 	else
 		*ap = api;
 	return err;
+}
+
+void http_api_set_reload(struct http_api *api, http_reload_h *h, void *arg)
+{
+	if (!api)
+		return;
+	api->reloadh = h;
+	api->reload_arg = arg;
 }
 
 void http_api_set_acd(struct http_api *api, struct acd *acd)

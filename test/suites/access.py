@@ -213,6 +213,9 @@ EXPECT = {
     ("POST", V + "/backup"): SVC, ("GET", V + "/backup"): SVC,
     # call records for billing and CRM systems (issue 20)
     ("GET", V + "/calls/export"): CLI,
+    # switchboard-ctl (issue 20): live calls, status, reload: the service's
+    ("GET", V + "/calls/live"): SVC, ("GET", V + "/status"): SVC,
+    ("POST", V + "/reload"): SVC,
 }
 # the plain CRUD resources of a client: all five routes a client admin's
 for res in ("devices", "announcements", "schedules", "ivr_menus",

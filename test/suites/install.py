@@ -5,7 +5,8 @@ in place, honours PREFIX and DESTDIR, keeps an existing
 `systemd-analyze verify` accepts, and the installed binary starts with the
 installed configuration and answers /health and the web front end.
 
-  * DESTDIR=<tmp>: the exact list of files (binary, prompts as built,
+  * DESTDIR=<tmp>: the exact list of files (binaries: switchboard and
+    switchboard-ctl, prompts as built,
     build/web, unit, sysusers file, example and README, the configuration)
   * the unit: own user, StateDirectory, the hardening lines,
     CAP_NET_BIND_SERVICE only in a comment; `systemd-analyze verify`
@@ -54,6 +55,7 @@ def test_destdir():
                 r.stdout[-800:] + r.stderr[-800:])
         share = "usr/local/share/switchboard"
         want = {"usr/local/bin/switchboard",
+                "usr/local/bin/switchboard-ctl",
                 "usr/local/lib/systemd/system/switchboard.service",
                 "usr/local/lib/sysusers.d/switchboard.conf",
                 f"{share}/README.md", f"{share}/switchboard.conf.example",
@@ -68,9 +70,10 @@ def test_destdir():
                 f"exactly the documented files ({len(want)})",
                 f"extra {sorted(have - want)[:10]}, missing "
                 f"{sorted(want - have)[:10]}")
-        st = os.stat(os.path.join(dest, "usr/local/bin/switchboard"))
-        S.check(st.st_mode & 0o777 == 0o755, "the binary is mode 0755",
-                oct(st.st_mode))
+        modes = [os.stat(os.path.join(dest, "usr/local/bin", b)).st_mode &
+                 0o777 for b in ("switchboard", "switchboard-ctl")]
+        S.check(modes == [0o755, 0o755], "the binaries are mode 0755",
+                str([oct(m) for m in modes]))
         with open(os.path.join(dest, "usr/local/lib/systemd/system/"
                                "switchboard.service")) as f:
             unit = f.read()
