@@ -78,6 +78,7 @@ static const struct migration migrationv[] = {
     {44, "consultation outcome caller_left", schema_v44},
     {47, "assistants' hourly rate on the tariff", schema_v47},
     {49, "deliveries reported delivered", schema_v49},
+    {57, "leases of single-owner jobs", schema_v57},
 };
 
 int store_migrate_latest(void)

@@ -197,3 +197,12 @@ const char schema_v4[] = "CREATE TABLE nodes ("
  * German as before. */
 const char schema_v7[] =
     "ALTER TABLE tenants ADD COLUMN language TEXT NOT NULL DEFAULT 'de';";
+
+/* Leases of the jobs that run on one node at a time (issue 21, store.h
+ * "leases"): holder renews expires_at on each heartbeat tick. */
+const char schema_v57[] = "CREATE TABLE leases ("
+			  " name TEXT PRIMARY KEY CHECK (name <> ''),"
+			  " holder TEXT NOT NULL CHECK (holder <> ''),"
+			  " expires_at INTEGER NOT NULL,"
+			  " renewed_at INTEGER NOT NULL"
+			  ");";

@@ -46,5 +46,6 @@ extern const char schema_v42[];
 extern const char schema_v44[];
 extern const char schema_v47[];
 extern const char schema_v49[];
+extern const char schema_v57[];
 
 #endif
