@@ -85,6 +85,7 @@
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
 	X(test_node_start)                                                     \
+	X(test_node_leases)                                                    \
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
