@@ -116,7 +116,9 @@ const struct opt config_optv[] = {
     {"heartbeat-interval", "SWITCHBOARD_HEARTBEAT_INTERVAL", OPT_U32,
      S(heartbeat_interval), RESTART,
      "seconds between this node's heartbeats in the store; a call cut by "
-     "a crash ends at the last one before it (10, from 1 to 3600)"},
+     "a crash ends at the last one before it; the leases of single-owner "
+     "jobs (outbox, escalation, trunk registrations) last three (10, from "
+     "1 to 3600)"},
     {"node-stale-after", "SWITCHBOARD_NODE_STALE_AFTER", OPT_U32,
      S(node_stale_after), RESTART,
      "seconds without a heartbeat after which a node counts as dead: every "

@@ -14,6 +14,9 @@
  * it is stale (node/node.c), so the command is for the impatient and for
  * the records of nodes that predate heartbeats.
  *
+ * Each node also shows the leases it holds (store.h "leases"): the
+ * single-owner jobs that run there.
+ *
  * A node is named by its node_id (:key), so reading one is an action of
  * this file rather than the generic read by :id.
  */
@@ -40,6 +43,48 @@ static int alive_encode(struct odict *o, const struct api_field *f,
 			    node_alive(req->api->cfg, rec, req->now));
 }
 
+struct lease_walk {
+	const char *node_id;
+	uint64_t now;
+	struct odict *arr;
+};
+
+/* A lease of w->node_id that has not expired, as {name, expires_at}. */
+static int lease_h(const struct store_lease *l, void *arg)
+{
+	struct lease_walk *w = arg;
+	struct odict *one = NULL;
+	int err;
+
+	if (strcmp(l->holder, w->node_id) || l->expires_at <= w->now)
+		return 0;
+	err = odict_alloc(&one, 4);
+	if (err)
+		return err;
+	err = api_add_str(one, "name", l->name);
+	err |= api_add_time(one, "expires_at", l->expires_at);
+	if (!err)
+		err = api_list_append(w->arr, one);
+	mem_deref(one);
+	return err ? ENOMEM : 0;
+}
+
+static int leases_encode(struct odict *o, const struct api_field *f,
+			 const void *rec, const struct api_req *req)
+{
+	const T *n = rec;
+	struct lease_walk w = {n->node_id, req->now, NULL};
+	int err;
+
+	err = odict_alloc(&w.arr, 8);
+	if (!err)
+		err = store_lease_list(req->api->st, lease_h, &w);
+	if (!err)
+		err = odict_entry_add(o, f->name, ODICT_ARRAY, w.arr);
+	mem_deref(w.arr);
+	return err;
+}
+
 static const struct api_field fields[] = {
     {API_F("node_id", AK_STR, FF_RO), API_M(T, node_id)},
     {API_F("self", AK_BOOL, FF_RO), .encode = self_encode},
@@ -47,6 +92,7 @@ static const struct api_field fields[] = {
     {API_F("started_at", AK_TIME, FF_RO), API_M(T, started_at)},
     {API_F("heartbeat_at", AK_TIME, FF_RO), API_M(T, heartbeat_at)},
     {API_F("live_calls", AK_INT, FF_RO), API_M(T, live_calls)},
+    {API_F("leases", AK_LIST, FF_RO), .encode = leases_encode},
 };
 
 static const struct api_field close_fields[] = {

@@ -19,13 +19,58 @@ struct node {
 	const struct config *cfg; /* (weak) outlives the node */
 	struct store *st;         /* (weak) outlives the node */
 	uint64_t started_at;      /* [ms] this run began      */
+	unsigned held;            /* bit i: node_leasev[i] held */
 };
+
+const char *const node_leasev[] = {NODE_LEASE_OUTBOX, NODE_LEASE_ESCALATION,
+				   NODE_LEASE_TRUNKREG};
+const size_t node_leasec = ARRAY_SIZE(node_leasev);
 
 static void destructor(void *arg)
 {
 	struct node *node = arg;
 
 	tmr_cancel(&node->tmr);
+	/* a clean stop: the next node need not wait for the TTL */
+	if (node->held)
+		(void)store_lease_drop(node->st, NULL, node->cfg->node_id);
+}
+
+uint64_t node_lease_ttl(const struct config *cfg)
+{
+	return cfg ? (uint64_t)NODE_LEASE_TTL * cfg->heartbeat_interval * 1000
+		   : 0;
+}
+
+bool node_lease_held(const struct config *cfg, struct store *st,
+		     const char *name, uint64_t now)
+{
+	return cfg && store_lease_held(st, name, cfg->node_id, now);
+}
+
+/* Take or renew every lease; log what changed hands. */
+static void leases_take(struct node *node, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < node_leasec; i++) {
+		unsigned bit = 1u << i;
+		bool held = false;
+		int err;
+
+		err = store_lease_take(node->st, node_leasev[i],
+				       node->cfg->node_id, now,
+				       node_lease_ttl(node->cfg), &held);
+		if (err)
+			warning("node: lease %s: %m\n", node_leasev[i], err);
+		if (held && !(node->held & bit))
+			info("node: %s: holds lease %s\n", node->cfg->node_id,
+			     node_leasev[i]);
+		else if (!held && (node->held & bit))
+			warning("node: %s: lost lease %s\n", node->cfg->node_id,
+				node_leasev[i]);
+		node->held = held ? node->held | bit : node->held & ~bit;
+	}
 }
 
 static uint64_t stale_ms(const struct node *node)
@@ -57,6 +102,7 @@ void node_tick_at(struct node *node, uint64_t now)
 
 	(void)store_node_heartbeat(node->st, node->cfg->node_id,
 				   node->started_at, now);
+	leases_take(node, now);
 	close_stale(node, now);
 }
 
@@ -108,12 +154,14 @@ int node_alloc(struct node **np, const struct config *cfg, struct store *st)
 			cfg->node_id, err);
 		goto out;
 	}
+	leases_take(node, node->started_at);
 	close_stale(node, node->started_at);
 	tmr_start(&node->tmr, (uint64_t)cfg->heartbeat_interval * 1000, tick,
 		  node);
 	info("node: %s: heartbeat every %u s; other nodes are dead after "
-	     "%u s\n",
-	     cfg->node_id, cfg->heartbeat_interval, cfg->node_stale_after);
+	     "%u s; leases last %u s\n",
+	     cfg->node_id, cfg->heartbeat_interval, cfg->node_stale_after,
+	     NODE_LEASE_TTL * cfg->heartbeat_interval);
 
 out:
 	if (err)

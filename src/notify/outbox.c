@@ -28,6 +28,10 @@
  * Shutdown aborts a transfer in flight (curl's progress callback sees
  * the stop flag within about a second); the row goes back to pending
  * without counting the attempt, or is marked sent if it made it.
+ *
+ * Many nodes on one store: the tick claims rows only while this node
+ * holds the "outbox" lease, and escalates notes only while it holds
+ * "escalation" (node.h); the heartbeat of node/ renews them.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@
 #include "core/core.h"
 #include "notify/notify_int.h"
 #include "notify/push_int.h"
+#include "node/node.h"
 
 /* One delivery in flight. */
 struct job {
@@ -324,6 +329,9 @@ static void escalate_check(struct notify *n, uint64_t now)
 	if (now - n->esc_at < NOTIFY_ESCALATE_POLL)
 		return;
 	n->esc_at = now;
+	/* one node escalates (node.h, leases) */
+	if (!node_lease_held(n->cfg, n->st, NODE_LEASE_ESCALATION, now))
+		return;
 	notify_escalate_tick(n, now);
 }
 
@@ -371,6 +379,9 @@ static void tick(void *arg)
 	stale_check(n, time_now_ms());
 	escalate_check(n, time_now_ms());
 	if (n->job)
+		return;
+	/* one node delivers (node.h, leases) */
+	if (!node_lease_held(n->cfg, n->st, NODE_LEASE_OUTBOX, time_now_ms()))
 		return;
 
 	job = mem_zalloc(sizeof(*job), NULL);

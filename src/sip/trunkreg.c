@@ -35,6 +35,12 @@
  * waits REPLACE_GUARD.
  *
  * The state lives in memory only: after a restart we simply register again.
+ *
+ * Many nodes on one store: only the node holding the "trunkreg" lease
+ * (node.h) registers, or the carrier would see one binding per node and
+ * send calls to any of them.  Each heartbeat interval we look: a node that
+ * gains the lease registers every trunk; one that loses it releases its
+ * clients (libre un-REGISTERs its own Contact, not the new holder's).
  */
 #include <string.h>
 #include <re.h>
@@ -42,6 +48,7 @@
 #include "store/store.h"
 #include "sip/sip.h"
 #include "sip/sip_int.h"
+#include "node/node.h"
 
 enum {
 	BACKOFF_MIN = 5000,    /* [ms] first retry after a failure      */
@@ -68,6 +75,12 @@ struct trunkreg {
 };
 
 static void attempt(void *arg);
+
+/* The lease of this node's SIP stack (one per process, like sipsrv_g). */
+static struct {
+	struct tmr tmr;
+	bool held; /* this node holds "trunkreg": it registers */
+} lease;
 
 /* ---- credentials ------------------------------------------------------ */
 
@@ -391,6 +404,8 @@ static int reload(struct sipsrv *srv)
 	struct le *le;
 	int err;
 
+	if (!lease.held)
+		return 0; /* another node registers */
 	for (le = srv->trunkregs.head; le; le = le->next) {
 		struct trunkreg *tr = le->data;
 		tr->seen = false;
@@ -414,15 +429,60 @@ static int reload(struct sipsrv *srv)
 	return 0;
 }
 
+static bool lease_now(const struct sipsrv *srv)
+{
+	return node_lease_held(srv->cfg, srv->st, NODE_LEASE_TRUNKREG,
+			       time_now_ms());
+}
+
+/* [ms] between looks at the lease: the heartbeat interval (10 s if a
+ * test's configuration has none). */
+static uint64_t lease_period(const struct sipsrv *srv)
+{
+	unsigned s = srv->cfg->heartbeat_interval;
+
+	return (uint64_t)(s ? s : 10) * 1000;
+}
+
+/* Every heartbeat interval: start or stop by the lease. */
+static void lease_check(void *arg)
+{
+	struct sipsrv *srv = arg;
+	bool held = lease_now(srv);
+
+	tmr_start(&lease.tmr, lease_period(srv), lease_check, srv);
+	if (held == lease.held)
+		return;
+	lease.held = held;
+	if (held) {
+		info("trunkreg: this node holds the trunkreg lease: "
+		     "registering the trunks\n");
+		(void)reload(srv);
+	}
+	else {
+		warning("trunkreg: this node lost the trunkreg lease: it "
+			"stops registering\n");
+		list_flush(&srv->trunkregs);
+	}
+}
+
 int trunkreg_init(struct sipsrv *srv)
 {
 	if (!srv)
 		return EINVAL;
+	tmr_init(&lease.tmr);
+	lease.held = lease_now(srv);
+	tmr_start(&lease.tmr, lease_period(srv), lease_check, srv);
+	if (!lease.held)
+		info("trunkreg: another node holds the trunkreg lease and "
+		     "registers the trunks\n");
 	return reload(srv);
 }
 
 void trunkreg_close(struct sipsrv *srv)
 {
+	tmr_cancel(&lease.tmr);
+	lease.held = false;
 	if (srv)
 		list_flush(&srv->trunkregs);
 }

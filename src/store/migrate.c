@@ -81,6 +81,7 @@ static const struct migration migrationv[] = {
     {50, "API token scope and prefix", schema_v50},
     {51, "trunk failover and matching", schema_v51},
     {54, "TLS trunks check the carrier's certificate", schema_v54},
+    {57, "leases of single-owner jobs", schema_v57},
 };
 
 int store_migrate_latest(void)

@@ -225,3 +225,12 @@ const char schema_v54[] =
     "ALTER TABLE trunks ADD COLUMN ca_file TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE trunks ADD COLUMN tls_fingerprint TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE trunks ADD COLUMN tls_name TEXT NOT NULL DEFAULT '';";
+
+/* Leases of the jobs that run on one node at a time (issue 21, store.h
+ * "leases"): holder renews expires_at on each heartbeat tick. */
+const char schema_v57[] = "CREATE TABLE leases ("
+			  " name TEXT PRIMARY KEY CHECK (name <> ''),"
+			  " holder TEXT NOT NULL CHECK (holder <> ''),"
+			  " expires_at INTEGER NOT NULL,"
+			  " renewed_at INTEGER NOT NULL"
+			  ");";

@@ -49,5 +49,6 @@ extern const char schema_v49[];
 extern const char schema_v50[];
 extern const char schema_v51[];
 extern const char schema_v54[];
+extern const char schema_v57[];
 
 #endif

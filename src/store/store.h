@@ -1760,6 +1760,45 @@ int store_call_close_node(struct store *st, const char *node_id, unsigned *np);
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 			   unsigned *np);
 
+/* ---- leases: single-owner jobs on exactly one node --------------------- */
+
+/*
+ * A job that must run on one node at a time (the outbox, note escalations,
+ * trunk registrations: node.h lists them) runs only on the node
+ * that holds its lease.  A lease is one row: its name, the holder's node
+ * id and the moment it expires.  The holder renews it on every heartbeat
+ * tick; another node takes it only once it has expired, so a node that
+ * dies (kill -9) hands its jobs over one TTL after its last renewal.  The
+ * times are the nodes' own clocks: nodes that share a store need their
+ * clocks in step (NTP) to within a small part of the TTL.
+ */
+struct store_lease {
+	char name[32];       /* "outbox", "escalation", ...            */
+	char holder[64];     /* node id of the holder                   */
+	uint64_t expires_at; /* [ms] free from this moment on          */
+	uint64_t renewed_at; /* [ms] the holder's last take or renewal */
+};
+
+typedef int(store_lease_h)(const struct store_lease *l, void *arg);
+
+/*
+ * Take lease name for node_id at now [ms] until now + ttl_ms, in one
+ * statement: it is taken if it is free (no row), expired (expires_at <=
+ * now) or already node_id's (then it is renewed).  *held tells whether
+ * node_id holds it afterwards; another node's live lease is left alone
+ * (0, *held false).  EINVAL for an empty name or node id, or a ttl of 0.
+ */
+int store_lease_take(struct store *st, const char *name, const char *node_id,
+		     uint64_t now, uint64_t ttl_ms, bool *held);
+/* Does node_id hold lease name at now [ms] (its lease not expired)? */
+bool store_lease_held(struct store *st, const char *name, const char *node_id,
+		      uint64_t now);
+/* Give up node_id's lease name (NULL: all of node_id's leases), for a
+ * clean shutdown: the next node takes them at its next tick. */
+int store_lease_drop(struct store *st, const char *name, const char *node_id);
+/* Every lease row, by name (expired ones too: the caller compares). */
+int store_lease_list(struct store *st, store_lease_h *h, void *arg);
+
 /* ---- the outbox: every outgoing delivery ------------------------------ */
 
 /*

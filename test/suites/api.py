@@ -1120,7 +1120,7 @@ FIELDS = {
                "setup_timeout", "out_of_rotation_until", "stats",
                "created_at"},
     "nodes": {"node_id", "self", "alive", "started_at", "heartbeat_at",
-              "live_calls"},
+              "live_calls", "leases"},
 }
 
 
@@ -1150,8 +1150,11 @@ def test_fields():
     s.check(st == 200 and n["node_id"] == "node1" and n["self"] is True
             and n["alive"] is True and n["live_calls"] == 0 and
             ISO.match(n["started_at"] or "") and
-            ISO.match(n["heartbeat_at"] or ""),
-            "GET /nodes/node1: this node, alive, no live calls", f"{st} {n}")
+            ISO.match(n["heartbeat_at"] or "") and
+            [x["name"] for x in n["leases"]] ==
+            ["escalation", "outbox", "trunkreg"],
+            "GET /nodes/node1: this node, alive, no live calls, the only "
+            "node: it holds the three leases", f"{st} {n}")
     st, b = sb.api("GET", "/api/v1/nodes/node9")
     err_check("unknown node: 404", st, b, 404, "node node9 not found")
 

@@ -151,3 +151,84 @@ out:
 	time_clock_set(NULL);
 	return err;
 }
+
+/*
+ * Leases: node1 starts first and takes every lease for 3 heartbeat
+ * intervals (30 s); node2, started later on the same store, holds none
+ * while node1 renews; node1 dies after its tick at N0 + 10 s; node2's tick
+ * at N0 + 39.999 s still finds the lease alive, the one at N0 + 40 s takes
+ * it.  A clean stop of node2 drops its leases.
+ */
+int test_node_leases(void)
+{
+	struct config c1, c2;
+	struct store *st = NULL;
+	struct node *n1 = NULL, *n2 = NULL;
+	char path[96];
+	size_t i;
+	int err = 0;
+
+	re_snprintf(path, sizeof(path), "/tmp/sb-node-lease-%d.db",
+		    (int)getpid());
+	db_unlink(path);
+	node_now = N0;
+	time_clock_set(node_clock);
+
+	memset(&c1, 0, sizeof(c1));
+	str_copy(c1.node_id, "node1", sizeof(c1.node_id));
+	c1.heartbeat_interval = 10;
+	c1.node_stale_after = 45;
+	c2 = c1;
+	str_copy(c2.node_id, "node2", sizeof(c2.node_id));
+	TEST_EQ_INT(node_lease_ttl(&c1), 30000);
+	TEST_EQ_INT(node_leasec, 3);
+
+	TEST_EQ_INT(store_open(&st, path), 0);
+	TEST_EQ_INT(node_alloc(&n1, &c1, st), 0);
+	node_now = N0 + 1000;
+	TEST_EQ_INT(node_alloc(&n2, &c2, st), 0);
+	for (i = 0; i < node_leasec; i++) {
+		TEST_ASSERT(
+		    node_lease_held(&c1, st, node_leasev[i], N0 + 1000));
+		TEST_ASSERT(
+		    !node_lease_held(&c2, st, node_leasev[i], N0 + 1000));
+	}
+
+	node_tick_at(n1, N0 + 10000); /* renewed until N0 + 40 s */
+	/* a clean stop drops them; a kill -9 leaves them as renewed */
+	n1 = mem_deref(n1);
+	TEST_EQ_INT(store_lease_take(st, NODE_LEASE_OUTBOX, "node1", N0 + 10000,
+				     30000, &(bool){false}),
+		    0);
+	TEST_EQ_INT(store_lease_take(st, NODE_LEASE_ESCALATION, "node1",
+				     N0 + 10000, 30000, &(bool){false}),
+		    0);
+	TEST_EQ_INT(store_lease_take(st, NODE_LEASE_TRUNKREG, "node1",
+				     N0 + 10000, 30000, &(bool){false}),
+		    0);
+
+	node_tick_at(n2, N0 + 39999);
+	TEST_ASSERT(!node_lease_held(&c2, st, NODE_LEASE_OUTBOX, N0 + 39999));
+	TEST_ASSERT(node_lease_held(&c1, st, NODE_LEASE_OUTBOX, N0 + 39999));
+	node_tick_at(n2, N0 + 40000);
+	for (i = 0; i < node_leasec; i++) {
+		TEST_ASSERT(
+		    node_lease_held(&c2, st, node_leasev[i], N0 + 40000));
+		TEST_ASSERT(
+		    !node_lease_held(&c1, st, node_leasev[i], N0 + 40000));
+	}
+	/* renewed from its tick: until N0 + 70 s */
+	TEST_ASSERT(node_lease_held(&c2, st, NODE_LEASE_OUTBOX, N0 + 69999));
+	TEST_ASSERT(!node_lease_held(&c2, st, NODE_LEASE_OUTBOX, N0 + 70000));
+
+	n2 = mem_deref(n2); /* a clean stop: dropped */
+	TEST_ASSERT(!node_lease_held(&c2, st, NODE_LEASE_OUTBOX, N0 + 40001));
+	TEST_ASSERT(!node_lease_held(&c2, st, NODE_LEASE_TRUNKREG, N0 + 40001));
+out:
+	mem_deref(n2);
+	mem_deref(n1);
+	mem_deref(st);
+	db_unlink(path);
+	time_clock_set(NULL);
+	return err;
+}

@@ -78,6 +78,7 @@
 	X(test_store_voicemail)                                                \
 	X(test_route_mailbox)                                                  \
 	X(test_store_token)                                                    \
+	X(test_store_lease)                                                    \
 	X(test_store_user)                                                     \
 	X(test_store_login_failure)                                            \
 	X(test_store_consult)                                                  \
@@ -85,6 +86,7 @@
 	X(test_store_nested)                                                   \
 	X(test_store_oom)                                                      \
 	X(test_node_start)                                                     \
+	X(test_node_leases)                                                    \
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
