@@ -242,8 +242,8 @@ static void trunk_metrics(struct buf *b, const struct call_ctx *ctx)
 
 	for (i = 0; i < ARRAY_SIZE(fams); i++) {
 		struct trunk_family f = {b, fams[i].name, fams[i].off};
-		put(b, "# HELP %s %s\n# TYPE %s counter\n", fams[i].name, help[i],
-		    fams[i].name);
+		put(b, "# HELP %s %s\n# TYPE %s counter\n", fams[i].name,
+		    help[i], fams[i].name);
 		if (ctx)
 			(void)call_trunk_states(ctx, trunk_line, &f);
 	}

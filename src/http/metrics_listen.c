@@ -62,7 +62,8 @@ int api_metrics_listen(struct http_api *api)
 		warning("http: bad metrics listen address '%s'\n", addr);
 		return err;
 	}
-	err = api_listen(&api->msock, &laddr, head_handler, req_handler, api);
+	err = api_listen(&api->msock, &laddr, NULL, head_handler, req_handler,
+			 api);
 	if (err) {
 		warning("http: cannot listen on %J for metrics: %m\n", &laddr,
 			err);

@@ -23,7 +23,7 @@ enum {
 	"SELECT id, COALESCE(tenant_id, 0), name, host, port, transport,"      \
 	" match_any_port, username, password, created_at, register,"           \
 	" registrar, domain, auth_user, from_user, expires, priority,"         \
-	" match_mode, port_min, port_max, setup_timeout, ca_file,"            \
+	" match_mode, port_min, port_max, setup_timeout, ca_file,"             \
 	" tls_fingerprint, tls_name FROM trunks"
 
 static const struct store_sql sql[] = {
