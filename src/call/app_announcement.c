@@ -9,7 +9,6 @@
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
-#include "media/media.h"
 #include "call/call_int.h"
 
 static void announcement_played(struct call *call, int err, char digit,
@@ -48,7 +47,8 @@ int app_announcement_start(struct call *call, const struct route_target *t)
 		return ENOMEM;
 	re_snprintf(path, 300, "%s/%s", call_config(call)->prompts_dir, a.file);
 	call_app_data_set(call, path); /* the call owns it now */
-	err = media_prompt_check(path);
+	err =
+	    call->ctx->be->prompt_check ? call->ctx->be->prompt_check(path) : 0;
 	if (err) {
 		warning("call: %s: announcement %lld: %s cannot be played "
 			"(%m): not answered\n",

@@ -78,6 +78,9 @@ struct call_backend {
 	 * freed to stop.  ENOENT if the file cannot be read. */
 	int (*play)(void **pp, struct call_leg *leg, const char *path,
 		    bool loop, call_player_done_h *doneh, void *arg);
+	/* Can the file at path be played (readable, a WAV the player
+	 * takes)?  0 or an errno.  NULL: taken as playable. */
+	int (*prompt_check)(const char *path);
 	/* Speak text (UTF-8) in lang into a WAV file: doneh once, later,
 	 * unless *sp is freed first (which calls it off).  ENOSYS: no
 	 * synthesiser.  NULL: not available. */

@@ -611,6 +611,7 @@ static const struct call_backend sip_leg_backend = {
     .bridge = sip_leg_bridge,
     .unbridge = sip_leg_unbridge,
     .play = sip_leg_play,
+    .prompt_check = media_prompt_check,
     .speak = sip_leg_speak,
     .forget = sip_leg_forget,
     .record = sip_leg_record,

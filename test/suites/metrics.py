@@ -79,6 +79,9 @@ FAMILIES = {
     "switchboard_outbox_deliveries": "gauge",
     "switchboard_outbox_attempts_failed_total": "counter",
     "switchboard_outbox_failed_total": "counter",
+    "switchboard_trunk_attempts_total": "counter",
+    "switchboard_trunk_answered_total": "counter",
+    "switchboard_trunk_failed_total": "counter",
 }
 PROMTOOL = shutil.which("promtool")
 SETUP = "switchboard_call_setup_seconds"
