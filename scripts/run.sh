@@ -67,14 +67,17 @@ else
 	echo "The database $db has no demo phones (it had data of its own):"
 	echo "set up tenants, devices and numbers through the API."
 fi
-trunks=$(q "SELECT '  ' || name || ': from ' || host || CASE match_any_port
-             WHEN 1 THEN ', any port' ELSE ' port ' || port END || ' (' ||
-             transport || ')' FROM trunks ORDER BY id")
+trunks=$(q "SELECT '  ' || name || ': from ' || host || CASE match_mode
+             WHEN 'address' THEN ', any port'
+             WHEN 'address_port_range' THEN ' port ' || port || ' or '
+                  || port_min || '-' || port_max
+             ELSE ' port ' || port END || ' (' || transport || ')'
+             FROM trunks ORDER BY id")
 if [ -n "$trunks" ]; then
 	cat <<TXT
 
 Trunks: a carrier's calls are taken only from its trunk's IP address and
-port (else 407, as from a stranger)
+port, or the ports its "match" allows (else 407, as from a stranger)
 $trunks
 TXT
 fi
