@@ -404,6 +404,8 @@ void str_from_pl(char *buf, size_t sz, const struct pl *pl);
 size_t str_copy(char *dst, const char *src, size_t sz);
 /* Characters (code points) of a UTF-8 string. */
 size_t str_utf8_chars(const char *s);
+/* The value of a hex digit (either case), or -1 if c is not one. */
+int hexdigit(char c);
 /* Lower-case hex of n random bytes into buf (2n+1 bytes). */
 void str_random_hex(char *buf, size_t n);
 

@@ -4,6 +4,7 @@
  * the file and of its directory), counted so that tests can see it
  * happened.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -49,6 +50,11 @@ size_t str_copy(char *dst, const char *src, size_t sz)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+int hexdigit(char c)
+{
+	return isxdigit((unsigned char)c) ? ch_hex(c) : -1;
 }
 
 void str_random_hex(char *buf, size_t n)

@@ -164,17 +164,6 @@ static bool bare_words_ok(const char *p, size_t n)
 
 /* ---- the strings of a body, before decoding ---------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The code unit of "\uXXXX" at p (n bytes left), or -1. */
 static long u_escape(const char *p, size_t n)
 {
@@ -184,7 +173,7 @@ static long u_escape(const char *p, size_t n)
 	if (n < 6 || p[0] != '\\' || p[1] != 'u')
 		return -1;
 	for (i = 2; i < 6; i++) {
-		int h = hexval(p[i]);
+		int h = hexdigit(p[i]);
 
 		if (h < 0)
 			return -1;

@@ -43,16 +43,6 @@ static struct pl query_of(const struct api_req *req)
 	return q;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool api_pct_decode(char *buf, size_t sz, const struct pl *v)
 {
 	size_t i, n = 0;
@@ -65,8 +55,8 @@ bool api_pct_decode(char *buf, size_t sz, const struct pl *v)
 
 			if (i + 2 >= v->l)
 				return false;
-			hi = hexval(v->p[i + 1]);
-			lo = hexval(v->p[i + 2]);
+			hi = hexdigit(v->p[i + 1]);
+			lo = hexdigit(v->p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return false;
 			c = (char)(hi << 4 | lo);

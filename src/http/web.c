@@ -71,17 +71,6 @@ const char *web_ctype(const char *name)
 	return "application/octet-stream";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int web_path_resolve(const struct pl *path, char *rel, size_t sz)
 {
 	size_t i, n = 0, seg = 0; /* seg: where the segment began in rel */
@@ -118,8 +107,8 @@ int web_path_resolve(const struct pl *path, char *rel, size_t sz)
 
 			if (i + 2 >= path->l)
 				return EBADMSG;
-			hi = hexval(path->p[i + 1]);
-			lo = hexval(path->p[i + 2]);
+			hi = hexdigit(path->p[i + 1]);
+			lo = hexdigit(path->p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return EBADMSG;
 			c = (char)(hi << 4 | lo);

@@ -87,17 +87,6 @@ void media_webrtc_close(void)
 
 /* ---- pure helpers ---------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int media_webrtc_fp_parse(const char *s, uint8_t fp[MEDIA_FP_LEN])
 {
 	size_t i;
@@ -108,7 +97,7 @@ int media_webrtc_fp_parse(const char *s, uint8_t fp[MEDIA_FP_LEN])
 	while (*s == ' ')
 		s++;
 	for (i = 0; i < MEDIA_FP_LEN; i++) {
-		int h = hexval(s[0]), l = h < 0 ? -1 : hexval(s[1]);
+		int h = hexdigit(s[0]), l = h < 0 ? -1 : hexdigit(s[1]);
 
 		if (h < 0 || l < 0)
 			return EINVAL;

@@ -28,8 +28,8 @@ killed: 1 when one survived, 2 on an error.
 
 The tree copied is the checkout's files (tracked and untracked, not the
 ignored ones), so uncommitted changes are tested too; the report says so.
-Working copies live in $MUTATION_DIR (default /tmp/sb-mutation-<uid>) and
-are removed after each mutant; logs and results.tsv go to build/mutation/.
+Working copies live in $MUTATION_DIR (default a new /tmp/sb-mutation-<uid>-*
+of this run's own, removed at the end) and are removed after each mutant; logs and results.tsv go to build/mutation/.
 
     test/mutation/run.py                 every mutant
     test/mutation/run.py media-a2u 'sip-*'   some (ids or shell patterns)
@@ -47,6 +47,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -330,7 +331,10 @@ def main():
             return 2
         muts = pick
 
-    work = os.environ.get("MUTATION_DIR") or f"/tmp/sb-mutation-{os.getuid()}"
+    # a directory of this run's own: two runs at once (two worktrees on one
+    # machine) must never remove each other's copies
+    work = os.environ.get("MUTATION_DIR") or tempfile.mkdtemp(
+        prefix=f"sb-mutation-{os.getuid()}-")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     logdir = os.path.join(ROOT, "build", "mutation", stamp)
     os.makedirs(logdir, exist_ok=True)
