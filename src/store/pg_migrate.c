@@ -38,6 +38,9 @@
  *     -> bigint PRIMARY KEY;
  *   INTEGER -> bigint (flags stay 0/1 with their CHECK: the C code binds
  *     integers); TEXT -> text; BLOB -> bytea; REAL -> double precision;
+ *   REFERENCES ... -> REFERENCES ... DEFERRABLE (INITIALLY IMMEDIATE, as
+ *     SQLite's): the tenant deletion's PRAGMA defer_foreign_keys is SET
+ *     CONSTRAINTS ALL DEFERRED here, which defers only deferrable keys;
  *   COLLATE NOCASE -> COLLATE nocase (an ICU collation, pg_schema_access.c);
  *   ifnull() -> coalesce(); views as they are;
  *   a trigger -> a plpgsql function and a trigger of the same name, FOR

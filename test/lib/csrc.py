@@ -104,27 +104,26 @@ def definitions(paths):
         toks = _join(tokens(text))
         depth, i = 0, 0
         while i < len(toks):
-            kind, val = toks[i]
-            if val in "{(":
-                depth += 1
-            elif val in "})":
-                depth -= 1
-            elif val == "=" and depth == 0:
+            depth += _nest(toks[i])
+            if toks[i] == ("op", "=") and depth == 0:
                 j = i - 1
                 while toks[j][1] in ("]", "[") or toks[j][0] == "num":
                     j -= 1
-                name = toks[j][1]
                 k, d = i + 1, 0
-                while not (toks[k][1] == ";" and d == 0):
-                    if toks[k][1] in "{(":
-                        d += 1
-                    elif toks[k][1] in "})":
-                        d -= 1
+                while toks[k] != ("op", ";") or d:
+                    d += _nest(toks[k])
                     k += 1
-                defs[name] = toks[i + 1:k]
+                defs[toks[j][1]] = toks[i + 1:k]
                 i = k
             i += 1
     return defs
+
+
+def _nest(tok):
+    """+1 for an opening brace or parenthesis, -1 for a closing one."""
+    if tok[0] != "op":
+        return 0
+    return (tok[1] in "{(") - (tok[1] in "})")
 
 
 def _join(toks):
@@ -148,13 +147,14 @@ def entries(toks):
     """The top-level { ... } entries of an array initializer, each as its
     list of tokens (without the braces)."""
     out, depth, cur = [], 0, None
-    for t in toks[1:-1] if toks and toks[0][1] == "{" else toks:
-        if t[1] == "{":
+    inner = toks[1:-1] if toks and toks[0] == ("op", "{") else toks
+    for t in inner:
+        if t == ("op", "{"):
             depth += 1
             if depth == 1:
                 cur = []
                 continue
-        elif t[1] == "}":
+        elif t == ("op", "}"):
             depth -= 1
             if depth == 0:
                 out.append(cur)

@@ -24,6 +24,7 @@ PostgreSQL 15 (debian-packages.txt: postgresql).
 import csv
 import glob
 import io
+import re
 import os
 import pwd
 import shutil
@@ -191,10 +192,14 @@ class Postgres:
     def psql_each(self, stmts, db="postgres"):
         """Run each statement of the list in one session, going on after
         an error: for each, its rows (as psql()) or ("error", SQLSTATE,
-        message)."""
+        message).  A statement that ends in a psql command (\\gdesc: its
+        result's columns and types, not run) is sent as it is."""
         script = ["\\set VERBOSITY terse"]
         for q in stmts:
-            script += [q.rstrip().rstrip(";") + ";",
+            q = q.rstrip()
+            if not re.search(r"\\g\w*$", q):
+                q = q.rstrip(";") + ";"
+            script += [q,
                        "\\echo '\x1e' :SQLSTATE",
                        "\\if :ERROR", "\\echo :LAST_ERROR_MESSAGE",
                        "\\endif"]

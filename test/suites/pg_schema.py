@@ -26,8 +26,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-import csrc  # noqa: E402
 import pg  # noqa: E402
+import pgstore  # noqa: E402
 import sb  # noqa: E402
 
 S = sb.Suite("pg_schema")
@@ -41,48 +41,6 @@ TYPES = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea",
          "REAL": "double precision"}
 DELETE_RULE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE",
                "n": "SET NULL", "d": "SET DEFAULT"}
-
-
-# ---- the PostgreSQL schema from the C sources ---------------------------
-
-def pg_program():
-    """(steps, statements): the steps of pg_migrate.c as (version, name,
-    [sql, ...]) and its four statements by name."""
-    files = ["src/store/pg_migrate.c"] + sorted(
-        "src/store/" + f for f in os.listdir(os.path.join(sb.ROOT, "src",
-                                                          "store"))
-        if f.startswith("pg_schema_") and f.endswith(".c"))
-    defs = csrc.definitions(files)
-    steps = []
-    for e in csrc.entries(defs["pg_stepv"]):
-        version = int(e[0][1])
-        name = [v for k, v in e if k == "str"][0]
-        parts = [csrc.text(defs[v]) for k, v in e
-                 if k == "id" and v.startswith("pg_schema")]
-        steps.append((version, name, parts))
-    stmts = {n: csrc.text(defs[n]) for n in (
-        "store_pg_lock_sql", "store_pg_version_table_sql",
-        "store_pg_version_get_sql", "store_pg_version_set_sql")}
-    return steps, stmts
-
-
-def migrate_script(steps, stmts):
-    """The psql script of pg_migrate.c's procedure: one transaction, the
-    lock, the version table, the version, the steps after it (each with
-    its version set), commit."""
-    get = stmts["store_pg_version_get_sql"]
-    out = ["BEGIN;", stmts["store_pg_lock_sql"] + ";",
-           stmts["store_pg_version_table_sql"] + ";",
-           f"SELECT coalesce(max(version), 0) AS v FROM ({get}) g \\gset",
-           f"PREPARE set_version AS {stmts['store_pg_version_set_sql']};"]
-    for version, _name, parts in steps:
-        out.append(f"SELECT :v < {version} AS todo \\gset")
-        out.append("\\if :todo")
-        out += [p + ";" for p in parts]
-        out.append(f"EXECUTE set_version({version});")
-        out.append("\\endif")
-    out.append("COMMIT;")
-    return "\n".join(out) + "\n"
 
 
 # ---- both schemas as the same kind of description ------------------------
@@ -229,7 +187,7 @@ SELECT c.relname, con.contype,
  array_to_string(ARRAY(SELECT a.attname FROM unnest(con.confkey)
   WITH ORDINALITY k(num, ord) JOIN pg_attribute a
   ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord), ','),
- con.confdeltype, con.confupdtype
+ con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred
 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
@@ -268,14 +226,18 @@ def pg_schema(p, db):
             continue
         t = d["tables"].setdefault(rel, {"cols": [], "pk": (),
                                          "uniques": set(), "fks": set(),
-                                         "checks": 0})
+                                         "checks": 0, "not_deferrable": []})
         t["cols"].append({"name": col, "type": typ, "notnull": notnull == "t",
                           "identity": ident == "d", "collation": coll,
                           "default": norm_expr(dflt)})
-    for rel, typ, keys, ftable, fcols, ondel, onupd in cons:
+    for rel, typ, keys, ftable, fcols, ondel, onupd, dfr, dfd in cons:
         if rel not in d["tables"]:
             continue
         t = d["tables"][rel]
+        if typ == "f" and (dfr, dfd) != ("t", "f"):
+            # PRAGMA defer_foreign_keys (the tenant deletion) is SET
+            # CONSTRAINTS ALL DEFERRED here, which defers only these
+            t["not_deferrable"].append(keys)
         keys = tuple(keys.split(","))
         if typ == "p":
             t["pk"] = keys
@@ -350,6 +312,9 @@ def compare(sq, pq):
             out.append(f"{name}: foreign key {f} missing in PostgreSQL")
         for f in sorted(q["fks"] - s["fks"]):
             out.append(f"{name}: foreign key {f} not in SQLite")
+        for f in q["not_deferrable"]:
+            out.append(f"{name}: foreign key ({f}) not DEFERRABLE INITIALLY "
+                       f"IMMEDIATE in PostgreSQL")
         if s["checks"] != q["checks"]:
             out.append(f"{name}: {s['checks']} CHECKs in SQLite, "
                        f"{q['checks']} in PostgreSQL")
@@ -478,7 +443,9 @@ def test_broken(p, sq):
            "ALTER TABLE nodes ALTER COLUMN started_at TYPE integer;"
            "DROP INDEX calls_live;"
            "ALTER TABLE devices DROP CONSTRAINT devices_employee_id_fkey;"
-           "DROP TRIGGER sms_charge ON outbox;", db="broken")
+           "DROP TRIGGER sms_charge ON outbox;"
+           "ALTER TABLE registrations ALTER CONSTRAINT"
+           " registrations_device_id_fkey NOT DEFERRABLE;", db="broken")
     diffs = compare(sq, pg_schema(p, "broken"))
     want = ["devices: foreign key (('employee_id',), 'employees', ('id',),"
             " 'NO ACTION', 'NO ACTION') missing in PostgreSQL",
@@ -486,15 +453,20 @@ def test_broken(p, sq):
             "PostgreSQL",
             "numbers.description: NOT NULL True in SQLite, False in "
             "PostgreSQL",
+            "registrations: foreign key (device_id) not DEFERRABLE "
+            "INITIALLY IMMEDIATE in PostgreSQL",
             "trunks.tls_name: missing in PostgreSQL",
             "indexes calls_live: missing in PostgreSQL",
             "triggers sms_charge: missing in PostgreSQL"]
     S.check(diffs == want, "a missing column, index, foreign key and "
-            "trigger, a NOT NULL dropped and a type changed are each "
-            "named, nothing else", "\n  " + "\n  ".join(diffs))
+            "trigger, a NOT NULL dropped, a type changed and a foreign key "
+            "not deferrable are each named, nothing else", "\n  " + "\n  ".join(diffs))
 
 
 class SqliteRun:
+    CODES = {"SQLITE_CONSTRAINT_TRIGGER": "23000",  # RAISE(ABORT, msg)
+             "SQLITE_CONSTRAINT_FOREIGNKEY": "23503"}
+
     def __init__(self, path):
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA foreign_keys = ON")
@@ -504,15 +476,15 @@ class SqliteRun:
             return [[None if v is None else str(v) for v in r]
                     for r in self.db.execute(sql)]
         except sqlite3.IntegrityError as e:
-            # RAISE(ABORT, msg) of a trigger
-            code = "23000" if e.sqlite_errorname == \
-                "SQLITE_CONSTRAINT_TRIGGER" else e.sqlite_errorname
-            return ("error", code, str(e))
+            return ("error", self.CODES.get(e.sqlite_errorname,
+                                            e.sqlite_errorname), str(e))
 
 
 def trigger_scenario(now):
     """(statement, the exact result) of each step: rows as lists of
-    strings, or ("error", SQLSTATE, message)."""
+    strings, or ("error", SQLSTATE, message) (message None: the two word
+    it differently).  A statement that differs is (SQLite's, PostgreSQL's).
+    """
     kept = ("error", "23000", "audit entries are kept for the retention "
             "period")
     inv_immutable = ("error", "23000", "invoices are immutable")
@@ -585,24 +557,42 @@ def trigger_scenario(now):
         ("DELETE FROM invoices WHERE id = 9301", inv_kept),
         ("SELECT number, gross_cents FROM invoices WHERE id = 9301",
          [["T-9301", "119"]]),
+        # the tenant deletion's deferred foreign keys (sqlite_tenant_data.c)
+        ("INSERT INTO tenants (id, name, created_at) VALUES"
+         " (901, 'Deleted GmbH', 0)", []),
+        ("INSERT INTO number_blocks (id, tenant_id, first, last, created_at)"
+         " VALUES (9501, 901, '+4930100', '+4930199', 0)", []),
+        ("DELETE FROM tenants WHERE id = 901", ("error", "23503", None)),
+        ("BEGIN", []),
+        (("PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"),
+         []),
+        ("DELETE FROM tenants WHERE id = 901", []),
+        ("DELETE FROM number_blocks WHERE tenant_id = 901", []),
+        ("COMMIT", []),
+        ("SELECT count(*) FROM number_blocks WHERE tenant_id = 901",
+         [["0"]]),
     ]
 
 
 def test_triggers(p, sqlite_path):
     now = int(time.time() * 1000)
-    steps = trigger_scenario(now)
+    steps = [((q, q) if isinstance(q, str) else q, want)
+             for q, want in trigger_scenario(now)]
     lite = SqliteRun(sqlite_path)
-    pgres = p.psql_each([sql for sql, _ in steps], db="sb")
-    for (sql, want), got in zip(steps, pgres):
-        got = {"SQLite": lite(sql), "PostgreSQL": got}
+    pgres = p.psql_each([q[1] for q, _ in steps], db="sb")
+    for ((lq, _pq), want), pgot in zip(steps, pgres):
+        got = {"SQLite": lite(lq), "PostgreSQL": pgot}
+        if isinstance(want, tuple) and want[2] is None:
+            got = {k: v[:2] + (None,) if isinstance(v, tuple) else v
+                   for k, v in got.items()}
         S.check(got["SQLite"] == want and got["PostgreSQL"] == want,
-                f"{sql[:60]}... -> {str(want)[:70]}", f"{got}")
+                f"{lq[:60]}... -> {str(want)[:70]}", f"{got}")
 
 
 def main():
-    steps, stmts = pg_program()
+    steps, stmts = pgstore.program()
     S.run(test_program, steps, stmts)
-    script = migrate_script(steps, stmts)
+    script = pgstore.migrate_script(steps, stmts)
     tmp = tempfile.mkdtemp(prefix="sbpgschema-")
     p = None
     try:
