@@ -41,7 +41,8 @@ CLASSES = [
     ("date/time functions (strftime, julianday, datetime, unixepoch)",
      r"function (strftime|julianday|datetime|date|time|unixepoch)\("),
     ("group_concat() (string_agg)", r"function group_concat\("),
-    ("other SQLite function", r"function \w+\(.*\) does not exist"),
+    ("function PostgreSQL lacks for these types (max(boolean), ...)",
+     r"function \w+\(.*\) does not exist"),
     ("integer used as boolean (WHERE/AND/OR/NOT/CASE WHEN on 0/1)",
      r"argument of (WHERE|AND|OR|NOT|CASE/WHEN) must be type boolean"),
     ("boolean compared with or used as integer",
@@ -56,8 +57,9 @@ CLASSES = [
     ("UNION/CASE of mismatched types", r"(UNION|CASE) types .* cannot"),
     ("SQLite transaction mode (BEGIN IMMEDIATE)", r"IMMEDIATE"),
     ("SQLite-only syntax", r"syntax error"),
-    ("unknown column (rowid, aliases SQLite resolves)",
-     r"column .* does not exist"),
+    ("ORDER BY rowid (the table has no column that keeps the order)",
+     r'column "rowid" does not exist'),
+    ("unknown column", r"column .* does not exist"),
 ]
 
 # constructs of SQLite's dialect, counted in every statement's text
@@ -74,6 +76,15 @@ CONSTRUCTS = [
     ("scalar max()/min() of several values", None),
     ("RETURNING (fine in both)", r"\bRETURNING\b"),
     ("ON CONFLICT ... DO (fine in both)", r"\bON\s+CONFLICT\b"),
+]
+
+# calls of the SQLite C API that have no SQL twin
+C_CALLS = [
+    ("sqlite3_last_insert_rowid() (RETURNING id)",
+     r"\bsqlite3_last_insert_rowid\s*\("),
+    ("sqlite3_changes() (PQcmdTuples)", r"\bsqlite3_changes\s*\("),
+    ("sqlite3_prepare*() of SQL built at run time",
+     r"\bsqlite3_prepare\w*\s*\("),
 ]
 
 TX = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
@@ -141,6 +152,35 @@ def scalar_minmax(sql):
     return False
 
 
+def greatest(sql):
+    """Scalar max(a, b, ...) and min(...) as greatest() and least()."""
+    out, i = "", 0
+    for m in re.finditer(r"\b(max|min)\s*\(", sql, re.I):
+        if m.start() < i:
+            continue
+        depth, top_comma = 0, False
+        for j in range(m.end() - 1, len(sql)):
+            depth += (sql[j] == "(") - (sql[j] == ")")
+            top_comma |= sql[j] == "," and depth == 1
+            if depth == 0:
+                break
+        if top_comma:
+            name = "greatest" if m.group(1).lower() == "max" else "least"
+            out += sql[i:m.start()] + name + "("
+            i = m.end()
+    return out + sql[i:]
+
+
+def rewrite(sql):
+    """The mechanical rewrites of step 3: what a statement is after them."""
+    sql = re.sub(r"\bifnull\s*\(", "coalesce(", sql, flags=re.I)
+    sql = greatest(sql)
+    if re.match(r"\s*INSERT\s+OR\s+IGNORE\b", sql, re.I):
+        sql = re.sub(r"^\s*INSERT\s+OR\s+IGNORE\b", "INSERT", sql,
+                     flags=re.I) + " ON CONFLICT DO NOTHING"
+    return re.sub(r"^BEGIN IMMEDIATE$", "BEGIN", sql)
+
+
 def classify(msg):
     for name, rx in CLASSES:
         if re.search(rx, msg):
@@ -160,16 +200,22 @@ def main():
         pgstore.migrated(p, "sb")
         # each statement: PREPARE (the error, the parameters' types) and
         # \\gdesc (the result's types); a transaction statement is run
-        script, where = [], []
+        # and PREPARE of it after the mechanical rewrites
+        script, where, again = [], [], []
         for k, (sid, op, sql, f) in enumerate(stmts):
             if TX.match(sql):
                 batch = tx_script(sql)
                 where.append((k, len(script) + batch.index(sql), None))
                 script += batch
+                batch = tx_script(rewrite(sql))
+                again.append(len(script) + batch.index(rewrite(sql)))
+                script += batch
             else:
                 where.append((k, len(script), len(script) + 1))
+                again.append(len(script) + 2)
                 script += [f"PREPARE q{k} AS {dollar(sql)}",
-                           dollar(sql) + " \\gdesc"]
+                           dollar(sql) + " \\gdesc",
+                           f"PREPARE r{k} AS {rewrite(dollar(sql))}"]
         res = p.psql_each(script + [
             "SELECT name, parameter_types::text FROM pg_prepared_statements"],
             db="sb")
@@ -194,6 +240,10 @@ def main():
             if t not in ("bigint", "text"):
                 odd_params[t] += 1
                 odd_ids[t].add(sid)
+    still = defaultdict(list)
+    for (k, _at, _desc), at in zip(where, again):
+        if isinstance(res[at], tuple):
+            still[classify(res[at][2])].append(stmts[k][0])
     constructs = Counter()
     for _sid, _op, sql, _f in stmts:
         for name, rx in CONSTRUCTS:
@@ -209,11 +259,18 @@ def main():
         ids = ", ".join(i[0] for i in items[:6])
         more = f", ... ({len(items) - 6} more)" if len(items) > 6 else ""
         print(f"  {len(items):4d}  {cls}: {ids}{more}")
+    print(f"\nAfter the mechanical rewrites (ifnull -> coalesce, scalar "
+          f"max/min -> greatest/least, INSERT OR IGNORE -> ON CONFLICT DO "
+          f"NOTHING, BEGIN IMMEDIATE -> BEGIN): "
+          f"{n - sum(map(len, still.values()))} prepare, these fail:")
+    for cls, ids in sorted(still.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {len(ids):4d}  {cls}: {', '.join(ids)}")
     print(f"\nOf those that prepare: {len(boolean_out)} give a boolean "
           f"column where SQLite gives 0/1 (EXISTS, comparisons):")
     print("        " + ", ".join(boolean_out))
-    print("  parameters PostgreSQL types as other than bigint or text "
-          "(the backend must bind them so):")
+    print("  parameters PostgreSQL infers as other than bigint or text "
+          "(from ?1 = 0, LIMIT ?; gone when PQprepare() is given each "
+          "parameter's type):")
     for t, c in odd_params.most_common():
         ids = sorted(odd_ids[t])
         print(f"  {c:4d}  {t}: {', '.join(ids[:6])}"
@@ -221,6 +278,14 @@ def main():
     print("\nSQLite constructs in the text (statements containing each):")
     for name, _rx in CONSTRUCTS:
         print(f"  {constructs[name]:4d}  {name}")
+    print("\nSQLite C calls in src/store/sqlite_*.c that the libpq backend "
+          "answers otherwise:")
+    store = os.path.join(csrc.ROOT, "src", "store")
+    text = "".join(open(os.path.join(store, f)).read()
+                   for f in sorted(os.listdir(store))
+                   if f.startswith("sqlite_") and f.endswith(".c"))
+    for name, rx in C_CALLS:
+        print(f"  {len(re.findall(rx, text)):4d}  {name}")
     if args.list:
         print("\nFailing statements:")
         for cls, items in sorted(failed.items()):
