@@ -42,10 +42,10 @@ def bindir():
     """The directory of initdb and postgres (the newest installed major);
     $PG_BINDIR wins."""
     env = os.environ.get("PG_BINDIR")
-    if env:
-        return env
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"),
-                   key=lambda p: int(p.split("/")[4]))
+    found = [os.path.join(env, "postgres")] if env else sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/postgres"),
+        key=lambda p: int(p.split("/")[4]))
+    found = [f for f in found if os.access(f, os.X_OK)]
     if not found:
         raise RuntimeError("PostgreSQL is not installed "
                            "(/usr/lib/postgresql/*/bin/postgres)")

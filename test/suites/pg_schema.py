@@ -590,6 +590,12 @@ def test_triggers(p, sqlite_path):
 
 
 def main():
+    try:
+        pg.bindir()
+    except RuntimeError as e:
+        S.check(False, "PostgreSQL is installed (debian-packages.txt: "
+                "postgresql)", str(e))
+        S.finish()
     steps, stmts = pgstore.program()
     S.run(test_program, steps, stmts)
     script = pgstore.migrate_script(steps, stmts)
