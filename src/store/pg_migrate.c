@@ -63,6 +63,12 @@
  *   COMMIT.
  * The suite pg_schema runs exactly this through psql.
  *
+ * Text compares as SQLite's BINARY only in a database whose collation is
+ * C or C.UTF-8 (ORDER BY name, number_blocks' first <= last, the unique
+ * keys): the baseline names no collation per column, so the backend should
+ * refuse a database with another datcollate (createdb --locale=C.UTF-8
+ * --template=template0), as the test clusters are made.
+ *
  * A copy of an SQLite store into PostgreSQL (not written yet) must set the
  * identity sequences after it: setval(pg_get_serial_sequence(t, 'id'),
  * max(id)).
