@@ -30,11 +30,11 @@ enum ctl_exit {
 };
 
 struct ctl {
-	char url[300];      /* http://host:port, no slash at the end */
-	char token[256];    /* the bearer token                      */
-	char data_dir[256]; /* where admin.token and backups/ are    */
-	bool json;          /* --json: the API's answer as it is     */
-	unsigned timeout_s; /* one request at most                   */
+	char url[300];       /* http://host:port, no slash at the end */
+	char token[256];     /* the bearer token                      */
+	char data_dir[256];  /* where admin.token and backups/ are    */
+	bool json;           /* --json: the API's answer as it is     */
+	unsigned timeout_s;  /* one request at most                   */
 	const char *scope;   /* token-create --scope, or NULL         */
 	const char *expires; /* token-create --expires, or NULL       */
 };

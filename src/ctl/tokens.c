@@ -69,14 +69,15 @@ int ctl_tokens(const struct ctl *c, int argc, char *argv[])
 
 		if (e->type != ODICT_OBJECT)
 			continue;
-		re_snprintf(id, sizeof(id), "%lld", (long long)ctl_int(k, "id"));
-		err = ctl_table_row(
-		    t, id, ctl_str(k, "name"), ctl_str(k, "role"),
-		    ctl_str(k, "scope"), ctl_str(k, "prefix"),
-		    ctl_str(k, "created_at"),
-		    or_dash(ctl_str(k, "expires_at"), "never"),
-		    or_dash(ctl_str(k, "last_used_at"), "never"),
-		    bool_of(k, "expired") ? "yes" : "no");
+		re_snprintf(id, sizeof(id), "%lld",
+			    (long long)ctl_int(k, "id"));
+		err =
+		    ctl_table_row(t, id, ctl_str(k, "name"), ctl_str(k, "role"),
+				  ctl_str(k, "scope"), ctl_str(k, "prefix"),
+				  ctl_str(k, "created_at"),
+				  or_dash(ctl_str(k, "expires_at"), "never"),
+				  or_dash(ctl_str(k, "last_used_at"), "never"),
+				  bool_of(k, "expired") ? "yes" : "no");
 	}
 	if (err) {
 		code = ctl_err(CTL_OTHER, "out of memory");
@@ -105,8 +106,7 @@ static int expires_of(char *buf, size_t sz, const char *s)
 		v = strtoul(s, NULL, 10);
 		if (!v || v > 36500)
 			goto bad;
-		at = time(NULL) +
-		     (time_t)v * (s[n - 1] == 'd' ? 86400 : 3600);
+		at = time(NULL) + (time_t)v * (s[n - 1] == 'd' ? 86400 : 3600);
 		if (!gmtime_r(&at, &tm) ||
 		    !strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm))
 			goto bad;
@@ -157,8 +157,8 @@ int ctl_token_create(const struct ctl *c, int argc, char *argv[])
 		code = ctl_err(CTL_OTHER, "out of memory");
 		goto out;
 	}
-	code = ctl_request(c, "POST", "/api/v1/tokens", (const char *)mb->buf,
-			   &r);
+	code =
+	    ctl_request(c, "POST", "/api/v1/tokens", (const char *)mb->buf, &r);
 	if (code)
 		goto out;
 	if (c->json) {
@@ -168,7 +168,8 @@ int ctl_token_create(const struct ctl *c, int argc, char *argv[])
 	printf("token %lld \"%s\": role operator, scope %s, expires %s; its "
 	       "secret, shown this once:\n%s\n",
 	       (long long)ctl_int(r.o, "id"), ctl_str(r.o, "name"),
-	       ctl_str(r.o, "scope"), or_dash(ctl_str(r.o, "expires_at"), "never"),
+	       ctl_str(r.o, "scope"),
+	       or_dash(ctl_str(r.o, "expires_at"), "never"),
 	       ctl_str(r.o, "token"));
 out:
 	ctl_resp_reset(&r);
@@ -272,8 +273,7 @@ int ctl_token_rotate_admin(const struct ctl *c, int argc, char *argv[])
 	/* the file the next switchboard-ctl reads */
 	re_snprintf(path, sizeof(path), "%s/admin.token", c->data_dir);
 	if (file_holds(path, tok)) {
-		re_snprintf(where, sizeof(where), "in %s (the server's)",
-			    path);
+		re_snprintf(where, sizeof(where), "in %s (the server's)", path);
 	}
 	else if ((err = file_write(path, tok)) == 0) {
 		re_snprintf(where, sizeof(where), "written to %s", path);

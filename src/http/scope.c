@@ -53,13 +53,15 @@ static bool starts(const char *s, const char *prefix)
  * calls and access are live_route() and access_route().
  */
 static const char *const ops[] = {
-    "/api/v1/status",       /* the node's version and uptime      */
-    "/api/v1/reload",       /* the configuration read again       */
-    "/api/v1/backup",       /* start and watch a backup           */
-    "/api/v1/registrations", "/api/v1/auth_blocks*", /* and unblock */
+    "/api/v1/status", /* the node's version and uptime      */
+    "/api/v1/reload", /* the configuration read again       */
+    "/api/v1/backup", /* start and watch a backup           */
+    "/api/v1/registrations",
+    "/api/v1/auth_blocks*", /* and unblock */
     "/api/v1/calls/live",   /* hang-up: live_route()              */
-    "/api/v1/stats",        "/api/v1/nodes*",
-    "/api/v1/outbox*",      /* every client's mail, the test mail */
+    "/api/v1/stats",
+    "/api/v1/nodes*",
+    "/api/v1/outbox*", /* every client's mail, the test mail */
     "/api/v1/retention/purge",
     "/api/v1/tenants/:id/deletion/run", /* carried out now, no grace */
     "/api/v1/routes",
