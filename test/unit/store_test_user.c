@@ -115,9 +115,9 @@ int test_store_user(void)
 	t.expires_at = T0 + 10;
 	t.last_used_at = T0 - 5000;
 	TEST_EQ_INT(store_token_add(db.st, "api-token", &t), 0);
-	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, 50, &n, &na), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, 100, &n, &na), 0);
 	TEST_EQ_INT(n, 2);
-	TEST_EQ_INT(na, 0); /* expired at T0 + 10, grace until T0 + 60 */
+	TEST_EQ_INT(na, 0); /* expired at T0 + 10, grace until T0 + 110 */
 	TEST_EQ_INT(store_token_check(db.st, "session-3", NULL), ENOENT);
 	TEST_EQ_INT(store_token_check(db.st, "session-4", NULL), ENOENT);
 	TEST_EQ_INT(store_token_check(db.st, "api-token", NULL), 0);
