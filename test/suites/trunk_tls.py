@@ -20,7 +20,8 @@ connection that worked).
 The TLS gauge: while a call rings at a carrier that answers 180 and
 holds (ring=True), switchboard_sip_connections{transport="tls"} is 1 (our
 outgoing connection, which never carried a request to us; the phone is on
-UDP); the caller hangs up (CANCEL, the carrier's 487): still 1, libre
+UDP); the carrier sends an OPTIONS over it: still 1 (counted once); the
+caller hangs up (CANCEL, the carrier's 487): still 1, libre
 keeps the connection; the carrier closes it: 0.
 """
 import http.client
@@ -111,6 +112,7 @@ class Carrier:
     def __init__(self, cert, key, ring=False):
         self.ring = ring  # 180 and hold; a CANCEL gets 200 and 487
         self.pending = {}  # Call-ID: the INVITE's head (ring)
+        self.responses = []  # status lines of responses to us
         self.conns = []
         self.port = free_port()
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -198,6 +200,10 @@ class Carrier:
         cid = [ln.split(":", 1)[1].strip() for ln in lines[1:]
                if ln.split(":", 1)[0].strip().lower() in ("call-id", "i")]
         cid = cid[0] if cid else ""
+        if lines[0].startswith("SIP/2.0 "):
+            with self.lock:
+                self.responses.append(lines[0])
+            return
         if lines[0].startswith("CANCEL ") and self.ring:
             self._answer(s, lines, "200 OK")
             inv = self.pending.pop(cid, None)
@@ -213,6 +219,20 @@ class Carrier:
             self._answer(s, lines, "180 Ringing")
         else:
             self._answer(s, lines, "486 Busy Here")
+
+    def send_options(self, sip_port):
+        """An OPTIONS to us over the first connection (ours to it)."""
+        with self.lock:
+            s = self.conns[0]
+        s.sendall((f"OPTIONS sip:127.0.0.1:{sip_port} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/TLS 127.0.0.1:{self.port};branch="
+                   f"z9hG4bK-opt{self.port}\r\n"
+                   f"Max-Forwards: 70\r\n"
+                   f"From: <sip:carrier@127.0.0.1>;tag=opt1\r\n"
+                   f"To: <sip:127.0.0.1:{sip_port}>\r\n"
+                   f"Call-ID: opt-{self.port}@127.0.0.1\r\n"
+                   f"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+                  .encode())
 
     def close_conns(self):
         """Close the connections (as a carrier that goes away)."""
@@ -357,6 +377,12 @@ def gauge_case(sb, phone, certs):
                 "a TLS trunk call ringing at the carrier: "
                 "sip_connections{tls} 1 (our outgoing connection)",
                 f"{ev} {carrier.handshakes} {tls_gauge(sb)}")
+        carrier.send_options(sb.sip_port)
+        wait_for(lambda: carrier.responses, 5, "the answer to OPTIONS")
+        S.check(tls_gauge(sb) == 1,
+                "the carrier sent a request over it (OPTIONS, answered "
+                f"{carrier.responses}): still 1, counted once",
+                str(tls_gauge(sb)))
         phone.hangup()
         ev = phone.wait_event("CALL_CLOSED", 10, since=m)
         S.check(ev is not None and tls_gauge(sb) == 1,
