@@ -22,7 +22,10 @@
  * read-only, provisioning, metrics), may have an end (expires_at; after
  * it the token is a 401), and lists show the first characters of it
  * (prefix), never more.  POST /api/v1/tokens/rotate-admin replaces the
- * admin token of <data-dir>/admin.token.
+ * admin token of <data-dir>/admin.token.  Lists show a token's last use
+ * (last_used_at, stored by server.c at most once a minute) and whether it
+ * has expired; the hourly sweep (api_retention.c) deletes it
+ * API_TOKEN_GRACE_MS (30 days) after its expires_at.
  */
 #include <errno.h>
 #include <string.h>

@@ -7,7 +7,8 @@
  * agent, subaccount; src/http/roles.c says what each may do) and, unless
  * it is an operator's, the tenant it may act for; an agent's and a
  * subaccount's also the employee it acts as.  A tenant's tokens go with
- * the tenant, an employee's with the employee.
+ * the tenant, an employee's with the employee.  The sweep deletes ended
+ * sessions, and API tokens a grace time after their expiry.
  */
 #include <string.h>
 #include <openssl/evp.h>
