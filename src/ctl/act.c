@@ -8,8 +8,7 @@
 #include <curl/curl.h>
 #include "ctl/ctl.h"
 
-/* Is s a positive decimal id (at most 18 digits)? */
-static bool id_ok(const char *s)
+bool ctl_id_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -29,7 +28,7 @@ int ctl_hangup(const struct ctl *c, int argc, char *argv[])
 
 	if (argc != 2)
 		return ctl_err(CTL_USAGE, "hangup: usage: hangup CALL-ID");
-	if (!id_ok(argv[1]))
+	if (!ctl_id_ok(argv[1]))
 		return ctl_err(CTL_USAGE,
 			       "hangup: '%s' is not a call id (a positive "
 			       "number, as `calls` shows)",

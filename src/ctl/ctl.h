@@ -5,7 +5,8 @@
  * the data directory.  main.c reads the options and the configuration
  * and runs one subcommand of its table; http.c makes the requests;
  * table.c prints human tables; show.c and act.c are the subcommands,
- * backup.c the backup into one archive file (libarchive).
+ * backup.c the backup into one archive file (libarchive), tokens.c the
+ * API tokens.
  *
  * Exit codes, for scripts (also in --help and the README): enum ctl_exit.
  */
@@ -29,11 +30,13 @@ enum ctl_exit {
 };
 
 struct ctl {
-	char url[300];      /* http://host:port, no slash at the end */
-	char token[256];    /* the bearer token                      */
-	char data_dir[256]; /* where admin.token and backups/ are    */
-	bool json;          /* --json: the API's answer as it is     */
-	unsigned timeout_s; /* one request at most                   */
+	char url[300];       /* http://host:port, no slash at the end */
+	char token[256];     /* the bearer token                      */
+	char data_dir[256];  /* where admin.token and backups/ are    */
+	bool json;           /* --json: the API's answer as it is     */
+	unsigned timeout_s;  /* one request at most                   */
+	const char *scope;   /* token-create --scope, or NULL         */
+	const char *expires; /* token-create --expires, or NULL       */
 };
 
 /* An answer of the API. */
@@ -54,6 +57,8 @@ int ctl_request(const struct ctl *c, const char *method, const char *path,
 void ctl_resp_reset(struct ctl_resp *r);
 /* The answer's bytes to stdout (--json), with a newline. */
 void ctl_print_raw(const struct ctl_resp *r);
+/* Is s a positive decimal id (at most 18 digits)? */
+bool ctl_id_ok(const char *s);
 /* An error of ours: "switchboard-ctl: ..." to stderr; returns code. */
 int ctl_err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -77,7 +82,7 @@ int ctl_table_row(struct ctl_table *t, ...);
 /* Columns left-aligned, two spaces apart, no trailing blanks. */
 void ctl_table_print(const struct ctl_table *t, FILE *f);
 
-/* ---- subcommands (show.c, act.c, backup.c) ---------------------------- */
+/* ---- subcommands (show.c, act.c, backup.c, tokens.c) ------------------ */
 
 /* argv[0] is the subcommand's name; a usage error returns CTL_USAGE. */
 typedef int(ctl_cmd_h)(const struct ctl *c, int argc, char *argv[]);
@@ -89,5 +94,9 @@ int ctl_hangup(const struct ctl *c, int argc, char *argv[]);
 int ctl_unblock(const struct ctl *c, int argc, char *argv[]);
 int ctl_reload(const struct ctl *c, int argc, char *argv[]);
 int ctl_backup(const struct ctl *c, int argc, char *argv[]);
+int ctl_tokens(const struct ctl *c, int argc, char *argv[]);
+int ctl_token_create(const struct ctl *c, int argc, char *argv[]);
+int ctl_token_revoke(const struct ctl *c, int argc, char *argv[]);
+int ctl_token_rotate_admin(const struct ctl *c, int argc, char *argv[]);
 
 #endif

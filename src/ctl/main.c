@@ -42,6 +42,16 @@ static const struct {
     {"backup", ctl_backup, " FILE",
      "an online backup of database and audio into one archive FILE "
      "(.tar, .tar.gz, .tar.xz, ...)"},
+    {"tokens", ctl_tokens, "",
+     "the API tokens: id, name, role, scope, prefix, created, expires, "
+     "last used, expired"},
+    {"token-create", ctl_token_create, " NAME",
+     "a new operator token [--scope full|read-only|provisioning|metrics]\n"
+     "                   [--expires ISO8601|30d|12h]; prints its secret "
+     "this once"},
+    {"token-revoke", ctl_token_revoke, " ID", "revoke a token at once"},
+    {"token-rotate-admin", ctl_token_rotate_admin, "",
+     "a new admin token in <data-dir>/admin.token, the old one ended"},
 };
 
 static void usage(FILE *f)
@@ -56,7 +66,11 @@ static void usage(FILE *f)
 
 		re_snprintf(head, sizeof(head), "%s%s", cmds[i].name,
 			    cmds[i].args);
-		fprintf(f, "  %-16s %s\n", head, cmds[i].help);
+		if (strlen(head) > 16)
+			fprintf(f, "  %s\n  %-16s %s\n", head, "",
+				cmds[i].help);
+		else
+			fprintf(f, "  %-16s %s\n", head, cmds[i].help);
 	}
 	fprintf(
 	    f,
@@ -77,13 +91,15 @@ static void usage(FILE *f)
 	    "  --json           print the API's JSON answer as it is (for "
 	    "scripts)\n"
 	    "  --timeout S      seconds one request may take (10)\n"
+	    "  --scope S, --expires T   token-create's\n"
 	    "  --version, --help\n"
 	    "\nexit codes:\n"
 	    "  0  ok\n"
 	    "  1  usage: unknown command, bad arguments\n"
 	    "  2  server unreachable (no connection, no answer in time)\n"
 	    "  3  auth refused: the server answered 401 or 403\n"
-	    "  4  not found: the server answered 404 (no such call, block)\n"
+	    "  4  not found: the server answered 404 (no such call, block, "
+	    "token)\n"
 	    "  5  any other error (the message says which)\n");
 }
 
@@ -181,6 +197,8 @@ int main(int argc, char *argv[])
 	    {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 'T'},
+	    {"scope", required_argument, NULL, 's'},
+	    {"expires", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -215,6 +233,12 @@ int main(int argc, char *argv[])
 		case 'j':
 			c.json = true;
 			break;
+		case 's':
+			c.scope = optarg;
+			break;
+		case 'e':
+			c.expires = optarg;
+			break;
 		case 'T':
 			t = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || t < 1 || t > 3600)
@@ -243,6 +267,9 @@ int main(int argc, char *argv[])
 	if (i == ARRAY_SIZE(cmds))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (--help)",
 			       argv[optind]);
+	if ((c.scope || c.expires) && cmds[i].h != ctl_token_create)
+		return ctl_err(CTL_USAGE, "%s: only token-create takes %s",
+			       argv[optind], c.scope ? "--scope" : "--expires");
 
 	/* the server's own precedence: flag > variable > file > default */
 	if (!cfile && (v = getenv("SWITCHBOARD_CONFIG")) != NULL)

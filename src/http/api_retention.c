@@ -121,19 +121,25 @@ static int purge(struct http_api *api, int64_t tenant_id, uint64_t at,
 }
 
 /* Sessions that ended (expired or idle) are refused when used; the rows
- * of those never used again go here. */
+ * of those never used again go here, and API tokens API_TOKEN_GRACE_MS
+ * after their expiry (until then they answer "token: expired"). */
 static void sessions_sweep(struct http_api *api, uint64_t now)
 {
-	int64_t n = 0;
+	int64_t n = 0, na = 0;
 	int err;
 
 	err = store_token_sweep(api->st, now,
-				(uint64_t)api->cfg->session_idle * 1000, &n);
+				(uint64_t)api->cfg->session_idle * 1000,
+				API_TOKEN_GRACE_MS, &n, &na);
 	if (err)
 		warning("http: sessions: sweep: %m\n", err);
-	else if (n)
+	if (n)
 		info("http: sessions: %lld ended sessions removed\n",
 		     (long long)n);
+	if (na)
+		info("http: tokens: %lld API tokens removed (expired more "
+		     "than 30 days ago)\n",
+		     (long long)na);
 }
 
 static void purge_tick(void *arg)

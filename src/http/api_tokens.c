@@ -22,13 +22,24 @@
  * read-only, provisioning, metrics), may have an end (expires_at; after
  * it the token is a 401), and lists show the first characters of it
  * (prefix), never more.  POST /api/v1/tokens/rotate-admin replaces the
- * admin token of <data-dir>/admin.token.
+ * admin token of <data-dir>/admin.token.  Lists show a token's last use
+ * (last_used_at, stored by server.c at most once a minute) and whether it
+ * has expired; the hourly sweep (api_retention.c) deletes it
+ * API_TOKEN_GRACE_MS (30 days) after its expires_at.
  */
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
 
 #define T struct store_token
+
+/* "expired": past its expires_at now (the sweep deletes it
+ * API_TOKEN_GRACE_MS later). */
+static int expired_enc(struct odict *o, const struct api_field *f,
+		       const void *rec, const struct api_req *req)
+{
+	return api_add_bool(o, f->name, api_token_expired(rec, req->now));
+}
 
 static const struct api_field fields[] = {
     {API_F("id", AK_INT, FF_RO), API_M(T, id)},
@@ -40,6 +51,8 @@ static const struct api_field fields[] = {
     {API_F("expires_at", AK_TIME, FF_NULL), API_M(T, expires_at), .max = 40},
     {API_F("prefix", AK_STR, FF_RO), API_M(T, prefix)},
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
+    {API_F("last_used_at", AK_TIME, FF_RO | FF_NULL), API_M(T, last_used_at)},
+    {API_F("expired", AK_BOOL, FF_RO), .encode = expired_enc},
 };
 
 /* The body's scope (default full) and expires_at (default never) into

@@ -897,6 +897,11 @@ bool api_scope_known(const char *scope);
  * "/metrics" for the metrics page)?  False for an unknown scope. */
 bool api_scope_allows(const char *scope, const char *method,
 		      const char *pattern);
+/* How long an expired API token stays (listed as expired, its 401
+ * "token: expired") before the hourly sweep deletes it: 30 days. */
+#define API_TOKEN_GRACE_MS ((uint64_t)30 * 86400 * 1000)
+/* An API token's last_used_at is stored at most this often [ms]. */
+#define API_TOKEN_USED_MS 60000
 /* Has t ended at now [ms] (its expires_at, 0 = never)? */
 bool api_token_expired(const struct store_token *t, uint64_t now);
 /* 0 if req's token's scope allows method on pattern, else EBADMSG after

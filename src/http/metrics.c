@@ -265,7 +265,9 @@ static const struct family {
     {"switchboard_sip_undecodable_total", "counter",
      "SIP messages the parser dropped since start", sip_undecodable},
     {"switchboard_sip_connections", "gauge",
-     "open SIP connections that sent a request, by transport", sip_connections},
+     "open SIP connections (that sent us a request, or TLS ones we opened), "
+     "by transport",
+     sip_connections},
     {"switchboard_registrations", "gauge",
      "registration bindings not expired (all nodes)", registrations},
     {"switchboard_calls_active", "gauge", "live calls on this node",

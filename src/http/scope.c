@@ -8,13 +8,18 @@
  *   read-only     GET only, and not the browser phone (a GET that places
  *                 calls); a change is 403 "scope read-only may not ..."
  *   provisioning  the directory (tenants, employees, devices, numbers,
- *                 ...), but not access (tokens, users: a new token or a
- *                 password would be a way out of the scope), not live
- *                 calls (POST /calls..., the event stream, the phone,
- *                 closing a node's calls) and not /metrics
+ *                 queues, ...), not running the service: not the
+ *                 operator's operations (ops[] below: status, reload,
+ *                 backup, registrations and auth blocks, statistics,
+ *                 nodes, the outbox, the purge and a deletion's run, the
+ *                 route table), not access (tokens at all, changes of
+ *                 users: a new token or a password would be a way out of
+ *                 the scope), not live calls (POST /calls..., the screen
+ *                 pop, the event stream, the phone) and not /metrics
  *   metrics       GET /metrics only (a scraper's; role operator)
  *
  * Pure functions on names: server.c and roles.c apply them to a request.
+ * docs/api.md's token section has ops[] as a table.
  */
 #include <string.h>
 #include "http/http_int.h"
@@ -42,11 +47,47 @@ static bool starts(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* A route of access: who gets in (tokens, users and their passwords). */
-static bool access_route(const char *pattern)
+/*
+ * Running the service, not its directory: routes a provisioning token may
+ * not use (any method; a pattern ending in '*' is a prefix).  The live
+ * calls and access are live_route() and access_route().
+ */
+static const char *const ops[] = {
+    "/api/v1/status", /* the node's version and uptime      */
+    "/api/v1/reload", /* the configuration read again       */
+    "/api/v1/backup", /* start and watch a backup           */
+    "/api/v1/registrations",
+    "/api/v1/auth_blocks*", /* and unblock */
+    "/api/v1/calls/live",   /* hang-up: live_route()              */
+    "/api/v1/stats",
+    "/api/v1/nodes*",
+    "/api/v1/outbox*", /* every client's mail, the test mail */
+    "/api/v1/retention/purge",
+    "/api/v1/tenants/:id/deletion/run", /* carried out now, no grace */
+    "/api/v1/routes",
+};
+
+static bool ops_route(const char *pattern)
 {
-	return starts(pattern, "/api/v1/tokens") ||
-	       starts(pattern, "/api/v1/users");
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		size_t n = strlen(ops[i]);
+
+		if (ops[i][n - 1] == '*' ? !strncmp(pattern, ops[i], n - 1)
+					 : !strcmp(pattern, ops[i]))
+			return true;
+	}
+	return false;
+}
+
+/* A route of access: who gets in.  Tokens are the full scope's only, any
+ * method; users may be read (true for a GET of them). */
+static bool access_route(const char *method, const char *pattern)
+{
+	if (starts(pattern, "/api/v1/tokens"))
+		return true;
+	return starts(pattern, "/api/v1/users") && strcmp(method, "GET") != 0;
 }
 
 /* A route that acts on live calls or streams them. */
@@ -77,7 +118,7 @@ bool api_scope_allows(const char *scope, const char *method,
 		       !starts(pattern, "/api/v1/phone");
 	if (!strcmp(scope, "provisioning"))
 		return !metrics && !live_route(method, pattern) &&
-		       (!access_route(pattern) || !strcmp(method, "GET"));
+		       !ops_route(pattern) && !access_route(method, pattern);
 	return false; /* unknown: nothing */
 }
 

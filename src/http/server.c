@@ -459,8 +459,15 @@ check:
 		if (err)
 			return err;
 	}
-	if (!req->token.user_id)
+	if (!req->token.user_id) {
+		/* an API token's last use, to the minute (one write a
+		 * minute at most: lists show it) */
+		if (req->now >= req->token.last_used_at + API_TOKEN_USED_MS &&
+		    store_token_touch(req->api->st, req->token.id, req->now))
+			warning("http: token %lld: last use not stored\n",
+				(long long)req->token.id);
 		return 0;
+	}
 	if (req->cookie) /* if the session ended, the cookie goes too */
 		(void)api_cookie_set_hdr(req->set_cookie,
 					 sizeof(req->set_cookie), NULL,

@@ -12,7 +12,8 @@
  *              told by its first bytes ("SIP/2.0 "); only those are
  *              decoded again, by libre's parser.
  *   connections: nat.c's table of the TCP and TLS connections that sent
- *              us a request, counted when asked.
+ *              us a request, and trunktls.c's list of the TLS connections
+ *              we opened, counted when asked.
  */
 #include <string.h>
 #include "core/core.h"
@@ -106,8 +107,11 @@ int sipsrv_response_counts(sip_response_count_h *h, void *arg)
 	return 0;
 }
 
-/* the connections are nat.c's: it keeps one entry per open connection */
+/* the connections are nat.c's (one entry per open connection that sent
+ * us a request), and trunktls.c's outgoing TLS ones */
 void sipsrv_conn_counts(unsigned *tcp, unsigned *tls)
 {
 	nat_conn_counts(tcp, tls);
+	if (tls)
+		*tls += trunktls_conn_count();
 }

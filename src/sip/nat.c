@@ -496,7 +496,8 @@ static bool conn_count(struct le *le, void *arg)
 	const struct nat_conn *nc = le->data;
 	unsigned *n = arg;
 
-	if (!conn_gone(nc))
+	/* an outgoing TLS connection is trunktls.c's to count */
+	if (!conn_gone(nc) && !(nc->tls && trunktls_conn_ours(nc->tc)))
 		n[nc->tls ? 1 : 0]++;
 	return false;
 }

@@ -61,9 +61,10 @@ typedef int(sip_response_count_h)(bool sent, const char *method, unsigned cls,
 				  uint64_t n, void *arg);
 int sipsrv_response_counts(sip_response_count_h *h, void *arg);
 
-/* SIP connections open now that sent us at least one request (phones',
- * carriers'), by transport; connections we opened that never carried a
- * request to us are not seen. */
+/* SIP connections open now, by transport: those that sent us at least one
+ * request (phones', carriers'), and the TLS connections we opened (to a
+ * TLS trunk) once their handshake finished; TCP connections we opened
+ * that never carried a request to us are not seen. */
 void sipsrv_conn_counts(unsigned *tcp, unsigned *tls);
 
 /* ---- calls: the incoming-call handler ------------------------------- */

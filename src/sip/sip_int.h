@@ -220,6 +220,11 @@ void trunktls_close(void);
 /* True if the last TLS handshake to peer (within the last minute) was
  * refused by the check; why (if not NULL) gets the reason logged. */
 bool trunktls_refused(const struct sa *peer, char *why, size_t sz);
+/* The outgoing TLS connections open now whose handshake finished (to a
+ * TLS trunk, or any other we opened), and is tcp (libre's tcp_conn) one
+ * of them? */
+unsigned trunktls_conn_count(void);
+bool trunktls_conn_ours(const void *tcp);
 
 /* metrics.c: count one request our listener received (sipsrv.c) */
 void sip_metrics_request(const struct sip_msg *msg);

@@ -33,6 +33,16 @@
  *
  * Trunks at one address share libre's connection: the first (lowest id)
  * TLS trunk there decides how it is checked.
+ *
+ * The same callback counts the outgoing TLS connections for the metrics
+ * (switchboard_sip_connections{transport="tls"}): nat.c sees a
+ * connection only once it carried a request to us, and a carrier often
+ * sends none over ours.  At SSL_CB_HANDSHAKE_DONE of a client SSL an
+ * entry (struct outconn) goes into a list and is tied to the SSL as
+ * ex_data; OpenSSL frees it with the SSL, which libre frees when the
+ * connection closes.  The entry keeps libre's tcp_conn as a key (never
+ * dereferenced; libre holds the tcp_conn as long as the SSL), so that
+ * nat.c does not count the same connection twice.
  */
 #define USE_OPENSSL 1
 #include <ctype.h>
@@ -80,13 +90,25 @@ struct refusal {
 	char why[192];
 };
 
+/* An outgoing TLS connection whose handshake finished (SSL ex_data,
+ * freed with the SSL). */
+struct outconn {
+	struct le le;    /* in outconns */
+	const void *tcp; /* (weak) libre's tcp_conn: a key, never used */
+};
+
 static struct {
 	struct sipsrv *srv;   /* (weak) */
 	SSL_CTX *ctx;         /* (weak) libre's */
 	X509_STORE *sys;      /* (owned) the system's CAs, loaded once */
 	struct list refusals; /* struct refusal, newest first */
 	int idx;              /* SSL ex_data index of struct tconn */
-} tt = {.idx = -1};
+	int oidx;             /* SSL ex_data index of struct outconn */
+} tt = {.idx = -1, .oidx = -1};
+
+/* struct outconn, each owned by its SSL: not flushed at trunktls_close()
+ * (an SSL may outlive it), each unlinks itself when freed */
+static struct list outconns;
 
 static void tconn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 		       long argl, void *argp)
@@ -260,22 +282,76 @@ static int verify_cb(int ok, X509_STORE_CTX *xs)
 	return 0;
 }
 
-/* The peer of the libre connection behind ssl; EPROTO if libre's tls_conn
- * is not laid out as we expect. */
-static int ssl_peer(SSL *ssl, struct sa *peer)
+/* The libre connection behind ssl; NULL if libre's tls_conn is not laid
+ * out as we expect. */
+static struct tcp_conn *ssl_tcp(const SSL *ssl)
 {
 	BIO *wb = SSL_get_wbio(ssl);
 	const struct re_shadow *rc;
 	const char *meth;
 
 	if (!wb)
-		return EPROTO;
+		return NULL;
 	meth = BIO_method_name(wb);
 	rc = BIO_get_data(wb);
 	if (!meth || strcmp(meth, "tcp_send") || !rc || rc->ssl != ssl ||
-	    rc->sbio_out != wb || rc->sbio_in != SSL_get_rbio(ssl) || !rc->tcp)
-		return EPROTO;
-	return tcp_conn_peer_get(rc->tcp, peer);
+	    rc->sbio_out != wb || rc->sbio_in != SSL_get_rbio(ssl))
+		return NULL;
+	return rc->tcp;
+}
+
+/* The peer of the libre connection behind ssl; EPROTO if libre's tls_conn
+ * is not laid out as we expect. */
+static int ssl_peer(SSL *ssl, struct sa *peer)
+{
+	struct tcp_conn *tcp = ssl_tcp(ssl);
+
+	return tcp ? tcp_conn_peer_get(tcp, peer) : EPROTO;
+}
+
+/* ---- outgoing connections, for the metrics ----------------------------- */
+
+static void outconn_destructor(void *arg)
+{
+	struct outconn *oc = arg;
+
+	list_unlink(&oc->le);
+}
+
+/* ssl's handshake finished: count it (once; TLS 1.3 may say so again) */
+static void outconn_add(SSL *ssl)
+{
+	struct outconn *oc;
+
+	if (tt.oidx < 0 || SSL_get_ex_data(ssl, tt.oidx))
+		return;
+	oc = mem_zalloc(sizeof(*oc), outconn_destructor);
+	if (!oc)
+		return;
+	oc->tcp = ssl_tcp(ssl);
+	if (!SSL_set_ex_data(ssl, tt.oidx, oc)) {
+		mem_deref(oc);
+		return;
+	}
+	list_append(&outconns, &oc->le, oc);
+}
+
+unsigned trunktls_conn_count(void)
+{
+	return list_count(&outconns);
+}
+
+bool trunktls_conn_ours(const void *tcp)
+{
+	struct le *le;
+
+	for (le = list_head(&outconns); tcp && le; le = le->next) {
+		const struct outconn *oc = le->data;
+
+		if (oc->tcp == tcp)
+			return true;
+	}
+	return false;
 }
 
 /* Does trunk t take connections to peer (its host and port, or its
@@ -409,8 +485,14 @@ static void info_cb(const SSL *cssl, int where, int ret)
 	int err;
 
 	(void)ret;
-	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_is_server(ssl) ||
-	    SSL_get_ex_data(ssl, tt.idx) || !tt.srv)
+	if (SSL_is_server(ssl))
+		return;
+	if (where & SSL_CB_HANDSHAKE_DONE) {
+		outconn_add(ssl);
+		return;
+	}
+	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_get_ex_data(ssl, tt.idx) ||
+	    !tt.srv)
 		return;
 	err = ssl_peer(ssl, &peer);
 	if (err) {
@@ -454,7 +536,9 @@ int trunktls_init(struct sipsrv *srv, struct tls *tls)
 		return ENOTSUP;
 	if (tt.idx < 0)
 		tt.idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, tconn_free);
-	if (tt.idx < 0)
+	if (tt.oidx < 0)
+		tt.oidx = SSL_get_ex_new_index(0, NULL, NULL, NULL, tconn_free);
+	if (tt.idx < 0 || tt.oidx < 0)
 		return ENOMEM;
 	tt.sys = X509_STORE_new();
 	if (!tt.sys || !X509_STORE_set_default_paths(tt.sys)) {

@@ -189,6 +189,7 @@ enum store_sql_id {
 	S_TOKEN_TOUCH,
 	S_TOKEN_REVOKE_USER,
 	S_TOKEN_SWEEP,
+	S_TOKEN_SWEEP_API,
 	S_TOKEN_SESSIONS,
 	/* sqlite_schedule.c */
 	S_SCHED_TENANT,

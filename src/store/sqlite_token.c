@@ -7,7 +7,8 @@
  * agent, subaccount; src/http/roles.c says what each may do) and, unless
  * it is an operator's, the tenant it may act for; an agent's and a
  * subaccount's also the employee it acts as.  A tenant's tokens go with
- * the tenant, an employee's with the employee.
+ * the tenant, an employee's with the employee.  The sweep deletes ended
+ * sessions, and API tokens a grace time after their expiry.
  */
 #include <string.h>
 #include <openssl/evp.h>
@@ -46,6 +47,9 @@ static const struct store_sql sql[] = {
      "DELETE FROM api_tokens WHERE user_id IS NOT NULL"
      " AND ((expires_at <> 0 AND expires_at <= ?1)"
      " OR (?2 <> 0 AND last_used_at + ?2 <= ?1))"},
+    {S_TOKEN_SWEEP_API, "token sweep api",
+     "DELETE FROM api_tokens WHERE user_id IS NULL AND expires_at <> 0"
+     " AND expires_at + ?2 <= ?1"},
 };
 
 const struct store_sqlset store_sql_token = STORE_SQLSET(sql);
@@ -219,16 +223,21 @@ int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
 }
 
 int store_token_sweep(struct store *st, uint64_t now, uint64_t idle_ms,
-		      int64_t *np)
+		      uint64_t grace_ms, int64_t *np, int64_t *napi)
 {
-	int64_t n = 0;
+	int64_t n = 0, na = 0;
 	int err;
 
-	if (!st)
+	if (!st || grace_ms > now)
 		return EINVAL;
 	err = store_run(st, S_TOKEN_SWEEP, EIO, &n, "uu", now, idle_ms);
-	if (!err && np)
-		*np = n;
+	if (!err)
+		err = store_run(st, S_TOKEN_SWEEP_API, EIO, &na, "uu", now,
+				grace_ms);
+	if (np)
+		*np = err ? 0 : n;
+	if (napi)
+		*napi = err ? 0 : na;
 	return err;
 }
 

@@ -2347,10 +2347,13 @@ int store_token_delete(struct store *st, int64_t id);
 int store_token_revoke_user(struct store *st, int64_t user_id, int64_t keep_id,
 			    int64_t *np);
 /* Delete every session that ended by now [ms]: past its expires_at, or
- * unused for idle_ms (0: no idle limit).  *np (may be NULL) gets how many.
- * API tokens without a user are never touched. */
+ * unused for idle_ms (0: no idle limit); *np (may be NULL) gets how many.
+ * And every API token (no user) whose expires_at lies grace_ms or more
+ * before now (its 401 says "token: expired" until then, and lists show
+ * it as expired); *napi (may be NULL) gets how many.  EINVAL if grace_ms
+ * is more than now. */
 int store_token_sweep(struct store *st, uint64_t now, uint64_t idle_ms,
-		      int64_t *np);
+		      uint64_t grace_ms, int64_t *np, int64_t *napi);
 typedef int(store_token_h)(const struct store_token *t, void *arg);
 /* The tokens of tenant_id (0: all), by id; never the token itself. */
 int store_token_list(struct store *st, int64_t tenant_id, store_token_h *h,

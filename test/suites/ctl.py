@@ -27,6 +27,17 @@ a running server: each subcommand's exact output and exit code.
     file's line named, nothing changed
   * backup FILE.tar.gz: one archive with <name>/switchboard.db (a
     database with the demo tenant) and the line naming it; no .part left
+  * tokens: the table (ID, NAME, ROLE, SCOPE, PREFIX, CREATED, EXPIRES,
+    LAST USED, EXPIRED) as GET /api/v1/tokens says; an expired token
+    "yes"; token-create NAME --scope read-only: the line and the secret,
+    which reads (GET 200) and changes nothing (POST 403 "scope read-only
+    may not POST /api/v1/tenants"; reload with it: 3); --json --expires
+    30d: the object, expiring in 30 days; bad --expires: 1, a past one
+    or an unknown scope: 5 with the API's error; --scope on another
+    command: 1; token-revoke ID: "token N revoked", then 401; unknown
+    id: 4; token-rotate-admin: the new token in the server's file, the
+    old one 401, the new one 200 (and the next ctl call takes it); with
+    another --data-dir the ctl writes the new token there (0600)
 """
 import json
 import os
@@ -344,6 +355,169 @@ def test_backup(box, cfg):
     S.check(code == 1, "backup without FILE: 1", f"{code} {err!r}")
 
 
+def api_as(box, token, method, path, body=None):
+    old = box.srv.token
+    box.srv.token = token
+    try:
+        return box.api(method, path, body)
+    finally:
+        box.srv.token = old
+
+
+def token_rows(box):
+    st, lst = box.api("GET", "/api/v1/tokens")
+    return [["ID", "NAME", "ROLE", "SCOPE", "PREFIX", "CREATED", "EXPIRES",
+             "LAST USED", "EXPIRED"]] + [
+        [str(t["id"]), t["name"], t["role"], t["scope"], t["prefix"],
+         t["created_at"], t["expires_at"] or "never",
+         t["last_used_at"] or "never", "yes" if t["expired"] else "no"]
+        for t in lst]
+
+
+def test_tokens(box, cfg):
+    # an API token that ends in a moment, to be listed as expired
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+    st, short = box.api("POST", "/api/v1/tokens",
+                        {"role": "operator", "name": "short",
+                         "expires_at": end})
+    S.check(st == 201, "a token ending in 2 s: 201", f"{st} {short}")
+    time.sleep(2.5)
+    code, out, err = ctl("tokens", cfg=cfg)
+    want = token_rows(box)
+    rows = table(out)
+    S.check(code == 0 and rows == want and
+            ["short", "yes"] == [r[1] for r in rows
+                                 if r[0] == str(short.get("id"))] +
+            [r[8] for r in rows if r[0] == str(short.get("id"))] and
+            [r for r in rows if r[1] == "admin"][0][2:5] ==
+            ["operator", "full", box.srv.token[:8]],
+            "tokens: the table as the API lists them; the admin token "
+            "(operator, full, its prefix); the ended one expired yes",
+            f"{code} {out!r} {err!r} {want}")
+    code, out, err = ctl("--json", "tokens", cfg=cfg)
+    j = json.loads(out) if code == 0 else []
+    S.check([t["expired"] for t in j if t["id"] == short.get("id")] ==
+            [True] and all("token" not in t for t in j),
+            "--json tokens: expired true, no secrets", f"{code} {out!r}")
+
+    code, out, err = ctl("token-create", "auditor", "--scope", "read-only",
+                         cfg=cfg)
+    m = re.fullmatch(r'token (\d+) "auditor": role operator, scope '
+                     r'read-only, expires never; its secret, shown this '
+                     r'once:\n([0-9a-f]{64})\n', out)
+    S.check(code == 0 and m is not None,
+            "token-create auditor --scope read-only: the line and the "
+            "secret", f"{code} {out!r} {err!r}")
+    rid, ro = (int(m.group(1)), m.group(2)) if m else (0, "x")
+    st, lst = api_as(box, ro, "GET", "/api/v1/tenants")
+    S.check(st == 200 and len(lst) == 1, "the read-only token: GET "
+            "/api/v1/tenants 200", f"{st} {lst}")
+    S.error_is("the read-only token: POST /api/v1/tenants 403",
+               api_as(box, ro, "POST", "/api/v1/tenants",
+                      {"name": "Nie GmbH", "country_code": "49",
+                       "area_code": "30"}),
+               403, "scope read-only may not POST /api/v1/tenants")
+    code, out, err = ctl("--token", ro, "reload", cfg=cfg)
+    S.check((code, out, err) == (3, "", "switchboard-ctl: scope read-only "
+                                 "may not POST /api/v1/reload (HTTP 403)\n"),
+            "reload with the read-only token: 3, the scope's 403",
+            f"{code} {out!r} {err!r}")
+    code, out, err = ctl("--token", ro, "status", cfg=cfg)
+    S.check(code == 0, "status with the read-only token: 0",
+            f"{code} {err!r}")
+
+    code, out, err = ctl("--json", "token-create", "prometheus",
+                         "--scope", "metrics", "--expires", "30d", cfg=cfg)
+    j = json.loads(out) if code == 0 else {}
+    exp = j.get("expires_at") or ""
+    left = (time.mktime(time.strptime(exp[:19], "%Y-%m-%dT%H:%M:%S")) -
+            time.mktime(time.gmtime())) if exp else 0
+    S.check(j.get("name") == "prometheus" and j.get("scope") == "metrics"
+            and j.get("role") == "operator" and
+            re.fullmatch(r"[0-9a-f]{64}", j.get("token", "")) and
+            abs(left - 30 * 86400) < 120,
+            "--json token-create --scope metrics --expires 30d: the "
+            "object with the secret, ending in 30 days",
+            f"{code} {out!r} {err!r} {left}")
+    code, out, err = ctl("token-create", "x", "--expires", "tomorrow",
+                         cfg=cfg)
+    S.check((code, out) == (1, "") and err.startswith(
+        "switchboard-ctl: --expires: 'tomorrow' is not a time"),
+        "--expires tomorrow: 1", f"{code} {err!r}")
+    code, out, err = ctl("token-create", "x", "--expires",
+                         "2020-01-01T00:00:00Z", cfg=cfg)
+    S.check((code, err) == (5, "switchboard-ctl: expires_at: must be in "
+                            "the future (HTTP 422)\n"),
+            "--expires in the past: 5, the API's error", f"{code} {err!r}")
+    code, out, err = ctl("token-create", "x", "--scope", "root", cfg=cfg)
+    S.check((code, err) == (5, "switchboard-ctl: scope: must be full, "
+                            "read-only, provisioning or metrics (HTTP "
+                            "422)\n"), "--scope root: 5", f"{code} {err!r}")
+    code, out, err = ctl("status", "--scope", "full", cfg=cfg)
+    S.check((code, err) == (1, "switchboard-ctl: status: only token-create "
+                            "takes --scope\n"), "status --scope: 1",
+            f"{code} {err!r}")
+    code, out, err = ctl("token-create", cfg=cfg)
+    S.check(code == 1, "token-create without NAME: 1", f"{code} {err!r}")
+
+    code, out, err = ctl("token-revoke", str(rid), cfg=cfg)
+    S.check((code, out) == (0, f"token {rid} revoked\n"),
+            "token-revoke ID: 0, token N revoked", f"{code} {out!r}")
+    S.error_is("the revoked token: 401",
+               api_as(box, ro, "GET", "/api/v1/tenants"), 401,
+               "missing or invalid token")
+    code, out, err = ctl("token-revoke", str(rid), cfg=cfg)
+    S.check((code, err) == (4, f"switchboard-ctl: token {rid} not found "
+                            "(HTTP 404)\n"), "token-revoke again: 4",
+            f"{code} {err!r}")
+    code, out, err = ctl("token-revoke", "abc", cfg=cfg)
+    S.check(code == 1 and "not a token id" in err, "token-revoke abc: 1",
+            f"{code} {err!r}")
+
+    # rotation: the server writes its file; the ctl checks and takes it
+    path = os.path.join(box.dir, "admin.token")
+    old = open(path).read().strip()
+    st, lst = box.api("GET", "/api/v1/tokens")
+    old_id = [t["id"] for t in lst if t["prefix"] == old[:8]]
+    code, out, err = ctl("token-rotate-admin", cfg=cfg)
+    new = open(path).read().strip()
+    m = re.fullmatch(r"admin token rotated: token (\d+) \((\w{8})\.\.\.\) "
+                     r"in (.+) \(the server's\), token (\d+) ended\n", out)
+    S.check(code == 0 and m is not None and new != old and
+            m.group(2) == new[:8] and m.group(3) == path and
+            [int(m.group(4))] == old_id,
+            "token-rotate-admin: 0, the new token in the server's file, "
+            "the old one's id ended", f"{code} {out!r} {err!r} {old_id}")
+    S.error_is("the old admin token: 401",
+               api_as(box, old, "GET", "/api/v1/status"), 401,
+               "missing or invalid token")
+    box.srv.token = new
+    st, _ = box.api("GET", "/api/v1/status")
+    S.check(st == 200, "the new admin token: 200", st)
+    code, out, err = ctl("status", cfg=cfg)
+    S.check(code == 0, "the next ctl call reads the new one: 0",
+            f"{code} {err!r}")
+
+    # the ctl's --data-dir is not the server's: it writes the file there
+    other = tempfile.mkdtemp(prefix="sbctl-dd-")
+    code, out, err = ctl("--data-dir", other, "--token", new,
+                         "token-rotate-admin", cfg=cfg)
+    mine = os.path.join(other, "admin.token")
+    newer = open(path).read().strip()
+    ok = os.path.exists(mine)
+    S.check(code == 0 and ok and open(mine).read() == newer + "\n" and
+            newer != new and
+            os.stat(mine).st_mode & 0o777 == 0o600 and
+            out.startswith("admin token rotated: token ") and
+            f"({newer[:8]}...) written to {mine}, token " in out and
+            os.listdir(other) == ["admin.token"],
+            "another --data-dir: the ctl writes the new token there "
+            "(0600, nothing else left)", f"{code} {out!r} {err!r}")
+    box.srv.token = newer
+    st, _ = box.api("GET", "/api/v1/status")
+    S.check(st == 200, "the newest admin token: 200", st)
+
+
 def main():
     cfgdir = tempfile.mkdtemp(prefix="sbctl-cfg-")
     cfg = os.path.join(cfgdir, "switchboard.conf")
@@ -356,7 +530,7 @@ def main():
     try:
         box.start()
         for f in (test_status, test_auth, test_registrations, test_calls,
-                  test_blocks, test_reload, test_backup):
+                  test_blocks, test_reload, test_backup, test_tokens):
             S.run(f, box, cfg)
     finally:
         box.stop("ctl server")

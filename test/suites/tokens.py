@@ -10,10 +10,16 @@ build:
   * The scope only narrows the role: a read-only token reads, and any
     change is 403 "scope read-only may not <METHOD> <path>"; a metrics
     token gets GET /metrics and nothing else; a provisioning token
-    changes the directory but not access (tokens, users), live calls or
-    /metrics; a client admin's read-only token still gets the role's 403
-    first for the service's routes.
-  * An expired token is 401 {"error": "token: expired"}.
+    changes the directory (tenants, queues; reads users) but not access
+    (tokens at all, changes of users), live calls, /metrics or any of
+    the operator's operations (OPS: status, reload, backup,
+    registrations, auth blocks and unblock, live calls and hang-up,
+    stats, nodes, outbox, purge, a deletion's run, routes): each its
+    exact 403; a client admin's read-only token still gets the role's
+    403 first for the service's routes.
+  * An expired token is 401 {"error": "token: expired"}, listed with
+    "expired": true and its last_used_at; a new one has last_used_at
+    null and expired false.
   * Admin token rotation: POST /api/v1/tokens/rotate-admin {} (operator,
     full scope) writes a new token to <data-dir>/admin.token (mode 0600,
     nothing else beside it) and ends the old one (401).
@@ -56,6 +62,13 @@ def tenant_id(sb):
     return [t for t in tenants if t["name"] == DEMO["tenant"]][0]["id"]
 
 
+def parse_iso(s):
+    """ms of an ISO-8601 UTC time with milliseconds."""
+    import calendar
+    t = calendar.timegm(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S"))
+    return t * 1000 + (int(s[20:23]) if len(s) > 20 else 0)
+
+
 def make(sb, body, token="__admin__"):
     return sb.api("POST", "/api/v1/tokens", body, token=token)
 
@@ -66,7 +79,8 @@ def test_create_list(sb):
     tok = t.get("token", "") if st == 201 else ""
     S.check(st == 201 and re.fullmatch(r"[0-9a-f]{64}", tok) and
             t["scope"] == "metrics" and t["prefix"] == tok[:8] and
-            t["expires_at"] is None and t["name"] == "scraper",
+            t["expires_at"] is None and t["name"] == "scraper" and
+            t["last_used_at"] is None and t["expired"] is False,
             "POST /tokens scope metrics: 201, the token once, its prefix "
             "(8 characters), no expiry", f"{st} {t}")
     st, one = sb.api("GET", f"/api/v1/tokens/{t.get('id')}")
@@ -206,8 +220,19 @@ def test_provisioning(sb):
                       {"login": "x.prov", "password": "secret-pw-12",
                        "role": "operator"}, token=pt), 403,
                "scope provisioning may not POST /api/v1/users")
-    st, _ = sb.api("GET", "/api/v1/tokens", token=pt)
-    S.check(st == 200, "provisioning: GET /tokens 200 (reading)", st)
+    st, _ = sb.api("GET", "/api/v1/users", token=pt)
+    S.check(st == 200, "provisioning: GET /users 200 (reading)", st)
+    st, q = sb.api("POST", "/api/v1/queues",
+                   {"tenant_id": tid, "name": "Prov-Queue"}, token=pt)
+    S.check(st == 201, "provisioning: POST /queues 201 (the directory)",
+            f"{st} {q}")
+    # running the service needs scope full: each route's exact 403
+    for method, path in OPS:
+        path = path.replace(":tid", str(tid))
+        S.error_is(f"provisioning: {method} {path} 403",
+                   sb.api(method, path, {} if method == "POST" else None,
+                          token=pt), 403,
+                   f"scope provisioning may not {method} {path}")
     S.error_is("provisioning: POST /calls (live calls) 403",
                sb.api("POST", "/api/v1/calls",
                       {"tenant_id": tid, "employee_id": 1,
@@ -218,6 +243,25 @@ def test_provisioning(sb):
             {"error": "scope provisioning may not GET /metrics"},
             "provisioning: GET /metrics 403 naming the scope",
             f"{st} {raw[:100]}")
+
+
+# The operator's operations a provisioning token may not use (docs/api.md,
+# the token section's table; scope.c's ops[], live and access routes).
+OPS = [
+    ("GET", "/api/v1/tokens"), ("GET", "/api/v1/tokens/1"),
+    ("POST", "/api/v1/tokens/rotate-admin"), ("DELETE", "/api/v1/tokens/1"),
+    ("GET", "/api/v1/status"), ("POST", "/api/v1/reload"),
+    ("POST", "/api/v1/backup"), ("GET", "/api/v1/backup"),
+    ("GET", "/api/v1/registrations"), ("GET", "/api/v1/auth_blocks"),
+    ("DELETE", "/api/v1/auth_blocks/192.0.2.7"),
+    ("GET", "/api/v1/calls/live"), ("POST", "/api/v1/calls/1/hangup"),
+    ("GET", "/api/v1/stats"), ("GET", "/api/v1/nodes"),
+    ("GET", "/api/v1/nodes/node1"), ("POST", "/api/v1/nodes/node9/close_calls"),
+    ("GET", "/api/v1/outbox"), ("GET", "/api/v1/outbox/1"),
+    ("POST", "/api/v1/outbox/test-mail"), ("POST", "/api/v1/retention/purge"),
+    ("POST", "/api/v1/tenants/:tid/deletion/run"), ("GET", "/api/v1/routes"),
+    ("PATCH", "/api/v1/users/1"),
+]
 
 
 def test_expiry(sb):
@@ -237,9 +281,18 @@ def test_expiry(sb):
     st, raw = metrics(sb, et)
     S.check(st == 401, "an expired token: GET /metrics 401", st)
     st, one = sb.api("GET", f"/api/v1/tokens/{t.get('id')}")
-    S.check(st == 200 and one.get("expires_at") == iso(now + 2500),
-            "the expired token is still listed (revoke it to remove it)",
+    S.check(st == 200 and one.get("expires_at") == iso(now + 2500) and
+            one.get("expired") is True and one.get("last_used_at") and
+            now <= parse_iso(one["last_used_at"]) <= now + 2500,
+            "the expired token is still listed, expired true, last used "
+            "before its end (the sweep removes it 30 days later)",
             f"{st} {one}")
+    st, lst = sb.api("GET", "/api/v1/tokens")
+    S.check(st == 200 and [x["expired"] for x in lst
+                           if x["id"] == t.get("id")] == [True] and
+            [x["expired"] for x in lst if x["name"] == "admin"] == [False],
+            "GET /tokens: the expired one expired true, the admin's "
+            "false", str(lst))
 
 
 def test_rotate(sb):

@@ -16,7 +16,15 @@ refuse: the carrier sees a failed handshake and no INVITE, the phone gets
 503 "Carrier TLS Certificate Refused", and our log says why.  Every case
 has a carrier on a port of its own (a fresh connection: libre keeps a
 connection that worked).
+
+The TLS gauge: while a call rings at a carrier that answers 180 and
+holds (ring=True), switchboard_sip_connections{transport="tls"} is 1 (our
+outgoing connection, which never carried a request to us; the phone is on
+UDP); the carrier sends an OPTIONS over it: still 1 (counted once); the
+caller hangs up (CANCEL, the carrier's 487): still 1, libre
+keeps the connection; the carrier closes it: 0.
 """
+import http.client
 import os
 import socket
 import ssl
@@ -101,7 +109,11 @@ class Certs:
 class Carrier:
     """A TLS server with one certificate that answers INVITEs 486."""
 
-    def __init__(self, cert, key):
+    def __init__(self, cert, key, ring=False):
+        self.ring = ring  # 180 and hold; a CANCEL gets 200 and 487
+        self.pending = {}  # Call-ID: the INVITE's head (ring)
+        self.responses = []  # status lines of responses to us
+        self.conns = []
         self.port = free_port()
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(cert, key)
@@ -144,6 +156,7 @@ class Carrier:
             return
         with self.lock:
             self.handshakes += 1
+            self.conns.append(s)
         buf = b""
         try:
             while self.running:
@@ -170,14 +183,9 @@ class Carrier:
         finally:
             s.close()
 
-    def _request(self, s, head):
-        lines = head.split("\r\n")
-        if not lines[0].startswith("INVITE "):
-            return
-        with self.lock:
-            self.invites.append(lines[0])
+    def _answer(self, s, lines, status):
         keep = ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq")
-        out = ["SIP/2.0 486 Busy Here"]
+        out = [f"SIP/2.0 {status}"]
         for line in lines[1:]:
             name = line.split(":", 1)[0].strip().lower()
             if name in keep:
@@ -187,10 +195,60 @@ class Carrier:
         out.append("Content-Length: 0")
         s.sendall(("\r\n".join(out) + "\r\n\r\n").encode())
 
+    def _request(self, s, head):
+        lines = head.split("\r\n")
+        cid = [ln.split(":", 1)[1].strip() for ln in lines[1:]
+               if ln.split(":", 1)[0].strip().lower() in ("call-id", "i")]
+        cid = cid[0] if cid else ""
+        if lines[0].startswith("SIP/2.0 "):
+            with self.lock:
+                self.responses.append(lines[0])
+            return
+        if lines[0].startswith("CANCEL ") and self.ring:
+            self._answer(s, lines, "200 OK")
+            inv = self.pending.pop(cid, None)
+            if inv:
+                self._answer(s, inv, "487 Request Terminated")
+            return
+        if not lines[0].startswith("INVITE "):
+            return
+        with self.lock:
+            self.invites.append(lines[0])
+        if self.ring:
+            self.pending[cid] = lines
+            self._answer(s, lines, "180 Ringing")
+        else:
+            self._answer(s, lines, "486 Busy Here")
+
+    def send_options(self, sip_port):
+        """An OPTIONS to us over the first connection (ours to it)."""
+        with self.lock:
+            s = self.conns[0]
+        s.sendall((f"OPTIONS sip:127.0.0.1:{sip_port} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/TLS 127.0.0.1:{self.port};branch="
+                   f"z9hG4bK-opt{self.port}\r\n"
+                   f"Max-Forwards: 70\r\n"
+                   f"From: <sip:carrier@127.0.0.1>;tag=opt1\r\n"
+                   f"To: <sip:127.0.0.1:{sip_port}>\r\n"
+                   f"Call-ID: opt-{self.port}@127.0.0.1\r\n"
+                   f"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+                  .encode())
+
+    def close_conns(self):
+        """Close the connections (as a carrier that goes away)."""
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def stop(self):
         self.running = False
         self.sock.close()
         self.thread.join(2)
+        self.close_conns()
 
 
 # ---- helpers ---------------------------------------------------------------
@@ -287,11 +345,63 @@ def test_api(sb, certs):
         "the host's IP address)")
 
 
+def tls_gauge(sb):
+    """switchboard_sip_connections{transport="tls"} of GET /metrics."""
+    c = http.client.HTTPConnection("127.0.0.1", sb.http_port, timeout=10)
+    try:
+        c.request("GET", "/metrics",
+                  headers={"Authorization": f"Bearer {sb.token}"})
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    for ln in text.split("\n"):
+        if ln.startswith('switchboard_sip_connections{transport="tls"} '):
+            return int(ln.split()[1])
+    return None
+
+
+def gauge_case(sb, phone, certs):
+    """The TLS gauge counts our connection to the carrier."""
+    S.check(wait_for(lambda: tls_gauge(sb) == 0, 15, "no TLS yet"),
+            "before the TLS trunk call: sip_connections{tls} 0",
+            str(tls_gauge(sb)))
+    carrier = Carrier(certs.good, certs.keys[certs.good], ring=True)
+    try:
+        set_trunk(sb, carrier, ca_file=certs.ca)
+        m = phone.mark()
+        phone.dial(f"sip:{NUMBER}@127.0.0.1:{sb.sip_port}")
+        wait_for(lambda: carrier.invites, 10, "the INVITE at the carrier")
+        ev = phone.wait_event("CALL_RINGING", 10, since=m)
+        S.check(ev is not None and carrier.handshakes == 1 and
+                tls_gauge(sb) == 1,
+                "a TLS trunk call ringing at the carrier: "
+                "sip_connections{tls} 1 (our outgoing connection)",
+                f"{ev} {carrier.handshakes} {tls_gauge(sb)}")
+        carrier.send_options(sb.sip_port)
+        wait_for(lambda: carrier.responses, 5, "the answer to OPTIONS")
+        S.check(tls_gauge(sb) == 1,
+                "the carrier sent a request over it (OPTIONS, answered "
+                f"{carrier.responses}): still 1, counted once",
+                str(tls_gauge(sb)))
+        phone.hangup()
+        ev = phone.wait_event("CALL_CLOSED", 10, since=m)
+        S.check(ev is not None and tls_gauge(sb) == 1,
+                "the caller hung up (CANCEL): still 1, the connection "
+                "stays", f"{ev} {tls_gauge(sb)}")
+        carrier.close_conns()
+        S.check(wait_for(lambda: tls_gauge(sb) == 0, 10, "closed"),
+                "the carrier closed it: sip_connections{tls} 0",
+                str(tls_gauge(sb)))
+    finally:
+        carrier.stop()
+
+
 def test_calls(sb, certs):
     phone = Baresip("1001", PW["1001"], server=("127.0.0.1", sb.sip_port))
     phone.start()
     try:
         S.check(phone.wait_registered(10), "phone 1001 registered")
+        gauge_case(sb, phone, certs)
         # (a) the CA's certificate for 127.0.0.1, the CA as ca_file
         accepted(sb, phone, certs, "CA-signed, names the IP", certs.good,
                  ca_file=certs.ca)

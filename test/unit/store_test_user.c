@@ -31,7 +31,7 @@ int test_store_user(void)
 	struct tdb db;
 	struct store_user u, g;
 	struct store_token t;
-	int64_t t1, t2, e1, keep, n = 0;
+	int64_t t1, t2, e1, keep, n = 0, na = 0;
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
@@ -115,16 +115,46 @@ int test_store_user(void)
 	t.expires_at = T0 + 10;
 	t.last_used_at = T0 - 5000;
 	TEST_EQ_INT(store_token_add(db.st, "api-token", &t), 0);
-	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, &n), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, 100, &n, &na), 0);
 	TEST_EQ_INT(n, 2);
+	TEST_EQ_INT(na, 0); /* expired at T0 + 10, grace until T0 + 110 */
 	TEST_EQ_INT(store_token_check(db.st, "session-3", NULL), ENOENT);
 	TEST_EQ_INT(store_token_check(db.st, "session-4", NULL), ENOENT);
 	TEST_EQ_INT(store_token_check(db.st, "api-token", NULL), 0);
-	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, &n), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 100, 3000, 100, &n, &na), 0);
 	TEST_EQ_INT(n, 0);
-	TEST_EQ_INT(store_token_sweep(db.st, T0 + 3599999, 0, &n), 0);
+	TEST_EQ_INT(na, 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 3599999, 0, 3599990, &n, &na),
+		    0);
 	TEST_EQ_INT(n, 0); /* no idle limit, not yet expired */
+	TEST_EQ_INT(na, 0);
+	TEST_EQ_INT(store_token_check(db.st, "api-token", NULL), 0);
 	TEST_EQ_INT(sessions(db.st, u.id, T0 + 100, 3000), 2);
+
+	/* API tokens go grace_ms after their expiry, to the millisecond;
+	 * one without expiry never, sessions are not counted there */
+	t.id = 0;
+	t.expires_at = T0 + 1000;
+	TEST_EQ_INT(store_token_add(db.st, "api-token-2", &t), 0);
+	t.id = 0;
+	t.expires_at = 0;
+	TEST_EQ_INT(store_token_add(db.st, "api-token-never", &t), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 59, 0, 50, &n, &na), 0);
+	TEST_EQ_INT(na, 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 60, 0, 50, &n, &na), 0);
+	TEST_EQ_INT(n, 0);
+	TEST_EQ_INT(na, 1);
+	TEST_EQ_INT(store_token_check(db.st, "api-token", NULL), ENOENT);
+	TEST_EQ_INT(store_token_check(db.st, "api-token-2", NULL), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 1049, 0, 50, &n, &na), 0);
+	TEST_EQ_INT(na, 0);
+	TEST_EQ_INT(store_token_sweep(db.st, T0 + 1050, 0, 50, &n, &na), 0);
+	TEST_EQ_INT(na, 1);
+	TEST_EQ_INT(n, 0);
+	TEST_EQ_INT(store_token_check(db.st, "api-token-2", NULL), ENOENT);
+	TEST_EQ_INT(store_token_check(db.st, "api-token-never", NULL), 0);
+	TEST_EQ_INT(store_token_check(db.st, "session-1", NULL), 0);
+	TEST_EQ_INT(store_token_sweep(db.st, 10, 0, 11, &n, &na), EINVAL);
 
 	/* a new password: all but the one that set it end */
 	TEST_EQ_INT(store_token_revoke_user(db.st, u.id, keep, &n), 0);
