@@ -71,8 +71,8 @@ static int test_types(struct db *db)
 	TEST_EQ_INT(db_step(s), DB_ROW);
 	TEST_EQ_INT(db_column_count(s), 1);
 	TEST_EQ_INT(db_column_int64(s, 0), 1); /* RETURNING id */
-	TEST_EQ_INT(db_changes(s), 1);
 	TEST_EQ_INT(db_step(s), DB_DONE);
+	TEST_EQ_INT(db_changes(s), 1);
 	db_reset(s);
 
 	/* after a reset every parameter is NULL again */
