@@ -24,6 +24,7 @@
  * widening a CHECK means rebuilding the table.
  */
 #include "core/core.h"
+#include <sqlite3.h>
 #include "store/schema_int.h"
 #include "store/sqlite_int.h"
 

@@ -52,21 +52,20 @@ STORE_RECORD(agent_rec, store_agent, store_agent_h, cols);
 
 static int skills_read(struct store *st, struct store_agent *a)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	a->skillc = 0;
 	err = store_stmt_bind(st, S_AGENT_SKILLS, &s, "i", a->employee_id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	       a->skillc < STORE_AGENT_SKILLS) {
+	while ((rc = db_step(s)) == DB_ROW && a->skillc < STORE_AGENT_SKILLS) {
 		struct store_agent_skill *k = &a->skillv[a->skillc++];
 
 		store_col_text(s, 0, k->name, sizeof(k->name));
-		k->level = (unsigned)sqlite3_column_int(s, 1);
+		k->level = (unsigned)store_col_int(s, 1);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_AGENT_SKILLS, EIO);
 	store_stmt_put(st, S_AGENT_SKILLS, s);
 	return err;

@@ -19,7 +19,7 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM announcements WHERE id = ?1"},
     {S_ANN_ADD, "announcement add",
      "INSERT INTO announcements (tenant_id, name, file,"
-     " created_at) VALUES (?1, ?2, ?3, ?4)"},
+     " created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id"},
     {S_ANN_GET, "announcement get", ANN_SELECT " WHERE id = ?1"},
     {S_ANN_UPDATE, "announcement update",
      "UPDATE announcements SET name = ?2, file = ?3 WHERE id = ?1"},

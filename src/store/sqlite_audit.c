@@ -15,7 +15,8 @@ static const struct store_sql sql[] = {
      "INSERT INTO audit (at, tenant_id, token_id, token_name, role,"
      " token_tenant_id, employee_id, ip, port, method, route, object_id,"
      " status, fields)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+     "RETURNING id"},
     {S_AUDIT_LIST, "audit list",
      "SELECT id, at, ifnull(tenant_id, 0), ifnull(token_id, 0), token_name,"
      " role, ifnull(token_tenant_id, 0), ifnull(employee_id, 0), ip, port,"
@@ -28,7 +29,7 @@ const struct store_sqlset store_sql_audit = STORE_SQLSET(sql);
 
 int store_audit_add(struct store *st, struct store_audit *a)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int err;
 
 	if (!st || !a || !a->method[0] || !a->route[0])
@@ -43,28 +44,28 @@ int store_audit_add(struct store *st, struct store_audit *a)
 	STORE_BIND_FIELD(s, 14, a->fields);
 	err = store_step(st, S_AUDIT_ADD, s, EIO);
 	if (!err)
-		a->id = sqlite3_last_insert_rowid(st->db);
+		a->id = db_column_int64(s, 0); /* RETURNING id */
 	store_stmt_put(st, S_AUDIT_ADD, s);
 	return err;
 }
 
-static void row_read(sqlite3_stmt *s, struct store_audit *a)
+static void row_read(struct db_stmt *s, struct store_audit *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(s, 0);
+	a->id = db_column_int64(s, 0);
 	a->at = store_col_u64(s, 1);
-	a->tenant_id = sqlite3_column_int64(s, 2);
-	a->token_id = sqlite3_column_int64(s, 3);
+	a->tenant_id = db_column_int64(s, 2);
+	a->token_id = db_column_int64(s, 3);
 	store_col_text(s, 4, a->token_name, sizeof(a->token_name));
 	store_col_text(s, 5, a->role, sizeof(a->role));
-	a->token_tenant_id = sqlite3_column_int64(s, 6);
-	a->employee_id = sqlite3_column_int64(s, 7);
+	a->token_tenant_id = db_column_int64(s, 6);
+	a->employee_id = db_column_int64(s, 7);
 	store_col_text(s, 8, a->ip, sizeof(a->ip));
-	a->port = (uint16_t)sqlite3_column_int(s, 9);
+	a->port = (uint16_t)store_col_int(s, 9);
 	store_col_text(s, 10, a->method, sizeof(a->method));
 	store_col_text(s, 11, a->route, sizeof(a->route));
-	a->object_id = sqlite3_column_int64(s, 12);
-	a->status = (uint16_t)sqlite3_column_int(s, 13);
+	a->object_id = db_column_int64(s, 12);
+	a->status = (uint16_t)store_col_int(s, 13);
 	store_col_text(s, 14, a->fields, sizeof(a->fields));
 }
 
@@ -73,7 +74,7 @@ int store_audit_list(struct store *st, int64_t tenant_id, uint64_t since,
 		     store_audit_h *h, void *arg)
 {
 	struct store_audit a;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || !h || tenant_id <= 0)
@@ -82,13 +83,13 @@ int store_audit_list(struct store *st, int64_t tenant_id, uint64_t since,
 			      until, before_id, (int)limit);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		row_read(s, &a);
 		err = h(&a, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_AUDIT_LIST, EIO);
 	store_stmt_put(st, S_AUDIT_LIST, s);
 	return err;

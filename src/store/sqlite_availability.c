@@ -25,7 +25,8 @@ static const struct store_sql sql[] = {
      " SET text = excluded.text, updated_at = excluded.updated_at"},
     {S_APPT_ADD, "appointment add",
      "INSERT INTO appointments (tenant_id, employee_id, starts_at,"
-     " ends_at, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " ends_at, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING "
+     "id"},
     {S_APPT_GET, "appointment get", APPT_SELECT " WHERE id = ?1"},
     {S_APPT_UPDATE, "appointment update",
      "UPDATE appointments SET starts_at = ?2, ends_at = ?3, text = ?4"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/core.h"
+#include <sqlite3.h>
 #include "store/sqlite_int.h"
 
 struct store_backup {
@@ -55,7 +56,7 @@ int store_backup_begin(struct store_backup **bp, struct store *st,
 		err = EIO;
 		goto out;
 	}
-	b->bk = sqlite3_backup_init(b->dst, "main", st->db, "main");
+	b->bk = sqlite3_backup_init(b->dst, "main", db_sqlite(st->db), "main");
 	if (!b->bk) {
 		warning("store: backup: %s\n", sqlite3_errmsg(b->dst));
 		err = EIO;

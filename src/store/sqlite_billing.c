@@ -15,7 +15,7 @@ static const struct store_sql sql[] = {
      "INSERT INTO tariffs (tenant_id, valid_from, acceptance_cents,"
      " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
      " sms_cents, vat_bp, trial_hours, created_at, assistant_cents_per_hour)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id"},
     {S_TARIFF_LIST, "tariff list",
      "SELECT id, ifnull(tenant_id, 0), valid_from, acceptance_cents,"
      " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
@@ -82,42 +82,42 @@ int store_tariff_list(struct store *st, int64_t tenant_id, store_tariff_h *h,
 }
 
 /* A row of a billing walk: read from s and handed to h. */
-typedef int(row_h)(sqlite3_stmt *s, store_fn *h, void *arg);
+typedef int(row_h)(struct db_stmt *s, store_fn *h, void *arg);
 
 /* Walk sid bound to (tenant_id, from, until), each row through rowh. */
 static int walk(struct store *st, enum store_sql_id sid, int64_t tenant_id,
 		uint64_t from, uint64_t until, row_h *rowh, store_fn *h,
 		void *arg)
 {
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE, err;
+	struct db_stmt *s;
+	int rc = DB_DONE, err;
 
 	if (!st || tenant_id <= 0 || !h)
 		return EINVAL;
 	err = store_stmt_bind(st, sid, &s, "iuu", tenant_id, from, until);
 	if (err)
 		return err;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	while (!err && (rc = db_step(s)) == DB_ROW)
 		err = rowh(s, h, arg);
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, sid, EIO);
 	store_stmt_put(st, sid, s);
 	return err;
 }
 
-static int call_row(sqlite3_stmt *s, store_fn *h, void *arg)
+static int call_row(struct db_stmt *s, store_fn *h, void *arg)
 {
 	struct store_billed_call c;
 
-	c.call_id = sqlite3_column_int64(s, 0);
+	c.call_id = db_column_int64(s, 0);
 	c.started_at = store_col_u64(s, 1);
 	c.talk_ms = store_col_u64(s, 2);
 	c.wrapup_ms = store_col_u64(s, 3);
-	c.pending = sqlite3_column_int(s, 4) != 0;
+	c.pending = store_col_int(s, 4) != 0;
 	return ((store_billed_call_h *)h)(&c, arg);
 }
 
-static int sms_row(sqlite3_stmt *s, store_fn *h, void *arg)
+static int sms_row(struct db_stmt *s, store_fn *h, void *arg)
 {
 	return ((store_sms_sent_h *)h)(store_col_u64(s, 0), arg);
 }

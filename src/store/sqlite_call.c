@@ -67,7 +67,7 @@ static const struct store_sql sql[] = {
      " direction, from_number, to_number, caller_leg, callee_leg,"
      " started_at, answered_at, ended_at, disposition, sip_code,"
      " ended_by, forwarded_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-     " ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+     " ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id"},
     {S_CALL_ANSWERED, "call answered",
      "UPDATE calls SET answered_at = ?2,"
      " callee_leg = COALESCE(?3, callee_leg) WHERE id = ?1"},
@@ -232,21 +232,20 @@ int store_call_var_set(struct store *st, int64_t id, const char *name,
 /* The values of call c->id into c->varv. */
 static int vars_read(struct store *st, struct store_call *c)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	c->varc = 0;
 	err = store_stmt_bind(st, S_CALL_VARS, &q, "i", c->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
-	       c->varc < STORE_CALL_VARS) {
+	while ((rc = db_step(q)) == DB_ROW && c->varc < STORE_CALL_VARS) {
 		struct store_call_var *v = &c->varv[c->varc++];
 
 		store_col_text(q, 0, v->name, sizeof(v->name));
 		store_col_text(q, 1, v->value, sizeof(v->value));
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_CALL_VARS, EIO);
 	store_stmt_put(st, S_CALL_VARS, q);
 	return err;
@@ -370,7 +369,7 @@ int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
 		      uint64_t to, store_call_export_h *h, void *arg)
 {
 	enum store_sql_id sid;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	if (!st || !h || tenant_id < 0 || from > INT64_MAX)
@@ -381,19 +380,19 @@ int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
 	err = store_stmt_bind(st, sid, &q, "iuu", tenant_id, from, to);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		struct store_call_export x;
 
 		memset(&x, 0, sizeof(x));
 		store_row_read(&call_rec, q, &x.call);
-		x.queue_id = sqlite3_column_int64(q, 16);
+		x.queue_id = db_column_int64(q, 16);
 		store_col_text(q, 17, x.queue_name, sizeof(x.queue_name));
-		x.agent_id = sqlite3_column_int64(q, 18);
+		x.agent_id = db_column_int64(q, 18);
 		err = h(&x, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, sid, EIO);
 	store_stmt_put(st, sid, q);
 	return err;

@@ -21,7 +21,8 @@ static const struct store_sql sql[] = {
     {S_CB_ADD, "callback add",
      "INSERT INTO callbacks (tenant_id, queue_id, number, arrived_at,"
      " call_id, state, attempts, next_at, agent_id, created_at,"
-     " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+     " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+     "RETURNING id"},
     {S_CB_GET, "callback get", CB_SELECT " WHERE id = ?1"},
     {S_CB_UPDATE, "callback update",
      "UPDATE callbacks SET state = ?2, attempts = ?3, next_at = ?4,"
@@ -35,7 +36,7 @@ static const struct store_sql sql[] = {
      "INSERT INTO callback_calls (tenant_id, callback_id, call_id,"
      " queue_id, agent_id, handle_ms, ended_at)"
      " SELECT tenant_id, ?2, id, ?3, ?4, ?5, ?6 FROM calls"
-     " WHERE id = ?1 AND tenant_id > 0"},
+     " WHERE id = ?1 AND tenant_id > 0 RETURNING id"},
     {S_CBCALL_WRAPUP, "callback call wrap-up",
      "UPDATE callback_calls SET wrapup_started_at = ?2,"
      " wrapup_ended_at = ?3 WHERE id = ?1"},
@@ -107,20 +108,19 @@ int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,
 
 int store_callback_call_add(struct store *st, struct store_callback_call *cc)
 {
-	int64_t n = 0;
+	int64_t id = 0;
 	int err;
 
 	if (!st || !cc || cc->call_id <= 0 || cc->callback_id <= 0 ||
 	    cc->handle_ms > (uint64_t)INT64_MAX ||
 	    cc->ended_at > (uint64_t)INT64_MAX)
 		return EINVAL;
-	err = store_run(st, S_CBCALL_ADD, ENOENT, &n, "iiiiuu", cc->call_id,
+	/* RETURNING id: no row (ENOENT) if the callback is not there */
+	err = store_run(st, S_CBCALL_ADD, ENOENT, &id, "iiiiuu", cc->call_id,
 			cc->callback_id, cc->queue_id, cc->agent_id,
 			cc->handle_ms, cc->ended_at);
-	if (!err && !n)
-		return ENOENT;
 	if (!err)
-		cc->id = sqlite3_last_insert_rowid(st->db);
+		cc->id = id;
 	return err;
 }
 

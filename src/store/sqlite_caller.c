@@ -32,7 +32,8 @@ const struct store_names store_names_caller_list = {list_v, ARRAY_SIZE(list_v)};
 static const struct store_sql sql[] = {
     {S_CE_ADD, "caller entry add",
      "INSERT INTO caller_entries (tenant_id, list, employee_id, number,"
-     " note, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " note, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+     "RETURNING id"},
     {S_CE_GET, "caller entry get", CE_SELECT " WHERE id = ?1"},
     {S_CE_UPDATE, "caller entry update",
      "UPDATE caller_entries SET list = ?2, employee_id = ?3, number = ?4,"
@@ -47,7 +48,8 @@ static const struct store_sql sql[] = {
     {S_CE_TENANT, "caller entry tenant",
      "SELECT tenant_id FROM caller_entries WHERE id = ?1"},
     {S_AD_ADD, "ad caller add",
-     "INSERT INTO ad_callers (number, note, created_at) VALUES (?1, ?2, ?3)"},
+     "INSERT INTO ad_callers (number, note, created_at) VALUES (?1, ?2, ?3) "
+     "RETURNING id"},
     {S_AD_GET, "ad caller get", AD_SELECT " WHERE id = ?1"},
     {S_AD_UPDATE, "ad caller update",
      "UPDATE ad_callers SET number = ?2, note = ?3 WHERE id = ?1"},

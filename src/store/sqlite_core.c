@@ -1,15 +1,13 @@
 /*
- * sqlite_core.c - the connection of the SQLite backend of store.h: open,
- * close, the statement cache, transactions and SQLite errors as errno.
+ * sqlite_core.c - the connection of the store: open, close, the statement
+ * cache, transactions and database errors as errno.
  *
- * One connection per struct store, used from the re_main thread only
- * (SQLITE_OPEN_NOMUTEX).  The file runs in WAL mode with synchronous=NORMAL
- * (a commit is an append to the WAL, no fsync; a power cut may lose the
- * last commits but never corrupts), foreign keys on and a short busy
- * timeout, so another process (the CLI, a backup) can read while we write.
+ * One connection per struct store (struct db of db.h, the driver seam;
+ * db_sqlite.c sets SQLite up: WAL, foreign keys, a busy timeout), used
+ * from the re_main thread only.
  *
  * Every SQL statement is in the sqlset of the file that uses it and is
- * prepared once, when the store opens, with SQLITE_PREPARE_PERSISTENT.  A
+ * prepared once, when the store opens, as a persistent statement.  A
  * call binds, steps and resets a cached statement: the SIP hot path
  * (device by username, number by E.164, registrations of an employee, call
  * records) does no parsing or planning.  List functions step a statement
@@ -23,7 +21,7 @@
  * through savepoints so that store_demo_seed() can wrap the public
  * functions in one transaction.
  *
- * Errors: SQLite constraint failures become EEXIST (unique), ENOENT or
+ * Errors: constraint failures (db.h's classes) become EEXIST (unique), ENOENT or
  * EBUSY (foreign key: a missing parent on insert, a child on delete) and
  * EINVAL (check); everything else is EIO and is logged here with the
  * statement's op.  Values are never logged: no passwords, ha1 or tokens.
@@ -33,24 +31,15 @@
 #include "core/core.h"
 #include "store/sqlite_int.h"
 
-enum {
-	BUSY_TIMEOUT = 2000, /* [ms] wait for another writer's lock */
+/* db_tx()'s operations, for log lines */
+static const char *const txop_name[DB_TXOP_COUNT] = {
+    [DB_BEGIN] = "begin",       [DB_COMMIT] = "commit",
+    [DB_ROLLBACK] = "rollback", [DB_SAVEPOINT] = "savepoint",
+    [DB_RELEASE] = "release",   [DB_ROLLBACK_TO] = "rollback to",
 };
-
-static const struct store_sql sql[] = {
-    {S_BEGIN, "begin", "BEGIN IMMEDIATE"},
-    {S_COMMIT, "commit", "COMMIT"},
-    {S_ROLLBACK, "rollback", "ROLLBACK"},
-    {S_SAVEPOINT, "savepoint", "SAVEPOINT store"},
-    {S_RELEASE, "release", "RELEASE store"},
-    {S_ROLLBACK_TO, "rollback to", "ROLLBACK TO store"},
-};
-
-const struct store_sqlset store_sql_tx = STORE_SQLSET(sql);
 
 /* Every file's statements; together they are S_COUNT, each once. */
 static const struct store_sqlset *const sqlsets[] = {
-    &store_sql_tx,
     &store_sql_tenant,
     &store_sql_employee,
     &store_sql_device,
@@ -98,71 +87,72 @@ static const struct store_sqlset *const sqlsets[] = {
 
 /* ---- errors ----------------------------------------------------------- */
 
-int store_dberr(struct store *st, int rc, enum store_sql_id id, int fkerr)
+int store_dberr_op(struct store *st, int rc, const char *op, int fkerr)
 {
-	const char *op = st->sqlv[id] ? st->sqlv[id]->op : "prepare";
-
 	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
+	case DB_EUNIQUE:
 		return EEXIST;
 
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
+	case DB_EFOREIGN:
 		return fkerr;
 
-	case SQLITE_NOMEM:
+	case DB_ENOMEM:
 		return ENOMEM;
+
+	case DB_ECONSTRAINT:
+		debug("store: %s: %s\n", op, db_errmsg(st->db));
+		return EINVAL;
 
 	default:
 		break;
 	}
 
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		debug("store: %s: %s\n", op, sqlite3_errmsg(st->db));
-		return EINVAL;
-	}
-
-	warning("store: %s: %s (%d)\n", op, sqlite3_errmsg(st->db), rc);
+	warning("store: %s: %s (%d)\n", op, db_errmsg(st->db), rc);
 	return EIO;
+}
+
+int store_dberr(struct store *st, int rc, enum store_sql_id id, int fkerr)
+{
+	return store_dberr_op(
+	    st, rc, st->sqlv[id] ? st->sqlv[id]->op : "prepare", fkerr);
 }
 
 /* ---- binding and reading values --------------------------------------- */
 
-void store_bind_text(sqlite3_stmt *s, int i, const char *str, size_t sz)
+void store_bind_text(struct db_stmt *s, int i, const char *str, size_t sz)
 {
-	size_t n;
-
 	if (!str)
 		str = "";
 
-	n = sz ? strnlen(str, sz - 1) : strlen(str);
-	if (n > INT32_MAX)
-		n = INT32_MAX;
-
-	sqlite3_bind_text(s, i, str, (int)n, SQLITE_STATIC);
+	db_bind_text(s, i, str, sz ? strnlen(str, sz - 1) : strlen(str));
 }
 
-void store_bind_ref(sqlite3_stmt *s, int i, int64_t id)
+void store_bind_ref(struct db_stmt *s, int i, int64_t id)
 {
 	if (id > 0)
-		sqlite3_bind_int64(s, i, id);
+		db_bind_int64(s, i, id);
 	else
-		sqlite3_bind_null(s, i);
+		db_bind_null(s, i);
 }
 
-void store_bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+void store_bind_u64(struct db_stmt *s, int i, uint64_t v)
 {
-	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+	db_bind_int64(s, i, (int64_t)v);
 }
 
-void store_col_text(sqlite3_stmt *s, int i, char *buf, size_t sz)
+void store_col_text(struct db_stmt *s, int i, char *buf, size_t sz)
 {
-	str_copy(buf, (const char *)sqlite3_column_text(s, i), sz);
+	str_copy(buf, db_column_text(s, i), sz);
 }
 
-uint64_t store_col_u64(sqlite3_stmt *s, int i)
+uint64_t store_col_u64(struct db_stmt *s, int i)
 {
-	return (uint64_t)sqlite3_column_int64(s, i);
+	return (uint64_t)db_column_int64(s, i);
+}
+
+int store_col_int(struct db_stmt *s, int i)
+{
+	return (int)db_column_int64(s, i);
 }
 
 bool store_str_isdigits(const char *s)
@@ -176,50 +166,49 @@ bool store_str_isdigits(const char *s)
 
 /* ---- statements ------------------------------------------------------- */
 
-int store_stmt_get(struct store *st, enum store_sql_id id, sqlite3_stmt **sp)
+int store_stmt_get(struct store *st, enum store_sql_id id, struct db_stmt **sp)
 {
-	sqlite3_stmt *s = st->stmtv[id];
+	struct db_stmt *s = st->stmtv[id];
 	int rc;
 
-	if (!sqlite3_stmt_busy(s)) {
+	if (!db_busy(s)) {
 		*sp = s;
 		return 0;
 	}
 
-	rc = sqlite3_prepare_v3(st->db, st->sqlv[id]->sql, -1, 0, &s, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_prepare(st->db, st->sqlv[id]->sql, false, &s);
+	if (rc != DB_OK)
 		return store_dberr(st, rc, id, EIO);
 
 	*sp = s;
 	return 0;
 }
 
-void store_stmt_put(struct store *st, enum store_sql_id id, sqlite3_stmt *s)
+void store_stmt_put(struct store *st, enum store_sql_id id, struct db_stmt *s)
 {
 	if (s != st->stmtv[id]) {
-		sqlite3_finalize(s);
+		db_finalize(s);
 		return;
 	}
 
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
 }
 
-int store_step(struct store *st, enum store_sql_id id, sqlite3_stmt *s,
+int store_step(struct store *st, enum store_sql_id id, struct db_stmt *s,
 	       int fkerr)
 {
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	if (rc == DB_DONE || rc == DB_ROW)
 		return 0;
 
 	return store_dberr(st, rc, id, fkerr);
 }
 
-int store_stmt_vbind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
-		     const char *fmt, va_list ap)
+int store_stmt_vbind(struct store *st, enum store_sql_id id,
+		     struct db_stmt **sp, const char *fmt, va_list ap)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	const char *str;
 	int i, n, err;
 
@@ -227,11 +216,11 @@ int store_stmt_vbind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
 	if (err)
 		return err;
 
-	n = sqlite3_bind_parameter_count(s);
+	n = db_param_count(s);
 	for (i = 1; *fmt && i <= n; fmt++, i++) {
 		switch (*fmt) {
 		case 'i':
-			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+			db_bind_int64(s, i, va_arg(ap, int64_t));
 			break;
 
 		case 'r':
@@ -243,7 +232,7 @@ int store_stmt_vbind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
 			break;
 
 		case 'd':
-			sqlite3_bind_int(s, i, va_arg(ap, int));
+			db_bind_int64(s, i, va_arg(ap, int));
 			break;
 
 		case 's':
@@ -265,7 +254,7 @@ int store_stmt_vbind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
 	return 0;
 }
 
-int store_stmt_bind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
+int store_stmt_bind(struct store *st, enum store_sql_id id, struct db_stmt **sp,
 		    const char *fmt, ...)
 {
 	va_list ap;
@@ -281,7 +270,7 @@ int store_stmt_bind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
 int store_run(struct store *st, enum store_sql_id id, int fkerr, int64_t *vp,
 	      const char *fmt, ...)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	va_list ap;
 	int rc, err;
 
@@ -291,16 +280,16 @@ int store_run(struct store *st, enum store_sql_id id, int fkerr, int64_t *vp,
 	if (err)
 		return err;
 
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		if (vp)
-			*vp = sqlite3_column_int64(s, 0);
+			*vp = db_column_int64(s, 0);
 	}
-	else if (rc == SQLITE_DONE) {
-		if (sqlite3_column_count(s) > 0)
+	else if (rc == DB_DONE) {
+		if (db_column_count(s) > 0)
 			err = ENOENT;
 		else if (vp)
-			*vp = sqlite3_changes(st->db);
+			*vp = db_changes(s);
 	}
 	else {
 		err = store_dberr(st, rc, id, fkerr);
@@ -334,10 +323,12 @@ int store_employee_of_tenant(struct store *st, int64_t employee_id,
 	return etenant == tenant_id ? 0 : EXDEV;
 }
 
-/* Run transaction control statement id. */
-static int run(struct store *st, enum store_sql_id id)
+/* Run transaction control op. */
+static int run(struct store *st, enum db_txop op)
 {
-	return store_run(st, id, EIO, NULL, "");
+	int rc = db_tx(st->db, op);
+
+	return rc == DB_OK ? 0 : store_dberr_op(st, rc, txop_name[op], EIO);
 }
 
 /* ---- transactions ----------------------------------------------------- */
@@ -349,7 +340,7 @@ int store_tx_begin(struct store *st)
 	if (!st)
 		return EINVAL;
 
-	err = run(st, st->txdepth ? S_SAVEPOINT : S_BEGIN);
+	err = run(st, st->txdepth ? DB_SAVEPOINT : DB_BEGIN);
 	if (err)
 		return err;
 
@@ -369,15 +360,15 @@ int store_tx_end(struct store *st, int err)
 
 	if (st->txdepth) {
 		if (err)
-			(void)run(st, S_ROLLBACK_TO);
-		e = run(st, S_RELEASE);
+			(void)run(st, DB_ROLLBACK_TO);
+		e = run(st, DB_RELEASE);
 		return err ? err : e;
 	}
 
 	if (!err)
-		err = run(st, S_COMMIT);
-	if (err && !sqlite3_get_autocommit(st->db))
-		(void)run(st, S_ROLLBACK);
+		err = run(st, DB_COMMIT);
+	if (err && db_in_tx(st->db))
+		(void)run(st, DB_ROLLBACK);
 
 	return err;
 }
@@ -409,67 +400,9 @@ static void destructor(void *arg)
 	size_t i;
 
 	for (i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(st->stmtv[i]);
+		db_finalize(st->stmtv[i]);
 
-	/* the last connection checkpoints and removes the WAL */
-	sqlite3_close_v2(st->db);
-}
-
-/* Run a PRAGMA and copy the text of its first result column (if any). */
-static int pragma(sqlite3 *db, const char *q, char *res, size_t sz)
-{
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	if (res && sz)
-		res[0] = '\0';
-
-	rc = sqlite3_prepare_v2(db, q, -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW && res)
-			store_col_text(s, 0, res, sz);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK)
-		warning("store: open: %s: %s\n", q, sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-
-	return rc == SQLITE_OK ? 0 : EIO;
-}
-
-static int configure(sqlite3 *db, const char *path)
-{
-	char res[16];
-	int err;
-
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT);
-
-	err = pragma(db, "PRAGMA journal_mode = WAL", res, sizeof(res));
-	if (err)
-		return err;
-	if (strcmp(res, "wal"))
-		warning("store: %s: journal mode is %s, not wal\n", path, res);
-
-	err = pragma(db, "PRAGMA synchronous = NORMAL", NULL, 0);
-	if (err)
-		return err;
-
-	err = pragma(db, "PRAGMA foreign_keys = ON", NULL, 0);
-	if (err)
-		return err;
-
-	err = pragma(db, "PRAGMA foreign_keys", res, sizeof(res));
-	if (err)
-		return err;
-	if (strcmp(res, "1")) {
-		warning("store: %s: SQLite lacks foreign key support\n", path);
-		return EIO;
-	}
-
-	return 0;
+	mem_deref(st->db);
 }
 
 /* Prepare every statement of every sqlset.  A statement id that no set
@@ -497,13 +430,11 @@ static int prepare(struct store *st)
 			return EIO;
 		}
 
-		rc = sqlite3_prepare_v3(st->db, st->sqlv[i]->sql, -1,
-					SQLITE_PREPARE_PERSISTENT,
-					&st->stmtv[i], NULL);
-		if (rc != SQLITE_OK) {
+		rc = db_prepare(st->db, st->sqlv[i]->sql, true, &st->stmtv[i]);
+		if (rc != DB_OK) {
 			warning("store: prepare %s: %s\n", st->sqlv[i]->op,
-				sqlite3_errmsg(st->db));
-			return rc == SQLITE_NOMEM ? ENOMEM : EIO;
+				db_errmsg(st->db));
+			return rc == DB_ENOMEM ? ENOMEM : EIO;
 		}
 	}
 
@@ -513,7 +444,7 @@ static int prepare(struct store *st)
 int store_open(struct store **stp, const char *path)
 {
 	struct store *st;
-	int rc, err;
+	int err;
 
 	if (!stp || !str_isset(path))
 		return EINVAL;
@@ -522,22 +453,11 @@ int store_open(struct store **stp, const char *path)
 	if (!st)
 		return ENOMEM;
 
-	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				 SQLITE_OPEN_NOMUTEX,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		warning("store: open %s: %s\n", path,
-			st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		err = rc == SQLITE_NOMEM ? ENOMEM : EIO;
-		goto out;
-	}
-
-	err = configure(st->db, path);
+	err = db_open(&st->db, path);
 	if (err)
 		goto out;
 
-	err = store_migrate(st->db, &st->version);
+	err = store_migrate(db_sqlite(st->db), &st->version);
 	if (err)
 		goto out;
 
@@ -562,19 +482,19 @@ int store_schema_version(struct store *st)
 }
 
 /*
- * The page cache of a connection grows up to PRAGMA cache_size (2 MiB by
- * default) as a load writes call records, and SQLite keeps it.  Its pages
- * are about 4.3 KiB each, allocated one by one between the short-lived
- * objects of the calls, so while they live glibc cannot give those heap
- * pages back.  sqlite3_db_release_memory() frees every page no statement
- * holds; a statement being stepped keeps its pages.
+ * The page cache of an SQLite connection grows up to PRAGMA cache_size (2
+ * MiB by default) as a load writes call records, and SQLite keeps it.
+ * Its pages are about 4.3 KiB each, allocated one by one between the
+ * short-lived objects of the calls, so while they live glibc cannot give
+ * those heap pages back.  db_release_memory() frees every page no
+ * statement holds; a statement being stepped keeps its pages.
  */
 int store_release_memory(struct store *st)
 {
 	if (!st)
 		return EINVAL;
 
-	(void)sqlite3_db_release_memory(st->db);
+	db_release_memory(st->db);
 
 	return 0;
 }

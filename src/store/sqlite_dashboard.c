@@ -58,9 +58,9 @@ static const struct store_sql sql[] = {
 
 const struct store_sqlset store_sql_dashboard = STORE_SQLSET(sql);
 
-static uint32_t col_u32(sqlite3_stmt *s, int i)
+static uint32_t col_u32(struct db_stmt *s, int i)
 {
-	int64_t v = sqlite3_column_int64(s, i);
+	int64_t v = db_column_int64(s, i);
 
 	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
@@ -69,9 +69,9 @@ int store_dash_calls(struct store *st, int64_t tenant_id,
 		     int64_t agent_employee_id, int64_t agent_token_id,
 		     struct store_dash_call *v, size_t n, size_t *np)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t i = 0;
-	int rc = SQLITE_DONE, err;
+	int rc = DB_DONE, err;
 
 	if (!st || !v || !np || !n)
 		return EINVAL;
@@ -79,20 +79,20 @@ int store_dash_calls(struct store *st, int64_t tenant_id,
 			      (int64_t)n, agent_employee_id, agent_token_id);
 	if (err)
 		return err;
-	while (i < n && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (i < n && (rc = db_step(s)) == DB_ROW) {
 		struct store_dash_call *c = &v[i++];
 
 		memset(c, 0, sizeof(*c));
-		c->id = sqlite3_column_int64(s, 0);
+		c->id = db_column_int64(s, 0);
 		store_col_text(s, 1, c->from_number, sizeof(c->from_number));
 		c->started_at = store_col_u64(s, 2);
 		c->answered_at = store_col_u64(s, 3);
 		store_col_text(s, 4, c->disposition, sizeof(c->disposition));
 		store_col_text(s, 5, c->forwarded_from,
 			       sizeof(c->forwarded_from));
-		c->note_id = sqlite3_column_int64(s, 6);
+		c->note_id = db_column_int64(s, 6);
 	}
-	if (i < n && rc != SQLITE_DONE)
+	if (i < n && rc != DB_DONE)
 		err = store_dberr(st, rc, S_DASH_CALLS, EIO);
 	store_stmt_put(st, S_DASH_CALLS, s);
 	*np = i;
@@ -102,8 +102,8 @@ int store_dash_calls(struct store *st, int64_t tenant_id,
 int store_dash_hours(struct store *st, int64_t tenant_id, uint64_t from,
 		     uint64_t until, store_dash_hour_h *h, void *arg)
 {
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE, err;
+	struct db_stmt *s;
+	int rc = DB_DONE, err;
 
 	if (!st || !h)
 		return EINVAL;
@@ -111,7 +111,7 @@ int store_dash_hours(struct store *st, int64_t tenant_id, uint64_t from,
 			      until);
 	if (err)
 		return err;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!err && (rc = db_step(s)) == DB_ROW) {
 		struct store_dash_hour r;
 
 		r.start = store_col_u64(s, 0) * 3600000;
@@ -122,7 +122,7 @@ int store_dash_hours(struct store *st, int64_t tenant_id, uint64_t from,
 		r.notes = col_u32(s, 5);
 		err = h(&r, arg);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_DASH_HOURS, EIO);
 	store_stmt_put(st, S_DASH_HOURS, s);
 	return err;
@@ -131,8 +131,8 @@ int store_dash_hours(struct store *st, int64_t tenant_id, uint64_t from,
 int store_dash_speeds(struct store *st, int64_t tenant_id, uint64_t from,
 		      uint64_t until, store_dash_speed_h *h, void *arg)
 {
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE, err;
+	struct db_stmt *s;
+	int rc = DB_DONE, err;
 
 	if (!st || !h)
 		return EINVAL;
@@ -140,9 +140,9 @@ int store_dash_speeds(struct store *st, int64_t tenant_id, uint64_t from,
 			      until);
 	if (err)
 		return err;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW)
+	while (!err && (rc = db_step(s)) == DB_ROW)
 		err = h(store_col_u64(s, 0), arg);
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_DASH_SPEEDS, EIO);
 	store_stmt_put(st, S_DASH_SPEEDS, s);
 	return err;
@@ -151,8 +151,8 @@ int store_dash_speeds(struct store *st, int64_t tenant_id, uint64_t from,
 int store_dash_employees(struct store *st, int64_t tenant_id, uint64_t from,
 			 uint64_t until, store_dash_employee_h *h, void *arg)
 {
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE, err;
+	struct db_stmt *s;
+	int rc = DB_DONE, err;
 
 	if (!st || !h)
 		return EINVAL;
@@ -160,13 +160,13 @@ int store_dash_employees(struct store *st, int64_t tenant_id, uint64_t from,
 			      until);
 	if (err)
 		return err;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!err && (rc = db_step(s)) == DB_ROW) {
 		char name[128];
 
 		store_col_text(s, 1, name, sizeof(name));
-		err = h(sqlite3_column_int64(s, 0), name, col_u32(s, 2), arg);
+		err = h(db_column_int64(s, 0), name, col_u32(s, 2), arg);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_DASH_EMPLOYEES, EIO);
 	store_stmt_put(st, S_DASH_EMPLOYEES, s);
 	return err;

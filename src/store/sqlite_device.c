@@ -20,7 +20,8 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM devices WHERE id = ?1"},
     {S_DEV_ADD, "device add",
      "INSERT INTO devices (tenant_id, employee_id, username, ha1,"
-     " name, created_at, srtp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " name, created_at, srtp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING "
+     "id"},
     {S_DEV_GET, "device get", DEV_SELECT " WHERE id = ?1"},
     {S_DEV_BY_USERNAME, "device by username",
      DEV_SELECT " WHERE username = ?1"},

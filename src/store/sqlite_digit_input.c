@@ -27,7 +27,7 @@ static const struct store_sql sql[] = {
      " max_digits, terminator, timeout, digit_timeout, retries, read_back,"
      " target_type, target_id, fallback_type, fallback_id, created_at)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-     " ?14, ?15, ?16)"},
+     " ?14, ?15, ?16) RETURNING id"},
     {S_DIN_GET, "digit input get", DIN_SELECT " WHERE id = ?1"},
     {S_DIN_UPDATE, "digit input update",
      "UPDATE digit_inputs SET name = ?2, label = ?3, prompt = ?4,"

@@ -31,7 +31,7 @@ static const struct store_sql sql[] = {
      " surname_first, cc, position, responsibility, mobile, sms,"
      " substitute_id, transfer_number, transfer, vip_sms)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-     " ?14, ?15, ?16, ?17)"},
+     " ?14, ?15, ?16, ?17) RETURNING id"},
     {S_EMP_GET, "employee get", EMP_SELECT " WHERE e.id = ?1"},
     {S_EMP_BY_EXT, "employee by extension",
      EMP_SELECT " WHERE e.tenant_id = ?1 AND e.extension = ?2"},

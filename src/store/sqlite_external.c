@@ -20,7 +20,7 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM external_targets WHERE id = ?1"},
     {S_EXT_ADD, "external add",
      "INSERT INTO external_targets (tenant_id, name, number, ring_timeout,"
-     " created_at) VALUES (?1, ?2, ?3, ?4, ?5)"},
+     " created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
     {S_EXT_GET, "external get", EXT_SELECT " WHERE id = ?1"},
     {S_EXT_UPDATE, "external update",
      "UPDATE external_targets SET name = ?2, number = ?3, ring_timeout = ?4"

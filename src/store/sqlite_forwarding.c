@@ -14,7 +14,7 @@
 static const struct store_sql sql[] = {
     {S_FWD_ADD, "forwarding add",
      "INSERT INTO forwardings (tenant_id, number, target_type, target_id,"
-     " description, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " description, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"},
     {S_FWD_GET, "forwarding get", FWD_SELECT " WHERE id = ?1"},
     {S_FWD_UPDATE, "forwarding update",
      "UPDATE forwardings SET number = ?2, target_type = ?3, target_id = ?4,"

@@ -17,7 +17,9 @@
  * sqlite_target.c for what they route to) over a small core:
  *
  *   sqlite_core.c  the connection: open, close, the statement cache,
- *                  transactions, SQLite errors as errno values
+ *                  transactions, database errors as errno values
+ *   db.h           the driver seam every file above reaches the database
+ *                  through; db_sqlite.c is its SQLite driver
  *   sqlite_row.c   records as rows: column tables, and get, find, list,
  *                  add, update and delete written once for every record
  *   migrate.c      brings a database file to the newest schema
@@ -36,7 +38,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include "store/store.h"
 
 /* ---- statements ------------------------------------------------------- */
@@ -47,16 +49,8 @@
  * its sqlset and an id here.
  */
 enum store_sql_id {
-	/* sqlite_core.c: transactions */
-	S_BEGIN = 0,
-	S_COMMIT,
-	S_ROLLBACK,
-	S_SAVEPOINT,
-	S_RELEASE,
-	S_ROLLBACK_TO,
-
 	/* sqlite_tenant.c */
-	S_TENANT_ANY,
+	S_TENANT_ANY = 0,
 	S_TENANT_EXISTS,
 	S_TENANT_ADD,
 	S_TENANT_GET,
@@ -529,38 +523,40 @@ struct store_sqlset {
 		(v), sizeof(v) / sizeof((v)[0])                                \
 	}
 
-extern const struct store_sqlset store_sql_tx, store_sql_tenant,
-    store_sql_employee, store_sql_device, store_sql_number,
-    store_sql_announcement, store_sql_trunk, store_sql_registration,
-    store_sql_call, store_sql_node, store_sql_lease, store_sql_outbox,
-    store_sql_token, store_sql_schedule, store_sql_ivr, store_sql_voicemail,
-    store_sql_prompt, store_sql_external, store_sql_digit_input,
-    store_sql_ring_group, store_sql_queue, store_sql_agent, store_sql_visit,
-    store_sql_target, store_sql_vip, store_sql_callback, store_sql_availability,
-    store_sql_oncall, store_sql_profile, store_sql_user, store_sql_audit,
-    store_sql_retention, store_sql_tenant_data, store_sql_caller,
-    store_sql_forwarding, store_sql_login_failure, store_sql_note,
-    store_sql_note_esc, store_sql_push, store_sql_dashboard, store_sql_consult,
-    store_sql_billing, store_sql_invoice, store_sql_task;
+extern const struct store_sqlset store_sql_tenant, store_sql_employee,
+    store_sql_device, store_sql_number, store_sql_announcement, store_sql_trunk,
+    store_sql_registration, store_sql_call, store_sql_node, store_sql_lease,
+    store_sql_outbox, store_sql_token, store_sql_schedule, store_sql_ivr,
+    store_sql_voicemail, store_sql_prompt, store_sql_external,
+    store_sql_digit_input, store_sql_ring_group, store_sql_queue,
+    store_sql_agent, store_sql_visit, store_sql_target, store_sql_vip,
+    store_sql_callback, store_sql_availability, store_sql_oncall,
+    store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
+    store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
+    store_sql_login_failure, store_sql_note, store_sql_note_esc, store_sql_push,
+    store_sql_dashboard, store_sql_consult, store_sql_billing,
+    store_sql_invoice, store_sql_task;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
 struct store {
-	sqlite3 *db;                           /* connection (owned)          */
-	sqlite3_stmt *stmtv[S_COUNT];          /* prepared statements (owned) */
+	struct db *db;                         /* connection (owned)          */
+	struct db_stmt *stmtv[S_COUNT];        /* prepared statements (owned) */
 	const struct store_sql *sqlv[S_COUNT]; /* their definitions      */
 	unsigned txdepth;                      /* open store_tx_begin() calls */
 	int version;                           /* schema version after open   */
 };
 
 /*
- * The errno for SQLite result rc of statement id.  fkerr is what a foreign
- * key failure means there: ENOENT when inserting (the parent is missing),
- * EBUSY when deleting (children exist).  Unique constraints are EEXIST,
- * checks EINVAL, anything unexpected EIO, logged with the statement's op
- * (SQLite's messages name tables and columns, never values).
+ * The errno for rc, a DB_* error class of db.h, of statement id.  fkerr is
+ * what a foreign key failure means there: ENOENT when inserting (the
+ * parent is missing), EBUSY when deleting (children exist).  Unique
+ * constraints are EEXIST, checks EINVAL, anything unexpected EIO, logged
+ * with the statement's op (the drivers' messages name tables and columns,
+ * never values).  store_dberr_op() is the same for an op of its own.
  */
 int store_dberr(struct store *st, int rc, enum store_sql_id id, int fkerr);
+int store_dberr_op(struct store *st, int rc, const char *op, int fkerr);
 
 /*
  * The cached statement id, ready to bind.  If a walk further up the stack
@@ -568,11 +564,11 @@ int store_dberr(struct store *st, int rc, enum store_sql_id id, int fkerr);
  * handler may call back into the store.  Give it back with
  * store_stmt_put(), which resets it (or finalizes the copy).
  */
-int store_stmt_get(struct store *st, enum store_sql_id id, sqlite3_stmt **sp);
-void store_stmt_put(struct store *st, enum store_sql_id id, sqlite3_stmt *s);
+int store_stmt_get(struct store *st, enum store_sql_id id, struct db_stmt **sp);
+void store_stmt_put(struct store *st, enum store_sql_id id, struct db_stmt *s);
 
 /* Step the bound statement s of id once: a write or a single-row query. */
-int store_step(struct store *st, enum store_sql_id id, sqlite3_stmt *s,
+int store_step(struct store *st, enum store_sql_id id, struct db_stmt *s,
 	       int fkerr);
 
 /*
@@ -585,10 +581,10 @@ int store_step(struct store *st, enum store_sql_id id, sqlite3_stmt *s,
  *   '-' no argument: the parameter stays NULL
  * Characters beyond the statement's parameters are ignored.
  */
-int store_stmt_bind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
+int store_stmt_bind(struct store *st, enum store_sql_id id, struct db_stmt **sp,
 		    const char *fmt, ...);
-int store_stmt_vbind(struct store *st, enum store_sql_id id, sqlite3_stmt **sp,
-		     const char *fmt, va_list ap);
+int store_stmt_vbind(struct store *st, enum store_sql_id id,
+		     struct db_stmt **sp, const char *fmt, va_list ap);
 
 /*
  * Run statement id bound by fmt (as store_stmt_bind()): a write (*vp gets
@@ -614,7 +610,7 @@ int store_outbox_push_add(struct store *st, const struct store_outbox *o);
 int store_outbox_push_load(struct store *st, struct store_outbox *o);
 
 /*
- * Open a write transaction (BEGIN IMMEDIATE) or, when one is already open,
+ * Open a write transaction (db_tx() DB_BEGIN) or, when one is already open,
  * a savepoint inside it, so public functions that need a transaction can
  * call each other.  Every successful store_tx_begin() must be paired with
  * store_tx_end(), which commits when err is 0 and rolls back to the
@@ -637,12 +633,14 @@ int store_tx(struct store *st, store_tx_h *h, void *arg);
  * (which may lack its NUL), or all of a C string when sz is 0.  NULL binds
  * "".  The statement is stepped before str can go away.
  */
-void store_bind_text(sqlite3_stmt *s, int i, const char *str, size_t sz);
+void store_bind_text(struct db_stmt *s, int i, const char *str, size_t sz);
 /* A reference that may be "none": 0 is stored as NULL. */
-void store_bind_ref(sqlite3_stmt *s, int i, int64_t id);
-void store_bind_u64(sqlite3_stmt *s, int i, uint64_t v);
-void store_col_text(sqlite3_stmt *s, int i, char *buf, size_t sz);
-uint64_t store_col_u64(sqlite3_stmt *s, int i);
+void store_bind_ref(struct db_stmt *s, int i, int64_t id);
+void store_bind_u64(struct db_stmt *s, int i, uint64_t v);
+void store_col_text(struct db_stmt *s, int i, char *buf, size_t sz);
+uint64_t store_col_u64(struct db_stmt *s, int i);
+/* An integer column as int (the low 32 bits, as SQLite's column_int). */
+int store_col_int(struct db_stmt *s, int i);
 
 #define STORE_BIND_FIELD(s, i, f) store_bind_text((s), (i), (f), sizeof(f))
 #define STORE_BIND_STR(s, i, str) store_bind_text((s), (i), (str), 0)
@@ -725,11 +723,11 @@ struct store_record {
 	    (cols), ARRAY_SIZE(cols), sizeof(struct type), name##_call}
 
 /* Read the current row of s into rec, every column of r. */
-void store_row_read(const struct store_record *r, sqlite3_stmt *s, void *rec);
+void store_row_read(const struct store_record *r, struct db_stmt *s, void *rec);
 
 /* Bind the columns of r flagged flag from parameter first on; returns the
  * next parameter index. */
-int store_row_bind(const struct store_record *r, sqlite3_stmt *s, int first,
+int store_row_bind(const struct store_record *r, struct db_stmt *s, int first,
 		   unsigned flag, const void *rec);
 
 /*
@@ -841,6 +839,6 @@ int store_migrate_latest(void);
  * switched on again before returning, whatever happened.  The resulting
  * version is written to *versionp on success.
  */
-int store_migrate(sqlite3 *db, int *versionp);
+int store_migrate(struct sqlite3 *db, int *versionp);
 
 #endif

@@ -37,12 +37,13 @@ static const struct store_sql sql[] = {
      " customer_address, issuer_name, issuer_address, issuer_vat_id,"
      " issuer_tax_number, calls, sms_count, net_cents, vat_cents,"
      " gross_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-     " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"},
+     " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) RETURNING id"},
     {S_INV_LINE_ADD, "invoice line add",
      "INSERT INTO invoice_lines (invoice_id, tenant_id, pos, kind, call_id,"
      " started_at, talk_s, wrapup_s, wrapup_counted_s, acceptance, why,"
      " quantity, vat_bp, amount_x, cents, vat_cents) VALUES (?1, ?2, ?3,"
-     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
+     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING "
+     "id"},
     {S_INV_GET, "invoice get",
      "SELECT " INV_COLS " FROM invoices WHERE id = ?1"},
     {S_INV_LIST, "invoice list",

@@ -21,7 +21,7 @@ static const struct store_sql sql[] = {
     {S_IVR_ADD, "ivr add",
      "INSERT INTO ivr_menus (tenant_id, name, prompt, timeout, retries,"
      " direct_dial, fallback_type, fallback_id, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
     {S_IVR_GET, "ivr get", IVR_SELECT " WHERE id = ?1"},
     {S_IVR_UPDATE, "ivr update",
      "UPDATE ivr_menus SET name = ?2, prompt = ?3, timeout = ?4,"
@@ -118,23 +118,22 @@ static int options_write(struct store *st, const struct store_ivr_menu *m)
 
 static int options_read(struct store *st, struct store_ivr_menu *m)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	m->optionc = 0;
 	err = store_stmt_bind(st, S_IVR_OPTS, &q, "i", m->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
-	       m->optionc < STORE_IVR_OPTIONS) {
+	while ((rc = db_step(q)) == DB_ROW && m->optionc < STORE_IVR_OPTIONS) {
 		struct store_ivr_option *o = &m->optionv[m->optionc++];
-		const char *k = (const char *)sqlite3_column_text(q, 0);
+		const char *k = db_column_text(q, 0);
 
 		o->key = k ? k[0] : '\0';
-		o->target.type = (enum store_target)sqlite3_column_int(q, 1);
-		o->target.id = sqlite3_column_int64(q, 2);
+		o->target.type = (enum store_target)store_col_int(q, 1);
+		o->target.id = db_column_int64(q, 2);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_IVR_OPTS, EIO);
 	store_stmt_put(st, S_IVR_OPTS, q);
 	return err;

@@ -38,7 +38,7 @@ const struct store_sqlset store_sql_login_failure = STORE_SQLSET(sql);
 int store_login_failure_get(struct store *st, const char *key,
 			    struct store_login_failure *f)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc, err;
 
 	if (!st || !str_isset(key) || !f)
@@ -46,15 +46,15 @@ int store_login_failure_get(struct store *st, const char *key,
 	err = store_stmt_bind(st, S_LFAIL_GET, &s, "s", key);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
+	rc = db_step(s);
+	if (rc == DB_DONE)
 		err = ENOENT;
-	else if (rc != SQLITE_ROW)
+	else if (rc != DB_ROW)
 		err = store_dberr(st, rc, S_LFAIL_GET, EIO);
 	if (!err) {
 		memset(f, 0, sizeof(*f));
 		str_copy(f->key, key, sizeof(f->key));
-		f->failures = (uint32_t)sqlite3_column_int64(s, 0);
+		f->failures = (uint32_t)db_column_int64(s, 0);
 		f->window_start = store_col_u64(s, 1);
 		f->locked_until = store_col_u64(s, 2);
 		f->updated_at = store_col_u64(s, 3);

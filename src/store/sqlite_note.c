@@ -32,7 +32,8 @@ static const struct store_sql sql[] = {
      "INSERT INTO notes (tenant_id, call_id, profile_version_id,"
      " agent_token_id, agent, caller_name, caller_number, concern, fields,"
      " urgent, version, created_at, updated_at, agent_employee_id) VALUES"
-     " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?12)"},
+     " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?12) RETURNING "
+     "id"},
     {S_NOTE_UPDATE, "note update",
      "UPDATE notes SET call_id = ?2, caller_name = ?3, caller_number = ?4,"
      " concern = ?5, fields = ?6, urgent = ?7, version = ?8,"
@@ -106,45 +107,45 @@ const struct store_sqlset store_sql_note = STORE_SQLSET(sql);
 /* The employees of n->id into n->employeev. */
 static int emps_load(struct store *st, struct store_note *n)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	n->employeec = 0;
 	err = store_stmt_bind(st, S_NOTE_EMPS, &s, "i", n->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	while ((rc = db_step(s)) == DB_ROW &&
 	       n->employeec < STORE_NOTE_EMPLOYEES)
-		n->employeev[n->employeec++] = sqlite3_column_int64(s, 0);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		n->employeev[n->employeec++] = db_column_int64(s, 0);
+	if (rc != DB_ROW && rc != DB_DONE)
 		err = store_dberr(st, rc, S_NOTE_EMPS, EIO);
 	store_stmt_put(st, S_NOTE_EMPS, s);
 	return err;
 }
 
-static void note_read(sqlite3_stmt *s, struct store_note *n)
+static void note_read(struct db_stmt *s, struct store_note *n)
 {
 	memset(n, 0, sizeof(*n));
-	n->id = sqlite3_column_int64(s, 0);
-	n->tenant_id = sqlite3_column_int64(s, 1);
-	n->call_id = sqlite3_column_int64(s, 2);
-	n->profile_version_id = sqlite3_column_int64(s, 3);
-	n->agent_token_id = sqlite3_column_int64(s, 4);
+	n->id = db_column_int64(s, 0);
+	n->tenant_id = db_column_int64(s, 1);
+	n->call_id = db_column_int64(s, 2);
+	n->profile_version_id = db_column_int64(s, 3);
+	n->agent_token_id = db_column_int64(s, 4);
 	store_col_text(s, 5, n->agent, sizeof(n->agent));
 	store_col_text(s, 6, n->caller_name, sizeof(n->caller_name));
 	store_col_text(s, 7, n->caller_number, sizeof(n->caller_number));
 	store_col_text(s, 8, n->concern, sizeof(n->concern));
 	store_col_text(s, 9, n->fields, sizeof(n->fields));
-	n->urgent = sqlite3_column_int(s, 10) != 0;
-	n->version = (uint32_t)sqlite3_column_int64(s, 11);
+	n->urgent = store_col_int(s, 10) != 0;
+	n->version = (uint32_t)db_column_int64(s, 11);
 	n->created_at = store_col_u64(s, 12);
 	n->updated_at = store_col_u64(s, 13);
-	n->agent_employee_id = sqlite3_column_int64(s, 14);
+	n->agent_employee_id = db_column_int64(s, 14);
 }
 
 int store_note_get(struct store *st, int64_t id, struct store_note *n)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || id <= 0 || !n)
@@ -152,12 +153,12 @@ int store_note_get(struct store *st, int64_t id, struct store_note *n)
 	err = store_stmt_bind(st, S_NOTE_GET, &s, "i", id);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		note_read(s, n);
 	else
-		err = rc == SQLITE_DONE ? ENOENT
-					: store_dberr(st, rc, S_NOTE_GET, EIO);
+		err = rc == DB_DONE ? ENOENT
+				    : store_dberr(st, rc, S_NOTE_GET, EIO);
 	store_stmt_put(st, S_NOTE_GET, s);
 	return err ? err : emps_load(st, n);
 }
@@ -232,7 +233,7 @@ static int save_tx(struct store *st, void *arg)
 
 	if (!n->id) {
 		n->version = 1;
-		err = store_run(st, S_NOTE_ADD, ENOENT, NULL, "irrisssssdui",
+		err = store_run(st, S_NOTE_ADD, ENOENT, &n->id, "irrisssssdui",
 				n->tenant_id, n->call_id, n->profile_version_id,
 				n->agent_token_id, n->agent, n->caller_name,
 				n->caller_number, n->concern, n->fields,
@@ -240,7 +241,6 @@ static int save_tx(struct store *st, void *arg)
 				n->agent_employee_id);
 		if (err)
 			return err;
-		n->id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	}
 	else {
 		err = store_run(st, S_NOTE_UPDATE, ENOENT, &changed,
@@ -310,7 +310,7 @@ int store_note_list(struct store *st, const struct store_note_filter *f,
 {
 	static const struct store_note_filter none;
 	struct store_note *n;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	uint32_t limit;
 	int rc, err;
 
@@ -331,7 +331,7 @@ int store_note_list(struct store *st, const struct store_note_filter *f,
 			      f->agent_employee_id, f->agent_token_id);
 	if (err)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		note_read(s, n);
 		err = emps_load(st, n);
 		if (!err)
@@ -339,7 +339,7 @@ int store_note_list(struct store *st, const struct store_note_filter *f,
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_NOTE_LIST, EIO);
 	store_stmt_put(st, S_NOTE_LIST, s);
 out:
@@ -364,7 +364,7 @@ int store_note_versions(struct store *st, int64_t id, store_note_h *h,
 {
 	struct store_note *n;
 	char emps[STORE_NOTE_EMPLOYEES * 21];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || id <= 0 || !h)
@@ -375,10 +375,10 @@ int store_note_versions(struct store *st, int64_t id, store_note_h *h,
 	err = store_stmt_bind(st, S_NOTE_VERSIONS, &s, "i", id);
 	if (err)
 		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		memset(n, 0, sizeof(*n));
 		n->id = id;
-		n->version = (uint32_t)sqlite3_column_int64(s, 0);
+		n->version = (uint32_t)db_column_int64(s, 0);
 		n->updated_at = store_col_u64(s, 1);
 		store_col_text(s, 2, n->agent, sizeof(n->agent));
 		store_col_text(s, 3, n->caller_name, sizeof(n->caller_name));
@@ -386,14 +386,14 @@ int store_note_versions(struct store *st, int64_t id, store_note_h *h,
 			       sizeof(n->caller_number));
 		store_col_text(s, 5, n->concern, sizeof(n->concern));
 		store_col_text(s, 6, n->fields, sizeof(n->fields));
-		n->urgent = sqlite3_column_int(s, 7) != 0;
+		n->urgent = store_col_int(s, 7) != 0;
 		store_col_text(s, 8, emps, sizeof(emps));
 		emps_parse(n, emps);
 		err = h(n, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_NOTE_VERSIONS, EIO);
 	store_stmt_put(st, S_NOTE_VERSIONS, s);
 out:
@@ -406,7 +406,7 @@ int store_note_deliveries(struct store *st, int64_t note_id,
 {
 	struct store_note_delivery d;
 	char name[16];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err, v;
 
 	if (!st || note_id <= 0 || !h)
@@ -414,18 +414,18 @@ int store_note_deliveries(struct store *st, int64_t note_id,
 	err = store_stmt_bind(st, S_NOTE_DELIVERIES, &s, "i", note_id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		memset(&d, 0, sizeof(d));
-		d.outbox_id = sqlite3_column_int64(s, 0);
-		d.version = (uint32_t)sqlite3_column_int64(s, 1);
-		d.employee_id = sqlite3_column_int64(s, 2);
+		d.outbox_id = db_column_int64(s, 0);
+		d.version = (uint32_t)db_column_int64(s, 1);
+		d.employee_id = db_column_int64(s, 2);
 		store_col_text(s, 3, name, sizeof(name));
 		if (!store_names_find(&store_names_channel, name, &v))
 			d.channel = (enum store_channel)v;
 		store_col_text(s, 4, name, sizeof(name));
 		if (!store_names_find(&store_names_outbox_state, name, &v))
 			d.state = (enum store_outbox_state)v;
-		d.attempts = (uint32_t)sqlite3_column_int64(s, 5);
+		d.attempts = (uint32_t)db_column_int64(s, 5);
 		d.next_attempt_at = store_col_u64(s, 6);
 		d.created_at = store_col_u64(s, 7);
 		d.sent_at = store_col_u64(s, 8);
@@ -435,7 +435,7 @@ int store_note_deliveries(struct store *st, int64_t note_id,
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (!err && rc != DB_ROW && rc != DB_DONE)
 		err = store_dberr(st, rc, S_NOTE_DELIVERIES, EIO);
 	store_stmt_put(st, S_NOTE_DELIVERIES, s);
 	return err;
@@ -451,23 +451,22 @@ struct read_mark {
 static int read_row(struct store *st, int64_t note_id, int64_t employee_id,
 		    struct store_note_read *r)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	err = store_stmt_bind(st, S_NOTE_READ_GET, &s, "ii", note_id,
 			      employee_id);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		r->employee_id = sqlite3_column_int64(s, 0);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		r->employee_id = db_column_int64(s, 0);
 		r->opened_at = store_col_u64(s, 1);
 		r->acked_at = store_col_u64(s, 2);
 	}
 	else {
-		err = rc == SQLITE_DONE
-			  ? ENOENT
-			  : store_dberr(st, rc, S_NOTE_READ_GET, EIO);
+		err = rc == DB_DONE ? ENOENT
+				    : store_dberr(st, rc, S_NOTE_READ_GET, EIO);
 	}
 	store_stmt_put(st, S_NOTE_READ_GET, s);
 	return err;
@@ -506,7 +505,7 @@ int store_note_reads(struct store *st, int64_t note_id, store_note_read_h *h,
 		     void *arg)
 {
 	struct store_note_read r;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || note_id <= 0 || !h)
@@ -514,15 +513,15 @@ int store_note_reads(struct store *st, int64_t note_id, store_note_read_h *h,
 	err = store_stmt_bind(st, S_NOTE_READS, &s, "i", note_id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		r.employee_id = sqlite3_column_int64(s, 0);
+	while ((rc = db_step(s)) == DB_ROW) {
+		r.employee_id = db_column_int64(s, 0);
 		r.opened_at = store_col_u64(s, 1);
 		r.acked_at = store_col_u64(s, 2);
 		err = h(&r, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (!err && rc != DB_ROW && rc != DB_DONE)
 		err = store_dberr(st, rc, S_NOTE_READS, EIO);
 	store_stmt_put(st, S_NOTE_READS, s);
 	return err;
@@ -531,7 +530,7 @@ int store_note_reads(struct store *st, int64_t note_id, store_note_read_h *h,
 int store_note_settings_get(struct store *st, int64_t tenant_id,
 			    struct store_note_settings *ns)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || tenant_id <= 0 || !ns)
@@ -541,16 +540,16 @@ int store_note_settings_get(struct store *st, int64_t tenant_id,
 	err = store_stmt_bind(st, S_NSET_GET, &s, "i", tenant_id);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		ns->full_text = sqlite3_column_int(s, 0) != 0;
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		ns->full_text = store_col_int(s, 0) != 0;
 		store_col_text(s, 1, ns->webhook_url, sizeof(ns->webhook_url));
 		store_col_text(s, 2, ns->webhook_secret,
 			       sizeof(ns->webhook_secret));
 		ns->updated_at = store_col_u64(s, 3);
-		ns->escalate_after = (uint32_t)sqlite3_column_int64(s, 4);
+		ns->escalate_after = (uint32_t)db_column_int64(s, 4);
 	}
-	else if (rc != SQLITE_DONE) {
+	else if (rc != DB_DONE) {
 		err = store_dberr(st, rc, S_NSET_GET, EIO);
 	}
 	store_stmt_put(st, S_NSET_GET, s);
@@ -572,7 +571,7 @@ int store_note_settings_set(struct store *st,
 int store_secret_ensure(struct store *st, const char *name, const char *value,
 			char *buf, size_t sz)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || !str_isset(name) || !str_isset(value) || !buf || !sz)
@@ -584,13 +583,12 @@ int store_secret_ensure(struct store *st, const char *name, const char *value,
 	err = store_stmt_bind(st, S_SECRET_GET, &s, "s", name);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		store_col_text(s, 0, buf, sz);
 	else
-		err = rc == SQLITE_DONE
-			  ? ENOENT
-			  : store_dberr(st, rc, S_SECRET_GET, EIO);
+		err = rc == DB_DONE ? ENOENT
+				    : store_dberr(st, rc, S_SECRET_GET, EIO);
 	store_stmt_put(st, S_SECRET_GET, s);
 	return err;
 }

@@ -51,7 +51,7 @@ static const struct store_sql sql[] = {
     {S_ESC_ADD, "note escalation",
      "INSERT INTO note_escalations (note_id, tenant_id, step, employee_id,"
      " at, outcome, detail, attempt, sip_code) VALUES (?1, ?2, ?3, ?4, ?5,"
-     " ?6, ?7, ?8, ?9)"},
+     " ?6, ?7, ?8, ?9) RETURNING id"},
     {S_ESC_OUTCOME, "note escalation",
      "UPDATE note_escalations SET outcome = ?2, sip_code = ?3"
      " WHERE id = ?1"},
@@ -67,7 +67,7 @@ int store_note_escalation_due(struct store *st, const char *step,
 			      uint32_t factor, const char *prev, uint64_t now,
 			      int64_t *idv, size_t *idcp)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t max, n = 0;
 	int rc, err;
 
@@ -78,9 +78,9 @@ int store_note_escalation_due(struct store *st, const char *step,
 			      (uint64_t)factor, prev ? prev : "", (int64_t)max);
 	if (err)
 		return err;
-	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		idv[n++] = sqlite3_column_int64(s, 0);
-	if (n < max && rc != SQLITE_DONE)
+	while (n < max && (rc = db_step(s)) == DB_ROW)
+		idv[n++] = db_column_int64(s, 0);
+	if (n < max && rc != DB_DONE)
 		err = store_dberr(st, rc, S_ESC_DUE, EIO);
 	store_stmt_put(st, S_ESC_DUE, s);
 	*idcp = n;
@@ -92,9 +92,9 @@ int store_note_oncall_retry_due(struct store *st, uint64_t now,
 				uint32_t max, int64_t *idv, uint32_t *attv,
 				size_t *idcp)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t lim, n = 0;
-	int rc = SQLITE_DONE, err;
+	int rc = DB_DONE, err;
 
 	if (!st || !idv || !attv || !idcp)
 		return EINVAL;
@@ -103,11 +103,11 @@ int store_note_oncall_retry_due(struct store *st, uint64_t now,
 			      stale_ms, (uint64_t)max, (int64_t)lim);
 	if (err)
 		return err;
-	while (n < lim && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		idv[n] = sqlite3_column_int64(s, 0);
-		attv[n++] = (uint32_t)sqlite3_column_int64(s, 1);
+	while (n < lim && (rc = db_step(s)) == DB_ROW) {
+		idv[n] = db_column_int64(s, 0);
+		attv[n++] = (uint32_t)db_column_int64(s, 1);
 	}
-	if (n < lim && rc != SQLITE_DONE)
+	if (n < lim && rc != DB_DONE)
 		err = store_dberr(st, rc, S_ESC_RETRY_DUE, EIO);
 	store_stmt_put(st, S_ESC_RETRY_DUE, s);
 	*idcp = n;
@@ -149,13 +149,11 @@ static int esc_tx(struct store *st, void *arg)
 	for (i = 0; !err && i < sv->evc; i++) {
 		struct store_note_escalation *e = &sv->ev[i];
 
-		err = store_run(st, S_ESC_ADD, ENOENT, NULL, "iisrussuu", n->id,
-				n->tenant_id, sv->ev[0].step, e->employee_id,
-				e->at ? e->at : time_now_ms(), e->outcome,
-				e->detail, (uint64_t)e->attempt,
+		err = store_run(st, S_ESC_ADD, ENOENT, &e->id, "iisrussuu",
+				n->id, n->tenant_id, sv->ev[0].step,
+				e->employee_id, e->at ? e->at : time_now_ms(),
+				e->outcome, e->detail, (uint64_t)e->attempt,
 				(uint64_t)e->sip_code);
-		if (!err)
-			e->id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	}
 	/* two nodes writing the same attempt: the unique index says so */
 	return err == EEXIST ? EALREADY : err;
@@ -192,7 +190,7 @@ int store_note_escalations(struct store *st, int64_t note_id,
 			   store_note_escalation_h *h, void *arg)
 {
 	struct store_note_escalation e;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || note_id <= 0 || !h)
@@ -200,23 +198,23 @@ int store_note_escalations(struct store *st, int64_t note_id,
 	err = store_stmt_bind(st, S_ESC_LIST, &s, "i", note_id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		memset(&e, 0, sizeof(e));
-		e.id = sqlite3_column_int64(s, 0);
-		e.note_id = sqlite3_column_int64(s, 1);
-		e.tenant_id = sqlite3_column_int64(s, 2);
+		e.id = db_column_int64(s, 0);
+		e.note_id = db_column_int64(s, 1);
+		e.tenant_id = db_column_int64(s, 2);
 		store_col_text(s, 3, e.step, sizeof(e.step));
-		e.employee_id = sqlite3_column_int64(s, 4);
+		e.employee_id = db_column_int64(s, 4);
 		e.at = store_col_u64(s, 5);
 		store_col_text(s, 6, e.outcome, sizeof(e.outcome));
 		store_col_text(s, 7, e.detail, sizeof(e.detail));
-		e.attempt = (uint32_t)sqlite3_column_int64(s, 8);
-		e.sip_code = (uint16_t)sqlite3_column_int(s, 9);
+		e.attempt = (uint32_t)db_column_int64(s, 8);
+		e.sip_code = (uint16_t)store_col_int(s, 9);
 		err = h(&e, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (!err && rc != DB_ROW && rc != DB_DONE)
 		err = store_dberr(st, rc, S_ESC_LIST, EIO);
 	store_stmt_put(st, S_ESC_LIST, s);
 	return err;

@@ -29,7 +29,7 @@
 static const struct store_sql sql[] = {
     {S_BLOCK_ADD, "block add",
      "INSERT INTO number_blocks (tenant_id, first, last,"
-     " created_at) VALUES (?1, ?2, ?3, ?4)"},
+     " created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id"},
     {S_BLOCK_GET, "block get", BLOCK_SELECT " WHERE id = ?1"},
     {S_BLOCK_OVERLAP, "block add",
      "SELECT EXISTS (SELECT 1 FROM number_blocks"
@@ -49,7 +49,7 @@ static const struct store_sql sql[] = {
     {S_NUM_ADD, "number add",
      "INSERT INTO numbers (tenant_id, block_id, e164, active,"
      " target_type, target_id, description, created_at, forwarded_calls)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
     {S_NUM_GET, "number get", NUM_SELECT " WHERE n.id = ?1"},
     {S_NUM_BY_E164, "number by e164", NUM_SELECT " WHERE n.e164 = ?1"},
     {S_NUM_UPDATE, "number update",
@@ -154,19 +154,19 @@ int store_block_list(struct store *st, int64_t tenant_id,
 static int block_of(struct store *st, const char *e164, int64_t tenant_id,
 		    int64_t *idp, int64_t *tenantp)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err = 0;
 
 	err = store_stmt_bind(st, S_BLOCK_FIND, &s, "si", e164, tenant_id);
 	if (err)
 		return err;
 
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*idp = sqlite3_column_int64(s, 0);
-		*tenantp = sqlite3_column_int64(s, 1);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*idp = db_column_int64(s, 0);
+		*tenantp = db_column_int64(s, 1);
 	}
-	else if (rc == SQLITE_DONE) {
+	else if (rc == DB_DONE) {
 		err = ERANGE;
 	}
 	else {

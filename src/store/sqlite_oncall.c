@@ -28,7 +28,7 @@ static const struct store_sql sql[] = {
     {S_ONC_ADD, "oncall add",
      "INSERT INTO oncall_schedules (tenant_id, name, handoff_day,"
      " handoff_time, start_date, rotation_days, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ifnull(nullif(?6, 0), 7), ?7)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ifnull(nullif(?6, 0), 7), ?7) RETURNING id"},
     {S_ONC_GET, "oncall get", ONC_SELECT " WHERE id = ?1"},
     {S_ONC_UPDATE, "oncall update",
      "UPDATE oncall_schedules SET name = ?2, handoff_day = ?3,"
@@ -49,7 +49,7 @@ static const struct store_sql sql[] = {
     {S_OVR_ADD, "oncall override add",
      "INSERT INTO oncall_overrides (tenant_id, schedule_id, employee_id,"
      " starts_at, ends_at, note, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"},
     {S_OVR_GET, "oncall override get", OVR_SELECT " WHERE id = ?1"},
     {S_OVR_UPDATE, "oncall override update",
      "UPDATE oncall_overrides SET employee_id = ?2, starts_at = ?3,"
@@ -156,17 +156,16 @@ static int sched_write(struct store *st, const void *rec)
 static int sched_read(struct store *st, void *rec)
 {
 	struct store_oncall_schedule *s = rec;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	s->memberc = 0;
 	err = store_stmt_bind(st, S_ONC_MEMBERS, &q, "i", s->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
-	       s->memberc < STORE_ONCALL_MEMBERS)
-		s->memberv[s->memberc++] = sqlite3_column_int64(q, 0);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	while ((rc = db_step(q)) == DB_ROW && s->memberc < STORE_ONCALL_MEMBERS)
+		s->memberv[s->memberc++] = db_column_int64(q, 0);
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_ONC_MEMBERS, EIO);
 	store_stmt_put(st, S_ONC_MEMBERS, q);
 	return err;

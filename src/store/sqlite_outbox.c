@@ -32,7 +32,7 @@ static const struct store_sql sql[] = {
      "INSERT INTO outbox (tenant_id, channel, state, attempts,"
      " next_attempt_at, created_at, sent_at, last_error, node_id,"
      " mail_from, mail_to, mail_cc, subject, body, html) VALUES (?1, ?2,"
-     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id"},
     {S_OUTBOX_FILE_ADD, "outbox add",
      "INSERT INTO outbox_files (outbox_id, seq, path, name, type)"
      " VALUES (?1, ?2, ?3, ?4, ?5)"},
@@ -199,7 +199,7 @@ int store_outbox_add(struct store *st, struct store_outbox *o)
 /* The attachments of o->id into o->filev. */
 static int files_load(struct store *st, struct store_outbox *o)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	o->filec = 0;
@@ -209,15 +209,14 @@ static int files_load(struct store *st, struct store_outbox *o)
 	if (err)
 		return err;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	       o->filec < STORE_OUTBOX_FILES) {
+	while ((rc = db_step(s)) == DB_ROW && o->filec < STORE_OUTBOX_FILES) {
 		struct store_outbox_file *f = &o->filev[o->filec++];
 
 		store_col_text(s, 0, f->path, sizeof(f->path));
 		store_col_text(s, 1, f->name, sizeof(f->name));
 		store_col_text(s, 2, f->type, sizeof(f->type));
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		err = store_dberr(st, rc, S_OUTBOX_FILES, EIO);
 
 	store_stmt_put(st, S_OUTBOX_FILES, s);

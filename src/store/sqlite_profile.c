@@ -24,7 +24,7 @@ static const struct store_sql sql[] = {
     {S_PROFILE_ADD, "profile add",
      "INSERT INTO profile_versions (tenant_id, version, effective_from,"
      " created_at, created_by, given, settings, changed)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id"},
     {S_PROFILE_GET, "profile get",
      PV_SELECT " WHERE tenant_id = ?1 AND version = ?2"},
     {S_PROFILE_AT, "profile at",
@@ -66,21 +66,21 @@ int store_profile_alloc(struct store_profile_version **vp)
 }
 
 /* Column i of s as a new string ("" for NULL). */
-static int col_dup(sqlite3_stmt *s, int i, char **strp)
+static int col_dup(struct db_stmt *s, int i, char **strp)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_column_text(s, i);
 
-	return str_dup(strp, t ? (const char *)t : "");
+	return str_dup(strp, t ? t : "");
 }
 
 /* The current row of s (PV_SELECT) into v, whose strings it replaces. */
-static int row_read(sqlite3_stmt *s, struct store_profile_version *v)
+static int row_read(struct db_stmt *s, struct store_profile_version *v)
 {
 	int err;
 
-	v->id = sqlite3_column_int64(s, 0);
-	v->tenant_id = sqlite3_column_int64(s, 1);
-	v->version = sqlite3_column_int64(s, 2);
+	v->id = db_column_int64(s, 0);
+	v->tenant_id = db_column_int64(s, 1);
+	v->version = db_column_int64(s, 2);
 	v->effective_from = store_col_u64(s, 3);
 	v->created_at = store_col_u64(s, 4);
 	store_col_text(s, 5, v->created_by, sizeof(v->created_by));
@@ -102,7 +102,7 @@ static int query(struct store *st, enum store_sql_id sid, int64_t tenant_id,
 		 store_profile_h *h, void *arg)
 {
 	struct store_profile_version *v = NULL;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	err = store_profile_alloc(&v);
@@ -112,7 +112,7 @@ static int query(struct store *st, enum store_sql_id sid, int64_t tenant_id,
 	if (err)
 		goto out;
 	err = ENOENT;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		err = row_read(s, v);
 		if (err || !h)
 			break;
@@ -120,7 +120,7 @@ static int query(struct store *st, enum store_sql_id sid, int64_t tenant_id,
 		if (err)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		err = store_dberr(st, rc, sid, EIO);
 	else if (h && err == ENOENT)
 		err = 0;
@@ -165,7 +165,7 @@ static bool json_set(const char *s)
 
 static int add_row(struct store *st, struct store_profile_version *v)
 {
-	int64_t next = 0, id;
+	int64_t next = 0, id = 0;
 	int err;
 
 	if (v->tenant_id <= 0 || !json_set(v->given) || !json_set(v->settings))
@@ -176,12 +176,11 @@ static int add_row(struct store *st, struct store_profile_version *v)
 	if (!v->created_at)
 		v->created_at = time_now_ms();
 	err =
-	    store_run(st, S_PROFILE_ADD, ENOENT, NULL, "iiuussss", v->tenant_id,
+	    store_run(st, S_PROFILE_ADD, ENOENT, &id, "iiuussss", v->tenant_id,
 		      next, v->effective_from, v->created_at, v->created_by,
 		      v->given, v->settings, v->changed ? v->changed : "");
 	if (err)
 		return err;
-	id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	v->id = id;
 	v->version = next;
 	return 0;

@@ -20,7 +20,7 @@ static const struct store_sql sql[] = {
     {S_PROMPT_ADD, "prompt add",
      "INSERT INTO prompts (tenant_id, name, purpose, file, format,"
      " duration_ms, rate, channels, bytes, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id"},
     {S_PROMPT_GET, "prompt get", PROMPT_SELECT " WHERE id = ?1"},
     {S_PROMPT_BY_FILE, "prompt by file", PROMPT_SELECT " WHERE file = ?1"},
     {S_PROMPT_UPDATE, "prompt update",
@@ -106,7 +106,7 @@ int store_prompt_refs(struct store *st, const char *file, store_prompt_ref_h *h,
 		      void *arg)
 {
 	struct store_prompt_ref r;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	if (!st || !str_isset(file) || !h)
@@ -114,16 +114,16 @@ int store_prompt_refs(struct store *st, const char *file, store_prompt_ref_h *h,
 	err = store_stmt_bind(st, S_PROMPT_REFS, &q, "s", file);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		memset(&r, 0, sizeof(r));
 		store_col_text(q, 0, r.via, sizeof(r.via));
-		r.owner = sqlite3_column_int64(q, 1);
+		r.owner = db_column_int64(q, 1);
 		store_col_text(q, 2, r.name, sizeof(r.name));
 		err = h(&r, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_PROMPT_REFS, EIO);
 	store_stmt_put(st, S_PROMPT_REFS, q);
 	return err;

@@ -21,7 +21,7 @@
 static const struct store_sql sql[] = {
     {S_PUSH_ADD, "push subscription add",
      "INSERT INTO push_subscriptions (tenant_id, employee_id, endpoint,"
-     " p256dh, auth, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " p256dh, auth, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"},
     {S_PUSH_GET, "push subscription get", PUSH_SELECT " WHERE id = ?1"},
     {S_PUSH_FIND, "push subscription find",
      PUSH_SELECT " WHERE employee_id = ?1 AND endpoint = ?2"},
@@ -167,7 +167,7 @@ int store_outbox_push_add(struct store *st, const struct store_outbox *o)
 
 int store_outbox_push_load(struct store *st, struct store_outbox *o)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	memset(&o->push, 0, sizeof(o->push));
@@ -177,17 +177,17 @@ int store_outbox_push_load(struct store *st, struct store_outbox *o)
 	err = store_stmt_bind(st, S_OUTBOX_PUSH_GET, &s, "i", o->id);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int64_t ttl = sqlite3_column_int64(s, 2);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		int64_t ttl = db_column_int64(s, 2);
 
-		o->push.subscription_id = sqlite3_column_int64(s, 0);
+		o->push.subscription_id = db_column_int64(s, 0);
 		store_col_text(s, 1, o->push.urgency, sizeof(o->push.urgency));
 		o->push.ttl = ttl < 0            ? 0
 			      : ttl > UINT32_MAX ? UINT32_MAX
 						 : (uint32_t)ttl;
 	}
-	else if (rc != SQLITE_DONE) {
+	else if (rc != DB_DONE) {
 		err = store_dberr(st, rc, S_OUTBOX_PUSH_GET, EIO);
 	}
 	store_stmt_put(st, S_OUTBOX_PUSH_GET, s);

@@ -37,7 +37,8 @@ static const struct store_sql sql[] = {
      " no_agents_type, no_agents_id, closed_type, closed_id, created_at,"
      " greeting, announce_every, say_position, say_wait, pool)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"},
+     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) RETURNING "
+     "id"},
     {S_QUEUE_GET, "queue get", Q_SELECT " WHERE id = ?1"},
     {S_QUEUE_UPDATE, "queue update",
      "UPDATE queues SET name = ?2, strategy = ?3, ring_timeout = ?4,"
@@ -268,46 +269,46 @@ static int queue_write(struct store *st, const void *rec)
 /* Walk the rows of sid for queue id: row(q, stmt) for each, at most max. */
 static int children(struct store *st, enum store_sql_id sid, int64_t id,
 		    struct store_queue *q, size_t max,
-		    void (*row)(struct store_queue *q, sqlite3_stmt *s))
+		    void (*row)(struct store_queue *q, struct db_stmt *s))
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	size_t n = 0;
 	int rc, err;
 
 	err = store_stmt_bind(st, sid, &s, "i", id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n++ < max)
+	while ((rc = db_step(s)) == DB_ROW && n++ < max)
 		row(q, s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, sid, EIO);
 	store_stmt_put(st, sid, s);
 	return err;
 }
 
-static void member_row(struct store_queue *q, sqlite3_stmt *s)
+static void member_row(struct store_queue *q, struct db_stmt *s)
 {
 	struct store_queue_member *m = &q->memberv[q->memberc++];
 
-	m->employee_id = sqlite3_column_int64(s, 0);
-	m->tier = (unsigned)sqlite3_column_int(s, 1);
+	m->employee_id = db_column_int64(s, 0);
+	m->tier = (unsigned)store_col_int(s, 1);
 }
 
-static void skill_row(struct store_queue *q, sqlite3_stmt *s)
+static void skill_row(struct store_queue *q, struct db_stmt *s)
 {
 	struct store_queue_skill *k = &q->skillv[q->skillc++];
 
 	store_col_text(s, 0, k->skill, sizeof(k->skill));
-	k->min_level = (unsigned)sqlite3_column_int(s, 1);
-	k->relax_after = (uint32_t)sqlite3_column_int(s, 2);
+	k->min_level = (unsigned)store_col_int(s, 1);
+	k->relax_after = (uint32_t)store_col_int(s, 2);
 }
 
-static void widen_row(struct store_queue *q, sqlite3_stmt *s)
+static void widen_row(struct store_queue *q, struct db_stmt *s)
 {
 	struct store_queue_widen *w = &q->widenv[q->widenc++];
 
-	w->after = (uint32_t)sqlite3_column_int(s, 0);
-	w->max_tier = (unsigned)sqlite3_column_int(s, 1);
+	w->after = (uint32_t)store_col_int(s, 0);
+	w->max_tier = (unsigned)store_col_int(s, 1);
 }
 
 static int queue_read(struct store *st, void *rec)

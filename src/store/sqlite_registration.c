@@ -80,7 +80,7 @@ STORE_RECORD(registration_rec, store_registration, store_registration_h, cols);
  * comes from RETURNING: an update of the upsert sets no last rowid. */
 int store_reg_save(struct store *st, struct store_registration *r)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int err;
 
 	if (!st || !r || r->device_id <= 0 || !str_isset(r->contact))
@@ -97,7 +97,7 @@ int store_reg_save(struct store *st, struct store_registration *r)
 
 	err = store_step(st, S_REG_SAVE, s, ENOENT);
 	if (!err)
-		r->id = sqlite3_column_int64(s, 0);
+		r->id = db_column_int64(s, 0);
 
 	store_stmt_put(st, S_REG_SAVE, s);
 

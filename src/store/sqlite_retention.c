@@ -93,7 +93,7 @@ static void defaults(struct store_retention *r, int64_t tenant_id)
 int store_retention_get(struct store *st, int64_t tenant_id,
 			struct store_retention *r)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t dummy;
 	int rc, err;
 
@@ -106,15 +106,15 @@ int store_retention_get(struct store *st, int64_t tenant_id,
 	err = store_stmt_bind(st, S_RET_GET, &s, "i", tenant_id);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		r->call_days = (uint32_t)sqlite3_column_int(s, 0);
-		r->message_days = (uint32_t)sqlite3_column_int(s, 1);
-		r->note_days = (uint32_t)sqlite3_column_int(s, 2);
-		r->audit_days = (uint32_t)sqlite3_column_int(s, 3);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		r->call_days = (uint32_t)store_col_int(s, 0);
+		r->message_days = (uint32_t)store_col_int(s, 1);
+		r->note_days = (uint32_t)store_col_int(s, 2);
+		r->audit_days = (uint32_t)store_col_int(s, 3);
 		r->updated_at = store_col_u64(s, 4);
 	}
-	else if (rc != SQLITE_DONE) {
+	else if (rc != DB_DONE) {
 		err = store_dberr(st, rc, S_RET_GET, EIO);
 	}
 	store_stmt_put(st, S_RET_GET, s);
@@ -163,14 +163,14 @@ static int purge_run(struct store *st, enum store_sql_id sid,
 static int purge_files(struct store *st, const struct purge *pu)
 {
 	char path[256];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	err = store_stmt_bind(st, S_PURGE_VM_FILES, &s, "ui", pu->at,
 			      pu->tenant_id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		store_col_text(s, 0, path, sizeof(path));
 		if (!path[0])
 			continue;
@@ -181,7 +181,7 @@ static int purge_files(struct store *st, const struct purge *pu)
 				break;
 		}
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_PURGE_VM_FILES, EIO);
 	store_stmt_put(st, S_PURGE_VM_FILES, s);
 	return err;

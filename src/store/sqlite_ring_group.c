@@ -27,7 +27,7 @@ static const struct store_sql sql[] = {
     {S_RG_ADD, "ring group add",
      "INSERT INTO ring_groups (tenant_id, name, strategy, timeout,"
      " skip_busy, fallback_type, fallback_id, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id"},
     {S_RG_GET, "ring group get", RG_SELECT " WHERE id = ?1"},
     {S_RG_UPDATE, "ring group update",
      "UPDATE ring_groups SET name = ?2, strategy = ?3, timeout = ?4,"
@@ -132,21 +132,20 @@ static int group_write(struct store *st, const void *rec)
 static int group_read(struct store *st, void *rec)
 {
 	struct store_ring_group *g = rec;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	g->memberc = 0;
 	err = store_stmt_bind(st, S_RG_MEMBERS, &q, "i", g->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
-	       g->memberc < STORE_RING_MEMBERS) {
+	while ((rc = db_step(q)) == DB_ROW && g->memberc < STORE_RING_MEMBERS) {
 		struct store_ring_member *m = &g->memberv[g->memberc++];
 
-		m->employee_id = sqlite3_column_int64(q, 0);
-		m->timeout = (uint32_t)sqlite3_column_int(q, 1);
+		m->employee_id = db_column_int64(q, 0);
+		m->timeout = (uint32_t)store_col_int(q, 1);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_RG_MEMBERS, EIO);
 	store_stmt_put(st, S_RG_MEMBERS, q);
 	return err;

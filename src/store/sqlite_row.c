@@ -82,7 +82,7 @@ static int64_t int_get(const struct store_col *c, const void *f)
 	}
 }
 
-void store_row_read(const struct store_record *r, sqlite3_stmt *s, void *rec)
+void store_row_read(const struct store_record *r, struct db_stmt *s, void *rec)
 {
 	size_t i;
 
@@ -95,17 +95,16 @@ void store_row_read(const struct store_record *r, sqlite3_stmt *s, void *rec)
 		}
 		else if (c->type == SC_ENUM) {
 			*(int *)f = 0; /* an unknown name */
-			(void)store_names_find(
-			    c->names,
-			    (const char *)sqlite3_column_text(s, (int)i), f);
+			(void)store_names_find(c->names,
+					       db_column_text(s, (int)i), f);
 		}
 		else {
-			int_set(c, f, sqlite3_column_int64(s, (int)i));
+			int_set(c, f, db_column_int64(s, (int)i));
 		}
 	}
 }
 
-int store_row_bind(const struct store_record *r, sqlite3_stmt *s, int first,
+int store_row_bind(const struct store_record *r, struct db_stmt *s, int first,
 		   unsigned flag, const void *rec)
 {
 	int i = first;
@@ -126,7 +125,7 @@ int store_row_bind(const struct store_record *r, sqlite3_stmt *s, int first,
 		else if (c->type == SC_REF)
 			store_bind_ref(s, i, int_get(c, f));
 		else
-			sqlite3_bind_int64(s, i, int_get(c, f));
+			db_bind_int64(s, i, int_get(c, f));
 		++i;
 	}
 
@@ -135,15 +134,15 @@ int store_row_bind(const struct store_record *r, sqlite3_stmt *s, int first,
 
 /* Step s of sid to its first row and read it into rec; ENOENT if no row.
  * Puts s back. */
-static int row_one(struct store *st, enum store_sql_id sid, sqlite3_stmt *s,
+static int row_one(struct store *st, enum store_sql_id sid, struct db_stmt *s,
 		   const struct store_record *r, void *rec)
 {
 	int rc, err = 0;
 
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		store_row_read(r, s, rec);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		err = ENOENT;
 	else
 		err = store_dberr(st, rc, sid, EIO);
@@ -174,7 +173,7 @@ union store_any {
 
 /* Step s of sid to its end, calling h with each row; a non-0 return of h
  * stops the walk and is returned.  Puts s back. */
-static int row_walk(struct store *st, enum store_sql_id sid, sqlite3_stmt *s,
+static int row_walk(struct store *st, enum store_sql_id sid, struct db_stmt *s,
 		    const struct store_record *r, store_fn *h, void *arg)
 {
 	union store_any rec;
@@ -185,13 +184,13 @@ static int row_walk(struct store *st, enum store_sql_id sid, sqlite3_stmt *s,
 		return EINVAL;
 	}
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		store_row_read(r, s, &rec);
 		err = r->callh(h, &rec, arg);
 		if (err)
 			break;
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, sid, EIO);
 
 	store_stmt_put(st, sid, s);
@@ -203,7 +202,7 @@ int store_row_query(struct store *st, enum store_sql_id sid,
 		    const struct store_record *r, void *rec, store_fn *h,
 		    void *arg, const char *fmt, ...)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	va_list ap;
 	int err;
 
@@ -247,8 +246,8 @@ int store_row_list(struct store *st, enum store_sql_id sid, int64_t tenant_id,
 int store_row_add(struct store *st, enum store_sql_id sid,
 		  const struct store_record *r, void *rec)
 {
-	sqlite3_stmt *s;
-	int err;
+	struct db_stmt *s;
+	int rc, err;
 
 	err = store_stmt_get(st, sid, &s);
 	if (err)
@@ -256,10 +255,14 @@ int store_row_add(struct store *st, enum store_sql_id sid,
 
 	(void)store_row_bind(r, s, 1, SC_ADD, rec);
 
-	err = store_step(st, sid, s, ENOENT);
-	if (!err)
-		*(int64_t *)field(&r->colv[0], rec) =
-		    sqlite3_last_insert_rowid(st->db);
+	/* the insert says RETURNING id */
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*(int64_t *)field(&r->colv[0], rec) = db_column_int64(s, 0);
+	else if (rc == DB_DONE)
+		err = store_dberr(st, DB_EIO, sid, ENOENT); /* no id */
+	else
+		err = store_dberr(st, rc, sid, ENOENT);
 
 	store_stmt_put(st, sid, s);
 
@@ -269,19 +272,18 @@ int store_row_add(struct store *st, enum store_sql_id sid,
 int store_row_update(struct store *st, enum store_sql_id sid,
 		     const struct store_record *r, const void *rec)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int err;
 
 	err = store_stmt_get(st, sid, &s);
 	if (err)
 		return err;
 
-	sqlite3_bind_int64(s, 1,
-			   *(const int64_t *)field(&r->colv[0], (void *)rec));
+	db_bind_int64(s, 1, *(const int64_t *)field(&r->colv[0], (void *)rec));
 	(void)store_row_bind(r, s, 2, SC_UPD, rec);
 
 	err = store_step(st, sid, s, ENOENT);
-	if (!err && !sqlite3_changes(st->db))
+	if (!err && !db_changes(s))
 		err = ENOENT;
 
 	store_stmt_put(st, sid, s);

@@ -26,7 +26,7 @@ static const struct store_sql sql[] = {
     {S_SCHED_ADD, "schedule add",
      "INSERT INTO schedules (tenant_id, name, region, open_type, open_id,"
      " closed_type, closed_id, holiday_type, holiday_id, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id"},
     {S_SCHED_GET, "schedule get", SCHED_SELECT " WHERE id = ?1"},
     {S_SCHED_UPDATE, "schedule update",
      "UPDATE schedules SET name = ?2, region = ?3, open_type = ?4,"
@@ -135,7 +135,7 @@ static int children_write(struct store *st, const struct store_schedule *s)
 /* Read the child rows of s->id into s. */
 static int children_read(struct store *st, struct store_schedule *s)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	s->rangec = 0;
@@ -143,15 +143,14 @@ static int children_read(struct store *st, struct store_schedule *s)
 	err = store_stmt_bind(st, S_SCHED_RANGES, &q, "i", s->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
-	       s->rangec < STORE_SCHED_RANGES) {
+	while ((rc = db_step(q)) == DB_ROW && s->rangec < STORE_SCHED_RANGES) {
 		struct store_sched_range *r = &s->rangev[s->rangec++];
 
-		r->days = (uint8_t)sqlite3_column_int(q, 0);
-		r->start = (uint16_t)sqlite3_column_int(q, 1);
-		r->end = (uint16_t)sqlite3_column_int(q, 2);
+		r->days = (uint8_t)store_col_int(q, 0);
+		r->start = (uint16_t)store_col_int(q, 1);
+		r->end = (uint16_t)store_col_int(q, 2);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_SCHED_RANGES, EIO);
 	store_stmt_put(st, S_SCHED_RANGES, q);
 	if (err)
@@ -160,11 +159,11 @@ static int children_read(struct store *st, struct store_schedule *s)
 	err = store_stmt_bind(st, S_SCHED_EXCS, &q, "i", s->id);
 	if (err)
 		return err;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+	while ((rc = db_step(q)) == DB_ROW &&
 	       s->excc < STORE_SCHED_EXCEPTIONS) {
 		struct store_sched_exception *e = &s->excv[s->excc++];
-		const char *day = (const char *)sqlite3_column_text(q, 0);
-		const char *state = (const char *)sqlite3_column_text(q, 1);
+		const char *day = db_column_text(q, 0);
+		const char *state = db_column_text(q, 1);
 
 		memset(e, 0, sizeof(*e));
 		if (!day ||
@@ -174,10 +173,10 @@ static int children_read(struct store *st, struct store_schedule *s)
 			err = EIO; /* not written by us */
 			break;
 		}
-		e->start = (uint16_t)sqlite3_column_int(q, 2);
-		e->end = (uint16_t)sqlite3_column_int(q, 3);
+		e->start = (uint16_t)store_col_int(q, 2);
+		e->end = (uint16_t)store_col_int(q, 3);
 	}
-	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (!err && rc != DB_DONE && rc != DB_ROW)
 		err = store_dberr(st, rc, S_SCHED_EXCS, EIO);
 	store_stmt_put(st, S_SCHED_EXCS, q);
 	return err;

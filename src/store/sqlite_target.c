@@ -182,7 +182,7 @@ int store_target_used_by(struct store *st, enum store_target type, int64_t id,
 			 struct store_target_use *u)
 {
 	const char *self = store_names_get(&store_names_target, (int)type);
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc, err;
 
 	if (!st || !self || type == TARGET_NONE || id <= 0 || !u)
@@ -192,12 +192,12 @@ int store_target_used_by(struct store *st, enum store_target type, int64_t id,
 			      id, self);
 	if (err)
 		return err;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		store_col_text(q, 0, u->via, sizeof(u->via));
-		u->owner = sqlite3_column_int64(q, 1);
+		u->owner = db_column_int64(q, 1);
 	}
-	else if (rc == SQLITE_DONE) {
+	else if (rc == DB_DONE) {
 		err = ENOENT;
 	}
 	else {

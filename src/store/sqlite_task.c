@@ -24,7 +24,7 @@ static const struct store_sql sql[] = {
      "SELECT factor_pm FROM task_areas WHERE name = ?1"},
     {S_TASK_ADD, "task add",
      "INSERT INTO tasks (tenant_id, area, name, active, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
     {S_TASK_GET, "task get", TASK_SELECT " WHERE id = ?1"},
     {S_TASK_UPDATE, "task update",
      "UPDATE tasks SET area = ?2, name = ?3, active = ?4 WHERE id = ?1"},
@@ -50,7 +50,7 @@ static const struct store_sql sql[] = {
      " AND employee_id = ?2"},
     {S_TASK_TIME_ADD, "task time add",
      "INSERT INTO task_times (task_id, employee_id, date, day_at, minutes,"
-     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"},
     {S_TASK_TIME_LIST, "task time list",
      TIME_SELECT " WHERE task_id = ?1 ORDER BY day_at, id"},
     {S_TASK_CALL_ADD, "task call add",

@@ -27,7 +27,7 @@ static const struct store_sql sql[] = {
      " VALUES (1 + max(ifnull((SELECT max(id) FROM tenants), 0),"
      " ifnull((SELECT max(tenant_id) FROM invoices), 0),"
      " ifnull((SELECT max(tenant_id) FROM tenant_deletions), 0)),"
-     " ?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " ?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"},
     {S_TENANT_GET, "tenant get", TENANT_SELECT " WHERE id = ?1"},
     {S_TENANT_UPDATE, "tenant update",
      "UPDATE tenants SET name = ?2, country_code = ?3,"

@@ -117,7 +117,7 @@ static const struct tdata tdatav[] = {
 static const struct store_sql sql[] = {
     {S_DEL_ADD, "deletion add",
      "INSERT INTO tenant_deletions (tenant_id, requested_at, requested_by,"
-     " due_at) VALUES (?1, ?2, ?3, ?4)"},
+     " due_at) VALUES (?1, ?2, ?3, ?4) RETURNING id"},
     {S_DEL_GET, "deletion get",
      "SELECT id, tenant_id, requested_at, requested_by, due_at,"
      " ifnull(cancelled_at, 0), cancelled_by, ifnull(done_at, 0), rows,"
@@ -161,17 +161,15 @@ int store_deletion_add(struct store *st, struct store_deletion *d)
 	err = store_tenant_of(st, S_TENANT_EXISTS, d->tenant_id, &dummy);
 	if (err)
 		return err;
-	err = store_run(st, S_DEL_ADD, ENOENT, NULL, "iusu", d->tenant_id,
+	err = store_run(st, S_DEL_ADD, ENOENT, &d->id, "iusu", d->tenant_id,
 			d->requested_at, d->requested_by, d->due_at);
-	if (!err)
-		d->id = sqlite3_last_insert_rowid(st->db);
 	return err;
 }
 
 int store_deletion_get(struct store *st, int64_t tenant_id,
 		       struct store_deletion *d)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	if (!st || !d)
@@ -179,21 +177,21 @@ int store_deletion_get(struct store *st, int64_t tenant_id,
 	err = store_stmt_bind(st, S_DEL_GET, &s, "i", tenant_id);
 	if (err)
 		return err;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		memset(d, 0, sizeof(*d));
-		d->id = sqlite3_column_int64(s, 0);
-		d->tenant_id = sqlite3_column_int64(s, 1);
+		d->id = db_column_int64(s, 0);
+		d->tenant_id = db_column_int64(s, 1);
 		d->requested_at = store_col_u64(s, 2);
 		store_col_text(s, 3, d->requested_by, sizeof(d->requested_by));
 		d->due_at = store_col_u64(s, 4);
 		d->cancelled_at = store_col_u64(s, 5);
 		store_col_text(s, 6, d->cancelled_by, sizeof(d->cancelled_by));
 		d->done_at = store_col_u64(s, 7);
-		d->rows = (uint32_t)sqlite3_column_int64(s, 8);
-		d->files = (uint32_t)sqlite3_column_int64(s, 9);
+		d->rows = (uint32_t)db_column_int64(s, 8);
+		d->files = (uint32_t)db_column_int64(s, 9);
 	}
-	else if (rc == SQLITE_DONE) {
+	else if (rc == DB_DONE) {
 		err = ENOENT;
 	}
 	else {
@@ -228,7 +226,7 @@ int store_deletion_due(struct store *st, uint64_t at, int64_t *tenantp)
 
 /* Prepare "<verb> FROM <table> WHERE <where>" bound to tenant_id. */
 static int prep(struct store *st, const char *verb, const char *table,
-		const char *where, int64_t tenant_id, sqlite3_stmt **sp)
+		const char *where, int64_t tenant_id, struct db_stmt **sp)
 {
 	char q[320];
 	int rc;
@@ -236,28 +234,29 @@ static int prep(struct store *st, const char *verb, const char *table,
 	if (re_snprintf(q, sizeof(q), "%s FROM %s WHERE %s", verb, table,
 			where) < 0)
 		return ENOMEM;
-	rc = sqlite3_prepare_v2(st->db, q, -1, sp, NULL);
-	if (rc != SQLITE_OK) {
-		warning("store: %s: %s\n", table, sqlite3_errmsg(st->db));
+	rc = db_prepare(st->db, q, false, sp);
+	if (rc != DB_OK) {
+		warning("store: %s: %s\n", table, db_errmsg(st->db));
 		return EIO;
 	}
-	sqlite3_bind_int64(*sp, 1, tenant_id);
+	db_bind_int64(*sp, 1, tenant_id);
 	return 0;
 }
 
 /* Run the prepared write s; its changed rows are added to *np. */
-static int write_run(struct store *st, sqlite3_stmt *s, const char *table,
+static int write_run(struct store *st, struct db_stmt *s, const char *table,
 		     uint32_t *np)
 {
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	if (rc == DB_DONE)
+		*np += (uint32_t)db_changes(s);
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		warning("store: deleting from %s: %s\n", table,
-			sqlite3_errmsg(st->db));
+			db_errmsg(st->db));
 		return EIO;
 	}
-	*np += (uint32_t)sqlite3_changes(st->db);
 	return 0;
 }
 
@@ -279,7 +278,7 @@ int store_tenant_export(struct store *st, int64_t tenant_id,
 
 	for (i = 0; i < ARRAY_SIZE(tdatav) && !err; i++) {
 		const struct tdata *t = &tdatav[i];
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 		int rc;
 
 		err = tableh(t->table, arg);
@@ -288,40 +287,38 @@ int store_tenant_export(struct store *st, int64_t tenant_id,
 		err = prep(st, "SELECT *", t->table, t->where, tenant_id, &s);
 		if (err)
 			break;
-		while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			int c, n = sqlite3_column_count(s);
+		while (!err && (rc = db_step(s)) == DB_ROW) {
+			int c, n = db_column_count(s);
 			size_t cc = 0;
 
 			for (c = 0; c < n && cc < CELL_MAX; c++) {
 				struct store_cell *x = &cv[cc];
 
-				x->name = sqlite3_column_name(s, c);
+				x->name = db_column_name(s, c);
 				if (t->omit && !strcmp(x->name, t->omit))
 					continue;
 				x->i = 0;
 				x->s = NULL;
-				switch (sqlite3_column_type(s, c)) {
-				case SQLITE_NULL:
+				switch (db_column_type(s, c)) {
+				case DB_NULL:
 					x->type = 0;
 					break;
-				case SQLITE_INTEGER:
+				case DB_INT:
 					x->type = 1;
-					x->i = sqlite3_column_int64(s, c);
+					x->i = db_column_int64(s, c);
 					break;
 				default:
 					x->type = 2;
-					x->s =
-					    (const char *)sqlite3_column_text(
-						s, c);
+					x->s = db_column_text(s, c);
 					break;
 				}
 				++cc;
 			}
 			err = rowh(t->table, cv, cc, arg);
 		}
-		if (!err && rc != SQLITE_DONE)
+		if (!err && rc != DB_DONE)
 			err = EIO;
-		sqlite3_finalize(s);
+		db_finalize(s);
 	}
 	return err;
 }
@@ -340,15 +337,15 @@ static int run_files(struct store *st, const struct run *r,
 		     const struct tdata *t)
 {
 	char verb[64];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc, err;
 
 	re_snprintf(verb, sizeof(verb), "SELECT %s", t->file);
 	err = prep(st, verb, t->table, t->where, r->tenant_id, &s);
 	if (err)
 		return err;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *f = (const char *)sqlite3_column_text(s, 0);
+	while (!err && (rc = db_step(s)) == DB_ROW) {
+		const char *f = db_column_text(s, 0);
 
 		if (!f || !f[0])
 			continue;
@@ -356,9 +353,9 @@ static int run_files(struct store *st, const struct run *r,
 		if (r->fileh)
 			err = r->fileh(f, r->arg);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = EIO;
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return err;
 }
 
@@ -378,13 +375,13 @@ static bool kept(const char *table)
  * the kept ones stay. */
 static int run_sweep(struct store *st, const struct run *r)
 {
-	sqlite3_stmt *s, *d;
+	struct db_stmt *s, *d;
 	int rc, err;
 
 	err = store_stmt_bind(st, S_DEL_TABLES, &s, "");
 	if (err)
 		return err;
-	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!err && (rc = db_step(s)) == DB_ROW) {
 		char table[64];
 
 		store_col_text(s, 0, table, sizeof(table));
@@ -394,7 +391,7 @@ static int run_sweep(struct store *st, const struct run *r)
 		if (!err)
 			err = write_run(st, d, table, &r->p->rows);
 	}
-	if (!err && rc != SQLITE_DONE)
+	if (!err && rc != DB_DONE)
 		err = store_dberr(st, rc, S_DEL_TABLES, EIO);
 	store_stmt_put(st, S_DEL_TABLES, s);
 	return err;
@@ -419,7 +416,7 @@ static int run_tx(struct store *st, void *arg)
 	/* children first: their WHERE reads the parents */
 	for (i = ARRAY_SIZE(tdatav); i-- > 1 && !err;) {
 		const struct tdata *t = &tdatav[i];
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 
 		if (t->keep) {
 			info("store: tenant %lld: %s stay: %s\n",

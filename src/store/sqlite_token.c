@@ -28,7 +28,8 @@ static const struct store_sql sql[] = {
     {S_TOKEN_ADD, "token add",
      "INSERT INTO api_tokens (role, tenant_id, employee_id, name,"
      " created_at, user_id, expires_at, last_used_at, scope, prefix,"
-     " token_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+     " token_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+     "RETURNING id"},
     {S_TOKEN_CHECK, "token check", TOKEN_SELECT " WHERE token_sha256 = ?1"},
     {S_TOKEN_GET, "token get", TOKEN_SELECT " WHERE id = ?1"},
     {S_TOKEN_ANY, "token any", "SELECT EXISTS (SELECT 1 FROM api_tokens)"},
@@ -97,7 +98,7 @@ static int token_hash(char hex[SHA256_HEX], const char *token)
 int store_token_add(struct store *st, const char *token, struct store_token *t)
 {
 	char hash[SHA256_HEX];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int i, err;
 
 	if (!st || !str_isset(token) || !t || !str_isset(t->role) ||
@@ -125,7 +126,7 @@ int store_token_add(struct store *st, const char *token, struct store_token *t)
 
 	err = store_step(st, S_TOKEN_ADD, s, ENOENT);
 	if (!err)
-		t->id = sqlite3_last_insert_rowid(st->db);
+		t->id = db_column_int64(s, 0); /* RETURNING id */
 
 	store_stmt_put(st, S_TOKEN_ADD, s);
 

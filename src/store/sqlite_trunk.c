@@ -34,7 +34,7 @@ static const struct store_sql sql[] = {
      " match_mode, port_min, port_max, setup_timeout, ca_file,"
      " tls_fingerprint, tls_name)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-     " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)"},
+     " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) RETURNING id"},
     {S_TRUNK_GET, "trunk get", TRUNK_SELECT " WHERE id = ?1"},
     {S_TRUNK_UPDATE, "trunk update",
      "UPDATE trunks SET tenant_id = ?2, name = ?3, host = ?4,"

@@ -20,7 +20,7 @@ static const struct store_sql sql[] = {
     {S_USER_ADD, "user add",
      "INSERT INTO users (login, password_hash, role, tenant_id,"
      " employee_id, created_at, disabled, failed_logins, locked_until)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"},
     {S_USER_GET, "user get", USER_SELECT " WHERE id = ?1"},
     {S_USER_FIND, "user find", USER_SELECT " WHERE login = ?1"},
     {S_USER_UPDATE, "user update",

@@ -15,7 +15,7 @@
 static const struct store_sql sql[] = {
     {S_VIP_ADD, "vip add",
      "INSERT INTO vip_callers (tenant_id, employee_id, number, name, note,"
-     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"},
     {S_VIP_GET, "vip get", VIP_SELECT " WHERE id = ?1"},
     {S_VIP_UPDATE, "vip update",
      "UPDATE vip_callers SET employee_id = ?2, number = ?3, name = ?4,"

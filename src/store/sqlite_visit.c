@@ -21,7 +21,7 @@ static const struct store_sql sql[] = {
      " arrived_at, joined_at, outcome, left_at, wait_ms, agent_id,"
      " callback_requested)"
      " SELECT tenant_id, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
-     " FROM queues WHERE id = ?1"},
+     " FROM queues WHERE id = ?1 RETURNING id"},
     {S_VISIT_LEFT, "queue visit left",
      "UPDATE queue_visits SET outcome = ?2, left_at = ?3, wait_ms = ?4,"
      " agent_id = ?5, callback_requested = (callback_requested OR ?6)"
@@ -85,20 +85,19 @@ static bool visit_valid(const struct store_queue_visit *v)
 
 int store_queue_visit_add(struct store *st, struct store_queue_visit *v)
 {
-	int64_t n = 0;
+	int64_t id = 0;
 	int err;
 
 	if (!st || !visit_valid(v))
 		return EINVAL;
-	err = store_run(st, S_VISIT_ADD, ENOENT, &n, "iisuusuuid", v->queue_id,
+	/* RETURNING id: no row (ENOENT) if the queue is not there */
+	err = store_run(st, S_VISIT_ADD, ENOENT, &id, "iisuusuuid", v->queue_id,
 			v->call_id, v->caller, v->arrived_at, v->joined_at,
 			store_visit_outcome_name(v->outcome), v->left_at,
 			v->wait_ms, v->agent_id, (int)v->callback_requested);
-	if (!err && !n)
-		err = ENOENT;
 	if (err)
 		return err;
-	v->id = sqlite3_last_insert_rowid(st->db);
+	v->id = id;
 	return 0;
 }
 

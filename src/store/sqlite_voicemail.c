@@ -37,7 +37,7 @@ static const struct store_sql sql[] = {
      " greeting, email_to, email_cc, attach, min_ms, max_ms, silence_ms,"
      " at_once, no_answer_s, on_busy, on_unreachable, schedule_id,"
      " schedule_state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-     " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"},
+     " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id"},
     {S_MBOX_GET, "mailbox get", MBOX_SELECT " WHERE id = ?1"},
     {S_MBOX_BY_EMP, "mailbox get", MBOX_SELECT " WHERE employee_id = ?1"},
     {S_MBOX_UPDATE, "mailbox update",
@@ -57,7 +57,7 @@ static const struct store_sql sql[] = {
     {S_VMSG_ADD, "message add",
      "INSERT INTO vm_messages (mailbox_id, tenant_id, caller, caller_name,"
      " started_at, duration_ms, file, heard, outbox_id, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id"},
     {S_VMSG_GET, "message get", VMSG_SELECT " WHERE id = ?1"},
     {S_VMSG_BY_FILE, "message get", VMSG_SELECT " WHERE file = ?1"},
     {S_VMSG_HEARD, "message heard",

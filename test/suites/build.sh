@@ -31,6 +31,18 @@ clang_all() {
 	done
 }
 check "clang -Wall -Wextra -Werror: no warnings" clang_all
+# the store reaches its database through the driver seam (src/store/db.h):
+# only the SQLite driver, the schema steps and the backup include sqlite3
+sqlite_only() {
+	local bad
+	bad=$(grep -l sqlite3 src/store/*.c |
+		grep -v -x -e src/store/db_sqlite.c -e src/store/migrate.c \
+			-e src/store/sqlite_backup.c)
+	[ -z "$bad" ] || { echo "sqlite3 used in: $bad"; return 1; }
+	! grep -l '<sqlite3.h>' src/store/*.h
+}
+check "store: only db_sqlite.c, migrate.c, sqlite_backup.c use sqlite3" \
+	sqlite_only
 check "switchboard --help lists the flags" \
 	bash -c 'build/test/switchboard --help | grep -q -- "--rtp-timeout"'
 echo "$pass passed, $fail failed"

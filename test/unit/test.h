@@ -50,6 +50,7 @@
 	X(test_tmr_order)                                                      \
 	X(test_event_bus)                                                      \
 	X(test_store_open)                                                     \
+	X(test_store_db)                                                       \
 	X(test_store_names)                                                    \
 	X(test_store_durability)                                               \
 	X(test_store_migrate)                                                  \
