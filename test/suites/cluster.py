@@ -18,6 +18,12 @@ SQLite file stands in for the shared store).  Checked:
     established, each hears the other's tone (RTP both ways through the
     node that took the call), and after the hang-up exactly one record,
     answered, device:1001 -> device:1002;
+  * a raw phone registers 1002; a carrier's call rings it through node X
+    (the edge's Call-ID hash), which repeats its 180 every 2 s; X gets
+    kill -9 while the phone rings: 6 s after X's last 180 the edge gives
+    the INVITE to the other node, which rings the phone again; the phone
+    answers there, the carrier gets 200, hangs up; X is started again and
+    closes its unanswered try as node_failure;
   * kill -9 of node-b under load: sipp calls (carrier -> announcement
     number, 1 s calls, 20 calls/s) through the edge; node-b dies with
     calls up.  Every call not yet answered at the kill is answered by
@@ -41,6 +47,8 @@ from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from kamailio import Edge  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from edge import SDP, Peer, hdrs, reply  # noqa: E402
 
 S = Suite("cluster")
 PW = DEMO["devices"]
@@ -191,6 +199,124 @@ def edge_ready(edge, timeout=10):
         sock.close()
 
 
+def in_dialog(peer, method, ok, cseq, from_tag, to_user, dst):
+    """ACK or BYE from the carrier peer along the 200 ok's route."""
+    route = "".join(f"Route: {v}\r\n" for v in hdrs(ok, "Record-Route"))
+    totag = re.search(r";tag=([^;>\s]+)", hdrs(ok, "To")[0]).group(1)
+    contact = re.search(r"<([^>]+)>", hdrs(ok, "Contact")[0]).group(1)
+    callid = hdrs(ok, "Call-ID")[0]
+    peer.send(f"{method} {contact} SIP/2.0\r\n"
+              f"Via: SIP/2.0/UDP {peer.ip}:{peer.port};"
+              f"branch=z9hG4bK{os.urandom(5).hex()};rport\r\n"
+              f"{route}Max-Forwards: 70\r\n"
+              f"From: <sip:+4930123456@127.0.0.1>;tag={from_tag}\r\n"
+              f"To: <sip:{to_user}@127.0.0.1>;tag={totag}\r\n"
+              f"Call-ID: {callid}\r\nCSeq: {cseq} {method}\r\n"
+              "Content-Length: 0\r\n\r\n", dst)
+
+
+def test_ringing_failover(a, b, edge):
+    """The node that rings a phone dies: the edge gives the call to the
+    other node, which rings the phone again; answered there."""
+    E = edge.addr
+    erika = DEMO["erika_personal"]
+    phone = Peer("127.0.0.7")
+    carrier = Peer("127.0.0.1", a.trunk_port)
+    try:
+        r = phone.register(E, "1002", PW["1002"],
+                           extra="Supported: path\r\n")
+        S.check(r is not None and r.startswith("SIP/2.0 200 "),
+                "a raw phone registers 1002 through the edge",
+                r and r.splitlines()[0])
+        callid, ctag = carrier.request(
+            E, "INVITE", f"sip:{erika}@127.0.0.1:{edge.port}",
+            "+4930123456", to_user=erika,
+            extra=(f"Contact: <sip:+4930123456@127.0.0.1:{carrier.port}>"
+                   "\r\nContent-Type: application/sdp\r\n"),
+            body=SDP.format(port=free_port(even=True)))
+        inv = phone.recv(lambda d: d.startswith("INVITE "), timeout=8)
+        if not S.check(inv is not None, "a carrier's call through the "
+                       "edge rings the phone"):
+            return
+        via_port = int(re.search(r"127\.0\.0\.1:(\d+)",
+                                 hdrs(inv, "Via")[1]).group(1))
+        x, y = (a, b) if via_port == a.sip_port else (b, a)
+        xid, yid = ("node-a", "node-b") if x is a else ("node-b", "node-a")
+        reply(phone, inv, 180, "Ringing", E, totag="r1",
+              extra=f"Contact: <sip:1002@{phone.ip}:{phone.port}>\r\n")
+
+        def ringing(timeout):
+            return carrier.recv(lambda d: d.startswith("SIP/2.0 180") and
+                                callid in d, timeout)
+        t180 = time.time()
+        S.check(ringing(5) is not None, "the carrier hears 180")
+        again = ringing(3.5)
+        S.check(again is not None, f"{xid} repeats its 180 (every 2 s "
+                "behind the edge)", f"after {time.time() - t180:.1f} s")
+        x.proc.send_signal(signal.SIGKILL)
+        x.proc.wait()
+        x.log.close()
+        t_kill = time.time()
+        first = hdrs(inv, "Call-ID")[0]
+        inv2 = phone.recv(lambda d: d.startswith("INVITE ") and
+                          hdrs(d, "Call-ID")[0] != first, timeout=15)
+        took = time.time() - t_kill
+        S.check(inv2 is not None and
+                f"127.0.0.1:{y.sip_port}" in hdrs(inv2, "Via")[1],
+                f"{xid} killed while the phone rang: {yid} rings it again "
+                "(the edge failed the call over)",
+                f"after {took:.1f} s: {inv2 and hdrs(inv2, 'Via')}")
+        print(f"     {xid} killed; {yid} rang the phone {took:.1f} s "
+              "later", flush=True)
+        if not inv2:
+            return
+        reply(phone, inv2, 200, "OK", E, totag="r2",
+              extra=(f"Contact: <sip:1002@{phone.ip}:{phone.port}>\r\n"
+                     "Content-Type: application/sdp\r\n"),
+              body=SDP.format(port=free_port(even=True)))
+        ok = carrier.recv(lambda d: d.startswith("SIP/2.0 200") and
+                          callid in d, timeout=5)
+        S.check(ok is not None, "the carrier's call is answered: the "
+                "ringing call was not lost")
+        if not ok:
+            return
+        in_dialog(carrier, "ACK", ok, 1, ctag, erika, E)
+        time.sleep(0.5)
+        in_dialog(carrier, "BYE", ok, 2, ctag, erika, E)
+        bye = phone.recv(lambda d: d.startswith("BYE ") and
+                         hdrs(d, "Call-ID")[0] == hdrs(inv2, "Call-ID")[0],
+                         timeout=5)
+        if bye:
+            reply(phone, bye, 200, "OK", E)
+        fin = carrier.recv(lambda d: d.startswith("SIP/2.0 ") and
+                           callid in d and " BYE" in hdrs(d, "CSeq")[0],
+                           timeout=5)
+        S.check(bye is not None and fin is not None and
+                fin.startswith("SIP/2.0 200"),
+                "the carrier hangs up: BYE to the phone, 200 to the carrier",
+                fin and fin.splitlines()[0])
+        # the dead node comes back (and closes its own call at its start)
+        x.start()
+        S.check(edge.wait_log(r"edge: node sip:127\.0\.0\.1:%d up" %
+                              x.sip_port, timeout=10) is not None,
+                f"{xid} restarted: the edge takes it back")
+
+        def both():
+            recs = sorted((c for c in calls(y) if c["sip_call_id"] ==
+                           callid), key=lambda c: c["id"])
+            return recs if len(recs) == 2 and all(
+                c["ended_at"] for c in recs) else None
+        recs = wait_for(both, 10, "two closed records of the call")
+        S.check([(c["node_id"], c["disposition"], bool(c["answered_at"]))
+                 for c in recs] == [(xid, "node_failure", False),
+                                    (yid, "answered", True)],
+                f"records: {xid}'s unanswered try closed as node_failure, "
+                f"{yid}'s answered", repr(recs))
+    finally:
+        phone.close()
+        carrier.close()
+
+
 def answered_ids(run):
     return set(re.findall(r"answered (\S+)", run.logs()))
 
@@ -247,7 +373,8 @@ def test_kill_under_load(a, b, edge):
 
     # node-a closes node-b's calls once node-b is stale
     def closed():
-        recs = [c for c in calls(a) if c["node_id"] == "node-b"]
+        recs = [c for c in calls(a) if c["node_id"] == "node-b" and
+                c["to_number"] == DEMO["announcement"]]
         return recs if all(c["ended_at"] for c in recs) else None
     recs_b = wait_for(closed, STALE + 10, "node-a closes node-b's calls")
     nb = {n["node_id"]: n for n in (a.api("GET", "/api/v1/nodes")[1]
@@ -331,6 +458,7 @@ def main():
         edge.start()
         S.check(edge_ready(edge), "OPTIONS through the edge: 200")
         S.run(test_phones, a, b, edge)
+        S.run(test_ringing_failover, a, b, edge)
         S.run(test_kill_under_load, a, b, edge)
         code = a.stop()
         S.check(code == 0, "node-a stops cleanly (no leaks)",
