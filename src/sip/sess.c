@@ -37,10 +37,11 @@ struct sip_sess {
 	struct media_leg *media;    /* (weak) freed by the owner after us */
 	const struct sip_sess_h *h; /* (weak) static table of the owner  */
 	void *arg;
-	char desc[96];     /* "device:1001" in logs */
-	struct sa tls_dst; /* UAC over TLS: the first hop, else unset */
-	bool edge;         /* UAS: the INVITE came from a trusted edge */
-	uint16_t prov;     /* UAS behind an edge: our 180/183 to repeat */
+	char desc[96];         /* "device:1001" in logs */
+	struct sa tls_dst;     /* UAC over TLS: the first hop, else unset */
+	bool edge;             /* UAS: the INVITE came from a trusted edge */
+	uint16_t prov;         /* UAS behind an edge: our 180/183 to repeat */
+	struct mbuf *prov_sdp; /* the 183's SDP, repeated byte for byte */
 	struct tmr tmr_prov;
 };
 
@@ -49,6 +50,7 @@ static void sess_destructor(void *arg)
 	struct sip_sess *s = arg;
 
 	tmr_cancel(&s->tmr_prov);
+	mem_deref(s->prov_sdp);
 	s->sess = mem_deref(s->sess); /* BYE or CANCEL if still up */
 }
 
@@ -73,26 +75,17 @@ static int sess_alloc(struct sip_sess **sp, struct sipsrv *srv,
 	return 0;
 }
 
-static int prov_send(struct sip_sess *s, uint16_t scode)
-{
-	struct mbuf *sdp = NULL;
-	int err = 0;
-
-	if (scode == 183)
-		err = media_leg_encode(s->media, &sdp, false);
-	if (!err)
-		err = sipsess_progress(
-		    s->sess, scode,
-		    scode == 183 ? "Session Progress" : "Ringing", sdp, NULL);
-	mem_deref(sdp);
-	return err;
-}
-
 static void prov_refresh(void *arg)
 {
 	struct sip_sess *s = arg;
+	struct mbuf *sdp = s->prov == 183 ? s->prov_sdp : NULL;
 
-	if (!s->prov || prov_send(s, s->prov)) {
+	if (sdp)
+		sdp->pos = 0;
+	if (!s->prov ||
+	    sipsess_progress(s->sess, s->prov,
+			     s->prov == 183 ? "Session Progress" : "Ringing",
+			     sdp, NULL)) {
 		s->prov = 0;
 		return;
 	}
@@ -363,13 +356,21 @@ int sip_sess_answer(struct sip_sess *s, bool offer)
 
 int sip_sess_progress(struct sip_sess *s)
 {
+	struct mbuf *sdp = NULL;
 	int err;
 
 	if (!s)
 		return EINVAL;
-	err = prov_send(s, 183);
+	err = media_leg_encode(s->media, &sdp, false);
 	if (!err)
+		err = sipsess_progress(s->sess, 183, "Session Progress", sdp,
+				       NULL);
+	if (!err) { /* repeated as it was (a new encoding is a new version) */
+		mem_deref(s->prov_sdp);
+		s->prov_sdp = mem_ref(sdp);
 		prov_sent(s, 183);
+	}
+	mem_deref(sdp);
 	return err;
 }
 
