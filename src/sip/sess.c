@@ -11,6 +11,11 @@
  *   REFER                             -> referh (refer.c; or 501 by libre)
  *   BYE, CANCEL, final error, timeout -> closeh
  *   freed by the owner                -> BYE / CANCEL, no closeh
+ *
+ * Behind an edge (--edge), a caller's INVITE we answered 180 or 183 gets
+ * that answer again every PROV_REFRESH_MS until the final one: the edge
+ * takes an INVITE branch silent for its fr_inv_timer as the node's death
+ * and gives the call to the next node (contrib/kamailio/kamailio.cfg).
  */
 #include <string.h>
 #include <re.h>
@@ -23,20 +28,29 @@
  * do not always carry one; a phone plays a key this long) */
 enum { SIP_INFO_DURATION_MS = 250 };
 
+/* [ms] our 180/183 again, behind an edge (the edge waits 3 of these) */
+enum { PROV_REFRESH_MS = 2000 };
+
 struct sip_sess {
 	struct sipsess *sess;       /* (owned)                            */
 	struct sipsrv *srv;         /* (weak)                             */
 	struct media_leg *media;    /* (weak) freed by the owner after us */
 	const struct sip_sess_h *h; /* (weak) static table of the owner  */
 	void *arg;
-	char desc[96];     /* "device:1001" in logs */
-	struct sa tls_dst; /* UAC over TLS: the first hop, else unset */
+	char desc[96];         /* "device:1001" in logs */
+	struct sa tls_dst;     /* UAC over TLS: the first hop, else unset */
+	bool edge;             /* UAS: the INVITE came from a trusted edge */
+	uint16_t prov;         /* UAS behind an edge: our 180/183 to repeat */
+	struct mbuf *prov_sdp; /* the 183's SDP, repeated byte for byte */
+	struct tmr tmr_prov;
 };
 
 static void sess_destructor(void *arg)
 {
 	struct sip_sess *s = arg;
 
+	tmr_cancel(&s->tmr_prov);
+	mem_deref(s->prov_sdp);
 	s->sess = mem_deref(s->sess); /* BYE or CANCEL if still up */
 }
 
@@ -55,9 +69,39 @@ static int sess_alloc(struct sip_sess **sp, struct sipsrv *srv,
 	s->media = media;
 	s->h = h;
 	s->arg = arg;
+	tmr_init(&s->tmr_prov);
 	str_copy(s->desc, desc ? desc : "", sizeof(s->desc));
 	*sp = s;
 	return 0;
+}
+
+static void prov_refresh(void *arg)
+{
+	struct sip_sess *s = arg;
+	struct mbuf *sdp = s->prov == 183 ? s->prov_sdp : NULL;
+
+	if (sdp)
+		sdp->pos = 0;
+	if (!s->prov ||
+	    sipsess_progress(s->sess, s->prov,
+			     s->prov == 183 ? "Session Progress" : "Ringing",
+			     sdp, NULL)) {
+		s->prov = 0;
+		return;
+	}
+	tmr_start(&s->tmr_prov, PROV_REFRESH_MS, prov_refresh, s);
+}
+
+/* scode was sent (0: a final answer was): repeat it behind an edge */
+static void prov_sent(struct sip_sess *s, uint16_t scode)
+{
+	if (!s->edge || scode >= 200 || !scode) {
+		s->prov = 0;
+		tmr_cancel(&s->tmr_prov);
+		return;
+	}
+	s->prov = scode;
+	tmr_start(&s->tmr_prov, PROV_REFRESH_MS, prov_refresh, s);
 }
 
 int sip_sdp_decode(struct media_leg *media, const struct sip_msg *msg,
@@ -129,6 +173,7 @@ static void sess_estab_handler(const struct sip_msg *msg, void *arg)
 	struct sip_sess *s = arg;
 
 	(void)msg;
+	prov_sent(s, 0);
 	if (s->h->estabh)
 		s->h->estabh(s->arg);
 }
@@ -137,6 +182,7 @@ static void sess_close_handler(int err, const struct sip_msg *msg, void *arg)
 {
 	struct sip_sess *s = arg;
 
+	prov_sent(s, 0);
 	s->h->closeh(err, msg, s->arg);
 }
 
@@ -215,11 +261,14 @@ int sip_sess_accept(struct sip_sess **sp, struct sipsrv *srv,
 	    h->referh ? sess_refer_handler : NULL, sess_close_handler, s, NULL);
 out:
 	mem_deref(sdp);
-	if (err)
+	if (err) {
 		mem_deref(s);
-	else
-		*sp = s;
-	return err;
+		return err;
+	}
+	s->edge = sipedge_is(srv, &msg->src);
+	prov_sent(s, scode);
+	*sp = s;
+	return 0;
 }
 
 /* Where a connection for d goes if it is over TLS (its Route, else its
@@ -297,6 +346,7 @@ int sip_sess_answer(struct sip_sess *s, bool offer)
 
 	if (!s)
 		return EINVAL;
+	prov_sent(s, 0);
 	err = media_leg_encode(s->media, &sdp, offer);
 	if (!err)
 		err = sipsess_answer(s->sess, 200, "OK", sdp, NULL);
@@ -315,6 +365,11 @@ int sip_sess_progress(struct sip_sess *s)
 	if (!err)
 		err = sipsess_progress(s->sess, 183, "Session Progress", sdp,
 				       NULL);
+	if (!err) { /* repeated as it was (a new encoding is a new version) */
+		mem_deref(s->prov_sdp);
+		s->prov_sdp = mem_ref(sdp);
+		prov_sent(s, 183);
+	}
 	mem_deref(sdp);
 	return err;
 }
@@ -323,6 +378,7 @@ int sip_sess_reject(struct sip_sess *s, uint16_t scode, const char *reason)
 {
 	if (!s || !reason)
 		return EINVAL;
+	prov_sent(s, 0);
 	return sipsess_reject(s->sess, scode, reason, NULL);
 }
 

@@ -33,18 +33,15 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard, free_port  # noqa: E402
+from kamailio import Edge  # noqa: E402
 
 S = Suite("edge")
 PW = DEMO["devices"]
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CFG = os.path.join(ROOT, "contrib", "kamailio", "kamailio.cfg")
 EDGE_IP = "127.0.0.1"
 PHONE_IP, CLIENT_A, CLIENT_B, FORGER = ("127.0.0.7", "127.0.0.5",
                                         "127.0.0.6", "127.0.0.8")
@@ -77,51 +74,6 @@ def hdrs(msg, name):
     head = msg.split("\r\n\r\n", 1)[0]
     return [m.group(1).strip() for m in
             re.finditer(rf"(?im)^{name}[ \t]*:(.*)$", head)]
-
-
-class Edge:
-    """Debian's kamailio with our configuration, in the foreground."""
-
-    def __init__(self, node_port):
-        self.dir = tempfile.mkdtemp(prefix="sbedge-")
-        self.port = free_port()
-        nodes = os.path.join(self.dir, "nodes.list")
-        with open(nodes, "w") as f:
-            f.write(f"1 sip:127.0.0.1:{node_port}\n")
-        cfg = open(CFG).read()
-        for name, val in (("EDGE_IP", EDGE_IP), ("EDGE_PORT", str(self.port)),
-                          ("NODES_LIST", nodes)):
-            cfg, n = re.subn(rf'(?m)^#!substdef "!{name}!.*$',
-                             f'#!substdef "!{name}!{val}!g"', cfg)
-            assert n == 1, name
-        self.cfg = os.path.join(self.dir, "kamailio.cfg")
-        with open(self.cfg, "w") as f:
-            f.write(cfg)
-        self.log = open(os.path.join(self.dir, "kamailio.log"), "w")
-        self.proc = None
-
-    def start(self):
-        run = os.path.join(self.dir, "run")
-        os.mkdir(run)
-        self.proc = subprocess.Popen(
-            ["kamailio", "-DD", "-E", "-f", self.cfg, "-Y", run,
-             "-P", os.path.join(run, "kamailio.pid"), "-w", self.dir],
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    def logtext(self):
-        self.log.flush()
-        return open(self.log.name, errors="replace").read()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Peer:
@@ -473,7 +425,7 @@ def main():
     try:
         # the edge's port first: the node must know it (--edge)
         sb_port = free_port()
-        edge = Edge(sb_port)
+        edge = Edge([sb_port])
         sb = Switchboard(extra_args=["--sip", f"127.0.0.1:{sb_port}",
                                      "--edge", f"{EDGE_IP}:{edge.port}",
                                      "--keepalive-interval", "1"])
