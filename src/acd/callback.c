@@ -18,7 +18,21 @@
  *                   after the last: failed
  *
  * The request is in the store (sqlite_callback.c) before the caller hears
- * the confirmation; requested and calling ones are joined again at start.
+ * the confirmation.
+ *
+ * Many nodes on one store (node.h, leases): only the node that holds the
+ * "callbacks" lease serves requests.  Every heartbeat interval it looks at
+ * the lease and re-reads the store: requests it does not know yet (taken
+ * on another node, or its own after a takeover) join its engine, ones that
+ * ended elsewhere (cancelled through another node) are dropped, and a
+ * "calling" request whose node is dead (no heartbeat for
+ * --node-stale-after) or is this node's previous run is handed back to
+ * "requested" (its call died with that node).  Before it rings anybody a
+ * node claims the request in one conditional write (requested -> calling,
+ * store_callback_claim): if the write changed nothing, another node has
+ * it or it ended, and this node drops it; two nodes never dial the same
+ * request.  A node that loses the lease drops its waiting requests at
+ * once and hands back those it is calling when their call ends.
  * Engine caller ids of callbacks are CB_ID_BASE + the request's id.
  * Statistics: the caller's visit is marked callback_requested as he
  * leaves the queue (queue.c, acd_stats_choice), callback_completed when
@@ -35,6 +49,7 @@
 #include "call/call.h"
 #include "acd/acd.h"
 #include "acd/acd_int.h"
+#include "node/node.h"
 
 enum {
 	NO_AGENTS_RETRY_MS = 10000, /* [ms] no agent logged in: try again */
@@ -53,13 +68,30 @@ struct cbe {
 	int64_t agent;     /* on it, answered            */
 	int64_t record;    /* its call record (billing)  */
 	char lang[4];
+	unsigned gen; /* the last re-read that found it waiting here */
 };
 
 static struct {
 	struct acd *acd;
 	struct call_ctx *calls;
 	struct list cbs;
+	struct tmr tmr_lease; /* every heartbeat interval: lease, re-read */
+	bool held;            /* this node holds the "callbacks" lease    */
+	unsigned gen;         /* re-reads so far                          */
 } cbs;
+
+static const struct config *cfg_of(void)
+{
+	return call_ctx_config(cbs.calls);
+}
+
+/* This node's id in the store's callbacks.node ("" without settings). */
+static const char *self(void)
+{
+	const struct config *cfg = cfg_of();
+
+	return cfg ? cfg->node_id : "";
+}
 
 static struct acd_engine *engine(void)
 {
@@ -219,11 +251,23 @@ static void join(struct cbe *x)
 
 	if (!e || x->joined)
 		return;
+	if (!cbs.held) { /* the lease holder serves it: its next re-read */
+		info("acd: callback %lld: left to the node holding the "
+		     "callbacks lease\n",
+		     (long long)x->cb.id);
+		mem_deref(x);
+		return;
+	}
 	memset(&in, 0, sizeof(in));
 	in.id = CB_ID_BASE + x->cb.id;
 	in.prio = ACD_PRIO_CALLBACK;
 	in.arrived = clock_of(x->cb.arrived_at);
 	err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(), &out);
+	if (err == ENOENT && !acd_queue_sync(cbs.acd, x->cb.queue_id)) {
+		/* a queue made through another node's API: read it now */
+		err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(),
+				      &out);
+	}
 	if (err || out != ACD_JOINED) {
 		debug("acd: callback %lld: not joined (%m, %d): later\n",
 		      (long long)x->cb.id, err, out);
@@ -425,6 +469,37 @@ static void agent_answered(struct call *call, uint16_t scode,
 	acd_queue_kick();
 }
 
+/*
+ * Take x for a call in the store, atomically (requested -> calling): true
+ * if this node has it now; else (another node claimed it, it was cancelled
+ * elsewhere, a store error) x is dropped here and freed.
+ */
+static bool claim(struct cbe *x)
+{
+	bool claimed = false;
+	int err;
+
+	if (cbs.held) {
+		err = store_callback_claim(store(), x->cb.id, self(), &claimed);
+		if (err)
+			warning("acd: callback %lld: claim: %m\n",
+				(long long)x->cb.id, err);
+	}
+	if (claimed) {
+		x->cb.state = STORE_CB_CALLING;
+		str_copy(x->cb.node, self(), sizeof(x->cb.node));
+		publish(&x->cb);
+		return true;
+	}
+	info("acd: callback %lld: not claimed (%s): dropped on this node\n",
+	     (long long)x->cb.id,
+	     cbs.held ? "another node has it, or it ended"
+		      : "another node holds the callbacks lease");
+	mem_deref(x); /* withdraws the offer, no miss */
+	acd_queue_kick();
+	return false;
+}
+
 static void offer_place(void *arg)
 {
 	struct cbe *x = arg;
@@ -458,8 +533,8 @@ static void offer_place(void *arg)
 	prm.from = x->cb.number;
 	prm.to = x->cb.number;
 	prm.leg = leg;
-	x->cb.state = STORE_CB_CALLING;
-	save(x);
+	if (!claim(x))
+		return;
 	x->offered = true;
 	err = call_originate(cbs.calls, &prm, agent_answered, x, &x->call);
 	if (err) {
@@ -555,8 +630,8 @@ int acd_callback_add(struct acd *acd, struct store_callback *cb)
 	/* statistics: the visit's callback_requested is set as the caller
 	 * leaves the queue (acd_stats_choice) */
 	publish(cb);
-	if (cbs.acd != acd)
-		return 0; /* not live here: joined at the next start */
+	if (cbs.acd != acd || !cbs.held)
+		return 0; /* the lease holder's next re-read takes it */
 	return cbe_add(cb);
 }
 
@@ -608,7 +683,7 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 		return err;
 	if (finished(cb->state))
 		return EALREADY;
-	x = cbs.acd == acd ? cbe_find(id) : NULL;
+	x = cbs.acd == acd && cbs.held ? cbe_find(id) : NULL;
 	if (!x || !e)
 		return ENODEV;
 	if (x->offered || x->call || cb->state == STORE_CB_CALLING)
@@ -629,30 +704,143 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 	return store_callback_get(acd_store(acd), id, cb);
 }
 
+/* Is node (of a calling request) gone: no heartbeat row, or stale? */
+static bool node_gone(const char *node)
+{
+	const struct config *cfg = cfg_of();
+	struct store_node n;
+
+	if (!node[0] || !strcmp(node, self()))
+		return true; /* none, or this node's previous run */
+	if (store_node_get(store(), node, &n))
+		return true;
+	return cfg && !node_alive(cfg, &n, time_now_ms());
+}
+
+/* A request of the re-read (requested or calling in the store). */
 static int load_one(const struct store_callback *cb, void *arg)
 {
 	struct store_callback c = *cb;
+	struct cbe *x = cbe_find(c.id);
+	bool released = false;
 
 	(void)arg;
-	if (c.state != STORE_CB_REQUESTED && c.state != STORE_CB_CALLING)
+	if (x) { /* known here: still ours */
+		x->gen = cbs.gen;
 		return 0;
-	if (c.state == STORE_CB_CALLING) { /* the call died with the node */
-		c.state = STORE_CB_REQUESTED;
-		(void)store_callback_update(store(), &c);
 	}
-	return cbe_add(&c) == ENOMEM ? ENOMEM : 0;
+	if (c.state == STORE_CB_CALLING) {
+		if (!node_gone(c.node))
+			return 0; /* its node is in the call: hands it back */
+		/* the call died with its node */
+		if (store_callback_release(store(), c.id, c.node, &released) ||
+		    !released)
+			return 0;
+		info("acd: callback %lld: the call of node %s is gone: "
+		     "requested again\n",
+		     (long long)c.id, c.node[0] ? c.node : "(none)");
+		c.state = STORE_CB_REQUESTED;
+		c.node[0] = '\0';
+	}
+	if (c.state != STORE_CB_REQUESTED)
+		return 0;
+	if (cbe_add(&c) == ENOMEM)
+		return ENOMEM;
+	x = cbe_find(c.id);
+	if (x)
+		x->gen = cbs.gen;
+	return 0;
+}
+
+static bool busy(const struct cbe *x)
+{
+	return x->offered || x->call || x->agent;
+}
+
+/*
+ * Look at the lease; holding it, re-read the requests of the store.
+ * Requests waiting here that the re-read did not find (ended or taken
+ * elsewhere), or all of them once the lease is lost, are dropped; those in
+ * a call stay until it ends.
+ */
+static int cb_sync(void)
+{
+	const struct config *cfg = cfg_of();
+	bool held = !cfg || node_lease_held(cfg, store(), NODE_LEASE_CALLBACKS,
+					    time_now_ms());
+	struct le *le;
+	int err = 0;
+
+	if (held && !cbs.held)
+		info("acd: this node holds the callbacks lease: it serves "
+		     "the queue callbacks\n");
+	else if (!held && cbs.held)
+		warning("acd: this node lost the callbacks lease: another "
+			"node serves the queue callbacks\n");
+	cbs.held = held;
+	cbs.gen++;
+	if (held) {
+		err = store_callback_list(store(), 0, 0, STORE_CB_REQUESTED,
+					  load_one, NULL);
+		if (!err)
+			err = store_callback_list(
+			    store(), 0, 0, STORE_CB_CALLING, load_one, NULL);
+		if (err) {
+			warning("acd: callbacks: cannot re-read: %m\n", err);
+			return err; /* keep what waits */
+		}
+	}
+	le = cbs.cbs.head;
+	while (le) {
+		struct cbe *x = le->data;
+
+		le = le->next;
+		if (busy(x) || x->gen == cbs.gen)
+			continue;
+		debug("acd: callback %lld: no longer waiting here\n",
+		      (long long)x->cb.id);
+		mem_deref(x);
+		le = cbs.cbs.head;
+	}
+	return 0;
+}
+
+/* [ms] between looks: the heartbeat interval (10 s without settings) */
+static uint64_t sync_period(void)
+{
+	const struct config *cfg = cfg_of();
+
+	return (uint64_t)(cfg && cfg->heartbeat_interval
+			      ? cfg->heartbeat_interval
+			      : 10) *
+	       1000;
+}
+
+static void sync_tmr(void *arg)
+{
+	(void)arg;
+	tmr_start(&cbs.tmr_lease, sync_period(), sync_tmr, NULL);
+	(void)cb_sync();
 }
 
 int acd_cb_use(struct acd *acd, struct call_ctx *calls)
 {
+	int err;
+
 	if (!acd) {
+		tmr_cancel(&cbs.tmr_lease);
 		list_flush(&cbs.cbs);
 		cbs.acd = NULL;
 		cbs.calls = NULL;
+		cbs.held = false;
 		return 0;
 	}
 	cbs.acd = acd;
 	cbs.calls = calls;
+	cbs.held = false;
 	list_init(&cbs.cbs);
-	return store_callback_list(acd_store(acd), 0, 0, -1, load_one, NULL);
+	tmr_init(&cbs.tmr_lease);
+	err = cb_sync();
+	tmr_start(&cbs.tmr_lease, sync_period(), sync_tmr, NULL);
+	return err;
 }

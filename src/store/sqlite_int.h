@@ -159,6 +159,9 @@ enum store_sql_id {
 	S_LEASE_DROP,
 	S_LEASE_DROP_ALL,
 	S_LEASE_LIST,
+	S_TRUNK_REG_PUT,
+	S_TRUNK_REG_GET,
+	S_TRUNK_REG_STOP,
 
 	/* sqlite_outbox.c */
 	S_OUTBOX_ADD,
@@ -313,6 +316,8 @@ enum store_sql_id {
 	S_CB_GET,
 	S_CB_UPDATE,
 	S_CB_LIST,
+	S_CB_CLAIM,
+	S_CB_RELEASE,
 	S_CB_QUEUE_TENANT,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
@@ -531,16 +536,17 @@ struct store_sqlset {
 extern const struct store_sqlset store_sql_tx, store_sql_tenant,
     store_sql_employee, store_sql_device, store_sql_number,
     store_sql_announcement, store_sql_trunk, store_sql_registration,
-    store_sql_call, store_sql_node, store_sql_lease, store_sql_outbox,
-    store_sql_token, store_sql_schedule, store_sql_ivr, store_sql_voicemail,
-    store_sql_prompt, store_sql_external, store_sql_digit_input,
-    store_sql_ring_group, store_sql_queue, store_sql_agent, store_sql_visit,
-    store_sql_target, store_sql_vip, store_sql_callback, store_sql_availability,
-    store_sql_oncall, store_sql_profile, store_sql_user, store_sql_audit,
-    store_sql_retention, store_sql_tenant_data, store_sql_caller,
-    store_sql_forwarding, store_sql_login_failure, store_sql_note,
-    store_sql_note_esc, store_sql_push, store_sql_dashboard, store_sql_consult,
-    store_sql_billing, store_sql_invoice, store_sql_task;
+    store_sql_call, store_sql_node, store_sql_lease, store_sql_trunk_reg,
+    store_sql_outbox, store_sql_token, store_sql_schedule, store_sql_ivr,
+    store_sql_voicemail, store_sql_prompt, store_sql_external,
+    store_sql_digit_input, store_sql_ring_group, store_sql_queue,
+    store_sql_agent, store_sql_visit, store_sql_target, store_sql_vip,
+    store_sql_callback, store_sql_availability, store_sql_oncall,
+    store_sql_profile, store_sql_user, store_sql_audit, store_sql_retention,
+    store_sql_tenant_data, store_sql_caller, store_sql_forwarding,
+    store_sql_login_failure, store_sql_note, store_sql_note_esc, store_sql_push,
+    store_sql_dashboard, store_sql_consult, store_sql_billing,
+    store_sql_invoice, store_sql_task;
 
 /* ---- sqlite_core.c: the connection ------------------------------------ */
 
