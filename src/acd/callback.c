@@ -20,19 +20,9 @@
  * The request is in the store (sqlite_callback.c) before the caller hears
  * the confirmation.
  *
- * Many nodes on one store (node.h, leases): only the node that holds the
- * "callbacks" lease serves requests.  Every heartbeat interval it looks at
- * the lease and re-reads the store: requests it does not know yet (taken
- * on another node, or its own after a takeover) join its engine, ones that
- * ended elsewhere (cancelled through another node) are dropped, and a
- * "calling" request whose node is dead (no heartbeat for
- * --node-stale-after) or is this node's previous run is handed back to
- * "requested" (its call died with that node).  Before it rings anybody a
- * node claims the request in one conditional write (requested -> calling,
- * store_callback_claim): if the write changed nothing, another node has
- * it or it ended, and this node drops it; two nodes never dial the same
- * request.  A node that loses the lease drops its waiting requests at
- * once and hands back those it is calling when their call ends.
+ * Many nodes on one store: only the holder of the "callbacks" lease
+ * serves requests (callback_node.c); before anybody rings, a request is
+ * claimed in the store (claim()).
  * Engine caller ids of callbacks are CB_ID_BASE + the request's id.
  * Statistics: the caller's visit is marked callback_requested as he
  * leaves the queue (queue.c, acd_stats_choice), callback_completed when
@@ -49,6 +39,7 @@
 #include "call/call.h"
 #include "acd/acd.h"
 #include "acd/acd_int.h"
+#include "acd/callback_int.h"
 #include "node/node.h"
 
 enum {
@@ -56,56 +47,34 @@ enum {
 };
 #define CB_ID_BASE 1000000000000LL
 
-struct cbe {
-	struct le le;
-	struct store_callback cb;
-	bool joined;
-	struct tmr tmr;         /* joins again (retry) */
-	struct tmr tmr_offer;   /* places the offer     */
-	struct acd_offer offer; /* being placed or ringing */
-	bool offered;
-	struct call *call; /* the agent's call (weak), or NULL */
-	int64_t agent;     /* on it, answered            */
-	int64_t record;    /* its call record (billing)  */
-	char lang[4];
-	unsigned gen; /* the last re-read that found it waiting here */
-};
+struct acd_cbs acd_cbs;
 
-static struct {
-	struct acd *acd;
-	struct call_ctx *calls;
-	struct list cbs;
-	struct tmr tmr_lease; /* every heartbeat interval: lease, re-read */
-	bool held;            /* this node holds the "callbacks" lease    */
-	unsigned gen;         /* re-reads so far                          */
-} cbs;
-
-static const struct config *cfg_of(void)
+const struct config *acd_cb_cfg(void)
 {
-	return call_ctx_config(cbs.calls);
+	return call_ctx_config(acd_cbs.calls);
 }
 
 /* This node's id in the store's callbacks.node ("" without settings). */
-static const char *self(void)
+const char *acd_cb_self(void)
 {
-	const struct config *cfg = cfg_of();
+	const struct config *cfg = acd_cb_cfg();
 
 	return cfg ? cfg->node_id : "";
 }
 
 static struct acd_engine *engine(void)
 {
-	return cbs.acd ? acd_engine(cbs.acd) : NULL;
+	return acd_cbs.acd ? acd_engine(acd_cbs.acd) : NULL;
 }
 
 static struct store *store(void)
 {
-	return cbs.acd ? acd_store(cbs.acd) : NULL;
+	return acd_cbs.acd ? acd_store(acd_cbs.acd) : NULL;
 }
 
 unsigned acd_cb_tenant_gone(int64_t tenant_id)
 {
-	struct le *le = cbs.cbs.head;
+	struct le *le = acd_cbs.cbs.head;
 	unsigned n = 0;
 
 	while (le) {
@@ -116,16 +85,17 @@ unsigned acd_cb_tenant_gone(int64_t tenant_id)
 			continue;
 		mem_deref(x);
 		n++;
-		le = cbs.cbs.head; /* its call's end may have freed others */
+		/* its call's end may have freed others */
+		le = acd_cbs.cbs.head;
 	}
 	return n;
 }
 
-static struct cbe *cbe_find(int64_t id)
+struct cbe *acd_cbe_find(int64_t id)
 {
 	struct le *le;
 
-	for (le = cbs.cbs.head; le; le = le->next) {
+	for (le = acd_cbs.cbs.head; le; le = le->next) {
 		struct cbe *x = le->data;
 		if (x->cb.id == id)
 			return x;
@@ -141,7 +111,7 @@ bool acd_cb_id(int64_t caller)
 bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc)
 {
 	const struct cbe *x =
-	    acd_cb_id(caller) ? cbe_find(caller - CB_ID_BASE) : NULL;
+	    acd_cb_id(caller) ? acd_cbe_find(caller - CB_ID_BASE) : NULL;
 
 	if (!x || !pc)
 		return false;
@@ -156,7 +126,7 @@ bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc)
 int64_t acd_cb_record(int64_t caller)
 {
 	const struct cbe *x =
-	    acd_cb_id(caller) ? cbe_find(caller - CB_ID_BASE) : NULL;
+	    acd_cb_id(caller) ? acd_cbe_find(caller - CB_ID_BASE) : NULL;
 
 	return x && x->agent ? x->record : 0;
 }
@@ -251,7 +221,7 @@ static void join(struct cbe *x)
 
 	if (!e || x->joined)
 		return;
-	if (!cbs.held) { /* the lease holder serves it: its next re-read */
+	if (!acd_cbs.held) { /* the lease holder serves it: its next re-read */
 		info("acd: callback %lld: left to the node holding the "
 		     "callbacks lease\n",
 		     (long long)x->cb.id);
@@ -263,7 +233,7 @@ static void join(struct cbe *x)
 	in.prio = ACD_PRIO_CALLBACK;
 	in.arrived = clock_of(x->cb.arrived_at);
 	err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(), &out);
-	if (err == ENOENT && !acd_queue_sync(cbs.acd, x->cb.queue_id)) {
+	if (err == ENOENT && !acd_queue_sync(acd_cbs.acd, x->cb.queue_id)) {
 		/* a queue made through another node's API: read it now */
 		err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(),
 				      &out);
@@ -284,7 +254,7 @@ static void join_tmr(void *arg)
 }
 
 /* Take over request cb (in the store): join now or at its next_at. */
-static int cbe_add(const struct store_callback *cb)
+int acd_cbe_add(const struct store_callback *cb)
 {
 	struct store_tenant t;
 	struct cbe *x;
@@ -300,7 +270,7 @@ static int cbe_add(const struct store_callback *cb)
 	if (!store_tenant_get(store(), cb->tenant_id, &t))
 		str_copy(x->lang, store_language_name(t.language),
 			 sizeof(x->lang));
-	list_append(&cbs.cbs, &x->le, x);
+	list_append(&acd_cbs.cbs, &x->le, x);
 	if (x->cb.next_at > now)
 		tmr_start(&x->tmr, x->cb.next_at - now, join_tmr, x);
 	else
@@ -479,22 +449,23 @@ static bool claim(struct cbe *x)
 	bool claimed = false;
 	int err;
 
-	if (cbs.held) {
-		err = store_callback_claim(store(), x->cb.id, self(), &claimed);
+	if (acd_cbs.held) {
+		err = store_callback_claim(store(), x->cb.id, acd_cb_self(),
+					   &claimed);
 		if (err)
 			warning("acd: callback %lld: claim: %m\n",
 				(long long)x->cb.id, err);
 	}
 	if (claimed) {
 		x->cb.state = STORE_CB_CALLING;
-		str_copy(x->cb.node, self(), sizeof(x->cb.node));
+		str_copy(x->cb.node, acd_cb_self(), sizeof(x->cb.node));
 		publish(&x->cb);
 		return true;
 	}
 	info("acd: callback %lld: not claimed (%s): dropped on this node\n",
 	     (long long)x->cb.id,
-	     cbs.held ? "another node has it, or it ended"
-		      : "another node holds the callbacks lease");
+	     acd_cbs.held ? "another node has it, or it ended"
+			  : "another node holds the callbacks lease");
 	mem_deref(x); /* withdraws the offer, no miss */
 	acd_queue_kick();
 	return false;
@@ -536,7 +507,7 @@ static void offer_place(void *arg)
 	if (!claim(x))
 		return;
 	x->offered = true;
-	err = call_originate(cbs.calls, &prm, agent_answered, x, &x->call);
+	err = call_originate(acd_cbs.calls, &prm, agent_answered, x, &x->call);
 	if (err) {
 		info("acd: callback %lld: the agents offered cannot be rung: "
 		     "%m\n",
@@ -554,9 +525,9 @@ static void offer_place(void *arg)
 
 void acd_cb_offer(const struct acd_offer *o)
 {
-	struct cbe *x = cbe_find(o->caller - CB_ID_BASE);
+	struct cbe *x = acd_cbe_find(o->caller - CB_ID_BASE);
 
-	if (!x || !cbs.calls)
+	if (!x || !acd_cbs.calls)
 		return;
 	x->offer = *o;
 	tmr_start(&x->tmr_offer, 0, offer_place, x);
@@ -564,7 +535,7 @@ void acd_cb_offer(const struct acd_offer *o)
 
 void acd_cb_timeout(int64_t caller)
 {
-	struct cbe *x = cbe_find(caller - CB_ID_BASE);
+	struct cbe *x = acd_cbe_find(caller - CB_ID_BASE);
 
 	if (!x)
 		return;
@@ -587,7 +558,7 @@ bool acd_cb_call_of(const struct call *call, int64_t employee)
 	struct le *le;
 	size_t i;
 
-	for (le = cbs.cbs.head; le; le = le->next) {
+	for (le = acd_cbs.cbs.head; le; le = le->next) {
 		const struct cbe *x = le->data;
 
 		if (x->call != call)
@@ -630,9 +601,9 @@ int acd_callback_add(struct acd *acd, struct store_callback *cb)
 	/* statistics: the visit's callback_requested is set as the caller
 	 * leaves the queue (acd_stats_choice) */
 	publish(cb);
-	if (cbs.acd != acd || !cbs.held)
+	if (acd_cbs.acd != acd || !acd_cbs.held)
 		return 0; /* the lease holder's next re-read takes it */
-	return cbe_add(cb);
+	return acd_cbe_add(cb);
 }
 
 int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
@@ -647,7 +618,7 @@ int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
 		return err;
 	if (finished(cb->state))
 		return EALREADY;
-	x = cbs.acd == acd ? cbe_find(id) : NULL;
+	x = acd_cbs.acd == acd ? acd_cbe_find(id) : NULL;
 	if (x) {
 		finish(x, STORE_CB_CANCELLED);
 		acd_queue_kick();
@@ -683,7 +654,9 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 		return err;
 	if (finished(cb->state))
 		return EALREADY;
-	x = cbs.acd == acd && cbs.held ? cbe_find(id) : NULL;
+	if (acd_cbs.acd == acd && !acd_cbs.held)
+		return EXDEV; /* the lease holder serves it */
+	x = acd_cbs.acd == acd ? acd_cbe_find(id) : NULL;
 	if (!x || !e)
 		return ENODEV;
 	if (x->offered || x->call || cb->state == STORE_CB_CALLING)
@@ -702,145 +675,4 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 	     (long long)agent);
 	offer_place(x);
 	return store_callback_get(acd_store(acd), id, cb);
-}
-
-/* Is node (of a calling request) gone: no heartbeat row, or stale? */
-static bool node_gone(const char *node)
-{
-	const struct config *cfg = cfg_of();
-	struct store_node n;
-
-	if (!node[0] || !strcmp(node, self()))
-		return true; /* none, or this node's previous run */
-	if (store_node_get(store(), node, &n))
-		return true;
-	return cfg && !node_alive(cfg, &n, time_now_ms());
-}
-
-/* A request of the re-read (requested or calling in the store). */
-static int load_one(const struct store_callback *cb, void *arg)
-{
-	struct store_callback c = *cb;
-	struct cbe *x = cbe_find(c.id);
-	bool released = false;
-
-	(void)arg;
-	if (x) { /* known here: still ours */
-		x->gen = cbs.gen;
-		return 0;
-	}
-	if (c.state == STORE_CB_CALLING) {
-		if (!node_gone(c.node))
-			return 0; /* its node is in the call: hands it back */
-		/* the call died with its node */
-		if (store_callback_release(store(), c.id, c.node, &released) ||
-		    !released)
-			return 0;
-		info("acd: callback %lld: the call of node %s is gone: "
-		     "requested again\n",
-		     (long long)c.id, c.node[0] ? c.node : "(none)");
-		c.state = STORE_CB_REQUESTED;
-		c.node[0] = '\0';
-	}
-	if (c.state != STORE_CB_REQUESTED)
-		return 0;
-	if (cbe_add(&c) == ENOMEM)
-		return ENOMEM;
-	x = cbe_find(c.id);
-	if (x)
-		x->gen = cbs.gen;
-	return 0;
-}
-
-static bool busy(const struct cbe *x)
-{
-	return x->offered || x->call || x->agent;
-}
-
-/*
- * Look at the lease; holding it, re-read the requests of the store.
- * Requests waiting here that the re-read did not find (ended or taken
- * elsewhere), or all of them once the lease is lost, are dropped; those in
- * a call stay until it ends.
- */
-static int cb_sync(void)
-{
-	const struct config *cfg = cfg_of();
-	bool held = !cfg || node_lease_held(cfg, store(), NODE_LEASE_CALLBACKS,
-					    time_now_ms());
-	struct le *le;
-	int err = 0;
-
-	if (held && !cbs.held)
-		info("acd: this node holds the callbacks lease: it serves "
-		     "the queue callbacks\n");
-	else if (!held && cbs.held)
-		warning("acd: this node lost the callbacks lease: another "
-			"node serves the queue callbacks\n");
-	cbs.held = held;
-	cbs.gen++;
-	if (held) {
-		err = store_callback_list(store(), 0, 0, STORE_CB_REQUESTED,
-					  load_one, NULL);
-		if (!err)
-			err = store_callback_list(
-			    store(), 0, 0, STORE_CB_CALLING, load_one, NULL);
-		if (err) {
-			warning("acd: callbacks: cannot re-read: %m\n", err);
-			return err; /* keep what waits */
-		}
-	}
-	le = cbs.cbs.head;
-	while (le) {
-		struct cbe *x = le->data;
-
-		le = le->next;
-		if (busy(x) || x->gen == cbs.gen)
-			continue;
-		debug("acd: callback %lld: no longer waiting here\n",
-		      (long long)x->cb.id);
-		mem_deref(x);
-		le = cbs.cbs.head;
-	}
-	return 0;
-}
-
-/* [ms] between looks: the heartbeat interval (10 s without settings) */
-static uint64_t sync_period(void)
-{
-	const struct config *cfg = cfg_of();
-
-	return (uint64_t)(cfg && cfg->heartbeat_interval
-			      ? cfg->heartbeat_interval
-			      : 10) *
-	       1000;
-}
-
-static void sync_tmr(void *arg)
-{
-	(void)arg;
-	tmr_start(&cbs.tmr_lease, sync_period(), sync_tmr, NULL);
-	(void)cb_sync();
-}
-
-int acd_cb_use(struct acd *acd, struct call_ctx *calls)
-{
-	int err;
-
-	if (!acd) {
-		tmr_cancel(&cbs.tmr_lease);
-		list_flush(&cbs.cbs);
-		cbs.acd = NULL;
-		cbs.calls = NULL;
-		cbs.held = false;
-		return 0;
-	}
-	cbs.acd = acd;
-	cbs.calls = calls;
-	cbs.held = false;
-	list_init(&cbs.cbs);
-	tmr_init(&cbs.tmr_lease);
-	err = cb_sync();
-	tmr_start(&cbs.tmr_lease, sync_period(), sync_tmr, NULL);
-	return err;
 }
