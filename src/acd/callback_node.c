@@ -153,7 +153,10 @@ int acd_cb_use(struct acd *acd, struct call_ctx *calls)
 
 	if (!acd) {
 		tmr_cancel(&acd_cbs.tmr_lease);
-		list_flush(&acd_cbs.cbs);
+		/* one by one: a destructor that hangs up a call may look
+		 * into the list (list_flush would show it half flushed) */
+		while (acd_cbs.cbs.head)
+			mem_deref(acd_cbs.cbs.head->data);
 		acd_cbs.acd = NULL;
 		acd_cbs.calls = NULL;
 		acd_cbs.held = false;
