@@ -216,8 +216,9 @@ int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb);
  * it is now (state calling).  ENOENT no such request; EALREADY it has
  * finished; EBUSY agents ring for it or it is on a call already; EPERM
  * the agent is not a member of its queue; EAGAIN the agent is not free
- * (logged out, paused, ringing, on a call, in wrap-up); ENODEV the
- * queues do not run here or its queue is gone. */
+ * (logged out, paused, ringing, on a call, in wrap-up); EXDEV another
+ * node holds the "callbacks" lease and serves it; ENODEV the queues do
+ * not run here or its queue is gone. */
 int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 		      struct store_callback *cb);
 

@@ -18,7 +18,11 @@
  *                   after the last: failed
  *
  * The request is in the store (sqlite_callback.c) before the caller hears
- * the confirmation; requested and calling ones are joined again at start.
+ * the confirmation.
+ *
+ * Many nodes on one store: only the holder of the "callbacks" lease
+ * serves requests (callback_node.c); before anybody rings, a request is
+ * claimed in the store (claim()).
  * Engine caller ids of callbacks are CB_ID_BASE + the request's id.
  * Statistics: the caller's visit is marked callback_requested as he
  * leaves the queue (queue.c, acd_stats_choice), callback_completed when
@@ -35,45 +39,42 @@
 #include "call/call.h"
 #include "acd/acd.h"
 #include "acd/acd_int.h"
+#include "acd/callback_int.h"
+#include "node/node.h"
 
 enum {
 	NO_AGENTS_RETRY_MS = 10000, /* [ms] no agent logged in: try again */
 };
 #define CB_ID_BASE 1000000000000LL
 
-struct cbe {
-	struct le le;
-	struct store_callback cb;
-	bool joined;
-	struct tmr tmr;         /* joins again (retry) */
-	struct tmr tmr_offer;   /* places the offer     */
-	struct acd_offer offer; /* being placed or ringing */
-	bool offered;
-	struct call *call; /* the agent's call (weak), or NULL */
-	int64_t agent;     /* on it, answered            */
-	int64_t record;    /* its call record (billing)  */
-	char lang[4];
-};
+struct acd_cbs acd_cbs;
 
-static struct {
-	struct acd *acd;
-	struct call_ctx *calls;
-	struct list cbs;
-} cbs;
+const struct config *acd_cb_cfg(void)
+{
+	return call_ctx_config(acd_cbs.calls);
+}
+
+/* This node's id in the store's callbacks.node ("" without settings). */
+const char *acd_cb_self(void)
+{
+	const struct config *cfg = acd_cb_cfg();
+
+	return cfg ? cfg->node_id : "";
+}
 
 static struct acd_engine *engine(void)
 {
-	return cbs.acd ? acd_engine(cbs.acd) : NULL;
+	return acd_cbs.acd ? acd_engine(acd_cbs.acd) : NULL;
 }
 
 static struct store *store(void)
 {
-	return cbs.acd ? acd_store(cbs.acd) : NULL;
+	return acd_cbs.acd ? acd_store(acd_cbs.acd) : NULL;
 }
 
 unsigned acd_cb_tenant_gone(int64_t tenant_id)
 {
-	struct le *le = cbs.cbs.head;
+	struct le *le = acd_cbs.cbs.head;
 	unsigned n = 0;
 
 	while (le) {
@@ -84,16 +85,17 @@ unsigned acd_cb_tenant_gone(int64_t tenant_id)
 			continue;
 		mem_deref(x);
 		n++;
-		le = cbs.cbs.head; /* its call's end may have freed others */
+		/* its call's end may have freed others */
+		le = acd_cbs.cbs.head;
 	}
 	return n;
 }
 
-static struct cbe *cbe_find(int64_t id)
+struct cbe *acd_cbe_find(int64_t id)
 {
 	struct le *le;
 
-	for (le = cbs.cbs.head; le; le = le->next) {
+	for (le = acd_cbs.cbs.head; le; le = le->next) {
 		struct cbe *x = le->data;
 		if (x->cb.id == id)
 			return x;
@@ -109,7 +111,7 @@ bool acd_cb_id(int64_t caller)
 bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc)
 {
 	const struct cbe *x =
-	    acd_cb_id(caller) ? cbe_find(caller - CB_ID_BASE) : NULL;
+	    acd_cb_id(caller) ? acd_cbe_find(caller - CB_ID_BASE) : NULL;
 
 	if (!x || !pc)
 		return false;
@@ -124,7 +126,7 @@ bool acd_cb_pub(int64_t caller, struct acd_pub_call *pc)
 int64_t acd_cb_record(int64_t caller)
 {
 	const struct cbe *x =
-	    acd_cb_id(caller) ? cbe_find(caller - CB_ID_BASE) : NULL;
+	    acd_cb_id(caller) ? acd_cbe_find(caller - CB_ID_BASE) : NULL;
 
 	return x && x->agent ? x->record : 0;
 }
@@ -219,11 +221,23 @@ static void join(struct cbe *x)
 
 	if (!e || x->joined)
 		return;
+	if (!acd_cbs.held) { /* the lease holder serves it: its next re-read */
+		info("acd: callback %lld: left to the node holding the "
+		     "callbacks lease\n",
+		     (long long)x->cb.id);
+		mem_deref(x);
+		return;
+	}
 	memset(&in, 0, sizeof(in));
 	in.id = CB_ID_BASE + x->cb.id;
 	in.prio = ACD_PRIO_CALLBACK;
 	in.arrived = clock_of(x->cb.arrived_at);
 	err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(), &out);
+	if (err == ENOENT && !acd_queue_sync(acd_cbs.acd, x->cb.queue_id)) {
+		/* a queue made through another node's API: read it now */
+		err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(),
+				      &out);
+	}
 	if (err || out != ACD_JOINED) {
 		debug("acd: callback %lld: not joined (%m, %d): later\n",
 		      (long long)x->cb.id, err, out);
@@ -240,7 +254,7 @@ static void join_tmr(void *arg)
 }
 
 /* Take over request cb (in the store): join now or at its next_at. */
-static int cbe_add(const struct store_callback *cb)
+int acd_cbe_add(const struct store_callback *cb)
 {
 	struct store_tenant t;
 	struct cbe *x;
@@ -256,7 +270,7 @@ static int cbe_add(const struct store_callback *cb)
 	if (!store_tenant_get(store(), cb->tenant_id, &t))
 		str_copy(x->lang, store_language_name(t.language),
 			 sizeof(x->lang));
-	list_append(&cbs.cbs, &x->le, x);
+	list_append(&acd_cbs.cbs, &x->le, x);
 	if (x->cb.next_at > now)
 		tmr_start(&x->tmr, x->cb.next_at - now, join_tmr, x);
 	else
@@ -425,6 +439,38 @@ static void agent_answered(struct call *call, uint16_t scode,
 	acd_queue_kick();
 }
 
+/*
+ * Take x for a call in the store, atomically (requested -> calling): true
+ * if this node has it now; else (another node claimed it, it was cancelled
+ * elsewhere, a store error) x is dropped here and freed.
+ */
+static bool claim(struct cbe *x)
+{
+	bool claimed = false;
+	int err;
+
+	if (acd_cbs.held) {
+		err = store_callback_claim(store(), x->cb.id, acd_cb_self(),
+					   &claimed);
+		if (err)
+			warning("acd: callback %lld: claim: %m\n",
+				(long long)x->cb.id, err);
+	}
+	if (claimed) {
+		x->cb.state = STORE_CB_CALLING;
+		str_copy(x->cb.node, acd_cb_self(), sizeof(x->cb.node));
+		publish(&x->cb);
+		return true;
+	}
+	info("acd: callback %lld: not claimed (%s): dropped on this node\n",
+	     (long long)x->cb.id,
+	     acd_cbs.held ? "another node has it, or it ended"
+			  : "another node holds the callbacks lease");
+	mem_deref(x); /* withdraws the offer, no miss */
+	acd_queue_kick();
+	return false;
+}
+
 static void offer_place(void *arg)
 {
 	struct cbe *x = arg;
@@ -458,10 +504,10 @@ static void offer_place(void *arg)
 	prm.from = x->cb.number;
 	prm.to = x->cb.number;
 	prm.leg = leg;
-	x->cb.state = STORE_CB_CALLING;
-	save(x);
+	if (!claim(x))
+		return;
 	x->offered = true;
-	err = call_originate(cbs.calls, &prm, agent_answered, x, &x->call);
+	err = call_originate(acd_cbs.calls, &prm, agent_answered, x, &x->call);
 	if (err) {
 		info("acd: callback %lld: the agents offered cannot be rung: "
 		     "%m\n",
@@ -479,9 +525,9 @@ static void offer_place(void *arg)
 
 void acd_cb_offer(const struct acd_offer *o)
 {
-	struct cbe *x = cbe_find(o->caller - CB_ID_BASE);
+	struct cbe *x = acd_cbe_find(o->caller - CB_ID_BASE);
 
-	if (!x || !cbs.calls)
+	if (!x || !acd_cbs.calls)
 		return;
 	x->offer = *o;
 	tmr_start(&x->tmr_offer, 0, offer_place, x);
@@ -489,7 +535,7 @@ void acd_cb_offer(const struct acd_offer *o)
 
 void acd_cb_timeout(int64_t caller)
 {
-	struct cbe *x = cbe_find(caller - CB_ID_BASE);
+	struct cbe *x = acd_cbe_find(caller - CB_ID_BASE);
 
 	if (!x)
 		return;
@@ -512,7 +558,7 @@ bool acd_cb_call_of(const struct call *call, int64_t employee)
 	struct le *le;
 	size_t i;
 
-	for (le = cbs.cbs.head; le; le = le->next) {
+	for (le = acd_cbs.cbs.head; le; le = le->next) {
 		const struct cbe *x = le->data;
 
 		if (x->call != call)
@@ -555,9 +601,9 @@ int acd_callback_add(struct acd *acd, struct store_callback *cb)
 	/* statistics: the visit's callback_requested is set as the caller
 	 * leaves the queue (acd_stats_choice) */
 	publish(cb);
-	if (cbs.acd != acd)
-		return 0; /* not live here: joined at the next start */
-	return cbe_add(cb);
+	if (acd_cbs.acd != acd || !acd_cbs.held)
+		return 0; /* the lease holder's next re-read takes it */
+	return acd_cbe_add(cb);
 }
 
 int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
@@ -572,7 +618,7 @@ int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
 		return err;
 	if (finished(cb->state))
 		return EALREADY;
-	x = cbs.acd == acd ? cbe_find(id) : NULL;
+	x = acd_cbs.acd == acd ? acd_cbe_find(id) : NULL;
 	if (x) {
 		finish(x, STORE_CB_CANCELLED);
 		acd_queue_kick();
@@ -608,7 +654,9 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 		return err;
 	if (finished(cb->state))
 		return EALREADY;
-	x = cbs.acd == acd ? cbe_find(id) : NULL;
+	if (acd_cbs.acd == acd && !acd_cbs.held)
+		return EXDEV; /* the lease holder serves it */
+	x = acd_cbs.acd == acd ? acd_cbe_find(id) : NULL;
 	if (!x || !e)
 		return ENODEV;
 	if (x->offered || x->call || cb->state == STORE_CB_CALLING)
@@ -627,32 +675,4 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 	     (long long)agent);
 	offer_place(x);
 	return store_callback_get(acd_store(acd), id, cb);
-}
-
-static int load_one(const struct store_callback *cb, void *arg)
-{
-	struct store_callback c = *cb;
-
-	(void)arg;
-	if (c.state != STORE_CB_REQUESTED && c.state != STORE_CB_CALLING)
-		return 0;
-	if (c.state == STORE_CB_CALLING) { /* the call died with the node */
-		c.state = STORE_CB_REQUESTED;
-		(void)store_callback_update(store(), &c);
-	}
-	return cbe_add(&c) == ENOMEM ? ENOMEM : 0;
-}
-
-int acd_cb_use(struct acd *acd, struct call_ctx *calls)
-{
-	if (!acd) {
-		list_flush(&cbs.cbs);
-		cbs.acd = NULL;
-		cbs.calls = NULL;
-		return 0;
-	}
-	cbs.acd = acd;
-	cbs.calls = calls;
-	list_init(&cbs.cbs);
-	return store_callback_list(acd_store(acd), 0, 0, -1, load_one, NULL);
 }

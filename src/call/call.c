@@ -768,6 +768,11 @@ const struct config *call_config(const struct call *call)
 	return call ? call->ctx->cfg : NULL;
 }
 
+const struct config *call_ctx_config(const struct call_ctx *ctx)
+{
+	return ctx ? ctx->cfg : NULL;
+}
+
 struct store *call_store(const struct call *call)
 {
 	return call ? call->ctx->st : NULL;

@@ -126,6 +126,8 @@ bool call_employee_busy(const struct call *call, int64_t employee_id);
 const char *call_digits(const struct call *call);
 /* The node's settings and store, for applications. */
 const struct config *call_config(const struct call *call);
+/* The settings the context runs with (NULL ctx: NULL). */
+const struct config *call_ctx_config(const struct call_ctx *ctx);
 struct store *call_store(const struct call *call);
 
 /*

@@ -279,6 +279,11 @@ static int cb_take(struct api_req *req)
 		return api_error(req, 409, "agent %lld is not available (%s%s)",
 				 (long long)agent, v.state,
 				 v.busy ? ", on a direct call" : "");
+	case EXDEV:
+		return api_error(req, 503,
+				 "callback %lld is served by another node (the "
+				 "holder of the callbacks lease)",
+				 (long long)req->id);
 	case ENODEV:
 		return api_error(req, 503,
 				 "callback %lld cannot wait in queue %lld now",

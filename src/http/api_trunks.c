@@ -117,33 +117,59 @@ static int has_password_encode(struct odict *o, const struct api_field *f,
 	return api_add_bool(o, f->name, t->password[0] != '\0');
 }
 
-/* "registration": the live state of a registering trunk, else null. */
+/*
+ * "registration": the state of a registering trunk, else null.  The node
+ * that registers it (the "trunkreg" lease holder) shows its live state;
+ * every other node the state that node last wrote to the store, with
+ * "node" and "updated_at" saying whose and when (past its expires_at a
+ * stored binding is gone: "unregistered").
+ */
 static int registration_encode(struct odict *o, const struct api_field *f,
 			       const void *rec, const struct api_req *req)
 {
 	const T *t = rec;
 	struct sip_trunkreg_status s;
-	struct odict *r;
+	struct store_trunk_reg r;
+	struct odict *d;
+	bool stored;
 	int err;
 
 	if (!t->do_register)
 		return odict_entry_add(o, f->name, ODICT_NULL);
-	if (sipsrv_trunkreg_status(t->id, &s)) {
-		memset(&s, 0, sizeof(s)); /* SIP not running */
+	memset(&r, 0, sizeof(r));
+	stored = !store_trunk_reg_get(req->api->st, t->id, &r);
+	if (!sipsrv_trunkreg_status(t->id, &s)) {
+		str_copy(r.node, req->api->cfg->node_id, sizeof(r.node));
+	}
+	else if (stored) { /* another node registers it */
+		memset(&s, 0, sizeof(s));
+		(void)sipsrv_trunkreg_state_parse(r.state, &s.state);
+		s.code = r.code;
+		str_copy(s.reason, r.reason, sizeof(s.reason));
+		s.expires_at = r.expires_at;
+		s.retry_at = r.retry_at;
+		s.failures = r.failures;
+		if (s.state == TRUNKREG_REGISTERED && req->now >= s.expires_at)
+			s.state = TRUNKREG_UNREGISTERED;
+	}
+	else { /* nobody registers it (yet) */
+		memset(&s, 0, sizeof(s));
 		s.state = TRUNKREG_UNREGISTERED;
 	}
-	err = odict_alloc(&r, 8);
+	err = odict_alloc(&d, 12);
 	if (err)
 		return err;
-	err |= api_add_str(r, "state", sipsrv_trunkreg_state_name(s.state));
-	err |= api_add_id(r, "code", s.code);
-	err |= api_add_str_or_null(r, "reason", s.reason);
-	err |= api_add_time(r, "expires_at", s.expires_at);
-	err |= api_add_time(r, "retry_at", s.retry_at);
-	err |= api_add_int(r, "failures", s.failures);
+	err |= api_add_str(d, "state", sipsrv_trunkreg_state_name(s.state));
+	err |= api_add_id(d, "code", s.code);
+	err |= api_add_str_or_null(d, "reason", s.reason);
+	err |= api_add_time(d, "expires_at", s.expires_at);
+	err |= api_add_time(d, "retry_at", s.retry_at);
+	err |= api_add_int(d, "failures", s.failures);
+	err |= api_add_str_or_null(d, "node", r.node);
+	err |= api_add_time(d, "updated_at", stored ? r.updated_at : 0);
 	if (!err)
-		err = odict_entry_add(o, f->name, ODICT_OBJECT, r);
-	mem_deref(r);
+		err = odict_entry_add(o, f->name, ODICT_OBJECT, d);
+	mem_deref(d);
 	return err ? ENOMEM : 0;
 }
 

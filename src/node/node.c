@@ -23,7 +23,7 @@ struct node {
 };
 
 const char *const node_leasev[] = {NODE_LEASE_OUTBOX, NODE_LEASE_ESCALATION,
-				   NODE_LEASE_TRUNKREG};
+				   NODE_LEASE_TRUNKREG, NODE_LEASE_CALLBACKS};
 const size_t node_leasec = ARRAY_SIZE(node_leasev);
 
 static void destructor(void *arg)

@@ -18,8 +18,8 @@
  * disposition "node_failure".
  *
  * Leases (store.h "leases"): the jobs that must run on one node at a time
- * run only where their lease is held.  Queue callbacks (acd/callback.c)
- * are not among them yet: each node serves those in its memory.  The node takes or renews every
+ * run only where their lease is held (docs/cluster.md says which work is
+ * single-owner and which stays with the node of a call).  The node takes or renews every
  * lease of node_leasev[] at its start and on each tick, for NODE_LEASE_TTL
  * heartbeat intervals, and drops them when it stops cleanly.  A node that
  * dies keeps its leases until they expire: its jobs move to another node
@@ -39,6 +39,7 @@
 #define NODE_LEASE_OUTBOX     "outbox"     /* notify/outbox.c deliveries */
 #define NODE_LEASE_ESCALATION "escalation" /* notify/escalate.c          */
 #define NODE_LEASE_TRUNKREG   "trunkreg"   /* sip/trunkreg.c             */
+#define NODE_LEASE_CALLBACKS  "callbacks"  /* acd/callback.c             */
 
 enum {
 	NODE_LEASE_TTL = 3, /* lease time in --heartbeat-interval units */

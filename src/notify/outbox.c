@@ -32,6 +32,17 @@
  * Many nodes on one store: the tick claims rows only while this node
  * holds the "outbox" lease, and escalates notes only while it holds
  * "escalation" (node.h); the heartbeat of node/ renews them.
+ *
+ * Delivery is at least once.  A claimed row is "sending" with this node's
+ * id before the transfer starts; the mail's Message-ID is made from the
+ * row (smtp.c), the same on every attempt and every node.  A node killed
+ * after the SMTP server accepted a mail but before it marked the row sent
+ * leaves it "sending": once its heartbeat is stale the row is pending
+ * again (stale_check; at once when a node takes the outbox lease over)
+ * and the next holder sends it again, with the same Message-ID, so a
+ * receiver that drops duplicates by Message-ID shows it once.  Exactly
+ * once is not possible without the server's help: the accept and our
+ * write cannot be one transaction.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -67,6 +78,7 @@ struct notify {
 	atomic_bool stop;  /* abort the transfer in flight        */
 	uint64_t stale_at; /* [ms] last look for dead nodes' rows  */
 	uint64_t esc_at;   /* [ms] last look for notes to escalate */
+	bool held;         /* holds the outbox lease (last tick)   */
 	bool curl;         /* curl_global_init() done             */
 	/* the VAPID key pair of the installation (push.c) */
 	struct push_keys keys;
@@ -375,13 +387,17 @@ static void tick(void *arg)
 	struct job *job;
 	int err;
 
+	bool held;
+
 	tmr_start(&n->tmr, NOTIFY_POLL, tick, n);
+	/* one node delivers (node.h, leases) */
+	held = node_lease_held(n->cfg, n->st, NODE_LEASE_OUTBOX, time_now_ms());
+	if (held && !n->held)
+		n->stale_at = 0; /* a takeover: the old holder's rows now */
+	n->held = held;
 	stale_check(n, time_now_ms());
 	escalate_check(n, time_now_ms());
-	if (n->job)
-		return;
-	/* one node delivers (node.h, leases) */
-	if (!node_lease_held(n->cfg, n->st, NODE_LEASE_OUTBOX, time_now_ms()))
+	if (n->job || !held)
 		return;
 
 	job = mem_zalloc(sizeof(*job), NULL);

@@ -323,6 +323,9 @@ struct sip_trunkreg_status {
 
 /* "unregistered", "registering", "registered", "failed". */
 const char *sipsrv_trunkreg_state_name(enum sip_trunkreg_state state);
+/* The state of name; EINVAL (and *statep unchanged) for an unknown one. */
+int sipsrv_trunkreg_state_parse(const char *name,
+				enum sip_trunkreg_state *statep);
 /* Re-read the trunks from the store after one was created, changed or
  * deleted: start, restart (new settings) or stop (unregister) their
  * registrations.  Does nothing while SIP is not running. */

@@ -34,7 +34,10 @@
  * a client runs (bound, or a REGISTER under way that may still bind) it
  * waits REPLACE_GUARD.
  *
- * The state lives in memory only: after a restart we simply register again.
+ * The state lives in memory; after a restart we simply register again.
+ * Every change of it is also written to the store (trunk_registrations,
+ * with this node's id and the time), so every node's API shows the state
+ * of the node that registers.
  *
  * Many nodes on one store: only the node holding the "trunkreg" lease
  * (node.h) registers, or the carrier would see one binding per node and
@@ -188,6 +191,39 @@ static void aor_uri(char *buf, size_t sz, const struct store_trunk *t)
 		    domain, host_close(domain));
 }
 
+/* Write tr's state to the store for the other nodes' APIs. */
+static void put_state(const struct trunkreg *tr)
+{
+	struct store_trunk_reg r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.trunk_id = tr->trunk.id;
+	str_copy(r.node, tr->srv->cfg->node_id, sizeof(r.node));
+	str_copy(r.state, sipsrv_trunkreg_state_name(tr->status.state),
+		 sizeof(r.state));
+	r.code = tr->status.code;
+	str_copy(r.reason, tr->status.reason, sizeof(r.reason));
+	r.expires_at = tr->status.expires_at;
+	r.retry_at = tr->status.retry_at;
+	r.failures = tr->status.failures;
+	r.updated_at = time_now_ms();
+	err = store_trunk_reg_put(tr->srv->st, &r);
+	if (err && err != ENOENT) /* ENOENT: the trunk was just deleted */
+		warning("trunkreg: trunk %lld: state not stored: %m\n",
+			(long long)tr->trunk.id, err);
+}
+
+/* This node stopped registering: its rows say so. */
+static void stop_states(const struct sipsrv *srv)
+{
+	int err = store_trunk_reg_stop(srv->st, srv->cfg->node_id,
+				       time_now_ms(), NULL);
+
+	if (err)
+		warning("trunkreg: states not stored: %m\n", err);
+}
+
 static void set_reason(struct trunkreg *tr, uint16_t code,
 		       const struct pl *reason, const char *text)
 {
@@ -236,6 +272,7 @@ static void failed(struct trunkreg *tr, bool no_answer)
 		wait = UNREG_GUARD;
 	tr->reg = mem_deref(tr->reg);
 	schedule(tr, wait);
+	put_state(tr);
 	warning("trunkreg: trunk %lld (%s): registration failed: %u %s; "
 		"retry in %llu s (failure %u)\n",
 		(long long)tr->trunk.id, tr->trunk.name, tr->status.code,
@@ -281,6 +318,7 @@ static void reg_resp_handler(int err, const struct sip_msg *msg, void *arg)
 	tr->status.expires_at = time_now_ms() + (uint64_t)granted * 1000;
 	tr->status.retry_at = 0;
 	tr->status.failures = 0;
+	put_state(tr);
 	if (was)
 		debug("trunkreg: trunk %lld: refreshed for %u s\n",
 		      (long long)tr->trunk.id, granted);
@@ -307,6 +345,7 @@ static void attempt(void *arg)
 	aor_uri(aor, sizeof(aor), t);
 	info("trunkreg: trunk %lld (%s): registering %s at %s (attempt %u)\n",
 	     (long long)t->id, t->name, aor, reg_uri, tr->attempts);
+	put_state(tr);
 
 	err = trunk_cred_alloc(&cred, t);
 	if (!err)
@@ -385,6 +424,7 @@ static int reload_h(const struct store_trunk *t, void *arg)
 		if (had_client) {
 			tr->status.state = TRUNKREG_REGISTERING;
 			schedule(tr, REPLACE_GUARD);
+			put_state(tr);
 		}
 		else {
 			attempt(tr);
@@ -463,6 +503,7 @@ static void lease_check(void *arg)
 		warning("trunkreg: this node lost the trunkreg lease: it "
 			"stops registering\n");
 		list_flush(&srv->trunkregs);
+		stop_states(srv);
 	}
 }
 
@@ -482,9 +523,11 @@ int trunkreg_init(struct sipsrv *srv)
 void trunkreg_close(struct sipsrv *srv)
 {
 	tmr_cancel(&lease.tmr);
-	lease.held = false;
 	if (srv)
 		list_flush(&srv->trunkregs);
+	if (srv && lease.held)
+		stop_states(srv);
+	lease.held = false;
 }
 
 /* ---- sip.h ------------------------------------------------------------ */
@@ -501,6 +544,21 @@ const char *sipsrv_trunkreg_state_name(enum sip_trunkreg_state state)
 	default:
 		return "unregistered";
 	}
+}
+
+int sipsrv_trunkreg_state_parse(const char *name,
+				enum sip_trunkreg_state *statep)
+{
+	enum sip_trunkreg_state v;
+
+	for (v = TRUNKREG_UNREGISTERED; v <= TRUNKREG_FAILED; v++) {
+		if (name && statep &&
+		    !strcmp(name, sipsrv_trunkreg_state_name(v))) {
+			*statep = v;
+			return 0;
+		}
+	}
+	return EINVAL;
 }
 
 void sipsrv_trunkreg_reload(void)

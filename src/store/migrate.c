@@ -83,6 +83,8 @@ static const struct migration migrationv[] = {
     {51, "trunk failover and matching", schema_v51},
     {54, "TLS trunks check the carrier's certificate", schema_v54},
     {57, "leases of single-owner jobs", schema_v57},
+    {58, "callbacks claimed by a node, trunk registrations seen by all",
+     schema_v58},
 };
 
 int store_migrate_latest(void)

@@ -100,6 +100,9 @@ static const struct store_pg_step pg_stepv[] = {
      {pg_schema57_core, pg_schema57_apps, pg_schema57_acd,
       pg_schema57_secretariat, pg_schema57_access, pg_schema57_notes,
       pg_schema57_billing, NULL}},
+    {58,
+     "callbacks claimed by a node, trunk registration state",
+     {pg_schema_v58, NULL}},
 };
 
 const struct store_pg_step *store_pg_steps(size_t *np)

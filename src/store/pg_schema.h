@@ -42,4 +42,7 @@ extern const char pg_schema57_access[];
 extern const char pg_schema57_notes[];
 extern const char pg_schema57_billing[];
 
+/* The steps after the baseline (pg_migrate.c lists them). */
+extern const char pg_schema_v58[];
+
 #endif

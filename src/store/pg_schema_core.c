@@ -183,3 +183,21 @@ const char pg_schema57_core[] =
     " expires_at bigint NOT NULL,"
     " renewed_at bigint NOT NULL"
     ");";
+
+/* Step 58 (leases part 2): a callback's claiming node, and the state of
+ * each trunk's registration as its registering node last wrote it. */
+const char pg_schema_v58[] =
+    "ALTER TABLE callbacks ADD COLUMN node text NOT NULL DEFAULT '';"
+    "CREATE TABLE trunk_registrations ("
+    " trunk_id bigint PRIMARY KEY REFERENCES trunks(id) ON DELETE CASCADE"
+    "  DEFERRABLE,"
+    " node text NOT NULL CHECK (node <> ''),"
+    " state text NOT NULL CHECK (state IN ('unregistered', 'registering',"
+    "  'registered', 'failed')),"
+    " code bigint NOT NULL DEFAULT 0,"
+    " reason text NOT NULL DEFAULT '',"
+    " expires_at bigint NOT NULL DEFAULT 0,"
+    " retry_at bigint NOT NULL DEFAULT 0,"
+    " failures bigint NOT NULL DEFAULT 0,"
+    " updated_at bigint NOT NULL"
+    ");";

@@ -234,3 +234,23 @@ const char schema_v57[] = "CREATE TABLE leases ("
 			  " expires_at INTEGER NOT NULL,"
 			  " renewed_at INTEGER NOT NULL"
 			  ");";
+
+/* Many nodes on one store (issue 21): a callback remembers the node that
+ * took it for a call (claimed atomically: state requested -> calling), so
+ * the lease holder hands back only the calls of dead nodes; and the
+ * registration state of a registering trunk, written by the node that
+ * registers it (the "trunkreg" lease holder), so every node shows it. */
+const char schema_v58[] =
+    "ALTER TABLE callbacks ADD COLUMN node TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE trunk_registrations ("
+    " trunk_id INTEGER PRIMARY KEY REFERENCES trunks(id) ON DELETE CASCADE,"
+    " node TEXT NOT NULL CHECK (node <> ''),"
+    " state TEXT NOT NULL CHECK (state IN ('unregistered', 'registering',"
+    "  'registered', 'failed')),"
+    " code INTEGER NOT NULL DEFAULT 0,"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " retry_at INTEGER NOT NULL DEFAULT 0,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " updated_at INTEGER NOT NULL"
+    ");";

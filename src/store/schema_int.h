@@ -50,5 +50,6 @@ extern const char schema_v50[];
 extern const char schema_v51[];
 extern const char schema_v54[];
 extern const char schema_v57[];
+extern const char schema_v58[];
 
 #endif

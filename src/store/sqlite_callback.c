@@ -13,7 +13,7 @@
 #define CB_SELECT                                                              \
 	"SELECT id, tenant_id, queue_id, number, arrived_at,"                  \
 	" COALESCE(call_id, 0), state, attempts, next_at,"                     \
-	" COALESCE(agent_id, 0), created_at, updated_at FROM callbacks"
+	" COALESCE(agent_id, 0), created_at, updated_at, node FROM callbacks"
 
 static const struct store_sql sql[] = {
     {S_CB_QUEUE_TENANT, "callback queue",
@@ -27,6 +27,14 @@ static const struct store_sql sql[] = {
     {S_CB_UPDATE, "callback update",
      "UPDATE callbacks SET state = ?2, attempts = ?3, next_at = ?4,"
      " agent_id = ?5, updated_at = ?6 WHERE id = ?1"},
+    /* ?1 id, ?2 node, ?3 now: requested -> calling, one node only */
+    {S_CB_CLAIM, "callback claim",
+     "UPDATE callbacks SET state = 'calling', node = ?2, updated_at = ?3"
+     " WHERE id = ?1 AND state = 'requested'"},
+    /* ?1 id, ?2 node, ?3 now: calling (of node) -> requested */
+    {S_CB_RELEASE, "callback release",
+     "UPDATE callbacks SET state = 'requested', node = '', updated_at = ?3"
+     " WHERE id = ?1 AND state = 'calling' AND node = ?2"},
     {S_CB_LIST, "callback list",
      CB_SELECT " WHERE (?1 = 0 OR tenant_id = ?1) AND"
 	       " (?2 = 0 OR queue_id = ?2) AND (?3 < 0 OR state = ?4)"
@@ -58,6 +66,7 @@ static const struct store_col cols[] = {
     STORE_COL(SC_REF, SC_ADD | SC_UPD, store_callback, agent_id),
     STORE_COL(SC_U64, SC_ADD, store_callback, created_at),
     STORE_COL(SC_U64, SC_ADD | SC_UPD, store_callback, updated_at),
+    STORE_COL(SC_TEXT, 0, store_callback, node),
 };
 
 STORE_RECORD(cb_rec, store_callback, store_callback_h, cols);
@@ -90,6 +99,36 @@ int store_callback_update(struct store *st, struct store_callback *cb)
 		return EINVAL;
 	cb->updated_at = time_now_ms();
 	return store_row_update(st, S_CB_UPDATE, &cb_rec, cb);
+}
+
+/* One conditional write; *done: it changed the row (changes() == 1). */
+static int cb_move(struct store *st, enum store_sql_id sid, int64_t id,
+		   const char *node, bool *done)
+{
+	struct store_callback cb;
+	int64_t n = 0;
+	int err;
+
+	if (done)
+		*done = false;
+	if (!st || id <= 0 || !node || strlen(node) >= sizeof(cb.node) || !done)
+		return EINVAL;
+	err = store_run(st, sid, EIO, &n, "isu", id, node, time_now_ms());
+	if (!err)
+		*done = n == 1;
+	return err;
+}
+
+int store_callback_claim(struct store *st, int64_t id, const char *node,
+			 bool *claimed)
+{
+	return cb_move(st, S_CB_CLAIM, id, node, claimed);
+}
+
+int store_callback_release(struct store *st, int64_t id, const char *node,
+			   bool *released)
+{
+	return cb_move(st, S_CB_RELEASE, id, node, released);
 }
 
 int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,

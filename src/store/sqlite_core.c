@@ -50,6 +50,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_call,
     &store_sql_node,
     &store_sql_lease,
+    &store_sql_trunk_reg,
     &store_sql_outbox,
     &store_sql_token,
     &store_sql_schedule,

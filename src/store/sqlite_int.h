@@ -153,6 +153,9 @@ enum store_sql_id {
 	S_LEASE_DROP,
 	S_LEASE_DROP_ALL,
 	S_LEASE_LIST,
+	S_TRUNK_REG_PUT,
+	S_TRUNK_REG_GET,
+	S_TRUNK_REG_STOP,
 
 	/* sqlite_outbox.c */
 	S_OUTBOX_ADD,
@@ -308,6 +311,8 @@ enum store_sql_id {
 	S_CB_GET,
 	S_CB_UPDATE,
 	S_CB_LIST,
+	S_CB_CLAIM,
+	S_CB_RELEASE,
 	S_CB_QUEUE_TENANT,
 	/* sqlite_target.c */
 	S_TARGET_USED_BY,
@@ -526,6 +531,7 @@ struct store_sqlset {
 extern const struct store_sqlset store_sql_tenant, store_sql_employee,
     store_sql_device, store_sql_number, store_sql_announcement, store_sql_trunk,
     store_sql_registration, store_sql_call, store_sql_node, store_sql_lease,
+    store_sql_trunk_reg,
     store_sql_outbox, store_sql_token, store_sql_schedule, store_sql_ivr,
     store_sql_voicemail, store_sql_prompt, store_sql_external,
     store_sql_digit_input, store_sql_ring_group, store_sql_queue,

@@ -1479,6 +1479,8 @@ struct store_callback {
 	int64_t agent_id;    /* the agent of the last attempt, 0 none   */
 	uint64_t created_at; /* [ms]                                    */
 	uint64_t updated_at; /* [ms]                                    */
+	char node[64];       /* the node that took it for a call ("" none);
+			  written by _claim and _release only         */
 };
 
 typedef int(store_callback_h)(const struct store_callback *cb, void *arg);
@@ -1511,6 +1513,17 @@ int store_callback_call_add(struct store *st, struct store_callback_call *cc);
  * UTC] (0: still running), as store_queue_visit_wrapup(). */
 int store_callback_call_wrapup(struct store *st, int64_t id,
 			       uint64_t started_at, uint64_t ended_at);
+/*
+ * Many nodes (issue 21): node takes request id for a call, in one
+ * conditional write (state requested -> calling, node set); *claimed is
+ * true only if this write made the change, so of two nodes that claim the
+ * same request one gets it.  _release hands a request back (calling ->
+ * requested, node cleared) only if node still has it: *released says.
+ */
+int store_callback_claim(struct store *st, int64_t id, const char *node,
+			 bool *claimed);
+int store_callback_release(struct store *st, int64_t id, const char *node,
+			   bool *released);
 /* Walk the callbacks of tenant_id (0: all), queue_id (0: all) and
  * state (< 0: all), oldest first. */
 int store_callback_list(struct store *st, int64_t tenant_id, int64_t queue_id,
@@ -1798,6 +1811,36 @@ bool store_lease_held(struct store *st, const char *name, const char *node_id,
 int store_lease_drop(struct store *st, const char *name, const char *node_id);
 /* Every lease row, by name (expired ones too: the caller compares). */
 int store_lease_list(struct store *st, store_lease_h *h, void *arg);
+
+/*
+ * The registration state of a registering trunk as the node that
+ * registers it (the "trunkreg" lease holder) last wrote it, so that every
+ * node shows it (sqlite_trunk_reg.c).  state is sip.h's name
+ * ("unregistered", "registering", "registered", "failed").
+ */
+struct store_trunk_reg {
+	int64_t trunk_id;
+	char node[64];       /* the node that registers it              */
+	char state[16];      /* sipsrv_trunkreg_state_name()            */
+	uint16_t code;       /* last final SIP status, 0 none           */
+	char reason[64];     /* its reason phrase or what went wrong    */
+	uint64_t expires_at; /* [ms] binding valid until, 0 none        */
+	uint64_t retry_at;   /* [ms] next attempt after a failure, 0    */
+	uint32_t failures;   /* failed attempts in a row                */
+	uint64_t updated_at; /* [ms] when node wrote it                 */
+};
+
+/* Write r (insert or replace trunk r->trunk_id's row).  ENOENT: no such
+ * trunk (deleted meanwhile); EINVAL: no node, no state. */
+int store_trunk_reg_put(struct store *st, const struct store_trunk_reg *r);
+/* ENOENT if nobody wrote trunk_id's state. */
+int store_trunk_reg_get(struct store *st, int64_t trunk_id,
+			struct store_trunk_reg *r);
+/* node stopped registering (a clean stop, a lost lease): its rows become
+ * "unregistered" at now (binding and retry times 0); another node's rows
+ * are left alone.  *np (may be NULL): rows changed. */
+int store_trunk_reg_stop(struct store *st, const char *node, uint64_t now,
+			 unsigned *np);
 
 /* ---- the outbox: every outgoing delivery ------------------------------ */
 

@@ -1152,9 +1152,9 @@ def test_fields():
             ISO.match(n["started_at"] or "") and
             ISO.match(n["heartbeat_at"] or "") and
             [x["name"] for x in n["leases"]] ==
-            ["escalation", "outbox", "trunkreg"],
+            ["callbacks", "escalation", "outbox", "trunkreg"],
             "GET /nodes/node1: this node, alive, no live calls, the only "
-            "node: it holds the three leases", f"{st} {n}")
+            "node: it holds the four leases", f"{st} {n}")
     st, b = sb.api("GET", "/api/v1/nodes/node9")
     err_check("unknown node: 404", st, b, 404, "node node9 not found")
 

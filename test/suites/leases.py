@@ -5,14 +5,27 @@ mode, shared by both with the store's busy timeout) with different
 --node-id, --heartbeat-interval 1 (so a lease lasts 3 s) and an SMTP sink
 (aiosmtpd, as notes.py).
 
-  * GET /api/v1/nodes on either node: the first node holds the three leases
-    (outbox, escalation, trunkreg), the second none
+  * GET /api/v1/nodes on either node: the first node holds the four leases
+    (callbacks, outbox, escalation, trunkreg), the second none
+  * a trunk registering at a sipp registrar: node-a registers it; GET
+    /trunks/<id> on node-b shows node-a's state (registered, code 200,
+    node "node-a", the same expires_at), not "unregistered"
+  * a queue callback taken through node-b while Erika (agent, phone
+    registered at node-b) is logged in on node-b: node-b does not dial it
+    (node-a holds the callbacks lease; its engine has no agent): after 3
+    heartbeat intervals still requested, attempts 0, Erika's phone silent
   * a note saved through the second node: its mail is delivered exactly
     once, by the lease holder (the first node's log names the row)
   * kill -9 of the holder; a note saved meanwhile waits (pending) while
     the dead node's lease lives, then, after the TTL, the second node takes
-    the three leases and delivers it exactly once; no mail arrives twice
-  * a clean stop drops the leases at once (none left in the table)
+    the four leases and delivers it exactly once; no mail arrives twice
+  * after the takeover node-b re-reads the callbacks: Erika's phone rings
+    exactly once showing the customer, the request is claimed by node-b
+    (callbacks.node) and ends failed after its 1 attempt (the customer's
+    phone is offline) with Erika as agent; node-b registers the trunk
+    itself (node "node-b", registered)
+  * a clean stop drops the leases at once (none left in the table) and
+    marks node-b's trunk registration unregistered in the store
 """
 import os
 import signal
@@ -24,8 +37,8 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from sb import Suite, Switchboard, demo_ids, free_port  # noqa: E402
-from peers import wait_for  # noqa: E402
+from sb import DEMO, Suite, Switchboard, demo_ids, free_port  # noqa: E402
+from peers import Baresip, Sipp, wait_for  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 
 warnings.filterwarnings("ignore", message="Session.login_data")
@@ -33,7 +46,10 @@ S = Suite("leases")
 V = "/api/v1"
 FROM = "notiz@switchboard.example"
 ERIKA_MAIL = "erika@kunde.example"
-LEASES = ["escalation", "outbox", "trunkreg"]
+LEASES = ["callbacks", "escalation", "outbox", "trunkreg"]
+CUSTOMER = "+4922182829901"  # Max's personal number; his phone is offline
+REG_KEYS = {"auth_user": "auth4711", "auth_pass": "trunk-s3cret",
+            "expires": 30}
 HEARTBEAT = 1  # [s]; a lease lasts 3 heartbeat intervals
 env = {}
 
@@ -48,7 +64,9 @@ def server(sink, node_id, data_dir=None):
     if data_dir:
         args += ["--data-dir", data_dir]   # later flags win
     return Switchboard(extra_args=args, demo=data_dir is None,
-                       own_trunk_port=False)
+                       own_trunk_port=False,
+                       env={"SWITCHBOARD_CALLBACK_ATTEMPTS": "1",
+                            "SWITCHBOARD_CALLBACK_RETRY": "2"})
 
 
 def nodes(sb):
@@ -88,6 +106,39 @@ def deliveries(sb, nid):
     return r if st == 200 else []
 
 
+def registration(sb, tid):
+    st, t = sb.api("GET", f"{V}/trunks/{tid}")
+    return (t or {}).get("registration") if st == 200 else None
+
+
+def db_rows(path, sql):
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def setup_queue(a, r_port):
+    """A queue offering callbacks with Erika its member; a trunk that
+    registers at the sipp registrar on r_port."""
+    t = env["tenant"]
+    st, q = a.api("POST", V + "/queues",
+                  {"tenant_id": t, "name": "Rueckruf", "strategy": "ring_all",
+                   "ring_timeout": 10, "wrapup": 0, "max_misses": 3,
+                   "callback": True,
+                   "members": [{"employee_id": env["erika"]}]})
+    S.check(st == 201, "a queue offering callbacks: 201", f"{st} {q}")
+    st, tr = a.api("POST", V + "/trunks", {
+        "name": "Carrier R", "tenant_id": t, "host": "127.0.0.1",
+        "port": r_port, "transport": "udp", "register": True,
+        "username": "acc4711", "auth_user": "auth4711",
+        "password": "trunk-s3cret", "domain": "carrier.test",
+        "expires": 30})
+    S.check(st == 201, "a registering trunk: 201", f"{st} {tr}")
+    env.update(queue=q["id"], trunk=tr["id"])
+
+
 def setup(a):
     t, _, mx = demo_ids(a, "Max")
     _, _, er = demo_ids(a, "Erika")
@@ -97,14 +148,18 @@ def setup(a):
                                           "employee_id": mx,
                                           "name": "agent"})
     S.check(st == 201, "an agent token: 201", f"{st} {r}")
-    env.update(erika=er, tok=r["token"])
+    env.update(erika=er, tok=r["token"], tenant=t)
 
 
 def main():
     sink = SmtpSink(free_port(socket.SOCK_STREAM))
     sink.start()
+    r_port = free_port()
+    reg = Sipp("registrar_digest", local_port=r_port, calls=1000,
+               keys=REG_KEYS, recv_timeout_ms=0, timeout_s=900).start()
     a = server(sink, "node-a")
     b = None
+    phone = None
     db = os.path.join(a.dir, "switchboard.db")
     try:
         a.start()
@@ -116,7 +171,7 @@ def main():
         S.check(wait_for(lambda: held(b, "node-a") == LEASES, 5,
                          "node-a's leases", lambda: repr(nodes(b))),
                 "GET /nodes (on node-b): node-a, started first, holds the "
-                "three leases", repr(nodes(b)))
+                "four leases", repr(nodes(b)))
         nb = nodes(a)
         S.check(held(a, "node-b") == [] and nb.get("node-b", {})
                 .get("alive") is True and nb["node-a"]["self"] is True,
@@ -126,10 +181,55 @@ def main():
                 lease["expires_at"].endswith("Z"),
                 "a lease shows its name and expires_at", repr(lease))
         S.check(db_leases(db) == [(n, "node-a") for n in LEASES],
-                "the leases table: three rows, all node-a's",
+                "the leases table: four rows, all node-a's",
                 repr(db_leases(db)))
 
         S.run(lambda: setup(a))
+        S.run(lambda: setup_queue(a, r_port))
+        tid = env["trunk"]
+
+        # the trunk: node-a registers, node-b shows node-a's state
+        ok = wait_for(lambda: (registration(a, tid) or {}).get("state") ==
+                      "registered", 15, "node-a registers the trunk")
+        ra, rb = registration(a, tid), registration(b, tid)
+        S.check(ok and ra["node"] == "node-a" and ra["code"] == 200 and
+                ra["updated_at"].endswith("Z"),
+                "GET /trunks/<id> on node-a: registered by node-a, 200",
+                repr(ra))
+        S.check(rb and rb["state"] == "registered" and rb["code"] == 200 and
+                rb["node"] == "node-a" and rb["failures"] == 0 and
+                rb["retry_at"] is None and
+                rb["expires_at"] == ra["expires_at"] and
+                rb["updated_at"] == ra["updated_at"],
+                "GET /trunks/<id> on node-b: node-a's state (registered, "
+                "200, node-a, the same expires_at and updated_at)",
+                f"{rb} / {ra}")
+        S.check("trunkreg: trunk %d " % tid not in b.logtext(),
+                "node-b sent no REGISTER of its own", b.tail(10))
+
+        # a callback taken through node-b, Erika logged in on node-b
+        phone = Baresip("1002", DEMO["devices"]["1002"],
+                        server=("127.0.0.1", b.sip_port), tone=1000)
+        phone.start()
+        S.check(phone.wait_registered(15), "Erika's phone registers at "
+                "node-b")
+        st, _ = b.api("POST", f"{V}/agents/{env['erika']}/state",
+                      {"action": "login"})
+        S.check(st == 200, "Erika logs in on node-b: 200", str(st))
+        m0 = phone.mark()
+        st, cb = b.api("POST", V + "/callbacks",
+                       {"queue_id": env["queue"], "number": CUSTOMER})
+        S.check(st == 201 and cb["state"] == "requested",
+                "POST /callbacks through node-b: 201 requested",
+                f"{st} {cb}")
+        time.sleep(3 * HEARTBEAT)
+        st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
+        S.check(st == 200 and c["state"] == "requested" and
+                c["attempts"] == 0 and
+                phone.wait_event(("CALL_INCOMING", "CALL_ESTABLISHED"),
+                                 0.5, since=m0) is None,
+                "node-b (no callbacks lease) does not dial it: still "
+                "requested, attempts 0, Erika's phone silent", f"{st} {c}")
 
         # a note saved through node-b: delivered once, by node-a
         st, n1 = new_note(b, "Erste Notiz")
@@ -148,10 +248,24 @@ def main():
                 "node-a (the holder) delivered it, node-b did not",
                 a.tail(20))
 
+        # a mail node-a sends when it is killed: the server has it, the
+        # 250 never reaches node-a (the sink holds its reply)
+        sink.delay = 30
+        st, n3 = new_note(a, "Dritte Notiz")
+        S.check(st == 201, "POST /notes through node-a: 201", f"{st} {n3}")
+        S.check(wait_for(lambda: len(mails_for(sink, n3["id"])) == 1, 15,
+                         "the third note's mail at the server"),
+                "the third note's mail reached the server (reply held)")
+        d = deliveries(a, n3["id"])
+        S.check(len(d) == 1 and d[0]["state"] == "sending",
+                "its delivery is sending (node-a's) while the reply waits",
+                repr(d))
+
         # kill -9 the holder; a note saved meanwhile waits for the TTL
         a.proc.send_signal(signal.SIGKILL)
         a.proc.wait()
         t_kill = time.time()
+        sink.delay = 0
         st, n2 = new_note(b, "Zweite Notiz")
         S.check(st == 201, "POST /notes through node-b after the kill: 201",
                 f"{st} {n2}")
@@ -165,7 +279,7 @@ def main():
                       "node-b takes the leases", lambda: repr(nodes(b)))
         took = time.time() - t_kill
         S.check(ok and took >= 1.0 and took < 3 * HEARTBEAT + 2,
-                "node-b takes the three leases after the TTL (3 heartbeat "
+                "node-b takes the four leases after the TTL (3 heartbeat "
                 "intervals after node-a's last renewal)",
                 f"{took:.1f} s {nodes(b)}")
         S.check(db_leases(db) == [(n, "node-b") for n in LEASES],
@@ -180,10 +294,57 @@ def main():
                 f"notify: mail {oid} sent (attempt 1)" in b.logtext(),
                 "node-b delivered the mail queued meanwhile exactly once",
                 repr(d))
+        # the mail of the kill: sent again by node-b, the same Message-ID
+        wait_for(lambda: len(mails_for(sink, n3["id"])) >= 2, 15,
+                 "the third note's mail again")
+        m3 = mails_for(sink, n3["id"])
+        ids = [m[2]["Message-ID"] for m in m3]
+        d = deliveries(b, n3["id"])
+        S.check(len(m3) == 2 and ids[0] and ids[0] == ids[1],
+                "the mail node-a was killed sending is sent again by "
+                "node-b (at least once), with the same Message-ID",
+                repr(ids))
+        S.check(len(d) == 1 and d[0]["state"] == "sent" and
+                d[0]["attempts"] == 1 and
+                "deliveries of dead nodes are pending again" in b.logtext(),
+                "its delivery: sent by node-b, one attempt counted (the "
+                "killed one had no outcome)", repr(d))
         S.check(len(mails_for(sink, n1["id"])) == 1 and
-                len(sink.msgs) == 2,
-                "nothing was delivered twice: two notes, two mails",
+                len(sink.msgs) == 4,
+                "nothing else was delivered twice: three notes, four mails",
                 f"{len(sink.msgs)}")
+
+        # node-b serves the callback after the takeover
+        c = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
+            if st == 200 and c["state"] in ("completed", "failed",
+                                            "cancelled"):
+                break
+            time.sleep(0.3)
+        calls = [e for e in phone.events[m0:]
+                 if e.get("type") == "CALL_ESTABLISHED"]
+        S.check(len(calls) == 1 and CUSTOMER in calls[0].get("peeruri", ""),
+                "Erika's phone took exactly one call, showing the customer",
+                repr(phone.event_types()[m0:]))
+        S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
+                c["agent_id"] == env["erika"],
+                "the callback accepted before the kill: dialled by node-b, "
+                "failed after its 1 attempt (customer offline), Erika its "
+                "agent", repr(c))
+        S.check(db_rows(db, f"SELECT node FROM callbacks WHERE id = "
+                        f"{cb['id']}") == [("node-b",)],
+                "the store: claimed by node-b",
+                repr(db_rows(db, "SELECT id, node, state FROM callbacks")))
+
+        # node-b registers the trunk itself
+        ok = wait_for(lambda: (registration(b, tid) or {}).get("node") ==
+                      "node-b", 15, "node-b registers the trunk")
+        rb = registration(b, tid)
+        S.check(ok and rb["state"] == "registered" and rb["code"] == 200,
+                "after the takeover node-b registers the trunk: registered "
+                "by node-b", repr(rb))
 
         # a clean stop gives the leases up at once
         code = b.stop()
@@ -191,7 +352,15 @@ def main():
                 f"exit {code}\n{b.tail(30)}")
         S.check(db_leases(db) == [], "a clean stop drops its leases",
                 repr(db_leases(db)))
+        rows = db_rows(db, "SELECT trunk_id, node, state, expires_at FROM "
+                       "trunk_registrations")
+        S.check(rows == [(tid, "node-b", "unregistered", 0)],
+                "a clean stop: the trunk's stored state is unregistered, "
+                "by node-b", repr(rows))
     finally:
+        if phone:
+            phone.stop()
+        reg.stop()
         for x in (a, b):
             if x:
                 x.cleanup()

@@ -5,13 +5,17 @@
  * customer is dialled through the trunk with the central number; busy:
  * requested again with one attempt and a next time, then after the retry
  * interval the second attempt answers: completed.  Every step asserts
- * the exact operations and the stored request.
+ * the exact operations and the stored request.  This node ("n1") holds
+ * the callbacks lease; a request another node claimed in the store first
+ * is never dialled here, and a calling request of a dead node is
+ * requested again by the re-read.
  */
 #include <string.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
 #include "acd/acd.h"
+#include "node/node.h"
 #include "call_test.h"
 #include "demo.h"
 #include "test.h"
@@ -48,6 +52,7 @@ int test_acd_callback(void)
 	struct acd *acd = NULL;
 	struct env e;
 	char want[200];
+	bool held = false, claimed = true;
 	int err = 0;
 
 	TEST_EQ_INT(env_open(&e, NULL, 0), 0);
@@ -64,6 +69,10 @@ int test_acd_callback(void)
 	q.memberv[0].employee_id = e.erika;
 	TEST_EQ_INT(store_queue_add(e.st, &q), 0);
 	TEST_EQ_INT(acd_alloc(&acd, e.st), 0);
+	TEST_EQ_INT(store_lease_take(e.st, NODE_LEASE_CALLBACKS, "n1",
+				     time_now_ms(), 3600000, &held),
+		    0);
+	TEST_ASSERT(held);
 	TEST_EQ_INT(acd_queue_use(acd, e.ctx), 0);
 	TEST_EQ_INT(acd_agent_act(acd, e.erika, ACD_LOGIN, NULL, tmr_jiffies()),
 		    0);
@@ -87,6 +96,7 @@ int test_acd_callback(void)
 	TEST_EQ_INT(fake.legc, 2);
 	TEST_EQ_INT(store_callback_get(e.st, cb.id, &c), 0);
 	TEST_EQ_INT(c.state, STORE_CB_CALLING);
+	TEST_EQ_STR(c.node, "n1");
 
 	/* she answers, hears the number, the customer is dialled */
 	TEST_EQ_INT(agent_answers(1, "stop cb.wav;forget /p/cb.wav;"
@@ -126,6 +136,33 @@ int test_acd_callback(void)
 
 	/* finished: no cancel */
 	TEST_EQ_INT(acd_callback_cancel(acd, cb.id, &c), EALREADY);
+
+	/* another node claims a new request in the store before this one
+	 * offers it: nothing rings here, the row stays n2's */
+	fake_take();
+	fake.legc = 0;
+	cb.id = 0;
+	TEST_EQ_INT(acd_callback_add(acd, &cb), 0);
+	TEST_EQ_INT(store_callback_claim(e.st, cb.id, "n2", &claimed), 0);
+	TEST_ASSERT(claimed);
+	fake_run(300);
+	TEST_EQ_STR(fake_take(), "");
+	TEST_EQ_INT(fake.legc, 0);
+	TEST_EQ_INT(store_callback_get(e.st, cb.id, &c), 0);
+	TEST_EQ_INT(c.state, STORE_CB_CALLING);
+	TEST_EQ_STR(c.node, "n2");
+	/* handed back only by the node that has it */
+	TEST_EQ_INT(store_callback_release(e.st, cb.id, "n1", &claimed), 0);
+	TEST_ASSERT(!claimed);
+	TEST_EQ_INT(store_callback_release(e.st, cb.id, "n2", &claimed), 0);
+	TEST_ASSERT(claimed);
+	TEST_EQ_INT(store_callback_get(e.st, cb.id, &c), 0);
+	TEST_EQ_INT(c.state, STORE_CB_REQUESTED);
+	TEST_EQ_STR(c.node, "");
+	TEST_EQ_INT(store_callback_claim(e.st, cb.id, "n2", &claimed), 0);
+	TEST_ASSERT(claimed);
+	TEST_EQ_INT(store_callback_claim(e.st, cb.id, "n1", &claimed), 0);
+	TEST_ASSERT(!claimed);
 out:
 	(void)acd_queue_use(NULL, NULL);
 	mem_deref(acd);

@@ -181,7 +181,7 @@ int test_node_leases(void)
 	c2 = c1;
 	str_copy(c2.node_id, "node2", sizeof(c2.node_id));
 	TEST_EQ_INT(node_lease_ttl(&c1), 30000);
-	TEST_EQ_INT(node_leasec, 3);
+	TEST_EQ_INT(node_leasec, 4);
 
 	TEST_EQ_INT(store_open(&st, path), 0);
 	TEST_EQ_INT(node_alloc(&n1, &c1, st), 0);
