@@ -57,6 +57,10 @@ const struct opt config_optv[] = {
      "SQLite database file (<data-dir>/switchboard.db)"},
     {"prompts", "SWITCHBOARD_PROMPTS", OPT_STR, S(prompts_dir), RESTART,
      "directory of WAV prompts (<data-dir>/prompts)"},
+    {"backup-keep", "SWITCHBOARD_BACKUP_KEEP", OPT_U32, S(backup_keep), LIVE,
+     "backups kept in <data-dir>/backups: after a successful one, the "
+     "oldest of those the server made beyond this many are removed (7; 0: "
+     "all are kept)"},
     {"realm", "SWITCHBOARD_REALM", OPT_STR, S(realm), RESTART,
      "SIP digest realm (switchboard)"},
     {"node-id", "SWITCHBOARD_NODE_ID", OPT_STR, S(node_id), RESTART,
@@ -286,6 +290,7 @@ void config_defaults(struct config *cfg)
 		 sizeof(cfg->push_subject));
 	cfg->events_queue_max = 1048576;
 	cfg->number_block_max = 10000;
+	cfg->backup_keep = 7;
 	cfg->events_ping = 30;
 	cfg->session_lifetime = 43200;
 	cfg->session_idle = 1800;
