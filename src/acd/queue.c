@@ -856,6 +856,7 @@ static int64_t caller_tenant(struct call *call, const struct store_queue *q)
 int acd_queue_start(struct call *call, const struct route_target *t)
 {
 	struct store_tenant tenant;
+	char path[300];
 	struct qcall *qc;
 	int err;
 
@@ -879,6 +880,17 @@ int acd_queue_start(struct call *call, const struct route_target *t)
 		 tenant.country_code[0] ? tenant.country_code : "49",
 		 sizeof(qc->ctx.country));
 	str_copy(qc->ctx.area, tenant.area_code, sizeof(qc->ctx.area));
+	/* never answered for a greeting that cannot play */
+	if (qc->q.greeting[0])
+		re_snprintf(path, sizeof(path), "%s/%s",
+			    call_config(call)->prompts_dir, qc->q.greeting);
+	else
+		re_snprintf(path, sizeof(path), "%s/%s/please_hold.wav",
+			    call_config(call)->prompts_dir, qc->lang);
+	if (call_prompt_refuse(call, "queue", qc->q.id, path)) {
+		mem_deref(qc);
+		return 0;
+	}
 	qc->call = call;
 	qc->id = ++qa.next_id;
 	list_append(&qa.callers, &qc->le, qc);
