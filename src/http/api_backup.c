@@ -190,7 +190,9 @@ static int name_cmp(const void *a, const void *b)
 
 /* Remove the oldest backup directories under dir beyond keep (0: none
  * removed).  Only directories named as a backup: what an operator put
- * there by another name stays. */
+ * there by another name stays.  Of more than ARRAY_SIZE(namev) some are
+ * not seen this time; one is removed only when keep newer ones were seen,
+ * so the newest keep are never among them (the rest goes next time). */
 static void prune(const char *dir, uint32_t keep)
 {
 	char *namev[256];
