@@ -9,7 +9,8 @@
  *   -> speech thread (media_speech_start, cache in <data>/speech)
  *   -> call (sip's incoming calls go to call/ from now on) -> http
  *   -> memory give-back tick -> SIGHUP (config_reload)
- *   re_main() until SIGINT/SIGTERM
+ *   -> systemd: watchdog tick, READY=1 (core/sdnotify.c)
+ *   re_main() until SIGINT/SIGTERM (STOPPING=1)
  *   sip shutdown (call/ BYEs/CANCELs all calls, wait for transactions)
  *   tick -> http -> call -> speech -> sip -> notify -> node -> store
  */
@@ -130,10 +131,13 @@ static void signal_handler(int sig)
 	static int count;
 
 	info("main: caught signal %d, shutting down\n", sig);
-	if (++count > 1)
+	if (++count > 1) {
 		re_cancel();
-	else
+	}
+	else {
+		sdnotify_stopping();
 		sipsrv_shutdown(re_cancel);
+	}
 }
 
 /* SIGHUP and POST /api/v1/reload: the log file reopened, the
@@ -145,16 +149,17 @@ static int reload_do(const char *by, struct config_report *rep,
 {
 	int err;
 
+	sdnotify_reloading();
 	err = log_file_reopen();
 	if (err)
 		warning("main: %s: cannot reopen %s: %m\n", by, cfg.log_file,
 			err);
 	info("main: %s: log reopened, reloading the configuration\n", by);
 	err = config_reload_report(&cfg, rep);
-	if (err)
-		return err;
-	notify_reconfigure(notify);
-	return 0;
+	if (!err)
+		notify_reconfigure(notify);
+	sdnotify_ready(); /* a refused reload: running as before */
+	return err;
 }
 
 static int reload_run(struct config_report *rep, void *arg)
@@ -165,6 +170,31 @@ static int reload_run(struct config_report *rep, void *arg)
 static void reload(void *arg)
 {
 	(void)reload_do("SIGHUP", NULL, arg);
+}
+
+/* The watchdog's health check (core/sdnotify.c): the loop runs (this is
+ * called from its timer) and the store answers a query on an index; the
+ * status line says what the node carries. */
+static int health(char *status, size_t sz, void *arg)
+{
+	struct store *st = arg;
+	uint64_t regs = 0;
+	unsigned calls;
+	int err;
+
+	err = store_reg_count(st, time_now_ms(), &regs);
+	if (err) {
+		re_snprintf(status, sz,
+			    "unhealthy: the database does not "
+			    "answer (%m)",
+			    err);
+		return err;
+	}
+	calls = sipsrv_calls_active();
+	re_snprintf(status, sz, "%u call%s, %llu registration%s", calls,
+		    calls == 1 ? "" : "s", (unsigned long long)regs,
+		    regs == 1 ? "" : "s");
+	return 0;
 }
 
 /* Create the admin token if none exists; write it to <data-dir>/admin.token
@@ -225,6 +255,9 @@ int main(int argc, char *argv[])
 	}
 	if (cfg.syslog)
 		log_syslog_start();
+	err = sdnotify_open();
+	if (err)
+		warning("main: not telling systemd: %m\n", err);
 	mkdir(cfg.data_dir, 0755);
 
 	err = libre_init();
@@ -325,12 +358,15 @@ int main(int argc, char *argv[])
 		warning("main: SIGHUP: %m\n", err);
 		goto out;
 	}
+	(void)sdnotify_watch(health, st);
+	sdnotify_ready();
 
 	info("main: switchboard running: SIP %s, HTTP %s, node %s\n",
 	     cfg.sip_listen, cfg.http_listen, cfg.node_id);
 	err = re_main(signal_handler);
 
 out:
+	sdnotify_close();
 	sighup_close();
 	tmr_cancel(&trim.tmr);
 	api = mem_deref(api);

@@ -771,6 +771,16 @@ static uint64_t arrived_at(const struct call *call)
 	return age < now ? now - age : 0;
 }
 
+/* The greeting of qc's queue, relative to the prompts directory: its own,
+ * or please_hold.wav of the caller's language. */
+static void greeting_of(const struct qcall *qc, char *buf, size_t sz)
+{
+	if (qc->q.greeting[0])
+		str_copy(buf, qc->q.greeting, sz);
+	else
+		re_snprintf(buf, sz, "%s/please_hold.wav", qc->lang);
+}
+
 static void answered(struct call *call, void *arg)
 {
 	struct qcall *qc = arg;
@@ -813,11 +823,7 @@ static void answered(struct call *call, void *arg)
 	}
 	qc->joined = true;
 	memset(&wp, 0, sizeof(wp));
-	if (qc->q.greeting[0])
-		str_copy(greeting, qc->q.greeting, sizeof(greeting));
-	else
-		re_snprintf(greeting, sizeof(greeting), "%s/please_hold.wav",
-			    qc->lang);
+	greeting_of(qc, greeting, sizeof(greeting));
 	wp.lang = qc->lang;
 	wp.greeting = greeting;
 	wp.announce_ms = qc->q.announce_every * 1000;
@@ -856,6 +862,7 @@ static int64_t caller_tenant(struct call *call, const struct store_queue *q)
 int acd_queue_start(struct call *call, const struct route_target *t)
 {
 	struct store_tenant tenant;
+	char greeting[160], path[300];
 	struct qcall *qc;
 	int err;
 
@@ -879,6 +886,14 @@ int acd_queue_start(struct call *call, const struct route_target *t)
 		 tenant.country_code[0] ? tenant.country_code : "49",
 		 sizeof(qc->ctx.country));
 	str_copy(qc->ctx.area, tenant.area_code, sizeof(qc->ctx.area));
+	/* never answered for a greeting that cannot play */
+	greeting_of(qc, greeting, sizeof(greeting));
+	re_snprintf(path, sizeof(path), "%s/%s", call_config(call)->prompts_dir,
+		    greeting);
+	if (call_prompt_refuse(call, "queue", qc->q.id, path)) {
+		mem_deref(qc);
+		return 0;
+	}
 	qc->call = call;
 	qc->id = ++qa.next_id;
 	list_append(&qa.callers, &qc->le, qc);

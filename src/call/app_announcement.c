@@ -47,15 +47,7 @@ int app_announcement_start(struct call *call, const struct route_target *t)
 		return ENOMEM;
 	re_snprintf(path, 300, "%s/%s", call_config(call)->prompts_dir, a.file);
 	call_app_data_set(call, path); /* the call owns it now */
-	err =
-	    call->ctx->be->prompt_check ? call->ctx->be->prompt_check(path) : 0;
-	if (err) {
-		warning("call: %s: announcement %lld: %s cannot be played "
-			"(%m): not answered\n",
-			call_id(call), (long long)a.id, path, err);
-		call_hangup(call, 480, "Temporarily Unavailable",
-			    STORE_DISP_FAILED, STORE_PARTY_SYSTEM);
+	if (call_prompt_refuse(call, "announcement", a.id, path))
 		return 0;
-	}
 	return call_answer(call, "announcement", announcement_answered, path);
 }

@@ -223,6 +223,12 @@ int call_say_private(struct call *call, const char *lang, const char *text,
 		     bool interruptible, call_play_h *h, void *arg);
 /* Stop a running prompt (its handler is not called). */
 void call_play_stop(struct call *call);
+/* Before a call is answered for a prompt (an announcement's file, a
+ * queue's or a menu's greeting): false if the file at path plays (the
+ * backend's check); else the call is refused with 480 and a log line
+ * naming what and id ("queue", 3), path and why, and true is returned. */
+bool call_prompt_refuse(struct call *call, const char *what, int64_t id,
+			const char *path);
 
 struct call_collect_prm {
 	unsigned min;      /* digits needed (1..max)                    */

@@ -17,6 +17,7 @@
 #include <re.h>
 #include "core/core.h"
 #include "call/call_int.h"
+#include "store/store.h"
 
 enum { PROMPT_PATH = 300 };
 
@@ -316,4 +317,21 @@ void call_prompt_digit(struct call *call, char digit)
 	}
 	if (p && p->interruptible)
 		play_finish(p, 0, digit);
+}
+
+bool call_prompt_refuse(struct call *call, const char *what, int64_t id,
+			const char *path)
+{
+	int err;
+
+	if (!call || !path || !call->ctx->be->prompt_check)
+		return false;
+	err = call->ctx->be->prompt_check(path);
+	if (!err)
+		return false;
+	warning("call: %s: %s %lld: %s cannot be played (%m): not answered\n",
+		call_id(call), what, (long long)id, path, err);
+	call_hangup(call, 480, "Temporarily Unavailable", STORE_DISP_FAILED,
+		    STORE_PARTY_SYSTEM);
+	return true;
 }

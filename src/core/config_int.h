@@ -1,6 +1,7 @@
 /*
- * config_int.h - shared inside core/ by config.c (the option table, flags
- * and variables, the checks, reload) and config_file.c (the file).
+ * config_int.h - shared inside core/ by config_opts.c (the option table
+ * and the defaults), config.c (flags and variables, the checks, reload)
+ * and config_file.c (the file).
  */
 #ifndef SWITCHBOARD_CONFIG_INT_H
 #define SWITCHBOARD_CONFIG_INT_H
@@ -23,8 +24,15 @@ struct opt {
 	const char *help;
 };
 
+/* the file read when --config and SWITCHBOARD_CONFIG are not given, if it
+ * exists */
+#define CONFIG_DEFAULT "/etc/switchboard/switchboard.conf"
+
+/* every setting, in the order of --help (config_opts.c) */
 extern const struct opt config_optv[];
 extern const size_t config_optc;
+/* cfg cleared and every setting at its default (config_opts.c) */
+void config_defaults(struct config *cfg);
 
 /* Where the settings came from, for the error texts: an option set by the
  * file (and by nothing later) is named "FILE:LINE: key 'x': ". */

@@ -64,6 +64,7 @@ struct config {
 	char data_dir[200];      /* var/: prompts, token, default db      */
 	char db_path[256];       /* SQLite file                           */
 	char prompts_dir[256];   /* WAV prompts (announcements, MOH)      */
+	uint32_t backup_keep;    /* backups kept after one, 0 = all      */
 	char realm[64];          /* SIP digest realm                      */
 	char node_id[64];        /* this node's id in call records        */
 	uint16_t rtp_min;        /* RTP port range, even ports            */
@@ -185,6 +186,34 @@ void config_usage(FILE *f);
 typedef void(sighup_h)(void *arg);
 int sighup_listen(sighup_h *h, void *arg);
 void sighup_close(void);
+
+/* ---- systemd's notify socket (core/sdnotify.c) ------------------------ */
+
+/* The health check behind the watchdog: 0 when the server is healthy,
+ * with a short line for STATUS= in status ("2 calls, 5 registrations");
+ * else an errno, with the reason in status. */
+typedef int(sdnotify_health_h)(char *status, size_t sz, void *arg);
+/* Read $NOTIFY_SOCKET ("/path" or "@abstract"), $WATCHDOG_USEC and
+ * $WATCHDOG_PID (the watchdog is ours when that is unset or our pid) and
+ * remove them from the environment.  0 also when they are not set:
+ * every other function then does nothing. */
+int sdnotify_open(void);
+void sdnotify_close(void);
+/* Send lines "KEY=value\n..." as one datagram; 0 when not under systemd. */
+int sdnotify_send(const char *fmt, ...);
+/* The watchdog's and STATUS='s timer in the main loop: every half
+ * $WATCHDOG_USEC (every 10 s without a watchdog), h is asked; WATCHDOG=1
+ * is sent only when it answers 0, STATUS= always. */
+int sdnotify_watch(sdnotify_health_h *h, void *arg);
+/* [ms] between the watchdog's ticks, 0 = no watchdog. */
+uint64_t sdnotify_watchdog_ms(void);
+/* READY=1 with the health check's STATUS= line (at the start and after a
+ * reload). */
+void sdnotify_ready(void);
+/* RELOADING=1 (with MONOTONIC_USEC=) before a reload. */
+void sdnotify_reloading(void);
+/* STOPPING=1; async-signal-safe (for a signal handler). */
+void sdnotify_stopping(void);
 
 /* ---- time (core/time.c) ---------------------------------------------- */
 
@@ -432,5 +461,9 @@ int file_put_mode(const char *path, const void *buf, size_t len, unsigned mode);
 /* mkdir -p path (mode 0755); a directory it creates is put on disk with
  * its parent's fsync.  0 if path is a directory now. */
 int dir_make(const char *path);
+/* rm -r path: the directory and everything under it (symlinks removed,
+ * never followed).  0, or the errno of the first that could not go
+ * (what was removed before stays removed). */
+int dir_remove(const char *path);
 
 #endif

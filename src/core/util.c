@@ -5,7 +5,9 @@
  * happened.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
@@ -207,4 +209,25 @@ int dir_make(const char *path)
 	if (stat(path, &sb))
 		return errno;
 	return S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag,
+		      struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path) ? errno : 0;
+}
+
+int dir_remove(const char *path)
+{
+	int r;
+
+	if (!path || !path[0] || !strcmp(path, "/"))
+		return EINVAL;
+	/* depth first (files before their directory), no symlink followed;
+	 * a handler's errno stops the walk and comes back as its result */
+	r = nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return r < 0 ? errno : r;
 }

@@ -192,10 +192,10 @@ int ctl_backup(const struct ctl *c, int argc, char *argv[])
 		}
 	}
 	if (strcmp(state, "done")) {
-		code = ctl_err(CTL_OTHER,
-			       "backup %s %s on the server (its log "
-			       "says why)",
-			       name, state);
+		code = ctl_err(
+		    CTL_OTHER, "backup %s %s on the server: %s", name, state,
+		    ctl_str(r.o, "reason")[0] ? ctl_str(r.o, "reason")
+					      : "its log says why");
 		goto out;
 	}
 	re_snprintf(dir, sizeof(dir), "%s/backups/%s", c->data_dir, name);

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <string.h>
 #include "http/http_int.h"
-#include "media/media.h"
 
 #define T struct store_announcement
 
@@ -49,31 +48,13 @@ static const struct api_field fields[] = {
     {API_F("created_at", AK_TIME, FF_RO), API_M(T, created_at)},
 };
 
-/* An uploaded file must be a prompt of the announcement's tenant. */
+/* The file must play; an uploaded one must be the announcement's tenant's. */
 static int announcement_check(struct api_req *req, void *rec, const void *old)
 {
 	const T *a = rec;
-	char path[512];
-	int err;
 
 	(void)old;
-	err = api_prompt_file(req, "file", a->file, a->tenant_id);
-	if (err)
-		return err;
-	re_snprintf(path, sizeof(path), "%s/%s", req->api->cfg->prompts_dir,
-		    a->file);
-	err = media_prompt_check(path);
-	if (err == ENOENT)
-		return api_error(req, 422,
-				 "file: %s does not exist in the prompts "
-				 "directory",
-				 a->file);
-	if (err)
-		return api_error(req, 422,
-				 "file: %s cannot be played: %m (a WAV file "
-				 "is needed)",
-				 a->file, err);
-	return 0;
+	return api_prompt_playable(req, "file", a->file, a->tenant_id);
 }
 
 static int announcement_fail(struct api_req *req, int err, const void *rec)

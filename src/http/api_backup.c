@@ -15,9 +15,17 @@
  * long.  The answer names each file with its size, and the schema
  * version of the copy.  Restore (README): stop the server, copy the
  * three back, start.
+ *
+ * A backup that fails (a file that cannot be written, SQLite answering
+ * BUSY for BUSY_LIMIT in a row: another process holds a lock on the
+ * database or on the copy) removes its directory and says "failed" with
+ * the reason.  After one that succeeded, the oldest directories under
+ * <data-dir>/backups whose names are a backup's (name_is_backup()) are
+ * removed beyond --backup-keep; anything else there is left alone.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,9 +34,12 @@
 #include "http/http_int.h"
 
 enum {
-	PAGES = 64, /* database pages per tick (4 KiB each)     */
-	TICK = 2,   /* [ms] between ticks                       */
+	PAGES = 64,         /* database pages per tick (4 KiB each)  */
+	TICK = 2,           /* [ms] between ticks                    */
+	BUSY_TICK = 100,    /* [ms] between steps while SQLite is busy */
+	BUSY_LIMIT = 10000, /* [ms] busy in a row: the backup fails  */
 	PATHSZ = 512,
+	NAME_LEN = 20, /* 20261207T081500.123Z                  */
 };
 
 enum state { B_RUNNING, B_DONE, B_FAILED };
@@ -50,7 +61,9 @@ struct api_backup {
 	enum state state;
 	char name[32];    /* the UTC time, also the directory's name */
 	char dir[PATHSZ]; /* the backup directory                    */
+	char reason[192]; /* why it failed, "" otherwise             */
 	uint64_t started_at, finished_at;
+	uint64_t busy_since; /* [ms] SQLite busy since, 0 = not busy */
 	int schema_version;
 	struct list queue; /* struct bfile, still to copy */
 	struct list files; /* struct bfile, copied        */
@@ -154,17 +167,107 @@ static int copy_file(const char *src, const char *dst, int64_t *sizep)
 	return err;
 }
 
-static void finish(struct api_backup *b, enum state s, int err)
+/* "20261207T081500.123Z": the name name_of() gives a backup. */
+static bool name_is_backup(const char *s)
 {
+	static const char form[] = "ddddddddTdddddd.dddZ"; /* d: a digit */
+	size_t i;
+
+	if (strlen(s) != NAME_LEN)
+		return false;
+	for (i = 0; i < NAME_LEN; i++) {
+		if (form[i] == 'd' ? (s[i] < '0' || s[i] > '9')
+				   : s[i] != form[i])
+			return false;
+	}
+	return true;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a); /* newest first */
+}
+
+/* Remove the oldest backup directories under dir beyond keep (0: none
+ * removed).  Only directories named as a backup: what an operator put
+ * there by another name stays.  Of more than ARRAY_SIZE(namev) some are
+ * not seen this time; one is removed only when keep newer ones were seen,
+ * so the newest keep are never among them (the rest goes next time). */
+static void prune(const char *dir, uint32_t keep)
+{
+	char *namev[256];
+	size_t namec = 0, i;
+	struct dirent *e;
+	DIR *d;
+
+	if (!keep)
+		return;
+	d = opendir(dir);
+	if (!d) {
+		warning("http: backups: %s: %m\n", dir, errno);
+		return;
+	}
+	while ((e = readdir(d)) && namec < ARRAY_SIZE(namev)) {
+		char path[PATHSZ];
+		struct stat sb;
+
+		if (!name_is_backup(e->d_name))
+			continue;
+		re_snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &sb) || !S_ISDIR(sb.st_mode))
+			continue;
+		namev[namec] = strdup(e->d_name);
+		if (namev[namec])
+			++namec;
+	}
+	closedir(d);
+	qsort(namev, namec, sizeof(namev[0]), name_cmp);
+	for (i = 0; i < namec; i++) {
+		char path[PATHSZ];
+		int err;
+
+		if (i >= keep) {
+			re_snprintf(path, sizeof(path), "%s/%s", dir, namev[i]);
+			err = dir_remove(path);
+			if (err)
+				warning("http: backups: cannot remove %s: %m\n",
+					path, err);
+			else
+				info("http: backups: %s removed (--backup-keep "
+				     "%u)\n",
+				     path, keep);
+		}
+		free(namev[i]);
+	}
+}
+
+/* The end of backup b: done (the old ones pruned) or failed (its
+ * directory removed; why: the reason, or NULL for err's text). */
+static void finish(struct api_backup *b, enum state s, int err, const char *why)
+{
+	char dir[PATHSZ];
+	int e;
+
 	b->state = s;
 	b->finished_at = time_now_ms();
-	b->sbk = mem_deref(b->sbk);
+	b->sbk = mem_deref(b->sbk); /* the copy's file closed first */
 	list_flush(&b->queue);
-	if (s == B_DONE)
+	if (s == B_DONE) {
 		info("http: backup %s: %u files, schema %d\n", b->dir,
 		     list_count(&b->files), b->schema_version);
+		re_snprintf(dir, sizeof(dir), "%s/backups",
+			    b->api->cfg->data_dir);
+		prune(dir, b->api->cfg->backup_keep);
+		return;
+	}
+	if (why)
+		str_copy(b->reason, why, sizeof(b->reason));
 	else
-		warning("http: backup %s failed: %m\n", b->dir, err);
+		re_snprintf(b->reason, sizeof(b->reason), "%m", err);
+	list_flush(&b->files);
+	e = dir_remove(b->dir);
+	warning("http: backup %s failed: %s; %s\n", b->dir, b->reason,
+		e ? "its directory could not be removed" : "directory removed");
 }
 
 static int copy_next(struct api_backup *b)
@@ -202,8 +305,27 @@ static void tick(void *arg)
 
 	if (b->sbk) {
 		err = store_backup_step(b->sbk, PAGES, &done);
+		if (err == EBUSY) {
+			uint64_t now = time_now_ms();
+
+			if (!b->busy_since)
+				b->busy_since = now;
+			if (now - b->busy_since >= BUSY_LIMIT) {
+				char why[128];
+
+				re_snprintf(why, sizeof(why),
+					    "the database stayed locked for "
+					    "%u s (SQLite answered busy)",
+					    BUSY_LIMIT / 1000);
+				finish(b, B_FAILED, err, why);
+				return;
+			}
+			tmr_start(&b->tmr, BUSY_TICK, tick, b);
+			return;
+		}
+		b->busy_since = 0;
 		if (err) {
-			finish(b, B_FAILED, err);
+			finish(b, B_FAILED, err, NULL);
 			return;
 		}
 		if (done) {
@@ -216,7 +338,7 @@ static void tick(void *arg)
 				    b->dir);
 			err = bfile_add(&b->files, "switchboard.db", path);
 			if (err || stat(path, &sb)) {
-				finish(b, B_FAILED, err ? err : errno);
+				finish(b, B_FAILED, err ? err : errno, NULL);
 				return;
 			}
 			f = list_ledata(list_tail(&b->files));
@@ -226,12 +348,12 @@ static void tick(void *arg)
 	else if (!list_isempty(&b->queue)) {
 		err = copy_next(b);
 		if (err) {
-			finish(b, B_FAILED, err);
+			finish(b, B_FAILED, err, NULL);
 			return;
 		}
 	}
 	else {
-		finish(b, B_DONE, 0);
+		finish(b, B_DONE, 0, NULL);
 		return;
 	}
 	tmr_start(&b->tmr, TICK, tick, b);
@@ -264,6 +386,7 @@ static int encode(struct odict **op, const struct api_backup *b)
 		err = api_add_str(o, "name", b->name);
 		err |= api_add_str(o, "dir", b->dir);
 		err |= api_add_str(o, "state", state_names[b->state]);
+		err |= api_add_str_or_null(o, "reason", b->reason);
 		err |= api_add_int(o, "schema_version", b->schema_version);
 		err |= api_add_time(o, "started_at", b->started_at);
 		err |= api_add_time(o, "finished_at", b->finished_at);
@@ -323,6 +446,11 @@ static int backup_start(struct api_req *req)
 	re_snprintf(b->dir, sizeof(b->dir), "%s/backups/%s", cfg->data_dir,
 		    b->name);
 	tmr_init(&b->tmr);
+	if (!access(b->dir, F_OK)) { /* another in the same millisecond */
+		err = api_error(req, 409, "backup: %s exists already", b->name);
+		mem_deref(b);
+		return err;
+	}
 	err = dir_make(b->dir);
 	if (!err) {
 		re_snprintf(path, sizeof(path), "%s/voicemail", cfg->data_dir);
@@ -337,6 +465,7 @@ static int backup_start(struct api_req *req)
 		err = store_backup_begin(&b->sbk, api->st, path);
 	}
 	if (err) {
+		(void)dir_remove(b->dir); /* made above, or by nobody */
 		mem_deref(b);
 		return api_fail(req, err, "backup: %m", err);
 	}

@@ -13,7 +13,9 @@
  * label names the value: in the call record ("collected" of
  * /api/v1/calls) and in the X-Switchboard-Collected header of the INVITE
  * to the employee's phones.  prompt null: the question is spoken from the
- * label in the tenant's language.  terminator "#" or "*" ends the input,
+ * label in the tenant's language; a file must be in the prompts directory
+ * and play (422 naming prompt; at call time 480, not answered).
+ * terminator "#" or "*" ends the input,
  * null: only max_digits or a pause after min_digits do.  read_back: the
  * number is read back and confirmed with 1 (2: type it again).  After
  * retries bad entries the call goes to the fallback without a value
@@ -88,6 +90,9 @@ static int input_check(struct api_req *req, void *rec, const void *old)
 	int err;
 
 	(void)old;
+	err = api_prompt_playable(req, "prompt", d->prompt, d->tenant_id);
+	if (err)
+		return err;
 	if (!str_casecmp(d->label, CALL_VAR_VIP))
 		return api_error(req, 422,
 				 "label: %s is the VIP mark of a call; choose "

@@ -9,8 +9,10 @@
  *    "options": [{"key": "1", "target_type": "employee", "target_id": 3},
  *                {"key": "2", "target_type": "ivr", "target_id": 2}]}
  *
- * prompt null: the default greeting in the tenant's language; an uploaded
- * prompt ("uploads/...") must be one of the menu's tenant.  options
+ * prompt null: the default greeting in the tenant's language; else a WAV
+ * file in the prompts directory that plays (422 naming prompt otherwise;
+ * a call to a menu whose greeting cannot play is not answered, 480); an
+ * uploaded prompt ("uploads/...") must be one of the menu's tenant.  options
  * are replaced as a whole when given.  direct_dial: the caller may also
  * type the suffix of one of the tenant's numbers (the central number
  * without its final 0, plus the keys: "12" for +49221828299-12), which
@@ -159,7 +161,7 @@ static int menu_check(struct api_req *req, void *rec, const void *old)
 	int err;
 
 	(void)old;
-	err = api_prompt_file(req, "prompt", m->prompt, m->tenant_id);
+	err = api_prompt_playable(req, "prompt", m->prompt, m->tenant_id);
 	if (err)
 		return err;
 	return api_target_pair(req, &fields[F_FALLBACK_TYPE], m, &m->fallback,

@@ -418,6 +418,31 @@ int api_prompt_file(struct api_req *req, const char *field, const char *file,
 	return 0;
 }
 
+int api_prompt_playable(struct api_req *req, const char *field,
+			const char *file, int64_t tenant_id)
+{
+	char path[512];
+	int err;
+
+	err = api_prompt_file(req, field, file, tenant_id);
+	if (err || !file || !file[0])
+		return err;
+	re_snprintf(path, sizeof(path), "%s/%s", req->api->cfg->prompts_dir,
+		    file);
+	err = media_prompt_check(path);
+	if (err == ENOENT)
+		return api_error(req, 422,
+				 "%s: %s does not exist in the prompts "
+				 "directory",
+				 field, file);
+	if (err)
+		return api_error(req, 422,
+				 "%s: %s cannot be played: %m (a WAV file is "
+				 "needed)",
+				 field, file, err);
+	return 0;
+}
+
 /* ---- the resource ------------------------------------------------------ */
 
 API_STORE_GET(prompt_get, store_prompt_get)

@@ -21,8 +21,10 @@
  * (default), "fewest_calls" or "skills".  members, skills and widen are
  * replaced as a whole when given.  Each problem is a 422 naming it; a
  * queue still routed to cannot be deleted (409 naming what routes to it).
- * greeting null: please_hold.wav of the tenant's language; an uploaded
- * prompt ("uploads/...") must be one of the queue's tenant.
+ * greeting null: please_hold.wav of the tenant's language; else a WAV file
+ * in the prompts directory that plays (422 naming greeting otherwise: a
+ * call to a queue whose greeting cannot play is not answered, 480); an
+ * uploaded prompt ("uploads/...") must be one of the queue's tenant.
  * announce_every: seconds between the announcements of position and
  * wait (0: on entry only); say_position, say_wait: what they say.
  * Changes reach the live queues at once (acd_queue_sync()).
@@ -364,7 +366,7 @@ static int queue_check(struct api_req *req, void *rec, const void *old)
 	int err;
 
 	(void)old;
-	err = api_prompt_file(req, "greeting", q->greeting, q->tenant_id);
+	err = api_prompt_playable(req, "greeting", q->greeting, q->tenant_id);
 	if (!err)
 		err = api_target_pair(req, &fields[F_TIMEOUT_TYPE], q,
 				      &q->on_timeout, q->tenant_id);

@@ -542,6 +542,12 @@ int api_target_in_use(struct api_req *req, int err, enum store_target type,
  * "<field>: ..." otherwise.  Other files pass. */
 int api_prompt_file(struct api_req *req, const char *field, const char *file,
 		    int64_t tenant_id);
+/* api_prompt_file(), and a set file must be in the prompts directory and
+ * play (media_prompt_check: the player's own reader): 422 "<field>: x
+ * does not exist in the prompts directory" or "<field>: x cannot be
+ * played: ..." otherwise.  NULL or "" passes (the default prompt). */
+int api_prompt_playable(struct api_req *req, const char *field,
+			const char *file, int64_t tenant_id);
 
 /* ---- arrays of objects in a body (item.c) ----------------------------- */
 

@@ -325,6 +325,12 @@ int ivr_collect_start(struct call *call, const struct route_target *t)
 		    dir, c->lang);
 	re_snprintf(c->goodbye, sizeof(c->goodbye), "%s/%s/goodbye.wav", dir,
 		    c->lang);
+	/* a file of the tenant's must play (the default is spoken) */
+	if (c->in.prompt[0] &&
+	    call_prompt_refuse(call, "digit input", t->id, c->prompt)) {
+		mem_deref(c);
+		return 0;
+	}
 	call_app_data_set(call, c); /* the call owns it now */
 	info("ivr: %s: digit input %lld (%s: %s)\n", call_id(call),
 	     (long long)t->id, c->in.name, c->in.label);

@@ -270,6 +270,10 @@ int ivr_start(struct call *call, const struct route_target *t)
 		    dir, lang);
 	re_snprintf(v->goodbye, sizeof(v->goodbye), "%s/%s/goodbye.wav", dir,
 		    lang);
+	if (call_prompt_refuse(call, "menu", t->id, v->greeting)) {
+		mem_deref(v);
+		return 0;
+	}
 	call_app_data_set(call, v); /* the call owns it now */
 	info("ivr: %s: menu %lld (%s)\n", call_id(call), (long long)t->id,
 	     v->menu.name);

@@ -81,10 +81,11 @@ int store_backup_step(struct store_backup *b, int pages, bool *done)
 		return 0;
 	}
 	rc = sqlite3_backup_step(b->bk, pages);
-	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-		*done = false;
+	*done = false;
+	if (rc == SQLITE_OK)
 		return 0;
-	}
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return EBUSY; /* locked by another: try again later */
 	if (rc != SQLITE_DONE) {
 		warning("store: backup: step: %s\n", sqlite3_errstr(rc));
 		return EIO;

@@ -71,7 +71,9 @@ int store_release_memory(struct store *st);
  * (SQLite's backup API on the store's connection).  begin: EEXIST if path
  * exists, EIO if it cannot be made.  step copies up to pages database
  * pages and sets *done once the copy is complete and closed (a change
- * the store makes between steps is carried into the copy); EIO on
+ * the store makes between steps is carried into the copy); EBUSY when
+ * SQLite could not lock the database or the copy this time (nothing
+ * copied: step again later, the caller decides how long); EIO on
  * failure.  Dereferencing *bp before done gives up (the file stays,
  * incomplete: the caller removes it).  The copy is a plain database file
  * (journal mode DELETE) with the schema version of the store. */

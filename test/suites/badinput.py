@@ -12,6 +12,10 @@ status and error text:
   - an announcement whose file does not exist or is no WAV: 422 when
     saved; a call to one whose file has gone since: 480, not answered,
     with a log line (sipp from the demo trunk)
+  - the same for the prompt files of queues (greeting), voice menus and
+    digit inputs (prompt): 422 naming the field when saved (missing, no
+    WAV, PATCH); a call to one whose file has gone since: 480, never
+    answered, with a log line
   - number blocks: at most --number-block-max numbers (10000), in the
     tenant's country, of a plausible length: 422 naming the field
   - limit=-1 and limit=0 name the same range; an id too large says so
@@ -251,6 +255,61 @@ def test_announcement_files(sb, tid, pdir):
     run.cleanup()
 
 
+def test_greeting_files(sb, tid, pdir):
+    _, max_id, _ = demo_ids(sb, "Max")
+    kinds = [  # resource, field, a body without the file, log name
+        ("queues", "greeting", {"tenant_id": tid, "name": "Prompt-Q"},
+         "queue"),
+        ("ivr_menus", "prompt", {"tenant_id": tid, "name": "Prompt-M"},
+         "menu"),
+        ("digit_inputs", "prompt",
+         {"tenant_id": tid, "name": "Prompt-D", "label": "Kundennummer",
+          "min_digits": 4, "max_digits": 8, "target_type": "employee",
+          "target_id": max_id}, "digit input")]
+    for i, (res, field, base, what) in enumerate(kinds):
+        path = f"/api/v1/{res}"
+        S.error_is(f"{res}: a {field} that does not exist: 422",
+                   sb.api("POST", path, dict(base, **{field: "nope.wav"})),
+                   422, f"{field}: nope.wav does not exist in the prompts "
+                   "directory")
+        S.error_is(f"{res}: a {field} that is no WAV: 422",
+                   sb.api("POST", path, dict(base, **{field: "text.wav"})),
+                   422, f"{field}: text.wav cannot be played: Bad message "
+                   "(a WAV file is needed)")
+        gone = f"gone{i}.wav"
+        shutil.copy(os.path.join(PROMPTS, "beep.wav"),
+                    os.path.join(pdir, gone))
+        st, r = sb.api("POST", path, dict(base, **{field: gone}))
+        S.check(st == 201 and r[field] == gone,
+                f"{res}: a {field} that is there: 201", f"{st} {r}")
+        S.error_is(f"{res}: PATCH it to a file that does not exist: 422",
+                   sb.api("PATCH", f"{path}/{r['id']}",
+                          {field: "de/nope.wav"}),
+                   422, f"{field}: de/nope.wav does not exist in the "
+                   "prompts directory")
+        e164 = f"+492218282997{5 + i}"
+        st, n = sb.api("POST", "/api/v1/numbers",
+                       {"tenant_id": tid, "e164": e164,
+                        "target_type": {"queues": "queue",
+                                        "ivr_menus": "ivr",
+                                        "digit_inputs": "digit_input"}[res],
+                        "target_id": r["id"]})
+        S.check(st == 201, f"{res}: a number routed to it: 201", f"{st} {n}")
+        os.remove(os.path.join(pdir, gone))
+        run = Sipp("uac_unavailable", remote=("127.0.0.1", sb.sip_port),
+                   local_port=sb.trunk_port, service=e164,
+                   timeout_s=30).run()
+        S.check(run.successful == 1 and run.failed == 0,
+                f"{res}: a call to it after the file has gone: 480, never "
+                "answered",
+                f"rc={run.rc} ok={run.successful} {run.errors()[-300:]}")
+        log = sb.logtext()
+        S.check(f"{what} {r['id']}: {os.path.join(pdir, gone)} cannot be "
+                "played (No such file or directory): not answered" in log,
+                f"{res}: the log says why", sb.tail(10))
+        run.cleanup()
+
+
 def test_number_blocks(sb, tid):
     def block(first, last, t=tid):
         return sb.api("POST", "/api/v1/number_blocks",
@@ -350,6 +409,7 @@ def main():
         S.run(test_connection, sb)
         S.run(test_framing, sb)
         S.run(test_announcement_files, sb, tid, pdir)
+        S.run(test_greeting_files, sb, tid, pdir)
         S.run(test_number_blocks, sb, tid)
         S.run(test_texts, sb, tid)
         S.run(test_dial_strings, sb, tid)

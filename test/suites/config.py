@@ -60,6 +60,7 @@ OPTIONS = {
     "https": ("str", None), "http-public": ("bool", None),
     "data-dir": ("str", "var"), "db": ("str", "<data-dir>/switchboard.db"),
     "prompts": ("str", "<data-dir>/prompts"), "realm": ("str", "switchboard"),
+    "backup-keep": ("u32", "7"),
     "node-id": ("str", "node1"), "rtp-min": ("u16", "20000"),
     "rtp-max": ("u16", "39999"), "rtp-timeout": ("u32", "30"),
     "ring-timeout": ("u32", "60"), "reg-max-expires": ("u32", "3600"),

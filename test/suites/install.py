@@ -9,7 +9,9 @@ installed configuration and answers /health and the web front end.
     switchboard-ctl, prompts as built,
     build/web, unit, sysusers file, example and README, the configuration)
   * the unit: own user, StateDirectory, the hardening lines,
-    CAP_NET_BIND_SERVICE only in a comment; `systemd-analyze verify`
+    CAP_NET_BIND_SERVICE only in a comment, Type=notify with
+    NotifyAccess=main and WatchdogSec=30s (the notifications themselves:
+    notify.py); `systemd-analyze verify`
   * a second install keeps an edited configuration and says so
   * PREFIX=<tmp>/usr SYSCONFDIR=<tmp>/etc: the installed binary with
     --config <installed file> (listen addresses and data directory given
@@ -84,12 +86,15 @@ def test_destdir():
                 "ExecStart=/usr/local/bin/switchboard --config "
                 "/etc/switchboard/switchboard.conf",
                 "ExecReload=/bin/kill -HUP $MAINPID",
+                "Type=notify", "NotifyAccess=main", "WatchdogSec=30s",
                 "#AmbientCapabilities=CAP_NET_BIND_SERVICE"}
         S.check(need <= lines and "@BINDIR@" not in unit and
                 "@DATADIR@" not in unit and not any(
-                    ln.startswith("AmbientCapabilities") for ln in lines),
+                    ln.startswith("AmbientCapabilities") or
+                    ln.startswith("Type=simple") for ln in lines),
                 "the unit: own user, StateDirectory, hardening, paths "
-                "filled in, CAP_NET_BIND_SERVICE only as a comment",
+                "filled in, CAP_NET_BIND_SERVICE only as a comment, "
+                "Type=notify with its watchdog",
                 str(need - lines))
         with open(os.path.join(dest, "etc/switchboard/switchboard.conf")) \
                 as f:

@@ -49,8 +49,10 @@
 	X(test_config)                                                         \
 	X(test_tmr_order)                                                      \
 	X(test_event_bus)                                                      \
+	X(test_sdnotify)                                                       \
 	X(test_store_open)                                                     \
 	X(test_store_db)                                                       \
+	X(test_store_backup_busy)                                              \
 	X(test_store_names)                                                    \
 	X(test_store_durability)                                               \
 	X(test_store_migrate)                                                  \
