@@ -275,7 +275,8 @@ int test_store_oom(void)
 			/* fewer allocations this time: nothing failed, so the
 			 * seed must be whole (and is undone below) */
 			TEST_EQ_INT(r, 0);
-		} else {
+		}
+		else {
 			fired++;
 			if (r != 0 && r != ENOMEM && r != EIO)
 				fprintf(stderr, "  seed, allocation %u: %d\n",
