@@ -180,7 +180,11 @@ static void save(struct cbe *x)
 {
 	int err = store_callback_update(store(), &x->cb);
 
-	if (err)
+	if (err == ENOENT) /* the next re-read drops it here */
+		info("acd: callback %lld ended elsewhere (cancelled?): "
+		     "left as it is\n",
+		     (long long)x->cb.id);
+	else if (err)
 		warning("acd: callback %lld not saved: %m\n",
 			(long long)x->cb.id, err);
 	publish(&x->cb);
@@ -626,6 +630,8 @@ int acd_callback_cancel(struct acd *acd, int64_t id, struct store_callback *cb)
 	else {
 		cb->state = STORE_CB_CANCELLED;
 		err = store_callback_update(acd_store(acd), cb);
+		if (err == ENOENT) /* it ended meanwhile */
+			return EALREADY;
 		if (err)
 			return err;
 		publish(cb);

@@ -28,16 +28,20 @@ static struct store *store(void)
 	return acd_cbs.acd ? acd_store(acd_cbs.acd) : NULL;
 }
 
-/* Is node (of a calling request) gone: no heartbeat row, or stale? */
+/* Is node (of a calling request) gone: no heartbeat row, or stale?  A
+ * store that cannot answer now (busy, I/O) says nothing: not gone, the
+ * next re-read asks again. */
 static bool node_gone(const char *node)
 {
 	const struct config *cfg = acd_cb_cfg();
 	struct store_node n;
+	int err;
 
 	if (!node[0] || !strcmp(node, acd_cb_self()))
 		return true; /* none, or this node's previous run */
-	if (store_node_get(store(), node, &n))
-		return true;
+	err = store_node_get(store(), node, &n);
+	if (err)
+		return err == ENOENT;
 	return cfg && !node_alive(cfg, &n, time_now_ms());
 }
 

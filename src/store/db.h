@@ -158,6 +158,10 @@ void db_bind_null(struct db_stmt *s, int i);
 int db_step(struct db_stmt *s);
 /* Rows changed by the write s, just stepped to DB_DONE. */
 int64_t db_changes(struct db_stmt *s);
+/* Does s write (INSERT, UPDATE, DELETE, with RETURNING or not)?  A write
+ * that returns rows is done, and outside a transaction committed, only
+ * when it has been stepped to DB_DONE. */
+bool db_writes(struct db_stmt *s);
 
 /* Columns of the current row, from 0.  A NULL reads as 0, as NULL text
  * and as a NULL blob of length 0. */

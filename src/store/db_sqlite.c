@@ -317,6 +317,11 @@ int64_t db_changes(struct db_stmt *s)
 	return sqlite3_changes(sqlite3_db_handle(S(s)));
 }
 
+bool db_writes(struct db_stmt *s)
+{
+	return !sqlite3_stmt_readonly(S(s));
+}
+
 int db_column_count(struct db_stmt *s)
 {
 	return sqlite3_column_count(S(s));

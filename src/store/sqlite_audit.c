@@ -42,9 +42,7 @@ int store_audit_add(struct store *st, struct store_audit *a)
 	if (err)
 		return err;
 	STORE_BIND_FIELD(s, 14, a->fields);
-	err = store_step(st, S_AUDIT_ADD, s, EIO);
-	if (!err)
-		a->id = db_column_int64(s, 0); /* RETURNING id */
+	err = store_step_id(st, S_AUDIT_ADD, s, EIO, &a->id);
 	store_stmt_put(st, S_AUDIT_ADD, s);
 	return err;
 }

@@ -24,9 +24,12 @@ static const struct store_sql sql[] = {
      " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
      "RETURNING id"},
     {S_CB_GET, "callback get", CB_SELECT " WHERE id = ?1"},
+    /* an ended request stays ended: a cancel through another node is
+     * never overwritten by the holder's outcome, nor the other way */
     {S_CB_UPDATE, "callback update",
      "UPDATE callbacks SET state = ?2, attempts = ?3, next_at = ?4,"
-     " agent_id = ?5, updated_at = ?6 WHERE id = ?1"},
+     " agent_id = ?5, updated_at = ?6"
+     " WHERE id = ?1 AND state IN ('requested', 'calling')"},
     /* ?1 id, ?2 node, ?3 now: requested -> calling, one node only */
     {S_CB_CLAIM, "callback claim",
      "UPDATE callbacks SET state = 'calling', node = ?2, updated_at = ?3"

@@ -254,6 +254,33 @@ int store_stmt_bind(struct store *st, enum store_sql_id id, struct db_stmt **sp,
 	return err;
 }
 
+int store_step_rest(struct store *st, enum store_sql_id id, struct db_stmt *s,
+		    int fkerr)
+{
+	int rc;
+
+	if (!db_writes(s))
+		return 0;
+	do
+		rc = db_step(s);
+	while (rc == DB_ROW);
+	return rc == DB_DONE ? 0 : store_dberr(st, rc, id, fkerr);
+}
+
+int store_step_id(struct store *st, enum store_sql_id id, struct db_stmt *s,
+		  int fkerr, int64_t *idp)
+{
+	int rc = db_step(s);
+
+	if (rc == DB_ROW) {
+		*idp = db_column_int64(s, 0);
+		return store_step_rest(st, id, s, fkerr);
+	}
+	if (rc == DB_DONE)
+		return ENOENT; /* no row, so no id */
+	return store_dberr(st, rc, id, fkerr);
+}
+
 int store_run(struct store *st, enum store_sql_id id, int fkerr, int64_t *vp,
 	      const char *fmt, ...)
 {
@@ -271,6 +298,7 @@ int store_run(struct store *st, enum store_sql_id id, int fkerr, int64_t *vp,
 	if (rc == DB_ROW) {
 		if (vp)
 			*vp = db_column_int64(s, 0);
+		err = store_step_rest(st, id, s, fkerr);
 	}
 	else if (rc == DB_DONE) {
 		if (db_column_count(s) > 0)

@@ -562,6 +562,19 @@ struct store {
  */
 int store_dberr(struct store *st, int rc, enum store_sql_id id, int fkerr);
 int store_dberr_op(struct store *st, int rc, const char *op, int fkerr);
+/*
+ * After the first row of s (never after DB_DONE: a step then runs the
+ * statement again): step a write (INSERT ... RETURNING) to its
+ * end, so its changes are made (and outside a transaction committed)
+ * before we say so; 0, or the error of the step that failed.  A read is
+ * left as it is.
+ */
+int store_step_rest(struct store *st, enum store_sql_id id, struct db_stmt *s,
+		    int fkerr);
+/* Step the write s that says RETURNING id to its end: its id in *idp;
+ * ENOENT when it returned no row, or the error of a step. */
+int store_step_id(struct store *st, enum store_sql_id id, struct db_stmt *s,
+		  int fkerr, int64_t *idp);
 
 /*
  * The cached statement id, ready to bind.  If a walk further up the stack

@@ -95,9 +95,7 @@ int store_reg_save(struct store *st, struct store_registration *r)
 
 	(void)store_row_bind(&registration_rec, s, 1, SC_ADD, r);
 
-	err = store_step(st, S_REG_SAVE, s, ENOENT);
-	if (!err)
-		r->id = db_column_int64(s, 0);
+	err = store_step_id(st, S_REG_SAVE, s, ENOENT, &r->id);
 
 	store_stmt_put(st, S_REG_SAVE, s);
 

@@ -257,8 +257,10 @@ int store_row_add(struct store *st, enum store_sql_id sid,
 
 	/* the insert says RETURNING id */
 	rc = db_step(s);
-	if (rc == DB_ROW)
+	if (rc == DB_ROW) {
 		*(int64_t *)field(&r->colv[0], rec) = db_column_int64(s, 0);
+		err = store_step_rest(st, sid, s, ENOENT);
+	}
 	else if (rc == DB_DONE)
 		err = store_dberr(st, DB_EIO, sid, ENOENT); /* no id */
 	else

@@ -124,9 +124,7 @@ int store_token_add(struct store *st, const char *token, struct store_token *t)
 	i = store_row_bind(&token_rec, s, 1, SC_ADD, t);
 	STORE_BIND_FIELD(s, i, hash);
 
-	err = store_step(st, S_TOKEN_ADD, s, ENOENT);
-	if (!err)
-		t->id = db_column_int64(s, 0); /* RETURNING id */
+	err = store_step_id(st, S_TOKEN_ADD, s, ENOENT, &t->id);
 
 	store_stmt_put(st, S_TOKEN_ADD, s);
 

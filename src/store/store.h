@@ -1491,7 +1491,9 @@ typedef int(store_callback_h)(const struct store_callback *cb, void *arg);
  * ENOENT: no such queue; EXDEV: the queue is another tenant's. */
 int store_callback_add(struct store *st, struct store_callback *cb);
 int store_callback_get(struct store *st, int64_t id, struct store_callback *cb);
-/* Write state, attempts, next_at, agent_id (updated_at: now); ENOENT. */
+/* Write state, attempts, next_at, agent_id (updated_at: now) of a request
+ * that has not ended; ENOENT: no such request, or it ended (completed,
+ * failed, cancelled: perhaps through another node) and stays as it is. */
 int store_callback_update(struct store *st, struct store_callback *cb);
 
 /*

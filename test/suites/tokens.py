@@ -220,6 +220,10 @@ def test_provisioning(sb):
                       {"login": "x.prov", "password": "secret-pw-12",
                        "role": "operator"}, token=pt), 403,
                "scope provisioning may not POST /api/v1/users")
+    S.error_is("provisioning: POST /agents/:id/token 403 (an agent's token "
+               "would have no scope)",
+               sb.api("POST", "/api/v1/agents/1/token", {}, token=pt), 403,
+               "scope provisioning may not POST /api/v1/agents/1/token")
     st, _ = sb.api("GET", "/api/v1/users", token=pt)
     S.check(st == 200, "provisioning: GET /users 200 (reading)", st)
     st, q = sb.api("POST", "/api/v1/queues",

@@ -163,6 +163,19 @@ int test_acd_callback(void)
 	TEST_ASSERT(claimed);
 	TEST_EQ_INT(store_callback_claim(e.st, cb.id, "n1", &claimed), 0);
 	TEST_ASSERT(!claimed);
+
+	/* cancelled (through another node) while n2 calls: n2's outcome
+	 * written later does not undo the cancel, and a second cancel
+	 * finds it ended */
+	TEST_EQ_INT(acd_callback_cancel(acd, cb.id, &c), 0);
+	TEST_EQ_INT(c.state, STORE_CB_CANCELLED);
+	c.state = STORE_CB_COMPLETED;
+	TEST_EQ_INT(store_callback_update(e.st, &c), ENOENT);
+	c.state = STORE_CB_REQUESTED;
+	TEST_EQ_INT(store_callback_update(e.st, &c), ENOENT);
+	TEST_EQ_INT(store_callback_get(e.st, cb.id, &c), 0);
+	TEST_EQ_INT(c.state, STORE_CB_CANCELLED);
+	TEST_EQ_INT(acd_callback_cancel(acd, cb.id, &c), EALREADY);
 out:
 	(void)acd_queue_use(NULL, NULL);
 	mem_deref(acd);
