@@ -778,19 +778,30 @@ class Baresip:
         ctrl_tcp is connected, and events are not replayed).  False on
         timeout or a REGISTER_FAIL event."""
         deadline = time.time() + timeout
+        self.reg_why = f"no REGISTER_OK in {timeout} s"
         while time.time() < deadline:
             try:
                 if self.registered():
                     return True
             except BaresipError as e:
+                self.reg_why = str(e)
                 if not self.alive():
                     print(f"     {e}", flush=True)
                     return False
             ev = self.wait_event(("REGISTER_OK", "REGISTER_FAIL"),
                                  min(0.2, max(0.01, deadline - time.time())))
             if ev:
+                if ev["type"] != "REGISTER_OK":
+                    self.reg_why = f"REGISTER_FAIL: {ev.get('param', ev)}"
                 return ev["type"] == "REGISTER_OK"
         return False
+
+    def why(self, tail=300):
+        """One line for a failed check: alive or not, why the last
+        wait_registered() failed, the end of baresip's log."""
+        return (f"{self.name}: alive={self.alive()} "
+                f"{getattr(self, 'reg_why', '')}; log: "
+                f"{self.log()[-tail:]!r}")
 
     def recordings(self, kind="dec"):
         """WAV files sndfile wrote: kind "dec" (what this phone received)

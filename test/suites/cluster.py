@@ -117,8 +117,9 @@ def test_phones(a, b, edge):
     try:
         p1.start()
         p2.start()
-        S.check(p1.wait_registered(15) and p2.wait_registered(15),
-                "1001 and 1002 register through the edge")
+        r1, r2 = p1.wait_registered(15), p2.wait_registered(15)
+        S.check(r1 and r2, "1001 and 1002 register through the edge",
+                f"{p1.why()}\n{p2.why()}")
         ids = dev_ids(a)
         regs = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
             bindings(a)), 5, "two bindings")
