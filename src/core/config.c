@@ -292,6 +292,11 @@ static int checks(struct config *cfg, struct config_src *src)
 		return fail(src, "heartbeat-interval",
 			    "must be from 1 to 3600 seconds");
 	}
+	if (cfg->purge_interval > 604800) {
+		return fail(src, "purge-interval",
+			    "must be at most 604800 seconds (a week); 0 turns "
+			    "the automatic purge off");
+	}
 	if (cfg->node_stale_after < 2 * cfg->heartbeat_interval) {
 		return fail(
 		    src, "node-stale-after",

@@ -61,6 +61,12 @@ const struct opt config_optv[] = {
      "backups kept in <data-dir>/backups: after a successful one, the "
      "oldest of those the server made beyond this many are removed (7; 0: "
      "all are kept)"},
+    {"purge-interval", "SWITCHBOARD_PURGE_INTERVAL", OPT_U32, S(purge_interval),
+     RESTART,
+     "seconds between the automatic purges of data past its client's "
+     "keep-time, of ended sessions and of due deletions; the first runs a "
+     "minute after the start (3600; 0: only POST /api/v1/retention/purge, "
+     "e.g. from cron)"},
     {"realm", "SWITCHBOARD_REALM", OPT_STR, S(realm), RESTART,
      "SIP digest realm (switchboard)"},
     {"node-id", "SWITCHBOARD_NODE_ID", OPT_STR, S(node_id), RESTART,
@@ -291,6 +297,7 @@ void config_defaults(struct config *cfg)
 	cfg->events_queue_max = 1048576;
 	cfg->number_block_max = 10000;
 	cfg->backup_keep = 7;
+	cfg->purge_interval = 3600;
 	cfg->events_ping = 30;
 	cfg->session_lifetime = 43200;
 	cfg->session_idle = 1800;

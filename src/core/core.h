@@ -65,6 +65,7 @@ struct config {
 	char db_path[256];       /* SQLite file                           */
 	char prompts_dir[256];   /* WAV prompts (announcements, MOH)      */
 	uint32_t backup_keep;    /* backups kept after one, 0 = all      */
+	uint32_t purge_interval; /* [s] between purges, 0 = none auto  */
 	char realm[64];          /* SIP digest realm                      */
 	char node_id[64];        /* this node's id in call records        */
 	uint16_t rtp_min;        /* RTP port range, even ports            */

@@ -6,8 +6,8 @@
  *   PATCH /api/v1/tenants/:id/retention   change them
  *   POST  /api/v1/retention/purge?at=&tenant_id=   purge now (operator)
  *
- * The purge also runs by itself (PURGE_PERIOD, and PURGE_FIRST after the
- * start), like the outbox's poll: rows first (one transaction, the
+ * The purge also runs by itself (every --purge-interval, the first
+ * PURGE_FIRST after the start; never with 0), like the outbox's poll: rows first (one transaction, the
  * store's), then the voicemail files the rows named; then the deletion
  * requests whose grace period ended are carried out (api_deletion.c).
  * The defaults and why they are what they are: sqlite_retention.c.
@@ -19,8 +19,7 @@
 #include "media/media.h"
 
 enum {
-	PURGE_FIRST = 60 * 1000,    /* [ms] after the start  */
-	PURGE_PERIOD = 3600 * 1000, /* [ms] then every hour  */
+	PURGE_FIRST = 60 * 1000, /* [ms] after the start, at most */
 	DAYS_MAX = STORE_KEEP_MAX,
 };
 
@@ -150,7 +149,8 @@ static void purge_tick(void *arg)
 	int64_t tid;
 	int n = 0;
 
-	tmr_start(&api->purge_tmr, PURGE_PERIOD, purge_tick, api);
+	tmr_start(&api->purge_tmr, (uint64_t)api->cfg->purge_interval * 1000,
+		  purge_tick, api);
 	(void)purge(api, 0, now, &p);
 	sessions_sweep(api, now);
 	/* deletions whose grace period ended, a few per tick */
@@ -162,8 +162,13 @@ static void purge_tick(void *arg)
 
 void api_retention_start(struct http_api *api)
 {
-	if (api)
-		tmr_start(&api->purge_tmr, PURGE_FIRST, purge_tick, api);
+	uint64_t first;
+
+	if (!api || !api->cfg->purge_interval)
+		return;
+	first = (uint64_t)api->cfg->purge_interval * 1000;
+	tmr_start(&api->purge_tmr, first < PURGE_FIRST ? first : PURGE_FIRST,
+		  purge_tick, api);
 }
 
 void api_retention_stop(struct http_api *api)

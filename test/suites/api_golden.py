@@ -1150,6 +1150,7 @@ def main():
     T0 = time.time()
     sb = Switchboard(own_trunk_port=False, extra_args=[
         "--heartbeat-interval", "3600", "--node-stale-after", "7200",
+        "--purge-interval", "0",   # its 2024 records stay (under load)
         "--keepalive-interval", "0"])
     try:
         sb.start()

@@ -60,7 +60,7 @@ OPTIONS = {
     "https": ("str", None), "http-public": ("bool", None),
     "data-dir": ("str", "var"), "db": ("str", "<data-dir>/switchboard.db"),
     "prompts": ("str", "<data-dir>/prompts"), "realm": ("str", "switchboard"),
-    "backup-keep": ("u32", "7"),
+    "backup-keep": ("u32", "7"), "purge-interval": ("u32", "3600"),
     "node-id": ("str", "node1"), "rtp-min": ("u16", "20000"),
     "rtp-max": ("u16", "39999"), "rtp-timeout": ("u32", "30"),
     "ring-timeout": ("u32", "60"), "reg-max-expires": ("u32", "3600"),
@@ -172,6 +172,11 @@ def test_env_reaches_option():
             "--heartbeat-interval (20 s)",
             "SWITCHBOARD_NODE_STALE_AFTER below twice the heartbeat: "
             "refused", r.stderr)
+    r = run(env={"SWITCHBOARD_PURGE_INTERVAL": "604801"})
+    S.check(r.returncode == 2 and r.stderr.strip() ==
+            "switchboard: --purge-interval: must be at most 604800 seconds "
+            "(a week); 0 turns the automatic purge off",
+            "SWITCHBOARD_PURGE_INTERVAL above a week: refused", r.stderr)
 
 
 def test_outbox_options():
