@@ -282,6 +282,11 @@ def measure(st, s, res):
     """Run sipp s against setup st to its end; CPU of the nodes, the edge
     and sipp over the run, sipp's counts into res."""
     npids, epids = st.node_pids(), st.edge_pids()
+    ports = {"node": [n.sip_port for n in st.nodes],
+             "edge": [st.edge.port] if st.edge else [],
+             "sipp": [st.trunk_port]}
+    drops0 = {k: sum(B.udp_drops(port=p) for p in v)
+              for k, v in ports.items()}
     # their idle CPU first (heartbeats, timers, the edge's probes)
     ni, ei = cpu_sum(npids), cpu_sum(epids)
     ti = time.time()
@@ -300,6 +305,10 @@ def measure(st, s, res):
     s.wait()
     wall = time.time() - t0
     n1, e1 = cpu_sum(npids), cpu_sum(epids)
+    # datagrams the kernel dropped at full receive buffers (sipp's socket
+    # is gone by now: its drops are not known)
+    res["drops"] = {k: sum(B.udp_drops(port=p) for p in v) - drops0[k]
+                    for k, v in ports.items() if k != "sipp"}
     res.update({
         "ok": s.successful, "failed": s.failed, "created": s.created,
         "rc": s.rc, "retrans": s._num("Retransmissions(C)"),
@@ -435,6 +444,13 @@ def pct(v):
 def elog(r):
     c = r.get("edge_log")
     return f"{c['down']} / {c['failover']} / {c['late']}" if c else "-"
+
+
+def drops(r):
+    d = r.get("drops")
+    if not d:
+        return "-"
+    return f"{d['node']} / {d['edge']}" if r["cfg"] else f"{d['node']} / -"
 
 
 def ipct(v):
@@ -600,7 +616,9 @@ def write_md(path, results, cmd, run_s):
          "a failed INVITE), failed an INVITE over to the other node (no "
          "answer within `fr_timer`, 2 s: Switchboard sends no 100 Trying), "
          "and relayed a 200 that came after its branch had timed out "
-         "(Kamailio's \"status rewrite ... stored: 408, received: 200\").",
+         "(Kamailio's \"status rewrite ... stored: 408, received: 200\"). "
+         "UDP drops: datagrams the kernel dropped at a full receive buffer "
+         "(/proc/net/udp) on the nodes' SIP sockets and on the edge's.",
          "",
          "| configuration | highest passing | steps | load average at "
          f"start | at end | at {RATES[0]} calls/s, CPU ms per call: "
@@ -634,13 +652,14 @@ def write_md(path, results, cmd, run_s):
           "failed | retrans | achieved cps | INVITE->200 ms | BYE->200 ms | "
           "node CPU | edge CPU | sipp CPU | node ms/call | edge ms/call | "
           "sipp ms/call | node net ms/call | edge net ms/call | records | "
-          "edge log: down / failed over / late 200 | load average |",
+          "edge log: down / failed over / late 200 | UDP drops: node(s) / "
+          "edge | load average |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-          "---|---|---|---|---|---|"]
+          "---|---|---|---|---|---|---|"]
     for r in results:
         if r.get("skipped"):
             L.append(f"| {NAMES[r['cfg']]} | {r['rate']} | | "
-                     f"{verdict(r)} |" + " |" * 18)
+                     f"{verdict(r)} |" + " |" * 19)
             continue
         recs = r.get("records") or {}
         L.append(
@@ -653,7 +672,7 @@ def write_md(path, results, cmd, run_s):
             f"{f(r['sipp_ms'], 3)} | {f(r['node_net_ms'], 3)} | "
             f"{f(r['edge_net_ms'], 3)} | "
             f"{', '.join(f'{k} {v}' for k, v in recs.items()) or '-'} | "
-            f"{elog(r)} | {r['load0']} / {r['load1']} |")
+            f"{elog(r)} | {drops(r)} | {r['load0']} / {r['load1']} |")
     L += ["",
           f"<details><summary>Exact commands (each configuration at "
           f"{RATES[0]} calls/s)</summary>", ""]
