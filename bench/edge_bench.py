@@ -39,7 +39,11 @@ CPU per call: utime+stime (/proc/<pid>/stat) of each node, of every
 kamailio process (the main one and all its children) and of sipp over the
 step, divided by the successful calls; the figures compared across the
 configurations are those of the first rate (100 calls/s), which all three
-run.  Bounded: sipp -m rate*STEP_S with a hard timeout, a time budget for
+run.  Also per step: the idle CPU of nodes and edge in IDLE_S s before
+sipp starts (and the per-call CPU net of it, which the estimate of what
+one more node adds uses), the edge's log counts (nodes marked down,
+INVITEs failed over, 200s after a branch timeout), the kernel's UDP drops
+at the nodes' and the edge's sockets, and the call records per node.  Bounded: sipp -m rate*STEP_S with a hard timeout, a time budget for
 the whole run (BENCH_EDGE_BUDGET, default 1800 s: a step that would not
 fit is skipped and said so); everything on 127.0.0.1 on free ports; every
 process started here is stopped by its pid.
