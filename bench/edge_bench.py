@@ -43,7 +43,8 @@ run.  Also per step: the idle CPU of nodes and edge in IDLE_S s before
 sipp starts (and the per-call CPU net of it, which the estimate of what
 one more node adds uses), the edge's log counts (nodes marked down,
 INVITEs failed over, 200s after a branch timeout), the kernel's UDP drops
-at the nodes' and the edge's sockets, and the call records per node.  Bounded: sipp -m rate*STEP_S with a hard timeout, a time budget for
+at the nodes' and the edge's sockets, and the call records per node.
+Bounded: sipp -m rate*STEP_S with a hard timeout, a time budget for
 the whole run (BENCH_EDGE_BUDGET, default 1800 s: a step that would not
 fit is skipped and said so); everything on 127.0.0.1 on free ports; every
 process started here is stopped by its pid.
