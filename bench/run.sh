@@ -12,6 +12,9 @@
 #   bench/run.sh --only ivr runs only test 9 (bench/ivr_bench.py)
 #   bench/run.sh --only queue runs only test 12 (bench/queue_bench.py: callers
 #     waiting in a queue with music and announcements, jitter)
+#   bench/run.sh --only edge runs only test 14 (bench/edge_bench.py: calls
+#     per second directly, through the Kamailio edge with one node and with
+#     two; needs kamailio; ~25 min)
 #   bench/run.sh --only queuesim runs only test 10 (bench/queuesim_bench.py:
 #     the estimated waiting time on simulated days; no daemon, no sockets)
 # See bench/README.md.
@@ -44,7 +47,8 @@ make --no-print-directory -C bench
 # full run or with --only tls, and writes section 6 of RESULTS.md
 rc=0
 if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* &&
-	"$args" != *" --only ivr "* && "$args" != *" --only queue "* ]]; then
+	"$args" != *" --only ivr "* && "$args" != *" --only queue "* &&
+	"$args" != *" --only edge "* ]]; then
 	timeout -k 10 2600 /usr/bin/python3 bench/bench.py "$@" || rc=$?
 fi
 if [[ "$args" != *" --only "* || "$args" == *" --only tls "* ]]; then
@@ -67,6 +71,15 @@ fi
 # (bench/queue_bench.py, ~11 min) on a full run or with --only queue
 if [[ "$args" != *" --only "* || "$args" == *" --only queue "* ]]; then
 	timeout -k 10 900 /usr/bin/python3 bench/queue_bench.py \
+		--results bench/RESULTS.md || rc=$?
+fi
+# test 14, calls per second through the Kamailio edge with one node and
+# with two, against one node directly (bench/edge_bench.py, ~25 min: its
+# own budget 1800 s) on a full run (when kamailio is installed) or with
+# --only edge
+if [[ "$args" == *" --only edge "* ||
+	("$args" != *" --only "* && -x "$(command -v kamailio)") ]]; then
+	timeout -k 10 2000 /usr/bin/python3 bench/edge_bench.py \
 		--results bench/RESULTS.md || rc=$?
 fi
 # test 10 on a full run (--only queuesim returned above)
