@@ -30,37 +30,27 @@
  *   - bound text and blobs are not copied: they stay valid until the
  *     statement is stepped and reset.
  *
- * SQL the concept files use today that is SQLite's dialect (the inventory
- * only; a PostgreSQL schema or driver, or the SQL itself, must change):
- *   - INSERT OR IGNORE (sqlite_note.c, sqlite_push.c, sqlite_task.c) and
- *     INSERT OR REPLACE (sqlite_consult.c); PostgreSQL: ON CONFLICT.  The
- *     ON CONFLICT (...) DO UPDATE upserts of 11 files are common to both;
- *   - ifnull() (27 times; PostgreSQL: coalesce()), MAX(a, b, ...) as a
- *     scalar of several values (sqlite_call.c, sqlite_tenant.c, LIMIT
- *     MAX(0, ...) in sqlite_login_failure.c; PostgreSQL: greatest()),
- *     max() over a comparison (sqlite_billing.c: bool_or() there);
- *   - substr(x, -1) from the end (sqlite_caller.c's prefix match);
- *   - ORDER BY rowid (sqlite_call.c, sqlite_ivr.c, sqlite_note.c):
- *     insertion order; PostgreSQL: ORDER BY id;
- *   - sqlite_master joined with pragma_table_info() (sqlite_tenant_data.c
- *     finds every table with a tenant_id; PostgreSQL:
- *     information_schema.columns) and PRAGMA defer_foreign_keys there
- *     (PostgreSQL: SET CONSTRAINTS ALL DEFERRED on DEFERRABLE keys);
- *   - comparisons and EXISTS (...) as integers: `answered_at <> 0 AS a`
- *     (sqlite_dashboard.c), SELECT EXISTS (...) read as 0/1 by store_run()
- *     (44 statements); PostgreSQL yields boolean, which its driver must
- *     read as 0/1 through db_column_int64();
- *   - parameters: ?N (PostgreSQL: $N), one used twice (sqlite_note.c ?11),
- *     parameters left NULL ('-' of store_stmt_bind()) and NULL binds of
- *     untyped parameters (PostgreSQL must infer each $N's type: casts);
- *     text || integer ('employee:' || e.id in sqlite_task.c);
- *   - types: SQLite is dynamically typed: integer columns hold int64
- *     (times in ms, money in cents), booleans 0/1, text UTF-8; a
- *     PostgreSQL schema uses bigint, text, and its integer results must
- *     read as int64;
- *   - transactions: BEGIN IMMEDIATE, SAVEPOINT/RELEASE/ROLLBACK TO store
- *     are db_tx()'s; migrate.c (PRAGMA user_version, foreign_key_check)
- *     and sqlite_backup.c are SQLite's alone.
+ * The SQL of the concept files is one text for SQLite and PostgreSQL
+ * (docs/store.md, "One SQL for both"; scripts/pg_sql_check.py and the
+ * suite pg_schema check it): coalesce(), ON CONFLICT upserts, no rowid,
+ * conditions as comparisons, CAST(EXISTS (...) AS INTEGER) where a
+ * condition is read as a number, CAST(?N AS BIGINT | TEXT) where a
+ * parameter's type does not follow from its use.  The two statements
+ * that differ by nature (the tenant deletion's PRAGMA defer_foreign_keys
+ * and its catalog query) have a PostgreSQL text of their own in their
+ * set's pg_sql, which sqlite_core.c takes when db_is_pg().  What a
+ * PostgreSQL driver still answers itself:
+ *   - parameters: ?N (PostgreSQL: $N), one used twice (sqlite_note.c ?11,
+ *     ?1 of the seq inserts), parameters left NULL ('-' of
+ *     store_stmt_bind(), NULL binds): prepare with int8 for an integer
+ *     bind, text for text, bytea for a blob, unknown for a NULL;
+ *   - types: integer columns hold int64 (times in ms, money in cents),
+ *     flags 0/1, text UTF-8; sum() of bigint is numeric in PostgreSQL,
+ *     read as an integer through db_column_int64();
+ *   - transactions: DB_BEGIN is BEGIN IMMEDIATE in SQLite; SAVEPOINT/
+ *     RELEASE/ROLLBACK TO store are db_tx()'s; migrate.c (PRAGMA
+ *     user_version, foreign_key_check) and sqlite_backup.c are SQLite's
+ *     alone.
  */
 #ifndef SWITCHBOARD_STORE_DB_H
 #define SWITCHBOARD_STORE_DB_H
@@ -129,6 +119,8 @@ void db_release_memory(struct db *db);
 /* The SQLite handle of an SQLite connection, NULL for another driver:
  * for migrate.c and sqlite_backup.c only. */
 struct sqlite3 *db_sqlite(struct db *db);
+/* True for a PostgreSQL connection. */
+bool db_is_pg(const struct db *db);
 
 /* ---- statements ------------------------------------------------------- */
 

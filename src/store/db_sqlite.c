@@ -232,6 +232,12 @@ struct sqlite3 *db_sqlite(struct db *db)
 	return db ? db->h : NULL;
 }
 
+bool db_is_pg(const struct db *db)
+{
+	(void)db;
+	return false;
+}
+
 /* ---- statements ------------------------------------------------------- */
 
 int db_prepare(struct db *db, const char *sql, bool persistent,

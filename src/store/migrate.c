@@ -85,6 +85,7 @@ static const struct migration migrationv[] = {
     {57, "leases of single-owner jobs", schema_v57},
     {58, "callbacks claimed by a node, trunk registrations seen by all",
      schema_v58},
+    {59, "the order of child rows kept in a column", schema_v59},
 };
 
 int store_migrate_latest(void)

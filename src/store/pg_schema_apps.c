@@ -217,3 +217,10 @@ const char pg_schema57_apps[] =
     "  ring_group_members(employee_id);"
     "CREATE INDEX outbox_ext ON outbox(channel, ext_id) WHERE ext_id <>"
     "  '';";
+
+/* Step 59: the order of child rows within their parent (SQLite's rowid
+ * kept it); no PostgreSQL store has rows from before it. */
+const char pg_schema_v59[] =
+    "ALTER TABLE call_vars ADD COLUMN seq bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE ivr_options ADD COLUMN seq bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE note_employees ADD COLUMN seq bigint NOT NULL DEFAULT 0;";

@@ -314,3 +314,16 @@ const char schema_v13[] =
     " FROM ring_groups"
     " UNION ALL SELECT 1, employee_id, 'member', group_id"
     " FROM ring_group_members;";
+
+/* One SQL for SQLite and PostgreSQL (issue 21): child rows listed in the
+ * order they were written kept it by SQLite's rowid, which PostgreSQL has
+ * not.  seq is that order within the parent (the insert writes the
+ * parent's largest + 1); existing rows take their rowid, which keeps
+ * their order. */
+const char schema_v59[] =
+    "ALTER TABLE call_vars ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE call_vars SET seq = rowid;"
+    "ALTER TABLE ivr_options ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE ivr_options SET seq = rowid;"
+    "ALTER TABLE note_employees ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE note_employees SET seq = rowid;";

@@ -24,7 +24,8 @@ static const struct store_sql sql[] = {
     {S_ANN_UPDATE, "announcement update",
      "UPDATE announcements SET name = ?2, file = ?3 WHERE id = ?1"},
     {S_ANN_INUSE, "announcement delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 2 AND id = ?1)"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 2 AND id = ?1) "
+     "AS INTEGER)"},
     {S_ANN_DELETE, "announcement delete",
      "DELETE FROM announcements WHERE id = ?1"},
     {S_ANN_LIST, "announcement list",

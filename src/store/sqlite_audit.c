@@ -18,9 +18,10 @@ static const struct store_sql sql[] = {
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
      "RETURNING id"},
     {S_AUDIT_LIST, "audit list",
-     "SELECT id, at, ifnull(tenant_id, 0), ifnull(token_id, 0), token_name,"
-     " role, ifnull(token_tenant_id, 0), ifnull(employee_id, 0), ip, port,"
-     " method, route, ifnull(object_id, 0), status, fields FROM audit"
+     "SELECT id, at, coalesce(tenant_id, 0), coalesce(token_id, 0),"
+     " token_name, role, coalesce(token_tenant_id, 0),"
+     " coalesce(employee_id, 0), ip, port, method, route,"
+     " coalesce(object_id, 0), status, fields FROM audit"
      " WHERE tenant_id = ?1 AND at >= ?2 AND (?3 = 0 OR at < ?3)"
      " AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5"},
 };

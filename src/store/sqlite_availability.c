@@ -16,7 +16,7 @@
 
 static const struct store_sql sql[] = {
     {S_ABS_GET, "absence get",
-     "SELECT e.id, ifnull(a.text, ''), ifnull(a.updated_at, 0)"
+     "SELECT e.id, coalesce(a.text, ''), coalesce(a.updated_at, 0)"
      " FROM employees e LEFT JOIN absence_infos a ON a.employee_id = e.id"
      " WHERE e.id = ?1"},
     {S_ABS_SET, "absence set",

@@ -17,11 +17,11 @@ static const struct store_sql sql[] = {
      " sms_cents, vat_bp, trial_hours, created_at, assistant_cents_per_hour)"
      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id"},
     {S_TARIFF_LIST, "tariff list",
-     "SELECT id, ifnull(tenant_id, 0), valid_from, acceptance_cents,"
+     "SELECT id, coalesce(tenant_id, 0), valid_from, acceptance_cents,"
      " acceptance_threshold_s, processing_cents_per_min, wrapup_cap_s,"
      " sms_cents, vat_bp, trial_hours, created_at, assistant_cents_per_hour"
      " FROM tariffs"
-     " WHERE ifnull(tenant_id, 0) = ?1 ORDER BY valid_from, id"},
+     " WHERE coalesce(tenant_id, 0) = ?1 ORDER BY valid_from, id"},
     /* the agents' time on a call: its queue visits answered and its
      * agent's calls of a callback (migration 42); a wrap-up counts when
      * it has ended; one still running (no end yet) makes the call
@@ -32,7 +32,8 @@ static const struct store_sql sql[] = {
      " sum(CASE WHEN v.wrapup_started_at > 0"
      "  AND v.wrapup_ended_at >= v.wrapup_started_at"
      "  THEN v.wrapup_ended_at - v.wrapup_started_at ELSE 0 END),"
-     " max(v.wrapup_started_at > 0 AND v.wrapup_ended_at = 0)"
+     " max(CASE WHEN v.wrapup_started_at > 0 AND v.wrapup_ended_at = 0"
+     "  THEN 1 ELSE 0 END)"
      " FROM calls c JOIN (SELECT call_id, handle_ms, wrapup_started_at,"
      "  wrapup_ended_at FROM queue_visits WHERE outcome = 'answered'"
      "  UNION ALL SELECT call_id, handle_ms, wrapup_started_at,"

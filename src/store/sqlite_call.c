@@ -36,12 +36,17 @@ enum {
 	" LEFT JOIN queue_visits v ON v.id = (SELECT MAX(x.id)"                \
 	" FROM queue_visits x WHERE x.call_id = c.id)"                         \
 	" LEFT JOIN queues q ON q.id = v.queue_id"                             \
-	" WHERE c.started_at >= ?2 AND c.started_at < ?3"
+	" WHERE c.started_at >= ?1 AND c.started_at < ?2"
+
+/* The largest of the values (SQLite's scalar max() is not PostgreSQL's,
+ * PostgreSQL's greatest() not SQLite's): an aggregate over a union. */
+#define GREATEST(values) "(SELECT max(v) FROM (SELECT " values ") AS g)"
 
 /* max(started_at, answered_at, heartbeat of the call's node) */
 #define CALL_ALIVE                                                             \
-	"MAX(started_at, answered_at, COALESCE((SELECT h.heartbeat_at"         \
-	" FROM nodes h WHERE h.node_id = calls.node_id), 0))"
+	GREATEST("started_at AS v UNION ALL SELECT answered_at"                \
+		 " UNION ALL SELECT COALESCE((SELECT h.heartbeat_at"           \
+		 " FROM nodes h WHERE h.node_id = calls.node_id), 0)")
 
 /* The open wrap-ups of table t (queue_visits, callback_calls) after the
  * calls of the nodes `which` (NODE: node ?1; STALE: every node but ?1
@@ -53,13 +58,15 @@ enum {
 #define STALE                                                                  \
 	"SELECT c.id FROM calls c WHERE c.node_id <> ?1 AND " HEARTBEAT(       \
 	    "c.node_id") " < ?2"
+/* the heartbeat of the node of the call of table t's row */
+#define CALL_HEARTBEAT(t)                                                      \
+	"(SELECT " HEARTBEAT("c.node_id") " FROM calls c"                      \
+					  " WHERE c.id = " t ".call_id)"
 #define WRAPUP_CLOSE(t, which)                                                 \
-	"UPDATE " t " SET wrapup_ended_at = MAX(wrapup_started_at,"            \
-	" (SELECT " HEARTBEAT("c.node_id") " FROM calls c"                     \
-					   " WHERE c.id = " t ".call_id))"     \
-					   " WHERE wrapup_started_at > 0 AND " \
-					   "wrapup_ended_at = 0"               \
-					   " AND call_id IN (" which ")"
+	"UPDATE " t " SET wrapup_ended_at = " GREATEST(                        \
+	    "wrapup_started_at AS v UNION ALL SELECT " CALL_HEARTBEAT(         \
+		t)) " WHERE wrapup_started_at > 0 AND wrapup_ended_at = 0"     \
+		    " AND call_id IN (" which ")"
 
 static const struct store_sql sql[] = {
     {S_CALL_ADD, "call add",
@@ -76,34 +83,36 @@ static const struct store_sql sql[] = {
      " sip_code = ?4, ended_by = ?5 WHERE id = ?1"},
     {S_CALL_GET, "call get", CALL_SELECT " WHERE id = ?1"},
     {S_CALL_LIST, "call list",
-     CALL_SELECT " WHERE started_at >= ?2 AND started_at < ?3"
-		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
+     CALL_SELECT " WHERE started_at >= ?1 AND started_at < ?2"
+		 " ORDER BY started_at DESC, id DESC LIMIT ?3 OFFSET ?4"},
     {S_CALL_LIST_TENANT, "call list",
-     CALL_SELECT " WHERE tenant_id = ?1"
-		 " AND started_at >= ?2 AND started_at < ?3"
-		 " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"},
+     CALL_SELECT " WHERE tenant_id = ?5"
+		 " AND started_at >= ?1 AND started_at < ?2"
+		 " ORDER BY started_at DESC, id DESC LIMIT ?3 OFFSET ?4"},
     {S_CALL_EXPORT, "call export", CALL_EXPORT " ORDER BY c.started_at, c.id"},
     {S_CALL_EXPORT_TENANT, "call export",
-     CALL_EXPORT " AND c.tenant_id = ?1 ORDER BY c.started_at, c.id"},
+     CALL_EXPORT " AND c.tenant_id = ?3 ORDER BY c.started_at, c.id"},
     {S_CALL_VAR_COUNT, "call var",
      "SELECT count(*) FROM call_vars WHERE call_id = ?1 AND name <> ?2"},
     {S_CALL_VAR_SET, "call var",
-     "INSERT INTO call_vars (call_id, name, value, set_at)"
-     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (call_id, name)"
+     "INSERT INTO call_vars (call_id, name, value, set_at, seq)"
+     " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) + 1"
+     " FROM call_vars WHERE call_id = ?1)) ON CONFLICT (call_id, name)"
      " DO UPDATE SET value = excluded.value"},
     {S_CALL_VARS, "call vars",
      "SELECT name, value FROM call_vars WHERE call_id = ?1"
-     " ORDER BY set_at, rowid"},
+     " ORDER BY set_at, seq"},
     /* a live call's last sign of life: store.h, "nodes" */
-    /* ?3, ?4: the names of STORE_DISP_NODE_FAILURE, STORE_PARTY_SYSTEM */
+    /* ?2, ?3: the names of STORE_DISP_NODE_FAILURE, STORE_PARTY_SYSTEM;
+     * ?4 the heartbeat before which a node is stale */
     {S_CALL_CLOSE_NODE, "call close",
      "UPDATE calls SET ended_at = " CALL_ALIVE ","
-     " disposition = ?3, ended_by = ?4"
+     " disposition = ?2, ended_by = ?3"
      " WHERE node_id = ?1 AND ended_at = 0"},
     {S_CALL_CLOSE_STALE, "call close",
      "UPDATE calls SET ended_at = " CALL_ALIVE ","
-     " disposition = ?3, ended_by = ?4"
-     " WHERE ended_at = 0 AND node_id <> ?1 AND " CALL_ALIVE " < ?2"},
+     " disposition = ?2, ended_by = ?3"
+     " WHERE ended_at = 0 AND node_id <> ?1 AND " CALL_ALIVE " < ?4"},
     /* an agent's wrap-up the node's end cut (no end recorded) ends at
      * the node's last sign of life, not before its start (billing.h) */
     {S_WRAPUP_CLOSE_NODE, "wrap-up close", WRAPUP_CLOSE("queue_visits", NODE)},
@@ -307,8 +316,8 @@ int store_call_list(struct store *st, const struct store_call_filter *f,
 	until = f->until && f->until <= INT64_MAX ? f->until : INT64_MAX;
 
 	return store_row_query(
-	    st, sid, &call_rec, NULL, (store_fn *)call_walk_h, &w, "iuuii",
-	    f->tenant_id, f->since, until, (int64_t)limit, (int64_t)f->offset);
+	    st, sid, &call_rec, NULL, (store_fn *)call_walk_h, &w, "uuiii",
+	    f->since, until, (int64_t)limit, (int64_t)f->offset, f->tenant_id);
 }
 
 /* The statements that close a node's leftovers: its live calls, the open
@@ -318,9 +327,10 @@ static const enum store_sql_id close_node[] = {
 static const enum store_sql_id close_stale[] = {
     S_CALL_CLOSE_STALE, S_WRAPUP_CLOSE_STALE, S_WRAPUP_CLOSE_STALE_CB};
 
-/* Run the close statements sidv on node (?1) and before (?2, if the
- * statement has it), in one transaction, all or nothing: the calls end
- * as node_failure by system (?3, ?4); *np gets the count of calls. */
+/* Run the close statements sidv on node (?1) and before (the calls' ?4,
+ * the wrap-ups' ?2, if the statement has it), in one transaction, all or
+ * nothing: the calls end as node_failure by system (?2, ?3); *np gets the
+ * count of calls. */
 static int call_close(struct store *st, const enum store_sql_id *sidv,
 		      const char *node, uint64_t before, unsigned *np)
 {
@@ -330,9 +340,9 @@ static int call_close(struct store *st, const enum store_sql_id *sidv,
 	err = store_tx_begin(st);
 	if (err)
 		return err;
-	err = store_run(st, sidv[0], EIO, &n, "suss", node, before,
+	err = store_run(st, sidv[0], EIO, &n, "sssu", node,
 			store_disposition_name(STORE_DISP_NODE_FAILURE),
-			store_party_name(STORE_PARTY_SYSTEM));
+			store_party_name(STORE_PARTY_SYSTEM), before);
 	if (!err)
 		err = store_run(st, sidv[1], EIO, NULL, "su", node, before);
 	if (!err)
@@ -377,7 +387,7 @@ int store_call_export(struct store *st, int64_t tenant_id, uint64_t from,
 	if (to > INT64_MAX)
 		to = INT64_MAX;
 	sid = tenant_id ? S_CALL_EXPORT_TENANT : S_CALL_EXPORT;
-	err = store_stmt_bind(st, sid, &q, "iuu", tenant_id, from, to);
+	err = store_stmt_bind(st, sid, &q, "uui", from, to, tenant_id);
 	if (err)
 		return err;
 	while ((rc = db_step(q)) == DB_ROW) {

@@ -19,12 +19,12 @@ const struct store_names store_names_caller_list = {list_v, ARRAY_SIZE(list_v)};
 
 /* number is the entry's; ?N the caller's E.164 number */
 #define MATCH(n)                                                               \
-	"(number = " n " OR (substr(number, -1) = '*' AND"                     \
+	"(number = " n " OR (substr(number, length(number), 1) = '*' AND"      \
 	" substr(" n ", 1, length(number) - 1) ="                              \
 	" substr(number, 1, length(number) - 1)))"
 
 #define CE_SELECT                                                              \
-	"SELECT id, tenant_id, list, ifnull(employee_id, 0), number, note,"    \
+	"SELECT id, tenant_id, list, coalesce(employee_id, 0), number, note,"  \
 	" expires_at, created_at FROM caller_entries"
 
 #define AD_SELECT "SELECT id, number, note, created_at FROM ad_callers"
@@ -58,8 +58,8 @@ static const struct store_sql sql[] = {
     {S_AD_MATCH, "ad caller match",
      AD_SELECT " WHERE " MATCH("?1") " ORDER BY id LIMIT 1"},
     {S_CSET_GET, "caller settings get",
-     "SELECT t.id, ifnull(c.block_advertising, 0),"
-     " ifnull(c.block_anonymous, 0), ifnull(c.updated_at, 0)"
+     "SELECT t.id, coalesce(c.block_advertising, 0),"
+     " coalesce(c.block_anonymous, 0), coalesce(c.updated_at, 0)"
      " FROM tenants t LEFT JOIN caller_settings c ON c.tenant_id = t.id"
      " WHERE t.id = ?1"},
     {S_CSET_SET, "caller settings set",

@@ -13,12 +13,16 @@
 
 static const struct store_sql sql[] = {
     {S_CONSULT_SET, "consult outcome",
-     "INSERT OR REPLACE INTO consult_outcomes (consult_id, call_id,"
+     "INSERT INTO consult_outcomes (consult_id, call_id,"
      " tenant_id, step, employee_id, outcome, message, at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (consult_id)"
+     " DO UPDATE SET call_id = excluded.call_id,"
+     " tenant_id = excluded.tenant_id, step = excluded.step,"
+     " employee_id = excluded.employee_id, outcome = excluded.outcome,"
+     " message = excluded.message, at = excluded.at"},
     {S_CONSULT_LIST, "consult outcomes",
-     "SELECT ifnull(consult_id, 0), call_id, tenant_id, step,"
-     " ifnull(employee_id, 0), outcome, message, at FROM consult_outcomes"
+     "SELECT coalesce(consult_id, 0), call_id, tenant_id, step,"
+     " coalesce(employee_id, 0), outcome, message, at FROM consult_outcomes"
      " WHERE call_id = ?1 ORDER BY at, id"},
 };
 

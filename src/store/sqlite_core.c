@@ -7,7 +7,9 @@
  * from the re_main thread only.
  *
  * Every SQL statement is in the sqlset of the file that uses it and is
- * prepared once, when the store opens, as a persistent statement.  A
+ * prepared once, when the store opens, as a persistent statement.  The
+ * SQL is one text for SQLite and PostgreSQL; a set's pg_sql replaces the
+ * few that differ by nature when the connection is PostgreSQL's.  A
  * call binds, steps and resets a cached statement: the SIP hot path
  * (device by username, number by E.164, registrations of an employee, call
  * records) does no parsing or planning.  List functions step a statement
@@ -437,6 +439,12 @@ static int prepare(struct store *st)
 			}
 			st->sqlv[q->id] = q;
 		}
+	}
+
+	/* PostgreSQL's own text of the few that differ by nature */
+	for (i = 0; i < ARRAY_SIZE(sqlsets) && db_is_pg(st->db); i++) {
+		for (j = 0; j < sqlsets[i]->pgn; j++)
+			st->sqlv[sqlsets[i]->pgv[j].id] = &sqlsets[i]->pgv[j];
 	}
 
 	for (i = 0; i < S_COUNT; i++) {

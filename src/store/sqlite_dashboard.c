@@ -27,7 +27,7 @@
 static const struct store_sql sql[] = {
     {S_DASH_CALLS, "dashboard calls",
      "SELECT c.id, c.from_number, c.started_at, c.answered_at,"
-     " c.disposition, c.forwarded_from, ifnull((SELECT n.id FROM notes n"
+     " c.disposition, c.forwarded_from, coalesce((SELECT n.id FROM notes n"
      " WHERE n.tenant_id = c.tenant_id AND n.call_id = c.id"
      " AND (?3 = 0 OR n.agent_employee_id = ?3)"
      " AND (?4 = 0 OR ?3 <> 0 OR n.agent_token_id = ?4)"
@@ -36,13 +36,15 @@ static const struct store_sql sql[] = {
      " ORDER BY c.started_at DESC, c.id DESC LIMIT ?2"},
     {S_DASH_HOURS, "dashboard hours",
      "SELECT h, sum(k), sum(a), sum(ab), sum(t), sum(n) FROM ("
-     "SELECT c.started_at / 3600000 AS h, 1 AS k, c.answered_at <> 0 AS a,"
-     " (c.answered_at = 0 AND c.ended_by = 'caller') AS ab,"
-     " " TRANSFERRED " AS t, 0 AS n FROM calls c WHERE c.tenant_id = ?1"
+     "SELECT c.started_at / 3600000 AS h, 1 AS k,"
+     " CAST(c.answered_at <> 0 AS INTEGER) AS a,"
+     " CAST(c.answered_at = 0 AND c.ended_by = 'caller' AS INTEGER) AS ab,"
+     " CAST(" TRANSFERRED " AS INTEGER) AS t, 0 AS n FROM calls c"
+     " WHERE c.tenant_id = ?1"
      " AND c.direction = 'inbound' AND c.started_at >= ?2"
      " AND c.started_at < ?3"
      " UNION ALL SELECT created_at / 3600000, 0, 0, 0, 0, 1 FROM notes"
-     " WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3)"
+     " WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3) AS u"
      " GROUP BY h ORDER BY h"},
     {S_DASH_SPEEDS, "dashboard speeds",
      "SELECT answered_at - started_at FROM calls WHERE tenant_id = ?1"
@@ -53,7 +55,8 @@ static const struct store_sql sql[] = {
      " count(*) FROM notes n JOIN note_employees ne ON ne.note_id = n.id"
      " JOIN employees e ON e.id = ne.employee_id WHERE n.tenant_id = ?1"
      " AND n.created_at >= ?2 AND n.created_at < ?3"
-     " GROUP BY ne.employee_id ORDER BY 3 DESC, 1"},
+     " GROUP BY ne.employee_id, e.first_name, e.last_name"
+     " ORDER BY 3 DESC, 1"},
 };
 
 const struct store_sqlset store_sql_dashboard = STORE_SQLSET(sql);

@@ -37,8 +37,8 @@ static const struct store_sql sql[] = {
      " fallback_id = ?15 WHERE id = ?1"},
     /* ?2: TARGET_COLLECT (bound, so the enum may be renumbered) */
     {S_DIN_INUSE, "digit input delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = ?2 AND id = ?1"
-     " AND NOT (via = 'digit_input' AND owner = ?1))"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = ?2 AND id = ?1"
+     " AND NOT (via = 'digit_input' AND owner = ?1)) AS INTEGER)"},
     {S_DIN_DELETE, "digit input delete",
      "DELETE FROM digit_inputs WHERE id = ?1"},
     {S_DIN_LIST, "digit input list",

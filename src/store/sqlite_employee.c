@@ -55,8 +55,8 @@ static const struct store_sql sql[] = {
      "UPDATE numbers SET target_type = 0, target_id = 0"
      " WHERE target_type = 1 AND target_id = ?1"},
     {S_EMP_IN_SCHEDULE, "employee delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 1 AND id = ?1"
-     " AND via <> 'number')"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 1 AND id = ?1"
+     " AND via <> 'number') AS INTEGER)"},
     {S_EMP_DELETE_DEVICES, "employee delete",
      "DELETE FROM devices WHERE employee_id = ?1"},
     {S_EMP_DELETE, "employee delete", "DELETE FROM employees WHERE id = ?1"},

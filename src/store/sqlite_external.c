@@ -26,7 +26,8 @@ static const struct store_sql sql[] = {
      "UPDATE external_targets SET name = ?2, number = ?3, ring_timeout = ?4"
      " WHERE id = ?1"},
     {S_EXT_INUSE, "external delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 6 AND id = ?1)"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 6 AND id = ?1) "
+     "AS INTEGER)"},
     {S_EXT_DELETE, "external delete",
      "DELETE FROM external_targets WHERE id = ?1"},
     {S_EXT_LIST, "external list",

@@ -517,15 +517,30 @@ struct store_sql {
 	const char *sql;
 };
 
-/* The statements of one file. */
+/*
+ * The statements of one file.  Their SQL is the subset SQLite and
+ * PostgreSQL both accept (docs/store.md, "One SQL for both").  The few
+ * that differ by nature (a PRAGMA, the catalog) are written again for
+ * PostgreSQL in pgv (an array named pg_sql, with the same ids), which
+ * replaces them on a PostgreSQL connection (db_is_pg()).
+ */
 struct store_sqlset {
 	const struct store_sql *v;
 	size_t n;
+	const struct store_sql *pgv; /* NULL: v serves both */
+	size_t pgn;
 };
 
 #define STORE_SQLSET(v)                                                        \
 	{                                                                      \
-		(v), sizeof(v) / sizeof((v)[0])                                \
+		(v), sizeof(v) / sizeof((v)[0]), NULL, 0                       \
+	}
+
+/* A set whose statements pg replace some of v's on PostgreSQL. */
+#define STORE_SQLSET_PG(v, pg)                                                 \
+	{                                                                      \
+		(v), sizeof(v) / sizeof((v)[0]), (pg),                         \
+		    sizeof(pg) / sizeof((pg)[0])                               \
 	}
 
 extern const struct store_sqlset store_sql_tenant, store_sql_employee,

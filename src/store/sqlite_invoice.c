@@ -15,7 +15,7 @@
 #include "store/sqlite_int.h"
 
 #define INV_COLS                                                               \
-	"id, tenant_id, seq, number, kind, ifnull(credits_id, 0), reason,"     \
+	"id, tenant_id, seq, number, kind, coalesce(credits_id, 0), reason,"   \
 	" month, period_from, period_until, issued_at, customer_name,"         \
 	" customer_address, issuer_name, issuer_address, issuer_vat_id,"       \
 	" issuer_tax_number, calls, sms_count, net_cents, vat_cents,"          \

@@ -28,19 +28,20 @@ static const struct store_sql sql[] = {
      " retries = ?5, direct_dial = ?6, fallback_type = ?7, fallback_id = ?8"
      " WHERE id = ?1"},
     {S_IVR_INUSE, "ivr delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 4 AND id = ?1"
-     " AND NOT (via = 'ivr' AND owner = ?1))"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 4 AND id = ?1"
+     " AND NOT (via = 'ivr' AND owner = ?1)) AS INTEGER)"},
     {S_IVR_DELETE, "ivr delete", "DELETE FROM ivr_menus WHERE id = ?1"},
     {S_IVR_LIST, "ivr list",
      IVR_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},
     {S_IVR_OPTS_CLEAR, "ivr options",
      "DELETE FROM ivr_options WHERE menu_id = ?1"},
     {S_IVR_OPT_ADD, "ivr options",
-     "INSERT INTO ivr_options (menu_id, key, target_type, target_id)"
-     " VALUES (?1, ?2, ?3, ?4)"},
+     "INSERT INTO ivr_options (menu_id, key, target_type, target_id, seq)"
+     " VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) + 1"
+     " FROM ivr_options WHERE menu_id = ?1))"},
     {S_IVR_OPTS, "ivr options",
      "SELECT key, target_type, target_id FROM ivr_options"
-     " WHERE menu_id = ?1 ORDER BY rowid"},
+     " WHERE menu_id = ?1 ORDER BY seq"},
 };
 
 const struct store_sqlset store_sql_ivr = STORE_SQLSET(sql);

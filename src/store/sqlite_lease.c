@@ -28,7 +28,7 @@ static const struct store_sql sql[] = {
     {S_LEASE_DROP, "lease drop",
      "DELETE FROM leases WHERE name = ?1 AND holder = ?2"},
     {S_LEASE_DROP_ALL, "lease drop all",
-     "DELETE FROM leases WHERE holder = ?2"},
+     "DELETE FROM leases WHERE holder = ?1"},
     /* ?1 is store_row_list()'s tenant filter, unused */
     {S_LEASE_LIST, "lease list",
      "SELECT name, holder, expires_at, renewed_at FROM leases"
@@ -93,8 +93,9 @@ int store_lease_drop(struct store *st, const char *name, const char *node_id)
 	if (!st || !valid(name ? name : "all", node_id))
 		return EINVAL;
 
-	return store_run(st, name ? S_LEASE_DROP : S_LEASE_DROP_ALL, EIO, NULL,
-			 "ss", name, node_id);
+	if (!name)
+		return store_run(st, S_LEASE_DROP_ALL, EIO, NULL, "s", node_id);
+	return store_run(st, S_LEASE_DROP, EIO, NULL, "ss", name, node_id);
 }
 
 int store_lease_list(struct store *st, store_lease_h *h, void *arg)

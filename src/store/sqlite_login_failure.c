@@ -29,8 +29,9 @@ static const struct store_sql sql[] = {
      " AND locked_until < ?2"},
     {S_LFAIL_TRIM, "login failure trim",
      "DELETE FROM login_failures WHERE key IN (SELECT key FROM"
-     " login_failures ORDER BY updated_at LIMIT MAX(0, (SELECT COUNT(*)"
-     " FROM login_failures) - ?1))"},
+     " login_failures ORDER BY updated_at LIMIT (SELECT CASE"
+     " WHEN count(*) > ?1 THEN count(*) - ?1 ELSE 0 END"
+     " FROM login_failures))"},
 };
 
 const struct store_sqlset store_sql_login_failure = STORE_SQLSET(sql);

@@ -23,7 +23,8 @@ enum {
 };
 
 #define NOTE_COLS                                                              \
-	"id, tenant_id, ifnull(call_id, 0), ifnull(profile_version_id, 0),"    \
+	"id, tenant_id, coalesce(call_id, 0), coalesce(profile_version_id, "   \
+	"0),"                                                                  \
 	" agent_token_id, agent, caller_name, caller_number, concern, fields," \
 	" urgent, version, created_at, updated_at, agent_employee_id"
 
@@ -51,12 +52,13 @@ static const struct store_sql sql[] = {
      "SELECT tenant_id FROM calls WHERE id = ?1"},
     {S_NOTE_EMPS, "note employees",
      "SELECT employee_id FROM note_employees WHERE note_id = ?1"
-     " ORDER BY rowid"},
+     " ORDER BY seq"},
     {S_NOTE_EMPS_CLEAR, "note employees",
      "DELETE FROM note_employees WHERE note_id = ?1"},
     {S_NOTE_EMP_ADD, "note employees",
-     "INSERT OR IGNORE INTO note_employees (note_id, employee_id)"
-     " VALUES (?1, ?2)"},
+     "INSERT INTO note_employees (note_id, employee_id, seq)"
+     " VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1"
+     " FROM note_employees WHERE note_id = ?1)) ON CONFLICT DO NOTHING"},
     {S_NOTE_VERSION_ADD, "note version",
      "INSERT INTO note_versions (note_id, version, at, agent, caller_name,"
      " caller_number, concern, fields, urgent, employees) VALUES (?1, ?2,"
@@ -69,14 +71,14 @@ static const struct store_sql sql[] = {
      "INSERT INTO note_deliveries (note_id, outbox_id, version,"
      " employee_id) VALUES (?1, ?2, ?3, ?4)"},
     {S_NOTE_DELIVERIES, "note deliveries",
-     "SELECT d.outbox_id, d.version, ifnull(d.employee_id, 0), o.channel,"
+     "SELECT d.outbox_id, d.version, coalesce(d.employee_id, 0), o.channel,"
      " o.state, o.attempts, o.next_attempt_at, o.created_at, o.sent_at,"
      " o.last_error, o.delivered_at FROM note_deliveries d JOIN outbox o"
      " ON o.id = d.outbox_id WHERE d.note_id = ?1 ORDER BY d.id"},
     {S_NOTE_READ_MARK, "note read",
      "INSERT INTO note_reads (note_id, employee_id, opened_at) VALUES"
      " (?1, ?2, ?3) ON CONFLICT (note_id, employee_id) DO UPDATE SET"
-     " opened_at = ?3 WHERE opened_at = 0"},
+     " opened_at = ?3 WHERE note_reads.opened_at = 0"},
     {S_NOTE_READ_ACK, "note read",
      "UPDATE note_reads SET acked_at = ?3 WHERE note_id = ?1"
      " AND employee_id = ?2 AND acked_at = 0"},
@@ -96,8 +98,8 @@ static const struct store_sql sql[] = {
      " webhook_url = ?3, webhook_secret = ?4, updated_at = ?5,"
      " escalate_after = ?6"},
     {S_SECRET_ADD, "secret",
-     "INSERT OR IGNORE INTO server_secrets (name, value, created_at)"
-     " VALUES (?1, ?2, ?3)"},
+     "INSERT INTO server_secrets (name, value, created_at)"
+     " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"},
     {S_SECRET_GET, "secret",
      "SELECT value FROM server_secrets WHERE name = ?1"},
 };

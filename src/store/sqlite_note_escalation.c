@@ -29,7 +29,7 @@ static const struct store_sql sql[] = {
      " AND r.acked_at > 0)"
      " AND NOT EXISTS (SELECT 1 FROM note_escalations e"
      " WHERE e.note_id = n.id AND e.step = ?2)"
-     " AND (ifnull(?4, '') = '' OR EXISTS (SELECT 1 FROM note_escalations e"
+     " AND (coalesce(?4, '') = '' OR EXISTS (SELECT 1 FROM note_escalations e"
      " WHERE e.note_id = n.id AND e.step = ?4))"
      " ORDER BY n.created_at, n.id LIMIT ?5"},
     {S_ESC_RETRY_DUE, "note escalation",
@@ -40,7 +40,8 @@ static const struct store_sql sql[] = {
      " WHERE x.note_id = e.note_id AND x.step = 'oncall')"
      " AND e.attempt < ?4 AND n.urgent = 1 AND s.escalate_after > 0"
      " AND (e.outcome IN (" RETRY_OUTCOMES ")"
-     " OR (e.outcome IN ('ringing', 'answered') AND e.at <= ?1 - ?3))"
+     " OR (e.outcome IN ('ringing', 'answered')"
+     " AND e.at <= CAST(?1 AS BIGINT) - ?3))"
      " AND e.at + ?2 <= ?1 AND e.at > ?1 - 86400000"
      " AND NOT EXISTS (SELECT 1 FROM note_reads r WHERE r.note_id = n.id"
      " AND r.acked_at > 0)"
@@ -56,7 +57,7 @@ static const struct store_sql sql[] = {
      "UPDATE note_escalations SET outcome = ?2, sip_code = ?3"
      " WHERE id = ?1"},
     {S_ESC_LIST, "note escalations",
-     "SELECT id, note_id, tenant_id, step, ifnull(employee_id, 0), at,"
+     "SELECT id, note_id, tenant_id, step, coalesce(employee_id, 0), at,"
      " outcome, detail, attempt, sip_code FROM note_escalations"
      " WHERE note_id = ?1 ORDER BY id"},
 };

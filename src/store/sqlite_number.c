@@ -22,8 +22,8 @@
 #define NUM_SELECT                                                             \
 	"SELECT n.id, n.tenant_id, n.block_id, n.e164, n.active,"              \
 	" n.target_type, n.target_id,"                                         \
-	" EXISTS (SELECT 1 FROM employees e"                                   \
-	"  WHERE e.personal_number_id = n.id),"                                \
+	" CAST(EXISTS (SELECT 1 FROM employees e"                              \
+	"  WHERE e.personal_number_id = n.id) AS INTEGER),"                    \
 	" n.description, n.created_at, n.forwarded_calls FROM numbers n"
 
 static const struct store_sql sql[] = {
@@ -32,16 +32,17 @@ static const struct store_sql sql[] = {
      " created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id"},
     {S_BLOCK_GET, "block get", BLOCK_SELECT " WHERE id = ?1"},
     {S_BLOCK_OVERLAP, "block add",
-     "SELECT EXISTS (SELECT 1 FROM number_blocks"
+     "SELECT CAST(EXISTS (SELECT 1 FROM number_blocks"
      " WHERE length(first) = length(?1)"
-     " AND first <= ?2 AND last >= ?1)"},
+     " AND first <= ?2 AND last >= ?1) AS INTEGER)"},
     {S_BLOCK_FIND, "number add",
      "SELECT id, tenant_id FROM number_blocks"
      " WHERE length(first) = length(?1)"
      " AND first <= ?1 AND last >= ?1"
      " AND (?2 = 0 OR tenant_id = ?2) ORDER BY id LIMIT 1"},
     {S_BLOCK_INUSE, "block delete",
-     "SELECT EXISTS (SELECT 1 FROM numbers WHERE block_id = ?1)"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM numbers WHERE block_id = ?1) AS "
+     "INTEGER)"},
     {S_BLOCK_DELETE, "block delete", "DELETE FROM number_blocks WHERE id = ?1"},
     {S_BLOCK_LIST, "block list",
      BLOCK_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},

@@ -28,12 +28,13 @@ static const struct store_sql sql[] = {
     {S_ONC_ADD, "oncall add",
      "INSERT INTO oncall_schedules (tenant_id, name, handoff_day,"
      " handoff_time, start_date, rotation_days, created_at)"
-     " VALUES (?1, ?2, ?3, ?4, ?5, ifnull(nullif(?6, 0), 7), ?7) RETURNING id"},
+     " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(nullif(?6, 0), 7), ?7)"
+     " RETURNING id"},
     {S_ONC_GET, "oncall get", ONC_SELECT " WHERE id = ?1"},
     {S_ONC_UPDATE, "oncall update",
      "UPDATE oncall_schedules SET name = ?2, handoff_day = ?3,"
      " handoff_time = ?4, start_date = ?5,"
-     " rotation_days = ifnull(nullif(?6, 0), 7) WHERE id = ?1"},
+     " rotation_days = coalesce(nullif(?6, 0), 7) WHERE id = ?1"},
     {S_ONC_DELETE, "oncall delete",
      "DELETE FROM oncall_schedules WHERE id = ?1"},
     {S_ONC_LIST, "oncall list",

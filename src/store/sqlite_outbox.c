@@ -42,13 +42,13 @@ static const struct store_sql sql[] = {
      " ORDER BY seq"},
     {S_OUTBOX_LIST, "outbox list",
      OUTBOX_SELECT " WHERE (?1 = 0 OR tenant_id = ?1)"
-		   " AND (?2 IS NULL OR state = ?2)"
+		   " AND (CAST(?2 AS TEXT) IS NULL OR state = ?2)"
 		   " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"},
     {S_OUTBOX_DUE, "outbox claim",
      "SELECT id FROM outbox WHERE state = 'pending'"
-     " AND next_attempt_at <= ?1 AND (?2 >> (CASE channel WHEN 'mail'"
-     " THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2"
-     " WHEN 'webpush' THEN 3 ELSE 62 END)) & 1"
+     " AND next_attempt_at <= ?1 AND ((CAST(?2 AS BIGINT) >> (CASE channel"
+     " WHEN 'mail' THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2"
+     " WHEN 'webpush' THEN 3 ELSE 62 END)) & 1) <> 0"
      " ORDER BY next_attempt_at, id LIMIT 1"},
     {S_OUTBOX_TAKE, "outbox claim",
      "UPDATE outbox SET state = 'sending', node_id = ?2"
@@ -57,17 +57,19 @@ static const struct store_sql sql[] = {
      "UPDATE outbox SET state = 'sent', attempts = attempts + 1,"
      " sent_at = ?2, last_error = '' WHERE id = ?1 AND state = 'sending'"},
     {S_OUTBOX_DONE, "outbox sent",
-     "UPDATE outbox SET state = CASE ?3 WHEN 1 THEN 'delivered' ELSE"
-     " 'sent' END, attempts = attempts + 1, sent_at = ?2,"
-     " delivered_at = CASE ?3 WHEN 1 THEN ?2 ELSE 0 END, ext_id = ?4,"
+     "UPDATE outbox SET state = CASE CAST(?3 AS BIGINT) WHEN 1"
+     " THEN 'delivered' ELSE 'sent' END, attempts = attempts + 1,"
+     " sent_at = ?2, delivered_at = CASE CAST(?3 AS BIGINT) WHEN 1"
+     " THEN CAST(?2 AS BIGINT) ELSE 0 END, ext_id = ?4,"
      " last_error = '' WHERE id = ?1 AND state = 'sending'"},
     {S_OUTBOX_BY_EXT, "outbox report",
      "SELECT id FROM outbox WHERE channel = ?1 AND ext_id = ?2"
      " ORDER BY id DESC LIMIT 1"},
     {S_OUTBOX_REPORT, "outbox report",
-     "UPDATE outbox SET state = CASE ?2 WHEN 1 THEN 'delivered' ELSE"
-     " 'failed' END, delivered_at = CASE ?2 WHEN 1 THEN ?3 ELSE 0 END,"
-     " last_error = CASE ?2 WHEN 1 THEN '' ELSE ?4 END"
+     "UPDATE outbox SET state = CASE CAST(?2 AS BIGINT) WHEN 1"
+     " THEN 'delivered' ELSE 'failed' END,"
+     " delivered_at = CASE CAST(?2 AS BIGINT) WHEN 1 THEN ?3 ELSE 0 END,"
+     " last_error = CASE CAST(?2 AS BIGINT) WHEN 1 THEN '' ELSE ?4 END"
      " WHERE id = ?1 AND state = 'sent'"},
     {S_OUTBOX_RETRY, "outbox retry",
      "UPDATE outbox SET state = 'pending', attempts = attempts + 1,"

@@ -14,12 +14,12 @@
 
 #define PV_SELECT                                                              \
 	"SELECT id, tenant_id, version, effective_from, created_at,"           \
-	" created_by, ifnull(cancelled_at, 0), cancelled_by, given,"           \
+	" created_by, coalesce(cancelled_at, 0), cancelled_by, given,"         \
 	" settings, changed FROM profile_versions"
 
 static const struct store_sql sql[] = {
     {S_PROFILE_NEXT, "profile next",
-     "SELECT ifnull(max(version), 0) + 1 FROM profile_versions"
+     "SELECT coalesce(max(version), 0) + 1 FROM profile_versions"
      " WHERE tenant_id = ?1"},
     {S_PROFILE_ADD, "profile add",
      "INSERT INTO profile_versions (tenant_id, version, effective_from,"

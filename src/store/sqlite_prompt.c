@@ -26,8 +26,8 @@ static const struct store_sql sql[] = {
     {S_PROMPT_UPDATE, "prompt update",
      "UPDATE prompts SET name = ?2, purpose = ?3 WHERE id = ?1"},
     {S_PROMPT_INUSE, "prompt delete",
-     "SELECT EXISTS (SELECT 1 FROM prompt_refs WHERE file ="
-     " (SELECT file FROM prompts WHERE id = ?1))"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM prompt_refs WHERE file ="
+     " (SELECT file FROM prompts WHERE id = ?1)) AS INTEGER)"},
     {S_PROMPT_DELETE, "prompt delete", "DELETE FROM prompts WHERE id = ?1"},
     {S_PROMPT_LIST, "prompt list",
      PROMPT_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},

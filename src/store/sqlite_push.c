@@ -7,8 +7,9 @@
  * The VAPID key is a row, not a file in the data directory: every node
  * of an installation reads the same database, and a subscription made
  * through one node is bound to the key the browser got from it, so all
- * nodes must sign with that one key.  "INSERT OR IGNORE" and a read in one
- * transaction make the first node's key the key of all.
+ * nodes must sign with that one key.  An insert that does nothing on a
+ * conflict and a read in one transaction make the first node's key the
+ * key of all.
  */
 #include <string.h>
 #include "core/core.h"
@@ -33,8 +34,8 @@ static const struct store_sql sql[] = {
      PUSH_SELECT " WHERE (?1 = 0 OR tenant_id = ?1)"
 		 " AND (?2 = 0 OR employee_id = ?2) ORDER BY id"},
     {S_VAPID_ADD, "vapid add",
-     "INSERT OR IGNORE INTO vapid_keys (id, private_key, public_key,"
-     " created_at) VALUES (1, ?1, ?2, ?3)"},
+     "INSERT INTO vapid_keys (id, private_key, public_key,"
+     " created_at) VALUES (1, ?1, ?2, ?3) ON CONFLICT DO NOTHING"},
     {S_VAPID_GET, "vapid get",
      "SELECT private_key, public_key, created_at FROM vapid_keys"
      " WHERE id = 1"},

@@ -51,8 +51,8 @@ static const struct store_sql sql[] = {
      " say_wait = ?24, pool = ?25 WHERE id = ?1"},
     {S_QUEUE_POOL, "queue pool", "SELECT pool FROM queues WHERE id = ?1"},
     {S_QUEUE_INUSE, "queue delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 9 AND id = ?1"
-     " AND NOT (via = 'queue' AND owner = ?1))"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 9 AND id = ?1"
+     " AND NOT (via = 'queue' AND owner = ?1)) AS INTEGER)"},
     {S_QUEUE_DELETE, "queue delete", "DELETE FROM queues WHERE id = ?1"},
     {S_QUEUE_LIST, "queue list",
      Q_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},

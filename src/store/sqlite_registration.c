@@ -41,10 +41,10 @@ static const struct store_sql sql[] = {
      * (device_id, contact) index instead of a scan of all of them */
     {S_REG_LIST, "registration list",
      "SELECT " REG_COLS " FROM registrations r"
-     " WHERE r.device_id = ?1 AND r.expires_at > ?2 ORDER BY r.id"},
+     " WHERE r.device_id = ?2 AND r.expires_at > ?1 ORDER BY r.id"},
     {S_REG_LIST_ALL, "registration list",
      "SELECT " REG_COLS " FROM registrations r"
-     " WHERE r.expires_at > ?2 ORDER BY r.id"},
+     " WHERE r.expires_at > ?1 ORDER BY r.id"},
     {S_REG_LIST_EMPLOYEE, "registration list employee",
      "SELECT " REG_COLS " FROM registrations r"
      " JOIN devices d ON d.id = r.device_id"
@@ -134,7 +134,7 @@ int store_reg_list(struct store *st, int64_t device_id, uint64_t now,
 
 	return store_row_query(st, device_id ? S_REG_LIST : S_REG_LIST_ALL,
 			       &registration_rec, NULL, (store_fn *)h, arg,
-			       "iu", device_id, now);
+			       "ui", now, device_id);
 }
 
 int store_reg_list_employee(struct store *st, int64_t employee_id, uint64_t now,

@@ -34,8 +34,8 @@ static const struct store_sql sql[] = {
      " skip_busy = ?5, fallback_type = ?6, fallback_id = ?7"
      " WHERE id = ?1"},
     {S_RG_INUSE, "ring group delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 8 AND id = ?1"
-     " AND NOT (via = 'ring_group' AND owner = ?1))"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 8 AND id = ?1"
+     " AND NOT (via = 'ring_group' AND owner = ?1)) AS INTEGER)"},
     {S_RG_DELETE, "ring group delete", "DELETE FROM ring_groups WHERE id = ?1"},
     {S_RG_LIST, "ring group list",
      RG_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},

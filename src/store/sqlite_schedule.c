@@ -33,8 +33,8 @@ static const struct store_sql sql[] = {
      " open_id = ?5, closed_type = ?6, closed_id = ?7, holiday_type = ?8,"
      " holiday_id = ?9 WHERE id = ?1"},
     {S_SCHED_INUSE, "schedule delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = 3 AND id = ?1"
-     " AND NOT (via = 'schedule' AND owner = ?1))"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = 3 AND id = ?1"
+     " AND NOT (via = 'schedule' AND owner = ?1)) AS INTEGER)"},
     {S_SCHED_DELETE, "schedule delete", "DELETE FROM schedules WHERE id = ?1"},
     {S_SCHED_LIST, "schedule list",
      SCHED_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},

@@ -29,14 +29,14 @@ static const struct store_sql sql[] = {
     {S_TASK_UPDATE, "task update",
      "UPDATE tasks SET area = ?2, name = ?3, active = ?4 WHERE id = ?1"},
     {S_TASK_LIST, "task list",
-     TASK_SELECT " WHERE (?1 = 0 OR tenant_id = ?1) AND (?2 = 0 OR active)"
+     TASK_SELECT " WHERE (?1 = 0 OR tenant_id = ?1) AND (?2 = 0 OR active <> 0)"
 		 " AND (?3 = 0 OR id IN (SELECT task_id FROM task_assistants"
 		 " WHERE employee_id = ?3)) ORDER BY id"},
     {S_TASK_ASSIGN_CLEAR, "task assign clear",
      "DELETE FROM task_assistants WHERE task_id = ?1"},
     {S_TASK_ASSIGN_ADD, "task assign add",
-     "INSERT OR IGNORE INTO task_assistants (task_id, employee_id)"
-     " VALUES (?1, ?2)"},
+     "INSERT INTO task_assistants (task_id, employee_id)"
+     " VALUES (?1, ?2) ON CONFLICT DO NOTHING"},
     {S_TASK_ASSIGN_LIST, "task assign list",
      "SELECT a.employee_id, e.first_name || ' ' || e.last_name"
      " FROM task_assistants a JOIN employees e ON e.id = a.employee_id"
@@ -57,7 +57,7 @@ static const struct store_sql sql[] = {
      "INSERT INTO task_calls (call_id, task_id, employee_id)"
      " VALUES (?1, ?2, ?3)"},
     {S_TASK_CALL_GET, "task call get",
-     "SELECT ifnull(task_id, 0) FROM task_calls WHERE call_id = ?1"},
+     "SELECT coalesce(task_id, 0) FROM task_calls WHERE call_id = ?1"},
     /* per assistant and task: the minutes booked on the month's days and
      * the talk seconds of the month's ended calls booked to the task */
     {S_TASK_MONTHS, "task months",
@@ -77,7 +77,9 @@ static const struct store_sql sql[] = {
      " JOIN task_areas a ON a.name = k.area"
      " JOIN employees e ON e.id = m.employee_id"
      " WHERE ?3 = 0 OR m.employee_id = ?3"
-     " GROUP BY m.employee_id, m.task_id ORDER BY m.employee_id, m.task_id"},
+     " GROUP BY m.employee_id, m.task_id, e.first_name, e.last_name,"
+     " k.name, k.tenant_id, k.area, a.factor_pm"
+     " ORDER BY m.employee_id, m.task_id"},
     /* an assistant's outbound calls without a task: by the click to call
      * ("employee:<id>") or from one of its phones ("device:<user>") */
     {S_TASK_UNTASKED, "task untasked",

@@ -19,14 +19,16 @@
 	" language, moh_prompt, created_at FROM tenants"
 
 static const struct store_sql sql[] = {
-    {S_TENANT_ANY, "is empty", "SELECT EXISTS (SELECT 1 FROM tenants)"},
+    {S_TENANT_ANY, "is empty",
+     "SELECT CAST(EXISTS (SELECT 1 FROM tenants) AS INTEGER)"},
     {S_TENANT_EXISTS, "tenant exists", "SELECT id FROM tenants WHERE id = ?1"},
     {S_TENANT_ADD, "tenant add",
      "INSERT INTO tenants (id, name, country_code, area_code,"
      " central_number, language, moh_prompt, created_at)"
-     " VALUES (1 + max(ifnull((SELECT max(id) FROM tenants), 0),"
-     " ifnull((SELECT max(tenant_id) FROM invoices), 0),"
-     " ifnull((SELECT max(tenant_id) FROM tenant_deletions), 0)),"
+     " VALUES ((SELECT coalesce(max(m), 0) + 1 FROM"
+     " (SELECT max(id) AS m FROM tenants"
+     " UNION ALL SELECT max(tenant_id) FROM invoices"
+     " UNION ALL SELECT max(tenant_id) FROM tenant_deletions) AS u),"
      " ?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"},
     {S_TENANT_GET, "tenant get", TENANT_SELECT " WHERE id = ?1"},
     {S_TENANT_UPDATE, "tenant update",
@@ -34,7 +36,7 @@ static const struct store_sql sql[] = {
      " area_code = ?4, central_number = ?5, language = ?6,"
      " moh_prompt = ?7 WHERE id = ?1"},
     {S_TENANT_INUSE, "tenant delete",
-     "SELECT EXISTS (SELECT 1 FROM employees WHERE tenant_id = ?1)"
+     "SELECT CAST(EXISTS (SELECT 1 FROM employees WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM devices WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM numbers WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM number_blocks WHERE tenant_id = ?1)"
@@ -45,7 +47,7 @@ static const struct store_sql sql[] = {
      " OR EXISTS (SELECT 1 FROM prompts WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM external_targets WHERE tenant_id = ?1)"
      " OR EXISTS (SELECT 1 FROM ring_groups WHERE tenant_id = ?1)"
-     " OR EXISTS (SELECT 1 FROM queues WHERE tenant_id = ?1)"},
+     " OR EXISTS (SELECT 1 FROM queues WHERE tenant_id = ?1) AS INTEGER)"},
     {S_TENANT_DELETE, "tenant delete", "DELETE FROM tenants WHERE id = ?1"},
     {S_TENANT_LIST, "tenant list", TENANT_SELECT " ORDER BY id"},
 };

@@ -8,7 +8,8 @@
  * caller, who removes them once the deletion committed.
  *
  * A deletion runs in one transaction with the foreign keys checked at
- * its end (defer_foreign_keys), so the order of the tables does not
+ * its end (SQLite: defer_foreign_keys; PostgreSQL: SET CONSTRAINTS ALL
+ * DEFERRED, pg_sql below), so the order of the tables does not
  * matter, and it also sweeps every other table that has a tenant_id
  * column (tables added later, e.g. call notes, are covered before they
  * are listed here; their export waits for their row in the table).  The
@@ -120,7 +121,7 @@ static const struct store_sql sql[] = {
      " due_at) VALUES (?1, ?2, ?3, ?4) RETURNING id"},
     {S_DEL_GET, "deletion get",
      "SELECT id, tenant_id, requested_at, requested_by, due_at,"
-     " ifnull(cancelled_at, 0), cancelled_by, ifnull(done_at, 0), rows,"
+     " coalesce(cancelled_at, 0), cancelled_by, coalesce(done_at, 0), rows,"
      " files FROM tenant_deletions WHERE tenant_id = ?1"
      " ORDER BY id DESC LIMIT 1"},
     {S_DEL_CANCEL, "deletion cancel",
@@ -147,7 +148,21 @@ static const struct store_sql sql[] = {
      " AND m.name <> 'tenant_deletions' ORDER BY m.name"},
 };
 
-const struct store_sqlset store_sql_tenant_data = STORE_SQLSET(sql);
+/* PostgreSQL: the deferral of deferrable keys (the schema's are), and
+ * the tables of the current schema (no views) with a tenant_id. */
+static const struct store_sql pg_sql[] = {
+    {S_DEL_DEFER, "deletion defer", "SET CONSTRAINTS ALL DEFERRED"},
+    {S_DEL_TABLES, "deletion tables",
+     "SELECT CAST(c.table_name AS TEXT) FROM information_schema.columns c"
+     " JOIN information_schema.tables t ON t.table_schema = c.table_schema"
+     " AND t.table_name = c.table_name"
+     " WHERE c.table_schema = current_schema()"
+     " AND t.table_type = 'BASE TABLE' AND c.column_name = 'tenant_id'"
+     " AND c.table_name <> 'tenant_deletions'"
+     " ORDER BY CAST(c.table_name AS TEXT) COLLATE \"C\""},
+};
+
+const struct store_sqlset store_sql_tenant_data = STORE_SQLSET_PG(sql, pg_sql);
 
 /* ---- requests --------------------------------------------------------- */
 

@@ -9,7 +9,7 @@
 #include "store/sqlite_int.h"
 
 #define VIP_SELECT                                                             \
-	"SELECT id, tenant_id, ifnull(employee_id, 0), number, name, note,"    \
+	"SELECT id, tenant_id, coalesce(employee_id, 0), number, name, note,"  \
 	" created_at FROM vip_callers"
 
 static const struct store_sql sql[] = {

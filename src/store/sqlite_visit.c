@@ -24,7 +24,8 @@ static const struct store_sql sql[] = {
      " FROM queues WHERE id = ?1 RETURNING id"},
     {S_VISIT_LEFT, "queue visit left",
      "UPDATE queue_visits SET outcome = ?2, left_at = ?3, wait_ms = ?4,"
-     " agent_id = ?5, callback_requested = (callback_requested OR ?6)"
+     " agent_id = ?5, callback_requested = CASE WHEN callback_requested <> 0"
+     " OR ?6 <> 0 THEN 1 ELSE 0 END"
      " WHERE id = ?1"},
     {S_VISIT_HANDLED, "queue visit handled",
      "UPDATE queue_visits SET handle_ms = ?2, ended_at = ?3 WHERE id = ?1"},
@@ -33,7 +34,8 @@ static const struct store_sql sql[] = {
      " WHERE id = ?1"},
     {S_VISIT_CALLBACK, "queue visit callback",
      "UPDATE queue_visits SET callback_requested = 1,"
-     " callback_completed = (callback_completed OR ?2) WHERE id = ?1"},
+     " callback_completed = CASE WHEN callback_completed <> 0 OR ?2 <> 0"
+     " THEN 1 ELSE 0 END WHERE id = ?1"},
     {S_VISIT_CALLBACK_DONE, "queue visit callback done",
      "UPDATE queue_visits SET callback_completed = 1 WHERE queue_id = ?1"
      " AND call_id = ?2 AND callback_requested = 1"},

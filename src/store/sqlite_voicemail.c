@@ -47,10 +47,11 @@ static const struct store_sql sql[] = {
      " on_busy = ?13, on_unreachable = ?14, schedule_id = ?15,"
      " schedule_state = ?16 WHERE id = ?1"},
     {S_MBOX_INUSE, "mailbox delete",
-     "SELECT EXISTS (SELECT 1 FROM route_refs WHERE type = ?2"
-     " AND id = ?1)"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM route_refs WHERE type = ?2"
+     " AND id = ?1) AS INTEGER)"},
     {S_MBOX_MSGS, "mailbox delete",
-     "SELECT EXISTS (SELECT 1 FROM vm_messages WHERE mailbox_id = ?1)"},
+     "SELECT CAST(EXISTS (SELECT 1 FROM vm_messages WHERE mailbox_id = ?1) AS "
+     "INTEGER)"},
     {S_MBOX_DELETE, "mailbox delete", "DELETE FROM mailboxes WHERE id = ?1"},
     {S_MBOX_LIST, "mailbox list",
      MBOX_SELECT " WHERE ?1 = 0 OR tenant_id = ?1 ORDER BY id"},

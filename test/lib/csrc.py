@@ -101,21 +101,33 @@ def definitions(paths):
     ...;` of the files, adjacent strings joined into one."""
     defs = {}
     for text in preprocess(paths).values():
-        toks = _join(tokens(text))
-        depth, i = 0, 0
-        while i < len(toks):
-            depth += _nest(toks[i])
-            if toks[i] == ("op", "=") and depth == 0:
-                j = i - 1
-                while toks[j][1] in ("]", "[") or toks[j][0] == "num":
-                    j -= 1
-                k, d = i + 1, 0
-                while toks[k] != ("op", ";") or d:
-                    d += _nest(toks[k])
-                    k += 1
-                defs[toks[j][1]] = toks[i + 1:k]
-                i = k
-            i += 1
+        defs.update(_definitions(text))
+    return defs
+
+
+def definitions_by_file(paths):
+    """definitions() of each file, by path (one compiler run): names
+    that several files define each keep their own."""
+    return {p: _definitions(text) for p, text in preprocess(paths).items()}
+
+
+def _definitions(text):
+    defs = {}
+    toks = _join(tokens(text))
+    depth, i = 0, 0
+    while i < len(toks):
+        depth += _nest(toks[i])
+        if toks[i] == ("op", "=") and depth == 0:
+            j = i - 1
+            while toks[j][1] in ("]", "[") or toks[j][0] == "num":
+                j -= 1
+            k, d = i + 1, 0
+            while toks[k] != ("op", ";") or d:
+                d += _nest(toks[k])
+                k += 1
+            defs[toks[j][1]] = toks[i + 1:k]
+            i = k
+        i += 1
     return defs
 
 

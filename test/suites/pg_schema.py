@@ -12,7 +12,8 @@ DELETE/UPDATE), CHECK counts, indexes (columns, uniqueness, predicate),
 triggers and seeded rows.  The comparison is tested on a database broken
 on purpose (it names each break, and nothing else).  Each trigger then
 runs the same small scenario in both databases with the exact rows and
-errors.
+errors.  Every statement of the store prepares in PostgreSQL
+(test/lib/pgsqlcheck.py, as scripts/pg_sql_check.py).
 """
 import os
 import re
@@ -27,6 +28,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import pg  # noqa: E402
+import pgsqlcheck  # noqa: E402
 import pgstore  # noqa: E402
 import sb  # noqa: E402
 
@@ -589,6 +591,22 @@ def test_triggers(p, sqlite_path):
                 f"{lq[:60]}... -> {str(want)[:70]}", f"{got}")
 
 
+def test_sql(p):
+    """Every statement of the store is valid PostgreSQL (scripts/
+    pg_sql_check.py): prepared untyped and typed as the C binds it, no
+    boolean column, none of SQLite's own constructs left."""
+    r = pgsqlcheck.check(p, "sqlcheck")
+    n, lines = len(r["stmts"]), pgsqlcheck.summary(r)
+    S.check(not r["failed"] and n > 500,
+            f"{lines[0]}", "\n".join(lines))
+    S.check(r["typed"] > 500 and not r["conflicts"],
+            f"{r['typed']} statements prepared with every parameter typed "
+            f"as the C binds it, no call sites that disagree",
+            str(r["conflicts"]))
+    S.check(not any(r["constructs"].values()),
+            "no SQLite-only construct in the text", str(r["constructs"]))
+
+
 def main():
     try:
         pg.bindir()
@@ -615,6 +633,7 @@ def main():
         S.run(test_broken, p, sq)
         S.run(test_concurrent, p, script)
         S.run(test_triggers, p, sqlite_path)
+        S.run(test_sql, p)
     finally:
         if p:
             p.stop()
