@@ -234,10 +234,9 @@ def test_take_at_once(a, b, phone, db):
         body = {"agent_id": env["erika"]}
         st, r = b.api("POST", f"{V}/callbacks/{cb['id']}/take", body)
         S.check(st == 200 and r["state"] == "calling" and
-                r["agent_id"] == env["erika"],
+                r["attempts"] == 0,
                 "at once, POST /callbacks/<id>/take on node-b (the holder, "
-                "its re-read not yet done): 200 calling, Erika",
-                f"{st} {r}")
+                "its re-read not yet done): 200 calling", f"{st} {r}")
         S.check(db_rows(db, f"SELECT node, state FROM callbacks "
                         f"WHERE id = {cb['id']}") == [("node-b",
                                                        "calling")],
@@ -248,9 +247,10 @@ def test_take_at_once(a, b, phone, db):
             "holder of the callbacks lease)"},
                 "take on node-a (no callbacks lease): 503, served by "
                 "another node", f"{st} {r}")
-        inc = phone.wait_event("CALL_INCOMING", 10, since=m0)
+        inc = phone.wait_event("CALL_ESTABLISHED", 10, since=m0)
         S.check(inc is not None and CUSTOMER in inc.get("peeruri", ""),
-                "Erika's phone rings showing the customer", repr(inc))
+                "Erika's phone takes the call, showing the customer",
+                repr(inc))
         c = None
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -258,9 +258,10 @@ def test_take_at_once(a, b, phone, db):
             if st == 200 and c["state"] in ("completed", "failed"):
                 break
             time.sleep(0.3)
-        S.check(c and c["state"] == "failed" and c["attempts"] == 1,
-                "it ends failed after its 1 attempt (customer offline)",
-                repr(c))
+        S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
+                c["agent_id"] == env["erika"],
+                "it ends failed after its 1 attempt (customer offline), "
+                "Erika its agent", repr(c))
     finally:
         code = a.stop()
         S.check(code == 0, "node-a stops cleanly (no leaks)",
