@@ -57,8 +57,8 @@ from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from kamailio import Edge  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from edge import SDP, Peer, hdrs, md5, reply, status  # noqa: E402
+from rawsip import (SDP, Peer, auth_value, hdrs, md5,  # noqa: E402
+                    reply, status)
 
 S = Suite("cluster")
 PW = DEMO["devices"]
@@ -325,17 +325,6 @@ def test_ringing_failover(a, b, edge):
     finally:
         phone.close()
         carrier.close()
-
-
-def auth_value(user, password, realm, nonce, method, uri):
-    """A Digest Authorization value (qop=auth, nc 1) for nonce."""
-    cnonce = os.urandom(4).hex()
-    ha1 = md5(f"{user}:{realm}:{password}")
-    resp = md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:"
-               f"{md5(f'{method}:{uri}')}")
-    return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", '
-            f'uri="{uri}", response="{resp}", algorithm=MD5, '
-            f'cnonce="{cnonce}", qop=auth, nc=00000001')
 
 
 def forged_nonce(secret, issued):
