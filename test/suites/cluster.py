@@ -28,7 +28,8 @@ SQLite file stands in for the shared store).  Checked:
     node-a, sent again with credentials straight to node-b, is answered
     200 (no stale=true loop behind a round-robin edge); a nonce made with
     the store's key (server_secrets "sip_nonce") but issued 400 s ago is
-    answered 401 stale=true by either node, one issued 5 s ago 200;
+    answered 401 stale=true by either node, one issued before node-b
+    started 401 stale=true by node-b, one issued 5 s ago 200;
   * a carrier's call to a raw phone that answers 183 with SDP (early
     media): the node repeats its 183 every 2 s behind the edge, each with
     the first 183's SDP byte for byte and the same To tag; the carrier
@@ -389,11 +390,31 @@ def test_nonce_across_nodes(a, b):
                     f"a nonce of the store's key issued 400 s ago "
                     f"(lifetime 300 s), at {name}: 401 stale=true with a "
                     "new nonce", r and r.splitlines()[0] + " " + www)
+        # a nonce from before node-b's start (a previous run's, whose
+        # nonce-counts node-b forgot): stale there, as before the key was
+        # the store's
+        st, nl = b.api("GET", "/api/v1/nodes")
+        b_start = {n["node_id"]: ms(n["started_at"]) for n in nl or []
+                   }.get("node-b") if st == 200 else None
+        if S.check(b_start is not None and now - b_start // 1000 < 290,
+                   "node-b's start is known (GET /nodes)", repr(nl)):
+            old = forged_nonce(secret, b_start // 1000 - 2)
+            auth = auth_value(user, pw, realm, old, "REGISTER", ruri)
+            peer.request(nb, "REGISTER", ruri, user,
+                         ct + f"Authorization: {auth}\r\n", cseq=5,
+                         callid=callid, tag=tag)
+            r = peer.final(callid, "REGISTER")
+            www = (hdrs(r, "WWW-Authenticate") or [""])[0] if r else ""
+            S.check(r is not None and status(r) == 401 and
+                    "stale=true" in www,
+                    "a nonce of the store's key issued 2 s before node-b "
+                    "started, at node-b: 401 stale=true",
+                    r and r.splitlines()[0] + " " + www)
         fresh = forged_nonce(secret, now - 5)
         auth = auth_value(user, pw, realm, fresh, "REGISTER", ruri)
         peer.request(nb, "REGISTER", ruri, user,
                      ct.replace("Expires: 60", "Expires: 0") +
-                     f"Authorization: {auth}\r\n", cseq=5,
+                     f"Authorization: {auth}\r\n", cseq=6,
                      callid=callid, tag=tag)
         r = peer.final(callid, "REGISTER")
         S.check(r is not None and status(r) == 200,
