@@ -107,10 +107,13 @@ $(REL)/switchboard: $(REL_OBJ) $(REL)/src/main.o | libre-check
 $(DBG)/switchboard: $(DBG_OBJ) $(DBG)/src/main.o | libre-check
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(REL)/switchboard-ctl: $(CTL_SRC:%.c=$(REL)/%.o)
+# the ctl reads the configuration file's lines as the server does
+CTL_CORE := src/core/config_line.c
+
+$(REL)/switchboard-ctl: $(CTL_SRC:%.c=$(REL)/%.o) $(CTL_CORE:%.c=$(REL)/%.o)
 	$(CC) -o $@ $^ $(CTL_LIBS)
 
-$(DBG)/switchboard-ctl: $(CTL_SRC:%.c=$(DBG)/%.o)
+$(DBG)/switchboard-ctl: $(CTL_SRC:%.c=$(DBG)/%.o) $(CTL_CORE:%.c=$(DBG)/%.o)
 	$(CC) $(SAN) -o $@ $^ $(CTL_LIBS)
 
 $(DBG)/unittest: $(DBG_OBJ) $(UNIT_OBJ) | libre-check

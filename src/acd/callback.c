@@ -663,9 +663,21 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 	if (acd_cbs.acd == acd && !acd_cbs.held)
 		return EXDEV; /* the lease holder serves it */
 	x = acd_cbs.acd == acd ? acd_cbe_find(id) : NULL;
+	if (cb->state == STORE_CB_CALLING)
+		return EBUSY;
+	if (!x && acd_cbs.acd == acd) {
+		/* taken on another node since our last re-read: ours now,
+		 * as the re-read would make it (claimed before it rings) */
+		err = acd_cbe_add(cb);
+		if (err)
+			return err;
+		x = acd_cbe_find(id);
+		if (x)
+			x->gen = acd_cbs.gen;
+	}
 	if (!x || !e)
 		return ENODEV;
-	if (x->offered || x->call || cb->state == STORE_CB_CALLING)
+	if (x->offered || x->call)
 		return EBUSY;
 	if (!x->joined) { /* waits for its next attempt: now */
 		tmr_cancel(&x->tmr);

@@ -12,45 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/config_int.h"
+#include "core/config_line.h"
 
 enum { LINE_MAX_LEN = 4096 };
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
 
 static int line_apply(struct config *cfg, struct config_src *src, unsigned no,
 		      char *line)
 {
-	char why[300], *eq, *key, *val;
+	char why[300], *key = NULL, *val = NULL;
 	const struct opt *o;
-	size_t i, n;
+	size_t i;
 
-	line = trim(line);
-	if (!*line || *line == '#')
+	switch (config_line_split(line, &key, &val)) {
+	case CONFIG_LINE_SKIP:
 		return 0;
-	eq = strchr(line, '=');
-	if (!eq) {
+	case CONFIG_LINE_BAD:
 		snprintf(src->err, sizeof(src->err),
 			 "%s:%u: expected 'key = value'", src->file, no);
 		return EINVAL;
-	}
-	*eq = '\0';
-	key = trim(line);
-	val = trim(eq + 1);
-	n = strlen(val);
-	if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
-		val[n - 1] = '\0';
-		val++;
+	case CONFIG_LINE_PAIR:
+		break;
 	}
 	o = config_opt_find(key);
 	if (!o || !strcmp(key, "config")) {

@@ -74,6 +74,8 @@ void ctl_duration(char *buf, size_t sz, int64_t s);
 
 /* ---- tables (table.c) ------------------------------------------------- */
 
+enum { CTL_COLS_MAX = 12 }; /* columns of a table at the most */
+
 struct ctl_table;
 /* A table of ncol columns with the headers of the varargs. */
 int ctl_table_alloc(struct ctl_table **tp, size_t ncol, ...);
@@ -81,6 +83,31 @@ int ctl_table_alloc(struct ctl_table **tp, size_t ncol, ...);
 int ctl_table_row(struct ctl_table *t, ...);
 /* Columns left-aligned, two spaces apart, no trailing blanks. */
 void ctl_table_print(const struct ctl_table *t, FILE *f);
+
+/* The rows of one object of a list into t: 0 or ENOMEM. */
+typedef int(ctl_list_row_h)(struct ctl_table *t, const struct odict *item,
+			    void *arg);
+/* Before the rows of a list that is not empty: a ctl exit code. */
+typedef int(ctl_list_prep_h)(const struct ctl *c, void *arg);
+
+/* A list subcommand: what it asks for and how it prints it. */
+struct ctl_list {
+	const char *path;               /* GET it (an array)             */
+	const char *none;               /* printed for an empty list     */
+	size_t ncol;                    /* columns, <= CTL_COLS_MAX      */
+	const char *hdrv[CTL_COLS_MAX]; /* their headers                */
+	ctl_list_prep_h *preph;         /* NULL, or before the rows      */
+	ctl_list_row_h *rowh;           /* each object's rows            */
+};
+
+/*
+ * Run list subcommand l (argv[0] its name, it takes no arguments): GET
+ * l->path; with --json print the answer as it is; an empty list prints
+ * l->none; else a table of l's headers with l->rowh's rows of every
+ * object of the list.  Returns the exit code.
+ */
+int ctl_list(const struct ctl *c, int argc, char *argv[],
+	     const struct ctl_list *l, void *arg);
 
 /* ---- subcommands (show.c, act.c, backup.c, tokens.c) ------------------ */
 

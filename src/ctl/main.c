@@ -19,6 +19,7 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "ctl/ctl.h"
+#include "core/config_line.h"
 
 #define CONFIG_DEFAULT "/etc/switchboard/switchboard.conf"
 
@@ -103,19 +104,6 @@ static void usage(FILE *f)
 	    "  5  any other error (the message says which)\n");
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 /* The keys http and data-dir of the configuration file path (not there:
  * nothing; must: an error then). */
 static int config_read(const char *path, bool must, char *http, size_t hsz,
@@ -131,19 +119,10 @@ static int config_read(const char *path, bool must, char *http, size_t hsz,
 			       strerror(errno));
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char *l = trim(line), *eq, *key, *val;
-		size_t n;
+		char *key, *val;
 
-		if (!*l || *l == '#' || !(eq = strchr(l, '=')))
+		if (config_line_split(line, &key, &val) != CONFIG_LINE_PAIR)
 			continue;
-		*eq = '\0';
-		key = trim(l);
-		val = trim(eq + 1);
-		n = strlen(val);
-		if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
-			val[n - 1] = '\0';
-			val++;
-		}
 		if (!strcmp(key, "http"))
 			re_snprintf(http, hsz, "%s", val);
 		else if (!strcmp(key, "data-dir"))
@@ -182,7 +161,8 @@ static int token_read(struct ctl *c)
 	if (!fgets(c->token, sizeof(c->token), f))
 		c->token[0] = '\0';
 	fclose(f);
-	re_snprintf(c->token, sizeof(c->token), "%s", trim(c->token));
+	re_snprintf(c->token, sizeof(c->token), "%s",
+		    config_line_trim(c->token));
 	if (!c->token[0])
 		return ctl_err(CTL_OTHER, "no token: %s is empty", path);
 	return 0;

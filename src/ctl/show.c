@@ -113,57 +113,42 @@ static const char *device_user(const struct odict *devs, int64_t id, char *buf,
 	return buf;
 }
 
+static int reg_devices(const struct ctl *c, void *arg)
+{
+	/* the devices' SIP users; without them the ids do */
+	return ctl_request(c, "GET", "/api/v1/devices", NULL, arg);
+}
+
+static int reg_row(struct ctl_table *t, const struct odict *g, void *arg)
+{
+	const struct ctl_resp *d = arg;
+	char buf[32];
+
+	return ctl_table_row(
+	    t, device_user(d->o, ctl_int(g, "device_id"), buf, sizeof(buf)),
+	    ctl_str(g, "contact"), ctl_str(g, "received"),
+	    ctl_str(g, "transport"), ctl_str(g, "expires_at"));
+}
+
 int ctl_registrations(const struct ctl *c, int argc, char *argv[])
 {
-	struct ctl_table *t = NULL;
-	struct ctl_resp r, d;
-	struct le *le;
-	bool printed;
-	int code, err;
+	static const struct ctl_list l = {
+	    "/api/v1/registrations",
+	    "no registrations",
+	    5,
+	    {"USER", "CONTACT", "FROM", "TRANSPORT", "EXPIRES"},
+	    reg_devices,
+	    reg_row};
+	struct ctl_resp d;
+	int code;
 
 	memset(&d, 0, sizeof(d));
-	code = no_args(argc, argv);
-	if (code)
-		return code;
-	code = get(c, "/api/v1/registrations", &r, &printed);
-	if (code || printed)
-		goto out;
-	if (!r.o || !odict_count(r.o, false)) {
-		puts("no registrations");
-		goto out;
-	}
-	/* the devices' SIP users; without them the ids do */
-	code = ctl_request(c, "GET", "/api/v1/devices", NULL, &d);
-	if (code)
-		goto out;
-	err = ctl_table_alloc(&t, 5, "USER", "CONTACT", "FROM", "TRANSPORT",
-			      "EXPIRES");
-	for (le = r.o->lst.head; le && !err; le = le->next) {
-		const struct odict_entry *e = le->data;
-		const struct odict *g = e->u.odict;
-		char buf[32];
-
-		if (e->type != ODICT_OBJECT)
-			continue;
-		err = ctl_table_row(
-		    t,
-		    device_user(d.o, ctl_int(g, "device_id"), buf, sizeof(buf)),
-		    ctl_str(g, "contact"), ctl_str(g, "received"),
-		    ctl_str(g, "transport"), ctl_str(g, "expires_at"));
-	}
-	if (err) {
-		code = ctl_err(CTL_OTHER, "out of memory");
-		goto out;
-	}
-	ctl_table_print(t, stdout);
-out:
-	mem_deref(t);
+	code = ctl_list(c, argc, argv, &l, &d);
 	ctl_resp_reset(&d);
-	ctl_resp_reset(&r);
 	return code;
 }
 
-static int call_rows(struct ctl_table *t, const struct odict *call)
+static int call_rows(struct ctl_table *t, const struct odict *call, void *arg)
 {
 	const struct odict_entry *legs = odict_lookup(call, "legs");
 	char id[24], dur[32];
@@ -203,83 +188,38 @@ static int call_rows(struct ctl_table *t, const struct odict *call)
 
 int ctl_calls(const struct ctl *c, int argc, char *argv[])
 {
-	struct ctl_table *t = NULL;
-	struct ctl_resp r;
-	struct le *le;
-	bool printed;
-	int code, err;
+	static const struct ctl_list l = {"/api/v1/calls/live",
+					  "no live calls",
+					  10,
+					  {"CALL", "STATE", "FROM", "TO",
+					   "SINCE", "DURATION", "LEG", "CODEC",
+					   "RTP IN", "RTP OUT"},
+					  NULL,
+					  call_rows};
 
-	code = no_args(argc, argv);
-	if (code)
-		return code;
-	code = get(c, "/api/v1/calls/live", &r, &printed);
-	if (code || printed)
-		goto out;
-	if (!r.o || !odict_count(r.o, false)) {
-		puts("no live calls");
-		goto out;
-	}
-	err = ctl_table_alloc(&t, 10, "CALL", "STATE", "FROM", "TO", "SINCE",
-			      "DURATION", "LEG", "CODEC", "RTP IN", "RTP OUT");
-	for (le = r.o->lst.head; le && !err; le = le->next) {
-		const struct odict_entry *e = le->data;
+	return ctl_list(c, argc, argv, &l, NULL);
+}
 
-		if (e->type == ODICT_OBJECT)
-			err = call_rows(t, e->u.odict);
-	}
-	if (err) {
-		code = ctl_err(CTL_OTHER, "out of memory");
-		goto out;
-	}
-	ctl_table_print(t, stdout);
-out:
-	mem_deref(t);
-	ctl_resp_reset(&r);
-	return code;
+static int block_row(struct ctl_table *t, const struct odict *b, void *arg)
+{
+	char fail[24], ref[24];
+
+	re_snprintf(fail, sizeof(fail), "%lld",
+		    (long long)ctl_int(b, "failures"));
+	re_snprintf(ref, sizeof(ref), "%lld", (long long)ctl_int(b, "refused"));
+	return ctl_table_row(t, ctl_str(b, "kind"), ctl_str(b, "key"), fail,
+			     ref, str_or(ctl_str(b, "blocked_until"), "-"));
 }
 
 int ctl_blocks(const struct ctl *c, int argc, char *argv[])
 {
-	struct ctl_table *t = NULL;
-	struct ctl_resp r;
-	struct le *le;
-	bool printed;
-	int code, err;
+	static const struct ctl_list l = {
+	    "/api/v1/auth_blocks",
+	    "no auth blocks",
+	    5,
+	    {"KIND", "KEY", "FAILURES", "REFUSED", "BLOCKED UNTIL"},
+	    NULL,
+	    block_row};
 
-	code = no_args(argc, argv);
-	if (code)
-		return code;
-	code = get(c, "/api/v1/auth_blocks", &r, &printed);
-	if (code || printed)
-		goto out;
-	if (!r.o || !odict_count(r.o, false)) {
-		puts("no auth blocks");
-		goto out;
-	}
-	err = ctl_table_alloc(&t, 5, "KIND", "KEY", "FAILURES", "REFUSED",
-			      "BLOCKED UNTIL");
-	for (le = r.o->lst.head; le && !err; le = le->next) {
-		const struct odict_entry *e = le->data;
-		const struct odict *b = e->u.odict;
-		char fail[24], ref[24];
-
-		if (e->type != ODICT_OBJECT)
-			continue;
-		re_snprintf(fail, sizeof(fail), "%lld",
-			    (long long)ctl_int(b, "failures"));
-		re_snprintf(ref, sizeof(ref), "%lld",
-			    (long long)ctl_int(b, "refused"));
-		err = ctl_table_row(t, ctl_str(b, "kind"), ctl_str(b, "key"),
-				    fail, ref,
-				    str_or(ctl_str(b, "blocked_until"), "-"));
-	}
-	if (err) {
-		code = ctl_err(CTL_OTHER, "out of memory");
-		goto out;
-	}
-	ctl_table_print(t, stdout);
-out:
-	mem_deref(t);
-	ctl_resp_reset(&r);
-	return code;
+	return ctl_list(c, argc, argv, &l, NULL);
 }

@@ -1,13 +1,15 @@
 /*
  * table.c - the human tables of switchboard-ctl: a header line and rows
  * of strings, each column as wide as its widest cell, two spaces
- * between columns, no blanks at the end of a line.
+ * between columns, no blanks at the end of a line; and ctl_list(), the
+ * one way the list subcommands (registrations, calls, blocks, tokens)
+ * ask for their list and print it.
  */
 #include <stdarg.h>
 #include <string.h>
 #include "ctl/ctl.h"
 
-enum { COLS_MAX = 12 };
+enum { COLS_MAX = CTL_COLS_MAX };
 
 struct ctl_table {
 	size_t ncol;
@@ -36,7 +38,8 @@ static void table_destructor(void *arg)
 	list_flush(&t->rows);
 }
 
-static int row_add(struct ctl_table *t, va_list ap)
+/* A row of t->ncol cells of v (NULL ones empty). */
+static int row_addv(struct ctl_table *t, const char *const *v)
 {
 	struct row *r = mem_zalloc(sizeof(*r), row_destructor);
 	size_t i;
@@ -44,11 +47,8 @@ static int row_add(struct ctl_table *t, va_list ap)
 
 	if (!r)
 		return ENOMEM;
-	for (i = 0; i < t->ncol && !err; i++) {
-		const char *s = va_arg(ap, const char *);
-
-		err = str_dup(&r->cell[i], s ? s : "");
-	}
+	for (i = 0; i < t->ncol && !err; i++)
+		err = str_dup(&r->cell[i], v[i] ? v[i] : "");
 	if (err) {
 		mem_deref(r);
 		return err;
@@ -57,10 +57,21 @@ static int row_add(struct ctl_table *t, va_list ap)
 	return 0;
 }
 
-int ctl_table_alloc(struct ctl_table **tp, size_t ncol, ...)
+static int row_add(struct ctl_table *t, va_list ap)
+{
+	const char *v[COLS_MAX];
+	size_t i;
+
+	for (i = 0; i < t->ncol; i++)
+		v[i] = va_arg(ap, const char *);
+	return row_addv(t, v);
+}
+
+/* A table of ncol columns with the headers of hdrv. */
+static int table_allocv(struct ctl_table **tp, size_t ncol,
+			const char *const *hdrv)
 {
 	struct ctl_table *t;
-	va_list ap;
 	int err;
 
 	if (!tp || !ncol || ncol > COLS_MAX)
@@ -69,14 +80,27 @@ int ctl_table_alloc(struct ctl_table **tp, size_t ncol, ...)
 	if (!t)
 		return ENOMEM;
 	t->ncol = ncol;
-	va_start(ap, ncol);
-	err = row_add(t, ap);
-	va_end(ap);
+	err = row_addv(t, hdrv);
 	if (err)
 		mem_deref(t);
 	else
 		*tp = t;
 	return err;
+}
+
+int ctl_table_alloc(struct ctl_table **tp, size_t ncol, ...)
+{
+	const char *v[COLS_MAX];
+	va_list ap;
+	size_t i;
+
+	if (!tp || !ncol || ncol > COLS_MAX)
+		return EINVAL;
+	va_start(ap, ncol);
+	for (i = 0; i < ncol; i++)
+		v[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return table_allocv(tp, ncol, v);
 }
 
 int ctl_table_row(struct ctl_table *t, ...)
@@ -119,4 +143,47 @@ void ctl_table_print(const struct ctl_table *t, FILE *f)
 		}
 		fputc('\n', f);
 	}
+}
+
+int ctl_list(const struct ctl *c, int argc, char *argv[],
+	     const struct ctl_list *l, void *arg)
+{
+	struct ctl_table *t = NULL;
+	struct ctl_resp r;
+	struct le *le;
+	int code, err;
+
+	if (!c || !l || !l->rowh)
+		return CTL_OTHER;
+	if (argc != 1)
+		return ctl_err(CTL_USAGE, "%s: takes no arguments", argv[0]);
+	code = ctl_request(c, "GET", l->path, NULL, &r);
+	if (code)
+		goto out;
+	if (c->json) {
+		ctl_print_raw(&r);
+		goto out;
+	}
+	if (!r.o || !odict_count(r.o, false)) {
+		puts(l->none);
+		goto out;
+	}
+	if (l->preph && (code = l->preph(c, arg)))
+		goto out;
+	err = table_allocv(&t, l->ncol, l->hdrv);
+	for (le = r.o->lst.head; le && !err; le = le->next) {
+		const struct odict_entry *e = le->data;
+
+		if (e->type == ODICT_OBJECT)
+			err = l->rowh(t, e->u.odict, arg);
+	}
+	if (err) {
+		code = ctl_err(CTL_OTHER, "out of memory");
+		goto out;
+	}
+	ctl_table_print(t, stdout);
+out:
+	mem_deref(t);
+	ctl_resp_reset(&r);
+	return code;
 }

@@ -40,54 +40,31 @@ static bool bool_of(const struct odict *o, const char *key)
 	return e && e->type == ODICT_BOOL && e->u.boolean;
 }
 
+static int token_row(struct ctl_table *t, const struct odict *k, void *arg)
+{
+	char id[24];
+
+	re_snprintf(id, sizeof(id), "%lld", (long long)ctl_int(k, "id"));
+	return ctl_table_row(t, id, ctl_str(k, "name"), ctl_str(k, "role"),
+			     ctl_str(k, "scope"), ctl_str(k, "prefix"),
+			     ctl_str(k, "created_at"),
+			     or_dash(ctl_str(k, "expires_at"), "never"),
+			     or_dash(ctl_str(k, "last_used_at"), "never"),
+			     bool_of(k, "expired") ? "yes" : "no");
+}
+
 int ctl_tokens(const struct ctl *c, int argc, char *argv[])
 {
-	struct ctl_table *t = NULL;
-	struct ctl_resp r;
-	struct le *le;
-	int code, err;
+	static const struct ctl_list l = {"/api/v1/tokens",
+					  "no tokens",
+					  9,
+					  {"ID", "NAME", "ROLE", "SCOPE",
+					   "PREFIX", "CREATED", "EXPIRES",
+					   "LAST USED", "EXPIRED"},
+					  NULL,
+					  token_row};
 
-	if (argc != 1)
-		return ctl_err(CTL_USAGE, "%s: takes no arguments", argv[0]);
-	code = ctl_request(c, "GET", "/api/v1/tokens", NULL, &r);
-	if (code)
-		goto out;
-	if (c->json) {
-		ctl_print_raw(&r);
-		goto out;
-	}
-	if (!r.o || !odict_count(r.o, false)) {
-		puts("no tokens");
-		goto out;
-	}
-	err = ctl_table_alloc(&t, 9, "ID", "NAME", "ROLE", "SCOPE", "PREFIX",
-			      "CREATED", "EXPIRES", "LAST USED", "EXPIRED");
-	for (le = r.o->lst.head; le && !err; le = le->next) {
-		const struct odict_entry *e = le->data;
-		const struct odict *k = e->u.odict;
-		char id[24];
-
-		if (e->type != ODICT_OBJECT)
-			continue;
-		re_snprintf(id, sizeof(id), "%lld",
-			    (long long)ctl_int(k, "id"));
-		err =
-		    ctl_table_row(t, id, ctl_str(k, "name"), ctl_str(k, "role"),
-				  ctl_str(k, "scope"), ctl_str(k, "prefix"),
-				  ctl_str(k, "created_at"),
-				  or_dash(ctl_str(k, "expires_at"), "never"),
-				  or_dash(ctl_str(k, "last_used_at"), "never"),
-				  bool_of(k, "expired") ? "yes" : "no");
-	}
-	if (err) {
-		code = ctl_err(CTL_OTHER, "out of memory");
-		goto out;
-	}
-	ctl_table_print(t, stdout);
-out:
-	mem_deref(t);
-	ctl_resp_reset(&r);
-	return code;
+	return ctl_list(c, argc, argv, &l, NULL);
 }
 
 /* --expires: "30d" / "12h" from now, or an ISO-8601 time as it is (the

@@ -21,6 +21,7 @@
 #include "http/http_int.h"
 #include "sip/sip.h"
 #include "call/call.h"
+#include "node/node.h"
 
 #define T struct store_trunk
 
@@ -117,12 +118,31 @@ static int has_password_encode(struct odict *o, const struct api_field *f,
 	return api_add_bool(o, f->name, t->password[0] != '\0');
 }
 
+/* Is node (the writer of a stored registration) dead: no heartbeat row,
+ * or one older than --node-stale-after?  A store that cannot answer says
+ * nothing (not dead). */
+static bool writer_dead(const struct api_req *req, const char *node)
+{
+	struct store_node n;
+	int err;
+
+	if (!node[0] || !strcmp(node, req->api->cfg->node_id))
+		return false;
+	err = store_node_get(req->api->st, node, &n);
+	if (err)
+		return err == ENOENT;
+	return !node_alive(req->api->cfg, &n, req->now);
+}
+
 /*
  * "registration": the state of a registering trunk, else null.  The node
  * that registers it (the "trunkreg" lease holder) shows its live state;
  * every other node the state that node last wrote to the store, with
  * "node" and "updated_at" saying whose and when (past its expires_at a
- * stored binding is gone: "unregistered").
+ * stored binding is gone: "unregistered").  A stored state other than
+ * "unregistered" whose node is dead (stale heartbeat) is "unknown": that
+ * node stopped working on it, and the next holder has not written its
+ * own yet.
  */
 static int registration_encode(struct odict *o, const struct api_field *f,
 			       const void *rec, const struct api_req *req)
@@ -131,6 +151,7 @@ static int registration_encode(struct odict *o, const struct api_field *f,
 	struct sip_trunkreg_status s;
 	struct store_trunk_reg r;
 	struct odict *d;
+	const char *state;
 	bool stored;
 	int err;
 
@@ -156,10 +177,14 @@ static int registration_encode(struct odict *o, const struct api_field *f,
 		memset(&s, 0, sizeof(s));
 		s.state = TRUNKREG_UNREGISTERED;
 	}
+	state = sipsrv_trunkreg_state_name(s.state);
+	if (stored && s.state != TRUNKREG_UNREGISTERED &&
+	    writer_dead(req, r.node))
+		state = "unknown";
 	err = odict_alloc(&d, 12);
 	if (err)
 		return err;
-	err |= api_add_str(d, "state", sipsrv_trunkreg_state_name(s.state));
+	err |= api_add_str(d, "state", state);
 	err |= api_add_id(d, "code", s.code);
 	err |= api_add_str_or_null(d, "reason", s.reason);
 	err |= api_add_time(d, "expires_at", s.expires_at);

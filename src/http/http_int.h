@@ -237,6 +237,14 @@ struct api_req {
 	char set_cookie[200];
 };
 
+/* A request of a listener begins (server.c): req zeroed, its api, conn,
+ * message, time and peer set. */
+void api_req_begin(struct api_req *req, struct http_api *api,
+		   struct api_conn *conn, const struct http_msg *msg);
+/* ... and ends: a 500 if nothing replied and nothing will, its body
+ * freed. */
+void api_req_end(struct api_req *req);
+
 /* ---- password work off the main loop (defer.c) ----------------------- */
 
 /*

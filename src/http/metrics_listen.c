@@ -23,14 +23,7 @@ static void req_handler(struct api_conn *conn, const struct http_msg *msg,
 {
 	struct api_req req;
 
-	memset(&req, 0, sizeof(req));
-	req.api = arg;
-	req.conn = conn;
-	req.msg = msg;
-	req.now = time_now_ms();
-	if (api_conn_peer(conn, &req.peer))
-		sa_init(&req.peer, AF_INET);
-
+	api_req_begin(&req, arg, conn, msg);
 	if (pl_strcmp(&msg->path, "/metrics"))
 		(void)api_error(&req, 404,
 				"no such resource: %r (this address serves "
@@ -42,11 +35,7 @@ static void req_handler(struct api_conn *conn, const struct http_msg *msg,
 				     &msg->met);
 	else
 		(void)api_metrics(&req);
-
-	if (!req.replied && !req.deferred)
-		(void)api_conn_reply(conn, 500, api_reason(500),
-				     "Content-Length: 0\r\n\r\n");
-	mem_deref(req.body);
+	api_req_end(&req);
 }
 
 int api_metrics_listen(struct http_api *api)

@@ -590,18 +590,32 @@ static uint64_t http_head_handler(const struct http_msg *msg, void *arg)
 	return API_BODY_MAX;
 }
 
+void api_req_begin(struct api_req *req, struct http_api *api,
+		   struct api_conn *conn, const struct http_msg *msg)
+{
+	memset(req, 0, sizeof(*req));
+	req->api = api;
+	req->conn = conn;
+	req->msg = msg;
+	req->now = time_now_ms();
+	if (api_conn_peer(conn, &req->peer))
+		sa_init(&req->peer, AF_INET);
+}
+
+void api_req_end(struct api_req *req)
+{
+	if (!req->replied && !req->deferred)
+		(void)api_conn_reply(req->conn, 500, api_reason(500),
+				     "Content-Length: 0\r\n\r\n");
+	req->body = mem_deref(req->body);
+}
+
 static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 			     void *arg)
 {
 	struct api_req req;
 
-	memset(&req, 0, sizeof(req));
-	req.api = arg;
-	req.conn = conn;
-	req.msg = msg;
-	req.now = time_now_ms();
-	if (api_conn_peer(conn, &req.peer))
-		sa_init(&req.peer, AF_INET);
+	api_req_begin(&req, arg, conn, msg);
 
 	if (!pl_strcmp(&msg->path, "/health")) {
 		if (pl_strcmp(&msg->met, "GET")) {
@@ -633,11 +647,7 @@ static void http_req_handler(struct api_conn *conn, const struct http_msg *msg,
 	else {
 		web_serve(&req); /* the browser front end (web.c) */
 	}
-
-	if (!req.replied && !req.deferred)
-		(void)api_conn_reply(conn, 500, api_reason(500),
-				     "Content-Length: 0\r\n\r\n");
-	mem_deref(req.body);
+	api_req_end(&req);
 }
 
 void http_api_set_calls(struct http_api *api, struct call_ctx *calls)

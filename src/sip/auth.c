@@ -9,9 +9,15 @@
  *
  * so any request can be checked without a table, and an old nonce with a
  * valid MAC is answered with stale=true (the phone retries silently with
- * the same password).  A nonce we cannot verify (one from before a
- * restart: the secret is new) gets stale=true too if the password is
- * right, else it is a failure like a wrong password.
+ * the same password).  The secret is the store's (server_secrets
+ * "sip_nonce", made by the first node that starts on the store, never
+ * logged), so every node of one store verifies the nonces of every other:
+ * behind an edge that spreads requests over the nodes, the credentials
+ * for one node's challenge may reach another.  A nonce we cannot verify,
+ * or one issued before this process started (a previous run's: its
+ * nonce-counts are forgotten, so it could be replayed), gets stale=true
+ * too if the password is right, else it is a failure like a wrong
+ * password.
  *
  *   Digest credentials (for our realm first)? -no-> 401/407 challenge
  *                (another scheme, e.g. Basic, is ignored: no failure)
@@ -39,10 +45,14 @@
  * when the nonce expires, at most 65536 nonces) and challenge afresh
  * (stale=false) a request whose nc is not above it: a captured request
  * sent again is never accepted.  Requests without qop (RFC 2069) carry
- * no nc; only the nonce lifetime limits their replay.
+ * no nc; only the nonce lifetime limits their replay.  The nonce-counts
+ * are this node's: a request accepted by one node can be sent once more
+ * to another node of the store within the nonce's lifetime (docs/
+ * cluster.md).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <re.h>
 #include "core/core.h"
 #include "sip/sip_int.h"
@@ -59,7 +69,7 @@ static void nonce_make(struct sipsrv *srv, char *buf, size_t sz, uint32_t t,
 {
 	uint8_t d[16];
 
-	md5_printf(d, "%b:%08x:%08x", srv->secret, sizeof(srv->secret), t, r);
+	md5_printf(d, "%s:%08x:%08x", srv->secret, t, r);
 	re_snprintf(buf, sz, "%08x%08x%w", t, r, d, (size_t)8);
 }
 
@@ -77,6 +87,8 @@ static int nonce_check(struct sipsrv *srv, const struct pl *nonce, uint32_t *tp)
 	if (pl_strcmp(nonce, want))
 		return EINVAL;
 	*tp = t;
+	if (t < srv->started) /* a previous run's: its nc are forgotten */
+		return EINVAL;
 	now = (uint32_t)(time_now_ms() / 1000);
 	if (now - t > NONCE_TTL)
 		return ESTALE;
@@ -371,6 +383,37 @@ bool sipauth_check(struct sipsrv *srv, const struct sip_msg *msg,
 	return false;
 }
 
+/* The name of the nonce key among the store's server secrets. */
+static const char nonce_key_name[] = "sip_nonce";
+
+/* srv->secret: the store's, made now if this is the first node. */
+static int secret_load(struct sipsrv *srv)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t rnd[32];
+	char fresh[2 * sizeof(rnd) + 1];
+	size_t i;
+	int err;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		rand_bytes(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++) {
+		fresh[2 * i] = hex[rnd[i] >> 4];
+		fresh[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	fresh[2 * sizeof(rnd)] = '\0';
+	err = store_secret_ensure(srv->st, nonce_key_name, fresh, srv->secret,
+				  sizeof(srv->secret));
+	memset(rnd, 0, sizeof(rnd));
+	memset(fresh, 0, sizeof(fresh));
+	if (!err && strlen(srv->secret) < 32)
+		err = EINVAL; /* too short to be a key */
+	if (err)
+		warning("auth: cannot read the nonce key from the store: %m\n",
+			err);
+	return err;
+}
+
 int sipauth_init(struct sipsrv *srv)
 {
 	const struct config *cfg;
@@ -380,6 +423,10 @@ int sipauth_init(struct sipsrv *srv)
 	if (!srv || !srv->cfg)
 		return EINVAL;
 	cfg = srv->cfg;
+	srv->started = (uint32_t)(time_now_ms() / 1000);
+	err = secret_load(srv);
+	if (err)
+		return err;
 	memset(&prm, 0, sizeof(prm));
 	prm.max_failures = cfg->auth_max_failures;
 	prm.window = cfg->auth_window;

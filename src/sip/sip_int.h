@@ -32,7 +32,10 @@ struct sipsrv {
 	void *call_arg;                   /* its argument          */
 	struct sa laddr;                  /* SIP address (UDP)       */
 	char host[64];                    /* laddr as text for URIs  */
-	uint8_t secret[16];               /* nonce MAC key           */
+	char secret[72];                  /* nonce MAC key (hex, the
+					     store's: auth.c)        */
+	uint32_t started;                 /* [s] nonces older are of a
+					     previous run (auth.c)   */
 	struct guard *guard;              /* (owned) guessing guard  */
 	struct sipauth_nc *nc;            /* (owned) nonce-counts    */
 	struct tmr tmr_purge;             /* registration expiry     */

@@ -21,7 +21,6 @@
  * Accept excludes application/sdp -> 406.
  */
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <re.h>
 #include "core/core.h"
@@ -430,9 +429,6 @@ int sipsrv_init(const struct config *cfg, struct store *st,
 	list_init(&srv->trunkregs);
 	tmr_init(&srv->tmr_purge);
 	tmr_init(&srv->tmr_shutdown);
-	if (getrandom(srv->secret, sizeof(srv->secret), 0) !=
-	    (ssize_t)sizeof(srv->secret))
-		rand_bytes(srv->secret, sizeof(srv->secret));
 	err = sipedge_init(srv);
 	if (!err)
 		err = sipauth_init(srv);

@@ -15,7 +15,6 @@ a timeout that fails with what was seen.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from sb import DEMO, PROMPTS, Suite, Switchboard  # noqa: E402
 from peers import (Baresip, RtpCapture, Sipp, free_port,  # noqa: E402
                    wait_for)
 from audio import is_prompt, is_tone  # noqa: E402
+import rawsip  # noqa: E402
+from rawsip import SDP  # noqa: E402
 
 S = Suite("calls")
 PW = DEMO["devices"]
@@ -67,44 +68,11 @@ def raw_invite(sb, user, src_port=None, body=None, timeout=3.0):
     """Send one INVITE from 127.0.0.1:src_port and return the first final
     status code (or None)."""
     src_port = src_port or sb.trunk_port
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", src_port))
-    s.settimeout(timeout)
-    sdp = body if body is not None else (
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-        "t=0 0\r\nm=audio 40998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
-    branch = "z9hG4bK" + os.urandom(6).hex()
-    msg = (f"INVITE sip:{user}@127.0.0.1:{sb.sip_port} SIP/2.0\r\n"
-           f"Via: SIP/2.0/UDP 127.0.0.1:{src_port};branch={branch};rport\r\n"
-           f"From: <sip:+4930111222@127.0.0.1:{src_port}>;tag=t{branch[-6:]}\r\n"
-           f"To: <sip:{user}@127.0.0.1>\r\n"
-           f"Call-ID: {branch}@test\r\nCSeq: 1 INVITE\r\n"
-           f"Contact: <sip:+4930111222@127.0.0.1:{src_port}>\r\n"
-           "Max-Forwards: 70\r\nContent-Type: application/sdp\r\n"
-           f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
-    s.sendto(msg.encode(), ("127.0.0.1", sb.sip_port))
-    code = None
-    try:
-        while True:
-            data = s.recv(65535).decode(errors="replace")
-            c = int(data.split(" ", 2)[1])
-            if c >= 200:
-                code = c
-                to = [ln for ln in data.split("\r\n")
-                      if ln.lower().startswith("to:")][0]
-                ack = (f"ACK sip:{user}@127.0.0.1:{sb.sip_port} SIP/2.0\r\n"
-                       f"Via: SIP/2.0/UDP 127.0.0.1:{src_port};branch={branch};rport\r\n"
-                       f"From: <sip:+4930111222@127.0.0.1:{src_port}>;tag=t{branch[-6:]}\r\n"
-                       f"{to}\r\nCall-ID: {branch}@test\r\nCSeq: 1 ACK\r\n"
-                       "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-                s.sendto(ack.encode(), ("127.0.0.1", sb.sip_port))
-                break
-    except socket.timeout:
-        pass
-    finally:
-        s.close()
-    return code
+    return rawsip.raw_invite(
+        sb.sip_port, ("127.0.0.1", src_port), user,
+        from_host=f"127.0.0.1:{src_port}",
+        body=body if body is not None else SDP.format(port=40998),
+        timeout=timeout)
 
 
 def prompt_flows(cap, dport):

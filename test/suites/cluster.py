@@ -24,6 +24,16 @@ SQLite file stands in for the shared store).  Checked:
     the INVITE to the other node, which rings the phone again; the phone
     answers there, the carrier gets 200, hangs up; X is started again and
     closes its unanswered try as node_failure;
+  * digest nonces are the store's, not a node's: a REGISTER challenged by
+    node-a, sent again with credentials straight to node-b, is answered
+    200 (no stale=true loop behind a round-robin edge); a nonce made with
+    the store's key (server_secrets "sip_nonce") but issued 400 s ago is
+    answered 401 stale=true by either node, one issued before node-b
+    started 401 stale=true by node-b, one issued 5 s ago 200;
+  * a carrier's call to a raw phone that answers 183 with SDP (early
+    media): the node repeats its 183 every 2 s behind the edge, each with
+    the first 183's SDP byte for byte and the same To tag; the carrier
+    cancels (200, 487);
   * kill -9 of node-b under load: sipp calls (carrier -> announcement
     number, 1 s calls, 20 calls/s) through the edge; node-b dies with
     calls up.  Every call not yet answered at the kill is answered by
@@ -37,6 +47,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from datetime import datetime
@@ -47,8 +58,8 @@ from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from kamailio import Edge  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from edge import SDP, Peer, hdrs, reply  # noqa: E402
+from rawsip import (SDP, Peer, auth_value, hdrs, md5,  # noqa: E402
+                    reply, status)
 
 S = Suite("cluster")
 PW = DEMO["devices"]
@@ -334,6 +345,208 @@ def test_ringing_failover(a, b, edge):
         carrier.close()
 
 
+def forged_nonce(secret, issued):
+    """A nonce as auth.c makes it, with the store's key, issued then."""
+    r = int.from_bytes(os.urandom(4), "big")
+    mac = md5(f"{secret}:{issued:08x}:{r:08x}")[:16]
+    return f"{issued:08x}{r:08x}{mac}"
+
+
+def test_nonce_across_nodes(a, b):
+    """A challenge of node-a answered at node-b; old nonces stay stale."""
+    peer = Peer("127.0.0.9")
+    na, nb = ("127.0.0.1", a.sip_port), ("127.0.0.1", b.sip_port)
+    user, pw, ruri = "1011", PW["1011"], "sip:127.0.0.1"
+    ct = (f"Contact: <sip:{user}@{peer.ip}:{peer.port}>\r\n"
+          "Expires: 60\r\n")
+    try:
+        callid, tag = peer.request(na, "REGISTER", ruri, user, ct)
+        ch = peer.final(callid, "REGISTER")
+        www = hdrs(ch, "WWW-Authenticate")[0] if ch else ""
+        S.check(ch is not None and status(ch) == 401 and
+                "stale" not in www, "node-a challenges a REGISTER: 401",
+                ch and ch.splitlines()[0])
+        if not ch:
+            return
+        realm = re.search(r'realm="([^"]+)"', www).group(1)
+        nonce = re.search(r'nonce="([^"]+)"', www).group(1)
+        auth = auth_value(user, pw, realm, nonce, "REGISTER", ruri)
+        peer.request(nb, "REGISTER", ruri, user,
+                     ct + f"Authorization: {auth}\r\n", cseq=2,
+                     callid=callid, tag=tag)
+        r = peer.final(callid, "REGISTER")
+        S.check(r is not None and status(r) == 200,
+                "the credentials for node-a's nonce, sent to node-b: 200",
+                r and r.splitlines()[0])
+
+        con = sqlite3.connect(os.path.join(a.dir, "switchboard.db"),
+                              timeout=10)
+        try:
+            rows = con.execute("SELECT value FROM server_secrets WHERE "
+                               "name = 'sip_nonce'").fetchall()
+        finally:
+            con.close()
+        secret = rows[0][0] if len(rows) == 1 else ""
+        S.check(re.fullmatch(r"[0-9a-f]{64}", secret) is not None,
+                "the store holds one nonce key (64 hex digits)",
+                repr(len(rows)))
+        S.check(secret not in a.logtext() and secret not in b.logtext(),
+                "the key is in neither node's log")
+        now = int(time.time())
+        for dst, name, cseq in ((na, "node-a", 3), (nb, "node-b", 4)):
+            old = forged_nonce(secret, now - 400)
+            auth = auth_value(user, pw, realm, old, "REGISTER", ruri)
+            peer.request(dst, "REGISTER", ruri, user,
+                         ct + f"Authorization: {auth}\r\n", cseq=cseq,
+                         callid=callid, tag=tag)
+            r = peer.final(callid, "REGISTER")
+            www = (hdrs(r, "WWW-Authenticate") or [""])[0] if r else ""
+            S.check(r is not None and status(r) == 401 and
+                    "stale=true" in www and
+                    re.search(r'nonce="([^"]+)"', www).group(1) != old,
+                    f"a nonce of the store's key issued 400 s ago "
+                    f"(lifetime 300 s), at {name}: 401 stale=true with a "
+                    "new nonce", r and r.splitlines()[0] + " " + www)
+        # a nonce from before node-b's start (a previous run's, whose
+        # nonce-counts node-b forgot): stale there, as before the key was
+        # the store's
+        st, nl = b.api("GET", "/api/v1/nodes")
+        b_start = {n["node_id"]: ms(n["started_at"]) for n in nl or []
+                   }.get("node-b") if st == 200 else None
+        if S.check(b_start is not None and now - b_start // 1000 < 290,
+                   "node-b's start is known (GET /nodes)", repr(nl)):
+            old = forged_nonce(secret, b_start // 1000 - 2)
+            auth = auth_value(user, pw, realm, old, "REGISTER", ruri)
+            peer.request(nb, "REGISTER", ruri, user,
+                         ct + f"Authorization: {auth}\r\n", cseq=5,
+                         callid=callid, tag=tag)
+            r = peer.final(callid, "REGISTER")
+            www = (hdrs(r, "WWW-Authenticate") or [""])[0] if r else ""
+            S.check(r is not None and status(r) == 401 and
+                    "stale=true" in www,
+                    "a nonce of the store's key issued 2 s before node-b "
+                    "started, at node-b: 401 stale=true",
+                    r and r.splitlines()[0] + " " + www)
+        fresh = forged_nonce(secret, now - 5)
+        auth = auth_value(user, pw, realm, fresh, "REGISTER", ruri)
+        peer.request(nb, "REGISTER", ruri, user,
+                     ct.replace("Expires: 60", "Expires: 0") +
+                     f"Authorization: {auth}\r\n", cseq=6,
+                     callid=callid, tag=tag)
+        r = peer.final(callid, "REGISTER")
+        S.check(r is not None and status(r) == 200,
+                "a nonce of the store's key issued 5 s ago: 200 (the "
+                "binding removed)", r and r.splitlines()[0])
+    finally:
+        peer.close()
+
+
+def unregister(peer, dst, user, password):
+    """Remove peer's binding of user; the final answer (or None)."""
+    ruri = "sip:127.0.0.1"
+    ct = (f"Contact: <sip:{user}@{peer.ip}:{peer.port}>;expires=0\r\n"
+          "Supported: path\r\n")
+    callid, tag = peer.request(dst, "REGISTER", ruri, user, ct)
+    r = peer.final(callid, "REGISTER")
+    if not r or status(r) != 401:
+        return r
+    www = hdrs(r, "WWW-Authenticate")[0]
+    auth = auth_value(user, password,
+                      re.search(r'realm="([^"]+)"', www).group(1),
+                      re.search(r'nonce="([^"]+)"', www).group(1),
+                      "REGISTER", ruri)
+    peer.request(dst, "REGISTER", ruri, user,
+                 ct + f"Authorization: {auth}\r\n", cseq=2,
+                 callid=callid, tag=tag)
+    return peer.final(callid, "REGISTER")
+
+
+def test_repeated_183(a, b, edge):
+    """Early media behind the edge: the 183 repeated with its SDP."""
+    E = edge.addr
+    erika = DEMO["erika_personal"]
+    phone = Peer("127.0.0.7")
+    carrier = Peer("127.0.0.1", a.trunk_port)
+    pc = f"Contact: <sip:1002@{phone.ip}:{phone.port}>\r\n"
+    try:
+        r = phone.register(E, "1002", PW["1002"],
+                           extra="Supported: path\r\n")
+        S.check(r is not None and r.startswith("SIP/2.0 200 "),
+                "a raw phone registers 1002 through the edge",
+                r and r.splitlines()[0])
+        ruri = f"sip:{erika}@127.0.0.1:{edge.port}"
+        callid, ctag = carrier.request(
+            E, "INVITE", ruri, "+4930123456", to_user=erika,
+            extra=(f"Contact: <sip:+4930123456@127.0.0.1:{carrier.port}>"
+                   "\r\nContent-Type: application/sdp\r\n"),
+            body=SDP.format(port=free_port(even=True)))
+        inv = phone.recv(lambda d: d.startswith("INVITE "), timeout=8)
+        if not S.check(inv is not None, "the carrier's call rings the "
+                       "phone"):
+            return
+        reply(phone, inv, 183, "Session Progress", E, totag="p1",
+              extra=pc + "Content-Type: application/sdp\r\n",
+              body=SDP.format(port=free_port(even=True)))
+        got = []
+        deadline = time.time() + 8
+        while len(got) < 3 and time.time() < deadline:
+            m = carrier.recv(lambda d: d.startswith("SIP/2.0 183") and
+                             callid in d, deadline - time.time())
+            if m:
+                got.append((time.time(), m))
+        bodies = [m.split("\r\n\r\n", 1)[1] for _, m in got]
+        tags = [re.search(r";tag=([^;>\s]+)", hdrs(m, "To")[0]).group(1)
+                for _, m in got]
+        gaps = [round(got[i + 1][0] - got[i][0], 2)
+                for i in range(len(got) - 1)]
+        S.check(len(got) == 3, "the carrier gets the 183 and two repeats "
+                "within 8 s", f"{len(got)}")
+        S.check(len(got) == 3 and "m=audio " in bodies[0] and
+                bodies[1] == bodies[0] and bodies[2] == bodies[0] and
+                all(hdrs(m, "Content-Type") == ["application/sdp"]
+                    for _, m in got),
+                "every repeated 183 carries the first 183's SDP byte for "
+                "byte", repr(bodies))
+        S.check(len(set(tags)) == 1 and len(tags) == 3,
+                "... and the same To tag (one early dialog)", repr(tags))
+        S.check(len(gaps) == 2 and all(1.6 <= g <= 2.6 for g in gaps),
+                "... every 2 s", repr(gaps))
+        # the carrier gives up: CANCEL, as the INVITE (its branch)
+        via = hdrs(got[0][1], "Via")[0] if got else ""
+        carrier.send(f"CANCEL {ruri} SIP/2.0\r\nVia: {via}\r\n"
+                     "Max-Forwards: 70\r\n"
+                     f"From: <sip:+4930123456@127.0.0.1>;tag={ctag}\r\n"
+                     f"To: <sip:{erika}@127.0.0.1>\r\n"
+                     f"Call-ID: {callid}\r\nCSeq: 1 CANCEL\r\n"
+                     "Content-Length: 0\r\n\r\n", E)
+        cancel = phone.recv(lambda d: d.startswith("CANCEL "), timeout=5)
+        if cancel:
+            reply(phone, cancel, 200, "OK", E)
+            reply(phone, inv, 487, "Request Terminated", E, totag="p1")
+        fin = carrier.final(callid, "INVITE")
+        S.check(cancel is not None and fin is not None and
+                status(fin) == 487, "the carrier cancels: the phone's "
+                "ringing is cancelled, the carrier gets 487",
+                fin and fin.splitlines()[0])
+        if fin:
+            totag = re.search(r";tag=([^;>\s]+)",
+                              hdrs(fin, "To")[0]).group(1)
+            carrier.send(f"ACK {ruri} SIP/2.0\r\nVia: {via}\r\n"
+                         "Max-Forwards: 70\r\nFrom: <sip:+4930123456@"
+                         f"127.0.0.1>;tag={ctag}\r\nTo: <sip:{erika}@"
+                         f"127.0.0.1>;tag={totag}\r\n"
+                         f"Call-ID: {callid}\r\nCSeq: 1 ACK\r\n"
+                         "Content-Length: 0\r\n\r\n", E)
+        # the phone's binding goes (the next case registers its own)
+        r = unregister(phone, E, "1002", PW["1002"])
+        S.check(r is not None and r.startswith("SIP/2.0 200 "),
+                "the raw phone's binding is removed", r and
+                r.splitlines()[0])
+    finally:
+        phone.close()
+        carrier.close()
+
+
 def answered_ids(run):
     return set(re.findall(r"answered (\S+)", run.logs()))
 
@@ -475,6 +688,8 @@ def main():
         edge.start()
         S.check(edge_ready(edge), "OPTIONS through the edge: 200")
         S.run(test_phones, a, b, edge)
+        S.run(test_nonce_across_nodes, a, b)
+        S.run(test_repeated_183, a, b, edge)
         S.run(test_ringing_failover, a, b, edge)
         S.run(test_kill_under_load, a, b, edge)
         code = a.stop()

@@ -28,17 +28,16 @@ stored Path.  Checked:
   * X-Real-Source sent by a non-edge sender is ignored: its failures
     block its own address.
 """
-import hashlib
 import os
 import re
 import shutil
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard, free_port  # noqa: E402
 from kamailio import Edge  # noqa: E402
+from rawsip import SDP, Peer, hdrs, reply, status  # noqa: E402
 
 S = Suite("edge")
 PW = DEMO["devices"]
@@ -46,124 +45,6 @@ EDGE_IP = "127.0.0.1"
 PHONE_IP, CLIENT_A, CLIENT_B, FORGER = ("127.0.0.7", "127.0.0.5",
                                         "127.0.0.6", "127.0.0.8")
 NAT_CONTACT = "10.0.0.9:5999"
-
-
-def md5(s):
-    return hashlib.md5(s.encode()).hexdigest()
-
-
-def digest(chall, user, password, method, uri):
-    realm = re.search(r'realm="([^"]+)"', chall).group(1)
-    nonce = re.search(r'nonce="([^"]+)"', chall).group(1)
-    cnonce = os.urandom(4).hex()
-    ha1 = md5(f"{user}:{realm}:{password}")
-    ha2 = md5(f"{method}:{uri}")
-    resp = md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
-    return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", '
-            f'uri="{uri}", response="{resp}", algorithm=MD5, '
-            f'cnonce="{cnonce}", qop=auth, nc=00000001')
-
-
-def status(msg):
-    m = re.match(r"SIP/2\.0 (\d{3})", msg)
-    return int(m.group(1)) if m else None
-
-
-def hdrs(msg, name):
-    """Values of header name (one entry per line) in msg."""
-    head = msg.split("\r\n\r\n", 1)[0]
-    return [m.group(1).strip() for m in
-            re.finditer(rf"(?im)^{name}[ \t]*:(.*)$", head)]
-
-
-class Peer:
-    """A raw UDP SIP endpoint on an address of its own."""
-
-    def __init__(self, ip, port=0):
-        self.ip = ip
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind((ip, port))
-        self.port = self.s.getsockname()[1]
-        self.n = 0
-        self.pending = []
-
-    def close(self):
-        self.s.close()
-
-    def send(self, data, dst):
-        self.s.sendto(data.encode(), dst)
-
-    def recv(self, pred, timeout=5):
-        """The first message (pending ones first) pred accepts; others are
-        kept.  None after timeout."""
-        for i, m in enumerate(self.pending):
-            if pred(m):
-                return self.pending.pop(i)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            self.s.settimeout(max(0.01, deadline - time.time()))
-            try:
-                d = self.s.recv(65535).decode(errors="replace")
-            except socket.timeout:
-                break
-            if pred(d):
-                return d
-            self.pending.append(d)
-        return None
-
-    def request(self, dst, method, ruri, user, extra="", body="", cseq=1,
-                callid=None, tag=None, to_user=None):
-        self.n += 1
-        branch = f"z9hG4bK{os.urandom(5).hex()}"
-        callid = callid or f"edge-{os.urandom(5).hex()}@{self.ip}"
-        tag = tag or os.urandom(3).hex()
-        msg = (f"{method} {ruri} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP {self.ip}:{self.port};branch={branch};"
-               "rport\r\n"
-               "Max-Forwards: 70\r\n"
-               f"From: <sip:{user}@{EDGE_IP}>;tag={tag}\r\n"
-               f"To: <sip:{to_user or user}@{EDGE_IP}>\r\n"
-               f"Call-ID: {callid}\r\nCSeq: {cseq} {method}\r\n{extra}"
-               f"Content-Length: {len(body)}\r\n\r\n{body}")
-        self.send(msg, dst)
-        return callid, tag
-
-    def final(self, callid, method, timeout=5):
-        def pred(d):
-            return (d.startswith("SIP/2.0 ") and callid in d and
-                    (status(d) or 0) >= 200 and
-                    re.search(rf"(?im)^cseq:.*{method}", d))
-        return self.recv(pred, timeout)
-
-    def register(self, dst, user, password, contact=None, extra=""):
-        """REGISTER with digest; the final answer (or None)."""
-        ruri = f"sip:{EDGE_IP}"
-        contact = contact or f"{self.ip}:{self.port}"
-        ct = f"Contact: <sip:{user}@{contact}>\r\nExpires: 600\r\n{extra}"
-        callid, tag = self.request(dst, "REGISTER", ruri, user, ct)
-        r = self.final(callid, "REGISTER")
-        if not r or status(r) != 401:
-            return r
-        auth = digest(hdrs(r, "WWW-Authenticate")[0], user, password,
-                      "REGISTER", ruri)
-        self.request(dst, "REGISTER", ruri, user,
-                     ct + f"Authorization: {auth}\r\n", cseq=2,
-                     callid=callid, tag=tag)
-        return self.final(callid, "REGISTER")
-
-
-def reply(peer, req, code, reason, dst, totag="", extra="", body=""):
-    """A response to req (its Via, From, To, Call-ID, CSeq and
-    Record-Route copied), sent to dst."""
-    lines = []
-    for name in ("Via", "Record-Route", "From", "To", "Call-ID", "CSeq"):
-        for v in hdrs(req, name):
-            if name == "To" and totag and ";tag=" not in v:
-                v += f";tag={totag}"
-            lines.append(f"{name}: {v}")
-    msg = (f"SIP/2.0 {code} {reason}\r\n" + "\r\n".join(lines) + "\r\n"
-           f"{extra}Content-Length: {len(body)}\r\n\r\n{body}")
-    peer.send(msg, dst)
 
 
 def regs(sb, device_id):
@@ -184,8 +65,6 @@ def blocks(sb):
     return [(b["kind"], b["key"]) for b in body or []]
 
 
-SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-       "t=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
 
 
 def test_register_and_call(sb, edge):

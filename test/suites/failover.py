@@ -29,12 +29,13 @@ from datetime import datetime
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard, demo_ids  # noqa: E402
 from peers import Baresip, free_port  # noqa: E402
+import rawsip  # noqa: E402
+from rawsip import SDP  # noqa: E402
 
 S = Suite("failover")
 PW = DEMO["devices"]
 RING = 6   # [s] --ring-timeout
-SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-       "t=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
 
 ORDER = []              # (carrier name, number) of every new INVITE
 ORDER_LOCK = threading.Lock()
@@ -293,49 +294,8 @@ def metrics(sb):
 def raw_invite(sb, src, number, timeout=3.0):
     """One INVITE to number from src (host, port); the final status
     (ACKed; a 200 is hung up with BYE) or None."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(src)
-    s.settimeout(timeout)
-    host, port = src
-    branch = "z9hG4bK" + os.urandom(6).hex()
-    via = f"Via: SIP/2.0/UDP {host}:{port};branch={branch};rport\r\n"
-    frm = f"From: <sip:+4930111222@{host}>;tag=f{branch[-6:]}\r\n"
-    ruri = f"sip:{number}@127.0.0.1:{sb.sip_port}"
-    sdp = SDP.format(port=free_port(even=True))
-    msg = (f"INVITE {ruri} SIP/2.0\r\n{via}{frm}"
-           f"To: <sip:{number}@127.0.0.1>\r\nCall-ID: {branch}@fo\r\n"
-           f"CSeq: 1 INVITE\r\nContact: <sip:c@{host}:{port}>\r\n"
-           "Max-Forwards: 70\r\nContent-Type: application/sdp\r\n"
-           f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
-    s.sendto(msg.encode(), ("127.0.0.1", sb.sip_port))
-    code = None
-    try:
-        while True:
-            data = s.recv(65535).decode(errors="replace")
-            if not data.startswith("SIP/2.0"):
-                continue
-            c = int(data.split(" ", 2)[1])
-            if c < 200:
-                continue
-            code = c
-            to = [ln for ln in data.split("\r\n")
-                  if ln.lower().startswith("to:")][0]
-            ack = (f"ACK {ruri} SIP/2.0\r\n{via}{frm}{to}\r\n"
-                   f"Call-ID: {branch}@fo\r\nCSeq: 1 ACK\r\n"
-                   "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-            s.sendto(ack.encode(), ("127.0.0.1", sb.sip_port))
-            if c == 200:
-                bye = (f"BYE {ruri} SIP/2.0\r\n{via}{frm}{to}\r\n"
-                       f"Call-ID: {branch}@fo\r\nCSeq: 2 BYE\r\n"
-                       "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-                s.sendto(bye.encode(), ("127.0.0.1", sb.sip_port))
-            break
-    except socket.timeout:
-        pass
-    finally:
-        s.close()
-    return code
+    return rawsip.raw_invite(sb.sip_port, src, number, callid_host="fo",
+                             bye=True, timeout=timeout)
 
 
 def ports_apart():

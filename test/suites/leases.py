@@ -34,6 +34,7 @@ import sqlite3
 import sys
 import time
 import warnings
+from datetime import datetime, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -139,6 +140,134 @@ def setup_queue(a, r_port):
     env.update(queue=q["id"], trunk=tr["id"])
 
 
+def iso(ms):
+    t = datetime.fromtimestamp(ms // 1000, timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+def test_dead_writer(a, b, db):
+    """A registration state a dead node left in the store: "unknown" on a
+    node that does not register it, with the dead node's figures."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))   # a registrar that never answers
+    try:
+        st, tr = a.api("POST", V + "/trunks", {
+            "name": "Carrier S", "tenant_id": env["tenant"],
+            "host": "127.0.0.1", "port": silent.getsockname()[1],
+            "transport": "udp", "register": True, "username": "acc0815",
+            "auth_user": "auth0815", "password": "trunk-s3cret",
+            "domain": "carrier.test", "expires": 60})
+        S.check(st == 201, "a trunk registering at a silent registrar: "
+                "201", f"{st} {tr}")
+        if st != 201:
+            return
+        t2 = tr["id"]
+        S.check(wait_for(lambda: (registration(b, t2) or {}).get("node")
+                         == "node-a", 10, "node-a's row"),
+                "node-a registers it (registering, written to the store)",
+                repr(registration(b, t2)))
+        now = int(time.time() * 1000)
+        hb, upd, retry = now - 60000, now - 30000, now + 600000
+        con = sqlite3.connect(db, timeout=10)
+        try:
+            con.execute("INSERT INTO nodes (node_id, started_at, "
+                        "heartbeat_at) VALUES ('node-gone', ?, ?)",
+                        (hb - 3600000, hb))
+            con.execute("UPDATE trunk_registrations SET node = "
+                        "'node-gone', state = 'failed', code = 503, "
+                        "reason = 'Service Unavailable', expires_at = 0, "
+                        "retry_at = ?, failures = 2, updated_at = ? "
+                        "WHERE trunk_id = ?", (retry, upd, t2))
+            con.commit()
+            rb, ra = registration(b, t2), registration(a, t2)
+            con.execute("UPDATE trunk_registrations SET state = "
+                        "'unregistered', code = 0, reason = '', "
+                        "retry_at = 0, failures = 0 WHERE trunk_id = ?",
+                        (t2,))
+            con.commit()
+            ru = registration(b, t2)
+            con.execute("UPDATE trunk_registrations SET node = 'node-a', "
+                        "state = 'failed' WHERE trunk_id = ?", (t2,))
+            con.commit()
+            rl = registration(b, t2)
+            con.execute("DELETE FROM nodes WHERE node_id = 'node-gone'")
+            con.commit()
+        finally:
+            con.close()
+        S.check(rb == {"state": "unknown", "code": 503,
+                       "reason": "Service Unavailable", "expires_at": None,
+                       "retry_at": iso(retry), "failures": 2,
+                       "node": "node-gone", "updated_at": iso(upd)},
+                "a failed state written by a node whose heartbeat is 60 s "
+                "old (stale after 2 s), on node-b: unknown, with that "
+                "node's figures, node and updated_at", repr(rb))
+        S.check(ra and ra["state"] == "registering" and
+                ra["node"] == "node-a",
+                "on node-a (it registers the trunk): its live state, "
+                "registering", repr(ra))
+        S.check(ru and ru["state"] == "unregistered" and
+                ru["node"] == "node-gone",
+                "unregistered written by the dead node stays unregistered",
+                repr(ru))
+        S.check(rl and rl["state"] == "failed" and rl["node"] == "node-a",
+                "failed written by a live node (node-a) stays failed",
+                repr(rl))
+        st, _ = a.api("DELETE", f"{V}/trunks/{t2}")
+        S.check(st == 204, "the trunk is deleted: 204", str(st))
+    finally:
+        silent.close()
+
+
+def test_take_at_once(a, b, phone, db):
+    """A request taken through node-a (restarted, no lease) and at once
+    taken by hand on node-b (the holder), before node-b's re-read."""
+    a.start()
+    try:
+        m0 = phone.mark()
+        st, cb = a.api("POST", V + "/callbacks",
+                       {"queue_id": env["queue"], "number": CUSTOMER})
+        S.check(st == 201 and cb["state"] == "requested",
+                "POST /callbacks through node-a (no lease): 201 requested",
+                f"{st} {cb}")
+        if st != 201:
+            return
+        body = {"agent_id": env["erika"]}
+        st, r = b.api("POST", f"{V}/callbacks/{cb['id']}/take", body)
+        S.check(st == 200 and r["state"] == "calling" and
+                r["attempts"] == 0,
+                "at once, POST /callbacks/<id>/take on node-b (the holder, "
+                "its re-read not yet done): 200 calling", f"{st} {r}")
+        S.check(db_rows(db, f"SELECT node, state FROM callbacks "
+                        f"WHERE id = {cb['id']}") == [("node-b",
+                                                       "calling")],
+                "the store: claimed by node-b")
+        st, r = a.api("POST", f"{V}/callbacks/{cb['id']}/take", body)
+        S.check(st == 503 and r == {
+            "error": f"callback {cb['id']} is served by another node (the "
+            "holder of the callbacks lease)"},
+                "take on node-a (no callbacks lease): 503, served by "
+                "another node", f"{st} {r}")
+        inc = phone.wait_event("CALL_ESTABLISHED", 10, since=m0)
+        S.check(inc is not None and CUSTOMER in inc.get("peeruri", ""),
+                "Erika's phone takes the call, showing the customer",
+                repr(inc))
+        c = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
+            if st == 200 and c["state"] in ("completed", "failed"):
+                break
+            time.sleep(0.3)
+        S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
+                c["agent_id"] == env["erika"],
+                "it ends failed after its 1 attempt (customer offline), "
+                "Erika its agent", repr(c))
+    finally:
+        code = a.stop()
+        S.check(code == 0, "node-a stops cleanly (no leaks)",
+                f"exit {code}\n{a.tail(30)}")
+
+
 def setup(a):
     t, _, mx = demo_ids(a, "Max")
     _, _, er = demo_ids(a, "Erika")
@@ -206,6 +335,7 @@ def main():
                 f"{rb} / {ra}")
         S.check("trunkreg: trunk %d " % tid not in b.logtext(),
                 "node-b sent no REGISTER of its own", b.tail(10))
+        S.run(lambda: test_dead_writer(a, b, db))
 
         # a callback taken through node-b, Erika logged in on node-b
         phone = Baresip("1002", DEMO["devices"]["1002"],
@@ -345,6 +475,8 @@ def main():
         S.check(ok and rb["state"] == "registered" and rb["code"] == 200,
                 "after the takeover node-b registers the trunk: registered "
                 "by node-b", repr(rb))
+
+        S.run(lambda: test_take_at_once(a, b, phone, db))
 
         # a clean stop gives the leases up at once
         code = b.stop()

@@ -19,7 +19,6 @@ import hashlib
 import os
 import re
 import signal
-import socket
 import sys
 import time
 from datetime import datetime
@@ -29,6 +28,8 @@ from sb import DEMO, PROMPTS, Suite, Switchboard  # noqa: E402
 from peers import (Baresip, RtpCapture, Sipp, free_port,  # noqa: E402
                    wait_for)
 from audio import is_prompt  # noqa: E402
+import rawsip  # noqa: E402
+from rawsip import SDP  # noqa: E402
 
 S = Suite("trunks")
 PW = DEMO["devices"]
@@ -127,43 +128,10 @@ def kill(run):
 def raw_invite(sb, src_port, ruri_user, to_user, timeout=3.0):
     """One INVITE from 127.0.0.1:src_port to ruri_user@us with to_user in
     To; returns the first final status code (ACKed) or None."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", src_port))
-    s.settimeout(timeout)
-    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-           "t=0 0\r\nm=audio 40998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
-    branch = "z9hG4bK" + os.urandom(6).hex()
-    via = f"Via: SIP/2.0/UDP 127.0.0.1:{src_port};branch={branch};rport\r\n"
-    frm = f"From: <sip:+4930111222@{DOMAIN}>;tag=t{branch[-6:]}\r\n"
-    ruri = f"sip:{ruri_user}@127.0.0.1:{sb.sip_port}"
-    msg = (f"INVITE {ruri} SIP/2.0\r\n{via}{frm}"
-           f"To: <sip:{to_user}@{DOMAIN}>\r\n"
-           f"Call-ID: {branch}@test\r\nCSeq: 1 INVITE\r\n"
-           f"Contact: <sip:+4930111222@127.0.0.1:{src_port}>\r\n"
-           "Max-Forwards: 70\r\nContent-Type: application/sdp\r\n"
-           f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
-    s.sendto(msg.encode(), ("127.0.0.1", sb.sip_port))
-    code = None
-    try:
-        while True:
-            data = s.recv(65535).decode(errors="replace")
-            c = int(data.split(" ", 2)[1])
-            if c < 200:
-                continue
-            code = c
-            to = [ln for ln in data.split("\r\n")
-                  if ln.lower().startswith("to:")][0]
-            ack = (f"ACK {ruri} SIP/2.0\r\n{via}{frm}{to}\r\n"
-                   f"Call-ID: {branch}@test\r\nCSeq: 1 ACK\r\n"
-                   "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-            s.sendto(ack.encode(), ("127.0.0.1", sb.sip_port))
-            break
-    except socket.timeout:
-        pass
-    finally:
-        s.close()
-    return code
+    return rawsip.raw_invite(
+        sb.sip_port, ("127.0.0.1", src_port), ruri_user, to_user,
+        from_host=DOMAIN, to_host=DOMAIN, body=SDP.format(port=40998),
+        timeout=timeout)
 
 
 def calls(sb):

@@ -22,7 +22,6 @@ line):
 Each response's Via list is compared with the request's: same count, same
 order, same values (the top one may gain received/rport, nothing else).
 """
-import hashlib
 import os
 import re
 import socket
@@ -33,6 +32,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
 from peers import Baresip, Sipp  # noqa: E402
+from rawsip import digest, status  # noqa: E402
 
 S = Suite("via")
 PW = DEMO["devices"]
@@ -90,11 +90,6 @@ def vias_ok(sent, got):
         if norm(a) != norm(b):
             return False, f"Via {i} changed: {b!r} for {a!r}"
     return True, ""
-
-
-def status(msg):
-    m = re.match(r"SIP/2\.0 (\d{3})", msg)
-    return int(m.group(1)) if m else None
 
 
 class Proxy:
@@ -166,22 +161,6 @@ def check_responses(what, sent, got, want):
         if not S.check(ok, f"{what}: the {status(d)} carries all "
                        f"{len(sent)} Vias in order", why):
             print(d[:600], flush=True)
-
-
-def md5(s):
-    return hashlib.md5(s.encode()).hexdigest()
-
-
-def digest(chall, user, password, method, uri):
-    realm = re.search(r'realm="([^"]+)"', chall).group(1)
-    nonce = re.search(r'nonce="([^"]+)"', chall).group(1)
-    cnonce = os.urandom(4).hex()
-    ha1 = md5(f"{user}:{realm}:{password}")
-    ha2 = md5(f"{method}:{uri}")
-    resp = md5(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
-    return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", '
-            f'uri="{uri}", response="{resp}", algorithm=MD5, '
-            f'cnonce="{cnonce}", qop=auth, nc=00000001')
 
 
 def test_options(sb):
