@@ -18,7 +18,7 @@
  * ("sb<n>") and prepared again only when a later run binds a value of
  * another type where the first had a NULL or a different type; a one-off
  * statement is prepared unnamed at each run.  If the server cannot infer a
- * parameter's type (42P18, 42725, 42883: `$1 IS NULL`, `$1 = $2`), the
+ * parameter's type (42P08, 42P18, 42725, 42883: `$1 IS NULL`, `$1 = $2`), the
  * untyped parameters are retried as text once; inside a transaction that
  * first try runs under a savepoint, so its error does not abort the
  * transaction.  A statement that PostgreSQL refuses therefore fails only

@@ -361,8 +361,8 @@ static void args(struct pgstmt *st)
 /* A type the server could not infer: worth one more try as text. */
 static bool untyped_error(const char *state)
 {
-	return state && (!strcmp(state, "42P18") || !strcmp(state, "42725") ||
-			 !strcmp(state, "42883"));
+	return state && (!strcmp(state, "42P08") || !strcmp(state, "42P18") ||
+			 !strcmp(state, "42725") || !strcmp(state, "42883"));
 }
 
 /*
