@@ -285,6 +285,8 @@ int main(int argc, char *argv[])
 		warning("main: cannot open database %s: %m\n", db_name, err);
 		goto out;
 	}
+	info("main: database %s, schema %d\n", db_name,
+	     store_schema_version(st));
 	err = admin_token_ensure(st);
 	if (err)
 		goto out;

