@@ -72,6 +72,10 @@ def test_unit(p):
                                          r.stdout, re.M),
             f"the unit tests ran to their end on PostgreSQL ({len(res)} "
             "tests)", r.stdout[-2000:] + r.stderr[-3000:])
+    san = [ln for ln in r.stderr.splitlines()
+           if "Sanitizer" in ln or "runtime error:" in ln]
+    S.check(not san, "no sanitizer report (leaks, UB) on PostgreSQL",
+            "\n".join(san[:10]))
     known = known_failures()
     skipped = {n for n, v in res.items() if v == "skip"}
     S.check(skipped == SQLITE_ONLY,
