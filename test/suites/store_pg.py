@@ -64,10 +64,21 @@ def test_unit(p):
     """The store's unit tests on PostgreSQL."""
     env = dict(os.environ, SB_TEST_PG=p.url("postgres"))
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-    r = subprocess.run([UNIT, "test_store_*"], env=env, capture_output=True,
+    # stderr into stdout: each test's own lines come before its result
+    r = subprocess.run([UNIT, "test_store_*"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=900, cwd=ROOT)
-    res = dict((m.group(2), m.group(1)) for m in
-               re.finditer(r"^(ok  |FAIL|skip) (\w+)$", r.stdout, re.M))
+    r.stderr = r.stdout
+    res, lines_of, block = {}, {}, []
+    for ln in r.stdout.splitlines():
+        m = re.match(r"^(ok  |FAIL|skip) (\w+)$", ln)
+        if m:
+            res[m.group(2)] = m.group(1)
+            lines_of[m.group(2)] = [x for x in block if "WARN" in x or
+                                    x.startswith("  ")]
+            block = []
+        else:
+            block.append(ln)
     S.check(len(res) >= 40 and re.search(r"^\d+ passed, \d+ failed$",
                                          r.stdout, re.M),
             f"the unit tests ran to their end on PostgreSQL ({len(res)} "
@@ -90,10 +101,8 @@ def test_unit(p):
             print(f"# known failure {name}: {known[name]}", flush=True)
     unexpected = [n for n in failed if n not in known]
     for name in unexpected:
-        # the test's own lines (stderr is not per test: show the mention)
-        lines = [ln for ln in r.stderr.splitlines() if name in ln][:5]
-        S.check(False, f"{name} passes on PostgreSQL (not a known failure)",
-                "\n".join(lines) or r.stderr[-1500:])
+        S.check(False, f"{name} passes on PostgreSQL (it fails, and is "
+                "not a known failure)", "\n".join(lines_of[name][-8:]))
     fixed = [n for n in known if res.get(n) == "ok  "]
     for name in fixed:
         S.check(False, f"{name} is listed in pg_known_failures.txt but "
