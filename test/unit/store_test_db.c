@@ -223,6 +223,33 @@ out:
 	return err;
 }
 
+/* A database URL as it is logged: no password (core/util.c). */
+static int test_url_nopass(void)
+{
+	static const struct {
+		const char *url, *want;
+	} v[] = {
+	    {"postgresql://sb:s3cret@db.example:5432/sb",
+	     "postgresql://sb:***@db.example:5432/sb"},
+	    {"postgres://sb@db/sb?password=s3cret&sslmode=require",
+	     "postgres://sb@db/sb?password=***&sslmode=require"},
+	    {"postgresql://sb:a@b@h/x?password=p", "postgresql://sb:***@h/x"
+						   "?password=***"},
+	    {"postgresql://h/x", "postgresql://h/x"},
+	    {"/var/lib/switchboard/switchboard.db",
+	     "/var/lib/switchboard/switchboard.db"},
+	};
+	char buf[128];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		TEST_EQ_STR(str_url_nopass(buf, sizeof(buf), v[i].url),
+			    v[i].want);
+out:
+	return err;
+}
+
 int test_store_db(void)
 {
 	struct tdb t;
@@ -246,7 +273,9 @@ int test_store_db(void)
 	TEST_EQ_INT(exec1(db, db_is_pg(db) ? pg_schema_p : schema_p), DB_DONE);
 	TEST_EQ_INT(exec1(db, db_is_pg(db) ? pg_schema_c : schema_c), DB_DONE);
 
-	err = test_types(db);
+	err = test_url_nopass();
+	if (!err)
+		err = test_types(db);
 	if (!err)
 		err = test_errors(t.st, db);
 	if (!err)
