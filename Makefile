@@ -3,7 +3,7 @@
 # a prerequisite here, so a fresh Debian 12 machine needs nothing else.
 
 CC      ?= cc
-PKGS    := libre librem sqlite3 openssl libcurl espeak-ng libsodium
+PKGS    := libre librem sqlite3 libpq openssl libcurl espeak-ng libsodium
 CPPFLAGS_BASE := -Isrc -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
 	-D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -Wno-unused-parameter \

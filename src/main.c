@@ -236,6 +236,7 @@ int main(int argc, char *argv[])
 	struct sipsrv *srv = NULL;
 	struct call_ctx *calls = NULL;
 	char path[sizeof(cfg.data_dir) + 16];
+	char db_name[sizeof(cfg.db_path)];
 	struct notify *notify = NULL;
 	struct acd *acd = NULL;
 	struct secr_oncall_phone *oncall = NULL;
@@ -277,12 +278,15 @@ int main(int argc, char *argv[])
 
 	fd_limit_raise();
 
+	/* a postgresql:// URL may hold a password: never logged */
+	str_url_nopass(db_name, sizeof(db_name), cfg.db_path);
 	err = store_open(&st, cfg.db_path);
 	if (err) {
-		warning("main: cannot open database %s: %m\n", cfg.db_path,
-			err);
+		warning("main: cannot open database %s: %m\n", db_name, err);
 		goto out;
 	}
+	info("main: database %s, schema %d\n", db_name,
+	     store_schema_version(st));
 	err = admin_token_ensure(st);
 	if (err)
 		goto out;
@@ -294,11 +298,10 @@ int main(int argc, char *argv[])
 				warning("main: demo data: %m\n", err);
 				goto out;
 			}
-			info("main: demo data created in %s\n", cfg.db_path);
+			info("main: demo data created in %s\n", db_name);
 		}
 		else {
-			info("main: %s has data, demo not added\n",
-			     cfg.db_path);
+			info("main: %s has data, demo not added\n", db_name);
 		}
 		goto out;
 	}

@@ -502,6 +502,13 @@ static void settings_print(const struct config *cfg, FILE *f)
 		if (!strcmp(o->flag, "config"))
 			continue;
 		config_opt_print(cfg, o, val, sizeof(val));
+		if (o->off == offsetof(struct config, db_path)) {
+			char safe[sizeof(val)];
+
+			/* a postgresql:// URL's password is not shown */
+			str_url_nopass(safe, sizeof(safe), val);
+			str_copy(val, safe, sizeof(val));
+		}
 		if (o->secret)
 			fprintf(f, "# %s = (%s)\n", o->flag,
 				val[0] ? "set, not shown" : "not set");

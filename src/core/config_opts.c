@@ -54,7 +54,9 @@ const struct opt config_optv[] = {
     {"data-dir", "SWITCHBOARD_DATA_DIR", OPT_STR, S(data_dir), RESTART,
      "data directory: database, prompts, admin.token (var)"},
     {"db", "SWITCHBOARD_DB", OPT_STR, S(db_path), RESTART,
-     "SQLite database file (<data-dir>/switchboard.db)"},
+     "the database: an SQLite file (<data-dir>/switchboard.db), or a "
+     "PostgreSQL URL postgresql://user[:password]@host[:port]/dbname "
+     "(many nodes on one database; its password is never logged)"},
     {"prompts", "SWITCHBOARD_PROMPTS", OPT_STR, S(prompts_dir), RESTART,
      "directory of WAV prompts (<data-dir>/prompts)"},
     {"backup-keep", "SWITCHBOARD_BACKUP_KEEP", OPT_U32, S(backup_keep), LIVE,

@@ -62,7 +62,7 @@ struct config {
 	bool http_public;        /* plain HTTP beyond loopback allowed    */
 	char media_ip[64];       /* address we bind RTP to and put in SDP */
 	char data_dir[200];      /* var/: prompts, token, default db      */
-	char db_path[256];       /* SQLite file                           */
+	char db_path[256];       /* SQLite file or postgresql:// URL       */
 	char prompts_dir[256];   /* WAV prompts (announcements, MOH)      */
 	uint32_t backup_keep;    /* backups kept after one, 0 = all      */
 	uint32_t purge_interval; /* [s] between purges, 0 = none auto  */
@@ -434,6 +434,10 @@ void str_from_pl(char *buf, size_t sz, const struct pl *pl);
 size_t str_copy(char *dst, const char *src, size_t sz);
 /* Characters (code points) of a UTF-8 string. */
 size_t str_utf8_chars(const char *s);
+/* url as it may be logged, into buf: the password of its user
+ * (scheme://user:password@host) and a password=... parameter are ***;
+ * anything else is copied as it is.  Returns buf. */
+const char *str_url_nopass(char *buf, size_t sz, const char *url);
 /* The value of a hex digit (either case), or -1 if c is not one. */
 int hexdigit(char c);
 /* Lower-case hex of n random bytes into buf (2n+1 bytes). */

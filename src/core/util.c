@@ -54,6 +54,45 @@ size_t str_copy(char *dst, const char *src, size_t sz)
 	return n;
 }
 
+const char *str_url_nopass(char *buf, size_t sz, const char *url)
+{
+	const char *p, *at, *colon, *q;
+	size_t n;
+
+	str_copy(buf, url, sz);
+	if (!url || !sz)
+		return buf;
+
+	/* scheme://user:password@host... */
+	p = strstr(url, "://");
+	if (p) {
+		p += 3;
+		n = strcspn(p, "/?#");
+		at = memrchr(p, '@', n);
+		colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+		if (colon)
+			re_snprintf(buf, sz, "%b:***%s", url,
+				    (size_t)(colon - url), at);
+	}
+
+	/* ...?password=secret&... */
+	q = strchr(buf, '?');
+	while (q && (q = strstr(q, "password=")) != NULL) {
+		if (q[-1] == '?' || q[-1] == '&') {
+			char *v = (char *)q + 9;
+			size_t vl = strcspn(v, "&#");
+
+			if (vl && strlen(buf) + 3 < sz) {
+				memmove(v + 3, v + vl, strlen(v + vl) + 1);
+				memcpy(v, "***", 3);
+			}
+		}
+		q += 9;
+	}
+
+	return buf;
+}
+
 int hexdigit(char c)
 {
 	return isxdigit((unsigned char)c) ? ch_hex(c) : -1;

@@ -8,7 +8,8 @@
  *
  * Into <data-dir>/backups/<UTC time>/ go
  *   switchboard.db   the database, by SQLite's backup API
- *                    (store_backup_*), PAGES pages per timer tick
+ *                    (store_backup_*), PAGES pages per timer tick; a
+ *                    store on PostgreSQL answers 409: use pg_dump
  *   voicemail/...    the voicemail messages (<data-dir>/voicemail)
  *   uploads/...      the uploaded prompts (<prompts-dir>/uploads)
  * then one audio file per tick, so the event loop is never held for
@@ -467,6 +468,11 @@ static int backup_start(struct api_req *req)
 	if (err) {
 		(void)dir_remove(b->dir); /* made above, or by nobody */
 		mem_deref(b);
+		if (err == EOPNOTSUPP)
+			return api_error(req, 409,
+					 "backup: the database is PostgreSQL: "
+					 "use pg_dump (and copy the voicemail "
+					 "and uploads directories)");
 		return api_fail(req, err, "backup: %m", err);
 	}
 	mem_deref(api->backup);

@@ -4,22 +4,22 @@
  * only through these functions: a connection (struct db), prepared
  * statements (struct db_stmt), bound values, steps, column reads, changed
  * rows, transactions and errors sorted into a few classes.  Only a driver
- * includes a database library's header: db_sqlite.c (SQLite) today; the
- * SQLite-only parts migrate.c (the schema steps) and sqlite_backup.c
+ * includes a database library's header: db_sqlite.c (SQLite) and db_pg.c
+ * (libpq); the SQLite-only parts migrate.c (the schema steps) and sqlite_backup.c
  * (SQLite's online backup API) reach the sqlite3 handle by db_sqlite().
  *
- * A second driver (db_pg.c on libpq) defines the same functions.  The
- * simple choice is at link time: the Makefile links db_sqlite.o or
- * db_pg.o.  For both in one binary (--db postgresql://... picks), each
- * driver's functions get a prefix and fill a `struct db_driver` table of
- * function pointers; struct db and struct db_stmt of every driver then
- * begin with a pointer to their table, db_open() picks the driver by the
- * path's scheme, and a small db.c forwards each function here through
- * that pointer.  (The SQLite driver's struct db_stmt is today the
- * sqlite3_stmt itself; it then becomes a struct holding one.)
+ * Two drivers in one binary: db_sqlite.c (SQLite) and db_pg.c (libpq,
+ * issue 21).  Each fills a `struct db_driver` table of its functions
+ * (db_int.h); its struct db and struct db_stmt begin with a pointer to
+ * that table, db_open() picks the driver by the path's scheme (a
+ * postgresql:// or postgres:// URL is libpq's, anything else an SQLite
+ * file) and db.c forwards each function here through the pointer.
+ * db_is_pg() tells the drivers apart where the store must (the schema's
+ * steps: migrate.c or pg_migrate.c; the backup, SQLite's alone).
  *
- * Statements use ?1, ?2, ... parameters, numbered from 1 (a PostgreSQL
- * driver rewrites ?N to $N when it prepares).  A driver must give:
+ * Statements use ?1, ?2, ... parameters, numbered from 1 (the PostgreSQL
+ * driver rewrites ?N to $N when it prepares; $N is taken as it is).  A
+ * driver must give:
  *   - db_prepare() of the same SQL more than once, each statement its own
  *     cursor (a list handler may call back into the store while a walk of
  *     the same statement is open: sqlite_core.c then prepares a copy);
@@ -121,6 +121,16 @@ void db_release_memory(struct db *db);
 struct sqlite3 *db_sqlite(struct db *db);
 /* True for a PostgreSQL connection. */
 bool db_is_pg(const struct db *db);
+
+/* True if path names a PostgreSQL database (a postgresql:// or
+ * postgres:// URL): db_open() then connects with libpq. */
+bool db_path_is_pg(const char *path);
+/*
+ * Run sql, one or more statements without parameters whose rows (if any)
+ * are dropped: the schema's steps.  A DB_* class (the first error stops
+ * it; db_errmsg() says which).
+ */
+int db_exec(struct db *db, const char *sql);
 
 /* ---- statements ------------------------------------------------------- */
 

@@ -8,22 +8,29 @@
  * timeout, so another process (the CLI, a backup) can read while we write.
  * Extended result codes are on, so constraint failures can be told apart.
  *
- * A struct db_stmt is the sqlite3_stmt itself (never dereferenced as
- * anything else).  The transaction control statements are prepared once,
+ * A statement is a struct db_stmt (the driver table, db_int.h) and the
+ * sqlite3_stmt it holds; the connection is db.c's struct db and the
+ * sqlite3 handle.  The transaction control statements are prepared once,
  * when the connection opens.
  */
 #include <string.h>
 #include <sqlite3.h>
 #include "core/core.h"
-#include "store/db.h"
+#include "store/db_int.h"
 
 enum {
 	BUSY_TIMEOUT = 2000, /* [ms] wait for another writer's lock */
 };
 
-struct db {
+struct sqdb {
+	struct db db;                     /* the driver (first member) */
 	sqlite3 *h;                       /* connection (owned)        */
 	sqlite3_stmt *txv[DB_TXOP_COUNT]; /* transaction control       */
+};
+
+struct sqstmt {
+	struct db_stmt base; /* the driver (first member) */
+	sqlite3_stmt *s;     /* (owned)                   */
 };
 
 static const char *const tx_sql[DB_TXOP_COUNT] = {
@@ -34,7 +41,17 @@ static const char *const tx_sql[DB_TXOP_COUNT] = {
 
 static sqlite3_stmt *S(struct db_stmt *s)
 {
-	return (sqlite3_stmt *)(void *)s;
+	return ((struct sqstmt *)(void *)s)->s;
+}
+
+static struct sqdb *D(struct db *db)
+{
+	return (struct sqdb *)(void *)db;
+}
+
+static const struct sqdb *CD(const struct db *db)
+{
+	return (const struct sqdb *)(const void *)db;
 }
 
 /* The class of SQLite (extended) result code rc. */
@@ -79,7 +96,7 @@ static int classify(int rc)
 
 static void destructor(void *arg)
 {
-	struct db *db = arg;
+	struct sqdb *db = arg;
 	size_t i;
 
 	for (i = 0; i < DB_TXOP_COUNT; i++)
@@ -147,18 +164,16 @@ static int configure(sqlite3 *h, const char *path)
 	return 0;
 }
 
-int db_open(struct db **dbp, const char *path)
+int db_sqlite_open(struct db **dbp, const char *path)
 {
-	struct db *db;
+	struct sqdb *db;
 	size_t i;
 	int rc, err;
-
-	if (!dbp || !str_isset(path))
-		return EINVAL;
 
 	db = mem_zalloc(sizeof(*db), destructor);
 	if (!db)
 		return ENOMEM;
+	db->db.drv = &db_sqlite_driver;
 
 	rc = sqlite3_open_v2(path, &db->h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -191,105 +206,111 @@ out:
 	if (err)
 		mem_deref(db);
 	else
-		*dbp = db;
+		*dbp = &db->db;
 
 	return err;
 }
 
-const char *db_errmsg(const struct db *db)
+static const char *sq_errmsg(const struct db *db)
 {
-	return db && db->h ? sqlite3_errmsg(db->h) : "no connection";
+	return CD(db)->h ? sqlite3_errmsg(CD(db)->h) : "no connection";
 }
 
-int db_tx(struct db *db, enum db_txop op)
+static int sq_tx(struct db *db, enum db_txop op)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = D(db)->txv[op];
 	int rc;
 
-	if (!db || (unsigned)op >= DB_TXOP_COUNT)
-		return DB_EIO;
-
-	s = db->txv[op];
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 
 	return classify(rc);
 }
 
-bool db_in_tx(const struct db *db)
+static bool sq_in_tx(const struct db *db)
 {
-	return db && !sqlite3_get_autocommit(db->h);
+	return !sqlite3_get_autocommit(CD(db)->h);
 }
 
-void db_release_memory(struct db *db)
+static void sq_release_memory(struct db *db)
 {
-	if (db)
-		(void)sqlite3_db_release_memory(db->h);
+	(void)sqlite3_db_release_memory(D(db)->h);
 }
 
-struct sqlite3 *db_sqlite(struct db *db)
+struct sqlite3 *db_sqlite_handle(struct db *db)
 {
-	return db ? db->h : NULL;
+	return D(db)->h;
 }
 
-bool db_is_pg(const struct db *db)
+static int sq_exec(struct db *db, const char *sql)
 {
-	(void)db;
-	return false;
+	return classify(sqlite3_exec(D(db)->h, sql, NULL, NULL, NULL));
 }
 
 /* ---- statements ------------------------------------------------------- */
 
-int db_prepare(struct db *db, const char *sql, bool persistent,
-	       struct db_stmt **sp)
+static void stmt_destructor(void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	struct sqstmt *st = arg;
+
+	sqlite3_finalize(st->s);
+}
+
+static int sq_prepare(struct db *db, const char *sql, bool persistent,
+		      struct db_stmt **sp)
+{
+	struct sqstmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v3(db->h, sql, -1,
-				persistent ? SQLITE_PREPARE_PERSISTENT : 0, &s,
-				NULL);
+	st = mem_zalloc(sizeof(*st), stmt_destructor);
+	if (!st)
+		return DB_ENOMEM;
+	st->base.drv = &db_sqlite_driver;
+
+	rc = sqlite3_prepare_v3(D(db)->h, sql, -1,
+				persistent ? SQLITE_PREPARE_PERSISTENT : 0,
+				&st->s, NULL);
 	if (rc != SQLITE_OK) {
-		sqlite3_finalize(s);
+		mem_deref(st);
 		return classify(rc) == DB_OK ? DB_EIO : classify(rc);
 	}
 
-	*sp = (struct db_stmt *)(void *)s;
+	*sp = &st->base;
 	return DB_OK;
 }
 
-void db_finalize(struct db_stmt *s)
+static void sq_finalize(struct db_stmt *s)
 {
-	sqlite3_finalize(S(s));
+	mem_deref(s);
 }
 
-bool db_busy(struct db_stmt *s)
+static bool sq_busy(struct db_stmt *s)
 {
 	return sqlite3_stmt_busy(S(s)) != 0;
 }
 
-void db_reset(struct db_stmt *s)
+static void sq_reset(struct db_stmt *s)
 {
 	sqlite3_reset(S(s));
 	sqlite3_clear_bindings(S(s));
 }
 
-int db_param_count(struct db_stmt *s)
+static int sq_param_count(struct db_stmt *s)
 {
 	return sqlite3_bind_parameter_count(S(s));
 }
 
-void db_bind_int64(struct db_stmt *s, int i, int64_t v)
+static void sq_bind_int64(struct db_stmt *s, int i, int64_t v)
 {
 	sqlite3_bind_int64(S(s), i, (sqlite3_int64)v);
 }
 
-void db_bind_double(struct db_stmt *s, int i, double v)
+static void sq_bind_double(struct db_stmt *s, int i, double v)
 {
 	sqlite3_bind_double(S(s), i, v);
 }
 
-void db_bind_text(struct db_stmt *s, int i, const char *str, size_t len)
+static void sq_bind_text(struct db_stmt *s, int i, const char *str, size_t len)
 {
 	if (len > INT32_MAX)
 		len = INT32_MAX;
@@ -297,7 +318,7 @@ void db_bind_text(struct db_stmt *s, int i, const char *str, size_t len)
 	sqlite3_bind_text(S(s), i, str ? str : "", (int)len, SQLITE_STATIC);
 }
 
-void db_bind_blob(struct db_stmt *s, int i, const void *p, size_t len)
+static void sq_bind_blob(struct db_stmt *s, int i, const void *p, size_t len)
 {
 	if (len > INT32_MAX)
 		len = INT32_MAX;
@@ -308,37 +329,37 @@ void db_bind_blob(struct db_stmt *s, int i, const void *p, size_t len)
 		sqlite3_bind_blob(S(s), i, p, (int)len, SQLITE_STATIC);
 }
 
-void db_bind_null(struct db_stmt *s, int i)
+static void sq_bind_null(struct db_stmt *s, int i)
 {
 	sqlite3_bind_null(S(s), i);
 }
 
-int db_step(struct db_stmt *s)
+static int sq_step(struct db_stmt *s)
 {
 	return classify(sqlite3_step(S(s)));
 }
 
-int64_t db_changes(struct db_stmt *s)
+static int64_t sq_changes(struct db_stmt *s)
 {
 	return sqlite3_changes(sqlite3_db_handle(S(s)));
 }
 
-bool db_writes(struct db_stmt *s)
+static bool sq_writes(struct db_stmt *s)
 {
 	return !sqlite3_stmt_readonly(S(s));
 }
 
-int db_column_count(struct db_stmt *s)
+static int sq_column_count(struct db_stmt *s)
 {
 	return sqlite3_column_count(S(s));
 }
 
-const char *db_column_name(struct db_stmt *s, int i)
+static const char *sq_column_name(struct db_stmt *s, int i)
 {
 	return sqlite3_column_name(S(s), i);
 }
 
-enum db_type db_column_type(struct db_stmt *s, int i)
+static enum db_type sq_column_type(struct db_stmt *s, int i)
 {
 	switch (sqlite3_column_type(S(s), i)) {
 	case SQLITE_INTEGER:
@@ -358,27 +379,27 @@ enum db_type db_column_type(struct db_stmt *s, int i)
 	}
 }
 
-bool db_column_isnull(struct db_stmt *s, int i)
+static bool sq_column_isnull(struct db_stmt *s, int i)
 {
 	return sqlite3_column_type(S(s), i) == SQLITE_NULL;
 }
 
-int64_t db_column_int64(struct db_stmt *s, int i)
+static int64_t sq_column_int64(struct db_stmt *s, int i)
 {
 	return sqlite3_column_int64(S(s), i);
 }
 
-double db_column_double(struct db_stmt *s, int i)
+static double sq_column_double(struct db_stmt *s, int i)
 {
 	return sqlite3_column_double(S(s), i);
 }
 
-const char *db_column_text(struct db_stmt *s, int i)
+static const char *sq_column_text(struct db_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(S(s), i);
 }
 
-const void *db_column_blob(struct db_stmt *s, int i, size_t *lenp)
+static const void *sq_column_blob(struct db_stmt *s, int i, size_t *lenp)
 {
 	const void *p = sqlite3_column_blob(S(s), i);
 
@@ -387,3 +408,33 @@ const void *db_column_blob(struct db_stmt *s, int i, size_t *lenp)
 
 	return p;
 }
+
+const struct db_driver db_sqlite_driver = {
+    .name = "sqlite",
+    .errmsg = sq_errmsg,
+    .tx = sq_tx,
+    .in_tx = sq_in_tx,
+    .release_memory = sq_release_memory,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .busy = sq_busy,
+    .reset = sq_reset,
+    .param_count = sq_param_count,
+    .bind_int64 = sq_bind_int64,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .changes = sq_changes,
+    .writes = sq_writes,
+    .column_count = sq_column_count,
+    .column_name = sq_column_name,
+    .column_type = sq_column_type,
+    .column_isnull = sq_column_isnull,
+    .column_int64 = sq_column_int64,
+    .column_double = sq_column_double,
+    .column_text = sq_column_text,
+    .column_blob = sq_column_blob,
+};

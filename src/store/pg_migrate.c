@@ -74,6 +74,7 @@
  * max(id)).
  */
 #include "core/core.h"
+#include "store/db.h"
 #include "store/pg_schema.h"
 
 /* (21, 1): issue 21's lock number 1; other advisory locks of the store
@@ -116,4 +117,97 @@ const struct store_pg_step *store_pg_steps(size_t *np)
 int store_pg_latest(void)
 {
 	return pg_stepv[ARRAY_SIZE(pg_stepv) - 1].version;
+}
+
+/* The version the database is at (0: none yet), by store_pg_version_get_sql. */
+static int version_get(struct db *db, int *vp)
+{
+	struct db_stmt *s = NULL;
+	int rc;
+
+	rc = db_prepare(db, store_pg_version_get_sql, false, &s);
+	if (rc == DB_OK)
+		rc = db_step(s);
+	if (rc == DB_ROW) {
+		*vp = (int)db_column_int64(s, 0);
+		rc = DB_OK;
+	}
+	else if (rc == DB_DONE) {
+		*vp = 0;
+	}
+	db_finalize(s);
+	return rc;
+}
+
+static int version_set(struct db *db, int version)
+{
+	struct db_stmt *s = NULL;
+	int rc;
+
+	rc = db_prepare(db, store_pg_version_set_sql, false, &s);
+	if (rc == DB_OK) {
+		db_bind_int64(s, 1, version);
+		rc = db_step(s);
+	}
+	db_finalize(s);
+	return rc;
+}
+
+/* Run what op says in the transaction, logged on an error. */
+static int run(struct db *db, int rc, const char *op)
+{
+	if (rc == DB_OK)
+		return 0;
+	warning("store: migrate: %s: %s\n", op, db_errmsg(db));
+	return rc == DB_ENOMEM ? ENOMEM : EIO;
+}
+
+int store_pg_migrate(struct db *db, int *versionp)
+{
+	const int latest = store_pg_latest();
+	size_t i, j;
+	int v = 0, err;
+
+	if (!db || !versionp)
+		return EINVAL;
+
+	err = run(db, db_tx(db, DB_BEGIN), "begin");
+	if (err)
+		return err;
+	err = run(db, db_exec(db, store_pg_lock_sql), "lock");
+	if (!err)
+		err = run(db, db_exec(db, store_pg_version_table_sql),
+			  "schema_version");
+	if (!err)
+		err = run(db, version_get(db, &v), "version");
+	if (!err && v > latest) {
+		warning("store: database schema %d is newer than this build "
+			"(%d)\n",
+			v, latest);
+		err = EIO;
+	}
+
+	for (i = 0; !err && i < ARRAY_SIZE(pg_stepv); i++) {
+		const struct store_pg_step *st = &pg_stepv[i];
+
+		if (st->version <= v)
+			continue;
+		for (j = 0; !err && j < STORE_PG_PARTS && st->sqlv[j]; j++)
+			err = run(db, db_exec(db, st->sqlv[j]), st->name);
+		if (!err)
+			err = run(db, version_set(db, st->version), st->name);
+		if (!err)
+			info("store: schema %d: %s\n", st->version, st->name);
+	}
+
+	if (!err)
+		err = run(db, db_tx(db, DB_COMMIT), "commit");
+	if (err) {
+		if (db_in_tx(db))
+			(void)db_tx(db, DB_ROLLBACK);
+		return err;
+	}
+
+	*versionp = v > latest ? v : latest;
+	return 0;
 }

@@ -27,6 +27,16 @@ const struct store_pg_step *store_pg_steps(size_t *np);
 /* The version after the last step: store_migrate_latest() of SQLite. */
 int store_pg_latest(void);
 
+struct db;
+
+/*
+ * Bring the PostgreSQL database db to store_pg_latest() in one transaction
+ * under the migration lock (pg_migrate.c says how); nothing changes on an
+ * error.  A database newer than this build is refused (EIO).  *versionp
+ * gets the version on success.
+ */
+int store_pg_migrate(struct db *db, int *versionp);
+
 /* The statements around the steps (pg_migrate.c says when each runs). */
 extern const char store_pg_lock_sql[];
 extern const char store_pg_version_table_sql[];

@@ -6,7 +6,8 @@
  * makes meanwhile through this same connection is carried into the copy
  * by SQLite itself (no restart), so the finished file is the database as
  * it was at the last step: consistent, with its schema version
- * (PRAGMA user_version) in its header.
+ * (PRAGMA user_version) in its header.  A store on PostgreSQL has no such
+ * copy (EOPNOTSUPP): pg_dump backs up its database.
  */
 #include <errno.h>
 #include <string.h>
@@ -39,6 +40,8 @@ int store_backup_begin(struct store_backup **bp, struct store *st,
 
 	if (!bp || !st || !str_isset(path))
 		return EINVAL;
+	if (!db_sqlite(st->db))
+		return EOPNOTSUPP; /* PostgreSQL: pg_dump */
 	if (!access(path, F_OK))
 		return EEXIST;
 

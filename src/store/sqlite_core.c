@@ -31,6 +31,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "core/core.h"
+#include "store/pg_schema.h"
 #include "store/sqlite_int.h"
 
 /* db_tx()'s operations, for log lines */
@@ -423,7 +424,10 @@ static void destructor(void *arg)
 }
 
 /* Prepare every statement of every sqlset.  A statement id that no set
- * defines, or two define, is a bug of this build: EIO. */
+ * defines, or two define, is a bug of this build: EIO.  (On PostgreSQL
+ * this only rewrites the SQL: the server prepares each at its first run,
+ * and a statement it refuses fails its own calls, EIO with a log line
+ * naming it, not the open.) */
 static int prepare(struct store *st)
 {
 	size_t i, j;
@@ -466,6 +470,7 @@ static int prepare(struct store *st)
 
 int store_open(struct store **stp, const char *path)
 {
+	char safe[256];
 	struct store *st;
 	int err;
 
@@ -480,7 +485,10 @@ int store_open(struct store **stp, const char *path)
 	if (err)
 		goto out;
 
-	err = store_migrate(db_sqlite(st->db), &st->version);
+	if (db_is_pg(st->db))
+		err = store_pg_migrate(st->db, &st->version);
+	else
+		err = store_migrate(db_sqlite(st->db), &st->version);
 	if (err)
 		goto out;
 
@@ -488,7 +496,8 @@ int store_open(struct store **stp, const char *path)
 	if (err)
 		goto out;
 
-	debug("store: %s open, schema %d\n", path, st->version);
+	debug("store: %s open, schema %d\n",
+	      str_url_nopass(safe, sizeof(safe), path), st->version);
 
 out:
 	if (err)

@@ -19,7 +19,8 @@
  *   sqlite_core.c  the connection: open, close, the statement cache,
  *                  transactions, database errors as errno values
  *   db.h           the driver seam every file above reaches the database
- *                  through; db_sqlite.c is its SQLite driver
+ *                  through; db_sqlite.c is its SQLite driver, db_pg.c
+ *                  (with db_pg_stmt.c) its PostgreSQL driver
  *   sqlite_row.c   records as rows: column tables, and get, find, list,
  *                  add, update and delete written once for every record
  *   migrate.c      brings a database file to the newest schema

@@ -68,7 +68,8 @@ int store_release_memory(struct store *st);
 /* ---- online backup (sqlite_backup.c) ------------------------------------ */
 
 /* A copy of the database into a new file, made while the store is in use
- * (SQLite's backup API on the store's connection).  begin: EEXIST if path
+ * (SQLite's backup API on the store's connection).  begin: EOPNOTSUPP if
+ * the store is on PostgreSQL (pg_dump backs that up), EEXIST if path
  * exists, EIO if it cannot be made.  step copies up to pages database
  * pages and sets *done once the copy is complete and closed (a change
  * the store makes between steps is carried into the copy); EBUSY when

@@ -14,17 +14,41 @@
 
 #define T0 1700000000000ULL /* [ms] the fake clock of these tests */
 
-/* A database file of this test run, open as st. */
+/* A database file of this test run, open as st (or, with SB_TEST_PG, a
+ * PostgreSQL database: path is its URL). */
 struct tdb {
-	char path[96];
+	char path[192];
 	struct store *st;
 };
 
-/* Open a new file (time_now_ms() is T0 until tdb_close()). */
+/* Open a new file, or with SB_TEST_PG a new PostgreSQL database
+ * (time_now_ms() is T0 until tdb_close()). */
 int tdb_open(struct tdb *t);
-/* Close it and delete the file with its -wal and -shm files. */
+/* Close it and delete the file with its -wal and -shm files (or drop the
+ * database). */
 void tdb_close(struct tdb *t);
 void tdb_unlink(const char *path);
+
+/* store_test_pg.c: SB_TEST_PG, the URL of a PostgreSQL server's database
+ * to run the store tests on (NULL: SQLite files); whether path is such a
+ * URL; a new database copied from the migrated template (its URL into
+ * url), dropped by tdb_pg_drop(); raw_query() of such a database. */
+const char *tdb_pg(void);
+bool tdb_is_pg(const char *path);
+int tdb_pg_create(char *url, size_t sz);
+void tdb_pg_drop(const char *url);
+int raw_pg_query(const char *url, const char *sql, char *buf, size_t sz);
+
+/* A test that runs on SQLite only returns this on PostgreSQL: main.c
+ * prints "skip" and counts it neither passed nor failed. */
+#define TEST_SKIP_PG(why)                                                      \
+	do {                                                                   \
+		if (tdb_pg()) {                                                \
+			fprintf(stderr, "  skipped on PostgreSQL: %s\n",       \
+				(why));                                        \
+			return TEST_SKIP;                                      \
+		}                                                              \
+	} while (0)
 
 /* Plain sqlite3: the first column of the first row of sql as text. */
 int raw_query(const char *path, const char *sql, char *buf, size_t sz);

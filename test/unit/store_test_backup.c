@@ -3,7 +3,7 @@
  * another connection holds a lock on the copy's file, as another process
  * could: each step answers EBUSY with nothing done (the HTTP side gives
  * up after 10 s of it, api_backup.c), and once the lock is gone the copy
- * completes.
+ * completes.  On PostgreSQL the copy is refused: EOPNOTSUPP (pg_dump).
  */
 #include <errno.h>
 #include <unistd.h>
@@ -18,11 +18,16 @@ int test_store_backup_busy(void)
 	struct tdb db;
 	struct store_backup *bk = NULL;
 	sqlite3 *lock = NULL;
-	char path[300];
+	char path[300] = "";
 	bool done = false;
 	int i, err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
+	if (tdb_pg()) { /* no such copy of a PostgreSQL database */
+		TEST_EQ_INT(store_backup_begin(&bk, db.st, "/tmp/x.db"),
+			    EOPNOTSUPP);
+		goto out;
+	}
 	re_snprintf(path, sizeof(path), "%s.copy", db.path);
 	(void)unlink(path);
 	TEST_EQ_INT(store_backup_begin(&bk, db.st, path), 0);
@@ -41,7 +46,8 @@ out:
 	bk = mem_deref(bk);
 	if (lock)
 		sqlite3_close(lock);
-	(void)unlink(path);
+	if (path[0])
+		(void)unlink(path);
 	tdb_close(&db);
 	return err;
 }

@@ -23,7 +23,10 @@ static uint64_t fake_clock(void)
 
 void tdb_unlink(const char *path)
 {
-	char p[128];
+	char p[224];
+
+	if (tdb_is_pg(path))
+		return; /* tdb_close() drops the database */
 
 	unlink(path);
 	re_snprintf(p, sizeof(p), "%s-wal", path);
@@ -35,11 +38,18 @@ void tdb_unlink(const char *path)
 /* A new database file of this test run. */
 int tdb_open(struct tdb *t)
 {
+	int err;
+
+	t->st = NULL;
+	time_clock_set(fake_clock);
+	if (tdb_pg()) {
+		err = tdb_pg_create(t->path, sizeof(t->path));
+		return err ? err : store_open(&t->st, t->path);
+	}
+
 	re_snprintf(t->path, sizeof(t->path), "/tmp/sb-store-test-%d-%u.db",
 		    (int)getpid(), ++tdb_seq);
 	tdb_unlink(t->path);
-	t->st = NULL;
-	time_clock_set(fake_clock);
 
 	return store_open(&t->st, t->path);
 }
@@ -47,7 +57,11 @@ int tdb_open(struct tdb *t)
 void tdb_close(struct tdb *t)
 {
 	t->st = mem_deref(t->st);
-	tdb_unlink(t->path);
+	if (tdb_is_pg(t->path))
+		tdb_pg_drop(t->path);
+	else
+		tdb_unlink(t->path);
+	t->path[0] = '\0';
 	time_clock_set(NULL);
 }
 
@@ -79,6 +93,9 @@ int raw_query(const char *path, const char *sql, char *buf, size_t sz)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 	int rc;
+
+	if (tdb_is_pg(path))
+		return raw_pg_query(path, sql, buf, sz);
 
 	buf[0] = '\0';
 	rc = sqlite3_open(path, &db);
@@ -115,6 +132,9 @@ int raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
 	int rc;
+
+	if (tdb_is_pg(path))
+		return raw_pg_query(path, sql, NULL, 0);
 
 	rc = sqlite3_open(path, &db);
 	if (rc == SQLITE_OK)

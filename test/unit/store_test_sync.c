@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "store/store.h"
 #include "test.h"
+#include "store_test.h"
 
 static unsigned syncs; /* fsync() + fdatasync() calls so far */
 
@@ -58,6 +59,8 @@ int test_store_durability(void)
 	char path[96];
 	unsigned n0 = 0, n1;
 	int i, err = 0;
+
+	TEST_SKIP_PG("SQLite's fsync of its files");
 
 	re_snprintf(path, sizeof(path), "/tmp/sb-sync-test-%d.db",
 		    (int)getpid());

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* What a test returns when it does not apply here (main.c: "skip"). */
+#define TEST_SKIP (-77)
+
 #define TEST_ASSERT(c)                                                         \
 	do {                                                                   \
 		if (!(c)) {                                                    \
