@@ -85,6 +85,8 @@ static const struct migration migrationv[] = {
     {57, "leases of single-owner jobs", schema_v57},
     {58, "callbacks claimed by a node, trunk registrations seen by all",
      schema_v58},
+    {60, "agents' claims and waiting callers as rows of every node",
+     schema_v60},
 };
 
 int store_migrate_latest(void)

@@ -103,6 +103,9 @@ static const struct store_pg_step pg_stepv[] = {
     {58,
      "callbacks claimed by a node, trunk registration state",
      {pg_schema_v58, NULL}},
+    {60,
+     "agents' claims and waiting callers as rows of every node",
+     {pg_schema_v60, NULL}},
 };
 
 const struct store_pg_step *store_pg_steps(size_t *np)

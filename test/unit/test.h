@@ -170,6 +170,7 @@
 	X(test_acd_never_busy)                                                 \
 	X(test_acd_withdraw)                                                   \
 	X(test_acd_offer_to)                                                   \
+	X(test_acd_offer_drop)                                                 \
 	X(test_acd_stats)                                                      \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
