@@ -882,6 +882,7 @@ static int64_t caller_tenant(struct call *call, const struct store_queue *q)
 
 int acd_queue_start(struct call *call, const struct route_target *t)
 {
+	struct acd_queue_info qi;
 	struct store_tenant tenant;
 	char greeting[160], path[300];
 	struct qcall *qc;
@@ -901,6 +902,9 @@ int acd_queue_start(struct call *call, const struct route_target *t)
 		mem_deref(qc);
 		return err;
 	}
+	/* a queue made through another node's API: taken over now */
+	if (acd_engine_queue_info(engine(), qc->q.id, &qi) == ENOENT)
+		(void)acd_queue_sync(qa.acd, qc->q.id);
 	str_copy(qc->lang, store_language_name(tenant.language),
 		 sizeof(qc->lang));
 	str_copy(qc->ctx.country,

@@ -100,8 +100,11 @@ int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
 
 	if (!e || !np || (max && !v))
 		return EINVAL;
+	/* not live here: the callers of the other nodes all the same */
 	err = acd_engine_waiting(e, queue_id, NULL, 0, &n);
-	if (err)
+	if (err == ENOENT && o.self[0])
+		n = 0;
+	else if (err)
 		return err;
 	o.max = max;
 	ids = mem_zalloc((n + 1) * sizeof(*ids), NULL);
@@ -110,7 +113,7 @@ int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
 		err = ENOMEM;
 		goto out;
 	}
-	err = acd_engine_waiting(e, queue_id, ids, n, &n);
+	err = n ? acd_engine_waiting(e, queue_id, ids, n, &n) : 0;
 	if (!err && o.self[0])
 		(void)store_queue_entry_list(acd_store(acd), queue_id, other_h,
 					     &o);
