@@ -15,8 +15,11 @@ which node, and checks every call's node from its record.  Checked:
     node-b, Tom through node-a, both pause through their node; each
     node's API shows the other's change within 1.5 s;
   * one carrier caller waits on each node: GET /queues/:id/waiting on
-    either node lists both, in arrival order, with their records; both
-    hang up: the lists are empty on both;
+    either node lists both, in arrival order, with their records; Erika
+    unpauses through the later caller's node: that node holds her back
+    for the earlier caller of the other node, who gets her within 3.5 s
+    (the later one still waits); both hang up: the lists are empty on
+    both;
   * Max (baresip) calls the queue (node X, the edge's choice); Erika
     unpauses through the other node Y: X offers her, her phone rings
     (reached through the edge), she answers, each hears the other's tone;
@@ -192,6 +195,17 @@ def carrier_bye(w, peer, ok, tag):
               " BYE" in hdrs(d, "CSeq")[0], timeout=5)
 
 
+def find_rec(sb, pred, timeout):
+    """The first call record of sb's list that pred accepts within
+    timeout, or None."""
+    t0 = time.time()
+    while True:
+        c = next((c for c in calls(sb) if pred(c)), None)
+        if c or time.time() - t0 > timeout:
+            return c
+        time.sleep(0.1)
+
+
 def name(w, x):
     return "node-a" if x is w.a else "node-b"
 
@@ -236,6 +250,29 @@ def test_waiting(w):
                     for v in lists.values()),
                 "GET waiting on either node: both callers, in arrival "
                 "order, with their records", repr(lists))
+        if x2 is None or x2 is x1:
+            return
+        # fairness: Erika unpauses through the later caller's node, whose
+        # engine knows it at once: it holds her back (at most 2 s) for
+        # the earlier caller waiting on the other node, which takes her
+        me = w.erika_phone.mark()
+        t0 = time.time()
+        S.check(act(x2, w.erika, "unpause") == 200,
+                f"Erika unpauses through {name(w, x2)} (the later "
+                "caller's node)")
+        ev = w.erika_phone.wait_event("CALL_ESTABLISHED", 6, since=me)
+        took = time.time() - t0
+        r1 = find_rec(w.a, lambda c: c["sip_call_id"] == c1 and
+                      c["callee_leg"] == "device:1002", 5)
+        S.check(ev is not None and r1 is not None and took < 3.5,
+                f"the earlier caller (on {name(w, x1)}) gets Erika, "
+                f"{took:.1f} s after the unpause", repr(r1))
+        r2 = find_rec(w.a, lambda c: c["sip_call_id"] == c2, 1)
+        S.check(r2 is not None and r2["callee_leg"] == "queue" and
+                not r2["ended_at"],
+                "the later caller still waits", repr(r2))
+        S.check(act(x1, w.erika, "pause", "Besprechung") == 200,
+                "Erika pauses again (after this call)")
     finally:
         if ok1:
             carrier_bye(w, p1, ok1, tag1)
