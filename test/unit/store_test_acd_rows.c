@@ -136,9 +136,9 @@ int test_store_acd_rows(void)
 					   STORE_CLAIM_ON_CALL, &ok),
 		    0);
 	TEST_EQ_INT(ok, false);
-	TEST_EQ_INT(store_agent_claim_drop(db.st, erika, NULL,
-					   STORE_CLAIM_WRAPUP, &ok),
-		    0);
+	TEST_EQ_INT(
+	    store_agent_claim_drop(db.st, erika, NULL, STORE_CLAIM_WRAPUP, &ok),
+	    0);
 	TEST_EQ_INT(ok, true);
 	c = claim_of(erika, "n2", STORE_CLAIM_RINGING);
 	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
@@ -155,9 +155,8 @@ int test_store_acd_rows(void)
 	TEST_EQ_INT(k.n, 1);
 	TEST_EQ_INT(k.ids[0], erika);
 	memset(&k, 0, sizeof(k));
-	TEST_EQ_INT(store_agent_changed(db.st, time_now_ms() + 1000, agent_h,
-					&k),
-		    0);
+	TEST_EQ_INT(
+	    store_agent_changed(db.st, time_now_ms() + 1000, agent_h, &k), 0);
 	TEST_EQ_INT(k.n, 0);
 
 	/* queue entries: priority, then arrival */
