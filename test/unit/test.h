@@ -182,6 +182,7 @@
 	X(test_call_reject)                                                    \
 	X(test_call_feature)                                                   \
 	X(test_call_queue_unpause)                                             \
+	X(test_call_queue_claimed)                                             \
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \
