@@ -6,7 +6,8 @@
  * engine's next timer happens to fire (there is none: the caller has no
  * max wait, nobody rings, nobody is in wrap-up).  Found by the scenario
  * suite (test/suites/queue_scenario.py): callers waited for ever after an
- * agent's unpause.
+ * agent's unpause.  test_call_queue_claimed: an agent another node claimed
+ * (acd/rows.c) is not rung here until that node lets him go.
  */
 #include <string.h>
 #include <re.h>
