@@ -311,6 +311,10 @@ int acd_agent_act(struct acd *acd, int64_t employee_id, enum acd_action act,
 		ai.state = ACD_LOGGED_OUT;
 		err = 0;
 	}
+	/* the wrap-up of a call on another node (rows.c) */
+	if (!err && act == ACD_END_WRAPUP && ai.state != ACD_WRAPUP &&
+	    !acd_rows_wrapup_end(employee_id))
+		return 0;
 	if (!err)
 		err = act_check(&ai, act);
 	if (err)
@@ -359,6 +363,10 @@ int acd_agent_view(const struct acd *acd, int64_t employee_id,
 		return err;
 	memset(v, 0, sizeof(*v));
 	v->state = acd_astate_name(ai.state);
+	/* ringing, on a call or in wrap-up on another node (rows.c) */
+	if (ai.state == ACD_AVAILABLE &&
+	    !acd_rows_remote(employee_id, &v->state))
+		ai.busy = acd_queue_direct_busy(employee_id);
 	v->reason = ai.reason;
 	v->since = ai.since;
 	v->busy = ai.busy;

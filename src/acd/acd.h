@@ -140,9 +140,12 @@ struct acd_waiting {
 	char vip[32];        /* a VIP caller's name (CALL_VAR_VIP), ""  */
 };
 /*
- * The callers waiting in queue_id on this node, in the order they are
- * offered: into v[0..max), their number into *np (all of them, also
- * beyond max).  ENOENT: the queue is not live here.
+ * The callers waiting in queue_id on this node and, when the node follows
+ * the rows of the others (acd/rows.c), on every node, in the order they
+ * are offered (priority, then arrival): into v[0..max), their number into
+ * *np (all of this node's, also beyond max).  A caller of another node
+ * has no "offered" (false).  ENOENT: the queue is not live here and no
+ * rows are followed.
  */
 int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
 		      size_t max, size_t *np);

@@ -260,6 +260,13 @@ int acd_engine_answer(struct acd_engine *e, int64_t caller, int64_t agent,
  * (MISSED), as a ring timeout is.  ENOENT if not offered to agent. */
 int acd_engine_miss(struct acd_engine *e, int64_t caller, int64_t agent,
 		    uint64_t now);
+/* Agent may not be rung for the offered caller after all (another node
+ * holds him, rows.c): he leaves the offer without a miss (no MISSED, the
+ * caller does not remember him) and is available again (or paused, if
+ * he took it paused); the caller waits on when he was its last.  ENOENT
+ * if not offered to agent. */
+int acd_engine_offer_drop(struct acd_engine *e, int64_t caller, int64_t agent,
+			  uint64_t now);
 /* The queue call of agent ended: HANDLED, then wrap-up (or what was
  * pending).  ENOENT if the agent is not on a queue call. */
 int acd_engine_call_end(struct acd_engine *e, int64_t agent, uint64_t now);
@@ -750,5 +757,38 @@ void acd_queue_kick(void);
 /* Forget the wait-time estimators of queues the engine no longer has (a
  * deleted client's: a later queue with the same id starts afresh). */
 void acd_queue_prune(void);
+
+/* ==== agents and waiting callers as rows of every node (rows.c) ==== */
+
+/*
+ * Many nodes on one store (docs/cluster.md): every node's engine follows
+ * the agents' kept states and the agents' claims of the other nodes, and
+ * each node writes its waiting callers as rows.  The engine stays pure:
+ * this is the store work around it.
+ */
+struct config;
+/* Follow the rows for acd as node cfg->node_id (its rows of a previous
+ * run dropped); acd NULL: stop (this node's rows dropped).  ENOMEM. */
+int acd_rows_use(struct acd *acd, const struct config *cfg);
+/* Before the phones of offer o ring (at engine time now): each agent is
+ * claimed in the store for this node; one another node holds, or one held
+ * back here for an earlier caller of another node (at most 2 s), leaves
+ * the offer and the engine (no miss) and is busy here.  The agents left
+ * in o (o->agentc); 0: nobody is rung. */
+size_t acd_rows_offer_claim(struct acd_offer *o, uint64_t now);
+/* Is agent held by another node (or held back here for one)? */
+bool acd_rows_elsewhere(int64_t agent);
+/* Does another node claim agent?  Then *kindp: "ringing", "on_call",
+ * "wrapup"; else ENOENT. */
+int acd_rows_remote(int64_t agent, const char **kindp);
+/* This node's id in the rows ("" while they are not followed). */
+const char *acd_rows_self(void);
+/* Callers of other nodes waiting in queue before caller of this node. */
+unsigned acd_rows_ahead(int64_t queue, int64_t caller);
+/* End the wrap-up another node keeps agent in: its claim is dropped (the
+ * holder ends the wrap-up on its next look).  ENOENT: no such claim. */
+int acd_rows_wrapup_end(int64_t agent);
+/* queue.c: is employee on a direct call of this node? */
+bool acd_queue_direct_busy(int64_t employee);
 
 #endif

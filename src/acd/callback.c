@@ -488,6 +488,12 @@ static void offer_place(void *arg)
 
 	if (!e)
 		return;
+	/* another node may hold an agent (rows.c) */
+	n = acd_rows_offer_claim(&x->offer, now);
+	if (!n) {
+		acd_queue_kick();
+		return;
+	}
 	memset(destv, 0, sizeof(destv));
 	for (i = 0; i < n; i++) {
 		destv[i].kind = CALL_DEST_EMPLOYEE;

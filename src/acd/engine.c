@@ -381,6 +381,21 @@ int acd_engine_miss(struct acd_engine *e, int64_t caller, int64_t agent,
 	return 0;
 }
 
+int acd_engine_offer_drop(struct acd_engine *e, int64_t caller, int64_t agent,
+			  uint64_t now)
+{
+	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
+	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
+
+	if (!e)
+		return EINVAL;
+	if (!c || !ringing_for(c, a))
+		return ENOENT;
+	acd_ring_drop(a);
+	acd_set_state(e, a, ACD_AVAILABLE, NULL, now);
+	return 0;
+}
+
 int acd_engine_call_end(struct acd_engine *e, int64_t agent, uint64_t now)
 {
 	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;

@@ -208,10 +208,11 @@ static void wait_info(struct acd_wait_info *info, void *arg)
 		return;
 	if (!ci.position)
 		return;
-	info->position = ci.position;
+	/* the callers of other nodes before this one count too */
+	info->position = ci.position + acd_rows_ahead(qc->q.id, qc->id);
 	info->all_busy = qi.available == 0;
 	info->no_agents = qi.serving == 0;
-	info->est_ms = acd_est_wait(est_of(qc->q.id, false), ci.position - 1,
+	info->est_ms = acd_est_wait(est_of(qc->q.id, false), info->position - 1,
 				    qi.serving, now - ci.arrived, now);
 }
 
@@ -317,6 +318,12 @@ static void offer_place(void *arg)
 
 	if (!e)
 		return;
+	/* another node may hold an agent (rows.c) */
+	n = acd_rows_offer_claim(&qc->offer, now);
+	if (!n) {
+		kick();
+		return;
+	}
 	timeout = qc->offer.expires > now
 		      ? (uint32_t)((qc->offer.expires - now + 999) / 1000)
 		      : 1;
@@ -593,9 +600,23 @@ static void busy_set(const struct call *call, int64_t employee, bool on)
 		list_append(&qa.busy, &b->le, b);
 		n++;
 	}
-	(void)acd_engine_agent_busy(e, employee, n > 0);
+	(void)acd_engine_agent_busy(e, employee,
+				    n > 0 || acd_rows_elsewhere(employee));
 	if (!n)
 		kick();
+}
+
+bool acd_queue_direct_busy(int64_t employee)
+{
+	struct le *le;
+
+	for (le = qa.busy.head; le; le = le->next) {
+		const struct busy *b = le->data;
+
+		if (b->employee == employee)
+			return true;
+	}
+	return false;
 }
 
 static void on_call(const struct call *call, enum call_state state, void *arg)
@@ -861,6 +882,7 @@ static int64_t caller_tenant(struct call *call, const struct store_queue *q)
 
 int acd_queue_start(struct call *call, const struct route_target *t)
 {
+	struct acd_queue_info qi;
 	struct store_tenant tenant;
 	char greeting[160], path[300];
 	struct qcall *qc;
@@ -880,6 +902,9 @@ int acd_queue_start(struct call *call, const struct route_target *t)
 		mem_deref(qc);
 		return err;
 	}
+	/* a queue made through another node's API: taken over now */
+	if (acd_engine_queue_info(engine(), qc->q.id, &qi) == ENOENT)
+		(void)acd_queue_sync(qa.acd, qc->q.id);
 	str_copy(qc->lang, store_language_name(tenant.language),
 		 sizeof(qc->lang));
 	str_copy(qc->ctx.country,
@@ -909,6 +934,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 
 	if (!acd) {
 		(void)acd_cb_use(NULL, NULL);
+		(void)acd_rows_use(NULL, NULL);
 		tmr_cancel(&qa.tmr);
 		list_flush(&qa.ests);
 		list_flush(&qa.busy);
@@ -922,5 +948,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 		err = call_ctx_subscribe(calls, on_call, NULL);
 	if (!err)
 		err = acd_cb_use(acd, calls);
+	if (!err && calls)
+		err = acd_rows_use(acd, call_ctx_config(calls));
 	return err;
 }

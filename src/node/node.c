@@ -85,6 +85,15 @@ static void close_stale(struct node *node, uint64_t now)
 
 	if (now <= stale_ms(node))
 		return;
+	/* their agents' claims and waiting callers (acd/rows.c) */
+	if (!store_node_rows_drop(node->st, NULL, node->cfg->node_id,
+				  now - stale_ms(node), &n) &&
+	    n) {
+		warning("node: %u agent claims and waiting callers of other "
+			"nodes silent for more than %u s dropped\n",
+			n, node->cfg->node_stale_after);
+	}
+	n = 0;
 	if (!store_call_close_stale(node->st, node->cfg->node_id,
 				    now - stale_ms(node), &n) &&
 	    n) {

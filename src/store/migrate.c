@@ -86,6 +86,8 @@ static const struct migration migrationv[] = {
     {58, "callbacks claimed by a node, trunk registrations seen by all",
      schema_v58},
     {59, "the order of child rows kept in a column", schema_v59},
+    {60, "agents' claims and waiting callers as rows of every node",
+     schema_v60},
 };
 
 int store_migrate_latest(void)

@@ -121,6 +121,12 @@ static const char *const agent_state_v[] = {
     [STORE_AGENT_PAUSED] = "paused",
 };
 
+static const char *const claim_kind_v[] = {
+    [STORE_CLAIM_RINGING] = "ringing",
+    [STORE_CLAIM_ON_CALL] = "on_call",
+    [STORE_CLAIM_WRAPUP] = "wrapup",
+};
+
 static const char *const visit_outcome_v[] = {
     [STORE_VISIT_WAITING] = "waiting",
     [STORE_VISIT_ANSWERED] = "answered",
@@ -232,6 +238,7 @@ NAMES(prompt_purpose, enum store_prompt_purpose)
 NAMES(ring_strategy, enum store_ring_strategy)
 NAMES(queue_strategy, enum store_queue_strategy)
 NAMES(agent_state, enum store_agent_state)
+NAMES(claim_kind, enum store_claim_kind)
 NAMES(visit_outcome, enum store_visit_outcome)
 NAMES(callback_state, enum store_callback_state)
 NAMES(transfer, enum store_transfer)

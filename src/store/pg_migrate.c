@@ -105,6 +105,9 @@ static const struct store_pg_step pg_stepv[] = {
      "callbacks claimed by a node, trunk registration state",
      {pg_schema_v58, NULL}},
     {59, "the order of child rows kept in a column", {pg_schema_v59, NULL}},
+    {60,
+     "agents' claims and waiting callers as rows of every node",
+     {pg_schema_v60, NULL}},
 };
 
 const struct store_pg_step *store_pg_steps(size_t *np)

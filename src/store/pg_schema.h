@@ -55,5 +55,6 @@ extern const char pg_schema57_billing[];
 /* The steps after the baseline (pg_migrate.c lists them). */
 extern const char pg_schema_v58[];
 extern const char pg_schema_v59[];
+extern const char pg_schema_v60[];
 
 #endif

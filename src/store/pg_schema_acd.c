@@ -148,3 +148,33 @@ const char pg_schema57_acd[] =
     "CREATE INDEX queue_visits_call ON queue_visits(call_id);"
     "CREATE INDEX queue_visits_wrapup_open ON queue_visits(call_id)"
     "  WHERE wrapup_started_at > 0 AND wrapup_ended_at = 0;";
+
+/* Step 60: agents and waiting callers as rows (schema_acd.c schema_v60). */
+const char pg_schema_v60[] =
+    "ALTER TABLE agent_states ADD COLUMN updated_at bigint NOT NULL"
+    " DEFAULT 0;"
+    "CREATE INDEX agent_states_updated ON agent_states(updated_at);"
+    "CREATE TABLE agent_claims ("
+    " employee_id bigint PRIMARY KEY REFERENCES employees(id)"
+    "  ON DELETE CASCADE DEFERRABLE,"
+    " node_id text NOT NULL CHECK (node_id <> ''),"
+    " kind text NOT NULL CHECK (kind IN ('ringing', 'on_call', 'wrapup')),"
+    " since bigint NOT NULL,"
+    " until_at bigint NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX agent_claims_node ON agent_claims(node_id);"
+    "CREATE TABLE queue_entries ("
+    " node_id text NOT NULL CHECK (node_id <> ''),"
+    " caller bigint NOT NULL,"
+    " queue_id bigint NOT NULL REFERENCES queues(id) ON DELETE CASCADE"
+    "  DEFERRABLE,"
+    " call_id bigint,"
+    " callback_id bigint,"
+    " priority bigint NOT NULL DEFAULT 0,"
+    " arrived_at bigint NOT NULL,"
+    " joined_at bigint NOT NULL,"
+    " vip text NOT NULL DEFAULT '',"
+    " PRIMARY KEY (node_id, caller)"
+    ");"
+    "CREATE INDEX queue_entries_queue ON queue_entries(queue_id, priority,"
+    "  arrived_at);";

@@ -226,3 +226,38 @@ const char schema_v37[] =
     "ALTER TABLE queue_visits ADD COLUMN wrapup_ended_at INTEGER NOT NULL"
     " DEFAULT 0;"
     "CREATE INDEX queue_visits_call ON queue_visits(call_id);";
+
+/* Agents and waiting callers as rows every node sees (issue 21, migration
+ * 60, src/acd/rows.c): agent_states.updated_at is the store's wall clock
+ * of the last write (changed_at is the ACD's own time), so every node
+ * polls the rows changed since it last looked; agent_claims holds the
+ * agent a node rings, talks through or keeps in wrap-up (one conditional
+ * write takes it; another node's claim makes him busy there);
+ * queue_entries are the callers waiting in a queue on each node. */
+const char schema_v60[] =
+    "ALTER TABLE agent_states ADD COLUMN updated_at INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "CREATE INDEX agent_states_updated ON agent_states(updated_at);"
+    "CREATE TABLE agent_claims ("
+    " employee_id INTEGER PRIMARY KEY REFERENCES employees(id)"
+    "  ON DELETE CASCADE,"
+    " node_id TEXT NOT NULL CHECK (node_id <> ''),"
+    " kind TEXT NOT NULL CHECK (kind IN ('ringing', 'on_call', 'wrapup')),"
+    " since INTEGER NOT NULL,"
+    " until_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX agent_claims_node ON agent_claims(node_id);"
+    "CREATE TABLE queue_entries ("
+    " node_id TEXT NOT NULL CHECK (node_id <> ''),"
+    " caller INTEGER NOT NULL,"
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " call_id INTEGER,"
+    " callback_id INTEGER,"
+    " priority INTEGER NOT NULL DEFAULT 0,"
+    " arrived_at INTEGER NOT NULL,"
+    " joined_at INTEGER NOT NULL,"
+    " vip TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (node_id, caller)"
+    ");"
+    "CREATE INDEX queue_entries_queue ON queue_entries(queue_id, priority,"
+    "  arrived_at);";

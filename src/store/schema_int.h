@@ -52,5 +52,6 @@ extern const char schema_v54[];
 extern const char schema_v57[];
 extern const char schema_v58[];
 extern const char schema_v59[];
+extern const char schema_v60[];
 
 #endif

@@ -17,10 +17,11 @@
 static const struct store_sql sql[] = {
     {S_AGENT_GET, "agent get", AGENT_SELECT " WHERE e.id = ?1"},
     {S_AGENT_SET_STATE, "agent state",
-     "INSERT INTO agent_states (employee_id, state, reason, changed_at)"
-     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (employee_id) DO UPDATE SET"
+     "INSERT INTO agent_states (employee_id, state, reason, changed_at,"
+     " updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+     " ON CONFLICT (employee_id) DO UPDATE SET"
      " state = excluded.state, reason = excluded.reason,"
-     " changed_at = excluded.changed_at"},
+     " changed_at = excluded.changed_at, updated_at = excluded.updated_at"},
     {S_AGENT_SKILLS_CLEAR, "agent skills",
      "DELETE FROM agent_skills WHERE employee_id = ?1"},
     {S_AGENT_SKILL_ADD, "agent skills",
@@ -29,6 +30,11 @@ static const struct store_sql sql[] = {
     {S_AGENT_SKILLS, "agent skills",
      "SELECT skill, level FROM agent_skills WHERE employee_id = ?1"
      " ORDER BY skill"},
+    /* ?1 since [ms UTC]: what the other nodes follow (rows.c) */
+    {S_AGENT_CHANGED, "agent changed",
+     "SELECT s.employee_id, e.tenant_id, s.state, s.reason, s.changed_at"
+     " FROM agent_states s JOIN employees e ON e.id = s.employee_id"
+     " WHERE s.updated_at >= ?1 ORDER BY s.updated_at, s.employee_id"},
     {S_AGENT_LIST, "agent list",
      AGENT_SELECT
      " WHERE (?1 = 0 OR e.tenant_id = ?1) AND"
@@ -95,9 +101,9 @@ int store_agent_set_state(struct store *st, const struct store_agent *a)
 	paused = a->state == STORE_AGENT_PAUSED;
 	if (paused != (a->reason[0] != '\0'))
 		return EINVAL;
-	return store_run(st, S_AGENT_SET_STATE, ENOENT, NULL, "issu",
+	return store_run(st, S_AGENT_SET_STATE, ENOENT, NULL, "issuu",
 			 a->employee_id, store_agent_state_name(a->state),
-			 a->reason, a->changed_at);
+			 a->reason, a->changed_at, time_now_ms());
 }
 
 static bool skills_valid(const struct store_agent *a)
@@ -170,4 +176,13 @@ int store_agent_list(struct store *st, int64_t tenant_id, store_agent_h *h,
 		return EINVAL;
 	return store_row_list(st, S_AGENT_LIST, tenant_id, &agent_rec,
 			      (store_fn *)walk_h, &w);
+}
+
+int store_agent_changed(struct store *st, uint64_t since, store_agent_h *h,
+			void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return store_row_query(st, S_AGENT_CHANGED, &agent_rec, NULL,
+			       (store_fn *)h, arg, "u", since);
 }

@@ -43,25 +43,40 @@ static const char *const txop_name[DB_TXOP_COUNT] = {
 
 /* Every file's statements; together they are S_COUNT, each once. */
 static const struct store_sqlset *const sqlsets[] = {
-    &store_sql_tenant,        &store_sql_employee,
-    &store_sql_device,        &store_sql_number,
-    &store_sql_announcement,  &store_sql_trunk,
-    &store_sql_registration,  &store_sql_call,
-    &store_sql_node,          &store_sql_lease,
-    &store_sql_trunk_reg,     &store_sql_outbox,
-    &store_sql_token,         &store_sql_schedule,
-    &store_sql_ivr,           &store_sql_voicemail,
-    &store_sql_prompt,        &store_sql_external,
-    &store_sql_digit_input,   &store_sql_ring_group,
-    &store_sql_queue,         &store_sql_agent,
-    &store_sql_target,        &store_sql_visit,
-    &store_sql_vip,           &store_sql_callback,
+    &store_sql_tenant,
+    &store_sql_employee,
+    &store_sql_device,
+    &store_sql_number,
+    &store_sql_announcement,
+    &store_sql_trunk,
+    &store_sql_registration,
+    &store_sql_call,
+    &store_sql_node,
+    &store_sql_lease,
+    &store_sql_trunk_reg,
+    &store_sql_outbox,
+    &store_sql_token,
+    &store_sql_schedule,
+    &store_sql_ivr,
+    &store_sql_voicemail,
+    &store_sql_prompt,
+    &store_sql_external,
+    &store_sql_digit_input,
+    &store_sql_ring_group,
+    &store_sql_queue,
+    &store_sql_agent,
+    &store_sql_acd_rows,
+    &store_sql_target,
+    &store_sql_visit,
+    &store_sql_vip,
+    &store_sql_callback,
     &store_sql_availability, /* issue 16: absence info, appointments */
     &store_sql_oncall,       /* issue 16: on-call schedules */
     &store_sql_profile,      /* issue 16: client profile versions */
     &store_sql_user,         /* issue 16: password logins */
     &store_sql_audit,        /* issue 16: audit trail, keep-times, deletion */
-    &store_sql_retention,     &store_sql_tenant_data,
+    &store_sql_retention,
+    &store_sql_tenant_data,
     &store_sql_caller,        /* issue 16: allow/block lists */
     &store_sql_forwarding,    /* issue 17: forwarded calls */
     &store_sql_login_failure, /* issue 16: failed logins kept */

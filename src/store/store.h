@@ -97,7 +97,7 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_target, store_names_region, store_names_sched_state,
     store_names_language, store_names_channel, store_names_outbox_state,
     store_names_prompt_purpose, store_names_ring_strategy,
-    store_names_queue_strategy, store_names_agent_state,
+    store_names_queue_strategy, store_names_agent_state, store_names_claim_kind,
     store_names_visit_outcome, store_names_callback_state, store_names_transfer,
     store_names_trunk_match;
 
@@ -800,6 +800,82 @@ int store_agent_set_skills(struct store *st, const struct store_agent *a);
  * have skills or a kept state, by employee id. */
 int store_agent_list(struct store *st, int64_t tenant_id, store_agent_h *h,
 		     void *arg);
+
+/* ---- agents and waiting callers of many nodes (migration 60) ----------- */
+
+/*
+ * Every node's ACD follows the rows (src/acd/rows.c): the kept states
+ * changed since it last looked (agent_states.updated_at, the store's
+ * wall clock of the write), the claims of agents another node rings,
+ * talks through or keeps in wrap-up, and the callers waiting on each
+ * node.
+ */
+
+/* The kept states written at since [ms UTC] or later (the store's clock),
+ * by updated_at; a's skills are not read (skillc 0). */
+int store_agent_changed(struct store *st, uint64_t since, store_agent_h *h,
+			void *arg);
+
+enum store_claim_kind {
+	STORE_CLAIM_RINGING = 0, /* "ringing" */
+	STORE_CLAIM_ON_CALL,     /* "on_call" */
+	STORE_CLAIM_WRAPUP,      /* "wrapup"  */
+};
+const char *store_claim_kind_name(enum store_claim_kind v);
+int store_claim_kind_parse(const char *s, enum store_claim_kind *vp);
+
+struct store_agent_claim {
+	int64_t employee_id;
+	char node_id[64];
+	enum store_claim_kind kind;
+	uint64_t since;    /* [ms UTC] this kind since        */
+	uint64_t until_at; /* [ms UTC] wrapup: its end, else 0 */
+};
+typedef int(store_agent_claim_h)(const struct store_agent_claim *c, void *arg);
+
+/* Claim employee for node with one conditional write: the row is written
+ * when there is none or it is node's already (its kind, since, until_at
+ * replaced).  *claimed: node holds it now; false: another node does (or
+ * the employee is gone). */
+int store_agent_claim(struct store *st, const struct store_agent_claim *c,
+		      bool *claimed);
+/* Drop employee's claim if node holds it (node NULL: whoever does; kind
+ * -1: any kind, else only of that kind).  *dropped (may be NULL): a row
+ * went. */
+int store_agent_claim_drop(struct store *st, int64_t employee_id,
+			   const char *node, int kind, bool *dropped);
+/* Every claim, by employee id. */
+int store_agent_claim_list(struct store *st, store_agent_claim_h *h, void *arg);
+
+/* A caller waiting in a queue on a node (queue_entries). */
+struct store_queue_entry {
+	char node_id[64];
+	int64_t caller; /* the node's engine id for it      */
+	int64_t queue_id;
+	int64_t call_id;     /* its call record, 0 if none        */
+	int64_t callback_id; /* a callback waiting again, or 0    */
+	int priority;        /* enum acd_prio: 2 VIP, 1 callback  */
+	uint64_t arrived_at; /* [ms UTC] the call reached us      */
+	uint64_t joined_at;  /* [ms UTC]                          */
+	char vip[32];        /* a VIP caller's name, or ""        */
+};
+typedef int(store_queue_entry_h)(const struct store_queue_entry *e, void *arg);
+
+/* Write (or replace) entry e. */
+int store_queue_entry_put(struct store *st, const struct store_queue_entry *e);
+/* Drop the entry of caller on node (none: 0 all the same). */
+int store_queue_entry_drop(struct store *st, const char *node, int64_t caller);
+/* The entries of queue_id in the order callers are served: priority
+ * (highest first), then arrival, then join. */
+int store_queue_entry_list(struct store *st, int64_t queue_id,
+			   store_queue_entry_h *h, void *arg);
+
+/* Drop the claims and queue entries of node (its previous run, or a clean
+ * stop) or, with node NULL, those of every node but self whose heartbeat
+ * is older than before [ms UTC] (or that has no heartbeat row).  The rows
+ * dropped into *np (may be NULL). */
+int store_node_rows_drop(struct store *st, const char *node, const char *self,
+			 uint64_t before, unsigned *np);
 
 /* ---- queue visits (statistics, migration 15) -------------------------- */
 

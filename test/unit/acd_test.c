@@ -903,3 +903,50 @@ out:
 	mem_deref(e);
 	return err;
 }
+
+/* Another node holds an agent the engine offered (rows.c): he leaves the
+ * offer without a miss, marked busy he is never offered again until he is
+ * free, and the caller moves on to the next agent. */
+int test_acd_offer_drop(void)
+{
+	struct acd_engine *e = NULL;
+	struct acd_agent_info ai;
+	struct acd_caller_info ci;
+	struct acd_qconf qc;
+	struct rec r;
+	uint64_t now = T0;
+	int err;
+
+	err = setup(&e, &r, 1, ACD_LONGEST_IDLE, 2, &qc);
+	TEST_EQ_INT(err, 0);
+	TEST_EQ_INT(acd_engine_agent_login(e, 1, T0 - 2 * SEC), 0);
+	TEST_EQ_INT(acd_engine_agent_login(e, 2, T0 - SEC), 0);
+	TEST_EQ_INT(join(e, 1, 100, 0, now, now), 0);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(one(&r), 1);
+	TEST_EQ_INT(acd_engine_offer_drop(e, 100, 2, now), ENOENT);
+	TEST_EQ_INT(acd_engine_offer_drop(e, 101, 1, now), ENOENT);
+	TEST_EQ_INT(acd_engine_agent_busy(e, 1, true), 0);
+	TEST_EQ_INT(acd_engine_offer_drop(e, 100, 1, now), 0);
+	TEST_EQ_INT(r.ev[ACD_EV_MISSED], 0);
+	TEST_EQ_INT(acd_engine_agent(e, 1, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_AVAILABLE);
+	TEST_EQ_INT(ai.misses, 0);
+	TEST_EQ_INT(ai.caller, 0);
+	TEST_EQ_INT(acd_engine_caller(e, 100, &ci), 0);
+	TEST_EQ_INT(ci.offered, false);
+	/* the next decision: 2, never the busy 1 */
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(one(&r), 2);
+	TEST_EQ_INT(acd_engine_offer_drop(e, 100, 2, now), 0);
+	TEST_EQ_INT(dispatch(e, now, on_offer, &r), 1);
+	TEST_EQ_INT(one(&r), 2);
+	/* 1 free again (the other node let him go), 2 answers */
+	TEST_EQ_INT(acd_engine_agent_busy(e, 1, false), 0);
+	TEST_EQ_INT(acd_engine_answer(e, 100, 2, now + SEC), 0);
+	TEST_EQ_INT(state_of(e, 1), ACD_AVAILABLE);
+	TEST_EQ_INT(r.ev[ACD_EV_MISSED], 0);
+out:
+	mem_deref(e);
+	return err;
+}

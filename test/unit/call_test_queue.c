@@ -6,7 +6,8 @@
  * engine's next timer happens to fire (there is none: the caller has no
  * max wait, nobody rings, nobody is in wrap-up).  Found by the scenario
  * suite (test/suites/queue_scenario.py): callers waited for ever after an
- * agent's unpause.
+ * agent's unpause.  test_call_queue_claimed: an agent another node claimed
+ * (acd/rows.c) is not rung here until that node lets him go.
  */
 #include <string.h>
 #include <re.h>
@@ -79,6 +80,79 @@ int test_call_queue_unpause(void)
 	fake_run(50);
 	TEST_EQ_INT(fake.dialc, 1);
 	TEST_EQ_INT(fake.dialv[0].kind, CALL_DEST_EMPLOYEE);
+	TEST_EQ_INT(fake.dialv[0].id, e.erika);
+
+	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
+	fake_run(10);
+out:
+	if (open) {
+		(void)acd_queue_use(NULL, NULL);
+		env_close(&e);
+	}
+	mem_deref(acd);
+	mem_deref(q);
+	return err;
+}
+
+/*
+ * Another node claimed Erika (agent_claims, acd/rows.c) a moment before
+ * this node's engine offers her, before this node's look at the rows
+ * (every 0.5 s) saw it: the claim of this node changes nothing, so her
+ * phone is not rung (no dial), the caller waits, and she is no miss;
+ * once the other node lets her go she is rung.
+ */
+int test_call_queue_claimed(void)
+{
+	static const struct call_app apps[] = {
+	    {ROUTE_QUEUE, "queue", acd_queue_start},
+	};
+	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
+	struct store_agent_claim c;
+	struct acd *acd = NULL;
+	struct acd_agent_info ai;
+	struct acd_queue_info qi;
+	struct env e;
+	bool open = false, ok = false;
+	int err = 0;
+
+	TEST_ASSERT(q != NULL);
+	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
+	open = true;
+	TEST_EQ_INT(queue_add(&e, q, "+4922182829961"), 0);
+	TEST_EQ_INT(acd_alloc(&acd, e.st), 0);
+	TEST_EQ_INT(acd_queue_use(acd, e.ctx), 0);
+	TEST_EQ_INT(acd_agent_act(acd, e.erika, ACD_LOGIN, NULL, tmr_jiffies()),
+		    0);
+	TEST_EQ_INT(
+	    acd_agent_act(acd, e.erika, ACD_PAUSE, "Mittag", tmr_jiffies()), 0);
+	TEST_EQ_INT(env_call(&e, "+4922182829961"), 0);
+	call_leg_established(fake.a);
+	fake_run(50);
+	TEST_EQ_INT(fake.dialc, 0);
+
+	memset(&c, 0, sizeof(c));
+	c.employee_id = e.erika;
+	str_copy(c.node_id, "n2", sizeof(c.node_id));
+	c.kind = STORE_CLAIM_RINGING;
+	c.since = time_now_ms();
+	TEST_EQ_INT(store_agent_claim(e.st, &c, &ok), 0);
+	TEST_EQ_INT(ok, true);
+	TEST_EQ_INT(
+	    acd_agent_act(acd, e.erika, ACD_UNPAUSE, NULL, tmr_jiffies()), 0);
+	fake_run(50);
+	TEST_EQ_INT(fake.dialc, 0);
+	TEST_EQ_INT(acd_engine_queue_info(acd_engine(acd), q->id, &qi), 0);
+	TEST_EQ_INT(qi.waiting, 1);
+	TEST_EQ_INT(acd_engine_agent(acd_engine(acd), e.erika, &ai), 0);
+	TEST_EQ_INT(ai.state, ACD_AVAILABLE);
+	TEST_EQ_INT(ai.busy, true);
+	TEST_EQ_INT(ai.misses, 0);
+
+	/* n2 lets her go: the next look frees her here, she is rung */
+	TEST_EQ_INT(store_agent_claim_drop(e.st, e.erika, "n2", -1, &ok), 0);
+	TEST_EQ_INT(ok, true);
+	fake_run(700);
+	TEST_EQ_INT(fake.dialc, 1);
 	TEST_EQ_INT(fake.dialv[0].id, e.erika);
 
 	call_leg_closed(fake.a, ECONNRESET, 0, NULL);

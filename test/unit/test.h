@@ -173,6 +173,8 @@
 	X(test_acd_never_busy)                                                 \
 	X(test_acd_withdraw)                                                   \
 	X(test_acd_offer_to)                                                   \
+	X(test_acd_offer_drop)                                                 \
+	X(test_store_acd_rows)                                                 \
 	X(test_acd_stats)                                                      \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
@@ -183,6 +185,7 @@
 	X(test_call_reject)                                                    \
 	X(test_call_feature)                                                   \
 	X(test_call_queue_unpause)                                             \
+	X(test_call_queue_claimed)                                             \
 	X(test_call_ivr)                                                       \
 	X(test_call_sequential)                                                \
 	X(test_call_menu)                                                      \

@@ -1,0 +1,213 @@
+/*
+ * store_test_acd_rows.c - agents and waiting callers as rows of every
+ * node (store.h, migration 60): an agent is claimed by one node at a
+ * time (a second node's claim changes nothing, the holder's changes its
+ * kind), dropped only by its holder or by kind; the kept states written
+ * since a time; queue entries in the order callers are served; the rows
+ * of a node dropped at its restart and those of stale nodes by the
+ * survivors.
+ */
+#include "core/core.h"
+#include "store/store.h"
+#include "test.h"
+#include "store_test.h"
+
+struct count {
+	unsigned n;
+	int64_t ids[8];
+	char nodes[8][8];
+	int kinds[8];
+};
+
+static int claim_h(const struct store_agent_claim *c, void *arg)
+{
+	struct count *k = arg;
+
+	if (k->n < 8) {
+		k->ids[k->n] = c->employee_id;
+		str_copy(k->nodes[k->n], c->node_id, sizeof(k->nodes[0]));
+		k->kinds[k->n] = (int)c->kind;
+	}
+	k->n++;
+	return 0;
+}
+
+static int entry_h(const struct store_queue_entry *e, void *arg)
+{
+	struct count *k = arg;
+
+	if (k->n < 8) {
+		k->ids[k->n] = e->caller;
+		str_copy(k->nodes[k->n], e->node_id, sizeof(k->nodes[0]));
+	}
+	k->n++;
+	return 0;
+}
+
+static int agent_h(const struct store_agent *a, void *arg)
+{
+	struct count *k = arg;
+
+	if (k->n < 8)
+		k->ids[k->n] = a->employee_id;
+	k->n++;
+	return 0;
+}
+
+static struct store_agent_claim claim_of(int64_t emp, const char *node,
+					 enum store_claim_kind kind)
+{
+	struct store_agent_claim c;
+
+	memset(&c, 0, sizeof(c));
+	c.employee_id = emp;
+	str_copy(c.node_id, node, sizeof(c.node_id));
+	c.kind = kind;
+	c.since = 1000;
+	return c;
+}
+
+static struct store_queue_entry entry_of(const char *node, int64_t caller,
+					 int64_t queue, int prio,
+					 uint64_t arrived)
+{
+	struct store_queue_entry e;
+
+	memset(&e, 0, sizeof(e));
+	str_copy(e.node_id, node, sizeof(e.node_id));
+	e.caller = caller;
+	e.queue_id = queue;
+	e.priority = prio;
+	e.arrived_at = arrived;
+	e.joined_at = arrived + 10;
+	return e;
+}
+
+int test_store_acd_rows(void)
+{
+	struct store_queue *q = NULL;
+	struct store_agent_claim c;
+	struct store_queue_entry e;
+	struct store_agent ag;
+	struct count k;
+	struct tdb db;
+	int64_t t1, t2, max, erika;
+	uint64_t t0;
+	unsigned n;
+	bool ok;
+	int err = 0;
+
+	TEST_EQ_INT(tdb_open(&db), 0);
+	q = mem_zalloc(sizeof(*q), NULL);
+	TEST_ASSERT(q);
+	TEST_EQ_INT(fx_tenants(db.st, &t1, &t2), 0);
+	TEST_EQ_INT(fx_employee(db.st, t1, "Max", "1001", &max), 0);
+	TEST_EQ_INT(fx_employee(db.st, t1, "Erika", "1002", &erika), 0);
+
+	/* one node at a time */
+	c = claim_of(erika, "n1", STORE_CLAIM_RINGING);
+	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
+	TEST_EQ_INT(ok, true);
+	c = claim_of(erika, "n2", STORE_CLAIM_RINGING);
+	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
+	TEST_EQ_INT(ok, false);
+	c = claim_of(erika, "n1", STORE_CLAIM_WRAPUP);
+	c.until_at = 5000;
+	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
+	TEST_EQ_INT(ok, true);
+	c = claim_of(max, "n2", STORE_CLAIM_ON_CALL);
+	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
+	TEST_EQ_INT(ok, true);
+	c = claim_of(max + erika + 100, "n2", STORE_CLAIM_ON_CALL);
+	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), ENOENT);
+	TEST_EQ_INT(ok, false);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_agent_claim_list(db.st, claim_h, &k), 0);
+	TEST_EQ_INT(k.n, 2);
+	TEST_EQ_INT(k.ids[0], max);
+	TEST_EQ_STR(k.nodes[0], "n2");
+	TEST_EQ_INT(k.ids[1], erika);
+	TEST_EQ_STR(k.nodes[1], "n1");
+	TEST_EQ_INT(k.kinds[1], STORE_CLAIM_WRAPUP);
+	/* dropped by its holder only, or by kind from anywhere */
+	TEST_EQ_INT(store_agent_claim_drop(db.st, erika, "n2", -1, &ok), 0);
+	TEST_EQ_INT(ok, false);
+	TEST_EQ_INT(store_agent_claim_drop(db.st, erika, NULL,
+					   STORE_CLAIM_ON_CALL, &ok),
+		    0);
+	TEST_EQ_INT(ok, false);
+	TEST_EQ_INT(
+	    store_agent_claim_drop(db.st, erika, NULL, STORE_CLAIM_WRAPUP, &ok),
+	    0);
+	TEST_EQ_INT(ok, true);
+	c = claim_of(erika, "n2", STORE_CLAIM_RINGING);
+	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
+	TEST_EQ_INT(ok, true);
+
+	/* the kept states written since a time */
+	t0 = time_now_ms();
+	memset(&ag, 0, sizeof(ag));
+	ag.employee_id = erika;
+	ag.state = STORE_AGENT_AVAILABLE;
+	TEST_EQ_INT(store_agent_set_state(db.st, &ag), 0);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_agent_changed(db.st, t0, agent_h, &k), 0);
+	TEST_EQ_INT(k.n, 1);
+	TEST_EQ_INT(k.ids[0], erika);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(
+	    store_agent_changed(db.st, time_now_ms() + 1000, agent_h, &k), 0);
+	TEST_EQ_INT(k.n, 0);
+
+	/* queue entries: priority, then arrival */
+	memset(q, 0, sizeof(*q));
+	q->tenant_id = t1;
+	str_copy(q->name, "Hotline", sizeof(q->name));
+	q->strategy = STORE_QUEUE_RING_ALL;
+	q->ring_timeout = 15;
+	q->wrapup = 30;
+	q->max_misses = 2;
+	q->max_wait = 600;
+	q->max_len = 10;
+	q->service_level = 20;
+	q->memberc = 1;
+	q->memberv[0] = (struct store_queue_member){erika, 0};
+	TEST_EQ_INT(store_queue_add(db.st, q), 0);
+	e = entry_of("n1", 1, q->id, 0, 3000);
+	TEST_EQ_INT(store_queue_entry_put(db.st, &e), 0);
+	e = entry_of("n2", 1, q->id, 0, 2000);
+	TEST_EQ_INT(store_queue_entry_put(db.st, &e), 0);
+	e = entry_of("n2", 2, q->id, 2, 4000);
+	TEST_EQ_INT(store_queue_entry_put(db.st, &e), 0);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_queue_entry_list(db.st, q->id, entry_h, &k), 0);
+	TEST_EQ_INT(k.n, 3);
+	TEST_EQ_STR(k.nodes[0], "n2");
+	TEST_EQ_INT(k.ids[0], 2);
+	TEST_EQ_STR(k.nodes[1], "n2");
+	TEST_EQ_INT(k.ids[1], 1);
+	TEST_EQ_STR(k.nodes[2], "n1");
+	TEST_EQ_INT(store_queue_entry_drop(db.st, "n2", 2), 0);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_queue_entry_list(db.st, q->id, entry_h, &k), 0);
+	TEST_EQ_INT(k.n, 2);
+
+	/* n1 restarts: its rows go; n2 stale (heartbeat at 1000): the
+	 * survivor n3 drops its rows, never its own */
+	TEST_EQ_INT(store_node_rows_drop(db.st, "n1", NULL, 0, &n), 0);
+	TEST_EQ_INT(n, 1);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n2", 500, 1000), 0);
+	TEST_EQ_INT(store_node_heartbeat(db.st, "n3", 500, 9000), 0);
+	TEST_EQ_INT(store_node_rows_drop(db.st, NULL, "n3", 500, &n), 0);
+	TEST_EQ_INT(n, 0);
+	TEST_EQ_INT(store_node_rows_drop(db.st, NULL, "n3", 2000, &n), 0);
+	TEST_EQ_INT(n, 3); /* Max's and Erika's claims, one entry */
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_agent_claim_list(db.st, claim_h, &k), 0);
+	TEST_EQ_INT(k.n, 0);
+	TEST_EQ_INT(store_node_rows_drop(db.st, NULL, NULL, 2000, &n), EINVAL);
+out:
+	mem_deref(q);
+	tdb_close(&db);
+	return err;
+}
