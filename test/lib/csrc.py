@@ -32,7 +32,7 @@ _ESC = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"',
 def cflags():
     """The include and define flags of the Makefile's CPPFLAGS_BASE."""
     pc = subprocess.run(["pkg-config", "--cflags", "libre", "librem",
-                         "sqlite3"], capture_output=True, text=True)
+                         "sqlite3", "libpq"], capture_output=True, text=True)
     return ["-Isrc", "-DHAVE_INTTYPES_H", "-DHAVE_STDBOOL_H",
             "-DHAVE_INET6", "-D_GNU_SOURCE"] + pc.stdout.split()
 

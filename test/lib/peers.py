@@ -648,9 +648,10 @@ class Baresip:
 
     def _read_loop(self):
         buf = b""
+        sock = self.sock   # stop() may set self.sock to None meanwhile
         while True:
             try:
-                data = self.sock.recv(65536)
+                data = sock.recv(65536)
             except OSError:
                 data = b""
             if not data:
