@@ -62,7 +62,9 @@ static void on_event(const struct acd_event *ev, void *arg)
 		goto subs;
 	info("acd: agent %lld: %s%s%s\n", (long long)ev->agent,
 	     acd_astate_name(ev->state), ev->reason[0] ? " " : "", ev->reason);
-	if (ev->state != ACD_PAUSED || !acd->st)
+	/* a pause this engine follows from another node's row is kept
+	 * already: written back, it could undo a newer change there */
+	if (ev->state != ACD_PAUSED || !acd->st || acd_rows_applying())
 		goto subs;
 	memset(&a, 0, sizeof(a));
 	a.employee_id = ev->agent;

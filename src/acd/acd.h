@@ -143,7 +143,7 @@ struct acd_waiting {
  * The callers waiting in queue_id on this node and, when the node follows
  * the rows of the others (acd/rows.c), on every node, in the order they
  * are offered (priority, then arrival): into v[0..max), their number into
- * *np (all of this node's, also beyond max).  A caller of another node
+ * *np (all of them, also beyond max).  A caller of another node
  * has no "offered" (false).  ENOENT: the queue is not live here and no
  * rows are followed.
  */

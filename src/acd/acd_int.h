@@ -781,6 +781,9 @@ bool acd_rows_elsewhere(int64_t agent);
 /* Does another node claim agent?  Then *kindp: "ringing", "on_call",
  * "wrapup"; else ENOENT. */
 int acd_rows_remote(int64_t agent, const char **kindp);
+/* True while a row read from the store is applied to the engine (its
+ * events must not be written back). */
+bool acd_rows_applying(void);
 /* This node's id in the rows ("" while they are not followed). */
 const char *acd_rows_self(void);
 /* Callers of other nodes waiting in queue before caller of this node. */

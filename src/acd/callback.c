@@ -475,9 +475,10 @@ static bool claim(struct cbe *x)
 	return false;
 }
 
-static void offer_place(void *arg)
+/* Ring the agents of x's offer: false if none could be claimed here
+ * (another node holds them, or holds them back for an earlier caller). */
+static bool offer_try(struct cbe *x)
 {
-	struct cbe *x = arg;
 	struct call_dest destv[ACD_OFFER_MAX];
 	struct call_originate_prm prm;
 	struct acd_engine *e = engine();
@@ -487,12 +488,12 @@ static void offer_place(void *arg)
 	int err;
 
 	if (!e)
-		return;
+		return true;
 	/* another node may hold an agent (rows.c) */
 	n = acd_rows_offer_claim(&x->offer, now);
 	if (!n) {
 		acd_queue_kick();
-		return;
+		return false;
 	}
 	memset(destv, 0, sizeof(destv));
 	for (i = 0; i < n; i++) {
@@ -515,7 +516,7 @@ static void offer_place(void *arg)
 	prm.to = x->cb.number;
 	prm.leg = leg;
 	if (!claim(x))
-		return;
+		return true; /* x is gone: another node has it, or it ended */
 	x->offered = true;
 	err = call_originate(acd_cbs.calls, &prm, agent_answered, x, &x->call);
 	if (err) {
@@ -531,6 +532,12 @@ static void offer_place(void *arg)
 		save(x);
 		acd_queue_kick();
 	}
+	return true;
+}
+
+static void offer_place(void *arg)
+{
+	(void)offer_try(arg);
 }
 
 void acd_cb_offer(const struct acd_offer *o)
@@ -697,6 +704,7 @@ int acd_callback_take(struct acd *acd, int64_t id, int64_t agent,
 		return err;
 	info("acd: callback %lld taken by agent %lld\n", (long long)id,
 	     (long long)agent);
-	offer_place(x);
+	if (!offer_try(x))
+		return EAGAIN; /* the agent is another node's now */
 	return store_callback_get(acd_store(acd), id, cb);
 }

@@ -47,9 +47,13 @@
 #include "acd/acd_int.h"
 
 enum {
-	ROWS_POLL_MS = 500,     /* [ms] between looks at the rows          */
-	ROWS_OVERLAP_MS = 2000, /* [ms] rows re-read before the last look  */
-	ROWS_YIELD_MS = 2000,   /* [ms] an agent held back for another node */
+	ROWS_POLL_MS = 500, /* [ms] between looks at the rows          */
+	/* [ms] rows re-read before the last look: the rows are stamped by
+	 * the writing node's clock, so this covers clocks apart by less
+	 * (NTP) and a write committed a while after it was stamped; applying
+	 * a row again changes nothing (a row is an agent's latest state) */
+	ROWS_OVERLAP_MS = 10000,
+	ROWS_YIELD_MS = 2000, /* [ms] an agent held back for another node */
 };
 
 /* An agent this node knows more of than its engine does. */
@@ -71,6 +75,7 @@ static struct {
 	struct tmr tmr;
 	uint64_t since; /* [ms UTC] the next look reads rows from here */
 	unsigned gen;
+	bool applying; /* converge() is applying a row to the engine */
 } rows;
 
 static struct store *store(void)
@@ -191,6 +196,11 @@ static int ahead_h(const struct store_queue_entry *qe, void *arg)
 	return 0;
 }
 
+bool acd_rows_applying(void)
+{
+	return rows.applying;
+}
+
 unsigned acd_rows_ahead(int64_t queue, int64_t caller)
 {
 	struct ahead a = {caller, 0, false};
@@ -215,6 +225,13 @@ size_t acd_rows_offer_claim(struct acd_offer *o, uint64_t now)
 		int64_t agent = o->agentv[i];
 		struct ragent *ra = ragent(agent, true);
 		bool held = false, taken = false;
+		struct acd_agent_info ai;
+
+		/* the offer is placed a moment after the engine made it: one
+		 * it withdrew meanwhile (max wait, a pause) is not claimed */
+		if (acd_engine_agent(e, agent, &ai) ||
+		    ai.state != ACD_RINGING || ai.caller != o->caller)
+			continue;
 
 		if (ra && yield && !ra->yield_since)
 			ra->yield_since = wall;
@@ -417,7 +434,9 @@ static void converge(const struct store_agent *a, uint64_t now)
 
 static int changed_h(const struct store_agent *a, void *arg)
 {
+	rows.applying = true;
 	converge(a, *(const uint64_t *)arg);
+	rows.applying = false;
 	return 0;
 }
 

@@ -53,16 +53,19 @@ static void fill(struct acd_waiting *w, const struct acd_engine *e,
 struct others {
 	const char *self;
 	struct store_queue_entry *v;
-	size_t n, max;
+	size_t n, max; /* copied into v, at most    */
+	size_t total;  /* all of the other nodes' */
 };
 
 static int other_h(const struct store_queue_entry *qe, void *arg)
 {
 	struct others *o = arg;
 
-	if (!strcmp(qe->node_id, o->self) || o->n >= o->max)
+	if (!strcmp(qe->node_id, o->self))
 		return 0;
-	o->v[o->n++] = *qe;
+	o->total++;
+	if (o->n < o->max)
+		o->v[o->n++] = *qe;
 	return 0;
 }
 
@@ -91,7 +94,7 @@ int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
 {
 	const struct acd_engine *e = acd_engine(acd);
 	uint64_t now = tmr_jiffies(), utc = time_now_ms();
-	struct others o = {acd_rows_self(), NULL, 0, 0};
+	struct others o = {acd_rows_self(), NULL, 0, 0, 0};
 	struct acd_waiting w;
 	struct acd_caller_info ci;
 	int64_t *ids = NULL;
@@ -137,7 +140,7 @@ int acd_queue_waiting(struct acd *acd, int64_t queue_id, struct acd_waiting *v,
 		}
 		v[i].position = (unsigned)i + 1;
 	}
-	*np = n + o.n;
+	*np = n + o.total;
 out:
 	mem_deref(o.v);
 	mem_deref(ids);

@@ -82,9 +82,14 @@ const char *str_url_nopass(char *buf, size_t sz, const char *url)
 			char *v = (char *)q + 9;
 			size_t vl = strcspn(v, "&#");
 
-			if (vl && strlen(buf) + 3 < sz) {
+			if (!vl)
+				;
+			else if (vl >= 3 || strlen(buf) + 3 - vl < sz) {
 				memmove(v + 3, v + vl, strlen(v + vl) + 1);
 				memcpy(v, "***", 3);
+			}
+			else {
+				*v = '\0'; /* no room for "***": cut it */
 			}
 		}
 		q += 9;

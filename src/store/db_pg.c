@@ -84,6 +84,30 @@ void db_pg_set_err(struct pgdb *db, const char *msg)
 }
 
 /*
+ * What every connection of ours says first, also after a reconnect
+ * (PQreset() keeps only the connection string): UTF-8 text, UTC times.
+ */
+static int session_setup(struct pgdb *db)
+{
+	PGresult *res;
+	bool ok;
+
+	if (PQsetClientEncoding(db->conn, "UTF8")) {
+		db_pg_set_err(db, PQerrorMessage(db->conn));
+		warning("store: postgresql: client encoding: %s\n", db->err);
+		return EIO;
+	}
+	res = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok) {
+		db_pg_set_err(db, PQerrorMessage(db->conn));
+		warning("store: postgresql: time zone: %s\n", db->err);
+	}
+	PQclear(res);
+	return ok ? 0 : EIO;
+}
+
+/*
  * The connection is gone (or res is NULL for another reason): reset it
  * once.  The statements prepared in the old session are prepared again;
  * a transaction that was open is lost.
@@ -104,6 +128,8 @@ static int lost(struct pgdb *db)
 			PQerrorMessage(db->conn));
 		return DB_EIO;
 	}
+	if (session_setup(db))
+		return DB_EIO;
 	info("store: postgresql: reconnected\n");
 	return DB_EIO;
 }
@@ -173,6 +199,30 @@ static void destructor(void *arg)
 		PQfinish(db->conn);
 }
 
+/* The database's collation provider is libc ('c'), not ICU ('i'). */
+static int provider_check(struct pgdb *db)
+{
+	PGresult *res;
+	int err = 0;
+
+	res = PQexec(db->conn, "SELECT datlocprovider FROM pg_database"
+			       " WHERE datname = current_database()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_pg_set_err(db, PQresultErrorMessage(res));
+		warning("store: postgresql: collation: %s\n", db->err);
+		err = EIO;
+	}
+	else if (strcmp(PQgetvalue(res, 0, 0), "c")) {
+		warning("store: postgresql: the database's collation provider "
+			"is ICU; it must be libc with C or C.UTF-8 (createdb "
+			"--locale-provider=libc --locale=C.UTF-8 "
+			"--template=template0)\n");
+		err = EINVAL;
+	}
+	PQclear(res);
+	return err;
+}
+
 /* The database's collation must compare bytewise, as SQLite's BINARY. */
 static int collation_check(struct pgdb *db)
 {
@@ -195,6 +245,10 @@ static int collation_check(struct pgdb *db)
 		if (!strcmp(coll, okv[i]))
 			err = 0;
 	}
+	/* from PostgreSQL 15 the default collation may be ICU's whatever
+	 * datcollate says: only the libc provider compares bytewise here */
+	if (!err && PQserverVersion(db->conn) >= 150000)
+		err = provider_check(db);
 	if (err)
 		warning("store: postgresql: the database's collation is %s; "
 			"it must be C or C.UTF-8 (createdb --locale=C.UTF-8 "
@@ -229,19 +283,10 @@ int db_pg_open(struct db **dbp, const char *url)
 		goto out;
 	}
 	(void)PQsetNoticeProcessor(db->conn, notice, NULL);
-	if (PQsetClientEncoding(db->conn, "UTF8")) {
-		db_pg_set_err(db, PQerrorMessage(db->conn));
-		warning("store: postgresql: client encoding: %s\n", db->err);
-		err = EIO;
-		goto out;
-	}
-	err = collation_check(db);
+	err = session_setup(db);
 	if (err)
 		goto out;
-	if (db_pg_exec(db, "SET TIME ZONE 'UTC'") != DB_OK) {
-		warning("store: postgresql: %s\n", db->err);
-		err = EIO;
-	}
+	err = collation_check(db);
 
 out:
 	if (err)

@@ -164,7 +164,7 @@ static void stmt_destructor(void *arg)
 	int i;
 
 	result_clear(st);
-	for (i = 0; i < st->nparam; i++)
+	for (i = 0; st->pv && i < st->nparam; i++)
 		mem_deref(st->pv[i].buf);
 	mem_deref(st->pv);
 	mem_deref(st->prepv);

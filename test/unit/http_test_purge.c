@@ -39,6 +39,7 @@ static void papi_init(struct papi *p, struct store *st)
 		    "/tmp/sb-purge-test-%d", (int)getpid());
 	re_snprintf(p->cfg.prompts_dir, sizeof(p->cfg.prompts_dir),
 		    "/tmp/sb-purge-test-%d", (int)getpid());
+	p->cfg.purge_interval = 3600; /* the default */
 	p->api.cfg = &p->cfg;
 	p->api.st = st;
 	tmr_init(&p->api.purge_tmr);
@@ -199,6 +200,38 @@ int test_purge_timer_retention(void)
 	TEST_EQ_INT(audit_count(db.path, t2, "1"), 0);
 	TEST_EQ_INT(tick_at(&p, a + 1095 * DAY + 1), 0);
 	TEST_EQ_INT(audit_count(db.path, t2, "0"), 0);
+out:
+	api_retention_stop(&p.api);
+	tdb_close(&db);
+	return err;
+}
+
+/* --purge-interval: 0 starts no timer; a short one runs first after
+ * itself (not after a minute), and then every interval. */
+int test_purge_timer_interval(void)
+{
+	struct tdb db;
+	struct papi p;
+	int err;
+
+	err = tdb_open(&db);
+	TEST_ASSERT(!err);
+	papi_init(&p, db.st);
+	TEST_ASSERT(tmr_isrunning(&p.api.purge_tmr));
+	TEST_ASSERT(tmr_get_expire(&p.api.purge_tmr) > 50000);
+	TEST_ASSERT(tmr_get_expire(&p.api.purge_tmr) <= 60000);
+	api_retention_stop(&p.api);
+
+	p.cfg.purge_interval = 0;
+	api_retention_start(&p.api);
+	TEST_ASSERT(!tmr_isrunning(&p.api.purge_tmr));
+
+	p.cfg.purge_interval = 20;
+	api_retention_start(&p.api);
+	TEST_ASSERT(tmr_isrunning(&p.api.purge_tmr));
+	TEST_ASSERT(tmr_get_expire(&p.api.purge_tmr) <= 20000);
+	TEST_ASSERT(tmr_get_expire(&p.api.purge_tmr) > 10000);
+	api_retention_stop(&p.api);
 out:
 	api_retention_stop(&p.api);
 	tdb_close(&db);

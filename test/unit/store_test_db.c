@@ -243,9 +243,20 @@ static int test_url_nopass(void)
 	size_t i;
 	int err = 0;
 
+	char small[36], tiny[28];
+
 	for (i = 0; i < ARRAY_SIZE(v); i++)
 		TEST_EQ_STR(str_url_nopass(buf, sizeof(buf), v[i].url),
 			    v[i].want);
+	/* a buffer the URL just fits: the password is still hidden (a
+	 * check for room for "***" once let it through), and a short one
+	 * that "***" would not fit is cut */
+	TEST_EQ_STR(str_url_nopass(small, sizeof(small),
+				   "postgres://h/x?password=secretvalue"),
+		    "postgres://h/x?password=***");
+	TEST_EQ_STR(
+	    str_url_nopass(tiny, sizeof(tiny), "postgres://h/db?password=ab"),
+	    "postgres://h/db?password=");
 out:
 	return err;
 }

@@ -251,6 +251,7 @@
 	X(test_store_token_scope)                                              \
 	X(test_purge_timer_deletion)                                           \
 	X(test_purge_timer_retention)                                          \
+	X(test_purge_timer_interval)                                           \
 	X(test_billing_rate)                                                   \
 	X(test_billing_round)                                                  \
 	X(test_billing_month)                                                  \
