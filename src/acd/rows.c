@@ -65,7 +65,8 @@ struct ragent {
 	bool own_wrapup;      /* our wrapup claim was written      */
 	uint64_t yield_since; /* [ms] held back for another node since */
 	bool held;            /* held back now                     */
-	unsigned gen;
+	unsigned gen;         /* a claim of him seen in this look  */
+	unsigned mine_gen;    /* our claim of him seen in this look */
 };
 
 static struct {
@@ -450,8 +451,10 @@ static int claim_h(const struct store_agent_claim *c, void *arg)
 	if (!ra)
 		return 0;
 	ra->gen = rows.gen;
-	if (mine)
+	if (mine) {
+		ra->mine_gen = rows.gen;
 		return 0;
+	}
 	ra->kind = c->kind;
 	ra->yield_since = 0;
 	if (!ra->remote) {
@@ -480,7 +483,9 @@ static void claims_settle(uint64_t now)
 			ra->remote = false;
 			busy_sync(ra->id);
 		}
-		if (ra->own_wrapup && !seen &&
+		/* our claim, not any: another node may have claimed him
+		 * after his wrap-up was ended through a third */
+		if (ra->own_wrapup && ra->mine_gen != rows.gen &&
 		    !acd_engine_agent(e, ra->id, &ai) &&
 		    ai.state == ACD_WRAPUP) {
 			ra->own_wrapup = false;
