@@ -739,6 +739,10 @@ const struct call *acd_queue_call(int64_t caller);
 int64_t acd_cb_record(int64_t caller);
 /* The engine offers callback o->caller: the agents' phones ring. */
 void acd_cb_offer(const struct acd_offer *o);
+/* An agent logged in (or came back): requests that could not join (nobody
+ * of their queue logged in, the queue not read yet) try again at once, not
+ * after the retry. */
+void acd_cb_agent_in(void);
 /* The engine dropped callback caller at the max wait: it waits again. */
 void acd_cb_timeout(int64_t caller);
 /* Is employee on call as the agent of a callback (rung or answered)? */

@@ -242,6 +242,7 @@ static void join(struct cbe *x)
 		err = acd_engine_join(e, x->cb.queue_id, &in, tmr_jiffies(),
 				      &out);
 	}
+	x->join_failed = err || out != ACD_JOINED;
 	if (err || out != ACD_JOINED) {
 		debug("acd: callback %lld: not joined (%m, %d): later\n",
 		      (long long)x->cb.id, err, out);
@@ -255,6 +256,19 @@ static void join(struct cbe *x)
 static void join_tmr(void *arg)
 {
 	join(arg);
+}
+
+void acd_cb_agent_in(void)
+{
+	struct le *le;
+
+	/* from the engine's event: join from the loop, not inside it */
+	for (le = acd_cbs.cbs.head; le; le = le->next) {
+		struct cbe *x = le->data;
+
+		if (!x->joined && x->join_failed)
+			tmr_start(&x->tmr, 0, join_tmr, x);
+	}
 }
 
 /* Take over request cb (in the store): join now or at its next_at. */

@@ -19,6 +19,7 @@ struct cbe {
 	struct le le;
 	struct store_callback cb;
 	bool joined;
+	bool join_failed;       /* not joined (nobody logged in, ...): retry */
 	struct tmr tmr;         /* joins again (retry) */
 	struct tmr tmr_offer;   /* places the offer     */
 	struct acd_offer offer; /* being placed or ringing */

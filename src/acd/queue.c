@@ -514,6 +514,8 @@ static void on_event(const struct acd_event *ev, void *arg)
 		 * feature code): decide now, waiting callers may take him */
 		if (ev->state == ACD_AVAILABLE)
 			kick();
+		if (ev->state == ACD_AVAILABLE || ev->state == ACD_PAUSED)
+			acd_cb_agent_in();
 		break;
 	case ACD_EV_TIMEOUT:
 		if (!qc && acd_cb_id(ev->caller))

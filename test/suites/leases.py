@@ -218,6 +218,52 @@ def test_dead_writer(a, b, db):
         silent.close()
 
 
+def agent_state(sb, aid):
+    st, r = sb.api("GET", f"{V}/agents/{aid}")
+    return r.get("state") if st == 200 else f"{st} {r}"
+
+
+def served(sb, cid, secs=30):
+    """The callback cid once it ended (completed, failed, cancelled)."""
+    c = None
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        st, c = sb.api("GET", f"{V}/callbacks/{cid}")
+        if st == 200 and c["state"] in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.3)
+    return c
+
+
+def test_holder_dials(a, b, phone, db):
+    """Erika logged in on node-b, a callback requested through node-b: the
+    holder of the callbacks lease (node-a) dials her (agents are rows)."""
+    m0 = phone.mark()
+    st, cb = b.api("POST", V + "/callbacks",
+                   {"queue_id": env["queue"], "number": CUSTOMER})
+    S.check(st == 201 and cb["state"] == "requested",
+            "POST /callbacks through node-b, Erika available on node-b: 201 "
+            "requested", f"{st} {cb}")
+    if st != 201:
+        return
+    c = served(b, cb["id"])
+    calls = [e for e in phone.events[m0:]
+             if e.get("type") == "CALL_ESTABLISHED"]
+    S.check(len(calls) == 1 and CUSTOMER in calls[0].get("peeruri", ""),
+            "Erika's phone (on node-b) takes one call, showing the customer",
+            repr(phone.event_types()[m0:]))
+    S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
+            c["agent_id"] == env["erika"],
+            "it ends failed after its 1 attempt (customer offline), Erika "
+            "its agent", repr(c))
+    served_line = f"acd: callback {cb['id']} to "
+    S.check(db_rows(db, f"SELECT node FROM callbacks WHERE id = "
+                    f"{cb['id']}") == [("node-a",)] and
+            served_line in a.logtext() and served_line not in b.logtext(),
+            "dialled by node-a (the holder of the callbacks lease), not by "
+            "node-b", b.tail(20))
+
+
 def test_take_at_once(a, b, phone, db):
     """A request taken through node-a (restarted, no lease) and at once
     taken by hand on node-b (the holder), before node-b's re-read."""
@@ -251,13 +297,7 @@ def test_take_at_once(a, b, phone, db):
         S.check(inc is not None and CUSTOMER in inc.get("peeruri", ""),
                 "Erika's phone takes the call, showing the customer",
                 repr(inc))
-        c = None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
-            if st == 200 and c["state"] in ("completed", "failed"):
-                break
-            time.sleep(0.3)
+        c = served(b, cb["id"])
         S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
                 c["agent_id"] == env["erika"],
                 "it ends failed after its 1 attempt (customer offline), "
@@ -346,6 +386,17 @@ def main():
         st, _ = b.api("POST", f"{V}/agents/{env['erika']}/state",
                       {"action": "login"})
         S.check(st == 200, "Erika logs in on node-b: 200", str(st))
+        S.run(lambda: test_holder_dials(a, b, phone, db))
+
+        # Erika pauses: a callback requested through node-b waits, it is
+        # not lost when node-a dies, node-b dials it after the takeover
+        st, _ = b.api("POST", f"{V}/agents/{env['erika']}/state",
+                      {"action": "pause", "reason": "Akten"})
+        S.check(st == 200, "Erika pauses through node-b: 200", str(st))
+        S.check(wait_for(lambda: agent_state(a, env["erika"]) == "paused",
+                         5, "node-a sees Erika paused",
+                         lambda: agent_state(a, env["erika"])),
+                "node-a follows her pause (agent_states rows)")
         m0 = phone.mark()
         st, cb = b.api("POST", V + "/callbacks",
                        {"queue_id": env["queue"], "number": CUSTOMER})
@@ -358,8 +409,8 @@ def main():
                 c["attempts"] == 0 and
                 phone.wait_event(("CALL_INCOMING", "CALL_ESTABLISHED"),
                                  0.5, since=m0) is None,
-                "node-b (no callbacks lease) does not dial it: still "
-                "requested, attempts 0, Erika's phone silent", f"{st} {c}")
+                "while Erika pauses the callback waits: still requested, "
+                "attempts 0, her phone silent", f"{st} {c}")
 
         # a note saved through node-b: delivered once, by node-a
         st, n1 = new_note(b, "Erste Notiz")
@@ -444,15 +495,12 @@ def main():
                 "nothing else was delivered twice: three notes, four mails",
                 f"{len(sink.msgs)}")
 
-        # node-b serves the callback after the takeover
-        c = None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
-            if st == 200 and c["state"] in ("completed", "failed",
-                                            "cancelled"):
-                break
-            time.sleep(0.3)
+        # node-b serves the callback after the takeover, once Erika is back
+        st, _ = b.api("POST", f"{V}/agents/{env['erika']}/state",
+                      {"action": "unpause"})
+        S.check(st == 200, "after the takeover Erika comes back through "
+                "node-b: 200", str(st))
+        c = served(b, cb["id"])
         calls = [e for e in phone.events[m0:]
                  if e.get("type") == "CALL_ESTABLISHED"]
         S.check(len(calls) == 1 and CUSTOMER in calls[0].get("peeruri", ""),
