@@ -235,6 +235,18 @@ def served(sb, cid, secs=30):
     return c
 
 
+def one_failed_call(sb, cid, phone, m0, what_call, what_end):
+    """Callback cid rang Erika's phone once (since mark m0) with the
+    customer, and ended failed after its one attempt (he is offline)."""
+    c = served(sb, cid)
+    calls = [e for e in phone.events[m0:]
+             if e.get("type") == "CALL_ESTABLISHED"]
+    S.check(len(calls) == 1 and CUSTOMER in calls[0].get("peeruri", ""),
+            what_call, repr(phone.event_types()[m0:]))
+    S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
+            c["agent_id"] == env["erika"], what_end, repr(c))
+
+
 def test_holder_dials(a, b, phone, db):
     """Erika logged in on node-b, a callback requested through node-b: the
     holder of the callbacks lease (node-a) dials her (agents are rows)."""
@@ -246,16 +258,11 @@ def test_holder_dials(a, b, phone, db):
             "requested", f"{st} {cb}")
     if st != 201:
         return
-    c = served(b, cb["id"])
-    calls = [e for e in phone.events[m0:]
-             if e.get("type") == "CALL_ESTABLISHED"]
-    S.check(len(calls) == 1 and CUSTOMER in calls[0].get("peeruri", ""),
-            "Erika's phone (on node-b) takes one call, showing the customer",
-            repr(phone.event_types()[m0:]))
-    S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
-            c["agent_id"] == env["erika"],
-            "it ends failed after its 1 attempt (customer offline), Erika "
-            "its agent", repr(c))
+    one_failed_call(b, cb["id"], phone, m0,
+                    "Erika's phone (on node-b) takes one call, showing the "
+                    "customer",
+                    "it ends failed after its 1 attempt (customer offline), "
+                    "Erika its agent")
     served_line = f"acd: callback {cb['id']} to "
     S.check(db_rows(db, f"SELECT node FROM callbacks WHERE id = "
                     f"{cb['id']}") == [("node-a",)] and
@@ -293,15 +300,10 @@ def test_take_at_once(a, b, phone, db):
             "holder of the callbacks lease)"},
                 "take on node-a (no callbacks lease): 503, served by "
                 "another node", f"{st} {r}")
-        inc = phone.wait_event("CALL_ESTABLISHED", 10, since=m0)
-        S.check(inc is not None and CUSTOMER in inc.get("peeruri", ""),
-                "Erika's phone takes the call, showing the customer",
-                repr(inc))
-        c = served(b, cb["id"])
-        S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
-                c["agent_id"] == env["erika"],
-                "it ends failed after its 1 attempt (customer offline), "
-                "Erika its agent", repr(c))
+        one_failed_call(b, cb["id"], phone, m0,
+                        "Erika's phone takes the call, showing the customer",
+                        "it ends failed after its 1 attempt (customer "
+                        "offline), Erika its agent")
     finally:
         code = a.stop()
         S.check(code == 0, "node-a stops cleanly (no leaks)",
@@ -500,17 +502,12 @@ def main():
                       {"action": "unpause"})
         S.check(st == 200, "after the takeover Erika comes back through "
                 "node-b: 200", str(st))
-        c = served(b, cb["id"])
-        calls = [e for e in phone.events[m0:]
-                 if e.get("type") == "CALL_ESTABLISHED"]
-        S.check(len(calls) == 1 and CUSTOMER in calls[0].get("peeruri", ""),
-                "Erika's phone took exactly one call, showing the customer",
-                repr(phone.event_types()[m0:]))
-        S.check(c and c["state"] == "failed" and c["attempts"] == 1 and
-                c["agent_id"] == env["erika"],
-                "the callback accepted before the kill: dialled by node-b, "
-                "failed after its 1 attempt (customer offline), Erika its "
-                "agent", repr(c))
+        one_failed_call(b, cb["id"], phone, m0,
+                        "Erika's phone took exactly one call, showing the "
+                        "customer",
+                        "the callback accepted before the kill: dialled by "
+                        "node-b, failed after its 1 attempt (customer "
+                        "offline), Erika its agent")
         S.check(db_rows(db, f"SELECT node FROM callbacks WHERE id = "
                         f"{cb['id']}") == [("node-b",)],
                 "the store: claimed by node-b",
