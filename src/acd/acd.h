@@ -69,6 +69,11 @@ int acd_agent_view(const struct acd *acd, int64_t employee_id,
 int acd_queue_sync(struct acd *acd, int64_t queue_id);
 /* The skills of employee_id changed in the store. */
 int acd_agent_sync(struct acd *acd, int64_t employee_id);
+/* The same for a change made through this node (the API): taken over
+ * here, and by every other node on the store within a second (a row of
+ * acd_changes, changes.c). */
+int acd_queue_changed(struct acd *acd, int64_t queue_id);
+int acd_agent_changed(struct acd *acd, int64_t employee_id);
 
 /*
  * Tenant tenant_id was deleted from the store (its calls ended first,

@@ -739,10 +739,10 @@ const struct call *acd_queue_call(int64_t caller);
 int64_t acd_cb_record(int64_t caller);
 /* The engine offers callback o->caller: the agents' phones ring. */
 void acd_cb_offer(const struct acd_offer *o);
-/* An agent logged in (or came back): requests that could not join (nobody
- * of their queue logged in, the queue not read yet) try again at once, not
- * after the retry. */
-void acd_cb_agent_in(void);
+/* An agent logged in or came back, or a queue changed: requests that could
+ * not join (nobody of their queue logged in, the queue not read yet) try
+ * again at once, not after the retry. */
+void acd_cb_rejoin(void);
 /* The engine dropped callback caller at the max wait: it waits again. */
 void acd_cb_timeout(int64_t caller);
 /* Is employee on call as the agent of a callback (rung or answered)? */
@@ -795,6 +795,12 @@ unsigned acd_rows_ahead(int64_t queue, int64_t caller);
 /* End the wrap-up another node keeps agent in: its claim is dropped (the
  * holder ends the wrap-up on its next look).  ENOENT: no such claim. */
 int acd_rows_wrapup_end(int64_t agent);
+/* changes.c: follow the queue and agent settings changed through the
+ * other nodes (acd_changes) as node cfg->node_id; acd NULL: stop. */
+int acd_changes_use(struct acd *acd, const struct config *cfg);
+/* Agent's direct (non-queue) calls here began (on) or all ended: the
+ * other nodes see him busy (an on_call claim of this node) meanwhile. */
+void acd_rows_direct(int64_t agent, bool on);
 /* queue.c: is employee on a direct call of this node? */
 bool acd_queue_direct_busy(int64_t employee);
 

@@ -258,7 +258,7 @@ static void join_tmr(void *arg)
 	join(arg);
 }
 
-void acd_cb_agent_in(void)
+void acd_cb_rejoin(void)
 {
 	struct le *le;
 

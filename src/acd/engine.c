@@ -316,17 +316,28 @@ static bool ringing_for(const struct acd_caller *c, const struct acd_agent *a)
 	return a && a->state == ACD_RINGING && a->ring == c;
 }
 
+/* The offer of caller ringing agent: 0 and *cp, *ap; ENOENT if agent is
+ * not ringing for caller. */
+static int offer_find(struct acd_engine *e, int64_t caller, int64_t agent,
+		      struct acd_caller **cp, struct acd_agent **ap)
+{
+	if (!e)
+		return EINVAL;
+	*cp = caller_find(e, caller);
+	*ap = acd_agent_find(e, agent);
+	return *cp && ringing_for(*cp, *ap) ? 0 : ENOENT;
+}
+
 int acd_engine_answer(struct acd_engine *e, int64_t caller, int64_t agent,
 		      uint64_t now)
 {
-	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
-	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
+	struct acd_caller *c;
+	struct acd_agent *a;
 	struct acd_event ev = {.type = ACD_EV_ANSWERED, .now = now};
+	int err = offer_find(e, caller, agent, &c, &a);
 
-	if (!e)
-		return EINVAL;
-	if (!c || !ringing_for(c, a))
-		return ENOENT;
+	if (err)
+		return err;
 	acd_ring_drop(a);
 	acd_offer_withdraw(e, c, now);
 	a->misses = 0;
@@ -370,27 +381,24 @@ static void agent_missed(struct acd_engine *e, struct acd_caller *c,
 int acd_engine_miss(struct acd_engine *e, int64_t caller, int64_t agent,
 		    uint64_t now)
 {
-	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
-	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
+	struct acd_caller *c;
+	struct acd_agent *a;
+	int err = offer_find(e, caller, agent, &c, &a);
 
-	if (!e)
-		return EINVAL;
-	if (!c || !ringing_for(c, a))
-		return ENOENT;
-	agent_missed(e, c, a, now);
-	return 0;
+	if (!err)
+		agent_missed(e, c, a, now);
+	return err;
 }
 
 int acd_engine_offer_drop(struct acd_engine *e, int64_t caller, int64_t agent,
 			  uint64_t now)
 {
-	struct acd_caller *c = e ? caller_find(e, caller) : NULL;
-	struct acd_agent *a = e ? acd_agent_find(e, agent) : NULL;
+	struct acd_caller *c;
+	struct acd_agent *a;
+	int err = offer_find(e, caller, agent, &c, &a);
 
-	if (!e)
-		return EINVAL;
-	if (!c || !ringing_for(c, a))
-		return ENOENT;
+	if (err)
+		return err;
 	acd_ring_drop(a);
 	acd_set_state(e, a, ACD_AVAILABLE, NULL, now);
 	return 0;

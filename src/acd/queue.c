@@ -515,7 +515,7 @@ static void on_event(const struct acd_event *ev, void *arg)
 		if (ev->state == ACD_AVAILABLE)
 			kick();
 		if (ev->state == ACD_AVAILABLE || ev->state == ACD_PAUSED)
-			acd_cb_agent_in();
+			acd_cb_rejoin();
 		break;
 	case ACD_EV_TIMEOUT:
 		if (!qc && acd_cb_id(ev->caller))
@@ -604,6 +604,7 @@ static void busy_set(const struct call *call, int64_t employee, bool on)
 	}
 	(void)acd_engine_agent_busy(e, employee,
 				    n > 0 || acd_rows_elsewhere(employee));
+	acd_rows_direct(employee, n > 0);
 	if (!n)
 		kick();
 }
@@ -937,6 +938,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 	if (!acd) {
 		(void)acd_cb_use(NULL, NULL);
 		(void)acd_rows_use(NULL, NULL);
+		(void)acd_changes_use(NULL, NULL);
 		tmr_cancel(&qa.tmr);
 		list_flush(&qa.ests);
 		list_flush(&qa.busy);
@@ -952,5 +954,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 		err = acd_cb_use(acd, calls);
 	if (!err && calls)
 		err = acd_rows_use(acd, call_ctx_config(calls));
+	if (!err && calls)
+		err = acd_changes_use(acd, call_ctx_config(calls));
 	return err;
 }

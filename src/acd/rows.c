@@ -314,7 +314,32 @@ static void agent_event(const struct acd_event *ev)
 	}
 	if (ra)
 		ra->own_wrapup = false;
+	/* free or paused in the engine while a direct call goes on: the
+	 * other nodes keep seeing him busy */
+	if (ev->state != ACD_LOGGED_OUT && acd_queue_direct_busy(ev->agent)) {
+		(void)claim(ev->agent, STORE_CLAIM_ON_CALL, 0);
+		return;
+	}
 	(void)store_agent_claim_drop(store(), ev->agent, self(), -1, NULL);
+}
+
+void acd_rows_direct(int64_t agent, bool on)
+{
+	struct acd_engine *e = acd_engine(rows.acd);
+	struct acd_agent_info ai;
+
+	if (!rows.cfg || !e || acd_engine_agent(e, agent, &ai))
+		return; /* one node, or no agent */
+	/* ringing, on a queue call, in wrap-up: the engine's own claim */
+	if (ai.state != ACD_AVAILABLE && ai.state != ACD_PAUSED)
+		return;
+	if (on && !claim(agent, STORE_CLAIM_ON_CALL, 0))
+		info("acd: agent %lld: on a direct call here, but another "
+		     "node claims him\n",
+		     (long long)agent);
+	if (!on)
+		(void)store_agent_claim_drop(store(), agent, self(),
+					     STORE_CLAIM_ON_CALL, NULL);
 }
 
 /* [ms UTC] of engine time t (tmr_jiffies) */

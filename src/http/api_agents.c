@@ -347,7 +347,7 @@ static int agent_patch(struct api_req *req)
 	if (err)
 		return api_fail(req, err, "skills: %m", err);
 	if (req->api->acd) {
-		err = acd_agent_sync(req->api->acd, a.employee_id);
+		err = acd_agent_changed(req->api->acd, a.employee_id);
 		if (err)
 			warning("http: agent %lld: live skills not updated: "
 				"%m\n",

@@ -27,7 +27,8 @@
  * uploaded prompt ("uploads/...") must be one of the queue's tenant.
  * announce_every: seconds between the announcements of position and
  * wait (0: on entry only); say_position, say_wait: what they say.
- * Changes reach the live queues at once (acd_queue_sync()).
+ * Changes reach the live queues at once, on every node on the store
+ * (acd_queue_changed()).
  *
  * pool (the operator only, 403 for anyone else): the queue is the
  * answering service's agent pool (issue 17), a target that numbers,
@@ -412,7 +413,7 @@ static void queue_after(struct api_req *req, enum api_op op, const void *rec,
 	(void)old;
 	if (!req->api->acd)
 		return;
-	err = acd_queue_sync(req->api->acd, q->id);
+	err = acd_queue_changed(req->api->acd, q->id);
 	if (err)
 		warning("http: queue %lld: live queues not updated: %m\n",
 			(long long)q->id, err);

@@ -127,6 +127,11 @@ static const char *const claim_kind_v[] = {
     [STORE_CLAIM_WRAPUP] = "wrapup",
 };
 
+static const char *const acd_change_kind_v[] = {
+    [STORE_ACD_CHANGE_QUEUE] = "queue",
+    [STORE_ACD_CHANGE_AGENT] = "agent",
+};
+
 static const char *const visit_outcome_v[] = {
     [STORE_VISIT_WAITING] = "waiting",
     [STORE_VISIT_ANSWERED] = "answered",
@@ -239,6 +244,7 @@ NAMES(ring_strategy, enum store_ring_strategy)
 NAMES(queue_strategy, enum store_queue_strategy)
 NAMES(agent_state, enum store_agent_state)
 NAMES(claim_kind, enum store_claim_kind)
+NAMES(acd_change_kind, enum store_acd_change_kind)
 NAMES(visit_outcome, enum store_visit_outcome)
 NAMES(callback_state, enum store_callback_state)
 NAMES(transfer, enum store_transfer)

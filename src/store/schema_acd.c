@@ -227,6 +227,21 @@ const char schema_v37[] =
     " DEFAULT 0;"
     "CREATE INDEX queue_visits_call ON queue_visits(call_id);";
 
+/* Queue and agent settings changed through one node (issue 21, migration
+ * 63, src/acd/rows.c): a row per change (a queue added, changed or
+ * deleted; an agent's skills) that the other nodes follow to take the
+ * change over at once (acd_queue_sync, acd_agent_sync), not only at their
+ * next start; at is the store's wall clock of the write. */
+const char schema_v63[] =
+    "CREATE TABLE acd_changes ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('queue', 'agent')),"
+    " ref_id INTEGER NOT NULL,"
+    " node_id TEXT NOT NULL CHECK (node_id <> ''),"
+    " at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX acd_changes_at ON acd_changes(at);";
+
 /* Agents and waiting callers as rows every node sees (issue 21, migration
  * 60, src/acd/rows.c): agent_states.updated_at is the store's wall clock
  * of the last write (changed_at is the ACD's own time), so every node

@@ -52,6 +52,14 @@ static const struct store_sql sql[] = {
     {S_ROWS_DROP_ENTRIES_STALE, "node rows drop",
      "DELETE FROM queue_entries WHERE node_id <> ?1 AND node_id NOT IN"
      " (SELECT node_id FROM nodes WHERE heartbeat_at >= ?2)"},
+    {S_ACD_CHANGE_ADD, "acd change add",
+     "INSERT INTO acd_changes (kind, ref_id, node_id, at)"
+     " VALUES (?1, ?2, ?3, ?4)"},
+    {S_ACD_CHANGE_LIST, "acd change list",
+     "SELECT id, kind, ref_id, node_id, at FROM acd_changes"
+     " WHERE at >= ?1 ORDER BY at, id"},
+    {S_ACD_CHANGE_PURGE, "acd change purge",
+     "DELETE FROM acd_changes WHERE at < ?1"},
 };
 
 const struct store_sqlset store_sql_acd_rows = STORE_SQLSET(sql);
@@ -79,6 +87,16 @@ static const struct store_col entry_cols[] = {
 };
 
 STORE_RECORD(entry_rec, store_queue_entry, store_queue_entry_h, entry_cols);
+
+static const struct store_col change_cols[] = {
+    STORE_COL(SC_I64, 0, store_acd_change, id),
+    STORE_ENUM(0, store_acd_change, kind, &store_names_acd_change_kind),
+    STORE_COL(SC_I64, 0, store_acd_change, ref_id),
+    STORE_COL(SC_TEXT, 0, store_acd_change, node_id),
+    STORE_COL(SC_U64, 0, store_acd_change, at),
+};
+
+STORE_RECORD(change_rec, store_acd_change, store_acd_change_h, change_cols);
 
 int store_agent_claim(struct store *st, const struct store_agent_claim *c,
 		      bool *claimed)
@@ -177,5 +195,39 @@ int store_node_rows_drop(struct store *st, const char *node, const char *self,
 	}
 	if (!err && np)
 		*np = (unsigned)(a + b);
+	return err;
+}
+
+int store_acd_change_add(struct store *st, const struct store_acd_change *c)
+{
+	if (!st || !c || c->ref_id <= 0 || !c->node_id[0] ||
+	    !store_names_has(&store_names_acd_change_kind, (int)c->kind))
+		return EINVAL;
+	return store_run(st, S_ACD_CHANGE_ADD, EIO, NULL, "sisu",
+			 store_acd_change_kind_name(c->kind), c->ref_id,
+			 c->node_id, time_now_ms());
+}
+
+int store_acd_change_list(struct store *st, uint64_t since,
+			  store_acd_change_h *h, void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return store_row_query(st, S_ACD_CHANGE_LIST, &change_rec, NULL,
+			       (store_fn *)h, arg, "u", since);
+}
+
+int store_acd_change_purge(struct store *st, uint64_t before, unsigned *np)
+{
+	int64_t n = 0;
+	int err;
+
+	if (np)
+		*np = 0;
+	if (!st)
+		return EINVAL;
+	err = store_run(st, S_ACD_CHANGE_PURGE, EIO, &n, "u", before);
+	if (!err && np)
+		*np = (unsigned)n;
 	return err;
 }

@@ -98,8 +98,8 @@ extern const struct store_names store_names_srtp, store_names_transport,
     store_names_language, store_names_channel, store_names_outbox_state,
     store_names_prompt_purpose, store_names_ring_strategy,
     store_names_queue_strategy, store_names_agent_state, store_names_claim_kind,
-    store_names_visit_outcome, store_names_callback_state, store_names_transfer,
-    store_names_trunk_match;
+    store_names_acd_change_kind, store_names_visit_outcome,
+    store_names_callback_state, store_names_transfer, store_names_trunk_match;
 
 /* The name of value v of t; NULL if v is no value of t. */
 const char *store_names_get(const struct store_names *t, int v);
@@ -869,6 +869,33 @@ int store_queue_entry_drop(struct store *st, const char *node, int64_t caller);
  * (highest first), then arrival, then join. */
 int store_queue_entry_list(struct store *st, int64_t queue_id,
 			   store_queue_entry_h *h, void *arg);
+
+/* A queue added, changed or deleted, or an agent's skills changed, through
+ * node (acd_changes, migration 63): the other nodes take it over. */
+enum store_acd_change_kind {
+	STORE_ACD_CHANGE_QUEUE = 0, /* "queue": ref_id a queue    */
+	STORE_ACD_CHANGE_AGENT,     /* "agent": ref_id an employee */
+};
+const char *store_acd_change_kind_name(enum store_acd_change_kind v);
+int store_acd_change_kind_parse(const char *s, enum store_acd_change_kind *vp);
+
+struct store_acd_change {
+	int64_t id;
+	enum store_acd_change_kind kind;
+	int64_t ref_id;
+	char node_id[64];
+	uint64_t at; /* [ms UTC] the store's clock of the write */
+};
+typedef int(store_acd_change_h)(const struct store_acd_change *c, void *arg);
+
+/* Write change c (its id and at are set here: at is now). */
+int store_acd_change_add(struct store *st, const struct store_acd_change *c);
+/* The changes written at since [ms UTC] or later, by at and id. */
+int store_acd_change_list(struct store *st, uint64_t since,
+			  store_acd_change_h *h, void *arg);
+/* Drop the changes written before before [ms UTC]; how many into *np (may
+ * be NULL). */
+int store_acd_change_purge(struct store *st, uint64_t before, unsigned *np);
 
 /* Drop the claims and queue entries of node (its previous run, or a clean
  * stop) or, with node NULL, those of every node but self whose heartbeat

@@ -356,7 +356,7 @@ def test_restart(sb, ids, qid, er):
     m = er.mark()
     st, _ = act(sb, erika, "login")
     # at once: the request that found nobody logged in joins on her login
-    # (acd_cb_agent_in), not at its 10 s retry
+    # (acd_cb_rejoin), not at its 10 s retry
     ev = er.wait_event("CALL_ESTABLISHED", 6, since=m)
     S.check(ev is not None and "sip:+49301234567@" in ev.get("peeruri", ""),
             "Erika logs in: the request rings her at once (not at the "

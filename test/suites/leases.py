@@ -271,6 +271,108 @@ def test_holder_dials(a, b, phone, db):
             "node-b", b.tail(20))
 
 
+def test_members_elsewhere(a, b, phone):
+    """The queue's members changed through node-b count on node-a, the
+    holder of the callbacks lease, at once (acd_changes rows), not only
+    at its next start."""
+    q = env["queue"]
+    taken = f"acd: queue {q} changed through node-b: taken over"
+    n0 = a.logtext().count(taken)
+    st, r = b.api("PATCH", f"{V}/queues/{q}", {"members": []})
+    S.check(st == 200 and r["members"] == [],
+            "PATCH through node-b: Erika is no longer a member: 200",
+            f"{st} {r}")
+    S.check(wait_for(lambda: a.logtext().count(taken) > n0, 5,
+                     "node-a takes the change over", lambda: a.tail(10)),
+            "node-a takes the change over (within 5 s)")
+    m0 = phone.mark()
+    st, cb = b.api("POST", V + "/callbacks",
+                   {"queue_id": q, "number": CUSTOMER})
+    S.check(st == 201 and cb["state"] == "requested",
+            "POST /callbacks through node-b: 201 requested", f"{st} {cb}")
+    if st != 201:
+        return
+    time.sleep(3 * HEARTBEAT)
+    st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
+    S.check(st == 200 and c["state"] == "requested" and
+            c["attempts"] == 0 and
+            phone.wait_event(("CALL_INCOMING", "CALL_ESTABLISHED"), 0.5,
+                             since=m0) is None,
+            "node-a does not ring Erika, no member any more: the request "
+            "waits (requested, attempts 0)", f"{st} {c}")
+    st, r = b.api("PATCH", f"{V}/queues/{q}",
+                  {"members": [{"employee_id": env["erika"]}]})
+    S.check(st == 200 and len(r["members"]) == 1,
+            "PATCH through node-b: Erika a member again: 200", f"{st} {r}")
+    ev = phone.wait_event("CALL_ESTABLISHED", 6, since=m0)
+    S.check(ev is not None and CUSTOMER in ev.get("peeruri", ""),
+            "node-a rings her at once (the waiting request joins on the "
+            "change, not at its 10 s retry)", a.tail(20))
+    one_failed_call(b, cb["id"], phone, m0,
+                    "one call on her phone, showing the customer",
+                    "it ends failed after its 1 attempt, Erika its agent")
+
+
+def test_direct_call_elsewhere(a, b, phone, db):
+    """Erika on a direct call through node-b is busy for node-a too (an
+    on_call claim of node-b): node-a, the holder of the callbacks lease,
+    does not ring her for a callback until she hangs up."""
+    mx = Baresip("1001", DEMO["devices"]["1001"],
+                 server=("127.0.0.1", b.sip_port))
+    mx.start()
+    try:
+        S.check(mx.wait_registered(15), "Max's phone registers at node-b")
+        m0 = phone.mark()
+        phone.dial(f"sip:1001@127.0.0.1:{b.sip_port}")
+        S.check(phone.wait_event("CALL_ESTABLISHED", 10, since=m0)
+                is not None, "Erika calls Max through node-b: answered")
+        S.check(wait_for(lambda: db_rows(
+            db, f"SELECT node_id, kind FROM agent_claims WHERE "
+            f"employee_id = {env['erika']}") == [("node-b", "on_call")],
+                         5, "node-b's on_call claim of Erika"),
+                "the store: node-b claims her on_call (a direct call)",
+                repr(db_rows(db, "SELECT * FROM agent_claims")))
+        S.check(wait_for(lambda: agent_state(a, env["erika"]) ==
+                         "on_call", 5, "node-a sees her on_call"),
+                "GET /agents/<Erika> on node-a: on_call",
+                agent_state(a, env["erika"]))
+        m1 = phone.mark()
+        st, cb = b.api("POST", V + "/callbacks",
+                       {"queue_id": env["queue"], "number": CUSTOMER})
+        S.check(st == 201, "POST /callbacks through node-b: 201",
+                f"{st} {cb}")
+        time.sleep(3 * HEARTBEAT)
+        st, c = b.api("GET", f"{V}/callbacks/{cb['id']}")
+        S.check(st == 200 and c["state"] == "requested" and
+                phone.wait_event("CALL_INCOMING", 0.5, since=m1) is None,
+                "node-a does not ring her during her direct call: the "
+                "request waits (requested)", f"{st} {c}")
+        m2 = phone.mark()
+        phone.hangup()
+        S.check(phone.wait_event("CALL_CLOSED", 10, since=m2) is not None,
+                "Erika hangs up")
+        S.check(wait_for(lambda: db_rows(
+            db, f"SELECT node_id FROM agent_claims WHERE "
+            f"employee_id = {env['erika']} AND node_id = 'node-b'") == [],
+                         5, "node-b's claim gone"),
+                "the store: node-b's claim is gone after the call")
+        mx_mark = mx.mark()
+        ev = phone.wait_event("CALL_ESTABLISHED", 10, since=m2)
+        S.check(ev is not None and CUSTOMER in ev.get("peeruri", ""),
+                "then node-a rings her, showing the customer", repr(ev))
+        # the customer's number is Max's, and his phone is online now
+        S.check(mx.wait_event("CALL_ESTABLISHED", 15, since=mx_mark)
+                is not None, "the customer (Max's phone) answers")
+        phone.hangup()
+        c = served(b, cb["id"])
+        S.check(c and c["state"] == "completed" and c["attempts"] == 1 and
+                c["agent_id"] == env["erika"],
+                "the callback is completed at its first attempt, Erika its "
+                "agent", repr(c))
+    finally:
+        mx.stop()
+
+
 def test_take_at_once(a, b, phone, db):
     """A request taken through node-a (restarted, no lease) and at once
     taken by hand on node-b (the holder), before node-b's re-read."""
@@ -389,6 +491,8 @@ def main():
                       {"action": "login"})
         S.check(st == 200, "Erika logs in on node-b: 200", str(st))
         S.run(lambda: test_holder_dials(a, b, phone, db))
+        S.run(lambda: test_members_elsewhere(a, b, phone))
+        S.run(lambda: test_direct_call_elsewhere(a, b, phone, db))
 
         # Erika pauses: a callback requested through node-b waits, it is
         # not lost when node-a dies, node-b dials it after the takeover

@@ -42,11 +42,48 @@ static int queue_add(struct env *e, struct store_queue *q, const char *e164)
 	return store_number_add(e->st, &num);
 }
 
-int test_call_queue_unpause(void)
+/* Erika, the queue's only member, logged in and paused; Max calls the
+ * queue: answered, he waits, nobody is rung.  *open: env_close is due. */
+static int paused_and_waiting(struct env *e, struct store_queue *q,
+			      struct acd **acdp, bool *open)
 {
 	static const struct call_app apps[] = {
 	    {ROUTE_QUEUE, "queue", acd_queue_start},
 	};
+	int err = 0;
+
+	TEST_ASSERT(q != NULL);
+	TEST_EQ_INT(env_open(e, apps, ARRAY_SIZE(apps)), 0);
+	*open = true;
+	TEST_EQ_INT(queue_add(e, q, "+4922182829961"), 0);
+	TEST_EQ_INT(acd_alloc(acdp, e->st), 0);
+	TEST_EQ_INT(acd_queue_use(*acdp, e->ctx), 0);
+	TEST_EQ_INT(
+	    acd_agent_act(*acdp, e->erika, ACD_LOGIN, NULL, tmr_jiffies()), 0);
+	TEST_EQ_INT(
+	    acd_agent_act(*acdp, e->erika, ACD_PAUSE, "Mittag", tmr_jiffies()),
+	    0);
+	TEST_EQ_INT(env_call(e, "+4922182829961"), 0);
+	call_leg_established(fake.a);
+	fake_run(50);
+	TEST_EQ_INT(fake.dialc, 0);
+out:
+	return err;
+}
+
+static void close_all(struct env *e, bool open, struct acd *acd,
+		      struct store_queue *q)
+{
+	if (open) {
+		(void)acd_queue_use(NULL, NULL);
+		env_close(e);
+	}
+	mem_deref(acd);
+	mem_deref(q);
+}
+
+int test_call_queue_unpause(void)
+{
 	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
 	struct acd *acd = NULL;
 	struct acd_queue_info qi;
@@ -54,21 +91,8 @@ int test_call_queue_unpause(void)
 	bool open = false;
 	int err = 0;
 
-	TEST_ASSERT(q != NULL);
-	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
-	open = true;
-	TEST_EQ_INT(queue_add(&e, q, "+4922182829961"), 0);
-	TEST_EQ_INT(acd_alloc(&acd, e.st), 0);
-	TEST_EQ_INT(acd_queue_use(acd, e.ctx), 0);
-	TEST_EQ_INT(acd_agent_act(acd, e.erika, ACD_LOGIN, NULL, tmr_jiffies()),
-		    0);
-	TEST_EQ_INT(
-	    acd_agent_act(acd, e.erika, ACD_PAUSE, "Mittag", tmr_jiffies()), 0);
-
 	/* Max calls the queue: answered, waiting; Erika paused: not rung */
-	TEST_EQ_INT(env_call(&e, "+4922182829961"), 0);
-	call_leg_established(fake.a);
-	fake_run(50);
+	TEST_EQ_INT(paused_and_waiting(&e, q, &acd, &open), 0);
 	TEST_EQ_INT(acd_engine_queue_info(acd_engine(acd), q->id, &qi), 0);
 	TEST_EQ_INT(qi.waiting, 1);
 	TEST_EQ_INT(qi.available, 0);
@@ -85,12 +109,7 @@ int test_call_queue_unpause(void)
 	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
 	fake_run(10);
 out:
-	if (open) {
-		(void)acd_queue_use(NULL, NULL);
-		env_close(&e);
-	}
-	mem_deref(acd);
-	mem_deref(q);
+	close_all(&e, open, acd, q);
 	return err;
 }
 
@@ -103,9 +122,6 @@ out:
  */
 int test_call_queue_claimed(void)
 {
-	static const struct call_app apps[] = {
-	    {ROUTE_QUEUE, "queue", acd_queue_start},
-	};
 	struct store_queue *q = mem_zalloc(sizeof(*q), NULL);
 	struct store_agent_claim c;
 	struct acd *acd = NULL;
@@ -115,20 +131,7 @@ int test_call_queue_claimed(void)
 	bool open = false, ok = false;
 	int err = 0;
 
-	TEST_ASSERT(q != NULL);
-	TEST_EQ_INT(env_open(&e, apps, ARRAY_SIZE(apps)), 0);
-	open = true;
-	TEST_EQ_INT(queue_add(&e, q, "+4922182829961"), 0);
-	TEST_EQ_INT(acd_alloc(&acd, e.st), 0);
-	TEST_EQ_INT(acd_queue_use(acd, e.ctx), 0);
-	TEST_EQ_INT(acd_agent_act(acd, e.erika, ACD_LOGIN, NULL, tmr_jiffies()),
-		    0);
-	TEST_EQ_INT(
-	    acd_agent_act(acd, e.erika, ACD_PAUSE, "Mittag", tmr_jiffies()), 0);
-	TEST_EQ_INT(env_call(&e, "+4922182829961"), 0);
-	call_leg_established(fake.a);
-	fake_run(50);
-	TEST_EQ_INT(fake.dialc, 0);
+	TEST_EQ_INT(paused_and_waiting(&e, q, &acd, &open), 0);
 
 	memset(&c, 0, sizeof(c));
 	c.employee_id = e.erika;
@@ -158,11 +161,6 @@ int test_call_queue_claimed(void)
 	call_leg_closed(fake.a, ECONNRESET, 0, NULL);
 	fake_run(10);
 out:
-	if (open) {
-		(void)acd_queue_use(NULL, NULL);
-		env_close(&e);
-	}
-	mem_deref(acd);
-	mem_deref(q);
+	close_all(&e, open, acd, q);
 	return err;
 }

@@ -211,3 +211,81 @@ out:
 	tdb_close(&db);
 	return err;
 }
+
+struct changes {
+	unsigned n;
+	struct store_acd_change v[4];
+};
+
+static int change_h(const struct store_acd_change *c, void *arg)
+{
+	struct changes *k = arg;
+
+	if (k->n < 4)
+		k->v[k->n] = *c;
+	k->n++;
+	return 0;
+}
+
+/* Queue and agent settings changed through a node (migration 63): written
+ * with the store's clock, read from a time on in order, purged by age;
+ * bad input refused. */
+int test_store_acd_changes(void)
+{
+	struct store_acd_change c;
+	struct changes k;
+	struct tdb db;
+	uint64_t t0;
+	unsigned n;
+	int err = 0;
+
+	TEST_EQ_INT(tdb_open(&db), 0);
+	t0 = time_now_ms();
+	memset(&c, 0, sizeof(c));
+	c.kind = STORE_ACD_CHANGE_QUEUE;
+	c.ref_id = 7;
+	str_copy(c.node_id, "n1", sizeof(c.node_id));
+	TEST_EQ_INT(store_acd_change_add(db.st, &c), 0);
+	c.kind = STORE_ACD_CHANGE_AGENT;
+	c.ref_id = 3;
+	str_copy(c.node_id, "n2", sizeof(c.node_id));
+	TEST_EQ_INT(store_acd_change_add(db.st, &c), 0);
+
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_acd_change_list(db.st, t0, change_h, &k), 0);
+	TEST_EQ_INT(k.n, 2);
+	TEST_EQ_INT(k.v[0].kind, STORE_ACD_CHANGE_QUEUE);
+	TEST_EQ_INT(k.v[0].ref_id, 7);
+	TEST_EQ_STR(k.v[0].node_id, "n1");
+	TEST_ASSERT(k.v[0].at >= t0 && k.v[0].at <= time_now_ms());
+	TEST_EQ_INT(k.v[1].kind, STORE_ACD_CHANGE_AGENT);
+	TEST_EQ_INT(k.v[1].ref_id, 3);
+	TEST_EQ_STR(k.v[1].node_id, "n2");
+	TEST_ASSERT(k.v[1].id > k.v[0].id);
+	/* from after the writes: none */
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(
+	    store_acd_change_list(db.st, time_now_ms() + 1000, change_h, &k),
+	    0);
+	TEST_EQ_INT(k.n, 0);
+
+	/* purged by age: before the writes nothing, after them both */
+	TEST_EQ_INT(store_acd_change_purge(db.st, t0 > 0 ? t0 - 1 : 0, &n), 0);
+	TEST_EQ_INT(n, 0);
+	TEST_EQ_INT(store_acd_change_purge(db.st, time_now_ms() + 1, &n), 0);
+	TEST_EQ_INT(n, 2);
+
+	/* refused: no node, no id, no such kind */
+	c.node_id[0] = '\0';
+	TEST_EQ_INT(store_acd_change_add(db.st, &c), EINVAL);
+	str_copy(c.node_id, "n1", sizeof(c.node_id));
+	c.ref_id = 0;
+	TEST_EQ_INT(store_acd_change_add(db.st, &c), EINVAL);
+	c.ref_id = 1;
+	c.kind = (enum store_acd_change_kind)9;
+	TEST_EQ_INT(store_acd_change_add(db.st, &c), EINVAL);
+	TEST_EQ_INT(store_acd_change_list(db.st, 0, NULL, NULL), EINVAL);
+out:
+	tdb_close(&db);
+	return err;
+}

@@ -175,6 +175,7 @@
 	X(test_acd_offer_to)                                                   \
 	X(test_acd_offer_drop)                                                 \
 	X(test_store_acd_rows)                                                 \
+	X(test_store_acd_changes)                                              \
 	X(test_acd_stats)                                                      \
 	X(test_route_device)                                                   \
 	X(test_route_trunk)                                                    \
