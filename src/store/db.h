@@ -92,12 +92,15 @@ enum db_type {
 
 /* Transaction control, by db_tx(). */
 enum db_txop {
-	DB_BEGIN = 0, /* a write transaction (SQLite: BEGIN IMMEDIATE) */
+	DB_BEGIN = 0, /* a write transaction (SQLite: BEGIN IMMEDIATE;
+		       * PostgreSQL: BEGIN and the store's write lock) */
 	DB_COMMIT,
 	DB_ROLLBACK,
 	DB_SAVEPOINT, /* a savepoint inside the open transaction */
 	DB_RELEASE,   /* the innermost savepoint is kept            */
 	DB_ROLLBACK_TO,
+	DB_BEGIN_ROWS, /* a transaction that takes row locks only (SQLite:
+			* BEGIN IMMEDIATE; PostgreSQL: BEGIN, no write lock) */
 	DB_TXOP_COUNT
 };
 

@@ -2,9 +2,19 @@
  * db_pg.c - the PostgreSQL driver of db.h on libpq (issue 21, --db
  * postgresql://...).
  *
- * One connection per struct db, used from the re_main thread only, every
- * call blocking until the server answers (as SQLite's calls block on the
- * disk).  The database must compare text bytewise (datcollate C or
+ * One connection per struct db, used from the thread that opened it only
+ * (the re_main thread; another thread's call fails: libpq connections are
+ * not thread-safe), every call blocking until the server answers (as
+ * SQLite's calls block on the disk).  The waits are bounded
+ * (db_pg_int.h, docs/store.md "Waits"): connect_timeout for a connect or
+ * PQreset(), TCP keepalives and tcp_user_timeout for a server gone
+ * silent, lock_timeout for a lock (then busy).
+ *
+ * Transactions: DB_BEGIN also takes the store's write lock, an advisory
+ * transaction lock (21, 2), so the store's check-then-write transactions
+ * run one at a time across nodes as under SQLite's BEGIN IMMEDIATE;
+ * DB_BEGIN_ROWS is a plain BEGIN for a take of work whose SQL locks its
+ * own rows (FOR UPDATE SKIP LOCKED).  The database must compare text bytewise (datcollate C or
  * C.UTF-8, as SQLite's BINARY): another collation is refused at open.
  *
  * Statements.  db_prepare() only rewrites the SQL (?N -> $N, a bare ? ->
@@ -21,8 +31,9 @@
  * parameter's type (42P08, 42P18, 42725, 42883: `$1 IS NULL`, `$1 = $2`), the
  * untyped parameters are retried as text once; inside a transaction that
  * first try runs under a savepoint, so its error does not abort the
- * transaction.  A statement that PostgreSQL refuses therefore fails only
- * its own runs (DB_EIO, the server's message in db_errmsg()).
+ * transaction (released after either outcome).  A statement that
+ * PostgreSQL refuses therefore fails only its own runs (DB_EIO, the
+ * server's message in db_errmsg()).
  *
  * Results come in text format: integers are read with strtoll (a boolean,
  * which SQLite gives as 0/1, reads 't' as 1 and 'f' as 0, also as text
@@ -97,11 +108,15 @@ static int session_setup(struct pgdb *db)
 		warning("store: postgresql: client encoding: %s\n", db->err);
 		return EIO;
 	}
-	res = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+	/* a lock wait blocks the main loop: at most lock_timeout, then
+	 * 55P03 (DB_EBUSY) */
+	res = PQexec(
+	    db->conn,
+	    "SET TIME ZONE 'UTC'; SET lock_timeout = '" DB_PG_LOCK_TIMEOUT "'");
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok) {
 		db_pg_set_err(db, PQerrorMessage(db->conn));
-		warning("store: postgresql: time zone: %s\n", db->err);
+		warning("store: postgresql: session setup: %s\n", db->err);
 	}
 	PQclear(res);
 	return ok ? 0 : EIO;
@@ -170,9 +185,21 @@ int db_pg_result(struct pgdb *db, PGresult *res, bool keep)
 	return rc;
 }
 
+bool db_pg_thread_ok(struct pgdb *db)
+{
+	if (pthread_equal(pthread_self(), db->owner))
+		return true;
+	db_pg_set_err(db, "the connection is used from a thread that did not "
+			  "open it");
+	warning("store: postgresql: %s\n", db->err);
+	return false;
+}
+
 /* Run sql without parameters; its rows are dropped. */
 int db_pg_exec(struct pgdb *db, const char *sql)
 {
+	if (!db_pg_thread_ok(db))
+		return DB_EIO;
 	if (db->tx_lost) {
 		db_pg_set_err(db,
 			      "the connection was lost in this transaction");
@@ -258,6 +285,20 @@ static int collation_check(struct pgdb *db)
 	return err;
 }
 
+/*
+ * What bounds a wait for the server, before the URL's own parameters
+ * (which override them: dbname is expanded last).  connect_timeout holds
+ * for each address libpq tries (a name with an IPv6 and an IPv4 address:
+ * twice); the keepalives find a server gone silent while a statement
+ * waits for its answer (idle + interval * count seconds), tcp_user_timeout
+ * one that stops acknowledging what we sent.
+ */
+static const char *const conn_keys[] = {
+    "connect_timeout",  "keepalives",
+    "keepalives_idle",  "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout",
+    "dbname",           NULL};
+
 int db_pg_open(struct db **dbp, const char *url)
 {
 	char safe[256];
@@ -271,7 +312,14 @@ int db_pg_open(struct db **dbp, const char *url)
 	db->gen = 1;
 
 	str_url_nopass(safe, sizeof(safe), url);
-	db->conn = PQconnectdb(url);
+	db->owner = pthread_self();
+	db->conn = PQconnectdbParams(
+	    conn_keys,
+	    (const char *const[]){
+		DB_PG_CONNECT_TIMEOUT, "1", DB_PG_KEEPALIVES_IDLE,
+		DB_PG_KEEPALIVES_INTERVAL, DB_PG_KEEPALIVES_COUNT,
+		DB_PG_TCP_USER_TIMEOUT, url, NULL},
+	    1);
 	if (!db->conn) {
 		err = ENOMEM;
 		goto out;
@@ -309,6 +357,7 @@ static const char *const tx_sql[DB_TXOP_COUNT] = {
     [DB_SAVEPOINT] = "SAVEPOINT store",
     [DB_RELEASE] = "RELEASE SAVEPOINT store",
     [DB_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT store",
+    [DB_BEGIN_ROWS] = "BEGIN",
 };
 
 int db_pg_tx(struct db *dbb, enum db_txop op)
@@ -318,6 +367,8 @@ int db_pg_tx(struct db *dbb, enum db_txop op)
 	bool rolled_back;
 	int rc;
 
+	if (!db_pg_thread_ok(db))
+		return DB_EIO;
 	if (db->tx_lost) {
 		if (op != DB_ROLLBACK) {
 			db_pg_set_err(db, "the connection was lost in this "
@@ -340,8 +391,29 @@ int db_pg_tx(struct db *dbb, enum db_txop op)
 			      "an error");
 		rc = DB_EIO;
 	}
-	if (op == DB_BEGIN && rc == DB_OK)
+	if ((op == DB_BEGIN || op == DB_BEGIN_ROWS) && rc == DB_OK)
 		db->tx = true;
+	/* the store's write lock, held to the end of the transaction: the
+	 * transactions that read and then write based on what they read
+	 * run one at a time across all nodes, as SQLite's BEGIN IMMEDIATE
+	 * ran them across processes (docs/store.md, "Many nodes") */
+	if (op == DB_BEGIN && rc == DB_OK) {
+		rc = db_pg_exec(db, DB_PG_WRITE_LOCK_SQL);
+		if (rc != DB_OK && db->tx_lost) {
+			/* gone with the connection: no transaction is open
+			 * for the store to roll back */
+			db->tx = db->tx_lost = false;
+		}
+		else if (rc != DB_OK) {
+			char err[DB_PG_ERRSZ];
+
+			str_copy(err, db->err, sizeof(err));
+			res = PQexec(db->conn, "ROLLBACK");
+			PQclear(res);
+			db->tx = PQtransactionStatus(db->conn) != PQTRANS_IDLE;
+			db_pg_set_err(db, err);
+		}
+	}
 	else if (op == DB_COMMIT || op == DB_ROLLBACK)
 		db->tx = PQtransactionStatus(db->conn) != PQTRANS_IDLE;
 

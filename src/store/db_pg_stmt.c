@@ -419,10 +419,20 @@ static int prepare(struct pgstmt *st, Oid *typev)
 		res = PQprepare(db->conn, st->name, st->sql, st->nparam, typev);
 	}
 	rc = db_pg_result(db, res, false);
-	if (sp && rc == DB_OK)
+	if (sp && rc == DB_OK) {
 		rc = db_pg_exec(db, "RELEASE SAVEPOINT store_prepare");
-	else if (sp && PQstatus(db->conn) == CONNECTION_OK)
-		(void)db_pg_exec(db, "ROLLBACK TO SAVEPOINT store_prepare");
+	}
+	else if (sp && PQstatus(db->conn) == CONNECTION_OK) {
+		/* back to before the try, and the savepoint gone: the
+		 * transaction is as it was, its error this statement's */
+		char err[DB_PG_ERRSZ];
+
+		str_copy(err, db->err, sizeof(err));
+		if (db_pg_exec(db, "ROLLBACK TO SAVEPOINT store_prepare") ==
+		    DB_OK)
+			(void)db_pg_exec(db, "RELEASE SAVEPOINT store_prepare");
+		db_pg_set_err(db, err);
+	}
 	if (rc != DB_OK) {
 		st->name[0] = '\0';
 		return rc;
@@ -443,6 +453,8 @@ static int run(struct pgstmt *st)
 	PGresult *res;
 	int i, rc;
 
+	if (!db_pg_thread_ok(db))
+		return DB_EIO;
 	if (db->tx_lost) {
 		db_pg_set_err(db,
 			      "the connection was lost in this transaction");

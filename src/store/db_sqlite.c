@@ -34,9 +34,10 @@ struct sqstmt {
 };
 
 static const char *const tx_sql[DB_TXOP_COUNT] = {
-    [DB_BEGIN] = "BEGIN IMMEDIATE", [DB_COMMIT] = "COMMIT",
-    [DB_ROLLBACK] = "ROLLBACK",     [DB_SAVEPOINT] = "SAVEPOINT store",
-    [DB_RELEASE] = "RELEASE store", [DB_ROLLBACK_TO] = "ROLLBACK TO store",
+    [DB_BEGIN] = "BEGIN IMMEDIATE",      [DB_COMMIT] = "COMMIT",
+    [DB_ROLLBACK] = "ROLLBACK",          [DB_SAVEPOINT] = "SAVEPOINT store",
+    [DB_RELEASE] = "RELEASE store",      [DB_ROLLBACK_TO] = "ROLLBACK TO store",
+    [DB_BEGIN_ROWS] = "BEGIN IMMEDIATE",
 };
 
 static sqlite3_stmt *S(struct db_stmt *s)

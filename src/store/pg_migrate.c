@@ -177,10 +177,15 @@ int store_pg_migrate(struct db *db, int *versionp)
 	if (!db || !versionp)
 		return EINVAL;
 
-	err = run(db, db_tx(db, DB_BEGIN), "begin");
+	/* not the store's write lock (DB_BEGIN): the migration's own; a
+	 * node waits for another's migration however long it takes, not
+	 * the session's lock_timeout */
+	err = run(db, db_tx(db, DB_BEGIN_ROWS), "begin");
 	if (err)
 		return err;
-	err = run(db, db_exec(db, store_pg_lock_sql), "lock");
+	err = run(db, db_exec(db, "SET LOCAL lock_timeout = 0"), "lock");
+	if (!err)
+		err = run(db, db_exec(db, store_pg_lock_sql), "lock");
 	if (!err)
 		err = run(db, db_exec(db, store_pg_version_table_sql),
 			  "schema_version");

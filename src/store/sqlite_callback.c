@@ -53,7 +53,18 @@ static const struct store_sql sql[] = {
      " wrapup_ended_at = ?3 WHERE id = ?1"},
 };
 
-const struct store_sqlset store_sql_callback = STORE_SQLSET(sql);
+/* PostgreSQL: a request whose row another node is writing right now
+ * (claiming it, or cancelling it) is not claimed here, nor waited for:
+ * "another node has it", as after that node's claim */
+static const struct store_sql pg_sql[] = {
+    {S_CB_CLAIM, "callback claim",
+     "UPDATE callbacks SET state = 'calling', node = ?2, updated_at = ?3"
+     " WHERE id = (SELECT id FROM callbacks WHERE id = ?1"
+     " AND state = 'requested' FOR UPDATE SKIP LOCKED)"
+     " AND state = 'requested'"},
+};
+
+const struct store_sqlset store_sql_callback = STORE_SQLSET_PG(sql, pg_sql);
 
 static const struct store_col cols[] = {
     STORE_COL(SC_I64, 0, store_callback, id),

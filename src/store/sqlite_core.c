@@ -39,6 +39,7 @@ static const char *const txop_name[DB_TXOP_COUNT] = {
     [DB_BEGIN] = "begin",       [DB_COMMIT] = "commit",
     [DB_ROLLBACK] = "rollback", [DB_SAVEPOINT] = "savepoint",
     [DB_RELEASE] = "release",   [DB_ROLLBACK_TO] = "rollback to",
+    [DB_BEGIN_ROWS] = "begin",
 };
 
 /* Every file's statements; together they are S_COUNT, each once. */
@@ -366,14 +367,15 @@ static int run(struct store *st, enum db_txop op)
 
 /* ---- transactions ----------------------------------------------------- */
 
-int store_tx_begin(struct store *st)
+/* Begin (op) or, inside a transaction, a savepoint. */
+static int tx_begin(struct store *st, enum db_txop op)
 {
 	int err;
 
 	if (!st)
 		return EINVAL;
 
-	err = run(st, st->txdepth ? DB_SAVEPOINT : DB_BEGIN);
+	err = run(st, st->txdepth ? DB_SAVEPOINT : op);
 	if (err)
 		return err;
 
@@ -406,11 +408,27 @@ int store_tx_end(struct store *st, int err)
 	return err;
 }
 
+int store_tx_begin(struct store *st)
+{
+	return tx_begin(st, DB_BEGIN);
+}
+
 int store_tx(struct store *st, store_tx_h *h, void *arg)
 {
 	int err;
 
 	err = store_tx_begin(st);
+	if (err)
+		return err;
+
+	return store_tx_end(st, h(st, arg));
+}
+
+int store_tx_rows(struct store *st, store_tx_h *h, void *arg)
+{
+	int err;
+
+	err = tx_begin(st, DB_BEGIN_ROWS);
 	if (err)
 		return err;
 

@@ -658,7 +658,9 @@ int store_outbox_push_add(struct store *st, const struct store_outbox *o);
 int store_outbox_push_load(struct store *st, struct store_outbox *o);
 
 /*
- * Open a write transaction (db_tx() DB_BEGIN) or, when one is already open,
+ * Open a write transaction (db_tx() DB_BEGIN: on PostgreSQL with the
+ * store's write lock, so it runs alone among the transactions of every
+ * node, as under SQLite's BEGIN IMMEDIATE) or, when one is already open,
  * a savepoint inside it, so public functions that need a transaction can
  * call each other.  Every successful store_tx_begin() must be paired with
  * store_tx_end(), which commits when err is 0 and rolls back to the
@@ -673,6 +675,11 @@ int store_tx_end(struct store *st, int err);
  * error of the transaction. */
 typedef int(store_tx_h)(struct store *st, void *arg);
 int store_tx(struct store *st, store_tx_h *h, void *arg);
+/* The same without the store's write lock on PostgreSQL (SQLite: as
+ * store_tx()): for a transaction whose rows are locked by its own SQL
+ * (FOR UPDATE SKIP LOCKED), so that it neither waits for nor holds up the
+ * checked writes of other nodes (docs/store.md, "Many nodes"). */
+int store_tx_rows(struct store *st, store_tx_h *h, void *arg);
 
 /* ---- sqlite_core.c: binding and reading values ------------------------ */
 

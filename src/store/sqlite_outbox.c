@@ -9,7 +9,9 @@
  * a kill -9 right after cannot lose it.  (synchronous=NORMAL, see
  * sqlite_core.c: a power cut may lose the last commits, a killed process
  * never.)  Claiming is a transaction too: find the oldest due row, mark it
- * sending for this node.  The states are written as literals in the SQL
+ * sending for this node; on PostgreSQL the row is found FOR UPDATE SKIP
+ * LOCKED (pg_sql below), so nodes claiming at once take different rows
+ * and never wait for each other.  The states are written as literals in the SQL
  * (they are names.c's names) because the partial index outbox_due serves
  * only a query that says state = 'pending' itself.
  */
@@ -26,6 +28,14 @@ enum {
 	"SELECT id, tenant_id, channel, state, attempts, next_attempt_at,"     \
 	" created_at, sent_at, last_error, node_id, mail_from, mail_to,"       \
 	" mail_cc, subject, body, html, delivered_at, ext_id FROM outbox"
+
+/* the oldest due row of the channels in ?2's bits */
+#define OUTBOX_DUE                                                             \
+	"SELECT id FROM outbox WHERE state = 'pending'"                        \
+	" AND next_attempt_at <= ?1 AND ((CAST(?2 AS BIGINT) >> (CASE channel" \
+	" WHEN 'mail' THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2"          \
+	" WHEN 'webpush' THEN 3 ELSE 62 END)) & 1) <> 0"                       \
+	" ORDER BY next_attempt_at, id LIMIT 1"
 
 static const struct store_sql sql[] = {
     {S_OUTBOX_ADD, "outbox add",
@@ -44,12 +54,7 @@ static const struct store_sql sql[] = {
      OUTBOX_SELECT " WHERE (?1 = 0 OR tenant_id = ?1)"
 		   " AND (CAST(?2 AS TEXT) IS NULL OR state = ?2)"
 		   " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"},
-    {S_OUTBOX_DUE, "outbox claim",
-     "SELECT id FROM outbox WHERE state = 'pending'"
-     " AND next_attempt_at <= ?1 AND ((CAST(?2 AS BIGINT) >> (CASE channel"
-     " WHEN 'mail' THEN 0 WHEN 'sms' THEN 1 WHEN 'webhook' THEN 2"
-     " WHEN 'webpush' THEN 3 ELSE 62 END)) & 1) <> 0"
-     " ORDER BY next_attempt_at, id LIMIT 1"},
+    {S_OUTBOX_DUE, "outbox claim", OUTBOX_DUE},
     {S_OUTBOX_TAKE, "outbox claim",
      "UPDATE outbox SET state = 'sending', node_id = ?2"
      " WHERE id = ?1 AND state = 'pending'"},
@@ -93,7 +98,14 @@ static const struct store_sql sql[] = {
      "SELECT count(*) FROM outbox WHERE state = 'sending'"},
 };
 
-const struct store_sqlset store_sql_outbox = STORE_SQLSET(sql);
+/* PostgreSQL: the row locked until the claim commits, and a row another
+ * node is claiming skipped, not waited for: two nodes claiming at once
+ * take two rows (SQLite's BEGIN IMMEDIATE runs the claims one by one) */
+static const struct store_sql pg_sql[] = {
+    {S_OUTBOX_DUE, "outbox claim", OUTBOX_DUE " FOR UPDATE SKIP LOCKED"},
+};
+
+const struct store_sqlset store_sql_outbox = STORE_SQLSET_PG(sql, pg_sql);
 
 static const struct store_col cols[] = {
     STORE_COL(SC_I64, 0, store_outbox, id),
@@ -341,7 +353,8 @@ int store_outbox_claim_of(struct store *st, const char *node_id, uint64_t now,
 	if (!st || !str_isset(node_id) || !o)
 		return EINVAL;
 
-	return store_tx(st, outbox_take, &c);
+	/* without the write lock: the claim's own row lock is enough */
+	return store_tx_rows(st, outbox_take, &c);
 }
 
 int store_outbox_claim(struct store *st, const char *node_id, uint64_t now,

@@ -87,6 +87,11 @@ static bool tenant_valid(const struct store_tenant *t)
 	       t->moh_prompt[0] != '/' && !strstr(t->moh_prompt, "..");
 }
 
+static int tenant_insert(struct store *st, void *arg)
+{
+	return store_row_add(st, S_TENANT_ADD, &tenant_rec, arg);
+}
+
 int store_tenant_add(struct store *st, struct store_tenant *t)
 {
 	if (!st || !tenant_valid(t))
@@ -95,7 +100,10 @@ int store_tenant_add(struct store *st, struct store_tenant *t)
 	if (!t->created_at)
 		t->created_at = time_now_ms();
 
-	return store_row_add(st, S_TENANT_ADD, &tenant_rec, t);
+	/* the id is the largest ever + 1, read by the insert itself: on
+	 * PostgreSQL two nodes adding at once would read the same one
+	 * (READ COMMITTED), so the insert runs under the write lock */
+	return store_tx(st, tenant_insert, t);
 }
 
 int store_tenant_get(struct store *st, int64_t id, struct store_tenant *t)

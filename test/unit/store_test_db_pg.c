@@ -7,6 +7,7 @@
  * reopened without migrating again, a newer schema refused.
  */
 #include <errno.h>
+#include <pthread.h>
 #include "core/core.h"
 #include "store/db.h"
 #include "store/sqlite_int.h"
@@ -123,6 +124,94 @@ out:
 	return err;
 }
 
+/* A statement the server refuses untyped and as text inside a
+ * transaction: its error only, the transaction goes on, and the driver's
+ * savepoint of that try is gone (released, not left on the stack). */
+static int test_retry_savepoint(struct db *db)
+{
+	enum log_level lvl = log_level_get();
+	int err = 0;
+
+	TEST_EQ_INT(db_tx(db, DB_BEGIN), DB_OK);
+	TEST_EQ_INT(exec1(db, "SELECT ?1 + ?2"), DB_EIO); /* unknown, text */
+	TEST_EQ_INT(exec1(db, "INSERT INTO p (name) VALUES ('retried')"),
+		    DB_DONE);
+	TEST_EQ_INT(query1(db, "SELECT count(*) FROM p WHERE name = 'retried'"),
+		    1);
+	TEST_EQ_INT(db_exec(db, "ROLLBACK TO SAVEPOINT store_prepare"), DB_EIO);
+	TEST_EQ_INT(db_tx(db, DB_ROLLBACK), DB_OK);
+	TEST_EQ_INT(query1(db, "SELECT count(*) FROM p WHERE name = 'retried'"),
+		    0);
+out:
+	log_set_level(lvl);
+	return err;
+}
+
+/* The advisory lock count of (21, 2), the store's write lock, held by
+ * db's session. */
+static int64_t write_locks(struct db *db)
+{
+	return query1(db, "SELECT count(*) FROM pg_locks WHERE locktype ="
+			  " 'advisory' AND classid = 21 AND objid = 2 AND"
+			  " pid = pg_backend_pid() AND granted");
+}
+
+/* A lock is waited for 3 s at most.  DB_BEGIN holds the write lock to
+ * the end of the transaction (another session cannot take it),
+ * DB_BEGIN_ROWS does not. */
+static int test_write_lock(struct db *db, const char *url)
+{
+	struct db *other = NULL;
+	int err = 0;
+
+	TEST_EQ_INT(query1(db, "SELECT CAST(current_setting('lock_timeout') ="
+			       " '3s' AS INTEGER)"),
+		    1);
+	TEST_EQ_INT(db_open(&other, url), 0);
+	TEST_EQ_INT(db_tx(db, DB_BEGIN), DB_OK);
+	TEST_EQ_INT(write_locks(db), 1);
+	TEST_EQ_INT(query1(other, "SELECT CAST(pg_try_advisory_xact_lock(21, 2)"
+				  " AS INTEGER)"),
+		    0);
+	TEST_EQ_INT(db_tx(db, DB_COMMIT), DB_OK);
+	TEST_EQ_INT(write_locks(db), 0);
+	TEST_EQ_INT(db_tx(db, DB_BEGIN_ROWS), DB_OK);
+	TEST_ASSERT(db_in_tx(db));
+	TEST_EQ_INT(write_locks(db), 0);
+	TEST_EQ_INT(db_tx(db, DB_ROLLBACK), DB_OK);
+	TEST_ASSERT(!db_in_tx(db));
+out:
+	mem_deref(other);
+	return err;
+}
+
+static void *other_thread(void *arg)
+{
+	static int rc;
+
+	rc = exec1(arg, "SELECT 1");
+	return &rc;
+}
+
+/* A connection used from another thread than its own: refused. */
+static int test_thread(struct db *db)
+{
+	enum log_level lvl = log_level_get();
+	pthread_t tid;
+	void *rc = NULL;
+	int err = 0;
+
+	log_set_level(LOG_ERROR); /* the warning is expected */
+	TEST_EQ_INT(pthread_create(&tid, NULL, other_thread, db), 0);
+	TEST_EQ_INT(pthread_join(tid, &rc), 0);
+	log_set_level(lvl);
+	TEST_EQ_INT(*(int *)rc, DB_EIO);
+	TEST_EQ_INT(exec1(db, "SELECT 1"), DB_ROW);
+out:
+	log_set_level(lvl);
+	return err;
+}
+
 /* The server ends the session: the statement that finds out fails, the
  * next ones work on a new session (named statements prepared again). */
 static int test_lost(struct db *db, const char *url)
@@ -182,6 +271,12 @@ int test_db_pg(struct db *db, const char *url)
 	err = test_values(db);
 	if (!err)
 		err = test_tx_errors(db);
+	if (!err)
+		err = test_retry_savepoint(db);
+	if (!err)
+		err = test_write_lock(db, url);
+	if (!err)
+		err = test_thread(db);
 	if (!err)
 		err = test_lost(db, url);
 	return err;

@@ -85,6 +85,7 @@
 	X(test_route_mailbox)                                                  \
 	X(test_store_token)                                                    \
 	X(test_store_lease)                                                    \
+	X(test_store_take)                                                     \
 	X(test_store_user)                                                     \
 	X(test_store_login_failure)                                            \
 	X(test_store_consult)                                                  \
