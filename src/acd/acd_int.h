@@ -801,7 +801,20 @@ int acd_changes_use(struct acd *acd, const struct config *cfg);
 /* Agent's direct (non-queue) calls here began (on) or all ended: the
  * other nodes see him busy (an on_call claim of this node) meanwhile. */
 void acd_rows_direct(int64_t agent, bool on);
-/* queue.c: is employee on a direct call of this node? */
+/* ==== agents on direct calls (busy.c) ==== */
+
+/* Employee is on call (not a queue's, not a callback's: a direct call of
+ * this node) from now (on) or no longer: the engine e marks him busy while
+ * any such call lasts (or another node holds him), the other nodes see
+ * him busy (acd_rows_direct), and the queues decide again once he is free
+ * (acd_queue_kick). */
+void acd_busy_set(struct acd_engine *e, const struct call *call,
+		  int64_t employee, bool on);
+/* Call is over: whoever was busy on it is no longer. */
+void acd_busy_call_done(struct acd_engine *e, const struct call *call);
+/* Forget every direct call (the queues stop). */
+void acd_busy_flush(void);
+/* Is employee on a direct call of this node? */
 bool acd_queue_direct_busy(int64_t employee);
 
 #endif

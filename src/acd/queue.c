@@ -77,17 +77,10 @@ static void qest_destructor(void *arg)
 	mem_deref(qe->est);
 }
 
-struct busy {
-	struct le le;
-	const struct call *call; /* (weak) a call it is busy on */
-	int64_t employee;
-};
-
 static struct {
 	struct acd *acd;     /* (weak) the node's live queues */
 	struct list callers; /* struct qcall */
 	struct list ests;    /* struct qest   */
-	struct list busy;    /* struct busy   */
 	struct tmr tmr;
 	int64_t next_id;
 } qa;
@@ -564,68 +557,8 @@ static bool queue_call_of(const struct call *call, int64_t employee)
 	return false;
 }
 
-static void busy_drop(void *arg)
-{
-	struct busy *b = arg;
-
-	list_unlink(&b->le);
-}
-
-static void busy_set(const struct call *call, int64_t employee, bool on)
-{
-	struct acd_engine *e = engine();
-	struct busy *b;
-	struct le *le;
-	unsigned n = 0;
-
-	if (!employee || !e)
-		return;
-	for (le = qa.busy.head; le;) {
-		b = le->data;
-		le = le->next;
-		if (b->employee != employee)
-			continue;
-		if (!on && b->call == call) {
-			mem_deref(b);
-			continue;
-		}
-		if (on && b->call == call)
-			return; /* known */
-		n++;
-	}
-	if (on) {
-		b = mem_zalloc(sizeof(*b), busy_drop);
-		if (!b)
-			return;
-		b->call = call;
-		b->employee = employee;
-		list_append(&qa.busy, &b->le, b);
-		n++;
-	}
-	(void)acd_engine_agent_busy(e, employee,
-				    n > 0 || acd_rows_elsewhere(employee));
-	acd_rows_direct(employee, n > 0);
-	if (!n)
-		kick();
-}
-
-bool acd_queue_direct_busy(int64_t employee)
-{
-	struct le *le;
-
-	for (le = qa.busy.head; le; le = le->next) {
-		const struct busy *b = le->data;
-
-		if (b->employee == employee)
-			return true;
-	}
-	return false;
-}
-
 static void on_call(const struct call *call, enum call_state state, void *arg)
 {
-	struct le *le;
-
 	(void)arg;
 	if (state == CALL_BRIDGED) {
 		int64_t v[2] = {call_employee(call),
@@ -650,18 +583,13 @@ static void on_call(const struct call *call, enum call_state state, void *arg)
 
 		for (i = 0; i < 2; i++) {
 			if (v[i] && !queue_call_of(call, v[i]))
-				busy_set(call, v[i], true);
+				acd_busy_set(engine(), call, v[i], true);
 		}
 		return;
 	}
 	if (state != CALL_DONE)
 		return;
-	for (le = qa.busy.head; le;) {
-		struct busy *b = le->data;
-		le = le->next;
-		if (b->call == call)
-			busy_set(call, b->employee, false);
-	}
+	acd_busy_call_done(engine(), call);
 }
 
 /* ---- the application -------------------------------------------------- */
@@ -941,7 +869,7 @@ int acd_queue_use(struct acd *acd, struct call_ctx *calls)
 		(void)acd_changes_use(NULL, NULL);
 		tmr_cancel(&qa.tmr);
 		list_flush(&qa.ests);
-		list_flush(&qa.busy);
+		acd_busy_flush();
 		qa.acd = NULL;
 		return 0;
 	}
