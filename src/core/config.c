@@ -260,8 +260,8 @@ static int checks(struct config *cfg, struct config_src *src)
 		snprintf(cfg->prompts_dir, sizeof(cfg->prompts_dir),
 			 "%s/prompts", cfg->data_dir);
 	if (!cfg->spool_dir[0])
-		snprintf(cfg->spool_dir, sizeof(cfg->spool_dir),
-			 "%s/voicemail", cfg->data_dir);
+		snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s/voicemail",
+			 cfg->data_dir);
 	/* message rows name their files by path: one spelling */
 	for (size_t n = strlen(cfg->spool_dir);
 	     n > 1 && cfg->spool_dir[n - 1] == '/'; --n)

@@ -5,12 +5,15 @@
     carrier (sipp, trunk address) -+--> kamailio 127.0.0.1:EP
                                         dispatcher set 1, probing:
                                    node-a 127.0.0.1:PA   node-b 127.0.0.1:PB
-                                        one data directory (SQLite, WAL)
+                                   a data directory each, one PostgreSQL
+                                   (--db) and one spool directory
 
 Kamailio runs with contrib/kamailio/kamailio.cfg and a dispatcher list of
 the two nodes (written here); both nodes run with --edge, a heartbeat
-every second and --node-stale-after 3, on one data directory (the shared
-SQLite file stands in for the shared store).  Checked:
+every second and --node-stale-after 3, on a throwaway PostgreSQL
+(test/lib/pg.py) with a data directory each and one --spool-dir: Store
+below ($SB_CLUSTER_STORE=sqlite: one data directory and its SQLite file,
+as on one machine).  Checked:
   * the phones register through the edge (REGISTERs hashed over To) and
     land on different nodes: each binding's node_id says which, and both
     nodes' APIs show the same two bindings;
@@ -41,6 +44,13 @@ SQLite file stands in for the shared store).  Checked:
     the answered calls cut by the kill are reported; the edge marks node-b
     down; node-a closes node-b's calls once node-b is stale, as
     node_failure/system at max(started, answered, node-b's last heartbeat).
+  * nothing accepted is lost with its node: node-b started again, a
+    baresip phone registered at node-a leaves a message there (no SMTP
+    server yet: its mail waits); the file is in the shared spool, named
+    with node-a's id; node-a gets kill -9; node-b lists the message, its
+    /audio is the file's bytes; the SMTP server comes up and node-b
+    (the outbox lease taken over) mails it with those bytes attached;
+    node-b stops cleanly.
 """
 import os
 import re

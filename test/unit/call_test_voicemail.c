@@ -258,12 +258,12 @@ int test_call_voicemail(void)
 	 * it is saving now and stay, its old ones (an hour) go. */
 	{
 		static const char *const names[] = {
-		    ".rec-node1-0123.wav",	      /* ours: goes      */
-		    "20261205-120000-node1-x.wav", /* ours: goes      */
-		    ".rec-node2-0123.wav",	      /* fresh: stays    */
-		    "20261205-120000-node2-y.wav", /* fresh: stays    */
+		    ".rec-node1-0123.wav",          /* ours: goes      */
+		    "20261205-120000-node1-x.wav",  /* ours: goes      */
+		    ".rec-node2-0123.wav",          /* fresh: stays    */
+		    "20261205-120000-node2-y.wav",  /* fresh: stays    */
 		    "20261205-120000-node1x-z.wav", /* not ours: stays */
-		    "20261205-120000-node2-o.wav", /* old: goes       */
+		    "20261205-120000-node2-o.wav",  /* old: goes       */
 		};
 		const bool gone[] = {true, true, false, false, false, true};
 		struct utimbuf old;
