@@ -259,6 +259,13 @@ static int checks(struct config *cfg, struct config_src *src)
 	if (!cfg->prompts_dir[0])
 		snprintf(cfg->prompts_dir, sizeof(cfg->prompts_dir),
 			 "%s/prompts", cfg->data_dir);
+	if (!cfg->spool_dir[0])
+		snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s/voicemail",
+			 cfg->data_dir);
+	/* message rows name their files by path: one spelling */
+	for (size_t n = strlen(cfg->spool_dir);
+	     n > 1 && cfg->spool_dir[n - 1] == '/'; --n)
+		cfg->spool_dir[n - 1] = '\0';
 	if (cfg->rtp_min < 1024 || cfg->rtp_max <= cfg->rtp_min + 4) {
 		const char *which = line_of(src, "rtp-max")   ? "rtp-max"
 				    : line_of(src, "rtp-min") ? "rtp-min"

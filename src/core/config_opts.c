@@ -58,7 +58,11 @@ const struct opt config_optv[] = {
      "PostgreSQL URL postgresql://user[:password]@host[:port]/dbname "
      "(many nodes on one database; its password is never logged)"},
     {"prompts", "SWITCHBOARD_PROMPTS", OPT_STR, S(prompts_dir), RESTART,
-     "directory of WAV prompts (<data-dir>/prompts)"},
+     "directory of WAV prompts (<data-dir>/prompts); on many nodes a "
+     "directory they share (uploaded prompts and music on hold)"},
+    {"spool-dir", "SWITCHBOARD_SPOOL_DIR", OPT_STR, S(spool_dir), RESTART,
+     "directory of the voicemail messages (<data-dir>/voicemail); on many "
+     "nodes a directory they all share (NFS), at the same path on each"},
     {"backup-keep", "SWITCHBOARD_BACKUP_KEEP", OPT_U32, S(backup_keep), LIVE,
      "backups kept in <data-dir>/backups: after a successful one, the "
      "oldest of those the server made beyond this many are removed (7; 0: "

@@ -64,6 +64,7 @@ struct config {
 	char data_dir[200];      /* var/: prompts, token, default db      */
 	char db_path[256];       /* SQLite file or postgresql:// URL       */
 	char prompts_dir[256];   /* WAV prompts (announcements, MOH)      */
+	char spool_dir[256];     /* voicemail messages (shared by nodes)  */
 	uint32_t backup_keep;    /* backups kept after one, 0 = all      */
 	uint32_t purge_interval; /* [s] between purges, 0 = none auto  */
 	char realm[64];          /* SIP digest realm                      */

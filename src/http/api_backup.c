@@ -10,7 +10,7 @@
  *   switchboard.db   the database, by SQLite's backup API
  *                    (store_backup_*), PAGES pages per timer tick; a
  *                    store on PostgreSQL answers 409: use pg_dump
- *   voicemail/...    the voicemail messages (<data-dir>/voicemail)
+ *   voicemail/...    the voicemail messages (--spool-dir)
  *   uploads/...      the uploaded prompts (<prompts-dir>/uploads)
  * then one audio file per tick, so the event loop is never held for
  * long.  The answer names each file with its size, and the schema
@@ -454,7 +454,7 @@ static int backup_start(struct api_req *req)
 	}
 	err = dir_make(b->dir);
 	if (!err) {
-		re_snprintf(path, sizeof(path), "%s/voicemail", cfg->data_dir);
+		re_snprintf(path, sizeof(path), "%s", cfg->spool_dir);
 		err = collect(&b->queue, path, "voicemail");
 	}
 	if (!err) {

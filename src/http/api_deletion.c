@@ -95,8 +95,8 @@ int api_deletion_run(struct http_api *api, int64_t tenant_id, uint64_t now,
 	if (!err) {
 		api_tenant_gone(api, tenant_id, now);
 		api_files_remove(api, &files);
-		re_snprintf(dir, sizeof(dir), "%s/voicemail/%lld",
-			    api->cfg->data_dir, (long long)tenant_id);
+		re_snprintf(dir, sizeof(dir), "%s/%lld", api->cfg->spool_dir,
+			    (long long)tenant_id);
 		(void)rmdir(dir);
 		re_snprintf(dir, sizeof(dir), "%s/uploads/%lld",
 			    api->cfg->prompts_dir, (long long)tenant_id);

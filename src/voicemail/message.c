@@ -15,7 +15,17 @@
  * directory and the rows agree again; after the commit the message and
  * its mail are both there, and the outbox delivers the mail (at least
  * once).  A mailbox without recipients keeps its messages without mail.
+ *
+ * The directory is --spool-dir, shared by the nodes of a cluster (NFS):
+ * every node plays, serves and mails every message.  So both names carry
+ * the writing node's id (.rec-<node>-<random>.wav,
+ * <time>-<node>-<random>.wav), and a node's sweep removes at once only
+ * its own leftovers (it is not recording now: it is starting); another
+ * node's file without a row may be one that node is saving right now,
+ * and goes only when it is older than SWEEP_AGE_S (longer than any
+ * recording: a node that died for good leaves nothing for ever).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,18 +40,34 @@
 
 static const char rec_prefix[] = ".rec-";
 
+/* [s] another node's leftover is older than this (max_ms <= 600 s) */
+enum { SWEEP_AGE_S = 3600 };
+
+void vm_node_tag(char *buf, size_t sz, const struct config *cfg)
+{
+	size_t i = 0;
+
+	if (!buf || !sz)
+		return;
+	for (const char *s = cfg ? cfg->node_id : ""; *s && i + 1 < sz; ++s)
+		buf[i++] = (isalnum((unsigned char)*s) || *s == '_') ? *s : '_';
+	if (!i && sz > 1)
+		buf[i++] = '_';
+	buf[i] = '\0';
+}
+
 int vm_dir(char *buf, size_t sz, const struct config *cfg, int64_t tenant_id)
 {
 	int err;
 
 	if (!buf || !cfg || tenant_id <= 0)
 		return EINVAL;
-	if (re_snprintf(buf, sz, "%s/voicemail", cfg->data_dir) < 0)
+	if (re_snprintf(buf, sz, "%s", cfg->spool_dir) < 0)
 		return ENAMETOOLONG;
 	err = dir_make(buf);
 	if (err)
 		return err;
-	if (re_snprintf(buf, sz, "%s/voicemail/%lld", cfg->data_dir,
+	if (re_snprintf(buf, sz, "%s/%lld", cfg->spool_dir,
 			(long long)tenant_id) < 0)
 		return ENAMETOOLONG;
 	return dir_make(buf);
@@ -101,7 +127,7 @@ int vm_message_save(const struct config *cfg, struct store *st,
 {
 	struct store_outbox *o = NULL;
 	struct time_local lt;
-	char dir[VM_PATH], rnd[9];
+	char dir[VM_PATH], rnd[9], tag[64];
 	const char *slash;
 	bool with_mail;
 	int err;
@@ -122,9 +148,10 @@ int vm_message_save(const struct config *cfg, struct store *st,
 	m->duration_ms = r->ms;
 	time_berlin(r->started_at, &lt);
 	str_random_hex(rnd, 4);
+	vm_node_tag(tag, sizeof(tag), cfg);
 	re_snprintf(m->file, sizeof(m->file),
-		    "%s/%04u%02u%02u-%02u%02u%02u-%s.wav", dir, lt.year,
-		    lt.month, lt.day, lt.hour, lt.minute, lt.second, rnd);
+		    "%s/%04u%02u%02u-%02u%02u%02u-%s-%s.wav", dir, lt.year,
+		    lt.month, lt.day, lt.hour, lt.minute, lt.second, tag, rnd);
 
 	if (rename(r->tmp, m->file)) {
 		err = errno;
@@ -173,9 +200,30 @@ out:
 	return err;
 }
 
-/* One file of a tenant directory: removed if it is a leftover. */
+/* Whether name (.rec-<tag>-… or YYYYMMDD-HHMMSS-<tag>-…) is this
+ * node's. */
+static bool own_file(const char *name, const char *tag)
+{
+	size_t rl = sizeof(rec_prefix) - 1, tl = strlen(tag);
+	const char *p = name + (strncmp(name, rec_prefix, rl) ? 16 : rl);
+
+	if (strlen(name) < (size_t)(p - name) + tl + 1)
+		return false;
+	return !strncmp(p, tag, tl) && p[tl] == '-';
+}
+
+/* Whether path was last changed more than SWEEP_AGE_S ago. */
+static bool old_file(const char *path, int64_t now_s)
+{
+	struct stat sb;
+
+	return !stat(path, &sb) && now_s - (int64_t)sb.st_mtime > SWEEP_AGE_S;
+}
+
+/* One file of a tenant directory: removed if it is a leftover of this
+ * node, or an old one of another. */
 static int sweep_file(struct store *st, const char *dir, const char *name,
-		      unsigned *np)
+		      const char *tag, unsigned *np)
 {
 	struct store_vm_message m;
 	char path[VM_PATH];
@@ -185,6 +233,9 @@ static int sweep_file(struct store *st, const char *dir, const char *name,
 	if (n < 4 || strcmp(name + n - 4, ".wav"))
 		return 0;
 	re_snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!own_file(name, tag) &&
+	    !old_file(path, (int64_t)(time_now_ms() / 1000)))
+		return 0; /* maybe being saved by another node */
 	if (strncmp(name, rec_prefix, sizeof(rec_prefix) - 1)) {
 		err = store_vm_message_by_file(st, path, &m);
 		if (err != ENOENT)
@@ -199,7 +250,7 @@ static int sweep_file(struct store *st, const char *dir, const char *name,
 
 int voicemail_sweep(const struct config *cfg, struct store *st, unsigned *np)
 {
-	char root[VM_PATH], dir[VM_PATH];
+	char root[VM_PATH], dir[VM_PATH], tag[64];
 	struct dirent *te, *fe;
 	DIR *td, *fd;
 	unsigned n = 0;
@@ -209,7 +260,8 @@ int voicemail_sweep(const struct config *cfg, struct store *st, unsigned *np)
 		*np = 0;
 	if (!cfg || !st)
 		return EINVAL;
-	re_snprintf(root, sizeof(root), "%s/voicemail", cfg->data_dir);
+	re_snprintf(root, sizeof(root), "%s", cfg->spool_dir);
+	vm_node_tag(tag, sizeof(tag), cfg);
 	td = opendir(root);
 	if (!td)
 		return 0; /* no message yet */
@@ -221,7 +273,7 @@ int voicemail_sweep(const struct config *cfg, struct store *st, unsigned *np)
 		if (!fd)
 			continue;
 		while (!err && (fe = readdir(fd)))
-			err = sweep_file(st, dir, fe->d_name, &n);
+			err = sweep_file(st, dir, fe->d_name, tag, &n);
 		closedir(fd);
 	}
 	closedir(td);

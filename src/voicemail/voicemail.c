@@ -8,7 +8,7 @@
  *     |        "... Mailbox von <name> ...", the prompt mailbox_greeting
  *     |        if speech fails), then beep.wav
  *     v
- *   [recording] .rec-<random>.wav until '#', silence, max_ms, hang-up
+ *   [recording] .rec-<node>-<random>.wav until '#', silence, max_ms, hang-up
  *     |
  *     +-- error ---------------------------> file removed, hang up
  *     +-- shorter than min_ms (not counting
@@ -129,7 +129,7 @@ static void record(struct call *call, struct voicemail *v)
 {
 	struct call_record_prm prm = {v->tmp, v->mb.max_ms, v->mb.silence_ms,
 				      "#"};
-	char dir[VM_PATH], rnd[17];
+	char dir[VM_PATH], rnd[17], tag[64];
 	int err;
 
 	err = vm_dir(dir, sizeof(dir), call_config(call), v->mb.tenant_id);
@@ -140,7 +140,8 @@ static void record(struct call *call, struct voicemail *v)
 		return;
 	}
 	str_random_hex(rnd, 8);
-	re_snprintf(v->tmp, sizeof(v->tmp), "%s/.rec-%s.wav", dir, rnd);
+	vm_node_tag(tag, sizeof(tag), call_config(call));
+	re_snprintf(v->tmp, sizeof(v->tmp), "%s/.rec-%s-%s.wav", dir, tag, rnd);
 	v->started_at = time_now_ms();
 	err = call_record(call, &prm, recorded, v);
 	if (!err)

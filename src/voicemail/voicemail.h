@@ -10,8 +10,9 @@
  * goes out through the outbox (notify/), so it survives an SMTP server
  * that is down and a process that is killed.
  *
- * Files: <data_dir>/voicemail/<tenant id>/<time>-<random>.wav, recorded
- * first as .rec-<random>.wav in the same directory.
+ * Files: <spool_dir>/<tenant id>/<time>-<node>-<random>.wav, recorded
+ * first as .rec-<node>-<random>.wav in the same directory; spool_dir
+ * (--spool-dir, <data_dir>/voicemail) is shared by a cluster's nodes.
  */
 #ifndef SWITCHBOARD_VOICEMAIL_H
 #define SWITCHBOARD_VOICEMAIL_H
@@ -25,9 +26,10 @@ struct store;
 int voicemail_start(struct call *call, const struct route_target *t);
 
 /*
- * At start-up, before calls: remove what a process that was killed left
- * in the voicemail directory: recordings that never ended (.rec-*) and
- * message files whose row was never committed.  *np (may be NULL) gets
+ * At start-up, before calls: remove what a process of this node that was
+ * killed left in the voicemail directory: recordings that never ended
+ * (.rec-*) and message files whose row was never committed (another
+ * node's such files only when older than an hour).  *np (may be NULL) gets
  * the number of files removed.  0 (also when there is no directory yet),
  * or an error of the store.
  */

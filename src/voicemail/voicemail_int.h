@@ -28,6 +28,8 @@ struct vm_recorded {
 /* The directory of tenant_id's messages into buf, created if missing
  * (and its creation synced).  0 or an errno. */
 int vm_dir(char *buf, size_t sz, const struct config *cfg, int64_t tenant_id);
+/* This node's id as it goes into file names: [A-Za-z0-9_], others '_'. */
+void vm_node_tag(char *buf, size_t sz, const struct config *cfg);
 
 /*
  * Keep recording r as a message: rename it to its final name, sync file

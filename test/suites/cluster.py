@@ -5,12 +5,15 @@
     carrier (sipp, trunk address) -+--> kamailio 127.0.0.1:EP
                                         dispatcher set 1, probing:
                                    node-a 127.0.0.1:PA   node-b 127.0.0.1:PB
-                                        one data directory (SQLite, WAL)
+                                   a data directory each, one PostgreSQL
+                                   (--db) and one spool directory
 
 Kamailio runs with contrib/kamailio/kamailio.cfg and a dispatcher list of
 the two nodes (written here); both nodes run with --edge, a heartbeat
-every second and --node-stale-after 3, on one data directory (the shared
-SQLite file stands in for the shared store).  Checked:
+every second and --node-stale-after 3, on a throwaway PostgreSQL
+(test/lib/pg.py) with a data directory each and one --spool-dir: Store
+below ($SB_CLUSTER_STORE=sqlite: one data directory and its SQLite file,
+as on one machine).  Checked:
   * the phones register through the edge (REGISTERs hashed over To) and
     land on different nodes: each binding's node_id says which, and both
     nodes' APIs show the same two bindings;
@@ -41,6 +44,13 @@ SQLite file stands in for the shared store).  Checked:
     the answered calls cut by the kill are reported; the edge marks node-b
     down; node-a closes node-b's calls once node-b is stale, as
     node_failure/system at max(started, answered, node-b's last heartbeat).
+  * nothing accepted is lost with its node: node-b started again, a
+    baresip phone registered at node-a leaves a message there (no SMTP
+    server yet: its mail waits); the file is in the shared spool, named
+    with node-a's id; node-a gets kill -9; node-b lists the message, its
+    /audio is the file's bytes; the SMTP server comes up and node-b
+    (the outbox lease taken over) mails it with those bytes attached;
+    node-b stops cleanly.
 """
 import os
 import re
@@ -49,15 +59,20 @@ import signal
 import socket
 import sqlite3
 import sys
+import tempfile
 import time
+import urllib.request
 from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard, free_port  # noqa: E402
+import pg  # noqa: E402
 from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from kamailio import Edge  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
+from peers import make_tone_wav  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 from rawsip import (SDP, Peer, auth_value, hdrs, md5,  # noqa: E402
                     reply, status)
 
@@ -66,6 +81,8 @@ PW = DEMO["devices"]
 HB = 1         # [s] --heartbeat-interval
 STALE = 3      # [s] --node-stale-after
 CALLS, RATE, HOLD_MS = 200, 20, 1000   # the load
+VM_NUMBER = "+4922182829963"   # a mailbox of the demo tenant
+VM_TO = "zentrale@kunde.example"
 KILL_AFTER = 4.0   # [s] into the load
 
 
@@ -93,15 +110,68 @@ class EdgePhone(Baresip):
         return line + f';outbound1="sip:127.0.0.1:{self.edge_port};lr"'
 
 
-def node(node_id, port, edge_port, rtp, data_dir=None):
+class Store:
+    """What the nodes share.  kind "pg" (the real topology, the default):
+    a throwaway PostgreSQL (--db), a data directory per node and one
+    voicemail spool directory for all (--spool-dir; NFS in a real
+    cluster).  kind "sqlite" (one machine only): one data directory, its
+    SQLite file and its voicemail directory.  $SB_CLUSTER_STORE chooses
+    for the suites that take it from here."""
+
+    def __init__(self, kind=None):
+        self.kind = kind or os.environ.get("SB_CLUSTER_STORE", "pg")
+        if self.kind not in ("pg", "sqlite"):
+            raise ValueError(f"SB_CLUSTER_STORE: pg or sqlite, not "
+                             f"{self.kind!r}")
+        self.first = None   # the node that seeded the demo
+        self.pg = self.url = self.spool = None
+        if self.kind == "pg":
+            self.pg = pg.Postgres()
+            self.url = self.pg.createdb("sb")
+            self.spool = tempfile.mkdtemp(prefix="sbspool-")
+
+    def args(self):
+        """The next node's flags (later flags win)."""
+        if self.kind == "pg":
+            return ["--db", self.url, "--spool-dir", self.spool]
+        return ["--data-dir", self.first.dir] if self.first else []
+
+    def rows(self, sql):
+        """The rows of a query, as lists of strings."""
+        if self.kind == "pg":
+            return self.pg.psql(sql, db="sb")
+        con = sqlite3.connect(os.path.join(self.first.dir,
+                                           "switchboard.db"), timeout=10)
+        try:
+            return [[str(v) for v in r] for r in con.execute(sql)]
+        finally:
+            con.close()
+
+    def spool_dir(self):
+        return self.spool or os.path.join(self.first.dir, "voicemail")
+
+    def close(self):
+        if self.pg:
+            self.pg.stop()
+        if self.spool:
+            shutil.rmtree(self.spool, ignore_errors=True)
+
+
+def node(node_id, port, edge_port, rtp, store, extra=(), env=None):
+    """A node on store; the first one seeds the demo, the others take its
+    admin token."""
     args = ["--sip", f"127.0.0.1:{port}", "--node-id", node_id,
             "--edge", f"127.0.0.1:{edge_port}",
             "--heartbeat-interval", str(HB),
             "--node-stale-after", str(STALE),
             "--rtp-min", str(rtp[0]), "--rtp-max", str(rtp[1])]
-    if data_dir:
-        args += ["--data-dir", data_dir]   # later flags win
-    return Switchboard(extra_args=args, demo=data_dir is None)
+    sb = Switchboard(extra_args=args + store.args() + list(extra), env=env,
+                     demo=store.first is None)
+    if store.first is None:
+        store.first = sb
+    else:
+        sb.token = store.first.token
+    return sb
 
 
 def calls(sb):
@@ -352,7 +422,7 @@ def forged_nonce(secret, issued):
     return f"{issued:08x}{r:08x}{mac}"
 
 
-def test_nonce_across_nodes(a, b):
+def test_nonce_across_nodes(a, b, store):
     """A challenge of node-a answered at node-b; old nonces stay stale."""
     peer = Peer("127.0.0.9")
     na, nb = ("127.0.0.1", a.sip_port), ("127.0.0.1", b.sip_port)
@@ -379,13 +449,8 @@ def test_nonce_across_nodes(a, b):
                 "the credentials for node-a's nonce, sent to node-b: 200",
                 r and r.splitlines()[0])
 
-        con = sqlite3.connect(os.path.join(a.dir, "switchboard.db"),
-                              timeout=10)
-        try:
-            rows = con.execute("SELECT value FROM server_secrets WHERE "
-                               "name = 'sip_nonce'").fetchall()
-        finally:
-            con.close()
+        rows = store.rows("SELECT value FROM server_secrets WHERE "
+                          "name = 'sip_nonce'")
         secret = rows[0][0] if len(rows) == 1 else ""
         S.check(re.fullmatch(r"[0-9a-f]{64}", secret) is not None,
                 "the store holds one nonce key (64 hex digits)",
@@ -688,40 +753,142 @@ def test_kill_under_load(a, b, edge):
     load.cleanup()
 
 
+def audio_get(sb, mid):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{sb.http_port}/api/v1/messages/{mid}/audio")
+    req.add_header("Authorization", f"Bearer {sb.token}")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type"), r.read()
+
+
+def test_voicemail_failover(a, b, store, sink):
+    """A message left on node-a, node-a killed: node-b serves it (the
+    spool directory is shared) and mails it."""
+    st, box = a.api("POST", "/api/v1/mailboxes",
+                    {"tenant_id": 1, "name": "Cluster", "email_to": VM_TO,
+                     "attach": True})
+    S.check(st == 201, "a mailbox: 201", f"{st} {box}")
+    st, n = a.api("POST", "/api/v1/numbers",
+                  {"tenant_id": 1, "e164": VM_NUMBER,
+                   "target_type": "voicemail", "target_id": box["id"]})
+    S.check(st == 201, f"{VM_NUMBER} routed to it: 201", f"{st} {n}")
+    wav = make_tone_wav(os.path.join(a.dir, "t440.wav"), 440, 60)
+    phone = Baresip("1001", PW["1001"], server=("127.0.0.1", a.sip_port),
+                    wav=wav)
+    phone.start()
+    try:
+        S.check(phone.wait_registered(15), "1001 registers at node-a",
+                phone.why())
+        mark = len(a.logtext())
+        m = phone.mark()
+        phone.dial(f"sip:{VM_NUMBER}@127.0.0.1:{a.sip_port}")
+        S.check(phone.wait_event("CALL_ESTABLISHED", 15, since=m)
+                is not None, "node-a's mailbox answers")
+        wait_for(lambda: re.search(r"voicemail: \S+: mailbox %d: "
+                                   r"recording" % box["id"],
+                                   a.logtext()[mark:]), 30,
+                 "the recording")
+        time.sleep(2.0)
+        phone.hangup()
+        saved = wait_for(lambda: re.search(r"voicemail: message (\d+) "
+                                           r"saved: .*, (/\S+\.wav), mail",
+                                           a.logtext()[mark:]), 15,
+                         "the message saved")
+    finally:
+        phone.stop()
+    if not S.check(saved is not None, "node-a saves the message"):
+        return
+    mid, path = int(saved.group(1)), saved.group(2)
+    S.check(os.path.dirname(path) == os.path.join(store.spool_dir(), "1")
+            and re.fullmatch(r"\d{8}-\d{6}-node_a-[0-9a-f]{8}\.wav",
+                             os.path.basename(path)) is not None,
+            "the file is in the shared spool directory, named with "
+            "node-a", path)
+    want = open(path, "rb").read()
+    a.proc.send_signal(signal.SIGKILL)
+    a.proc.wait()
+    a.log.close()
+    t_kill = time.time()
+    st, msgs = b.api("GET", f"/api/v1/mailboxes/{box['id']}/messages")
+    S.check(st == 200 and [x["id"] for x in msgs or []] == [mid] and
+            msgs[0]["caller"] == "1001" and msgs[0]["duration_ms"] >= 1500,
+            "node-a killed: node-b lists the message", f"{st} {msgs}")
+    st, ctype, body = audio_get(b, mid)
+    S.check(st == 200 and ctype == "audio/wav" and body == want and
+            len(want) > 16000,
+            "node-b's /audio: the bytes node-a recorded",
+            f"{st} {ctype} {len(body)} vs {len(want)}")
+    # the mail was pending (no SMTP server until now): node-b takes the
+    # outbox over once node-a is stale and sends it with the file
+    sink.start()
+
+    def sent():
+        st, msg = b.api("GET", f"/api/v1/messages/{mid}")
+        return msg if st == 200 and msg.get("mail") and \
+            msg["mail"]["state"] == "sent" else None
+    msg = wait_for(sent, STALE + 20, "the mail sent by node-b")
+    S.check(msg is not None and msg["mail"]["attempts"] >= 1,
+            "node-b sends the message's mail", repr(msg))
+    atts = [list(m.iter_attachments()) for _, rc, m in sink.parsed()
+            if rc == [VM_TO]]
+    S.check(len(atts) == 1 and len(atts[0]) == 1 and
+            atts[0][0].get_content() == want,
+            "one mail at the sink, its attachment the recorded bytes",
+            repr([len(x) for x in atts]))
+    print(f"     mail sent {time.time() - t_kill:.1f} s after the kill",
+          flush=True)
+    names = sorted(os.listdir(os.path.join(store.spool_dir(), "1")))
+    S.check(names == [os.path.basename(path)],
+            "the spool holds the one message file", repr(names))
+
+
 def main():
     if not shutil.which("kamailio"):
         S.check(False, "kamailio is installed (debian-packages.txt)")
         S.finish()
-    a = b = edge = None
+    a = b = edge = store = None
+    sink = SmtpSink(free_port(socket.SOCK_STREAM))  # started later
+    env = {"SWITCHBOARD_SMTP_URL": f"smtp://127.0.0.1:{sink.port}",
+           "SWITCHBOARD_SMTP_FROM": "pbx@switchboard.example"}
+    retry = ["--outbox-retry-base", "1", "--outbox-retry-max", "2"]
     half = (RTP_MIN + RTP_MAX) // 2
     try:
+        store = Store()
+        print(f"     store: {store.kind}", flush=True)
         pa, pb = free_port(), free_port()
         edge = Edge([pa, pb])
-        a = node("node-a", pa, edge.port, (RTP_MIN, half))
+        a = node("node-a", pa, edge.port, (RTP_MIN, half), store, retry,
+                 env)
         a.start()
-        b = node("node-b", pb, edge.port, (half + 1, RTP_MAX), a.dir)
-        b.token = a.token
+        b = node("node-b", pb, edge.port, (half + 1, RTP_MAX), store,
+                 retry, env)
         b.start()
         edge.start()
         S.check(edge_ready(edge), "OPTIONS through the edge: 200")
         S.run(test_phones, a, b, edge)
-        S.run(test_nonce_across_nodes, a, b)
+        S.run(test_nonce_across_nodes, a, b, store)
         S.run(test_repeated_183, a, b, edge)
         S.run(test_ringing_failover, a, b, edge)
         S.run(test_kill_under_load, a, b, edge)
-        code = a.stop()
-        S.check(code == 0, "node-a stops cleanly (no leaks)",
-                f"exit {code}\n{a.tail(30)}")
+        b.start()   # back for the voicemail: node-a dies there
+        S.run(test_voicemail_failover, a, b, store, sink)
+        code = b.stop()
+        S.check(code == 0, "node-b stops cleanly (no leaks)",
+                f"exit {code}\n{b.tail(30)}")
     finally:
         if S.failed and edge:
             print(edge.logtext()[-3000:], flush=True)
-        if S.failed and a:
-            print(a.tail(40), flush=True)
+        for x in (a, b):
+            if S.failed and x:
+                print(x.tail(40), flush=True)
         if edge:
             edge.stop()
         for x in (b, a):
             if x:
                 x.cleanup()
+        sink.stop()
+        if store:
+            store.close()
     S.finish()
 
 

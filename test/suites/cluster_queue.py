@@ -5,7 +5,7 @@ and the caller's node dials the agent.
 
     agent phones 1002 (Erika, agent 1), 1021 (Tom, agent 2): baresip
     caller phone 1001 (Max): baresip;  carrier callers: raw SIP
-        all through kamailio --> node-a, node-b (one data directory)
+        all through kamailio --> node-a, node-b (one PostgreSQL, cluster.Store)
 
 The edge hashes an INVITE over its Call-ID (dispatcher algorithm 0); the
 suite computes that hash (Kamailio's ds_get_hash) to send a carrier's
@@ -49,8 +49,8 @@ from kamailio import Edge  # noqa: E402
 from peers import wait_for  # noqa: E402
 from audio import is_tone, wav_data_seconds  # noqa: E402
 from edge import SDP, Peer, hdrs  # noqa: E402
-from cluster import (EdgePhone, node, edge_ready, calls, in_dialog,  # noqa
-                     ms, HB, STALE)
+from cluster import (EdgePhone, Store, node, edge_ready, calls,  # noqa
+                     in_dialog, ms, HB, STALE)
 
 S = Suite("cluster_queue")
 PW = DEMO["devices"]
@@ -431,16 +431,17 @@ def main():
         S.check(False, "kamailio is installed (debian-packages.txt)")
         S.finish()
     w = World()
-    w.a = w.b = w.edge = None
+    w.a = w.b = w.edge = store = None
     phones = []
     half = (RTP_MIN + RTP_MAX) // 2
     try:
+        store = Store()
+        print(f"     store: {store.kind}", flush=True)
         pa, pb = free_port(), free_port()
         w.edge = Edge([pa, pb])
-        w.a = node("node-a", pa, w.edge.port, (RTP_MIN, half))
+        w.a = node("node-a", pa, w.edge.port, (RTP_MIN, half), store)
         w.a.start()
-        w.b = node("node-b", pb, w.edge.port, (half + 1, RTP_MAX), w.a.dir)
-        w.b.token = w.a.token
+        w.b = node("node-b", pb, w.edge.port, (half + 1, RTP_MAX), store)
         w.b.start()
         w.edge.start()
         S.check(edge_ready(w.edge), "OPTIONS through the edge: 200")
@@ -483,6 +484,8 @@ def main():
         for x in (w.b, w.a):
             if x:
                 x.cleanup()
+        if store:
+            store.close()
     S.finish()
 
 

@@ -60,6 +60,7 @@ OPTIONS = {
     "https": ("str", None), "http-public": ("bool", None),
     "data-dir": ("str", "var"), "db": ("str", "<data-dir>/switchboard.db"),
     "prompts": ("str", "<data-dir>/prompts"), "realm": ("str", "switchboard"),
+    "spool-dir": ("str", "<data-dir>/voicemail"),
     "backup-keep": ("u32", "7"), "purge-interval": ("u32", "3600"),
     "node-id": ("str", "node1"), "rtp-min": ("u16", "20000"),
     "rtp-max": ("u16", "39999"), "rtp-timeout": ("u32", "30"),

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <utime.h>
 #include <re.h>
 #include "core/core.h"
 #include "store/store.h"
@@ -26,7 +28,8 @@
 
 static const char vm_number[] = "+4922182829960";
 
-/* The log with the random part of ".rec-<16 hex>" as ".rec-R". */
+/* The log with ".rec-node1-<16 hex>" (node tag, random part) as
+ * ".rec-R". */
 static const char *take(void)
 {
 	static char out[sizeof(fake.log)];
@@ -34,10 +37,10 @@ static const char *take(void)
 	char *o = out;
 
 	while (*in && o < out + sizeof(out) - 1) {
-		if (!strncmp(in, ".rec-", 5) && strlen(in) > 21) {
+		if (!strncmp(in, ".rec-node1-", 11) && strlen(in) > 27) {
 			memcpy(o, ".rec-R", 6);
 			o += 6;
-			in += 21;
+			in += 27;
 			continue;
 		}
 		*o++ = *in++;
@@ -95,6 +98,9 @@ static int vm_open(struct vm_env *v)
 	if (!mkdtemp(v->dir))
 		return errno;
 	str_copy(v->e.cfg.data_dir, v->dir, sizeof(v->e.cfg.data_dir));
+	re_snprintf(v->e.cfg.spool_dir, sizeof(v->e.cfg.spool_dir),
+		    "%s/voicemail", v->dir);
+	str_copy(v->e.cfg.node_id, "node1", sizeof(v->e.cfg.node_id));
 	str_copy(v->e.cfg.smtp_from, "pbx@sb.example",
 		 sizeof(v->e.cfg.smtp_from));
 
@@ -247,20 +253,38 @@ int test_call_voicemail(void)
 	TEST_EQ_INT(env_call(&v.e, vm_number), 0);
 	TEST_EQ_STR(take(), "[routing]reject 480 Mailbox Off;[done]free A;");
 
-	/* a leftover of a kill: swept at start; the messages' files stay */
-	re_snprintf(tmp, sizeof(tmp), "%s/voicemail/1/.rec-0123.wav", v.dir);
-	str_copy(fake.rec_path, tmp, sizeof(fake.rec_path));
-	TEST_EQ_INT(rec_write(), 0);
-	re_snprintf(tmp, sizeof(tmp), "%s/voicemail/1/20261205-1-x.wav", v.dir);
-	str_copy(fake.rec_path, tmp, sizeof(fake.rec_path));
-	TEST_EQ_INT(rec_write(), 0);
+	/* a leftover of a kill: swept at start; the messages' files stay.
+	 * The spool is shared: another node's fresh leftovers may be files
+	 * it is saving now and stay, its old ones (an hour) go. */
 	{
+		static const char *const names[] = {
+		    ".rec-node1-0123.wav",          /* ours: goes      */
+		    "20261205-120000-node1-x.wav",  /* ours: goes      */
+		    ".rec-node2-0123.wav",          /* fresh: stays    */
+		    "20261205-120000-node2-y.wav",  /* fresh: stays    */
+		    "20261205-120000-node1x-z.wav", /* not ours: stays */
+		    "20261205-120000-node2-o.wav",  /* old: goes       */
+		};
+		const bool gone[] = {true, true, false, false, false, true};
+		struct utimbuf old;
 		unsigned n = 0;
 
+		old.actime = old.modtime = time(NULL) - 7200;
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			re_snprintf(tmp, sizeof(tmp), "%s/voicemail/1/%s",
+				    v.dir, names[i]);
+			str_copy(fake.rec_path, tmp, sizeof(fake.rec_path));
+			TEST_EQ_INT(rec_write(), 0);
+		}
+		TEST_EQ_INT(utime(tmp, &old), 0);
 		TEST_EQ_INT(voicemail_sweep(&v.e.cfg, v.e.st, &n), 0);
-		TEST_EQ_INT(n, 2);
+		TEST_EQ_INT(n, 3);
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			re_snprintf(tmp, sizeof(tmp), "%s/voicemail/1/%s",
+				    v.dir, names[i]);
+			TEST_EQ_INT(access(tmp, F_OK) != 0, gone[i]);
+		}
 	}
-	TEST_ASSERT(access(tmp, F_OK) != 0);
 	TEST_ASSERT(access(last.file, R_OK) == 0);
 out:
 	mem_deref(o);
