@@ -56,5 +56,6 @@ extern const char pg_schema57_billing[];
 extern const char pg_schema_v58[];
 extern const char pg_schema_v59[];
 extern const char pg_schema_v60[];
+extern const char pg_schema_v61[];
 
 #endif
