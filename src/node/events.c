@@ -32,8 +32,8 @@ struct node_events {
 	struct event_sub *sub;    /* while peers are alive */
 	struct store_listen *listen;
 	struct tmr tmr;
-	int64_t last;  /* every id up to here is dealt with          */
-	int64_t *done; /* (owned) ids after a hole dealt with, sorted */
+	int64_t last;           /* every id up to here is dealt with          */
+	int64_t done[DONE_MAX]; /* ids after a hole dealt with, sorted */
 	size_t donec;
 	uint64_t hole_since; /* [ms] the first hole open since, 0 none */
 	unsigned polls;
@@ -168,13 +168,11 @@ static bool done_has(const struct node_events *ne, int64_t id)
 /* Remember id (> last, not yet known) as dealt with, in order. */
 static int done_add(struct node_events *ne, int64_t id)
 {
-	int64_t *v;
+	int64_t *v = ne->done;
 	size_t i;
 
-	v = mem_realloc(ne->done, (ne->donec + 1) * sizeof(*v));
-	if (!v)
-		return ENOMEM;
-	ne->done = v;
+	if (ne->donec >= DONE_MAX)
+		return EOVERFLOW; /* read_rows() gives the hole up first */
 	for (i = ne->donec; i > 0 && v[i - 1] > id; i--)
 		v[i] = v[i - 1];
 	v[i] = id;
@@ -253,7 +251,7 @@ static void read_rows(struct node_events *ne, uint64_t now)
 		if (err || ne->got < NODE_EVENTS_BATCH)
 			break;
 	}
-	if (err) {
+	if (err && err != EOVERFLOW) {
 		warning("node: events: read after %lld: %m\n",
 			(long long)ne->last, err);
 		return;
@@ -266,7 +264,7 @@ static void read_rows(struct node_events *ne, uint64_t now)
 	if (!ne->hole_since)
 		ne->hole_since = now;
 	if (now - ne->hole_since >= NODE_EVENTS_GAP_MS ||
-	    ne->donec >= DONE_MAX) {
+	    ne->donec > DONE_MAX - NODE_EVENTS_BATCH) {
 		warning("node: events: ids %lld to %lld never came: given "
 			"up\n",
 			(long long)ne->last + 1, (long long)ne->done[0] - 1);
@@ -327,7 +325,6 @@ static void destructor(void *arg)
 	tmr_cancel(&ne->tmr);
 	ne->sub = mem_deref(ne->sub);
 	ne->listen = mem_deref(ne->listen);
-	mem_deref(ne->done);
 }
 
 int node_events_alloc(struct node_events **nep, const struct config *cfg,
