@@ -59,10 +59,34 @@ static void destructor(void *arg)
 	mem_deref(l->channel);
 }
 
+/* libpq's notices (the server's FATAL when it ends the session) go to
+ * the log, not to stderr. */
+static void notice(void *arg, const char *msg)
+{
+	(void)arg;
+	debug("store: postgresql: listen: %s", msg);
+}
+
+/* libpq's message on one line. */
+static const char *oneline(char *buf, size_t sz, const char *msg)
+{
+	size_t i;
+
+	str_copy(buf, msg ? msg : "", sz);
+	for (i = 0; buf[i]; i++) {
+		if (buf[i] == '\n' || buf[i] == '\t')
+			buf[i] = buf[i + 1] ? ' ' : '\0';
+	}
+	return buf;
+}
+
 static void lost(struct store_listen *l, const char *why)
 {
+	char msg[256];
+
 	warning("store: postgresql: listen %s: %s; again in %u ms\n", l->safe,
-		why, (unsigned)STORE_LISTEN_RETRY_MS);
+		oneline(msg, sizeof(msg), why),
+		(unsigned)STORE_LISTEN_RETRY_MS);
 	conn_close(l);
 	tmr_start(&l->tmr, STORE_LISTEN_RETRY_MS, retry_h, l);
 }
@@ -98,11 +122,14 @@ static int conn_open(struct store_listen *l)
 	if (!l->conn)
 		return ENOMEM;
 	if (PQstatus(l->conn) != CONNECTION_OK) {
-		warning("store: postgresql: listen: connect %s: %s", l->safe,
-			PQerrorMessage(l->conn));
+		char msg[256];
+
+		warning("store: postgresql: listen: connect %s: %s\n", l->safe,
+			oneline(msg, sizeof(msg), PQerrorMessage(l->conn)));
 		conn_close(l);
 		return ECONNREFUSED;
 	}
+	(void)PQsetNoticeProcessor(l->conn, notice, NULL);
 	q = PQescapeIdentifier(l->conn, l->channel, strlen(l->channel));
 	if (!q) {
 		conn_close(l);
@@ -116,8 +143,10 @@ static int conn_open(struct store_listen *l)
 	}
 	PQfreemem(q);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		warning("store: postgresql: listen %s: %s", l->safe,
-			PQerrorMessage(l->conn));
+		char msg[256];
+
+		warning("store: postgresql: listen %s: %s\n", l->safe,
+			oneline(msg, sizeof(msg), PQerrorMessage(l->conn)));
 		PQclear(res);
 		conn_close(l);
 		return ECONNREFUSED;

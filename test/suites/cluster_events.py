@@ -33,6 +33,7 @@ from sb import DEMO, Suite, Switchboard, demo_ids  # noqa: E402
 from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from peers import Sipp, wait_for  # noqa: E402
 from ws import Reader, WsClient  # noqa: E402
+import pg  # noqa: E402
 
 S = Suite("cluster_events")
 HB, STALE = 1, 3
@@ -47,7 +48,7 @@ def node(node_id, rtp, data_dir=None, db=None):
         args += ["--data-dir", data_dir]   # later flags win
     if db:
         args += ["--db", db]
-    return Switchboard(extra_args=args, demo=data_dir is None and not db)
+    return Switchboard(extra_args=args, demo=data_dir is None)
 
 
 def token(sb, role, tenant_id, employee_id=None, name="t"):
@@ -144,6 +145,11 @@ def test_events(w, label):
     # node-a writes once it has seen node-b's heartbeat (within 1 s)
     wait_for(lambda: "other nodes alive: events written" in a.logtext(),
              10, "node-a to see node-b alive")
+    if label == "PostgreSQL":
+        S.check("every 500 ms and on their notifications" in a.logtext() and
+                "every 500 ms and on their notifications" in b.logtext(),
+                f"{label}: both nodes LISTEN (a notification wakes them)",
+                a.tail(20))
     rd = streams(w)
     try:
         S.check(agent_act(a, w.erika, "login") == 200,
@@ -288,6 +294,17 @@ def run(label, db=None, rows=None):
 
 def main():
     S.run(run, "SQLite", None, rows_sqlite)
+    with pg.Postgres() as p:
+        p.createdb("sbev")
+        url = f"postgresql://postgres@127.0.0.1:{p.port}/sbev"
+
+        def rows_pg(w):
+            return [(r[0], r[1], r[2], int(r[3])) for r in p.psql(
+                "SELECT node_id, class, type, count(*) FROM node_events"
+                " GROUP BY node_id, class, type ORDER BY 1, 2, 3",
+                db="sbev")]
+        S.run(run, "PostgreSQL", url, rows_pg)
+        # LISTEN, not the poll: node-a was woken by node-b's notification
     S.finish()
 
 

@@ -78,6 +78,78 @@ static int add(struct store *st, const char *node, uint64_t at,
 	return store_node_event_add(st, &e);
 }
 
+/* PostgreSQL: what the LISTEN connection said. */
+struct heard {
+	unsigned wakeups, reconnects;
+	struct tmr stop;
+};
+
+static void heard_h(bool reconnected, void *arg)
+{
+	struct heard *hd = arg;
+
+	if (reconnected)
+		hd->reconnects++;
+	else
+		hd->wakeups++;
+	re_cancel();
+}
+
+static void stop_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+/* Run the main loop until the listener says something, at most ms. */
+static void listen_for(struct heard *hd, uint64_t ms)
+{
+	tmr_start(&hd->stop, ms, stop_h, NULL);
+	(void)re_main(NULL);
+	tmr_cancel(&hd->stop);
+}
+
+/* The insert notifies (at its commit, with the row there to read); a
+ * lost LISTEN connection is made again and says so. */
+static int listen_pg(struct tdb *db)
+{
+	struct store_listen *l = NULL;
+	struct heard hd;
+	char buf[32];
+	int err = 0;
+
+	memset(&hd, 0, sizeof(hd));
+	tmr_init(&hd.stop);
+	TEST_EQ_INT(store_listen_alloc(&l, "/tmp/x.db", STORE_EVENTS_CHANNEL,
+				       heard_h, &hd),
+		    ENOTSUP);
+	TEST_EQ_INT(store_listen_alloc(&l, db->path, STORE_EVENTS_CHANNEL,
+				       heard_h, &hd),
+		    0);
+	TEST_EQ_INT(add(db->st, "b", T0, "state"), 0);
+	listen_for(&hd, 5000);
+	TEST_EQ_INT(hd.wakeups, 1);
+	TEST_EQ_INT(store_listen_count(l), 1);
+	/* the server ends the LISTEN session: made again within a retry */
+	TEST_EQ_INT(raw_pg_query(db->path,
+				 "SELECT count(pg_terminate_backend(pid)) FROM"
+				 " pg_stat_activity WHERE query LIKE 'LISTEN%'"
+				 " AND pid <> pg_backend_pid()",
+				 buf, sizeof(buf)),
+		    0);
+	TEST_EQ_STR(buf, "1");
+	listen_for(&hd, 3 * STORE_LISTEN_RETRY_MS + 2000);
+	TEST_EQ_INT(hd.reconnects, 1);
+	TEST_EQ_INT(add(db->st, "b", T0, "state"), 0);
+	listen_for(&hd, 5000);
+	TEST_EQ_INT(hd.wakeups, 2);
+
+out:
+	tmr_cancel(&hd.stop);
+	mem_deref(l);
+	return err;
+}
+
 int test_store_node_events(void)
 {
 	struct tdb db;
@@ -141,6 +213,12 @@ int test_store_node_events(void)
 	TEST_EQ_INT(n, 0);
 	TEST_EQ_INT(store_node_event_peers(db.st, "b", T0 - 4999, &n), 0);
 	TEST_EQ_INT(n, 1);
+	if (tdb_is_pg(db.path))
+		err = listen_pg(&db);
+	else
+		TEST_EQ_INT(
+		    store_listen_alloc(NULL, db.path, "x", heard_h, NULL),
+		    EINVAL);
 
 out:
 	tdb_close(&db);
