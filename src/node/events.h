@@ -8,8 +8,8 @@
  * What travels: every event of the bus (core.h) that was published here
  * (ev->node NULL), while another node is alive (its heartbeat younger than
  * --node-stale-after, looked at every second): call (new, ringing,
- * answered, ..., note_escalation), queue (waiting, answered, ..., callback,
- * the screen pop "pop" with its employee) and agent (state).  They are
+ * answered, ..., note_escalation), queue (joined, offered, missed, left,
+ * callback, the screen pop "pop" with its employee) and agent (state).  They are
  * all what the event stream (http/events.c) shows, and the stream is
  * their only subscriber that shows them; nothing here acts on events.
  * With no other node alive nothing is written (and the bus has no
