@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "http/http.h"
 #include "node/node.h"
+#include "node/events.h"
 #include "sip/sip.h"
 #include "call/call.h"
 #include "media/media.h"
@@ -233,6 +234,7 @@ int main(int argc, char *argv[])
 	struct store *st = NULL;
 	struct http_api *api = NULL;
 	struct node *node = NULL;
+	struct node_events *nevents = NULL;
 	struct sipsrv *srv = NULL;
 	struct call_ctx *calls = NULL;
 	char path[sizeof(cfg.data_dir) + 16];
@@ -309,6 +311,10 @@ int main(int argc, char *argv[])
 	err = node_alloc(&node, &cfg, st);
 	if (err)
 		goto out;
+	/* the other nodes' events on this bus, this node's to them */
+	err = node_events_alloc(&nevents, &cfg, st);
+	if (err)
+		goto out;
 	/* what a kill -9 left of a voicemail message: no row, no file */
 	err = voicemail_sweep(&cfg, st, NULL);
 	if (err)
@@ -381,6 +387,7 @@ out:
 	media_speech_stop();
 	sipsrv_close();
 	notify = mem_deref(notify);
+	nevents = mem_deref(nevents);
 	node = mem_deref(node);
 	st = mem_deref(st);
 	libre_close();

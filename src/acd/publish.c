@@ -188,6 +188,11 @@ void acd_publish(struct store *st, const struct acd_event *ev,
 
 	if (!st || !ev || !event_wanted())
 		return;
+	/* an agent's state this engine follows from another node's row:
+	 * that node published it, and its event comes here from the store
+	 * (node/events.h); published again, a stream would show it twice */
+	if (ev->type == ACD_EV_AGENT && acd_rows_applying())
+		return;
 	err = ev->type == ACD_EV_AGENT ? agent_event(st, ev)
 				       : queue_event(st, ev, c);
 	if (err)

@@ -280,9 +280,10 @@ void tmr_replacement_flush(void);
  * The one event bus (ARCHITECTURE.md 5): modules publish what happens
  * (call/ its calls, acd/ its queues and agents), subscribers in this
  * process (the WebSocket stream of http/, statistics) are told at once,
- * in the order they subscribed.  Between nodes it will be PostgreSQL
- * LISTEN/NOTIFY behind the same two calls.  Everything runs on the re
- * thread: publish from there only.
+ * in the order they subscribed.  Between nodes the events travel as
+ * rows of the store (node/events.c: it writes this node's and
+ * re-publishes the other nodes' with event_republish()).  Everything
+ * runs on the re thread: publish from there only.
  */
 enum event_class {
 	EVENT_CALL = 0, /* "call":  a call's state (call/event.c)        */
@@ -300,6 +301,12 @@ struct event {
 				pop): other agents and client admins do not
 				see it, operators do; 0: everyone who may
 				see the tenant's events                  */
+	const char *node;    /* NULL: published here; else the node it came
+			     from (node/events.c re-publishes the other
+			     nodes' events): a consumer that acts on
+			     events (billing, statistics, the relay
+			     itself) must ignore those, one that shows
+			     them (the event stream) shows them too    */
 };
 
 struct event_sub;
@@ -326,6 +333,12 @@ int event_publish(int64_t tenant_id, enum event_class cls, const char *type,
 int event_publish_to(int64_t tenant_id, int64_t employee_id,
 		     enum event_class cls, const char *type,
 		     const struct odict *fields);
+/* Tell every subscriber ev as it is, time and node included: an event
+ * of another node (ev->node set), read from the store.  EINVAL as above,
+ * or without ev->node. */
+int event_republish(const struct event *ev);
+/* The class named s ("call", "queue", "agent"): 0 or EINVAL. */
+int event_class_parse(const char *s, enum event_class *clsp);
 
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 

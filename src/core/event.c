@@ -92,22 +92,10 @@ int event_publish(int64_t tenant_id, enum event_class cls, const char *type,
 	return event_publish_to(tenant_id, 0, cls, type, fields);
 }
 
-int event_publish_to(int64_t tenant_id, int64_t employee_id,
-		     enum event_class cls, const char *type,
-		     const struct odict *fields)
+/* Hand ev to every subscriber. */
+static void walk(const struct event *ev)
 {
-	struct event ev;
 	struct walk w;
-
-	if (tenant_id < 0 || employee_id < 0 ||
-	    (size_t)cls >= ARRAY_SIZE(class_names) || !type_ok(type))
-		return EINVAL;
-	ev.employee_id = employee_id;
-	ev.time = time_now_ms();
-	ev.tenant_id = tenant_id;
-	ev.cls = cls;
-	ev.type = type;
-	ev.fields = fields;
 
 	w.next = subs.head;
 	w.up = walks;
@@ -116,8 +104,52 @@ int event_publish_to(int64_t tenant_id, int64_t employee_id,
 		struct event_sub *s = w.next->data;
 
 		w.next = w.next->next;
-		s->h(&ev, s->arg);
+		s->h(ev, s->arg);
 	}
 	walks = w.up;
+}
+
+int event_publish_to(int64_t tenant_id, int64_t employee_id,
+		     enum event_class cls, const char *type,
+		     const struct odict *fields)
+{
+	struct event ev;
+
+	if (tenant_id < 0 || employee_id < 0 ||
+	    (size_t)cls >= ARRAY_SIZE(class_names) || !type_ok(type))
+		return EINVAL;
+	memset(&ev, 0, sizeof(ev));
+	ev.employee_id = employee_id;
+	ev.time = time_now_ms();
+	ev.tenant_id = tenant_id;
+	ev.cls = cls;
+	ev.type = type;
+	ev.fields = fields;
+	walk(&ev);
 	return 0;
+}
+
+int event_republish(const struct event *ev)
+{
+	if (!ev || !str_isset(ev->node) || ev->tenant_id < 0 ||
+	    ev->employee_id < 0 || (size_t)ev->cls >= ARRAY_SIZE(class_names) ||
+	    !type_ok(ev->type))
+		return EINVAL;
+	walk(ev);
+	return 0;
+}
+
+int event_class_parse(const char *s, enum event_class *clsp)
+{
+	size_t i;
+
+	if (!s || !clsp)
+		return EINVAL;
+	for (i = 0; i < ARRAY_SIZE(class_names); i++) {
+		if (class_names[i] && !strcmp(s, class_names[i])) {
+			*clsp = (enum event_class)i;
+			return 0;
+		}
+	}
+	return EINVAL;
 }

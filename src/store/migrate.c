@@ -88,6 +88,7 @@ static const struct migration migrationv[] = {
     {59, "the order of child rows kept in a column", schema_v59},
     {60, "agents' claims and waiting callers as rows of every node",
      schema_v60},
+    {61, "events between nodes", schema_v61},
     {63, "queue and agent settings changes every node follows", schema_v63},
 };
 

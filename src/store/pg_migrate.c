@@ -108,6 +108,7 @@ static const struct store_pg_step pg_stepv[] = {
     {60,
      "agents' claims and waiting callers as rows of every node",
      {pg_schema_v60, NULL}},
+    {61, "events between nodes", {pg_schema_v61, NULL}},
     {63,
      "queue and agent settings changes every node follows",
      {pg_schema_v63, NULL}},

@@ -56,6 +56,7 @@ extern const char pg_schema57_billing[];
 extern const char pg_schema_v58[];
 extern const char pg_schema_v59[];
 extern const char pg_schema_v60[];
+extern const char pg_schema_v61[];
 extern const char pg_schema_v63[];
 
 #endif

@@ -254,3 +254,21 @@ const char schema_v58[] =
     " failures INTEGER NOT NULL DEFAULT 0,"
     " updated_at INTEGER NOT NULL"
     ");";
+
+/* Events between nodes (issue 21, src/node/events.c): each node writes
+ * the bus events a stream client may want, every node reads the others'
+ * rows after the last id it saw and publishes them on its own bus.  Rows
+ * live a few minutes (the newest is always kept, so an id is never used
+ * twice).  tenant_id 0: no tenant's (admins only); employee_id 0: for
+ * everyone who may see the tenant's events. */
+const char schema_v61[] = "CREATE TABLE node_events ("
+			  " id INTEGER PRIMARY KEY,"
+			  " node_id TEXT NOT NULL CHECK (node_id <> ''),"
+			  " at INTEGER NOT NULL,"
+			  " tenant_id INTEGER NOT NULL DEFAULT 0,"
+			  " employee_id INTEGER NOT NULL DEFAULT 0,"
+			  " class TEXT NOT NULL,"
+			  " type TEXT NOT NULL,"
+			  " fields TEXT NOT NULL DEFAULT '{}'"
+			  ");"
+			  "CREATE INDEX node_events_at ON node_events(at);";

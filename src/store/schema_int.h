@@ -53,6 +53,7 @@ extern const char schema_v57[];
 extern const char schema_v58[];
 extern const char schema_v59[];
 extern const char schema_v60[];
+extern const char schema_v61[];
 extern const char schema_v63[];
 
 #endif

@@ -53,6 +53,7 @@ static const struct store_sqlset *const sqlsets[] = {
     &store_sql_registration,
     &store_sql_call,
     &store_sql_node,
+    &store_sql_node_event, /* issue 21: events between nodes */
     &store_sql_lease,
     &store_sql_trunk_reg,
     &store_sql_outbox,

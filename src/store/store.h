@@ -1881,6 +1881,66 @@ int store_call_close_node(struct store *st, const char *node_id, unsigned *np);
 int store_call_close_stale(struct store *st, const char *self, uint64_t before,
 			   unsigned *np);
 
+/* ---- events between nodes (migration 61) ------------------------------ */
+
+/*
+ * Each node writes the bus events a stream client may want (core.h) as
+ * rows; every node reads the rows after the last id it has seen and
+ * publishes the other nodes' on its own bus (src/node/events.c).  On
+ * PostgreSQL the insert also says pg_notify(STORE_EVENTS_CHANNEL, node)
+ * in its own transaction, which wakes the readers (store_listen_alloc).
+ */
+#define STORE_EVENTS_CHANNEL "switchboard_events"
+
+struct store_node_event {
+	int64_t id;          /* increasing (gaps possible on PostgreSQL) */
+	const char *node_id; /* the writer                               */
+	uint64_t at;         /* [ms UTC] published, the writer's clock   */
+	int64_t tenant_id;   /* 0: no tenant's                           */
+	int64_t employee_id; /* 0: everyone who may see the tenant's     */
+	const char *cls;     /* "call", "queue", "agent"                 */
+	const char *type;    /* "new", "state", ...                      */
+	const char *fields;  /* a JSON object                            */
+};
+
+/* Read rows: the strings are valid only while h runs. */
+typedef int(store_node_event_h)(const struct store_node_event *e, void *arg);
+
+/* Write e (its id is the store's: e->id is not read).  EINVAL for an
+ * empty node, class, type or fields, or a negative id. */
+int store_node_event_add(struct store *st, const struct store_node_event *e);
+/* The rows whose id is after `after`, by id, at most limit of them. */
+int store_node_event_after(struct store *st, int64_t after, unsigned limit,
+			   store_node_event_h *h, void *arg);
+/* The largest id written so far (0: none). */
+int store_node_event_last(struct store *st, int64_t *idp);
+/* Delete the rows (of every node) written before `before` [ms UTC],
+ * except the newest row, so no id is ever used again (SQLite takes the
+ * largest plus one).  *np (may be NULL) gets the rows deleted. */
+int store_node_event_trim(struct store *st, uint64_t before, unsigned *np);
+/* How many nodes but self wrote a heartbeat at since [ms UTC] or later:
+ * with none, nobody would read this node's events. */
+int store_node_event_peers(struct store *st, const char *self, uint64_t since,
+			   unsigned *np);
+
+/*
+ * A second connection to a PostgreSQL store that LISTENs on channel, in
+ * libre's main loop (its socket in fd_listen): h(false, arg) when
+ * notifications came (any number: they only wake the reader), h(true,
+ * arg) after the connection was lost and made again (notifications sent
+ * meanwhile are gone: the reader catches up from the rows).  A lost
+ * connection is tried again every STORE_LISTEN_RETRY_MS.  ENOTSUP for
+ * an SQLite store (url not postgresql://), ECONNREFUSED if the first
+ * connection fails.  mem_deref() closes it.
+ */
+enum { STORE_LISTEN_RETRY_MS = 1000 };
+struct store_listen;
+typedef void(store_listen_h)(bool reconnected, void *arg);
+int store_listen_alloc(struct store_listen **lp, const char *url,
+		       const char *channel, store_listen_h *h, void *arg);
+/* Notifications received so far (for tests and logs). */
+uint64_t store_listen_count(const struct store_listen *l);
+
 /* ---- leases: single-owner jobs on exactly one node --------------------- */
 
 /*

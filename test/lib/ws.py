@@ -23,6 +23,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 import time
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -266,6 +267,33 @@ class WsClient:
         if self.sock:
             self.sock.close()
             self.sock = None
+
+
+class Reader(threading.Thread):
+    """Reads a stream's events in the background (answering pings);
+    the suites events and cluster_events."""
+
+    def __init__(self, client):
+        super().__init__(daemon=True)
+        self.c = client
+        self.events = []
+        self.error = None
+        self.stop = False
+
+    def run(self):
+        while not self.stop:
+            try:
+                self.events.append(self.c.event(0.2))
+            except socket.timeout:
+                continue
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                self.error = e
+                return
+
+    def finish(self):
+        self.stop = True
+        self.join(5)
+        return self.events
 
 
 def selftest():

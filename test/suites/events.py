@@ -32,14 +32,13 @@ import socket
 import sqlite3
 import struct
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 import ws as wsl  # noqa: E402
-from ws import WsClient, WsError  # noqa: E402
+from ws import Reader, WsClient, WsError  # noqa: E402
 
 S = Suite("events")
 PW = DEMO["devices"]
@@ -126,32 +125,6 @@ def test_refused(sb, t):
             "POST: 405, use GET", raw[:200])
     S.check(stats(sb)["clients"] == 0, "no client was let in",
             str(stats(sb)))
-
-
-class Reader(threading.Thread):
-    """Reads a stream's events in the background (answering pings)."""
-
-    def __init__(self, client):
-        super().__init__(daemon=True)
-        self.c = client
-        self.events = []
-        self.error = None
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            try:
-                self.events.append(self.c.event(0.2))
-            except socket.timeout:
-                continue
-            except Exception as e:  # noqa: BLE001 - reported by the test
-                self.error = e
-                return
-
-    def finish(self):
-        self.stop = True
-        self.join(5)
-        return self.events
 
 
 def strip(ev):
