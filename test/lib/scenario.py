@@ -21,11 +21,10 @@ Python standard library only; run with /usr/bin/python3.
 """
 import calendar
 import re
-import socket
-import threading
 import time
 
 from peers import Sipp, wait_for
+from ws import Reader  # noqa: F401 - the suites take it from here
 
 CALLBACK = "cb"     # the label of the callback in the queue (not a call)
 
@@ -51,32 +50,6 @@ def sip_invites(log, header="X-Switchboard-Collected"):
         if cid and cid.group(1) not in out:
             out[cid.group(1)] = (frm.group(1) if frm else None, vals)
     return list(out.values())
-
-
-class Reader(threading.Thread):
-    """Reads the event stream in the background (answering pings)."""
-
-    def __init__(self, client):
-        super().__init__(daemon=True)
-        self.c = client
-        self.events = []
-        self.error = None
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            try:
-                self.events.append(self.c.event(0.2))
-            except socket.timeout:
-                continue
-            except Exception as e:  # noqa: BLE001 - reported by the test
-                self.error = e
-                return
-
-    def finish(self):
-        self.stop = True
-        self.join(5)
-        return self.events
 
 
 class Scenario:

@@ -271,7 +271,7 @@ class WsClient:
 
 class Reader(threading.Thread):
     """Reads a stream's events in the background (answering pings);
-    the suites events and cluster_events."""
+    the suites events, cluster_events and queue_scenario."""
 
     def __init__(self, client):
         super().__init__(daemon=True)
