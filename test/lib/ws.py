@@ -269,6 +269,15 @@ class WsClient:
             self.sock = None
 
 
+def has_key(o, key):
+    """Does key occur at any depth of o (an event: e.g. "email")?"""
+    if isinstance(o, dict):
+        return key in o or any(has_key(v, key) for v in o.values())
+    if isinstance(o, list):
+        return any(has_key(v, key) for v in o)
+    return False
+
+
 class Reader(threading.Thread):
     """Reads a stream's events in the background (answering pings);
     the suites events, cluster_events and queue_scenario."""

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard, demo_ids  # noqa: E402
 from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from peers import Sipp, wait_for  # noqa: E402
-from ws import Reader, WsClient  # noqa: E402
+from ws import Reader, WsClient, has_key  # noqa: E402
 import pg  # noqa: E402
 
 S = Suite("cluster_events")
@@ -62,14 +62,6 @@ def token(sb, role, tenant_id, employee_id=None, name="t"):
 
 def strip(ev):
     return {k: v for k, v in ev.items() if k not in ("seq", "time", "_t")}
-
-
-def has_key(o, key):
-    if isinstance(o, dict):
-        return key in o or any(has_key(v, key) for v in o.values())
-    if isinstance(o, list):
-        return any(has_key(v, key) for v in o)
-    return False
 
 
 def no_email(o):

@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from sb import DEMO, Suite, Switchboard  # noqa: E402
 from peers import Baresip, Sipp, wait_for  # noqa: E402
 import ws as wsl  # noqa: E402
-from ws import Reader, WsClient, WsError  # noqa: E402
+from ws import Reader, WsClient, WsError, has_key  # noqa: E402
 
 S = Suite("events")
 PW = DEMO["devices"]
@@ -130,14 +130,6 @@ def test_refused(sb, t):
 def strip(ev):
     """An event without its time (checked apart) and seq."""
     return {k: v for k, v in ev.items() if k not in ("seq", "time")}
-
-
-def has_key(o, key):
-    if isinstance(o, dict):
-        return key in o or any(has_key(v, key) for v in o.values())
-    if isinstance(o, list):
-        return any(has_key(v, key) for v in o)
-    return False
 
 
 def seq_ok(events, first=1):

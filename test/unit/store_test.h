@@ -72,6 +72,10 @@ int fx_tenant(struct store *st, const char *name, const char *first,
 int fx_tenants(struct store *st, int64_t *t1, int64_t *t2);
 int fx_employee(struct store *st, int64_t tenant_id, const char *name,
 		const char *ext, int64_t *idp);
+/* q (zeroed here): a ring-all queue "Hotline" of tenant_id (ring 15 s,
+ * wrap-up 30 s, 2 misses, max wait 600 s, 10 callers, service level
+ * 20 s) with employee emp its one member; not yet added. */
+void fx_queue_ring_all(struct store_queue *q, int64_t tenant_id, int64_t emp);
 int fx_number(struct store *st, const char *e164, bool active,
 	      enum store_target type, int64_t target, int64_t *idp);
 int fx_announcement(struct store *st, int64_t tenant_id, const char *file,

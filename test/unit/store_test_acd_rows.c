@@ -160,18 +160,7 @@ int test_store_acd_rows(void)
 	TEST_EQ_INT(k.n, 0);
 
 	/* queue entries: priority, then arrival */
-	memset(q, 0, sizeof(*q));
-	q->tenant_id = t1;
-	str_copy(q->name, "Hotline", sizeof(q->name));
-	q->strategy = STORE_QUEUE_RING_ALL;
-	q->ring_timeout = 15;
-	q->wrapup = 30;
-	q->max_misses = 2;
-	q->max_wait = 600;
-	q->max_len = 10;
-	q->service_level = 20;
-	q->memberc = 1;
-	q->memberv[0] = (struct store_queue_member){erika, 0};
+	fx_queue_ring_all(q, t1, erika);
 	TEST_EQ_INT(store_queue_add(db.st, q), 0);
 	e = entry_of("n1", 1, q->id, 0, 3000);
 	TEST_EQ_INT(store_queue_entry_put(db.st, &e), 0);

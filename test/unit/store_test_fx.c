@@ -197,6 +197,22 @@ int fx_employee(struct store *st, int64_t tenant_id, const char *name,
 	return err;
 }
 
+void fx_queue_ring_all(struct store_queue *q, int64_t tenant_id, int64_t emp)
+{
+	memset(q, 0, sizeof(*q));
+	q->tenant_id = tenant_id;
+	str_copy(q->name, "Hotline", sizeof(q->name));
+	q->strategy = STORE_QUEUE_RING_ALL;
+	q->ring_timeout = 15;
+	q->wrapup = 30;
+	q->max_misses = 2;
+	q->max_wait = 600;
+	q->max_len = 10;
+	q->service_level = 20;
+	q->memberc = 1;
+	q->memberv[0] = (struct store_queue_member){emp, 0};
+}
+
 int fx_number(struct store *st, const char *e164, bool active,
 	      enum store_target type, int64_t target, int64_t *idp)
 {

@@ -76,17 +76,7 @@ static int callback_add(struct store *st, int64_t tenant_id, int64_t *idp)
 	if (!q)
 		return ENOMEM;
 	err = fx_employee(st, tenant_id, "Erika", "10", &emp);
-	q->tenant_id = tenant_id;
-	str_copy(q->name, "Hotline", sizeof(q->name));
-	q->strategy = STORE_QUEUE_RING_ALL;
-	q->ring_timeout = 15;
-	q->wrapup = 30;
-	q->max_misses = 2;
-	q->max_wait = 600;
-	q->max_len = 10;
-	q->service_level = 20;
-	q->memberc = 1;
-	q->memberv[0] = (struct store_queue_member){emp, 0};
+	fx_queue_ring_all(q, tenant_id, emp);
 	if (!err)
 		err = store_queue_add(st, q);
 	memset(&cb, 0, sizeof(cb));
