@@ -49,13 +49,25 @@ export function Console({ session }: { session: Session }) {
   const popRef = useRef<Pop | null>(null);
   popRef.current = pop;
 
+  /* Every request that reads the agent takes a ticket; only the answer
+   * to the newest one is shown.  Two state events close together (ringing,
+   * then paused again) start two reads, and on a busy machine their answers
+   * can come back the other way round: the older one must not win. */
+  const ticket = useRef(0);
+  const agentFrom = async (req: Promise<Agent>): Promise<Agent | null> => {
+    const mine = ++ticket.current;
+    const a = await req;
+    if (mine === ticket.current) { // else a newer read is on its way
+      setAgent(a);
+      setError("");
+    }
+    return a;
+  };
+
   const load = async (): Promise<Agent | null> => {
     if (me === null) return null;
     try {
-      const a = await api<Agent>("GET", `/agents/${me}`);
-      setAgent(a);
-      setError("");
-      return a;
+      return await agentFrom(api<Agent>("GET", `/agents/${me}`));
     } catch (e) {
       setError(e instanceof ApiError ? e.message : t("error.load"));
       return null;
@@ -81,10 +93,9 @@ export function Console({ session }: { session: Session }) {
   const act = async (action: string, body: Record<string, string> = {}) => {
     if (me === null) return;
     try {
-      setAgent(
-        await api<Agent>("POST", `/agents/${me}/state`, { action, ...body }),
+      await agentFrom(
+        api<Agent>("POST", `/agents/${me}/state`, { action, ...body }),
       );
-      setError("");
     } catch (e) {
       setError(e instanceof ApiError ? e.message : t("error.network"));
     }
