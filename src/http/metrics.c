@@ -33,6 +33,7 @@ struct snap {
 	struct media_stats ms;
 	struct call_metrics cm;
 	struct notify_metrics nm;
+	struct store_tx_stats tx;
 	uint64_t blocks, regs, pending, sending;
 	unsigned tcp, tls;
 	int reg_err, depth_err;
@@ -137,6 +138,44 @@ static void setup_seconds(struct buf *b, const struct snap *s)
 	    (unsigned long long)(s->cm.setup_sum_ms / 1000),
 	    (unsigned long long)(s->cm.setup_sum_ms % 1000));
 	put(b, "%s_count %llu\n", name, (unsigned long long)s->cm.setup_count);
+}
+
+/* seconds with microseconds, as Prometheus reads them */
+static void put_us(struct buf *b, const char *name, uint64_t us)
+{
+	put(b, "%s %llu.%06llu\n", name, (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+}
+
+static void tx_wait(struct buf *b, const struct snap *s)
+{
+	const char *name = "switchboard_store_write_lock_wait_seconds";
+	uint64_t granted = s->tx.count - s->tx.failed;
+	char sum[64];
+	size_t i;
+
+	for (i = 0; i < STORE_TX_WAIT_BUCKETS; i++) {
+		uint32_t us = STORE_TX_WAIT_BOUND_US[i];
+
+		put(b, "%s_bucket{le=\"%u.%06u\"} %llu\n", name, us / 1000000,
+		    us % 1000000, (unsigned long long)s->tx.wait_le[i]);
+	}
+	put(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
+	    (unsigned long long)granted);
+	re_snprintf(sum, sizeof(sum), "%s_sum", name);
+	put_us(b, sum, s->tx.wait_us);
+	put(b, "%s_count %llu\n", name, (unsigned long long)granted);
+}
+
+static void tx_held(struct buf *b, const struct snap *s)
+{
+	put_us(b, "switchboard_store_write_lock_held_seconds_total",
+	       s->tx.held_us);
+}
+
+static void tx_failed(struct buf *b, const struct snap *s)
+{
+	u64(b, "switchboard_store_write_lock_failed_total", s->tx.failed);
 }
 
 static void auth_blocks(struct buf *b, const struct snap *s)
@@ -300,6 +339,20 @@ static const struct family {
      outbox_attempts_failed},
     {"switchboard_outbox_failed_total", "counter",
      "deliveries this node gave up since start, by channel", outbox_failed},
+    {"switchboard_store_write_lock_wait_seconds", "histogram",
+     "this node's waits for the store's write lock (one write transaction "
+     "at a time among all nodes on PostgreSQL; SQLite's file lock), from "
+     "the BEGIN until it was granted",
+     tx_wait},
+    {"switchboard_store_write_lock_held_seconds_total", "counter",
+     "time this node held the store's write lock since start (granted to "
+     "commit or rollback); its rate summed over the nodes near 1 means "
+     "the lock limits",
+     tx_held},
+    {"switchboard_store_write_lock_failed_total", "counter",
+     "write transactions of this node whose lock was not granted (busy "
+     "for lock_timeout, connection lost)",
+     tx_failed},
 };
 
 static int block_count(const struct sip_auth_block *blk, void *arg)
@@ -320,6 +373,7 @@ static void snap_take(struct snap *s, struct http_api *api)
 	sipsrv_conn_counts(&s->tcp, &s->tls);
 	s->reg_err = store_reg_count(api->st, time_now_ms(), &s->regs);
 	s->depth_err = store_outbox_depth(api->st, &s->pending, &s->sending);
+	store_tx_stats_get(api->st, &s->tx);
 }
 
 int api_metrics(struct api_req *req)

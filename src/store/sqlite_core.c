@@ -30,6 +30,7 @@
  */
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include "core/core.h"
 #include "store/pg_schema.h"
 #include "store/sqlite_int.h"
@@ -368,15 +369,63 @@ static int run(struct store *st, enum db_txop op)
 
 /* ---- transactions ----------------------------------------------------- */
 
+const uint32_t STORE_TX_WAIT_BOUND_US[STORE_TX_WAIT_BUCKETS] = {
+    100, 1000, 5000, 10000, 50000, 100000, 500000, 3000000};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A write transaction's wait for the lock: counted, into its bucket. */
+static void tx_waited(struct store *st, uint64_t since, bool granted)
+{
+	uint64_t now = mono_us(), wait = now - since;
+	size_t i;
+
+	st->tx.count++;
+	if (!granted) {
+		st->tx.failed++;
+		return;
+	}
+	st->tx.wait_us += wait;
+	if (wait > st->tx.wait_max_us)
+		st->tx.wait_max_us = wait;
+	for (i = 0; i < STORE_TX_WAIT_BUCKETS; i++) {
+		if (wait <= STORE_TX_WAIT_BOUND_US[i])
+			st->tx.wait_le[i]++;
+	}
+	st->tx_granted_us = now;
+}
+
+void store_tx_stats_get(const struct store *st, struct store_tx_stats *s)
+{
+	if (!s)
+		return;
+	if (st)
+		*s = st->tx;
+	else
+		memset(s, 0, sizeof(*s));
+}
+
 /* Begin (op) or, inside a transaction, a savepoint. */
 static int tx_begin(struct store *st, enum db_txop op)
 {
+	bool timed;
+	uint64_t t0;
 	int err;
 
 	if (!st)
 		return EINVAL;
 
+	timed = !st->txdepth && op == DB_BEGIN;
+	t0 = timed ? mono_us() : 0;
 	err = run(st, st->txdepth ? DB_SAVEPOINT : op);
+	if (timed)
+		tx_waited(st, t0, !err);
 	if (err)
 		return err;
 
@@ -405,6 +454,10 @@ int store_tx_end(struct store *st, int err)
 		err = run(st, DB_COMMIT);
 	if (err && db_in_tx(st->db))
 		(void)run(st, DB_ROLLBACK);
+	if (st->tx_granted_us) { /* a write transaction (not a rows one) */
+		st->tx.held_us += mono_us() - st->tx_granted_us;
+		st->tx_granted_us = 0;
+	}
 
 	return err;
 }

@@ -586,7 +586,9 @@ struct store {
 	struct db_stmt *stmtv[S_COUNT];        /* prepared statements (owned) */
 	const struct store_sql *sqlv[S_COUNT]; /* their definitions      */
 	unsigned txdepth;                      /* open store_tx_begin() calls */
-	int version;                           /* schema version after open   */
+	uint64_t tx_granted_us;   /* the open write transaction's lock since */
+	struct store_tx_stats tx; /* store_tx_stats_get()                  */
+	int version;              /* schema version after open   */
 };
 
 /*
@@ -683,9 +685,13 @@ int store_tx_end(struct store *st, int err);
 typedef int(store_tx_h)(struct store *st, void *arg);
 int store_tx(struct store *st, store_tx_h *h, void *arg);
 /* The same without the store's write lock on PostgreSQL (SQLite: as
- * store_tx()): for a transaction whose rows are locked by its own SQL
- * (FOR UPDATE SKIP LOCKED), so that it neither waits for nor holds up the
- * checked writes of other nodes (docs/store.md, "Many nodes"). */
+ * store_tx()), so that it neither waits for nor holds up the checked
+ * writes of other nodes (docs/store.md, "Many nodes"): for a transaction
+ * whose rows are locked by its own SQL (FOR UPDATE SKIP LOCKED), or that
+ * reads nothing it then relies on that another node may change: it only
+ * inserts new rows (foreign keys guard their parents) and updates rows by
+ * a version it checks in the UPDATE (a note, an outbox entry, a
+ * voicemail).  Still all or nothing. */
 int store_tx_rows(struct store *st, store_tx_h *h, void *arg);
 
 /* ---- sqlite_core.c: binding and reading values ------------------------ */

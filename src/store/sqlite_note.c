@@ -299,7 +299,9 @@ int store_note_save(struct store *st, struct store_note *n,
 
 	id = n->id;
 	version = n->version;
-	err = store_tx(st, save_tx, &sv);
+	/* inserts, and an update checked by its version: no store-wide
+	 * lock needed (store_tx_rows()) */
+	err = store_tx_rows(st, save_tx, &sv);
 	if (err) {
 		n->id = id;
 		n->version = version;

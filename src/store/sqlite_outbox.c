@@ -207,7 +207,7 @@ int store_outbox_add(struct store *st, struct store_outbox *o)
 	o->last_error[0] = '\0';
 	o->node_id[0] = '\0';
 
-	return store_tx(st, outbox_insert, o);
+	return store_tx_rows(st, outbox_insert, o); /* new rows only */
 }
 
 /* The attachments of o->id into o->filev. */

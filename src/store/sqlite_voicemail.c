@@ -300,7 +300,7 @@ int store_vm_message_save(struct store *st, struct store_vm_message *m,
 		m->created_at = time_now_ms();
 	if (!m->started_at)
 		m->started_at = m->created_at;
-	return store_tx(st, vmsg_insert, &s);
+	return store_tx_rows(st, vmsg_insert, &s); /* new rows only */
 }
 
 int store_vm_message_get(struct store *st, int64_t id,

@@ -52,6 +52,27 @@ struct store;
 typedef int(store_batch_h)(struct store *st, void *arg);
 int store_batch(struct store *st, store_batch_h *h, void *arg);
 
+/*
+ * The store's write transactions (store_tx() and its kin; on PostgreSQL
+ * each holds the write lock shared by all nodes, on SQLite the file's
+ * write lock of BEGIN IMMEDIATE): how many this process ran, how long it
+ * waited for the lock (from the BEGIN until it was granted) and how long
+ * it held it (until the commit or rollback).  wait_le[i] counts the waits
+ * of at most STORE_TX_WAIT_BOUND_US[i] microseconds.  For the metrics and
+ * bench/lock_bench.py: a lock held most of the time is what limits.
+ */
+enum { STORE_TX_WAIT_BUCKETS = 8 };
+extern const uint32_t STORE_TX_WAIT_BOUND_US[STORE_TX_WAIT_BUCKETS];
+struct store_tx_stats {
+	uint64_t count;   /* write transactions begun                */
+	uint64_t failed;  /* of them, the lock not granted (busy, gone) */
+	uint64_t wait_us; /* summed waits for the lock               */
+	uint64_t held_us; /* summed time held, lock granted to end   */
+	uint64_t wait_max_us;
+	uint64_t wait_le[STORE_TX_WAIT_BUCKETS];
+};
+void store_tx_stats_get(const struct store *st, struct store_tx_stats *s);
+
 /* Open (create if missing) and migrate the database to the newest schema.
  * WAL mode, foreign keys on.  *stp is a mem_deref()-able object. */
 int store_open(struct store **stp, const char *path);

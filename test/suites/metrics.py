@@ -79,6 +79,9 @@ FAMILIES = {
     "switchboard_outbox_deliveries": "gauge",
     "switchboard_outbox_attempts_failed_total": "counter",
     "switchboard_outbox_failed_total": "counter",
+    "switchboard_store_write_lock_wait_seconds": "histogram",
+    "switchboard_store_write_lock_held_seconds_total": "counter",
+    "switchboard_store_write_lock_failed_total": "counter",
     "switchboard_trunk_attempts_total": "counter",
     "switchboard_trunk_answered_total": "counter",
     "switchboard_trunk_failed_total": "counter",
@@ -285,6 +288,9 @@ def test_sip_counts(sb):
             "no call: switchboard_calls_active 0")
 
 
+LOCK = "switchboard_store_write_lock_"
+
+
 def test_auth_blocks(sb):
     before = samples(get(sb)[2])["switchboard_auth_blocks"]
     p = Phone((LOCAL, sb.sip_port), "1002", "wrong")
@@ -297,6 +303,30 @@ def test_auth_blocks(sb):
     S.check((before, after) == (0, 1), "three wrong passwords "
             "(--auth-max-failures 3): switchboard_auth_blocks 0 -> 1",
             f"{before} -> {after}")
+
+
+def test_write_lock(sb):
+    """A failed web login is kept in two write transactions (the store's
+    write lock): the count of its address and that of its login name;
+    nothing else writes meanwhile (--purge-interval 0)."""
+    m0 = samples(get(sb)[2])
+    for _ in range(3):
+        st, r = sb.api("POST", "/api/v1/sessions",
+                       {"login": "nobody", "password": "wrong"},
+                       token=None)
+        S.check(st == 401, "a wrong web login: 401", f"{st} {r}")
+    m1 = samples(get(sb)[2])
+    w = LOCK + "wait_seconds"
+    got = (delta(m0, m1, w + "_count"),
+           delta(m0, m1, w + '_bucket{le="+Inf"}'),
+           delta(m0, m1, w + '_bucket{le="3.000000"}'),
+           delta(m0, m1, LOCK + "failed_total"),
+           m1[LOCK + "held_seconds_total"] > m0[LOCK + "held_seconds_total"],
+           m1[w + "_sum"] > m0[w + "_sum"])
+    S.check(got == (6, 6, 6, 0, True, True),
+            "three failed logins kept: 6 write transactions, each lock "
+            "granted within 3 s, none failed, time held and waited grow",
+            str(got))
 
 
 def test_outbox(sb):
@@ -524,11 +554,11 @@ def main():
         "--metrics-listen", f"127.0.0.1:{mport}",
         "--smtp-url", f"smtp://127.0.0.1:{dead}",
         "--outbox-attempts", "2", "--outbox-retry-base", "3",
-        "--outbox-retry-max", "3"])
+        "--outbox-retry-max", "3", "--purge-interval", "0"])
     try:
         sb.start()
         for f in (test_access, test_format, test_sip_counts,
-                  test_auth_blocks, test_outbox):
+                  test_auth_blocks, test_write_lock, test_outbox):
             S.run(f, sb)
         S.run(test_listen, sb, mport)
     finally:

@@ -86,6 +86,7 @@
 	X(test_store_token)                                                    \
 	X(test_store_lease)                                                    \
 	X(test_store_take)                                                     \
+	X(test_store_tx_stats)                                                 \
 	X(test_store_user)                                                     \
 	X(test_store_login_failure)                                            \
 	X(test_store_consult)                                                  \
