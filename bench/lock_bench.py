@@ -121,8 +121,8 @@ class Client(threading.Thread):
                 r = c.getresponse()
                 r.read()
                 st = r.status
-            except (OSError, http.client.HTTPException):
-                st = 0
+            except (OSError, http.client.HTTPException) as e:
+                st = type(e).__name__   # no answer: which failure
                 c.close()
                 c = http.client.HTTPConnection(
                     "127.0.0.1", self.node.http_port, timeout=30)

@@ -15,6 +15,8 @@
 #   bench/run.sh --only edge runs only test 14 (bench/edge_bench.py: calls
 #     per second directly, through the Kamailio edge with one node and with
 #     two; needs kamailio; ~25 min)
+#   bench/run.sh --only lock runs only test 15 (bench/lock_bench.py: the
+#     store's write lock on PostgreSQL, two nodes saving notes)
 #   bench/run.sh --only queuesim runs only test 10 (bench/queuesim_bench.py:
 #     the estimated waiting time on simulated days; no daemon, no sockets)
 # See bench/README.md.
@@ -48,7 +50,7 @@ make --no-print-directory -C bench
 rc=0
 if [[ "$args" != *" --only tls "* && "$args" != *" --only media "* &&
 	"$args" != *" --only ivr "* && "$args" != *" --only queue "* &&
-	"$args" != *" --only edge "* ]]; then
+	"$args" != *" --only edge "* && "$args" != *" --only lock "* ]]; then
 	timeout -k 10 2600 /usr/bin/python3 bench/bench.py "$@" || rc=$?
 fi
 if [[ "$args" != *" --only "* || "$args" == *" --only tls "* ]]; then
@@ -80,6 +82,12 @@ fi
 if [[ "$args" == *" --only edge "* ||
 	("$args" != *" --only "* && -x "$(command -v kamailio)") ]]; then
 	timeout -k 10 2000 /usr/bin/python3 bench/edge_bench.py \
+		--results bench/RESULTS.md || rc=$?
+fi
+# test 15, the store's write lock on PostgreSQL: two nodes saving notes
+# (bench/lock_bench.py, ~7 min) on a full run or with --only lock
+if [[ "$args" != *" --only "* || "$args" == *" --only lock "* ]]; then
+	timeout -k 10 900 /usr/bin/python3 bench/lock_bench.py \
 		--results bench/RESULTS.md || rc=$?
 fi
 # test 10 on a full run (--only queuesim returned above)
