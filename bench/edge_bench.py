@@ -11,10 +11,15 @@ tone as prompts/welcome.wav, as bench.py's tests):
   0  direct   one node, sipp sends to it (no edge): the baseline;
   1  edge+1   Debian's Kamailio with contrib/kamailio/kamailio.cfg
               (test/lib/kamailio.py) in front of one node (--edge);
-  2  edge+2   the same edge in front of two nodes on one data directory
-              (as test/suites/cluster.py: node-a makes the demo data,
-              node-b runs on node-a's directory), the dispatcher hashing
-              INVITEs over the Call-ID.
+  2  edge+2   the same edge in front of two nodes on one store, the
+              dispatcher hashing INVITEs over the Call-ID.
+
+The store (BENCH_EDGE_STORE): "pg" (the default, a cluster's real
+topology, as test/suites/cluster.py): one throwaway PostgreSQL
+(test/lib/pg.py) for the run and a fresh database per step, every node
+on it (--db, one --spool-dir), node-a making the demo data and node-b
+taking its admin token; "sqlite" (the stand-in of the first run): node-b
+on node-a's data directory, one SQLite file in WAL mode.
 
 Load: sipp test/data/sipp/uac_immediate_bye.xml (bench.py's test 2) from
 the demo trunk's address to the announcement number: INVITE, 200, ACK,
@@ -69,6 +74,7 @@ import bench as B  # noqa: E402  (also puts test/lib on sys.path)
 import media_bench as mb  # noqa: E402
 from bench import sb  # noqa: E402
 from kamailio import Edge  # noqa: E402
+import pg  # noqa: E402
 
 SECTION = "## 14. "
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -85,6 +91,8 @@ OUT = os.path.join(B.OUT, "edge")
 T0 = time.time()
 RTP_A = (40000, 49999)   # node-a's RTP ports (node-b: RTP_B; disjoint)
 RTP_B = (50000, 59999)
+STORE = os.environ.get("BENCH_EDGE_STORE", "pg")
+PGSRV = None             # the run's PostgreSQL (STORE "pg")
 NAMES = {0: "(0) one node direct", 1: "(1) edge + one node",
          2: "(2) edge + two nodes"}
 
@@ -186,22 +194,34 @@ def edge_ready(edge, timeout=10):
 class Setup:
     """The processes of one configuration: node(s), maybe the edge."""
 
-    def __init__(self, cfg, prompts):
+    def __init__(self, cfg, prompts, tag):
         sb.BIN = B.REL_BIN
         sb.PROMPTS = prompts
         self.cfg = cfg
         self.nodes = []
         self.edge = None
+        self.db = self.spool = None
+        if STORE == "pg":
+            self.db = f"sb_{tag}"
+            url = PGSRV.createdb(self.db)
+            self.spool = tempfile.mkdtemp(prefix="sbedgespool-")
         for i in range(max(1, cfg)):
             rtp = RTP_A if i == 0 else RTP_B
-            n = sb.Switchboard(extra_args=["--log-level", "warn",
-                                           "--node-id", f"node-{'ab'[i]}"],
-                               demo=i == 0)
+            # the store's flags from the start: node-a's demo data is
+            # made (--init-demo) where it will run
+            n = sb.Switchboard(extra_args=[
+                "--log-level", "warn", "--node-id", f"node-{'ab'[i]}"] +
+                (["--db", url, "--spool-dir", self.spool] if self.db
+                 else []), demo=i == 0,
+                env={"ASAN_OPTIONS": ""})
             n.env.pop("ASAN_OPTIONS", None)   # the release build
             a = n.args
             a[a.index("--rtp-min") + 1] = str(rtp[0])
             a[a.index("--rtp-max") + 1] = str(rtp[1])
-            if i:
+            if self.db:
+                if i:
+                    n.token = self.nodes[0].token
+            elif i:
                 # node-b on node-a's data directory (its own holds only
                 # the prompts link), with node-a's admin token
                 a[a.index("--data-dir") + 1] = self.nodes[0].dir
@@ -277,9 +297,11 @@ class Setup:
                     keep, f"switchboard-{os.path.basename(n.dir)}.log"))
             except OSError:
                 pass
-        recs = records(self.nodes[0].dir)
+        recs = records(self.nodes[0].dir, self.db)
         for n in reversed(self.nodes):
             n.cleanup()
+        if self.spool:
+            shutil.rmtree(self.spool, ignore_errors=True)
         return recs, counts
 
 
@@ -352,7 +374,7 @@ def step(cfg, rate, prompts):
         res[f"{k}_ms"] = res[f"{k}_pct"] = None
     for k in ("node", "edge"):
         res[f"{k}_idle"] = res[f"{k}_net_ms"] = None
-    st = Setup(cfg, prompts)
+    st = Setup(cfg, prompts, tag)
     keep = os.path.join(OUT, tag)
     s = None
     try:
@@ -390,10 +412,18 @@ def step(cfg, rate, prompts):
     return res
 
 
-def records(data_dir):
+def records(data_dir, db=None):
     """{node_id: call records} in the (shared) store, read once the nodes
-    stopped; None if it cannot be read."""
+    stopped; None if it cannot be read.  db: the step's PostgreSQL
+    database, else node-a's SQLite file."""
     import sqlite3
+    if db:
+        try:
+            return {r[0]: int(r[1]) for r in PGSRV.psql(
+                "SELECT node_id, count(*) FROM calls GROUP BY node_id "
+                "ORDER BY node_id", db=db)}
+        except (subprocess.CalledProcessError, OSError, ValueError):
+            return None
     try:
         db = sqlite3.connect(f"file:{data_dir}/switchboard.db?mode=ro",
                              uri=True, timeout=10)
@@ -534,8 +564,10 @@ def estimate(results):
          "workers and cores (`children`) or a second edge in front of the "
          "same nodes. On this machine the second node adds nothing: it "
          "shares the same two cores with the first node, the edge and "
-         "sipp, and both write into one SQLite file (a cluster uses "
-         "PostgreSQL, which this run does not measure)."]
+         "sipp" + (", and both use one PostgreSQL on the same machine."
+                   if STORE == "pg" else
+                   ", and both write into one SQLite file (a cluster "
+                   "uses PostgreSQL, which this run does not measure).")]
     if r2 and r2.get("node_net_ms"):
         L += ["",
               f"With two nodes (configuration (2), {base} calls/s) the nodes "
@@ -589,9 +621,14 @@ def write_md(path, results, cmd, run_s):
          "Kamailio with `contrib/kamailio/kamailio.cfg` (stateful relay, "
          "record-route, dispatcher with probing, `children=2`, shared memory "
          f"raised with `-m {KAM_SHM_MB}`) in front of one node started with "
-         "`--edge`; (2) the same edge in front of two nodes on one data "
-         "directory (one SQLite file in WAL mode, as test/suites/cluster.py),"
-         " the dispatcher hashing over the Call-ID.",
+         "`--edge`; (2) the same edge in front of two nodes on one store, "
+         "the dispatcher hashing over the Call-ID. " +
+         ("The store: one throwaway PostgreSQL 15 on this machine, a fresh "
+          "database per step, every node on it (`--db`, one "
+          "`--spool-dir`; as test/suites/cluster.py)."
+          if STORE == "pg" else
+          "The store: node-a's data directory, node-b on it (one SQLite "
+          "file in WAL mode; BENCH_EDGE_STORE=sqlite)."),
          "",
          "Load: sipp `test/data/sipp/uac_immediate_bye.xml` (test 2's "
          "scenario) from the demo trunk's address to the announcement "
@@ -706,12 +743,19 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"edge_bench: {tool} missing")
     os.makedirs(OUT, exist_ok=True)
+    if STORE not in ("pg", "sqlite"):
+        sys.exit(f"edge_bench: BENCH_EDGE_STORE: pg or sqlite, not {STORE}")
+    global PGSRV
     tmp = tempfile.mkdtemp(prefix="sbedgebench-")
     try:
+        if STORE == "pg":
+            PGSRV = pg.Postgres()
         prompts = os.path.join(tmp, "prompts")
         B.make_prompts(prompts)
         results = run(prompts)
     finally:
+        if PGSRV:
+            PGSRV.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     cmd = ("BENCH_QUICK=1 " if QUICK else "") + args.cmd
     write_md(args.out, results, cmd, time.time() - T0)
