@@ -307,6 +307,9 @@ struct event {
 			     events (billing, statistics, the relay
 			     itself) must ignore those, one that shows
 			     them (the event stream) shows them too    */
+	int64_t id;          /* its row in the store's node_events, the
+				same on every node (node/events.c); 0: not
+				written (no stream client anywhere)      */
 };
 
 struct event_sub;
@@ -339,6 +342,26 @@ int event_publish_to(int64_t tenant_id, int64_t employee_id,
 int event_republish(const struct event *ev);
 /* The class named s ("call", "queue", "agent"): 0 or EINVAL. */
 int event_class_parse(const char *s, enum event_class *clsp);
+
+/*
+ * The relay between nodes (node/events.c) on this bus:
+ *   stamp: an event published here is written as a row before any
+ *       subscriber sees it, and the row's id is its id (0: not written);
+ *       set only while rows are written (event_wanted() is true then)
+ *   replay: h gets (in id order) the events with an id after `after`
+ *       that this node's subscribers have seen, its own and the other
+ *       nodes' (what it will publish later is not among them)
+ * NULL h takes either away.  event_replay(): ENOTSUP without a relay.
+ */
+typedef int64_t(event_stamp_h)(const struct event *ev, void *arg);
+typedef int(event_replay_h)(int64_t after, event_h *h, void *harg, void *arg);
+void event_stamp_set(event_stamp_h *h, void *arg);
+void event_replay_set(event_replay_h *h, void *arg);
+int event_replay(int64_t after, event_h *h, void *harg);
+/* Event stream clients connected to this node now (http/events.c says,
+ * node/events.c reads: rows are written while some node has any). */
+void event_streams_set(unsigned n);
+unsigned event_streams(void);
 
 /* ---- phone numbers (core/phone.c) ------------------------------------ */
 

@@ -28,6 +28,11 @@ struct walk {
 
 static struct list subs = LIST_INIT;
 static struct walk *walks; /* innermost first */
+static event_stamp_h *stamp_h;
+static void *stamp_arg;
+static event_replay_h *replay_h;
+static void *replay_arg;
+static unsigned streams;
 
 static const char *const class_names[] = {
     [EVENT_CALL] = "call",
@@ -70,7 +75,38 @@ int event_subscribe(struct event_sub **subp, event_h *h, void *arg)
 
 bool event_wanted(void)
 {
-	return subs.head != NULL;
+	return subs.head != NULL || stamp_h != NULL;
+}
+
+void event_stamp_set(event_stamp_h *h, void *arg)
+{
+	stamp_h = h;
+	stamp_arg = h ? arg : NULL;
+}
+
+void event_replay_set(event_replay_h *h, void *arg)
+{
+	replay_h = h;
+	replay_arg = h ? arg : NULL;
+}
+
+int event_replay(int64_t after, event_h *h, void *harg)
+{
+	if (after < 0 || !h)
+		return EINVAL;
+	if (!replay_h)
+		return ENOTSUP;
+	return replay_h(after, h, harg, replay_arg);
+}
+
+void event_streams_set(unsigned n)
+{
+	streams = n;
+}
+
+unsigned event_streams(void)
+{
+	return streams;
 }
 
 static bool type_ok(const char *type)
@@ -125,6 +161,8 @@ int event_publish_to(int64_t tenant_id, int64_t employee_id,
 	ev.cls = cls;
 	ev.type = type;
 	ev.fields = fields;
+	if (stamp_h)
+		ev.id = stamp_h(&ev, stamp_arg);
 	walk(&ev);
 	return 0;
 }

@@ -9,6 +9,16 @@
  * (docs/api.md): seq counts the messages of this connection from 1, so
  * a client sees their order and that none is missing.
  *
+ * Resuming (issue 21, docs/cluster.md "Replay"): while events are written
+ * between nodes (node/events.c) each message has "id", the event's row in
+ * node_events, the same on every node.  A client that lost its stream
+ * (its node died, or the network) opens one again, on any node, with
+ * ?last_event_id=N (or a Last-Event-ID: N header): before anything else
+ * it gets the events after N that it may see and the node has shown, its
+ * own and the other nodes', in id order (event_replay()); the live ones
+ * follow, none twice.  What is older than the rows' keep time (5 min) is
+ * gone.
+ *
  * Who sees what: a token of a tenant sees only that tenant's events; an
  * admin token without a tenant sees all (or one tenant's, ?tenant_id=);
  * an agent's token never sees an "email" field (removed at any depth).
@@ -96,6 +106,8 @@ static void client_destructor(void *arg)
 	/* nobody listens: calls need not build their events */
 	if (c->evs && !c->evs->clients.head)
 		c->evs->sub = mem_deref(c->evs->sub);
+	if (c->evs)
+		event_streams_set(list_count(&c->evs->clients));
 	mem_deref(c->sc); /* before its TCP connection */
 	mem_deref(c->tc);
 	mem_deref(c->in);
@@ -425,13 +437,16 @@ static void client_event(struct ev_client *c, const struct event *ev,
 	/* the message after room for the largest header, which is then
 	 * written right in front of it */
 	mb->pos = mb->end = FRAME_HEAD;
-	err = mbuf_printf(mb,
-			  "{\"seq\":%llu,\"time\":\"%s\",\"class\":\"%s\","
-			  "\"type\":\"%s\",\"tenant_id\":%lld%s",
-			  (unsigned long long)c->seq + 1,
-			  time_iso(when, sizeof(when), ev->time),
-			  event_class_name(ev->cls), ev->type,
-			  (long long)ev->tenant_id, body);
+	err = mbuf_printf(mb, "{\"seq\":%llu", (unsigned long long)c->seq + 1);
+	if (!err && ev->id > 0)
+		err = mbuf_printf(mb, ",\"id\":%lld", (long long)ev->id);
+	if (!err)
+		err = mbuf_printf(mb,
+				  ",\"time\":\"%s\",\"class\":\"%s\","
+				  "\"type\":\"%s\",\"tenant_id\":%lld%s",
+				  time_iso(when, sizeof(when), ev->time),
+				  event_class_name(ev->cls), ev->type,
+				  (long long)ev->tenant_id, body);
 	if (err)
 		goto out;
 	n = mb->end - FRAME_HEAD;
@@ -461,6 +476,36 @@ out:
 	mem_deref(mb);
 }
 
+/* May c see ev? */
+static bool client_wants(const struct ev_client *c, const struct event *ev)
+{
+	if (c->closing || (c->tenant_id && c->tenant_id != ev->tenant_id))
+		return false;
+	/* an event for one employee (a screen pop): his agent streams and
+	 * operators only */
+	if (ev->employee_id && !c->is_operator &&
+	    !(c->agent && c->employee_id == ev->employee_id))
+		return false;
+	return true;
+}
+
+/* A replayed event: to the one client that asked for it. */
+static void replay_h(const struct event *ev, void *arg)
+{
+	struct ev_client *c = arg;
+	char *body = NULL;
+
+	if (!client_wants(c, ev))
+		return;
+	if (body_encode(&body, ev, c->agent)) {
+		warning("http: events: cannot encode %s %s\n",
+			event_class_name(ev->cls), ev->type);
+		return;
+	}
+	client_event(c, ev, body);
+	mem_deref(body);
+}
+
 static void bus_h(const struct event *ev, void *arg)
 {
 	struct api_events *evs = arg;
@@ -472,13 +517,7 @@ static void bus_h(const struct event *ev, void *arg)
 		struct ev_client *c = le->data;
 		char **bp = c->agent ? &stripped : &full;
 
-		if (c->closing ||
-		    (c->tenant_id && c->tenant_id != ev->tenant_id))
-			continue;
-		/* an event for one employee (a screen pop): his agent
-		 * streams and operators only */
-		if (ev->employee_id && !c->is_operator &&
-		    !(c->agent && c->employee_id == ev->employee_id))
+		if (!client_wants(c, ev))
 			continue;
 		if (!*bp && body_encode(bp, ev, c->agent)) {
 			warning("http: events: cannot encode %s %s\n",
@@ -544,7 +583,50 @@ bool api_events_token(const struct api_req *req, char *buf, size_t sz)
 static const struct api_param params[] = {
     {"tenant_id", AP_ID, offsetof(struct api_query, tenant_id), 0, 0, 0},
     {"access_token", AP_STR, 0, 0, 0, 0},
+    {"last_event_id", AP_STR, 0, 0, 0, 0},
 };
+
+/* An event id: digits, 0 or more.  false if s is not one. */
+static bool event_id_parse(const char *s, size_t n, int64_t *idp)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (!n || n > 18)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*idp = v;
+	return true;
+}
+
+/* The id the client resumes after: ?last_event_id=, else the header
+ * Last-Event-ID; *idp -1 if neither.  An error reply if one is bad. */
+static int resume_read(struct api_req *req, int64_t *idp)
+{
+	const struct http_hdr *h;
+	char buf[32];
+	int r;
+
+	*idp = -1;
+	r = api_query_str(req, "last_event_id", buf, sizeof(buf));
+	if (r) {
+		if (r < 0 || !event_id_parse(buf, strlen(buf), idp))
+			return api_error(req, 400, "%s",
+					 "last_event_id: must be an event's "
+					 "id (an integer, 0 or more)");
+		return 0;
+	}
+	h = http_msg_xhdr(req->msg, "Last-Event-ID");
+	if (h && !event_id_parse(h->val.p, h->val.l, idp))
+		return api_error(req, 400, "%s",
+				 "Last-Event-ID: must be an event's id (an "
+				 "integer, 0 or more)");
+	return 0;
+}
 
 static int upgrade_error(struct api_req *req, const char *fmt, const char *s)
 {
@@ -578,10 +660,14 @@ static int events_get(struct api_req *req)
 	struct api_query q;
 	int64_t scope = req->token.tenant_id;
 	int err, sndbuf;
+	int64_t resume;
 	bool proto;
 
 	err = api_query_read(req, params, ARRAY_SIZE(params), &q);
 	if (err)
+		return err;
+	err = resume_read(req, &resume);
+	if (err || req->replied)
 		return err;
 	if (q.tenant_id && scope && q.tenant_id != scope)
 		return api_error(req, 403,
@@ -677,10 +763,22 @@ static int events_get(struct api_req *req)
 	(void)setsockopt(tcp_conn_fd(c->tc), SOL_SOCKET, SO_SNDBUF, &sndbuf,
 			 sizeof(sndbuf));
 	list_append(&evs->clients, &c->le, c);
+	event_streams_set(list_count(&evs->clients));
 	tmr_start(&c->tmr, req->api->cfg->events_ping * 1000, ping_h, c);
 	info("http: events: %J (%s, %s) connected, tenant %lld%s\n", &c->peer,
 	     c->token_name, req->token.role, (long long)scope,
 	     scope ? "" : " (all)");
+	if (resume >= 0) {
+		uint64_t before = c->seq;
+
+		err = event_replay(resume, replay_h, c);
+		if (err && err != ENOTSUP)
+			warning("http: events: %J: replay after %lld: %m\n",
+				&c->peer, (long long)resume, err);
+		info("http: events: %J: %llu events after %lld replayed\n",
+		     &c->peer, (unsigned long long)(c->seq - before),
+		     (long long)resume);
+	}
 	return 0;
 }
 

@@ -29,8 +29,11 @@ enum {
 struct node_events {
 	const struct config *cfg; /* (weak) outlives it */
 	struct store *st;         /* (weak) outlives it */
-	struct event_sub *sub;    /* while peers are alive */
+	bool writing;             /* the bus's stamp is ours */
 	struct store_listen *listen;
+	bool listened;       /* the LISTEN was up once */
+	unsigned streams;    /* this node's clients, as last written */
+	uint64_t streams_at; /* [ms] when written, 0: not yet */
 	struct tmr tmr;
 	int64_t last;           /* every id up to here is dealt with          */
 	int64_t done[DONE_MAX]; /* ids after a hole dealt with, sorted */
@@ -95,6 +98,7 @@ int node_event_decode(const struct store_node_event *row, struct event *ev,
 	ev->type = row->type;
 	ev->fields = odict_count(o, false) ? o : NULL;
 	ev->node = row->node_id;
+	ev->id = row->id;
 	if (!ev->fields)
 		o = mem_deref(o);
 	*fieldsp = o;
@@ -103,53 +107,94 @@ int node_event_decode(const struct store_node_event *row, struct event *ev,
 
 /* ---- writing ------------------------------------------------------------ */
 
-static void bus_h(const struct event *ev, void *arg)
+/* An event published here: its row, and the row's id is the event's. */
+static int64_t stamp_h(const struct event *ev, void *arg)
 {
 	struct node_events *ne = arg;
 	struct store_node_event row;
 	char *json = NULL;
+	int64_t id = 0;
 	int err;
 
-	/* another node's (re-published here): never written again */
-	if (ev->node)
-		return;
 	err = node_event_encode(ev, ne->cfg->node_id, &row, &json);
 	if (!err)
-		err = store_node_event_add(ne->st, &row);
+		err = store_node_event_add(ne->st, &row, &id);
 	if (err)
 		warning("node: events: %s %s not written: %m\n",
 			event_class_name(ev->cls), ev->type, err);
 	else
 		++ne->stats.written;
 	mem_deref(json);
+	return err ? 0 : id;
 }
 
-/* Write while another node is alive (it may have stream clients); with
- * none, the bus has no subscriber of ours. */
-static void peers_look(struct node_events *ne, uint64_t now)
+/* This node's stream clients in the store: at once when they come (or
+ * their number changes), then every heartbeat interval while there are
+ * any; with none the row ages out. */
+static bool streams_upkeep(struct node_events *ne, uint64_t now)
 {
-	uint64_t stale = (uint64_t)ne->cfg->node_stale_after * 1000;
-	unsigned n = 0;
+	const unsigned n = event_streams();
+	const uint64_t every = (uint64_t)ne->cfg->heartbeat_interval * 1000;
+	const bool first = n && !ne->streams;
 	int err;
 
-	err = store_node_event_peers(ne->st, ne->cfg->node_id,
-				     now > stale ? now - stale : 0, &n);
+	if (!n) {
+		ne->streams = 0;
+		return false;
+	}
+	if (n == ne->streams && ne->streams_at && now < ne->streams_at + every)
+		return false;
+	err = store_event_streams_set(ne->st, ne->cfg->node_id, n, now);
+	if (err) {
+		warning("node: events: stream clients not written: %m\n", err);
+		return first;
+	}
+	ne->streams = n;
+	ne->streams_at = now;
+	return first;
+}
+
+/* Should this node write its events?  Only where another node may show
+ * them (one seen within the rows' keep time: it may have clients, or get
+ * the clients of a node that died), and only while some node has stream
+ * clients or had within the keep time (a client gone may come back, to
+ * any node, and ask for what it missed: node_events_replay).  A single
+ * node, and nodes without clients for 5 minutes, write nothing. */
+bool node_events_should_write(unsigned peers, unsigned local_streams,
+			      unsigned streams)
+{
+	return peers > 0 && (local_streams > 0 || streams > 0);
+}
+
+static void writing_set(struct node_events *ne, bool on)
+{
+	if (on == ne->writing)
+		return;
+	ne->writing = on;
+	event_stamp_set(on ? stamp_h : NULL, ne);
+	if (on)
+		info("node: events: a stream client in the cluster: events "
+		     "written\n");
+	else
+		info("node: events: no stream client or no other node: "
+		     "events not written\n");
+}
+
+static void peers_look(struct node_events *ne, uint64_t now)
+{
+	const uint64_t keep = NODE_EVENTS_KEEP_MS;
+	const uint64_t since = now > keep ? now - keep : 0;
+	unsigned peers = 0, streams = 0;
+	int err;
+
+	err = store_node_event_peers(ne->st, ne->cfg->node_id, since, &peers);
+	if (!err && peers && !event_streams())
+		err = store_event_streams_count(ne->st, since, &streams);
 	if (err)
 		return; /* as it was */
-	if (n && !ne->sub) {
-		err = event_subscribe(&ne->sub, bus_h, ne);
-		if (err) {
-			warning("node: events: subscribe: %m\n", err);
-			return;
-		}
-		info("node: events: %u other nodes alive: events written\n", n);
-	}
-	else if (!n && ne->sub) {
-		ne->sub = mem_deref(ne->sub);
-		info("node: events: no other node alive: events not "
-		     "written\n");
-	}
-	ne->stats.peers = ne->sub != NULL;
+	writing_set(ne,
+		    node_events_should_write(peers, event_streams(), streams));
+	ne->stats.peers = ne->writing;
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -282,7 +327,8 @@ static void poll_now(struct node_events *ne)
 
 	tmr_start(&ne->tmr, NODE_EVENTS_POLL_MS, poll_h, ne);
 	++ne->polls;
-	if (!(ne->polls % PEERS_EVERY))
+	/* a first client here: write from now on, not a look later */
+	if (streams_upkeep(ne, now) || !(ne->polls % PEERS_EVERY))
 		peers_look(ne, now);
 	read_rows(ne, now);
 	if (!(ne->polls % TRIM_EVERY) && now > NODE_EVENTS_KEEP_MS &&
@@ -304,15 +350,76 @@ void node_events_poll(struct node_events *ne)
 		poll_now(ne);
 }
 
+/* ---- replay ------------------------------------------------------------- */
+
+struct replay {
+	struct node_events *ne;
+	event_h *h;
+	void *harg;
+	unsigned got;
+	int64_t after; /* the last row read */
+};
+
+static int replay_row_h(const struct store_node_event *row, void *arg)
+{
+	struct replay *r = arg;
+	struct node_events *ne = r->ne;
+	struct odict *fields = NULL;
+	const bool own = !strcmp(row->node_id, ne->cfg->node_id);
+	struct event ev;
+	int err;
+
+	++r->got;
+	r->after = row->id;
+	/* another node's row this node has not published yet comes live */
+	if (!own && row->id > ne->last && !done_has(ne, row->id))
+		return 0;
+	err = node_event_decode(row, &ev, &fields);
+	if (err) {
+		warning("node: events: row %lld not replayed: %m\n",
+			(long long)row->id, err);
+		return 0;
+	}
+	if (own)
+		ev.node = NULL;
+	r->h(&ev, r->harg);
+	mem_deref(fields);
+	return 0;
+}
+
+/* event_replay(): every row after `after` this node's bus has shown (its
+ * own, and the others' it published), in id order. */
+static int replay_h(int64_t after, event_h *h, void *harg, void *arg)
+{
+	struct replay r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.ne = arg;
+	r.h = h;
+	r.harg = harg;
+	r.after = after;
+	do {
+		r.got = 0;
+		err = store_node_event_after(
+		    r.ne->st, r.after, NODE_EVENTS_BATCH, replay_row_h, &r);
+	} while (!err && r.got == NODE_EVENTS_BATCH);
+	return err;
+}
+
 /* A notification (or the LISTEN connection back): read now. */
 static void listen_h(bool reconnected, void *arg)
 {
 	struct node_events *ne = arg;
 
-	if (reconnected)
-		++ne->stats.reconnects;
-	else
+	if (reconnected) {
+		if (ne->listened)
+			++ne->stats.reconnects;
+		ne->listened = true;
+	}
+	else {
 		++ne->stats.wakeups;
+	}
 	poll_now(ne);
 }
 
@@ -323,7 +430,9 @@ static void destructor(void *arg)
 	struct node_events *ne = arg;
 
 	tmr_cancel(&ne->tmr);
-	ne->sub = mem_deref(ne->sub);
+	if (ne->writing)
+		event_stamp_set(NULL, NULL);
+	event_replay_set(NULL, NULL);
 	ne->listen = mem_deref(ne->listen);
 }
 
@@ -355,7 +464,7 @@ int node_events_alloc(struct node_events **nep, const struct config *cfg,
 		warning("node: events: listen: %m (polling every %u ms)\n", err,
 			(unsigned)NODE_EVENTS_POLL_MS);
 	err = 0;
-	ne->stats.listening = ne->listen != NULL;
+	event_replay_set(replay_h, ne);
 	peers_look(ne, time_now_ms());
 	tmr_start(&ne->tmr, NODE_EVENTS_POLL_MS, poll_h, ne);
 	info("node: events: following other nodes' events after id %lld "
@@ -381,4 +490,5 @@ void node_events_stats(const struct node_events *ne,
 		return;
 	*st = ne->stats;
 	st->last = ne->last;
+	st->listening = store_listen_up(ne->listen);
 }

@@ -7,13 +7,21 @@
  * Both are used from the re_main thread only (the outbox worker thread
  * never touches the store: it works on a copy of its row).
  *
- *   connect, LISTEN channel, fd_listen(PQsocket)
- *   readable -> PQconsumeInput: fails -> closed, retry timer
- *            -> PQnotifies until NULL (each freed): any -> h(false)
- *   retry timer -> connect, LISTEN: ok -> h(true) (the reader catches
- *                  up from the rows), else the timer again
+ * Nothing here blocks the main loop (a server that does not answer, or
+ * answers slowly, must not freeze the SIP stack):
  *
- * The connect blocks the main loop, as the store's own statements do.
+ *   CONNECTING: PQconnectStartParams, then PQconnectPoll whenever the
+ *       socket is ready as it asked (fd_listen on PQsocket, which may
+ *       change between polls); ok -> PQsendQuery("LISTEN ch"), LISTENING
+ *       more than STORE_LISTEN_CONNECT_MS -> closed, the retry timer
+ *   LISTENING (sent): readable -> PQconsumeInput; once not busy the
+ *       result: COMMAND_OK -> UP, h(true) (the reader catches up from the
+ *       rows; the first time too, it is harmless), else closed
+ *   UP: readable -> PQconsumeInput: fails -> closed, retry timer
+ *                -> PQnotifies until NULL (each freed): any -> h(false)
+ *   closed: retry timer, STORE_LISTEN_RETRY_MS doubled after each failed
+ *       attempt up to STORE_LISTEN_RETRY_MAX_MS, back to the first after
+ *       a connection that came UP
  */
 #include <errno.h>
 #include <string.h>
@@ -21,7 +29,15 @@
 #include <re.h>
 #include "core/core.h"
 #include "store/db.h"
+#include "store/db_pg_int.h"
 #include "store/store.h"
+
+enum listen_state {
+	L_CLOSED = 0,
+	L_CONNECTING,
+	L_LISTENING, /* LISTEN sent, its answer awaited */
+	L_UP,
+};
 
 struct store_listen {
 	PGconn *conn;
@@ -29,13 +45,19 @@ struct store_listen {
 	char safe[256]; /* the URL without its password             */
 	char *channel;  /* (owned)                                  */
 	int fd;         /* in fd_listen, or -1                      */
-	struct tmr tmr; /* the retry                                */
+	int fd_flags;   /* what it is listened for                  */
+	enum listen_state state;
+	struct tmr tmr;   /* the retry, or the connect's deadline */
+	uint32_t backoff; /* [ms] the next retry after a failure */
+	bool was_up;      /* came up once: the next time is "again" */
 	store_listen_h *h;
 	void *arg;
-	uint64_t count; /* notifications received */
+	uint64_t count;    /* notifications received */
+	uint64_t attempts; /* connections started    */
 };
 
 static void retry_h(void *arg);
+static void io_h(int flags, void *arg);
 
 static void conn_close(struct store_listen *l)
 {
@@ -43,10 +65,12 @@ static void conn_close(struct store_listen *l)
 		fd_close(l->fd);
 		l->fd = -1;
 	}
+	l->fd_flags = 0;
 	if (l->conn) {
 		PQfinish(l->conn);
 		l->conn = NULL;
 	}
+	l->state = L_CLOSED;
 }
 
 static void destructor(void *arg)
@@ -80,28 +104,142 @@ static const char *oneline(char *buf, size_t sz, const char *msg)
 	return buf;
 }
 
+/* Closed: try again after the back-off, which grows for the next one. */
 static void lost(struct store_listen *l, const char *why)
 {
 	char msg[256];
 
 	warning("store: postgresql: listen %s: %s; again in %u ms\n", l->safe,
-		oneline(msg, sizeof(msg), why),
-		(unsigned)STORE_LISTEN_RETRY_MS);
+		oneline(msg, sizeof(msg), why), (unsigned)l->backoff);
 	conn_close(l);
-	tmr_start(&l->tmr, STORE_LISTEN_RETRY_MS, retry_h, l);
+	tmr_start(&l->tmr, l->backoff, retry_h, l);
+	l->backoff = MIN(l->backoff * 2, (uint32_t)STORE_LISTEN_RETRY_MAX_MS);
 }
 
-static void readable_h(int flags, void *arg)
+/* Listen on the connection's socket (it may be another one now) for
+ * flags; false (and closed) if that fails. */
+static bool watch(struct store_listen *l, int flags)
+{
+	int fd = PQsocket(l->conn);
+	int err;
+
+	if (fd < 0) {
+		lost(l, "no socket");
+		return false;
+	}
+	if (fd == l->fd && flags == l->fd_flags)
+		return true;
+	if (l->fd >= 0 && l->fd != fd)
+		fd_close(l->fd);
+	l->fd = -1;
+	err = fd_listen(fd, flags, io_h, l);
+	if (err) {
+		char msg[64];
+
+		re_snprintf(msg, sizeof(msg), "fd_listen: %m", err);
+		lost(l, msg);
+		return false;
+	}
+	l->fd = fd;
+	l->fd_flags = flags;
+	return true;
+}
+
+static void deadline_h(void *arg)
 {
 	struct store_listen *l = arg;
-	PGnotify *n;
-	unsigned got = 0;
 
-	(void)flags;
-	if (!PQconsumeInput(l->conn)) {
+	lost(l, "no answer in time");
+}
+
+/* Connected: send LISTEN without waiting for its answer. */
+static void listen_send(struct store_listen *l)
+{
+	char sql[128];
+	char *q;
+	int r;
+
+	(void)PQsetNoticeProcessor(l->conn, notice, NULL);
+	if (PQsetnonblocking(l->conn, 1)) {
 		lost(l, PQerrorMessage(l->conn));
 		return;
 	}
+	q = PQescapeIdentifier(l->conn, l->channel, strlen(l->channel));
+	if (!q) {
+		lost(l, PQerrorMessage(l->conn));
+		return;
+	}
+	re_snprintf(sql, sizeof(sql), "LISTEN %s", q);
+	PQfreemem(q);
+	if (!PQsendQuery(l->conn, sql)) {
+		lost(l, PQerrorMessage(l->conn));
+		return;
+	}
+	l->state = L_LISTENING;
+	r = PQflush(l->conn); /* 1: the rest when writable */
+	if (r < 0) {
+		lost(l, PQerrorMessage(l->conn));
+		return;
+	}
+	(void)watch(l, r ? FD_READ | FD_WRITE : FD_READ);
+}
+
+static void connect_step(struct store_listen *l)
+{
+	switch (PQconnectPoll(l->conn)) {
+	case PGRES_POLLING_READING:
+		(void)watch(l, FD_READ);
+		return;
+	case PGRES_POLLING_WRITING:
+		(void)watch(l, FD_WRITE);
+		return;
+	case PGRES_POLLING_OK:
+		listen_send(l);
+		return;
+	default: /* PGRES_POLLING_FAILED */
+		lost(l, PQerrorMessage(l->conn));
+		return;
+	}
+}
+
+/* The answer to LISTEN (once not busy): up, or closed. */
+static void listen_answer(struct store_listen *l)
+{
+	PGresult *res;
+	bool ok = true;
+	bool again;
+	char msg[256];
+
+	if (PQisBusy(l->conn))
+		return;
+	while ((res = PQgetResult(l->conn))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ok = false;
+			str_copy(msg, PQresultErrorMessage(res), sizeof(msg));
+		}
+		PQclear(res);
+	}
+	if (!ok) {
+		lost(l, msg);
+		return;
+	}
+	tmr_cancel(&l->tmr); /* the deadline */
+	l->state = L_UP;
+	l->backoff = STORE_LISTEN_RETRY_MS;
+	again = l->was_up;
+	l->was_up = true;
+	if (!watch(l, FD_READ))
+		return;
+	if (again)
+		info("store: postgresql: listening again on %s\n", l->safe);
+	l->h(true, l->arg);
+}
+
+static void notifications(struct store_listen *l)
+{
+	PGnotify *n;
+	unsigned got = 0;
+
 	while ((n = PQnotifies(l->conn))) {
 		++got;
 		PQfreemem(n);
@@ -111,70 +249,92 @@ static void readable_h(int flags, void *arg)
 		l->h(false, l->arg);
 }
 
-/* Connect and LISTEN; 0 or ECONNREFUSED (the connection closed again). */
-static int conn_open(struct store_listen *l)
+static void io_h(int flags, void *arg)
 {
-	PGresult *res;
-	char *q = NULL;
-	int err;
+	struct store_listen *l = arg;
 
-	l->conn = PQconnectdb(l->url);
-	if (!l->conn)
-		return ENOMEM;
-	if (PQstatus(l->conn) != CONNECTION_OK) {
-		char msg[256];
+	switch (l->state) {
+	case L_CONNECTING:
+		connect_step(l);
+		return;
+	case L_LISTENING:
+		if (flags & FD_WRITE) {
+			int r = PQflush(l->conn);
 
-		warning("store: postgresql: listen: connect %s: %s\n", l->safe,
-			oneline(msg, sizeof(msg), PQerrorMessage(l->conn)));
-		conn_close(l);
-		return ECONNREFUSED;
+			if (r < 0) {
+				lost(l, PQerrorMessage(l->conn));
+				return;
+			}
+			if (!watch(l, r ? FD_READ | FD_WRITE : FD_READ))
+				return;
+		}
+		if (!(flags & FD_READ))
+			return;
+		if (!PQconsumeInput(l->conn)) {
+			lost(l, PQerrorMessage(l->conn));
+			return;
+		}
+		listen_answer(l);
+		return;
+	case L_UP:
+		if (!PQconsumeInput(l->conn)) {
+			lost(l, PQerrorMessage(l->conn));
+			return;
+		}
+		notifications(l);
+		return;
+	default:
+		return;
 	}
-	(void)PQsetNoticeProcessor(l->conn, notice, NULL);
-	q = PQescapeIdentifier(l->conn, l->channel, strlen(l->channel));
-	if (!q) {
-		conn_close(l);
-		return ENOMEM;
-	}
-	{
-		char sql[128];
+}
 
-		re_snprintf(sql, sizeof(sql), "LISTEN %s", q);
-		res = PQexec(l->conn, sql);
-	}
-	PQfreemem(q);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		char msg[256];
+/*
+ * What bounds the wait for the server, before the URL's own parameters
+ * (dbname is expanded last and overrides them): the keepalives find a
+ * server gone silent while we only wait for notifications; the connect
+ * is bounded by our own deadline (libpq's connect_timeout holds for
+ * PQconnectdb only), the name shows in pg_stat_activity.
+ */
+static const char *const conn_keys[] = {"keepalives",
+					"keepalives_idle",
+					"keepalives_interval",
+					"keepalives_count",
+					"tcp_user_timeout",
+					"application_name",
+					"dbname",
+					NULL};
 
-		warning("store: postgresql: listen %s: %s\n", l->safe,
-			oneline(msg, sizeof(msg), PQerrorMessage(l->conn)));
-		PQclear(res);
-		conn_close(l);
-		return ECONNREFUSED;
+/* Start a connection (nothing waited for here). */
+static void conn_start(struct store_listen *l)
+{
+	const char *const vals[] = {"1",
+				    DB_PG_KEEPALIVES_IDLE,
+				    DB_PG_KEEPALIVES_INTERVAL,
+				    DB_PG_KEEPALIVES_COUNT,
+				    DB_PG_TCP_USER_TIMEOUT,
+				    STORE_LISTEN_APP_NAME,
+				    l->url,
+				    NULL};
+
+	++l->attempts;
+	l->conn = PQconnectStartParams(conn_keys, vals, 1);
+	if (!l->conn) {
+		lost(l, "out of memory");
+		return;
 	}
-	PQclear(res);
-	if (PQsetnonblocking(l->conn, 1)) {
-		conn_close(l);
-		return EIO;
+	if (PQstatus(l->conn) == CONNECTION_BAD) {
+		lost(l, PQerrorMessage(l->conn));
+		return;
 	}
-	err = fd_listen(PQsocket(l->conn), FD_READ, readable_h, l);
-	if (err) {
-		conn_close(l);
-		return err;
-	}
-	l->fd = PQsocket(l->conn);
-	return 0;
+	l->state = L_CONNECTING;
+	tmr_start(&l->tmr, STORE_LISTEN_CONNECT_MS, deadline_h, l);
+	/* libpq's first step is a connect() under way: writable when done */
+	(void)watch(l, FD_WRITE);
 }
 
 static void retry_h(void *arg)
 {
-	struct store_listen *l = arg;
-
-	if (conn_open(l)) {
-		tmr_start(&l->tmr, STORE_LISTEN_RETRY_MS, retry_h, l);
-		return;
-	}
-	info("store: postgresql: listening again on %s\n", l->safe);
-	l->h(true, l->arg);
+	conn_start(arg);
 }
 
 int store_listen_alloc(struct store_listen **lp, const char *url,
@@ -194,20 +354,26 @@ int store_listen_alloc(struct store_listen **lp, const char *url,
 	tmr_init(&l->tmr);
 	l->h = h;
 	l->arg = arg;
+	l->backoff = STORE_LISTEN_RETRY_MS;
 	str_url_nopass(l->safe, sizeof(l->safe), url);
 	err = str_dup(&l->url, url);
 	if (!err)
 		err = str_dup(&l->channel, channel);
-	if (!err)
-		err = conn_open(l);
-	if (err)
+	if (err) {
 		mem_deref(l);
-	else
-		*lp = l;
-	return err;
+		return err;
+	}
+	conn_start(l);
+	*lp = l;
+	return 0;
 }
 
 uint64_t store_listen_count(const struct store_listen *l)
 {
 	return l ? l->count : 0;
+}
+
+bool store_listen_up(const struct store_listen *l)
+{
+	return l && l->state == L_UP;
 }

@@ -112,6 +112,7 @@ static const struct store_pg_step pg_stepv[] = {
     {63,
      "queue and agent settings changes every node follows",
      {pg_schema_v63, NULL}},
+    {66, "event stream clients of each node", {pg_schema_v66, NULL}},
 };
 
 const struct store_pg_step *store_pg_steps(size_t *np)

@@ -215,3 +215,10 @@ const char pg_schema_v61[] =
     " fields text NOT NULL DEFAULT '{}'"
     ");"
     "CREATE INDEX node_events_at ON node_events(at);";
+
+/* Step 66: event stream clients of each node (schema_core.c schema_v66). */
+const char pg_schema_v66[] = "CREATE TABLE event_streams ("
+			     " node_id text PRIMARY KEY CHECK (node_id <> ''),"
+			     " clients bigint NOT NULL,"
+			     " seen_at bigint NOT NULL"
+			     ");";

@@ -272,3 +272,13 @@ const char schema_v61[] = "CREATE TABLE node_events ("
 			  " fields TEXT NOT NULL DEFAULT '{}'"
 			  ");"
 			  "CREATE INDEX node_events_at ON node_events(at);";
+
+/* Event stream clients of each node (issue 21, src/node/events.c): a
+ * node with clients rewrites its row every heartbeat interval; nodes
+ * write node_events rows only while some node's seen_at is younger than
+ * the rows' keep time (docs/cluster.md "Events between nodes"). */
+const char schema_v66[] = "CREATE TABLE event_streams ("
+			  " node_id TEXT PRIMARY KEY CHECK (node_id <> ''),"
+			  " clients INTEGER NOT NULL,"
+			  " seen_at INTEGER NOT NULL"
+			  ");";

@@ -12,7 +12,7 @@
 static const struct store_sql sql[] = {
     {S_NEV_ADD, "node event add",
      "INSERT INTO node_events (node_id, at, tenant_id, employee_id, class,"
-     " type, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+     " type, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id"},
     {S_NEV_AFTER, "node event after",
      "SELECT id, node_id, at, tenant_id, employee_id, class, type, fields"
      " FROM node_events WHERE id > ?1 ORDER BY id LIMIT ?2"},
@@ -24,6 +24,12 @@ static const struct store_sql sql[] = {
      " AND id < (SELECT max(id) FROM node_events)"},
     {S_NEV_PEERS, "node event peers",
      "SELECT count(*) FROM nodes WHERE node_id <> ?1 AND heartbeat_at >= ?2"},
+    {S_NEV_STREAMS_SET, "event streams set",
+     "INSERT INTO event_streams (node_id, clients, seen_at) VALUES (?1, ?2,"
+     " ?3) ON CONFLICT (node_id) DO UPDATE SET clients = excluded.clients,"
+     " seen_at = excluded.seen_at"},
+    {S_NEV_STREAMS, "event streams",
+     "SELECT count(*) FROM event_streams WHERE seen_at >= ?1"},
 };
 
 /* PostgreSQL: the row and its notification (payload: the writer) in one
@@ -35,20 +41,29 @@ static const struct store_sql pg_sql[] = {
      " INSERT INTO node_events (node_id, at, tenant_id, employee_id, class,"
      " type, fields) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT),"
      " CAST(?3 AS BIGINT), CAST(?4 AS BIGINT), CAST(?5 AS TEXT),"
-     " CAST(?6 AS TEXT), CAST(?7 AS TEXT) FROM n"},
+     " CAST(?6 AS TEXT), CAST(?7 AS TEXT) FROM n RETURNING id"},
 };
 
 const struct store_sqlset store_sql_node_event = STORE_SQLSET_PG(sql, pg_sql);
 
-int store_node_event_add(struct store *st, const struct store_node_event *e)
+int store_node_event_add(struct store *st, const struct store_node_event *e,
+			 int64_t *idp)
 {
+	int64_t id = 0;
+	int err;
+
+	if (idp)
+		*idp = 0;
 	if (!st || !e || !str_isset(e->node_id) || !str_isset(e->cls) ||
 	    !str_isset(e->type) || !str_isset(e->fields) || e->tenant_id < 0 ||
 	    e->employee_id < 0)
 		return EINVAL;
-	return store_run(st, S_NEV_ADD, EIO, NULL, "suiisss", e->node_id, e->at,
-			 e->tenant_id, e->employee_id, e->cls, e->type,
-			 e->fields);
+	err =
+	    store_run(st, S_NEV_ADD, EIO, &id, "suiisss", e->node_id, e->at,
+		      e->tenant_id, e->employee_id, e->cls, e->type, e->fields);
+	if (!err && idp)
+		*idp = id;
+	return err;
 }
 
 int store_node_event_after(struct store *st, int64_t after, unsigned limit,
@@ -121,6 +136,29 @@ int store_node_event_peers(struct store *st, const char *self, uint64_t since,
 		return EINVAL;
 	*np = 0;
 	err = store_run(st, S_NEV_PEERS, EIO, &n, "su", self, since);
+	if (!err)
+		*np = (unsigned)n;
+	return err;
+}
+
+int store_event_streams_set(struct store *st, const char *node_id,
+			    unsigned clients, uint64_t at)
+{
+	if (!st || !str_isset(node_id))
+		return EINVAL;
+	return store_run(st, S_NEV_STREAMS_SET, EIO, NULL, "siu", node_id,
+			 (int64_t)clients, at);
+}
+
+int store_event_streams_count(struct store *st, uint64_t since, unsigned *np)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || !np)
+		return EINVAL;
+	*np = 0;
+	err = store_run(st, S_NEV_STREAMS, EIO, &n, "u", since);
 	if (!err)
 		*np = (unsigned)n;
 	return err;

@@ -1927,9 +1927,11 @@ struct store_node_event {
 /* Read rows: the strings are valid only while h runs. */
 typedef int(store_node_event_h)(const struct store_node_event *e, void *arg);
 
-/* Write e (its id is the store's: e->id is not read).  EINVAL for an
- * empty node, class, type or fields, or a negative id. */
-int store_node_event_add(struct store *st, const struct store_node_event *e);
+/* Write e (its id is the store's: e->id is not read; *idp, may be NULL,
+ * gets it).  EINVAL for an empty node, class, type or fields, or a
+ * negative id. */
+int store_node_event_add(struct store *st, const struct store_node_event *e,
+			 int64_t *idp);
 /* The rows whose id is after `after`, by id, at most limit of them. */
 int store_node_event_after(struct store *st, int64_t after, unsigned limit,
 			   store_node_event_h *h, void *arg);
@@ -1943,24 +1945,40 @@ int store_node_event_trim(struct store *st, uint64_t before, unsigned *np);
  * with none, nobody would read this node's events. */
 int store_node_event_peers(struct store *st, const char *self, uint64_t since,
 			   unsigned *np);
+/* Node node_id has `clients` event stream clients at `at` [ms UTC]
+ * (migration 66, event_streams: written while it has some). */
+int store_event_streams_set(struct store *st, const char *node_id,
+			    unsigned clients, uint64_t at);
+/* How many nodes had stream clients at since [ms UTC] or later. */
+int store_event_streams_count(struct store *st, uint64_t since, unsigned *np);
 
 /*
  * A second connection to a PostgreSQL store that LISTENs on channel, in
- * libre's main loop (its socket in fd_listen): h(false, arg) when
- * notifications came (any number: they only wake the reader), h(true,
- * arg) after the connection was lost and made again (notifications sent
- * meanwhile are gone: the reader catches up from the rows).  A lost
- * connection is tried again every STORE_LISTEN_RETRY_MS.  ENOTSUP for
- * an SQLite store (url not postgresql://), ECONNREFUSED if the first
- * connection fails.  mem_deref() closes it.
+ * libre's main loop (its socket in fd_listen; the connect and the LISTEN
+ * never block the loop: db_pg_listen.c): h(true, arg) each time the
+ * connection is up and listening (the first time too; notifications sent
+ * while it was down are gone: the reader catches up from the rows),
+ * h(false, arg) when notifications came (any number: they only wake the
+ * reader).  A connection that fails, is lost, or is not up within
+ * STORE_LISTEN_CONNECT_MS is tried again after STORE_LISTEN_RETRY_MS,
+ * doubled after each failed try up to STORE_LISTEN_RETRY_MAX_MS.  ENOTSUP
+ * for an SQLite store (url not postgresql://).  mem_deref() closes it.
  */
-enum { STORE_LISTEN_RETRY_MS = 1000 };
+enum {
+	STORE_LISTEN_RETRY_MS = 1000,
+	STORE_LISTEN_RETRY_MAX_MS = 8000,
+	STORE_LISTEN_CONNECT_MS = 5000,
+};
+/* Its application_name in pg_stat_activity. */
+#define STORE_LISTEN_APP_NAME "switchboard-listen"
 struct store_listen;
 typedef void(store_listen_h)(bool reconnected, void *arg);
 int store_listen_alloc(struct store_listen **lp, const char *url,
 		       const char *channel, store_listen_h *h, void *arg);
 /* Notifications received so far (for tests and logs). */
 uint64_t store_listen_count(const struct store_listen *l);
+/* Connected and listening now. */
+bool store_listen_up(const struct store_listen *l);
 
 /* ---- leases: single-owner jobs on exactly one node --------------------- */
 

@@ -23,6 +23,22 @@ Checked, on each store:
     once; neither node's stream shows its own events twice (nothing is
     echoed back);
   * the store's rows: each event once, by the node it happened on.
+
+Then, on a fresh pair of nodes (each store), issue 21 point 4:
+  * no stream client anywhere: a call on node-a writes 0 rows to
+    node_events; a client connects to node-b: node-a writes again within
+    a heartbeat (its log says so), and the next call's rows are exactly
+    the events node-b's client got, with their "id"s;
+  * PostgreSQL only: the LISTEN connections are killed
+    (pg_terminate_backend) and the postmaster is stopped (SIGSTOP) for
+    4 s, so a new connection hangs: node-a answers every OPTIONS (sent
+    every 50 ms) within 200 ms throughout; after SIGCONT both nodes
+    listen again and events flow from node-a to node-b's stream;
+  * replay: the only client is on node-a and reads events; node-a is
+    killed; a call happens through node-b; the client reconnects to
+    node-b with ?last_event_id= its last id: it gets exactly node-b's
+    rows after that id, in id order, then the live ones once each; with
+    Last-Event-ID the same; a bad id is a 400 naming it.
 """
 import os
 import sys
@@ -33,7 +49,10 @@ from sb import DEMO, Suite, Switchboard, demo_ids  # noqa: E402
 from ports import RTP_MIN, RTP_MAX  # noqa: E402
 from peers import Sipp, wait_for  # noqa: E402
 from ws import Reader, WsClient, has_key  # noqa: E402
+from rawsip import Peer  # noqa: E402
 import pg  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
 
 S = Suite("cluster_events")
 HB, STALE = 1, 3
@@ -134,15 +153,15 @@ def setup(w):
 
 def test_events(w, label):
     a, b = w.a, w.b
-    # node-a writes once it has seen node-b's heartbeat (within 1 s)
-    wait_for(lambda: "other nodes alive: events written" in a.logtext(),
-             10, "node-a to see node-b alive")
     if label == "PostgreSQL":
         S.check("every 500 ms and on their notifications" in a.logtext() and
                 "every 500 ms and on their notifications" in b.logtext(),
                 f"{label}: both nodes LISTEN (a notification wakes them)",
                 a.tail(20))
     rd = streams(w)
+    # node-a writes once it has seen node-b's clients (within 1 s)
+    wait_for(lambda: "a stream client in the cluster: events written"
+             in a.logtext(), 10, "node-a to see node-b's clients")
     try:
         S.check(agent_act(a, w.erika, "login") == 200,
                 f"{label}: Erika logs in through node-a")
@@ -252,6 +271,202 @@ class World:
     pass
 
 
+def announce_call(sb, label, what, trunk_port):
+    r = Sipp("uac_announcement", remote=("127.0.0.1", sb.sip_port),
+             local_port=trunk_port, service=DEMO["announcement"],
+             timeout_s=40, recv_timeout_ms=20000).run()
+    S.check(r.successful == 1, f"{label}: {what}: the call completes",
+            f"rc={r.rc}")
+
+
+def drain(rd, secs):
+    """The events of reader rd once nothing came for secs."""
+    n = -1
+    while n != len(rd.events):
+        n = len(rd.events)
+        time.sleep(secs)
+    return list(rd.events)
+
+
+class Pinger(threading.Thread):
+    """OPTIONS to a node every 50 ms; the answer times (None: none)."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port, self.stop, self.rtt = port, False, []
+
+    def run(self):
+        p = Peer("127.0.0.1")
+        try:
+            while not self.stop:
+                t0 = time.monotonic()
+                cid, _ = p.request(("127.0.0.1", self.port), "OPTIONS",
+                                   f"sip:127.0.0.1:{self.port}", "ping")
+                r = p.final(cid, "OPTIONS", timeout=2)
+                self.rtt.append(time.monotonic() - t0 if r else None)
+                time.sleep(max(0, 0.05 - (time.monotonic() - t0)))
+        finally:
+            p.close()
+
+
+def listen_outage(w, label, p):
+    """Point 1: a LISTEN reconnect that hangs does not hold node-a."""
+    a, b = w.a, w.b
+    wait_for(lambda: len(p.psql(
+        "SELECT pid FROM pg_stat_activity WHERE application_name ="
+        " 'switchboard-listen'", db="sbev2")) == 2, 10,
+        "both nodes' LISTEN connections")
+    rd = {"b": TimedReader(WsClient(b.http_port, token=a.token))}
+    S.check(rd["b"].c.connect() == 101, f"{label}: node-b's stream: 101")
+    rd["b"].start()
+    ping = Pinger(a.sip_port)
+    ping.start()
+    try:
+        time.sleep(1)
+        got = p.psql("SELECT count(pg_terminate_backend(pid)) FROM"
+                     " pg_stat_activity WHERE application_name ="
+                     " 'switchboard-listen'", db="sbev2")
+        S.check(int(got[0][0]) == 2,
+                f"{label}: both LISTEN connections killed", f"{got}")
+        os.kill(p.proc.pid, signal.SIGSTOP)
+        try:
+            time.sleep(4)
+        finally:
+            os.kill(p.proc.pid, signal.SIGCONT)
+        wait_for(lambda: "listening again on" in a.logtext() and
+                 "listening again on" in b.logtext(), 15,
+                 "both nodes to LISTEN again")
+        time.sleep(1)
+    finally:
+        ping.stop = True
+        ping.join(5)
+    rtt = ping.rtt
+    lost = sum(1 for x in rtt if x is None)
+    worst = max((x for x in rtt if x is not None), default=0)
+    S.check(len(rtt) >= 60 and lost == 0 and worst < 0.2,
+            f"{label}: node-a answered all {len(rtt)} OPTIONS during the "
+            f"outage, each within 200 ms (at most {worst * 1000:.0f} ms)",
+            f"{lost} unanswered; {[round(x or -1, 3) for x in rtt]}")
+    n = len(rd["b"].events)
+    t0 = time.time()
+    S.check(agent_act(a, w.erika, "pause", "Technik") == 200,
+            f"{label}: Erika pauses through node-a")
+    wait_for(lambda: len(rd["b"].events) > n, LATENCY,
+             "node-b's stream to get node-a's event")
+    ev = rd["b"].events[n]
+    S.check(ev["class"] == "agent" and ev["state"] == "paused" and
+            ev["_t"] - t0 < 1.0,
+            f"{label}: afterwards node-a's event is on node-b's stream "
+            f"({ev['_t'] - t0:.2f} s)", f"{strip(ev)}")
+    rd["b"].stop = True
+    rd["b"].join(5)
+    rd["b"].c.close()
+
+
+def relay(w, label, rows_after, pgc=None):
+    """Points 3 and 2 of issue 21 on a fresh pair of nodes."""
+    a, b = w.a, w.b
+    wait_for(lambda: "following other nodes' events" in b.logtext(), 10,
+             "node-b's relay")
+    time.sleep(2 * HB)   # both have seen each other's heartbeat
+    # 3: nobody anywhere has a stream client: nothing is written
+    announce_call(a, label, "no stream client anywhere, a call on node-a",
+                  a.trunk_port)
+    time.sleep(1)
+    S.check(rows_after(0) == [],
+            f"{label}: no stream client anywhere: 0 rows in node_events",
+            f"{rows_after(0)}")
+    S.check("events written" not in a.logtext(),
+            f"{label}: node-a never wrote", a.tail(10))
+    rb = TimedReader(WsClient(b.http_port, token=a.token))
+    S.check(rb.c.connect() == 101, f"{label}: a client on node-b: 101")
+    t0 = time.time()
+    rb.start()
+    wait_for(lambda: "a stream client in the cluster: events written"
+             in a.logtext(), HB + 2, "node-a to write again")
+    S.check(time.time() - t0 <= HB + 1,
+            f"{label}: node-a writes within a heartbeat of node-b's "
+            f"client ({time.time() - t0:.1f} s)")
+    announce_call(a, label, "a client on node-b, a call on node-a",
+                  a.trunk_port)
+    got = [e for e in drain(rb, 1.5)]
+    rows = rows_after(0)
+    S.check(len(got) >= 3 and [e["id"] for e in got] ==
+            [r[0] for r in rows] and all(r[1] == "node-a" for r in rows)
+            and [e["type"] for e in got] == [r[2] for r in rows],
+            f"{label}: node-a's {len(rows)} rows are exactly node-b's "
+            "client's events, by id", f"{got}\n{rows}")
+    rb.stop = True
+    rb.join(5)
+    rb.c.close()
+    if pgc:
+        listen_outage(w, label, pgc)
+    # 2: the only client is on node-a; node-a dies; a call on node-b;
+    # the client comes back to node-b with its last id
+    ra = TimedReader(WsClient(a.http_port, token=a.token))
+    S.check(ra.c.connect() == 101, f"{label}: a client on node-a: 101")
+    ra.start()
+    act = ("unpause", None) if pgc else ("pause", "Technik")
+    S.check(agent_act(a, w.erika, *act) == 200,
+            f"{label}: Erika {act[0]}s through node-a")
+    wait_for(lambda: ra.events and ra.events[-1]["class"] == "agent",
+             5, "node-a's client to get Erika's state")
+    last = ra.events[-1]["id"]
+    paused = act[0] == "pause"
+    ra.stop = True
+    a.proc.kill()
+    a.proc.wait()
+    ra.join(5)
+    announce_call(b, label, "node-a killed, a call on node-b",
+                  a.trunk_port)
+    time.sleep(1)
+    missed = rows_after(last)
+    S.check(len(missed) >= 3 and all(r[1] == "node-b" for r in missed),
+            f"{label}: node-b wrote its {len(missed)} events after node-a "
+            "died (node-a's client may come back)", f"{missed}")
+    for how in ("query", "header"):
+        kw = ({"query": f"last_event_id={last}"} if how == "query" else
+              {"headers": {"Last-Event-ID": str(last)}})
+        rc = TimedReader(WsClient(b.http_port, token=a.token, **kw))
+        S.check(rc.c.connect() == 101,
+                f"{label}: the client back on node-b ({how}): 101")
+        rc.start()
+        got = drain(rc, 1.0)
+        S.check([(e["id"], e["type"]) for e in got] ==
+                [(r[0], r[2]) for r in missed] and
+                [e["seq"] for e in got] == list(range(1, len(got) + 1)),
+                f"{label}: ({how}) it gets exactly the {len(missed)} "
+                "missed events, in id order, none twice",
+                f"{[(e['id'], e['type']) for e in got]}\n{missed}")
+        n = len(rc.events)
+        top = missed[-1][0]
+        act = ("unpause", None) if paused else ("pause", "Kaffee")
+        paused = not paused
+        S.check(agent_act(b, w.erika, *act) == 200,
+                f"{label}: Erika {act[0]}s through node-b")
+        time.sleep(1.5)
+        new = rows_after(top)
+        live = rc.events[n:]
+        S.check(len(new) == 1 and [(e["id"], e["type"]) for e in live] ==
+                [(r[0], r[2]) for r in new],
+                f"{label}: ({how}) then the live event once",
+                f"{[(e['id'], e['type']) for e in live]}\n{new}")
+        missed = missed + new
+        rc.stop = True
+        rc.join(5)
+        rc.c.close()
+        missed = [r for r in missed if r[0] > last]
+    for q, hdr, what in (("last_event_id=x", None, "last_event_id"),
+                         ("last_event_id=-1", None, "last_event_id"),
+                         (None, {"Last-Event-ID": "12a"}, "Last-Event-ID")):
+        c = WsClient(b.http_port, token=a.token, query=q, headers=hdr)
+        st = c.connect()
+        S.check(st == 400 and c.json_body().get("error") ==
+                f"{what}: must be an event's id (an integer, 0 or more)",
+                f"{label}: {q or hdr}: 400 naming {what}",
+                f"{st} {c.body!r}")
+
+
 def run(label, db=None, rows=None):
     w = World()
     w.a = w.b = None
@@ -284,8 +499,54 @@ def run(label, db=None, rows=None):
                 x.cleanup()
 
 
+def run_relay(label, db=None, rows_after=None, pgc=None):
+    w = World()
+    w.a = w.b = None
+    half = (RTP_MIN + RTP_MAX) // 2
+    try:
+        w.a = node("node-a", (RTP_MIN, half), db=db)
+        w.a.start()
+        w.b = node("node-b", (half + 1, RTP_MAX), w.a.dir, db=db)
+        w.b.token = w.a.token
+        w.b.start()
+        w.tid, _, w.erika = demo_ids(w.a, "Erika")
+        st, q = w.a.api("POST", "/api/v1/queues",
+                        {"tenant_id": w.tid, "name": "Hotline",
+                         "strategy": "ring_all", "ring_timeout": 15,
+                         "members": [{"employee_id": w.erika}]})
+        S.check(st == 201, f"{label}: a queue with Erika: 201", f"{st} {q}")
+        S.check(agent_act(w.a, w.erika, "login") == 200,
+                f"{label}: Erika logs in through node-a")
+        relay(w, label, rows_after(w), pgc)
+        code = w.b.stop()
+        S.check(code == 0, f"{label}: node-b stops cleanly (no leaks)",
+                f"exit {code}\n{w.b.tail(30)}")
+    finally:
+        for x in (w.a, w.b):
+            if S.failed and x:
+                print(x.tail(40), flush=True)
+        for x in (w.b, w.a):
+            if x:
+                x.cleanup()
+
+
 def main():
     S.run(run, "SQLite", None, rows_sqlite)
+
+    def rows_after_sqlite(w):
+        import sqlite3
+
+        def f(after):
+            con = sqlite3.connect(os.path.join(w.a.dir, "switchboard.db"),
+                                  timeout=10)
+            try:
+                return con.execute(
+                    "SELECT id, node_id, type FROM node_events WHERE"
+                    " id > ? ORDER BY id", (after,)).fetchall()
+            finally:
+                con.close()
+        return f
+    S.run(run_relay, "SQLite", None, rows_after_sqlite)
     with pg.Postgres() as p:
         p.createdb("sbev")
         url = f"postgresql://postgres@127.0.0.1:{p.port}/sbev"
@@ -296,6 +557,16 @@ def main():
                 " GROUP BY node_id, class, type ORDER BY 1, 2, 3",
                 db="sbev")]
         S.run(run, "PostgreSQL", url, rows_pg)
+        p.createdb("sbev2")
+        url2 = f"postgresql://postgres@127.0.0.1:{p.port}/sbev2"
+
+        def rows_after_pg(w):
+            def f(after):
+                return [(int(r[0]), r[1], r[2]) for r in p.psql(
+                    "SELECT id, node_id, type FROM node_events WHERE"
+                    f" id > {int(after)} ORDER BY id", db="sbev2")]
+            return f
+        S.run(run_relay, "PostgreSQL", url2, rows_after_pg, p)
         # LISTEN, not the poll: node-a was woken by node-b's notification
     S.finish()
 

@@ -6,6 +6,8 @@
  * a hole in the ids waited for and then given up, nothing written back.
  */
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include "core/core.h"
 #include "store/store.h"
 #include "node/events.h"
@@ -75,7 +77,7 @@ static int add(struct store *st, const char *node, uint64_t at,
 	e.cls = "agent";
 	e.type = type;
 	e.fields = "{\"employee_id\":7}";
-	return store_node_event_add(st, &e);
+	return store_node_event_add(st, &e, NULL);
 }
 
 /* PostgreSQL: what the LISTEN connection said. */
@@ -126,6 +128,11 @@ static int listen_pg(struct tdb *db)
 	TEST_EQ_INT(store_listen_alloc(&l, db->path, STORE_EVENTS_CHANNEL,
 				       heard_h, &hd),
 		    0);
+	/* the connect runs in the main loop: up once it says so */
+	TEST_ASSERT(!store_listen_up(l));
+	listen_for(&hd, 5000);
+	TEST_EQ_INT(hd.reconnects, 1);
+	TEST_ASSERT(store_listen_up(l));
 	TEST_EQ_INT(add(db->st, "b", T0, "state"), 0);
 	listen_for(&hd, 5000);
 	TEST_EQ_INT(hd.wakeups, 1);
@@ -139,7 +146,8 @@ static int listen_pg(struct tdb *db)
 		    0);
 	TEST_EQ_STR(buf, "1");
 	listen_for(&hd, 3 * STORE_LISTEN_RETRY_MS + 2000);
-	TEST_EQ_INT(hd.reconnects, 1);
+	TEST_EQ_INT(hd.reconnects, 2);
+	TEST_ASSERT(store_listen_up(l));
 	TEST_EQ_INT(add(db->st, "b", T0, "state"), 0);
 	listen_for(&hd, 5000);
 	TEST_EQ_INT(hd.wakeups, 2);
@@ -147,6 +155,70 @@ static int listen_pg(struct tdb *db)
 out:
 	tmr_cancel(&hd.stop);
 	mem_deref(l);
+	return err;
+}
+
+/* A server that takes the TCP connection but never answers (a stopped
+ * postmaster): the connect must not hold the main loop. */
+struct ticks {
+	struct tmr tmr;
+	uint64_t last, max_gap;
+	unsigned n;
+};
+
+static void tick_h(void *arg)
+{
+	struct ticks *t = arg;
+	uint64_t now = tmr_jiffies();
+
+	if (t->last && now - t->last > t->max_gap)
+		t->max_gap = now - t->last;
+	t->last = now;
+	if (++t->n >= 30) {
+		re_cancel();
+		return;
+	}
+	tmr_start(&t->tmr, 50, tick_h, t);
+}
+
+int test_store_listen_nonblocking(void)
+{
+	struct store_listen *l = NULL;
+	struct heard hd;
+	struct ticks t;
+	struct sa sa;
+	char url[96];
+	uint64_t t0;
+	int fd = -1, err = 0;
+
+	memset(&hd, 0, sizeof(hd));
+	memset(&t, 0, sizeof(t));
+	tmr_init(&t.tmr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	TEST_ASSERT(fd >= 0);
+	TEST_EQ_INT(sa_set_str(&sa, "127.0.0.1", 0), 0);
+	TEST_EQ_INT(bind(fd, &sa.u.sa, sa.len), 0);
+	TEST_EQ_INT(listen(fd, 4), 0); /* never accepted */
+	TEST_EQ_INT(getsockname(fd, &sa.u.sa, &sa.len), 0);
+	re_snprintf(url, sizeof(url), "postgresql://sb@127.0.0.1:%u/sb",
+		    sa_port(&sa));
+	t0 = tmr_jiffies();
+	TEST_EQ_INT(
+	    store_listen_alloc(&l, url, STORE_EVENTS_CHANNEL, heard_h, &hd), 0);
+	TEST_ASSERT(tmr_jiffies() - t0 < 100);
+	/* 1.5 s of the loop: every 50 ms tick comes, nothing is heard */
+	tmr_start(&t.tmr, 50, tick_h, &t);
+	(void)re_main(NULL);
+	TEST_EQ_INT(t.n, 30);
+	TEST_ASSERT(t.max_gap < 150);
+	TEST_EQ_INT(hd.reconnects + hd.wakeups, 0);
+	TEST_ASSERT(!store_listen_up(l));
+
+out:
+	tmr_cancel(&t.tmr);
+	mem_deref(l);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
@@ -166,10 +238,11 @@ int test_store_node_events(void)
 	e.node_id = "a";
 	e.cls = "call";
 	e.type = "new";
-	TEST_EQ_INT(store_node_event_add(db.st, &e), EINVAL); /* no fields */
+	TEST_EQ_INT(store_node_event_add(db.st, &e, NULL),
+		    EINVAL); /* no fields */
 	e.fields = "{}";
 	e.tenant_id = -1;
-	TEST_EQ_INT(store_node_event_add(db.st, &e), EINVAL);
+	TEST_EQ_INT(store_node_event_add(db.st, &e, NULL), EINVAL);
 
 	TEST_EQ_INT(add(db.st, "a", T0 - 400000, "state"), 0);
 	TEST_EQ_INT(add(db.st, "b", T0 - 1000, "state"), 0);
@@ -357,8 +430,20 @@ int test_node_events_follow(void)
 	TEST_EQ_INT(node_events_alloc(&ne, &cfg, db.st), 0);
 	node_events_stats(ne, &s);
 	TEST_EQ_INT(s.last, 1);
-	TEST_ASSERT(s.peers); /* b is alive: a writes */
+	/* b is alive, but no node has a stream client: nothing written */
+	TEST_ASSERT(!s.peers);
 	TEST_ASSERT(!s.listening);
+	TEST_EQ_INT(event_publish(2, EVENT_AGENT, "state", NULL), 0);
+	node_events_stats(ne, &s);
+	TEST_EQ_INT(s.written, 0);
+	TEST_EQ_INT(g.local, 1);
+	/* b gets a stream client: a writes from its next look on */
+	TEST_EQ_INT(store_event_streams_set(db.st, "b", 1, T0), 0);
+	node_events_poll(ne);
+	node_events_poll(ne);
+	node_events_stats(ne, &s);
+	TEST_ASSERT(s.peers);
+	g.local = 0;
 
 	/* a's own event: written once, not published again here */
 	TEST_EQ_INT(event_publish(2, EVENT_AGENT, "state", NULL), 0);
@@ -420,8 +505,59 @@ int test_node_events_follow(void)
 	TEST_EQ_INT(s.gaps, 1);
 	TEST_EQ_INT(g.n, 5);
 
+	/* replay after 1: a's own row 2 and b's 3..8 it published; not
+	 * b's 9, which it has not published yet (it comes live) */
+	TEST_EQ_INT(raw_row(db.path, 9, "late"), 0);
+	{
+		struct got rp;
+
+		memset(&rp, 0, sizeof(rp));
+		TEST_EQ_INT(event_replay(1, got_h, &rp), 0);
+		TEST_EQ_INT(rp.local, 1); /* a's own, as published here */
+		TEST_EQ_INT(rp.n, 5);     /* b's 3, 4, 5, 6, 8 */
+		TEST_EQ_STR(rp.types[0], "new");
+		TEST_EQ_STR(rp.types[4], "ended");
+		memset(&rp, 0, sizeof(rp));
+		TEST_EQ_INT(event_replay(6, got_h, &rp), 0);
+		TEST_EQ_INT(rp.n, 1);
+		TEST_EQ_INT(rp.local, 0);
+		node_events_poll(ne); /* 9 published: replayed from now on */
+		memset(&rp, 0, sizeof(rp));
+		TEST_EQ_INT(event_replay(6, got_h, &rp), 0);
+		TEST_EQ_INT(rp.n, 2);
+		TEST_EQ_STR(rp.types[1], "late");
+		TEST_EQ_INT(event_replay(-1, got_h, &rp), EINVAL);
+	}
+
+	/* b's client is gone, but within the rows' keep time it may come
+	 * back: a still writes; after it, no more */
+	ev_now = T0 + NODE_EVENTS_KEEP_MS; /* b's client seen at T0 */
+	TEST_EQ_INT(store_node_heartbeat(db.st, "b", T0, ev_now), 0);
+	node_events_poll(ne);
+	node_events_poll(ne);
+	node_events_stats(ne, &s);
+	TEST_ASSERT(s.peers);
+	ev_now += 1;
+	TEST_EQ_INT(store_node_heartbeat(db.st, "b", T0, ev_now), 0);
+	node_events_poll(ne);
+	node_events_poll(ne);
+	node_events_stats(ne, &s);
+	TEST_ASSERT(!s.peers);
+	/* a client here: written at once (its own row too), and b sees it */
+	event_streams_set(1);
+	node_events_poll(ne);
+	node_events_stats(ne, &s);
+	TEST_ASSERT(s.peers);
+	{
+		unsigned n = 0;
+
+		TEST_EQ_INT(store_event_streams_count(db.st, ev_now, &n), 0);
+		TEST_EQ_INT(n, 1);
+	}
+	event_streams_set(0);
+
 	/* b is gone: a stops writing (and stops building events) */
-	ev_now += 46000;
+	ev_now += NODE_EVENTS_KEEP_MS + 1000;
 	node_events_poll(ne);
 	node_events_poll(ne);
 	node_events_stats(ne, &s);
@@ -431,8 +567,22 @@ int test_node_events_follow(void)
 	TEST_EQ_INT(s.written, 1);
 
 out:
+	event_streams_set(0);
 	mem_deref(ne);
 	mem_deref(sub);
 	tdb_close(&db);
+	return err;
+}
+
+int test_node_events_should_write(void)
+{
+	int err = 0;
+
+	TEST_ASSERT(!node_events_should_write(0, 0, 0));
+	TEST_ASSERT(!node_events_should_write(0, 3, 2)); /* a single node */
+	TEST_ASSERT(!node_events_should_write(2, 0, 0)); /* no client */
+	TEST_ASSERT(node_events_should_write(1, 1, 0));
+	TEST_ASSERT(node_events_should_write(1, 0, 1));
+out:
 	return err;
 }

@@ -96,8 +96,10 @@
 	X(test_node_start)                                                     \
 	X(test_node_leases)                                                    \
 	X(test_store_node_events)                                              \
+	X(test_store_listen_nonblocking)                                       \
 	X(test_node_events_codec)                                              \
 	X(test_node_events_follow)                                             \
+	X(test_node_events_should_write)                                       \
 	X(test_notify_backoff)                                                 \
 	X(test_notify_judge)                                                   \
 	X(test_notify_addr)                                                    \
