@@ -304,8 +304,9 @@ class Switchboard:
             print("kept", self.dir)
 
     # --- HTTP API -------------------------------------------------------
-    def api(self, method, path, body=None, token="__admin__"):
-        """Returns (status, parsed JSON or None)."""
+    def api(self, method, path, body=None, token="__admin__", timeout=10):
+        """Returns (status, parsed JSON or None); timeout [s] for the
+        answer."""
         if token == "__admin__":
             token = self.token
         data = None if body is None else (
@@ -320,7 +321,7 @@ class Switchboard:
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 raw = r.read()
                 return r.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as e:
