@@ -140,8 +140,10 @@ class Switchboard:
         self.own_trunk_port = False
         self.proc = None
         if demo:
+            # generous: the sanitizer build on a busy machine (seen > 60 s
+            # while other suites ran)
             r = subprocess.run(self.args + ["--init-demo"], env=self.env,
-                               capture_output=True, text=True, timeout=60)
+                               capture_output=True, text=True, timeout=180)
             if r.returncode != 0:
                 raise RuntimeError(f"--init-demo failed ({r.returncode}): "
                                    f"{r.stdout}{r.stderr}")
@@ -213,7 +215,7 @@ class Switchboard:
         except OSError:
             return False
 
-    def wait_ready(self, timeout=20):
+    def wait_ready(self, timeout=60):
         """Wait until /health answers {"status":"ok"}, an OPTIONS over UDP
         gets 200 and (with tls) the TLS port accepts.  The server exiting
         first, or the timeout, is a RuntimeError with its log."""
@@ -236,10 +238,12 @@ class Switchboard:
                     f"to {', '.join(pending)}); its log:\n{self.tail(60)}")
             time.sleep(0.05)
 
-    def start(self, timeout=20):
+    def start(self, timeout=60):
         """Start the daemon and wait until HTTP and SIP answer; a start that
         fails is a RuntimeError carrying the server's log (the process is
-        killed then)."""
+        killed then).  timeout [s] is generous: a server that exits is seen
+        at once, and the sanitizer build on a busy machine was seen taking
+        more than 20 s to answer."""
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.args, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -304,8 +308,9 @@ class Switchboard:
             print("kept", self.dir)
 
     # --- HTTP API -------------------------------------------------------
-    def api(self, method, path, body=None, token="__admin__"):
-        """Returns (status, parsed JSON or None)."""
+    def api(self, method, path, body=None, token="__admin__", timeout=10):
+        """Returns (status, parsed JSON or None); timeout [s] for the
+        answer."""
         if token == "__admin__":
             token = self.token
         data = None if body is None else (
@@ -320,7 +325,7 @@ class Switchboard:
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 raw = r.read()
                 return r.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as e:

@@ -271,9 +271,9 @@ def main_server():
 
 # ---- password work and tokens ------------------------------------------
 
-def login(sb, name, pw):
+def login(sb, name, pw, timeout=10):
     return sb.api("POST", V + "/sessions", {"login": name, "password": pw},
-                  token=None)
+                  token=None, timeout=timeout)
 
 
 def test_revoked_meanwhile(sb):
@@ -286,14 +286,16 @@ def test_revoked_meanwhile(sb):
     S.check(tok is not None, "it logs in", f"{st} {s}")
     out = {}
 
+    # three password hashes in a row on the one worker: under load (the
+    # sanitizer build) the change's answer came after more than 10 s
     def busy():
-        out["busy"] = login(sb, "op.one", "op-one-secret")[0]
+        out["busy"] = login(sb, "op.one", "op-one-secret", timeout=60)[0]
 
     def change():
         out["change"] = sb.api("POST", V + "/users/me/password",
                                {"current_password": "op-one-secret",
                                 "new_password": "op-one-changed"},
-                               token=tok)
+                               token=tok, timeout=60)
     ts = [threading.Thread(target=busy) for _ in range(2)]
     for t in ts:
         t.start()

@@ -274,6 +274,10 @@ def browser(sb, t, erika, mx):
             S.check(caller.successful == 1,
                     "the sipp caller: answered, BYE after Max hung up",
                     f"rc {caller.rc}")
+            b.say("ok")
+        elif ready == "closed1":
+            # the page closed the first call's pop: the second caller now
+            # (before, a busy page could close the second call's pop)
             state["mark"] = erika.mark()
             state["caller2"] = Sipp("uac_queue_wait",
                                     remote=("127.0.0.1", sb.sip_port),

@@ -126,7 +126,12 @@ async function main() {
     const ended1 = await waitText(page, "#pop-call-state", "Gespräch beendet", 15000);
     check(ended1 === "Gespräch beendet", "after the blind transfer Erika's call ended", ended1);
     await page.click("#cs-close-pop").catch(() => null);
-    await waitText(page, "#cs-state", "Verfügbar", 15000);
+    const avail = await waitText(page, "#cs-state", "Verfügbar", 15000);
+    check(avail === "Verfügbar" && (await page.locator("#pop-caller").count()) === 0,
+      "the first call's pop closed, Erika available", avail);
+    // the second caller only now: a pop that came before the click above
+    // would have been the one closed
+    await ask("closed1");
     await waitText(page, "#pop-caller", "+4930333444", 30000);
     const rec2 = Number(await page.evaluate(() => sessionStorage.getItem("switchboard.console.pop")));
     await ask("popped2", { record_id: rec2 });

@@ -168,7 +168,7 @@ async function main() {
     const noteId = Number((saved ?? "").replace(/\D/g, ""));
     check(/^Notiz Nr\. \d+ gespeichert und versandt\.$/.test(saved ?? "") && noteId > 0,
       "Alt+S saves the note: 'Notiz Nr. N gespeichert und versandt.'", saved);
-    await waitFor(page, () => document.activeElement?.id === "note-saved", 2000);
+    await waitFor(page, () => document.activeElement?.id === "note-saved", 10000);
     check(await focused(page) === "note-saved",
       "after saving, the focus stays at the note: on the saved line (not back at the page's top)", await focused(page));
     await page.keyboard.press("Tab");

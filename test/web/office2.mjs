@@ -123,7 +123,8 @@ async function calendar(page) {
     "week view: deleted after the confirmation, the API says 404", JSON.stringify(api));
   // next week: Max's appointment is not there
   await page.click("#oc-next");
-  await until(page, async () => (await page.getAttribute("#oc-week", "data-week")) === addDays(E.monday, 7));
+  // the week's appointments read (data-loaded), not only its header drawn
+  await until(page, async () => (await page.getAttribute("#oc-week", "data-loaded")) === addDays(E.monday, 7));
   check((await page.locator(".oc-app").count()) === 0, "week view: the next week has no appointments");
   await page.click("#oc-today");
 }

@@ -47,15 +47,28 @@ export function QueuePanel({
   const [taken, setTaken] = useState("");
   const ids = queues.map((q) => q.queue_id).join(",");
 
+  /* Each read takes a ticket (per queue for its callers, one for the
+   * callbacks); only the answer to the newest one is shown.  Two queue
+   * events close together (joined, then left) start two reads, and on a
+   * busy machine their answers can come back the other way round: the
+   * older one must not win. */
+  const seq = useRef(0);
+  const queueTicket = useRef(new Map<number, number>());
+  const cbTicket = useRef(0);
+
   const loadQueue = async (q: number) => {
+    const mine = ++seq.current;
+    queueTicket.current.set(q, mine);
     try {
       const list = await api<WaitingCaller[]>("GET", `/queues/${q}/waiting`);
+      if (queueTicket.current.get(q) !== mine) return; // a newer read
       setWaiting((old) => new Map(old).set(q, list));
     } catch {
       /* the counts stay as they were */
     }
   };
   const loadCallbacks = async () => {
+    const mine = ++cbTicket.current;
     const all: Callback[] = [];
     for (const q of queues) {
       try {
@@ -69,6 +82,7 @@ export function QueuePanel({
         /* shown without that queue's */
       }
     }
+    if (mine !== cbTicket.current) return; // a newer read is on its way
     all.sort((a, b) => Date.parse(a.arrived_at) - Date.parse(b.arrived_at));
     setCallbacks(all);
   };

@@ -47,6 +47,7 @@ export function OfficeCalendar({
   const [emps, setEmps] = useState<Emp[] | null>(null);
   const [infos, setInfos] = useState<Record<number, string | null>>({});
   const [apps, setApps] = useState<Appointment[]>([]);
+  const [appsWeek, setAppsWeek] = useState(""); // the week apps are of
   const [loadErr, setLoadErr] = useState<unknown>(null);
   const [form, setForm] = useState<Form | null>(null);
   const [err, setErr] = useState<FieldError | null>(null);
@@ -58,10 +59,18 @@ export function OfficeCalendar({
   const days = [0, 1, 2, 3, 4, 5, 6].map((i) => addDays(week, i));
   const bounds = [...days, addDays(week, 7)].map((d) => berlinToMs(d));
 
+  /* Each read takes a ticket; only the answer to the newest one is shown:
+   * two clicks on the week buttons close together start two reads whose
+   * answers a busy machine can return the other way round. */
+  const ticket = useRef(0);
   const loadApps = async () => {
+    const mine = ++ticket.current;
     const who = own ? `employee_id=${own}` : `tenant_id=${tid}`;
     const q = `${who}&since=${iso(bounds[0])}&until=${iso(bounds[7])}`;
-    setApps(await api<Appointment[]>("GET", `/appointments?${q}`));
+    const list = await api<Appointment[]>("GET", `/appointments?${q}`);
+    if (mine !== ticket.current) return; // a newer read is on its way
+    setApps(list);
+    setAppsWeek(week);
   };
   useEffect(() => {
     (async () => {
@@ -223,7 +232,7 @@ export function OfficeCalendar({
           </button>
         </div>
       </div>
-      <p id="oc-week" data-week={week}>
+      <p id="oc-week" data-week={week} data-loaded={appsWeek}>
         {t("office.calendar.week", { from: fmt.date(bounds[0]), to: fmt.date(bounds[6]) })}
       </p>
       <p class="muted">{t("office.calendar.hint")}</p>

@@ -78,6 +78,10 @@ export function Phone({ session }: { session: Session }) {
   const [auto, setAuto] = useState(() => localStorage.getItem(AUTO_KEY) === "1");
   const recRef = useRef<CallRec | null>(null);
   recRef.current = rec;
+  /* The phase the events told of calls the page does not know yet: the
+   * events of our call may come before the answer to its POST /calls on a
+   * busy machine (another connection); it is taken over with the answer. */
+  const early = useRef(new Map<number, Phase>());
 
   useEffect(() => {
     api<Task[]>("GET", "/tasks")
@@ -92,11 +96,24 @@ export function Phone({ session }: { session: Session }) {
       });
     return openEvents(
       (ev: SbEvent) => {
+        if (ev.class !== "call") return;
+        const p: Phase | null =
+          ev.type === "bridged"
+            ? "answered"
+            : ev.type === "answered"
+              ? "ringing"
+              : ev.type === "ended"
+                ? "ended"
+                : null;
+        if (!p) return;
+        const id = Number(ev.record_id);
         const r = recRef.current;
-        if (!r || ev.class !== "call" || Number(ev.record_id) !== r.id) return;
-        if (ev.type === "answered" || ev.type === "bridged")
-          setPhase(ev.type === "bridged" ? "answered" : "ringing");
-        else if (ev.type === "ended") setPhase("ended");
+        if (r && id === r.id) setPhase(p);
+        else if (!r || id > r.id) {
+          const e = early.current;
+          if (e.get(id) !== "ended") e.set(id, p);
+          if (e.size > 50) e.delete(e.keys().next().value as number);
+        }
       },
       () => undefined,
     );
@@ -127,8 +144,10 @@ export function Phone({ session }: { session: Session }) {
         to: e164,
         task_id: task,
       });
+      recRef.current = r; // its events from now on
       setRec(r);
-      setPhase("calling");
+      setPhase(early.current.get(r.id) ?? "calling");
+      early.current.clear();
     } catch (x) {
       autoUntil.current = 0;
       setErr(x instanceof ApiError ? x.message : t("error.network"));

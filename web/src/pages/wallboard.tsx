@@ -74,6 +74,14 @@ export function Wallboard() {
   const [now, setNow] = useState(Date.now());
   const pending = useRef(new Map<number, number>()); // queue -> timer
   const closeRef = useRef<(() => void) | null>(null);
+  /* Every read takes a ticket; only the answer to the newest one is shown.
+   * Events close together start reads whose answers a busy machine can
+   * return the other way round: the older one must not win.  loadAll has
+   * one ticket (allTicket); a queue's figures, read by loadAll or by
+   * refreshSoon, one per queue (statTicket). */
+  const seq = useRef(0);
+  const allTicket = useRef(0);
+  const statTicket = useRef(new Map<number, number>());
 
   const loadStats = async (q: Queue): Promise<Figures | null> => {
     try {
@@ -85,6 +93,8 @@ export function Wallboard() {
   };
 
   const loadAll = async () => {
+    const mine = ++seq.current;
+    allTicket.current = mine;
     try {
       const [ts, qs, as] = await Promise.all([
         api<Tenant[]>("GET", "/tenants"),
@@ -92,18 +102,28 @@ export function Wallboard() {
         api<Agent[]>("GET", "/agents"),
       ]);
       const figs = await Promise.all(qs.map(loadStats));
-      const m = new Map<number, Live>();
-      qs.forEach((q, i) =>
-        m.set(q.id, {
-          q,
-          fig: figs[i],
-          waiting: figs[i]?.waiting ?? 0,
-          callers: new Map(),
-          longestToday: figs[i]?.longest_wait_ms ?? null,
-        }),
-      );
+      if (mine !== allTicket.current) return; // a newer loadAll is on its way
       setTenants(new Map(ts.map((x) => [x.id, x.name])));
-      setQueues(m);
+      setQueues((old) => {
+        const m = new Map<number, Live>();
+        qs.forEach((q, i) => {
+          const prev = old.get(q.id);
+          if (prev && (statTicket.current.get(q.id) ?? 0) > mine) {
+            // figures read after ours: answered (prev has them) or on the way
+            m.set(q.id, { ...prev, q });
+            return;
+          }
+          statTicket.current.set(q.id, mine); // older reads are dropped
+          m.set(q.id, {
+            q,
+            fig: figs[i],
+            waiting: figs[i]?.waiting ?? 0,
+            callers: new Map(),
+            longestToday: figs[i]?.longest_wait_ms ?? null,
+          });
+        });
+        return m;
+      });
       setAgents(new Map(as.map((a) => [a.employee_id, a])));
       setLoadedAt(Date.now());
       setError("");
@@ -124,8 +144,11 @@ export function Wallboard() {
         pending.current.delete(id);
         const live = queuesRef.current.get(id);
         if (!live) return;
+        const mine = ++seq.current;
+        statTicket.current.set(id, mine);
         const fig = await loadStats(live.q);
-        if (!fig) return;
+        // no answer, or a newer read of this queue is on its way
+        if (!fig || statTicket.current.get(id) !== mine) return;
         setQueues((old) => {
           const m = new Map(old);
           const l = m.get(id);
