@@ -19,6 +19,10 @@ the same GETs answer exactly the same JSON, the message's and the
 prompt's audio come back byte for byte.  One more backup: with
 --backup-keep 1 only it is left.
 
+Without pg_dump in A's PATH: 503 naming the package, nothing written.
+(A's pg_dump is a shim noting its arguments and environment: no password
+on its command line, the connection in libpq's variables.)
+
 Node B on the same database, its URL with a wrong password for the role
 sbnode (trust at its start): no admin.token in its data directory, its
 log says once how to get one; `switchboard --admin-token-new` with B's
@@ -226,6 +230,20 @@ def test_backup_restore(p, a, pdir, db, shim):
             "left", f"{st} {b2} {os.listdir(os.path.join(a.dir, 'backups'))}")
 
 
+def test_no_pg_dump(a, shim):
+    """No pg_dump in node A's PATH: 503, nothing written."""
+    os.rename(os.path.join(shim, "pg_dump"), os.path.join(shim, "gone"))
+    try:
+        before = os.listdir(os.path.join(a.dir, "backups"))
+        S.error_is("no pg_dump: 503", a.api("POST", "/api/v1/backup", {}),
+                   503, "backup: pg_dump is not installed (Debian package "
+                   "postgresql-client)")
+        S.check(os.listdir(os.path.join(a.dir, "backups")) == before,
+                "no directory left", str(before))
+    finally:
+        os.rename(os.path.join(shim, "gone"), os.path.join(shim, "pg_dump"))
+
+
 def test_second_node(p, a, pdir, db):
     p.psql("CREATE ROLE sbnode LOGIN SUPERUSER")
     url = f"postgresql://sbnode:{WRONG}@127.0.0.1:{p.port}/{db}"
@@ -292,8 +310,9 @@ def test_second_node(p, a, pdir, db):
 
 
 SHIM = """#!/bin/sh
-# pg_dump as node A finds it first in its PATH: its arguments and libpq
-# variables noted, then Debian's
+# pg_dump as node A finds it in its PATH (this directory alone): its
+# arguments and libpq variables noted, then Debian's
+PATH=/usr/bin:/bin
 { for a in "$@"; do printf 'arg %s\\n' "$a"; done
   env | grep '^PG' | sort | sed 's/^/env /'; } > "$(dirname "$0")/call"
 exec /usr/bin/pg_dump "$@"
@@ -349,9 +368,10 @@ def main():
         try:
             a = Switchboard(extra_args=["--db", url, "--prompts", pdir,
                                         "--backup-keep", "1"],
-                            env={"PATH": f"{shim}:{os.environ['PATH']}"})
+                            env={"PATH": shim})
             a.start(timeout=60)
             S.run(test_backup_restore, p, a, pdir, db, shim)
+            S.run(test_no_pg_dump, a, shim)
             S.run(test_second_node, p, a, pdir, db)
             rc = a.stop()
             S.check(rc == 0, "node A exits cleanly (no sanitizer report)",
