@@ -69,7 +69,7 @@ static void destructor(void *arg)
 }
 
 /* The environment of the child: ours without the variables we set, then
- * those (NAME=value, owned by *ownp, freed by the caller). */
+ * those (NAME=value, in own; env_free() wipes and frees them). */
 struct spawn_env {
 	char *own[ENVMAX]; /* NAME=value of the connection (owned) */
 	size_t ownc;
