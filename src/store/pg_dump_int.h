@@ -1,6 +1,6 @@
 /*
  * pg_dump_int.h - private to the store: the online backup of a store on
- * PostgreSQL, Debian's pg_dump run as a child process (pg_dump.c), under
+ * PostgreSQL, Debian's pg_dump run as a child process (db_pg_dump.c), under
  * store_backup_*() of sqlite_backup.c.
  */
 #ifndef SWITCHBOARD_STORE_PG_DUMP_INT_H

@@ -7,7 +7,7 @@
  * by SQLite itself (no restart), so the finished file is the database as
  * it was at the last step: consistent, with its schema version
  * (PRAGMA user_version) in its header.  A store on PostgreSQL is copied
- * by pg_dump, a child process (pg_dump.c): the steps then only ask
+ * by pg_dump, a child process (db_pg_dump.c): the steps then only ask
  * whether it has ended.
  */
 #include <errno.h>

@@ -65,7 +65,7 @@ bool store_is_empty(struct store *st);
  * 0, or EINVAL if st is NULL. */
 int store_release_memory(struct store *st);
 
-/* ---- online backup (sqlite_backup.c, pg_dump.c) ------------------------ */
+/* ---- online backup (sqlite_backup.c, db_pg_dump.c) ---------------------- */
 
 /* A copy of the database into the new file path, made while the store is
  * in use.  On SQLite: the backup API on the store's connection, a plain

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """backup_pg: the online backup of a store on PostgreSQL (issue 21,
-src/store/pg_dump.c), its restore, and a second node's admin token.
+src/store/db_pg_dump.c), its restore, and a second node's admin token.
 
 On a throwaway PostgreSQL (test/lib/pg.py), node A (--db with a password
 in the URL: trust ignores it, the log must not show it; --backup-keep 1)

@@ -3,7 +3,7 @@
  * another connection holds a lock on the copy's file, as another process
  * could: each step answers EBUSY with nothing done (the HTTP side gives
  * up after 10 s of it, api_backup.c), and once the lock is gone the copy
- * completes.  On PostgreSQL the copy is pg_dump's (store/pg_dump.c): the
+ * completes.  On PostgreSQL the copy is pg_dump's (store/db_pg_dump.c): the
  * steps answer EAGAIN while it runs, then done, and the file is a dump in
  * the custom format; a path that exists is EEXIST.
  */

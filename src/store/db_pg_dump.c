@@ -1,5 +1,5 @@
 /*
- * pg_dump.c - the online backup of a store on PostgreSQL (issue 21):
+ * db_pg_dump.c - the online backup of a store on PostgreSQL (issue 21):
  * Debian's pg_dump (postgresql-client) as a child process, custom format
  * (-Fc, for pg_restore), into a new file.  pg_dump reads the database in
  * one transaction of its own (a snapshot), so the dump is consistent
