@@ -198,37 +198,6 @@ static int health(char *status, size_t sz, void *arg)
 	return 0;
 }
 
-/* Create the admin token if none exists; write it to <data-dir>/admin.token
- * (mode 0600).  The plain token is never logged. */
-static int admin_token_ensure(struct store *st)
-{
-	char token[65], line[66], path[300];
-	struct store_token t;
-	int err;
-
-	if (store_token_any(st))
-		return 0;
-	str_random_hex(token, 32);
-	memset(&t, 0, sizeof(t));
-	str_copy(t.role, "operator", sizeof(t.role));
-	str_copy(t.name, "admin", sizeof(t.name));
-	err = store_token_add(st, token, &t);
-	if (err)
-		return err;
-	snprintf(path, sizeof(path), "%s/admin.token", cfg.data_dir);
-	snprintf(line, sizeof(line), "%s\n", token);
-	/* all or nothing, mode 0600 from its creation on */
-	err = file_put_mode(path, line, strlen(line), 0600);
-	memset(line, 0, sizeof(line));
-	memset(token, 0, sizeof(token));
-	if (err) {
-		warning("main: cannot write %s: %m\n", path, err);
-		return err;
-	}
-	info("main: new admin API token written to %s\n", path);
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
 	struct store *st = NULL;
@@ -289,7 +258,11 @@ int main(int argc, char *argv[])
 	}
 	info("main: database %s, schema %d\n", db_name,
 	     store_schema_version(st));
-	err = admin_token_ensure(st);
+	if (cfg.admin_token_new) {
+		err = admin_token_new(st, &cfg);
+		goto out;
+	}
+	err = admin_token_ensure(st, &cfg);
 	if (err)
 		goto out;
 

@@ -166,6 +166,12 @@ void config_usage(FILE *f)
 	fprintf(f, "  --check-config\n      read the configuration, print "
 		   "the settings in effect as a file\n      would say them "
 		   "(secrets left out) and exit: 0 if it is valid\n");
+	fprintf(f, "  --admin-token-new\n      open the database, add a new "
+		   "operator API token named\n      admin@<node-id> and "
+		   "write it to <data-dir>/admin.token (mode\n      0600, "
+		   "the file replaced; older tokens stay valid) and exit: "
+		   "for\n      switchboard-ctl on a node of a shared "
+		   "database\n");
 	fprintf(f, "  --help\n      this text\n");
 }
 
@@ -390,7 +396,8 @@ static int checks(struct config *cfg, struct config_src *src)
 /*
  * Everything from the start's arguments: defaults, then the file, then
  * the variables, then the flags, then the derived paths and the checks.
- * *mode: 'h' for --help (printed), 'c' for --check-config, 0 otherwise.
+ * *mode: 'h' for --help (printed), 'c' for --check-config, 't' for
+ * --admin-token-new, 0 otherwise.
  */
 static int build(struct config *cfg, struct config_src *src, int argc,
 		 char *const argv[], int *mode)
@@ -405,7 +412,7 @@ static int build(struct config *cfg, struct config_src *src, int argc,
 
 	memset(src, 0, sizeof(*src));
 	*mode = 0;
-	lo = calloc(config_optc + 3, sizeof(*lo));
+	lo = calloc(config_optc + 4, sizeof(*lo));
 	if (!lo)
 		return ENOMEM;
 	for (i = 0; i < config_optc; i++) {
@@ -418,7 +425,8 @@ static int build(struct config *cfg, struct config_src *src, int argc,
 	}
 	lo[i] = (struct option){"help", no_argument, NULL, 'h'};
 	lo[i + 1] = (struct option){"check-config", no_argument, NULL, 'c'};
-	memset(&lo[i + 2], 0, sizeof(lo[i + 2]));
+	lo[i + 2] = (struct option){"admin-token-new", no_argument, NULL, 't'};
+	memset(&lo[i + 3], 0, sizeof(lo[i + 3]));
 
 	fv = calloc((size_t)argc + 1, sizeof(*fv));
 	if (!fv) {
@@ -432,8 +440,8 @@ static int build(struct config *cfg, struct config_src *src, int argc,
 			*mode = 'h';
 			goto out;
 		}
-		if (c == 'c') {
-			*mode = 'c';
+		if (c == 'c' || c == 't') {
+			*mode = c;
 			continue;
 		}
 		if (c != 0) {
@@ -545,6 +553,7 @@ int config_load(struct config *cfg, int argc, char *const argv[])
 		settings_print(cfg, stdout);
 		return -1;
 	}
+	cfg->admin_token_new = mode == 't';
 	return 0;
 }
 

@@ -141,6 +141,9 @@ struct config {
 	char log_file[256]; /* lines there, not stderr; "" = stderr */
 	bool syslog;        /* lines to syslog(3) instead             */
 	bool init_demo;     /* create/seed the database and exit     */
+	/* --admin-token-new (not a setting of the file): a new operator
+	 * token into <data-dir>/admin.token, then exit */
+	bool admin_token_new;
 };
 
 /*

@@ -156,7 +156,8 @@ static int token_read(struct ctl *c)
 	if (!f)
 		return ctl_err(CTL_OTHER,
 			       "no token: cannot read %s (%s); give --token "
-			       "or --data-dir",
+			       "or --data-dir, or write one on the server's "
+			       "machine: switchboard --admin-token-new",
 			       path, strerror(errno));
 	if (!fgets(c->token, sizeof(c->token), f))
 		c->token[0] = '\0';

@@ -8,19 +8,22 @@
  *
  * Into <data-dir>/backups/<UTC time>/ go
  *   switchboard.db   the database, by SQLite's backup API
- *                    (store_backup_*), PAGES pages per timer tick; a
- *                    store on PostgreSQL answers 409: use pg_dump
+ *                    (store_backup_*), PAGES pages per timer tick
+ *   switchboard.dump or, on PostgreSQL, pg_dump's copy (custom format),
+ *                    made by the child process while a timer asks every
+ *                    WAIT_TICK whether it has ended
  *   voicemail/...    the voicemail messages (--spool-dir)
  *   uploads/...      the uploaded prompts (<prompts-dir>/uploads)
  * then one audio file per tick, so the event loop is never held for
  * long.  The answer names each file with its size, and the schema
  * version of the copy.  Restore (README): stop the server, copy the
- * three back, start.
+ * three back (on PostgreSQL: pg_restore the dump), start.
  *
  * A backup that fails (a file that cannot be written, SQLite answering
  * BUSY for BUSY_LIMIT in a row: another process holds a lock on the
- * database or on the copy) removes its directory and says "failed" with
- * the reason.  After one that succeeded, the oldest directories under
+ * database or on the copy; pg_dump ending with an error: the first line
+ * of its stderr is the reason) removes its directory and says "failed"
+ * with the reason.  After one that succeeded, the oldest directories under
  * <data-dir>/backups whose names are a backup's (name_is_backup()) are
  * removed beyond --backup-keep; anything else there is left alone.
  */
@@ -39,6 +42,7 @@ enum {
 	TICK = 2,           /* [ms] between ticks                    */
 	BUSY_TICK = 100,    /* [ms] between steps while SQLite is busy */
 	BUSY_LIMIT = 10000, /* [ms] busy in a row: the backup fails  */
+	WAIT_TICK = 50,     /* [ms] between asks whether pg_dump ended */
 	PATHSZ = 512,
 	NAME_LEN = 20, /* 20261207T081500.123Z                  */
 };
@@ -306,6 +310,10 @@ static void tick(void *arg)
 
 	if (b->sbk) {
 		err = store_backup_step(b->sbk, PAGES, &done);
+		if (err == EAGAIN) { /* pg_dump still runs */
+			tmr_start(&b->tmr, WAIT_TICK, tick, b);
+			return;
+		}
 		if (err == EBUSY) {
 			uint64_t now = time_now_ms();
 
@@ -326,7 +334,10 @@ static void tick(void *arg)
 		}
 		b->busy_since = 0;
 		if (err) {
-			finish(b, B_FAILED, err, NULL);
+			char why[192];
+
+			str_copy(why, store_backup_reason(b->sbk), sizeof(why));
+			finish(b, B_FAILED, err, why[0] ? why : NULL);
 			return;
 		}
 		if (done) {
@@ -334,10 +345,11 @@ static void tick(void *arg)
 			char path[PATHSZ];
 			struct stat sb;
 
+			const char *file = store_backup_file(b->api->st);
+
 			b->sbk = mem_deref(b->sbk);
-			re_snprintf(path, sizeof(path), "%s/switchboard.db",
-				    b->dir);
-			err = bfile_add(&b->files, "switchboard.db", path);
+			re_snprintf(path, sizeof(path), "%s/%s", b->dir, file);
+			err = bfile_add(&b->files, file, path);
 			if (err || stat(path, &sb)) {
 				finish(b, B_FAILED, err ? err : errno, NULL);
 				return;
@@ -427,6 +439,7 @@ static int backup_start(struct api_req *req)
 	const struct config *cfg = api->cfg;
 	struct api_backup *b;
 	char path[PATHSZ];
+	bool nodump = false;
 	int err;
 
 	err = api_body_check(req, NULL, 0); /* {}: no options yet */
@@ -462,17 +475,18 @@ static int backup_start(struct api_req *req)
 		err = collect(&b->queue, path, "uploads");
 	}
 	if (!err) {
-		re_snprintf(path, sizeof(path), "%s/switchboard.db", b->dir);
+		re_snprintf(path, sizeof(path), "%s/%s", b->dir,
+			    store_backup_file(api->st));
 		err = store_backup_begin(&b->sbk, api->st, path);
+		nodump = err == ENOENT; /* pg_dump is missing */
 	}
 	if (err) {
 		(void)dir_remove(b->dir); /* made above, or by nobody */
 		mem_deref(b);
-		if (err == EOPNOTSUPP)
-			return api_error(req, 409,
-					 "backup: the database is PostgreSQL: "
-					 "use pg_dump (and copy the voicemail "
-					 "and uploads directories)");
+		if (nodump)
+			return api_error(req, 503,
+					 "backup: pg_dump is not installed "
+					 "(Debian package postgresql-client)");
 		return api_fail(req, err, "backup: %m", err);
 	}
 	mem_deref(api->backup);

@@ -29,4 +29,12 @@ struct config_report;
 typedef int(http_reload_h)(struct config_report *rep, void *arg);
 void http_api_set_reload(struct http_api *api, http_reload_h *h, void *arg);
 
+/* <data-dir>/admin.token (admin_token.c): at the start, a first
+ * operator token named "admin" written there when the store has none
+ * (else a hint at info when this node has no file); --admin-token-new: a
+ * new one named "admin@<node-id>" written there.  0 or an errno (logged).
+ * The plain token is never logged. */
+int admin_token_ensure(struct store *st, const struct config *cfg);
+int admin_token_new(struct store *st, const struct config *cfg);
+
 #endif

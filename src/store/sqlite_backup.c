@@ -6,8 +6,9 @@
  * makes meanwhile through this same connection is carried into the copy
  * by SQLite itself (no restart), so the finished file is the database as
  * it was at the last step: consistent, with its schema version
- * (PRAGMA user_version) in its header.  A store on PostgreSQL has no such
- * copy (EOPNOTSUPP): pg_dump backs up its database.
+ * (PRAGMA user_version) in its header.  A store on PostgreSQL is copied
+ * by pg_dump, a child process (db_pg_dump.c): the steps then only ask
+ * whether it has ended.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,11 +16,13 @@
 #include "core/core.h"
 #include <sqlite3.h>
 #include "store/sqlite_int.h"
+#include "store/pg_dump_int.h"
 
 struct store_backup {
 	struct store *st;   /* (weak) outlives the copy           */
 	sqlite3 *dst;       /* the copy's connection (owned)      */
 	sqlite3_backup *bk; /* the copy under way (owned), or NULL */
+	struct pg_dump *pd; /* PostgreSQL: pg_dump (owned), or NULL  */
 };
 
 static void backup_destructor(void *arg)
@@ -30,6 +33,17 @@ static void backup_destructor(void *arg)
 		(void)sqlite3_backup_finish(b->bk);
 	if (b->dst)
 		(void)sqlite3_close_v2(b->dst);
+	mem_deref(b->pd);
+}
+
+const char *store_backup_file(const struct store *st)
+{
+	return st && db_is_pg(st->db) ? "switchboard.dump" : "switchboard.db";
+}
+
+const char *store_backup_reason(const struct store_backup *b)
+{
+	return b && b->pd ? pg_dump_reason(b->pd) : "";
 }
 
 int store_backup_begin(struct store_backup **bp, struct store *st,
@@ -40,8 +54,6 @@ int store_backup_begin(struct store_backup **bp, struct store *st,
 
 	if (!bp || !st || !str_isset(path))
 		return EINVAL;
-	if (!db_sqlite(st->db))
-		return EOPNOTSUPP; /* PostgreSQL: pg_dump */
 	if (!access(path, F_OK))
 		return EEXIST;
 
@@ -49,6 +61,14 @@ int store_backup_begin(struct store_backup **bp, struct store *st,
 	if (!b)
 		return ENOMEM;
 	b->st = st;
+	if (db_is_pg(st->db)) {
+		err = pg_dump_start(&b->pd, st->db, path);
+		goto out;
+	}
+	if (!db_sqlite(st->db)) {
+		err = EOPNOTSUPP;
+		goto out;
+	}
 	rc = sqlite3_open_v2(path, &b->dst,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX,
@@ -79,6 +99,8 @@ int store_backup_step(struct store_backup *b, int pages, bool *done)
 
 	if (!b || !done || pages <= 0)
 		return EINVAL;
+	if (b->pd)
+		return pg_dump_poll(b->pd, done);
 	if (!b->bk) {
 		*done = true;
 		return 0;

@@ -86,23 +86,31 @@ bool store_is_empty(struct store *st);
  * 0, or EINVAL if st is NULL. */
 int store_release_memory(struct store *st);
 
-/* ---- online backup (sqlite_backup.c) ------------------------------------ */
+/* ---- online backup (sqlite_backup.c, db_pg_dump.c) ---------------------- */
 
-/* A copy of the database into a new file, made while the store is in use
- * (SQLite's backup API on the store's connection).  begin: EOPNOTSUPP if
- * the store is on PostgreSQL (pg_dump backs that up), EEXIST if path
- * exists, EIO if it cannot be made.  step copies up to pages database
- * pages and sets *done once the copy is complete and closed (a change
- * the store makes between steps is carried into the copy); EBUSY when
- * SQLite could not lock the database or the copy this time (nothing
- * copied: step again later, the caller decides how long); EIO on
- * failure.  Dereferencing *bp before done gives up (the file stays,
- * incomplete: the caller removes it).  The copy is a plain database file
- * (journal mode DELETE) with the schema version of the store. */
+/* A copy of the database into the new file path, made while the store is
+ * in use.  On SQLite: the backup API on the store's connection, a plain
+ * database file (journal mode DELETE) with the schema version of the
+ * store; step copies up to pages database pages and sets *done once the
+ * copy is complete and closed (a change the store makes between steps is
+ * carried into the copy); EBUSY when SQLite could not lock the database
+ * or the copy this time (nothing copied: step again later, the caller
+ * decides how long).  On PostgreSQL: pg_dump -Fc (a child process,
+ * postgresql-client) makes the copy on its own: step never waits and
+ * answers EAGAIN while it runs (ask again later), *done when it exited
+ * with 0; begin fails with ENOENT when pg_dump is not installed.  begin:
+ * EEXIST if path exists, EIO if it cannot be made; step: EIO on failure,
+ * store_backup_reason() then says why when the copy's tool did ("": see
+ * the log).  Dereferencing *bp before done gives up (pg_dump is ended;
+ * the file stays, incomplete: the caller removes it).
+ * store_backup_file(): the copy's usual file name, "switchboard.db" or
+ * "switchboard.dump" (pg_restore's custom format). */
 struct store_backup;
 int store_backup_begin(struct store_backup **bp, struct store *st,
 		       const char *path);
 int store_backup_step(struct store_backup *b, int pages, bool *done);
+const char *store_backup_reason(const struct store_backup *b);
+const char *store_backup_file(const struct store *st);
 
 /* ---- names of enumerated settings ------------------------------------- */
 

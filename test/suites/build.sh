@@ -34,7 +34,8 @@ check "clang -Wall -Wextra -Werror: no warnings" clang_all
 # the store reaches its database through the driver seam (src/store/db.h):
 # only the SQLite driver, the schema steps and the backup include sqlite3
 # (db.c hands the handle on: db_sqlite()); only the PostgreSQL driver libpq
-# (db_pg_listen.c: its LISTEN connection for events between nodes)
+# (db_pg_listen.c: its LISTEN connection for events between nodes;
+# db_pg_dump.c: the backup's pg_dump gets the connection's parameters)
 sqlite_only() {
 	local bad
 	bad=$(grep -l sqlite3 src/store/*.c |
@@ -49,7 +50,8 @@ libpq_only() {
 	local bad
 	bad=$(grep -l '<libpq-fe.h>' -r src |
 		grep -v -x -e src/store/db_pg.c -e src/store/db_pg_stmt.c \
-			-e src/store/db_pg_listen.c -e src/store/db_pg_int.h)
+			-e src/store/db_pg_listen.c -e src/store/db_pg_int.h \
+			-e src/store/db_pg_dump.c)
 	[ -z "$bad" ] || { echo "libpq used in: $bad"; return 1; }
 }
 check "store: only the PostgreSQL driver (db_pg*.c) uses libpq" libpq_only

@@ -38,6 +38,12 @@ a running server: each subcommand's exact output and exit code.
     id: 4; token-rotate-admin: the new token in the server's file, the
     old one 401, the new one 200 (and the next ctl call takes it); with
     another --data-dir the ctl writes the new token there (0600)
+  * a second node on the same database (--db the first's file): no
+    admin.token, its log says once how to get one, the ctl there says it
+    too (5); switchboard --admin-token-new writes one (0600, named
+    admin@node-b, not printed): the ctl and the API on node B work with
+    it, the first node's token too; a second run replaces the file, the
+    earlier token works until revoked (401)
 """
 import json
 import os
@@ -55,7 +61,7 @@ sys.path.insert(0, HERE)
 from claims import (DEMO, LOCAL, Box, drain, free_port, make_sdp,  # noqa
                     rtp_sink, sdp_conn, send_rtp, wait_for)
 import claims  # noqa: E402
-from sb import Suite  # noqa: E402
+from sb import Suite, Switchboard  # noqa: E402
 
 S = Suite("ctl")
 claims.S = S
@@ -518,6 +524,91 @@ def test_tokens(box, cfg):
     S.check(st == 200, "the newest admin token: 200", st)
 
 
+def test_second_node(box, cfg):
+    """A second node on the server's database (one SQLite file here; many
+    nodes share a PostgreSQL the same way: suite backup_pg): the store
+    has tokens, so node B makes none at its start and has no admin.token;
+    its log says once how to get one, and the ctl says it too.
+    `switchboard --admin-token-new` with B's options writes a new operator
+    token to B's data directory (0600), named admin@node-b, never printed;
+    the ctl on B works with it, the first node's token still works on B,
+    a second run replaces the file and the earlier one still works until
+    it is revoked (then 401)."""
+    db = os.path.join(box.dir, "switchboard.db")
+    b = Switchboard(extra_args=["--db", db, "--node-id", "node-b"],
+                    demo=False)
+    try:
+        b.start()
+        tok = os.path.join(b.dir, "admin.token")
+        hint = (f"main: no {tok} on this node (the database has tokens: "
+                "another node made the first); `switchboard "
+                "--admin-token-new` with this node's configuration writes "
+                "one for switchboard-ctl")
+        S.check(not os.path.exists(tok) and b.logtext().count(hint) == 1,
+                "node B: no admin.token, its log says once how to get one",
+                b.tail(20))
+        env = {"SWITCHBOARD_HTTP": f"{LOCAL}:{b.http_port}",
+               "SWITCHBOARD_DATA_DIR": b.dir}
+        code, out, err = ctl("status", env=env)
+        S.check((code, out, err) == (5, "", "switchboard-ctl: no token: "
+                                     f"cannot read {tok} (No such file or "
+                                     "directory); give --token or "
+                                     "--data-dir, or write one on the "
+                                     "server's machine: switchboard "
+                                     "--admin-token-new\n"),
+                "the ctl on node B without a token: 5, how to get one",
+                f"{code} {out!r} {err!r}")
+
+        def mint():
+            r = subprocess.run(b.args + ["--admin-token-new"], env=b.env,
+                               capture_output=True, text=True, timeout=60)
+            t = open(tok).read() if os.path.exists(tok) else ""
+            m = re.search(r"main: new operator token (\d+) \"admin@node-b\" "
+                          rf"written to {re.escape(tok)}\n", r.stderr)
+            S.check(r.returncode == 0 and m is not None and
+                    re.fullmatch(r"[0-9a-f]{64}\n", t) and
+                    os.stat(tok).st_mode & 0o777 == 0o600 and
+                    t.strip() not in r.stdout + r.stderr,
+                    "--admin-token-new: 0, the token in node B's "
+                    "admin.token (0600), its id and name said, the token "
+                    "not", f"{r.returncode} {r.stdout!r} {r.stderr!r}")
+            return t.strip(), int(m.group(1)) if m else 0
+
+        first, first_id = mint()
+        code, out, err = ctl("status", env=env)
+        S.check(code == 0 and "node-b" in out,
+                "the ctl on node B reads the new token: 0",
+                f"{code} {out!r} {err!r}")
+        S.check(b.api("GET", "/api/v1/status", token=first)[0] == 200,
+                "the new token on node B's API: 200")
+        S.check(b.api("GET", "/api/v1/status", token=box.srv.token)[0] ==
+                200, "the first node's admin token on node B: 200")
+        st, lst = b.api("GET", "/api/v1/tokens", token=first)
+        mine = [(t["name"], t["role"], t["scope"], t["prefix"])
+                for t in lst or [] if t["id"] == first_id]
+        S.check(st == 200 and mine == [("admin@node-b", "operator", "full",
+                                        first[:8])],
+                "GET /tokens lists it: admin@node-b, operator, full",
+                f"{st} {mine}")
+        second, second_id = mint()
+        S.check(second != first and second_id > first_id and
+                b.api("GET", "/api/v1/status", token=second)[0] == 200 and
+                b.api("GET", "/api/v1/status", token=first)[0] == 200,
+                "a second run: a new token in the file, the earlier one "
+                "still works", f"{first_id} {second_id}")
+        st, _ = b.api("DELETE", f"/api/v1/tokens/{first_id}", token=second)
+        S.error_is("the earlier one revoked: 401",
+                   b.api("GET", "/api/v1/status", token=first), 401,
+                   "missing or invalid token")
+        rc = b.stop()
+        log = b.logtext()
+        S.check(rc == 0 and first not in log and second not in log,
+                "node B stops cleanly; no token in its log",
+                f"rc={rc}\n{log[-1500:]}")
+    finally:
+        b.cleanup()
+
+
 def main():
     cfgdir = tempfile.mkdtemp(prefix="sbctl-cfg-")
     cfg = os.path.join(cfgdir, "switchboard.conf")
@@ -530,7 +621,8 @@ def main():
     try:
         box.start()
         for f in (test_status, test_auth, test_registrations, test_calls,
-                  test_blocks, test_reload, test_backup, test_tokens):
+                  test_blocks, test_reload, test_backup, test_tokens,
+                  test_second_node):
             S.run(f, box, cfg)
     finally:
         box.stop("ctl server")
