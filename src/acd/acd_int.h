@@ -817,4 +817,26 @@ void acd_busy_flush(void);
 /* Is employee on a direct call of this node? */
 bool acd_queue_direct_busy(int64_t employee);
 
+/* ==== a queue caller turned away at the door (queue_gate.c) ==== */
+
+/* Embedded in a queue call: what the closed and nobody prompts need. */
+struct acd_gate {
+	struct call *call; /* (weak) */
+	int64_t queue_id;
+	int64_t mailbox_id;           /* 0: no message can be left */
+	const char *lang;             /* the caller's language ("de") */
+	void (*message_h)(void *arg); /* nobody: the caller chose 2 */
+	void *arg;
+};
+
+/* Is the queue's schedule closed (or holiday: *holidayp) now?  No
+ * schedule, or one that cannot be read: open (false). */
+bool acd_gate_closed(const struct acd_gate *g, int64_t schedule_id,
+		     bool *holidayp);
+/* The closed (or holiday) prompt, then the server hangs up. */
+void acd_gate_closed_play(struct acd_gate *g, bool holiday);
+/* Nobody of the queue logged in, no target for it: the prompt, a message
+ * on 2 (message_h) when the queue has a mailbox, else goodbye. */
+void acd_gate_nobody(struct acd_gate *g);
+
 #endif
