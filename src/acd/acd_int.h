@@ -798,6 +798,14 @@ int acd_rows_wrapup_end(int64_t agent);
 /* changes.c: follow the queue and agent settings changed through the
  * other nodes (acd_changes) as node cfg->node_id; acd NULL: stop. */
 int acd_changes_use(struct acd *acd, const struct config *cfg);
+/* Tell the other nodes that tenant_id was deleted (through this node):
+ * they forget it as acd_tenant_forget() does.  Nothing on one node. */
+void acd_changes_tenant_gone(struct acd *acd, int64_t tenant_id);
+/* acd.c: what acd_tenant_gone() does here, without telling the other
+ * nodes; node: the node it was deleted through (NULL: this one), for the
+ * log. */
+void acd_tenant_forget(struct acd *acd, int64_t tenant_id, uint64_t now,
+		       const char *node, unsigned *queuesp, unsigned *agentsp);
 /* Agent's direct (non-queue) calls here began (on) or all ended: the
  * other nodes see him busy (an on_call claim of this node) meanwhile. */
 void acd_rows_direct(int64_t agent, bool on);

@@ -7,7 +7,9 @@
  * agents the others changed over from the store (acd_queue_sync,
  * acd_agent_sync).  So a member added, a strategy, ring timeout or skill
  * changed through node-b counts on node-a within a second, not only at
- * its next start.
+ * its next start.  A client deleted through a node is a third kind
+ * (tenant, migration 64): the others forget its queues, agents and
+ * callback requests (acd_tenant_forget) as the deleting node did.
  *
  * A row carries the writer's clock (at, as agent_states.updated_at does),
  * so the rows are read again CHANGES_OVERLAP_MS back (clocks apart by
@@ -101,6 +103,11 @@ static int change_h(const struct store_acd_change *c, void *arg)
 	seen_add(c->id, c->at);
 	if (!strcmp(c->node_id, ch.cfg->node_id))
 		return 0; /* taken over when it was made */
+	if (c->kind == STORE_ACD_CHANGE_TENANT) {
+		acd_tenant_forget(ch.acd, c->ref_id, tmr_jiffies(), c->node_id,
+				  NULL, NULL);
+		return 0;
+	}
 	if (c->kind == STORE_ACD_CHANGE_QUEUE) {
 		err = acd_queue_sync(ch.acd, c->ref_id);
 		acd_cb_rejoin();
@@ -158,29 +165,41 @@ int acd_changes_use(struct acd *acd, const struct config *cfg)
 	return 0;
 }
 
+/* Written for the other nodes when there are any. */
+static int tell(struct acd *acd, enum store_acd_change_kind kind, int64_t id)
+{
+	struct store_acd_change c;
+	int err;
+
+	if (ch.acd != acd || !ch.cfg)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.ref_id = id;
+	str_copy(c.node_id, ch.cfg->node_id, sizeof(c.node_id));
+	err = store_acd_change_add(store(), &c);
+	if (err)
+		warning("acd: %s %lld: the other nodes are not told: %m\n",
+			store_acd_change_kind_name(kind), (long long)id, err);
+	return err;
+}
+
 /* Taken over here; written for the other nodes when there are any. */
 static int changed(struct acd *acd, enum store_acd_change_kind kind, int64_t id)
 {
-	struct store_acd_change c;
-	int err, err2 = 0;
+	int err, err2;
 
 	err = kind == STORE_ACD_CHANGE_QUEUE ? acd_queue_sync(acd, id)
 					     : acd_agent_sync(acd, id);
 	if (kind == STORE_ACD_CHANGE_QUEUE)
 		acd_cb_rejoin();
-	if (ch.acd == acd && ch.cfg) {
-		memset(&c, 0, sizeof(c));
-		c.kind = kind;
-		c.ref_id = id;
-		str_copy(c.node_id, ch.cfg->node_id, sizeof(c.node_id));
-		err2 = store_acd_change_add(store(), &c);
-		if (err2)
-			warning("acd: %s %lld: the other nodes are not told: "
-				"%m\n",
-				store_acd_change_kind_name(kind), (long long)id,
-				err2);
-	}
+	err2 = tell(acd, kind, id);
 	return err ? err : err2;
+}
+
+void acd_changes_tenant_gone(struct acd *acd, int64_t tenant_id)
+{
+	(void)tell(acd, STORE_ACD_CHANGE_TENANT, tenant_id);
 }
 
 int acd_queue_changed(struct acd *acd, int64_t queue_id)

@@ -58,5 +58,6 @@ extern const char pg_schema_v59[];
 extern const char pg_schema_v60[];
 extern const char pg_schema_v61[];
 extern const char pg_schema_v63[];
+extern const char pg_schema_v64[];
 
 #endif

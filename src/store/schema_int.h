@@ -55,5 +55,6 @@ extern const char schema_v59[];
 extern const char schema_v60[];
 extern const char schema_v61[];
 extern const char schema_v63[];
+extern const char schema_v64[];
 
 #endif

@@ -36,10 +36,13 @@ static const struct store_sql sql[] = {
      " vip = excluded.vip"},
     {S_QENTRY_DROP, "queue entry drop",
      "DELETE FROM queue_entries WHERE node_id = ?1 AND caller = ?2"},
+    {S_QENTRY_OFFERED, "queue entry offered",
+     "UPDATE queue_entries SET offered = ?3 WHERE node_id = ?1"
+     " AND caller = ?2"},
     {S_QENTRY_LIST, "queue entry list",
      "SELECT node_id, caller, queue_id, COALESCE(call_id, 0),"
-     " COALESCE(callback_id, 0), priority, arrived_at, joined_at, vip"
-     " FROM queue_entries WHERE queue_id = ?1"
+     " COALESCE(callback_id, 0), priority, arrived_at, joined_at, vip,"
+     " offered FROM queue_entries WHERE queue_id = ?1"
      " ORDER BY priority DESC, arrived_at, joined_at, node_id, caller"},
     {S_ROWS_DROP_CLAIMS_NODE, "node rows drop",
      "DELETE FROM agent_claims WHERE node_id = ?1"},
@@ -84,6 +87,7 @@ static const struct store_col entry_cols[] = {
     STORE_COL(SC_U64, 0, store_queue_entry, arrived_at),
     STORE_COL(SC_U64, 0, store_queue_entry, joined_at),
     STORE_COL(SC_TEXT, 0, store_queue_entry, vip),
+    STORE_COL(SC_BOOL, 0, store_queue_entry, offered),
 };
 
 STORE_RECORD(entry_rec, store_queue_entry, store_queue_entry_h, entry_cols);
@@ -158,6 +162,15 @@ int store_queue_entry_drop(struct store *st, const char *node, int64_t caller)
 	if (!st || !str_isset(node) || caller <= 0)
 		return EINVAL;
 	return store_run(st, S_QENTRY_DROP, EIO, NULL, "si", node, caller);
+}
+
+int store_queue_entry_offered(struct store *st, const char *node,
+			      int64_t caller, bool offered)
+{
+	if (!st || !str_isset(node) || caller <= 0)
+		return EINVAL;
+	return store_run(st, S_QENTRY_OFFERED, ENOENT, NULL, "sid", node,
+			 caller, offered ? 1 : 0);
 }
 
 int store_queue_entry_list(struct store *st, int64_t queue_id,
