@@ -11,10 +11,12 @@
  * (tenant, migration 64): the others forget its queues, agents and
  * callback requests (acd_tenant_forget) as the deleting node did.
  *
- * A row carries the writer's clock (at, as agent_states.updated_at does),
- * so the rows are read again CHANGES_OVERLAP_MS back (clocks apart by
- * less, a commit later than its stamp), and the ids taken over in that
- * window are remembered: each change is taken over once.  Rows older
+ * A row carries the store's clock (at, as agent_states.updated_at does:
+ * store_now_ms, never a node's own clock), and a look reads from a time
+ * on that it took from the store too; the rows are read again
+ * CHANGES_OVERLAP_MS back (a commit later than its stamp), and the ids
+ * taken over in that window are remembered: each change is taken over
+ * once.  Rows older
  * than CHANGES_KEEP_MS are deleted by whichever node looks (the same
  * delete on every node: harmless twice).
  */
@@ -26,10 +28,10 @@
 #include "acd/acd_int.h"
 
 enum {
-	CHANGES_POLL_MS = 500,      /* [ms] between looks               */
-	CHANGES_OVERLAP_MS = 10000, /* [ms] read again before the last  */
-	CHANGES_KEEP_MS = 600000,   /* [ms] a row is kept this long     */
-	CHANGES_PURGE_EVERY = 120,  /* looks between two deletes        */
+	CHANGES_POLL_MS = 500,     /* [ms] between looks               */
+	CHANGES_OVERLAP_MS = 3000, /* [ms] read again before the last  */
+	CHANGES_KEEP_MS = 600000,  /* [ms] a row is kept this long     */
+	CHANGES_PURGE_EVERY = 120, /* looks between two deletes        */
 };
 
 /* A change taken over (or our own) within the overlap. */
@@ -128,12 +130,15 @@ static int change_h(const struct store_acd_change *c, void *arg)
 
 static void look(void *arg)
 {
-	uint64_t wall = time_now_ms();
+	uint64_t wall = 0;
 	int err;
 
 	(void)arg;
 	tmr_start(&ch.tmr, CHANGES_POLL_MS, look, NULL);
-	err = store_acd_change_list(store(), ch.since, change_h, NULL);
+	/* the store's clock before the read: the next look reads from it */
+	err = store_now_ms(store(), &wall);
+	if (!err)
+		err = store_acd_change_list(store(), ch.since, change_h, NULL);
 	if (err) {
 		warning("acd: settings changes of other nodes: %m\n", err);
 		return;
@@ -160,7 +165,8 @@ int acd_changes_use(struct acd *acd, const struct config *cfg)
 	tmr_init(&ch.tmr);
 	list_init(&ch.seen);
 	/* the engine was loaded from the store just now */
-	ch.since = time_now_ms();
+	if (store_now_ms(store(), &ch.since))
+		ch.since = 0;
 	tmr_start(&ch.tmr, CHANGES_POLL_MS, look, NULL);
 	return 0;
 }

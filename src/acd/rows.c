@@ -52,10 +52,11 @@
 enum {
 	ROWS_POLL_MS = 500, /* [ms] between looks at the rows          */
 	/* [ms] rows re-read before the last look: the rows are stamped by
-	 * the writing node's clock, so this covers clocks apart by less
-	 * (NTP) and a write committed a while after it was stamped; applying
-	 * a row again changes nothing (a row is an agent's latest state) */
-	ROWS_OVERLAP_MS = 10000,
+	 * the store's clock (store_now_ms), as is the time a look reads
+	 * from, so the nodes' clocks do not matter; this covers a write
+	 * committed a while after it was stamped; applying a row again
+	 * changes nothing (a row is an agent's latest state) */
+	ROWS_OVERLAP_MS = 3000,
 	ROWS_YIELD_MS = 2000, /* [ms] an agent held back for another node */
 };
 
@@ -622,15 +623,18 @@ static void claims_settle(uint64_t now)
 
 static void poll(void *arg)
 {
-	uint64_t wall = time_now_ms(), now = time_now_ms();
+	uint64_t clock = 0, now = time_now_ms();
 	int err;
 
 	(void)arg;
 	tmr_start(&rows.tmr, ROWS_POLL_MS, poll, NULL);
-	err = store_agent_changed(store(), rows.since, changed_h, &now);
+	/* the store's clock before the read: the next look reads from it */
+	err = store_now_ms(store(), &clock);
+	if (!err)
+		err = store_agent_changed(store(), rows.since, changed_h, &now);
 	if (!err)
 		rows.since =
-		    wall > ROWS_OVERLAP_MS ? wall - ROWS_OVERLAP_MS : 0;
+		    clock > ROWS_OVERLAP_MS ? clock - ROWS_OVERLAP_MS : 0;
 	offered_settle();
 	rows.gen++;
 	err = store_agent_claim_list(store(), claim_h, NULL);
@@ -657,7 +661,8 @@ int acd_rows_use(struct acd *acd, const struct config *cfg)
 	rows.cfg = cfg;
 	tmr_init(&rows.tmr);
 	/* the engine was loaded from the store just now */
-	rows.since = time_now_ms();
+	if (store_now_ms(store(), &rows.since))
+		rows.since = 0;
 	err = store_node_rows_drop(store(), self(), NULL, 0, NULL);
 	if (err)
 		warning("acd: rows of the previous run: %m\n", err);

@@ -57,7 +57,8 @@ static const struct store_sql sql[] = {
      " (SELECT node_id FROM nodes WHERE heartbeat_at >= ?2)"},
     {S_ACD_CHANGE_ADD, "acd change add",
      "INSERT INTO acd_changes (kind, ref_id, node_id, at)"
-     " VALUES (?1, ?2, ?3, ?4)"},
+     " VALUES (?1, ?2, ?3, " STORE_NOW_MS_SQL ")"},
+    {S_STORE_NOW, "store clock", "SELECT " STORE_NOW_MS_SQL},
     {S_ACD_CHANGE_LIST, "acd change list",
      "SELECT id, kind, ref_id, node_id, at FROM acd_changes"
      " WHERE at >= ?1 ORDER BY at, id"},
@@ -65,7 +66,15 @@ static const struct store_sql sql[] = {
      "DELETE FROM acd_changes WHERE at < ?1"},
 };
 
-const struct store_sqlset store_sql_acd_rows = STORE_SQLSET(sql);
+/* the store's clock is the server's */
+static const struct store_sql pg_sql[] = {
+    {S_ACD_CHANGE_ADD, "acd change add",
+     "INSERT INTO acd_changes (kind, ref_id, node_id, at)"
+     " VALUES (?1, ?2, ?3, " STORE_NOW_MS_PG ")"},
+    {S_STORE_NOW, "store clock", "SELECT " STORE_NOW_MS_PG},
+};
+
+const struct store_sqlset store_sql_acd_rows = STORE_SQLSET_PG(sql, pg_sql);
 
 static const struct store_col claim_cols[] = {
     STORE_COL(SC_I64, 0, store_agent_claim, employee_id),
@@ -167,10 +176,14 @@ int store_queue_entry_drop(struct store *st, const char *node, int64_t caller)
 int store_queue_entry_offered(struct store *st, const char *node,
 			      int64_t caller, bool offered)
 {
+	int64_t n = 0;
+	int err;
+
 	if (!st || !str_isset(node) || caller <= 0)
 		return EINVAL;
-	return store_run(st, S_QENTRY_OFFERED, ENOENT, NULL, "sid", node,
-			 caller, offered ? 1 : 0);
+	err = store_run(st, S_QENTRY_OFFERED, EIO, &n, "sid", node, caller,
+			offered ? 1 : 0);
+	return err ? err : n ? 0 : ENOENT;
 }
 
 int store_queue_entry_list(struct store *st, int64_t queue_id,
@@ -216,9 +229,22 @@ int store_acd_change_add(struct store *st, const struct store_acd_change *c)
 	if (!st || !c || c->ref_id <= 0 || !c->node_id[0] ||
 	    !store_names_has(&store_names_acd_change_kind, (int)c->kind))
 		return EINVAL;
-	return store_run(st, S_ACD_CHANGE_ADD, EIO, NULL, "sisu",
+	return store_run(st, S_ACD_CHANGE_ADD, EIO, NULL, "sis",
 			 store_acd_change_kind_name(c->kind), c->ref_id,
-			 c->node_id, time_now_ms());
+			 c->node_id);
+}
+
+int store_now_ms(struct store *st, uint64_t *msp)
+{
+	int64_t v = 0;
+	int err;
+
+	if (!st || !msp)
+		return EINVAL;
+	err = store_run(st, S_STORE_NOW, EIO, &v, "");
+	if (!err)
+		*msp = v > 0 ? (uint64_t)v : 0;
+	return err;
 }
 
 int store_acd_change_list(struct store *st, uint64_t since,

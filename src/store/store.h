@@ -896,8 +896,15 @@ struct store_acd_change {
 };
 typedef int(store_acd_change_h)(const struct store_acd_change *c, void *arg);
 
-/* Write change c (its id and at are set here: at is now). */
+/* Write change c (its id and at are set here: at is the store's clock,
+ * store_now_ms()). */
 int store_acd_change_add(struct store *st, const struct store_acd_change *c);
+/* The store's clock [ms UTC]: SQLite this machine's, PostgreSQL the
+ * server's.  Rows whose times nodes compare (acd_changes.at,
+ * agent_states.updated_at) are stamped with it; a node reads them from
+ * a time on that it took from here, so the nodes' own clocks do not
+ * matter. */
+int store_now_ms(struct store *st, uint64_t *msp);
 /* The changes written at since [ms UTC] or later, by at and id. */
 int store_acd_change_list(struct store *st, uint64_t since,
 			  store_acd_change_h *h, void *arg);
