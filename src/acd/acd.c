@@ -395,8 +395,8 @@ static bool employee_kept(int64_t id, void *arg)
 	return err != ENOENT;
 }
 
-void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
-		     unsigned *queuesp, unsigned *agentsp)
+void acd_tenant_forget(struct acd *acd, int64_t tenant_id, uint64_t now,
+		       const char *node, unsigned *queuesp, unsigned *agentsp)
 {
 	unsigned nq = 0, na = 0, nc = 0;
 
@@ -406,14 +406,23 @@ void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
 		na = acd_engine_agents_prune(acd->e, employee_kept, acd, now);
 		acd_queue_prune();
 		acd_queue_kick();
-		info("acd: tenant %lld deleted: %u queues, %u agents, %u "
+		info("acd: tenant %lld deleted%s%s: %u queues, %u agents, %u "
 		     "callback requests forgotten\n",
-		     (long long)tenant_id, nq, na, nc);
+		     (long long)tenant_id, node ? " through " : "",
+		     node ? node : "", nq, na, nc);
 	}
 	if (queuesp)
 		*queuesp = nq;
 	if (agentsp)
 		*agentsp = na;
+}
+
+void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
+		     unsigned *queuesp, unsigned *agentsp)
+{
+	acd_tenant_forget(acd, tenant_id, now, NULL, queuesp, agentsp);
+	if (acd && tenant_id > 0)
+		acd_changes_tenant_gone(acd, tenant_id);
 }
 
 struct acd_engine *acd_engine(struct acd *acd)

@@ -81,7 +81,9 @@ int acd_agent_changed(struct acd *acd, int64_t employee_id);
  * waiting withdrawn), its callback requests are dropped with their
  * timers, and every agent whose employee is gone from the store is
  * forgotten (logged out first).  The number of queues and agents
- * forgotten in *queuesp and *agentsp (may be NULL).
+ * forgotten in *queuesp and *agentsp (may be NULL).  The other nodes on
+ * the store do the same within a second (a row of acd_changes,
+ * changes.c).
  */
 void acd_tenant_gone(struct acd *acd, int64_t tenant_id, uint64_t now,
 		     unsigned *queuesp, unsigned *agentsp);

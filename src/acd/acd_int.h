@@ -798,6 +798,14 @@ int acd_rows_wrapup_end(int64_t agent);
 /* changes.c: follow the queue and agent settings changed through the
  * other nodes (acd_changes) as node cfg->node_id; acd NULL: stop. */
 int acd_changes_use(struct acd *acd, const struct config *cfg);
+/* Tell the other nodes that tenant_id was deleted (through this node):
+ * they forget it as acd_tenant_forget() does.  Nothing on one node. */
+void acd_changes_tenant_gone(struct acd *acd, int64_t tenant_id);
+/* acd.c: what acd_tenant_gone() does here, without telling the other
+ * nodes; node: the node it was deleted through (NULL: this one), for the
+ * log. */
+void acd_tenant_forget(struct acd *acd, int64_t tenant_id, uint64_t now,
+		       const char *node, unsigned *queuesp, unsigned *agentsp);
 /* Agent's direct (non-queue) calls here began (on) or all ended: the
  * other nodes see him busy (an on_call claim of this node) meanwhile. */
 void acd_rows_direct(int64_t agent, bool on);
@@ -816,5 +824,27 @@ void acd_busy_call_done(struct acd_engine *e, const struct call *call);
 void acd_busy_flush(void);
 /* Is employee on a direct call of this node? */
 bool acd_queue_direct_busy(int64_t employee);
+
+/* ==== a queue caller turned away at the door (queue_gate.c) ==== */
+
+/* Embedded in a queue call: what the closed and nobody prompts need. */
+struct acd_gate {
+	struct call *call; /* (weak) */
+	int64_t queue_id;
+	int64_t mailbox_id;           /* 0: no message can be left */
+	const char *lang;             /* the caller's language ("de") */
+	void (*message_h)(void *arg); /* nobody: the caller chose 2 */
+	void *arg;
+};
+
+/* Is the queue's schedule closed (or holiday: *holidayp) now?  No
+ * schedule, or one that cannot be read: open (false). */
+bool acd_gate_closed(const struct acd_gate *g, int64_t schedule_id,
+		     bool *holidayp);
+/* The closed (or holiday) prompt, then the server hangs up. */
+void acd_gate_closed_play(struct acd_gate *g, bool holiday);
+/* Nobody of the queue logged in, no target for it: the prompt, a message
+ * on 2 (message_h) when the queue has a mailbox, else goodbye. */
+void acd_gate_nobody(struct acd_gate *g);
 
 #endif

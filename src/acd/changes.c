@@ -7,12 +7,16 @@
  * agents the others changed over from the store (acd_queue_sync,
  * acd_agent_sync).  So a member added, a strategy, ring timeout or skill
  * changed through node-b counts on node-a within a second, not only at
- * its next start.
+ * its next start.  A client deleted through a node is a third kind
+ * (tenant, migration 64): the others forget its queues, agents and
+ * callback requests (acd_tenant_forget) as the deleting node did.
  *
- * A row carries the writer's clock (at, as agent_states.updated_at does),
- * so the rows are read again CHANGES_OVERLAP_MS back (clocks apart by
- * less, a commit later than its stamp), and the ids taken over in that
- * window are remembered: each change is taken over once.  Rows older
+ * A row carries the store's clock (at, as agent_states.updated_at does:
+ * store_now_ms, never a node's own clock), and a look reads from a time
+ * on that it took from the store too; the rows are read again
+ * CHANGES_OVERLAP_MS back (a commit later than its stamp), and the ids
+ * taken over in that window are remembered: each change is taken over
+ * once.  Rows older
  * than CHANGES_KEEP_MS are deleted by whichever node looks (the same
  * delete on every node: harmless twice).
  */
@@ -24,10 +28,10 @@
 #include "acd/acd_int.h"
 
 enum {
-	CHANGES_POLL_MS = 500,      /* [ms] between looks               */
-	CHANGES_OVERLAP_MS = 10000, /* [ms] read again before the last  */
-	CHANGES_KEEP_MS = 600000,   /* [ms] a row is kept this long     */
-	CHANGES_PURGE_EVERY = 120,  /* looks between two deletes        */
+	CHANGES_POLL_MS = 500,     /* [ms] between looks               */
+	CHANGES_OVERLAP_MS = 3000, /* [ms] read again before the last  */
+	CHANGES_KEEP_MS = 600000,  /* [ms] a row is kept this long     */
+	CHANGES_PURGE_EVERY = 120, /* looks between two deletes        */
 };
 
 /* A change taken over (or our own) within the overlap. */
@@ -101,6 +105,11 @@ static int change_h(const struct store_acd_change *c, void *arg)
 	seen_add(c->id, c->at);
 	if (!strcmp(c->node_id, ch.cfg->node_id))
 		return 0; /* taken over when it was made */
+	if (c->kind == STORE_ACD_CHANGE_TENANT) {
+		acd_tenant_forget(ch.acd, c->ref_id, tmr_jiffies(), c->node_id,
+				  NULL, NULL);
+		return 0;
+	}
 	if (c->kind == STORE_ACD_CHANGE_QUEUE) {
 		err = acd_queue_sync(ch.acd, c->ref_id);
 		acd_cb_rejoin();
@@ -121,12 +130,15 @@ static int change_h(const struct store_acd_change *c, void *arg)
 
 static void look(void *arg)
 {
-	uint64_t wall = time_now_ms();
+	uint64_t wall = 0;
 	int err;
 
 	(void)arg;
 	tmr_start(&ch.tmr, CHANGES_POLL_MS, look, NULL);
-	err = store_acd_change_list(store(), ch.since, change_h, NULL);
+	/* the store's clock before the read: the next look reads from it */
+	err = store_now_ms(store(), &wall);
+	if (!err)
+		err = store_acd_change_list(store(), ch.since, change_h, NULL);
 	if (err) {
 		warning("acd: settings changes of other nodes: %m\n", err);
 		return;
@@ -153,34 +165,47 @@ int acd_changes_use(struct acd *acd, const struct config *cfg)
 	tmr_init(&ch.tmr);
 	list_init(&ch.seen);
 	/* the engine was loaded from the store just now */
-	ch.since = time_now_ms();
+	if (store_now_ms(store(), &ch.since))
+		ch.since = 0;
 	tmr_start(&ch.tmr, CHANGES_POLL_MS, look, NULL);
 	return 0;
+}
+
+/* Written for the other nodes when there are any. */
+static int tell(struct acd *acd, enum store_acd_change_kind kind, int64_t id)
+{
+	struct store_acd_change c;
+	int err;
+
+	if (ch.acd != acd || !ch.cfg)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.ref_id = id;
+	str_copy(c.node_id, ch.cfg->node_id, sizeof(c.node_id));
+	err = store_acd_change_add(store(), &c);
+	if (err)
+		warning("acd: %s %lld: the other nodes are not told: %m\n",
+			store_acd_change_kind_name(kind), (long long)id, err);
+	return err;
 }
 
 /* Taken over here; written for the other nodes when there are any. */
 static int changed(struct acd *acd, enum store_acd_change_kind kind, int64_t id)
 {
-	struct store_acd_change c;
-	int err, err2 = 0;
+	int err, err2;
 
 	err = kind == STORE_ACD_CHANGE_QUEUE ? acd_queue_sync(acd, id)
 					     : acd_agent_sync(acd, id);
 	if (kind == STORE_ACD_CHANGE_QUEUE)
 		acd_cb_rejoin();
-	if (ch.acd == acd && ch.cfg) {
-		memset(&c, 0, sizeof(c));
-		c.kind = kind;
-		c.ref_id = id;
-		str_copy(c.node_id, ch.cfg->node_id, sizeof(c.node_id));
-		err2 = store_acd_change_add(store(), &c);
-		if (err2)
-			warning("acd: %s %lld: the other nodes are not told: "
-				"%m\n",
-				store_acd_change_kind_name(kind), (long long)id,
-				err2);
-	}
+	err2 = tell(acd, kind, id);
 	return err ? err : err2;
+}
+
+void acd_changes_tenant_gone(struct acd *acd, int64_t tenant_id)
+{
+	(void)tell(acd, STORE_ACD_CHANGE_TENANT, tenant_id);
 }
 
 int acd_queue_changed(struct acd *acd, int64_t queue_id)

@@ -20,7 +20,8 @@
  *   the bridge: wrap-up)
  *
  * Outside the queue's open hours (its schedule): the closed target, or
- * the closed (holiday) prompt and the end.
+ * the closed (holiday) prompt and the end (queue_gate.c, as is the
+ * prompt when nobody of the queue is logged in).
  *
  * Time: the engine is pure; one timer here runs acd_engine_tick() when
  * it says something is due (plus TICK_GRACE, so that a ring timeout of
@@ -59,8 +60,9 @@ struct qcall {
 	int64_t agent;   /* bridged to this agent, 0: not yet */
 	uint64_t pop_at; /* [ms UTC] the offer's screen pop (pop.c) */
 	bool joined;
-	const char *left; /* left the line by a choice: "voicemail",
+	const char *left;     /* left the line by a choice: "voicemail",
 			     "callback" (the queue event's reason)  */
+	struct acd_gate gate; /* closed, nobody logged in (queue_gate.c) */
 };
 
 struct qest {
@@ -594,9 +596,7 @@ static void on_call(const struct call *call, enum call_state state, void *arg)
 
 /* ---- the application -------------------------------------------------- */
 
-/* ---- nobody logged in, no target for it ------------------------------- */
-
-static void nobody_bye(struct call *call, int err, char digit, void *arg)
+static void bye(struct call *call, int err, char digit, void *arg)
 {
 	(void)err;
 	(void)digit;
@@ -604,95 +604,32 @@ static void nobody_bye(struct call *call, int err, char digit, void *arg)
 	call_hangup(call, 200, NULL, STORE_DISP_ANSWERED, STORE_PARTY_SYSTEM);
 }
 
-static void bye(struct call *call, int err, char digit, void *arg)
-{
-	nobody_bye(call, err, digit, arg);
-}
-
-static void nobody_key(struct call *call, int err, const char *digits,
-		       void *arg)
+/* nobody logged in (queue_gate.c): the caller chose to leave a message */
+static void nobody_message(void *arg)
 {
 	struct qcall *qc = arg;
 	struct store_target_ref vm = {TARGET_VOICEMAIL, qc->q.mailbox_id};
-	char path[300];
-	const char *files[1] = {path};
 
-	if (!err && digits[0] == '2' && qc->q.mailbox_id) {
-		leave_to(qc, &vm, "nobody there: the caller leaves a message");
-		return;
-	}
-	re_snprintf(path, sizeof(path), "%s/%s/goodbye.wav",
-		    call_config(call)->prompts_dir, qc->lang);
-	if (call_play(call, files, 1, false, nobody_bye, qc))
-		nobody_bye(call, 0, '\0', qc);
-}
-
-static void nobody_said(struct call *call, int err, char digit, void *arg)
-{
-	struct qcall *qc = arg;
-	struct call_collect_prm cp = {1, 1, 0, 6000, 6000};
-
-	(void)digit; /* a key stopped it: collect takes it */
-	if (err || !qc->q.mailbox_id || call_collect(call, &cp, nobody_key, qc))
-		nobody_key(call, ETIMEDOUT, "", qc);
+	leave_to(qc, &vm, "nobody there: the caller leaves a message");
 }
 
 /*
- * Nobody of the queue is logged in and the queue names no target for it:
- * the caller is told so at once, may leave a message (2) when the queue
- * has a mailbox, else hears goodbye.  Waiting for nobody would only be
- * music without an end (Asterisk's joinempty=no).
- */
-static void nobody(struct qcall *qc)
-{
-	char paths[2][300];
-	const char *files[2] = {paths[0], paths[1]};
-	const char *dir = call_config(qc->call)->prompts_dir;
-	size_t n = 0;
-
-	info("acd: %s: queue %lld: nobody logged in\n", call_id(qc->call),
-	     (long long)qc->q.id);
-	re_snprintf(paths[n++], sizeof(paths[0]), "%s/%s/queue_no_agents.wav",
-		    dir, qc->lang);
-	if (qc->q.mailbox_id)
-		re_snprintf(paths[n++], sizeof(paths[0]),
-			    "%s/%s/queue_opt_voicemail.wav", dir, qc->lang);
-	if (call_play(qc->call, files, n, true, nobody_said, qc))
-		nobody_key(qc->call, ETIMEDOUT, "", qc);
-}
-
-/* ---- open hours --------------------------------------------------------- */
-
-/*
- * Outside the queue's open hours (its schedule says closed or holiday):
- * its closed target; none: the default prompt (closed, or holiday) and
- * the server hangs up.  true if so (the call is taken care of).  A
- * schedule that cannot be read counts as open: callers are not turned
- * away for a store error.
+ * Outside the queue's open hours: its closed target, else the default
+ * prompt and the end (queue_gate.c).  true if so (the call is taken
+ * care of).
  */
 static bool closed(struct qcall *qc)
 {
-	enum store_sched_state state = STORE_SCHED_OPEN;
-	char path[300];
-	const char *files[1] = {path};
+	bool holiday = false;
 
-	if (!qc->q.schedule_id ||
-	    route_schedule_state(call_store(qc->call), qc->q.schedule_id,
-				 time_now_ms(), &state) ||
-	    state == STORE_SCHED_OPEN)
+	if (!acd_gate_closed(&qc->gate, qc->q.schedule_id, &holiday))
 		return false;
 	stats_exit(qc, ACD_EXIT_CLOSED);
 	if (qc->q.on_closed.type != TARGET_NONE) {
 		leave_to(qc, &qc->q.on_closed, "closed");
 		return true;
 	}
-	info("acd: %s: queue %lld: closed (%s)\n", call_id(qc->call),
-	     (long long)qc->q.id, store_sched_state_name(state));
-	re_snprintf(path, sizeof(path), "%s/%s/%s.wav",
-		    call_config(qc->call)->prompts_dir, qc->lang,
-		    state == STORE_SCHED_HOLIDAY ? "holiday" : "closed");
-	if (call_play(qc->call, files, 1, false, nobody_bye, qc))
-		nobody_bye(qc->call, 0, '\0', qc);
+	acd_gate_closed_play(&qc->gate, holiday);
 	return true;
 }
 
@@ -770,7 +707,7 @@ static void answered(struct call *call, void *arg)
 		if (qc->q.on_no_agents.type != TARGET_NONE)
 			leave_to(qc, &qc->q.on_no_agents, "nobody logged in");
 		else
-			nobody(qc);
+			acd_gate_nobody(&qc->gate);
 		return;
 	}
 	qc->joined = true;
@@ -852,6 +789,12 @@ int acd_queue_start(struct call *call, const struct route_target *t)
 	}
 	qc->call = call;
 	qc->id = ++qa.next_id;
+	qc->gate.call = call;
+	qc->gate.queue_id = qc->q.id;
+	qc->gate.mailbox_id = qc->q.mailbox_id;
+	qc->gate.lang = qc->lang;
+	qc->gate.message_h = nobody_message;
+	qc->gate.arg = qc;
 	list_append(&qa.callers, &qc->le, qc);
 	call_app_data_set(call, qc); /* the call owns it now */
 	info("acd: %s: queue %lld (%s)\n", call_id(call), (long long)qc->q.id,

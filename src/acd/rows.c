@@ -32,7 +32,10 @@
  *                  ROWS_YIELD_MS while an earlier caller of the same queue
  *                  waits on another node (that node may take him first;
  *                  after that anyone may, so a skills or tier mismatch
- *                  starves no one).
+ *                  starves no one).  A caller whose agents ring says so
+ *                  in its row (offered, set once its node claimed them,
+ *                  cleared when it waits again): no node holds an agent
+ *                  back for it meanwhile.
  *
  * The rows of a dead node (no heartbeat for --node-stale-after) are
  * dropped by the survivors (node.c); a node's own rows of its previous run
@@ -49,10 +52,11 @@
 enum {
 	ROWS_POLL_MS = 500, /* [ms] between looks at the rows          */
 	/* [ms] rows re-read before the last look: the rows are stamped by
-	 * the writing node's clock, so this covers clocks apart by less
-	 * (NTP) and a write committed a while after it was stamped; applying
-	 * a row again changes nothing (a row is an agent's latest state) */
-	ROWS_OVERLAP_MS = 10000,
+	 * the store's clock (store_now_ms), as is the time a look reads
+	 * from, so the nodes' clocks do not matter; this covers a write
+	 * committed a while after it was stamped; applying a row again
+	 * changes nothing (a row is an agent's latest state) */
+	ROWS_OVERLAP_MS = 3000,
 	ROWS_YIELD_MS = 2000, /* [ms] an agent held back for another node */
 };
 
@@ -76,8 +80,15 @@ static struct {
 	struct tmr tmr;
 	uint64_t since; /* [ms UTC] the next look reads rows from here */
 	unsigned gen;
-	bool applying; /* converge() is applying a row to the engine */
+	bool applying;       /* converge() is applying a row to the engine */
+	struct list offered; /* struct roffer: callers marked offered */
 } rows;
+
+/* A caller of ours whose row says that agents ring for it. */
+struct roffer {
+	struct le le;
+	int64_t caller;
+};
 
 static struct store *store(void)
 {
@@ -178,6 +189,7 @@ static bool claim(int64_t agent, enum store_claim_kind kind, uint64_t until)
 /* Does an earlier caller of o's queue wait on another node? */
 struct ahead {
 	int64_t caller;
+	bool unoffered;  /* count only callers no agent rings for   */
 	unsigned others; /* rows of other nodes before caller's     */
 	bool found;      /* caller's own row was seen               */
 };
@@ -193,7 +205,8 @@ static int ahead_h(const struct store_queue_entry *qe, void *arg)
 			a->found = true;
 		return 0;
 	}
-	a->others++;
+	if (!a->unoffered || !qe->offered)
+		a->others++;
 	return 0;
 }
 
@@ -202,14 +215,82 @@ bool acd_rows_applying(void)
 	return rows.applying;
 }
 
-unsigned acd_rows_ahead(int64_t queue, int64_t caller)
+static unsigned ahead(int64_t queue, int64_t caller, bool unoffered)
 {
-	struct ahead a = {caller, 0, false};
+	struct ahead a = {caller, unoffered, 0, false};
 
 	if (!rows.acd || store_queue_entry_list(store(), queue, ahead_h, &a) ||
 	    !a.found)
 		return 0;
 	return a.others;
+}
+
+unsigned acd_rows_ahead(int64_t queue, int64_t caller)
+{
+	return ahead(queue, caller, false);
+}
+
+static struct roffer *roffer(int64_t caller)
+{
+	struct le *le;
+
+	for (le = rows.offered.head; le; le = le->next) {
+		struct roffer *ro = le->data;
+
+		if (ro->caller == caller)
+			return ro;
+	}
+	return NULL;
+}
+
+static void roffer_destructor(void *arg)
+{
+	struct roffer *ro = arg;
+
+	list_unlink(&ro->le);
+}
+
+/* Our caller's row says that agents ring for it (once). */
+static void offered_mark(int64_t caller)
+{
+	struct roffer *ro;
+	int err;
+
+	if (roffer(caller))
+		return;
+	err = store_queue_entry_offered(store(), self(), caller, true);
+	if (err) {
+		warning("acd: caller %lld: entry offered: %m\n",
+			(long long)caller, err);
+		return;
+	}
+	ro = mem_zalloc(sizeof(*ro), roffer_destructor);
+	if (!ro)
+		return;
+	ro->caller = caller;
+	list_append(&rows.offered, &ro->le, ro);
+}
+
+/* The callers marked offered that wait again (every agent missed or was
+ * withdrawn) are unmarked; those that left are forgotten (their rows
+ * are gone). */
+static void offered_settle(void)
+{
+	struct acd_engine *e = acd_engine(rows.acd);
+	struct le *le = rows.offered.head;
+
+	while (le) {
+		struct roffer *ro = le->data;
+		struct acd_caller_info ci;
+
+		le = le->next;
+		if (e && !acd_engine_caller(e, ro->caller, &ci) && ci.offered)
+			continue;
+		if (e && !acd_engine_caller(e, ro->caller, &ci))
+			(void)store_queue_entry_offered(store(), self(),
+							ro->caller, false);
+		mem_deref(ro);
+	}
 }
 
 size_t acd_rows_offer_claim(struct acd_offer *o, uint64_t now)
@@ -221,7 +302,8 @@ size_t acd_rows_offer_claim(struct acd_offer *o, uint64_t now)
 
 	if (!e)
 		return o->agentc;
-	yield = acd_rows_ahead(o->queue, o->caller) > 0;
+	/* only callers no agent rings for: one that rings holds no one */
+	yield = ahead(o->queue, o->caller, true) > 0;
 	for (i = 0; i < o->agentc; i++) {
 		int64_t agent = o->agentv[i];
 		struct ragent *ra = ragent(agent, true);
@@ -257,6 +339,8 @@ size_t acd_rows_offer_claim(struct acd_offer *o, uint64_t now)
 		busy_sync(agent);
 	}
 	o->agentc = n;
+	if (n)
+		offered_mark(o->caller);
 	return n;
 }
 
@@ -402,6 +486,10 @@ static void on_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_ABANDONED:
 	case ACD_EV_TIMEOUT:
 		(void)store_queue_entry_drop(store(), self(), ev->caller);
+		mem_deref(roffer(ev->caller));
+		break;
+	case ACD_EV_MISSED:
+		offered_settle(); /* waits again: held for at once */
 		break;
 	default:
 		break;
@@ -535,15 +623,19 @@ static void claims_settle(uint64_t now)
 
 static void poll(void *arg)
 {
-	uint64_t wall = time_now_ms(), now = time_now_ms();
+	uint64_t clock = 0, now = time_now_ms();
 	int err;
 
 	(void)arg;
 	tmr_start(&rows.tmr, ROWS_POLL_MS, poll, NULL);
-	err = store_agent_changed(store(), rows.since, changed_h, &now);
+	/* the store's clock before the read: the next look reads from it */
+	err = store_now_ms(store(), &clock);
+	if (!err)
+		err = store_agent_changed(store(), rows.since, changed_h, &now);
 	if (!err)
 		rows.since =
-		    wall > ROWS_OVERLAP_MS ? wall - ROWS_OVERLAP_MS : 0;
+		    clock > ROWS_OVERLAP_MS ? clock - ROWS_OVERLAP_MS : 0;
+	offered_settle();
 	rows.gen++;
 	err = store_agent_claim_list(store(), claim_h, NULL);
 	if (!err)
@@ -560,6 +652,7 @@ int acd_rows_use(struct acd *acd, const struct config *cfg)
 			(void)store_node_rows_drop(store(), self(), NULL, 0,
 						   NULL);
 		list_flush(&rows.agents);
+		list_flush(&rows.offered);
 		rows.acd = NULL;
 		rows.cfg = NULL;
 		return 0;
@@ -568,7 +661,8 @@ int acd_rows_use(struct acd *acd, const struct config *cfg)
 	rows.cfg = cfg;
 	tmr_init(&rows.tmr);
 	/* the engine was loaded from the store just now */
-	rows.since = time_now_ms();
+	if (store_now_ms(store(), &rows.since))
+		rows.since = 0;
 	err = store_node_rows_drop(store(), self(), NULL, 0, NULL);
 	if (err)
 		warning("acd: rows of the previous run: %m\n", err);

@@ -90,6 +90,8 @@ static const struct migration migrationv[] = {
      schema_v60},
     {61, "events between nodes", schema_v61},
     {63, "queue and agent settings changes every node follows", schema_v63},
+    {64, "a deleted client as a settings change, callers being offered",
+     schema_v64},
     {66, "event stream clients of each node", schema_v66},
 };
 

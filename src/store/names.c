@@ -130,6 +130,7 @@ static const char *const claim_kind_v[] = {
 static const char *const acd_change_kind_v[] = {
     [STORE_ACD_CHANGE_QUEUE] = "queue",
     [STORE_ACD_CHANGE_AGENT] = "agent",
+    [STORE_ACD_CHANGE_TENANT] = "tenant",
 };
 
 static const char *const visit_outcome_v[] = {

@@ -112,6 +112,9 @@ static const struct store_pg_step pg_stepv[] = {
     {63,
      "queue and agent settings changes every node follows",
      {pg_schema_v63, NULL}},
+    {64,
+     "a deleted client as a settings change, callers being offered",
+     {pg_schema_v64, NULL}},
     {66, "event stream clients of each node", {pg_schema_v66, NULL}},
 };
 

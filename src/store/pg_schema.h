@@ -58,6 +58,7 @@ extern const char pg_schema_v59[];
 extern const char pg_schema_v60[];
 extern const char pg_schema_v61[];
 extern const char pg_schema_v63[];
+extern const char pg_schema_v64[];
 extern const char pg_schema_v66[];
 
 #endif

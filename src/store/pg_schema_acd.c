@@ -189,3 +189,13 @@ const char pg_schema_v63[] =
     " at bigint NOT NULL"
     ");"
     "CREATE INDEX acd_changes_at ON acd_changes(at);";
+
+/* Step 64: a deleted client as a change, a waiting caller's offer
+ * (schema_acd.c schema_v64). */
+const char pg_schema_v64[] =
+    "ALTER TABLE acd_changes DROP CONSTRAINT acd_changes_kind_check;"
+    "ALTER TABLE acd_changes ADD CONSTRAINT acd_changes_kind_check"
+    " CHECK (kind IN ('queue', 'agent', 'tenant'));"
+    "ALTER TABLE queue_entries ADD COLUMN offered bigint NOT NULL"
+    " DEFAULT 0 CONSTRAINT queue_entries_offered_check"
+    " CHECK (offered IN (0, 1));";

@@ -242,6 +242,28 @@ const char schema_v63[] =
     ");"
     "CREATE INDEX acd_changes_at ON acd_changes(at);";
 
+/* A client deleted through one node is a third kind of settings change
+ * (issue 21, migration 64, src/acd/changes.c): the other nodes forget its
+ * queues and agents.  SQLite cannot change a CHECK: the table is built
+ * again, its rows kept.  A waiting caller's row says whether agents ring
+ * for it (queue_entries.offered, src/acd/rows.c): the other nodes hold no
+ * agent back for a caller who is being offered one. */
+const char schema_v64[] =
+    "CREATE TABLE acd_changes_new ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL CHECK (kind IN ('queue', 'agent', 'tenant')),"
+    " ref_id INTEGER NOT NULL,"
+    " node_id TEXT NOT NULL CHECK (node_id <> ''),"
+    " at INTEGER NOT NULL"
+    ");"
+    "INSERT INTO acd_changes_new (id, kind, ref_id, node_id, at)"
+    " SELECT id, kind, ref_id, node_id, at FROM acd_changes;"
+    "DROP TABLE acd_changes;"
+    "ALTER TABLE acd_changes_new RENAME TO acd_changes;"
+    "CREATE INDEX acd_changes_at ON acd_changes(at);"
+    "ALTER TABLE queue_entries ADD COLUMN offered INTEGER NOT NULL"
+    " DEFAULT 0 CHECK (offered IN (0, 1));";
+
 /* Agents and waiting callers as rows every node sees (issue 21, migration
  * 60, src/acd/rows.c): agent_states.updated_at is the store's wall clock
  * of the last write (changed_at is the ACD's own time), so every node

@@ -55,6 +55,7 @@ extern const char schema_v59[];
 extern const char schema_v60[];
 extern const char schema_v61[];
 extern const char schema_v63[];
+extern const char schema_v64[];
 extern const char schema_v66[];
 
 #endif

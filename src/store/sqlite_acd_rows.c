@@ -36,10 +36,13 @@ static const struct store_sql sql[] = {
      " vip = excluded.vip"},
     {S_QENTRY_DROP, "queue entry drop",
      "DELETE FROM queue_entries WHERE node_id = ?1 AND caller = ?2"},
+    {S_QENTRY_OFFERED, "queue entry offered",
+     "UPDATE queue_entries SET offered = ?3 WHERE node_id = ?1"
+     " AND caller = ?2"},
     {S_QENTRY_LIST, "queue entry list",
      "SELECT node_id, caller, queue_id, COALESCE(call_id, 0),"
-     " COALESCE(callback_id, 0), priority, arrived_at, joined_at, vip"
-     " FROM queue_entries WHERE queue_id = ?1"
+     " COALESCE(callback_id, 0), priority, arrived_at, joined_at, vip,"
+     " offered FROM queue_entries WHERE queue_id = ?1"
      " ORDER BY priority DESC, arrived_at, joined_at, node_id, caller"},
     {S_ROWS_DROP_CLAIMS_NODE, "node rows drop",
      "DELETE FROM agent_claims WHERE node_id = ?1"},
@@ -54,7 +57,8 @@ static const struct store_sql sql[] = {
      " (SELECT node_id FROM nodes WHERE heartbeat_at >= ?2)"},
     {S_ACD_CHANGE_ADD, "acd change add",
      "INSERT INTO acd_changes (kind, ref_id, node_id, at)"
-     " VALUES (?1, ?2, ?3, ?4)"},
+     " VALUES (?1, ?2, ?3, " STORE_NOW_MS_SQL ")"},
+    {S_STORE_NOW, "store clock", "SELECT " STORE_NOW_MS_SQL},
     {S_ACD_CHANGE_LIST, "acd change list",
      "SELECT id, kind, ref_id, node_id, at FROM acd_changes"
      " WHERE at >= ?1 ORDER BY at, id"},
@@ -62,7 +66,15 @@ static const struct store_sql sql[] = {
      "DELETE FROM acd_changes WHERE at < ?1"},
 };
 
-const struct store_sqlset store_sql_acd_rows = STORE_SQLSET(sql);
+/* the store's clock is the server's */
+static const struct store_sql pg_sql[] = {
+    {S_ACD_CHANGE_ADD, "acd change add",
+     "INSERT INTO acd_changes (kind, ref_id, node_id, at)"
+     " VALUES (?1, ?2, ?3, " STORE_NOW_MS_PG ")"},
+    {S_STORE_NOW, "store clock", "SELECT " STORE_NOW_MS_PG},
+};
+
+const struct store_sqlset store_sql_acd_rows = STORE_SQLSET_PG(sql, pg_sql);
 
 static const struct store_col claim_cols[] = {
     STORE_COL(SC_I64, 0, store_agent_claim, employee_id),
@@ -84,6 +96,7 @@ static const struct store_col entry_cols[] = {
     STORE_COL(SC_U64, 0, store_queue_entry, arrived_at),
     STORE_COL(SC_U64, 0, store_queue_entry, joined_at),
     STORE_COL(SC_TEXT, 0, store_queue_entry, vip),
+    STORE_COL(SC_BOOL, 0, store_queue_entry, offered),
 };
 
 STORE_RECORD(entry_rec, store_queue_entry, store_queue_entry_h, entry_cols);
@@ -160,6 +173,19 @@ int store_queue_entry_drop(struct store *st, const char *node, int64_t caller)
 	return store_run(st, S_QENTRY_DROP, EIO, NULL, "si", node, caller);
 }
 
+int store_queue_entry_offered(struct store *st, const char *node,
+			      int64_t caller, bool offered)
+{
+	int64_t n = 0;
+	int err;
+
+	if (!st || !str_isset(node) || caller <= 0)
+		return EINVAL;
+	err = store_run(st, S_QENTRY_OFFERED, EIO, &n, "sid", node, caller,
+			offered ? 1 : 0);
+	return err ? err : n ? 0 : ENOENT;
+}
+
 int store_queue_entry_list(struct store *st, int64_t queue_id,
 			   store_queue_entry_h *h, void *arg)
 {
@@ -203,9 +229,22 @@ int store_acd_change_add(struct store *st, const struct store_acd_change *c)
 	if (!st || !c || c->ref_id <= 0 || !c->node_id[0] ||
 	    !store_names_has(&store_names_acd_change_kind, (int)c->kind))
 		return EINVAL;
-	return store_run(st, S_ACD_CHANGE_ADD, EIO, NULL, "sisu",
+	return store_run(st, S_ACD_CHANGE_ADD, EIO, NULL, "sis",
 			 store_acd_change_kind_name(c->kind), c->ref_id,
-			 c->node_id, time_now_ms());
+			 c->node_id);
+}
+
+int store_now_ms(struct store *st, uint64_t *msp)
+{
+	int64_t v = 0;
+	int err;
+
+	if (!st || !msp)
+		return EINVAL;
+	err = store_run(st, S_STORE_NOW, EIO, &v, "");
+	if (!err)
+		*msp = v > 0 ? (uint64_t)v : 0;
+	return err;
 }
 
 int store_acd_change_list(struct store *st, uint64_t since,

@@ -16,9 +16,10 @@
 
 static const struct store_sql sql[] = {
     {S_AGENT_GET, "agent get", AGENT_SELECT " WHERE e.id = ?1"},
+    /* updated_at: the store's clock (rows.c compares it across nodes) */
     {S_AGENT_SET_STATE, "agent state",
      "INSERT INTO agent_states (employee_id, state, reason, changed_at,"
-     " updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+     " updated_at) VALUES (?1, ?2, ?3, ?4, " STORE_NOW_MS_SQL ")"
      " ON CONFLICT (employee_id) DO UPDATE SET"
      " state = excluded.state, reason = excluded.reason,"
      " changed_at = excluded.changed_at, updated_at = excluded.updated_at"},
@@ -44,7 +45,16 @@ static const struct store_sql sql[] = {
      " ORDER BY e.id"},
 };
 
-const struct store_sqlset store_sql_agent = STORE_SQLSET(sql);
+static const struct store_sql pg_sql[] = {
+    {S_AGENT_SET_STATE, "agent state",
+     "INSERT INTO agent_states (employee_id, state, reason, changed_at,"
+     " updated_at) VALUES (?1, ?2, ?3, ?4, " STORE_NOW_MS_PG ")"
+     " ON CONFLICT (employee_id) DO UPDATE SET"
+     " state = excluded.state, reason = excluded.reason,"
+     " changed_at = excluded.changed_at, updated_at = excluded.updated_at"},
+};
+
+const struct store_sqlset store_sql_agent = STORE_SQLSET_PG(sql, pg_sql);
 
 static const struct store_col cols[] = {
     STORE_COL(SC_I64, 0, store_agent, employee_id),
@@ -101,9 +111,9 @@ int store_agent_set_state(struct store *st, const struct store_agent *a)
 	paused = a->state == STORE_AGENT_PAUSED;
 	if (paused != (a->reason[0] != '\0'))
 		return EINVAL;
-	return store_run(st, S_AGENT_SET_STATE, ENOENT, NULL, "issuu",
+	return store_run(st, S_AGENT_SET_STATE, ENOENT, NULL, "issu",
 			 a->employee_id, store_agent_state_name(a->state),
-			 a->reason, a->changed_at, time_now_ms());
+			 a->reason, a->changed_at);
 }
 
 static bool skills_valid(const struct store_agent *a)

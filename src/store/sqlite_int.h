@@ -309,12 +309,14 @@ enum store_sql_id {
 	S_CLAIM_LIST,
 	S_QENTRY_PUT,
 	S_QENTRY_DROP,
+	S_QENTRY_OFFERED,
 	S_QENTRY_LIST,
 	S_ROWS_DROP_CLAIMS_NODE,
 	S_ROWS_DROP_ENTRIES_NODE,
 	S_ROWS_DROP_CLAIMS_STALE,
 	S_ROWS_DROP_ENTRIES_STALE,
 	S_ACD_CHANGE_ADD,
+	S_STORE_NOW,
 	S_ACD_CHANGE_LIST,
 	S_ACD_CHANGE_PURGE,
 	/* sqlite_visit.c */
@@ -558,6 +560,16 @@ struct store_sqlset {
 	{                                                                      \
 		(v), sizeof(v) / sizeof((v)[0]), NULL, 0                       \
 	}
+
+/* The store's clock [ms UTC] in SQL: rows that nodes compare with each
+ * other's times are stamped with it (docs/cluster.md), never with the
+ * writing node's clock.  SQLite: this machine's; PostgreSQL: the
+ * server's (the time the statement began). */
+#define STORE_NOW_MS_SQL                                                       \
+	"CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+#define STORE_NOW_MS_PG                                                        \
+	"CAST(floor(extract(epoch FROM statement_timestamp()) * 1000)"         \
+	" AS bigint)"
 
 /* A set whose statements pg replace some of v's on PostgreSQL. */
 #define STORE_SQLSET_PG(v, pg)                                                 \

@@ -887,6 +887,7 @@ struct store_queue_entry {
 	uint64_t arrived_at; /* [ms UTC] the call reached us      */
 	uint64_t joined_at;  /* [ms UTC]                          */
 	char vip[32];        /* a VIP caller's name, or ""        */
+	bool offered;        /* agents ring for it now (not on put) */
 };
 typedef int(store_queue_entry_h)(const struct store_queue_entry *e, void *arg);
 
@@ -894,16 +895,23 @@ typedef int(store_queue_entry_h)(const struct store_queue_entry *e, void *arg);
 int store_queue_entry_put(struct store *st, const struct store_queue_entry *e);
 /* Drop the entry of caller on node (none: 0 all the same). */
 int store_queue_entry_drop(struct store *st, const char *node, int64_t caller);
+/* Agents ring (offered true) or no longer ring for caller on node: the
+ * other nodes do not hold an agent back for it meanwhile (migration 64).
+ * ENOENT: no such entry. */
+int store_queue_entry_offered(struct store *st, const char *node,
+			      int64_t caller, bool offered);
 /* The entries of queue_id in the order callers are served: priority
  * (highest first), then arrival, then join. */
 int store_queue_entry_list(struct store *st, int64_t queue_id,
 			   store_queue_entry_h *h, void *arg);
 
-/* A queue added, changed or deleted, or an agent's skills changed, through
- * node (acd_changes, migration 63): the other nodes take it over. */
+/* A queue added, changed or deleted, or an agent's skills changed, or a
+ * client deleted, through node (acd_changes, migrations 63 and 64): the
+ * other nodes take it over. */
 enum store_acd_change_kind {
 	STORE_ACD_CHANGE_QUEUE = 0, /* "queue": ref_id a queue    */
 	STORE_ACD_CHANGE_AGENT,     /* "agent": ref_id an employee */
+	STORE_ACD_CHANGE_TENANT,    /* "tenant": ref_id a deleted tenant */
 };
 const char *store_acd_change_kind_name(enum store_acd_change_kind v);
 int store_acd_change_kind_parse(const char *s, enum store_acd_change_kind *vp);
@@ -917,8 +925,15 @@ struct store_acd_change {
 };
 typedef int(store_acd_change_h)(const struct store_acd_change *c, void *arg);
 
-/* Write change c (its id and at are set here: at is now). */
+/* Write change c (its id and at are set here: at is the store's clock,
+ * store_now_ms()). */
 int store_acd_change_add(struct store *st, const struct store_acd_change *c);
+/* The store's clock [ms UTC]: SQLite this machine's, PostgreSQL the
+ * server's.  Rows whose times nodes compare (acd_changes.at,
+ * agent_states.updated_at) are stamped with it; a node reads them from
+ * a time on that it took from here, so the nodes' own clocks do not
+ * matter. */
+int store_now_ms(struct store *st, uint64_t *msp);
 /* The changes written at since [ms UTC] or later, by at and id. */
 int store_acd_change_list(struct store *st, uint64_t since,
 			  store_acd_change_h *h, void *arg);

@@ -14,12 +14,20 @@ which node, and checks every call's node from its record.  Checked:
   * agent states are rows every node follows: Erika logs in through
     node-b, Tom through node-a, both pause through their node; each
     node's API shows the other's change within 1.5 s;
+  * a client deleted through node-b (its deletion run): node-a forgets
+    its queue and agent (its log says so, exact counts, within 5 s; its
+    API no longer shows them);
   * one carrier caller waits on each node: GET /queues/:id/waiting on
     either node lists both, in arrival order, with their records; Erika
     unpauses through the later caller's node: that node holds her back
     for the earlier caller of the other node, who gets her within 3.5 s
     (the later one still waits); both hang up: the lists are empty on
     both;
+  * a second queue (longest idle) with agents Ana and Ben, whose phones
+    ring until they answer: a carrier's caller on one node rings Ana (or
+    Ben); a later caller on the other node is rung to the other agent at
+    once (within 1.5 s: no hold-back for a caller whose agent rings,
+    queue_entries.offered), and the earlier caller was rung first;
   * Max (baresip) calls the queue (node X, the edge's choice); Erika
     unpauses through the other node Y: X offers her, her phone rings
     (reached through the edge), she answers, each hears the other's tone;
@@ -55,6 +63,9 @@ from cluster import (EdgePhone, Store, node, edge_ready, calls,  # noqa
 S = Suite("cluster_queue")
 PW = DEMO["devices"]
 NUMBER = "+4922182829961"
+NUMBER2 = "+4922182829962"
+ANA_DEV, ANA_PW = "1031", "echo1031"
+BEN_DEV, BEN_PW = "1032", "foxtrot1032"
 TOM_DEV, TOM_PW = "1021", "delta1021"
 CARRIER = "+4930123456"
 
@@ -168,12 +179,160 @@ def test_states(w):
     print(f"     followed after {t:.2f} s and {t2:.2f} s", flush=True)
 
 
-def carrier_call(w, peer, callid):
+def test_tenant_gone(w):
+    """A client deleted through node-b leaves node-a's engine too."""
+    a, b = w.a, w.b
+    st, t = a.api("POST", "/api/v1/tenants", {"name": "Kurzlebig"})
+    S.check(st == 201, "a second client through node-a: 201", f"{st} {t}")
+    if st != 201:
+        return
+    tid = t["id"]
+    st, e = a.api("POST", "/api/v1/employees",
+                  {"tenant_id": tid, "first_name": "Kim",
+                   "last_name": "Kurz"})
+    st2, q = a.api("POST", "/api/v1/queues",
+                   {"tenant_id": tid, "name": "Kurz", "strategy": "ring_all",
+                    "members": [{"employee_id": e.get("id")}]})
+    S.check(st == 201 and st2 == 201,
+            "its agent Kim and its queue through node-a: 201", f"{e} {q}")
+    if st2 != 201:
+        return
+    emp, qid = e["id"], q["id"]
+    S.check(act(a, emp, "login") == 200 and
+            shows(b, emp, "available") is not None,
+            "Kim logs in through node-a; node-b shows him available",
+            repr(agent(b, emp)))
+    time.sleep(1.0)   # node-b took the queue over (acd_changes)
+    mark = len(a.logtext())
+    st, _ = b.api("POST", f"/api/v1/tenants/{tid}/deletion", {})
+    st2, _ = b.api("POST", f"/api/v1/tenants/{tid}/deletion/run", {})
+    S.check(st == 201 and st2 == 200,
+            "the client's deletion, requested and run through node-b",
+            f"{st} {st2}")
+    want = (f"acd: tenant {tid} deleted through node-b: 1 queues, "
+            "1 agents, 0 callback requests forgotten")
+    t0 = time.time()
+    while want not in a.logtext()[mark:] and time.time() - t0 < 5:
+        time.sleep(0.1)
+    took = time.time() - t0
+    S.check(want in a.logtext()[mark:],
+            f"node-a's log within 5 s: '{want}'",
+            a.logtext()[mark:][-2000:])
+    st, v = a.api("GET", "/api/v1/queues")
+    S.check(st == 200 and all(x["id"] != qid for x in v),
+            "node-a's GET /queues no longer lists its queue",
+            f"{st} {v}")
+    S.check(a.api("GET", f"/api/v1/agents/{emp}")[0] == 404,
+            "node-a: its agent is gone (404)")
+    print(f"     node-a forgot the client {took:.2f} s after the run",
+          flush=True)
+
+
+def setup2(w):
+    """A second queue: Ana and Ben, longest idle, its own number."""
+    a = w.a
+    w.ana = w.ben = None
+    ids = []
+    for first, dev, pw in (("Ana", ANA_DEV, ANA_PW), ("Ben", BEN_DEV, BEN_PW)):
+        st, e = a.api("POST", "/api/v1/employees",
+                      {"tenant_id": w.tid, "first_name": first,
+                       "last_name": "Test"})
+        st2, d = a.api("POST", "/api/v1/devices",
+                       {"tenant_id": w.tid, "employee_id": e.get("id"),
+                        "username": dev, "password": pw, "name": "Tisch"})
+        S.check(st == 201 and st2 == 201,
+                f"agent {first} with phone {dev}: 201", f"{e} {d}")
+        ids.append(e.get("id"))
+    st, q = a.api("POST", "/api/v1/queues",
+                  {"tenant_id": w.tid, "name": "Zweitlinie",
+                   "strategy": "longest_idle", "ring_timeout": 20,
+                   "wrapup": 0, "max_misses": 0,
+                   "members": [{"employee_id": i} for i in ids]})
+    st2, n = a.api("POST", "/api/v1/numbers",
+                   {"tenant_id": w.tid, "e164": NUMBER2,
+                    "target_type": "queue", "target_id": q.get("id")})
+    S.check(st == 201 and st2 == 201,
+            "a second queue (longest idle) with Ana and Ben, its number: "
+            "201", f"{q} {n}")
+    w.ana, w.ben = ids
+    w.qid2 = q.get("id")
+
+
+def test_offered(w):
+    """A caller whose agent rings holds back no agent on another node."""
+    a, b = w.a, w.b
+    ana, ben = w.ana_phone, w.ben_phone
+    for emp in (w.ana, w.ben):
+        S.check(act(a, emp, "login") == 200 and
+                shows(b, emp, "available") is not None,
+                f"agent {emp} logs in through node-a; node-b shows it")
+    p = Peer("127.0.0.1", a.trunk_port)
+    oks = []
+    try:
+        ma, mb = ana.mark(), ben.mark()
+        x1 = w.node_of[0]
+        c1 = callid_with(0)
+        got1, ok1, tag1 = carrier_call(w, p, c1, NUMBER2)
+        if ok1:
+            oks.append((ok1, tag1))
+        S.check(got1 is x1, f"the first caller waits on {name(w, x1)}")
+        first = None
+        t0 = time.time()
+        while first is None and time.time() - t0 < 5:
+            if ana.wait_event("CALL_INCOMING", 0.05, since=ma):
+                first, other, mo = "Ana", ben, mb
+            elif ben.wait_event("CALL_INCOMING", 0.05, since=mb):
+                first, other, mo = "Ben", ana, ma
+        S.check(first is not None,
+                f"{name(w, x1)} rings one agent for it ({first})")
+        if first is None:
+            return
+        t1 = time.time()
+        time.sleep(0.6)   # its row says offered
+        c2 = callid_with(1)
+        got2, ok2, tag2 = carrier_call(w, p, c2, NUMBER2)
+        t_join = time.time()
+        if ok2:
+            oks.append((ok2, tag2))
+        S.check(got2 is not None and got2 is not x1,
+                "a later caller waits on the other node")
+        ev = other.wait_event("CALL_INCOMING", 5, since=mo)
+        t2 = time.time()
+        S.check(ev is not None and t2 - t_join < 1.5,
+                "the other agent rings for it at once (no hold-back for "
+                "the earlier caller, whose agent rings)",
+                f"{t2 - t_join:.2f} s after it joined")
+        S.check(t1 < t2, "the earlier caller was rung first",
+                f"{t1:.2f} {t2:.2f}")
+        print(f"     second agent rang {t2 - t_join:.2f} s after the "
+              "later caller joined", flush=True)
+        ph1 = ana if first == "Ana" else ben
+        ph1.accept()
+        other.accept()
+        r1 = find_rec(a, lambda c: c["sip_call_id"] == c1 and
+                      c["answered_at"], 5)
+        dev1 = ANA_DEV if first == "Ana" else BEN_DEV
+        S.check(r1 is not None and r1["callee_leg"] == f"device:{dev1}",
+                f"the earlier caller is served by {first}", repr(r1))
+    finally:
+        for ok, tag in oks:
+            carrier_bye(w, p, ok, tag)
+        p.close()
+        for ph in (ana, ben):
+            try:
+                ph.hangup()
+            except Exception:  # noqa: BLE001 - no call left
+                pass
+        for emp in (w.ana, w.ben):
+            act(a, emp, "logout")
+
+
+def carrier_call(w, peer, callid, number=NUMBER):
     """A carrier's call to the queue through the edge with callid: the
     node that answered (by the 200's Contact port), the 200, the tag."""
     cid, tag = peer.request(
-        w.edge.addr, "INVITE", f"sip:{NUMBER}@127.0.0.1:{w.edge.port}",
-        CARRIER, to_user=NUMBER, callid=callid,
+        w.edge.addr, "INVITE", f"sip:{number}@127.0.0.1:{w.edge.port}",
+        CARRIER, to_user=number, callid=callid,
         extra=(f"Contact: <sip:{CARRIER}@127.0.0.1:{peer.port}>"
                "\r\nContent-Type: application/sdp\r\n"),
         body=SDP.format(port=free_port(even=True)))
@@ -446,17 +605,27 @@ def main():
         w.edge.start()
         S.check(edge_ready(w.edge), "OPTIONS through the edge: 200")
         setup(w)
+        setup2(w)
         w.max = EdgePhone("1001", PW["1001"], w.edge.port, tone=800)
         w.erika_phone = EdgePhone("1002", PW["1002"], w.edge.port,
                                   tone=1000)
         w.tom_phone = EdgePhone(TOM_DEV, TOM_PW, w.edge.port, tone=1200)
-        phones = [w.max, w.erika_phone, w.tom_phone]
+        w.ana_phone = EdgePhone(ANA_DEV, ANA_PW, w.edge.port, tone=600,
+                                auto_answer=False)
+        w.ben_phone = EdgePhone(BEN_DEV, BEN_PW, w.edge.port, tone=700,
+                                auto_answer=False)
+        phones = [w.max, w.erika_phone, w.tom_phone, w.ana_phone,
+                  w.ben_phone]
         for p in phones:
             p.start()
         S.check(all(p.wait_registered(15) for p in phones),
-                "Max's, Erika's and Tom's phones register through the edge")
+                "Max's, Erika's, Tom's, Ana's and Ben's phones register "
+                "through the edge")
         S.run(test_states, w)
+        S.run(test_tenant_gone, w)
         S.run(test_waiting, w)
+        if getattr(w, "node_of", None):
+            S.run(test_offered, w)
         S.run(test_cross, w)
         if getattr(w, "x", None):
             S.run(test_busy_elsewhere, w)

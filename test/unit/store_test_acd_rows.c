@@ -3,10 +3,13 @@
  * node (store.h, migration 60): an agent is claimed by one node at a
  * time (a second node's claim changes nothing, the holder's changes its
  * kind), dropped only by its holder or by kind; the kept states written
- * since a time; queue entries in the order callers are served; the rows
+ * since a time, stamped with the store's clock (store_now_ms, migration
+ * 64); queue entries in the order callers are served, marked offered
+ * while agents ring for them (migration 64); the rows
  * of a node dropped at its restart and those of stale nodes by the
  * survivors.
  */
+#include <time.h>
 #include "core/core.h"
 #include "store/store.h"
 #include "test.h"
@@ -17,6 +20,7 @@ struct count {
 	int64_t ids[8];
 	char nodes[8][8];
 	int kinds[8];
+	bool offered[8];
 };
 
 static int claim_h(const struct store_agent_claim *c, void *arg)
@@ -39,6 +43,7 @@ static int entry_h(const struct store_queue_entry *e, void *arg)
 	if (k->n < 8) {
 		k->ids[k->n] = e->caller;
 		str_copy(k->nodes[k->n], e->node_id, sizeof(k->nodes[0]));
+		k->offered[k->n] = e->offered;
 	}
 	k->n++;
 	return 0;
@@ -92,7 +97,7 @@ int test_store_acd_rows(void)
 	struct count k;
 	struct tdb db;
 	int64_t t1, t2, max, erika;
-	uint64_t t0;
+	uint64_t t0, tn;
 	unsigned n;
 	bool ok;
 	int err = 0;
@@ -144,20 +149,29 @@ int test_store_acd_rows(void)
 	TEST_EQ_INT(store_agent_claim(db.st, &c, &ok), 0);
 	TEST_EQ_INT(ok, true);
 
-	/* the kept states written since a time */
-	t0 = time_now_ms();
+	/* the kept states written since a time of the store's clock (the
+	 * machine's on SQLite, the server's on PostgreSQL: here the same
+	 * machine, within a second); the row is stamped with it */
+	TEST_EQ_INT(store_now_ms(db.st, &t0), 0);
+	/* the real clock: the unit tests' time_now_ms() is a fixed one */
+	TEST_ASSERT(t0 + 2000 > (uint64_t)time(NULL) * 1000 &&
+		    t0 < (uint64_t)time(NULL) * 1000 + 2000);
 	memset(&ag, 0, sizeof(ag));
 	ag.employee_id = erika;
 	ag.state = STORE_AGENT_AVAILABLE;
+	ag.changed_at = 1; /* the ACD's own time: not the stamp */
 	TEST_EQ_INT(store_agent_set_state(db.st, &ag), 0);
+	TEST_EQ_INT(store_now_ms(db.st, &tn), 0);
+	TEST_ASSERT(tn >= t0);
 	memset(&k, 0, sizeof(k));
 	TEST_EQ_INT(store_agent_changed(db.st, t0, agent_h, &k), 0);
 	TEST_EQ_INT(k.n, 1);
 	TEST_EQ_INT(k.ids[0], erika);
 	memset(&k, 0, sizeof(k));
-	TEST_EQ_INT(
-	    store_agent_changed(db.st, time_now_ms() + 1000, agent_h, &k), 0);
+	TEST_EQ_INT(store_agent_changed(db.st, tn + 1, agent_h, &k), 0);
 	TEST_EQ_INT(k.n, 0);
+	TEST_EQ_INT(store_now_ms(NULL, &tn), EINVAL);
+	TEST_EQ_INT(store_now_ms(db.st, NULL), EINVAL);
 
 	/* queue entries: priority, then arrival */
 	fx_queue_ring_all(q, t1, erika);
@@ -176,6 +190,21 @@ int test_store_acd_rows(void)
 	TEST_EQ_STR(k.nodes[1], "n2");
 	TEST_EQ_INT(k.ids[1], 1);
 	TEST_EQ_STR(k.nodes[2], "n1");
+	TEST_EQ_INT(k.offered[0] || k.offered[1] || k.offered[2], false);
+	/* agents ring for n2's caller 1, then no longer */
+	TEST_EQ_INT(store_queue_entry_offered(db.st, "n2", 1, true), 0);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_queue_entry_list(db.st, q->id, entry_h, &k), 0);
+	TEST_EQ_INT(k.n, 3);
+	TEST_EQ_INT(k.offered[0], false);
+	TEST_EQ_INT(k.offered[1], true);
+	TEST_EQ_INT(k.offered[2], false);
+	TEST_EQ_INT(store_queue_entry_offered(db.st, "n2", 1, false), 0);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_queue_entry_list(db.st, q->id, entry_h, &k), 0);
+	TEST_EQ_INT(k.offered[1], false);
+	TEST_EQ_INT(store_queue_entry_offered(db.st, "n1", 9, true), ENOENT);
+	TEST_EQ_INT(store_queue_entry_offered(db.st, "", 1, true), EINVAL);
 	TEST_EQ_INT(store_queue_entry_drop(db.st, "n2", 2), 0);
 	memset(&k, 0, sizeof(k));
 	TEST_EQ_INT(store_queue_entry_list(db.st, q->id, entry_h, &k), 0);
@@ -224,12 +253,12 @@ int test_store_acd_changes(void)
 	struct store_acd_change c;
 	struct changes k;
 	struct tdb db;
-	uint64_t t0;
+	uint64_t t0, t1;
 	unsigned n;
 	int err = 0;
 
 	TEST_EQ_INT(tdb_open(&db), 0);
-	t0 = time_now_ms();
+	TEST_EQ_INT(store_now_ms(db.st, &t0), 0);
 	memset(&c, 0, sizeof(c));
 	c.kind = STORE_ACD_CHANGE_QUEUE;
 	c.ref_id = 7;
@@ -246,23 +275,34 @@ int test_store_acd_changes(void)
 	TEST_EQ_INT(k.v[0].kind, STORE_ACD_CHANGE_QUEUE);
 	TEST_EQ_INT(k.v[0].ref_id, 7);
 	TEST_EQ_STR(k.v[0].node_id, "n1");
-	TEST_ASSERT(k.v[0].at >= t0 && k.v[0].at <= time_now_ms());
+	TEST_EQ_INT(store_now_ms(db.st, &t1), 0);
+	TEST_ASSERT(k.v[0].at >= t0 && k.v[0].at <= t1);
 	TEST_EQ_INT(k.v[1].kind, STORE_ACD_CHANGE_AGENT);
 	TEST_EQ_INT(k.v[1].ref_id, 3);
 	TEST_EQ_STR(k.v[1].node_id, "n2");
 	TEST_ASSERT(k.v[1].id > k.v[0].id);
-	/* from after the writes: none */
+	/* from after the writes (the store's clock): none */
 	memset(&k, 0, sizeof(k));
-	TEST_EQ_INT(
-	    store_acd_change_list(db.st, time_now_ms() + 1000, change_h, &k),
-	    0);
+	TEST_EQ_INT(store_acd_change_list(db.st, t1 + 1, change_h, &k), 0);
 	TEST_EQ_INT(k.n, 0);
+	/* a deleted client (migration 64) */
+	c.kind = STORE_ACD_CHANGE_TENANT;
+	c.ref_id = 5;
+	TEST_EQ_INT(store_acd_change_add(db.st, &c), 0);
+	memset(&k, 0, sizeof(k));
+	TEST_EQ_INT(store_acd_change_list(db.st, t0, change_h, &k), 0);
+	TEST_EQ_INT(k.n, 3);
+	TEST_EQ_INT(k.v[2].kind, STORE_ACD_CHANGE_TENANT);
+	TEST_EQ_INT(k.v[2].ref_id, 5);
+	TEST_EQ_STR(store_acd_change_kind_name(STORE_ACD_CHANGE_TENANT),
+		    "tenant");
 
-	/* purged by age: before the writes nothing, after them both */
+	/* purged by age: before the writes nothing, after them all three */
 	TEST_EQ_INT(store_acd_change_purge(db.st, t0 > 0 ? t0 - 1 : 0, &n), 0);
 	TEST_EQ_INT(n, 0);
-	TEST_EQ_INT(store_acd_change_purge(db.st, time_now_ms() + 1, &n), 0);
-	TEST_EQ_INT(n, 2);
+	TEST_EQ_INT(store_now_ms(db.st, &t1), 0);
+	TEST_EQ_INT(store_acd_change_purge(db.st, t1 + 1000, &n), 0);
+	TEST_EQ_INT(n, 3);
 
 	/* refused: no node, no id, no such kind */
 	c.node_id[0] = '\0';
