@@ -358,3 +358,15 @@ def live_call(sb, to_number, timeout=10):
                 return c
         time.sleep(0.2)
     return None
+
+
+def backup_done(sb, timeout=20):
+    """The state of sb's last backup (GET /api/v1/backup) once it is no
+    longer running, or as it is after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st, b = sb.api("GET", "/api/v1/backup")
+        if st == 200 and b["state"] != "running":
+            return b
+        time.sleep(0.05)
+    return sb.api("GET", "/api/v1/backup")[1]

@@ -42,7 +42,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sb import DEMO, PROMPTS, Suite, Switchboard, demo_ids, live_call  # noqa: E402,E501
+from sb import (DEMO, PROMPTS, Suite, Switchboard, backup_done,  # noqa: E402
+                demo_ids, live_call)
 from peers import Sipp  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -85,16 +86,6 @@ def raw_twice(sb, path):
         buf += chunk
     s.close()
     return out
-
-
-def wait_done(sb, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        st, b = sb.api("GET", "/api/v1/backup")
-        if st == 200 and b["state"] != "running":
-            return b
-        time.sleep(0.05)
-    return sb.api("GET", "/api/v1/backup")[1]
 
 
 def download(sb, pid):
@@ -160,7 +151,7 @@ def test_backup_restore(sb, pdir):
                 (409, {"error": f"backup: {name} is still running"}),
                 "a second backup while one runs: 409 naming it",
                 str(answers[1:]))
-        b = wait_done(sb)
+        b = backup_done(sb)
         still = live_call(sb, DEMO["announcement"], 1)
         S.check(still is not None and still["id"] == call["id"],
                 "the call is still up after the backup",
@@ -364,7 +355,7 @@ def one_backup(sb):
     st, b = sb.api("POST", "/api/v1/backup", {})
     if st != 202:
         return st, b
-    return st, wait_done(sb)
+    return st, backup_done(sb)
 
 
 def test_keep(sb, conf):

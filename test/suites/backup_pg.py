@@ -43,7 +43,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import pg  # noqa: E402
-from sb import BIN, PROMPTS, Suite, Switchboard  # noqa: E402
+from sb import BIN, PROMPTS, Suite, Switchboard, backup_done  # noqa: E402,E501
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from upload import upload, wav  # noqa: E402
@@ -52,16 +52,6 @@ S = Suite("backup_pg")
 PASSWORD = "pw-not-logged-b4c8"
 WRONG = "pw-wrong-5e1c"
 NAME_RE = r"^\d{8}T\d{6}\.\d{3}Z$"
-
-
-def wait_done(sb, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        st, b = sb.api("GET", "/api/v1/backup")
-        if st == 200 and b["state"] != "running":
-            return b
-        time.sleep(0.05)
-    return sb.api("GET", "/api/v1/backup")[1]
 
 
 def raw(sb, path):
@@ -146,7 +136,7 @@ def test_backup_restore(p, a, pdir, db, shim):
             re.match(NAME_RE, b["name"]), "POST /backup on PostgreSQL: "
             "202, running", f"{st} {b}")
     name = b["name"]
-    b = wait_done(a)
+    b = backup_done(a, 60)
     bdir = os.path.join(a.dir, "backups", name)
     dump = os.path.join(bdir, "switchboard.dump")
     version = int(p.psql("SELECT version FROM schema_version", db=db)[0][0])
@@ -223,7 +213,7 @@ def test_backup_restore(p, a, pdir, db, shim):
             "came back too)", f"{st} {e} {d['emps']}")
 
     st, b2 = a.api("POST", "/api/v1/backup", {})
-    b2 = wait_done(a) if st == 202 else b2
+    b2 = backup_done(a, 60) if st == 202 else b2
     S.check(st == 202 and b2["state"] == "done" and
             os.listdir(os.path.join(a.dir, "backups")) == [b2["name"]],
             "one more backup: done, and with --backup-keep 1 only it is "
@@ -289,7 +279,7 @@ def test_second_node(p, a, pdir, db):
         st, bk = b.api("POST", "/api/v1/backup", {})
         S.check(st == 202 and bk["state"] == "running",
                 "node B: POST /backup 202", f"{st} {bk}")
-        bk = wait_done(b)
+        bk = backup_done(b, 60)
         why = (f'pg_dump: error: connection to server at "127.0.0.1", '
                f'port {p.port} failed: FATAL:  password authentication '
                'failed for user "sbnode"')

@@ -467,16 +467,22 @@ def relay(w, label, rows_after, pgc=None):
                 f"{st} {c.body!r}")
 
 
+def start_pair(w, db):
+    """node-a (the demo data) and node-b on its store, started; w.a and
+    w.b set as soon as each exists (the caller's finally cleans up)."""
+    half = (RTP_MIN + RTP_MAX) // 2
+    w.a = node("node-a", (RTP_MIN, half), db=db)
+    w.a.start()
+    w.b = node("node-b", (half + 1, RTP_MAX), w.a.dir, db=db)
+    w.b.token = w.a.token
+    w.b.start()
+
+
 def run(label, db=None, rows=None):
     w = World()
     w.a = w.b = None
-    half = (RTP_MIN + RTP_MAX) // 2
     try:
-        w.a = node("node-a", (RTP_MIN, half), db=db)
-        w.a.start()
-        w.b = node("node-b", (half + 1, RTP_MAX), w.a.dir, db=db)
-        w.b.token = w.a.token
-        w.b.start()
+        start_pair(w, db)
         setup(w)
         n = test_events(w, label)
         if rows:
@@ -502,13 +508,8 @@ def run(label, db=None, rows=None):
 def run_relay(label, db=None, rows_after=None, pgc=None):
     w = World()
     w.a = w.b = None
-    half = (RTP_MIN + RTP_MAX) // 2
     try:
-        w.a = node("node-a", (RTP_MIN, half), db=db)
-        w.a.start()
-        w.b = node("node-b", (half + 1, RTP_MAX), w.a.dir, db=db)
-        w.b.token = w.a.token
-        w.b.start()
+        start_pair(w, db)
         w.tid, _, w.erika = demo_ids(w.a, "Erika")
         st, q = w.a.api("POST", "/api/v1/queues",
                         {"tenant_id": w.tid, "name": "Hotline",
