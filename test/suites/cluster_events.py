@@ -478,6 +478,16 @@ def start_pair(w, db):
     w.b.start()
 
 
+def end_pair(w):
+    """The nodes' log tails if a check failed, then their cleanup."""
+    for x in (w.a, w.b):
+        if S.failed and x:
+            print(x.tail(40), flush=True)
+    for x in (w.b, w.a):
+        if x:
+            x.cleanup()
+
+
 def run(label, db=None, rows=None):
     w = World()
     w.a = w.b = None
@@ -497,12 +507,7 @@ def run(label, db=None, rows=None):
             S.check(code == 0, f"{label}: {name} stops cleanly (no leaks)",
                     f"exit {code}\n{x.tail(30)}")
     finally:
-        for x in (w.a, w.b):
-            if S.failed and x:
-                print(x.tail(40), flush=True)
-        for x in (w.b, w.a):
-            if x:
-                x.cleanup()
+        end_pair(w)
 
 
 def run_relay(label, db=None, rows_after=None, pgc=None):
@@ -523,12 +528,7 @@ def run_relay(label, db=None, rows_after=None, pgc=None):
         S.check(code == 0, f"{label}: node-b stops cleanly (no leaks)",
                 f"exit {code}\n{w.b.tail(30)}")
     finally:
-        for x in (w.a, w.b):
-            if S.failed and x:
-                print(x.tail(40), flush=True)
-        for x in (w.b, w.a):
-            if x:
-                x.cleanup()
+        end_pair(w)
 
 
 def main():

@@ -17,18 +17,10 @@
 static void queue_fill(struct store_queue *q, int64_t tenant, const char *name,
 		       int64_t e1, int64_t e2)
 {
-	memset(q, 0, sizeof(*q));
-	q->tenant_id = tenant;
+	fx_queue_ring_all(q, tenant, e1); /* the fixture's settings */
 	str_copy(q->name, name, sizeof(q->name));
 	q->strategy = STORE_QUEUE_SKILLS;
-	q->ring_timeout = 15;
-	q->wrapup = 30;
-	q->max_misses = 2;
-	q->max_wait = 600;
-	q->max_len = 10;
-	q->service_level = 20;
 	q->memberc = 2;
-	q->memberv[0] = (struct store_queue_member){e1, 0};
 	q->memberv[1] = (struct store_queue_member){e2, 1};
 	q->skillc = 1;
 	str_copy(q->skillv[0].skill, "de", sizeof(q->skillv[0].skill));
